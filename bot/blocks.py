@@ -1,0 +1,139 @@
+"""Platform-neutral building blocks of a reply.
+
+A handler returns a result (a frozen dataclass with its data); the result describes itself as a `View`: a
+one-line summary plus a sequence of these blocks. The renderers (`bot.render_text`, `bot.render_slack`) turn a
+view into terminal text or Block Kit. Nothing here knows about Slack or its limits: those are enforced once, in
+the Slack renderer.
+
+Inline markup in `Text`, `Notice` and `Context` is Slack's mrkdwn subset (`*bold*`, `_italic_`, `` `code` ``),
+which also reads well as plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, TypeAlias
+
+
+class Level(StrEnum):
+    """How a notice or finding should be read at a glance."""
+
+    OK = "ok"
+    INFO = "info"
+    WARN = "warn"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A one-paragraph statement with a level (an error, a warning, a success)."""
+
+    text: str
+    level: Level = Level.INFO
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Label/value pairs, shown side by side where the surface allows."""
+
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of cells under column names.
+
+    `total` is the number of rows that exist when `rows` holds only some of them (the handler already cut the
+    list); `more` is the command that shows the rest, offered as a button or a hint.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    total: int | None = None
+    more: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Code:
+    """Preformatted text: log lines, YAML, a command to copy."""
+
+    text: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Small print: sources, correlation ids, timestamps."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Divider:
+    pass
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button that runs `command` (e.g. "/k8s approve 42", "/k8s pods -A --limit 500") as whoever clicks it.
+
+    A disruptive command run from a button becomes an approval request like any other; authorization is
+    always checked against the clicking user.
+    """
+
+    label: str
+    command: str
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True)
+class Actions:
+    buttons: tuple[Button, ...]
+
+
+Block: TypeAlias = Heading | Text | Notice | Fields | Table | Code | Context | Divider | Actions
+
+
+@dataclass(frozen=True)
+class View:
+    """What a result looks like, independent of where it is shown."""
+
+    summary: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+    def buttons(self) -> tuple[Button, ...]:
+        return tuple(b for block in self.blocks if isinstance(block, Actions) for b in block.buttons)
+
+
+class Result(Protocol):
+    """Anything a handler returns: data that knows how it looks."""
+
+    def view(self) -> View: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    """A plain result: a view built by the caller (help, errors, notices)."""
+
+    summary: str
+    blocks: Sequence[Block] = ()
+
+    def view(self) -> View:
+        return View(self.summary, tuple(self.blocks))
+
+
+def notice(text: str, level: Level = Level.INFO) -> Message:
+    return Message(text, (Notice(text, level),))

@@ -1,0 +1,143 @@
+"""The `aksbot` command line: `shell`, `demo`, `serve`, `sandbox`, `kb`, `aks`, `config check`.
+
+Each subsystem owns its own sub-command's arguments (`knowledge.cli`, `bot.sandbox.cli`, `bot.azure.cli`,
+`bot.slack.serve`); this module only routes to them and imports each lazily, so `aksbot kb search` does not pay
+for the Kubernetes client and `aksbot shell` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+
+from bot.settings import SettingsError
+
+USAGE = """usage: aksbot <command> [options]
+
+commands:
+  demo                 the chat shell wired to a built-in sandbox AKS cluster (no Slack or Azure needed)
+  shell                the chat shell against the configured clusters   [--config PATH] [--as USER]
+  serve                run the Slack app (Socket Mode or HTTP)           [--config PATH] [--http] [--port N]
+  sandbox              run the sandbox Kubernetes + ARM servers          [--scenario NAME] [--write-config DIR]
+  kb                   the knowledge base: search, lint, eval
+  aks snat             SNAT capacity from `az aks show -o json` output, offline
+  config check         validate a configuration file                    [--config PATH]
+"""
+
+
+def _setup_logging(level: str = "WARNING") -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.WARNING),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def _shell(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aksbot shell", description="Talk to the bot in a terminal.")
+    parser.add_argument("--config", help="configuration file (default: $AKSBOT_CONFIG)")
+    parser.add_argument(
+        "--as",
+        dest="user",
+        default=os.environ.get("USER") or "me",
+        help="who is typing (a Slack user ID or a name from the configuration's roles)",
+    )
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(list(argv))
+    _setup_logging(args.log_level)
+    from bot import app, settings
+
+    try:
+        cfg = settings.load(args.config)
+    except SettingsError as exc:
+        print(f"aksbot: {exc}", file=sys.stderr)
+        return 2
+    return app.run_shell_with(cfg, args.user)
+
+
+def _demo(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aksbot demo", description="The chat shell on a sandbox AKS cluster with an incident."
+    )
+    parser.add_argument("--scenario", default="incident", help="sandbox scenario (default: incident)")
+    parser.add_argument("--as", dest="user", default="alice", help="who is typing first (default: alice)")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(list(argv))
+    _setup_logging(args.log_level)
+    from bot import app, settings
+    from bot.sandbox import Sandbox
+
+    with tempfile.TemporaryDirectory(prefix="aksbot-demo-") as tmp, Sandbox(scenario=args.scenario) as sandbox:
+        config = sandbox.write_config(tmp)
+        cfg = settings.load(str(config))
+        banner = (
+            f"aksbot demo — sandbox cluster '{args.scenario}' (kubectl: KUBECONFIG={tmp}/kubeconfig)\n"
+            "You are alice (operator). bob is an approver, carol a viewer: switch with `:as bob`.\n"
+            "Try `/k8s health`, `/k8s nodes`, `@aksbot why is my node NotReady`, `/k8s help`. `:quit` leaves."
+        )
+        return app.run_shell_with(cfg, args.user, banner=banner)
+
+
+def _config(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aksbot config", description="Validate a configuration file.")
+    parser.add_argument("action", choices=["check"])
+    parser.add_argument("--config", help="configuration file (default: $AKSBOT_CONFIG)")
+    args = parser.parse_args(list(argv))
+    from bot import settings
+
+    try:
+        cfg = settings.load(args.config)
+    except SettingsError as exc:
+        print(f"aksbot: {exc}", file=sys.stderr)
+        return 1
+    problems = settings.check_files(cfg)
+    for problem in problems:
+        print(f"aksbot: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    where = cfg.source or "(no file: built-in defaults)"
+    print(f"{where}: OK — {len(cfg.clusters)} cluster(s): {', '.join(cfg.cluster_names()) or 'none'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE, end="")
+        return 0
+    command, rest = args[0], args[1:]
+    try:
+        if command == "shell":
+            return _shell(rest)
+        if command == "demo":
+            return _demo(rest)
+        if command == "config":
+            return _config(rest)
+        if command == "serve":
+            from bot.slack.serve import main as serve_main
+
+            return serve_main(rest)
+        if command == "sandbox":
+            from bot.sandbox.cli import main as sandbox_main
+
+            return sandbox_main(rest)
+        if command == "kb":
+            from knowledge.cli import main as kb_main
+
+            return kb_main(rest)
+        if command == "aks":
+            from bot.azure.cli import main as aks_main
+
+            return aks_main(rest)
+    except KeyboardInterrupt:
+        return 130
+    print(f"aksbot: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""Everything a handler may reach, in one object built at the edge (`bot.app.build_deps`).
+
+Handlers receive `Deps` and reach the world only through it; tests build one with sandbox-backed adapters or
+plain fakes. Nothing here imports an SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.azure.ports import AzureProvider
+from bot.clock import Clock
+from bot.cluster.ports import ClusterProvider
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.approvals.ports import Approvals
+    from knowledge import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    clock: Clock
+    clusters: ClusterProvider
+    azure: AzureProvider
+    knowledge: KnowledgeBase | None = None
+    approvals: Approvals | None = None

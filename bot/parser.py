@@ -1,0 +1,266 @@
+"""Turn what people type into a command call, or into a question for the knowledge base.
+
+Accepts `/k8s <command> [args] [--cluster NAME] [-n NAMESPACE | -A]`, `@aksbot <command or free text>`, and
+direct messages, after normalising Slack's quirks: smart quotes, dashes that autocorrect turned `--` into,
+`<@U123>` mentions, `<#C123|name>` channel links, `<http://…|…>` links and HTML entities.
+
+It never raises anything but `UserError` (with the command's usage) and never returns None: every input gets
+an answer. It must not run commands, check roles or know which surface the text came from beyond `Surface`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process
+
+from bot.errors import UnknownCommand, UserError
+from bot.registry import REGISTRY, Args, CommandSpec, Lang, ParamSpec, Registry, Scope
+
+
+class Surface(StrEnum):
+    SLASH = "slash"  # /k8s … : commands first
+    MENTION = "mention"  # @aksbot … : commands or free text
+    DM = "dm"  # a direct message: commands or free text
+    SHELL = "shell"  # the local chat shell: lines as typed in Slack
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    spec: CommandSpec
+    args: Args
+    cluster: str | None
+    namespace: str | None
+    all_namespaces: bool
+    text: str
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """Not a command: a question for the knowledge base."""
+
+    text: str
+    lang: Lang
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
+_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+_QUOTES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u00a0": " ",
+        "\u3000": " ",
+        "\u2009": " ",
+        "\u200b": "",
+    }
+)
+_DASH_FLAG = re.compile(r"(?<!\S)[\u2014\u2013\u2012\u2212](?=[A-Za-z])")
+_MENTION_PREFIX = re.compile(r"^\s*(?:@aksbot\b|@U[A-Z0-9]+\b)[:,]?\s*", re.IGNORECASE)
+_SLASH_PREFIX = re.compile(r"^\s*/k8s\b\s*", re.IGNORECASE)
+_FLAG_LIKE = re.compile(r"^--?[A-Za-z]")
+
+
+def detect_lang(text: str) -> Lang:
+    return "zh" if _CJK.search(text) else "en"
+
+
+def normalise(text: str) -> str:
+    """Undo Slack's markup and autocorrect so the text reads as the user meant it."""
+    text = _LINK.sub(lambda m: m.group(1), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = _USER.sub(lambda m: "@" + m.group(1), text)
+    text = _GROUP.sub(lambda m: "@" + m.group(1), text)
+    text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
+    text = html.unescape(text).translate(_QUOTES)
+    # macOS and Slack turn "--cluster" into "—cluster"; a lone "–n" was meant as "-n".
+    text = _DASH_FLAG.sub("--", text)
+    text = re.sub(r"(?<!\S)--(?=[A-Za-z](?:\s|$))", "-", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int  # offset in the normalised line, so free text can be taken as typed
+
+
+def split_words(text: str) -> list[Word]:
+    """Words separated by spaces; a quote opening a word groups up to its matching closing quote.
+
+    Unlike shlex, an apostrophe inside a word ("don't") is just a character, and unbalanced quotes never fail.
+    """
+    words: list[Word] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        if text[i] in "\"'":
+            close = text.find(text[i], i + 1)
+            if close != -1 and (close + 1 == n or text[close + 1].isspace()):
+                words.append(Word(text[i + 1 : close], i))
+                i = close + 1
+                continue
+        j = i
+        while j < n and not text[j].isspace():
+            j += 1
+        words.append(Word(text[i:j], i))
+        i = j
+    return words
+
+
+class Parser:
+    def __init__(self, registry: Registry = REGISTRY) -> None:
+        self.registry = registry
+
+    def parse(self, raw: str, surface: Surface = Surface.SLASH) -> ParsedCommand | FreeText:
+        text = normalise(raw)
+        explicit_command = False
+        if _SLASH_PREFIX.match(text):
+            text = _SLASH_PREFIX.sub("", text, count=1)
+            explicit_command = True
+        elif _MENTION_PREFIX.match(text):
+            text = _MENTION_PREFIX.sub("", text, count=1)
+        if surface is Surface.SLASH:
+            explicit_command = True
+        lang = detect_lang(text)
+        spans = split_words(text)
+        if not spans:
+            help_spec = self.registry.get("help")
+            if help_spec is None:
+                raise UserError("Type a command, or `help` to see them.")
+            return self._bind(help_spec, [], text, lang)
+        spec, used = self.registry.longest_prefix([w.text.lower() for w in spans])
+        if spec is None:
+            return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
+        return self._bind(spec, spans[used:], text, lang)
+
+    def _not_a_command(self, words: list[str], text: str, lang: Lang, explicit: bool) -> FreeText:
+        first = words[0].lower()
+        names = [n for n in self.registry.names() if not self._hidden(n)]
+        scored = process.extract(first, names, scorer=fuzz.WRatio, limit=3, score_cutoff=45)
+        close = tuple(name for name, score, _ in scored if score >= 80)
+        looks_like_question = lang == "zh" or len(words) >= 3 or text.rstrip().endswith("?")
+        if close and not looks_like_question:
+            raise UnknownCommand(words[0], close)
+        if not explicit or looks_like_question:
+            return FreeText(text, lang)
+        raise UnknownCommand(words[0], tuple(name for name, _, _ in scored))
+
+    def _hidden(self, name: str) -> bool:
+        spec = self.registry.get(name)
+        return spec is None or spec.hidden
+
+    def _bind(self, spec: CommandSpec, spans: list[Word], text: str, lang: Lang) -> ParsedCommand:
+        words = [w.text for w in spans]
+        usage = spec.usage()
+        params = spec.params
+        positional = [p for p in params if p.positional]
+        by_flag: dict[str, ParamSpec] = {f: p for p in params if not p.positional for f in p.flags}
+        values: dict[str, object] = {}
+        cluster: str | None = None
+        namespace: str | None = None
+        all_namespaces = False
+        free: list[str] = []
+        free_starts: list[int] = []
+        saw_flag_after_free = False
+        i = 0
+        only_positional = False
+
+        def take_value(flag: str) -> str:
+            nonlocal i
+            if i + 1 >= len(words):
+                raise UserError(f"`{flag}` needs a value.", usage)
+            i += 1
+            return words[i]
+
+        has_greedy = any(p.greedy for p in positional)
+        scope_flags = {"--cluster"} if spec.scope is not Scope.NONE else set()
+        if spec.scope is Scope.NAMESPACED:
+            scope_flags |= {"-n", "--namespace", "-A", "--all-namespaces"}
+        while i < len(words):
+            word = words[i]
+            head = word.partition("=")[0]
+            known = head in by_flag or head in scope_flags
+            if only_positional or not _FLAG_LIKE.match(word) or (has_greedy and not known):
+                if word == "--" and not only_positional and not has_greedy:
+                    only_positional = True
+                else:
+                    free.append(word)
+                    free_starts.append(spans[i].start)
+                i += 1
+                continue
+            if free:
+                saw_flag_after_free = True
+            flag, eq, inline = word.partition("=")
+            value: str | None = inline if eq else None
+            if flag == "--cluster" and spec.scope is not Scope.NONE:
+                cluster = value if value is not None else take_value(flag)
+            elif flag in ("-n", "--namespace") and spec.scope is Scope.NAMESPACED:
+                namespace = value if value is not None else take_value(flag)
+            elif flag in ("-A", "--all-namespaces") and spec.scope is Scope.NAMESPACED:
+                all_namespaces = True
+            elif flag in by_flag:
+                p = by_flag[flag]
+                if p.is_bool:
+                    values[p.name] = True if value is None else value
+                else:
+                    values[p.name] = value if value is not None else take_value(flag)
+            elif flag.startswith("-n") and len(flag) > 2 and spec.scope is Scope.NAMESPACED:
+                namespace = flag[2:]
+            else:
+                raise UserError(f"Unknown flag `{flag}` for `{spec.name}`.", usage)
+            i += 1
+
+        if namespace is not None and all_namespaces:
+            raise UserError("Use either `-n NAMESPACE` or `-A`, not both.", usage)
+        for n, p in enumerate(positional):
+            if p.greedy:
+                rest = free[n:]
+                if rest:
+                    # Free text as typed (quotes, apostrophes and spacing intact) unless flags were mixed in.
+                    values[p.name] = " ".join(rest) if saw_flag_after_free else text[free_starts[n] :].strip()
+                free = free[:n]
+                break
+            if n < len(free):
+                values[p.name] = free[n]
+        extra = free[len(positional) :] if not any(p.greedy for p in positional) else []
+        if extra:
+            raise UserError(f"Unexpected argument `{extra[0]}` for `{spec.name}`.", usage)
+        for p in params:
+            if p.required and p.name not in values:
+                label = f"<{p.metavar.lower()}>" if p.positional else p.flags[0]
+                raise UserError(f"`{spec.name}` needs {label}: {p.help}.", usage)
+        try:
+            args = spec.args.model_validate(values)
+        except ValidationError as exc:
+            raise UserError(_explain(exc, params), usage) from None
+        return ParsedCommand(spec, args, cluster, namespace, all_namespaces, text, lang)
+
+
+def _explain(exc: ValidationError, params: tuple[ParamSpec, ...]) -> str:
+    err = exc.errors()[0]
+    name = str(err["loc"][0]) if err["loc"] else ""
+    p = next((q for q in params if q.name == name), None)
+    label = (f"<{p.metavar.lower()}>" if p.positional else p.flags[0]) if p else name
+    got = err.get("input")
+    msg = str(err["msg"])
+    if p is not None and p.choices:
+        msg = f"expected one of {', '.join(p.choices)}"
+    return f"Bad value {got!r} for {label}: {msg}."

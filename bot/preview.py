@@ -1,0 +1,48 @@
+"""What a disruptive command will do, computed before anyone approves it.
+
+A disruptive command registers a preview function `(call, deps) -> Preview` next to its handler. The approval
+card shows the preview; the facts in `expect` are stored with the request and, when the approver clicks,
+computed again: if any changed, the action is refused and the difference is shown (the world no longer matches
+what was approved). Handlers never look at approvals themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.blocks import Block, Fields, Heading, Level, Notice, View
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The exact action, what it will touch, and the facts it was approved against."""
+
+    action: str
+    blocks: tuple[Block, ...] = ()
+    expect: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+    blocked: str | None = None  # set when the action cannot or need not run (say why); no request is created
+
+    def view(self) -> View:
+        blocks: list[Block] = [Heading(self.action), *self.blocks]
+        blocks += [Notice(w, Level.WARN) for w in self.warnings]
+        if self.blocked:
+            blocks.append(Notice(self.blocked, Level.ERROR))
+        if self.expect:
+            blocks.append(Fields(tuple(self.expect)))
+        return View(self.action, tuple(blocks))
+
+
+def drift(approved: Preview, now: Preview) -> list[str]:
+    """The facts that changed between approval and execution, in words."""
+    before = dict(approved.expect)
+    after = dict(now.expect)
+    changes: list[str] = []
+    for key, value in before.items():
+        if key not in after:
+            changes.append(f"{key} is gone (was {value})")
+        elif after[key] != value:
+            changes.append(f"{key} was {value}, now {after[key]}")
+    if now.blocked and not approved.blocked:
+        changes.append(now.blocked)
+    return changes

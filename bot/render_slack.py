@@ -1,0 +1,247 @@
+"""Render a view as a Slack message (Block Kit built with `slack_sdk.models.blocks`).
+
+This is the one place that knows Slack's limits, and it enforces all of them, so any result — a 2,000-row
+table included — becomes a message Slack accepts:
+
+- at most 50 blocks a message, and a table at most 4 sections, so a channel is never flooded;
+- a section's text at most 3,000 characters; at most 10 fields a section, each at most 2,000;
+- a header at most 150 characters; a context element at most 2,000 (10 elements);
+- a button's text at most 75, its value at most 2,000, its action_id at most 255 and unique in the message;
+  at most 25 buttons an actions block;
+- the notification `text` kept short (Slack truncates past 40,000).
+
+A table that does not fit is cut at a row boundary and says so ("showing 180 of 2,000 rows"), offering its
+`more` command as a button. User-controlled text is escaped (`&`, `<`, `>`) so a pod name can never become a
+mention or a link.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.blocks import (
+    Block as SlackBlock,
+)
+
+from bot.blocks import (
+    Actions,
+    Block,
+    Button,
+    Code,
+    Context,
+    Divider,
+    Fields,
+    Heading,
+    Level,
+    Notice,
+    Table,
+    Text,
+    View,
+)
+from bot.render_text import render_table
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_FIELD = 2000
+MAX_FIELDS = 10
+MAX_HEADER = 150
+MAX_CONTEXT = 2000
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_BUTTONS = 25
+MAX_FALLBACK = 3000
+MAX_CELL = 60
+# A table gets at most this many sections (~12,000 characters): enough for a screenful, never a wall of text.
+MAX_TABLE_SECTIONS = 4
+# Blocks kept free for the truncation notice and the buttons at the end of a message.
+_RESERVED = 3
+
+_EMOJI = {
+    Level.OK: ":white_check_mark:",
+    Level.INFO: ":information_source:",
+    Level.WARN: ":warning:",
+    Level.ERROR: ":x:",
+}
+_APPROVAL = re.compile(r"^/k8s (approve|deny|cancel) ([A-Za-z0-9_-]{1,64})$")
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What `chat.postMessage` / `chat.update` / `response_url` take: fallback text and block dicts."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _md(text: str, limit: int = MAX_SECTION) -> MarkdownTextObject:
+    return MarkdownTextObject(text=clip(escape(text), limit))
+
+
+def _code_sections(lines: list[str], budget: int) -> tuple[list[SlackBlock], int]:
+    """Pack lines into ``` sections within the text limit; returns the blocks and how many lines fit."""
+    blocks: list[SlackBlock] = []
+    chunk: list[str] = []
+    size = 8  # the two fences and their newlines
+    used = 0
+    for line in lines:
+        line = clip(escape(line), MAX_SECTION - 16)
+        if size + len(line) + 1 > MAX_SECTION:
+            if len(blocks) + 1 >= budget:
+                break
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(chunk) + "```")))
+            chunk, size = [], 8
+        chunk.append(line)
+        size += len(line) + 1
+        used += 1
+    if chunk and len(blocks) < budget:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(chunk) + "```")))
+    elif chunk:
+        used -= len(chunk)
+    return blocks, used
+
+
+def _text_sections(text: str, budget: int) -> list[SlackBlock]:
+    """Long prose split at line boundaries into as many sections as it needs (within the budget)."""
+    chunks: list[str] = []
+    current = ""
+    for line in escape(text).splitlines() or [""]:
+        while len(line) > MAX_SECTION:
+            if current:
+                chunks.append(current)
+            current = ""
+            chunks.append(line[:MAX_SECTION])
+            line = line[MAX_SECTION:]
+        if len(current) + len(line) + 1 > MAX_SECTION:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current or not chunks:
+        chunks.append(current or " ")
+    if len(chunks) > budget:
+        chunks = chunks[: max(budget, 1)]
+        chunks[-1] = clip(chunks[-1], MAX_SECTION - 2) + "…"
+    return [SectionBlock(text=MarkdownTextObject(text=c)) for c in chunks]
+
+
+class _Buttons:
+    """Collects buttons across the message so action_ids stay unique and values within limits."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def element(self, button: Button) -> ButtonElement:
+        self.count += 1
+        approval = _APPROVAL.match(button.command)
+        if approval:
+            # The value carries only the request id; the verb is in the action_id.
+            action_id, value = f"aksbot_{approval.group(1)}_{self.count}", approval.group(2)
+        else:
+            action_id, value = f"aksbot_run_{self.count}", clip(button.command, MAX_BUTTON_VALUE)
+        style = button.style if button.style in ("primary", "danger") else None
+        return ButtonElement(
+            text=PlainTextObject(text=clip(button.label, MAX_BUTTON_TEXT), emoji=True),
+            action_id=action_id,
+            value=value,
+            style=style,
+        )
+
+
+def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[SlackBlock], list[Button]]:
+    """Slack blocks for one neutral block within `budget` blocks; also returns buttons to add at the end."""
+    extra: list[Button] = []
+    match block:
+        case Heading(text=text):
+            return [HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER), emoji=True))], extra
+        case Text(text=text):
+            return _text_sections(text, budget), extra
+        case Notice(text=text, level=level):
+            return [SectionBlock(text=_md(f"{_EMOJI[level]} {text}"))], extra
+        case Fields(items=items):
+            out: list[SlackBlock] = []
+            for start in range(0, len(items), MAX_FIELDS):
+                if len(out) >= budget:
+                    break
+                group = items[start : start + MAX_FIELDS]
+                out.append(SectionBlock(fields=[_md(f"*{k}*\n{v}", MAX_FIELD) for k, v in group]))
+            return out, extra
+        case Table(columns=columns, rows=rows, total=total, more=more, title=title):
+            head: list[SlackBlock] = [SectionBlock(text=_md(f"*{title}*"))] if title else []
+            cells = tuple(tuple(clip(c, MAX_CELL) for c in r) for r in rows)
+            lines = render_table(columns, cells)
+            body, fitted = _code_sections(lines, min(max(budget - len(head) - 1, 1), MAX_TABLE_SECTIONS))
+            shown_rows = max(fitted - 1, 0)
+            real_total = total if total is not None else len(rows)
+            out = head + body
+            if shown_rows < real_total:
+                note = f"Showing {shown_rows:,} of {real_total:,} rows."
+                if more:
+                    note += f" More: `{more}`"
+                    extra.append(Button("Show more", more))
+                out.append(ContextBlock(elements=[_md(note, MAX_CONTEXT)]))
+            return out, extra
+        case Code(text=text, title=title):
+            head = [SectionBlock(text=_md(f"*{title}*"))] if title else []
+            body, _ = _code_sections(text.splitlines() or [""], max(budget - len(head), 1))
+            return head + body, extra
+        case Context(text=text):
+            return [ContextBlock(elements=[_md(text, MAX_CONTEXT)])], extra
+        case Divider():
+            return [DividerBlock()], extra
+        case Actions(buttons=bs):
+            return [], list(bs)
+    return [], extra
+
+
+def render_slack(view: View) -> SlackMessage:
+    buttons = _Buttons()
+    out: list[SlackBlock] = []
+    pending_buttons: list[Button] = []
+    omitted = 0
+    for i, block in enumerate(view.blocks):
+        budget = MAX_BLOCKS - _RESERVED - len(out)
+        if budget <= 0:
+            omitted = len(view.blocks) - i
+            pending_buttons += [b for blk in view.blocks[i:] if isinstance(blk, Actions) for b in blk.buttons]
+            break
+        rendered, extra = _render_block(block, budget, buttons)
+        out.extend(rendered[:budget])
+        pending_buttons.extend(extra)
+    if omitted:
+        out.append(
+            ContextBlock(
+                elements=[
+                    _md(
+                        f"{omitted} more part(s) of this answer did not fit in one Slack "
+                        "message; narrow the question (-n, -l, a name) to see them."
+                    )
+                ]
+            )
+        )
+    for start in range(0, min(len(pending_buttons), MAX_BUTTONS * 2), MAX_BUTTONS):
+        if len(out) >= MAX_BLOCKS:
+            break
+        group = pending_buttons[start : start + MAX_BUTTONS]
+        out.append(ActionsBlock(elements=[buttons.element(b) for b in group]))
+    fallback = clip(escape(view.summary) or "aksbot", MAX_FALLBACK)
+    return SlackMessage(text=fallback, blocks=[b.to_dict() for b in out[:MAX_BLOCKS]])

@@ -1,0 +1,262 @@
+"""Settings: one YAML file plus environment variables for secrets, read once into one typed object.
+
+Nothing else in the project reads environment variables: surfaces and adapters receive what they need from the
+`Settings` object built here. A bad file is rejected at start with the file, the key and what was expected.
+
+The file (`--config PATH` or `AKSBOT_CONFIG`):
+
+    default_cluster: prod
+    clusters:
+      - name: prod
+        kubeconfig: ~/.kube/config     # or `in_cluster: true`; relative paths are relative to this file
+        context: aks-prod
+        default_namespace: default
+        azure: {cloud: AzureChinaCloud, subscription_id: …, resource_group: …, cluster_name: …}
+        roles: {approver: [U0SRELEAD]}  # replaces the global role of the same name for this cluster
+        approvals: {required_approvals: 2}
+        actions: {drain: {required_approvals: 2}}
+    channels: {C0123PROD: prod, C0456TEST: test}
+    roles: {viewer: ["*"], operator: [S0SREGROUP], approver: [U0SRELEAD]}
+    groups: {S0SREGROUP: [U0ALICE]}    # only for the shell and tests; in Slack, user groups come from Slack
+    approvals: {expiry_minutes: 15, required_approvals: 1, channel: C0APPROVALS}
+    store: {sqlite_path: aksbot.sqlite3}   # or AKSBOT_DATABASE_URL=postgresql://… for several replicas
+
+Secrets come only from the environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
+AKSBOT_DATABASE_URL (may carry a password), and the Azure client secret named by `client_secret_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from bot.approvals.settings import ApprovalPolicy, ApprovalSettings
+from bot.azure.settings import AzureSettings
+from bot.registry import Role
+
+
+class SettingsError(Exception):
+    """The configuration is unusable; the message names the file, the key and what was expected."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Roles(_Model):
+    """Members of each role: Slack user IDs, user-group IDs, shell names, or "*" for everyone."""
+
+    viewer: list[str] = Field(default_factory=list)
+    operator: list[str] = Field(default_factory=list)
+    approver: list[str] = Field(default_factory=list)
+
+
+class ClusterSettings(_Model):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    kubeconfig: str | None = None
+    context: str | None = None
+    in_cluster: bool = False
+    default_namespace: str = "default"
+    azure: AzureSettings | None = None
+    roles: Roles | None = None
+    approvals: ApprovalPolicy | None = None
+    actions: dict[str, ApprovalPolicy] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_way_to_connect(self) -> ClusterSettings:
+        if self.in_cluster and self.kubeconfig:
+            raise ValueError("set either kubeconfig or in_cluster, not both")
+        return self
+
+
+class StoreSettings(_Model):
+    sqlite_path: str = "aksbot.sqlite3"
+
+
+class SlackSecrets(_Model):
+    """Read from the environment only."""
+
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_url: str | None = None
+
+
+class Settings(_Model):
+    clusters: list[ClusterSettings] = Field(default_factory=list)
+    default_cluster: str | None = None
+    channels: dict[str, str] = Field(default_factory=dict)
+    roles: Roles = Field(default_factory=Roles)
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    # Not from the file:
+    source: str | None = Field(default=None, exclude=True)
+    database_url: SecretStr | None = Field(default=None, exclude=True)
+    slack: SlackSecrets = Field(default_factory=SlackSecrets, exclude=True)
+    environ: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Settings:
+        names = [c.name for c in self.clusters]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"cluster names must be unique; repeated: {', '.join(dupes)}")
+        if self.default_cluster is not None and self.default_cluster not in names:
+            raise ValueError(
+                f"default_cluster {self.default_cluster!r} is not one of the clusters ({', '.join(names)})"
+            )
+        for channel, cluster in self.channels.items():
+            if cluster not in names:
+                raise ValueError(f"channels.{channel}: {cluster!r} is not one of the clusters ({', '.join(names)})")
+        return self
+
+    def cluster(self, name: str) -> ClusterSettings | None:
+        return next((c for c in self.clusters if c.name == name), None)
+
+    def cluster_names(self) -> list[str]:
+        return [c.name for c in self.clusters]
+
+    def roles_for(self, cluster: str | None) -> Roles:
+        """The cluster's roles: its own list for a role where it has one, the global list otherwise."""
+        base = self.roles
+        c = self.cluster(cluster) if cluster else None
+        if c is None or c.roles is None:
+            return base
+        own = c.roles.model_fields_set
+        return Roles(
+            viewer=c.roles.viewer if "viewer" in own else base.viewer,
+            operator=c.roles.operator if "operator" in own else base.operator,
+            approver=c.roles.approver if "approver" in own else base.approver,
+        )
+
+    def role_of(self, user: str, groups: frozenset[str], cluster: str | None) -> Role | None:
+        """The highest role the user holds on the cluster (None: no access)."""
+        roles = self.roles_for(cluster)
+        ids = {user, *groups, *self.local_groups_of(user)}
+        for role, members in (
+            (Role.APPROVER, roles.approver),
+            (Role.OPERATOR, roles.operator),
+            (Role.VIEWER, roles.viewer),
+        ):
+            if "*" in members or ids.intersection(members):
+                return role
+        return None
+
+    def local_groups_of(self, user: str) -> set[str]:
+        return {g for g, members in self.groups.items() if user in members}
+
+    def policy_for(self, cluster: str, action: str) -> ApprovalPolicy:
+        """The approval policy of one action on one cluster: action override, else cluster, else global."""
+        c = self.cluster(cluster)
+        if c is not None and action in c.actions:
+            return c.actions[action]
+        if c is not None and c.approvals is not None:
+            return c.approvals
+        return ApprovalPolicy(
+            required_approvals=self.approvals.required_approvals, expiry_minutes=self.approvals.expiry_minutes
+        )
+
+    def resolve_path(self, value: str) -> Path:
+        """A path from the file: `~` expanded, relative to the file's folder."""
+        path = Path(os.path.expanduser(value))
+        if not path.is_absolute() and self.source:
+            path = Path(self.source).parent / path
+        return path
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for e in error.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        got = e.get("input")
+        shown = "" if isinstance(got, (dict, list)) or e["type"] == "missing" else f" (got {got!r})"
+        lines.append(f"  {loc}: {e['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def from_mapping(data: Mapping[str, Any], *, source: str | None, environ: Mapping[str, str]) -> Settings:
+    """Build settings from parsed YAML and an environment (tests pass their own)."""
+    env = dict(environ)
+    slack = SlackSecrets(
+        bot_token=SecretStr(env["SLACK_BOT_TOKEN"]) if env.get("SLACK_BOT_TOKEN") else None,
+        signing_secret=SecretStr(env["SLACK_SIGNING_SECRET"]) if env.get("SLACK_SIGNING_SECRET") else None,
+        app_token=SecretStr(env["SLACK_APP_TOKEN"]) if env.get("SLACK_APP_TOKEN") else None,
+        api_url=env.get("SLACK_API_URL") or None,
+    )
+    db = env.get("AKSBOT_DATABASE_URL")
+    try:
+        return Settings.model_validate(
+            {**data, "source": source, "slack": slack, "database_url": SecretStr(db) if db else None, "environ": env}
+        )
+    except ValidationError as exc:
+        where = source or "settings"
+        raise SettingsError(f"{where} is not a valid aksbot configuration:\n{_describe(exc)}") from None
+
+
+def load(path: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the configuration file (explicit path, else AKSBOT_CONFIG, else none: no clusters)."""
+    env = dict(os.environ if environ is None else environ)
+    path = path or env.get("AKSBOT_CONFIG") or None
+    if path is None:
+        return from_mapping({}, source=None, environ=env)
+    file = Path(path).expanduser()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"{file}: no such configuration file") from None
+    except OSError as exc:
+        raise SettingsError(f"{file}: cannot read it ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise SettingsError(f"{file}: not valid YAML{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"{file}: expected a mapping at the top level, got {type(data).__name__}")
+    return from_mapping(data, source=str(file.resolve()), environ=env)
+
+
+def role_name(role: Role | None) -> str:
+    return role.name.lower() if role is not None else "none"
+
+
+def check_files(settings: Settings) -> list[str]:
+    """Problems a file-level validation cannot see: missing kubeconfigs, contexts, CA bundles, secrets."""
+    problems: list[str] = []
+    where = settings.source or "settings"
+    for i, c in enumerate(settings.clusters):
+        key = f"{where}: clusters[{i}] ({c.name})"
+        if c.kubeconfig:
+            path = settings.resolve_path(c.kubeconfig)
+            if not path.is_file():
+                problems.append(f"{key}.kubeconfig: {path} does not exist")
+            elif c.context:
+                try:
+                    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                except (OSError, yaml.YAMLError):
+                    problems.append(f"{key}.kubeconfig: {path} is not a readable kubeconfig")
+                    continue
+                contexts = [x.get("name") for x in doc.get("contexts") or [] if isinstance(x, dict)]
+                if c.context not in contexts:
+                    problems.append(
+                        f"{key}.context: {c.context!r} is not in {path} (it has: {', '.join(map(str, contexts))})"
+                    )
+        elif not c.in_cluster:
+            problems.append(f"{key}: set `kubeconfig` (a file) or `in_cluster: true`")
+        if c.azure is not None:
+            if c.azure.ca_bundle and not settings.resolve_path(c.azure.ca_bundle).is_file():
+                problems.append(f"{key}.azure.ca_bundle: {settings.resolve_path(c.azure.ca_bundle)} does not exist")
+            if c.azure.client_secret_env and not settings.environ.get(c.azure.client_secret_env):
+                problems.append(
+                    f"{key}.azure.client_secret_env: the environment variable {c.azure.client_secret_env} is not set"
+                )
+    return problems

@@ -1,0 +1,128 @@
+"""A private registry with a few commands, and plain fakes of the ports, for tests of the foundation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.blocks import Fields, Heading, Message, Table, View
+from bot.clock import ManualClock
+from bot.deps import Deps
+from bot.errors import NotConfigured, NotFound, Upstream
+from bot.preview import Preview
+from bot.registry import Args, Call, Registry, Risk, Scope, arg, opt
+from bot.settings import from_mapping
+
+registry = Registry()
+command = registry.command
+calls: list[str] = []
+
+
+class NodeArgs(Args):
+    node: str = arg(help="node name")
+
+
+class ScaleArgs(Args):
+    name: str = arg(help="deployment name")
+    replicas: int = opt(help="how many pods", ge=0, le=1000)
+
+
+class PodsArgs(Args):
+    selector: str | None = opt(None, help="label selector", flags=("-l", "--selector"))
+    watch: bool = opt(False, help="keep watching", flags=("-w",))
+    kind: Literal["nodes", "pods"] = opt("pods", help="what", flags=("--kind",))
+
+
+class AskArgs(Args):
+    question: str = arg(help="what to ask", greedy=True)
+
+
+@dataclass(frozen=True)
+class Rows:
+    rows: tuple[tuple[str, ...], ...]
+
+    def view(self) -> View:
+        return View(f"{len(self.rows)} rows", (Table(("name", "status"), self.rows),))
+
+
+@command("nodes", args=PodsArgs, scope=Scope.CLUSTER)
+def nodes(call: Call[PodsArgs], deps: Deps) -> Rows:
+    """List the nodes."""
+    calls.append(f"nodes {call.cluster}")
+    return Rows((("aks-nodepool1-0", "Ready"), ("aks-nodepool1-1", "NotReady")))
+
+
+@command("node", args=NodeArgs)
+def node(call: Call[NodeArgs], deps: Deps) -> Message:
+    """Show one node."""
+    if call.args.node == "ghost":
+        raise NotFound("node ghost not found", kind="Node", name="ghost")
+    if call.args.node == "down":
+        raise Upstream("cluster 'prod' did not answer within 10 s")
+    if call.args.node == "boom":
+        raise RuntimeError("token=xoxb-secret-should-not-leak")
+    return Message(call.args.node, (Heading(call.args.node), Fields((("cluster", str(call.cluster)),))))
+
+
+@command("pods", args=PodsArgs, scope=Scope.NAMESPACED)
+def pods(call: Call[PodsArgs], deps: Deps) -> Message:
+    """List pods."""
+    ns = "all namespaces" if call.all_namespaces else call.namespace
+    return Message(f"pods in {ns} selector={call.args.selector}")
+
+
+def preview_scale(call: Call[ScaleArgs], deps: Deps) -> Preview:
+    return Preview(f"Scale {call.args.name} to {call.args.replicas}", expect=(("replicas", "3"),))
+
+
+@command("scale deployment", args=ScaleArgs, risk=Risk.DISRUPTIVE, preview=preview_scale, scope=Scope.NAMESPACED)
+def scale(call: Call[ScaleArgs], deps: Deps) -> Message:
+    """Scale a deployment."""
+    calls.append(f"scale {call.args.name}")
+    return Message("scaled")
+
+
+@command("kb", args=AskArgs, scope=Scope.NONE, requires=None)
+def kb(call: Call[AskArgs], deps: Deps) -> Message:
+    """Ask the knowledge base."""
+    return Message(f"kb:{call.lang}:{call.args.question}")
+
+
+class NoClusters:
+    def reader(self, cluster: str) -> Any:
+        raise NotConfigured("no cluster adapter in this test")
+
+    def writer(self, cluster: str) -> Any:
+        raise NotConfigured("no cluster adapter in this test")
+
+
+class NoAzure:
+    def client(self, cluster: str) -> Any:
+        raise NotConfigured("no azure in this test")
+
+
+CONFIG: dict[str, Any] = {
+    "default_cluster": "test",
+    "clusters": [
+        {"name": "test", "kubeconfig": "/dev/null"},
+        {"name": "prod", "kubeconfig": "/dev/null", "roles": {"operator": ["S0SRE"]}},
+    ],
+    "channels": {"C0PROD": "prod"},
+    "roles": {"viewer": ["carol"], "operator": ["alice"], "approver": ["bob"]},
+    "groups": {"S0SRE": ["dave"]},
+}
+
+
+def make_deps(config: dict[str, Any] | None = None, knowledge: Any = None) -> Deps:
+    settings = from_mapping(CONFIG if config is None else config, source=None, environ={})
+    return Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=NoAzure(), knowledge=knowledge)
+
+
+@dataclass
+class Captured:
+    """A responder that keeps what was sent."""
+
+    replies: list[Any] = field(default_factory=list)
+
+    def send(self, reply: Any) -> None:
+        self.replies.append(reply)

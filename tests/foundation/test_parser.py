@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.errors import UnknownCommand, UserError
+from bot.parser import FreeText, ParsedCommand, Parser, Surface, detect_lang, normalise
+
+from .helpers_foundation import registry
+
+parser = Parser(registry)
+
+
+def parse(text: str, surface: Surface = Surface.SLASH) -> ParsedCommand:
+    result = parser.parse(text, surface)
+    assert isinstance(result, ParsedCommand), result
+    return result
+
+
+def test_positional_options_and_scope_flags() -> None:
+    p = parse("scale deployment web --replicas 5 -n shop --cluster prod")
+    assert p.spec.name == "scale deployment"
+    assert p.args.model_dump() == {"name": "web", "replicas": 5}
+    assert (p.namespace, p.cluster, p.all_namespaces) == ("shop", "prod", False)
+
+
+def test_equals_form_and_short_flags() -> None:
+    p = parse("pods -A -l app=web --kind=pods -w --cluster=test")
+    assert p.all_namespaces and p.cluster == "test"
+    assert p.args.model_dump() == {"selector": "app=web", "watch": True, "kind": "pods"}
+
+
+def test_slack_markup_and_autocorrect_are_normalised() -> None:
+    assert normalise("<@U123ABC> nodes") == "@U123ABC nodes"
+    assert (
+        normalise("see <#C0PROD|prod-alerts> and <https://x.example/a|the doc>")
+        == "see #prod-alerts and https://x.example/a"
+    )
+    assert normalise("pods \u2014cluster prod \u2013n shop") == "pods --cluster prod -n shop"
+    assert normalise("kb \u201cPLEG is not healthy\u201d &amp; &lt;b&gt;") == 'kb "PLEG is not healthy" & <b>'
+    p = parse("pods \u2014cluster prod \u2013n shop")
+    assert (p.cluster, p.namespace) == ("prod", "shop")
+
+
+def test_mention_prefix_and_slash_prefix_are_stripped() -> None:
+    assert parse("<@U0BOT> node aks-1", Surface.MENTION).args.model_dump() == {"node": "aks-1"}
+    assert parse("/k8s node aks-1", Surface.SHELL).spec.name == "node"
+    assert parse("@aksbot node aks-1", Surface.SHELL).spec.name == "node"
+
+
+def test_missing_argument_gives_usage() -> None:
+    with pytest.raises(UserError) as err:
+        parser.parse("node")
+    assert "needs <node>" in err.value.message
+    assert err.value.usage == "/k8s node <node> [--cluster NAME]"
+
+
+def test_unknown_flag_and_bad_value_and_extra_argument() -> None:
+    with pytest.raises(UserError, match="Unknown flag `--force`") as err:
+        parser.parse("node aks-1 --force")
+    assert err.value.usage
+    with pytest.raises(UserError, match="Bad value 'lots' for --replicas"):
+        parser.parse("scale deployment web --replicas lots")
+    with pytest.raises(UserError, match="Bad value '-1' for --replicas"):
+        parser.parse("scale deployment web --replicas -1")
+    with pytest.raises(UserError, match="expected one of nodes, pods"):
+        parser.parse("pods --kind volumes")
+    with pytest.raises(UserError, match="Unexpected argument `extra`"):
+        parser.parse("node aks-1 extra")
+    with pytest.raises(UserError, match="needs a value"):
+        parser.parse("pods -n")
+    with pytest.raises(UserError, match="either `-n NAMESPACE` or `-A`"):
+        parser.parse("pods -n a -A")
+
+
+def test_scope_flags_only_where_they_apply() -> None:
+    with pytest.raises(UserError, match="Unknown flag `-n`"):
+        parser.parse("node aks-1 -n shop")
+
+
+def test_unknown_command_suggests_close_names() -> None:
+    with pytest.raises(UnknownCommand) as err:
+        parser.parse("nods")
+    assert "nodes" in err.value.suggestions
+    with pytest.raises(UnknownCommand) as err2:
+        parser.parse("nosuchcmd")
+    assert "Unknown command `nosuchcmd`" in err2.value.message
+
+
+def test_free_text_goes_to_the_knowledge_base() -> None:
+    q = parser.parse("@aksbot why is my node NotReady", Surface.MENTION)
+    assert isinstance(q, FreeText) and q.text == "why is my node NotReady" and q.lang == "en"
+    zh = parser.parse("节点 NotReady 怎么办", Surface.DM)
+    assert isinstance(zh, FreeText) and zh.lang == "zh"
+    assert isinstance(parser.parse("/k8s why are pods pending here", Surface.SHELL), FreeText)
+
+
+def test_greedy_argument_keeps_dashes_of_pasted_lines() -> None:
+    p = parse('kb E1122 kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy" -n x')
+    assert p.args.model_dump()["question"] == (
+        'E1122 kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy" -n x'
+    )
+
+
+def test_unbalanced_quotes_do_not_break_parsing() -> None:
+    p = parse("kb don't know why it's broken")
+    assert p.args.model_dump()["question"] == "don't know why it's broken"
+
+
+def test_language_detection() -> None:
+    assert detect_lang("节点 NotReady") == "zh"
+    assert detect_lang("node NotReady") == "en"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gets_an_answer_never_an_exception(text: str) -> None:
+    for surface in Surface:
+        try:
+            result = parser.parse(text, surface)
+        except UserError as exc:
+            assert exc.message
+        else:
+            assert isinstance(result, ParsedCommand | FreeText)
+
+
+words = st.sampled_from(
+    [
+        "nodes",
+        "node",
+        "pods",
+        "-n",
+        "-A",
+        "--cluster",
+        "--replicas",
+        "scale",
+        "deployment",
+        "kb",
+        "<@U1>",
+        "\u2014cluster",
+        "\u201c",
+        "'",
+        '"',
+        "=",
+        "--",
+        "-l",
+        "app=web",
+        "5",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(words, max_size=12))
+def test_command_like_garbage_gets_an_answer(tokens: list[str]) -> None:
+    try:
+        parser.parse(" ".join(tokens), Surface.SLASH)
+    except UserError as exc:
+        assert exc.message

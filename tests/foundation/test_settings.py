@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import settings
+from bot.cli import main
+from bot.registry import Role
+from bot.settings import SettingsError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "aksbot.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_bad_file_names_the_file_the_key_and_what_was_expected(tmp_path: Path) -> None:
+    path = write(tmp_path, "clusters:\n  - name: prod\n    kubeconfig: k\n    context: 3\n    colour: blue\n")
+    with pytest.raises(SettingsError) as err:
+        settings.load(str(path))
+    text = str(err.value)
+    assert str(path) in text
+    assert "clusters.0.context: Input should be a valid string (got 3)" in text
+    assert "clusters.0.colour: Extra inputs are not permitted" in text
+
+
+def test_references_must_resolve(tmp_path: Path) -> None:
+    path = write(tmp_path, "clusters: [{name: prod, kubeconfig: k}]\ndefault_cluster: test\n")
+    with pytest.raises(SettingsError, match="default_cluster 'test' is not one of the clusters \\(prod\\)"):
+        settings.load(str(path))
+    with pytest.raises(SettingsError, match="not valid YAML at line 2"):
+        settings.load(str(write(tmp_path, "clusters: [\n")))
+    with pytest.raises(SettingsError, match="no such configuration file"):
+        settings.load(str(tmp_path / "missing.yaml"))
+
+
+def test_secrets_come_from_the_environment_and_are_never_printed(tmp_path: Path) -> None:
+    cfg = settings.load(
+        str(write(tmp_path, "{}")),
+        environ={"SLACK_BOT_TOKEN": "xoxb-1", "AKSBOT_DATABASE_URL": "postgresql://u:pw@h/db"},
+    )
+    assert cfg.slack.bot_token is not None and cfg.slack.bot_token.get_secret_value() == "xoxb-1"
+    assert "xoxb-1" not in repr(cfg) and "pw@" not in repr(cfg)
+
+
+def test_roles_per_cluster_replace_the_global_ones(tmp_path: Path) -> None:
+    cfg = settings.load(
+        str(
+            write(
+                tmp_path,
+                """
+clusters: [{name: test, kubeconfig: k}, {name: prod, kubeconfig: k, roles: {approver: [U0LEAD]}}]
+roles: {viewer: ["*"], operator: [S0SRE], approver: [bob]}
+""",
+            )
+        )
+    )
+    assert cfg.role_of("bob", frozenset(), "test") is Role.APPROVER
+    assert cfg.role_of("bob", frozenset(), "prod") is Role.VIEWER
+    assert cfg.role_of("U0LEAD", frozenset(), "prod") is Role.APPROVER
+    assert cfg.role_of("anyone", frozenset({"S0SRE"}), "prod") is Role.OPERATOR
+    assert cfg.resolve_path("k") == tmp_path / "k"
+
+
+def test_config_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("contexts: [{name: aks-prod}]\n")
+    good = write(tmp_path, "clusters: [{name: prod, kubeconfig: kubeconfig, context: aks-prod}]\n")
+    assert main(["config", "check", "--config", str(good)]) == 0
+    assert "OK — 1 cluster(s): prod" in capsys.readouterr().out
+    bad = write(tmp_path, "clusters: [{name: prod, kubeconfig: kubeconfig, context: aks-test}]\n")
+    assert main(["config", "check", "--config", str(bad)]) == 1
+    assert "'aks-test' is not in" in capsys.readouterr().err
