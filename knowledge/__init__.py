@@ -1,0 +1,47 @@
+"""The troubleshooting knowledge base: curated bilingual entries and the search that finds them.
+
+`load_knowledge_base()` reads the shipped entries once per process and returns the index the bot keeps in
+`deps.knowledge`; handlers see it only through the `KnowledgeBase` protocol. This package stands alone: it
+never imports the bot's surfaces, adapters or any Slack, Kubernetes or Azure package.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Protocol
+
+from knowledge.loader import EntryError, Problem, load_entries
+from knowledge.model import Entry, Lang
+from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
+
+__all__ = [
+    "Entry",
+    "EntryError",
+    "Hit",
+    "KnowledgeBase",
+    "KnowledgeIndex",
+    "Lang",
+    "Problem",
+    "SearchOutcome",
+    "detect_lang",
+    "load_knowledge_base",
+]
+
+
+class KnowledgeBase(Protocol):
+    """What handlers need from the knowledge base."""
+
+    def search(self, query: str, limit: int = 5) -> SearchOutcome: ...
+
+    def get(self, entry_id: str) -> Entry | None: ...
+
+    def entries(self) -> tuple[Entry, ...]: ...
+
+
+@cache
+def load_knowledge_base() -> KnowledgeIndex:
+    """The index over the shipped entries, built on first use and shared by the whole process.
+
+    Raises `EntryError` (naming each bad file and key) if an entry does not parse.
+    """
+    return KnowledgeIndex(load_entries())

@@ -1,0 +1,125 @@
+"""`kb`, `kb show`, `kb list` and the free-text fallback, through the real registry, dispatcher and renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+import handlers.kb as kb_handlers
+from bot.clock import ManualClock
+from bot.deps import Deps
+from bot.dispatch import Dispatcher, Incoming
+from bot.errors import NotConfigured
+from bot.parser import Surface
+from bot.registry import REGISTRY, Call, Caller
+from bot.render_slack import render_slack
+from bot.render_text import render_text
+from bot.settings import from_mapping
+from bot.surface import Reply
+from knowledge.search import KnowledgeIndex
+
+
+class _NoClusters:
+    def reader(self, cluster: str) -> Any:
+        raise NotConfigured("no cluster in knowledge-base tests")
+
+    def writer(self, cluster: str) -> Any:
+        raise NotConfigured("no cluster in knowledge-base tests")
+
+
+class _NoAzure:
+    def client(self, cluster: str) -> Any:
+        raise NotConfigured("no Azure in knowledge-base tests")
+
+
+@dataclass
+class _Captured:
+    replies: list[Reply] = field(default_factory=list)
+
+    def send(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+
+def _deps(knowledge: KnowledgeIndex | None) -> Deps:
+    settings = from_mapping({"roles": {"viewer": ["*"]}}, source=None, environ={})
+    return Deps(settings=settings, clock=ManualClock(), clusters=_NoClusters(), azure=_NoAzure(), knowledge=knowledge)
+
+
+def ask(index: KnowledgeIndex | None, text: str, surface: Surface = Surface.MENTION) -> str:
+    captured = _Captured()
+    outcome = Dispatcher(_deps(index), registry=REGISTRY).handle(Incoming(text, "U0ALICE", surface, "C0OPS"), captured)
+    assert outcome.status in ("ok", "user_error"), render_text(outcome.view)
+    (reply,) = captured.replies
+    render_slack(reply.view)  # must fit Slack's limits without raising
+    return render_text(reply.view)
+
+
+def test_a_mention_in_words_gets_the_entry_with_checks_fixes_and_sources(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "@aksbot why is my node NotReady?")
+    assert "Node NotReady or Unknown" in text
+    assert "/k8s diagnose node <node>" in text and "/k8s cordon <node>" in text
+    assert "low risk" in text
+    assert "000_team_notes.md" in text and "kubernetes.io" in text
+
+
+def test_a_chinese_question_is_answered_in_chinese(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "节点 NotReady 怎么办", Surface.DM)
+    assert "节点 NotReady 或 Unknown" in text
+    assert "先 cordon 节点" in text and "来源" in text
+    assert "Cordon the node" not in text
+
+
+def test_the_slash_command_offers_the_next_best_as_did_you_mean(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "/k8s kb certificate expired and dns timeouts", Surface.SLASH)
+    assert "Did you mean" in text
+    assert "/k8s kb show" in text
+
+
+def test_an_unknown_topic_gets_an_honest_i_dont_know(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "/k8s kb how do I template a helm chart", Surface.SLASH)
+    assert "I don't know" in text
+    text = ask(small_index, "/k8s kb ingress 的 tls 证书怎么配置", Surface.SLASH)
+    assert "我不确定" in text
+
+
+def test_kb_show_and_a_misspelt_id(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "/k8s kb show dns-timeout", Surface.SLASH)
+    assert "conntrack" in text and "i/o timeout" in text
+    text = ask(small_index, "/k8s kb show dns-timout", Surface.SLASH)
+    assert "No entry with id `dns-timout`" in text and "DNS lookups time out" in text
+
+
+def test_kb_list_and_a_tag_filter(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "/k8s kb list", Surface.SLASH)
+    assert all(i in text for i in ("node-notready", "snat-exhaustion", "cert-expired"))
+    text = ask(small_index, "/k8s kb list dns", Surface.SLASH)
+    assert "dns-timeout" in text and "node-notready" not in text
+
+
+def test_without_a_knowledge_base_the_answer_says_so() -> None:
+    call = Call("kb", kb_handlers.KbArgs(question="node NotReady"), Caller("U0ALICE"))
+    with pytest.raises(NotConfigured):
+        kb_handlers.kb(call, _deps(None))
+
+
+def test_the_handler_returns_data(small_index: KnowledgeIndex) -> None:
+    call = Call("kb", kb_handlers.KbArgs(question="PLEG is not healthy"), Caller("U0ALICE"))
+    result = kb_handlers.kb(call, _deps(small_index))
+    assert isinstance(result, kb_handlers.KbAnswer)
+    assert result.entry is not None and result.entry.id == "node-notready"
+    assert result.score >= 80
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_shipped_entry_renders_for_slack_and_the_shell(lang: str) -> None:
+    from knowledge import load_knowledge_base
+
+    index = load_knowledge_base()
+    for entry in index.entries():
+        view = kb_handlers.KbEntry(entry, "zh" if lang == "zh" else "en").view()
+        message = render_slack(view)
+        assert 0 < len(message.blocks) <= 50
+        assert "…" not in message.blocks[0].get("text", {}).get("text", "")  # the title is not clipped
+        assert entry.title.in_lang("zh" if lang == "zh" else "en") in render_text(view)

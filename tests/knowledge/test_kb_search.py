@@ -1,0 +1,134 @@
+"""Search behaviours a user would notice: typos, Chinese and mixed questions, pasted log lines, abstention."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge.search import KnowledgeIndex, clean, detect_lang, tokens
+
+
+def best(index: KnowledgeIndex, query: str) -> str | None:
+    outcome = index.search(query)
+    return outcome.hits[0].entry_id if outcome.hits else None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("why is my node NotReady", "node-notready"),
+        ("pods OOMKilled after upgrading to 1.25", "java-oom-cgroupv2"),
+        ("outbound connections timing out from pods", "snat-exhaustion"),
+        ("dns lookups taking 5 seconds", "dns-timeout"),
+        ("kubectl: certificate expired", "cert-expired"),
+    ],
+)
+def test_plain_questions_find_their_entry(small_index: KnowledgeIndex, query: str, expected: str) -> None:
+    assert best(small_index, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ndoe notredy", "node-notready"),
+        ("java pod OOMKiled after upgarde", "java-oom-cgroupv2"),
+        ("snat port exhuastion", "snat-exhaustion"),
+        ("coredsn timeotus", "dns-timeout"),
+    ],
+)
+def test_typos_are_forgiven(small_index: KnowledgeIndex, query: str, expected: str) -> None:
+    assert best(small_index, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("节点 NotReady 怎么办", "node-notready"),
+        ("节点一直 NotReady，kubelet stopped posting node status", "node-notready"),
+        ("出站连接老是超时", "snat-exhaustion"),
+        ("升级以后 Java 服务被 OOMKilled", "java-oom-cgroupv2"),
+        ("域名解析超时怎么办", "dns-timeout"),
+        ("集群证书过期了", "cert-expired"),
+    ],
+)
+def test_chinese_and_mixed_questions(small_index: KnowledgeIndex, query: str, expected: str) -> None:
+    outcome = small_index.search(query)
+    assert outcome.lang == "zh"
+    assert outcome.hits[0].entry_id == expected
+    assert outcome.hits[0].title == small_index.get(expected).title.zh  # type: ignore[union-attr]
+
+
+def test_a_pasted_log_line_lands_on_the_error_it_contains(small_index: KnowledgeIndex) -> None:
+    line = (
+        'Nov 22 10:14:03 aks-nodepool1-38212793-vmss000002 kubelet[2384]: E1122 10:14:03.123456    2384 '
+        'kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy: pleg was last seen active '
+        '3m12.5s ago; threshold is 3m0s" containerID=4f9c2d1e8a7b6c5d4e3f2a1b0c9d8e7f'
+    )
+    outcome = small_index.search(line)
+    assert outcome.hits[0].entry_id == "node-notready"
+    assert outcome.hits[0].score >= 80
+
+
+def test_full_width_and_smart_quotes_are_folded() -> None:
+    assert clean("ＯＯＭＫｉｌｌｅｄ “exit code 137”") == "oomkilled exit code 137"
+    assert clean("2026-11-22T10:14:03.123Z 10.244.1.17:8080 failed") == "failed"
+
+
+def test_chinese_is_indexed_as_bigrams_without_filler() -> None:
+    assert tokens(clean("节点怎么办")) == ["节点", "点怎"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["how do I template a helm chart", "kafka consumer lag keeps growing", "argo cd 同步失败", "", "???"],
+)
+def test_abstains_instead_of_guessing(small_index: KnowledgeIndex, query: str) -> None:
+    outcome = small_index.search(query)
+    assert outcome.abstained
+    assert outcome.hits == ()
+
+
+def test_abstaining_still_offers_the_closest_titles(small_index: KnowledgeIndex) -> None:
+    outcome = small_index.search("ingress tls certificate for my domain")
+    assert outcome.abstained
+    assert outcome.closest and outcome.closest[0].entry_id == "cert-expired"
+
+
+def test_scores_are_ranked_and_bounded(small_index: KnowledgeIndex) -> None:
+    outcome = small_index.search("node NotReady PLEG is not healthy", limit=3)
+    scores = [h.score for h in outcome.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 100 for s in scores)
+    assert len(outcome.hits) <= 3
+
+
+def test_language_follows_the_question() -> None:
+    assert detect_lang("node NotReady") == "en"
+    assert detect_lang("节点 NotReady") == "zh"
+    assert detect_lang("ｎｏｄｅ") == "en"
+
+
+def test_get_and_entries(small_index: KnowledgeIndex) -> None:
+    assert small_index.get("dns-timeout") is not None
+    assert small_index.get("no-such-entry") is None
+    assert {e.id for e in small_index.entries()} >= {"node-notready", "cert-expired"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gets_an_answer_or_an_abstention(small_index: KnowledgeIndex, text: str) -> None:
+    outcome = small_index.search(text, limit=3)
+    assert outcome.abstained == (outcome.hits == ())
+    assert len(outcome.hits) <= 3 and len(outcome.closest) <= 3
+    assert all(0 < h.score <= 100 for h in (*outcome.hits, *outcome.closest))
+    if any("\u4e00" <= c <= "\u9fff" for c in text):
+        assert outcome.lang == "zh"
+    elif text.isascii():
+        assert outcome.lang == "en"
+
+
+def test_a_whole_pasted_log_file_still_finds_its_error(small_index: KnowledgeIndex) -> None:
+    noise = "I1122 10:14:03.123456    2384 kubelet.go:2412] syncing pod api-6d8f7b9c4-x2x4z ok\n" * 200
+    outcome = small_index.search(noise + "Kubelet stopped posting node status.\n" + noise)
+    assert outcome.hits[0].entry_id == "node-notready"
