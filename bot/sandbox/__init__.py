@@ -1,0 +1,159 @@
+"""The sandbox: a local AKS-looking cluster (Kubernetes API server + ARM server) built from a named scenario.
+
+`Sandbox` is what `aksbot demo`, `aksbot sandbox` and the integration tests start. It loads the scenario,
+serves it over the Kubernetes API (`bot.sandbox.kube`) and, unless `arm=False`, over a local ARM endpoint
+(`bot.sandbox.arm`), and writes a kubeconfig and an aksbot.yaml that point at both.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import secrets
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from bot.sandbox.kube import KubeServer
+
+if TYPE_CHECKING:
+    from bot.sandbox.arm import ArmServer
+
+USERS = ("admin", "alice", "bob", "carol")
+
+
+class Sandbox:
+    """A running sandbox cluster. Use as a context manager, or call `start()` and `stop()`."""
+
+    def __init__(self, scenario: str = "incident", port: int = 0, arm: bool = True) -> None:
+        self.scenario = scenario
+        self.port = port
+        self.use_arm = arm
+        # One bearer token per user; the kubeconfig carries them and the API server maps them back.
+        self.tokens: dict[str, str] = {user: f"sandbox-{user}-{secrets.token_hex(12)}" for user in USERS}
+        self.kube: KubeServer | None = None
+        self.arm: ArmServer | None = None
+
+    def start(self) -> Sandbox:
+        from bot.sandbox.scenario import load_scenario
+
+        loaded = load_scenario(self.scenario)
+        self.kube = KubeServer(
+            loaded.objects,
+            logs=loaded.logs,
+            node_usage=loaded.node_usage,
+            pod_usage=loaded.pod_usage,
+            dead_nodes=loaded.dead_nodes,
+            tokens={token: user for user, token in self.tokens.items()},
+            port=self.port,
+        ).start()
+        if self.use_arm:
+            try:
+                from bot.sandbox.arm import ArmServer
+            except ImportError as exc:
+                self.kube.stop()
+                raise RuntimeError("the ARM server (bot.sandbox.arm) is not available; use Sandbox(arm=False)") from exc
+            self.arm = ArmServer(loaded.azure, on_change=self._arm_changed)
+            self.arm.start()
+        return self
+
+    def stop(self) -> None:
+        if self.arm is not None:
+            self.arm.stop()
+        if self.kube is not None:
+            self.kube.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def kube_url(self) -> str:
+        if self.kube is None:
+            raise RuntimeError("the sandbox is not started")
+        return self.kube.url
+
+    def write_config(self, directory: str | Path) -> Path:
+        """Write DIRECTORY/kubeconfig and DIRECTORY/aksbot.yaml (and, with ARM, the CA bundle and
+        DIRECTORY/sandbox.env holding the ARM client secret); returns the aksbot.yaml path."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        cluster_entry: dict[str, str] = {"server": self.kube_url}
+        if self.kube is not None and self.kube.ca_pem is not None:
+            cluster_entry["certificate-authority-data"] = base64.b64encode(self.kube.ca_pem).decode()
+        kubeconfig = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "sandbox", "cluster": cluster_entry}],
+            "users": [{"name": user, "user": {"token": token}} for user, token in self.tokens.items()],
+            "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "admin"}}]
+            + [{"name": f"sandbox-{user}", "context": {"cluster": "sandbox", "user": user}} for user in USERS],
+            "current-context": "sandbox",
+        }
+        (folder / "kubeconfig").write_text(yaml.safe_dump(kubeconfig, sort_keys=False))
+        cluster: dict[str, Any] = {"name": "sandbox", "kubeconfig": "kubeconfig", "context": "sandbox"}
+        if self.arm is not None:
+            cluster["azure"] = self.arm.settings_fragment(folder)
+            # The ARM client secret travels by environment, as a real one would; a bot started elsewhere
+            # sources this file (`set -a; . DIRECTORY/sandbox.env`).
+            env_file = folder / "sandbox.env"
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in self.arm.environment().items()))
+            env_file.chmod(0o600)
+        settings = {
+            "default_cluster": "sandbox",
+            "clusters": [cluster],
+            "roles": {"viewer": ["carol"], "operator": ["alice"], "approver": ["bob"]},
+            "approvals": {"expiry_minutes": 15},
+            "store": {"sqlite_path": "aksbot.sqlite3"},
+        }
+        path = folder / "aksbot.yaml"
+        path.write_text(yaml.safe_dump(settings, sort_keys=False))
+        return path
+
+    # -- ARM → Kubernetes -------------------------------------------------------------------------------------
+
+    def _arm_changed(self, kind: str, body: dict[str, Any]) -> None:
+        """Follow an agent pool's new count with nodes, as the VMSS and the cloud provider would."""
+        if kind != "agentPool" or self.kube is None:
+            return
+        pool = str(body.get("name") or "")
+        count = (body.get("properties") or {}).get("count")
+        if not pool or not isinstance(count, int):
+            return
+        nodes = sorted(
+            (n for n in self.kube.objects("nodes")
+             if (n["metadata"].get("labels") or {}).get("agentpool") == pool
+             or (n["metadata"].get("labels") or {}).get("kubernetes.azure.com/agentpool") == pool),
+            key=lambda n: str(n["metadata"]["name"]),
+        )
+        if not nodes:
+            return
+        for extra in nodes[count:]:
+            self.kube.delete("nodes", str(extra["metadata"]["name"]))
+        template = nodes[-1]
+        match = re.match(r"^(.*?)(\d+)$", str(template["metadata"]["name"]))
+        prefix, width = (match.group(1), len(match.group(2))) if match else (str(template["metadata"]["name"]) + "-", 6)
+        number = int(match.group(2)) + 1 if match else 1
+        for _ in range(count - len(nodes)):
+            node = copy.deepcopy(template)
+            name = f"{prefix}{int(number):0{width}d}" if prefix.endswith("vmss") else f"{prefix}{number}"
+            number += 1
+            node["metadata"] = {"name": name, "labels": dict(template["metadata"].get("labels") or {})}
+            node["metadata"]["labels"]["kubernetes.io/hostname"] = name
+            node["spec"] = {k: v for k, v in (node.get("spec") or {}).items() if k in ("providerID", "podCIDR")}
+            if node["spec"].get("providerID"):
+                node["spec"]["providerID"] = re.sub(r"/\d+$", f"/{number - 1}", node["spec"]["providerID"])
+            status = node.get("status") or {}
+            status["conditions"] = [c for c in status.get("conditions") or [] if c.get("type") == "Ready"] or [
+                {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                 "message": "kubelet is posting ready status"}]
+            for c in status["conditions"]:
+                c.update({"status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"})
+            node["status"] = status
+            self.kube.apply(node)

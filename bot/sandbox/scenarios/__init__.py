@@ -1,0 +1,1 @@
+"""Scenario files of the sandbox (read with importlib.resources)."""

@@ -1,0 +1,57 @@
+"""Helpers for the sandbox API server tests: a running minicluster server, a kubeconfig, a kubectl wired to it."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import minicluster
+
+from bot.sandbox.kube import KubeServer
+
+TOKENS = {"admin": "t-admin", "alice": "t-alice", "bob": "t-bob", "carol": "t-carol", "mallory": "t-unknown"}
+
+
+@dataclass
+class Kubectl:
+    kubeconfig: Path
+
+    def __call__(self, *args: str, user: str = "admin", timeout: float = 20) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, KUBECONFIG=str(self.kubeconfig))
+        command = ["/usr/bin/kubectl", "--request-timeout=10s", f"--user={user}", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def write_kubeconfig(directory: Path, server: KubeServer) -> Path:
+    cluster: dict[str, str] = {"server": server.url}
+    if server.ca_pem is not None:
+        cluster["certificate-authority-data"] = base64.b64encode(server.ca_pem).decode()
+    config = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "sandbox", "cluster": cluster}],
+        "users": [{"name": user, "user": {"token": token}} for user, token in TOKENS.items()],
+        "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "admin"}}]
+        + [{"name": f"sandbox-{user}", "context": {"cluster": "sandbox", "user": user}} for user in TOKENS],
+        "current-context": "sandbox",
+    }
+    path = directory / "kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def start_minicluster() -> KubeServer:
+    server = KubeServer(
+        minicluster.objects(), logs=minicluster.LOGS, node_usage=minicluster.NODE_USAGE,
+        dead_nodes=minicluster.DEAD_NODES, tokens={t: u for u, t in TOKENS.items() if u != "mallory"},
+        termination_seconds=0.2,
+    ).start()
+    server.controllers.settle()
+    return server

@@ -1,0 +1,117 @@
+"""The `Sandbox` (scenario + Kubernetes API server + ARM server), its written configuration and its CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.sandbox import Sandbox
+
+pytestmark = pytest.mark.kubectl
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(scenario="incident") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def config_dir(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("sandbox-config")
+    sandbox.write_config(directory)
+    return directory
+
+
+def kubectl(config_dir: Path, *args: str, user: str = "admin") -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, KUBECONFIG=str(config_dir / "kubeconfig"))
+    return subprocess.run(["/usr/bin/kubectl", "--request-timeout=10s", f"--user={user}", *args], env=env,
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_write_config_points_the_bot_at_both_servers(sandbox: Sandbox, config_dir: Path) -> None:
+    settings = yaml.safe_load((config_dir / "aksbot.yaml").read_text())
+    cluster = settings["clusters"][0]
+    assert settings["default_cluster"] == "sandbox"
+    assert (cluster["kubeconfig"], cluster["context"]) == ("kubeconfig", "sandbox")
+    assert sandbox.arm is not None and cluster["azure"]["arm_endpoint"] == sandbox.arm.base_url
+    assert settings["roles"] == {"viewer": ["carol"], "operator": ["alice"], "approver": ["bob"]}
+    assert settings["store"]["sqlite_path"] == "aksbot.sqlite3"
+    kubeconfig = yaml.safe_load((config_dir / "kubeconfig").read_text())
+    assert kubeconfig["current-context"] == "sandbox"
+    assert {u["name"] for u in kubeconfig["users"]} == {"admin", "alice", "bob", "carol"}
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == sandbox.kube_url
+    secret_line = (config_dir / "sandbox.env").read_text().strip()
+    assert secret_line.split("=", 1)[0] == cluster["azure"]["client_secret_env"]
+
+
+def test_incident_scenario_through_kubectl(config_dir: Path) -> None:
+    nodes = kubectl(config_dir, "get", "nodes", "-o", "wide")
+    assert nodes.returncode == 0, nodes.stderr
+    statuses = [line.split()[1] for line in nodes.stdout.splitlines()[1:]]
+    assert statuses.count("Ready") == len(statuses) - 1
+    assert sum(1 for s in statuses if s in ("NotReady", "Unknown")) == 1
+    pods = kubectl(config_dir, "get", "pods", "-A")
+    assert "CrashLoopBackOff" in pods.stdout and "Pending" in pods.stdout
+    events = kubectl(config_dir, "get", "events", "-A", "--field-selector", "reason=FailedScheduling")
+    assert "FailedScheduling" in events.stdout
+
+
+def test_drain_of_the_guarded_node_is_refused_by_its_pdb(config_dir: Path) -> None:
+    found = kubectl(config_dir, "get", "nodes", "-l", "aksbot.io/sandbox-role=pdb-guarded", "-o", "json")
+    node = json.loads(found.stdout)["items"][0]["metadata"]["name"]
+    try:
+        refused = kubectl(config_dir, "drain", node, "--ignore-daemonsets", "--delete-emptydir-data",
+                          "--timeout=2s")
+        assert refused.returncode != 0
+        assert "Cannot evict pod as it would violate the pod's disruption budget." in refused.stderr
+    finally:
+        kubectl(config_dir, "uncordon", node)
+
+
+def test_pool_scaled_through_arm_adds_nodes(sandbox: Sandbox, config_dir: Path) -> None:
+    from bot.azure.sdk import build_client
+    from bot.azure.settings import AzureSettings
+
+    settings = yaml.safe_load((config_dir / "aksbot.yaml").read_text())
+    az = AzureSettings(**settings["clusters"][0]["azure"])
+    assert sandbox.arm is not None
+    aks = build_client(az, sandbox.arm.environment())
+    pool = next(iter(aks.agent_pools.list(az.resource_group, az.cluster_name)))
+    labels = f"agentpool={pool.name}"
+    before = len(json.loads(kubectl(config_dir, "get", "nodes", "-l", labels, "-o", "json").stdout)["items"])
+    pool.count = before + 1
+    aks.agent_pools.begin_create_or_update(az.resource_group, az.cluster_name, pool.name, pool).result()
+    after = json.loads(kubectl(config_dir, "get", "nodes", "-l", labels, "-o", "json").stdout)["items"]
+    assert len(after) == before + 1
+
+
+def test_cli_prints_one_ready_line_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bot.sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
+         "--scenario", "incident", "--write-config", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("sandbox 'incident' ready: kubernetes https://127.0.0.1:")
+        assert f"config {tmp_path / 'aksbot.yaml'}" in line
+        assert kubectl(tmp_path, "get", "ns").returncode == 0
+        time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        assert process.stdout.read() == ""
+    finally:
+        if process.poll() is None:
+            process.kill()
