@@ -1,0 +1,100 @@
+"""What handlers may ask of a cluster. Adapters (`bot.cluster.kube`) implement these over the official client.
+
+Every method returns the typed views of `bot.cluster.model` and raises only `bot.errors` exceptions:
+`NotFound` (naming kind and name), `Forbidden` (quoting which verb on which resource the server denied),
+`Conflict`, `Refused` (a PodDisruptionBudget blocked an eviction), `Upstream` (down, slow, 5xx).
+Selectors use Kubernetes' own syntax ("app=web,tier!=db"); `namespace=None` means all namespaces.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.cluster.model import (
+    ConfigMap,
+    Deployment,
+    Event,
+    Lease,
+    Node,
+    NodeUsage,
+    Pod,
+    PodDisruptionBudget,
+    PodUsage,
+    SecretInfo,
+    ServerVersion,
+)
+
+
+class ClusterReader(Protocol):
+    """Read access to one cluster."""
+
+    def version(self) -> ServerVersion: ...
+
+    def nodes(self, selector: str | None = None) -> list[Node]: ...
+
+    def node(self, name: str) -> Node: ...
+
+    def lease(self, node: str) -> Lease | None:
+        """The node's heartbeat lease, or None when it has none."""
+        ...
+
+    def leases(self) -> dict[str, Lease]:
+        """Every node lease, by node name."""
+        ...
+
+    def pods(self, namespace: str | None = None, selector: str | None = None, node: str | None = None,
+             field_selector: str | None = None) -> list[Pod]: ...
+
+    def pod(self, namespace: str, name: str) -> Pod: ...
+
+    def events(self, namespace: str | None = None, involved_name: str | None = None, kind: str | None = None,
+               reason: str | None = None, type: str | None = None, limit: int = 500) -> list[Event]:
+        """Events newest first, at most `limit`."""
+        ...
+
+    def logs(self, namespace: str, pod: str, container: str | None = None, previous: bool = False,
+             tail: int = 50) -> str: ...
+
+    def deployments(self, namespace: str | None = None, selector: str | None = None) -> list[Deployment]: ...
+
+    def deployment(self, namespace: str, name: str) -> Deployment: ...
+
+    def pdbs(self, namespace: str | None = None) -> list[PodDisruptionBudget]: ...
+
+    def node_metrics(self) -> list[NodeUsage]:
+        """Usage from metrics.k8s.io; raises `NotConfigured` when metrics-server is not installed."""
+        ...
+
+    def pod_metrics(self, namespace: str | None = None) -> list[PodUsage]: ...
+
+    def configmap(self, namespace: str, name: str) -> ConfigMap: ...
+
+    def secrets(self, namespace: str | None = None) -> list[SecretInfo]:
+        """Secrets' names, types and keys; never their values."""
+        ...
+
+
+class ClusterWriter(Protocol):
+    """Write access to one cluster (used only by approved actions)."""
+
+    def cordon(self, node: str, unschedulable: bool) -> Node: ...
+
+    def evict(self, namespace: str, pod: str) -> None:
+        """Evict through the Eviction API; raises `Refused` naming the PodDisruptionBudget that blocks it."""
+        ...
+
+    def delete_pod(self, namespace: str, name: str, grace_seconds: int | None = None) -> None: ...
+
+    def restart_deployment(self, namespace: str, name: str) -> Deployment:
+        """Set the restartedAt template annotation, as `kubectl rollout restart` does."""
+        ...
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> Deployment: ...
+
+
+class ClusterProvider(Protocol):
+    """Readers and writers by cluster name; raises `NotConfigured` for an unknown cluster."""
+
+    def reader(self, cluster: str) -> ClusterReader: ...
+
+    def writer(self, cluster: str) -> ClusterWriter: ...

@@ -1,0 +1,98 @@
+"""`events`: what the cluster said recently, newest first, filtered by type, reason or object.
+
+Filtering is done by the API server (field selectors), so a busy namespace is not pulled whole.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.blocks import Block, Heading, Level, Notice, Table, View
+from bot.cluster.model import Event
+from bot.deps import Deps
+from bot.errors import UserError
+from bot.registry import Args, Call, Scope, command, opt
+from handlers._format import MAX_ROWS, age, shorten
+
+# kubectl's short names for the kinds people ask about; the API wants the Kind.
+KINDS = {"pod": "Pod", "po": "Pod", "node": "Node", "no": "Node", "deployment": "Deployment", "deploy": "Deployment",
+         "replicaset": "ReplicaSet", "rs": "ReplicaSet", "statefulset": "StatefulSet", "sts": "StatefulSet",
+         "daemonset": "DaemonSet", "ds": "DaemonSet", "job": "Job", "cronjob": "CronJob", "service": "Service",
+         "svc": "Service", "pvc": "PersistentVolumeClaim", "persistentvolumeclaim": "PersistentVolumeClaim",
+         "hpa": "HorizontalPodAutoscaler", "horizontalpodautoscaler": "HorizontalPodAutoscaler",
+         "ingress": "Ingress", "pdb": "PodDisruptionBudget", "poddisruptionbudget": "PodDisruptionBudget"}
+EVENT_LIMIT = 500
+
+
+def parse_for(text: str) -> tuple[str | None, str]:
+    """`--for pod/web-1` → ("Pod", "web-1"); a bare name matches any kind."""
+    kind, sep, name = text.partition("/")
+    if not sep:
+        return None, text
+    if not name:
+        raise UserError(f"`--for {text}` names no object.", usage="/k8s events --for pod/NAME")
+    found = KINDS.get(kind.lower())
+    if found is None:
+        # Already a Kind (e.g. "VolumeAttachment"): pass through with its capital.
+        found = kind[:1].upper() + kind[1:]
+    return found, name
+
+
+@dataclass(frozen=True)
+class EventsResult:
+    scope: str
+    events: tuple[Event, ...]
+    all_namespaces: bool
+    now: datetime
+    more: str
+
+    def view(self) -> View:
+        total = len(self.events)
+        if not total:
+            return View(f"No events {self.scope}.", (Notice(f"No events {self.scope}.", Level.INFO),))
+        types = Counter(e.type for e in self.events)
+        reasons = Counter(e.reason for e in self.events if e.type == "Warning")
+        summary = f"{total} event{'s' if total != 1 else ''} {self.scope}: " + ", ".join(
+            f"{n} {t}" for t, n in types.most_common())
+        if reasons:
+            summary += "; top warnings: " + ", ".join(f"{r} ×{n}" for r, n in reasons.most_common(3))
+        blocks: list[Block] = [Heading(f"Events — {self.scope}"),
+                               Notice(summary, Level.WARN if types.get("Warning") else Level.INFO)]
+        rows = tuple(
+            (age(e.when, self.now), e.type, e.reason,
+             (f"{e.namespace}/" if self.all_namespaces and e.namespace else "") + str(e.involved),
+             str(e.count), shorten(e.message, 100))
+            for e in self.events[:MAX_ROWS]
+        )
+        cut = total > MAX_ROWS
+        blocks.append(Table(("Last seen", "Type", "Reason", "Object", "Count", "Message"), rows,
+                            total=total if cut else None, more=self.more if cut else None))
+        return View(summary, tuple(blocks))
+
+
+class EventsArgs(Args):
+    type: Literal["Warning", "Normal"] | None = opt(None, help="only this event type")
+    reason: str | None = opt(None, help="only this reason, e.g. BackOff, FailedScheduling, OOMKilling")
+    object: str | None = opt(None, help="only events about KIND/NAME (or NAME)", flags=("--for",),
+                             metavar="KIND/NAME")
+
+
+@command("events", args=EventsArgs, scope=Scope.NAMESPACED, aliases=("get events",),
+         examples=("/k8s events -n shop", "/k8s events -A --type Warning", "/k8s events --for pod/web-1",
+                   "/k8s events -A --reason FailedScheduling"))
+def events(call: Call[EventsArgs], deps: Deps) -> EventsResult:
+    """List recent events, newest first, with counts by type and the commonest warnings."""
+    namespace = None if call.all_namespaces else call.namespace
+    kind, name = parse_for(call.args.object) if call.args.object else (None, None)
+    found = deps.clusters.reader(call.cluster or "").events(
+        namespace, involved_name=name, kind=kind, reason=call.args.reason, type=call.args.type, limit=EVENT_LIMIT)
+    scope = "in all namespaces" if namespace is None else f"in {namespace}"
+    scope += "".join(f" {f}" for f in (f"of type {call.args.type}" if call.args.type else "",
+                                        f"with reason {call.args.reason}" if call.args.reason else "",
+                                        f"for {call.args.object}" if call.args.object else "") if f)
+    ns_flag = "-A" if namespace is None else f"-n {namespace}"
+    more = f"/k8s events {ns_flag} --type Warning" if not call.args.type else f"/k8s events {ns_flag} --reason …"
+    return EventsResult(scope, tuple(found), namespace is None, deps.clock.now(), more)

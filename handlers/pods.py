@@ -1,0 +1,280 @@
+"""`pods`, `pod <name>` and `logs <pod>`: pods with problems first, one pod in depth, a container's last lines.
+
+Secret values never appear: an environment variable read from a Secret shows only which Secret and key.
+A pod that is not where the user looked is searched for by name across namespaces (one field-selected list),
+so the answer can say where it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.blocks import Block, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
+from bot.cluster.model import Container, ContainerStatus, Event, Pod
+from bot.deps import Deps
+from bot.errors import AksbotError, NotFound, UserError
+from bot.registry import Args, Call, Scope, arg, command, opt
+from handlers._format import MAX_ROWS, age, closest, cpu, did_you_mean, mem, shorten
+
+HEALTHY_STATUSES = frozenset({"Running", "Succeeded", "Completed"})
+# Statuses that mean the pod cannot work until someone acts, ranked ahead of merely restarting ones.
+BROKEN_STATUSES = frozenset({"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError",
+                             "InvalidImageName", "OOMKilled", "Error", "Evicted", "Failed", "Unknown",
+                             "RunContainerError", "ContainerStatusUnknown"})
+MAX_TAIL = 500
+
+
+def pod_problem(pod: Pod) -> bool:
+    if pod.status_text not in HEALTHY_STATUSES:
+        return True
+    return pod.phase == "Running" and not pod.is_ready
+
+
+def pod_rank(pod: Pod) -> tuple[int, int, str]:
+    """Broken first, then pending/not ready, then restarting, then healthy; most restarts first in each group."""
+    status = pod.status_text
+    if status in BROKEN_STATUSES or status.startswith("Init:"):
+        group = 0
+    elif pod_problem(pod):
+        group = 1
+    elif pod.restarts:
+        group = 2
+    else:
+        group = 3
+    return (group, -pod.restarts, pod.key)
+
+
+def ready_text(pod: Pod) -> str:
+    ready, total = pod.ready_count
+    return f"{ready}/{total}"
+
+
+def last_termination_text(pod: Pod) -> str:
+    last = pod.last_termination
+    if last is None:
+        return "-"
+    code = f" ({last.exit_code})" if last.exit_code is not None else ""
+    return f"{last.reason or 'Terminated'}{code}"
+
+
+@dataclass(frozen=True)
+class PodsResult:
+    cluster: str
+    scope: str
+    pods: tuple[Pod, ...]
+    all_namespaces: bool
+    now: datetime
+    more: str
+
+    def view(self) -> View:
+        total = len(self.pods)
+        if not total:
+            return View(f"No pods {self.scope}.", (Notice(f"No pods {self.scope}.", Level.INFO),))
+        statuses = Counter(p.status_text for p in self.pods)
+        problems = sum(1 for p in self.pods if pod_problem(p))
+        top = ", ".join(f"{count} {status}" for status, count in statuses.most_common(5))
+        summary = f"{total} pod{'s' if total != 1 else ''} {self.scope}: {top}"
+        level = Level.WARN if problems else Level.OK
+        blocks: list[Block] = [Heading(f"Pods — {self.scope}"), Notice(summary, level)]
+        ordered = sorted(self.pods, key=pod_rank)
+        rows = tuple(
+            (p.key if self.all_namespaces else p.name, p.status_text, ready_text(p), str(p.restarts),
+             last_termination_text(p), p.node or "-", age(p.start_time or p.created, self.now))
+            for p in ordered[:MAX_ROWS]
+        )
+        cut = total > MAX_ROWS
+        blocks.append(Table(("Pod", "Status", "Ready", "Restarts", "Last termination", "Node", "Age"), rows,
+                            total=total if cut else None, more=self.more if cut else None))
+        return View(summary, tuple(blocks))
+
+
+class PodsArgs(Args):
+    selector: str | None = opt(None, help="label selector, e.g. app=web", flags=("-l", "--selector"))
+    node: str | None = opt(None, help="only pods on this node")
+    problems: bool = opt(False, help="only pods that are not running and ready")
+
+
+@command("pods", args=PodsArgs, scope=Scope.NAMESPACED, aliases=("get pods",),
+         examples=("/k8s pods -n shop", "/k8s pods -A --problems", "/k8s pods -l app=web", "/k8s pods -A --node aks-…"))
+def pods(call: Call[PodsArgs], deps: Deps) -> PodsResult:
+    """List pods, problems first: status, ready, restarts, last termination reason, node, age."""
+    cluster = call.cluster or ""
+    namespace = None if call.all_namespaces else call.namespace
+    found = deps.clusters.reader(cluster).pods(namespace, selector=call.args.selector, node=call.args.node)
+    if call.args.problems:
+        found = [p for p in found if pod_problem(p)]
+    where = "in all namespaces" if namespace is None else f"in {namespace}"
+    filters = "".join(f" {f}" for f in (f"-l {call.args.selector}" if call.args.selector else "",
+                                         f"on {call.args.node}" if call.args.node else "",
+                                         "with problems" if call.args.problems else "") if f)
+    ns_flag = "-A" if namespace is None else f"-n {namespace}"
+    more = f"/k8s pods {ns_flag} --problems" if not call.args.problems else f"/k8s pods {ns_flag} --problems -l …"
+    return PodsResult(cluster, f"{where}{filters}", tuple(found), namespace is None, deps.clock.now(), more)
+
+
+# -- pod <name> ------------------------------------------------------------------------------------------------
+
+
+def resources_text(container: Container) -> str:
+    r, lim = container.requests, container.limits
+    return (f"req {cpu(r.cpu_m)}/{mem(r.memory)} · lim {cpu(lim.cpu_m)}/{mem(lim.memory)}")
+
+
+def state_text(status: ContainerStatus | None) -> tuple[str, str]:
+    if status is None:
+        return "not started", "-"
+    last = str(status.last_state) if status.last_state is not None else "-"
+    if status.last_state is not None and status.last_state.finished is not None:
+        last += f" at {status.last_state.finished:%H:%M:%S}"
+    return str(status.state), last
+
+
+@dataclass(frozen=True)
+class PodResult:
+    cluster: str
+    pod: Pod
+    events: tuple[Event, ...]
+    log_container: str
+    log_previous: bool
+    log_lines: str
+    now: datetime
+    log_note: str = ""
+
+    def view(self) -> View:
+        p = self.pod
+        status = p.status_text
+        level = Level.ERROR if status in BROKEN_STATUSES else Level.WARN if pod_problem(p) or p.restarts else Level.OK
+        summary = f"Pod {p.key} is {status}, {ready_text(p)} ready, {p.restarts} restarts"
+        blocks: list[Block] = [Heading(f"Pod {p.key}"), Notice(summary, level)]
+        if p.message:
+            blocks.append(Text(f"_{shorten(p.message, 300)}_"))
+        owner = f"{p.owner.kind}/{p.owner.name}" if p.owner else "-"
+        blocks.append(Fields((
+            ("Node", p.node or "(not scheduled)"), ("Phase", p.phase), ("QoS", p.qos or "-"), ("Owner", owner),
+            ("Pod IP", p.pod_ip or "-"), ("Started", age(p.start_time, self.now) + " ago" if p.start_time else "-"),
+            ("Priority class", p.priority_class or "-"), ("Service account", p.service_account or "-"),
+        )))
+        rows: list[tuple[str, ...]] = []
+        for kind, containers in (("init", p.init_containers), ("", p.containers)):
+            for c in containers:
+                st = p.status(c.name)
+                now_state, last = state_text(st)
+                rows.append((f"{c.name} (init)" if kind else c.name, shorten(c.image, 50), now_state, last,
+                             str(st.restart_count if st else 0), resources_text(c)))
+        blocks.append(Table(("Container", "Image", "State", "Last state", "Restarts", "Resources"), tuple(rows),
+                            title="Containers"))
+        env = [(c.name, e) for c in p.containers for e in c.env]
+        if env:
+            lines = [f"{c}: {e.name}=" + (f"<{e.source}>" if e.source else (e.value or "")) for c, e in env[:20]]
+            blocks.append(Code("\n".join(lines), "Environment (values from Secrets are never shown)"))
+        if p.conditions:
+            blocks.append(Context("Conditions: " + ", ".join(f"{c.type}={c.status}" for c in p.conditions)))
+        if self.events:
+            blocks.append(Table(("Last seen", "Type", "Reason", "Count", "Message"), tuple(
+                (age(e.when, self.now), e.type, e.reason, str(e.count), shorten(e.message, 90))
+                for e in self.events[:10]), title="Events"))
+        if self.log_lines:
+            title = f"Last log lines of {self.log_container}" + (" (previous run)" if self.log_previous else "")
+            blocks.append(Code(self.log_lines.rstrip("\n"), title))
+        if self.log_note:
+            blocks.append(Context(self.log_note))
+        return View(summary, tuple(blocks))
+
+
+class PodArgs(Args):
+    name: str = arg(help="pod name (in the -n namespace)")
+
+
+def find_pod(deps: Deps, cluster: str, namespace: str, name: str) -> Pod:
+    """The pod, or `NotFound` saying where a pod of that name lives, or which names are close."""
+    reader = deps.clusters.reader(cluster)
+    try:
+        return reader.pod(namespace, name)
+    except NotFound as exc:
+        elsewhere = [p.namespace for p in reader.pods(None, field_selector=f"metadata.name={name}")]
+        if elsewhere:
+            where = ", ".join(f"`-n {ns}`" for ns in sorted(elsewhere))
+            raise NotFound(f"No pod `{name}` in namespace {namespace}; a pod of that name is in {where}.",
+                           kind="pod", name=name) from exc
+        names = closest(name, (p.name for p in reader.pods(namespace)))
+        raise NotFound(f"No pod `{name}` in namespace {namespace}.{did_you_mean(names)} "
+                       f"Search everywhere with `/k8s pods -A`.", kind="pod", name=name) from exc
+
+
+def _log_choice(pod: Pod) -> tuple[str, bool]:
+    """The container whose log explains most (the crashing one) and whether its previous run says more."""
+    worst = sorted(pod.container_statuses, key=lambda s: (s.ready, -s.restart_count))
+    if worst:
+        s = worst[0]
+        return s.name, s.state.kind != "running" and s.restart_count > 0
+    return (pod.containers[0].name if pod.containers else ""), False
+
+
+@command("pod", args=PodArgs, scope=Scope.NAMESPACED, aliases=("describe pod",),
+         examples=("/k8s pod web-7d9f-abcde -n shop",))
+def pod(call: Call[PodArgs], deps: Deps) -> PodResult:
+    """Show one pod: containers with state and last state, requests/limits, QoS, events, last log lines."""
+    cluster = call.cluster or ""
+    reader = deps.clusters.reader(cluster)
+    found = find_pod(deps, cluster, call.namespace, call.args.name)
+    events = reader.events(found.namespace, involved_name=found.name, kind="Pod", limit=10)
+    container, previous = _log_choice(found)
+    lines, note = "", ""
+    if container and found.node:
+        try:
+            lines = reader.logs(found.namespace, found.name, container, previous=previous, tail=15)
+        except AksbotError as exc:
+            note = f"Logs of {container}: {exc.message}"
+    return PodResult(cluster, found, tuple(events), container, previous, lines, deps.clock.now(), note)
+
+
+# -- logs ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogsResult:
+    pod: str
+    container: str
+    previous: bool
+    tail: int
+    text: str
+
+    def view(self) -> View:
+        which = f"{self.pod} [{self.container}]" + (" (previous run)" if self.previous else "")
+        count = len(self.text.splitlines())
+        if not count:
+            return View(f"No log lines from {which}.", (Notice(f"{which} has written nothing yet.", Level.INFO),))
+        summary = f"Last {count} log line{'s' if count != 1 else ''} of {which}"
+        return View(summary, (Code(self.text.rstrip("\n"), summary),))
+
+
+class LogsArgs(Args):
+    pod: str = arg(help="pod name")
+    container: str | None = opt(None, help="container (needed when the pod has several)", flags=("-c", "--container"))
+    previous: bool = opt(False, help="the previous (crashed) run's log", flags=("-p", "--previous"))
+    tail: int = opt(50, help=f"how many last lines (at most {MAX_TAIL})", ge=1, le=MAX_TAIL)
+
+
+@command("logs", args=LogsArgs, scope=Scope.NAMESPACED,
+         examples=("/k8s logs web-7d9f-abcde -n shop", "/k8s logs api-5c6b -c api --previous --tail 100"))
+def logs(call: Call[LogsArgs], deps: Deps) -> LogsResult:
+    """Show a container's last log lines (the previous run's with --previous)."""
+    cluster = call.cluster or ""
+    found = find_pod(deps, cluster, call.namespace, call.args.pod)
+    names = [c.name for c in found.containers]
+    container = call.args.container
+    if container is None:
+        if len(names) != 1:
+            raise UserError(f"Pod `{found.name}` has {len(names)} containers: {', '.join(names)}. Pick one with -c.",
+                            usage=f"/k8s logs {found.name} -n {found.namespace} -c {names[0] if names else 'NAME'}")
+        container = names[0]
+    elif container not in names:
+        init = [c.name for c in found.init_containers]
+        if container not in init:
+            raise UserError(f"Pod `{found.name}` has no container `{container}`; it has: "
+                            f"{', '.join(names + [f'{n} (init)' for n in init])}.")
+    text = deps.clusters.reader(cluster).logs(found.namespace, found.name, container, previous=call.args.previous,
+                                              tail=call.args.tail)
+    return LogsResult(found.key, container, call.args.previous, call.args.tail, text)

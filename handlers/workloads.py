@@ -1,0 +1,150 @@
+"""`deployments` and `pdbs`: rollouts that are not done first, and the budgets that block drains first.
+
+`pdbs` shows what each budget guards by matching its selector against the namespace's pods (one list call,
+matched here), so "0 allowed disruptions" comes with the pods that hold it there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.blocks import Block, Heading, Level, Notice, Table, View
+from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
+from bot.deps import Deps
+from bot.registry import Args, Call, NoArgs, Scope, command, opt
+from handlers._format import MAX_ROWS, age, shorten
+
+
+def deployment_rank(d: Deployment) -> tuple[int, str]:
+    if d.replicas and d.available == 0:
+        return (0, f"{d.namespace}/{d.name}")
+    if not d.rolled_out:
+        return (1, f"{d.namespace}/{d.name}")
+    return (2, f"{d.namespace}/{d.name}")
+
+
+def deployment_note(d: Deployment) -> str:
+    progressing = d.condition("Progressing")
+    if progressing is not None and progressing.reason == "ProgressDeadlineExceeded":
+        return "rollout stuck: progress deadline exceeded"
+    if d.paused:
+        return "paused"
+    if d.observed_generation < d.generation:
+        return "controller has not seen the latest change"
+    if not d.rolled_out:
+        return f"{d.replicas - d.available} unavailable" if d.available < d.replicas else "rolling out"
+    return "-"
+
+
+@dataclass(frozen=True)
+class DeploymentsResult:
+    scope: str
+    deployments: tuple[Deployment, ...]
+    all_namespaces: bool
+    now: datetime
+    more: str
+
+    def view(self) -> View:
+        total = len(self.deployments)
+        if not total:
+            return View(f"No deployments {self.scope}.", (Notice(f"No deployments {self.scope}.", Level.INFO),))
+        down = sum(1 for d in self.deployments if deployment_rank(d)[0] == 0)
+        rolling = sum(1 for d in self.deployments if deployment_rank(d)[0] == 1)
+        summary = f"{total} deployment{'s' if total != 1 else ''} {self.scope}: {total - down - rolling} rolled out"
+        if rolling:
+            summary += f", {rolling} not fully available"
+        if down:
+            summary += f", {down} with no available replica"
+        level = Level.ERROR if down else Level.WARN if rolling else Level.OK
+        ordered = sorted(self.deployments, key=deployment_rank)
+        rows = tuple(
+            (f"{d.namespace}/{d.name}" if self.all_namespaces else d.name, f"{d.ready}/{d.replicas}",
+             str(d.updated), str(d.available), age(d.created, self.now), deployment_note(d))
+            for d in ordered[:MAX_ROWS]
+        )
+        cut = total > MAX_ROWS
+        blocks: list[Block] = [Heading(f"Deployments — {self.scope}"), Notice(summary, level),
+                               Table(("Deployment", "Ready", "Up-to-date", "Available", "Age", "Note"), rows,
+                                     total=total if cut else None, more=self.more if cut else None)]
+        return View(summary, tuple(blocks))
+
+
+class DeploymentsArgs(Args):
+    selector: str | None = opt(None, help="label selector", flags=("-l", "--selector"))
+
+
+@command("deployments", args=DeploymentsArgs, scope=Scope.NAMESPACED, aliases=("deploy", "get deployments"),
+         examples=("/k8s deployments -n shop", "/k8s deployments -A"))
+def deployments(call: Call[DeploymentsArgs], deps: Deps) -> DeploymentsResult:
+    """List deployments, unavailable and unfinished rollouts first: ready, up-to-date, available."""
+    namespace = None if call.all_namespaces else call.namespace
+    found = deps.clusters.reader(call.cluster or "").deployments(namespace, selector=call.args.selector)
+    scope = "in all namespaces" if namespace is None else f"in {namespace}"
+    more = "/k8s deployments -A -l …" if namespace is None else f"/k8s deployments -n {namespace} -l …"
+    return DeploymentsResult(scope, tuple(found), namespace is None, deps.clock.now(), more)
+
+
+# -- pdbs ------------------------------------------------------------------------------------------------------
+
+
+def matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    """matchLabels semantics: every pair present. (An empty selector in policy/v1 selects every pod.)"""
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@dataclass(frozen=True)
+class GuardedBudget:
+    budget: PodDisruptionBudget
+    pods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PdbsResult:
+    scope: str
+    budgets: tuple[GuardedBudget, ...]
+    all_namespaces: bool
+
+    def view(self) -> View:
+        total = len(self.budgets)
+        if not total:
+            return View(f"No PodDisruptionBudgets {self.scope}.",
+                        (Notice(f"No PodDisruptionBudgets {self.scope}.", Level.INFO),))
+        blocking = [g for g in self.budgets if g.budget.disruptions_allowed == 0]
+        summary = f"{total} PodDisruptionBudget{'s' if total != 1 else ''} {self.scope}"
+        summary += f", {len(blocking)} allowing no disruption (they block drains and evictions)" if blocking else ""
+        ordered = sorted(self.budgets, key=lambda g: (g.budget.disruptions_allowed > 0, g.budget.namespace,
+                                                      g.budget.name))
+        rows = tuple(
+            (f"{b.namespace}/{b.name}" if self.all_namespaces else b.name, b.rule, str(b.disruptions_allowed),
+             f"{b.current_healthy}/{b.desired_healthy}", str(b.expected_pods), b.selector_text or "(all pods)",
+             shorten(", ".join(g.pods), 80) or "none")
+            for g in ordered[:MAX_ROWS] for b in (g.budget,)
+        )
+        cut = total > MAX_ROWS
+        blocks: list[Block] = [
+            Heading(f"PodDisruptionBudgets — {self.scope}"),
+            Notice(summary, Level.WARN if blocking else Level.OK),
+            Table(("Budget", "Rule", "Allowed", "Healthy/desired", "Expected", "Selector", "Guards"), rows,
+                  total=total if cut else None, more="/k8s pdbs -n NAMESPACE" if cut else None),
+        ]
+        return View(summary, tuple(blocks))
+
+
+def _guarded(budget: PodDisruptionBudget, pods: list[Pod]) -> tuple[str, ...]:
+    # Expressions (matchExpressions) are not evaluated here; `expected_pods` from the server stays exact.
+    return tuple(sorted(p.name for p in pods if p.namespace == budget.namespace and matches(budget.selector, p.labels)
+                        and p.phase not in ("Succeeded", "Failed")))
+
+
+@command("pdbs", args=NoArgs, scope=Scope.NAMESPACED, aliases=("pdb", "get pdb"),
+         examples=("/k8s pdbs -n shop", "/k8s pdbs -A"))
+def pdbs(call: Call[NoArgs], deps: Deps) -> PdbsResult:
+    """List PodDisruptionBudgets, blocking ones first: rule, allowed disruptions, healthy pods, what they guard."""
+    namespace = None if call.all_namespaces else call.namespace
+    reader = deps.clusters.reader(call.cluster or "")
+    budgets = reader.pdbs(namespace)
+    pods = reader.pods(namespace) if budgets else []
+    scope = "in all namespaces" if namespace is None else f"in {namespace}"
+    return PdbsResult(scope, tuple(GuardedBudget(b, _guarded(b, pods)) for b in budgets), namespace is None)

@@ -1,0 +1,142 @@
+"""The read commands end to end through the real client on the sandbox API server: what a user would see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.blocks import Code, Notice, Table, View
+from bot.clock import SystemClock
+from bot.deps import Deps
+from bot.errors import NotConfigured, NotFound, UserError
+from bot.registry import Args, Call, Caller
+from handlers.events import EventsArgs, events
+from handlers.nodes import NodeNameArgs, NodesArgs, node, nodes
+from handlers.pods import LogsArgs, PodArgs, PodsArgs, logs, pod, pods
+from handlers.top import TopPodsArgs, top_nodes, top_pods
+from handlers.workloads import DeploymentsArgs, deployments, pdbs
+from tests.cluster.kubefixture import Cluster, start
+
+N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
+
+
+class NoAzure:
+    def client(self, cluster: str) -> Any:
+        raise NotConfigured("no azure in this test")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    yield from start(tmp_path_factory.mktemp("handlers"))
+
+
+@pytest.fixture(scope="module")
+def deps(cluster: Cluster) -> Deps:
+    return Deps(cluster.settings, SystemClock(), cluster.provider, NoAzure())
+
+
+def call(args: Args, namespace: str = "shop", all_namespaces: bool = False) -> Call[Any]:
+    return Call(command="test", args=args, caller=Caller("U1"), cluster="sandbox", namespace=namespace,
+                all_namespaces=all_namespaces)
+
+
+def tables(view: View) -> list[Table]:
+    return [b for b in view.blocks if isinstance(b, Table)]
+
+
+def test_nodes_put_notready_first_and_count(deps: Deps) -> None:
+    view = nodes(call(NodesArgs()), deps).view()
+    assert "4 nodes in sandbox: 3 Ready, 1 NotReady/Unknown, 1 cordoned, 1 with pressure" in view.summary
+    rows = tables(view)[0].rows
+    assert [r[0] for r in rows[:3]] == [N2, N1, "aks-user-87654321-vmss000000"]
+    assert rows[1][5] == "MemoryPressure" and rows[2][1] == "Ready,SchedulingDisabled"
+    assert rows[3][6] == "3860m / 12.6Gi"
+
+
+def test_nodes_by_pool_and_problems(deps: Deps) -> None:
+    assert nodes(call(NodesArgs(pool="user")), deps).view().summary.startswith("1 node in sandbox (pool user)")
+    assert len(nodes(call(NodesArgs(problems=True)), deps).nodes) == 3
+
+
+def test_node_shows_lease_usage_pods_and_events(deps: Deps) -> None:
+    result = node(call(NodeNameArgs(name=N1)), deps)
+    view = result.view()
+    assert view.summary == f"Node {N1} is Ready with MemoryPressure"
+    assert {p.name for p in result.pods} >= {"web-7d9f-fghij", "old-batch"}
+    assert [e.reason for e in result.events] == ["OOMKilling"]
+    capacity = next(t for t in tables(view) if t.title == "Capacity and usage")
+    assert capacity.rows[0][2] == "3860m"
+    pods_table = next(t for t in tables(view) if (t.title or "").startswith("Pods on this node"))
+    assert pods_table.rows[0][1] in ("Evicted", "CrashLoopBackOff")
+    stale = node(call(NodeNameArgs(name=N2)), deps).view()
+    assert "stale" in str(stale.blocks)
+
+
+def test_unknown_node_suggests_the_closest(deps: Deps) -> None:
+    with pytest.raises(NotFound, match=f"Did you mean `{N1}`"):
+        node(call(NodeNameArgs(name="aks-nodepool1-12345678-vmss00001")), deps)
+
+
+def test_pods_problems_first_across_namespaces(deps: Deps) -> None:
+    result = pods(call(PodsArgs(), all_namespaces=True), deps)
+    rows = tables(result.view())[0].rows
+    assert rows[0][0] in ("shop/web-7d9f-fghij", "shop/old-batch")
+    crash = next(r for r in rows if r[0] == "shop/web-7d9f-fghij")
+    assert crash[1:5] == ("CrashLoopBackOff", "0/1", "7", "OOMKilled (137)")
+    only = pods(call(PodsArgs(problems=True)), deps)
+    assert {p.name for p in only.pods} == {"web-7d9f-fghij", "old-batch"}
+    assert {p.name for p in pods(call(PodsArgs(selector="app=api")), deps).pods} == {"api-5c6b-klmno"}
+
+
+def test_pod_details_hide_secret_values_and_show_previous_logs(deps: Deps) -> None:
+    view = pod(call(PodArgs(name="web-7d9f-fghij")), deps).view()
+    assert view.summary == "Pod shop/web-7d9f-fghij is CrashLoopBackOff, 0/1 ready, 7 restarts"
+    codes = {b.title: b.text for b in view.blocks if isinstance(b, Code)}
+    env = codes["Environment (values from Secrets are never shown)"]
+    assert "DB_PASSWORD=<secret:db/password>" in env and "hunter2" not in str(view)
+    assert "out of memory" in codes["Last log lines of app (previous run)"]
+
+
+def test_pod_in_another_namespace_says_where(deps: Deps) -> None:
+    with pytest.raises(NotFound, match="is in `-n shop`"):
+        pod(call(PodArgs(name="api-5c6b-klmno"), namespace="default"), deps)
+    with pytest.raises(NotFound, match="Did you mean `web-7d9f-fghij`"):
+        pod(call(PodArgs(name="web-7d9f-fghi")), deps)
+
+
+def test_logs_tail_and_container_choice(deps: Deps) -> None:
+    view = logs(call(LogsArgs(pod="web-7d9f-fghij", tail=3)), deps).view()
+    assert view.blocks == (Code("line 197\nline 198\nline 199", view.summary),)
+    with pytest.raises(UserError, match="2 containers: api, sidecar"):
+        logs(call(LogsArgs(pod="api-5c6b-klmno")), deps)
+    assert "api ready" in logs(call(LogsArgs(pod="api-5c6b-klmno", container="api")), deps).text
+    with pytest.raises(UserError, match="no container `web`"):
+        logs(call(LogsArgs(pod="api-5c6b-klmno", container="web")), deps)
+
+
+def test_events_filters_and_summary(deps: Deps) -> None:
+    view = events(call(EventsArgs(type="Warning"), all_namespaces=True), deps).view()
+    assert view.summary.startswith("3 events in all namespaces of type Warning: 3 Warning; top warnings:")
+    node_events = events(call(EventsArgs(object=f"node/{N2}"), all_namespaces=True), deps)
+    assert [e.reason for e in node_events.events] == ["NodeNotReady"]
+
+
+def test_deployments_and_pdbs(deps: Deps) -> None:
+    view = deployments(call(DeploymentsArgs()), deps).view()
+    assert view.summary.startswith("1 deployment in shop")
+    budgets = pdbs(call(Args()), deps)
+    web = next(g for g in budgets.budgets if g.budget.name == "web-pdb")
+    assert "web-7d9f-abcde" in web.pods and "api-5c6b-klmno" not in web.pods
+    assert tables(budgets.view())[0].rows[0][1] == "minAvailable 2"
+
+
+def test_top_nodes_and_pods(deps: Deps) -> None:
+    result = top_nodes(call(Args()), deps)
+    assert result.missing == (N2,)
+    first = tables(result.view())[0].rows[0]
+    assert first[0] == N0 and first[2] == "31%"
+    pods_view = top_pods(call(TopPodsArgs(sort="memory")), deps).view()
+    assert tables(pods_view)[0].rows[0][:2] == ("api-5c6b-klmno", "500m")
+    assert any(isinstance(b, Notice) for b in pods_view.blocks)
