@@ -1,0 +1,111 @@
+"""Rules over what Azure says about the cluster: SNAT port budget, a Failed provisioning state, a service
+principal whose secret expires.
+
+Pure: the handler fetches the `ManagedCluster` (skipping these rules when the cluster has no Azure settings) and
+the arithmetic is `bot.azure.snat`'s, the same calculator `aks snat` and the scale-pool preview use.
+"""
+
+from __future__ import annotations
+
+from bot.azure.model import ManagedCluster
+from bot.azure.snat import cluster_budget
+from handlers.diagnosis.finding import (
+    KB_RECONCILE_FAILED,
+    KB_SNAT,
+    KB_SP_EXPIRED,
+    Finding,
+    Severity,
+    SuggestedAction,
+)
+
+
+def snat_rule(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
+    """`azure.snat:pressure` when the outbound ports per node are low or the peak node count does not fit."""
+    budget = cluster_budget(cluster)
+    if not budget.pressure:
+        return []
+    evidence = [
+        f"outbound type {budget.inputs.outbound_type}, {budget.inputs.outbound_ips} outbound IP(s) "
+        f"({budget.inputs.ip_source})",
+        *budget.findings,
+    ]
+    if budget.max_nodes is not None and budget.headroom is not None and budget.headroom < 0:
+        severity = Severity.CRITICAL
+        title = (
+            f"SNAT ports: at peak {budget.peak_nodes} nodes need more than the {budget.max_nodes} the outbound "
+            "IPs can serve"
+        )
+    else:
+        severity = Severity.WARNING
+        title = "SNAT ports close to exhaustion"
+    actions = (SuggestedAction("SNAT budget", f"/k8s aks snat{cluster_flag}"),)
+    nexts = [r.text + (f" (`{r.command}`)" if r.command else "") for r in budget.recommendations[:2]]
+    return [
+        Finding(
+            rule="azure.snat",
+            severity=severity,
+            title=title,
+            subject=f"cluster/{cluster.name}",
+            evidence=tuple(evidence),
+            kb=KB_SNAT,
+            signals=("azure.snat:pressure",),
+            actions=actions,
+            next="; ".join(nexts) or None,
+        )
+    ]
+
+
+def provisioning_rule(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
+    """A cluster in provisioning state Failed: every later operation is refused until it is reconciled."""
+    if not cluster.failed:
+        return []
+    evidence = [f"managedCluster {cluster.name}: provisioningState={cluster.provisioning_state}"]
+    if cluster.provisioning_error is not None:
+        evidence.append(f"error {cluster.provisioning_error.code}: {cluster.provisioning_error.message}")
+    evidence.extend(
+        f"agent pool {p.name}: provisioningState={p.provisioning_state}"
+        for p in cluster.pools
+        if (p.provisioning_state or "").lower() == "failed"
+    )
+    signals = ["azure.provisioning:Failed"]
+    if cluster.provisioning_error is not None and cluster.provisioning_error.code:
+        signals.append(f"error:{cluster.provisioning_error.code}")
+    return [
+        Finding(
+            rule="azure.provisioning",
+            severity=Severity.CRITICAL,
+            title=f"AKS cluster {cluster.name} is in the Failed state",
+            subject=f"cluster/{cluster.name}",
+            evidence=tuple(evidence),
+            kb=KB_RECONCILE_FAILED,
+            signals=tuple(signals),
+            actions=(SuggestedAction("Reconcile", f"/k8s aks reconcile{cluster_flag}", danger=True),),
+            next="Scale, upgrade and node-image operations are refused until a reconcile succeeds.",
+        )
+    ]
+
+
+def identity_rule(cluster: ManagedCluster) -> list[Finding]:
+    """A service-principal cluster: its secret expires (one year by default) and Azure shows no expiry date."""
+    if cluster.identity.kind != "service-principal":
+        return []
+    client_id = cluster.identity.service_principal_client_id
+    return [
+        Finding(
+            rule="azure.identity",
+            severity=Severity.INFO,
+            title="The cluster reaches Azure with a service principal whose secret expires",
+            subject=f"cluster/{cluster.name}",
+            evidence=(
+                f"servicePrincipalProfile.clientId={client_id} (not `msi`): a client secret, one year by default",
+                f'check its end date: az ad app credential list --id {client_id} --query "[].endDateTime"',
+            ),
+            kb=KB_SP_EXPIRED,
+            signals=("azure.identity:service-principal",),
+            confidence="medium",
+        )
+    ]
+
+
+def azure_findings(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
+    return [*provisioning_rule(cluster, cluster_flag), *snat_rule(cluster, cluster_flag), *identity_rule(cluster)]

@@ -1,0 +1,97 @@
+"""What a diagnosis rule returns: a finding with its severity, evidence, cited knowledge entry and next steps.
+
+A finding is plain data. Rules build them from cluster objects; `handlers.diagnose` turns them into blocks.
+Signals use the knowledge base's vocabulary (`node.lease:stale`, `pod.reason:OOMKilled` …), so a test can check
+that the entry a finding cites lists the signal the finding carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Literal
+
+Confidence = Literal["high", "medium", "low"]
+
+# Every knowledge-base id a rule may cite, in one place; a test checks each exists in `knowledge/entries/`.
+KB_NODE_NOTREADY = "node-notready"
+KB_JAVA_OOM_CGROUPV2 = "java-oom-cgroupv2"
+KB_QOS_OOM = "qos-oom-score"
+KB_CRASHLOOP = "crashloop"
+KB_IMAGE_PULL = "image-pull"
+KB_POD_PENDING = "pod-pending"
+KB_MEMORY_PRESSURE = "memory-pressure-eviction"
+KB_DISK_PRESSURE = "disk-pressure"
+KB_PID_PRESSURE = "pid-pressure"
+KB_PDB_BLOCKING = "pdb-blocking-drain"
+KB_SNAT = "snat-exhaustion"
+KB_RECONCILE_FAILED = "reconcile-failed-state"
+KB_SP_EXPIRED = "sp-expired"
+KB_PVC_ATTACH = "pvc-attach"
+KB_DNS_TIMEOUT = "dns-timeout"
+
+CITED_KB_IDS: tuple[str, ...] = (
+    KB_NODE_NOTREADY,
+    KB_JAVA_OOM_CGROUPV2,
+    KB_QOS_OOM,
+    KB_CRASHLOOP,
+    KB_IMAGE_PULL,
+    KB_POD_PENDING,
+    KB_MEMORY_PRESSURE,
+    KB_DISK_PRESSURE,
+    KB_PID_PRESSURE,
+    KB_PDB_BLOCKING,
+    KB_SNAT,
+    KB_RECONCILE_FAILED,
+    KB_SP_EXPIRED,
+    KB_PVC_ATTACH,
+    KB_DNS_TIMEOUT,
+)
+
+
+class Severity(IntEnum):
+    """Ordered so that sorting by severity, highest first, puts what is down before what is at risk."""
+
+    INFO = 1
+    WARNING = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class SuggestedAction:
+    """A next step offered as a button; the dispatcher turns a disruptive command into an approval request."""
+
+    label: str
+    command: str
+    danger: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem the evidence supports.
+
+    `rule` names the rule that fired (the key `health` groups by); `subject` is the object it is about
+    (`node/aks-…`, `pod/payments/ledger-…`); `signals[0]` is the primary signal, the one the cited entry must
+    list. `next` says what the platform will do by itself if nobody acts (eviction at T+300 s, auto-repair).
+    """
+
+    rule: str
+    severity: Severity
+    title: str
+    subject: str
+    evidence: tuple[str, ...]
+    kb: str | None
+    signals: tuple[str, ...]
+    actions: tuple[SuggestedAction, ...] = ()
+    next: str | None = None
+    namespace: str | None = None
+    confidence: Confidence = "high"
+
+
+def by_severity(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Most severe first; ties keep the order the rules produced them in (rules emit the strongest cause first)."""
+    return tuple(sorted(findings, key=lambda f: -int(f.severity)))

@@ -1,0 +1,430 @@
+"""Node rules: NotReady/Unknown with the cause the evidence supports, pressure, node-problem-detector conditions.
+
+Condition polarity (the false alarms users complain about come from ignoring it):
+- `Ready` is a fault unless it is `True` (`False`: the kubelet says it is not ready; `Unknown`: the control plane
+  stopped hearing from it).
+- Pressure conditions (`MemoryPressure`, `DiskPressure`, `PIDPressure`), `NetworkUnavailable` and the
+  node-problem-detector conditions (`KernelDeadlock`, `ReadonlyFilesystem`, `KubeletProblem` …) are faults only
+  when `True`; `Unknown` there just means the kubelet is not reporting, which the Ready rule already covers.
+- Condition types we do not know are faults only when `True`.
+
+Timings (aks-facts §1): the kubelet renews its Lease (duration 40 s) every 10 s; the node controller marks the
+node Unknown after `node-monitor-grace-period` (40 s up to 1.31, 50 s from 1.32); the NoExecute taint evicts pods
+after their toleration (300 s by default); AKS auto-repair acts on a node unhealthy for at least 5 minutes
+(reboot, then reimage, then redeploy; up to 3 rounds, about an hour), except on nodes tainted shutdown or
+ToBeDeletedByClusterAutoscaler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
+from handlers.diagnosis.finding import (
+    KB_DISK_PRESSURE,
+    KB_MEMORY_PRESSURE,
+    KB_NODE_NOTREADY,
+    KB_PID_PRESSURE,
+    Finding,
+    Severity,
+    SuggestedAction,
+)
+from handlers.diagnosis.timefmt import ago, clock, duration
+
+LEASE_DURATION_SECONDS = 40
+LEASE_RENEW_SECONDS = 10
+DEFAULT_TOLERATION_SECONDS = 300
+AUTO_REPAIR_AFTER_SECONDS = 5 * 60
+
+TAINT_UNREACHABLE = "node.kubernetes.io/unreachable"
+TAINT_NOT_READY = "node.kubernetes.io/not-ready"
+TAINT_SHUTDOWN = "node.cloudprovider.kubernetes.io/shutdown"
+TAINT_AUTOSCALER_DELETE = "ToBeDeletedByClusterAutoscaler"
+
+PRESSURE: dict[str, tuple[str, str, str]] = {
+    # condition → (kb id, taint, plain words)
+    "MemoryPressure": (KB_MEMORY_PRESSURE, "node.kubernetes.io/memory-pressure", "memory"),
+    "DiskPressure": (KB_DISK_PRESSURE, "node.kubernetes.io/disk-pressure", "disk"),
+    "PIDPressure": (KB_PID_PRESSURE, "node.kubernetes.io/pid-pressure", "process IDs"),
+}
+
+# node-problem-detector conditions (AKS ships NPD): what True means, and whether it explains NotReady.
+NPD_CONDITIONS: dict[str, tuple[str, bool]] = {
+    "KubeletProblem": ("the kubelet is down (KubeletIsDown)", True),
+    "ContainerRuntimeProblem": ("containerd is down (ContainerRuntimeIsDown)", True),
+    "FrequentKubeletRestart": ("the kubelet keeps restarting", True),
+    "FrequentContainerdRestart": ("containerd keeps restarting", True),
+    "FrequentDockerRestart": ("dockerd keeps restarting", True),
+    "KernelDeadlock": ("a kernel task is blocked (hung task / deadlock)", True),
+    "ReadonlyFilesystem": ("a filesystem was remounted read-only", True),
+    "FilesystemCorruptionProblem": ("a filesystem reports corruption", True),
+    "FrequentUnregisterNetDevice": ("the kernel keeps failing to unregister a network device", False),
+    "VMEventScheduled": ("Azure scheduled a maintenance event (reboot/redeploy/freeze) for the VM", False),
+}
+# NPD raises these conditions with the reason that its event carries; the knowledge base keys on the event.
+NPD_EVENT_OF_CONDITION = {
+    "KubeletProblem": "node.event:KubeletIsDown",
+    "ContainerRuntimeProblem": "node.event:ContainerRuntimeIsDown",
+}
+
+AUTO_REPAIR_SOURCE = "aks-auto-repair"
+_REPAIR_REASONS = ("NodeReboot", "NodeReimage", "NodeRedeploy")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NPD_EVENT_REASONS = ("KubeletIsDown", "ContainerRuntimeIsDown", "PLEGUnhealthy", "EgressBlocked", "DNSProblem")
+
+
+def grace_period_seconds(kubernetes_version: str | None) -> int:
+    """`node-monitor-grace-period`: 40 s up to 1.31, 50 s from 1.32 (kubernetes PR #126287)."""
+    m = re.match(r"v?(\d+)\.(\d+)", kubernetes_version or "")
+    if m and (int(m.group(1)), int(m.group(2))) >= (1, 32):
+        return 50
+    return 40
+
+
+def condition(node: Node, kind: str) -> Condition | None:
+    return node.condition(kind)
+
+
+@dataclass(frozen=True)
+class LeaseState:
+    stale: bool
+    line: str
+    renewed_seconds_ago: float | None
+
+
+def lease_state(node_name: str, lease: Lease | None, now: datetime) -> LeaseState:
+    """Is the kubelet's heartbeat stale? Stale = not renewed within its duration (renewed every 10 s normally)."""
+    if lease is None:
+        return LeaseState(True, f"no Lease kube-node-lease/{node_name}: the kubelet never registered a heartbeat", None)
+    if lease.renew_time is None:
+        return LeaseState(True, f"Lease kube-node-lease/{node_name} has never been renewed", None)
+    seconds = lease.duration_seconds or LEASE_DURATION_SECONDS
+    age = (now - lease.renew_time).total_seconds()
+    stale = age > seconds
+    line = (
+        f"Lease kube-node-lease/{node_name} last renewed {duration(age)} ago at {clock(lease.renew_time)} "
+        f"(duration {seconds} s, renewed every {LEASE_RENEW_SECONDS} s normally)"
+    )
+    return LeaseState(stale, line, age)
+
+
+def _condition_line(c: Condition, now: datetime) -> str:
+    parts = [f"condition {c.type}={c.status}"]
+    if c.reason:
+        parts.append(f"reason {c.reason}")
+    if c.message:
+        parts.append(f'"{c.message}"')
+    if c.last_transition is not None:
+        parts.append(f"since {clock(c.last_transition)} ({ago(c.last_transition, now)})")
+    if c.last_heartbeat is not None and c.status != "True":
+        parts.append(f"last heartbeat {clock(c.last_heartbeat)}")
+    return ", ".join(parts)
+
+
+def _taint(node: Node, key: str, effect: str | None = None) -> Taint | None:
+    for t in node.taints:
+        if t.key == key and (effect is None or t.effect == effect):
+            return t
+    return None
+
+
+def _ready_false_cause(message: str) -> tuple[str, str | None]:
+    """The cause a `Ready=False` message supports, and the signal that names it."""
+    m = message.lower()
+    if "pleg is not healthy" in m:
+        return (
+            "PLEG not healthy: the kubelet's pod lifecycle loop stalled, usually an overloaded or hung container "
+            "runtime; restart containerd and the kubelet, or reimage",
+            "node.event:PLEGUnhealthy",
+        )
+    if "networkready=false" in m or "cni" in m or "network plugin" in m:
+        return "container network not ready (CNI plugin not initialised): check the CNI pods and routes", None
+    if "container runtime" in m or "containerd" in m or "runtime is down" in m:
+        return "container runtime down or not responding: restart containerd; reimage if it recurs", (
+            "node.event:ContainerRuntimeIsDown"
+        )
+    return "the kubelet reports the node not ready (see its message)", None
+
+
+def _events_for(node_name: str, events: Sequence[Event]) -> list[Event]:
+    return [e for e in events if e.involved.kind == "Node" and e.involved.name == node_name]
+
+
+def notready_rule(
+    node: Node,
+    lease: Lease | None,
+    events: Sequence[Event],
+    pods_on_node: Sequence[Pod],
+    now: datetime,
+    kubernetes_version: str | None = None,
+    cluster_flag: str = "",
+) -> list[Finding]:
+    """Ready=Unknown or Ready=False: which cause the evidence supports, what happens next, what to do."""
+    ready = condition(node, "Ready")
+    if ready is None or ready.status == "True":
+        return []
+    grace = grace_period_seconds(kubernetes_version or node.node_info.kubelet_version)
+    unknown = ready.status == "Unknown"
+    lease_info = lease_state(node.name, lease, now)
+    evidence = [_condition_line(ready, now), lease_info.line]
+    signals = [f"node.condition:Ready={ready.status}"]
+    if lease_info.stale:
+        signals.append("node.lease:stale")
+    causes: list[str] = []
+
+    shutdown = _taint(node, TAINT_SHUTDOWN)
+    if shutdown is not None:
+        signals.append(f"node.taint:{TAINT_SHUTDOWN}")
+        evidence.append(f"taint {TAINT_SHUTDOWN}: the cloud provider reports the VM stopped or deallocated")
+        causes.append(
+            "the VM is stopped or deallocated: start it (`az vmss start`) or the pool (`az aks nodepool start`)"
+        )
+    if unknown:
+        if lease_info.stale and shutdown is None:
+            causes.append(
+                "the kubelet stopped heartbeating (lease stale, status not posted for longer than the "
+                f"{grace} s grace period): kubelet down or hung, the VM hung, or the node cannot reach the API "
+                "server"
+            )
+    elif ready.message:
+        cause, cause_signal = _ready_false_cause(ready.message)
+        causes.append(cause)
+        if cause_signal:
+            signals.append(cause_signal)
+
+    for name, (meaning, explains) in NPD_CONDITIONS.items():
+        c = condition(node, name)
+        if c is not None and c.status == "True" and explains:
+            evidence.append(_condition_line(c, now) + f" (node-problem-detector: {meaning})")
+            signals.append(f"node.condition:{name}=True")
+            if name in NPD_EVENT_OF_CONDITION:
+                signals.append(NPD_EVENT_OF_CONDITION[name])
+            causes.insert(0, f"node-problem-detector says {meaning}")
+    for kind in PRESSURE:
+        c = condition(node, kind)
+        if c is not None and c.status == "True":
+            causes.append(f"{kind} is True: the node may be starved ({PRESSURE[kind][2]})")
+
+    node_events = _events_for(node.name, events)
+    repair = [e for e in node_events if e.source == AUTO_REPAIR_SOURCE or e.reason.startswith(_REPAIR_REASONS)]
+    for e in sorted(node_events, key=_event_time)[-6:]:
+        if e.reason in NPD_EVENT_REASONS or e in repair or e.reason in ("NodeNotReady", "Rebooted", "SystemOOM"):
+            evidence.append(
+                f"event {e.reason} ({e.source or 'unknown source'}) {ago(_event_time(e), now)}: {e.message}"
+            )
+            if e.reason in NPD_EVENT_REASONS:
+                signals.append(f"node.event:{e.reason}")
+                if e.reason == "EgressBlocked":
+                    causes.insert(0, "egress to the API server is blocked (NSG, UDR or firewall): allow TCP 443")
+
+    for key in (TAINT_UNREACHABLE, TAINT_NOT_READY):
+        if _taint(node, key) is not None and f"node.taint:{key}" not in signals:
+            signals.append(f"node.taint:{key}")
+
+    nexts = _what_happens_next(node, now, pods_on_node, repair)
+    title = (
+        f"Node {node.name} is Unknown: the kubelet stopped posting node status"
+        if unknown
+        else f"Node {node.name} is NotReady"
+    )
+    if lease_info.stale and lease_info.renewed_seconds_ago is not None:
+        title += f" (lease stale for {duration(lease_info.renewed_seconds_ago)})"
+    evidence.extend(f"likely cause: {c}" for c in causes)
+    actions = [
+        SuggestedAction("Node details", f"/k8s node {node.name}{cluster_flag}"),
+    ]
+    if not node.unschedulable:
+        actions.insert(0, SuggestedAction("Cordon", f"/k8s cordon {node.name}{cluster_flag}", danger=True))
+    actions.append(SuggestedAction("Drain", f"/k8s drain {node.name}{cluster_flag}", danger=True))
+    return [
+        Finding(
+            rule="node.notready",
+            severity=Severity.CRITICAL,
+            title=title,
+            subject=f"node/{node.name}",
+            evidence=tuple(evidence),
+            kb=KB_NODE_NOTREADY,
+            signals=tuple(dict.fromkeys(signals)),
+            actions=tuple(actions),
+            next=" ".join(nexts),
+            confidence="high" if causes else "medium",
+        )
+    ]
+
+
+def _event_time(e: Event) -> datetime:
+    return e.when or _EPOCH
+
+
+def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], repair: Sequence[Event]) -> list[str]:
+    out: list[str] = []
+    noexec = None
+    for t in node.taints:
+        if t.key in (TAINT_UNREACHABLE, TAINT_NOT_READY) and t.effect == "NoExecute":
+            noexec = t
+    # DaemonSet pods tolerate these taints forever; count only what will be evicted.
+    evictable = [
+        p
+        for p in pods_on_node
+        if (p.owner is None or p.owner.kind != "DaemonSet") and p.phase not in ("Succeeded", "Failed")
+    ]
+    if noexec is not None and noexec.time_added is not None:
+        due = noexec.time_added + timedelta(seconds=DEFAULT_TOLERATION_SECONDS)
+        if due > now:
+            out.append(
+                f"NoExecute taint {noexec.key} since {clock(noexec.time_added)}: its {len(evictable)} pod(s) are "
+                f"evicted at {clock(due)} (in {duration((due - now).total_seconds())}) unless they tolerate longer "
+                f"than {DEFAULT_TOLERATION_SECONDS} s."
+            )
+        else:
+            out.append(
+                f"NoExecute taint {noexec.key} since {clock(noexec.time_added)}: eviction was due at {clock(due)} "
+                f"({ago(due, now)}); {len(evictable)} pod(s) are still bound to the node — on an unreachable node "
+                "they stay Terminating until the node returns or is deleted."
+            )
+    if _taint(node, TAINT_SHUTDOWN) is not None or _taint(node, TAINT_AUTOSCALER_DELETE) is not None:
+        out.append("AKS auto-repair skips this node (shutdown or autoscaler-deletion taint).")
+    elif repair:
+        last = max(repair, key=_event_time)
+        out.append(
+            f"AKS auto-repair is acting: last event {last.reason} {ago(_event_time(last), now)}; "
+            "it goes reboot → reimage → redeploy, up to 3 rounds (about an hour)."
+        )
+    else:
+        out.append(
+            "AKS auto-repair reboots a node that stays unhealthy for 5 minutes, then reimages and redeploys it if "
+            "needed (events from aks-auto-repair)."
+        )
+    return out
+
+
+def pressure_rule(node: Node, now: datetime, cluster_flag: str = "") -> list[Finding]:
+    """Memory/Disk/PID pressure, only when True."""
+    out: list[Finding] = []
+    for kind, (kb, taint, words) in PRESSURE.items():
+        c = condition(node, kind)
+        if c is None or c.status != "True":
+            continue
+        evidence = [_condition_line(c, now)]
+        signals = [f"node.condition:{kind}=True"]
+        if _taint(node, taint) is not None:
+            evidence.append(f"taint {taint}: new pods are not scheduled here")
+            signals.append(f"node.taint:{taint}")
+        out.append(
+            Finding(
+                rule=f"node.{kind}",
+                severity=Severity.WARNING,
+                title=f"Node {node.name} is under {words} pressure",
+                subject=f"node/{node.name}",
+                evidence=tuple(evidence),
+                kb=kb,
+                signals=tuple(signals),
+                actions=(SuggestedAction("Node details", f"/k8s node {node.name}{cluster_flag}"),),
+                next="The kubelet evicts pods (BestEffort first, then Burstable above their requests) until the "
+                "pressure clears.",
+            )
+        )
+    return out
+
+
+def npd_rule(node: Node, now: datetime, cluster_flag: str = "") -> list[Finding]:
+    """node-problem-detector and unknown condition types, only when True; folded into NotReady when it is."""
+    ready = condition(node, "Ready")
+    not_ready = ready is not None and ready.status != "True"
+    out: list[Finding] = []
+    for c in node.conditions:
+        if c.type == "Ready" or c.type in PRESSURE or c.status != "True":
+            continue
+        known = NPD_CONDITIONS.get(c.type)
+        if known is not None and known[1] and not_ready:
+            continue  # already evidence of the NotReady finding
+        if c.type == "NetworkUnavailable":
+            meaning = "the node's network (routes) is not configured"
+            severity = Severity.CRITICAL
+        elif known is not None:
+            meaning = known[0]
+            severity = Severity.INFO if c.type == "VMEventScheduled" else Severity.WARNING
+        else:
+            meaning = "a condition this bot does not know is True"
+            severity = Severity.INFO
+        signals = [f"node.condition:{c.type}=True"]
+        if c.type in NPD_EVENT_OF_CONDITION:
+            signals.append(NPD_EVENT_OF_CONDITION[c.type])
+        out.append(
+            Finding(
+                rule=f"node.condition.{c.type}",
+                severity=severity,
+                title=f"Node {node.name}: {c.type} — {meaning}",
+                subject=f"node/{node.name}",
+                evidence=(_condition_line(c, now),),
+                # The NotReady runbook covers kubelet and runtime trouble; for the kernel and filesystem
+                # conditions no entry exists yet, so none is cited rather than a wrong one.
+                kb=KB_NODE_NOTREADY if c.type in NPD_EVENT_OF_CONDITION else None,
+                signals=tuple(signals),
+                actions=(SuggestedAction("Node details", f"/k8s node {node.name}{cluster_flag}"),),
+                confidence="high" if known is not None else "low",
+            )
+        )
+    return out
+
+
+def lease_rule(node: Node, lease: Lease | None, now: datetime) -> list[Finding]:
+    """A stale lease on a node still shown Ready: the node controller will mark it Unknown within its grace period."""
+    ready = condition(node, "Ready")
+    if ready is None or ready.status != "True" or lease is None:
+        return []
+    state = lease_state(node.name, lease, now)
+    if not state.stale:
+        return []
+    return [
+        Finding(
+            rule="node.lease",
+            severity=Severity.WARNING,
+            title=f"Node {node.name} is still Ready but its heartbeat lease is stale",
+            subject=f"node/{node.name}",
+            evidence=(state.line, _condition_line(ready, now)),
+            kb=KB_NODE_NOTREADY,
+            signals=("node.lease:stale",),
+            next="The node controller marks it Unknown once the grace period passes without a heartbeat.",
+            confidence="medium",
+        )
+    ]
+
+
+def cordoned_rule(node: Node) -> list[Finding]:
+    if not node.unschedulable:
+        return []
+    return [
+        Finding(
+            rule="node.cordoned",
+            severity=Severity.INFO,
+            title=f"Node {node.name} is cordoned (SchedulingDisabled)",
+            subject=f"node/{node.name}",
+            evidence=("spec.unschedulable=true: no new pods are scheduled here",),
+            kb=None,
+            signals=("node.taint:node.kubernetes.io/unschedulable",),
+            actions=(SuggestedAction("Uncordon", f"/k8s uncordon {node.name}", danger=True),),
+        )
+    ]
+
+
+def node_findings(
+    node: Node,
+    lease: Lease | None,
+    events: Sequence[Event],
+    pods_on_node: Sequence[Pod],
+    now: datetime,
+    kubernetes_version: str | None = None,
+    cluster_flag: str = "",
+) -> list[Finding]:
+    """Every node rule, strongest first."""
+    return [
+        *notready_rule(node, lease, events, pods_on_node, now, kubernetes_version, cluster_flag),
+        *lease_rule(node, lease, now),
+        *pressure_rule(node, now, cluster_flag),
+        *npd_rule(node, now, cluster_flag),
+        *cordoned_rule(node),
+    ]

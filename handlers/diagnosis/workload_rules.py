@@ -1,0 +1,99 @@
+"""Workload rules: a PodDisruptionBudget allowing 0 disruptions, a Deployment that stopped progressing.
+
+A PDB at 0 allowed disruptions blocks every eviction of its pods: `drain`, a node-image upgrade and a cluster
+upgrade wait for it (AKS's drain timeout is 30 minutes by default) and then fail with "Cannot evict pod as it
+would violate the pod's disruption budget" (aks-facts §6). Pure functions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
+from handlers.diagnosis.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, Severity, SuggestedAction
+from handlers.diagnosis.timefmt import ago
+
+AKS_DRAIN_TIMEOUT_MINUTES = 30
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    """matchLabels semantics; an empty selector selects nothing for a PDB (policy/v1)."""
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod], cluster_flag: str = "") -> list[Finding]:
+    """`pdb.disruptions:0` with the pods it guards and the nodes they sit on."""
+    if pdb.disruptions_allowed > 0 or pdb.expected_pods == 0:
+        return []
+    guarded = [p for p in pods if p.namespace == pdb.namespace and selects(pdb.selector, p.labels)]
+    nodes = Counter(p.node for p in guarded if p.node)
+    evidence = [
+        f"PodDisruptionBudget {pdb.namespace}/{pdb.name}: {pdb.rule}, {pdb.current_healthy} healthy of "
+        f"{pdb.expected_pods} expected (desired {pdb.desired_healthy}) → {pdb.disruptions_allowed} disruptions "
+        "allowed",
+    ]
+    if pdb.selector_text or pdb.selector:
+        evidence.append(
+            "selects " + (pdb.selector_text or ",".join(f"{k}={v}" for k, v in sorted(pdb.selector.items())))
+        )
+    if nodes:
+        where = ", ".join(f"{n} ({c} pod{'s' if c > 1 else ''})" for n, c in nodes.most_common(5))
+        evidence.append(f"its pods run on {where}")
+    degraded = pdb.current_healthy < pdb.desired_healthy
+    if degraded:
+        evidence.append(
+            f"only {pdb.current_healthy} of the {pdb.desired_healthy} pods it requires are healthy: the workload "
+            "itself is degraded"
+        )
+    node_text = f" of {next(iter(nodes))}" if len(nodes) == 1 else ""
+    return [
+        Finding(
+            rule="pdb.blocking",
+            severity=Severity.WARNING,
+            title=f"PodDisruptionBudget {pdb.namespace}/{pdb.name} allows 0 disruptions: a drain{node_text} "
+            "or an upgrade will block",
+            subject=f"pdb/{pdb.namespace}/{pdb.name}",
+            namespace=pdb.namespace,
+            evidence=tuple(evidence),
+            kb=KB_PDB_BLOCKING,
+            signals=("pdb.disruptions:0",),
+            actions=(SuggestedAction("PDBs", f"/k8s pdbs -n {pdb.namespace}{cluster_flag}"),),
+            next=f"Evictions are refused (429); an AKS upgrade waits {AKS_DRAIN_TIMEOUT_MINUTES} minutes per node "
+            "and then fails with a PodDrainFailure unless the budget allows a disruption (more replicas, or "
+            "maxUnavailable 1).",
+        )
+    ]
+
+
+def deployment_rule(deployment: Deployment, now: datetime, cluster_flag: str = "") -> list[Finding]:
+    """`Progressing=False` (ProgressDeadlineExceeded): the rollout stopped; usually its new pods never got ready."""
+    progressing = deployment.condition("Progressing")
+    if progressing is None or progressing.status != "False":
+        return []
+    d = deployment
+    evidence = [
+        f"condition Progressing=False reason {progressing.reason}: {progressing.message[:300]}",
+        f"replicas {d.replicas}: {d.updated} updated, {d.ready} ready, {d.available} available, "
+        f"{d.unavailable} unavailable",
+    ]
+    if progressing.last_transition is not None:
+        evidence.append(f"stalled since {ago(progressing.last_transition, now)}")
+    return [
+        Finding(
+            rule="deployment.progressing",
+            severity=Severity.CRITICAL if d.available == 0 and d.replicas > 0 else Severity.WARNING,
+            title=f"Deployment {d.namespace}/{d.name} is not progressing ({progressing.reason or 'stalled'})",
+            subject=f"deployment/{d.namespace}/{d.name}",
+            namespace=d.namespace,
+            evidence=tuple(evidence),
+            kb=KB_CRASHLOOP,
+            signals=("deployment.condition:Progressing=False",),
+            actions=(
+                SuggestedAction("Its pods", f"/k8s pods -n {d.namespace} -l {d.selector_text}{cluster_flag}")
+                if d.selector_text
+                else SuggestedAction("Deployments", f"/k8s deployments -n {d.namespace}{cluster_flag}"),
+            ),
+        )
+    ]

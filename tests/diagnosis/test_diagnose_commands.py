@@ -1,0 +1,159 @@
+"""`diagnose node|pod|cluster` and `health` end to end: text in, the official client against the sandbox's
+incident scenario, the local ARM server for the SNAT story, text out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import yaml
+
+import handlers.diagnose  # noqa: F401  (registers the commands)
+from bot.azure.sdk import AzureSdkProvider
+from bot.clock import SystemClock
+from bot.cluster.kube import KubeClusterProvider
+from bot.cluster.model import Node, Pod
+from bot.deps import Deps
+from bot.dispatch import Dispatcher, Incoming, Outcome
+from bot.parser import Surface
+from bot.render_text import render_text
+from bot.sandbox import Sandbox
+from bot.settings import from_mapping
+from knowledge import load_knowledge_base
+
+
+@dataclass
+class Captured:
+    replies: list[Any] = field(default_factory=list)
+
+    def send(self, reply: Any) -> None:
+        self.replies.append(reply)
+
+
+@dataclass(frozen=True)
+class World:
+    dispatcher: Dispatcher
+    without_azure: Dispatcher
+    nodes: tuple[Node, ...]
+    pods: tuple[Pod, ...]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("diagnose")
+    with Sandbox("incident") as sandbox:
+        config = yaml.safe_load(sandbox.write_config(folder).read_text())
+        config["roles"] = {"viewer": ["*"]}
+        assert sandbox.arm is not None
+        environ = sandbox.arm.environment()
+        settings = from_mapping(config, source=str(folder / "aksbot.yaml"), environ=environ)
+        clusters = KubeClusterProvider(settings)
+        deps = Deps(settings, SystemClock(), clusters, AzureSdkProvider(settings), load_knowledge_base())
+        plain = {**config, "clusters": [{k: v for k, v in c.items() if k != "azure"} for c in config["clusters"]]}
+        plain_settings = from_mapping(plain, source=str(folder / "aksbot.yaml"), environ=environ)
+        plain_deps = Deps(
+            plain_settings,
+            SystemClock(),
+            KubeClusterProvider(plain_settings),
+            AzureSdkProvider(plain_settings),
+            load_knowledge_base(),
+        )
+        reader = clusters.reader("sandbox")
+        yield World(Dispatcher(deps), Dispatcher(plain_deps), tuple(reader.nodes()), tuple(reader.pods(None)))
+
+
+def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
+    captured = Captured()
+    outcome = dispatcher.handle(Incoming(text, "carol", Surface.SLASH, "C0TEST"), captured)
+    (reply,) = captured.replies
+    return outcome, render_text(reply.view)
+
+
+def _dead_node(world: World) -> Node:
+    (dead,) = [n for n in world.nodes if n.ready != "True"]
+    return dead
+
+
+def _java_pod(world: World) -> Pod:
+    found = [
+        p
+        for p in world.pods
+        if any(s.last_state is not None and s.last_state.reason == "OOMKilled" for s in p.container_statuses)
+    ]
+    assert found, "the incident scenario has an OOMKilled Java pod"
+    return found[0]
+
+
+def test_diagnose_node_names_the_stale_lease_and_the_runbook(world: World) -> None:
+    dead = _dead_node(world)
+    outcome, text = run(world.dispatcher, f"/k8s diagnose node {dead.name}")
+    assert outcome.status == "ok", text
+    assert f"Lease kube-node-lease/{dead.name} last renewed" in text
+    assert "lease stale" in text
+    assert "node-notready" in text and "/k8s kb show node-notready" in text
+    assert "Kubelet stopped posting node status." in text
+    assert "300 s" in text  # what happens next: eviction after the default toleration
+
+
+def test_diagnose_healthy_node_finds_nothing(world: World) -> None:
+    healthy = next(n for n in world.nodes if n.ready == "True" and not n.unschedulable and not n.problems)
+    outcome, text = run(world.dispatcher, f"/k8s diagnose node {healthy.name}")
+    assert outcome.status == "ok", text
+    assert "no problem found" in text
+
+
+def test_diagnose_unknown_node_suggests_close_names(world: World) -> None:
+    dead = _dead_node(world)
+    outcome, text = run(world.dispatcher, f"/k8s diagnose node {dead.name[:-1]}9")
+    assert outcome.status != "ok"
+    assert "not found" in text and dead.name[:-2] in text
+
+
+def test_diagnose_java_pod_names_oom_cgroup_v2_jdk_and_runbook(world: World) -> None:
+    java = _java_pod(world)
+    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {java.name} -n {java.namespace}")
+    assert outcome.status == "ok", text
+    assert "OOMKilled" in text
+    assert "cgroup v2" in text
+    assert "JDK " in text
+    assert "java-oom-cgroupv2" in text
+    assert "-Xmx" in text
+    assert "previous log:" in text
+
+
+def test_diagnose_pod_in_the_wrong_namespace_says_where_it_is(world: World) -> None:
+    java = _java_pod(world)
+    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {java.name} -n default")
+    assert outcome.status != "ok"
+    assert f"`{java.namespace}`" in text
+
+
+def test_health_shows_every_problem_of_the_incident_on_one_screen(world: World) -> None:
+    outcome, text = run(world.dispatcher, "/k8s health")
+    assert outcome.status == "ok", text
+    for expected in (
+        "node-notready",
+        "java-oom-cgroupv2",
+        "crashloop",
+        "pod-pending",
+        "image-pull",
+        "pdb-blocking-drain",
+        "snat-exhaustion",
+    ):
+        assert expected in text, f"{expected} missing from health:\n{text}"
+
+
+def test_diagnose_cluster_without_azure_settings_says_azure_was_skipped(world: World) -> None:
+    outcome, text = run(world.without_azure, "/k8s diagnose cluster")
+    assert outcome.status == "ok", text
+    assert "Azure checks skipped: no azure settings for this cluster" in text
+    assert "node-notready" in text and "snat-exhaustion" not in text
+
+
+def test_diagnose_node_warns_that_a_pdb_will_block_its_drain(world: World) -> None:
+    (guarded,) = [n for n in world.nodes if n.labels.get("aksbot.io/sandbox-role") == "pdb-guarded"]
+    outcome, text = run(world.dispatcher, f"/k8s diagnose node {guarded.name}")
+    assert outcome.status == "ok", text
+    assert "allows 0 disruptions" in text and "pdb-blocking-drain" in text

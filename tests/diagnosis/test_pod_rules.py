@@ -1,0 +1,196 @@
+"""Pod rules with plain objects: OOM and the cgroup v2 runtime check, crash loops, pulls, Pending, Evicted."""
+
+from __future__ import annotations
+
+from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Resources
+from handlers.diagnosis.finding import Severity
+from handlers.diagnosis.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
+
+from .diag_objects import GI, MI, NOW, event, java_container, node, pod, terminated
+
+PENDING_MESSAGE = (
+    "0/7 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, "
+    "6 Insufficient memory. preemption: 0/7 nodes are available: 1 Preemption is not helpful for scheduling, "
+    "6 No preemption victims found for incoming pod."
+)
+
+
+def _oom_status(name: str = "ledger", waiting: str = "CrashLoopBackOff", restarts: int = 7) -> ContainerStatus:
+    return ContainerStatus(
+        name,
+        ready=False,
+        restart_count=restarts,
+        state=ContainerState("waiting", reason=waiting, message="back-off 5m0s restarting failed container"),
+        last_state=terminated("OOMKilled", 137),
+    )
+
+
+def test_java_oom_on_cgroup_v2_names_jdk_version_and_runbook() -> None:
+    p = pod(statuses=(_oom_status(),))
+    ctx = PodContext(
+        node=node("aks-userpool-12345678-vmss000001"),
+        previous_logs={"ledger": "Starting LedgerApplication\nHeap grows\njava.lang.OutOfMemoryError? no: killed\n"},
+    )
+    (f,) = oom_rule(p, ctx)
+    assert f.kb == "java-oom-cgroupv2"
+    assert f.signals == ("runtime:jvm-pre-cgroupv2", "pod.reason:OOMKilled", "pod.exit:137")
+    assert f.severity is Severity.CRITICAL and f.confidence == "high"
+    assert "JDK 11.0.14 predates cgroup v2 support on a cgroup v2 node" in f.title
+    text = "\n".join(f.evidence)
+    assert "container ledger: last state Terminated reason=OOMKilled exitCode=137 at 09:18:25Z, restarts 7" in text
+    assert "JDK 11.0.14 < 11.0.16" in text and "11.0.18" in text
+    assert "node aks-userpool-12345678-vmss000001: Kubernetes 1.27.9 on Ubuntu 22.04.5 LTS → cgroup v2" in text
+    assert "memory limit 1Gi" in text
+    assert "-Xmx768m" in text
+    assert "previous log: Heap grows" in text
+    commands = [a.command for a in f.actions]
+    assert "/k8s logs ledger-7d9f8b6c5d-x2x7q -c ledger --previous -n payments" in commands
+    assert "/k8s restart deployment ledger -n payments" in commands
+
+
+def test_oom_of_a_modern_jvm_is_a_plain_limit_problem() -> None:
+    c = java_container("eclipse-temurin:17.0.9_9-jre")
+    (f,) = oom_rule(pod(containers=(c,), statuses=(_oom_status(),)), PodContext(node=node()))
+    assert f.kb == "qos-oom-score"
+    assert f.signals[0] == "pod.reason:OOMKilled"
+    assert "MaxRAMPercentage=75" in "\n".join(f.evidence)
+
+
+def test_old_jdk_on_a_cgroup_v1_node_is_not_blamed_on_cgroup_v2() -> None:
+    v1 = node(version="v1.24.10", os_image="Ubuntu 18.04.6 LTS")
+    (f,) = oom_rule(pod(statuses=(_oom_status(),)), PodContext(node=v1))
+    assert f.kb == "qos-oom-score"
+    assert any("cgroup v1" in e for e in f.evidence)
+
+
+def test_unknown_jdk_version_lowers_confidence_rather_than_guessing() -> None:
+    c = java_container("contoso.azurecr.cn/payments/ledger:2.3.1")
+    (f,) = oom_rule(pod(containers=(c,), statuses=(_oom_status(),)), PodContext(node=node()))
+    assert f.kb == "java-oom-cgroupv2" and f.confidence == "low"
+    assert "JDK of unknown version" in f.title
+
+
+def test_jdk_version_from_env_and_explicit_heap_larger_than_limit() -> None:
+    c = Container(
+        name="ledger",
+        image="contoso.azurecr.cn/payments/ledger:2.3.1",
+        env=(EnvVar("JAVA_VERSION", "8u312"), EnvVar("JAVA_TOOL_OPTIONS", "-Xmx2g -XX:+UseG1GC")),
+        limits=Resources(memory=GI),
+    )
+    (f,) = oom_rule(pod(containers=(c,), statuses=(_oom_status(),)), PodContext(node=node()))
+    text = "\n".join(f.evidence)
+    assert "JDK 8u312 < 8u372" in text and "env JAVA_VERSION 8u312" in text
+    assert "heap flags set: -Xmx2g" in text and "-Xmx2g is at least the 1 GiB limit" in text
+
+
+def test_node_and_dotnet_runtimes() -> None:
+    node_c = Container(
+        name="web", image="node:18.17-alpine", command=("node",), args=("server.js",), limits=Resources(memory=512 * MI)
+    )
+    (f,) = oom_rule(pod(containers=(node_c,), statuses=(_oom_status("web"),)), PodContext(node=node()))
+    assert f.signals[0] == "runtime:node-pre-cgroupv2" and "--max-old-space-size=384" in "\n".join(f.evidence)
+    net = Container(name="api", image="mcr.microsoft.com/dotnet/core/aspnet:3.1", limits=Resources(memory=GI))
+    (g,) = oom_rule(pod(containers=(net,), statuses=(_oom_status("api"),)), PodContext(node=node()))
+    assert g.signals[0] == "runtime:dotnet-pre-cgroupv2" and ".NET 3.1 < 5.0" in "\n".join(g.evidence)
+
+
+def test_oom_in_current_state_and_in_an_init_container() -> None:
+    init = Container(name="migrate", image="contoso.azurecr.cn/tools/migrate:1.0", limits=Resources(memory=128 * MI))
+    init_status = ContainerStatus("migrate", restart_count=2, state=terminated("OOMKilled", 137, 5))
+    p = pod(init_containers=(init,), init_statuses=(init_status,), phase="Pending", statuses=())
+    (f,) = oom_rule(p, PodContext())
+    assert f.title.startswith("Init container migrate")
+    assert "init container migrate: state Terminated reason=OOMKilled" in f.evidence[0]
+    assert f.kb == "qos-oom-score"
+
+
+def test_crashloop_with_previous_logs_and_oom_reported_once() -> None:
+    status = ContainerStatus(
+        "ledger",
+        restart_count=12,
+        state=ContainerState("waiting", reason="CrashLoopBackOff"),
+        last_state=terminated("Error", 1),
+    )
+    logs = {"ledger": "INFO starting\nERROR config key 'DB_URL' is missing\n"}
+    events = [
+        event(
+            "BackOff",
+            "Back-off restarting failed container",
+            name="ledger-7d9f8b6c5d-x2x7q",
+            namespace="payments",
+            count=40,
+        )
+    ]
+    findings = pod_findings(pod(statuses=(status,)), PodContext(events=events, previous_logs=logs), NOW)
+    assert [f.rule for f in findings] == ["pod.crashloop"]
+    f = findings[0]
+    assert f.kb == "crashloop" and f.signals[:2] == ("pod.reason:CrashLoopBackOff", "pod.exit:1")
+    assert "pod.event:BackOff" in f.signals
+    assert "previous log: ERROR config key 'DB_URL' is missing" in f.evidence
+    assert "(exit 1)" in f.title
+    both = pod_findings(pod(statuses=(_oom_status(),)), PodContext(node=node()), NOW)
+    assert [f.rule for f in both] == ["pod.oom"]
+
+
+def test_image_pull_with_acr_401() -> None:
+    msg = (
+        'Failed to pull image "contoso.azurecr.cn/payments/ledger:2.3.2": failed to authorize: failed to fetch '
+        "anonymous token: unexpected status from GET request to https://contoso.azurecr.cn/oauth2/token: "
+        "401 Unauthorized"
+    )
+    status = ContainerStatus(
+        "ledger", state=ContainerState("waiting", reason="ImagePullBackOff", message="Back-off pulling image")
+    )
+    events = [event("Failed", msg, name="ledger-7d9f8b6c5d-x2x7q", namespace="payments")]
+    (f,) = pod_findings(pod(statuses=(status,), phase="Pending"), PodContext(events=events), NOW)
+    assert f.kb == "image-pull" and f.signals[0] == "pod.reason:ImagePullBackOff"
+    assert any("--attach-acr" in e for e in f.evidence)
+
+
+def test_pending_parses_the_scheduler_message() -> None:
+    p = pod(
+        name="report-5c6d7-abcde",
+        node_name="",
+        phase="Pending",
+        statuses=(),
+        conditions=(Condition("PodScheduled", "False", "Unschedulable", PENDING_MESSAGE),),
+    )
+    events = [event("FailedScheduling", PENDING_MESSAGE, name="report-5c6d7-abcde", namespace="payments")]
+    (f,) = pod_findings(p, PodContext(events=events), NOW)
+    assert f.kb == "pod-pending" and f.signals[0] == "pod.event:FailedScheduling"
+    assert "0 of 7 nodes fit" in f.title
+    assert any(e.startswith("6 node(s) lack free memory") for e in f.evidence)
+    assert any(e.startswith("1 node(s) are unreachable") for e in f.evidence)
+    assert any("pod requests 500m CPU, 1Gi memory" in e for e in f.evidence)
+
+
+def test_evicted_memory_vs_disk() -> None:
+    mem = pod(
+        phase="Failed", reason="Evicted", message="The node was low on resource: memory. Threshold quantity: 100Mi"
+    )
+    (f,) = pod_findings(mem, PodContext(), NOW)
+    assert f.kb == "memory-pressure-eviction" and f.signals == ("pod.reason:Evicted",)
+    disk = pod(phase="Failed", reason="Evicted", message="The node was low on resource: ephemeral-storage.")
+    assert pod_findings(disk, PodContext(), NOW)[0].kb == "disk-pressure"
+
+
+def test_quiet_pods_are_skipped_and_troubled_ones_are_not() -> None:
+    assert is_quiet(pod())
+    assert not is_quiet(pod(statuses=(_oom_status(),)))
+    running_after_oom = ContainerStatus(
+        "ledger", ready=True, restart_count=1, state=ContainerState("running"), last_state=terminated("OOMKilled", 137)
+    )
+    assert not is_quiet(pod(statuses=(running_after_oom,)))
+    assert not is_quiet(pod(phase="Pending", statuses=()))
+    assert pod_findings(pod(), PodContext(node=node()), NOW) == []
+
+
+def test_oom_without_a_limit_is_a_node_level_oom_whatever_the_runtime() -> None:
+    c = Container(name="billing", image="contoso.azurecr.cn/shop/billing:2.1", requests=Resources(memory=512 * MI))
+    logs = {"billing": "java.lang.OutOfMemoryError: Java heap space\n\tat Billing.main(Billing.java:42)"}
+    (f,) = oom_rule(
+        pod(containers=(c,), statuses=(_oom_status("billing"),)), PodContext(node=node(), previous_logs=logs)
+    )
+    assert f.kb == "qos-oom-score"
+    assert "no memory limit" in "\n".join(f.evidence)
+    assert f.next is not None and "node ran out of memory" in f.next
