@@ -1,0 +1,336 @@
+"""The SNAT port budget of a cluster: pure arithmetic over the outbound settings and the node counts.
+
+Numbers (aks-facts §2): a load balancer frontend IP gives 64,000 SNAT ports; with `allocatedOutboundPorts` set,
+every node gets that many and `max_nodes = floor(64,000 × IPs / ports)` (round down: one node more and Azure
+refuses with `InvalidLoadBalancerProfileAllocatedOutboundPorts`); with 0 Azure pre-allocates from a table by
+backend pool size, and crossing a tier cuts the ports of the nodes already running. A NAT gateway has up to 16
+IPs × 64,512 ports, handed out on demand. Peak node counts include the autoscaler maximums and the upgrade surge.
+
+No I/O here: the handler, the diagnosis rules and the scale-pool preview all call these functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.azure.model import ManagedCluster
+
+LB_PORTS_PER_IP = 64_000
+NAT_PORTS_PER_IP = 64_512
+NAT_MAX_IPS = 16
+MAX_ALLOCATED_PORTS = 64_000
+# Azure's default pre-allocation when `allocatedOutboundPorts` is 0: (largest backend pool size, ports per node).
+DEFAULT_PORT_TABLE: tuple[tuple[int, int], ...] = (
+    (50, 1024),
+    (100, 512),
+    (200, 256),
+    (400, 128),
+    (800, 64),
+    (1000, 32),
+)
+# Below this many ports per node a busy node (many connections to one API, say) runs out; it is the table's top
+# tier, which Azure itself considers the comfortable default.
+COMFORTABLE_PORTS_PER_NODE = 1024
+
+OutboundMode = Literal["load-balancer", "load-balancer-default", "nat-gateway", "user-defined"]
+
+
+@dataclass(frozen=True)
+class PoolNodes:
+    """One pool's node counts: now, at the autoscaler's maximum, and the surge an upgrade adds at that size."""
+
+    name: str
+    count: int
+    peak: int
+    surge: int
+
+
+@dataclass(frozen=True)
+class SnatInputs:
+    outbound_type: str
+    allocated_outbound_ports: int
+    outbound_ips: int
+    ip_source: str
+    pools: tuple[PoolNodes, ...]
+    # Prefixes are counted as one IP each: ARM's id does not say the prefix length, so the figure is a floor.
+    ips_are_a_floor: bool = False
+
+
+@dataclass(frozen=True)
+class ScaleOutcome:
+    """What running `nodes` nodes would mean for SNAT."""
+
+    nodes: int
+    ports_per_node: int | None
+    fits: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    text: str
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class SnatBudget:
+    mode: OutboundMode
+    inputs: SnatInputs
+    total_ports: int | None
+    ports_per_node: int | None
+    current_nodes: int
+    peak_nodes: int
+    max_nodes: int | None
+    headroom: int | None
+    pressure: bool
+    findings: tuple[str, ...]
+    recommendations: tuple[Recommendation, ...]
+    what_if: ScaleOutcome | None = None
+
+
+def default_ports_per_node(pool_size: int) -> int | None:
+    """Azure's default pre-allocation for a backend pool of `pool_size` nodes (None beyond the table)."""
+    for largest, ports in DEFAULT_PORT_TABLE:
+        if pool_size <= largest:
+            return ports
+    return None
+
+
+def inputs_from_cluster(cluster: ManagedCluster) -> SnatInputs:
+    """Outbound settings and node counts of a cluster; effective IPs win over the configured ones when present."""
+    net = cluster.network
+    pools = tuple(PoolNodes(p.name, p.count, p.peak_count, p.surge(p.peak_count)) for p in cluster.pools)
+    outbound = net.outbound_type
+    if outbound.lower() == "loadbalancer":
+        lb = net.load_balancer
+        if lb is None:
+            return SnatInputs(outbound, 0, 1, "one managed IP (no load-balancer profile; AKS default)", pools)
+        ports = lb.allocated_outbound_ports
+        if lb.effective_outbound_ip_ids:
+            return SnatInputs(outbound, ports, len(lb.effective_outbound_ip_ids), "effective outbound IPs", pools)
+        if lb.outbound_ip_ids:
+            return SnatInputs(outbound, ports, len(lb.outbound_ip_ids), "your own public IPs", pools)
+        if lb.outbound_prefix_ids:
+            n = len(lb.outbound_prefix_ids)
+            return SnatInputs(outbound, ports, n, f"{n} public IP prefix(es), counted as one IP each", pools, True)
+        count = lb.managed_outbound_ip_count or 1
+        return SnatInputs(outbound, ports, count, "managed outbound IPs", pools)
+    if outbound.lower() in ("managednatgateway", "userassignednatgateway"):
+        nat = net.nat_gateway
+        if nat is not None and nat.effective_outbound_ip_ids:
+            return SnatInputs(outbound, 0, len(nat.effective_outbound_ip_ids), "effective NAT gateway IPs", pools)
+        if outbound.lower() == "userassignednatgateway":
+            # The gateway is the customer's own resource; AKS does not report its IPs.
+            return SnatInputs(
+                outbound, 0, 1, "your NAT gateway (its IPs are not in the cluster; assumed 1)", pools, True
+            )
+        count = nat.managed_outbound_ip_count if nat and nat.managed_outbound_ip_count else 1
+        return SnatInputs(outbound, 0, count, "managed NAT gateway IPs", pools)
+    return SnatInputs(outbound, 0, 0, "egress through your own route (firewall or appliance)", pools)
+
+
+def _round_down_to_8(ports: int) -> int:
+    return max(0, ports - ports % 8)
+
+
+def budget(inputs: SnatInputs, nodes: int | None = None) -> SnatBudget:
+    """The SNAT budget; with `nodes`, also what scaling the whole cluster to that many nodes would do."""
+    current = sum(p.count for p in inputs.pools)
+    peak = sum(p.peak + p.surge for p in inputs.pools)
+    kind = inputs.outbound_type.lower()
+    if kind == "loadbalancer" and inputs.allocated_outbound_ports > 0:
+        return _explicit(inputs, current, peak, nodes)
+    if kind == "loadbalancer":
+        return _default_table(inputs, current, peak, nodes)
+    if kind in ("managednatgateway", "userassignednatgateway"):
+        return _nat(inputs, current, peak, nodes)
+    findings = (
+        f"Outbound type `{inputs.outbound_type}`: SNAT happens in your firewall or appliance, not in AKS; "
+        "check its own port and connection limits.",
+    )
+    what = ScaleOutcome(nodes, None, True, "AKS does not limit this; your egress device does.") if nodes else None
+    return SnatBudget("user-defined", inputs, None, None, current, peak, None, None, False, findings, (), what)
+
+
+def _explicit(inputs: SnatInputs, current: int, peak: int, nodes: int | None) -> SnatBudget:
+    ports = inputs.allocated_outbound_ports
+    total = LB_PORTS_PER_IP * inputs.outbound_ips
+    max_nodes = total // ports
+    headroom = max_nodes - peak
+    findings = [
+        f"{inputs.outbound_ips} outbound IP(s) × {LB_PORTS_PER_IP:,} ports = {total:,} ports; "
+        f"{ports:,} allocated per node → at most {max_nodes:,} nodes.",
+        f"Nodes now {current}; at peak {peak} (autoscaler maximums plus upgrade surge).",
+    ]
+    if inputs.ips_are_a_floor:
+        findings.append("Outbound IP prefixes are counted as one IP each, so the real maximum may be higher.")
+    if ports % 8:
+        findings.append(f"allocatedOutboundPorts {ports} is not a multiple of 8; Azure rejects such a value.")
+    pressure = headroom < 0 or headroom < max(1, peak // 10)
+    if headroom < 0:
+        findings.append(
+            f"At peak the cluster needs {peak * ports:,} ports but has {total:,}: scaling or upgrading past "
+            f"{max_nodes} nodes fails with InvalidLoadBalancerProfileAllocatedOutboundPorts."
+        )
+    recs = _lb_recommendations(inputs, peak, ports)
+    what = _explicit_what_if(nodes, ports, max_nodes) if nodes is not None else None
+    return SnatBudget(
+        "load-balancer", inputs, total, ports, current, peak, max_nodes, headroom, pressure, tuple(findings), recs, what
+    )
+
+
+def _explicit_what_if(nodes: int, ports: int, max_nodes: int) -> ScaleOutcome:
+    if nodes <= max_nodes:
+        return ScaleOutcome(
+            nodes, ports, True, f"fits: {nodes} × {ports:,} ports, {max_nodes - nodes} node(s) to spare"
+        )
+    return ScaleOutcome(
+        nodes,
+        ports,
+        False,
+        f"fails: {nodes} × {ports:,} = {nodes * ports:,} ports is more than the {max_nodes * ports:,} available "
+        f"(at most {max_nodes} nodes); Azure refuses with InvalidLoadBalancerProfileAllocatedOutboundPorts",
+    )
+
+
+def _lb_recommendations(inputs: SnatInputs, peak: int, ports: int) -> tuple[Recommendation, ...]:
+    """Settings that fit the peak; `ports` 0 means the default table is in use (size for 50% growth then)."""
+    recs: list[Recommendation] = []
+    target = max(peak, 1)
+    total = LB_PORTS_PER_IP * max(inputs.outbound_ips, 1)
+    if ports == 0 or target * ports > total:
+        sized_for = max(math.ceil(target * 1.5), target + 1) if ports == 0 else target
+        fitting = min(MAX_ALLOCATED_PORTS, _round_down_to_8(total // sized_for))
+        if fitting >= 8:
+            recs.append(
+                Recommendation(
+                    f"With {inputs.outbound_ips} IP(s), {fitting:,} ports per node fit {sized_for} nodes.",
+                    f"az aks update -g RG -n NAME --load-balancer-outbound-ports {fitting}",
+                )
+            )
+        keep = max(ports, COMFORTABLE_PORTS_PER_NODE)
+        ips_needed = math.ceil(sized_for * keep / LB_PORTS_PER_IP)
+        if ips_needed > inputs.outbound_ips:
+            recs.append(
+                Recommendation(
+                    f"Or keep {keep:,} ports per node for {sized_for} nodes with {ips_needed} outbound IPs.",
+                    f"az aks update -g RG -n NAME --load-balancer-managed-outbound-ip-count {ips_needed} "
+                    f"--load-balancer-outbound-ports {keep}",
+                )
+            )
+    recs.append(
+        Recommendation(
+            "Reuse and pool connections, lower the idle timeout (4 min), or move egress to a NAT gateway "
+            "(16 IPs × 64,512 ports, on demand)."
+        )
+    )
+    return tuple(recs)
+
+
+def _default_table(inputs: SnatInputs, current: int, peak: int, nodes: int | None) -> SnatBudget:
+    now = default_ports_per_node(max(current, 1))
+    at_peak = default_ports_per_node(max(peak, 1))
+    max_nodes = DEFAULT_PORT_TABLE[-1][0]
+    findings = [
+        f"allocatedOutboundPorts is 0: Azure's default table gives {now if now is not None else 'no'} ports per node "
+        f"for {current} node(s) (1–50: 1,024; 51–100: 512; 101–200: 256; 201–400: 128; 401–800: 64; 801–1,000: 32).",
+        f"Nodes now {current}; at peak {peak} (autoscaler maximums plus upgrade surge).",
+    ]
+    pressure = False
+    if at_peak is None:
+        findings.append(f"At peak ({peak} nodes) the backend pool is larger than the table's 1,000 nodes.")
+        pressure = True
+    elif at_peak != now:
+        findings.append(
+            f"At peak ({peak} nodes) every node drops to {at_peak} ports, and crossing a tier cuts the ports of "
+            "nodes already running, which can break their open connections."
+        )
+        pressure = True
+    recs = [
+        Recommendation(
+            "Set an explicit allocatedOutboundPorts so that growing the cluster never cuts ports on running nodes."
+        ),
+        *_lb_recommendations(inputs, peak, 0),
+    ]
+    what = None
+    if nodes is not None:
+        ports = default_ports_per_node(max(nodes, 1))
+        if ports is None:
+            what = ScaleOutcome(nodes, None, False, f"{nodes} nodes is beyond Azure's default table (1,000 nodes)")
+        elif now is not None and ports < now:
+            what = ScaleOutcome(
+                nodes, ports, True, f"every node drops from {now:,} to {ports:,} ports, running nodes included"
+            )
+        else:
+            what = ScaleOutcome(nodes, ports, True, f"{ports:,} ports per node, as now")
+    return SnatBudget(
+        "load-balancer-default",
+        inputs,
+        LB_PORTS_PER_IP * inputs.outbound_ips,
+        now,
+        current,
+        peak,
+        max_nodes,
+        max_nodes - peak,
+        pressure,
+        tuple(findings),
+        tuple(recs),
+        what,
+    )
+
+
+def _nat(inputs: SnatInputs, current: int, peak: int, nodes: int | None) -> SnatBudget:
+    ips = min(inputs.outbound_ips, NAT_MAX_IPS)
+    total = NAT_PORTS_PER_IP * ips
+    share = total // max(peak, 1)
+    findings = [
+        f"NAT gateway: {ips} IP(s) × {NAT_PORTS_PER_IP:,} ports = {total:,} ports, handed out on demand "
+        "(no fixed share per node).",
+        f"At peak ({peak} nodes) that is about {share:,} ports per node on average.",
+    ]
+    if inputs.ips_are_a_floor:
+        findings.append("The gateway's IP count is not visible from the cluster; figures assume one IP.")
+    pressure = share < COMFORTABLE_PORTS_PER_NODE
+    recs: list[Recommendation] = []
+    if pressure and ips < NAT_MAX_IPS:
+        needed = min(NAT_MAX_IPS, math.ceil(peak * COMFORTABLE_PORTS_PER_NODE / NAT_PORTS_PER_IP))
+        recs.append(
+            Recommendation(
+                f"Give the NAT gateway {needed} IP(s) for about {COMFORTABLE_PORTS_PER_NODE:,} ports per node at peak.",
+                f"az aks update -g RG -n NAME --nat-gateway-managed-outbound-ip-count {needed}",
+            )
+        )
+    recs.append(Recommendation("Reuse connections and keep the idle timeout low (NAT gateway default: 4 min)."))
+    what = None
+    if nodes is not None:
+        avg = total // max(nodes, 1)
+        what = ScaleOutcome(nodes, avg, True, f"about {avg:,} ports per node on average, allocated on demand")
+    return SnatBudget(
+        "nat-gateway", inputs, total, None, current, peak, None, None, pressure, tuple(findings), tuple(recs), what
+    )
+
+
+def cluster_budget(cluster: ManagedCluster, nodes: int | None = None) -> SnatBudget:
+    return budget(inputs_from_cluster(cluster), nodes)
+
+
+def scale_pool_impact(cluster: ManagedCluster, pool: str, count: int) -> SnatBudget:
+    """The budget after pool `pool` is set to `count` nodes (the scale-pool preview's SNAT line)."""
+    inputs = inputs_from_cluster(cluster)
+    pools = tuple(
+        PoolNodes(p.name, count, max(count, p.peak_count), p.surge(max(count, p.peak_count)))
+        if p.name == pool
+        else PoolNodes(p.name, p.count, p.peak_count, p.surge(p.peak_count))
+        for p in cluster.pools
+    )
+    changed = SnatInputs(
+        inputs.outbound_type,
+        inputs.allocated_outbound_ports,
+        inputs.outbound_ips,
+        inputs.ip_source,
+        pools,
+        inputs.ips_are_a_floor,
+    )
+    return budget(changed, sum(p.count for p in pools))

@@ -1,0 +1,407 @@
+"""`aks show`, `aks pools`, `aks upgrades`, `aks snat`: what only Azure knows about a cluster.
+
+Each handler reads through `deps.azure.client(call.cluster)` (the AKS resource provider) and, for the upgrade
+checklist, `deps.clusters.reader(call.cluster)`; the arithmetic lives in `bot.azure.snat` and
+`bot.azure.upgrade`. Results point to the knowledge-base entry that explains each finding, found by the entry's
+live signal (`azure.provisioning:Failed`, `azure.snat:pressure` …), so the link follows the knowledge base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile
+from bot.azure.snat import SnatBudget, cluster_budget
+from bot.azure.upgrade import CheckItem, ClusterFacts, UpgradePlan, plan_upgrade
+from bot.blocks import Actions, Block, Button, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
+from bot.deps import Deps
+from bot.errors import AksbotError, NotFound
+from bot.registry import Args, Call, Lang, NoArgs, Scope, command, opt
+
+# The entry written for each finding, preferred over any other entry that merely mentions the signal.
+FALLBACK_ENTRIES: Mapping[str, str] = {
+    "azure.provisioning:Failed": "reconcile-failed-state",
+    "azure.identity:service-principal": "sp-expired",
+    "azure.snat:pressure": "snat-exhaustion",
+    "azure.upgrade:surge": "upgrade-blocked",
+    "azure.upgrade:node-headroom": "upgrade-blocked",
+    "azure.upgrade:sa-token-secrets": "upgrade-blocked",
+    "azure.upgrade:cgroup-v1-removed": "java-oom-cgroupv2",
+}
+
+
+def entry_for(deps: Deps, signal: str | None) -> str | None:
+    """The id of the knowledge-base entry that explains `signal`: the dedicated entry, else one declaring it."""
+    if signal is None or deps.knowledge is None:
+        return None
+    preferred = FALLBACK_ENTRIES.get(signal)
+    if preferred and deps.knowledge.get(preferred) is not None:
+        return preferred
+    for entry in deps.knowledge.entries():
+        if signal in entry.signals:
+            return entry.id
+    return None
+
+
+def _t(lang: Lang, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _kb(entry: str | None) -> str:
+    return f" See `/k8s kb show {entry}`." if entry else ""
+
+
+def _cluster_flag(cluster: str) -> str:
+    return f" --cluster {cluster}"
+
+
+# -- aks show -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AksShowResult:
+    cluster_name: str
+    cluster: ManagedCluster
+    failed_entry: str | None = None
+    sp_entry: str | None = None
+    lang: Lang = "en"
+
+    def view(self) -> View:
+        c = self.cluster
+        lang = self.lang
+        net = c.network
+        plugin = " ".join(x for x in (net.plugin, net.plugin_mode) if x) or "unknown"
+        identity = {
+            "service-principal": f"service principal `{c.identity.service_principal_client_id}`",
+            "system-assigned": "system-assigned managed identity",
+            "user-assigned": "user-assigned managed identity",
+            "unknown": "unknown",
+        }[c.identity.kind]
+        state = c.provisioning_state or "unknown"
+        blocks: list[Block] = [
+            Heading(_t(lang, f"AKS cluster {c.name}", f"AKS 集群 {c.name}")),
+            Fields(
+                (
+                    ("Kubernetes", c.version or "unknown"),
+                    (_t(lang, "State", "状态"), f"{state}, power {c.power_state or 'unknown'}"),
+                    (_t(lang, "Network", "网络"), f"{plugin}" + (f", policy {net.policy}" if net.policy else "")),
+                    (_t(lang, "Outbound", "出站类型"), net.outbound_type),
+                    (_t(lang, "Identity", "身份"), identity),
+                    (_t(lang, "Auto-upgrade", "自动升级"), c.auto_upgrade_channel or "none"),
+                    (_t(lang, "Node OS upgrade", "节点 OS 升级"), c.node_os_upgrade_channel or "unset"),
+                    (_t(lang, "Node resource group", "节点资源组"), c.node_resource_group or "unknown"),
+                    (_t(lang, "Location", "区域"), c.location or "unknown"),
+                    (_t(lang, "Pools", "节点池"), ", ".join(f"{p.name} ({p.count})" for p in c.pools) or "none"),
+                )
+            ),
+        ]
+        failed_pools = [p for p in c.pools if (p.provisioning_state or "").lower() == "failed"]
+        if c.failed or failed_pools:
+            what = "The cluster" if c.failed else "Pool(s) " + ", ".join(p.name for p in failed_pools)
+            err = c.provisioning_error
+            reason = f" Azure's error: `{err.code}`: {err.message}" if err else ""
+            en = (
+                f"{what} is in the *Failed* state.{reason} A Failed state usually stays after an operation "
+                "broke off even when the nodes work; reconciling (a PUT of the cluster's current model, "
+                "`az aks update -g RG -n NAME` with no arguments) brings it back to Succeeded if the cause is "
+                f"gone: `/k8s aks reconcile` (asks for approval).{_kb(self.failed_entry)}"
+            )
+            zh = (
+                f"{what} 处于 *Failed* 状态。{reason} 操作中断后即使节点正常，Failed 状态也常常保留；原因消除后，"
+                "reconcile（把集群当前模型原样 PUT 回去，即不带参数的 `az aks update -g RG -n NAME`）可让它回到 "
+                f"Succeeded：`/k8s aks reconcile`（需审批）。{_kb(self.failed_entry)}"
+            )
+            blocks.append(Notice(_t(lang, en, zh), Level.ERROR))
+            blocks.append(
+                Actions((Button("Reconcile", "/k8s aks reconcile" + _cluster_flag(self.cluster_name), "danger"),))
+            )
+        if c.identity.kind == "service-principal":
+            sp = c.identity.service_principal_client_id
+            check = f'`az ad app credential list --id {sp} --query "[].endDateTime"`'
+            renew = (
+                f"`az ad app credential reset --id {sp}`, `az aks update-credentials -g RG -n NAME "
+                f"--reset-service-principal --service-principal {sp} --client-secret NEW`"
+            )
+            migrate = "`az aks update -g RG -n NAME --enable-managed-identity`"
+            en = (
+                f"This cluster reaches Azure with service principal `{sp}`. Its secret expires (one year by "
+                f"default) and then scaling, upgrades, load balancers and disks fail. Check: {check}. Renew: "
+                f"{renew} (triggers a node image upgrade). Better: move to a managed identity ({migrate}, which "
+                f"reimages the nodes).{_kb(self.sp_entry)}"
+            )
+            zh = (
+                f"该集群通过服务主体 `{sp}` 访问 Azure。其密钥会过期（默认一年），过期后扩缩容、升级、负载均衡器和"
+                f"磁盘操作都会失败。检查：{check}。续期：{renew}（会触发节点镜像升级）。更好的做法：改用托管标识"
+                f"（{migrate}，会重装所有节点）。{_kb(self.sp_entry)}"
+            )
+            blocks.append(Notice(_t(lang, en, zh), Level.WARN))
+        if c.fqdn:
+            blocks.append(Context(f"API server {c.fqdn}"))
+        return View(f"AKS {c.name}: {c.version or '?'}, {state}", tuple(blocks))
+
+
+@command("aks show", args=NoArgs, scope=Scope.CLUSTER, examples=("/k8s aks show",))
+def aks_show(call: Call[NoArgs], deps: Deps) -> AksShowResult:
+    """Show the AKS cluster as Azure sees it: version, state, network, outbound type, identity, upgrade channel."""
+    cluster_name = call.cluster or ""
+    cluster = deps.azure.client(cluster_name).cluster()
+    return AksShowResult(
+        cluster_name,
+        cluster,
+        failed_entry=entry_for(deps, "azure.provisioning:Failed"),
+        sp_entry=entry_for(deps, "azure.identity:service-principal"),
+        lang=call.lang,
+    )
+
+
+# -- aks pools ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AksPoolsResult:
+    cluster_name: str
+    pools: tuple[AgentPool, ...]
+    profiles: Mapping[str, PoolUpgradeProfile | None] = field(default_factory=dict)
+
+    def newer_image(self, pool: AgentPool) -> str:
+        profile = self.profiles.get(pool.name)
+        if profile is None:
+            return "?"
+        latest = profile.latest_node_image_version
+        return latest if latest and latest != pool.node_image_version else "no"
+
+    def view(self) -> View:
+        rows = []
+        for p in self.pools:
+            scale = f"{p.count}"
+            if p.autoscaling:
+                scale += f" (auto {p.min_count}–{p.max_count})"
+            rows.append(
+                (
+                    p.name,
+                    p.mode or "?",
+                    p.vm_size or "?",
+                    scale,
+                    p.version or "?",
+                    p.node_image_version or "?",
+                    self.newer_image(p),
+                    p.os_sku or p.os_type or "?",
+                    str(p.max_pods or "?"),
+                    p.max_surge or "unset (10%)",
+                    p.provisioning_state or "?",
+                )
+            )
+        blocks: list[Block] = [
+            Table(
+                (
+                    "pool",
+                    "mode",
+                    "VM size",
+                    "nodes",
+                    "version",
+                    "node image",
+                    "newer image",
+                    "OS",
+                    "max pods",
+                    "max surge",
+                    "state",
+                ),
+                tuple(rows),
+                title=f"Node pools of {self.cluster_name}",
+            )
+        ]
+        stale = [p.name for p in self.pools if self.newer_image(p) not in ("no", "?")]
+        if stale:
+            blocks.append(
+                Notice(
+                    f"A newer node image exists for {', '.join(stale)}: "
+                    + ", ".join(f"`/k8s aks upgrade-node-image {n}`" for n in stale)
+                    + " applies it (one node at a time, with surge).",
+                    Level.INFO,
+                )
+            )
+        failed = [p.name for p in self.pools if (p.provisioning_state or "").lower() == "failed"]
+        if failed:
+            blocks.append(Notice(f"Pool(s) {', '.join(failed)} are Failed; see `/k8s aks show`.", Level.ERROR))
+        return View(f"{len(self.pools)} node pool(s) in {self.cluster_name}", tuple(blocks))
+
+
+@command("aks pools", args=NoArgs, scope=Scope.CLUSTER, examples=("/k8s aks pools",))
+def aks_pools(call: Call[NoArgs], deps: Deps) -> AksPoolsResult:
+    """List the node pools: mode, VM size, node counts and autoscaling, version, node image and OS."""
+    cluster_name = call.cluster or ""
+    client = deps.azure.client(cluster_name)
+    pools = client.pools()
+    profiles: dict[str, PoolUpgradeProfile | None] = {}
+    for p in pools:
+        try:
+            profiles[p.name] = client.pool_upgrade_profile(p.name)
+        except NotFound:
+            profiles[p.name] = None
+    return AksPoolsResult(cluster_name, pools, profiles)
+
+
+# -- aks upgrades -------------------------------------------------------------------------------------------
+
+
+class UpgradesArgs(Args):
+    to: str | None = opt(None, help="the version to check (default: the newest allowed)", metavar="VERSION")
+
+
+_MARK = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
+
+
+@dataclass(frozen=True)
+class AksUpgradesResult:
+    cluster_name: str
+    plan: UpgradePlan
+    entries: Mapping[str, str] = field(default_factory=dict)
+    facts_error: str | None = None
+    lang: Lang = "en"
+
+    def _row(self, c: CheckItem) -> tuple[str, str, str, str]:
+        entry = self.entries.get(c.signal or "")
+        return (_MARK[c.status], c.title, c.detail, f"/k8s kb show {entry}" if entry else "")
+
+    def view(self) -> View:
+        p = self.plan
+        blocks: list[Block] = [
+            Heading(f"Upgrade pre-flight for {self.cluster_name}: {p.current or '?'} → {p.target or '—'}")
+        ]
+        if p.choices:
+            blocks.append(
+                Table(
+                    ("version", "allowed", "note"),
+                    tuple((c.version, "yes" if c.allowed else "no", c.note) for c in p.choices),
+                    title="Versions Azure offers",
+                )
+            )
+        else:
+            blocks.append(Text("Azure offers no newer version for the control plane."))
+        blocks.append(
+            Table(("result", "check", "detail", "read"), tuple(self._row(c) for c in p.checks), title="Checklist")
+        )
+        for c in p.checks:
+            if c.items:
+                blocks.append(
+                    Code(
+                        "\n".join(c.items[:30]) + (f"\n… {len(c.items) - 30} more" if len(c.items) > 30 else ""),
+                        title=c.title,
+                    )
+                )
+        if self.facts_error:
+            blocks.append(Context(f"Cluster checks were limited: {self.facts_error}"))
+        level = {"pass": Level.OK, "warn": Level.WARN, "fail": Level.ERROR}[p.status]
+        verdict = {
+            "pass": _t(self.lang, "ready to upgrade", "可以升级"),
+            "warn": _t(self.lang, "can upgrade, read the warnings", "可以升级，请先看警告"),
+            "fail": _t(self.lang, "fix the failures first", "请先解决失败项"),
+        }
+        blocks.append(Notice(_t(self.lang, "Pre-flight: ", "升级预检：") + verdict[p.status] + ".", level))
+        return View(f"Upgrade pre-flight {p.current or '?'} → {p.target or '—'}: {p.status}", tuple(blocks))
+
+
+def _facts(deps: Deps, cluster: str) -> tuple[ClusterFacts | None, str | None]:
+    """PDBs, nodes and running images for the checklist; on failure the checklist says what it could not check."""
+    from bot.azure.facts import read_cluster_facts
+
+    try:
+        return read_cluster_facts(deps.clusters.reader(cluster)), None
+    except AksbotError as exc:
+        return None, exc.message
+
+
+@command(
+    "aks upgrades",
+    args=UpgradesArgs,
+    scope=Scope.CLUSTER,
+    examples=("/k8s aks upgrades", "/k8s aks upgrades --to 1.30.5"),
+)
+def aks_upgrades(call: Call[UpgradesArgs], deps: Deps) -> AksUpgradesResult:
+    """Show the Kubernetes versions you can upgrade to, with a pre-flight checklist (PDBs, surge, IPs, gotchas)."""
+    cluster_name = call.cluster or ""
+    client = deps.azure.client(cluster_name)
+    cluster = client.cluster()
+    pools = client.pools()
+    profile = client.upgrade_profile()
+    pool_profiles: dict[str, PoolUpgradeProfile] = {}
+    for p in pools:
+        try:
+            pool_profiles[p.name] = client.pool_upgrade_profile(p.name)
+        except NotFound:
+            continue
+    facts, error = _facts(deps, cluster_name)
+    plan = plan_upgrade(cluster, pools, profile, pool_profiles, facts, target=call.args.to)
+    entries = {c.signal: e for c in plan.checks if c.signal and (e := entry_for(deps, c.signal))}
+    return AksUpgradesResult(cluster_name, plan, entries, error, call.lang)
+
+
+# -- aks snat -----------------------------------------------------------------------------------------------
+
+
+class SnatArgs(Args):
+    nodes: int | None = opt(None, help="also show what this many nodes would do", metavar="N", ge=1, le=5000)
+
+
+@dataclass(frozen=True)
+class AksSnatResult:
+    cluster_name: str
+    budget: SnatBudget
+    entry: str | None = None
+    lang: Lang = "en"
+
+    def view(self) -> View:
+        b = self.budget
+        fields: list[tuple[str, str]] = [
+            ("Outbound type", b.inputs.outbound_type),
+            ("Outbound IPs", f"{b.inputs.outbound_ips} ({b.inputs.ip_source})"),
+        ]
+        if b.total_ports is not None:
+            fields.append(("Ports in all", f"{b.total_ports:,}"))
+        if b.ports_per_node is not None:
+            fields.append(("Ports per node", f"{b.ports_per_node:,}"))
+        if b.max_nodes is not None:
+            fields.append(("Maximum nodes", f"{b.max_nodes:,}"))
+        fields.append(("Nodes now / at peak", f"{b.current_nodes} / {b.peak_nodes}"))
+        if b.headroom is not None:
+            fields.append(("Headroom at peak", f"{b.headroom} node(s)"))
+        blocks: list[Block] = [Heading(f"SNAT budget of {self.cluster_name}"), Fields(tuple(fields))]
+        blocks.extend(Text(f"• {f}") for f in b.findings)
+        if b.inputs.pools:
+            blocks.append(
+                Table(
+                    ("pool", "nodes", "peak", "surge"),
+                    tuple((p.name, str(p.count), str(p.peak), str(p.surge)) for p in b.inputs.pools),
+                    title="Nodes counted",
+                )
+            )
+        if b.what_if is not None:
+            w = b.what_if
+            blocks.append(Notice(f"With {w.nodes} nodes: {w.detail}.", Level.OK if w.fits else Level.ERROR))
+        if b.pressure:
+            tight = _t(
+                self.lang,
+                "The SNAT budget is tight for this cluster's peak size.",
+                "按集群峰值规模，SNAT 端口预算偏紧。",
+            )
+            blocks.append(Notice(tight + _kb(self.entry), Level.WARN))
+        for r in b.recommendations:
+            blocks.append(Text(f"→ {r.text}"))
+            if r.command:
+                blocks.append(Code(r.command))
+        summary = f"SNAT {self.cluster_name}: " + (
+            f"{b.ports_per_node:,} ports/node, max {b.max_nodes} nodes"
+            if b.ports_per_node is not None and b.max_nodes is not None
+            else b.mode
+        )
+        return View(summary, tuple(blocks))
+
+
+@command("aks snat", args=SnatArgs, scope=Scope.CLUSTER, examples=("/k8s aks snat", "/k8s aks snat --nodes 80"))
+def aks_snat(call: Call[SnatArgs], deps: Deps) -> AksSnatResult:
+    """Show the SNAT port budget: ports per node, the most nodes it allows, and what scaling would do."""
+    cluster_name = call.cluster or ""
+    cluster = deps.azure.client(cluster_name).cluster()
+    budget = cluster_budget(cluster, call.args.nodes)
+    return AksSnatResult(cluster_name, budget, entry_for(deps, "azure.snat:pressure"), call.lang)

@@ -1,0 +1,199 @@
+"""`aks show|pools|upgrades|snat` end to end: the dispatcher, the real SDK, the local ARM server, the text renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import handlers.aks  # noqa: F401  (registers the commands)
+from bot.azure.sdk import AzureSdkProvider
+from bot.clock import ManualClock
+from bot.deps import Deps
+from bot.dispatch import Dispatcher, Incoming, Outcome
+from bot.errors import NotConfigured
+from bot.parser import Surface
+from bot.render_text import render_text
+from bot.sandbox.arm import ArmServer
+from bot.settings import from_mapping
+from knowledge import load_knowledge_base
+
+from .fixtures_azure import arm_state
+
+
+class NoCluster:
+    """The Kubernetes side is not part of these tests: the checklist must say what it could not check."""
+
+    def reader(self, cluster: str) -> Any:
+        raise NotConfigured(f"cluster `{cluster}` has no Kubernetes access in this test")
+
+    def writer(self, cluster: str) -> Any:
+        raise NotConfigured(f"cluster `{cluster}` has no Kubernetes access in this test")
+
+
+@dataclass
+class Captured:
+    replies: list[Any] = field(default_factory=list)
+
+    def send(self, reply: Any) -> None:
+        self.replies.append(reply)
+
+
+@pytest.fixture(scope="module")
+def arm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ArmServer, Dispatcher]]:
+    srv = ArmServer(arm_state()).start()
+    settings = from_mapping(
+        {
+            "default_cluster": "sandbox",
+            "clusters": [
+                {"name": "sandbox", "azure": srv.settings_fragment(tmp_path_factory.mktemp("arm"))},
+                {"name": "onprem"},
+            ],
+            "roles": {"viewer": ["*"]},
+        },
+        source=None,
+        environ=srv.environment(),
+    )
+    deps = Deps(
+        settings=settings,
+        clock=ManualClock(),
+        clusters=NoCluster(),
+        azure=AzureSdkProvider(settings),
+        knowledge=load_knowledge_base(),
+    )
+    yield srv, Dispatcher(deps)
+    srv.stop()
+
+
+def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
+    captured = Captured()
+    outcome = dispatcher.handle(Incoming(text, "alice", Surface.SLASH, "C0TEST"), captured)
+    (reply,) = captured.replies
+    return outcome, render_text(reply.view)
+
+
+def test_aks_show_explains_the_service_principal(arm: tuple[ArmServer, Dispatcher]) -> None:
+    _, d = arm
+    outcome, text = run(d, "aks show")
+    assert outcome.status == "ok", text
+    for fact in ("1.9.6", "Succeeded", "kubenet", "loadBalancer", "MC_rg1_clustername1_location1"):
+        assert fact in text
+    assert "service principal `clientid`" in text
+    assert "az ad app credential list --id clientid" in text and "--enable-managed-identity" in text
+    assert "/k8s kb show sp-expired" in text
+
+
+def test_aks_show_explains_a_failed_cluster(tmp_path: Path) -> None:
+    srv = ArmServer(arm_state()).start()
+    try:
+        srv.set_cluster_state("Failed", ("OperationNotAllowed", "The last operation was interrupted."))
+        settings = from_mapping(
+            {"clusters": [{"name": "s", "azure": srv.settings_fragment(tmp_path)}], "roles": {"viewer": ["*"]}},
+            source=None,
+            environ=srv.environment(),
+        )
+        deps = Deps(settings, ManualClock(), NoCluster(), AzureSdkProvider(settings), load_knowledge_base())
+        outcome, text = run(Dispatcher(deps), "aks show")
+        assert outcome.status == "ok"
+        assert "*Failed*" in text and "OperationNotAllowed" in text and "az aks update" in text
+        assert "`/k8s aks reconcile`" in text and "[Reconcile]" in text
+    finally:
+        srv.stop()
+
+
+def test_aks_pools_shows_the_newer_node_image(arm: tuple[ArmServer, Dispatcher]) -> None:
+    _, d = arm
+    outcome, text = run(d, "aks pools")
+    assert outcome.status == "ok", text
+    assert "nodepool1" in text and "Standard_DS1_v2" in text and "33%" in text
+    assert "AKSUbuntu:1604:2020.04.01" in text
+    assert "/k8s aks upgrade-node-image nodepool1" in text
+
+
+def test_aks_upgrades_checklist_without_cluster_access(arm: tuple[ArmServer, Dispatcher]) -> None:
+    _, d = arm
+    outcome, text = run(d, "aks upgrades")
+    assert outcome.status == "ok", text
+    assert "1.9.6 → 1.7.11" not in text  # the example profile is for another cluster; no downgrade is offered
+    assert "1.7.11" in text
+    assert "Could not read the cluster's PDBs" in text
+    assert "has no Kubernetes access in this test" in text
+
+
+def test_aks_snat_budget_and_what_if(arm: tuple[ArmServer, Dispatcher]) -> None:
+    _, d = arm
+    outcome, text = run(d, "aks snat --nodes 80")
+    assert outcome.status == "ok", text
+    assert "2,000 allocated per node → at most 64 nodes" in text
+    assert "With 80 nodes: fails" in text
+
+
+def test_cluster_without_azure_settings_is_explained(arm: tuple[ArmServer, Dispatcher]) -> None:
+    _, d = arm
+    outcome, text = run(d, "aks show --cluster onprem")
+    assert outcome.status != "ok"
+    assert "no `azure:` settings" in text
+
+
+def test_throttling_reaches_the_user_as_a_clear_answer(arm: tuple[ArmServer, Dispatcher]) -> None:
+    from bot.sandbox.arm import Fault
+
+    srv, d = arm
+    srv.inject(Fault(429, "TooManyRequests", "throttled", retry_after=300))
+    outcome, text = run(d, "aks snat")
+    assert outcome.status != "ok"
+    assert "throttling" in text and "300 s" in text and "Traceback" not in text
+
+
+def test_answers_in_chinese_when_asked_in_chinese(arm: tuple[ArmServer, Dispatcher]) -> None:
+    from bot.registry import Call, Caller, NoArgs
+    from handlers.aks import aks_show
+
+    _, d = arm
+    result = aks_show(Call("aks show", NoArgs(), Caller("alice"), cluster="sandbox", lang="zh"), d.deps)
+    text = render_text(result.view())
+    assert "AKS 集群 clustername1" in text and "服务主体 `clientid`" in text
+    assert "az ad app credential list --id clientid" in text
+
+
+def test_aks_upgrades_reads_pdbs_and_nodes_from_the_cluster(tmp_path: Path) -> None:
+    """Both sandboxes at once: ARM through the Azure SDK, the API server through the Kubernetes client."""
+    from bot.cluster.kube import KubeClusterProvider
+
+    from ..cluster.kubefixture import start
+
+    kube = start(tmp_path)
+    cluster = next(kube)
+    srv = ArmServer(arm_state()).start()
+    try:
+        kube_entry = cluster.settings.clusters[0]
+        settings = from_mapping(
+            {
+                "clusters": [
+                    {
+                        "name": "sandbox",
+                        "kubeconfig": kube_entry.kubeconfig,
+                        "context": kube_entry.context,
+                        "azure": srv.settings_fragment(tmp_path),
+                    }
+                ],
+                "roles": {"viewer": ["*"]},
+            },
+            source=None,
+            environ=srv.environment(),
+        )
+        provider = KubeClusterProvider(settings)
+        deps = Deps(settings, ManualClock(), provider, AzureSdkProvider(settings), load_knowledge_base())
+        outcome, text = run(Dispatcher(deps), "aks upgrades")
+        provider.close()
+        assert outcome.status == "ok", text
+        # The sandbox's controllers keep web's replicas up, so its PDB allows a disruption.
+        assert "1 PDB(s), none at 0 allowed disruptions" in text
+        assert "The other nodes can take a drained node's pods" in text and "Could not read" not in text
+        assert "can upgrade, read the warnings" in text
+    finally:
+        srv.stop()
+        next(kube, None)
