@@ -1,0 +1,126 @@
+"""Previews and views to JSON and back, so a stored request shows the same card after a restart.
+
+Only the neutral blocks of `bot.blocks` are encoded; an unknown block type is an error, never silently dropped
+(a card that omits part of what was approved would mislead the approver).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.blocks import (
+    Actions,
+    Block,
+    Button,
+    Code,
+    Context,
+    Divider,
+    Fields,
+    Heading,
+    Level,
+    Notice,
+    Table,
+    Text,
+    View,
+)
+from bot.preview import Preview
+
+
+def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in items)
+
+
+def block_to_json(block: Block) -> dict[str, Any]:
+    match block:
+        case Heading(text):
+            return {"type": "heading", "text": text}
+        case Text(text):
+            return {"type": "text", "text": text}
+        case Notice(text, level):
+            return {"type": "notice", "text": text, "level": level.value}
+        case Fields(items):
+            return {"type": "fields", "items": [list(p) for p in items]}
+        case Table(columns, rows, total, more, title):
+            return {
+                "type": "table",
+                "columns": list(columns),
+                "rows": [list(r) for r in rows],
+                "total": total,
+                "more": more,
+                "title": title,
+            }
+        case Code(text, title):
+            return {"type": "code", "text": text, "title": title}
+        case Context(text):
+            return {"type": "context", "text": text}
+        case Divider():
+            return {"type": "divider"}
+        case Actions(buttons):
+            return {
+                "type": "actions",
+                "buttons": [{"label": b.label, "command": b.command, "style": b.style} for b in buttons],
+            }
+    raise TypeError(f"cannot encode block {block!r}")
+
+
+def block_from_json(data: dict[str, Any]) -> Block:
+    kind = data["type"]
+    if kind == "heading":
+        return Heading(data["text"])
+    if kind == "text":
+        return Text(data["text"])
+    if kind == "notice":
+        return Notice(data["text"], Level(data["level"]))
+    if kind == "fields":
+        return Fields(_pairs(data["items"]))
+    if kind == "table":
+        return Table(
+            tuple(data["columns"]),
+            tuple(tuple(str(c) for c in r) for r in data["rows"]),
+            data.get("total"),
+            data.get("more"),
+            data.get("title"),
+        )
+    if kind == "code":
+        return Code(data["text"], data.get("title"))
+    if kind == "context":
+        return Context(data["text"])
+    if kind == "divider":
+        return Divider()
+    if kind == "actions":
+        return Actions(tuple(Button(b["label"], b["command"], b.get("style")) for b in data["buttons"]))
+    raise ValueError(f"unknown block type {kind!r}")
+
+
+def preview_to_json(preview: Preview) -> str:
+    return json.dumps(
+        {
+            "action": preview.action,
+            "blocks": [block_to_json(b) for b in preview.blocks],
+            "expect": [list(p) for p in preview.expect],
+            "warnings": list(preview.warnings),
+            "blocked": preview.blocked,
+        },
+        ensure_ascii=False,
+    )
+
+
+def preview_from_json(text: str) -> Preview:
+    data = json.loads(text)
+    return Preview(
+        action=data["action"],
+        blocks=tuple(block_from_json(b) for b in data["blocks"]),
+        expect=_pairs(data["expect"]),
+        warnings=tuple(data["warnings"]),
+        blocked=data.get("blocked"),
+    )
+
+
+def view_to_json(view: View) -> str:
+    return json.dumps({"summary": view.summary, "blocks": [block_to_json(b) for b in view.blocks]}, ensure_ascii=False)
+
+
+def view_from_json(text: str) -> View:
+    data = json.loads(text)
+    return View(data["summary"], tuple(block_from_json(b) for b in data["blocks"]))

@@ -1,0 +1,92 @@
+"""The approval commands behind the card's buttons, and the audit trail.
+
+`approve`, `deny` and `cancel` are read-risk commands open to everyone (`requires=None`): the workflow decides
+whether the clicking user may, from the request's own cluster and policy, and says why not. They run the same
+whether typed or clicked, in Slack or in the shell.
+"""
+
+from __future__ import annotations
+
+from bot.approvals.audit import AuditLog
+from bot.approvals.cards import ApprovalCard, Decision
+from bot.approvals.ports import Approvals
+from bot.deps import Deps
+from bot.errors import NotConfigured
+from bot.registry import Args, Call, Role, Scope, arg, command, opt
+
+
+class RequestArgs(Args):
+    request_id: str = arg(help="the approval request's id (on its card)", metavar="ID")
+
+
+class DenyArgs(Args):
+    request_id: str = arg(help="the approval request's id (on its card)", metavar="ID")
+    reason: str = arg(help="why it is denied (shown on the card and kept in the audit)", greedy=True)
+
+
+class AuditArgs(Args):
+    last: int = opt(20, help="how many of the latest entries", flags=("--last",), metavar="N", ge=1, le=1000)
+    user: str | None = opt(None, help="only what this user did", flags=("--user",), metavar="U")
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+    jsonl: bool = opt(False, help="as JSON lines (for export)", flags=("--jsonl",))
+
+
+def _approvals(deps: Deps) -> Approvals:
+    if deps.approvals is None:
+        raise NotConfigured("The approval workflow is not configured (no approval store).")
+    return deps.approvals
+
+
+@command(
+    "approve",
+    args=RequestArgs,
+    scope=Scope.NONE,
+    requires=None,
+    examples=("/k8s approve k3j9x2ab",),
+)
+def approve(call: Call[RequestArgs], deps: Deps) -> Decision:
+    """Approve a pending request (not your own); it runs once enough approvers agreed."""
+    return _approvals(deps).approve(call.args.request_id, call.caller)
+
+
+@command(
+    "deny",
+    args=DenyArgs,
+    scope=Scope.NONE,
+    requires=None,
+    examples=("/k8s deny k3j9x2ab not during the release freeze",),
+)
+def deny(call: Call[DenyArgs], deps: Deps) -> Decision:
+    """Deny a pending request, with the reason; nothing runs."""
+    return _approvals(deps).deny(call.args.request_id, call.caller, call.args.reason)
+
+
+@command("cancel", args=RequestArgs, scope=Scope.NONE, requires=None, examples=("/k8s cancel k3j9x2ab",))
+def cancel(call: Call[RequestArgs], deps: Deps) -> Decision:
+    """Withdraw your own pending request; nothing runs."""
+    return _approvals(deps).cancel(call.args.request_id, call.caller)
+
+
+@command(
+    "request",
+    args=RequestArgs,
+    scope=Scope.NONE,
+    requires=Role.VIEWER,
+    examples=("/k8s request k3j9x2ab",),
+)
+def request_status(call: Call[RequestArgs], deps: Deps) -> ApprovalCard:
+    """Show an approval request's card: what it does, who decided, the outcome."""
+    return _approvals(deps).status(call.args.request_id)
+
+
+@command(
+    "audit",
+    args=AuditArgs,
+    scope=Scope.NONE,
+    requires=Role.VIEWER,
+    examples=("/k8s audit", "/k8s audit --last 50 --user U0ALICE", "/k8s audit --cluster prod --jsonl"),
+)
+def audit(call: Call[AuditArgs], deps: Deps) -> AuditLog:
+    """The audit trail of approval requests: who requested, approved, denied, what ran and how it ended."""
+    a = call.args
+    return _approvals(deps).audit(last=a.last, user=a.user, cluster=a.cluster, jsonl=a.jsonl)

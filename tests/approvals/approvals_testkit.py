@@ -1,0 +1,181 @@
+"""A private registry with one disruptive command over a tiny in-memory world, and a recording notifier.
+
+The command (`switch off <lamp>`) counts its executions and can be slowed down, so tests can see exactly how
+many times an approved action ran when many clicks race; its preview reads the world, so changing the world
+between request and approval exercises the re-check.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import handlers.approvals  # noqa: F401  (registers approve, deny, cancel, request, audit in REGISTRY)
+from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
+from bot.approvals.workflow import ApprovalWorkflow, Executor, run_inline
+from bot.blocks import Message, Notice, View
+from bot.clock import ManualClock
+from bot.deps import Deps
+from bot.dispatch import Dispatcher
+from bot.errors import NotConfigured, NotFound
+from bot.preview import Preview
+from bot.registry import REGISTRY, Args, Call, Registry, Risk, arg
+from bot.settings import Settings, from_mapping
+from bot.surface import MessageRef
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+class World:
+    """Lamps that are on, off or dimmed; and a log of every time the action ran."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lamps: dict[str, str] = {}
+        self.executions: list[str] = []
+        self.delay = 0.0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.lamps = {"hall": "on", "porch": "on"}
+            self.executions = []
+            self.delay = 0.0
+
+
+WORLD = World()
+registry = Registry()
+
+
+class LampArgs(Args):
+    lamp: str = arg(help="which lamp")
+
+
+def preview_switch_off(call: Call[LampArgs], deps: Deps) -> Preview:
+    with WORLD.lock:
+        state = WORLD.lamps.get(call.args.lamp)
+    if state is None:
+        raise NotFound(f"no lamp {call.args.lamp}", kind="Lamp", name=call.args.lamp)
+    if state == "off":
+        return Preview(f"Switch off {call.args.lamp}", blocked=f"{call.args.lamp} is already off")
+    return Preview(
+        f"Switch off {call.args.lamp}",
+        blocks=(Notice(f"{call.args.lamp} goes dark"),),
+        expect=(("lamp state", state),),
+    )
+
+
+@registry.command("switch off", args=LampArgs, risk=Risk.DISRUPTIVE, preview=preview_switch_off)
+def switch_off(call: Call[LampArgs], deps: Deps) -> Message:
+    """Switch a lamp off."""
+    call.progress(f"switching {call.args.lamp} off")
+    time.sleep(WORLD.delay)  # widens the window in which a second execution would show
+    with WORLD.lock:
+        WORLD.executions.append(f"{call.args.lamp} by {call.caller.id}")
+        WORLD.lamps[call.args.lamp] = "off"
+    return Message(f"{call.args.lamp} is off")
+
+
+for _name in ("approve", "deny", "cancel", "request", "audit"):
+    _spec = REGISTRY.get(_name)
+    assert _spec is not None
+    registry.add(_spec)
+
+
+CONFIG: dict[str, Any] = {
+    "default_cluster": "home",
+    "clusters": [
+        {"name": "home", "kubeconfig": "/dev/null"},
+        {
+            "name": "vault",
+            "kubeconfig": "/dev/null",
+            "approvals": {"required_approvals": 2, "expiry_minutes": 5},
+        },
+        {
+            "name": "garden",
+            "kubeconfig": "/dev/null",
+            "actions": {"switch off": {"approvers": ["S0LEADS"]}},
+        },
+    ],
+    "roles": {"viewer": ["carol"], "operator": ["alice", "bob"], "approver": ["bob", "dave", "erin"]},
+    "groups": {"S0LEADS": ["erin"]},
+}
+
+
+def settings(config: dict[str, Any] | None = None) -> Settings:
+    return from_mapping(CONFIG if config is None else config, source=None, environ={})
+
+
+class NoClusters:
+    def reader(self, cluster: str) -> Any:
+        raise NotConfigured("no cluster adapter in this test")
+
+    def writer(self, cluster: str) -> Any:
+        raise NotConfigured("no cluster adapter in this test")
+
+
+class NoAzure:
+    def client(self, cluster: str) -> Any:
+        raise NotConfigured("no azure in this test")
+
+
+@dataclass
+class RecordingNotifier:
+    """A surface's notifier that remembers every post and card update, thread-safely."""
+
+    posts: list[tuple[str, View, MessageRef | None]] = field(default_factory=list)
+    updates: list[tuple[MessageRef, View]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seq: int = 0
+
+    def post(self, channel: str, view: View, thread: MessageRef | None = None) -> MessageRef | None:
+        with self.lock:
+            self.seq += 1
+            self.posts.append((channel, view, thread))
+            return MessageRef(channel, f"p{self.seq}")
+
+    def update(self, ref: MessageRef, view: View) -> None:
+        with self.lock:
+            self.updates.append((ref, view))
+
+    def latest(self, ref: MessageRef) -> View | None:
+        with self.lock:
+            views = [v for r, v in self.updates if r == ref]
+        return views[-1] if views else None
+
+
+def make_workflow(
+    store: ApprovalStore,
+    clock: ManualClock,
+    notifier: RecordingNotifier | None = None,
+    *,
+    config: dict[str, Any] | None = None,
+    executor: Executor = run_inline,
+) -> ApprovalWorkflow:
+    deps = Deps(settings=settings(config), clock=clock, clusters=NoClusters(), azure=NoAzure())
+    workflow = ApprovalWorkflow(deps, store, notifier or RecordingNotifier(), registry=registry, executor=executor)
+    workflow.deps = Deps(
+        settings=deps.settings, clock=clock, clusters=deps.clusters, azure=deps.azure, approvals=workflow
+    )
+    return workflow
+
+
+def make_dispatcher(workflow: ApprovalWorkflow) -> Dispatcher:
+    return Dispatcher(workflow.deps, registry=registry)
+
+
+def sqlite_store(tmp: Path) -> SqliteApprovalStore:
+    return SqliteApprovalStore(tmp / "approvals.sqlite3")
+
+
+def unique_schema() -> str:
+    return f"t_approvals_{uuid.uuid4().hex[:12]}"
+
+
+def postgres_stores(schema: str, count: int) -> Iterator[PostgresApprovalStore]:
+    for _ in range(count):
+        yield PostgresApprovalStore(POSTGRES_URL, schema=schema)

@@ -1,0 +1,136 @@
+"""`aks scale-pool`, `aks reconcile`, `aks upgrade-node-image` through the approval workflow, the real Azure SDK
+and the local ARM server: the preview, the approval, the change in Azure, the re-check and Azure's refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import handlers.aks_actions
+import handlers.approvals  # noqa: F401
+from bot.approvals.store import SqliteApprovalStore
+from bot.approvals.workflow import ApprovalWorkflow
+from bot.azure.sdk import AzureSdkProvider
+from bot.blocks import Notice, View
+from bot.clock import ManualClock
+from bot.deps import Deps
+from bot.dispatch import Dispatcher, Incoming, Outcome
+from bot.parser import Surface
+from bot.render_text import render_text
+from bot.sandbox.arm import ArmServer
+from bot.settings import from_mapping
+from bot.surface import MessageRef, Reply
+from tests.azure.fixtures_azure import arm_state
+
+from .approvals_testkit import NoClusters, RecordingNotifier
+
+
+class Channel:
+    def send(self, reply: Reply) -> MessageRef | None:
+        return MessageRef("C0OPS", "card")
+
+
+@pytest.fixture
+def arm(tmp_path: Path) -> Iterator[tuple[ArmServer, Dispatcher, RecordingNotifier]]:
+    srv = ArmServer(arm_state()).start()
+    settings = from_mapping(
+        {
+            "default_cluster": "sandbox",
+            "clusters": [{"name": "sandbox", "azure": srv.settings_fragment(tmp_path)}],
+            "roles": {"viewer": ["*"], "operator": ["alice"], "approver": ["bob"]},
+        },
+        source=None,
+        environ=srv.environment(),
+    )
+    deps = Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=AzureSdkProvider(settings))
+    store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
+    notifier = RecordingNotifier()
+    workflow = ApprovalWorkflow(deps, store, notifier)
+    full = Deps(settings=settings, clock=deps.clock, clusters=deps.clusters, azure=deps.azure, approvals=workflow)
+    workflow.deps = full
+    yield srv, Dispatcher(full), notifier
+    store.close()
+    srv.stop()
+
+
+def say(d: Dispatcher, user: str, text: str) -> Outcome:
+    return d.handle(Incoming(text, user, Surface.SLASH, "C0OPS"), Channel())
+
+
+def notices(view: View) -> str:
+    return " ".join(b.text for b in view.blocks if isinstance(b, Notice))
+
+
+def approve(d: Dispatcher, requested: Outcome) -> Outcome:
+    assert requested.status == "requested", render_text(requested.view)
+    rid = requested.view.buttons()[0].command.split()[-1]
+    return say(d, "bob", f"/k8s approve {rid}")
+
+
+def test_scale_pool_previews_snat_and_changes_the_count(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
+    srv, d, notifier = arm
+    requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
+    card = render_text(requested.view)
+    assert "Scale pool nodepool1 of sandbox from 3 to 5 nodes" in card
+    assert "SNAT at 5 nodes" in card
+    assert srv.pool_body("nodepool1")["properties"]["count"] == 3  # nothing happens before approval
+    done = approve(d, requested)
+    assert "scaled from 3 to 5 nodes" in notices(done.view)
+    assert srv.pool_body("nodepool1")["properties"]["count"] == 5
+    assert any("Scaling pool nodepool1" in v.summary for _, v, _ in notifier.posts)  # progress in the thread
+
+
+def test_scale_pool_past_the_snat_budget_is_warned_then_refused_by_azure(
+    arm: tuple[ArmServer, Dispatcher, RecordingNotifier],
+) -> None:
+    srv, d, _ = arm
+    requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 70")
+    assert "SNAT:" in render_text(requested.view)  # the warning is on the card the approver reads
+    done = approve(d, requested)
+    assert "failed" in notices(done.view) and "InvalidLoadBalancerProfileAllocatedOutboundPorts" in notices(done.view)
+    assert srv.pool_body("nodepool1")["properties"]["count"] == 3
+
+
+def test_scale_pool_to_its_current_count_is_not_requested(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
+    _, d, _ = arm
+    out = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 3")
+    assert out.status == "failed" and "already has 3 nodes" in notices(out.view)
+
+
+def test_a_pool_scaled_meanwhile_is_refused_at_execution(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
+    srv, d, _ = arm
+    requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
+    d.deps.azure.client("sandbox").scale_pool("nodepool1", 4)  # someone else scaled it after the request
+    done = approve(d, requested)
+    assert "world changed: pool nodepool1 node count was 3, now 4" in notices(done.view)
+    assert srv.pool_body("nodepool1")["properties"]["count"] == 4
+
+
+def test_reconcile_brings_a_failed_cluster_back(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
+    srv, d, _ = arm
+    srv.set_cluster_state("Failed", ("VMExtensionProvisioningError", "the CSE failed on one node"))
+    requested = say(d, "alice", "/k8s aks reconcile")
+    card = render_text(requested.view)
+    assert "PUT of its current model" in card and "VMExtensionProvisioningError" in card
+    done = approve(d, requested)
+    assert "provisioning state Failed → Succeeded" in notices(done.view)
+    assert srv.cluster_body()["properties"]["provisioningState"] == "Succeeded"
+
+
+def test_upgrade_node_image_moves_to_the_latest(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
+    srv, d, _ = arm
+    requested = say(d, "alice", "/k8s aks upgrade-node-image nodepool1")
+    assert "from AKSUbuntu:1604:2020.03.11 to AKSUbuntu:1604:2020.04.01" in render_text(requested.view)
+    done = approve(d, requested)
+    assert "AKSUbuntu:1604:2020.03.11 → AKSUbuntu:1604:2020.04.01" in notices(done.view)
+    assert srv.pool_body("nodepool1")["properties"]["nodeImageVersion"] == "AKSUbuntu:1604:2020.04.01"
+    again = say(d, "alice", "/k8s aks upgrade-node-image nodepool1")
+    assert again.status == "failed" and "already runs the latest node image" in notices(again.view)
+
+
+def test_an_unknown_pool_names_the_pools(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
+    _, d, _ = arm
+    out = say(d, "alice", "/k8s aks upgrade-node-image nosuchpool")
+    assert out.status == "failed" and "pools: nodepool1" in notices(out.view)

@@ -1,0 +1,207 @@
+"""The approval store's guarantees, identical on SQLite and PostgreSQL: compare-and-set transitions, one
+approval per approver, expiry enforced by the update itself, an append-only audit, idempotent schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.approvals.model import AuditEntry, AuditEvent, NewRequest, State, new_request_id
+from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
+from bot.blocks import Fields, Notice, Table, View
+from bot.errors import Upstream
+from bot.preview import Preview
+from bot.surface import MessageRef
+
+from .approvals_testkit import POSTGRES_URL, unique_schema
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, object]]:
+    """(kind, where): what `open_again` needs to open a second store over the same database."""
+    if request.param == "sqlite":
+        yield "sqlite", tmp_path / "store.sqlite3"
+    else:
+        schema = unique_schema()
+        yield "postgres", schema
+        cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
+        cleanup.drop()
+        cleanup.close()
+
+
+def open_store(backend: tuple[str, object]) -> ApprovalStore:
+    kind, where = backend
+    if kind == "sqlite":
+        assert isinstance(where, Path)
+        return SqliteApprovalStore(where)
+    assert isinstance(where, str)
+    return PostgresApprovalStore(POSTGRES_URL, schema=where)
+
+
+@pytest.fixture
+def store(backend: tuple[str, object]) -> Iterator[ApprovalStore]:
+    s = open_store(backend)
+    yield s
+    s.close()
+
+
+def new(request_id: str | None = None, *, cluster: str = "prod", requester: str = "alice") -> NewRequest:
+    preview = Preview(
+        "Drain aks-nodepool1-0",
+        blocks=(Table(("pod", "blocked by"), (("web-1", "web-pdb"),)), Notice("web-1 is blocked")),
+        expect=(("node uid", "1234"), ("node unschedulable", "false")),
+        warnings=("one pod has no controller",),
+    )
+    return NewRequest(
+        id=request_id or new_request_id(),
+        command="drain",
+        text="/k8s drain aks-nodepool1-0",
+        args_json='{"node": "aks-nodepool1-0", "timeout": 120}',
+        cluster=cluster,
+        namespace="default",
+        all_namespaces=False,
+        requester=requester,
+        requester_groups=("S0SRE",),
+        channel="C0OPS",
+        lang="en",
+        correlation_id="abcd1234",
+        preview=preview,
+        required_approvals=2,
+        created_at=T0,
+        expires_at=T0 + timedelta(minutes=15),
+    )
+
+
+def audit(request_id: str, event: AuditEvent, actor: str, cluster: str = "prod", at: datetime = T0) -> AuditEntry:
+    return AuditEntry(at, request_id, event, actor, cluster, "drain", f"{event.value} by {actor}", '{"n": 1}')
+
+
+def test_a_request_round_trips_with_its_preview(store: ApprovalStore) -> None:
+    request = new()
+    assert store.create(request)
+    got = store.get(request.id)
+    assert got is not None
+    assert got.state is State.PENDING and got.preview == request.preview
+    assert got.requester_groups == ("S0SRE",) and got.expires_at == request.expires_at
+    assert store.get("nosuchid") is None
+
+
+def test_ids_are_never_reused(store: ApprovalStore) -> None:
+    request = new("aaaaaaaa")
+    assert store.create(request)
+    assert not store.create(new("aaaaaaaa", requester="mallory"))
+    got = store.get("aaaaaaaa")
+    assert got is not None and got.requester == "alice"
+
+
+def test_a_transition_happens_once(store: ApprovalStore) -> None:
+    request = new()
+    store.create(request)
+    at = T0 + timedelta(minutes=1)
+    assert store.transition(request.id, (State.PENDING,), State.APPROVED, at=at, not_expired_at=at, decided_by="bob")
+    assert not store.transition(request.id, (State.PENDING,), State.APPROVED, at=at, decided_by="dave")
+    assert not store.transition(request.id, (State.PENDING,), State.DENIED, at=at, decided_by="dave", reason="no")
+    assert store.transition(request.id, (State.APPROVED,), State.RUNNING, at=at)
+    result = View("drained", (Fields((("evicted", "3"),)),))
+    assert store.transition(request.id, (State.RUNNING,), State.SUCCEEDED, at=at, outcome="drained", result=result)
+    got = store.get(request.id)
+    assert got is not None
+    assert (got.state, got.decided_by, got.outcome, got.result) == (State.SUCCEEDED, "bob", "drained", result)
+    assert got.started_at == at and got.finished_at == at
+
+
+def test_an_expired_request_cannot_be_approved(store: ApprovalStore) -> None:
+    request = new()
+    store.create(request)
+    late = request.expires_at
+    assert not store.transition(request.id, (State.PENDING,), State.APPROVED, at=late, not_expired_at=late)
+    assert store.transition(request.id, (State.PENDING,), State.EXPIRED, at=late, decided_by="aksbot")
+    assert [r.id for r in store.pending()] == []
+
+
+def test_each_approver_counts_once(store: ApprovalStore) -> None:
+    request = new()
+    store.create(request)
+    assert store.add_approval(request.id, "bob", T0)
+    assert not store.add_approval(request.id, "bob", T0 + timedelta(seconds=1))
+    assert store.add_approval(request.id, "dave", T0 + timedelta(seconds=2))
+    got = store.get(request.id)
+    assert got is not None and [a.approver for a in got.approvals] == ["bob", "dave"]
+    store.transition(request.id, (State.PENDING,), State.CANCELLED, at=T0, decided_by="alice")
+    assert not store.add_approval(request.id, "erin", T0)  # too late: only pending requests collect approvals
+
+
+def test_cards_keep_the_requesters_card_first(store: ApprovalStore) -> None:
+    request = new()
+    store.create(request)
+    store.add_card(request.id, MessageRef("C0APPROVALS", "2.0"), origin=False)
+    store.add_card(request.id, MessageRef("C0OPS", "1.0"), origin=True)
+    store.add_card(request.id, MessageRef("C0OPS", "1.0"), origin=True)  # a retried post is not a second card
+    got = store.get(request.id)
+    assert got is not None and got.cards == (MessageRef("C0OPS", "1.0"), MessageRef("C0APPROVALS", "2.0"))
+
+
+def test_the_audit_is_append_only(store: ApprovalStore) -> None:
+    request = new()
+    store.create(request)
+    store.append_audit(audit(request.id, AuditEvent.REQUESTED, "alice"))
+    assert isinstance(store, SqliteApprovalStore | PostgresApprovalStore)
+    for statement in (f"UPDATE {store.table('audit')} SET actor = 'mallory'", f"DELETE FROM {store.table('audit')}"):
+        with pytest.raises((Upstream, sqlite3.IntegrityError, psycopg.Error)) as caught:
+            store._run(statement)
+        assert "append-only" in str(caught.value)
+    [entry] = store.audit()
+    assert entry.actor == "alice"
+
+
+def test_audit_filters_and_order(store: ApprovalStore) -> None:
+    a, b = new(), new(cluster="test")
+    store.create(a)
+    store.create(b)
+    for i, (rid, event, actor, cluster) in enumerate(
+        [
+            (a.id, AuditEvent.REQUESTED, "alice", "prod"),
+            (b.id, AuditEvent.REQUESTED, "alice", "test"),
+            (a.id, AuditEvent.APPROVED, "bob", "prod"),
+            (b.id, AuditEvent.CANCELLED, "alice", "test"),
+        ]
+    ):
+        store.append_audit(audit(rid, event, actor, cluster, T0 + timedelta(seconds=i)))
+    assert [e.event for e in store.audit()] == [
+        AuditEvent.REQUESTED,
+        AuditEvent.REQUESTED,
+        AuditEvent.APPROVED,
+        AuditEvent.CANCELLED,
+    ]
+    assert [e.event for e in store.audit(last=2)] == [AuditEvent.APPROVED, AuditEvent.CANCELLED]
+    assert {e.actor for e in store.audit(user="bob")} == {"bob"}
+    assert {e.request_id for e in store.audit(cluster="test")} == {b.id}
+    assert len(store.audit(request_id=a.id, last=None)) == 2
+    seqs = [e.seq for e in store.audit(last=None)]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 4
+
+
+def test_the_schema_is_created_once_and_pending_requests_survive_a_reopen(
+    store: ApprovalStore, backend: tuple[str, object]
+) -> None:
+    request = new()
+    store.create(request)
+    again = open_store(backend)  # a second start (or replica) over the same database
+    try:
+        [pending] = again.pending()
+        assert pending.id == request.id and pending.preview == request.preview
+    finally:
+        again.close()
+
+
+def test_an_unreachable_postgres_is_an_upstream_error() -> None:
+    with pytest.raises(Upstream) as caught:
+        PostgresApprovalStore("postgresql://postgres@127.0.0.1:1/test", schema=unique_schema())
+    assert "cannot be reached" in caught.value.message and "postgres@" not in caught.value.message

@@ -1,0 +1,374 @@
+"""The approval workflow end to end through the dispatcher: four eyes, exactly once, expiry, deny, cancel,
+restart survival, the re-check, the audit trail — on the SQLite store with a manual clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.approvals.model import AuditEvent, State
+from bot.approvals.store import SqliteApprovalStore
+from bot.approvals.workflow import ApprovalWorkflow
+from bot.blocks import Level, Notice, View
+from bot.clock import ManualClock
+from bot.dispatch import Dispatcher, Incoming, Outcome
+from bot.parser import Surface
+from bot.render_text import render_text
+from bot.shell import Shell, ShellSurface
+from bot.surface import MessageRef, Reply
+
+from .approvals_testkit import WORLD, RecordingNotifier, make_dispatcher, make_workflow
+
+
+class Channel:
+    """A responder: the conversation the commands are typed in; numbers its messages."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+
+    def send(self, reply: Reply) -> MessageRef | None:
+        self.replies.append(reply)
+        return MessageRef("C0OPS", f"m{len(self.replies)}")
+
+
+@pytest.fixture(autouse=True)
+def world() -> None:
+    WORLD.reset()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteApprovalStore]:
+    s = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def workflow(store: SqliteApprovalStore, clock: ManualClock, notifier: RecordingNotifier) -> ApprovalWorkflow:
+    return make_workflow(store, clock, notifier)
+
+
+def say(dispatcher: Dispatcher, user: str, text: str, channel: Channel | None = None) -> Outcome:
+    return dispatcher.handle(Incoming(text, user, Surface.SLASH, "C0OPS"), channel or Channel())
+
+
+def request_id_of(outcome: Outcome) -> str:
+    assert outcome.status == "requested", outcome.view
+    button = outcome.view.buttons()[0]
+    assert button.label == "Approve"
+    return button.command.split()[-1]
+
+
+def notice_text(view: View) -> str:
+    return " ".join(b.text for b in view.blocks if isinstance(b, Notice))
+
+
+def test_a_request_posts_a_card_with_preview_buttons_and_expiry(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    out = say(d, "alice", "/k8s switch off hall")
+    rid = request_id_of(out)
+    text = render_text(out.view)
+    assert "Switch off hall" in text and "hall goes dark" in text
+    assert "alice" in text and "home" in text and "09:15 UTC" in text  # requester, cluster, expiry
+    assert [b.label for b in out.view.buttons()] == ["Approve", "Deny", "Cancel"]
+    assert [b.command for b in out.view.buttons()] == [f"/k8s approve {rid}", f"/k8s deny {rid}", f"/k8s cancel {rid}"]
+    assert len(rid) == 8 and rid.isalnum()
+    assert WORLD.executions == []
+    [entry] = workflow.store.audit()
+    assert entry.event is AuditEvent.REQUESTED and entry.actor == "alice"
+    assert json.loads(entry.data)["preview"]["expect"] == {"lamp state": "on"}
+
+
+def test_a_blocked_preview_creates_no_request(workflow: ApprovalWorkflow) -> None:
+    WORLD.lamps["hall"] = "off"
+    out = say(make_dispatcher(workflow), "alice", "/k8s switch off hall")
+    assert out.status == "failed" and "already off" in notice_text(out.view)
+    assert workflow.store.audit() == []
+
+
+def test_four_eyes_then_exactly_once(workflow: ApprovalWorkflow, notifier: RecordingNotifier) -> None:
+    d = make_dispatcher(workflow)
+    channel = Channel()
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall", channel))
+    card = MessageRef("C0OPS", "m1")
+
+    own = say(d, "alice", f"/k8s approve {rid}")
+    assert own.status == "denied" and "you requested this yourself" in notice_text(own.view)
+    viewer = say(d, "carol", f"/k8s approve {rid}")
+    assert viewer.status == "denied" and "not an approver" in notice_text(viewer.view)
+    assert WORLD.executions == []
+
+    approved = say(d, "bob", f"/k8s approve {rid}")
+    assert approved.status == "ok"
+    assert "Approved by bob — ran: hall is off" in notice_text(approved.view)
+    assert WORLD.executions == ["hall by alice"]
+
+    again = say(d, "bob", f"/k8s approve {rid}")
+    assert "Already approved by bob at 09:00 UTC" in notice_text(again.view)
+    assert "Nothing more will run" in notice_text(again.view)
+    assert WORLD.executions == ["hall by alice"]
+
+    final = notifier.latest(card)
+    assert final is not None and "ran, finished at 09:00 UTC: hall is off" in render_text(final)
+    states = [v.summary.split("(")[1].split(")")[0] for r, v in notifier.updates if r == card]
+    assert states == ["approved", "running", "succeeded"]
+    # the action's progress line went in the card's thread
+    assert [(ch, v.summary, t) for ch, v, t in notifier.posts] == [("C0OPS", "switching hall off", card)]
+    events = [(e.event, e.actor) for e in workflow.store.audit()]
+    assert events == [
+        (AuditEvent.REQUESTED, "alice"),
+        (AuditEvent.REFUSED, "alice"),
+        (AuditEvent.REFUSED, "carol"),
+        (AuditEvent.APPROVAL, "bob"),
+        (AuditEvent.APPROVED, "bob"),
+        (AuditEvent.RUNNING, "aksbot"),
+        (AuditEvent.SUCCEEDED, "aksbot"),
+    ]
+
+
+def test_two_distinct_approvers_when_the_cluster_requires_them(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall --cluster vault"))
+    first = say(d, "bob", f"/k8s approve {rid}")
+    assert "recorded (1 of 2)" in notice_text(first.view)
+    twice = say(d, "bob", f"/k8s approve {rid}")
+    assert "You already approved this" in notice_text(twice.view)
+    assert WORLD.executions == []
+    second = say(d, "dave", f"/k8s approve {rid}")
+    assert "Approved by bob and dave — ran" in notice_text(second.view)
+    assert WORLD.executions == ["hall by alice"]
+
+
+def test_an_action_policy_names_its_own_approvers(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off porch --cluster garden"))
+    refused = say(d, "bob", f"/k8s approve {rid}")  # an approver by role, but not in this action's list
+    assert refused.status == "denied" and "S0LEADS" in notice_text(refused.view)
+    ok = say(d, "erin", f"/k8s approve {rid}")  # erin is in the S0LEADS group
+    assert "ran: porch is off" in notice_text(ok.view)
+
+
+def test_an_expired_request_cannot_run(
+    workflow: ApprovalWorkflow, clock: ManualClock, notifier: RecordingNotifier
+) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    clock.advance(timedelta(minutes=15))
+    late = say(d, "bob", f"/k8s approve {rid}")
+    assert "Expired at 09:15 UTC, nothing ran." in notice_text(late.view)
+    assert WORLD.executions == []
+    request = workflow.store.get(rid)
+    assert request is not None and request.state is State.EXPIRED
+    latest = notifier.latest(MessageRef("C0OPS", "m1"))
+    assert latest is not None and "Expired at 09:15 UTC" in render_text(latest)
+
+
+def test_the_sweep_expires_requests_nobody_clicked(workflow: ApprovalWorkflow, clock: ManualClock) -> None:
+    d = make_dispatcher(workflow)
+    old = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    clock.advance(timedelta(minutes=10))
+    young = request_id_of(say(d, "alice", "/k8s switch off porch"))
+    clock.advance(timedelta(minutes=6))
+    assert workflow.expire_due() == 1
+    assert workflow.expire_due() == 0
+    states = {rid: workflow.store.get(rid).state for rid in (old, young)}  # type: ignore[union-attr]
+    assert states == {old: State.EXPIRED, young: State.PENDING}
+    assert [e.event for e in workflow.store.audit(request_id=old)][-1] is AuditEvent.EXPIRED
+
+
+def test_deny_needs_a_reason_and_stops_the_request(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    bare = say(d, "bob", f"/k8s deny {rid}")
+    assert bare.status == "user_error" and "/k8s deny <id> <reason…>" in render_text(bare.view)
+    own = say(d, "alice", f"/k8s deny {rid} changed my mind")
+    assert own.status == "denied" and f"/k8s cancel {rid}" in notice_text(own.view)
+    denied = say(d, "bob", f"/k8s deny {rid} release freeze until Monday")
+    assert "Denied: release freeze until Monday. Nothing ran." in notice_text(denied.view)
+    after = say(d, "dave", f"/k8s approve {rid}")
+    assert "Already denied by bob at 09:00 UTC: release freeze until Monday" in notice_text(after.view)
+    assert WORLD.executions == []
+
+
+def test_only_the_requester_may_cancel(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    other = say(d, "bob", f"/k8s cancel {rid}")
+    assert other.status == "denied" and "Only alice" in notice_text(other.view)
+    mine = say(d, "alice", f"/k8s cancel {rid}")
+    assert "Cancelled. Nothing ran." in notice_text(mine.view)
+    late = say(d, "bob", f"/k8s approve {rid}")
+    assert "Cancelled by alice at 09:00 UTC, nothing ran." in notice_text(late.view)
+    assert WORLD.executions == []
+
+
+def test_a_changed_world_is_refused_at_execution(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    WORLD.lamps["hall"] = "dimmed"
+    out = say(d, "bob", f"/k8s approve {rid}")
+    assert "failed: world changed: lamp state was on, now dimmed" in notice_text(out.view)
+    assert WORLD.executions == []
+    request = workflow.store.get(rid)
+    assert request is not None and request.state is State.FAILED
+    assert request.reason == "world changed: lamp state was on, now dimmed"
+
+
+def test_pending_requests_survive_a_restart(tmp_path: Path, clock: ManualClock) -> None:
+    path = tmp_path / "restart.sqlite3"
+    before = make_workflow(SqliteApprovalStore(path), clock)
+    rid = request_id_of(say(make_dispatcher(before), "alice", "/k8s switch off hall"))
+    before.store.close()
+
+    notifier = RecordingNotifier()
+    after = make_workflow(SqliteApprovalStore(path), clock, notifier)
+    [pending] = after.store.pending()
+    assert pending.id == rid and pending.requester == "alice" and pending.preview.action == "Switch off hall"
+    out = say(make_dispatcher(after), "bob", f"/k8s approve {rid}")
+    assert "ran: hall is off" in notice_text(out.view)
+    assert WORLD.executions == ["hall by alice"]
+    # the card posted before the restart is the one updated after it
+    assert notifier.latest(MessageRef("C0OPS", "m1")) is not None
+    after.store.close()
+
+
+def test_the_approvals_channel_gets_its_own_copy_of_the_card(
+    store: SqliteApprovalStore, clock: ManualClock, notifier: RecordingNotifier
+) -> None:
+    from .approvals_testkit import CONFIG
+
+    workflow = make_workflow(store, clock, notifier, config={**CONFIG, "approvals": {"channel": "C0APPROVALS"}})
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    [(channel, view, thread)] = notifier.posts
+    assert channel == "C0APPROVALS" and thread is None and rid in view.summary
+    say(d, "bob", f"/k8s approve {rid}")
+    copy = notifier.latest(MessageRef("C0APPROVALS", "p1"))
+    origin = notifier.latest(MessageRef("C0OPS", "m1"))
+    assert copy is not None and origin is not None and copy == origin
+    assert "(succeeded)" in copy.summary
+    # progress goes in the thread of the requester's card, not the copy
+    assert notifier.posts[-1][2] == MessageRef("C0OPS", "m1")
+
+
+def test_audit_lists_filters_and_exports_json_lines(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    say(d, "bob", f"/k8s approve {rid}")
+    other = request_id_of(say(d, "alice", "/k8s switch off porch --cluster vault"))
+    say(d, "alice", f"/k8s cancel {other}")
+
+    table = say(d, "carol", "/k8s audit")
+    text = render_text(table.view)
+    assert table.status == "ok" and rid in text and other in text and "succeeded" in text
+    by_bob = say(d, "carol", "/k8s audit --user bob")
+    assert "approved" in render_text(by_bob.view) and "cancelled" not in render_text(by_bob.view)
+    vault = workflow.audit(cluster="vault")
+    assert {e.request_id for e in vault.entries} == {other}
+    last2 = workflow.audit(last=2)
+    assert [e.event for e in last2.entries] == [AuditEvent.REQUESTED, AuditEvent.CANCELLED]
+
+    jsonl = say(d, "carol", "/k8s audit --jsonl --cluster home --last 100")
+    code = next(b for b in jsonl.view.blocks if hasattr(b, "title") and b.title == "audit.jsonl")
+    lines = [json.loads(line) for line in code.text.splitlines()]  # type: ignore[union-attr]
+    assert [x["event"] for x in lines] == ["requested", "approval", "approved", "running", "succeeded"]
+    assert lines[0]["data"]["preview"]["action"] == "Switch off hall"
+    assert lines[-1]["detail"] == "hall is off"
+
+    stranger = say(d, "mallory", "/k8s audit")
+    assert stranger.status == "denied"
+
+
+def test_the_shell_buttons_behave_like_slack_buttons(workflow: ApprovalWorkflow, tmp_path: Path) -> None:
+    """The demo script: alice requests, alice and carol are refused, bob approves once, the card says so."""
+    import io
+
+    out = io.StringIO()
+    surface = ShellSurface(out)
+    notifier_workflow = make_workflow(workflow.store, ManualClock(), notifier=None)
+    notifier_workflow.notifier = surface
+    shell = Shell(make_dispatcher(notifier_workflow), surface, "alice")
+    for line in (
+        "/k8s switch off hall",
+        ":click Approve",
+        ":as carol",
+        ":click Approve",
+        ":as bob",
+        ":click Approve",
+        ":click Approve",
+    ):
+        shell.run_line(line)
+    text = out.getvalue()
+    assert "you requested this yourself" in text
+    assert "not an approver" in text
+    assert "[message #1 updated]" in text and "ran, finished at 09:00 UTC: hall is off" in text
+    assert "Already approved by bob at 09:00 UTC" in text
+    assert WORLD.executions == ["hall by alice"]
+
+
+def test_unknown_request_ids_say_so(workflow: ApprovalWorkflow) -> None:
+    out = say(make_dispatcher(workflow), "bob", "/k8s approve zzzzzzzz")
+    assert out.status == "failed" and "no approval request `zzzzzzzz`" in notice_text(out.view)
+
+
+def test_status_shows_the_card(workflow: ApprovalWorkflow) -> None:
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    out = say(d, "carol", f"/k8s request {rid}")
+    assert out.status == "ok" and "Waiting for an approver" in notice_text(out.view)
+    levels = [b.level for b in out.view.blocks if isinstance(b, Notice)]
+    assert Level.INFO in levels
+
+
+def test_the_whole_trail_exports_as_json_lines(workflow: ApprovalWorkflow) -> None:
+    import io
+
+    from bot.approvals.audit import export_jsonl
+
+    d = make_dispatcher(workflow)
+    for _ in range(3):
+        rid = request_id_of(say(d, "alice", "/k8s switch off porch"))
+        say(d, "alice", f"/k8s cancel {rid}")
+    out = io.StringIO()
+    assert export_jsonl(workflow.store, out) == 6
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [x["event"] for x in lines] == ["requested", "cancelled"] * 3
+    assert all(x["actor"] == "alice" and x["cluster"] == "home" for x in lines)
+    seqs = [x["seq"] for x in lines]
+    assert seqs == sorted(seqs)
+
+
+def test_in_a_worker_thread_the_click_answers_at_once_and_the_card_reports_the_end(
+    store: SqliteApprovalStore, clock: ManualClock, notifier: RecordingNotifier
+) -> None:
+    import threading
+
+    from bot.approvals.workflow import run_in_thread
+
+    workflow = make_workflow(store, clock, notifier, executor=run_in_thread)
+    d = make_dispatcher(workflow)
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    WORLD.delay = 0.3
+    out = say(d, "bob", f"/k8s approve {rid}")
+    assert "Approved by bob — running." in notice_text(out.view)
+    worker = next(t for t in threading.enumerate() if t.name == "aksbot-approved-action")
+    worker.join(timeout=10)
+    request = workflow.store.get(rid)
+    assert request is not None and request.state is State.SUCCEEDED
+    final = notifier.latest(MessageRef("C0OPS", "m1"))
+    assert final is not None and "(succeeded)" in final.summary
+    assert WORLD.executions == ["hall by alice"]
