@@ -1,0 +1,197 @@
+"""`aksbot serve`: run the Slack app in Socket Mode (when SLACK_APP_TOKEN is set) or over HTTP at /slack/events.
+
+HTTP is served by waitress (a maintained, pure-Python, multi-threaded WSGI server) through Bolt's WSGI adapter,
+not by Bolt's development server, which handles one request at a time. Both modes expose `GET /healthz` for
+Kubernetes liveness: in HTTP mode on the same port, in Socket Mode on `--health-port`; in Socket Mode it
+answers 503 while the websocket is down, so a wedged pod gets restarted.
+
+This module wires settings → Web API client → notifier, group directory → dispatcher → Bolt app → server. It
+never reads the environment itself: `bot.settings.load` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.settings import Settings, SettingsError
+from bot.slack.groups import SlackGroupDirectory, group_ids_in
+from bot.slack.listeners import SlackAppOptions, SlackSurface
+from bot.slack.web import SlackNotifier, web_client
+
+log = logging.getLogger("aksbot.slack")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+Health = Callable[[], tuple[bool, str]]
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+def build_surface(settings: Settings, *, http: bool, workers: int = 16, verify_token: bool = True) -> SlackSurface:
+    """The Bolt app wired to a dispatcher whose approval cards, progress and groups go through Slack."""
+    from bot.app import build_dispatcher
+
+    client = web_client(settings)
+    groups = SlackGroupDirectory(client, group_ids_in(settings))
+    dispatcher = build_dispatcher(settings, SlackNotifier(client), groups=groups)
+    secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
+    options = SlackAppOptions(signing_secret=secret, http=http, workers=workers, verify_token=verify_token)
+    surface = SlackSurface(client, dispatcher, options)
+    groups.check()
+    return surface
+
+
+def wsgi_app(app: App | None, health: Health) -> WsgiApp:
+    """Bolt's WSGI handler at /slack/events (HTTP mode), plus the health endpoint.
+
+    In Socket Mode `app` is None: its requests are not signed (the websocket is trusted), so they must never be
+    accepted over HTTP.
+    """
+    slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+
+    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            healthy, state = health()
+            body = json.dumps({"status": state}).encode()
+            start_response(
+                "200 OK" if healthy else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        if slack is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+            return [b"Not Found"]
+        result: Iterable[bytes] = slack(environ, start_response)
+        return result
+
+    return application
+
+
+class HttpServer:
+    """A waitress server on a thread (`port=0` picks a free port; see `.port`)."""
+
+    def __init__(self, application: WsgiApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> None:
+        from waitress.server import create_server
+
+        # channel_timeout: idle keep-alive connections from Slack are closed after a minute.
+        self.server = create_server(
+            application, host=host, port=port, threads=threads, ident="aksbot", channel_timeout=60
+        )
+        self.port: int = int(self.server.effective_port)
+        self._thread = threading.Thread(target=self._run, name="aksbot-http", daemon=True)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError):  # the socket was closed by stop()
+            self.server.run()
+
+    def start(self) -> HttpServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
+        self._thread.join(timeout=5)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="aksbot serve",
+        description="Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events.",
+    )
+    parser.add_argument("--config", help="configuration file (default: $AKSBOT_CONFIG)")
+    parser.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
+    parser.add_argument("--host", default="0.0.0.0", help="HTTP listen address (default: 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=3000, help="HTTP port for /slack/events (default: 3000)")
+    parser.add_argument(
+        "--health-port", type=int, default=8080, help="Socket Mode: port of GET /healthz (default: 8080; 0: none)"
+    )
+    parser.add_argument("--workers", type=int, default=16, help="commands run at once (default: 16)")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def _problem(settings: Settings, http: bool) -> str | None:
+    if settings.slack.bot_token is None:
+        return "SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from the app's OAuth & Permissions page)"
+    if http and settings.slack.signing_secret is None:
+        return (
+            "SLACK_SIGNING_SECRET is not set (from the app's Basic Information page); "
+            "HTTP mode verifies every request with it"
+        )
+    return None
+
+
+def main(argv: list[str]) -> int:
+    args = _parse(list(argv))
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    from bot import settings as settings_module
+
+    try:
+        settings = settings_module.load(args.config)
+    except SettingsError as exc:
+        print(f"aksbot: {exc}", file=sys.stderr)
+        return 2
+    http = args.http or settings.slack.app_token is None
+    problem = _problem(settings, http)
+    if problem:
+        print(f"aksbot: {problem}", file=sys.stderr)
+        return 2
+    try:
+        surface = build_surface(settings, http=http, workers=args.workers)
+    except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
+        print(f"aksbot: cannot start the Slack app: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if http:
+        server = HttpServer(wsgi_app(surface.app, lambda: (True, "ok")), host=args.host, port=args.port).start()
+        log.info("serving Slack over HTTP at http://%s:%d%s", args.host, server.port, EVENTS_PATH)
+        stop.wait()
+        server.stop()
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack.app_token is not None
+        handler = SocketModeHandler(
+            surface.app, app_token=settings.slack.app_token.get_secret_value(), concurrency=args.workers
+        )
+        handler.connect()  # type: ignore[no-untyped-call]
+        health_server = None
+        if args.health_port:
+
+            def health() -> tuple[bool, str]:
+                connected = handler.client.is_connected()
+                return connected, "ok" if connected else "disconnected"
+
+            health_server = HttpServer(wsgi_app(None, health), host=args.host, port=args.health_port, threads=2).start()
+        log.info("connected to Slack in Socket Mode")
+        stop.wait()
+        handler.close()  # type: ignore[no-untyped-call]
+        if health_server is not None:
+            health_server.stop()
+    surface.close()
+    return 0

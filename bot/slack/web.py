@@ -1,0 +1,176 @@
+"""Replies through the Slack Web API: the per-request `SlackResponder`, the `SlackNotifier` the approval workflow
+uses, and the `WebClient` they share.
+
+Rate limits are honoured by slack_sdk's retry handlers (a 429 is retried after its `Retry-After`), so a burst
+of answers slows down instead of being dropped. A reply is never dropped silently: when the channel refuses the
+bot (not invited, archived) the answer goes back through the slash command's `response_url`; when that fails
+too the failure is kept on the responder so the caller logs it with the request's correlation id.
+
+This module renders with `bot.render_slack` and does nothing else with views; it never decides visibility
+(the dispatcher does) and never reads the environment (settings do).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.web import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks import View
+from bot.render_slack import render_slack
+from bot.settings import Settings
+from bot.surface import MessageRef, Reply, Visibility
+
+log = logging.getLogger("aksbot.slack")
+
+DEFAULT_API_URL = "https://slack.com/api/"
+# Channel errors after which the slash command's response_url still reaches the user.
+_CHANNEL_REFUSED = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "cannot_reply_to_message"}
+)
+
+
+def retry_handlers(rate_limit_retries: int = 3) -> list[RetryHandler]:
+    """429s wait for Retry-After and try again; a dropped connection is retried once."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=1),
+        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+    ]
+
+
+def api_url(settings: Settings) -> str:
+    url = settings.slack.api_url or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def web_client(settings: Settings, *, timeout: int = 15) -> WebClient:
+    """The bot's Web API client: token and base URL from the settings, rate limits honoured."""
+    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
+    return WebClient(token=token, base_url=api_url(settings), timeout=timeout, retry_handlers=retry_handlers())
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Where a request came from, so its answer goes back there.
+
+    `thread_ts` is set for mentions (answer in the mention's thread) and for clicks (answer under the clicked
+    message); `response_url` for slash commands and clicks (ephemeral answers, and the fallback when the bot
+    may not post in the channel).
+    """
+
+    channel: str
+    user: str
+    response_url: str | None = None
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class FailedReply:
+    """A reply that could not be delivered anywhere; logged with the request's correlation id."""
+
+    summary: str
+    visibility: Visibility
+    error: str
+
+
+class SlackResponder:
+    """Answers one request in the conversation it came from (`bot.surface.Responder`)."""
+
+    def __init__(self, client: WebClient, context: ReplyContext) -> None:
+        self.client = client
+        self.context = context
+        self.failures: list[FailedReply] = []
+        self.sent: list[MessageRef | None] = []
+
+    def send(self, reply: Reply) -> MessageRef | None:
+        message = render_slack(reply.view)
+        ctx = self.context
+        try:
+            if reply.visibility is Visibility.EPHEMERAL:
+                self._ephemeral(message.text, message.blocks)
+                self.sent.append(None)
+                return None
+            thread = ctx.thread_ts
+            try:
+                response = self.client.chat_postMessage(
+                    channel=ctx.channel, text=message.text, blocks=message.blocks, thread_ts=thread
+                )
+            except SlackApiError as exc:
+                error = str(exc.response.get("error", ""))
+                if error not in _CHANNEL_REFUSED or not ctx.response_url:
+                    raise
+                # The bot is not in this channel: the slash command's response_url still reaches everyone there.
+                log.info("chat.postMessage refused (%s) in %s; answering through response_url", error, ctx.channel)
+                self._webhook(message.text, message.blocks, "in_channel")
+                self.sent.append(None)
+                return None
+            ref = MessageRef(str(response["channel"]), str(response["ts"]))
+            self.sent.append(ref)
+            return ref
+        except (SlackClientError, OSError) as exc:
+            self.failures.append(FailedReply(reply.view.summary, reply.visibility, _describe(exc)))
+            self._tell_user_it_failed(reply, exc)
+            return None
+
+    def _ephemeral(self, text: str, blocks: list[dict[str, object]]) -> None:
+        ctx = self.context
+        if ctx.response_url:
+            self._webhook(text, blocks, "ephemeral")
+            return
+        self.client.chat_postEphemeral(
+            channel=ctx.channel, user=ctx.user, text=text, blocks=blocks, thread_ts=ctx.thread_ts
+        )
+
+    def _webhook(self, text: str, blocks: list[dict[str, object]], response_type: str) -> None:
+        assert self.context.response_url is not None
+        hook = WebhookClient(self.context.response_url, timeout=15, retry_handlers=retry_handlers())
+        response = hook.send(text=text, blocks=blocks, response_type=response_type, replace_original=False)
+        if response.status_code != 200:
+            raise SlackClientError(f"response_url answered {response.status_code}: {response.body[:200]}")
+
+    def _tell_user_it_failed(self, reply: Reply, exc: Exception) -> None:
+        self.tell_user(
+            f":x: aksbot could not post its answer here ({_describe(exc)}). "
+            "Invite the bot to this channel, or ask in a DM.",
+            prefer_response_url=reply.visibility is not Visibility.EPHEMERAL,
+        )
+
+    def tell_user(self, text: str, *, prefer_response_url: bool = True) -> None:
+        """Best effort, only to the asker: used when the real answer cannot be delivered."""
+        ctx = self.context
+        try:
+            if ctx.response_url and prefer_response_url:
+                self._webhook(text, [], "ephemeral")
+            else:
+                self.client.chat_postEphemeral(channel=ctx.channel, user=ctx.user, text=text)
+        except (SlackClientError, OSError):
+            log.debug("could not tell %s that a reply failed", ctx.user, exc_info=True)
+
+
+class SlackNotifier:
+    """Posts and edits messages anywhere (`bot.surface.Notifier`): approval cards, progress in a card's thread."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def post(self, channel: str, view: View, thread: MessageRef | None = None) -> MessageRef | None:
+        message = render_slack(view)
+        response = self.client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread.ts if thread else None
+        )
+        return MessageRef(str(response["channel"]), str(response["ts"]))
+
+    def update(self, ref: MessageRef, view: View) -> None:
+        message = render_slack(view)
+        self.client.chat_update(channel=ref.channel, ts=ref.ts, text=message.text, blocks=message.blocks)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__ + (f": {exc}" if str(exc) else "")

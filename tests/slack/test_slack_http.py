@@ -1,0 +1,338 @@
+"""The real Bolt app behind waitress, receiving signed slash commands, events and interactions over HTTP exactly as
+Slack sends them, answering through the local Slack Web API server, against the sandbox cluster."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
+from tests.slack.conftest import ALICE, BOB, CAROL, MALLORY, ClusterBed, slack_settings
+from tests.slack.slack_fakes import (
+    ApiCall,
+    WebApiServer,
+    block_actions,
+    dm_event,
+    form_body,
+    interaction_body,
+    mention_event,
+    post,
+    signature_headers,
+    slash_command_fields,
+    view_submission,
+)
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Bot:
+    url: str
+    api: WebApiServer
+    kube: Any
+
+    def slash(self, text: str, *, user: str, channel: str, **sign: Any) -> tuple[int, str]:
+        response_url = self.api.response_url()
+        body = form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
+        status, _ = post(self.url, body, signature_headers(body, **sign), FORM)
+        return status, response_url
+
+    def event(self, payload: dict[str, Any]) -> int:
+        body = json.dumps(payload)
+        status, _ = post(self.url, body, signature_headers(body), "application/json")
+        return status
+
+    def interact(self, payload: dict[str, Any]) -> int:
+        body = interaction_body(payload)
+        status, _ = post(self.url, body, signature_headers(body), FORM)
+        return status
+
+    def posts_in(self, channel: str, count: int = 1) -> list[ApiCall]:
+        self.api.wait_for(lambda s: len(_in(s.of("chat.postMessage"), channel)) >= count)
+        return _in(self.api.of("chat.postMessage"), channel)
+
+    def answer_at(self, response_url: str) -> dict[str, Any]:
+        path = response_url[len(self.api.base) :]
+        self.api.wait_for(lambda s: any(p == path for p, _ in s.responses))
+        return next(body for p, body in self.api.responses if p == path)
+
+
+def _in(calls: list[ApiCall], channel: str) -> list[ApiCall]:
+    return [c for c in calls if c.params.get("channel") == channel]
+
+
+def _text(call_params: dict[str, Any]) -> str:
+    return json.dumps(call_params.get("blocks") or []) + str(call_params.get("text") or "")
+
+
+def _channel() -> str:
+    return "C" + uuid.uuid4().hex[:9].upper()
+
+
+@pytest.fixture(scope="module")
+def bot(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Bot]:
+    settings = slack_settings(cluster_bed, slack_api.api_url, name="http")
+    surface = build_surface(settings, http=True, workers=8)
+    server = HttpServer(wsgi_app(surface.app, lambda: (True, "ok")), host="127.0.0.1", port=0).start()
+    yield Bot(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", slack_api, cluster_bed.kube)
+    server.stop()
+    surface.close()
+
+
+def test_health_endpoint(bot: Bot) -> None:
+    with urllib.request.urlopen(bot.url.replace(EVENTS_PATH, "/healthz"), timeout=5) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"status": "ok"}
+
+
+def test_signed_slash_command_acks_then_posts_the_node_list(bot: Bot) -> None:
+    channel = _channel()
+    started = time.monotonic()
+    status, _ = bot.slash("nodes", user=CAROL, channel=channel)
+    assert status == 200
+    assert time.monotonic() - started < 3
+    (answer,) = bot.posts_in(channel)
+    names = [n["metadata"]["name"] for n in bot.kube.objects("nodes")]
+    assert names and all(name in _text(answer.params) for name in names)
+    assert answer.token == "xoxb-test"
+
+
+def test_forged_signature_is_refused_without_side_effect(bot: Bot) -> None:
+    channel = _channel()
+    status, response_url = bot.slash("nodes", user=ALICE, channel=channel, secret="not-the-secret")
+    assert status == 401
+    time.sleep(0.3)
+    assert not _in(bot.api.of("chat.postMessage"), channel)
+    assert all(p != response_url[len(bot.api.base) :] for p, _ in bot.api.responses)
+
+
+def test_six_minute_old_timestamp_is_refused(bot: Bot) -> None:
+    channel = _channel()
+    status, _ = bot.slash("nodes", user=ALICE, channel=channel, timestamp=int(time.time()) - 6 * 60)
+    assert status == 401
+    time.sleep(0.3)
+    assert not _in(bot.api.of("chat.postMessage"), channel)
+
+
+def test_help_and_errors_are_ephemeral(bot: Bot) -> None:
+    channel = _channel()
+    _, help_url = bot.slash("help", user=CAROL, channel=channel)
+    answer = bot.answer_at(help_url)
+    assert answer["response_type"] == "ephemeral"
+    assert "nodes" in json.dumps(answer["blocks"])
+    _, typo_url = bot.slash("nodez", user=CAROL, channel=channel)
+    typo = bot.answer_at(typo_url)
+    assert typo["response_type"] == "ephemeral"
+    assert "Did you mean" in json.dumps(typo["blocks"])
+    assert not _in(bot.api.of("chat.postMessage"), channel)
+
+
+def test_user_group_membership_from_slack_grants_its_role(bot: Bot) -> None:
+    channel = _channel()
+    bot.slash("nodes", user=CAROL, channel=channel)
+    bot.posts_in(channel)
+    assert any(c.params.get("usergroup") == "S0VIEWERS" for c in bot.api.of("usergroups.users.list"))
+    _, url = bot.slash("nodes", user=MALLORY, channel=channel)
+    refused = bot.answer_at(url)
+    assert refused["response_type"] == "ephemeral"
+    assert "role" in json.dumps(refused["blocks"])
+
+
+def test_mention_is_answered_in_its_thread(bot: Bot) -> None:
+    channel = _channel()
+    assert bot.event(mention_event("nodes", user=CAROL, channel=channel, ts="1700000000.000100")) == 200
+    (answer,) = bot.posts_in(channel)
+    assert answer.params["thread_ts"] == "1700000000.000100"
+    assert "Ready" in _text(answer.params)
+
+
+def test_direct_message_is_answered_in_the_dm(bot: Bot) -> None:
+    channel = "D" + uuid.uuid4().hex[:9].upper()
+    assert bot.event(dm_event("nodes", user=CAROL, channel=channel, ts="1700000000.000200")) == 200
+    (answer,) = bot.posts_in(channel)
+    assert not answer.params.get("thread_ts")
+    assert "Ready" in _text(answer.params)
+
+
+def test_channel_without_the_bot_gets_the_answer_through_response_url(bot: Bot) -> None:
+    channel = _channel()
+    bot.api.refuse_channels.add(channel)
+    _, url = bot.slash("nodes", user=CAROL, channel=channel)
+    answer = bot.answer_at(url)
+    assert answer["response_type"] == "in_channel"
+    assert "Ready" in json.dumps(answer["blocks"])
+
+
+def test_rate_limited_reply_waits_for_retry_after_and_is_delivered(bot: Bot) -> None:
+    channel = _channel()
+    bot.api.fail_next("chat.postMessage", status=429, retry_after=1)
+    bot.slash("nodes", user=CAROL, channel=channel)
+    (answer,) = bot.posts_in(channel)
+    assert "Ready" in _text(answer.params)
+    assert bot.api.of("chat.postMessage!failed")
+
+
+def test_a_reply_that_cannot_be_delivered_is_logged_with_its_correlation_id(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = _channel()
+    bot.api.fail_next("chat.postMessage", error="channel_not_found")
+    bot.api.fail_next("chat.postEphemeral", error="channel_not_found")
+    with caplog.at_level(logging.INFO):
+        bot.event(mention_event("nodes", user=CAROL, channel=channel, ts="1700000000.000300"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any("reply_failed" in r.getMessage() for r in caplog.records):
+            time.sleep(0.05)
+    failed = [json.loads(r.getMessage()) for r in caplog.records if "reply_failed" in r.getMessage()]
+    assert failed and failed[0]["error"] == "channel_not_found"
+    commands = [json.loads(r.getMessage()) for r in caplog.records if r.name == "aksbot.command"]
+    assert failed[0]["correlation_id"] in {c["correlation_id"] for c in commands}
+
+
+# -- buttons and the approval flow, entirely through Slack payloads ------------------------------------------------
+
+
+def _buttons(params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """action_id prefix (aksbot_approve, aksbot_deny, …) → the button element, from posted blocks."""
+    out: dict[str, dict[str, Any]] = {}
+    for block in params.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("type") == "button":
+                out[element["action_id"].rsplit("_", 1)[0]] = element
+    return out
+
+
+def _message(call: ApiCall) -> dict[str, Any]:
+    """The posted message as a block_actions payload carries it."""
+    return {
+        "type": "message",
+        "user": "U0AKSBOT",
+        "ts": call.result["ts"],
+        "text": call.params.get("text"),
+        "blocks": call.params.get("blocks"),
+    }
+
+
+def _spare_node(bot: Bot) -> str:
+    for node in sorted(bot.kube.objects("nodes"), key=lambda n: n["metadata"]["name"]):
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions") or [])
+        labels = node["metadata"].get("labels") or {}
+        if ready and not node["spec"].get("unschedulable") and "aksbot.io/sandbox-role" not in labels:
+            return str(node["metadata"]["name"])
+    raise AssertionError("no spare node in the minicluster")
+
+
+def _cards(bot: Bot, channel: str) -> list[ApiCall]:
+    return [c for c in _in(bot.api.of("chat.postMessage"), channel) if not c.params.get("thread_ts")]
+
+
+def _request_card(bot: Bot, channel: str, text: str) -> ApiCall:
+    before = len(_cards(bot, channel))
+    bot.slash(text, user=ALICE, channel=channel)
+    bot.api.wait_for(lambda s: len(_cards(bot, channel)) > before)
+    return _cards(bot, channel)[-1]
+
+
+def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot) -> None:
+    channel = _channel()
+    node = _spare_node(bot)
+    card_call = _request_card(bot, channel, f"cordon {node}")
+    buttons = _buttons(card_call.params)
+    assert {"aksbot_approve", "aksbot_deny"} <= set(buttons)
+    request_id = buttons["aksbot_approve"]["value"]
+    assert " " not in request_id and "/k8s" not in request_id  # the value carries only the id
+    card = _message(card_call)
+    card_ts = card["ts"]
+
+    # The requester cannot approve their own request: told privately, nothing runs.
+    own = bot.api.response_url()
+    bot.interact(
+        block_actions(user=ALICE, channel=channel, message=card, action=buttons["aksbot_approve"], response_url=own)
+    )
+    refusal = bot.answer_at(own)
+    assert refusal["response_type"] == "ephemeral" and "yourself" in json.dumps(refusal["blocks"])
+    assert not bot.kube.get("nodes", node)["spec"].get("unschedulable")
+
+    # The approver's click: authorization by the clicking user's Slack ID; the card is updated in place.
+    assert (
+        bot.interact(
+            block_actions(
+                user=BOB,
+                channel=channel,
+                message=card,
+                action=buttons["aksbot_approve"],
+                response_url=bot.api.response_url(),
+            )
+        )
+        == 200
+    )
+    bot.api.wait_for(lambda s: any(c.params.get("ts") == card_ts for c in s.of("chat.update")))
+    deadline = time.monotonic() + 10
+    while not bot.kube.get("nodes", node)["spec"].get("unschedulable") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert bot.kube.get("nodes", node)["spec"].get("unschedulable") is True
+    thread = [c for c in bot.posts_in(channel, 2) if c.params.get("thread_ts") == card_ts]
+    assert thread, "the decision is answered under the card"
+
+    # Uncordon again, approved the same way, so other tests see the node as it was.
+    uncordon_card = _request_card(bot, channel, f"uncordon {node}")
+    approve = _buttons(uncordon_card.params)["aksbot_approve"]
+    bot.interact(
+        block_actions(
+            user=BOB,
+            channel=channel,
+            message=_message(uncordon_card),
+            action=approve,
+            response_url=bot.api.response_url(),
+        )
+    )
+    deadline = time.monotonic() + 10
+    while bot.kube.get("nodes", node)["spec"].get("unschedulable") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not bot.kube.get("nodes", node)["spec"].get("unschedulable")
+
+
+def test_deny_asks_for_a_reason_in_a_modal_and_nothing_runs(bot: Bot) -> None:
+    channel = _channel()
+    node = _spare_node(bot)
+    card_call = _request_card(bot, channel, f"cordon {node}")
+    deny = _buttons(card_call.params)["aksbot_deny"]
+    card_ts = card_call.result["ts"]
+    opened_before = len(bot.api.of("views.open"))
+    bot.interact(
+        block_actions(
+            user=BOB, channel=channel, message=_message(card_call), action=deny, response_url=bot.api.response_url()
+        )
+    )
+    opened = bot.api.wait_calls("views.open", opened_before + 1)[-1]
+    view = opened.params["view"]
+    assert view["callback_id"] == "aksbot_deny"
+    values = {"reason": {"reason": {"type": "plain_text_input", "value": "not during the release freeze"}}}
+    assert bot.interact(view_submission(user=BOB, view=view, values=values)) == 200
+    bot.api.wait_for(lambda s: any(c.params.get("ts") == card_ts for c in s.of("chat.update")))
+    updated = [c for c in bot.api.of("chat.update") if c.params.get("ts") == card_ts][-1]
+    assert "release freeze" in _text(updated.params)
+    assert not bot.kube.get("nodes", node)["spec"].get("unschedulable")
+
+
+def test_a_run_button_runs_its_command_as_the_clicking_user(bot: Bot) -> None:
+    channel = _channel()
+    message = {"type": "message", "user": "U0AKSBOT", "ts": "1700000003.000001", "text": "x", "blocks": []}
+    action = {"action_id": "aksbot_run_1", "value": "/k8s nodes", "text": {"type": "plain_text", "text": "Nodes"}}
+    bot.interact(
+        block_actions(user=CAROL, channel=channel, message=message, action=action, response_url=bot.api.response_url())
+    )
+    (answer,) = bot.posts_in(channel)
+    assert answer.params["thread_ts"] == "1700000003.000001"
+    assert "Ready" in _text(answer.params)
+    refused_url = bot.api.response_url()
+    bot.interact(block_actions(user=MALLORY, channel=channel, message=message, action=action, response_url=refused_url))
+    assert bot.answer_at(refused_url)["response_type"] == "ephemeral"

@@ -1,0 +1,140 @@
+"""`aksbot serve --http` as an admin runs it: a separate process configured by a file and the environment,
+answering a signed `/k8s nodes` with 200 and then posting the node list; a wrongly signed one gets 401; SIGTERM
+stops it cleanly. Also the group directory's fallback when Slack cannot list a group's members."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.slack.groups import SlackGroupDirectory, group_ids_in
+from bot.slack.web import web_client
+from tests.slack.conftest import ALICE, CAROL, VIEWERS, ClusterBed, slack_settings
+from tests.slack.slack_fakes import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    WebApiServer,
+    form_body,
+    post,
+    signature_headers,
+    slash_command_fields,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServer, cluster_bed: ClusterBed) -> None:
+    config = cluster_bed.folder / "serve.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "clusters": [{"name": "sandbox", "kubeconfig": str(cluster_bed.kubeconfig), "context": "sandbox"}],
+                "roles": {"viewer": ["*"]},
+                "store": {"sqlite_path": "serve.sqlite3"},
+            }
+        )
+    )
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.api_url,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--config",
+            str(config),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as health:
+                    assert health.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.communicate()[1]
+                assert time.monotonic() < deadline, "aksbot serve did not come up"
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        channel = "C0SERVECLI"
+        body = form_body(
+            slash_command_fields("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url())
+        )
+        started = time.monotonic()
+        status, _ = post(url, body, signature_headers(body), "application/x-www-form-urlencoded")
+        assert status == 200 and time.monotonic() - started < 3
+        slack_api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")))
+        answer = next(c for c in slack_api.of("chat.postMessage") if c.params.get("channel") == channel)
+        names = [n["metadata"]["name"] for n in cluster_bed.kube.objects("nodes")]
+        assert all(name in json.dumps(answer.params["blocks"]) for name in names)
+        forged, _ = post(url, body, signature_headers(body, secret="wrong"), "application/x-www-form-urlencoded")
+        assert forged == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+
+
+def test_group_lookup_failure_falls_back_to_user_ids_and_last_known_members(
+    slack_api: WebApiServer, cluster_bed: ClusterBed, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = slack_settings(cluster_bed, slack_api.api_url, name="groups")
+    assert group_ids_in(settings) == {VIEWERS}
+    now = [0.0]
+    directory = SlackGroupDirectory(
+        web_client(settings), group_ids_in(settings), ttl_seconds=60, monotonic=lambda: now[0]
+    )
+    assert directory.groups_of(CAROL) == {VIEWERS}
+    calls = len(slack_api.of("usergroups.users.list"))
+    assert directory.groups_of(CAROL) == {VIEWERS}
+    assert len(slack_api.of("usergroups.users.list")) == calls  # cached within the TTL
+    now[0] = 61.0
+    slack_api.fail_next("usergroups.users.list", error="internal_error")
+    with caplog.at_level(logging.WARNING, logger="aksbot.slack.groups"):
+        assert directory.groups_of(CAROL) == {VIEWERS}  # last known members kept
+    assert "usergroups.users.list" in caplog.text
+    assert directory.groups_of(ALICE) == frozenset()  # named by user ID: her role never depended on groups
+    fresh = SlackGroupDirectory(web_client(settings), {VIEWERS}, monotonic=lambda: now[0])
+    slack_api.fail_next("usergroups.users.list", error="internal_error")
+    assert fresh.groups_of(CAROL) == frozenset()  # nothing known yet: no group role, and it was logged
+    assert directory.check() == []
+    assert SlackGroupDirectory(web_client(settings), {"S0GONE"}).check() == ["S0GONE"]
