@@ -46,9 +46,11 @@ def percent(part: int | None, whole: int | None) -> str:
 
 
 def closest(name: str, candidates: Iterable[str], n: int = 3) -> tuple[str, ...]:
-    """The names nearest to a mistyped one: close spellings first, then names sharing its prefix or suffix."""
+    """The names nearest to a mistyped one: names it begins (a deployment's name → its pods), then close
+    spellings, then names sharing its suffix."""
     pool = sorted(set(candidates))
-    found = difflib.get_close_matches(name, pool, n=n, cutoff=0.6)
+    found = [c for c in pool if c.startswith(name + "-")][:n]
+    found += [c for c in difflib.get_close_matches(name, pool, n=n, cutoff=0.6) if c not in found][: n - len(found)]
     if len(found) < n:
         # Node and pod names differ only in a numeric suffix, which spelling distance ranks poorly.
         extra = [c for c in pool if c not in found and (c.startswith(name) or name in c or c.endswith(name[-6:]))]

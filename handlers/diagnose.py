@@ -8,7 +8,6 @@ entry by id. Suggested actions become buttons; a disruptive one becomes an appro
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,8 @@ from handlers.diagnosis.finding import Finding, Severity, by_severity
 from handlers.diagnosis.node_rules import lease_state, node_findings
 from handlers.diagnosis.pod_rules import PodContext, pod_findings
 from handlers.diagnosis.workload_rules import deployment_rule, pdb_rule, selects
+from handlers.nodes import find_node
+from handlers.pods import find_pod
 
 # Cluster-wide Warning events read for `health`/`diagnose cluster` (newest first); enough for every pod in
 # trouble on a large cluster, bounded so one noisy namespace cannot make the call unbounded.
@@ -278,15 +279,6 @@ class NodeDiagnosis:
         )
 
 
-def _suggest_node(reader: ClusterReader, name: str) -> str:
-    try:
-        names = [n.name for n in reader.nodes()]
-    except AksbotError:
-        return ""
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    return f" Did you mean: {', '.join(f'`{c}`' for c in close)}?" if close else ""
-
-
 @command(
     "diagnose node",
     args=DiagnoseNodeArgs,
@@ -301,10 +293,7 @@ def diagnose_node(call: Call[DiagnoseNodeArgs], deps: Deps) -> NodeDiagnosis:
     """
     reader = _reader(call, deps)
     name = call.args.name
-    try:
-        node = reader.node(name)
-    except NotFound as exc:
-        raise NotFound(f"Node `{name}` not found.{_suggest_node(reader, name)}", kind="Node", name=name) from exc
+    node = find_node(deps, call.cluster or "", name)
     lease = reader.lease(name)
     events = reader.events(None, involved_name=name, kind="Node", limit=200)
     pods = reader.pods(None, node=name)
@@ -387,17 +376,7 @@ def diagnose_pod(call: Call[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
     """
     reader = _reader(call, deps)
     ns, name = call.namespace, call.args.name
-    try:
-        pod = reader.pod(ns, name)
-    except NotFound as exc:
-        hint = ""
-        try:
-            elsewhere = sorted({p.namespace for p in reader.pods(None, field_selector=f"metadata.name={name}")})
-            if elsewhere:
-                hint = f" It exists in namespace(s) {', '.join(f'`{n}`' for n in elsewhere)}: add `-n NAMESPACE`."
-        except AksbotError:
-            pass
-        raise NotFound(f"Pod `{name}` not found in namespace `{ns}`.{hint}", kind="Pod", name=name) from exc
+    pod = find_pod(deps, call.cluster or "", ns, name)
     node = None
     if pod.node:
         try:

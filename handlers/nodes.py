@@ -279,7 +279,9 @@ def find_node(deps: Deps, cluster: str, name: str) -> Node:
     except NotFound as exc:
         names = closest(name, (n.name for n in reader.nodes()))
         raise NotFound(
-            f"No node `{name}` in {cluster}.{did_you_mean(names)} List them with `/k8s nodes`.", kind="node", name=name
+            f"Node `{name}` not found in {cluster}.{did_you_mean(names)} List them with `/k8s nodes`.",
+            kind="node",
+            name=name,
         ) from exc
 
 

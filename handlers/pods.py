@@ -195,11 +195,11 @@ def find_pod(deps: Deps, cluster: str, namespace: str, name: str) -> Pod:
     except NotFound as exc:
         elsewhere = [p.namespace for p in reader.pods(None, field_selector=f"metadata.name={name}")]
         if elsewhere:
-            where = ", ".join(f"`-n {ns}`" for ns in sorted(elsewhere))
-            raise NotFound(f"No pod `{name}` in namespace {namespace}; a pod of that name is in {where}.",
-                           kind="pod", name=name) from exc
+            where = ", ".join(f"`{ns}`" for ns in sorted(elsewhere))
+            raise NotFound(f"Pod `{name}` not found in namespace `{namespace}`; a pod of that name is in namespace "
+                           f"{where}: add `-n NAMESPACE`.", kind="pod", name=name) from exc
         names = closest(name, (p.name for p in reader.pods(namespace)))
-        raise NotFound(f"No pod `{name}` in namespace {namespace}.{did_you_mean(names)} "
+        raise NotFound(f"Pod `{name}` not found in namespace `{namespace}`.{did_you_mean(names)} "
                        f"Search everywhere with `/k8s pods -A`.", kind="pod", name=name) from exc
 
 

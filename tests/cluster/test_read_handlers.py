@@ -100,7 +100,7 @@ def test_pod_details_hide_secret_values_and_show_previous_logs(deps: Deps) -> No
 
 
 def test_pod_in_another_namespace_says_where(deps: Deps) -> None:
-    with pytest.raises(NotFound, match="is in `-n shop`"):
+    with pytest.raises(NotFound, match="is in namespace `shop`"):
         pod(call(PodArgs(name="api-5c6b-klmno"), namespace="default"), deps)
     with pytest.raises(NotFound, match="Did you mean `web-7d9f-fghij`"):
         pod(call(PodArgs(name="web-7d9f-fghi")), deps)
