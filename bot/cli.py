@@ -26,6 +26,7 @@ commands:
   kb                   the knowledge base: search, lint, eval
   aks snat             SNAT capacity from `az aks show -o json` output, offline
   config check         validate a configuration file                    [--config PATH]
+  docs                 print the command reference generated from the registry [--write README.md]
 """
 
 
@@ -117,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(rest)
         if command == "config":
             return _config(rest)
+        if command == "docs":
+            from bot.docs import main as docs_main
+
+            return docs_main(rest)
         if command == "serve":
             from bot.slack.serve import main as serve_main
 
