@@ -62,23 +62,32 @@ def _shell(argv: Sequence[str]) -> int:
 
 def _demo(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="aksbot demo", description="The chat shell on a sandbox AKS cluster with an incident."
+        prog="aksbot demo",
+        description="The chat shell on two sandbox AKS clusters: prod (an incident in progress) and test (healthy).",
     )
-    parser.add_argument("--scenario", default="incident", help="sandbox scenario (default: incident)")
+    parser.add_argument("--scenario", default="incident", help="the prod cluster's scenario (default: incident)")
     parser.add_argument("--as", dest="user", default="alice", help="who is typing first (default: alice)")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(list(argv))
     _setup_logging(args.log_level)
+    from contextlib import ExitStack
+
     from bot import app, settings
     from bot.sandbox import Sandbox
 
-    with tempfile.TemporaryDirectory(prefix="aksbot-demo-") as tmp, Sandbox(scenario=args.scenario) as sandbox:
-        config = sandbox.write_config(tmp)
+    with tempfile.TemporaryDirectory(prefix="aksbot-demo-") as tmp, ExitStack() as stack:
+        fleet = {
+            "prod": stack.enter_context(Sandbox(scenario=args.scenario)),
+            "test": stack.enter_context(Sandbox(scenario="healthy")),
+        }
+        config = Sandbox.write_fleet_config(tmp, fleet, default="prod")
         cfg = settings.load(str(config))
         banner = (
-            f"aksbot demo — sandbox cluster '{args.scenario}' (kubectl: KUBECONFIG={tmp}/kubeconfig)\n"
+            f"aksbot demo — clusters prod (sandbox scenario '{args.scenario}', the default) and test ('healthy')\n"
+            f"kubectl: KUBECONFIG={tmp}/prod/kubeconfig (prod), {tmp}/test/kubeconfig (test)\n"
             "You are alice (operator). bob is an approver, carol a viewer: switch with `:as bob`.\n"
-            "Try `/k8s health`, `/k8s nodes`, `@aksbot why is my node NotReady`, `/k8s help`. `:quit` leaves."
+            "Try `/k8s health`, `/k8s nodes --cluster test`, `@aksbot why is my node NotReady`, `/k8s help`. "
+            "`:quit` leaves."
         )
         return app.run_shell_with(cfg, args.user, banner=banner)
 

@@ -116,6 +116,30 @@ class Sandbox:
         path.write_text(yaml.safe_dump(settings, sort_keys=False))
         return path
 
+    # -- several sandboxes as one fleet ------------------------------------------------------------------------
+
+    @staticmethod
+    def write_fleet_config(directory: str | Path, fleet: dict[str, Sandbox], default: str) -> Path:
+        """Write one aksbot.yaml for several running sandboxes, each a cluster named by its key (`prod`, `test`),
+        with the demo roles; each sandbox's kubeconfig and CA bundle go in a sub-folder of its name."""
+        folder = Path(directory)
+        clusters: list[dict[str, Any]] = []
+        first: dict[str, Any] = {}
+        for name, sandbox in fleet.items():
+            written = yaml.safe_load(sandbox.write_config(folder / name).read_text())
+            entry = dict(written["clusters"][0], name=name, kubeconfig=f"{name}/kubeconfig")
+            if "azure" in entry:
+                entry["azure"] = dict(entry["azure"])
+            clusters.append(entry)
+            first = first or written
+        if default not in fleet:
+            raise ValueError(f"default cluster {default!r} is not one of {', '.join(fleet)}")
+        settings = {**first, "default_cluster": default, "clusters": clusters,
+                    "store": {"sqlite_path": "aksbot.sqlite3"}}
+        path = folder / "aksbot.yaml"
+        path.write_text(yaml.safe_dump(settings, sort_keys=False))
+        return path
+
     # -- ARM → Kubernetes -------------------------------------------------------------------------------------
 
     def _arm_changed(self, kind: str, body: dict[str, Any]) -> None:
