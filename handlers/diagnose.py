@@ -21,6 +21,7 @@ from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.registry import Args, Call, Lang, NoArgs, Scope, arg, command
 from handlers.diagnosis.cluster import ClusterReport, FindingGroup, diagnose_cluster
 from handlers.diagnosis.finding import Finding, Severity, by_severity
+from handlers.diagnosis.log_hints import LogMatch, Search, log_findings
 from handlers.diagnosis.node_rules import lease_state, node_findings
 from handlers.diagnosis.pod_rules import PodContext, pod_findings
 from handlers.diagnosis.workload_rules import deployment_rule, pdb_rule, selects
@@ -363,6 +364,18 @@ def _previous_logs(reader: ClusterReader, pod: Pod) -> dict[str, str]:
     return logs
 
 
+def _kb_search(deps: Deps) -> Search:
+    knowledge = deps.knowledge
+
+    def search(line: str) -> LogMatch | None:
+        if knowledge is None:
+            return None
+        best = knowledge.search(line, limit=1).best
+        return LogMatch(best.entry_id, best.title, best.score) if best else None
+
+    return search
+
+
 @command(
     "diagnose pod",
     args=DiagnosePodArgs,
@@ -389,6 +402,15 @@ def diagnose_pod(call: Call[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
     )
     now = deps.clock.now()
     findings = pod_findings(pod, ctx, now)
+    findings.extend(
+        log_findings(
+            f"pod/{pod.namespace}/{pod.name}",
+            ctx.previous_logs or {},
+            _kb_search(deps),
+            (f.kb for f in findings),
+            pod.namespace,
+        )
+    )
     flag = _cluster_flag(call)
     for pdb in reader.pdbs(ns):
         if selects(pdb.selector, pod.labels):

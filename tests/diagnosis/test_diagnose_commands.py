@@ -157,3 +157,11 @@ def test_diagnose_node_warns_that_a_pdb_will_block_its_drain(world: World) -> No
     outcome, text = run(world.dispatcher, f"/k8s diagnose node {guarded.name}")
     assert outcome.status == "ok", text
     assert "allows 0 disruptions" in text and "pdb-blocking-drain" in text
+
+
+def test_diagnose_crash_loop_matches_its_log_line_to_the_dns_runbook(world: World) -> None:
+    looping = next(p for p in world.pods if p.name.startswith("checkout-worker-"))
+    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {looping.name} -n {looping.namespace}")
+    assert outcome.status == "ok", text
+    assert "crashloop" in text and "dns-timeout" in text
+    assert "EAI_AGAIN" in text
