@@ -1,17 +1,17 @@
 """Benchmark the read path on a big cluster: `nodes`, `health`, `diagnose cluster` beside kubectl.
 
-Starts the sandbox's `large` scenario (5,000 nodes, 50,000 pods) in this process, then runs every measured
-command in a child process of its own, so the figures are the bot's own memory, not the API server's:
+Starts the sandbox's `large` scenario (5,000 nodes, 50,000 pods) in a process of its own, then runs every
+measured command in a fresh child process, so the figures are the bot's own memory, not the API server's:
 
 * bot commands: a child imports the handlers, builds `Deps` over `KubeClusterProvider`, runs the command
   through the registry and renders its view; it reports the command's wall time and its peak RSS
-  (`ru_maxrss`), process start and imports excluded from the time, included in the memory.
+  (`VmHWM`), process start and imports excluded from the time, included in the memory.
 * kubectl: `kubectl get nodes -o json` and `kubectl get pods -A -o json` against the same server, output to
   /dev/null; wall time and peak RSS from `wait4`.
 
 Each is run `--repeat` times (default 3); the median is printed with the ratio to kubectl's nodes or pods time.
 
-    PYTHONPATH=/work/main python bench/bench_read.py [--repeat 3] [--scenario large]
+    .venv/bin/python bench/bench_read.py [--repeat 3] [--scenario large]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import argparse
 import contextlib
 import json
 import os
-import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -68,12 +68,13 @@ def child(command: str, config: str) -> None:
     cluster = settings.cluster_names()[0]
     call = Call(command=command, args=spec.args(), caller=Caller("bench"), cluster=cluster,
                 namespace="default", all_namespaces=True)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = _vm_kb("VmRSS")
     start = time.perf_counter()
     result = spec.handler(call, deps)
     view = result.view()
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM is this process image's own high-water mark (ru_maxrss would carry the forking parent's pages).
+    peak_kb = _vm_kb("VmHWM")
     print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "baseline_mb": rss_before / 1024,
                       "summary": view.summary[:160]}))
 
@@ -101,98 +102,30 @@ def run_kubectl(args: tuple[str, ...], kubeconfig: Path) -> dict[str, Any]:
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
 
 
-def synthetic_large(nodes: int = 5000, pods_per_node: int = 10) -> list[dict[str, Any]]:
-    """A 5,000-node, 50,000-pod cluster shaped like AKS, for when the sandbox has no `large` scenario."""
-    stamp = "2026-01-01T00:00:00Z"
-    names = [f"team-{t}" for t in range(50)] + ["kube-node-lease", "kube-system", "default"]
-    objects: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
-                                     for n in names]
-    for i in range(nodes):
-        name = f"aks-pool{i % 5}-12345678-vmss{i:06d}"
-        ready = "False" if i % 997 == 0 else "True"
-        objects.append({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "creationTimestamp": stamp,
-                         "labels": {"agentpool": f"pool{i % 5}", "kubernetes.azure.com/agentpool": f"pool{i % 5}",
-                                    "kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}},
-            "spec": {"providerID": f"azure:///subscriptions/s/resourceGroups/mc/providers/Microsoft.Compute/"
-                                   f"virtualMachineScaleSets/aks-pool{i % 5}-vmss/virtualMachines/{i}"},
-            "status": {"capacity": {"cpu": "8", "memory": "32883504Ki", "pods": "110"},
-                       "allocatable": {"cpu": "7820m", "memory": "28535088Ki", "pods": "110"},
-                       "conditions": [{"type": t, "status": "False", "reason": f"KubeletHasNo{t}",
-                                       "lastHeartbeatTime": stamp, "lastTransitionTime": stamp}
-                                      for t in ("MemoryPressure", "DiskPressure", "PIDPressure")]
-                       + [{"type": "Ready", "status": ready, "reason": "KubeletReady", "lastHeartbeatTime": stamp,
-                           "lastTransitionTime": stamp}],
-                       "nodeInfo": {"kubeletVersion": "v1.30.4", "osImage": "Ubuntu 22.04.4 LTS",
-                                    "containerRuntimeVersion": "containerd://1.7.15",
-                                    "kernelVersion": "5.15.0-1068-azure"}},
-        })
-        for j in range(pods_per_node):
-            k = i * pods_per_node + j
-            crash = k % 499 == 0
-            state = ({"waiting": {"reason": "CrashLoopBackOff"}} if crash else {"running": {"startedAt": stamp}})
-            objects.append({
-                "apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": f"app{k % 500}-{k:07d}", "namespace": f"team-{k % 50}",
-                             "labels": {"app": f"app{k % 500}", "pod-template-hash": "5d8f7c9b6"},
-                             "creationTimestamp": stamp},
-                "spec": {"nodeName": name, "containers": [{
-                    "name": "app", "image": f"acr.azurecr.io/app{k % 500}:1.2.3",
-                    "env": [{"name": "MODE", "value": "prod"},
-                            {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "t"}}}],
-                    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}}]},
-                "status": {"phase": "Running", "qosClass": "Burstable", "startTime": stamp, "podIP": "10.0.0.1",
-                           "conditions": [{"type": "Ready", "status": "False" if crash else "True"}],
-                           "containerStatuses": [{"name": "app", "ready": not crash, "restartCount": 5 if crash else 0,
-                                                  "state": state, "image": "app", "imageID": "sha256:0"}]},
-            })
-    return objects
-
-
-class SyntheticSandbox:
-    """`Sandbox`'s interface over `synthetic_large()` (kubeconfig with the CA, aksbot.yaml)."""
-
-    def __init__(self) -> None:
-        from bot.sandbox.kube import KubeServer
-
-        self.kube = KubeServer(synthetic_large(), tokens={"bench-admin-token": "admin"})
-
-    def __enter__(self) -> SyntheticSandbox:
-        self.kube.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.kube.stop()
-
-    def stop(self) -> None:
-        self.kube.stop()
-
-    def write_config(self, directory: str) -> Path:
-        import base64
-
-        import yaml
-
-        cluster: dict[str, Any] = {"server": self.kube.url}
-        if self.kube.ca_pem:
-            cluster["certificate-authority-data"] = base64.b64encode(self.kube.ca_pem).decode()
-        kubeconfig = {"apiVersion": "v1", "kind": "Config", "clusters": [{"name": "big", "cluster": cluster}],
-                      "users": [{"name": "admin", "user": {"token": "bench-admin-token"}}],
-                      "contexts": [{"name": "big", "context": {"cluster": "big", "user": "admin"}}],
-                      "current-context": "big"}
-        (Path(directory) / "kubeconfig").write_text(yaml.safe_dump(kubeconfig))
-        path = Path(directory) / "aksbot.yaml"
-        path.write_text(yaml.safe_dump({"default_cluster": "big", "clusters": [
-            {"name": "big", "kubeconfig": "kubeconfig", "context": "big"}]}))
-        return path
+def _vm_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
 
 
 @contextlib.contextmanager
-def _stopping(box: Any) -> Iterator[Any]:
+def sandbox_process(scenario: str, directory: str) -> Iterator[Path]:
+    """The sandbox in a process of its own (its memory is not the bot's); yields the aksbot.yaml it wrote."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bot.sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
+         "--scenario", scenario, "--no-arm", "--write-config", directory],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
-        yield box
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        if "ready" not in line:
+            raise RuntimeError(f"the sandbox did not start: {line!r}")
+        yield Path(directory) / "aksbot.yaml"
     finally:
-        box.stop()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
 
 
 def main() -> int:
@@ -206,25 +139,11 @@ def main() -> int:
         child(args.child, args.config)
         return 0
 
-    sys.path.insert(0, str(ROOT))
-    from bot.sandbox import Sandbox
-
     started = time.perf_counter()
-    box: Any
-    try:
-        box = Sandbox(scenario=args.scenario, arm=False).start()
-    except (ImportError, KeyError, ValueError, FileNotFoundError) as exc:
-        print(f"the sandbox cannot start {args.scenario!r} ({type(exc).__name__}: {exc}); "
-              "using this benchmark's own 5,000-node / 50,000-pod cluster")
-        box = SyntheticSandbox().__enter__()
-    with tempfile.TemporaryDirectory(prefix="bench-read-") as tmp, _stopping(box):
-        config = box.write_config(tmp)
+    with tempfile.TemporaryDirectory(prefix="bench-read-") as tmp, sandbox_process(args.scenario, tmp) as config:
         kubeconfig = Path(tmp) / "kubeconfig"
-        assert box.kube is not None
-        nodes = len(box.kube.objects("nodes"))
-        pods = len(box.kube.objects("pods"))
-        print(f"sandbox {args.scenario!r}: {nodes:,} nodes, {pods:,} pods, ready in "
-              f"{time.perf_counter() - started:.1f} s; {args.repeat} runs each, median shown")
+        print(f"sandbox {args.scenario!r} (in its own process) ready in {time.perf_counter() - started:.1f} s; "
+              f"{args.repeat} run(s) each, median shown")
         results: dict[str, dict[str, float]] = {}
         for label, kargs in KUBECTL:
             runs = [run_kubectl(kargs, kubeconfig) for _ in range(args.repeat)]
