@@ -8,7 +8,7 @@ every command through the local Web API server; the time until the last answer i
 
 Targets: no connection errors, p99 < 300 ms, aksbot's p50 within 1.5x of the bare app's.
 
-    PYTHONPATH=. python bench/bench_slack.py [--requests 200] [--concurrency 20]
+    .venv/bin/python bench/bench_slack.py [--requests 200] [--concurrency 20] [--command nodes|help]
 """
 
 from __future__ import annotations
@@ -141,9 +141,15 @@ def load(send: Callable[[int], float | None], requests: int, concurrency: int) -
     return latencies, errors, time.monotonic() - started
 
 
+# What the slash commands ask: `nodes` makes aksbot do real work (a cluster list, rendering, a Web API post)
+# while acks are measured; `help` leaves only the ack path and a post. Set by --command.
+COMMAND = ["nodes"]
+WORKERS = [THREADS]
+
+
 def http_sender(url: str, api: WebApiServer, channel: str) -> Callable[[int], float | None]:
     def send(i: int) -> float | None:
-        fields = slash_command_fields("nodes", user="U0BENCH", channel=channel, response_url=api.response_url())
+        fields = slash_command_fields(COMMAND[0], user="U0BENCH", channel=channel, response_url=api.response_url())
         body = form_body(fields)
         started = time.monotonic()
         status, _ = post(url, body, signature_headers(body), "application/x-www-form-urlencoded")
@@ -155,7 +161,7 @@ def http_sender(url: str, api: WebApiServer, channel: str) -> Callable[[int], fl
 
 def socket_sender(ws: SocketModeServer, api: WebApiServer, channel: str) -> Callable[[int], float | None]:
     def send(i: int) -> float | None:
-        fields = slash_command_fields("nodes", user="U0BENCH", channel=channel, response_url=api.response_url())
+        fields = slash_command_fields(COMMAND[0], user="U0BENCH", channel=channel, response_url=api.response_url())
         started = time.monotonic()
         envelope = ws.push("slash_commands", dict(fields), accepts_response_payload=True)
         ws.wait_ack(envelope, timeout=10)
@@ -180,10 +186,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--command", default="nodes", help="what each /k8s asks (default: nodes)")
+    parser.add_argument("--workers", type=int, default=THREADS, help="aksbot serve --workers")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--socket-mode", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    COMMAND[0] = args.command
+    WORKERS[0] = args.workers
     if args.serve_bare is not None:
         serve_bare(args.serve_bare, args.api_url, args.socket_mode)
         return 0
@@ -213,7 +223,7 @@ def main() -> int:
     }
     env.pop("SLACK_APP_TOKEN", None)
     print(
-        f"{args.requests} signed /k8s nodes, concurrency {args.concurrency}, waitress threads {THREADS}, "
+        f"{args.requests} signed /k8s {args.command}, concurrency {args.concurrency}, waitress threads {THREADS}, "
         f"{os.cpu_count()} CPUs"
     )
     processes: list[subprocess.Popen[bytes]] = []
@@ -242,7 +252,7 @@ def main() -> int:
                 "--log-level",
                 "WARNING",
                 "--workers",
-                str(THREADS),
+                str(WORKERS[0]),
             ],
             {},
         )
@@ -299,7 +309,7 @@ def main() -> int:
                 "--log-level",
                 "WARNING",
                 "--workers",
-                str(THREADS),
+                str(WORKERS[0]),
             ],
             socket_env,
         )

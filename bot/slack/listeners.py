@@ -14,9 +14,12 @@ waitress) and Socket Mode.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,7 +61,9 @@ class SlackSurface:
     def __init__(self, client: WebClient, dispatcher: Dispatcher, options: SlackAppOptions) -> None:
         self.client = client
         self.dispatcher = dispatcher
-        self.executor = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="aksbot-slack")
+        self.executor = ThreadPoolExecutor(
+            max_workers=options.workers, thread_name_prefix="aksbot-slack", initializer=_lower_priority
+        )
         self.app = App(
             client=client,
             signing_secret=options.signing_secret,
@@ -186,6 +191,16 @@ class SlackSurface:
                     ensure_ascii=False,
                 )
             )
+
+
+def _lower_priority() -> None:
+    """Run command workers at a lower OS priority than the threads that ack, so acks stay prompt under load.
+
+    Linux schedules threads as tasks of their own, so a thread's nice value is its own. Where that is not
+    allowed, workers simply keep the default priority.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def _ack(ack: Ack) -> None:

@@ -160,6 +160,9 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
         print(f"aksbot: cannot start the Slack app: {exc}", file=sys.stderr)
         return 1
+    # Acks share the interpreter with the workers running commands; with the default 5 ms GIL switch interval an
+    # ack waits behind several CPU-bound workers. A shorter interval keeps acks prompt under load.
+    sys.setswitchinterval(0.001)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
