@@ -154,4 +154,7 @@ def run_shell(
         if banner:
             surface._print(banner)
         return shell.run(interactive_lines(lambda: f"{shell.user}> "))
+    if banner:
+        # Piped: the transcript on stdout stays exactly what the bot said; where things are goes to stderr.
+        print(banner, file=sys.stderr, flush=True)
     return shell.run(source)

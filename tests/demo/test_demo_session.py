@@ -1,0 +1,76 @@
+"""The approvals issue's scripted session, run as a user would: the real `aksbot demo` process fed line by line,
+with the real kubectl against the demo's sandbox checking the node between the clicks."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = "aks-userpool-11974196-vmss000005"
+
+
+def _read_until(stream: IO[str], marker: str, seen: list[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            raise AssertionError(f"the demo ended before {marker!r}:\n{''.join(seen)}")
+        seen.append(line)
+        if marker in line:
+            return
+    raise AssertionError(f"no {marker!r} within {timeout} s:\n{''.join(seen)}")
+
+
+def _kubectl(kubeconfig: str, *args: str) -> str:
+    done = subprocess.run(["/usr/bin/kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
+                          timeout=30, check=True)
+    return done.stdout
+
+
+def test_scripted_approval_session_in_the_demo() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))", "demo"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    seen: list[str] = []
+    try:
+        banner = process.stderr.readline() + process.stderr.readline()
+        kubeconfig = re.search(r"KUBECONFIG=(\S+/prod/kubeconfig)", banner)
+        assert kubeconfig, banner
+
+        def say(*lines: str) -> None:
+            assert process.stdin is not None
+            process.stdin.write("".join(f"{line}\n" for line in lines))
+            process.stdin.flush()
+
+        say(f"/k8s cordon {NODE}", ":click Approve", ":as carol", ":click Approve", ":as bob", ":click Approve")
+        _read_until(process.stdout, "state succeeded", seen)
+        transcript = "".join(seen)
+        assert "Approval request" in transcript and f"Cordon node {NODE} on prod" in transcript
+        assert "Refused: you requested this yourself" in transcript
+        assert "Refused: you are not an approver" in transcript
+        assert f"Node {NODE} is cordoned (SchedulingDisabled)" in transcript
+        row = next(line for line in _kubectl(kubeconfig.group(1), "get", "nodes").splitlines() if NODE in line)
+        assert "SchedulingDisabled" in row
+
+        say(":click Approve", "/k8s audit", ":quit")
+        out, _ = process.communicate(timeout=60)
+        rest = "".join(seen) + out
+        assert "Already approved by bob" in rest and "Nothing more will run" in rest
+        audit = rest[rest.index("Audit\n"):]
+        for event in ("requested", "refused", "approved", "running", "succeeded"):
+            assert re.search(rf"\b{event}\b", audit), f"{event} missing from the audit:\n{audit}"
+        events = re.findall(r"^\S+ \S+\s+\S+\s+(\w+)\s", audit, flags=re.M)
+        assert events.count("running") == 1 and events.count("succeeded") == 1, events
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
