@@ -21,6 +21,9 @@ def _read(path: str) -> ManagedCluster:
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object (one managed cluster)")
+    body = (data.get("responses") or {}).get("200", {}).get("body") if "parameters" in data else None
+    if isinstance(body, dict):
+        data = body  # an Azure REST API example file: its 200 response is the cluster
     if not data.get("properties") and not data.get("networkProfile"):
         raise ValueError("no `networkProfile` found: is this `az aks show -o json` output or an ARM body?")
     return ManagedCluster.from_arm(data)

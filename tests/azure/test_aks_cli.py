@@ -9,7 +9,7 @@ import pytest
 
 from bot.azure.cli import main
 
-from .fixtures_azure import example, flattened
+from .fixtures_azure import FIXTURES, example, flattened
 
 
 @pytest.fixture()
@@ -48,3 +48,8 @@ def test_unreadable_or_wrong_file_is_explained(tmp_path: Path, capsys: pytest.Ca
     wrong.write_text('{"value": []}', encoding="utf-8")
     assert main(["snat", "--cluster-json", str(wrong)]) == 2
     assert "networkProfile" in capsys.readouterr().err
+
+
+def test_an_azure_rest_example_file_is_read_through_its_200_response(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["snat", "--cluster-json", str(FIXTURES / "ManagedClustersGet.json")]) == 0
+    assert "maximum nodes: 64" in capsys.readouterr().out
