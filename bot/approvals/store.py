@@ -58,6 +58,10 @@ class ApprovalStore(Protocol):
 
     def pending(self) -> list[ApprovalRequest]: ...
 
+    def in_states(self, states: Collection[State]) -> list[ApprovalRequest]:
+        """The requests in any of `states`, oldest first."""
+        ...
+
     def add_approval(self, request_id: str, approver: str, at: datetime) -> bool:
         """Record one approver's approval of a pending request; False when that approver had already approved or
         the request is no longer pending."""
@@ -228,9 +232,13 @@ class SqlApprovalStore(ABC):
         return self._request(rows[0]) if rows else None
 
     def pending(self) -> list[ApprovalRequest]:
+        return self.in_states((State.PENDING,))
+
+    def in_states(self, states: Collection[State]) -> list[ApprovalRequest]:
+        marks = ", ".join("?" for _ in states)
         _, rows = self._run(
-            f"SELECT {_REQUEST_COLUMNS} FROM {self.table('requests')} WHERE state = ? ORDER BY created_at",
-            (State.PENDING.value,),
+            f"SELECT {_REQUEST_COLUMNS} FROM {self.table('requests')} WHERE state IN ({marks}) ORDER BY created_at",
+            tuple(s.value for s in states),
         )
         return [self._request(row) for row in rows]
 

@@ -51,6 +51,10 @@ log = logging.getLogger("aksbot.approvals")
 
 Executor = Callable[[Callable[[], None]], None]
 
+# Every action ends within an hour (a drain's --timeout is at most 3,600 s; Azure operations are waited on for at
+# most 30 minutes), so a request still approved or running after two hours was cut off by a stopped bot.
+INTERRUPTED_AFTER = timedelta(hours=2)
+
 
 def run_inline(job: Callable[[], None]) -> None:
     """Run the approved action in the clicking request's thread (the shell; tests): the click answers with
@@ -254,6 +258,26 @@ class ApprovalWorkflow:
                 count += 1
         return count
 
+    def interrupt_stale(self) -> int:
+        """Fail every request left approved or running for longer than any action can take (`INTERRUPTED_AFTER`):
+        the bot stopped while it ran. It is never run again by itself; the card and the audit say so."""
+        count = 0
+        now = self.deps.clock.now()
+        for request in self.store.in_states((State.APPROVED, State.RUNNING)):
+            since = request.started_at or request.decided_at or request.created_at
+            if now - since < INTERRUPTED_AFTER:
+                continue
+            reason = (
+                f"interrupted: the bot stopped while this was {request.state.value} (since {short_time(since)}); "
+                "it was not retried. Check the cluster's state before requesting it again."
+            )
+            if self.store.transition(request.id, (request.state,), State.FAILED, at=now, reason=reason):
+                failed = self._get(request.id)
+                self._audit(failed, AuditEvent.FAILED, "aksbot", reason, {"reason": reason})
+                self._update_cards(failed)
+                count += 1
+        return count
+
     # -- execution -------------------------------------------------------------------------------------------
     def _execute(self, approved: ApprovalRequest) -> ApprovalRequest:
         now = self.deps.clock.now()
@@ -431,7 +455,8 @@ class ApprovalWorkflow:
 
 
 class ExpirySweeper:
-    """Expires overdue requests in the background, so their cards say so even when nobody clicks."""
+    """Expires overdue requests in the background, so their cards say so even when nobody clicks, and fails
+    requests whose run was cut off by a stopped bot."""
 
     def __init__(self, workflow: ApprovalWorkflow, interval: float = 30.0) -> None:
         self.workflow = workflow
@@ -449,6 +474,7 @@ class ExpirySweeper:
         while not self._stop.is_set():
             try:
                 self.workflow.expire_due()
+                self.workflow.interrupt_stale()
             except Exception:
                 log.warning("expiry sweep failed", exc_info=True)
             self._stop.wait(self.interval)

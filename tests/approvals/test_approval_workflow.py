@@ -372,3 +372,32 @@ def test_in_a_worker_thread_the_click_answers_at_once_and_the_card_reports_the_e
     final = notifier.latest(MessageRef("C0OPS", "m1"))
     assert final is not None and "(succeeded)" in final.summary
     assert WORLD.executions == ["hall by alice"]
+
+
+def test_an_action_cut_off_by_a_stopped_bot_is_failed_not_rerun(tmp_path: Path, clock: ManualClock) -> None:
+    path = tmp_path / "crash.sqlite3"
+    # The bot stops between the approval and the run: the executor never runs the job.
+    crashed = make_workflow(SqliteApprovalStore(path), clock, executor=lambda job: None)
+    rid = request_id_of(say(make_dispatcher(crashed), "alice", "/k8s switch off hall"))
+    say(make_dispatcher(crashed), "bob", f"/k8s approve {rid}")
+    other = request_id_of(say(make_dispatcher(crashed), "alice", "/k8s switch off porch"))
+    say(make_dispatcher(crashed), "bob", f"/k8s approve {other}")
+    now = clock.now()
+    assert crashed.store.transition(other, (State.APPROVED,), State.RUNNING, at=now)  # it had started running
+    crashed.store.close()
+
+    notifier = RecordingNotifier()
+    restarted = make_workflow(SqliteApprovalStore(path), clock, notifier)
+    assert restarted.interrupt_stale() == 0  # an hour could still be a drain at work
+    clock.advance(timedelta(hours=2, minutes=1))
+    assert restarted.interrupt_stale() == 2
+    for request_id in (rid, other):
+        failed = restarted.store.get(request_id)
+        assert failed is not None and failed.state is State.FAILED
+        assert failed.reason is not None and failed.reason.startswith("interrupted: the bot stopped")
+    assert WORLD.executions == []
+    assert restarted.interrupt_stale() == 0
+    events = [e.event for e in restarted.store.audit() if e.request_id == other]
+    assert events[-1] is AuditEvent.FAILED
+    assert notifier.updates, "the cards say so"
+    restarted.store.close()
