@@ -23,7 +23,6 @@ from bot.slack.web import web_client
 from tests.slack.conftest import ALICE, CAROL, VIEWERS, ClusterBed, slack_settings
 from tests.slack.slack_fakes import (
     BOT_TOKEN,
-    SIGNING_SECRET,
     WebApiServer,
     form_body,
     post,
@@ -32,6 +31,7 @@ from tests.slack.slack_fakes import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+LONG_SECRET = "8f14e45fceea167a5a36dedd4bea2543"  # long enough that finding it in a log means it leaked
 
 
 def _free_port() -> int:
@@ -56,7 +56,7 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_SIGNING_SECRET": LONG_SECRET,
         "SLACK_API_URL": slack_api.api_url,
     }
     env.pop("SLACK_APP_TOKEN", None)
@@ -73,6 +73,8 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
             str(port),
             "--config",
             str(config),
+            "--log-level",
+            "DEBUG",
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -96,7 +98,7 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
             slash_command_fields("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url())
         )
         started = time.monotonic()
-        status, _ = post(url, body, signature_headers(body), "application/x-www-form-urlencoded")
+        status, _ = post(url, body, signature_headers(body, secret=LONG_SECRET), "application/x-www-form-urlencoded")
         assert status == 200 and time.monotonic() - started < 3
         slack_api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")))
         answer = next(c for c in slack_api.of("chat.postMessage") if c.params.get("channel") == channel)
@@ -111,7 +113,11 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
         except subprocess.TimeoutExpired:
             process.kill()
             raise
-    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    log = process.stderr.read() if process.stderr else ""
+    assert process.returncode == 0, log
+    # Even at DEBUG, where the SDK logs its requests, neither secret reaches the log.
+    assert "aksbot.command" in log
+    assert BOT_TOKEN not in log and LONG_SECRET not in log
 
 
 def test_group_lookup_failure_falls_back_to_user_ids_and_last_known_members(
