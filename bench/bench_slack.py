@@ -2,7 +2,8 @@
 
 HTTP: 200 signed `/k8s nodes` slash commands, 20 at a time, each on a new connection (as Slack sends them),
 against `aksbot serve --http` (waitress) and against a bare Bolt app behind the same waitress setup, both as
-separate processes, in the same run. Socket Mode: the same 200 commands as `slash_commands` envelopes, 20
+separate processes, in the same run; the clients run in a process of their own too. Socket Mode: the same
+200 commands as `slash_commands` envelopes, 20
 outstanding at once, over the local Socket Mode server, timed from push to the app's ack. aksbot also answers
 every command through the local Web API server; the time until the last answer is reported too.
 
@@ -14,6 +15,7 @@ Targets: no connection errors, p99 < 300 ms, aksbot's p50 within 1.5x of the bar
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -147,9 +149,11 @@ COMMAND = ["nodes"]
 WORKERS = [THREADS]
 
 
-def http_sender(url: str, api: WebApiServer, channel: str) -> Callable[[int], float | None]:
+def http_sender(url: str, api: WebApiServer | str, channel: str) -> Callable[[int], float | None]:
+    response_url = api if isinstance(api, str) else api.response_url()
+
     def send(i: int) -> float | None:
-        fields = slash_command_fields(COMMAND[0], user="U0BENCH", channel=channel, response_url=api.response_url())
+        fields = slash_command_fields(COMMAND[0], user="U0BENCH", channel=channel, response_url=response_url)
         body = form_body(fields)
         started = time.monotonic()
         status, _ = post(url, body, signature_headers(body), "application/x-www-form-urlencoded")
@@ -157,6 +161,19 @@ def http_sender(url: str, api: WebApiServer, channel: str) -> Callable[[int], fl
         return took if status == 200 else None
 
     return send
+
+
+def remote_load(url: str, api: WebApiServer, channel: str, requests: int, concurrency: int
+                ) -> tuple[list[float], int, float]:
+    """`load` over HTTP from a process of its own: the clients' timing must not wait for this process's GIL,
+    which the local Web API server and the cluster are busy with while aksbot answers."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--client", url, "--response-url", api.response_url(), "--channel", channel,
+         "--requests", str(requests), "--concurrency", str(concurrency), "--command", COMMAND[0]],
+        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return list(data["latencies"]), int(data["errors"]), float(data["wall"])
 
 
 def socket_sender(ws: SocketModeServer, api: WebApiServer, channel: str) -> Callable[[int], float | None]:
@@ -189,11 +206,20 @@ def main() -> int:
     parser.add_argument("--command", default="nodes", help="what each /k8s asks (default: nodes)")
     parser.add_argument("--workers", type=int, default=THREADS, help="aksbot serve --workers")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--client", help=argparse.SUPPRESS)
+    parser.add_argument("--response-url", help=argparse.SUPPRESS)
+    parser.add_argument("--channel", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--socket-mode", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     COMMAND[0] = args.command
     WORKERS[0] = args.workers
+    if args.client:
+        latencies, errors, wall = load(
+            http_sender(args.client, args.response_url, args.channel), args.requests, args.concurrency
+        )
+        print(json.dumps({"latencies": latencies, "errors": errors, "wall": wall}))
+        return 0
     if args.serve_bare is not None:
         serve_bare(args.serve_bare, args.api_url, args.socket_mode)
         return 0
@@ -262,16 +288,12 @@ def main() -> int:
             load(http_sender(f"http://127.0.0.1:{port}/slack/events", api, "CWARMUP"), 20, 5)
         bare_p50 = report(
             "HTTP  bare Bolt app (ack only)",
-            *load(
-                http_sender(f"http://127.0.0.1:{bare_port}/slack/events", api, "CBARE"), args.requests, args.concurrency
-            ),
+            *remote_load(f"http://127.0.0.1:{bare_port}/slack/events", api, "CBARE", args.requests, args.concurrency),
         )
         started = time.monotonic()
         bot_p50 = report(
             "HTTP  aksbot serve --http",
-            *load(
-                http_sender(f"http://127.0.0.1:{bot_port}/slack/events", api, "CHTTP"), args.requests, args.concurrency
-            ),
+            *remote_load(f"http://127.0.0.1:{bot_port}/slack/events", api, "CHTTP", args.requests, args.concurrency),
         )
         print(
             f"      aksbot p50 / bare p50 = {bot_p50 / bare_p50:.2f}x; "
