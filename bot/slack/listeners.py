@@ -6,10 +6,10 @@
   clicking user's command (its Slack user ID, never a display name), answered under the clicked message;
   Deny opens a modal for the reason, whose `view_submission` runs `/k8s deny <id> <reason>`.
 
-The app runs with `process_before_response=True` and lazy listeners: the ack is sent from the request's own
-thread (no waiting for a pool), and the dispatcher runs on the app's bounded `listener_executor`, so twenty
-concurrent commands all ack in milliseconds while their cluster calls run. The same app serves HTTP (behind
-waitress) and Socket Mode.
+The app runs with `process_before_response=True`. In one process, lazy listeners ack from the request's own
+thread and run the dispatcher on the bounded `listener_executor`. Behind `aksbot serve`, the app only acks and
+forwards each payload (`forward`) to a worker process whose own surface runs `handle(kind, body)`. The same app
+serves HTTP (behind waitress) and Socket Mode.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +42,7 @@ _REASON_BLOCK = "reason"
 _REASON_INPUT = "reason"
 
 Body = Mapping[str, Any]
+Forward = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,21 @@ class SlackAppOptions:
 class SlackSurface:
     """The Bolt app wired to a dispatcher; `app` is what the HTTP handler or the Socket Mode client drives."""
 
-    def __init__(self, client: WebClient, dispatcher: Dispatcher, options: SlackAppOptions) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        dispatcher: Dispatcher | None,
+        options: SlackAppOptions,
+        *,
+        forward: Forward | None = None,
+    ) -> None:
+        """With `forward`, this app only acks: each payload goes to `forward(kind, body)` (a worker process runs
+        `handle(kind, body)` on its own surface); without it, the payloads are handled here on the worker pool."""
+        if dispatcher is None and forward is None:
+            raise ValueError("a SlackSurface needs a dispatcher, or somewhere to forward payloads to")
         self.client = client
-        self.dispatcher = dispatcher
+        self._dispatcher = dispatcher
+        self.forward = forward
         self.executor = ThreadPoolExecutor(
             max_workers=options.workers, thread_name_prefix="aksbot-slack", initializer=_lower_priority
         )
@@ -82,11 +95,51 @@ class SlackSurface:
     # -- wiring -------------------------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
-        app.command(re.compile(r"^/.+"))(ack=_ack, lazy=[self._on_slash])
-        app.event("app_mention")(ack=_ack, lazy=[self._on_mention])
-        app.event("message")(ack=_ack, lazy=[self._on_message])
-        app.action(ACTION_ID)(ack=_ack, lazy=[self._on_click])
-        app.view(DENY_MODAL)(ack=_ack, lazy=[self._on_deny_reason])
+        listen = (
+            (app.command(re.compile(r"^/.+")), "slash"),
+            (app.event("app_mention"), "mention"),
+            (app.event("message"), "message"),
+            (app.action(ACTION_ID), "click"),
+            (app.view(DENY_MODAL), "deny_reason"),
+        )
+        for register, kind in listen:
+            if self.forward is None:
+                register(ack=_ack, lazy=[self._handlers()[kind]])
+            else:
+                register(self._ack_and_forward(self.forward, kind))
+
+    @staticmethod
+    def _ack_and_forward(forward: Forward, kind: str) -> Callable[[Ack, Body], None]:
+        """Ack, then hand the payload to the worker process (a queue put: it does not wait for the worker)."""
+
+        def listener(ack: Ack, body: Body) -> None:  # Bolt passes arguments by name
+            ack()
+            forward(kind, dict(body))
+
+        return listener
+
+    def _handlers(self) -> dict[str, Callable[[Body], None]]:
+        return {
+            "slash": self._on_slash,
+            "mention": self._on_mention,
+            "message": self._on_message,
+            "click": self._on_click,
+            "deny_reason": self._on_deny_reason,
+        }
+
+    def handle(self, kind: str, body: Body) -> None:
+        """Handle one acked payload of `kind` (what a worker process does with what the front forwarded)."""
+        handler = self._handlers().get(kind)
+        if handler is None:
+            log.warning("unknown forwarded payload kind %r", kind)
+            return
+        handler(body)
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        if self._dispatcher is None:
+            raise RuntimeError("this Slack surface only acks and forwards; it has no dispatcher")
+        return self._dispatcher
 
     # -- listeners (run on the worker pool, after the ack) ------------------------------------------------
     def _on_slash(self, body: Body) -> None:

@@ -5,6 +5,12 @@ not by Bolt's development server, which handles one request at a time. Both mode
 Kubernetes liveness: in HTTP mode on the same port, in Socket Mode on `--health-port`; in Socket Mode it
 answers 503 while the websocket is down, so a wedged pod gets restarted.
 
+Two processes: the one Slack talks to verifies, acks and forwards each payload over a queue; a worker process
+(lower OS priority) runs the commands and answers through the Web API. Acks then never wait for an interpreter
+busy listing a cluster or rendering an answer, which under load on a small node costs more than Slack's patience.
+If the worker dies, `/healthz` says so (503) and Kubernetes restarts the pod. `--in-process` keeps everything in
+one process (debugging).
+
 This module wires settings → Web API client → notifier, group directory → dispatcher → Bolt app → server. It
 never reads the environment itself: `bot.settings.load` does.
 """
@@ -15,6 +21,8 @@ import argparse
 import contextlib
 import json
 import logging
+import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -27,7 +35,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.settings import Settings, SettingsError
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
-from bot.slack.listeners import SlackAppOptions, SlackSurface
+from bot.slack.listeners import Forward, SlackAppOptions, SlackSurface
 from bot.slack.web import SlackNotifier, web_client
 
 log = logging.getLogger("aksbot.slack")
@@ -53,6 +61,68 @@ def build_surface(settings: Settings, *, http: bool, workers: int = 16, verify_t
     surface = SlackSurface(client, dispatcher, options)
     groups.check()
     return surface
+
+
+def build_front(settings: Settings, *, http: bool, forward: Forward, verify_token: bool = True) -> SlackSurface:
+    """A Bolt app that only verifies, acks and forwards each payload (the worker process answers it)."""
+    secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
+    options = SlackAppOptions(signing_secret=secret, http=http, workers=4, verify_token=verify_token)
+    return SlackSurface(web_client(settings), None, options, forward=forward)
+
+
+class WorkerProcess:
+    """The commands run in a process of their own, at a lower priority: the acking process never waits for the
+    interpreter while commands list clusters and render answers, so acks stay prompt under load."""
+
+    def __init__(self, config: str | None, *, http: bool, workers: int, log_level: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.queue: multiprocessing.Queue[tuple[str, dict[str, Any]] | None] = context.Queue()
+        self.process = context.Process(
+            target=_worker_main, args=(config, http, workers, log_level, self.queue), name="aksbot-worker", daemon=True
+        )
+
+    def start(self) -> WorkerProcess:
+        self.process.start()
+        return self
+
+    def forward(self, kind: str, body: dict[str, Any]) -> None:
+        self.queue.put((kind, body))
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self, timeout: float = 30) -> None:
+        """Let the worker finish what it has (answers in flight are not dropped), then stop it."""
+        if self.process.is_alive():
+            self.queue.put(None)
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+
+
+def _worker_main(
+    config: str | None, http: bool, workers: int, log_level: str, queue: multiprocessing.Queue[Any]
+) -> None:
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front process decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.nice(5)
+    from bot import settings as settings_module
+
+    surface = build_surface(settings_module.load(config), http=http, workers=workers)
+    while True:
+        item = queue.get()
+        if item is None:
+            break
+        kind, body = item
+        surface.executor.submit(surface.handle, kind, body)
+    surface.executor.shutdown(wait=True)
 
 
 def wsgi_app(app: App | None, health: Health) -> WsgiApp:
@@ -121,6 +191,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         "--health-port", type=int, default=8080, help="Socket Mode: port of GET /healthz (default: 8080; 0: none)"
     )
     parser.add_argument("--workers", type=int, default=16, help="commands run at once (default: 16)")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run commands in the acking process instead of a worker process (debugging)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -155,11 +230,21 @@ def main(argv: list[str]) -> int:
     if problem:
         print(f"aksbot: {problem}", file=sys.stderr)
         return 2
+    worker: WorkerProcess | None = None
     try:
-        surface = build_surface(settings, http=http, workers=args.workers)
+        if args.in_process:
+            surface = build_surface(settings, http=http, workers=args.workers)
+        else:
+            worker = WorkerProcess(args.config, http=http, workers=args.workers, log_level=str(args.log_level))
+            surface = build_front(settings, http=http, forward=worker.forward)
+            worker.start()
     except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
         print(f"aksbot: cannot start the Slack app: {exc}", file=sys.stderr)
         return 1
+
+    def workers_alive() -> bool:
+        return worker is None or worker.alive()
+
     # Acks share the interpreter with the workers running commands; with the default 5 ms GIL switch interval an
     # ack waits behind several CPU-bound workers. A shorter interval keeps acks prompt under load.
     sys.setswitchinterval(0.001)
@@ -171,7 +256,10 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if http:
-        server = HttpServer(wsgi_app(surface.app, lambda: (True, "ok")), host=args.host, port=args.port).start()
+        def http_health() -> tuple[bool, str]:
+            return (True, "ok") if workers_alive() else (False, "worker process stopped")
+
+        server = HttpServer(wsgi_app(surface.app, http_health), host=args.host, port=args.port).start()
         log.info("serving Slack over HTTP at http://%s:%d%s", args.host, server.port, EVENTS_PATH)
         stop.wait()
         server.stop()
@@ -188,6 +276,8 @@ def main(argv: list[str]) -> int:
 
             def health() -> tuple[bool, str]:
                 connected = handler.client.is_connected()
+                if not workers_alive():
+                    return False, "worker process stopped"
                 return connected, "ok" if connected else "disconnected"
 
             health_server = HttpServer(wsgi_app(None, health), host=args.host, port=args.health_port, threads=2).start()
@@ -196,5 +286,7 @@ def main(argv: list[str]) -> int:
         handler.close()  # type: ignore[no-untyped-call]
         if health_server is not None:
             health_server.stop()
+    if worker is not None:
+        worker.stop()
     surface.close()
     return 0
