@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -144,3 +145,50 @@ def test_group_lookup_failure_falls_back_to_user_ids_and_last_known_members(
     assert fresh.groups_of(CAROL) == frozenset()  # nothing known yet: no group role, and it was logged
     assert directory.check() == []
     assert SlackGroupDirectory(web_client(settings), {"S0GONE"}).check() == ["S0GONE"]
+
+
+def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, cluster_bed: ClusterBed) -> None:
+    config = cluster_bed.folder / "serve-health.yaml"
+    config.write_text(yaml.safe_dump({"clusters": [{"name": "sandbox", "kubeconfig": str(cluster_bed.kubeconfig)}],
+                                      "roles": {"viewer": ["*"]}, "store": {"sqlite_path": "health.sqlite3"}}))
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": LONG_SECRET,
+           "SLACK_API_URL": slack_api.api_url}
+    env.pop("SLACK_APP_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
+         "--config", str(config)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+    def health() -> int:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if health() == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and process.poll() is None, "aksbot serve did not come up"
+            time.sleep(0.1)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        workers = [pid for pid in children if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(workers) == 1, "no worker process"
+        os.kill(int(workers[0]), signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while health() != 503:
+            assert time.monotonic() < deadline, "health still 200 with the worker dead"
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
