@@ -16,7 +16,7 @@ from bot.azure.snat import SnatBudget, cluster_budget
 from bot.azure.upgrade import CheckItem, ClusterFacts, UpgradePlan, plan_upgrade
 from bot.blocks import Actions, Block, Button, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
 from bot.deps import Deps
-from bot.errors import AksbotError, NotFound
+from bot.errors import AksbotError, Forbidden, NotFound
 from bot.registry import Args, Call, Lang, NoArgs, Scope, command, opt
 
 # The entry written for each finding, preferred over any other entry that merely mentions the signal.
@@ -331,8 +331,15 @@ def aks_upgrades(call: Call[UpgradesArgs], deps: Deps) -> AksUpgradesResult:
             pool_profiles[p.name] = client.pool_upgrade_profile(p.name)
         except NotFound:
             continue
+    supported = None
+    if cluster.location:
+        try:
+            supported = client.supported_versions(cluster.location) or None
+        except (NotFound, Forbidden):
+            # The checklist says the window is unknown rather than failing the whole answer.
+            supported = None
     facts, error = _facts(deps, cluster_name)
-    plan = plan_upgrade(cluster, pools, profile, pool_profiles, facts, target=call.args.to)
+    plan = plan_upgrade(cluster, pools, profile, pool_profiles, facts, target=call.args.to, supported=supported)
     entries = {c.signal: e for c in plan.checks if c.signal and (e := entry_for(deps, c.signal))}
     return AksUpgradesResult(cluster_name, plan, entries, error, call.lang)
 

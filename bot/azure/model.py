@@ -380,6 +380,53 @@ class PoolUpgradeProfile:
         )
 
 
+@dataclass(frozen=True)
+class SupportedMinor:
+    """One minor version a region offers (`locations/{region}/kubernetesVersions`, what `az aks get-versions` lists).
+
+    `support_plans` holds `KubernetesOfficial` (community support, N-2) and/or `AKSLongTermSupport` (LTS, Premium
+    tier only); `patches` are the patch versions that can be created or upgraded to.
+    """
+
+    minor: int
+    version: str
+    is_preview: bool
+    is_default: bool
+    support_plans: tuple[str, ...]
+    patches: tuple[str, ...]
+
+    @property
+    def community(self) -> bool:
+        """Supported under the standard plan (not only as long-term support)."""
+        return not self.support_plans or "KubernetesOfficial" in self.support_plans
+
+
+def supported_minors(body: Mapping[str, Any]) -> tuple[SupportedMinor, ...]:
+    """The region's minors, oldest first, from the list body (`{"values": [...]}`) or the bare list."""
+    items = body.get("values") if isinstance(body, Mapping) else body
+    out = []
+    for v in _list(items):
+        if not isinstance(v, Mapping):
+            continue
+        parsed = parse_version(_str(v.get("version")))
+        if parsed is None:
+            continue
+        patches = sorted(
+            (str(k) for k in _map(v.get("patchVersions"))), key=lambda x: parse_version(x) or (0, 0, 0)
+        )
+        out.append(
+            SupportedMinor(
+                minor=parsed[1],
+                version=f"{parsed[0]}.{parsed[1]}",
+                is_preview=bool(v.get("isPreview")),
+                is_default=bool(v.get("isDefault")),
+                support_plans=tuple(str(x) for x in _list(_map(v.get("capabilities")).get("supportPlan"))),
+                patches=tuple(patches),
+            )
+        )
+    return tuple(sorted(out, key=lambda m: m.minor))
+
+
 # The name the approvals helper was promised.
 Pool = AgentPool
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile, UpgradeProfile
+from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile, SupportedMinor, UpgradeProfile
 
 Progress = Callable[[str], None]
 
@@ -29,6 +29,10 @@ class AksClient(Protocol):
     def upgrade_profile(self) -> UpgradeProfile: ...
 
     def pool_upgrade_profile(self, pool: str) -> PoolUpgradeProfile: ...
+
+    def supported_versions(self, location: str) -> tuple[SupportedMinor, ...]:
+        """The minors AKS offers in the region, oldest first (the support window is judged against these)."""
+        ...
 
     def scale_pool(
         self, pool: str, count: int, *, progress: Progress | None = None, timeout: float = DEFAULT_WRITE_TIMEOUT

@@ -43,7 +43,14 @@ from azure.identity import (
 from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.containerservice.models import AgentPool as SdkAgentPool
 
-from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile, UpgradeProfile
+from bot.azure.model import (
+    AgentPool,
+    ManagedCluster,
+    PoolUpgradeProfile,
+    SupportedMinor,
+    UpgradeProfile,
+    supported_minors,
+)
 from bot.azure.ports import DEFAULT_WRITE_TIMEOUT, AksClient, Progress
 from bot.azure.settings import AzureSettings
 from bot.errors import AksbotError, Conflict, Forbidden, NotConfigured, NotFound, Refused, Upstream
@@ -278,6 +285,10 @@ class SdkAksClient(AksClient):
         with self._azure(f"read the upgrade profile of pool `{pool}`"):
             body = self._client.agent_pools.get_upgrade_profile(*self._rg_name(), pool).as_dict()
             return PoolUpgradeProfile.from_arm(body, pool)
+
+    def supported_versions(self, location: str) -> tuple[SupportedMinor, ...]:
+        with self._azure(f"list the Kubernetes versions offered in {location}"):
+            return supported_minors(self._client.managed_clusters.list_kubernetes_versions(location).as_dict())
 
     def _wait(self, poller: LROPoller[T], what: str, progress: Progress | None, timeout: float) -> T | None:
         """Wait for a long-running operation, reporting every PROGRESS_EVERY seconds, for at most `timeout`."""

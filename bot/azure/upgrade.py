@@ -13,7 +13,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile, UpgradeOption, UpgradeProfile, parse_version
+from bot.azure.model import (
+    AgentPool,
+    ManagedCluster,
+    PoolUpgradeProfile,
+    SupportedMinor,
+    UpgradeOption,
+    UpgradeProfile,
+    parse_version,
+)
 
 Status = Literal["pass", "warn", "fail"]
 DEFAULT_MAX_PODS = 30
@@ -91,9 +99,22 @@ def _minor(version: str | None) -> int | None:
     return parsed[1] if parsed else None
 
 
-def version_choices(current: str | None, options: Iterable[UpgradeOption]) -> tuple[VersionChoice, ...]:
-    """The offered versions, each marked allowed or not (one minor at a time)."""
+def _community_minors(supported: tuple[SupportedMinor, ...] | None) -> list[int]:
+    return [m.minor for m in supported or () if not m.is_preview and m.community]
+
+
+def version_choices(
+    current: str | None, options: Iterable[UpgradeOption], supported: tuple[SupportedMinor, ...] | None = None
+) -> tuple[VersionChoice, ...]:
+    """The offered versions, each marked allowed or not.
+
+    One minor at a time (aks-facts §6), except from a minor the region no longer supports: then AKS lets the
+    cluster skip straight into the oldest supported minor, and no further.
+    """
     cm = _minor(current)
+    ga = _community_minors(supported)
+    oldest = min(ga) if ga else None
+    out_of_support = cm is not None and oldest is not None and cm < oldest
     out = []
     for o in sorted(options, key=lambda o: parse_version(o.version) or (0, 0, 0)):
         m = _minor(o.version)
@@ -101,7 +122,12 @@ def version_choices(current: str | None, options: Iterable[UpgradeOption]) -> tu
         if now is not None and then is not None and then <= now:
             out.append(VersionChoice(o.version, o.is_preview, False, f"not newer than {current}"))
         elif cm is not None and m is not None and m > cm + 1:
-            out.append(VersionChoice(o.version, o.is_preview, False, f"skips a minor: go to 1.{cm + 1} first"))
+            if out_of_support and m == oldest:
+                out.append(
+                    VersionChoice(o.version, o.is_preview, True, "skips into the oldest supported minor")
+                )
+            else:
+                out.append(VersionChoice(o.version, o.is_preview, False, f"skips a minor: go to 1.{cm + 1} first"))
         else:
             note = "preview" if o.is_preview else ("patch" if m == cm else "next minor")
             out.append(VersionChoice(o.version, o.is_preview, True, note))
@@ -115,33 +141,74 @@ def pick_target(choices: tuple[VersionChoice, ...]) -> str | None:
     return pool[-1].version if pool else None
 
 
-def _support_check(current: str | None, choices: tuple[VersionChoice, ...]) -> CheckItem:
+_SUPPORT = "Support window (N-2)"
+
+
+def _support_check(
+    current: str | None,
+    choices: tuple[VersionChoice, ...],
+    supported: tuple[SupportedMinor, ...] | None,
+    location: str | None,
+) -> CheckItem:
+    """Where the current minor stands in AKS's N-2 window (aks-facts §6).
+
+    Judged against the region's list of versions when Azure gave it; otherwise only the offered upgrades are known,
+    and the newest of those is a lower bound for the newest minor, so the check says so instead of guessing.
+    """
     cm = _minor(current)
-    minors = [m for m in (_minor(c.version) for c in choices if not c.is_preview) if m is not None]
+    signal = "azure.upgrade:version-skip"
     if cm is None:
-        return CheckItem("support", "Support window (N-2)", "warn", "The current version is unknown.")
+        return CheckItem("support", _SUPPORT, "warn", "The current version is unknown.")
+    ga = sorted(set(_community_minors(supported)))
+    if ga:
+        where = f" in {location}" if location else ""
+        window = ", ".join(f"1.{m}" for m in ga)
+        newest = ga[-1]
+        lts = next((m for m in supported or () if m.minor == cm and not m.community), None)
+        if lts is not None:
+            return CheckItem(
+                "support", _SUPPORT, "warn",
+                f"1.{cm} is supported{where} only as long-term support (AKSLongTermSupport, Premium tier); "
+                f"community support covers {window}.",
+                signal,
+            )
+        if cm > newest:
+            return CheckItem("support", _SUPPORT, "pass", f"1.{cm} is newer than every GA minor{where} ({window}).")
+        behind = newest - cm
+        if cm < ga[0]:
+            level = (
+                "N-3: platform support only (no Kubernetes fixes)" if behind == 3 else "no longer supported at all"
+            )
+            return CheckItem(
+                "support", _SUPPORT, "fail",
+                f"1.{cm} is out of support{where} ({level}); supported minors: {window}. From an unsupported "
+                f"minor AKS allows a jump straight into 1.{ga[0]}, otherwise one minor at a time.",
+                signal,
+            )
+        if cm == ga[0] and len(ga) >= 3:
+            return CheckItem(
+                "support", _SUPPORT, "warn",
+                f"1.{cm} is the oldest supported minor{where} (supported: {window}); it leaves support 30 days "
+                "after the next minor ships.",
+                signal,
+            )
+        return CheckItem("support", _SUPPORT, "pass", f"1.{cm} is within N-2{where} (supported: {window}).")
+    minors = [m for m in (_minor(c.version) for c in choices if not c.is_preview) if m is not None]
     newest = max([cm, *minors])
     behind = newest - cm
-    signal = "azure.upgrade:version-skip"
     if behind > 2:
         return CheckItem(
-            "support",
-            "Support window (N-2)",
-            "fail",
-            f"1.{cm} is {behind} minors behind the newest offered (1.{newest}): outside the N-2 window, only "
-            "platform support. Upgrade one minor at a time.",
+            "support", _SUPPORT, "fail",
+            f"1.{cm} is {behind} minors behind the newest offered upgrade (1.{newest}): outside the N-2 window, "
+            "at best platform support. Upgrade one minor at a time.",
             signal,
         )
-    if behind == 2:
-        return CheckItem(
-            "support",
-            "Support window (N-2)",
-            "warn",
-            f"1.{cm} is the oldest supported minor (newest offered 1.{newest}); it leaves support 30 days after the "
-            "next minor ships.",
-            signal,
-        )
-    return CheckItem("support", "Support window (N-2)", "pass", f"1.{cm} is within N-2 (newest offered 1.{newest}).")
+    return CheckItem(
+        "support", _SUPPORT, "warn",
+        f"The region's version list could not be read, so the window is unknown: upgrades are offered up to "
+        f"1.{newest} ({behind} minor(s) ahead of 1.{cm}). `az aks get-versions -l <region>` shows it.",
+        signal,
+    )
 
 
 def _state_check(cluster: ManagedCluster, pools: tuple[AgentPool, ...]) -> CheckItem:
@@ -436,10 +503,14 @@ def plan_upgrade(
     facts: ClusterFacts | None,
     *,
     target: str | None = None,
+    supported: tuple[SupportedMinor, ...] | None = None,
 ) -> UpgradePlan:
-    """The pre-flight checklist for upgrading the control plane (and its pools) to `target` or the best choice."""
+    """The pre-flight checklist for upgrading the control plane (and its pools) to `target` or the best choice.
+
+    `supported` is the region's version list (None when Azure would not give it).
+    """
     current = cluster.version or profile.control_plane_version
-    choices = version_choices(current, profile.control_plane_upgrades)
+    choices = version_choices(current, profile.control_plane_upgrades, supported)
     checks: list[CheckItem] = []
     if target is not None:
         chosen = next((c for c in choices if c.version == target), None)
@@ -464,7 +535,7 @@ def plan_upgrade(
         target = pick_target(choices)
         if target is None:
             checks.append(CheckItem("version", "Target version", "pass", f"{current} is the newest version offered."))
-    checks.append(_support_check(current, choices))
+    checks.append(_support_check(current, choices, supported, cluster.location))
     checks.append(_state_check(cluster, pools))
     identity = _identity_check(cluster)
     if identity:

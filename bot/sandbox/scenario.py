@@ -1152,7 +1152,32 @@ class _Builder:
                            "latestNodeImageVersion": c.get("latestNodeImageVersion", p["nodeImageVersion"])},
         } for p in pools}
         return {"subscriptionId": self.sub, "resourceGroup": self.rg, "managedCluster": cluster,
-                "agentPools": agent_pools, "upgradeProfile": upgrade_profile, "poolUpgradeProfiles": pool_profiles}
+                "agentPools": agent_pools, "upgradeProfile": upgrade_profile, "poolUpgradeProfiles": pool_profiles,
+                "kubernetesVersions": self._region_versions(c)}
+
+    @staticmethod
+    def _region_versions(c: Obj) -> dict[str, Any]:
+        """`regionVersions` as `locations/{region}/kubernetesVersions` answers it: each minor with its patches, each
+        patch listing the versions it may go to (its newer patches and the next minor's)."""
+        region = c.get("regionVersions") or {}
+        preview = {str(m) for m in region.get("preview") or []}
+        lts = {str(m) for m in region.get("longTermSupport") or []}
+        minors = {str(m): [str(v) for v in vs] for m, vs in (region.get("minors") or {}).items()}
+        order = sorted(minors, key=lambda m: int(m.split(".")[1]))
+        default = str(region.get("default") or "")
+        values = []
+        for i, minor in enumerate(order):
+            following = minors[order[i + 1]] if i + 1 < len(order) else []
+            patches = minors[minor]
+            values.append({
+                "version": minor,
+                "capabilities": {"supportPlan": ["KubernetesOfficial", "AKSLongTermSupport"] if minor in lts
+                                 else ["KubernetesOfficial"]},
+                "isDefault": minor == default or None,
+                "isPreview": minor in preview or None,
+                "patchVersions": {p: {"upgrades": patches[j + 1:] + following} for j, p in enumerate(patches)},
+            })
+        return {"values": [{k: v for k, v in item.items() if v is not None} for item in values]}
 
     # the large scenario ----------------------------------------------------------------------------------------
 

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile, UpgradeProfile
+from bot.azure.model import (
+    AgentPool,
+    ManagedCluster,
+    PoolUpgradeProfile,
+    SupportedMinor,
+    UpgradeProfile,
+    supported_minors,
+)
 from bot.azure.upgrade import (
     CheckItem,
     ClusterFacts,
@@ -109,13 +116,63 @@ def test_no_minor_skipping() -> None:
     assert _plan(_cluster("1.28.5"), _profile("1.28.5", "1.29.2", "1.30.1")).target == "1.29.2"
 
 
-def test_support_window() -> None:
+def _region(*minors: str, preview: tuple[str, ...] = (), lts: tuple[str, ...] = ()) -> tuple[SupportedMinor, ...]:
+    """A `locations/{region}/kubernetesVersions` answer with these minors."""
+    return supported_minors(
+        {
+            "values": [
+                {
+                    "version": m,
+                    "isPreview": m in preview,
+                    "capabilities": {"supportPlan": ["AKSLongTermSupport"] if m in lts else ["KubernetesOfficial"]},
+                    "patchVersions": {f"{m}.3": {"upgrades": []}, f"{m}.10": {"upgrades": []}},
+                }
+                for m in minors
+            ]
+        }
+    )
+
+
+def test_region_version_list_parses_like_az_aks_get_versions() -> None:
+    (old, new) = _region("1.31", "1.30")
+    assert (old.version, old.patches, old.community) == ("1.30", ("1.30.3", "1.30.10"), True)
+    assert new.minor == 31
+
+
+def test_support_window_against_the_regions_versions() -> None:
+    region = _region("1.30", "1.31", "1.32", "1.33", preview=("1.33",))
+    out = _plan(_cluster("1.26.0"), _profile("1.26.0", "1.27.1"), supported=region)
+    support = _check(out.checks, "support")
+    assert support.status == "fail" and "no longer supported at all" in support.detail
+    assert "1.30, 1.31, 1.32" in support.detail
+    n3 = _check(_plan(_cluster("1.29.2"), _profile("1.29.2", "1.30.1"), supported=region).checks, "support")
+    assert n3.status == "fail" and "platform support only" in n3.detail
+    edge = _check(_plan(_cluster("1.30.1"), _profile("1.30.1", "1.31.1"), supported=region).checks, "support")
+    assert edge.status == "warn" and "oldest supported minor" in edge.detail
+    fine = _check(_plan(_cluster("1.31.0"), _profile("1.31.0", "1.32.1"), supported=region).checks, "support")
+    assert fine.status == "pass"
+    lts = _region("1.27", "1.30", "1.31", "1.32", lts=("1.27",))
+    only_lts = _check(_plan(_cluster("1.27.9"), _profile("1.27.9", "1.28.1"), supported=lts).checks, "support")
+    assert only_lts.status == "warn" and "long-term support" in only_lts.detail
+
+
+def test_an_unsupported_minor_may_jump_into_the_oldest_supported_one_and_no_further() -> None:
+    region = _region("1.30", "1.31", "1.32")
+    profile = _profile("1.27.9", "1.28.15", "1.29.12", "1.30.14", "1.31.3")
+    plan = _plan(_cluster("1.27.9"), profile, supported=region)
+    allowed = {c.version: c.allowed for c in plan.choices}
+    assert allowed == {"1.28.15": True, "1.29.12": False, "1.30.14": True, "1.31.3": False}
+    assert plan.target == "1.30.14"
+    # A supported cluster keeps the one-minor rule.
+    plan = _plan(_cluster("1.30.1"), _profile("1.30.1", "1.31.3", "1.32.1"), supported=region)
+    assert [c.allowed for c in plan.choices] == [True, False]
+
+
+def test_support_window_without_the_regions_list_says_it_is_unknown() -> None:
     out = _plan(_cluster("1.26.0"), _profile("1.26.0", "1.27.1", "1.29.0"))
     assert _check(out.checks, "support").status == "fail"
-    edge = _plan(_cluster("1.27.0"), _profile("1.27.0", "1.28.1", "1.29.0"))
-    assert _check(edge.checks, "support").status == "warn"
-    fine = _plan(_cluster("1.29.0"), _profile("1.29.0", "1.30.1"))
-    assert _check(fine.checks, "support").status == "pass"
+    unknown = _check(_plan(_cluster("1.29.0"), _profile("1.29.0", "1.30.1")).checks, "support")
+    assert unknown.status == "warn" and "could not be read" in unknown.detail
 
 
 def test_pdb_allowing_no_disruption_fails_the_checklist() -> None:

@@ -39,3 +39,8 @@ def test_fleet_config_serves_each_cluster_by_name(tmp_path: Path) -> None:
         assert "aks-test" in _ask(config, "/k8s aks show --cluster test")
         assert "aks-prod" in _ask(config, "/k8s aks show")
         assert "Unknown cluster `staging` (clusters: prod, test)" in _ask(config, "/k8s nodes --cluster staging")
+        # The support window is judged against the region's version list (ARM locations/{region}/kubernetesVersions).
+        prod_upgrades = _ask(config, "/k8s aks upgrades")
+        assert "1.27 is out of support in chinanorth3" in prod_upgrades, prod_upgrades
+        assert "1.28.15" in prod_upgrades
+        assert "1.31 is within N-2 in westeurope" in _ask(config, "/k8s aks upgrades --cluster test")

@@ -8,7 +8,7 @@ the cloud's scope.
 
 What it serves (shapes as in the public REST examples, `../shared/fixtures/azure`):
 - managedClusters get / list (resource group, subscription) / createOrUpdate (a long-running operation),
-  the cluster upgrade profile;
+  the cluster upgrade profile, the Kubernetes versions a region offers (`locations/{region}/kubernetesVersions`);
 - agentPools list / get / createOrUpdate (long-running), the pool upgrade profile, upgradeNodeImageVersion;
 - long-running operations with an absolute `Azure-AsyncOperation` URL and `Retry-After: 0`: InProgress for
   `lro_polls` polls, then Succeeded (or Failed, when a test asked for it), after which the change is applied and
@@ -63,6 +63,12 @@ _ROUTES: tuple[tuple[str, str, str], ...] = (
     ("PUT", _CLUSTER, "put_cluster"),
     ("GET", _RP + r"/managedClusters", "list_clusters_in_group"),
     ("GET", r"/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.ContainerService/managedClusters", "list_clusters"),
+    (
+        "GET",
+        r"/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.ContainerService/locations/(?P<location>[^/]+)"
+        r"/kubernetesVersions",
+        "kubernetes_versions",
+    ),
     (
         "GET",
         r"/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.ContainerService/locations/[^/]+/operations/"
@@ -146,6 +152,8 @@ class ArmServer:
         self._pools: dict[str, dict[str, Any]] = {str(p["name"]): copy.deepcopy(p) for p in pools}
         self._upgrade_profile: dict[str, Any] | None = copy.deepcopy(state.get("upgradeProfile"))
         self._pool_profiles: dict[str, dict[str, Any]] = copy.deepcopy(state.get("poolUpgradeProfiles") or {})
+        # The sandbox models one region: every location answers with the scenario's list.
+        self._region_versions: dict[str, Any] = copy.deepcopy(state.get("kubernetesVersions") or {"values": []})
         self._operations: dict[str, _Operation] = {}
         self._tokens: dict[str, float] = {}
         self._faults: list[Fault] = []
@@ -469,6 +477,9 @@ class ArmServer:
         if self._upgrade_profile is None:
             raise _ArmError(404, "NotFound", "No upgrade profile in this sandbox.")
         return 200, copy.deepcopy(self._upgrade_profile), {}
+
+    def _h_kubernetes_versions(self, params: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
+        return 200, copy.deepcopy(self._region_versions), {}
 
     def _h_upgrade_node_image(self, params: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
         name = params["pool"]
