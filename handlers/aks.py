@@ -104,12 +104,12 @@ class AksShowResult:
             en = (
                 f"{what} is in the *Failed* state.{reason} A Failed state usually stays after an operation "
                 "broke off even when the nodes work; reconciling (a PUT of the cluster's current model, "
-                "`az aks update -g RG -n NAME` with no arguments) brings it back to Succeeded if the cause is "
+                f"`az aks update {c.az_target}` with no arguments) brings it back to Succeeded if the cause is "
                 f"gone: `/k8s aks reconcile` (asks for approval).{_kb(self.failed_entry)}"
             )
             zh = (
                 f"{what} 处于 *Failed* 状态。{reason} 操作中断后即使节点正常，Failed 状态也常常保留；原因消除后，"
-                "reconcile（把集群当前模型原样 PUT 回去，即不带参数的 `az aks update -g RG -n NAME`）可让它回到 "
+                f"reconcile（把集群当前模型原样 PUT 回去，即不带参数的 `az aks update {c.az_target}`）可让它回到 "
                 f"Succeeded：`/k8s aks reconcile`（需审批）。{_kb(self.failed_entry)}"
             )
             blocks.append(Notice(_t(lang, en, zh), Level.ERROR))
@@ -120,10 +120,10 @@ class AksShowResult:
             sp = c.identity.service_principal_client_id
             check = f'`az ad app credential list --id {sp} --query "[].endDateTime"`'
             renew = (
-                f"`az ad app credential reset --id {sp}`, `az aks update-credentials -g RG -n NAME "
+                f"`az ad app credential reset --id {sp}`, `az aks update-credentials {c.az_target} "
                 f"--reset-service-principal --service-principal {sp} --client-secret NEW`"
             )
-            migrate = "`az aks update -g RG -n NAME --enable-managed-identity`"
+            migrate = f"`az aks update {c.az_target} --enable-managed-identity`"
             en = (
                 f"This cluster reaches Azure with service principal `{sp}`. Its secret expires (one year by "
                 f"default) and then scaling, upgrades, load balancers and disks fail. Check: {check}. Renew: "

@@ -305,6 +305,11 @@ class ManagedCluster:
         return resource_group_of(self.resource_id)
 
     @property
+    def az_target(self) -> str:
+        """`-g <group> -n <name>` for `az aks …` commands, with placeholders where the document did not say."""
+        return f"-g {self.resource_group or 'RG'} -n {self.name or 'NAME'}"
+
+    @property
     def failed(self) -> bool:
         return (self.provisioning_state or "").lower() == "failed"
 

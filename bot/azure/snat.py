@@ -11,6 +11,7 @@ No I/O here: the handler, the diagnosis rules and the scale-pool preview all cal
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Literal
@@ -56,6 +57,8 @@ class SnatInputs:
     pools: tuple[PoolNodes, ...]
     # Prefixes are counted as one IP each: ARM's id does not say the prefix length, so the figure is a floor.
     ips_are_a_floor: bool = False
+    # What the suggested `az aks update` commands name the cluster by.
+    az_target: str = "-g RG -n NAME"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,10 @@ def default_ports_per_node(pool_size: int) -> int | None:
 
 def inputs_from_cluster(cluster: ManagedCluster) -> SnatInputs:
     """Outbound settings and node counts of a cluster; effective IPs win over the configured ones when present."""
+    return dataclasses.replace(_inputs(cluster), az_target=cluster.az_target)
+
+
+def _inputs(cluster: ManagedCluster) -> SnatInputs:
     net = cluster.network
     pools = tuple(PoolNodes(p.name, p.count, p.peak_count, p.surge(p.peak_count)) for p in cluster.pools)
     outbound = net.outbound_type
@@ -207,7 +214,7 @@ def _lb_recommendations(inputs: SnatInputs, peak: int, ports: int) -> tuple[Reco
             recs.append(
                 Recommendation(
                     f"With {inputs.outbound_ips} IP(s), {fitting:,} ports per node fit {sized_for} nodes.",
-                    f"az aks update -g RG -n NAME --load-balancer-outbound-ports {fitting}",
+                    f"az aks update {inputs.az_target} --load-balancer-outbound-ports {fitting}",
                 )
             )
         keep = max(ports, COMFORTABLE_PORTS_PER_NODE)
@@ -216,7 +223,7 @@ def _lb_recommendations(inputs: SnatInputs, peak: int, ports: int) -> tuple[Reco
             recs.append(
                 Recommendation(
                     f"Or keep {keep:,} ports per node for {sized_for} nodes with {ips_needed} outbound IPs.",
-                    f"az aks update -g RG -n NAME --load-balancer-managed-outbound-ip-count {ips_needed} "
+                    f"az aks update {inputs.az_target} --load-balancer-managed-outbound-ip-count {ips_needed} "
                     f"--load-balancer-outbound-ports {keep}",
                 )
             )
@@ -299,7 +306,7 @@ def _nat(inputs: SnatInputs, current: int, peak: int, nodes: int | None) -> Snat
         recs.append(
             Recommendation(
                 f"Give the NAT gateway {needed} IP(s) for about {COMFORTABLE_PORTS_PER_NODE:,} ports per node at peak.",
-                f"az aks update -g RG -n NAME --nat-gateway-managed-outbound-ip-count {needed}",
+                f"az aks update {inputs.az_target} --nat-gateway-managed-outbound-ip-count {needed}",
             )
         )
     recs.append(Recommendation("Reuse connections and keep the idle timeout low (NAT gateway default: 4 min)."))

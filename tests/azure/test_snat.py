@@ -57,7 +57,18 @@ def test_peak_counts_autoscaler_maximum_and_surge() -> None:
     assert b.headroom == -3 and b.pressure
     assert any("InvalidLoadBalancerProfileAllocatedOutboundPorts" in f for f in b.findings)
     fix = [r.command for r in b.recommendations if r.command]
-    assert "az aks update -g RG -n NAME --load-balancer-outbound-ports 5816" in fix  # 64000 // 11 → multiple of 8
+    # No resource id in this document: the group is a placeholder, the name is the cluster's.
+    assert "az aks update -g RG -n c --load-balancer-outbound-ports 5816" in fix  # 64000 // 11 → multiple of 8
+
+
+def test_suggested_commands_name_the_cluster_and_its_group() -> None:
+    body = example("ManagedClustersGet.json")
+    body["properties"]["agentPoolProfiles"][0]["count"] = 100  # past the 64 nodes its ports allow
+    c = ManagedCluster.from_arm(body)
+    b = cluster_budget(c)
+    assert c.resource_group and c.name
+    commands = [r.command for r in b.recommendations if r.command]
+    assert commands and all(cmd.startswith(f"az aks update -g {c.resource_group} -n {c.name} ") for cmd in commands)
 
 
 def test_what_if_scaling_past_the_maximum_fails() -> None:
