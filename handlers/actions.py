@@ -23,6 +23,9 @@ from bot.deps import Deps
 from bot.errors import NotFound, Refused, UserError
 from bot.preview import Preview
 from bot.registry import Args, Call, Risk, Scope, arg, command, opt
+from handlers.nodes import find_node
+from handlers.pods import find_pod
+from handlers.workloads import find_deployment
 
 EVICTION_RETRY_SECONDS = 5.0  # what kubectl drain waits between two evictions a PodDisruptionBudget refused
 DEFAULT_DRAIN_TIMEOUT = 120
@@ -84,7 +87,7 @@ class NodeScheduling:
 
 def _scheduling_preview(call: Call[NodeArgs], deps: Deps, cordon: bool) -> Preview:
     reader = deps.clusters.reader(_cluster(call))
-    node = reader.node(call.args.node)
+    node = find_node(deps, _cluster(call), call.args.node)
     verb = "Cordon" if cordon else "Uncordon"
     action = f"{verb} node {node.name} on {call.cluster}"
     if node.unschedulable == cordon:
@@ -200,7 +203,7 @@ def plan_drain(node: Node, pods: list[Pod], guarded: dict[str, PodDisruptionBudg
 
 def _read_plan(call: Call[DrainArgs], deps: Deps) -> DrainPlan:
     reader = deps.clusters.reader(_cluster(call))
-    node = reader.node(call.args.node)
+    node = find_node(deps, _cluster(call), call.args.node)
     pods = reader.pods(None, node=node.name)
     on_node = {p.uid for p in pods}
     guarded: dict[str, PodDisruptionBudget] = {}
@@ -396,7 +399,7 @@ class PodDeleted:
 
 
 def preview_delete_pod(call: Call[PodArgs], deps: Deps) -> Preview:
-    pod = deps.clusters.reader(_cluster(call)).pod(call.namespace, call.args.pod)
+    pod = find_pod(deps, _cluster(call), call.namespace, call.args.pod)
     owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
     action = f"Delete pod {pod.namespace}/{pod.name} on {call.cluster}"
     blocks: list[Block] = [
@@ -463,7 +466,7 @@ class DeploymentChanged:
 
 
 def preview_restart_deployment(call: Call[DeploymentArgs], deps: Deps) -> Preview:
-    d = deps.clusters.reader(_cluster(call)).deployment(call.namespace, call.args.name)
+    d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
     action = f"Restart deployment {d.namespace}/{d.name} on {call.cluster} (rollout restart of {d.replicas} pod(s))"
     warnings = ("It has 1 replica: it is unavailable while the new pod starts.",) if d.replicas == 1 else ()
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
@@ -487,7 +490,7 @@ def restart_deployment(call: Call[DeploymentArgs], deps: Deps) -> DeploymentChan
 
 
 def preview_scale_deployment(call: Call[ScaleDeploymentArgs], deps: Deps) -> Preview:
-    d = deps.clusters.reader(_cluster(call)).deployment(call.namespace, call.args.name)
+    d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
     new = call.args.replicas
     action = f"Scale deployment {d.namespace}/{d.name} on {call.cluster} from {d.replicas} to {new} replicas"
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))

@@ -16,6 +16,7 @@ from bot.deps import Deps
 from bot.errors import UserError
 from bot.registry import Args, Call, Scope, command, opt
 from handlers._format import MAX_ROWS, age, shorten
+from handlers._lookup import ensure_namespace
 
 # kubectl's short names for the kinds people ask about; the API wants the Kind.
 KINDS = {"pod": "Pod", "po": "Pod", "node": "Node", "no": "Node", "deployment": "Deployment", "deploy": "Deployment",
@@ -89,6 +90,8 @@ def events(call: Call[EventsArgs], deps: Deps) -> EventsResult:
     kind, name = parse_for(call.args.object) if call.args.object else (None, None)
     found = deps.clusters.reader(call.cluster or "").events(
         namespace, involved_name=name, kind=kind, reason=call.args.reason, type=call.args.type, limit=EVENT_LIMIT)
+    if not found:
+        ensure_namespace(deps, call.cluster or "", namespace)
     scope = "in all namespaces" if namespace is None else f"in {namespace}"
     scope += "".join(f" {f}" for f in (f"of type {call.args.type}" if call.args.type else "",
                                         f"with reason {call.args.reason}" if call.args.reason else "",

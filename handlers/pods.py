@@ -17,6 +17,7 @@ from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
 from bot.registry import Args, Call, Scope, arg, command, opt
 from handlers._format import MAX_ROWS, age, closest, cpu, did_you_mean, mem, shorten
+from handlers._lookup import ensure_namespace
 
 HEALTHY_STATUSES = frozenset({"Running", "Succeeded", "Completed"})
 # Statuses that mean the pod cannot work until someone acts, ranked ahead of merely restarting ones.
@@ -103,6 +104,8 @@ def pods(call: Call[PodsArgs], deps: Deps) -> PodsResult:
     cluster = call.cluster or ""
     namespace = None if call.all_namespaces else call.namespace
     found = deps.clusters.reader(cluster).pods(namespace, selector=call.args.selector, node=call.args.node)
+    if not found:
+        ensure_namespace(deps, cluster, namespace)
     if call.args.problems:
         found = [p for p in found if pod_problem(p)]
     where = "in all namespaces" if namespace is None else f"in {namespace}"

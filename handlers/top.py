@@ -13,6 +13,7 @@ from bot.cluster.model import Node, NodeUsage, Pod, PodUsage
 from bot.deps import Deps
 from bot.registry import Args, Call, NoArgs, Scope, command, opt
 from handlers._format import MAX_ROWS, cpu, mem, percent
+from handlers._lookup import ensure_namespace
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ def top_pods(call: Call[TopPodsArgs], deps: Deps) -> TopPodsResult:
     namespace = None if call.all_namespaces else call.namespace
     reader = deps.clusters.reader(call.cluster or "")
     usage = reader.pod_metrics(namespace)
+    if not usage:
+        ensure_namespace(deps, call.cluster or "", namespace)
     pods = {(p.namespace, p.name): p for p in reader.pods(namespace)}
     scope = "in all namespaces" if namespace is None else f"in {namespace}"
     return TopPodsResult(scope, tuple(PodLoad(u, pods.get((u.namespace, u.name))) for u in usage), call.args.sort,

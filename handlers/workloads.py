@@ -13,8 +13,10 @@ from datetime import datetime
 from bot.blocks import Block, Heading, Level, Notice, Table, View
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
 from bot.deps import Deps
+from bot.errors import NotFound
 from bot.registry import Args, Call, NoArgs, Scope, command, opt
-from handlers._format import MAX_ROWS, age, shorten
+from handlers._format import MAX_ROWS, age, closest, did_you_mean, shorten
+from handlers._lookup import ensure_namespace
 
 
 def deployment_rank(d: Deployment) -> tuple[int, str]:
@@ -75,12 +77,40 @@ class DeploymentsArgs(Args):
     selector: str | None = opt(None, help="label selector", flags=("-l", "--selector"))
 
 
+
+def find_deployment(deps: Deps, cluster: str, namespace: str, name: str) -> Deployment:
+    """The deployment, or `NotFound` saying which namespace has one of that name, or which names are close."""
+    reader = deps.clusters.reader(cluster)
+    try:
+        return reader.deployment(namespace, name)
+    except NotFound as exc:
+        # Only on this error path: list them all to say where it is (a typo'd -n is the usual cause).
+        everywhere = reader.deployments(None)
+        elsewhere = sorted(d.namespace for d in everywhere if d.name == name)
+        if elsewhere:
+            where = ", ".join(f"`{ns}`" for ns in elsewhere)
+            raise NotFound(
+                f"Deployment `{name}` not found in namespace `{namespace}`; one of that name is in namespace {where}: "
+                "add `-n NAMESPACE`.",
+                kind="deployment",
+                name=name,
+            ) from exc
+        names = closest(name, (d.name for d in everywhere if d.namespace == namespace))
+        raise NotFound(
+            f"Deployment `{name}` not found in namespace `{namespace}`.{did_you_mean(names)} "
+            "List them with `/k8s deployments -A`.",
+            kind="deployment",
+            name=name,
+        ) from exc
+
 @command("deployments", args=DeploymentsArgs, scope=Scope.NAMESPACED, aliases=("deploy", "get deployments"),
          examples=("/k8s deployments -n shop", "/k8s deployments -A"))
 def deployments(call: Call[DeploymentsArgs], deps: Deps) -> DeploymentsResult:
     """List deployments, unavailable and unfinished rollouts first: ready, up-to-date, available."""
     namespace = None if call.all_namespaces else call.namespace
     found = deps.clusters.reader(call.cluster or "").deployments(namespace, selector=call.args.selector)
+    if not found:
+        ensure_namespace(deps, call.cluster or "", namespace)
     scope = "in all namespaces" if namespace is None else f"in {namespace}"
     more = "/k8s deployments -A -l …" if namespace is None else f"/k8s deployments -n {namespace} -l …"
     return DeploymentsResult(scope, tuple(found), namespace is None, deps.clock.now(), more)
@@ -145,6 +175,8 @@ def pdbs(call: Call[NoArgs], deps: Deps) -> PdbsResult:
     namespace = None if call.all_namespaces else call.namespace
     reader = deps.clusters.reader(call.cluster or "")
     budgets = reader.pdbs(namespace)
+    if not budgets:
+        ensure_namespace(deps, call.cluster or "", namespace)
     pods = reader.pods(namespace) if budgets else []
     scope = "in all namespaces" if namespace is None else f"in {namespace}"
     return PdbsResult(scope, tuple(GuardedBudget(b, _guarded(b, pods)) for b in budgets), namespace is None)

@@ -441,6 +441,9 @@ class KubeCluster:
     def node(self, name: str) -> Node:
         return node_from_json(self._json(f"node {name}", self.core.read_node, name))
 
+    def namespaces(self) -> list[str]:
+        return [str(o["metadata"]["name"]) for o in self._pages("namespaces", self.core.list_namespace)]
+
     def lease(self, node: str) -> Lease | None:
         try:
             return lease_from_json(self._json(f"lease {node}", self.coordination.read_namespaced_lease, node,

@@ -34,6 +34,10 @@ class ClusterReader(Protocol):
 
     def node(self, name: str) -> Node: ...
 
+    def namespaces(self) -> list[str]:
+        """The namespaces' names."""
+        ...
+
     def lease(self, node: str) -> Lease | None:
         """The node's heartbeat lease, or None when it has none."""
         ...

@@ -278,3 +278,22 @@ def test_the_demo_script_in_the_shell(cluster: Cluster, tmp_path: Path) -> None:
         assert "carol" in audit and "alice" in audit and "bob" in audit
     finally:
         cluster.writer.cordon(node.name, False)
+
+
+def test_a_request_naming_something_that_is_not_there_is_answered_like_the_read_commands(cluster: Cluster) -> None:
+    """A mistyped name never becomes a request: the requester hears which names are close or where it lives."""
+    node = spare_node(cluster)
+    typo = node.name[:-1] + ("9" if not node.name.endswith("9") else "8")
+    drain = say(cluster, "alice", f"/k8s drain {typo}")
+    assert drain.status != "requested"
+    assert f"Node `{typo}` not found" in render_text(drain.view) and f"`{node.name}`" in render_text(drain.view)
+
+    deployment = sorted(cluster.reader.deployments(None), key=lambda d: (d.namespace, d.name))[0]
+    wrong_ns = say(cluster, "alice", f"/k8s restart deployment {deployment.name} -n no-such-namespace")
+    assert wrong_ns.status != "requested"
+    assert f"one of that name is in namespace `{deployment.namespace}`" in render_text(wrong_ns.view)
+
+    pod = next(p for p in cluster.reader.pods(deployment.namespace) if p.owner is not None)
+    by_deployment = say(cluster, "alice", f"/k8s delete pod {deployment.name} -n {deployment.namespace}")
+    assert by_deployment.status != "requested"
+    assert "Did you mean" in render_text(by_deployment.view) and pod.name.startswith(deployment.name)

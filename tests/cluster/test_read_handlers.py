@@ -140,3 +140,19 @@ def test_top_nodes_and_pods(deps: Deps) -> None:
     pods_view = top_pods(call(TopPodsArgs(sort="memory")), deps).view()
     assert tables(pods_view)[0].rows[0][:2] == ("api-5c6b-klmno", "500m")
     assert any(isinstance(b, Notice) for b in pods_view.blocks)
+
+
+def test_a_mistyped_namespace_is_told_apart_from_an_empty_one(deps: Deps) -> None:
+    """kubectl says "No resources found" for both; the bot names the namespace that is close."""
+    with pytest.raises(NotFound, match=r"Namespace `shpo` does not exist in sandbox\. Did you mean `shop`"):
+        pods(call(PodsArgs(), namespace="shpo"), deps)
+    for listing in (
+        lambda: deployments(call(DeploymentsArgs(), namespace="shpo"), deps),
+        lambda: pdbs(call(Args(), namespace="shpo"), deps),
+        lambda: events(call(EventsArgs(), namespace="shpo"), deps),
+        lambda: top_pods(call(TopPodsArgs(), namespace="shpo"), deps),
+    ):
+        with pytest.raises(NotFound, match="Namespace `shpo` does not exist"):
+            listing()
+    # An existing namespace with nothing in it is still an honest empty answer.
+    assert "No pods in kube-node-lease" in pods(call(PodsArgs(), namespace="kube-node-lease"), deps).view().summary

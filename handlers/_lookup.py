@@ -1,0 +1,27 @@
+"""Telling an empty answer from a wrong question: a namespace list that came back empty because the namespace
+does not exist (a typo in `-n`) is answered with the names that are close, as kubectl never does."""
+
+from __future__ import annotations
+
+from bot.deps import Deps
+from bot.errors import Forbidden, NotFound
+from handlers._format import closest, did_you_mean
+
+
+def ensure_namespace(deps: Deps, cluster: str, namespace: str | None) -> None:
+    """Raise `NotFound` naming the closest namespaces when `namespace` does not exist; call it only on an empty
+    result, so a normal answer costs no extra request. A bot not allowed to list namespaces keeps the empty answer."""
+    if namespace is None:
+        return
+    try:
+        names = deps.clusters.reader(cluster).namespaces()
+    except Forbidden:
+        return
+    if namespace in names:
+        return
+    raise NotFound(
+        f"Namespace `{namespace}` does not exist in {cluster}.{did_you_mean(closest(namespace, names))} "
+        "Use `-A` for all namespaces.",
+        kind="namespace",
+        name=namespace,
+    )
