@@ -154,6 +154,15 @@ def tokens(cleaned: str) -> list[str]:
     return out
 
 
+def _version_jump(found: list[str]) -> list[str]:
+    """"1.26 straight to 1.29", "1.27 升 1.29": two minor versions more than one apart name a skipped minor, which
+    is what the question is about whatever words surround it. Returns the words that say so."""
+    minors = {int(m.group(1).split(".")[1]) for t in found if (m := _VERSION.match(t))}
+    if len(minors) >= 2 and max(minors) - min(minors) >= 2:
+        return tokens("skip minor version upgrade")
+    return []
+
+
 def _is_identifier_like(token: str) -> bool:
     """Mixed letters and digits, or a bare number: names and counts of one occurrence, not a kind of problem."""
     has_digit = any(c.isdigit() for c in token)
@@ -292,6 +301,7 @@ class KnowledgeIndex:
             joined = stem(a + b)
             if joined in self._known and joined not in raw and not (stem(a) in self._known and stem(b) in self._known):
                 raw.append(joined)
+        raw.extend(_version_jump(raw))
         known_cjk = [t for t in raw if t in self._strong_cjk]
         ends = {t[-1] for t in known_cjk}
         starts = {t[0] for t in known_cjk}

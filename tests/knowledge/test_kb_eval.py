@@ -47,3 +47,13 @@ def test_the_shipped_threshold_is_near_the_dev_optimum() -> None:
         right += outcome.abstained if q.expect is None else bool(outcome.hits and outcome.hits[0].entry_id == q.expect)
     assert total == len(dev)
     assert right >= best_right - 3, (right, best_right)
+
+
+def test_two_minor_versions_apart_mean_a_skipped_minor() -> None:
+    """No word says "skip", yet "1.26 … 1.29" is a question about upgrading past a minor."""
+    index = load_knowledge_base()
+    best = index.search("we are on 1.26, can we go straight to 1.29?").best
+    assert best is not None and best.entry_id == "upgrade-blocked"
+    # One minor apart is an ordinary upgrade: the question stays about what it names.
+    after = index.search("since the upgrade from 1.24 to 1.25 our java pods are OOMKilled").best
+    assert after is not None and after.entry_id == "java-oom-cgroupv2"
