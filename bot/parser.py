@@ -11,6 +11,7 @@ an answer. It must not run commands, check roles or know which surface the text 
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -154,6 +155,9 @@ class Parser:
     def _not_a_command(self, words: list[str], text: str, lang: Lang, explicit: bool) -> FreeText:
         first = words[0].lower()
         names = [n for n in self.registry.names() if not self._hidden(n)]
+        group = self._group_typo(words, names, text, lang)
+        if group is not None:
+            raise group
         scored = process.extract(first, names, scorer=fuzz.WRatio, limit=3, score_cutoff=45)
         close = tuple(name for name, score, _ in scored if score >= 80)
         looks_like_question = lang == "zh" or len(words) >= 3 or text.rstrip().endswith("?")
@@ -162,6 +166,24 @@ class Parser:
         if not explicit or looks_like_question:
             return FreeText(text, lang)
         raise UnknownCommand(words[0], tuple(name for name, _, _ in scored))
+
+    @staticmethod
+    def _group_typo(words: list[str], names: list[str], text: str, lang: Lang) -> UnknownCommand | None:
+        """`aks scale userpool 20` for `aks scale-pool …`: a command group's first word, a second word close to one
+        of its commands and a few arguments (flags aside) is a mistyped command, not a question for the knowledge
+        base (a long line, a question mark or Chinese still reads as a question)."""
+        positional = list(itertools.takewhile(lambda w: not w.startswith("-"), words))
+        if len(positional) < 2 or len(positional) > 4 or lang == "zh" or text.rstrip().endswith("?"):
+            return None
+        first, second = words[0].lower(), words[1].lower()
+        members = [n for n in names if " " in n and n.split()[0] == first]
+        if not members:
+            return None
+        seconds = {n.split()[1]: n for n in members}
+        scored = process.extract(second, list(seconds), scorer=fuzz.WRatio, limit=3, score_cutoff=80)
+        if not scored:
+            return None
+        return UnknownCommand(f"{words[0]} {words[1]}", tuple(seconds[w] for w, _, _ in scored))
 
     def _hidden(self, name: str) -> bool:
         spec = self.registry.get(name)

@@ -88,6 +88,17 @@ def test_unknown_command_suggests_close_names() -> None:
     assert "Unknown command `nosuchcmd`" in err2.value.message
 
 
+def test_a_mistyped_command_of_a_group_is_not_taken_for_a_question() -> None:
+    """`scale deploy web --replicas 3` names the group `scale` and a close second word: suggest, don't ask the KB."""
+    with pytest.raises(UnknownCommand) as err:
+        parser.parse("scale deploy web --replicas 3 -n shop")
+    assert err.value.suggestions == ("scale deployment",)
+    assert "Unknown command `scale deploy`" in err.value.message
+    # Long lines, questions and Chinese stay questions.
+    assert isinstance(parser.parse("scale deploy keeps failing with quota errors today"), FreeText)
+    assert isinstance(parser.parse("scale deploy broken?"), FreeText)
+
+
 def test_free_text_goes_to_the_knowledge_base() -> None:
     q = parser.parse("@aksbot why is my node NotReady", Surface.MENTION)
     assert isinstance(q, FreeText) and q.text == "why is my node NotReady" and q.lang == "en"
