@@ -8,7 +8,7 @@ whether typed or clicked, in Slack or in the shell.
 from __future__ import annotations
 
 from bot.approvals.audit import AuditLog
-from bot.approvals.cards import ApprovalCard, Decision
+from bot.approvals.cards import ApprovalCard, Decision, PendingList
 from bot.approvals.ports import Approvals
 from bot.deps import Deps
 from bot.errors import NotConfigured
@@ -29,6 +29,10 @@ class AuditArgs(Args):
     user: str | None = opt(None, help="only what this user did", flags=("--user",), metavar="U")
     cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
     jsonl: bool = opt(False, help="as JSON lines (for export)", flags=("--jsonl",))
+
+
+class PendingArgs(Args):
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
 
 
 def _approvals(deps: Deps) -> Approvals:
@@ -90,3 +94,16 @@ def audit(call: Call[AuditArgs], deps: Deps) -> AuditLog:
     """The audit trail of approval requests: who requested, approved, denied, what ran and how it ended."""
     a = call.args
     return _approvals(deps).audit(last=a.last, user=a.user, cluster=a.cluster, jsonl=a.jsonl)
+
+
+@command(
+    "approvals",
+    args=PendingArgs,
+    scope=Scope.NONE,
+    requires=Role.VIEWER,
+    aliases=("pending",),
+    examples=("/k8s approvals", "/k8s approvals --cluster prod"),
+)
+def approvals(call: Call[PendingArgs], deps: Deps) -> PendingList:
+    """List the approval requests waiting for a decision, the ones you may approve first."""
+    return _approvals(deps).pending_for(call.caller, call.args.cluster)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.approvals.model import ApprovalRequest, State, short_time
-from bot.blocks import Actions, Block, Button, Context, Divider, Fields, Heading, Level, Notice, View
+from bot.blocks import Actions, Block, Button, Context, Divider, Fields, Heading, Level, Notice, Table, View
 
 _SEVERITY = (Level.OK, Level.INFO, Level.WARN, Level.ERROR)
 
@@ -119,3 +119,53 @@ class Decision:
             blocks += list(self.result.blocks)
         blocks.append(Context(f"request {self.request_id}"))
         return View(self.text, tuple(blocks))
+
+
+# Slack allows 25 elements in an actions block; a handful of "Open" buttons is what a person reads anyway.
+MAX_OPEN_BUTTONS = 5
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    request: ApprovalRequest
+    yours: bool  # the caller asked for it
+    may_approve: bool  # the caller may approve it (never their own)
+
+
+@dataclass(frozen=True)
+class PendingList:
+    """Requests waiting for a decision: the ones the caller may approve first, then the caller's own."""
+
+    items: tuple[PendingItem, ...]
+    scope: str = ""
+
+    def view(self) -> View:
+        if not self.items:
+            text = f"No approval requests are waiting{self.scope}."
+            return View(text, (Notice(text, Level.OK),))
+        mine = sum(1 for i in self.items if i.may_approve)
+        summary = f"{len(self.items)} approval request(s) waiting{self.scope}"
+        summary += f", {mine} you may approve" if mine else ", none you may approve"
+        rows = tuple(
+            (
+                i.request.id,
+                i.request.cluster or "-",
+                i.request.preview.action,
+                i.request.requester + (" (you)" if i.yours else ""),
+                f"{len(i.request.approvals)}/{i.request.required_approvals}",
+                short_time(i.request.expires_at),
+                "approve" if i.may_approve else ("yours: cancel" if i.yours else "-"),
+            )
+            for i in self.items
+        )
+        blocks: list[Block] = [
+            Heading("Approval requests waiting"),
+            Notice(summary, Level.WARN if mine else Level.INFO),
+            Table(("id", "cluster", "what", "requested by", "approvals", "expires", "you may"), rows),
+        ]
+        openable = [i for i in self.items if i.may_approve or i.yours][:MAX_OPEN_BUTTONS]
+        if openable:
+            buttons = tuple(Button(f"Open {i.request.id}", f"/k8s request {i.request.id}") for i in openable)
+            blocks.append(Actions(buttons))
+        blocks.append(Context("Open a request to read its card in full and approve, deny or cancel it there."))
+        return View(summary, tuple(blocks))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from bot.approvals.audit import AuditLog
-from bot.approvals.cards import ApprovalCard, Decision
+from bot.approvals.cards import ApprovalCard, Decision, PendingList
 from bot.registry import Call, Caller, CommandSpec
 from bot.surface import MessageRef
 
@@ -32,6 +32,10 @@ class Approvals(Protocol):
     def cancel(self, request_id: str, caller: Caller) -> Decision: ...
 
     def status(self, request_id: str) -> ApprovalCard: ...
+
+    def pending_for(self, caller: Caller, cluster: str | None = None) -> PendingList:
+        """Requests waiting for a decision, those `caller` may approve first."""
+        ...
 
     def audit(
         self, *, last: int | None = 20, user: str | None = None, cluster: str | None = None, jsonl: bool = False

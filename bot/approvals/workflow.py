@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.approvals.audit import AuditLog
-from bot.approvals.cards import ApprovalCard, Decision, result_level
+from bot.approvals.cards import ApprovalCard, Decision, PendingItem, PendingList, result_level
 from bot.approvals.model import (
     APPROVED_STATES,
     ApprovalRequest,
@@ -102,6 +102,7 @@ class ApprovalWorkflow:
             raise Refused(preview.blocked)
         cluster = call.cluster or ""
         policy = self.deps.settings.policy_for(cluster, spec.name)
+        self._refuse_unapprovable(cluster, spec.name, call.caller.id, policy.required_approvals)
         now = self.deps.clock.now()
         request: ApprovalRequest | None = None
         for _ in range(5):  # a 40-bit id collides essentially never; the primary key makes sure it is never reused
@@ -249,6 +250,17 @@ class ApprovalWorkflow:
         parts = [f"by {user}" if user else "", f"on {cluster}" if cluster else ""]
         filters = " ".join(p for p in parts if p)
         return AuditLog(tuple(entries), f" {filters}" if filters else "", jsonl=jsonl)
+
+    def pending_for(self, caller: Caller, cluster: str | None = None) -> PendingList:
+        """What waits for a decision, as `caller` sees it: what they may approve first (oldest first), then theirs."""
+        self.expire_due()
+        items = [
+            PendingItem(r, r.requester == caller.id, r.requester != caller.id and self.may_approve(r, caller))
+            for r in self.store.pending()
+            if cluster is None or r.cluster == cluster
+        ]
+        items.sort(key=lambda i: (not i.may_approve, not i.yours, i.request.created_at))
+        return PendingList(tuple(items), f" on {cluster}" if cluster else "")
 
     def expire_due(self) -> int:
         """Mark every pending request past its expiry as expired (and update its card); how many were."""
@@ -416,12 +428,47 @@ class ApprovalWorkflow:
         role = settings.role_of(caller.id, caller.groups, request.cluster)
         return role is not None and role >= Role.APPROVER
 
-    def approvers_text(self, request: ApprovalRequest) -> str:
+    def _approver_members(self, cluster: str, command: str) -> tuple[list[str], bool]:
+        """Who may approve `command` on `cluster` as configured, and whether an explicit list (not the role) says so."""
         settings = self.deps.settings
-        policy = settings.policy_for(request.cluster or "", request.command)
-        members = policy.approvers if policy.approvers is not None else settings.roles_for(request.cluster).approver
-        listed = ", ".join(m for m in members if m != request.requester) or "nobody is configured"
-        return listed if policy.approvers is not None else f"the approver role ({listed})"
+        policy = settings.policy_for(cluster, command)
+        if policy.approvers is not None:
+            return list(policy.approvers), True
+        return list(settings.roles_for(cluster).approver), False
+
+    def _refuse_unapprovable(self, cluster: str, command: str, requester: str, required: int) -> None:
+        """Refuse at once a request nobody could ever approve, instead of letting it wait until it expires.
+
+        Only when the configuration lists people one by one: a Slack user group or "*" may hold others, and who
+        is in it is known only when someone clicks.
+        """
+        members, _ = self._approver_members(cluster, command)
+        local = self.deps.settings.groups
+        people: set[str] = set()
+        for m in members:
+            if m == "*" or (m[:1] == "S" and m.isupper() and m.isalnum()):
+                return  # open-ended: "*" or a Slack user group (its members are Slack's to say)
+            people.update(local.get(m, [m]))
+        others = people - {requester}
+        if len(others) >= required:
+            return
+        who = ", ".join(sorted(others)) or "nobody"
+        raise Refused(
+            f"Nobody could approve this: `{command}` on `{cluster}` needs {required} approver(s) other than you, "
+            f"and the configuration names {who}. Ask an admin to add approvers (`roles.approver`, or the "
+            "cluster's `approvals`/`actions` settings)."
+        )
+
+    def approvers_text(self, request: ApprovalRequest) -> str:
+        members, explicit = self._approver_members(request.cluster or "", request.command)
+        others = [m for m in members if m != request.requester]
+        if others:
+            listed = ", ".join(others)
+        elif members:
+            listed = "nobody but the requester is configured"
+        else:
+            listed = "nobody is configured"
+        return listed if explicit else f"the approver role ({listed})"
 
     def _card(self, request: ApprovalRequest) -> ApprovalCard:
         return ApprovalCard(request, self.approvers_text(request))

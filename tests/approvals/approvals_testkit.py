@@ -80,7 +80,7 @@ def switch_off(call: Call[LampArgs], deps: Deps) -> Message:
     return Message(f"{call.args.lamp} is off")
 
 
-for _name in ("approve", "deny", "cancel", "request", "audit"):
+for _name in ("approve", "deny", "cancel", "request", "audit", "approvals"):
     _spec = REGISTRY.get(_name)
     assert _spec is not None
     registry.add(_spec)

@@ -3,6 +3,7 @@ restart survival, the re-check, the audit trail — on the SQLite store with a m
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,7 +22,7 @@ from bot.render_text import render_text
 from bot.shell import Shell, ShellSurface
 from bot.surface import MessageRef, Reply
 
-from .approvals_testkit import WORLD, RecordingNotifier, make_dispatcher, make_workflow
+from .approvals_testkit import CONFIG, WORLD, RecordingNotifier, make_dispatcher, make_workflow
 
 
 class Channel:
@@ -151,6 +152,41 @@ def test_two_distinct_approvers_when_the_cluster_requires_them(workflow: Approva
     second = say(d, "dave", f"/k8s approve {rid}")
     assert "Approved by bob and dave — ran" in notice_text(second.view)
     assert WORLD.executions == ["hall by alice"]
+
+
+def test_a_request_nobody_could_approve_is_refused_at_once(store: SqliteApprovalStore, clock: ManualClock) -> None:
+    """Not a card that waits for its expiry: the requester hears at once that the configuration names no one else."""
+    config = copy.deepcopy(CONFIG)
+    config["roles"]["approver"] = ["bob", "dave"]
+    d = make_dispatcher(make_workflow(store, clock, config=config))
+    lone = say(d, "bob", "/k8s switch off hall --cluster vault")  # vault needs two approvers besides bob
+    assert lone.status != "requested"
+    assert "Nobody could approve this" in notice_text(lone.view) and "names dave" in notice_text(lone.view)
+    assert store.pending() == []
+    # A Slack user group may hold anyone: the request stands and the click decides.
+    config["roles"]["approver"] = ["bob", "S0ONCALL"]
+    d = make_dispatcher(make_workflow(store, clock, config=config))
+    assert say(d, "bob", "/k8s switch off hall --cluster vault").status == "requested"
+
+
+def test_approvers_see_what_waits_for_them_first(workflow: ApprovalWorkflow, clock: ManualClock) -> None:
+    d = make_dispatcher(workflow)
+    mine = request_id_of(say(d, "bob", "/k8s switch off porch"))
+    theirs = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    on_vault = request_id_of(say(d, "alice", "/k8s switch off porch --cluster vault"))
+    listing = say(d, "bob", "/k8s approvals")
+    text = render_text(listing.view)
+    assert "3 approval request(s) waiting, 2 you may approve" in text
+    # What bob may approve first, oldest first; his own last, never approvable by him.
+    assert text.index(theirs) < text.index(on_vault) < text.index(mine)
+    assert "yours: cancel" in text and f"Open {theirs}" in text
+    assert "none you may approve" in render_text(say(d, "carol", "/k8s approvals").view)
+    assert on_vault in render_text(say(d, "bob", "/k8s pending --cluster vault").view)
+    assert theirs not in render_text(say(d, "bob", "/k8s approvals --cluster vault").view)
+    # Decided and expired requests leave the list.
+    say(d, "dave", f"/k8s approve {theirs}")
+    clock.advance(timedelta(hours=1))
+    assert "No approval requests are waiting" in render_text(say(d, "bob", "/k8s approvals").view)
 
 
 def test_an_action_policy_names_its_own_approvers(workflow: ApprovalWorkflow) -> None:
