@@ -26,7 +26,7 @@ from handlers.diagnosis.node_rules import lease_state, node_findings
 from handlers.diagnosis.pod_rules import PodContext, pod_findings
 from handlers.diagnosis.workload_rules import deployment_rule, pdb_rule, selects
 from handlers.nodes import find_node
-from handlers.pods import find_pod
+from handlers.pods import find_pod, pod_rank
 
 # Cluster-wide Warning events read for `health`/`diagnose cluster` (newest first); enough for every pod in
 # trouble on a large cluster, bounded so one noisy namespace cannot make the call unbounded.
@@ -323,6 +323,7 @@ class PodDiagnosis:
     pod: Pod
     findings: tuple[Finding, ...]
     lang: Lang = "en"
+    note: str | None = None  # why this pod was chosen, when a workload's name was asked for
 
     def view(self) -> View:
         p = self.pod
@@ -341,6 +342,8 @@ class PodDiagnosis:
                 )
             ),
         ]
+        if self.note:
+            head.insert(1, Notice(self.note, Level.INFO))
         return _findings_view(
             _summary(f"pod {p.namespace}/{p.name}", self.findings),
             head,
@@ -380,16 +383,18 @@ def _kb_search(deps: Deps) -> Search:
     "diagnose pod",
     args=DiagnosePodArgs,
     scope=Scope.NAMESPACED,
-    examples=("/k8s diagnose pod ledger-7d9f8b6c5d-x2x7q -n payments",),
+    examples=("/k8s diagnose pod ledger-7d9f8b6c5d-x2x7q -n payments", "/k8s diagnose pod ledger -n payments"),
 )
 def diagnose_pod(call: Call[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
     """Why a pod is failing: OOMKilled (cgroup v2 runtime check), crash loop with its last logs, pulls, Pending.
 
-    Also reports a PodDisruptionBudget at 0 and a stalled Deployment that own the pod.
+    Also reports a PodDisruptionBudget at 0 and a stalled Deployment that own the pod. Given a workload's name
+    (a Deployment, StatefulSet, DaemonSet or Job), it diagnoses that workload's worst pod.
     """
     reader = _reader(call, deps)
-    ns, name = call.namespace, call.args.name
-    pod = find_pod(deps, call.cluster or "", ns, name)
+    ns = call.namespace
+    pod, note = _pod_to_diagnose(deps, call.cluster or "", ns, call.args.name, call.lang)
+    name = pod.name
     node = None
     if pod.node:
         try:
@@ -418,7 +423,40 @@ def diagnose_pod(call: Call[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
     for d in reader.deployments(ns):
         if selects(d.selector, pod.labels):
             findings.extend(deployment_rule(d, now, flag))
-    return PodDiagnosis(pod, by_severity(findings), call.lang)
+    return PodDiagnosis(pod, by_severity(findings), call.lang, note)
+
+
+def _workload_pods(pods: Sequence[Pod], name: str) -> list[Pod]:
+    """Pods a workload called `name` owns: directly (StatefulSet, DaemonSet, Job) or through a Deployment's
+    ReplicaSet (`name-<hash>`)."""
+    out = []
+    for p in pods:
+        owner = p.owner
+        if owner is None:
+            continue
+        if owner.name == name or (owner.kind == "ReplicaSet" and owner.name.rsplit("-", 1)[0] == name):
+            out.append(p)
+    return out
+
+
+def _pod_to_diagnose(deps: Deps, cluster: str, namespace: str, name: str, lang: Lang) -> tuple[Pod, str | None]:
+    """The pod named `name`; or, when `name` is a workload's (people type `ledger-api`, not its pod's hash), the
+    workload's worst pod, with a line saying so. Otherwise the lookup's own NotFound (close names, other
+    namespaces)."""
+    try:
+        return find_pod(deps, cluster, namespace, name), None
+    except NotFound:
+        owned = _workload_pods(deps.clusters.reader(cluster).pods(namespace), name)
+        if not owned:
+            raise
+    ranked = sorted(owned, key=pod_rank)
+    worst = ranked[0]
+    others = ", ".join(f"`{p.name}`" for p in ranked[1:4]) + (", …" if len(ranked) > 4 else "")
+    if lang == "zh":
+        note = f"`{name}` 是工作负载而不是 Pod：诊断它 {len(ranked)} 个 Pod 中最差的 `{worst.name}`。"
+        return worst, note + (f" 其余：{others}。" if others else "")
+    note = f"`{name}` is a workload, not a pod: diagnosing the worst of its {len(ranked)} pod(s), `{worst.name}`."
+    return worst, note + (f" The others: {others}." if others else "")
 
 
 # -- diagnose cluster and health ----------------------------------------------------------------------------

@@ -130,6 +130,17 @@ def test_diagnose_pod_in_the_wrong_namespace_says_where_it_is(world: World) -> N
     assert f"`{java.namespace}`" in text
 
 
+def test_diagnose_pod_by_its_workloads_name_picks_the_worst_pod(world: World) -> None:
+    """People type `ledger-api`, not `ledger-api-7c9d…-x2x7q`: the deployment's worst pod is diagnosed."""
+    java = _java_pod(world)
+    assert java.owner is not None and java.owner.kind == "ReplicaSet"
+    deployment = java.owner.name.rsplit("-", 1)[0]
+    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {deployment} -n {java.namespace}")
+    assert outcome.status == "ok", text
+    assert f"`{deployment}` is a workload, not a pod: diagnosing the worst of its" in text
+    assert "java-oom-cgroupv2" in text
+
+
 def test_health_shows_every_problem_of_the_incident_on_one_screen(world: World) -> None:
     outcome, text = run(world.dispatcher, "/k8s health")
     assert outcome.status == "ok", text
