@@ -17,7 +17,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -26,6 +26,7 @@ from bot.sandbox.kube.errors import ApiError
 from bot.sandbox.kube.resources import BY_KEY, ResourceType, parse_quantity
 from bot.sandbox.kube.selectors import Requirement, labels_match, selector_from_label_selector
 from bot.sandbox.kube.store import Change, Entry, Store, now_rfc3339
+from bot.sandbox.kube.tables import parse_time
 
 Obj = dict[str, Any]
 
@@ -149,6 +150,7 @@ class Controllers:
         self._failed_scheduling: set[str] = set()
         self._last_lease = 0.0
         self._pod_seen_deleting: dict[str, float] = {}
+        self._next_eviction: float | None = None  # monotonic time of the next toleration running out
         self.passes = 0
         store.listeners.append(self._on_change)
 
@@ -181,6 +183,8 @@ class Controllers:
             due = self._last_lease + self.lease_renew_seconds - time.monotonic()
             if self._pod_seen_deleting:
                 due = min(due, self.termination_seconds / 2)
+            if self._next_eviction is not None:
+                due = min(due, self._next_eviction - time.monotonic())
             self._dirty.wait(timeout=max(0.01, due))
             if self._stop.is_set():
                 return
@@ -210,6 +214,7 @@ class Controllers:
     def _pass(self) -> None:
         self.passes += 1
         self._nodes()
+        self._taint_evictions()
         self._deployments()
         self._replicasets()
         self._daemonsets()
@@ -285,6 +290,41 @@ class Controllers:
                     taint["timeAdded"] = now_rfc3339()
                 taints.append(taint)
         spec["taints"] = taints
+
+    def _taint_evictions(self) -> None:
+        """The taint eviction controller (kube-controller-manager): a pod on a node with a NoExecute taint is
+        deleted when its toleration of that taint runs out, counted from the taint's `timeAdded` (the shortest
+        `tolerationSeconds` of the matching tolerations); at once when nothing tolerates the taint; never when a
+        toleration has no limit (DaemonSet pods). The API server adds 300 s for not-ready and unreachable to
+        every pod (DefaultTolerationSeconds), so pods leave a dead node five minutes after its taint. There the
+        deleted pod stays Terminating, since no kubelet confirms it, and its controller replaces it elsewhere."""
+        self._next_eviction = None
+        wall = datetime.now(UTC)
+        tainted: dict[str, list[tuple[Obj, datetime]]] = {}
+        for entry in self.store.entries(NODES):
+            if b'"NoExecute"' not in entry.raw:
+                continue
+            taints = [t for t in (entry.obj().get("spec") or {}).get("taints") or [] if t.get("effect") == "NoExecute"]
+            if taints:
+                tainted[entry.name] = [(t, parse_time(t.get("timeAdded")) or wall) for t in taints]
+        if not tainted:
+            return
+        for entry in self.store.entries(PODS):
+            node = entry.fields.get("spec.nodeName") or ""
+            if node not in tainted or _deleting(entry) or entry.fields.get("status.phase") in ("Succeeded", "Failed"):
+                continue
+            pod = entry.obj()
+            due = _eviction_time(pod.get("spec", {}).get("tolerations") or [], tainted[node])
+            if due is None:
+                continue
+            wait = (due - wall).total_seconds()
+            if wait > 0:
+                at = time.monotonic() + wait
+                self._next_eviction = at if self._next_eviction is None else min(self._next_eviction, at)
+                continue
+            self.record_event(pod, "TaintManagerEviction", f"Marking for deletion Pod {entry.namespace}/{entry.name}",
+                              component="taint-eviction-controller")
+            self._delete_pod(entry)
 
     def _renew_lease(self, node: str) -> None:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -469,11 +509,11 @@ class Controllers:
             template = (ds.get("spec") or {}).get("template") or {}
             tspec = template.get("spec") or {}
             selector = tspec.get("nodeSelector") or {}
-            # DaemonSet pods tolerate these taints automatically (the DaemonSet controller adds them).
-            tolerations = [*tspec.get("tolerations", []),
-                           {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
-                           {"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"},
-                           {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}]
+            # DaemonSet pods tolerate these taints automatically: the DaemonSet controller adds them to each pod.
+            own = list(tspec.get("tolerations") or [])
+            present = {(t.get("key"), t.get("effect")) for t in own}
+            tolerations = own + [dict(t) for t in _DAEMON_TOLERATIONS if (t["key"], t["effect"]) not in present]
+            template = {**template, "spec": {**tspec, "tolerations": tolerations}}
             self._adopt(ds, orphans, pods)
             owned = pods.get(entry.uid, [])
             by_node = {p.fields.get("spec.nodeName"): p for p in owned if not _deleting(p)}
@@ -834,6 +874,30 @@ def _equal_ignore_hash(rs_template: Obj | None, template: Obj) -> bool:
         if not meta:
             candidate.pop("metadata")
     return bool(stripped == wanted)
+
+
+_DAEMON_TOLERATIONS: tuple[Obj, ...] = (
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
+    {"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"},
+    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
+)
+
+
+def _eviction_time(tolerations: list[Obj], taints: list[tuple[Obj, datetime]]) -> datetime | None:
+    """When the taints evict a pod with these tolerations: the earliest over the taints (None: never)."""
+    times = []
+    for taint, added in taints:
+        matching = [t for t in tolerations if tolerates([t], taint)]
+        if not matching:
+            return added  # not tolerated: evicted as soon as the taint is there
+        limits = [t.get("tolerationSeconds") for t in matching]
+        if any(limit is None for limit in limits):
+            continue  # tolerated for ever
+        times.append(added + timedelta(seconds=max(0, min(int(x) for x in limits if x is not None))))
+    return min(times) if times else None
 
 
 def _deleting(entry: Entry) -> bool:

@@ -301,6 +301,8 @@ class Store:
             if not meta.get("name") and meta.get("generateName"):
                 meta["name"] = str(meta["generateName"]) + uuid.uuid4().hex[:5]
             self._validate(rtype, obj)
+            if rtype.kind == "Pod" and not load:
+                _default_toleration_seconds(obj)
             if rtype.namespaced and not load and ("", meta["namespace"]) not in self._objects["namespaces"]:
                 raise errors.ApiError(404, "NotFound", f'namespaces "{meta["namespace"]}" not found',
                                       name=str(meta["namespace"]), kind="namespaces")
@@ -471,3 +473,24 @@ class Store:
                     self.delete(rtype, entry.namespace, entry.name, propagation=propagation, grace_seconds=0)
                 except ApiError:
                     continue
+
+
+_DEFAULT_TOLERATED = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+
+
+def _default_toleration_seconds(pod: Obj) -> None:
+    """The DefaultTolerationSeconds admission plugin: a new pod that does not already tolerate a not-ready or
+    unreachable node's NoExecute taint tolerates it for 300 s."""
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return
+    tolerations = list(spec.get("tolerations") or [])
+    for key in _DEFAULT_TOLERATED:
+        covered = any(
+            (t.get("key") == key or (not t.get("key") and t.get("operator") == "Exists"))
+            and t.get("effect") in (None, "", "NoExecute")
+            for t in tolerations
+        )
+        if not covered:
+            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
+    spec["tolerations"] = tolerations
