@@ -74,3 +74,28 @@ def test_scripted_approval_session_in_the_demo() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def _readme_try_lines() -> list[str]:
+    """The README's "Try:" session, each line without its parenthesised note."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("approver and `carol` a viewer. Try:\n\n```text\n", 1)[1].split("```", 1)[0]
+    return [re.sub(r"\s{2,}\(.*\)$", "", line).strip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_try_session_runs_as_written() -> None:
+    """Every line of the README's walk-through gets an answer, every click finds its button, nothing fails."""
+    lines = _readme_try_lines()
+    assert "/k8s health" in lines and ":click Approve" in lines and "/k8s approvals" in lines
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))", "demo"],
+        input="\n".join([*lines, ":quit"]) + "\n", capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "[no message has a button" not in out and "Traceback" not in out + done.stderr
+    assert "Unknown command" not in out and "I don't know" not in out
+    assert "is a workload, not a pod: diagnosing the worst" in out
+    assert "approval request(s) waiting, 1 you may approve" in out
+    assert "Refused: you requested this yourself" in out and "is cordoned (SchedulingDisabled)" in out
