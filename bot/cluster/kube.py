@@ -45,6 +45,7 @@ from bot.cluster.model import (
     SecretInfo,
     ServerVersion,
     Taint,
+    Toleration,
     parse_cpu,
     parse_memory,
 )
@@ -207,8 +208,13 @@ def pod_from_json(obj: Json) -> Pod:
     owner = next((o for o in meta.get("ownerReferences") or () if o.get("controller")), None)
     owner = owner or next(iter(meta.get("ownerReferences") or ()), None)
     tolerations = tuple(
-        f"{t.get('key', '')}{'=' + t['value'] if t.get('value') else ''}:{t.get('effect') or '*'}"
-        if t.get("key") else f"*:{t.get('effect') or '*'}"
+        Toleration(
+            key=str(t.get("key") or ""),
+            operator=str(t.get("operator") or "Equal"),
+            value=str(t.get("value") or ""),
+            effect=str(t.get("effect") or ""),
+            seconds=int(t["tolerationSeconds"]) if t.get("tolerationSeconds") is not None else None,
+        )
         for t in spec.get("tolerations") or ()
     )
     return Pod(

@@ -127,6 +127,27 @@ class OwnerRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Toleration:
+    key: str = ""  # empty with operator Exists: every taint
+    operator: str = "Equal"
+    value: str = ""
+    effect: str = ""  # empty: every effect
+    seconds: int | None = None  # tolerationSeconds: how long a NoExecute taint is tolerated (None: for ever)
+
+    def matches(self, taint: Taint) -> bool:
+        if self.effect and self.effect != taint.effect:
+            return False
+        if self.operator == "Exists":
+            return not self.key or self.key == taint.key
+        return self.key == taint.key and self.value == taint.value
+
+    def __str__(self) -> str:
+        what = f"{self.key}={self.value}" if self.value else (self.key or "*")
+        until = f" for {self.seconds} s" if self.seconds is not None else ""
+        return f"{what}:{self.effect or '*'}{until}"
+
+
+@dataclass(frozen=True, slots=True)
 class Taint:
     key: str
     effect: str
@@ -302,7 +323,7 @@ class Pod:
     priority_class: str = ""
     priority: int | None = None
     service_account: str = ""
-    tolerations: tuple[str, ...] = ()
+    tolerations: tuple[Toleration, ...] = ()
     node_selector: dict[str, str] = field(default_factory=dict)
     pod_ip: str = ""
 

@@ -259,32 +259,71 @@ def _event_time(e: Event) -> datetime:
     return e.when or _EPOCH
 
 
+def eviction_due(pod: Pod, taint: Taint, added: datetime) -> datetime | None:
+    """When the taint eviction controller deletes `pod` from a node with this NoExecute taint: the shortest
+    tolerationSeconds of its matching tolerations after the taint was added; at once when none matches; never
+    (None) when one matches without a limit. Pods made without the API server's defaults count 300 s."""
+    matching = [t for t in pod.tolerations if t.matches(taint)]
+    if not pod.tolerations:
+        return added + timedelta(seconds=DEFAULT_TOLERATION_SECONDS)
+    if not matching:
+        return added
+    if any(t.seconds is None for t in matching):
+        return None
+    return added + timedelta(seconds=max(0, min(t.seconds or 0 for t in matching)))
+
+
+def _evictions(taint: Taint, added: datetime, now: datetime, pods_on_node: Sequence[Pod]) -> list[str]:
+    """What the NoExecute taint does to the node's pods: when each leaves, which stay for good, which are gone
+    already and wait in Terminating (an unreachable node's kubelet never confirms a deletion)."""
+    live = [p for p in pods_on_node if p.phase not in ("Succeeded", "Failed")]
+    terminating = [p for p in live if p.deletion_timestamp is not None]
+    waiting: dict[tuple[datetime, int], int] = {}
+    forever = 0
+    overdue: list[datetime] = []
+    for p in live:
+        if p.deletion_timestamp is not None:
+            continue
+        due = eviction_due(p, taint, added)
+        if due is None:
+            forever += 1
+        elif due <= now:
+            overdue.append(due)
+        else:
+            key = (due, int((due - added).total_seconds()))
+            waiting[key] = waiting.get(key, 0) + 1
+    head = f"NoExecute taint {taint.key} since {clock(added)}:"
+    parts = [
+        f"{count} pod(s) are evicted at {clock(due)} (in {duration((due - now).total_seconds())}), when their "
+        f"{seconds} s toleration runs out"
+        for (due, seconds), count in sorted(waiting.items())
+    ]
+    if overdue:
+        first = min(overdue)
+        parts.append(
+            f"eviction was due at {clock(first)} ({ago(first, now)}) for {len(overdue)} pod(s) still bound to it "
+            "— on an unreachable node they stay Terminating until the node returns or is deleted"
+        )
+    if terminating:
+        parts.append(
+            f"{len(terminating)} pod(s) were evicted and stay Terminating until the node returns or is deleted "
+            "(their controllers start replacements elsewhere)"
+        )
+    if forever:
+        parts.append(f"{forever} pod(s) tolerate it without a limit and stay (DaemonSets)")
+    if not parts:
+        parts.append(f"no pod on it to evict (pods tolerate it {DEFAULT_TOLERATION_SECONDS} s by default)")
+    return [f"{head} {'; '.join(parts)}."]
+
+
 def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], repair: Sequence[Event]) -> list[str]:
     out: list[str] = []
     noexec = None
     for t in node.taints:
         if t.key in (TAINT_UNREACHABLE, TAINT_NOT_READY) and t.effect == "NoExecute":
             noexec = t
-    # DaemonSet pods tolerate these taints forever; count only what will be evicted.
-    evictable = [
-        p
-        for p in pods_on_node
-        if (p.owner is None or p.owner.kind != "DaemonSet") and p.phase not in ("Succeeded", "Failed")
-    ]
     if noexec is not None and noexec.time_added is not None:
-        due = noexec.time_added + timedelta(seconds=DEFAULT_TOLERATION_SECONDS)
-        if due > now:
-            out.append(
-                f"NoExecute taint {noexec.key} since {clock(noexec.time_added)}: its {len(evictable)} pod(s) are "
-                f"evicted at {clock(due)} (in {duration((due - now).total_seconds())}) unless they tolerate longer "
-                f"than {DEFAULT_TOLERATION_SECONDS} s."
-            )
-        else:
-            out.append(
-                f"NoExecute taint {noexec.key} since {clock(noexec.time_added)}: eviction was due at {clock(due)} "
-                f"({ago(due, now)}); {len(evictable)} pod(s) are still bound to the node — on an unreachable node "
-                "they stay Terminating until the node returns or is deleted."
-            )
+        out.extend(_evictions(noexec, noexec.time_added, now, pods_on_node))
     if _taint(node, TAINT_SHUTDOWN) is not None or _taint(node, TAINT_AUTOSCALER_DELETE) is not None:
         out.append("AKS auto-repair skips this node (shutdown or autoscaler-deletion taint).")
     elif repair:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from bot.cluster.model import Condition, Taint
+from bot.cluster.model import Condition, Taint, Toleration
 from handlers.diagnosis.finding import Severity
 from handlers.diagnosis.node_rules import grace_period_seconds, lease_state, node_findings, notready_rule
 
@@ -98,6 +100,26 @@ def test_eviction_timing_after_the_noexecute_taint() -> None:
     late = notready_rule(node(ready="Unknown", taints=unreachable_taints(900)), lease(renewed=950), (), pods, NOW)[0]
     assert late.next is not None and "eviction was due at 09:10:00Z (10m00s ago)" in late.next
     assert "Terminating" in late.next
+
+
+def test_eviction_follows_each_pods_own_tolerations() -> None:
+    """An hour's toleration, an unlimited one (DaemonSet) and an evicted pod that stays Terminating."""
+    n = node(ready="Unknown", taints=unreachable_taints(120))
+    unreachable = "node.kubernetes.io/unreachable"
+    patient = dataclasses.replace(
+        pod(name="cache-0", node_name=n.name), tolerations=(Toleration(unreachable, "Exists", "", "NoExecute", 3600),)
+    )
+    daemon = dataclasses.replace(
+        pod(name="kube-proxy-x", node_name=n.name), tolerations=(Toleration(unreachable, "Exists", "", "NoExecute"),)
+    )
+    gone = dataclasses.replace(pod(name="web-0", node_name=n.name), deletion_timestamp=ago(30))
+    default = pod(name="web-1", node_name=n.name)
+    (f,) = notready_rule(n, lease(n.name, 160), (), [patient, daemon, gone, default], NOW)
+    assert f.next is not None
+    assert "1 pod(s) are evicted at 09:23:00Z (in 3m00s), when their 300 s toleration runs out" in f.next
+    assert "1 pod(s) are evicted at 10:18:00Z (in 58m00s), when their 3600 s toleration runs out" in f.next
+    assert "1 pod(s) were evicted and stay Terminating" in f.next
+    assert "1 pod(s) tolerate it without a limit" in f.next
 
 
 def test_grace_period_by_version() -> None:
