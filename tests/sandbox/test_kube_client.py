@@ -382,7 +382,7 @@ def test_table_with_full_objects(api: client.ApiClient) -> None:
     assert status == 200
     rows = table["rows"]
     assert isinstance(rows, list) and rows[0]["object"]["kind"] == "Node"
-    assert rows[0]["cells"][1] in ("Ready", "Ready,SchedulingDisabled", "Unknown")
+    assert rows[0]["cells"][1] in ("Ready", "Ready,SchedulingDisabled", "NotReady")
 
 
 def test_replicaset_adopts_a_matching_orphan_instead_of_creating_a_pod(server: KubeServer,

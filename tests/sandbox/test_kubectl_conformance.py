@@ -31,7 +31,7 @@ def test_get_nodes_wide_shows_aks_columns_and_the_dead_node(kubectl: Kubectl) ->
                                 "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert rows[minicluster.SPARE][1] == "Ready"
-    assert rows[minicluster.DEAD][1] == "Unknown"
+    assert rows[minicluster.DEAD][1] == "NotReady"  # Ready=Unknown prints as NotReady, as the real printer does
     assert rows[minicluster.SPARE][4] == "v1.30.6"
     assert rows[minicluster.SPARE][5] == "10.224.0.5"
 

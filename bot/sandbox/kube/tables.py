@@ -90,6 +90,9 @@ def _containers(template: Obj | None) -> tuple[str, str]:
 # -- per kind ---------------------------------------------------------------------------------------------------
 
 def node_status(obj: Obj) -> str:
+    """The STATUS column as the API server's node printer writes it: `Ready` when the Ready condition is True,
+    `NotReady` when it is False *or Unknown* (a silent kubelet), `Unknown` only when there is no Ready
+    condition at all; `,SchedulingDisabled` for a cordoned node."""
     conditions = (obj.get("status") or {}).get("conditions") or []
     ready = next((c for c in conditions if c.get("type") == "Ready"), None)
     statuses = []
@@ -97,10 +100,8 @@ def node_status(obj: Obj) -> str:
         statuses.append("Unknown")
     elif ready.get("status") == "True":
         statuses.append("Ready")
-    elif ready.get("status") == "False":
-        statuses.append("NotReady")
     else:
-        statuses.append("Unknown")
+        statuses.append("NotReady")
     if (obj.get("spec") or {}).get("unschedulable"):
         statuses.append("SchedulingDisabled")
     return ",".join(statuses)
