@@ -254,10 +254,13 @@ class ApprovalWorkflow:
     def pending_for(self, caller: Caller, cluster: str | None = None) -> PendingList:
         """What waits for a decision, as `caller` sees it: what they may approve first (oldest first), then theirs."""
         self.expire_due()
+        settings = self.deps.settings
         items = [
             PendingItem(r, r.requester == caller.id, r.requester != caller.id and self.may_approve(r, caller))
             for r in self.store.pending()
-            if cluster is None or r.cluster == cluster
+            if (cluster is None or r.cluster == cluster)
+            # Only clusters the caller may see at all (or was named an approver for).
+            and (settings.role_of(caller.id, caller.groups, r.cluster) is not None or self.may_approve(r, caller))
         ]
         items.sort(key=lambda i: (not i.may_approve, not i.yours, i.request.created_at))
         return PendingList(tuple(items), f" on {cluster}" if cluster else "")

@@ -189,6 +189,18 @@ def test_approvers_see_what_waits_for_them_first(workflow: ApprovalWorkflow, clo
     assert "No approval requests are waiting" in render_text(say(d, "bob", "/k8s approvals").view)
 
 
+def test_the_pending_list_shows_only_clusters_the_caller_sees(store: SqliteApprovalStore, clock: ManualClock) -> None:
+    config = copy.deepcopy(CONFIG)
+    vault = next(c for c in config["clusters"] if c["name"] == "vault")
+    vault["roles"] = {"viewer": ["alice"], "operator": ["alice"], "approver": ["bob", "dave"]}
+    d = make_dispatcher(make_workflow(store, clock, config=config))
+    hidden = request_id_of(say(d, "alice", "/k8s switch off porch --cluster vault"))
+    shown = request_id_of(say(d, "alice", "/k8s switch off hall"))
+    carol_sees = render_text(say(d, "carol", "/k8s approvals").view)  # a viewer everywhere but on vault
+    assert shown in carol_sees and hidden not in carol_sees
+    assert hidden in render_text(say(d, "bob", "/k8s approvals").view)
+
+
 def test_an_action_policy_names_its_own_approvers(workflow: ApprovalWorkflow) -> None:
     d = make_dispatcher(workflow)
     rid = request_id_of(say(d, "alice", "/k8s switch off porch --cluster garden"))
