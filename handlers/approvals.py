@@ -93,7 +93,7 @@ def request_status(call: Call[RequestArgs], deps: Deps) -> ApprovalCard:
 def audit(call: Call[AuditArgs], deps: Deps) -> AuditLog:
     """The audit trail of approval requests: who requested, approved, denied, what ran and how it ended."""
     a = call.args
-    return _approvals(deps).audit(last=a.last, user=a.user, cluster=a.cluster, jsonl=a.jsonl)
+    return _approvals(deps).audit(last=a.last, user=a.user, cluster=a.cluster, jsonl=a.jsonl, caller=call.caller)
 
 
 @command(

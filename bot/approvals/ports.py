@@ -38,5 +38,13 @@ class Approvals(Protocol):
         ...
 
     def audit(
-        self, *, last: int | None = 20, user: str | None = None, cluster: str | None = None, jsonl: bool = False
-    ) -> AuditLog: ...
+        self,
+        *,
+        last: int | None = 20,
+        user: str | None = None,
+        cluster: str | None = None,
+        jsonl: bool = False,
+        caller: Caller | None = None,
+    ) -> AuditLog:
+        """The trail, limited to the clusters `caller` has a role on when a caller is given."""
+        ...

@@ -95,8 +95,10 @@ class ApprovalStore(Protocol):
         user: str | None = None,
         cluster: str | None = None,
         request_id: str | None = None,
+        clusters: Collection[str] | None = None,
     ) -> list[AuditEntry]:
-        """Audit entries, oldest first: the `last` most recent matching ones (None: all)."""
+        """Audit entries, oldest first: the `last` most recent matching ones (None: all); `clusters` limits them to
+        those clusters (None: every cluster)."""
         ...
 
     def close(self) -> None: ...
@@ -361,6 +363,7 @@ class SqlApprovalStore(ABC):
         user: str | None = None,
         cluster: str | None = None,
         request_id: str | None = None,
+        clusters: Collection[str] | None = None,
     ) -> list[AuditEntry]:
         conditions: list[str] = []
         params: list[Any] = []
@@ -368,6 +371,11 @@ class SqlApprovalStore(ABC):
             if value is not None:
                 conditions.append(f"{column} = ?")
                 params.append(value)
+        if clusters is not None:
+            allowed = sorted(clusters)
+            marks = ", ".join("?" for _ in allowed)
+            conditions.append(f"cluster IN ({marks})" if allowed else "1 = 0")
+            params.extend(allowed)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         limit = ""
         if last is not None:

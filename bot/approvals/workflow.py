@@ -244,9 +244,22 @@ class ApprovalWorkflow:
         return self._card(self._current(request_id))
 
     def audit(
-        self, *, last: int | None = 20, user: str | None = None, cluster: str | None = None, jsonl: bool = False
+        self,
+        *,
+        last: int | None = 20,
+        user: str | None = None,
+        cluster: str | None = None,
+        jsonl: bool = False,
+        caller: Caller | None = None,
     ) -> AuditLog:
-        entries = self.store.audit(last=last, user=user, cluster=cluster)
+        visible = None
+        if caller is not None:
+            # Only the clusters the caller has a role on; None when that is all of them (no filter needed).
+            settings = self.deps.settings
+            names = settings.cluster_names()
+            seen = [n for n in names if settings.role_of(caller.id, caller.groups, n) is not None]
+            visible = None if len(seen) == len(names) else seen
+        entries = self.store.audit(last=last, user=user, cluster=cluster, clusters=visible)
         parts = [f"by {user}" if user else "", f"on {cluster}" if cluster else ""]
         filters = " ".join(p for p in parts if p)
         return AuditLog(tuple(entries), f" {filters}" if filters else "", jsonl=jsonl)

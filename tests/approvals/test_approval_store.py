@@ -186,6 +186,10 @@ def test_audit_filters_and_order(store: ApprovalStore) -> None:
     assert len(store.audit(request_id=a.id, last=None)) == 2
     seqs = [e.seq for e in store.audit(last=None)]
     assert seqs == sorted(seqs) and len(set(seqs)) == 4
+    # Limited to the clusters a caller may see; `last` counts within them.
+    assert [e.event for e in store.audit(last=1, clusters={"prod"})] == [AuditEvent.APPROVED]
+    assert {e.cluster for e in store.audit(clusters={"prod", "test"})} == {"prod", "test"}
+    assert store.audit(clusters=set()) == []
 
 
 def test_the_schema_is_created_once_and_pending_requests_survive_a_reopen(

@@ -199,6 +199,10 @@ def test_the_pending_list_shows_only_clusters_the_caller_sees(store: SqliteAppro
     carol_sees = render_text(say(d, "carol", "/k8s approvals").view)  # a viewer everywhere but on vault
     assert shown in carol_sees and hidden not in carol_sees
     assert hidden in render_text(say(d, "bob", "/k8s approvals").view)
+    # The audit trail keeps the same line.
+    carol_audit = render_text(say(d, "carol", "/k8s audit").view)
+    assert shown in carol_audit and hidden not in carol_audit
+    assert hidden in render_text(say(d, "bob", "/k8s audit").view)
 
 
 def test_an_action_policy_names_its_own_approvers(workflow: ApprovalWorkflow) -> None:
