@@ -138,6 +138,17 @@ def test_cluster_without_azure_settings_is_explained(arm: tuple[ArmServer, Dispa
     assert "no `azure:` settings" in text
 
 
+def test_upgrades_without_access_to_the_region_version_list_still_answer(arm: tuple[ArmServer, Dispatcher]) -> None:
+    """The version list is a subscription-level call; a role on the cluster alone is refused there."""
+    from bot.sandbox.arm import Fault
+
+    srv, d = arm
+    srv.inject(Fault(403, "AuthorizationFailed", "no access at subscription scope", path_contains="kubernetesVersions"))
+    outcome, text = run(d, "aks upgrades")
+    assert outcome.status == "ok", text
+    assert "version list could not be read, so the window is unknown" in text
+
+
 def test_throttling_reaches_the_user_as_a_clear_answer(arm: tuple[ArmServer, Dispatcher]) -> None:
     from bot.sandbox.arm import Fault
 
