@@ -10,6 +10,7 @@ so nothing above this module sees a `kubernetes` or `urllib3` type.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -201,6 +202,12 @@ def _statuses(raw: Any) -> tuple[ContainerStatus, ...]:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _toleration(key: str, operator: str, value: str, effect: str, seconds: int | None) -> Toleration:
+    """One shared instance per distinct toleration: 50,000 pods mostly carry the same two defaults."""
+    return Toleration(key, operator, value, effect, seconds)
+
+
 def pod_from_json(obj: Json) -> Pod:
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
@@ -208,12 +215,12 @@ def pod_from_json(obj: Json) -> Pod:
     owner = next((o for o in meta.get("ownerReferences") or () if o.get("controller")), None)
     owner = owner or next(iter(meta.get("ownerReferences") or ()), None)
     tolerations = tuple(
-        Toleration(
-            key=str(t.get("key") or ""),
-            operator=str(t.get("operator") or "Equal"),
-            value=str(t.get("value") or ""),
-            effect=str(t.get("effect") or ""),
-            seconds=int(t["tolerationSeconds"]) if t.get("tolerationSeconds") is not None else None,
+        _toleration(
+            str(t.get("key") or ""),
+            str(t.get("operator") or "Equal"),
+            str(t.get("value") or ""),
+            str(t.get("effect") or ""),
+            int(t["tolerationSeconds"]) if t.get("tolerationSeconds") is not None else None,
         )
         for t in spec.get("tolerations") or ()
     )
