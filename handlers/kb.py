@@ -9,6 +9,8 @@ guessing. The knowledge base is reached only through `deps.knowledge`; nothing h
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 from dataclasses import dataclass
 
 from bot.blocks import Actions, Block, Button, Code, Context, Divider, Heading, Level, Notice, Table, Text, View
@@ -43,6 +45,7 @@ class _Words:
     confidence: str
     entries: str
     no_such_entry: str
+    no_entry_at_all: str
     shows_live: str
     does_it: str
 
@@ -65,6 +68,7 @@ _EN = _Words(
     confidence="match",
     entries="knowledge-base entries",
     no_such_entry="No entry with id `{id}`; showing the closest match instead.",
+    no_entry_at_all="There is no entry with id `{id}`; `/k8s kb list` lists them all.",
     shows_live="shows it live",
     does_it="does it",
 )
@@ -83,6 +87,7 @@ _ZH = _Words(
     confidence="匹配度",
     entries="知识库条目",
     no_such_entry="没有 id 为 `{id}` 的条目；下面是最接近的结果。",
+    no_entry_at_all="没有 id 为 `{id}` 的条目；`/k8s kb list` 列出全部条目。",
     shows_live="实时查看",
     does_it="执行",
 )
@@ -145,11 +150,18 @@ class KbAnswer:
     did_you_mean: tuple[Hit, ...] = ()
     closest: tuple[Hit, ...] = ()
     note: str | None = None
+    missing_id: str | None = None  # `kb show` asked for an id no entry has
 
     def view(self) -> View:
         w = _words(self.lang)
         if self.entry is None:
-            blocks: list[Block] = [Notice(w.dont_know, Level.INFO)]
+            if self.missing_id is not None:
+                text = w.no_entry_at_all.format(id=self.missing_id)
+                blocks: list[Block] = [Notice(text, Level.WARN)]
+                if self.closest:
+                    blocks += [Text(w.closest), _buttons(self.closest)]
+                return View(text, tuple(blocks))
+            blocks = [Notice(w.dont_know, Level.INFO)]
             if self.closest:
                 blocks += [Text(w.closest), _buttons(self.closest)]
             else:
@@ -240,8 +252,21 @@ def kb_show(call: Call[KbShowArgs], deps: Deps) -> KbEntry | KbAnswer:
         return KbEntry(entry, call.lang)
     # A misspelt id, or a question that happened to start with "show": answer it rather than refuse.
     looks_like_id = len(wanted.split()) == 1
-    note = _words(detect_lang(wanted)).no_such_entry.format(id=wanted) if looks_like_id else None
-    return answer(knowledge, wanted, note=note)
+    if not looks_like_id:
+        return answer(knowledge, wanted)
+    lang = detect_lang(wanted)
+    ids = [e.id for e in knowledge.entries()]
+    close = difflib.get_close_matches(wanted.lower(), ids, n=1, cutoff=0.8)
+    if close:
+        best = knowledge.get(close[0])
+        if best is not None:
+            return KbAnswer(wanted, lang, best, 100.0, note=_words(lang).no_such_entry.format(id=wanted))
+    # Not a typo of an id: its words may still name a problem ("snat-ports"); if not, say so plainly.
+    note = _words(lang).no_such_entry.format(id=wanted)
+    found = answer(knowledge, wanted.replace("-", " ").replace("_", " "), note=note)
+    if found.entry is None:
+        return dataclasses.replace(found, missing_id=wanted)
+    return found
 
 
 @command("kb list", args=KbListArgs, scope=Scope.NONE, requires=None, examples=("/k8s kb list", "/k8s kb list node"))

@@ -89,6 +89,12 @@ def test_kb_show_and_a_misspelt_id(small_index: KnowledgeIndex) -> None:
     assert "conntrack" in text and "i/o timeout" in text
     text = ask(small_index, "/k8s kb show dns-timout", Surface.SLASH)
     assert "No entry with id `dns-timout`" in text and "DNS lookups time out" in text
+    # Words of a problem written as an id still find it; an id that names nothing says so, not "I don't know".
+    text = ask(small_index, "/k8s kb show snat-ports", Surface.SLASH)
+    assert "No entry with id `snat-ports`" in text and "snat-exhaustion" in text
+    text = ask(small_index, "/k8s kb show helm-templating", Surface.SLASH)
+    assert "There is no entry with id `helm-templating`; `/k8s kb list` lists them all." in text
+    assert "I don't know" not in text
 
 
 def test_kb_list_and_a_tag_filter(small_index: KnowledgeIndex) -> None:
