@@ -266,9 +266,9 @@ class AksUpgradesResult:
 
     def view(self) -> View:
         p = self.plan
-        blocks: list[Block] = [
-            Heading(f"Upgrade pre-flight for {self.cluster_name}: {p.current or '?'} → {p.target or '—'}")
-        ]
+        offered = p.target is None or any(c.version == p.target and c.allowed for c in p.choices)
+        target = (p.target or "—") + ("" if offered else " (not allowed)")
+        blocks: list[Block] = [Heading(f"Upgrade pre-flight for {self.cluster_name}: {p.current or '?'} → {target}")]
         if p.choices:
             blocks.append(
                 Table(

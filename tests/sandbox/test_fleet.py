@@ -44,3 +44,4 @@ def test_fleet_config_serves_each_cluster_by_name(tmp_path: Path) -> None:
         assert "1.27 is out of support in chinanorth3" in prod_upgrades, prod_upgrades
         assert "1.28.15" in prod_upgrades
         assert "1.31 is within N-2 in westeurope" in _ask(config, "/k8s aks upgrades --cluster test")
+        assert "1.27.9 → 1.29.12 (not allowed)" in _ask(config, "/k8s aks upgrades --to 1.29.12")
