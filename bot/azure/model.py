@@ -306,7 +306,7 @@ class ManagedCluster:
 
     @property
     def az_target(self) -> str:
-        """`-g <group> -n <name>` for `az aks …` commands, with placeholders where the document did not say."""
+        """`-g <group> -n <name>` for `az aks …` commands, RG or NAME standing in where the document did not say."""
         return f"-g {self.resource_group or 'RG'} -n {self.name or 'NAME'}"
 
     @property

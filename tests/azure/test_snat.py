@@ -57,7 +57,7 @@ def test_peak_counts_autoscaler_maximum_and_surge() -> None:
     assert b.headroom == -3 and b.pressure
     assert any("InvalidLoadBalancerProfileAllocatedOutboundPorts" in f for f in b.findings)
     fix = [r.command for r in b.recommendations if r.command]
-    # No resource id in this document: the group is a placeholder, the name is the cluster's.
+    # No resource id in this document: the group reads RG, the name is the cluster's.
     assert "az aks update -g RG -n c --load-balancer-outbound-ports 5816" in fix  # 64000 // 11 → multiple of 8
 
 
