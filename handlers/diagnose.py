@@ -333,7 +333,7 @@ class PodDiagnosis:
             Heading(w.pod_heading.format(f"{p.namespace}/{p.name}")),
             Fields(
                 (
-                    (w.status, p.status_text),
+                    (w.status, p.shown_status),
                     (w.ready, f"{ready}/{total}"),
                     (w.restarts, str(p.restarts)),
                     (w.node, p.node or "—"),

@@ -234,7 +234,7 @@ class NodeResult:
             Table(
                 ("Pod", "Status", "Restarts", "Age"),
                 tuple(
-                    (p.key, p.status_text, str(p.restarts), age(p.start_time or p.created, self.now))
+                    (p.key, p.shown_status, str(p.restarts), age(p.start_time or p.created, self.now))
                     for p in ordered[:MAX_ROWS]
                 ),
                 total=len(self.pods) if len(self.pods) > MAX_ROWS else None,

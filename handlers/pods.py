@@ -73,7 +73,7 @@ class PodsResult:
         total = len(self.pods)
         if not total:
             return View(f"No pods {self.scope}.", (Notice(f"No pods {self.scope}.", Level.INFO),))
-        statuses = Counter(p.status_text for p in self.pods)
+        statuses = Counter(p.shown_status for p in self.pods)
         problems = sum(1 for p in self.pods if pod_problem(p))
         top = ", ".join(f"{count} {status}" for status, count in statuses.most_common(5))
         summary = f"{total} pod{'s' if total != 1 else ''} {self.scope}: {top}"
@@ -81,7 +81,7 @@ class PodsResult:
         blocks: list[Block] = [Heading(f"Pods — {self.scope}"), Notice(summary, level)]
         ordered = sorted(self.pods, key=pod_rank)
         rows = tuple(
-            (p.key if self.all_namespaces else p.name, p.status_text, ready_text(p), str(p.restarts),
+            (p.key if self.all_namespaces else p.name, p.shown_status, ready_text(p), str(p.restarts),
              last_termination_text(p), p.node or "-", age(p.start_time or p.created, self.now))
             for p in ordered[:MAX_ROWS]
         )

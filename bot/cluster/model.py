@@ -220,7 +220,8 @@ class Node:
 
     @property
     def status_text(self) -> str:
-        """As `kubectl get nodes` prints it: Ready / NotReady / Unknown, plus SchedulingDisabled when cordoned."""
+        """Ready / NotReady (the kubelet says so) / Unknown (the kubelet went silent; kubectl prints NotReady for
+        both), plus SchedulingDisabled when cordoned."""
         text = {"True": "Ready", "False": "NotReady", "Unknown": "Unknown"}[self.ready]
         return f"{text},SchedulingDisabled" if self.unschedulable else text
 
@@ -376,6 +377,15 @@ class Pod:
             waiting = s.state.kind == "waiting"
             if s.state.reason and (waiting or (s.state.kind == "terminated" and text == self.phase)):
                 text = s.state.reason
+        return text
+
+    @property
+    def shown_status(self) -> str:
+        """`status_text`, saying when a Running pod is not Ready: kubectl prints plain Running for a pod whose
+        readiness probe fails or whose node stopped reporting (the node controller marks its pods not Ready)."""
+        text = self.status_text
+        if text == "Running" and self.condition("Ready") is not None and not self.is_ready:
+            return "Running (not ready)"
         return text
 
     @property

@@ -169,3 +169,25 @@ def test_eviction_blocked_by_a_budget_is_refused_naming_it(writable: Cluster) ->
     with pytest.raises(Refused, match="api-pdb"):
         writable.provider.writer("sandbox").evict("shop", "api-5c6b-klmno")
     writable.provider.writer("sandbox").evict("shop", "web-7d9f-abcde")
+
+
+def test_a_running_pod_that_is_not_ready_says_so() -> None:
+    """kubectl prints plain Running for a pod the node controller marked not Ready (its node went silent)."""
+    body = {
+        "metadata": {"name": "orders-1", "namespace": "shop", "uid": "u1"},
+        "spec": {"nodeName": "n3", "containers": [{"name": "app", "image": "shop/orders:1"}],
+                 "tolerations": [{"key": "node.kubernetes.io/unreachable", "operator": "Exists",
+                                  "effect": "NoExecute", "tolerationSeconds": 300}]},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+                   "containerStatuses": [{"name": "app", "ready": True, "restartCount": 0,
+                                          "state": {"running": {"startedAt": "2026-12-01T09:00:00Z"}}}]},
+    }
+    pod = kube.pod_from_json(body)
+    assert pod.status_text == "Running" and pod.shown_status == "Running (not ready)"
+    (toleration,) = pod.tolerations
+    assert (toleration.key, toleration.effect, toleration.seconds) == (
+        "node.kubernetes.io/unreachable", "NoExecute", 300
+    )
+    ready_status = {**body["status"], "conditions": [{"type": "Ready", "status": "True"}]}
+    ready = kube.pod_from_json({**body, "status": ready_status})
+    assert ready.shown_status == "Running"
