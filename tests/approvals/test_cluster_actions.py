@@ -221,7 +221,11 @@ def test_restart_deployment_and_delete_pod(cluster: Cluster) -> None:
     done = approve(cluster, say(cluster, "alice", f"/k8s restart deployment {name} -n {ns}"))
     assert f"Deployment {ns}/{name} restarting" in notices(done.view)
 
-    pod = next(p for p in cluster.reader.pods(ns) if p.owner is not None and p.owner.kind == "ReplicaSet")
+    # A pod of another deployment: the restart above is still replacing the restarted one's pods.
+    pod = next(
+        p for p in cluster.reader.pods(ns)
+        if p.owner is not None and p.owner.kind == "ReplicaSet" and not p.owner.name.startswith(f"{name}-")
+    )
     requested = say(cluster, "alice", f"/k8s delete pod {pod.name} -n {ns}")
     assert f"Delete pod {ns}/{pod.name}" in render_text(requested.view)
     deleted = approve(cluster, requested)
