@@ -159,8 +159,11 @@ def _version_jump(found: list[str]) -> list[str]:
     is what the question is about whatever words surround it. Returns the words that say so."""
     minors = {int(m.group(1).split(".")[1]) for t in found if (m := _VERSION.match(t))}
     if len(minors) >= 2 and max(minors) - min(minors) >= 2:
-        return tokens("skip minor version upgrade")
+        return list(_SKIPPED_MINOR)
     return []
+
+
+_SKIPPED_MINOR = tuple(tokens("skip minor version upgrade"))
 
 
 def _is_identifier_like(token: str) -> bool:

@@ -268,13 +268,14 @@ class ApprovalWorkflow:
         """What waits for a decision, as `caller` sees it: what they may approve first (oldest first), then theirs."""
         self.expire_due()
         settings = self.deps.settings
-        items = [
-            PendingItem(r, r.requester == caller.id, r.requester != caller.id and self.may_approve(r, caller))
-            for r in self.store.pending()
-            if (cluster is None or r.cluster == cluster)
+        items = []
+        for r in self.store.pending():
+            if cluster is not None and r.cluster != cluster:
+                continue
+            approver = self.may_approve(r, caller)
             # Only clusters the caller may see at all (or was named an approver for).
-            and (settings.role_of(caller.id, caller.groups, r.cluster) is not None or self.may_approve(r, caller))
-        ]
+            if approver or settings.role_of(caller.id, caller.groups, r.cluster) is not None:
+                items.append(PendingItem(r, r.requester == caller.id, r.requester != caller.id and approver))
         items.sort(key=lambda i: (not i.may_approve, not i.yours, i.request.created_at))
         return PendingList(tuple(items), f" on {cluster}" if cluster else "")
 

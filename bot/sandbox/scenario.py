@@ -27,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from bot.sandbox.kube.store import DAEMON_TOLERATIONS, DEFAULT_TOLERATIONS
+
 Obj = dict[str, Any]
 
 SCENARIOS = ("healthy", "incident", "large")
@@ -47,19 +49,6 @@ _CPU_RESERVED = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
 # A 128 GB managed OS disk as the kubelet reports it; allocatable keeps back the 10% nodefs eviction threshold.
 _DISK_CAPACITY, _DISK_ALLOCATABLE = "129886128Ki", "119703055367"
 _KERNEL, _OS_IMAGE, _CONTAINERD = "5.15.0-1074-azure", "Ubuntu 22.04.5 LTS", "containerd://1.7.22-1"
-_DEFAULT_TOLERATIONS = (
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-)
-# DaemonSet pods tolerate node trouble indefinitely (the DaemonSet controller adds these).
-_DAEMONSET_TOLERATIONS = (
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"},
-    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
-)
 # node-problem-detector's conditions on AKS, as a healthy node reports them: (type, reason, message).
 _NPD_CONDITIONS = (
     ("KernelDeadlock", "KernelHasNoDeadlock", "kernel has no deadlock"),
@@ -711,7 +700,7 @@ class _Builder:
         overrides = d.get("pods") or []
         nodes = self.placement(d, replicas)
         pods: list[Obj] = []
-        tolerations = [*(dict(t) for t in d.get("tolerations") or []), *(dict(t) for t in _DEFAULT_TOLERATIONS)]
+        tolerations = [*(dict(t) for t in d.get("tolerations") or []), *(dict(t) for t in DEFAULT_TOLERATIONS)]
         for i in range(replicas):
             state = overrides[i] if i < len(overrides) and overrides[i] else {}
             pod_name = self.pod_name(ns, rs_name, i)
@@ -781,7 +770,7 @@ class _Builder:
         revision_hash = _safe(10, ns, name, json.dumps(template, sort_keys=True))
         pod_labels = {**labels, "controller-revision-hash": revision_hash, "pod-template-generation": "1"}
         created = self.at(ds.get("created"), "-30d")
-        tolerations = [*(dict(t) for t in ds.get("tolerations") or []), *(dict(t) for t in _DAEMONSET_TOLERATIONS)]
+        tolerations = [*(dict(t) for t in ds.get("tolerations") or []), *(dict(t) for t in DAEMON_TOLERATIONS)]
         selector_nodes = ds.get("nodeSelector") or {}
         count = 0
         for node in self.nodes:
@@ -827,7 +816,7 @@ class _Builder:
         revision = f"{name}-{_safe(10, ns, name, json.dumps(template, sort_keys=True))}"
         created = self.at(sts.get("created"), "-30d")
         nodes = self.placement(sts, replicas)
-        tolerations = [dict(t) for t in _DEFAULT_TOLERATIONS]
+        tolerations = [dict(t) for t in DEFAULT_TOLERATIONS]
         for i in range(replicas):
             pod_name = f"{name}-{i}"
             pod_labels = {**labels, "apps.kubernetes.io/pod-index": str(i), "controller-revision-hash": revision,

@@ -25,7 +25,7 @@ import orjson
 from bot.sandbox.kube.errors import ApiError
 from bot.sandbox.kube.resources import BY_KEY, ResourceType, parse_quantity
 from bot.sandbox.kube.selectors import Requirement, labels_match, selector_from_label_selector
-from bot.sandbox.kube.store import Change, Entry, Store, now_rfc3339
+from bot.sandbox.kube.store import DAEMON_TOLERATIONS, Change, Entry, Store, now_rfc3339
 from bot.sandbox.kube.tables import parse_time
 
 Obj = dict[str, Any]
@@ -512,7 +512,7 @@ class Controllers:
             # DaemonSet pods tolerate these taints automatically: the DaemonSet controller adds them to each pod.
             own = list(tspec.get("tolerations") or [])
             present = {(t.get("key"), t.get("effect")) for t in own}
-            tolerations = own + [dict(t) for t in _DAEMON_TOLERATIONS if (t["key"], t["effect"]) not in present]
+            tolerations = own + [dict(t) for t in DAEMON_TOLERATIONS if (t["key"], t["effect"]) not in present]
             template = {**template, "spec": {**tspec, "tolerations": tolerations}}
             self._adopt(ds, orphans, pods)
             owned = pods.get(entry.uid, [])
@@ -874,16 +874,6 @@ def _equal_ignore_hash(rs_template: Obj | None, template: Obj) -> bool:
         if not meta:
             candidate.pop("metadata")
     return bool(stripped == wanted)
-
-
-_DAEMON_TOLERATIONS: tuple[Obj, ...] = (
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
-    {"key": UNREACHABLE, "operator": "Exists", "effect": "NoExecute"},
-    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
-    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
-)
 
 
 def _eviction_time(tolerations: list[Obj], taints: list[tuple[Obj, datetime]]) -> datetime | None:

@@ -475,7 +475,20 @@ class Store:
                     continue
 
 
-_DEFAULT_TOLERATED = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+# What the API server adds to every new pod (the DefaultTolerationSeconds admission plugin).
+DEFAULT_TOLERATIONS: tuple[Obj, ...] = (
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+)
+# What the DaemonSet controller adds to its pods: node trouble is tolerated for good.
+DAEMON_TOLERATIONS: tuple[Obj, ...] = (
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute"},
+    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"},
+    {"key": "node.kubernetes.io/disk-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/memory-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/pid-pressure", "operator": "Exists", "effect": "NoSchedule"},
+    {"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"},
+)
 
 
 def _default_toleration_seconds(pod: Obj) -> None:
@@ -485,12 +498,12 @@ def _default_toleration_seconds(pod: Obj) -> None:
     if not isinstance(spec, dict):
         return
     tolerations = list(spec.get("tolerations") or [])
-    for key in _DEFAULT_TOLERATED:
+    for default in DEFAULT_TOLERATIONS:
         covered = any(
-            (t.get("key") == key or (not t.get("key") and t.get("operator") == "Exists"))
+            (t.get("key") == default["key"] or (not t.get("key") and t.get("operator") == "Exists"))
             and t.get("effect") in (None, "", "NoExecute")
             for t in tolerations
         )
         if not covered:
-            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
+            tolerations.append(dict(default))
     spec["tolerations"] = tolerations
