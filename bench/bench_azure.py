@@ -23,9 +23,9 @@ from bot.azure.sdk import SdkAksClient, build_client
 from bot.azure.settings import AzureSettings
 from bot.azure.snat import cluster_budget
 from bot.azure.upgrade import plan_upgrade
-from bot.sandbox.arm import ArmServer
+from sandbox.arm import ArmServer
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "azure"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "azure"
 
 
 def _body(name: str) -> dict[str, Any]:

@@ -113,7 +113,7 @@ def _vm_kb(field: str) -> int:
 def sandbox_process(scenario: str, directory: str) -> Iterator[Path]:
     """The sandbox in a process of its own (its memory is not the bot's); yields the aksbot.yaml it wrote."""
     server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from bot.sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
+        [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
          "--scenario", scenario, "--no-arm", "--write-config", directory],
         stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )

@@ -39,7 +39,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
         started = time.perf_counter()
         server = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from bot.sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
+            [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
              "--scenario", args.scenario, "--no-arm", "--write-config", tmp],
             stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent)),
         )

@@ -35,8 +35,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.sandbox.sandbox_support import start_minicluster, write_kubeconfig  # noqa: E402
-from tests.slack.slack_fakes import (  # noqa: E402
+from tests.support.kubectl import start_minicluster, write_kubeconfig  # noqa: E402
+from tests.support.slack import (  # noqa: E402
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,

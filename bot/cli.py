@@ -1,6 +1,6 @@
 """The `aksbot` command line: `shell`, `demo`, `serve`, `sandbox`, `kb`, `aks`, `config check`.
 
-Each subsystem owns its own sub-command's arguments (`knowledge.cli`, `bot.sandbox.cli`, `bot.azure.cli`,
+Each subsystem owns its own sub-command's arguments (`knowledge.cli`, `sandbox.cli`, `bot.azure.cli`,
 `bot.slack.serve`); this module only routes to them and imports each lazily, so `aksbot kb search` does not pay
 for the Kubernetes client and `aksbot shell` starts fast.
 """
@@ -13,8 +13,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.settings import SettingsError
+
+if TYPE_CHECKING:
+    from sandbox import Sandbox
 
 USAGE = """usage: aksbot <command> [options]
 
@@ -73,7 +77,10 @@ def _demo(argv: Sequence[str]) -> int:
     from contextlib import ExitStack
 
     from bot import app, settings
-    from bot.sandbox import Sandbox
+
+    Sandbox = _sandbox_class()
+    if Sandbox is None:
+        return 2
 
     with tempfile.TemporaryDirectory(prefix="aksbot-demo-") as tmp, ExitStack() as stack:
         fleet = {
@@ -81,7 +88,10 @@ def _demo(argv: Sequence[str]) -> int:
             "test": stack.enter_context(Sandbox(scenario="healthy")),
         }
         config = Sandbox.write_fleet_config(tmp, fleet, default="prod")
-        cfg = settings.load(str(config))
+        environ = dict(os.environ)
+        for sandbox in fleet.values():
+            environ.update(sandbox.environment())
+        cfg = settings.load(str(config), environ)
         banner = (
             f"aksbot demo — clusters prod (sandbox scenario '{args.scenario}', the default) and test ('healthy')\n"
             f"kubectl: KUBECONFIG={tmp}/prod/kubeconfig (prod), {tmp}/test/kubeconfig (test)\n"
@@ -90,6 +100,21 @@ def _demo(argv: Sequence[str]) -> int:
             "`:quit` leaves."
         )
         return app.run_shell_with(cfg, args.user, banner=banner)
+
+
+def _sandbox_class() -> type[Sandbox] | None:
+    """The sandbox, or None after saying how to install it (it ships as the `sandbox` extra)."""
+    try:
+        from sandbox import Sandbox
+        from sandbox.kube import server as _  # noqa: F401  (needs the extra's packages)
+    except ImportError as exc:
+        print(
+            f"aksbot: the sandbox cluster is not installed ({exc.name or exc}); "
+            "install it with: pip install 'aksbot[sandbox]'",
+            file=sys.stderr,
+        )
+        return None
+    return Sandbox
 
 
 def _config(argv: Sequence[str]) -> int:
@@ -136,7 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve_main(rest)
         if command == "sandbox":
-            from bot.sandbox.cli import main as sandbox_main
+            if _sandbox_class() is None:
+                return 2
+            from sandbox.cli import main as sandbox_main
 
             return sandbox_main(rest)
         if command == "kb":

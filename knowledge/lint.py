@@ -265,11 +265,11 @@ def lint(
 
 
 def default_notes_dir(override: str | None = None) -> Path | None:
-    """`override` (the CLI passes $AKSBOT_NOTES_DIR) or `../shared/notes` beside the checkout, if it exists."""
+    """`override` (the CLI passes $AKSBOT_NOTES_DIR), else the team's notes kept in the checkout
+    (`knowledge/notes`), when they are there (an installed package does not carry them)."""
     if override:
         return Path(override)
-    repo_root = Path(__file__).resolve().parent.parent
-    candidate = repo_root.parent / "shared" / "notes"
+    candidate = Path(__file__).resolve().parent / "notes"
     return candidate if candidate.is_dir() else None
 
 

@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from bot import app, settings
-from bot.sandbox import Sandbox
-from bot.sandbox.kube.server import AccessRule
 from bot.shell import ShellSurface, run_shell
+from sandbox import Sandbox
+from sandbox.kube.server import AccessRule
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = ROOT / "deploy" / "kubernetes"

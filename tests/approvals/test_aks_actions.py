@@ -19,12 +19,11 @@ from bot.deps import Deps
 from bot.dispatch import Dispatcher, Incoming, Outcome
 from bot.parser import Surface
 from bot.render_text import render_text
-from bot.sandbox.arm import ArmServer
 from bot.settings import from_mapping
 from bot.surface import MessageRef, Reply
-from tests.azure.fixtures_azure import arm_state
-
-from .approvals_testkit import NoClusters, RecordingNotifier
+from sandbox.arm import ArmServer
+from tests.support.approvals import NoClusters, RecordingNotifier
+from tests.support.azure import arm_state
 
 
 class Channel:

@@ -16,8 +16,7 @@ from bot.clock import ManualClock
 from bot.dispatch import Incoming
 from bot.parser import Surface
 from bot.surface import MessageRef, Reply
-
-from .approvals_testkit import POSTGRES_URL, WORLD, make_dispatcher, make_workflow, unique_schema
+from tests.support.approvals import POSTGRES_URL, WORLD, make_dispatcher, make_workflow, unique_schema
 
 CLICKS = 50
 

@@ -17,8 +17,7 @@ from bot.blocks import Fields, Notice, Table, View
 from bot.errors import Upstream
 from bot.preview import Preview
 from bot.surface import MessageRef
-
-from .approvals_testkit import POSTGRES_URL, unique_schema
+from tests.support.approvals import POSTGRES_URL, unique_schema
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

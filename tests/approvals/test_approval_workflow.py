@@ -21,8 +21,7 @@ from bot.parser import Surface
 from bot.render_text import render_text
 from bot.shell import Shell, ShellSurface
 from bot.surface import MessageRef, Reply
-
-from .approvals_testkit import CONFIG, WORLD, RecordingNotifier, make_dispatcher, make_workflow
+from tests.support.approvals import CONFIG, WORLD, RecordingNotifier, make_dispatcher, make_workflow
 
 
 class Channel:
@@ -301,7 +300,7 @@ def test_pending_requests_survive_a_restart(tmp_path: Path, clock: ManualClock) 
 def test_the_approvals_channel_gets_its_own_copy_of_the_card(
     store: SqliteApprovalStore, clock: ManualClock, notifier: RecordingNotifier
 ) -> None:
-    from .approvals_testkit import CONFIG
+    from tests.support.approvals import CONFIG
 
     workflow = make_workflow(store, clock, notifier, config={**CONFIG, "approvals": {"channel": "C0APPROVALS"}})
     d = make_dispatcher(workflow)

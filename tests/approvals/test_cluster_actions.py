@@ -28,9 +28,8 @@ from bot.parser import Surface
 from bot.render_text import render_text
 from bot.settings import from_mapping
 from bot.surface import MessageRef, Reply
-from tests.sandbox.sandbox_support import start_minicluster, write_kubeconfig
-
-from .approvals_testkit import NoAzure, RecordingNotifier
+from tests.support.approvals import NoAzure, RecordingNotifier
+from tests.support.kubectl import start_minicluster, write_kubeconfig
 
 GUARDED_ROLE = "aksbot.io/sandbox-role"
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.azure.cli import main
-
-from .fixtures_azure import FIXTURES, example, flattened
+from tests.support.azure import FIXTURES, example, flattened
 
 
 @pytest.fixture()

@@ -17,11 +17,10 @@ from bot.dispatch import Dispatcher, Incoming, Outcome
 from bot.errors import NotConfigured
 from bot.parser import Surface
 from bot.render_text import render_text
-from bot.sandbox.arm import ArmServer
 from bot.settings import from_mapping
 from knowledge import load_knowledge_base
-
-from .fixtures_azure import arm_state
+from sandbox.arm import ArmServer
+from tests.support.azure import arm_state
 
 
 class NoCluster:
@@ -140,7 +139,7 @@ def test_cluster_without_azure_settings_is_explained(arm: tuple[ArmServer, Dispa
 
 def test_upgrades_without_access_to_the_region_version_list_still_answer(arm: tuple[ArmServer, Dispatcher]) -> None:
     """The version list is a subscription-level call; a role on the cluster alone is refused there."""
-    from bot.sandbox.arm import Fault
+    from sandbox.arm import Fault
 
     srv, d = arm
     srv.inject(Fault(403, "AuthorizationFailed", "no access at subscription scope", path_contains="kubernetesVersions"))
@@ -150,7 +149,7 @@ def test_upgrades_without_access_to_the_region_version_list_still_answer(arm: tu
 
 
 def test_throttling_reaches_the_user_as_a_clear_answer(arm: tuple[ArmServer, Dispatcher]) -> None:
-    from bot.sandbox.arm import Fault
+    from sandbox.arm import Fault
 
     srv, d = arm
     srv.inject(Fault(429, "TooManyRequests", "throttled", retry_after=300))
@@ -173,8 +172,7 @@ def test_answers_in_chinese_when_asked_in_chinese(arm: tuple[ArmServer, Dispatch
 def test_aks_upgrades_reads_pdbs_and_nodes_from_the_cluster(tmp_path: Path) -> None:
     """Both sandboxes at once: ARM through the Azure SDK, the API server through the Kubernetes client."""
     from bot.cluster.kube import KubeClusterProvider
-
-    from ..cluster.kubefixture import start
+    from tests.support.cluster import start
 
     kube = start(tmp_path)
     cluster = next(kube)

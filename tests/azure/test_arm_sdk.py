@@ -16,10 +16,9 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from bot.azure.sdk import AzureSdkProvider, SdkAksClient, build_client
 from bot.azure.settings import AzureSettings
 from bot.errors import Forbidden, NotConfigured, NotFound, Refused, Upstream
-from bot.sandbox.arm import ArmServer, Fault
 from bot.settings import from_mapping
-
-from .fixtures_azure import arm_state
+from sandbox.arm import ArmServer, Fault
+from tests.support.azure import arm_state
 
 
 @pytest.fixture(scope="module")

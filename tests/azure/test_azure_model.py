@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile, UpgradeProfile, parse_version, surge_nodes
-
-from .fixtures_azure import example, flattened
+from tests.support.azure import example, flattened
 
 
 def test_managed_cluster_example_reads_every_field_the_commands_show() -> None:

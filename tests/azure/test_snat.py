@@ -6,8 +6,7 @@ from typing import Any
 
 from bot.azure.model import ManagedCluster
 from bot.azure.snat import PoolNodes, SnatInputs, budget, cluster_budget, default_ports_per_node, scale_pool_impact
-
-from .fixtures_azure import example
+from tests.support.azure import example
 
 
 def _cluster(network: dict[str, Any], pools: list[dict[str, Any]]) -> ManagedCluster:

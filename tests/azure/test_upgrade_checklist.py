@@ -25,8 +25,7 @@ from bot.azure.upgrade import (
     subnet_ips_needed,
     version_choices,
 )
-
-from .fixtures_azure import example
+from tests.support.azure import example
 
 GiB = 2**30
 

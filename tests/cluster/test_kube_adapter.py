@@ -11,8 +11,8 @@ import pytest
 from bot.cluster import kube
 from bot.cluster.kube import KubeClusterProvider
 from bot.errors import Forbidden, NotConfigured, NotFound, Refused, Upstream
-from bot.sandbox.kube.server import AccessRule
-from tests.cluster.kubefixture import Cluster, settings_for, start
+from sandbox.kube.server import AccessRule
+from tests.support.cluster import Cluster, settings_for, start
 
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
 

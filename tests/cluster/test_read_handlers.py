@@ -17,7 +17,7 @@ from handlers.nodes import NodeNameArgs, NodesArgs, node, nodes
 from handlers.pods import LogsArgs, PodArgs, PodsArgs, logs, pod, pods
 from handlers.top import TopPodsArgs, top_nodes, top_pods
 from handlers.workloads import DeploymentsArgs, deployments, pdbs
-from tests.cluster.kubefixture import Cluster, start
+from tests.support.cluster import Cluster, start
 
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
 

@@ -9,8 +9,7 @@ from handlers.diagnosis.finding import CITED_KB_IDS, Finding, Severity
 from handlers.diagnosis.pod_rules import PodContext, pod_findings
 from handlers.diagnosis.workload_rules import deployment_rule, pdb_rule
 from knowledge import load_knowledge_base
-
-from .diag_objects import NOW, ago, lease, node, pod, terminated, unreachable_taints
+from tests.support.objects import NOW, ago, lease, node, pod, terminated, unreachable_taints
 
 PDB = PodDisruptionBudget(
     namespace="payments",
@@ -32,7 +31,7 @@ def _crashloop(name: str, namespace: str) -> object:
         state=ContainerState("waiting", reason="CrashLoopBackOff"),
         last_state=terminated("Error", 1),
     )
-    from .diag_objects import Container
+    from tests.support.objects import Container
 
     return pod(
         name=name, namespace=namespace, containers=(Container("app", "contoso.azurecr.cn/app:1"),), statuses=(status,)
@@ -123,7 +122,8 @@ def test_group_orders_by_severity_then_size() -> None:
 
 def _sample_findings() -> list[Finding]:
     """One finding from every rule that cites an entry."""
-    from .diag_objects import Container, event, java_container
+    from tests.support.objects import Container, event, java_container
+
     from .test_pod_rules import PENDING_MESSAGE, _oom_status
 
     out: list[Finding] = []

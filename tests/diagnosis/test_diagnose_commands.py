@@ -19,9 +19,9 @@ from bot.deps import Deps
 from bot.dispatch import Dispatcher, Incoming, Outcome
 from bot.parser import Surface
 from bot.render_text import render_text
-from bot.sandbox import Sandbox
 from bot.settings import from_mapping
 from knowledge import load_knowledge_base
+from sandbox import Sandbox
 
 
 @dataclass

@@ -22,9 +22,9 @@ from bot.deps import Deps
 from bot.dispatch import Dispatcher, Incoming, Outcome
 from bot.parser import Surface
 from bot.render_text import render_text
-from bot.sandbox.kube import KubeServer
 from bot.settings import from_mapping
 from knowledge import load_knowledge_base
+from sandbox.kube import KubeServer
 
 Obj = dict[str, Any]
 POOL = "aks-userpool-27182818-vmss"

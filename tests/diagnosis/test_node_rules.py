@@ -9,8 +9,7 @@ import pytest
 from bot.cluster.model import Condition, Taint, Toleration
 from handlers.diagnosis.finding import Severity
 from handlers.diagnosis.node_rules import grace_period_seconds, lease_state, node_findings, notready_rule
-
-from .diag_objects import NOW, ago, event, lease, node, pod, unreachable_taints
+from tests.support.objects import NOW, ago, event, lease, node, pod, unreachable_taints
 
 
 def _rules(n: object, *, renewed: float = 4) -> list[str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Resources
 from handlers.diagnosis.finding import Severity
 from handlers.diagnosis.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
-
-from .diag_objects import GI, MI, NOW, event, java_container, node, pod, terminated
+from tests.support.objects import GI, MI, NOW, event, java_container, node, pod, terminated
 
 PENDING_MESSAGE = (
     "0/7 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, "

@@ -9,8 +9,7 @@ from bot.dispatch import Dispatcher, Incoming
 from bot.parser import Surface
 from bot.render_text import render_text
 from bot.surface import Visibility
-
-from .helpers_foundation import Captured, calls, make_deps, registry
+from tests.support.foundation import Captured, calls, make_deps, registry
 
 
 class Groups:

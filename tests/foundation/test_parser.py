@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 
 from bot.errors import UnknownCommand, UserError
 from bot.parser import FreeText, ParsedCommand, Parser, Surface, detect_lang, normalise
-
-from .helpers_foundation import registry
+from tests.support.foundation import registry
 
 parser = Parser(registry)
 

@@ -6,8 +6,7 @@ from bot.blocks import Message
 from bot.deps import Deps
 from bot.preview import Preview
 from bot.registry import Args, Call, Registry, RegistryError, Risk, Role, arg
-
-from .helpers_foundation import NodeArgs, registry
+from tests.support.foundation import NodeArgs, registry
 
 
 class OtherArgs(Args):

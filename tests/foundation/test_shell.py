@@ -7,8 +7,7 @@ from bot.deps import Deps
 from bot.dispatch import Dispatcher
 from bot.registry import Args, Call, Scope, arg
 from bot.shell import Shell, ShellSurface
-
-from .helpers_foundation import make_deps, registry
+from tests.support.foundation import make_deps, registry
 
 
 class WhoArgs(Args):

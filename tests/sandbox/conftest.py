@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from sandbox_support import Kubectl, start_minicluster, write_kubeconfig
-
-from bot.sandbox.kube import KubeServer
+from sandbox.kube import KubeServer
+from tests.support.kubectl import Kubectl, start_minicluster, write_kubeconfig
 
 
 @pytest.fixture(scope="module")

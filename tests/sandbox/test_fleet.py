@@ -10,12 +10,12 @@ from bot import app, settings
 from bot.dispatch import Incoming
 from bot.parser import Surface
 from bot.render_text import render_text
-from bot.sandbox import Sandbox
 from bot.shell import ShellSurface
+from sandbox import Sandbox
 
 
-def _ask(config: Path, text: str, user: str = "carol") -> str:
-    cfg = settings.load(str(config))
+def _ask(config: Path, environ: dict[str, str], text: str, user: str = "carol") -> str:
+    cfg = settings.load(str(config), environ)
     surface = ShellSurface()
     dispatcher = app.build_dispatcher(cfg, surface)
     replies: list[Any] = []
@@ -31,17 +31,18 @@ def _ask(config: Path, text: str, user: str = "carol") -> str:
 def test_fleet_config_serves_each_cluster_by_name(tmp_path: Path) -> None:
     with Sandbox("incident") as prod, Sandbox("healthy") as test:
         config = Sandbox.write_fleet_config(tmp_path, {"prod": prod, "test": test}, default="prod")
-        cfg = settings.load(str(config))
+        env = {**prod.environment(), **test.environment()}
+        cfg = settings.load(str(config), env)
         assert cfg.cluster_names() == ["prod", "test"]
-        assert "Nodes — prod" in _ask(config, "/k8s nodes") and "1 NotReady" in _ask(config, "/k8s nodes")
-        on_test = _ask(config, "/k8s nodes --cluster test")
+        assert "Nodes — prod" in _ask(config, env, "/k8s nodes") and "1 NotReady" in _ask(config, env, "/k8s nodes")
+        on_test = _ask(config, env, "/k8s nodes --cluster test")
         assert "Nodes — test" in on_test and "7 Ready" in on_test
-        assert "aks-test" in _ask(config, "/k8s aks show --cluster test")
-        assert "aks-prod" in _ask(config, "/k8s aks show")
-        assert "Unknown cluster `staging` (clusters: prod, test)" in _ask(config, "/k8s nodes --cluster staging")
+        assert "aks-test" in _ask(config, env, "/k8s aks show --cluster test")
+        assert "aks-prod" in _ask(config, env, "/k8s aks show")
+        assert "Unknown cluster `staging` (clusters: prod, test)" in _ask(config, env, "/k8s nodes --cluster staging")
         # The support window is judged against the region's version list (ARM locations/{region}/kubernetesVersions).
-        prod_upgrades = _ask(config, "/k8s aks upgrades")
+        prod_upgrades = _ask(config, env, "/k8s aks upgrades")
         assert "1.27 is out of support in chinanorth3" in prod_upgrades, prod_upgrades
         assert "1.28.15" in prod_upgrades
-        assert "1.31 is within N-2 in westeurope" in _ask(config, "/k8s aks upgrades --cluster test")
-        assert "1.27.9 → 1.29.12 (not allowed)" in _ask(config, "/k8s aks upgrades --to 1.29.12")
+        assert "1.31 is within N-2 in westeurope" in _ask(config, env, "/k8s aks upgrades --cluster test")
+        assert "1.27.9 → 1.29.12 (not allowed)" in _ask(config, env, "/k8s aks upgrades --to 1.29.12")

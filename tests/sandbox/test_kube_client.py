@@ -8,13 +8,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import minicluster
 import pytest
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
-from sandbox_support import start_minicluster, write_kubeconfig
 
-from bot.sandbox.kube import AccessRule, KubeServer
+from sandbox.kube import AccessRule, KubeServer
+from tests.support import minicluster
+from tests.support.kubectl import start_minicluster, write_kubeconfig
 
 
 @pytest.fixture(scope="module")

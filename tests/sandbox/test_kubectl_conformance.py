@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import time
 
-import minicluster
 import pytest
-from sandbox_support import Kubectl
 
-from bot.sandbox.kube import AccessRule, KubeServer
+from sandbox.kube import AccessRule, KubeServer
+from tests.support import minicluster
+from tests.support.kubectl import Kubectl
 
 pytestmark = pytest.mark.kubectl
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 
 pytestmark = pytest.mark.kubectl
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_pool_scaled_through_arm_adds_nodes(sandbox: Sandbox, config_dir: Path) 
 
 def test_cli_prints_one_ready_line_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from bot.sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
+        [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
          "--scenario", "incident", "--write-config", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )

@@ -7,10 +7,10 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from sandbox_support import start_minicluster
 
-from bot.sandbox.kube import KubeServer
-from bot.sandbox.kube.resources import TYPES
+from sandbox.kube import KubeServer
+from sandbox.kube.resources import TYPES
+from tests.support.kubectl import start_minicluster
 
 
 def served_objects(server: KubeServer, sample: int = 0) -> list[dict[str, Any]]:
@@ -62,7 +62,7 @@ def test_minicluster_objects_after_controllers_validate(settled: KubeServer) -> 
 
 
 def test_every_scenario_as_served_after_the_controllers_validates() -> None:
-    from bot.sandbox.scenario import load_scenario, scenario_names
+    from sandbox.scenario import load_scenario, scenario_names
 
     failures: list[str] = []
     names = scenario_names()

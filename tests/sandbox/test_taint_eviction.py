@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import minicluster
 import pytest
-from sandbox_support import TOKENS, Kubectl, write_kubeconfig
 
-from bot.sandbox.kube import KubeServer
+from sandbox.kube import KubeServer
+from tests.support import minicluster
+from tests.support.kubectl import TOKENS, Kubectl, write_kubeconfig
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
 DEAD = minicluster.DEAD
@@ -120,6 +120,6 @@ def test_a_pod_created_through_the_api_gets_the_default_toleration_seconds(serve
 
 
 def server_pods() -> Any:
-    from bot.sandbox.kube.resources import BY_KEY
+    from sandbox.kube.resources import BY_KEY
 
     return BY_KEY["pods"]

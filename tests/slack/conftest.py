@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.kube import KubeServer
 from bot.settings import Settings, from_mapping
-from tests.sandbox.sandbox_support import start_minicluster, write_kubeconfig
-from tests.slack.slack_fakes import BOT_TOKEN, SIGNING_SECRET, WebApiServer
+from sandbox.kube import KubeServer
+from tests.support.kubectl import start_minicluster, write_kubeconfig
+from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, WebApiServer
 
 ALICE = "U0ALICE"  # operator: may request actions
 BOB = "U0BOB"  # approver

@@ -16,7 +16,7 @@ import pytest
 
 from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
 from tests.slack.conftest import ALICE, BOB, CAROL, MALLORY, ClusterBed, slack_settings
-from tests.slack.slack_fakes import (
+from tests.support.slack import (
     ApiCall,
     WebApiServer,
     block_actions,

@@ -22,7 +22,7 @@ import yaml
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
 from bot.slack.web import web_client
 from tests.slack.conftest import ALICE, CAROL, VIEWERS, ClusterBed, slack_settings
-from tests.slack.slack_fakes import (
+from tests.support.slack import (
     BOT_TOKEN,
     WebApiServer,
     form_body,

@@ -14,7 +14,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.slack.serve import build_surface
 from tests.slack.conftest import CAROL, MALLORY, ClusterBed, slack_settings
-from tests.slack.slack_fakes import (
+from tests.support.slack import (
     APP_TOKEN,
     SocketModeServer,
     WebApiServer,

@@ -1,4 +1,4 @@
-"""Shared inputs for the Azure tests: the public REST examples in ../shared/fixtures/azure, read unchanged."""
+"""Shared inputs for the Azure tests: the public AKS REST API examples in `tests/fixtures/azure`, read unchanged."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "azure"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "azure"
 
 
 def example(name: str, status: str = "200") -> dict[str, Any]:

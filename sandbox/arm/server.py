@@ -6,7 +6,7 @@ the client trusts; MSAL reads the authority's OpenID configuration and asks the 
 (client secret or a federated assertion, as workload identity does), and ARM accepts only tokens it issued for
 the cloud's scope.
 
-What it serves (shapes as in the public REST examples, `../shared/fixtures/azure`):
+What it serves (shapes as in the public REST examples, copied into `tests/fixtures/azure`):
 - managedClusters get / list (resource group, subscription) / createOrUpdate (a long-running operation),
   the cluster upgrade profile, the Kubernetes versions a region offers (`locations/{region}/kubernetesVersions`);
 - agentPools list / get / createOrUpdate (long-running), the pool upgrade profile, upgradeNodeImageVersion;
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import secrets
 import socket
@@ -183,7 +182,6 @@ class ArmServer:
         return self
 
     def stop(self) -> None:
-        os.environ.pop(self.secret_env, None)
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -217,11 +215,9 @@ class ArmServer:
     def settings_fragment(self, directory: Path) -> dict[str, Any]:
         """The `azure:` mapping of the cluster entry in the sandbox's aksbot.yaml (writes the CA bundle).
 
-        The client secret is not in it: like a real one it comes from the environment variable it names. This
-        process's environment gets it (so `aksbot demo`, which reads its settings after starting the sandbox,
-        finds it); `environment()` gives the same variable for settings built with an explicit environment.
+        The client secret is not in it: like a real one it comes from the environment variable it names, which
+        `environment()` gives (the sandbox never writes its own process's environment).
         """
-        os.environ[self.secret_env] = self.client_secret
         return {
             "cloud": self.cloud,
             "subscription_id": self.subscription_id,

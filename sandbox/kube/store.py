@@ -21,10 +21,10 @@ from typing import Any
 
 import orjson
 
-from bot.sandbox.kube import errors
-from bot.sandbox.kube.errors import ApiError
-from bot.sandbox.kube.resources import BY_KEY, ResourceType
-from bot.sandbox.kube.selectors import FieldRequirement, Requirement, fields_match, labels_match
+from sandbox.kube import errors
+from sandbox.kube.errors import ApiError
+from sandbox.kube.resources import BY_KEY, ResourceType
+from sandbox.kube.selectors import FieldRequirement, Requirement, fields_match, labels_match
 
 Obj = dict[str, Any]
 Key = tuple[str, str]  # (namespace, name); namespace "" for cluster-scoped objects

@@ -12,7 +12,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from bot.sandbox.kube.errors import ApiError, bad_request
+from sandbox.kube.errors import ApiError, bad_request
 
 SCHEMA_VERSION = "v1.32.0-local"
 

@@ -1,6 +1,6 @@
 """Scenarios: what the sandbox serves, expanded from compact YAML into full Kubernetes objects and ARM state.
 
-A scenario file (`bot/sandbox/scenarios/<name>.yaml`) tells the story of a cluster at a glance: the AKS cluster
+A scenario file (`sandbox/scenarios/<name>.yaml`) tells the story of a cluster at a glance: the AKS cluster
 and its node pools, the workloads (deployments, daemonsets, statefulsets, budgets, services, config) and what
 is wrong with which pod or node. This module expands it the way AKS and the Kubernetes controllers would have
 left the cluster: pools become VMSS nodes (AKS labels, providerID, capacity and allocatable from the VM size
@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from bot.sandbox.kube.store import DAEMON_TOLERATIONS, DEFAULT_TOLERATIONS
+from sandbox.kube.store import DAEMON_TOLERATIONS, DEFAULT_TOLERATIONS
 
 Obj = dict[str, Any]
 
@@ -105,7 +105,7 @@ def load_scenario(name: str, now: datetime | None = None) -> Scenario:
 
 
 def _read(name: str) -> Obj:
-    text = resources.files("bot.sandbox.scenarios").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    text = resources.files("sandbox.scenarios").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     spec = yaml.safe_load(text)
     if not isinstance(spec, dict):
         raise ValueError(f"scenario {name}: the file is not a mapping")

@@ -7,7 +7,7 @@ import signal
 import threading
 from types import FrameType
 
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 
 
 def main(argv: list[str]) -> int:

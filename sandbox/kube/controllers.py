@@ -22,11 +22,11 @@ from typing import Any
 
 import orjson
 
-from bot.sandbox.kube.errors import ApiError
-from bot.sandbox.kube.resources import BY_KEY, ResourceType, parse_quantity
-from bot.sandbox.kube.selectors import Requirement, labels_match, selector_from_label_selector
-from bot.sandbox.kube.store import DAEMON_TOLERATIONS, Change, Entry, Store, now_rfc3339
-from bot.sandbox.kube.tables import parse_time
+from sandbox.kube.errors import ApiError
+from sandbox.kube.resources import BY_KEY, ResourceType, parse_quantity
+from sandbox.kube.selectors import Requirement, labels_match, selector_from_label_selector
+from sandbox.kube.store import DAEMON_TOLERATIONS, Change, Entry, Store, now_rfc3339
+from sandbox.kube.tables import parse_time
 
 Obj = dict[str, Any]
 

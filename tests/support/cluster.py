@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from bot.cluster.kube import KubeClusterProvider
-from bot.sandbox.kube import KubeServer
 from bot.settings import Settings, from_mapping
+from sandbox.kube import KubeServer
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TOKENS = {"admin": "token-admin", "carol": "token-carol"}

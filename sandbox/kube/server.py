@@ -26,17 +26,17 @@ import orjson
 import trustme
 import yaml
 
-from bot.sandbox.kube import errors, patch, tables
-from bot.sandbox.kube.controllers import PDBS, PODS, Controllers, pod_ready
-from bot.sandbox.kube.errors import ApiError
-from bot.sandbox.kube.resources import BY_KEY, BY_PATH, TYPES, ResourceType, group_versions, parse_quantity, type_for
-from bot.sandbox.kube.selectors import (
+from sandbox.kube import errors, patch, tables
+from sandbox.kube.controllers import PDBS, PODS, Controllers, pod_ready
+from sandbox.kube.errors import ApiError
+from sandbox.kube.resources import BY_KEY, BY_PATH, TYPES, ResourceType, group_versions, parse_quantity, type_for
+from sandbox.kube.selectors import (
     labels_match,
     parse_field_selector,
     parse_label_selector,
     selector_from_label_selector,
 )
-from bot.sandbox.kube.store import Change, Entry, Store, now_rfc3339
+from sandbox.kube.store import Change, Entry, Store, now_rfc3339
 
 Obj = dict[str, Any]
 

@@ -1,5 +1,5 @@
 """A local ARM server (AKS resource provider plus token authority) over HTTPS, for tests and the demo."""
 
-from bot.sandbox.arm.server import SECRET_ENV_PREFIX, ArmServer, Fault
+from sandbox.arm.server import SECRET_ENV_PREFIX, ArmServer, Fault
 
 __all__ = ["SECRET_ENV_PREFIX", "ArmServer", "Fault"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.sandbox.kube.errors import bad_request
+from sandbox.kube.errors import bad_request
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The sandbox: a local AKS-looking cluster (Kubernetes API server + ARM server) built from a named scenario.
 
 `Sandbox` is what `aksbot demo`, `aksbot sandbox` and the integration tests start. It loads the scenario,
-serves it over the Kubernetes API (`bot.sandbox.kube`) and, unless `arm=False`, over a local ARM endpoint
-(`bot.sandbox.arm`), and writes a kubeconfig and an aksbot.yaml that point at both.
+serves it over the Kubernetes API (`sandbox.kube`) and, unless `arm=False`, over a local ARM endpoint
+(`sandbox.arm`), and writes a kubeconfig and an aksbot.yaml that point at both.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from bot.sandbox.kube import KubeServer
+from sandbox.kube import KubeServer
 
 if TYPE_CHECKING:
-    from bot.sandbox.arm import ArmServer
+    from sandbox.arm import ArmServer
 
 USERS = ("admin", "alice", "bob", "carol")
 
@@ -38,7 +38,7 @@ class Sandbox:
         self.arm: ArmServer | None = None
 
     def start(self) -> Sandbox:
-        from bot.sandbox.scenario import load_scenario
+        from sandbox.scenario import load_scenario
 
         loaded = load_scenario(self.scenario)
         self.kube = KubeServer(
@@ -52,10 +52,10 @@ class Sandbox:
         ).start()
         if self.use_arm:
             try:
-                from bot.sandbox.arm import ArmServer
+                from sandbox.arm import ArmServer
             except ImportError as exc:
                 self.kube.stop()
-                raise RuntimeError("the ARM server (bot.sandbox.arm) is not available; use Sandbox(arm=False)") from exc
+                raise RuntimeError("the ARM server (sandbox.arm) is not available; use Sandbox(arm=False)") from exc
             self.arm = ArmServer(loaded.azure, on_change=self._arm_changed)
             self.arm.start()
         return self
@@ -72,6 +72,10 @@ class Sandbox:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables a bot configured by `write_config` needs (the ARM client secret)."""
+        return self.arm.environment() if self.arm is not None else {}
 
     @property
     def kube_url(self) -> str:
@@ -103,7 +107,7 @@ class Sandbox:
             # The ARM client secret travels by environment, as a real one would; a bot started elsewhere
             # sources this file (`set -a; . DIRECTORY/sandbox.env`).
             env_file = folder / "sandbox.env"
-            env_file.write_text("".join(f"{k}={v}\n" for k, v in self.arm.environment().items()))
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in self.environment().items()))
             env_file.chmod(0o600)
         settings = {
             "default_cluster": "sandbox",

@@ -5,17 +5,13 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import minicluster
-
-from bot.sandbox.kube import KubeServer
+from sandbox.kube import KubeServer
+from tests.support import minicluster
 
 TOKENS = {"admin": "t-admin", "alice": "t-alice", "bob": "t-bob", "carol": "t-carol", "mallory": "t-unknown"}
 

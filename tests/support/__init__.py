@@ -1,0 +1,2 @@
+"""Helpers the tests share, imported as `tests.support.<module>`: local Slack, cluster and Azure stand-ins,
+object builders, and small fakes of the ports."""
