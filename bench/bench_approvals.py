@@ -25,8 +25,9 @@ from bot.blocks import Message, View
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.errors import NotConfigured
+from bot.groups import SettingsGroups
 from bot.preview import Preview
-from bot.registry import Args, Call, Caller, Registry, Risk, arg
+from bot.registry import Args, Caller, ClusterCall, Registry, Risk, arg
 from bot.settings import from_mapping
 from bot.surface import MessageRef
 
@@ -39,12 +40,12 @@ class TargetArgs(Args):
     target: str = arg(help="what to touch")
 
 
-def preview_touch(call: Call[TargetArgs], deps: Deps) -> Preview:
+def preview_touch(call: ClusterCall[TargetArgs], deps: Deps) -> Preview:
     return Preview(f"Touch {call.args.target}", expect=(("target", call.args.target),))
 
 
 @registry.command("touch", args=TargetArgs, risk=Risk.DISRUPTIVE, preview=preview_touch)
-def touch(call: Call[TargetArgs], deps: Deps) -> Message:
+def touch(call: ClusterCall[TargetArgs], deps: Deps) -> Message:
     """Touch something (a no-op action)."""
     with lock:
         executions.append(call.args.target)
@@ -79,7 +80,7 @@ SETTINGS = from_mapping(
 
 def workflow(store: ApprovalStore) -> ApprovalWorkflow:
     deps = Deps(settings=SETTINGS, clock=SystemClock(), clusters=Nothing(), azure=Nothing())
-    return ApprovalWorkflow(deps, store, Silent(), registry=registry)
+    return ApprovalWorkflow(deps, store, Silent(), SettingsGroups(SETTINGS), registry=registry)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -87,8 +88,11 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def call(target: str) -> Call[TargetArgs]:
-    return Call("touch", TargetArgs(target=target), Caller("alice"), cluster="bench", text=f"/k8s touch {target}")
+def call(target: str) -> ClusterCall[TargetArgs]:
+    return ClusterCall(
+        command="touch", args=TargetArgs(target=target), caller=Caller("alice"), cluster="bench",
+        text=f"/k8s touch {target}",
+    )
 
 
 def run(name: str, stores: tuple[ApprovalStore, ApprovalStore], requests: int, clicks: int) -> None:

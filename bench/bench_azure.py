@@ -21,8 +21,8 @@ from typing import Any
 from bot.azure.model import ManagedCluster, UpgradeProfile
 from bot.azure.sdk import SdkAksClient, build_client
 from bot.azure.settings import AzureSettings
-from bot.azure.snat import cluster_budget
-from bot.azure.upgrade import plan_upgrade
+from handlers.rules.snat import cluster_budget
+from handlers.rules.upgrade import plan_upgrade
 from sandbox.arm import ArmServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "azure"

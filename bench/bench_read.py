@@ -47,7 +47,7 @@ def child(command: str, config: str) -> None:
     from bot.clock import SystemClock
     from bot.cluster.kube import KubeClusterProvider
     from bot.deps import Deps
-    from bot.registry import REGISTRY, Call, Caller
+    from bot.registry import REGISTRY, Caller, ClusterCall
     from bot.settings import load
 
     handlers.load_all()
@@ -66,8 +66,8 @@ def child(command: str, config: str) -> None:
     deps = Deps(settings, SystemClock(), KubeClusterProvider(settings), AzureSdkProvider(settings),
                 knowledge=knowledge)
     cluster = settings.cluster_names()[0]
-    call = Call(command=command, args=spec.args(), caller=Caller("bench"), cluster=cluster,
-                namespace="default", all_namespaces=True)
+    call = ClusterCall(command=command, args=spec.args(), caller=Caller("bench"), cluster=cluster,
+                       namespace="default", all_namespaces=True)
     rss_before = _vm_kb("VmRSS")
     start = time.perf_counter()
     result = spec.handler(call, deps)

@@ -1,57 +1,93 @@
-"""The edge where everything is wired: settings → adapters → `Deps` → `Dispatcher`, for any surface.
+"""The edge where everything is wired: settings → adapters → `Deps` → approval workflow → `Dispatcher`.
 
-Only this module (and the surfaces) chooses concrete adapters; handlers see protocols. The surfaces call
-`build_dispatcher(settings, notifier)` with their own `Notifier` (the shell's printer, Slack's Web API client).
+Only this module (and the surfaces) chooses concrete adapters; handlers see protocols. A surface calls
+`assemble(settings, notifier, groups=…, executor=…)` with its own `Notifier` (the shell's printer, Slack's Web API
+client), its group directory and where approved actions run, then starts the background work it wants
+(`Assembly.start()`: the expiry sweeper) — nothing starts as a side effect of building.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
+
+from bot.approvals.workflow import ApprovalWorkflow, Executor, ExpirySweeper, open_approval_store, run_inline
 from bot.clock import Clock, SystemClock
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, GroupDirectory
+from bot.dispatch import Dispatcher
+from bot.groups import GroupDirectory, SettingsGroups
 from bot.settings import Settings
 from bot.surface import Notifier
 
 
-class SettingsGroups:
-    """User groups from the settings' `groups:` mapping (the shell; tests)."""
+@dataclass
+class Assembly:
+    """The bot as one surface runs it: the dispatcher, the approval workflow behind it, its background work."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    dispatcher: Dispatcher
+    approvals: ApprovalWorkflow
+    _sweeper: ExpirySweeper | None = field(default=None, repr=False)
 
-    def groups_of(self, user: str) -> frozenset[str]:
-        return frozenset(self.settings.local_groups_of(user))
+    def start(self) -> Assembly:
+        """Start the background work: requests expire (and their cards say so) even when nobody clicks."""
+        if self._sweeper is None:
+            self._sweeper = ExpirySweeper(self.approvals)
+            self._sweeper.start()
+        return self
+
+    def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
 
 
-def build_deps(settings: Settings, notifier: Notifier, *, clock: Clock | None = None) -> Deps:
-    """Adapters for every configured cluster, the knowledge base and the approval workflow."""
+def base_deps(settings: Settings, *, clock: Clock | None = None) -> Deps:
+    """Adapters for every configured cluster and Azure, and the knowledge base (no approval workflow)."""
     import handlers
-    from bot.approvals.workflow import build_approvals
     from bot.azure.sdk import AzureSdkProvider
     from bot.cluster.kube import KubeClusterProvider
     from knowledge import load_knowledge_base
 
     handlers.load_all()
-    clock = clock or SystemClock()
-    deps = Deps(
+    return Deps(
         settings=settings,
-        clock=clock,
+        clock=clock or SystemClock(),
         clusters=KubeClusterProvider(settings),
         azure=AzureSdkProvider(settings),
         knowledge=load_knowledge_base(),
     )
-    return build_approvals(deps, notifier)
+
+
+def assemble(
+    settings: Settings,
+    notifier: Notifier,
+    *,
+    groups: GroupDirectory | None = None,
+    executor: Executor = run_inline,
+    clock: Clock | None = None,
+) -> Assembly:
+    """The dispatcher over the configured adapters, with the approval workflow on the configured store."""
+    directory = groups or SettingsGroups(settings)
+    deps = base_deps(settings, clock=clock)
+    # Previews and approved actions run with the plain deps: the workflow does not reach itself through them.
+    workflow = ApprovalWorkflow(deps, open_approval_store(settings), notifier, directory, executor=executor)
+    dispatcher = Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=directory)
+    return Assembly(dispatcher, workflow)
 
 
 def build_dispatcher(
     settings: Settings, notifier: Notifier, *, groups: GroupDirectory | None = None, clock: Clock | None = None
 ) -> Dispatcher:
-    return Dispatcher(build_deps(settings, notifier, clock=clock), groups=groups or SettingsGroups(settings))
+    """The dispatcher alone (tests; one-shot use): approved actions run inline, nothing in the background."""
+    return assemble(settings, notifier, groups=groups, clock=clock).dispatcher
 
 
 def run_shell_with(settings: Settings, user: str, *, banner: str = "") -> int:
     from bot.shell import ShellSurface, run_shell
 
     surface = ShellSurface()
-    dispatcher = build_dispatcher(settings, surface)
-    return run_shell(dispatcher, surface, user, banner=banner)
+    # The shell runs approved actions inline: the click's answer is the outcome, in the order people read.
+    assembly = assemble(settings, surface).start()
+    try:
+        return run_shell(assembly.dispatcher, surface, user, banner=banner)
+    finally:
+        assembly.stop()

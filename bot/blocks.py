@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, TypeAlias
 
+from bot.refs import MAX_VALUE, CommandRef
+
 
 class Level(StrEnum):
     """How a notice or finding should be read at a glance."""
@@ -55,15 +57,21 @@ class Fields:
 class Table:
     """Rows of cells under column names.
 
-    `total` is the number of rows that exist when `rows` holds only some of them (the handler already cut the
-    list); `more` is the command that shows the rest, offered as a button or a hint.
+    `total` is the number of rows that exist when `rows` holds only some of them (one page of a longer list);
+    `offset` how many come before this page; `more` the command that shows the next page (the same list, the same
+    filters), offered as a button — None when there is no next page.
     """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     total: int | None = None
-    more: str | None = None
+    more: CommandRef | None = None
     title: str | None = None
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.more is not None and not self.more.fits_a_button():
+            raise ValueError(f"the 'more' command of table {self.title!r} does not fit in a button")
 
 
 @dataclass(frozen=True)
@@ -88,15 +96,23 @@ class Divider:
 
 @dataclass(frozen=True)
 class Button:
-    """A button that runs `command` (e.g. "/k8s approve 42", "/k8s pods -A --limit 500") as whoever clicks it.
+    """A button that runs the command `ref` names, as whoever clicks it.
 
-    A disruptive command run from a button becomes an approval request like any other; authorization is
-    always checked against the clicking user.
+    A disruptive command run from a button becomes an approval request like any other; authorization is always
+    checked against the clicking user. A reference too long for a button's value is refused here, when the
+    button is built, so it can never be clipped into another command.
     """
 
     label: str
-    command: str
+    ref: CommandRef
     style: str | None = None  # "primary" | "danger" | None
+
+    def __post_init__(self) -> None:
+        if not self.ref.fits_a_button():
+            raise ValueError(
+                f"button {self.label!r}: its command encodes to {len(self.ref.value)} characters, "
+                f"more than a button holds ({MAX_VALUE})"
+            )
 
 
 @dataclass(frozen=True)

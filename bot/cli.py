@@ -8,7 +8,6 @@ for the Kubernetes client and `aksbot shell` starts fast.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
@@ -35,11 +34,9 @@ commands:
 
 
 def _setup_logging(level: str = "WARNING") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.WARNING),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    from bot.logs import setup_logging
+
+    setup_logging(level)
 
 
 def _shell(argv: Sequence[str]) -> int:

@@ -1,10 +1,11 @@
-"""Dispatch: text in, an answer out — parse → authorize → run a read command, or hand a disruptive one to the
-approval workflow → reply through the surface's responder.
+"""Dispatch: a request in, an answer out — read the command (parse what was typed, or take the reference a
+button carried) → authorize → run a read command, or hand a disruptive one to the approval workflow → reply
+through the surface's responder.
 
-Every request gets a correlation id and exactly one structured log line (who, what, cluster, risk, outcome,
-milliseconds). Every failure becomes a clear answer: bad input shows the usage, an unknown command suggests
-names, missing roles say which role is needed, a cluster that is down or forbids the call says so; anything
-unexpected is logged with the correlation id and the user sees "internal error (ref …)", never a traceback.
+Every request gets a correlation id, held in the request context so every log line written while it is handled
+prints it, and exactly one structured log line (who, what, cluster, risk, outcome, milliseconds). Every failure
+becomes a clear answer: the project's errors know their own outcome and how they read (`bot.errors`); anything
+unexpected is logged with its traceback and the user sees "internal error (ref …)", never the traceback.
 
 This module never runs a disruptive handler itself: only the approval workflow does, after approval.
 """
@@ -15,51 +16,20 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
-from bot.blocks import Code, Context, Level, Message, Notice, View
+from bot.blocks import Level, Notice, View
 from bot.deps import Deps
-from bot.errors import (
-    AksbotError,
-    Conflict,
-    Forbidden,
-    NotAuthorized,
-    NotConfigured,
-    NotFound,
-    Refused,
-    UnknownCommand,
-    Upstream,
-    UserError,
-)
-from bot.parser import FreeText, ParsedCommand, Parser, Surface
-from bot.registry import REGISTRY, Call, Caller, CommandSpec, Registry, Risk, Scope
+from bot.errors import AksbotError, NotAuthorized, NotConfigured, UserError
+from bot.groups import GroupDirectory, NoGroups
+from bot.logs import request_context
+from bot.parser import ParsedCommand, Parser
+from bot.registry import REGISTRY, Call, Caller, ClusterCall, CommandSpec, Registry, Risk, Scope
 from bot.settings import role_name
-from bot.surface import MessageRef, Reply, Responder, Visibility
+from bot.surface import Incoming, InputKind, Reply, Responder, Visibility
 
 log = logging.getLogger("aksbot.command")
-
-
-class GroupDirectory(Protocol):
-    """Which user groups a user belongs to (Slack user groups; the settings' `groups` in the shell)."""
-
-    def groups_of(self, user: str) -> frozenset[str]: ...
-
-
-class NoGroups:
-    def groups_of(self, user: str) -> frozenset[str]:
-        return frozenset()
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """One request from a surface: what was typed (or the command of a clicked button), by whom, where."""
-
-    text: str
-    user: str
-    surface: Surface
-    channel: str | None = None
-    thread: MessageRef | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +44,18 @@ class Outcome:
 
 def new_correlation_id() -> str:
     return secrets.token_hex(4)
+
+
+@dataclass
+class _Request:
+    """One request as it is handled: what the log line and the reply need to know, filled in as it goes."""
+
+    incoming: Incoming
+    correlation_id: str = field(default_factory=new_correlation_id)
+    started: float = field(default_factory=time.monotonic)
+    command: str | None = None
+    cluster: str | None = None
+    risk: str = "-"
 
 
 class Dispatcher:
@@ -91,146 +73,52 @@ class Dispatcher:
 
     # -- the one entry point -------------------------------------------------------------------------------
     def handle(self, incoming: Incoming, responder: Responder) -> Outcome:
-        cid = new_correlation_id()
-        started = time.monotonic()
-        command: str | None = None
-        cluster: str | None = None
-        risk: str = "-"
-        try:
-            parsed_or_text = self.parser.parse(incoming.text, incoming.surface)
-            if isinstance(parsed_or_text, FreeText):
-                question = self._knowledge_question(parsed_or_text)
-                if question is None:
-                    view = Message(
-                        "No knowledge base is loaded",
-                        (
-                            Notice(
-                                "That does not look like a command, and no knowledge base is loaded to answer "
-                                "questions. Try `/k8s help` for the commands.",
-                                Level.INFO,
-                            ),
-                        ),
-                    ).view()
-                    return self._finish(
-                        cid, started, incoming, responder, "user_error", None, None, "-", view, Visibility.EPHEMERAL
-                    )
-                parsed = question
-            else:
-                parsed = parsed_or_text
-            spec = parsed.spec
-            command, risk = spec.name, spec.risk.value
-            caller = Caller(incoming.user, self.groups.groups_of(incoming.user))
-            cluster = self._resolve_cluster(parsed, incoming)
-            self._authorize(spec, caller, cluster)
-            call = self._call(parsed, caller, cluster, cid, incoming)
-            if spec.risk is Risk.DISRUPTIVE:
-                return self._request_approval(call, spec, incoming, responder, started)
-            result = spec.handler(call, self.deps)
-            view = result.view()
-            visibility = Visibility.EPHEMERAL if spec.name == "help" else Visibility.CHANNEL
-            return self._finish(cid, started, incoming, responder, "ok", command, cluster, risk, view, visibility)
-        except UserError as exc:
-            return self._finish(
-                cid,
-                started,
-                incoming,
-                responder,
-                "user_error",
-                command,
-                cluster,
-                risk,
-                _user_error_view(exc),
-                Visibility.EPHEMERAL,
-            )
-        except NotAuthorized as exc:
-            return self._finish(
-                cid,
-                started,
-                incoming,
-                responder,
-                "denied",
-                command,
-                cluster,
-                risk,
-                _notice(exc.message, Level.ERROR),
-                Visibility.EPHEMERAL,
-            )
-        except (NotFound, Conflict, Refused, NotConfigured) as exc:
-            return self._finish(
-                cid,
-                started,
-                incoming,
-                responder,
-                "failed",
-                command,
-                cluster,
-                risk,
-                _notice(exc.message, Level.WARN),
-                Visibility.EPHEMERAL,
-            )
-        except Forbidden as exc:
-            text = f"The cluster or Azure refused the bot: {exc.message}"
-            return self._finish(
-                cid,
-                started,
-                incoming,
-                responder,
-                "failed",
-                command,
-                cluster,
-                risk,
-                _notice(text, Level.ERROR),
-                Visibility.EPHEMERAL,
-            )
-        except Upstream as exc:
-            hint = " It may be temporary; try again in a minute." if exc.temporary else ""
-            return self._finish(
-                cid,
-                started,
-                incoming,
-                responder,
-                "failed",
-                command,
-                cluster,
-                risk,
-                _notice(exc.message + hint, Level.ERROR),
-                Visibility.EPHEMERAL,
-            )
-        except AksbotError as exc:
-            return self._finish(
-                cid,
-                started,
-                incoming,
-                responder,
-                "failed",
-                command,
-                cluster,
-                risk,
-                _notice(exc.message, Level.ERROR),
-                Visibility.EPHEMERAL,
-            )
-        except Exception:
-            log.exception("internal error", extra={"correlation_id": cid})
-            view = Message(
-                "internal error",
-                (
-                    Notice(
-                        f"Internal error (ref {cid}). The details are in the bot's log under that reference.",
-                        Level.ERROR,
-                    ),
-                ),
-            ).view()
-            return self._finish(
-                cid, started, incoming, responder, "error", command, cluster, risk, view, Visibility.EPHEMERAL
-            )
+        request = _Request(incoming)
+        with request_context(request.correlation_id):
+            try:
+                return self._handle(request, responder)
+            except AksbotError as exc:
+                return self._answer(request, responder, exc.outcome, exc.view(), Visibility.EPHEMERAL)
+            except Exception:
+                log.exception("internal error in %s", request.command or "a request")
+                text = (
+                    f"Internal error (ref {request.correlation_id}). "
+                    "The details are in the bot's log under that reference."
+                )
+                view = View("internal error", (Notice(text, Level.ERROR),))
+                return self._answer(request, responder, "error", view, Visibility.EPHEMERAL)
+
+    def _handle(self, request: _Request, responder: Responder) -> Outcome:
+        parsed = self._command(request.incoming)
+        spec = parsed.spec
+        request.command, request.risk = spec.name, spec.risk.value
+        caller = Caller(request.incoming.user, self.groups.groups_of(request.incoming.user))
+        request.cluster = self._resolve_cluster(parsed, request.incoming)
+        self._authorize(spec, caller, request.cluster)
+        call = self._call(parsed, caller, request)
+        if spec.risk is Risk.DISRUPTIVE:
+            assert isinstance(call, ClusterCall)  # the registry lets only cluster-scoped commands be disruptive
+            return self._request_approval(call, spec, request, responder)
+        view = spec.handler(call, self.deps).view()
+        visibility = Visibility.EPHEMERAL if spec.name == "help" else Visibility.CHANNEL
+        return self._answer(request, responder, "ok", view, visibility)
 
     # -- steps ---------------------------------------------------------------------------------------------
-    def _knowledge_question(self, text: FreeText) -> ParsedCommand | None:
-        kb = self.registry.get("kb")
-        if kb is None or self.deps.knowledge is None:
-            return None
-        parsed = self.parser.parse("/k8s kb " + text.text, Surface.SLASH)
-        return parsed if isinstance(parsed, ParsedCommand) else None
+    def _command(self, incoming: Incoming) -> ParsedCommand:
+        """What to run: the clicked reference as it is, or what the typed text says (a question goes to `kb`)."""
+        ref = incoming.ref
+        if ref is not None:
+            spec = self.registry.get(ref.command)
+            if spec is None or spec.name != ref.command or not isinstance(ref.args, spec.args):
+                raise UserError(f"That button no longer runs anything (`{ref.command}` changed or is gone).")
+            return ParsedCommand(spec, ref, ref.text(), "en")
+        parsed = self.parser.parse(incoming.text, incoming.kind)
+        if isinstance(parsed, ParsedCommand):
+            return parsed
+        question = self.parser.question(parsed) if self.deps.knowledge is not None else None
+        if question is None:
+            raise _NoKnowledgeBase()
+        return question
 
     def _resolve_cluster(self, parsed: ParsedCommand, incoming: Incoming) -> str | None:
         spec = parsed.spec
@@ -238,11 +126,12 @@ class Dispatcher:
         if spec.scope is Scope.NONE:
             return None
         names = settings.cluster_names()
-        if parsed.cluster is not None:
-            if parsed.cluster not in names:
+        asked = parsed.ref.cluster
+        if asked is not None:
+            if asked not in names:
                 known = ", ".join(names) if names else "none is configured"
-                raise UserError(f"Unknown cluster `{parsed.cluster}` (clusters: {known}).", spec.usage())
-            return parsed.cluster
+                raise UserError(f"Unknown cluster `{asked}` (clusters: {known}).", spec.usage())
+            return asked
         if not names:
             raise NotConfigured(
                 "No cluster is configured. Start `aksbot demo` for a sandbox cluster, or add `clusters:` to the "
@@ -263,8 +152,7 @@ class Dispatcher:
     def _authorize(self, spec: CommandSpec, caller: Caller, cluster: str | None) -> None:
         if spec.requires is None:
             return
-        settings = self.deps.settings
-        role = settings.role_of(caller.id, caller.groups, cluster)
+        role = self.deps.settings.role_of(caller.id, caller.groups, cluster)
         if role is None or role < spec.requires:
             where = f" on cluster `{cluster}`" if cluster else ""
             raise NotAuthorized(
@@ -272,28 +160,28 @@ class Dispatcher:
                 f"(you have: {role_name(role)}). Ask an admin to add your Slack user or group to `roles`."
             )
 
-    def _call(
-        self, parsed: ParsedCommand, caller: Caller, cluster: str | None, cid: str, incoming: Incoming
-    ) -> Call[Any]:
-        namespace = parsed.namespace
+    def _call(self, parsed: ParsedCommand, caller: Caller, request: _Request) -> Call[Any]:
+        common: dict[str, Any] = {
+            "command": parsed.spec.name,
+            "args": parsed.args,
+            "caller": caller,
+            "correlation_id": request.correlation_id,
+            "text": parsed.text,
+            "lang": parsed.lang,
+            "channel": request.incoming.channel,
+        }
+        if request.cluster is None:
+            return Call(**common)
+        namespace = parsed.ref.namespace
         if namespace is None:
-            c = self.deps.settings.cluster(cluster) if cluster else None
+            c = self.deps.settings.cluster(request.cluster)
             namespace = c.default_namespace if c else "default"
-        return Call(
-            command=parsed.spec.name,
-            args=parsed.args,
-            caller=caller,
-            cluster=cluster,
-            namespace=namespace,
-            all_namespaces=parsed.all_namespaces,
-            correlation_id=cid,
-            text=parsed.text,
-            lang=parsed.lang,
-            channel=incoming.channel,
+        return ClusterCall(
+            **common, cluster=request.cluster, namespace=namespace, all_namespaces=parsed.ref.all_namespaces
         )
 
     def _request_approval(
-        self, call: Call[Any], spec: CommandSpec, incoming: Incoming, responder: Responder, started: float
+        self, call: ClusterCall[Any], spec: CommandSpec, request: _Request, responder: Responder
     ) -> Outcome:
         approvals = self.deps.approvals
         if approvals is None:
@@ -305,63 +193,43 @@ class Dispatcher:
         view = card.view()
         ref = responder.send(Reply(view, Visibility.CHANNEL))
         approvals.card_posted(card.request_id, ref)
-        self._log(call.correlation_id, started, incoming, "requested", spec.name, call.cluster, spec.risk.value)
-        return Outcome("requested", spec.name, call.correlation_id, view)
+        self._log(request, "requested")
+        return Outcome("requested", spec.name, request.correlation_id, view)
 
-    def _finish(
-        self,
-        cid: str,
-        started: float,
-        incoming: Incoming,
-        responder: Responder,
-        status: str,
-        command: str | None,
-        cluster: str | None,
-        risk: str,
-        view: View,
-        visibility: Visibility,
+    def _answer(
+        self, request: _Request, responder: Responder, status: str, view: View, visibility: Visibility
     ) -> Outcome:
-        if incoming.surface is Surface.MENTION:
+        kind = request.incoming.kind
+        if kind is InputKind.MENTION:
             visibility = Visibility.THREAD
-        elif incoming.surface in (Surface.DM, Surface.SHELL):
+        elif kind is InputKind.MESSAGE:
             visibility = Visibility.CHANNEL
         responder.send(Reply(view, visibility))
-        self._log(cid, started, incoming, status, command, cluster, risk)
-        return Outcome(status, command, cid, view)
+        self._log(request, status)
+        return Outcome(status, request.command, request.correlation_id, view)
 
-    def _log(
-        self,
-        cid: str,
-        started: float,
-        incoming: Incoming,
-        status: str,
-        command: str | None,
-        cluster: str | None,
-        risk: str,
-    ) -> None:
+    def _log(self, request: _Request, status: str) -> None:
+        incoming = request.incoming
         record = {
             "event": "command",
-            "correlation_id": cid,
+            "correlation_id": request.correlation_id,
             "user": incoming.user,
-            "surface": incoming.surface.value,
+            "input": incoming.kind.value,
             "channel": incoming.channel,
-            "command": command,
-            "cluster": cluster,
-            "risk": risk,
+            "command": request.command,
+            "cluster": request.cluster,
+            "risk": request.risk,
             "outcome": status,
-            "ms": round((time.monotonic() - started) * 1000, 1),
+            "ms": round((time.monotonic() - request.started) * 1000, 1),
         }
         log.info(json.dumps(record, ensure_ascii=False))
 
 
-def _notice(text: str, level: Level) -> View:
-    return View(text, (Notice(text, level),))
+class _NoKnowledgeBase(UserError):
+    level = Level.INFO
 
-
-def _user_error_view(exc: UserError) -> View:
-    blocks: list[Any] = [Notice(exc.message, Level.WARN)]
-    if exc.usage:
-        blocks.append(Code(exc.usage, "Usage"))
-    if isinstance(exc, UnknownCommand) and not exc.suggestions:
-        blocks.append(Context("No command is close to that; `/k8s help` lists them all."))
-    return View(exc.message, tuple(blocks))
+    def __init__(self) -> None:
+        super().__init__(
+            "That does not look like a command, and no knowledge base is loaded to answer questions. "
+            "Try `/k8s help` for the commands."
+        )

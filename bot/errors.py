@@ -2,37 +2,63 @@
 
 Adapters translate SDK exceptions (kubernetes, azure, slack, database) into these, so handlers and the
 dispatcher never see a library's exception type. Every one of them carries a message that is safe to show in
-chat: no token, no secret value, no stack trace.
+chat: no token, no secret value, no stack trace — and knows how it ends a request (`outcome`, for the log line)
+and how it reads (`level`, `view()`), so the dispatcher answers all of them in one place.
 
-    AksbotError
-    ├── UserError            the input was wrong; message says what, `usage` shows the right form
-    │   └── UnknownCommand   with "did you mean" suggestions
-    ├── NotAuthorized        the caller lacks the role for this command on this cluster
-    ├── NotConfigured        a setting the command needs is missing (no cluster, no Azure, no store …)
-    ├── NotFound             the object does not exist (404)
-    ├── Forbidden            the cluster or Azure refused the bot's own identity (403)
-    ├── Conflict             the object changed under us or already exists (409)
-    ├── Refused              the cluster refused for a domain reason (e.g. a PodDisruptionBudget, 429)
-    └── Upstream             the cluster or Azure failed or is unreachable; `temporary` says if a retry may help
+    AksbotError                outcome    level
+    ├── UserError              user_error warn   the input was wrong; message says what, `usage` shows the form
+    │   └── UnknownCommand     user_error warn   with "did you mean" suggestions
+    ├── NotAuthorized          denied     error  the caller lacks the role for this command on this cluster
+    ├── NotConfigured          failed     warn   a setting the command needs is missing (no cluster, no Azure …)
+    ├── NotFound               failed     warn   the object does not exist (404)
+    ├── Forbidden              failed     error  the cluster or Azure refused the bot's own identity (403)
+    ├── Conflict               failed     warn   the object changed under us or already exists (409)
+    ├── Refused                failed     warn   the platform refused for a domain reason (a PDB, a 429)
+    └── Upstream               failed     error  the cluster or Azure failed or is unreachable; `temporary` says
+                                                 whether a retry may help
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+from bot.blocks import Block, Code, Context, Level, Notice, View
 
 
 class AksbotError(Exception):
     """Base of every error whose message may be shown to the user as is."""
 
+    outcome: ClassVar[str] = "failed"
+    level: ClassVar[Level] = Level.ERROR
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def text(self) -> str:
+        """What the person who asked reads."""
+        return self.message
+
+    def view(self) -> View:
+        text = self.text()
+        return View(text, (Notice(text, self.level),))
 
 
 class UserError(AksbotError):
     """The request was malformed: a missing argument, an unknown flag, a bad value."""
 
+    outcome = "user_error"
+    level = Level.WARN
+
     def __init__(self, message: str, usage: str | None = None) -> None:
         super().__init__(message)
         self.usage = usage
+
+    def view(self) -> View:
+        blocks: list[Block] = [Notice(self.message, self.level)]
+        if self.usage:
+            blocks.append(Code(self.usage, "Usage"))
+        return View(self.message, tuple(blocks))
 
 
 class UnknownCommand(UserError):
@@ -44,17 +70,29 @@ class UnknownCommand(UserError):
         self.word = word
         self.suggestions = suggestions
 
+    def view(self) -> View:
+        view = super().view()
+        if self.suggestions:
+            return view
+        return View(view.summary, (*view.blocks, Context("No command is close to that; `/k8s help` lists them all.")))
+
 
 class NotAuthorized(AksbotError):
     """The caller may not run this command on this cluster."""
+
+    outcome = "denied"
 
 
 class NotConfigured(AksbotError):
     """A setting the command needs is missing; the message names it."""
 
+    level = Level.WARN
+
 
 class NotFound(AksbotError):
     """The named object does not exist."""
+
+    level = Level.WARN
 
     def __init__(self, message: str, *, kind: str = "", name: str = "") -> None:
         super().__init__(message)
@@ -65,13 +103,20 @@ class NotFound(AksbotError):
 class Forbidden(AksbotError):
     """The cluster or Azure refused the bot's identity; the message names the missing permission."""
 
+    def text(self) -> str:
+        return f"The cluster or Azure refused the bot: {self.message}"
+
 
 class Conflict(AksbotError):
     """The object changed since it was read, or already exists."""
 
+    level = Level.WARN
+
 
 class Refused(AksbotError):
     """The platform refused for a domain reason the user can act on (a PodDisruptionBudget, a quota)."""
+
+    level = Level.WARN
 
 
 class Upstream(AksbotError):
@@ -80,3 +125,6 @@ class Upstream(AksbotError):
     def __init__(self, message: str, *, temporary: bool = True) -> None:
         super().__init__(message)
         self.temporary = temporary
+
+    def text(self) -> str:
+        return self.message + (" It may be temporary; try again in a minute." if self.temporary else "")

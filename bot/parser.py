@@ -5,7 +5,8 @@ direct messages, after normalising Slack's quirks: smart quotes, dashes that aut
 `<@U123>` mentions, `<#C123|name>` channel links, `<http://…|…>` links and HTML entities.
 
 It never raises anything but `UserError` (with the command's usage) and never returns None: every input gets
-an answer. It must not run commands, check roles or know which surface the text came from beyond `Surface`.
+an answer: a `CommandRef` (the same typed reference a button carries) or free text for the knowledge base. It
+must not run commands, check roles or know which surface the text came from beyond its `InputKind`.
 """
 
 from __future__ import annotations
@@ -14,31 +15,28 @@ import html
 import itertools
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
 from bot.errors import UnknownCommand, UserError
+from bot.refs import CommandRef
 from bot.registry import REGISTRY, Args, CommandSpec, Lang, ParamSpec, Registry, Scope
-
-
-class Surface(StrEnum):
-    SLASH = "slash"  # /k8s … : commands first
-    MENTION = "mention"  # @aksbot … : commands or free text
-    DM = "dm"  # a direct message: commands or free text
-    SHELL = "shell"  # the local chat shell: lines as typed in Slack
+from bot.surface import InputKind
 
 
 @dataclass(frozen=True)
 class ParsedCommand:
+    """A command as typed (or clicked): its spec, the typed reference, the text people read, their language."""
+
     spec: CommandSpec
-    args: Args
-    cluster: str | None
-    namespace: str | None
-    all_namespaces: bool
+    ref: CommandRef
     text: str
     lang: Lang
+
+    @property
+    def args(self) -> Args:
+        return self.ref.args
 
 
 @dataclass(frozen=True)
@@ -130,7 +128,7 @@ class Parser:
     def __init__(self, registry: Registry = REGISTRY) -> None:
         self.registry = registry
 
-    def parse(self, raw: str, surface: Surface = Surface.SLASH) -> ParsedCommand | FreeText:
+    def parse(self, raw: str, kind: InputKind = InputKind.SLASH) -> ParsedCommand | FreeText:
         text = normalise(raw)
         explicit_command = False
         if _SLASH_PREFIX.match(text):
@@ -138,7 +136,7 @@ class Parser:
             explicit_command = True
         elif _MENTION_PREFIX.match(text):
             text = _MENTION_PREFIX.sub("", text, count=1)
-        if surface is Surface.SLASH:
+        if kind is InputKind.SLASH:
             explicit_command = True
         lang = detect_lang(text)
         spans = split_words(text)
@@ -273,7 +271,19 @@ class Parser:
             args = spec.args.model_validate(values)
         except ValidationError as exc:
             raise UserError(_explain(exc, params), usage) from None
-        return ParsedCommand(spec, args, cluster, namespace, all_namespaces, text, lang)
+        return ParsedCommand(spec, CommandRef(spec.name, args, cluster, namespace, all_namespaces), text, lang)
+
+    def question(self, text: FreeText) -> ParsedCommand | None:
+        """Free text as a question for the `kb` command, when there is one (no text parsing on the way)."""
+        spec = self.registry.get("kb")
+        greedy = next((p for p in spec.params if p.greedy), None) if spec is not None else None
+        if spec is None or greedy is None:
+            return None
+        try:
+            args = spec.args.model_validate({greedy.name: text.text})
+        except ValidationError:
+            return None
+        return ParsedCommand(spec, CommandRef(spec.name, args), text.text, text.lang)
 
 
 def _explain(exc: ValidationError, params: tuple[ParamSpec, ...]) -> str:

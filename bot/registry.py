@@ -59,9 +59,15 @@ class NoArgs(Args):
     pass
 
 
-def arg(default: Any = ..., *, help: str, greedy: bool = False, metavar: str | None = None) -> Any:
-    """A positional argument. `greedy` takes the rest of the line (free text, a question)."""
-    extra: dict[str, Any] = {"positional": True, "greedy": greedy}
+def arg(
+    default: Any = ..., *, help: str, greedy: bool = False, metavar: str | None = None, ask: bool = False
+) -> Any:
+    """A positional argument. `greedy` takes the rest of the line (free text, a question).
+
+    `ask` (with a default of None): people must type it, but a button may leave it out — the surface then asks for
+    it (a dialog in Slack) before running the command, e.g. the reason of a Deny click.
+    """
+    extra: dict[str, Any] = {"positional": True, "greedy": greedy, "ask": ask}
     if metavar:
         extra["metavar"] = metavar
     return Field(default, description=help, json_schema_extra=extra)
@@ -99,6 +105,7 @@ class ParamSpec:
     is_bool: bool
     metavar: str
     choices: tuple[str, ...] = ()
+    ask: bool = False  # a click may leave it out; the surface asks for it
 
 
 def _unwrap_optional(annotation: Any) -> Any:
@@ -133,12 +140,13 @@ def params_of(model: type[Args]) -> tuple[ParamSpec, ...]:
                 name=name,
                 help=info.description or "",
                 positional=positional,
-                required=info.is_required(),
+                required=info.is_required() or bool(extra.get("ask", False)),
                 greedy=bool(extra.get("greedy", False)),
                 flags=flags,
                 is_bool=is_bool,
                 metavar=metavar,
                 choices=choices,
+                ask=bool(extra.get("ask", False)),
             )
         )
     return tuple(out)
@@ -159,26 +167,35 @@ def _no_progress(_: str) -> None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Call(Generic[A]):
-    """One invocation of a command, as the handler receives it.
+    """One invocation of a command that reads no cluster (scope NONE: help, the knowledge base, approvals).
 
-    `cluster` is the resolved cluster name (None for commands of scope NONE); `namespace` is the namespace to
-    use (explicit `-n`, else the cluster's default); `all_namespaces` is `-A`. `progress` posts a line in the
-    request's thread (long actions use it); it must not be used to return results.
+    `text` is what was typed (empty for a click); `progress` posts a line in the request's thread (long actions
+    use it); it must not be used to return results.
     """
 
     command: str
     args: A
     caller: Caller
-    cluster: str | None = None
-    namespace: str = "default"
-    all_namespaces: bool = False
     correlation_id: str = "-"
     text: str = ""
     lang: Lang = "en"
     channel: str | None = None
     progress: Callable[[str], None] = field(default=_no_progress, compare=False, repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterCall(Call[A]):
+    """One invocation of a command that works on a cluster: `cluster` is always the resolved cluster's name.
+
+    `namespace` is the namespace to use (explicit `-n`, else the cluster's default); `all_namespaces` is `-A`
+    (namespaced commands only).
+    """
+
+    cluster: str
+    namespace: str = "default"
+    all_namespaces: bool = False
 
 
 @dataclass(frozen=True)
@@ -249,9 +266,11 @@ class Registry:
         """Register a handler. See the module docstring for the contract it checks."""
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-            _check_signature(fn, name, args)
+            _check_signature(fn, name, args, scope)
             if risk is Risk.DISRUPTIVE and preview is None:
                 raise RegistryError(f"command {name!r}: a disruptive command needs a preview function")
+            if risk is Risk.DISRUPTIVE and scope is Scope.NONE:
+                raise RegistryError(f"command {name!r}: a disruptive command works on a cluster (scope none given)")
             doc = inspect.getdoc(fn) or ""
             if not doc:
                 raise RegistryError(f"command {name!r}: the handler needs a docstring (its first line is the help)")
@@ -308,7 +327,7 @@ class Registry:
         return None, 0
 
 
-def _check_signature(fn: Callable[..., Any], name: str, args: type[Args]) -> None:
+def _check_signature(fn: Callable[..., Any], name: str, args: type[Args], scope: Scope) -> None:
     if not (isinstance(args, type) and issubclass(args, Args)):
         raise RegistryError(f"command {name!r}: args must be a subclass of bot.registry.Args")
     sig = inspect.signature(fn)
@@ -320,9 +339,11 @@ def _check_signature(fn: Callable[..., Any], name: str, args: type[Args]) -> Non
     except NameError as exc:  # an annotation that does not resolve at import time
         raise RegistryError(f"command {name!r}: cannot resolve the handler's annotations: {exc}") from exc
     call_hint = hints.get(params[0].name)
-    if get_origin(call_hint) is not Call or get_args(call_hint) != (args,):
+    wanted = Call if scope is Scope.NONE else ClusterCall
+    if get_origin(call_hint) is not wanted or get_args(call_hint) != (args,):
         raise RegistryError(
-            f"command {name!r}: the first parameter must be annotated Call[{args.__name__}], got {call_hint!r}"
+            f"command {name!r} (scope {scope.value}): the first parameter must be annotated "
+            f"{wanted.__name__}[{args.__name__}], got {call_hint!r}"
         )
     if "return" not in hints or hints["return"] is type(None):
         raise RegistryError(f"command {name!r}: the handler must declare the result type it returns")

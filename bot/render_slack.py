@@ -6,8 +6,9 @@ table included — becomes a message Slack accepts:
 - at most 50 blocks a message, and a table at most 4 sections, so a channel is never flooded;
 - a section's text at most 3,000 characters; at most 10 fields a section, each at most 2,000;
 - a header at most 150 characters; a context element at most 2,000 (10 elements);
-- a button's text at most 75, its value at most 2,000, its action_id at most 255 and unique in the message;
-  at most 25 buttons an actions block;
+- a button's text at most 75, its action_id at most 255 and unique in the message; at most 25 buttons an
+  actions block; its value is the command reference's one encoding (`bot.refs`), which a `Button` already
+  refuses to hold when it would pass Slack's 2,000 characters;
 - the notification `text` kept short (Slack truncates past 40,000).
 
 A table that does not fit is cut at a row boundary and says so ("showing 180 of 2,000 rows"), offering its
@@ -17,7 +18,6 @@ mention or a link.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +50,7 @@ from bot.blocks import (
     Text,
     View,
 )
+from bot.refs import encode
 from bot.render_text import render_table
 
 MAX_BLOCKS = 50
@@ -59,7 +60,6 @@ MAX_FIELDS = 10
 MAX_HEADER = 150
 MAX_CONTEXT = 2000
 MAX_BUTTON_TEXT = 75
-MAX_BUTTON_VALUE = 2000
 MAX_BUTTONS = 25
 MAX_FALLBACK = 3000
 MAX_CELL = 60
@@ -74,7 +74,8 @@ _EMOJI = {
     Level.WARN: ":warning:",
     Level.ERROR: ":x:",
 }
-_APPROVAL = re.compile(r"^/k8s (approve|deny|cancel) ([A-Za-z0-9_-]{1,64})$")
+# Every button of the bot carries this action_id prefix; the value is the command reference (`bot.refs.encode`).
+ACTION_PREFIX = "aksbot_"
 
 
 @dataclass(frozen=True)
@@ -152,12 +153,7 @@ class _Buttons:
 
     def element(self, button: Button) -> ButtonElement:
         self.count += 1
-        approval = _APPROVAL.match(button.command)
-        if approval:
-            # The value carries only the request id; the verb is in the action_id.
-            action_id, value = f"aksbot_{approval.group(1)}_{self.count}", approval.group(2)
-        else:
-            action_id, value = f"aksbot_run_{self.count}", clip(button.command, MAX_BUTTON_VALUE)
+        action_id, value = f"{ACTION_PREFIX}{self.count}", encode(button.ref)
         style = button.style if button.style in ("primary", "danger") else None
         return ButtonElement(
             text=PlainTextObject(text=clip(button.label, MAX_BUTTON_TEXT), emoji=True),
@@ -185,7 +181,7 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
                 group = items[start : start + MAX_FIELDS]
                 out.append(SectionBlock(fields=[_md(f"*{k}*\n{v}", MAX_FIELD) for k, v in group]))
             return out, extra
-        case Table(columns=columns, rows=rows, total=total, more=more, title=title):
+        case Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             head: list[SlackBlock] = [SectionBlock(text=_md(f"*{title}*"))] if title else []
             cells = tuple(tuple(clip(c, MAX_CELL) for c in r) for r in rows)
             lines = render_table(columns, cells)
@@ -194,9 +190,9 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
             real_total = total if total is not None else len(rows)
             out = head + body
             if shown_rows < real_total:
-                note = f"Showing {shown_rows:,} of {real_total:,} rows."
-                if more:
-                    note += f" More: `{more}`"
+                note = f"Rows {offset + 1:,}–{offset + shown_rows:,} of {real_total:,}."
+                if more is not None:
+                    note += f" Next: `{more.text()}`"
                     extra.append(Button("Show more", more))
                 out.append(ContextBlock(elements=[_md(note, MAX_CONTEXT)]))
             return out, extra

@@ -47,11 +47,12 @@ def render_block(block: Block) -> list[str]:
         case Fields(items=items):
             width = max((len(k) for k, _ in items), default=0)
             return [f"{k.ljust(width)} : {v}" for k, v in items]
-        case Table(columns=columns, rows=rows, total=total, more=more, title=title):
+        case Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             out = [title] if title else []
             out += render_table(columns, rows)
             if total is not None and total > len(rows):
-                out.append(f"(showing {len(rows)} of {total}" + (f"; more: {more})" if more else ")"))
+                shown = f"rows {offset + 1}–{offset + len(rows)} of {total}"
+                out.append(f"({shown}" + (f"; next: {more.text()})" if more else ")"))
             return out
         case Code(text=text, title=title):
             head = [f"{title}:"] if title else []

@@ -136,9 +136,10 @@ class Settings(_Model):
         )
 
     def role_of(self, user: str, groups: frozenset[str], cluster: str | None) -> Role | None:
-        """The highest role the user holds on the cluster (None: no access)."""
+        """The highest role the user (a member of `groups`, as the group directory says) holds on the cluster
+        (None: no access)."""
         roles = self.roles_for(cluster)
-        ids = {user, *groups, *self.local_groups_of(user)}
+        ids = {user, *groups}
         for role, members in (
             (Role.APPROVER, roles.approver),
             (Role.OPERATOR, roles.operator),
@@ -147,9 +148,6 @@ class Settings(_Model):
             if "*" in members or ids.intersection(members):
                 return role
         return None
-
-    def local_groups_of(self, user: str) -> set[str]:
-        return {g for g, members in self.groups.items() if user in members}
 
     def policy_for(self, cluster: str, action: str) -> ApprovalPolicy:
         """The approval policy of one action on one cluster: action override, else cluster, else global."""

@@ -17,11 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.blocks import View
-from bot.dispatch import Dispatcher, Incoming
-from bot.parser import Surface
+from bot.blocks import Button, View
+from bot.dispatch import Dispatcher
 from bot.render_text import render_text
-from bot.surface import MessageRef, Reply, Visibility
+from bot.surface import Incoming, InputKind, MessageRef, Reply, Visibility
 
 SHELL_CHANNEL = "shell"
 
@@ -75,14 +74,14 @@ class ShellSurface:
         self._print(f"{head}\n{render_text(view)}\n")
         return ref
 
-    def find_button(self, label: str) -> tuple[MessageRef, str] | None:
-        """The command of the button labelled `label` on the latest message that has one."""
+    def find_button(self, label: str) -> tuple[MessageRef, Button] | None:
+        """The button labelled `label` on the latest message that has one, and that message."""
         wanted = label.strip().lower()
         with self._lock:
             for message in reversed(self.messages):
                 for button in message.view.buttons():
                     if button.label.lower() == wanted:
-                        return message.ref, button.command
+                        return message.ref, button
         return None
 
 
@@ -99,7 +98,7 @@ class Shell:
             return True
         if line.startswith(":"):
             return self._control(line)
-        self.dispatcher.handle(Incoming(line, self.user, Surface.SHELL, SHELL_CHANNEL), self.surface)
+        self.dispatcher.handle(Incoming(line, self.user, InputKind.MESSAGE, SHELL_CHANNEL), self.surface)
         return True
 
     def _control(self, line: str) -> bool:
@@ -119,9 +118,9 @@ class Shell:
             if found is None:
                 self.surface._print(f"[no message has a button labelled {rest!r}]")
                 return True
-            ref, command = found
-            self.surface._print(f"[{self.user} clicks {rest!r} on message #{ref.ts}]")
-            self.dispatcher.handle(Incoming(command, self.user, Surface.SHELL, SHELL_CHANNEL, thread=ref), self.surface)
+            message, button = found
+            self.surface._print(f"[{self.user} clicks {rest!r} on message #{message.ts}]")
+            self.dispatcher.handle(Incoming.click(button.ref, self.user, SHELL_CHANNEL, message), self.surface)
             return True
         self.surface._print("[control lines: :as USER, :click LABEL, :quit]")
         return True

@@ -1,17 +1,31 @@
-"""What every surface (Slack, the shell) offers the dispatcher and the approval workflow.
+"""What every surface (Slack, the shell) hands the dispatcher, and what it offers back.
 
-`Responder` answers one request in the conversation it came from; `Notifier` posts or edits messages anywhere
-(approval cards in an approvals channel, progress in a card's thread, a card updated after a click). Both take
-views; the surface renders them. Only `bot/slack` and `bot/shell` implement these.
+- `Incoming`: one request — what was typed or the command reference a button carried, by whom, in which
+  conversation, and the message a reply belongs under (its *anchor*: the mention's thread, the clicked card).
+- `Responder` answers one request in the conversation it came from; `Notifier` posts or edits messages anywhere
+  (approval cards in an approvals channel, progress in a card's thread, a card updated after a click). Both take
+  views; the surface renders them. Only `bot/slack` and `bot/shell` implement these.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.blocks import View
+
+if TYPE_CHECKING:
+    from bot.refs import CommandRef
+
+
+class InputKind(StrEnum):
+    """How the words came in, which decides how they are read and where the answer goes."""
+
+    SLASH = "slash"  # /k8s … : a command (free text only when it reads as a question)
+    MENTION = "mention"  # @aksbot … : a command or a question; answered in the mention's thread
+    MESSAGE = "message"  # a direct message, or a line typed in the shell: a command or a question
+    CLICK = "click"  # a button: its command reference, no text to parse
 
 
 class Visibility(StrEnum):
@@ -26,6 +40,30 @@ class MessageRef:
 
     channel: str
     ts: str
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One request from a surface.
+
+    `text` is what was typed (any kind but CLICK); `ref` the command a clicked button carries (CLICK only).
+    `anchor` is the message the answer belongs under: the mention (its thread), the clicked message.
+    """
+
+    text: str
+    user: str
+    kind: InputKind
+    channel: str | None = None
+    anchor: MessageRef | None = None
+    ref: CommandRef | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is InputKind.CLICK) != (self.ref is not None):
+            raise ValueError("a click carries a command reference, and only a click does")
+
+    @classmethod
+    def click(cls, ref: CommandRef, user: str, channel: str | None, anchor: MessageRef | None) -> Incoming:
+        return cls("", user, InputKind.CLICK, channel, anchor, ref)
 
 
 @dataclass(frozen=True)

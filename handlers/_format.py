@@ -6,13 +6,60 @@ No commands live here; it only keeps `nodes`, `pods`, `events`, `top` and the wo
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from bot.cluster.model import format_bytes, format_cpu
+from bot.refs import CommandRef
+from bot.registry import REGISTRY, ClusterCall, Scope
+from handlers.args import PAGE_ROWS
 
-# How many rows a list shows before it summarises and points at a narrower command.
-MAX_ROWS = 40
+# How many rows a list shows before it summarises (the page size of every list).
+MAX_ROWS = PAGE_ROWS
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a sorted list: its rows, how many come before it, how many there are in all, and the command
+    that shows the next page (None on the last one)."""
+
+    items: tuple[T, ...]
+    offset: int
+    total: int
+    next: CommandRef | None
+
+    @property
+    def cut(self) -> bool:
+        """Whether the list is longer than this page."""
+        return self.total > len(self.items)
+
+
+def page_of(items: Sequence[T], call: ClusterCall[Any]) -> Page[T]:
+    """The page `call.args.page` asks for of `items` (already sorted), with the same command for the next page.
+
+    The next page is the same command with the same arguments, namespace and cluster: only `page` moves on."""
+    page = int(getattr(call.args, "page", 1))
+    offset = min((page - 1) * PAGE_ROWS, max(len(items) - 1, 0) // PAGE_ROWS * PAGE_ROWS)
+    shown = tuple(items[offset : offset + PAGE_ROWS])
+    more = None
+    if offset + PAGE_ROWS < len(items):
+        namespace = None if call.all_namespaces or not _namespaced(call) else call.namespace
+        more = CommandRef(
+            call.command,
+            call.args.model_copy(update={"page": offset // PAGE_ROWS + 2}),
+            cluster=call.cluster,
+            namespace=namespace,
+            all_namespaces=call.all_namespaces,
+        )
+    return Page(shown, offset, len(items), more)
+
+
+def _namespaced(call: ClusterCall[Any]) -> bool:
+    spec = REGISTRY.get(call.command)
+    return spec is not None and spec.scope is Scope.NAMESPACED
 
 
 def age(since: datetime | None, now: datetime) -> str:

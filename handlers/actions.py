@@ -22,7 +22,8 @@ from bot.cluster.model import Deployment, Node, Pod, PodDisruptionBudget
 from bot.deps import Deps
 from bot.errors import NotFound, Refused, UserError
 from bot.preview import Preview
-from bot.registry import Args, Call, Risk, Scope, arg, command, opt
+from bot.registry import ClusterCall, Risk, Scope, command
+from handlers.args import DeletePodArgs, DeploymentArgs, DrainArgs, NodeArgs, ScaleDeploymentArgs
 from handlers.nodes import find_node
 from handlers.pods import find_pod
 from handlers.workloads import find_deployment
@@ -31,7 +32,7 @@ EVICTION_RETRY_SECONDS = 5.0  # what kubectl drain waits between two evictions a
 DEFAULT_DRAIN_TIMEOUT = 120
 
 
-def _cluster(call: Call[Any]) -> str:
+def _cluster(call: ClusterCall[Any]) -> str:
     if call.cluster is None:
         raise UserError("This command needs a cluster.")
     return call.cluster
@@ -63,10 +64,6 @@ def _node_fields(node: Node) -> Fields:
 # -- cordon / uncordon --------------------------------------------------------------------------------------
 
 
-class NodeArgs(Args):
-    node: str = arg(help="the node's name")
-
-
 @dataclass(frozen=True)
 class NodeScheduling:
     """A node after cordon or uncordon."""
@@ -85,7 +82,7 @@ class NodeScheduling:
         return View(text, (Notice(text, Level.OK), _node_fields(n), Context(hint)))
 
 
-def _scheduling_preview(call: Call[NodeArgs], deps: Deps, cordon: bool) -> Preview:
+def _scheduling_preview(call: ClusterCall[NodeArgs], deps: Deps, cordon: bool) -> Preview:
     reader = deps.clusters.reader(_cluster(call))
     node = find_node(deps, _cluster(call), call.args.node)
     verb = "Cordon" if cordon else "Uncordon"
@@ -105,11 +102,11 @@ def _scheduling_preview(call: Call[NodeArgs], deps: Deps, cordon: bool) -> Previ
     return Preview(action, (_node_fields(node), Notice(effect, Level.INFO)), _node_facts(node))
 
 
-def preview_cordon(call: Call[NodeArgs], deps: Deps) -> Preview:
+def preview_cordon(call: ClusterCall[NodeArgs], deps: Deps) -> Preview:
     return _scheduling_preview(call, deps, cordon=True)
 
 
-def preview_uncordon(call: Call[NodeArgs], deps: Deps) -> Preview:
+def preview_uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> Preview:
     return _scheduling_preview(call, deps, cordon=False)
 
 
@@ -121,7 +118,7 @@ def preview_uncordon(call: Call[NodeArgs], deps: Deps) -> Preview:
     scope=Scope.CLUSTER,
     examples=("/k8s cordon aks-nodepool1-12345678-vmss000001",),
 )
-def cordon(call: Call[NodeArgs], deps: Deps) -> NodeScheduling:
+def cordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
     """Mark a node unschedulable (its pods keep running), after approval."""
     node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, True)
     return NodeScheduling(_cluster(call), node)
@@ -135,26 +132,13 @@ def cordon(call: Call[NodeArgs], deps: Deps) -> NodeScheduling:
     scope=Scope.CLUSTER,
     examples=("/k8s uncordon aks-nodepool1-12345678-vmss000001",),
 )
-def uncordon(call: Call[NodeArgs], deps: Deps) -> NodeScheduling:
+def uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
     """Make a cordoned node schedulable again, after approval."""
     node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, False)
     return NodeScheduling(_cluster(call), node)
 
 
 # -- drain --------------------------------------------------------------------------------------------------
-
-
-class DrainArgs(Args):
-    node: str = arg(help="the node's name")
-    timeout: int = opt(
-        DEFAULT_DRAIN_TIMEOUT,
-        help="seconds to keep retrying evictions a PodDisruptionBudget refuses",
-        flags=("--timeout",),
-        metavar="SECONDS",
-        ge=1,
-        le=3600,
-    )
-    force: bool = opt(False, help="also evict pods no controller will recreate", flags=("--force",))
 
 
 def _is_mirror(pod: Pod) -> bool:
@@ -201,7 +185,7 @@ def plan_drain(node: Node, pods: list[Pod], guarded: dict[str, PodDisruptionBudg
     return DrainPlan(node, tuple(evict), tuple(daemonset), tuple(mirror), tuple(unmanaged), guards)
 
 
-def _read_plan(call: Call[DrainArgs], deps: Deps) -> DrainPlan:
+def _read_plan(call: ClusterCall[DrainArgs], deps: Deps) -> DrainPlan:
     reader = deps.clusters.reader(_cluster(call))
     node = find_node(deps, _cluster(call), call.args.node)
     pods = reader.pods(None, node=node.name)
@@ -220,7 +204,7 @@ def _budget_text(pdb: PodDisruptionBudget) -> str:
     return f"{pdb.namespace}/{pdb.name} ({pdb.disruptions_allowed} disruption(s) allowed now)"
 
 
-def preview_drain(call: Call[DrainArgs], deps: Deps) -> Preview:
+def preview_drain(call: ClusterCall[DrainArgs], deps: Deps) -> Preview:
     plan = _read_plan(call, deps)
     node = plan.node
     action = f"Drain node {node.name} on {call.cluster}: cordon it and evict {len(plan.evict)} pod(s)"
@@ -309,7 +293,7 @@ class DrainResult:
     scope=Scope.CLUSTER,
     examples=("/k8s drain aks-nodepool1-12345678-vmss000001", "/k8s drain NODE --timeout 300"),
 )
-def drain(call: Call[DrainArgs], deps: Deps) -> DrainResult:
+def drain(call: ClusterCall[DrainArgs], deps: Deps) -> DrainResult:
     """Cordon a node and evict its pods through the eviction API, honouring PodDisruptionBudgets, after approval."""
     cluster = _cluster(call)
     reader, writer = deps.clusters.reader(cluster), deps.clusters.writer(cluster)
@@ -381,10 +365,6 @@ def _wait_gone(deps: Deps, cluster: str, node: str, evicted: list[Pod], deadline
 # -- delete pod ---------------------------------------------------------------------------------------------
 
 
-class PodArgs(Args):
-    pod: str = arg(help="the pod's name")
-
-
 @dataclass(frozen=True)
 class PodDeleted:
     cluster: str
@@ -398,7 +378,7 @@ class PodDeleted:
         return View(text, (Notice(f"{text} {after}", Level.OK),))
 
 
-def preview_delete_pod(call: Call[PodArgs], deps: Deps) -> Preview:
+def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
     pod = find_pod(deps, _cluster(call), call.namespace, call.args.pod)
     owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
     action = f"Delete pod {pod.namespace}/{pod.name} on {call.cluster}"
@@ -412,13 +392,13 @@ def preview_delete_pod(call: Call[PodArgs], deps: Deps) -> Preview:
 
 @command(
     "delete pod",
-    args=PodArgs,
+    args=DeletePodArgs,
     risk=Risk.DISRUPTIVE,
     preview=preview_delete_pod,
     scope=Scope.NAMESPACED,
     examples=("/k8s delete pod api-6d8f7b9c4-x2x4z -n prod",),
 )
-def delete_pod(call: Call[PodArgs], deps: Deps) -> PodDeleted:
+def delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> PodDeleted:
     """Delete one pod (its controller recreates it), after approval."""
     cluster = _cluster(call)
     pod = deps.clusters.reader(cluster).pod(call.namespace, call.args.pod)
@@ -427,15 +407,6 @@ def delete_pod(call: Call[PodArgs], deps: Deps) -> PodDeleted:
 
 
 # -- restart / scale deployment -----------------------------------------------------------------------------
-
-
-class DeploymentArgs(Args):
-    name: str = arg(help="the deployment's name")
-
-
-class ScaleDeploymentArgs(Args):
-    name: str = arg(help="the deployment's name")
-    replicas: int = opt(help="the new number of replicas", flags=("--replicas",), metavar="N", ge=0, le=10000)
 
 
 def _deployment_fields(d: Deployment) -> Fields:
@@ -465,7 +436,7 @@ class DeploymentChanged:
         return View(text, (Notice(text, Level.OK), _deployment_fields(d)))
 
 
-def preview_restart_deployment(call: Call[DeploymentArgs], deps: Deps) -> Preview:
+def preview_restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> Preview:
     d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
     action = f"Restart deployment {d.namespace}/{d.name} on {call.cluster} (rollout restart of {d.replicas} pod(s))"
     warnings = ("It has 1 replica: it is unavailable while the new pod starts.",) if d.replicas == 1 else ()
@@ -481,7 +452,7 @@ def preview_restart_deployment(call: Call[DeploymentArgs], deps: Deps) -> Previe
     scope=Scope.NAMESPACED,
     examples=("/k8s restart deployment api -n prod",),
 )
-def restart_deployment(call: Call[DeploymentArgs], deps: Deps) -> DeploymentChanged:
+def restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> DeploymentChanged:
     """Restart a deployment's pods with a rolling update (`kubectl rollout restart`), after approval."""
     cluster = _cluster(call)
     before = deps.clusters.reader(cluster).deployment(call.namespace, call.args.name)
@@ -489,7 +460,7 @@ def restart_deployment(call: Call[DeploymentArgs], deps: Deps) -> DeploymentChan
     return DeploymentChanged(cluster, "restart", before, after)
 
 
-def preview_scale_deployment(call: Call[ScaleDeploymentArgs], deps: Deps) -> Preview:
+def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps) -> Preview:
     d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
     new = call.args.replicas
     action = f"Scale deployment {d.namespace}/{d.name} on {call.cluster} from {d.replicas} to {new} replicas"
@@ -514,7 +485,7 @@ def preview_scale_deployment(call: Call[ScaleDeploymentArgs], deps: Deps) -> Pre
     scope=Scope.NAMESPACED,
     examples=("/k8s scale deployment api --replicas 5 -n prod",),
 )
-def scale_deployment(call: Call[ScaleDeploymentArgs], deps: Deps) -> DeploymentChanged:
+def scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps) -> DeploymentChanged:
     """Set a deployment's replica count, after approval."""
     cluster = _cluster(call)
     before = deps.clusters.reader(cluster).deployment(call.namespace, call.args.name)

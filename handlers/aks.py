@@ -1,23 +1,27 @@
 """`aks show`, `aks pools`, `aks upgrades`, `aks snat`: what only Azure knows about a cluster.
 
 Each handler reads through `deps.azure.client(call.cluster)` (the AKS resource provider) and, for the upgrade
-checklist, `deps.clusters.reader(call.cluster)`; the arithmetic lives in `bot.azure.snat` and
-`bot.azure.upgrade`. Results point to the knowledge-base entry that explains each finding, found by the entry's
+checklist, `deps.clusters.reader(call.cluster)`; the arithmetic lives in `handlers.rules.snat` and
+`handlers.rules.upgrade`. Results point to the knowledge-base entry that explains each finding, found by the entry's
 live signal (`azure.provisioning:Failed`, `azure.snat:pressure` …), so the link follows the knowledge base.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.azure.model import AgentPool, ManagedCluster, PoolUpgradeProfile
-from bot.azure.snat import SnatBudget, cluster_budget
-from bot.azure.upgrade import CheckItem, ClusterFacts, UpgradePlan, plan_upgrade
 from bot.blocks import Actions, Block, Button, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
+from bot.cluster.ports import ClusterReader
 from bot.deps import Deps
 from bot.errors import AksbotError, Forbidden, NotFound
-from bot.registry import Args, Call, Lang, NoArgs, Scope, command, opt
+from bot.refs import CommandRef
+from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
+from handlers.args import SnatArgs, UpgradesArgs
+from handlers.rules.snat import SnatBudget, cluster_budget
+from handlers.rules.upgrade import CheckItem, ClusterFacts, ContainerFact, NodeFact, PdbFact, UpgradePlan, plan_upgrade
 
 # The entry written for each finding, preferred over any other entry that merely mentions the signal.
 FALLBACK_ENTRIES: Mapping[str, str] = {
@@ -50,10 +54,6 @@ def _t(lang: Lang, en: str, zh: str) -> str:
 
 def _kb(entry: str | None) -> str:
     return f" See `/k8s kb show {entry}`." if entry else ""
-
-
-def _cluster_flag(cluster: str) -> str:
-    return f" --cluster {cluster}"
 
 
 # -- aks show -----------------------------------------------------------------------------------------------
@@ -113,9 +113,8 @@ class AksShowResult:
                 f"Succeeded：`/k8s aks reconcile`（需审批）。{_kb(self.failed_entry)}"
             )
             blocks.append(Notice(_t(lang, en, zh), Level.ERROR))
-            blocks.append(
-                Actions((Button("Reconcile", "/k8s aks reconcile" + _cluster_flag(self.cluster_name), "danger"),))
-            )
+            reconcile = CommandRef("aks reconcile", NoArgs(), cluster=self.cluster_name)
+            blocks.append(Actions((Button("Reconcile", reconcile, "danger"),)))
         if c.identity.kind == "service-principal":
             sp = c.identity.service_principal_client_id
             check = f'`az ad app credential list --id {sp} --query "[].endDateTime"`'
@@ -142,9 +141,9 @@ class AksShowResult:
 
 
 @command("aks show", args=NoArgs, scope=Scope.CLUSTER, examples=("/k8s aks show",))
-def aks_show(call: Call[NoArgs], deps: Deps) -> AksShowResult:
+def aks_show(call: ClusterCall[NoArgs], deps: Deps) -> AksShowResult:
     """Show the AKS cluster as Azure sees it: version, state, network, outbound type, identity, upgrade channel."""
-    cluster_name = call.cluster or ""
+    cluster_name = call.cluster
     cluster = deps.azure.client(cluster_name).cluster()
     return AksShowResult(
         cluster_name,
@@ -228,9 +227,9 @@ class AksPoolsResult:
 
 
 @command("aks pools", args=NoArgs, scope=Scope.CLUSTER, examples=("/k8s aks pools",))
-def aks_pools(call: Call[NoArgs], deps: Deps) -> AksPoolsResult:
+def aks_pools(call: ClusterCall[NoArgs], deps: Deps) -> AksPoolsResult:
     """List the node pools: mode, VM size, node counts and autoscaling, version, node image and OS."""
-    cluster_name = call.cluster or ""
+    cluster_name = call.cluster
     client = deps.azure.client(cluster_name)
     pools = client.pools()
     profiles: dict[str, PoolUpgradeProfile | None] = {}
@@ -243,10 +242,6 @@ def aks_pools(call: Call[NoArgs], deps: Deps) -> AksPoolsResult:
 
 
 # -- aks upgrades -------------------------------------------------------------------------------------------
-
-
-class UpgradesArgs(Args):
-    to: str | None = opt(None, help="the version to check (default: the newest allowed)", metavar="VERSION")
 
 
 _MARK = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
@@ -302,10 +297,36 @@ class AksUpgradesResult:
         return View(f"Upgrade pre-flight {p.current or '?'} → {p.target or '—'}: {p.status}", tuple(blocks))
 
 
+_FINISHED = frozenset({"Succeeded", "Failed"})
+
+
+def read_cluster_facts(reader: ClusterReader) -> ClusterFacts:
+    """The facts the upgrade checklist needs: PodDisruptionBudgets, each node's allocatable resources and what the
+    pods on it request, and the images of the containers that run. Finished pods (Succeeded, Failed) hold no
+    resources and run no runtime, so they are left out."""
+    pdbs = tuple(PdbFact(p.namespace, p.name, p.disruptions_allowed) for p in reader.pdbs(None))
+    pods = [p for p in reader.pods(None) if p.phase not in _FINISHED]
+    cpu: dict[str, int] = defaultdict(int)
+    memory: dict[str, int] = defaultdict(int)
+    for pod in pods:
+        if pod.node:
+            requests = pod.requests
+            cpu[pod.node] += requests.cpu_m or 0
+            memory[pod.node] += requests.memory or 0
+    nodes = tuple(
+        NodeFact(
+            n.name, n.pool or None, n.allocatable.cpu_m or 0, n.allocatable.memory or 0, cpu[n.name], memory[n.name]
+        )
+        for n in reader.nodes()
+    )
+    containers = tuple(
+        ContainerFact(pod.namespace, pod.name, c.name, c.image) for pod in pods for c in pod.containers if c.image
+    )
+    return ClusterFacts(pdbs, nodes, containers)
+
+
 def _facts(deps: Deps, cluster: str) -> tuple[ClusterFacts | None, str | None]:
     """PDBs, nodes and running images for the checklist; on failure the checklist says what it could not check."""
-    from bot.azure.facts import read_cluster_facts
-
     try:
         return read_cluster_facts(deps.clusters.reader(cluster)), None
     except AksbotError as exc:
@@ -318,9 +339,9 @@ def _facts(deps: Deps, cluster: str) -> tuple[ClusterFacts | None, str | None]:
     scope=Scope.CLUSTER,
     examples=("/k8s aks upgrades", "/k8s aks upgrades --to 1.30.5"),
 )
-def aks_upgrades(call: Call[UpgradesArgs], deps: Deps) -> AksUpgradesResult:
+def aks_upgrades(call: ClusterCall[UpgradesArgs], deps: Deps) -> AksUpgradesResult:
     """Show the Kubernetes versions you can upgrade to, with a pre-flight checklist (PDBs, surge, IPs, gotchas)."""
-    cluster_name = call.cluster or ""
+    cluster_name = call.cluster
     client = deps.azure.client(cluster_name)
     cluster = client.cluster()
     pools = client.pools()
@@ -345,10 +366,6 @@ def aks_upgrades(call: Call[UpgradesArgs], deps: Deps) -> AksUpgradesResult:
 
 
 # -- aks snat -----------------------------------------------------------------------------------------------
-
-
-class SnatArgs(Args):
-    nodes: int | None = opt(None, help="also show what this many nodes would do", metavar="N", ge=1, le=5000)
 
 
 @dataclass(frozen=True)
@@ -406,9 +423,9 @@ class AksSnatResult:
 
 
 @command("aks snat", args=SnatArgs, scope=Scope.CLUSTER, examples=("/k8s aks snat", "/k8s aks snat --nodes 80"))
-def aks_snat(call: Call[SnatArgs], deps: Deps) -> AksSnatResult:
+def aks_snat(call: ClusterCall[SnatArgs], deps: Deps) -> AksSnatResult:
     """Show the SNAT port budget: ports per node, the most nodes it allows, and what scaling would do."""
-    cluster_name = call.cluster or ""
+    cluster_name = call.cluster
     cluster = deps.azure.client(cluster_name).cluster()
     budget = cluster_budget(cluster, call.args.nodes)
     return AksSnatResult(cluster_name, budget, entry_for(deps, "azure.snat:pressure"), call.lang)

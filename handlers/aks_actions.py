@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.azure.model import AgentPool, ManagedCluster
-from bot.azure.snat import scale_pool_impact
 from bot.blocks import Block, Context, Fields, Level, Notice, View
 from bot.deps import Deps
 from bot.errors import NotFound, UserError
 from bot.preview import Preview
-from bot.registry import Args, Call, NoArgs, Risk, Scope, arg, command, opt
+from bot.registry import ClusterCall, NoArgs, Risk, Scope, command
+from handlers.args import PoolArgs, ScalePoolArgs
+from handlers.rules.snat import scale_pool_impact
 
 # Provisioning states in which Azure refuses another operation on the resource (OperationNotAllowed).
 BUSY_STATES = frozenset(
@@ -36,7 +37,7 @@ BUSY_STATES = frozenset(
 )
 
 
-def _cluster_name(call: Call[Any]) -> str:
+def _cluster_name(call: ClusterCall[Any]) -> str:
     if call.cluster is None:
         raise UserError("This command needs a cluster.")
     return call.cluster
@@ -102,12 +103,7 @@ class PoolChanged:
 # -- aks scale-pool -----------------------------------------------------------------------------------------
 
 
-class ScalePoolArgs(Args):
-    pool: str = arg(help="the node pool")
-    count: int = opt(help="the new number of nodes", flags=("--count", "-c"), metavar="N", ge=0, le=1000)
-
-
-def preview_scale_pool(call: Call[ScalePoolArgs], deps: Deps) -> Preview:
+def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     cluster = deps.azure.client(_cluster_name(call)).cluster()
     pool = _pool(cluster, call.args.pool)
     new = call.args.count
@@ -152,7 +148,7 @@ def preview_scale_pool(call: Call[ScalePoolArgs], deps: Deps) -> Preview:
     scope=Scope.CLUSTER,
     examples=("/k8s aks scale-pool nodepool1 --count 5",),
 )
-def aks_scale_pool(call: Call[ScalePoolArgs], deps: Deps) -> PoolChanged:
+def aks_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> PoolChanged:
     """Set a node pool's node count (after approval; the preview shows the SNAT impact)."""
     client = deps.azure.client(_cluster_name(call))
     before = _pool(client.cluster(), call.args.pool)
@@ -182,7 +178,7 @@ class Reconciled:
         return View(summary, tuple(blocks))
 
 
-def preview_reconcile(call: Call[NoArgs], deps: Deps) -> Preview:
+def preview_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Preview:
     cluster = deps.azure.client(_cluster_name(call)).cluster()
     action = f"Reconcile cluster {cluster.name} (a PUT of its current model, as `az aks update` with no arguments)"
     state = cluster.provisioning_state or "unknown"
@@ -220,7 +216,7 @@ def preview_reconcile(call: Call[NoArgs], deps: Deps) -> Preview:
     scope=Scope.CLUSTER,
     examples=("/k8s aks reconcile --cluster prod",),
 )
-def aks_reconcile(call: Call[NoArgs], deps: Deps) -> Reconciled:
+def aks_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Reconciled:
     """Re-apply the cluster's current model (fixes a Failed provisioning state), after approval."""
     client = deps.azure.client(_cluster_name(call))
     before = client.cluster()
@@ -232,11 +228,7 @@ def aks_reconcile(call: Call[NoArgs], deps: Deps) -> Reconciled:
 # -- aks upgrade-node-image ---------------------------------------------------------------------------------
 
 
-class PoolArgs(Args):
-    pool: str = arg(help="the node pool")
-
-
-def preview_upgrade_node_image(call: Call[PoolArgs], deps: Deps) -> Preview:
+def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Preview:
     client = deps.azure.client(_cluster_name(call))
     pool = _pool(client.cluster(), call.args.pool)
     profile = client.pool_upgrade_profile(pool.name)
@@ -272,7 +264,7 @@ def preview_upgrade_node_image(call: Call[PoolArgs], deps: Deps) -> Preview:
     scope=Scope.CLUSTER,
     examples=("/k8s aks upgrade-node-image nodepool1",),
 )
-def aks_upgrade_node_image(call: Call[PoolArgs], deps: Deps) -> PoolChanged:
+def aks_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> PoolChanged:
     """Upgrade a node pool to the latest node image (nodes are reimaged one surge at a time), after approval."""
     client = deps.azure.client(_cluster_name(call))
     before = _pool(client.cluster(), call.args.pool)

@@ -9,30 +9,12 @@ from __future__ import annotations
 
 from bot.approvals.audit import AuditLog
 from bot.approvals.cards import ApprovalCard, Decision, PendingList
+from bot.approvals.commands import DenyArgs, RequestArgs
 from bot.approvals.ports import Approvals
 from bot.deps import Deps
-from bot.errors import NotConfigured
-from bot.registry import Args, Call, Role, Scope, arg, command, opt
-
-
-class RequestArgs(Args):
-    request_id: str = arg(help="the approval request's id (on its card)", metavar="ID")
-
-
-class DenyArgs(Args):
-    request_id: str = arg(help="the approval request's id (on its card)", metavar="ID")
-    reason: str = arg(help="why it is denied (shown on the card and kept in the audit)", greedy=True)
-
-
-class AuditArgs(Args):
-    last: int = opt(20, help="how many of the latest entries", flags=("--last",), metavar="N", ge=1, le=1000)
-    user: str | None = opt(None, help="only what this user did", flags=("--user",), metavar="U")
-    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
-    jsonl: bool = opt(False, help="as JSON lines (for export)", flags=("--jsonl",))
-
-
-class PendingArgs(Args):
-    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+from bot.errors import NotConfigured, UserError
+from bot.registry import REGISTRY, Call, Role, Scope, command
+from handlers.args import AuditArgs, PendingArgs
 
 
 def _approvals(deps: Deps) -> Approvals:
@@ -62,7 +44,13 @@ def approve(call: Call[RequestArgs], deps: Deps) -> Decision:
 )
 def deny(call: Call[DenyArgs], deps: Deps) -> Decision:
     """Deny a pending request, with the reason; nothing runs."""
-    return _approvals(deps).deny(call.args.request_id, call.caller, call.args.reason)
+    reason = " ".join((call.args.reason or "").split())
+    if not reason:
+        spec = REGISTRY.get("deny")
+        raise UserError(
+            "`deny` needs the reason, shown on the card and kept in the audit.", spec.usage() if spec else None
+        )
+    return _approvals(deps).deny(call.args.request_id, call.caller, reason)
 
 
 @command("cancel", args=RequestArgs, scope=Scope.NONE, requires=None, examples=("/k8s cancel k3j9x2ab",))

@@ -2,7 +2,7 @@
 
 Each command reads the cluster through `deps.clusters.reader(call.cluster)` (one list call per kind for the
 cluster-wide ones, never a call per pod) and, when the cluster has Azure settings, the AKS resource through
-`deps.azure`; the rules in `handlers.diagnosis` turn the objects into findings that cite their knowledge-base
+`deps.azure`; the rules in `handlers.rules` turn the objects into findings that cite their knowledge-base
 entry by id. Suggested actions become buttons; a disruptive one becomes an approval request when clicked.
 """
 
@@ -18,15 +18,17 @@ from bot.cluster.model import Node, Pod
 from bot.cluster.ports import ClusterReader
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
-from bot.registry import Args, Call, Lang, NoArgs, Scope, arg, command
-from handlers.diagnosis.cluster import ClusterReport, FindingGroup, diagnose_cluster
-from handlers.diagnosis.finding import Finding, Severity, by_severity
-from handlers.diagnosis.log_hints import LogMatch, Search, log_findings
-from handlers.diagnosis.node_rules import lease_state, node_findings
-from handlers.diagnosis.pod_rules import PodContext, pod_findings
-from handlers.diagnosis.workload_rules import deployment_rule, pdb_rule, selects
+from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
+from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
+from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
 from handlers.nodes import find_node
 from handlers.pods import find_pod, pod_rank
+from handlers.rules.cluster import ClusterReport, FindingGroup, diagnose_cluster
+from handlers.rules.finding import Finding, Severity, by_severity
+from handlers.rules.log_hints import LogMatch, Search, log_findings
+from handlers.rules.node_rules import lease_state, node_findings
+from handlers.rules.pod_rules import PodContext, pod_findings
+from handlers.rules.workload_rules import deployment_rule, pdb_rule, selects
 
 # Cluster-wide Warning events read for `health`/`diagnose cluster` (newest first); enough for every pod in
 # trouble on a large cluster, bounded so one noisy namespace cannot make the call unbounded.
@@ -159,24 +161,8 @@ _LEVEL = {Severity.CRITICAL: Level.ERROR, Severity.WARNING: Level.WARN, Severity
 _MARK = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
 
 
-def _cluster_flag(call: Call[Any]) -> str:
-    return _flag(call.cluster)
-
-
-def _flag(cluster: str | None) -> str:
-    return f" --cluster {cluster}" if cluster else ""
-
-
-def _reader(call: Call[Any], deps: Deps) -> ClusterReader:
-    if call.cluster is None:
-        raise NotConfigured("no cluster selected; pass --cluster NAME or set default_cluster")
-    return deps.clusters.reader(call.cluster)
-
-
-def _azure(call: Call[Any], deps: Deps) -> tuple[ManagedCluster | None, str | None]:
+def _azure(call: ClusterCall[Any], deps: Deps) -> tuple[ManagedCluster | None, str | None]:
     """The AKS resource, or None with the note saying why Azure checks were skipped."""
-    if call.cluster is None:
-        return None, "Azure checks skipped: no cluster selected"
     try:
         return deps.azure.client(call.cluster).cluster(), None
     except NotConfigured:
@@ -193,8 +179,11 @@ def _server_version(reader: ClusterReader) -> str | None:
         return None
 
 
-def finding_blocks(f: Finding, *, evidence_lines: int = 12, heading: str | None = None, w: Words = EN) -> list[Block]:
-    """One finding: the headline at its level, the evidence, what happens next, its entry and its buttons.
+def finding_blocks(
+    f: Finding, cluster: str, *, evidence_lines: int = 12, heading: str | None = None, w: Words = EN
+) -> list[Block]:
+    """One finding on `cluster`: the headline at its level, the evidence, what happens next, its entry and its
+    buttons (its suggested commands, pointed at `cluster`).
 
     With `heading` (a group's "37 containers in CrashLoopBackOff …"), the finding is shown as its example.
     """
@@ -210,25 +199,28 @@ def finding_blocks(f: Finding, *, evidence_lines: int = 12, heading: str | None 
         blocks.append(Text(f"*{w.what_next}* {f.next}"))
     signals = ", ".join(f"`{s}`" for s in f.signals)
     small = [f"{f.severity.label}", f"{w.confidence} {f.confidence}", f"{w.signals} {signals}"]
-    if f.kb:
-        small.insert(0, f"{w.runbook} `{f.kb}` (`/k8s kb show {f.kb}`)")
+    runbook = CommandRef("kb show", KbShowArgs(entry=f.kb)) if f.kb else None
+    if runbook is not None:
+        small.insert(0, f"{w.runbook} `{f.kb}` (`{runbook.text()}`)")
     blocks.append(Context(" · ".join(small)))
-    buttons = [Button(a.label, a.command, "danger" if a.danger else None) for a in f.actions]
-    if f.kb:
-        buttons.append(Button(f"Runbook: {f.kb}", f"/k8s kb show {f.kb}"))
+    buttons = [Button(a.label, a.ref.on(cluster), "danger" if a.danger else None) for a in f.actions]
+    if runbook is not None:
+        buttons.append(Button(f"Runbook: {f.kb}", runbook))
     if buttons:
         blocks.append(Actions(tuple(buttons[:5])))
     return blocks
 
 
-def _findings_view(summary: str, head: Sequence[Block], findings: Sequence[Finding], ok: str, w: Words) -> View:
+def _findings_view(
+    summary: str, head: Sequence[Block], findings: Sequence[Finding], ok: str, cluster: str, w: Words
+) -> View:
     blocks: list[Block] = list(head)
     if not findings:
         blocks.append(Notice(ok, Level.OK))
     for i, f in enumerate(findings):
         if i:
             blocks.append(Divider())
-        blocks.extend(finding_blocks(f, w=w))
+        blocks.extend(finding_blocks(f, cluster, w=w))
     return View(summary, tuple(blocks))
 
 
@@ -244,12 +236,9 @@ def _summary(subject: str, findings: Sequence[Finding]) -> str:
 # -- diagnose node ------------------------------------------------------------------------------------------
 
 
-class DiagnoseNodeArgs(Args):
-    name: str = arg(help="the node's name (as in `/k8s nodes`)")
-
-
 @dataclass(frozen=True)
 class NodeDiagnosis:
+    cluster: str
     node: Node
     findings: tuple[Finding, ...]
     lease_line: str
@@ -276,7 +265,12 @@ class NodeDiagnosis:
             # A stale lease is already the finding's evidence; a fresh one is worth a line of small print.
             head.append(Context(self.lease_line))
         return _findings_view(
-            _summary(f"node {n.name}", self.findings), head, self.findings, w.no_problem.format(n.name), w
+            _summary(f"node {n.name}", self.findings),
+            head,
+            self.findings,
+            w.no_problem.format(n.name),
+            self.cluster,
+            w,
         )
 
 
@@ -286,40 +280,36 @@ class NodeDiagnosis:
     scope=Scope.CLUSTER,
     examples=("/k8s diagnose node aks-userpool-12345678-vmss000003",),
 )
-def diagnose_node(call: Call[DiagnoseNodeArgs], deps: Deps) -> NodeDiagnosis:
+def diagnose_node(call: ClusterCall[DiagnoseNodeArgs], deps: Deps) -> NodeDiagnosis:
     """Why a node is NotReady or in trouble: lease, conditions, taints, events, and what happens next.
 
     Reads the node, its heartbeat lease, its events, the pods bound to it and the PodDisruptionBudgets that
     would block draining it; cites the runbook by id.
     """
-    reader = _reader(call, deps)
+    reader = deps.clusters.reader(call.cluster)
     name = call.args.name
-    node = find_node(deps, call.cluster or "", name)
+    node = find_node(deps, call.cluster, name)
     lease = reader.lease(name)
     events = reader.events(None, involved_name=name, kind="Node", limit=200)
     pods = reader.pods(None, node=name)
     now = deps.clock.now()
-    flag = _cluster_flag(call)
-    found = node_findings(node, lease, events, pods, now, _server_version(reader), flag)
+    found = node_findings(node, lease, events, pods, now, _server_version(reader))
     # A budget at 0 over pods on this node is what will stop a drain of it: say so before anyone clicks Drain.
     for pdb in reader.pdbs(None):
         if pdb.disruptions_allowed == 0 and any(
             p.namespace == pdb.namespace and selects(pdb.selector, p.labels) for p in pods
         ):
-            found.extend(pdb_rule(pdb, pods, flag))
+            found.extend(pdb_rule(pdb, pods))
     findings = by_severity(found)
-    return NodeDiagnosis(node, findings, lease_state(name, lease, now).line, len(pods), call.lang)
+    return NodeDiagnosis(call.cluster, node, findings, lease_state(name, lease, now).line, len(pods), call.lang)
 
 
 # -- diagnose pod -------------------------------------------------------------------------------------------
 
 
-class DiagnosePodArgs(Args):
-    name: str = arg(help="the pod's name")
-
-
 @dataclass(frozen=True)
 class PodDiagnosis:
+    cluster: str
     pod: Pod
     findings: tuple[Finding, ...]
     lang: Lang = "en"
@@ -349,6 +339,7 @@ class PodDiagnosis:
             head,
             self.findings,
             w.no_problem.format(p.name),
+            self.cluster,
             w,
         )
 
@@ -385,15 +376,15 @@ def _kb_search(deps: Deps) -> Search:
     scope=Scope.NAMESPACED,
     examples=("/k8s diagnose pod ledger-7d9f8b6c5d-x2x7q -n payments", "/k8s diagnose pod ledger -n payments"),
 )
-def diagnose_pod(call: Call[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
+def diagnose_pod(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
     """Why a pod is failing: OOMKilled (cgroup v2 runtime check), crash loop with its last logs, pulls, Pending.
 
     Also reports a PodDisruptionBudget at 0 and a stalled Deployment that own the pod. Given a workload's name
     (a Deployment, StatefulSet, DaemonSet or Job), it diagnoses that workload's worst pod.
     """
-    reader = _reader(call, deps)
+    reader = deps.clusters.reader(call.cluster)
     ns = call.namespace
-    pod, note = _pod_to_diagnose(deps, call.cluster or "", ns, call.args.name, call.lang)
+    pod, note = _pod_to_diagnose(deps, call.cluster, ns, call.args.name, call.lang)
     name = pod.name
     node = None
     if pod.node:
@@ -402,28 +393,18 @@ def diagnose_pod(call: Call[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
         except NotFound:
             node = None
     events = reader.events(ns, involved_name=name, kind="Pod", limit=100)
-    ctx = PodContext(
-        node=node, events=events, previous_logs=_previous_logs(reader, pod), cluster_flag=_cluster_flag(call)
-    )
+    ctx = PodContext(node=node, events=events, previous_logs=_previous_logs(reader, pod))
     now = deps.clock.now()
     findings = pod_findings(pod, ctx, now)
-    findings.extend(
-        log_findings(
-            f"pod/{pod.namespace}/{pod.name}",
-            ctx.previous_logs or {},
-            _kb_search(deps),
-            (f.kb for f in findings),
-            pod.namespace,
-        )
-    )
-    flag = _cluster_flag(call)
+    subject = pod_ref(pod.namespace, pod.name)
+    findings.extend(log_findings(subject, ctx.previous_logs or {}, _kb_search(deps), (f.kb for f in findings)))
     for pdb in reader.pdbs(ns):
         if selects(pdb.selector, pod.labels):
-            findings.extend(pdb_rule(pdb, (pod,), flag))
+            findings.extend(pdb_rule(pdb, (pod,)))
     for d in reader.deployments(ns):
         if selects(d.selector, pod.labels):
-            findings.extend(deployment_rule(d, now, flag))
-    return PodDiagnosis(pod, by_severity(findings), call.lang, note)
+            findings.extend(deployment_rule(d, now))
+    return PodDiagnosis(call.cluster, pod, by_severity(findings), call.lang, note)
 
 
 def _workload_pods(pods: Sequence[Pod], name: str) -> list[Pod]:
@@ -462,8 +443,8 @@ def _pod_to_diagnose(deps: Deps, cluster: str, namespace: str, name: str, lang: 
 # -- diagnose cluster and health ----------------------------------------------------------------------------
 
 
-def _report(call: Call[NoArgs], deps: Deps) -> ClusterReport:
-    reader = _reader(call, deps)
+def _report(call: ClusterCall[NoArgs], deps: Deps) -> ClusterReport:
+    reader = deps.clusters.reader(call.cluster)
     notes: list[str] = []
     nodes = reader.nodes()
     leases = reader.leases()
@@ -485,14 +466,13 @@ def _report(call: Call[NoArgs], deps: Deps) -> ClusterReport:
         azure=azure,
         now=deps.clock.now(),
         kubernetes_version=version,
-        cluster_flag=_cluster_flag(call),
         notes=notes,
     )
 
 
 def _group_text(g: FindingGroup) -> str:
     kb = f" → `{g.kb}`" if g.kb else ""
-    shown = [s.split("/", 1)[1] for s in g.subjects[:3]]
+    shown = [s.short for s in g.subjects[:3]]
     who = f" ({', '.join(shown)}{', …' if g.count > 3 else ''})" if g.count > 1 else ""
     return f"{g.title}{who}{kb}"
 
@@ -516,7 +496,7 @@ def _counts_fields(report: ClusterReport, cluster: str | None, w: Words) -> Fiel
 
 @dataclass(frozen=True)
 class ClusterDiagnosis:
-    cluster: str | None
+    cluster: str
     report: ClusterReport
     lang: Lang = "en"
 
@@ -524,16 +504,16 @@ class ClusterDiagnosis:
         r = self.report
         w = words(self.lang)
         blocks: list[Block] = [
-            Heading(w.cluster_heading.format(self.cluster or "").strip()),
+            Heading(w.cluster_heading.format(self.cluster)),
             _counts_fields(r, self.cluster, w),
         ]
         if not r.groups:
-            blocks.append(Notice(w.no_problem.format(self.cluster or w.cluster), Level.OK))
+            blocks.append(Notice(w.no_problem.format(self.cluster), Level.OK))
         for i, g in enumerate(r.groups[:GROUPS_SHOWN]):
             if i:
                 blocks.append(Divider())
             heading = _group_text(g) if g.count > 1 else None
-            blocks.extend(finding_blocks(g.example, evidence_lines=6, heading=heading, w=w))
+            blocks.extend(finding_blocks(g.example, self.cluster, evidence_lines=6, heading=heading, w=w))
         if len(r.groups) > GROUPS_SHOWN:
             blocks.append(Context(w.more_groups.format(len(r.groups) - GROUPS_SHOWN)))
         if r.notes:
@@ -543,14 +523,24 @@ class ClusterDiagnosis:
 
 
 @command("diagnose cluster", scope=Scope.CLUSTER, examples=("/k8s diagnose cluster",))
-def diagnose_cluster_command(call: Call[NoArgs], deps: Deps) -> ClusterDiagnosis:
+def diagnose_cluster_command(call: ClusterCall[NoArgs], deps: Deps) -> ClusterDiagnosis:
     """Every diagnosis rule over the whole cluster, grouped, each group with its worst example and runbook."""
     return ClusterDiagnosis(call.cluster, _report(call, deps), call.lang)
 
 
+def diagnose_ref(subject: ObjectRef) -> CommandRef | None:
+    """The diagnosis of one object a finding names, if there is one for its kind (a deployment's is that of its
+    worst pod)."""
+    if subject.kind is Kind.NODE:
+        return CommandRef("diagnose node", DiagnoseNodeArgs(name=subject.name))
+    if subject.kind in (Kind.POD, Kind.DEPLOYMENT):
+        return CommandRef("diagnose pod", DiagnosePodArgs(name=subject.name), namespace=subject.namespace)
+    return None
+
+
 @dataclass(frozen=True)
 class Health:
-    cluster: str | None
+    cluster: str
     report: ClusterReport
     lang: Lang = "en"
 
@@ -566,7 +556,7 @@ class Health:
             Level.OK: w.healthy,
         }[level]
         blocks: list[Block] = [
-            Heading(w.health_heading.format(self.cluster or w.cluster)),
+            Heading(w.health_heading.format(self.cluster)),
             Notice(verdict, level),
             _counts_fields(r, self.cluster, w),
         ]
@@ -574,20 +564,14 @@ class Health:
             blocks.append(Text("\n".join(_group_line(g) for g in r.groups[:HEALTH_LINES])))
             if len(r.groups) > HEALTH_LINES:
                 blocks.append(Context(w.more_in_health.format(len(r.groups) - HEALTH_LINES)))
-        buttons = [Button(w.diagnose_cluster, f"/k8s diagnose cluster{_flag(self.cluster)}")]
+        buttons = [Button(w.diagnose_cluster, CommandRef("diagnose cluster", NoArgs(), cluster=self.cluster))]
         for g in r.groups:
             if len(buttons) >= 5:
                 break
-            if g.example.subject.startswith("node/"):
-                buttons.append(
-                    Button(
-                        f"Diagnose {g.example.subject[5:]}",
-                        f"/k8s diagnose node {g.example.subject[5:]}{_flag(self.cluster)}",
-                    )
-                )
-            elif g.example.subject.startswith("pod/"):
-                ns, pod = g.example.subject[4:].split("/", 1)
-                buttons.append(Button(f"Diagnose {pod}", f"/k8s diagnose pod {pod} -n {ns}{_flag(self.cluster)}"))
+            subject = g.example.subject
+            diagnose = diagnose_ref(subject) if subject.kind in (Kind.NODE, Kind.POD) else None
+            if diagnose is not None:
+                buttons.append(Button(f"Diagnose {subject.name}", diagnose.on(self.cluster)))
         blocks.append(Actions(tuple(buttons)))
         if r.notes:
             blocks.append(Context(" · ".join(r.notes)))
@@ -596,6 +580,6 @@ class Health:
 
 
 @command("health", scope=Scope.CLUSTER, examples=("/k8s health", "/k8s health --cluster prod"))
-def health(call: Call[NoArgs], deps: Deps) -> Health:
+def health(call: ClusterCall[NoArgs], deps: Deps) -> Health:
     """One screen for the whole cluster: every problem found, grouped with counts, each with its runbook."""
     return Health(call.cluster, _report(call, deps), call.lang)

@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from bot.blocks import Block, Heading, Level, Notice, Table, View
 from bot.cluster.model import Event
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.registry import Args, Call, Scope, command, opt
-from handlers._format import MAX_ROWS, age, shorten
+from bot.registry import ClusterCall, Scope, command
+from handlers._format import Page, age, page_of, shorten
 from handlers._lookup import ensure_namespace
+from handlers.args import EventsArgs
 
 # kubectl's short names for the kinds people ask about; the API wants the Kind.
 KINDS = {"pod": "Pod", "po": "Pod", "node": "Node", "no": "Node", "deployment": "Deployment", "deploy": "Deployment",
@@ -34,7 +34,7 @@ def parse_for(text: str) -> tuple[str | None, str]:
     if not sep:
         return None, text
     if not name:
-        raise UserError(f"`--for {text}` names no object.", usage="/k8s events --for pod/NAME")
+        raise UserError(f"`--for {text}` names no object: write it as KIND/NAME, e.g. `--for pod/web-1`.")
     found = KINDS.get(kind.lower())
     if found is None:
         # Already a Kind (e.g. "VolumeAttachment"): pass through with its capital.
@@ -46,9 +46,9 @@ def parse_for(text: str) -> tuple[str | None, str]:
 class EventsResult:
     scope: str
     events: tuple[Event, ...]
+    page: Page[Event]
     all_namespaces: bool
     now: datetime
-    more: str
 
     def view(self) -> View:
         total = len(self.events)
@@ -66,36 +66,26 @@ class EventsResult:
             (age(e.when, self.now), e.type, e.reason,
              (f"{e.namespace}/" if self.all_namespaces and e.namespace else "") + str(e.involved),
              str(e.count), shorten(e.message, 100))
-            for e in self.events[:MAX_ROWS]
+            for e in self.page.items
         )
-        cut = total > MAX_ROWS
         blocks.append(Table(("Last seen", "Type", "Reason", "Object", "Count", "Message"), rows,
-                            total=total if cut else None, more=self.more if cut else None))
+                            total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset))
         return View(summary, tuple(blocks))
-
-
-class EventsArgs(Args):
-    type: Literal["Warning", "Normal"] | None = opt(None, help="only this event type")
-    reason: str | None = opt(None, help="only this reason, e.g. BackOff, FailedScheduling, OOMKilling")
-    object: str | None = opt(None, help="only events about KIND/NAME (or NAME)", flags=("--for",),
-                             metavar="KIND/NAME")
 
 
 @command("events", args=EventsArgs, scope=Scope.NAMESPACED, aliases=("get events",),
          examples=("/k8s events -n shop", "/k8s events -A --type Warning", "/k8s events --for pod/web-1",
                    "/k8s events -A --reason FailedScheduling"))
-def events(call: Call[EventsArgs], deps: Deps) -> EventsResult:
+def events(call: ClusterCall[EventsArgs], deps: Deps) -> EventsResult:
     """List recent events, newest first, with counts by type and the commonest warnings."""
     namespace = None if call.all_namespaces else call.namespace
     kind, name = parse_for(call.args.object) if call.args.object else (None, None)
-    found = deps.clusters.reader(call.cluster or "").events(
+    found = deps.clusters.reader(call.cluster).events(
         namespace, involved_name=name, kind=kind, reason=call.args.reason, type=call.args.type, limit=EVENT_LIMIT)
     if not found:
-        ensure_namespace(deps, call.cluster or "", namespace)
+        ensure_namespace(deps, call.cluster, namespace)
     scope = "in all namespaces" if namespace is None else f"in {namespace}"
     scope += "".join(f" {f}" for f in (f"of type {call.args.type}" if call.args.type else "",
                                         f"with reason {call.args.reason}" if call.args.reason else "",
                                         f"for {call.args.object}" if call.args.object else "") if f)
-    ns_flag = "-A" if namespace is None else f"-n {namespace}"
-    more = f"/k8s events {ns_flag} --type Warning" if not call.args.type else f"/k8s events {ns_flag} --reason …"
-    return EventsResult(scope, tuple(found), namespace is None, deps.clock.now(), more)
+    return EventsResult(scope, tuple(found), page_of(found, call), namespace is None, deps.clock.now())

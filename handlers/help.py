@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from bot.blocks import Block, Code, Context, Fields, Heading, Table, Text, View
 from bot.deps import Deps
 from bot.errors import UnknownCommand
-from bot.registry import REGISTRY, Args, Call, CommandSpec, Risk, Role, Scope, arg, command
+from bot.registry import REGISTRY, Call, CommandSpec, Risk, Role, Scope, command
 from bot.settings import role_name
-
-
-class HelpArgs(Args):
-    topic: str | None = arg(None, help="a command to explain", greedy=True, metavar="command")
+from handlers.args import HelpArgs
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from bot.blocks import Actions, Block, Button, Code, Context, Divider, Heading, Level, Notice, Table, Text, View
 from bot.deps import Deps
 from bot.errors import NotConfigured
-from bot.registry import Args, Call, Scope, arg, command
+from bot.refs import CommandRef
+from bot.registry import Call, Scope, command
+from handlers.args import KbArgs, KbListArgs, KbShowArgs
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
 RUNNER_UP_SHARE = 0.4
@@ -136,7 +138,7 @@ def _entry_blocks(entry: Entry, lang: Lang, *, full: bool) -> list[Block]:
 
 
 def _buttons(hits: tuple[Hit, ...]) -> Actions:
-    return Actions(tuple(Button(h.title, f"/k8s kb show {h.entry_id}") for h in hits))
+    return Actions(tuple(Button(h.title, CommandRef("kb show", KbShowArgs(entry=h.entry_id))) for h in hits))
 
 
 @dataclass(frozen=True)
@@ -211,19 +213,6 @@ def answer(kb: KnowledgeBase, question: str, note: str | None = None) -> KbAnswe
     # Only runners-up that are plausible readings of the question; a faint match would be noise in the reply.
     runners_up = tuple(h for h in outcome.hits[1:4] if h.score >= RUNNER_UP_SHARE * outcome.best.score)
     return KbAnswer(question, outcome.lang, entry, outcome.best.score, did_you_mean=runners_up, note=note)
-
-
-class KbArgs(Args):
-    question: str | None = arg(None, help="a question, an error message or a log line", greedy=True,
-                               metavar="question")
-
-
-class KbShowArgs(Args):
-    entry: str = arg(help="an entry id (see `kb list`)", greedy=True, metavar="id")
-
-
-class KbListArgs(Args):
-    tag: str | None = arg(None, help="only entries with this tag", greedy=True, metavar="tag")
 
 
 @command(

@@ -10,12 +10,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blocks import Block, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
+from bot.blocks import Actions, Block, Button, Context, Fields, Heading, Level, Notice, Table, Text, View
 from bot.cluster.model import Event, Lease, Node, NodeUsage, Pod
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
-from bot.registry import Args, Call, Scope, arg, command, opt
-from handlers._format import MAX_ROWS, age, closest, cpu, did_you_mean, mem, percent, shorten
+from bot.refs import CommandRef
+from bot.registry import ClusterCall, Scope, command
+from handlers._format import MAX_ROWS, Page, age, closest, cpu, did_you_mean, mem, page_of, percent, shorten
+from handlers.args import DiagnoseNodeArgs, NodeNameArgs, NodesArgs, PodsArgs
 
 
 def node_rank(node: Node) -> tuple[int, str]:
@@ -33,27 +35,29 @@ def conditions_text(node: Node) -> str:
     return ", ".join(c.type for c in node.problems) or "-"
 
 
+def node_counts(nodes: list[Node]) -> Counter[str]:
+    c: Counter[str] = Counter()
+    for n in nodes:
+        c["ready" if n.ready == "True" else "notready"] += 1
+        if n.unschedulable:
+            c["cordoned"] += 1
+        if n.problems:
+            c["problems"] += 1
+    return c
+
+
 @dataclass(frozen=True)
 class NodesResult:
     cluster: str
-    nodes: tuple[Node, ...]
+    counts: Counter[str]
+    pools: Counter[str]
+    page: Page[Node]
     now: datetime
     filtered: str = ""
 
-    @property
-    def counts(self) -> Counter[str]:
-        c: Counter[str] = Counter()
-        for n in self.nodes:
-            c["ready" if n.ready == "True" else "notready"] += 1
-            if n.unschedulable:
-                c["cordoned"] += 1
-            if n.problems:
-                c["problems"] += 1
-        return c
-
     def view(self) -> View:
         c = self.counts
-        total = len(self.nodes)
+        total = self.page.total
         parts = [f"{c['ready']} Ready"]
         if c["notready"]:
             parts.append(f"{c['notready']} NotReady/Unknown")
@@ -63,14 +67,12 @@ class NodesResult:
             parts.append(f"{c['problems']} with pressure or problem conditions")
         summary = f"{total} node{'s' if total != 1 else ''} in {self.cluster}{self.filtered}: " + ", ".join(parts)
         blocks: list[Block] = [Heading(f"Nodes — {self.cluster}")]
-        if not self.nodes:
+        if not total:
             return View(f"No nodes in {self.cluster}{self.filtered}.", (Notice("No nodes matched.", Level.INFO),))
         level = Level.ERROR if c["notready"] else Level.WARN if c["problems"] else Level.OK
         blocks.append(Notice(summary, level))
-        pools = Counter(n.pool or "-" for n in self.nodes)
-        if len(pools) > 1:
-            blocks.append(Fields(tuple((pool, f"{count} nodes") for pool, count in sorted(pools.items()))))
-        ordered = sorted(self.nodes, key=node_rank)
+        if len(self.pools) > 1:
+            blocks.append(Fields(tuple((pool, f"{count} nodes") for pool, count in sorted(self.pools.items()))))
         rows = tuple(
             (
                 n.name,
@@ -81,30 +83,18 @@ class NodesResult:
                 conditions_text(n),
                 f"{cpu(n.allocatable.cpu_m)} / {mem(n.allocatable.memory)}",
             )
-            for n in ordered[:MAX_ROWS]
+            for n in self.page.items
         )
-        more = None
-        if total > MAX_ROWS:
-            more = (
-                "/k8s nodes --problems"
-                if c["notready"] or c["problems"] or c["cordoned"]
-                else (f"/k8s nodes --pool {next(iter(sorted(pools)))}")
-            )
         blocks.append(
             Table(
                 ("Node", "Status", "Pool", "Version", "Age", "Conditions", "Allocatable cpu/mem"),
                 rows,
-                total=total if total > MAX_ROWS else None,
-                more=more,
+                total=total if self.page.cut else None,
+                more=self.page.next,
+                offset=self.page.offset,
             )
         )
         return View(summary, tuple(blocks))
-
-
-class NodesArgs(Args):
-    selector: str | None = opt(None, help="label selector, e.g. agentpool=user", flags=("-l", "--selector"))
-    pool: str | None = opt(None, help="only this node pool")
-    problems: bool = opt(False, help="only nodes that are NotReady, cordoned or under pressure")
 
 
 @command(
@@ -114,9 +104,9 @@ class NodesArgs(Args):
     aliases=("get nodes",),
     examples=("/k8s nodes", "/k8s nodes --pool user", "/k8s nodes --problems"),
 )
-def nodes(call: Call[NodesArgs], deps: Deps) -> NodesResult:
+def nodes(call: ClusterCall[NodesArgs], deps: Deps) -> NodesResult:
     """List nodes, NotReady first: status, pool, version, age, pressure and problem conditions, allocatable."""
-    cluster = call.cluster or ""
+    cluster = call.cluster
     selector = call.args.selector
     if call.args.pool:
         # An AKS node carries its pool in the agentpool label; a selector makes the server do the filtering.
@@ -134,7 +124,10 @@ def nodes(call: Call[NodesArgs], deps: Deps) -> NodesResult:
         )
         if f
     ]
-    return NodesResult(cluster, tuple(found), deps.clock.now(), f" ({', '.join(filters)})" if filters else "")
+    pools = Counter(n.pool or "-" for n in found)
+    page = page_of(sorted(found, key=node_rank), call)
+    filtered = f" ({', '.join(filters)})" if filters else ""
+    return NodesResult(cluster, node_counts(found), pools, page, deps.clock.now(), filtered)
 
 
 # -- node <name> -----------------------------------------------------------------------------------------------
@@ -238,7 +231,7 @@ class NodeResult:
                     for p in ordered[:MAX_ROWS]
                 ),
                 total=len(self.pods) if len(self.pods) > MAX_ROWS else None,
-                more=f"/k8s pods -A --node {n.name}" if len(self.pods) > MAX_ROWS else None,
+                more=self.more_pods,
                 title=f"Pods on this node ({len(self.pods)})",
             )
         )
@@ -254,12 +247,17 @@ class NodeResult:
                 )
             )
         if n.problems or n.ready != "True":
-            blocks.append(Code(f"/k8s diagnose node {n.name}", "Next"))
+            diagnose = CommandRef("diagnose node", DiagnoseNodeArgs(name=n.name), cluster=self.cluster)
+            blocks.append(Actions((Button("Diagnose this node", diagnose, "primary"),)))
         return View(summary, tuple(blocks))
 
-
-class NodeNameArgs(Args):
-    name: str = arg(help="node name (as in `/k8s nodes`)")
+    @property
+    def more_pods(self) -> CommandRef | None:
+        """The pods on this node beyond the first page: the pod list for this node, from its second page."""
+        if len(self.pods) <= MAX_ROWS:
+            return None
+        args = PodsArgs(node=self.node.name, page=2)
+        return CommandRef("pods", args, cluster=self.cluster, all_namespaces=True)
 
 
 def _usage(deps: Deps, cluster: str, name: str) -> tuple[NodeUsage | None, str]:
@@ -292,9 +290,9 @@ def find_node(deps: Deps, cluster: str, name: str) -> Node:
     aliases=("describe node",),
     examples=("/k8s node aks-nodepool1-12345678-vmss000000",),
 )
-def node(call: Call[NodeNameArgs], deps: Deps) -> NodeResult:
+def node(call: ClusterCall[NodeNameArgs], deps: Deps) -> NodeResult:
     """Show one node: conditions, taints, lease age, capacity vs allocatable vs usage, its pods, recent events."""
-    cluster = call.cluster or ""
+    cluster = call.cluster
     reader = deps.clusters.reader(cluster)
     found = find_node(deps, cluster, call.args.name)
     lease = reader.lease(found.name)

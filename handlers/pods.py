@@ -15,16 +15,16 @@ from bot.blocks import Block, Code, Context, Fields, Heading, Level, Notice, Tab
 from bot.cluster.model import Container, ContainerStatus, Event, Pod
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
-from bot.registry import Args, Call, Scope, arg, command, opt
-from handlers._format import MAX_ROWS, age, closest, cpu, did_you_mean, mem, shorten
+from bot.registry import ClusterCall, Scope, command
+from handlers._format import Page, age, closest, cpu, did_you_mean, mem, page_of, shorten
 from handlers._lookup import ensure_namespace
+from handlers.args import LogsArgs, PodNameArgs, PodsArgs
 
 HEALTHY_STATUSES = frozenset({"Running", "Succeeded", "Completed"})
 # Statuses that mean the pod cannot work until someone acts, ranked ahead of merely restarting ones.
 BROKEN_STATUSES = frozenset({"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError",
                              "InvalidImageName", "OOMKilled", "Error", "Evicted", "Failed", "Unknown",
                              "RunContainerError", "ContainerStatusUnknown"})
-MAX_TAIL = 500
 
 
 def pod_problem(pod: Pod) -> bool:
@@ -64,44 +64,35 @@ def last_termination_text(pod: Pod) -> str:
 class PodsResult:
     cluster: str
     scope: str
-    pods: tuple[Pod, ...]
+    statuses: Counter[str]
+    problems: int
+    page: Page[Pod]
     all_namespaces: bool
     now: datetime
-    more: str
 
     def view(self) -> View:
-        total = len(self.pods)
+        total = self.page.total
         if not total:
             return View(f"No pods {self.scope}.", (Notice(f"No pods {self.scope}.", Level.INFO),))
-        statuses = Counter(p.shown_status for p in self.pods)
-        problems = sum(1 for p in self.pods if pod_problem(p))
-        top = ", ".join(f"{count} {status}" for status, count in statuses.most_common(5))
+        top = ", ".join(f"{count} {status}" for status, count in self.statuses.most_common(5))
         summary = f"{total} pod{'s' if total != 1 else ''} {self.scope}: {top}"
-        level = Level.WARN if problems else Level.OK
+        level = Level.WARN if self.problems else Level.OK
         blocks: list[Block] = [Heading(f"Pods — {self.scope}"), Notice(summary, level)]
-        ordered = sorted(self.pods, key=pod_rank)
         rows = tuple(
             (p.key if self.all_namespaces else p.name, p.shown_status, ready_text(p), str(p.restarts),
              last_termination_text(p), p.node or "-", age(p.start_time or p.created, self.now))
-            for p in ordered[:MAX_ROWS]
+            for p in self.page.items
         )
-        cut = total > MAX_ROWS
         blocks.append(Table(("Pod", "Status", "Ready", "Restarts", "Last termination", "Node", "Age"), rows,
-                            total=total if cut else None, more=self.more if cut else None))
+                            total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset))
         return View(summary, tuple(blocks))
-
-
-class PodsArgs(Args):
-    selector: str | None = opt(None, help="label selector, e.g. app=web", flags=("-l", "--selector"))
-    node: str | None = opt(None, help="only pods on this node")
-    problems: bool = opt(False, help="only pods that are not running and ready")
 
 
 @command("pods", args=PodsArgs, scope=Scope.NAMESPACED, aliases=("get pods",),
          examples=("/k8s pods -n shop", "/k8s pods -A --problems", "/k8s pods -l app=web", "/k8s pods -A --node aks-…"))
-def pods(call: Call[PodsArgs], deps: Deps) -> PodsResult:
+def pods(call: ClusterCall[PodsArgs], deps: Deps) -> PodsResult:
     """List pods, problems first: status, ready, restarts, last termination reason, node, age."""
-    cluster = call.cluster or ""
+    cluster = call.cluster
     namespace = None if call.all_namespaces else call.namespace
     found = deps.clusters.reader(cluster).pods(namespace, selector=call.args.selector, node=call.args.node)
     if not found:
@@ -112,9 +103,10 @@ def pods(call: Call[PodsArgs], deps: Deps) -> PodsResult:
     filters = "".join(f" {f}" for f in (f"-l {call.args.selector}" if call.args.selector else "",
                                          f"on {call.args.node}" if call.args.node else "",
                                          "with problems" if call.args.problems else "") if f)
-    ns_flag = "-A" if namespace is None else f"-n {namespace}"
-    more = f"/k8s pods {ns_flag} --problems" if not call.args.problems else f"/k8s pods {ns_flag} --problems -l …"
-    return PodsResult(cluster, f"{where}{filters}", tuple(found), namespace is None, deps.clock.now(), more)
+    statuses = Counter(p.shown_status for p in found)
+    problems = sum(1 for p in found if pod_problem(p))
+    page = page_of(sorted(found, key=pod_rank), call)
+    return PodsResult(cluster, f"{where}{filters}", statuses, problems, page, namespace is None, deps.clock.now())
 
 
 # -- pod <name> ------------------------------------------------------------------------------------------------
@@ -186,10 +178,6 @@ class PodResult:
         return View(summary, tuple(blocks))
 
 
-class PodArgs(Args):
-    name: str = arg(help="pod name (in the -n namespace)")
-
-
 def find_pod(deps: Deps, cluster: str, namespace: str, name: str) -> Pod:
     """The pod, or `NotFound` saying where a pod of that name lives, or which names are close."""
     reader = deps.clusters.reader(cluster)
@@ -215,11 +203,11 @@ def _log_choice(pod: Pod) -> tuple[str, bool]:
     return (pod.containers[0].name if pod.containers else ""), False
 
 
-@command("pod", args=PodArgs, scope=Scope.NAMESPACED, aliases=("describe pod",),
+@command("pod", args=PodNameArgs, scope=Scope.NAMESPACED, aliases=("describe pod",),
          examples=("/k8s pod web-7d9f-abcde -n shop",))
-def pod(call: Call[PodArgs], deps: Deps) -> PodResult:
+def pod(call: ClusterCall[PodNameArgs], deps: Deps) -> PodResult:
     """Show one pod: containers with state and last state, requests/limits, QoS, events, last log lines."""
-    cluster = call.cluster or ""
+    cluster = call.cluster
     reader = deps.clusters.reader(cluster)
     found = find_pod(deps, cluster, call.namespace, call.args.name)
     events = reader.events(found.namespace, involved_name=found.name, kind="Pod", limit=10)
@@ -253,18 +241,11 @@ class LogsResult:
         return View(summary, (Code(self.text.rstrip("\n"), summary),))
 
 
-class LogsArgs(Args):
-    pod: str = arg(help="pod name")
-    container: str | None = opt(None, help="container (needed when the pod has several)", flags=("-c", "--container"))
-    previous: bool = opt(False, help="the previous (crashed) run's log", flags=("-p", "--previous"))
-    tail: int = opt(50, help=f"how many last lines (at most {MAX_TAIL})", ge=1, le=MAX_TAIL)
-
-
 @command("logs", args=LogsArgs, scope=Scope.NAMESPACED,
          examples=("/k8s logs web-7d9f-abcde -n shop", "/k8s logs api-5c6b -c api --previous --tail 100"))
-def logs(call: Call[LogsArgs], deps: Deps) -> LogsResult:
+def logs(call: ClusterCall[LogsArgs], deps: Deps) -> LogsResult:
     """Show a container's last log lines (the previous run's with --previous)."""
-    cluster = call.cluster or ""
+    cluster = call.cluster
     found = find_pod(deps, cluster, call.namespace, call.args.pod)
     names = [c.name for c in found.containers]
     container = call.args.container

@@ -14,9 +14,10 @@ from bot.blocks import Block, Heading, Level, Notice, Table, View
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
 from bot.deps import Deps
 from bot.errors import NotFound
-from bot.registry import Args, Call, NoArgs, Scope, command, opt
-from handlers._format import MAX_ROWS, age, closest, did_you_mean, shorten
+from bot.registry import ClusterCall, Scope, command
+from handlers._format import Page, age, closest, did_you_mean, page_of, shorten
 from handlers._lookup import ensure_namespace
+from handlers.args import DeploymentsArgs, PdbsArgs
 
 
 def deployment_rank(d: Deployment) -> tuple[int, str]:
@@ -44,9 +45,9 @@ def deployment_note(d: Deployment) -> str:
 class DeploymentsResult:
     scope: str
     deployments: tuple[Deployment, ...]
+    page: Page[Deployment]  # unavailable first
     all_namespaces: bool
     now: datetime
-    more: str
 
     def view(self) -> View:
         total = len(self.deployments)
@@ -60,22 +61,16 @@ class DeploymentsResult:
         if down:
             summary += f", {down} with no available replica"
         level = Level.ERROR if down else Level.WARN if rolling else Level.OK
-        ordered = sorted(self.deployments, key=deployment_rank)
         rows = tuple(
             (f"{d.namespace}/{d.name}" if self.all_namespaces else d.name, f"{d.ready}/{d.replicas}",
              str(d.updated), str(d.available), age(d.created, self.now), deployment_note(d))
-            for d in ordered[:MAX_ROWS]
+            for d in self.page.items
         )
-        cut = total > MAX_ROWS
         blocks: list[Block] = [Heading(f"Deployments — {self.scope}"), Notice(summary, level),
                                Table(("Deployment", "Ready", "Up-to-date", "Available", "Age", "Note"), rows,
-                                     total=total if cut else None, more=self.more if cut else None)]
+                                     total=total if self.page.cut else None, more=self.page.next,
+                                     offset=self.page.offset)]
         return View(summary, tuple(blocks))
-
-
-class DeploymentsArgs(Args):
-    selector: str | None = opt(None, help="label selector", flags=("-l", "--selector"))
-
 
 
 def find_deployment(deps: Deps, cluster: str, namespace: str, name: str) -> Deployment:
@@ -105,15 +100,15 @@ def find_deployment(deps: Deps, cluster: str, namespace: str, name: str) -> Depl
 
 @command("deployments", args=DeploymentsArgs, scope=Scope.NAMESPACED, aliases=("deploy", "get deployments"),
          examples=("/k8s deployments -n shop", "/k8s deployments -A"))
-def deployments(call: Call[DeploymentsArgs], deps: Deps) -> DeploymentsResult:
+def deployments(call: ClusterCall[DeploymentsArgs], deps: Deps) -> DeploymentsResult:
     """List deployments, unavailable and unfinished rollouts first: ready, up-to-date, available."""
     namespace = None if call.all_namespaces else call.namespace
-    found = deps.clusters.reader(call.cluster or "").deployments(namespace, selector=call.args.selector)
+    found = deps.clusters.reader(call.cluster).deployments(namespace, selector=call.args.selector)
     if not found:
-        ensure_namespace(deps, call.cluster or "", namespace)
+        ensure_namespace(deps, call.cluster, namespace)
     scope = "in all namespaces" if namespace is None else f"in {namespace}"
-    more = "/k8s deployments -A -l …" if namespace is None else f"/k8s deployments -n {namespace} -l …"
-    return DeploymentsResult(scope, tuple(found), namespace is None, deps.clock.now(), more)
+    page = page_of(sorted(found, key=deployment_rank), call)
+    return DeploymentsResult(scope, tuple(found), page, namespace is None, deps.clock.now())
 
 
 # -- pdbs ------------------------------------------------------------------------------------------------------
@@ -134,6 +129,7 @@ class GuardedBudget:
 class PdbsResult:
     scope: str
     budgets: tuple[GuardedBudget, ...]
+    page: Page[GuardedBudget]  # blocking ones first
     all_namespaces: bool
 
     def view(self) -> View:
@@ -144,20 +140,17 @@ class PdbsResult:
         blocking = [g for g in self.budgets if g.budget.disruptions_allowed == 0]
         summary = f"{total} PodDisruptionBudget{'s' if total != 1 else ''} {self.scope}"
         summary += f", {len(blocking)} allowing no disruption (they block drains and evictions)" if blocking else ""
-        ordered = sorted(self.budgets, key=lambda g: (g.budget.disruptions_allowed > 0, g.budget.namespace,
-                                                      g.budget.name))
         rows = tuple(
             (f"{b.namespace}/{b.name}" if self.all_namespaces else b.name, b.rule, str(b.disruptions_allowed),
              f"{b.current_healthy}/{b.desired_healthy}", str(b.expected_pods), b.selector_text or "(all pods)",
              shorten(", ".join(g.pods), 80) or "none")
-            for g in ordered[:MAX_ROWS] for b in (g.budget,)
+            for g in self.page.items for b in (g.budget,)
         )
-        cut = total > MAX_ROWS
         blocks: list[Block] = [
             Heading(f"PodDisruptionBudgets — {self.scope}"),
             Notice(summary, Level.WARN if blocking else Level.OK),
             Table(("Budget", "Rule", "Allowed", "Healthy/desired", "Expected", "Selector", "Guards"), rows,
-                  total=total if cut else None, more="/k8s pdbs -n NAMESPACE" if cut else None),
+                  total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset),
         ]
         return View(summary, tuple(blocks))
 
@@ -168,15 +161,17 @@ def _guarded(budget: PodDisruptionBudget, pods: list[Pod]) -> tuple[str, ...]:
                         and p.phase not in ("Succeeded", "Failed")))
 
 
-@command("pdbs", args=NoArgs, scope=Scope.NAMESPACED, aliases=("pdb", "get pdb"),
+@command("pdbs", args=PdbsArgs, scope=Scope.NAMESPACED, aliases=("pdb", "get pdb"),
          examples=("/k8s pdbs -n shop", "/k8s pdbs -A"))
-def pdbs(call: Call[NoArgs], deps: Deps) -> PdbsResult:
+def pdbs(call: ClusterCall[PdbsArgs], deps: Deps) -> PdbsResult:
     """List PodDisruptionBudgets, blocking ones first: rule, allowed disruptions, healthy pods, what they guard."""
     namespace = None if call.all_namespaces else call.namespace
-    reader = deps.clusters.reader(call.cluster or "")
+    reader = deps.clusters.reader(call.cluster)
     budgets = reader.pdbs(namespace)
     if not budgets:
-        ensure_namespace(deps, call.cluster or "", namespace)
+        ensure_namespace(deps, call.cluster, namespace)
     pods = reader.pods(namespace) if budgets else []
     scope = "in all namespaces" if namespace is None else f"in {namespace}"
-    return PdbsResult(scope, tuple(GuardedBudget(b, _guarded(b, pods)) for b in budgets), namespace is None)
+    guarded = sorted((GuardedBudget(b, _guarded(b, pods)) for b in budgets),
+                     key=lambda g: (g.budget.disruptions_allowed > 0, g.budget.namespace, g.budget.name))
+    return PdbsResult(scope, tuple(guarded), page_of(guarded, call), namespace is None)

@@ -41,7 +41,6 @@ class AuditLog:
     entries: tuple[AuditEntry, ...]
     filters: str
     jsonl: bool = False
-    more: str | None = None
 
     def view(self) -> View:
         if not self.entries:
@@ -65,7 +64,7 @@ class AuditLog:
             summary,
             (
                 Heading("Audit"),
-                Table(("time (UTC)", "request", "event", "who", "cluster", "detail"), rows, more=self.more),
+                Table(("time (UTC)", "request", "event", "who", "cluster", "detail"), rows),
             ),
         )
 

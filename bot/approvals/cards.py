@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.approvals.commands import approve_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State, short_time
 from bot.blocks import Actions, Block, Button, Context, Divider, Fields, Heading, Level, Notice, Table, View
 
@@ -54,9 +55,9 @@ def status_line(request: ApprovalRequest) -> tuple[str, Level]:
 def buttons(request_id: str) -> Actions:
     return Actions(
         (
-            Button("Approve", command=f"/k8s approve {request_id}", style="primary"),
-            Button("Deny", command=f"/k8s deny {request_id}", style="danger"),
-            Button("Cancel", command=f"/k8s cancel {request_id}"),
+            Button("Approve", approve_ref(request_id), style="primary"),
+            Button("Deny", deny_ref(request_id), style="danger"),
+            Button("Cancel", cancel_ref(request_id)),
         )
     )
 
@@ -165,7 +166,7 @@ class PendingList:
         ]
         openable = [i for i in self.items if i.may_approve or i.yours][:MAX_OPEN_BUTTONS]
         if openable:
-            buttons = tuple(Button(f"Open {i.request.id}", f"/k8s request {i.request.id}") for i in openable)
+            buttons = tuple(Button(f"Open {i.request.id}", request_ref(i.request.id)) for i in openable)
             blocks.append(Actions(buttons))
         blocks.append(Context("Open a request to read its card in full and approve, deny or cancel it there."))
         return View(summary, tuple(blocks))

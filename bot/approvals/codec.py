@@ -1,7 +1,8 @@
 """Previews and views to JSON and back, so a stored request shows the same card after a restart.
 
 Only the neutral blocks of `bot.blocks` are encoded; an unknown block type is an error, never silently dropped
-(a card that omits part of what was approved would mislead the approver).
+(a card that omits part of what was approved would mislead the approver). Buttons keep their command reference
+in the codec's one form (`bot.refs`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.blocks import (
     View,
 )
 from bot.preview import Preview
+from bot.refs import decode, encode
 
 
 def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
@@ -41,14 +43,15 @@ def block_to_json(block: Block) -> dict[str, Any]:
             return {"type": "notice", "text": text, "level": level.value}
         case Fields(items):
             return {"type": "fields", "items": [list(p) for p in items]}
-        case Table(columns, rows, total, more, title):
+        case Table(columns, rows, total, more, title, offset):
             return {
                 "type": "table",
                 "columns": list(columns),
                 "rows": [list(r) for r in rows],
                 "total": total,
-                "more": more,
+                "more": encode(more) if more is not None else None,
                 "title": title,
+                "offset": offset,
             }
         case Code(text, title):
             return {"type": "code", "text": text, "title": title}
@@ -59,7 +62,7 @@ def block_to_json(block: Block) -> dict[str, Any]:
         case Actions(buttons):
             return {
                 "type": "actions",
-                "buttons": [{"label": b.label, "command": b.command, "style": b.style} for b in buttons],
+                "buttons": [{"label": b.label, "ref": encode(b.ref), "style": b.style} for b in buttons],
             }
     raise TypeError(f"cannot encode block {block!r}")
 
@@ -79,8 +82,9 @@ def block_from_json(data: dict[str, Any]) -> Block:
             tuple(data["columns"]),
             tuple(tuple(str(c) for c in r) for r in data["rows"]),
             data.get("total"),
-            data.get("more"),
+            decode(data["more"])[1] if data.get("more") else None,
             data.get("title"),
+            int(data.get("offset") or 0),
         )
     if kind == "code":
         return Code(data["text"], data.get("title"))
@@ -89,7 +93,7 @@ def block_from_json(data: dict[str, Any]) -> Block:
     if kind == "divider":
         return Divider()
     if kind == "actions":
-        return Actions(tuple(Button(b["label"], b["command"], b.get("style")) for b in data["buttons"]))
+        return Actions(tuple(Button(b["label"], decode(b["ref"])[1], b.get("style")) for b in data["buttons"]))
     raise ValueError(f"unknown block type {kind!r}")
 
 

@@ -74,7 +74,7 @@ class NewRequest:
     command: str
     text: str
     args_json: str  # the argument model as JSON; validated again into the model at execution
-    cluster: str | None
+    cluster: str
     namespace: str
     all_namespaces: bool
     requester: str

@@ -11,12 +11,12 @@ from typing import Any, Protocol
 
 from bot.approvals.audit import AuditLog
 from bot.approvals.cards import ApprovalCard, Decision, PendingList
-from bot.registry import Call, Caller, CommandSpec
+from bot.registry import Caller, ClusterCall, CommandSpec
 from bot.surface import MessageRef
 
 
 class Approvals(Protocol):
-    def request(self, call: Call[Any], spec: CommandSpec) -> ApprovalCard:
+    def request(self, call: ClusterCall[Any], spec: CommandSpec) -> ApprovalCard:
         """Preview the call and store a pending request; the card to post (raises `Refused` when the preview
         says the action cannot or need not run)."""
         ...

@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -43,8 +44,11 @@ from bot.approvals.store import ApprovalStore, open_store
 from bot.blocks import Level, Text, View
 from bot.deps import Deps
 from bot.errors import AksbotError, NotAuthorized, NotFound, Refused
+from bot.groups import GroupDirectory
+from bot.logs import in_context
 from bot.preview import Preview, drift
-from bot.registry import REGISTRY, Call, Caller, CommandSpec, Registry, Role
+from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Role
+from bot.settings import Settings
 from bot.surface import MessageRef, Notifier
 
 log = logging.getLogger("aksbot.approvals")
@@ -62,10 +66,21 @@ def run_inline(job: Callable[[], None]) -> None:
     job()
 
 
-def run_in_thread(job: Callable[[], None]) -> None:
-    """Run the approved action in a worker thread (Slack): the click answers at once, the card and the thread
-    report progress and the outcome."""
-    threading.Thread(target=job, name="aksbot-approved-action", daemon=True).start()
+class ActionExecutor:
+    """Approved actions on threads of their own, a few at a time (Slack): the click answers at once and the
+    thread that received it goes back to serving requests; the card and its thread report progress and the
+    outcome. Actions beyond `workers` wait their turn in order."""
+
+    def __init__(self, workers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aksbot-action")
+
+    def __call__(self, job: Callable[[], None]) -> None:
+        self._pool.submit(job)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop taking actions; with `wait`, let the running ones end (a stopped bot's are failed as interrupted
+        by the next start's sweep)."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _as_typed(text: str) -> str:
@@ -82,25 +97,29 @@ class ApprovalWorkflow:
         deps: Deps,
         store: ApprovalStore,
         notifier: Notifier,
+        groups: GroupDirectory,
         *,
         registry: Registry = REGISTRY,
         executor: Executor = run_inline,
     ) -> None:
+        """`deps` is what previews and approved actions run with; `groups` says who is in which group (the
+        approver lists name groups); `executor` where approved actions run (each surface chooses)."""
         self.deps = deps
         self.store = store
         self.notifier = notifier
+        self.groups = groups
         self.registry = registry
         self.executor = executor
 
     # -- request ---------------------------------------------------------------------------------------------
-    def request(self, call: Call[Any], spec: CommandSpec) -> ApprovalCard:
+    def request(self, call: ClusterCall[Any], spec: CommandSpec) -> ApprovalCard:
         """Compute the preview, store a pending request, post it in the approvals channel if one is set."""
         if spec.preview is None:
             raise Refused(f"`{spec.name}` has no preview, so it cannot be approved.")
         preview: Preview = spec.preview(call, self.deps)
         if preview.blocked:
             raise Refused(preview.blocked)
-        cluster = call.cluster or ""
+        cluster = call.cluster
         policy = self.deps.settings.policy_for(cluster, spec.name)
         self._refuse_unapprovable(cluster, spec.name, call.caller.id, policy.required_approvals)
         now = self.deps.clock.now()
@@ -194,7 +213,7 @@ class ApprovalWorkflow:
         self._audit(approved, AuditEvent.APPROVED, caller.id, f"approved by {approved.approved_by()}", {})
         self._update_cards(approved)
         outcome: list[ApprovalRequest] = []
-        self.executor(lambda: outcome.append(self._execute(approved)))
+        self.executor(in_context(lambda: outcome.append(self._execute(approved))))
         if not outcome:  # running elsewhere; the card reports the end
             return Decision(request.id, f"Approved by {approved.approved_by()} — running.", Level.INFO, ran=True)
         done = outcome[0]
@@ -333,7 +352,7 @@ class ApprovalWorkflow:
                 return self._finish(running, None, exc.message)
             return self._finish(running, result.view(), None)
         except Exception:
-            log.exception("approved action failed", extra={"correlation_id": running.correlation_id})
+            log.exception("approved action %s failed (requested under ref %s)", running.id, running.correlation_id)
             return self._finish(running, None, f"internal error (ref {running.correlation_id})")
 
     def _finish(self, running: ApprovalRequest, result: View | None, failure: str | None) -> ApprovalRequest:
@@ -352,9 +371,9 @@ class ApprovalWorkflow:
         self._update_cards(done)
         return done
 
-    def _call(self, request: ApprovalRequest, spec: CommandSpec) -> Call[Any]:
+    def _call(self, request: ApprovalRequest, spec: CommandSpec) -> ClusterCall[Any]:
         """The call exactly as it was requested; its progress lines go to the card's thread."""
-        return Call(
+        return ClusterCall(
             command=request.command,
             args=spec.args.model_validate_json(request.args_json),
             caller=Caller(request.requester, frozenset(request.requester_groups)),
@@ -438,10 +457,9 @@ class ApprovalWorkflow:
     def may_approve(self, request: ApprovalRequest, caller: Caller) -> bool:
         """The policy in force now (an approver removed from the settings loses the power at once)."""
         settings = self.deps.settings
-        policy = settings.policy_for(request.cluster or "", request.command)
+        policy = settings.policy_for(request.cluster, request.command)
         if policy.approvers is not None:
-            ids = {caller.id, *caller.groups, *settings.local_groups_of(caller.id)}
-            return bool(ids.intersection(policy.approvers))
+            return bool({caller.id, *caller.groups}.intersection(policy.approvers))
         role = settings.role_of(caller.id, caller.groups, request.cluster)
         return role is not None and role >= Role.APPROVER
 
@@ -456,28 +474,28 @@ class ApprovalWorkflow:
     def _refuse_unapprovable(self, cluster: str, command: str, requester: str, required: int) -> None:
         """Refuse at once a request nobody could ever approve, instead of letting it wait until it expires.
 
-        Only when the configuration lists people one by one: a Slack user group or "*" may hold others, and who
-        is in it is known only when someone clicks.
+        Only when the group directory can say who every approver is: "*", or a group whose members cannot be
+        fetched now, may hold others, and is left to the click.
         """
         members, _ = self._approver_members(cluster, command)
-        local = self.deps.settings.groups
         people: set[str] = set()
         for m in members:
-            if m == "*" or (m[:1] == "S" and m.isupper() and m.isalnum()):
-                return  # open-ended: "*" or a Slack user group (its members are Slack's to say)
-            people.update(local.get(m, [m]))
+            who = self.groups.people(m)
+            if who is None:
+                return  # open-ended: everyone, or a group whose members are not known right now
+            people.update(who)
         others = people - {requester}
         if len(others) >= required:
             return
-        who = ", ".join(sorted(others)) or "nobody"
+        named = ", ".join(sorted(others)) or "nobody"
         raise Refused(
             f"Nobody could approve this: `{command}` on `{cluster}` needs {required} approver(s) other than you, "
-            f"and the configuration names {who}. Ask an admin to add approvers (`roles.approver`, or the "
+            f"and the configuration names {named}. Ask an admin to add approvers (`roles.approver`, or the "
             "cluster's `approvals`/`actions` settings)."
         )
 
     def approvers_text(self, request: ApprovalRequest) -> str:
-        members, explicit = self._approver_members(request.cluster or "", request.command)
+        members, explicit = self._approver_members(request.cluster, request.command)
         others = [m for m in members if m != request.requester]
         if others:
             listed = ", ".join(others)
@@ -544,13 +562,7 @@ class ExpirySweeper:
             self._stop.wait(self.interval)
 
 
-def build_approvals(deps: Deps, notifier: Notifier, *, executor: Executor = run_inline) -> Deps:
-    """The workflow over the configured store (PostgreSQL if `AKSBOT_DATABASE_URL`, else SQLite), in `deps`."""
-    settings = deps.settings
+def open_approval_store(settings: Settings) -> ApprovalStore:
+    """The configured store: PostgreSQL when `AKSBOT_DATABASE_URL` is set (several replicas), else SQLite."""
     url = settings.database_url.get_secret_value() if settings.database_url is not None else None
-    store = open_store(url, settings.resolve_path(settings.store.sqlite_path))
-    workflow = ApprovalWorkflow(deps, store, notifier, executor=executor)
-    full = dataclasses.replace(deps, approvals=workflow)
-    workflow.deps = full
-    ExpirySweeper(workflow).start()
-    return full
+    return open_store(url, settings.resolve_path(settings.store.sqlite_path))

@@ -1,7 +1,7 @@
 """`aksbot aks snat --cluster-json FILE [--nodes N] [--json]`: the SNAT budget offline, with no Azure access.
 
 FILE is `az aks show -o json` output (properties flattened to the top) or an ARM body (fields under
-`properties`); `-` reads standard input. The arithmetic is `bot.azure.snat`, the same the chat command uses.
+`properties`); `-` reads standard input. The arithmetic is `handlers.rules.snat`, the same the chat command uses.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from bot.azure.model import ManagedCluster
-from bot.azure.snat import SnatBudget, cluster_budget
+from handlers.rules.snat import SnatBudget, cluster_budget
 
 
 def _read(path: str) -> ManagedCluster:

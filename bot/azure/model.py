@@ -4,7 +4,7 @@ Every view is built from a JSON mapping in one of the two shapes people have at 
 with its fields under `properties`, as the REST API and the SDK's `as_dict()` return it) or `az aks show -o json`
 output (the same fields flattened to the top). Parsing is lenient about absent fields (older API versions and
 trimmed documents leave many out) and strict about nothing else: a view records what Azure said, and the
-arithmetic (`bot.azure.snat`, `bot.azure.upgrade`) decides what it means.
+arithmetic (`handlers.rules.snat`, `handlers.rules.upgrade`) decides what it means.
 
 This module imports no SDK; the adapter (`bot.azure.sdk`) hands it plain mappings.
 """

@@ -1,4 +1,5 @@
-"""Slack user groups for authorization: which of the groups the settings name a user belongs to.
+"""Slack user groups for authorization (`bot.groups.GroupDirectory` over Slack): which of the groups the settings
+name a user belongs to, and who is in a group.
 
 Only groups that the settings actually name (in `roles`, a cluster's `roles`, or an approval policy's
 `approvers`) are looked up, each with `usergroups.users.list`, and cached for a short TTL so a burst of commands
@@ -41,6 +42,7 @@ def group_ids_in(settings: Settings) -> frozenset[str]:
 class _Members:
     users: frozenset[str]
     fetched_at: float
+    known: bool = True  # False: Slack could not be asked and nothing was known before
 
 
 class SlackGroupDirectory:
@@ -62,7 +64,16 @@ class SlackGroupDirectory:
         self._locks = {g: threading.Lock() for g in self.groups}
 
     def groups_of(self, user: str) -> frozenset[str]:
-        return frozenset(g for g in self.groups if user in self._members(g))
+        return frozenset(g for g in self.groups if user in self._members(g).users)
+
+    def people(self, member: str) -> frozenset[str] | None:
+        """A configured group's members (None while Slack cannot tell); anyone else named is a user."""
+        if member == "*":
+            return None
+        if member not in self.groups:
+            return frozenset({member})
+        found = self._members(member)
+        return found.users if found.known else None
 
     def check(self) -> list[str]:
         """Groups the settings name that this workspace does not have (logged at start, not fatal)."""
@@ -79,15 +90,15 @@ class SlackGroupDirectory:
             log.warning("the settings name user group %s, which this Slack workspace does not have", group)
         return missing
 
-    def _members(self, group: str) -> frozenset[str]:
+    def _members(self, group: str) -> _Members:
         cached = self._cache.get(group)
         now = self.monotonic()
         if cached is not None and now - cached.fetched_at < self.ttl:
-            return cached.users
+            return cached
         with self._locks[group]:
             cached = self._cache.get(group)  # another thread may have refreshed it while we waited
             if cached is not None and self.monotonic() - cached.fetched_at < self.ttl:
-                return cached.users
+                return cached
             try:
                 response = self.client.usergroups_users_list(usergroup=group)
                 users = frozenset(str(u) for u in response.get("users") or [])
@@ -100,7 +111,8 @@ class SlackGroupDirectory:
                     len(stale),
                 )
                 # Retry after a short pause rather than on every command while Slack is failing.
-                self._cache[group] = _Members(stale, self.monotonic() - self.ttl + min(self.ttl, 10.0))
-                return stale
+                retry_at = self.monotonic() - self.ttl + min(self.ttl, 10.0)
+                self._cache[group] = _Members(stale, retry_at, known=cached is not None and cached.known)
+                return self._cache[group]
             self._cache[group] = _Members(users, self.monotonic())
-            return users
+            return self._cache[group]

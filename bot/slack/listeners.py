@@ -2,9 +2,10 @@
 
 - `/k8s …` slash commands; `app_mention` events (answered in the mention's thread); direct messages
   (`message` events in an `im`);
-- button clicks (`block_actions`): approve / cancel / "show more" / a diagnosis' suggested action run as the
-  clicking user's command (its Slack user ID, never a display name), answered under the clicked message;
-  Deny opens a modal for the reason, whose `view_submission` runs `/k8s deny <id> <reason>`.
+- button clicks (`block_actions`): every button's value is a typed command reference (`bot.refs`); it runs as the
+  clicking user's command (its Slack user ID, never a display name), answered under the clicked message. A
+  reference that leaves out an argument its command asks for (Deny's reason) first opens a dialog for it, whose
+  `view_submission` runs the completed reference.
 
 The app runs with `process_before_response=True`. In one process, lazy listeners ack from the request's own
 thread and run the dispatcher on the bounded `listener_executor`. Behind `aksbot serve`, the app only acks and
@@ -25,21 +26,27 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web import WebClient
 
-from bot.dispatch import Dispatcher, Incoming
-from bot.parser import Surface
+from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
+from bot.dispatch import Dispatcher
+from bot.refs import CommandRef, RefError, decode
+from bot.registry import REGISTRY, CommandSpec, ParamSpec
 from bot.slack.web import ReplyContext, SlackResponder
-from bot.surface import MessageRef
+from bot.surface import Incoming, InputKind, MessageRef
 
 log = logging.getLogger("aksbot.slack")
 
-ACTION_ID = re.compile(r"^aksbot_(approve|deny|cancel|run)_\d+$")
-DENY_MODAL = "aksbot_deny"
-_REASON_BLOCK = "reason"
-_REASON_INPUT = "reason"
+# `aksbot_<n>`, whose value is a command reference; the older `aksbot_<verb>_<n>` forms are still answered, so
+# cards posted before an upgrade keep working.
+ACTION_ID = re.compile(r"^aksbot_(?:(approve|deny|cancel|run)_)?\d+$")
+ASK_MODAL = "aksbot_ask"
+_ASK_BLOCK = "asked"
+_ASK_INPUT = "value"
+_LEGACY = {"approve": approve_ref, "deny": deny_ref, "cancel": cancel_ref}
 
 Body = Mapping[str, Any]
 Forward = Callable[[str, dict[str, Any]], None]
@@ -74,6 +81,7 @@ class SlackSurface:
         self.client = client
         self._dispatcher = dispatcher
         self.forward = forward
+        self._closers: list[Callable[[], None]] = []
         self.executor = ThreadPoolExecutor(
             max_workers=options.workers, thread_name_prefix="aksbot-slack", initializer=_lower_priority
         )
@@ -89,8 +97,14 @@ class SlackSurface:
         )
         self._register()
 
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run `closer` when the surface closes (the sweeper, the approved actions' executor)."""
+        self._closers.append(closer)
+
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=False)
+        for closer in self._closers:
+            closer()
 
     # -- wiring -------------------------------------------------------------------------------------------
     def _register(self) -> None:
@@ -100,7 +114,7 @@ class SlackSurface:
             (app.event("app_mention"), "mention"),
             (app.event("message"), "message"),
             (app.action(ACTION_ID), "click"),
-            (app.view(DENY_MODAL), "deny_reason"),
+            (app.view(ASK_MODAL), "asked"),
         )
         for register, kind in listen:
             if self.forward is None:
@@ -124,7 +138,7 @@ class SlackSurface:
             "mention": self._on_mention,
             "message": self._on_message,
             "click": self._on_click,
-            "deny_reason": self._on_deny_reason,
+            "asked": self._on_asked,
         }
 
     def handle(self, kind: str, body: Body) -> None:
@@ -149,7 +163,7 @@ class SlackSurface:
             user=str(body.get("user_id") or ""),
             response_url=body.get("response_url") or None,
         )
-        self._dispatch(Incoming(f"/k8s {text}".strip(), context.user, Surface.SLASH, context.channel), context)
+        self._dispatch(Incoming(f"/k8s {text}".strip(), context.user, InputKind.SLASH, context.channel), context)
 
     def _on_mention(self, body: Body) -> None:
         event = body.get("event") or {}
@@ -159,7 +173,9 @@ class SlackSurface:
         thread_ts = str(event.get("thread_ts") or event.get("ts") or "") or None
         context = ReplyContext(channel=channel, user=str(event.get("user") or ""), thread_ts=thread_ts)
         thread = MessageRef(channel, thread_ts) if thread_ts else None
-        self._dispatch(Incoming(str(event.get("text") or ""), context.user, Surface.MENTION, channel, thread), context)
+        self._dispatch(
+            Incoming(str(event.get("text") or ""), context.user, InputKind.MENTION, channel, thread), context
+        )
 
     def _on_message(self, body: Body) -> None:
         event = body.get("event") or {}
@@ -171,63 +187,100 @@ class SlackSurface:
         thread_ts = event.get("thread_ts")
         context = ReplyContext(channel=channel, user=str(event.get("user") or ""), thread_ts=thread_ts)
         thread = MessageRef(channel, str(thread_ts)) if thread_ts else None
-        self._dispatch(Incoming(str(event.get("text") or ""), context.user, Surface.DM, channel, thread), context)
+        self._dispatch(
+            Incoming(str(event.get("text") or ""), context.user, InputKind.MESSAGE, channel, thread), context
+        )
 
     def _on_click(self, body: Body) -> None:
-        action = (body.get("actions") or [{}])[0]
+        actions = body.get("actions")
+        action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
         match = ACTION_ID.match(str(action.get("action_id") or ""))
         value = str(action.get("value") or "").strip()
         if match is None or not value:
             return
-        verb = match.group(1)
-        user = str((body.get("user") or {}).get("id") or "")
-        channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
-        message = body.get("message") or {}
-        message_ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
+        user = str(_mapping(body.get("user")).get("id") or "")
+        container = _mapping(body.get("container"))
+        channel = str(_mapping(body.get("channel")).get("id") or container.get("channel_id") or "")
+        message = _mapping(body.get("message"))
+        message_ts = str(message.get("ts") or container.get("message_ts") or "")
         # Answers go under the clicked message: in its thread if it is itself a reply.
         thread_ts = str(message.get("thread_ts") or message_ts) or None
-        if verb == "deny":
-            self._open_deny_modal(body, value, channel, message_ts, thread_ts)
-            return
-        command = f"/k8s {verb} {value}" if verb in ("approve", "cancel") else value
         context = ReplyContext(channel, user, body.get("response_url") or None, thread_ts)
-        ref = MessageRef(channel, message_ts) if message_ts else None
-        self._dispatch(Incoming(command, user, Surface.SLASH, channel, thread=ref), context)
-
-    def _on_deny_reason(self, body: Body) -> None:
-        view = body.get("view") or {}
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            log.warning("deny modal with unreadable private_metadata")
+        anchor = MessageRef(channel, message_ts) if message_ts else None
+        verb = match.group(1)
+        if verb == "run":  # an older button whose value is the command as typed: the same as typing it
+            self._dispatch(Incoming(value, user, InputKind.SLASH, channel, anchor), context)
             return
-        values = ((view.get("state") or {}).get("values") or {}).get(_REASON_BLOCK) or {}
-        reason = " ".join(str((values.get(_REASON_INPUT) or {}).get("value") or "").split())
-        user = str((body.get("user") or {}).get("id") or "")
+        try:
+            spec, ref = (REGISTRY.get(verb), _LEGACY[verb](value)) if verb else decode(value)
+        except (RefError, ValueError, ValidationError) as exc:
+            log.warning("a click on a button that runs nothing known (%s)", exc)
+            SlackResponder(self.client, context).tell_user(
+                ":warning: That button no longer runs anything (it is from an older message). "
+                "Type the command instead; `/k8s help` lists them."
+            )
+            return
+        asked = _first_missing(spec, ref) if spec is not None else None
+        if asked is not None:
+            self._ask(body, ref, asked, channel, message_ts, thread_ts, context)
+            return
+        self._dispatch(Incoming.click(ref, user, channel, anchor), context)
+
+    def _on_asked(self, body: Body) -> None:
+        """The dialog a click opened was submitted: run its reference with the value filled in."""
+        view = _mapping(body.get("view"))
+        try:
+            meta = json.loads(str(view.get("private_metadata") or "{}"))
+            spec, ref = decode(str(meta["ref"]))
+            param = next(p for p in spec.params if p.name == meta["param"])
+        except (ValueError, KeyError, TypeError, StopIteration, RefError) as exc:
+            log.warning("a dialog submission that names no command this bot knows (%s)", exc)
+            return
+        values = _mapping(_mapping(_mapping(view.get("state")).get("values")).get(_ASK_BLOCK))
+        answer = " ".join(str(_mapping(values.get(_ASK_INPUT)).get("value") or "").split())
+        user = str(_mapping(body.get("user")).get("id") or "")
         channel, message_ts = str(meta.get("channel") or ""), str(meta.get("ts") or "")
         context = ReplyContext(channel, user, None, str(meta.get("thread_ts") or message_ts) or None)
-        ref = MessageRef(channel, message_ts) if message_ts else None
-        command = f"/k8s deny {meta.get('request_id', '')} {reason}".strip()
-        self._dispatch(Incoming(command, user, Surface.SLASH, channel, thread=ref), context)
+        anchor = MessageRef(channel, message_ts) if message_ts else None
+        try:
+            args = spec.args.model_validate({**ref.args.model_dump(), param.name: answer})
+            completed = CommandRef(ref.command, args, ref.cluster, ref.namespace, ref.all_namespaces)
+        except (ValidationError, ValueError):
+            SlackResponder(self.client, context).tell_user(f":warning: That {param.help} was not accepted.")
+            return
+        self._dispatch(Incoming.click(completed, user, channel, anchor), context)
 
     # -- helpers ------------------------------------------------------------------------------------------
-    def _open_deny_modal(self, body: Body, request_id: str, channel: str, ts: str, thread_ts: str | None) -> None:
-        meta = json.dumps({"request_id": request_id, "channel": channel, "ts": ts, "thread_ts": thread_ts})
+    def _ask(
+        self,
+        body: Body,
+        ref: CommandRef,
+        param: ParamSpec,
+        channel: str,
+        ts: str,
+        thread_ts: str | None,
+        context: ReplyContext,
+    ) -> None:
+        """Open the dialog asking for the argument `param` that the clicked command still needs."""
+        meta = json.dumps(
+            {"ref": ref.value, "param": param.name, "channel": channel, "ts": ts, "thread_ts": thread_ts},
+            separators=(",", ":"),
+        )
         try:
-            self.client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=deny_modal(request_id, meta))
+            self.client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=ask_modal(ref, param, meta))
         except SlackClientError as exc:
-            # The trigger expires after 3 s; without the modal, say how to deny by typing instead.
-            log.warning("views.open for deny of %s failed: %s", request_id, exc)
-            user = str((body.get("user") or {}).get("id") or "")
-            responder = SlackResponder(self.client, ReplyContext(channel, user, body.get("response_url"), thread_ts))
-            responder.tell_user(f"Could not open the reason dialog. Type `/k8s deny {request_id} <reason>` instead.")
+            # The trigger expires after 3 s; without the dialog, say how to do it by typing instead.
+            log.warning("views.open for %s failed: %s", ref.command, exc)
+            SlackResponder(self.client, context).tell_user(
+                f"Could not open the dialog. Type `{ref.text()} <{param.metavar.lower()}>` instead."
+            )
 
     def _dispatch(self, incoming: Incoming, context: ReplyContext) -> None:
         responder = SlackResponder(self.client, context)
         try:
             outcome = self.dispatcher.handle(incoming, responder)
         except Exception:  # the dispatcher answers every error itself; this is a bug, keep the worker alive
-            log.exception("dispatch failed for a %s from %s", incoming.surface.value, incoming.user)
+            log.exception("dispatch failed for a %s from %s", incoming.kind.value, incoming.user)
             return
         for failure in responder.failures:
             log.error(
@@ -260,27 +313,41 @@ def _ack(ack: Ack) -> None:
     ack()
 
 
-def deny_modal(request_id: str, private_metadata: str) -> dict[str, Any]:
-    """The reason dialog of a Deny click; `private_metadata` carries the request and the card's message."""
+def ask_modal(ref: CommandRef, param: ParamSpec, private_metadata: str) -> dict[str, Any]:
+    """The dialog that asks for the argument `param` a clicked command still needs (Deny's reason);
+    `private_metadata` carries the reference and the clicked message."""
+    first = next((str(v) for v in ref.args.model_dump().values() if v not in (None, "")), "")
+    title = f"{ref.command.capitalize()} {first}".strip()
     return {
         "type": "modal",
-        "callback_id": DENY_MODAL,
+        "callback_id": ASK_MODAL,
         "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Deny request"},
-        "submit": {"type": "plain_text", "text": "Deny"},
+        "title": {"type": "plain_text", "text": title[:24]},
+        "submit": {"type": "plain_text", "text": ref.command.capitalize()[:24]},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             {
                 "type": "input",
-                "block_id": _REASON_BLOCK,
-                "label": {"type": "plain_text", "text": f"Why deny {request_id[:60]}?"},
+                "block_id": _ASK_BLOCK,
+                "label": {"type": "plain_text", "text": (param.help[:1].upper() + param.help[1:])[:2000]},
                 "element": {
                     "type": "plain_text_input",
-                    "action_id": _REASON_INPUT,
-                    "multiline": True,
+                    "action_id": _ASK_INPUT,
+                    "multiline": param.greedy,
                     "min_length": 3,
                     "max_length": 500,
                 },
             }
         ],
     }
+
+
+def _first_missing(spec: CommandSpec, ref: CommandRef) -> ParamSpec | None:
+    """The first argument the command asks for that the reference leaves out."""
+    values = ref.args.model_dump()
+    return next((p for p in spec.params if p.ask and values.get(p.name) in (None, "")), None)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a JSON object, else an empty one: a malformed payload reads as missing fields."""
+    return value if isinstance(value, Mapping) else {}

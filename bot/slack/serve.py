@@ -33,6 +33,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
 from bot.slack.listeners import Forward, SlackAppOptions, SlackSurface
@@ -50,15 +51,20 @@ WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 def build_surface(settings: Settings, *, http: bool, workers: int = 16, verify_token: bool = True) -> SlackSurface:
-    """The Bolt app wired to a dispatcher whose approval cards, progress and groups go through Slack."""
-    from bot.app import build_dispatcher
+    """The Bolt app wired to a dispatcher whose approval cards, progress and groups go through Slack; approved
+    actions run on their own bounded executor, never on the thread that received the click."""
+    from bot.app import assemble
+    from bot.approvals.workflow import ActionExecutor
 
     client = web_client(settings)
     groups = SlackGroupDirectory(client, group_ids_in(settings))
-    dispatcher = build_dispatcher(settings, SlackNotifier(client), groups=groups)
+    actions = ActionExecutor()
+    assembly = assemble(settings, SlackNotifier(client), groups=groups, executor=actions).start()
     secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
     options = SlackAppOptions(signing_secret=secret, http=http, workers=workers, verify_token=verify_token)
-    surface = SlackSurface(client, dispatcher, options)
+    surface = SlackSurface(client, assembly.dispatcher, options)
+    surface.on_close(assembly.stop)
+    surface.on_close(actions.shutdown)
     groups.check()
     return surface
 
@@ -104,11 +110,7 @@ class WorkerProcess:
 def _worker_main(
     config: str | None, http: bool, workers: int, log_level: str, queue: multiprocessing.Queue[Any]
 ) -> None:
-    logging.basicConfig(
-        level=getattr(logging, log_level.upper(), logging.INFO),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    setup_logging(log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front process decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     with contextlib.suppress(OSError):
@@ -213,11 +215,7 @@ def _problem(settings: Settings, http: bool) -> str | None:
 
 def main(argv: list[str]) -> int:
     args = _parse(list(argv))
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    setup_logging(str(args.log_level))
     from bot import settings as settings_module
 
     try:

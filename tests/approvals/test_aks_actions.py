@@ -3,6 +3,7 @@ and the local ARM server: the preview, the approval, the change in Azure, the re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,11 +17,11 @@ from bot.azure.sdk import AzureSdkProvider
 from bot.blocks import Notice, View
 from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Incoming, Outcome
-from bot.parser import Surface
+from bot.dispatch import Dispatcher, Outcome
+from bot.groups import SettingsGroups
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import MessageRef, Reply
+from bot.surface import Incoming, InputKind, MessageRef, Reply
 from sandbox.arm import ArmServer
 from tests.support.approvals import NoClusters, RecordingNotifier
 from tests.support.azure import arm_state
@@ -46,16 +47,15 @@ def arm(tmp_path: Path) -> Iterator[tuple[ArmServer, Dispatcher, RecordingNotifi
     deps = Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=AzureSdkProvider(settings))
     store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
     notifier = RecordingNotifier()
-    workflow = ApprovalWorkflow(deps, store, notifier)
-    full = Deps(settings=settings, clock=deps.clock, clusters=deps.clusters, azure=deps.azure, approvals=workflow)
-    workflow.deps = full
-    yield srv, Dispatcher(full), notifier
+    groups = SettingsGroups(settings)
+    workflow = ApprovalWorkflow(deps, store, notifier, groups)
+    yield srv, Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups), notifier
     store.close()
     srv.stop()
 
 
 def say(d: Dispatcher, user: str, text: str) -> Outcome:
-    return d.handle(Incoming(text, user, Surface.SLASH, "C0OPS"), Channel())
+    return d.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Channel())
 
 
 def notices(view: View) -> str:
@@ -64,7 +64,7 @@ def notices(view: View) -> str:
 
 def approve(d: Dispatcher, requested: Outcome) -> Outcome:
     assert requested.status == "requested", render_text(requested.view)
-    rid = requested.view.buttons()[0].command.split()[-1]
+    rid = requested.view.buttons()[0].ref.args.request_id
     return say(d, "bob", f"/k8s approve {rid}")
 
 

@@ -13,9 +13,7 @@ import pytest
 from bot.approvals.model import AuditEvent, State
 from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
 from bot.clock import ManualClock
-from bot.dispatch import Incoming
-from bot.parser import Surface
-from bot.surface import MessageRef, Reply
+from bot.surface import Incoming, InputKind, MessageRef, Reply
 from tests.support.approvals import POSTGRES_URL, WORLD, make_dispatcher, make_workflow, unique_schema
 
 CLICKS = 50
@@ -53,9 +51,9 @@ def test_fifty_simultaneous_approvals_run_the_action_once(
     cluster = "vault" if required == 2 else "home"
     replicas = [make_dispatcher(make_workflow(store, clock)) for store in two_stores]
     first = replicas[0].handle(
-        Incoming(f"/k8s switch off hall --cluster {cluster}", "alice", Surface.SLASH, "C0OPS"), Quiet()
+        Incoming(f"/k8s switch off hall --cluster {cluster}", "alice", InputKind.SLASH, "C0OPS"), Quiet()
     )
-    rid = first.view.buttons()[0].command.split()[-1]
+    rid = first.view.buttons()[0].ref.args.request_id
 
     approvers = ("bob", "dave", "erin")
     barrier = threading.Barrier(CLICKS)
@@ -65,7 +63,7 @@ def test_fifty_simultaneous_approvals_run_the_action_once(
     def click(i: int) -> None:
         dispatcher = replicas[i % 2]
         barrier.wait()
-        out = dispatcher.handle(Incoming(f"/k8s approve {rid}", approvers[i % 3], Surface.SLASH, "C0OPS"), Quiet())
+        out = dispatcher.handle(Incoming(f"/k8s approve {rid}", approvers[i % 3], InputKind.SLASH, "C0OPS"), Quiet())
         with lock:
             statuses.append(out.status)
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.approvals.model import AuditEvent, State
 from bot.approvals.store import SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow
 from bot.blocks import Level, Notice, View
 from bot.clock import ManualClock
-from bot.dispatch import Dispatcher, Incoming, Outcome
-from bot.parser import Surface
+from bot.dispatch import Dispatcher, Outcome
 from bot.render_text import render_text
 from bot.shell import Shell, ShellSurface
-from bot.surface import MessageRef, Reply
+from bot.surface import Incoming, InputKind, MessageRef, Reply
 from tests.support.approvals import CONFIG, WORLD, RecordingNotifier, make_dispatcher, make_workflow
 
 
@@ -63,14 +63,14 @@ def workflow(store: SqliteApprovalStore, clock: ManualClock, notifier: Recording
 
 
 def say(dispatcher: Dispatcher, user: str, text: str, channel: Channel | None = None) -> Outcome:
-    return dispatcher.handle(Incoming(text, user, Surface.SLASH, "C0OPS"), channel or Channel())
+    return dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), channel or Channel())
 
 
 def request_id_of(outcome: Outcome) -> str:
     assert outcome.status == "requested", outcome.view
     button = outcome.view.buttons()[0]
     assert button.label == "Approve"
-    return button.command.split()[-1]
+    return str(button.ref.args.request_id)
 
 
 def notice_text(view: View) -> str:
@@ -85,7 +85,9 @@ def test_a_request_posts_a_card_with_preview_buttons_and_expiry(workflow: Approv
     assert "Switch off hall" in text and "hall goes dark" in text
     assert "alice" in text and "home" in text and "09:15 UTC" in text  # requester, cluster, expiry
     assert [b.label for b in out.view.buttons()] == ["Approve", "Deny", "Cancel"]
-    assert [b.command for b in out.view.buttons()] == [f"/k8s approve {rid}", f"/k8s deny {rid}", f"/k8s cancel {rid}"]
+    assert [b.ref for b in out.view.buttons()] == [approve_ref(rid), deny_ref(rid), cancel_ref(rid)]
+    texts = [b.ref.text() for b in out.view.buttons()]
+    assert texts == [f"/k8s approve {rid}", f"/k8s deny {rid}", f"/k8s cancel {rid}"]
     assert len(rid) == 8 and rid.isalnum()
     assert WORLD.executions == []
     [entry] = workflow.store.audit()
@@ -162,10 +164,35 @@ def test_a_request_nobody_could_approve_is_refused_at_once(store: SqliteApproval
     assert lone.status != "requested"
     assert "Nobody could approve this" in notice_text(lone.view) and "names dave" in notice_text(lone.view)
     assert store.pending() == []
-    # A Slack user group may hold anyone: the request stands and the click decides.
+    # A group whose members the directory cannot tell right now (Slack unreachable) may hold anyone: the request
+    # stands and the click decides.
     config["roles"]["approver"] = ["bob", "S0ONCALL"]
-    d = make_dispatcher(make_workflow(store, clock, config=config))
+    d = make_dispatcher(make_workflow(store, clock, config=config, groups=UnknownOnCall()))
     assert say(d, "bob", "/k8s switch off hall --cluster vault").status == "requested"
+    # One it can tell about is counted: two on-call people besides bob are enough.
+    d = make_dispatcher(make_workflow(store, clock, config=config, groups=OnCall("bob", "dave", "erin")))
+    assert say(d, "bob", "/k8s switch off porch --cluster vault").status == "requested"
+    d = make_dispatcher(make_workflow(store, clock, config=config, groups=OnCall("bob")))
+    alone = say(d, "bob", "/k8s switch off porch --cluster vault")
+    assert alone.status != "requested" and "Nobody could approve this" in notice_text(alone.view)
+
+
+class OnCall:
+    """A group directory in which S0ONCALL has these members."""
+
+    def __init__(self, *members: str) -> None:
+        self.members = frozenset(members)
+
+    def groups_of(self, user: str) -> frozenset[str]:
+        return frozenset({"S0ONCALL"}) if user in self.members else frozenset()
+
+    def people(self, member: str) -> frozenset[str] | None:
+        return self.members if member == "S0ONCALL" else frozenset({member})
+
+
+class UnknownOnCall(OnCall):
+    def people(self, member: str) -> frozenset[str] | None:
+        return None if member == "S0ONCALL" else frozenset({member})
 
 
 def test_approvers_see_what_waits_for_them_first(workflow: ApprovalWorkflow, clock: ManualClock) -> None:
@@ -408,16 +435,17 @@ def test_in_a_worker_thread_the_click_answers_at_once_and_the_card_reports_the_e
 ) -> None:
     import threading
 
-    from bot.approvals.workflow import run_in_thread
+    from bot.approvals.workflow import ActionExecutor
 
-    workflow = make_workflow(store, clock, notifier, executor=run_in_thread)
+    actions = ActionExecutor(workers=2)
+    workflow = make_workflow(store, clock, notifier, executor=actions)
     d = make_dispatcher(workflow)
     rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
     WORLD.delay = 0.3
     out = say(d, "bob", f"/k8s approve {rid}")
     assert "Approved by bob — running." in notice_text(out.view)
-    worker = next(t for t in threading.enumerate() if t.name == "aksbot-approved-action")
-    worker.join(timeout=10)
+    assert any(t.name.startswith("aksbot-action") for t in threading.enumerate())
+    actions.shutdown(wait=True)
     request = workflow.store.get(rid)
     assert request is not None and request.state is State.SUCCEEDED
     final = notifier.latest(MessageRef("C0OPS", "m1"))

@@ -4,6 +4,7 @@ refusal, and `kubectl get nodes` seeing what the bot did."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import time
@@ -23,11 +24,11 @@ from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.model import Node
 from bot.cluster.ports import ClusterReader, ClusterWriter
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Incoming, Outcome
-from bot.parser import Surface
+from bot.dispatch import Dispatcher, Outcome
+from bot.groups import SettingsGroups
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import MessageRef, Reply
+from bot.surface import Incoming, InputKind, MessageRef, Reply
 from tests.support.approvals import NoAzure, RecordingNotifier
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 
@@ -72,17 +73,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         deps = Deps(settings, SystemClock(), clusters, NoAzure())
         store = SqliteApprovalStore(folder / "approvals.sqlite3")
         notifier = RecordingNotifier()
-        workflow = ApprovalWorkflow(deps, store, notifier)
-        full = Deps(settings, deps.clock, clusters, deps.azure, approvals=workflow)
-        workflow.deps = full
-        yield Cluster(Dispatcher(full), clusters.reader("sandbox"), clusters.writer("sandbox"), notifier, kubeconfig)
+        groups = SettingsGroups(settings)
+        workflow = ApprovalWorkflow(deps, store, notifier, groups)
+        dispatcher = Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups)
+        yield Cluster(dispatcher, clusters.reader("sandbox"), clusters.writer("sandbox"), notifier, kubeconfig)
         store.close()
     finally:
         server.stop()
 
 
 def say(c: Cluster, user: str, text: str) -> Outcome:
-    return c.dispatcher.handle(Incoming(text, user, Surface.SLASH, "C0OPS"), Channel())
+    return c.dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Channel())
 
 
 def notices(view: View) -> str:
@@ -91,7 +92,7 @@ def notices(view: View) -> str:
 
 def approve(c: Cluster, requested: Outcome) -> Outcome:
     assert requested.status == "requested", render_text(requested.view)
-    rid = requested.view.buttons()[0].command.split()[-1]
+    rid = requested.view.buttons()[0].ref.args.request_id
     return say(c, "bob", f"/k8s approve {rid}")
 
 

@@ -13,11 +13,11 @@ import handlers.aks  # noqa: F401  (registers the commands)
 from bot.azure.sdk import AzureSdkProvider
 from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Incoming, Outcome
+from bot.dispatch import Dispatcher, Outcome
 from bot.errors import NotConfigured
-from bot.parser import Surface
 from bot.render_text import render_text
 from bot.settings import from_mapping
+from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox.arm import ArmServer
 from tests.support.azure import arm_state
@@ -69,7 +69,7 @@ def arm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ArmServer, D
 
 def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
     captured = Captured()
-    outcome = dispatcher.handle(Incoming(text, "alice", Surface.SLASH, "C0TEST"), captured)
+    outcome = dispatcher.handle(Incoming(text, "alice", InputKind.SLASH, "C0TEST"), captured)
     (reply,) = captured.replies
     return outcome, render_text(reply.view)
 
@@ -159,11 +159,13 @@ def test_throttling_reaches_the_user_as_a_clear_answer(arm: tuple[ArmServer, Dis
 
 
 def test_answers_in_chinese_when_asked_in_chinese(arm: tuple[ArmServer, Dispatcher]) -> None:
-    from bot.registry import Call, Caller, NoArgs
+    from bot.registry import Caller, ClusterCall, NoArgs
     from handlers.aks import aks_show
 
     _, d = arm
-    result = aks_show(Call("aks show", NoArgs(), Caller("alice"), cluster="sandbox", lang="zh"), d.deps)
+    result = aks_show(
+        ClusterCall(command="aks show", args=NoArgs(), caller=Caller("alice"), cluster="sandbox", lang="zh"), d.deps
+    )
     text = render_text(result.view())
     assert "AKS 集群 clustername1" in text and "服务主体 `clientid`" in text
     assert "az ad app credential list --id clientid" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.azure.model import ManagedCluster
-from bot.azure.snat import PoolNodes, SnatInputs, budget, cluster_budget, default_ports_per_node, scale_pool_impact
+from handlers.rules.snat import PoolNodes, SnatInputs, budget, cluster_budget, default_ports_per_node, scale_pool_impact
 from tests.support.azure import example
 
 

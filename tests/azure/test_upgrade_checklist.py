@@ -14,7 +14,7 @@ from bot.azure.model import (
     UpgradeProfile,
     supported_minors,
 )
-from bot.azure.upgrade import (
+from handlers.rules.upgrade import (
     CheckItem,
     ClusterFacts,
     ContainerFact,

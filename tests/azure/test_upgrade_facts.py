@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.azure.facts import read_cluster_facts
 from bot.cluster.model import Container, Node, Pod, PodDisruptionBudget, Resources
+from handlers.aks import read_cluster_facts
 
 GiB = 2**30
 

@@ -10,21 +10,29 @@ import pytest
 from bot.blocks import Code, Notice, Table, View
 from bot.clock import SystemClock
 from bot.deps import Deps
-from bot.errors import NotConfigured, NotFound, UserError
-from bot.registry import Args, Call, Caller
-from handlers.events import EventsArgs, events
-from handlers.nodes import NodeNameArgs, NodesArgs, node, nodes
-from handlers.pods import LogsArgs, PodArgs, PodsArgs, logs, pod, pods
-from handlers.top import TopPodsArgs, top_nodes, top_pods
-from handlers.workloads import DeploymentsArgs, deployments, pdbs
+from bot.errors import NotFound, UserError
+from bot.registry import Args, Caller, ClusterCall
+from handlers.args import (
+    DeploymentsArgs,
+    EventsArgs,
+    LogsArgs,
+    NodeNameArgs,
+    NodesArgs,
+    PdbsArgs,
+    PodNameArgs,
+    PodsArgs,
+    TopNodesArgs,
+    TopPodsArgs,
+)
+from handlers.events import events
+from handlers.nodes import node, nodes
+from handlers.pods import logs, pod, pods
+from handlers.top import top_nodes, top_pods
+from handlers.workloads import deployments, pdbs
 from tests.support.cluster import Cluster, start
+from tests.support.fakes import NoAzure
 
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
-
-
-class NoAzure:
-    def client(self, cluster: str) -> Any:
-        raise NotConfigured("no azure in this test")
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +45,9 @@ def deps(cluster: Cluster) -> Deps:
     return Deps(cluster.settings, SystemClock(), cluster.provider, NoAzure())
 
 
-def call(args: Args, namespace: str = "shop", all_namespaces: bool = False) -> Call[Any]:
-    return Call(command="test", args=args, caller=Caller("U1"), cluster="sandbox", namespace=namespace,
-                all_namespaces=all_namespaces)
+def call(args: Args, namespace: str = "shop", all_namespaces: bool = False, command: str = "test") -> ClusterCall[Any]:
+    return ClusterCall(command=command, args=args, caller=Caller("U1"), cluster="sandbox", namespace=namespace,
+                       all_namespaces=all_namespaces)
 
 
 def tables(view: View) -> list[Table]:
@@ -57,7 +65,7 @@ def test_nodes_put_notready_first_and_count(deps: Deps) -> None:
 
 def test_nodes_by_pool_and_problems(deps: Deps) -> None:
     assert nodes(call(NodesArgs(pool="user")), deps).view().summary.startswith("1 node in sandbox (pool user)")
-    assert len(nodes(call(NodesArgs(problems=True)), deps).nodes) == 3
+    assert nodes(call(NodesArgs(problems=True)), deps).page.total == 3
 
 
 def test_node_shows_lease_usage_pods_and_events(deps: Deps) -> None:
@@ -86,12 +94,12 @@ def test_pods_problems_first_across_namespaces(deps: Deps) -> None:
     crash = next(r for r in rows if r[0] == "shop/web-7d9f-fghij")
     assert crash[1:5] == ("CrashLoopBackOff", "0/1", "7", "OOMKilled (137)")
     only = pods(call(PodsArgs(problems=True)), deps)
-    assert {p.name for p in only.pods} == {"web-7d9f-fghij", "old-batch"}
-    assert {p.name for p in pods(call(PodsArgs(selector="app=api")), deps).pods} == {"api-5c6b-klmno"}
+    assert {p.name for p in only.page.items} == {"web-7d9f-fghij", "old-batch"}
+    assert {p.name for p in pods(call(PodsArgs(selector="app=api")), deps).page.items} == {"api-5c6b-klmno"}
 
 
 def test_pod_details_hide_secret_values_and_show_previous_logs(deps: Deps) -> None:
-    view = pod(call(PodArgs(name="web-7d9f-fghij")), deps).view()
+    view = pod(call(PodNameArgs(name="web-7d9f-fghij")), deps).view()
     assert view.summary == "Pod shop/web-7d9f-fghij is CrashLoopBackOff, 0/1 ready, 7 restarts"
     codes = {b.title: b.text for b in view.blocks if isinstance(b, Code)}
     env = codes["Environment (values from Secrets are never shown)"]
@@ -101,9 +109,9 @@ def test_pod_details_hide_secret_values_and_show_previous_logs(deps: Deps) -> No
 
 def test_pod_in_another_namespace_says_where(deps: Deps) -> None:
     with pytest.raises(NotFound, match="is in namespace `shop`"):
-        pod(call(PodArgs(name="api-5c6b-klmno"), namespace="default"), deps)
+        pod(call(PodNameArgs(name="api-5c6b-klmno"), namespace="default"), deps)
     with pytest.raises(NotFound, match="Did you mean `web-7d9f-fghij`"):
-        pod(call(PodArgs(name="web-7d9f-fghi")), deps)
+        pod(call(PodNameArgs(name="web-7d9f-fghi")), deps)
 
 
 def test_logs_tail_and_container_choice(deps: Deps) -> None:
@@ -126,14 +134,14 @@ def test_events_filters_and_summary(deps: Deps) -> None:
 def test_deployments_and_pdbs(deps: Deps) -> None:
     view = deployments(call(DeploymentsArgs()), deps).view()
     assert view.summary.startswith("1 deployment in shop")
-    budgets = pdbs(call(Args()), deps)
+    budgets = pdbs(call(PdbsArgs()), deps)
     web = next(g for g in budgets.budgets if g.budget.name == "web-pdb")
     assert "web-7d9f-abcde" in web.pods and "api-5c6b-klmno" not in web.pods
     assert tables(budgets.view())[0].rows[0][1] == "minAvailable 2"
 
 
 def test_top_nodes_and_pods(deps: Deps) -> None:
-    result = top_nodes(call(Args()), deps)
+    result = top_nodes(call(TopNodesArgs()), deps)
     assert result.missing == (N2,)
     first = tables(result.view())[0].rows[0]
     assert first[0] == N0 and first[2] == "31%"
@@ -148,7 +156,7 @@ def test_a_mistyped_namespace_is_told_apart_from_an_empty_one(deps: Deps) -> Non
         pods(call(PodsArgs(), namespace="shpo"), deps)
     for listing in (
         lambda: deployments(call(DeploymentsArgs(), namespace="shpo"), deps),
-        lambda: pdbs(call(Args(), namespace="shpo"), deps),
+        lambda: pdbs(call(PdbsArgs(), namespace="shpo"), deps),
         lambda: events(call(EventsArgs(), namespace="shpo"), deps),
         lambda: top_pods(call(TopPodsArgs(), namespace="shpo"), deps),
     ):

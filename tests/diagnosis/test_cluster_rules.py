@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.cluster.model import Condition, ContainerState, ContainerStatus, Deployment, PodDisruptionBudget
-from handlers.diagnosis.azure_rules import azure_findings
-from handlers.diagnosis.cluster import diagnose_cluster, group
-from handlers.diagnosis.finding import CITED_KB_IDS, Finding, Severity
-from handlers.diagnosis.pod_rules import PodContext, pod_findings
-from handlers.diagnosis.workload_rules import deployment_rule, pdb_rule
+from handlers.rules.azure_rules import azure_findings
+from handlers.rules.cluster import diagnose_cluster, group
+from handlers.rules.finding import CITED_KB_IDS, Finding, Severity
+from handlers.rules.pod_rules import PodContext, pod_findings
+from handlers.rules.workload_rules import deployment_rule, pdb_rule
 from knowledge import load_knowledge_base
 from tests.support.objects import NOW, ago, lease, node, pod, terminated, unreachable_taints
 
@@ -84,7 +84,7 @@ def test_deployment_not_progressing() -> None:
     (f,) = deployment_rule(stalled, NOW)
     assert f.severity is Severity.CRITICAL
     assert f.signals == ("deployment.condition:Progressing=False",) and f.kb == "crashloop"
-    assert f.actions[0].command == "/k8s pods -n payments -l app=ledger"
+    assert f.actions[0].ref.text() == "/k8s pods -l app=ledger -n payments"
     fine = Deployment("payments", "web", conditions=(Condition("Progressing", "True", "NewReplicaSetAvailable"),))
     assert deployment_rule(fine, NOW) == []
 

@@ -16,10 +16,10 @@ from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.model import Node, Pod
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Incoming, Outcome
-from bot.parser import Surface
+from bot.dispatch import Dispatcher, Outcome
 from bot.render_text import render_text
 from bot.settings import from_mapping
+from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox import Sandbox
 
@@ -66,7 +66,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
     captured = Captured()
-    outcome = dispatcher.handle(Incoming(text, "carol", Surface.SLASH, "C0TEST"), captured)
+    outcome = dispatcher.handle(Incoming(text, "carol", InputKind.SLASH, "C0TEST"), captured)
     (reply,) = captured.replies
     return outcome, render_text(reply.view)
 

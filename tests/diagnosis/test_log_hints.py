@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.diagnosis.log_hints import LogMatch, error_lines, log_findings
+from bot.refs import pod_ref
+from handlers.rules.log_hints import LogMatch, error_lines, log_findings
 
 LOG = """2026-11-23T03:28:18.000Z checkout-worker 3.0.2 starting (queue=checkout)
 2026-11-23T03:28:23.000Z Error: getaddrinfo EAI_AGAIN redis.shop.svc.cluster.local
@@ -27,11 +28,11 @@ def test_error_lines_drop_timestamps_and_keep_only_errors() -> None:
 
 
 def test_a_confident_match_becomes_a_finding_citing_its_entry() -> None:
-    (finding,) = log_findings("pod/shop/w", {"worker": LOG}, fake_search, ["crashloop"], "shop")
+    (finding,) = log_findings(pod_ref("shop", "w"), {"worker": LOG}, fake_search, ["crashloop"])
     assert finding.kb == "dns-timeout" and finding.rule == "pod.log"
     assert finding.evidence == ("previous log, worker: Error: getaddrinfo EAI_AGAIN redis.shop.svc.cluster.local",)
 
 
 def test_an_entry_already_cited_or_a_weak_match_adds_nothing() -> None:
-    assert log_findings("pod/shop/w", {"worker": LOG}, fake_search, ["dns-timeout"]) == []
-    assert log_findings("pod/shop/w", {"worker": "all good\n"}, fake_search, []) == []
+    assert log_findings(pod_ref("shop", "w"), {"worker": LOG}, fake_search, ["dns-timeout"]) == []
+    assert log_findings(pod_ref("shop", "w"), {"worker": "all good\n"}, fake_search, []) == []

@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from bot.cluster.model import Condition, Taint, Toleration
-from handlers.diagnosis.finding import Severity
-from handlers.diagnosis.node_rules import grace_period_seconds, lease_state, node_findings, notready_rule
+from handlers.rules.finding import Severity
+from handlers.rules.node_rules import grace_period_seconds, lease_state, node_findings, notready_rule
 from tests.support.objects import NOW, ago, event, lease, node, pod, unreachable_taints
 
 
@@ -84,7 +84,7 @@ def test_unknown_node_names_the_stale_lease_and_the_runbook() -> None:
     )
     assert any('"Kubelet stopped posting node status."' in e for e in f.evidence)
     assert any("kubelet stopped heartbeating" in e and "40 s grace period" in e for e in f.evidence)
-    commands = [a.command for a in f.actions]
+    commands = [a.ref.text() for a in f.actions]
     assert "/k8s cordon aks-userpool-12345678-vmss000003" in commands
 
 

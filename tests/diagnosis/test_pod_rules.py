@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Resources
-from handlers.diagnosis.finding import Severity
-from handlers.diagnosis.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
+from handlers.rules.finding import Severity
+from handlers.rules.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
 from tests.support.objects import GI, MI, NOW, event, java_container, node, pod, terminated
 
 PENDING_MESSAGE = (
@@ -42,8 +42,8 @@ def test_java_oom_on_cgroup_v2_names_jdk_version_and_runbook() -> None:
     assert "memory limit 1Gi" in text
     assert "-Xmx768m" in text
     assert "previous log: Heap grows" in text
-    commands = [a.command for a in f.actions]
-    assert "/k8s logs ledger-7d9f8b6c5d-x2x7q -c ledger --previous -n payments" in commands
+    commands = [a.ref.text() for a in f.actions]
+    assert "/k8s logs ledger-7d9f8b6c5d-x2x7q -c ledger -p -n payments" in commands
     assert "/k8s restart deployment ledger -n payments" in commands
 
 

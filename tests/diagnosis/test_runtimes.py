@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.diagnosis.runtimes import (
+from handlers.rules.runtimes import (
     MIB,
     Awareness,
     ContainerSpec,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.diagnosis.scheduling import parse_failed_scheduling
+from handlers.rules.scheduling import parse_failed_scheduling
 
 
 def test_current_scheduler_message_with_taint_insufficient_and_preemption() -> None:

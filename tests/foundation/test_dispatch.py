@@ -5,19 +5,25 @@ import logging
 
 import pytest
 
-from bot.dispatch import Dispatcher, Incoming
-from bot.parser import Surface
+from bot.dispatch import Dispatcher
 from bot.render_text import render_text
-from bot.surface import Visibility
+from bot.surface import Incoming, InputKind, Visibility
 from tests.support.foundation import Captured, calls, make_deps, registry
 
 
 class Groups:
+    """The group directory (Slack's user groups in production): erin and dave are in S0SRE."""
+
     def groups_of(self, user: str) -> frozenset[str]:
-        return frozenset({"S0SRE"}) if user == "erin" else frozenset()
+        return frozenset({"S0SRE"}) if user in ("erin", "dave") else frozenset()
+
+    def people(self, member: str) -> frozenset[str] | None:
+        return frozenset({"erin", "dave"}) if member == "S0SRE" else frozenset({member})
 
 
-def run(text: str, user: str = "alice", surface: Surface = Surface.SLASH, channel: str | None = "C0TEST", deps=None):  # type: ignore[no-untyped-def]
+def run(  # type: ignore[no-untyped-def]
+    text: str, user: str = "alice", surface: InputKind = InputKind.SLASH, channel: str | None = "C0TEST", deps=None
+):
     captured = Captured()
     d = Dispatcher(deps or make_deps(), registry=registry, groups=Groups())
     outcome = d.handle(Incoming(text, user, surface, channel), captured)
@@ -52,7 +58,7 @@ def test_roles_per_cluster() -> None:
     assert run("nodes", user="mallory")[0].status == "denied"
     # on prod the operator role is replaced by group S0SRE: alice is not an operator there, erin is (via Slack group)
     assert run("scale deployment web --replicas 2 --cluster prod", user="alice")[0].status == "denied"
-    # dave is in S0SRE through the settings' groups
+    # dave is in S0SRE, as the group directory says
     assert run("nodes --cluster prod", user="dave")[0].status == "ok"
 
 
@@ -94,13 +100,13 @@ def test_one_structured_log_line_per_command(caplog: pytest.LogCaptureFixture) -
 
 
 def test_mentions_answer_in_a_thread_and_free_text_without_a_knowledge_base_says_so() -> None:
-    _, reply = run("<@U0BOT> why is my node NotReady", surface=Surface.MENTION)
+    _, reply = run("<@U0BOT> why is my node NotReady", surface=InputKind.MENTION)
     assert reply.visibility is Visibility.THREAD
     assert "no knowledge base is loaded" in render_text(reply.view)
 
 
 def test_free_text_goes_to_kb_when_loaded() -> None:
-    outcome, reply = run("节点 NotReady 怎么办", surface=Surface.DM, deps=make_deps(knowledge=object()))
+    outcome, reply = run("节点 NotReady 怎么办", surface=InputKind.MESSAGE, deps=make_deps(knowledge=object()))
     assert outcome.command == "kb" and reply.view.summary == "kb:zh:节点 NotReady 怎么办"
 
 

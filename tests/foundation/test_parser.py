@@ -5,13 +5,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UnknownCommand, UserError
-from bot.parser import FreeText, ParsedCommand, Parser, Surface, detect_lang, normalise
+from bot.parser import FreeText, ParsedCommand, Parser, detect_lang, normalise
+from bot.surface import InputKind
 from tests.support.foundation import registry
 
 parser = Parser(registry)
 
 
-def parse(text: str, surface: Surface = Surface.SLASH) -> ParsedCommand:
+def parse(text: str, surface: InputKind = InputKind.SLASH) -> ParsedCommand:
     result = parser.parse(text, surface)
     assert isinstance(result, ParsedCommand), result
     return result
@@ -21,12 +22,12 @@ def test_positional_options_and_scope_flags() -> None:
     p = parse("scale deployment web --replicas 5 -n shop --cluster prod")
     assert p.spec.name == "scale deployment"
     assert p.args.model_dump() == {"name": "web", "replicas": 5}
-    assert (p.namespace, p.cluster, p.all_namespaces) == ("shop", "prod", False)
+    assert (p.ref.namespace, p.ref.cluster, p.ref.all_namespaces) == ("shop", "prod", False)
 
 
 def test_equals_form_and_short_flags() -> None:
     p = parse("pods -A -l app=web --kind=pods -w --cluster=test")
-    assert p.all_namespaces and p.cluster == "test"
+    assert p.ref.all_namespaces and p.ref.cluster == "test"
     assert p.args.model_dump() == {"selector": "app=web", "watch": True, "kind": "pods"}
 
 
@@ -39,13 +40,13 @@ def test_slack_markup_and_autocorrect_are_normalised() -> None:
     assert normalise("pods \u2014cluster prod \u2013n shop") == "pods --cluster prod -n shop"
     assert normalise("kb \u201cPLEG is not healthy\u201d &amp; &lt;b&gt;") == 'kb "PLEG is not healthy" & <b>'
     p = parse("pods \u2014cluster prod \u2013n shop")
-    assert (p.cluster, p.namespace) == ("prod", "shop")
+    assert (p.ref.cluster, p.ref.namespace) == ("prod", "shop")
 
 
 def test_mention_prefix_and_slash_prefix_are_stripped() -> None:
-    assert parse("<@U0BOT> node aks-1", Surface.MENTION).args.model_dump() == {"node": "aks-1"}
-    assert parse("/k8s node aks-1", Surface.SHELL).spec.name == "node"
-    assert parse("@aksbot node aks-1", Surface.SHELL).spec.name == "node"
+    assert parse("<@U0BOT> node aks-1", InputKind.MENTION).args.model_dump() == {"node": "aks-1"}
+    assert parse("/k8s node aks-1", InputKind.MESSAGE).spec.name == "node"
+    assert parse("@aksbot node aks-1", InputKind.MESSAGE).spec.name == "node"
 
 
 def test_missing_argument_gives_usage() -> None:
@@ -99,11 +100,11 @@ def test_a_mistyped_command_of_a_group_is_not_taken_for_a_question() -> None:
 
 
 def test_free_text_goes_to_the_knowledge_base() -> None:
-    q = parser.parse("@aksbot why is my node NotReady", Surface.MENTION)
+    q = parser.parse("@aksbot why is my node NotReady", InputKind.MENTION)
     assert isinstance(q, FreeText) and q.text == "why is my node NotReady" and q.lang == "en"
-    zh = parser.parse("节点 NotReady 怎么办", Surface.DM)
+    zh = parser.parse("节点 NotReady 怎么办", InputKind.MESSAGE)
     assert isinstance(zh, FreeText) and zh.lang == "zh"
-    assert isinstance(parser.parse("/k8s why are pods pending here", Surface.SHELL), FreeText)
+    assert isinstance(parser.parse("/k8s why are pods pending here", InputKind.MESSAGE), FreeText)
 
 
 def test_greedy_argument_keeps_dashes_of_pasted_lines() -> None:
@@ -126,9 +127,9 @@ def test_language_detection() -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_gets_an_answer_never_an_exception(text: str) -> None:
-    for surface in Surface:
+    for kind in (InputKind.SLASH, InputKind.MENTION, InputKind.MESSAGE):
         try:
-            result = parser.parse(text, surface)
+            result = parser.parse(text, kind)
         except UserError as exc:
             assert exc.message
         else:
@@ -166,6 +167,6 @@ words = st.sampled_from(
 @given(st.lists(words, max_size=12))
 def test_command_like_garbage_gets_an_answer(tokens: list[str]) -> None:
     try:
-        parser.parse(" ".join(tokens), Surface.SLASH)
+        parser.parse(" ".join(tokens), InputKind.SLASH)
     except UserError as exc:
         assert exc.message

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.approvals.commands import approve_ref
 from bot.blocks import (
     Actions,
     Button,
@@ -17,7 +18,11 @@ from bot.blocks import (
     Text,
     View,
 )
+from bot.refs import MAX_VALUE, CommandRef, decode
 from bot.render_slack import render_slack
+from tests.support.foundation import AskArgs, NodeArgs, PodsArgs, registry
+
+NODES = CommandRef("nodes", PodsArgs())
 
 
 def assert_within_slack_limits(message: Any) -> None:
@@ -51,7 +56,7 @@ def big_table(n: int) -> Table:
         (f"aks-userpool-12345678-vmss{i:06d}", "Ready" if i % 7 else "NotReady", "1.29.4", f"{i % 90}d")
         for i in range(n)
     )
-    return Table(("name", "status", "version", "age"), rows, total=n, more="/k8s nodes --all")
+    return Table(("name", "status", "version", "age"), rows, total=n, more=NODES)
 
 
 def test_a_2000_row_table_becomes_a_message_slack_accepts() -> None:
@@ -61,13 +66,13 @@ def test_a_2000_row_table_becomes_a_message_slack_accepts() -> None:
     message = render_slack(view)
     assert_within_slack_limits(message)
     dumped = json.dumps(message.blocks)
-    assert "Showing" in dumped and "of 2,000 rows" in dumped
+    assert "Rows 1" in dumped and "of 2,000." in dumped
     assert any(b["type"] == "actions" for b in message.blocks), "a way to see more is offered"
 
 
 def test_many_big_blocks_are_cut_with_a_note_not_rejected() -> None:
     view = View(
-        "lots", (*(big_table(300) for _ in range(30)), Actions((Button("Approve", "/k8s approve ab12"),)))
+        "lots", (*(big_table(300) for _ in range(30)), Actions((Button("Approve", approve_ref("ab12")),)))
     )
     message = render_slack(view)
     assert_within_slack_limits(message)
@@ -85,31 +90,35 @@ def test_long_text_fields_and_labels_are_clipped_or_split() -> None:
             Code("line\n" * 3000),
             Context("c" * 5000),
             Divider(),
-            Actions(tuple(Button("b" * 100, "/k8s node x" * 400) for _ in range(30))),
+            Actions(tuple(Button("b" * 100, CommandRef("node", NodeArgs(node="x" * 1900))) for _ in range(30))),
         ),
     )
     assert_within_slack_limits(render_slack(view))
 
 
-def test_approval_buttons_carry_only_the_request_id() -> None:
+def test_a_button_carries_its_command_reference_and_gives_it_back() -> None:
+    pods = CommandRef("pods", PodsArgs(selector="app=web"), cluster="prod", all_namespaces=True)
     message = render_slack(
         View(
             "card",
-            (
-                Actions(
-                    (
-                        Button("Approve", "/k8s approve 7KQ2MX4A", "primary"),
-                        Button("Deny", "/k8s deny 7KQ2MX4A", "danger"),
-                        Button("Show more", "/k8s pods -A"),
-                    )
-                ),
-            ),
+            (Actions((Button("Approve", approve_ref("7kq2mx4a"), "primary"), Button("Pods", pods))),),
         )
     )
     elements = message.blocks[0]["elements"]
-    assert elements[0]["value"] == "7KQ2MX4A" and elements[0]["action_id"].startswith("aksbot_approve")
-    assert elements[1]["value"] == "7KQ2MX4A" and elements[1]["style"] == "danger"
-    assert elements[2]["value"] == "/k8s pods -A" and elements[2]["action_id"].startswith("aksbot_run")
+    assert elements[0]["style"] == "primary" and elements[0]["action_id"] != elements[1]["action_id"]
+    assert decode(elements[1]["value"], registry)[1] == pods
+    assert pods.text() == "/k8s pods -l app=web -A --cluster prod"
+
+
+def test_a_reference_too_long_for_a_button_is_refused_when_the_button_is_built() -> None:
+    long_question = CommandRef("kb", AskArgs(question="why " * 600))
+    assert len(long_question.value) > MAX_VALUE
+    try:
+        Button("Ask", long_question)
+    except ValueError as exc:
+        assert "more than a button holds" in str(exc)
+    else:
+        raise AssertionError("an over-long reference must never reach a button (Slack would clip it)")
 
 
 def test_user_text_cannot_become_a_mention_or_link() -> None:

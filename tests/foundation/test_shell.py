@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import io
 
+from bot.approvals.commands import approve_ref
 from bot.blocks import Actions, Button, Message, Text
 from bot.deps import Deps
 from bot.dispatch import Dispatcher
+from bot.refs import CommandRef
 from bot.registry import Args, Call, Scope, arg
 from bot.shell import Shell, ShellSurface
 from tests.support.foundation import make_deps, registry
@@ -17,7 +19,8 @@ class WhoArgs(Args):
 @registry.command("whoami", args=WhoArgs, scope=Scope.NONE, requires=None)
 def whoami(call: Call[WhoArgs], deps: Deps) -> Message:
     """Say who is asking, with a button."""
-    return Message("whoami", (Text(f"you are {call.caller.id}"), Actions((Button("Again", "/k8s whoami again"),))))
+    again = CommandRef("whoami", WhoArgs(what="again"))
+    return Message("whoami", (Text(f"you are {call.caller.id}"), Actions((Button("Again", again),))))
 
 
 def session(lines: str) -> str:
@@ -47,9 +50,9 @@ def test_updates_replace_the_message_buttons() -> None:
     surface = ShellSurface(io.StringIO())
     ref = surface.send(
         __import__("bot.surface", fromlist=["Reply"]).Reply(
-            Message("card", (Actions((Button("Approve", "/k8s approve 1"),)),)).view()
+            Message("card", (Actions((Button("Approve", approve_ref("1")),)),)).view()
         )
     )
-    assert ref is not None and surface.find_button("approve") == (ref, "/k8s approve 1")
+    assert ref is not None and surface.find_button("approve") == (ref, Button("Approve", approve_ref("1")))
     surface.update(ref, Message("approved").view())
     assert surface.find_button("Approve") is None

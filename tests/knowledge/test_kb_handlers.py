@@ -10,14 +10,14 @@ import pytest
 import handlers.kb as kb_handlers
 from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Incoming
+from bot.dispatch import Dispatcher
 from bot.errors import NotConfigured
-from bot.parser import Surface
 from bot.registry import REGISTRY, Call, Caller
 from bot.render_slack import render_slack
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import Reply
+from bot.surface import Incoming, InputKind, Reply
+from handlers.args import KbArgs
 from knowledge.search import KnowledgeIndex
 
 
@@ -47,7 +47,7 @@ def _deps(knowledge: KnowledgeIndex | None) -> Deps:
     return Deps(settings=settings, clock=ManualClock(), clusters=_NoClusters(), azure=_NoAzure(), knowledge=knowledge)
 
 
-def ask(index: KnowledgeIndex | None, text: str, surface: Surface = Surface.MENTION) -> str:
+def ask(index: KnowledgeIndex | None, text: str, surface: InputKind = InputKind.MENTION) -> str:
     captured = _Captured()
     outcome = Dispatcher(_deps(index), registry=REGISTRY).handle(Incoming(text, "U0ALICE", surface, "C0OPS"), captured)
     assert outcome.status in ("ok", "user_error"), render_text(outcome.view)
@@ -65,53 +65,53 @@ def test_a_mention_in_words_gets_the_entry_with_checks_fixes_and_sources(small_i
 
 
 def test_a_chinese_question_is_answered_in_chinese(small_index: KnowledgeIndex) -> None:
-    text = ask(small_index, "节点 NotReady 怎么办", Surface.DM)
+    text = ask(small_index, "节点 NotReady 怎么办", InputKind.MESSAGE)
     assert "节点 NotReady 或 Unknown" in text
     assert "先 cordon 节点" in text and "来源" in text
     assert "Cordon the node" not in text
 
 
 def test_the_slash_command_offers_the_next_best_as_did_you_mean(small_index: KnowledgeIndex) -> None:
-    text = ask(small_index, "/k8s kb certificate expired and dns timeouts", Surface.SLASH)
+    text = ask(small_index, "/k8s kb certificate expired and dns timeouts", InputKind.SLASH)
     assert "Did you mean" in text
     assert "/k8s kb show" in text
 
 
 def test_an_unknown_topic_gets_an_honest_i_dont_know(small_index: KnowledgeIndex) -> None:
-    text = ask(small_index, "/k8s kb how do I template a helm chart", Surface.SLASH)
+    text = ask(small_index, "/k8s kb how do I template a helm chart", InputKind.SLASH)
     assert "I don't know" in text
-    text = ask(small_index, "/k8s kb ingress 的 tls 证书怎么配置", Surface.SLASH)
+    text = ask(small_index, "/k8s kb ingress 的 tls 证书怎么配置", InputKind.SLASH)
     assert "我不确定" in text
 
 
 def test_kb_show_and_a_misspelt_id(small_index: KnowledgeIndex) -> None:
-    text = ask(small_index, "/k8s kb show dns-timeout", Surface.SLASH)
+    text = ask(small_index, "/k8s kb show dns-timeout", InputKind.SLASH)
     assert "conntrack" in text and "i/o timeout" in text
-    text = ask(small_index, "/k8s kb show dns-timout", Surface.SLASH)
+    text = ask(small_index, "/k8s kb show dns-timout", InputKind.SLASH)
     assert "No entry with id `dns-timout`" in text and "DNS lookups time out" in text
     # Words of a problem written as an id still find it; an id that names nothing says so, not "I don't know".
-    text = ask(small_index, "/k8s kb show snat-ports", Surface.SLASH)
+    text = ask(small_index, "/k8s kb show snat-ports", InputKind.SLASH)
     assert "No entry with id `snat-ports`" in text and "snat-exhaustion" in text
-    text = ask(small_index, "/k8s kb show helm-templating", Surface.SLASH)
+    text = ask(small_index, "/k8s kb show helm-templating", InputKind.SLASH)
     assert "There is no entry with id `helm-templating`; `/k8s kb list` lists them all." in text
     assert "I don't know" not in text
 
 
 def test_kb_list_and_a_tag_filter(small_index: KnowledgeIndex) -> None:
-    text = ask(small_index, "/k8s kb list", Surface.SLASH)
+    text = ask(small_index, "/k8s kb list", InputKind.SLASH)
     assert all(i in text for i in ("node-notready", "snat-exhaustion", "cert-expired"))
-    text = ask(small_index, "/k8s kb list dns", Surface.SLASH)
+    text = ask(small_index, "/k8s kb list dns", InputKind.SLASH)
     assert "dns-timeout" in text and "node-notready" not in text
 
 
 def test_without_a_knowledge_base_the_answer_says_so() -> None:
-    call = Call("kb", kb_handlers.KbArgs(question="node NotReady"), Caller("U0ALICE"))
+    call = Call(command="kb", args=KbArgs(question="node NotReady"), caller=Caller("U0ALICE"))
     with pytest.raises(NotConfigured):
         kb_handlers.kb(call, _deps(None))
 
 
 def test_the_handler_returns_data(small_index: KnowledgeIndex) -> None:
-    call = Call("kb", kb_handlers.KbArgs(question="PLEG is not healthy"), Caller("U0ALICE"))
+    call = Call(command="kb", args=KbArgs(question="PLEG is not healthy"), caller=Caller("U0ALICE"))
     result = kb_handlers.kb(call, _deps(small_index))
     assert isinstance(result, kb_handlers.KbAnswer)
     assert result.entry is not None and result.entry.id == "node-notready"

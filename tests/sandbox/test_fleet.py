@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import app, settings
-from bot.dispatch import Incoming
-from bot.parser import Surface
 from bot.render_text import render_text
 from bot.shell import ShellSurface
+from bot.surface import Incoming, InputKind
 from sandbox import Sandbox
 
 
@@ -24,7 +23,7 @@ def _ask(config: Path, environ: dict[str, str], text: str, user: str = "carol") 
         def send(self, reply: Any) -> None:
             replies.append(reply)
 
-    dispatcher.handle(Incoming(text, user, Surface.SLASH, "C0DEMO"), Capture())  # type: ignore[arg-type]
+    dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0DEMO"), Capture())  # type: ignore[arg-type]
     return "\n".join(render_text(r.view) for r in replies)
 
 

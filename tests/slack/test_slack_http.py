@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.refs import decode
 from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
 from tests.slack.conftest import ALICE, BOB, CAROL, MALLORY, ClusterBed, slack_settings
 from tests.support.slack import (
@@ -201,12 +202,12 @@ def test_a_reply_that_cannot_be_delivered_is_logged_with_its_correlation_id(
 
 
 def _buttons(params: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """action_id prefix (aksbot_approve, aksbot_deny, …) → the button element, from posted blocks."""
+    """Label (Approve, Deny, …) → the button element, from posted blocks."""
     out: dict[str, dict[str, Any]] = {}
     for block in params.get("blocks") or []:
         for element in block.get("elements") or []:
             if element.get("type") == "button":
-                out[element["action_id"].rsplit("_", 1)[0]] = element
+                out[element["text"]["text"]] = element
     return out
 
 
@@ -246,16 +247,17 @@ def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot)
     node = _spare_node(bot)
     card_call = _request_card(bot, channel, f"cordon {node}")
     buttons = _buttons(card_call.params)
-    assert {"aksbot_approve", "aksbot_deny"} <= set(buttons)
-    request_id = buttons["aksbot_approve"]["value"]
-    assert " " not in request_id and "/k8s" not in request_id  # the value carries only the id
+    assert {"Approve", "Deny", "Cancel"} <= set(buttons)
+    # The value is the command reference itself (no text to parse); it names the request.
+    spec, approve = decode(buttons["Approve"]["value"])
+    assert spec.name == "approve" and approve.text().startswith("/k8s approve ")
     card = _message(card_call)
     card_ts = card["ts"]
 
     # The requester cannot approve their own request: told privately, nothing runs.
     own = bot.api.response_url()
     bot.interact(
-        block_actions(user=ALICE, channel=channel, message=card, action=buttons["aksbot_approve"], response_url=own)
+        block_actions(user=ALICE, channel=channel, message=card, action=buttons["Approve"], response_url=own)
     )
     refusal = bot.answer_at(own)
     assert refusal["response_type"] == "ephemeral" and "yourself" in json.dumps(refusal["blocks"])
@@ -268,7 +270,7 @@ def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot)
                 user=BOB,
                 channel=channel,
                 message=card,
-                action=buttons["aksbot_approve"],
+                action=buttons["Approve"],
                 response_url=bot.api.response_url(),
             )
         )
@@ -284,7 +286,7 @@ def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot)
 
     # Uncordon again, approved the same way, so other tests see the node as it was.
     uncordon_card = _request_card(bot, channel, f"uncordon {node}")
-    approve = _buttons(uncordon_card.params)["aksbot_approve"]
+    approve = _buttons(uncordon_card.params)["Approve"]
     bot.interact(
         block_actions(
             user=BOB,
@@ -304,7 +306,7 @@ def test_deny_asks_for_a_reason_in_a_modal_and_nothing_runs(bot: Bot) -> None:
     channel = _channel()
     node = _spare_node(bot)
     card_call = _request_card(bot, channel, f"cordon {node}")
-    deny = _buttons(card_call.params)["aksbot_deny"]
+    deny = _buttons(card_call.params)["Deny"]
     card_ts = card_call.result["ts"]
     opened_before = len(bot.api.of("views.open"))
     bot.interact(
@@ -314,8 +316,9 @@ def test_deny_asks_for_a_reason_in_a_modal_and_nothing_runs(bot: Bot) -> None:
     )
     opened = bot.api.wait_calls("views.open", opened_before + 1)[-1]
     view = opened.params["view"]
-    assert view["callback_id"] == "aksbot_deny"
-    values = {"reason": {"reason": {"type": "plain_text_input", "value": "not during the release freeze"}}}
+    assert view["callback_id"] == "aksbot_ask" and view["title"]["text"].startswith("Deny ")
+    assert "why it is denied" in json.dumps(view["blocks"]).lower()
+    values = {"asked": {"value": {"type": "plain_text_input", "value": "not during the release freeze"}}}
     assert bot.interact(view_submission(user=BOB, view=view, values=values)) == 200
     bot.api.wait_for(lambda s: any(c.params.get("ts") == card_ts for c in s.of("chat.update")))
     updated = [c for c in bot.api.of("chat.update") if c.params.get("ts") == card_ts][-1]
@@ -336,3 +339,17 @@ def test_a_run_button_runs_its_command_as_the_clicking_user(bot: Bot) -> None:
     refused_url = bot.api.response_url()
     bot.interact(block_actions(user=MALLORY, channel=channel, message=message, action=action, response_url=refused_url))
     assert bot.answer_at(refused_url)["response_type"] == "ephemeral"
+
+
+def test_a_forged_button_value_runs_nothing_and_says_so(bot: Bot) -> None:
+    channel = _channel()
+    message = {"type": "message", "user": "U0AKSBOT", "ts": "1700000004.000001", "text": "x", "blocks": []}
+    forged = ('{"c":"drain","a":{"node":"x","timeout":"soon"}}', '{"c":"rm -rf"}', "not json", '{"c":"nodes","n":"x"}')
+    for value in forged:
+        action = {"action_id": "aksbot_7", "value": value, "text": {"type": "plain_text", "text": "?"}}
+        url = bot.api.response_url()
+        payload = block_actions(user=BOB, channel=channel, message=message, action=action, response_url=url)
+        assert bot.interact(payload) == 200
+        answer = bot.answer_at(url)
+        assert answer["response_type"] == "ephemeral" and "no longer runs anything" in json.dumps(answer)
+    assert bot.posts_in(channel, 0) == []

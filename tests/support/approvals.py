@@ -7,6 +7,7 @@ between request and approval exercises the re-check.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
@@ -22,11 +23,13 @@ from bot.blocks import Message, Notice, View
 from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.dispatch import Dispatcher
-from bot.errors import NotConfigured, NotFound
+from bot.errors import NotFound
+from bot.groups import GroupDirectory, SettingsGroups
 from bot.preview import Preview
-from bot.registry import REGISTRY, Args, Call, Registry, Risk, arg
+from bot.registry import REGISTRY, Args, ClusterCall, Registry, Risk, arg
 from bot.settings import Settings, from_mapping
 from bot.surface import MessageRef
+from tests.support.fakes import NoAzure, NoClusters
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -55,7 +58,7 @@ class LampArgs(Args):
     lamp: str = arg(help="which lamp")
 
 
-def preview_switch_off(call: Call[LampArgs], deps: Deps) -> Preview:
+def preview_switch_off(call: ClusterCall[LampArgs], deps: Deps) -> Preview:
     with WORLD.lock:
         state = WORLD.lamps.get(call.args.lamp)
     if state is None:
@@ -70,7 +73,7 @@ def preview_switch_off(call: Call[LampArgs], deps: Deps) -> Preview:
 
 
 @registry.command("switch off", args=LampArgs, risk=Risk.DISRUPTIVE, preview=preview_switch_off)
-def switch_off(call: Call[LampArgs], deps: Deps) -> Message:
+def switch_off(call: ClusterCall[LampArgs], deps: Deps) -> Message:
     """Switch a lamp off."""
     call.progress(f"switching {call.args.lamp} off")
     time.sleep(WORLD.delay)  # widens the window in which a second execution would show
@@ -110,19 +113,6 @@ def settings(config: dict[str, Any] | None = None) -> Settings:
     return from_mapping(CONFIG if config is None else config, source=None, environ={})
 
 
-class NoClusters:
-    def reader(self, cluster: str) -> Any:
-        raise NotConfigured("no cluster adapter in this test")
-
-    def writer(self, cluster: str) -> Any:
-        raise NotConfigured("no cluster adapter in this test")
-
-
-class NoAzure:
-    def client(self, cluster: str) -> Any:
-        raise NotConfigured("no azure in this test")
-
-
 @dataclass
 class RecordingNotifier:
     """A surface's notifier that remembers every post and card update, thread-safely."""
@@ -155,17 +145,18 @@ def make_workflow(
     *,
     config: dict[str, Any] | None = None,
     executor: Executor = run_inline,
+    groups: GroupDirectory | None = None,
 ) -> ApprovalWorkflow:
     deps = Deps(settings=settings(config), clock=clock, clusters=NoClusters(), azure=NoAzure())
-    workflow = ApprovalWorkflow(deps, store, notifier or RecordingNotifier(), registry=registry, executor=executor)
-    workflow.deps = Deps(
-        settings=deps.settings, clock=clock, clusters=deps.clusters, azure=deps.azure, approvals=workflow
+    directory = groups or SettingsGroups(deps.settings)
+    return ApprovalWorkflow(
+        deps, store, notifier or RecordingNotifier(), directory, registry=registry, executor=executor
     )
-    return workflow
 
 
 def make_dispatcher(workflow: ApprovalWorkflow) -> Dispatcher:
-    return Dispatcher(workflow.deps, registry=registry)
+    deps = dataclasses.replace(workflow.deps, approvals=workflow)
+    return Dispatcher(deps, registry=registry, groups=workflow.groups)
 
 
 def sqlite_store(tmp: Path) -> SqliteApprovalStore:

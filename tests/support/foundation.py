@@ -8,10 +8,11 @@ from typing import Any, Literal
 from bot.blocks import Fields, Heading, Message, Table, View
 from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.errors import NotConfigured, NotFound, Upstream
+from bot.errors import NotFound, Upstream
 from bot.preview import Preview
-from bot.registry import Args, Call, Registry, Risk, Scope, arg, opt
+from bot.registry import Args, Call, ClusterCall, Registry, Risk, Scope, arg, opt
 from bot.settings import from_mapping
+from tests.support.fakes import NoAzure, NoClusters
 
 registry = Registry()
 command = registry.command
@@ -46,14 +47,14 @@ class Rows:
 
 
 @command("nodes", args=PodsArgs, scope=Scope.CLUSTER)
-def nodes(call: Call[PodsArgs], deps: Deps) -> Rows:
+def nodes(call: ClusterCall[PodsArgs], deps: Deps) -> Rows:
     """List the nodes."""
     calls.append(f"nodes {call.cluster}")
     return Rows((("aks-nodepool1-0", "Ready"), ("aks-nodepool1-1", "NotReady")))
 
 
 @command("node", args=NodeArgs)
-def node(call: Call[NodeArgs], deps: Deps) -> Message:
+def node(call: ClusterCall[NodeArgs], deps: Deps) -> Message:
     """Show one node."""
     if call.args.node == "ghost":
         raise NotFound("node ghost not found", kind="Node", name="ghost")
@@ -65,18 +66,18 @@ def node(call: Call[NodeArgs], deps: Deps) -> Message:
 
 
 @command("pods", args=PodsArgs, scope=Scope.NAMESPACED)
-def pods(call: Call[PodsArgs], deps: Deps) -> Message:
+def pods(call: ClusterCall[PodsArgs], deps: Deps) -> Message:
     """List pods."""
     ns = "all namespaces" if call.all_namespaces else call.namespace
     return Message(f"pods in {ns} selector={call.args.selector}")
 
 
-def preview_scale(call: Call[ScaleArgs], deps: Deps) -> Preview:
+def preview_scale(call: ClusterCall[ScaleArgs], deps: Deps) -> Preview:
     return Preview(f"Scale {call.args.name} to {call.args.replicas}", expect=(("replicas", "3"),))
 
 
 @command("scale deployment", args=ScaleArgs, risk=Risk.DISRUPTIVE, preview=preview_scale, scope=Scope.NAMESPACED)
-def scale(call: Call[ScaleArgs], deps: Deps) -> Message:
+def scale(call: ClusterCall[ScaleArgs], deps: Deps) -> Message:
     """Scale a deployment."""
     calls.append(f"scale {call.args.name}")
     return Message("scaled")
@@ -86,19 +87,6 @@ def scale(call: Call[ScaleArgs], deps: Deps) -> Message:
 def kb(call: Call[AskArgs], deps: Deps) -> Message:
     """Ask the knowledge base."""
     return Message(f"kb:{call.lang}:{call.args.question}")
-
-
-class NoClusters:
-    def reader(self, cluster: str) -> Any:
-        raise NotConfigured("no cluster adapter in this test")
-
-    def writer(self, cluster: str) -> Any:
-        raise NotConfigured("no cluster adapter in this test")
-
-
-class NoAzure:
-    def client(self, cluster: str) -> Any:
-        raise NotConfigured("no azure in this test")
 
 
 CONFIG: dict[str, Any] = {

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
 
+from bot.refs import CommandRef, ObjectRef
+
 Confidence = Literal["high", "medium", "low"]
 
 # Every knowledge-base id a rule may cite, in one place; a test checks each exists in `knowledge/entries/`.
@@ -63,10 +65,13 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True)
 class SuggestedAction:
-    """A next step offered as a button; the dispatcher turns a disruptive command into an approval request."""
+    """A next step offered as a button; the dispatcher turns a disruptive command into an approval request.
+
+    Rules do not know which cluster they look at: `ref` names no cluster, and whoever shows the finding (a
+    diagnosis, an alert) points it at the cluster the finding came from."""
 
     label: str
-    command: str
+    ref: CommandRef
     danger: bool = False
 
 
@@ -74,15 +79,15 @@ class SuggestedAction:
 class Finding:
     """One problem the evidence supports.
 
-    `rule` names the rule that fired (the key `health` groups by); `subject` is the object it is about
-    (`node/aks-…`, `pod/payments/ledger-…`); `signals[0]` is the primary signal, the one the cited entry must
+    `rule` names the rule that fired (the key `health` groups by); `subject` is the object it is about (a typed
+    reference: kind, name, namespace); `signals[0]` is the primary signal, the one the cited entry must
     list. `next` says what the platform will do by itself if nobody acts (eviction at T+300 s, auto-repair).
     """
 
     rule: str
     severity: Severity
     title: str
-    subject: str
+    subject: ObjectRef
     evidence: tuple[str, ...]
     kb: str | None
     signals: tuple[str, ...]

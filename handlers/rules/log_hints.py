@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from handlers.diagnosis.finding import Finding, Severity
+from bot.refs import ObjectRef
+from handlers.rules.finding import Finding, Severity
 
 # What an error line looks like in the logs of the runtimes we see (Go, Java, Node.js, .NET, Python, nginx).
 _ERROR_LINE = re.compile(
@@ -46,7 +47,7 @@ def error_lines(text: str, limit: int = MAX_LINES) -> list[str]:
 
 
 def log_findings(
-    subject: str, logs: Mapping[str, str], search: Search, already: Iterable[str | None], namespace: str | None = None
+    subject: ObjectRef, logs: Mapping[str, str], search: Search, already: Iterable[str | None]
 ) -> list[Finding]:
     """One finding per runbook the error lines of `logs` (container → text) match and no finding cites yet."""
     cited = {k for k in already if k}
@@ -67,7 +68,7 @@ def log_findings(
             evidence=tuple(f"previous log, {line}" for line in lines[:3]),
             kb=entry_id,
             signals=(f"log.match:{entry_id}",),
-            namespace=namespace,
+            namespace=subject.namespace or None,
             confidence="medium",
         )
         for entry_id, (match, lines) in found.items()

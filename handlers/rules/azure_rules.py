@@ -2,14 +2,16 @@
 principal whose secret expires.
 
 Pure: the handler fetches the `ManagedCluster` (skipping these rules when the cluster has no Azure settings) and
-the arithmetic is `bot.azure.snat`'s, the same calculator `aks snat` and the scale-pool preview use.
+the arithmetic is `handlers.rules.snat`'s, the same calculator `aks snat` and the scale-pool preview use.
 """
 
 from __future__ import annotations
 
 from bot.azure.model import ManagedCluster
-from bot.azure.snat import cluster_budget
-from handlers.diagnosis.finding import (
+from bot.refs import CommandRef, Kind, ObjectRef
+from bot.registry import NoArgs
+from handlers.args import SnatArgs
+from handlers.rules.finding import (
     KB_RECONCILE_FAILED,
     KB_SNAT,
     KB_SP_EXPIRED,
@@ -17,9 +19,10 @@ from handlers.diagnosis.finding import (
     Severity,
     SuggestedAction,
 )
+from handlers.rules.snat import cluster_budget
 
 
-def snat_rule(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
+def snat_rule(cluster: ManagedCluster) -> list[Finding]:
     """`azure.snat:pressure` when the outbound ports per node are low or the peak node count does not fit."""
     budget = cluster_budget(cluster)
     if not budget.pressure:
@@ -38,14 +41,14 @@ def snat_rule(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
     else:
         severity = Severity.WARNING
         title = "SNAT ports close to exhaustion"
-    actions = (SuggestedAction("SNAT budget", f"/k8s aks snat{cluster_flag}"),)
+    actions = (SuggestedAction("SNAT budget", CommandRef("aks snat", SnatArgs())),)
     nexts = [r.text + (f" (`{r.command}`)" if r.command else "") for r in budget.recommendations[:2]]
     return [
         Finding(
             rule="azure.snat",
             severity=severity,
             title=title,
-            subject=f"cluster/{cluster.name}",
+            subject=ObjectRef(Kind.CLUSTER, cluster.name),
             evidence=tuple(evidence),
             kb=KB_SNAT,
             signals=("azure.snat:pressure",),
@@ -55,7 +58,7 @@ def snat_rule(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
     ]
 
 
-def provisioning_rule(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
+def provisioning_rule(cluster: ManagedCluster) -> list[Finding]:
     """A cluster in provisioning state Failed: every later operation is refused until it is reconciled."""
     if not cluster.failed:
         return []
@@ -75,11 +78,11 @@ def provisioning_rule(cluster: ManagedCluster, cluster_flag: str = "") -> list[F
             rule="azure.provisioning",
             severity=Severity.CRITICAL,
             title=f"AKS cluster {cluster.name} is in the Failed state",
-            subject=f"cluster/{cluster.name}",
+            subject=ObjectRef(Kind.CLUSTER, cluster.name),
             evidence=tuple(evidence),
             kb=KB_RECONCILE_FAILED,
             signals=tuple(signals),
-            actions=(SuggestedAction("Reconcile", f"/k8s aks reconcile{cluster_flag}", danger=True),),
+            actions=(SuggestedAction("Reconcile", CommandRef("aks reconcile", NoArgs()), danger=True),),
             next="Scale, upgrade and node-image operations are refused until a reconcile succeeds.",
         )
     ]
@@ -95,7 +98,7 @@ def identity_rule(cluster: ManagedCluster) -> list[Finding]:
             rule="azure.identity",
             severity=Severity.INFO,
             title="The cluster reaches Azure with a service principal whose secret expires",
-            subject=f"cluster/{cluster.name}",
+            subject=ObjectRef(Kind.CLUSTER, cluster.name),
             evidence=(
                 f"servicePrincipalProfile.clientId={client_id} (not `msi`): a client secret, one year by default",
                 f'check its end date: az ad app credential list --id {client_id} --query "[].endDateTime"',
@@ -107,5 +110,5 @@ def identity_rule(cluster: ManagedCluster) -> list[Finding]:
     ]
 
 
-def azure_findings(cluster: ManagedCluster, cluster_flag: str = "") -> list[Finding]:
-    return [*provisioning_rule(cluster, cluster_flag), *snat_rule(cluster, cluster_flag), *identity_rule(cluster)]
+def azure_findings(cluster: ManagedCluster) -> list[Finding]:
+    return [*provisioning_rule(cluster), *snat_rule(cluster), *identity_rule(cluster)]

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
-from handlers.diagnosis.finding import (
+from bot.refs import CommandRef, node_ref
+from handlers.args import DrainArgs, NodeArgs, NodeNameArgs
+from handlers.rules.finding import (
     KB_DISK_PRESSURE,
     KB_MEMORY_PRESSURE,
     KB_NODE_NOTREADY,
@@ -32,7 +34,7 @@ from handlers.diagnosis.finding import (
     Severity,
     SuggestedAction,
 )
-from handlers.diagnosis.timefmt import ago, clock, duration
+from handlers.rules.timefmt import ago, clock, duration
 
 LEASE_DURATION_SECONDS = 40
 LEASE_RENEW_SECONDS = 10
@@ -82,6 +84,10 @@ def grace_period_seconds(kubernetes_version: str | None) -> int:
     if m and (int(m.group(1)), int(m.group(2))) >= (1, 32):
         return 50
     return 40
+
+
+def _details(node: Node) -> CommandRef:
+    return CommandRef("node", NodeNameArgs(name=node.name))
 
 
 def condition(node: Node, kind: str) -> Condition | None:
@@ -160,7 +166,6 @@ def notready_rule(
     pods_on_node: Sequence[Pod],
     now: datetime,
     kubernetes_version: str | None = None,
-    cluster_flag: str = "",
 ) -> list[Finding]:
     """Ready=Unknown or Ready=False: which cause the evidence supports, what happens next, what to do."""
     ready = condition(node, "Ready")
@@ -233,18 +238,16 @@ def notready_rule(
     if lease_info.stale and lease_info.renewed_seconds_ago is not None:
         title += f" (lease stale for {duration(lease_info.renewed_seconds_ago)})"
     evidence.extend(f"likely cause: {c}" for c in causes)
-    actions = [
-        SuggestedAction("Node details", f"/k8s node {node.name}{cluster_flag}"),
-    ]
+    actions = [SuggestedAction("Node details", _details(node))]
     if not node.unschedulable:
-        actions.insert(0, SuggestedAction("Cordon", f"/k8s cordon {node.name}{cluster_flag}", danger=True))
-    actions.append(SuggestedAction("Drain", f"/k8s drain {node.name}{cluster_flag}", danger=True))
+        actions.insert(0, SuggestedAction("Cordon", CommandRef("cordon", NodeArgs(node=node.name)), danger=True))
+    actions.append(SuggestedAction("Drain", CommandRef("drain", DrainArgs(node=node.name)), danger=True))
     return [
         Finding(
             rule="node.notready",
             severity=Severity.CRITICAL,
             title=title,
-            subject=f"node/{node.name}",
+            subject=node_ref(node.name),
             evidence=tuple(evidence),
             kb=KB_NODE_NOTREADY,
             signals=tuple(dict.fromkeys(signals)),
@@ -340,7 +343,7 @@ def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], r
     return out
 
 
-def pressure_rule(node: Node, now: datetime, cluster_flag: str = "") -> list[Finding]:
+def pressure_rule(node: Node, now: datetime) -> list[Finding]:
     """Memory/Disk/PID pressure, only when True."""
     out: list[Finding] = []
     for kind, (kb, taint, words) in PRESSURE.items():
@@ -357,11 +360,11 @@ def pressure_rule(node: Node, now: datetime, cluster_flag: str = "") -> list[Fin
                 rule=f"node.{kind}",
                 severity=Severity.WARNING,
                 title=f"Node {node.name} is under {words} pressure",
-                subject=f"node/{node.name}",
+                subject=node_ref(node.name),
                 evidence=tuple(evidence),
                 kb=kb,
                 signals=tuple(signals),
-                actions=(SuggestedAction("Node details", f"/k8s node {node.name}{cluster_flag}"),),
+                actions=(SuggestedAction("Node details", _details(node)),),
                 next="The kubelet evicts pods (BestEffort first, then Burstable above their requests) until the "
                 "pressure clears.",
             )
@@ -369,7 +372,7 @@ def pressure_rule(node: Node, now: datetime, cluster_flag: str = "") -> list[Fin
     return out
 
 
-def npd_rule(node: Node, now: datetime, cluster_flag: str = "") -> list[Finding]:
+def npd_rule(node: Node, now: datetime) -> list[Finding]:
     """node-problem-detector and unknown condition types, only when True; folded into NotReady when it is."""
     ready = condition(node, "Ready")
     not_ready = ready is not None and ready.status != "True"
@@ -397,13 +400,13 @@ def npd_rule(node: Node, now: datetime, cluster_flag: str = "") -> list[Finding]
                 rule=f"node.condition.{c.type}",
                 severity=severity,
                 title=f"Node {node.name}: {c.type} — {meaning}",
-                subject=f"node/{node.name}",
+                subject=node_ref(node.name),
                 evidence=(_condition_line(c, now),),
                 # The NotReady runbook covers kubelet and runtime trouble; for the kernel and filesystem
                 # conditions no entry exists yet, so none is cited rather than a wrong one.
                 kb=KB_NODE_NOTREADY if c.type in NPD_EVENT_OF_CONDITION else None,
                 signals=tuple(signals),
-                actions=(SuggestedAction("Node details", f"/k8s node {node.name}{cluster_flag}"),),
+                actions=(SuggestedAction("Node details", _details(node)),),
                 confidence="high" if known is not None else "low",
             )
         )
@@ -423,7 +426,7 @@ def lease_rule(node: Node, lease: Lease | None, now: datetime) -> list[Finding]:
             rule="node.lease",
             severity=Severity.WARNING,
             title=f"Node {node.name} is still Ready but its heartbeat lease is stale",
-            subject=f"node/{node.name}",
+            subject=node_ref(node.name),
             evidence=(state.line, _condition_line(ready, now)),
             kb=KB_NODE_NOTREADY,
             signals=("node.lease:stale",),
@@ -441,11 +444,11 @@ def cordoned_rule(node: Node) -> list[Finding]:
             rule="node.cordoned",
             severity=Severity.INFO,
             title=f"Node {node.name} is cordoned (SchedulingDisabled)",
-            subject=f"node/{node.name}",
+            subject=node_ref(node.name),
             evidence=("spec.unschedulable=true: no new pods are scheduled here",),
             kb=None,
             signals=("node.taint:node.kubernetes.io/unschedulable",),
-            actions=(SuggestedAction("Uncordon", f"/k8s uncordon {node.name}", danger=True),),
+            actions=(SuggestedAction("Uncordon", CommandRef("uncordon", NodeArgs(node=node.name)), danger=True),),
         )
     ]
 
@@ -457,13 +460,12 @@ def node_findings(
     pods_on_node: Sequence[Pod],
     now: datetime,
     kubernetes_version: str | None = None,
-    cluster_flag: str = "",
 ) -> list[Finding]:
     """Every node rule, strongest first."""
     return [
-        *notready_rule(node, lease, events, pods_on_node, now, kubernetes_version, cluster_flag),
+        *notready_rule(node, lease, events, pods_on_node, now, kubernetes_version),
         *lease_rule(node, lease, now),
-        *pressure_rule(node, now, cluster_flag),
-        *npd_rule(node, now, cluster_flag),
+        *pressure_rule(node, now),
+        *npd_rule(node, now),
         *cordoned_rule(node),
     ]

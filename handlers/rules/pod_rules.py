@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.cluster.model import Container, ContainerState, ContainerStatus, Event, Node, Pod, format_bytes
-from handlers.diagnosis.finding import (
+from bot.refs import CommandRef, pod_ref
+from handlers.args import DeletePodArgs, DeploymentArgs, LogsArgs, NodesArgs, PodNameArgs
+from handlers.rules.finding import (
     KB_CRASHLOOP,
     KB_DISK_PRESSURE,
     KB_IMAGE_PULL,
@@ -30,9 +32,9 @@ from handlers.diagnosis.finding import (
     Severity,
     SuggestedAction,
 )
-from handlers.diagnosis.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
-from handlers.diagnosis.scheduling import parse_failed_scheduling
-from handlers.diagnosis.timefmt import ago, clock
+from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
+from handlers.rules.scheduling import parse_failed_scheduling
+from handlers.rules.timefmt import ago, clock
 
 LOG_LINES = 5
 _HEAP_FLAG = re.compile(r"(-Xmx\S+|-XX:MaxRAMPercentage=\S+|-XX:MaxRAM=\S+|--max-old-space-size=\S+)")
@@ -49,11 +51,11 @@ class PodContext:
     node: Node | None = None
     events: Sequence[Event] = ()
     previous_logs: Mapping[str, str] | None = None
-    cluster_flag: str = ""
 
 
-def _flags(pod: Pod, ctx: PodContext) -> str:
-    return f" -n {pod.namespace}{ctx.cluster_flag}"
+def _previous_logs(pod: Pod, container: str) -> SuggestedAction:
+    args = LogsArgs(pod=pod.name, container=container, previous=True)
+    return SuggestedAction("Previous logs", CommandRef("logs", args, namespace=pod.namespace))
 
 
 def _spec(c: Container) -> ContainerSpec:
@@ -211,19 +213,17 @@ def oom_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
                     )
             evidence.append(f"advice: {advice}")
         evidence.extend(_log_tail(ctx, c.name))
-        flags_text = _flags(pod, ctx)
-        actions = [SuggestedAction("Previous logs", f"/k8s logs {pod.name} -c {c.name} --previous{flags_text}")]
+        actions = [_previous_logs(pod, c.name)]
         deployment = _owner_deployment(pod)
         if deployment:
-            actions.append(
-                SuggestedAction("Restart deployment", f"/k8s restart deployment {deployment}{flags_text}", True)
-            )
+            restart = CommandRef("restart deployment", DeploymentArgs(name=deployment), namespace=pod.namespace)
+            actions.append(SuggestedAction("Restart deployment", restart, True))
         out.append(
             Finding(
                 rule="pod.oom",
                 severity=Severity.CRITICAL,
                 title=title,
-                subject=f"pod/{pod.namespace}/{pod.name}",
+                subject=pod_ref(pod.namespace, pod.name),
                 namespace=pod.namespace,
                 evidence=tuple(evidence),
                 kb=kb,
@@ -270,13 +270,13 @@ def crashloop_rule(pod: Pod, ctx: PodContext, skip: frozenset[str] = frozenset()
                 severity=Severity.CRITICAL,
                 title=f"{which.capitalize()} {c.name} of {pod.name} is crash-looping"
                 + (f" (exit {last.exit_code})" if last is not None and last.exit_code is not None else ""),
-                subject=f"pod/{pod.namespace}/{pod.name}",
+                subject=pod_ref(pod.namespace, pod.name),
                 namespace=pod.namespace,
                 evidence=tuple(evidence),
                 kb=KB_CRASHLOOP,
                 signals=tuple(dict.fromkeys(signals)),
                 actions=(
-                    SuggestedAction("Previous logs", f"/k8s logs {pod.name} -c {c.name} --previous{_flags(pod, ctx)}"),
+                    _previous_logs(pod, c.name),
                 ),
                 next="The kubelet keeps restarting it with a back-off doubling up to 5 minutes.",
             )
@@ -319,12 +319,16 @@ def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
                 rule="pod.image-pull",
                 severity=Severity.CRITICAL,
                 title=f"{which.capitalize()} {c.name} of {pod.name} cannot pull its image ({status.state.reason})",
-                subject=f"pod/{pod.namespace}/{pod.name}",
+                subject=pod_ref(pod.namespace, pod.name),
                 namespace=pod.namespace,
                 evidence=tuple(evidence),
                 kb=KB_IMAGE_PULL,
                 signals=(f"pod.reason:{status.state.reason}", "pod.event:Failed"),
-                actions=(SuggestedAction("Pod details", f"/k8s pod {pod.name}{_flags(pod, ctx)}"),),
+                actions=(
+                    SuggestedAction(
+                        "Pod details", CommandRef("pod", PodNameArgs(name=pod.name), namespace=pod.namespace)
+                    ),
+                ),
             )
         )
     return out
@@ -380,12 +384,12 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
             rule="pod.pending",
             severity=Severity.WARNING,
             title=title,
-            subject=f"pod/{pod.namespace}/{pod.name}",
+            subject=pod_ref(pod.namespace, pod.name),
             namespace=pod.namespace,
             evidence=tuple(evidence),
             kb=KB_POD_PENDING,
             signals=tuple(signals),
-            actions=(SuggestedAction("Nodes", f"/k8s nodes{ctx.cluster_flag}"),),
+            actions=(SuggestedAction("Nodes", CommandRef("nodes", NodesArgs())),),
         )
     ]
 
@@ -400,12 +404,18 @@ def evicted_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             rule="pod.evicted",
             severity=Severity.WARNING,
             title=f"Pod {pod.name} was evicted by the kubelet ({'disk' if disk else 'memory'} pressure)",
-            subject=f"pod/{pod.namespace}/{pod.name}",
+            subject=pod_ref(pod.namespace, pod.name),
             namespace=pod.namespace,
             evidence=(f"status.reason=Evicted on node {pod.node or '?'}: {pod.message[:300]}",),
             kb=KB_DISK_PRESSURE if disk else KB_MEMORY_PRESSURE,
             signals=("pod.reason:Evicted",),
-            actions=(SuggestedAction("Delete evicted pod", f"/k8s delete pod {pod.name}{_flags(pod, ctx)}", True),),
+            actions=(
+                SuggestedAction(
+                    "Delete evicted pod",
+                    CommandRef("delete pod", DeletePodArgs(pod=pod.name), namespace=pod.namespace),
+                    True,
+                ),
+            ),
             next="Evicted pods stay listed (phase Failed) until deleted; their controller already made replacements.",
         )
     ]
@@ -421,7 +431,7 @@ def volume_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             rule="pod.volume",
             severity=Severity.WARNING,
             title=f"Pod {pod.name} waits for its volume ({last.reason})",
-            subject=f"pod/{pod.namespace}/{pod.name}",
+            subject=pod_ref(pod.namespace, pod.name),
             namespace=pod.namespace,
             evidence=tuple(f"event {e.reason} ×{e.count}: {e.message[:300]}" for e in events[-2:]),
             kb=KB_PVC_ATTACH,
@@ -439,7 +449,7 @@ def config_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
                     rule="pod.config",
                     severity=Severity.CRITICAL,
                     title=f"Container {c.name} of {pod.name} cannot start ({status.state.reason})",
-                    subject=f"pod/{pod.namespace}/{pod.name}",
+                    subject=pod_ref(pod.namespace, pod.name),
                     namespace=pod.namespace,
                     evidence=(f"{status.state.reason}: {status.state.message[:300]}",),
                     kb=None,

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
-from handlers.diagnosis.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, Severity, SuggestedAction
-from handlers.diagnosis.timefmt import ago
+from bot.refs import CommandRef, Kind, ObjectRef
+from handlers.args import DeploymentsArgs, PdbsArgs, PodsArgs
+from handlers.rules.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, Severity, SuggestedAction
+from handlers.rules.timefmt import ago
 
 AKS_DRAIN_TIMEOUT_MINUTES = 30
 
@@ -23,7 +25,7 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
-def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod], cluster_flag: str = "") -> list[Finding]:
+def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod]) -> list[Finding]:
     """`pdb.disruptions:0` with the pods it guards and the nodes they sit on."""
     if pdb.disruptions_allowed > 0 or pdb.expected_pods == 0:
         return []
@@ -54,12 +56,12 @@ def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod], cluster_flag: str = 
             severity=Severity.WARNING,
             title=f"PodDisruptionBudget {pdb.namespace}/{pdb.name} allows 0 disruptions: a drain{node_text} "
             "or an upgrade will block",
-            subject=f"pdb/{pdb.namespace}/{pdb.name}",
+            subject=ObjectRef(Kind.PDB, pdb.name, pdb.namespace),
             namespace=pdb.namespace,
             evidence=tuple(evidence),
             kb=KB_PDB_BLOCKING,
             signals=("pdb.disruptions:0",),
-            actions=(SuggestedAction("PDBs", f"/k8s pdbs -n {pdb.namespace}{cluster_flag}"),),
+            actions=(SuggestedAction("PDBs", CommandRef("pdbs", PdbsArgs(), namespace=pdb.namespace)),),
             next=f"Evictions are refused (429); an AKS upgrade waits {AKS_DRAIN_TIMEOUT_MINUTES} minutes per node "
             "and then fails with a PodDrainFailure unless the budget allows a disruption (more replicas, or "
             "maxUnavailable 1).",
@@ -67,7 +69,7 @@ def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod], cluster_flag: str = 
     ]
 
 
-def deployment_rule(deployment: Deployment, now: datetime, cluster_flag: str = "") -> list[Finding]:
+def deployment_rule(deployment: Deployment, now: datetime) -> list[Finding]:
     """`Progressing=False` (ProgressDeadlineExceeded): the rollout stopped; usually its new pods never got ready."""
     progressing = deployment.condition("Progressing")
     if progressing is None or progressing.status != "False":
@@ -85,15 +87,19 @@ def deployment_rule(deployment: Deployment, now: datetime, cluster_flag: str = "
             rule="deployment.progressing",
             severity=Severity.CRITICAL if d.available == 0 and d.replicas > 0 else Severity.WARNING,
             title=f"Deployment {d.namespace}/{d.name} is not progressing ({progressing.reason or 'stalled'})",
-            subject=f"deployment/{d.namespace}/{d.name}",
+            subject=ObjectRef(Kind.DEPLOYMENT, d.name, d.namespace),
             namespace=d.namespace,
             evidence=tuple(evidence),
             kb=KB_CRASHLOOP,
             signals=("deployment.condition:Progressing=False",),
             actions=(
-                SuggestedAction("Its pods", f"/k8s pods -n {d.namespace} -l {d.selector_text}{cluster_flag}")
+                SuggestedAction(
+                    "Its pods", CommandRef("pods", PodsArgs(selector=d.selector_text), namespace=d.namespace)
+                )
                 if d.selector_text
-                else SuggestedAction("Deployments", f"/k8s deployments -n {d.namespace}{cluster_flag}"),
+                else SuggestedAction(
+                    "Deployments", CommandRef("deployments", DeploymentsArgs(), namespace=d.namespace)
+                ),
             ),
         )
     ]

@@ -14,11 +14,12 @@ from datetime import datetime
 
 from bot.azure.model import ManagedCluster
 from bot.cluster.model import Deployment, Event, Lease, Node, Pod, PodDisruptionBudget
-from handlers.diagnosis.azure_rules import azure_findings
-from handlers.diagnosis.finding import Finding, Severity, by_severity
-from handlers.diagnosis.node_rules import node_findings
-from handlers.diagnosis.pod_rules import PodContext, is_quiet, pod_findings
-from handlers.diagnosis.workload_rules import deployment_rule, pdb_rule
+from bot.refs import ObjectRef
+from handlers.rules.azure_rules import azure_findings
+from handlers.rules.finding import Finding, Severity, by_severity
+from handlers.rules.node_rules import node_findings
+from handlers.rules.pod_rules import PodContext, is_quiet, pod_findings
+from handlers.rules.workload_rules import deployment_rule, pdb_rule
 
 # How a group of findings of one rule reads: (singular noun, plural noun, what is wrong with them).
 _GROUP_WORDS: Mapping[str, tuple[str, str, str]] = {
@@ -51,7 +52,7 @@ class FindingGroup:
     severity: Severity
     count: int
     namespaces: tuple[str, ...]
-    subjects: tuple[str, ...]
+    subjects: tuple[ObjectRef, ...]
     example: Finding
 
     @property
@@ -143,7 +144,6 @@ def diagnose_cluster(
     azure: ManagedCluster | None,
     now: datetime,
     kubernetes_version: str | None = None,
-    cluster_flag: str = "",
     notes: Sequence[str] = (),
 ) -> ClusterReport:
     """Every rule over the whole cluster; no I/O."""
@@ -173,7 +173,6 @@ def diagnose_cluster(
                 pods_on.get(n.name, ()),
                 now,
                 kubernetes_version,
-                cluster_flag,
             )
         )
     for p in pods:
@@ -182,7 +181,6 @@ def diagnose_cluster(
         ctx = PodContext(
             node=nodes_by_name.get(p.node),
             events=pod_events.get((p.namespace, p.name), ()),
-            cluster_flag=cluster_flag,
         )
         findings.extend(pod_findings(p, ctx, now))
     pods_by_ns: dict[str, list[Pod]] = defaultdict(list)
@@ -190,10 +188,10 @@ def diagnose_cluster(
         for p in pods:
             pods_by_ns[p.namespace].append(p)
     for b in pdbs:
-        findings.extend(pdb_rule(b, pods_by_ns.get(b.namespace, ()), cluster_flag))
+        findings.extend(pdb_rule(b, pods_by_ns.get(b.namespace, ())))
     for d in deployments:
-        findings.extend(deployment_rule(d, now, cluster_flag))
+        findings.extend(deployment_rule(d, now))
     if azure is not None:
-        findings.extend(azure_findings(azure, cluster_flag))
+        findings.extend(azure_findings(azure))
     ordered = by_severity(findings)
     return ClusterReport(ordered, group(ordered), _counts(nodes, pods), tuple(notes))

@@ -1,0 +1,187 @@
+"""The argument models of every command, in one place.
+
+A command's arguments are its interface: the parser fills them from what people type, `usage` and the README are
+derived from them, and rules and results build typed references to commands with them (`bot.refs.CommandRef`) —
+a finding suggests `CommandRef("cordon", NodeArgs(node=…))` without importing the handler that cordons. The
+handler modules import their models from here. Nothing else lives here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.registry import Args, arg, opt
+
+# How many rows a list shows on one page; "Show more" asks for the next page with the same filters.
+PAGE_ROWS = 40
+MAX_TAIL = 500
+DEFAULT_DRAIN_TIMEOUT = 120
+
+
+def _page() -> int:
+    result: int = opt(1, help=f"which page of the list ({PAGE_ROWS} rows each)", metavar="N", ge=1, le=100_000)
+    return result
+
+
+# -- nodes -----------------------------------------------------------------------------------------------------
+
+
+class NodesArgs(Args):
+    selector: str | None = opt(None, help="label selector, e.g. agentpool=user", flags=("-l", "--selector"))
+    pool: str | None = opt(None, help="only this node pool")
+    problems: bool = opt(False, help="only nodes that are NotReady, cordoned or under pressure")
+    page: int = _page()
+
+
+class NodeNameArgs(Args):
+    name: str = arg(help="node name (as in `/k8s nodes`)")
+
+
+class TopNodesArgs(Args):
+    page: int = _page()
+
+
+# -- pods ------------------------------------------------------------------------------------------------------
+
+
+class PodsArgs(Args):
+    selector: str | None = opt(None, help="label selector, e.g. app=web", flags=("-l", "--selector"))
+    node: str | None = opt(None, help="only pods on this node")
+    problems: bool = opt(False, help="only pods that are not running and ready")
+    page: int = _page()
+
+
+class PodNameArgs(Args):
+    name: str = arg(help="pod name (in the -n namespace)")
+
+
+class LogsArgs(Args):
+    pod: str = arg(help="pod name")
+    container: str | None = opt(None, help="container (needed when the pod has several)", flags=("-c", "--container"))
+    previous: bool = opt(False, help="the previous (crashed) run's log", flags=("-p", "--previous"))
+    tail: int = opt(50, help=f"how many last lines (at most {MAX_TAIL})", ge=1, le=MAX_TAIL)
+
+
+class TopPodsArgs(Args):
+    sort: Literal["cpu", "memory"] = opt("cpu", help="sort by cpu or memory")
+    page: int = _page()
+
+
+class EventsArgs(Args):
+    type: Literal["Warning", "Normal"] | None = opt(None, help="only this event type")
+    reason: str | None = opt(None, help="only this reason, e.g. BackOff, FailedScheduling, OOMKilling")
+    object: str | None = opt(
+        None, help="only events about KIND/NAME (or NAME)", flags=("--for",), metavar="KIND/NAME"
+    )
+    page: int = _page()
+
+
+# -- workloads -------------------------------------------------------------------------------------------------
+
+
+class DeploymentsArgs(Args):
+    selector: str | None = opt(None, help="label selector", flags=("-l", "--selector"))
+    page: int = _page()
+
+
+class PdbsArgs(Args):
+    page: int = _page()
+
+
+# -- diagnosis -------------------------------------------------------------------------------------------------
+
+
+class DiagnoseNodeArgs(Args):
+    name: str = arg(help="the node's name (as in `/k8s nodes`)")
+
+
+class DiagnosePodArgs(Args):
+    name: str = arg(help="the pod's name")
+
+
+# -- actions (after approval) ----------------------------------------------------------------------------------
+
+
+class NodeArgs(Args):
+    node: str = arg(help="the node's name")
+
+
+class DrainArgs(Args):
+    node: str = arg(help="the node's name")
+    timeout: int = opt(
+        DEFAULT_DRAIN_TIMEOUT,
+        help="seconds to keep retrying evictions a PodDisruptionBudget refuses",
+        flags=("--timeout",),
+        metavar="SECONDS",
+        ge=1,
+        le=3600,
+    )
+    force: bool = opt(False, help="also evict pods no controller will recreate", flags=("--force",))
+
+
+class DeletePodArgs(Args):
+    pod: str = arg(help="the pod's name")
+
+
+class DeploymentArgs(Args):
+    name: str = arg(help="the deployment's name")
+
+
+class ScaleDeploymentArgs(Args):
+    name: str = arg(help="the deployment's name")
+    replicas: int = opt(help="the new number of replicas", flags=("--replicas",), metavar="N", ge=0, le=10000)
+
+
+# -- Azure -----------------------------------------------------------------------------------------------------
+
+
+class UpgradesArgs(Args):
+    to: str | None = opt(None, help="the version to check (default: the newest allowed)", metavar="VERSION")
+
+
+class SnatArgs(Args):
+    nodes: int | None = opt(None, help="also show what this many nodes would do", metavar="N", ge=1, le=5000)
+
+
+class ScalePoolArgs(Args):
+    pool: str = arg(help="the node pool")
+    count: int = opt(help="the new number of nodes", flags=("--count", "-c"), metavar="N", ge=0, le=1000)
+
+
+class PoolArgs(Args):
+    pool: str = arg(help="the node pool")
+
+
+# -- approvals and audit ---------------------------------------------------------------------------------------
+
+
+class AuditArgs(Args):
+    last: int = opt(20, help="how many of the latest entries", flags=("--last",), metavar="N", ge=1, le=1000)
+    user: str | None = opt(None, help="only what this user did", flags=("--user",), metavar="U")
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+    jsonl: bool = opt(False, help="as JSON lines (for export)", flags=("--jsonl",))
+
+
+class PendingArgs(Args):
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+
+
+# -- help and the knowledge base -------------------------------------------------------------------------------
+
+
+class HelpArgs(Args):
+    topic: str | None = arg(None, help="a command to explain", greedy=True, metavar="command")
+
+
+class KbArgs(Args):
+    question: str | None = arg(
+        None, help="a question, an error message or a log line", greedy=True, metavar="question"
+    )
+
+
+class KbShowArgs(Args):
+    entry: str = arg(help="an entry id (see `kb list`)", greedy=True, metavar="id")
+
+
+class KbListArgs(Args):
+    tag: str | None = arg(None, help="only entries with this tag", greedy=True, metavar="tag")
