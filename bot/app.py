@@ -79,15 +79,3 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The dispatcher alone (tests; one-shot use): approved actions run inline, nothing in the background."""
     return assemble(settings, notifier, groups=groups, clock=clock).dispatcher
-
-
-def run_shell_with(settings: Settings, user: str, *, banner: str = "") -> int:
-    from bot.shell import ShellSurface, run_shell
-
-    surface = ShellSurface()
-    # The shell runs approved actions inline: the click's answer is the outcome, in the order people read.
-    assembly = assemble(settings, surface).start()
-    try:
-        return run_shell(assembly.dispatcher, surface, user, banner=banner)
-    finally:
-        assembly.stop()

@@ -51,14 +51,15 @@ def _shell(argv: Sequence[str]) -> int:
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(list(argv))
     _setup_logging(args.log_level)
-    from bot import app, settings
+    from bot import settings
+    from bot.shell import run_shell_with
 
     try:
         cfg = settings.load(args.config)
     except SettingsError as exc:
         print(f"aksbot: {exc}", file=sys.stderr)
         return 2
-    return app.run_shell_with(cfg, args.user)
+    return run_shell_with(cfg, args.user)
 
 
 def _demo(argv: Sequence[str]) -> int:
@@ -73,7 +74,8 @@ def _demo(argv: Sequence[str]) -> int:
     _setup_logging(args.log_level)
     from contextlib import ExitStack
 
-    from bot import app, settings
+    from bot import settings
+    from bot.shell import run_shell_with
 
     Sandbox = _sandbox_class()
     if Sandbox is None:
@@ -96,7 +98,7 @@ def _demo(argv: Sequence[str]) -> int:
             "Try `/k8s health`, `/k8s nodes --cluster test`, `@aksbot why is my node NotReady`, `/k8s help`. "
             "`:quit` leaves."
         )
-        return app.run_shell_with(cfg, args.user, banner=banner)
+        return run_shell_with(cfg, args.user, banner=banner)
 
 
 def _sandbox_class() -> type[Sandbox] | None:

@@ -35,7 +35,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from bot.approvals.settings import ApprovalPolicy, ApprovalSettings
 from bot.azure.settings import AzureSettings
 from bot.registry import Role
 
@@ -46,6 +45,22 @@ class SettingsError(Exception):
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ApprovalPolicy(_Model):
+    """Who may approve and how many must, for a cluster or one action on it."""
+
+    approvers: list[str] | None = None  # user or group IDs; None: the cluster's `approver` role
+    required_approvals: int = Field(default=1, ge=1, le=3)
+    expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+
+class ApprovalSettings(_Model):
+    """Global approval settings; clusters and actions may override the policy."""
+
+    expiry_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    required_approvals: int = Field(default=1, ge=1, le=3)
+    channel: str | None = None  # also post approval cards here
 
 
 class Roles(_Model):

@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot.app import assemble
 from bot.blocks import Button, View
 from bot.dispatch import Dispatcher
 from bot.render_text import render_text
+from bot.settings import Settings
 from bot.surface import Incoming, InputKind, MessageRef, Reply, Visibility
 
 SHELL_CHANNEL = "shell"
@@ -142,6 +144,17 @@ def interactive_lines(prompt: Callable[[], str]) -> Iterable[str]:
         except (EOFError, KeyboardInterrupt):
             print()
             return
+
+
+def run_shell_with(settings: Settings, user: str, *, banner: str = "") -> int:
+    """The shell on the configured clusters, approved actions run inline: a click's answer is the outcome, in the
+    order people read it."""
+    surface = ShellSurface()
+    assembly = assemble(settings, surface).start()
+    try:
+        return run_shell(assembly.dispatcher, surface, user, banner=banner)
+    finally:
+        assembly.stop()
 
 
 def run_shell(

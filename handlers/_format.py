@@ -1,4 +1,4 @@
-"""Formatting shared by the read commands: ages as kubectl prints them, resource amounts, "did you mean".
+"""Formatting shared by the read commands: resource amounts, pages of lists, "did you mean" (times: `bot.timefmt`).
 
 No commands live here; it only keeps `nodes`, `pods`, `events`, `top` and the workload commands consistent.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from bot.cluster.model import format_bytes, format_cpu
@@ -60,22 +59,6 @@ def page_of(items: Sequence[T], call: ClusterCall[Any]) -> Page[T]:
 def _namespaced(call: ClusterCall[Any]) -> bool:
     spec = REGISTRY.get(call.command)
     return spec is not None and spec.scope is Scope.NAMESPACED
-
-
-def age(since: datetime | None, now: datetime) -> str:
-    """kubectl's short age: 45s, 12m, 5h, 3d, 2y."""
-    if since is None:
-        return "-"
-    seconds = max(0, int((now - since).total_seconds()))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 2 * 3600:
-        return f"{seconds // 60}m"
-    if seconds < 2 * 86400:
-        return f"{seconds // 3600}h"
-    if seconds < 2 * 365 * 86400:
-        return f"{seconds // 86400}d"
-    return f"{seconds // (365 * 86400)}y"
 
 
 def cpu(millicores: int | None) -> str:

@@ -17,9 +17,10 @@ from bot.blocks import Actions, Block, Button, Code, Context, Fields, Heading, L
 from bot.cluster.ports import ClusterReader
 from bot.deps import Deps
 from bot.errors import AksbotError, Forbidden, NotFound
+from bot.i18n import AKS as W
 from bot.refs import CommandRef
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
-from handlers.args import SnatArgs, UpgradesArgs
+from handlers.args import KbShowArgs, SnatArgs, UpgradesArgs
 from handlers.rules.snat import SnatBudget, cluster_budget
 from handlers.rules.upgrade import CheckItem, ClusterFacts, ContainerFact, NodeFact, PdbFact, UpgradePlan, plan_upgrade
 
@@ -48,12 +49,9 @@ def entry_for(deps: Deps, signal: str | None) -> str | None:
     return None
 
 
-def _t(lang: Lang, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
-
-
-def _kb(entry: str | None) -> str:
-    return f" See `/k8s kb show {entry}`." if entry else ""
+def _see(lang: Lang, entry: str | None) -> str:
+    """" See `/k8s kb show ENTRY`." — pointing at the runbook, when there is one."""
+    return W.see(lang, command=CommandRef("kb show", KbShowArgs(entry=entry)).text()) if entry else ""
 
 
 # -- aks show -----------------------------------------------------------------------------------------------
@@ -80,19 +78,19 @@ class AksShowResult:
         }[c.identity.kind]
         state = c.provisioning_state or "unknown"
         blocks: list[Block] = [
-            Heading(_t(lang, f"AKS cluster {c.name}", f"AKS 集群 {c.name}")),
+            Heading(W.cluster_heading(lang, name=c.name)),
             Fields(
                 (
-                    ("Kubernetes", c.version or "unknown"),
-                    (_t(lang, "State", "状态"), f"{state}, power {c.power_state or 'unknown'}"),
-                    (_t(lang, "Network", "网络"), f"{plugin}" + (f", policy {net.policy}" if net.policy else "")),
-                    (_t(lang, "Outbound", "出站类型"), net.outbound_type),
-                    (_t(lang, "Identity", "身份"), identity),
-                    (_t(lang, "Auto-upgrade", "自动升级"), c.auto_upgrade_channel or "none"),
-                    (_t(lang, "Node OS upgrade", "节点 OS 升级"), c.node_os_upgrade_channel or "unset"),
-                    (_t(lang, "Node resource group", "节点资源组"), c.node_resource_group or "unknown"),
-                    (_t(lang, "Location", "区域"), c.location or "unknown"),
-                    (_t(lang, "Pools", "节点池"), ", ".join(f"{p.name} ({p.count})" for p in c.pools) or "none"),
+                    (W.kubernetes(lang), c.version or "unknown"),
+                    (W.state(lang), f"{state}, power {c.power_state or 'unknown'}"),
+                    (W.network(lang), f"{plugin}" + (f", policy {net.policy}" if net.policy else "")),
+                    (W.outbound(lang), net.outbound_type),
+                    (W.identity(lang), identity),
+                    (W.auto_upgrade(lang), c.auto_upgrade_channel or "none"),
+                    (W.node_os_upgrade(lang), c.node_os_upgrade_channel or "unset"),
+                    (W.node_resource_group(lang), c.node_resource_group or "unknown"),
+                    (W.location(lang), c.location or "unknown"),
+                    (W.pools(lang), ", ".join(f"{p.name} ({p.count})" for p in c.pools) or "none"),
                 )
             ),
         ]
@@ -101,19 +99,16 @@ class AksShowResult:
             what = "The cluster" if c.failed else "Pool(s) " + ", ".join(p.name for p in failed_pools)
             err = c.provisioning_error
             reason = f" Azure's error: `{err.code}`: {err.message}" if err else ""
-            en = (
-                f"{what} is in the *Failed* state.{reason} A Failed state usually stays after an operation "
-                "broke off even when the nodes work; reconciling (a PUT of the cluster's current model, "
-                f"`az aks update {c.az_target}` with no arguments) brings it back to Succeeded if the cause is "
-                f"gone: `/k8s aks reconcile` (asks for approval).{_kb(self.failed_entry)}"
-            )
-            zh = (
-                f"{what} 处于 *Failed* 状态。{reason} 操作中断后即使节点正常，Failed 状态也常常保留；原因消除后，"
-                f"reconcile（把集群当前模型原样 PUT 回去，即不带参数的 `az aks update {c.az_target}`）可让它回到 "
-                f"Succeeded：`/k8s aks reconcile`（需审批）。{_kb(self.failed_entry)}"
-            )
-            blocks.append(Notice(_t(lang, en, zh), Level.ERROR))
             reconcile = CommandRef("aks reconcile", NoArgs(), cluster=self.cluster_name)
+            failed = W.failed_state(
+                lang,
+                what=what,
+                reason=reason,
+                target=c.az_target,
+                reconcile=reconcile.text(),
+                see=_see(lang, self.failed_entry),
+            )
+            blocks.append(Notice(failed, Level.ERROR))
             blocks.append(Actions((Button("Reconcile", reconcile, "danger"),)))
         if c.identity.kind == "service-principal":
             sp = c.identity.service_principal_client_id
@@ -123,18 +118,10 @@ class AksShowResult:
                 f"--reset-service-principal --service-principal {sp} --client-secret NEW`"
             )
             migrate = f"`az aks update {c.az_target} --enable-managed-identity`"
-            en = (
-                f"This cluster reaches Azure with service principal `{sp}`. Its secret expires (one year by "
-                f"default) and then scaling, upgrades, load balancers and disks fail. Check: {check}. Renew: "
-                f"{renew} (triggers a node image upgrade). Better: move to a managed identity ({migrate}, which "
-                f"reimages the nodes).{_kb(self.sp_entry)}"
+            principal = W.service_principal(
+                lang, sp=sp, check=check, renew=renew, migrate=migrate, see=_see(lang, self.sp_entry)
             )
-            zh = (
-                f"该集群通过服务主体 `{sp}` 访问 Azure。其密钥会过期（默认一年），过期后扩缩容、升级、负载均衡器和"
-                f"磁盘操作都会失败。检查：{check}。续期：{renew}（会触发节点镜像升级）。更好的做法：改用托管标识"
-                f"（{migrate}，会重装所有节点）。{_kb(self.sp_entry)}"
-            )
-            blocks.append(Notice(_t(lang, en, zh), Level.WARN))
+            blocks.append(Notice(principal, Level.WARN))
         if c.fqdn:
             blocks.append(Context(f"API server {c.fqdn}"))
         return View(f"AKS {c.name}: {c.version or '?'}, {state}", tuple(blocks))
@@ -288,12 +275,8 @@ class AksUpgradesResult:
         if self.facts_error:
             blocks.append(Context(f"Cluster checks were limited: {self.facts_error}"))
         level = {"pass": Level.OK, "warn": Level.WARN, "fail": Level.ERROR}[p.status]
-        verdict = {
-            "pass": _t(self.lang, "ready to upgrade", "可以升级"),
-            "warn": _t(self.lang, "can upgrade, read the warnings", "可以升级，请先看警告"),
-            "fail": _t(self.lang, "fix the failures first", "请先解决失败项"),
-        }
-        blocks.append(Notice(_t(self.lang, "Pre-flight: ", "升级预检：") + verdict[p.status] + ".", level))
+        verdict = {"pass": W.ready_to_upgrade, "warn": W.read_the_warnings, "fail": W.fix_failures}[p.status]
+        blocks.append(Notice(W.preflight(self.lang, verdict=verdict(self.lang)), level))
         return View(f"Upgrade pre-flight {p.current or '?'} → {p.target or '—'}: {p.status}", tuple(blocks))
 
 
@@ -404,12 +387,7 @@ class AksSnatResult:
             w = b.what_if
             blocks.append(Notice(f"With {w.nodes} nodes: {w.detail}.", Level.OK if w.fits else Level.ERROR))
         if b.pressure:
-            tight = _t(
-                self.lang,
-                "The SNAT budget is tight for this cluster's peak size.",
-                "按集群峰值规模，SNAT 端口预算偏紧。",
-            )
-            blocks.append(Notice(tight + _kb(self.entry), Level.WARN))
+            blocks.append(Notice(W.snat_tight(self.lang) + _see(self.lang, self.entry), Level.WARN))
         for r in b.recommendations:
             blocks.append(Text(f"→ {r.text}"))
             if r.command:

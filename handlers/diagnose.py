@@ -18,6 +18,7 @@ from bot.cluster.model import Node, Pod
 from bot.cluster.ports import ClusterReader
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
+from bot.i18n import DIAGNOSE as W
 from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
 from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
@@ -28,7 +29,7 @@ from handlers.rules.finding import Finding, Severity, by_severity
 from handlers.rules.log_hints import LogMatch, Search, log_findings
 from handlers.rules.node_rules import lease_state, node_findings
 from handlers.rules.pod_rules import PodContext, pod_findings
-from handlers.rules.workload_rules import deployment_rule, pdb_rule, selects
+from handlers.rules.workload_rules import deployment_rule, pdb_rule
 
 # Cluster-wide Warning events read for `health`/`diagnose cluster` (newest first); enough for every pod in
 # trouble on a large cluster, bounded so one noisy namespace cannot make the call unbounded.
@@ -37,124 +38,6 @@ LOG_TAIL = 20
 # Six blocks a group: seven groups and the header stay within one Slack message (50 blocks).
 GROUPS_SHOWN = 7
 HEALTH_LINES = 20
-
-
-@dataclass(frozen=True)
-class Words:
-    """The fixed words of a diagnosis reply; findings themselves stay in English (they quote the cluster)."""
-
-    node_heading: str
-    pod_heading: str
-    cluster_heading: str
-    health_heading: str
-    status: str
-    pool: str
-    kubernetes: str
-    os: str
-    pods_on_it: str
-    taints: str
-    none: str
-    ready: str
-    restarts: str
-    node: str
-    owner: str
-    no_problem: str
-    what_next: str
-    runbook: str
-    confidence: str
-    signals: str
-    worst: str
-    cluster: str
-    nodes_ready: str
-    pods: str
-    pods_detail: str
-    problems_label: str
-    problems: str
-    more_groups: str
-    more_in_health: str
-    diagnose_cluster: str
-    attention: str
-    degraded: str
-    healthy_notes: str
-    healthy: str
-
-
-EN = Words(
-    node_heading="Diagnosis: node {}",
-    pod_heading="Diagnosis: pod {}",
-    cluster_heading="Diagnosis: cluster {}",
-    health_heading="Health: {}",
-    status="Status",
-    pool="Pool",
-    kubernetes="Kubernetes",
-    os="OS",
-    pods_on_it="Pods on it",
-    taints="Taints",
-    none="none",
-    ready="Ready",
-    restarts="Restarts",
-    node="Node",
-    owner="Owner",
-    no_problem="{}: no problem found.",
-    what_next="What happens next:",
-    runbook="runbook",
-    confidence="confidence",
-    signals="signals",
-    worst="worst",
-    cluster="Cluster",
-    nodes_ready="Nodes ready",
-    pods="Pods",
-    pods_detail="{:,} ({:,} running, {:,} pending, {:,} failed)",
-    problems_label="Problems",
-    problems="{:,} finding(s) in {} group(s)",
-    more_groups="{} more group(s) of findings: `/k8s health` lists them all.",
-    more_in_health="{} more group(s): `/k8s diagnose cluster`",
-    diagnose_cluster="Diagnose cluster",
-    attention="Cluster needs attention",
-    degraded="Cluster degraded",
-    healthy_notes="Cluster healthy (notes)",
-    healthy="Cluster healthy",
-)
-ZH = Words(
-    node_heading="诊断：节点 {}",
-    pod_heading="诊断：Pod {}",
-    cluster_heading="诊断：集群 {}",
-    health_heading="健康状况：{}",
-    status="状态",
-    pool="节点池",
-    kubernetes="Kubernetes",
-    os="操作系统",
-    pods_on_it="节点上的 Pod",
-    taints="污点",
-    none="无",
-    ready="就绪",
-    restarts="重启次数",
-    node="节点",
-    owner="所属",
-    no_problem="{}：未发现问题。",
-    what_next="接下来会发生：",
-    runbook="处理手册",
-    confidence="置信度",
-    signals="信号",
-    worst="最严重的一例",
-    cluster="集群",
-    nodes_ready="就绪节点",
-    pods="Pod",
-    pods_detail="{:,}（运行 {:,}，等待 {:,}，失败 {:,}）",
-    problems_label="问题",
-    problems="{:,} 个发现，{} 组",
-    more_groups="还有 {} 组发现：`/k8s health` 会全部列出。",
-    more_in_health="还有 {} 组：`/k8s diagnose cluster`",
-    diagnose_cluster="诊断集群",
-    attention="集群需要处理",
-    degraded="集群部分降级",
-    healthy_notes="集群健康（有提示）",
-    healthy="集群健康",
-)
-
-
-def words(lang: str) -> Words:
-    return ZH if lang == "zh" else EN
 
 
 _LEVEL = {Severity.CRITICAL: Level.ERROR, Severity.WARNING: Level.WARN, Severity.INFO: Level.INFO}
@@ -180,7 +63,7 @@ def _server_version(reader: ClusterReader) -> str | None:
 
 
 def finding_blocks(
-    f: Finding, cluster: str, *, evidence_lines: int = 12, heading: str | None = None, w: Words = EN
+    f: Finding, cluster: str, *, evidence_lines: int = 12, heading: str | None = None, lang: str = "en"
 ) -> list[Block]:
     """One finding on `cluster`: the headline at its level, the evidence, what happens next, its entry and its
     buttons (its suggested commands, pointed at `cluster`).
@@ -190,18 +73,18 @@ def finding_blocks(
     blocks: list[Block] = [Notice(f"*{heading or f.title}*", _LEVEL[f.severity])]
     lines = list(f.evidence[:evidence_lines])
     if heading:
-        lines.insert(0, f"_{w.worst}: {f.title}_")
+        lines.insert(0, f"_{W.worst(lang)}: {f.title}_")
     if len(f.evidence) > evidence_lines:
         lines.append(f"… {len(f.evidence) - evidence_lines} more line(s)")
     if lines:
         blocks.append(Text("\n".join(f"• {line}" for line in lines)))
     if f.next:
-        blocks.append(Text(f"*{w.what_next}* {f.next}"))
+        blocks.append(Text(f"*{W.what_next(lang)}* {f.next}"))
     signals = ", ".join(f"`{s}`" for s in f.signals)
-    small = [f"{f.severity.label}", f"{w.confidence} {f.confidence}", f"{w.signals} {signals}"]
+    small = [f"{f.severity.label}", f"{W.confidence(lang)} {f.confidence}", f"{W.signals(lang)} {signals}"]
     runbook = CommandRef("kb show", KbShowArgs(entry=f.kb)) if f.kb else None
     if runbook is not None:
-        small.insert(0, f"{w.runbook} `{f.kb}` (`{runbook.text()}`)")
+        small.insert(0, f"{W.runbook(lang)} `{f.kb}` (`{runbook.text()}`)")
     blocks.append(Context(" · ".join(small)))
     buttons = [Button(a.label, a.ref.on(cluster), "danger" if a.danger else None) for a in f.actions]
     if runbook is not None:
@@ -212,7 +95,7 @@ def finding_blocks(
 
 
 def _findings_view(
-    summary: str, head: Sequence[Block], findings: Sequence[Finding], ok: str, cluster: str, w: Words
+    summary: str, head: Sequence[Block], findings: Sequence[Finding], ok: str, cluster: str, lang: str
 ) -> View:
     blocks: list[Block] = list(head)
     if not findings:
@@ -220,7 +103,7 @@ def _findings_view(
     for i, f in enumerate(findings):
         if i:
             blocks.append(Divider())
-        blocks.extend(finding_blocks(f, cluster, w=w))
+        blocks.extend(finding_blocks(f, cluster, lang=lang))
     return View(summary, tuple(blocks))
 
 
@@ -247,17 +130,17 @@ class NodeDiagnosis:
 
     def view(self) -> View:
         n = self.node
-        w = words(self.lang)
+        lang = self.lang
         head: list[Block] = [
-            Heading(w.node_heading.format(n.name)),
+            Heading(W.node_heading(lang, name=n.name)),
             Fields(
                 (
-                    (w.status, n.status_text),
-                    (w.pool, n.pool or "—"),
-                    (w.kubernetes, n.version or "—"),
-                    (w.os, n.node_info.os_image or "—"),
-                    (w.pods_on_it, str(self.pods_on_node)),
-                    (w.taints, ", ".join(str(t) for t in n.taints) or w.none),
+                    (W.status(lang), n.status_text),
+                    (W.pool(lang), n.pool or "—"),
+                    (W.kubernetes(lang), n.version or "—"),
+                    (W.os(lang), n.node_info.os_image or "—"),
+                    (W.pods_on_it(lang), str(self.pods_on_node)),
+                    (W.taints(lang), ", ".join(str(t) for t in n.taints) or W.none(lang)),
                 )
             ),
         ]
@@ -268,9 +151,9 @@ class NodeDiagnosis:
             _summary(f"node {n.name}", self.findings),
             head,
             self.findings,
-            w.no_problem.format(n.name),
+            W.no_problem(lang, name=n.name),
             self.cluster,
-            w,
+            lang,
         )
 
 
@@ -297,7 +180,7 @@ def diagnose_node(call: ClusterCall[DiagnoseNodeArgs], deps: Deps) -> NodeDiagno
     # A budget at 0 over pods on this node is what will stop a drain of it: say so before anyone clicks Drain.
     for pdb in reader.pdbs(None):
         if pdb.disruptions_allowed == 0 and any(
-            p.namespace == pdb.namespace and selects(pdb.selector, p.labels) for p in pods
+            p.namespace == pdb.namespace and pdb.selects(p.labels) for p in pods
         ):
             found.extend(pdb_rule(pdb, pods))
     findings = by_severity(found)
@@ -317,18 +200,18 @@ class PodDiagnosis:
 
     def view(self) -> View:
         p = self.pod
-        w = words(self.lang)
+        lang = self.lang
         ready, total = p.ready_count
         head: list[Block] = [
-            Heading(w.pod_heading.format(f"{p.namespace}/{p.name}")),
+            Heading(W.pod_heading(lang, name=f"{p.namespace}/{p.name}")),
             Fields(
                 (
-                    (w.status, p.shown_status),
-                    (w.ready, f"{ready}/{total}"),
-                    (w.restarts, str(p.restarts)),
-                    (w.node, p.node or "—"),
+                    (W.status(lang), p.shown_status),
+                    (W.ready(lang), f"{ready}/{total}"),
+                    (W.restarts(lang), str(p.restarts)),
+                    (W.node(lang), p.node or "—"),
                     ("QoS", p.qos or "—"),
-                    (w.owner, f"{p.owner.kind}/{p.owner.name}" if p.owner else "—"),
+                    (W.owner(lang), f"{p.owner.kind}/{p.owner.name}" if p.owner else "—"),
                 )
             ),
         ]
@@ -338,9 +221,9 @@ class PodDiagnosis:
             _summary(f"pod {p.namespace}/{p.name}", self.findings),
             head,
             self.findings,
-            w.no_problem.format(p.name),
+            W.no_problem(lang, name=p.name),
             self.cluster,
-            w,
+            lang,
         )
 
 
@@ -399,10 +282,10 @@ def diagnose_pod(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> PodDiagnosis
     subject = pod_ref(pod.namespace, pod.name)
     findings.extend(log_findings(subject, ctx.previous_logs or {}, _kb_search(deps), (f.kb for f in findings)))
     for pdb in reader.pdbs(ns):
-        if selects(pdb.selector, pod.labels):
+        if pdb.selects(pod.labels):
             findings.extend(pdb_rule(pdb, (pod,)))
     for d in reader.deployments(ns):
-        if selects(d.selector, pod.labels):
+        if d.selects(pod.labels):
             findings.extend(deployment_rule(d, now))
     return PodDiagnosis(call.cluster, pod, by_severity(findings), call.lang, note)
 
@@ -415,7 +298,7 @@ def _workload_pods(pods: Sequence[Pod], name: str) -> list[Pod]:
         owner = p.owner
         if owner is None:
             continue
-        if owner.name == name or (owner.kind == "ReplicaSet" and owner.name.rsplit("-", 1)[0] == name):
+        if owner.name == name or (p.workload is not None and p.workload.name == name):
             out.append(p)
     return out
 
@@ -433,11 +316,8 @@ def _pod_to_diagnose(deps: Deps, cluster: str, namespace: str, name: str, lang: 
     ranked = sorted(owned, key=pod_rank)
     worst = ranked[0]
     others = ", ".join(f"`{p.name}`" for p in ranked[1:4]) + (", …" if len(ranked) > 4 else "")
-    if lang == "zh":
-        note = f"`{name}` 是工作负载而不是 Pod：诊断它 {len(ranked)} 个 Pod 中最差的 `{worst.name}`。"
-        return worst, note + (f" 其余：{others}。" if others else "")
-    note = f"`{name}` is a workload, not a pod: diagnosing the worst of its {len(ranked)} pod(s), `{worst.name}`."
-    return worst, note + (f" The others: {others}." if others else "")
+    note = W.workload_not_pod(lang, name=name, count=len(ranked), worst=worst.name)
+    return worst, note + (W.the_others(lang, others=others) if others else "")
 
 
 # -- diagnose cluster and health ----------------------------------------------------------------------------
@@ -481,15 +361,16 @@ def _group_line(g: FindingGroup) -> str:
     return f"{_MARK[g.severity]} {_group_text(g)}"
 
 
-def _counts_fields(report: ClusterReport, cluster: str | None, w: Words) -> Fields:
+def _counts_fields(report: ClusterReport, cluster: str | None, lang: str) -> Fields:
     c = report.counts
     cordoned = f" ({c.nodes_cordoned} cordoned)" if c.nodes_cordoned else ""
+    pods = W.pods_detail(lang, total=c.pods, running=c.pods_running, pending=c.pods_pending, failed=c.pods_failed)
     return Fields(
         (
-            (w.cluster, cluster or "—"),
-            (w.nodes_ready, f"{c.nodes_ready}/{c.nodes}{cordoned}"),
-            (w.pods, w.pods_detail.format(c.pods, c.pods_running, c.pods_pending, c.pods_failed)),
-            (w.problems_label, w.problems.format(len(report.findings), len(report.groups))),
+            (W.cluster(lang), cluster or "—"),
+            (W.nodes_ready(lang), f"{c.nodes_ready}/{c.nodes}{cordoned}"),
+            (W.pods(lang), pods),
+            (W.problems_label(lang), W.problems(lang, findings=len(report.findings), groups=len(report.groups))),
         )
     )
 
@@ -502,20 +383,20 @@ class ClusterDiagnosis:
 
     def view(self) -> View:
         r = self.report
-        w = words(self.lang)
+        lang = self.lang
         blocks: list[Block] = [
-            Heading(w.cluster_heading.format(self.cluster)),
-            _counts_fields(r, self.cluster, w),
+            Heading(W.cluster_heading(lang, name=self.cluster)),
+            _counts_fields(r, self.cluster, lang),
         ]
         if not r.groups:
-            blocks.append(Notice(w.no_problem.format(self.cluster), Level.OK))
+            blocks.append(Notice(W.no_problem(lang, name=self.cluster), Level.OK))
         for i, g in enumerate(r.groups[:GROUPS_SHOWN]):
             if i:
                 blocks.append(Divider())
             heading = _group_text(g) if g.count > 1 else None
-            blocks.extend(finding_blocks(g.example, self.cluster, evidence_lines=6, heading=heading, w=w))
+            blocks.extend(finding_blocks(g.example, self.cluster, evidence_lines=6, heading=heading, lang=lang))
         if len(r.groups) > GROUPS_SHOWN:
-            blocks.append(Context(w.more_groups.format(len(r.groups) - GROUPS_SHOWN)))
+            blocks.append(Context(W.more_groups(lang, count=len(r.groups) - GROUPS_SHOWN)))
         if r.notes:
             blocks.append(Context(" · ".join(r.notes)))
         summary = f"{len(r.findings)} finding(s)" + (f"; worst: {r.groups[0].title}" if r.groups else "")
@@ -546,25 +427,25 @@ class Health:
 
     def view(self) -> View:
         r = self.report
-        w = words(self.lang)
+        lang = self.lang
         worst = r.groups[0].severity if r.groups else None
         level = _LEVEL[worst] if worst is not None else Level.OK
         verdict = {
-            Level.ERROR: w.attention,
-            Level.WARN: w.degraded,
-            Level.INFO: w.healthy_notes,
-            Level.OK: w.healthy,
+            Level.ERROR: W.attention(lang),
+            Level.WARN: W.degraded(lang),
+            Level.INFO: W.healthy_notes(lang),
+            Level.OK: W.healthy(lang),
         }[level]
         blocks: list[Block] = [
-            Heading(w.health_heading.format(self.cluster)),
+            Heading(W.health_heading(lang, name=self.cluster)),
             Notice(verdict, level),
-            _counts_fields(r, self.cluster, w),
+            _counts_fields(r, self.cluster, lang),
         ]
         if r.groups:
             blocks.append(Text("\n".join(_group_line(g) for g in r.groups[:HEALTH_LINES])))
             if len(r.groups) > HEALTH_LINES:
-                blocks.append(Context(w.more_in_health.format(len(r.groups) - HEALTH_LINES)))
-        buttons = [Button(w.diagnose_cluster, CommandRef("diagnose cluster", NoArgs(), cluster=self.cluster))]
+                blocks.append(Context(W.more_in_health(lang, count=len(r.groups) - HEALTH_LINES)))
+        buttons = [Button(W.diagnose_cluster(lang), CommandRef("diagnose cluster", NoArgs(), cluster=self.cluster))]
         for g in r.groups:
             if len(buttons) >= 5:
                 break

@@ -14,7 +14,8 @@ from bot.cluster.model import Event
 from bot.deps import Deps
 from bot.errors import UserError
 from bot.registry import ClusterCall, Scope, command
-from handlers._format import Page, age, page_of, shorten
+from bot.timefmt import age
+from handlers._format import Page, page_of, shorten
 from handlers._lookup import ensure_namespace
 from handlers.args import EventsArgs
 

@@ -16,8 +16,10 @@ from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.refs import CommandRef
 from bot.registry import ClusterCall, Scope, command
-from handlers._format import MAX_ROWS, Page, age, closest, cpu, did_you_mean, mem, page_of, percent, shorten
+from bot.timefmt import age
+from handlers._format import MAX_ROWS, Page, closest, cpu, did_you_mean, mem, page_of, percent, shorten
 from handlers.args import DiagnoseNodeArgs, NodeNameArgs, NodesArgs, PodsArgs
+from handlers.rules.node_rules import lease_state
 
 
 def node_rank(node: Node) -> tuple[int, str]:
@@ -154,11 +156,8 @@ class NodeResult:
         lease = "none"
         if self.lease is not None and self.lease.renew_time is not None:
             lease = f"renewed {age(self.lease.renew_time, self.now)} ago"
-            if (
-                self.lease.duration_seconds
-                and (self.now - self.lease.renew_time).total_seconds() > self.lease.duration_seconds
-            ):
-                lease += f" (stale: duration {self.lease.duration_seconds}s)"
+            if lease_state(n.name, self.lease, self.now).stale:
+                lease += " (stale: the kubelet stopped heartbeating)"
         info = n.node_info
         blocks.append(
             Fields(

@@ -16,7 +16,8 @@ from bot.cluster.model import Container, ContainerStatus, Event, Pod
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
 from bot.registry import ClusterCall, Scope, command
-from handlers._format import Page, age, closest, cpu, did_you_mean, mem, page_of, shorten
+from bot.timefmt import age
+from handlers._format import Page, closest, cpu, did_you_mean, mem, page_of, shorten
 from handlers._lookup import ensure_namespace
 from handlers.args import LogsArgs, PodNameArgs, PodsArgs
 

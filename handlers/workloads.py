@@ -6,7 +6,6 @@ matched here), so "0 allowed disruptions" comes with the pods that hold it there
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +14,8 @@ from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
 from bot.deps import Deps
 from bot.errors import NotFound
 from bot.registry import ClusterCall, Scope, command
-from handlers._format import Page, age, closest, did_you_mean, page_of, shorten
+from bot.timefmt import age
+from handlers._format import Page, closest, did_you_mean, page_of, shorten
 from handlers._lookup import ensure_namespace
 from handlers.args import DeploymentsArgs, PdbsArgs
 
@@ -114,11 +114,6 @@ def deployments(call: ClusterCall[DeploymentsArgs], deps: Deps) -> DeploymentsRe
 # -- pdbs ------------------------------------------------------------------------------------------------------
 
 
-def matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
-    """matchLabels semantics: every pair present. (An empty selector in policy/v1 selects every pod.)"""
-    return all(labels.get(k) == v for k, v in selector.items())
-
-
 @dataclass(frozen=True)
 class GuardedBudget:
     budget: PodDisruptionBudget
@@ -157,7 +152,7 @@ class PdbsResult:
 
 def _guarded(budget: PodDisruptionBudget, pods: list[Pod]) -> tuple[str, ...]:
     # Expressions (matchExpressions) are not evaluated here; `expected_pods` from the server stays exact.
-    return tuple(sorted(p.name for p in pods if p.namespace == budget.namespace and matches(budget.selector, p.labels)
+    return tuple(sorted(p.name for p in pods if p.namespace == budget.namespace and budget.selects(p.labels)
                         and p.phase not in ("Succeeded", "Failed")))
 
 

@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.approvals.model import AuditEntry
 from bot.approvals.store import ApprovalStore
 from bot.blocks import Code, Heading, Level, Notice, Table, View
+from bot.timefmt import day_time
 
 
 def audit_line(entry: AuditEntry) -> str:
@@ -51,7 +52,7 @@ class AuditLog:
             return View(summary, (Code("\n".join(audit_line(e) for e in self.entries), "audit.jsonl"),))
         rows = tuple(
             (
-                e.at.strftime("%m-%d %H:%M:%S"),
+                day_time(e.at),
                 e.request_id,
                 e.event.value,
                 e.actor,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.approvals.commands import approve_ref, cancel_ref, deny_ref, request_ref
-from bot.approvals.model import ApprovalRequest, State, short_time
+from bot.approvals.model import ApprovalRequest, State
 from bot.blocks import Actions, Block, Button, Context, Divider, Fields, Heading, Level, Notice, Table, View
+from bot.timefmt import short_time
 
 _SEVERITY = (Level.OK, Level.INFO, Level.WARN, Level.ERROR)
 

@@ -54,10 +54,6 @@ def parse_utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-def short_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%H:%M UTC")
-
-
 @dataclass(frozen=True)
 class Approval:
     """One approver's click that counted."""

@@ -37,7 +37,6 @@ from bot.approvals.model import (
     NewRequest,
     State,
     new_request_id,
-    short_time,
     utc_text,
 )
 from bot.approvals.store import ApprovalStore, open_store
@@ -50,6 +49,7 @@ from bot.preview import Preview, drift
 from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Role
 from bot.settings import Settings
 from bot.surface import MessageRef, Notifier
+from bot.timefmt import short_time
 
 log = logging.getLogger("aksbot.approvals")
 

@@ -42,6 +42,7 @@ from bot.cluster.model import (
     Pod,
     PodDisruptionBudget,
     PodUsage,
+    Requirement,
     Resources,
     SecretInfo,
     ServerVersion,
@@ -263,13 +264,15 @@ def event_from_json(obj: Json) -> Event:
     )
 
 
-def _selector(raw: Any) -> tuple[dict[str, str], str]:
-    """(matchLabels, the whole selector as text) — expressions are kept in the text."""
+def _selector(raw: Any) -> tuple[dict[str, str], str, tuple[Requirement, ...]]:
+    """(matchLabels, the whole selector as text, matchExpressions)."""
     raw = raw or {}
     labels = _labels(raw.get("matchLabels"))
     parts = [f"{k}={v}" for k, v in sorted(labels.items())]
+    requirements: list[Requirement] = []
     for expr in raw.get("matchExpressions") or ():
-        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
+        key, op, values = str(expr.get("key", "")), str(expr.get("operator", "")), expr.get("values") or []
+        requirements.append(Requirement(key, op, tuple(str(v) for v in values)))
         if op == "In":
             parts.append(f"{key} in ({','.join(values)})")
         elif op == "NotIn":
@@ -278,7 +281,7 @@ def _selector(raw: Any) -> tuple[dict[str, str], str]:
             parts.append(key)
         elif op == "DoesNotExist":
             parts.append(f"!{key}")
-    return labels, ",".join(parts)
+    return labels, ",".join(parts), tuple(requirements)
 
 
 def deployment_from_json(obj: Json) -> Deployment:
@@ -287,13 +290,14 @@ def deployment_from_json(obj: Json) -> Deployment:
     status = obj.get("status") or {}
     strategy = spec.get("strategy") or {}
     rolling = strategy.get("rollingUpdate") or {}
-    labels, text = _selector(spec.get("selector"))
+    labels, text, expressions = _selector(spec.get("selector"))
     return Deployment(
         namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""), uid=str(meta.get("uid") or ""),
         replicas=1 if spec.get("replicas") is None else int(spec["replicas"]),
         ready=int(status.get("readyReplicas") or 0), updated=int(status.get("updatedReplicas") or 0),
         available=int(status.get("availableReplicas") or 0), unavailable=int(status.get("unavailableReplicas") or 0),
         conditions=_conditions(status.get("conditions")), selector=labels, selector_text=text,
+        selector_expressions=expressions,
         strategy=str(strategy.get("type") or "RollingUpdate"),
         max_unavailable=str(rolling.get("maxUnavailable") or ""), max_surge=str(rolling.get("maxSurge") or ""),
         generation=int(meta.get("generation") or 0), observed_generation=int(status.get("observedGeneration") or 0),
@@ -306,12 +310,13 @@ def pdb_from_json(obj: Json) -> PodDisruptionBudget:
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    labels, text = _selector(spec.get("selector"))
+    labels, text, expressions = _selector(spec.get("selector"))
     return PodDisruptionBudget(
         namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""),
         min_available=str(spec["minAvailable"]) if spec.get("minAvailable") is not None else None,
         max_unavailable=str(spec["maxUnavailable"]) if spec.get("maxUnavailable") is not None else None,
-        selector=labels, selector_text=text, disruptions_allowed=int(status.get("disruptionsAllowed") or 0),
+        selector=labels, selector_text=text, selector_expressions=expressions,
+        disruptions_allowed=int(status.get("disruptionsAllowed") or 0),
         current_healthy=int(status.get("currentHealthy") or 0), desired_healthy=int(status.get("desiredHealthy") or 0),
         expected_pods=int(status.get("expectedPods") or 0),
     )

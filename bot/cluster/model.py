@@ -329,6 +329,20 @@ class Pod:
     pod_ip: str = ""
 
     @property
+    def workload(self) -> OwnerRef | None:
+        """The workload that runs this pod: its controller, except that a ReplicaSet's pod belongs to the
+        Deployment behind it (the ReplicaSet's name minus the pod-template-hash)."""
+        owner = self.owner
+        if owner is None or owner.kind != "ReplicaSet":
+            return owner
+        template_hash = self.labels.get("pod-template-hash")
+        if template_hash and owner.name.endswith("-" + template_hash):
+            return OwnerRef("Deployment", owner.name[: -len(template_hash) - 1], True)
+        if "-" in owner.name:
+            return OwnerRef("Deployment", owner.name.rsplit("-", 1)[0], True)
+        return owner
+
+    @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
@@ -458,6 +472,33 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    """One `matchExpressions` entry of a label selector: `key` `operator` (In, NotIn, Exists, DoesNotExist)."""
+
+    key: str
+    operator: str
+    values: tuple[str, ...] = ()
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        if self.operator == "In":
+            return self.key in labels and labels[self.key] in self.values
+        if self.operator == "NotIn":
+            return self.key not in labels or labels[self.key] not in self.values
+        if self.operator == "Exists":
+            return self.key in labels
+        if self.operator == "DoesNotExist":
+            return self.key not in labels
+        return False  # an operator the API would have refused
+
+
+def selector_matches(
+    match_labels: dict[str, str], expressions: tuple[Requirement, ...], labels: dict[str, str]
+) -> bool:
+    """A label selector (matchLabels and matchExpressions, ANDed) against a pod's labels."""
+    return all(labels.get(k) == v for k, v in match_labels.items()) and all(r.matches(labels) for r in expressions)
+
+
+@dataclass(frozen=True, slots=True)
 class Deployment:
     namespace: str
     name: str
@@ -470,6 +511,7 @@ class Deployment:
     conditions: tuple[Condition, ...] = ()
     selector: dict[str, str] = field(default_factory=dict)
     selector_text: str = ""
+    selector_expressions: tuple[Requirement, ...] = ()
     strategy: str = "RollingUpdate"
     max_unavailable: str = ""
     max_surge: str = ""
@@ -486,6 +528,13 @@ class Deployment:
                 return c
         return None
 
+    def selects(self, labels: dict[str, str]) -> bool:
+        """Whether a pod with `labels` is one of this deployment's (an empty selector, which the API refuses for a
+        Deployment, selects nothing)."""
+        if not self.selector and not self.selector_expressions:
+            return False
+        return selector_matches(self.selector, self.selector_expressions, labels)
+
     @property
     def rolled_out(self) -> bool:
         """The controller has seen the latest spec and every replica is updated and available."""
@@ -501,10 +550,16 @@ class PodDisruptionBudget:
     max_unavailable: str | None = None
     selector: dict[str, str] = field(default_factory=dict)
     selector_text: str = ""
+    selector_expressions: tuple[Requirement, ...] = ()
     disruptions_allowed: int = 0
     current_healthy: int = 0
     desired_healthy: int = 0
     expected_pods: int = 0
+
+    def selects(self, labels: dict[str, str]) -> bool:
+        """Whether the budget guards a pod (of its namespace) with `labels`: in policy/v1 an empty selector
+        selects every pod of the namespace."""
+        return selector_matches(self.selector, self.selector_expressions, labels)
 
     @property
     def rule(self) -> str:

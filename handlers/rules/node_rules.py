@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
 from bot.refs import CommandRef, node_ref
+from bot.timefmt import ago, clock, duration
 from handlers.args import DrainArgs, NodeArgs, NodeNameArgs
 from handlers.rules.finding import (
     KB_DISK_PRESSURE,
@@ -34,7 +35,6 @@ from handlers.rules.finding import (
     Severity,
     SuggestedAction,
 )
-from handlers.rules.timefmt import ago, clock, duration
 
 LEASE_DURATION_SECONDS = 40
 LEASE_RENEW_SECONDS = 10

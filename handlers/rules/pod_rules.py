@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.cluster.model import Container, ContainerState, ContainerStatus, Event, Node, Pod, format_bytes
 from bot.refs import CommandRef, pod_ref
+from bot.timefmt import ago, clock
 from handlers.args import DeletePodArgs, DeploymentArgs, LogsArgs, NodesArgs, PodNameArgs
 from handlers.rules.finding import (
     KB_CRASHLOOP,
@@ -34,7 +35,6 @@ from handlers.rules.finding import (
 )
 from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
 from handlers.rules.scheduling import parse_failed_scheduling
-from handlers.rules.timefmt import ago, clock
 
 LOG_LINES = 5
 _HEAP_FLAG = re.compile(r"(-Xmx\S+|-XX:MaxRAMPercentage=\S+|-XX:MaxRAM=\S+|--max-old-space-size=\S+)")
@@ -84,16 +84,6 @@ def _state_line(label: str, st: ContainerState) -> str:
     if st.finished is not None:
         parts.append(f"at {clock(st.finished)}")
     return " ".join(parts)
-
-
-def _owner_deployment(pod: Pod) -> str | None:
-    """The Deployment behind a ReplicaSet-owned pod (the ReplicaSet's name minus its pod-template-hash)."""
-    if pod.owner is None or pod.owner.kind != "ReplicaSet":
-        return None
-    template_hash = pod.labels.get("pod-template-hash")
-    if template_hash and pod.owner.name.endswith("-" + template_hash):
-        return pod.owner.name[: -len(template_hash) - 1]
-    return pod.owner.name.rsplit("-", 1)[0] if "-" in pod.owner.name else None
 
 
 def _log_tail(ctx: PodContext, container: str) -> tuple[str, ...]:
@@ -214,7 +204,8 @@ def oom_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             evidence.append(f"advice: {advice}")
         evidence.extend(_log_tail(ctx, c.name))
         actions = [_previous_logs(pod, c.name)]
-        deployment = _owner_deployment(pod)
+        workload = pod.workload
+        deployment = workload.name if workload is not None and workload.kind == "Deployment" else None
         if deployment:
             restart = CommandRef("restart deployment", DeploymentArgs(name=deployment), namespace=pod.namespace)
             actions.append(SuggestedAction("Restart deployment", restart, True))

@@ -13,23 +13,18 @@ from datetime import datetime
 
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
 from bot.refs import CommandRef, Kind, ObjectRef
+from bot.timefmt import ago
 from handlers.args import DeploymentsArgs, PdbsArgs, PodsArgs
 from handlers.rules.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, Severity, SuggestedAction
-from handlers.rules.timefmt import ago
 
 AKS_DRAIN_TIMEOUT_MINUTES = 30
-
-
-def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
-    """matchLabels semantics; an empty selector selects nothing for a PDB (policy/v1)."""
-    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
 
 
 def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod]) -> list[Finding]:
     """`pdb.disruptions:0` with the pods it guards and the nodes they sit on."""
     if pdb.disruptions_allowed > 0 or pdb.expected_pods == 0:
         return []
-    guarded = [p for p in pods if p.namespace == pdb.namespace and selects(pdb.selector, p.labels)]
+    guarded = [p for p in pods if p.namespace == pdb.namespace and pdb.selects(p.labels)]
     nodes = Counter(p.node for p in guarded if p.node)
     evidence = [
         f"PodDisruptionBudget {pdb.namespace}/{pdb.name}: {pdb.rule}, {pdb.current_healthy} healthy of "

@@ -98,7 +98,7 @@ def test_aks_show_explains_a_failed_cluster(tmp_path: Path) -> None:
         outcome, text = run(Dispatcher(deps), "aks show")
         assert outcome.status == "ok"
         assert "*Failed*" in text and "OperationNotAllowed" in text and "az aks update" in text
-        assert "`/k8s aks reconcile`" in text and "[Reconcile]" in text
+        assert "`/k8s aks reconcile --cluster s`" in text and "[Reconcile]" in text
     finally:
         srv.stop()
 

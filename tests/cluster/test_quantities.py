@@ -20,7 +20,8 @@ from bot.cluster.model import (
     parse_memory,
     parse_quantity,
 )
-from handlers._format import age, closest
+from bot.timefmt import age
+from handlers._format import closest
 from handlers.nodes import node_rank
 from handlers.pods import pod_rank
 

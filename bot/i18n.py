@@ -1,0 +1,138 @@
+"""The one catalog of the bot's own words in every language it answers in (English and Chinese).
+
+Each message is a `Msg` with the same `{placeholders}` in both languages (a test checks it), called with the
+language and the values: `DIAGNOSE.node_heading("zh", name=node.name)`. Only the bot's fixed words live here —
+what the cluster, Azure or the knowledge base say is quoted as they say it. Messages are grouped by the part of
+the bot that speaks them, so a translator reads one file and a reviewer sees every language side by side.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+
+
+@dataclass(frozen=True)
+class Msg:
+    en: str
+    zh: str
+
+    def __call__(self, lang: str, **values: object) -> str:
+        text = self.zh if lang == "zh" else self.en
+        return text.format(**values) if values else text
+
+    def placeholders(self, lang: Lang) -> set[str]:
+        text = self.zh if lang == "zh" else self.en
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@dataclass(frozen=True)
+class DiagnoseWords:
+    """`diagnose node|pod|cluster` and `health` (findings themselves quote the cluster, in English)."""
+
+    node_heading: Msg = Msg("Diagnosis: node {name}", "诊断：节点 {name}")
+    pod_heading: Msg = Msg("Diagnosis: pod {name}", "诊断：Pod {name}")
+    cluster_heading: Msg = Msg("Diagnosis: cluster {name}", "诊断：集群 {name}")
+    health_heading: Msg = Msg("Health: {name}", "健康状况：{name}")
+    status: Msg = Msg("Status", "状态")
+    pool: Msg = Msg("Pool", "节点池")
+    kubernetes: Msg = Msg("Kubernetes", "Kubernetes")
+    os: Msg = Msg("OS", "操作系统")
+    pods_on_it: Msg = Msg("Pods on it", "节点上的 Pod")
+    taints: Msg = Msg("Taints", "污点")
+    none: Msg = Msg("none", "无")
+    ready: Msg = Msg("Ready", "就绪")
+    restarts: Msg = Msg("Restarts", "重启次数")
+    node: Msg = Msg("Node", "节点")
+    owner: Msg = Msg("Owner", "所属")
+    no_problem: Msg = Msg("{name}: no problem found.", "{name}：未发现问题。")
+    what_next: Msg = Msg("What happens next:", "接下来会发生：")
+    runbook: Msg = Msg("runbook", "处理手册")
+    confidence: Msg = Msg("confidence", "置信度")
+    signals: Msg = Msg("signals", "信号")
+    worst: Msg = Msg("worst", "最严重的一例")
+    cluster: Msg = Msg("Cluster", "集群")
+    nodes_ready: Msg = Msg("Nodes ready", "就绪节点")
+    pods: Msg = Msg("Pods", "Pod")
+    pods_detail: Msg = Msg(
+        "{total:,} ({running:,} running, {pending:,} pending, {failed:,} failed)",
+        "{total:,}（运行 {running:,}，等待 {pending:,}，失败 {failed:,}）",
+    )
+    problems_label: Msg = Msg("Problems", "问题")
+    problems: Msg = Msg("{findings:,} finding(s) in {groups} group(s)", "{findings:,} 个发现，{groups} 组")
+    more_groups: Msg = Msg(
+        "{count} more group(s) of findings: `/k8s health` lists them all.",
+        "还有 {count} 组发现：`/k8s health` 会全部列出。",
+    )
+    more_in_health: Msg = Msg(
+        "{count} more group(s): `/k8s diagnose cluster`", "还有 {count} 组：`/k8s diagnose cluster`"
+    )
+    diagnose_cluster: Msg = Msg("Diagnose cluster", "诊断集群")
+    attention: Msg = Msg("Cluster needs attention", "集群需要处理")
+    degraded: Msg = Msg("Cluster degraded", "集群部分降级")
+    healthy_notes: Msg = Msg("Cluster healthy (notes)", "集群健康（有提示）")
+    healthy: Msg = Msg("Cluster healthy", "集群健康")
+    workload_not_pod: Msg = Msg(
+        "`{name}` is a workload, not a pod: diagnosing the worst of its {count} pod(s), `{worst}`.",
+        "`{name}` 是工作负载而不是 Pod：诊断它 {count} 个 Pod 中最差的 `{worst}`。",
+    )
+    the_others: Msg = Msg(" The others: {others}.", " 其余：{others}。")
+
+
+@dataclass(frozen=True)
+class AksWords:
+    """`aks show`, `aks upgrades`, `aks snat`."""
+
+    cluster_heading: Msg = Msg("AKS cluster {name}", "AKS 集群 {name}")
+    kubernetes: Msg = Msg("Kubernetes", "Kubernetes")
+    state: Msg = Msg("State", "状态")
+    network: Msg = Msg("Network", "网络")
+    outbound: Msg = Msg("Outbound", "出站类型")
+    identity: Msg = Msg("Identity", "身份")
+    auto_upgrade: Msg = Msg("Auto-upgrade", "自动升级")
+    node_os_upgrade: Msg = Msg("Node OS upgrade", "节点 OS 升级")
+    node_resource_group: Msg = Msg("Node resource group", "节点资源组")
+    location: Msg = Msg("Location", "区域")
+    pools: Msg = Msg("Pools", "节点池")
+    failed_state: Msg = Msg(
+        "{what} is in the *Failed* state.{reason} A Failed state usually stays after an operation broke off even "
+        "when the nodes work; reconciling (a PUT of the cluster's current model, `az aks update {target}` with no "
+        "arguments) brings it back to Succeeded if the cause is gone: `{reconcile}` (asks for approval).{see}",
+        "{what} 处于 *Failed* 状态。{reason} 操作中断后即使节点正常，Failed 状态也常常保留；原因消除后，reconcile"
+        "（把集群当前模型原样 PUT 回去，即不带参数的 `az aks update {target}`）可让它回到 Succeeded：`{reconcile}`"
+        "（需审批）。{see}",
+    )
+    service_principal: Msg = Msg(
+        "This cluster reaches Azure with service principal `{sp}`. Its secret expires (one year by default) and "
+        "then scaling, upgrades, load balancers and disks fail. Check: {check}. Renew: {renew} (triggers a node "
+        "image upgrade). Better: move to a managed identity ({migrate}, which reimages the nodes).{see}",
+        "该集群通过服务主体 `{sp}` 访问 Azure。其密钥会过期（默认一年），过期后扩缩容、升级、负载均衡器和磁盘操作"
+        "都会失败。检查：{check}。续期：{renew}（会触发节点镜像升级）。更好的做法：改用托管标识（{migrate}，会重装所有"
+        "节点）。{see}",
+    )
+    see: Msg = Msg(" See `{command}`.", " 参见 `{command}`。")
+    ready_to_upgrade: Msg = Msg("ready to upgrade", "可以升级")
+    read_the_warnings: Msg = Msg("can upgrade, read the warnings", "可以升级，请先看警告")
+    fix_failures: Msg = Msg("fix the failures first", "请先解决失败项")
+    preflight: Msg = Msg("Pre-flight: {verdict}.", "升级预检：{verdict}。")
+    snat_tight: Msg = Msg(
+        "The SNAT budget is tight for this cluster's peak size.", "按集群峰值规模，SNAT 端口预算偏紧。"
+    )
+
+
+DIAGNOSE = DiagnoseWords()
+AKS = AksWords()
+CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS}
+
+
+def messages() -> Iterator[tuple[str, Msg]]:
+    """Every message of the catalog with its name (`diagnose.node_heading`), for checks."""
+    for group, words in CATALOG.items():
+        for f in fields(words):  # type: ignore[arg-type]
+            value = getattr(words, f.name)
+            if isinstance(value, Msg):
+                yield f"{group}.{f.name}", value

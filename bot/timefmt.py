@@ -1,0 +1,69 @@
+"""Every way the bot writes a time for people, in one place. Pure formatting.
+
+- `age(since, now)`: kubectl's short age in lists (`45s`, `12m`, `5h`, `3d`, `2y`);
+- `duration(seconds)`, `ago(at, now)`: evidence lines (`6m12s`, `6m12s ago`, `in 4m`);
+- `clock(at)`: a time of day in evidence (`09:12:05Z`); `short_time(at)`: on cards (`09:14 UTC`);
+- `day_time(at)`: in the audit trail (`11-22 09:14:05`).
+
+Stored times are not formatted here: the store keeps ISO 8601 UTC (`bot.approvals.model.utc_text`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def duration(seconds: float) -> str:
+    """`372` → `6m12s`; `90061` → `1d1h1m`; negative values read as zero."""
+    s = max(0, int(seconds))
+    days, s = divmod(s, 86_400)
+    hours, s = divmod(s, 3_600)
+    minutes, s = divmod(s, 60)
+    if days:
+        return f"{days}d{hours}h{minutes}m"
+    if hours:
+        return f"{hours}h{minutes}m"
+    if minutes:
+        return f"{minutes}m{s:02d}s"
+    return f"{s}s"
+
+
+def clock(at: datetime) -> str:
+    """UTC time of day (`09:12:05Z`): findings are about the last hours, and a date would crowd the line."""
+    utc = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    return utc.strftime("%H:%M:%SZ")
+
+
+def ago(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return "at an unknown time"
+    delta = (now - at).total_seconds()
+    if delta < 0:
+        return f"in {duration(-delta)}"
+    return f"{duration(delta)} ago"
+
+
+def short_time(at: datetime) -> str:
+    """`09:14 UTC`: when a request expires or was decided, on its card."""
+    return at.astimezone(UTC).strftime("%H:%M UTC")
+
+
+def day_time(at: datetime) -> str:
+    """`11-22 09:14:05`: a line of the audit trail (UTC)."""
+    return at.astimezone(UTC).strftime("%m-%d %H:%M:%S")
+
+
+def age(since: datetime | None, now: datetime) -> str:
+    """kubectl's short age: 45s, 12m, 5h, 3d, 2y."""
+    if since is None:
+        return "-"
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60}m"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 2 * 365 * 86400:
+        return f"{seconds // 86400}d"
+    return f"{seconds // (365 * 86400)}y"

@@ -1,0 +1,27 @@
+"""The one catalog of the bot's words: every message in both languages, with the same placeholders."""
+
+from __future__ import annotations
+
+from bot.i18n import DIAGNOSE, messages
+
+# Words that are the same in both languages (names of things).
+SAME_IN_BOTH = {"diagnose.kubernetes", "aks.kubernetes"}
+
+
+def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
+    seen = 0
+    for name, msg in messages():
+        seen += 1
+        assert msg.en.strip() and msg.zh.strip(), name
+        assert msg.placeholders("en") == msg.placeholders("zh"), name
+        if name not in SAME_IN_BOTH:
+            assert msg.en != msg.zh, f"{name} is not translated"
+    assert seen > 40
+
+
+def test_a_message_reads_in_the_language_asked_for() -> None:
+    assert DIAGNOSE.node_heading("en", name="aks-1") == "Diagnosis: node aks-1"
+    assert DIAGNOSE.node_heading("zh", name="aks-1") == "诊断：节点 aks-1"
+    assert DIAGNOSE.pods_detail("en", total=1200, running=1000, pending=150, failed=50) == (
+        "1,200 (1,000 running, 150 pending, 50 failed)"
+    )
