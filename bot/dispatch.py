@@ -191,7 +191,7 @@ class Dispatcher:
             )
         card = approvals.request(call, spec)
         view = card.view()
-        ref = responder.send(Reply(view, Visibility.CHANNEL))
+        ref = responder.send(Reply(view, Visibility.CHANNEL, request.incoming.anchor))
         approvals.card_posted(card.request_id, ref)
         self._log(request, "requested")
         return Outcome("requested", spec.name, request.correlation_id, view)
@@ -204,7 +204,7 @@ class Dispatcher:
             visibility = Visibility.THREAD
         elif kind is InputKind.MESSAGE:
             visibility = Visibility.CHANNEL
-        responder.send(Reply(view, visibility))
+        responder.send(Reply(view, visibility, request.incoming.anchor))
         self._log(request, status)
         return Outcome(status, request.command, request.correlation_id, view)
 

@@ -4,6 +4,9 @@ The dispatcher opens a request context with the correlation id it shows the user
 every log line written while that request is handled — by the dispatcher, an adapter, the approval workflow, a
 library — prints the same id, so an operator finds the traceback behind a user's ref with one grep. Work handed
 to another thread (an approved action) carries the context along (`in_context`).
+
+Whatever a line says — a library's message, an exception's text, a traceback — token-shaped secrets are masked
+before it is written (`redact`): Slack tokens, bearer tokens, and `token=`/`secret=`/`password=` values.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import TypeVar
@@ -19,6 +23,32 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"
 
 _correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar("aksbot_correlation_id", default="-")
 T = TypeVar("T")
+
+
+_SECRETS = re.compile(
+    r"(?P<slack>xox[abposr]-[A-Za-z0-9-]{6,}|xapp-[A-Za-z0-9-]{6,})"
+    r"|(?P<bearer>(?i:bearer)\s+)[A-Za-z0-9._~+/=-]{8,}"
+    r"|(?P<kv>(?i:\b(?:[\w-]*[_-])?(?:token|secret|password|passwd|signature|api[_-]?key|access[_-]?key|account[_-]?key))"
+    r"[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;)]{4,}"
+)
+
+
+def redact(text: str) -> str:
+    """`text` with token-shaped secrets replaced by `***`."""
+
+    def mask(m: re.Match[str]) -> str:
+        if m.group("slack"):
+            return m.group("slack")[:5] + "***"
+        return (m.group("bearer") or m.group("kv") or "") + "***"
+
+    return _SECRETS.sub(mask, text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """The usual formatter, with secrets masked in the whole line (message, arguments and traceback)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def current_correlation_id() -> str:
@@ -58,6 +88,6 @@ def setup_logging(level: str = "INFO") -> None:
         if any(isinstance(f, CorrelationFilter) for f in handler.filters):
             return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(RedactingFormatter(FORMAT))
     handler.addFilter(CorrelationFilter())
     root.addHandler(handler)

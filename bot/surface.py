@@ -47,7 +47,8 @@ class Incoming:
     """One request from a surface.
 
     `text` is what was typed (any kind but CLICK); `ref` the command a clicked button carries (CLICK only).
-    `anchor` is the message the answer belongs under: the mention (its thread), the clicked message.
+    `anchor` is the thread the answer belongs in: the mention's, the clicked message's (the message itself when
+    it is not a reply), a DM thread; None for a slash command, answered in the conversation itself.
     """
 
     text: str
@@ -68,8 +69,11 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Reply:
+    """An answer: what it says, who sees it, and the thread it goes in (the request's anchor)."""
+
     view: View
     visibility: Visibility = Visibility.CHANNEL
+    anchor: MessageRef | None = None
 
 
 class Responder(Protocol):

@@ -171,7 +171,7 @@ class SlackSurface:
             return
         channel = str(event.get("channel") or "")
         thread_ts = str(event.get("thread_ts") or event.get("ts") or "") or None
-        context = ReplyContext(channel=channel, user=str(event.get("user") or ""), thread_ts=thread_ts)
+        context = ReplyContext(channel=channel, user=str(event.get("user") or ""))
         thread = MessageRef(channel, thread_ts) if thread_ts else None
         self._dispatch(
             Incoming(str(event.get("text") or ""), context.user, InputKind.MENTION, channel, thread), context
@@ -185,7 +185,7 @@ class SlackSurface:
             return
         channel = str(event.get("channel") or "")
         thread_ts = event.get("thread_ts")
-        context = ReplyContext(channel=channel, user=str(event.get("user") or ""), thread_ts=thread_ts)
+        context = ReplyContext(channel=channel, user=str(event.get("user") or ""))
         thread = MessageRef(channel, str(thread_ts)) if thread_ts else None
         self._dispatch(
             Incoming(str(event.get("text") or ""), context.user, InputKind.MESSAGE, channel, thread), context
@@ -205,8 +205,8 @@ class SlackSurface:
         message_ts = str(message.get("ts") or container.get("message_ts") or "")
         # Answers go under the clicked message: in its thread if it is itself a reply.
         thread_ts = str(message.get("thread_ts") or message_ts) or None
-        context = ReplyContext(channel, user, body.get("response_url") or None, thread_ts)
-        anchor = MessageRef(channel, message_ts) if message_ts else None
+        context = ReplyContext(channel, user, body.get("response_url") or None)
+        anchor = MessageRef(channel, thread_ts) if thread_ts else None
         verb = match.group(1)
         if verb == "run":  # an older button whose value is the command as typed: the same as typing it
             self._dispatch(Incoming(value, user, InputKind.SLASH, channel, anchor), context)
@@ -222,7 +222,7 @@ class SlackSurface:
             return
         asked = _first_missing(spec, ref) if spec is not None else None
         if asked is not None:
-            self._ask(body, ref, asked, channel, message_ts, thread_ts, context)
+            self._ask(body, ref, asked, anchor, context)
             return
         self._dispatch(Incoming.click(ref, user, channel, anchor), context)
 
@@ -239,9 +239,9 @@ class SlackSurface:
         values = _mapping(_mapping(_mapping(view.get("state")).get("values")).get(_ASK_BLOCK))
         answer = " ".join(str(_mapping(values.get(_ASK_INPUT)).get("value") or "").split())
         user = str(_mapping(body.get("user")).get("id") or "")
-        channel, message_ts = str(meta.get("channel") or ""), str(meta.get("ts") or "")
-        context = ReplyContext(channel, user, None, str(meta.get("thread_ts") or message_ts) or None)
-        anchor = MessageRef(channel, message_ts) if message_ts else None
+        channel, thread_ts = str(meta.get("channel") or ""), str(meta.get("thread_ts") or "")
+        context = ReplyContext(channel, user, None)
+        anchor = MessageRef(channel, thread_ts) if thread_ts else None
         try:
             args = spec.args.model_validate({**ref.args.model_dump(), param.name: answer})
             completed = CommandRef(ref.command, args, ref.cluster, ref.namespace, ref.all_namespaces)
@@ -256,16 +256,12 @@ class SlackSurface:
         body: Body,
         ref: CommandRef,
         param: ParamSpec,
-        channel: str,
-        ts: str,
-        thread_ts: str | None,
+        anchor: MessageRef | None,
         context: ReplyContext,
     ) -> None:
         """Open the dialog asking for the argument `param` that the clicked command still needs."""
-        meta = json.dumps(
-            {"ref": ref.value, "param": param.name, "channel": channel, "ts": ts, "thread_ts": thread_ts},
-            separators=(",", ":"),
-        )
+        where = {"channel": context.channel, "thread_ts": anchor.ts if anchor else None}
+        meta = json.dumps({"ref": ref.value, "param": param.name, **where}, separators=(",", ":"))
         try:
             self.client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=ask_modal(ref, param, meta))
         except SlackClientError as exc:

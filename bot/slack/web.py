@@ -58,15 +58,13 @@ def web_client(settings: Settings, *, timeout: int = 15) -> WebClient:
 class ReplyContext:
     """Where a request came from, so its answer goes back there.
 
-    `thread_ts` is set for mentions (answer in the mention's thread) and for clicks (answer under the clicked
-    message); `response_url` for slash commands and clicks (ephemeral answers, and the fallback when the bot
-    may not post in the channel).
+    `response_url` is set for slash commands and clicks (ephemeral answers, and the fallback when the bot may not
+    post in the channel). The thread an answer goes in is the reply's anchor, not the context's.
     """
 
     channel: str
     user: str
     response_url: str | None = None
-    thread_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,10 +90,10 @@ class SlackResponder:
         ctx = self.context
         try:
             if reply.visibility is Visibility.EPHEMERAL:
-                self._ephemeral(message.text, message.blocks)
+                self._ephemeral(message.text, message.blocks, reply.anchor)
                 self.sent.append(None)
                 return None
-            thread = ctx.thread_ts
+            thread = reply.anchor.ts if reply.anchor else None
             try:
                 response = self.client.chat_postMessage(
                     channel=ctx.channel, text=message.text, blocks=message.blocks, thread_ts=thread
@@ -117,13 +115,13 @@ class SlackResponder:
             self._tell_user_it_failed(reply, exc)
             return None
 
-    def _ephemeral(self, text: str, blocks: list[dict[str, object]]) -> None:
+    def _ephemeral(self, text: str, blocks: list[dict[str, object]], anchor: MessageRef | None) -> None:
         ctx = self.context
         if ctx.response_url:
             self._webhook(text, blocks, "ephemeral")
             return
         self.client.chat_postEphemeral(
-            channel=ctx.channel, user=ctx.user, text=text, blocks=blocks, thread_ts=ctx.thread_ts
+            channel=ctx.channel, user=ctx.user, text=text, blocks=blocks, thread_ts=anchor.ts if anchor else None
         )
 
     def _webhook(self, text: str, blocks: list[dict[str, object]], response_type: str) -> None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import io
 import json
 import logging
 
 import pytest
 
 from bot.dispatch import Dispatcher
+from bot.logs import FORMAT, CorrelationFilter, RedactingFormatter
 from bot.render_text import render_text
 from bot.surface import Incoming, InputKind, Visibility
 from tests.support.foundation import Captured, calls, make_deps, registry
@@ -86,6 +88,32 @@ def test_internal_errors_show_a_reference_not_a_traceback(caplog: pytest.LogCapt
     assert outcome.status == "error"
     assert f"ref {outcome.correlation_id}" in text
     assert "Traceback" not in text and "xoxb" not in text
+
+
+def test_the_reference_a_user_is_shown_finds_the_traceback_in_the_log() -> None:
+    """Every line logged while a request is handled carries its correlation id, the traceback included."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter(FORMAT))
+    handler.addFilter(CorrelationFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        outcome, reply = run("node boom")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    ref = outcome.correlation_id
+    assert f"ref {ref}" in render_text(reply.view)
+    logged = stream.getvalue()
+    trace = logged[logged.index(f"[{ref}] internal error") :]
+    assert "Traceback" in trace and "RuntimeError" in trace
+    assert f'"correlation_id": "{ref}"' in logged and logged.count(f"[{ref}]") >= 2
+    assert "[-]" not in logged.split("Traceback")[0].splitlines()[-1]
+    # The exception's text carried a token: the log never does.
+    assert "xoxb-secret" not in logged and "token=***" in logged
 
 
 def test_one_structured_log_line_per_command(caplog: pytest.LogCaptureFixture) -> None:
