@@ -6,7 +6,9 @@ view into terminal text or Block Kit. Nothing here knows about Slack or its limi
 the Slack renderer.
 
 Inline markup in `Text`, `Notice` and `Context` is Slack's mrkdwn subset (`*bold*`, `_italic_`, `` `code` ``),
-which also reads well as plain text.
+which also reads well as plain text. Where a person is named, the text is `Rich`: strings and `Person`s, and only
+the renderer turns a `Person` into a mention (`<@U…>` in Slack) — a mention is never built from text a user
+typed, which the renderer escapes.
 """
 
 from __future__ import annotations
@@ -29,20 +31,52 @@ class Level(StrEnum):
 
 
 @dataclass(frozen=True)
+class Person:
+    """Somebody named in an answer: a Slack user ID (`U…`), a user-group ID (`S…`), or a shell name.
+
+    Slack shows it as a mention (which notifies them when the message is posted); the shell as `@name`."""
+
+    id: str
+
+
+# Text that may name people: a plain string, or strings and people in reading order.
+Rich: TypeAlias = str | tuple[str | Person, ...]
+
+
+def plain(text: Rich) -> str:
+    """The words of a rich text, people as `@id` (for logs, summaries and tests)."""
+    if isinstance(text, str):
+        return text
+    return "".join(part if isinstance(part, str) else f"@{part.id}" for part in text)
+
+
+def people(*ids: str, none: str = "nobody") -> Rich:
+    """`a`, `a and b`, `a, b and c` as people (`none` when there are none)."""
+    if not ids:
+        return none
+    parts: list[str | Person] = []
+    for i, who in enumerate(ids):
+        if i:
+            parts.append(" and " if i == len(ids) - 1 else ", ")
+        parts.append(Person(who))
+    return tuple(parts)
+
+
+@dataclass(frozen=True)
 class Heading:
     text: str
 
 
 @dataclass(frozen=True)
 class Text:
-    text: str
+    text: Rich
 
 
 @dataclass(frozen=True)
 class Notice:
     """A one-paragraph statement with a level (an error, a warning, a success)."""
 
-    text: str
+    text: Rich
     level: Level = Level.INFO
 
 
@@ -50,7 +84,7 @@ class Notice:
 class Fields:
     """Label/value pairs, shown side by side where the surface allows."""
 
-    items: tuple[tuple[str, str], ...]
+    items: tuple[tuple[str, Rich], ...]
 
 
 @dataclass(frozen=True)
@@ -86,7 +120,7 @@ class Code:
 class Context:
     """Small print: sources, correlation ids, timestamps."""
 
-    text: str
+    text: Rich
 
 
 @dataclass(frozen=True)

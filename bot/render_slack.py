@@ -18,6 +18,7 @@ mention or a link.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,8 @@ from bot.blocks import (
     Heading,
     Level,
     Notice,
+    Person,
+    Rich,
     Table,
     Text,
     View,
@@ -94,8 +97,28 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _md(text: str, limit: int = MAX_SECTION) -> MarkdownTextObject:
-    return MarkdownTextObject(text=clip(escape(text), limit))
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+def mention(person: Person) -> str:
+    """A person as Slack shows (and notifies) them; a name that is not a Slack ID stays plain, escaped text."""
+    if _USER_ID.match(person.id):
+        return f"<@{person.id}>"
+    if _GROUP_ID.match(person.id):
+        return f"<!subteam^{person.id}>"
+    return "everyone" if person.id == "*" else escape(person.id)
+
+
+def inline(text: Rich) -> str:
+    """Rich text as mrkdwn: the words escaped (so no text can become a mention or a link), people as mentions."""
+    if isinstance(text, str):
+        return escape(text)
+    return "".join(escape(part) if isinstance(part, str) else mention(part) for part in text)
+
+
+def _md(text: Rich, limit: int = MAX_SECTION) -> MarkdownTextObject:
+    return MarkdownTextObject(text=clip(inline(text), limit))
 
 
 def _code_sections(lines: list[str], budget: int) -> tuple[list[SlackBlock], int]:
@@ -121,11 +144,11 @@ def _code_sections(lines: list[str], budget: int) -> tuple[list[SlackBlock], int
     return blocks, used
 
 
-def _text_sections(text: str, budget: int) -> list[SlackBlock]:
+def _text_sections(text: Rich, budget: int) -> list[SlackBlock]:
     """Long prose split at line boundaries into as many sections as it needs (within the budget)."""
     chunks: list[str] = []
     current = ""
-    for line in escape(text).splitlines() or [""]:
+    for line in inline(text).splitlines() or [""]:
         while len(line) > MAX_SECTION:
             if current:
                 chunks.append(current)
@@ -172,14 +195,21 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
         case Text(text=text):
             return _text_sections(text, budget), extra
         case Notice(text=text, level=level):
-            return [SectionBlock(text=_md(f"{_EMOJI[level]} {text}"))], extra
+            line = clip(f"{_EMOJI[level]} {inline(text)}", MAX_SECTION)
+            return [SectionBlock(text=MarkdownTextObject(text=line))], extra
         case Fields(items=items):
             out: list[SlackBlock] = []
             for start in range(0, len(items), MAX_FIELDS):
                 if len(out) >= budget:
                     break
                 group = items[start : start + MAX_FIELDS]
-                out.append(SectionBlock(fields=[_md(f"*{k}*\n{v}", MAX_FIELD) for k, v in group]))
+                out.append(
+                    SectionBlock(
+                        fields=[
+                            MarkdownTextObject(text=clip(f"*{escape(k)}*\n{inline(v)}", MAX_FIELD)) for k, v in group
+                        ]
+                    )
+                )
             return out, extra
         case Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             head: list[SlackBlock] = [SectionBlock(text=_md(f"*{title}*"))] if title else []

@@ -19,6 +19,7 @@ from bot.blocks import (
     Table,
     Text,
     View,
+    plain,
 )
 
 _MARK = {Level.OK: "[ok]", Level.INFO: "[i]", Level.WARN: "[warn]", Level.ERROR: "[error]"}
@@ -41,12 +42,12 @@ def render_block(block: Block) -> list[str]:
         case Heading(text=text):
             return [text, "=" * min(len(text), 80)]
         case Text(text=text):
-            return text.splitlines() or [""]
+            return plain(text).splitlines() or [""]
         case Notice(text=text, level=level):
-            return [f"{_MARK[level]} {text}"]
+            return [f"{_MARK[level]} {plain(text)}"]
         case Fields(items=items):
             width = max((len(k) for k, _ in items), default=0)
-            return [f"{k.ljust(width)} : {v}" for k, v in items]
+            return [f"{k.ljust(width)} : {plain(v)}" for k, v in items]
         case Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             out = [title] if title else []
             out += render_table(columns, rows)
@@ -58,7 +59,7 @@ def render_block(block: Block) -> list[str]:
             head = [f"{title}:"] if title else []
             return head + ["    " + ln for ln in text.splitlines()]
         case Context(text=text):
-            return [f"  ({text})"]
+            return [f"  ({plain(text)})"]
         case Divider():
             return ["-" * 40]
         case Actions(buttons=buttons):

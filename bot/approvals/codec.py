@@ -21,6 +21,8 @@ from bot.blocks import (
     Heading,
     Level,
     Notice,
+    Person,
+    Rich,
     Table,
     Text,
     View,
@@ -33,16 +35,29 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in items)
 
 
+def rich_to_json(text: Rich) -> Any:
+    """A plain string stays a string; rich text is a list of strings and `{"person": id}`."""
+    if isinstance(text, str):
+        return text
+    return [part if isinstance(part, str) else {"person": part.id} for part in text]
+
+
+def rich_from_json(data: Any) -> Rich:
+    if isinstance(data, str):
+        return data
+    return tuple(part if isinstance(part, str) else Person(str(part["person"])) for part in data)
+
+
 def block_to_json(block: Block) -> dict[str, Any]:
     match block:
         case Heading(text):
             return {"type": "heading", "text": text}
         case Text(text):
-            return {"type": "text", "text": text}
+            return {"type": "text", "text": rich_to_json(text)}
         case Notice(text, level):
-            return {"type": "notice", "text": text, "level": level.value}
+            return {"type": "notice", "text": rich_to_json(text), "level": level.value}
         case Fields(items):
-            return {"type": "fields", "items": [list(p) for p in items]}
+            return {"type": "fields", "items": [[k, rich_to_json(v)] for k, v in items]}
         case Table(columns, rows, total, more, title, offset):
             return {
                 "type": "table",
@@ -56,7 +71,7 @@ def block_to_json(block: Block) -> dict[str, Any]:
         case Code(text, title):
             return {"type": "code", "text": text, "title": title}
         case Context(text):
-            return {"type": "context", "text": text}
+            return {"type": "context", "text": rich_to_json(text)}
         case Divider():
             return {"type": "divider"}
         case Actions(buttons):
@@ -72,11 +87,11 @@ def block_from_json(data: dict[str, Any]) -> Block:
     if kind == "heading":
         return Heading(data["text"])
     if kind == "text":
-        return Text(data["text"])
+        return Text(rich_from_json(data["text"]))
     if kind == "notice":
-        return Notice(data["text"], Level(data["level"]))
+        return Notice(rich_from_json(data["text"]), Level(data["level"]))
     if kind == "fields":
-        return Fields(_pairs(data["items"]))
+        return Fields(tuple((str(k), rich_from_json(v)) for k, v in data["items"]))
     if kind == "table":
         return Table(
             tuple(data["columns"]),
@@ -89,7 +104,7 @@ def block_from_json(data: dict[str, Any]) -> Block:
     if kind == "code":
         return Code(data["text"], data.get("title"))
     if kind == "context":
-        return Context(data["text"])
+        return Context(rich_from_json(data["text"]))
     if kind == "divider":
         return Divider()
     if kind == "actions":

@@ -125,3 +125,21 @@ def test_user_text_cannot_become_a_mention_or_link() -> None:
     message = render_slack(View("<!channel>", (Text("pod <!channel> & <@U1>"),)))
     assert message.blocks[0]["text"]["text"] == "pod &lt;!channel&gt; &amp; &lt;@U1&gt;"
     assert message.text == "&lt;!channel&gt;"
+
+
+def test_people_become_mentions_and_typed_text_never_does() -> None:
+    from bot.blocks import Person, people, plain
+
+    view = View(
+        "approved",
+        (
+            Notice(("Approved by ", Person("U0BOB"), " for ", Person("U0ALICE"), " <@U0EVE>"), Level.OK),
+            Fields((("May approve", people("S0SRE", "U0LEAD")),)),
+            Context(("shell user ", Person("alice"), " and ", Person("*"))),
+        ),
+    )
+    blocks = render_slack(view).blocks
+    assert blocks[0]["text"]["text"] == ":white_check_mark: Approved by <@U0BOB> for <@U0ALICE> &lt;@U0EVE&gt;"
+    assert blocks[1]["fields"][0]["text"] == "*May approve*\n<!subteam^S0SRE> and <@U0LEAD>"
+    assert blocks[2]["elements"][0]["text"] == "shell user alice and everyone"
+    assert plain(people("U0BOB", "U0DAVE", "U0ERIN")) == "@U0BOB, @U0DAVE and @U0ERIN"
