@@ -39,22 +39,32 @@ class Person:
     id: str
 
 
-# Text that may name people: a plain string, or strings and people in reading order.
-Rich: TypeAlias = str | tuple[str | Person, ...]
+@dataclass(frozen=True)
+class Channel:
+    """A conversation named in an answer (a Slack channel ID): a link to it in Slack, `#id` in the shell."""
+
+    id: str
+
+
+# Text that may name people or channels: a plain string, or strings, people and channels in reading order.
+Rich: TypeAlias = str | tuple[str | Person | Channel, ...]
 
 
 def plain(text: Rich) -> str:
-    """The words of a rich text, people as `@id` (for logs, summaries and tests)."""
+    """The words of a rich text, people as `@id` and channels as `#id` (for logs, summaries and tests)."""
     if isinstance(text, str):
         return text
-    return "".join(part if isinstance(part, str) else f"@{part.id}" for part in text)
+    return "".join(
+        part if isinstance(part, str) else (f"@{part.id}" if isinstance(part, Person) else f"#{part.id}")
+        for part in text
+    )
 
 
 def people(*ids: str, none: str = "nobody") -> Rich:
     """`a`, `a and b`, `a, b and c` as people (`none` when there are none)."""
     if not ids:
         return none
-    parts: list[str | Person] = []
+    parts: list[str | Person | Channel] = []
     for i, who in enumerate(ids):
         if i:
             parts.append(" and " if i == len(ids) - 1 else ", ")
@@ -159,10 +169,14 @@ Block: TypeAlias = Heading | Text | Notice | Fields | Table | Code | Context | D
 
 @dataclass(frozen=True)
 class View:
-    """What a result looks like, independent of where it is shown."""
+    """What a result looks like, independent of where it is shown.
+
+    `private`: for the asker's eyes only (help, the answer to a click on a request that was already decided).
+    """
 
     summary: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
+    private: bool = False
 
     def buttons(self) -> tuple[Button, ...]:
         return tuple(b for block in self.blocks if isinstance(block, Actions) for b in block.buttons)

@@ -21,13 +21,13 @@ from typing import Any
 
 from bot.blocks import Level, Notice, View
 from bot.deps import Deps
-from bot.errors import AksbotError, NotAuthorized, NotConfigured, UserError
+from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotConfigured, UserError
 from bot.groups import GroupDirectory, NoGroups
 from bot.logs import request_context
 from bot.parser import ParsedCommand, Parser
 from bot.registry import REGISTRY, Call, Caller, ClusterCall, CommandSpec, Registry, Risk, Scope
 from bot.settings import role_name
-from bot.surface import Incoming, InputKind, Reply, Responder, Visibility
+from bot.surface import Asker, Incoming, InputKind, Reply, Responder, Visibility
 
 log = logging.getLogger("aksbot.command")
 
@@ -77,6 +77,12 @@ class Dispatcher:
         with request_context(request.correlation_id):
             try:
                 return self._handle(request, responder)
+            except NeedsInput as exc:
+                clicked = request.incoming.ref
+                if clicked is not None and isinstance(responder, Asker) and responder.ask(clicked, exc.param):
+                    self._log(request, exc.outcome)
+                    return Outcome(exc.outcome, request.command, request.correlation_id, exc.view())
+                return self._answer(request, responder, exc.outcome, exc.view(), Visibility.EPHEMERAL)
             except AksbotError as exc:
                 return self._answer(request, responder, exc.outcome, exc.view(), Visibility.EPHEMERAL)
             except Exception:
@@ -100,7 +106,7 @@ class Dispatcher:
             assert isinstance(call, ClusterCall)  # the registry lets only cluster-scoped commands be disruptive
             return self._request_approval(call, spec, request, responder)
         view = spec.handler(call, self.deps).view()
-        visibility = Visibility.EPHEMERAL if spec.name == "help" else Visibility.CHANNEL
+        visibility = Visibility.EPHEMERAL if view.private else Visibility.CHANNEL
         return self._answer(request, responder, "ok", view, visibility)
 
     # -- steps ---------------------------------------------------------------------------------------------
@@ -192,6 +198,12 @@ class Dispatcher:
         card = approvals.request(call, spec)
         view = card.view()
         ref = responder.send(Reply(view, Visibility.CHANNEL, request.incoming.anchor))
+        if ref is None:
+            # The card reached nobody (the responder told the asker why): nobody could act on it, so it is failed
+            # at once rather than left pending to expire unseen.
+            approvals.card_failed(card.request_id, "the card could not be posted where it was asked for")
+            self._log(request, "failed")
+            return Outcome("failed", spec.name, request.correlation_id, view)
         approvals.card_posted(card.request_id, ref)
         self._log(request, "requested")
         return Outcome("requested", spec.name, request.correlation_id, view)

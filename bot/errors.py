@@ -7,41 +7,48 @@ and how it reads (`level`, `view()`), so the dispatcher answers all of them in o
 
     AksbotError                outcome    level
     ├── UserError              user_error warn   the input was wrong; message says what, `usage` shows the form
-    │   └── UnknownCommand     user_error warn   with "did you mean" suggestions
+    │   ├── UnknownCommand     user_error warn   with "did you mean" suggestions
+    │   └── NeedsInput         needs_input info  a clicked command needs an argument the surface can ask for
     ├── NotAuthorized          denied     error  the caller lacks the role for this command on this cluster
     ├── NotConfigured          failed     warn   a setting the command needs is missing (no cluster, no Azure …)
     ├── NotFound               failed     warn   the object does not exist (404)
     ├── Forbidden              failed     error  the cluster or Azure refused the bot's own identity (403)
     ├── Conflict               failed     warn   the object changed under us or already exists (409)
     ├── Refused                failed     warn   the platform refused for a domain reason (a PDB, a 429)
-    └── Upstream               failed     error  the cluster or Azure failed or is unreachable; `temporary` says
-                                                 whether a retry may help
+    ├── Upstream               failed     error  the cluster or Azure failed or is unreachable; `temporary` says
+    │                                            whether a retry may help
+    └── NotDelivered           failed     error  a message could not be posted (the bot is not in the channel, a
+                                                 scope is missing); `hint` says what to do
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from bot.blocks import Block, Code, Context, Level, Notice, View
+from bot.blocks import Block, Code, Context, Level, Notice, Rich, View, plain
 
 
 class AksbotError(Exception):
-    """Base of every error whose message may be shown to the user as is."""
+    """Base of every error whose message may be shown to the user as is.
+
+    The message may name people (`Rich`); `message` is its plain words (logs, summaries)."""
 
     outcome: ClassVar[str] = "failed"
     level: ClassVar[Level] = Level.ERROR
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Rich) -> None:
+        super().__init__(plain(message))
+        self.rich = message
+        self.message = plain(message)
 
     def text(self) -> str:
-        """What the person who asked reads."""
+        """What the person who asked reads, in plain words."""
         return self.message
 
     def view(self) -> View:
         text = self.text()
-        return View(text, (Notice(text, self.level),))
+        shown: Rich = self.rich if self.text() == self.message else text
+        return View(text, (Notice(shown, self.level),))
 
 
 class UserError(AksbotError):
@@ -75,6 +82,18 @@ class UnknownCommand(UserError):
         if self.suggestions:
             return view
         return View(view.summary, (*view.blocks, Context("No command is close to that; `/k8s help` lists them all.")))
+
+
+class NeedsInput(UserError):
+    """A command run from a button needs an argument the button leaves out (Deny's reason). A surface that can ask
+    (a Slack dialog) asks for `param` and runs the command again with it; the others show the message."""
+
+    outcome = "needs_input"
+    level = Level.INFO
+
+    def __init__(self, param: str, message: str, usage: str | None = None) -> None:
+        super().__init__(message, usage)
+        self.param = param
 
 
 class NotAuthorized(AksbotError):
@@ -128,3 +147,11 @@ class Upstream(AksbotError):
 
     def text(self) -> str:
         return self.message + (" It may be temporary; try again in a minute." if self.temporary else "")
+
+
+class NotDelivered(AksbotError):
+    """Slack (or another surface) would not take a message; the message says where and what to do about it."""
+
+    def __init__(self, message: Rich, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code

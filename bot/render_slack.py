@@ -40,6 +40,7 @@ from bot.blocks import (
     Actions,
     Block,
     Button,
+    Channel,
     Code,
     Context,
     Divider,
@@ -110,11 +111,22 @@ def mention(person: Person) -> str:
     return "everyone" if person.id == "*" else escape(person.id)
 
 
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def channel_link(channel: Channel) -> str:
+    return f"<#{channel.id}>" if _CHANNEL_ID.match(channel.id) else escape(f"#{channel.id}")
+
+
 def inline(text: Rich) -> str:
-    """Rich text as mrkdwn: the words escaped (so no text can become a mention or a link), people as mentions."""
+    """Rich text as mrkdwn: the words escaped (so no text can become a mention or a link), people as mentions,
+    channels as links."""
     if isinstance(text, str):
         return escape(text)
-    return "".join(escape(part) if isinstance(part, str) else mention(part) for part in text)
+    return "".join(
+        escape(part) if isinstance(part, str) else (mention(part) if isinstance(part, Person) else channel_link(part))
+        for part in text
+    )
 
 
 def _md(text: Rich, limit: int = MAX_SECTION) -> MarkdownTextObject:

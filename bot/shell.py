@@ -68,6 +68,9 @@ class ShellSurface:
                     message.view = view
         self._print(f"[message #{ref.ts} updated]\n{render_text(view)}\n")
 
+    def tell(self, user: str, view: View) -> None:
+        self._show(f"@{user}", view, label=f" to {user} directly")
+
     def _show(self, channel: str, view: View, *, private: bool = False, label: str = "") -> MessageRef:
         ref = self._new_ref(channel)
         with self._lock:

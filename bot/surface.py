@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.blocks import View
 
@@ -36,10 +36,14 @@ class Visibility(StrEnum):
 
 @dataclass(frozen=True)
 class MessageRef:
-    """A posted message: its channel and Slack timestamp (the shell numbers its messages)."""
+    """A posted message: its channel and Slack timestamp (the shell numbers its messages).
+
+    A message Slack let the bot post only through a slash command's `response_url` (the bot is not in that
+    channel) has no timestamp: `ts` is empty and `response_url` is how it can still be replaced, for a while."""
 
     channel: str
     ts: str
+    response_url: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,27 @@ class Reply:
 
 class Responder(Protocol):
     def send(self, reply: Reply) -> MessageRef | None:
-        """Answer in the conversation the request came from; returns where, when the surface can tell."""
+        """Answer in the conversation the request came from. Returns where a visible answer went; None for an
+        ephemeral one, or when it could not be delivered at all (the surface has told the asker so)."""
+        ...
+
+
+@runtime_checkable
+class Asker(Protocol):
+    """A responder that can ask the person who clicked for an argument (Slack opens a dialog)."""
+
+    def ask(self, ref: CommandRef, param: str) -> bool:
+        """Ask for `param` of the clicked command `ref`; False when it cannot (the caller answers in words)."""
         ...
 
 
 class Notifier(Protocol):
+    """Posts and edits messages anywhere; raises `bot.errors.NotDelivered` (saying what to do) when it cannot."""
+
     def post(self, channel: str, view: View, thread: MessageRef | None = None) -> MessageRef | None: ...
 
     def update(self, ref: MessageRef, view: View) -> None: ...
+
+    def tell(self, user: str, view: View) -> None:
+        """Tell one person directly (a direct message), e.g. when the card of their request cannot be updated."""
+        ...

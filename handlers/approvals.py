@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from bot.approvals.audit import AuditLog
 from bot.approvals.cards import ApprovalCard, Decision, PendingList
-from bot.approvals.commands import DenyArgs, RequestArgs
+from bot.approvals.commands import AuditArgs, DenyArgs, PendingArgs, RequestArgs
 from bot.approvals.ports import Approvals
 from bot.deps import Deps
-from bot.errors import NotConfigured, UserError
-from bot.registry import REGISTRY, Call, Role, Scope, command
-from handlers.args import AuditArgs, PendingArgs
+from bot.errors import NotConfigured
+from bot.registry import Call, Role, Scope, command
 
 
 def _approvals(deps: Deps) -> Approvals:
@@ -44,13 +43,9 @@ def approve(call: Call[RequestArgs], deps: Deps) -> Decision:
 )
 def deny(call: Call[DenyArgs], deps: Deps) -> Decision:
     """Deny a pending request, with the reason; nothing runs."""
-    reason = " ".join((call.args.reason or "").split())
-    if not reason:
-        spec = REGISTRY.get("deny")
-        raise UserError(
-            "`deny` needs the reason, shown on the card and kept in the audit.", spec.usage() if spec else None
-        )
-    return _approvals(deps).deny(call.args.request_id, call.caller, reason)
+    # Without a reason (a Deny button leaves it out) the workflow asks for one — only if the request still waits
+    # and the caller may deny it.
+    return _approvals(deps).deny(call.args.request_id, call.caller, call.args.reason)
 
 
 @command("cancel", args=RequestArgs, scope=Scope.NONE, requires=None, examples=("/k8s cancel k3j9x2ab",))
@@ -81,7 +76,9 @@ def request_status(call: Call[RequestArgs], deps: Deps) -> ApprovalCard:
 def audit(call: Call[AuditArgs], deps: Deps) -> AuditLog:
     """The audit trail of approval requests: who requested, approved, denied, what ran and how it ended."""
     a = call.args
-    return _approvals(deps).audit(last=a.last, user=a.user, cluster=a.cluster, jsonl=a.jsonl, caller=call.caller)
+    return _approvals(deps).audit(
+        last=a.last, user=a.user, cluster=a.cluster, request=a.request, jsonl=a.jsonl, caller=call.caller
+    )
 
 
 @command(

@@ -152,18 +152,7 @@ class PoolArgs(Args):
     pool: str = arg(help="the node pool")
 
 
-# -- approvals and audit ---------------------------------------------------------------------------------------
-
-
-class AuditArgs(Args):
-    last: int = opt(20, help="how many of the latest entries", flags=("--last",), metavar="N", ge=1, le=1000)
-    user: str | None = opt(None, help="only what this user did", flags=("--user",), metavar="U")
-    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
-    jsonl: bool = opt(False, help="as JSON lines (for export)", flags=("--jsonl",))
-
-
-class PendingArgs(Args):
-    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+# -- approvals and audit: their argument models live with the approval workflow (bot.approvals.commands) -------
 
 
 # -- help and the knowledge base -------------------------------------------------------------------------------

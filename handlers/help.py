@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.blocks import Block, Code, Context, Fields, Heading, Table, Text, View
+from bot.blocks import Block, Code, Context, Fields, Heading, Text, View
 from bot.deps import Deps
 from bot.errors import UnknownCommand
 from bot.registry import REGISTRY, Call, CommandSpec, Risk, Role, Scope, command
@@ -21,24 +21,20 @@ class CommandList:
     role: str
 
     def view(self) -> View:
+        # The short form: each command's name and what it does, in prose that wraps (never a table that cuts it);
+        # `help <command>` gives the whole usage.
         blocks: list[Block] = [Heading("aksbot commands")]
-        if self.read:
-            blocks.append(
-                Table(("command", "what it does"), tuple((s.usage(), s.help) for s in self.read), title="Ask and look")
-            )
-        if self.disruptive:
-            blocks.append(
-                Table(
-                    ("command", "what it does"),
-                    tuple((s.usage(), s.help) for s in self.disruptive),
-                    title="Change the cluster (runs only after an approver clicks Approve)",
-                )
-            )
+        for title, specs in (
+            ("*Ask and look*", self.read),
+            ("*Change the cluster* (runs only after an approver clicks Approve)", self.disruptive),
+        ):
+            if specs:
+                blocks.append(Text("\n".join([title, *(f"• `/k8s {s.name}` — {s.help}" for s in specs)])))
         blocks.append(
             Text("Ask anything in words too: `@aksbot why is my node NotReady` or `/k8s kb 节点 NotReady 怎么办`.")
         )
-        blocks.append(Context(f"Your role: {self.role}. `/k8s help <command>` explains one command."))
-        return View(f"{len(self.read) + len(self.disruptive)} commands", tuple(blocks))
+        blocks.append(Context(f"Your role: {self.role}. `/k8s help <command>` shows a command's usage and examples."))
+        return View(f"{len(self.read) + len(self.disruptive)} commands", tuple(blocks), private=True)
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ class CommandHelp:
         if s.aliases:
             notes.append("aliases: " + ", ".join(s.aliases))
         blocks.append(Context("; ".join(notes)))
-        return View(s.usage(), tuple(blocks))
+        return View(s.usage(), tuple(blocks), private=True)
 
 
 def _best_role(call: Call[HelpArgs], deps: Deps) -> Role | None:

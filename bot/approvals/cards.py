@@ -1,18 +1,36 @@
 """What approvals look like: the approval card and the answer to a click.
 
 Pure functions of stored records, so the card drawn after a restart (or by another replica) is the same card.
-The card keeps its buttons in every state: a stale copy of it (another client, the approvals channel, a
-double click) must still get a clear answer ("already approved by bob at 09:14") and run nothing; the status
-line at the top always says where the request stands.
+A card shows Approve, Deny and Cancel only while its request waits; once decided, its outcome line says who,
+when and what happened, and only its audit trail is offered. A click that still arrives on an old copy (another
+client, a race) gets a private answer ("already approved by bob at 09:14") and runs nothing. People are
+`Person`s, so Slack shows them as mentions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.approvals.commands import approve_ref, cancel_ref, deny_ref, request_ref
+from bot.approvals.commands import approve_ref, audit_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State
-from bot.blocks import Actions, Block, Button, Context, Divider, Fields, Heading, Level, Notice, Table, View
+from bot.blocks import (
+    Actions,
+    Block,
+    Button,
+    Channel,
+    Context,
+    Divider,
+    Fields,
+    Heading,
+    Level,
+    Notice,
+    Person,
+    Rich,
+    Text,
+    View,
+    people,
+    plain,
+)
 from bot.timefmt import short_time
 
 _SEVERITY = (Level.OK, Level.INFO, Level.WARN, Level.ERROR)
@@ -25,42 +43,62 @@ def result_level(view: View | None) -> Level:
     return Level.OK if worst is Level.INFO else worst
 
 
-def status_line(request: ApprovalRequest) -> tuple[str, Level]:
+def _by(r: ApprovalRequest) -> Rich:
+    """Who approved it, as people."""
+    names = [a.approver for a in r.approvals] or ([r.decided_by] if r.decided_by else [])
+    return people(*names)
+
+
+def _join(*parts: Rich) -> Rich:
+    """Rich texts one after another."""
+    out: list[str | Person | Channel] = []
+    for part in parts:
+        out.extend((part,) if isinstance(part, str) else part)
+    return tuple(out)
+
+
+def status_line(request: ApprovalRequest) -> tuple[Rich, Level]:
     """Where the request stands, in one sentence: who decided, when, and the outcome."""
     r = request
     when = short_time(r.decided_at) if r.decided_at else "?"
     if r.state is State.PENDING:
         have = len(r.approvals)
         need = r.required_approvals
-        counted = f" ({have} of {need} approvals: {r.approved_by()})" if have else ""
+        counted = _join(f" ({have} of {need} approvals: ", _by(r), ")") if have else ""
         many = f"{need} distinct approvers" if need > 1 else "an approver"
-        return f"Waiting for {many}{counted}. Expires at {short_time(r.expires_at)}.", Level.INFO
+        return _join(f"Waiting for {many}", counted, f". Expires at {short_time(r.expires_at)}."), Level.INFO
     if r.state is State.APPROVED:
-        return f"Approved by {r.approved_by()} at {when} — starting.", Level.INFO
+        return _join("Approved by ", _by(r), f" at {when} — starting."), Level.INFO
     if r.state is State.RUNNING:
-        return f"Approved by {r.approved_by()} at {when} — running.", Level.INFO
+        return _join("Approved by ", _by(r), f" at {when} — running."), Level.INFO
     if r.state is State.SUCCEEDED:
         done = short_time(r.finished_at) if r.finished_at else "?"
-        text = f"Approved by {r.approved_by()} at {when} — ran, finished at {done}: {r.outcome or 'succeeded'}"
+        text = _join("Approved by ", _by(r), f" at {when} — ran, finished at {done}: {r.outcome or 'succeeded'}")
         return text, result_level(r.result)
     if r.state is State.FAILED:
         done = short_time(r.finished_at) if r.finished_at else "?"
-        return f"Approved by {r.approved_by()} at {when} — failed at {done}: {r.reason or r.outcome}", Level.ERROR
+        if not r.approvals and r.decided_by in (None, "aksbot"):
+            return f"Failed at {done}, nothing ran: {r.reason or r.outcome}", Level.ERROR
+        return _join("Approved by ", _by(r), f" at {when} — failed at {done}: {r.reason or r.outcome}"), Level.ERROR
     if r.state is State.DENIED:
-        return f"Denied by {r.decided_by} at {when}: {r.reason}. Nothing ran.", Level.WARN
+        return _join("Denied by ", people(r.decided_by or "?"), f" at {when}: {r.reason}. Nothing ran."), Level.WARN
     if r.state is State.EXPIRED:
         return f"Expired at {short_time(r.expires_at)}, nothing ran.", Level.WARN
-    return f"Cancelled by {r.decided_by} at {when}, nothing ran.", Level.WARN
+    return _join("Cancelled by ", people(r.decided_by or "?"), f" at {when}, nothing ran."), Level.WARN
 
 
-def buttons(request_id: str) -> Actions:
-    return Actions(
-        (
-            Button("Approve", approve_ref(request_id), style="primary"),
-            Button("Deny", deny_ref(request_id), style="danger"),
-            Button("Cancel", cancel_ref(request_id)),
+def buttons(request: ApprovalRequest) -> Actions:
+    """What can be done about the request now: approve, deny or cancel while it waits; once it is decided only its
+    audit trail (nothing that acts)."""
+    if request.state is State.PENDING:
+        return Actions(
+            (
+                Button("Approve", approve_ref(request.id), style="primary"),
+                Button("Deny", deny_ref(request.id), style="danger"),
+                Button("Cancel", cancel_ref(request.id)),
+            )
         )
-    )
+    return Actions((Button("Audit trail", audit_ref(request.id)),))
 
 
 @dataclass(frozen=True)
@@ -68,7 +106,8 @@ class ApprovalCard:
     """The card posted for a request and updated in place at every transition."""
 
     request: ApprovalRequest
-    approvers: str  # who may approve, in words (shown so the requester knows whom to ask)
+    approvers: Rich  # who may approve (mentions notify them when the card is posted where they are named)
+    progress: str | None = None  # the latest line of a long action while it runs
 
     @property
     def request_id(self) -> str:
@@ -77,12 +116,14 @@ class ApprovalCard:
     def view(self) -> View:
         r = self.request
         status, level = status_line(r)
+        if self.progress and r.state is State.RUNNING:
+            status = _join(status, f" {self.progress}")
         blocks: list[Block] = [
             Heading(f"Approval request {r.id}: {r.preview.action}"),
             Notice(status, level),
             Fields(
                 (
-                    ("Requested by", r.requester),
+                    ("Requested by", people(r.requester)),
                     ("Cluster", r.cluster or "-"),
                     ("Command", f"`{r.text}`"),
                     ("Expires", short_time(r.expires_at)),
@@ -100,27 +141,39 @@ class ApprovalCard:
             )
         if r.result is not None:
             blocks += [Divider(), *r.result.blocks]
-        blocks.append(buttons(r.id))
+        blocks.append(buttons(r))
         blocks.append(Context(f"request {r.id} · ref {r.correlation_id} · state {r.state.value}"))
         return View(f"Approval request {r.id} ({r.state.value}): {r.preview.action}", tuple(blocks))
 
 
+def outcome_notice(request: ApprovalRequest) -> View:
+    """The line that tells the requester what happened to their request (a mention: it notifies them)."""
+    r = request
+    status, level = status_line(r)
+    text = _join(people(r.requester), f": your request `{r.id}` ({r.preview.action}) — ", status)
+    return View(f"Request {r.id} {r.state.value}: {r.preview.action}", (Notice(text, level),))
+
+
 @dataclass(frozen=True)
 class Decision:
-    """The answer to one click (approve, deny, cancel): what happened, for the person who clicked."""
+    """The answer to one click (approve, deny, cancel): what happened, for the person who clicked.
+
+    `private`: only the clicker sees it (a click on a request already decided, or the clicker's own
+    confirmation while the public outcome goes to the requester in the card's thread)."""
 
     request_id: str
-    text: str
+    text: Rich
     level: Level
     ran: bool = False  # this click started the action
     result: View | None = None
+    private: bool = False
 
     def view(self) -> View:
         blocks: list[Block] = [Notice(self.text, self.level)]
         if self.result is not None:
             blocks += list(self.result.blocks)
         blocks.append(Context(f"request {self.request_id}"))
-        return View(self.text, tuple(blocks))
+        return View(plain(self.text), tuple(blocks), private=self.private)
 
 
 # Slack allows 25 elements in an actions block; a handful of "Open" buttons is what a person reads anyway.
@@ -148,26 +201,24 @@ class PendingList:
         mine = sum(1 for i in self.items if i.may_approve)
         summary = f"{len(self.items)} approval request(s) waiting{self.scope}"
         summary += f", {mine} you may approve" if mine else ", none you may approve"
-        rows = tuple(
-            (
-                i.request.id,
-                i.request.cluster or "-",
-                i.request.preview.action,
-                i.request.requester + (" (you)" if i.yours else ""),
-                f"{len(i.request.approvals)}/{i.request.required_approvals}",
-                short_time(i.request.expires_at),
-                "approve" if i.may_approve else ("yours: cancel" if i.yours else "-"),
-            )
-            for i in self.items
-        )
+        lines: list[str | Person] = []
+        for i in self.items:
+            r = i.request
+            you = "you may approve it" if i.may_approve else ("yours: you may cancel it" if i.yours else "")
+            lines += [
+                f"• `{r.id}` on {r.cluster or '-'}: {r.preview.action} — requested by ",
+                Person(r.requester),
+                f", {len(r.approvals)}/{r.required_approvals} approvals, expires {short_time(r.expires_at)}",
+                f" — *{you}*\n" if you else "\n",
+            ]
         blocks: list[Block] = [
             Heading("Approval requests waiting"),
             Notice(summary, Level.WARN if mine else Level.INFO),
-            Table(("id", "cluster", "what", "requested by", "approvals", "expires", "you may"), rows),
+            Text(tuple(lines)),
         ]
         openable = [i for i in self.items if i.may_approve or i.yours][:MAX_OPEN_BUTTONS]
         if openable:
-            buttons = tuple(Button(f"Open {i.request.id}", request_ref(i.request.id)) for i in openable)
-            blocks.append(Actions(buttons))
+            opens = tuple(Button(f"Open {i.request.id}", request_ref(i.request.id)) for i in openable)
+            blocks.append(Actions(opens))
         blocks.append(Context("Open a request to read its card in full and approve, deny or cancel it there."))
         return View(summary, tuple(blocks))

@@ -14,6 +14,7 @@ from bot.blocks import (
     Actions,
     Block,
     Button,
+    Channel,
     Code,
     Context,
     Divider,
@@ -36,16 +37,25 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
 
 
 def rich_to_json(text: Rich) -> Any:
-    """A plain string stays a string; rich text is a list of strings and `{"person": id}`."""
+    """A plain string stays a string; rich text is a list of strings, `{"person": id}` and `{"channel": id}`."""
     if isinstance(text, str):
         return text
-    return [part if isinstance(part, str) else {"person": part.id} for part in text]
+    return [
+        part if isinstance(part, str) else ({"person": part.id} if isinstance(part, Person) else {"channel": part.id})
+        for part in text
+    ]
 
 
 def rich_from_json(data: Any) -> Rich:
     if isinstance(data, str):
         return data
-    return tuple(part if isinstance(part, str) else Person(str(part["person"])) for part in data)
+    parts: list[str | Person | Channel] = []
+    for part in data:
+        if isinstance(part, str):
+            parts.append(part)
+        else:
+            parts.append(Person(str(part["person"])) if "person" in part else Channel(str(part["channel"])))
+    return tuple(parts)
 
 
 def block_to_json(block: Block) -> dict[str, Any]:

@@ -7,7 +7,7 @@ argument models live here because the card (drawn by the workflow) builds the bu
 from __future__ import annotations
 
 from bot.refs import CommandRef
-from bot.registry import Args, arg
+from bot.registry import Args, arg, opt
 
 
 class RequestArgs(Args):
@@ -20,6 +20,18 @@ class DenyArgs(Args):
     reason: str | None = arg(
         None, help="why it is denied (shown on the card and kept in the audit)", greedy=True, ask=True
     )
+
+
+class AuditArgs(Args):
+    last: int = opt(20, help="how many of the latest entries", flags=("--last",), metavar="N", ge=1, le=1000)
+    user: str | None = opt(None, help="only what this user did", flags=("--user",), metavar="U")
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+    request: str | None = opt(None, help="only this approval request", flags=("--request",), metavar="ID")
+    jsonl: bool = opt(False, help="as JSON lines (for export)", flags=("--jsonl",))
+
+
+class PendingArgs(Args):
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
 
 
 def approve_ref(request_id: str) -> CommandRef:
@@ -36,3 +48,8 @@ def cancel_ref(request_id: str) -> CommandRef:
 
 def request_ref(request_id: str) -> CommandRef:
     return CommandRef("request", RequestArgs(request_id=request_id))
+
+
+def audit_ref(request_id: str) -> CommandRef:
+    """The audit trail of one request: who asked, who decided, what ran."""
+    return CommandRef("audit", AuditArgs(request=request_id))

@@ -21,13 +21,19 @@ class Approvals(Protocol):
         says the action cannot or need not run)."""
         ...
 
-    def card_posted(self, request_id: str, ref: MessageRef | None) -> None:
+    def card_posted(self, request_id: str, ref: MessageRef) -> None:
         """Where the dispatcher posted the card, so transitions update it and progress goes in its thread."""
+        ...
+
+    def card_failed(self, request_id: str, reason: str) -> None:
+        """The card could not be posted where it was asked for: the request fails at once, nothing runs."""
         ...
 
     def approve(self, request_id: str, caller: Caller) -> Decision: ...
 
-    def deny(self, request_id: str, caller: Caller, reason: str) -> Decision: ...
+    def deny(self, request_id: str, caller: Caller, reason: str | None) -> Decision:
+        """Deny with a reason; without one, raises `NeedsInput` (while the request waits and the caller may deny it)."""
+        ...
 
     def cancel(self, request_id: str, caller: Caller) -> Decision: ...
 
@@ -43,6 +49,7 @@ class Approvals(Protocol):
         last: int | None = 20,
         user: str | None = None,
         cluster: str | None = None,
+        request: str | None = None,
         jsonl: bool = False,
         caller: Caller | None = None,
     ) -> AuditLog:

@@ -135,7 +135,7 @@ class SqlApprovalStore(ABC):
     # -- schema ----------------------------------------------------------------------------------------------
     def _schema(self) -> list[str]:
         states = ", ".join(f"'{s.value}'" for s in State)
-        r, a, c, au = (self.table(n) for n in ("requests", "approvals", "cards", "audit"))
+        r, a, c, au, u = (self.table(n) for n in ("requests", "approvals", "cards", "audit", "card_urls"))
         return [
             f"""CREATE TABLE IF NOT EXISTS {r} (
                 id TEXT PRIMARY KEY,
@@ -189,6 +189,14 @@ class SqlApprovalStore(ABC):
                 data TEXT NOT NULL
             )""",
             f"CREATE INDEX IF NOT EXISTS {self._index('audit_request')} ON {au} (request_id)",
+            # A card posted only through a slash command's response_url (the bot is not in that channel) has no ts;
+            # its URL is how it can still be replaced (Slack allows a few uses within 30 minutes).
+            f"""CREATE TABLE IF NOT EXISTS {u} (
+                request_id TEXT NOT NULL REFERENCES {r} (id),
+                channel TEXT NOT NULL,
+                response_url TEXT NOT NULL,
+                PRIMARY KEY (request_id, channel)
+            )""",
             *self._append_only(au),
         ]
 
@@ -251,7 +259,10 @@ class SqlApprovalStore(ABC):
             (request_id,),
         )
         _, cards = self._run(
-            f"SELECT channel, ts FROM {self.table('cards')} WHERE request_id = ? ORDER BY origin DESC, ts",
+            f"SELECT c.channel, c.ts, u.response_url FROM {self.table('cards')} c "
+            f"LEFT JOIN {self.table('card_urls')} u "
+            "ON u.request_id = c.request_id AND u.channel = c.channel AND c.ts = '' "
+            "WHERE c.request_id = ? ORDER BY c.origin DESC, c.ts",
             (request_id,),
         )
         return ApprovalRequest(
@@ -280,7 +291,7 @@ class SqlApprovalStore(ABC):
             started_at=_opt_time(row[22]),
             finished_at=_opt_time(row[23]),
             approvals=tuple(Approval(str(a), parse_utc(t)) for a, t in approvals),
-            cards=tuple(MessageRef(str(ch), str(ts)) for ch, ts in cards),
+            cards=tuple(MessageRef(str(ch), str(ts), url) for ch, ts, url in cards),
         )
 
     def add_approval(self, request_id: str, approver: str, at: datetime) -> bool:
@@ -300,6 +311,12 @@ class SqlApprovalStore(ABC):
             "ON CONFLICT (request_id, channel, ts) DO NOTHING",
             (request_id, ref.channel, ref.ts, int(origin)),
         )
+        if not ref.ts and ref.response_url:
+            self._run(
+                f"INSERT INTO {self.table('card_urls')} (request_id, channel, response_url) VALUES (?, ?, ?) "
+                "ON CONFLICT (request_id, channel) DO NOTHING",
+                (request_id, ref.channel, ref.response_url),
+            )
 
     def transition(
         self,

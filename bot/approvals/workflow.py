@@ -22,13 +22,15 @@ import dataclasses
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 from bot.approvals.audit import AuditLog
-from bot.approvals.cards import ApprovalCard, Decision, PendingItem, PendingList, result_level
+from bot.approvals.cards import ApprovalCard, Decision, PendingItem, PendingList, outcome_notice, result_level
+from bot.approvals.commands import cancel_ref, deny_ref
 from bot.approvals.model import (
     APPROVED_STATES,
     ApprovalRequest,
@@ -40,9 +42,9 @@ from bot.approvals.model import (
     utc_text,
 )
 from bot.approvals.store import ApprovalStore, open_store
-from bot.blocks import Level, Text, View
+from bot.blocks import Channel, Level, Notice, Person, Rich, Text, View, people, plain
 from bot.deps import Deps
-from bot.errors import AksbotError, NotAuthorized, NotFound, Refused
+from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotDelivered, NotFound, Refused
 from bot.groups import GroupDirectory
 from bot.logs import in_context
 from bot.preview import Preview, drift
@@ -54,6 +56,9 @@ from bot.timefmt import short_time
 log = logging.getLogger("aksbot.approvals")
 
 Executor = Callable[[Callable[[], None]], None]
+
+# A long action's card shows its latest progress line at most this often (Slack allows about one edit a second).
+PROGRESS_EVERY_SECONDS = 5.0
 
 # Every action ends within an hour (a drain's --timeout is at most 3,600 s; Azure operations are waited on for at
 # most 30 minutes), so a request still approved or running after two hours was cut off by a stopped bot.
@@ -89,6 +94,24 @@ def _as_typed(text: str) -> str:
     return text if text.startswith("/") else f"/k8s {text}"
 
 
+class AlreadyRequested(Refused):
+    """The same command on the same target already waits for approval: its card, instead of a second request."""
+
+    def __init__(self, card: ApprovalCard) -> None:
+        super().__init__(
+            f"That is already waiting for approval: request `{card.request_id}` ({card.request.preview.action})."
+        )
+        self.card = card
+
+    def view(self) -> View:
+        notice = Notice(self.message, Level.INFO)
+        return View(self.message, (notice, *self.card.view().blocks))
+
+
+def _parts(text: Rich) -> tuple[str | Person | Channel, ...]:
+    return (text,) if isinstance(text, str) else text
+
+
 class ApprovalWorkflow:
     """Implements `bot.approvals.ports.Approvals` over an `ApprovalStore` and a surface's `Notifier`."""
 
@@ -110,6 +133,7 @@ class ApprovalWorkflow:
         self.groups = groups
         self.registry = registry
         self.executor = executor
+        self._card_progress: dict[str, float] = {}  # request id → when its card last showed progress
 
     # -- request ---------------------------------------------------------------------------------------------
     def request(self, call: ClusterCall[Any], spec: CommandSpec) -> ApprovalCard:
@@ -122,6 +146,10 @@ class ApprovalWorkflow:
         cluster = call.cluster
         policy = self.deps.settings.policy_for(cluster, spec.name)
         self._refuse_unapprovable(cluster, spec.name, call.caller.id, policy.required_approvals)
+        waiting = self._same_pending(call, spec)
+        if waiting is not None:
+            # A retried delivery, a double click, or a second person asking for the same thing: one request.
+            raise AlreadyRequested(self._card(waiting))
         now = self.deps.clock.now()
         request: ApprovalRequest | None = None
         for _ in range(5):  # a 40-bit id collides essentially never; the primary key makes sure it is never reused
@@ -164,18 +192,58 @@ class ApprovalWorkflow:
                 "expires_at": utc_text(request.expires_at),
             },
         )
-        card = self._card(request)
         channel = self.deps.settings.approvals.channel
         if channel and channel != call.channel:
-            ref = self.notifier.post(channel, card.view())
+            # Posting the card is part of the request: a card nobody can see is a request nobody can approve.
+            try:
+                ref = self.notifier.post(channel, self._card(request, notify=True).view())
+            except NotDelivered as exc:
+                self.card_failed(request.id, f"its card could not be posted in the approvals channel: {exc.message}")
+                raise NotDelivered(
+                    ("Nothing was requested: the approval card could not be posted in the approvals channel. ",
+                     *_parts(exc.rich)),
+                    code=exc.code,
+                ) from exc
             if ref is not None:
                 self.store.add_card(request.id, ref, origin=False)
-        return card
+        # Approvers are named (and notified) where they will see the card: in the approvals channel when there is
+        # one, else in the requester's conversation.
+        return self._card(request, notify=not channel or channel == call.channel)
 
-    def card_posted(self, request_id: str, ref: MessageRef | None) -> None:
-        """The dispatcher posted the card in the requester's conversation (`ref` None: the surface can't tell)."""
-        if ref is not None:
-            self.store.add_card(request_id, ref, origin=True)
+    def card_posted(self, request_id: str, ref: MessageRef) -> None:
+        """The dispatcher posted the card in the requester's conversation."""
+        self.store.add_card(request_id, ref, origin=True)
+        # A click can land between the post and this line (its transition then saw no card to update): a request
+        # that already moved on gets its card redrawn now, so no card keeps live buttons after the fact.
+        request = self._get(request_id)
+        if request.state is not State.PENDING:
+            self._update_cards(request)
+
+    def card_failed(self, request_id: str, reason: str) -> None:
+        """The card could not be shown where it had to be: the request is failed at once (nothing runs, the audit
+        says why) instead of waiting unseen until it expires."""
+        request = self._get(request_id)
+        now = self.deps.clock.now()
+        if self.store.transition(request.id, (State.PENDING,), State.FAILED, at=now, reason=reason):
+            failed = self._get(request.id)
+            self._audit(failed, AuditEvent.FAILED, "aksbot", reason, {"reason": reason})
+            self._update_cards(failed)
+
+    def _same_pending(self, call: ClusterCall[Any], spec: CommandSpec) -> ApprovalRequest | None:
+        """A request still waiting for the same command with the same arguments on the same cluster and namespace."""
+        args = call.args.model_dump_json()
+        now = self.deps.clock.now()
+        for r in self.store.pending():
+            same = (r.command, r.args_json, r.cluster, r.namespace, r.all_namespaces) == (
+                spec.name,
+                args,
+                call.cluster,
+                call.namespace,
+                call.all_namespaces,
+            )
+            if same and not r.is_due(now):
+                return r
+        return None
 
     # -- clicks ----------------------------------------------------------------------------------------------
     def approve(self, request_id: str, caller: Caller) -> Decision:
@@ -193,6 +261,7 @@ class ApprovalWorkflow:
                 f"You already approved this; it needs {fresh.required_approvals} distinct approvers "
                 f"({len(fresh.approvals)} so far).",
                 Level.INFO,
+                private=True,
             )
         fresh = self._get(request.id)
         have, need = len(fresh.approvals), fresh.required_approvals
@@ -203,6 +272,7 @@ class ApprovalWorkflow:
                 request.id,
                 f"Your approval is recorded ({have} of {need}); it needs another approver before it runs.",
                 Level.INFO,
+                private=True,
             )
         # The one compare-and-set that decides who runs it; it also refuses once the request has expired.
         if not self.store.transition(
@@ -212,27 +282,35 @@ class ApprovalWorkflow:
         approved = self._get(request.id)
         self._audit(approved, AuditEvent.APPROVED, caller.id, f"approved by {approved.approved_by()}", {})
         self._update_cards(approved)
+        self._notify(approved)
         outcome: list[ApprovalRequest] = []
         self.executor(in_context(lambda: outcome.append(self._execute(approved))))
-        if not outcome:  # running elsewhere; the card reports the end
-            return Decision(request.id, f"Approved by {approved.approved_by()} — running.", Level.INFO, ran=True)
+        if not outcome:  # running elsewhere; the card and the requester's notification report the end
+            return Decision(request.id, "You approved it — running.", Level.INFO, ran=True, private=True)
         done = outcome[0]
         if done.state is State.SUCCEEDED:
-            text, level = f"Approved by {done.approved_by()} — ran: {done.outcome}", result_level(done.result)
+            text, level = f"You approved it — ran: {done.outcome}", result_level(done.result)
         else:
-            text, level = f"Approved by {done.approved_by()} — failed: {done.reason}", Level.ERROR
-        return Decision(request.id, text, level, ran=True, result=done.result)
+            text, level = f"You approved it — failed: {done.reason}", Level.ERROR
+        return Decision(request.id, text, level, ran=True, result=done.result, private=True)
 
-    def deny(self, request_id: str, caller: Caller, reason: str) -> Decision:
+    def deny(self, request_id: str, caller: Caller, reason: str | None) -> Decision:
         request = self._current(request_id)
         if request.state is not State.PENDING:
             return self._already(request)
         if caller.id == request.requester:
             self._refuse(request, caller, "the requester cannot deny their own request; use cancel")
-            raise NotAuthorized(f"You requested this yourself; to withdraw it, use `/k8s cancel {request.id}`.")
+            raise NotAuthorized(f"You requested this yourself; to withdraw it, use `{cancel_ref(request.id).text()}`.")
         self._check_approver(request, caller, "deny")
+        reason = " ".join((reason or "").split())
+        if not reason:
+            # Only now, for an approver on a request that still waits, is the reason asked for (a dialog in Slack).
+            raise NeedsInput(
+                "reason",
+                f"Say why it is denied: `{deny_ref(request.id).text()} <reason>` (the reason is shown on the card "
+                "and kept in the audit).",
+            )
         now = self.deps.clock.now()
-        reason = " ".join(reason.split())
         if not self.store.transition(
             request.id, (State.PENDING,), State.DENIED, at=now, not_expired_at=now, decided_by=caller.id, reason=reason
         ):
@@ -240,7 +318,8 @@ class ApprovalWorkflow:
         denied = self._get(request.id)
         self._audit(denied, AuditEvent.DENIED, caller.id, f"denied: {reason}", {"reason": reason})
         self._update_cards(denied)
-        return Decision(request.id, f"Denied: {reason}. Nothing ran.", Level.WARN)
+        self._notify(denied)
+        return Decision(request.id, f"You denied it: {reason}. Nothing ran.", Level.WARN, private=True)
 
     def cancel(self, request_id: str, caller: Caller) -> Decision:
         request = self._current(request_id)
@@ -249,7 +328,7 @@ class ApprovalWorkflow:
         if caller.id != request.requester:
             self._refuse(request, caller, "only the requester may cancel")
             raise NotAuthorized(
-                f"Only {request.requester}, who requested it, may cancel it; an approver can deny it instead."
+                ("Only ", Person(request.requester), ", who requested it, may cancel it; an approver can deny it.")
             )
         now = self.deps.clock.now()
         if not self.store.transition(request.id, (State.PENDING,), State.CANCELLED, at=now, decided_by=caller.id):
@@ -257,7 +336,7 @@ class ApprovalWorkflow:
         cancelled = self._get(request.id)
         self._audit(cancelled, AuditEvent.CANCELLED, caller.id, "cancelled by the requester", {})
         self._update_cards(cancelled)
-        return Decision(request.id, "Cancelled. Nothing ran.", Level.INFO)
+        return Decision(request.id, "Cancelled. Nothing ran.", Level.INFO, private=True)
 
     def status(self, request_id: str) -> ApprovalCard:
         return self._card(self._current(request_id))
@@ -268,6 +347,7 @@ class ApprovalWorkflow:
         last: int | None = 20,
         user: str | None = None,
         cluster: str | None = None,
+        request: str | None = None,
         jsonl: bool = False,
         caller: Caller | None = None,
     ) -> AuditLog:
@@ -278,8 +358,12 @@ class ApprovalWorkflow:
             names = settings.cluster_names()
             seen = [n for n in names if settings.role_of(caller.id, caller.groups, n) is not None]
             visible = None if len(seen) == len(names) else seen
-        entries = self.store.audit(last=last, user=user, cluster=cluster, clusters=visible)
-        parts = [f"by {user}" if user else "", f"on {cluster}" if cluster else ""]
+        entries = self.store.audit(last=last, user=user, cluster=cluster, request_id=request, clusters=visible)
+        parts = [
+            f"of request {request}" if request else "",
+            f"by {user}" if user else "",
+            f"on {cluster}" if cluster else "",
+        ]
         filters = " ".join(p for p in parts if p)
         return AuditLog(tuple(entries), f" {filters}" if filters else "", jsonl=jsonl)
 
@@ -323,6 +407,7 @@ class ApprovalWorkflow:
                 failed = self._get(request.id)
                 self._audit(failed, AuditEvent.FAILED, "aksbot", reason, {"reason": reason})
                 self._update_cards(failed)
+                self._notify(failed)
                 count += 1
         return count
 
@@ -369,6 +454,7 @@ class ApprovalWorkflow:
         done = self._get(running.id)
         self._audit(done, event, "aksbot", detail, data)
         self._update_cards(done)
+        self._notify(done)
         return done
 
     def _call(self, request: ApprovalRequest, spec: CommandSpec) -> ClusterCall[Any]:
@@ -388,13 +474,18 @@ class ApprovalWorkflow:
         )
 
     def _progress(self, request: ApprovalRequest, line: str) -> None:
-        thread = request.cards[0] if request.cards else None
+        """A long action's progress: a line in the card's thread, and the card's status line (at most every few
+        seconds, so a drain of many pods does not spend Slack's rate limit on edits)."""
+        thread = request.cards[0] if request.cards and request.cards[0].ts else None
         channel = thread.channel if thread else request.channel
-        if channel is None:
-            return
         try:
-            self.notifier.post(channel, View(line, (Text(line),)), thread)
-        except Exception:  # a progress line that cannot be posted must not stop a drain half-way
+            if channel is not None:
+                self.notifier.post(channel, View(line, (Text(line),)), thread)
+            now = time.monotonic()
+            if now - self._card_progress.get(request.id, 0.0) >= PROGRESS_EVERY_SECONDS:
+                self._card_progress[request.id] = now
+                self._update_cards(self._get(request.id), progress=line)
+        except Exception:  # progress that cannot be shown must not stop a drain half-way
             log.warning("could not post progress for request %s", request.id, exc_info=True)
 
     # -- helpers ---------------------------------------------------------------------------------------------
@@ -420,28 +511,31 @@ class ApprovalWorkflow:
         expired = self._get(request.id)
         self._audit(expired, AuditEvent.EXPIRED, "aksbot", f"expired at {short_time(expired.expires_at)}", {})
         self._update_cards(expired)
+        self._notify(expired)
         return True
 
     def _already(self, request: ApprovalRequest) -> Decision:
-        """The answer to a click on a request that was already decided: who, when, what happened."""
+        """The answer to a click on a request that was already decided: who, when, what happened — for the
+        clicker only (an old copy of the card, a race), and nothing runs."""
         r = request
         when = short_time(r.decided_at) if r.decided_at else "?"
-        if r.state in APPROVED_STATES:
-            text = f"Already approved by {r.approved_by()} at {when}"
-            if r.state is State.SUCCEEDED:
-                text += f"; it ran: {(r.outcome or 'done').rstrip('.')}"
-            elif r.state is State.FAILED:
-                text += f"; it failed: {(r.reason or 'failed').rstrip('.')}"
-            else:
-                text += "; it is running"
-            text += ". Nothing more will run."
+        approvers = people(*(a.approver for a in r.approvals)) if r.approvals else people(r.decided_by or "?")
+        text: Rich
+        if r.state in APPROVED_STATES and (r.approvals or r.decided_by not in (None, "aksbot")):
+            end = {
+                State.SUCCEEDED: f"; it ran: {(r.outcome or 'done').rstrip('.')}",
+                State.FAILED: f"; it failed: {(r.reason or 'failed').rstrip('.')}",
+            }.get(r.state, "; it is running")
+            text = ("Already approved by ", *_parts(approvers), f" at {when}{end}. Nothing more will run.")
+        elif r.state is State.FAILED:
+            text = f"This request failed, nothing ran: {r.reason}."
         elif r.state is State.DENIED:
-            text = f"Already denied by {r.decided_by} at {when}: {r.reason}. Nothing ran."
+            text = ("Already denied by ", Person(r.decided_by or "?"), f" at {when}: {r.reason}. Nothing ran.")
         elif r.state is State.EXPIRED:
             text = f"Expired at {short_time(r.expires_at)}, nothing ran."
         else:
-            text = f"Cancelled by {r.decided_by} at {when}, nothing ran."
-        return Decision(r.id, text, Level.INFO)
+            text = ("Cancelled by ", Person(r.decided_by or "?"), f" at {when}, nothing ran.")
+        return Decision(r.id, text, Level.INFO, private=True)
 
     def _check_approver(self, request: ApprovalRequest, caller: Caller, verb: str) -> None:
         if caller.id == request.requester:
@@ -450,8 +544,11 @@ class ApprovalWorkflow:
         if not self.may_approve(request, caller):
             self._refuse(request, caller, f"not an approver ({verb})")
             raise NotAuthorized(
-                f"Refused: you are not an approver for `{request.command}` on `{request.cluster}`. "
-                f"Who may: {self.approvers_text(request)}."
+                (
+                    f"Refused: you are not an approver for `{request.command}` on `{request.cluster}`. Who may: ",
+                    *_parts(self.approvers_of(request)),
+                    ".",
+                )
             )
 
     def may_approve(self, request: ApprovalRequest, caller: Caller) -> bool:
@@ -494,27 +591,56 @@ class ApprovalWorkflow:
             "cluster's `approvals`/`actions` settings)."
         )
 
-    def approvers_text(self, request: ApprovalRequest) -> str:
+    def approvers_of(self, request: ApprovalRequest) -> Rich:
+        """Who may approve `request`, as people (a mention notifies them where the card is posted)."""
         members, explicit = self._approver_members(request.cluster, request.command)
         others = [m for m in members if m != request.requester]
         if others:
-            listed = ", ".join(others)
+            listed = people(*others)
         elif members:
             listed = "nobody but the requester is configured"
         else:
             listed = "nobody is configured"
-        return listed if explicit else f"the approver role ({listed})"
+        return listed if explicit else ("the approver role: ", *_parts(listed))
 
-    def _card(self, request: ApprovalRequest) -> ApprovalCard:
-        return ApprovalCard(request, self.approvers_text(request))
+    def _card(self, request: ApprovalRequest, *, notify: bool = False, progress: str | None = None) -> ApprovalCard:
+        """The card; with `notify` the approvers are named as mentions (posted where they are to act), otherwise
+        in plain words (an update, or a copy of the card elsewhere, must not ping them again)."""
+        approvers = self.approvers_of(request)
+        return ApprovalCard(request, approvers if notify else plain(approvers), progress)
 
-    def _update_cards(self, request: ApprovalRequest) -> None:
-        view = self._card(request).view()
+    def _update_cards(self, request: ApprovalRequest, *, progress: str | None = None) -> None:
+        view = self._card(request, progress=progress).view()
         for ref in request.cards:
             try:
                 self.notifier.update(ref, view)
+            except NotDelivered as exc:
+                # A card that can no longer be edited (its response_url used up, the channel archived): when it is
+                # the requester's, they still hear what happened, directly.
+                log.warning("could not update the card of request %s: %s", request.id, exc.message)
+                if ref == request.cards[0] and request.state is not State.PENDING and progress is None:
+                    self._tell_requester(request)
             except Exception:  # the state is in the store; a card that failed to redraw is not a failed action
                 log.warning("could not update the card of request %s", request.id, exc_info=True)
+
+    def _notify(self, request: ApprovalRequest) -> None:
+        """Tell the requester what happened to their request: a reply in the card's thread that mentions them
+        (an edit does not notify anyone), or a direct message when the card has no thread to reply in."""
+        origin = request.cards[0] if request.cards else None
+        if origin is None or not origin.ts:
+            self._tell_requester(request)
+            return
+        try:
+            self.notifier.post(origin.channel, outcome_notice(request), origin)
+        except Exception:
+            log.warning("could not tell the requester of %s in its thread", request.id, exc_info=True)
+            self._tell_requester(request)
+
+    def _tell_requester(self, request: ApprovalRequest) -> None:
+        try:
+            self.notifier.tell(request.requester, outcome_notice(request))
+        except Exception:
+            log.warning("could not tell %s what happened to request %s", request.requester, request.id, exc_info=True)
 
     def _refuse(self, request: ApprovalRequest, caller: Caller, why: str) -> None:
         self._audit(request, AuditEvent.REFUSED, caller.id, why, {})

@@ -28,13 +28,12 @@ from typing import Any
 
 from pydantic import ValidationError
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackClientError
 from slack_sdk.web import WebClient
 
 from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
 from bot.refs import CommandRef, RefError, decode
-from bot.registry import REGISTRY, CommandSpec, ParamSpec
+from bot.slack.dialogs import ASK_BLOCK, ASK_INPUT, ASK_MODAL
 from bot.slack.web import ReplyContext, SlackResponder
 from bot.surface import Incoming, InputKind, MessageRef
 
@@ -43,9 +42,6 @@ log = logging.getLogger("aksbot.slack")
 # `aksbot_<n>`, whose value is a command reference; the older `aksbot_<verb>_<n>` forms are still answered, so
 # cards posted before an upgrade keep working.
 ACTION_ID = re.compile(r"^aksbot_(?:(approve|deny|cancel|run)_)?\d+$")
-ASK_MODAL = "aksbot_ask"
-_ASK_BLOCK = "asked"
-_ASK_INPUT = "value"
 _LEGACY = {"approve": approve_ref, "deny": deny_ref, "cancel": cancel_ref}
 
 Body = Mapping[str, Any]
@@ -205,14 +201,15 @@ class SlackSurface:
         message_ts = str(message.get("ts") or container.get("message_ts") or "")
         # Answers go under the clicked message: in its thread if it is itself a reply.
         thread_ts = str(message.get("thread_ts") or message_ts) or None
-        context = ReplyContext(channel, user, body.get("response_url") or None)
+        trigger = str(body.get("trigger_id") or "") or None
+        context = ReplyContext(channel, user, body.get("response_url") or None, trigger)
         anchor = MessageRef(channel, thread_ts) if thread_ts else None
         verb = match.group(1)
         if verb == "run":  # an older button whose value is the command as typed: the same as typing it
             self._dispatch(Incoming(value, user, InputKind.SLASH, channel, anchor), context)
             return
         try:
-            spec, ref = (REGISTRY.get(verb), _LEGACY[verb](value)) if verb else decode(value)
+            ref = _LEGACY[verb](value) if verb else decode(value)[1]
         except (RefError, ValueError, ValidationError) as exc:
             log.warning("a click on a button that runs nothing known (%s)", exc)
             SlackResponder(self.client, context).tell_user(
@@ -220,10 +217,8 @@ class SlackSurface:
                 "Type the command instead; `/k8s help` lists them."
             )
             return
-        asked = _first_missing(spec, ref) if spec is not None else None
-        if asked is not None:
-            self._ask(body, ref, asked, anchor, context)
-            return
+        # A command that needs an argument the button leaves out (Deny's reason) says so when it runs, and the
+        # responder then opens a dialog for it (`SlackResponder.ask`).
         self._dispatch(Incoming.click(ref, user, channel, anchor), context)
 
     def _on_asked(self, body: Body) -> None:
@@ -236,8 +231,8 @@ class SlackSurface:
         except (ValueError, KeyError, TypeError, StopIteration, RefError) as exc:
             log.warning("a dialog submission that names no command this bot knows (%s)", exc)
             return
-        values = _mapping(_mapping(_mapping(view.get("state")).get("values")).get(_ASK_BLOCK))
-        answer = " ".join(str(_mapping(values.get(_ASK_INPUT)).get("value") or "").split())
+        values = _mapping(_mapping(_mapping(view.get("state")).get("values")).get(ASK_BLOCK))
+        answer = " ".join(str(_mapping(values.get(ASK_INPUT)).get("value") or "").split())
         user = str(_mapping(body.get("user")).get("id") or "")
         channel, thread_ts = str(meta.get("channel") or ""), str(meta.get("thread_ts") or "")
         context = ReplyContext(channel, user, None)
@@ -251,28 +246,8 @@ class SlackSurface:
         self._dispatch(Incoming.click(completed, user, channel, anchor), context)
 
     # -- helpers ------------------------------------------------------------------------------------------
-    def _ask(
-        self,
-        body: Body,
-        ref: CommandRef,
-        param: ParamSpec,
-        anchor: MessageRef | None,
-        context: ReplyContext,
-    ) -> None:
-        """Open the dialog asking for the argument `param` that the clicked command still needs."""
-        where = {"channel": context.channel, "thread_ts": anchor.ts if anchor else None}
-        meta = json.dumps({"ref": ref.value, "param": param.name, **where}, separators=(",", ":"))
-        try:
-            self.client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=ask_modal(ref, param, meta))
-        except SlackClientError as exc:
-            # The trigger expires after 3 s; without the dialog, say how to do it by typing instead.
-            log.warning("views.open for %s failed: %s", ref.command, exc)
-            SlackResponder(self.client, context).tell_user(
-                f"Could not open the dialog. Type `{ref.text()} <{param.metavar.lower()}>` instead."
-            )
-
     def _dispatch(self, incoming: Incoming, context: ReplyContext) -> None:
-        responder = SlackResponder(self.client, context)
+        responder = SlackResponder(self.client, context, incoming.anchor)
         try:
             outcome = self.dispatcher.handle(incoming, responder)
         except Exception:  # the dispatcher answers every error itself; this is a bug, keep the worker alive
@@ -307,41 +282,6 @@ def _lower_priority() -> None:
 
 def _ack(ack: Ack) -> None:
     ack()
-
-
-def ask_modal(ref: CommandRef, param: ParamSpec, private_metadata: str) -> dict[str, Any]:
-    """The dialog that asks for the argument `param` a clicked command still needs (Deny's reason);
-    `private_metadata` carries the reference and the clicked message."""
-    first = next((str(v) for v in ref.args.model_dump().values() if v not in (None, "")), "")
-    title = f"{ref.command.capitalize()} {first}".strip()
-    return {
-        "type": "modal",
-        "callback_id": ASK_MODAL,
-        "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": title[:24]},
-        "submit": {"type": "plain_text", "text": ref.command.capitalize()[:24]},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": _ASK_BLOCK,
-                "label": {"type": "plain_text", "text": (param.help[:1].upper() + param.help[1:])[:2000]},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": _ASK_INPUT,
-                    "multiline": param.greedy,
-                    "min_length": 3,
-                    "max_length": 500,
-                },
-            }
-        ],
-    }
-
-
-def _first_missing(spec: CommandSpec, ref: CommandRef) -> ParamSpec | None:
-    """The first argument the command asks for that the reference leaves out."""
-    values = ref.args.model_dump()
-    return next((p for p in spec.params if p.ask and values.get(p.name) in (None, "")), None)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -12,6 +12,7 @@ This module renders with `bot.render_slack` and does nothing else with views; it
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -21,9 +22,13 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.blocks import View
+from bot.blocks import Channel, View
+from bot.errors import NotDelivered
+from bot.refs import CommandRef
+from bot.registry import REGISTRY
 from bot.render_slack import render_slack
 from bot.settings import Settings
+from bot.slack.dialogs import ask_modal
 from bot.surface import MessageRef, Reply, Visibility
 
 log = logging.getLogger("aksbot.slack")
@@ -65,6 +70,7 @@ class ReplyContext:
     channel: str
     user: str
     response_url: str | None = None
+    trigger_id: str | None = None  # a click's: opens a dialog within 3 s
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,11 @@ class FailedReply:
 class SlackResponder:
     """Answers one request in the conversation it came from (`bot.surface.Responder`)."""
 
-    def __init__(self, client: WebClient, context: ReplyContext) -> None:
+    def __init__(self, client: WebClient, context: ReplyContext, thread: MessageRef | None = None) -> None:
+        """`thread`: the request's anchor, where a dialog's answer will go."""
         self.client = client
         self.context = context
+        self.thread = thread
         self.failures: list[FailedReply] = []
         self.sent: list[MessageRef | None] = []
 
@@ -103,10 +111,12 @@ class SlackResponder:
                 if error not in _CHANNEL_REFUSED or not ctx.response_url:
                     raise
                 # The bot is not in this channel: the slash command's response_url still reaches everyone there.
+                # Such a message has no ts; its response_url is how it can be replaced later (a card's outcome).
                 log.info("chat.postMessage refused (%s) in %s; answering through response_url", error, ctx.channel)
                 self._webhook(message.text, message.blocks, "in_channel")
-                self.sent.append(None)
-                return None
+                fallback = MessageRef(ctx.channel, "", ctx.response_url)
+                self.sent.append(fallback)
+                return fallback
             ref = MessageRef(str(response["channel"]), str(response["ts"]))
             self.sent.append(ref)
             return ref
@@ -114,6 +124,28 @@ class SlackResponder:
             self.failures.append(FailedReply(reply.view.summary, reply.visibility, _describe(exc)))
             self._tell_user_it_failed(reply, exc)
             return None
+
+    def ask(self, ref: CommandRef, param: str) -> bool:
+        """Open the dialog asking for `param` of the clicked command (`bot.surface.Asker`); False when it cannot
+        be opened (no click to open it from, or its trigger has expired)."""
+        spec = REGISTRY.get(ref.command)
+        wanted = next((p for p in spec.params if p.name == param), None) if spec is not None else None
+        if wanted is None or not self.context.trigger_id:
+            return False
+        meta = json.dumps(
+            {"ref": ref.value, "param": param, "channel": self.context.channel, "thread_ts": self._thread_ts},
+            separators=(",", ":"),
+        )
+        try:
+            self.client.views_open(trigger_id=self.context.trigger_id, view=ask_modal(ref, wanted, meta))
+        except SlackClientError as exc:
+            log.warning("views.open for %s failed: %s", ref.command, exc)
+            return False
+        return True
+
+    @property
+    def _thread_ts(self) -> str | None:
+        return self.thread.ts if self.thread else None
 
     def _ephemeral(self, text: str, blocks: list[dict[str, object]], anchor: MessageRef | None) -> None:
         ctx = self.context
@@ -151,21 +183,83 @@ class SlackResponder:
 
 
 class SlackNotifier:
-    """Posts and edits messages anywhere (`bot.surface.Notifier`): approval cards, progress in a card's thread."""
+    """Posts and edits messages anywhere (`bot.surface.Notifier`): approval cards, progress in a card's thread.
+
+    Slack's refusals become `NotDelivered` with what to do about them (invite the bot, add a scope)."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
     def post(self, channel: str, view: View, thread: MessageRef | None = None) -> MessageRef | None:
         message = render_slack(view)
-        response = self.client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread.ts if thread else None
-        )
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread.ts if thread else None
+            )
+        except (SlackClientError, OSError) as exc:
+            raise not_delivered(exc, channel) from exc
         return MessageRef(str(response["channel"]), str(response["ts"]))
 
     def update(self, ref: MessageRef, view: View) -> None:
         message = render_slack(view)
-        self.client.chat_update(channel=ref.channel, ts=ref.ts, text=message.text, blocks=message.blocks)
+        try:
+            if ref.ts:
+                self.client.chat_update(channel=ref.channel, ts=ref.ts, text=message.text, blocks=message.blocks)
+                return
+            if not ref.response_url:
+                raise NotDelivered(("The message in ", Channel(ref.channel), " cannot be edited (no timestamp)."))
+            # A card posted through a slash command's response_url: replaced through it while Slack allows
+            # (a few uses within 30 minutes).
+            hook = WebhookClient(ref.response_url, timeout=15, retry_handlers=retry_handlers())
+            response = hook.send(
+                text=message.text, blocks=message.blocks, response_type="in_channel", replace_original=True
+            )
+            if response.status_code != 200:
+                raise NotDelivered(
+                    (
+                        "The card in ",
+                        Channel(ref.channel),
+                        f" can no longer be replaced (its response_url answered {response.status_code}).",
+                    ),
+                    code=str(response.status_code),
+                )
+        except (SlackClientError, OSError) as exc:
+            raise not_delivered(exc, ref.channel) from exc
+
+    def tell(self, user: str, view: View) -> None:
+        """A direct message from the bot to `user` (chat.postMessage to a user ID opens the bot's DM with them)."""
+        self.post(user, view)
+
+
+# What an admin does about a channel Slack refused a message in ({channel} is where the channel's link goes).
+_HINTS = {
+    "not_in_channel": "Invite the bot there: `/invite @aksbot` in {channel}.",
+    "channel_not_found": "Check the channel ID in the configuration: {channel} does not exist, or is private and "
+    "the bot is not in it.",
+    "is_archived": "{channel} is archived: point the configuration at a live channel.",
+    "restricted_action": "A workspace admin restricts who may post in {channel}.",
+    "missing_scope": "The Slack app lacks the `{needed}` scope: add it under OAuth & Permissions and reinstall.",
+}
+
+
+def _with_channel(text: str, channel: str) -> tuple[str | Channel, ...]:
+    before, _, after = text.partition("{channel}")
+    return (before, Channel(channel), *_with_channel(after, channel)) if _ else (text,)
+
+
+def not_delivered(exc: BaseException, channel: str) -> NotDelivered:
+    """The project's error for a message Slack would not take, saying what to do."""
+    if isinstance(exc, SlackApiError):
+        code = str(exc.response.get("error") or exc.response.status_code)
+        needed = str(exc.response.get("needed") or "the needed")
+        hint = _HINTS.get(code, "").replace("{needed}", needed)
+        return NotDelivered(
+            ("Slack refused a message for ", Channel(channel), f" ({code}). ", *_with_channel(hint, channel)),
+            code=code,
+        )
+    return NotDelivered(
+        ("Slack could not be reached to post in ", Channel(channel), f" ({_describe(exc)})."), code="unreachable"
+    )
 
 
 def _describe(exc: BaseException) -> str:

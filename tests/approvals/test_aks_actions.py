@@ -14,7 +14,7 @@ import handlers.approvals  # noqa: F401
 from bot.approvals.store import SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow
 from bot.azure.sdk import AzureSdkProvider
-from bot.blocks import Notice, View
+from bot.blocks import Notice, View, plain
 from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
@@ -59,7 +59,7 @@ def say(d: Dispatcher, user: str, text: str) -> Outcome:
 
 
 def notices(view: View) -> str:
-    return " ".join(b.text for b in view.blocks if isinstance(b, Notice))
+    return " ".join(plain(b.text) for b in view.blocks if isinstance(b, Notice))
 
 
 def approve(d: Dispatcher, requested: Outcome) -> Outcome:

@@ -15,7 +15,7 @@ from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.approvals.model import AuditEvent, State
 from bot.approvals.store import SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow
-from bot.blocks import Level, Notice, View
+from bot.blocks import Level, Notice, Person, View, plain
 from bot.clock import ManualClock
 from bot.dispatch import Dispatcher, Outcome
 from bot.render_text import render_text
@@ -74,7 +74,7 @@ def request_id_of(outcome: Outcome) -> str:
 
 
 def notice_text(view: View) -> str:
-    return " ".join(b.text for b in view.blocks if isinstance(b, Notice))
+    return " ".join(plain(b.text) for b in view.blocks if isinstance(b, Notice))
 
 
 def test_a_request_posts_a_card_with_preview_buttons_and_expiry(workflow: ApprovalWorkflow) -> None:
@@ -116,20 +116,29 @@ def test_four_eyes_then_exactly_once(workflow: ApprovalWorkflow, notifier: Recor
 
     approved = say(d, "bob", f"/k8s approve {rid}")
     assert approved.status == "ok"
-    assert "Approved by bob — ran: hall is off" in notice_text(approved.view)
+    # The approver's own answer is theirs alone; the requester hears it in the card's thread (below).
+    assert approved.view.private and "You approved it — ran: hall is off" in notice_text(approved.view)
     assert WORLD.executions == ["hall by alice"]
 
     again = say(d, "bob", f"/k8s approve {rid}")
-    assert "Already approved by bob at 09:00 UTC" in notice_text(again.view)
+    assert again.view.private, "a click on a decided request is answered to the clicker only"
+    assert "Already approved by @bob at 09:00 UTC" in notice_text(again.view)
     assert "Nothing more will run" in notice_text(again.view)
     assert WORLD.executions == ["hall by alice"]
 
     final = notifier.latest(card)
     assert final is not None and "ran, finished at 09:00 UTC: hall is off" in render_text(final)
+    assert [b.label for b in final.buttons()] == ["Audit trail"], "a finished card has nothing left to click"
     states = [v.summary.split("(")[1].split(")")[0] for r, v in notifier.updates if r == card]
-    assert states == ["approved", "running", "succeeded"]
-    # the action's progress line went in the card's thread
-    assert [(ch, v.summary, t) for ch, v, t in notifier.posts] == [("C0OPS", "switching hall off", card)]
+    assert states[0] == "approved" and states[-1] == "succeeded" and "running" in states
+    # In the card's thread: the requester told it was approved (a mention), the action's progress, the outcome.
+    thread = [(ch, t, notice_text(v) or v.summary) for ch, v, t in notifier.posts]
+    assert [(ch, t) for ch, t, _ in thread] == [("C0OPS", card)] * 3
+    assert thread[0][2].startswith(f"@alice: your request `{rid}`") and "Approved by @bob" in thread[0][2]
+    assert thread[1][2] == "switching hall off"
+    assert thread[2][2].startswith("@alice: your request") and "ran, finished at 09:00 UTC" in thread[2][2]
+    first_notice = next(b for b in notifier.posts[0][1].blocks if isinstance(b, Notice))
+    assert isinstance(first_notice.text, tuple) and Person("alice") in first_notice.text
     events = [(e.event, e.actor) for e in workflow.store.audit()]
     assert events == [
         (AuditEvent.REQUESTED, "alice"),
@@ -151,7 +160,9 @@ def test_two_distinct_approvers_when_the_cluster_requires_them(workflow: Approva
     assert "You already approved this" in notice_text(twice.view)
     assert WORLD.executions == []
     second = say(d, "dave", f"/k8s approve {rid}")
-    assert "Approved by bob and dave — ran" in notice_text(second.view)
+    assert "You approved it — ran" in notice_text(second.view)
+    request = workflow.store.get(rid)
+    assert request is not None and [a.approver for a in request.approvals] == ["bob", "dave"]
     assert WORLD.executions == ["hall by alice"]
 
 
@@ -205,7 +216,7 @@ def test_approvers_see_what_waits_for_them_first(workflow: ApprovalWorkflow, clo
     assert "3 approval request(s) waiting, 2 you may approve" in text
     # What bob may approve first, oldest first; his own last, never approvable by him.
     assert text.index(theirs) < text.index(on_vault) < text.index(mine)
-    assert "yours: cancel" in text and f"Open {theirs}" in text
+    assert "yours: you may cancel it" in text and f"Open {theirs}" in text
     assert "none you may approve" in render_text(say(d, "carol", "/k8s approvals").view)
     assert on_vault in render_text(say(d, "bob", "/k8s pending --cluster vault").view)
     assert theirs not in render_text(say(d, "bob", "/k8s approvals --cluster vault").view)
@@ -273,24 +284,73 @@ def test_deny_needs_a_reason_and_stops_the_request(workflow: ApprovalWorkflow) -
     rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
     bare = say(d, "bob", f"/k8s deny {rid}")
     assert bare.status == "user_error" and "/k8s deny <id> <reason…>" in render_text(bare.view)
+    # A click leaves the reason out: the command asks for it (a Slack dialog), and only while the request waits.
+    clicked = make_dispatcher(workflow).handle(
+        Incoming.click(deny_ref(rid), "bob", "C0OPS", MessageRef("C0OPS", "m1")), Channel()
+    )
+    assert clicked.status == "needs_input" and f"/k8s deny {rid} <reason>" in render_text(clicked.view)
+    stranger = make_dispatcher(workflow).handle(Incoming.click(deny_ref(rid), "carol", "C0OPS", None), Channel())
+    assert stranger.status == "denied", "no dialog for someone who may not deny it"
     own = say(d, "alice", f"/k8s deny {rid} changed my mind")
     assert own.status == "denied" and f"/k8s cancel {rid}" in notice_text(own.view)
     denied = say(d, "bob", f"/k8s deny {rid} release freeze until Monday")
-    assert "Denied: release freeze until Monday. Nothing ran." in notice_text(denied.view)
+    assert "You denied it: release freeze until Monday. Nothing ran." in notice_text(denied.view)
     after = say(d, "dave", f"/k8s approve {rid}")
-    assert "Already denied by bob at 09:00 UTC: release freeze until Monday" in notice_text(after.view)
+    assert "Already denied by @bob at 09:00 UTC: release freeze until Monday" in notice_text(after.view)
     assert WORLD.executions == []
+
+
+def test_the_requester_hears_every_outcome_mentioned_in_the_cards_thread(
+    workflow: ApprovalWorkflow, notifier: RecordingNotifier, clock: ManualClock
+) -> None:
+    d = make_dispatcher(workflow)
+    card = MessageRef("C0OPS", "m1")
+    denied = request_id_of(say(d, "alice", "/k8s switch off hall", Channel()))
+    say(d, "bob", f"/k8s deny {denied} not today")
+    expires = request_id_of(say(d, "alice", "/k8s switch off porch", Channel()))
+    clock.advance(timedelta(minutes=16))
+    workflow.expire_due()
+    told = [(t, notice_text(v)) for _, v, t in notifier.posts]
+    assert told[0] == (card, f"@alice: your request `{denied}` (Switch off hall) — Denied by @bob at 09:00 UTC: "
+                             "not today. Nothing ran.")
+    assert told[1][0] == card and told[1][1].startswith(f"@alice: your request `{expires}`")
+    assert "Expired at 09:15 UTC, nothing ran." in told[1][1]
+    for _, view, _ in notifier.posts:
+        assert any(isinstance(b, Notice) and Person("alice") in b.text for b in view.blocks)
+    # The expired card was redrawn by the sweeper without its buttons.
+    expired_card = [v for r, v in notifier.updates if r == card][-1]
+    assert "(expired)" in expired_card.summary and [b.label for b in expired_card.buttons()] == ["Audit trail"]
+
+
+def test_a_card_that_cannot_be_edited_means_a_direct_message(
+    workflow: ApprovalWorkflow, notifier: RecordingNotifier
+) -> None:
+    """A card that reached the channel only through a slash command's response_url has no thread to reply in: the
+    outcome goes to the requester directly."""
+    d = make_dispatcher(workflow)
+
+    class Hook(Channel):
+        def send(self, reply: Reply) -> MessageRef:
+            super().send(reply)
+            return MessageRef("C0NOBOT", "", "https://hooks.slack.example/commands/T1/1/x")
+
+    rid = request_id_of(say(d, "alice", "/k8s switch off hall", Hook()))
+    request = workflow.store.get(rid)
+    assert request is not None and request.cards[0].response_url == "https://hooks.slack.example/commands/T1/1/x"
+    say(d, "bob", f"/k8s approve {rid}")
+    assert [u for u, _ in notifier.told] == ["alice", "alice"]
+    assert "succeeded" in notifier.told[-1][1].summary
 
 
 def test_only_the_requester_may_cancel(workflow: ApprovalWorkflow) -> None:
     d = make_dispatcher(workflow)
     rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
     other = say(d, "bob", f"/k8s cancel {rid}")
-    assert other.status == "denied" and "Only alice" in notice_text(other.view)
+    assert other.status == "denied" and "Only @alice" in notice_text(other.view)
     mine = say(d, "alice", f"/k8s cancel {rid}")
     assert "Cancelled. Nothing ran." in notice_text(mine.view)
     late = say(d, "bob", f"/k8s approve {rid}")
-    assert "Cancelled by alice at 09:00 UTC, nothing ran." in notice_text(late.view)
+    assert "Cancelled by @alice at 09:00 UTC, nothing ran." in notice_text(late.view)
     assert WORLD.executions == []
 
 
@@ -394,7 +454,8 @@ def test_the_shell_buttons_behave_like_slack_buttons(workflow: ApprovalWorkflow,
     assert "you requested this yourself" in text
     assert "not an approver" in text
     assert "[message #1 updated]" in text and "ran, finished at 09:00 UTC: hall is off" in text
-    assert "Already approved by bob at 09:00 UTC" in text
+    # The finished card lost its buttons: the second click finds nothing to press.
+    assert "no message has a button labelled 'Approve'" in text
     assert WORLD.executions == ["hall by alice"]
 
 
@@ -443,7 +504,7 @@ def test_in_a_worker_thread_the_click_answers_at_once_and_the_card_reports_the_e
     rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
     WORLD.delay = 0.3
     out = say(d, "bob", f"/k8s approve {rid}")
-    assert "Approved by bob — running." in notice_text(out.view)
+    assert "You approved it — running." in notice_text(out.view)
     assert any(t.name.startswith("aksbot-action") for t in threading.enumerate())
     actions.shutdown(wait=True)
     request = workflow.store.get(rid)

@@ -9,7 +9,6 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,60 +21,12 @@ from tests.support.slack import (
     WebApiServer,
     block_actions,
     dm_event,
-    form_body,
-    interaction_body,
     mention_event,
-    post,
-    signature_headers,
-    slash_command_fields,
     view_submission,
 )
+from tests.support.slackbot import Bot, in_channel, new_channel, text_of
 
 FORM = "application/x-www-form-urlencoded"
-
-
-@dataclass
-class Bot:
-    url: str
-    api: WebApiServer
-    kube: Any
-
-    def slash(self, text: str, *, user: str, channel: str, **sign: Any) -> tuple[int, str]:
-        response_url = self.api.response_url()
-        body = form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
-        status, _ = post(self.url, body, signature_headers(body, **sign), FORM)
-        return status, response_url
-
-    def event(self, payload: dict[str, Any]) -> int:
-        body = json.dumps(payload)
-        status, _ = post(self.url, body, signature_headers(body), "application/json")
-        return status
-
-    def interact(self, payload: dict[str, Any]) -> int:
-        body = interaction_body(payload)
-        status, _ = post(self.url, body, signature_headers(body), FORM)
-        return status
-
-    def posts_in(self, channel: str, count: int = 1) -> list[ApiCall]:
-        self.api.wait_for(lambda s: len(_in(s.of("chat.postMessage"), channel)) >= count)
-        return _in(self.api.of("chat.postMessage"), channel)
-
-    def answer_at(self, response_url: str) -> dict[str, Any]:
-        path = response_url[len(self.api.base) :]
-        self.api.wait_for(lambda s: any(p == path for p, _ in s.responses))
-        return next(body for p, body in self.api.responses if p == path)
-
-
-def _in(calls: list[ApiCall], channel: str) -> list[ApiCall]:
-    return [c for c in calls if c.params.get("channel") == channel]
-
-
-def _text(call_params: dict[str, Any]) -> str:
-    return json.dumps(call_params.get("blocks") or []) + str(call_params.get("text") or "")
-
-
-def _channel() -> str:
-    return "C" + uuid.uuid4().hex[:9].upper()
 
 
 @pytest.fixture(scope="module")
@@ -95,36 +46,36 @@ def test_health_endpoint(bot: Bot) -> None:
 
 
 def test_signed_slash_command_acks_then_posts_the_node_list(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     started = time.monotonic()
     status, _ = bot.slash("nodes", user=CAROL, channel=channel)
     assert status == 200
     assert time.monotonic() - started < 3
     (answer,) = bot.posts_in(channel)
     names = [n["metadata"]["name"] for n in bot.kube.objects("nodes")]
-    assert names and all(name in _text(answer.params) for name in names)
+    assert names and all(name in text_of(answer.params) for name in names)
     assert answer.token == "xoxb-test"
 
 
 def test_forged_signature_is_refused_without_side_effect(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     status, response_url = bot.slash("nodes", user=ALICE, channel=channel, secret="not-the-secret")
     assert status == 401
     time.sleep(0.3)
-    assert not _in(bot.api.of("chat.postMessage"), channel)
+    assert not in_channel(bot.api.of("chat.postMessage"), channel)
     assert all(p != response_url[len(bot.api.base) :] for p, _ in bot.api.responses)
 
 
 def test_six_minute_old_timestamp_is_refused(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     status, _ = bot.slash("nodes", user=ALICE, channel=channel, timestamp=int(time.time()) - 6 * 60)
     assert status == 401
     time.sleep(0.3)
-    assert not _in(bot.api.of("chat.postMessage"), channel)
+    assert not in_channel(bot.api.of("chat.postMessage"), channel)
 
 
 def test_help_and_errors_are_ephemeral(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     _, help_url = bot.slash("help", user=CAROL, channel=channel)
     answer = bot.answer_at(help_url)
     assert answer["response_type"] == "ephemeral"
@@ -133,11 +84,11 @@ def test_help_and_errors_are_ephemeral(bot: Bot) -> None:
     typo = bot.answer_at(typo_url)
     assert typo["response_type"] == "ephemeral"
     assert "Did you mean" in json.dumps(typo["blocks"])
-    assert not _in(bot.api.of("chat.postMessage"), channel)
+    assert not in_channel(bot.api.of("chat.postMessage"), channel)
 
 
 def test_user_group_membership_from_slack_grants_its_role(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     bot.slash("nodes", user=CAROL, channel=channel)
     bot.posts_in(channel)
     assert any(c.params.get("usergroup") == "S0VIEWERS" for c in bot.api.of("usergroups.users.list"))
@@ -148,11 +99,11 @@ def test_user_group_membership_from_slack_grants_its_role(bot: Bot) -> None:
 
 
 def test_mention_is_answered_in_its_thread(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     assert bot.event(mention_event("nodes", user=CAROL, channel=channel, ts="1700000000.000100")) == 200
     (answer,) = bot.posts_in(channel)
     assert answer.params["thread_ts"] == "1700000000.000100"
-    assert "Ready" in _text(answer.params)
+    assert "Ready" in text_of(answer.params)
 
 
 def test_direct_message_is_answered_in_the_dm(bot: Bot) -> None:
@@ -160,11 +111,11 @@ def test_direct_message_is_answered_in_the_dm(bot: Bot) -> None:
     assert bot.event(dm_event("nodes", user=CAROL, channel=channel, ts="1700000000.000200")) == 200
     (answer,) = bot.posts_in(channel)
     assert not answer.params.get("thread_ts")
-    assert "Ready" in _text(answer.params)
+    assert "Ready" in text_of(answer.params)
 
 
 def test_channel_without_the_bot_gets_the_answer_through_response_url(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     bot.api.refuse_channels.add(channel)
     _, url = bot.slash("nodes", user=CAROL, channel=channel)
     answer = bot.answer_at(url)
@@ -173,18 +124,18 @@ def test_channel_without_the_bot_gets_the_answer_through_response_url(bot: Bot) 
 
 
 def test_rate_limited_reply_waits_for_retry_after_and_is_delivered(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     bot.api.fail_next("chat.postMessage", status=429, retry_after=1)
     bot.slash("nodes", user=CAROL, channel=channel)
     (answer,) = bot.posts_in(channel)
-    assert "Ready" in _text(answer.params)
+    assert "Ready" in text_of(answer.params)
     assert bot.api.of("chat.postMessage!failed")
 
 
 def test_a_reply_that_cannot_be_delivered_is_logged_with_its_correlation_id(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    channel = _channel()
+    channel = new_channel()
     bot.api.fail_next("chat.postMessage", error="channel_not_found")
     bot.api.fail_next("chat.postEphemeral", error="channel_not_found")
     with caplog.at_level(logging.INFO):
@@ -232,7 +183,7 @@ def _spare_node(bot: Bot) -> str:
 
 
 def _cards(bot: Bot, channel: str) -> list[ApiCall]:
-    return [c for c in _in(bot.api.of("chat.postMessage"), channel) if not c.params.get("thread_ts")]
+    return [c for c in in_channel(bot.api.of("chat.postMessage"), channel) if not c.params.get("thread_ts")]
 
 
 def _request_card(bot: Bot, channel: str, text: str) -> ApiCall:
@@ -243,7 +194,7 @@ def _request_card(bot: Bot, channel: str, text: str) -> ApiCall:
 
 
 def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     node = _spare_node(bot)
     card_call = _request_card(bot, channel, f"cordon {node}")
     buttons = _buttons(card_call.params)
@@ -303,7 +254,7 @@ def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot)
 
 
 def test_deny_asks_for_a_reason_in_a_modal_and_nothing_runs(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     node = _spare_node(bot)
     card_call = _request_card(bot, channel, f"cordon {node}")
     deny = _buttons(card_call.params)["Deny"]
@@ -322,12 +273,12 @@ def test_deny_asks_for_a_reason_in_a_modal_and_nothing_runs(bot: Bot) -> None:
     assert bot.interact(view_submission(user=BOB, view=view, values=values)) == 200
     bot.api.wait_for(lambda s: any(c.params.get("ts") == card_ts for c in s.of("chat.update")))
     updated = [c for c in bot.api.of("chat.update") if c.params.get("ts") == card_ts][-1]
-    assert "release freeze" in _text(updated.params)
+    assert "release freeze" in text_of(updated.params)
     assert not bot.kube.get("nodes", node)["spec"].get("unschedulable")
 
 
 def test_a_run_button_runs_its_command_as_the_clicking_user(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     message = {"type": "message", "user": "U0AKSBOT", "ts": "1700000003.000001", "text": "x", "blocks": []}
     action = {"action_id": "aksbot_run_1", "value": "/k8s nodes", "text": {"type": "plain_text", "text": "Nodes"}}
     bot.interact(
@@ -335,14 +286,14 @@ def test_a_run_button_runs_its_command_as_the_clicking_user(bot: Bot) -> None:
     )
     (answer,) = bot.posts_in(channel)
     assert answer.params["thread_ts"] == "1700000003.000001"
-    assert "Ready" in _text(answer.params)
+    assert "Ready" in text_of(answer.params)
     refused_url = bot.api.response_url()
     bot.interact(block_actions(user=MALLORY, channel=channel, message=message, action=action, response_url=refused_url))
     assert bot.answer_at(refused_url)["response_type"] == "ephemeral"
 
 
 def test_a_forged_button_value_runs_nothing_and_says_so(bot: Bot) -> None:
-    channel = _channel()
+    channel = new_channel()
     message = {"type": "message", "user": "U0AKSBOT", "ts": "1700000004.000001", "text": "x", "blocks": []}
     forged = ('{"c":"drain","a":{"node":"x","timeout":"soon"}}', '{"c":"rm -rf"}', "not json", '{"c":"nodes","n":"x"}')
     for value in forged:

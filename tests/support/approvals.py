@@ -119,6 +119,7 @@ class RecordingNotifier:
 
     posts: list[tuple[str, View, MessageRef | None]] = field(default_factory=list)
     updates: list[tuple[MessageRef, View]] = field(default_factory=list)
+    told: list[tuple[str, View]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     seq: int = 0
 
@@ -131,6 +132,10 @@ class RecordingNotifier:
     def update(self, ref: MessageRef, view: View) -> None:
         with self.lock:
             self.updates.append((ref, view))
+
+    def tell(self, user: str, view: View) -> None:
+        with self.lock:
+            self.told.append((user, view))
 
     def latest(self, ref: MessageRef) -> View | None:
         with self.lock:

@@ -33,6 +33,7 @@ BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-test"
 SIGNING_SECRET = "s"
 BOT_USER = "U0AKSBOT"
+RESPONSE_URL_USES = 5
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ class WebApiServer:
             case "chat.postMessage":
                 if channel in self.refuse_channels:
                     return 200, {}, {"ok": False, "error": "not_in_channel"}
+                if channel.startswith(("U", "W")):
+                    channel = "D" + channel[1:]  # a user ID: Slack posts in the app's direct message with them
                 message = {"type": "message", "text": params.get("text"), "user": BOT_USER, "ts": ts}
                 if params.get("thread_ts"):
                     message["thread_ts"] = params["thread_ts"]
@@ -223,6 +226,11 @@ class WebApiServer:
                 if self.path.startswith("/response/"):
                     body = json.loads(raw or "{}")
                     with server._lock:
+                        # Slack takes a response_url up to five times (within 30 minutes), then refuses it.
+                        used = sum(1 for p, _ in server.responses if p == self.path)
+                        if used >= RESPONSE_URL_USES:
+                            self._send(404, {}, b"used_url", "text/html")
+                            return
                         server.responses.append((self.path, body))
                         server._lock.notify_all()
                     self._send(200, {}, b"ok", "text/html")

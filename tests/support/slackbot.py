@@ -1,0 +1,65 @@
+"""A Slack app under test, driven through the real protocol: signed slash commands, events and interactions POSTed
+to `aksbot`'s HTTP endpoint, answers read back from the local Slack Web API double (`tests.support.slack`)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.slack import (
+    ApiCall,
+    WebApiServer,
+    form_body,
+    interaction_body,
+    post,
+    signature_headers,
+    slash_command_fields,
+)
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass
+class Bot:
+    url: str
+    api: WebApiServer
+    kube: Any
+
+    def slash(self, text: str, *, user: str, channel: str, **sign: Any) -> tuple[int, str]:
+        response_url = self.api.response_url()
+        body = form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
+        status, _ = post(self.url, body, signature_headers(body, **sign), FORM)
+        return status, response_url
+
+    def event(self, payload: dict[str, Any]) -> int:
+        body = json.dumps(payload)
+        status, _ = post(self.url, body, signature_headers(body), "application/json")
+        return status
+
+    def interact(self, payload: dict[str, Any]) -> int:
+        body = interaction_body(payload)
+        status, _ = post(self.url, body, signature_headers(body), FORM)
+        return status
+
+    def posts_in(self, channel: str, count: int = 1) -> list[ApiCall]:
+        self.api.wait_for(lambda s: len(in_channel(s.of("chat.postMessage"), channel)) >= count)
+        return in_channel(self.api.of("chat.postMessage"), channel)
+
+    def answer_at(self, response_url: str) -> dict[str, Any]:
+        path = response_url[len(self.api.base) :]
+        self.api.wait_for(lambda s: any(p == path for p, _ in s.responses))
+        return next(body for p, body in self.api.responses if p == path)
+
+
+def in_channel(calls: list[ApiCall], channel: str) -> list[ApiCall]:
+    return [c for c in calls if c.params.get("channel") == channel]
+
+
+def text_of(call_params: dict[str, Any]) -> str:
+    return json.dumps(call_params.get("blocks") or []) + str(call_params.get("text") or "")
+
+
+def new_channel() -> str:
+    return "C" + uuid.uuid4().hex[:9].upper()
