@@ -1,10 +1,17 @@
 """`kb <question…>`, `kb show <id>`, `kb list`: answers from the curated knowledge base, in the asker's language.
 
-`kb <question>` is also where the dispatcher sends mentions and direct messages that are not commands. An answer
-is the best entry's summary, checks and fixes (with the aksbot command that shows or does each), what changed
-with which version, where the team's notes were wrong, and the sources; the next-best entries are offered as
-"did you mean". When the search abstains the reply says so plainly and offers the closest titles instead of
-guessing. The knowledge base is reached only through `deps.knowledge`; nothing here touches a cluster.
+`kb <question>` is also where the dispatcher sends mentions and direct messages that are not commands. The reply
+has the confidence the search reports:
+
+* an **answer** — the best entry's summary, checks and fixes (with the aksbot command that shows or does each),
+  what changed with which version, where the team's notes were wrong, and the sources; the next entries are offered
+  as "did you mean";
+* a **suggestion** — clearly marked as unsure: the best entry's title and summary only, with a button to open it
+  and the other likely entries as buttons;
+* **I don't know** — only when nothing in the question points to any entry.
+
+Buttons are built in one place (`_show_button`), so how a button carries its command can change there alone.
+The knowledge base is reached only through `deps.knowledge`; nothing here touches a cluster.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.blocks import Actions, Block, Button, Code, Context, Divider, Heading, Level, Notice, Table, Text, View
 from bot.deps import Deps
@@ -19,7 +27,7 @@ from bot.errors import NotConfigured
 from bot.registry import Args, Call, Scope, arg, command
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
-RUNNER_UP_SHARE = 0.4
+SHOWN_OTHERS = 2  # entries offered as buttons besides the answer or suggestion (three shown in all)
 
 _RISK = {
     "en": {"none": "no risk", "low": "low risk", "disruptive": "disruptive"},
@@ -37,8 +45,10 @@ class _Words:
     versions: str
     corrections: str
     did_you_mean: str
+    unsure: str
+    open_entry: str
+    others: str
     dont_know: str
-    closest: str
     nothing_close: str
     sources: str
     notes: str
@@ -57,11 +67,16 @@ _EN = _Words(
     versions="What changed with which version",
     corrections="Where the team's notes are outdated",
     did_you_mean="Did you mean",
-    dont_know="I don't know: nothing in the knowledge base matches this question well enough, so I won't guess.",
-    closest="The closest entries are:",
+    unsure=(
+        "Not sure: this is probably the entry you need, but the question could also match others. Check before "
+        "you act."
+    ),
+    open_entry="Open this entry",
+    others="Or one of these:",
+    dont_know="I don't know: nothing in your question points to any entry of the knowledge base.",
     nothing_close=(
-        "Nothing comes close. Try other words or paste the exact error message; `/k8s kb list` shows every entry "
-        "and `/k8s help` the commands."
+        "Try other words or paste the exact error message; `/k8s kb list` shows every entry and `/k8s help` the "
+        "commands."
     ),
     sources="Sources",
     notes="team notes",
@@ -79,9 +94,11 @@ _ZH = _Words(
     versions="版本变化",
     corrections="团队笔记中过时或有误之处",
     did_you_mean="你是不是想问",
-    dont_know="我不确定：知识库里没有与这个问题足够匹配的条目，我不想乱猜。",
-    closest="最接近的条目：",
-    nothing_close="没有相近的条目。换个说法或贴出完整的报错信息；`/k8s kb list` 列出全部条目，`/k8s help` 列出命令。",
+    unsure="不确定：这很可能是你要找的条目，但问题也可能对应其他条目。操作前请先核对。",
+    open_entry="打开这个条目",
+    others="或者是以下之一：",
+    dont_know="我不知道：你的问题里没有任何指向知识库条目的线索。",
+    nothing_close="换个说法或贴出完整的报错信息；`/k8s kb list` 列出全部条目，`/k8s help` 列出命令。",
     sources="来源",
     notes="团队笔记",
     confidence="匹配度",
@@ -135,20 +152,28 @@ def _entry_blocks(entry: Entry, lang: Lang, *, full: bool) -> list[Block]:
     return blocks
 
 
+def _show_button(entry_id: str, label: str) -> Button:
+    """The one place that builds a button opening an entry (`kb show <id>`)."""
+    return Button(label, f"/k8s kb show {entry_id}")
+
+
 def _buttons(hits: tuple[Hit, ...]) -> Actions:
-    return Actions(tuple(Button(h.title, f"/k8s kb show {h.entry_id}") for h in hits))
+    return Actions(tuple(_show_button(h.entry_id, h.title) for h in hits))
+
+
+AnswerLevel = Literal["answer", "suggestion", "unknown"]
 
 
 @dataclass(frozen=True)
 class KbAnswer:
-    """The answer to a question: the best entry, or an honest "I don't know" with the closest titles."""
+    """The reply to a question at the confidence the search reported: an answer, a suggestion, or "I don't know"."""
 
     question: str
     lang: Lang
     entry: Entry | None
     score: float
-    did_you_mean: tuple[Hit, ...] = ()
-    closest: tuple[Hit, ...] = ()
+    level: AnswerLevel = "answer"
+    others: tuple[Hit, ...] = ()
     note: str | None = None
     missing_id: str | None = None  # `kb show` asked for an id no entry has
 
@@ -157,22 +182,26 @@ class KbAnswer:
         if self.entry is None:
             if self.missing_id is not None:
                 text = w.no_entry_at_all.format(id=self.missing_id)
-                blocks: list[Block] = [Notice(text, Level.WARN)]
-                if self.closest:
-                    blocks += [Text(w.closest), _buttons(self.closest)]
-                return View(text, tuple(blocks))
-            blocks = [Notice(w.dont_know, Level.INFO)]
-            if self.closest:
-                blocks += [Text(w.closest), _buttons(self.closest)]
-            else:
-                blocks.append(Text(w.nothing_close))
-            return View(w.dont_know, tuple(blocks))
-        blocks = [Notice(self.note, Level.INFO)] if self.note else []
+                return View(text, (Notice(text, Level.WARN),))
+            return View(w.dont_know, (Notice(w.dont_know, Level.INFO), Text(w.nothing_close)))
+        blocks: list[Block] = [Notice(self.note, Level.INFO)] if self.note else []
+        title = self.entry.title.in_lang(self.lang)
+        if self.level == "suggestion":
+            blocks += [
+                Notice(w.unsure, Level.WARN),
+                Heading(title),
+                Text(self.entry.summary.in_lang(self.lang)),
+                Actions((_show_button(self.entry.id, w.open_entry),)),
+            ]
+            if self.others:
+                blocks += [Text(w.others), _buttons(self.others)]
+            blocks.append(Context(f"{w.confidence} {self.score:.0f}/100 · `/k8s kb show {self.entry.id}`"))
+            return View(f"{w.unsure} {title}", tuple(blocks))
         blocks += _entry_blocks(self.entry, self.lang, full=False)
-        if self.did_you_mean:
-            blocks += [Divider(), Text(w.did_you_mean + ":"), _buttons(self.did_you_mean)]
+        if self.others:
+            blocks += [Divider(), Text(w.did_you_mean + ":"), _buttons(self.others)]
         blocks.append(Context(f"{w.confidence} {self.score:.0f}/100 · `/k8s kb show {self.entry.id}`"))
-        return View(self.entry.title.in_lang(self.lang), tuple(blocks))
+        return View(title, tuple(blocks))
 
 
 @dataclass(frozen=True)
@@ -202,15 +231,14 @@ class KbList:
 
 def answer(kb: KnowledgeBase, question: str, note: str | None = None) -> KbAnswer:
     """Search and shape the reply; shared by `kb <question>` and `kb show` with an unknown id."""
-    outcome = kb.search(question, limit=4)
-    if outcome.abstained or outcome.best is None:
-        return KbAnswer(question, outcome.lang, None, 0.0, closest=outcome.closest)
-    entry = kb.get(outcome.best.entry_id)
-    if entry is None:  # the index and its entries come from one load; this would be a bug in the index
-        return KbAnswer(question, outcome.lang, None, 0.0, closest=outcome.hits)
-    # Only runners-up that are plausible readings of the question; a faint match would be noise in the reply.
-    runners_up = tuple(h for h in outcome.hits[1:4] if h.score >= RUNNER_UP_SHARE * outcome.best.score)
-    return KbAnswer(question, outcome.lang, entry, outcome.best.score, did_you_mean=runners_up, note=note)
+    outcome = kb.search(question, limit=1 + SHOWN_OTHERS)
+    best = outcome.best
+    entry = kb.get(best.entry_id) if best is not None else None
+    if best is None or entry is None:  # nothing points anywhere (an id without an entry would be an index bug)
+        return KbAnswer(question, outcome.lang, None, 0.0, level="unknown")
+    level: AnswerLevel = "answer" if best.confidence == "answer" else "suggestion"
+    others = outcome.hits[1 : 1 + SHOWN_OTHERS]
+    return KbAnswer(question, outcome.lang, entry, best.score, level=level, others=others, note=note)
 
 
 class KbArgs(Args):

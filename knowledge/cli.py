@@ -67,7 +67,9 @@ def _as_json(outcome: SearchOutcome) -> str:
 def _as_text(outcome: SearchOutcome) -> str:
     zh = outcome.lang == "zh"
     if outcome.unknown:
-        return "我不知道：问题中没有任何与知识库条目相关的线索。" if zh else "I don't know: nothing in the question points to any entry."
+        if zh:
+            return "我不知道：问题中没有任何与知识库条目相关的线索。"
+        return "I don't know: nothing in the question points to any entry."
     lines = []
     if outcome.level == "suggestion":
         lines.append("不确定，可能是以下之一：" if zh else "Not sure; probably one of these:")
@@ -143,6 +145,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             "thresholds": {
                 "suggest": report.thresholds.suggest,
                 "answer": report.thresholds.answer,
+                "coverage": report.thresholds.coverage,
+                "covered_answer": report.thresholds.covered_answer,
                 "margin": report.thresholds.margin,
             },
             "hand_written": {
@@ -169,7 +173,11 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
     else:
         t = report.thresholds
-        print(f"thresholds: suggestion from {t.suggest}, answer from {t.answer} with runner-up at most {t.margin}", file=out)
+        print(
+            f"thresholds: suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the "
+            f"entry explains {t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it",
+            file=out,
+        )
         print("hand-written questions (same authors as the entries):", file=out)
         print(_figures_line("  all", report.hand_all), file=out)
         print(_figures_line("  dev", report.hand_dev), file=out)
@@ -185,7 +193,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         )
         verdicts = ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in real_targets.items())
         print(
-            f"real test targets: answer right first >= {TARGET_REAL_ANSWER_TOP1:.0%}, shown >= {TARGET_REAL_SHOWN:.0%}, "
+            f"real test targets: answer right first >= {TARGET_REAL_ANSWER_TOP1:.0%}, "
+            f"shown >= {TARGET_REAL_SHOWN:.0%}, "
             f"confident wrong <= {TARGET_REAL_CONFIDENT_WRONG:.0%}, out-of-scope unsure >= {TARGET_REAL_OOS_UNSURE:.0%}"
             f" -> {verdicts}",
             file=out,

@@ -28,6 +28,7 @@ tuning part).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -299,31 +300,35 @@ def calibrate(
     total = len(labelled)
     outside = sum(expect is None for expect, _ in labelled)
     inside = total - outside
-    best: Calibration | None = None
     suggest = index.thresholds.suggest
-    for answer_tenths in range(int(suggest * 10), 401):
-        answer = answer_tenths / 10
-        for margin_pct in range(40, 100, 2):
-            margin = margin_pct / 100
-            right = wrong = oos_answered = 0
-            for expect, ranked in labelled:
-                first = ranked[0].evidence if ranked else 0.0
-                second = ranked[1].evidence if len(ranked) > 1 else 0.0
-                if first >= max(answer, suggest) and second <= margin * first:
-                    if expect is not None and ranked[0].entry_id == expect:
-                        right += 1
-                    else:
-                        wrong += 1
-                        oos_answered += expect is None
-            oos_unsure = 1 - oos_answered / outside if outside else 1.0
-            if wrong / total > CALIBRATION_MAX_WRONG or oos_unsure < CALIBRATION_MIN_OOS_UNSURE:
-                continue
-            candidate = Calibration(Thresholds(suggest, answer, margin), right / inside, wrong / total, oos_unsure, total)
-            # More right answers first; among equals the fewest wrong ones, then the most cautious thresholds.
-            key = (candidate.answer_top1, -candidate.confident_wrong, answer, -margin)
-            if best is None or key > (best.answer_top1, -best.confident_wrong, best.thresholds.answer,
-                                      -best.thresholds.margin):
-                best = candidate
+    best: Calibration | None = None
+    for answer, margin_pct, coverage, covered in itertools.product(
+        range(8, 44, 2), range(45, 100, 5), (0.7, 0.8, 0.9, 1.01), (3.0, 5.0, 8.0)
+    ):
+        candidate_thresholds = Thresholds(suggest, float(answer), coverage, covered, margin_pct / 100)
+        right = wrong = oos_answered = 0
+        for expect, ranked in labelled:
+            if _level(ranked, candidate_thresholds) == "answer":
+                if expect is not None and ranked[0].entry_id == expect:
+                    right += 1
+                else:
+                    wrong += 1
+                    oos_answered += expect is None
+        oos_unsure = 1 - oos_answered / outside if outside else 1.0
+        if wrong / total > CALIBRATION_MAX_WRONG or oos_unsure < CALIBRATION_MIN_OOS_UNSURE:
+            continue
+        candidate = Calibration(candidate_thresholds, right / inside, wrong / total, oos_unsure, total)
+        # More right answers first; among equals the fewest wrong ones, then the most cautious thresholds.
+        if best is None or (candidate.answer_top1, -candidate.confident_wrong, answer) > (
+            best.answer_top1, -best.confident_wrong, best.thresholds.answer
+        ):
+            best = candidate
     if best is None:
         raise ValueError("no thresholds keep wrong answers within the calibration limits")
     return best
+
+
+def _level(ranked: Sequence[Scored], thresholds: Thresholds) -> Level:
+    probe = KnowledgeIndex.__new__(KnowledgeIndex)
+    probe.thresholds = thresholds
+    return probe.level_of(ranked)

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from knowledge.evaluation import REAL_PARTS, load_queries, load_real
 from knowledge.loader import LoadReport, Problem, read_entries
 from knowledge.model import Bilingual, Entry
-from knowledge.search import clean
+from knowledge.text import clean
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -68,6 +68,7 @@ SIGNAL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 # Official documentation: the platforms' and runtimes' own sites (host, optional path prefix).
 OFFICIAL_DOCS: tuple[tuple[str, str], ...] = (
     ("learn.microsoft.com", ""),
+    ("docs.azure.cn", ""),  # the Azure China (21Vianet) edition of the same documentation
     ("docs.microsoft.com", ""),
     ("azure.microsoft.com", ""),
     ("kubernetes.io", ""),

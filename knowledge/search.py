@@ -48,33 +48,35 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 8.0  # best evidence from here on can be an answer …
-    margin: float = 0.75  # … when the runner-up has at most this share of it
+    answer: float = 24.0  # best evidence from here on can be an answer …
+    coverage: float = 0.8  # … or from `covered_answer` on, when the entry explains this share of the question …
+    covered_answer: float = 8.0
+    margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it
 
 
 THRESHOLDS = Thresholds()
-HALF_SCORE = 8.0  # evidence that shows as 50/100
+HALF_SCORE = 16.0  # evidence that shows as 50/100
 SHOWN = 3  # entries a person sees for one question: the answer or suggestion and two more as buttons
 
 MAX_TYPED_TOKENS = 16
 MIN_PREFIX, MAX_PREFIX, MAX_EXPANSIONS = 5, 12, 6
 PREFIX_CREDIT = 0.85
-STRONGEST_TERMS = 8  # an entry's evidence is the sum of its best-matching words, at most this many
+STRONGEST_TERMS = 20  # an entry's evidence is the sum of its best-matching words, at most this many
 MAX_FUZZY_CHARS = 4000
-ERROR_EVIDENCE = 14.0  # what an exact, specific error string is worth, in word-evidence units
-BM25_K1, BM25_B = 1.2, 0.5
+ERROR_EVIDENCE = 8.0  # what an exact, specific error string is worth, in word-evidence units
+BM25_K1, BM25_B = 2.0, 0.2
 
 # How much a word found in each field says about the entry.
 FIELD_WEIGHTS: dict[str, float] = {
-    "errors": 3.0,
-    "symptoms": 2.5,
+    "errors": 4.5,
+    "symptoms": 5.0,
     "title": 3.0,
-    "tags": 2.0,
-    "summary": 1.2,
-    "versions": 0.8,
-    "checks": 0.6,
-    "signals": 0.6,
-    "body": 0.3,
+    "tags": 1.5,
+    "summary": 0.6,
+    "versions": 1.6,
+    "checks": 0.3,
+    "signals": 1.2,
+    "body": 0.2,
 }
 
 
@@ -124,6 +126,7 @@ class Scored:
     evidence: float
     errors: float
     words: float
+    coverage: float = 0.0  # share of the question's indexed words (by IDF) this entry contains
 
     @property
     def score(self) -> float:
@@ -279,8 +282,12 @@ class KnowledgeIndex:
         n = len(self._docs)
         # Per entry, the contribution of each query term (the best of the indexed tokens it stands for).
         contributions: list[list[float]] = [[] for _ in range(n)]
+        covered = [0.0] * n
+        total_idf = 0.0
         for matches in self._query_terms(cleaned).values():
             best: dict[int, float] = {}
+            idf = max(credit * self._idf[token] for token, credit in matches)
+            total_idf += idf
             for token, credit in matches:
                 for i, weight in self._postings.get(token, ()):
                     value = credit * weight
@@ -288,6 +295,7 @@ class KnowledgeIndex:
                         best[i] = value
             for i, value in best.items():
                 contributions[i].append(value)
+                covered[i] += idf
         long_query = len(cleaned) > 60
         # Near matches cost time in proportion to the text; a whole pasted log file gets exact matches only.
         fuzzy = len(cleaned) <= MAX_FUZZY_CHARS
@@ -303,7 +311,8 @@ class KnowledgeIndex:
                         error_evidence = max(error_evidence, specificity * ratio / 100.0)
             words = sum(sorted(contributions[i], reverse=True)[:STRONGEST_TERMS])
             evidence = words + ERROR_EVIDENCE * error_evidence
-            scored.append(Scored(doc.entry.id, evidence, error_evidence, words))
+            coverage = covered[i] / total_idf if total_idf else 0.0
+            scored.append(Scored(doc.entry.id, evidence, error_evidence, words, coverage))
         scored.sort(key=lambda s: (-s.evidence, s.entry_id))
         return scored
 
@@ -313,9 +322,9 @@ class KnowledgeIndex:
         if best < self.thresholds.suggest:
             return "unknown"
         second = ranked[1].evidence if len(ranked) > 1 else 0.0
-        if best >= self.thresholds.answer and second <= self.thresholds.margin * best:
-            return "answer"
-        return "suggestion"
+        t = self.thresholds
+        strong = best >= t.answer or (ranked[0].coverage >= t.coverage and best >= t.covered_answer)
+        return "answer" if strong and second <= t.margin * best else "suggestion"
 
     def search(self, query: str, limit: int = 5) -> SearchOutcome:
         """Ranked entries for `query` (at most `limit`), each with the confidence the evidence supports."""
