@@ -156,7 +156,7 @@ class _Doc:
     entry: Entry
     tf: dict[str, float] = field(default_factory=dict)  # token -> field-weighted frequency
     length: float = 0.0
-    errors: list[tuple[str, float]] = field(default_factory=list)  # cleaned error string, specificity
+    errors: list[tuple[str, float, frozenset[str]]] = field(default_factory=list)  # cleaned text, specificity, words
 
 
 class KnowledgeIndex:
@@ -203,10 +203,10 @@ class KnowledgeIndex:
         # An error string shared by several entries says less about each.
         shared: dict[str, int] = {}
         for doc in self._docs:
-            for text, _ in doc.errors:
+            for text, _, _ in doc.errors:
                 shared[text] = shared.get(text, 0) + 1
         for doc in self._docs:
-            doc.errors = [(text, spec / shared[text]) for text, spec in doc.errors]
+            doc.errors = [(text, spec / shared[text], words) for text, spec, words in doc.errors]
 
     def _doc(self, entry: Entry) -> _Doc:
         doc = _Doc(entry)
@@ -231,7 +231,8 @@ class KnowledgeIndex:
             cleaned = clean(error)
             if cleaned:
                 # Long, many-word strings are more specific than a one-word reason such as "OOMKilled".
-                doc.errors.append((cleaned, min(1.0, 0.6 + 0.1 * len(cleaned.split()))))
+                words = frozenset(cleaned.split())
+                doc.errors.append((cleaned, min(1.0, 0.6 + 0.1 * len(words)), words))
         return doc
 
     def entries(self) -> tuple[Entry, ...]:
@@ -274,11 +275,12 @@ class KnowledgeIndex:
         return terms
 
     def score_all(self, query: str) -> list[Scored]:
-        """Every entry's evidence for `query`, best first (ties broken by id for a stable order)."""
+        """The evidence of every entry the question points to at all, best first (ties broken by id)."""
         cleaned = clean(query)
         if not cleaned:
             return []
         padded = f" {cleaned} "
+        query_words = frozenset(cleaned.split())
         n = len(self._docs)
         # Per entry, the contribution of each query term (the best of the indexed tokens it stands for).
         contributions: list[list[float]] = [[] for _ in range(n)]
@@ -302,13 +304,17 @@ class KnowledgeIndex:
         scored: list[Scored] = []
         for i, doc in enumerate(self._docs):
             error_evidence = 0.0
-            for text, specificity in doc.errors:
-                if f" {text} " in padded:
+            for text, specificity, error_words in doc.errors:
+                # Only strings whose words mostly occur in the question can be in it, exactly or nearly.
+                present = len(error_words & query_words)
+                if present == len(error_words) and f" {text} " in padded:
                     error_evidence = max(error_evidence, specificity)
-                elif long_query and fuzzy and len(text) >= 12:
+                elif long_query and fuzzy and len(text) >= 12 and 2 * present >= len(error_words):
                     ratio = fuzz.partial_ratio(text, cleaned, score_cutoff=88)
                     if ratio:
                         error_evidence = max(error_evidence, specificity * ratio / 100.0)
+            if not contributions[i] and not error_evidence:
+                continue
             words = sum(sorted(contributions[i], reverse=True)[:STRONGEST_TERMS])
             evidence = words + ERROR_EVIDENCE * error_evidence
             coverage = covered[i] / total_idf if total_idf else 0.0
