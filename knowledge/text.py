@@ -76,6 +76,9 @@ _NOISE = tuple(
         r"\b\d{6,}\b",
     )
 )
+# The noise patterns that can match text without a digit (the others are skipped when there is none).
+_NOISE_WITHOUT_DIGITS = (_NOISE[0], _NOISE[6], _NOISE[8])
+_DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 VERSION = re.compile(r"^v?(\d+\.\d+)(?:\.\d+)*$")
 _NAME_NUMBER = re.compile(r"^([a-z]{3,}?)v?\d+$")
@@ -84,8 +87,10 @@ _LIGHT_SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s", "e")
 
 def clean(text: str) -> str:
     """Fold width, case and quotes, drop log noise, keep words, numbers and CJK: one space between tokens."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    for pattern in _NOISE:
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = text.translate(_QUOTES)
+    for pattern in _NOISE if _DIGIT.search(text) else _NOISE_WITHOUT_DIGITS:
         text = pattern.sub(" ", text)
     text = text.lower()
     return " ".join(m.group(0) for m in _WORD.finditer(text))
