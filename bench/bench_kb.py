@@ -1,21 +1,37 @@
-"""How fast the knowledge-base search answers, over the shipped entries.
+"""How fast the knowledge-base search answers, and how the libraries it uses compare with the alternatives.
 
-Runs every labelled evaluation question plus long pasted log lines (a `kubectl describe` dump, a kubelet
-journal excerpt) through `KnowledgeIndex.search`, several rounds, and prints the index build time and the
-p50 / p90 / p99 / max latency per question. The target is p99 under 5 ms.
+Three parts, each printed as figures:
 
-    PYTHONPATH=. python bench/bench_kb.py [--rounds N]
+1. **Cold start** — a fresh Python process imports the package, reads the entries and builds the index (the
+   target is under 1 s).
+2. **Latency** — every labelled question (hand-written and real tuning part) plus long pasted log lines through
+   `KnowledgeIndex.search`, several rounds: p50 / p90 / p99 / max per question (the target is p99 under 5 ms).
+3. **Libraries side by side** — ranking quality (top-1 / top-3) on the questions it is fine to tune on (the real
+   tuning part and the hand-written dev split) for each choice the search made:
+   Chinese segmentation rjieba vs jieba vs character bigrams; English stemming Snowball (PyStemmer) vs the
+   suffix-strip stemmer it replaced; and the search's own fielded BM25 vs an untuned bm25s index over the whole
+   entry text. jieba and bm25s are optional (`pip install -e '.[kb-bench]'`); rows for missing ones say so.
+   The frozen test part of the real questions is never used here.
+
+    PYTHONPATH=. python bench/bench_kb.py [--rounds N] [--skip-libraries]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Sequence
 
-from knowledge.evaluation import load_queries
+from knowledge.evaluation import load_queries, load_real
 from knowledge.loader import load_entries
+from knowledge.model import Entry
 from knowledge.search import KnowledgeIndex
+from knowledge.text import Analyzer, EnStemmer, ZhSegmenter
 
 LONG_LINES = (
     "Nov 22 10:14:03 aks-nodepool1-38212793-vmss000002 kubelet[2384]: E1122 10:14:03.123456    2384 "
@@ -40,6 +56,14 @@ LONG_LINES = (
     "outbound ips and nodes. Target: allocatedOutboundPorts",
 )
 
+COLD_START = (
+    "import time; t0 = time.perf_counter(); "
+    "from knowledge import load_knowledge_base; index = load_knowledge_base(); "
+    "index.search('warm up the segmenter 节点'); print(f'{(time.perf_counter() - t0) * 1000:.1f}')"
+)
+
+Labelled = Sequence[tuple[str, str]]  # (question, expected id), in-scope only
+
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -47,23 +71,21 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=20)
-    args = parser.parse_args()
+def cold_start(runs: int = 3) -> list[float]:
+    """Milliseconds from a fresh interpreter's first import to an index that has answered one question."""
+    times = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True)
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return times
 
-    started = time.perf_counter()
-    entries = load_entries()
-    loaded = time.perf_counter()
-    index = KnowledgeIndex(entries)
-    built = time.perf_counter()
 
-    questions = [q.q for q in load_queries()] + list(LONG_LINES)
+def latency(index: KnowledgeIndex, questions: list[str], rounds: int) -> tuple[list[float], list[float]]:
     for question in questions:  # warm up: first calls pay for imports and allocator growth
         index.search(question)
     per_question: list[float] = []
     long_lines: list[float] = []
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for question in questions:
             t0 = time.perf_counter()
             index.search(question)
@@ -71,10 +93,117 @@ def main() -> None:
             per_question.append(elapsed)
             if question in LONG_LINES:
                 long_lines.append(elapsed)
+    return per_question, long_lines
 
-    print(f"entries {len(entries)}, questions {len(questions)} ({len(LONG_LINES)} long pasted lines), "
-          f"rounds {args.rounds}, searches {len(per_question)}")
-    print(f"load entries {1000 * (loaded - started):.1f} ms, build index {1000 * (built - loaded):.1f} ms")
+
+def ranking(rank: Callable[[str], list[str]], labelled: Labelled) -> tuple[float, float]:
+    top1 = top3 = 0
+    for question, expect in labelled:
+        ids = rank(question)
+        top1 += ids[:1] == [expect]
+        top3 += expect in ids[:3]
+    return top1 / len(labelled), top3 / len(labelled)
+
+
+def _ours(entries: Sequence[Entry], analyzer: Analyzer) -> Callable[[str], list[str]]:
+    index = KnowledgeIndex(entries, analyzer=analyzer)
+    return lambda q: [s.entry_id for s in index.score_all(q) if s.evidence > 0]
+
+
+def _entry_text(entry: Entry) -> str:
+    parts = [entry.title.en, entry.title.zh, entry.summary.en, entry.summary.zh, *entry.symptoms.en,
+             *entry.symptoms.zh, *entry.errors, *entry.tags, entry.body.en, entry.body.zh]
+    for item in (*entry.checks, *entry.fixes, *entry.versions):
+        parts += [item.en, item.zh]
+    return "\n".join(parts)
+
+
+def _bm25s(entries: Sequence[Entry], analyzer: Analyzer) -> Callable[[str], list[str]]:
+    import bm25s  # optional: pip install -e '.[kb-bench]'
+
+    ids = [e.id for e in entries]
+    retriever = bm25s.BM25()
+    retriever.index([list(analyzer.analyze(_entry_text(e))) or ["_"] for e in entries], show_progress=False)
+
+    def rank(question: str) -> list[str]:
+        tokens = list(analyzer.analyze(question))
+        if not tokens:
+            return []
+        scores = retriever.get_scores(tokens)
+        order = sorted(range(len(ids)), key=lambda i: -float(scores[i]))
+        return [ids[i] for i in order if float(scores[i]) > 0]
+
+    return rank
+
+
+def libraries(entries: Sequence[Entry], sets: dict[str, Labelled]) -> None:
+    have_jieba = importlib.util.find_spec("jieba") is not None
+    have_bm25s = importlib.util.find_spec("bm25s") is not None
+    if have_jieba:
+        import jieba
+
+        jieba.setLogLevel(60)
+    rows: list[tuple[str, Callable[[], Callable[[str], list[str]]] | None]] = []
+    choices: list[tuple[ZhSegmenter, EnStemmer]] = [
+        ("rjieba", "snowball"), ("jieba", "snowball"), ("bigram", "snowball"), ("rjieba", "light"), ("bigram", "light")
+    ]
+    for zh, en in choices:
+        label = f"fielded BM25 (ours), zh={zh}, en={en}"
+        if zh == "jieba" and not have_jieba:
+            rows.append((label + "  [jieba not installed]", None))
+            continue
+        rows.append((label, lambda zh=zh, en=en: _ours(entries, Analyzer(zh=zh, en=en))))
+    label = "bm25s over the whole entry text, zh=rjieba, en=snowball"
+    rows.append((label, (lambda: _bm25s(entries, Analyzer())) if have_bm25s else None))
+    if not have_bm25s:
+        rows[-1] = (label + "  [bm25s not installed]", None)
+    header = "  ".join(f"{name} top-1  top-3" for name in sets)
+    print(f"{'ranking on the questions it is fine to tune on':<62} {header}   ms/question")
+    for label, make in rows:
+        if make is None:
+            print(f"{label:<62} (skipped)")
+            continue
+        rank = make()
+        figures = []
+        questions = [q for labelled in sets.values() for q, _ in labelled]
+        t0 = time.perf_counter()
+        for q in questions:
+            rank(q)
+        per_question = (time.perf_counter() - t0) * 1000 / len(questions)
+        for labelled in sets.values():
+            top1, top3 = ranking(rank, labelled)
+            figures.append(f"{' ' * max(0, len(_first(sets)) - 4)}{100 * top1:5.1f}  {100 * top3:5.1f}")
+        print(f"{label:<62} {'    '.join(figures)}   {per_question:8.3f}")
+
+
+def _first(sets: dict[str, Labelled]) -> str:
+    return next(iter(sets))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--skip-libraries", action="store_true")
+    args = parser.parse_args()
+
+    starts = cold_start()
+    print(f"cold start (fresh process: import, read {len(load_entries())} entries, build index, first search): "
+          f"{', '.join(f'{t:.0f} ms' for t in starts)}; target < 1000 ms: "
+          f"{'meets' if max(starts) < 1000 else 'MISSES'}")
+
+    t0 = time.perf_counter()
+    entries = load_entries()
+    loaded = time.perf_counter()
+    index = KnowledgeIndex(entries)
+    built = time.perf_counter()
+    print(f"in this process: load entries {1000 * (loaded - t0):.1f} ms, build index {1000 * (built - loaded):.1f} ms")
+
+    hand = load_queries()
+    tune = load_real("tune")
+    questions = [q.q for q in hand] + [q.q for q in tune] + list(LONG_LINES)
+    per_question, long_lines = latency(index, questions, args.rounds)
+    print(f"questions {len(questions)} ({len(LONG_LINES)} long pasted lines), rounds {args.rounds}, "
+          f"searches {len(per_question)}")
     print(
         f"search all   p50 {percentile(per_question, 50):.3f} ms  p90 {percentile(per_question, 90):.3f} ms  "
         f"p99 {percentile(per_question, 99):.3f} ms  max {max(per_question):.3f} ms  "
@@ -84,8 +213,21 @@ def main() -> None:
         f"long lines   p50 {percentile(long_lines, 50):.3f} ms  p99 {percentile(long_lines, 99):.3f} ms  "
         f"max {max(long_lines):.3f} ms"
     )
-    verdict = "meets" if percentile(per_question, 99) < 5.0 else "MISSES"
-    print(f"target p99 < 5 ms: {verdict}")
+    # Each question's fastest round is the work the search itself does; the rest of the tail is the machine
+    # (other processes, the scheduler), which shows when the load average is above the number of CPUs.
+    fastest = [min(per_question[i :: len(questions)]) for i in range(len(questions))]
+    print(
+        f"per question, fastest of the rounds: median {statistics.median(fastest):.3f} ms, max {max(fastest):.3f} ms "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
+    print(f"target p99 < 5 ms: {'meets' if percentile(per_question, 99) < 5.0 else 'MISSES'}")
+
+    if not args.skip_libraries:
+        sets: dict[str, Labelled] = {
+            "real tuning": [(q.q, q.expect) for q in tune if q.expect],
+            "hand dev": [(q.q, q.expect) for q in hand if q.expect and q.split == "dev"],
+        }
+        libraries(entries, sets)
 
 
 if __name__ == "__main__":

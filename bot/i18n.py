@@ -124,9 +124,54 @@ class AksWords:
     )
 
 
+@dataclass(frozen=True)
+class KbWords:
+    """`kb`, `kb show`, `kb list`: the frame around an entry (entries carry their own text in both languages)."""
+
+    summary: Msg = Msg("Summary", "摘要")
+    checks: Msg = Msg("Check", "检查")
+    fixes: Msg = Msg("Fix", "处理")
+    versions: Msg = Msg("What changed with which version", "版本变化")
+    corrections: Msg = Msg("Where the team's notes are outdated", "团队笔记中过时或有误之处")
+    did_you_mean: Msg = Msg("Did you mean", "你是不是想问")
+    unsure: Msg = Msg(
+        "Not sure: this is probably the entry you need, but the question could also match others. Check before "
+        "you act.",
+        "不确定：这很可能是你要找的条目，但问题也可能对应其他条目。操作前请先核对。",
+    )
+    open_entry: Msg = Msg("Open this entry", "打开这个条目")
+    others: Msg = Msg("Or one of these:", "或者是以下之一：")
+    dont_know: Msg = Msg(
+        "I don't know: nothing in your question points to any entry of the knowledge base.",
+        "我不知道：你的问题里没有任何指向知识库条目的线索。",
+    )
+    nothing_close: Msg = Msg(
+        "Try other words or paste the exact error message; `/k8s kb list` shows every entry and `/k8s help` the "
+        "commands.",
+        "换个说法或贴出完整的报错信息；`/k8s kb list` 列出全部条目，`/k8s help` 列出命令。",
+    )
+    sources: Msg = Msg("Sources", "来源")
+    notes: Msg = Msg("team notes", "团队笔记")
+    confidence: Msg = Msg("match", "匹配度")
+    entries: Msg = Msg("knowledge-base entries", "知识库条目")
+    no_such_entry: Msg = Msg(
+        "No entry with id `{id}`; showing the closest match instead.", "没有 id 为 `{id}` 的条目；下面是最接近的结果。"
+    )
+    no_entry_at_all: Msg = Msg(
+        "There is no entry with id `{id}`; `/k8s kb list` lists them all.",
+        "没有 id 为 `{id}` 的条目；`/k8s kb list` 列出全部条目。",
+    )
+    shows_live: Msg = Msg("shows it live", "实时查看")
+    does_it: Msg = Msg("does it", "执行")
+    risk_none: Msg = Msg("no risk", "无风险")
+    risk_low: Msg = Msg("low risk", "低风险")
+    risk_disruptive: Msg = Msg("disruptive", "有中断风险")
+
+
 DIAGNOSE = DiagnoseWords()
 AKS = AksWords()
-CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS}
+KB = KbWords()
+CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS, "kb": KB}
 
 
 def messages() -> Iterator[tuple[str, Msg]]:

@@ -247,8 +247,10 @@ def _kb_search(deps: Deps) -> Search:
     def search(line: str) -> LogMatch | None:
         if knowledge is None:
             return None
-        best = knowledge.search(line, limit=1).best
-        return LogMatch(best.entry_id, best.title, best.score) if best else None
+        outcome = knowledge.search(line, limit=1)
+        best = outcome.best
+        # Only a confident answer names the line's cause; a suggestion is a guess, not a finding.
+        return LogMatch(best.entry_id, best.title, best.score) if best and outcome.level == "answer" else None
 
     return search
 

@@ -1,10 +1,17 @@
 """`kb <question…>`, `kb show <id>`, `kb list`: answers from the curated knowledge base, in the asker's language.
 
-`kb <question>` is also where the dispatcher sends mentions and direct messages that are not commands. An answer
-is the best entry's summary, checks and fixes (with the aksbot command that shows or does each), what changed
-with which version, where the team's notes were wrong, and the sources; the next-best entries are offered as
-"did you mean". When the search abstains the reply says so plainly and offers the closest titles instead of
-guessing. The knowledge base is reached only through `deps.knowledge`; nothing here touches a cluster.
+`kb <question>` is also where the dispatcher sends mentions and direct messages that are not commands. The reply
+has the confidence the search reports:
+
+* an **answer** — the best entry's summary, checks and fixes (with the aksbot command that shows or does each),
+  what changed with which version, where the team's notes were wrong, and the sources; the next entries are offered
+  as "did you mean";
+* a **suggestion** — clearly marked as unsure: the best entry's title and summary only, with a button to open it
+  and the other likely entries as buttons;
+* **I don't know** — only when nothing in the question points to any entry.
+
+Buttons are built in one place (`_show_button`), so how a button carries its command can change there alone.
+The knowledge base is reached only through `deps.knowledge`; nothing here touches a cluster.
 """
 
 from __future__ import annotations
@@ -12,91 +19,20 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.blocks import Actions, Block, Button, Code, Context, Divider, Heading, Level, Notice, Table, Text, View
 from bot.deps import Deps
 from bot.errors import NotConfigured
+from bot.i18n import KB as W
 from bot.refs import CommandRef
 from bot.registry import Call, Scope, command
 from handlers.args import KbArgs, KbListArgs, KbShowArgs
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
-RUNNER_UP_SHARE = 0.4
+SHOWN_OTHERS = 2  # entries offered as buttons besides the answer or suggestion (three shown in all)
 
-_RISK = {
-    "en": {"none": "no risk", "low": "low risk", "disruptive": "disruptive"},
-    "zh": {"none": "无风险", "low": "低风险", "disruptive": "有中断风险"},
-}
-
-
-@dataclass(frozen=True)
-class _Words:
-    """The fixed words of a reply in one language."""
-
-    summary: str
-    checks: str
-    fixes: str
-    versions: str
-    corrections: str
-    did_you_mean: str
-    dont_know: str
-    closest: str
-    nothing_close: str
-    sources: str
-    notes: str
-    confidence: str
-    entries: str
-    no_such_entry: str
-    no_entry_at_all: str
-    shows_live: str
-    does_it: str
-
-
-_EN = _Words(
-    summary="Summary",
-    checks="Check",
-    fixes="Fix",
-    versions="What changed with which version",
-    corrections="Where the team's notes are outdated",
-    did_you_mean="Did you mean",
-    dont_know="I don't know: nothing in the knowledge base matches this question well enough, so I won't guess.",
-    closest="The closest entries are:",
-    nothing_close=(
-        "Nothing comes close. Try other words or paste the exact error message; `/k8s kb list` shows every entry "
-        "and `/k8s help` the commands."
-    ),
-    sources="Sources",
-    notes="team notes",
-    confidence="match",
-    entries="knowledge-base entries",
-    no_such_entry="No entry with id `{id}`; showing the closest match instead.",
-    no_entry_at_all="There is no entry with id `{id}`; `/k8s kb list` lists them all.",
-    shows_live="shows it live",
-    does_it="does it",
-)
-_ZH = _Words(
-    summary="摘要",
-    checks="检查",
-    fixes="处理",
-    versions="版本变化",
-    corrections="团队笔记中过时或有误之处",
-    did_you_mean="你是不是想问",
-    dont_know="我不确定：知识库里没有与这个问题足够匹配的条目，我不想乱猜。",
-    closest="最接近的条目：",
-    nothing_close="没有相近的条目。换个说法或贴出完整的报错信息；`/k8s kb list` 列出全部条目，`/k8s help` 列出命令。",
-    sources="来源",
-    notes="团队笔记",
-    confidence="匹配度",
-    entries="知识库条目",
-    no_such_entry="没有 id 为 `{id}` 的条目；下面是最接近的结果。",
-    no_entry_at_all="没有 id 为 `{id}` 的条目；`/k8s kb list` 列出全部条目。",
-    shows_live="实时查看",
-    does_it="执行",
-)
-
-
-def _words(lang: Lang) -> _Words:
-    return _ZH if lang == "zh" else _EN
+_RISK = {"none": W.risk_none, "low": W.risk_low, "disruptive": W.risk_disruptive}
 
 
 def _knowledge(deps: Deps) -> KnowledgeBase:
@@ -106,75 +42,90 @@ def _knowledge(deps: Deps) -> KnowledgeBase:
 
 
 def _entry_blocks(entry: Entry, lang: Lang, *, full: bool) -> list[Block]:
-    w = _words(lang)
     blocks: list[Block] = [Heading(entry.title.in_lang(lang)), Text(entry.summary.in_lang(lang))]
     if full:
         blocks.append(Text(entry.body.in_lang(lang)))
     if entry.checks:
         lines: list[str] = []
         for i, check in enumerate(entry.checks, 1):
-            live = f"  → `{check.command}` ({w.shows_live})" if check.command else ""
+            live = f"  → `{check.command}` ({W.shows_live(lang)})" if check.command else ""
             lines.append(f"{i}. {check.in_lang(lang)}{live}")
-        blocks += [Text(f"*{w.checks}*"), Text("\n".join(lines))]
+        blocks += [Text(f"*{W.checks(lang)}*"), Text("\n".join(lines))]
     if entry.fixes:
         lines = []
         for i, fix in enumerate(entry.fixes, 1):
-            action = f"  → `{fix.action}` ({w.does_it})" if fix.action else ""
-            lines.append(f"{i}. [{_RISK[lang][fix.risk]}] {fix.in_lang(lang)}{action}")
-        blocks += [Text(f"*{w.fixes}*"), Text("\n".join(lines))]
+            action = f"  → `{fix.action}` ({W.does_it(lang)})" if fix.action else ""
+            lines.append(f"{i}. [{_RISK[fix.risk](lang)}] {fix.in_lang(lang)}{action}")
+        blocks += [Text(f"*{W.fixes(lang)}*"), Text("\n".join(lines))]
     if entry.versions:
         lines = [f"• {v.version}: {v.in_lang(lang)}" for v in entry.versions]
-        blocks.append(Text(f"*{w.versions}*\n" + "\n".join(lines)))
+        blocks.append(Text(f"*{W.versions(lang)}*\n" + "\n".join(lines)))
     if entry.corrections:
         listed = "\n".join(f"• {c.in_lang(lang)}" for c in entry.corrections)
-        blocks.append(Notice(f"{w.corrections}:\n{listed}", Level.WARN))
+        blocks.append(Notice(f"{W.corrections(lang)}:\n{listed}", Level.WARN))
     if full and entry.errors:
         blocks.append(Code("\n".join(entry.errors)))
     notes = " · ".join(f"{n.file} § {n.heading}" for n in entry.sources.notes)
     docs = " · ".join(f"<{d.url}|{d.title}>" for d in entry.sources.docs)
-    blocks.append(Context(f"{w.sources}: {docs}"))
-    blocks.append(Context(f"{w.notes}: {notes} · id `{entry.id}`"))
+    blocks.append(Context(f"{W.sources(lang)}: {docs}"))
+    blocks.append(Context(f"{W.notes(lang)}: {notes} · id `{entry.id}`"))
     return blocks
 
 
+def _show(entry_id: str) -> CommandRef:
+    return CommandRef("kb show", KbShowArgs(entry=entry_id))
+
+
+def _show_button(entry_id: str, label: str) -> Button:
+    """The one place that builds a button opening an entry (`kb show <id>`)."""
+    return Button(label, _show(entry_id))
+
+
 def _buttons(hits: tuple[Hit, ...]) -> Actions:
-    return Actions(tuple(Button(h.title, CommandRef("kb show", KbShowArgs(entry=h.entry_id))) for h in hits))
+    return Actions(tuple(_show_button(h.entry_id, h.title) for h in hits))
+
+
+AnswerLevel = Literal["answer", "suggestion", "unknown"]
 
 
 @dataclass(frozen=True)
 class KbAnswer:
-    """The answer to a question: the best entry, or an honest "I don't know" with the closest titles."""
+    """The reply to a question at the confidence the search reported: an answer, a suggestion, or "I don't know"."""
 
     question: str
     lang: Lang
     entry: Entry | None
     score: float
-    did_you_mean: tuple[Hit, ...] = ()
-    closest: tuple[Hit, ...] = ()
+    level: AnswerLevel = "answer"
+    others: tuple[Hit, ...] = ()
     note: str | None = None
     missing_id: str | None = None  # `kb show` asked for an id no entry has
 
     def view(self) -> View:
-        w = _words(self.lang)
+        lang = self.lang
         if self.entry is None:
             if self.missing_id is not None:
-                text = w.no_entry_at_all.format(id=self.missing_id)
-                blocks: list[Block] = [Notice(text, Level.WARN)]
-                if self.closest:
-                    blocks += [Text(w.closest), _buttons(self.closest)]
-                return View(text, tuple(blocks))
-            blocks = [Notice(w.dont_know, Level.INFO)]
-            if self.closest:
-                blocks += [Text(w.closest), _buttons(self.closest)]
-            else:
-                blocks.append(Text(w.nothing_close))
-            return View(w.dont_know, tuple(blocks))
-        blocks = [Notice(self.note, Level.INFO)] if self.note else []
+                text = W.no_entry_at_all(lang, id=self.missing_id)
+                return View(text, (Notice(text, Level.WARN),))
+            return View(W.dont_know(lang), (Notice(W.dont_know(lang), Level.INFO), Text(W.nothing_close(lang))))
+        blocks: list[Block] = [Notice(self.note, Level.INFO)] if self.note else []
+        title = self.entry.title.in_lang(self.lang)
+        if self.level == "suggestion":
+            blocks += [
+                Notice(W.unsure(lang), Level.WARN),
+                Heading(title),
+                Text(self.entry.summary.in_lang(self.lang)),
+                Actions((_show_button(self.entry.id, W.open_entry(lang)),)),
+            ]
+            if self.others:
+                blocks += [Text(W.others(lang)), _buttons(self.others)]
+            blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
+            return View(f"{W.unsure(lang)} {title}", tuple(blocks))
         blocks += _entry_blocks(self.entry, self.lang, full=False)
-        if self.did_you_mean:
-            blocks += [Divider(), Text(w.did_you_mean + ":"), _buttons(self.did_you_mean)]
-        blocks.append(Context(f"{w.confidence} {self.score:.0f}/100 · `/k8s kb show {self.entry.id}`"))
-        return View(self.entry.title.in_lang(self.lang), tuple(blocks))
+        if self.others:
+            blocks += [Divider(), Text(W.did_you_mean(lang) + ":"), _buttons(self.others)]
+        blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
+        return View(title, tuple(blocks))
 
 
 @dataclass(frozen=True)
@@ -196,23 +147,22 @@ class KbList:
     lang: Lang
 
     def view(self) -> View:
-        w = _words(self.lang)
+        lang = self.lang
         rows = tuple((e.id, e.title.in_lang(self.lang), ", ".join(e.tags)) for e in self.entries)
-        summary = f"{len(self.entries)} {w.entries}"
+        summary = f"{len(self.entries)} {W.entries(lang)}"
         return View(summary, (Table(("id", "title", "tags"), rows, title=summary),))
 
 
 def answer(kb: KnowledgeBase, question: str, note: str | None = None) -> KbAnswer:
     """Search and shape the reply; shared by `kb <question>` and `kb show` with an unknown id."""
-    outcome = kb.search(question, limit=4)
-    if outcome.abstained or outcome.best is None:
-        return KbAnswer(question, outcome.lang, None, 0.0, closest=outcome.closest)
-    entry = kb.get(outcome.best.entry_id)
-    if entry is None:  # the index and its entries come from one load; this would be a bug in the index
-        return KbAnswer(question, outcome.lang, None, 0.0, closest=outcome.hits)
-    # Only runners-up that are plausible readings of the question; a faint match would be noise in the reply.
-    runners_up = tuple(h for h in outcome.hits[1:4] if h.score >= RUNNER_UP_SHARE * outcome.best.score)
-    return KbAnswer(question, outcome.lang, entry, outcome.best.score, did_you_mean=runners_up, note=note)
+    outcome = kb.search(question, limit=1 + SHOWN_OTHERS)
+    best = outcome.best
+    entry = kb.get(best.entry_id) if best is not None else None
+    if best is None or entry is None:  # nothing points anywhere (an id without an entry would be an index bug)
+        return KbAnswer(question, outcome.lang, None, 0.0, level="unknown")
+    level: AnswerLevel = "answer" if best.confidence == "answer" else "suggestion"
+    others = outcome.hits[1 : 1 + SHOWN_OTHERS]
+    return KbAnswer(question, outcome.lang, entry, best.score, level=level, others=others, note=note)
 
 
 @command(
@@ -249,9 +199,9 @@ def kb_show(call: Call[KbShowArgs], deps: Deps) -> KbEntry | KbAnswer:
     if close:
         best = knowledge.get(close[0])
         if best is not None:
-            return KbAnswer(wanted, lang, best, 100.0, note=_words(lang).no_such_entry.format(id=wanted))
+            return KbAnswer(wanted, lang, best, 100.0, note=W.no_such_entry(lang, id=wanted))
     # Not a typo of an id: its words may still name a problem ("snat-ports"); if not, say so plainly.
-    note = _words(lang).no_such_entry.format(id=wanted)
+    note = W.no_such_entry(lang, id=wanted)
     found = answer(knowledge, wanted.replace("-", " ").replace("_", " "), note=note)
     if found.entry is None:
         return dataclasses.replace(found, missing_id=wanted)

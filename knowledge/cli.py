@@ -3,10 +3,11 @@
     aksbot kb search "TEXT" [--json] [--limit N]   ranked entries, or "I don't know" with the closest titles
     aksbot kb search [--limit N] < questions.txt   one question per line in, one JSON list per line out
     aksbot kb lint                                  every entry against the format's rules; exit 1 on a problem
-    aksbot kb eval [--json] [--calibrate]           accuracy and abstention on the labelled questions;
-                                                    exit 1 below the targets
+    aksbot kb eval [--json] [--calibrate]           figures on the hand-written questions and on both parts of
+                                                    the real questions; exit 1 below the hand-written targets
 
-The JSON of a search is a list of {"id", "score", "title"}, best first, and `[]` when the search abstains.
+The JSON of a search is a list of {"id", "score", "title", "confidence"}, best first, where confidence is "answer"
+(the first hit, when the search is sure) or "suggestion"; it is `[]` when the search does not know.
 This module is an edge: it is the one place in `knowledge` that reads the environment (AKSBOT_NOTES_DIR).
 Also runnable as `python -m knowledge.cli …`.
 """
@@ -21,7 +22,11 @@ from typing import TextIO
 
 from knowledge import load_knowledge_base
 from knowledge.evaluation import (
-    TARGET_ABSTAIN_RECALL,
+    TARGET_OOS_UNSURE,
+    TARGET_REAL_ANSWER_TOP1,
+    TARGET_REAL_CONFIDENT_WRONG,
+    TARGET_REAL_OOS_UNSURE,
+    TARGET_REAL_SHOWN,
     TARGET_TOP1,
     TARGET_TOP3,
     EvalReport,
@@ -29,6 +34,7 @@ from knowledge.evaluation import (
     calibrate,
     evaluate,
     load_queries,
+    load_real,
 )
 from knowledge.lint import default_notes_dir, lint
 from knowledge.loader import EntryError, read_entries
@@ -40,31 +46,35 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="action", required=True)
     search = sub.add_parser("search", help="find the entries that answer a question")
     search.add_argument("text", nargs="*", help="the question; without it, one question per line from stdin")
-    search.add_argument("--json", action="store_true", help="print a JSON list of {id, score, title}")
+    search.add_argument("--json", action="store_true", help="print a JSON list of {id, score, title, confidence}")
     search.add_argument("--limit", type=int, default=5, help="at most this many entries (default 5)")
     sub.add_parser("lint", help="check every entry against the format's rules")
-    ev = sub.add_parser("eval", help="accuracy and abstention on the labelled questions")
+    ev = sub.add_parser("eval", help="accuracy and confidence on the labelled questions")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
-    ev.add_argument("--calibrate", action="store_true", help="also print the best threshold on the dev split")
+    ev.add_argument(
+        "--calibrate", action="store_true", help="also print the best thresholds on the calibration questions"
+    )
     return parser
 
 
 def _as_json(outcome: SearchOutcome) -> str:
     return json.dumps(
-        [{"id": h.entry_id, "score": h.score, "title": h.title} for h in outcome.hits], ensure_ascii=False
+        [{"id": h.entry_id, "score": h.score, "title": h.title, "confidence": h.confidence} for h in outcome.hits],
+        ensure_ascii=False,
     )
 
 
 def _as_text(outcome: SearchOutcome) -> str:
-    if outcome.abstained:
-        head = (
-            "我不确定：没有足够匹配的条目。" if outcome.lang == "zh" else "I don't know: no entry matches well enough."
-        )
-        if not outcome.closest:
-            return head
-        label = "最接近的：" if outcome.lang == "zh" else "Closest:"
-        return "\n".join([head, label, *(f"  {h.score:5.1f}  {h.entry_id}  {h.title}" for h in outcome.closest)])
-    return "\n".join(f"{h.score:5.1f}  {h.entry_id}  {h.title}" for h in outcome.hits)
+    zh = outcome.lang == "zh"
+    if outcome.unknown:
+        if zh:
+            return "我不知道：问题中没有任何与知识库条目相关的线索。"
+        return "I don't know: nothing in the question points to any entry."
+    lines = []
+    if outcome.level == "suggestion":
+        lines.append("不确定，可能是以下之一：" if zh else "Not sure; probably one of these:")
+    lines += [f"{h.score:5.1f}  {h.confidence:<10}  {h.entry_id}  {h.title}" for h in outcome.hits]
+    return "\n".join(lines)
 
 
 def _search(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
@@ -102,9 +112,10 @@ def _percent(value: float | None) -> str:
 
 def _figures_line(name: str, f: Figures) -> str:
     return (
-        f"{name:<9} in-scope {f.in_scope:>3}  top-1 {_percent(f.top1):>7}  top-3 {_percent(f.top3):>7}  "
-        f"out-of-scope {f.out_of_scope:>3}  abstention precision {_percent(f.abstain_precision):>7}  "
-        f"recall {_percent(f.abstain_recall):>7}"
+        f"{name:<12} in-scope {f.in_scope:>3}  out-of-scope {f.out_of_scope:>3} | answer right first "
+        f"{_percent(f.answer_top1):>7} (precision {_percent(f.answer_precision):>7})  shown {_percent(f.shown):>7}  "
+        f"confident wrong {_percent(f.confident_wrong):>7}  out-of-scope unsure {_percent(f.oos_unsure):>7} | "
+        f"top-1 {_percent(f.top1):>7}  top-3 {_percent(f.top3):>7}"
     )
 
 
@@ -112,57 +123,97 @@ def _figures_json(f: Figures) -> dict[str, object]:
     return {
         "in_scope": f.in_scope,
         "out_of_scope": f.out_of_scope,
+        "answer_top1": f.answer_top1,
+        "answer_precision": f.answer_precision,
+        "shown": f.shown,
+        "confident_wrong": f.confident_wrong,
+        "oos_unsure": f.oos_unsure,
         "top1": f.top1,
         "top3": f.top3,
-        "abstain_precision": f.abstain_precision,
-        "abstain_recall": f.abstain_recall,
+        "unknown": f.unknown,
     }
 
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:
     index = load_knowledge_base()
     queries = load_queries()
-    report: EvalReport = evaluate(index, queries)
-    misses: list[dict[str, object]] = [
-        {
-            "q": m.query.q,
-            "expect": m.query.expect,
-            "got": list(m.ranked[:3]),
-            "closest": list(m.closest),
-            "score": m.top_score,
-            "split": m.query.split,
-        }
-        for m in report.misses
-    ]
+    tune, test = load_real("tune"), load_real("test")
+    report: EvalReport = evaluate(index, queries, tune, test)
+    real_targets = report.real_test.real_targets()
     if args.json:
         payload: dict[str, object] = {
-            "threshold": report.threshold,
-            "all": _figures_json(report.all),
-            "dev": _figures_json(report.dev),
-            "held_out": _figures_json(report.held_out),
-            "late": _figures_json(report.late),
+            "thresholds": {
+                "suggest": report.thresholds.suggest,
+                "answer": report.thresholds.answer,
+                "coverage": report.thresholds.coverage,
+                "covered_answer": report.thresholds.covered_answer,
+                "margin": report.thresholds.margin,
+            },
+            "hand_written": {
+                "all": _figures_json(report.hand_all),
+                "dev": _figures_json(report.hand_dev),
+                "held_out": _figures_json(report.hand_held_out),
+                "late": _figures_json(report.hand_late),
+            },
+            "real_tune": _figures_json(report.real_tune),
+            "real_test": _figures_json(report.real_test),
+            "real_test_targets": real_targets,
             "passed": report.passed,
-            "misses": misses,
+            # Per-question results only where it is fine to look: never for the frozen test part.
+            "misses": {
+                "hand_written": [
+                    {"q": o.q, "expect": o.expect, "got": list(o.ranked), "level": o.level, "split": split}
+                    for o, split in report.hand_misses
+                ],
+                "real_tune": [
+                    {"q": o.q, "expect": o.expect, "got": list(o.ranked), "level": o.level} for o in report.tune_misses
+                ],
+            },
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
     else:
-        print(f"abstention threshold {report.threshold}", file=out)
-        print(_figures_line("all", report.all), file=out)
-        print(_figures_line("dev", report.dev), file=out)
-        print(_figures_line("held-out", report.held_out), file=out)
-        if report.late.in_scope or report.late.out_of_scope:
-            print(_figures_line("late", report.late), file=out)
+        t = report.thresholds
         print(
-            f"targets: top-1 >= {TARGET_TOP1:.0%}, top-3 >= {TARGET_TOP3:.0%}, "
-            f"out-of-scope abstained >= {TARGET_ABSTAIN_RECALL:.0%} -> {'PASS' if report.passed else 'FAIL'}",
+            f"thresholds: suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the "
+            f"entry explains {t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it",
             file=out,
         )
-        for m in report.misses:
-            got = ", ".join(m.ranked[:3]) if m.ranked else "abstained"
-            print(f"miss [{m.query.split}] expect {m.query.expect}: got {got} ({m.top_score}): {m.query.q}", file=out)
+        print("hand-written questions (same authors as the entries):", file=out)
+        print(_figures_line("  all", report.hand_all), file=out)
+        print(_figures_line("  dev", report.hand_dev), file=out)
+        print(_figures_line("  held-out", report.hand_held_out), file=out)
+        print(_figures_line("  late", report.hand_late), file=out)
+        print("real questions (public posts):", file=out)
+        print(_figures_line("  tuning", report.real_tune), file=out)
+        print(_figures_line("  frozen test", report.real_test), file=out)
+        print(
+            f"hand-written targets: top-1 >= {TARGET_TOP1:.0%}, top-3 >= {TARGET_TOP3:.0%}, out-of-scope unsure >= "
+            f"{TARGET_OOS_UNSURE:.0%} -> {'PASS' if report.passed else 'FAIL'}",
+            file=out,
+        )
+        verdicts = ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in real_targets.items())
+        print(
+            f"real test targets: answer right first >= {TARGET_REAL_ANSWER_TOP1:.0%}, "
+            f"shown >= {TARGET_REAL_SHOWN:.0%}, "
+            f"confident wrong <= {TARGET_REAL_CONFIDENT_WRONG:.0%}, out-of-scope unsure >= {TARGET_REAL_OOS_UNSURE:.0%}"
+            f" -> {verdicts}",
+            file=out,
+        )
+        for o, split in report.hand_misses:
+            got = ", ".join(o.ranked) if o.ranked else "nothing"
+            print(f"miss [hand {split}] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
+        for o in report.tune_misses:
+            got = ", ".join(o.ranked) if o.ranked else "nothing"
+            print(f"miss [real tuning] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
     if args.calibrate:
-        threshold, right, total = calibrate(index, queries)
-        print(f"calibrated on dev: threshold {threshold} gets {right}/{total} decisions right", file=out)
+        found = calibrate(index, queries, tune)
+        print(
+            f"calibrated on the hand-written dev split and the real tuning part ({found.questions} questions): "
+            f"answer from {found.thresholds.answer}, runner-up at most {found.thresholds.margin} -> answer right first "
+            f"{_percent(found.answer_top1)}, confident wrong {_percent(found.confident_wrong)}, out-of-scope unsure "
+            f"{_percent(found.oos_unsure)}",
+            file=out,
+        )
     return 0 if report.passed else 1
 
 

@@ -1,20 +1,36 @@
-"""Measure the search on labelled questions: top-1 and top-3 accuracy, and how well it abstains.
+"""Measure the search on labelled questions: how often it answers right, shows the right entry, and stays unsure.
 
-The questions live in `knowledge/eval/queries.yaml`: each has the id of the entry that answers it, or
-`expect: null` for a near miss the knowledge base does not cover (Ingress TLS, Helm templating …), where the
-right answer is "I don't know". Questions marked `late: true` were written after the entries were final (so
-no entry can have been tuned to them) and are also reported on their own. Each question belongs to the *dev*
-split (used to calibrate the abstention threshold) or the *held-out* split (never used for tuning), decided by
-a stable hash of its text so that adding questions never reshuffles the old ones.
+Three question sets live in `knowledge/eval/`:
 
-`evaluate` returns the figures for both splits and for all questions, and the misses; `calibrate` picks the
-abstention threshold that maximises correct decisions on the dev split only.
+* `queries.yaml` — **hand-written** questions, written the way people ask in Slack (by the same hands as the
+  entries). Each belongs to the *dev* split (used for calibration) or the *held-out* split (never used), decided by
+  a stable hash of its text; `late: true` marks questions written after the entries were final.
+* `real-tune.yaml` and `real-test.yaml` — **real** questions people posted in public issue trackers, doc feedback
+  and Chinese blogs, each with its source link, split once into a *tuning* part and a *frozen test* part (the rule
+  and the date are in the files' header). Entries and scoring are changed looking at the tuning part only; of the
+  test part only the aggregate figures are read.
+
+Every question has the id of the entry that answers it, or `expect: null` when the knowledge base does not cover it
+(the right outcome is then anything but a confident answer). The figures per set:
+
+* **answer right first** — in-scope questions confidently answered with the right entry: the share of in-scope
+  questions (and, as *answer precision*, the share of confident answers);
+* **shown** — in-scope questions whose entry is among the three a person is shown (answer or suggestion);
+* **confident wrong** — confident answers that are wrong (including out-of-scope questions answered), as a share
+  of all questions;
+* **out-of-scope kept unsure** — out-of-scope questions that got no confident answer;
+* **top-1 / top-3** — the ranking alone, whatever the confidence (the best shown entry is right, or in the three).
+
+`calibrate` picks the confidence thresholds on the calibration questions only (hand-written dev split and the real
+tuning part).
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -24,21 +40,34 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from knowledge.search import KnowledgeIndex
+from knowledge.search import SHOWN, KnowledgeIndex, Level, Scored, Thresholds
 
 Split = Literal["dev", "held-out"]
+RealPart = Literal["tune", "test"]
+REAL_PARTS: tuple[RealPart, ...] = ("tune", "test")
 
-TARGET_TOP1 = 0.85
+# The hand-written set (gates `aksbot kb eval` and CI).
+TARGET_TOP1 = 0.95
 TARGET_TOP3 = 0.95
-TARGET_ABSTAIN_RECALL = 0.80
+TARGET_OOS_UNSURE = 0.80
+# The real questions (the issue's targets; reported against the frozen test part, never used to tune).
+TARGET_REAL_ANSWER_TOP1 = 0.85
+TARGET_REAL_SHOWN = 0.97
+TARGET_REAL_CONFIDENT_WRONG = 0.05
+TARGET_REAL_OOS_UNSURE = 0.90
+# What calibration allows itself on the calibration questions (stricter than the targets, to leave margin).
+CALIBRATION_MAX_WRONG = 0.03
+CALIBRATION_MIN_OOS_UNSURE = 0.92
 
 
-class LabelledQuery(BaseModel):
+class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+
+class LabelledQuery(_Model):
     q: str = Field(min_length=1)
     expect: str | None
-    # Written after the entries were final, so no entry could have been tuned to it: the most honest figure.
+    # Written after the entries were final, so no entry could have been tuned to it.
     late: bool = False
 
     @property
@@ -47,14 +76,36 @@ class LabelledQuery(BaseModel):
         return "held-out" if zlib.crc32(self.q.encode("utf-8")) % 3 == 0 else "dev"
 
 
-class QuerySet(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class QuerySet(_Model):
     queries: tuple[LabelledQuery, ...]
 
 
+class RealQuery(_Model):
+    q: str = Field(min_length=1)
+    expect: str | None
+    source: str = Field(pattern=r"^https?://")
+
+    @property
+    def part(self) -> RealPart:
+        """The side of the split this question belongs on (the rule the split was made with)."""
+        return "test" if int(hashlib.sha256(self.source.encode("utf-8")).hexdigest(), 16) % 2 else "tune"
+
+
+class RealSet(_Model):
+    part: RealPart
+    queries: tuple[RealQuery, ...]
+
+
+def eval_dir() -> Traversable:
+    return resources.files("knowledge").joinpath("eval")
+
+
 def queries_file() -> Traversable:
-    return resources.files("knowledge").joinpath("eval", "queries.yaml")
+    return eval_dir().joinpath("queries.yaml")
+
+
+def real_file(part: RealPart) -> Traversable:
+    return eval_dir().joinpath(f"real-{part}.yaml")
 
 
 def load_queries(path: Traversable | Path | None = None) -> tuple[LabelledQuery, ...]:
@@ -65,26 +116,59 @@ def load_queries(path: Traversable | Path | None = None) -> tuple[LabelledQuery,
         raise ValueError(f"{source}: {exc}") from None
 
 
+def load_real(part: RealPart, path: Traversable | Path | None = None) -> tuple[RealQuery, ...]:
+    source = real_file(part) if path is None else path
+    try:
+        loaded = RealSet.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{source}: {exc}") from None
+    if loaded.part != part:
+        raise ValueError(f"{source}: says it is the {loaded.part!r} part, expected {part!r}")
+    return loaded.queries
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What the search did with one labelled question."""
+    """What the search did with one question."""
 
-    query: LabelledQuery
-    ranked: tuple[str, ...]  # ids, best first, empty when it abstained
-    top_score: float  # the best score, abstained or not
-    closest: tuple[str, ...]
+    q: str
+    expect: str | None
+    level: Level
+    ranked: tuple[str, ...]  # ids shown, best first; empty when the search did not know
+    top_score: float
 
     @property
-    def abstained(self) -> bool:
-        return not self.ranked
+    def in_scope(self) -> bool:
+        return self.expect is not None
+
+    @property
+    def answered(self) -> bool:
+        return self.level == "answer"
 
     @property
     def top1(self) -> bool:
-        return self.query.expect is not None and self.ranked[:1] == (self.query.expect,)
+        return self.expect is not None and self.ranked[:1] == (self.expect,)
 
     @property
     def top3(self) -> bool:
-        return self.query.expect is not None and self.query.expect in self.ranked[:3]
+        return self.expect is not None and self.expect in self.ranked[:SHOWN]
+
+    @property
+    def answer_right(self) -> bool:
+        return self.answered and self.top1
+
+    @property
+    def confident_wrong(self) -> bool:
+        return self.answered and not self.top1
+
+    @property
+    def miss(self) -> bool:
+        """Worth a look when tuning: a wrong or missing answer, or an out-of-scope question answered."""
+        return self.confident_wrong or (self.in_scope and not self.answer_right)
+
+
+def _ratio(n: int, d: int) -> float | None:
+    return n / d if d else None
 
 
 @dataclass(frozen=True)
@@ -93,112 +177,158 @@ class Figures:
 
     in_scope: int
     out_of_scope: int
+    answer_top1: float | None
+    answer_precision: float | None
+    shown: float | None
+    confident_wrong: float | None
+    oos_unsure: float | None
     top1: float | None
     top3: float | None
-    abstain_precision: float | None
-    abstain_recall: float | None
+    unknown: float | None  # share of in-scope questions the search said it did not know
 
     @staticmethod
     def of(outcomes: Sequence[Outcome]) -> Figures:
-        inside = [o for o in outcomes if o.query.expect is not None]
-        outside = [o for o in outcomes if o.query.expect is None]
-        abstained = [o for o in outcomes if o.abstained]
-
-        def ratio(n: int, d: int) -> float | None:
-            return n / d if d else None
-
+        inside = [o for o in outcomes if o.in_scope]
+        outside = [o for o in outcomes if not o.in_scope]
+        answered = [o for o in outcomes if o.answered]
         return Figures(
             in_scope=len(inside),
             out_of_scope=len(outside),
-            top1=ratio(sum(o.top1 for o in inside), len(inside)),
-            top3=ratio(sum(o.top3 for o in inside), len(inside)),
-            abstain_precision=ratio(sum(o.query.expect is None for o in abstained), len(abstained)),
-            abstain_recall=ratio(sum(o.abstained for o in outside), len(outside)),
+            answer_top1=_ratio(sum(o.answer_right for o in inside), len(inside)),
+            answer_precision=_ratio(sum(o.answer_right for o in answered), len(answered)),
+            shown=_ratio(sum(o.top3 for o in inside), len(inside)),
+            confident_wrong=_ratio(sum(o.confident_wrong for o in outcomes), len(outcomes)),
+            oos_unsure=_ratio(sum(not o.answered for o in outside), len(outside)),
+            top1=_ratio(sum(o.top1 for o in inside), len(inside)),
+            top3=_ratio(sum(o.top3 for o in inside), len(inside)),
+            unknown=_ratio(sum(o.level == "unknown" for o in inside), len(inside)),
         )
 
-    def meets_targets(self) -> bool:
+    def meets_hand_written_targets(self) -> bool:
         return (
             (self.top1 or 0.0) >= TARGET_TOP1
             and (self.top3 or 0.0) >= TARGET_TOP3
-            and (self.abstain_recall or 0.0) >= TARGET_ABSTAIN_RECALL
+            and (self.oos_unsure or 0.0) >= TARGET_OOS_UNSURE
         )
 
-
-@dataclass(frozen=True)
-class EvalReport:
-    threshold: float
-    all: Figures
-    dev: Figures
-    held_out: Figures
-    late: Figures
-    misses: tuple[Outcome, ...]
-
-    @property
-    def passed(self) -> bool:
-        return self.all.meets_targets()
+    def real_targets(self) -> dict[str, bool]:
+        """Each of the issue's targets for real questions, met or not."""
+        return {
+            "answer_top1": (self.answer_top1 or 0.0) >= TARGET_REAL_ANSWER_TOP1,
+            "shown": (self.shown or 0.0) >= TARGET_REAL_SHOWN,
+            "confident_wrong": (self.confident_wrong if self.confident_wrong is not None else 1.0)
+            <= TARGET_REAL_CONFIDENT_WRONG,
+            "oos_unsure": (self.oos_unsure or 0.0) >= TARGET_REAL_OOS_UNSURE,
+        }
 
 
-def run(index: KnowledgeIndex, queries: Sequence[LabelledQuery]) -> list[Outcome]:
+def run(index: KnowledgeIndex, questions: Iterable[LabelledQuery | RealQuery]) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    for query in queries:
-        result = index.search(query.q, limit=5)
-        top = result.hits[0].score if result.hits else (result.closest[0].score if result.closest else 0.0)
+    for question in questions:
+        result = index.search(question.q, limit=SHOWN)
+        top = result.hits[0].score if result.hits else 0.0
         outcomes.append(
-            Outcome(query, tuple(h.entry_id for h in result.hits), top, tuple(h.entry_id for h in result.closest))
+            Outcome(question.q, question.expect, result.level, tuple(h.entry_id for h in result.shown), top)
         )
     return outcomes
 
 
-def _is_miss(outcome: Outcome) -> bool:
-    if outcome.query.expect is None:
-        return not outcome.abstained
-    return not outcome.top1
+@dataclass(frozen=True)
+class EvalReport:
+    """Figures for every set; misses only for the sets it is fine to look at (never the frozen test part)."""
+
+    thresholds: Thresholds
+    hand_all: Figures
+    hand_dev: Figures
+    hand_held_out: Figures
+    hand_late: Figures
+    real_tune: Figures
+    real_test: Figures
+    hand_misses: tuple[tuple[Outcome, Split], ...]
+    tune_misses: tuple[Outcome, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.hand_all.meets_hand_written_targets()
 
 
-def evaluate(index: KnowledgeIndex, queries: Sequence[LabelledQuery]) -> EvalReport:
-    outcomes = run(index, queries)
+def evaluate(
+    index: KnowledgeIndex,
+    queries: Sequence[LabelledQuery],
+    real_tune: Sequence[RealQuery] = (),
+    real_test: Sequence[RealQuery] = (),
+) -> EvalReport:
+    hand = run(index, queries)
+    splits = [q.split for q in queries]
+    tune = run(index, real_tune)
+    test = run(index, real_test)
     return EvalReport(
-        threshold=index.abstain_below,
-        all=Figures.of(outcomes),
-        dev=Figures.of([o for o in outcomes if o.query.split == "dev"]),
-        held_out=Figures.of([o for o in outcomes if o.query.split == "held-out"]),
-        late=Figures.of([o for o in outcomes if o.query.late]),
-        misses=tuple(o for o in outcomes if _is_miss(o)),
+        thresholds=index.thresholds,
+        hand_all=Figures.of(hand),
+        hand_dev=Figures.of([o for o, s in zip(hand, splits, strict=True) if s == "dev"]),
+        hand_held_out=Figures.of([o for o, s in zip(hand, splits, strict=True) if s == "held-out"]),
+        hand_late=Figures.of([o for o, q in zip(hand, queries, strict=True) if q.late]),
+        real_tune=Figures.of(tune),
+        real_test=Figures.of(test),
+        hand_misses=tuple((o, s) for o, s in zip(hand, splits, strict=True) if not o.top1 and o.in_scope),
+        tune_misses=tuple(o for o in tune if o.miss),
     )
 
 
-def calibrate(index: KnowledgeIndex, queries: Sequence[LabelledQuery]) -> tuple[float, int, int]:
-    """The threshold that gets the most dev-split decisions right, with (right, total) at that threshold.
+@dataclass(frozen=True)
+class Calibration:
+    thresholds: Thresholds
+    answer_top1: float
+    confident_wrong: float
+    oos_unsure: float
+    questions: int
 
-    A decision is right when an in-scope question is answered (not abstained) with its entry first, or an
-    out-of-scope one is abstained. Among equally good thresholds the middle one is chosen, to leave margin on
-    both sides.
+
+def calibrate(
+    index: KnowledgeIndex, queries: Sequence[LabelledQuery], real_tune: Sequence[RealQuery]
+) -> Calibration:
+    """The thresholds that answer the most calibration questions right while keeping confident wrong answers
+    and confidently answered out-of-scope questions within `CALIBRATION_MAX_WRONG` / `CALIBRATION_MIN_OOS_UNSURE`.
+
+    Only the hand-written dev split and the real tuning part are used. The suggestion threshold is not searched:
+    it stays where "no evidence" is, since a suggestion is never a wrong answer.
     """
-    dev = [q for q in queries if q.split == "dev"]
-    evidence: list[tuple[LabelledQuery, float, str | None]] = []
-    for query in dev:
-        ranked = index.score_all(query.q)
-        best = ranked[0] if ranked else None
-        evidence.append((query, best.score if best else 0.0, best.entry_id if best else None))
-    results: list[tuple[float, int]] = []
-    for tenth in range(0, 1001):
-        threshold = tenth / 10
-        right = 0
-        for query, score, best_id in evidence:
-            answered = score >= threshold and score > 0
-            if query.expect is None:
-                right += not answered
-            else:
-                right += answered and best_id == query.expect
-        results.append((threshold, right))
-    most = max(right for _, right in results)
-    best_thresholds = [t for t, right in results if right == most]
-    # The widest run of best thresholds, then its middle.
-    runs: list[list[float]] = []
-    for t in best_thresholds:
-        if runs and abs(t - runs[-1][-1] - 0.1) < 1e-9:
-            runs[-1].append(t)
-        else:
-            runs.append([t])
-    widest = max(runs, key=len)
-    return widest[len(widest) // 2], most, len(dev)
+    labelled: list[tuple[str | None, list[Scored]]] = [
+        (q.expect, [s for s in index.score_all(q.q) if s.evidence > 0]) for q in queries if q.split == "dev"
+    ]
+    labelled += [(q.expect, [s for s in index.score_all(q.q) if s.evidence > 0]) for q in real_tune]
+    total = len(labelled)
+    outside = sum(expect is None for expect, _ in labelled)
+    inside = total - outside
+    suggest = index.thresholds.suggest
+    best: Calibration | None = None
+    for answer, margin_pct, coverage, covered in itertools.product(
+        range(8, 44, 2), range(45, 100, 5), (0.7, 0.8, 0.9, 1.01), (3.0, 5.0, 8.0)
+    ):
+        candidate_thresholds = Thresholds(suggest, float(answer), coverage, covered, margin_pct / 100)
+        right = wrong = oos_answered = 0
+        for expect, ranked in labelled:
+            if _level(ranked, candidate_thresholds) == "answer":
+                if expect is not None and ranked[0].entry_id == expect:
+                    right += 1
+                else:
+                    wrong += 1
+                    oos_answered += expect is None
+        oos_unsure = 1 - oos_answered / outside if outside else 1.0
+        if wrong / total > CALIBRATION_MAX_WRONG or oos_unsure < CALIBRATION_MIN_OOS_UNSURE:
+            continue
+        candidate = Calibration(candidate_thresholds, right / inside, wrong / total, oos_unsure, total)
+        # More right answers first; among equals the fewest wrong ones, then the most cautious thresholds.
+        if best is None or (candidate.answer_top1, -candidate.confident_wrong, answer) > (
+            best.answer_top1, -best.confident_wrong, best.thresholds.answer
+        ):
+            best = candidate
+    if best is None:
+        raise ValueError("no thresholds keep wrong answers within the calibration limits")
+    return best
+
+
+def _level(ranked: Sequence[Scored], thresholds: Thresholds) -> Level:
+    probe = KnowledgeIndex.__new__(KnowledgeIndex)
+    probe.thresholds = thresholds
+    return probe.level_of(ranked)

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
-from knowledge.evaluation import load_queries
+from knowledge.evaluation import REAL_PARTS, load_queries, load_real
 from knowledge.loader import LoadReport, Problem, read_entries
 from knowledge.model import Bilingual, Entry
-from knowledge.search import clean
+from knowledge.text import clean
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -68,11 +68,13 @@ SIGNAL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 # Official documentation: the platforms' and runtimes' own sites (host, optional path prefix).
 OFFICIAL_DOCS: tuple[tuple[str, str], ...] = (
     ("learn.microsoft.com", ""),
+    ("docs.azure.cn", ""),  # the Azure China (21Vianet) edition of the same documentation
     ("docs.microsoft.com", ""),
     ("azure.microsoft.com", ""),
     ("kubernetes.io", ""),
     ("github.com", "/Azure/AKS"),
     ("github.com", "/Azure/azure-container-networking"),
+    ("github.com", "/Azure/azure-workload-identity"),
     ("github.com", "/kubernetes/"),
     ("github.com", "/kubernetes-sigs/"),
     ("github.com", "/containerd/"),
@@ -219,7 +221,7 @@ def _lint_eval_copies(file: str, entry: Entry, questions: frozenset[str]) -> Ite
                     file,
                     f"symptoms.{lang}.{i}",
                     f"{symptom!r} copies the evaluation question {close[0]!r}; describe the symptom in the entry's "
-                    "own words (knowledge/eval/queries.yaml must stay unseen by the entries)",
+                    "own words (the questions in knowledge/eval/ must stay unseen by the entries)",
                 )
 
 
@@ -260,7 +262,11 @@ def lint(
 ) -> list[Problem]:
     """Load and lint a folder of entries (default: the shipped ones, checked against the shipped questions)."""
     if eval_questions is None:
-        eval_questions = [q.q for q in load_queries()] if directory is None else []
+        eval_questions = (
+            [q.q for q in load_queries()] + [q.q for part in REAL_PARTS for q in load_real(part)]
+            if directory is None
+            else []
+        )
     return lint_entries(read_entries(directory), notes_dir, eval_questions)
 
 

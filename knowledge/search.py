@@ -1,175 +1,83 @@
-"""Find the entry that answers a question, or say honestly that none does.
+"""Find the entries that answer a question, and say how sure the search is.
 
-Questions arrive as people type them in Slack: English, Chinese or both in one line, with typos, as fragments,
-or as a pasted log line full of timestamps and ids. `KnowledgeIndex` is built once from the entries, with every
-field normalised and tokenised ahead of time, and ranks entries by three kinds of evidence:
+`KnowledgeIndex` is built once from the entries (every field tokenised ahead of time by `knowledge.text`) and ranks
+them for one question by two kinds of evidence:
 
 * **error strings** — an entry's exact error text found inside the (cleaned) question, or nearly so
   (`rapidfuzz.fuzz.partial_ratio`), is the strongest evidence there is: a pasted "PLEG is not healthy" line
   belongs to node NotReady whatever else the line says;
-* **coverage** — how much of the question's information the entry explains. The question becomes tokens
-  (English words lightly stemmed, names without their numbers, Chinese character bigrams; filler, clock times,
-  ids, IPs and hashes dropped), each weighted by an IDF whose document frequency is itself weighted by field,
-  so the entry that is *about* a word outweighs the many that mention it in passing. Each token counts in the
-  entry's strongest field (errors > symptoms and title > tags > summary > versions > checks and fixes > body).
-  A misspelt word is matched to the closest indexed word (`rapidfuzz.process.extractOne`), a word typed as
-  the start of a longer one ("journal" for "journalctl") to that word, and unknown words count against every
-  entry, which is what makes the search abstain on topics it does not cover;
-* **phrasing** — how close the question reads to one of the entry's symptom phrases or titles
-  (`rapidfuzz.fuzz.token_set_ratio` over the precomputed phrases).
+* **words** — BM25 over the entry's fields, each field weighted by how much a word found there says about the
+  entry (errors > symptoms and title > tags > summary > versions > checks and fixes > body). A misspelt word is
+  matched to the closest indexed word (`rapidfuzz.process.extractOne`), a word typed as the start of a longer one
+  ("journal" for "journalctl") to that word.
 
-The combined score is 0–100. Below `ABSTAIN_BELOW` the search abstains: it reports no hits, only the closest
-titles, so the bot says it does not know instead of guessing. The threshold was calibrated on the dev split of
-`knowledge/eval/queries.yaml` (`aksbot kb eval --calibrate`), and is checked on the held-out split.
+An entry is scored by its *strongest* evidence: the sum of its few best-matching words, not a share of every word
+in the question, so a long story or a pasted log is not penalised for the words it spends on other things.
 
-This module is pure computation over `Entry` models: no I/O, no clock, no network.
+The outcome has one of three confidence levels:
+
+* **answer** — one entry has strong evidence and clearly more than the next: the bot shows its runbook;
+* **suggestion** — there is evidence, but not enough, or two entries are too close: the bot says it is unsure,
+  shows the best entry's summary and offers the others as buttons;
+* **don't know** — nothing in the question is evidence for any entry.
+
+The thresholds were calibrated with `aksbot kb eval --calibrate` on the dev split of the hand-written questions
+and the tuning part of the real questions (`knowledge/eval/`); the held-out and frozen test parts are reported,
+never tuned on. This module is pure computation over `Entry` models: no I/O, no clock, no network.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 
 from knowledge.model import Entry, Lang
+from knowledge.text import CJK_CHAR, DEFAULT_ANALYZER, VERSION, Analyzer, clean
 
-ABSTAIN_BELOW = 45.9  # `aksbot kb eval --calibrate` on the dev split (160 of 164 decisions right)
+Confidence = Literal["answer", "suggestion"]
+Level = Literal["answer", "suggestion", "unknown"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
+
+    suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
+    answer: float = 24.0  # best evidence from here on can be an answer …
+    coverage: float = 0.8  # … or from `covered_answer` on, when the entry explains this share of the question …
+    covered_answer: float = 8.0
+    margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it
+
+
+THRESHOLDS = Thresholds()
+HALF_SCORE = 16.0  # evidence that shows as 50/100
+SHOWN = 3  # entries a person sees for one question: the answer or suggestion and two more as buttons
+
 MAX_TYPED_TOKENS = 16
 MIN_PREFIX, MAX_PREFIX, MAX_EXPANSIONS = 5, 12, 6
 PREFIX_CREDIT = 0.85
-PHRASE_CANDIDATES = 8
+STRONGEST_TERMS = 20  # an entry's evidence is the sum of its best-matching words, at most this many
 MAX_FUZZY_CHARS = 4000
+ERROR_EVIDENCE = 8.0  # what an exact, specific error string is worth, in word-evidence units
+BM25_K1, BM25_B = 2.0, 0.2
 
-# How much a token found in each field says about the entry (the strongest field wins).
+# How much a word found in each field says about the entry.
 FIELD_WEIGHTS: dict[str, float] = {
-    "errors": 1.0,
-    "symptoms": 0.95,
-    "title": 0.95,
-    "tags": 0.85,
-    "summary": 0.7,
-    "versions": 0.6,
-    "checks": 0.5,
-    "signals": 0.5,
-    "body": 0.4,
+    "errors": 4.5,
+    "symptoms": 5.0,
+    "title": 3.0,
+    "tags": 1.5,
+    "summary": 0.6,
+    "versions": 1.6,
+    "checks": 0.3,
+    "signals": 1.2,
+    "body": 0.2,
 }
-
-# Words that carry no information about which problem is meant (chat filler included).
-_STOP_EN_TEXT = """
-    a an the and or but if then so of to in on at by for with from into onto about as is are was were be been being
-    am do does did doing done have has had having i me my mine we us our you your he she it its they them their this
-    that these those there here what which who whom whose why how when where can could should would will shall may
-    might must not no nor too very just also only still even again any some all each every other same such own more
-    most much many few lot lots get got getting gets keep keeps kept go going goes went gone seem seems hi hey hello
-    team guys folks anyone someone somebody please pls plz thanks thank help urgent asap question issue problem know
-    tell idea anybody wrong happen happened happening happens way fix fixed fixing solve resolve see seeing saw look
-    looking like want need needs try tried trying after before since now today yesterday again ok okay yes yeah hmm
-    uh um eh lol btw fyi does doesnt dont didnt cant wont isnt arent wasnt im ive its whats thats theres
-    something anything everything nothing somewhere half whole around later earlier ago morning night tonight
-    min mins minute minutes hour hours day days week weeks month months one two first last next
-"""
-_STOP_ZH_TEXT = """
-    怎么 么办 怎样 为什 什么 如何 一直 请问 有没 没有 大家 这个 那个 一下 是不 不是
-    我们 你们 他们 可以 能不 不能 是否 哪里 哪个 还是 然后 就是 但是 因为 所以 而且
-    或者 现在 今天 昨天 刚才 突然 出现 发现 问题 情况 帮忙 帮我 看看 求助 谁知 知道
-    一个 有个 有人 老是 总是 经常 好像 感觉 应该 需要 要不 一样 之后 以后 之前 以前
-    的时 时候 吗 呢 吧 啊 了 的 是 在 我 你 他 她 它 和
-    与 及 或 也 都 就 还 又 被 把 让 给 对 从 到 很
-    太 这 那 有 个 下 上 中
-"""
-
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_STOP_EN = _word_set(_STOP_EN_TEXT)
-_STOP_ZH = _word_set(_STOP_ZH_TEXT)
-
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " ", "\u200b": ""})
-_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Noise in pasted log lines: it identifies one occurrence, never the kind of problem.
-_NOISE = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"https?://\S+",
-        r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?",
-        r"\b[iwef]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w.-]+:\d+\]",
-        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}",
-        r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b",
-        r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b",
-        r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
-        r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+|/\d{1,2})?\b",
-        r"\b[0-9a-f:]*:[0-9a-f]{1,4}:[0-9a-f:]+\b",  # IPv6
-        r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b",  # container ids, hashes
-        r"\b\d{6,}\b",
-    )
-)
-_WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_VERSION = re.compile(r"^v?(\d+\.\d+)(?:\.\d+)*$")
-_NAME_NUMBER = re.compile(r"^([a-z]{3,}?)v?\d+$")
-_SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s", "e")
-
-
-def clean(text: str) -> str:
-    """Fold width, case and quotes, drop log noise, keep words, numbers and CJK: one space between tokens."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    for pattern in _NOISE:
-        text = pattern.sub(" ", text)
-    text = text.lower()
-    return " ".join(m.group(0) for m in _WORD.finditer(text))
-
-
-def stem(word: str) -> str:
-    """A deliberately light English stemmer: enough to meet "evicted"/"evictions", never clever."""
-    if not word.isalpha():
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)]
-    return word
-
-
-def tokens(cleaned: str) -> list[str]:
-    """Informative tokens of cleaned text: stemmed words, compounds and their parts, Chinese character bigrams."""
-    out: list[str] = []
-    for raw in cleaned.split():
-        if _CJK_CHAR.match(raw):
-            grams = [raw] if len(raw) == 1 else [raw[i : i + 2] for i in range(len(raw) - 1)]
-            out.extend(g for g in grams if g not in _STOP_ZH)
-        elif version := _VERSION.match(raw):
-            # "v1.25.6" is asked about as "1.25": keep the minor version, which is what entries name.
-            out.append(version.group(1))
-        elif raw not in _STOP_EN:
-            parts = [p for p in re.split(r"[._-]", raw) if p and p not in _STOP_EN]
-            out.extend(stem(p) for p in parts if len(p) > 1)
-            if len(parts) > 1:
-                out.append("".join(parts))
-            # "jdk8", "java17", "cgroupv2": the name without its number is how the other half of people write it.
-            out.extend(m.group(1) for p in parts if (m := _NAME_NUMBER.match(p)))
-    return out
-
-
-def _version_jump(found: list[str]) -> list[str]:
-    """"1.26 straight to 1.29", "1.27 升 1.29": two minor versions more than one apart name a skipped minor, which
-    is what the question is about whatever words surround it. Returns the words that say so."""
-    minors = {int(m.group(1).split(".")[1]) for t in found if (m := _VERSION.match(t))}
-    if len(minors) >= 2 and max(minors) - min(minors) >= 2:
-        return list(_SKIPPED_MINOR)
-    return []
-
-
-_SKIPPED_MINOR = tuple(tokens("skip minor version upgrade"))
-
-
-def _is_identifier_like(token: str) -> bool:
-    """Mixed letters and digits, or a bare number: names and counts of one occurrence, not a kind of problem."""
-    has_digit = any(c.isdigit() for c in token)
-    return has_digit and (not any(c.isalpha() for c in token) or len(token) >= 5) and not _VERSION.match(token)
 
 
 @dataclass(frozen=True)
@@ -177,21 +85,37 @@ class Hit:
     entry_id: str
     score: float
     title: str
+    confidence: Confidence = "suggestion"
 
 
 @dataclass(frozen=True)
 class SearchOutcome:
-    """The ranked hits (empty when abstaining), the closest titles when abstaining, the question's language."""
+    """The ranked hits with the confidence of each, the question's language and the overall level.
+
+    `hits` is empty exactly when the search does not know (nothing in the question is evidence for any entry).
+    What a person is shown is `shown`: the best entry and the two next ones."""
 
     query: str
     lang: Lang
     hits: tuple[Hit, ...]
-    abstained: bool
-    closest: tuple[Hit, ...] = ()
+    level: Level
+
+    @property
+    def shown(self) -> tuple[Hit, ...]:
+        return self.hits[:SHOWN]
 
     @property
     def best(self) -> Hit | None:
         return self.hits[0] if self.hits else None
+
+    @property
+    def abstained(self) -> bool:
+        """Not a confident answer (a suggestion or "I don't know")."""
+        return self.level != "answer"
+
+    @property
+    def unknown(self) -> bool:
+        return self.level == "unknown"
 
 
 @dataclass(frozen=True)
@@ -199,44 +123,73 @@ class Scored:
     """One entry's evidence for one question (kept apart so evaluation and tests can see why it ranked)."""
 
     entry_id: str
-    score: float
+    evidence: float
     errors: float
-    coverage: float
-    phrasing: float
+    words: float
+    coverage: float = 0.0  # share of the question's indexed words (by IDF) this entry contains
+
+    @property
+    def score(self) -> float:
+        return display_score(self.evidence)
+
+
+def display_score(evidence: float) -> float:
+    """Evidence shown as 0–100: 50 at `HALF_SCORE`, approaching 100 for overwhelming evidence."""
+    return round(100.0 * evidence / (evidence + HALF_SCORE), 1) if evidence > 0 else 0.0
 
 
 def detect_lang(text: str) -> Lang:
     """Chinese if the question has any CJK character: people who mix in Chinese read Chinese."""
-    return "zh" if _CJK_CHAR.search(unicodedata.normalize("NFKC", text)) else "en"
+    import unicodedata
+
+    return "zh" if CJK_CHAR.search(unicodedata.normalize("NFKC", text)) else "en"
+
+
+def _is_identifier_like(token: str) -> bool:
+    """Mixed letters and digits, or a bare number: names and counts of one occurrence, not a kind of problem."""
+    has_digit = any(c.isdigit() for c in token)
+    return has_digit and (not any(c.isalpha() for c in token) or len(token) >= 5) and not VERSION.match(token)
 
 
 @dataclass
 class _Doc:
     entry: Entry
-    weights: dict[str, float] = field(default_factory=dict)  # token -> strongest field weight
-    errors: list[tuple[str, float]] = field(default_factory=list)  # cleaned error string, specificity
-    phrases: list[str] = field(default_factory=list)  # symptoms and titles as rapidfuzz compares them
+    tf: dict[str, float] = field(default_factory=dict)  # token -> field-weighted frequency
+    length: float = 0.0
+    errors: list[tuple[str, float, frozenset[str]]] = field(default_factory=list)  # cleaned text, specificity, words
 
 
 class KnowledgeIndex:
-    """Entries, normalised and tokenised once; `search` ranks them for one question in about a millisecond."""
+    """Entries, tokenised once; `search` ranks them for one question in about a millisecond."""
 
-    def __init__(self, entries: Iterable[Entry], abstain_below: float = ABSTAIN_BELOW) -> None:
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        thresholds: Thresholds = THRESHOLDS,
+        analyzer: Analyzer = DEFAULT_ANALYZER,
+    ) -> None:
         self._entries: tuple[Entry, ...] = tuple(entries)
         self._by_id = {e.id: e for e in self._entries}
         if len(self._by_id) != len(self._entries):
             raise ValueError("entry ids must be unique")
-        self.abstain_below = abstain_below
+        self.thresholds = thresholds
+        self.analyzer = analyzer
         self._docs = [self._doc(e) for e in self._entries]
-        # Document frequency weighted by field: a word every entry mentions in passing still identifies the one
-        # entry that is *about* it (has it in its title, symptoms or errors).
-        df: dict[str, float] = {}
-        for doc in self._docs:
-            for token, weight in doc.weights.items():
-                df[token] = df.get(token, 0.0) + weight
         n = len(self._docs)
-        self._idf_rare = math.log((n + 1) / 1.5)
-        self._idf = {t: min(self._idf_rare, math.log((n + 1) / (d + 0.5))) for t, d in df.items()}
+        df: dict[str, int] = {}
+        for doc in self._docs:
+            for token in doc.tf:
+                df[token] = df.get(token, 0) + 1
+        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self._avg_length = sum(d.length for d in self._docs) / n if n else 1.0
+        # Per token, the entries that contain it and the BM25 weight there (the query loop only visits these).
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for i, doc in enumerate(self._docs):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * doc.length / self._avg_length)
+            for token, tf in doc.tf.items():
+                weight = self._idf[token] * tf * (BM25_K1 + 1) / (tf + norm)
+                self._postings.setdefault(token, []).append((i, weight))
+        self._known = frozenset(df)
         # Words typed as the start of a longer indexed word ("journal" for "journalctl", "evict" for "eviction").
         by_prefix: dict[str, list[str]] = {}
         for token in sorted(df, key=lambda t: -df[t]):
@@ -244,22 +197,18 @@ class KnowledgeIndex:
                 for length in range(MIN_PREFIX, min(len(token), MAX_PREFIX + 1)):
                     by_prefix.setdefault(token[:length], []).append(token)
         self._by_prefix = {p: tuple(ts[:MAX_EXPANSIONS]) for p, ts in by_prefix.items()}
-        # Misspelt words are matched only against words people would type (not every word of every body).
-        strong = {t for doc in self._docs for t, w in doc.weights.items() if w >= FIELD_WEIGHTS["summary"]}
-        self._spellable = sorted(t for t in strong if t.isalpha() and len(t) >= 4)
-        self._known = frozenset(df)
-        # Chinese bigrams seen only in long-form text are mostly two characters straddling a word boundary.
-        self._strong_cjk = frozenset(t for t in strong if _CJK_CHAR.match(t))
+        # Misspelt words are matched only against words people would type (titles, symptoms, errors, tags).
+        strong = {t for doc in self._docs for t, w in doc.tf.items() if w >= FIELD_WEIGHTS["tags"]}
+        self._spellable = sorted(t for t in strong if t.isascii() and t.isalpha() and len(t) >= 4)
         # An error string shared by several entries says less about each.
         shared: dict[str, int] = {}
         for doc in self._docs:
-            for text, _ in doc.errors:
+            for text, _, _ in doc.errors:
                 shared[text] = shared.get(text, 0) + 1
         for doc in self._docs:
-            doc.errors = [(text, spec / shared[text]) for text, spec in doc.errors]
+            doc.errors = [(text, spec / shared[text], words) for text, spec, words in doc.errors]
 
-    @staticmethod
-    def _doc(entry: Entry) -> _Doc:
+    def _doc(self, entry: Entry) -> _Doc:
         doc = _Doc(entry)
         fields: list[tuple[str, Sequence[str]]] = [
             ("errors", entry.errors),
@@ -275,18 +224,15 @@ class KnowledgeIndex:
         for name, texts in fields:
             weight = FIELD_WEIGHTS[name]
             for text in texts:
-                for token in tokens(clean(text)):
-                    if doc.weights.get(token, 0.0) < weight:
-                        doc.weights[token] = weight
-        for phrase in (*entry.symptoms.en, *entry.symptoms.zh, entry.title.en, entry.title.zh):
-            form = _phrase_form(phrase)
-            if form:
-                doc.phrases.append(form)
+                for token in self.analyzer.analyze(text):
+                    doc.tf[token] = doc.tf.get(token, 0.0) + weight
+                    doc.length += weight
         for error in entry.errors:
             cleaned = clean(error)
             if cleaned:
                 # Long, many-word strings are more specific than a one-word reason such as "OOMKilled".
-                doc.errors.append((cleaned, min(1.0, 0.6 + 0.1 * len(cleaned.split()))))
+                words = frozenset(cleaned.split())
+                doc.errors.append((cleaned, min(1.0, 0.6 + 0.1 * len(words)), words))
         return doc
 
     def entries(self) -> tuple[Entry, ...]:
@@ -295,112 +241,122 @@ class KnowledgeIndex:
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
-    def _query_tokens(self, cleaned: str) -> dict[str, float]:
-        """Informative query tokens with their IDF weight; misspellings mapped to indexed words."""
-        raw = tokens(cleaned)
+    def _query_terms(self, cleaned: str) -> dict[str, list[tuple[str, float]]]:
+        """Each informative query token with the indexed tokens it stands for and the credit of each."""
+        raw = list(self.analyzer.tokens(cleaned))
         # "not ready" typed for "NotReady": the joined word counts when a part alone would not.
         words = cleaned.split()
         for a, b in itertools.pairwise(words):
-            joined = stem(a + b)
-            if joined in self._known and joined not in raw and not (stem(a) in self._known and stem(b) in self._known):
+            joined = self.analyzer.stem(a + b)
+            if joined in self._known and joined not in raw and not (
+                self.analyzer.stem(a) in self._known and self.analyzer.stem(b) in self._known
+            ):
                 raw.append(joined)
-        raw.extend(_version_jump(raw))
-        known_cjk = [t for t in raw if t in self._strong_cjk]
-        ends = {t[-1] for t in known_cjk}
-        starts = {t[0] for t in known_cjk}
-        weights: dict[str, float] = {}
+        raw.extend(_version_jump(raw, self.analyzer))
+        typed = len(set(raw)) <= MAX_TYPED_TOKENS
+        terms: dict[str, list[tuple[str, float]]] = {}
         for token in raw:
-            if token in weights:
+            if token in terms:
                 continue
-            if token in self._known and (token in self._strong_cjk or not _CJK_CHAR.match(token)):
-                weights[token] = self._idf[token]
-            elif _CJK_CHAR.match(token):
-                # An unknown bigram beside a known word is two characters straddling a word boundary; others may
-                # be words the entries lack, which should count against them, but weakly.
-                if len(token) == 2 and (token[0] in ends or token[1] in starts):
-                    continue
-                weights[token] = 0.3 * self._idf_rare
-            elif _is_identifier_like(token) or _VERSION.match(token):
+            if token in self._known:
+                matches = [(token, 1.0)]
+            elif _is_identifier_like(token) or VERSION.match(token) or CJK_CHAR.match(token):
                 continue
-            elif expansions := self._by_prefix.get(token):
-                weights[token] = max(self._idf[x] for x in expansions)
             else:
-                weights[token] = self._idf_rare
-        return weights
-
-    def _spelling(self, token: str) -> tuple[str, float] | None:
-        if len(token) < 5 or not token.isalpha() or token in self._known:
-            return None
-        cutoff = 84.0 if len(token) < 7 else 80.0
-        match = process.extractOne(token, self._spellable, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if match is None:
-            return None
-        return str(match[0]), float(match[1]) / 100.0
+                matches = [(longer, PREFIX_CREDIT) for longer in self._by_prefix.get(token, ())]
+                # Spelling is for typed questions; a pasted log line is copied, not typed, and would only cost time.
+                if typed and len(token) >= 5 and token.isalpha():
+                    cutoff = 84.0 if len(token) < 7 else 80.0
+                    spelled = process.extractOne(token, self._spellable, scorer=fuzz.ratio, score_cutoff=cutoff)
+                    if spelled is not None:
+                        matches.append((str(spelled[0]), float(spelled[1]) / 100.0))
+            if matches:
+                terms[token] = matches
+        return terms
 
     def score_all(self, query: str) -> list[Scored]:
-        """Every entry's evidence for `query`, best first (ties broken by id for a stable order)."""
+        """The evidence of every entry the question points to at all, best first (ties broken by id)."""
         cleaned = clean(query)
         if not cleaned:
             return []
         padded = f" {cleaned} "
-        weights = self._query_tokens(cleaned)
-        # Spelling is for typed questions; a pasted log line is copied, not typed, and would only cost time.
-        typed = len(weights) <= MAX_TYPED_TOKENS
-        spelled = {t: self._spelling(t) if typed else None for t in weights}
-        expansions = {t: self._by_prefix.get(t, ()) if len(t) >= MIN_PREFIX else () for t in weights}
-        total = sum(weights.values())
+        query_words = frozenset(cleaned.split())
+        n = len(self._docs)
+        # Per entry, the contribution of each query term (the best of the indexed tokens it stands for).
+        contributions: list[list[float]] = [[] for _ in range(n)]
+        covered = [0.0] * n
+        total_idf = 0.0
+        for matches in self._query_terms(cleaned).values():
+            best: dict[int, float] = {}
+            idf = max(credit * self._idf[token] for token, credit in matches)
+            total_idf += idf
+            for token, credit in matches:
+                for i, weight in self._postings.get(token, ()):
+                    value = credit * weight
+                    if value > best.get(i, 0.0):
+                        best[i] = value
+            for i, value in best.items():
+                contributions[i].append(value)
+                covered[i] += idf
         long_query = len(cleaned) > 60
         # Near matches cost time in proportion to the text; a whole pasted log file gets exact matches only.
         fuzzy = len(cleaned) <= MAX_FUZZY_CHARS
-        evidence: list[tuple[float, float]] = []
-        for doc in self._docs:
+        scored: list[Scored] = []
+        for i, doc in enumerate(self._docs):
             error_evidence = 0.0
-            for text, specificity in doc.errors:
-                if f" {text} " in padded:
+            for text, specificity, error_words in doc.errors:
+                # Only strings whose words mostly occur in the question can be in it, exactly or nearly.
+                present = len(error_words & query_words)
+                if present == len(error_words) and f" {text} " in padded:
                     error_evidence = max(error_evidence, specificity)
-                elif long_query and fuzzy and len(text) >= 12:
+                elif long_query and fuzzy and len(text) >= 12 and 2 * present >= len(error_words):
                     ratio = fuzz.partial_ratio(text, cleaned, score_cutoff=88)
                     if ratio:
                         error_evidence = max(error_evidence, specificity * ratio / 100.0)
-            matched = 0.0
-            for token, weight in weights.items():
-                best = doc.weights.get(token, 0.0)
-                for longer in expansions[token]:
-                    best = max(best, PREFIX_CREDIT * doc.weights.get(longer, 0.0))
-                alternative = spelled[token]
-                if alternative is not None:
-                    best = max(best, alternative[1] * doc.weights.get(alternative[0], 0.0))
-                matched += weight * best
-            evidence.append((error_evidence, matched / total if total else 0.0))
-        # Phrasing only refines the order of entries that already explain part of the question; comparing
-        # against every phrase of every entry would cost most of the time budget for nothing.
-        phrase = _phrase_form(query) if fuzzy else ""
-        phrasing = [0.0] * len(self._docs)
-        candidates = sorted((i for i, (_, c) in enumerate(evidence) if c > 0), key=lambda i: -evidence[i][1])
-        for i in candidates[:PHRASE_CANDIDATES] if phrase else ():
-            match = process.extractOne(phrase, self._docs[i].phrases, scorer=fuzz.token_set_ratio, score_cutoff=50)
-            if match is not None:
-                phrasing[i] = float(match[1]) / 100.0
-        scored: list[tuple[float, Scored]] = []
-        for doc, (error_evidence, coverage), phrased in zip(self._docs, evidence, phrasing, strict=True):
-            lexical = 0.7 * coverage + 0.3 * phrased * min(1.0, coverage * 2.5)
-            raw = max(lexical, 0.55 + 0.45 * error_evidence + 0.1 * coverage if error_evidence else 0.0)
-            shown = round(min(100.0 * raw, 100.0), 1)
-            scored.append((raw, Scored(doc.entry.id, shown, error_evidence, coverage, phrased)))
-        # Several error strings can saturate the shown score at 100; the unclamped evidence still orders them.
-        scored.sort(key=lambda pair: (-pair[0], pair[1].entry_id))
-        return [entry for _, entry in scored]
+            if not contributions[i] and not error_evidence:
+                continue
+            words = sum(sorted(contributions[i], reverse=True)[:STRONGEST_TERMS])
+            evidence = words + ERROR_EVIDENCE * error_evidence
+            coverage = covered[i] / total_idf if total_idf else 0.0
+            scored.append(Scored(doc.entry.id, evidence, error_evidence, words, coverage))
+        scored.sort(key=lambda s: (-s.evidence, s.entry_id))
+        return scored
+
+    def level_of(self, ranked: Sequence[Scored]) -> Level:
+        """The confidence level that the evidence of the best two entries supports."""
+        best = ranked[0].evidence if ranked else 0.0
+        if best < self.thresholds.suggest:
+            return "unknown"
+        second = ranked[1].evidence if len(ranked) > 1 else 0.0
+        t = self.thresholds
+        strong = best >= t.answer or (ranked[0].coverage >= t.coverage and best >= t.covered_answer)
+        return "answer" if strong and second <= t.margin * best else "suggestion"
 
     def search(self, query: str, limit: int = 5) -> SearchOutcome:
-        """Ranked entries for `query` (at most `limit`), or an abstention with the closest titles."""
+        """Ranked entries for `query` (at most `limit`), each with the confidence the evidence supports."""
         lang = detect_lang(query)
-        ranked = [s for s in self.score_all(query) if s.score > 0]
-        hits = tuple(Hit(s.entry_id, s.score, self._by_id[s.entry_id].title.in_lang(lang)) for s in ranked)
-        if not hits or hits[0].score < self.abstain_below:
-            return SearchOutcome(query, lang, (), True, hits[:3])
-        return SearchOutcome(query, lang, hits[: max(limit, 1)], False)
+        ranked = [s for s in self.score_all(query) if s.evidence > 0]
+        level = self.level_of(ranked)
+        floor = self.thresholds.suggest
+        hits = tuple(
+            Hit(
+                s.entry_id,
+                s.score,
+                self._by_id[s.entry_id].title.in_lang(lang),
+                "answer" if level == "answer" and rank == 0 else "suggestion",
+            )
+            for rank, s in enumerate(ranked)
+            if s.evidence >= floor
+        )
+        if level == "unknown":
+            return SearchOutcome(query, lang, (), "unknown")
+        return SearchOutcome(query, lang, hits[: max(limit, 1)], level)
 
 
-def _phrase_form(text: str) -> str:
-    """A phrase as rapidfuzz compares it: cleaned, stemmed, filler removed, Chinese as spaced bigrams."""
-    return " ".join(tokens(clean(text)))
+def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:
+    """"1.26 straight to 1.29", "1.27 升 1.29": two minor versions more than one apart name a skipped minor, which
+    is what the question is about whatever words surround it. Returns the words that say so."""
+    minors = {int(m.group(1).split(".")[1]) for t in found if (m := VERSION.match(t))}
+    if len(minors) >= 2 and max(minors) - min(minors) >= 2:
+        return list(analyzer.analyze("skip minor version upgrade"))
+    return []

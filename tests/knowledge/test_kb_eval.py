@@ -1,16 +1,28 @@
-"""The labelled question set is what the issue asks for, and the search meets its targets on it."""
+"""The labelled question sets are what the issue asks for, and the search meets its targets where it must.
+
+Figures of the frozen test part are computed (the CLI reports them) but no test here looks at its questions one
+by one: the part stays unseen while entries and scoring change.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from knowledge import load_knowledge_base
-from knowledge.evaluation import calibrate, evaluate, load_queries
+from knowledge.evaluation import (
+    REAL_PARTS,
+    calibrate,
+    evaluate,
+    load_queries,
+    load_real,
+    real_file,
+)
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def test_the_question_set_is_big_and_varied_enough() -> None:
+def test_the_hand_written_set_is_big_and_varied_enough() -> None:
     queries = load_queries()
     inside = [q for q in queries if q.expect is not None]
     outside = [q for q in queries if q.expect is None]
@@ -18,35 +30,62 @@ def test_the_question_set_is_big_and_varied_enough() -> None:
     assert sum(bool(_CJK.search(q.q)) for q in inside) >= 30
     assert sum(bool(_CJK.search(q.q)) and bool(re.search(r"[A-Za-z]{3,}", q.q)) for q in inside) >= 10
     assert len({q.q for q in queries}) == len(queries), "a question is listed twice"
-    splits = {q.split for q in queries}
-    assert splits == {"dev", "held-out"}
+    assert {q.split for q in queries} == {"dev", "held-out"}
+
+
+def test_the_real_set_has_150_sourced_questions_in_two_languages() -> None:
+    real = [q for part in REAL_PARTS for q in load_real(part)]
+    assert len(real) >= 150
+    assert all(q.source.startswith("https://") or q.source.startswith("http://") for q in real)
+    assert sum(q.expect is None for q in real) >= 20, "out-of-scope questions measure that the bot stays unsure"
+    assert sum(bool(_CJK.search(q.q)) for q in real) >= 20
+    assert sum(len(q.q) > 200 for q in real) >= 30, "long stories and pasted logs, as people write them"
+    assert len({q.q for q in real}) == len(real)
+
+
+def test_every_real_question_sits_on_the_side_the_split_rule_puts_it() -> None:
+    """The split was made once, by the parity of sha256(source URL); moving a question would leak the test part."""
+    for part in REAL_PARTS:
+        for q in load_real(part):
+            parity = int(hashlib.sha256(q.source.encode("utf-8")).hexdigest(), 16) % 2
+            assert ("test" if parity else "tune") == part, q.source
+    header = real_file("test").read_text(encoding="utf-8")
+    assert "split ONCE" in header and "2026-12-04" in header
 
 
 def test_every_expected_id_exists() -> None:
     index = load_knowledge_base()
-    missing = {q.expect for q in load_queries() if q.expect and index.get(q.expect) is None}
-    assert missing == set()
+    expected = {q.expect for q in load_queries()} | {q.expect for p in REAL_PARTS for q in load_real(p)}
+    assert {e for e in expected if e and index.get(e) is None} == set()
 
 
-def test_targets_are_met_overall_and_on_the_held_out_split() -> None:
+def test_hand_written_targets_are_met_overall_and_on_the_held_out_split() -> None:
     report = evaluate(load_knowledge_base(), load_queries())
-    misses = "\n".join(f"{m.query.expect}: {m.ranked[:3]} {m.query.q}" for m in report.misses)
+    misses = "\n".join(f"{o.expect}: {o.ranked} {o.q}" for o, _ in report.hand_misses)
     assert report.passed, misses
-    assert (report.held_out.top3 or 0) >= 0.9, misses
-    assert (report.held_out.abstain_recall or 0) >= 0.7, misses
+    assert (report.hand_held_out.top1 or 0) >= 0.9, misses
+    assert (report.hand_held_out.oos_unsure or 0) >= 0.7, misses
 
 
-def test_the_shipped_threshold_is_near_the_dev_optimum() -> None:
+def test_the_tuning_part_is_answered_with_the_right_confidence() -> None:
+    """Guards against regressions on the questions it is fine to look at (the tuning part of the real set)."""
+    report = evaluate(load_knowledge_base(), load_queries(), load_real("tune"))
+    tune = report.real_tune
+    assert (tune.shown or 0) >= 0.95
+    assert (tune.answer_top1 or 0) >= 0.75
+    assert (tune.confident_wrong or 1) <= 0.05
+
+
+def test_the_shipped_thresholds_are_near_the_calibrated_optimum() -> None:
     index = load_knowledge_base()
-    queries = load_queries()
-    _, best_right, total = calibrate(index, queries)
-    dev = [q for q in queries if q.split == "dev"]
-    right = 0
-    for q in dev:
-        outcome = index.search(q.q)
-        right += outcome.abstained if q.expect is None else bool(outcome.hits and outcome.hits[0].entry_id == q.expect)
-    assert total == len(dev)
-    assert right >= best_right - 3, (right, best_right)
+    queries, tune = load_queries(), load_real("tune")
+    found = calibrate(index, queries, tune)
+    report = evaluate(index, queries, tune)
+    dev_and_tune_right = (report.hand_dev.answer_top1 or 0) * report.hand_dev.in_scope + (
+        report.real_tune.answer_top1 or 0
+    ) * report.real_tune.in_scope
+    calibrated_right = found.answer_top1 * (report.hand_dev.in_scope + report.real_tune.in_scope)
+    assert dev_and_tune_right >= calibrated_right - 3, (index.thresholds, found.thresholds)
 
 
 def test_two_minor_versions_apart_mean_a_skipped_minor() -> None:

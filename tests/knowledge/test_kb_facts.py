@@ -1,0 +1,144 @@
+"""Facts the shipped entries must state, pinned after a check against the official documentation.
+
+Each test names the source the fact was checked against; a change to an entry that contradicts it fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import Entry, load_knowledge_base
+
+
+def entry(entry_id: str) -> Entry:
+    found = load_knowledge_base().get(entry_id)
+    assert found is not None, entry_id
+    return found
+
+
+def text_of(e: Entry) -> str:
+    """Everything a person can read in an entry, both languages."""
+    parts = [e.title.en, e.title.zh, e.summary.en, e.summary.zh, e.body.en, e.body.zh, *e.errors]
+    for item in (*e.checks, *e.fixes, *e.versions, *e.corrections):
+        parts += [item.en, item.zh]
+    return "\n".join(parts)
+
+
+def doc_urls(e: Entry) -> set[str]:
+    return {d.url for d in e.sources.docs}
+
+
+def test_local_storage_does_not_block_scale_down_on_aks() -> None:
+    """learn.microsoft.com/azure/aks/cluster-autoscaler: the AKS profile defaults skip-nodes-with-local-storage
+    to false."""
+    e = entry("cluster-autoscaler")
+    text = text_of(e)
+    assert "skip-nodes-with-local-storage=false" in text
+    assert "pods with local storage, pods whose PDB" not in e.body.en
+    assert not any("local storage" in s for s in e.symptoms.en)
+
+
+def test_localdns_preferred_only_validates_and_required_enables() -> None:
+    """learn.microsoft.com/azure/aks/localdns-custom: Preferred validates without enabling; Required enables."""
+    text = text_of(entry("dns-timeout"))
+    assert "Preferred only validates" in text and "Required enables" in text
+    assert "mode Preferred or Required" not in text
+
+
+@pytest.mark.parametrize(
+    "fqdn",
+    ["*.data.mcr.microsoft.com", "mcr-0001.mcr-msedge.net", "packages.aks.azure.com", "*.cx.prod.service.azk8s.cn",
+     "mcr.azure.cn", "chinacloudapi.cn"],
+)
+def test_egress_lists_the_current_fqdns_and_azure_china(fqdn: str) -> None:
+    """learn.microsoft.com/azure/aks/outbound-rules-control-egress and its Azure China edition on docs.azure.cn."""
+    e = entry("egress-blocked")
+    assert fqdn in text_of(e)
+    assert "https://docs.azure.cn/en-us/aks/outbound-rules-control-egress" in doc_urls(e)
+
+
+def test_npd_on_aks_is_a_systemd_service_and_auto_drain_acts_on_scheduled_events() -> None:
+    """learn.microsoft.com/azure/aks/node-problem-detector and /node-auto-drain."""
+    e = entry("node-problem-detector")
+    text = text_of(e)
+    assert "systemd service" in text and "It runs as a DaemonSet" not in e.body.en
+    assert "auto-drain" in text and "https://learn.microsoft.com/azure/aks/node-auto-drain" in doc_urls(e)
+
+
+def test_overlay_upgrade_needs_1_27_and_cilium_has_no_kubenet_path_nor_windows() -> None:
+    """learn.microsoft.com/azure/aks/upgrade-aks-ipam-and-dataplane and /azure-cni-powered-by-cilium."""
+    text = text_of(entry("cni-switch"))
+    assert "Kubernetes 1.27+" in text and "Prerequisites for the Overlay upgrade: Kubernetes 1.22+," not in text
+    assert "no direct path from kubenet to Cilium" in text and "Windows node pools" in text
+
+
+def test_legacy_token_secrets_are_cleaned_up_since_1_30() -> None:
+    """KEP-2799: LegacyServiceAccountTokenCleanUp GA in 1.30; unused legacy tokens invalidated after a year."""
+    e = entry("service-account-token-1-24")
+    assert any(v.version == "1.30" and "LegacyServiceAccountTokenCleanUp" in v.en for v in e.versions)
+    assert "a year" in text_of(e)
+
+
+def test_guaranteed_pods_can_still_be_evicted_under_node_pressure() -> None:
+    """kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/: Guaranteed pods are evicted last,
+    not never."""
+    for entry_id in ("memory-pressure-eviction", "qos-oom-score"):
+        text = text_of(entry(entry_id))
+        assert any(p in text for p in ("evicted last", "chosen last", "Guaranteed pods last"))
+    assert "so it is not chosen for memory pressure" not in entry("memory-pressure-eviction").body.en
+
+
+def test_aks_kubelet_disk_eviction_thresholds() -> None:
+    """learn.microsoft.com/azure/aks/node-resource-reservations: AKS eviction-hard for disk."""
+    text = text_of(entry("disk-pressure"))
+    assert "nodefs.available<10%" in text and "nodefs.inodesFree<5%" in text
+
+
+def test_containerd_is_the_aks_linux_runtime_since_1_19() -> None:
+    text = text_of(entry("image-pull"))
+    assert "1.19" in text and "containerd" in text
+
+
+def test_taint_nodes_by_condition_was_beta_in_1_12_and_ga_in_1_17() -> None:
+    e = entry("pod-pending")
+    assert any("beta 1.12, GA 1.17" in v.en for v in e.versions)
+    assert not any(v.version == "1.13" for v in e.versions)
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "moved", "current"),
+    [
+        ("image-pull", "azure-kubernetes/connectivity/cannot-pull-image-from-acr-to-aks-cluster",
+         "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/extensions/cannot-pull-image-from-acr-to-aks-cluster"),
+        ("ephemeral-os-disk-io", "cluster-configuration#ephemeral-os",
+         "https://learn.microsoft.com/azure/aks/concepts-storage#ephemeral-os-disks"),
+    ],
+)
+def test_moved_learn_pages_are_cited_at_their_current_address(entry_id: str, moved: str, current: str) -> None:
+    urls = doc_urls(entry(entry_id))
+    assert current in urls and not any(moved in u for u in urls)
+
+
+NEW_ENTRIES = (
+    "api-server-unreachable", "private-cluster-access", "subnet-ip-exhaustion", "vcpu-quota-exceeded",
+    "vm-size-unavailable", "ingress-5xx", "coredns-custom", "keyvault-csi-mount", "workload-identity-aadsts",
+    "system-pool-health", "windows-node-pools",
+)
+
+
+@pytest.mark.parametrize("entry_id", NEW_ENTRIES)
+def test_the_new_entries_are_bilingual_and_cite_official_docs(entry_id: str) -> None:
+    e = entry(entry_id)
+    assert e.body.en and e.body.zh and len(e.symptoms.en) >= 5 and len(e.symptoms.zh) >= 5
+    assert any(d.url.startswith("https://learn.microsoft.com/") or "github.com/Azure/" in d.url for d in e.sources.docs)
+
+
+def test_facts_of_the_new_entries() -> None:
+    """Numbers and names checked against Learn: CNI pre-allocation, workload identity's token audience, the
+    coredns-custom keys, and the system pool minimum size."""
+    assert "(maxPods + 1)" in text_of(entry("subnet-ip-exhaustion"))
+    assert "api://AzureADTokenExchange" in text_of(entry("workload-identity-aadsts"))
+    coredns = text_of(entry("coredns-custom"))
+    assert ".server" in coredns and ".override" in coredns and "only be used once per Server Block" in coredns
+    assert "2 vCPUs and 4 GB" in text_of(entry("system-pool-health"))
+    assert "ltsc2022" in text_of(entry("windows-node-pools"))
