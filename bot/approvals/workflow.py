@@ -41,6 +41,7 @@ from bot.approvals.model import (
 )
 from bot.approvals.store import ApprovalStore, open_store
 from bot.blocks import Level, Text, View
+from bot.cluster.ports import live_provider
 from bot.deps import Deps
 from bot.errors import AksbotError, NotAuthorized, NotFound, Refused
 from bot.preview import Preview, drift
@@ -551,6 +552,6 @@ def build_approvals(deps: Deps, notifier: Notifier, *, executor: Executor = run_
     store = open_store(url, settings.resolve_path(settings.store.sqlite_path))
     workflow = ApprovalWorkflow(deps, store, notifier, executor=executor)
     full = dataclasses.replace(deps, approvals=workflow)
-    workflow.deps = full
+    workflow.deps = dataclasses.replace(full, clusters=live_provider(full.clusters))  # previews never read a cache
     ExpirySweeper(workflow).start()
     return full

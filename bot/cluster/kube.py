@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -378,13 +378,15 @@ class KubeCluster:
     # -- watch -------------------------------------------------------------------------------------------------
 
     def watch(self, kind: wire.Kind[Any, M], method: Callable[..., Any], *args: Any, resource_version: str,
-              timeout_seconds: int) -> Iterator[WatchItem[M]]:
+              timeout_seconds: int, on_open: Callable[[Callable[[], None]], None] | None = None,
+              ) -> Generator[WatchItem[M], None, None]:
         """The changes after `resource_version`, until the server ends the watch after `timeout_seconds`.
 
         Asks for bookmarks (the server's periodic "you are current up to resourceVersion N", sent as a
         `WatchItem` without an object). The client's read timeout is a little longer than `timeout_seconds`,
         so a connection that goes silent (a dead network that never says so) ends the watch with `Upstream`
-        instead of hanging it for ever. A resourceVersion the server no longer has raises `Expired`."""
+        instead of hanging it for ever. A resourceVersion the server no longer has raises `Expired`.
+        `on_open` receives a function that aborts the stream from another thread (to stop a watch at once)."""
         what = f"{kind.name} watch"
         try:
             response = method(*args, watch=True, resource_version=resource_version, allow_watch_bookmarks=True,
@@ -392,6 +394,8 @@ class KubeCluster:
                               _request_timeout=(CONNECT_TIMEOUT_S, timeout_seconds + WATCH_READ_SLACK_S))
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise translate(exc, self.name, what) from exc
+        if on_open is not None:
+            on_open(response.shutdown)
         try:
             for line in _lines(response):
                 try:
