@@ -28,4 +28,4 @@ class CacheSettings(BaseModel):
     max_staleness_seconds: float = Field(default=90.0, gt=0)
     followers: Literal["live", "cache"] = "live"
     max_events: int = Field(default=20_000, ge=100)
-    watch_timeout_seconds: int = Field(default=300, ge=5)
+    watch_timeout_seconds: int = Field(default=300, ge=1)
