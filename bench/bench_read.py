@@ -15,7 +15,8 @@ a fresh child process so the figures are the bot's own memory, not the API serve
   watch caches started as the shell starts them); after the caches are synced it answers `health`,
   `pods -A --problems` and `diagnose cluster` `--warm-runs` times each through the dispatcher (parse, handler,
   "as of" note, text rendering): p50 and p99. Then `kubectl cordon` (and uncordon) a node and times how long
-  until a cached `node` answer shows it. Its peak RSS is the whole bot process with the cache of the cluster held.
+  until the watch delivers it and until a cached `nodes -l kubernetes.io/hostname=NODE` answer shows it. Its
+  peak RSS is the whole bot process with the cache of the cluster held.
 
 Cold runs are repeated `--repeat` times (default 3), the median printed.
 
@@ -184,7 +185,8 @@ def child_warm(config: str, runs: int) -> None:
         subprocess.run(["kubectl", "--kubeconfig", kubeconfig, verb, node], check=True, capture_output=True)
         done = time.perf_counter()
         while True:
-            dispatcher.handle(Incoming(f"/k8s node {node}", "alice", Surface.SHELL, "shell"), last)
+            dispatcher.handle(Incoming(f"/k8s nodes -l kubernetes.io/hostname={node}", "alice", Surface.SHELL,
+                                       "shell"), last)
             if ("SchedulingDisabled" in last.text) == shown and "watch cache" in last.text:
                 break
             if time.perf_counter() - done > 30:

@@ -31,6 +31,7 @@ Writes, approval previews and their re-checks never read here: they use the live
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import queue
 import random
@@ -67,6 +68,7 @@ M = TypeVar("M")
 Key = tuple[str, str]
 KINDS = ("nodes", "pods", "events", "leases", "deployments", "pdbs")
 BACKOFF_FIRST_S, BACKOFF_MAX_S = 0.5, 30.0
+FREEZE_AFTER = 10_000
 
 
 # -- subscribers ----------------------------------------------------------------------------------------------
@@ -276,6 +278,11 @@ class Informer(Generic[M]):
         self.last_heard = time.monotonic()
         self.relists += 1
         self.synced = True
+        if len(fresh) >= FREEZE_AFTER:
+            # Tens of thousands of long-lived objects (a million for 50,000 pods) would otherwise be walked by
+            # every full collection, a pause of a second in the middle of a command. They hold no cycles, so
+            # reference counting still frees them when a watch replaces them.
+            gc.freeze()
         if self._has_subscribers():
             self._publish_differences(old, fresh)
 
@@ -485,11 +492,15 @@ class CachedReader:
         informer = self._fresh("pods") if match is not None and fields is not None else None
         if informer is None or match is None or fields is None:
             return self.live.pods(namespace, selector, node, field_selector)
+        found = informer.snapshot()
         if node:
-            fields.append(("spec.nodeName", True, node))
-        found = [p for p in informer.snapshot()
-                 if (namespace is None or p.namespace == namespace) and match(p.labels)
-                 and all((_pod_field(p, f) == v) == equal for f, equal, v in fields)]
+            found = [p for p in found if p.node == node]
+        if namespace is not None:
+            found = [p for p in found if p.namespace == namespace]
+        if selector:
+            found = [p for p in found if match(p.labels)]
+        if fields:
+            found = [p for p in found if all((_pod_field(p, f) == v) == equal for f, equal, v in fields)]
         found.sort(key=lambda p: (p.namespace, p.name))
         return found
 
