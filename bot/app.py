@@ -3,7 +3,11 @@
 Only this module (and the surfaces) chooses concrete adapters; handlers see protocols. A surface calls
 `assemble(settings, notifier, groups=…, executor=…)` with its own `Notifier` (the shell's printer, Slack's Web API
 client), its group directory and where approved actions run, then starts the background work it wants
-(`Assembly.start()`: the expiry sweeper) — nothing starts as a side effect of building.
+(`Assembly.start()`) — nothing starts as a side effect of building.
+
+Clusters are read through the watch cache (`bot.cluster.cache`); nothing watches until `Assembly.start(watch=True)`
+(the shell and the demo at once) or `Assembly.watch(True)` when a replica becomes the leader (`aksbot serve`).
+Previews, the re-check before an approved action runs, and the action itself always read the cluster live.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 
 from bot.approvals.workflow import ApprovalWorkflow, Executor, ExpirySweeper, open_approval_store, run_inline
 from bot.clock import Clock, SystemClock
+from bot.cluster.ports import CachingProvider, live_provider
 from bot.deps import Deps
 from bot.dispatch import Dispatcher
 from bot.groups import GroupDirectory, SettingsGroups
@@ -28,22 +33,39 @@ class Assembly:
     approvals: ApprovalWorkflow
     _sweeper: ExpirySweeper | None = field(default=None, repr=False)
 
-    def start(self) -> Assembly:
-        """Start the background work: requests expire (and their cards say so) even when nobody clicks."""
+    @property
+    def deps(self) -> Deps:
+        return self.dispatcher.deps
+
+    def start(self, *, watch: bool = True) -> Assembly:
+        """Start the background work: requests expire (and their cards say so) even when nobody clicks; with
+        `watch`, the watch caches start filling (a single process is its own leader)."""
         if self._sweeper is None:
             self._sweeper = ExpirySweeper(self.approvals)
             self._sweeper.start()
+        if watch:
+            self.watch(True)
         return self
+
+    def watch(self, leading: bool) -> None:
+        """Watch the clusters (the leader) or stop watching (a follower, or on the way out)."""
+        clusters = self.deps.clusters
+        if isinstance(clusters, CachingProvider):
+            clusters.on_leadership(leading)
 
     def stop(self) -> None:
         if self._sweeper is not None:
             self._sweeper.stop()
+        clusters = self.deps.clusters
+        if isinstance(clusters, CachingProvider):
+            clusters.stop()
 
 
 def base_deps(settings: Settings, *, clock: Clock | None = None) -> Deps:
-    """Adapters for every configured cluster and Azure, and the knowledge base (no approval workflow)."""
+    """Adapters for every configured cluster (read through the watch cache) and Azure, and the knowledge base."""
     import handlers
     from bot.azure.sdk import AzureSdkProvider
+    from bot.cluster.cache import CachedClusterProvider
     from bot.cluster.kube import KubeClusterProvider
     from knowledge import load_knowledge_base
 
@@ -51,7 +73,7 @@ def base_deps(settings: Settings, *, clock: Clock | None = None) -> Deps:
     return Deps(
         settings=settings,
         clock=clock or SystemClock(),
-        clusters=KubeClusterProvider(settings),
+        clusters=CachedClusterProvider(KubeClusterProvider(settings), settings.cache),
         azure=AzureSdkProvider(settings),
         knowledge=load_knowledge_base(),
     )
@@ -68,8 +90,10 @@ def assemble(
     """The dispatcher over the configured adapters, with the approval workflow on the configured store."""
     directory = groups or SettingsGroups(settings)
     deps = base_deps(settings, clock=clock)
-    # Previews and approved actions run with the plain deps: the workflow does not reach itself through them.
-    workflow = ApprovalWorkflow(deps, open_approval_store(settings), notifier, directory, executor=executor)
+    # Previews, their re-check and the approved action read the cluster itself, never a cache; and the workflow
+    # does not reach itself through its deps.
+    live = dataclasses.replace(deps, clusters=live_provider(deps.clusters))
+    workflow = ApprovalWorkflow(live, open_approval_store(settings), notifier, directory, executor=executor)
     dispatcher = Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=directory)
     return Assembly(dispatcher, workflow)
 
@@ -77,5 +101,6 @@ def assemble(
 def build_dispatcher(
     settings: Settings, notifier: Notifier, *, groups: GroupDirectory | None = None, clock: Clock | None = None
 ) -> Dispatcher:
-    """The dispatcher alone (tests; one-shot use): approved actions run inline, nothing in the background."""
+    """The dispatcher alone (tests; one-shot use): approved actions run inline, nothing in the background, every
+    read live."""
     return assemble(settings, notifier, groups=groups, clock=clock).dispatcher

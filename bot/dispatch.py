@@ -12,6 +12,7 @@ This module never runs a disruptive handler itself: only the approval workflow d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -19,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.blocks import Level, Notice, View
+from bot.blocks import Context, Heading, Level, Notice, View
+from bot.cluster.reads import observe_reads
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotConfigured, UserError
 from bot.groups import GroupDirectory, NoGroups
@@ -40,6 +42,13 @@ class Outcome:
     command: str | None
     correlation_id: str
     view: View
+
+
+def with_freshness(view: View, note: str) -> View:
+    """The view with its freshness note ("from the watch cache, as of 2 s ago") right under its heading, where a
+    long answer cannot push it out of the message."""
+    at = 1 if view.blocks and isinstance(view.blocks[0], Heading) else 0
+    return dataclasses.replace(view, blocks=(*view.blocks[:at], Context(note), *view.blocks[at:]))
 
 
 def new_correlation_id() -> str:
@@ -105,7 +114,11 @@ class Dispatcher:
         if spec.risk is Risk.DISRUPTIVE:
             assert isinstance(call, ClusterCall)  # the registry lets only cluster-scoped commands be disruptive
             return self._request_approval(call, spec, request, responder)
-        view = spec.handler(call, self.deps).view()
+        with observe_reads() as reads:
+            view = spec.handler(call, self.deps).view()
+        note = reads.note()
+        if note is not None:
+            view = with_freshness(view, note)
         visibility = Visibility.EPHEMERAL if view.private else Visibility.CHANNEL
         return self._answer(request, responder, "ok", view, visibility)
 

@@ -20,6 +20,7 @@ The file (`--config PATH` or `AKSBOT_CONFIG`):
     groups: {S0SREGROUP: [U0ALICE]}    # only for the shell and tests; in Slack, user groups come from Slack
     approvals: {expiry_minutes: 15, required_approvals: 1, channel: C0APPROVALS}
     store: {sqlite_path: aksbot.sqlite3}   # or AKSBOT_DATABASE_URL=postgresql://… for several replicas
+    cache: {max_staleness_seconds: 90, followers: live}   # the watch cache (bot/cluster/settings.py)
 
 Secrets come only from the environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
 AKSBOT_DATABASE_URL (may carry a password), and the Azure client secret named by `client_secret_env`.
@@ -36,6 +37,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from bot.azure.settings import AzureSettings
+from bot.cluster.settings import CacheSettings
 from bot.registry import Role
 
 
@@ -110,6 +112,7 @@ class Settings(_Model):
     groups: dict[str, list[str]] = Field(default_factory=dict)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     # Not from the file:
     source: str | None = Field(default=None, exclude=True)
     database_url: SecretStr | None = Field(default=None, exclude=True)

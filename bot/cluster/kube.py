@@ -2,19 +2,23 @@
 
 One `ApiClient` per configured cluster, built lazily under a lock from the cluster's kubeconfig + context (or
 the in-cluster service account). Every call carries a timeout, so a down cluster answers in seconds. Reads ask
-for the raw response (`_preload_content=False`) and parse it with orjson straight into `bot.cluster.model`
-dataclasses: the client's model deserialization costs more than the network on a big cluster. Lists are
-paginated with `limit`/`continue`. Every SDK and transport exception is translated into `bot.errors` here,
-so nothing above this module sees a `kubernetes` or `urllib3` type.
+for the raw response (`_preload_content=False`) and decode it with msgspec straight into `bot.cluster.model`
+dataclasses (`bot.cluster.wire`): the client's model deserialization costs far more than the network on a big
+cluster. Lists are paginated with `limit`/`continue`, one page decoded while the next one is on its way.
+Watches (`watch()`, for the watch cache) stream the same decoded models. Every SDK and transport exception is
+translated into `bot.errors` here, so nothing above this module sees a `kubernetes` or `urllib3` type.
 """
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 import urllib3
@@ -23,31 +27,20 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from bot.cluster import wire
 from bot.cluster.model import (
-    Condition,
     ConfigMap,
-    Container,
-    ContainerState,
-    ContainerStatus,
     ContainerUsage,
     Deployment,
-    EnvVar,
     Event,
     Lease,
     Node,
-    NodeInfo,
     NodeUsage,
-    ObjectRef,
-    OwnerRef,
     Pod,
     PodDisruptionBudget,
     PodUsage,
-    Requirement,
-    Resources,
     SecretInfo,
     ServerVersion,
-    Taint,
-    Toleration,
     parse_cpu,
     parse_memory,
 )
@@ -55,62 +48,31 @@ from bot.errors import AksbotError, Conflict, Forbidden, NotConfigured, NotFound
 from bot.settings import ClusterSettings, Settings
 
 Json = dict[str, Any]
-T = TypeVar("T")
+M = TypeVar("M")
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 10.0
 LOG_READ_TIMEOUT_S = 20.0
 # kubectl's chunk size; big enough that 50,000 pods is 100 round trips, small enough for the server's memory.
 PAGE_SIZE = 500
+# A watch's read timeout is the server's timeoutSeconds plus this: the server ends a healthy watch first.
+WATCH_READ_SLACK_S = 15
+NODE_LEASE_NAMESPACE = "kube-node-lease"
 METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
 
 # -- parsing: API JSON → model ---------------------------------------------------------------------------------
+# The models are built from the wire in `bot.cluster.wire`; these take already-parsed JSON (an object that came
+# inside another answer, tests).
 
 
 def _time(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return wire.time(value) if isinstance(value, str) else None
 
 
 def _quantity(parse: Callable[[str], int], value: Any) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse(value)
-    except ValueError:
-        return None
-
-
-def _resources(raw: Any) -> Resources:
-    if not raw:
-        return Resources()
-    gpu = raw.get("nvidia.com/gpu")
-    return Resources(
-        cpu_m=_quantity(parse_cpu, raw.get("cpu")),
-        memory=_quantity(parse_memory, raw.get("memory")),
-        pods=_quantity(parse_memory, raw.get("pods")),
-        ephemeral_storage=_quantity(parse_memory, raw.get("ephemeral-storage")),
-        gpu=_quantity(parse_memory, gpu),
-    )
-
-
-def _conditions(raw: Any) -> tuple[Condition, ...]:
-    return tuple(
-        Condition(
-            type=str(c.get("type") or ""), status=str(c.get("status") or "Unknown"),
-            reason=str(c.get("reason") or ""), message=str(c.get("message") or ""),
-            last_heartbeat=_time(c.get("lastHeartbeatTime") or c.get("lastProbeTime")),
-            last_transition=_time(c.get("lastTransitionTime")), last_update=_time(c.get("lastUpdateTime")),
-        )
-        for c in raw or ()
-    )
+    return wire.quantity(parse, value)
 
 
 def _labels(raw: Any) -> dict[str, str]:
@@ -118,216 +80,59 @@ def _labels(raw: Any) -> dict[str, str]:
 
 
 def node_from_json(obj: Json) -> Node:
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    info = status.get("nodeInfo") or {}
-    internal = next((a.get("address", "") for a in status.get("addresses") or () if a.get("type") == "InternalIP"), "")
-    return Node(
-        name=str(meta.get("name") or ""), uid=str(meta.get("uid") or ""),
-        labels=_labels(meta.get("labels")), annotations=_labels(meta.get("annotations")),
-        taints=tuple(Taint(key=str(t.get("key") or ""), effect=str(t.get("effect") or ""),
-                           value=str(t.get("value") or ""), time_added=_time(t.get("timeAdded")))
-                     for t in spec.get("taints") or ()),
-        unschedulable=bool(spec.get("unschedulable")),
-        conditions=_conditions(status.get("conditions")),
-        capacity=_resources(status.get("capacity")), allocatable=_resources(status.get("allocatable")),
-        node_info=NodeInfo(
-            kubelet_version=str(info.get("kubeletVersion") or ""), os_image=str(info.get("osImage") or ""),
-            kernel_version=str(info.get("kernelVersion") or ""),
-            container_runtime=str(info.get("containerRuntimeVersion") or ""),
-            architecture=str(info.get("architecture") or ""), operating_system=str(info.get("operatingSystem") or ""),
-        ),
-        provider_id=str(spec.get("providerID") or ""), created=_time(meta.get("creationTimestamp")),
-        deleting=_time(meta.get("deletionTimestamp")), internal_ip=str(internal),
-    )
-
-
-def _env(raw: Any) -> tuple[EnvVar, ...]:
-    out: list[EnvVar] = []
-    for e in raw or ():
-        name = str(e.get("name") or "")
-        source = e.get("valueFrom")
-        if not source:
-            out.append(EnvVar(name=name, value=str(e.get("value") or "")))
-            continue
-        # Only where the value comes from, never the value itself (a Secret is never resolved).
-        if (ref := source.get("secretKeyRef")) is not None:
-            out.append(EnvVar(name=name, source=f"secret:{ref.get('name', '')}/{ref.get('key', '')}"))
-        elif (ref := source.get("configMapKeyRef")) is not None:
-            out.append(EnvVar(name=name, source=f"configmap:{ref.get('name', '')}/{ref.get('key', '')}"))
-        elif (ref := source.get("fieldRef")) is not None:
-            out.append(EnvVar(name=name, source=f"field:{ref.get('fieldPath', '')}"))
-        elif (ref := source.get("resourceFieldRef")) is not None:
-            out.append(EnvVar(name=name, source=f"resource:{ref.get('resource', '')}"))
-        else:
-            out.append(EnvVar(name=name, source="other"))
-    return tuple(out)
-
-
-def _container(c: Json) -> Container:
-    resources = c.get("resources") or {}
-    return Container(
-        name=str(c.get("name") or ""), image=str(c.get("image") or ""),
-        command=tuple(map(str, c.get("command") or ())), args=tuple(map(str, c.get("args") or ())),
-        env=_env(c.get("env")), requests=_resources(resources.get("requests")),
-        limits=_resources(resources.get("limits")),
-        ports=tuple(int(p["containerPort"]) for p in c.get("ports") or () if p.get("containerPort")),
-        has_liveness_probe=bool(c.get("livenessProbe")), has_readiness_probe=bool(c.get("readinessProbe")),
-    )
-
-
-def _state(raw: Any) -> ContainerState | None:
-    if not raw:
-        return None
-    if (s := raw.get("terminated")) is not None:
-        return ContainerState("terminated", reason=str(s.get("reason") or ""), message=str(s.get("message") or ""),
-                              exit_code=s.get("exitCode"), signal=s.get("signal"), started=_time(s.get("startedAt")),
-                              finished=_time(s.get("finishedAt")))
-    if (s := raw.get("waiting")) is not None:
-        return ContainerState("waiting", reason=str(s.get("reason") or ""), message=str(s.get("message") or ""))
-    if (s := raw.get("running")) is not None:
-        return ContainerState("running", started=_time(s.get("startedAt")))
-    return None
-
-
-def _statuses(raw: Any) -> tuple[ContainerStatus, ...]:
-    return tuple(
-        ContainerStatus(
-            name=str(s.get("name") or ""), ready=bool(s.get("ready")), restart_count=int(s.get("restartCount") or 0),
-            state=_state(s.get("state")) or ContainerState("unknown"), last_state=_state(s.get("lastState")),
-            image=str(s.get("image") or ""), image_id=str(s.get("imageID") or ""),
-            container_id=str(s.get("containerID") or ""), started=s.get("started"),
-        )
-        for s in raw or ()
-    )
-
-
-@functools.lru_cache(maxsize=1024)
-def _toleration(key: str, operator: str, value: str, effect: str, seconds: int | None) -> Toleration:
-    """One shared instance per distinct toleration: 50,000 pods mostly carry the same two defaults."""
-    return Toleration(key, operator, value, effect, seconds)
+    return wire.NODES.from_dict(obj)
 
 
 def pod_from_json(obj: Json) -> Pod:
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    owner = next((o for o in meta.get("ownerReferences") or () if o.get("controller")), None)
-    owner = owner or next(iter(meta.get("ownerReferences") or ()), None)
-    tolerations = tuple(
-        _toleration(
-            str(t.get("key") or ""),
-            str(t.get("operator") or "Equal"),
-            str(t.get("value") or ""),
-            str(t.get("effect") or ""),
-            int(t["tolerationSeconds"]) if t.get("tolerationSeconds") is not None else None,
-        )
-        for t in spec.get("tolerations") or ()
-    )
-    return Pod(
-        namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""), uid=str(meta.get("uid") or ""),
-        node=str(spec.get("nodeName") or ""), phase=str(status.get("phase") or "Unknown"),
-        reason=str(status.get("reason") or ""), message=str(status.get("message") or ""),
-        qos=str(status.get("qosClass") or ""),
-        owner=OwnerRef(str(owner.get("kind") or ""), str(owner.get("name") or ""), bool(owner.get("controller")))
-        if owner else None,
-        labels=_labels(meta.get("labels")),
-        containers=tuple(_container(c) for c in spec.get("containers") or ()),
-        init_containers=tuple(_container(c) for c in spec.get("initContainers") or ()),
-        container_statuses=_statuses(status.get("containerStatuses")),
-        init_container_statuses=_statuses(status.get("initContainerStatuses")),
-        conditions=_conditions(status.get("conditions")), start_time=_time(status.get("startTime")),
-        created=_time(meta.get("creationTimestamp")), deletion_timestamp=_time(meta.get("deletionTimestamp")),
-        priority_class=str(spec.get("priorityClassName") or ""), priority=spec.get("priority"),
-        service_account=str(spec.get("serviceAccountName") or ""), tolerations=tolerations,
-        node_selector=_labels(spec.get("nodeSelector")), pod_ip=str(status.get("podIP") or ""),
-    )
+    return wire.PODS.from_dict(obj)
 
 
 def event_from_json(obj: Json) -> Event:
-    meta = obj.get("metadata") or {}
-    involved = obj.get("involvedObject") or obj.get("regarding") or {}
-    source = (obj.get("source") or {}).get("component") or obj.get("reportingComponent") or ""
-    series = obj.get("series") or {}
-    last = _time(obj.get("lastTimestamp")) or _time(series.get("lastObservedTime")) or _time(obj.get("eventTime"))
-    return Event(
-        namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""),
-        type=str(obj.get("type") or ""), reason=str(obj.get("reason") or ""),
-        message=str(obj.get("message") or obj.get("note") or "").strip(),
-        involved=ObjectRef(kind=str(involved.get("kind") or ""), name=str(involved.get("name") or ""),
-                           namespace=str(involved.get("namespace") or ""), uid=str(involved.get("uid") or "")),
-        count=int(obj.get("count") or series.get("count") or 1),
-        first_time=_time(obj.get("firstTimestamp")) or _time(obj.get("eventTime"))
-        or _time(meta.get("creationTimestamp")),
-        last_time=last or _time(meta.get("creationTimestamp")), source=str(source),
-    )
-
-
-def _selector(raw: Any) -> tuple[dict[str, str], str, tuple[Requirement, ...]]:
-    """(matchLabels, the whole selector as text, matchExpressions)."""
-    raw = raw or {}
-    labels = _labels(raw.get("matchLabels"))
-    parts = [f"{k}={v}" for k, v in sorted(labels.items())]
-    requirements: list[Requirement] = []
-    for expr in raw.get("matchExpressions") or ():
-        key, op, values = str(expr.get("key", "")), str(expr.get("operator", "")), expr.get("values") or []
-        requirements.append(Requirement(key, op, tuple(str(v) for v in values)))
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return labels, ",".join(parts), tuple(requirements)
+    return wire.EVENTS.from_dict(obj)
 
 
 def deployment_from_json(obj: Json) -> Deployment:
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    strategy = spec.get("strategy") or {}
-    rolling = strategy.get("rollingUpdate") or {}
-    labels, text, expressions = _selector(spec.get("selector"))
-    return Deployment(
-        namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""), uid=str(meta.get("uid") or ""),
-        replicas=1 if spec.get("replicas") is None else int(spec["replicas"]),
-        ready=int(status.get("readyReplicas") or 0), updated=int(status.get("updatedReplicas") or 0),
-        available=int(status.get("availableReplicas") or 0), unavailable=int(status.get("unavailableReplicas") or 0),
-        conditions=_conditions(status.get("conditions")), selector=labels, selector_text=text,
-        selector_expressions=expressions,
-        strategy=str(strategy.get("type") or "RollingUpdate"),
-        max_unavailable=str(rolling.get("maxUnavailable") or ""), max_surge=str(rolling.get("maxSurge") or ""),
-        generation=int(meta.get("generation") or 0), observed_generation=int(status.get("observedGeneration") or 0),
-        labels=_labels(meta.get("labels")), annotations=_labels(meta.get("annotations")),
-        created=_time(meta.get("creationTimestamp")), paused=bool(spec.get("paused")),
-    )
+    return wire.DEPLOYMENTS.from_dict(obj)
 
 
 def pdb_from_json(obj: Json) -> PodDisruptionBudget:
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    labels, text, expressions = _selector(spec.get("selector"))
-    return PodDisruptionBudget(
-        namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""),
-        min_available=str(spec["minAvailable"]) if spec.get("minAvailable") is not None else None,
-        max_unavailable=str(spec["maxUnavailable"]) if spec.get("maxUnavailable") is not None else None,
-        selector=labels, selector_text=text, selector_expressions=expressions,
-        disruptions_allowed=int(status.get("disruptionsAllowed") or 0),
-        current_healthy=int(status.get("currentHealthy") or 0), desired_healthy=int(status.get("desiredHealthy") or 0),
-        expected_pods=int(status.get("expectedPods") or 0),
-    )
+    return wire.PDBS.from_dict(obj)
 
 
 def lease_from_json(obj: Json) -> Lease:
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    duration = spec.get("leaseDurationSeconds")
-    return Lease(node=str(meta.get("name") or ""), holder=str(spec.get("holderIdentity") or ""),
-                 renew_time=_time(spec.get("renewTime")), duration_seconds=int(duration) if duration else None)
+    return wire.LEASES.from_dict(obj)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a big list is decoded.
+
+    Decoding 50,000 pods allocates a few million objects, none of them garbage and none in a cycle, yet each
+    allocation burst triggers collections that walk everything allocated so far: with the collector running,
+    the list takes twice as long. Nested and concurrent pauses count; the collector is enabled again when the
+    last one ends (and only if it was enabled before the first)."""
+    with _GC.lock:
+        if _GC.pauses == 0:
+            _GC.was_enabled = gc.isenabled()
+            gc.disable()
+        _GC.pauses += 1
+    try:
+        yield
+    finally:
+        with _GC.lock:
+            _GC.pauses -= 1
+            if _GC.pauses == 0 and _GC.was_enabled:
+                gc.enable()
+
+
+class _GcPauses:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pauses = 0
+        self.was_enabled = True
+
+
+_GC = _GcPauses()
 
 
 # -- errors: SDK → bot.errors ----------------------------------------------------------------------------------
@@ -343,7 +148,7 @@ def _status_message(exc: ApiException) -> tuple[str, Json]:
     return (str(body.get("message") or exc.reason or ""), body)
 
 
-def translate(exc: BaseException, cluster: str, what: str) -> AksbotError:
+def translate(exc: BaseException, cluster: str, what: str, timeout: float = READ_TIMEOUT_S) -> AksbotError:
     """The project error for an exception raised while asking `cluster` for `what` (e.g. "node aks-1")."""
     if isinstance(exc, ApiException):
         message, body = _status_message(exc)
@@ -355,6 +160,8 @@ def translate(exc: BaseException, cluster: str, what: str) -> AksbotError:
             return Forbidden(f"cluster '{cluster}' refused the bot: {message or 'forbidden'}")
         if status == 401:
             return Forbidden(f"cluster '{cluster}' did not accept the bot's credentials ({message or 'Unauthorized'})")
+        if status == 410:
+            return Expired(f"{what}: {message or 'the resource version is too old (410 Gone)'}")
         if status == 409:
             return Conflict(f"{what}: {message or 'conflict'}")
         if status == 429:
@@ -370,13 +177,13 @@ def translate(exc: BaseException, cluster: str, what: str) -> AksbotError:
             return Upstream(f"cluster '{cluster}' failed on {what}: {message or exc.reason}", temporary=True)
         return Upstream(f"cluster '{cluster}' answered {status} on {what}: {message}", temporary=False)
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
-        return translate(exc.reason, cluster, what)
+        return translate(exc.reason, cluster, what, timeout)
     # Checked before the timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         return Upstream(f"cluster '{cluster}' is unreachable: connection refused or no route (asking for {what})",
                         temporary=True)
     if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError, TimeoutError)):
-        return Upstream(f"cluster '{cluster}' did not answer within {READ_TIMEOUT_S:g} s (asking for {what})",
+        return Upstream(f"cluster '{cluster}' did not answer within {timeout:g} s (asking for {what})",
                         temporary=True)
     if isinstance(exc, urllib3.exceptions.SSLError):
         return Upstream(f"cluster '{cluster}': TLS handshake failed ({exc})", temporary=False)
@@ -384,6 +191,69 @@ def translate(exc: BaseException, cluster: str, what: str) -> AksbotError:
         return Upstream(f"cluster '{cluster}' connection failed while asking for {what}: {type(exc).__name__}",
                         temporary=True)
     return Upstream(f"cluster '{cluster}' failed on {what}: {type(exc).__name__}", temporary=False)
+
+
+class Expired(Upstream):
+    """410 Gone: the resourceVersion or continue token is older than the server's history (it was compacted).
+    A watch resumes by listing again."""
+
+
+def _is_expired(exc: Upstream) -> bool:
+    cause = exc.__cause__
+    return isinstance(exc, Expired) or (isinstance(cause, ApiException) and cause.status == 410)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchItem(Generic[M]):
+    """One change from a watch: ADDED, MODIFIED or DELETED with the object as it is now (as it was last, for
+    DELETED), or BOOKMARK (no object) — and the resourceVersion the watch has reached."""
+
+    type: str
+    obj: M | None
+    resource_version: str
+
+
+def _lines(response: Any) -> Iterator[bytes]:
+    """The lines of a streamed (chunked) response, as they arrive."""
+    buffer = b""
+    for chunk in response.stream(amt=None, decode_content=False):
+        buffer = buffer + chunk if buffer else chunk
+        if b"\n" not in chunk:
+            continue
+        *complete, buffer = buffer.split(b"\n")
+        for line in complete:
+            if line.strip():
+                yield line
+    if buffer.strip():
+        yield buffer
+
+
+def _continue_of(page: bytes) -> str | None:
+    """The continue token from a list page's head, without decoding the page.
+
+    The API server writes `metadata` before `items`; when a page does not look like that, None makes the
+    caller wait for the decoder's answer instead (no prefetch, same result)."""
+    end = page.find(b'"items"', 0, 4096)
+    if end < 0:
+        return None
+    head = page[:end]
+    at = head.find(b'"continue":"')
+    if at < 0:
+        return None
+    start = at + len(b'"continue":"')
+    stop = head.find(b'"', start)
+    return head[start:stop].decode() if stop > start else None
+
+
+def newest_events(found: list[Event], limit: int) -> list[Event]:
+    """Events newest first, at most `limit`."""
+    found.sort(key=lambda e: e.when or _EPOCH, reverse=True)
+    return found[:limit]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Fetches the next page of a list while the current one is decoded (I/O: the GIL is released while waiting).
+_PREFETCH = ThreadPoolExecutor(max_workers=8, thread_name_prefix="aksbot-list-prefetch")
 
 
 # -- the adapter -----------------------------------------------------------------------------------------------
@@ -425,26 +295,128 @@ class KubeCluster:
             raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what}")
         return parsed
 
-    def _pages(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterator[Json]:
-        """Every item of a list, page by page; only one page of raw JSON is alive at a time."""
-        token: str | None = None
+    def _one(self, kind: wire.Kind[Any, M], what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> M:
+        data = self._call(what, method, *args, **kwargs)
+        try:
+            return kind.one(data)[0]
+        except wire.DecodeError as exc:
+            raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what} ({exc})") from exc
+
+    def _pages(self, kind: wire.Kind[Any, M], what: str, method: Callable[..., Any], *args: Any,
+               **kwargs: Any) -> Iterator[tuple[list[M], str]]:
+        """Every page of a list as models, with the list's resourceVersion; the next page is fetched while this
+        one is decoded, and only one page of raw JSON waits at a time.
+
+        A continue token that expired (410: the server compacted its history mid-list) restarts the list once
+        from the beginning, as client-go's pager does."""
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
+
+        def fetch(token: str | None) -> bytes:
+            extra: dict[str, Any] = {"_continue": token} if token else {}
+            return self._call(what, method, *args, limit=PAGE_SIZE, **kwargs, **extra)
+
+        restarted = False
+        token: str | None = None
+        pending: Future[bytes] | None = None
         while True:
-            extra = {"_continue": token} if token else {}
-            page = self._json(what, method, *args, limit=PAGE_SIZE, **kwargs, **extra)
-            items = page.get("items") or []
-            yield from items
-            token = (page.get("metadata") or {}).get("continue") or None
-            del page, items
+            try:
+                data = pending.result() if pending is not None else fetch(token)
+            except Upstream as exc:
+                if token and not restarted and _is_expired(exc):
+                    restarted, token, pending = True, None, None
+                    continue
+                raise
+            pending = None
+            token = _continue_of(data)
+            if token:
+                pending = _PREFETCH.submit(fetch, token)
+            try:
+                with gc_paused():
+                    items, meta = kind.page(data)
+            except wire.DecodeError as exc:
+                if pending is not None:
+                    pending.cancel()
+                raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what} ({exc})") from exc
+            del data
+            yield items, meta.resource_version
+            if meta.continue_ != token:  # the quick look at the page's head disagreed with the decoder
+                token = meta.continue_
+                if pending is not None:
+                    pending.cancel()
+                    pending = _PREFETCH.submit(fetch, token) if token else None
             if not token:
                 return
 
-    def _list(self, what: str, parse: Callable[[Json], T], namespaced: tuple[Callable[..., Any], Callable[..., Any]],
-              namespace: str | None, **kwargs: Any) -> list[T]:
+    def _json_items(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterator[Json]:
+        """Every item of a list as plain JSON, page by page (the few kinds no model is decoded for)."""
+        token: str | None = None
+        while True:
+            extra = {"_continue": token} if token else {}
+            page = self._json(what, method, *args, limit=PAGE_SIZE, **kwargs, **extra)
+            yield from page.get("items") or ()
+            token = (page.get("metadata") or {}).get("continue") or None
+            if not token:
+                return
+
+    def list_all(self, kind: wire.Kind[Any, M], what: str, method: Callable[..., Any], *args: Any,
+                 **kwargs: Any) -> tuple[list[M], str]:
+        """The whole list and the resourceVersion it is consistent with (the last page's)."""
+        out: list[M] = []
+        version = ""
+        for items, page_version in self._pages(kind, what, method, *args, **kwargs):
+            out.extend(items)
+            version = page_version
+        return out, version
+
+    def _list(self, kind: wire.Kind[Any, M], namespaced: tuple[Callable[..., Any], Callable[..., Any]],
+              namespace: str | None, **kwargs: Any) -> list[M]:
         everywhere, in_one = namespaced
         if namespace is None:
-            return [parse(o) for o in self._pages(what, everywhere, **kwargs)]
-        return [parse(o) for o in self._pages(what, in_one, namespace, **kwargs)]
+            return self.list_all(kind, kind.name, everywhere, **kwargs)[0]
+        return self.list_all(kind, kind.name, in_one, namespace, **kwargs)[0]
+
+    # -- watch -------------------------------------------------------------------------------------------------
+
+    def watch(self, kind: wire.Kind[Any, M], method: Callable[..., Any], *args: Any, resource_version: str,
+              timeout_seconds: int, on_open: Callable[[Callable[[], None]], None] | None = None,
+              ) -> Generator[WatchItem[M], None, None]:
+        """The changes after `resource_version`, until the server ends the watch after `timeout_seconds`.
+
+        Asks for bookmarks (the server's periodic "you are current up to resourceVersion N", sent as a
+        `WatchItem` without an object). The client's read timeout is a little longer than `timeout_seconds`,
+        so a connection that goes silent (a dead network that never says so) ends the watch with `Upstream`
+        instead of hanging it for ever. A resourceVersion the server no longer has raises `Expired`.
+        `on_open` receives a function that aborts the stream from another thread (to stop a watch at once)."""
+        what = f"{kind.name} watch"
+        try:
+            response = method(*args, watch=True, resource_version=resource_version, allow_watch_bookmarks=True,
+                              timeout_seconds=timeout_seconds, _preload_content=False,
+                              _request_timeout=(CONNECT_TIMEOUT_S, timeout_seconds + WATCH_READ_SLACK_S))
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise translate(exc, self.name, what) from exc
+        if on_open is not None:
+            on_open(response.shutdown)
+        try:
+            for line in _lines(response):
+                try:
+                    event = wire.WATCH_LINE.decode(line)
+                    if event.type == "BOOKMARK":
+                        yield WatchItem("BOOKMARK", None, wire.BOOKMARK.decode(event.object).metadata.resource_version)
+                    elif event.type == "ERROR":
+                        status = wire.STATUS.decode(event.object)
+                        if status.code == 410:
+                            raise Expired(f"cluster '{self.name}': {kind.name} watch: {status.message or 'Gone'}")
+                        raise Upstream(f"cluster '{self.name}' ended the {kind.name} watch: "
+                                       f"{status.code} {status.reason} {status.message}".rstrip())
+                    else:
+                        model, version = kind.one(event.object)
+                        yield WatchItem(event.type, model, version)
+                except wire.DecodeError as exc:
+                    raise Upstream(f"cluster '{self.name}' sent an unexpected {kind.name} watch event ({exc})") from exc
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise translate(exc, self.name, what, timeout_seconds + WATCH_READ_SLACK_S) from exc
+        finally:
+            response.close()
 
     # -- reader ------------------------------------------------------------------------------------------------
 
@@ -454,48 +426,43 @@ class KubeCluster:
                              git_version=str(raw.get("gitVersion") or ""), platform=str(raw.get("platform") or ""))
 
     def nodes(self, selector: str | None = None) -> list[Node]:
-        return [node_from_json(o) for o in self._pages("nodes", self.core.list_node, label_selector=selector)]
+        return self.list_all(wire.NODES, "nodes", self.core.list_node, label_selector=selector)[0]
 
     def node(self, name: str) -> Node:
-        return node_from_json(self._json(f"node {name}", self.core.read_node, name))
+        return self._one(wire.NODES, f"node {name}", self.core.read_node, name)
 
     def namespaces(self) -> list[str]:
-        return [str(o["metadata"]["name"]) for o in self._pages("namespaces", self.core.list_namespace)]
+        return [str(o["metadata"]["name"]) for o in self._json_items("namespaces", self.core.list_namespace)]
 
     def lease(self, node: str) -> Lease | None:
         try:
-            return lease_from_json(self._json(f"lease {node}", self.coordination.read_namespaced_lease, node,
-                                              "kube-node-lease"))
+            return self._one(wire.LEASES, f"lease {node}", self.coordination.read_namespaced_lease, node,
+                             NODE_LEASE_NAMESPACE)
         except NotFound:
             return None
 
     def leases(self) -> dict[str, Lease]:
-        out: dict[str, Lease] = {}
-        for raw in self._pages("node leases", self.coordination.list_namespaced_lease, "kube-node-lease"):
-            lease = lease_from_json(raw)
-            out[lease.node] = lease
-        return out
+        found, _ = self.list_all(wire.LEASES, "node leases", self.coordination.list_namespaced_lease,
+                                 NODE_LEASE_NAMESPACE)
+        return {lease.node: lease for lease in found}
 
     def pods(self, namespace: str | None = None, selector: str | None = None, node: str | None = None,
              field_selector: str | None = None) -> list[Pod]:
         fields = [f for f in (field_selector, f"spec.nodeName={node}" if node else None) if f]
-        return self._list("pods", pod_from_json, (self.core.list_pod_for_all_namespaces, self.core.list_namespaced_pod),
+        return self._list(wire.PODS, (self.core.list_pod_for_all_namespaces, self.core.list_namespaced_pod),
                           namespace, label_selector=selector, field_selector=",".join(fields) or None)
 
     def pod(self, namespace: str, name: str) -> Pod:
-        return pod_from_json(self._json(f"pod {namespace}/{name}", self.core.read_namespaced_pod, name, namespace))
+        return self._one(wire.PODS, f"pod {namespace}/{name}", self.core.read_namespaced_pod, name, namespace)
 
     def events(self, namespace: str | None = None, involved_name: str | None = None, kind: str | None = None,
                reason: str | None = None, type: str | None = None, limit: int = 500) -> list[Event]:
         fields = [f"involvedObject.name={involved_name}" if involved_name else "",
                   f"involvedObject.kind={kind}" if kind else "", f"reason={reason}" if reason else "",
                   f"type={type}" if type else ""]
-        found = self._list("events", event_from_json,
-                           (self.core.list_event_for_all_namespaces, self.core.list_namespaced_event), namespace,
-                           field_selector=",".join(f for f in fields if f) or None)
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        found.sort(key=lambda e: e.when or epoch, reverse=True)
-        return found[:limit]
+        found = self._list(wire.EVENTS, (self.core.list_event_for_all_namespaces, self.core.list_namespaced_event),
+                           namespace, field_selector=",".join(f for f in fields if f) or None)
+        return newest_events(found, limit)
 
     def logs(self, namespace: str, pod: str, container: str | None = None, previous: bool = False,
              tail: int = 50) -> str:
@@ -507,18 +474,17 @@ class KubeCluster:
         return data.decode("utf-8", errors="replace")
 
     def deployments(self, namespace: str | None = None, selector: str | None = None) -> list[Deployment]:
-        return self._list("deployments", deployment_from_json,
+        return self._list(wire.DEPLOYMENTS,
                           (self.apps.list_deployment_for_all_namespaces, self.apps.list_namespaced_deployment),
                           namespace, label_selector=selector)
 
     def deployment(self, namespace: str, name: str) -> Deployment:
-        return deployment_from_json(self._json(f"deployment {namespace}/{name}",
-                                               self.apps.read_namespaced_deployment, name, namespace))
+        return self._one(wire.DEPLOYMENTS, f"deployment {namespace}/{name}", self.apps.read_namespaced_deployment,
+                         name, namespace)
 
     def pdbs(self, namespace: str | None = None) -> list[PodDisruptionBudget]:
-        return self._list("poddisruptionbudgets", pdb_from_json,
-                          (self.policy.list_pod_disruption_budget_for_all_namespaces,
-                           self.policy.list_namespaced_pod_disruption_budget), namespace)
+        return self._list(wire.PDBS, (self.policy.list_pod_disruption_budget_for_all_namespaces,
+                                      self.policy.list_namespaced_pod_disruption_budget), namespace)
 
     def _metrics(self, plural: str, namespace: str | None) -> Json:
         try:
@@ -568,14 +534,15 @@ class KubeCluster:
                               type=str(raw.get("type") or "Opaque"), keys=keys,
                               created=_time(meta.get("creationTimestamp")))
 
-        return self._list("secrets", info, (self.core.list_secret_for_all_namespaces, self.core.list_namespaced_secret),
-                          namespace)
+        if namespace is None:
+            return [info(o) for o in self._json_items("secrets", self.core.list_secret_for_all_namespaces)]
+        return [info(o) for o in self._json_items("secrets", self.core.list_namespaced_secret, namespace)]
 
     # -- writer ------------------------------------------------------------------------------------------------
 
     def cordon(self, node: str, unschedulable: bool) -> Node:
         body = {"spec": {"unschedulable": unschedulable}}
-        return node_from_json(self._json(f"node {node}", self.core.patch_node, node, body))
+        return self._one(wire.NODES, f"node {node}", self.core.patch_node, node, body)
 
     def evict(self, namespace: str, pod: str) -> None:
         body = k8s.V1Eviction(metadata=k8s.V1ObjectMeta(name=pod, namespace=namespace))
@@ -588,8 +555,8 @@ class KubeCluster:
     def restart_deployment(self, namespace: str, name: str) -> Deployment:
         stamp = self._now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
-        return deployment_from_json(self._json(f"deployment {namespace}/{name}",
-                                               self.apps.patch_namespaced_deployment, name, namespace, body))
+        return self._one(wire.DEPLOYMENTS, f"deployment {namespace}/{name}", self.apps.patch_namespaced_deployment,
+                         name, namespace, body)
 
     def scale_deployment(self, namespace: str, name: str, replicas: int) -> Deployment:
         self._call(f"deployment {namespace}/{name}", self.apps.patch_namespaced_deployment_scale, name, namespace,

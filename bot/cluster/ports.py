@@ -8,7 +8,7 @@ Selectors use Kubernetes' own syntax ("app=web,tier!=db"); `namespace=None` mean
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.cluster.model import (
     ConfigMap,
@@ -102,3 +102,29 @@ class ClusterProvider(Protocol):
     def reader(self, cluster: str) -> ClusterReader: ...
 
     def writer(self, cluster: str) -> ClusterWriter: ...
+
+
+@runtime_checkable
+class CachingProvider(Protocol):
+    """A provider whose readers may answer from a cache; `live` reads the cluster itself."""
+
+    @property
+    def live(self) -> ClusterProvider: ...
+
+    def start(self) -> None:
+        """Start watching (and caching) every configured cluster."""
+        ...
+
+    def stop(self) -> None:
+        """Stop watching and drop what was cached."""
+        ...
+
+    def on_leadership(self, leader: bool) -> None:
+        """Watch as the leader; as a follower, watch only when the settings ask every replica to."""
+        ...
+
+
+def live_provider(provider: ClusterProvider) -> ClusterProvider:
+    """The provider that always reads the cluster itself, never a cache: for what must see the latest state
+    (an approval's preview and its re-check before running, every write)."""
+    return provider.live if isinstance(provider, CachingProvider) else provider
