@@ -67,6 +67,8 @@ MAX_BUTTON_TEXT = 75
 MAX_BUTTONS = 25
 MAX_FALLBACK = 3000
 MAX_CELL = 60
+# A code block wider than this wraps in Slack's message pane (a table then reads as noise): tables are fitted.
+MAX_CODE_WIDTH = 100
 # A table gets at most this many sections (~12,000 characters): enough for a screenful, never a wall of text.
 MAX_TABLE_SECTIONS = 4
 # Blocks kept free for the truncation notice and the buttons at the end of a message.
@@ -133,6 +135,50 @@ def _md(text: Rich, limit: int = MAX_SECTION) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(inline(text), limit))
 
 
+def code_safe(text: str) -> str:
+    """Text that cannot end the code block it sits in: a backtick (from an Event message, a pull error, a log line)
+    becomes the look-alike ˋ, so three of them never close the block early."""
+    return escape(text).replace("`", "\u02cb")
+
+
+def fit_columns(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], width: int) -> tuple[tuple[str, ...], ...]:
+    """The rows with their cells clipped so the table is at most `width` characters wide.
+
+    The widest columns give way first, to a common width (narrow ones keep theirs), so a long message and a long
+    object name share what is left; the first column, the object's own name, keeps up to 40 characters."""
+    n = len(columns)
+    if not rows or n == 0:
+        return rows
+    widths = [len(c) for c in columns]
+    for row in rows:
+        for i, cell in enumerate(row[:n]):
+            widths[i] = max(widths[i], len(cell))
+    room = width - 2 * (n - 1)
+    if sum(widths) <= room:
+        return rows
+    caps = list(widths)
+    caps[0] = min(widths[0], 40)
+    free = room - caps[0]
+    others = sorted(range(1, n), key=lambda i: widths[i])
+    for k, i in enumerate(others):
+        share = free // (len(others) - k)
+        caps[i] = max(min(widths[i], share), min(len(columns[i]), 4))
+        free -= caps[i]
+    return tuple(tuple(clip(cell, caps[i]) for i, cell in enumerate(row[:n])) for row in rows)
+
+
+def wrap_lines(lines: list[str], width: int) -> list[str]:
+    """Long lines (a log line, a command) broken at `width`, each continuation indented by two spaces."""
+    out: list[str] = []
+    for line in lines:
+        first, rest = line[:width], line[width:]
+        out.append(first)
+        while rest:
+            out.append("  " + rest[: width - 2])
+            rest = rest[width - 2 :]
+    return out
+
+
 def _code_sections(lines: list[str], budget: int) -> tuple[list[SlackBlock], int]:
     """Pack lines into ``` sections within the text limit; returns the blocks and how many lines fit."""
     blocks: list[SlackBlock] = []
@@ -140,7 +186,7 @@ def _code_sections(lines: list[str], budget: int) -> tuple[list[SlackBlock], int
     size = 8  # the two fences and their newlines
     used = 0
     for line in lines:
-        line = clip(escape(line), MAX_SECTION - 16)
+        line = clip(code_safe(line), MAX_SECTION - 16)
         if size + len(line) + 1 > MAX_SECTION:
             if len(blocks) + 1 >= budget:
                 break
@@ -225,8 +271,9 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
             return out, extra
         case Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             head: list[SlackBlock] = [SectionBlock(text=_md(f"*{title}*"))] if title else []
-            cells = tuple(tuple(clip(c, MAX_CELL) for c in r) for r in rows)
-            lines = render_table(columns, cells)
+            cells = fit_columns(columns, tuple(tuple(clip(c, MAX_CELL) for c in r) for r in rows), MAX_CODE_WIDTH)
+            # Past what the columns can give, the lines themselves are cut (the shell shows the whole table).
+            lines = [clip(line, MAX_CODE_WIDTH) for line in render_table(columns, cells)]
             body, fitted = _code_sections(lines, min(max(budget - len(head) - 1, 1), MAX_TABLE_SECTIONS))
             shown_rows = max(fitted - 1, 0)
             real_total = total if total is not None else len(rows)
@@ -240,7 +287,7 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
             return out, extra
         case Code(text=text, title=title):
             head = [SectionBlock(text=_md(f"*{title}*"))] if title else []
-            body, _ = _code_sections(text.splitlines() or [""], max(budget - len(head), 1))
+            body, _ = _code_sections(wrap_lines(text.splitlines() or [""], MAX_CODE_WIDTH), max(budget - len(head), 1))
             return head + body, extra
         case Context(text=text):
             return [ContextBlock(elements=[_md(text, MAX_CONTEXT)])], extra

@@ -158,45 +158,27 @@ class AksPoolsResult:
         return latest if latest and latest != pool.node_image_version else "no"
 
     def view(self) -> View:
-        rows = []
+        # A pool has more to say than a table row fits in a chat pane: one block of label/value pairs per pool.
+        blocks: list[Block] = [Heading(f"Node pools of {self.cluster_name}")]
         for p in self.pools:
             scale = f"{p.count}"
             if p.autoscaling:
-                scale += f" (auto {p.min_count}–{p.max_count})"
-            rows.append(
-                (
-                    p.name,
-                    p.mode or "?",
-                    p.vm_size or "?",
-                    scale,
-                    p.version or "?",
-                    p.node_image_version or "?",
-                    self.newer_image(p),
-                    p.os_sku or p.os_type or "?",
-                    str(p.max_pods or "?"),
-                    p.max_surge or "unset (10%)",
-                    p.provisioning_state or "?",
+                scale += f" (autoscaling {p.min_count}–{p.max_count})"
+            blocks.append(
+                Fields(
+                    (
+                        ("Pool", f"*{p.name}* ({p.mode or '?'}, {p.provisioning_state or '?'})"),
+                        ("VM size", p.vm_size or "?"),
+                        ("Nodes", scale),
+                        ("Kubernetes", p.version or "?"),
+                        ("Node image", p.node_image_version or "?"),
+                        ("Newer image", self.newer_image(p)),
+                        ("OS", p.os_sku or p.os_type or "?"),
+                        ("Max pods", str(p.max_pods or "?")),
+                        ("Max surge", p.max_surge or "unset (10%)"),
+                    )
                 )
             )
-        blocks: list[Block] = [
-            Table(
-                (
-                    "pool",
-                    "mode",
-                    "VM size",
-                    "nodes",
-                    "version",
-                    "node image",
-                    "newer image",
-                    "OS",
-                    "max pods",
-                    "max surge",
-                    "state",
-                ),
-                tuple(rows),
-                title=f"Node pools of {self.cluster_name}",
-            )
-        ]
         stale = [p.name for p in self.pools if self.newer_image(p) not in ("no", "?")]
         if stale:
             blocks.append(

@@ -137,14 +137,14 @@ class PdbsResult:
         summary += f", {len(blocking)} allowing no disruption (they block drains and evictions)" if blocking else ""
         rows = tuple(
             (f"{b.namespace}/{b.name}" if self.all_namespaces else b.name, b.rule, str(b.disruptions_allowed),
-             f"{b.current_healthy}/{b.desired_healthy}", str(b.expected_pods), b.selector_text or "(all pods)",
-             shorten(", ".join(g.pods), 80) or "none")
+             f"{b.current_healthy}/{b.desired_healthy} of {b.expected_pods}",
+             shorten(", ".join(g.pods), 80) or f"no running pod ({b.selector_text or 'all pods'})")
             for g in self.page.items for b in (g.budget,)
         )
         blocks: list[Block] = [
             Heading(f"PodDisruptionBudgets — {self.scope}"),
             Notice(summary, Level.WARN if blocking else Level.OK),
-            Table(("Budget", "Rule", "Allowed", "Healthy/desired", "Expected", "Selector", "Guards"), rows,
+            Table(("Budget", "Rule", "Allowed", "Healthy", "Guards"), rows,
                   total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset),
         ]
         return View(summary, tuple(blocks))

@@ -1,4 +1,8 @@
-"""Every button that every command's answer offers runs a command that exists and accepts its arguments.
+"""Every answer on the sandbox fits Slack, and every button it offers runs a command that exists.
+
+- Every button that every command's answer offers runs a command that exists and accepts its arguments.
+- Rendered for Slack, no line of a code block (tables, logs, usage) is wider than 100 columns, where Slack's
+  message pane would wrap it, and no data — an Event message, a pull error — can close a code block early.
 
 The answers are the real ones on the sandbox's incident scenario (through the real Kubernetes client and the real
 Azure SDK against the local ARM server); each button is pressed as a click — its command reference goes to the
@@ -9,6 +13,8 @@ The answers to the first presses are pressed in turn, one level deeper.
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +26,7 @@ import yaml
 from bot.app import assemble
 from bot.blocks import Button, View
 from bot.dispatch import Dispatcher, Outcome
+from bot.render_slack import render_slack
 from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind, MessageRef, Reply
 from sandbox import Sandbox
@@ -65,6 +72,7 @@ class Channel:
 class Bed:
     dispatcher: Dispatcher
     dead_node: str
+    answers: list[tuple[str, View]] = field(default_factory=list)  # every view this module's tests saw
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +88,19 @@ def bed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bed]:
             for n in sandbox.kube.objects("nodes")  # type: ignore[union-attr]
             if any(c["type"] == "Ready" and c["status"] != "True" for c in n["status"]["conditions"])
         )
+        # An Event whose message carries what could break out of a code block or ping a channel.
+        sandbox.kube.apply(  # type: ignore[union-attr]
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": "hostile.1", "namespace": "shop"},
+                "involvedObject": {"kind": "Pod", "name": "web-1", "namespace": "shop"},
+                "reason": "BackOff",
+                "type": "Warning",
+                "message": "```<!channel> <@U0EVE> `rm -rf` ``` and a very long tail " + "x" * 300,
+                "count": 3,
+            }
+        )
         yield Bed(dispatcher, str(dead))
 
 
@@ -94,12 +115,14 @@ class _Quiet:
 def _ask(bed: Bed, text: str) -> tuple[Outcome, Channel]:
     channel = Channel()
     outcome = bed.dispatcher.handle(Incoming(text, "alice", InputKind.SLASH, "C0PROD"), channel)
+    bed.answers.extend((text, view) for _, view in channel.views)
     return outcome, channel
 
 
 def _press(bed: Bed, button: Button, anchor: MessageRef) -> tuple[Outcome, Channel]:
     channel = Channel()
     outcome = bed.dispatcher.handle(Incoming.click(button.ref, "bob", "C0PROD", anchor), channel)
+    bed.answers.extend((button.ref.text(), view) for _, view in channel.views)
     return outcome, channel
 
 
@@ -143,3 +166,33 @@ def test_every_button_of_every_answer_runs_a_command_that_works(bed: Bed) -> Non
     statuses = set(pressed.values())
     assert "ok" in statuses and "requested" in statuses, statuses
     assert len(pressed) > 25
+
+
+def _code_lines(blocks: list[dict[str, Any]]) -> list[str]:
+    """The lines inside ``` fences of every section, as Slack shows them."""
+    lines: list[str] = []
+    for block in blocks:
+        text = (block.get("text") or {}).get("text") or ""
+        if block["type"] != "section" or not text.startswith("```"):
+            continue
+        assert text.endswith("```") and text.count("```") == 2, f"a code block is closed early: {text[:200]!r}"
+        lines += html.unescape(text[3:-3]).splitlines()
+    return lines
+
+
+def test_every_answer_fits_slack_without_wrapping_or_breaking_out_of_code(bed: Bed) -> None:
+    for text in (*COMMANDS, "/k8s events -n shop", f"/k8s node {bed.dead_node}", "/k8s pod web-1 -n shop"):
+        _ask(bed, text)
+    assert len(bed.answers) > 20
+    wide: list[str] = []
+    for source, view in bed.answers:
+        blocks = render_slack(view).blocks
+        for line in _code_lines(blocks):
+            if len(line) > 100:
+                wide.append(f"{source}: {len(line)} columns: {line[:80]}…")
+        dumped = json.dumps(blocks)
+        assert "<!channel>" not in dumped and "<@U0EVE>" not in dumped, source
+    assert not wide, "code blocks wider than 100 columns:\n" + "\n".join(wide)
+    events = next(view for source, view in bed.answers if source == "/k8s events -n shop")
+    shown = "\n".join(_code_lines(render_slack(events).blocks))
+    assert "\u02cb\u02cb\u02cb<!channel>" in shown, "the hostile message is shown, harmlessly"
