@@ -72,6 +72,10 @@ def people(*ids: str, none: str = "nobody") -> Rich:
     return tuple(parts)
 
 
+# The label of the button that shows a table's next page (the renderers add it; tests and the shell press it).
+SHOW_MORE = "Show more"
+
+
 @dataclass(frozen=True)
 class Heading:
     text: str
@@ -179,7 +183,14 @@ class View:
     private: bool = False
 
     def buttons(self) -> tuple[Button, ...]:
-        return tuple(b for block in self.blocks if isinstance(block, Actions) for b in block.buttons)
+        """Every button the view offers: its actions, and "Show more" for each table with a next page."""
+        out: list[Button] = []
+        for block in self.blocks:
+            if isinstance(block, Actions):
+                out.extend(block.buttons)
+            elif isinstance(block, Table) and block.more is not None:
+                out.append(Button(SHOW_MORE, block.more))
+        return tuple(out)
 
 
 class Result(Protocol):

@@ -37,6 +37,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks import (
+    SHOW_MORE,
     Actions,
     Block,
     Button,
@@ -282,7 +283,7 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
                 note = f"Rows {offset + 1:,}–{offset + shown_rows:,} of {real_total:,}."
                 if more is not None:
                     note += f" Next: `{more.text()}`"
-                    extra.append(Button("Show more", more))
+                    extra.append(Button(SHOW_MORE, more))
                 out.append(ContextBlock(elements=[_md(note, MAX_CONTEXT)]))
             return out, extra
         case Code(text=text, title=title):

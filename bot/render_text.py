@@ -7,6 +7,7 @@ here: the shell shows everything the result holds.
 from __future__ import annotations
 
 from bot.blocks import (
+    SHOW_MORE,
     Actions,
     Block,
     Code,
@@ -54,6 +55,8 @@ def render_block(block: Block) -> list[str]:
             if total is not None and total > len(rows):
                 shown = f"rows {offset + 1}–{offset + len(rows)} of {total}"
                 out.append(f"({shown}" + (f"; next: {more.text()})" if more else ")"))
+                if more is not None:
+                    out.append(f"[{SHOW_MORE}]   (press with :click {SHOW_MORE})")
             return out
         case Code(text=text, title=title):
             head = [f"{title}:"] if title else []
