@@ -6,13 +6,14 @@ HTTP and four statements), of a note, and of reading a timeline of `--entries` e
 with an approval trail of 20 requests); then `--pins` concurrent 📌 reactions on one message through two desks
 (two replicas) and how many timeline entries they made (always 1).
 
-    PYTHONPATH=. python bench/bench_incidents.py [--declarations N] [--entries N] [--pins N] [--postgres URL]
+    .venv/bin/python bench/bench_incidents.py [--declarations N] [--entries N] [--pins N] [--postgres URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -36,6 +37,9 @@ from bot.registry import Caller
 from bot.settings import from_mapping
 from bot.slack.workspace import SlackWorkspace
 from bot.surface import MessageRef
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from tests.support.slack import BOT_TOKEN, WebApiServer
 
 SETTINGS = from_mapping(

@@ -69,7 +69,7 @@ from bot.parser import ParsedCommand, Parser, normalise
 from bot.registry import REGISTRY, Caller, Registry, Role
 from bot.settings import Settings, role_name
 from bot.surface import Incoming
-from bot.timefmt import duration
+from bot.timefmt import day_time, duration
 
 if TYPE_CHECKING:
     from bot.dispatch import Outcome
@@ -389,7 +389,7 @@ class IncidentDesk:
         return []
 
     def _already_closed(self, incident: Incident) -> str:
-        when = incident.closed_at.strftime("%m-%d %H:%M UTC") if incident.closed_at else "?"
+        when = f"{day_time(incident.closed_at)} UTC" if incident.closed_at else "?"
         return f"{incident.label} is already closed (at {when}); `/k8s incident show {incident.id}` has its summary."
 
     def archive(self, asker: Asker, incident_id: int) -> IncidentNotice:

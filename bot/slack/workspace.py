@@ -47,6 +47,7 @@ _REFUSED = {
     "too_many_pins": "the channel has the most pins Slack allows",
     "not_pinnable": "that message cannot be pinned",
     "message_not_found": "the message is gone",
+    "thread_not_found": "the message is gone",
     "cant_archive_general": "the workspace's general channel cannot be archived",
     "method_not_supported_for_channel_type": "Slack does not allow it in this kind of conversation",
     "user_is_restricted": "the bot's user is restricted in this workspace",
@@ -79,7 +80,7 @@ def translate(what: str, exc: SlackApiError) -> AksbotError:
         return NameTaken(f"Slack refused {what}: the name is taken.")
     if error == "not_in_channel":
         return NotInChannel(f"Slack refused {what}: the bot is not a member of the channel; invite it there.")
-    if error in ("channel_not_found", "message_not_found"):
+    if error in ("channel_not_found", "message_not_found", "thread_not_found"):
         return NotFound(f"Slack refused {what}: {_REFUSED[error]}.", kind="channel", name="")
     if error in _REFUSED:
         return Refused(f"Slack refused {what}: {_REFUSED[error]} ({error}).")

@@ -313,3 +313,18 @@ def test_two_replicas_on_postgresql_serve_one_incident() -> None:
         first_db.close()
         second_db.drop()
         second_db.close()
+
+
+def test_the_shell_shows_new_channels_and_in_switches_between_them(bed: Bed) -> None:
+    declare(bed)
+    declare(bed, "dns timeouts in shop")
+    assert "channels: #shell, #inc-20261122-ledger-api" in bed.say(":in")
+    assert "several channels start with that" in bed.say(":in inc-")
+    assert "no such channel" in bed.say(":in nowhere")
+    assert "[you are now in #inc-20261122-dns-timeouts-in-shop]" in bed.say(":in inc-20261122-dns")
+    noted = bed.say("/k8s incident note typed in the dns channel")
+    assert "Added to the timeline of INC-2." in noted and " in #" not in noted  # answered where it was typed
+    bed.say(":in shell")
+    assert "[#" in bed.say("/k8s incident note --incident 1 from the shell") and bed.desk.store.entries(1)[-1].text == (
+        "from the shell"
+    )
