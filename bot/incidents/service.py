@@ -178,7 +178,7 @@ class IncidentDesk:
             step = "saving the incident"
             if not self.store.open(incident.id, made.id, made.name):
                 raise Conflict(f"{incident.label} was changed by someone else while it was being declared.")
-            text = f"{d.title} ({d.severity.label}, cluster {d.cluster})"
+            text = f"{d.title} ({d.severity.label}, `{d.cluster}`)"  # no words of one language: it is read in both
             data = json.dumps({"alert": d.alert_key} if d.alert_key else {})
             self.store.append(
                 incident.id, TimelineEntry(now, EntryKind.DECLARED, d.caller.id, text, data=data), "declared"
