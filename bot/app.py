@@ -1,9 +1,12 @@
-"""The edge where everything is wired: settings → adapters → `Deps` → approval workflow → `Dispatcher`.
+"""The edge where everything is wired: settings → adapters → `Deps` → approval workflow, incident desk →
+`Dispatcher`.
 
 Only this module (and the surfaces) chooses concrete adapters; handlers see protocols. A surface calls
-`assemble(settings, notifier, groups=…, executor=…)` with its own `Notifier` (the shell's printer, Slack's Web API
-client), its group directory and where approved actions run, then starts the background work it wants
-(`Assembly.start()`) — nothing starts as a side effect of building.
+`assemble(settings, notifier, groups=…, executor=…, workspace=…)` with its own `Notifier` (the shell's printer,
+Slack's Web API client), its group directory, where approved actions run and its chat workspace (incident
+channels), then starts the background work it wants (`Assembly.start()`) — nothing starts as a side effect of
+building. The incident desk shares the approval store's database and watches every request (`Dispatcher`
+observers) for diagnoses run in incident channels.
 
 Clusters are read through the watch cache (`bot.cluster.cache`); nothing watches until `Assembly.start(watch=True)`
 (the shell and the demo at once) or `Assembly.watch(True)` when a replica becomes the leader (`aksbot serve`).
@@ -15,12 +18,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from bot.approvals.store import SqlApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow, Executor, ExpirySweeper, open_approval_store, run_inline
 from bot.clock import Clock, SystemClock
 from bot.cluster.ports import CachingProvider, live_provider
 from bot.deps import Deps
 from bot.dispatch import Dispatcher
 from bot.groups import GroupDirectory, SettingsGroups
+from bot.incidents.alerts import AlertDesk, TimelineSource
+from bot.incidents.ports import NoWorkspace, Workspace
+from bot.incidents.service import IncidentDesk
+from bot.incidents.store import SqlIncidentStore
 from bot.settings import Settings
 from bot.surface import Notifier
 
@@ -31,6 +39,7 @@ class Assembly:
 
     dispatcher: Dispatcher
     approvals: ApprovalWorkflow
+    incidents: IncidentDesk
     _sweeper: ExpirySweeper | None = field(default=None, repr=False)
 
     @property
@@ -86,16 +95,34 @@ def assemble(
     groups: GroupDirectory | None = None,
     executor: Executor = run_inline,
     clock: Clock | None = None,
+    workspace: Workspace | None = None,
+    alerts: AlertDesk | None = None,
+    alert_timeline: TimelineSource | None = None,
 ) -> Assembly:
-    """The dispatcher over the configured adapters, with the approval workflow on the configured store."""
+    """The dispatcher over the configured adapters, with the approval workflow on the configured store and the
+    incident desk beside it (`workspace` None: incidents can be read, not declared; `alerts`, `alert_timeline`:
+    the alerts side's seams, see `bot.incidents.alerts`)."""
     directory = groups or SettingsGroups(settings)
     deps = base_deps(settings, clock=clock)
+    store = open_approval_store(settings)
+    if not isinstance(store, SqlApprovalStore):  # both stores the settings can name are
+        raise TypeError("incidents keep their tables in the approval store's SQL database")
     # Previews, their re-check and the approved action read the cluster itself, never a cache; and the workflow
     # does not reach itself through its deps.
     live = dataclasses.replace(deps, clusters=live_provider(deps.clusters))
-    workflow = ApprovalWorkflow(live, open_approval_store(settings), notifier, directory, executor=executor)
-    dispatcher = Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=directory)
-    return Assembly(dispatcher, workflow)
+    workflow = ApprovalWorkflow(live, store, notifier, directory, executor=executor)
+    desk = IncidentDesk(
+        settings,
+        deps.clock,
+        SqlIncidentStore(store),
+        workspace or NoWorkspace(),
+        directory,
+        alerts=alerts,
+        alert_timeline=alert_timeline,
+    )
+    full = dataclasses.replace(deps, approvals=workflow, incidents=desk)
+    dispatcher = Dispatcher(full, groups=directory, observers=(desk.observe,))
+    return Assembly(dispatcher, workflow, desk)
 
 
 def build_dispatcher(

@@ -46,6 +46,9 @@ class Channel:
     id: str
 
 
+# The name other modules use where `Channel` means something else (a created channel).
+ChannelLink = Channel
+
 # Text that may name people or channels: a plain string, or strings, people and channels in reading order.
 Rich: TypeAlias = str | tuple[str | Person | Channel, ...]
 

@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.settings import SettingsError
@@ -87,6 +88,7 @@ def _demo(argv: Sequence[str]) -> int:
             "test": stack.enter_context(Sandbox(scenario="healthy")),
         }
         config = Sandbox.write_fleet_config(tmp, fleet, default="prod")
+        _demo_on_call(config)
         environ = dict(os.environ)
         for sandbox in fleet.values():
             environ.update(sandbox.environment())
@@ -95,10 +97,21 @@ def _demo(argv: Sequence[str]) -> int:
             f"aksbot demo — clusters prod (sandbox scenario '{args.scenario}', the default) and test ('healthy')\n"
             f"kubectl: KUBECONFIG={tmp}/prod/kubeconfig (prod), {tmp}/test/kubeconfig (test)\n"
             "You are alice (operator). bob is an approver, carol a viewer: switch with `:as bob`.\n"
-            "Try `/k8s health`, `/k8s nodes --cluster test`, `@aksbot why is my node NotReady`, `/k8s help`. "
-            "`:quit` leaves."
+            "Try `/k8s health`, `/k8s nodes --cluster test`, `@aksbot why is my node NotReady`, `/k8s help`; "
+            "`/k8s incident start <title>` opens an incident channel (`:in CHANNEL` to type there). `:quit` leaves."
         )
         return run_shell_with(cfg, args.user, banner=banner)
+
+
+def _demo_on_call(config: Path) -> None:
+    """The demo's on-call rota: bob (the approver), invited to every incident channel of both clusters."""
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["groups"] = {**(data.get("groups") or {}), "S0ONCALL": ["bob"]}
+    for cluster in data.get("clusters") or []:
+        cluster["oncall"] = ["S0ONCALL"]
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
 def _sandbox_class() -> type[Sandbox] | None:

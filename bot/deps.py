@@ -16,6 +16,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.approvals.ports import Approvals
+    from bot.incidents.ports import Incidents
     from knowledge import KnowledgeBase
 
 
@@ -27,3 +28,4 @@ class Deps:
     azure: AzureProvider
     knowledge: KnowledgeBase | None = None
     approvals: Approvals | None = None
+    incidents: Incidents | None = None

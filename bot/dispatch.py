@@ -17,6 +17,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,9 @@ class Outcome:
     command: str | None
     correlation_id: str
     view: View
+
+
+Observer = Callable[[Incoming, Outcome], None]
 
 
 def with_freshness(view: View, note: str) -> View:
@@ -74,14 +78,28 @@ class Dispatcher:
         *,
         registry: Registry = REGISTRY,
         groups: GroupDirectory | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
+        """`observers` are called after each request with what came in and how it ended (the incident timeline
+        records diagnoses run in its channel); one that fails is logged and never fails the request."""
         self.deps = deps
         self.registry = registry
         self.parser = Parser(registry)
         self.groups = groups or NoGroups()
+        self.observers = tuple(observers)
 
     # -- the one entry point -------------------------------------------------------------------------------
     def handle(self, incoming: Incoming, responder: Responder) -> Outcome:
+        outcome = self._respond(incoming, responder)
+        with request_context(outcome.correlation_id):
+            for observe in self.observers:
+                try:
+                    observe(incoming, outcome)
+                except Exception:
+                    log.warning("an observer failed after %s", outcome.command or "a request", exc_info=True)
+        return outcome
+
+    def _respond(self, incoming: Incoming, responder: Responder) -> Outcome:
         request = _Request(incoming)
         with request_context(request.correlation_id):
             try:

@@ -16,7 +16,7 @@ def _who(spec: CommandSpec) -> str:
     if spec.risk is Risk.DISRUPTIVE:
         return "operators request it; an approver (not the requester) must click Approve before it runs"
     if spec.requires is None:
-        return "checked by the command against the request and the approval policy"
+        return spec.who or "anyone"
     return f"{spec.requires.name.lower()} or above"
 
 

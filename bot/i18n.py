@@ -168,10 +168,111 @@ class KbWords:
     risk_disruptive: Msg = Msg("disruptive", "有中断风险")
 
 
+@dataclass(frozen=True)
+class IncidentWords:
+    """`incident …`: the declaration, the snapshot posted in the channel, the timeline, the summary."""
+
+    declared: Msg = Msg("{label} declared: ", "{label} 已宣布：")
+    title: Msg = Msg("Title", "标题")
+    severity: Msg = Msg("Severity", "严重级别")
+    cluster: Msg = Msg("Cluster", "集群")
+    commander: Msg = Msg("Commander", "指挥")
+    declared_by: Msg = Msg("Declared by", "宣布人")
+    declared_at: Msg = Msg("Declared", "宣布时间")
+    channel: Msg = Msg("Channel", "频道")
+    invited: Msg = Msg("Invited", "已邀请")
+    state: Msg = Msg("State", "状态")
+    open: Msg = Msg("open", "进行中")
+    closed: Msg = Msg("closed", "已关闭")
+    archived_state: Msg = Msg("closed, channel archived", "已关闭，频道已归档")
+    duration: Msg = Msg("Duration", "持续时间")
+    closed_by: Msg = Msg("Closed by", "关闭人")
+    alert: Msg = Msg("Alert", "告警")
+    how_to: Msg = Msg(
+        "Add to the timeline with `/k8s incident note <text>`, or react with :pushpin: to any message here. "
+        "Close with `/k8s incident close <summary>`.",
+        "用 `/k8s incident note <内容>` 或给本频道任意消息加 :pushpin: 表情记入时间线。"
+        "用 `/k8s incident close <总结>` 关闭事件。",
+    )
+    snapshot: Msg = Msg("Snapshot when it was declared", "宣布时的快照")
+    firing: Msg = Msg("Firing alerts on {cluster}", "{cluster} 上正在触发的告警")
+    no_firing: Msg = Msg("No alert is firing on {cluster}.", "{cluster} 上没有正在触发的告警。")
+    alerts_unavailable: Msg = Msg("Firing alerts could not be read: {reason}", "无法读取正在触发的告警：{reason}")
+    health_unavailable: Msg = Msg(
+        "The cluster's health could not be read: {reason}", "无法读取集群健康状况：{reason}"
+    )
+    runbook_intro: Msg = Msg(
+        "Runbook for this incident: `{id}` (`/k8s kb show {id}`).", "本事件的处理手册：`{id}`（`/k8s kb show {id}`）。"
+    )
+    timeline: Msg = Msg("Timeline of {label}", "{label} 时间线")
+    summary: Msg = Msg("{label} closed: {title}", "{label} 已关闭：{title}")
+    impact: Msg = Msg("Impact and summary", "影响与总结")
+    actions_taken: Msg = Msg("Actions taken", "已执行的操作")
+    no_actions: Msg = Msg("No approved action ran.", "没有执行经审批的操作。")
+    runbooks_used: Msg = Msg("Runbooks used", "使用的处理手册")
+    none: Msg = Msg("none", "无")
+    requested_by: Msg = Msg("requested by", "申请人")
+    approved_by: Msg = Msg("approved by", "批准人")
+    archive_button: Msg = Msg("Archive channel", "归档频道")
+    timeline_button: Msg = Msg("Timeline", "时间线")
+    open_incident: Msg = Msg("Open incident", "开启事件")
+    noted: Msg = Msg("Added to the timeline of {label}.", "已记入 {label} 的时间线。")
+    severity_changed: Msg = Msg("{label}: severity {old} → {new}.", "{label}：严重级别 {old} → {new}。")
+    commander_now: Msg = Msg("{label}: the commander is now", "{label}：现在的指挥是")
+    already: Msg = Msg("{label} already says so; nothing changed.", "{label} 已是如此，未作更改。")
+    archived: Msg = Msg("#{channel} is archived; {label} stays readable.", "#{channel} 已归档；{label} 仍可查阅。")
+    incidents: Msg = Msg("Incidents", "事件")
+    no_open: Msg = Msg("No incident is open.", "没有进行中的事件。")
+    none_yet: Msg = Msg("No incident has been declared yet.", "尚未宣布过任何事件。")
+    earlier: Msg = Msg(
+        "{count} earlier entries: `/k8s incident timeline --incident {id}`.",
+        "还有 {count} 条更早的记录：`/k8s incident timeline --incident {id}`。",
+    )
+    could_not_invite: Msg = Msg("Could not invite", "无法邀请")
+    group_unknown: Msg = Msg(
+        "the members of this on-call group could not be read now; invite them by hand",
+        "暂时无法读取该值班组的成员，请手动邀请",
+    )
+    not_linked: Msg = Msg(
+        "The alert's thread could not be given a link to the channel: {reason}",
+        "无法在告警的消息串里附上频道链接：{reason}",
+    )
+    topic_failed: Msg = Msg("The channel topic could not be updated: {reason}", "无法更新频道话题：{reason}")
+    posted_failed: Msg = Msg(
+        "The summary could not be posted in {where}: {reason}", "无法在 {where} 发布总结：{reason}"
+    )
+    topic: Msg = Msg(
+        "{severity} · {title} · cluster {cluster} · commander ", "{severity} · {title} · 集群 {cluster} · 指挥 "
+    )
+    topic_closed: Msg = Msg(
+        "Closed after {duration} · {title} · cluster {cluster}", "已关闭，历时 {duration} · {title} · 集群 {cluster}"
+    )
+    kind_declared: Msg = Msg("declared", "宣布")
+    kind_note: Msg = Msg("note", "备注")
+    kind_pin: Msg = Msg("pinned", "标记")
+    kind_severity: Msg = Msg("severity", "严重级别")
+    kind_commander: Msg = Msg("commander", "指挥")
+    kind_diagnosis: Msg = Msg("ran", "运行")
+    kind_runbook: Msg = Msg("runbook", "处理手册")
+    kind_closed: Msg = Msg("closed", "关闭")
+    kind_archived: Msg = Msg("archived the channel", "归档频道")
+    kind_approval_requested: Msg = Msg("requested approval", "申请审批")
+    kind_approved: Msg = Msg("approved", "批准")
+    kind_denied: Msg = Msg("denied", "拒绝")
+    kind_cancelled: Msg = Msg("cancelled", "撤回")
+    kind_expired: Msg = Msg("expired", "过期")
+    kind_action_succeeded: Msg = Msg("action ran", "操作已执行")
+    kind_action_failed: Msg = Msg("action failed", "操作失败")
+    kind_alert_firing: Msg = Msg("alert firing", "告警触发")
+    kind_alert_resolved: Msg = Msg("alert resolved", "告警恢复")
+    kind_alert_acknowledged: Msg = Msg("alert acknowledged", "告警已确认")
+
+
 DIAGNOSE = DiagnoseWords()
 AKS = AksWords()
 KB = KbWords()
-CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS, "kb": KB}
+INCIDENT = IncidentWords()
+CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS, "kb": KB, "incident": INCIDENT}
 
 
 def messages() -> Iterator[tuple[str, Msg]]:

@@ -214,6 +214,7 @@ class CommandSpec:
     preview: Callable[..., Any] | None
     examples: tuple[str, ...]
     hidden: bool = False
+    who: str | None = None  # who may run it, in words, when the command checks that itself (requires=None)
 
     @property
     def params(self) -> tuple[ParamSpec, ...]:
@@ -262,6 +263,7 @@ class Registry:
         preview: Callable[..., Any] | None = None,
         examples: tuple[str, ...] = (),
         hidden: bool = False,
+        who: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register a handler. See the module docstring for the contract it checks."""
 
@@ -289,6 +291,7 @@ class Registry:
                 preview=preview,
                 examples=examples,
                 hidden=hidden,
+                who=who,
             )
             self.add(spec)
             return fn

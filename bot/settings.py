@@ -19,6 +19,7 @@ The file (`--config PATH` or `AKSBOT_CONFIG`):
     roles: {viewer: ["*"], operator: [S0SREGROUP], approver: [U0SRELEAD]}
     groups: {S0SREGROUP: [U0ALICE]}    # only for the shell and tests; in Slack, user groups come from Slack
     approvals: {expiry_minutes: 15, required_approvals: 1, channel: C0APPROVALS}
+    incidents: {private: false}        # and a cluster's `oncall: [S0ONCALL]` (see `bot.incidents.settings`)
     store: {sqlite_path: aksbot.sqlite3}   # or AKSBOT_DATABASE_URL=postgresql://… for several replicas
     cache: {max_staleness_seconds: 90, followers: live}   # the watch cache (bot/cluster/settings.py)
 
@@ -38,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from bot.azure.settings import AzureSettings
 from bot.cluster.settings import CacheSettings
+from bot.incidents.settings import IncidentSettings
 from bot.registry import Role
 
 
@@ -83,6 +85,7 @@ class ClusterSettings(_Model):
     roles: Roles | None = None
     approvals: ApprovalPolicy | None = None
     actions: dict[str, ApprovalPolicy] = Field(default_factory=dict)
+    oncall: list[str] = Field(default_factory=list)  # user groups or users invited to its incident channels
 
     @model_validator(mode="after")
     def _one_way_to_connect(self) -> ClusterSettings:
@@ -111,6 +114,7 @@ class Settings(_Model):
     roles: Roles = Field(default_factory=Roles)
     groups: dict[str, list[str]] = Field(default_factory=dict)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     # Not from the file:

@@ -27,6 +27,7 @@ def _approvals(deps: Deps) -> Approvals:
     args=RequestArgs,
     scope=Scope.NONE,
     requires=None,
+    who="anyone; the approval policy of the request decides whether it counts",
     examples=("/k8s approve k3j9x2ab",),
 )
 def approve(call: Call[RequestArgs], deps: Deps) -> Decision:
@@ -39,6 +40,7 @@ def approve(call: Call[RequestArgs], deps: Deps) -> Decision:
     args=DenyArgs,
     scope=Scope.NONE,
     requires=None,
+    who="anyone; the approval policy of the request decides whether it counts",
     examples=("/k8s deny k3j9x2ab not during the release freeze",),
 )
 def deny(call: Call[DenyArgs], deps: Deps) -> Decision:
@@ -48,7 +50,14 @@ def deny(call: Call[DenyArgs], deps: Deps) -> Decision:
     return _approvals(deps).deny(call.args.request_id, call.caller, call.args.reason)
 
 
-@command("cancel", args=RequestArgs, scope=Scope.NONE, requires=None, examples=("/k8s cancel k3j9x2ab",))
+@command(
+    "cancel",
+    args=RequestArgs,
+    scope=Scope.NONE,
+    requires=None,
+    who="the requester only",
+    examples=("/k8s cancel k3j9x2ab",),
+)
 def cancel(call: Call[RequestArgs], deps: Deps) -> Decision:
     """Withdraw your own pending request; nothing runs."""
     return _approvals(deps).cancel(call.args.request_id, call.caller)

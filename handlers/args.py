@@ -8,8 +8,11 @@ handler modules import their models from here. Nothing else lives here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
+from pydantic import BeforeValidator
+
+from bot.incidents.model import parse_incident_id
 from bot.registry import Args, arg, opt
 
 # How many rows a list shows on one page; "Show more" asks for the next page with the same filters.
@@ -153,6 +156,73 @@ class PoolArgs(Args):
 
 
 # -- approvals and audit: their argument models live with the approval workflow (bot.approvals.commands) -------
+
+
+# -- incidents -------------------------------------------------------------------------------------------------
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+SeverityName = Annotated[Literal["sev1", "sev2", "sev3", "sev4"], BeforeValidator(_lower)]
+# `7`, `INC-7` or `#7`: how people name an incident.
+IncidentNumber = Annotated[int, BeforeValidator(parse_incident_id)]
+
+
+def _which_incident() -> int | None:
+    result: int | None = opt(
+        None, help="which incident (default: the one whose channel this is)", flags=("--incident",), metavar="ID"
+    )
+    return result
+
+
+class IncidentStartArgs(Args):
+    title: str = arg(help="what is wrong, in a few words", greedy=True)
+    severity: SeverityName = opt("sev3", help="how bad: sev1 (worst) to sev4", flags=("--severity", "-s"))
+    runbook: str | None = opt(
+        None, help="the knowledge-base entry to pin (default: the best match for the title)", metavar="ID"
+    )
+    alert: str | None = opt(
+        None, help="the alert it is about (set by an alert's Open incident button)", metavar="KEY"
+    )
+
+
+class IncidentNoteArgs(Args):
+    text: str = arg(help="what to add to the timeline", greedy=True)
+    incident: IncidentNumber | None = _which_incident()
+
+
+class IncidentCloseArgs(Args):
+    summary: str = arg(help="the impact and what was done, for the summary", greedy=True)
+    incident: IncidentNumber | None = _which_incident()
+
+
+class IncidentSeverityArgs(Args):
+    severity: SeverityName = arg(help="the new severity")
+    incident: IncidentNumber | None = _which_incident()
+
+
+class IncidentCommanderArgs(Args):
+    user: str = arg(help="the new incident commander (a @mention)", metavar="@USER")
+    incident: IncidentNumber | None = _which_incident()
+
+
+class IncidentWhichArgs(Args):
+    incident: IncidentNumber | None = _which_incident()
+
+
+class IncidentIdArgs(Args):
+    incident: IncidentNumber = arg(help="the incident (INC-7, or 7)", metavar="ID")
+
+
+class IncidentListArgs(Args):
+    all: bool = opt(False, help="closed incidents too", flags=("--all",))
+
+
+class IncidentExportArgs(Args):
+    incident: IncidentNumber = arg(help="the incident (INC-7, or 7)", metavar="ID")
+    jsonl: bool = opt(False, help="as JSON lines instead of Markdown", flags=("--jsonl",))
 
 
 # -- help and the knowledge base -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Slack user groups for authorization (`bot.groups.GroupDirectory` over Slack): which of the groups the settings
 name a user belongs to, and who is in a group.
 
-Only groups that the settings actually name (in `roles`, a cluster's `roles`, or an approval policy's
+Only groups that the settings actually name (in `roles`, a cluster's `roles` or `oncall`, or an approval policy's
 `approvers`) are looked up, each with `usergroups.users.list`, and cached for a short TTL so a burst of commands
 costs one call a group. When Slack cannot be asked, the failure is logged and the last known members are used
 (or none): people named by user ID keep their access, nobody is locked out silently.
@@ -27,7 +27,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 def group_ids_in(settings: Settings) -> frozenset[str]:
-    """Every Slack user-group ID the settings give a role or an approval power to."""
+    """Every Slack user-group ID the settings give a role or an approval power to, or put on call."""
     members: list[str] = []
     for roles in [settings.roles, *(c.roles for c in settings.clusters if c.roles is not None)]:
         members += roles.viewer + roles.operator + roles.approver
@@ -35,6 +35,7 @@ def group_ids_in(settings: Settings) -> frozenset[str]:
         for policy in [cluster.approvals, *cluster.actions.values()]:
             if policy is not None and policy.approvers:
                 members += policy.approvers
+        members += cluster.oncall  # invited to the cluster's incident channels
     return frozenset(m for m in members if _GROUP_ID.match(m))
 
 

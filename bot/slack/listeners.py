@@ -2,6 +2,7 @@
 
 - `/k8s …` slash commands; `app_mention` events (answered in the mention's thread); direct messages
   (`message` events in an `im`);
+- `reaction_added` events: a 📌 on a message in an incident channel goes on its timeline (`on_reaction`);
 - button clicks (`block_actions`): every button's value is a typed command reference (`bot.refs`); it runs as the
   clicking user's command (its Slack user ID, never a display name), answered under the clicked message. A
   reference that leaves out an argument its command asks for (Deny's reason) first opens a dialog for it, whose
@@ -32,6 +33,7 @@ from slack_sdk.web import WebClient
 
 from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
+from bot.incidents.ports import Reaction
 from bot.refs import CommandRef, RefError, decode
 from bot.slack.dialogs import ASK_BLOCK, ASK_INPUT, ASK_MODAL
 from bot.slack.web import ReplyContext, SlackResponder
@@ -69,14 +71,17 @@ class SlackSurface:
         options: SlackAppOptions,
         *,
         forward: Forward | None = None,
+        on_reaction: Callable[[Reaction], object] | None = None,
     ) -> None:
         """With `forward`, this app only acks: each payload goes to `forward(kind, body)` (a worker process runs
-        `handle(kind, body)` on its own surface); without it, the payloads are handled here on the worker pool."""
+        `handle(kind, body)` on its own surface); without it, the payloads are handled here on the worker pool.
+        `on_reaction` receives the emoji reactions people add (the incident timeline's 📌)."""
         if dispatcher is None and forward is None:
             raise ValueError("a SlackSurface needs a dispatcher, or somewhere to forward payloads to")
         self.client = client
         self._dispatcher = dispatcher
         self.forward = forward
+        self.on_reaction = on_reaction
         self._closers: list[Callable[[], None]] = []
         self.executor = ThreadPoolExecutor(
             max_workers=options.workers, thread_name_prefix="aksbot-slack", initializer=_lower_priority
@@ -111,6 +116,7 @@ class SlackSurface:
             (app.event("message"), "message"),
             (app.action(ACTION_ID), "click"),
             (app.view(ASK_MODAL), "asked"),
+            (app.event("reaction_added"), "reaction"),
         )
         for register, kind in listen:
             if self.forward is None:
@@ -135,6 +141,7 @@ class SlackSurface:
             "message": self._on_message,
             "click": self._on_click,
             "asked": self._on_asked,
+            "reaction": self._on_reaction,
         }
 
     def handle(self, kind: str, body: Body) -> None:
@@ -244,6 +251,22 @@ class SlackSurface:
             SlackResponder(self.client, context).tell_user(f":warning: That {param.help} was not accepted.")
             return
         self._dispatch(Incoming.click(completed, user, channel, anchor), context)
+
+    def _on_reaction(self, body: Body) -> None:
+        """`reaction_added` on a message: handed to `on_reaction` (reactions to files and the like are not)."""
+        event = _mapping(body.get("event"))
+        item = _mapping(event.get("item"))
+        if self.on_reaction is None or item.get("type") != "message":
+            return
+        reaction = Reaction(
+            user=str(event.get("user") or ""),
+            name=str(event.get("reaction") or ""),
+            message=MessageRef(str(item.get("channel") or ""), str(item.get("ts") or "")),
+        )
+        try:
+            self.on_reaction(reaction)
+        except Exception:  # a reaction nobody asked an answer for: log it, keep the worker alive
+            log.exception("handling a %s reaction in %s failed", reaction.name, reaction.message.channel)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _dispatch(self, incoming: Incoming, context: ReplyContext) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
@@ -50,19 +51,37 @@ Environ = dict[str, Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
-def build_surface(settings: Settings, *, http: bool, workers: int = 16, verify_token: bool = True) -> SlackSurface:
-    """The Bolt app wired to a dispatcher whose approval cards, progress and groups go through Slack; approved
-    actions run on their own bounded executor, never on the thread that received the click."""
+def build_surface(
+    settings: Settings,
+    *,
+    http: bool,
+    workers: int = 16,
+    verify_token: bool = True,
+    alerts: AlertDesk | None = None,
+    alert_timeline: TimelineSource | None = None,
+) -> SlackSurface:
+    """The Bolt app wired to a dispatcher whose approval cards, progress, groups and incident channels go through
+    Slack; approved actions run on their own bounded executor, never on the thread that received the click.
+    `alerts` and `alert_timeline` are the alerts side's seams (`bot.incidents.alerts`)."""
     from bot.app import assemble
     from bot.approvals.workflow import ActionExecutor
+    from bot.slack.workspace import SlackWorkspace
 
     client = web_client(settings)
     groups = SlackGroupDirectory(client, group_ids_in(settings))
     actions = ActionExecutor()
-    assembly = assemble(settings, SlackNotifier(client), groups=groups, executor=actions).start()
+    assembly = assemble(
+        settings,
+        SlackNotifier(client),
+        groups=groups,
+        executor=actions,
+        workspace=SlackWorkspace(client),
+        alerts=alerts,
+        alert_timeline=alert_timeline,
+    ).start()
     secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
     options = SlackAppOptions(signing_secret=secret, http=http, workers=workers, verify_token=verify_token)
-    surface = SlackSurface(client, assembly.dispatcher, options)
+    surface = SlackSurface(client, assembly.dispatcher, options, on_reaction=assembly.incidents.on_reaction)
     surface.on_close(assembly.stop)
     surface.on_close(actions.shutdown)
     groups.check()

@@ -101,3 +101,11 @@ def test_the_readme_try_session_runs_as_written() -> None:
     assert "is a workload, not a pod: diagnosing the worst" in out
     assert "approval request(s) waiting, 1 you may approve" in out
     assert "Refused: you requested this yourself" in out and "is cordoned (SchedulingDisabled)" in out
+    # The incident, from start to close: its channel, its timeline, its summary, the archived channel.
+    assert "INC-1 declared: #inc-" in out and "alice, bob invited" in out and "[you are now in #inc-" in out
+    timeline = out[out.index("Timeline of INC-1") :]
+    for line in ("*declared* · @alice", "*ran* · @alice — `/k8s diagnose pod ledger-api -n payments`",
+                 "*pinned* · @alice", "*note* · @alice", "*approved* · @bob — `/k8s restart deployment ledger-api"):
+        assert line in timeline, line
+    assert "INC-1 closed: ledger-api OOMKilled again" in out and "requested by @alice, approved by @bob" in out
+    assert "closed, channel archived" in out

@@ -2,11 +2,17 @@
 
 - `WebApiServer`: an HTTP server on 127.0.0.1 answering Web API methods (`auth.test`, `chat.postMessage`,
   `chat.update`, `chat.postEphemeral`, `views.open`, `usergroups.list`, `usergroups.users.list`,
-  `apps.connections.open`) with Slack's response shapes (`{"ok": true, …}`, `{"ok": false, "error": …}`, 429
-  with `Retry-After`), plus `response_url` endpoints; it records every call.
+  `apps.connections.open`, and what incident channels use: `conversations.create`, `conversations.invite`,
+  `conversations.setTopic`, `conversations.archive`, `conversations.join`, `conversations.history`,
+  `conversations.replies` (GET), `pins.add`, `bookmarks.add`) with Slack's response shapes (`{"ok": true, …}`,
+  `{"ok": false, "error": …}`, `missing_scope` with `needed` and `provided`, a partial `conversations.invite`
+  with its `errors` list, 429 with `Retry-After`), plus `response_url` endpoints; it records every call. It keeps
+  the channels it created (members, topic, pins, bookmarks, archived) and the messages posted, so history reads
+  and pins behave as in a workspace; `scopes` and `restricted` make it refuse as a workspace would.
 - `SocketModeServer`: a websocket server speaking Socket Mode's envelopes (`hello`, `envelope_id`, `payload`,
   `accepts_response_payload`) and recording the app's acks.
-- Request builders and the v0 request signature, as Slack sends slash commands, events and interactions.
+- Request builders and the v0 request signature, as Slack sends slash commands, events (mentions, DMs,
+  `reaction_added`) and interactions.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -24,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
@@ -52,21 +59,94 @@ class _Failure:
     times: int
 
 
+# The scope each method needs for (public, private) channels, as Slack's method pages list them for bot tokens.
+NEEDS: dict[str, tuple[str, str]] = {
+    "chat.postMessage": ("chat:write", "chat:write"),
+    "conversations.create": ("channels:manage", "groups:write"),
+    "conversations.invite": ("channels:manage", "groups:write"),
+    "conversations.setTopic": ("channels:manage", "groups:write"),
+    "conversations.archive": ("channels:manage", "groups:write"),
+    "conversations.join": ("channels:join", "channels:join"),
+    "conversations.history": ("channels:history", "groups:history"),
+    "conversations.replies": ("channels:history", "groups:history"),
+    "pins.add": ("pins:write", "pins:write"),
+    "bookmarks.add": ("bookmarks:write", "bookmarks:write"),
+}
+ALL_SCOPES = frozenset(
+    {"commands", "app_mentions:read", "im:history", "usergroups:read", "reactions:read", "groups:history"}
+    | {scope for pair in NEEDS.values() for scope in pair}
+)
+_CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
+
+
+@dataclass
+class SlackChannel:
+    """A channel as the double keeps it (those it created; any other channel id is one the bot is simply in)."""
+
+    id: str
+    name: str
+    is_private: bool
+    creator: str
+    created: int
+    members: list[str] = field(default_factory=list)
+    topic: str = ""
+    archived: bool = False
+    pins: list[str] = field(default_factory=list)
+    bookmarks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_api(self) -> dict[str, Any]:
+        """The channel object Slack's conversations.* methods return."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_channel": True,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": self.is_private,
+            "created": self.created,
+            "creator": self.creator,
+            "is_archived": self.archived,
+            "is_general": False,
+            "unlinked": 0,
+            "name_normalized": self.name,
+            "is_shared": False,
+            "is_ext_shared": False,
+            "is_org_shared": False,
+            "pending_shared": [],
+            "is_pending_ext_shared": False,
+            "is_member": BOT_USER in self.members,
+            "topic": {"value": self.topic, "creator": self.creator if self.topic else "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+        }
+
+
 @dataclass
 class WebApiServer:
-    """A local Slack Web API. `api_url` is what SLACK_API_URL points at."""
+    """A local Slack Web API. `api_url` is what SLACK_API_URL points at.
+
+    `scopes` None grants every scope; a set grants only those (a method needing another answers `missing_scope`).
+    `restricted` names methods a workspace setting forbids the bot (`restricted_action`); `taken_names` channel
+    names already in use; `known_users`, when set, the only users `conversations.invite` finds."""
 
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     refuse_channels: set[str] = field(default_factory=set)
     socket_url: str | None = None
     calls: list[ApiCall] = field(default_factory=list)
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    scopes: set[str] | None = None
+    restricted: set[str] = field(default_factory=set)
+    taken_names: set[str] = field(default_factory=set)
+    known_users: set[str] | None = None
+    channels: dict[str, SlackChannel] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
         self._ts = itertools.count(1)
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._http = _Server(("127.0.0.1", 0), self._handler_class())
         self._http.daemon_threads = True
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
 
@@ -109,6 +189,20 @@ class WebApiServer:
             self.calls.clear()
             self.responses.clear()
             self._failures.clear()
+
+    def by_name(self, name: str) -> SlackChannel | None:
+        with self._lock:
+            return next((c for c in self.channels.values() if c.name == name), None)
+
+    def say(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> str:
+        """A person posts `text` in `channel` (what people write there, which the bot reads back); returns its ts."""
+        with self._lock:
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts}
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self.messages.setdefault(channel, []).append(message)
+            return ts
 
     def of(self, method: str) -> list[ApiCall]:
         with self._lock:
@@ -163,8 +257,13 @@ class WebApiServer:
             return 200, {}, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
         if method == "apps.connections.open" and token != APP_TOKEN:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
-        channel = str(params.get("channel") or "")
+        channel = str(params.get("channel") or params.get("channel_id") or "")
         ts = f"{int(time.time())}.{next(self._ts):06d}"
+        refused = self._refused(method, params, channel)
+        if refused is not None:
+            return 200, {}, refused
+        if method in _CHANNEL_METHODS:
+            return 200, {}, self._channel_method(method, params, channel)
         match method:
             case "auth.test":
                 return (
@@ -186,9 +285,17 @@ class WebApiServer:
                     return 200, {}, {"ok": False, "error": "not_in_channel"}
                 if channel.startswith(("U", "W")):
                     channel = "D" + channel[1:]  # a user ID: Slack posts in the app's direct message with them
+                made = self.channels.get(channel)
+                if made is not None and made.archived:
+                    return 200, {}, {"ok": False, "error": "is_archived"}
+                if made is not None and BOT_USER not in made.members:
+                    return 200, {}, {"ok": False, "error": "not_in_channel"}
                 message = {"type": "message", "text": params.get("text"), "user": BOT_USER, "ts": ts}
+                message["bot_id"] = "B0AKSBOT"
                 if params.get("thread_ts"):
                     message["thread_ts"] = params["thread_ts"]
+                with self._lock:
+                    self.messages.setdefault(channel, []).append(dict(message))
                 return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": message}
             case "chat.update":
                 return 200, {}, {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text")}
@@ -211,6 +318,174 @@ class WebApiServer:
                 return 200, {}, {"ok": True, "url": self.socket_url}
         return 200, {}, {"ok": False, "error": "unknown_method"}
 
+    # -- what incident channels use ----------------------------------------------------------------------
+    def _refused(self, method: str, params: dict[str, Any], channel: str) -> dict[str, Any] | None:
+        """`missing_scope` (with `needed`) when the token lacks the method's scope; `restricted_action` when a
+        workspace setting forbids it."""
+        if method in NEEDS and self.scopes is not None:
+            made = self.channels.get(channel)
+            private = bool(made.is_private) if made is not None else _truthy(params.get("is_private"))
+            needed = NEEDS[method][1 if private else 0]
+            if needed not in self.scopes:
+                return {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": ",".join(sorted(self.scopes)),
+                }
+        if method in self.restricted:
+            return {"ok": False, "error": "restricted_action"}
+        return None
+
+    def _channel_method(self, method: str, params: dict[str, Any], channel: str) -> dict[str, Any]:
+        with self._lock:
+            if method == "conversations.create":
+                return self._create(params)
+            made = self.channels.get(channel)
+            if method in ("conversations.history", "conversations.replies"):
+                if made is None and channel not in self.messages:
+                    return {"ok": False, "error": "channel_not_found"}
+                return self._history(method, params, channel)
+            if method == "conversations.join":
+                if made is None:
+                    return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+                if made.archived:
+                    return {"ok": False, "error": "is_archived"}
+                if made.is_private:
+                    return {"ok": False, "error": "method_not_supported_for_channel_type"}
+                if BOT_USER not in made.members:
+                    made.members.append(BOT_USER)
+                return {"ok": True, "channel": made.as_api()}
+            if made is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if made.archived and method != "conversations.archive":
+                return {"ok": False, "error": "is_archived"}
+            if BOT_USER not in made.members and method != "bookmarks.add":
+                return {"ok": False, "error": "not_in_channel"}
+            if method == "conversations.invite":
+                return self._invite(made, str(params.get("users") or ""))
+            if method == "conversations.setTopic":
+                topic = str(params.get("topic") or "")
+                if len(topic) > 250:
+                    return {"ok": False, "error": "too_long"}
+                made.topic = topic
+                return {"ok": True, "channel": made.as_api()}
+            if method == "conversations.archive":
+                if made.archived:
+                    return {"ok": False, "error": "already_archived"}
+                made.archived = True
+                return {"ok": True}
+            if method == "pins.add":
+                stamp = str(params.get("timestamp") or "")
+                if not stamp:
+                    return {"ok": False, "error": "no_item_specified"}
+                if not any(m["ts"] == stamp for m in self.messages.get(made.id, [])):
+                    return {"ok": False, "error": "message_not_found"}
+                if stamp in made.pins:
+                    return {"ok": False, "error": "already_pinned"}
+                made.pins.append(stamp)
+                return {"ok": True}
+            if method == "bookmarks.add":
+                return self._bookmark(made, params)
+        return {"ok": False, "error": "unknown_method"}
+
+    def _create(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = str(params.get("name") or "")
+        if not name:
+            return {"ok": False, "error": "invalid_name_required"}
+        if len(name) > 80:
+            return {"ok": False, "error": "invalid_name_maxlength"}
+        if not _CHANNEL_NAME.match(name):
+            return {"ok": False, "error": "invalid_name_specials"}
+        if not name.strip("-_"):
+            return {"ok": False, "error": "invalid_name_punctuation"}
+        if name in self.taken_names or any(c.name == name for c in self.channels.values()):
+            return {"ok": False, "error": "name_taken"}
+        channel_id = "C" + uuid.uuid4().hex[:10].upper()
+        made = SlackChannel(channel_id, name, _truthy(params.get("is_private")), BOT_USER, int(time.time()), [BOT_USER])
+        self.channels[channel_id] = made
+        self.messages.setdefault(channel_id, [])
+        return {"ok": True, "channel": made.as_api()}
+
+    def _invite(self, made: SlackChannel, users: str) -> dict[str, Any]:
+        wanted = [u.strip() for u in users.split(",") if u.strip()]
+        if not wanted:
+            return {"ok": False, "error": "no_user"}
+        errors = []
+        for user in wanted:
+            if user == BOT_USER:
+                error = "cant_invite_self"
+            elif user in made.members:
+                error = "already_in_channel"
+            elif self.known_users is not None and user not in self.known_users:
+                error = "user_not_found"
+            else:
+                made.members.append(user)
+                continue
+            errors.append({"user": user, "ok": False, "error": error})
+        if errors:
+            # Slack invites whom it can and answers with the first error and every user's.
+            return {"ok": False, "error": errors[0]["error"], "errors": errors}
+        return {"ok": True, "channel": made.as_api()}
+
+    def _bookmark(self, made: SlackChannel, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("type") != "link":
+            return {"ok": False, "error": "invalid_bookmark_type"}
+        link = str(params.get("link") or "")
+        if not link.startswith(("http://", "https://")):
+            return {"ok": False, "error": "invalid_link"}
+        bookmark = {
+            "id": "Bk" + uuid.uuid4().hex[:10].upper(),
+            "channel_id": made.id,
+            "title": str(params.get("title") or ""),
+            "link": link,
+            "emoji": str(params.get("emoji") or ""),
+            "icon_url": None,
+            "type": "link",
+            "entity_id": None,
+            "date_created": int(time.time()),
+            "date_updated": 0,
+            "rank": "U",
+            "last_updated_by_user_id": BOT_USER,
+            "last_updated_by_team_id": "T0TEST",
+            "shortcut_id": None,
+            "app_id": "A0AKSBOT",
+        }
+        made.bookmarks.append(bookmark)
+        return {"ok": True, "bookmark": bookmark}
+
+    def _history(self, method: str, params: dict[str, Any], channel: str) -> dict[str, Any]:
+        messages = self.messages.get(channel, [])
+        inclusive = _truthy(params.get("inclusive"))
+        latest, oldest = params.get("latest"), params.get("oldest")
+
+        def within(ts: str) -> bool:
+            value = float(ts)
+            if latest is not None and (value > float(latest) or (value == float(latest) and not inclusive)):
+                return False
+            return not (oldest is not None and (value < float(oldest) or (value == float(oldest) and not inclusive)))
+
+        if method == "conversations.history":
+            # The channel's own messages (a thread's replies are not in its history), newest first.
+            shown = [m for m in messages if m.get("thread_ts") in (None, m["ts"]) and within(m["ts"])]
+            shown.sort(key=lambda m: float(m["ts"]), reverse=True)
+        else:
+            ts = str(params.get("ts") or "")
+            target = next((m for m in messages if m["ts"] == ts), None)
+            if target is None:
+                return {"ok": False, "error": "thread_not_found"}
+            parent = str(target.get("thread_ts") or ts)
+            thread = [m for m in messages if m["ts"] == parent or m.get("thread_ts") == parent]
+            shown = sorted((m for m in thread if within(m["ts"])), key=lambda m: float(m["ts"]))
+        limit = int(params.get("limit") or 100)
+        return {
+            "ok": True,
+            "messages": shown[:limit],
+            "has_more": len(shown) > limit,
+            "pin_count": len(self.channels[channel].pins) if channel in self.channels else 0,
+            "response_metadata": {"next_cursor": ""},
+        }
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -219,6 +494,19 @@ class WebApiServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                # conversations.history and .replies are GET methods: arguments in the query string.
+                url = urlsplit(self.path)
+                if not url.path.startswith("/api/"):
+                    self._send(404, {}, b"not found", "text/plain")
+                    return
+                method = url.path[len("/api/") :]
+                params: dict[str, Any] = {k: v[0] for k, v in parse_qs(url.query).items()}
+                auth = self.headers.get("Authorization") or ""
+                token = auth[len("Bearer ") :] if auth.startswith("Bearer ") else params.pop("token", None)
+                status, headers, body = server.answer(method, params, token)
+                self._send(status, headers, json.dumps(body).encode(), "application/json; charset=utf-8")
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -255,6 +543,18 @@ class WebApiServer:
                 self.wfile.write(body)
 
         return Handler
+
+
+_CHANNEL_METHODS = frozenset(NEEDS) - {"chat.postMessage"}
+
+
+class _Server(ThreadingHTTPServer):
+    # Slack takes many connections at once; the stdlib's backlog of 5 would drop some (a 1 s SYN retry each).
+    request_queue_size = 128
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
 
 
 def _params(raw: str, content_type: str) -> dict[str, Any]:
@@ -420,6 +720,22 @@ def dm_event(text: str, *, user: str, channel: str, ts: str) -> dict[str, Any]:
             "channel": channel,
             "event_ts": ts,
             "channel_type": "im",
+        }
+    )
+
+
+def reaction_event(
+    *, user: str, channel: str, ts: str, reaction: str = "pushpin", item_user: str = BOT_USER
+) -> dict[str, Any]:
+    """`reaction_added`: `user` reacted with `reaction` to the message `ts` in `channel`."""
+    return event_callback(
+        {
+            "type": "reaction_added",
+            "user": user,
+            "reaction": reaction,
+            "item_user": item_user,
+            "item": {"type": "message", "channel": channel, "ts": ts},
+            "event_ts": f"{time.time():.6f}",
         }
     )
 

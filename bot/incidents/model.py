@@ -1,0 +1,139 @@
+"""The incident as data: its severities and states, its timeline entries, and its channel's name.
+
+    opening ──(channel ready, everything pinned)──▶ open ──close──▶ closed ──archive──▶ closed + archived
+       └──(a step failed: cleaned up)──▶ (deleted)
+
+An `opening` record only reserves the number while the channel is prepared; it is never listed and is deleted
+when the declaration fails. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+# Slack's rule for channel names: lowercase letters, digits, hyphens and underscores, at most 80 characters.
+MAX_CHANNEL_NAME = 80
+_NOT_ALLOWED = re.compile(r"[^a-z0-9_-]+")
+
+
+class Severity(StrEnum):
+    SEV1 = "sev1"
+    SEV2 = "sev2"
+    SEV3 = "sev3"
+    SEV4 = "sev4"
+
+    @property
+    def label(self) -> str:
+        return self.value.upper()
+
+
+class IncidentState(StrEnum):
+    OPENING = "opening"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class EntryKind(StrEnum):
+    """What a timeline line records. The first group lives in the incident's own timeline; the approval lines
+    are read from the approval store's audit trail; the alert lines come from the alerts side."""
+
+    DECLARED = "declared"
+    NOTE = "note"
+    PIN = "pin"
+    SEVERITY = "severity"
+    COMMANDER = "commander"
+    DIAGNOSIS = "diagnosis"
+    RUNBOOK = "runbook"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVED = "approved"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    ACTION_SUCCEEDED = "action_succeeded"
+    ACTION_FAILED = "action_failed"
+    ALERT_FIRING = "alert_firing"
+    ALERT_RESOLVED = "alert_resolved"
+    ALERT_ACKNOWLEDGED = "alert_acknowledged"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of the timeline: when, what, who (a user id; None for the bot or an alert source), the words.
+
+    `subject` is a second person the line names (the new commander); `data` a JSON object for exports."""
+
+    at: datetime
+    kind: EntryKind
+    actor: str | None
+    text: str
+    subject: str | None = None
+    data: str = "{}"
+
+    def details(self) -> dict[str, Any]:
+        loaded = json.loads(self.data or "{}")
+        return loaded if isinstance(loaded, dict) else {}
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    state: IncidentState
+    version: int
+    title: str
+    severity: Severity
+    cluster: str
+    commander: str
+    declared_by: str
+    declared_in: str | None  # the conversation it was declared from (None: unknown)
+    channel: str | None  # the incident channel's id (None while opening)
+    channel_name: str | None
+    lang: str
+    alert_key: str | None
+    runbook: str | None
+    declared_at: datetime
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    summary: str | None = None
+    archived: bool = False
+
+    @property
+    def label(self) -> str:
+        """How people name it: `INC-7`."""
+        return f"INC-{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is IncidentState.OPEN
+
+
+def parse_incident_id(value: Any) -> Any:
+    """`7`, `INC-7`, `inc-7`, `#7` → 7 (anything else is left for the model's own validation to refuse)."""
+    if isinstance(value, str):
+        text = value.strip().lower().removeprefix("#").removeprefix("inc-").removeprefix("inc")
+        if text.isdigit():
+            return int(text)
+    return value
+
+
+def slug(title: str) -> str:
+    """The title as a channel-name word: ASCII lowercase, runs of anything else as one hyphen."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    return _NOT_ALLOWED.sub("-", ascii_text).strip("-_")
+
+
+def channel_name(title: str, day: datetime, attempt: int = 1) -> str:
+    """`inc-20261122-payments-api-5xx`; the `attempt`-th try after Slack said the name was taken ends `-2`, `-3`…
+    A title with no ASCII letters or digits (Chinese) is named `incident`."""
+    prefix = f"inc-{day:%Y%m%d}-"
+    suffix = f"-{attempt}" if attempt > 1 else ""
+    room = MAX_CHANNEL_NAME - len(prefix) - len(suffix)
+    words = slug(title)[:room].rstrip("-_") or "incident"
+    return prefix + words + suffix

@@ -1,0 +1,183 @@
+"""What incidents need of the chat workspace, and what the incident commands call.
+
+- `Workspace`: a chat workspace beyond answering a request — create a channel, invite people, set its topic,
+  post, pin, bookmark, archive, join, and read a message's text. `bot.slack.workspace.SlackWorkspace` implements
+  it over the Web API (translating Slack's errors: a missing scope or a workspace setting becomes a
+  `NotConfigured` naming it), the shell over its printed channels. Every method raises only the project's errors.
+- `Incidents`: what `handlers/incident.py` calls through `Deps.incidents`; `bot.incidents.service.IncidentDesk`
+  implements it. Permissions beyond the registry's role check (closing is the commander's or an approver's) are
+  enforced behind it, never by a caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from bot.blocks import Rich, View
+from bot.errors import Conflict, NotConfigured, Refused
+from bot.incidents.model import Severity
+from bot.registry import Caller, Lang
+from bot.surface import MessageRef
+
+if TYPE_CHECKING:
+    from bot.incidents.views import (
+        Declared,
+        IncidentCard,
+        IncidentExport,
+        IncidentList,
+        IncidentNotice,
+        IncidentSummary,
+        IncidentTimeline,
+    )
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A conversation the workspace made: its id (what the API takes) and its name (what people read)."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Invited:
+    """Who was invited, and who could not be (user id, why) — a partial invite is not a failed one."""
+
+    users: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...] = ()
+
+
+class NameTaken(Conflict):
+    """A channel with that name exists (or existed: archived channels keep their names)."""
+
+
+class NotInChannel(Refused):
+    """The bot is not a member of the channel (it may `join` a public one)."""
+
+
+class Workspace(Protocol):
+    def create_channel(self, name: str, *, private: bool) -> Channel:
+        """Create a channel (the bot is its first member); raises `NameTaken` when the name is in use."""
+        ...
+
+    def invite(self, channel: str, users: Sequence[str]) -> Invited: ...
+
+    def set_topic(self, channel: str, topic: Rich) -> None: ...
+
+    def post(self, channel: str, view: View, thread: MessageRef | None = None) -> MessageRef: ...
+
+    def pin(self, message: MessageRef) -> None: ...
+
+    def bookmark(self, channel: str, title: str, link: str) -> None: ...
+
+    def archive(self, channel: str) -> None: ...
+
+    def join(self, channel: str) -> None:
+        """Become a member of a public channel (to post a summary where an incident was declared)."""
+        ...
+
+    def message_text(self, message: MessageRef) -> str | None:
+        """The text of a message (None when it is gone)."""
+        ...
+
+
+class NoWorkspace:
+    """Where no chat workspace is wired (one-shot tools, tests of other parts): incidents can be read, not made."""
+
+    def _refuse(self) -> NotConfigured:
+        return NotConfigured("Incident channels need a chat workspace (Slack, or the shell); none is connected here.")
+
+    def create_channel(self, name: str, *, private: bool) -> Channel:
+        raise self._refuse()
+
+    def invite(self, channel: str, users: Sequence[str]) -> Invited:
+        raise self._refuse()
+
+    def set_topic(self, channel: str, topic: Rich) -> None:
+        raise self._refuse()
+
+    def post(self, channel: str, view: View, thread: MessageRef | None = None) -> MessageRef:
+        raise self._refuse()
+
+    def pin(self, message: MessageRef) -> None:
+        raise self._refuse()
+
+    def bookmark(self, channel: str, title: str, link: str) -> None:
+        raise self._refuse()
+
+    def archive(self, channel: str) -> None:
+        raise self._refuse()
+
+    def join(self, channel: str) -> None:
+        raise self._refuse()
+
+    def message_text(self, message: MessageRef) -> str | None:
+        raise self._refuse()
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """Somebody added an emoji reaction to a message (Slack's `reaction_added`, the shell's `:react`)."""
+
+    user: str
+    name: str  # the emoji's name without colons: `pushpin`
+    message: MessageRef
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """The knowledge-base entry an incident starts with: pinned in its channel, bookmarked."""
+
+    id: str
+    title: str
+    view: View
+    link: str | None
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """`incident start` as the handler prepared it: the snapshot and runbook are computed before the channel."""
+
+    title: str
+    severity: Severity
+    cluster: str
+    caller: Caller
+    channel: str | None
+    lang: Lang
+    snapshot: View
+    runbook: Runbook | None = None
+    alert_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks, from where, in which language (for the incident commands other than `start`)."""
+
+    caller: Caller
+    channel: str | None
+    lang: Lang
+    correlation_id: str = "-"
+
+
+class Incidents(Protocol):
+    def start(self, declaration: Declaration) -> Declared: ...
+
+    def note(self, asker: Asker, incident_id: int | None, text: str) -> IncidentNotice: ...
+
+    def set_severity(self, asker: Asker, incident_id: int | None, severity: Severity) -> IncidentNotice: ...
+
+    def set_commander(self, asker: Asker, incident_id: int | None, commander: str) -> IncidentNotice: ...
+
+    def close(self, asker: Asker, incident_id: int | None, summary: str) -> IncidentSummary: ...
+
+    def archive(self, asker: Asker, incident_id: int) -> IncidentNotice: ...
+
+    def timeline(self, asker: Asker, incident_id: int | None) -> IncidentTimeline: ...
+
+    def show(self, asker: Asker, incident_id: int) -> IncidentCard: ...
+
+    def listing(self, asker: Asker, *, include_closed: bool) -> IncidentList: ...
+
+    def export(self, asker: Asker, incident_id: int | None, *, jsonl: bool) -> IncidentExport: ...

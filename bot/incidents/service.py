@@ -1,0 +1,563 @@
+"""`IncidentDesk`: declare an incident, keep its timeline, close it — through the workspace port and the store.
+
+Declaring is a sequence of steps in the chat workspace (create the channel — another name when Slack says it is
+taken —, invite the requester and the cluster's on-call people, set the topic, post and pin the snapshot and
+the runbook, bookmark the runbook and the cluster in the Azure portal) bracketed by the store: the record is
+reserved first (`opening`, invisible) and opened last. When any step fails, what was made is undone — the channel
+archived, the reservation deleted — and the answer says which step failed, why (the missing scope or setting,
+as the workspace port words it) and what was cleaned up. A person who could not be invited is not a failure:
+the answer names them.
+
+The timeline is written here (declaration, notes, 📌 reactions, severity and commander changes, diagnoses and
+runbooks run in the channel through the dispatcher's observer hook, the close) and read together with the
+approval trail of the channel and the alerts' events (`bot.incidents.timeline`).
+
+Every change is a compare-and-set in the store, so several replicas may serve the same incident. Who may do
+what: declaring needs the operator role on the cluster (the registry checks it); notes and reads a role on the
+incident's cluster; severity and commander changes the commander or an operator; closing and archiving the
+commander or an approver — checked here against the incident's own cluster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.azure.settings import AzureSettings
+from bot.blocks import ChannelLink, Context, Level, Person, Rich, View
+from bot.clock import Clock
+from bot.errors import AksbotError, Conflict, NotAuthorized, NotConfigured, NotFound, Refused, Upstream, UserError
+from bot.groups import GroupDirectory
+from bot.i18n import INCIDENT as W
+from bot.incidents.alerts import AlertDesk, IncidentLink, IncidentScope, NoAlerts, TimelineSource
+from bot.incidents.model import (
+    EntryKind,
+    Incident,
+    IncidentState,
+    Severity,
+    TimelineEntry,
+    channel_name,
+)
+from bot.incidents.ports import (
+    Asker,
+    Channel,
+    Declaration,
+    NameTaken,
+    NotInChannel,
+    Reaction,
+    Workspace,
+)
+from bot.incidents.store import Draft, IncidentStore
+from bot.incidents.timeline import approval_entries, merged
+from bot.incidents.views import (
+    Declared,
+    FiringState,
+    IncidentCard,
+    IncidentExport,
+    IncidentList,
+    IncidentNotice,
+    IncidentSnapshot,
+    IncidentSummary,
+    IncidentTimeline,
+)
+from bot.parser import ParsedCommand, Parser, normalise
+from bot.registry import REGISTRY, Caller, Registry, Role
+from bot.settings import Settings, role_name
+from bot.surface import Incoming
+from bot.timefmt import day_time, duration
+
+if TYPE_CHECKING:
+    from bot.dispatch import Outcome
+
+log = logging.getLogger("aksbot.incidents")
+
+# How many names (`…-2`, `…-3`, …) to try when Slack says a channel name is taken.
+NAME_ATTEMPTS = 20
+# A compare-and-set that keeps losing to other changes gives up after this many reads.
+CAS_ATTEMPTS = 5
+PIN_REACTIONS = frozenset({"pushpin", "round_pushpin"})
+# Commands run in an incident channel that go on its timeline.
+OBSERVED = frozenset({"diagnose node", "diagnose pod", "diagnose cluster", "health", "kb show"})
+MAX_TOPIC_TITLE = 100
+
+_PORTALS = {"AzureCloud": "https://portal.azure.com", "AzureChinaCloud": "https://portal.azure.cn"}
+
+
+def portal_link(azure: AzureSettings) -> str:
+    """The AKS cluster's page in the Azure portal of its cloud (Azure China has its own portal host)."""
+    host = _PORTALS[azure.cloud]
+    tenant = f"@{azure.tenant_id}/" if azure.tenant_id else ""
+    return (
+        f"{host}/#{tenant}resource/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
+        f"/providers/Microsoft.ContainerService/managedClusters/{azure.cluster_name}/overview"
+    )
+
+
+def _declaration_failed(step: str, exc: AksbotError, cleanup: str) -> AksbotError:
+    message = f"Could not declare the incident: {step} failed. {exc.text()} {cleanup}"
+    if isinstance(exc, NotConfigured):
+        return NotConfigured(message)
+    if isinstance(exc, UserError | Refused | NotAuthorized):
+        return Refused(message)
+    return Upstream(message, temporary=False)
+
+
+class IncidentDesk:
+    """Implements `bot.incidents.ports.Incidents` (and the reaction and observer hooks the surfaces call)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        store: IncidentStore,
+        workspace: Workspace,
+        groups: GroupDirectory,
+        *,
+        alerts: AlertDesk | None = None,
+        alert_timeline: TimelineSource | None = None,
+        registry: Registry = REGISTRY,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.store = store
+        self.workspace = workspace
+        self.groups = groups
+        self.alerts: AlertDesk = alerts or NoAlerts()
+        self.alert_timeline: TimelineSource = alert_timeline or NoAlerts()
+        self.registry = registry
+
+    # -- declare ---------------------------------------------------------------------------------------------
+    def start(self, declaration: Declaration) -> Declared:
+        d = declaration
+        now = self.clock.now()
+        incident = self.store.reserve(
+            Draft(
+                title=d.title,
+                severity=d.severity,
+                cluster=d.cluster,
+                commander=d.caller.id,
+                declared_by=d.caller.id,
+                declared_in=d.channel,
+                lang=d.lang,
+                alert_key=d.alert_key,
+                runbook=d.runbook.id if d.runbook else None,
+                declared_at=now,
+            )
+        )
+        made: Channel | None = None
+        step = "creating the channel"
+        try:
+            made = self._create_channel(d.title, now)
+            shown = dataclasses.replace(incident, state=IncidentState.OPEN, channel=made.id, channel_name=made.name)
+            step = "inviting the responders"
+            invited, warnings = self._invite(made.id, shown, d.caller.id)
+            step = "setting the channel's topic"
+            self.workspace.set_topic(made.id, self._topic(shown))
+            step = "posting the snapshot"
+            snapshot = self.workspace.post(made.id, IncidentSnapshot(shown, d.snapshot, self._firing(d.cluster)).view())
+            step = "pinning the snapshot"
+            self.workspace.pin(snapshot)
+            if d.runbook is not None:
+                step = "posting the runbook"
+                intro = W.runbook_intro(d.lang, id=d.runbook.id)
+                runbook = self.workspace.post(made.id, _with_intro(d.runbook.view, intro))
+                step = "pinning the runbook"
+                self.workspace.pin(runbook)
+                if d.runbook.link:
+                    step = "bookmarking the runbook"
+                    self.workspace.bookmark(made.id, f"Runbook: {d.runbook.id}", d.runbook.link)
+            cluster = self.settings.cluster(d.cluster)
+            if cluster is not None and cluster.azure is not None:
+                step = "bookmarking the cluster in the Azure portal"
+                self.workspace.bookmark(made.id, f"Azure portal: {d.cluster}", portal_link(cluster.azure))
+            step = "saving the incident"
+            if not self.store.open(incident.id, made.id, made.name):
+                raise Conflict(f"{incident.label} was changed by someone else while it was being declared.")
+            text = f"{d.title} ({d.severity.label}, `{d.cluster}`)"  # no words of one language: it is read in both
+            data = json.dumps({"alert": d.alert_key} if d.alert_key else {})
+            self.store.append(
+                incident.id, TimelineEntry(now, EntryKind.DECLARED, d.caller.id, text, data=data), "declared"
+            )
+        except AksbotError as exc:
+            raise _declaration_failed(step, exc, self._undo(incident, made)) from None
+        except Exception:
+            log.exception("declaring %s failed while %s", incident.label, step)
+            cleanup = self._undo(incident, made)
+            raise Upstream(
+                f"Could not declare the incident: {step} failed unexpectedly (the bot's log has the details). "
+                f"{cleanup}",
+                temporary=False,
+            ) from None
+        opened = self._get(incident.id)
+        if d.alert_key:
+            warnings += self._link_alert(d.alert_key, opened, d.lang)
+        return Declared(opened, invited, tuple(warnings), d.lang)
+
+    def _create_channel(self, title: str, now: datetime) -> Channel:
+        for attempt in range(1, NAME_ATTEMPTS + 1):
+            try:
+                return self.workspace.create_channel(
+                    channel_name(title, now, attempt), private=self.settings.incidents.private
+                )
+            except NameTaken:
+                continue
+        raise Conflict(
+            f"every channel name from {channel_name(title, now)} to {channel_name(title, now, NAME_ATTEMPTS)} "
+            "is taken; declare it with another title."
+        )
+
+    def _invite(self, channel: str, incident: Incident, requester: str) -> tuple[tuple[str, ...], list[Rich]]:
+        """Invite the requester and the cluster's on-call people; who could not be is a warning, not a failure."""
+        lang = incident.lang
+        wanted = [requester]
+        warnings: list[Rich] = []
+        cluster = self.settings.cluster(incident.cluster)
+        for member in cluster.oncall if cluster is not None else []:
+            members = self.groups.people(member)
+            if members is None:
+                warnings.append((Person(member), f": {W.group_unknown(lang)}"))
+                continue
+            wanted += sorted(members)
+        users = tuple(dict.fromkeys(wanted))
+        result = self.workspace.invite(channel, users)
+        for user, why in result.refused:
+            warnings.append((f"{W.could_not_invite(lang)} ", Person(user), f": {why}"))
+        return result.users, warnings
+
+    def _topic(self, incident: Incident) -> Rich:
+        title = incident.title if len(incident.title) <= MAX_TOPIC_TITLE else incident.title[:MAX_TOPIC_TITLE] + "…"
+        words = W.topic(incident.lang, severity=incident.severity.label, title=title, cluster=incident.cluster)
+        return (f"🚨 {words}", Person(incident.commander))
+
+    def _firing(self, cluster: str) -> FiringState:
+        try:
+            return FiringState(tuple(self.alerts.firing(cluster)))
+        except AksbotError as exc:
+            return FiringState(error=exc.message)
+        except Exception:
+            log.warning("the alerts side failed to list firing alerts on %s", cluster, exc_info=True)
+            return FiringState(error="the alerts source failed (see the bot's log)")
+
+    def _link_alert(self, alert_key: str, incident: Incident, lang: str) -> list[Rich]:
+        try:
+            self.alerts.link_incident(alert_key, _link(incident))
+        except AksbotError as exc:
+            return [W.not_linked(lang, reason=exc.message)]
+        except Exception:
+            log.warning("linking alert %s to %s failed", alert_key, incident.label, exc_info=True)
+            return [W.not_linked(lang, reason="the alerts side failed (see the bot's log)")]
+        return []
+
+    def _undo(self, incident: Incident, made: Channel | None) -> str:
+        """Take back what a failed declaration made; says what was cleaned up (or what is left to do by hand)."""
+        notes: list[str] = []
+        if made is not None:
+            try:
+                self.workspace.archive(made.id)
+                notes.append(f"the channel #{made.name} it had created was archived")
+            except AksbotError as exc:
+                notes.append(
+                    f"the channel #{made.name} it had created could not be archived ({exc.message}): archive it by hand"
+                )
+        try:
+            self.store.discard(incident.id)
+        except AksbotError as exc:
+            log.warning("could not delete the reservation of %s: %s", incident.label, exc.message)
+        if not notes:
+            return "Nothing was left behind."
+        return "Cleaned up: " + "; ".join(notes) + "."
+
+    # -- the timeline, written ---------------------------------------------------------------------------------
+    def note(self, asker: Asker, incident_id: int | None, text: str) -> IncidentNotice:
+        incident = self._resolve(asker, incident_id)
+        self._require_open(incident)
+        self._require_role(asker, incident, Role.VIEWER, "add to the timeline of")
+        words = " ".join(text.split())
+        if not words:
+            raise UserError("`incident note` needs the text to add to the timeline.")
+        entry = TimelineEntry(self.clock.now(), EntryKind.NOTE, asker.caller.id, words)
+        self.store.append(incident.id, entry, f"note:{asker.correlation_id}:{uuid.uuid4().hex}")
+        return IncidentNotice(W.noted(asker.lang, label=incident.label))
+
+    def set_severity(self, asker: Asker, incident_id: int | None, severity: Severity) -> IncidentNotice:
+        incident = self._resolve(asker, incident_id)
+        self._require_open(incident)
+        self._require_commander_or(asker, incident, Role.OPERATOR, "change the severity of")
+        for _ in range(CAS_ATTEMPTS):
+            if incident.severity is severity:
+                return IncidentNotice(W.already(asker.lang, label=incident.label), Level.INFO)
+            if self.store.change(incident, severity=severity):
+                break
+            incident = self._get(incident.id)
+            self._require_open(incident)
+        else:
+            raise Conflict(f"{incident.label} kept changing while its severity was set; try again.")
+        old = incident.severity
+        entry = TimelineEntry(self.clock.now(), EntryKind.SEVERITY, asker.caller.id, f"{old.label} → {severity.label}")
+        self.store.append(incident.id, entry, f"severity:{incident.version + 1}")
+        changed = self._get(incident.id)
+        warnings = self._retopic(changed, asker.lang)
+        text = W.severity_changed(asker.lang, label=incident.label, old=old.label, new=severity.label)
+        return IncidentNotice(text if not warnings else (text, " ", *_flat(warnings)))
+
+    def set_commander(self, asker: Asker, incident_id: int | None, commander: str) -> IncidentNotice:
+        who = commander.strip().removeprefix("@")
+        if not who or any(c.isspace() for c in who):
+            raise UserError("Name the new commander with a mention: `/k8s incident commander @someone`.")
+        incident = self._resolve(asker, incident_id)
+        self._require_open(incident)
+        self._require_commander_or(asker, incident, Role.OPERATOR, "change the commander of")
+        for _ in range(CAS_ATTEMPTS):
+            if incident.commander == who:
+                return IncidentNotice(W.already(asker.lang, label=incident.label), Level.INFO)
+            if self.store.change(incident, commander=who):
+                break
+            incident = self._get(incident.id)
+            self._require_open(incident)
+        else:
+            raise Conflict(f"{incident.label} kept changing while its commander was set; try again.")
+        entry = TimelineEntry(self.clock.now(), EntryKind.COMMANDER, asker.caller.id, "", subject=who)
+        self.store.append(incident.id, entry, f"commander:{incident.version + 1}")
+        changed = self._get(incident.id)
+        warnings = self._retopic(changed, asker.lang)
+        if changed.channel:
+            try:
+                result = self.workspace.invite(changed.channel, (who,))
+                warnings += [(f"{W.could_not_invite(asker.lang)} ", Person(u), f": {why}") for u, why in result.refused]
+            except AksbotError as exc:
+                warnings.append((f"{W.could_not_invite(asker.lang)} ", Person(who), f": {exc.message}"))
+        text: Rich = (W.commander_now(asker.lang, label=incident.label) + " ", Person(who), ".")
+        if warnings:
+            text = (*text, " ", *_flat(warnings))
+        return IncidentNotice(text)
+
+    def _retopic(self, incident: Incident, lang: str) -> list[Rich]:
+        if not incident.channel:
+            return []
+        try:
+            self.workspace.set_topic(incident.channel, self._topic(incident))
+        except AksbotError as exc:
+            return [W.topic_failed(lang, reason=exc.message)]
+        return []
+
+    # -- close and archive -----------------------------------------------------------------------------------
+    def close(self, asker: Asker, incident_id: int | None, summary: str) -> IncidentSummary:
+        incident = self._resolve(asker, incident_id)
+        words = " ".join(summary.split())
+        if not words:
+            raise UserError("`incident close` needs a summary: the impact, and what fixed it.")
+        if incident.state is IncidentState.CLOSED:
+            raise Refused(self._already_closed(incident))
+        self._require_commander_or(asker, incident, Role.APPROVER, "close")
+        now = self.clock.now()
+        if not self.store.close(incident.id, at=now, by=asker.caller.id, summary=words):
+            raise Refused(self._already_closed(self._get(incident.id)))
+        self.store.append(incident.id, TimelineEntry(now, EntryKind.CLOSED, asker.caller.id, words), "closed")
+        closed = self._get(incident.id)
+        entries = tuple(self._entries(closed))
+        warnings: list[Rich] = []
+        posted = IncidentSummary(closed, entries, closed.lang).view()
+        places = [closed.channel, closed.declared_in]
+        for channel in dict.fromkeys(c for c in places if c and c != asker.channel):
+            warnings += self._post_summary(channel, posted, asker.lang)
+        if closed.channel:
+            spent = duration((now - closed.declared_at).total_seconds())
+            topic = W.topic_closed(
+                closed.lang, duration=spent, title=closed.title[:MAX_TOPIC_TITLE], cluster=closed.cluster
+            )
+            try:
+                self.workspace.set_topic(closed.channel, f"✅ {topic}")
+            except AksbotError as exc:
+                warnings.append(W.topic_failed(asker.lang, reason=exc.message))
+        return IncidentSummary(closed, entries, asker.lang, tuple(warnings))
+
+    def _post_summary(self, channel: str, view: View, lang: str) -> list[Rich]:
+        where = "#" + channel
+        try:
+            try:
+                self.workspace.post(channel, view)
+            except NotInChannel:
+                self.workspace.join(channel)  # a public channel it answered in through slash commands only
+                self.workspace.post(channel, view)
+        except AksbotError as exc:
+            return [W.posted_failed(lang, where=where, reason=exc.message)]
+        return []
+
+    def _already_closed(self, incident: Incident) -> str:
+        when = f"{day_time(incident.closed_at)} UTC" if incident.closed_at else "?"
+        return f"{incident.label} is already closed (at {when}); `/k8s incident show {incident.id}` has its summary."
+
+    def archive(self, asker: Asker, incident_id: int) -> IncidentNotice:
+        incident = self._get(incident_id)
+        if incident.state is not IncidentState.CLOSED:
+            raise Refused(f"{incident.label} is still open: close it first (`/k8s incident close <summary>`).")
+        if incident.archived or not incident.channel:
+            return IncidentNotice(W.already(asker.lang, label=incident.label), Level.INFO)
+        self._require_commander_or(asker, incident, Role.APPROVER, "archive the channel of")
+        self.workspace.archive(incident.channel)
+        if self.store.mark_archived(incident.id):
+            entry = TimelineEntry(self.clock.now(), EntryKind.ARCHIVED, asker.caller.id, f"#{incident.channel_name}")
+            self.store.append(incident.id, entry, "archived")
+        return IncidentNotice(W.archived(asker.lang, channel=incident.channel_name or "?", label=incident.label))
+
+    # -- reads -------------------------------------------------------------------------------------------------
+    def timeline(self, asker: Asker, incident_id: int | None) -> IncidentTimeline:
+        incident = self._resolve(asker, incident_id)
+        self._require_role(asker, incident, Role.VIEWER, "read")
+        return IncidentTimeline(incident, tuple(self._entries(incident)), asker.lang)
+
+    def show(self, asker: Asker, incident_id: int) -> IncidentCard:
+        incident = self._get(incident_id)
+        self._require_role(asker, incident, Role.VIEWER, "read")
+        return IncidentCard(incident, tuple(self._entries(incident)), asker.lang)
+
+    def export(self, asker: Asker, incident_id: int | None, *, jsonl: bool) -> IncidentExport:
+        incident = self._resolve(asker, incident_id)
+        self._require_role(asker, incident, Role.VIEWER, "export")
+        return IncidentExport(incident, tuple(self._entries(incident)), jsonl, asker.lang)
+
+    def listing(self, asker: Asker, *, include_closed: bool) -> IncidentList:
+        names = self.settings.cluster_names()
+        caller = asker.caller
+        seen = [n for n in names if self.settings.role_of(caller.id, caller.groups, n) is not None]
+        visible = None if len(seen) == len(names) else seen
+        found = self.store.listing(include_closed=include_closed, clusters=visible, limit=50)
+        return IncidentList(tuple(found), include_closed, asker.lang)
+
+    def open_incidents(self, cluster: str) -> list[IncidentLink]:
+        """The open incidents of a cluster with their channels (for the alerts side's routing)."""
+        return [_link(i) for i in self.store.listing(include_closed=False, clusters=[cluster], limit=50) if i.channel]
+
+    def _entries(self, incident: Incident) -> list[TimelineEntry]:
+        own = self.store.entries(incident.id)
+        approvals: list[TimelineEntry] = []
+        if incident.channel:
+            for request, audit in self.store.approval_trail(incident.channel):
+                approvals += approval_entries(request, audit)
+        scope = IncidentScope(incident.cluster, incident.declared_at, incident.closed_at, incident.alert_key)
+        try:
+            alerts = list(self.alert_timeline.timeline(scope))
+        except Exception:  # the alert store being down must not hide the rest of the timeline
+            log.warning("alert events of %s could not be read", incident.label, exc_info=True)
+            alerts = []
+        return merged(own, approvals, alerts)
+
+    # -- events from the surfaces ------------------------------------------------------------------------------
+    def on_reaction(self, reaction: Reaction) -> bool:
+        """A 📌 reaction on a message in an open incident's channel puts that message on the timeline (once,
+        however many replicas or retries see the event). True when it was added."""
+        if reaction.name not in PIN_REACTIONS:
+            return False
+        message = reaction.message
+        incident = self.store.in_channel(message.channel)
+        if incident is None or not incident.is_open:
+            return False
+        groups = self.groups.groups_of(reaction.user)
+        if self.settings.role_of(reaction.user, groups, incident.cluster) is None:
+            log.info("a pin by %s in %s ignored: no role on %s", reaction.user, incident.label, incident.cluster)
+            return False
+        try:
+            text = self.workspace.message_text(message)
+        except AksbotError as exc:
+            log.warning("the pinned message %s in %s could not be read: %s", message.ts, incident.label, exc.message)
+            text = f"(the message could not be read: {exc.message})"
+        # Slack's markup (`<@U…>`, `<#C…|name>`, links, entities) read as people wrote it.
+        quoted = f"“{normalise(text or '(an empty message)')}”"
+        data = json.dumps({"channel": message.channel, "ts": message.ts})
+        entry = TimelineEntry(self.clock.now(), EntryKind.PIN, reaction.user, quoted, data=data)
+        return self.store.append(incident.id, entry, f"pin:{message.channel}:{message.ts}:{reaction.user}")
+
+    def observe(self, incoming: Incoming, outcome: Outcome) -> None:
+        """The dispatcher's observer: a diagnosis or a runbook read in an open incident's channel goes on its
+        timeline, with the command as it ran and its one-line answer."""
+        if outcome.status != "ok" or outcome.command not in OBSERVED or not incoming.channel:
+            return
+        incident = self.store.in_channel(incoming.channel)
+        if incident is None or not incident.is_open:
+            return
+        ref = incoming.ref
+        if ref is None:
+            parsed = Parser(self.registry).parse(incoming.text, incoming.kind)
+            ref = parsed.ref if isinstance(parsed, ParsedCommand) else None
+        if ref is None:
+            return
+        text = f"`{ref.text()}` — {outcome.view.summary}"
+        if outcome.command == "kb show":
+            kind, data = EntryKind.RUNBOOK, {"runbook": str(getattr(ref.args, "entry", ""))}
+        else:
+            kind, data = EntryKind.DIAGNOSIS, {}
+        entry = TimelineEntry(self.clock.now(), kind, incoming.user, text, data=json.dumps(data))
+        self.store.append(incident.id, entry, f"run:{outcome.correlation_id}")
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def _get(self, incident_id: int) -> Incident:
+        incident = self.store.get(incident_id)
+        if incident is None or incident.state is IncidentState.OPENING:
+            raise NotFound(f"There is no incident INC-{incident_id}.", kind="incident", name=f"INC-{incident_id}")
+        return incident
+
+    def _resolve(self, asker: Asker, incident_id: int | None) -> Incident:
+        """The incident named, else the one whose channel the command was typed in."""
+        if incident_id is not None:
+            return self._get(incident_id)
+        incident = self.store.in_channel(asker.channel) if asker.channel else None
+        if incident is None:
+            raise UserError(
+                "This is not an incident channel: type it in the incident's channel, or name the incident with "
+                "`--incident ID` (`/k8s incident list` shows them)."
+            )
+        return incident
+
+    def _require_open(self, incident: Incident) -> None:
+        if incident.state is not IncidentState.OPEN:
+            raise Refused(f"{incident.label} is closed; its timeline can be read, not changed.")
+
+    def _role(self, caller: Caller, incident: Incident) -> Role | None:
+        return self.settings.role_of(caller.id, caller.groups, incident.cluster)
+
+    def _require_role(self, asker: Asker, incident: Incident, role: Role, what: str) -> None:
+        have = self._role(asker.caller, incident)
+        if have is None or have < role:
+            raise NotAuthorized(
+                f"You may not {what} {incident.label}: it needs the {role_name(role)} role on cluster "
+                f"`{incident.cluster}` (you have: {role_name(have)})."
+            )
+
+    def _require_commander_or(self, asker: Asker, incident: Incident, role: Role, what: str) -> None:
+        if asker.caller.id == incident.commander:
+            return
+        have = self._role(asker.caller, incident)
+        if have is None or have < role:
+            raise NotAuthorized(
+                f"You may not {what} {incident.label}: only its commander or someone with the {role_name(role)} "
+                f"role on cluster `{incident.cluster}` may (you have: {role_name(have)})."
+            )
+
+
+def _link(incident: Incident) -> IncidentLink:
+    return IncidentLink(
+        incident.id,
+        incident.label,
+        incident.title,
+        incident.cluster,
+        incident.channel or "",
+        incident.channel_name or "",
+    )
+
+
+def _with_intro(view: View, intro: str) -> View:
+    return View(view.summary, (Context(intro), *view.blocks))
+
+
+def _flat(parts: Sequence[Rich]) -> tuple[str | Person | ChannelLink, ...]:
+    out: list[str | Person | ChannelLink] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append(" ")
+        out.extend((part,) if isinstance(part, str) else part)
+    return tuple(out)

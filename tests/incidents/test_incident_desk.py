@@ -1,0 +1,330 @@
+"""Incidents as people use them in the shell: declare, note, pin, diagnose, approve, change, close, archive —
+through the real dispatcher, desk, store and approval workflow, with the shell as the chat workspace."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from bot.blocks import Button, Text, plain
+from bot.errors import NotConfigured, Refused, Upstream
+from bot.incidents.alerts import incident_severity, open_incident_ref
+from bot.incidents.model import EntryKind, Severity
+from bot.incidents.ports import Reaction
+from bot.shell import ShellSurface, ShellWorkspace
+from bot.surface import Incoming, InputKind, MessageRef
+from tests.support.approvals import POSTGRES_URL, WORLD, unique_schema
+from tests.support.foundation import Captured
+from tests.support.incidents import Bed, FailingWorkspace, FakeAlerts, make_bed
+
+CHANNEL = "inc-20261122-ledger-api-pods-oomkilled-after-the-upgrade"
+TITLE = "ledger-api pods OOMKilled after the upgrade"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[SqlApprovalStore]:
+    store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def bed(db: SqlApprovalStore) -> Bed:
+    WORLD.reset()
+    return make_bed(db)
+
+
+def declare(bed: Bed, title: str = TITLE, *flags: str) -> str:
+    return bed.say(" ".join(["/k8s incident start", title, *flags]))
+
+
+def test_declaring_makes_the_channel_invites_pins_and_bookmarks(bed: Bed) -> None:
+    said = declare(bed, TITLE, "--severity sev2")
+    assert f"channel #{CHANNEL} created" in said
+    assert f"#{CHANNEL}: alice, dave, erin invited" in said  # the requester and the cluster's on-call group
+    assert f"#{CHANNEL} topic: 🚨 SEV2 · {TITLE} · cluster home · commander @alice" in said
+    assert re.search(rf"message #1 pinned in #{CHANNEL}", said)  # the snapshot
+    assert "The cluster's health could not be read" in said  # this bed has no cluster: the snapshot says so
+    assert "No alert is firing on home." in said
+    assert re.search(rf"message #2 pinned in #{CHANNEL}", said)  # the runbook
+    assert "Runbook for this incident: `java-oom-cgroupv2`" in said
+    assert f"#{CHANNEL} bookmark: Runbook: java-oom-cgroupv2 → https://" in said
+    portal = (
+        "https://portal.azure.cn/#resource/subscriptions/8c3e6d41-27a9-4b6f-b0d2-1f7e5a9c3d88/resourceGroups/"
+        "rg-home/providers/Microsoft.ContainerService/managedClusters/aks-home/overview"
+    )
+    assert f"#{CHANNEL} bookmark: Azure portal: home → {portal}" in said
+    assert f"INC-1 declared: #{CHANNEL}" in said and "Invited   : @alice, @dave and @erin" in said
+    listed = bed.say("/k8s incident list")
+    assert f"*INC-1* SEV2 · {TITLE} · `home` · open · #{CHANNEL} · Commander @alice" in listed
+
+
+def test_a_taken_name_gets_the_next_suffix(bed: Bed) -> None:
+    declare(bed)
+    said = declare(bed)
+    assert f"channel #{CHANNEL}-2 created" in said and "INC-2 declared" in said
+
+
+@pytest.mark.parametrize(
+    ("method", "step"),
+    [
+        ("create_channel", "creating the channel"),
+        ("invite", "inviting the responders"),
+        ("set_topic", "setting the channel's topic"),
+        ("post", "posting the snapshot"),
+        ("pin", "pinning the snapshot"),
+        ("bookmark", "bookmarking the runbook"),
+    ],
+)
+def test_a_step_that_fails_leaves_no_half_made_incident(db: SqlApprovalStore, method: str, step: str) -> None:
+    surface = ShellSurface(io.StringIO())
+    missing = NotConfigured("Slack refused it: the aksbot app lacks the `pins:write` scope.")
+    workspace = FailingWorkspace(ShellWorkspace(surface), method, missing)
+    bed = make_bed(db, surface=surface, workspace=workspace)
+    said = declare(bed)
+    assert (
+        f"Could not declare the incident: {step} failed. Slack refused it: the aksbot app lacks the `pins:write`"
+        in said
+    )
+    if method == "create_channel":
+        assert "Nothing was left behind." in said and not surface.channels
+    else:
+        assert f"Cleaned up: the channel #{CHANNEL} it had created was archived." in said
+        assert surface.channels[CHANNEL].archived
+        assert bed.desk.store.in_channel(CHANNEL) is None
+    assert "No incident has been declared yet." in bed.say("/k8s incident list --all")
+    assert "There is no incident INC-1" in bed.say("/k8s incident show 1")
+
+
+def test_when_the_cleanup_fails_too_the_answer_says_what_is_left_to_do(db: SqlApprovalStore) -> None:
+    surface = ShellSurface(io.StringIO())
+
+    class Stubborn(FailingWorkspace):
+        def archive(self, channel: str) -> None:
+            raise Refused("Slack refused archiving the channel: a workspace setting does not allow it")
+
+    workspace = Stubborn(ShellWorkspace(surface), "pin", Upstream("Slack failed pinning a message (internal_error)."))
+    said = declare(make_bed(db, surface=surface, workspace=workspace))
+    assert "pinning the snapshot failed" in said
+    assert f"the channel #{CHANNEL} it had created could not be archived" in said and "archive it by hand" in said
+
+
+def test_who_may_do_what(bed: Bed) -> None:
+    assert "needs the operator role" in bed.say(":as carol", f"/k8s incident start {TITLE}")
+    bed.say(":as alice")
+    declare(bed)
+    bed.say(f":in {CHANNEL}")
+    assert "Added to the timeline of INC-1" in bed.say(":as carol", "/k8s incident note looking at the JVM flags")
+    assert "only its commander or someone with the operator role" in bed.say("/k8s incident severity sev1")
+    assert "only its commander or someone with the approver role" in bed.say("/k8s incident close done")
+    assert "it needs the viewer role (you have: none)" in bed.say(":as erin", "/k8s incident timeline")
+    assert "INC-1: severity SEV3 → SEV1." in bed.say(":as alice", "/k8s incident severity SEV1")
+    assert "INC-1: the commander is now @bob." in bed.say("/k8s incident commander @bob")
+    # alice is no longer the commander, and not an approver: she may not close it; bob (commander) may.
+    assert "may not close INC-1" in bed.say("/k8s incident close done")
+    assert "INC-1 closed" in bed.say(":as bob", "/k8s incident close heap capped, 20 min of 5xx")
+    assert "already closed" in bed.say("/k8s incident close again")
+    assert "is closed; its timeline can be read, not changed" in bed.say("/k8s incident note too late")
+
+
+def test_the_timeline_and_summary_list_everything_in_order(bed: Bed) -> None:
+    clock, alerts = bed.clock, bed.alerts
+    alerts.fire(
+        "home", "a1b2", "KubePodCrashLooping ledger-api", clock.now() - timedelta(minutes=3), runbook="crashloop"
+    )
+    declare(bed, TITLE, "--severity sev2", "--alert a1b2")
+    bed.say(f":in {CHANNEL}")
+    clock.advance(timedelta(minutes=1))
+    alerts.acknowledge("home", "a1b2", "bob", clock.now())
+    clock.advance(timedelta(minutes=1))
+    bed.say("/k8s diagnose node aks-userpool-3")
+    clock.advance(timedelta(minutes=1))
+    requested = bed.say("/k8s switch off hall")
+    assert "Approval request" in requested
+    clock.advance(timedelta(minutes=1))
+    bed.say(":as bob", ":click Approve", ":as alice")
+    assert WORLD.executions == ["hall by alice"]
+    clock.advance(timedelta(minutes=1))
+    bed.say("/k8s incident note heap capped at 75% of the limit")
+    clock.advance(timedelta(minutes=1))
+    people = bed.surface.find_message(None)
+    assert people is not None
+    bed.say(":as dave", f":react 📌 #{people.ref.ts}", ":as alice")
+    clock.advance(timedelta(minutes=1))
+    bed.say("/k8s kb show crashloop")
+    clock.advance(timedelta(minutes=1))
+    alerts.resolve("home", "a1b2", clock.now())
+    clock.advance(timedelta(minutes=1))
+    summary = bed.say("/k8s incident close 20 minutes of 5xx on payments; heap capped, pods stable")
+    kinds = [e.kind for e in bed.desk._entries(bed.desk.store.get(1))]  # type: ignore[arg-type]
+    assert kinds == [
+        EntryKind.ALERT_FIRING,
+        EntryKind.DECLARED,
+        EntryKind.ALERT_ACKNOWLEDGED,
+        EntryKind.DIAGNOSIS,
+        EntryKind.APPROVAL_REQUESTED,
+        EntryKind.APPROVED,
+        EntryKind.ACTION_SUCCEEDED,
+        EntryKind.NOTE,
+        EntryKind.PIN,
+        EntryKind.RUNBOOK,
+        EntryKind.ALERT_RESOLVED,
+        EntryKind.CLOSED,
+    ]
+    order = [
+        "*alert firing* — KubePodCrashLooping ledger-api",
+        "*declared* · @alice",
+        "*alert acknowledged* · @bob",
+        "*ran* · @alice — `/k8s diagnose node aks-userpool-3` — node aks-userpool-3: NotReady",
+        "*requested approval* · @alice — `/k8s switch off hall` — Switch off hall",
+        "*approved* · @bob — `/k8s switch off hall`",
+        "*action ran* — `/k8s switch off hall` — hall is off",
+        "*note* · @alice — heap capped at 75% of the limit",
+        "*pinned* · @dave — “",
+        "*runbook* · @alice — `/k8s kb show crashloop`",
+        "*alert resolved* — KubePodCrashLooping ledger-api",
+        "*closed* · @alice — 20 minutes of 5xx",
+    ]
+    positions = [summary.find(line) for line in order]
+    assert -1 not in positions, [line for line, p in zip(order, positions, strict=True) if p < 0]
+    assert positions == sorted(positions)
+    assert re.search(r"Duration +: 9m00s", summary)
+    assert "✅ `/k8s switch off hall` — hall is off · requested by @alice, approved by @bob" in summary
+    assert "`java-oom-cgroupv2` (`/k8s kb show java-oom-cgroupv2`), `crashloop`" in summary
+    assert alerts.links and alerts.links[0][0] == "a1b2" and alerts.links[0][1].channel_name == CHANNEL
+    # The summary also goes to the channel it was declared from, with the archive button.
+    assert re.search(r"\[#\d+ in #shell\]\nINC-1 closed", summary)
+    archived = bed.say(":click Archive channel")
+    assert f"#{CHANNEL} archived" in archived and f"#{CHANNEL} is archived; INC-1 stays readable." in archived
+    assert "closed, channel archived" in bed.say("/k8s incident show 1")
+
+
+def test_export_as_markdown_and_json_lines(bed: Bed) -> None:
+    declare(bed)
+    bed.say(f":in {CHANNEL}", "/k8s incident note first note")
+    markdown = bed.say("/k8s incident export INC-1")
+    assert "# INC-1: ledger-api pods OOMKilled after the upgrade" in markdown
+    assert "- **Commander**: @alice" in markdown and "*note* · @alice — first note" in markdown
+    lines = [json.loads(line) for line in bed.say("/k8s incident export 1 --jsonl").splitlines()[2:] if line.strip()]
+    assert [(e["incident"], e["kind"], e["actor"]) for e in lines] == [(1, "declared", "alice"), (1, "note", "alice")]
+
+
+def test_chinese_title_gets_a_chinese_answer_and_a_valid_channel_name(bed: Bed) -> None:
+    said = declare(bed, "支付接口 5xx 报错")
+    assert "channel #inc-20261122-5xx created" in said
+    assert "INC-1 已宣布：#inc-20261122-5xx" in said and "严重级别" in said
+    bare = declare(bed, "支付接口报错")
+    assert "channel #inc-20261122-incident created" in bare
+
+
+def test_a_pin_counts_once_however_many_replicas_and_retries_see_it(bed: Bed) -> None:
+    declare(bed)
+    message = MessageRef(CHANNEL, "1")
+    reaction = Reaction("dave", "pushpin", message)
+    assert bed.desk.on_reaction(reaction)
+    assert not bed.desk.on_reaction(reaction)
+    assert not bed.desk.on_reaction(Reaction("dave", "tada", message))
+    assert not bed.desk.on_reaction(Reaction("mallory", "pushpin", message))  # no role on the cluster
+    assert not bed.desk.on_reaction(Reaction("dave", "pushpin", MessageRef("shell", "1")))  # not an incident
+    pins = [e for e in bed.desk.store.entries(1) if e.kind is EntryKind.PIN]
+    assert len(pins) == 1 and pins[0].text.startswith("“INC-1 · SEV3 ·")
+
+
+def test_open_incident_from_an_alert_button(bed: Bed) -> None:
+    bed.alerts.fire("garden", "f00d", "KubeNodeNotReady aks-2", bed.clock.now(), runbook="node-notready")
+    ref = open_incident_ref(
+        title="KubeNodeNotReady aks-2", cluster="garden", severity="critical", alert_key="f00d", runbook="node-notready"
+    )
+    assert Button("Open incident", ref).ref.fits_a_button()
+    assert ref.text() == (
+        "/k8s incident start KubeNodeNotReady aks-2 --severity sev2 --runbook node-notready --alert f00d "
+        "--cluster garden"
+    )
+    captured = Captured()
+    bed.dispatcher.handle(Incoming.click(ref, "bob", "C0ALERTS", MessageRef("C0ALERTS", "9.1")), captured)
+    answer = captured.replies[-1]
+    assert answer.anchor == MessageRef("C0ALERTS", "9.1")  # answered in the alert's thread
+    assert "INC-1 declared: #inc-20261122-kubenodenotready-aks-2" in plain(answer.view.blocks[0].text)
+    snapshot = bed.surface.find_message("1")
+    assert snapshot is not None
+    text = "\n".join(plain(b.text) for b in snapshot.view.blocks if isinstance(b, Text))
+    assert "Firing alerts on garden" in text and "KubeNodeNotReady aks-2" in text and "`node-notready`" in text
+    incident = bed.desk.store.get(1)
+    assert incident is not None and incident.alert_key == "f00d" and incident.severity is Severity.SEV2
+    assert [link.label for _, link in bed.alerts.links] == ["INC-1"]
+    assert [incident_severity(s) for s in ("Sev0", "critical", "warning", "Sev3", "odd")] == [
+        Severity.SEV1,
+        Severity.SEV2,
+        Severity.SEV3,
+        Severity.SEV4,
+        Severity.SEV3,
+    ]
+
+
+def test_a_broken_alerts_side_does_not_stop_a_declaration(db: SqlApprovalStore) -> None:
+    alerts = FakeAlerts()
+    alerts.broken = Upstream("the alert store is unreachable")
+    said = declare(make_bed(db, alerts=alerts))
+    assert "Firing alerts could not be read: the alert store is unreachable" in said and "INC-1 declared" in said
+
+
+def test_an_observer_that_fails_never_fails_the_request(bed: Bed, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(incoming: Incoming, outcome: object) -> None:
+        raise RuntimeError("observer bug")
+
+    bed.dispatcher.observers = (*bed.dispatcher.observers, broken)
+    captured = Captured()
+    outcome = bed.dispatcher.handle(Incoming("/k8s incident list", "alice", InputKind.SLASH, "shell"), captured)
+    assert outcome.status == "ok" and captured.replies
+    assert any("an observer failed" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.postgres
+def test_two_replicas_on_postgresql_serve_one_incident() -> None:
+    schema = unique_schema()
+    first_db = PostgresApprovalStore(POSTGRES_URL, schema=schema)
+    second_db = PostgresApprovalStore(POSTGRES_URL, schema=schema)
+    try:
+        WORLD.reset()
+        one = make_bed(first_db)
+        two = make_bed(second_db, surface=one.surface, clock=one.clock, alerts=one.alerts)
+        declare(one, TITLE, "--severity sev2")
+        one.say(f":in {CHANNEL}")
+        two.surface.current = CHANNEL
+        two.say("/k8s incident note seen from the second replica")
+        assert "INC-1: severity SEV2 → SEV1." in two.say("/k8s incident severity sev1")
+        reaction = Reaction("dave", "pushpin", MessageRef(CHANNEL, "1"))
+        assert [one.desk.on_reaction(reaction), two.desk.on_reaction(reaction)].count(True) == 1
+        stale = one.desk.store.get(1)
+        assert stale is not None
+        assert two.desk.store.change(stale, commander="bob")
+        assert not one.desk.store.change(stale, commander="dave")  # the other replica's change won
+        closed = one.say(":as bob", "/k8s incident close done from replica one")  # the commander now
+        assert "*note* · @alice — seen from the second replica" in closed and "SEV2 → SEV1" in closed
+        assert "*pinned* · @dave" in closed
+    finally:
+        first_db.close()
+        second_db.drop()
+        second_db.close()
+
+
+def test_the_shell_shows_new_channels_and_in_switches_between_them(bed: Bed) -> None:
+    declare(bed)
+    declare(bed, "dns timeouts in shop")
+    assert "channels: #shell, #inc-20261122-ledger-api" in bed.say(":in")
+    assert "several channels start with that" in bed.say(":in inc-")
+    assert "no such channel" in bed.say(":in nowhere")
+    assert "[you are now in #inc-20261122-dns-timeouts-in-shop]" in bed.say(":in inc-20261122-dns")
+    noted = bed.say("/k8s incident note typed in the dns channel")
+    assert "Added to the timeline of INC-2." in noted and " in #" not in noted  # answered where it was typed
+    bed.say(":in shell")
+    assert "[#" in bed.say("/k8s incident note --incident 1 from the shell") and bed.desk.store.entries(1)[-1].text == (
+        "from the shell"
+    )

@@ -1,0 +1,203 @@
+"""The incident store's guarantees, the same on SQLite and PostgreSQL: a reservation nobody lists, changes by
+compare-and-set, a timeline entry added once per key, an append-only timeline, tables created once by several
+replicas, and the approval trail read from the approval store's own tables."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.approvals.model import AuditEntry, AuditEvent, NewRequest, State, new_request_id
+from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from bot.errors import Upstream
+from bot.incidents.model import EntryKind, IncidentState, Severity, TimelineEntry
+from bot.incidents.store import Draft, SqlIncidentStore
+from bot.preview import Preview
+from tests.support.approvals import POSTGRES_URL, unique_schema
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, object]]:
+    if request.param == "sqlite":
+        yield "sqlite", tmp_path / "store.sqlite3"
+    else:
+        schema = unique_schema()
+        yield "postgres", schema
+        cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
+        cleanup.drop()
+        cleanup.close()
+
+
+def open_db(where: tuple[str, object]) -> SqlApprovalStore:
+    kind, place = where
+    if kind == "sqlite":
+        assert isinstance(place, Path)
+        return SqliteApprovalStore(place)
+    assert isinstance(place, str)
+    return PostgresApprovalStore(POSTGRES_URL, schema=place)
+
+
+@pytest.fixture
+def db(where: tuple[str, object]) -> Iterator[SqlApprovalStore]:
+    store = open_db(where)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(db: SqlApprovalStore) -> SqlIncidentStore:
+    return SqlIncidentStore(db)
+
+
+def draft(title: str = "payments 5xx", cluster: str = "prod") -> Draft:
+    return Draft(title, Severity.SEV2, cluster, "U0ALICE", "U0ALICE", "C0OPS", "en", "ab12", None, T0)
+
+
+def test_a_reservation_is_invisible_until_opened_and_can_be_discarded(store: SqlIncidentStore) -> None:
+    first = store.reserve(draft())
+    second = store.reserve(draft("dns timeouts"))
+    assert second.id > first.id and first.state is IncidentState.OPENING
+    assert store.listing(include_closed=True, clusters=None, limit=10) == []
+    assert store.in_channel("C0INC1") is None
+    assert store.open(first.id, "C0INC1", "inc-20261122-payments-5xx")
+    assert not store.open(first.id, "C0INC1", "inc-20261122-payments-5xx")  # once
+    opened = store.in_channel("C0INC1")
+    assert opened is not None and opened.is_open and opened.channel_name == "inc-20261122-payments-5xx"
+    assert opened.alert_key == "ab12" and opened.declared_at == T0
+    assert store.discard(second.id)
+    assert store.get(second.id) is None
+    assert not store.discard(first.id)  # an open incident is never discarded
+    assert [i.id for i in store.listing(include_closed=False, clusters=None, limit=10)] == [first.id]
+
+
+def test_changes_are_compare_and_set(store: SqlIncidentStore) -> None:
+    incident = store.reserve(draft())
+    store.open(incident.id, "C0INC2", "inc-x")
+    seen = store.get(incident.id)
+    assert seen is not None
+    assert store.change(seen, severity=Severity.SEV1)
+    assert not store.change(seen, commander="U0BOB")  # read before the severity changed: refused
+    fresh = store.get(incident.id)
+    assert fresh is not None and fresh.severity is Severity.SEV1 and fresh.commander == "U0ALICE"
+    assert store.change(fresh, commander="U0BOB")
+    assert store.close(incident.id, at=T0 + timedelta(minutes=42), by="U0BOB", summary="fixed")
+    assert not store.close(incident.id, at=T0, by="U0ALICE", summary="again")
+    closed = store.get(incident.id)
+    assert closed is not None and closed.state is IncidentState.CLOSED and closed.summary == "fixed"
+    assert not store.change(closed, severity=Severity.SEV4)  # a closed incident no longer changes
+    assert store.mark_archived(incident.id) and not store.mark_archived(incident.id)
+
+
+def test_of_racing_changes_exactly_one_wins(where: tuple[str, object], store: SqlIncidentStore) -> None:
+    incident = store.reserve(draft())
+    store.open(incident.id, "C0INC3", "inc-race")
+    read = store.get(incident.id)
+    assert read is not None
+    replicas = [SqlIncidentStore(open_db(where)) for _ in range(4)]
+    wins: list[bool] = []
+    lock = threading.Lock()
+
+    def change(replica: SqlIncidentStore, who: str) -> None:
+        won = replica.change(read, commander=who)
+        with lock:
+            wins.append(won)
+
+    threads = [threading.Thread(target=change, args=(r, f"U0R{i}")) for i, r in enumerate(replicas * 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == 1
+    for replica in replicas:
+        replica.db.close()
+
+
+def test_an_entry_is_added_once_per_key_and_the_timeline_is_append_only(store: SqlIncidentStore) -> None:
+    incident = store.reserve(draft())
+    store.open(incident.id, "C0INC4", "inc-pins")
+    pin = TimelineEntry(T0, EntryKind.PIN, "U0BOB", "“the ledger pod OOMs”", data='{"ts": "1.2"}')
+    assert store.append(incident.id, pin, "pin:C0INC4:1.2:U0BOB")
+    assert not store.append(incident.id, pin, "pin:C0INC4:1.2:U0BOB")  # a retried event
+    store.append(incident.id, TimelineEntry(T0, EntryKind.COMMANDER, "U0ALICE", "", subject="U0BOB"), "commander:2")
+    entries = store.entries(incident.id)
+    assert [e.kind for e in entries] == [EntryKind.PIN, EntryKind.COMMANDER]
+    assert entries[0].details() == {"ts": "1.2"} and entries[1].subject == "U0BOB"
+    table = store.table("incident_timeline")
+    for statement in (f"UPDATE {table} SET actor = 'U0MALLORY'", f"DELETE FROM {table}"):
+        with pytest.raises((Upstream, sqlite3.IntegrityError, psycopg.Error)) as caught:
+            store._run(statement)
+        assert "append-only" in str(caught.value)
+    assert store.entries(incident.id)[0].actor == "U0BOB"
+
+
+def test_tables_are_created_once_by_replicas_starting_together(where: tuple[str, object]) -> None:
+    dbs = [open_db(where) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def start(db: SqlApprovalStore) -> None:
+        try:
+            SqlIncidentStore(db)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(db,)) for db in dbs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = SqlIncidentStore(dbs[0])
+    incident = store.reserve(draft())
+    assert SqlIncidentStore(dbs[1]).get(incident.id) is not None
+    for db in dbs:
+        db.close()
+
+
+def test_listing_filters_by_cluster_and_puts_open_ones_first(store: SqlIncidentStore) -> None:
+    a, b, c = store.reserve(draft("a")), store.reserve(draft("b", "test")), store.reserve(draft("c"))
+    for n, i in enumerate((a, b, c)):
+        store.open(i.id, f"C0L{n}", f"inc-l{n}")
+    store.close(c.id, at=T0, by="U0ALICE", summary="done")
+    assert [i.id for i in store.listing(include_closed=True, clusters=None, limit=10)] == [b.id, a.id, c.id]
+    assert [i.id for i in store.listing(include_closed=False, clusters={"prod"}, limit=10)] == [a.id]
+    assert store.listing(include_closed=True, clusters=set(), limit=10) == []
+
+
+def test_the_approval_trail_is_read_from_the_approval_store(db: SqlApprovalStore, store: SqlIncidentStore) -> None:
+    def request(channel: str) -> NewRequest:
+        return NewRequest(
+            id=new_request_id(),
+            command="cordon",
+            text="/k8s cordon aks-1",
+            args_json='{"node": "aks-1"}',
+            cluster="prod",
+            namespace="default",
+            all_namespaces=False,
+            requester="U0ALICE",
+            requester_groups=(),
+            channel=channel,
+            lang="en",
+            correlation_id="c0ffee00",
+            preview=Preview("Cordon node aks-1 on prod"),
+            required_approvals=1,
+            created_at=T0,
+            expires_at=T0 + timedelta(minutes=15),
+        )
+
+    here, elsewhere = request("C0INC5"), request("C0OPS")
+    for r in (here, elsewhere):
+        db.create(r)
+        db.append_audit(AuditEntry(T0, r.id, AuditEvent.REQUESTED, "U0ALICE", "prod", "cordon", "requested"))
+    db.transition(here.id, (State.PENDING,), State.DENIED, at=T0, decided_by="U0BOB", reason="not now")
+    db.append_audit(AuditEntry(T0, here.id, AuditEvent.DENIED, "U0BOB", "prod", "cordon", "denied: not now"))
+    [(found, audit)] = store.approval_trail("C0INC5")
+    assert found.id == here.id and found.state is State.DENIED
+    assert [e.event for e in audit] == [AuditEvent.REQUESTED, AuditEvent.DENIED]

@@ -1,0 +1,346 @@
+"""Incident channels over the real Slack protocol: the real Bolt app behind waitress receives signed slash
+commands, clicks and `reaction_added` events, and makes its Web API calls to the local Slack double, against the
+sandbox cluster. The alerts side is the test fake behind the incident seams."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.settings import Settings, from_mapping
+from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
+from tests.slack.conftest import ALICE, BOB, CAROL, VIEWERS, ClusterBed
+from tests.support.incidents import FakeAlerts
+from tests.support.slack import (
+    ALL_SCOPES,
+    BOT_TOKEN,
+    BOT_USER,
+    SIGNING_SECRET,
+    ApiCall,
+    WebApiServer,
+    block_actions,
+    form_body,
+    interaction_body,
+    post,
+    reaction_event,
+    signature_headers,
+    slash_command_fields,
+)
+
+FORM = "application/x-www-form-urlencoded"
+DAVE = "U0DAVE"  # on call for the sandbox cluster
+ONCALL = "S0ONCALL"
+INCIDENT_METHODS = (
+    "conversations.create",
+    "conversations.invite",
+    "conversations.setTopic",
+    "chat.postMessage",
+    "pins.add",
+    "bookmarks.add",
+    "conversations.archive",
+)
+
+
+@dataclass
+class Bot:
+    url: str
+    api: WebApiServer
+    kube: Any
+    alerts: FakeAlerts
+
+    def slash(self, text: str, *, user: str, channel: str) -> str:
+        response_url = self.api.response_url()
+        body = form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
+        status, _ = post(self.url, body, signature_headers(body), FORM)
+        assert status == 200
+        return response_url
+
+    def event(self, payload: dict[str, Any]) -> None:
+        body = json.dumps(payload)
+        status, _ = post(self.url, body, signature_headers(body), "application/json")
+        assert status == 200
+
+    def click(self, user: str, channel: str, call: ApiCall, label: str) -> str:
+        button = next(
+            e
+            for b in call.params.get("blocks") or []
+            for e in b.get("elements") or []
+            if e.get("type") == "button" and e["text"]["text"] == label
+        )
+        message = {"type": "message", "user": BOT_USER, "ts": call.result["ts"], "text": call.params.get("text")}
+        url = self.api.response_url()
+        payload = block_actions(user=user, channel=channel, message=message, action=button, response_url=url)
+        body = interaction_body(payload)
+        status, _ = post(self.url, body, signature_headers(body), FORM)
+        assert status == 200
+        return url
+
+    def answer_at(self, response_url: str) -> dict[str, Any]:
+        path = response_url[len(self.api.base) :]
+        self.api.wait_for(lambda s: any(p == path for p, _ in s.responses))
+        return next(body for p, body in self.api.responses if p == path)
+
+    def posts_in(self, channel: str, count: int = 1, timeout: float = 20) -> list[ApiCall]:
+        self.api.wait_for(lambda s: len(_in(s.of("chat.postMessage"), channel)) >= count, timeout)
+        return _in(self.api.of("chat.postMessage"), channel)
+
+
+def _in(calls: list[ApiCall], channel: str) -> list[ApiCall]:
+    return [c for c in calls if (c.params.get("channel") or c.params.get("channel_id")) == channel]
+
+
+def _text(call: ApiCall) -> str:
+    return json.dumps(call.params.get("blocks") or [], ensure_ascii=False) + str(call.params.get("text") or "")
+
+
+def _channel() -> str:
+    return "C" + uuid.uuid4().hex[:9].upper()
+
+
+def _title(words: str) -> str:
+    """A title no other test uses (the double keeps every channel made in the session)."""
+    return f"{words} {uuid.uuid4().hex[:6]}"
+
+
+def _name(title: str) -> str:
+    slug = "-".join(title.lower().split())
+    return f"inc-{datetime.now(UTC):%Y%m%d}-{slug}"
+
+
+def incident_settings(bed: ClusterBed, api_url: str) -> Settings:
+    data: dict[str, Any] = {
+        "clusters": [{"name": "sandbox", "kubeconfig": str(bed.kubeconfig), "context": "sandbox", "oncall": [ONCALL]}],
+        "roles": {"viewer": [VIEWERS], "operator": [ALICE], "approver": [BOB]},
+        "approvals": {"expiry_minutes": 15},
+        "store": {"sqlite_path": "incidents.sqlite3"},
+    }
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api_url}
+    return from_mapping(data, source=str(bed.folder / "incidents.yaml"), environ=env)
+
+
+@pytest.fixture(scope="module")
+def bot(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Bot]:
+    slack_api.usergroups[ONCALL] = [BOB, DAVE]
+    alerts = FakeAlerts()
+    settings = incident_settings(cluster_bed, slack_api.api_url)
+    surface = build_surface(settings, http=True, workers=8, alerts=alerts, alert_timeline=alerts)
+    server = HttpServer(wsgi_app(surface.app, lambda: (True, "ok")), host="127.0.0.1", port=0).start()
+    yield Bot(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", slack_api, cluster_bed.kube, alerts)
+    server.stop()
+    surface.close()
+
+
+@pytest.fixture
+def workspace_as_set(slack_api: WebApiServer) -> Iterator[WebApiServer]:
+    """The double's scopes and workspace settings back to "everything allowed" after a test that changes them."""
+    yield slack_api
+    slack_api.scopes = None
+    slack_api.restricted.clear()
+
+
+def _declared_calls(bot: Bot, since: int) -> list[ApiCall]:
+    return [c for c in bot.api.calls[since:] if c.method in INCIDENT_METHODS]
+
+
+def test_declaring_makes_exactly_these_web_api_calls(bot: Bot) -> None:
+    ops = _channel()
+    title = _title("ledger-api pods OOMKilled after the upgrade")
+    name = _name(title)
+    since = len(bot.api.calls)
+    bot.slash(f"incident start {title} --severity sev2", user=ALICE, channel=ops)
+    (answer,) = bot.posts_in(ops)
+    made = bot.api.by_name(name)
+    assert made is not None
+    calls = [c for c in _declared_calls(bot, since) if c is not answer]
+    assert [c.method for c in calls] == [
+        "conversations.create",
+        "conversations.invite",
+        "conversations.setTopic",
+        "chat.postMessage",
+        "pins.add",
+        "chat.postMessage",
+        "pins.add",
+        "bookmarks.add",
+    ]
+    create, invite, topic, snapshot, pin_snapshot, runbook, pin_runbook, bookmark = calls
+    assert create.params["name"] == name and create.params.get("is_private") in (False, "0", "false")
+    assert create.result["channel"]["id"] == made.id
+    assert invite.params == {"channel": made.id, "users": f"{ALICE},{BOB},{DAVE}"}
+    assert topic.params == {"channel": made.id, "topic": f"🚨 SEV2 · {title} · cluster sandbox · commander <@{ALICE}>"}
+    assert snapshot.params["channel"] == made.id and "Health: sandbox" in _text(snapshot)
+    assert f"<@{ALICE}>" in _text(snapshot) and ALICE not in _text(snapshot).replace(f"<@{ALICE}>", "")
+    assert pin_snapshot.params == {"channel": made.id, "timestamp": snapshot.result["ts"]}
+    assert runbook.params["channel"] == made.id and "java-oom-cgroupv2" in _text(runbook)
+    assert pin_runbook.params == {"channel": made.id, "timestamp": runbook.result["ts"]}
+    assert bookmark.params["channel_id"] == made.id and bookmark.params["type"] == "link"
+    assert bookmark.params["title"] == "Runbook: java-oom-cgroupv2" and bookmark.params["link"].startswith("https://")
+    # The workspace as Slack now holds it.
+    assert made.members == [BOT_USER, ALICE, BOB, DAVE] and made.pins == [snapshot.result["ts"], runbook.result["ts"]]
+    assert f"declared: #{name}" in _text(answer) and f"<@{DAVE}>" in _text(answer)
+    assert any(c.params.get("usergroup") == ONCALL for c in bot.api.of("usergroups.users.list"))
+
+
+def test_a_taken_name_is_retried_with_a_suffix(bot: Bot) -> None:
+    ops = _channel()
+    title = _title("dns timeouts in shop")
+    bot.api.taken_names.add(_name(title))
+    since = len(bot.api.calls)
+    bot.slash(f"incident start {title}", user=ALICE, channel=ops)
+    (answer,) = bot.posts_in(ops)
+    creates = [c for c in bot.api.calls[since:] if c.method == "conversations.create"]
+    assert [c.params["name"] for c in creates] == [_name(title), _name(title) + "-2"]
+    assert [c.result.get("error") for c in creates] == ["name_taken", None]
+    assert f"declared: #{_name(title)}-2" in _text(answer)
+
+
+def _no_incident_in(bot: Bot, name: str) -> None:
+    """`incident list --all` does not know the channel: no half-made incident is left."""
+    ops = _channel()
+    bot.slash("incident list --all", user=CAROL, channel=ops)
+    (listed,) = bot.posts_in(ops)
+    assert name not in _text(listed)
+
+
+def test_a_missing_scope_is_named_and_nothing_is_made(bot: Bot, workspace_as_set: WebApiServer) -> None:
+    ops = _channel()
+    title = _title("payments 5xx")
+    workspace_as_set.scopes = set(ALL_SCOPES - {"channels:manage"})
+    since = len(bot.api.calls)
+    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
+    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    assert "creating the channel failed" in answer and "lacks the `channels:manage` scope" in answer
+    assert "OAuth &amp; Permissions" in answer and "Nothing was left behind" in answer
+    assert [c.method for c in _declared_calls(bot, since)] == ["conversations.create"]
+    assert bot.api.by_name(_name(title)) is None
+    _no_incident_in(bot, _name(title))
+
+
+def test_a_scope_missing_half_way_archives_what_was_made(bot: Bot, workspace_as_set: WebApiServer) -> None:
+    ops = _channel()
+    title = _title("checkout crashloop")
+    workspace_as_set.scopes = set(ALL_SCOPES - {"pins:write"})
+    since = len(bot.api.calls)
+    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
+    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    made = bot.api.by_name(_name(title))
+    assert made is not None and made.archived
+    assert "pinning the snapshot failed" in answer and "lacks the `pins:write` scope" in answer
+    assert f"Cleaned up: the channel #{_name(title)} it had created was archived" in answer
+    methods = [c.method for c in _declared_calls(bot, since)]
+    assert methods[-2:] == ["pins.add", "conversations.archive"]
+    assert bot.api.of("conversations.archive")[-1].params == {"channel": made.id}
+    _no_incident_in(bot, _name(title))
+
+
+def test_a_bot_not_allowed_to_create_channels_is_told_which_setting(bot: Bot, workspace_as_set: WebApiServer) -> None:
+    ops = _channel()
+    title = _title("ingress 502")
+    workspace_as_set.restricted.add("conversations.create")
+    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
+    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    assert "restricted_action" in answer and "who may create channels" in answer
+    assert "Channel Management" in answer and bot.api.by_name(_name(title)) is None
+
+
+def _spare_node(bot: Bot) -> str:
+    for node in sorted(bot.kube.objects("nodes"), key=lambda n: n["metadata"]["name"]):
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions") or [])
+        labels = node["metadata"].get("labels") or {}
+        if ready and not node["spec"].get("unschedulable") and "aksbot.io/sandbox-role" not in labels:
+            return str(node["metadata"]["name"])
+    raise AssertionError("no spare node in the minicluster")
+
+
+def _wait(predicate: Any, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
+    ops = _channel()
+    title = _title("userpool node drained badly")
+    node = _spare_node(bot)
+    bot.alerts.fire("sandbox", "k1", f"KubeNodeNotReady {node}", datetime.now(UTC) - timedelta(minutes=2))
+    bot.slash(f"incident start {title} --severity sev2 --alert k1", user=ALICE, channel=ops)
+    bot.posts_in(ops)
+    made = bot.api.by_name(_name(title))
+    assert made is not None
+    inc = made.id
+    assert bot.alerts.links[-1][1].channel == inc  # the alert's thread gets the link
+
+    # An approval requested in the incident channel, approved by BOB: the card is there.
+    before = len(bot.posts_in(inc))
+    bot.slash(f"cordon {node}", user=ALICE, channel=inc)
+    card = bot.posts_in(inc, before + 1)[-1]
+    assert "Approval request" in _text(card)
+    bot.click(BOB, inc, card, "Approve")
+    _wait(lambda: bot.kube.get("nodes", node)["spec"].get("unschedulable") is True)
+    _wait(
+        lambda: any(
+            "succeeded" in _text(c) for c in bot.api.of("chat.update") if c.params.get("ts") == card.result["ts"]
+        )
+    )
+
+    bot.slash("incident note cordoned the flapping node; pods rescheduling", user=ALICE, channel=inc)
+    bot.posts_in(inc, before + 3)
+    # Someone writes in the channel; BOB pins it with 📌.
+    said = bot.api.say(inc, CAROL, "error rate is back to baseline on checkout")
+    bot.event(reaction_event(user=BOB, channel=inc, ts=said))
+    bot.api.wait_for(lambda s: any(c.params.get("latest") == said for c in s.of("conversations.history")))
+    history = next(c for c in bot.api.of("conversations.history") if c.params.get("latest") == said)
+    assert history.params["channel"] == inc and history.params["oldest"] == said
+    assert history.params["limit"] == "1" and history.params["inclusive"] in ("1", "true")
+    bot.event(reaction_event(user=BOB, channel=inc, ts=said))  # a retried event adds nothing
+    time.sleep(0.5)
+    bot.alerts.resolve("sandbox", "k1", datetime.now(UTC))
+    time.sleep(0.01)
+
+    bot.slash("incident close 12 min of degraded checkout; node cordoned, pods moved", user=ALICE, channel=inc)
+    bot.api.wait_for(
+        lambda s: any(c.params.get("channel") == inc and "*closed*" in _text(c) for c in s.of("chat.postMessage"))
+    )
+    summary = next(
+        c for c in bot.api.of("chat.postMessage") if c.params.get("channel") == inc and "*closed*" in _text(c)
+    )
+    text = _text(summary)
+    order = [
+        "*alert firing* — KubeNodeNotReady",
+        f"*declared* · <@{ALICE}>",
+        f"*requested approval* · <@{ALICE}> — `/k8s cordon {node}`",
+        f"*approved* · <@{BOB}>",
+        "*action ran* —",
+        f"*note* · <@{ALICE}> — cordoned the flapping node",
+        f"*pinned* · <@{BOB}> — “error rate is back to baseline on checkout”",
+        "*alert resolved*",
+        f"*closed* · <@{ALICE}> — 12 min of degraded checkout",
+    ]
+    positions = [text.find(part) for part in order]
+    assert -1 not in positions, [p for p, i in zip(order, positions, strict=True) if i < 0]
+    assert positions == sorted(positions)
+    assert text.count("“error rate is back to baseline on checkout”") == 1
+    assert f"requested by <@{ALICE}>, approved by <@{BOB}>" in text  # actions taken
+    assert "Runbooks used" in text
+    # The summary also reaches the channel it was declared from.
+    assert any("closed" in _text(c) for c in bot.posts_in(ops, 2))
+
+    # Offered: archive the channel. Only the commander or an approver may; BOB (approver) does.
+    since = len(bot.api.calls)
+    bot.click(BOB, inc, summary, "Archive channel")
+    bot.api.wait_for(lambda s: any(c.method == "conversations.archive" for c in s.calls[since:]))
+    assert made.archived
+
+    # Put the node back as it was, approved the same way (outside the incident).
+    bot.slash(f"uncordon {node}", user=ALICE, channel=ops)
+    uncordon = [c for c in bot.posts_in(ops, 3) if "Approval request" in _text(c)][-1]
+    bot.click(BOB, ops, uncordon, "Approve")
+    _wait(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))
