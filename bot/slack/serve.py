@@ -375,6 +375,13 @@ def _problem(settings: Settings, http: bool) -> str | None:
     return None
 
 
+def _wait_for(stop: threading.Event) -> None:
+    """Wait for the signal handler; in short waits, because the kernel may deliver SIGTERM to another thread and
+    a main thread blocked in an untimed wait would then never run the handler."""
+    while not stop.wait(0.5):
+        pass
+
+
 def main(argv: list[str]) -> int:
     args = _parse(list(argv))
     logging.basicConfig(
@@ -427,7 +434,7 @@ def main(argv: list[str]) -> int:
         application = wsgi_app(surface.app, http_health, signing_secret=secret)
         server = HttpServer(application, host=args.host, port=args.port).start()
         log.info("serving Slack over HTTP at http://%s:%d%s", args.host, server.port, EVENTS_PATH)
-        stop.wait()
+        _wait_for(stop)
         server.stop()
     else:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -448,7 +455,7 @@ def main(argv: list[str]) -> int:
 
             health_server = HttpServer(wsgi_app(None, health), host=args.host, port=args.health_port, threads=2).start()
         log.info("connected to Slack in Socket Mode")
-        stop.wait()
+        _wait_for(stop)
         handler.close()  # type: ignore[no-untyped-call]
         if health_server is not None:
             health_server.stop()

@@ -9,10 +9,8 @@ the API server shows one call ends at its bound and is not sent twice.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,31 +19,16 @@ from kubernetes import client as k8s
 
 from bot.cluster.kube import CALL_BOUND_S, KubeCluster, _RetryFastFailuresOnce
 from bot.errors import Upstream
-from tests.support.network import ROOT, SilentListener, closed_port, run_piped
+from tests.support.kubectl import sandbox_process
+from tests.support.network import SilentListener, closed_port, run_piped
 
 COMMAND_BOUND_S = 20.0
 
 
 @pytest.fixture()
-def sandbox_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "sandbox", "--no-arm", "--write-config", str(tmp_path)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert "ready" in line, process.stderr.read() if process.stderr else line
+def sandbox(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    with sandbox_process(tmp_path) as (process, _):
         yield process, tmp_path / "aksbot.yaml"
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGCONT)
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
 
 
 def _ask(config: Path, *lines: str) -> tuple[str, float]:
@@ -55,9 +38,9 @@ def _ask(config: Path, *lines: str) -> tuple[str, float]:
 
 
 def test_a_frozen_then_closed_api_server_answers_within_the_bound(
-    sandbox_process: tuple[subprocess.Popen[str], Path]
+    sandbox: tuple[subprocess.Popen[str], Path]
 ) -> None:
-    process, config = sandbox_process
+    process, config = sandbox
     answer, _ = _ask(config, "/k8s nodes")
     assert "Nodes — sandbox" in answer and "did not answer" not in answer, answer
     process.send_signal(signal.SIGSTOP)
