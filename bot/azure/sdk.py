@@ -248,8 +248,7 @@ _NO_ROUTE = re.compile(
     r"Temporary failure in name resolution|No route to host|Network is unreachable|nodename nor servname",
     re.IGNORECASE,
 )
-_NO_ANSWER = re.compile(r"timed out|Response timeout|Request timeout|Connection aborted|RemoteDisconnected",
-                        re.IGNORECASE)
+_NO_ANSWER = re.compile(r"timed out|Response timeout|Request timeout", re.IGNORECASE)
 
 
 def _transport_cause(exc: BaseException) -> BaseException | None:
@@ -277,7 +276,7 @@ def _network_failure(exc: BaseException, what: str, endpoint: str, read_timeout:
             f"{endpoint} is unreachable (connection refused, timed out or no DNS answer) while trying to {what}. "
             "Check the address and that the bot's network (proxy, firewall, DNS) lets it through."
         )
-    if isinstance(cause, ServiceResponseError) and not re.search(r"time", str(cause), re.IGNORECASE):
+    if isinstance(cause, ServiceResponseError) and not _NO_ANSWER.search(str(cause)):
         return Upstream(f"{endpoint} closed the connection without an answer while trying to {what}.")
     if isinstance(cause, ServiceResponseError) or (cause is None and _NO_ANSWER.search(text)):
         # requests names the timeout it applied ("read timeout=5.0"): the bound that really held.
@@ -308,7 +307,7 @@ def translate(exc: Exception, what: str, az: AzureSettings, authority: str | Non
             )
         first = text.strip().splitlines()[0] if text.strip() else "no detail"
         return Forbidden(f"Azure sign-in for {where} failed while trying to {what}: {first[:400]}")
-    if isinstance(exc, HttpResponseError) and not isinstance(exc, (ServiceRequestError, ServiceResponseError)):
+    if isinstance(exc, HttpResponseError):
         status = exc.status_code or 0
         code = _arm_code(exc)
         message = _arm_message(exc)
