@@ -223,7 +223,7 @@ def test_a_good_request_is_still_answered(served: Served, slack_api: WebApiServe
     body = form_body(slash_command_fields("nodes", user=CAROL, channel=channel,
                                           response_url=slack_api.response_url())).encode()
     assert served.post(body, _sign(body)) == 200
-    slack_api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")))
+    slack_api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")), timeout=45)
     assert "Traceback" not in served.text()
 
 
