@@ -78,7 +78,8 @@ def serve_bare(port: int, api_url: str, socket_mode: bool) -> None:
         stop.wait()
         handler.close()  # type: ignore[no-untyped-call]
         return
-    server = HttpServer(wsgi_app(app, lambda: (True, "ok")), host="127.0.0.1", port=port, threads=THREADS).start()
+    front = wsgi_app(app, lambda: (True, "ok"), signing_secret=SIGNING_SECRET)
+    server = HttpServer(front, host="127.0.0.1", port=port, threads=THREADS).start()
     stop.wait()
     server.stop()
 

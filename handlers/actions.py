@@ -8,11 +8,13 @@ and refuses if any fact changed. No kubectl passthrough: each action is one type
 A drain is what `kubectl drain` does, through the eviction API: cordon, skip DaemonSet and mirror pods, evict
 the rest (a PodDisruptionBudget answers 429 and the eviction is retried every few seconds until the timeout),
 then say plainly what was evicted, what is still there and which budget holds it, and that the node stays
-cordoned.
+cordoned. A drain that fails half-way (the bot may not evict, the cluster stops answering) fails with what it
+had done by then: the node left cordoned, how many of the pods were evicted, and how to undo the cordon.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 from bot.blocks import Block, Context, Fields, Level, Notice, Table, View
 from bot.cluster.model import Deployment, Node, Pod, PodDisruptionBudget
 from bot.deps import Deps
-from bot.errors import NotFound, Refused, UserError
+from bot.errors import AksbotError, NotFound, Refused, UserError
 from bot.preview import Preview
 from bot.registry import ClusterCall, Risk, Scope, command
 from handlers.args import DeletePodArgs, DeploymentArgs, DrainArgs, NodeArgs, ScaleDeploymentArgs
@@ -259,8 +261,8 @@ class DrainResult:
             blocks: list[Block] = [Notice(summary + "; it stays cordoned.", Level.OK)]
         else:
             summary = (
-                f"Drain of {self.node} stopped: {len(self.evicted)} pod(s) evicted, "
-                f"{len(self.blocked) + len(self.left_unmanaged)} still on the node"
+                f"Drain of {self.node} stopped: {len(self.evicted)} of {len(self.evicted) + len(self.blocked)} "
+                f"pod(s) evicted, {len(self.blocked) + len(self.left_unmanaged)} still on the node"
             )
             blocks = [
                 Notice(
@@ -298,17 +300,31 @@ def drain(call: ClusterCall[DrainArgs], deps: Deps) -> DrainResult:
     cluster = _cluster(call)
     reader, writer = deps.clusters.reader(cluster), deps.clusters.writer(cluster)
     node = reader.node(call.args.node)
-    if not node.unschedulable:
+    was_cordoned = node.unschedulable
+    if not was_cordoned:
         writer.cordon(node.name, True)
         call.progress(f"Cordoned {node.name}.")
-    plan = _read_plan(call, deps)
+    plan: DrainPlan | None = None
+    evicted: list[Pod] = []
+    try:
+        plan = _read_plan(call, deps)
+        return _evict_all(call, deps, cluster, plan, evicted)
+    except AksbotError as exc:
+        raise _stopped_half_way(exc, node.name, was_cordoned, plan, evicted) from exc
+
+
+def _evict_all(
+    call: ClusterCall[DrainArgs], deps: Deps, cluster: str, plan: DrainPlan, evicted: list[Pod]
+) -> DrainResult:
+    """Evict the plan's pods (appending each to `evicted` as it goes), retrying the ones a budget holds."""
+    writer = deps.clusters.writer(cluster)
+    node = plan.node
     call.progress(
         f"Evicting {len(plan.evict)} pod(s) from {node.name} (skipping "
         f"{len(plan.daemonset) + len(plan.mirror)} DaemonSet/static pod(s)); timeout {call.args.timeout} s."
     )
     deadline = time.monotonic() + call.args.timeout
     waiting = list(plan.evict)
-    evicted: list[Pod] = []
     refusals: dict[str, str] = {}
     while waiting:
         for pod in list(waiting):
@@ -350,6 +366,31 @@ def drain(call: ClusterCall[DrainArgs], deps: Deps) -> DrainResult:
         skipped=len(plan.daemonset) + len(plan.mirror),
         timeout=call.args.timeout,
     )
+
+
+def _stopped_half_way(
+    exc: AksbotError, node: str, was_cordoned: bool, plan: DrainPlan | None, evicted: list[Pod]
+) -> AksbotError:
+    """The same error, its message followed by what the drain had changed by then and how to undo it."""
+    cordon = (
+        "the node stays cordoned (it already was)"
+        if was_cordoned
+        else f"the node is left cordoned (undo with `/k8s uncordon {node}`)"
+    )
+    if plan is None:
+        done = f"Drain of {node} stopped before evicting anything: {cordon}."
+    else:
+        moved = {p.uid for p in evicted}
+        left = [f"{p.namespace}/{p.name}" for p in plan.evict if p.uid not in moved]
+        done = f"Drain of {node} stopped half-way: {cordon}; {len(evicted)} of {len(plan.evict)} pod(s) evicted"
+        done += f" ({', '.join(f'{p.namespace}/{p.name}' for p in evicted)})" if evicted else ""
+        done += f", still on the node: {', '.join(left)}." if left else "."
+        if evicted:
+            done += " Evicted pods are not put back (their controllers, if any, recreate them on other nodes)."
+    failed = copy.copy(exc)
+    failed.message = f"{exc.message.rstrip('.')}. {done}"
+    failed.args = (failed.message,)
+    return failed
 
 
 def _wait_gone(deps: Deps, cluster: str, node: str, evicted: list[Pod], deadline: float) -> tuple[str, ...]:

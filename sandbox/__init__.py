@@ -3,6 +3,10 @@
 `Sandbox` is what `aksbot demo`, `aksbot sandbox` and the integration tests start. It loads the scenario,
 serves it over the Kubernetes API (`sandbox.kube`) and, unless `arm=False`, over a local ARM endpoint
 (`sandbox.arm`), and writes a kubeconfig and an aksbot.yaml that point at both.
+
+Each user gets a bearer token and a kubeconfig context `sandbox-USER`; `access` restricts users (see
+`sandbox.kube.access` for the named roles), and `bot_user` is the identity the written aksbot.yaml uses, so the
+bot can be tried under a restricted identity.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from sandbox.kube import KubeServer
+from sandbox.kube import AccessRule, KubeServer
 
 if TYPE_CHECKING:
     from sandbox.arm import ArmServer
@@ -28,12 +32,23 @@ USERS = ("admin", "alice", "bob", "carol")
 class Sandbox:
     """A running sandbox cluster. Use as a context manager, or call `start()` and `stop()`."""
 
-    def __init__(self, scenario: str = "incident", port: int = 0, arm: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: str = "incident",
+        port: int = 0,
+        arm: bool = True,
+        *,
+        access: dict[str, AccessRule | None] | None = None,
+        bot_user: str = "admin",
+    ) -> None:
         self.scenario = scenario
         self.port = port
         self.use_arm = arm
+        self.access = dict(access or {})
+        self.bot_user = bot_user
+        users = dict.fromkeys((*USERS, *self.access, bot_user))
         # One bearer token per user; the kubeconfig carries them and the API server maps them back.
-        self.tokens: dict[str, str] = {user: f"sandbox-{user}-{secrets.token_hex(12)}" for user in USERS}
+        self.tokens: dict[str, str] = {user: f"sandbox-{user}-{secrets.token_hex(12)}" for user in users}
         self.kube: KubeServer | None = None
         self.arm: ArmServer | None = None
 
@@ -50,6 +65,8 @@ class Sandbox:
             tokens={token: user for user, token in self.tokens.items()},
             port=self.port,
         ).start()
+        for user, rule in self.access.items():
+            self.kube.set_access(user, rule)
         if self.use_arm:
             try:
                 from sandbox.arm import ArmServer
@@ -97,11 +114,12 @@ class Sandbox:
             "clusters": [{"name": "sandbox", "cluster": cluster_entry}],
             "users": [{"name": user, "user": {"token": token}} for user, token in self.tokens.items()],
             "contexts": [{"name": "sandbox", "context": {"cluster": "sandbox", "user": "admin"}}]
-            + [{"name": f"sandbox-{user}", "context": {"cluster": "sandbox", "user": user}} for user in USERS],
+            + [{"name": f"sandbox-{user}", "context": {"cluster": "sandbox", "user": user}} for user in self.tokens],
             "current-context": "sandbox",
         }
         (folder / "kubeconfig").write_text(yaml.safe_dump(kubeconfig, sort_keys=False))
-        cluster: dict[str, Any] = {"name": "sandbox", "kubeconfig": "kubeconfig", "context": "sandbox"}
+        context = "sandbox" if self.bot_user == "admin" else f"sandbox-{self.bot_user}"
+        cluster: dict[str, Any] = {"name": "sandbox", "kubeconfig": "kubeconfig", "context": context}
         if self.arm is not None:
             cluster["azure"] = self.arm.settings_fragment(folder)
             # The ARM client secret travels by environment, as a real one would; a bot started elsewhere

@@ -1,4 +1,8 @@
-"""`aksbot sandbox`: run the sandbox Kubernetes (and ARM) servers in the foreground until SIGINT/SIGTERM."""
+"""`aksbot sandbox`: run the sandbox Kubernetes (and ARM) servers in the foreground until SIGINT/SIGTERM.
+
+`--user NAME --role ROLE` (or `--access FILE` for several users) runs the written aksbot.yaml's bot under a
+restricted identity, so the bot can be tried as a read-only (or narrower) ServiceAccount would see the cluster.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import threading
 from types import FrameType
 
 from sandbox import Sandbox
+from sandbox.kube import AccessRule
+from sandbox.kube.access import ROLES, AccessFileError, load_access_file, role
 
 
 def main(argv: list[str]) -> int:
@@ -16,7 +22,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--write-config", metavar="DIR", help="write DIR/kubeconfig and DIR/aksbot.yaml")
     parser.add_argument("--port", type=int, default=0, help="Kubernetes API port (default: any free port)")
     parser.add_argument("--no-arm", action="store_true", help="do not start the ARM server")
+    parser.add_argument("--user", default="admin",
+                        help="the Kubernetes identity the written aksbot.yaml uses (default: admin)")
+    parser.add_argument("--role", choices=list(ROLES),
+                        help="what --user may do (default: admin, or its entry in --access)")
+    parser.add_argument("--access", metavar="FILE",
+                        help="YAML: user → a role name or a list of {verbs, resources} rules")
     args = parser.parse_args(argv)
+    try:
+        access: dict[str, AccessRule | None] = load_access_file(args.access) if args.access else {}
+        if args.role is not None:
+            access[args.user] = role(args.role)
+    except AccessFileError as exc:
+        parser.error(str(exc))
 
     stop = threading.Event()
 
@@ -25,14 +43,21 @@ def main(argv: list[str]) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Sandbox(scenario=args.scenario, port=args.port, arm=not args.no_arm) as sandbox:
+        with Sandbox(scenario=args.scenario, port=args.port, arm=not args.no_arm, access=access,
+                     bot_user=args.user) as sandbox:
             parts = [f"sandbox {args.scenario!r} ready: kubernetes {sandbox.kube_url}"]
+            if args.user != "admin" or args.user in access:
+                restricted = args.role or ("rules from " + args.access if args.user in access else "admin")
+                parts.append(f"bot runs as {args.user} ({restricted})")
             if sandbox.arm is not None:
                 parts.append(f"arm {sandbox.arm.base_url}")
             if args.write_config:
                 parts.append(f"config {sandbox.write_config(args.write_config)}")
             print(", ".join(parts), flush=True)
-            stop.wait()
+            # Wake up now and then: the kernel may deliver SIGTERM to another thread, and a main thread blocked
+            # in an untimed wait would then never run the handler (seen after SIGSTOP/SIGCONT).
+            while not stop.wait(0.5):
+                pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -12,7 +12,15 @@ Credentials per cluster (`AzureSettings`):
 
 Every SDK exception is translated into `bot.errors` here, with what to do about it: 403 names the action and
 scope and the role to grant, 429 says when to retry (a Retry-After longer than we are willing to wait is not
-slept on), timeouts and connection failures are bounded and say so.
+slept on). A network failure is `Upstream` ("unreachable" or "did not answer"), never a sign-in failure: the
+credential wraps its transport errors in `ClientAuthenticationError`, so the cause chain decides.
+
+Bounds. One Azure operation (one ARM call, sign-in included) ends within `AZURE_BOUND_S`, whatever the far side
+does. Two layers make it so: the SDKs' own knobs (the credential's HTTP pipeline — OpenID discovery and the
+token request — and the ARM client each get connect and read timeouts, a retry count and an absolute retry
+budget), which end the usual hangs early with the precise cause; and a watchdog that stops waiting at the
+bound for what the knobs cannot reach (a developer credential's subprocess, a server that trickles bytes). A
+call the watchdog gave up on is left to end on its own knobs in its daemon thread.
 """
 
 from __future__ import annotations
@@ -20,8 +28,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,7 +37,9 @@ from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
     ServiceRequestError,
+    ServiceRequestTimeoutError,
     ServiceResponseError,
+    ServiceResponseTimeoutError,
 )
 from azure.core.pipeline.policies import RetryPolicy
 from azure.core.polling import LROPoller
@@ -76,18 +85,31 @@ CLOUDS: dict[str, CloudEndpoints] = {
 }
 _KNOWN_AUTHORITIES = frozenset({"login.microsoftonline.com", "login.chinacloudapi.cn", "login.microsoftonline.us"})
 
-# Bounds: how long one HTTP exchange may take, how often we retry, and the longest Retry-After we sleep on.
-CONNECT_TIMEOUT = 10
-READ_TIMEOUT = 30
+# The bound of one Azure operation, sign-in included (see the module docstring).
+AZURE_BOUND_S = 15.0
+# ARM: one HTTP exchange, how often it is retried, and the longest Retry-After we sleep on.
+CONNECT_TIMEOUT = 4.0
+READ_TIMEOUT = 10.0
 RETRIES = 2
-MAX_RETRY_AFTER = 10.0
+MAX_RETRY_AFTER = 5.0
+# Sign-in: each request of the credential (OpenID discovery, then the token) connects within 3 s and waits at
+# most 5 s for its answer; one that could not connect is retried once, one that got no answer is not.
+SIGN_IN_CONNECT_TIMEOUT = 3.0
+SIGN_IN_READ_TIMEOUT = 5.0
+SIGN_IN_RETRIES = 1
+SIGN_IN_BUDGET = 8.0
+# A developer credential (`az`, `azd`, PowerShell) run as a subprocess.
+PROCESS_TIMEOUT = 10
 PROGRESS_EVERY = 30.0
 
 
 class BoundedRetryPolicy(RetryPolicy[Any, Any]):
-    """Azure-core's retry, except that a Retry-After longer than `max_retry_after` ends the attempt at once.
+    """Azure-core's retry, except that a Retry-After longer than `max_retry_after` ends the attempt at once, and
+    a timeout is never retried.
 
-    ARM throttling can ask for minutes; a chat command must not hang that long, it says when to try again.
+    ARM throttling can ask for minutes; a chat command must not hang that long, it says when to try again. A
+    request that timed out met a silent endpoint: another attempt would only double the wait the message states.
+    A fast failure (a reset keep-alive connection, a refused connection, a 5xx) is still retried.
     """
 
     def __init__(self, *, max_retry_after: float = MAX_RETRY_AFTER, **kwargs: Any) -> None:
@@ -100,6 +122,11 @@ class BoundedRetryPolicy(RetryPolicy[Any, Any]):
             return False
         return bool(super().is_retry(settings, response))
 
+    def increment(self, settings: dict[str, Any], response: Any = None, error: Any = None) -> bool:
+        if isinstance(error, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
+            return False
+        return bool(super().increment(settings, response=response, error=error))
+
 
 def cloud_of(az: AzureSettings) -> CloudEndpoints:
     return CLOUDS[az.cloud]
@@ -110,11 +137,32 @@ def authority_of(az: AzureSettings, environ: Mapping[str, str]) -> str:
     return az.authority_host or environ.get("AZURE_AUTHORITY_HOST") or cloud_of(az).authority
 
 
+def _host(url: str) -> str:
+    return re.sub(r"^https?://", "", url).split("/")[0]
+
+
+def sign_in_knobs() -> dict[str, Any]:
+    """azure-identity's pipeline settings: they reach the MSAL requests (OpenID discovery, token) of every
+    credential built with them, through azure-core's `RequestsTransport` and `RetryPolicy`."""
+    return {
+        "connection_timeout": SIGN_IN_CONNECT_TIMEOUT,
+        "read_timeout": SIGN_IN_READ_TIMEOUT,
+        "retry_total": SIGN_IN_RETRIES,
+        "retry_connect": SIGN_IN_RETRIES,
+        # A read error (no answer, and a TLS handshake that got none) is not retried: that would double the wait.
+        "retry_read": 0,
+        "retry_backoff_factor": 0.2,
+        "retry_backoff_max": 1,
+        # azure-core's absolute budget over one request and its retries: a timed-out attempt is not repeated.
+        "timeout": SIGN_IN_BUDGET,
+    }
+
+
 def build_credential(az: AzureSettings, environ: Mapping[str, str]) -> TokenCredential:
     """The credential for one cluster (see the module docstring for the order)."""
     authority = authority_of(az, environ)
-    host = re.sub(r"^https?://", "", authority).split("/")[0].split(":")[0]
-    common: dict[str, Any] = {"authority": authority}
+    host = _host(authority).split(":")[0]
+    common: dict[str, Any] = {"authority": authority, **sign_in_knobs()}
     if host not in _KNOWN_AUTHORITIES:
         # A sovereign or local authority is not in Microsoft's instance-discovery list; MSAL would reject it.
         common["disable_instance_discovery"] = True
@@ -137,6 +185,8 @@ def build_credential(az: AzureSettings, environ: Mapping[str, str]) -> TokenCred
         authority=authority,
         exclude_workload_identity_credential=True,
         managed_identity_client_id=client_id,
+        process_timeout=PROCESS_TIMEOUT,
+        **sign_in_knobs(),
     )
     if token_file and tenant and client_id:
         workload = WorkloadIdentityCredential(
@@ -153,7 +203,9 @@ def build_client(
     kwargs: dict[str, Any] = {
         "base_url": (az.arm_endpoint or cloud.arm).rstrip("/"),
         "credential_scopes": [cloud.scope],
-        "retry_policy": BoundedRetryPolicy(retry_total=RETRIES, retry_backoff_factor=0.5, retry_backoff_max=5),
+        "retry_policy": BoundedRetryPolicy(
+            retry_total=RETRIES, retry_backoff_factor=0.5, retry_backoff_max=2, timeout=AZURE_BOUND_S
+        ),
         "connection_timeout": CONNECT_TIMEOUT,
         "read_timeout": read_timeout,
     }
@@ -189,10 +241,63 @@ def _arm_message(exc: HttpResponseError) -> str:
     return str(exc.message or exc.reason or "no message").splitlines()[0]
 
 
-def translate(exc: Exception, what: str, az: AzureSettings) -> AksbotError:
+# What a transport failure says when only its text survived (DefaultAzureCredential folds its credentials'
+# errors into one message): requests' and urllib3's wording.
+_NO_ROUTE = re.compile(
+    r"Connection refused|Failed to establish a new connection|Name or service not known|"
+    r"Temporary failure in name resolution|No route to host|Network is unreachable|nodename nor servname",
+    re.IGNORECASE,
+)
+_NO_ANSWER = re.compile(r"timed out|Response timeout|Request timeout", re.IGNORECASE)
+
+
+def _transport_cause(exc: BaseException) -> BaseException | None:
+    """The transport error under `exc` (itself, or a cause): the credential wraps them in its own error."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (ServiceRequestError, ServiceResponseError)):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _network_failure(exc: BaseException, what: str, endpoint: str, read_timeout: float) -> Upstream | None:
+    """`Upstream` for a failure to reach `endpoint` or to hear from it; None when `exc` is something else.
+
+    azure-core raises `ServiceRequestError` when the request never left (refused, no route, DNS, connect
+    timeout) and `ServiceResponseError` when it left and no complete answer came back (read timeout, reset).
+    """
+    cause = _transport_cause(exc)
+    text = str(getattr(exc, "message", "") or exc)
+    if isinstance(cause, ServiceRequestError) or (cause is None and _NO_ROUTE.search(text)):
+        return Upstream(
+            f"{endpoint} is unreachable (connection refused, timed out or no DNS answer) while trying to {what}. "
+            "Check the address and that the bot's network (proxy, firewall, DNS) lets it through."
+        )
+    if isinstance(cause, ServiceResponseError) and not _NO_ANSWER.search(str(cause)):
+        return Upstream(f"{endpoint} closed the connection without an answer while trying to {what}.")
+    if isinstance(cause, ServiceResponseError) or (cause is None and _NO_ANSWER.search(text)):
+        # requests names the timeout it applied ("read timeout=5.0"): the bound that really held.
+        applied = re.search(r"read timeout=([0-9.]+)\)?", str(cause or text))
+        waited = float(applied.group(1).rstrip(".")) if applied else read_timeout
+        return Upstream(
+            f"{endpoint} did not answer within {waited:g} s while trying to {what} (the whole operation is "
+            f"bounded at {AZURE_BOUND_S:g} s)."
+        )
+    return None
+
+
+def translate(exc: Exception, what: str, az: AzureSettings, authority: str | None = None) -> AksbotError:
     """One SDK exception as the project's error, with the next step in its message."""
     where = f"`{az.cluster_name}` (resource group `{az.resource_group}`)"
+    sign_in = f"Azure sign-in at `{_host(authority or authority_of(az, {}))}`"
+    arm = f"Azure Resource Manager at `{_host(az.arm_endpoint or cloud_of(az).arm)}`"
     if isinstance(exc, ClientAuthenticationError) and not getattr(exc, "status_code", None):
+        network = _network_failure(exc, what, sign_in, SIGN_IN_READ_TIMEOUT)
+        if network is not None:
+            return network
         text = str(exc.message or exc)
         if "AADSTS7000222" in text:
             return Forbidden(
@@ -234,78 +339,171 @@ def translate(exc: Exception, what: str, az: AzureSettings) -> AksbotError:
         # A long-running operation that ended Failed: the status document answered 200.
         return Refused(f"Azure could not {what} ({code or 'OperationFailed'}): {message}")
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
-        return Upstream(
-            f"Azure Resource Manager did not answer in time or could not be reached while trying to {what} "
-            f"(each request is bounded: connect {CONNECT_TIMEOUT} s, read {READ_TIMEOUT} s, {RETRIES} retries): "
-            f"{type(exc).__name__}."
-        )
+        network = _network_failure(exc, what, arm, READ_TIMEOUT)
+        assert network is not None
+        return network
     raise exc
 
 
 # -- the client ---------------------------------------------------------------------------------------------
 
 
-class SdkAksClient(AksClient):
-    """One cluster's resource provider, over `ContainerServiceClient`."""
+class _Overtime(Exception):
+    """The watchdog stopped waiting; `signed_in` says whether ARM had been reached."""
 
-    def __init__(self, az: AzureSettings, client: ContainerServiceClient) -> None:
+    def __init__(self, signed_in: bool) -> None:
+        super().__init__("overtime")
+        self.signed_in = signed_in
+
+
+def _bounded(work: Callable[[Callable[[], None]], T], seconds: float) -> T:
+    """Run `work(reached_arm)` on a daemon thread and wait at most `seconds` for it.
+
+    `reached_arm` is called (by the ARM pipeline's request hook, after the token was obtained) when the request
+    leaves for ARM, so a hang is attributed to sign-in or to ARM. A call given up on ends on its SDK's own
+    knobs; its result is dropped.
+    """
+    done = threading.Event()
+    signed_in = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work(signed_in.set)
+        except BaseException as exc:  # handed back to the waiting thread as is
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="aksbot-azure-call", daemon=True).start()
+    if not done.wait(seconds):
+        raise _Overtime(signed_in.is_set())
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
+
+
+class SdkAksClient(AksClient):
+    """One cluster's resource provider, over `ContainerServiceClient`; every call ends within `bound` seconds."""
+
+    def __init__(
+        self,
+        az: AzureSettings,
+        client: ContainerServiceClient,
+        *,
+        authority: str | None = None,
+        bound: float = AZURE_BOUND_S,
+    ) -> None:
         self.az = az
         self._client = client
+        self._authority = authority or authority_of(az, {})
+        self.bound = bound
 
-    @contextmanager
-    def _azure(self, what: str) -> Iterator[None]:
+    def _call(self, what: str, work: Callable[[dict[str, Any]], T], *, write: bool = False) -> T:
+        """One Azure operation, bounded; `work(options)` passes `options` to the SDK operation it calls."""
+
+        def attempt(reached_arm: Callable[[], None]) -> T:
+            def hook(request: Any) -> None:
+                reached_arm()
+
+            # The per-call hook of azure-core's CustomHookPolicy, which runs after the authentication policy.
+            return work({"raw_request_hook": hook})
+
         try:
-            yield
+            return _bounded(attempt, self.bound)
         except (ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise translate(exc, what, self.az) from None
+            raise translate(exc, what, self.az, self._authority) from None
+        except _Overtime as exc:
+            endpoint = (
+                f"Azure Resource Manager at `{_host(self.az.arm_endpoint or cloud_of(self.az).arm)}`"
+                if exc.signed_in
+                else f"Azure sign-in at `{_host(self._authority)}`"
+            )
+            after = (
+                " The request may still reach Azure: check with `/k8s aks pools` or `/k8s aks show` before trying "
+                "again."
+                if write
+                else ""
+            )
+            message = f"{endpoint} did not answer within {self.bound:g} s while trying to {what}.{after}"
+            raise Upstream(message) from None
 
     def _rg_name(self) -> tuple[str, str]:
         return self.az.resource_group, self.az.cluster_name
 
     def cluster(self) -> ManagedCluster:
-        with self._azure("read the managed cluster"):
-            return ManagedCluster.from_arm(self._client.managed_clusters.get(*self._rg_name()).as_dict())
+        return self._call(
+            "read the managed cluster",
+            lambda o: ManagedCluster.from_arm(self._client.managed_clusters.get(*self._rg_name(), **o).as_dict()),
+        )
 
     def pools(self) -> tuple[AgentPool, ...]:
-        with self._azure("list the agent pools"):
-            return tuple(AgentPool.from_arm(p.as_dict()) for p in self._client.agent_pools.list(*self._rg_name()))
+        return self._call(
+            "list the agent pools",
+            lambda o: tuple(
+                AgentPool.from_arm(p.as_dict()) for p in self._client.agent_pools.list(*self._rg_name(), **o)
+            ),
+        )
 
     def _pool_body(self, pool: str) -> dict[str, Any]:
-        with self._azure(f"read agent pool `{pool}`"):
-            body: dict[str, Any] = self._client.agent_pools.get(*self._rg_name(), pool).as_dict()
+        def get(o: dict[str, Any]) -> dict[str, Any]:
+            body: dict[str, Any] = self._client.agent_pools.get(*self._rg_name(), pool, **o).as_dict()
             return body
 
+        return self._call(f"read agent pool `{pool}`", get)
+
     def upgrade_profile(self) -> UpgradeProfile:
-        with self._azure("read the upgrade profile"):
-            return UpgradeProfile.from_arm(
-                self._client.managed_clusters.get_upgrade_profile(*self._rg_name()).as_dict()
-            )
+        return self._call(
+            "read the upgrade profile",
+            lambda o: UpgradeProfile.from_arm(
+                self._client.managed_clusters.get_upgrade_profile(*self._rg_name(), **o).as_dict()
+            ),
+        )
 
     def pool_upgrade_profile(self, pool: str) -> PoolUpgradeProfile:
-        with self._azure(f"read the upgrade profile of pool `{pool}`"):
-            body = self._client.agent_pools.get_upgrade_profile(*self._rg_name(), pool).as_dict()
-            return PoolUpgradeProfile.from_arm(body, pool)
+        return self._call(
+            f"read the upgrade profile of pool `{pool}`",
+            lambda o: PoolUpgradeProfile.from_arm(
+                self._client.agent_pools.get_upgrade_profile(*self._rg_name(), pool, **o).as_dict(), pool
+            ),
+        )
 
     def supported_versions(self, location: str) -> tuple[SupportedMinor, ...]:
-        with self._azure(f"list the Kubernetes versions offered in {location}"):
-            return supported_minors(self._client.managed_clusters.list_kubernetes_versions(location).as_dict())
+        return self._call(
+            f"list the Kubernetes versions offered in {location}",
+            lambda o: supported_minors(self._client.managed_clusters.list_kubernetes_versions(location, **o).as_dict()),
+        )
 
     def _wait(self, poller: LROPoller[T], what: str, progress: Progress | None, timeout: float) -> T | None:
-        """Wait for a long-running operation, reporting every PROGRESS_EVERY seconds, for at most `timeout`."""
+        """Wait for a long-running operation, reporting every PROGRESS_EVERY seconds, for at most `timeout`.
+
+        The poller polls on its own thread, each poll bounded by the ARM client's knobs.
+        """
         deadline = time.monotonic() + timeout
         next_report = time.monotonic() + PROGRESS_EVERY
-        while not poller.done():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise Upstream(
-                    f"Azure is still working on it ({what}) after {int(timeout)} s; the operation goes on in Azure. "
-                    "Follow it with `/k8s aks pools` or `/k8s aks show`."
-                )
-            poller.wait(min(remaining, 2.0))
-            if progress is not None and time.monotonic() >= next_report:
-                progress(f"Azure is still working: {what} ({poller.status()}).")
-                next_report = time.monotonic() + PROGRESS_EVERY
-        return poller.result()
+        try:
+            while not poller.done():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Upstream(
+                        f"Azure is still working on it ({what}) after {int(timeout)} s; the operation goes on in "
+                        "Azure. Follow it with `/k8s aks pools` or `/k8s aks show`."
+                    )
+                poller.wait(min(remaining, 2.0))
+                if progress is not None and time.monotonic() >= next_report:
+                    progress(f"Azure is still working: {what} ({poller.status()}).")
+                    next_report = time.monotonic() + PROGRESS_EVERY
+            return poller.result()
+        except (ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            raise translate(exc, what, self.az, self._authority) from None
+
+    def _begin(self, what: str, start: Callable[[dict[str, Any]], LROPoller[T]], progress: Progress | None,
+               timeout: float) -> None:
+        poller = self._call(what, start, write=True)
+        if progress is not None:
+            progress(f"Azure accepted: {what}.")
+        self._wait(poller, what, progress, timeout)
 
     def scale_pool(
         self, pool: str, count: int, *, progress: Progress | None = None, timeout: float = DEFAULT_WRITE_TIMEOUT
@@ -318,34 +516,35 @@ class SdkAksClient(AksClient):
                 f"{props.get('maxCount')}); change its limits instead of its count."
             )
         props["count"] = count
-        what = f"scale pool `{pool}` to {count} node(s)"
-        with self._azure(what):
-            group, name = self._rg_name()
-            poller = self._client.agent_pools.begin_create_or_update(group, name, pool, SdkAgentPool(body))
-            if progress is not None:
-                progress(f"Azure accepted: {what}.")
-            self._wait(poller, what, progress, timeout)
+        group, name = self._rg_name()
+        self._begin(
+            f"scale pool `{pool}` to {count} node(s)",
+            lambda o: self._client.agent_pools.begin_create_or_update(group, name, pool, SdkAgentPool(body), **o),
+            progress,
+            timeout,
+        )
         return AgentPool.from_arm(self._pool_body(pool))
 
     def reconcile(self, *, progress: Progress | None = None, timeout: float = DEFAULT_WRITE_TIMEOUT) -> ManagedCluster:
-        what = "reconcile the cluster (PUT of its current model)"
-        with self._azure(what):
-            current = self._client.managed_clusters.get(*self._rg_name())
-            poller = self._client.managed_clusters.begin_create_or_update(*self._rg_name(), current)
-            if progress is not None:
-                progress(f"Azure accepted: {what}.")
-            self._wait(poller, what, progress, timeout)
+        current = self._call("read the managed cluster", lambda o: self._client.managed_clusters.get(
+            *self._rg_name(), **o))
+        self._begin(
+            "reconcile the cluster (PUT of its current model)",
+            lambda o: self._client.managed_clusters.begin_create_or_update(*self._rg_name(), current, **o),
+            progress,
+            timeout,
+        )
         return self.cluster()
 
     def upgrade_node_image(
         self, pool: str, *, progress: Progress | None = None, timeout: float = DEFAULT_WRITE_TIMEOUT
     ) -> AgentPool:
-        what = f"upgrade the node image of pool `{pool}`"
-        with self._azure(what):
-            poller = self._client.agent_pools.begin_upgrade_node_image_version(*self._rg_name(), pool)
-            if progress is not None:
-                progress(f"Azure accepted: {what}.")
-            self._wait(poller, what, progress, timeout)
+        self._begin(
+            f"upgrade the node image of pool `{pool}`",
+            lambda o: self._client.agent_pools.begin_upgrade_node_image_version(*self._rg_name(), pool, **o),
+            progress,
+            timeout,
+        )
         return AgentPool.from_arm(self._pool_body(pool))
 
 
@@ -374,5 +573,8 @@ class AzureSdkProvider:
             )
         with self._lock:
             if cluster not in self._clients:
-                self._clients[cluster] = SdkAksClient(entry.azure, self._factory(entry.azure, self.settings.environ))
+                environ = self.settings.environ
+                self._clients[cluster] = SdkAksClient(
+                    entry.azure, self._factory(entry.azure, environ), authority=authority_of(entry.azure, environ)
+                )
             return self._clients[cluster]

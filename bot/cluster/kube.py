@@ -1,19 +1,24 @@
 """The cluster adapter over the official `kubernetes` client: `ClusterReader` and `ClusterWriter` for real.
 
-One `ApiClient` per configured cluster, built lazily under a lock from the cluster's kubeconfig + context (or
-the in-cluster service account). Every call carries a timeout, so a down cluster answers in seconds. Reads ask
-for the raw response (`_preload_content=False`) and decode it with msgspec straight into `bot.cluster.model`
-dataclasses (`bot.cluster.wire`): the client's model deserialization costs far more than the network on a big
-cluster. Lists are paginated with `limit`/`continue`, one page decoded while the next one is on its way.
-Watches (`watch()`, for the watch cache) stream the same decoded models. Every SDK and transport exception is
-translated into `bot.errors` here, so nothing above this module sees a `kubernetes` or `urllib3` type.
+One `ApiClient` per configured cluster, built lazily under a lock from the cluster's kubeconfig + context (or the
+in-cluster service account). Every call has a total bound (`CALL_BOUND_S`; logs `LOG_CALL_BOUND_S`) that holds
+whatever the server does: urllib3's total timeout covers connecting, the TLS handshake and the answer's headers, the
+body is read against the same deadline, and a timed-out request is never retried (only a fast failure — refused,
+reset, a dropped keep-alive connection — is, once). Reads ask for the raw response (`_preload_content=False`) and
+decode it with msgspec straight into `bot.cluster.model` dataclasses (`bot.cluster.wire`): the client's model
+deserialization costs far more than the network on a big cluster. Lists are paginated with `limit`/`continue`, one
+page decoded while the next one is on its way. Watches (`watch()`, for the watch cache) stream the same decoded
+models. Every SDK and transport exception is translated into `bot.errors` here, so nothing above this module sees a
+`kubernetes` or `urllib3` type.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import threading
+import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,9 +55,10 @@ from bot.settings import ClusterSettings, Settings
 Json = dict[str, Any]
 M = TypeVar("M")
 
-CONNECT_TIMEOUT_S = 5.0
-READ_TIMEOUT_S = 10.0
-LOG_READ_TIMEOUT_S = 20.0
+# The total time one call to the API server may take, connection and TLS handshake included.
+CALL_BOUND_S = 10.0
+LOG_CALL_BOUND_S = 15.0
+_READ_CHUNK = 1 << 20
 # kubectl's chunk size; big enough that 50,000 pods is 100 round trips, small enough for the server's memory.
 PAGE_SIZE = 500
 # A watch's read timeout is the server's timeoutSeconds plus this: the server ends a healthy watch first.
@@ -148,7 +154,29 @@ def _status_message(exc: ApiException) -> tuple[str, Json]:
     return (str(body.get("message") or exc.reason or ""), body)
 
 
-def translate(exc: BaseException, cluster: str, what: str, timeout: float = READ_TIMEOUT_S) -> AksbotError:
+_CANNOT = re.compile(
+    r'cannot (?P<verb>\S+) resource "(?P<resource>[^"]+)"(?: in API group "(?P<group>[^"]*)")?'
+    r'(?: in the namespace "(?P<namespace>[^"]+)")?'
+)
+_USER = re.compile(r'User "(?P<user>[^"]+)"')
+
+
+def _forbidden(cluster: str, what: str, message: str) -> Forbidden:
+    """403, naming the verb and the resource the bot's identity lacks (kube-apiserver's RBAC message has them)."""
+    m = _CANNOT.search(message)
+    if m is None:
+        return Forbidden(f"cluster '{cluster}' refused the bot (forbidden, {what}): {message}")
+    resource = f"{m['resource']}.{m['group']}" if m["group"] else m["resource"]
+    where = f"in namespace `{m['namespace']}`" if m["namespace"] else "cluster-wide"
+    user = _USER.search(message)
+    who = f"its identity `{user['user']}`" if user else "its identity"
+    return Forbidden(
+        f"cluster '{cluster}' refused the bot (forbidden): {who} may not `{m['verb']}` `{resource}` {where}. "
+        "Grant that verb on that resource to the bot's ServiceAccount or user (see `deploy/kubernetes`)."
+    )
+
+
+def translate(exc: BaseException, cluster: str, what: str, bound: float = CALL_BOUND_S) -> AksbotError:
     """The project error for an exception raised while asking `cluster` for `what` (e.g. "node aks-1")."""
     if isinstance(exc, ApiException):
         message, body = _status_message(exc)
@@ -157,9 +185,12 @@ def translate(exc: BaseException, cluster: str, what: str, timeout: float = READ
             kind, _, name = what.partition(" ")
             return NotFound(f"{what} not found in cluster '{cluster}'", kind=kind, name=name)
         if status == 403:
-            return Forbidden(f"cluster '{cluster}' refused the bot: {message or 'forbidden'}")
+            return _forbidden(cluster, what, message)
         if status == 401:
-            return Forbidden(f"cluster '{cluster}' did not accept the bot's credentials ({message or 'Unauthorized'})")
+            return Forbidden(
+                f"sign-in to cluster '{cluster}' failed: the API server did not accept the bot's credentials "
+                f"({message or 'Unauthorized'}). Refresh the kubeconfig's token or certificate."
+            )
         if status == 410:
             return Expired(f"{what}: {message or 'the resource version is too old (410 Gone)'}")
         if status == 409:
@@ -177,20 +208,69 @@ def translate(exc: BaseException, cluster: str, what: str, timeout: float = READ
             return Upstream(f"cluster '{cluster}' failed on {what}: {message or exc.reason}", temporary=True)
         return Upstream(f"cluster '{cluster}' answered {status} on {what}: {message}", temporary=False)
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
-        return translate(exc.reason, cluster, what, timeout)
+        return translate(exc.reason, cluster, what, bound)
     # Checked before the timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
         return Upstream(f"cluster '{cluster}' is unreachable: connection refused or no route (asking for {what})",
                         temporary=True)
-    if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError, TimeoutError)):
-        return Upstream(f"cluster '{cluster}' did not answer within {timeout:g} s (asking for {what})",
+    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError) or _handshake_timeout(exc):
+        return Upstream(f"cluster '{cluster}' is unreachable: no connection within {bound:g} s (asking for {what})",
                         temporary=True)
+    if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+        return Upstream(f"cluster '{cluster}' did not answer within {bound:g} s (asking for {what})", temporary=True)
     if isinstance(exc, urllib3.exceptions.SSLError):
         return Upstream(f"cluster '{cluster}': TLS handshake failed ({exc})", temporary=False)
     if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
         return Upstream(f"cluster '{cluster}' connection failed while asking for {what}: {type(exc).__name__}",
                         temporary=True)
     return Upstream(f"cluster '{cluster}' failed on {what}: {type(exc).__name__}", temporary=False)
+
+
+def _handshake_timeout(exc: BaseException) -> bool:
+    """A TCP connection that was accepted but whose TLS handshake got no answer (a frozen server)."""
+    return isinstance(exc, urllib3.exceptions.SSLError) and "timed out" in str(exc)
+
+
+class _RetryFastFailuresOnce(urllib3.Retry):
+    """One retry for a failure that cost nothing (refused, reset, a keep-alive connection the server dropped),
+    none for a timeout: retrying a silent server would double the wait the message promises."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> _RetryFastFailuresOnce:
+        connect_or_read = (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError)
+        refused = isinstance(error, urllib3.exceptions.NewConnectionError)
+        if error is not None and ((isinstance(error, connect_or_read) and not refused) or _handshake_timeout(error)):
+            raise urllib3.exceptions.MaxRetryError(_pool, url or "", error)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _read_within(response: Any, deadline: float) -> bytes:
+    """The whole body, or a timeout at `deadline`: each read may wait only for the time that is left."""
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    parts: list[bytes] = []
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the answer did not finish in time")
+            if sock is not None:
+                sock.settimeout(remaining)
+            chunk = response.read1(_READ_CHUNK)
+            if not chunk:
+                break
+            parts.append(chunk)
+    except BaseException:
+        response.close()
+        raise
+    response.release_conn()
+    return b"".join(parts)
 
 
 class Expired(Upstream):
@@ -274,16 +354,17 @@ class KubeCluster:
         self._now = clock or (lambda: datetime.now(UTC))
 
     # The one place every call goes through: timeout, raw bytes, error translation.
-    def _call(self, what: str, method: Callable[..., Any], *args: Any, timeout: float = READ_TIMEOUT_S,
+    def _call(self, what: str, method: Callable[..., Any], *args: Any, timeout: float = CALL_BOUND_S,
               **kwargs: Any) -> bytes:
+        deadline = time.monotonic() + timeout
         try:
-            response = method(*args, _preload_content=False, _request_timeout=(CONNECT_TIMEOUT_S, timeout), **kwargs)
-            data: bytes = response.data
-            return data
+            # A number is urllib3's total timeout: connect, TLS handshake and the answer's headers together.
+            response = method(*args, _preload_content=False, _request_timeout=timeout, **kwargs)
+            return _read_within(response, deadline)
         except AksbotError:
             raise
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise translate(exc, self.name, what) from exc
+            raise translate(exc, self.name, what, timeout) from exc
 
     def _json(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Json:
         data = self._call(what, method, *args, **kwargs)
@@ -391,7 +472,7 @@ class KubeCluster:
         try:
             response = method(*args, watch=True, resource_version=resource_version, allow_watch_bookmarks=True,
                               timeout_seconds=timeout_seconds, _preload_content=False,
-                              _request_timeout=(CONNECT_TIMEOUT_S, timeout_seconds + WATCH_READ_SLACK_S))
+                              _request_timeout=(CALL_BOUND_S, timeout_seconds + WATCH_READ_SLACK_S))
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise translate(exc, self.name, what) from exc
         if on_open is not None:
@@ -470,7 +551,7 @@ class KubeCluster:
         if container:
             kwargs["container"] = container
         data = self._call(f"pod {namespace}/{pod}", self.core.read_namespaced_pod_log, pod, namespace,
-                          timeout=LOG_READ_TIMEOUT_S, **kwargs)
+                          timeout=LOG_CALL_BOUND_S, **kwargs)
         return data.decode("utf-8", errors="replace")
 
     def deployments(self, namespace: str | None = None, selector: str | None = None) -> list[Deployment]:
@@ -577,8 +658,8 @@ def api_client_for(cluster: ClusterSettings, settings: Settings) -> k8s.ApiClien
                 client_configuration=configuration, persist_config=False)
     except (ConfigException, OSError, ValueError) as exc:
         raise NotConfigured(f"cluster '{cluster.name}': cannot load its Kubernetes credentials ({exc})") from exc
-    # One retry at most: urllib3's default of three turns a down cluster into a 40-second wait.
-    configuration.retries = 1
+    # urllib3's default of three retries turns a down cluster into a 40-second wait; see _RetryFastFailuresOnce.
+    configuration.retries = _RetryFastFailuresOnce(total=1, redirect=0, status=0)
     return k8s.ApiClient(configuration)
 
 

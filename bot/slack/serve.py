@@ -11,6 +11,14 @@ busy listing a cluster or rendering an answer, which under load on a small node 
 If the worker dies, `/healthz` says so (503) and Kubernetes restarts the pod. `--in-process` keeps everything in
 one process (debugging).
 
+The HTTP endpoint faces the internet, so a front (`SlackFront`) stands before Bolt: waitress refuses a body
+over `MAX_BODY_BYTES` with 413 before reading it; the front checks the request signature itself and refuses an
+unsigned, forged or stale request with 401 and one log line that carries neither its body nor its headers (Bolt's
+own check, `RequestVerification._debug_log_error`, logs the whole body at INFO, and its timestamp parsing raises
+on a non-number: a 500 with a traceback); and a signed request that Bolt could not parse or match without
+crashing (not UTF-8, not JSON where JSON is due, a payload of the wrong shape) gets 400 and one log line, never
+a 500 with a traceback. Only then does Bolt see the request.
+
 This module wires settings → Web API client → notifier, group directory → dispatcher → Bolt app → server. It
 never reads the environment itself: `bot.settings.load` does.
 """
@@ -19,19 +27,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import hmac
+import io
 import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from types import FrameType
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request.internals import parse_body
 
 from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.logs import setup_logging
@@ -44,6 +58,9 @@ log = logging.getLogger("aksbot.slack")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Slack's largest payloads (a click on a 50-block message, a modal's submission) are some 100 KB: ten times
+# that is plenty, and a thousand times less than waitress's default of 1 GiB.
+MAX_BODY_BYTES = 1 << 20
 
 Health = Callable[[], tuple[bool, str]]
 StartResponse = Callable[..., Any]
@@ -146,30 +163,174 @@ def _worker_main(
     surface.executor.shutdown(wait=True)
 
 
-def wsgi_app(app: App | None, health: Health) -> WsgiApp:
-    """Bolt's WSGI handler at /slack/events (HTTP mode), plus the health endpoint.
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+MAX_REQUEST_AGE_S = 5 * 60  # Slack's own rule: older (or newer) requests may be replays
+# What Slack sends for each kind of interactive payload carries these as objects.
+_INTERACTIVE = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action",
+                          "block_suggestion", "interactive_message", "dialog_submission"})
+_JSON_TYPES = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+_TEXT_FIELDS = ("type", "command", "text", "user_id", "channel_id", "team_id", "enterprise_id", "api_app_id",
+                "response_url", "trigger_id", "token", "callback_id", "challenge", "ssl_check", "event_id")
+
+
+def _is_ref(value: object) -> bool:
+    """A user, team, channel or enterprise: an object with a text `id`, or an ID as text."""
+    return value is None or isinstance(value, str) or (
+        isinstance(value, dict) and isinstance(value.get("id", ""), (str, type(None)))
+    )
+
+
+def _texts(obj: Mapping[str, Any], keys: Iterable[str]) -> str | None:
+    for key in keys:
+        if key in obj and not isinstance(obj[key], (str, type(None))):
+            return f"`{key}` is not text"
+    return None
+
+
+def malformed(body: object) -> str | None:
+    """Why a parsed Slack payload could not be handled by Bolt's matchers and our listeners; None when it can.
+
+    Bolt reads these fields without checking their types; a payload that Slack would never send with another
+    type is refused here instead of crashing there.
+    """
+    if not isinstance(body, dict):
+        return f"the payload is a JSON {_JSON_TYPES.get(type(body), 'value')}, not an object"
+    if (problem := _texts(body, _TEXT_FIELDS)) is not None:
+        return problem
+    for key in ("user", "team", "channel", "enterprise"):
+        if key in body and not _is_ref(body[key]):
+            return f"`{key}` is neither an ID nor an object with one"
+    for key in ("message", "container", "state", "view", "event"):
+        if key in body and not isinstance(body[key], dict):
+            return f"`{key}` is not an object"
+    for key in ("authorizations", "actions", "response_urls"):
+        items = body.get(key)
+        if key in body and not (isinstance(items, list) and all(isinstance(i, dict) for i in items)):
+            return f"`{key}` is not a list of objects"
+    kind = body.get("type")
+    if kind in _INTERACTIVE and not isinstance(body.get("user"), dict):
+        return f"a {kind} payload without a `user` object"
+    if kind in _INTERACTIVE and any(not isinstance(body.get(k) or {}, dict) for k in ("channel", "team")):
+        return f"a {kind} payload whose `channel` or `team` is not an object"
+    if kind == "block_actions" and not body.get("actions"):
+        return "a block_actions payload without actions"
+    for action in body.get("actions") or ():
+        if (problem := _texts(action, ("action_id", "block_id", "value", "type"))) is not None:
+            return f"an action's {problem}"
+    view = body.get("view") or {}
+    if (problem := _texts(view, ("id", "callback_id", "private_metadata", "type", "hash"))) is not None:
+        return f"the view's {problem}"
+    if "state" in view and not isinstance(view["state"], dict):
+        return "the view's `state` is not an object"
+    if kind == "event_callback" and not isinstance(body.get("event"), dict):
+        return "an event_callback without an `event` object"
+    event = body.get("event") or {}
+    if (problem := _texts(event, ("type", "subtype", "bot_id", "channel", "channel_type", "text", "ts",
+                                  "thread_ts", "event_ts"))) is not None:
+        return f"the event's {problem}"
+    if "user" in event and not _is_ref(event["user"]):
+        return "the event's `user` is neither an ID nor an object with one"
+    for key in ("message", "previous_message", "bot_profile"):
+        if key in event and not isinstance(event[key], (dict, type(None))):
+            return f"the event's `{key}` is not an object"
+    return None
+
+
+class SlackFront:
+    """The WSGI application: /healthz, and /slack/events guarded as the module docstring says, then Bolt."""
+
+    def __init__(self, app: App | None, health: Health, signing_secret: str = "") -> None:
+        if app is not None and not signing_secret:
+            raise ValueError("the Slack HTTP front needs the signing secret to verify requests")
+        self.slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+        self.health = health
+        self._secret = signing_secret.encode()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            healthy, state = self.health()
+            return _answer(start_response, 200 if healthy else 503, {"status": state})
+        if self.slack is None or path != EVENTS_PATH:
+            return _answer(start_response, 404, {"error": "not found"})
+        if method != "POST":
+            return _answer(start_response, 405, {"error": "POST only"}, [("Allow", "POST")])
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:  # waitress refuses a longer declared body before it reads it
+            return self._refuse(environ, start_response, 413, "body too large or of unknown length", length)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        why = self._unsigned(environ, raw)
+        if why is not None:
+            return self._refuse(environ, start_response, 401, why, length)
+        why = self._unparsable(environ, raw)
+        if why is not None:
+            return self._refuse(environ, start_response, 400, why, length)
+        environ["wsgi.input"] = io.BytesIO(raw)
+        result: Iterable[bytes] = self.slack(environ, start_response)
+        return result
+
+    def _unsigned(self, environ: Environ, raw: bytes) -> str | None:
+        """Why the request is not Slack's: the v0 signature is HMAC-SHA256 of `v0:{timestamp}:{body}` with the
+        signing secret, over the body's bytes as sent, and the timestamp is within five minutes of now."""
+        timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")
+        signature = str(environ.get("HTTP_X_SLACK_SIGNATURE") or "")
+        if not timestamp or not signature:
+            return "no Slack signature"
+        if not _TIMESTAMP.match(timestamp):
+            return "a request timestamp that is not a number"
+        if abs(time.time() - int(timestamp)) > MAX_REQUEST_AGE_S:
+            return "a request timestamp more than five minutes away"
+        digest = hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(f"v0={digest}", signature):
+            return "a signature that does not match"
+        return None
+
+    @staticmethod
+    def _unparsable(environ: Environ, raw: bytes) -> str | None:
+        """Why Bolt could not read this signed request; parsed exactly as Bolt parses it."""
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return "a body that is not UTF-8"
+        content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0] or None
+        try:
+            body = parse_body(text, content_type)
+        except (ValueError, RecursionError):
+            return f"a body that is not what its content type ({content_type or 'none'}) says"
+        return malformed(body)
+
+    @staticmethod
+    def _refuse(environ: Environ, start_response: StartResponse, status: int, why: str,
+                length: int) -> Iterable[bytes]:
+        # One line, and nothing the sender chose but its size: neither the body nor a header is logged.
+        log.warning("refused a request to %s from %s with %d: %s (%d bytes)", EVENTS_PATH,
+                    environ.get("REMOTE_ADDR", "?"), status, why, length)
+        errors = {400: "malformed request", 401: "invalid request", 413: "request too large"}
+        return _answer(start_response, status, {"error": errors.get(status, "refused")})
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+            413: "Content Too Large", 503: "Service Unavailable"}
+
+
+def _answer(start_response: StartResponse, status: int, payload: dict[str, str],
+            extra: list[tuple[str, str]] | None = None) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(f"{status} {_REASONS[status]}",
+                   [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *(extra or [])])
+    return [body]
+
+
+def wsgi_app(app: App | None, health: Health, *, signing_secret: str = "") -> WsgiApp:
+    """Bolt's WSGI handler at /slack/events behind the front (HTTP mode), plus the health endpoint.
 
     In Socket Mode `app` is None: its requests are not signed (the websocket is trusted), so they must never be
     accepted over HTTP.
     """
-    slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
-
-    def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy, state = health()
-            body = json.dumps({"status": state}).encode()
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        if slack is None:
-            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
-            return [b"Not Found"]
-        result: Iterable[bytes] = slack(environ, start_response)
-        return result
-
-    return application
+    return SlackFront(app, health, signing_secret)
 
 
 class HttpServer:
@@ -179,8 +340,11 @@ class HttpServer:
         from waitress.server import create_server
 
         # channel_timeout: idle keep-alive connections from Slack are closed after a minute.
+        # max_request_body_size: a longer declared body gets 413 before a byte of it is read (waitress's default
+        # is 1 GiB); it refuses at >=, hence the one byte more.
         self.server = create_server(
-            application, host=host, port=port, threads=threads, ident="aksbot", channel_timeout=60
+            application, host=host, port=port, threads=threads, ident="aksbot", channel_timeout=60,
+            max_request_body_size=MAX_BODY_BYTES + 1,
         )
         self.port: int = int(self.server.effective_port)
         self._thread = threading.Thread(target=self._run, name="aksbot-http", daemon=True)
@@ -232,6 +396,13 @@ def _problem(settings: Settings, http: bool) -> str | None:
     return None
 
 
+def _wait_for(stop: threading.Event) -> None:
+    """Wait for the signal handler; in short waits, because the kernel may deliver SIGTERM to another thread and
+    a main thread blocked in an untimed wait would then never run the handler."""
+    while not stop.wait(0.5):
+        pass
+
+
 def main(argv: list[str]) -> int:
     args = _parse(list(argv))
     setup_logging(str(args.log_level))
@@ -276,9 +447,11 @@ def main(argv: list[str]) -> int:
         def http_health() -> tuple[bool, str]:
             return (True, "ok") if workers_alive() else (False, "worker process stopped")
 
-        server = HttpServer(wsgi_app(surface.app, http_health), host=args.host, port=args.port).start()
+        secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
+        application = wsgi_app(surface.app, http_health, signing_secret=secret)
+        server = HttpServer(application, host=args.host, port=args.port).start()
         log.info("serving Slack over HTTP at http://%s:%d%s", args.host, server.port, EVENTS_PATH)
-        stop.wait()
+        _wait_for(stop)
         server.stop()
     else:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -299,7 +472,7 @@ def main(argv: list[str]) -> int:
 
             health_server = HttpServer(wsgi_app(None, health), host=args.host, port=args.health_port, threads=2).start()
         log.info("connected to Slack in Socket Mode")
-        stop.wait()
+        _wait_for(stop)
         handler.close()  # type: ignore[no-untyped-call]
         if health_server is not None:
             health_server.stop()

@@ -1,10 +1,14 @@
 """Replies through the Slack Web API: the per-request `SlackResponder`, the `SlackNotifier` the approval workflow
 uses, and the `WebClient` they share.
 
-Rate limits are honoured by slack_sdk's retry handlers (a 429 is retried after its `Retry-After`), so a burst
-of answers slows down instead of being dropped. A reply is never dropped silently: when the channel refuses the
-bot (not invited, archived) the answer goes back through the slash command's `response_url`; when that fails
-too the failure is kept on the responder so the caller logs it with the request's correlation id.
+Every Web API call (and every `response_url` post) ends within `SLACK_CALL_BOUND_S`: each HTTP attempt waits at
+most `SLACK_REQUEST_TIMEOUT_S`, and slack_sdk's retry handlers retry only within what is left of the bound — a
+fast connection failure (reset, refused) once, never a timeout (a silent Slack would double the wait), and a
+429 after its `Retry-After` only when that wait still fits; otherwise the 429 is the answer. So a burst of
+answers slows down within the bound instead of holding a worker. A reply is never dropped silently: when the
+channel refuses the bot (not invited, archived) the answer goes back through the slash command's
+`response_url`; when that fails too the failure is kept on the responder so the caller logs it with the
+request's correlation id.
 
 This module renders with `bot.render_slack` and does nothing else with views; it never decides visibility
 (the dispatcher does) and never reads the environment (settings do).
@@ -14,11 +18,17 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from dataclasses import dataclass
+from typing import Any
+from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -40,12 +50,97 @@ _CHANNEL_REFUSED = frozenset(
 )
 
 
-def retry_handlers(rate_limit_retries: int = 3) -> list[RetryHandler]:
-    """429s wait for Retry-After and try again; a dropped connection is retried once."""
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=1),
-        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-    ]
+# One Web API call, retries and waits included, ends within this; each HTTP attempt within the timeout.
+SLACK_CALL_BOUND_S = 20
+SLACK_REQUEST_TIMEOUT_S = 6
+
+
+def _spent(state: RetryState, timeout: float) -> float:
+    """An upper bound of the time the call has taken: every attempt at its timeout, plus the waits so far."""
+    slept = float((state.custom_values or {}).get("slept", 0.0))
+    return (state.current_attempt + 1) * timeout + slept
+
+
+def _timed_out(error: Exception | None) -> bool:
+    if isinstance(error, URLError):
+        error = error.reason if isinstance(error.reason, Exception) else None
+    return isinstance(error, (TimeoutError, socket.timeout))
+
+
+class FastFailureRetryHandler(ConnectionErrorRetryHandler):
+    """Retries a connection that failed at once (reset, refused, closed by the server), never one that timed out."""
+
+    def __init__(self, timeout: float, bound: float) -> None:
+        super().__init__(max_retry_count=1)
+        self.timeout = timeout
+        self.bound = bound
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if _timed_out(error) or _spent(state, self.timeout) + self.timeout > self.bound:
+            return False
+        return bool(super()._can_retry(state=state, request=request, response=response, error=error))
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429's `Retry-After` only when the wait and one more attempt fit in what is left of the bound."""
+
+    def __init__(self, timeout: float, bound: float, max_retry_count: int = 3) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.timeout = timeout
+        self.bound = bound
+
+    @staticmethod
+    def _retry_after(response: HttpResponse | None) -> float:
+        if response is None:
+            return 0.0
+        for key, values in response.headers.items():
+            if key.lower() == "retry-after" and values:
+                try:
+                    return float(values[0])
+                except ValueError:
+                    return 1.0
+        return 1.0
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        # slack_sdk sleeps Retry-After plus up to one second of jitter.
+        wait = self._retry_after(response) + 1.0
+        return _spent(state, self.timeout) + wait + self.timeout <= self.bound
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        values: dict[str, Any] = state.custom_values if state.custom_values is not None else {}
+        values["slept"] = float(values.get("slept", 0.0)) + self._retry_after(response) + 1.0
+        state.custom_values = values
+        super().prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+
+
+def retry_handlers(
+    timeout: float = SLACK_REQUEST_TIMEOUT_S, bound: float = SLACK_CALL_BOUND_S
+) -> list[RetryHandler]:
+    """429s wait for Retry-After and a fast connection failure is retried once, all within `bound` seconds."""
+    return [FastFailureRetryHandler(timeout, bound), BoundedRateLimitRetryHandler(timeout, bound)]
 
 
 def api_url(settings: Settings) -> str:
@@ -53,10 +148,10 @@ def api_url(settings: Settings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def web_client(settings: Settings, *, timeout: int = 15) -> WebClient:
-    """The bot's Web API client: token and base URL from the settings, rate limits honoured."""
+def web_client(settings: Settings, *, timeout: int = SLACK_REQUEST_TIMEOUT_S) -> WebClient:
+    """The bot's Web API client: token and base URL from the settings, rate limits honoured within the bound."""
     token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
-    return WebClient(token=token, base_url=api_url(settings), timeout=timeout, retry_handlers=retry_handlers())
+    return WebClient(token=token, base_url=api_url(settings), timeout=timeout, retry_handlers=retry_handlers(timeout))
 
 
 @dataclass(frozen=True)
@@ -158,7 +253,9 @@ class SlackResponder:
 
     def _webhook(self, text: str, blocks: list[dict[str, object]], response_type: str) -> None:
         assert self.context.response_url is not None
-        hook = WebhookClient(self.context.response_url, timeout=15, retry_handlers=retry_handlers())
+        hook = WebhookClient(
+            self.context.response_url, timeout=SLACK_REQUEST_TIMEOUT_S, retry_handlers=retry_handlers()
+        )
         response = hook.send(text=text, blocks=blocks, response_type=response_type, replace_original=False)
         if response.status_code != 200:
             raise SlackClientError(f"response_url answered {response.status_code}: {response.body[:200]}")

@@ -161,6 +161,8 @@ class ArmServer:
         self._ca = trustme.CA()
         self._cert = self._ca.issue_cert("127.0.0.1", "localhost")
         self._httpd: ThreadingHTTPServer | None = None
+        # Kept after stop(): a request still being answered (a delayed fault) may need its operation URL.
+        self._port: int | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -177,6 +179,7 @@ class ArmServer:
         self._cert.configure_cert(ctx)
         httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
+        self._port = int(httpd.server_address[1])
         self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="arm-server", daemon=True)
         self._thread.start()
         return self
@@ -195,9 +198,9 @@ class ArmServer:
 
     @property
     def base_url(self) -> str:
-        if self._httpd is None:
+        if self._port is None:
             raise RuntimeError("ArmServer is not started")
-        return f"https://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"https://127.0.0.1:{self._port}"
 
     @property
     def cluster_name(self) -> str:

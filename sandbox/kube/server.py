@@ -1,10 +1,11 @@
 """The sandbox Kubernetes API server: kube-apiserver's REST protocol over plain HTTP on 127.0.0.1.
 
 It answers what `kubectl` v1.32 and the official Python client send: discovery, CRUD with the three patch
-types, lists with selectors and pagination, chunked watches, server-side Tables, pod logs, the scale and
-eviction subresources, metrics.k8s.io, and Status errors with kube-apiserver's reasons. Bearer tokens map to
-users; optional per-user rules produce real 403 Forbidden answers. Requests without a token act as `admin`
-(a local development server, like `kubectl proxy`); an unknown token gets 401 Unauthorized.
+types (bodies in JSON, YAML, or — for the Secrets and ConfigMaps `kubectl create` sends — protobuf), lists
+with selectors and pagination, chunked watches, server-side Tables, pod logs, the scale and eviction
+subresources, metrics.k8s.io, and Status errors with kube-apiserver's reasons. Bearer tokens map to users;
+optional per-user rules produce real 403 Forbidden answers. Requests without a token act as `admin` (a local
+development server, like `kubectl proxy`); an unknown token gets 401 Unauthorized.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import orjson
 import trustme
 import yaml
 
-from sandbox.kube import errors, patch, tables
+from sandbox.kube import errors, patch, protobuf, tables
 from sandbox.kube.controllers import PDBS, PODS, Controllers, pod_ready
 from sandbox.kube.errors import ApiError
 from sandbox.kube.resources import BY_KEY, BY_PATH, TYPES, ResourceType, group_versions, parse_quantity, type_for
@@ -358,10 +359,13 @@ class KubeServer:
         if not req.body:
             raise errors.bad_request("the request body is empty")
         content_type = req.headers.get("content-type", "")
+        if content_type.split(";")[0].strip() == protobuf.MEDIA_TYPE:
+            # kubectl's typed clients (`kubectl create secret|configmap`) send protobuf; see sandbox.kube.protobuf.
+            return protobuf.decode(req.body)
         if "protobuf" in content_type:
-            # Only JSON and YAML are spoken here; client-go's typed clients can be told to send JSON.
             raise ApiError(415, "UnsupportedMediaType", 'the body of the request was in an unknown format - '
-                           'accepted media types include: application/json, application/yaml')
+                           'accepted media types include: application/json, application/yaml, '
+                           'application/vnd.kubernetes.protobuf')
         try:
             if "yaml" in req.headers.get("content-type", ""):
                 loaded = yaml.safe_load(req.body)

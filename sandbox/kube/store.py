@@ -9,6 +9,7 @@ kube-apiserver does and records the change for watchers. It knows nothing about 
 from __future__ import annotations
 
 import base64
+import binascii
 import bisect
 import re
 import threading
@@ -261,6 +262,31 @@ class Store:
         self._record(kind, entry)
         return obj
 
+    @staticmethod
+    def _convert(rtype: ResourceType, obj: Obj) -> None:
+        """What the API server's conversion does on every write: a Secret's write-only `stringData` is merged
+        into `data` (base64, overwriting a key of the same name) and never stored; `data` must be base64."""
+        if rtype.kind != "Secret":
+            return
+        data = obj.get("data")
+        if data is not None and not isinstance(data, dict):
+            raise errors.bad_request("Secret.data must be an object of base64 strings")
+        merged = dict(data or {})
+        for key, value in merged.items():
+            try:
+                # Go's decoder skips line breaks; anything else outside the alphabet is an error.
+                base64.b64decode(str(value).replace("\r", "").replace("\n", ""), validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise errors.bad_request(f"Secret in version \"v1\" cannot be handled as a Secret: illegal base64 "
+                                         f"data in data[{key!r}]: {exc}") from exc
+        string_data = obj.pop("stringData", None)
+        if string_data is not None and not isinstance(string_data, dict):
+            raise errors.bad_request("Secret.stringData must be an object of strings")
+        for key, value in (string_data or {}).items():
+            merged[str(key)] = base64.b64encode(str(value).encode()).decode()
+        if merged or data is not None:
+            obj["data"] = merged
+
     def _validate(self, rtype: ResourceType, obj: Obj) -> None:
         meta = obj.get("metadata") or {}
         name = str(meta.get("name") or "")
@@ -300,6 +326,7 @@ class Store:
                 meta.pop("namespace", None)
             if not meta.get("name") and meta.get("generateName"):
                 meta["name"] = str(meta["generateName"]) + uuid.uuid4().hex[:5]
+            self._convert(rtype, obj)
             self._validate(rtype, obj)
             if rtype.kind == "Pod" and not load:
                 _default_toleration_seconds(obj)
@@ -390,6 +417,7 @@ class Store:
                     new["status"] = current["status"]
                 if "generation" in meta and new.get("spec") != current.get("spec"):
                     meta["generation"] = int(meta["generation"]) + 1
+                self._convert(rtype, new)
             self._validate(rtype, new)
             if new == current:
                 return current

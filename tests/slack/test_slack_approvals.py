@@ -60,7 +60,8 @@ def bot(slack_api: WebApiServer, cluster_bed: ClusterBed, assembly: Assembly) ->
     options = SlackAppOptions(signing_secret=SIGNING_SECRET, http=True, workers=8, verify_token=False)
     surface = SlackSurface(web_client(slack_settings(cluster_bed, slack_api.api_url, name="x")), assembly.dispatcher,
                            options)
-    server = HttpServer(wsgi_app(surface.app, lambda: (True, "ok")), host="127.0.0.1", port=0).start()
+    front = wsgi_app(surface.app, lambda: (True, "ok"), signing_secret=SIGNING_SECRET)
+    server = HttpServer(front, host="127.0.0.1", port=0).start()
     yield Bot(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", slack_api, cluster_bed.kube)
     server.stop()
     surface.close()
@@ -187,7 +188,8 @@ def test_a_card_that_cannot_be_posted_is_refused_and_leaves_nothing_pending(
     built = assemble(settings, SlackNotifier(client), groups=SlackGroupDirectory(client, group_ids_in(settings)))
     options = SlackAppOptions(signing_secret=SIGNING_SECRET, http=True, workers=4, verify_token=False)
     surface = SlackSurface(client, built.dispatcher, options)
-    server = HttpServer(wsgi_app(surface.app, lambda: (True, "ok")), host="127.0.0.1", port=0).start()
+    front = wsgi_app(surface.app, lambda: (True, "ok"), signing_secret=SIGNING_SECRET)
+    server = HttpServer(front, host="127.0.0.1", port=0).start()
     try:
         other = Bot(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", slack_api, cluster_bed.kube)
         channel = new_channel()

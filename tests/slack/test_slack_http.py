@@ -17,6 +17,7 @@ from bot.refs import decode
 from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
 from tests.slack.conftest import ALICE, BOB, CAROL, MALLORY, ClusterBed, slack_settings
 from tests.support.slack import (
+    SIGNING_SECRET,
     ApiCall,
     WebApiServer,
     block_actions,
@@ -33,7 +34,8 @@ FORM = "application/x-www-form-urlencoded"
 def bot(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Bot]:
     settings = slack_settings(cluster_bed, slack_api.api_url, name="http")
     surface = build_surface(settings, http=True, workers=8)
-    server = HttpServer(wsgi_app(surface.app, lambda: (True, "ok")), host="127.0.0.1", port=0).start()
+    front = wsgi_app(surface.app, lambda: (True, "ok"), signing_secret=SIGNING_SECRET)
+    server = HttpServer(front, host="127.0.0.1", port=0).start()
     yield Bot(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", slack_api, cluster_bed.kube)
     server.stop()
     surface.close()

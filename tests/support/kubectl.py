@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import signal
 import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,3 +55,32 @@ def start_minicluster() -> KubeServer:
     ).start()
     server.controllers.settle()
     return server
+
+
+@contextlib.contextmanager
+def sandbox_process(folder: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`aksbot sandbox --no-arm --write-config FOLDER ARGS…` in a process of its own; yields it and its banner.
+
+    The sandbox is continued (if a test froze it) and stopped on the way out.
+    """
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sandbox", "--no-arm", "--write-config", str(folder), *args],
+        env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        if "ready" not in banner:
+            process.wait(10)
+            raise AssertionError(f"aksbot sandbox did not start: {process.stderr.read() if process.stderr else ''}")
+        yield process, banner
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)

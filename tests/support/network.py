@@ -1,0 +1,121 @@
+"""Far sides that misbehave at the TCP level, for the bound tests and the bounds benchmark.
+
+- `SilentListener`: accepts every connection and never sends a byte (a hung endpoint: a TLS client waits in its
+  handshake, a plain HTTP client waits for the status line). With `tls=CA` it completes the TLS handshake with a
+  certificate of that CA first, then says nothing (a front end that took the connection and whose backend hangs).
+  Connections are held until `stop()`.
+- `closed_port()`: a loopback port nothing listens on (connection refused).
+- `run_piped(...)`: one fresh `aksbot` process fed lines on stdin, with its output and wall time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import trustme
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class SilentListener:
+    """A TCP server on 127.0.0.1 that accepts and then says nothing."""
+
+    def __init__(self, tls: trustme.CA | None = None) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port = int(self._socket.getsockname()[1])
+        self._context: ssl.SSLContext | None = None
+        if tls is not None:
+            self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.issue_cert("127.0.0.1", "localhost").configure_cert(self._context)
+        self._held: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="silent-listener", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def accepted(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+    def start(self) -> SilentListener:
+        self._thread.start()
+        return self
+
+    def _accept(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._held.append(connection)
+            if self._context is not None:
+                threading.Thread(target=self._handshake, args=(connection,), daemon=True).start()
+
+    def _handshake(self, connection: socket.socket) -> None:
+        assert self._context is not None
+        with contextlib.suppress(OSError):
+            wrapped = self._context.wrap_socket(connection, server_side=True)
+            with self._lock:
+                self._held.append(wrapped)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        with contextlib.suppress(OSError):
+            self._socket.close()
+        with self._lock:
+            for connection in self._held:
+                with contextlib.suppress(OSError):
+                    connection.close()
+            self._held.clear()
+
+    def __enter__(self) -> SilentListener:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that refuses connections (bound once, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Piped:
+    stdout: str
+    stderr: str
+    seconds: float
+    returncode: int
+
+
+def run_piped(args: list[str], lines: list[str], *, env: dict[str, str] | None = None,
+              timeout: float = 120.0) -> Piped:
+    """Run `python -m bot.cli ARGS` in a fresh process with `lines` on stdin; its output and wall time."""
+    environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=timeout,
+        check=False,
+    )
+    return Piped(done.stdout, done.stderr, time.monotonic() - started, done.returncode)
