@@ -20,9 +20,11 @@ The file (`--config PATH` or `AKSBOT_CONFIG`):
     groups: {S0SREGROUP: [U0ALICE]}    # only for the shell and tests; in Slack, user groups come from Slack
     approvals: {expiry_minutes: 15, required_approvals: 1, channel: C0APPROVALS}
     store: {sqlite_path: aksbot.sqlite3}   # or AKSBOT_DATABASE_URL=postgresql://… for several replicas
+    alerts: {default_channel: C0ALERTS, routes: [{clusters: [prod], severities: [critical], channel: C0PAGE}]}
 
 Secrets come only from the environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
-AKSBOT_DATABASE_URL (may carry a password), and the Azure client secret named by `client_secret_env`.
+AKSBOT_DATABASE_URL (may carry a password), AKSBOT_ALERTS_TOKEN (authenticates alert webhooks), and the Azure
+client secret named by `client_secret_env`. The `alerts` key is described in `bot.alerts.settings`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from bot.alerts.settings import AlertSettings
 from bot.approvals.settings import ApprovalPolicy, ApprovalSettings
 from bot.azure.settings import AzureSettings
 from bot.registry import Role
@@ -95,9 +98,11 @@ class Settings(_Model):
     groups: dict[str, list[str]] = Field(default_factory=dict)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     # Not from the file:
     source: str | None = Field(default=None, exclude=True)
     database_url: SecretStr | None = Field(default=None, exclude=True)
+    alerts_token: SecretStr | None = Field(default=None, exclude=True)
     slack: SlackSecrets = Field(default_factory=SlackSecrets, exclude=True)
     environ: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
 
@@ -114,6 +119,11 @@ class Settings(_Model):
         for channel, cluster in self.channels.items():
             if cluster not in names:
                 raise ValueError(f"channels.{channel}: {cluster!r} is not one of the clusters ({', '.join(names)})")
+        for i, route in enumerate(self.alerts.routes):
+            unknown = [c for c in route.clusters if c not in names]
+            if unknown:
+                raise ValueError(f"alerts.routes[{i}].clusters: {', '.join(map(repr, unknown))} not among the "
+                                 f"clusters ({', '.join(names)})")
         return self
 
     def cluster(self, name: str) -> ClusterSettings | None:
@@ -190,9 +200,11 @@ def from_mapping(data: Mapping[str, Any], *, source: str | None, environ: Mappin
         api_url=env.get("SLACK_API_URL") or None,
     )
     db = env.get("AKSBOT_DATABASE_URL")
+    alerts_token = env.get("AKSBOT_ALERTS_TOKEN")
     try:
         return Settings.model_validate(
-            {**data, "source": source, "slack": slack, "database_url": SecretStr(db) if db else None, "environ": env}
+            {**data, "source": source, "slack": slack, "database_url": SecretStr(db) if db else None, "environ": env,
+             "alerts_token": SecretStr(alerts_token) if alerts_token else None}
         )
     except ValidationError as exc:
         where = source or "settings"
