@@ -63,6 +63,7 @@ LOG_READ_TIMEOUT_S = 20.0
 PAGE_SIZE = 500
 METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+LEASES_PATH = "/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
 
 
 # -- parsing: API JSON → model ---------------------------------------------------------------------------------
@@ -565,6 +566,53 @@ class KubeCluster:
 
         return self._list("secrets", info, (self.core.list_secret_for_all_namespaces, self.core.list_namespaced_secret),
                           namespace)
+
+    # -- leases of the bot's own (leader election) --------------------------------------------------------------
+
+    def lease_object(self, namespace: str, name: str, *, timeout: float = READ_TIMEOUT_S) -> Json | None:
+        """A Lease as the API returns it (None: there is none), resourceVersion included."""
+        try:
+            return self._json(f"lease {namespace}/{name}", self.coordination.read_namespaced_lease, name, namespace,
+                              timeout=timeout)
+        except NotFound:
+            return None
+
+    def create_lease(self, namespace: str, body: Json, *, timeout: float = READ_TIMEOUT_S) -> Json:
+        """Create a Lease; `Conflict` when it already exists."""
+        name = str((body.get("metadata") or {}).get("name") or "")
+        return self._send(f"lease {namespace}/{name}", "POST", LEASES_PATH, {"namespace": namespace}, body,
+                          timeout)
+
+    def replace_lease(self, namespace: str, name: str, body: Json, *, timeout: float = READ_TIMEOUT_S) -> Json:
+        """Replace a Lease at the resourceVersion in `body`; `Conflict` when it changed since."""
+        return self._send(f"lease {namespace}/{name}", "PUT", LEASES_PATH + "/{name}",
+                          {"namespace": namespace, "name": name}, body, timeout)
+
+    def _send(self, what: str, verb: str, path: str, path_params: dict[str, str], body: Json,
+              timeout: float) -> Json:
+        """A write whose JSON body goes out exactly as given. The typed methods validate a body into the client's
+        models and write datetimes back with `isoformat()`, which drops a time's fractional seconds when they are
+        zero — and the API server refuses a Lease's MicroTime without exactly six digits."""
+        try:
+            method, url, headers, data, post = self.api.param_serialize(
+                method=verb, resource_path=path, path_params=path_params,
+                header_params={"Accept": "application/json", "Content-Type": "application/json"}, body=body,
+                auth_settings=["BearerToken"])
+            response = self.api.call_api(method, url, header_params=headers, body=data, post_params=post,
+                                         _request_timeout=(CONNECT_TIMEOUT_S, timeout))
+            response.read()  # type: ignore[no-untyped-call]
+            if not 200 <= response.status <= 299:
+                raise ApiException.from_response(http_resp=response, body=None, data=None)
+            raw = bytes(response.data or b"")
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise translate(exc, self.name, what) from exc
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise Upstream(f"cluster '{self.name}' sent something that is not JSON for {what}") from exc
+        if not isinstance(parsed, dict):
+            raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what}")
+        return parsed
 
     # -- writer ------------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 import socket
 import ssl
 import threading
@@ -308,6 +309,7 @@ class KubeServer:
                 raise errors.method_not_allowed(req.method)
             body = self._body(req)
             self._check_kind(rtype, body)
+            _check_lease(rtype, body, (body.get("metadata") or {}).get("name") or "")
             if self._dry_run(req):
                 return _json(201, body)
             created = self.store.create(rtype, self._to_storage(rtype, body), ns)
@@ -315,6 +317,8 @@ class KubeServer:
         if verb == "update":
             body = self._body(req)
             self._check_kind(rtype, body)
+            if rtype.kind == "Lease":
+                return self._update_lease(rtype, ns, name or "", body)
             return _json(200, self._view(rtype, self.store.update(
                 rtype, ns, name or "", self._to_storage(rtype, body), subresource=sub)))
         if verb == "patch":
@@ -384,6 +388,21 @@ class KubeServer:
             raise errors.bad_request(f"the API version in the data ({body.get('apiVersion')}) does not match the "
                                      f"expected API version ({rtype.api_version})" if body.get("apiVersion") !=
                                      rtype.api_version else f"kind {kind} does not match {rtype.kind}")
+
+    def _update_lease(self, rtype: ResourceType, namespace: str, name: str, body: Obj) -> Response:
+        """PUT of a Lease as kube-apiserver's lease strategy has it: no unconditional update (a resourceVersion is
+        required, a stale one is 409 Conflict: what leader election builds on), and create-on-update."""
+        _check_lease(rtype, body, name)
+        with self.store.lock:
+            if self.store.find(rtype, namespace, name) is None:
+                body = dict(body, metadata={**(body.get("metadata") or {}), "name": name})
+                body["metadata"].pop("resourceVersion", None)
+                return _json(201, self.store.create(rtype, body, namespace))
+            if not (body.get("metadata") or {}).get("resourceVersion"):
+                raise errors.invalid(rtype.group, rtype.plural, name, [(
+                    "metadata.resourceVersion", "FieldValueInvalid",
+                    "Invalid value: 0x0: must be specified for an update")])
+            return _json(200, self.store.update(rtype, namespace, name, body))
 
     # -- views (events.k8s.io events are stored as core events) ----------------------------------------------
 
@@ -696,6 +715,7 @@ class KubeServer:
                 raise ApiError(415, "UnsupportedMediaType", f"the media type {content_type!r} is not supported")
             if not isinstance(result, dict):
                 raise errors.bad_request("the patch did not produce an object")
+            _check_lease(rtype, result, name)
             if self._dry_run(req):
                 return result
             # A patch carries a resourceVersion only when the client wants the precondition.
@@ -898,6 +918,36 @@ class KubeServer:
             return Response(200, patch.openapi_v3_document(_openapi_paths(group, version)),
                             headers={"Cache-Control": "public, immutable"})
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+# metav1.MicroTime's wire form: RFC 3339 with exactly six fractional digits ("2006-01-02T15:04:05.000000Z07:00").
+_MICRO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$")
+
+
+def _check_lease(rtype: ResourceType, obj: Obj, name: str) -> None:
+    """What kube-apiserver refuses in a Lease: a time that does not decode as a MicroTime (400, the body cannot be
+    read: Go's parser wants exactly six fractional digits, which Python's `isoformat()` leaves out when they are
+    zero), and the spec values ValidateLease rejects (422)."""
+    if rtype.kind != "Lease":
+        return
+    spec = obj.get("spec") or {}
+    for key in ("acquireTime", "renewTime"):
+        value = spec.get(key)
+        if value is not None and (not isinstance(value, str) or not _MICRO_TIME.match(value)):
+            raise errors.bad_request(
+                f'Lease in version "v1" cannot be handled as a Lease: parsing time "{value}" as '
+                '"2006-01-02T15:04:05.000000Z07:00": cannot parse as RFC3339Micro')
+    causes: list[tuple[str, str, str]] = []
+    duration = spec.get("leaseDurationSeconds")
+    if duration is not None and (not isinstance(duration, int) or duration <= 0):
+        causes.append(("spec.leaseDurationSeconds", "FieldValueInvalid",
+                       f"Invalid value: {duration}: must be greater than 0"))
+    transitions = spec.get("leaseTransitions")
+    if transitions is not None and (not isinstance(transitions, int) or transitions < 0):
+        causes.append(("spec.leaseTransitions", "FieldValueInvalid",
+                       f"Invalid value: {transitions}: must be greater than or equal to 0"))
+    if causes:
+        raise errors.invalid(rtype.group, rtype.kind, name, causes)
 
 
 def _openapi_paths(group: str, version: str) -> str:
