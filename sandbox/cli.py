@@ -1,4 +1,8 @@
-"""`aksbot sandbox`: run the sandbox Kubernetes (and ARM) servers in the foreground until SIGINT/SIGTERM."""
+"""`aksbot sandbox`: run the sandbox Kubernetes (and ARM) servers in the foreground until SIGINT/SIGTERM.
+
+`aksbot sandbox stop-heartbeat NODE | resume-heartbeat NODE | oom-kill NS/POD | recover-pod NS/POD` changes a
+running sandbox from another terminal (`sandbox.control`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,14 @@ from sandbox import Sandbox
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="aksbot sandbox", description="Run a sandbox AKS cluster locally.")
+    from sandbox import control
+
+    if argv and argv[0] in control.ACTIONS:
+        return control.main(argv)
+    parser = argparse.ArgumentParser(
+        prog="aksbot sandbox", description="Run a sandbox AKS cluster locally.",
+        epilog="Change a running one: aksbot sandbox {stop-heartbeat,resume-heartbeat} NODE | "
+               "{oom-kill,recover-pod} NAMESPACE/POD [--kubeconfig DIR/kubeconfig]")
     parser.add_argument("--scenario", default="incident", help="scenario name (default: incident)")
     parser.add_argument("--write-config", metavar="DIR", help="write DIR/kubeconfig and DIR/aksbot.yaml")
     parser.add_argument("--port", type=int, default=0, help="Kubernetes API port (default: any free port)")

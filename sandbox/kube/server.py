@@ -28,7 +28,7 @@ import trustme
 import yaml
 
 from sandbox.kube import errors, patch, tables
-from sandbox.kube.controllers import PDBS, PODS, Controllers, pod_ready
+from sandbox.kube.controllers import NODE_MONITOR_GRACE_SECONDS, PDBS, PODS, Controllers, pod_ready
 from sandbox.kube.errors import ApiError
 from sandbox.kube.resources import BY_KEY, BY_PATH, TYPES, ResourceType, group_versions, parse_quantity, type_for
 from sandbox.kube.selectors import (
@@ -105,6 +105,8 @@ class KubeServer:
         termination_seconds: float = 0.5,
         bookmark_seconds: float = 1.0,
         tls: bool = True,
+        node_monitor_grace_seconds: float = NODE_MONITOR_GRACE_SECONDS,
+        lease_renew_seconds: float = 10.0,
     ) -> None:
         self.store = Store()
         self.logs = dict(logs or {})
@@ -116,7 +118,9 @@ class KubeServer:
         self.bookmark_seconds = bookmark_seconds
         self.requests = itertools.count()
         self._load(objects)
-        self.controllers = Controllers(self.store, dead_nodes, termination_seconds=termination_seconds)
+        self.controllers = Controllers(self.store, dead_nodes, termination_seconds=termination_seconds,
+                                       lease_renew_seconds=lease_renew_seconds,
+                                       node_monitor_grace_seconds=node_monitor_grace_seconds)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         # kubectl sends bearer tokens only over HTTPS, so per-user access needs TLS: a throwaway CA signs the
@@ -219,6 +223,53 @@ class KubeServer:
     def mutate(self, resource: str, name: str, change: Callable[[Obj], None], namespace: str = "") -> Obj | None:
         return self.store.mutate(BY_KEY[resource], namespace, name, change)
 
+    # -- changing the world while a bot watches (also over HTTP: POST /sandbox/v1/…, admin only) ----------------
+
+    def stop_heartbeat(self, node: str) -> None:
+        """The node's kubelet stops; after the node monitor grace period the node is NotReady (Unknown)."""
+        self.controllers.stop_heartbeat(node)
+
+    def resume_heartbeat(self, node: str) -> None:
+        """The node's kubelet is back: Ready again, taints lifted, its pods ready again."""
+        self.controllers.resume_heartbeat(node)
+
+    def oom_kill(self, namespace: str, pod: str, container: str | None = None, *, back_off: bool = False) -> Obj:
+        """A container is OOMKilled (exit 137) and restarts, or waits in CrashLoopBackOff with `back_off`."""
+        return self.controllers.oom_kill(namespace, pod, container, back_off=back_off)
+
+    def recover_pod(self, namespace: str, pod: str) -> Obj:
+        """Every container of the pod runs and is ready."""
+        return self.controllers.recover_pod(namespace, pod)
+
+    def _control(self, req: Request, parts: list[str]) -> Response:
+        """`POST /sandbox/v1/nodes/NODE/{stop-heartbeat,resume-heartbeat}` and
+        `POST /sandbox/v1/namespaces/NS/pods/POD/{oom-kill,recover}` (`?container=C&backOff=true`)."""
+        if req.user != "admin":
+            raise ApiError(403, "Forbidden", f'User "{req.user}" cannot change the sandbox world (admin only)')
+        if req.method != "POST":
+            raise errors.method_not_allowed(req.method)
+        rest = parts[2:] if parts[:2] == ["sandbox", "v1"] else []
+        if len(rest) == 3 and rest[0] == "nodes" and rest[2] in ("stop-heartbeat", "resume-heartbeat"):
+            node, action = rest[1], rest[2]
+            if action == "stop-heartbeat":
+                self.stop_heartbeat(node)
+                message = (f"node {node}: kubelet stopped; NotReady after "
+                           f"{self.controllers.node_monitor_grace_seconds:g} s without a lease renewal")
+            else:
+                self.resume_heartbeat(node)
+                message = f"node {node}: kubelet posting again"
+            return _json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                               "message": message})
+        if len(rest) == 5 and rest[0] == "namespaces" and rest[2] == "pods" and rest[4] in ("oom-kill", "recover"):
+            namespace, pod, action = rest[1], rest[3], rest[4]
+            if action == "oom-kill":
+                back_off = req.query.get("backOff", "").lower() in ("1", "true")
+                obj = self.oom_kill(namespace, pod, req.query.get("container") or None, back_off=back_off)
+            else:
+                obj = self.recover_pod(namespace, pod)
+            return _json(200, obj)
+        raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
     # -- request handling -------------------------------------------------------------------------------------
 
     def authenticate(self, authorization: str | None) -> str | None:
@@ -248,6 +299,8 @@ class KubeServer:
             return Response(200, b"ok", "text/plain")
         if req.path == "/version":
             return _json(200, KUBE_VERSION)
+        if parts[:1] == ["sandbox"]:
+            return self._control(req, parts)
         if req.path == "/api":
             return _json(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})
