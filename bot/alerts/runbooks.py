@@ -19,6 +19,7 @@ version is unknown and the alert gets `qos-oom-score`, with an evidence line say
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Protocol
@@ -144,11 +145,18 @@ class ClusterNodeFacts:
 
 
 class RunbookResolver:
-    """Fills in each alert's runbook (and, for OOMKilled, the evidence line saying which cgroup version)."""
+    """Fills in each alert's runbook (and, for OOMKilled, the evidence line saying which cgroup version).
 
-    def __init__(self, knowledge: KnowledgeBase | None, nodes: NodeFacts | None = None) -> None:
+    Searches are remembered (the knowledge base does not change while the bot runs): the alerts of one group
+    usually share their text, and a repeated notification asks the same questions again."""
+
+    def __init__(self, knowledge: KnowledgeBase | None, nodes: NodeFacts | None = None,
+                 remember: int = 4096) -> None:
         self.knowledge = knowledge
         self.nodes = nodes
+        self._remember = remember
+        self._searched: dict[str, str | None] = {}
+        self._lock = threading.Lock()
 
     def resolve(self, group: AlertGroup) -> AlertGroup:
         """The group with a runbook on every alert that can have one; watcher findings keep their rule's own."""
@@ -182,8 +190,16 @@ class RunbookResolver:
         if self.knowledge is None:
             return None
         query = " ".join(p for p in (words(alert.name), alert.summary, alert.description) if p)
+        with self._lock:
+            if query in self._searched:
+                return self._searched[query]
         outcome = self.knowledge.search(query, limit=1)
-        return None if outcome.abstained or outcome.best is None else outcome.best.entry_id
+        found = None if outcome.abstained or outcome.best is None else outcome.best.entry_id
+        with self._lock:
+            if len(self._searched) >= self._remember:
+                self._searched.pop(next(iter(self._searched)))  # the oldest question
+            self._searched[query] = found
+        return found
 
     def _oom(self, alert: Alert) -> tuple[str, str]:
         verdict, unknown = self._cgroup(alert)

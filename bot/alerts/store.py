@@ -345,7 +345,8 @@ class AlertStore:
             episode = 1
             count, _ = run(
                 f"INSERT INTO {self.state_table} ({_STATE_COLUMNS}) VALUES "
-                f"({', '.join('?' for _ in range(21))}) ON CONFLICT (key) DO NOTHING",
+                # No conflict target: a racing insert of the same key trips the `id` index too.
+                f"({', '.join('?' for _ in range(21))}) ON CONFLICT DO NOTHING",
                 (group.key, short_id(group.key), group.status.value, episode, group.severity.label, group.cluster,
                  group.namespace, started, now, None if firing else now, now, None, None, None, 0, None,
                  change.evidence_hash, 0, group.summary, group_to_json(group), 1))
