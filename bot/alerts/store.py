@@ -24,7 +24,7 @@ post went out is not posted (its post is cancelled); its history keeps it.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -190,9 +190,11 @@ class AlertStore:
                 flap_count INTEGER NOT NULL DEFAULT 0,
                 summary TEXT NOT NULL,
                 group_json TEXT NOT NULL,
-                version INTEGER NOT NULL
+                version INTEGER NOT NULL,
+                instance TEXT
             )""",
             f"CREATE INDEX IF NOT EXISTS alert_state_status ON {s} (status, cluster)",
+            f"CREATE INDEX IF NOT EXISTS alert_state_instance ON {s} (instance)",
             f"""CREATE TABLE IF NOT EXISTS {m} (
                 key TEXT NOT NULL REFERENCES {s} (key),
                 episode INTEGER NOT NULL,
@@ -319,6 +321,10 @@ class AlertStore:
         which set when its post falls due."""
         for _ in range(CAS_ATTEMPTS):
             state = self.get(group.key)
+            if state is None and (found := self._by_instance(group)) is not None:
+                # A Resolved notice finds its Fired one by the source's own id (Azure's alertId), even if what
+                # the key is made of (the rule's targets, dimensions) was reported differently.
+                state, group = found, replace(group, key=found.key)
             known = None if state is None else Known(
                 state.status, state.resolved_at, state.group, state.evidence_hash,
                 posted=bool(self.messages(state.key, state.episode)))
@@ -336,6 +342,13 @@ class AlertStore:
             return Recorded(transition.outcome, stored)
         raise Upstream(f"the alert state of {group.key!r} kept changing while it was being recorded")
 
+    def _by_instance(self, group: AlertGroup) -> AlertState | None:
+        if group.status is not Status.RESOLVED or len(group.alerts) != 1 or not group.alerts[0].source_id:
+            return None
+        _, rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE instance = ?",
+                              (_instance(group),))
+        return self._state(rows[0]) if rows else None
+
     def _apply(self, run: Run, state: AlertState | None, change: Transition, routes: Sequence[Route],
                at: datetime) -> None:
         group, outcome, now = change.group, change.outcome, utc_text(at)
@@ -344,12 +357,12 @@ class AlertStore:
         if state is None:
             episode = 1
             count, _ = run(
-                f"INSERT INTO {self.state_table} ({_STATE_COLUMNS}) VALUES "
+                f"INSERT INTO {self.state_table} ({_STATE_COLUMNS}, instance) VALUES "
                 # No conflict target: a racing insert of the same key trips the `id` index too.
-                f"({', '.join('?' for _ in range(21))}) ON CONFLICT DO NOTHING",
+                f"({', '.join('?' for _ in range(22))}) ON CONFLICT DO NOTHING",
                 (group.key, short_id(group.key), group.status.value, episode, group.severity.label, group.cluster,
                  group.namespace, started, now, None if firing else now, now, None, None, None, 0, None,
-                 change.evidence_hash, 0, group.summary, group_to_json(group), 1))
+                 change.evidence_hash, 0, group.summary, group_to_json(group), 1, _instance(group)))
             if count != 1:
                 raise _Lost
             self._history(run, group.key, episode, at, Event.FIRED if firing else Event.RESOLVED, group,
@@ -362,6 +375,7 @@ class AlertStore:
             "status": group.status.value, "severity": group.severity.label, "cluster": group.cluster,
             "namespace": group.namespace, "updated_at": now, "evidence_hash": change.evidence_hash,
             "summary": group.summary, "group_json": group_to_json(group), "version": state.version + 1,
+            "instance": _instance(group),
         }
         if outcome is Outcome.RESOLVED:
             sets.update(resolved_at=now, snooze_until_resolved=0)
@@ -377,7 +391,8 @@ class AlertStore:
             raise _Lost
         snoozed = state.snoozed(at) and outcome is not Outcome.REFIRED
         if outcome is Outcome.REFIRED:
-            self._cancel(run, state.key, at, "superseded: the problem fired again as a new episode")
+            # An older episode's message that never went out is not posted now; its updates and replies still go.
+            self._cancel(run, state.key, at, "superseded: the problem fired again as a new episode", kind=Work.POST)
             self._history(run, state.key, episode, at, Event.FIRED, group, f"episode {episode}")
             self._new_messages(run, group, episode, routes, at)
         elif outcome is Outcome.RESOLVED:
@@ -550,6 +565,13 @@ class AlertStore:
         self.db.run(
             f"UPDATE {self.outbox_table} SET attempts = attempts + 1, last_error = ?, due_at = ?, claimed_by = NULL, "
             "claimed_until = NULL WHERE id = ? AND done_at IS NULL", (error[:500], utc_text(retry_at), item_id))
+
+
+def _instance(group: AlertGroup) -> str | None:
+    """The source's own id of a one-alert group (Azure's alertId), by which a Resolved notice finds its problem."""
+    if len(group.alerts) == 1 and group.alerts[0].source_id:
+        return f"{group.source.value}:{group.alerts[0].source_id}"
+    return None
 
 
 def _started(group: AlertGroup, at: datetime) -> datetime:

@@ -329,3 +329,30 @@ def test_many_threads_acknowledging_at_once_make_one_acknowledgement(store: Aler
         results = list(pool.map(ack, range(8)))
     assert results.count(True) == 1
     assert [h.event for h in store.history(key=key)].count(Event.ACKNOWLEDGED) == 1
+
+
+def test_a_new_episode_keeps_the_old_messages_pending_updates(store: AlertStore) -> None:
+    store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW)
+    post_everything(store, T0)
+    store.record(all_resolved(longhorn(), T0), [ALERTS], at=T0 + timedelta(minutes=1), flap_window=WINDOW)
+    # Slack is down for an hour: the resolution's update and reply wait; then the problem fires again.
+    later = T0 + timedelta(hours=1)
+    store.record(refire(longhorn(), later), [ALERTS], at=later, flap_window=WINDOW)
+    due = [(i.episode, i.kind) for i in store.due(later)]
+    assert due == [(1, Work.UPDATE), (1, Work.REPLY), (2, Work.POST)]
+
+
+def test_a_resolved_azure_notice_finds_its_fired_one_by_alert_id(store: AlertStore) -> None:
+    fired = azure_monitor.parse(payload("azure-metric-alert-fired.json"), directory())
+    raw = payload("azure-metric-alert-fired.json")
+    raw["data"]["essentials"].update(monitorCondition="Resolved", resolvedDateTime="2025-04-15T18:27:12Z")
+    # The Resolved notice names its target differently (a sub-resource): its key differs from the Fired one's.
+    essentials = raw["data"]["essentials"]
+    essentials["alertTargetIDs"] = [t + "/blobServices/default" for t in essentials["alertTargetIDs"]]
+    resolved = azure_monitor.parse(raw, directory())
+    assert resolved.key != fired.key
+    at = datetime(2025, 4, 15, 18, 18, tzinfo=UTC)
+    store.record(fired, [ALERTS], at=at, flap_window=WINDOW)
+    recorded = store.record(resolved, [ALERTS], at=at + timedelta(minutes=9), flap_window=WINDOW)
+    assert recorded.outcome is Outcome.RESOLVED and recorded.state.key == fired.key
+    assert store.get(resolved.key) is None
