@@ -11,10 +11,12 @@ other replica's start of leading, per trial (target for a kill: < 20 s).
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import signal
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -28,6 +30,7 @@ from sandbox import Sandbox
 
 
 def replica(config: str, name: str, lease: str, events: Any) -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=f"%(asctime)s {name} %(message)s")
     settings = load(config, environ={})
     provider = KubeClusterProvider(settings)
     stopping = threading.Event()
@@ -60,6 +63,7 @@ def trial(config: str, lease: str, how: str) -> float:
     os.kill(pid, signal.SIGKILL if how == "kill" else signal.SIGTERM)
     while True:
         name, what, at = events.get(timeout=60)
+        print(f"    {name} {what} {at - gone:+.1f} s", file=sys.stderr, flush=True)
         if what == "leads" and name != leader:
             took = at - gone
             break
