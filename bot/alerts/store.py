@@ -286,7 +286,8 @@ class AlertStore:
     def history(self, *, since: datetime | None = None, key: str | None = None,
                 clusters: Collection[str | None] | None = None, limit: int = 500) -> list[HistoryEntry]:
         """Transitions oldest first: the `limit` most recent that match."""
-        conditions, params = [], []
+        conditions: list[str] = []
+        params: list[Any] = []
         if since is not None:
             conditions.append("at >= ?")
             params.append(utc_text(since))
@@ -294,9 +295,13 @@ class AlertStore:
             conditions.append("key = ?")
             params.append(key)
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        limited = ""
+        if clusters is None:  # filtered by cluster below, in Python (NULL is a cluster there); else limit here
+            limited = " LIMIT ?"
+            params.append(limit)
         rows = self.db.run(
             f"SELECT seq, key, episode, at, event, actor, status, cluster, detail FROM {self.history_table}"
-            f"{where} ORDER BY seq DESC", params)[1]
+            f"{where} ORDER BY seq DESC{limited}", params)[1]
         entries = [HistoryEntry(int(r[0]), r[1], int(r[2]), parse_utc(r[3]), Event(r[4]), r[5], Status(r[6]), r[7],
                                 r[8]) for r in rows if clusters is None or r[7] in clusters][:limit]
         entries.reverse()
