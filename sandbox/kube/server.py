@@ -123,6 +123,7 @@ class KubeServer:
                                        node_monitor_grace_seconds=node_monitor_grace_seconds)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
         # kubectl sends bearer tokens only over HTTPS, so per-user access needs TLS: a throwaway CA signs the
         # server certificate and the kubeconfig carries the CA.
         self.ca: trustme.CA | None = trustme.CA() if tls else None
@@ -174,6 +175,10 @@ class KubeServer:
 
     def stop(self) -> None:
         self.controllers.stop()
+        # Open watches end with the server instead of waiting out their timeout.
+        self._stopped.set()
+        with self.store.lock:
+            self.store.changed.notify_all()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -615,9 +620,14 @@ class KubeServer:
                     if not write(event("BOOKMARK", orjson.dumps(mark))):
                         return
                     next_bookmark = now + self.bookmark_seconds
+                if self._stopped.is_set():
+                    return
+                # Without bookmarks the next thing due is the deadline: waiting for a bookmark time that has
+                # passed would spin this thread at full speed until the watch times out.
+                wake = min(deadline, next_bookmark) if bookmarks else deadline
                 with self.store.lock:
                     if self.store.rv == last:
-                        self.store.changed.wait(timeout=max(0.0, min(deadline, next_bookmark) - now))
+                        self.store.changed.wait(timeout=max(0.0, wake - now))
                     try:
                         backlog = self.store.changes_since(last)
                     except ApiError as exc:
