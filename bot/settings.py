@@ -22,9 +22,11 @@ The file (`--config PATH` or `AKSBOT_CONFIG`):
     incidents: {private: false}        # and a cluster's `oncall: [S0ONCALL]` (see `bot.incidents.settings`)
     store: {sqlite_path: aksbot.sqlite3}   # or AKSBOT_DATABASE_URL=postgresql://… for several replicas
     cache: {max_staleness_seconds: 90, followers: live}   # the watch cache (bot/cluster/settings.py)
+    alerts: {default_channel: C0ALERTS, routes: [{clusters: [prod], severities: [critical], channel: C0PAGE}]}
 
 Secrets come only from the environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
-AKSBOT_DATABASE_URL (may carry a password), and the Azure client secret named by `client_secret_env`.
+AKSBOT_DATABASE_URL (may carry a password), AKSBOT_ALERTS_TOKEN (authenticates alert webhooks), and the Azure
+client secret named by `client_secret_env`. The `alerts` key is described in `bot.alerts.settings`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from bot.alerts.settings import AlertSettings
 from bot.azure.settings import AzureSettings
 from bot.cluster.settings import CacheSettings
 from bot.incidents.settings import IncidentSettings
@@ -117,9 +120,11 @@ class Settings(_Model):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     # Not from the file:
     source: str | None = Field(default=None, exclude=True)
     database_url: SecretStr | None = Field(default=None, exclude=True)
+    alerts_token: SecretStr | None = Field(default=None, exclude=True)
     slack: SlackSecrets = Field(default_factory=SlackSecrets, exclude=True)
     environ: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
 
@@ -136,6 +141,11 @@ class Settings(_Model):
         for channel, cluster in self.channels.items():
             if cluster not in names:
                 raise ValueError(f"channels.{channel}: {cluster!r} is not one of the clusters ({', '.join(names)})")
+        for i, route in enumerate(self.alerts.routes):
+            unknown = [c for c in route.clusters if c not in names]
+            if unknown:
+                raise ValueError(f"alerts.routes[{i}].clusters: {', '.join(map(repr, unknown))} not among the "
+                                 f"clusters ({', '.join(names)})")
         return self
 
     def cluster(self, name: str) -> ClusterSettings | None:
@@ -210,9 +220,11 @@ def from_mapping(data: Mapping[str, Any], *, source: str | None, environ: Mappin
         api_url=env.get("SLACK_API_URL") or None,
     )
     db = env.get("AKSBOT_DATABASE_URL")
+    alerts_token = env.get("AKSBOT_ALERTS_TOKEN")
     try:
         return Settings.model_validate(
-            {**data, "source": source, "slack": slack, "database_url": SecretStr(db) if db else None, "environ": env}
+            {**data, "source": source, "slack": slack, "database_url": SecretStr(db) if db else None, "environ": env,
+             "alerts_token": SecretStr(alerts_token) if alerts_token else None}
         )
     except ValidationError as exc:
         where = source or "settings"

@@ -305,7 +305,9 @@ def calibrate(
     for answer, margin_pct, coverage, covered in itertools.product(
         range(8, 44, 2), range(45, 100, 5), (0.7, 0.8, 0.9, 1.01), (3.0, 5.0, 8.0)
     ):
-        candidate_thresholds = Thresholds(suggest, float(answer), coverage, covered, margin_pct / 100)
+        candidate_thresholds = Thresholds(
+            suggest, float(answer), coverage, covered, margin_pct / 100, foreign=index.thresholds.foreign
+        )
         right = wrong = oos_answered = 0
         for expect, ranked in labelled:
             if _level(ranked, candidate_thresholds) == "answer":

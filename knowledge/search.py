@@ -49,9 +49,12 @@ class Thresholds:
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
     answer: float = 24.0  # best evidence from here on can be an answer …
-    coverage: float = 0.8  # … or from `covered_answer` on, when the entry explains this share of the question …
-    covered_answer: float = 8.0
+    coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
+    covered_answer: float = 5.0
     margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it
+    # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
+    # IDF in the question's total: the question may be about something the knowledge base does not cover.
+    foreign: float = 0.25
 
 
 THRESHOLDS = Thresholds()
@@ -190,6 +193,7 @@ class KnowledgeIndex:
                 weight = self._idf[token] * tf * (BM25_K1 + 1) / (tf + norm)
                 self._postings.setdefault(token, []).append((i, weight))
         self._known = frozenset(df)
+        self._rarest = max(self._idf.values(), default=1.0)
         # Words typed as the start of a longer indexed word ("journal" for "journalctl", "evict" for "eviction").
         by_prefix: dict[str, list[str]] = {}
         for token in sorted(df, key=lambda t: -df[t]):
@@ -241,8 +245,9 @@ class KnowledgeIndex:
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
-    def _query_terms(self, cleaned: str) -> dict[str, list[tuple[str, float]]]:
-        """Each informative query token with the indexed tokens it stands for and the credit of each."""
+    def _query_terms(self, cleaned: str) -> tuple[dict[str, list[tuple[str, float]]], int]:
+        """Each informative query token with the indexed tokens it stands for and the credit of each; and the
+        number of foreign words (plain words no entry contains, nor anything spelt like them)."""
         raw = list(self.analyzer.tokens(cleaned))
         # "not ready" typed for "NotReady": the joined word counts when a part alone would not.
         words = cleaned.split()
@@ -255,8 +260,9 @@ class KnowledgeIndex:
         raw.extend(_version_jump(raw, self.analyzer))
         typed = len(set(raw)) <= MAX_TYPED_TOKENS
         terms: dict[str, list[tuple[str, float]]] = {}
+        foreign: set[str] = set()
         for token in raw:
-            if token in terms:
+            if token in terms or token in foreign:
                 continue
             if token in self._known:
                 matches = [(token, 1.0)]
@@ -272,7 +278,9 @@ class KnowledgeIndex:
                         matches.append((str(spelled[0]), float(spelled[1]) / 100.0))
             if matches:
                 terms[token] = matches
-        return terms
+            elif len(token) >= 4 and token.isascii() and token.isalpha():
+                foreign.add(token)
+        return terms, len(foreign)
 
     def score_all(self, query: str) -> list[Scored]:
         """The evidence of every entry the question points to at all, best first (ties broken by id)."""
@@ -285,8 +293,9 @@ class KnowledgeIndex:
         # Per entry, the contribution of each query term (the best of the indexed tokens it stands for).
         contributions: list[list[float]] = [[] for _ in range(n)]
         covered = [0.0] * n
-        total_idf = 0.0
-        for matches in self._query_terms(cleaned).values():
+        terms, foreign = self._query_terms(cleaned)
+        total_idf = foreign * self.thresholds.foreign * self._rarest
+        for matches in terms.values():
             best: dict[int, float] = {}
             idf = max(credit * self._idf[token] for token, credit in matches)
             total_idf += idf

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sandbox.kube import AccessRule, KubeServer
+from sandbox.kube.controllers import NODE_MONITOR_GRACE_SECONDS
 
 if TYPE_CHECKING:
     from sandbox.arm import ArmServer
@@ -40,15 +41,19 @@ class Sandbox:
         *,
         access: dict[str, AccessRule | None] | None = None,
         bot_user: str = "admin",
+        node_monitor_grace_seconds: float = NODE_MONITOR_GRACE_SECONDS,
     ) -> None:
         self.scenario = scenario
         self.port = port
         self.use_arm = arm
         self.access = dict(access or {})
         self.bot_user = bot_user
+        self.node_monitor_grace_seconds = node_monitor_grace_seconds
         users = dict.fromkeys((*USERS, *self.access, bot_user))
         # One bearer token per user; the kubeconfig carries them and the API server maps them back.
         self.tokens: dict[str, str] = {user: f"sandbox-{user}-{secrets.token_hex(12)}" for user in users}
+        # What alert webhooks sent to a bot configured by `write_config` authenticate with.
+        self.alerts_token = f"sandbox-alerts-{secrets.token_hex(16)}"
         self.kube: KubeServer | None = None
         self.arm: ArmServer | None = None
 
@@ -64,6 +69,7 @@ class Sandbox:
             dead_nodes=loaded.dead_nodes,
             tokens={token: user for user, token in self.tokens.items()},
             port=self.port,
+            node_monitor_grace_seconds=self.node_monitor_grace_seconds,
         ).start()
         for user, rule in self.access.items():
             self.kube.set_access(user, rule)
@@ -91,8 +97,9 @@ class Sandbox:
         self.stop()
 
     def environment(self) -> dict[str, str]:
-        """The environment variables a bot configured by `write_config` needs (the ARM client secret)."""
-        return self.arm.environment() if self.arm is not None else {}
+        """The environment variables a bot configured by `write_config` needs (the ARM client secret, the token
+        alert webhooks authenticate with)."""
+        return {**(self.arm.environment() if self.arm is not None else {}), "AKSBOT_ALERTS_TOKEN": self.alerts_token}
 
     @property
     def kube_url(self) -> str:
@@ -101,8 +108,9 @@ class Sandbox:
         return self.kube.url
 
     def write_config(self, directory: str | Path) -> Path:
-        """Write DIRECTORY/kubeconfig and DIRECTORY/aksbot.yaml (and, with ARM, the CA bundle and
-        DIRECTORY/sandbox.env holding the ARM client secret); returns the aksbot.yaml path."""
+        """Write DIRECTORY/kubeconfig, DIRECTORY/aksbot.yaml (alerts go to channel C0ALERTS) and DIRECTORY/sandbox.env
+        (the alerts token and, with ARM, the ARM client secret; with ARM also the CA bundle); returns the
+        aksbot.yaml path."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         cluster_entry: dict[str, str] = {"server": self.kube_url}
@@ -122,17 +130,18 @@ class Sandbox:
         cluster: dict[str, Any] = {"name": "sandbox", "kubeconfig": "kubeconfig", "context": context}
         if self.arm is not None:
             cluster["azure"] = self.arm.settings_fragment(folder)
-            # The ARM client secret travels by environment, as a real one would; a bot started elsewhere
-            # sources this file (`set -a; . DIRECTORY/sandbox.env`).
-            env_file = folder / "sandbox.env"
-            env_file.write_text("".join(f"{k}={v}\n" for k, v in self.environment().items()))
-            env_file.chmod(0o600)
+        # Secrets travel by environment, as real ones would; a bot started elsewhere sources this file
+        # (`set -a; . DIRECTORY/sandbox.env`).
+        env_file = folder / "sandbox.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in self.environment().items()))
+        env_file.chmod(0o600)
         settings = {
             "default_cluster": "sandbox",
             "clusters": [cluster],
             "roles": {"viewer": ["carol"], "operator": ["alice"], "approver": ["bob"]},
             "approvals": {"expiry_minutes": 15},
             "store": {"sqlite_path": "aksbot.sqlite3"},
+            "alerts": {"default_channel": "C0ALERTS"},
         }
         path = folder / "aksbot.yaml"
         path.write_text(yaml.safe_dump(settings, sort_keys=False))

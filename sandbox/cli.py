@@ -2,6 +2,8 @@
 
 `--user NAME --role ROLE` (or `--access FILE` for several users) runs the written aksbot.yaml's bot under a
 restricted identity, so the bot can be tried as a read-only (or narrower) ServiceAccount would see the cluster.
+`aksbot sandbox stop-heartbeat NODE | resume-heartbeat NODE | oom-kill NS/POD | recover-pod NS/POD` changes a
+running sandbox from another terminal (`sandbox.control`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from sandbox.kube.access import ROLES, AccessFileError, load_access_file, role
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="aksbot sandbox", description="Run a sandbox AKS cluster locally.")
+    from sandbox import control
+
+    if argv and argv[0] in control.ACTIONS:
+        return control.main(argv)
+    parser = argparse.ArgumentParser(
+        prog="aksbot sandbox", description="Run a sandbox AKS cluster locally.",
+        epilog="Change a running one: aksbot sandbox {stop-heartbeat,resume-heartbeat} NODE | "
+               "{oom-kill,recover-pod} NAMESPACE/POD [--kubeconfig DIR/kubeconfig]")
     parser.add_argument("--scenario", default="incident", help="scenario name (default: incident)")
     parser.add_argument("--write-config", metavar="DIR", help="write DIR/kubeconfig and DIR/aksbot.yaml")
     parser.add_argument("--port", type=int, default=0, help="Kubernetes API port (default: any free port)")

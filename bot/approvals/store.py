@@ -11,6 +11,9 @@ One interface (`ApprovalStore`), one SQL text for both databases, and the guaran
 SQLite (the stdlib driver, one connection per thread, WAL) is the default for one bot process; PostgreSQL
 (psycopg 3, a small connection pool) when `AKSBOT_DATABASE_URL` is set, for several replicas. Database errors
 become `bot.errors.Upstream`; nothing else leaves this module.
+
+Other stores keep their tables in the same database through the same connections (`bot.alerts.store`): `run`,
+`transaction`, `qualify` and `create_tables` are that seam, with `dialect` for the few words that differ.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -118,19 +121,40 @@ def _opt_time(value: str | None) -> datetime | None:
     return parse_utc(value) if value else None
 
 
+Run = Callable[[str, Sequence[Any]], tuple[int, list[Row]]]
+
+
 class SqlApprovalStore(ABC):
     """The SQL both databases share; subclasses provide connections, the dialect's few words, and errors."""
 
     # Dialect words, set by subclasses.
     serial_key = ""
+    dialect = ""
 
     @abstractmethod
     def table(self, name: str) -> str:
         """The qualified name of one of the store's tables."""
 
     @abstractmethod
+    def qualify(self, name: str) -> str:
+        """The qualified name of a table another store keeps in this database (no `approval_` prefix)."""
+
+    @abstractmethod
     def _run(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[Row]]:
         """Execute one statement in its own transaction; (row count, rows)."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Run]:
+        """One transaction on one connection: statements run through the yielded function commit together when
+        the block ends and roll back if it raises. `?` placeholders, errors as `_run`'s."""
+
+    @abstractmethod
+    def create_tables(self, statements: Sequence[str]) -> None:
+        """Run idempotent schema statements (concurrent starts of several replicas are serialised)."""
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[Row]]:
+        """Execute one statement in its own transaction; (row count, rows)."""
+        return self._run(sql, params)
 
     # -- schema ----------------------------------------------------------------------------------------------
     def _schema(self) -> list[str]:
@@ -425,6 +449,7 @@ class SqliteApprovalStore(SqlApprovalStore):
     """The embedded store: one file, one connection per thread, write-ahead log for concurrent readers."""
 
     serial_key = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    dialect = "sqlite"
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
@@ -439,6 +464,9 @@ class SqliteApprovalStore(SqlApprovalStore):
 
     def table(self, name: str) -> str:
         return f"approval_{name}"
+
+    def qualify(self, name: str) -> str:
+        return name
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -467,6 +495,32 @@ class SqliteApprovalStore(SqlApprovalStore):
             raise
         except sqlite3.Error as exc:
             raise Upstream(f"the approval store {self.path} failed: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Run]:
+        conn = self._connection()
+
+        def run(sql: str, params: Sequence[Any] = ()) -> tuple[int, list[Row]]:
+            try:
+                cursor = conn.execute(sql, tuple(params))
+                return cursor.rowcount, cursor.fetchall()
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.Error as exc:
+                raise Upstream(f"the approval store {self.path} failed: {exc}") from exc
+
+        # IMMEDIATE takes the write lock at once: a read-then-write inside cannot deadlock with another writer.
+        run("BEGIN IMMEDIATE")
+        try:
+            yield run
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        run("COMMIT")
+
+    def create_tables(self, statements: Sequence[str]) -> None:
+        for statement in statements:
+            self._run(statement)
 
     def _append_only(self, audit_table: str) -> list[str]:
         return [
@@ -547,6 +601,7 @@ class PostgresApprovalStore(SqlApprovalStore):
     """The shared store for several bot replicas, in its own schema (default `aksbot`)."""
 
     serial_key = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+    dialect = "postgresql"
 
     def __init__(self, url: str, *, schema: str = "aksbot", pool_size: int = 8) -> None:
         if not _SCHEMA_NAME.match(schema):
@@ -558,11 +613,16 @@ class PostgresApprovalStore(SqlApprovalStore):
     def table(self, name: str) -> str:
         return f'"{self.schema}".{name}'
 
+    def qualify(self, name: str) -> str:
+        return f'"{self.schema}".{name}'
+
     def _index(self, name: str) -> str:
         return name  # PostgreSQL puts an index in its table's schema
 
     def _create_schema(self) -> None:
-        statements = [f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"', *self._schema()]
+        self.create_tables([f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"', *self._schema()])
+
+    def create_tables(self, statements: Sequence[str]) -> None:
         try:
             with self._pool.connection() as conn, conn.transaction():
                 # Two replicas starting together would race on CREATE … IF NOT EXISTS; the lock orders them.
@@ -594,6 +654,26 @@ class PostgresApprovalStore(SqlApprovalStore):
             raise
         except psycopg.Error as exc:
             raise Upstream(f"the approval store (PostgreSQL) failed: {type(exc).__name__}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Run]:
+        with self._pool.connection() as conn:
+
+            def run(sql: str, params: Sequence[Any] = ()) -> tuple[int, list[Row]]:
+                try:
+                    cursor = conn.execute(sql.replace("?", "%s").encode(), tuple(params))
+                    rows = cursor.fetchall() if cursor.description is not None else []
+                    return cursor.rowcount, rows
+                except psycopg.errors.IntegrityError:
+                    raise
+                except psycopg.Error as exc:
+                    raise Upstream(f"the approval store (PostgreSQL) failed: {type(exc).__name__}: {exc}") from exc
+
+            try:
+                with conn.transaction():
+                    yield run
+            except psycopg.Error as exc:  # the COMMIT itself failed (a serialisation failure, a lost connection)
+                raise Upstream(f"the approval store (PostgreSQL) failed: {type(exc).__name__}: {exc}") from exc
 
     def drop(self) -> None:
         """Remove the schema and everything in it (tests; never called by the bot)."""

@@ -261,10 +261,12 @@ class Informer(Generic[M]):
         fresh: dict[Key, M] = {}
         version = ""
         complete = True
-        for items, page_version in self.cluster._pages(source.kind, source.kind.name, source.method, *source.args):
-            for item in items:
+        for page in self.cluster._pages(source.kind, source.kind.name, source.method, *source.args):
+            if page.restarted:
+                fresh, complete = {}, True
+            for item in page.items:
                 fresh[source.key(item)] = item
-            version = page_version
+            version = page.resource_version
             if self.limit is not None and len(fresh) > self.limit * 1.2:
                 fresh, complete = self._newest(fresh), False
             if self._stop.is_set():

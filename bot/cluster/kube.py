@@ -66,6 +66,7 @@ WATCH_READ_SLACK_S = 15
 NODE_LEASE_NAMESPACE = "kube-node-lease"
 METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+LEASES_PATH = "/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
 
 
 # -- parsing: API JSON → model ---------------------------------------------------------------------------------
@@ -284,6 +285,15 @@ def _is_expired(exc: Upstream) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class ListPage(Generic[M]):
+    """One page of a list; `restarted`: the list began again here (what came before it is void)."""
+
+    items: list[M]
+    resource_version: str
+    restarted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class WatchItem(Generic[M]):
     """One change from a watch: ADDED, MODIFIED or DELETED with the object as it is now (as it was last, for
     DELETED), or BOOKMARK (no object) — and the resourceVersion the watch has reached."""
@@ -384,19 +394,20 @@ class KubeCluster:
             raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what} ({exc})") from exc
 
     def _pages(self, kind: wire.Kind[Any, M], what: str, method: Callable[..., Any], *args: Any,
-               **kwargs: Any) -> Iterator[tuple[list[M], str]]:
+               **kwargs: Any) -> Iterator[ListPage[M]]:
         """Every page of a list as models, with the list's resourceVersion; the next page is fetched while this
         one is decoded, and only one page of raw JSON waits at a time.
 
         A continue token that expired (410: the server compacted its history mid-list) restarts the list once
-        from the beginning, as client-go's pager does."""
+        from the beginning, as client-go's pager does; the first page after the restart says so (`restarted`),
+        and the caller drops what it kept of the pages before it (they belong to a list that no longer exists)."""
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
 
         def fetch(token: str | None) -> bytes:
             extra: dict[str, Any] = {"_continue": token} if token else {}
             return self._call(what, method, *args, limit=PAGE_SIZE, **kwargs, **extra)
 
-        restarted = False
+        restarted = fresh_start = False
         token: str | None = None
         pending: Future[bytes] | None = None
         while True:
@@ -404,7 +415,8 @@ class KubeCluster:
                 data = pending.result() if pending is not None else fetch(token)
             except Upstream as exc:
                 if token and not restarted and _is_expired(exc):
-                    restarted, token, pending = True, None, None
+                    restarted = fresh_start = True
+                    token, pending = None, None
                     continue
                 raise
             pending = None
@@ -419,7 +431,8 @@ class KubeCluster:
                     pending.cancel()
                 raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what} ({exc})") from exc
             del data
-            yield items, meta.resource_version
+            yield ListPage(items, meta.resource_version, fresh_start)
+            fresh_start = False
             if meta.continue_ != token:  # the quick look at the page's head disagreed with the decoder
                 token = meta.continue_
                 if pending is not None:
@@ -444,9 +457,11 @@ class KubeCluster:
         """The whole list and the resourceVersion it is consistent with (the last page's)."""
         out: list[M] = []
         version = ""
-        for items, page_version in self._pages(kind, what, method, *args, **kwargs):
-            out.extend(items)
-            version = page_version
+        for page in self._pages(kind, what, method, *args, **kwargs):
+            if page.restarted:
+                out.clear()
+            out.extend(page.items)
+            version = page.resource_version
         return out, version
 
     def _list(self, kind: wire.Kind[Any, M], namespaced: tuple[Callable[..., Any], Callable[..., Any]],
@@ -618,6 +633,53 @@ class KubeCluster:
         if namespace is None:
             return [info(o) for o in self._json_items("secrets", self.core.list_secret_for_all_namespaces)]
         return [info(o) for o in self._json_items("secrets", self.core.list_namespaced_secret, namespace)]
+
+    # -- leases of the bot's own (leader election) --------------------------------------------------------------
+
+    def lease_object(self, namespace: str, name: str, *, timeout: float = CALL_BOUND_S) -> Json | None:
+        """A Lease as the API returns it (None: there is none), resourceVersion included."""
+        try:
+            return self._json(f"lease {namespace}/{name}", self.coordination.read_namespaced_lease, name, namespace,
+                              timeout=timeout)
+        except NotFound:
+            return None
+
+    def create_lease(self, namespace: str, body: Json, *, timeout: float = CALL_BOUND_S) -> Json:
+        """Create a Lease; `Conflict` when it already exists."""
+        name = str((body.get("metadata") or {}).get("name") or "")
+        return self._send(f"lease {namespace}/{name}", "POST", LEASES_PATH, {"namespace": namespace}, body,
+                          timeout)
+
+    def replace_lease(self, namespace: str, name: str, body: Json, *, timeout: float = CALL_BOUND_S) -> Json:
+        """Replace a Lease at the resourceVersion in `body`; `Conflict` when it changed since."""
+        return self._send(f"lease {namespace}/{name}", "PUT", LEASES_PATH + "/{name}",
+                          {"namespace": namespace, "name": name}, body, timeout)
+
+    def _send(self, what: str, verb: str, path: str, path_params: dict[str, str], body: Json,
+              timeout: float) -> Json:
+        """A write whose JSON body goes out exactly as given. The typed methods validate a body into the client's
+        models and write datetimes back with `isoformat()`, which drops a time's fractional seconds when they are
+        zero — and the API server refuses a Lease's MicroTime without exactly six digits."""
+        try:
+            method, url, headers, data, post = self.api.param_serialize(
+                method=verb, resource_path=path, path_params=path_params,
+                header_params={"Accept": "application/json", "Content-Type": "application/json"}, body=body,
+                auth_settings=["BearerToken"])
+            response = self.api.call_api(method, url, header_params=headers, body=data, post_params=post,
+                                         _request_timeout=timeout)
+            response.read()  # type: ignore[no-untyped-call]
+            if not 200 <= response.status <= 299:
+                raise ApiException.from_response(http_resp=response, body=None, data=None)
+            raw = bytes(response.data or b"")
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise translate(exc, self.name, what, timeout) from exc
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise Upstream(f"cluster '{self.name}' sent something that is not JSON for {what}") from exc
+        if not isinstance(parsed, dict):
+            raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what}")
+        return parsed
 
     # -- writer ------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,11 @@ pod termination), reading and writing only through the `Store`, so everything it
 the API like on a real cluster: deployments make replicasets, replicasets make pods, the scheduler binds
 pods to schedulable Ready nodes, "kubelets" start pods and renew node leases (except on dead nodes, whose
 Ready condition turns Unknown), PodDisruptionBudget status follows the pods, and events are recorded.
+
+A test or a demo changes the world through the same loops: `stop_heartbeat` silences a node's kubelet (its lease
+stops being renewed; the node lifecycle controller marks it Unknown once the lease is older than the node
+monitor grace period, and its pods not ready), `resume_heartbeat` brings it back, `oom_kill` makes a container's
+kernel kill it for memory and the kubelet restart it (or back off), `recover_pod` lets a pod's containers run.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from sandbox.kube import errors
 from sandbox.kube.errors import ApiError
 from sandbox.kube.resources import BY_KEY, ResourceType, parse_quantity
 from sandbox.kube.selectors import Requirement, labels_match, selector_from_label_selector
@@ -38,7 +44,16 @@ STATEFULSETS = BY_KEY["apps/statefulsets"]
 
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 LEASE_SECONDS = 40
+# kube-controller-manager's --node-monitor-grace-period: 50 s since Kubernetes 1.32 (40 s before).
+NODE_MONITOR_GRACE_SECONDS = 50.0
 UNREACHABLE = "node.kubernetes.io/unreachable"
+# What a kubelet posts for its own conditions when it is healthy.
+KUBELET_CONDITIONS = {
+    "MemoryPressure": ("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    "DiskPressure": ("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    "PIDPressure": ("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    "Ready": ("True", "KubeletReady", "kubelet is posting ready status"),
+}
 
 
 def random_suffix(n: int = 5) -> str:
@@ -135,9 +150,17 @@ class Controllers:
         *,
         termination_seconds: float = 0.5,
         lease_renew_seconds: float = 10.0,
+        node_monitor_grace_seconds: float = NODE_MONITOR_GRACE_SECONDS,
     ) -> None:
         self.store = store
         self.dead_nodes = set(dead_nodes)
+        self.node_monitor_grace_seconds = node_monitor_grace_seconds
+        # Nodes whose kubelet stopped (→ when), the conditions they had then, and the pods marked not ready
+        # because their node was lost (they become ready again when it comes back).
+        self.silent: dict[str, datetime] = {}
+        self._saved_conditions: dict[str, list[Obj]] = {}
+        self._lost_ready: dict[str, set[str]] = defaultdict(set)
+        self._next_grace: float | None = None
         self.termination_seconds = termination_seconds
         self.lease_renew_seconds = lease_renew_seconds
         self._dirty = threading.Event()
@@ -185,6 +208,8 @@ class Controllers:
                 due = min(due, self.termination_seconds / 2)
             if self._next_eviction is not None:
                 due = min(due, self._next_eviction - time.monotonic())
+            if self._next_grace is not None:
+                due = min(due, self._next_grace - time.monotonic())
             self._dirty.wait(timeout=max(0.01, due))
             if self._stop.is_set():
                 return
@@ -253,11 +278,14 @@ class Controllers:
         renew = time.monotonic() - self._last_lease >= self.lease_renew_seconds
         if renew:
             self._last_lease = time.monotonic()
+        self._next_grace = None
         for entry in self.store.entries(NODES):
             name = entry.name
+            if name in self.silent and name not in self.dead_nodes:
+                self._check_grace(name)
             if name in self.dead_nodes:
                 self.store.mutate(NODES, "", name, self._mark_unreachable)
-            elif renew:
+            elif renew and name not in self.silent:
                 self._renew_lease(name)
             unschedulable = entry.fields.get("spec.unschedulable") == "true"
             if self._unschedulable.get(name, unschedulable) != unschedulable:
@@ -267,6 +295,158 @@ class Controllers:
                 self.record_event(node, reason, f"Node {name} status is now: {reason}", component="kubelet",
                                   host=name)
             self._unschedulable[name] = unschedulable
+
+    def _check_grace(self, name: str) -> None:
+        """The node lifecycle controller: a node whose lease has not been renewed for the grace period is lost."""
+        lease = self.store.find(LEASES, "kube-node-lease", name)
+        renewed = parse_time(((lease or {}).get("spec") or {}).get("renewTime")) or self.silent[name]
+        due = renewed + timedelta(seconds=self.node_monitor_grace_seconds)
+        wait = (due - datetime.now(UTC)).total_seconds()
+        if wait > 0:
+            at = time.monotonic() + wait
+            self._next_grace = at if self._next_grace is None else min(self._next_grace, at)
+            return
+        self.dead_nodes.add(name)
+        node = self.store.find(NODES, "", name)
+        if node is not None:
+            node["metadata"].setdefault("namespace", "")
+            self.record_event(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady",
+                              component="node-controller")
+
+    # -- changing the world (tests, demos) --------------------------------------------------------------------
+
+    def stop_heartbeat(self, name: str) -> None:
+        """The node's kubelet stops: no more lease renewals or status; the node goes Unknown after the grace
+        period, as on a real cluster. Idempotent."""
+        node = self.store.get(NODES, "", name)
+        with self._pass_lock:
+            if name in self.silent or name in self.dead_nodes:
+                return
+            self._saved_conditions[name] = list((node.get("status") or {}).get("conditions") or [])
+            self.silent[name] = datetime.now(UTC)
+        self.wake()
+
+    def resume_heartbeat(self, name: str) -> None:
+        """The node's kubelet is back: it renews its lease and posts Ready; the node lifecycle controller lifts the
+        unreachable taints, and the pods that went not ready with the node are ready again."""
+        self.store.get(NODES, "", name)
+        with self._pass_lock:
+            self.silent.pop(name, None)
+            was_lost = name in self.dead_nodes
+            self.dead_nodes.discard(name)
+            saved = {c.get("type"): c for c in self._saved_conditions.pop(name, [])}
+            now = now_rfc3339()
+
+            def healthy(node: Obj) -> None:
+                status = node.setdefault("status", {})
+                conditions = list(status.get("conditions") or [])
+                for cond in list(conditions):
+                    before = saved.get(cond["type"])
+                    if before is not None and before.get("status") != "Unknown":
+                        posted = (before["status"], before.get("reason", ""), before.get("message", ""))
+                    else:
+                        posted = KUBELET_CONDITIONS.get(cond["type"], ("False", cond["type"], ""))
+                    conditions = _condition(conditions, cond["type"], *posted)
+                for cond in conditions:
+                    cond["lastHeartbeatTime"] = now
+                status["conditions"] = conditions
+                spec = node.setdefault("spec", {})
+                spec["taints"] = [t for t in spec.get("taints") or [] if t.get("key") != UNREACHABLE]
+                if not spec["taints"]:
+                    del spec["taints"]
+
+            node = self.store.mutate(NODES, "", name, healthy)
+            self._renew_lease(name)
+            for uid in self._lost_ready.pop(name, set()):
+                entry = self.store.by_uid(uid)
+                if entry is not None and not _deleting(entry):
+                    self.store.mutate(PODS, entry.namespace, entry.name, _mark_ready)
+        if node is not None and was_lost:
+            node["metadata"].setdefault("namespace", "")
+            self.record_event(node, "NodeReady", f"Node {name} status is now: NodeReady", component="kubelet",
+                              host=name)
+        self.wake()
+
+    def oom_kill(self, namespace: str, name: str, container: str | None = None, *, back_off: bool = False) -> Obj:
+        """The kernel kills a container for exceeding its memory limit (exit 137, OOMKilled); the kubelet restarts
+        it at once, or with `back_off` waits in CrashLoopBackOff (as after repeated kills)."""
+        pod = self.store.get(PODS, namespace, name)
+        target = self._container(pod, container)
+        now = now_rfc3339()
+        node = str((pod.get("spec") or {}).get("nodeName") or "")
+
+        def kill(p: Obj) -> None:
+            for s in p["status"]["containerStatuses"]:
+                if s["name"] != target:
+                    continue
+                running = (s.get("state") or {}).get("running") or {}
+                s["lastState"] = {"terminated": {
+                    "exitCode": 137, "reason": "OOMKilled", "startedAt": running.get("startedAt") or now,
+                    "finishedAt": now, "containerID": s.get("containerID", "")}}
+                s["restartCount"] = int(s.get("restartCount") or 0) + 1
+                s["containerID"] = f"containerd://{secrets.token_hex(32)}"
+                if back_off:
+                    s["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": (
+                        f"back-off 10s restarting failed container={target} pod={name}_{namespace}"
+                        f"({p['metadata']['uid']})")}}
+                    s["ready"], s["started"] = False, False
+                else:
+                    s["state"] = {"running": {"startedAt": now}}
+                    s["ready"], s["started"] = True, True
+            _set_pod_readiness(p)
+
+        updated = self.store.mutate(PODS, namespace, name, kill) or pod
+        if back_off:
+            self.record_event(updated, "BackOff", f"Back-off restarting failed container {target} in pod "
+                              f"{name}_{namespace}({updated['metadata']['uid']})", event_type="Warning",
+                              component="kubelet", host=node)
+        else:
+            self._restarted_events(updated, target, node)
+        return updated
+
+    def recover_pod(self, namespace: str, name: str) -> Obj:
+        """Every container of the pod runs and is ready (a crash-looping one starts and stays up)."""
+        pod = self.store.get(PODS, namespace, name)
+        if not (pod.get("status") or {}).get("containerStatuses"):
+            raise ApiError(409, "Conflict", f"pod {namespace}/{name} has not started: nothing to recover")
+        now = now_rfc3339()
+        node = str((pod.get("spec") or {}).get("nodeName") or "")
+        restarted: list[str] = []
+
+        def recover(p: Obj) -> None:
+            for s in p["status"]["containerStatuses"]:
+                if "running" not in (s.get("state") or {}):
+                    s["state"] = {"running": {"startedAt": now}}
+                    restarted.append(s["name"])
+                s["ready"], s["started"] = True, True
+            p["status"]["phase"] = "Running"
+            _set_pod_readiness(p)
+
+        updated = self.store.mutate(PODS, namespace, name, recover) or pod
+        for container in restarted:
+            self._restarted_events(updated, container, node)
+        return updated
+
+    @staticmethod
+    def _container(pod: Obj, container: str | None) -> str:
+        statuses = (pod.get("status") or {}).get("containerStatuses") or []
+        names = [s["name"] for s in statuses]
+        if not names:
+            raise ApiError(409, "Conflict", f"pod {pod['metadata']['namespace']}/{pod['metadata']['name']} has not "
+                           "started: no container to kill")
+        if container is None:
+            return str(names[0])
+        if container not in names:
+            raise errors.bad_request(f"container {container} is not valid for pod {pod['metadata']['name']}")
+        return container
+
+    def _restarted_events(self, pod: Obj, container: str, node: str) -> None:
+        image = next((c.get("image", "") for c in (pod.get("spec") or {}).get("containers") or []
+                      if c.get("name") == container), "")
+        self.record_event(pod, "Pulled", f'Container image "{image}" already present on machine',
+                          component="kubelet", host=node)
+        self.record_event(pod, "Created", f"Created container {container}", component="kubelet", host=node)
+        self.record_event(pod, "Started", f"Started container {container}", component="kubelet", host=node)
 
     @staticmethod
     def _mark_unreachable(node: Obj) -> None:
@@ -664,7 +844,11 @@ class Controllers:
                 continue
             if dead:
                 if entry.fields.get("status.phase") == "Running" and entry.fields.get("_ready") == "true":
-                    self.store.mutate(PODS, entry.namespace, entry.name, _mark_not_ready)
+                    marked = self.store.mutate(PODS, entry.namespace, entry.name, _mark_not_ready)
+                    self._lost_ready[node].add(entry.uid)
+                    if marked is not None:
+                        self.record_event(marked, "NodeNotReady", "Node is not ready", event_type="Warning",
+                                          component="node-controller")
                 continue
             if entry.fields.get("status.phase") in ("", "Pending") and entry.fields.get("_started") != "true":
                 addresses = (node_ips[node].obj().get("status") or {}).get("addresses") or []
@@ -898,6 +1082,23 @@ def _mark_not_ready(pod: Obj) -> None:
     """What the node lifecycle controller does to pods on a node whose kubelet stopped reporting."""
     status = pod.setdefault("status", {})
     status["conditions"] = _condition(list(status.get("conditions") or []), "Ready", "False")
+
+
+def _mark_ready(pod: Obj) -> None:
+    """The kubelet is back: the pod is ready again if its containers are."""
+    _set_pod_readiness(pod)
+
+
+def _set_pod_readiness(pod: Obj) -> None:
+    """Ready and ContainersReady follow the containers' readiness, as the kubelet's status manager sets them."""
+    status = pod.setdefault("status", {})
+    ready = all(s.get("ready") for s in status.get("containerStatuses") or [])
+    value = "True" if ready else "False"
+    reason = "" if ready else "ContainersNotReady"
+    conditions = list(status.get("conditions") or [])
+    for ctype in ("ContainersReady", "Ready"):
+        conditions = _condition(conditions, ctype, value, reason)
+    status["conditions"] = conditions
 
 
 def _requests(pod: Obj) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import re
 import socket
 import ssl
 import threading
@@ -28,7 +29,7 @@ import trustme
 import yaml
 
 from sandbox.kube import errors, patch, protobuf, tables
-from sandbox.kube.controllers import PDBS, PODS, Controllers, pod_ready
+from sandbox.kube.controllers import NODE_MONITOR_GRACE_SECONDS, PDBS, PODS, Controllers, pod_ready
 from sandbox.kube.errors import ApiError
 from sandbox.kube.resources import BY_KEY, BY_PATH, TYPES, ResourceType, group_versions, parse_quantity, type_for
 from sandbox.kube.selectors import (
@@ -105,6 +106,8 @@ class KubeServer:
         termination_seconds: float = 0.5,
         bookmark_seconds: float = 1.0,
         tls: bool = True,
+        node_monitor_grace_seconds: float = NODE_MONITOR_GRACE_SECONDS,
+        lease_renew_seconds: float = 10.0,
     ) -> None:
         self.store = Store()
         self.logs = dict(logs or {})
@@ -116,9 +119,12 @@ class KubeServer:
         self.bookmark_seconds = bookmark_seconds
         self.requests = itertools.count()
         self._load(objects)
-        self.controllers = Controllers(self.store, dead_nodes, termination_seconds=termination_seconds)
+        self.controllers = Controllers(self.store, dead_nodes, termination_seconds=termination_seconds,
+                                       lease_renew_seconds=lease_renew_seconds,
+                                       node_monitor_grace_seconds=node_monitor_grace_seconds)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
         # kubectl sends bearer tokens only over HTTPS, so per-user access needs TLS: a throwaway CA signs the
         # server certificate and the kubeconfig carries the CA.
         self.ca: trustme.CA | None = trustme.CA() if tls else None
@@ -170,6 +176,10 @@ class KubeServer:
 
     def stop(self) -> None:
         self.controllers.stop()
+        # Open watches end with the server instead of waiting out their timeout.
+        self._stopped.set()
+        with self.store.lock:
+            self.store.changed.notify_all()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -219,6 +229,53 @@ class KubeServer:
     def mutate(self, resource: str, name: str, change: Callable[[Obj], None], namespace: str = "") -> Obj | None:
         return self.store.mutate(BY_KEY[resource], namespace, name, change)
 
+    # -- changing the world while a bot watches (also over HTTP: POST /sandbox/v1/…, admin only) ----------------
+
+    def stop_heartbeat(self, node: str) -> None:
+        """The node's kubelet stops; after the node monitor grace period the node is NotReady (Unknown)."""
+        self.controllers.stop_heartbeat(node)
+
+    def resume_heartbeat(self, node: str) -> None:
+        """The node's kubelet is back: Ready again, taints lifted, its pods ready again."""
+        self.controllers.resume_heartbeat(node)
+
+    def oom_kill(self, namespace: str, pod: str, container: str | None = None, *, back_off: bool = False) -> Obj:
+        """A container is OOMKilled (exit 137) and restarts, or waits in CrashLoopBackOff with `back_off`."""
+        return self.controllers.oom_kill(namespace, pod, container, back_off=back_off)
+
+    def recover_pod(self, namespace: str, pod: str) -> Obj:
+        """Every container of the pod runs and is ready."""
+        return self.controllers.recover_pod(namespace, pod)
+
+    def _control(self, req: Request, parts: list[str]) -> Response:
+        """`POST /sandbox/v1/nodes/NODE/{stop-heartbeat,resume-heartbeat}` and
+        `POST /sandbox/v1/namespaces/NS/pods/POD/{oom-kill,recover}` (`?container=C&backOff=true`)."""
+        if req.user != "admin":
+            raise ApiError(403, "Forbidden", f'User "{req.user}" cannot change the sandbox world (admin only)')
+        if req.method != "POST":
+            raise errors.method_not_allowed(req.method)
+        rest = parts[2:] if parts[:2] == ["sandbox", "v1"] else []
+        if len(rest) == 3 and rest[0] == "nodes" and rest[2] in ("stop-heartbeat", "resume-heartbeat"):
+            node, action = rest[1], rest[2]
+            if action == "stop-heartbeat":
+                self.stop_heartbeat(node)
+                message = (f"node {node}: kubelet stopped; NotReady after "
+                           f"{self.controllers.node_monitor_grace_seconds:g} s without a lease renewal")
+            else:
+                self.resume_heartbeat(node)
+                message = f"node {node}: kubelet posting again"
+            return _json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                               "message": message})
+        if len(rest) == 5 and rest[0] == "namespaces" and rest[2] == "pods" and rest[4] in ("oom-kill", "recover"):
+            namespace, pod, action = rest[1], rest[3], rest[4]
+            if action == "oom-kill":
+                back_off = req.query.get("backOff", "").lower() in ("1", "true")
+                obj = self.oom_kill(namespace, pod, req.query.get("container") or None, back_off=back_off)
+            else:
+                obj = self.recover_pod(namespace, pod)
+            return _json(200, obj)
+        raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
     # -- request handling -------------------------------------------------------------------------------------
 
     def authenticate(self, authorization: str | None) -> str | None:
@@ -248,6 +305,8 @@ class KubeServer:
             return Response(200, b"ok", "text/plain")
         if req.path == "/version":
             return _json(200, KUBE_VERSION)
+        if parts[:1] == ["sandbox"]:
+            return self._control(req, parts)
         if req.path == "/api":
             return _json(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})
@@ -309,6 +368,7 @@ class KubeServer:
                 raise errors.method_not_allowed(req.method)
             body = self._body(req)
             self._check_kind(rtype, body)
+            _check_lease(rtype, body, (body.get("metadata") or {}).get("name") or "")
             if self._dry_run(req):
                 return _json(201, body)
             created = self.store.create(rtype, self._to_storage(rtype, body), ns)
@@ -316,6 +376,8 @@ class KubeServer:
         if verb == "update":
             body = self._body(req)
             self._check_kind(rtype, body)
+            if rtype.kind == "Lease":
+                return self._update_lease(rtype, ns, name or "", body)
             return _json(200, self._view(rtype, self.store.update(
                 rtype, ns, name or "", self._to_storage(rtype, body), subresource=sub)))
         if verb == "patch":
@@ -388,6 +450,21 @@ class KubeServer:
             raise errors.bad_request(f"the API version in the data ({body.get('apiVersion')}) does not match the "
                                      f"expected API version ({rtype.api_version})" if body.get("apiVersion") !=
                                      rtype.api_version else f"kind {kind} does not match {rtype.kind}")
+
+    def _update_lease(self, rtype: ResourceType, namespace: str, name: str, body: Obj) -> Response:
+        """PUT of a Lease as kube-apiserver's lease strategy has it: no unconditional update (a resourceVersion is
+        required, a stale one is 409 Conflict: what leader election builds on), and create-on-update."""
+        _check_lease(rtype, body, name)
+        with self.store.lock:
+            if self.store.find(rtype, namespace, name) is None:
+                body = dict(body, metadata={**(body.get("metadata") or {}), "name": name})
+                body["metadata"].pop("resourceVersion", None)
+                return _json(201, self.store.create(rtype, body, namespace))
+            if not (body.get("metadata") or {}).get("resourceVersion"):
+                raise errors.invalid(rtype.group, rtype.plural, name, [(
+                    "metadata.resourceVersion", "FieldValueInvalid",
+                    "Invalid value: 0x0: must be specified for an update")])
+            return _json(200, self.store.update(rtype, namespace, name, body))
 
     # -- views (events.k8s.io events are stored as core events) ----------------------------------------------
 
@@ -547,9 +624,14 @@ class KubeServer:
                     if not write(event("BOOKMARK", orjson.dumps(mark))):
                         return
                     next_bookmark = now + self.bookmark_seconds
+                if self._stopped.is_set():
+                    return
+                # Without bookmarks the next thing due is the deadline: waiting for a bookmark time that has
+                # passed would spin this thread at full speed until the watch times out.
+                wake = min(deadline, next_bookmark) if bookmarks else deadline
                 with self.store.lock:
                     if self.store.rv == last:
-                        self.store.changed.wait(timeout=max(0.0, min(deadline, next_bookmark) - now))
+                        self.store.changed.wait(timeout=max(0.0, wake - now))
                     try:
                         backlog = self.store.changes_since(last)
                     except ApiError as exc:
@@ -700,6 +782,7 @@ class KubeServer:
                 raise ApiError(415, "UnsupportedMediaType", f"the media type {content_type!r} is not supported")
             if not isinstance(result, dict):
                 raise errors.bad_request("the patch did not produce an object")
+            _check_lease(rtype, result, name)
             if self._dry_run(req):
                 return result
             # A patch carries a resourceVersion only when the client wants the precondition.
@@ -902,6 +985,36 @@ class KubeServer:
             return Response(200, patch.openapi_v3_document(_openapi_paths(group, version)),
                             headers={"Cache-Control": "public, immutable"})
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
+
+# metav1.MicroTime's wire form: RFC 3339 with exactly six fractional digits ("2006-01-02T15:04:05.000000Z07:00").
+_MICRO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$")
+
+
+def _check_lease(rtype: ResourceType, obj: Obj, name: str) -> None:
+    """What kube-apiserver refuses in a Lease: a time that does not decode as a MicroTime (400, the body cannot be
+    read: Go's parser wants exactly six fractional digits, which Python's `isoformat()` leaves out when they are
+    zero), and the spec values ValidateLease rejects (422)."""
+    if rtype.kind != "Lease":
+        return
+    spec = obj.get("spec") or {}
+    for key in ("acquireTime", "renewTime"):
+        value = spec.get(key)
+        if value is not None and (not isinstance(value, str) or not _MICRO_TIME.match(value)):
+            raise errors.bad_request(
+                f'Lease in version "v1" cannot be handled as a Lease: parsing time "{value}" as '
+                '"2006-01-02T15:04:05.000000Z07:00": cannot parse as RFC3339Micro')
+    causes: list[tuple[str, str, str]] = []
+    duration = spec.get("leaseDurationSeconds")
+    if duration is not None and (not isinstance(duration, int) or duration <= 0):
+        causes.append(("spec.leaseDurationSeconds", "FieldValueInvalid",
+                       f"Invalid value: {duration}: must be greater than 0"))
+    transitions = spec.get("leaseTransitions")
+    if transitions is not None and (not isinstance(transitions, int) or transitions < 0):
+        causes.append(("spec.leaseTransitions", "FieldValueInvalid",
+                       f"Invalid value: {transitions}: must be greater than or equal to 0"))
+    if causes:
+        raise errors.invalid(rtype.group, rtype.kind, name, causes)
 
 
 def _openapi_paths(group: str, version: str) -> str:

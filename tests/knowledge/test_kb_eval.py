@@ -96,3 +96,12 @@ def test_two_minor_versions_apart_mean_a_skipped_minor() -> None:
     # One minor apart is an ordinary upgrade: the question stays about what it names.
     after = index.search("since the upgrade from 1.24 to 1.25 our java pods are OOMKilled").best
     assert after is not None and after.entry_id == "java-oom-cgroupv2"
+
+
+def test_a_question_about_something_not_covered_is_not_answered() -> None:
+    """Longhorn is in no entry: "volume degraded" alone must not make the Key Vault CSI entry an answer (the
+    question is an alert from a public Alertmanager payload, tests/fixtures/alerts)."""
+    outcome = load_knowledge_base().search(
+        "Longhorn Volume Status Warning Longhorn volume is Degraded for more than 5 minutes."
+    )
+    assert outcome.abstained, outcome

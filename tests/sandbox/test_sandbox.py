@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.settings import load
 from sandbox import Sandbox
 
 pytestmark = pytest.mark.kubectl
@@ -51,8 +52,13 @@ def test_write_config_points_the_bot_at_both_servers(sandbox: Sandbox, config_di
     assert kubeconfig["current-context"] == "sandbox"
     assert {u["name"] for u in kubeconfig["users"]} == {"admin", "alice", "bob", "carol"}
     assert kubeconfig["clusters"][0]["cluster"]["server"] == sandbox.kube_url
-    secret_line = (config_dir / "sandbox.env").read_text().strip()
-    assert secret_line.split("=", 1)[0] == cluster["azure"]["client_secret_env"]
+    env = dict(line.split("=", 1) for line in (config_dir / "sandbox.env").read_text().splitlines())
+    assert set(env) == {cluster["azure"]["client_secret_env"], "AKSBOT_ALERTS_TOKEN"}
+    # Alerts go to C0ALERTS unless a route says otherwise; the webhooks' token comes with the environment.
+    assert settings["alerts"] == {"default_channel": "C0ALERTS"}
+    assert env["AKSBOT_ALERTS_TOKEN"] == sandbox.alerts_token
+    loaded = load(str(config_dir / "aksbot.yaml"), environ=env)
+    assert loaded.alerts.default_channel == "C0ALERTS" and loaded.alerts_token is not None
 
 
 def test_incident_scenario_through_kubectl(config_dir: Path) -> None:

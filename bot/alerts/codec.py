@@ -1,0 +1,85 @@
+"""An `AlertGroup` to JSON and back (the store keeps the last one of each problem), and its evidence hash.
+
+The hash covers what a person would see change — statuses, labels, annotations, values, times, evidence,
+runbooks — and nothing about the delivery, so a repeated or duplicated notification hashes the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from bot.alerts.model import Alert, AlertGroup, AlertObject, Link, Severity, Source, Status, parse_time
+
+Json = dict[str, Any]
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def alert_to_dict(alert: Alert) -> Json:
+    return {
+        "source": alert.source.value, "name": alert.name, "status": alert.status.value,
+        "severity": alert.severity.label, "severity_label": alert.severity_label, "summary": alert.summary,
+        "starts_at": _time(alert.starts_at), "ends_at": _time(alert.ends_at), "source_id": alert.source_id,
+        "cluster": alert.cluster, "cluster_hint": alert.cluster_hint, "namespace": alert.namespace,
+        "object": None if alert.object is None else
+        {"kind": alert.object.kind, "name": alert.object.name, "namespace": alert.object.namespace},
+        "description": alert.description, "labels": dict(alert.labels), "annotations": dict(alert.annotations),
+        "value": alert.value, "evidence": list(alert.evidence), "runbook": alert.runbook,
+        "links": [{"label": link.label, "url": link.url} for link in alert.links],
+    }
+
+
+def alert_from_dict(raw: Json) -> Alert:
+    obj = raw.get("object")
+    starts = parse_time(raw.get("starts_at"))
+    if starts is None:
+        raise ValueError("a stored alert has no start time")
+    return Alert(
+        source=Source(raw["source"]), name=raw["name"], status=Status(raw["status"]),
+        severity=Severity[str(raw["severity"]).upper()], severity_label=raw.get("severity_label", ""),
+        summary=raw.get("summary", ""), starts_at=starts, ends_at=parse_time(raw.get("ends_at")),
+        source_id=raw.get("source_id", ""), cluster=raw.get("cluster"), cluster_hint=raw.get("cluster_hint", ""),
+        namespace=raw.get("namespace"),
+        object=AlertObject(obj["kind"], obj["name"], obj.get("namespace", "")) if obj else None,
+        description=raw.get("description", ""), labels=dict(raw.get("labels") or {}),
+        annotations=dict(raw.get("annotations") or {}), value=raw.get("value"),
+        evidence=tuple(raw.get("evidence") or ()), runbook=raw.get("runbook"),
+        links=tuple(Link(link["label"], link["url"]) for link in raw.get("links") or ()),
+    )
+
+
+def group_to_dict(group: AlertGroup) -> Json:
+    return {
+        "source": group.source.value, "key": group.key, "title": group.title,
+        "alerts": [alert_to_dict(a) for a in group.alerts], "truncated": group.truncated,
+        "labels": dict(group.labels), "annotations": dict(group.annotations), "external_url": group.external_url,
+        "receiver": group.receiver,
+    }
+
+
+def group_from_dict(raw: Json) -> AlertGroup:
+    return AlertGroup(
+        source=Source(raw["source"]), key=raw["key"], title=raw["title"],
+        alerts=tuple(alert_from_dict(a) for a in raw["alerts"]), truncated=int(raw.get("truncated") or 0),
+        labels=dict(raw.get("labels") or {}), annotations=dict(raw.get("annotations") or {}),
+        external_url=raw.get("external_url", ""), receiver=raw.get("receiver", ""),
+    )
+
+
+def group_to_json(group: AlertGroup) -> str:
+    return orjson.dumps(group_to_dict(group), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def group_from_json(text: str) -> AlertGroup:
+    return group_from_dict(orjson.loads(text))
+
+
+def evidence_hash(group: AlertGroup) -> str:
+    """SHA-256 of the group's content in a canonical form (sorted keys, alerts in their source's order)."""
+    return hashlib.sha256(group_to_json(group).encode()).hexdigest()

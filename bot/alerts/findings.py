@@ -1,0 +1,63 @@
+"""A diagnosis rule's finding as an alert: how the bot's own watcher speaks in the same model as Alertmanager.
+
+The key is (cluster, rule, object) — `watcher/prod/node.notready/node/aks-userpool-…-vmss000003` — so the same
+finding on the same object is the same problem however often it is seen, and the evidence and runbook are the
+rule's own. The watcher passes `since` (when it first saw the finding), not the time of each scan, so an
+unchanged finding hashes the same scan after scan; when the finding is gone it sends the group again with
+`status=RESOLVED`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.alerts.model import Alert, AlertGroup, AlertObject, Severity, Source, Status
+from handlers.rules.finding import Finding
+from handlers.rules.finding import Severity as FindingSeverity
+
+_SEVERITY = {FindingSeverity.CRITICAL: Severity.CRITICAL, FindingSeverity.WARNING: Severity.WARNING,
+             FindingSeverity.INFO: Severity.INFO}
+
+
+def finding_object(subject: str) -> AlertObject | None:
+    """`node/aks-1` → Node aks-1; `pod/payments/ledger-1` → Pod payments/ledger-1; anything else → None."""
+    parts = subject.split("/")
+    kinds = {"node": "Node", "pod": "Pod", "deployment": "Deployment", "statefulset": "StatefulSet",
+             "daemonset": "DaemonSet", "job": "Job", "pdb": "PodDisruptionBudget",
+             "poddisruptionbudget": "PodDisruptionBudget", "cluster": "ManagedCluster"}
+    kind = kinds.get(parts[0].lower()) if parts else None
+    if kind is None or len(parts) not in (2, 3):
+        return None
+    return AlertObject(kind, parts[-1], parts[1] if len(parts) == 3 else "")
+
+
+def watcher_key(cluster: str, rule: str, subject: str) -> str:
+    return f"{Source.WATCHER.value}/{cluster}/{rule}/{subject}"
+
+
+def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Status = Status.FIRING,
+                 resolved_at: datetime | None = None) -> AlertGroup:
+    """The alert group for one finding on one cluster."""
+    subject = str(finding.subject)
+    obj = finding_object(subject)
+    namespace = finding.namespace or (obj.namespace if obj is not None and obj.namespace else None)
+    evidence = finding.evidence + ((f"next: {finding.next}",) if finding.next else ())
+    alert = Alert(
+        source=Source.WATCHER,
+        name=finding.rule,
+        status=status,
+        severity=_SEVERITY[finding.severity],
+        severity_label=finding.severity.label,
+        summary=finding.title,
+        starts_at=since,
+        ends_at=resolved_at if status is Status.RESOLVED else None,
+        cluster=cluster,
+        cluster_hint=cluster,
+        namespace=namespace,
+        object=obj,
+        evidence=evidence,
+        runbook=finding.kb,
+        labels={"rule": finding.rule, "subject": subject, "confidence": finding.confidence},
+    )
+    return AlertGroup(source=Source.WATCHER, key=watcher_key(cluster, finding.rule, subject),
+                      title=finding.title, alerts=(alert,), labels=dict(alert.labels))

@@ -1,0 +1,241 @@
+"""The alert as data: one shape for Alertmanager alerts, Azure Monitor alerts and the bot's own watcher findings.
+
+An `Alert` is one problem as its source reports it; an `AlertGroup` is what becomes one Slack message and one row
+of state: an Alertmanager notification group (its `groupKey`), one Azure Monitor alert (rule + target), or one
+watcher finding (cluster, rule, object). A group's `key` is stable for as long as the problem is the same problem,
+so a later notification updates the same state and the same message.
+
+    firing ──(every alert resolved)──▶ resolved ──(fires again)──▶ firing
+
+Nothing here does I/O. Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+
+
+class Source(StrEnum):
+    ALERTMANAGER = "alertmanager"
+    AZURE_MONITOR = "azure-monitor"
+    WATCHER = "watcher"
+
+
+class Status(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class Severity(IntEnum):
+    """Ordered, so the highest of a group's alerts is its severity; routes match on the lowercase name."""
+
+    INFO = 1
+    WARNING = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_text(cls, text: str | None) -> Severity:
+        """The severity a label or an Azure `Sev0`–`Sev4` means. Unknown or missing is WARNING: loud enough to be
+        seen, not loud enough to page."""
+        word = (text or "").strip().lower().replace(" ", "")
+        return _SEVERITY_WORDS.get(word, cls.WARNING)
+
+
+# Alertmanager has no fixed vocabulary (the `severity` label is a convention of kube-prometheus and the AKS
+# recommended rules: critical / warning / info / none); Azure Monitor has Sev0 (critical) … Sev4 (verbose).
+_SEVERITY_WORDS: dict[str, Severity] = {
+    **dict.fromkeys(("critical", "crit", "error", "page", "high", "p1", "sev0", "sev1", "fatal", "emergency"),
+                    Severity.CRITICAL),
+    **dict.fromkeys(("warning", "warn", "medium", "moderate", "p2", "p3", "sev2"), Severity.WARNING),
+    **dict.fromkeys(("info", "informational", "information", "low", "none", "p4", "p5", "sev3", "sev4", "verbose"),
+                    Severity.INFO),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertObject:
+    """The Kubernetes object an alert is about (kind as the API spells it: `Node`, `Pod`, `Deployment` …)."""
+
+    kind: str
+    name: str
+    namespace: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.kind.lower(), self.namespace, self.name] if self.namespace else [self.kind.lower(), self.name]
+        return "/".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert as its source reported it, with what the bot resolved about it (cluster, runbook).
+
+    `source_id` is the source's own identity of this alert instance: Alertmanager's `fingerprint`, Azure's
+    `alertId`; empty for watcher findings. `cluster` is a configured cluster's name, or None when the alert names
+    no cluster the bot knows (`cluster_hint` then says what it did name). `evidence` holds the lines shown under
+    the alert: a watcher rule's own evidence, or the labels, value and expression of an external alert.
+    """
+
+    source: Source
+    name: str
+    status: Status
+    severity: Severity
+    summary: str
+    starts_at: datetime
+    severity_label: str = ""
+    source_id: str = ""
+    cluster: str | None = None
+    cluster_hint: str = ""
+    namespace: str | None = None
+    object: AlertObject | None = None
+    description: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    value: str | None = None
+    ends_at: datetime | None = None
+    evidence: tuple[str, ...] = ()
+    runbook: str | None = None
+    links: tuple[Link, ...] = ()
+
+    @property
+    def firing(self) -> bool:
+        return self.status is Status.FIRING
+
+
+@dataclass(frozen=True, slots=True)
+class AlertGroup:
+    """What becomes one Slack message: the group's alerts, and what the group as a whole says.
+
+    `truncated` counts alerts the source left out (Alertmanager's `max_alerts`): the message shows "+N more".
+    `labels` are the labels every alert of the group shares (Alertmanager's `commonLabels`).
+    """
+
+    source: Source
+    key: str
+    title: str
+    alerts: tuple[Alert, ...]
+    truncated: int = 0
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    external_url: str = ""
+    receiver: str = ""
+
+    @property
+    def status(self) -> Status:
+        return Status.FIRING if any(a.firing for a in self.alerts) else Status.RESOLVED
+
+    @property
+    def firing(self) -> tuple[Alert, ...]:
+        return tuple(a for a in self.alerts if a.firing)
+
+    @property
+    def severity(self) -> Severity:
+        """The highest severity among the firing alerts (among all of them once everything resolved)."""
+        pool = self.firing or self.alerts
+        return max((a.severity for a in pool), default=Severity.WARNING)
+
+    @property
+    def cluster(self) -> str | None:
+        """The cluster every alert agrees on, else None."""
+        return _common(a.cluster for a in self.alerts)
+
+    @property
+    def namespace(self) -> str | None:
+        return _common(a.namespace for a in self.alerts)
+
+    @property
+    def runbook(self) -> str | None:
+        """The runbook of the first firing alert that has one (of any alert once resolved)."""
+        return next((a.runbook for a in (*self.firing, *self.alerts) if a.runbook), None)
+
+    @property
+    def summary(self) -> str:
+        """One line for lists and the store: the title, and how many alerts fire when there are several."""
+        count = len(self.firing) + (self.truncated if self.firing else 0)
+        first = next((a.summary for a in (*self.firing, *self.alerts) if a.summary), "")
+        text = first if first and first != self.title else self.title
+        return f"{text} ({count} firing)" if count > 1 else text
+
+    @property
+    def started_at(self) -> datetime:
+        return min((a.starts_at for a in self.alerts), default=datetime.now(UTC))
+
+    def with_alerts(self, alerts: Iterable[Alert]) -> AlertGroup:
+        return replace(self, alerts=tuple(alerts))
+
+
+def _common(values: Iterable[str | None]) -> str | None:
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+# -- helpers the parsers share ----------------------------------------------------------------------------------
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 time as the sources send it (nanoseconds from Go, 7 digits from .NET, `Z` or an offset) in UTC;
+    None for a missing, empty or unparseable value and for Go's zero time `0001-01-01T00:00:00Z` (Alertmanager's
+    `endsAt` while an alert fires)."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = _FRACTION.sub(r"\1", value.strip())
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.year <= 1:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def short_id(key: str) -> str:
+    """A short, stable reference to a group key (for buttons and `/k8s alerts ack <id>`): 10 base32 characters of
+    its SHA-256, 50 bits, so two live keys never meet in practice."""
+    digest = hashlib.sha256(key.encode()).digest()
+    return base64.b32encode(digest[:7]).decode("ascii")[:10].lower()
+
+
+# Labels that name a Kubernetes object, most specific first (kube-state-metrics' and kube-prometheus' names).
+_OBJECT_LABELS: tuple[tuple[str, str, bool], ...] = (
+    ("pod", "Pod", True),
+    ("deployment", "Deployment", True),
+    ("statefulset", "StatefulSet", True),
+    ("daemonset", "DaemonSet", True),
+    ("job_name", "Job", True),
+    ("cronjob", "CronJob", True),
+    ("horizontalpodautoscaler", "HorizontalPodAutoscaler", True),
+    ("persistentvolumeclaim", "PersistentVolumeClaim", True),
+    ("persistentvolume", "PersistentVolume", False),
+    ("node", "Node", False),
+)
+
+
+def object_from_labels(labels: Mapping[str, str]) -> AlertObject | None:
+    """The object an alert's labels point at: a pod before its controller, anything namespaced before a node."""
+    namespace = labels.get("namespace", "")
+    for label, kind, namespaced in _OBJECT_LABELS:
+        name = labels.get(label)
+        if name:
+            return AlertObject(kind, name, namespace if namespaced else "")
+    return None
+
+
+class PayloadError(Exception):
+    """A webhook body the endpoint cannot accept; the message says what was wrong (the intake answers 400)."""

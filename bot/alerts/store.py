@@ -1,0 +1,595 @@
+"""Alert state, its history and the Slack work still to do, in the approvals database (SQLite or PostgreSQL).
+
+Four tables next to the approval tables, through the same connections (`bot.approvals.store`'s seam):
+
+- `alert_state`: one row per problem (group key): status, episode, first/last fired, resolved at, ack (who,
+  when), snooze (until a time, or until resolved), the evidence hash, the flap count, the last payload's summary
+  and the last group itself (to render from), and a `version` for compare-and-set;
+- `alert_messages`: the Slack message of each (problem, episode, channel): channel and `ts` once posted;
+- `alert_history`: every transition (fired, updated, resolved, reopened, acknowledged, snoozed, unsnoozed,
+  posted), append-only, for `/k8s alerts history` and incident timelines;
+- `alert_outbox`: posts, updates and thread replies still to make. Work is written in the same transaction as
+  the state change that needs it, so nothing is lost between them; a failed post stays queued with its error
+  and the time of its next attempt, never dropped.
+
+Every change is a compare-and-set on `version` (or `ts IS NULL` for a message's first post), so two replicas, a
+new leader after a failover, or 100 identical deliveries at once make exactly one change: the first caller wins,
+the others re-read and find nothing left to do. An identical notification writes nothing at all.
+
+An update is queued only when none is already waiting for that message (the poster renders the state as it is
+when it sends, so one waiting update covers any number of changes). A problem that resolves before its first
+post went out is not posted (its post is cancelled); its history keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.alerts.codec import group_from_json, group_to_json
+from bot.alerts.lifecycle import Known, Outcome, Transition, decide
+from bot.alerts.model import AlertGroup, Severity, Status, short_id
+from bot.alerts.routing import Route, quiet_end
+from bot.approvals.model import parse_utc, utc_text
+from bot.approvals.store import Row, Run, SqlApprovalStore
+from bot.errors import Upstream
+from bot.surface import MessageRef
+
+CAS_ATTEMPTS = 8
+
+
+class Event(StrEnum):
+    FIRED = "fired"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    UNSNOOZED = "unsnoozed"
+    POSTED = "posted"
+
+
+class Work(StrEnum):
+    POST = "post"  # the top-level message of an episode in a channel
+    UPDATE = "update"  # chat.update of that message, rendered from the current state
+    REPLY = "reply"  # one reply in its thread about a transition (`history_seq` says which)
+
+
+@dataclass(frozen=True)
+class AlertState:
+    key: str
+    id: str
+    status: Status
+    episode: int
+    severity: Severity
+    cluster: str | None
+    namespace: str | None
+    first_fired_at: datetime
+    last_fired_at: datetime
+    resolved_at: datetime | None
+    updated_at: datetime
+    ack_by: str | None
+    ack_at: datetime | None
+    snooze_until: datetime | None
+    snoozed_until_resolved: bool
+    snoozed_by: str | None
+    evidence_hash: str
+    flap_count: int
+    summary: str
+    group: AlertGroup
+    version: int
+
+    def snoozed(self, at: datetime) -> bool:
+        return self.snoozed_until_resolved or (self.snooze_until is not None and self.snooze_until > at)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What `record` did: the transition it made and the state after it."""
+
+    outcome: Outcome
+    state: AlertState
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    key: str
+    episode: int
+    at: datetime
+    event: Event
+    actor: str
+    status: Status
+    cluster: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    key: str
+    episode: int
+    channel: str
+    ts: str | None
+    posted_at: datetime | None
+
+    @property
+    def ref(self) -> MessageRef | None:
+        return MessageRef(self.channel, self.ts) if self.ts else None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    episode: int
+    channel: str
+    kind: Work
+    history_seq: int | None
+    created_at: datetime
+    due_at: datetime
+    attempts: int
+    last_error: str | None
+    ts: str | None  # the message's ts when it has one (updates and replies need it)
+
+
+class _Lost(Exception):
+    """Another writer changed the row between our read and our write: read again."""
+
+
+_STATE_COLUMNS = (
+    "key, id, status, episode, severity, cluster, namespace, first_fired_at, last_fired_at, resolved_at, updated_at, "
+    "ack_by, ack_at, snooze_until, snooze_until_resolved, snoozed_by, evidence_hash, flap_count, summary, group_json, "
+    "version"
+)
+
+
+def _t(value: str | None) -> datetime | None:
+    return parse_utc(value) if value else None
+
+
+class AlertStore:
+    """Alert state over a `SqlApprovalStore`'s database. Safe to call from many threads and processes."""
+
+    def __init__(self, db: SqlApprovalStore) -> None:
+        self.db = db
+        self.state_table = db.qualify("alert_state")
+        self.messages_table = db.qualify("alert_messages")
+        self.history_table = db.qualify("alert_history")
+        self.outbox_table = db.qualify("alert_outbox")
+        db.create_tables(self._schema())
+
+    # -- schema ----------------------------------------------------------------------------------------------
+
+    def _schema(self) -> list[str]:
+        s, m, h, o = self.state_table, self.messages_table, self.history_table, self.outbox_table
+        statuses = ", ".join(f"'{x.value}'" for x in Status)
+        events = ", ".join(f"'{x.value}'" for x in Event)
+        kinds = ", ".join(f"'{x.value}'" for x in Work)
+        return [
+            f"""CREATE TABLE IF NOT EXISTS {s} (
+                key TEXT PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                status TEXT NOT NULL CHECK (status IN ({statuses})),
+                episode INTEGER NOT NULL,
+                severity TEXT NOT NULL,
+                cluster TEXT,
+                namespace TEXT,
+                first_fired_at TEXT NOT NULL,
+                last_fired_at TEXT NOT NULL,
+                resolved_at TEXT,
+                updated_at TEXT NOT NULL,
+                ack_by TEXT,
+                ack_at TEXT,
+                snooze_until TEXT,
+                snooze_until_resolved INTEGER NOT NULL DEFAULT 0,
+                snoozed_by TEXT,
+                evidence_hash TEXT NOT NULL,
+                flap_count INTEGER NOT NULL DEFAULT 0,
+                summary TEXT NOT NULL,
+                group_json TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                instance TEXT
+            )""",
+            f"CREATE INDEX IF NOT EXISTS alert_state_status ON {s} (status, cluster)",
+            f"CREATE INDEX IF NOT EXISTS alert_state_instance ON {s} (instance)",
+            f"""CREATE TABLE IF NOT EXISTS {m} (
+                key TEXT NOT NULL REFERENCES {s} (key),
+                episode INTEGER NOT NULL,
+                channel TEXT NOT NULL,
+                ts TEXT,
+                posted_at TEXT,
+                PRIMARY KEY (key, episode, channel)
+            )""",
+            f"""CREATE TABLE IF NOT EXISTS {h} (
+                seq {self.db.serial_key},
+                key TEXT NOT NULL,
+                episode INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                event TEXT NOT NULL CHECK (event IN ({events})),
+                actor TEXT NOT NULL,
+                status TEXT NOT NULL,
+                cluster TEXT,
+                detail TEXT NOT NULL
+            )""",
+            f"CREATE INDEX IF NOT EXISTS alert_history_at ON {h} (at)",
+            f"CREATE INDEX IF NOT EXISTS alert_history_key ON {h} (key, seq)",
+            f"""CREATE TABLE IF NOT EXISTS {o} (
+                id {self.db.serial_key},
+                key TEXT NOT NULL,
+                episode INTEGER NOT NULL,
+                channel TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+                history_seq INTEGER,
+                created_at TEXT NOT NULL,
+                due_at TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                claimed_by TEXT,
+                claimed_until TEXT,
+                done_at TEXT
+            )""",
+            f"CREATE INDEX IF NOT EXISTS alert_outbox_due ON {o} (done_at, due_at)",
+            *self._append_only(h),
+        ]
+
+    def _append_only(self, table: str) -> list[str]:
+        message = "the alert history is append-only"
+        if self.db.dialect == "sqlite":
+            return [
+                f"CREATE TRIGGER IF NOT EXISTS alert_history_no_update BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+                f"CREATE TRIGGER IF NOT EXISTS alert_history_no_delete BEFORE DELETE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+            ]
+        function = table.rsplit(".", 1)[0] + ".alert_history_is_append_only"
+        return [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$",
+            f"CREATE OR REPLACE TRIGGER alert_history_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            f"CREATE OR REPLACE TRIGGER alert_history_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def _state(self, row: Row) -> AlertState:
+        return AlertState(
+            key=row[0], id=row[1], status=Status(row[2]), episode=int(row[3]), severity=Severity[row[4].upper()],
+            cluster=row[5], namespace=row[6], first_fired_at=parse_utc(row[7]), last_fired_at=parse_utc(row[8]),
+            resolved_at=_t(row[9]), updated_at=parse_utc(row[10]), ack_by=row[11], ack_at=_t(row[12]),
+            snooze_until=_t(row[13]), snoozed_until_resolved=bool(row[14]), snoozed_by=row[15],
+            evidence_hash=row[16], flap_count=int(row[17]), summary=row[18], group=group_from_json(row[19]),
+            version=int(row[20]),
+        )
+
+    def get(self, key: str) -> AlertState | None:
+        _, rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE key = ?", (key,))
+        return self._state(rows[0]) if rows else None
+
+    def by_id(self, alert_id: str) -> AlertState | None:
+        """The problem with this short id (as shown on its message and typed in `/k8s alerts ack <id>`)."""
+        _, rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE id = ?",
+                              (alert_id.strip().lower(),))
+        return self._state(rows[0]) if rows else None
+
+    def firing(self, clusters: Collection[str | None] | None = None) -> list[AlertState]:
+        """The problems firing now, oldest first; `clusters` limits them (None in it: alerts of no known cluster)."""
+        rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE status = ? "
+                           "ORDER BY first_fired_at, key", (Status.FIRING.value,))[1]
+        states = [self._state(row) for row in rows]
+        return states if clusters is None else [s for s in states if s.cluster in clusters]
+
+    def history(self, *, since: datetime | None = None, key: str | None = None,
+                clusters: Collection[str | None] | None = None, limit: int = 500) -> list[HistoryEntry]:
+        """Transitions oldest first: the `limit` most recent that match."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        if since is not None:
+            conditions.append("at >= ?")
+            params.append(utc_text(since))
+        if key is not None:
+            conditions.append("key = ?")
+            params.append(key)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        limited = ""
+        if clusters is None:  # filtered by cluster below, in Python (NULL is a cluster there); else limit here
+            limited = " LIMIT ?"
+            params.append(limit)
+        rows = self.db.run(
+            f"SELECT seq, key, episode, at, event, actor, status, cluster, detail FROM {self.history_table}"
+            f"{where} ORDER BY seq DESC{limited}", params)[1]
+        entries = [HistoryEntry(int(r[0]), r[1], int(r[2]), parse_utc(r[3]), Event(r[4]), r[5], Status(r[6]), r[7],
+                                r[8]) for r in rows if clusters is None or r[7] in clusters][:limit]
+        entries.reverse()
+        return entries
+
+    def messages(self, key: str, episode: int | None = None) -> list[AlertMessage]:
+        sql = f"SELECT key, episode, channel, ts, posted_at FROM {self.messages_table} WHERE key = ?"
+        params: list[Any] = [key]
+        if episode is not None:
+            sql += " AND episode = ?"
+            params.append(episode)
+        rows = self.db.run(sql + " ORDER BY episode, channel", params)[1]
+        return [AlertMessage(r[0], int(r[1]), r[2], r[3], _t(r[4])) for r in rows]
+
+    # -- recording notifications -----------------------------------------------------------------------------
+
+    def record(self, group: AlertGroup, routes: Sequence[Route], *, at: datetime,
+               flap_window: timedelta) -> Recorded:
+        """Apply one notification: decide the transition, store it with its history and Slack work, atomically.
+
+        `routes` are where a new message goes (one per channel), each with its grouping window and quiet hours,
+        which set when its post falls due."""
+        for _ in range(CAS_ATTEMPTS):
+            state = self.get(group.key)
+            if state is None and (found := self._by_instance(group)) is not None:
+                # A Resolved notice finds its Fired one by the source's own id (Azure's alertId), even if what
+                # the key is made of (the rule's targets, dimensions) was reported differently.
+                state, group = found, replace(group, key=found.key)
+            known = None if state is None else Known(
+                state.status, state.resolved_at, state.group, state.evidence_hash,
+                posted=bool(self.messages(state.key, state.episode)))
+            transition = decide(known, group, at=at, flap_window=flap_window)
+            if not transition.outcome.changes_state:
+                assert state is not None
+                return Recorded(transition.outcome, state)
+            try:
+                with self.db.transaction() as run:
+                    self._apply(run, state, transition, routes, at)
+            except _Lost:
+                continue
+            stored = self.get(group.key)
+            assert stored is not None
+            return Recorded(transition.outcome, stored)
+        raise Upstream(f"the alert state of {group.key!r} kept changing while it was being recorded")
+
+    def _by_instance(self, group: AlertGroup) -> AlertState | None:
+        if group.status is not Status.RESOLVED or len(group.alerts) != 1 or not group.alerts[0].source_id:
+            return None
+        _, rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE instance = ?",
+                              (_instance(group),))
+        return self._state(rows[0]) if rows else None
+
+    def _apply(self, run: Run, state: AlertState | None, change: Transition, routes: Sequence[Route],
+               at: datetime) -> None:
+        group, outcome, now = change.group, change.outcome, utc_text(at)
+        firing = group.status is Status.FIRING
+        started = utc_text(_started(group, at))
+        if state is None:
+            episode = 1
+            count, _ = run(
+                f"INSERT INTO {self.state_table} ({_STATE_COLUMNS}, instance) VALUES "
+                # No conflict target: a racing insert of the same key trips the `id` index too.
+                f"({', '.join('?' for _ in range(22))}) ON CONFLICT DO NOTHING",
+                (group.key, short_id(group.key), group.status.value, episode, group.severity.label, group.cluster,
+                 group.namespace, started, now, None if firing else now, now, None, None, None, 0, None,
+                 change.evidence_hash, 0, group.summary, group_to_json(group), 1, _instance(group)))
+            if count != 1:
+                raise _Lost
+            self._history(run, group.key, episode, at, Event.FIRED if firing else Event.RESOLVED, group,
+                          "first seen resolved" if not firing else "")
+            if firing:
+                self._new_messages(run, group, episode, routes, at)
+            return
+        episode = state.episode + 1 if outcome is Outcome.REFIRED else state.episode
+        sets: dict[str, Any] = {
+            "status": group.status.value, "severity": group.severity.label, "cluster": group.cluster,
+            "namespace": group.namespace, "updated_at": now, "evidence_hash": change.evidence_hash,
+            "summary": group.summary, "group_json": group_to_json(group), "version": state.version + 1,
+            "instance": _instance(group),
+        }
+        if outcome is Outcome.RESOLVED:
+            sets.update(resolved_at=now, snooze_until_resolved=0)
+        elif outcome is Outcome.REOPENED:
+            sets.update(resolved_at=None, last_fired_at=now, flap_count=state.flap_count + 1)
+        elif outcome is Outcome.REFIRED:
+            sets.update(episode=episode, resolved_at=None, first_fired_at=started, last_fired_at=now, flap_count=0,
+                        ack_by=None, ack_at=None, snooze_until=None, snooze_until_resolved=0, snoozed_by=None)
+        assignments = ", ".join(f"{column} = ?" for column in sets)
+        count, _ = run(f"UPDATE {self.state_table} SET {assignments} WHERE key = ? AND version = ?",
+                       (*sets.values(), state.key, state.version))
+        if count != 1:
+            raise _Lost
+        snoozed = state.snoozed(at) and outcome is not Outcome.REFIRED
+        if outcome is Outcome.REFIRED:
+            # An older episode's message that never went out is not posted now; its updates and replies still go.
+            self._cancel(run, state.key, at, "superseded: the problem fired again as a new episode", kind=Work.POST)
+            self._history(run, state.key, episode, at, Event.FIRED, group, f"episode {episode}")
+            self._new_messages(run, group, episode, routes, at)
+        elif outcome is Outcome.RESOLVED:
+            seq = self._history(run, state.key, episode, at, Event.RESOLVED, group,
+                                f"after {_duration(at - state.first_fired_at)}")
+            self._cancel(run, state.key, at, "resolved before it was posted", kind=Work.POST)
+            self._work(run, state.key, episode, at, Work.UPDATE)
+            self._work(run, state.key, episode, at, Work.REPLY, seq)
+        elif outcome is Outcome.REOPENED:
+            seq = self._history(run, state.key, episode, at, Event.REOPENED, group, f"flap {state.flap_count + 1}")
+            if not snoozed:
+                self._work(run, state.key, episode, at, Work.UPDATE)
+                self._work(run, state.key, episode, at, Work.REPLY, seq)
+        elif outcome is Outcome.UPDATED:
+            before, after = len(state.group.firing), len(group.firing)
+            if before != after:
+                self._history(run, state.key, episode, at, Event.UPDATED, group, f"{before} → {after} firing")
+            if not snoozed:
+                self._work(run, state.key, episode, at, Work.UPDATE)
+
+    def _history(self, run: Run, key: str, episode: int, at: datetime, event: Event, group: AlertGroup | None,
+                 detail: str, *, actor: str = "", status: Status | None = None, cluster: str | None = None) -> int:
+        status = status or (group.status if group is not None else Status.FIRING)
+        cluster = cluster if group is None else group.cluster
+        _, rows = run(
+            f"INSERT INTO {self.history_table} (key, episode, at, event, actor, status, cluster, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            (key, episode, utc_text(at), event.value, actor, status.value, cluster, detail))
+        return int(rows[0][0])
+
+    def _new_messages(self, run: Run, group: AlertGroup, episode: int, routes: Sequence[Route],
+                      at: datetime) -> None:
+        for route in routes:
+            run(f"INSERT INTO {self.messages_table} (key, episode, channel) VALUES (?, ?, ?) "
+                "ON CONFLICT (key, episode, channel) DO NOTHING", (group.key, episode, route.channel))
+            due = at + timedelta(seconds=route.group_seconds)
+            if route.held(group.severity, due) and route.quiet_hours is not None:
+                due = quiet_end(route.quiet_hours, due)
+            run(f"INSERT INTO {self.outbox_table} (key, episode, channel, kind, created_at, due_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (group.key, episode, route.channel, Work.POST.value, utc_text(at), utc_text(due)))
+
+    def _work(self, run: Run, key: str, episode: int, at: datetime, kind: Work, history_seq: int | None = None
+              ) -> None:
+        """Queue an update or a reply on every message of the episode. An update is not queued where a post or
+        an update for that message is already waiting unclaimed: that one will render the newest state anyway."""
+        now = utc_text(at)
+        # Only messages that exist or are about to: a post that was cancelled leaves nothing to update.
+        messages = run(
+            f"SELECT m.channel FROM {self.messages_table} m WHERE m.key = ? AND m.episode = ? AND (m.ts IS NOT NULL "
+            f"OR EXISTS (SELECT 1 FROM {self.outbox_table} o WHERE o.key = m.key AND o.episode = m.episode "
+            "AND o.channel = m.channel AND o.kind = ? AND o.done_at IS NULL))",
+            (key, episode, Work.POST.value))[1]
+        for (channel,) in messages:
+            if kind is Work.UPDATE:
+                pending = run(f"SELECT 1 FROM {self.outbox_table} WHERE key = ? AND episode = ? AND channel = ? "
+                              "AND kind IN (?, ?) AND done_at IS NULL AND claimed_by IS NULL",
+                              (key, episode, channel, Work.POST.value, Work.UPDATE.value))[1]
+                if pending:
+                    continue
+            run(f"INSERT INTO {self.outbox_table} (key, episode, channel, kind, history_seq, created_at, due_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", (key, episode, channel, kind.value, history_seq, now, now))
+
+    def _cancel(self, run: Run, key: str, at: datetime, why: str, *, kind: Work | None = None) -> None:
+        sql = (f"UPDATE {self.outbox_table} SET done_at = ?, last_error = ? WHERE key = ? AND done_at IS NULL "
+               "AND claimed_by IS NULL")
+        params: list[Any] = [utc_text(at), why, key]
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind.value)
+        run(sql, params)
+
+    # -- people acting on a problem --------------------------------------------------------------------------
+
+    def acknowledge(self, key: str, user: str, at: datetime) -> bool:
+        """Record who acknowledged the firing problem; False when it is not firing or someone already did."""
+        return self._act(key, at, user, Event.ACKNOWLEDGED, "",
+                         "ack_by = ?, ack_at = ?", (user, utc_text(at)), "ack_by IS NULL")
+
+    def snooze(self, key: str, user: str, at: datetime, until: datetime | None) -> bool:
+        """Stop updating the problem's message until `until` (None: until it resolves); False when not firing."""
+        if until is not None and until <= at:
+            raise ValueError("a snooze must end in the future")
+        detail = "until resolved" if until is None else f"until {utc_text(until)}"
+        return self._act(key, at, user, Event.SNOOZED, detail,
+                         "snooze_until = ?, snooze_until_resolved = ?, snoozed_by = ?",
+                         (None if until is None else utc_text(until), int(until is None), user), "1 = 1")
+
+    def unsnooze(self, key: str, user: str, at: datetime) -> bool:
+        return self._act(key, at, user, Event.UNSNOOZED, "",
+                         "snooze_until = NULL, snooze_until_resolved = 0, snoozed_by = NULL", (),
+                         "(snooze_until_resolved = 1 OR snooze_until IS NOT NULL)")
+
+    def _act(self, key: str, at: datetime, user: str, event: Event, detail: str, assignments: str,
+             values: Sequence[Any], condition: str) -> bool:
+        for _ in range(CAS_ATTEMPTS):
+            state = self.get(key)
+            if state is None or state.status is not Status.FIRING:
+                return False
+            try:
+                with self.db.transaction() as run:
+                    count, _ = run(
+                        f"UPDATE {self.state_table} SET {assignments}, version = version + 1, updated_at = ? "
+                        f"WHERE key = ? AND version = ? AND status = ? AND {condition}",
+                        (*values, utc_text(at), key, state.version, Status.FIRING.value))
+                    if count != 1:
+                        if self._version(run, key) == state.version:
+                            return False  # the condition, not a race, refused it
+                        raise _Lost
+                    self._history(run, key, state.episode, at, event, None, detail, actor=user,
+                                  status=Status.FIRING, cluster=state.cluster)
+                    self._work(run, key, state.episode, at, Work.UPDATE)
+                    return True
+            except _Lost:
+                continue
+        raise Upstream(f"the alert state of {key!r} kept changing while {user} acted on it")
+
+    def _version(self, run: Run, key: str) -> int | None:
+        rows = run(f"SELECT version FROM {self.state_table} WHERE key = ?", (key,))[1]
+        return int(rows[0][0]) if rows else None
+
+    # -- the outbox ------------------------------------------------------------------------------------------
+
+    def due(self, at: datetime, limit: int = 50) -> list[OutboxItem]:
+        """Work due now, oldest first: posts, and updates and replies whose message has been posted."""
+        now = utc_text(at)
+        rows = self.db.run(
+            f"SELECT o.id, o.key, o.episode, o.channel, o.kind, o.history_seq, o.created_at, o.due_at, o.attempts, "
+            f"o.last_error, m.ts FROM {self.outbox_table} o JOIN {self.messages_table} m "
+            "ON m.key = o.key AND m.episode = o.episode AND m.channel = o.channel "
+            "WHERE o.done_at IS NULL AND o.due_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until < ?) "
+            "AND (o.kind = ? OR m.ts IS NOT NULL) ORDER BY o.id LIMIT ?",
+            (now, now, Work.POST.value, limit))[1]
+        return [OutboxItem(int(r[0]), r[1], int(r[2]), r[3], Work(r[4]), None if r[5] is None else int(r[5]),
+                           parse_utc(r[6]), parse_utc(r[7]), int(r[8]), r[9], r[10]) for r in rows]
+
+    def pending(self) -> int:
+        """How much work is waiting (due or not)."""
+        rows = self.db.run(f"SELECT COUNT(*) FROM {self.outbox_table} WHERE done_at IS NULL")[1]
+        return int(rows[0][0])
+
+    def claim(self, item_id: int, worker: str, at: datetime, lease: timedelta) -> bool:
+        """Take one item for `lease` (a worker that dies lets it fall due again); False when another has it."""
+        now = utc_text(at)
+        count, _ = self.db.run(
+            f"UPDATE {self.outbox_table} SET claimed_by = ?, claimed_until = ? WHERE id = ? AND done_at IS NULL "
+            "AND (claimed_until IS NULL OR claimed_until < ?)", (worker, utc_text(at + lease), item_id, now))
+        return count == 1
+
+    def posted(self, item: OutboxItem, ts: str, at: datetime) -> bool:
+        """Record the Slack `ts` of a post and finish the item. False when the message already had a `ts` (another
+        leader posted it first): the caller should delete the duplicate it just made."""
+        state = self.get(item.key)
+        with self.db.transaction() as run:
+            count, _ = run(
+                f"UPDATE {self.messages_table} SET ts = ?, posted_at = ? WHERE key = ? AND episode = ? AND channel = ? "
+                "AND ts IS NULL", (ts, utc_text(at), item.key, item.episode, item.channel))
+            run(f"UPDATE {self.outbox_table} SET done_at = ? WHERE id = ?", (utc_text(at), item.id))
+            if count == 1:
+                self._history(run, item.key, item.episode, at, Event.POSTED, None, f"{item.channel} {ts}",
+                              status=state.status if state else Status.FIRING,
+                              cluster=state.cluster if state else None)
+            return count == 1
+
+    def done(self, item_id: int, at: datetime) -> None:
+        self.db.run(f"UPDATE {self.outbox_table} SET done_at = ? WHERE id = ?", (utc_text(at), item_id))
+
+    def retry(self, item_id: int, error: str, retry_at: datetime) -> None:
+        """A send failed: keep the item, with why, for another attempt at `retry_at` (Slack's Retry-After)."""
+        self.db.run(
+            f"UPDATE {self.outbox_table} SET attempts = attempts + 1, last_error = ?, due_at = ?, claimed_by = NULL, "
+            "claimed_until = NULL WHERE id = ? AND done_at IS NULL", (error[:500], utc_text(retry_at), item_id))
+
+
+def _instance(group: AlertGroup) -> str | None:
+    """The source's own id of a one-alert group (Azure's alertId), by which a Resolved notice finds its problem."""
+    if len(group.alerts) == 1 and group.alerts[0].source_id:
+        return f"{group.source.value}:{group.alerts[0].source_id}"
+    return None
+
+
+def _started(group: AlertGroup, at: datetime) -> datetime:
+    """When the problem started: its firing alerts' earliest start as the source reports it, never later than
+    now (a source's clock may run ahead)."""
+    starts = [a.starts_at for a in group.firing] or [a.starts_at for a in group.alerts]
+    return min([*starts, at])
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return f"{int(delta.total_seconds())} s"
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"

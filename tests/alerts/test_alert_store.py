@@ -1,0 +1,358 @@
+"""Alert state on SQLite and on the real PostgreSQL: transitions by compare-and-set, duplicates that change nothing,
+an append-only history, and an outbox that never loses a post — also across two stores ("replicas") at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.alerts import alertmanager, azure_monitor
+from bot.alerts.lifecycle import Outcome
+from bot.alerts.model import AlertGroup, Status
+from bot.alerts.routing import Route
+from bot.alerts.settings import RateLimit
+from bot.alerts.store import AlertStore, Event, Work
+from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from tests.support.alerts import directory, payload
+from tests.support.approvals import POSTGRES_URL, unique_schema
+
+T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=30)
+ALERTS = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
+SHOP = Route("shop", "C0SHOP", "zh", 30, RateLimit(), None)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, object]]:
+    if request.param == "sqlite":
+        yield "sqlite", tmp_path / "store.sqlite3"
+    else:
+        schema = unique_schema()
+        yield "postgres", schema
+        cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
+        cleanup.drop()
+        cleanup.close()
+
+
+def open_db(backend: tuple[str, object]) -> SqlApprovalStore:
+    kind, where = backend
+    if kind == "sqlite":
+        assert isinstance(where, Path)
+        return SqliteApprovalStore(where)
+    assert isinstance(where, str)
+    return PostgresApprovalStore(POSTGRES_URL, schema=where)
+
+
+@pytest.fixture
+def db(backend: tuple[str, object]) -> Iterator[SqlApprovalStore]:
+    opened = open_db(backend)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def store(db: SqlApprovalStore) -> AlertStore:
+    return AlertStore(db)
+
+
+def longhorn() -> AlertGroup:
+    return alertmanager.parse(payload("alertmanager-longhorn-3-alerts.json"), directory())
+
+
+def all_resolved(group: AlertGroup, at: datetime) -> AlertGroup:
+    return group.with_alerts(replace(a, status=Status.RESOLVED, ends_at=at) for a in group.alerts)
+
+
+def refire(group: AlertGroup, at: datetime) -> AlertGroup:
+    return group.with_alerts(replace(a, starts_at=at) for a in group.alerts)
+
+
+def post_everything(store: AlertStore, at: datetime) -> list[str]:
+    """What a poster would do: take every due item and pretend Slack accepted it; the kinds done, in order."""
+    done = []
+    for item in store.due(at):
+        assert store.claim(item.id, "leader", at, timedelta(seconds=30))
+        if item.kind is Work.POST:
+            store.posted(item, f"1700000000.{item.id:06d}", at)
+        else:
+            store.done(item.id, at)
+        done.append(f"{item.kind.value} {item.channel}")
+    return done
+
+
+def test_a_new_problem_is_stored_with_its_history_and_its_posts(store: AlertStore) -> None:
+    recorded = store.record(longhorn(), [ALERTS, SHOP], at=T0, flap_window=WINDOW)
+    assert recorded.outcome is Outcome.CREATED
+    state = recorded.state
+    assert state.status is Status.FIRING and state.episode == 1 and state.version == 1
+    assert state.first_fired_at == datetime(2022, 8, 18, 13, 13, 16, 160000, tzinfo=UTC)  # the alerts' own start
+    assert state.summary == "Longhorn volume is Degraded (3 firing)"
+    assert store.by_id(state.id) == state and len(state.id) == 10
+    assert [(h.event, h.detail) for h in store.history(key=state.key)] == [(Event.FIRED, "")]
+    assert [(m.channel, m.ts) for m in store.messages(state.key)] == [("C0ALERTS", None), ("C0SHOP", None)]
+    # The shop route waits 30 s to gather a burst into one summary; the default route posts at once.
+    assert [(i.kind, i.channel) for i in store.due(T0)] == [(Work.POST, "C0ALERTS")]
+    assert [i.channel for i in store.due(T0 + timedelta(seconds=30))] == ["C0ALERTS", "C0SHOP"]
+
+
+def test_identical_deliveries_change_nothing(store: AlertStore, db: SqlApprovalStore) -> None:
+    first = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state
+    outcomes = [store.record(longhorn(), [ALERTS], at=T0 + timedelta(seconds=i), flap_window=WINDOW).outcome
+                for i in range(1, 100)]
+    assert set(outcomes) == {Outcome.UNCHANGED}
+    assert store.get(first.key) == first  # not even updated_at moved
+    assert len(store.due(T0 + timedelta(minutes=1))) == 1 and len(store.history()) == 1
+
+
+def test_100_identical_deliveries_at_once_from_two_replicas_make_one_problem_and_one_post(
+        backend: tuple[str, object]) -> None:
+    dbs = [open_db(backend), open_db(backend)]
+    stores = [AlertStore(d) for d in dbs]
+    try:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            outcomes = list(pool.map(
+                lambda i: stores[i % 2].record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).outcome,
+                range(100)))
+        assert outcomes.count(Outcome.CREATED) == 1 and outcomes.count(Outcome.UNCHANGED) == 99
+        assert len(stores[0].due(T0)) == 1 and len(stores[1].history()) == 1
+        assert stores[1].firing()[0].version == 1
+    finally:
+        for d in dbs:
+            d.close()
+
+
+def test_a_change_queues_one_update_however_many_changes_come(store: AlertStore) -> None:
+    key = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key
+    assert post_everything(store, T0) == ["post C0ALERTS"]
+    two = longhorn().with_alerts(longhorn().alerts[:2])
+    one = longhorn().with_alerts(longhorn().alerts[:1])
+    assert store.record(two, [ALERTS], at=T0 + timedelta(minutes=1), flap_window=WINDOW).outcome is Outcome.UPDATED
+    assert store.record(one, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW).outcome is Outcome.UPDATED
+    assert post_everything(store, T0 + timedelta(minutes=2)) == ["update C0ALERTS"]
+    assert [h.detail for h in store.history(key=key) if h.event is Event.UPDATED] == ["3 → 2 firing", "2 → 1 firing"]
+
+
+def test_an_update_waits_for_the_post_it_would_update(store: AlertStore) -> None:
+    store.record(longhorn(), [SHOP], at=T0, flap_window=WINDOW)
+    fewer = longhorn().with_alerts(longhorn().alerts[:2])
+    store.record(fewer, [SHOP], at=T0 + timedelta(seconds=5), flap_window=WINDOW)
+    # The post is still waiting out its grouping window: it will show the newest state, no update is queued.
+    assert store.pending() == 1
+    assert post_everything(store, T0 + timedelta(seconds=30)) == ["post C0SHOP"]
+
+
+def test_resolution_updates_the_message_and_replies_in_its_thread(store: AlertStore) -> None:
+    state = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state
+    post_everything(store, T0)
+    at = datetime(2022, 8, 18, 13, 27, 16, 160000, tzinfo=UTC)
+    recorded = store.record(all_resolved(longhorn(), at), [ALERTS], at=at, flap_window=WINDOW)
+    assert recorded.outcome is Outcome.RESOLVED
+    assert recorded.state.status is Status.RESOLVED and recorded.state.resolved_at == at
+    items = store.due(at)
+    assert [i.kind for i in items] == [Work.UPDATE, Work.REPLY]
+    assert all(i.ts == "1700000000.000001" for i in items)  # the posted message's ts
+    reply = store.history(key=state.key)[-1]
+    assert reply.event is Event.RESOLVED and reply.detail == "after 14 min" and items[1].history_seq == reply.seq
+    assert store.firing() == []
+
+
+def test_a_problem_that_resolves_before_its_post_went_out_is_not_posted(store: AlertStore) -> None:
+    store.record(longhorn(), [SHOP], at=T0, flap_window=WINDOW)  # waits 30 s to post
+    store.record(all_resolved(longhorn(), T0), [SHOP], at=T0 + timedelta(seconds=10), flap_window=WINDOW)
+    assert store.due(T0 + timedelta(minutes=5)) == [] and store.pending() == 0
+    assert [h.event for h in store.history()] == [Event.FIRED, Event.RESOLVED]
+
+
+def test_flapping_reopens_the_same_message_and_later_firing_is_a_new_one(store: AlertStore) -> None:
+    key = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key
+    post_everything(store, T0)
+    store.record(all_resolved(longhorn(), T0), [ALERTS], at=T0 + timedelta(minutes=1), flap_window=WINDOW)
+    post_everything(store, T0 + timedelta(minutes=1))
+    again = refire(longhorn(), T0 + timedelta(minutes=3))
+    reopened = store.record(again, [ALERTS], at=T0 + timedelta(minutes=3), flap_window=WINDOW)
+    assert reopened.outcome is Outcome.REOPENED
+    assert reopened.state.episode == 1 and reopened.state.flap_count == 1 and reopened.state.resolved_at is None
+    assert post_everything(store, T0 + timedelta(minutes=3)) == ["update C0ALERTS", "reply C0ALERTS"]
+    later = T0 + timedelta(hours=3)
+    store.record(all_resolved(again, later), [ALERTS], at=later, flap_window=WINDOW)
+    post_everything(store, later)
+    new = store.record(refire(longhorn(), later + timedelta(hours=1)), [ALERTS], at=later + timedelta(hours=1),
+                       flap_window=WINDOW)
+    assert new.outcome is Outcome.REFIRED and new.state.episode == 2 and new.state.flap_count == 0
+    assert post_everything(store, later + timedelta(hours=1)) == ["post C0ALERTS"]
+    assert [m.episode for m in store.messages(key)] == [1, 2]
+
+
+def test_an_azure_fired_and_resolved_pair_is_one_problem_and_a_late_fired_changes_nothing(
+        store: AlertStore) -> None:
+    fired_raw = payload("azure-metric-alert-fired.json")
+    resolved_raw = payload("azure-metric-alert-fired.json")
+    resolved_raw["data"]["essentials"].update(monitorCondition="Resolved", resolvedDateTime="2025-04-15T18:27:12Z")
+    fired, resolved = (azure_monitor.parse(raw, directory()) for raw in (fired_raw, resolved_raw))
+    at = datetime(2025, 4, 15, 18, 18, tzinfo=UTC)
+    assert store.record(fired, [ALERTS], at=at, flap_window=WINDOW).outcome is Outcome.CREATED
+    post_everything(store, at)
+    assert store.record(resolved, [ALERTS], at=at + timedelta(minutes=9), flap_window=WINDOW).outcome \
+        is Outcome.RESOLVED
+    # Azure retries: the Fired notice arrives once more, after the Resolved one.
+    late = store.record(fired, [ALERTS], at=at + timedelta(minutes=10), flap_window=WINDOW)
+    assert late.outcome is Outcome.STALE and late.state.status is Status.RESOLVED
+    assert len(store.messages(fired.key)) == 1
+
+
+def test_a_resolved_notice_for_a_problem_never_seen_firing_is_kept_without_a_post(store: AlertStore) -> None:
+    group = azure_monitor.parse(payload("azure-metric-alert-resolved.json"), directory())
+    recorded = store.record(group, [ALERTS], at=T0, flap_window=WINDOW)
+    assert recorded.outcome is Outcome.UNSEEN_RESOLVED and recorded.state.status is Status.RESOLVED
+    assert store.pending() == 0 and store.messages(group.key) == []
+
+
+def test_acknowledge_is_recorded_once_and_shown_on_the_message(store: AlertStore) -> None:
+    key = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key
+    post_everything(store, T0)
+    assert store.acknowledge(key, "U0BOB", T0 + timedelta(minutes=2))
+    assert not store.acknowledge(key, "U0CAROL", T0 + timedelta(minutes=3))
+    state = store.get(key)
+    assert state is not None and state.ack_by == "U0BOB" and state.ack_at == T0 + timedelta(minutes=2)
+    assert post_everything(store, T0 + timedelta(minutes=3)) == ["update C0ALERTS"]
+    assert store.history(key=key)[-1].event is Event.ACKNOWLEDGED and store.history(key=key)[-1].actor == "U0BOB"
+    assert not store.acknowledge("alertmanager/nothing/{}:{}", "U0BOB", T0)
+
+
+def test_a_snoozed_problem_is_not_updated_until_it_resolves(store: AlertStore) -> None:
+    key = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key
+    post_everything(store, T0)
+    assert store.snooze(key, "U0BOB", T0 + timedelta(minutes=1), None)
+    post_everything(store, T0 + timedelta(minutes=1))  # the message shows the snooze
+    store.record(longhorn().with_alerts(longhorn().alerts[:1]), [ALERTS], at=T0 + timedelta(minutes=2),
+                 flap_window=WINDOW)
+    assert store.due(T0 + timedelta(minutes=2)) == []
+    resolved = store.record(all_resolved(longhorn(), T0), [ALERTS], at=T0 + timedelta(minutes=5), flap_window=WINDOW)
+    assert not resolved.state.snoozed(T0 + timedelta(minutes=5))
+    assert post_everything(store, T0 + timedelta(minutes=5)) == ["update C0ALERTS", "reply C0ALERTS"]
+
+
+def test_a_timed_snooze_ends_by_itself(store: AlertStore) -> None:
+    key = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key
+    post_everything(store, T0)
+    with pytest.raises(ValueError):
+        store.snooze(key, "U0BOB", T0, T0)
+    assert store.snooze(key, "U0BOB", T0, T0 + timedelta(hours=1))
+    post_everything(store, T0)
+    store.record(longhorn().with_alerts(longhorn().alerts[:1]), [ALERTS], at=T0 + timedelta(minutes=30),
+                 flap_window=WINDOW)
+    assert store.due(T0 + timedelta(minutes=30)) == []
+    store.record(longhorn().with_alerts(longhorn().alerts[:2]), [ALERTS], at=T0 + timedelta(minutes=61),
+                 flap_window=WINDOW)
+    assert post_everything(store, T0 + timedelta(minutes=61)) == ["update C0ALERTS"]
+    assert store.unsnooze(key, "U0BOB", T0 + timedelta(minutes=62)) is True
+    assert store.unsnooze(key, "U0BOB", T0 + timedelta(minutes=63)) is False
+
+
+def test_a_failed_post_is_kept_for_its_retry_never_dropped(store: AlertStore) -> None:
+    store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW)
+    (item,) = store.due(T0)
+    assert store.claim(item.id, "leader", T0, timedelta(seconds=30))
+    store.retry(item.id, "ratelimited (429), Retry-After 30 s", T0 + timedelta(seconds=30))
+    assert store.due(T0 + timedelta(seconds=10)) == []
+    (again,) = store.due(T0 + timedelta(seconds=30))
+    assert again.id == item.id and again.attempts == 1 and again.last_error.startswith("ratelimited")
+
+
+def test_a_claim_is_taken_once_and_falls_due_again_when_its_worker_dies(store: AlertStore) -> None:
+    store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW)
+    (item,) = store.due(T0)
+    assert store.claim(item.id, "replica-a", T0, timedelta(seconds=30))
+    assert not store.claim(item.id, "replica-b", T0 + timedelta(seconds=1), timedelta(seconds=30))
+    assert store.due(T0 + timedelta(seconds=10)) == []
+    assert store.claim(item.id, "replica-b", T0 + timedelta(seconds=31), timedelta(seconds=30))
+
+
+def test_a_new_leader_updates_the_existing_message_and_never_posts_twice(backend: tuple[str, object]) -> None:
+    first_db, second_db = open_db(backend), open_db(backend)
+    try:
+        old, new = AlertStore(first_db), AlertStore(second_db)
+        key = old.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key
+        (item,) = old.due(T0)
+        assert old.claim(item.id, "old-leader", T0, timedelta(seconds=30))
+        assert old.posted(item, "1700000000.000100", T0)
+        # The old leader is gone; the new one receives the resolution and finds the message.
+        new.record(all_resolved(longhorn(), T0), [ALERTS], at=T0 + timedelta(minutes=1), flap_window=WINDOW)
+        items = new.due(T0 + timedelta(minutes=1))
+        assert [(i.kind, i.ts) for i in items] == [(Work.UPDATE, "1700000000.000100"), (Work.REPLY,
+                                                                                       "1700000000.000100")]
+        # Had both posted, the second would learn its message is a duplicate.
+        assert not new.posted(item, "1700000000.000999", T0 + timedelta(minutes=1))
+        assert [m.ts for m in new.messages(key)] == ["1700000000.000100"]
+    finally:
+        first_db.close()
+        second_db.close()
+
+
+def test_the_history_is_append_only(store: AlertStore, db: SqlApprovalStore) -> None:
+    store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW)
+    errors = (sqlite3.IntegrityError, sqlite3.DatabaseError, psycopg.Error, Exception)
+    with pytest.raises(errors) as caught:
+        db.run(f"UPDATE {store.history_table} SET actor = 'mallory'")
+    assert "append-only" in str(caught.value)
+    with pytest.raises(errors):
+        db.run(f"DELETE FROM {store.history_table}")
+
+
+def test_history_and_firing_lists_filter_by_cluster(store: AlertStore) -> None:
+    prod = payload("alertmanager-cputhrottlinghigh.json")
+    prod["commonLabels"]["cluster"] = prod["alerts"][0]["labels"]["cluster"] = "prod"
+    store.record(alertmanager.parse(prod, directory()), [ALERTS], at=T0, flap_window=WINDOW)
+    store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW)
+    assert [s.cluster for s in store.firing(clusters={"prod"})] == ["prod"]
+    assert len(store.firing()) == 2 and [h.cluster for h in store.history(clusters={None})] == [None]
+    assert store.history(since=T0 + timedelta(seconds=1)) == []
+
+
+def test_many_threads_acknowledging_at_once_make_one_acknowledgement(store: AlertStore) -> None:
+    key = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key
+    barrier = threading.Barrier(8)
+
+    def ack(i: int) -> bool:
+        barrier.wait()
+        return store.acknowledge(key, f"U{i}", T0)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(ack, range(8)))
+    assert results.count(True) == 1
+    assert [h.event for h in store.history(key=key)].count(Event.ACKNOWLEDGED) == 1
+
+
+def test_a_new_episode_keeps_the_old_messages_pending_updates(store: AlertStore) -> None:
+    store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW)
+    post_everything(store, T0)
+    store.record(all_resolved(longhorn(), T0), [ALERTS], at=T0 + timedelta(minutes=1), flap_window=WINDOW)
+    # Slack is down for an hour: the resolution's update and reply wait; then the problem fires again.
+    later = T0 + timedelta(hours=1)
+    store.record(refire(longhorn(), later), [ALERTS], at=later, flap_window=WINDOW)
+    due = [(i.episode, i.kind) for i in store.due(later)]
+    assert due == [(1, Work.UPDATE), (1, Work.REPLY), (2, Work.POST)]
+
+
+def test_a_resolved_azure_notice_finds_its_fired_one_by_alert_id(store: AlertStore) -> None:
+    fired = azure_monitor.parse(payload("azure-metric-alert-fired.json"), directory())
+    raw = payload("azure-metric-alert-fired.json")
+    raw["data"]["essentials"].update(monitorCondition="Resolved", resolvedDateTime="2025-04-15T18:27:12Z")
+    # The Resolved notice names its target differently (a sub-resource): its key differs from the Fired one's.
+    essentials = raw["data"]["essentials"]
+    essentials["alertTargetIDs"] = [t + "/blobServices/default" for t in essentials["alertTargetIDs"]]
+    resolved = azure_monitor.parse(raw, directory())
+    assert resolved.key != fired.key
+    at = datetime(2025, 4, 15, 18, 18, tzinfo=UTC)
+    store.record(fired, [ALERTS], at=at, flap_window=WINDOW)
+    recorded = store.record(resolved, [ALERTS], at=at + timedelta(minutes=9), flap_window=WINDOW)
+    assert recorded.outcome is Outcome.RESOLVED and recorded.state.key == fired.key
+    assert store.get(resolved.key) is None

@@ -1,0 +1,107 @@
+"""Watcher findings as alerts, end to end on the sandbox: the diagnosis rules read the cluster through the bot's
+adapter, a node whose kubelet stops becomes one alert naming `node-notready`, its recovery resolves the same
+alert (one message, updated); an OOMKilled container becomes an alert carrying the rule's runbook."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.alerts.findings import finding_object, from_finding, watcher_key
+from bot.alerts.lifecycle import Outcome
+from bot.alerts.model import AlertObject, Severity, Source, Status
+from bot.alerts.routing import Route
+from bot.alerts.settings import RateLimit
+from bot.alerts.store import AlertStore, Work
+from bot.approvals.store import SqliteApprovalStore
+from bot.cluster.kube import KubeCluster, KubeClusterProvider
+from handlers.rules.finding import Finding
+from handlers.rules.node_rules import node_findings
+from handlers.rules.pod_rules import PodContext, pod_findings
+from sandbox.kube import KubeServer
+from tests.support import minicluster
+from tests.support.cluster import TOKENS, settings_for
+
+GRACE = 1.0
+ALERTS = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
+WINDOW = timedelta(minutes=30)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[KubeServer, KubeCluster]]:
+    server = KubeServer(minicluster.objects(), dead_nodes=minicluster.DEAD_NODES,
+                        tokens={t: u for u, t in TOKENS.items()}, termination_seconds=0.2,
+                        node_monitor_grace_seconds=GRACE, lease_renew_seconds=0.2).start()
+    server.controllers.settle()
+    provider = KubeClusterProvider(settings_for(tmp_path, server.url, server.ca_pem))
+    try:
+        yield server, provider.reader("sandbox")
+    finally:
+        provider.close()
+        server.stop()
+
+
+def notready(cluster: KubeCluster, node: str) -> list[Finding]:
+    found = cluster.node(node)
+    return [f for f in node_findings(found, cluster.lease(node), cluster.events(involved_name=node), [],
+                                     datetime.now(UTC)) if f.rule == "node.notready"]
+
+
+def test_subjects_become_objects() -> None:
+    assert finding_object("node/aks-1") == AlertObject("Node", "aks-1")
+    assert finding_object("pod/payments/ledger-1") == AlertObject("Pod", "ledger-1", "payments")
+    assert finding_object("cluster/prod") == AlertObject("ManagedCluster", "prod")
+    assert finding_object("something odd") is None
+
+
+def test_a_node_that_stops_heartbeating_is_one_alert_and_its_recovery_resolves_it(
+        world: tuple[KubeServer, KubeCluster], tmp_path: Path) -> None:
+    server, cluster = world
+    store = AlertStore(SqliteApprovalStore(tmp_path / "alerts.sqlite3"))
+    node = minicluster.SPARE
+    assert notready(cluster, node) == []
+    server.stop_heartbeat(node)
+    deadline = time.monotonic() + GRACE + 5
+    while not notready(cluster, node) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (finding,) = notready(cluster, node)
+    since = datetime.now(UTC)
+    group = from_finding("sandbox", finding, since=since)
+    assert group.key == watcher_key("sandbox", "node.notready", f"node/{node}")
+    assert group.source is Source.WATCHER and group.runbook == "node-notready"
+    assert group.severity is Severity.CRITICAL and group.alerts[0].object == AlertObject("Node", node)
+    first = store.record(group, [ALERTS], at=since, flap_window=WINDOW)
+    assert first.outcome is Outcome.CREATED
+    (post,) = store.due(since)
+    assert post.kind is Work.POST
+    store.posted(post, "1700000000.000001", since)
+    # The next scan sees the same finding: the same problem, never a second message.
+    (again,) = notready(cluster, node)
+    second = store.record(from_finding("sandbox", again, since=since), [ALERTS], at=since + timedelta(seconds=5),
+                          flap_window=WINDOW)
+    assert second.outcome in (Outcome.UNCHANGED, Outcome.UPDATED) and second.state.id == first.state.id
+    server.resume_heartbeat(node)
+    assert notready(cluster, node) == []
+    at = since + timedelta(minutes=3)
+    resolved = store.record(from_finding("sandbox", again, since=since, status=Status.RESOLVED, resolved_at=at),
+                            [ALERTS], at=at, flap_window=WINDOW)
+    assert resolved.outcome is Outcome.RESOLVED and resolved.state.status is Status.RESOLVED
+    assert [m.ts for m in store.messages(group.key)] == ["1700000000.000001"]
+    assert {i.kind for i in store.due(at)} == {Work.UPDATE, Work.REPLY}
+
+
+def test_an_oomkilled_container_is_an_alert_with_the_rules_runbook(world: tuple[KubeServer, KubeCluster]) -> None:
+    server, cluster = world
+    pod = next(p for p in cluster.pods("shop") if p.name.startswith("api") and p.node == minicluster.SPARE)
+    server.oom_kill("shop", pod.name)
+    killed = cluster.pod("shop", pod.name)
+    findings = [f for f in pod_findings(killed, PodContext(node=cluster.node(killed.node)), datetime.now(UTC))
+                if f.rule == "pod.oom"]
+    assert findings, "the OOM rule sees the kill"
+    group = from_finding("sandbox", findings[0], since=datetime.now(UTC))
+    assert group.runbook == findings[0].kb and group.runbook in ("qos-oom-score", "java-oom-cgroupv2")
+    assert group.namespace == "shop" and group.alerts[0].object == AlertObject("Pod", pod.name, "shop")
