@@ -34,7 +34,7 @@ from waitress.server import create_server
 from bot.alerts.intake import MAX_BODY, AlertIntake
 from bot.alerts.runbooks import RunbookResolver
 from bot.alerts.store import AlertStore
-from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from bot.approvals.store import PostgresApprovalStore, SqliteApprovalStore
 from bot.settings import from_mapping
 from knowledge import load_knowledge_base
 
@@ -71,8 +71,9 @@ def azure_bodies(count: int) -> list[bytes]:
 
 
 def _serve(db_kind: str, where: str, port_out: Any, stop: Any) -> None:
-    db: SqlApprovalStore = SqliteApprovalStore(Path(where)) if db_kind == "sqlite" else PostgresApprovalStore(
-        db_kind, schema=where, pool_size=16)
+    db: SqliteApprovalStore | PostgresApprovalStore = (
+        SqliteApprovalStore(Path(where)) if db_kind == "sqlite" else
+        PostgresApprovalStore(db_kind, schema=where, pool_size=16))
     settings = from_mapping({}, source=None, environ={"AKSBOT_ALERTS_TOKEN": TOKEN})
     app = AlertIntake(settings, AlertStore(db), runbooks=RunbookResolver(load_knowledge_base()))
     server = create_server(app, host="127.0.0.1", port=0, threads=16, max_request_body_size=MAX_BODY)

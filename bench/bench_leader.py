@@ -44,6 +44,7 @@ def replica(config: str, name: str, lease: str, events: Any) -> None:
                             on_started_leading=work)
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     elector.start()
+    events.put((name, "stands", time.time()))
     stopping.wait()
     elector.stop()
     events.put((name, "stopped", time.time()))
@@ -56,7 +57,13 @@ def trial(config: str, lease: str, how: str) -> float:
                  for name in ("replica-a", "replica-b")}
     for process in processes.values():
         process.start()
-    leader, _, _ = events.get(timeout=60)
+    # Both replicas stand and the follower has seen the leader renew (one retry period) before the leader goes.
+    leader, standing = "", 0
+    while not leader or standing < 2:
+        name, what, _ = events.get(timeout=120)
+        standing += what == "stands"
+        leader = leader or (name if what == "leads" else "")
+    time.sleep(3)
     gone = time.time()
     pid = processes[leader].pid
     assert pid is not None
@@ -65,7 +72,7 @@ def trial(config: str, lease: str, how: str) -> float:
         name, what, at = events.get(timeout=60)
         print(f"    {name} {what} {at - gone:+.1f} s", file=sys.stderr, flush=True)
         if what == "leads" and name != leader:
-            took = at - gone
+            took = float(at) - gone
             break
     for process in processes.values():
         if process.is_alive():

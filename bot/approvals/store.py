@@ -457,6 +457,7 @@ class SqliteApprovalStore(SqlApprovalStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = threading.Lock()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         for statement in self._schema():
@@ -509,14 +510,17 @@ class SqliteApprovalStore(SqlApprovalStore):
             except sqlite3.Error as exc:
                 raise Upstream(f"the approval store {self.path} failed: {exc}") from exc
 
-        # IMMEDIATE takes the write lock at once: a read-then-write inside cannot deadlock with another writer.
-        run("BEGIN IMMEDIATE")
-        try:
-            yield run
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        run("COMMIT")
+        # Threads of this process queue here rather than in SQLite's busy handler, which sleeps in steps of up
+        # to 100 ms; IMMEDIATE then takes the database's write lock at once (another process may still hold it),
+        # so a read-then-write inside cannot deadlock with another writer.
+        with self._writer:
+            run("BEGIN IMMEDIATE")
+            try:
+                yield run
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            run("COMMIT")
 
     def create_tables(self, statements: Sequence[str]) -> None:
         for statement in statements:

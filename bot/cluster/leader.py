@@ -23,8 +23,10 @@ Why not `kubernetes.leaderelection` from the official client: released versions 
 (kubernetes-client/python#1877; a `LeaseLock` arrived in 2026 and is in the installed 37.x); its elector measures
 the lease on the wall clock (`time.time()`), never sets `leaseTransitions`, has no way to stop and never releases
 the lock (#1669), returns after the first loss instead of standing again, and — before the fix for #2075 — kept
-renewing after the leader's work had died. This module keeps the client (the Lease calls go through
-`bot.cluster.kube`, the one call seam) and implements the algorithm, which is small.
+renewing after the leader's work had died; and its Lease times go through the client's models, which write a
+time whose microseconds are zero without any, a MicroTime the API server refuses (400). This module keeps the
+client (the Lease calls go through `bot.cluster.kube`, the one call seam, as raw JSON) and implements the
+algorithm, which is small.
 
 Times on the Lease are `MicroTime`: RFC 3339 with exactly six fractional digits, which the API server insists on.
 """
