@@ -40,6 +40,8 @@ class Assembly:
     dispatcher: Dispatcher
     approvals: ApprovalWorkflow
     incidents: IncidentDesk
+    # The SQL database approvals, incidents, alert state and Slack deliveries share (SQLite or PostgreSQL).
+    store: SqlApprovalStore
     _sweeper: ExpirySweeper | None = field(default=None, repr=False)
 
     @property
@@ -122,7 +124,7 @@ def assemble(
     )
     full = dataclasses.replace(deps, approvals=workflow, incidents=desk)
     dispatcher = Dispatcher(full, groups=directory, observers=(desk.observe,))
-    return Assembly(dispatcher, workflow, desk)
+    return Assembly(dispatcher, workflow, desk, store)
 
 
 def build_dispatcher(

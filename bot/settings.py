@@ -98,7 +98,11 @@ class ClusterSettings(_Model):
 
 
 class StoreSettings(_Model):
+    """Where approvals, incidents, alert state and Slack deliveries are kept: the SQLite file, or — when
+    `AKSBOT_DATABASE_URL` is set (several replicas) — this schema of that PostgreSQL database."""
+
     sqlite_path: str = "aksbot.sqlite3"
+    postgres_schema: str = Field(default="aksbot", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class SlackSecrets(_Model):

@@ -688,8 +688,8 @@ class PostgresApprovalStore(SqlApprovalStore):
         self._pool.close()
 
 
-def open_store(database_url: str | None, sqlite_path: Path) -> ApprovalStore:
-    """PostgreSQL when a database URL is configured (several replicas), else the SQLite file."""
+def open_store(database_url: str | None, sqlite_path: Path, *, schema: str = "aksbot") -> ApprovalStore:
+    """PostgreSQL (in `schema`) when a database URL is configured (several replicas), else the SQLite file."""
     if database_url:
-        return PostgresApprovalStore(database_url)
+        return PostgresApprovalStore(database_url, schema=schema)
     return SqliteApprovalStore(sqlite_path)

@@ -691,4 +691,4 @@ class ExpirySweeper:
 def open_approval_store(settings: Settings) -> ApprovalStore:
     """The configured store: PostgreSQL when `AKSBOT_DATABASE_URL` is set (several replicas), else SQLite."""
     url = settings.database_url.get_secret_value() if settings.database_url is not None else None
-    return open_store(url, settings.resolve_path(settings.store.sqlite_path))
+    return open_store(url, settings.resolve_path(settings.store.sqlite_path), schema=settings.store.postgres_schema)

@@ -35,6 +35,7 @@ from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
 from bot.incidents.ports import Reaction
 from bot.refs import CommandRef, RefError, decode
+from bot.slack.deliveries import Deliveries, delivery_key
 from bot.slack.dialogs import ASK_BLOCK, ASK_INPUT, ASK_MODAL
 from bot.slack.web import ReplyContext, SlackResponder
 from bot.surface import Incoming, InputKind, MessageRef
@@ -72,16 +73,19 @@ class SlackSurface:
         *,
         forward: Forward | None = None,
         on_reaction: Callable[[Reaction], object] | None = None,
+        deliveries: Deliveries | None = None,
     ) -> None:
         """With `forward`, this app only acks: each payload goes to `forward(kind, body)` (a worker process runs
         `handle(kind, body)` on its own surface); without it, the payloads are handled here on the worker pool.
-        `on_reaction` receives the emoji reactions people add (the incident timeline's 📌)."""
+        `on_reaction` receives the emoji reactions people add (the incident timeline's 📌). `deliveries`
+        remembers what was handled, so a retried or replayed payload is acked and not run again."""
         if dispatcher is None and forward is None:
             raise ValueError("a SlackSurface needs a dispatcher, or somewhere to forward payloads to")
         self.client = client
         self._dispatcher = dispatcher
         self.forward = forward
         self.on_reaction = on_reaction
+        self.deliveries = deliveries
         self._closers: list[Callable[[], None]] = []
         self.executor = ThreadPoolExecutor(
             max_workers=options.workers, thread_name_prefix="aksbot-slack", initializer=_lower_priority
@@ -135,7 +139,7 @@ class SlackSurface:
         return listener
 
     def _handlers(self) -> dict[str, Callable[[Body], None]]:
-        return {
+        listeners: dict[str, Callable[[Body], None]] = {
             "slash": self._on_slash,
             "mention": self._on_mention,
             "message": self._on_message,
@@ -143,6 +147,19 @@ class SlackSurface:
             "asked": self._on_asked,
             "reaction": self._on_reaction,
         }
+        return {kind: self._once(kind, listener) for kind, listener in listeners.items()}
+
+    def _once(self, kind: str, listener: Callable[[Body], None]) -> Callable[[Body], None]:
+        """`listener`, skipping a copy of a payload already handled (a Slack retry, a replay)."""
+
+        def handle_once(body: Body) -> None:
+            key = delivery_key(kind, body) if self.deliveries is not None else None
+            if key is not None and self.deliveries is not None and not self.deliveries.first(key):
+                log.info("a %s delivered again (%s) was acked and not run again", kind, key.split(":")[0])
+                return
+            listener(body)
+
+        return handle_once
 
     def handle(self, kind: str, body: Body) -> None:
         """Handle one acked payload of `kind` (what a worker process does with what the front forwarded)."""

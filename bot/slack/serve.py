@@ -82,6 +82,7 @@ def build_surface(
     `alerts` and `alert_timeline` are the alerts side's seams (`bot.incidents.alerts`)."""
     from bot.app import assemble
     from bot.approvals.workflow import ActionExecutor
+    from bot.slack.deliveries import SqlDeliveries
     from bot.slack.workspace import SlackWorkspace
 
     client = web_client(settings)
@@ -98,7 +99,13 @@ def build_surface(
     ).start()
     secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
     options = SlackAppOptions(signing_secret=secret, http=http, workers=workers, verify_token=verify_token)
-    surface = SlackSurface(client, assembly.dispatcher, options, on_reaction=assembly.incidents.on_reaction)
+    surface = SlackSurface(
+        client,
+        assembly.dispatcher,
+        options,
+        on_reaction=assembly.incidents.on_reaction,
+        deliveries=SqlDeliveries(assembly.store),
+    )
     surface.on_close(assembly.stop)
     surface.on_close(actions.shutdown)
     groups.check()
@@ -207,6 +214,13 @@ def malformed(body: object) -> str | None:
         items = body.get(key)
         if key in body and not (isinstance(items, list) and all(isinstance(i, dict) for i in items)):
             return f"`{key}` is not a list of objects"
+    # Bolt reads a second response URL before its context has a logger (a KeyError); this app's dialogs enable
+    # no response URL, so Slack sends at most an empty list.
+    if len(body.get("response_urls") or ()) > 1:
+        return "more than one entry in `response_urls`"
+    for item in body.get("response_urls") or ():
+        if (problem := _texts(item, ("response_url", "channel_id", "block_id", "action_id"))) is not None:
+            return f"a response URL's {problem}"
     kind = body.get("type")
     if kind in _INTERACTIVE and not isinstance(body.get("user"), dict):
         return f"a {kind} payload without a `user` object"
