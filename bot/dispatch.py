@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.blocks import Context, Heading, Level, Notice, View
-from bot.cluster.reads import observe_reads
+from bot.cluster.reads import Omission, observe_reads
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotConfigured, UserError
 from bot.groups import GroupDirectory, NoGroups
@@ -46,6 +46,16 @@ class Outcome:
 
 
 Observer = Callable[[Incoming, Outcome], None]
+
+
+def with_omissions(view: View, omissions: Sequence[Omission]) -> View:
+    """The view with a warning under its heading: this answer is partial, and what is left out and why."""
+    lines = "\n".join(f"• {o.what}: {o.why}" for o in omissions)
+    if any(o.forbidden for o in omissions):
+        lines += "\nGrant those to the bot's ServiceAccount or user for a full answer (see `deploy/kubernetes`)."
+    notice = Notice(f"Partial answer — not shown:\n{lines}", Level.WARN)
+    at = 1 if view.blocks and isinstance(view.blocks[0], Heading) else 0
+    return dataclasses.replace(view, blocks=(*view.blocks[:at], notice, *view.blocks[at:]))
 
 
 def with_freshness(view: View, note: str) -> View:
@@ -137,6 +147,8 @@ class Dispatcher:
         note = reads.note()
         if note is not None:
             view = with_freshness(view, note)
+        if reads.omissions:
+            view = with_omissions(view, reads.omissions)
         visibility = Visibility.EPHEMERAL if view.private else Visibility.CHANNEL
         return self._answer(request, responder, "ok", view, visibility)
 

@@ -120,7 +120,13 @@ class NotFound(AksbotError):
 
 
 class Forbidden(AksbotError):
-    """The cluster or Azure refused the bot's identity; the message names the missing permission."""
+    """The cluster or Azure refused the bot's identity; the message names the missing permission. `permission`,
+    when known, is that permission alone (`` `carol` may not `list` `events` in namespace `shop` ``), for answers
+    that name several."""
+
+    def __init__(self, message: Rich, *, permission: str | None = None) -> None:
+        super().__init__(message)
+        self.permission = permission
 
     def text(self) -> str:
         return f"The cluster or Azure refused the bot: {self.message}"

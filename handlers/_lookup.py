@@ -3,6 +3,9 @@ does not exist (a typo in `-n`) is answered with the names that are close, as ku
 
 from __future__ import annotations
 
+from bot.cluster.model import Lease
+from bot.cluster.ports import ClusterReader
+from bot.cluster.reads import SIDE_FAILURES, omitted
 from bot.deps import Deps
 from bot.errors import Forbidden, NotFound
 from handlers._format import closest, did_you_mean
@@ -25,3 +28,13 @@ def ensure_namespace(deps: Deps, cluster: str, namespace: str | None) -> None:
         kind="namespace",
         name=namespace,
     )
+
+
+def read_lease(reader: ClusterReader, node: str) -> tuple[Lease | None, bool]:
+    """The node's heartbeat Lease (None: it has none) and whether it could be read at all — a bot not allowed to
+    read leases answers without them, and concludes nothing from a Lease it did not see."""
+    try:
+        return reader.lease(node), True
+    except SIDE_FAILURES as exc:
+        omitted("heartbeat Lease", exc)
+        return None, False

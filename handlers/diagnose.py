@@ -16,11 +16,13 @@ from bot.azure.model import ManagedCluster
 from bot.blocks import Actions, Block, Button, Context, Divider, Fields, Heading, Level, Notice, Text, View
 from bot.cluster.model import Node, Pod
 from bot.cluster.ports import ClusterReader
+from bot.cluster.reads import SIDE_FAILURES, omitted, optional
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.i18n import DIAGNOSE as W
 from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
+from handlers._lookup import read_lease
 from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
 from handlers.nodes import find_node
 from handlers.pods import find_pod, pod_rank
@@ -172,19 +174,20 @@ def diagnose_node(call: ClusterCall[DiagnoseNodeArgs], deps: Deps) -> NodeDiagno
     reader = deps.clusters.reader(call.cluster)
     name = call.args.name
     node = find_node(deps, call.cluster, name)
-    lease = reader.lease(name)
-    events = reader.events(None, involved_name=name, kind="Node", limit=200)
-    pods = reader.pods(None, node=name)
+    lease, lease_read = read_lease(reader, name)
+    events = optional("events", lambda: reader.events(None, involved_name=name, kind="Node", limit=200)) or []
+    pods = optional("pods on the node", lambda: reader.pods(None, node=name)) or []
     now = deps.clock.now()
-    found = node_findings(node, lease, events, pods, now, _server_version(reader))
+    found = node_findings(node, lease, events, pods, now, _server_version(reader), lease_read=lease_read)
     # A budget at 0 over pods on this node is what will stop a drain of it: say so before anyone clicks Drain.
-    for pdb in reader.pdbs(None):
+    for pdb in optional("PodDisruptionBudgets", lambda: reader.pdbs(None)) or []:
         if pdb.disruptions_allowed == 0 and any(
             p.namespace == pdb.namespace and pdb.selects(p.labels) for p in pods
         ):
             found.extend(pdb_rule(pdb, pods))
     findings = by_severity(found)
-    return NodeDiagnosis(call.cluster, node, findings, lease_state(name, lease, now).line, len(pods), call.lang)
+    lease_line = lease_state(name, lease, now, read=lease_read).line
+    return NodeDiagnosis(call.cluster, node, findings, lease_line, len(pods), call.lang)
 
 
 # -- diagnose pod -------------------------------------------------------------------------------------------
@@ -276,17 +279,19 @@ def diagnose_pod(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> PodDiagnosis
         try:
             node = reader.node(pod.node)
         except NotFound:
-            node = None
-    events = reader.events(ns, involved_name=name, kind="Pod", limit=100)
+            node = None  # deleted since the pod was bound: nothing to say about it
+        except SIDE_FAILURES as exc:
+            omitted("the pod's node", exc)
+    events = optional("events", lambda: reader.events(ns, involved_name=name, kind="Pod", limit=100)) or []
     ctx = PodContext(node=node, events=events, previous_logs=_previous_logs(reader, pod))
     now = deps.clock.now()
     findings = pod_findings(pod, ctx, now)
     subject = pod_ref(pod.namespace, pod.name)
     findings.extend(log_findings(subject, ctx.previous_logs or {}, _kb_search(deps), (f.kb for f in findings)))
-    for pdb in reader.pdbs(ns):
+    for pdb in optional("PodDisruptionBudgets", lambda: reader.pdbs(ns)) or []:
         if pdb.selects(pod.labels):
             findings.extend(pdb_rule(pdb, (pod,)))
-    for d in reader.deployments(ns):
+    for d in optional("Deployments", lambda: reader.deployments(ns)) or []:
         if d.selects(pod.labels):
             findings.extend(deployment_rule(d, now))
     return PodDiagnosis(call.cluster, pod, by_severity(findings), call.lang, note)
@@ -329,11 +334,11 @@ def _report(call: ClusterCall[NoArgs], deps: Deps) -> ClusterReport:
     reader = deps.clusters.reader(call.cluster)
     notes: list[str] = []
     nodes = reader.nodes()
-    leases = reader.leases()
+    leases = optional("heartbeat Leases", reader.leases)
     pods = reader.pods(None)
-    events = reader.events(None, type="Warning", limit=CLUSTER_EVENT_LIMIT)
-    pdbs = reader.pdbs(None)
-    deployments = reader.deployments(None)
+    events = optional("events", lambda: reader.events(None, type="Warning", limit=CLUSTER_EVENT_LIMIT)) or []
+    pdbs = optional("PodDisruptionBudgets", lambda: reader.pdbs(None)) or []
+    deployments = optional("Deployments", lambda: reader.deployments(None)) or []
     version = _server_version(reader)
     azure, skipped = _azure(call, deps)
     if skipped:

@@ -12,12 +12,14 @@ from datetime import datetime
 
 from bot.blocks import Actions, Block, Button, Context, Fields, Heading, Level, Notice, Table, Text, View
 from bot.cluster.model import Event, Lease, Node, NodeUsage, Pod
+from bot.cluster.reads import optional
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.refs import CommandRef
 from bot.registry import ClusterCall, Scope, command
 from bot.timefmt import age
 from handlers._format import MAX_ROWS, Page, closest, cpu, did_you_mean, mem, page_of, percent, shorten
+from handlers._lookup import read_lease
 from handlers.args import DiagnoseNodeArgs, NodeNameArgs, NodesArgs, PodsArgs
 from handlers.rules.node_rules import lease_state
 
@@ -145,6 +147,7 @@ class NodeResult:
     usage: NodeUsage | None
     now: datetime
     usage_note: str = ""
+    lease_read: bool = True
 
     def view(self) -> View:
         n = self.node
@@ -153,7 +156,7 @@ class NodeResult:
         if n.problems:
             summary += f" with {', '.join(c.type for c in n.problems)}"
         blocks: list[Block] = [Heading(f"Node {n.name}"), Notice(summary, level)]
-        lease = "none"
+        lease = "none" if self.lease_read else "not read"
         if self.lease is not None and self.lease.renew_time is not None:
             lease = f"renewed {age(self.lease.renew_time, self.now)} ago"
             if lease_state(n.name, self.lease, self.now).stale:
@@ -294,8 +297,10 @@ def node(call: ClusterCall[NodeNameArgs], deps: Deps) -> NodeResult:
     cluster = call.cluster
     reader = deps.clusters.reader(cluster)
     found = find_node(deps, cluster, call.args.name)
-    lease = reader.lease(found.name)
-    pods = reader.pods(None, node=found.name)
-    events = reader.events(None, involved_name=found.name, kind="Node", limit=10)
+    lease, lease_read = read_lease(reader, found.name)
+    pods = optional("pods on the node", lambda: reader.pods(None, node=found.name)) or []
+    events = optional("events", lambda: reader.events(None, involved_name=found.name, kind="Node", limit=10)) or []
     usage, note = _usage(deps, cluster, found.name)
-    return NodeResult(cluster, found, lease, tuple(pods), tuple(events), usage, deps.clock.now(), note)
+    return NodeResult(
+        cluster, found, lease, tuple(pods), tuple(events), usage, deps.clock.now(), note, lease_read=lease_read
+    )

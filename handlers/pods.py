@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
 from bot.cluster.model import Container, ContainerStatus, Event, Pod
+from bot.cluster.reads import optional
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
 from bot.registry import ClusterCall, Scope, command
@@ -211,7 +212,10 @@ def pod(call: ClusterCall[PodNameArgs], deps: Deps) -> PodResult:
     cluster = call.cluster
     reader = deps.clusters.reader(cluster)
     found = find_pod(deps, cluster, call.namespace, call.args.name)
-    events = reader.events(found.namespace, involved_name=found.name, kind="Pod", limit=10)
+    events = (
+        optional("events", lambda: reader.events(found.namespace, involved_name=found.name, kind="Pod", limit=10))
+        or []
+    )
     container, previous = _log_choice(found)
     lines, note = "", ""
     if container and found.node:

@@ -60,7 +60,7 @@ from bot.cluster.ports import ClusterReader, ClusterWriter
 from bot.cluster.reads import read_cached, read_live
 from bot.cluster.selectors import field_requirements, label_matcher
 from bot.cluster.settings import CacheSettings
-from bot.errors import AksbotError, NotConfigured
+from bot.errors import AksbotError, Forbidden, NotConfigured
 
 log = logging.getLogger("aksbot.cache")
 
@@ -68,6 +68,7 @@ M = TypeVar("M")
 Key = tuple[str, str]
 KINDS = ("nodes", "pods", "events", "leases", "deployments", "pdbs")
 BACKOFF_FIRST_S, BACKOFF_MAX_S = 0.5, 30.0
+FORBIDDEN_RETRY_S = 300.0
 FREEZE_AFTER = 10_000
 
 
@@ -243,9 +244,15 @@ class Informer(Generic[M]):
             except AksbotError as exc:
                 if self._stop.is_set():
                     return  # stop() cut the stream
+                if isinstance(exc, Forbidden):
+                    # RBAC changes by hand, not in seconds: ask again every few minutes; reads of this kind go
+                    # live meanwhile (and answer without it where it is a side lookup).
+                    delay = max(delay, FORBIDDEN_RETRY_S)
+                repeated = exc.message == self.error
                 self.error = exc.message
-                log.warning("%s/%s watch failed (retry in %.1f s): %s", self.cluster.name, self.name, delay,
-                            exc.message)
+                (log.debug if repeated else log.warning)(
+                    "%s/%s watch failed (retry in %.1f s): %s", self.cluster.name, self.name, delay, exc.message
+                )
             except Exception as exc:  # a bug must not end the watch for good; it is logged and retried
                 if self._stop.is_set():
                     return

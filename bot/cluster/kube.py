@@ -173,7 +173,8 @@ def _forbidden(cluster: str, what: str, message: str) -> Forbidden:
     who = f"its identity `{user['user']}`" if user else "its identity"
     return Forbidden(
         f"cluster '{cluster}' refused the bot (forbidden): {who} may not `{m['verb']}` `{resource}` {where}. "
-        "Grant that verb on that resource to the bot's ServiceAccount or user (see `deploy/kubernetes`)."
+        "Grant that verb on that resource to the bot's ServiceAccount or user (see `deploy/kubernetes`).",
+        permission=f"{f'`{user[1]}`' if user else 'the bot'} may not `{m['verb']}` `{resource}` {where}",
     )
 
 

@@ -1,16 +1,43 @@
-"""What one request read from the watch cache, so its answer can say how fresh it is ("as of 2 s ago").
+"""What one request read, so its answer can say how fresh it is ("as of 2 s ago") and what it could not read.
 
 `observe_reads()` opens a `ReadLog` for the duration of one command (the dispatcher's thread); the cached reader
 (`bot.cluster.cache.CachedReader`) records into it each kind it answered from and that kind's age, or that it
-went live. Nothing here imports an SDK, so the edge (`bot.app`) can use it without loading the client.
+went live.
+
+A handler's side lookups — the events, leases, metrics or budgets that complete an answer but are not what was
+asked for — go through `optional()` (or `omitted()` where the handler must know): when the cluster forbids one,
+does not answer, or lacks the API, the answer is given without it, and the dispatcher adds a note naming what is
+not shown and why. What was asked for (the node of `/k8s node X`) is never optional: its failure is the answer.
+Nothing here imports an SDK, so the edge (`bot.app`) can use it without loading the client.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from bot.errors import AksbotError, Forbidden, NotConfigured, NotFound, Upstream
+
+T = TypeVar("T")
+log = logging.getLogger("aksbot.reads")
+
+# What a side lookup may fail with and the answer still stand: the cluster refused, did not answer, or lacks the
+# API (metrics-server not installed). Anything else is a bug or the user's mistake and is raised.
+SIDE_FAILURES: tuple[type[AksbotError], ...] = (Forbidden, Upstream, NotConfigured, NotFound)
+
+
+@dataclass(frozen=True)
+class Omission:
+    """A part of an answer that is not shown: what, and why (the error's own message, or for a refusal the
+    permission that is missing); `forbidden` when granting a permission would show it."""
+
+    what: str
+    why: str
+    forbidden: bool = False
 
 
 @dataclass
@@ -19,6 +46,7 @@ class ReadLog:
 
     cached: dict[str, float] = field(default_factory=dict)
     live: set[str] = field(default_factory=set)
+    omissions: list[Omission] = field(default_factory=list)
 
     def note(self) -> str | None:
         """"from the watch cache, as of 2 s ago" when anything came from the cache (its oldest kind), else None."""
@@ -52,3 +80,23 @@ def read_live(kind: str) -> None:
     reads = _READS.get()
     if reads is not None:
         reads.live.add(kind)
+
+
+def omitted(what: str, error: AksbotError) -> None:
+    """Record that the answer goes on without `what`, because of `error` (see the module docstring)."""
+    reads = _READS.get()
+    log.info("answering without %s: %s", what, error.message)
+    if reads is not None and all(o.what != what for o in reads.omissions):
+        if isinstance(error, Forbidden):
+            reads.omissions.append(Omission(what, f"forbidden: {error.permission or error.message}", forbidden=True))
+        else:
+            reads.omissions.append(Omission(what, error.message))
+
+
+def optional(what: str, read: Callable[[], T]) -> T | None:
+    """`read()`, or None when the side lookup `what` fails as a cluster may (the answer then says so)."""
+    try:
+        return read()
+    except SIDE_FAILURES as exc:
+        omitted(what, exc)
+        return None

@@ -136,7 +136,7 @@ def _counts(nodes: Sequence[Node], pods: Sequence[Pod]) -> ClusterCounts:
 def diagnose_cluster(
     *,
     nodes: Sequence[Node],
-    leases: Mapping[str, Lease],
+    leases: Mapping[str, Lease] | None,
     pods: Sequence[Pod],
     events: Sequence[Event],
     pdbs: Sequence[PodDisruptionBudget],
@@ -146,7 +146,7 @@ def diagnose_cluster(
     kubernetes_version: str | None = None,
     notes: Sequence[str] = (),
 ) -> ClusterReport:
-    """Every rule over the whole cluster; no I/O."""
+    """Every rule over the whole cluster; no I/O. `leases` None: the heartbeat Leases could not be read."""
     node_events: dict[str, list[Event]] = defaultdict(list)
     pod_events: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in events:
@@ -168,11 +168,12 @@ def diagnose_cluster(
         findings.extend(
             node_findings(
                 n,
-                leases.get(n.name),
+                leases.get(n.name) if leases is not None else None,
                 node_events.get(n.name, ()),
                 pods_on.get(n.name, ()),
                 now,
                 kubernetes_version,
+                lease_read=leases is not None,
             )
         )
     for p in pods:

@@ -101,8 +101,11 @@ class LeaseState:
     renewed_seconds_ago: float | None
 
 
-def lease_state(node_name: str, lease: Lease | None, now: datetime) -> LeaseState:
-    """Is the kubelet's heartbeat stale? Stale = not renewed within its duration (renewed every 10 s normally)."""
+def lease_state(node_name: str, lease: Lease | None, now: datetime, *, read: bool = True) -> LeaseState:
+    """Is the kubelet's heartbeat stale? Stale = not renewed within its duration (renewed every 10 s normally).
+    `read` False: the Lease could not be read (forbidden, no answer), so nothing is concluded from its absence."""
+    if not read:
+        return LeaseState(False, f"Lease kube-node-lease/{node_name} not read: the heartbeat is unknown", None)
     if lease is None:
         return LeaseState(True, f"no Lease kube-node-lease/{node_name}: the kubelet never registered a heartbeat", None)
     if lease.renew_time is None:
@@ -166,6 +169,8 @@ def notready_rule(
     pods_on_node: Sequence[Pod],
     now: datetime,
     kubernetes_version: str | None = None,
+    *,
+    lease_read: bool = True,
 ) -> list[Finding]:
     """Ready=Unknown or Ready=False: which cause the evidence supports, what happens next, what to do."""
     ready = condition(node, "Ready")
@@ -173,7 +178,7 @@ def notready_rule(
         return []
     grace = grace_period_seconds(kubernetes_version or node.node_info.kubelet_version)
     unknown = ready.status == "Unknown"
-    lease_info = lease_state(node.name, lease, now)
+    lease_info = lease_state(node.name, lease, now, read=lease_read)
     evidence = [_condition_line(ready, now), lease_info.line]
     signals = [f"node.condition:Ready={ready.status}"]
     if lease_info.stale:
@@ -460,10 +465,12 @@ def node_findings(
     pods_on_node: Sequence[Pod],
     now: datetime,
     kubernetes_version: str | None = None,
+    *,
+    lease_read: bool = True,
 ) -> list[Finding]:
-    """Every node rule, strongest first."""
+    """Every node rule, strongest first (`lease_read` False: the heartbeat Lease could not be read)."""
     return [
-        *notready_rule(node, lease, events, pods_on_node, now, kubernetes_version),
+        *notready_rule(node, lease, events, pods_on_node, now, kubernetes_version, lease_read=lease_read),
         *lease_rule(node, lease, now),
         *pressure_rule(node, now),
         *npd_rule(node, now),
