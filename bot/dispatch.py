@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.blocks import Context, Heading, Level, Notice, View
 from bot.cluster.reads import Omission, observe_reads
+from bot.deadline import COMMAND_BOUND_S, within
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotConfigured, UserError
 from bot.groups import GroupDirectory, NoGroups
@@ -89,10 +90,13 @@ class Dispatcher:
         registry: Registry = REGISTRY,
         groups: GroupDirectory | None = None,
         observers: Sequence[Observer] = (),
+        command_bound: float = COMMAND_BOUND_S,
     ) -> None:
         """`observers` are called after each request with what came in and how it ended (the incident timeline
-        records diagnoses run in its channel); one that fails is logged and never fails the request."""
+        records diagnoses run in its channel); one that fails is logged and never fails the request.
+        `command_bound` is the time one read command may take in all (`bot.deadline`)."""
         self.deps = deps
+        self.command_bound = command_bound
         self.registry = registry
         self.parser = Parser(registry)
         self.groups = groups or NoGroups()
@@ -142,7 +146,7 @@ class Dispatcher:
         if spec.risk is Risk.DISRUPTIVE:
             assert isinstance(call, ClusterCall)  # the registry lets only cluster-scoped commands be disruptive
             return self._request_approval(call, spec, request, responder)
-        with observe_reads() as reads:
+        with observe_reads() as reads, within(self.command_bound):
             view = spec.handler(call, self.deps).view()
         note = reads.note()
         if note is not None:

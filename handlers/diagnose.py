@@ -127,7 +127,7 @@ class NodeDiagnosis:
     node: Node
     findings: tuple[Finding, ...]
     lease_line: str
-    pods_on_node: int
+    pods_on_node: int | None  # None: they could not be read
     lang: Lang = "en"
 
     def view(self) -> View:
@@ -141,7 +141,7 @@ class NodeDiagnosis:
                     (W.pool(lang), n.pool or "—"),
                     (W.kubernetes(lang), n.version or "—"),
                     (W.os(lang), n.node_info.os_image or "—"),
-                    (W.pods_on_it(lang), str(self.pods_on_node)),
+                    (W.pods_on_it(lang), "-" if self.pods_on_node is None else str(self.pods_on_node)),
                     (W.taints(lang), ", ".join(str(t) for t in n.taints) or W.none(lang)),
                 )
             ),
@@ -176,7 +176,8 @@ def diagnose_node(call: ClusterCall[DiagnoseNodeArgs], deps: Deps) -> NodeDiagno
     node = find_node(deps, call.cluster, name)
     lease, lease_read = read_lease(reader, name)
     events = optional("events", lambda: reader.events(None, involved_name=name, kind="Node", limit=200)) or []
-    pods = optional("pods on the node", lambda: reader.pods(None, node=name)) or []
+    read_pods = optional("pods on the node", lambda: reader.pods(None, node=name))
+    pods = read_pods or []
     now = deps.clock.now()
     found = node_findings(node, lease, events, pods, now, _server_version(reader), lease_read=lease_read)
     # A budget at 0 over pods on this node is what will stop a drain of it: say so before anyone clicks Drain.
@@ -187,7 +188,8 @@ def diagnose_node(call: ClusterCall[DiagnoseNodeArgs], deps: Deps) -> NodeDiagno
             found.extend(pdb_rule(pdb, pods))
     findings = by_severity(found)
     lease_line = lease_state(name, lease, now, read=lease_read).line
-    return NodeDiagnosis(call.cluster, node, findings, lease_line, len(pods), call.lang)
+    count = None if read_pods is None else len(pods)
+    return NodeDiagnosis(call.cluster, node, findings, lease_line, count, call.lang)
 
 
 # -- diagnose pod -------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from bot.approvals.model import (
 )
 from bot.approvals.store import ApprovalStore, open_store
 from bot.blocks import Channel, Level, Notice, Person, Rich, Text, View, people, plain
+from bot.deadline import unbounded
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotDelivered, NotFound, Refused
 from bot.groups import GroupDirectory
@@ -413,6 +414,11 @@ class ApprovalWorkflow:
 
     # -- execution -------------------------------------------------------------------------------------------
     def _execute(self, approved: ApprovalRequest) -> ApprovalRequest:
+        # The action runs on its own time (a drain has its --timeout), not on what is left of the approving click's.
+        with unbounded():
+            return self._execute_unbounded(approved)
+
+    def _execute_unbounded(self, approved: ApprovalRequest) -> ApprovalRequest:
         now = self.deps.clock.now()
         if not self.store.transition(approved.id, (State.APPROVED,), State.RUNNING, at=now):
             return self._get(approved.id)  # another worker took it: it runs once, there

@@ -62,6 +62,7 @@ from bot.azure.model import (
 )
 from bot.azure.ports import DEFAULT_WRITE_TIMEOUT, AksClient, Progress
 from bot.azure.settings import AzureSettings
+from bot.deadline import call_bound
 from bot.errors import AksbotError, Conflict, Forbidden, NotConfigured, NotFound, Refused, Upstream
 from bot.settings import Settings
 
@@ -410,8 +411,9 @@ class SdkAksClient(AksClient):
             # The per-call hook of azure-core's CustomHookPolicy, which runs after the authentication policy.
             return work({"raw_request_hook": hook})
 
+        bound = call_bound(self.bound, f"Azure to {what}")
         try:
-            return _bounded(attempt, self.bound)
+            return _bounded(attempt, bound)
         except (ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             raise translate(exc, what, self.az, self._authority) from None
         except _Overtime as exc:
@@ -426,7 +428,7 @@ class SdkAksClient(AksClient):
                 if write
                 else ""
             )
-            message = f"{endpoint} did not answer within {self.bound:g} s while trying to {what}.{after}"
+            message = f"{endpoint} did not answer within {bound:g} s while trying to {what}.{after}"
             raise Upstream(message) from None
 
     def _rg_name(self) -> tuple[str, str]:

@@ -15,6 +15,7 @@ models. Every SDK and transport exception is translated into `bot.errors` here, 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import re
 import threading
@@ -49,6 +50,7 @@ from bot.cluster.model import (
     parse_cpu,
     parse_memory,
 )
+from bot.deadline import call_bound
 from bot.errors import AksbotError, Conflict, Forbidden, NotConfigured, NotFound, Refused, Upstream
 from bot.settings import ClusterSettings, Settings
 
@@ -367,6 +369,7 @@ class KubeCluster:
     # The one place every call goes through: timeout, raw bytes, error translation.
     def _call(self, what: str, method: Callable[..., Any], *args: Any, timeout: float = CALL_BOUND_S,
               **kwargs: Any) -> bytes:
+        timeout = call_bound(timeout, f"{what} on cluster '{self.name}'")
         deadline = time.monotonic() + timeout
         try:
             # A number is urllib3's total timeout: connect, TLS handshake and the answer's headers together.
@@ -423,7 +426,8 @@ class KubeCluster:
             pending = None
             token = _continue_of(data)
             if token:
-                pending = _PREFETCH.submit(fetch, token)
+                # The next page counts against this command's time too (`bot.deadline`).
+                pending = _PREFETCH.submit(contextvars.copy_context().run, fetch, token)
             try:
                 with gc_paused():
                     items, meta = kind.page(data)
@@ -438,7 +442,7 @@ class KubeCluster:
                 token = meta.continue_
                 if pending is not None:
                     pending.cancel()
-                    pending = _PREFETCH.submit(fetch, token) if token else None
+                    pending = _PREFETCH.submit(contextvars.copy_context().run, fetch, token) if token else None
             if not token:
                 return
 

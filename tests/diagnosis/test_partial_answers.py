@@ -7,6 +7,7 @@ Through the dispatcher, the official Kubernetes client and the sandbox API serve
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sandbox.kube.access import role
 from tests.support import minicluster
 from tests.support.approvals import NoAzure
 from tests.support.kubectl import start_minicluster, write_kubeconfig
+from tests.support.network import HangingProxy
 
 
 class Channel:
@@ -103,3 +105,41 @@ def test_what_was_asked_for_is_not_optional(bed: tuple[Dispatcher, KubeServer]) 
     outcome, text = _say(dispatcher, "/k8s events -A")
     assert outcome.status == "failed", text
     assert "may not `list` `events` cluster-wide" in text and "Partial answer" not in text, text
+
+
+def test_a_command_answers_within_its_bound_when_side_lookups_hang(tmp_path: Path) -> None:
+    """Leases and events hang (each call would wait its own 10 s); the command's bound (here 3 s) holds: the
+    answer comes with what was read, and says which lookups did not answer and which were not even asked."""
+    handlers.load_all()
+    server = KubeServer(
+        minicluster.objects(), dead_nodes=minicluster.DEAD_NODES, tokens={"hangs-token": "admin"}, tls=False
+    ).start()
+    proxy = HangingProxy(server.url, hang=("/leases", "/events")).start()
+    try:
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(
+            f"""apiVersion: v1
+kind: Config
+clusters: [{{name: hangs, cluster: {{server: "{proxy.url}"}}}}]
+users: [{{name: admin, user: {{token: hangs-token}}}}]
+contexts: [{{name: hangs, context: {{cluster: hangs, user: admin}}}}]
+current-context: hangs
+"""
+        )
+        settings = from_mapping(
+            {"clusters": [{"name": "hangs", "kubeconfig": str(kubeconfig)}], "roles": {"viewer": ["alice"]}},
+            source=str(tmp_path / "aksbot.yaml"),
+            environ={},
+        )
+        clusters = KubeClusterProvider(settings)
+        dispatcher = Dispatcher(Deps(settings, SystemClock(), clusters, NoAzure()), command_bound=3.0)
+        outcome, text = _say(dispatcher, f"/k8s diagnose node {minicluster.DEAD}")
+        clusters.close()
+    finally:
+        proxy.stop()
+        server.stop()
+    assert outcome.status == "ok", text
+    assert "Partial answer — not shown:" in text and "node-notready" in text, text
+    assert re.search(r"• heartbeat Lease: cluster 'hangs' did not answer within [0-9.]+ s", text), text
+    assert "this command's 3 s were used up" in text, text
+    assert proxy.hung == 1  # the events were never asked for: no time was left

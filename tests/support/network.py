@@ -5,12 +5,15 @@
   certificate of that CA first, then says nothing (a front end that took the connection and whose backend hangs).
   Connections are held until `stop()`.
 - `closed_port()`: a loopback port nothing listens on (connection refused).
+- `HangingProxy`: a plain-HTTP reverse proxy to a server that answers most requests at once and never answers
+  those whose path matches (an API server whose etcd-backed lists of one kind hang while the rest answer).
 - `run_piped(...)`: one fresh `aksbot` process fed lines on stdin, with its output and wall time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.server
 import os
 import socket
 import ssl
@@ -18,6 +21,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +92,60 @@ class SilentListener:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class HangingProxy:
+    """Forwards each HTTP request to `upstream` (plain HTTP) and relays the answer, except requests whose path
+    contains one of `hang`: those are read and never answered, until `stop()`."""
+
+    def __init__(self, upstream: str, hang: tuple[str, ...]) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.hang = hang
+        self.hung = 0
+        self._release = threading.Event()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def _relay(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if any(part in self.path for part in proxy.hang):
+                    proxy.hung += 1
+                    proxy._release.wait()
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command,
+                                                 headers=headers)
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as answer:
+                        status, data, answer_headers = answer.status, answer.read(), answer.headers
+                except urllib.error.HTTPError as exc:
+                    status, data, answer_headers = exc.code, exc.read(), exc.headers
+                self.send_response(status)
+                self.send_header("Content-Type", answer_headers.get("Content-Type") or "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _relay
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> HangingProxy:
+        threading.Thread(target=self._server.serve_forever, name="hanging-proxy", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()
 
 
 def closed_port() -> int:
