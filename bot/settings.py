@@ -103,6 +103,8 @@ class StoreSettings(_Model):
 
     sqlite_path: str = "aksbot.sqlite3"
     postgres_schema: str = Field(default="aksbot", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    # How long a replica has to answer a Slack delivery it took before another replica answers it instead.
+    delivery_lease_seconds: float = Field(default=60.0, ge=1.0, le=1800.0)
 
 
 class SlackSecrets(_Model):

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.approvals.audit import AuditLog
@@ -60,6 +60,8 @@ Executor = Callable[[Callable[[], None]], None]
 
 # A long action's card shows its latest progress line at most this often (Slack allows about one edit a second).
 PROGRESS_EVERY_SECONDS = 5.0
+# A request of this age with no card anywhere was stored by a process that stopped before posting it.
+UNSEEN_AFTER_S = 5.0
 
 # Every action ends within an hour (a drain's --timeout is at most 3,600 s; Azure operations are waited on for at
 # most 30 minutes), so a request still approved or running after two hours was cut off by a stopped bot.
@@ -148,10 +150,15 @@ class ApprovalWorkflow:
         policy = self.deps.settings.policy_for(cluster, spec.name)
         self._refuse_unapprovable(cluster, spec.name, call.caller.id, policy.required_approvals)
         waiting = self._same_pending(call, spec)
+        now = self.deps.clock.now()
+        if waiting is not None and self._unseen(waiting, call, now):
+            # The process that stored it died before showing its card; this is the same delivery answered again
+            # (`bot.slack.inbox`): show that request now rather than leave one nobody can see or approve.
+            log.warning("showing request %s, stored by a process that stopped before posting its card", waiting.id)
+            return self._show(waiting, call)
         if waiting is not None:
             # A retried delivery, a double click, or a second person asking for the same thing: one request.
             raise AlreadyRequested(self._card(waiting))
-        now = self.deps.clock.now()
         request: ApprovalRequest | None = None
         for _ in range(5):  # a 40-bit id collides essentially never; the primary key makes sure it is never reused
             new = NewRequest(
@@ -193,6 +200,19 @@ class ApprovalWorkflow:
                 "expires_at": utc_text(request.expires_at),
             },
         )
+        return self._show(request, call)
+
+    @staticmethod
+    def _unseen(waiting: ApprovalRequest, call: ClusterCall[Any], now: datetime) -> bool:
+        """`waiting` is this requester's, has no card anywhere, and is older than a card takes to post."""
+        return (
+            not waiting.cards
+            and waiting.requester == call.caller.id
+            and (now - waiting.created_at).total_seconds() >= UNSEEN_AFTER_S
+        )
+
+    def _show(self, request: ApprovalRequest, call: ClusterCall[Any]) -> ApprovalCard:
+        """Post the card in the approvals channel when there is one; the card for the requester's conversation."""
         channel = self.deps.settings.approvals.channel
         if channel and channel != call.channel:
             # Posting the card is part of the request: a card nobody can see is a request nobody can approve.

@@ -8,10 +8,11 @@
   reference that leaves out an argument its command asks for (Deny's reason) first opens a dialog for it, whose
   `view_submission` runs the completed reference.
 
-The app runs with `process_before_response=True`. In one process, lazy listeners ack from the request's own
-thread and run the dispatcher on the bounded `listener_executor`. Behind `aksbot serve`, the app only acks and
-forwards each payload (`forward`) to a worker process whose own surface runs `handle(kind, body)`. The same app
-serves HTTP (behind waitress) and Socket Mode.
+The app runs with `process_before_response=True`: each listener keeps the delivery in the inbox
+(`bot.slack.inbox`: a retry or replay of one already kept is acked and dropped), acks, and hands it on — to this
+surface's bounded executor in one process, or behind `aksbot serve` (`forward`) to a worker process whose own
+surface runs `handle(delivery)`. The surface that answers also answers deliveries whose process died before it
+could (`recover`). The same app serves HTTP (behind waitress) and Socket Mode.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
 from bot.incidents.ports import Reaction
 from bot.refs import CommandRef, RefError, decode
-from bot.slack.deliveries import Deliveries, delivery_key
 from bot.slack.dialogs import ASK_BLOCK, ASK_INPUT, ASK_MODAL
+from bot.slack.inbox import Delivery, Inbox
 from bot.slack.web import ReplyContext, SlackResponder
 from bot.surface import Incoming, InputKind, MessageRef
 
@@ -48,7 +49,8 @@ ACTION_ID = re.compile(r"^aksbot_(?:(approve|deny|cancel|run)_)?\d+$")
 _LEGACY = {"approve": approve_ref, "deny": deny_ref, "cancel": cancel_ref}
 
 Body = Mapping[str, Any]
-Forward = Callable[[str, dict[str, Any]], None]
+Forward = Callable[[Delivery], None]
+RECOVER_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -73,20 +75,22 @@ class SlackSurface:
         *,
         forward: Forward | None = None,
         on_reaction: Callable[[Reaction], object] | None = None,
-        deliveries: Deliveries | None = None,
+        inbox: Inbox | None = None,
     ) -> None:
-        """With `forward`, this app only acks: each payload goes to `forward(kind, body)` (a worker process runs
-        `handle(kind, body)` on its own surface); without it, the payloads are handled here on the worker pool.
-        `on_reaction` receives the emoji reactions people add (the incident timeline's 📌). `deliveries`
-        remembers what was handled, so a retried or replayed payload is acked and not run again."""
+        """With `forward`, this app only keeps and acks: each delivery goes to `forward(delivery)` (a worker
+        process runs `handle(delivery)` on its own surface); without it, deliveries are handled here on the
+        worker pool. `on_reaction` receives the emoji reactions people add (the incident timeline's 📌).
+        `inbox` keeps every delivery until it is answered, and answers each once (`bot.slack.inbox`)."""
         if dispatcher is None and forward is None:
             raise ValueError("a SlackSurface needs a dispatcher, or somewhere to forward payloads to")
         self.client = client
         self._dispatcher = dispatcher
         self.forward = forward
         self.on_reaction = on_reaction
-        self.deliveries = deliveries
+        self.inbox = inbox
         self._closers: list[Callable[[], None]] = []
+        self._closed = threading.Event()
+        self._recovering: threading.Thread | None = None
         self.executor = ThreadPoolExecutor(
             max_workers=options.workers, thread_name_prefix="aksbot-slack", initializer=_lower_priority
         )
@@ -106,7 +110,23 @@ class SlackSurface:
         """Run `closer` when the surface closes (the sweeper, the approved actions' executor)."""
         self._closers.append(closer)
 
+    def recover(self) -> None:
+        """Answer, every `RECOVER_EVERY_S`, the deliveries a process that died kept and did not answer (a
+        thread until `close()`); only a surface that answers (one with a dispatcher) does this."""
+        if self.inbox is None or self._dispatcher is None or self._recovering is not None:
+            return
+        inbox = self.inbox
+
+        def loop() -> None:
+            while not self._closed.wait(RECOVER_EVERY_S):
+                for delivery in inbox.orphans():
+                    self.executor.submit(self._answer, delivery)
+
+        self._recovering = threading.Thread(target=loop, name="aksbot-slack-recover", daemon=True)
+        self._recovering.start()
+
     def close(self) -> None:
+        self._closed.set()
         self.executor.shutdown(wait=False, cancel_futures=False)
         for closer in self._closers:
             closer()
@@ -123,20 +143,23 @@ class SlackSurface:
             (app.event("reaction_added"), "reaction"),
         )
         for register, kind in listen:
-            if self.forward is None:
-                register(ack=_ack, lazy=[self._handlers()[kind]])
-            else:
-                register(self._ack_and_forward(self.forward, kind))
+            register(self._keep_ack_and_forward(kind))
 
-    @staticmethod
-    def _ack_and_forward(forward: Forward, kind: str) -> Callable[[Ack, Body], None]:
-        """Ack, then hand the payload to the worker process (a queue put: it does not wait for the worker)."""
+    def _keep_ack_and_forward(self, kind: str) -> Callable[[Ack, Body], None]:
+        """Keep the delivery (before the ack: a process that dies after acking loses nothing), ack, and hand it
+        on: a queue put to the worker process, or a task on this surface's executor; neither waits for it."""
+        forward = self.forward or self._submit
 
         def listener(ack: Ack, body: Body) -> None:  # Bolt passes arguments by name
+            delivery = self.inbox.accept(kind, body) if self.inbox is not None else Delivery(kind, dict(body))
             ack()
-            forward(kind, dict(body))
+            if delivery is not None:
+                forward(delivery)
 
         return listener
+
+    def _submit(self, delivery: Delivery) -> None:
+        self.executor.submit(self.handle, delivery)
 
     def _handlers(self) -> dict[str, Callable[[Body], None]]:
         listeners: dict[str, Callable[[Body], None]] = {
@@ -147,27 +170,27 @@ class SlackSurface:
             "asked": self._on_asked,
             "reaction": self._on_reaction,
         }
-        return {kind: self._once(kind, listener) for kind, listener in listeners.items()}
+        return listeners
 
-    def _once(self, kind: str, listener: Callable[[Body], None]) -> Callable[[Body], None]:
-        """`listener`, skipping a copy of a payload already handled (a Slack retry, a replay)."""
-
-        def handle_once(body: Body) -> None:
-            key = delivery_key(kind, body) if self.deliveries is not None else None
-            if key is not None and self.deliveries is not None and not self.deliveries.first(key):
-                log.info("a %s delivered again (%s) was acked and not run again", kind, key.split(":")[0])
-                return
-            listener(body)
-
-        return handle_once
-
-    def handle(self, kind: str, body: Body) -> None:
-        """Handle one acked payload of `kind` (what a worker process does with what the front forwarded)."""
-        handler = self._handlers().get(kind)
-        if handler is None:
-            log.warning("unknown forwarded payload kind %r", kind)
+    def handle(self, delivery: Delivery) -> None:
+        """Answer one kept and acked delivery (what a worker process does with what the front forwarded), unless
+        another process is answering it or has."""
+        if delivery.key is not None and self.inbox is not None and not self.inbox.claim(delivery.key):
             return
-        handler(body)
+        self._answer(delivery)
+
+    def _answer(self, delivery: Delivery) -> None:
+        handler = self._handlers().get(delivery.kind)
+        try:
+            if handler is None:
+                log.warning("unknown forwarded payload kind %r", delivery.kind)
+                return
+            handler(delivery.body)
+        except Exception:  # a listener answers its own errors; this is a bug, keep the worker alive
+            log.exception("answering a %s failed", delivery.kind)
+        finally:
+            if delivery.key is not None and self.inbox is not None:
+                self.inbox.done(delivery.key)
 
     @property
     def dispatcher(self) -> Dispatcher:
@@ -318,10 +341,6 @@ def _lower_priority() -> None:
     """
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
-def _ack(ack: Ack) -> None:
-    ack()
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

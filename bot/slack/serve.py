@@ -47,10 +47,12 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request.internals import parse_body
 
+from bot.approvals.store import SqlApprovalStore
 from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
+from bot.slack.inbox import Delivery, SqlInbox
 from bot.slack.listeners import Forward, SlackAppOptions, SlackSurface
 from bot.slack.web import SlackNotifier, web_client
 
@@ -82,7 +84,6 @@ def build_surface(
     `alerts` and `alert_timeline` are the alerts side's seams (`bot.incidents.alerts`)."""
     from bot.app import assemble
     from bot.approvals.workflow import ActionExecutor
-    from bot.slack.deliveries import SqlDeliveries
     from bot.slack.workspace import SlackWorkspace
 
     client = web_client(settings)
@@ -104,8 +105,9 @@ def build_surface(
         assembly.dispatcher,
         options,
         on_reaction=assembly.incidents.on_reaction,
-        deliveries=SqlDeliveries(assembly.store),
+        inbox=SqlInbox(assembly.store, lease_seconds=settings.store.delivery_lease_seconds),
     )
+    surface.recover()
     surface.on_close(assembly.stop)
     surface.on_close(actions.shutdown)
     groups.check()
@@ -113,10 +115,18 @@ def build_surface(
 
 
 def build_front(settings: Settings, *, http: bool, forward: Forward, verify_token: bool = True) -> SlackSurface:
-    """A Bolt app that only verifies, acks and forwards each payload (the worker process answers it)."""
+    """A Bolt app that only verifies, keeps in the inbox, acks and forwards each payload (the worker process
+    answers it)."""
+    from bot.approvals.workflow import open_approval_store
+
     secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
     options = SlackAppOptions(signing_secret=secret, http=http, workers=4, verify_token=verify_token)
-    return SlackSurface(web_client(settings), None, options, forward=forward)
+    store = open_approval_store(settings)
+    assert isinstance(store, SqlApprovalStore)  # both stores the settings can name are
+    inbox = SqlInbox(store, lease_seconds=settings.store.delivery_lease_seconds)
+    surface = SlackSurface(web_client(settings), None, options, forward=forward, inbox=inbox)
+    surface.on_close(store.close)
+    return surface
 
 
 class WorkerProcess:
@@ -125,7 +135,7 @@ class WorkerProcess:
 
     def __init__(self, config: str | None, *, http: bool, workers: int, log_level: str) -> None:
         context = multiprocessing.get_context("spawn")
-        self.queue: multiprocessing.Queue[tuple[str, dict[str, Any]] | None] = context.Queue()
+        self.queue: multiprocessing.Queue[Delivery | None] = context.Queue()
         self.process = context.Process(
             target=_worker_main, args=(config, http, workers, log_level, self.queue), name="aksbot-worker", daemon=True
         )
@@ -134,8 +144,8 @@ class WorkerProcess:
         self.process.start()
         return self
 
-    def forward(self, kind: str, body: dict[str, Any]) -> None:
-        self.queue.put((kind, body))
+    def forward(self, delivery: Delivery) -> None:
+        self.queue.put(delivery)
 
     def alive(self) -> bool:
         return self.process.is_alive()
@@ -165,8 +175,7 @@ def _worker_main(
         item = queue.get()
         if item is None:
             break
-        kind, body = item
-        surface.executor.submit(surface.handle, kind, body)
+        surface.executor.submit(surface.handle, item)
     surface.executor.shutdown(wait=True)
 
 

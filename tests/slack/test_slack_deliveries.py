@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings, from_mapping
-from bot.slack.deliveries import delivery_key
+from bot.slack.inbox import delivery_key
 from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
 from tests.slack.conftest import ALICE, ClusterBed
 from tests.support.approvals import POSTGRES_URL, unique_schema

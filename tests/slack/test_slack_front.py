@@ -270,11 +270,14 @@ class _Errors(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def front(slack_api: WebApiServer) -> Iterator[tuple[Any, list[tuple[str, dict[str, Any]]]]]:
-    settings_ = from_mapping({"clusters": []}, source="fuzz.yaml", environ={
+def front(
+    slack_api: WebApiServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Any, list[tuple[str, dict[str, Any]]]]]:
+    folder = tmp_path_factory.mktemp("front")
+    settings_ = from_mapping({"clusters": []}, source=str(folder / "fuzz.yaml"), environ={
         "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack_api.api_url})
     forwarded: list[tuple[str, dict[str, Any]]] = []
-    surface = build_front(settings_, http=True, forward=lambda kind, body: forwarded.append((kind, body)),
+    surface = build_front(settings_, http=True, forward=lambda d: forwarded.append((d.kind, d.body)),
                           verify_token=False)
     yield wsgi_app(surface.app, lambda: (True, "ok"), signing_secret=SECRET), forwarded
     surface.close()
