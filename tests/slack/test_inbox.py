@@ -1,0 +1,75 @@
+"""The Slack inbox on both stores: a copy of a kept delivery is dropped, a claim is exclusive, and a delivery
+whose process died (its claim ran out, or it was never claimed) is handed to another process once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore
+from bot.slack import inbox as inbox_module
+from bot.slack.inbox import SqlInbox
+from tests.support.approvals import POSTGRES_URL, sqlite_store, unique_schema
+
+MENTION = {"event_id": "Ev0INBOX", "event": {"type": "app_mention", "text": "nodes"}}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlApprovalStore]:
+    if request.param == "sqlite":
+        made: SqlApprovalStore = sqlite_store(tmp_path)
+        yield made
+        made.close()
+        return
+    pg = PostgresApprovalStore(POSTGRES_URL, schema=unique_schema())
+    yield pg
+    pg.drop()
+    pg.close()
+
+
+def test_a_copy_of_a_kept_delivery_is_dropped(store: SqlApprovalStore) -> None:
+    a, b = SqlInbox(store, identity="a"), SqlInbox(store, identity="b")
+    kept = a.accept("mention", MENTION)
+    assert kept is not None and kept.key == "event:Ev0INBOX" and kept.body == MENTION
+    assert b.accept("mention", MENTION) is None  # the retry, at the other replica
+
+
+def test_a_claim_is_exclusive_and_done_is_final(store: SqlApprovalStore) -> None:
+    a, b = SqlInbox(store, identity="a"), SqlInbox(store, identity="b")
+    kept = a.accept("slash", {"trigger_id": "1.2.abc", "text": "nodes"})
+    assert kept is not None and kept.key is not None
+    assert a.claim(kept.key) and not b.claim(kept.key)
+    a.done(kept.key)
+    assert not b.claim(kept.key) and not a.claim(kept.key)
+    assert b.orphans() == []
+
+
+def test_a_claim_that_ran_out_is_answered_by_another_process_once(store: SqlApprovalStore) -> None:
+    dead, alive = SqlInbox(store, identity="dead", lease_seconds=1), SqlInbox(store, identity="alive")
+    kept = dead.accept("mention", MENTION)
+    assert kept is not None and kept.key is not None and dead.claim(kept.key)
+    assert alive.orphans() == []  # still within its lease
+    time.sleep(1.1)
+    found = alive.orphans()
+    assert [(d.key, d.kind, d.body) for d in found] == [(kept.key, "mention", MENTION)]
+    assert alive.orphans() == []  # claimed now, by the one that took it
+
+
+def test_a_delivery_nobody_claimed_is_an_orphan_after_the_grace(
+    store: SqlApprovalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_module, "UNCLAIMED_GRACE_SECONDS", 0.2)
+    front, worker = SqlInbox(store, identity="front"), SqlInbox(store, identity="worker")
+    kept = front.accept("click", {"trigger_id": "9.9.z", "actions": [{"action_ts": "1.5"}]})
+    assert kept is not None and kept.key == "click:9.9.z:1.5"
+    time.sleep(0.3)
+    assert [d.key for d in worker.orphans()] == [kept.key]
+
+
+def test_payloads_without_an_id_are_each_kept(store: SqlApprovalStore) -> None:
+    inbox = SqlInbox(store)
+    first, second = inbox.accept("slash", {"text": "nodes"}), inbox.accept("slash", {"text": "nodes"})
+    assert first is not None and second is not None and first.key != second.key
