@@ -87,6 +87,11 @@ class ServeProcess:
         self._log_file.close()
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the default listen backlog of 5 resets connections at 50 concurrent clients
+
+
 class RoundRobin:
     """An HTTP load balancer on one local port over `replicas` (see the module docstring)."""
 
@@ -115,8 +120,7 @@ class RoundRobin:
 
             do_GET = do_POST
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self.port = int(self._server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}"
 
