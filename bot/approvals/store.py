@@ -18,6 +18,7 @@ Other stores keep their tables in the same database through the same connections
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
@@ -457,7 +458,7 @@ class SqliteApprovalStore(SqlApprovalStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._writer = threading.Lock()
+        self._writer = threading.RLock()  # re-entered by a write through `run` inside a `transaction` block
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         for statement in self._schema():
@@ -488,9 +489,13 @@ class SqliteApprovalStore(SqlApprovalStore):
 
     def _run(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, list[Row]]:
         conn = self._connection()
+        # A write waits for this process's other writers here, not in SQLite's busy handler (see `transaction`);
+        # reads never wait (WAL).
+        writer = contextlib.nullcontext() if sql.lstrip()[:6].upper() == "SELECT" else self._writer
         try:
-            cursor = conn.execute(sql, tuple(params))
-            rows = cursor.fetchall()
+            with writer:
+                cursor = conn.execute(sql, tuple(params))
+                rows = cursor.fetchall()
             return cursor.rowcount, rows
         except sqlite3.IntegrityError:
             raise

@@ -13,12 +13,14 @@ PostgreSQL shared by replicas) *before* it acks, keyed by the id every copy of i
   (clicks also carry their `action_ts`).
 
 A copy whose key is already there is acked and dropped (`accept` returns None): the database decides which copy
-is first. The process that answers `claim`s the delivery for `lease_seconds`, answers, and marks it `done`. Every
-replica's answering process looks for `orphans` every few seconds — deliveries accepted but never claimed, or
-claimed by a process whose lease ran out (it died) — and answers them; a slash command's `response_url` stays
-valid for 30 minutes, so an orphan is answered late rather than never. Deliveries older than `keep_seconds` are
-forgotten. When the database cannot be reached a delivery is handled anyway, without the duplicate check:
-answering twice is better than never.
+is first. The accepting replica claims it in the same statement, for `lease_seconds` (its front and its worker
+process share the replica's `identity`), answers, and marks it `done` — in batches, a fraction of a second
+later, so that each delivery costs the database one write on the ack's path and a share of one after it. Every
+replica's answering process looks for `orphans` every few seconds — deliveries whose claim ran out (the replica
+died, or never handed them on) — claims and answers them; a slash command's `response_url` stays valid for 30
+minutes, so an orphan is answered late rather than never. Deliveries older than `keep_seconds` are forgotten.
+When the database cannot be reached a delivery is handled anyway, without the duplicate check: answering twice
+is better than never.
 """
 
 from __future__ import annotations
@@ -41,19 +43,21 @@ log = logging.getLogger("aksbot.slack")
 
 TABLE = "slack_inbox"
 LEASE_SECONDS = 60.0  # a command's 20 s, its answer's 20 s, and room to spare
-UNCLAIMED_GRACE_SECONDS = 10.0  # accepted and not claimed after this: the process that acked it is gone
 KEEP_SECONDS = 3600.0
 ANSWERABLE_SECONDS = 25 * 60.0  # a slash command's response_url lasts 30 minutes
 PRUNE_EVERY = 500  # accepted deliveries between two prunes of old ones
+DONE_EVERY_S = 0.2  # answered deliveries are marked done together, this often
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One payload to answer: its kind (`slash`, `mention` …), its body, and its key (None: not in the inbox)."""
+    """One payload to answer: its kind (`slash`, `mention` …), its body, and its key (None: not in the inbox).
+    `claimed`: this replica holds it already (it accepted it, or took it over as an orphan)."""
 
     kind: str
     body: dict[str, Any] = field(repr=False)
     key: str | None = None
+    claimed: bool = False
 
 
 class Inbox(Protocol):
@@ -62,10 +66,14 @@ class Inbox(Protocol):
         ...
 
     def claim(self, key: str) -> bool:
-        """Take the delivery to answer it; False when another process has it or it was answered."""
+        """Take the delivery to answer it; False when another replica has it or it was answered."""
         ...
 
     def done(self, key: str) -> None: ...
+
+    def close(self) -> None:
+        """Write what is still to be written (the `done` marks)."""
+        ...
 
     def orphans(self) -> list[Delivery]:
         """Deliveries nobody is answering (their process died), claimed for this process."""
@@ -87,7 +95,8 @@ def delivery_key(kind: str, body: Mapping[str, Any]) -> str | None:
     return f"{kind}:{trigger}"
 
 
-def process_identity() -> str:
+def replica_identity() -> str:
+    """This replica (pod): its front and worker processes pass the same one to their inboxes."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
@@ -105,7 +114,7 @@ class SqlInbox:
         self.store = store
         self.lease_seconds = lease_seconds
         self.keep_seconds = keep_seconds
-        self.identity = identity or process_identity()
+        self.identity = identity or replica_identity()
         self.table = store.qualify(TABLE)
         store.create_tables(
             [
@@ -123,15 +132,18 @@ class SqlInbox:
         )
         self._lock = threading.Lock()
         self._since_prune = 0
+        self._answered: list[str] = []
+        self._flushing: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def accept(self, kind: str, body: Mapping[str, Any]) -> Delivery | None:
         key = delivery_key(kind, body) or f"{kind}:{uuid.uuid4().hex}"
         now = time.time()
         try:
             inserted, _ = self.store.run(
-                f"INSERT INTO {self.table} (key, kind, body, received_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                (key, kind, json.dumps(dict(body), ensure_ascii=False), now),
+                f"INSERT INTO {self.table} (key, kind, body, received_at, claimed_by, claimed_until) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, kind, json.dumps(dict(body), ensure_ascii=False), now, self.identity, now + self.lease_seconds),
             )
         except Upstream as exc:
             log.warning("the Slack inbox is unavailable; handling a %s without keeping it (%s)", kind, exc)
@@ -140,7 +152,7 @@ class SqlInbox:
         if inserted != 1:
             log.info("a %s delivered again (%s) was acked and not run again", kind, key.split(":")[0])
             return None
-        return Delivery(kind, dict(body), key)
+        return Delivery(kind, dict(body), key, claimed=True)
 
     def claim(self, key: str) -> bool:
         now = time.time()
@@ -156,31 +168,45 @@ class SqlInbox:
         return claimed == 1
 
     def done(self, key: str) -> None:
+        """Mark the delivery answered, with the others answered in the next `DONE_EVERY_S`."""
+        with self._lock:
+            self._answered.append(key)
+            if self._flushing is None:
+                self._flushing = threading.Thread(target=self._flush_loop, name="aksbot-inbox-done", daemon=True)
+                self._flushing.start()
+
+    def _flush_loop(self) -> None:
+        while not self._closed.wait(DONE_EVERY_S):
+            self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            keys, self._answered = self._answered, []
+        if not keys:
+            return
+        marks = ", ".join("?" for _ in keys)
         try:
-            self.store.run(f"UPDATE {self.table} SET done_at = ? WHERE key = ?", (time.time(), key))
+            self.store.run(f"UPDATE {self.table} SET done_at = ? WHERE key IN ({marks})", (time.time(), *keys))
         except Upstream as exc:
-            log.warning("could not mark %s answered (%s); it may be answered again", key[:64], exc)
+            log.warning("could not mark %d deliveries answered (%s); they may be answered again", len(keys), exc)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._flush()
 
     def orphans(self) -> list[Delivery]:
         now = time.time()
         try:
             _, rows = self.store.run(
                 f"UPDATE {self.table} SET claimed_by = ?, claimed_until = ? "
-                "WHERE done_at IS NULL AND received_at > ? "
-                "AND ((claimed_until IS NULL AND received_at < ?) OR claimed_until < ?) "
+                "WHERE done_at IS NULL AND received_at > ? AND claimed_until < ? "
                 "RETURNING key, kind, body",
-                (
-                    self.identity,
-                    now + self.lease_seconds,
-                    now - ANSWERABLE_SECONDS,
-                    now - UNCLAIMED_GRACE_SECONDS,
-                    now,
-                ),
+                (self.identity, now + self.lease_seconds, now - ANSWERABLE_SECONDS, now),
             )
         except Upstream as exc:
             log.warning("could not look for unanswered Slack deliveries (%s)", exc)
             return []
-        found = [Delivery(str(kind), json.loads(str(body)), str(key)) for key, kind, body in rows]
+        found = [Delivery(str(kind), json.loads(str(body)), str(key), claimed=True) for key, kind, body in rows]
         if found:
             log.warning("answering %d Slack deliveries another process accepted and did not answer", len(found))
         return found

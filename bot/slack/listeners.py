@@ -128,6 +128,8 @@ class SlackSurface:
     def close(self) -> None:
         self._closed.set()
         self.executor.shutdown(wait=False, cancel_futures=False)
+        if self.inbox is not None:
+            self.inbox.close()
         for closer in self._closers:
             closer()
 
@@ -175,7 +177,8 @@ class SlackSurface:
     def handle(self, delivery: Delivery) -> None:
         """Answer one kept and acked delivery (what a worker process does with what the front forwarded), unless
         another process is answering it or has."""
-        if delivery.key is not None and self.inbox is not None and not self.inbox.claim(delivery.key):
+        held = delivery.claimed or delivery.key is None or self.inbox is None
+        if not held and self.inbox is not None and delivery.key is not None and not self.inbox.claim(delivery.key):
             return
         self._answer(delivery)
 

@@ -52,7 +52,7 @@ from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
-from bot.slack.inbox import Delivery, SqlInbox
+from bot.slack.inbox import Delivery, SqlInbox, replica_identity
 from bot.slack.listeners import Forward, SlackAppOptions, SlackSurface
 from bot.slack.web import SlackNotifier, web_client
 
@@ -78,9 +78,11 @@ def build_surface(
     verify_token: bool = True,
     alerts: AlertDesk | None = None,
     alert_timeline: TimelineSource | None = None,
+    replica: str | None = None,
 ) -> SlackSurface:
     """The Bolt app wired to a dispatcher whose approval cards, progress, groups and incident channels go through
     Slack; approved actions run on their own bounded executor, never on the thread that received the click.
+    `replica` names this replica in the inbox (its front process passes the same; default: a new one).
     `alerts` and `alert_timeline` are the alerts side's seams (`bot.incidents.alerts`)."""
     from bot.app import assemble
     from bot.approvals.workflow import ActionExecutor
@@ -105,7 +107,7 @@ def build_surface(
         assembly.dispatcher,
         options,
         on_reaction=assembly.incidents.on_reaction,
-        inbox=SqlInbox(assembly.store, lease_seconds=settings.store.delivery_lease_seconds),
+        inbox=SqlInbox(assembly.store, lease_seconds=settings.store.delivery_lease_seconds, identity=replica),
     )
     surface.recover()
     surface.on_close(assembly.stop)
@@ -114,7 +116,9 @@ def build_surface(
     return surface
 
 
-def build_front(settings: Settings, *, http: bool, forward: Forward, verify_token: bool = True) -> SlackSurface:
+def build_front(
+    settings: Settings, *, http: bool, forward: Forward, verify_token: bool = True, replica: str | None = None
+) -> SlackSurface:
     """A Bolt app that only verifies, keeps in the inbox, acks and forwards each payload (the worker process
     answers it)."""
     from bot.approvals.workflow import open_approval_store
@@ -123,7 +127,7 @@ def build_front(settings: Settings, *, http: bool, forward: Forward, verify_toke
     options = SlackAppOptions(signing_secret=secret, http=http, workers=4, verify_token=verify_token)
     store = open_approval_store(settings)
     assert isinstance(store, SqlApprovalStore)  # both stores the settings can name are
-    inbox = SqlInbox(store, lease_seconds=settings.store.delivery_lease_seconds)
+    inbox = SqlInbox(store, lease_seconds=settings.store.delivery_lease_seconds, identity=replica)
     surface = SlackSurface(web_client(settings), None, options, forward=forward, inbox=inbox)
     surface.on_close(store.close)
     return surface
@@ -133,11 +137,14 @@ class WorkerProcess:
     """The commands run in a process of their own, at a lower priority: the acking process never waits for the
     interpreter while commands list clusters and render answers, so acks stay prompt under load."""
 
-    def __init__(self, config: str | None, *, http: bool, workers: int, log_level: str) -> None:
+    def __init__(self, config: str | None, *, http: bool, workers: int, log_level: str, replica: str) -> None:
         context = multiprocessing.get_context("spawn")
         self.queue: multiprocessing.Queue[Delivery | None] = context.Queue()
         self.process = context.Process(
-            target=_worker_main, args=(config, http, workers, log_level, self.queue), name="aksbot-worker", daemon=True
+            target=_worker_main,
+            args=(config, http, workers, log_level, replica, self.queue),
+            name="aksbot-worker",
+            daemon=True,
         )
 
     def start(self) -> WorkerProcess:
@@ -161,7 +168,7 @@ class WorkerProcess:
 
 
 def _worker_main(
-    config: str | None, http: bool, workers: int, log_level: str, queue: multiprocessing.Queue[Any]
+    config: str | None, http: bool, workers: int, log_level: str, replica: str, queue: multiprocessing.Queue[Any]
 ) -> None:
     setup_logging(log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front process decides when to stop
@@ -170,7 +177,7 @@ def _worker_main(
         os.nice(5)
     from bot import settings as settings_module
 
-    surface = build_surface(settings_module.load(config), http=http, workers=workers)
+    surface = build_surface(settings_module.load(config), http=http, workers=workers, replica=replica)
     while True:
         item = queue.get()
         if item is None:
@@ -446,8 +453,11 @@ def main(argv: list[str]) -> int:
         if args.in_process:
             surface = build_surface(settings, http=http, workers=args.workers)
         else:
-            worker = WorkerProcess(args.config, http=http, workers=args.workers, log_level=str(args.log_level))
-            surface = build_front(settings, http=http, forward=worker.forward)
+            replica = replica_identity()
+            worker = WorkerProcess(
+                args.config, http=http, workers=args.workers, log_level=str(args.log_level), replica=replica
+            )
+            surface = build_front(settings, http=http, forward=worker.forward, replica=replica)
             worker.start()
     except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
         print(f"aksbot: cannot start the Slack app: {exc}", file=sys.stderr)
