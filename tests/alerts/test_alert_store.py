@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,42 +18,14 @@ from bot.alerts.model import AlertGroup, Status
 from bot.alerts.routing import Route
 from bot.alerts.settings import RateLimit
 from bot.alerts.store import AlertStore, Event, Work
-from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from bot.approvals.store import SqlApprovalStore
 from tests.support.alerts import directory, payload
-from tests.support.approvals import POSTGRES_URL, unique_schema
+from tests.support.databases import Database
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=30)
 ALERTS = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
 SHOP = Route("shop", "C0SHOP", "zh", 30, RateLimit(), None)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, object]]:
-    if request.param == "sqlite":
-        yield "sqlite", tmp_path / "store.sqlite3"
-    else:
-        schema = unique_schema()
-        yield "postgres", schema
-        cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
-        cleanup.drop()
-        cleanup.close()
-
-
-def open_db(backend: tuple[str, object]) -> SqlApprovalStore:
-    kind, where = backend
-    if kind == "sqlite":
-        assert isinstance(where, Path)
-        return SqliteApprovalStore(where)
-    assert isinstance(where, str)
-    return PostgresApprovalStore(POSTGRES_URL, schema=where)
-
-
-@pytest.fixture
-def db(backend: tuple[str, object]) -> Iterator[SqlApprovalStore]:
-    opened = open_db(backend)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -113,8 +83,8 @@ def test_identical_deliveries_change_nothing(store: AlertStore, db: SqlApprovalS
 
 
 def test_100_identical_deliveries_at_once_from_two_replicas_make_one_problem_and_one_post(
-        backend: tuple[str, object]) -> None:
-    dbs = [open_db(backend), open_db(backend)]
+        database: Database) -> None:
+    dbs = [database.open(), database.open()]
     stores = [AlertStore(d) for d in dbs]
     try:
         with ThreadPoolExecutor(max_workers=20) as pool:
@@ -276,8 +246,8 @@ def test_a_claim_is_taken_once_and_falls_due_again_when_its_worker_dies(store: A
     assert store.claim(item.id, "replica-b", T0 + timedelta(seconds=31), timedelta(seconds=30))
 
 
-def test_a_new_leader_updates_the_existing_message_and_never_posts_twice(backend: tuple[str, object]) -> None:
-    first_db, second_db = open_db(backend), open_db(backend)
+def test_a_new_leader_updates_the_existing_message_and_never_posts_twice(database: Database) -> None:
+    first_db, second_db = database.open(), database.open()
     try:
         old, new = AlertStore(first_db), AlertStore(second_db)
         key = old.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state.key

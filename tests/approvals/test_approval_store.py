@@ -4,51 +4,26 @@ approval per approver, expiry enforced by the update itself, an append-only audi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from bot.approvals.model import AuditEntry, AuditEvent, NewRequest, State, new_request_id
-from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
+from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
 from bot.blocks import Fields, Notice, Table, View
 from bot.errors import Upstream
 from bot.preview import Preview
 from bot.surface import MessageRef
-from tests.support.approvals import POSTGRES_URL, unique_schema
+from tests.support.approvals import unique_schema
+from tests.support.databases import Database
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, object]]:
-    """(kind, where): what `open_again` needs to open a second store over the same database."""
-    if request.param == "sqlite":
-        yield "sqlite", tmp_path / "store.sqlite3"
-    else:
-        schema = unique_schema()
-        yield "postgres", schema
-        cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
-        cleanup.drop()
-        cleanup.close()
-
-
-def open_store(backend: tuple[str, object]) -> ApprovalStore:
-    kind, where = backend
-    if kind == "sqlite":
-        assert isinstance(where, Path)
-        return SqliteApprovalStore(where)
-    assert isinstance(where, str)
-    return PostgresApprovalStore(POSTGRES_URL, schema=where)
-
-
 @pytest.fixture
-def store(backend: tuple[str, object]) -> Iterator[ApprovalStore]:
-    s = open_store(backend)
-    yield s
-    s.close()
+def store(db: SqlApprovalStore) -> ApprovalStore:
+    return db
 
 
 def new(request_id: str | None = None, *, cluster: str = "prod", requester: str = "alice") -> NewRequest:
@@ -192,11 +167,11 @@ def test_audit_filters_and_order(store: ApprovalStore) -> None:
 
 
 def test_the_schema_is_created_once_and_pending_requests_survive_a_reopen(
-    store: ApprovalStore, backend: tuple[str, object]
+    store: ApprovalStore, database: Database
 ) -> None:
     request = new()
     store.create(request)
-    again = open_store(backend)  # a second start (or replica) over the same database
+    again = database.open()  # a second start (or replica) over the same database
     try:
         [pending] = again.pending()
         assert pending.id == request.id and pending.preview == request.preview

@@ -6,50 +6,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from bot.approvals.model import AuditEntry, AuditEvent, NewRequest, State, new_request_id
-from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
 from bot.incidents.model import EntryKind, IncidentState, Severity, TimelineEntry
 from bot.incidents.store import Draft, SqlIncidentStore
 from bot.preview import Preview
-from tests.support.approvals import POSTGRES_URL, unique_schema
+from tests.support.databases import Database
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def where(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, object]]:
-    if request.param == "sqlite":
-        yield "sqlite", tmp_path / "store.sqlite3"
-    else:
-        schema = unique_schema()
-        yield "postgres", schema
-        cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
-        cleanup.drop()
-        cleanup.close()
-
-
-def open_db(where: tuple[str, object]) -> SqlApprovalStore:
-    kind, place = where
-    if kind == "sqlite":
-        assert isinstance(place, Path)
-        return SqliteApprovalStore(place)
-    assert isinstance(place, str)
-    return PostgresApprovalStore(POSTGRES_URL, schema=place)
-
-
-@pytest.fixture
-def db(where: tuple[str, object]) -> Iterator[SqlApprovalStore]:
-    store = open_db(where)
-    yield store
-    store.close()
 
 
 @pytest.fixture
@@ -96,12 +66,12 @@ def test_changes_are_compare_and_set(store: SqlIncidentStore) -> None:
     assert store.mark_archived(incident.id) and not store.mark_archived(incident.id)
 
 
-def test_of_racing_changes_exactly_one_wins(where: tuple[str, object], store: SqlIncidentStore) -> None:
+def test_of_racing_changes_exactly_one_wins(database: Database, store: SqlIncidentStore) -> None:
     incident = store.reserve(draft())
     store.open(incident.id, "C0INC3", "inc-race")
     read = store.get(incident.id)
     assert read is not None
-    replicas = [SqlIncidentStore(open_db(where)) for _ in range(4)]
+    replicas = [SqlIncidentStore(database.open()) for _ in range(4)]
     wins: list[bool] = []
     lock = threading.Lock()
 
@@ -138,8 +108,8 @@ def test_an_entry_is_added_once_per_key_and_the_timeline_is_append_only(store: S
     assert store.entries(incident.id)[0].actor == "U0BOB"
 
 
-def test_tables_are_created_once_by_replicas_starting_together(where: tuple[str, object]) -> None:
-    dbs = [open_db(where) for _ in range(4)]
+def test_tables_are_created_once_by_replicas_starting_together(database: Database) -> None:
+    dbs = [database.open() for _ in range(4)]
     errors: list[BaseException] = []
 
     def start(db: SqlApprovalStore) -> None:

@@ -4,29 +4,18 @@ whose process died (its claim ran out, or it was never claimed) is handed to ano
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore
+from bot.approvals.store import SqlApprovalStore
 from bot.slack.inbox import SqlInbox
-from tests.support.approvals import POSTGRES_URL, sqlite_store, unique_schema
 
 MENTION = {"event_id": "Ev0INBOX", "event": {"type": "app_mention", "text": "nodes"}}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlApprovalStore]:
-    if request.param == "sqlite":
-        made: SqlApprovalStore = sqlite_store(tmp_path)
-        yield made
-        made.close()
-        return
-    pg = PostgresApprovalStore(POSTGRES_URL, schema=unique_schema())
-    yield pg
-    pg.drop()
-    pg.close()
+@pytest.fixture
+def store(db: SqlApprovalStore) -> SqlApprovalStore:
+    return db
 
 
 def test_a_copy_of_a_kept_delivery_is_dropped(store: SqlApprovalStore) -> None:
