@@ -45,6 +45,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import parse_body
 
 from bot.approvals.store import SqlApprovalStore
@@ -330,7 +331,17 @@ class SlackFront:
             body = parse_body(text, content_type)
         except (ValueError, RecursionError):
             return f"a body that is not what its content type ({content_type or 'none'}) says"
-        return malformed(body)
+        problem = malformed(body)
+        if problem is not None:
+            return problem
+        # Bolt builds a request's context by walking the payload (the event, its message, the first of each
+        # `authorizations` …) without checking what it finds; what `malformed` does not name, building the
+        # request as Bolt will finds — before Bolt, so that it is a 400 and not a traceback.
+        try:
+            BoltRequest(body=text, headers={"content-type": [content_type or ""]})
+        except Exception as exc:  # whatever Bolt trips on in a payload Slack would never send
+            return f"a payload Bolt cannot read ({type(exc).__name__})"
+        return None
 
     @staticmethod
     def _refuse(environ: Environ, start_response: StartResponse, status: int, why: str,

@@ -296,6 +296,7 @@ def _call(app: Any, raw: bytes, content_type: str) -> int:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=_payload | _json, as_form=st.booleans())
 @example(payload={"response_urls": [{}, {}]}, as_form=False)  # Bolt read the second URL before it had a logger
+@example(payload={"event": {"authorizations": [None]}}, as_form=False)  # Bolt walks into the event's first one
 def test_no_signed_payload_makes_the_front_or_bolt_fail(
     front: tuple[Any, list[tuple[str, dict[str, Any]]]], payload: Any, as_form: bool
 ) -> None:
