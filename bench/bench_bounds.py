@@ -17,7 +17,6 @@ The stated bound is 20 s a command; the issue measured > 420 s (silent sign-in),
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -38,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 from sandbox.arm import ArmServer  # noqa: E402
 from tests.support.azure import arm_state  # noqa: E402
 from tests.support.kubectl import sandbox_process  # noqa: E402
-from tests.support.network import SilentListener, closed_port, run_piped  # noqa: E402
-from tests.support.slack import BOT_TOKEN, WebApiServer  # noqa: E402
+from tests.support.network import SilentListener, closed_port, raw_http, run_piped  # noqa: E402
+from tests.support.slack import WebApiServer, http_serve_env  # noqa: E402
 
 STATED_BOUND_S = 20.0
 SECRET = "0c5e8f1a9d3b7e2c4a6f8b0d2e4c6a8f"
@@ -110,22 +109,6 @@ def kubernetes(folder: Path) -> None:
         _row("closed: /k8s nodes", *ask("/k8s nodes"))
 
 
-def _raw_post(port: int, head: str, body: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(head.encode() + b"\r\n")
-        try:
-            for start in range(0, len(body), 1 << 16):
-                s.sendall(body[start:start + (1 << 16)])
-        except OSError:
-            pass
-        answer = b""
-        try:
-            while chunk := s.recv(1 << 16):
-                answer += chunk
-        except OSError:
-            pass
-        return answer
-
 
 def flood(folder: Path) -> None:
     print("Slack HTTP front, `aksbot serve --http` at INFO:")
@@ -135,9 +118,7 @@ def flood(folder: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": api.api_url}
-    env.pop("SLACK_APP_TOKEN", None)
+    env = http_serve_env(api.api_url, secret=SECRET)
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
                                 "--port", str(port), "--config", str(config), "--log-level", "INFO"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -168,7 +149,7 @@ def flood(folder: Path) -> None:
                     f"Content-Length: {size}\r\nX-Slack-Request-Timestamp: {int(time.time())}\r\n"
                     "X-Slack-Signature: v0=0000\r\nConnection: close\r\n")
             started = time.monotonic()
-            statuses = [_raw_post(port, head, body).split(b" ", 2)[1].decode() for _ in range(10)]
+            statuses = [raw_http(port, head, body).split(b" ", 2)[1].decode() for _ in range(10)]
             seconds = time.monotonic() - started
             time.sleep(1.0)
             print(f"  {label:<44} {seconds:6.2f} s  answers {sorted(set(statuses))}  "

@@ -32,6 +32,7 @@ from tests.support.kubectl import start_minicluster, write_kubeconfig  # noqa: E
 from tests.support.replicas import ServeProcess  # noqa: E402
 from tests.support.slack import (  # noqa: E402
     BOT_TOKEN,
+    FORM,
     SIGNING_SECRET,
     WebApiServer,
     block_actions,
@@ -42,7 +43,6 @@ from tests.support.slack import (  # noqa: E402
     slash_command_fields,
 )
 
-FORM = "application/x-www-form-urlencoded"
 ALICE, BOB = "U0ALICE", "U0BOB"
 
 

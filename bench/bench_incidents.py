@@ -18,12 +18,11 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from slack_sdk.web import WebClient
 
-from bot.approvals.model import AuditEntry, AuditEvent, NewRequest
+from bot.approvals.model import AuditEntry, AuditEvent
 from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
 from bot.blocks import Notice, View
 from bot.clock import SystemClock
@@ -32,7 +31,6 @@ from bot.incidents.model import EntryKind, Severity, TimelineEntry
 from bot.incidents.ports import Asker, Declaration, Reaction, Runbook
 from bot.incidents.service import IncidentDesk
 from bot.incidents.store import SqlIncidentStore
-from bot.preview import Preview
 from bot.registry import Caller
 from bot.settings import from_mapping
 from bot.slack.workspace import SlackWorkspace
@@ -40,6 +38,7 @@ from bot.surface import MessageRef
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.approvals import cordon_request
 from tests.support.slack import BOT_TOKEN, WebApiServer
 
 SETTINGS = from_mapping(
@@ -88,24 +87,8 @@ def run(name: str, db: SqlApprovalStore, again: SqlApprovalStore, api: WebApiSer
         noted.append(time.perf_counter() - started)
     now = SystemClock().now()
     for i in range(20):
-        request = NewRequest(
-            id=f"b{uuid.uuid4().hex[:7]}",
-            command="cordon",
-            text=f"/k8s cordon aks-{i}",
-            args_json='{"node": "aks"}',
-            cluster="prod",
-            namespace="default",
-            all_namespaces=False,
-            requester="U0ALICE",
-            requester_groups=(),
-            channel=channel,
-            lang="en",
-            correlation_id="bench",
-            preview=Preview(f"Cordon node aks-{i}"),
-            required_approvals=1,
-            created_at=now,
-            expires_at=now + timedelta(minutes=15),
-        )
+        request = cordon_request(channel, at=now, node=f"aks-{i}", request_id=f"b{uuid.uuid4().hex[:7]}",
+                                 correlation_id="bench")
         db.create(request)
         for event, actor in ((AuditEvent.REQUESTED, "U0ALICE"), (AuditEvent.APPROVAL, "U0BOB")):
             db.append_audit(AuditEntry(now, request.id, event, actor, "prod", "cordon", event.value))

@@ -35,6 +35,7 @@ from tests.support.kubectl import start_minicluster, write_kubeconfig  # noqa: E
 from tests.support.replicas import RoundRobin, ServeProcess  # noqa: E402
 from tests.support.slack import (  # noqa: E402
     BOT_TOKEN,
+    FORM,
     SIGNING_SECRET,
     WebApiServer,
     form_body,
@@ -44,7 +45,6 @@ from tests.support.slack import (  # noqa: E402
     slash_command_fields,
 )
 
-FORM = "application/x-www-form-urlencoded"
 USER = "U0ALICE"
 
 

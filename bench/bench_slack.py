@@ -43,6 +43,7 @@ from tests.support.slack import (  # noqa: E402
     SocketModeServer,
     WebApiServer,
     form_body,
+    http_serve_env,
     post,
     signature_headers,
     slash_command_fields,
@@ -241,14 +242,7 @@ def main() -> int:
             }
         )
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api.api_url,
-    }
-    env.pop("SLACK_APP_TOKEN", None)
+    env = http_serve_env(api.api_url, secret=SIGNING_SECRET)
     print(
         f"{args.requests} signed /k8s {args.command}, concurrency {args.concurrency}, waitress threads {THREADS}, "
         f"{os.cpu_count()} CPUs"

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from bot.approvals.model import AuditEntry, AuditEvent, NewRequest, State, new_request_id
+from bot.approvals.model import AuditEntry, AuditEvent, State
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
 from bot.incidents.model import EntryKind, IncidentState, Severity, TimelineEntry
 from bot.incidents.store import Draft, SqlIncidentStore
-from bot.preview import Preview
+from tests.support.approvals import cordon_request
 from tests.support.databases import Database
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -142,27 +142,7 @@ def test_listing_filters_by_cluster_and_puts_open_ones_first(store: SqlIncidentS
 
 
 def test_the_approval_trail_is_read_from_the_approval_store(db: SqlApprovalStore, store: SqlIncidentStore) -> None:
-    def request(channel: str) -> NewRequest:
-        return NewRequest(
-            id=new_request_id(),
-            command="cordon",
-            text="/k8s cordon aks-1",
-            args_json='{"node": "aks-1"}',
-            cluster="prod",
-            namespace="default",
-            all_namespaces=False,
-            requester="U0ALICE",
-            requester_groups=(),
-            channel=channel,
-            lang="en",
-            correlation_id="c0ffee00",
-            preview=Preview("Cordon node aks-1 on prod"),
-            required_approvals=1,
-            created_at=T0,
-            expires_at=T0 + timedelta(minutes=15),
-        )
-
-    here, elsewhere = request("C0INC5"), request("C0OPS")
+    here, elsewhere = cordon_request("C0INC5", at=T0), cordon_request("C0OPS", at=T0)
     for r in (here, elsewhere):
         db.create(r)
         db.append_audit(AuditEntry(T0, r.id, AuditEvent.REQUESTED, "U0ALICE", "prod", "cordon", "requested"))

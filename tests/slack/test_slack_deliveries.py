@@ -20,6 +20,7 @@ from tests.slack.conftest import ALICE, ClusterBed
 from tests.support.approvals import POSTGRES_URL, unique_schema
 from tests.support.slack import (
     BOT_TOKEN,
+    FORM,
     SIGNING_SECRET,
     WebApiServer,
     form_body,
@@ -29,8 +30,6 @@ from tests.support.slack import (
     slash_command_fields,
 )
 from tests.support.slackbot import in_channel, new_channel
-
-FORM = "application/x-www-form-urlencoded"
 
 
 def _settings(bed: ClusterBed, api_url: str, *, name: str, database: str | None = None, schema: str = "") -> Settings:

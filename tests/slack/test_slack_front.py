@@ -14,7 +14,6 @@ import hmac
 import io
 import json
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -35,11 +34,10 @@ from hypothesis import strategies as st
 from bot.settings import from_mapping
 from bot.slack.serve import EVENTS_PATH, MAX_BODY_BYTES, build_front, wsgi_app
 from tests.slack.conftest import CAROL, ClusterBed
-from tests.support.network import ROOT
-from tests.support.slack import BOT_TOKEN, WebApiServer, form_body, slash_command_fields
+from tests.support.network import raw_http
+from tests.support.slack import BOT_TOKEN, FORM, WebApiServer, form_body, http_serve_env, slash_command_fields
 
 SECRET = "5e1c0a7d9b3f4e2a8c6d0b1f3a5c7e9d"
-FORM = "application/x-www-form-urlencoded"
 CANARY = "canary-7f3a9c"  # put in bodies and headers of unauthenticated requests; must never reach the log
 
 
@@ -95,9 +93,7 @@ def served(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Served]
         "roles": {"viewer": ["*"]}, "store": {"sqlite_path": "front.sqlite3"},
     }))
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": slack_api.api_url}
-    env.pop("SLACK_APP_TOKEN", None)
+    env = http_serve_env(slack_api.api_url, secret=SECRET)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
          "--config", str(config), "--log-level", "INFO"],
@@ -129,29 +125,12 @@ def served(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Served]
             process.kill()
 
 
-def _raw_post(port: int, headers: str, body: bytes = b"") -> bytes:
-    """An HTTP/1.1 request written on a socket; whatever the server answers before it closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(headers.encode() + b"\r\n")
-        try:
-            for start in range(0, len(body), 1 << 16):
-                s.sendall(body[start:start + (1 << 16)])
-        except OSError:
-            pass  # the server answered and closed without reading the rest: that is the point
-        answer = b""
-        try:
-            while chunk := s.recv(1 << 16):
-                answer += chunk
-        except OSError:
-            pass
-        return answer
-
 
 def test_a_body_over_the_cap_is_refused_before_it_is_read(served: Served) -> None:
     # Headers announcing 5 MB, and no body at all: the answer comes anyway, so the body was never waited for.
     head = (f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
             f"Content-Length: {5 << 20}\r\nX-Slack-Signature: v0={CANARY}\r\n")
-    assert _raw_post(served.port, head).startswith(b"HTTP/1.1 413 ")
+    assert raw_http(served.port, head).startswith(b"HTTP/1.1 413 ")
     assert MAX_BODY_BYTES == 1 << 20
 
 
@@ -162,7 +141,7 @@ def test_ten_5_mb_unsigned_posts_write_under_10_kb_of_log(served: Served) -> Non
     head = (f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
             f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {int(time.time())}\r\n"
             f"X-Slack-Signature: v0={CANARY}\r\n")
-    answers = [_raw_post(served.port, head, body) for _ in range(10)]
+    answers = [raw_http(served.port, head, body) for _ in range(10)]
     assert all(a.startswith(b"HTTP/1.1 413 ") for a in answers), answers
     served.settle()
     written = len(served.log) - before

@@ -27,8 +27,6 @@ from tests.support.slack import (
 )
 from tests.support.slackbot import Bot, in_channel, new_channel, text_of
 
-FORM = "application/x-www-form-urlencoded"
-
 
 @pytest.fixture(scope="module")
 def bot(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Bot]:

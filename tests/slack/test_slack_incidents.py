@@ -22,6 +22,7 @@ from tests.support.slack import (
     ALL_SCOPES,
     BOT_TOKEN,
     BOT_USER,
+    FORM,
     SIGNING_SECRET,
     ApiCall,
     WebApiServer,
@@ -34,7 +35,6 @@ from tests.support.slack import (
     slash_command_fields,
 )
 
-FORM = "application/x-www-form-urlencoded"
 DAVE = "U0DAVE"  # on call for the sandbox cluster
 ONCALL = "S0ONCALL"
 INCIDENT_METHODS = (

@@ -29,6 +29,7 @@ from tests.support.kubectl import start_minicluster, write_kubeconfig
 from tests.support.replicas import RoundRobin, ServeProcess
 from tests.support.slack import (
     BOT_TOKEN,
+    FORM,
     SIGNING_SECRET,
     ApiCall,
     WebApiServer,
@@ -42,7 +43,6 @@ from tests.support.slack import (
 )
 from tests.support.slackbot import in_channel, new_channel
 
-FORM = "application/x-www-form-urlencoded"
 LEASE_S = 4
 
 

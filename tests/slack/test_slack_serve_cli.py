@@ -26,6 +26,7 @@ from tests.support.slack import (
     BOT_TOKEN,
     WebApiServer,
     form_body,
+    http_serve_env,
     post,
     signature_headers,
     slash_command_fields,
@@ -53,14 +54,7 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
         )
     )
     port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": LONG_SECRET,
-        "SLACK_API_URL": slack_api.api_url,
-    }
-    env.pop("SLACK_APP_TOKEN", None)
+    env = http_serve_env(slack_api.api_url, secret=LONG_SECRET)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -156,9 +150,7 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
     config.write_text(yaml.safe_dump({"clusters": [{"name": "sandbox", "kubeconfig": str(cluster_bed.kubeconfig)}],
                                       "roles": {"viewer": ["*"]}, "store": {"sqlite_path": "health.sqlite3"}}))
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": LONG_SECRET,
-           "SLACK_API_URL": slack_api.api_url}
-    env.pop("SLACK_APP_TOKEN", None)
+    env = http_serve_env(slack_api.api_url, secret=LONG_SECRET)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
          "--config", str(config)],

@@ -13,10 +13,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import handlers.approvals  # noqa: F401  (registers approve, deny, cancel, request, audit in REGISTRY)
+from bot.approvals.model import NewRequest, new_request_id
 from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow, Executor, run_inline
 from bot.blocks import Message, Notice, View
@@ -175,3 +177,26 @@ def unique_schema() -> str:
 def postgres_stores(schema: str, count: int) -> Iterator[PostgresApprovalStore]:
     for _ in range(count):
         yield PostgresApprovalStore(POSTGRES_URL, schema=schema)
+
+
+def cordon_request(channel: str, *, at: datetime, node: str = "aks-1", request_id: str | None = None,
+                   correlation_id: str = "c0ffee00") -> NewRequest:
+    """A pending `cordon` request by U0ALICE on prod made in `channel`, expiring 15 minutes after `at`."""
+    return NewRequest(
+        id=request_id or new_request_id(),
+        command="cordon",
+        text=f"/k8s cordon {node}",
+        args_json=f'{{"node": "{node}"}}',
+        cluster="prod",
+        namespace="default",
+        all_namespaces=False,
+        requester="U0ALICE",
+        requester_groups=(),
+        channel=channel,
+        lang="en",
+        correlation_id=correlation_id,
+        preview=Preview(f"Cordon node {node} on prod"),
+        required_approvals=1,
+        created_at=at,
+        expires_at=at + timedelta(minutes=15),
+    )

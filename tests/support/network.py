@@ -7,6 +7,7 @@
 - `closed_port()`: a loopback port nothing listens on (connection refused).
 - `HangingProxy`: a plain-HTTP reverse proxy to a server that answers most requests at once and never answers
   those whose path matches (an API server whose etcd-backed lists of one kind hang while the rest answer).
+- `raw_http(port, head, body)`: an HTTP/1.1 request written on a bare socket, for what no client would send.
 - `run_piped(...)`: one fresh `aksbot` process fed lines on stdin, with its output and wall time.
 """
 
@@ -153,6 +154,21 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def raw_http(port: int, head: str, body: bytes = b"") -> bytes:
+    """Write `head` (request line and headers, without the blank line) and `body` on a socket to 127.0.0.1:`port`;
+    whatever the server answers before it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head.encode() + b"\r\n")
+        with contextlib.suppress(OSError):  # the server answered and closed without reading the rest
+            for start in range(0, len(body), 1 << 16):
+                s.sendall(body[start:start + (1 << 16)])
+        answer = b""
+        with contextlib.suppress(OSError):
+            while chunk := s.recv(1 << 16):
+                answer += chunk
+        return answer
 
 
 @dataclass(frozen=True)

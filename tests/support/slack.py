@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import re
 import threading
 import time
@@ -30,6 +31,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -41,6 +43,7 @@ APP_TOKEN = "xapp-1-test"
 SIGNING_SECRET = "s"
 BOT_USER = "U0AKSBOT"
 RESPONSE_URL_USES = 5
+FORM = "application/x-www-form-urlencoded"  # the content type of slash commands and interactions
 
 
 @dataclass(frozen=True)
@@ -791,3 +794,13 @@ def post(url: str, body: str, headers: dict[str, str], content_type: str) -> tup
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def http_serve_env(api_url: str, *, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """The environment of an `aksbot serve --http` process talking to the Web API double at `api_url`: this
+    checkout on the path, the bot token and signing secret set, no app token (so not Socket Mode)."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": secret,
+           "SLACK_API_URL": api_url}
+    env.pop("SLACK_APP_TOKEN", None)
+    return env

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.support.slack import (
+    FORM,
     ApiCall,
     WebApiServer,
     form_body,
@@ -17,8 +18,6 @@ from tests.support.slack import (
     signature_headers,
     slash_command_fields,
 )
-
-FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass
