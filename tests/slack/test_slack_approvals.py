@@ -29,7 +29,7 @@ from bot.slack.serve import EVENTS_PATH, HttpServer, wsgi_app
 from bot.slack.web import SlackNotifier, web_client
 from tests.slack.conftest import ALICE, BOB, ClusterBed, slack_settings
 from tests.support.slack import SIGNING_SECRET, ApiCall, WebApiServer, block_actions, view_submission
-from tests.support.slackbot import Bot, new_channel, text_of
+from tests.support.slackbot import Bot, new_channel, spare_node, text_of
 
 APPROVALS = "C0APPROVALSNOBOT"
 
@@ -66,14 +66,6 @@ def bot(slack_api: WebApiServer, cluster_bed: ClusterBed, assembly: Assembly) ->
     server.stop()
     surface.close()
 
-
-def _spare_node(bot: Bot) -> str:
-    for node in sorted(bot.kube.objects("nodes"), key=lambda n: n["metadata"]["name"]):
-        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions") or [])
-        labels = node["metadata"].get("labels") or {}
-        if ready and not node["spec"].get("unschedulable") and "aksbot.io/sandbox-role" not in labels:
-            return str(node["metadata"]["name"])
-    raise AssertionError("no spare node")
 
 
 def _cards(bot: Bot, channel: str) -> list[ApiCall]:
@@ -130,7 +122,7 @@ def _thread(bot: Bot, channel: str, ts: str, needle: str) -> str:
 
 
 def test_an_approved_card_loses_its_buttons_and_the_requester_is_mentioned(bot: Bot, assembly: Assembly) -> None:
-    channel, node = new_channel(), _spare_node(bot)
+    channel, node = new_channel(), spare_node(bot.kube)
     card = _card(bot, channel, f"cordon {node}", assembly)
     assert set(_buttons(card.params["blocks"])) == {"Approve", "Deny", "Cancel"}
     assert "<@U0ALICE>" in text_of(card.params), "people are mentions on the card"
@@ -157,7 +149,7 @@ def test_an_approved_card_loses_its_buttons_and_the_requester_is_mentioned(bot: 
 def test_deny_cancel_and_expiry_each_end_the_card_and_tell_the_requester(
     bot: Bot, assembly: Assembly, clock: ManualClock
 ) -> None:
-    channel, node = new_channel(), _spare_node(bot)
+    channel, node = new_channel(), spare_node(bot.kube)
     denied = _card(bot, channel, f"cordon {node}", assembly)
     _click(bot, BOB, channel, denied, "Deny")
     view = bot.api.wait_calls("views.open")[-1].params["view"]
@@ -193,7 +185,7 @@ def test_a_card_that_cannot_be_posted_is_refused_and_leaves_nothing_pending(
     try:
         other = Bot(f"http://127.0.0.1:{server.port}{EVENTS_PATH}", slack_api, cluster_bed.kube)
         channel = new_channel()
-        status, url = other.slash(f"cordon {_spare_node(bot)}", user=ALICE, channel=channel)
+        status, url = other.slash(f"cordon {spare_node(bot.kube)}", user=ALICE, channel=channel)
         assert status == 200
         answer = json.dumps(other.answer_at(url))
         assert "Nothing was requested" in answer and "/invite @aksbot" in answer and f"<#{APPROVALS}>" in answer
@@ -209,7 +201,7 @@ def test_a_card_that_cannot_be_posted_is_refused_and_leaves_nothing_pending(
 
 
 def test_a_card_posted_through_response_url_ends_in_its_final_state(bot: Bot, slack_api: WebApiServer) -> None:
-    channel, node = new_channel(), _spare_node(bot)
+    channel, node = new_channel(), spare_node(bot.kube)
     slack_api.refuse_channels.add(channel)  # the bot is not in the requester's channel
     try:
         _, url = bot.slash(f"cordon {node}", user=ALICE, channel=channel)

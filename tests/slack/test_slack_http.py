@@ -25,7 +25,7 @@ from tests.support.slack import (
     mention_event,
     view_submission,
 )
-from tests.support.slackbot import Bot, in_channel, new_channel, text_of
+from tests.support.slackbot import Bot, in_channel, new_channel, spare_node, text_of
 
 
 @pytest.fixture(scope="module")
@@ -173,14 +173,6 @@ def _message(call: ApiCall) -> dict[str, Any]:
     }
 
 
-def _spare_node(bot: Bot) -> str:
-    for node in sorted(bot.kube.objects("nodes"), key=lambda n: n["metadata"]["name"]):
-        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions") or [])
-        labels = node["metadata"].get("labels") or {}
-        if ready and not node["spec"].get("unschedulable") and "aksbot.io/sandbox-role" not in labels:
-            return str(node["metadata"]["name"])
-    raise AssertionError("no spare node in the minicluster")
-
 
 def _cards(bot: Bot, channel: str) -> list[ApiCall]:
     return [c for c in in_channel(bot.api.of("chat.postMessage"), channel) if not c.params.get("thread_ts")]
@@ -195,7 +187,7 @@ def _request_card(bot: Bot, channel: str, text: str) -> ApiCall:
 
 def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot) -> None:
     channel = new_channel()
-    node = _spare_node(bot)
+    node = spare_node(bot.kube)
     card_call = _request_card(bot, channel, f"cordon {node}")
     buttons = _buttons(card_call.params)
     assert {"Approve", "Deny", "Cancel"} <= set(buttons)
@@ -255,7 +247,7 @@ def test_approval_through_buttons_runs_the_action_and_updates_the_card(bot: Bot)
 
 def test_deny_asks_for_a_reason_in_a_modal_and_nothing_runs(bot: Bot) -> None:
     channel = new_channel()
-    node = _spare_node(bot)
+    node = spare_node(bot.kube)
     card_call = _request_card(bot, channel, f"cordon {node}")
     deny = _buttons(card_call.params)["Deny"]
     card_ts = card_call.result["ts"]

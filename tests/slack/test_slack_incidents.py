@@ -34,6 +34,7 @@ from tests.support.slack import (
     signature_headers,
     slash_command_fields,
 )
+from tests.support.slackbot import spare_node
 
 DAVE = "U0DAVE"  # on call for the sandbox cluster
 ONCALL = "S0ONCALL"
@@ -250,14 +251,6 @@ def test_a_bot_not_allowed_to_create_channels_is_told_which_setting(bot: Bot, wo
     assert "Channel Management" in answer and bot.api.by_name(_name(title)) is None
 
 
-def _spare_node(bot: Bot) -> str:
-    for node in sorted(bot.kube.objects("nodes"), key=lambda n: n["metadata"]["name"]):
-        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions") or [])
-        labels = node["metadata"].get("labels") or {}
-        if ready and not node["spec"].get("unschedulable") and "aksbot.io/sandbox-role" not in labels:
-            return str(node["metadata"]["name"])
-    raise AssertionError("no spare node in the minicluster")
-
 
 def _wait(predicate: Any, timeout: float = 15) -> None:
     deadline = time.monotonic() + timeout
@@ -270,7 +263,7 @@ def _wait(predicate: Any, timeout: float = 15) -> None:
 def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     ops = _channel()
     title = _title("userpool node drained badly")
-    node = _spare_node(bot)
+    node = spare_node(bot.kube)
     bot.alerts.fire("sandbox", "k1", f"KubeNodeNotReady {node}", datetime.now(UTC) - timedelta(minutes=2))
     bot.slash(f"incident start {title} --severity sev2 --alert k1", user=ALICE, channel=ops)
     bot.posts_in(ops)

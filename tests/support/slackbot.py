@@ -62,3 +62,13 @@ def text_of(call_params: dict[str, Any]) -> str:
 
 def new_channel() -> str:
     return "C" + uuid.uuid4().hex[:9].upper()
+
+
+def spare_node(kube: Any) -> str:
+    """A Ready, schedulable node of the minicluster `kube` that no sandbox scenario gave a role: safe to cordon."""
+    for node in sorted(kube.objects("nodes"), key=lambda n: n["metadata"]["name"]):
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"].get("conditions") or [])
+        labels = node["metadata"].get("labels") or {}
+        if ready and not node["spec"].get("unschedulable") and "aksbot.io/sandbox-role" not in labels:
+            return str(node["metadata"]["name"])
+    raise AssertionError("no spare node in the minicluster")
