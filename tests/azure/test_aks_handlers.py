@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox.arm import ArmServer
 from tests.support.azure import arm_state
+from tests.support.foundation import Captured
 
 
 class NoCluster:
@@ -31,14 +31,6 @@ class NoCluster:
 
     def writer(self, cluster: str) -> Any:
         raise NotConfigured(f"cluster `{cluster}` has no Kubernetes access in this test")
-
-
-@dataclass
-class Captured:
-    replies: list[Any] = field(default_factory=list)
-
-    def send(self, reply: Any) -> None:
-        self.replies.append(reply)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,7 @@ incident scenario, the local ARM server for the SNAT story, text out."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -22,14 +21,7 @@ from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox import Sandbox
-
-
-@dataclass
-class Captured:
-    replies: list[Any] = field(default_factory=list)
-
-    def send(self, reply: Any) -> None:
-        self.replies.append(reply)
+from tests.support.foundation import Captured
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox.kube import KubeServer
+from tests.support.foundation import Captured
 
 Obj = dict[str, Any]
 POOL = "aks-userpool-27182818-vmss"
@@ -264,14 +264,6 @@ LOGS = {
     ("payments", JAVA_POD, "ledger", True): "Started LedgerApplication in 9.1 seconds\nprocessing batch 4711\n",
     ("payments", "worker-7f6d5c4b3-abcde", "worker", True): "loading config\nERROR missing key DB_URL\n",
 }
-
-
-@dataclass
-class Captured:
-    replies: list[Any] = field(default_factory=list)
-
-    def send(self, reply: Any) -> None:
-        self.replies.append(reply)
 
 
 @pytest.fixture(scope="module")

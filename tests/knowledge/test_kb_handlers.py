@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 
 import handlers.kb as kb_handlers
@@ -16,39 +13,20 @@ from bot.registry import REGISTRY, Call, Caller
 from bot.render_slack import render_slack
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import Incoming, InputKind, Reply
+from bot.surface import Incoming, InputKind
 from handlers.args import KbArgs
 from knowledge.search import KnowledgeIndex
-
-
-class _NoClusters:
-    def reader(self, cluster: str) -> Any:
-        raise NotConfigured("no cluster in knowledge-base tests")
-
-    def writer(self, cluster: str) -> Any:
-        raise NotConfigured("no cluster in knowledge-base tests")
-
-
-class _NoAzure:
-    def client(self, cluster: str) -> Any:
-        raise NotConfigured("no Azure in knowledge-base tests")
-
-
-@dataclass
-class _Captured:
-    replies: list[Reply] = field(default_factory=list)
-
-    def send(self, reply: Reply) -> None:
-        self.replies.append(reply)
+from tests.support.fakes import NoAzure, NoClusters
+from tests.support.foundation import Captured
 
 
 def _deps(knowledge: KnowledgeIndex | None) -> Deps:
     settings = from_mapping({"roles": {"viewer": ["*"]}}, source=None, environ={})
-    return Deps(settings=settings, clock=ManualClock(), clusters=_NoClusters(), azure=_NoAzure(), knowledge=knowledge)
+    return Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=NoAzure(), knowledge=knowledge)
 
 
 def ask(index: KnowledgeIndex | None, text: str, surface: InputKind = InputKind.MENTION) -> str:
-    captured = _Captured()
+    captured = Captured()
     outcome = Dispatcher(_deps(index), registry=REGISTRY).handle(Incoming(text, "U0ALICE", surface, "C0OPS"), captured)
     assert outcome.status in ("ok", "user_error"), render_text(outcome.view)
     (reply,) = captured.replies
