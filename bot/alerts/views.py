@@ -19,13 +19,13 @@ does I/O except reading the shipped knowledge base for a runbook's title when th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.alerts.desk import incident_from_detail
 from bot.alerts.model import Alert, AlertGroup, Severity, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry
+from bot.approvals.model import parse_utc
 from bot.blocks import (
     Actions,
     Block,
@@ -41,6 +41,7 @@ from bot.blocks import (
     Table,
     Text,
     View,
+    plain,
 )
 from bot.i18n import ALERT as W
 from bot.incidents.alerts import IncidentLink, open_incident_ref
@@ -320,26 +321,6 @@ def _shipped_knowledge() -> KnowledgeBase | None:
 # -- a reply in the thread ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LinkedIncident:
-    """What an incident-link history entry holds (its `detail`, as JSON)."""
-
-    incident_id: int
-    label: str
-    channel: str
-
-    def detail(self) -> str:
-        return json.dumps({"incident": self.incident_id, "label": self.label, "channel": self.channel})
-
-    @classmethod
-    def parse(cls, detail: str) -> LinkedIncident | None:
-        try:
-            raw = json.loads(detail)
-            return cls(int(raw["incident"]), str(raw["label"]), str(raw["channel"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-
-
 def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> View:
     """One short reply in the message's thread about one transition."""
     text: Rich
@@ -361,11 +342,9 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
     elif entry.event is Event.POSTED:
         text = (W.reply_posted(lang), Channel(entry.detail.split(" ", 1)[0]))
     else:
-        linked = LinkedIncident.parse(entry.detail) if entry.event is Event.LINKED else None
+        linked = incident_from_detail(entry.detail) if entry.event is Event.LINKED else None
         text = ((W.reply_linked(lang, label=linked.label), Channel(linked.channel)) if linked is not None
                 else f"{entry.event.value} {entry.detail}")
-    from bot.blocks import plain
-
     return View(plain(text), (Text(text),))
 
 
@@ -373,8 +352,6 @@ def _snooze_detail(detail: str, lang: str) -> str:
     if detail == "until resolved":
         return W.snoozed_until_resolved(lang).lstrip(" ，,")
     if detail.startswith("until "):
-        from bot.approvals.model import parse_utc
-
         try:
             return W.snoozed_until(lang, time=short_time(parse_utc(detail[6:]))).lstrip(" ，,")
         except ValueError:
