@@ -47,7 +47,7 @@ from bot.i18n import ALERT as W
 from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
-from bot.timefmt import age, duration, short_time
+from bot.timefmt import age, lasted, short_time
 from handlers.args import (
     AlertIdArgs,
     AlertsArgs,
@@ -75,12 +75,13 @@ _TEXT_ANNOTATIONS = frozenset({"summary", "description", "message", "runbook_url
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    """One line of at most `limit` characters (a line break from a label or an annotation would break the list)."""
+    text = text.replace("\r", " ").replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _lasted(delta: timedelta) -> str:
-    return duration(delta.total_seconds())
+    return lasted(delta.total_seconds())
 
 
 # -- references the buttons run ----------------------------------------------------------------------------------
@@ -233,7 +234,7 @@ def _people(state: AlertState, now: datetime, lang: str) -> list[Block]:
 
 
 def _ago(at: datetime, now: datetime, lang: str) -> str:
-    span = duration(max((now - at).total_seconds(), 0))
+    span = lasted(max((now - at).total_seconds(), 0))
     return f"{span} 前" if lang == "zh" else f"{span} ago"
 
 
@@ -281,7 +282,8 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
         status = W.resolved_after(lang, duration=_lasted(ended - state.first_fired_at))
     blocks: list[Block] = [Heading(_clip(heading, 150))]
     if firing:
-        blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
+        if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough
+            blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
     else:
         blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}* — {status}", Level.OK))
     if first is not None and first.description and first.description != first.summary:
