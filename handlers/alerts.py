@@ -184,7 +184,7 @@ class FiringList:
                 lines.append(f"… {len(mine) - room} more: `/k8s alerts --cluster {cluster}`")
             shown += min(len(mine), room)
             blocks.append(Text(_lines(lines)))
-        buttons = tuple(Button(f"{s.id} · {s.group.title}"[:60], show_ref(s)) for s in self.states[:LIST_BUTTONS])
+        buttons = tuple(Button(f"{s.id} · {s.group.title}", show_ref(s)) for s in self.states[:LIST_BUTTONS])
         blocks.append(Context("`/k8s alerts show ID` · `/k8s alerts ack ID` · `/k8s alerts snooze ID 1h|4h|resolved`"))
         blocks.append(Actions(buttons))
         return View(title, tuple(blocks))
