@@ -283,6 +283,7 @@ class AlertWords:
     since: Msg = Msg("Since", "开始时间")
     source: Msg = Msg("Source", "来源")
     unknown_cluster: Msg = Msg("unknown ({hint})", "未知（{hint}）")
+    no_cluster: Msg = Msg("no configured cluster", "未配置的集群")
     firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
     resolved_after: Msg = Msg("resolved after {duration}", "{duration} 后恢复")
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")

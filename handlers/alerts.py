@@ -27,7 +27,7 @@ from bot.alerts.desk import incident_from_detail, linked_incident
 from bot.alerts.model import Status, short_id
 from bot.alerts.ports import AlertBook
 from bot.alerts.store import AlertState, Event, HistoryEntry
-from bot.alerts.views import alert_card
+from bot.alerts.views import alert_card, snooze_words
 from bot.blocks import (
     Actions,
     Block,
@@ -178,7 +178,7 @@ class FiringList:
             if not mine:
                 continue
             room = max(MAX_LINES - shown, 0)
-            lines: list[Rich] = [f"*{cluster or W.unknown_cluster(lang, hint='?')}* ({len(mine)})"]
+            lines: list[Rich] = [f"*{cluster or W.no_cluster(lang)}* ({len(mine)})"]
             lines += [_state_line(s, self.now, lang) for s in mine[:room]]
             if len(mine) > room:
                 lines.append(f"… {len(mine) - room} more: `/k8s alerts --cluster {cluster}`")
@@ -240,7 +240,8 @@ def _detail(entry: HistoryEntry) -> str:
         linked = incident_from_detail(entry.detail)
         return f"{linked.label} #{linked.channel_name or linked.channel}" if linked else ""
     who = f"by {entry.actor}" if entry.actor and entry.event in _PEOPLE_EVENTS else ""
-    return " ".join(p for p in (entry.detail, who) if p)[:80]
+    detail = snooze_words(entry.detail, "en") if entry.event is Event.SNOOZED else entry.detail
+    return " ".join(p for p in (detail, who) if p)[:80]
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from bot.i18n import ALERT as W
 from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
-from bot.timefmt import age, lasted, short_time
+from bot.timefmt import age, day_time, lasted, short_time
 from handlers.args import (
     AlertIdArgs,
     AlertsArgs,
@@ -233,6 +233,11 @@ def _people(state: AlertState, now: datetime, lang: str) -> list[Block]:
     return blocks
 
 
+def _when(at: datetime, now: datetime) -> str:
+    """A time of day when it was today (`09:14 UTC`), with its day when it was longer ago (`11-21 09:14:05`)."""
+    return short_time(at) if now - at < timedelta(hours=20) else f"{day_time(at)} UTC"
+
+
 def _ago(at: datetime, now: datetime, lang: str) -> str:
     span = lasted(max((now - at).total_seconds(), 0))
     return f"{span} 前" if lang == "zh" else f"{span} ago"
@@ -291,7 +296,7 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     fields: list[tuple[str, Rich]] = [
         (W.status(lang), f"{W.firing(lang) if firing else W.resolved(lang)} · {status}"),
         (W.severity(lang), first.severity_label or state.severity.label if first is not None else state.severity.label),
-        (W.since(lang), f"{short_time(state.first_fired_at)} ({age(state.first_fired_at, now)})"),
+        (W.since(lang), f"{_when(state.first_fired_at, now)} ({age(state.first_fired_at, now)})"),
         *_where(state, lang),
         (W.source(lang), group.source.value + (f" · {first.name}" if first is not None else "")),
     ]
@@ -338,7 +343,7 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
     elif entry.event is Event.ACKNOWLEDGED:
         text = (W.reply_acknowledged(lang), Person(actor))
     elif entry.event is Event.SNOOZED:
-        text = (W.reply_snoozed(lang, detail=_snooze_detail(entry.detail, lang)), Person(actor))
+        text = (W.reply_snoozed(lang, detail=snooze_words(entry.detail, lang)), Person(actor))
     elif entry.event is Event.UNSNOOZED:
         text = (W.reply_unsnoozed(lang), Person(actor))
     elif entry.event is Event.POSTED:
@@ -350,7 +355,9 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
     return View(plain(text), (Text(text),))
 
 
-def _snooze_detail(detail: str, lang: str) -> str:
+def snooze_words(detail: str, lang: str) -> str:
+    """A snooze's stored detail (`until resolved`, `until <UTC time>`) in words: `until it resolves`,
+    `until 04:00 UTC`."""
     if detail == "until resolved":
         return W.snoozed_until_resolved(lang).lstrip(" ，,")
     if detail.startswith("until "):
