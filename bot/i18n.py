@@ -299,7 +299,7 @@ class AlertWords:
         "没有匹配这条告警的处理手册；`/k8s kb <问题>` 可搜索知识库。",
     )
     acknowledged_by: Msg = Msg("👀 Acknowledged by ", "👀 已确认：")
-    ago: Msg = Msg(" {ago}", "（{ago}）")
+    ago: Msg = Msg(" {ago} ({time})", "（{ago}，{time}）")
     snoozed_by: Msg = Msg("💤 Snoozed by ", "💤 已静默：")
     snoozed_until: Msg = Msg(" until {time}", "，直到 {time}")
     snoozed_until_resolved: Msg = Msg(" until it resolves", "，直到恢复")

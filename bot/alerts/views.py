@@ -136,9 +136,9 @@ def suggested_actions(group: AlertGroup) -> tuple[Button, ...]:
                 _, ref = decode(action.ref)
             except RefError:
                 continue
-            button = Button(action.label, ref.on(cluster), "danger" if action.danger else None)
-            if button.ref.fits_a_button():
-                out.append(button)
+            ref = ref.on(cluster)
+            if ref.fits_a_button():
+                out.append(Button(action.label, ref, "danger" if action.danger else None))
     return tuple(out[:ACTION_BUTTONS])
 
 
@@ -222,8 +222,8 @@ def _people(state: AlertState, now: datetime, lang: str) -> list[Block]:
     """Who acknowledged it and who snoozed it: people, never text that could become a mention."""
     blocks: list[Block] = []
     if state.ack_by and state.ack_at is not None:
-        blocks.append(Context((W.acknowledged_by(lang), Person(state.ack_by),
-                               W.ago(lang, ago=_ago(state.ack_at, now, lang)))))
+        when = W.ago(lang, ago=_ago(state.ack_at, now, lang), time=short_time(state.ack_at))
+        blocks.append(Context((W.acknowledged_by(lang), Person(state.ack_by), when)))
     if state.snoozed(now) and state.snoozed_by:
         until = (W.snoozed_until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
                  else W.snoozed_until(lang, time=short_time(state.snooze_until)))
@@ -255,7 +255,7 @@ def _buttons(state: AlertState, lang: str, runbook: Button | None, incident: Inc
                     Button(W.snooze_4h(lang), snooze_ref(state, "4h")),
                     Button(W.snooze_resolved(lang), snooze_ref(state, "resolved"))]
     diagnose = diagnose_ref(group)
-    if diagnose is not None:
+    if diagnose is not None and diagnose.fits_a_button():  # a name from a label can be any length
         buttons.append(Button(W.diagnose(lang), diagnose))
     if runbook is not None:
         buttons.append(runbook)

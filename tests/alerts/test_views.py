@@ -270,3 +270,13 @@ def test_severity_marks_follow_the_alert() -> None:
     info = notready().with_alerts([replace(notready().alerts[0], severity=Severity.INFO)])
     heading = alert_card(state_of(info, severity=Severity.INFO), now=T0).blocks[0]
     assert isinstance(heading, Heading) and heading.text.startswith("🔵")
+
+
+def test_a_label_too_long_for_a_button_loses_that_button_not_the_card() -> None:
+    raw = payload("alertmanager-cputhrottlinghigh.json")
+    raw["alerts"][0]["labels"].update(cluster="prod", pod="p" * 3000)
+    raw["commonLabels"].update(cluster="prod", pod="p" * 3000)
+    group = alertmanager.parse(raw, directory())
+    card = alert_card(state_of(group), now=T0)
+    assert "Diagnose" not in labelled(card) and "Acknowledge" in labelled(card)
+    assert_within_slack_limits(render_slack(card))
