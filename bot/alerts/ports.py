@@ -9,12 +9,19 @@ leader's (`bot.cluster.leader`); a single process is its own leader.
 Producers — the webhook intake (`AlertIntake(on_recorded=…)`) and the bot's own watcher — call `wake()` after
 recording a change, so the outlet does not wait for its next poll; the outlet must also poll, since work falls
 due later (grouping windows, quiet hours, Retry-After) and another replica may have recorded it.
+
+`AlertBook` is what the `alerts` commands need from the store (`deps.alerts`), so handlers never import it.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Collection
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.alerts.store import AlertState, HistoryEntry
 
 
 class AlertOutlet(Protocol):
@@ -25,3 +32,23 @@ class AlertOutlet(Protocol):
     def wake(self) -> None:
         """New work may be due now."""
         ...
+
+
+class AlertBook(Protocol):
+    """What the `/k8s alerts …` commands reach through `deps.alerts`: the alert store's reads and the three
+    things people do to a problem (`bot.alerts.store.AlertStore` is one, as it is)."""
+
+    def get(self, key: str) -> AlertState | None: ...
+
+    def by_id(self, alert_id: str) -> AlertState | None: ...
+
+    def firing(self, clusters: Collection[str | None] | None = None) -> list[AlertState]: ...
+
+    def history(self, *, since: datetime | None = None, key: str | None = None,
+                clusters: Collection[str | None] | None = None, limit: int = 500) -> list[HistoryEntry]: ...
+
+    def acknowledge(self, key: str, user: str, at: datetime) -> bool: ...
+
+    def snooze(self, key: str, user: str, at: datetime, until: datetime | None) -> bool: ...
+
+    def unsnooze(self, key: str, user: str, at: datetime) -> bool: ...
