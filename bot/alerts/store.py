@@ -50,6 +50,7 @@ class Event(StrEnum):
     SNOOZED = "snoozed"
     UNSNOOZED = "unsnoozed"
     POSTED = "posted"
+    LINKED = "linked"  # an incident was opened for the problem; `detail` names it (JSON: incident, label, channel)
 
 
 class Work(StrEnum):
@@ -518,6 +519,20 @@ class AlertStore:
             except _Lost:
                 continue
         raise Upstream(f"the alert state of {key!r} kept changing while {user} acted on it")
+
+    def link_incident(self, key: str, detail: str, at: datetime, *, actor: str = "") -> bool:
+        """Record that an incident was opened for the problem (`detail` says which) and queue a reply in the thread
+        of its current episode's messages, and an update so the message shows it. False for an unknown key.
+        Only the leader posts, so the link goes out through the outbox like any other reply."""
+        state = self.get(key)
+        if state is None:
+            return False
+        with self.db.transaction() as run:
+            seq = self._history(run, key, state.episode, at, Event.LINKED, None, detail, actor=actor,
+                                status=state.status, cluster=state.cluster)
+            self._work(run, key, state.episode, at, Work.REPLY, seq)
+            self._work(run, key, state.episode, at, Work.UPDATE)
+        return True
 
     def _version(self, run: Run, key: str) -> int | None:
         rows = run(f"SELECT version FROM {self.state_table} WHERE key = ?", (key,))[1]
