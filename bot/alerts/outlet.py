@@ -257,7 +257,13 @@ class Outlet:
         coming = [i for i in self.store.waiting_posts(channel, now, now + timedelta(seconds=route.group_seconds))
                   if i.id not in taken]
         if len(ready) + len(coming) <= allowance:
-            for item, state in ready:
+            for n, (item, state) in enumerate(ready):
+                until = self._held.get(channel)
+                if until is not None:  # Slack just asked us to wait: the rest waits with it
+                    for later, _ in ready[n:]:
+                        self.store.postpone(later.id, until)
+                        result.held += 1
+                    return
                 self._send_post(channel, [(item, state)], route, result)
             return
         if allowance <= 0:
