@@ -96,8 +96,11 @@ def test_a_burst_beyond_the_rate_limit_is_one_summary_that_its_members_keep_up_t
     record(store, bed.settings, resolved(pods[3], T0), bed.at(timedelta(minutes=5)))
     done = bed.outlet.deliver()
     assert (done.updated, done.replied) == (1, 1)
+    state = store.get(pods[3].key)
+    assert state is not None
     assert bed.lines()[1:] == ["[#alerts-prod] (updated #1) 🟠 5 pods: crashloop in shop",
-                               "[#alerts-prod]     ↳ #1: ✅ Resolved after 5 min."]
+                               f"[#alerts-prod]     ↳ #1: *Pod web-3 is crash-looping* (`{state.id}`)"]
+    assert "       ✅ Resolved after 5 min." in bed.out.getvalue().splitlines()  # whose it is, then what
 
     # Two more later fit the two messages the limit has left: one each.
     later = [crashloop(f"api-{i}", T0) for i in range(2)]

@@ -134,6 +134,21 @@ def test_a_channel_that_refuses_the_bot_keeps_its_work_and_says_so(slack_api: We
     assert bed.outlet.deliver().posted == 1 and store.pending() == 0
 
 
+def test_an_update_of_a_message_deleted_in_slack_is_given_up_and_the_next_post_still_goes(
+        slack_api: WebApiServer, store: AlertStore, caplog: pytest.LogCaptureFixture) -> None:
+    where = channel()
+    bed = Bed(slack_api, store, alerts_to(where))
+    record(store, bed.settings, crashloop("web-1", T0), T0)
+    bed.outlet.deliver()
+    slack_api.fail_next("chat.update", error="message_not_found")
+    record(store, bed.settings, crashloop("web-1", T0, restarts=9), bed.at(timedelta(minutes=1)))
+    record(store, bed.settings, crashloop("web-2", T0), T0)
+    with caplog.at_level(logging.WARNING, logger="aksbot.alerts.outlet"):
+        done = bed.outlet.deliver()
+    assert (done.posted, done.updated, done.skipped, done.failed) == (1, 0, 1, 0)
+    assert store.pending() == 0 and f"in {where} is gone (message_not_found)" in caplog.text
+
+
 def test_a_failed_post_is_retried_from_the_store_by_a_restarted_outlet(slack_api: WebApiServer,
                                                                       database: Database) -> None:
     where = channel()
