@@ -24,11 +24,8 @@ from __future__ import annotations
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import WebClient
 
-from bot.alerts.outlet import Outlet
 from bot.alerts.ports import SendError
-from bot.alerts.store import AlertStore
 from bot.blocks import View
-from bot.clock import Clock
 from bot.render_slack import render_slack
 from bot.settings import Settings
 from bot.slack.web import SLACK_CALL_BOUND_S, SLACK_REQUEST_TIMEOUT_S, FastFailureRetryHandler, api_url
@@ -107,7 +104,3 @@ class SlackAlertPoster:
         except (SlackClientError, OSError) as exc:
             raise send_error(exc) from None
 
-
-def slack_outlet(settings: Settings, store: AlertStore, *, worker: str, clock: Clock | None = None) -> Outlet:
-    """The outlet `aksbot serve`'s leader runs: the store's alert work into Slack with the bot's token."""
-    return Outlet(store, SlackAlertPoster.from_settings(settings), settings.alerts, clock=clock, worker=worker)
