@@ -149,6 +149,36 @@ def test_an_update_of_a_message_deleted_in_slack_is_given_up_and_the_next_post_s
     assert store.pending() == 0 and f"in {where} is gone (message_not_found)" in caplog.text
 
 
+def test_a_post_another_leader_made_first_is_withdrawn(slack_api: WebApiServer, database: Database) -> None:
+    """An old leader whose claim lapsed while Slack was slow finds, when its post returns, that the new leader
+    already posted the problem: it deletes its own copy, so the channel keeps one message."""
+    slack_api.reset()
+    where = channel()
+    old_db, new_db = database.open(), database.open()
+    try:
+        old = Bed(slack_api, AlertStore(old_db), alerts_to(where), worker="old-leader")
+        new = Bed(slack_api, AlertStore(new_db), alerts_to(where), worker="new-leader", clock=old.clock)
+        record(old.store, old.settings, crashloop("web-1", T0), T0)
+        release = slack_api.hold_next("chat.postMessage")
+        stuck = threading.Thread(target=old.outlet.deliver)
+        stuck.start()
+        slack_api.wait_calls("chat.postMessage!held")
+        new.at(timedelta(minutes=2))  # the old leader's claim lapsed: the new one takes the post over
+        assert new.outlet.deliver().posted == 1
+        release.set()
+        stuck.join(timeout=30)
+        (kept,) = slack_api.top_level(where)
+        posts = [c.result["ts"] for c in new.calls("chat.postMessage", where)]
+        (deleted,) = new.calls("chat.delete", where)
+        assert len(posts) == 2 and deleted.params["ts"] == posts[1] and kept["ts"] == posts[0]
+        (message,) = new.store.messages(crashloop("web-1", T0).key)
+        assert message.ts == kept["ts"]
+    finally:
+        slack_api.reset()  # lets a held call go, so nothing still runs on the stores closed below
+        old_db.close()
+        new_db.close()
+
+
 def test_a_failed_post_is_retried_from_the_store_by_a_restarted_outlet(slack_api: WebApiServer,
                                                                       database: Database) -> None:
     where = channel()

@@ -146,6 +146,7 @@ class WebApiServer:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
+        self._slow: dict[str, list[threading.Event]] = {}
         self._ts = itertools.count(1)
         self._http = _Server(("127.0.0.1", 0), self._handler_class())
         self._http.daemon_threads = True
@@ -185,11 +186,22 @@ class WebApiServer:
         with self._lock:
             self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
 
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call of `method` waits, before it is answered, until the returned event is set (a slow Slack
+        a test can act during)."""
+        release = threading.Event()
+        with self._lock:
+            self._slow.setdefault(method, []).append(release)
+        return release
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
             self.responses.clear()
             self._failures.clear()
+            for release in (r for held in self._slow.values() for r in held):
+                release.set()
+            self._slow.clear()
 
     def by_name(self, name: str) -> SlackChannel | None:
         with self._lock:
@@ -242,6 +254,14 @@ class WebApiServer:
     def answer(
         self, method: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self._lock:
+            held = self._slow.get(method)
+            release = held.pop(0) if held else None
+            if release is not None:
+                self.calls.append(ApiCall(method + "!held", params, token))
+                self._lock.notify_all()
+        if release is not None:
+            release.wait(30)
         failure = self._failure(method)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
