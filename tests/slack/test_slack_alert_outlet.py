@@ -87,7 +87,7 @@ def test_one_message_edited_in_place_and_resolved_with_one_thread_reply(slack_ap
 
     (message,) = slack_api.top_level(where)
     assert message["ts"] == ts and "edited" in message
-    assert message["text"].startswith("✅ Pod web-1 is crash-looping — resolved after 14m")
+    assert message["text"] == "✅ Pod web-1 is crash-looping — resolved after 14 min"
     assert not [b for b in message["blocks"] if b["type"] == "actions"]  # buttons gone
     (reply,) = slack_api.thread(where, ts)
     assert reply["text"] == "✅ Resolved after 14 min."
