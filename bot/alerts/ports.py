@@ -10,6 +10,11 @@ Producers — the webhook intake (`AlertIntake(on_recorded=…)`) and the bot's 
 recording a change, so the outlet does not wait for its next poll; the outlet must also poll, since work falls
 due later (grouping windows, quiet hours, Retry-After) and another replica may have recorded it.
 
+An outlet sends through a `Poster`: the one place that knows a platform (`bot.slack.alerts` over Slack's Web
+API, `bot.alerts.text_outlet` for the shell). A poster takes views, renders them itself, and reports every
+failure as a `SendError` saying what the outlet should do about it: wait for `retry_after` (a rate limit), try
+again slowly (`permanent`: the channel refuses the bot until an admin acts), or back off and try again.
+
 `AlertBook` is what the `alerts` commands need from the store (`deps.alerts`), so handlers never import it.
 """
 
@@ -19,6 +24,8 @@ import threading
 from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+
+from bot.blocks import View
 
 if TYPE_CHECKING:
     from bot.alerts.store import AlertState, HistoryEntry
@@ -33,6 +40,39 @@ class AlertOutlet(Protocol):
         """New work may be due now."""
         ...
 
+
+class SendError(Exception):
+    """A message the platform did not take. `code` is the platform's own word for why (`ratelimited`,
+    `channel_not_found`, `timeout`), safe to log and to keep in the outbox: it never holds a token or a payload.
+
+    `retry_after`: the platform said when to come back (Slack's 429 `Retry-After`, in seconds).
+    `permanent`: nothing changes until a person acts (the bot is not in the channel, the channel is archived, the
+    blocks were refused): the work is kept and retried slowly, and the failure is logged where an admin sees it.
+    `gone`: the message to update no longer exists (someone deleted it): there is nothing left to update."""
+
+    def __init__(self, code: str, *, retry_after: float | None = None, permanent: bool = False,
+                 gone: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+        self.permanent = permanent
+        self.gone = gone
+
+
+class Poster(Protocol):
+    """Where alert messages are shown. Every method raises `SendError` when the platform did not take it."""
+
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None) -> str:
+        """Post a message (in the thread of `thread_ts` when given); returns its `ts`."""
+        ...
+
+    def update(self, channel: str, ts: str, view: View) -> None:
+        """Replace the message `ts` in place."""
+        ...
+
+    def delete(self, channel: str, ts: str) -> None:
+        """Remove a message this poster made (a duplicate another leader beat us to)."""
+        ...
 
 class AlertBook(Protocol):
     """What the `/k8s alerts …` commands reach through `deps.alerts`: the alert store's reads and the three
