@@ -243,12 +243,13 @@ def _ago(at: datetime, now: datetime, lang: str) -> str:
     return f"{span} 前" if lang == "zh" else f"{span} ago"
 
 
-def _buttons(state: AlertState, lang: str, runbook: Button | None, incident: IncidentLink | None) -> list[Button]:
+def _buttons(state: AlertState, lang: str, runbook: Button | None, incident: IncidentLink | None, now: datetime
+             ) -> list[Button]:
     group = state.group
     buttons: list[Button] = []
     if not state.ack_by:
         buttons.append(Button(W.acknowledge(lang), ack_ref(state), "primary"))
-    if state.snoozed_until_resolved or state.snoozed_by:
+    if state.snoozed(now):  # a timed snooze that is over offers the snoozes again
         buttons.append(Button(W.unsnooze(lang), unsnooze_ref(state)))
     else:
         buttons += [Button(W.snooze_1h(lang), snooze_ref(state, "1h")),
@@ -311,7 +312,7 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     blocks += _people(state, now, lang)
     if firing:
         blocks.append(Context(W.ref_line(lang, id=state.id)))
-        blocks.append(Actions(tuple(_buttons(state, lang, runbook, incident))))
+        blocks.append(Actions(tuple(_buttons(state, lang, runbook, incident, now))))
     summary = f"{'✅ ' if not firing else ''}{_clip(group.summary, 200)} — {status}"
     return View(summary, tuple(blocks))
 

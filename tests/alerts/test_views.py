@@ -161,6 +161,15 @@ def test_ack_snooze_and_incident_are_people_and_channels_never_text_mentions() -
     assert "<@U0EVIL>" not in slack and "<!channel>" not in slack and "&lt;@U0EVIL&gt;" in slack
 
 
+def test_a_timed_snooze_that_is_over_offers_the_snoozes_again() -> None:
+    state = state_of(notready(), snoozed_by="U0BOB", snooze_until=T0 + timedelta(hours=1))
+    while_snoozed = labelled(alert_card(state, now=T0 + timedelta(minutes=30)))
+    assert "Unsnooze" in while_snoozed and "Snooze 1 h" not in while_snoozed
+    after = alert_card(state, now=T0 + timedelta(hours=2))
+    assert "Unsnooze" not in labelled(after) and "Snooze 1 h" in labelled(after)
+    assert "Snoozed by" not in render_text(after)
+
+
 def test_a_resolved_alert_says_how_long_it_lasted_and_has_no_buttons() -> None:
     group = notready()
     resolved = group.with_alerts([replace(a, status=Status.RESOLVED, ends_at=T0 + timedelta(minutes=14))
