@@ -165,6 +165,7 @@ class AlertStore:
         self.history_table = db.qualify("alert_history")
         self.outbox_table = db.qualify("alert_outbox")
         db.create_tables(self._schema())
+        self._widen_checks()
 
     # -- schema ----------------------------------------------------------------------------------------------
 
@@ -239,6 +240,41 @@ class AlertStore:
             f"CREATE INDEX IF NOT EXISTS alert_outbox_due ON {o} (done_at, due_at)",
             *self._append_only(h),
         ]
+
+    def _widen_checks(self) -> None:
+        """Let a database made by an older version take the events and kinds of work this one writes.
+
+        A CHECK lists the values a column takes when its table is created, so a table made before an event
+        (`linked`) or a kind of work existed refuses it. PostgreSQL replaces the constraint in place (`NOT VALID`:
+        the rows already there were valid under the narrower list). SQLite cannot alter a constraint: the table
+        is rebuilt with its rows, once, in one transaction; its indexes and triggers are then made again.
+        Nobody refers to these two tables, so a rebuild leaves no foreign key behind.
+        """
+        wanted = ((self.history_table, "alert_history", "event", Event),
+                  (self.outbox_table, "alert_outbox", "kind", Work))
+        if self.db.dialect != "sqlite":
+            statements: list[str] = []
+            for table, name, column, values in wanted:
+                listed = ", ".join(f"'{x.value}'" for x in values)
+                statements += [f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}_{column}_check",
+                               f"ALTER TABLE {table} ADD CONSTRAINT {name}_{column}_check "
+                               f"CHECK ({column} IN ({listed})) NOT VALID"]
+            self.db.create_tables(statements)
+            return
+        rebuilt = False
+        for table, _name, _column, values in wanted:
+            _, rows = self.db.run("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+            if not rows or all(f"'{x.value}'" in rows[0][0] for x in values):
+                continue
+            create = next(s for s in self._schema() if s.startswith(f"CREATE TABLE IF NOT EXISTS {table} ("))
+            with self.db.transaction() as run:
+                run(f"ALTER TABLE {table} RENAME TO {table}_narrow", ())
+                run(create, ())
+                run(f"INSERT INTO {table} SELECT * FROM {table}_narrow", ())
+                run(f"DROP TABLE {table}_narrow", ())  # its triggers and indexes go with it
+            rebuilt = True
+        if rebuilt:
+            self.db.create_tables(self._schema())
 
     def _append_only(self, table: str) -> list[str]:
         message = "the alert history is append-only"

@@ -19,6 +19,7 @@ from bot.alerts.routing import Route
 from bot.alerts.settings import RateLimit
 from bot.alerts.store import AlertStore, Event, Work
 from bot.approvals.store import SqlApprovalStore
+from bot.errors import Upstream
 from tests.support.alerts import directory, payload
 from tests.support.databases import Database
 
@@ -326,3 +327,39 @@ def test_a_resolved_azure_notice_finds_its_fired_one_by_alert_id(store: AlertSto
     recorded = store.record(resolved, [ALERTS], at=at + timedelta(minutes=9), flap_window=WINDOW)
     assert recorded.outcome is Outcome.RESOLVED and recorded.state.key == fired.key
     assert store.get(resolved.key) is None
+
+
+def _narrow_history(store: AlertStore, db: SqlApprovalStore) -> None:
+    """Make the history table as a version before `linked` existed made it: its CHECK lists no `linked`."""
+    h = store.history_table
+    if db.dialect == "sqlite":
+        create = next(s for s in store._schema() if s.startswith(f"CREATE TABLE IF NOT EXISTS {h} ("))
+        with db.transaction() as run:
+            run(f"ALTER TABLE {h} RENAME TO {h}_copy", ())
+            run(create.replace("'linked', ", "").replace(", 'linked'", ""), ())
+            run(f"INSERT INTO {h} SELECT * FROM {h}_copy", ())
+            run(f"DROP TABLE {h}_copy", ())
+        db.create_tables(store._schema())
+    else:
+        listed = ", ".join(f"'{e.value}'" for e in Event if e is not Event.LINKED)
+        db.create_tables([f"ALTER TABLE {h} DROP CONSTRAINT alert_history_event_check",
+                          f"ALTER TABLE {h} ADD CONSTRAINT alert_history_event_check CHECK (event IN ({listed}))"])
+
+
+def test_a_database_made_before_incident_links_takes_them_after_an_upgrade(store: AlertStore,
+                                                                          db: SqlApprovalStore) -> None:
+    recorded = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW)
+    key = recorded.state.key
+    _narrow_history(store, db)
+    with pytest.raises((sqlite3.IntegrityError, Upstream)):  # PostgreSQL's CheckViolation comes as Upstream
+        store.link_incident(key, "incident 7", T0 + timedelta(minutes=1))
+
+    upgraded = AlertStore(db)  # what the next version does when it starts on that database
+    assert upgraded.link_incident(key, "incident 7", T0 + timedelta(minutes=2))
+    events = [e.event for e in upgraded.history(key=key)]
+    assert events[0] is Event.FIRED and Event.LINKED in events  # the older rows kept, the new event taken
+    AlertStore(db)  # a second start changes nothing
+    assert [e.event for e in upgraded.history(key=key)] == events
+    with pytest.raises((sqlite3.IntegrityError, sqlite3.DatabaseError, psycopg.Error, Exception)) as caught:
+        db.run(f"DELETE FROM {upgraded.history_table}")
+    assert "append-only" in str(caught.value)  # the rebuilt table is still append-only
