@@ -306,7 +306,8 @@ def calibrate(
         range(8, 44, 2), range(45, 100, 5), (0.7, 0.8, 0.9, 1.01), (3.0, 5.0, 8.0)
     ):
         candidate_thresholds = Thresholds(
-            suggest, float(answer), coverage, covered, margin_pct / 100, foreign=index.thresholds.foreign
+            suggest, float(answer), coverage, covered, margin_pct / 100, foreign=index.thresholds.foreign,
+            dominant=index.thresholds.dominant, dominant_margin=index.thresholds.dominant_margin,
         )
         right = wrong = oos_answered = 0
         for expect, ranked in labelled:

@@ -51,7 +51,9 @@ class Thresholds:
     answer: float = 24.0  # best evidence from here on can be an answer …
     coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 5.0
-    margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it
+    margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it;
+    dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
+    dominant_margin: float = 0.45  # … at most this share of it (a short, specific question about one thing)
     # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
     # IDF in the question's total: the question may be about something the knowledge base does not cover.
     foreign: float = 0.25
@@ -339,7 +341,9 @@ class KnowledgeIndex:
         second = ranked[1].evidence if len(ranked) > 1 else 0.0
         t = self.thresholds
         strong = best >= t.answer or (ranked[0].coverage >= t.coverage and best >= t.covered_answer)
-        return "answer" if strong and second <= t.margin * best else "suggestion"
+        if strong and second <= t.margin * best:
+            return "answer"
+        return "answer" if best >= t.dominant and second <= t.dominant_margin * best else "suggestion"
 
     def search(self, query: str, limit: int = 5) -> SearchOutcome:
         """Ranked entries for `query` (at most `limit`), each with the confidence the evidence supports."""
