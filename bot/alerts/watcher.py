@@ -337,11 +337,20 @@ class AlertWatcher:
         self.watchers = [ClusterWatcher(name, caches(name), store, alerts, clock, wake=wake, aks=aks(name))
                          for name in clusters]
 
+        self._started: list[ClusterCache] = []
+
     def start(self) -> AlertWatcher:
+        """Start watching; a cache nobody started (`cache.enabled: false` keeps reads live) is started here."""
         for watcher in self.watchers:
+            if not watcher.cache.running:
+                watcher.cache.start()
+                self._started.append(watcher.cache)
             watcher.start()
         return self
 
     def stop(self) -> None:
         for watcher in self.watchers:
             watcher.stop()
+        for cache in self._started:
+            cache.stop()
+        self._started.clear()
