@@ -268,11 +268,92 @@ class IncidentWords:
     kind_alert_acknowledged: Msg = Msg("alert acknowledged", "告警已确认")
 
 
+@dataclass(frozen=True)
+class AlertWords:
+    """An alert's message, its thread replies, the summary of a burst, and `alerts …` (what the alert source says
+    — its name, summary, labels — is quoted as it says it)."""
+
+    firing: Msg = Msg("Firing", "触发中")
+    resolved: Msg = Msg("Resolved", "已恢复")
+    severity: Msg = Msg("Severity", "严重级别")
+    status: Msg = Msg("Status", "状态")
+    cluster: Msg = Msg("Cluster", "集群")
+    namespace: Msg = Msg("Namespace", "命名空间")
+    object: Msg = Msg("Object", "对象")
+    since: Msg = Msg("Since", "开始时间")
+    source: Msg = Msg("Source", "来源")
+    unknown_cluster: Msg = Msg("unknown ({hint})", "未知（{hint}）")
+    firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
+    resolved_after: Msg = Msg("resolved after {duration}", "{duration} 后恢复")
+    resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
+    evidence: Msg = Msg("Evidence", "证据")
+    more_alerts: Msg = Msg("+{count} more", "另有 {count} 条")
+    more_lines: Msg = Msg("… {count} more line(s)", "… 另有 {count} 行")
+    labels: Msg = Msg("labels", "标签")
+    runbook: Msg = Msg("Runbook", "处理手册")
+    runbook_line: Msg = Msg("Runbook: *{title}* (`{id}`) — `{command}`", "处理手册：*{title}*（`{id}`）— `{command}`")
+    runbook_id_only: Msg = Msg("Runbook: `{id}` — `{command}`", "处理手册：`{id}` — `{command}`")
+    no_runbook: Msg = Msg(
+        "No runbook matched this alert; `/k8s kb <question>` searches the knowledge base.",
+        "没有匹配这条告警的处理手册；`/k8s kb <问题>` 可搜索知识库。",
+    )
+    acknowledged_by: Msg = Msg("👀 Acknowledged by ", "👀 已确认：")
+    ago: Msg = Msg(" {ago}", "（{ago}）")
+    snoozed_by: Msg = Msg("💤 Snoozed by ", "💤 已静默：")
+    snoozed_until: Msg = Msg(" until {time}", "，直到 {time}")
+    snoozed_until_resolved: Msg = Msg(" until it resolves", "，直到恢复")
+    snooze_over: Msg = Msg("💤 The snooze ended at {time}.", "💤 静默已于 {time} 结束。")
+    flapped: Msg = Msg("🔁 Fired again {count} time(s) after resolving.", "🔁 恢复后又触发了 {count} 次。")
+    incident: Msg = Msg("🚨 {label} is open: ", "🚨 {label} 进行中：")
+    ref_line: Msg = Msg(
+        "alert `{id}` · `/k8s alerts ack {id}` · `/k8s alerts snooze {id} 1h`",
+        "告警 `{id}` · `/k8s alerts ack {id}` · `/k8s alerts snooze {id} 1h`",
+    )
+    acknowledge: Msg = Msg("Acknowledge", "确认")
+    snooze_1h: Msg = Msg("Snooze 1 h", "静默 1 小时")
+    snooze_4h: Msg = Msg("Snooze 4 h", "静默 4 小时")
+    snooze_resolved: Msg = Msg("Snooze until resolved", "静默直到恢复")
+    unsnooze: Msg = Msg("Unsnooze", "取消静默")
+    diagnose: Msg = Msg("Diagnose", "诊断")
+    runbook_button: Msg = Msg("Runbook: {id}", "处理手册：{id}")
+    open_incident: Msg = Msg("Open incident", "开启事件")
+    # thread replies
+    reply_fired: Msg = Msg("🔥 Firing: {summary}", "🔥 触发：{summary}")
+    reply_updated: Msg = Msg("🔄 Changed: {detail}", "🔄 变化：{detail}")
+    reply_resolved: Msg = Msg("✅ Resolved {detail}.", "✅ 已恢复（{detail}）。")
+    reply_reopened: Msg = Msg("🔁 Firing again ({detail}).", "🔁 再次触发（{detail}）。")
+    reply_acknowledged: Msg = Msg("👀 Acknowledged by ", "👀 确认人：")
+    reply_snoozed: Msg = Msg("💤 Snoozed {detail} by ", "💤 静默（{detail}），操作人：")
+    reply_unsnoozed: Msg = Msg("🔔 Unsnoozed by ", "🔔 取消静默，操作人：")
+    reply_posted: Msg = Msg("📮 Posted in ", "📮 已发布到 ")
+    reply_linked: Msg = Msg("🚨 {label} opened for this alert: ", "🚨 已为此告警开启 {label}：")
+    # a burst of alerts in one message
+    summary_same: Msg = Msg("{count} {what}: {name}{where}", "{where}{count} 个{what}：{name}")
+    summary_mixed: Msg = Msg("{count} alerts firing{where}", "{where}{count} 条告警正在触发")
+    in_namespace: Msg = Msg(" in {namespace}", "{namespace} 中")
+    on_cluster: Msg = Msg(" on {cluster}", "{cluster} 上")
+    list_button: Msg = Msg("List alerts", "列出告警")
+    # `alerts …`
+    none_firing: Msg = Msg("No alert is firing{where}.", "{where}没有正在触发的告警。")
+    firing_heading: Msg = Msg("Firing now{where}: {count}", "{where}正在触发：{count}")
+    history_heading: Msg = Msg("Alert history since {since}", "{since} 以来的告警记录")
+    no_history: Msg = Msg("No alert changed since {since}.", "{since} 以来没有告警变化。")
+    acked_now: Msg = Msg("acknowledged `{id}` ({title}).", "确认了 `{id}`（{title}）。")
+    already_acked: Msg = Msg("`{id}` was already acknowledged by ", "`{id}` 已被确认，确认人：")
+    snoozed_now: Msg = Msg("snoozed `{id}` ({title}){until}.", "静默了 `{id}`（{title}）{until}。")
+    unsnoozed_now: Msg = Msg("unsnoozed `{id}` ({title}).", "取消了 `{id}`（{title}）的静默。")
+    not_snoozed: Msg = Msg("`{id}` is not snoozed; nothing changed.", "`{id}` 没有被静默，未作更改。")
+    not_firing: Msg = Msg(
+        "`{id}` ({title}) is not firing any more; nothing to {what}.", "`{id}`（{title}）已不再触发，无需{what}。"
+    )
+
+
 DIAGNOSE = DiagnoseWords()
 AKS = AksWords()
 KB = KbWords()
 INCIDENT = IncidentWords()
-CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS, "kb": KB, "incident": INCIDENT}
+ALERT = AlertWords()
+CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS, "kb": KB, "incident": INCIDENT, "alert": ALERT}
 
 
 def messages() -> Iterator[tuple[str, Msg]]:

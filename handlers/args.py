@@ -8,6 +8,7 @@ handler modules import their models from here. Nothing else lives here.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator
@@ -223,6 +224,54 @@ class IncidentListArgs(Args):
 class IncidentExportArgs(Args):
     incident: IncidentNumber = arg(help="the incident (INC-7, or 7)", metavar="ID")
     jsonl: bool = opt(False, help="as JSON lines instead of Markdown", flags=("--jsonl",))
+
+
+# -- alerts ---------------------------------------------------------------------------------------------------
+
+_WINDOW = re.compile(r"^(\d{1,4})([mhd])$")
+_WINDOW_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+MAX_HISTORY_SECONDS = 30 * 86400
+
+
+def window_seconds(text: str) -> int:
+    """`30m`, `24h`, `7d` in seconds (what `alerts history --since` accepts)."""
+    match = _WINDOW.match(text.strip().lower())
+    if match is None:
+        raise ValueError(f"{text!r} is not a time span like 30m, 24h or 7d")
+    seconds = int(match.group(1)) * _WINDOW_SECONDS[match.group(2)]
+    if not 0 < seconds <= MAX_HISTORY_SECONDS:
+        raise ValueError(f"{text!r}: a span from 1m to 30d")
+    return seconds
+
+
+def _window(value: Any) -> Any:
+    if isinstance(value, str):
+        window_seconds(value)
+        return value.strip().lower()
+    return value
+
+
+Window = Annotated[str, BeforeValidator(_window)]
+# How long a Snooze button (or `alerts snooze ID …`) silences an alert's message.
+SnoozeLength = Annotated[Literal["1h", "4h", "resolved"], BeforeValidator(_lower)]
+
+
+class AlertsArgs(Args):
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+
+
+class AlertsHistoryArgs(Args):
+    since: Window = opt("24h", help="how far back: 30m, 24h, 7d (at most 30d)", flags=("--since",), metavar="SPAN")
+    cluster: str | None = opt(None, help="only this cluster", flags=("--cluster",), metavar="C")
+
+
+class AlertIdArgs(Args):
+    alert: str = arg(help="the alert's id, as its message and `/k8s alerts` show it", metavar="ID")
+
+
+class AlertSnoozeArgs(Args):
+    alert: str = arg(help="the alert's id, as its message and `/k8s alerts` show it", metavar="ID")
+    length: SnoozeLength = arg(help="for how long: 1h, 4h, or until it resolves")
 
 
 # -- help and the knowledge base -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from bot.alerts.model import Alert, AlertGroup, AlertObject, Link, Severity, Source, Status, parse_time
+from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Link, Severity, Source, Status, parse_time
 
 Json = dict[str, Any]
 
@@ -22,7 +22,7 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def alert_to_dict(alert: Alert) -> Json:
-    return {
+    raw: Json = {
         "source": alert.source.value, "name": alert.name, "status": alert.status.value,
         "severity": alert.severity.label, "severity_label": alert.severity_label, "summary": alert.summary,
         "starts_at": _time(alert.starts_at), "ends_at": _time(alert.ends_at), "source_id": alert.source_id,
@@ -33,6 +33,9 @@ def alert_to_dict(alert: Alert) -> Json:
         "value": alert.value, "evidence": list(alert.evidence), "runbook": alert.runbook,
         "links": [{"label": link.label, "url": link.url} for link in alert.links],
     }
+    if alert.actions:  # only when there are some, so the hash of an alert without any is what it always was
+        raw["actions"] = [{"label": a.label, "ref": a.ref, "danger": a.danger} for a in alert.actions]
+    return raw
 
 
 def alert_from_dict(raw: Json) -> Alert:
@@ -51,6 +54,7 @@ def alert_from_dict(raw: Json) -> Alert:
         annotations=dict(raw.get("annotations") or {}), value=raw.get("value"),
         evidence=tuple(raw.get("evidence") or ()), runbook=raw.get("runbook"),
         links=tuple(Link(link["label"], link["url"]) for link in raw.get("links") or ()),
+        actions=tuple(AlertAction(a["label"], a["ref"], bool(a.get("danger"))) for a in raw.get("actions") or ()),
     )
 
 

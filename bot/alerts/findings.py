@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.alerts.model import Alert, AlertGroup, AlertObject, Severity, Source, Status
+from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Severity, Source, Status
 from handlers.rules.finding import Finding
 from handlers.rules.finding import Severity as FindingSeverity
 
@@ -58,6 +58,8 @@ def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Sta
         evidence=evidence,
         runbook=finding.kb,
         labels={"rule": finding.rule, "subject": subject, "confidence": finding.confidence},
+        # The rule's suggested actions (cordon, drain …) become the message's buttons, through the approval flow.
+        actions=tuple(AlertAction(a.label, a.ref.value, a.danger) for a in finding.actions if a.ref.fits_a_button()),
     )
     return AlertGroup(source=Source.WATCHER, key=watcher_key(cluster, finding.rule, subject),
                       title=finding.title, alerts=(alert,), labels=dict(alert.labels))

@@ -69,6 +69,17 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertAction:
+    """A next step the source suggests (a watcher rule's suggested action), offered as a button on the message:
+    its label and the command reference's button value (`bot.refs` encoding), decoded against the registry when
+    the message is drawn, so a stored action that no longer names a command is dropped, never run."""
+
+    label: str
+    ref: str
+    danger: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class AlertObject:
     """The Kubernetes object an alert is about (kind as the API spells it: `Node`, `Pod`, `Deployment` …)."""
 
@@ -111,6 +122,7 @@ class Alert:
     evidence: tuple[str, ...] = ()
     runbook: str | None = None
     links: tuple[Link, ...] = ()
+    actions: tuple[AlertAction, ...] = ()
 
     @property
     def firing(self) -> bool:

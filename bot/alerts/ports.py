@@ -9,12 +9,19 @@ leader's (`bot.cluster.leader`); a single process is its own leader.
 Producers — the webhook intake (`AlertIntake(on_recorded=…)`) and the bot's own watcher — call `wake()` after
 recording a change, so the outlet does not wait for its next poll; the outlet must also poll, since work falls
 due later (grouping windows, quiet hours, Retry-After) and another replica may have recorded it.
+
+An outlet sends through a `Poster`: the one place that knows a platform (`bot.slack.alerts` over Slack's Web
+API, `bot.alerts.text_outlet` for the shell). A poster takes views, renders them itself, and reports every
+failure as a `SendError` saying what the outlet should do about it: wait for `retry_after` (a rate limit), try
+again slowly (`permanent`: the channel refuses the bot until an admin acts), or back off and try again.
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Protocol
+
+from bot.blocks import View
 
 
 class AlertOutlet(Protocol):
@@ -24,4 +31,35 @@ class AlertOutlet(Protocol):
 
     def wake(self) -> None:
         """New work may be due now."""
+        ...
+
+
+class SendError(Exception):
+    """A message the platform did not take. `code` is the platform's own word for why (`ratelimited`,
+    `channel_not_found`, `timeout`), safe to log and to keep in the outbox: it never holds a token or a payload.
+
+    `retry_after`: the platform said when to come back (Slack's 429 `Retry-After`, in seconds).
+    `permanent`: nothing changes until a person acts (the bot is not in the channel, the channel is archived, the
+    blocks were refused): the work is kept and retried slowly, and the failure is logged where an admin sees it."""
+
+    def __init__(self, code: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Poster(Protocol):
+    """Where alert messages are shown. Every method raises `SendError` when the platform did not take it."""
+
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None) -> str:
+        """Post a message (in the thread of `thread_ts` when given); returns its `ts`."""
+        ...
+
+    def update(self, channel: str, ts: str, view: View) -> None:
+        """Replace the message `ts` in place."""
+        ...
+
+    def delete(self, channel: str, ts: str) -> None:
+        """Remove a message this poster made (a duplicate another leader beat us to)."""
         ...

@@ -100,3 +100,13 @@ def pick_routes(settings: AlertSettings, group: AlertGroup) -> tuple[Route, ...]
 def pick_route(settings: AlertSettings, group: AlertGroup) -> Route:
     """The first route the alert goes to (the one that decides its language and pace)."""
     return pick_routes(settings, group)[0]
+
+
+def channel_route(settings: AlertSettings, channel: str) -> Route:
+    """The route that paces `channel` (its rate limit, grouping window, quiet hours and language): the first route
+    that names it, else the default route. Work in the store names its channel, not its route, and a channel's pace
+    is one thing however many routes lead to it."""
+    for index, route in enumerate(settings.routes):
+        if route.channel == channel:
+            return _resolve(settings, route, index)
+    return _resolve(settings, None, -1)

@@ -50,6 +50,7 @@ class Event(StrEnum):
     SNOOZED = "snoozed"
     UNSNOOZED = "unsnoozed"
     POSTED = "posted"
+    LINKED = "linked"  # an incident was opened for the problem; `detail` names it (JSON: incident, label, channel)
 
 
 class Work(StrEnum):
@@ -143,6 +144,10 @@ _STATE_COLUMNS = (
     "key, id, status, episode, severity, cluster, namespace, first_fired_at, last_fired_at, resolved_at, updated_at, "
     "ack_by, ack_at, snooze_until, snooze_until_resolved, snoozed_by, evidence_hash, flap_count, summary, group_json, "
     "version"
+)
+
+_ITEM_COLUMNS = (
+    "o.id, o.key, o.episode, o.channel, o.kind, o.history_seq, o.created_at, o.due_at, o.attempts, o.last_error, m.ts"
 )
 
 
@@ -515,24 +520,73 @@ class AlertStore:
                 continue
         raise Upstream(f"the alert state of {key!r} kept changing while {user} acted on it")
 
+    def link_incident(self, key: str, detail: str, at: datetime, *, actor: str = "") -> bool:
+        """Record that an incident was opened for the problem (`detail` says which) and queue a reply in the thread
+        of its current episode's messages, and an update so the message shows it. False for an unknown key.
+        Only the leader posts, so the link goes out through the outbox like any other reply."""
+        state = self.get(key)
+        if state is None:
+            return False
+        with self.db.transaction() as run:
+            seq = self._history(run, key, state.episode, at, Event.LINKED, None, detail, actor=actor,
+                                status=state.status, cluster=state.cluster)
+            self._work(run, key, state.episode, at, Work.REPLY, seq)
+            self._work(run, key, state.episode, at, Work.UPDATE)
+        return True
+
     def _version(self, run: Run, key: str) -> int | None:
         rows = run(f"SELECT version FROM {self.state_table} WHERE key = ?", (key,))[1]
         return int(rows[0][0]) if rows else None
 
     # -- the outbox ------------------------------------------------------------------------------------------
 
+    def _items(self, where: str, params: Sequence[Any]) -> list[OutboxItem]:
+        rows = self.db.run(
+            f"SELECT {_ITEM_COLUMNS} FROM {self.outbox_table} o JOIN {self.messages_table} m "
+            f"ON m.key = o.key AND m.episode = o.episode AND m.channel = o.channel WHERE {where}", params)[1]
+        return [OutboxItem(int(r[0]), r[1], int(r[2]), r[3], Work(r[4]), None if r[5] is None else int(r[5]),
+                           parse_utc(r[6]), parse_utc(r[7]), int(r[8]), r[9], r[10]) for r in rows]
+
     def due(self, at: datetime, limit: int = 50) -> list[OutboxItem]:
         """Work due now, oldest first: posts, and updates and replies whose message has been posted."""
         now = utc_text(at)
+        return self._items(
+            "o.done_at IS NULL AND o.due_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until < ?) "
+            "AND (o.kind = ? OR m.ts IS NOT NULL) ORDER BY o.id LIMIT ?", (now, now, Work.POST.value, limit))
+
+    def waiting_posts(self, channel: str, at: datetime, until: datetime) -> list[OutboxItem]:
+        """The first posts waiting for `channel` that fall due by `until` (due already, or within their grouping
+        window), unclaimed at `at`, oldest first: a burst the outlet may gather into one summary."""
+        now = utc_text(at)
+        return self._items(
+            "o.done_at IS NULL AND o.kind = ? AND o.channel = ? AND o.due_at <= ? "
+            "AND (o.claimed_until IS NULL OR o.claimed_until < ?) ORDER BY o.id",
+            (Work.POST.value, channel, utc_text(until), now))
+
+    def posted_since(self, channel: str, since: datetime) -> list[datetime]:
+        """When each top-level message in `channel` went out since `since`, oldest first; a summary shared by
+        several problems counts once (the route's rate limit counts messages people see, not problems)."""
         rows = self.db.run(
-            f"SELECT o.id, o.key, o.episode, o.channel, o.kind, o.history_seq, o.created_at, o.due_at, o.attempts, "
-            f"o.last_error, m.ts FROM {self.outbox_table} o JOIN {self.messages_table} m "
-            "ON m.key = o.key AND m.episode = o.episode AND m.channel = o.channel "
-            "WHERE o.done_at IS NULL AND o.due_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until < ?) "
-            "AND (o.kind = ? OR m.ts IS NOT NULL) ORDER BY o.id LIMIT ?",
-            (now, now, Work.POST.value, limit))[1]
-        return [OutboxItem(int(r[0]), r[1], int(r[2]), r[3], Work(r[4]), None if r[5] is None else int(r[5]),
-                           parse_utc(r[6]), parse_utc(r[7]), int(r[8]), r[9], r[10]) for r in rows]
+            f"SELECT MIN(posted_at) FROM {self.messages_table} WHERE channel = ? AND ts IS NOT NULL "
+            "AND posted_at >= ? GROUP BY ts ORDER BY 1", (channel, utc_text(since)))[1]
+        return [parse_utc(r[0]) for r in rows]
+
+    def sharing(self, channel: str, ts: str) -> list[AlertMessage]:
+        """Every problem's message that is the message `ts` in `channel`: one, or the members of a summary."""
+        rows = self.db.run(
+            f"SELECT key, episode, channel, ts, posted_at FROM {self.messages_table} WHERE channel = ? AND ts = ? "
+            "ORDER BY posted_at, key", (channel, ts))[1]
+        return [AlertMessage(r[0], int(r[1]), r[2], r[3], _t(r[4])) for r in rows]
+
+    def entry(self, seq: int) -> HistoryEntry | None:
+        """One transition of the history (what a thread reply is about)."""
+        rows = self.db.run(
+            f"SELECT seq, key, episode, at, event, actor, status, cluster, detail FROM {self.history_table} "
+            "WHERE seq = ?", (seq,))[1]
+        if not rows:
+            return None
+        r = rows[0]
+        return HistoryEntry(int(r[0]), r[1], int(r[2]), parse_utc(r[3]), Event(r[4]), r[5], Status(r[6]), r[7], r[8])
 
     def pending(self) -> int:
         """How much work is waiting (due or not)."""
@@ -570,6 +624,13 @@ class AlertStore:
         self.db.run(
             f"UPDATE {self.outbox_table} SET attempts = attempts + 1, last_error = ?, due_at = ?, claimed_by = NULL, "
             "claimed_until = NULL WHERE id = ? AND done_at IS NULL", (error[:500], utc_text(retry_at), item_id))
+
+    def postpone(self, item_id: int, until: datetime) -> None:
+        """Put a claimed item back, due at `until`, without counting an attempt: it was held (quiet hours, the
+        route's rate limit), not refused."""
+        self.db.run(
+            f"UPDATE {self.outbox_table} SET due_at = ?, claimed_by = NULL, claimed_until = NULL "
+            "WHERE id = ? AND done_at IS NULL", (utc_text(until), item_id))
 
 
 def _instance(group: AlertGroup) -> str | None:

@@ -1,0 +1,441 @@
+"""What an alert looks like to people: its message, the short replies in its thread, the summary of a burst.
+
+One message per problem (issue #12): `alert_card` draws it from the stored state every time it is posted or
+updated, so the message always shows the newest state — what broke, since when, where, the evidence, the
+runbook, who acknowledged or snoozed it, the incident opened for it — and, while it fires, its buttons. Every
+button is a typed `CommandRef` to a registered command, run as whoever clicks it: `alerts ack|snooze|unsnooze`,
+the matching `diagnose`, `kb show` of the runbook, `incident start --alert ID`, and the finding's own suggested
+actions (a disruptive one becomes an approval request, like any click). A resolved problem keeps its words and
+loses its buttons.
+
+`alert_reply` is the one short line a transition adds to the message's thread (`HistoryEntry` → text);
+`alert_summary` is the one message that stands for a burst ("12 pods: KubePodCrashLooping in shop").
+
+These are views (`bot.blocks`): platform-neutral. The Slack renderer enforces Slack's limits; what can grow
+without bound here (labels, annotations, evidence, the number of alerts in a group) is bounded first, so the
+message stays readable, not merely accepted. People are `Person`s, never mentions built from text. Nothing here
+does I/O except reading the shipped knowledge base for a runbook's title when the caller passes none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.alerts.model import Alert, AlertGroup, Severity, Status
+from bot.alerts.store import AlertState, Event, HistoryEntry
+from bot.blocks import (
+    Actions,
+    Block,
+    Button,
+    Channel,
+    Context,
+    Fields,
+    Heading,
+    Level,
+    Notice,
+    Person,
+    Rich,
+    Table,
+    Text,
+    View,
+)
+from bot.i18n import ALERT as W
+from bot.incidents.alerts import IncidentLink, open_incident_ref
+from bot.refs import CommandRef, RefError, decode
+from bot.registry import NoArgs
+from bot.timefmt import age, duration, short_time
+from handlers.args import (
+    AlertIdArgs,
+    AlertsArgs,
+    AlertSnoozeArgs,
+    DiagnoseNodeArgs,
+    DiagnosePodArgs,
+    KbShowArgs,
+)
+from knowledge import KnowledgeBase
+
+# Bounds that keep a card readable whatever the source sent (Slack's own limits are the renderer's business).
+ALERTS_SHOWN = 10  # alerts of a group listed one line each; the rest is "+N more"
+EVIDENCE_LINES = 12  # evidence lines of the group's first alert
+LINE_CHARS = 300  # one evidence line or label value
+LABEL_CHARS = 1500  # the common labels' context line
+SUMMARY_ROWS = 40  # alerts listed in a burst's summary
+ACTION_BUTTONS = 3  # the finding's own suggested actions shown as buttons
+
+_SEVERITY_MARK = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
+_SEVERITY_LEVEL = {Severity.CRITICAL: Level.ERROR, Severity.WARNING: Level.WARN, Severity.INFO: Level.INFO}
+# Labels a card shows elsewhere (heading, fields) or that say nothing to a person.
+_SHOWN_ELSEWHERE = frozenset({"alertname", "severity", "namespace", "rule", "subject", "confidence"})
+# Annotations shown as the summary and description, not again as annotations.
+_TEXT_ANNOTATIONS = frozenset({"summary", "description", "message", "runbook_url"})
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _lasted(delta: timedelta) -> str:
+    return duration(delta.total_seconds())
+
+
+# -- references the buttons run ----------------------------------------------------------------------------------
+
+
+def ack_ref(state: AlertState) -> CommandRef:
+    return CommandRef("alerts ack", AlertIdArgs(alert=state.id))
+
+
+def snooze_ref(state: AlertState, length: str) -> CommandRef:
+    return CommandRef("alerts snooze", AlertSnoozeArgs(alert=state.id, length=length))
+
+
+def unsnooze_ref(state: AlertState) -> CommandRef:
+    return CommandRef("alerts unsnooze", AlertIdArgs(alert=state.id))
+
+
+def list_ref(cluster: str | None) -> CommandRef:
+    return CommandRef("alerts", AlertsArgs(cluster=cluster))
+
+
+def runbook_ref(entry_id: str) -> CommandRef:
+    return CommandRef("kb show", KbShowArgs(entry=entry_id))
+
+
+def diagnose_ref(group: AlertGroup) -> CommandRef | None:
+    """The diagnosis of what the alert is about, on its cluster: the node, the pod (or the workload's worst pod),
+    else the whole cluster. None when the alert names no configured cluster: there is nothing to point it at."""
+    cluster = group.cluster
+    if cluster is None:
+        return None
+    objects = {a.object for a in group.alerts if a.object is not None}
+    obj = objects.pop() if len(objects) == 1 else None
+    if obj is not None and obj.kind == "Node":
+        return CommandRef("diagnose node", DiagnoseNodeArgs(name=obj.name), cluster=cluster)
+    workloads = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Job")
+    if obj is not None and obj.kind in workloads and obj.namespace:
+        return CommandRef("diagnose pod", DiagnosePodArgs(name=obj.name), cluster=cluster, namespace=obj.namespace)
+    return CommandRef("diagnose cluster", NoArgs(), cluster=cluster)
+
+
+def suggested_actions(group: AlertGroup) -> tuple[Button, ...]:
+    """The finding's own suggested actions (watcher alerts carry them encoded), pointed at the alert's cluster.
+    One that no longer decodes to a registered command (the bot was upgraded since) is left out."""
+    cluster = group.cluster
+    if cluster is None:
+        return ()
+    out: list[Button] = []
+    for alert in group.firing[:1]:
+        for action in alert.actions:
+            try:
+                _, ref = decode(action.ref)
+            except RefError:
+                continue
+            button = Button(action.label, ref.on(cluster), "danger" if action.danger else None)
+            if button.ref.fits_a_button():
+                out.append(button)
+    return tuple(out[:ACTION_BUTTONS])
+
+
+# -- the card ------------------------------------------------------------------------------------------------------
+
+
+def _first(group: AlertGroup) -> Alert | None:
+    return next(iter(group.firing or group.alerts), None)
+
+
+def _where(state: AlertState, lang: str) -> list[tuple[str, Rich]]:
+    group = state.group
+    first = _first(group)
+    hint = first.cluster_hint if first is not None else ""
+    cluster = state.cluster or (W.unknown_cluster(lang, hint=hint) if hint else "—")
+    items: list[tuple[str, Rich]] = [(W.cluster(lang), cluster)]
+    if state.namespace:
+        items.append((W.namespace(lang), state.namespace))
+    objects = sorted({str(a.object) for a in group.alerts if a.object is not None})
+    if objects:
+        shown = ", ".join(objects[:3]) + (f" {W.more_alerts(lang, count=len(objects) - 3)}" if len(objects) > 3 else "")
+        items.append((W.object(lang), _clip(shown, LINE_CHARS)))
+    return items
+
+
+def _evidence(group: AlertGroup, lang: str) -> list[Block]:
+    """The evidence: the first alert's lines in full (a watcher rule's own, or an external alert's labels, value
+    and expression); then one line for each other alert of the group, what tells it apart; then "+N more"."""
+    alerts = list(group.firing or group.alerts)
+    if not alerts:
+        return []
+    first = alerts[0]
+    lines = [f"• {_clip(line, LINE_CHARS)}" for line in first.evidence[:EVIDENCE_LINES]]
+    if len(first.evidence) > EVIDENCE_LINES:
+        lines.append(W.more_lines(lang, count=len(first.evidence) - EVIDENCE_LINES))
+    if first.value and not any(first.value in line for line in first.evidence):
+        lines.append(f"• value: {_clip(first.value, LINE_CHARS)}")
+    common = dict(group.labels)
+    for alert in alerts[1:ALERTS_SHOWN]:
+        own = [f"{k}={v}" for k, v in sorted(alert.labels.items())
+               if v and common.get(k) != v and k not in _SHOWN_ELSEWHERE]
+        what = str(alert.object) if alert.object is not None else alert.name
+        extra = f" · value {alert.value}" if alert.value else ""
+        lines.append(f"• *{_clip(what, 120)}*: {_clip(' '.join(own) or alert.summary, LINE_CHARS)}{extra}")
+    more = max(len(alerts) - ALERTS_SHOWN, 0) + (group.truncated if group.status is Status.FIRING else 0)
+    if more:
+        lines.append(W.more_alerts(lang, count=more))
+    blocks: list[Block] = []
+    if lines:
+        blocks.append(Text(f"*{W.evidence(lang)}*\n" + "\n".join(lines)))
+    small: list[str] = []
+    shown = [f"{k}={v}" for k, v in sorted(common.items()) if v and k not in _SHOWN_ELSEWHERE]
+    if shown and len(alerts) > 1:
+        small.append(f"{W.labels(lang)}: " + _clip(", ".join(shown), LABEL_CHARS))
+    annotations = {**group.annotations, **first.annotations}
+    for k, v in sorted(annotations.items()):
+        if v and k not in _TEXT_ANNOTATIONS:
+            small.append(f"{k}: {_clip(v, LINE_CHARS)}")
+    for link in first.links:
+        small.append(f"{link.label}: {_clip(link.url, LINE_CHARS)}")
+    if small:
+        blocks.append(Context(_clip(" · ".join(small), LABEL_CHARS)))
+    return blocks
+
+
+def _runbook(group: AlertGroup, lang: str, knowledge: KnowledgeBase | None) -> tuple[list[Block], Button | None]:
+    entry_id = group.runbook
+    if not entry_id:
+        return [Context(W.no_runbook(lang))], None
+    ref = runbook_ref(entry_id)
+    entry = knowledge.get(entry_id) if knowledge is not None else None
+    if entry is not None:
+        text = W.runbook_line(lang, title=entry.title.in_lang("zh" if lang == "zh" else "en"), id=entry_id,
+                              command=ref.text())
+    else:
+        text = W.runbook_id_only(lang, id=entry_id, command=ref.text())
+    return [Text(f"📖 {text}")], Button(W.runbook_button(lang, id=entry_id), ref)
+
+
+def _people(state: AlertState, now: datetime, lang: str) -> list[Block]:
+    """Who acknowledged it and who snoozed it: people, never text that could become a mention."""
+    blocks: list[Block] = []
+    if state.ack_by and state.ack_at is not None:
+        blocks.append(Context((W.acknowledged_by(lang), Person(state.ack_by),
+                               W.ago(lang, ago=_ago(state.ack_at, now, lang)))))
+    if state.snoozed(now) and state.snoozed_by:
+        until = (W.snoozed_until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
+                 else W.snoozed_until(lang, time=short_time(state.snooze_until)))
+        blocks.append(Context((W.snoozed_by(lang), Person(state.snoozed_by), until)))
+    elif state.snooze_until is not None and state.status is Status.FIRING:
+        blocks.append(Context(W.snooze_over(lang, time=short_time(state.snooze_until))))
+    return blocks
+
+
+def _ago(at: datetime, now: datetime, lang: str) -> str:
+    span = duration(max((now - at).total_seconds(), 0))
+    return f"{span} 前" if lang == "zh" else f"{span} ago"
+
+
+def _buttons(state: AlertState, lang: str, runbook: Button | None, incident: IncidentLink | None) -> list[Button]:
+    group = state.group
+    buttons: list[Button] = []
+    if not state.ack_by:
+        buttons.append(Button(W.acknowledge(lang), ack_ref(state), "primary"))
+    if state.snoozed_until_resolved or state.snoozed_by:
+        buttons.append(Button(W.unsnooze(lang), unsnooze_ref(state)))
+    else:
+        buttons += [Button(W.snooze_1h(lang), snooze_ref(state, "1h")),
+                    Button(W.snooze_4h(lang), snooze_ref(state, "4h")),
+                    Button(W.snooze_resolved(lang), snooze_ref(state, "resolved"))]
+    diagnose = diagnose_ref(group)
+    if diagnose is not None:
+        buttons.append(Button(W.diagnose(lang), diagnose))
+    if runbook is not None:
+        buttons.append(runbook)
+    if incident is None and state.cluster is not None:
+        try:
+            ref = open_incident_ref(title=group.title, cluster=state.cluster, severity=group.severity.label,
+                                    alert_key=state.id, runbook=group.runbook)
+            buttons.append(Button(W.open_incident(lang), ref))
+        except ValueError:  # a title or runbook id that cannot fit: the command can still be typed
+            pass
+    buttons.extend(suggested_actions(group))
+    return buttons
+
+
+def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: IncidentLink | None = None,
+               knowledge: KnowledgeBase | None = None) -> View:
+    """The problem's one message, as it is now. `knowledge` gives the runbook's title (the shipped knowledge base
+    when None); `incident` is the incident opened for it, if one is open."""
+    group = state.group
+    knowledge = knowledge if knowledge is not None else _shipped_knowledge()
+    firing = state.status is Status.FIRING
+    first = _first(group)
+    if firing:
+        heading = f"{_SEVERITY_MARK[state.severity]} {group.title}"
+        status = W.firing_for(lang, age=_lasted(now - state.first_fired_at))
+    else:
+        heading = f"✅ {W.resolved_heading(lang, title=group.title)}"
+        ended = state.resolved_at or state.updated_at
+        status = W.resolved_after(lang, duration=_lasted(ended - state.first_fired_at))
+    blocks: list[Block] = [Heading(_clip(heading, 150))]
+    if firing:
+        blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
+    else:
+        blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}* — {status}", Level.OK))
+    if first is not None and first.description and first.description != first.summary:
+        blocks.append(Text(_clip(first.description, 1000)))
+    fields: list[tuple[str, Rich]] = [
+        (W.status(lang), f"{W.firing(lang) if firing else W.resolved(lang)} · {status}"),
+        (W.severity(lang), first.severity_label or state.severity.label if first is not None else state.severity.label),
+        (W.since(lang), f"{short_time(state.first_fired_at)} ({age(state.first_fired_at, now)})"),
+        *_where(state, lang),
+        (W.source(lang), group.source.value + (f" · {first.name}" if first is not None else "")),
+    ]
+    blocks.append(Fields(tuple(fields)))
+    blocks += _evidence(group, lang)
+    runbook_blocks, runbook = _runbook(group, lang, knowledge)
+    blocks += runbook_blocks
+    if state.flap_count and firing:
+        blocks.append(Context(W.flapped(lang, count=state.flap_count)))
+    if incident is not None:
+        blocks.append(Context((W.incident(lang, label=incident.label), Channel(incident.channel))))
+    blocks += _people(state, now, lang)
+    if firing:
+        blocks.append(Context(W.ref_line(lang, id=state.id)))
+        blocks.append(Actions(tuple(_buttons(state, lang, runbook, incident))))
+    summary = f"{'✅ ' if not firing else ''}{_clip(group.summary, 200)} — {status}"
+    return View(summary, tuple(blocks))
+
+
+def _shipped_knowledge() -> KnowledgeBase | None:
+    try:
+        from knowledge import load_knowledge_base
+
+        return load_knowledge_base()
+    except Exception:  # a card without the runbook's title is better than no card
+        return None
+
+
+# -- a reply in the thread ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedIncident:
+    """What an incident-link history entry holds (its `detail`, as JSON)."""
+
+    incident_id: int
+    label: str
+    channel: str
+
+    def detail(self) -> str:
+        return json.dumps({"incident": self.incident_id, "label": self.label, "channel": self.channel})
+
+    @classmethod
+    def parse(cls, detail: str) -> LinkedIncident | None:
+        try:
+            raw = json.loads(detail)
+            return cls(int(raw["incident"]), str(raw["label"]), str(raw["channel"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> View:
+    """One short reply in the message's thread about one transition."""
+    text: Rich
+    actor = entry.actor
+    if entry.event is Event.RESOLVED:
+        text = W.reply_resolved(lang, detail=entry.detail or W.resolved(lang))
+    elif entry.event is Event.REOPENED:
+        text = W.reply_reopened(lang, detail=entry.detail)
+    elif entry.event is Event.FIRED:
+        text = W.reply_fired(lang, summary=_clip(state.summary, LINE_CHARS))
+    elif entry.event is Event.UPDATED:
+        text = W.reply_updated(lang, detail=entry.detail)
+    elif entry.event is Event.ACKNOWLEDGED:
+        text = (W.reply_acknowledged(lang), Person(actor))
+    elif entry.event is Event.SNOOZED:
+        text = (W.reply_snoozed(lang, detail=_snooze_detail(entry.detail, lang)), Person(actor))
+    elif entry.event is Event.UNSNOOZED:
+        text = (W.reply_unsnoozed(lang), Person(actor))
+    elif entry.event is Event.POSTED:
+        text = (W.reply_posted(lang), Channel(entry.detail.split(" ", 1)[0]))
+    else:
+        linked = LinkedIncident.parse(entry.detail) if entry.event is Event.LINKED else None
+        text = ((W.reply_linked(lang, label=linked.label), Channel(linked.channel)) if linked is not None
+                else f"{entry.event.value} {entry.detail}")
+    from bot.blocks import plain
+
+    return View(plain(text), (Text(text),))
+
+
+def _snooze_detail(detail: str, lang: str) -> str:
+    if detail == "until resolved":
+        return W.snoozed_until_resolved(lang).lstrip(" ，,")
+    if detail.startswith("until "):
+        from bot.approvals.model import parse_utc
+
+        try:
+            return W.snoozed_until(lang, time=short_time(parse_utc(detail[6:]))).lstrip(" ，,")
+        except ValueError:
+            return detail
+    return detail
+
+
+# -- a burst in one message ---------------------------------------------------------------------------------------
+
+_KINDS = {"Pod": ("pods", "Pod"), "Node": ("nodes", "节点"), "Deployment": ("deployments", "Deployment"),
+          "StatefulSet": ("statefulsets", "StatefulSet"), "DaemonSet": ("daemonsets", "DaemonSet"),
+          "Job": ("jobs", "Job"), "PersistentVolumeClaim": ("volume claims", "PVC")}
+
+
+def summary_title(states: Sequence[AlertState], lang: str = "en") -> str:
+    """"12 pods: KubePodCrashLooping in shop": what the burst has in common, in one line."""
+    names = {_name(s) for s in states}
+    kinds = {a.object.kind for s in states for a in s.group.firing[:1] if a.object is not None}
+    namespaces = {s.namespace for s in states}
+    clusters = {s.cluster for s in states}
+    where = ""
+    if len(namespaces) == 1 and (namespace := next(iter(namespaces))):
+        where = W.in_namespace(lang, namespace=namespace)
+    elif len(clusters) == 1 and (cluster := next(iter(clusters))):
+        where = W.on_cluster(lang, cluster=cluster)
+    if len(names) == 1:
+        kind = next(iter(kinds)) if len(kinds) == 1 else ""
+        en, zh = _KINDS.get(kind, ("alerts", "告警"))
+        return W.summary_same(lang, count=len(states), what=zh if lang == "zh" else en, name=next(iter(names)),
+                              where=where)
+    return W.summary_mixed(lang, count=len(states), where=where)
+
+
+def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "en") -> View:
+    """One message for a burst of problems that would not fit one each: what they share, then one row each (id,
+    severity, age, what), and the command that lists them with their buttons."""
+    title = summary_title(states, lang)
+    worst = max((s.severity for s in states), default=Severity.WARNING)
+    rows = tuple(
+        (s.id, s.severity.label, age(s.first_fired_at, now), _clip(_what(s), 60), _clip(s.summary, 80))
+        for s in states[:SUMMARY_ROWS]
+    )
+    blocks: list[Block] = [
+        Heading(_clip(f"{_SEVERITY_MARK[worst]} {title}", 150)),
+        Table(("id", W.severity(lang).lower() if lang == "en" else W.severity(lang), "age", "object", "summary"),
+              rows, total=len(states)),
+    ]
+    clusters = {s.cluster for s in states}
+    cluster = next(iter(clusters)) if len(clusters) == 1 else None
+    blocks.append(Context("`/k8s alerts ack ID` · `/k8s alerts snooze ID 1h`"))
+    blocks.append(Actions((Button(W.list_button(lang), list_ref(cluster)),)))
+    return View(title, tuple(blocks))
+
+
+def _name(state: AlertState) -> str:
+    first = _first(state.group)
+    return first.name if first is not None else state.group.title
+
+
+def _what(state: AlertState) -> str:
+    first = _first(state.group)
+    if first is not None and first.object is not None:
+        return str(first.object)
+    return first.name if first is not None else state.group.title
