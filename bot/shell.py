@@ -130,6 +130,22 @@ class ShellSurface:
                 return next((m for m in self.messages if m.ref.ts == number.lstrip("#")), None)
             return next((m for m in reversed(self.messages) if m.ref.channel == self.current), None)
 
+    # Board (`bot.alerts.text_outlet`): alert messages printed in the outlet's own format, clickable like any other.
+    def keep(self, channel: str, view: View) -> MessageRef:
+        ref = self._new_ref(channel)
+        with self._lock:
+            self.messages.append(ShellMessage(ref, view))
+        return ref
+
+    def revise(self, ref: MessageRef, view: View) -> None:
+        with self._lock:
+            for message in self.messages:
+                if message.ref == ref:
+                    message.view = view
+
+    def say(self, text: str) -> None:
+        self._print(text)
+
     def note(self, text: str) -> None:
         """A line about what happened in the workspace (a channel made, people invited), not a message."""
         self._print(f"[{text}]")

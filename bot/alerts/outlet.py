@@ -27,8 +27,8 @@ Pacing, per channel (`alerts` settings; `routing.channel_route` says which route
 Language: a problem's card is in the language of the route that took it to this channel (`lang: zh`); a
 summary in its channel's.
 
-This module knows no platform and renders nothing itself: views come from `AlertViews` (`bot.alerts.views`),
-platforms from the `Poster` (`bot.slack.alerts`, `bot.alerts.text_outlet`).
+This module knows no platform and renders nothing itself: views come from `AlertViews` (`bot.alerts.views` unless
+told otherwise), platforms from the `Poster` (`bot.slack.alerts`, `bot.alerts.text_outlet`).
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ from bot.alerts.ports import Poster, SendError
 from bot.alerts.routing import Route, channel_route, pick_routes, quiet_end
 from bot.alerts.settings import AlertSettings, Lang
 from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry, OutboxItem, Work
+from bot.alerts.views import LinkedIncident, alert_card, alert_reply, alert_summary
 from bot.blocks import View
 from bot.clock import Clock, SystemClock
+from bot.incidents.alerts import IncidentLink
 
 log = logging.getLogger("aksbot.alerts.outlet")
 
@@ -72,7 +74,8 @@ _HINTS = {
 
 
 class CardView(Protocol):
-    def __call__(self, state: AlertState, *, now: datetime, lang: Lang) -> View: ...
+    def __call__(self, state: AlertState, *, now: datetime, lang: Lang, incident: IncidentLink | None = None
+                 ) -> View: ...
 
 
 class ReplyView(Protocol):
@@ -90,6 +93,9 @@ class AlertViews:
     card: CardView
     reply: ReplyView
     summary: SummaryView
+
+
+ALERT_VIEWS = AlertViews(alert_card, alert_reply, alert_summary)
 
 
 @dataclass
@@ -110,9 +116,9 @@ class Outlet:
     """Delivers the alert outbox (`bot.alerts.ports.AlertOutlet`). Run one per process that leads; `run` in a
     thread of its own, `wake()` from the producers."""
 
-    def __init__(self, store: AlertStore, poster: Poster, settings: AlertSettings, views: AlertViews, *,
-                 clock: Clock | None = None, worker: str = "outlet", lease: timedelta = LEASE,
-                 poll_seconds: float = POLL_S, batch: int = BATCH) -> None:
+    def __init__(self, store: AlertStore, poster: Poster, settings: AlertSettings, *,
+                 views: AlertViews = ALERT_VIEWS, clock: Clock | None = None, worker: str = "outlet",
+                 lease: timedelta = LEASE, poll_seconds: float = POLL_S, batch: int = BATCH) -> None:
         self.store = store
         self.poster = poster
         self.settings = settings
@@ -294,7 +300,8 @@ class Outlet:
             now = self.clock.now()
             if len(members) == 1:
                 state = members[0][1]
-                view = self.views.card(state, now=now, lang=self._route(state, channel).lang)
+                view = self.views.card(state, now=now, lang=self._route(state, channel).lang,
+                                       incident=self._incident(state))
             else:
                 view = self.views.summary([state for _, state in members], now=now, lang=route.lang)
             ts = self.poster.post(channel, view)
@@ -337,7 +344,8 @@ class Outlet:
             if len(members) > 1:
                 view = self.views.summary(states, now=now, lang=channel_route(self.settings, channel).lang)
             else:
-                view = self.views.card(states[0], now=now, lang=self._route(states[0], channel).lang)
+                view = self.views.card(states[0], now=now, lang=self._route(states[0], channel).lang,
+                                       incident=self._incident(states[0]))
             self.poster.update(channel, ts, view)
         except Exception as exc:
             self._failed(mine, channel, exc, result)
@@ -374,6 +382,16 @@ class Outlet:
             if route.channel == channel:
                 return route
         return channel_route(self.settings, channel)
+
+    def _incident(self, state: AlertState) -> IncidentLink | None:
+        """The incident opened for this episode of the problem, as its history records it (`link_incident`)."""
+        history = self.store.history(key=state.key)
+        linked = [e for e in history if e.event is Event.LINKED and e.episode == state.episode]
+        found = LinkedIncident.parse(linked[-1].detail) if linked else None
+        if found is None:
+            return None
+        return IncidentLink(found.incident_id, found.label, state.group.title, state.cluster or "", found.channel,
+                            found.channel)
 
     def _episode(self, key: str, episode: int) -> AlertState | None:
         """The problem as the message of `episode` should show it: the current state, or — for an earlier

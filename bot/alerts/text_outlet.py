@@ -1,0 +1,100 @@
+"""Alert messages as lines of text, for `aksbot demo` and the shell: the `Poster` the outlet uses there.
+
+    [#alerts-prod] 🔴 KubeNodeNotReady                     a post: the card, its first line tagged with the channel
+      …
+    [#alerts-prod] (updated #3) ✅ Resolved: KubeNodeNotReady     an update of message #3, shown again in full
+    [#alerts-prod]     ↳ #3: Resolved after 14 min          a reply in #3's thread, indented
+
+Channels are shown by name where the settings give one (a route's `name`), else by ID. Messages are numbered by a
+`Board`: in the shell, the shell surface itself (`ShellSurface`), so `:click Acknowledge` finds the alert's
+buttons like any other message's; elsewhere `PrintedBoard`, which only counts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+from collections.abc import Mapping
+from typing import Protocol, TextIO
+
+from bot.alerts.settings import AlertSettings
+from bot.blocks import View
+from bot.render_text import render_text
+from bot.surface import MessageRef
+
+
+class Board(Protocol):
+    """Where printed messages are kept, numbered and written."""
+
+    def keep(self, channel: str, view: View) -> MessageRef:
+        """Remember a new message (its buttons can be pressed); returns its number as its `ts`."""
+        ...
+
+    def revise(self, ref: MessageRef, view: View) -> None:
+        """The message now shows `view`."""
+        ...
+
+    def say(self, text: str) -> None:
+        """Write lines, whole (never interleaved with another thread's)."""
+        ...
+
+
+class PrintedBoard:
+    """A board that only numbers messages and writes them out (the benchmark, a demo without a shell)."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def keep(self, channel: str, view: View) -> MessageRef:
+        with self._lock:
+            return MessageRef(channel, str(next(self._numbers)))
+
+    def revise(self, ref: MessageRef, view: View) -> None:
+        return None
+
+    def say(self, text: str) -> None:
+        with self._lock:
+            self.out.write(text.rstrip("\n") + "\n")
+            self.out.flush()
+
+
+def channel_names(settings: AlertSettings) -> dict[str, str]:
+    """Channel ID → the name its first named route gives it (`alerts.routes[].name`)."""
+    names: dict[str, str] = {}
+    for route in settings.routes:
+        if route.name:
+            names.setdefault(route.channel, route.name)
+    return names
+
+
+class TextPoster:
+    """Prints alert messages (`bot.alerts.ports.Poster`). Printing cannot fail, so nothing is ever retried."""
+
+    def __init__(self, board: Board, names: Mapping[str, str] | None = None) -> None:
+        self.board = board
+        self.names = dict(names or {})
+
+    def _tag(self, channel: str) -> str:
+        return f"[#{self.names.get(channel, channel)}]"
+
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None) -> str:
+        ref = self.board.keep(channel, view)
+        lines = render_text(view).splitlines() or [view.summary]
+        if thread_ts is not None:
+            head = f"{self._tag(channel)}     ↳ #{thread_ts}: "
+            self.board.say("\n".join([head + lines[0], *("       " + line for line in lines[1:])]))
+        else:
+            self.board.say("\n".join([f"{self._tag(channel)} {lines[0]}", *("  " + line for line in lines[1:])]))
+        return ref.ts
+
+    def update(self, channel: str, ts: str, view: View) -> None:
+        self.board.revise(MessageRef(channel, ts), view)
+        lines = render_text(view).splitlines() or [view.summary]
+        self.board.say("\n".join([f"{self._tag(channel)} (updated #{ts}) {lines[0]}",
+                                  *("  " + line for line in lines[1:])]))
+
+    def delete(self, channel: str, ts: str) -> None:
+        self.board.say(f"{self._tag(channel)} (message #{ts} withdrawn: a duplicate)")

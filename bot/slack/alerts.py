@@ -1,0 +1,102 @@
+"""Alert messages through Slack's Web API: the `Poster` the alert outlet sends with in `aksbot serve`.
+
+`chat.postMessage` makes a problem's message (or a reply in its thread), `chat.update` edits it in place,
+`chat.delete` withdraws a duplicate. Views are rendered by `bot.render_slack` (Slack's block limits) with the
+summary as the notification `text`; links are not unfurled (a Grafana or runbook link would push the card
+off-screen).
+
+Its client retries a fast connection failure once and never sleeps on a 429: the outlet learns of the rate limit
+(`SendError.retry_after`) and schedules the work in the store, so a rate-limited channel holds no thread and a
+restart keeps the wait. Slack's refusals become `SendError`s:
+
+    HTTP 429 / ratelimited                       retry_after = Retry-After (seconds; 1 when Slack gave none)
+    channel_not_found, not_in_channel,           permanent: nothing changes until an admin acts (the outlet
+    is_archived, invalid_blocks, missing_scope,  keeps the work, retries slowly, logs the channel and the fix)
+    restricted_action, msg_too_long, …
+    anything else (timeouts, 5xx, fatal_error)   temporary: backed off and retried
+
+The token never reaches an error or a log line: codes only.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import WebClient
+
+from bot.alerts.ports import SendError
+from bot.blocks import View
+from bot.render_slack import render_slack
+from bot.settings import Settings
+from bot.slack.web import SLACK_CALL_BOUND_S, SLACK_REQUEST_TIMEOUT_S, FastFailureRetryHandler, api_url
+
+# Slack's error codes after which only a person can make the message go through.
+PERMANENT = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "invalid_blocks_format",
+    "missing_scope", "restricted_action", "msg_too_long", "too_many_attachments", "no_text", "invalid_auth",
+    "account_inactive", "token_revoked", "not_authed", "cant_update_message", "message_not_found",
+    "edit_window_closed", "channel_is_archived", "team_access_not_granted", "ekm_access_denied",
+})
+
+
+def alert_client(settings: Settings, *, timeout: int = SLACK_REQUEST_TIMEOUT_S) -> WebClient:
+    """A Web API client for alert messages: bounded like every Slack call, but a 429 is the answer, not a sleep."""
+    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
+    return WebClient(token=token, base_url=api_url(settings), timeout=timeout,
+                     retry_handlers=[FastFailureRetryHandler(timeout, SLACK_CALL_BOUND_S)])
+
+
+def _retry_after(error: SlackApiError) -> float:
+    headers = error.response.headers or {}
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(float(raw), 0.0)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+def send_error(exc: BaseException) -> SendError:
+    """What a slack_sdk failure means for the outlet (see the module docstring)."""
+    if isinstance(exc, SlackApiError):
+        code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+        if exc.response.status_code == 429 or code == "ratelimited":
+            return SendError("ratelimited", retry_after=_retry_after(exc))
+        return SendError(code, permanent=code in PERMANENT)
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        return SendError("timeout")
+    return SendError(f"unreachable: {type(exc).__name__}")
+
+
+class SlackAlertPoster:
+    """Posts, updates and withdraws alert messages (`bot.alerts.ports.Poster`)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackAlertPoster:
+        return cls(alert_client(settings))
+
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None) -> str:
+        message = render_slack(view)
+        try:
+            response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+        except (SlackClientError, OSError) as exc:
+            raise send_error(exc) from None
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, view: View) -> None:
+        message = render_slack(view)
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        except (SlackClientError, OSError) as exc:
+            raise send_error(exc) from None
+
+    def delete(self, channel: str, ts: str) -> None:
+        try:
+            self.client.chat_delete(channel=channel, ts=ts)
+        except (SlackClientError, OSError) as exc:
+            raise send_error(exc) from None
