@@ -28,8 +28,6 @@ from bot.cluster.ports import live_provider
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from slack_sdk import WebClient
-
     from bot.app import Assembly
 
 log = logging.getLogger("aksbot.alerts")
@@ -55,12 +53,13 @@ def build_intake(settings: Settings, wake: Callable[[], None]) -> tuple[AlertInt
     return intake, close
 
 
-def slack_outlet(settings: Settings, store: AlertStore, client: WebClient, worker: str) -> AlertOutlet:
-    """The outlet that delivers the store's alert work to Slack through `client`."""
+def slack_outlet(settings: Settings, store: AlertStore, worker: str) -> AlertOutlet:
+    """The outlet that delivers the store's alert work to Slack (its own Web API client: a 429 is reported to the
+    outlet, never slept on)."""
     from bot.alerts.outlet import Outlet
-    from bot.slack.alerts import SlackPoster
+    from bot.slack.alerts import SlackAlertPoster
 
-    return Outlet(store, SlackPoster(client, settings), settings, worker=worker)
+    return Outlet(store, SlackAlertPoster.from_settings(settings), settings.alerts, worker=worker)
 
 
 def election_for(settings: Settings, assembly: Assembly, identity: str | None) -> Election | None:

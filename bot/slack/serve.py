@@ -119,8 +119,7 @@ def build_surface(
     )
     surface.recover()
     if alert_work:
-        runtime = start_alert_runtime(settings, assembly, lambda store, worker: slack_outlet(settings, store, client,
-                                                                                             worker),
+        runtime = start_alert_runtime(settings, assembly, lambda store, worker: slack_outlet(settings, store, worker),
                                       identity=replica)
         surface.on_close(runtime.stop)  # the alert work stops (and the Lease is released) before the caches do
         if on_alert_runtime is not None:
