@@ -10,11 +10,11 @@ so a large, busy cluster costs at most a third of a core.
 
 Each finding becomes an alert (`bot.alerts.findings.from_finding`: key cluster/rule/object, `since` = when the
 watcher first saw it) recorded in the alert store with its routes. A finding is recorded when it appears and
-when what people read of it changes (severity, title, runbook, confidence) — not on every scan: its evidence
-quotes ages ("renewed 45 s ago") that differ every time, and a message edited every five seconds is the noise
-users of other bots complain about. When a finding is gone, its alert is recorded RESOLVED (from the state the
-store kept, so the watcher need not hold the finding). Memory per finding: its key, when it was first seen and
-a short tuple — nothing of the cluster beyond what the cache already holds.
+when what people read of it changes (severity, title save its numbers, runbook, confidence) — not on every scan:
+its evidence and title quote ages ("renewed 45 s ago", "lease stale for 1m05s") that differ every time, and a
+message edited every five seconds is the noise users of other bots complain about. When a finding is gone, its
+alert is recorded RESOLVED (from the state the store kept, so the watcher need not hold the finding). Memory per
+finding: its key, when it was first seen and a short tuple — nothing of the cluster the cache does not hold.
 
 A new leader adopts the watcher alerts still firing in the store (their `since` stays the first time seen;
 nothing is reposted: the store's compare-and-set finds them unchanged) and resolves the ones its first full scan
@@ -32,6 +32,7 @@ The watcher only records; posting is the outlet's (`bot.alerts.ports.AlertOutlet
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -63,10 +64,16 @@ Material = tuple[str, str, str, str]
 AksReader = Callable[[], ManagedCluster]
 
 
+# Numbers in a title are ages and counts ("lease stale for 1m05s", "3 restarts"): they change scan after scan.
+_NUMBERS = re.compile(r"\d[\d.:a-zµ]*")
+
+
 def material(group: AlertGroup) -> Material:
-    """What people read of a watcher alert, without the evidence (which quotes ages that change every scan)."""
+    """What people read of a watcher alert that matters, without the evidence and the numbers of its title (ages
+    and counts that change every scan); the key already names the object."""
     alert = group.alerts[0]
-    return (alert.severity.label, alert.summary, alert.runbook or "", alert.labels.get("confidence", ""))
+    return (alert.severity.label, _NUMBERS.sub("#", alert.summary), alert.runbook or "",
+            alert.labels.get("confidence", ""))
 
 
 def stuck_finding(aks: ManagedCluster, since: datetime, now: datetime, threshold: timedelta) -> Finding | None:

@@ -108,8 +108,11 @@ def test_a_node_that_stops_heartbeating_is_one_alert_naming_its_runbook_and_reco
         assert alert.object is not None and alert.object.name == SPARE
         assert waker.calls > woken
 
-        scans = running.scans
-        eventually(lambda: running.scans >= scans + 5)  # evidence ages change every scan; the alert does not
+        scans, version = running.scans, state.version
+        # Its evidence and title quote ages that change every scan ("lease stale for 3s"); the alert does not.
+        eventually(lambda: running.scans >= scans + 5)
+        again = store.get(notready(SPARE))
+        assert again is not None and again.version == version
         assert events(store, notready(SPARE)) == [Event.FIRED]
         assert [m.channel for m in store.messages(notready(SPARE))] == ["C0ALERTS"]
 
@@ -159,3 +162,20 @@ def test_a_provisioning_state_held_too_long_is_a_finding() -> None:
     assert found is not None and found.kb == "reconcile-failed-state" and "Upgrading" in found.title
     done = ManagedCluster.from_arm({"name": "aks-prod", "properties": {"provisioningState": "Succeeded"}})
     assert stuck_finding(done, t0, t0 + timedelta(days=1), timedelta(hours=1)) is None
+
+
+def test_what_people_read_ignores_the_ages_and_counts_a_title_quotes() -> None:
+    from bot.alerts.findings import from_finding
+    from bot.alerts.watcher import material
+    from bot.refs import Kind, ObjectRef
+    from handlers.rules.finding import Finding, Severity
+
+    def group(title: str, severity: Severity = Severity.CRITICAL) -> Any:
+        finding = Finding("node.notready", severity, title, ObjectRef(Kind.NODE, SPARE), ("renewed 3 s ago",),
+                          "node-notready", ("node.lease:stale",))
+        return from_finding("sandbox", finding, since=datetime(2026, 12, 1, tzinfo=UTC))
+
+    unknown = f"Node {SPARE} is Unknown: the kubelet stopped posting node status"
+    assert material(group(f"{unknown} (lease stale for 55s)")) == material(group(f"{unknown} (lease stale for 1m05s)"))
+    assert material(group(unknown)) != material(group(f"Node {SPARE} is NotReady"))
+    assert material(group(unknown)) != material(group(unknown, Severity.WARNING))
