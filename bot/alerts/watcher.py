@@ -218,6 +218,9 @@ class ClusterWatcher:
         resolved = self._resolve(set(self._seen) - current, now) if full else 0
         self.scans += 1
         self.last = ScanResult(len(current), recorded, resolved, full, time.monotonic() - started)
+        level = logging.INFO if self.scans == 1 or recorded or resolved or self.last.seconds > 1 else logging.DEBUG
+        log.log(level, "alert watcher scanned %s: %d findings in %.2f s (%d recorded, %d resolved%s)", self.cluster,
+                len(current), self.last.seconds, recorded, resolved, "" if full else "; partial: nothing resolved")
         return self.last
 
     def _record_findings(self, findings: Iterable[Finding], now: datetime) -> tuple[int, set[str]]:
