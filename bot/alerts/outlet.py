@@ -11,7 +11,9 @@
 - Nothing is dropped. A failure puts the item back with its error and its next attempt (`AlertStore.retry`):
   a rate limit at exactly Slack's `Retry-After`, with the channel's other work held until then too; a channel
   that refuses the bot (`SendError.permanent`: not invited, archived, not found, blocks refused) every
-  `PERMANENT_RETRY`, logged with the channel and what an admin should do; anything else after a backoff.
+  `PERMANENT_RETRY`, logged with the channel and what an admin should do; anything else after a backoff. Only
+  an update of a message someone deleted in Slack (`SendError.gone`) is given up, with a warning: the problem
+  itself lives on in the store, `/k8s alerts` and its history.
 
 Pacing, per channel (`alerts` settings; `routing.channel_route` says which route paces a channel):
 
@@ -19,7 +21,7 @@ Pacing, per channel (`alerts` settings; `routing.channel_route` says which route
   rate limit (`rate_limit`: new top-level messages per `per_minutes`) still allows, they go out as ONE summary
   message instead of N. A summary is a message the problems share: each problem's message row holds the
   summary's `ts`, so a later change of any of them re-renders the summary from every member's current state,
-  and their thread replies (resolved, reopened) go in the summary's thread;
+  and their thread replies (resolved, reopened) go in the summary's thread, each naming its problem;
 - the rate limit spent: posts wait until the oldest message of the window leaves it;
 - quiet hours: the store sets a post's first due time past them; the outlet checks again when it sends (a retry
   may have moved it into them). Updates and thread replies are never held: they do not notify a channel.
@@ -47,7 +49,7 @@ from bot.alerts.routing import Route, channel_route, pick_routes, quiet_end
 from bot.alerts.settings import AlertSettings, Lang
 from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry, OutboxItem, Work
 from bot.alerts.views import LinkedIncident, alert_card, alert_reply, alert_summary
-from bot.blocks import View
+from bot.blocks import Text, View
 from bot.clock import Clock, SystemClock
 from bot.incidents.alerts import IncidentLink
 
@@ -257,7 +259,13 @@ class Outlet:
         coming = [i for i in self.store.waiting_posts(channel, now, now + timedelta(seconds=route.group_seconds))
                   if i.id not in taken]
         if len(ready) + len(coming) <= allowance:
-            for item, state in ready:
+            for n, (item, state) in enumerate(ready):
+                until = self._held.get(channel)
+                if until is not None:  # Slack just asked us to wait: the rest waits with it
+                    for later, _ in ready[n:]:
+                        self.store.postpone(later.id, until)
+                        result.held += 1
+                    return
                 self._send_post(channel, [(item, state)], route, result)
             return
         if allowance <= 0:
@@ -347,6 +355,16 @@ class Outlet:
                 view = self.views.card(states[0], now=now, lang=self._route(states[0], channel).lang,
                                        incident=self._incident(states[0]))
             self.poster.update(channel, ts, view)
+        except SendError as exc:
+            if not exc.gone:
+                self._failed(mine, channel, exc, result)
+                return
+            # Someone deleted the message: its problem lives on in the store, `/k8s alerts` and its history.
+            log.warning("alert message %s in %s is gone (%s); its updates are dropped", ts, channel, exc.code)
+            result.skipped += len(mine)
+            for item in mine:
+                self.store.done(item.id, self.clock.now())
+            return
         except Exception as exc:
             self._failed(mine, channel, exc, result)
             return
@@ -367,6 +385,10 @@ class Outlet:
                 result.skipped += 1
                 return
             view = self.views.reply(state, entry, lang=self._route(state, item.channel).lang)
+            if len(self.store.sharing(item.channel, item.ts)) > 1:
+                # A summary's thread holds the replies of all its problems: each says whose it is.
+                view = View(f"{state.summary}: {view.summary}",
+                            (Text(f"*{state.summary}* (`{state.id}`)"), *view.blocks))
             self.poster.post(item.channel, view, thread_ts=item.ts)
         except Exception as exc:
             self._failed([item], item.channel, exc, result)

@@ -40,13 +40,16 @@ class SendError(Exception):
 
     `retry_after`: the platform said when to come back (Slack's 429 `Retry-After`, in seconds).
     `permanent`: nothing changes until a person acts (the bot is not in the channel, the channel is archived, the
-    blocks were refused): the work is kept and retried slowly, and the failure is logged where an admin sees it."""
+    blocks were refused): the work is kept and retried slowly, and the failure is logged where an admin sees it.
+    `gone`: the message to update no longer exists (someone deleted it): there is nothing left to update."""
 
-    def __init__(self, code: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(self, code: str, *, retry_after: float | None = None, permanent: bool = False,
+                 gone: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.retry_after = retry_after
         self.permanent = permanent
+        self.gone = gone
 
 
 class Poster(Protocol):

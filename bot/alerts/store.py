@@ -564,11 +564,11 @@ class AlertStore:
             (Work.POST.value, channel, utc_text(until), now))
 
     def posted_since(self, channel: str, since: datetime) -> list[datetime]:
-        """When each top-level message in `channel` went out since `since`, oldest first; a summary shared by
+        """When each top-level message in `channel` went out after `since`, oldest first; a summary shared by
         several problems counts once (the route's rate limit counts messages people see, not problems)."""
         rows = self.db.run(
             f"SELECT MIN(posted_at) FROM {self.messages_table} WHERE channel = ? AND ts IS NOT NULL "
-            "AND posted_at >= ? GROUP BY ts ORDER BY 1", (channel, utc_text(since)))[1]
+            "AND posted_at > ? GROUP BY ts ORDER BY 1", (channel, utc_text(since)))[1]
         return [parse_utc(r[0]) for r in rows]
 
     def sharing(self, channel: str, ts: str) -> list[AlertMessage]:

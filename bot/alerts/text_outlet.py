@@ -18,8 +18,11 @@ import threading
 from collections.abc import Mapping
 from typing import Protocol, TextIO
 
+from bot.alerts.outlet import Outlet
 from bot.alerts.settings import AlertSettings
+from bot.alerts.store import AlertStore
 from bot.blocks import View
+from bot.clock import Clock
 from bot.render_text import render_text
 from bot.surface import MessageRef
 
@@ -98,3 +101,9 @@ class TextPoster:
 
     def delete(self, channel: str, ts: str) -> None:
         self.board.say(f"{self._tag(channel)} (message #{ts} withdrawn: a duplicate)")
+
+
+def text_outlet(settings: AlertSettings, store: AlertStore, board: Board, *, worker: str = "shell",
+                clock: Clock | None = None) -> Outlet:
+    """The outlet `aksbot demo` and the shell run: alert messages printed on `board` (the `ShellSurface`)."""
+    return Outlet(store, TextPoster(board, channel_names(settings)), settings, clock=clock, worker=worker)

@@ -13,6 +13,7 @@ restart keeps the wait. Slack's refusals become `SendError`s:
     channel_not_found, not_in_channel,           permanent: nothing changes until an admin acts (the outlet
     is_archived, invalid_blocks, missing_scope,  keeps the work, retries slowly, logs the channel and the fix)
     restricted_action, msg_too_long, …
+    message_not_found, cant_update_message       gone: the message was deleted; nothing left to update
     anything else (timeouts, 5xx, fatal_error)   temporary: backed off and retried
 
 The token never reaches an error or a log line: codes only.
@@ -33,9 +34,11 @@ from bot.slack.web import SLACK_CALL_BOUND_S, SLACK_REQUEST_TIMEOUT_S, FastFailu
 PERMANENT = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "invalid_blocks_format",
     "missing_scope", "restricted_action", "msg_too_long", "too_many_attachments", "no_text", "invalid_auth",
-    "account_inactive", "token_revoked", "not_authed", "cant_update_message", "message_not_found",
-    "edit_window_closed", "channel_is_archived", "team_access_not_granted", "ekm_access_denied",
+    "account_inactive", "token_revoked", "not_authed", "edit_window_closed", "channel_is_archived",
+    "team_access_not_granted", "ekm_access_denied",
 })
+# chat.update's words for a message that is no longer there to edit (deleted in Slack).
+GONE = frozenset({"message_not_found", "cant_update_message"})
 
 
 def alert_client(settings: Settings, *, timeout: int = SLACK_REQUEST_TIMEOUT_S) -> WebClient:
@@ -63,7 +66,7 @@ def send_error(exc: BaseException) -> SendError:
         code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if exc.response.status_code == 429 or code == "ratelimited":
             return SendError("ratelimited", retry_after=_retry_after(exc))
-        return SendError(code, permanent=code in PERMANENT)
+        return SendError(code, permanent=code in PERMANENT, gone=code in GONE)
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return SendError("timeout")
     return SendError(f"unreachable: {type(exc).__name__}")
@@ -100,3 +103,4 @@ class SlackAlertPoster:
             self.client.chat_delete(channel=channel, ts=ts)
         except (SlackClientError, OSError) as exc:
             raise send_error(exc) from None
+

@@ -1,13 +1,20 @@
-"""Alert webhook fixtures (public example bodies, `tests/fixtures/alerts/`) and settings with two clusters."""
+"""Alert webhook fixtures (public example bodies, `tests/fixtures/alerts/`), settings with two clusters, and
+watcher-shaped problems recorded as the intake and the watcher record them."""
 
 from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.alerts.clusters import ClusterDirectory
+from bot.alerts.model import Alert, AlertGroup, AlertObject, Severity, Source, Status
+from bot.alerts.routing import pick_routes
+from bot.alerts.settings import AlertSettings
+from bot.alerts.store import AlertStore, Recorded
 from bot.settings import Settings, from_mapping
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
@@ -44,3 +51,26 @@ def settings(alerts: dict[str, Any] | None = None, clusters: list[dict[str, Any]
 
 def directory(**kwargs: Any) -> ClusterDirectory:
     return ClusterDirectory.from_settings(settings(**kwargs))
+
+
+def crashloop(pod: str, at: datetime, *, cluster: str = "prod", namespace: str = "shop",
+              severity: Severity = Severity.WARNING, status: Status = Status.FIRING, restarts: int = 5) -> AlertGroup:
+    """A watcher finding: pod `pod` crash-looping (one problem per pod; `restarts` changes its evidence)."""
+    alert = Alert(
+        source=Source.WATCHER, name="crashloop", status=status, severity=severity, severity_label=severity.label,
+        summary=f"Pod {pod} is crash-looping", starts_at=at, ends_at=None if status is Status.FIRING else at,
+        cluster=cluster, cluster_hint=cluster, namespace=namespace, object=AlertObject("Pod", pod, namespace),
+        evidence=(f"container app restarted {restarts} times", "last state: Terminated (Error), exit code 1"),
+        runbook="crashloop",
+    )
+    return AlertGroup(Source.WATCHER, f"watcher/{cluster}/crashloop/pod/{namespace}/{pod}",
+                      f"Pod {pod} is crash-looping", (alert,))
+
+
+def resolved(group: AlertGroup, at: datetime) -> AlertGroup:
+    return group.with_alerts(replace(a, status=Status.RESOLVED, ends_at=at) for a in group.alerts)
+
+
+def record(store: AlertStore, config: AlertSettings, group: AlertGroup, at: datetime) -> Recorded:
+    """What the intake and the watcher do with a notification: route it, store it."""
+    return store.record(group, pick_routes(config, group), at=at, flap_window=timedelta(minutes=config.flap_minutes))

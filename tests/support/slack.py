@@ -1,8 +1,9 @@
 """Local stand-ins for Slack, speaking its real wire formats, for the end-to-end tests and the benchmark.
 
 - `WebApiServer`: an HTTP server on 127.0.0.1 answering Web API methods (`auth.test`, `chat.postMessage`,
-  `chat.update`, `chat.postEphemeral`, `views.open`, `usergroups.list`, `usergroups.users.list`,
-  `apps.connections.open`, and what incident channels use: `conversations.create`, `conversations.invite`,
+  `chat.update` (which edits the message it keeps), `chat.delete`, `chat.postEphemeral`, `views.open`,
+  `usergroups.list`, `usergroups.users.list`, `apps.connections.open`, and what incident channels use:
+  `conversations.create`, `conversations.invite`,
   `conversations.setTopic`, `conversations.archive`, `conversations.join`, `conversations.history`,
   `conversations.replies` (GET), `pins.add`, `bookmarks.add`) with Slack's response shapes (`{"ok": true, …}`,
   `{"ok": false, "error": …}`, `missing_scope` with `needed` and `provided`, a partial `conversations.invite`
@@ -145,6 +146,7 @@ class WebApiServer:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
+        self._slow: dict[str, list[threading.Event]] = {}
         self._ts = itertools.count(1)
         self._http = _Server(("127.0.0.1", 0), self._handler_class())
         self._http.daemon_threads = True
@@ -184,11 +186,22 @@ class WebApiServer:
         with self._lock:
             self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
 
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call of `method` waits, before it is answered, until the returned event is set (a slow Slack
+        a test can act during)."""
+        release = threading.Event()
+        with self._lock:
+            self._slow.setdefault(method, []).append(release)
+        return release
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
             self.responses.clear()
             self._failures.clear()
+            for release in (r for held in self._slow.values() for r in held):
+                release.set()
+            self._slow.clear()
 
     def by_name(self, name: str) -> SlackChannel | None:
         with self._lock:
@@ -241,6 +254,14 @@ class WebApiServer:
     def answer(
         self, method: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self._lock:
+            held = self._slow.get(method)
+            release = held.pop(0) if held else None
+            if release is not None:
+                self.calls.append(ApiCall(method + "!held", params, token))
+                self._lock.notify_all()
+        if release is not None:
+            release.wait(30)
         failure = self._failure(method)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -292,13 +313,27 @@ class WebApiServer:
                     return 200, {}, {"ok": False, "error": "not_in_channel"}
                 message = {"type": "message", "text": params.get("text"), "user": BOT_USER, "ts": ts}
                 message["bot_id"] = "B0AKSBOT"
+                if params.get("blocks"):
+                    message["blocks"] = params["blocks"]
                 if params.get("thread_ts"):
                     message["thread_ts"] = params["thread_ts"]
                 with self._lock:
                     self.messages.setdefault(channel, []).append(dict(message))
                 return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": message}
             case "chat.update":
+                with self._lock:
+                    edited = self._find(channel, str(params.get("ts") or ""))
+                    if edited is not None:  # a message the double never saw (an older test's) is edited blindly
+                        edited.update(text=params.get("text"), blocks=params.get("blocks"),
+                                      edited={"user": BOT_USER, "ts": ts})
                 return 200, {}, {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text")}
+            case "chat.delete":
+                with self._lock:
+                    gone = self._find(channel, str(params.get("ts") or ""))
+                    if gone is None:
+                        return 200, {}, {"ok": False, "error": "message_not_found"}
+                    self.messages[channel].remove(gone)
+                return 200, {}, {"ok": True, "channel": channel, "ts": params.get("ts")}
             case "chat.postEphemeral":
                 return 200, {}, {"ok": True, "message_ts": ts}
             case "views.open":
@@ -317,6 +352,19 @@ class WebApiServer:
                     return 200, {}, {"ok": False, "error": "socket_mode_not_enabled"}
                 return 200, {}, {"ok": True, "url": self.socket_url}
         return 200, {}, {"ok": False, "error": "unknown_method"}
+
+    def _find(self, channel: str, ts: str) -> dict[str, Any] | None:
+        return next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+
+    def top_level(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's own messages as they read now (edits applied, deleted ones gone), oldest first."""
+        with self._lock:
+            return [dict(m) for m in self.messages.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """The replies in the thread of `ts`, oldest first."""
+        with self._lock:
+            return [dict(m) for m in self.messages.get(channel, []) if m.get("thread_ts") == ts and m["ts"] != ts]
 
     # -- what incident channels use ----------------------------------------------------------------------
     def _refused(self, method: str, params: dict[str, Any], channel: str) -> dict[str, Any] | None:
