@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from bot.alerts.desk import StoredAlertDesk
+from bot.alerts.store import AlertStore
 from bot.approvals.store import SqlApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow, Executor, ExpirySweeper, open_approval_store, run_inline
 from bot.clock import Clock, SystemClock
@@ -42,6 +44,8 @@ class Assembly:
     incidents: IncidentDesk
     # The SQL database approvals, incidents, alert state and Slack deliveries share (SQLite or PostgreSQL).
     store: SqlApprovalStore
+    # Alert state, history and the Slack work still to do, in that database (what `/k8s alerts` reads).
+    alerts: AlertStore | None = None
     _sweeper: ExpirySweeper | None = field(default=None, repr=False)
 
     @property
@@ -103,7 +107,8 @@ def assemble(
 ) -> Assembly:
     """The dispatcher over the configured adapters, with the approval workflow on the configured store and the
     incident desk beside it (`workspace` None: incidents can be read, not declared; `alerts`, `alert_timeline`:
-    the alerts side's seams, see `bot.incidents.alerts`)."""
+    the alerts side's seams, see `bot.incidents.alerts`: by default the alert store in the same database,
+    `bot.alerts.desk`)."""
     directory = groups or SettingsGroups(settings)
     deps = base_deps(settings, clock=clock)
     store = open_approval_store(settings)
@@ -113,18 +118,21 @@ def assemble(
     # does not reach itself through its deps.
     live = dataclasses.replace(deps, clusters=live_provider(deps.clusters))
     workflow = ApprovalWorkflow(live, store, notifier, directory, executor=executor)
+    # The alert store is the alerts side of the incident seams unless the caller brings its own.
+    alert_store = AlertStore(store)
+    alert_desk = StoredAlertDesk(alert_store, deps.clock)
     desk = IncidentDesk(
         settings,
         deps.clock,
         SqlIncidentStore(store),
         workspace or NoWorkspace(),
         directory,
-        alerts=alerts,
-        alert_timeline=alert_timeline,
+        alerts=alerts or alert_desk,
+        alert_timeline=alert_timeline or alert_desk,
     )
-    full = dataclasses.replace(deps, approvals=workflow, incidents=desk)
+    full = dataclasses.replace(deps, approvals=workflow, incidents=desk, alerts=alert_store)
     dispatcher = Dispatcher(full, groups=directory, observers=(desk.observe,))
-    return Assembly(dispatcher, workflow, desk, store)
+    return Assembly(dispatcher, workflow, desk, store, alert_store)
 
 
 def build_dispatcher(

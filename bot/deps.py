@@ -15,6 +15,7 @@ from bot.cluster.ports import ClusterProvider
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.alerts.ports import AlertBook
     from bot.approvals.ports import Approvals
     from bot.incidents.ports import Incidents
     from knowledge import KnowledgeBase
@@ -29,3 +30,4 @@ class Deps:
     knowledge: KnowledgeBase | None = None
     approvals: Approvals | None = None
     incidents: Incidents | None = None
+    alerts: AlertBook | None = None

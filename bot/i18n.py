@@ -283,6 +283,7 @@ class AlertWords:
     since: Msg = Msg("Since", "开始时间")
     source: Msg = Msg("Source", "来源")
     unknown_cluster: Msg = Msg("unknown ({hint})", "未知（{hint}）")
+    no_cluster: Msg = Msg("no configured cluster", "未配置的集群")
     firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
     resolved_after: Msg = Msg("resolved after {duration}", "{duration} 后恢复")
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
@@ -298,7 +299,7 @@ class AlertWords:
         "没有匹配这条告警的处理手册；`/k8s kb <问题>` 可搜索知识库。",
     )
     acknowledged_by: Msg = Msg("👀 Acknowledged by ", "👀 已确认：")
-    ago: Msg = Msg(" {ago}", "（{ago}）")
+    ago: Msg = Msg(" {ago} ({time})", "（{ago}，{time}）")
     snoozed_by: Msg = Msg("💤 Snoozed by ", "💤 已静默：")
     snoozed_until: Msg = Msg(" until {time}", "，直到 {time}")
     snoozed_until_resolved: Msg = Msg(" until it resolves", "，直到恢复")

@@ -2,6 +2,7 @@
 
 - `age(since, now)`: kubectl's short age in lists (`45s`, `12m`, `5h`, `3d`, `2y`);
 - `duration(seconds)`, `ago(at, now)`: evidence lines (`6m12s`, `6m12s ago`, `in 4m`);
+- `lasted(seconds)`: how long a problem lasted, in words on an alert message (`14 min`, `2 h 5 min`);
 - `clock(at)`: a time of day in evidence (`09:12:05Z`); `short_time(at)`: on cards (`09:14 UTC`);
 - `day_time(at)`: in the audit trail (`11-22 09:14:05`).
 
@@ -26,6 +27,20 @@ def duration(seconds: float) -> str:
     if minutes:
         return f"{minutes}m{s:02d}s"
     return f"{s}s"
+
+
+def lasted(seconds: float) -> str:
+    """`45` → `45 s`; `840` → `14 min`; `7500` → `2 h 5 min`; `183600` → `2 d 3 h`: "resolved after 14 min"."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    minutes = s // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
 
 
 def clock(at: datetime) -> str:

@@ -43,12 +43,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.alerts.desk import linked_incident
 from bot.alerts.model import Status
 from bot.alerts.ports import Poster, SendError
 from bot.alerts.routing import Route, channel_route, pick_routes, quiet_end
 from bot.alerts.settings import AlertSettings, Lang
 from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry, OutboxItem, Work
-from bot.alerts.views import LinkedIncident, alert_card, alert_reply, alert_summary
+from bot.alerts.views import alert_card, alert_reply, alert_summary
 from bot.blocks import Text, View
 from bot.clock import Clock, SystemClock
 from bot.incidents.alerts import IncidentLink
@@ -407,13 +408,7 @@ class Outlet:
 
     def _incident(self, state: AlertState) -> IncidentLink | None:
         """The incident opened for this episode of the problem, as its history records it (`link_incident`)."""
-        history = self.store.history(key=state.key)
-        linked = [e for e in history if e.event is Event.LINKED and e.episode == state.episode]
-        found = LinkedIncident.parse(linked[-1].detail) if linked else None
-        if found is None:
-            return None
-        return IncidentLink(found.incident_id, found.label, state.group.title, state.cluster or "", found.channel,
-                            found.channel)
+        return linked_incident(self.store.history(key=state.key), state.episode)
 
     def _episode(self, key: str, episode: int) -> AlertState | None:
         """The problem as the message of `episode` should show it: the current state, or — for an earlier

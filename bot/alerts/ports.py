@@ -14,14 +14,21 @@ An outlet sends through a `Poster`: the one place that knows a platform (`bot.sl
 API, `bot.alerts.text_outlet` for the shell). A poster takes views, renders them itself, and reports every
 failure as a `SendError` saying what the outlet should do about it: wait for `retry_after` (a rate limit), try
 again slowly (`permanent`: the channel refuses the bot until an admin acts), or back off and try again.
+
+`AlertBook` is what the `alerts` commands need from the store (`deps.alerts`), so handlers never import it.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Collection
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from bot.blocks import View
+
+if TYPE_CHECKING:
+    from bot.alerts.store import AlertState, HistoryEntry
 
 
 class AlertOutlet(Protocol):
@@ -66,3 +73,22 @@ class Poster(Protocol):
     def delete(self, channel: str, ts: str) -> None:
         """Remove a message this poster made (a duplicate another leader beat us to)."""
         ...
+
+class AlertBook(Protocol):
+    """What the `/k8s alerts …` commands reach through `deps.alerts`: the alert store's reads and the three
+    things people do to a problem (`bot.alerts.store.AlertStore` is one, as it is)."""
+
+    def get(self, key: str) -> AlertState | None: ...
+
+    def by_id(self, alert_id: str) -> AlertState | None: ...
+
+    def firing(self, clusters: Collection[str | None] | None = None) -> list[AlertState]: ...
+
+    def history(self, *, since: datetime | None = None, key: str | None = None,
+                clusters: Collection[str | None] | None = None, limit: int = 500) -> list[HistoryEntry]: ...
+
+    def acknowledge(self, key: str, user: str, at: datetime) -> bool: ...
+
+    def snooze(self, key: str, user: str, at: datetime, until: datetime | None) -> bool: ...
+
+    def unsnooze(self, key: str, user: str, at: datetime) -> bool: ...

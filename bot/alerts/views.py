@@ -19,13 +19,13 @@ does I/O except reading the shipped knowledge base for a runbook's title when th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.alerts.desk import incident_from_detail
 from bot.alerts.model import Alert, AlertGroup, Severity, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry
+from bot.approvals.model import parse_utc
 from bot.blocks import (
     Actions,
     Block,
@@ -41,12 +41,13 @@ from bot.blocks import (
     Table,
     Text,
     View,
+    plain,
 )
 from bot.i18n import ALERT as W
 from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
-from bot.timefmt import age, duration, short_time
+from bot.timefmt import age, day_time, lasted, short_time
 from handlers.args import (
     AlertIdArgs,
     AlertsArgs,
@@ -74,12 +75,13 @@ _TEXT_ANNOTATIONS = frozenset({"summary", "description", "message", "runbook_url
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    """One line of at most `limit` characters (a line break from a label or an annotation would break the list)."""
+    text = text.replace("\r", " ").replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _lasted(delta: timedelta) -> str:
-    return duration(delta.total_seconds())
+    return lasted(delta.total_seconds())
 
 
 # -- references the buttons run ----------------------------------------------------------------------------------
@@ -134,9 +136,9 @@ def suggested_actions(group: AlertGroup) -> tuple[Button, ...]:
                 _, ref = decode(action.ref)
             except RefError:
                 continue
-            button = Button(action.label, ref.on(cluster), "danger" if action.danger else None)
-            if button.ref.fits_a_button():
-                out.append(button)
+            ref = ref.on(cluster)
+            if ref.fits_a_button():
+                out.append(Button(action.label, ref, "danger" if action.danger else None))
     return tuple(out[:ACTION_BUTTONS])
 
 
@@ -220,8 +222,8 @@ def _people(state: AlertState, now: datetime, lang: str) -> list[Block]:
     """Who acknowledged it and who snoozed it: people, never text that could become a mention."""
     blocks: list[Block] = []
     if state.ack_by and state.ack_at is not None:
-        blocks.append(Context((W.acknowledged_by(lang), Person(state.ack_by),
-                               W.ago(lang, ago=_ago(state.ack_at, now, lang)))))
+        when = W.ago(lang, ago=_ago(state.ack_at, now, lang), time=short_time(state.ack_at))
+        blocks.append(Context((W.acknowledged_by(lang), Person(state.ack_by), when)))
     if state.snoozed(now) and state.snoozed_by:
         until = (W.snoozed_until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
                  else W.snoozed_until(lang, time=short_time(state.snooze_until)))
@@ -231,8 +233,13 @@ def _people(state: AlertState, now: datetime, lang: str) -> list[Block]:
     return blocks
 
 
+def _when(at: datetime, now: datetime) -> str:
+    """A time of day when it was today (`09:14 UTC`), with its day when it was longer ago (`11-21 09:14:05`)."""
+    return short_time(at) if now - at < timedelta(hours=20) else f"{day_time(at)} UTC"
+
+
 def _ago(at: datetime, now: datetime, lang: str) -> str:
-    span = duration(max((now - at).total_seconds(), 0))
+    span = lasted(max((now - at).total_seconds(), 0))
     return f"{span} 前" if lang == "zh" else f"{span} ago"
 
 
@@ -248,7 +255,7 @@ def _buttons(state: AlertState, lang: str, runbook: Button | None, incident: Inc
                     Button(W.snooze_4h(lang), snooze_ref(state, "4h")),
                     Button(W.snooze_resolved(lang), snooze_ref(state, "resolved"))]
     diagnose = diagnose_ref(group)
-    if diagnose is not None:
+    if diagnose is not None and diagnose.fits_a_button():  # a name from a label can be any length
         buttons.append(Button(W.diagnose(lang), diagnose))
     if runbook is not None:
         buttons.append(runbook)
@@ -280,7 +287,8 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
         status = W.resolved_after(lang, duration=_lasted(ended - state.first_fired_at))
     blocks: list[Block] = [Heading(_clip(heading, 150))]
     if firing:
-        blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
+        if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough
+            blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
     else:
         blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}* — {status}", Level.OK))
     if first is not None and first.description and first.description != first.summary:
@@ -288,7 +296,7 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     fields: list[tuple[str, Rich]] = [
         (W.status(lang), f"{W.firing(lang) if firing else W.resolved(lang)} · {status}"),
         (W.severity(lang), first.severity_label or state.severity.label if first is not None else state.severity.label),
-        (W.since(lang), f"{short_time(state.first_fired_at)} ({age(state.first_fired_at, now)})"),
+        (W.since(lang), f"{_when(state.first_fired_at, now)} ({age(state.first_fired_at, now)})"),
         *_where(state, lang),
         (W.source(lang), group.source.value + (f" · {first.name}" if first is not None else "")),
     ]
@@ -320,26 +328,6 @@ def _shipped_knowledge() -> KnowledgeBase | None:
 # -- a reply in the thread ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LinkedIncident:
-    """What an incident-link history entry holds (its `detail`, as JSON)."""
-
-    incident_id: int
-    label: str
-    channel: str
-
-    def detail(self) -> str:
-        return json.dumps({"incident": self.incident_id, "label": self.label, "channel": self.channel})
-
-    @classmethod
-    def parse(cls, detail: str) -> LinkedIncident | None:
-        try:
-            raw = json.loads(detail)
-            return cls(int(raw["incident"]), str(raw["label"]), str(raw["channel"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-
-
 def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> View:
     """One short reply in the message's thread about one transition."""
     text: Rich
@@ -355,26 +343,24 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
     elif entry.event is Event.ACKNOWLEDGED:
         text = (W.reply_acknowledged(lang), Person(actor))
     elif entry.event is Event.SNOOZED:
-        text = (W.reply_snoozed(lang, detail=_snooze_detail(entry.detail, lang)), Person(actor))
+        text = (W.reply_snoozed(lang, detail=snooze_words(entry.detail, lang)), Person(actor))
     elif entry.event is Event.UNSNOOZED:
         text = (W.reply_unsnoozed(lang), Person(actor))
     elif entry.event is Event.POSTED:
         text = (W.reply_posted(lang), Channel(entry.detail.split(" ", 1)[0]))
     else:
-        linked = LinkedIncident.parse(entry.detail) if entry.event is Event.LINKED else None
+        linked = incident_from_detail(entry.detail) if entry.event is Event.LINKED else None
         text = ((W.reply_linked(lang, label=linked.label), Channel(linked.channel)) if linked is not None
                 else f"{entry.event.value} {entry.detail}")
-    from bot.blocks import plain
-
     return View(plain(text), (Text(text),))
 
 
-def _snooze_detail(detail: str, lang: str) -> str:
+def snooze_words(detail: str, lang: str) -> str:
+    """A snooze's stored detail (`until resolved`, `until <UTC time>`) in words: `until it resolves`,
+    `until 04:00 UTC`."""
     if detail == "until resolved":
         return W.snoozed_until_resolved(lang).lstrip(" ，,")
     if detail.startswith("until "):
-        from bot.approvals.model import parse_utc
-
         try:
             return W.snoozed_until(lang, time=short_time(parse_utc(detail[6:]))).lstrip(" ，,")
         except ValueError:

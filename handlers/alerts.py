@@ -1,0 +1,409 @@
+"""`alerts`, `alerts history`, `alerts show|ack|snooze|unsnooze ID`: what fires now, and people acting on it.
+
+The alert messages' buttons run these (`bot.alerts.views`), so a click and a typed command do the same thing.
+They reach the alert store through `deps.alerts` (`bot.alerts.ports.AlertBook`) and only record: the store queues
+the message's update in the same transaction, and the leader's outlet redraws it.
+
+Who may do what — the roles of the alert's own cluster (an alert of no configured cluster: the global roles):
+
+- listing, history and `show`: a viewer; the lists hold only clusters the caller has a role on, as `approvals`
+  and `audit` do;
+- `ack`: a viewer. Acknowledging says "I am looking at it"; it changes nothing in the cluster and nothing anyone
+  else receives, and the people woken at night are not always operators;
+- `snooze` / `unsnooze`: an operator. A snooze stops the message's updates for the whole channel, which is a
+  decision about everyone's attention, taken by the people who may also act on the cluster.
+
+An alert is named by the short id its message shows; a unique prefix of a firing alert's id (4 characters or
+more) or the whole group key works too. An unknown or ambiguous name gets an answer saying which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.alerts.desk import incident_from_detail, linked_incident
+from bot.alerts.model import Status, short_id
+from bot.alerts.ports import AlertBook
+from bot.alerts.store import AlertState, Event, HistoryEntry
+from bot.alerts.views import alert_card, snooze_words
+from bot.blocks import (
+    Actions,
+    Block,
+    Button,
+    Context,
+    Heading,
+    Level,
+    Notice,
+    Person,
+    Rich,
+    Table,
+    Text,
+    View,
+    plain,
+)
+from bot.deps import Deps
+from bot.errors import NotAuthorized, NotConfigured, UserError
+from bot.i18n import ALERT as W
+from bot.refs import CommandRef
+from bot.registry import Call, Caller, Lang, Role, Scope, command
+from bot.settings import Settings, role_name
+from bot.timefmt import age, day_time, short_time
+from handlers.args import AlertIdArgs, AlertsArgs, AlertsHistoryArgs, AlertSnoozeArgs, window_seconds
+from knowledge import KnowledgeBase
+
+# Prefixes shorter than this are too likely to name several alerts to be worth trying.
+MIN_PREFIX = 4
+# Alerts listed with a Show button each; the rest are listed without.
+LIST_BUTTONS = 20
+# Lines of a listing or of the history before "and N more".
+MAX_LINES = 100
+SNOOZES = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "resolved": None}
+_MARK = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+
+
+def _book(deps: Deps) -> AlertBook:
+    if deps.alerts is None:
+        raise NotConfigured("Alerts are not available here: no alert store is wired into this bot.")
+    return deps.alerts
+
+
+def visible_clusters(settings: Settings, caller: Caller) -> list[str | None]:
+    """The clusters whose alerts the caller may see (None: alerts of no configured cluster, for global roles)."""
+    seen: list[str | None] = [n for n in settings.cluster_names()
+                              if settings.role_of(caller.id, caller.groups, n) is not None]
+    if settings.role_of(caller.id, caller.groups, None) is not None:
+        seen.append(None)
+    return seen
+
+
+def _scope(call: Call[AlertsArgs] | Call[AlertsHistoryArgs], deps: Deps) -> list[str | None]:
+    visible = visible_clusters(deps.settings, call.caller)
+    asked = call.args.cluster
+    if asked is None:
+        return visible
+    names = deps.settings.cluster_names()
+    if asked not in names:
+        raise UserError(f"Unknown cluster `{asked}` (clusters: {', '.join(names) or 'none is configured'}).")
+    if asked not in visible:
+        raise NotAuthorized(f"You have no role on cluster `{asked}`, so its alerts are not shown to you.")
+    return [asked]
+
+
+def _require(deps: Deps, caller: Caller, state: AlertState, role: Role, what: str) -> None:
+    held = deps.settings.role_of(caller.id, caller.groups, state.cluster)
+    if held is None or held < role:
+        where = f" on cluster `{state.cluster}`" if state.cluster else ""
+        raise NotAuthorized(
+            f"You may not {what} alerts{where}: it needs the {role_name(role)} role (you have: {role_name(held)})."
+        )
+
+
+def find(book: AlertBook, name: str) -> AlertState:
+    """The alert `name` means: its short id, its whole key, or a unique prefix of a firing alert's id."""
+    text = name.strip()
+    found = book.by_id(text) or book.get(text)
+    if found is not None:
+        return found
+    wanted = text.lower()
+    matches = [s for s in book.firing() if s.id.startswith(wanted)] if len(wanted) >= MIN_PREFIX else []
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = ", ".join(f"`{s.id}` ({s.group.title})" for s in matches[:5])
+        more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+        raise UserError(f"`{text}` could be {len(matches)} alerts: {listed}{more}. Give more of the id.")
+    raise UserError(
+        f"No alert `{text}`. An alert's id is on its message; `/k8s alerts` lists the firing ones with theirs."
+    )
+
+
+# -- results ----------------------------------------------------------------------------------------------------
+
+
+def _state_line(state: AlertState, now: datetime, lang: str) -> Rich:
+    """One alert in a list: severity, id, title, where, age, and who acknowledged or snoozed it."""
+    first = state.group.firing[0] if state.group.firing else None
+    what = str(first.object) if first is not None and first.object is not None else (state.namespace or "")
+    parts: list[str | Person] = [
+        f"{_MARK.get(state.severity.label, '•')} `{state.id}` *{state.group.title}*"
+        + (f" · {what}" if what else "") + f" · {age(state.first_fired_at, now)}"
+    ]
+    if state.ack_by:
+        parts += [" · 👀 ", Person(state.ack_by)]
+    if state.snoozed(now):
+        until = ("until resolved" if state.snoozed_until_resolved or state.snooze_until is None
+                 else f"until {short_time(state.snooze_until)}")
+        parts.append(f" · 💤 {until}")
+    return tuple(parts)
+
+
+def _lines(lines: Sequence[Rich]) -> Rich:
+    """Rich lines joined by newlines into one rich text."""
+    out: list[str | Person] = []
+    for i, line in enumerate(lines):
+        if i:
+            out.append("\n")
+        if isinstance(line, str):
+            out.append(line)
+        else:
+            out.extend(p for p in line if isinstance(p, (str, Person)))
+    return tuple(out)
+
+
+def show_ref(state: AlertState) -> CommandRef:
+    return CommandRef("alerts show", AlertIdArgs(alert=state.id))
+
+
+@dataclass(frozen=True)
+class FiringList:
+    states: tuple[AlertState, ...]
+    clusters: tuple[str | None, ...]
+    asked: str | None
+    now: datetime
+    lang: Lang = "en"
+
+    def view(self) -> View:
+        lang = self.lang
+        where = W.on_cluster(lang, cluster=self.asked) if self.asked else ""
+        if not self.states:
+            text = W.none_firing(lang, where=where)
+            return View(text, (Notice(text, Level.OK),))
+        title = W.firing_heading(lang, where=where, count=len(self.states))
+        blocks: list[Block] = [Heading(title)]
+        shown = 0
+        for cluster in self.clusters:
+            mine = [s for s in self.states if s.cluster == cluster]
+            if not mine:
+                continue
+            room = max(MAX_LINES - shown, 0)
+            lines: list[Rich] = [f"*{cluster or W.no_cluster(lang)}* ({len(mine)})"]
+            lines += [_state_line(s, self.now, lang) for s in mine[:room]]
+            if len(mine) > room:
+                lines.append(f"… {len(mine) - room} more: `/k8s alerts --cluster {cluster}`")
+            shown += min(len(mine), room)
+            blocks.append(Text(_lines(lines)))
+        buttons = tuple(Button(f"{s.id} · {s.group.title}", show_ref(s)) for s in self.states[:LIST_BUTTONS])
+        blocks.append(Context("`/k8s alerts show ID` · `/k8s alerts ack ID` · `/k8s alerts snooze ID 1h|4h|resolved`"))
+        blocks.append(Actions(buttons))
+        return View(title, tuple(blocks))
+
+
+_EVENT_WORDS = {
+    Event.FIRED: "🔥 fired", Event.UPDATED: "🔄 changed", Event.RESOLVED: "✅ resolved",
+    Event.REOPENED: "🔁 fired again",
+    Event.ACKNOWLEDGED: "👀 acknowledged", Event.SNOOZED: "💤 snoozed", Event.UNSNOOZED: "🔔 unsnoozed",
+    Event.POSTED: "📮 posted", Event.LINKED: "🚨 incident opened",
+}
+
+
+@dataclass(frozen=True)
+class AlertHistory:
+    entries: tuple[HistoryEntry, ...]
+    titles: dict[str, str]
+    since: datetime
+    lang: Lang = "en"
+
+    def view(self) -> View:
+        lang = self.lang
+        since = day_time(self.since)
+        if not self.entries:
+            text = W.no_history(lang, since=since)
+            return View(text, (Notice(text, Level.INFO),))
+        shown = self.entries[-MAX_LINES:]
+        rows = tuple(
+            (day_time(e.at), e.cluster or "?", short_id(e.key), _EVENT_WORDS.get(e.event, e.event.value),
+             self.titles.get(e.key, ""), _detail(e))
+            for e in shown
+        )
+        title = W.history_heading(lang, since=since)
+        blocks: list[Block] = [
+            Heading(title),
+            Table(("when (UTC)", "cluster", "id", "event", "alert", "detail"), rows, total=len(self.entries),
+                  offset=len(self.entries) - len(shown)),
+        ]
+        actors = sorted({e.actor for e in shown if e.actor and e.event in _PEOPLE_EVENTS})
+        if actors:
+            parts: list[str | Person] = ["People: "]
+            for i, who in enumerate(actors):
+                parts += ([", "] if i else []) + [Person(who)]
+            blocks.append(Context(tuple(parts)))
+        return View(f"{title}: {len(self.entries)} change(s)", tuple(blocks))
+
+
+_PEOPLE_EVENTS = frozenset({Event.ACKNOWLEDGED, Event.SNOOZED, Event.UNSNOOZED, Event.LINKED})
+
+
+def _detail(entry: HistoryEntry) -> str:
+    if entry.event is Event.LINKED:
+        linked = incident_from_detail(entry.detail)
+        return f"{linked.label} #{linked.channel_name or linked.channel}" if linked else ""
+    who = f"by {entry.actor}" if entry.actor and entry.event in _PEOPLE_EVENTS else ""
+    detail = snooze_words(entry.detail, "en") if entry.event is Event.SNOOZED else entry.detail
+    return " ".join(p for p in (detail, who) if p)[:80]
+
+
+@dataclass(frozen=True)
+class AlertCard:
+    """`alerts show ID`: the alert's message as it is now, with its buttons."""
+
+    state: AlertState
+    now: datetime
+    knowledge: KnowledgeBase | None
+    history: tuple[HistoryEntry, ...]
+    lang: Lang = "en"
+
+    def view(self) -> View:
+        incident = linked_incident(self.history, self.state.episode)
+        return alert_card(self.state, now=self.now, lang=self.lang, incident=incident, knowledge=self.knowledge)
+
+
+@dataclass(frozen=True)
+class AlertAction:
+    """What `ack`, `snooze` or `unsnooze` did (or why nothing changed), naming who."""
+
+    text: Rich
+    level: Level
+    summary: str
+
+    def view(self) -> View:
+        return View(self.summary, (Notice(self.text, self.level),))
+
+
+def _done(caller: Caller, words: str) -> AlertAction:
+    text: Rich = (Person(caller.id), " " + words)
+    return AlertAction(text, Level.OK, f"@{caller.id} {words}")
+
+
+def _unchanged(text: Rich) -> AlertAction:
+    return AlertAction(text, Level.INFO, plain(text))
+
+
+def _not_firing(state: AlertState, lang: str, what: str) -> AlertAction:
+    return _unchanged(W.not_firing(lang, id=state.id, title=state.group.title, what=what))
+
+
+# -- commands -----------------------------------------------------------------------------------------------------
+
+
+@command(
+    "alerts",
+    args=AlertsArgs,
+    scope=Scope.NONE,
+    requires=Role.VIEWER,
+    examples=("/k8s alerts", "/k8s alerts --cluster prod"),
+)
+def alerts(call: Call[AlertsArgs], deps: Deps) -> FiringList:
+    """What is firing now, per cluster: age, severity, who acknowledged or snoozed it, a button to each."""
+    clusters = _scope(call, deps)
+    states = _book(deps).firing(clusters)
+    order = {c: i for i, c in enumerate(clusters)}
+    states.sort(key=lambda s: (order.get(s.cluster, len(order)), -int(s.severity), s.first_fired_at))
+    return FiringList(tuple(states), tuple(clusters), call.args.cluster, deps.clock.now(), call.lang)
+
+
+@command(
+    "alerts history",
+    args=AlertsHistoryArgs,
+    scope=Scope.NONE,
+    requires=Role.VIEWER,
+    examples=("/k8s alerts history", "/k8s alerts history --since 7d --cluster prod"),
+)
+def alerts_history(call: Call[AlertsHistoryArgs], deps: Deps) -> AlertHistory:
+    """What alerts did lately (default the last day): fired, resolved, fired again, acknowledged, snoozed."""
+    book = _book(deps)
+    since = deps.clock.now() - timedelta(seconds=window_seconds(call.args.since))
+    entries = book.history(since=since, clusters=_scope(call, deps), limit=1000)
+    titles: dict[str, str] = {}
+    for key in {e.key for e in entries}:
+        state = book.get(key)
+        titles[key] = state.group.title if state is not None else ""
+    return AlertHistory(tuple(entries), titles, since, call.lang)
+
+
+@command(
+    "alerts show",
+    args=AlertIdArgs,
+    scope=Scope.NONE,
+    requires=None,
+    who="a viewer of the alert's cluster",
+    examples=("/k8s alerts show k3j9x2abqd",),
+)
+def alerts_show(call: Call[AlertIdArgs], deps: Deps) -> AlertCard:
+    """One alert's message as it is now: evidence, runbook, who acknowledged it, and its buttons."""
+    book = _book(deps)
+    state = find(book, call.args.alert)
+    _require(deps, call.caller, state, Role.VIEWER, "see")
+    return AlertCard(state, deps.clock.now(), deps.knowledge, tuple(book.history(key=state.key)), call.lang)
+
+
+@command(
+    "alerts ack",
+    args=AlertIdArgs,
+    scope=Scope.NONE,
+    requires=None,
+    aliases=("alerts acknowledge",),
+    who="a viewer of the alert's cluster",
+    examples=("/k8s alerts ack k3j9x2abqd",),
+)
+def alerts_ack(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
+    """Acknowledge a firing alert: its message says who is on it, and since when."""
+    book = _book(deps)
+    state = find(book, call.args.alert)
+    _require(deps, call.caller, state, Role.VIEWER, "acknowledge")
+    lang = call.lang
+    if state.status is not Status.FIRING:
+        return _not_firing(state, lang, "acknowledge" if lang == "en" else "确认")
+    if book.acknowledge(state.key, call.caller.id, deps.clock.now()):
+        return _done(call.caller, W.acked_now(lang, id=state.id, title=state.group.title))
+    now = book.get(state.key) or state
+    if now.status is not Status.FIRING:
+        return _not_firing(now, lang, "acknowledge" if lang == "en" else "确认")
+    by = now.ack_by or "?"
+    return _unchanged((W.already_acked(lang, id=state.id), Person(by), "."))
+
+
+@command(
+    "alerts snooze",
+    args=AlertSnoozeArgs,
+    scope=Scope.NONE,
+    requires=None,
+    who="an operator of the alert's cluster",
+    examples=("/k8s alerts snooze k3j9x2abqd 1h", "/k8s alerts snooze k3j9x2abqd resolved"),
+)
+def alerts_snooze(call: Call[AlertSnoozeArgs], deps: Deps) -> AlertAction:
+    """Snooze a firing alert for 1h, 4h or until it resolves: its message stops being updated until then."""
+    book = _book(deps)
+    state = find(book, call.args.alert)
+    _require(deps, call.caller, state, Role.OPERATOR, "snooze")
+    lang = call.lang
+    now = deps.clock.now()
+    span = SNOOZES[call.args.length]
+    until = None if span is None else now + span
+    if state.status is Status.FIRING and book.snooze(state.key, call.caller.id, now, until):
+        words = W.snoozed_until_resolved(lang) if until is None else W.snoozed_until(lang, time=short_time(until))
+        return _done(call.caller, W.snoozed_now(lang, id=state.id, title=state.group.title, until=words))
+    return _not_firing(book.get(state.key) or state, lang, "snooze" if lang == "en" else "静默")
+
+
+@command(
+    "alerts unsnooze",
+    args=AlertIdArgs,
+    scope=Scope.NONE,
+    requires=None,
+    who="an operator of the alert's cluster",
+    examples=("/k8s alerts unsnooze k3j9x2abqd",),
+)
+def alerts_unsnooze(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
+    """End an alert's snooze: its message is updated again."""
+    book = _book(deps)
+    state = find(book, call.args.alert)
+    _require(deps, call.caller, state, Role.OPERATOR, "unsnooze")
+    lang = call.lang
+    if state.status is not Status.FIRING:
+        return _not_firing(state, lang, "unsnooze" if lang == "en" else "取消静默")
+    if book.unsnooze(state.key, call.caller.id, deps.clock.now()):
+        return _done(call.caller, W.unsnoozed_now(lang, id=state.id, title=state.group.title))
+    return _unchanged(W.not_snoozed(lang, id=state.id))
+

@@ -1,0 +1,137 @@
+"""The incident seams over the real alert store: an incident opened from an alert's button sees the firing alerts,
+links back into the alert's thread through the outbox, and its timeline reads the alert's history — on SQLite
+and PostgreSQL, with the real incident desk, dispatcher and shell."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.alerts.desk import StoredAlertDesk, incident_detail, incident_from_detail, linked_incident
+from bot.alerts.findings import from_finding
+from bot.alerts.model import AlertGroup, Status
+from bot.alerts.routing import Route
+from bot.alerts.settings import RateLimit
+from bot.alerts.store import AlertStore, Event, Work
+from bot.alerts.views import alert_card, alert_reply
+from bot.approvals.store import SqlApprovalStore
+from bot.clock import ManualClock
+from bot.errors import NotFound
+from bot.incidents.alerts import IncidentLink, IncidentScope
+from bot.incidents.model import EntryKind
+from bot.refs import node_ref
+from bot.render_text import render_text
+from bot.surface import Incoming, MessageRef
+from handlers.rules.finding import Finding, Severity
+from tests.support.foundation import Captured
+from tests.support.incidents import Bed, make_bed
+
+WINDOW = timedelta(minutes=30)
+ROUTE = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
+NODE = "aks-2"
+
+
+def notready(clock: ManualClock, cluster: str = "garden") -> AlertGroup:
+    finding = Finding("node.notready", Severity.CRITICAL, f"Node {NODE} is NotReady", node_ref(NODE),
+                      ("Ready=Unknown",), "node-notready", ("node.lease:stale",))
+    return from_finding(cluster, finding, since=clock.now())
+
+
+def resolved(group: AlertGroup, clock: ManualClock) -> AlertGroup:
+    return group.with_alerts(replace(a, status=Status.RESOLVED, ends_at=clock.now()) for a in group.alerts)
+
+
+@pytest.fixture
+def setup(db: SqlApprovalStore) -> tuple[Bed, AlertStore, StoredAlertDesk]:
+    clock = ManualClock()
+    store = AlertStore(db)
+    desk = StoredAlertDesk(store, clock)
+    bed = make_bed(db, clock=clock, alerts=desk)  # type: ignore[arg-type]  (the desk in place of the fake)
+    return bed, store, desk
+
+
+def test_an_incident_opened_from_an_alert_snapshots_links_and_shows_on_the_card(
+        setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    bed, store, desk = setup
+    state = store.record(notready(bed.clock), [ROUTE], at=bed.clock.now(), flap_window=WINDOW).state
+    post = store.due(bed.clock.now())[0]
+    assert store.claim(post.id, "leader", bed.clock.now(), timedelta(seconds=30))
+    store.posted(post, "1700000000.000100", bed.clock.now())
+    assert [f.key for f in desk.firing("garden")] == [state.id] and desk.firing("home") == []
+    # Bob clicks Open incident on the alert's message.
+    button = {b.label: b.ref for b in alert_card(state, now=bed.clock.now()).buttons()}["Open incident"]
+    captured = Captured()
+    bed.dispatcher.handle(Incoming.click(button, "bob", "C0ALERTS", MessageRef("C0ALERTS", "1700000000.000100")),
+                          captured)
+    snapshot = bed.surface.find_message("1")
+    assert snapshot is not None and f"Node {NODE} is NotReady" in render_text(snapshot.view)  # the firing alert
+    incident = bed.desk.store.get(1)
+    assert incident is not None and incident.alert_key == state.id
+    # The link is recorded in the alert's history and queued for the leader: a reply in the thread, an update.
+    linked = [h for h in store.history(key=state.key) if h.event is Event.LINKED]
+    assert len(linked) == 1 and linked[0].actor == ""
+    link = incident_from_detail(linked[0].detail)
+    assert link is not None and link.label == "INC-1" and link.channel == incident.channel
+    due = store.due(bed.clock.now())
+    assert sorted(i.kind for i in due) == [Work.REPLY, Work.UPDATE] and {i.ts for i in due} == {"1700000000.000100"}
+    reply = next(i for i in due if i.kind is Work.REPLY)
+    assert reply.history_seq == linked[0].seq
+    assert render_text(alert_reply(state, linked[0])) == f"🚨 INC-1 opened for this alert: #{incident.channel}"
+    fresh = store.get(state.key)
+    assert fresh is not None and desk.incident_of(fresh) == link
+    card = alert_card(fresh, now=bed.clock.now(), incident=desk.incident_of(fresh))
+    assert f"INC-1 is open: #{incident.channel}" in render_text(card)
+    assert "Open incident" not in {b.label for b in card.buttons()}
+
+
+def test_linking_an_unknown_alert_says_so(setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    _, _, desk = setup
+    with pytest.raises(NotFound, match="no alert `nope` is known"):
+        desk.link_incident("nope", IncidentLink(1, "INC-1", "t", "garden", "C0INC", "inc-x"))
+
+
+def test_the_timeline_reads_the_clusters_alert_events_and_the_origin_alerts_whole_story(
+        setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    bed, store, desk = setup
+    clock = bed.clock
+    origin = store.record(notready(clock), [ROUTE], at=clock.now(), flap_window=WINDOW).state
+    clock.advance(timedelta(minutes=5))
+    declared = clock.now()
+    store.acknowledge(origin.key, "dave", clock.now() + timedelta(minutes=1))
+    other = notready(clock, cluster="home")
+    store.record(other, [ROUTE], at=clock.now(), flap_window=WINDOW)
+    clock.advance(timedelta(minutes=14))
+    store.record(resolved(notready(clock), clock), [ROUTE], at=clock.now(), flap_window=WINDOW)
+    entries = desk.timeline(IncidentScope("garden", declared, None, origin.id))
+    assert [(e.kind, e.actor) for e in entries] == [
+        (EntryKind.ALERT_FIRING, None),  # before the declaration, but it is the alert the incident is about
+        (EntryKind.ALERT_ACKNOWLEDGED, "dave"),
+        (EntryKind.ALERT_RESOLVED, None),
+    ]
+    assert entries[0].text == f"Node {NODE} is NotReady" and "after" in entries[2].text
+    assert entries[0].details() == {"alert": origin.id, "runbook": "node-notready"}
+    # Another cluster's alert and, without an origin, anything before the declaration stay off.
+    assert [e.kind for e in desk.timeline(IncidentScope("garden", declared, None, None))] == [
+        EntryKind.ALERT_ACKNOWLEDGED, EntryKind.ALERT_RESOLVED]
+    assert desk.timeline(IncidentScope("garden", declared, declared + timedelta(seconds=30), None)) == []
+    assert [e.kind for e in desk.timeline(IncidentScope("home", declared, None, None))] == [EntryKind.ALERT_FIRING]
+
+
+def test_the_incident_timeline_command_shows_the_alert_events(setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    bed, store, _ = setup
+    state = store.record(notready(bed.clock), [ROUTE], at=bed.clock.now(), flap_window=WINDOW).state
+    bed.say(f"/k8s incident start node aks-2 down --cluster garden --alert {state.id}")
+    bed.clock.advance(timedelta(minutes=2))
+    store.acknowledge(state.key, "dave", bed.clock.now())
+    said = bed.say("/k8s incident timeline --incident 1")
+    assert "alert firing" in said and "alert acknowledged" in said and f"Node {NODE} is NotReady" in said
+
+
+def test_the_link_detail_round_trips_and_the_latest_link_of_the_episode_wins() -> None:
+    link = IncidentLink(7, "INC-7", "节点宕机", "garden", "C0INC7", "inc-20261122-node")
+    assert incident_from_detail(incident_detail(link)) == link
+    assert incident_from_detail("not json") is None and incident_from_detail(json.dumps({"label": "x"})) is None
+    assert linked_incident([], 1) is None

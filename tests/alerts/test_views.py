@@ -1,0 +1,282 @@
+"""The alert message as people see it, through both renderers: what broke, since when, where, the evidence, the
+runbook, who acknowledged or snoozed it, the incident; buttons that each run a registered command; Slack's limits
+held whatever the source sent; Chinese where the route says so."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+import handlers
+from bot.alerts import alertmanager, azure_monitor
+from bot.alerts.findings import from_finding
+from bot.alerts.model import AlertGroup, Severity, Status
+from bot.alerts.store import AlertState, Event, HistoryEntry
+from bot.alerts.views import alert_card, alert_reply, alert_summary, summary_title
+from bot.approvals.model import utc_text
+from bot.blocks import Actions, Heading, View
+from bot.incidents.alerts import IncidentLink
+from bot.refs import CommandRef, decode, node_ref, pod_ref
+from bot.registry import REGISTRY
+from bot.render_slack import render_slack
+from bot.render_text import render_text
+from handlers.args import DrainArgs, NodeArgs
+from handlers.rules.finding import Finding, SuggestedAction
+from handlers.rules.finding import Severity as FindingSeverity
+from knowledge import load_knowledge_base
+from tests.foundation.test_render_slack import assert_within_slack_limits
+from tests.support.alerts import directory, payload
+
+handlers.load_all()
+T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+NODE = "aks-userpool-12345678-vmss000003"
+
+
+def state_of(group: AlertGroup, *, at: datetime = T0, **changes: Any) -> AlertState:
+    """The stored state of a problem first seen at `at` (as `AlertStore.record` would make it)."""
+    base = AlertState(
+        key=group.key, id="k3j9x2abqd", status=group.status, episode=1, severity=group.severity,
+        cluster=group.cluster, namespace=group.namespace, first_fired_at=at, last_fired_at=at, resolved_at=None,
+        updated_at=at, ack_by=None, ack_at=None, snooze_until=None, snoozed_until_resolved=False, snoozed_by=None,
+        evidence_hash="h", flap_count=0, summary=group.summary, group=group, version=1,
+    )
+    return replace(base, **changes)
+
+
+def notready_finding() -> Finding:
+    return Finding(
+        rule="node.notready",
+        severity=FindingSeverity.CRITICAL,
+        title=f"Node {NODE} is NotReady",
+        subject=node_ref(NODE),
+        evidence=("Ready=Unknown since 02:54:10Z (NodeStatusUnknown)", "lease last renewed 6m12s ago"),
+        kb="node-notready",
+        signals=("node.lease:stale",),
+        actions=(
+            SuggestedAction("Cordon", CommandRef("cordon", NodeArgs(node=NODE)), danger=True),
+            SuggestedAction("Drain", CommandRef("drain", DrainArgs(node=NODE)), danger=True),
+        ),
+        next="pods are evicted at 02:59:10Z",
+    )
+
+
+def notready() -> AlertGroup:
+    return from_finding("prod", notready_finding(), since=T0)
+
+
+def labelled(view: View) -> dict[str, CommandRef]:
+    return {b.label: b.ref for b in view.buttons()}
+
+
+def every_button_runs_a_registered_command(view: View) -> None:
+    for button in view.buttons():
+        spec, ref = decode(button.ref.value, REGISTRY)
+        assert ref == button.ref and spec.name == button.ref.command
+
+
+def test_a_watcher_finding_card_has_the_rules_evidence_runbook_and_every_button() -> None:
+    card = alert_card(state_of(notready()), now=T0 + timedelta(minutes=3), knowledge=load_knowledge_base())
+    text = render_text(card)
+    assert f"🔴 Node {NODE} is NotReady" in text
+    assert "Ready=Unknown since 02:54:10Z" in text and "next: pods are evicted at 02:59:10Z" in text
+    assert "firing for 3 min" in text and re.search(r"Cluster +: prod", text) and f"node/{NODE}" in text
+    assert "Runbook: *" in text and "(`node-notready`) — `/k8s kb show node-notready`" in text
+    buttons = labelled(card)
+    assert list(buttons) == ["Acknowledge", "Snooze 1 h", "Snooze 4 h", "Snooze until resolved", "Diagnose",
+                             "Runbook: node-notready", "Open incident", "Cordon", "Drain"]
+    assert buttons["Acknowledge"].text() == "/k8s alerts ack k3j9x2abqd"
+    assert buttons["Snooze until resolved"].text() == "/k8s alerts snooze k3j9x2abqd resolved"
+    assert buttons["Diagnose"].text() == f"/k8s diagnose node {NODE} --cluster prod"
+    assert buttons["Runbook: node-notready"].text() == "/k8s kb show node-notready"
+    assert buttons["Open incident"].text() == (
+        f"/k8s incident start Node {NODE} is NotReady --severity sev2 --runbook node-notready --alert k3j9x2abqd "
+        "--cluster prod")
+    # The rule's own actions, pointed at the alert's cluster: disruptive, so a click becomes an approval request.
+    assert buttons["Cordon"].text() == f"/k8s cordon {NODE} --cluster prod"
+    assert REGISTRY.get("drain").risk.value == "disruptive"  # type: ignore[union-attr]
+    every_button_runs_a_registered_command(card)
+    slack = render_slack(card)
+    assert_within_slack_limits(slack)
+    styles = {e["text"]["text"]: e.get("style") for b in slack.blocks if b["type"] == "actions" for e in b["elements"]}
+    assert styles["Acknowledge"] == "primary" and styles["Drain"] == "danger"
+
+
+def test_a_pod_alert_diagnoses_the_pod_in_its_namespace_and_an_unknown_cluster_gets_no_cluster_buttons() -> None:
+    crash = Finding("pod.crashloop", FindingSeverity.WARNING, "ledger-1 is in CrashLoopBackOff",
+                    pod_ref("shop", "ledger-1"), ("restarts: 14",), "crashloop", ("pod.reason:CrashLoopBackOff",))
+    card = alert_card(state_of(from_finding("prod", crash, since=T0)), now=T0)
+    assert labelled(card)["Diagnose"].text() == "/k8s diagnose pod ledger-1 -n shop --cluster prod"
+    throttled = alertmanager.parse(payload("alertmanager-cputhrottlinghigh.json"), directory())
+    assert throttled.cluster is None  # the example names no cluster the bot knows
+    card = alert_card(state_of(throttled), now=T0)
+    assert "Diagnose" not in labelled(card) and "Open incident" not in labelled(card)
+    assert {"Acknowledge", "Snooze 1 h"} <= set(labelled(card))
+    every_button_runs_a_registered_command(card)
+
+
+def test_an_alertmanager_group_shows_each_alert_and_the_ones_it_left_out() -> None:
+    raw = payload("alertmanager-longhorn-3-alerts.json")
+    raw["truncatedAlerts"] = 9
+    for alert in raw["alerts"]:
+        alert["labels"]["cluster"] = "prod"
+    raw["commonLabels"]["cluster"] = "prod"
+    group = alertmanager.parse(raw, directory())
+    text = render_text(alert_card(state_of(group), now=T0 + timedelta(minutes=20)))
+    assert "Longhorn volume is Degraded (12 firing)" in text
+    assert "volume=pvc-06a35737-f5a8-440f-b889-5ca5f8e6c4ed" in text  # the first alert's labels in full
+    assert "volume=pvc-9f529f7b-035b-4a8f-b26d-59573c708e8f" in text  # one line for each other alert
+    assert "+9 more" in text  # what Alertmanager left out (max_alerts)
+    assert "runbook: https://longhorn.io/docs/1.3.0/monitoring/metrics/" in text
+
+
+def test_an_azure_alert_shows_its_value_and_expression() -> None:
+    group = azure_monitor.parse(payload("azure-prometheus-alert.json"), directory())
+    text = render_text(alert_card(state_of(group), now=T0))
+    first = group.alerts[0]
+    assert first.evidence and first.evidence[0] in text
+    assert_within_slack_limits(render_slack(alert_card(state_of(group), now=T0)))
+
+
+def test_ack_snooze_and_incident_are_people_and_channels_never_text_mentions() -> None:
+    state = state_of(notready(), ack_by="U0ALICE", ack_at=T0 + timedelta(minutes=1), snoozed_by="U0BOB",
+                     snooze_until=T0 + timedelta(hours=1))
+    incident = IncidentLink(7, "INC-7", "node down", "prod", "C0INC7", "inc-20261122-node-down")
+    card = alert_card(state, now=T0 + timedelta(minutes=4), incident=incident)
+    text = render_text(card)
+    assert "Acknowledged by @U0ALICE 3 min ago" in text and "Snoozed by @U0BOB until 04:00 UTC" in text
+    assert "INC-7 is open: #C0INC7" in text
+    buttons = labelled(card)
+    # Acknowledged already, snoozed already, incident open already: those buttons give way.
+    assert "Acknowledge" not in buttons and "Snooze 1 h" not in buttons and "Open incident" not in buttons
+    assert buttons["Unsnooze"].text() == "/k8s alerts unsnooze k3j9x2abqd"
+    slack = str(render_slack(card).blocks)
+    assert "<@U0ALICE>" in slack and "<@U0BOB>" in slack and "<#C0INC7>" in slack
+    # A label value that tries to be a mention stays text.
+    evil = notready().with_alerts([replace(notready().alerts[0], evidence=("<@U0EVIL> <!channel>",))])
+    slack = str(render_slack(alert_card(state_of(evil), now=T0)).blocks)
+    assert "<@U0EVIL>" not in slack and "<!channel>" not in slack and "&lt;@U0EVIL&gt;" in slack
+
+
+def test_a_resolved_alert_says_how_long_it_lasted_and_has_no_buttons() -> None:
+    group = notready()
+    resolved = group.with_alerts([replace(a, status=Status.RESOLVED, ends_at=T0 + timedelta(minutes=14))
+                                  for a in group.alerts])
+    state = state_of(resolved, status=Status.RESOLVED, resolved_at=T0 + timedelta(minutes=14), ack_by="U0ALICE",
+                     ack_at=T0 + timedelta(minutes=2))
+    card = alert_card(state, now=T0 + timedelta(hours=1))
+    assert card.buttons() == ()
+    assert not any(isinstance(b, Actions) for b in card.blocks)
+    text = render_text(card)
+    assert "✅ Resolved: Node" in text and "resolved after 14 min" in text
+    assert card.summary.startswith("✅ ") and "resolved after 14 min" in card.summary
+    assert_within_slack_limits(render_slack(card))
+
+
+def huge_group() -> AlertGroup:
+    """A group as big as a careless rule makes it: 300 alerts, 200 labels of 5,000 characters, long evidence."""
+    raw = payload("alertmanager-longhorn-3-alerts.json")
+    template = raw["alerts"][0]
+    raw["alerts"] = []
+    for i in range(300):
+        alert = {**template, "fingerprint": f"{i:016x}"}
+        labels = {f"label_{j}": "x" * 5000 for j in range(200)}
+        alert["labels"] = {**template["labels"], **labels, "pod": f"pod-{i}" + "y" * 400, "cluster": "prod"}
+        alert["annotations"] = {"summary": "s" * 10_000, "description": "d" * 50_000,
+                                **{f"note_{j}": "n" * 3000 for j in range(50)}}
+        raw["alerts"].append(alert)
+    raw["commonLabels"] = {**raw["commonLabels"], **{f"common_{j}": "c" * 4000 for j in range(100)}}
+    raw["truncatedAlerts"] = 5000
+    return alertmanager.parse(raw, directory())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_card_with_huge_labels_annotations_and_evidence_stays_within_slacks_limits(lang: str) -> None:
+    group = huge_group()
+    watcher = notready().with_alerts([replace(notready().alerts[0], evidence=tuple("e" * 4000 for _ in range(500)),
+                                              summary="t" * 5000)])
+    for g in (group, watcher):
+        card = alert_card(state_of(g, ack_by="U0ALICE", ack_at=T0), now=T0, lang=lang)
+        slack = render_slack(card)
+        assert_within_slack_limits(slack)
+        assert sum(len(str(b)) for b in slack.blocks) < 20_000  # readable, not merely accepted
+        every_button_runs_a_registered_command(card)
+    text = render_text(alert_card(state_of(group), now=T0, lang=lang))
+    assert "+5290" in text or "另有 5290" in text  # 290 not listed + 5,000 Alertmanager left out
+
+
+def test_chinese_cards_replies_and_summaries() -> None:
+    state = state_of(notready(), ack_by="U0ALICE", ack_at=T0)
+    card = alert_card(state, now=T0 + timedelta(minutes=5), lang="zh", knowledge=load_knowledge_base())
+    text = render_text(card)
+    assert "状态" in text and "已触发 5 min" in text and "👀 已确认：@U0ALICE" in text and "处理手册：*" in text
+    wanted = {"静默 1 小时", "静默 4 小时", "静默直到恢复", "诊断", "处理手册：node-notready", "开启事件"}
+    assert wanted <= set(labelled(card))
+    every_button_runs_a_registered_command(card)
+    entry = HistoryEntry(3, state.key, 1, T0, Event.RESOLVED, "", Status.RESOLVED, "prod", "after 14 min")
+    assert render_text(alert_reply(state, entry, lang="zh")) == "✅ 已恢复（after 14 min）。"
+    assert summary_title([state] * 3, "zh") == "prod 上3 个节点：node.notready"
+
+
+def test_one_reply_per_transition() -> None:
+    state = state_of(notready())
+
+    def reply(event: Event, detail: str = "", actor: str = "") -> str:
+        return render_text(alert_reply(state, HistoryEntry(1, state.key, 1, T0, event, actor, Status.FIRING, "prod",
+                                                           detail)))
+
+    assert reply(Event.RESOLVED, "after 14 min") == "✅ Resolved after 14 min."
+    assert reply(Event.REOPENED, "flap 1") == "🔁 Firing again (flap 1)."
+    assert reply(Event.ACKNOWLEDGED, actor="U0ALICE") == "👀 Acknowledged by @U0ALICE"
+    until = f"until {utc_text(T0 + timedelta(hours=1))}"
+    assert reply(Event.SNOOZED, until, "U0BOB") == "💤 Snoozed until 04:00 UTC by @U0BOB"
+    assert reply(Event.SNOOZED, "until resolved", "U0BOB") == "💤 Snoozed until it resolves by @U0BOB"
+    assert reply(Event.UNSNOOZED, actor="U0BOB") == "🔔 Unsnoozed by @U0BOB"
+    linked = '{"channel": "C0INC7", "channel_name": "inc-x", "cluster": "prod", "incident": 7, "label": "INC-7", ' \
+             '"title": "node down"}'
+    assert reply(Event.LINKED, linked, "U0BOB") == "🚨 INC-7 opened for this alert: #C0INC7"
+    slack = render_slack(alert_reply(state, HistoryEntry(1, state.key, 1, T0, Event.ACKNOWLEDGED, "U0ALICE",
+                                                         Status.FIRING, "prod", "")))
+    assert "<@U0ALICE>" in str(slack.blocks)
+
+
+def crashlooping(i: int, namespace: str = "shop") -> AlertState:
+    finding = Finding("pod.crashloop", FindingSeverity.WARNING, f"web-{i} is in CrashLoopBackOff",
+                      pod_ref(namespace, f"web-{i}"), ("restarts: 14",), "crashloop", ("pod.reason:CrashLoopBackOff",))
+    group = from_finding("prod", finding, since=T0)
+    return state_of(group, id=f"id{i:08d}")
+
+
+def test_a_burst_is_one_summary_message() -> None:
+    states = [crashlooping(i) for i in range(12)]
+    view = alert_summary(states, now=T0 + timedelta(minutes=2))
+    assert view.summary == "12 pods: pod.crashloop in shop"
+    text = render_text(view)
+    assert "id00000011" in text and "pod/shop/web-11" in text
+    assert [b.ref.text() for b in view.buttons()] == ["/k8s alerts --cluster prod"]
+    every_button_runs_a_registered_command(view)
+    mixed = [*states[:2], state_of(notready())]
+    assert summary_title(mixed) == "3 alerts firing on prod"
+    many = [crashlooping(i, f"ns-{i % 3}") for i in range(2000)]
+    slack = render_slack(alert_summary(many, now=T0))
+    assert_within_slack_limits(slack)
+    assert "of 2,000" in str(slack.blocks)
+
+
+def test_severity_marks_follow_the_alert() -> None:
+    info = notready().with_alerts([replace(notready().alerts[0], severity=Severity.INFO)])
+    heading = alert_card(state_of(info, severity=Severity.INFO), now=T0).blocks[0]
+    assert isinstance(heading, Heading) and heading.text.startswith("🔵")
+
+
+def test_a_label_too_long_for_a_button_loses_that_button_not_the_card() -> None:
+    raw = payload("alertmanager-cputhrottlinghigh.json")
+    raw["alerts"][0]["labels"].update(cluster="prod", pod="p" * 3000)
+    raw["commonLabels"].update(cluster="prod", pod="p" * 3000)
+    group = alertmanager.parse(raw, directory())
+    card = alert_card(state_of(group), now=T0)
+    assert "Diagnose" not in labelled(card) and "Acknowledge" in labelled(card)
+    assert_within_slack_limits(render_slack(card))
