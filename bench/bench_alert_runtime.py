@@ -103,7 +103,9 @@ def latency(trials: int, grace: float) -> dict[str, Any]:
             for node in node_names(config)[:trials]:
                 stopped = time.monotonic()
                 sandbox.kube.stop_heartbeat(node)
-                posted = wait(lambda n=node: bool(posts(api, ALERTS, n)), grace + 60)
+                posted = wait(lambda n=node: any(f"Node {n} is Unknown" in str(c.params.get("text")) or
+                                                 f"Node {n} is NotReady" in str(c.params.get("text"))
+                                                 for c in posts(api, ALERTS)), grace + 60)
                 if posted is None:
                     raise RuntimeError(f"no alert for {node}: {serve.log.read_text()[-2000:]}")
                 beyond.append(posted - stopped - grace)
