@@ -225,7 +225,20 @@ def session_memory_mb(session: int) -> tuple[float, float]:
     return rss / 1024, hwm / 1024
 
 
-def memory(scenario: str) -> dict[str, Any]:
+def oom_kill(kubeconfig: Path, config: Path, count: int) -> int:
+    """OOM-kill the first container of `count` pods (the sandbox's control endpoint, as `aksbot sandbox oom-kill`)."""
+    from sandbox.control import path_for, send
+
+    provider = KubeClusterProvider(load(str(config), environ={}))
+    try:
+        reader = provider.reader(provider.settings.cluster_names()[0])
+        pods = [p for ns in reader.namespaces()[-2:] for p in reader.pods(ns)][:count]
+    finally:
+        provider.close()
+    return sum(send(kubeconfig, path_for("oom-kill", f"{pod.namespace}/{pod.name}"))[0] < 300 for pod in pods)
+
+
+def memory(scenario: str, kills: int = 20) -> dict[str, Any]:
     api = WebApiServer().start()
     with tempfile.TemporaryDirectory() as tmp, sandbox_process(scenario, tmp) as written:
         config = configure(written, store={"sqlite_path": f"{tmp}/bot.sqlite3"})
@@ -233,19 +246,29 @@ def memory(scenario: str) -> dict[str, Any]:
         try:
             serve.wait_healthy()
             started = time.monotonic()
-            first = wait(lambda: bool(posts(api, ALERTS)), 300)
+            scanned = wait(lambda: "alert watcher scanned" in serve.log.read_text(), 300)
+            if scanned is None:
+                raise RuntimeError(f"the watcher never scanned: {serve.log.read_text()[-2000:]}")
+            samples = []
+            for _ in range(10):  # the healthy cluster, watched and scanned
+                samples.append(session_memory_mb(serve.process.pid))
+                time.sleep(2)
+            # The scenario is healthy: break it — containers OOMKilled (findings at once, a burst of alerts).
+            broken = time.monotonic()
+            killed = oom_kill(written.parent / "kubeconfig", config, kills)
+            first = wait(lambda: bool(posts(api, ALERTS)), 120)
             if first is None:
                 raise RuntimeError(f"nothing posted: {serve.log.read_text()[-2000:]}")
-            samples = []
-            for _ in range(30):  # a minute of scans and posts after the first post
+            for _ in range(20):  # scans, posts and updates after the first post
                 samples.append(session_memory_mb(serve.process.pid))
                 time.sleep(2)
             log = serve.log.read_text()
             scans = [float(s) for s in re.findall(r"alert watcher scanned \S+: \d+ findings in ([0-9.]+) s", log)]
-            return {"scenario": scenario, "first_post_s": first - started,
-                    "rss_mb": max(s[0] for s in samples), "peak_hwm_mb": max(s[1] for s in samples),
-                    "scans": len(scans), "scan_median_s": statistics.median(scans) if scans else None,
-                    "posts": len(posts(api, ALERTS)), "updates": len(api.of("chat.update"))}
+            return {"scenario": scenario, "synced_and_scanned_s": scanned - started, "oom_killed": killed,
+                    "first_post_after_break_s": first - broken, "rss_mb": max(s[0] for s in samples),
+                    "peak_hwm_mb": max(s[1] for s in samples), "logged_scans": len(scans),
+                    "scan_max_s": max(scans) if scans else None, "posts": len(posts(api, ALERTS)),
+                    "updates": len(api.of("chat.update"))}
         finally:
             serve.stop()
             api.stop()
