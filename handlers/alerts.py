@@ -292,7 +292,8 @@ def _not_firing(state: AlertState, lang: str, what: str) -> AlertAction:
     args=AlertsArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,
-    examples=("/k8s alerts", "/k8s alerts --cluster prod"),
+    aliases=("告警",),
+    examples=("/k8s alerts", "/k8s alerts --cluster prod", "/k8s 告警"),
 )
 def alerts(call: Call[AlertsArgs], deps: Deps) -> FiringList:
     """What is firing now, per cluster: age, severity, who acknowledged or snoozed it, a button to each."""

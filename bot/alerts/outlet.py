@@ -26,6 +26,9 @@ Pacing, per channel (`alerts` settings; `routing.channel_route` says which route
 - quiet hours: the store sets a post's first due time past them; the outlet checks again when it sends (a retry
   may have moved it into them). Updates and thread replies are never held: they do not notify a channel.
 
+A snooze that runs out changes nothing in the store, yet the message is behind (changes while snoozed queued no
+update) and still says "snoozed": the outlet queues its update when the snooze ends (`AlertStore.refresh`).
+
 Language: a problem's card is in the language of the route that took it to this channel (`lang: zh`); a
 summary in its channel's.
 
@@ -64,6 +67,7 @@ BATCH = 50
 FIRST_RETRY_S = 2.0
 MAX_RETRY_S = 300.0
 PERMANENT_RETRY = timedelta(minutes=15)
+SNOOZE_LOOKBACK = timedelta(hours=1)
 _TICK_S = 0.1  # how often a waiting outlet looks at `stop`
 
 # What an admin does about a channel that refuses the bot (logged with the refusal).
@@ -133,6 +137,8 @@ class Outlet:
         self.batch = batch
         self._wake = threading.Event()
         self._held: dict[str, datetime] = {}  # channel → until when Slack asked us to wait (429)
+        # Snoozes that ran out after this are refreshed; a new leader looks back a while for those it missed.
+        self._snoozes_seen = self.clock.now() - SNOOZE_LOOKBACK
 
     # -- the loop --------------------------------------------------------------------------------------------
 
@@ -168,7 +174,11 @@ class Outlet:
         """One pass: everything due now, oldest first (posts of one channel together, updates of one message
         once). Stops between items when `stop` is set."""
         result = Delivered()
-        items = self.store.due(self.clock.now(), self.batch)
+        now = self.clock.now()
+        for key in self.store.snoozes_ended(self._snoozes_seen, now):
+            self.store.refresh(key, now)
+        self._snoozes_seen = now
+        items = self.store.due(now, self.batch)
         result.seen = len(items)
         handled: set[int] = set()
         for item in items:

@@ -534,6 +534,23 @@ class AlertStore:
             self._work(run, key, state.episode, at, Work.UPDATE)
         return True
 
+    def snoozes_ended(self, after: datetime, until: datetime) -> list[str]:
+        """The firing problems whose timed snooze ran out in (`after`, `until`]: while snoozed their changes queued
+        no update, so their messages are behind (and still say "snoozed")."""
+        rows = self.db.run(
+            f"SELECT key FROM {self.state_table} WHERE status = ? AND snooze_until > ? AND snooze_until <= ? "
+            "ORDER BY snooze_until", (Status.FIRING.value, utc_text(after), utc_text(until)))[1]
+        return [r[0] for r in rows]
+
+    def refresh(self, key: str, at: datetime) -> None:
+        """Queue an update of the problem's current messages for a change the store did not make itself (a snooze
+        running out); like every update, rendered when it is sent, and not queued twice."""
+        state = self.get(key)
+        if state is None:
+            return
+        with self.db.transaction() as run:
+            self._work(run, key, state.episode, at, Work.UPDATE)
+
     def _version(self, run: Run, key: str) -> int | None:
         rows = run(f"SELECT version FROM {self.state_table} WHERE key = ?", (key,))[1]
         return int(rows[0][0]) if rows else None

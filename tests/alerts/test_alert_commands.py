@@ -263,3 +263,10 @@ def test_an_alertmanager_alert_of_no_known_cluster_is_for_global_roles(room: Roo
     assert state.cluster is None
     assert state.id in room.say("/k8s alerts")
     assert f"@carol acknowledged `{state.id}`" in room.say(f"/k8s alerts ack {state.id}")
+
+
+def test_asked_in_chinese_the_list_answers_in_chinese(room: Room) -> None:
+    state = room.fire(notready())
+    said = room.say("/k8s 告警")
+    assert "正在触发：1" in said and state.id in said
+    assert "vault 上没有正在触发的告警。" in room.say(":as alice", "/k8s 告警 --cluster vault")

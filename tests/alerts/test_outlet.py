@@ -199,3 +199,21 @@ def test_an_alert_message_in_the_shell_has_buttons_to_press(store: AlertStore) -
     ref, button = found
     assert ref.channel == "C0PROD" and button.ref.command == "alerts ack"
     assert "[#alerts-prod] 🟠 Pod web-1 is crash-looping" in surface.out.getvalue()  # type: ignore[attr-defined]
+
+
+def test_a_message_catches_up_when_its_snooze_runs_out(store: AlertStore) -> None:
+    bed = Bed(store, config())
+    problem = crashloop("web-1", T0)
+    record(store, bed.settings, problem, T0)
+    bed.outlet.deliver()
+    assert store.snooze(problem.key, "U0BOB", T0, T0 + timedelta(hours=1))
+    assert bed.outlet.deliver().updated == 1  # the message says who snoozed it, until when
+    record(store, bed.settings, crashloop("web-1", T0, restarts=30), bed.at(timedelta(minutes=30)))
+    assert bed.outlet.deliver().seen == 0  # snoozed: not updated
+    bed.at(timedelta(minutes=29, seconds=59))
+    assert bed.outlet.deliver().seen == 0
+    bed.at(timedelta(seconds=1))
+    assert bed.outlet.deliver().updated == 1
+    last = bed.out.getvalue().rsplit("(updated #1)", 1)[1]
+    assert "restarted 30 times" in last and "The snooze ended at 04:00 UTC." in last
+    assert bed.outlet.deliver().seen == 0  # once

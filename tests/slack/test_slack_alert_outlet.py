@@ -1,8 +1,9 @@
 """Alert messages through slack_sdk's real WebClient against the local Slack Web API, on SQLite and PostgreSQL: one
 message per problem edited in place and resolved with one thread reply, a 429's Retry-After honoured to the
 second (no request before it, the channel's other work held too), a refusing channel kept and retried slowly, a
-failed post retried from the store by a restarted outlet, two outlets racing on one store posting each problem
-once, and cards and summaries of any size within Slack's block limits."""
+message deleted in Slack no longer updated, a silent Slack tried once and backed off, a failed post retried from
+the store by a restarted outlet, an old leader's late duplicate withdrawn, two outlets racing on one store
+posting each problem once, and cards and summaries of any size within Slack's block limits."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from bot.settings import Settings, from_mapping
 from bot.slack.alerts import SlackAlertPoster, alert_client
 from tests.support.alerts import crashloop, record, resolved
 from tests.support.databases import Database
+from tests.support.network import SilentListener
 from tests.support.slack import BOT_TOKEN, WebApiServer
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -85,7 +87,7 @@ def test_one_message_edited_in_place_and_resolved_with_one_thread_reply(slack_ap
 
     (message,) = slack_api.top_level(where)
     assert message["ts"] == ts and "edited" in message
-    assert message["text"].startswith("✅ Pod web-1 is crash-looping — resolved after 14m")
+    assert message["text"] == "✅ Pod web-1 is crash-looping — resolved after 14 min"
     assert not [b for b in message["blocks"] if b["type"] == "actions"]  # buttons gone
     (reply,) = slack_api.thread(where, ts)
     assert reply["text"] == "✅ Resolved after 14 min."
@@ -177,6 +179,21 @@ def test_a_post_another_leader_made_first_is_withdrawn(slack_api: WebApiServer, 
         slack_api.reset()  # lets a held call go, so nothing still runs on the stores closed below
         old_db.close()
         new_db.close()
+
+
+def test_a_silent_slack_costs_one_attempt_and_the_post_waits_for_its_backoff(store: AlertStore) -> None:
+    where = channel()
+    with SilentListener() as silent:
+        settings = from_mapping({"clusters": []}, source="alerts.yaml", environ={
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": f"http://127.0.0.1:{silent.port}/api/"})
+        outlet = Outlet(store, SlackAlertPoster(alert_client(settings, timeout=1)), alerts_to(where),
+                        clock=ManualClock(T0))
+        record(store, outlet.settings, crashloop("web-1", T0), T0)
+        assert outlet.deliver().failed == 1
+        assert silent.accepted == 1  # a timeout is not retried by the client: the outlet decides
+    assert store.due(T0 + timedelta(seconds=1)) == []
+    (item,) = store.due(T0 + timedelta(seconds=2))
+    assert (item.attempts, item.last_error) == (1, "timeout")
 
 
 def test_a_failed_post_is_retried_from_the_store_by_a_restarted_outlet(slack_api: WebApiServer,
