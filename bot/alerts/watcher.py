@@ -324,6 +324,10 @@ class ClusterWatcher:
                              timedelta(minutes=self.settings.stuck_minutes))
 
     @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def tracked(self) -> int:
         """How many findings the watcher holds (for the memory bound's tests and the benchmark)."""
         return len(self._seen)
