@@ -1,4 +1,4 @@
-"""Alerts through `aksbot serve`, end to end: real `aksbot serve --http` processes (front and worker), the Slack Web
+"""Alerts through `aksbot serve`, end to end: real `aksbot serve` processes (front and worker), the Slack Web
 API double, a sandbox API server whose world the test changes, SQLite for one replica and the real PostgreSQL for
 two.
 
@@ -6,13 +6,19 @@ two.
 - an Azure Monitor Fired/Resolved pair → one message, updated to resolved, one reply in its thread;
 - a sandbox node stops heartbeating → one message naming `node-notready`; it recovers → that message, resolved;
 - two replicas on one PostgreSQL: the leader is SIGKILLed → the other takes over within the lease, updates the
-  message the dead leader posted (no lost update) and posts nothing twice.
+  message the dead leader posted (no lost update) and posts nothing twice;
+- in Socket Mode the webhooks listen on `--alerts-port`, which never accepts Slack requests.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,8 +37,8 @@ from tests.support import minicluster
 from tests.support.alerts import body, payload
 from tests.support.approvals import POSTGRES_URL, unique_schema
 from tests.support.kubectl import TOKENS, write_kubeconfig
-from tests.support.replicas import ServeProcess
-from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, ApiCall, WebApiServer
+from tests.support.replicas import ROOT, ServeProcess, free_port
+from tests.support.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, ApiCall, SocketModeServer, WebApiServer
 
 TOKEN = "alerts-e2e-token"
 WATCHER, AM, AZ = "C0ALERTS", "C0AMALERTS", "C0AZALERTS"
@@ -84,8 +90,8 @@ def bed(tmp_path: Path) -> Iterator[Bed]:
         api.stop()
 
 
-def send(replica: ServeProcess, path: str, data: bytes, *, bearer: bool = True) -> int:
-    url = f"http://127.0.0.1:{replica.port}{path}" + ("" if bearer else f"?token={TOKEN}")
+def send(port: int, path: str, data: bytes, *, bearer: bool = True) -> int:
+    url = f"http://127.0.0.1:{port}{path}" + ("" if bearer else f"?token={TOKEN}")
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {TOKEN}"} if bearer else {})}
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=30) as answer:
@@ -136,7 +142,7 @@ def test_one_replica_posts_each_problem_once_and_updates_it_until_resolved(bed: 
         # 100 identical Alertmanager deliveries (HA Alertmanagers deliver at least once) → one message.
         data = body("alertmanager-cputhrottlinghigh.json")
         with ThreadPoolExecutor(max_workers=20) as pool:
-            statuses = list(pool.map(lambda _: send(serve, "/alerts/alertmanager", data), range(100)))
+            statuses = list(pool.map(lambda _: send(serve.port, "/alerts/alertmanager", data), range(100)))
         assert set(statuses) == {200}
         eventually(lambda: len(top_level(api, AM)) >= 1, what="the Alertmanager alert posted")
 
@@ -146,9 +152,9 @@ def test_one_replica_posts_each_problem_once_and_updates_it_until_resolved(bed: 
         resolved = payload("azure-metric-alert-fired.json")
         resolved["data"]["essentials"].update(monitorCondition="Resolved",
                                               resolvedDateTime="2025-04-15T18:27:12.851Z")
-        assert send(serve, "/alerts/azure-monitor", json.dumps(fired).encode(), bearer=False) == 200
+        assert send(serve.port, "/alerts/azure-monitor", json.dumps(fired).encode(), bearer=False) == 200
         eventually(lambda: len(top_level(api, AZ)) >= 1, what="the Azure alert posted")
-        assert send(serve, "/alerts/azure-monitor", json.dumps(resolved).encode(), bearer=False) == 200
+        assert send(serve.port, "/alerts/azure-monitor", json.dumps(resolved).encode(), bearer=False) == 200
         azure_ts = top_level(api, AZ)[0].result["ts"]
         eventually(lambda: bool(updates(api, AZ, azure_ts)) and bool(replies(api, AZ, azure_ts)),
                    what="the Azure message resolved in place")
@@ -212,7 +218,7 @@ def test_two_replicas_the_leader_killed_the_other_takes_over_without_duplicates_
         # What the dead leader posted is updated by the new one; a webhook sent to the survivor is posted once.
         bed.kube.resume_heartbeat(SPARE)
         eventually(lambda: resolved_update(api, post), what="the new leader resolves the old leader's message")
-        assert send(follower, "/alerts/alertmanager", body("alertmanager-cputhrottlinghigh.json")) == 200
+        assert send(follower.port, "/alerts/alertmanager", body("alertmanager-cputhrottlinghigh.json")) == 200
         eventually(lambda: len(top_level(api, AM)) == 1, what="the survivor posts the webhook's alert")
         time.sleep(3)
         assert len(about(api, SPARE)) == 1 and len(top_level(api, AM)) == 1
@@ -224,3 +230,30 @@ def test_two_replicas_the_leader_killed_the_other_takes_over_without_duplicates_
         cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
         cleanup.drop()
         cleanup.close()
+
+
+def test_in_socket_mode_the_webhooks_have_a_port_of_their_own(bed: Bed) -> None:
+    ws = SocketModeServer().start()
+    bed.api.socket_url = ws.url
+    port = free_port()
+    log = bed.folder / "socket.log"
+    config = bed.config("socket", store={"sqlite_path": str(bed.folder / "socket.sqlite3")})
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--host", "127.0.0.1",
+             "--health-port", "0", "--alerts-port", str(port)],
+            env={**os.environ, "PYTHONPATH": str(ROOT), **bed.env(SLACK_APP_TOKEN=APP_TOKEN)}, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        ws.wait_connected(timeout=60)
+        eventually(lambda: "alert webhooks at" in log.read_text(), what="the alerts port open")
+        assert send(port, "/alerts/alertmanager", body("alertmanager-cputhrottlinghigh.json")) == 200
+        eventually(lambda: len(top_level(bed.api, AM)) == 1, what="the webhook's alert posted")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/slack/events", data=b"{}", timeout=10)
+        assert refused.value.code == 404  # Socket Mode requests are never accepted over HTTP
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+        ws.stop()
+        bed.api.socket_url = None
