@@ -19,6 +19,12 @@ on a non-number: a 500 with a traceback); and a signed request that Bolt could n
 crashing (not UTF-8, not JSON where JSON is due, a payload of the wrong shape) gets 400 and one log line, never
 a 500 with a traceback. Only then does Bolt see the request.
 
+Alerts: the webhooks (`POST /alerts/alertmanager`, `POST /alerts/azure-monitor`, `bot.alerts.intake`) are
+served by the front process — on the HTTP port beside `/slack/events`, or on `--alerts-port` in Socket Mode —
+and wake the worker's outlet over its queue. The worker stands for the alert work (`bot.slack.alerting`): alone
+on SQLite it leads at once; replicas on PostgreSQL elect a leader on a Lease, whose watcher and outlet are the
+only ones running. On SIGTERM the worker stops that work and releases the Lease before it exits.
+
 This module wires settings → Web API client → notifier, group directory → dispatcher → Bolt app → server. It
 never reads the environment itself: `bot.settings.load` does.
 """
@@ -54,6 +60,7 @@ from bot.approvals.store import SqlApprovalStore
 from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
+from bot.slack.alerting import build_intake, slack_outlet, start_alert_runtime
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
 from bot.slack.inbox import Delivery, SqlInbox, replica_identity
 from bot.slack.listeners import Forward, SlackAppOptions, SlackSurface
@@ -93,7 +100,6 @@ def build_surface(
     on the leader only; the watch caches follow leadership); `on_alert_runtime` receives its runtime (to wake it)."""
     from bot.app import assemble
     from bot.approvals.workflow import ActionExecutor
-    from bot.slack.alerting import slack_outlet, start_alert_runtime
     from bot.slack.workspace import SlackWorkspace
 
     client = web_client(settings)
@@ -483,6 +489,14 @@ def _wait_for(stop: threading.Event) -> None:
         pass
 
 
+def _wake_alerts(worker: WorkerProcess | None, runtimes: list[AlertRuntime]) -> None:
+    """A webhook recorded alert work: wake the outlet, in the worker process or in this one."""
+    if worker is not None:
+        worker.wake_alerts()
+    for runtime in runtimes:
+        runtime.wake()
+
+
 def main(argv: list[str]) -> int:
     args = _parse(list(argv))
     setup_logging(str(args.log_level))
@@ -510,22 +524,13 @@ def main(argv: list[str]) -> int:
             )
             surface = build_front(settings, http=http, forward=worker.forward, replica=replica)
             worker.start()
+        intake, close_intake = build_intake(settings, lambda: _wake_alerts(worker, runtimes))
     except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
         print(f"aksbot: cannot start the Slack app: {exc}", file=sys.stderr)
         return 1
 
     def workers_alive() -> bool:
         return worker is None or worker.alive()
-
-    def wake_alerts() -> None:
-        if worker is not None:
-            worker.wake_alerts()
-        for runtime in runtimes:
-            runtime.wake()
-
-    from bot.slack.alerting import build_intake
-
-    intake, close_intake = build_intake(settings, wake_alerts)
 
     # Acks share the interpreter with the workers running commands; with the default 5 ms GIL switch interval an
     # ack waits behind several CPU-bound workers. A shorter interval keeps acks prompt under load.
