@@ -101,7 +101,7 @@ def _demo(argv: Sequence[str]) -> int:
             "Try `/k8s health`, `/k8s nodes --cluster test`, `@aksbot why is my node NotReady`, `/k8s help`; "
             "`/k8s incident start <title>` opens an incident channel (`:in CHANNEL` to type there). `:quit` leaves.\n"
             "Alerts print as [#alerts-prod] lines. Break a node: `:sandbox stop-heartbeat aks-userpool-11974196-"
-            "vmss000002` (`:sandbox resume-heartbeat …` mends it; `oom-kill NS/POD`, `recover-pod NS/POD`; "
+            "vmss000000` (`:sandbox resume-heartbeat …` mends it; `oom-kill NS/POD`, `recover-pod NS/POD`; "
             "`--cluster test` for test), then `:click Acknowledge`."
         )
         return run_shell_with(cfg, args.user, banner=banner, controls={"sandbox": _sandbox_control(Path(tmp))})
