@@ -348,8 +348,14 @@ class AlertWatcher:
         wake: Callable[[], None] = lambda: None,
         aks: Callable[[str], AksReader | None] = lambda name: None,
     ) -> None:
-        self.watchers = [ClusterWatcher(name, caches(name), store, alerts, clock, wake=wake, aks=aks(name))
-                         for name in clusters]
+        self.watchers: list[ClusterWatcher] = []
+        for name in clusters:
+            try:
+                cache = caches(name)
+            except AksbotError as exc:  # a cluster the bot cannot reach as configured: the others are watched
+                log.warning("alert watcher: not watching cluster %s: %s", name, exc.message)
+                continue
+            self.watchers.append(ClusterWatcher(name, cache, store, alerts, clock, wake=wake, aks=aks(name)))
 
         self._started: list[ClusterCache] = []
 

@@ -179,3 +179,51 @@ def test_what_people_read_ignores_the_ages_and_counts_a_title_quotes() -> None:
     assert material(group(f"{unknown} (lease stale for 55s)")) == material(group(f"{unknown} (lease stale for 1m05s)"))
     assert material(group(unknown)) != material(group(f"Node {SPARE} is NotReady"))
     assert material(group(unknown)) != material(group(unknown, Severity.WARNING))
+
+
+def test_an_aks_cluster_in_the_failed_state_is_an_alert_until_it_is_reconciled(db: SqlApprovalStore,
+                                                                                tmp_path: Path) -> None:
+    """Against the sandbox's ARM server through the Azure SDK: the provisioning state is polled with the scans."""
+    import os
+
+    from bot.azure.sdk import AzureSdkProvider
+    from bot.settings import load
+    from sandbox import Sandbox
+
+    store = AlertStore(db)
+    with Sandbox("healthy") as sandbox:
+        assert sandbox.arm is not None
+        settings = load(str(sandbox.write_config(tmp_path)), environ={**os.environ, **sandbox.environment()})
+        provider = CachedClusterProvider(KubeClusterProvider(settings), CacheSettings(watch_timeout_seconds=2))
+        azure = AzureSdkProvider(settings)
+        provider.start()
+        try:
+            assert provider.wait_synced(60)
+            poll = WatcherSettings(azure_poll_seconds=5)
+            running = ClusterWatcher("sandbox", provider.cache("sandbox"), store, ALERTS, SystemClock(),
+                                     aks=lambda: azure.client("sandbox").cluster(), settings=poll)
+            assert running.scan().full
+            assert not [s for s in store.firing() if "/azure.provisioning/" in s.key]
+
+            sandbox.arm.set_cluster_state("Failed", ("ReconcileVMSSAgentPoolFailed", "the VMSS could not scale"))
+            time.sleep(poll.azure_poll_seconds)
+            running.scan()
+            (failed,) = [s for s in store.firing() if "/azure.provisioning/" in s.key]
+            assert failed.group.alerts[0].runbook == "reconcile-failed-state"
+            assert "ReconcileVMSSAgentPoolFailed" in " ".join(failed.group.alerts[0].evidence)
+
+            sandbox.arm.set_cluster_state("Succeeded")
+            time.sleep(poll.azure_poll_seconds)
+            running.scan()
+            state = store.get(failed.key)
+            assert state is not None and state.status is Status.RESOLVED
+        finally:
+            provider.close()
+
+
+def test_a_cluster_the_bot_cannot_reach_as_configured_is_skipped_not_fatal(clusters: CachedClusterProvider,
+                                                                          store: AlertStore) -> None:
+    from bot.alerts.watcher import AlertWatcher
+
+    both = AlertWatcher(["sandbox", "not-configured"], clusters.cache, store, ALERTS, SystemClock())
+    assert [w.cluster for w in both.watchers] == ["sandbox"]
