@@ -104,7 +104,8 @@ def _demo(argv: Sequence[str]) -> int:
             "vmss000000` (`:sandbox resume-heartbeat …` mends it; `oom-kill NS/POD`, `recover-pod NS/POD`; "
             "`--cluster test` for test), then `:click Acknowledge`."
         )
-        return run_shell_with(cfg, args.user, banner=banner, controls={"sandbox": _sandbox_control(Path(tmp))})
+        return run_shell_with(cfg, args.user, banner=banner, alerts=True,
+                              controls={"sandbox": _sandbox_control(Path(tmp))})
 
 
 def _demo_on_call(config: Path) -> None:

@@ -6,8 +6,8 @@ on the latest message that has one (as the current user, exactly as the button i
 the channel you type in (the start of its name will do; `:in` alone lists them), `:react EMOJI [#N]` reacts to
 message N (default: the latest in this channel; `:react 📌` puts it on an incident's timeline), `:quit` leaves.
 A surface may add control lines of its own (the demo's `:sandbox stop-heartbeat NODE`).
-Alert messages (the bot's own watcher's findings, webhooks the store received) are printed as they are posted or
-updated, tagged with their channel (`[#alerts-prod] …`); their buttons work like any other message's.
+In the demo, alert messages (the bot's own watcher's findings) are printed as they are posted or updated, tagged
+with their channel (`[#alerts-prod] …`); their buttons work like any other message's.
 Interactive with line editing on a terminal; reads stdin when piped and exits 0 at its end.
 
 The shell is a surface: it implements `Responder` and `Notifier` over printed text and a message history, and the
@@ -358,19 +358,22 @@ def start_alerts(settings: Settings, assembly: Assembly, surface: ShellSurface) 
     return AlertRuntime(work).start()
 
 
-def run_shell_with(settings: Settings, user: str, *, banner: str = "",
+def run_shell_with(settings: Settings, user: str, *, banner: str = "", alerts: bool = False,
                    controls: Mapping[str, Callable[[str], str]] | None = None) -> int:
     """The shell on the configured clusters, approved actions run inline: a click's answer is the outcome, in the
-    order people read it. Alerts (the bot's own watcher, and any the store holds) are printed as they are posted
-    and updated. `controls`: more control lines (`:sandbox …` in the demo), verb → what it prints."""
+    order people read it. With `alerts` (the demo) the shell is the alert leader: its watcher's alerts are printed
+    as they are posted and updated. Never for a shell on a store a running `aksbot serve` uses: its outlet would
+    take the alert work the bot should post to Slack. `controls`: more control lines (`:sandbox …` in the demo),
+    verb → what it prints."""
     surface = ShellSurface()
     assembly = assemble(settings, surface, workspace=ShellWorkspace(surface)).start()
-    alerts = start_alerts(settings, assembly, surface)
+    work = start_alerts(settings, assembly, surface) if alerts else None
     try:
         return run_shell(assembly.dispatcher, surface, user, banner=banner, on_reaction=assembly.incidents.on_reaction,
                          controls=controls)
     finally:
-        alerts.stop()
+        if work is not None:
+            work.stop()
         assembly.stop()
 
 
