@@ -67,26 +67,31 @@ class LeaderWork:
 
     def run(self, stopping: threading.Event) -> None:
         self.watch(True)
-        outlet = self.make_outlet()
-        with self._lock:
-            self._outlet = outlet
-        delivering = threading.Thread(target=outlet.run, args=(stopping,), name="aksbot-alert-outlet", daemon=True)
-        delivering.start()
-        watcher = self.make_watcher(self.wake)
-        if watcher is not None:
-            watcher.start()
-        self.leading.set()
-        log.info("alert work started: this replica posts alerts%s", " and watches" if watcher else "")
+        ending = threading.Event()  # the outlet stops with the work, however the work ends
+        delivering: threading.Thread | None = None
+        watcher: Startable | None = None
         try:
+            outlet = self.make_outlet()
+            with self._lock:
+                self._outlet = outlet
+            delivering = threading.Thread(target=outlet.run, args=(ending,), name="aksbot-alert-outlet", daemon=True)
+            delivering.start()
+            watcher = self.make_watcher(self.wake)
+            if watcher is not None:
+                watcher.start()
+            self.leading.set()
+            log.info("alert work started: this replica posts alerts%s", " and watches" if watcher else "")
             while not stopping.wait(0.5):
                 if not delivering.is_alive():
                     log.error("the alert outlet stopped by itself; giving up the alert work")
                     return
         finally:
             self.leading.clear()
+            ending.set()
             if watcher is not None:
                 watcher.stop()
-            delivering.join(self.join_timeout)
+            if delivering is not None:
+                delivering.join(self.join_timeout)
             with self._lock:
                 self._outlet = None
             self.watch(False)
