@@ -7,7 +7,8 @@ two.
 - a sandbox node stops heartbeating → one message naming `node-notready`; it recovers → that message, resolved;
 - two replicas on one PostgreSQL: the leader is SIGKILLed → the other takes over within the lease, updates the
   message the dead leader posted (no lost update) and posts nothing twice;
-- in Socket Mode the webhooks listen on `--alerts-port`, which never accepts Slack requests.
+- in Socket Mode the webhooks listen on `--alerts-port`, which never accepts Slack requests;
+- `aksbot serve` on the configuration `aksbot sandbox --write-config` writes posts alerts with no further set-up.
 """
 
 from __future__ import annotations
@@ -257,3 +258,31 @@ def test_in_socket_mode_the_webhooks_have_a_port_of_their_own(bed: Bed) -> None:
         process.wait(30)
         ws.stop()
         bed.api.socket_url = None
+
+
+def test_serve_on_the_configuration_the_sandbox_writes_posts_alerts_with_no_further_set_up(tmp_path: Path) -> None:
+    """`aksbot sandbox --write-config DIR`, then `aksbot serve --config DIR/aksbot.yaml` with DIR/sandbox.env:
+    the incident scenario's problems reach C0ALERTS, and a webhook with the written token is accepted."""
+    from tests.support.kubectl import sandbox_process
+
+    api = WebApiServer().start()
+    try:
+        with sandbox_process(tmp_path):
+            written = dict(line.split("=", 1) for line in (tmp_path / "sandbox.env").read_text().splitlines() if line)
+            env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                   "SLACK_API_URL": api.api_url, **written}
+            serve = ServeProcess(tmp_path / "aksbot.yaml", env, tmp_path / "serve.log")
+            try:
+                serve.wait_healthy()
+                eventually(lambda: bool(top_level(api, "C0ALERTS")), timeout=60, what="the scenario's alerts posted")
+                token = written["AKSBOT_ALERTS_TOKEN"]
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{serve.port}/alerts/alertmanager",
+                    data=body("alertmanager-cputhrottlinghigh.json"),
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}, method="POST")
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    assert answer.status == 200
+            finally:
+                serve.stop()
+    finally:
+        api.stop()
