@@ -111,12 +111,13 @@ class Election:
 
 
 def election_config(settings: Settings, identity: str | None = None) -> ElectionConfig:
-    """The Lease the replicas elect on, from the `leader:` settings."""
+    """The Lease the replicas elect on, from the `leader:` settings; `identity` is the replica's own name (default:
+    a new `<hostname>_<uuid>`, as client-go builds it)."""
     leader = settings.leader
     return ElectionConfig(
         namespace=leader.namespace or pod_namespace(),
         name=leader.name,
-        identity=identity or leader.identity or default_identity(),
+        identity=identity or default_identity(),
         lease_duration=leader.lease_duration_seconds,
         renew_deadline=leader.renew_deadline_seconds,
         retry_period=leader.retry_period_seconds,

@@ -25,6 +25,7 @@ from bot.alerts.store import AlertStore
 from bot.approvals.store import SqlApprovalStore
 from bot.cluster.kube import KubeCluster
 from bot.cluster.ports import live_provider
+from bot.errors import AksbotError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -87,7 +88,12 @@ def start_alert_runtime(
     """Stand for (or take) the alert work of this replica; `outlet(store, worker)` builds the outlet each time
     this replica starts leading. Follows leadership for the watch caches too (`Assembly.watch`)."""
     store = AlertStore(assembly.store)
-    election = election_for(settings, assembly, identity)
+    try:
+        election = election_for(settings, assembly, identity)
+    except AksbotError as exc:  # replicas that cannot elect must not all lead: this one does no alert work
+        log.error("no alert work on this replica: the leader Lease's cluster cannot be reached as configured (%s)",
+                  exc.message)
+        return AlertRuntime(LeaderWork(lambda: outlet(store, identity or "leader")))
     worker = election.config.identity if election is not None else (identity or "leader")
     work = LeaderWork(
         lambda: outlet(store, worker),
