@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,6 +89,7 @@ def _demo(argv: Sequence[str]) -> int:
         }
         config = Sandbox.write_fleet_config(tmp, fleet, default="prod")
         _demo_on_call(config)
+        _demo_alerts(config)
         environ = dict(os.environ)
         for sandbox in fleet.values():
             environ.update(sandbox.environment())
@@ -98,9 +99,13 @@ def _demo(argv: Sequence[str]) -> int:
             f"kubectl: KUBECONFIG={tmp}/prod/kubeconfig (prod), {tmp}/test/kubeconfig (test)\n"
             "You are alice (operator). bob is an approver, carol a viewer: switch with `:as bob`.\n"
             "Try `/k8s health`, `/k8s nodes --cluster test`, `@aksbot why is my node NotReady`, `/k8s help`; "
-            "`/k8s incident start <title>` opens an incident channel (`:in CHANNEL` to type there). `:quit` leaves."
+            "`/k8s incident start <title>` opens an incident channel (`:in CHANNEL` to type there). `:quit` leaves.\n"
+            "Alerts print as [#alerts-prod] lines. Break a node: `:sandbox stop-heartbeat aks-userpool-11974196-"
+            "vmss000000` (`:sandbox resume-heartbeat …` mends it; `oom-kill NS/POD`, `recover-pod NS/POD`; "
+            "`--cluster test` for test), then `:click Acknowledge`."
         )
-        return run_shell_with(cfg, args.user, banner=banner)
+        return run_shell_with(cfg, args.user, banner=banner, alerts=True,
+                              controls={"sandbox": _sandbox_control(Path(tmp))})
 
 
 def _demo_on_call(config: Path) -> None:
@@ -112,6 +117,44 @@ def _demo_on_call(config: Path) -> None:
     for cluster in data.get("clusters") or []:
         cluster["oncall"] = ["S0ONCALL"]
     config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _demo_alerts(config: Path) -> None:
+    """The demo's alert channels: each cluster's alerts in a channel named for it (`[#alerts-prod] …`)."""
+    import yaml
+
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    alerts = data.setdefault("alerts", {})
+    alerts["routes"] = [{"name": f"alerts-{c['name']}", "clusters": [c["name"]],
+                         "channel": f"C0ALERTS{c['name'].upper()}"} for c in data.get("clusters") or []]
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _sandbox_control(folder: Path) -> Callable[[str], str]:
+    """`:sandbox ACTION TARGET [--cluster NAME] […]` in the demo shell: `aksbot sandbox ACTION …` on that cluster's
+    sandbox (default prod), its output as the answer."""
+    import contextlib
+    import io
+    import shlex
+
+    from sandbox.cli import main as sandbox_main
+
+    def control(line: str) -> str:
+        words = shlex.split(line)
+        cluster = "prod"
+        if "--cluster" in words:
+            at = words.index("--cluster")
+            cluster = words[at + 1] if at + 1 < len(words) else cluster
+            del words[at:at + 2]
+        if not words:
+            return "usage: :sandbox stop-heartbeat|resume-heartbeat NODE | oom-kill|recover-pod NS/POD [--cluster test]"
+        out = io.StringIO()
+        # SystemExit: argparse said what was wrong (into `out`).
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), contextlib.suppress(SystemExit):
+            sandbox_main([*words, "--kubeconfig", str(folder / cluster / "kubeconfig")])
+        return f"sandbox {cluster}: {out.getvalue().strip()}"
+
+    return control
 
 
 def _sandbox_class() -> type[Sandbox] | None:

@@ -23,6 +23,7 @@ The file (`--config PATH` or `AKSBOT_CONFIG`):
     store: {sqlite_path: aksbot.sqlite3}   # or AKSBOT_DATABASE_URL=postgresql://… for several replicas
     cache: {max_staleness_seconds: 90, followers: live}   # the watch cache (bot/cluster/settings.py)
     alerts: {default_channel: C0ALERTS, routes: [{clusters: [prod], severities: [critical], channel: C0PAGE}]}
+    leader: {cluster: prod, namespace: aksbot, name: aksbot-leader}   # replicas on PostgreSQL (bot/cluster/settings.py)
 
 Secrets come only from the environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN,
 AKSBOT_DATABASE_URL (may carry a password), AKSBOT_ALERTS_TOKEN (authenticates alert webhooks), and the Azure
@@ -41,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from bot.alerts.settings import AlertSettings
 from bot.azure.settings import AzureSettings
-from bot.cluster.settings import CacheSettings
+from bot.cluster.settings import CacheSettings, LeaderSettings
 from bot.incidents.settings import IncidentSettings
 from bot.registry import Role
 
@@ -127,6 +128,7 @@ class Settings(_Model):
     store: StoreSettings = Field(default_factory=StoreSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    leader: LeaderSettings = Field(default_factory=LeaderSettings)
     # Not from the file:
     source: str | None = Field(default=None, exclude=True)
     database_url: SecretStr | None = Field(default=None, exclude=True)
@@ -147,6 +149,8 @@ class Settings(_Model):
         for channel, cluster in self.channels.items():
             if cluster not in names:
                 raise ValueError(f"channels.{channel}: {cluster!r} is not one of the clusters ({', '.join(names)})")
+        if self.leader.cluster is not None and self.leader.cluster not in names:
+            raise ValueError(f"leader.cluster {self.leader.cluster!r} is not one of the clusters ({', '.join(names)})")
         for i, route in enumerate(self.alerts.routes):
             unknown = [c for c in route.clusters if c not in names]
             if unknown:

@@ -5,6 +5,9 @@ as in a DM). Control lines: `:as USER` switches who is typing, `:click LABEL` pr
 on the latest message that has one (as the current user, exactly as the button in Slack), `:in CHANNEL` switches
 the channel you type in (the start of its name will do; `:in` alone lists them), `:react EMOJI [#N]` reacts to
 message N (default: the latest in this channel; `:react 📌` puts it on an incident's timeline), `:quit` leaves.
+A surface may add control lines of its own (the demo's `:sandbox stop-heartbeat NODE`).
+In the demo, alert messages (the bot's own watcher's findings) are printed as they are posted or updated, tagged
+with their channel (`[#alerts-prod] …`); their buttons work like any other message's.
 Interactive with line editing on a terminal; reads stdin when piped and exits 0 at its end.
 
 The shell is a surface: it implements `Responder` and `Notifier` over printed text and a message history, and the
@@ -17,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from bot.app import assemble
+from bot.alerts.runtime import AlertRuntime
+from bot.app import Assembly, assemble
 from bot.blocks import Button, Rich, View, plain
 from bot.dispatch import Dispatcher
 from bot.errors import NotFound, Refused
@@ -236,11 +240,13 @@ class Shell:
         user: str,
         *,
         on_reaction: Callable[[Reaction], object] | None = None,
+        controls: Mapping[str, Callable[[str], str]] | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.surface = surface
         self.user = user
         self.on_reaction = on_reaction
+        self.controls = dict(controls or {})
 
     def run_line(self, line: str) -> bool:
         """Handle one line; False when the session should end."""
@@ -278,7 +284,11 @@ class Shell:
             return self._switch(rest.lstrip("#"))
         if verb == "react":
             return self._react(rest)
-        self.surface._print("[control lines: :as USER, :click LABEL, :in CHANNEL, :react EMOJI [#N], :quit]")
+        if verb in self.controls:
+            self.surface._print(f"[{self.controls[verb](rest).rstrip()}]")
+            return True
+        extra = "".join(f", :{name} …" for name in self.controls)
+        self.surface._print(f"[control lines: :as USER, :click LABEL, :in CHANNEL, :react EMOJI [#N]{extra}, :quit]")
         return True
 
     def _switch(self, asked: str) -> bool:
@@ -333,14 +343,37 @@ def interactive_lines(prompt: Callable[[], str]) -> Iterable[str]:
             return
 
 
-def run_shell_with(settings: Settings, user: str, *, banner: str = "") -> int:
+def start_alerts(settings: Settings, assembly: Assembly, surface: ShellSurface) -> AlertRuntime:
+    """The shell is its own leader: the watcher over its watch caches, and the outlet printing alert messages as
+    lines (`[#alerts-prod] …`, `bot.alerts.text_outlet`) kept on the surface, so `:click Acknowledge` works."""
+    from bot.alerts.outlet import Outlet
+    from bot.alerts.runtime import LeaderWork, watcher_factory
+    from bot.alerts.store import AlertStore
+    from bot.alerts.text_outlet import TextPoster, channel_names
+
+    store = AlertStore(assembly.store)
+    poster = TextPoster(surface, channel_names(settings.alerts))
+    work = LeaderWork(lambda: Outlet(store, poster, settings.alerts, worker="shell"),
+                      watcher=watcher_factory(settings, assembly.deps, store), watch=assembly.watch)
+    return AlertRuntime(work).start()
+
+
+def run_shell_with(settings: Settings, user: str, *, banner: str = "", alerts: bool = False,
+                   controls: Mapping[str, Callable[[str], str]] | None = None) -> int:
     """The shell on the configured clusters, approved actions run inline: a click's answer is the outcome, in the
-    order people read it."""
+    order people read it. With `alerts` (the demo) the shell is the alert leader: its watcher's alerts are printed
+    as they are posted and updated. Never for a shell on a store a running `aksbot serve` uses: its outlet would
+    take the alert work the bot should post to Slack. `controls`: more control lines (`:sandbox …` in the demo),
+    verb → what it prints."""
     surface = ShellSurface()
     assembly = assemble(settings, surface, workspace=ShellWorkspace(surface)).start()
+    work = start_alerts(settings, assembly, surface) if alerts else None
     try:
-        return run_shell(assembly.dispatcher, surface, user, banner=banner, on_reaction=assembly.incidents.on_reaction)
+        return run_shell(assembly.dispatcher, surface, user, banner=banner, on_reaction=assembly.incidents.on_reaction,
+                         controls=controls)
     finally:
+        if work is not None:
+            work.stop()
         assembly.stop()
 
 
@@ -352,8 +385,9 @@ def run_shell(
     banner: str = "",
     stdin: TextIO | None = None,
     on_reaction: Callable[[Reaction], object] | None = None,
+    controls: Mapping[str, Callable[[str], str]] | None = None,
 ) -> int:
-    shell = Shell(dispatcher, surface, user, on_reaction=on_reaction)
+    shell = Shell(dispatcher, surface, user, on_reaction=on_reaction, controls=controls)
     source = stdin or sys.stdin
     if source.isatty():
         if banner:

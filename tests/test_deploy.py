@@ -101,3 +101,21 @@ def test_actions_need_the_actions_role_and_say_so_without_it(sandbox: Sandbox, t
     done = _session(sandbox, tmp_path / "b", [f"/k8s drain {node} --timeout 5", ":as bob", ":click Approve"])
     assert "forbidden" not in done.lower(), done
     assert sandbox.kube.get("nodes", node)["spec"].get("unschedulable") is True
+
+
+def test_the_alert_watcher_may_list_and_watch_what_it_reads_and_the_leader_may_hold_its_lease() -> None:
+    from bot.alerts.watcher import READ
+
+    read = _rules("aksbot-read")
+    resources = {"pdbs": "poddisruptionbudgets"}
+    for kind in READ:
+        resource = resources.get(kind, kind)
+        assert {("list", resource), ("watch", resource)} <= read, kind
+    (role,) = [d for d in _documents() if d["kind"] == "Role" and d["metadata"]["name"] == "aksbot-leader-election"]
+    assert {(verb, resource) for rule in role["rules"] for resource in rule["resources"] for verb in rule["verbs"]} \
+        >= {("get", "leases"), ("create", "leases"), ("update", "leases")}
+    (deployment,) = [d for d in _documents() if d["kind"] == "Deployment"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert "--alerts-port" in container["args"]
+    (service,) = [d for d in _documents() if d["kind"] == "Service"]
+    assert service["spec"]["ports"][0]["targetPort"] in {p["name"] for p in container["ports"]}

@@ -12,6 +12,13 @@
         - {clusters: [prod], severities: [critical], channel: C0PRODPAGE}
         - {clusters: [prod], namespaces: [payments, "shop-*"], channel: C0PAYMENTS, lang: zh, stop: false}
         - {sources: [watcher], channel: C0BOTFINDINGS}
+      watcher:                         # the bot's own watcher (bot/alerts/watcher.py), run by the leader
+        enabled: true
+        debounce_seconds: 0.5          # after a change, wait this long for the burst it belongs to
+        rescan_seconds: 5              # scan this often even when nothing changed (a heartbeat going stale
+                                       # changes nothing: only time passes)
+        azure_poll_seconds: 60         # the AKS resource's provisioning state, where Azure is configured
+        stuck_minutes: 60              # in a transitional provisioning state (Updating, Upgrading…) longer: alert
 
 A route matches when every list it sets contains the alert's value (an empty list matches anything; a namespace
 may be a glob). The token that authenticates webhooks is a secret: `AKSBOT_ALERTS_TOKEN` in the environment.
@@ -93,6 +100,16 @@ class AlertRoute(_Model):
     quiet_hours: QuietHours | None = None
 
 
+class WatcherSettings(_Model):
+    """How the bot's own watcher paces its scans of the watch cache (see `bot.alerts.watcher`)."""
+
+    enabled: bool = True
+    debounce_seconds: float = Field(default=0.5, ge=0, le=60)
+    rescan_seconds: float = Field(default=5.0, gt=0, le=3600)
+    azure_poll_seconds: float = Field(default=60.0, ge=5, le=3600)
+    stuck_minutes: int = Field(default=60, ge=1, le=24 * 60)
+
+
 class AlertSettings(_Model):
     default_channel: str = Field(default=DEFAULT_CHANNEL, min_length=1)
     lang: Lang = "en"
@@ -102,3 +119,4 @@ class AlertSettings(_Model):
     flap_minutes: int = Field(default=30, ge=0, le=24 * 60)
     cluster_label: str = Field(default="cluster", min_length=1)
     routes: list[AlertRoute] = Field(default_factory=list)
+    watcher: WatcherSettings = Field(default_factory=WatcherSettings)

@@ -29,3 +29,29 @@ class CacheSettings(BaseModel):
     followers: Literal["live", "cache"] = "live"
     max_events: int = Field(default=20_000, ge=100)
     watch_timeout_seconds: int = Field(default=300, ge=1)
+
+
+class LeaderSettings(BaseModel):
+    """The `leader:` section: the Lease replicas on PostgreSQL elect their leader on (`bot.cluster.leader`).
+
+        leader:
+          cluster: prod                # whose API server holds the Lease (default: default_cluster, else the first)
+          namespace: aksbot            # default: the pod's own namespace (its service account's), else "aksbot"
+          name: aksbot-leader          # the Lease's name
+          lease_duration_seconds: 15   # client-go's defaults (kube-controller-manager's)
+          renew_deadline_seconds: 10
+          retry_period_seconds: 2
+
+    A single replica (SQLite, the shell, `aksbot demo`) leads without a Lease; replicas sharing PostgreSQL
+    (`AKSBOT_DATABASE_URL`) elect one. The bot's service account needs get/create/update on leases in
+    `namespace` (deploy/kubernetes/rbac.yaml). Each replica stands under its own name (`<hostname>:<pid>:…`, as
+    its Slack inbox knows it), never one from this shared file: two replicas with one identity would both lead."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cluster: str | None = None
+    namespace: str | None = None
+    name: str = Field(default="aksbot-leader", pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    lease_duration_seconds: float = Field(default=15.0, gt=0)
+    renew_deadline_seconds: float = Field(default=10.0, gt=0)
+    retry_period_seconds: float = Field(default=2.0, gt=0)

@@ -19,6 +19,12 @@ on a non-number: a 500 with a traceback); and a signed request that Bolt could n
 crashing (not UTF-8, not JSON where JSON is due, a payload of the wrong shape) gets 400 and one log line, never
 a 500 with a traceback. Only then does Bolt see the request.
 
+Alerts: the webhooks (`POST /alerts/alertmanager`, `POST /alerts/azure-monitor`, `bot.alerts.intake`) are
+served by the front process — on the HTTP port beside `/slack/events`, or on `--alerts-port` in Socket Mode —
+and wake the worker's outlet over its queue. The worker stands for the alert work (`bot.slack.alerting`): alone
+on SQLite it leads at once; replicas on PostgreSQL elect a leader on a Lease, whose watcher and outlet are the
+only ones running. On SIGTERM the worker stops that work and releases the Lease before it exits.
+
 This module wires settings → Web API client → notifier, group directory → dispatcher → Bolt app → server. It
 never reads the environment itself: `bot.settings.load` does.
 """
@@ -48,10 +54,13 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request import BoltRequest
 from slack_bolt.request.internals import parse_body
 
+from bot.alerts.intake import AlertIntake
+from bot.alerts.runtime import AlertRuntime
 from bot.approvals.store import SqlApprovalStore
 from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
+from bot.slack.alerting import build_intake, slack_outlet, start_alert_runtime
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
 from bot.slack.inbox import Delivery, SqlInbox, replica_identity
 from bot.slack.listeners import Forward, SlackAppOptions, SlackSurface
@@ -80,11 +89,15 @@ def build_surface(
     alerts: AlertDesk | None = None,
     alert_timeline: TimelineSource | None = None,
     replica: str | None = None,
+    on_alert_runtime: Callable[[AlertRuntime], None] | None = None,
+    alert_work: bool = True,
 ) -> SlackSurface:
     """The Bolt app wired to a dispatcher whose approval cards, progress, groups and incident channels go through
     Slack; approved actions run on their own bounded executor, never on the thread that received the click.
     `replica` names this replica in the inbox (its front process passes the same; default: a new one).
-    `alerts` and `alert_timeline` are the alerts side's seams (`bot.incidents.alerts`)."""
+    `alerts` and `alert_timeline` are the alerts side's seams (`bot.incidents.alerts`).
+    With `alert_work`, this replica stands for the alert work (`bot.slack.alerting`: the watcher and the outlet,
+    on the leader only; the watch caches follow leadership); `on_alert_runtime` receives its runtime (to wake it)."""
     from bot.app import assemble
     from bot.approvals.workflow import ActionExecutor
     from bot.slack.workspace import SlackWorkspace
@@ -100,7 +113,7 @@ def build_surface(
         workspace=SlackWorkspace(client),
         alerts=alerts,
         alert_timeline=alert_timeline,
-    ).start()
+    ).start(watch=not alert_work)
     secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
     options = SlackAppOptions(signing_secret=secret, http=http, workers=workers, verify_token=verify_token)
     surface = SlackSurface(
@@ -111,6 +124,12 @@ def build_surface(
         inbox=SqlInbox(assembly.store, lease_seconds=settings.store.delivery_lease_seconds, identity=replica),
     )
     surface.recover()
+    if alert_work:
+        runtime = start_alert_runtime(settings, assembly, lambda store, worker: slack_outlet(settings, store, worker),
+                                      identity=replica)
+        surface.on_close(runtime.stop)  # the alert work stops (and the Lease is released) before the caches do
+        if on_alert_runtime is not None:
+            on_alert_runtime(runtime)
     surface.on_close(assembly.stop)
     surface.on_close(actions.shutdown)
     groups.check()
@@ -134,13 +153,16 @@ def build_front(
     return surface
 
 
+WAKE_ALERTS = "wake-alerts"  # on the worker's queue: new alert work was recorded by the front process
+
+
 class WorkerProcess:
     """The commands run in a process of their own, at a lower priority: the acking process never waits for the
     interpreter while commands list clusters and render answers, so acks stay prompt under load."""
 
     def __init__(self, config: str | None, *, http: bool, workers: int, log_level: str, replica: str) -> None:
         context = multiprocessing.get_context("spawn")
-        self.queue: multiprocessing.Queue[Delivery | None] = context.Queue()
+        self.queue: multiprocessing.Queue[Delivery | str | None] = context.Queue()
         self.process = context.Process(
             target=_worker_main,
             args=(config, http, workers, log_level, replica, self.queue),
@@ -154,6 +176,10 @@ class WorkerProcess:
 
     def forward(self, delivery: Delivery) -> None:
         self.queue.put(delivery)
+
+    def wake_alerts(self) -> None:
+        """The front process recorded alert work: tell the worker's outlet (if this replica leads)."""
+        self.queue.put(WAKE_ALERTS)
 
     def alive(self) -> bool:
         return self.process.is_alive()
@@ -178,12 +204,20 @@ def _worker_main(
         os.nice(5)
     from bot import settings as settings_module
 
-    surface = build_surface(settings_module.load(config), http=http, workers=workers, replica=replica)
+    runtimes: list[AlertRuntime] = []
+    surface = build_surface(settings_module.load(config), http=http, workers=workers, replica=replica,
+                            on_alert_runtime=runtimes.append)
     while True:
         item = queue.get()
         if item is None:
             break
+        if item == WAKE_ALERTS:
+            for runtime in runtimes:
+                runtime.wake()
+            continue
         surface.executor.submit(surface.handle, item)
+    for runtime in runtimes:  # the alert work stops and the Lease is released before the process ends
+        runtime.stop()
     surface.executor.shutdown(wait=True)
 
 
@@ -270,11 +304,13 @@ def malformed(body: object) -> str | None:
 class SlackFront:
     """The WSGI application: /healthz, and /slack/events guarded as the module docstring says, then Bolt."""
 
-    def __init__(self, app: App | None, health: Health, signing_secret: str = "") -> None:
+    def __init__(self, app: App | None, health: Health, signing_secret: str = "",
+                 alerts: AlertIntake | None = None) -> None:
         if app is not None and not signing_secret:
             raise ValueError("the Slack HTTP front needs the signing secret to verify requests")
         self.slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
         self.health = health
+        self.alerts = alerts
         self._secret = signing_secret.encode()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -282,6 +318,8 @@ class SlackFront:
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy, state = self.health()
             return _answer(start_response, 200 if healthy else 503, {"status": state})
+        if self.alerts is not None and self.alerts.handles(str(path or "")):
+            return self.alerts(environ, start_response)  # its own token, size and body checks
         if self.slack is None or path != EVENTS_PATH:
             return _answer(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -365,13 +403,15 @@ def _answer(start_response: StartResponse, status: int, payload: dict[str, str],
     return [body]
 
 
-def wsgi_app(app: App | None, health: Health, *, signing_secret: str = "") -> WsgiApp:
-    """Bolt's WSGI handler at /slack/events behind the front (HTTP mode), plus the health endpoint.
+def wsgi_app(app: App | None, health: Health, *, signing_secret: str = "",
+             alerts: AlertIntake | None = None) -> WsgiApp:
+    """Bolt's WSGI handler at /slack/events behind the front (HTTP mode), plus the health endpoint and, with
+    `alerts`, the alert webhooks (`/alerts/alertmanager`, `/alerts/azure-monitor`).
 
     In Socket Mode `app` is None: its requests are not signed (the websocket is trusted), so they must never be
     accepted over HTTP.
     """
-    return SlackFront(app, health, signing_secret)
+    return SlackFront(app, health, signing_secret, alerts)
 
 
 class HttpServer:
@@ -416,6 +456,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--health-port", type=int, default=8080, help="Socket Mode: port of GET /healthz (default: 8080; 0: none)"
     )
+    parser.add_argument(
+        "--alerts-port", type=int, default=8090,
+        help="Socket Mode: port of POST /alerts/alertmanager and /alerts/azure-monitor (default: 8090; 0: none); "
+             "in HTTP mode they share --port",
+    )
     parser.add_argument("--workers", type=int, default=16, help="commands run at once (default: 16)")
     parser.add_argument(
         "--in-process",
@@ -444,6 +489,14 @@ def _wait_for(stop: threading.Event) -> None:
         pass
 
 
+def _wake_alerts(worker: WorkerProcess | None, runtimes: list[AlertRuntime]) -> None:
+    """A webhook recorded alert work: wake the outlet, in the worker process or in this one."""
+    if worker is not None:
+        worker.wake_alerts()
+    for runtime in runtimes:
+        runtime.wake()
+
+
 def main(argv: list[str]) -> int:
     args = _parse(list(argv))
     setup_logging(str(args.log_level))
@@ -460,9 +513,10 @@ def main(argv: list[str]) -> int:
         print(f"aksbot: {problem}", file=sys.stderr)
         return 2
     worker: WorkerProcess | None = None
+    runtimes: list[AlertRuntime] = []
     try:
         if args.in_process:
-            surface = build_surface(settings, http=http, workers=args.workers)
+            surface = build_surface(settings, http=http, workers=args.workers, on_alert_runtime=runtimes.append)
         else:
             replica = replica_identity()
             worker = WorkerProcess(
@@ -470,6 +524,7 @@ def main(argv: list[str]) -> int:
             )
             surface = build_front(settings, http=http, forward=worker.forward, replica=replica)
             worker.start()
+        intake, close_intake = build_intake(settings, lambda: _wake_alerts(worker, runtimes))
     except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
         print(f"aksbot: cannot start the Slack app: {exc}", file=sys.stderr)
         return 1
@@ -492,9 +547,10 @@ def main(argv: list[str]) -> int:
             return (True, "ok") if workers_alive() else (False, "worker process stopped")
 
         secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
-        application = wsgi_app(surface.app, http_health, signing_secret=secret)
+        application = wsgi_app(surface.app, http_health, signing_secret=secret, alerts=intake)
         server = HttpServer(application, host=args.host, port=args.port).start()
-        log.info("serving Slack over HTTP at http://%s:%d%s", args.host, server.port, EVENTS_PATH)
+        log.info("serving Slack over HTTP at http://%s:%d%s (alert webhooks at /alerts/…)", args.host, server.port,
+                 EVENTS_PATH)
         _wait_for(stop)
         server.stop()
     else:
@@ -515,12 +571,20 @@ def main(argv: list[str]) -> int:
                 return connected, "ok" if connected else "disconnected"
 
             health_server = HttpServer(wsgi_app(None, health), host=args.host, port=args.health_port, threads=2).start()
+        alerts_server = None
+        if args.alerts_port:
+            alerts_server = HttpServer(wsgi_app(None, lambda: (True, "ok"), alerts=intake), host=args.host,
+                                       port=args.alerts_port, threads=8).start()
+            log.info("alert webhooks at http://%s:%d/alerts/…", args.host, alerts_server.port)
         log.info("connected to Slack in Socket Mode")
         _wait_for(stop)
         handler.close()  # type: ignore[no-untyped-call]
         if health_server is not None:
             health_server.stop()
+        if alerts_server is not None:
+            alerts_server.stop()
     if worker is not None:
         worker.stop()
     surface.close()
+    close_intake()
     return 0

@@ -1,0 +1,229 @@
+"""The bot's own watcher against the sandbox API server, through the real client and the watch cache, on SQLite and
+PostgreSQL: a node whose kubelet stops is one alert naming `node-notready`, recovery resolves that same alert, and
+scan after scan changes nothing in between; a new leader adopts what the last one left and reposts nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.alerts.findings import watcher_key
+from bot.alerts.model import Status
+from bot.alerts.settings import AlertSettings, WatcherSettings
+from bot.alerts.store import AlertStore, Event, Work
+from bot.alerts.watcher import ClusterWatcher, stuck_finding
+from bot.approvals.store import SqlApprovalStore
+from bot.azure.model import ManagedCluster
+from bot.clock import SystemClock
+from bot.cluster.cache import CachedClusterProvider
+from bot.cluster.kube import KubeClusterProvider
+from bot.cluster.settings import CacheSettings
+from sandbox.kube import KubeServer
+from tests.support import minicluster
+from tests.support.cluster import TOKENS, settings_for
+
+GRACE = 1.5
+SPARE, DEAD = minicluster.SPARE, minicluster.DEAD
+FAST = WatcherSettings(debounce_seconds=0.05, rescan_seconds=0.3)
+ALERTS = AlertSettings(group_seconds=0, watcher=FAST)
+
+
+def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("the watcher never got there")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def server() -> Iterator[KubeServer]:
+    started = KubeServer(minicluster.objects(), logs=minicluster.LOGS, dead_nodes=minicluster.DEAD_NODES,
+                         tokens={t: u for u, t in TOKENS.items()}, termination_seconds=0.2,
+                         node_monitor_grace_seconds=GRACE, lease_renew_seconds=0.2).start()
+    started.controllers.settle()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def clusters(server: KubeServer, tmp_path: Path) -> Iterator[CachedClusterProvider]:
+    settings = settings_for(tmp_path, server.url, server.ca_pem)
+    provider = CachedClusterProvider(KubeClusterProvider(settings), CacheSettings(watch_timeout_seconds=2))
+    provider.start()
+    assert provider.wait_synced(30)
+    yield provider
+    provider.close()
+
+
+@pytest.fixture
+def store(db: SqlApprovalStore) -> AlertStore:
+    return AlertStore(db)
+
+
+class Waker:
+    def __init__(self) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            self.calls += 1
+
+
+def watcher(clusters: CachedClusterProvider, store: AlertStore, wake: Callable[[], None] = lambda: None,
+            **kwargs: Any) -> ClusterWatcher:
+    return ClusterWatcher("sandbox", clusters.cache("sandbox"), store, ALERTS, SystemClock(), wake=wake, **kwargs)
+
+
+def notready(node: str) -> str:
+    return watcher_key("sandbox", "node.notready", f"node/{node}")
+
+
+def events(store: AlertStore, key: str) -> list[Event]:
+    return [entry.event for entry in store.history(key=key)]
+
+
+def test_a_node_that_stops_heartbeating_is_one_alert_naming_its_runbook_and_recovery_resolves_it(
+        server: KubeServer, clusters: CachedClusterProvider, store: AlertStore) -> None:
+    waker = Waker()
+    running = watcher(clusters, store, waker).start()
+    try:
+        eventually(lambda: store.get(notready(DEAD)) is not None)  # the node that was dead from the start
+        assert store.get(notready(SPARE)) is None
+        woken = waker.calls
+
+        server.stop_heartbeat(SPARE)
+        eventually(lambda: store.get(notready(SPARE)) is not None)
+        state = store.get(notready(SPARE))
+        assert state is not None and state.status is Status.FIRING
+        alert = state.group.alerts[0]
+        assert alert.runbook == "node-notready" and alert.cluster == "sandbox"
+        assert alert.object is not None and alert.object.name == SPARE
+        assert waker.calls > woken
+
+        scans, version = running.scans, state.version
+        # Its evidence and title quote ages that change every scan ("lease stale for 3s"); the alert does not.
+        eventually(lambda: running.scans >= scans + 5)
+        again = store.get(notready(SPARE))
+        assert again is not None and again.version == version
+        assert events(store, notready(SPARE)) == [Event.FIRED]
+        assert [m.channel for m in store.messages(notready(SPARE))] == ["C0ALERTS"]
+
+        server.resume_heartbeat(SPARE)
+        eventually(lambda: (s := store.get(notready(SPARE))) is not None and s.status is Status.RESOLVED)
+        assert events(store, notready(SPARE)) == [Event.FIRED, Event.RESOLVED]
+        assert len(store.messages(notready(SPARE))) == 1  # the same message, updated: never a second one
+        assert events(store, notready(DEAD)) == [Event.FIRED]
+    finally:
+        running.stop()
+
+
+def test_a_new_leader_adopts_firing_alerts_and_resolves_what_ended_while_nobody_watched(
+        server: KubeServer, clusters: CachedClusterProvider, store: AlertStore) -> None:
+    first = watcher(clusters, store)
+    server.stop_heartbeat(SPARE)
+    eventually(lambda: first.scan().findings > 0 and store.get(notready(SPARE)) is not None)
+    since = store.get(notready(SPARE))
+    assert since is not None
+    posts = [item.kind for item in store.due(datetime.now(UTC) + timedelta(minutes=1))]
+
+    server.resume_heartbeat(SPARE)  # recovers while no leader watches
+    eventually(lambda: clusters.cache("sandbox").informer("nodes") is not None and all(
+        n.ready == "True" for n in clusters.cache("sandbox").snapshot("nodes") if n.name == SPARE))
+    second = watcher(clusters, store)
+    result = second.scan()
+    assert result.full and result.resolved == 1
+    assert events(store, notready(SPARE)) == [Event.FIRED, Event.RESOLVED]
+    assert events(store, notready(DEAD)) == [Event.FIRED]  # adopted: not fired again, not reposted
+    assert [item.kind for item in store.due(datetime.now(UTC) + timedelta(minutes=1))].count(Work.POST) <= \
+        posts.count(Work.POST)
+    assert second.scan().recorded == 0
+
+
+def test_memory_is_one_small_entry_per_current_finding(clusters: CachedClusterProvider, store: AlertStore) -> None:
+    running = watcher(clusters, store)
+    first = running.scan()
+    assert running.tracked == first.findings > 0
+    assert running.scan().recorded == 0 and running.tracked == first.findings
+
+
+def test_a_provisioning_state_held_too_long_is_a_finding() -> None:
+    aks = ManagedCluster.from_arm({"name": "aks-prod", "properties": {"provisioningState": "Upgrading"}})
+    t0 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert stuck_finding(aks, t0, t0 + timedelta(minutes=59), timedelta(hours=1)) is None
+    found = stuck_finding(aks, t0, t0 + timedelta(minutes=61), timedelta(hours=1))
+    assert found is not None and found.kb == "reconcile-failed-state" and "Upgrading" in found.title
+    done = ManagedCluster.from_arm({"name": "aks-prod", "properties": {"provisioningState": "Succeeded"}})
+    assert stuck_finding(done, t0, t0 + timedelta(days=1), timedelta(hours=1)) is None
+
+
+def test_what_people_read_ignores_the_ages_and_counts_a_title_quotes() -> None:
+    from bot.alerts.findings import from_finding
+    from bot.alerts.watcher import material
+    from bot.refs import Kind, ObjectRef
+    from handlers.rules.finding import Finding, Severity
+
+    def group(title: str, severity: Severity = Severity.CRITICAL) -> Any:
+        finding = Finding("node.notready", severity, title, ObjectRef(Kind.NODE, SPARE), ("renewed 3 s ago",),
+                          "node-notready", ("node.lease:stale",))
+        return from_finding("sandbox", finding, since=datetime(2026, 12, 1, tzinfo=UTC))
+
+    unknown = f"Node {SPARE} is Unknown: the kubelet stopped posting node status"
+    assert material(group(f"{unknown} (lease stale for 55s)")) == material(group(f"{unknown} (lease stale for 1m05s)"))
+    assert material(group(unknown)) != material(group(f"Node {SPARE} is NotReady"))
+    assert material(group(unknown)) != material(group(unknown, Severity.WARNING))
+
+
+def test_an_aks_cluster_in_the_failed_state_is_an_alert_until_it_is_reconciled(db: SqlApprovalStore,
+                                                                                tmp_path: Path) -> None:
+    """Against the sandbox's ARM server through the Azure SDK: the provisioning state is polled with the scans."""
+    import os
+
+    from bot.azure.sdk import AzureSdkProvider
+    from bot.settings import load
+    from sandbox import Sandbox
+
+    store = AlertStore(db)
+    with Sandbox("healthy") as sandbox:
+        assert sandbox.arm is not None
+        settings = load(str(sandbox.write_config(tmp_path)), environ={**os.environ, **sandbox.environment()})
+        provider = CachedClusterProvider(KubeClusterProvider(settings), CacheSettings(watch_timeout_seconds=2))
+        azure = AzureSdkProvider(settings)
+        provider.start()
+        try:
+            assert provider.wait_synced(60)
+            poll = WatcherSettings(azure_poll_seconds=5)
+            running = ClusterWatcher("sandbox", provider.cache("sandbox"), store, ALERTS, SystemClock(),
+                                     aks=lambda: azure.client("sandbox").cluster(), settings=poll)
+            assert running.scan().full
+            assert not [s for s in store.firing() if "/azure.provisioning/" in s.key]
+
+            sandbox.arm.set_cluster_state("Failed", ("ReconcileVMSSAgentPoolFailed", "the VMSS could not scale"))
+            time.sleep(poll.azure_poll_seconds)
+            running.scan()
+            (failed,) = [s for s in store.firing() if "/azure.provisioning/" in s.key]
+            assert failed.group.alerts[0].runbook == "reconcile-failed-state"
+            assert "ReconcileVMSSAgentPoolFailed" in " ".join(failed.group.alerts[0].evidence)
+
+            sandbox.arm.set_cluster_state("Succeeded")
+            time.sleep(poll.azure_poll_seconds)
+            running.scan()
+            state = store.get(failed.key)
+            assert state is not None and state.status is Status.RESOLVED
+        finally:
+            provider.close()
+
+
+def test_a_cluster_the_bot_cannot_reach_as_configured_is_skipped_not_fatal(clusters: CachedClusterProvider,
+                                                                          store: AlertStore) -> None:
+    from bot.alerts.watcher import AlertWatcher
+
+    both = AlertWatcher(["sandbox", "not-configured"], clusters.cache, store, ALERTS, SystemClock())
+    assert [w.cluster for w in both.watchers] == ["sandbox"]

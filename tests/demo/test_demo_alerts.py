@@ -1,0 +1,65 @@
+"""The alert walkthrough of the README, run as a user would: the real `aksbot demo` process fed line by line. A
+node of the demo's sandbox is broken with `:sandbox`, its alert arrives as an `[#alerts-prod]` message naming its
+runbook, `:click Acknowledge` acknowledges it, and mending the node resolves that same message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = "aks-userpool-11974196-vmss000000"
+
+
+def _read_until(stream: IO[str], marker: str, seen: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = stream.readline()
+        if not line:
+            raise AssertionError(f"the demo ended before {marker!r}:\n{''.join(seen)}")
+        seen.append(line)
+        if marker in line:
+            return
+    raise AssertionError(f"no {marker!r} within {timeout} s:\n{''.join(seen)}")
+
+
+def test_an_alert_arrives_is_acknowledged_and_resolves_in_the_demo() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))", "demo"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdin is not None and process.stdout is not None
+    seen: list[str] = []
+
+    def say(*lines: str) -> None:
+        assert process.stdin is not None
+        process.stdin.write("".join(f"{line}\n" for line in lines))
+        process.stdin.flush()
+
+    try:
+        # The scenario's problems at start-up: one summary message, not a dozen.
+        _read_until(process.stdout, "[#alerts-prod] 🔴", seen)
+        assert "alerts firing on prod" in seen[-1]
+        say(f":sandbox stop-heartbeat {NODE}")
+        _read_until(process.stdout, f"[#alerts-prod] 🔴 Node {NODE} is Unknown", seen)
+        _read_until(process.stdout, "[Acknowledge]", seen)
+        card = "".join(seen[len(seen) - 20:])
+        assert "node-notready" in card
+        say(":click Acknowledge")
+        _read_until(process.stdout, "@alice acknowledged", seen)
+        say(f":sandbox resume-heartbeat {NODE}")
+        _read_until(process.stdout, f"✅ Resolved: Node {NODE} is Unknown", seen)
+        _read_until(process.stdout, "✅ Resolved after", seen)
+        say(":quit")
+        out, _ = process.communicate(timeout=60)
+        transcript = "".join(seen) + out
+        assert transcript.count(f"[#alerts-prod] 🔴 Node {NODE} is Unknown") == 1  # one message, updated in place
+        assert process.returncode == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
