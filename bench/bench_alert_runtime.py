@@ -17,18 +17,15 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +39,7 @@ from bot.cluster.kube import KubeClusterProvider  # noqa: E402
 from bot.settings import load  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 from tests.support.approvals import POSTGRES_URL, unique_schema  # noqa: E402
+from tests.support.kubectl import sandbox_server  # noqa: E402
 from tests.support.replicas import ServeProcess  # noqa: E402
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, ApiCall, WebApiServer  # noqa: E402
 
@@ -186,24 +184,6 @@ def failover(trials: int) -> dict[str, Any]:
 # -- memory -------------------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def sandbox_process(scenario: str, directory: str) -> Iterator[Path]:
-    """The sandbox in a process of its own (its memory is not the bot's); yields the aksbot.yaml it wrote."""
-    server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
-         "--scenario", scenario, "--no-arm", "--write-config", directory],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        if "ready" not in line:
-            raise RuntimeError(f"the sandbox did not start: {line!r}")
-        yield Path(directory) / "aksbot.yaml"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-
 
 def session_memory_mb(session: int) -> tuple[float, float]:
     """Resident and peak (VmHWM) memory of every process in the session, in MB."""
@@ -240,7 +220,7 @@ def oom_kill(kubeconfig: Path, config: Path, count: int) -> int:
 
 def memory(scenario: str, kills: int = 20) -> dict[str, Any]:
     api = WebApiServer().start()
-    with tempfile.TemporaryDirectory() as tmp, sandbox_process(scenario, tmp) as written:
+    with tempfile.TemporaryDirectory() as tmp, sandbox_server(scenario, tmp) as written:
         config = configure(written, store={"sqlite_path": f"{tmp}/bot.sqlite3"})
         serve = ServeProcess(config, env(api), Path(tmp) / "serve.log")
         try:

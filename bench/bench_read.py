@@ -26,16 +26,13 @@ Cold runs are repeated `--repeat` times (default 3), the median printed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -229,24 +226,6 @@ def _vm_kb(field: str) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def sandbox_process(scenario: str, directory: str) -> Iterator[Path]:
-    """The sandbox in a process of its own (its memory is not the bot's); yields the aksbot.yaml it wrote."""
-    server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
-         "--scenario", scenario, "--no-arm", "--write-config", directory],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        if "ready" not in line:
-            raise RuntimeError(f"the sandbox did not start: {line!r}")
-        yield Path(directory) / "aksbot.yaml"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -266,8 +245,11 @@ def main() -> int:
         child(args.child, args.config)
         return 0
 
+    sys.path.insert(0, str(ROOT))  # the parent only: the measured children import what they need themselves
+    from tests.support.kubectl import sandbox_server
+
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bench-read-") as tmp, sandbox_process(args.scenario, tmp) as config:
+    with tempfile.TemporaryDirectory(prefix="bench-read-") as tmp, sandbox_server(args.scenario, tmp) as config:
         kubeconfig = Path(tmp) / "kubeconfig"
         print(f"sandbox {args.scenario!r} (in its own process) ready in {time.perf_counter() - started:.1f} s; "
               f"{args.repeat} run(s) each, median shown")

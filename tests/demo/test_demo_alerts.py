@@ -7,24 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import IO
+
+from tests.support.demo import read_until
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = "aks-userpool-11974196-vmss000000"
 
-
-def _read_until(stream: IO[str], marker: str, seen: list[str], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if not line:
-            raise AssertionError(f"the demo ended before {marker!r}:\n{''.join(seen)}")
-        seen.append(line)
-        if marker in line:
-            return
-    raise AssertionError(f"no {marker!r} within {timeout} s:\n{''.join(seen)}")
 
 
 def test_an_alert_arrives_is_acknowledged_and_resolves_in_the_demo() -> None:
@@ -43,18 +32,18 @@ def test_an_alert_arrives_is_acknowledged_and_resolves_in_the_demo() -> None:
 
     try:
         # The scenario's problems at start-up: one summary message, not a dozen.
-        _read_until(process.stdout, "[#alerts-prod] 🔴", seen)
+        read_until(process.stdout, "[#alerts-prod] 🔴", seen, timeout=120)
         assert "alerts firing on prod" in seen[-1]
         say(f":sandbox stop-heartbeat {NODE}")
-        _read_until(process.stdout, f"[#alerts-prod] 🔴 Node {NODE} is Unknown", seen)
-        _read_until(process.stdout, "[Acknowledge]", seen)
+        read_until(process.stdout, f"[#alerts-prod] 🔴 Node {NODE} is Unknown", seen, timeout=120)
+        read_until(process.stdout, "[Acknowledge]", seen, timeout=120)
         card = "".join(seen[len(seen) - 20:])
         assert "node-notready" in card
         say(":click Acknowledge")
-        _read_until(process.stdout, "@alice acknowledged", seen)
+        read_until(process.stdout, "@alice acknowledged", seen, timeout=120)
         say(f":sandbox resume-heartbeat {NODE}")
-        _read_until(process.stdout, f"✅ Resolved: Node {NODE} is Unknown", seen)
-        _read_until(process.stdout, "✅ Resolved after", seen)
+        read_until(process.stdout, f"✅ Resolved: Node {NODE} is Unknown", seen, timeout=120)
+        read_until(process.stdout, "✅ Resolved after", seen, timeout=120)
         say(":quit")
         out, _ = process.communicate(timeout=60)
         transcript = "".join(seen) + out

@@ -7,24 +7,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import IO
+
+from tests.support.demo import read_until
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = "aks-userpool-11974196-vmss000005"
 
-
-def _read_until(stream: IO[str], marker: str, seen: list[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if not line:
-            raise AssertionError(f"the demo ended before {marker!r}:\n{''.join(seen)}")
-        seen.append(line)
-        if marker in line:
-            return
-    raise AssertionError(f"no {marker!r} within {timeout} s:\n{''.join(seen)}")
 
 
 def _kubectl(kubeconfig: str, *args: str) -> str:
@@ -52,7 +41,7 @@ def test_scripted_approval_session_in_the_demo() -> None:
             process.stdin.flush()
 
         say(f"/k8s cordon {NODE}", ":click Approve", ":as carol", ":click Approve", ":as bob", ":click Approve")
-        _read_until(process.stdout, "state succeeded", seen)
+        read_until(process.stdout, "state succeeded", seen)
         transcript = "".join(seen)
         assert "Approval request" in transcript and f"Cordon node {NODE} on prod" in transcript
         assert "Refused: you requested this yourself" in transcript

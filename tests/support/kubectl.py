@@ -84,3 +84,24 @@ def sandbox_process(folder: Path, *args: str) -> Iterator[tuple[subprocess.Popen
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
+
+
+@contextlib.contextmanager
+def sandbox_server(scenario: str, directory: str) -> Iterator[Path]:
+    """The sandbox (no ARM) in a process of its own, so its memory is not the measured bot's; yields the
+    aksbot.yaml it wrote into `directory`. For the benchmarks: its output is not kept."""
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main(sys.argv[1:]))",
+         "--scenario", scenario, "--no-arm", "--write-config", directory],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        if "ready" not in line:
+            raise RuntimeError(f"the sandbox did not start: {line!r}")
+        yield Path(directory) / "aksbot.yaml"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
