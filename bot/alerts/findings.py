@@ -1,8 +1,8 @@
 """A diagnosis rule's finding as an alert: how the bot's own watcher speaks in the same model as Alertmanager.
 
-The key is (cluster, rule, object) — `watcher/prod/node.notready/node/aks-userpool-…-vmss000003` — so the same
-finding on the same object is the same problem however often it is seen, and the evidence and runbook are the
-rule's own. The watcher passes `since` (when it first saw the finding), not the time of each scan, so an
+The key is (cluster, rule, object) — `watcher/prod/node.notready/node/aks-userpool-…-vmss000003`, where a rule
+that is an early stage of another (`STAGE_OF`) takes that one's name — so the same finding on the same object is
+the same problem however often it is seen, and the evidence and runbook are the rule's own. The watcher passes `since` (when it first saw the finding), not the time of each scan, so an
 unchanged finding hashes the same scan after scan; when the finding is gone it sends the group again with
 `status=RESOLVED`.
 """
@@ -31,8 +31,14 @@ def finding_object(subject: str) -> AlertObject | None:
     return AlertObject(kind, parts[-1], parts[1] if len(parts) == 3 else "")
 
 
+# Rules that are stages of one problem on one object share that problem's key, so it keeps one message as it
+# worsens or eases: a node whose heartbeat lease went stale (still Ready) is the first stage of the node turning
+# NotReady/Unknown 40 s later. Without this the first message said "✅ Resolved" just as the node got worse.
+STAGE_OF = {"node.lease": "node.notready"}
+
+
 def watcher_key(cluster: str, rule: str, subject: str) -> str:
-    return f"{Source.WATCHER.value}/{cluster}/{rule}/{subject}"
+    return f"{Source.WATCHER.value}/{cluster}/{STAGE_OF.get(rule, rule)}/{subject}"
 
 
 def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Status = Status.FIRING,

@@ -456,6 +456,12 @@ class AlertStore:
             before, after = len(state.group.firing), len(group.firing)
             if before != after:
                 self._history(run, state.key, episode, at, Event.UPDATED, group, f"{before} → {after} firing")
+            if group.severity > state.severity:
+                # Worse: an edit notifies nobody, so the thread hears of it (a node gone from stale lease to Unknown).
+                seq = self._history(run, state.key, episode, at, Event.UPDATED, group,
+                                    f"{state.severity.label} → {group.severity.label}")
+                if not snoozed:
+                    self._work(run, state.key, episode, at, Work.REPLY, seq)
             if not snoozed:
                 self._work(run, state.key, episode, at, Work.UPDATE)
 

@@ -19,7 +19,9 @@ from bot.alerts.settings import RateLimit
 from bot.alerts.store import AlertStore, Work
 from bot.approvals.store import SqliteApprovalStore
 from bot.cluster.kube import KubeCluster, KubeClusterProvider
+from bot.refs import node_ref
 from handlers.rules.finding import Finding
+from handlers.rules.finding import Severity as FindingSeverity
 from handlers.rules.node_rules import node_findings
 from handlers.rules.pod_rules import PodContext, pod_findings
 from sandbox.kube import KubeServer
@@ -105,3 +107,31 @@ def test_an_oomkilled_container_is_an_alert_with_the_rules_runbook(world: tuple[
     group = from_finding("sandbox", findings[0], since=datetime.now(UTC))
     assert group.runbook == findings[0].kb and group.runbook in ("qos-oom-score", "java-oom-cgroupv2")
     assert group.namespace == "shop" and group.alerts[0].object == AlertObject("Pod", pod.name, "shop")
+
+
+
+def test_a_stale_lease_that_turns_into_an_unknown_node_stays_one_message_and_its_thread_hears_of_it(
+        tmp_path: Path) -> None:
+    store = AlertStore(SqliteApprovalStore(tmp_path / "alerts.sqlite3"))
+    node = node_ref("aks-userpool-1-vmss000000")
+    stale = Finding("node.lease", FindingSeverity.WARNING, "Node aks-userpool-1-vmss000000 is still Ready but its "
+                    "heartbeat lease is stale", node, ("Lease … last renewed 41s ago",), "node-notready",
+                    ("node.lease:stale",))
+    unknown = Finding("node.notready", FindingSeverity.CRITICAL, "Node aks-userpool-1-vmss000000 is Unknown", node,
+                      ("condition Ready=Unknown",), "node-notready", ("node.condition:Ready=Unknown",))
+    since = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
+    first, later = (from_finding("sandbox", f, since=since) for f in (stale, unknown))
+    assert first.key == later.key == watcher_key("sandbox", "node.notready", "node/aks-userpool-1-vmss000000")
+
+    created = store.record(first, [ALERTS], at=since, flap_window=WINDOW)
+    assert created.state.severity is Severity.WARNING
+    (post,) = store.due(since)
+    store.posted(post, "1700000000.000001", since)
+    store.done(post.id, since)
+    at = since + timedelta(seconds=40)
+    worse = store.record(later, [ALERTS], at=at, flap_window=WINDOW)
+    assert worse.outcome is Outcome.UPDATED and worse.state.severity is Severity.CRITICAL
+    assert worse.state.status is Status.FIRING and len(worse.state.group.firing) == 1
+    assert sorted(i.kind for i in store.due(at)) == sorted([Work.UPDATE, Work.REPLY])  # the same message, a reply
+    assert "warning → critical" in [h.detail for h in store.history(key=first.key)]
+    assert [m.ts for m in store.messages(first.key)] == ["1700000000.000001"]

@@ -41,7 +41,7 @@ def test_scripted_approval_session_in_the_demo() -> None:
             process.stdin.flush()
 
         say(f"/k8s cordon {NODE}", ":click Approve", ":as carol", ":click Approve", ":as bob", ":click Approve")
-        read_until(process.stdout, "state succeeded", seen)
+        read_until(process, "state succeeded", seen)
         transcript = "".join(seen)
         assert "Approval request" in transcript and f"Cordon node {NODE} on prod" in transcript
         assert "Refused: you requested this yourself" in transcript
