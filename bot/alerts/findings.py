@@ -1,10 +1,10 @@
 """A diagnosis rule's finding as an alert: how the bot's own watcher speaks in the same model as Alertmanager.
 
-The key is (cluster, rule, object) — `watcher/prod/node.notready/node/aks-userpool-…-vmss000003`, where a rule
-that is an early stage of another (`STAGE_OF`) takes that one's name — so the same finding on the same object is
-the same problem however often it is seen, and the evidence and runbook are the rule's own. The watcher passes `since` (when it first saw the finding), not the time of each scan, so an
-unchanged finding hashes the same scan after scan; when the finding is gone it sends the group again with
-`status=RESOLVED`.
+The key is (cluster, rule, object) — `watcher/prod/node.notready/node/aks-userpool-…-vmss000003`, where a rule that
+is an early stage of another (`STAGE_OF`) takes that one's name — so the same finding on the same object is the same
+problem however often it is seen, and the evidence and runbook are the rule's own. The watcher passes `since` (when
+it first saw the finding), not the time of each scan, so an unchanged finding hashes the same scan after scan; when
+the finding is gone it sends the group again with `status=RESOLVED`.
 """
 
 from __future__ import annotations
