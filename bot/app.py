@@ -45,7 +45,7 @@ class Assembly:
     # The SQL database approvals, incidents, alert state and Slack deliveries share (SQLite or PostgreSQL).
     store: SqlApprovalStore
     # Alert state, history and the Slack work still to do, in that database (what `/k8s alerts` reads).
-    alerts: AlertStore | None = None
+    alerts: AlertStore
     _sweeper: ExpirySweeper | None = field(default=None, repr=False)
 
     @property

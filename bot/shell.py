@@ -348,10 +348,9 @@ def start_alerts(settings: Settings, assembly: Assembly, surface: ShellSurface) 
     lines (`[#alerts-prod] …`, `bot.alerts.text_outlet`) kept on the surface, so `:click Acknowledge` works."""
     from bot.alerts.outlet import Outlet
     from bot.alerts.runtime import LeaderWork, watcher_factory
-    from bot.alerts.store import AlertStore
     from bot.alerts.text_outlet import TextPoster, channel_names
 
-    store = AlertStore(assembly.store)
+    store = assembly.alerts
     poster = TextPoster(surface, channel_names(settings.alerts))
     work = LeaderWork(lambda: Outlet(store, poster, settings.alerts, worker="shell"),
                       watcher=watcher_factory(settings, assembly.deps, store), watch=assembly.watch)

@@ -100,6 +100,15 @@ def _require(deps: Deps, caller: Caller, state: AlertState, role: Role, what: st
         )
 
 
+def _named(call: Call[AlertIdArgs] | Call[AlertSnoozeArgs], deps: Deps, role: Role, what: str
+           ) -> tuple[AlertBook, AlertState]:
+    """The store and the alert the call names, once the caller is known to hold `role` on its cluster."""
+    book = _book(deps)
+    state = find(book, call.args.alert)
+    _require(deps, call.caller, state, role, what)
+    return book, state
+
+
 def find(book: AlertBook, name: str) -> AlertState:
     """The alert `name` means: its short id, its whole key, or a unique prefix of a firing alert's id."""
     text = name.strip()
@@ -333,9 +342,7 @@ def alerts_history(call: Call[AlertsHistoryArgs], deps: Deps) -> AlertHistory:
 )
 def alerts_show(call: Call[AlertIdArgs], deps: Deps) -> AlertCard:
     """One alert's message as it is now: evidence, runbook, who acknowledged it, and its buttons."""
-    book = _book(deps)
-    state = find(book, call.args.alert)
-    _require(deps, call.caller, state, Role.VIEWER, "see")
+    book, state = _named(call, deps, Role.VIEWER, "see")
     return AlertCard(state, deps.clock.now(), deps.knowledge, tuple(book.history(key=state.key)), call.lang)
 
 
@@ -350,9 +357,7 @@ def alerts_show(call: Call[AlertIdArgs], deps: Deps) -> AlertCard:
 )
 def alerts_ack(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
     """Acknowledge a firing alert: its message says who is on it, and since when."""
-    book = _book(deps)
-    state = find(book, call.args.alert)
-    _require(deps, call.caller, state, Role.VIEWER, "acknowledge")
+    book, state = _named(call, deps, Role.VIEWER, "acknowledge")
     lang = call.lang
     if state.status is not Status.FIRING:
         return _not_firing(state, lang, "acknowledge" if lang == "en" else "确认")
@@ -375,9 +380,7 @@ def alerts_ack(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
 )
 def alerts_snooze(call: Call[AlertSnoozeArgs], deps: Deps) -> AlertAction:
     """Snooze a firing alert for 1h, 4h or until it resolves: its message stops being updated until then."""
-    book = _book(deps)
-    state = find(book, call.args.alert)
-    _require(deps, call.caller, state, Role.OPERATOR, "snooze")
+    book, state = _named(call, deps, Role.OPERATOR, "snooze")
     lang = call.lang
     now = deps.clock.now()
     span = SNOOZES[call.args.length]
@@ -398,9 +401,7 @@ def alerts_snooze(call: Call[AlertSnoozeArgs], deps: Deps) -> AlertAction:
 )
 def alerts_unsnooze(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
     """End an alert's snooze: its message is updated again."""
-    book = _book(deps)
-    state = find(book, call.args.alert)
-    _require(deps, call.caller, state, Role.OPERATOR, "unsnooze")
+    book, state = _named(call, deps, Role.OPERATOR, "unsnooze")
     lang = call.lang
     if state.status is not Status.FIRING:
         return _not_firing(state, lang, "unsnooze" if lang == "en" else "取消静默")

@@ -64,6 +64,11 @@ def linked_incident(history: Sequence[HistoryEntry], episode: int) -> IncidentLi
     return None
 
 
+def incident_of(store: AlertStore, state: AlertState) -> IncidentLink | None:
+    """The incident opened for this episode of the problem, as its history records it (`link_incident`)."""
+    return linked_incident(store.history(key=state.key), state.episode)
+
+
 def find_alert(store: AlertStore, alert: str) -> AlertState | None:
     """The problem an incident names: its short id, or its whole key."""
     return store.by_id(alert) or store.get(alert)
@@ -91,7 +96,7 @@ class StoredAlertDesk:
 
     def incident_of(self, state: AlertState) -> IncidentLink | None:
         """The incident linked to the problem's current episode, if any (for `alert_card(…, incident=…)`)."""
-        return linked_incident(self.store.history(key=state.key), state.episode)
+        return incident_of(self.store, state)
 
     def timeline(self, scope: IncidentScope) -> Sequence[TimelineEntry]:
         entries = {e.seq: e for e in self.store.history(since=scope.since, clusters=[scope.cluster],

@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.alerts.desk import linked_incident
+from bot.alerts.desk import incident_of
 from bot.alerts.model import Status
 from bot.alerts.ports import Poster, SendError
 from bot.alerts.routing import Route, channel_route, pick_routes, quiet_end
@@ -320,7 +320,7 @@ class Outlet:
             if len(members) == 1:
                 state = members[0][1]
                 view = self.views.card(state, now=now, lang=self._route(state, channel).lang,
-                                       incident=self._incident(state))
+                                       incident=incident_of(self.store, state))
             else:
                 view = self.views.summary([state for _, state in members], now=now, lang=route.lang)
             ts = self.poster.post(channel, view)
@@ -364,7 +364,7 @@ class Outlet:
                 view = self.views.summary(states, now=now, lang=channel_route(self.settings, channel).lang)
             else:
                 view = self.views.card(states[0], now=now, lang=self._route(states[0], channel).lang,
-                                       incident=self._incident(states[0]))
+                                       incident=incident_of(self.store, states[0]))
             self.poster.update(channel, ts, view)
         except SendError as exc:
             if not exc.gone:
@@ -415,10 +415,6 @@ class Outlet:
             if route.channel == channel:
                 return route
         return channel_route(self.settings, channel)
-
-    def _incident(self, state: AlertState) -> IncidentLink | None:
-        """The incident opened for this episode of the problem, as its history records it (`link_incident`)."""
-        return linked_incident(self.store.history(key=state.key), state.episode)
 
     def _episode(self, key: str, episode: int) -> AlertState | None:
         """The problem as the message of `episode` should show it: the current state, or — for an earlier

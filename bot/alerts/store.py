@@ -37,6 +37,7 @@ from bot.approvals.model import parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
 from bot.errors import Upstream
 from bot.surface import MessageRef
+from bot.timefmt import lasted
 
 CAS_ATTEMPTS = 8
 
@@ -252,19 +253,21 @@ class AlertStore:
         """
         wanted = ((self.history_table, "alert_history", "event", Event),
                   (self.outbox_table, "alert_outbox", "kind", Work))
-        if self.db.dialect != "sqlite":
-            statements: list[str] = []
-            for table, name, column, values in wanted:
-                listed = ", ".join(f"'{x.value}'" for x in values)
-                statements += [f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}_{column}_check",
-                               f"ALTER TABLE {table} ADD CONSTRAINT {name}_{column}_check "
-                               f"CHECK ({column} IN ({listed})) NOT VALID"]
-            self.db.create_tables(statements)
-            return
         rebuilt = False
-        for table, _name, _column, values in wanted:
-            _, rows = self.db.run("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
-            if not rows or all(f"'{x.value}'" in rows[0][0] for x in values):
+        for table, name, column, values in wanted:
+            # Start-up reads one definition per table; only an older one is changed.
+            if self.db.dialect == "sqlite":
+                _, rows = self.db.run("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+            else:
+                _, rows = self.db.run("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                                      "WHERE conrelid = ?::regclass AND conname = ?", (table, f"{name}_{column}_check"))
+            if rows and all(f"'{x.value}'" in rows[0][0] for x in values):
+                continue
+            if self.db.dialect != "sqlite":
+                listed = ", ".join(f"'{x.value}'" for x in values)
+                self.db.create_tables([f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}_{column}_check",
+                                       f"ALTER TABLE {table} ADD CONSTRAINT {name}_{column}_check "
+                                       f"CHECK ({column} IN ({listed})) NOT VALID"])
                 continue
             create = next(s for s in self._schema() if s.startswith(f"CREATE TABLE IF NOT EXISTS {table} ("))
             with self.db.transaction() as run:
@@ -443,7 +446,7 @@ class AlertStore:
             self._new_messages(run, group, episode, routes, at)
         elif outcome is Outcome.RESOLVED:
             seq = self._history(run, state.key, episode, at, Event.RESOLVED, group,
-                                f"after {_duration(at - state.first_fired_at)}")
+                                f"after {lasted((at - state.first_fired_at).total_seconds())}")
             self._cancel(run, state.key, at, "resolved before it was posted", kind=Work.POST)
             self._work(run, state.key, episode, at, Work.UPDATE)
             self._work(run, state.key, episode, at, Work.REPLY, seq)
@@ -704,12 +707,3 @@ def _started(group: AlertGroup, at: datetime) -> datetime:
     now (a source's clock may run ahead)."""
     starts = [a.starts_at for a in group.firing] or [a.starts_at for a in group.alerts]
     return min([*starts, at])
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 1:
-        return f"{int(delta.total_seconds())} s"
-    if minutes < 120:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"

@@ -87,7 +87,7 @@ def start_alert_runtime(
 ) -> AlertRuntime:
     """Stand for (or take) the alert work of this replica; `outlet(store, worker)` builds the outlet each time
     this replica starts leading. Follows leadership for the watch caches too (`Assembly.watch`)."""
-    store = AlertStore(assembly.store)
+    store = assembly.alerts
     try:
         election = election_for(settings, assembly, identity)
     except AksbotError as exc:  # replicas that cannot elect must not all lead: this one does no alert work
