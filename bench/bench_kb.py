@@ -9,8 +9,9 @@ Three parts, each printed as figures:
 3. **Libraries side by side** — ranking quality (top-1 / top-3) on the questions it is fine to tune on (the real
    tuning part and the hand-written dev split) for each choice the search made:
    Chinese segmentation rjieba vs jieba vs character bigrams; English stemming Snowball (PyStemmer) vs the
-   suffix-strip stemmer it replaced; and the search's own fielded BM25 vs an untuned bm25s index over the whole
-   entry text. jieba and bm25s are optional (`pip install -e '.[kb-bench]'`); rows for missing ones say so.
+   suffix-strip stemmer it replaced; adjacent-word phrases on and off; and the search's own fielded BM25 vs an
+   untuned bm25s index over the whole entry text. jieba and bm25s are optional (`pip install -e '.[kb-bench]'`);
+   rows for missing ones say so.
    The frozen test part of the real questions is never used here.
 
     PYTHONPATH=. python bench/bench_kb.py [--rounds N] [--skip-libraries]
@@ -30,7 +31,7 @@ from collections.abc import Callable, Sequence
 from knowledge.evaluation import load_queries, load_real
 from knowledge.loader import load_entries
 from knowledge.model import Entry
-from knowledge.search import KnowledgeIndex
+from knowledge.search import PHRASE_CREDIT, KnowledgeIndex
 from knowledge.text import Analyzer, EnStemmer, ZhSegmenter
 
 LONG_LINES = (
@@ -105,8 +106,8 @@ def ranking(rank: Callable[[str], list[str]], labelled: Labelled) -> tuple[float
     return top1 / len(labelled), top3 / len(labelled)
 
 
-def _ours(entries: Sequence[Entry], analyzer: Analyzer) -> Callable[[str], list[str]]:
-    index = KnowledgeIndex(entries, analyzer=analyzer)
+def _ours(entries: Sequence[Entry], analyzer: Analyzer, phrases: bool = True) -> Callable[[str], list[str]]:
+    index = KnowledgeIndex(entries, analyzer=analyzer, phrase_credit=PHRASE_CREDIT if phrases else 0.0)
     return lambda q: [s.entry_id for s in index.score_all(q) if s.evidence > 0]
 
 
@@ -153,6 +154,7 @@ def libraries(entries: Sequence[Entry], sets: dict[str, Labelled]) -> None:
             rows.append((label + "  [jieba not installed]", None))
             continue
         rows.append((label, lambda zh=zh, en=en: _ours(entries, Analyzer(zh=zh, en=en))))
+    rows.append(("fielded BM25 (ours), rjieba, snowball, no phrases", lambda: _ours(entries, Analyzer(), False)))
     label = "bm25s over the whole entry text, zh=rjieba, en=snowball"
     rows.append((label, (lambda: _bm25s(entries, Analyzer())) if have_bm25s else None))
     if not have_bm25s:

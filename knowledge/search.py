@@ -9,7 +9,10 @@ them for one question by two kinds of evidence:
 * **words** — BM25 over the entry's fields, each field weighted by how much a word found there says about the
   entry (errors > symptoms and title > tags > summary > versions > checks and fixes > body). A misspelt word is
   matched to the closest indexed word (`rapidfuzz.process.extractOne`), a word typed as the start of a longer one
-  ("journal" for "journalctl") to that word.
+  ("journal" for "journalctl") to that word;
+* **phrases** — two words side by side in the question that stand side by side in an entry ("certificate
+  expired", "证书 过期", "pods pending") count again as one term, with its own BM25 weight: a phrase is how a
+  problem is named, and its words scattered over another entry are weaker evidence than the phrase itself.
 
 An entry is scored by its *strongest* evidence: the sum of its few best-matching words, not a share of every word
 in the question, so a long story or a pasted log is not penalised for the words it spends on other things.
@@ -50,7 +53,7 @@ class Thresholds:
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
     answer: float = 24.0  # best evidence from here on can be an answer …
     coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
-    covered_answer: float = 5.0
+    covered_answer: float = 8.0
     margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
     dominant_margin: float = 0.45  # … at most this share of it (a short, specific question about one thing)
@@ -70,6 +73,7 @@ STRONGEST_TERMS = 20  # an entry's evidence is the sum of its best-matching word
 MAX_FUZZY_CHARS = 4000
 ERROR_EVIDENCE = 8.0  # what an exact, specific error string is worth, in word-evidence units
 BM25_K1, BM25_B = 2.0, 0.2
+PHRASE_CREDIT = 1.0  # a phrase's BM25 weight counts this much on top of its words'
 
 # How much a word found in each field says about the entry.
 FIELD_WEIGHTS: dict[str, float] = {
@@ -161,6 +165,7 @@ class _Doc:
     entry: Entry
     tf: dict[str, float] = field(default_factory=dict)  # token -> field-weighted frequency
     length: float = 0.0
+    phrases: dict[str, float] = field(default_factory=dict)  # "word word" of adjacent tokens -> weighted frequency
     errors: list[tuple[str, float, frozenset[str]]] = field(default_factory=list)  # cleaned text, specificity, words
 
 
@@ -172,6 +177,7 @@ class KnowledgeIndex:
         entries: Iterable[Entry],
         thresholds: Thresholds = THRESHOLDS,
         analyzer: Analyzer = DEFAULT_ANALYZER,
+        phrase_credit: float = PHRASE_CREDIT,
     ) -> None:
         self._entries: tuple[Entry, ...] = tuple(entries)
         self._by_id = {e.id: e for e in self._entries}
@@ -194,6 +200,20 @@ class KnowledgeIndex:
             for token, tf in doc.tf.items():
                 weight = self._idf[token] * tf * (BM25_K1 + 1) / (tf + norm)
                 self._postings.setdefault(token, []).append((i, weight))
+        # Two words side by side in an entry ("certificate expired", "证书 过期") and in the question are evidence on
+        # their own, over and above each word: a phrase is what a problem is called, its words alone are not.
+        phrase_df: dict[str, int] = {}
+        for doc in self._docs:
+            for phrase in doc.phrases:
+                phrase_df[phrase] = phrase_df.get(phrase, 0) + 1
+        self._phrase_postings: dict[str, list[tuple[int, float]]] = {}
+        for i, doc in enumerate(self._docs):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * doc.length / self._avg_length)
+            for phrase, tf in doc.phrases.items():
+                d = phrase_df[phrase]
+                idf = math.log(1 + (n - d + 0.5) / (d + 0.5))
+                weight = phrase_credit * idf * tf * (BM25_K1 + 1) / (tf + norm)
+                self._phrase_postings.setdefault(phrase, []).append((i, weight))
         self._known = frozenset(df)
         self._rarest = max(self._idf.values(), default=1.0)
         # Words typed as the start of a longer indexed word ("journal" for "journalctl", "evict" for "eviction").
@@ -230,9 +250,12 @@ class KnowledgeIndex:
         for name, texts in fields:
             weight = FIELD_WEIGHTS[name]
             for text in texts:
-                for token in self.analyzer.analyze(text):
+                cleaned = clean(text)
+                for token in self.analyzer.tokens(cleaned):
                     doc.tf[token] = doc.tf.get(token, 0.0) + weight
                     doc.length += weight
+                for phrase in _phrases(self.analyzer.words(cleaned)):
+                    doc.phrases[phrase] = doc.phrases.get(phrase, 0.0) + weight
         for error in entry.errors:
             cleaned = clean(error)
             if cleaned:
@@ -309,6 +332,9 @@ class KnowledgeIndex:
             for i, value in best.items():
                 contributions[i].append(value)
                 covered[i] += idf
+        for phrase in set(_phrases(self.analyzer.words(cleaned))) if self._phrase_postings else ():
+            for i, weight in self._phrase_postings.get(phrase, ()):
+                contributions[i].append(weight)
         long_query = len(cleaned) > 60
         # Near matches cost time in proportion to the text; a whole pasted log file gets exact matches only.
         fuzzy = len(cleaned) <= MAX_FUZZY_CHARS
@@ -364,6 +390,10 @@ class KnowledgeIndex:
         if level == "unknown":
             return SearchOutcome(query, lang, (), "unknown")
         return SearchOutcome(query, lang, hits[: max(limit, 1)], level)
+
+
+def _phrases(tokens: Sequence[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens) if a != b]
 
 
 def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:

@@ -143,7 +143,7 @@ class Analyzer:
 
     zh: ZhSegmenter = "rjieba"
     en: EnStemmer = "snowball"
-    _cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def stem(self, word: str) -> str:
         return _STEMMERS[self.en](word)
@@ -155,23 +155,35 @@ class Analyzer:
 
     def tokens(self, cleaned: str) -> tuple[str, ...]:
         """Informative tokens of cleaned text: stemmed words, compounds and their parts, Chinese words."""
+        return tuple(token for _, group in self._words(cleaned) for token in group)
+
+    def words(self, cleaned: str) -> tuple[str, ...]:
+        """One token per informative word, in order: what phrases are made of, so that "kube-proxy" is one word
+        beside its neighbours ("kubeproxy"), not a phrase of its own parts."""
+        return tuple(head for head, _ in self._words(cleaned))
+
+    def _words(self, cleaned: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Per informative word: the token that names it, and all the tokens it is indexed and searched by."""
         cached = self._cache.get(cleaned)
         if cached is not None:
             return cached
-        out: list[str] = []
+        out: list[tuple[str, tuple[str, ...]]] = []
         for raw in cleaned.split():
             if CJK_CHAR.match(raw):
-                out.extend(self.chinese(raw))
+                out.extend((word, (word,)) for word in self.chinese(raw))
             elif version := VERSION.match(raw):
                 # "v1.25.6" is asked about as "1.25": keep the minor version, which is what entries name.
-                out.append(version.group(1))
+                out.append((version.group(1), (version.group(1),)))
             elif raw not in _STOP_EN:
                 parts = [p for p in re.split(r"[._-]", raw) if p and p not in _STOP_EN]
-                out.extend(self.stem(p) for p in parts if len(p) > 1)
+                group = [self.stem(p) for p in parts if len(p) > 1]
+                head = group[0] if len(parts) == 1 and group else "".join(parts)
                 if len(parts) > 1:
-                    out.append("".join(parts))
+                    group.append(head)
                 # "jdk8", "java17", "cgroupv2": the name without its number is how the other half of people write it.
-                out.extend(m.group(1) for p in parts if (m := _NAME_NUMBER.match(p)))
+                group.extend(m.group(1) for p in parts if (m := _NAME_NUMBER.match(p)))
+                if group:
+                    out.append((head, tuple(group)))
         result = tuple(out)
         if len(self._cache) < 4096:
             self._cache[cleaned] = result
