@@ -89,6 +89,38 @@ def test_english_words_are_reduced_by_the_snowball_stemmer() -> None:
     assert DEFAULT_ANALYZER.analyze("pods pending scheduling") == ("pod", "pend", "schedul")
 
 
+def test_phrases_are_made_of_one_token_per_word() -> None:
+    # A compound is one word beside its neighbours, so "kube-proxy" is no phrase of its own parts.
+    assert DEFAULT_ANALYZER.words(clean("kube-proxy is ready, kubelet is ready")) == (
+        "kubeproxy", "readi", "kubelet", "readi"
+    )
+    assert DEFAULT_ANALYZER.tokens(clean("kube-proxy")) == ("kube", "proxi", "kubeproxy")
+    assert DEFAULT_ANALYZER.words(clean("集群证书过期了")) == ("集群", "证书", "过期")
+
+
+def test_a_phrase_outweighs_its_words_scattered_over_another_entry() -> None:
+    from knowledge import load_knowledge_base
+
+    shipped = load_knowledge_base()
+    without = KnowledgeIndex(shipped.entries(), phrase_credit=0.0)
+    question = "集群证书过期了，kubectl 连不上 apiserver"
+    # Without phrases, "连不上 apiserver" (a word each in two entries) beat "证书 过期" (the entry's own phrase).
+    assert without.search(question).hits[0].entry_id == "api-server-unreachable"
+    assert shipped.search(question).hits[0].entry_id == "cert-expired"
+
+
+def test_an_aks_upgrade_that_fails_on_a_pdb_lands_on_the_pdb_entry() -> None:
+    from knowledge import load_knowledge_base
+
+    pasted = (
+        "(UpgradeFailed) Drain node aks-nodepool1-12345678-vmss000002 failed when evicting pod api-7c9d failed with "
+        "Too Many Requests error. This is often caused by a restrictive Pod Disruption Budget (PDB) policy. See "
+        "https://aka.ms/aks/debugdrainfailures. PDB debug info: prod/api-7c9d blocked by pdb api with 0 unready pods."
+    )
+    outcome = load_knowledge_base().search(pasted)
+    assert outcome.level == "answer" and outcome.hits[0].entry_id == "pdb-blocking-drain"
+
+
 @pytest.mark.parametrize("query", ["how do I template a helm chart", "kafka consumer lag keeps growing", "", "???"])
 def test_says_it_does_not_know_when_nothing_points_anywhere(small_index: KnowledgeIndex, query: str) -> None:
     outcome = small_index.search(query)
