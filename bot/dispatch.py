@@ -164,7 +164,7 @@ class Dispatcher:
             spec = self.registry.get(ref.command)
             if spec is None or spec.name != ref.command or not isinstance(ref.args, spec.args):
                 raise UserError(f"That button no longer runs anything (`{ref.command}` changed or is gone).")
-            return ParsedCommand(spec, ref, ref.text(), "en")
+            return ParsedCommand(spec, ref, ref.text(), incoming.lang)
         parsed = self.parser.parse(incoming.text, incoming.kind)
         if isinstance(parsed, ParsedCommand):
             return parsed

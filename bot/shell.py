@@ -30,6 +30,7 @@ from bot.blocks import Button, Rich, View, plain
 from bot.dispatch import Dispatcher
 from bot.errors import NotFound, Refused
 from bot.incidents.ports import Channel, Invited, NameTaken, NotInChannel, Reaction
+from bot.parser import detect_lang
 from bot.render_text import render_text
 from bot.settings import Settings
 from bot.surface import Incoming, InputKind, MessageRef, Reply, Visibility
@@ -115,7 +116,7 @@ class ShellSurface:
         self._print(f"{head}\n{render_text(view)}\n")
         return ref
 
-    def find_button(self, label: str) -> tuple[MessageRef, Button] | None:
+    def find_button(self, label: str) -> tuple[ShellMessage, Button] | None:
         """The button labelled `label` on the latest message that has one (in this channel first), and that
         message."""
         wanted = label.strip().lower()
@@ -124,7 +125,7 @@ class ShellSurface:
             for message in [*reversed(here), *reversed(self.messages)]:
                 for button in message.view.buttons():
                     if button.label.lower() == wanted:
-                        return message.ref, button
+                        return message, button
         return None
 
     def find_message(self, number: str | None) -> ShellMessage | None:
@@ -276,9 +277,11 @@ class Shell:
                 self.surface._print(f"[no message has a button labelled {rest!r}]")
                 return True
             message, button = found
-            self.surface._print(f"[{self.user} clicks {rest!r} on message #{message.ts}]")
-            click = Incoming.click(button.ref, self.user, message.channel, message)
-            self.dispatcher.handle(click, self.surface.answer_in(message.channel))
+            self.surface._print(f"[{self.user} clicks {rest!r} on message #{message.ref.ts}]")
+            # The answer speaks the language of the message clicked on, as in Slack.
+            lang = detect_lang(render_text(message.view))
+            click = Incoming.click(button.ref, self.user, message.ref.channel, message.ref, lang)
+            self.dispatcher.handle(click, self.surface.answer_in(message.ref.channel))
             return True
         if verb == "in":
             return self._switch(rest.lstrip("#"))

@@ -17,6 +17,7 @@ from bot.blocks import View
 
 if TYPE_CHECKING:
     from bot.refs import CommandRef
+    from bot.registry import Lang
 
 
 class InputKind(StrEnum):
@@ -53,6 +54,8 @@ class Incoming:
     `text` is what was typed (any kind but CLICK); `ref` the command a clicked button carries (CLICK only).
     `anchor` is the thread the answer belongs in: the mention's, the clicked message's (the message itself when
     it is not a reply), a DM thread; None for a slash command, answered in the conversation itself.
+    `lang` is, for a click, the language of the message clicked on: a button on a Chinese card answers in Chinese
+    (typed text carries its own language, which the parser reads).
     """
 
     text: str
@@ -61,14 +64,16 @@ class Incoming:
     channel: str | None = None
     anchor: MessageRef | None = None
     ref: CommandRef | None = None
+    lang: Lang = "en"
 
     def __post_init__(self) -> None:
         if (self.kind is InputKind.CLICK) != (self.ref is not None):
             raise ValueError("a click carries a command reference, and only a click does")
 
     @classmethod
-    def click(cls, ref: CommandRef, user: str, channel: str | None, anchor: MessageRef | None) -> Incoming:
-        return cls("", user, InputKind.CLICK, channel, anchor, ref)
+    def click(cls, ref: CommandRef, user: str, channel: str | None, anchor: MessageRef | None,
+              lang: Lang = "en") -> Incoming:
+        return cls("", user, InputKind.CLICK, channel, anchor, ref, lang)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ from slack_sdk.web import WebClient
 from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
 from bot.incidents.ports import Reaction
+from bot.parser import detect_lang
 from bot.refs import CommandRef, RefError, decode
+from bot.registry import Lang
 from bot.slack.dialogs import ASK_BLOCK, ASK_INPUT, ASK_MODAL
 from bot.slack.inbox import Delivery, Inbox
 from bot.slack.web import ReplyContext, SlackResponder
@@ -252,7 +254,8 @@ class SlackSurface:
         # Answers go under the clicked message: in its thread if it is itself a reply.
         thread_ts = str(message.get("thread_ts") or message_ts) or None
         trigger = str(body.get("trigger_id") or "") or None
-        context = ReplyContext(channel, user, body.get("response_url") or None, trigger)
+        lang = message_lang(message)
+        context = ReplyContext(channel, user, body.get("response_url") or None, trigger, lang)
         anchor = MessageRef(channel, thread_ts) if thread_ts else None
         verb = match.group(1)
         if verb == "run":  # an older button whose value is the command as typed: the same as typing it
@@ -269,7 +272,7 @@ class SlackSurface:
             return
         # A command that needs an argument the button leaves out (Deny's reason) says so when it runs, and the
         # responder then opens a dialog for it (`SlackResponder.ask`).
-        self._dispatch(Incoming.click(ref, user, channel, anchor), context)
+        self._dispatch(Incoming.click(ref, user, channel, anchor, lang), context)
 
     def _on_asked(self, body: Body) -> None:
         """The dialog a click opened was submitted: run its reference with the value filled in."""
@@ -285,7 +288,8 @@ class SlackSurface:
         answer = " ".join(str(_mapping(values.get(ASK_INPUT)).get("value") or "").split())
         user = str(_mapping(body.get("user")).get("id") or "")
         channel, thread_ts = str(meta.get("channel") or ""), str(meta.get("thread_ts") or "")
-        context = ReplyContext(channel, user, None)
+        lang: Lang = "zh" if meta.get("lang") == "zh" else "en"
+        context = ReplyContext(channel, user, None, lang=lang)
         anchor = MessageRef(channel, thread_ts) if thread_ts else None
         try:
             args = spec.args.model_validate({**ref.args.model_dump(), param.name: answer})
@@ -293,7 +297,7 @@ class SlackSurface:
         except (ValidationError, ValueError):
             SlackResponder(self.client, context).tell_user(f":warning: That {param.help} was not accepted.")
             return
-        self._dispatch(Incoming.click(completed, user, channel, anchor), context)
+        self._dispatch(Incoming.click(completed, user, channel, anchor, lang), context)
 
     def _on_reaction(self, body: Body) -> None:
         """`reaction_added` on a message: handed to `on_reaction` (reactions to files and the like are not)."""
@@ -344,6 +348,26 @@ def _lower_priority() -> None:
     """
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+def message_lang(message: Mapping[str, Any]) -> Lang:
+    """The language of a message as people read it (its text and every text in its blocks): a click on a Chinese
+    card is answered in Chinese. An ephemeral message comes without its content; that reads as English."""
+    texts: list[str] = [str(message.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    texts.append(value)
+                elif key not in ("value", "action_id", "block_id", "url"):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks"))
+    return detect_lang(" ".join(texts))
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -35,7 +35,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.blocks import Channel, View
 from bot.errors import NotDelivered
 from bot.refs import CommandRef
-from bot.registry import REGISTRY
+from bot.registry import REGISTRY, Lang
 from bot.render_slack import render_slack
 from bot.settings import Settings
 from bot.slack.dialogs import ask_modal
@@ -166,6 +166,7 @@ class ReplyContext:
     user: str
     response_url: str | None = None
     trigger_id: str | None = None  # a click's: opens a dialog within 3 s
+    lang: Lang = "en"  # a click's: the language of the message clicked on, kept for the dialog it opens
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,8 @@ class SlackResponder:
         if wanted is None or not self.context.trigger_id:
             return False
         meta = json.dumps(
-            {"ref": ref.value, "param": param, "channel": self.context.channel, "thread_ts": self._thread_ts},
+            {"ref": ref.value, "param": param, "channel": self.context.channel, "thread_ts": self._thread_ts,
+             "lang": self.context.lang},
             separators=(",", ":"),
         )
         try:

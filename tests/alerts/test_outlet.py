@@ -196,8 +196,8 @@ def test_an_alert_message_in_the_shell_has_buttons_to_press(store: AlertStore) -
     bed.outlet.deliver()
     found = surface.find_button("Acknowledge")
     assert found is not None
-    ref, button = found
-    assert ref.channel == "C0PROD" and button.ref.command == "alerts ack"
+    message, button = found
+    assert message.ref.channel == "C0PROD" and button.ref.command == "alerts ack"
     assert "[#alerts-prod] 🟠 Pod web-1 is crash-looping" in surface.out.getvalue()  # type: ignore[attr-defined]
 
 

@@ -53,6 +53,8 @@ def test_updates_replace_the_message_buttons() -> None:
             Message("card", (Actions((Button("Approve", approve_ref("1")),)),)).view()
         )
     )
-    assert ref is not None and surface.find_button("approve") == (ref, Button("Approve", approve_ref("1")))
+    found = surface.find_button("approve")
+    assert ref is not None and found is not None
+    assert (found[0].ref, found[1]) == (ref, Button("Approve", approve_ref("1")))
     surface.update(ref, Message("approved").view())
     assert surface.find_button("Approve") is None

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from bot.refs import decode
+from bot.refs import CommandRef, decode
 from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
+from handlers.kb import KbShowArgs
 from tests.slack.conftest import ALICE, BOB, CAROL, MALLORY, ClusterBed, slack_settings
 from tests.support.slack import (
     SIGNING_SECRET,
@@ -296,3 +297,18 @@ def test_a_forged_button_value_runs_nothing_and_says_so(bot: Bot) -> None:
         answer = bot.answer_at(url)
         assert answer["response_type"] == "ephemeral" and "no longer runs anything" in json.dumps(answer)
     assert bot.posts_in(channel, 0) == []
+
+
+def test_a_button_on_a_chinese_card_answers_in_chinese(bot: Bot) -> None:
+    channel = new_channel()
+    action = {"action_id": "aksbot_1", "value": CommandRef("kb show", KbShowArgs(entry="node-notready")).value,
+              "text": {"type": "plain_text", "text": "查看"}}
+    said = {"zh": "节点 NotReady 怎么办：最可能是这一条。", "en": "Node NotReady: this is the most likely entry."}
+    answers = {}
+    for lang, text in said.items():
+        message = {"type": "message", "user": "U0AKSBOT", "ts": f"170000001{len(answers)}.000001", "text": text,
+                   "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+        bot.interact(block_actions(user=CAROL, channel=channel, message=message, action=action,
+                                   response_url=bot.api.response_url()))
+        answers[lang] = text_of(bot.posts_in(channel, len(answers) + 1)[-1].params)
+    assert "节点" in answers["zh"] and "节点" not in answers["en"] and "node" in answers["en"].lower()
