@@ -51,8 +51,8 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 24.0  # best evidence from here on can be an answer …
-    coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
+    answer: float = 26.0  # best evidence from here on can be an answer …
+    coverage: float = 0.8  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 8.0
     margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
@@ -392,13 +392,20 @@ class KnowledgeIndex:
         return SearchOutcome(query, lang, hits[: max(limit, 1)], level)
 
 
+_UPGRADE_WORDS = frozenset({"upgrad", "updat", "skip", "jump", "straight", "升级", "升", "跨", "跳"})
+
+
 def _phrases(tokens: Sequence[str]) -> list[str]:
     return [f"{a} {b}" for a, b in itertools.pairwise(tokens) if a != b]
 
 
 def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:
-    """"1.26 straight to 1.29", "1.27 升 1.29": two minor versions more than one apart name a skipped minor, which
-    is what the question is about whatever words surround it. Returns the words that say so."""
+    """"upgrade 1.26 straight to 1.29", "1.27 升级 1.29": two minor versions more than one apart, in a question
+    about upgrading, name a skipped minor, which is what the question is about whatever words surround it. Returns
+    the words that say so. Without an upgrade in the question two versions are context ("Kubernetes v1.24.1,
+    CoreDNS 1.8.6"), not a jump."""
+    if not any(t in _UPGRADE_WORDS for t in found):
+        return []
     minors = {int(m.group(1).split(".")[1]) for t in found if (m := VERSION.match(t))}
     if len(minors) >= 2 and max(minors) - min(minors) >= 2:
         return list(analyzer.analyze("skip minor version upgrade"))
