@@ -38,7 +38,7 @@ from knowledge.evaluation import (
 )
 from knowledge.lint import default_notes_dir, lint
 from knowledge.loader import EntryError, read_entries
-from knowledge.search import SearchOutcome
+from knowledge.search import SearchOutcome, Thresholds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,12 +172,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
     else:
-        t = report.thresholds
-        print(
-            f"thresholds: suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the "
-            f"entry explains {t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it",
-            file=out,
-        )
+        print(f"thresholds: {_describe(report.thresholds)}", file=out)
         print("hand-written questions (same authors as the entries):", file=out)
         print(_figures_line("  all", report.hand_all), file=out)
         print(_figures_line("  dev", report.hand_dev), file=out)
@@ -209,12 +204,20 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         found = calibrate(index, queries, tune)
         print(
             f"calibrated on the hand-written dev split and the real tuning part ({found.questions} questions): "
-            f"answer from {found.thresholds.answer}, runner-up at most {found.thresholds.margin} -> answer right first "
+            f"{_describe(found.thresholds)} -> on the real tuning part: answer right first "
             f"{_percent(found.answer_top1)}, confident wrong {_percent(found.confident_wrong)}, out-of-scope unsure "
             f"{_percent(found.oos_unsure)}",
             file=out,
         )
     return 0 if report.passed else 1
+
+
+def _describe(t: Thresholds) -> str:
+    return (
+        f"suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the entry explains "
+        f"{t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it, or from {t.dominant} with "
+        f"the runner-up at most {t.dominant_margin} of it"
+    )
 
 
 def main(argv: list[str], stdin: TextIO | None = None, out: TextIO | None = None) -> int:

@@ -51,12 +51,12 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 26.0  # best evidence from here on can be an answer …
-    coverage: float = 0.8  # … or from `covered_answer` on, when the entry explains this share of the question …
-    covered_answer: float = 8.0
+    answer: float = 30.0  # best evidence from here on can be an answer …
+    coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
+    covered_answer: float = 5.0
     margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
-    dominant_margin: float = 0.45  # … at most this share of it (a short, specific question about one thing)
+    dominant_margin: float = 0.3  # … at most this share of it (a short, specific question about one thing)
     # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
     # IDF in the question's total: the question may be about something the knowledge base does not cover.
     foreign: float = 0.25
