@@ -6,6 +6,11 @@
 - Every item is claimed before it is sent, so two outlets (a new leader, and an old one that has not yet noticed
   it lost its Lease) never send the same item. A post whose message another outlet had already made is deleted
   again (`AlertStore.posted` says so).
+- A post or thread reply is sent once even when its answer is lost. Each carries its outbox items as marks the
+  platform keeps with the message (Slack message metadata), and an item whose last attempt may have worked (the
+  answer timed out or was a server error, or the worker holding it stopped before writing the `ts` down:
+  `OutboxItem.unsure`) is first looked for in the channel (`Poster.find`): a message found is kept and brought up
+  to date instead of being posted again. A look that fails posts anyway: a rare duplicate beats a lost alert.
 - A message is rendered when it is sent, from the problem as the store holds it then: one update shows every
   change since the last, and a post that waited shows the problem as it is, not as it was.
 - Nothing is dropped. A failure puts the item back with its error and its next attempt (`AlertStore.retry`):
@@ -251,8 +256,9 @@ class Outlet:
                 why = f"internal error: {type(exc).__name__}"
                 log.exception("alert %s for %s failed before it was sent; again at %s", what, channel,
                               at.isoformat())
+        unsure = isinstance(exc, SendError) and exc.maybe_delivered
         for item in items:
-            self.store.retry(item.id, why, at)
+            self.store.retry(item.id, why, at, unsure=unsure)
         result.failed += len(items)
 
     # -- posts -----------------------------------------------------------------------------------------------
@@ -314,7 +320,22 @@ class Outlet:
 
     def _send_post(self, channel: str, members: Sequence[tuple[OutboxItem, AlertState]], route: Route,
                    result: Delivered) -> None:
+        made = self._made_before(channel, [item for item, _ in members])
+        if made is not None:
+            # An earlier attempt made this message; its answer was lost (or its worker stopped before writing it
+            # down). Keep that one for the problems it shows instead of posting them twice, and bring it up to date.
+            ts, shown = made
+            log.info("alert message %s in %s was made by an earlier attempt; kept, not posted again", ts, channel)
+            now = self.clock.now()
+            for item, _ in members:
+                if item.id in shown and self.store.posted(item, ts, now):
+                    self.store.refresh(item.key, now)
+            result.posted += 1
+            members = [(item, state) for item, state in members if item.id not in shown]
+            if not members:
+                return
         items = [item for item, _ in members]
+        marks = [item.id for item in items]
         try:
             now = self.clock.now()
             if len(members) == 1:
@@ -323,7 +344,7 @@ class Outlet:
                                        incident=incident_of(self.store, state))
             else:
                 view = self.views.summary([state for _, state in members], now=now, lang=route.lang)
-            ts = self.poster.post(channel, view)
+            ts = self.poster.post(channel, view, marks=marks)
         except Exception as exc:
             self._failed(items, channel, exc, result)
             return
@@ -341,6 +362,20 @@ class Outlet:
         result.posted += 1
         if len(items) > 1:
             result.summarized += len(items)
+
+    def _made_before(self, channel: str, items: Sequence[OutboxItem], *, thread_ts: str | None = None
+                     ) -> tuple[str, frozenset[int]] | None:
+        """The message (or, with `thread_ts`, the reply in that thread) an earlier, unconfirmed attempt at these
+        items made, if the platform shows one, with the items it was made for."""
+        if not any(item.unsure for item in items):
+            return None
+        try:
+            return self.poster.find(channel, [item.id for item in items], min(item.created_at for item in items),
+                                    thread_ts=thread_ts)
+        except SendError as exc:
+            # Not knowing is no reason to stay silent: post (a rare duplicate beats a lost alert).
+            log.warning("could not look for an earlier post in %s (%s); posting", channel, exc.code)
+            return None
 
     # -- updates and replies ---------------------------------------------------------------------------------
 
@@ -395,12 +430,18 @@ class Outlet:
                 self.store.done(item.id, self.clock.now())
                 result.skipped += 1
                 return
+            if self._made_before(item.channel, [item], thread_ts=item.ts) is not None:
+                log.info("alert reply for %s in %s was made by an earlier attempt; not posted again", item.key,
+                         item.channel)
+                self.store.done(item.id, self.clock.now())
+                result.replied += 1
+                return
             view = self.views.reply(state, entry, lang=self._route(state, item.channel).lang)
             if len(self.store.sharing(item.channel, item.ts)) > 1:
                 # A summary's thread holds the replies of all its problems: each says whose it is.
                 view = View(f"{state.summary}: {view.summary}",
                             (Text(f"*{state.summary}* (`{state.id}`)"), *view.blocks))
-            self.poster.post(item.channel, view, thread_ts=item.ts)
+            self.poster.post(item.channel, view, thread_ts=item.ts, marks=[item.id])
         except Exception as exc:
             self._failed([item], item.channel, exc, result)
             return

@@ -21,7 +21,7 @@ again slowly (`permanent`: the channel refuses the bot until an admin acts), or 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -48,22 +48,33 @@ class SendError(Exception):
     `retry_after`: the platform said when to come back (Slack's 429 `Retry-After`, in seconds).
     `permanent`: nothing changes until a person acts (the bot is not in the channel, the channel is archived, the
     blocks were refused): the work is kept and retried slowly, and the failure is logged where an admin sees it.
-    `gone`: the message to update no longer exists (someone deleted it): there is nothing left to update."""
+    `gone`: the message to update no longer exists (someone deleted it): there is nothing left to update.
+    `maybe_delivered`: the answer was lost, not a refusal (a timeout, a dropped connection, a server error): the
+    platform may have made the message all the same, so the next attempt looks for it before posting again."""
 
     def __init__(self, code: str, *, retry_after: float | None = None, permanent: bool = False,
-                 gone: bool = False) -> None:
+                 gone: bool = False, maybe_delivered: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.retry_after = retry_after
         self.permanent = permanent
         self.gone = gone
+        self.maybe_delivered = maybe_delivered
 
 
 class Poster(Protocol):
     """Where alert messages are shown. Every method raises `SendError` when the platform did not take it."""
 
-    def post(self, channel: str, view: View, *, thread_ts: str | None = None) -> str:
-        """Post a message (in the thread of `thread_ts` when given); returns its `ts`."""
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[int] = ()) -> str:
+        """Post a message (in the thread of `thread_ts` when given); returns its `ts`. `marks` (the outbox items the
+        message is for) travel with it, unseen by people, so that `find` can tell it was made."""
+        ...
+
+    def find(self, channel: str, marks: Sequence[int], since: datetime, *, thread_ts: str | None = None
+             ) -> tuple[str, frozenset[int]] | None:
+        """A message posted in `channel` (in the thread of `thread_ts` when given) since `since` carrying any of
+        `marks`: its `ts` and all the marks it carries; None when there is none. Whether an attempt whose answer was
+        lost made the message after all."""
         ...
 
     def update(self, channel: str, ts: str, view: View) -> None:

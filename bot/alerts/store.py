@@ -135,6 +135,13 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     ts: str | None  # the message's ts when it has one (updates and replies need it)
+    claimed_by: str | None = None  # set on a due item: an earlier claim lapsed (its worker stopped mid-send)
+
+    @property
+    def unsure(self) -> bool:
+        """An earlier attempt may have made the message although nothing recorded it: its worker stopped while
+        sending, or the platform's answer was lost. Before posting again, look for it (`Poster.find`)."""
+        return self.claimed_by is not None or (self.last_error or "").endswith(MAY_HAVE_ARRIVED)
 
 
 class _Lost(Exception):
@@ -148,8 +155,11 @@ _STATE_COLUMNS = (
 )
 
 _ITEM_COLUMNS = (
-    "o.id, o.key, o.episode, o.channel, o.kind, o.history_seq, o.created_at, o.due_at, o.attempts, o.last_error, m.ts"
+    "o.id, o.key, o.episode, o.channel, o.kind, o.history_seq, o.created_at, o.due_at, o.attempts, o.last_error, m.ts, "
+    "o.claimed_by"
 )
+# The end of an outbox error that says the send may have worked (its answer was lost, not refused).
+MAY_HAVE_ARRIVED = " (may have arrived)"
 
 
 def _t(value: str | None) -> datetime | None:
@@ -607,7 +617,7 @@ class AlertStore:
             f"SELECT {_ITEM_COLUMNS} FROM {self.outbox_table} o JOIN {self.messages_table} m "
             f"ON m.key = o.key AND m.episode = o.episode AND m.channel = o.channel WHERE {where}", params)[1]
         return [OutboxItem(int(r[0]), r[1], int(r[2]), r[3], Work(r[4]), None if r[5] is None else int(r[5]),
-                           parse_utc(r[6]), parse_utc(r[7]), int(r[8]), r[9], r[10]) for r in rows]
+                           parse_utc(r[6]), parse_utc(r[7]), int(r[8]), r[9], r[10], r[11]) for r in rows]
 
     def due(self, at: datetime, limit: int = 50) -> list[OutboxItem]:
         """Work due now, oldest first: posts, and updates and replies whose message has been posted."""
@@ -681,11 +691,13 @@ class AlertStore:
     def done(self, item_id: int, at: datetime) -> None:
         self.db.run(f"UPDATE {self.outbox_table} SET done_at = ? WHERE id = ?", (utc_text(at), item_id))
 
-    def retry(self, item_id: int, error: str, retry_at: datetime) -> None:
-        """A send failed: keep the item, with why, for another attempt at `retry_at` (Slack's Retry-After)."""
+    def retry(self, item_id: int, error: str, retry_at: datetime, *, unsure: bool = False) -> None:
+        """A send failed: keep the item, with why, for another attempt at `retry_at` (Slack's Retry-After).
+        `unsure`: the answer was lost rather than a refusal, so the message may exist (`OutboxItem.unsure`)."""
+        why = error[: 500 - len(MAY_HAVE_ARRIVED)] + MAY_HAVE_ARRIVED if unsure else error[:500]
         self.db.run(
             f"UPDATE {self.outbox_table} SET attempts = attempts + 1, last_error = ?, due_at = ?, claimed_by = NULL, "
-            "claimed_until = NULL WHERE id = ? AND done_at IS NULL", (error[:500], utc_text(retry_at), item_id))
+            "claimed_until = NULL WHERE id = ? AND done_at IS NULL", (why, utc_text(retry_at), item_id))
 
     def postpone(self, item_id: int, until: datetime) -> None:
         """Put a claimed item back, due at `until`, without counting an attempt: it was held (quiet hours, the

@@ -15,7 +15,8 @@ from __future__ import annotations
 import itertools
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Protocol, TextIO
 
 from bot.alerts.outlet import Outlet
@@ -79,12 +80,15 @@ class TextPoster:
     def __init__(self, board: Board, names: Mapping[str, str] | None = None) -> None:
         self.board = board
         self.names = dict(names or {})
+        self._marked: dict[str, list[tuple[str, frozenset[int]]]] = {}  # channel -> (ts, marks) of its posts
 
     def _tag(self, channel: str) -> str:
         return f"[#{self.names.get(channel, channel)}]"
 
-    def post(self, channel: str, view: View, *, thread_ts: str | None = None) -> str:
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[int] = ()) -> str:
         ref = self.board.keep(channel, view)
+        if marks:
+            self._marked.setdefault(channel, []).append((ref.ts, frozenset(marks)))
         lines = render_text(view).splitlines() or [view.summary]
         if thread_ts is not None:
             head = f"{self._tag(channel)}     ↳ #{thread_ts}: "
@@ -101,6 +105,11 @@ class TextPoster:
 
     def delete(self, channel: str, ts: str) -> None:
         self.board.say(f"{self._tag(channel)} (message #{ts} withdrawn: a duplicate)")
+
+    def find(self, channel: str, marks: Sequence[int], since: datetime, *, thread_ts: str | None = None
+             ) -> tuple[str, frozenset[int]] | None:
+        wanted = set(marks)
+        return next(((ts, made) for ts, made in self._marked.get(channel, ()) if made & wanted), None)
 
 
 def text_outlet(settings: AlertSettings, store: AlertStore, board: Board, *, worker: str = "shell",

@@ -14,12 +14,23 @@ restart keeps the wait. Slack's refusals become `SendError`s:
     is_archived, invalid_blocks, missing_scope,  keeps the work, retries slowly, logs the channel and the fix)
     restricted_action, msg_too_long, …
     message_not_found, cant_update_message       gone: the message was deleted; nothing left to update
-    anything else (timeouts, 5xx, fatal_error)   temporary: backed off and retried
+    timeouts, dropped connections, HTTP 5xx,     temporary, and the message may exist all the same
+    fatal_error, internal_error, …               (`maybe_delivered`): backed off and retried, looked for first
+    anything else                                temporary: backed off and retried
+
+Every post carries Slack message metadata (`event_type` "aksbot_alert", the outbox items it is for), invisible in
+the channel; `find` reads the channel's history with that metadata (`conversations.history`,
+`include_all_metadata`) to learn whether an attempt whose answer was lost made the message after all. That read
+needs `channels:history` (and `groups:history` for a private alert channel).
 
 The token never reaches an error or a log line: codes only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import WebClient
@@ -39,6 +50,10 @@ PERMANENT = frozenset({
 })
 # chat.update's words for a message that is no longer there to edit (deleted in Slack).
 GONE = frozenset({"message_not_found", "cant_update_message"})
+# Slack's words for a failure on its side, after which the request may or may not have been carried out.
+UNSURE = frozenset({"fatal_error", "internal_error", "service_unavailable", "request_timeout"})
+EVENT_TYPE = "aksbot_alert"
+HISTORY_PAGES = 5  # of 200 messages: how far back `find` reads a busy channel
 
 
 def alert_client(settings: Settings, *, timeout: int = SLACK_REQUEST_TIMEOUT_S) -> WebClient:
@@ -66,10 +81,11 @@ def send_error(exc: BaseException) -> SendError:
         code = str(exc.response.get("error") or f"http_{exc.response.status_code}")
         if exc.response.status_code == 429 or code == "ratelimited":
             return SendError("ratelimited", retry_after=_retry_after(exc))
-        return SendError(code, permanent=code in PERMANENT, gone=code in GONE)
+        unsure = exc.response.status_code >= 500 or code in UNSURE
+        return SendError(code, permanent=code in PERMANENT, gone=code in GONE, maybe_delivered=unsure)
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
-        return SendError("timeout")
-    return SendError(f"unreachable: {type(exc).__name__}")
+        return SendError("timeout", maybe_delivered=True)
+    return SendError(f"unreachable: {type(exc).__name__}", maybe_delivered=True)
 
 
 class SlackAlertPoster:
@@ -82,11 +98,13 @@ class SlackAlertPoster:
     def from_settings(cls, settings: Settings) -> SlackAlertPoster:
         return cls(alert_client(settings))
 
-    def post(self, channel: str, view: View, *, thread_ts: str | None = None) -> str:
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[int] = ()) -> str:
         message = render_slack(view)
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"items": list(marks)}} if marks else None
         try:
             response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
-                                                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
+                                                    thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                                                    metadata=metadata)
         except (SlackClientError, OSError) as exc:
             raise send_error(exc) from None
         return str(response["ts"])
@@ -104,3 +122,35 @@ class SlackAlertPoster:
         except (SlackClientError, OSError) as exc:
             raise send_error(exc) from None
 
+    def find(self, channel: str, marks: Sequence[int], since: datetime, *, thread_ts: str | None = None
+             ) -> tuple[str, frozenset[int]] | None:
+        wanted = set(marks)
+        cursor: str | None = None
+        oldest = f"{since.timestamp() - 1:.6f}"
+        for _ in range(HISTORY_PAGES):
+            try:
+                if thread_ts is None:
+                    page = self.client.conversations_history(channel=channel, oldest=oldest, include_all_metadata=True,
+                                                             limit=200, cursor=cursor)
+                else:
+                    page = self.client.conversations_replies(channel=channel, ts=thread_ts, oldest=oldest,
+                                                             include_all_metadata=True, limit=200, cursor=cursor)
+            except (SlackClientError, OSError) as exc:
+                raise send_error(exc) from None
+            for message in page.get("messages") or ():
+                made = _marks_of(message)
+                if made & wanted:
+                    return str(message["ts"]), made
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
+
+
+def _marks_of(message: Mapping[str, Any]) -> frozenset[int]:
+    """The outbox items a message says it was posted for (its aksbot metadata), none for any other message."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, Mapping) or metadata.get("event_type") != EVENT_TYPE:
+        return frozenset()
+    items = (metadata.get("event_payload") or {}).get("items")
+    return frozenset(i for i in items if isinstance(i, int)) if isinstance(items, list) else frozenset()

@@ -2,8 +2,10 @@
 message per problem edited in place and resolved with one thread reply, a 429's Retry-After honoured to the
 second (no request before it, the channel's other work held too), a refusing channel kept and retried slowly, a
 message deleted in Slack no longer updated, a silent Slack tried once and backed off, a failed post retried from
-the store by a restarted outlet, an old leader's late duplicate withdrawn, two outlets racing on one store
-posting each problem once, and cards and summaries of any size within Slack's block limits."""
+the store by a restarted outlet, a post (and a thread reply) whose answer was lost found in the channel instead of
+posted twice, a post made by an outlet that died before writing it down kept by the next, an old leader's late
+duplicate withdrawn, two outlets racing on one store posting each problem once, and cards and summaries of any
+size within Slack's block limits."""
 
 from __future__ import annotations
 
@@ -193,7 +195,65 @@ def test_a_silent_slack_costs_one_attempt_and_the_post_waits_for_its_backoff(sto
         assert silent.accepted == 1  # a timeout is not retried by the client: the outlet decides
     assert store.due(T0 + timedelta(seconds=1)) == []
     (item,) = store.due(T0 + timedelta(seconds=2))
-    assert (item.attempts, item.last_error) == (1, "timeout")
+    assert (item.attempts, item.last_error) == (1, "timeout (may have arrived)") and item.unsure
+
+
+def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_twice(slack_api: WebApiServer,
+                                                                               store: AlertStore) -> None:
+    where = channel()
+    bed = Bed(slack_api, store, alerts_to(where))
+    record(store, bed.settings, crashloop("web-1", T0), T0)
+    slack_api.lose_next_answer("chat.postMessage")  # Slack makes the message; its answer never arrives
+    assert bed.outlet.deliver().failed == 1
+    (made,) = slack_api.top_level(where)
+    assert made["metadata"]["event_type"] == "aksbot_alert"  # invisible to people, there for this
+
+    bed.at(timedelta(seconds=2))
+    assert bed.outlet.deliver().posted == 1
+    assert len(bed.calls("chat.postMessage", where)) == 1 and len(slack_api.top_level(where)) == 1
+    history = [c for c in slack_api.calls if c.method == "conversations.history" and c.params["channel"] == where]
+    assert history and history[-1].params["include_all_metadata"] in (True, "1", "true")
+    # The message kept is brought up to date, in place.
+    assert bed.outlet.deliver().updated == 1
+    (update,) = bed.calls("chat.update", where)
+    assert update.params["ts"] == made["ts"]
+    later = bed.at(timedelta(minutes=1))
+    record(store, bed.settings, resolved(crashloop("web-1", T0), later), later)
+    slack_api.lose_next_answer("chat.postMessage")  # the resolution's thread reply is made, its answer lost
+    bed.outlet.deliver()
+    bed.at(timedelta(minutes=1))
+    bed.outlet.deliver()
+    assert len(slack_api.thread(where, made["ts"])) == 1  # the resolution, once, in the kept message's thread
+    assert store.pending() == 0
+
+
+def test_a_post_made_by_an_outlet_that_died_before_writing_it_down_is_kept(slack_api: WebApiServer,
+                                                                          database: Database) -> None:
+    where = channel()
+    first = database.open()
+    try:
+        dying = Bed(slack_api, AlertStore(first), alerts_to(where), worker="dying")
+        record(dying.store, dying.settings, crashloop("web-1", T0), T0)
+        (item,) = dying.store.due(T0)
+        # It claims the post and Slack takes the message; the process dies before the store hears of it.
+        assert dying.store.claim(item.id, "dying", T0, timedelta(seconds=60))
+        dying.outlet.poster.post(where, dying.outlet.views.card(dying.store.get(item.key), now=T0, lang="en"),
+                                 marks=[item.id])
+    finally:
+        first.close()
+
+    second = database.open()
+    try:
+        after = Bed(slack_api, AlertStore(second), alerts_to(where), worker="next-leader")
+        assert after.outlet.deliver().seen == 0  # the dead worker's claim has not lapsed yet
+        after.at(timedelta(seconds=61))
+        assert after.outlet.deliver().posted == 1
+        assert len(slack_api.top_level(where)) == 1 and not after.calls("chat.delete", where)
+        state = after.store.get(item.key)
+        assert state is not None and [m.ts for m in after.store.messages(item.key)] == \
+            [slack_api.top_level(where)[0]["ts"]]
+    finally:
+        second.close()
 
 
 def test_a_failed_post_is_retried_from_the_store_by_a_restarted_outlet(slack_api: WebApiServer,

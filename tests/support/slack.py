@@ -149,6 +149,7 @@ class WebApiServer:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._failures: dict[str, list[_Failure]] = {}
+        self._lost: dict[str, int] = {}  # method -> how many of its next answers are lost after the work is done
         self._slow: dict[str, list[threading.Event]] = {}
         self._ts = itertools.count(1)
         self._http = _Server(("127.0.0.1", 0), self._handler_class())
@@ -189,6 +190,12 @@ class WebApiServer:
         with self._lock:
             self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
 
+    def lose_next_answer(self, method: str, times: int = 1) -> None:
+        """The next `times` calls of `method` are carried out, but their answer is lost: Slack's edge answers
+        503 `service_unavailable` (the caller cannot tell the message was made)."""
+        with self._lock:
+            self._lost[method] = self._lost.get(method, 0) + times
+
     def hold_next(self, method: str) -> threading.Event:
         """The next call of `method` waits, before it is answered, until the returned event is set (a slow Slack
         a test can act during)."""
@@ -202,6 +209,7 @@ class WebApiServer:
             self.calls.clear()
             self.responses.clear()
             self._failures.clear()
+            self._lost.clear()
             for release in (r for held in self._slow.values() for r in held):
                 release.set()
             self._slow.clear()
@@ -272,6 +280,11 @@ class WebApiServer:
             return failure.status, headers, {"ok": False, "error": failure.error or "ratelimited"}
         status, headers, body = self._respond(method, params, token)
         self._record(ApiCall(method, params, token, body))
+        with self._lock:
+            lost = self._lost.get(method, 0)
+            if lost:
+                self._lost[method] = lost - 1
+                return 503, {}, {"ok": False, "error": "service_unavailable"}
         return status, headers, body
 
     def _respond(
@@ -320,6 +333,11 @@ class WebApiServer:
                     message["blocks"] = params["blocks"]
                 if params.get("thread_ts"):
                     message["thread_ts"] = params["thread_ts"]
+                metadata = params.get("metadata")
+                if isinstance(metadata, str) and metadata:
+                    metadata = json.loads(metadata)
+                if metadata:
+                    message["metadata"] = metadata  # returned by history only with include_all_metadata
                 with self._lock:
                     self.messages.setdefault(channel, []).append(dict(message))
                 return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": message}
@@ -529,6 +547,8 @@ class WebApiServer:
             thread = [m for m in messages if m["ts"] == parent or m.get("thread_ts") == parent]
             shown = sorted((m for m in thread if within(m["ts"])), key=lambda m: float(m["ts"]))
         limit = int(params.get("limit") or 100)
+        if not _truthy(params.get("include_all_metadata")):
+            shown = [{k: v for k, v in m.items() if k != "metadata"} for m in shown]
         return {
             "ok": True,
             "messages": shown[:limit],
