@@ -191,15 +191,14 @@ class KnowledgeIndex:
         for doc in self._docs:
             for token in doc.tf:
                 df[token] = df.get(token, 0) + 1
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self._idf = {t: _idf(n, d) for t, d in df.items()}
         self._avg_length = sum(d.length for d in self._docs) / n if n else 1.0
         # Per token, the entries that contain it and the BM25 weight there (the query loop only visits these).
         self._postings: dict[str, list[tuple[int, float]]] = {}
+        norms = [BM25_K1 * (1 - BM25_B + BM25_B * doc.length / self._avg_length) for doc in self._docs]
         for i, doc in enumerate(self._docs):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * doc.length / self._avg_length)
             for token, tf in doc.tf.items():
-                weight = self._idf[token] * tf * (BM25_K1 + 1) / (tf + norm)
-                self._postings.setdefault(token, []).append((i, weight))
+                self._postings.setdefault(token, []).append((i, _bm25(self._idf[token], tf, norms[i])))
         # Two words side by side in an entry ("certificate expired", "证书 过期") and in the question are evidence on
         # their own, over and above each word: a phrase is what a problem is called, its words alone are not.
         phrase_df: dict[str, int] = {}
@@ -208,11 +207,8 @@ class KnowledgeIndex:
                 phrase_df[phrase] = phrase_df.get(phrase, 0) + 1
         self._phrase_postings: dict[str, list[tuple[int, float]]] = {}
         for i, doc in enumerate(self._docs):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * doc.length / self._avg_length)
             for phrase, tf in doc.phrases.items():
-                d = phrase_df[phrase]
-                idf = math.log(1 + (n - d + 0.5) / (d + 0.5))
-                weight = phrase_credit * idf * tf * (BM25_K1 + 1) / (tf + norm)
+                weight = phrase_credit * _bm25(_idf(n, phrase_df[phrase]), tf, norms[i])
                 self._phrase_postings.setdefault(phrase, []).append((i, weight))
         self._known = frozenset(df)
         self._rarest = max(self._idf.values(), default=1.0)
@@ -390,6 +386,15 @@ class KnowledgeIndex:
         if level == "unknown":
             return SearchOutcome(query, lang, (), "unknown")
         return SearchOutcome(query, lang, hits[: max(limit, 1)], level)
+
+
+def _idf(entries: int, containing: int) -> float:
+    return math.log(1 + (entries - containing + 0.5) / (containing + 0.5))
+
+
+def _bm25(idf: float, tf: float, norm: float) -> float:
+    """A term's BM25 weight in one entry (`norm`: k1 scaled by the entry's length against the average)."""
+    return idf * tf * (BM25_K1 + 1) / (tf + norm)
 
 
 _UPGRADE_WORDS = frozenset({"upgrad", "updat", "skip", "jump", "straight", "升级", "升", "跨", "跳"})
