@@ -27,19 +27,12 @@ from bot.cluster.settings import CacheSettings
 from sandbox.kube import KubeServer
 from tests.support import minicluster
 from tests.support.cluster import TOKENS, settings_for
+from tests.support.waiting import eventually
 
 GRACE = 1.5
 SPARE, DEAD = minicluster.SPARE, minicluster.DEAD
 FAST = WatcherSettings(debounce_seconds=0.05, rescan_seconds=0.3)
 ALERTS = AlertSettings(group_seconds=0, watcher=FAST)
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("the watcher never got there")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +40,7 @@ from tests.support.approvals import POSTGRES_URL, unique_schema
 from tests.support.kubectl import TOKENS, write_kubeconfig
 from tests.support.replicas import ROOT, ServeProcess, free_port
 from tests.support.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, ApiCall, SocketModeServer, WebApiServer
+from tests.support.waiting import eventually
 
 TOKEN = "alerts-e2e-token"
 WATCHER, AM, AZ = "C0ALERTS", "C0AMALERTS", "C0AZALERTS"
@@ -115,15 +116,6 @@ def updates(api: WebApiServer, channel: str, ts: str) -> list[ApiCall]:
 
 def text(call: ApiCall) -> str:
     return json.dumps(call.params.get("blocks") or []) + str(call.params.get("text") or "")
-
-
-def eventually(check: Callable[[], bool], timeout: float = 30.0, what: str = "") -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.1)
-    return time.monotonic() - started
 
 
 def about(api: WebApiServer, node: str) -> list[ApiCall]:

@@ -35,6 +35,7 @@ from tests.support.slack import (
     slash_command_fields,
 )
 from tests.support.slackbot import spare_node
+from tests.support.waiting import eventually
 
 DAVE = "U0DAVE"  # on call for the sandbox cluster
 ONCALL = "S0ONCALL"
@@ -252,14 +253,6 @@ def test_a_bot_not_allowed_to_create_channels_is_told_which_setting(bot: Bot, wo
 
 
 
-def _wait(predicate: Any, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
-
-
 def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     ops = _channel()
     title = _title("userpool node drained badly")
@@ -278,8 +271,8 @@ def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     card = bot.posts_in(inc, before + 1)[-1]
     assert "Approval request" in _text(card)
     bot.click(BOB, inc, card, "Approve")
-    _wait(lambda: bot.kube.get("nodes", node)["spec"].get("unschedulable") is True)
-    _wait(
+    eventually(lambda: bot.kube.get("nodes", node)["spec"].get("unschedulable") is True)
+    eventually(
         lambda: any(
             "succeeded" in _text(c) for c in bot.api.of("chat.update") if c.params.get("ts") == card.result["ts"]
         )
@@ -337,4 +330,4 @@ def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     bot.slash(f"uncordon {node}", user=ALICE, channel=ops)
     uncordon = [c for c in bot.posts_in(ops, 3) if "Approval request" in _text(c)][-1]
     bot.click(BOB, ops, uncordon, "Approve")
-    _wait(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))
+    eventually(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))
