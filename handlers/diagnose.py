@@ -22,12 +22,13 @@ from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.i18n import DIAGNOSE as W
 from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
+from bot.severity import Severity
 from handlers._lookup import read_lease
 from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
 from handlers.nodes import find_node
 from handlers.pods import find_pod, pod_rank
 from handlers.rules.cluster import ClusterReport, FindingGroup, diagnose_cluster
-from handlers.rules.finding import Finding, Severity, by_severity
+from handlers.rules.finding import Finding, by_severity
 from handlers.rules.log_hints import LogMatch, Search, log_findings
 from handlers.rules.node_rules import lease_state, node_findings
 from handlers.rules.pod_rules import PodContext, pod_findings

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.alerts import model
 from bot.alerts.clusters import ClusterDirectory
+from bot.severity import Severity
 
 VERSION = "4"
 # Labels that say nothing to a person reading the alert (they route it or name the scraper).
@@ -81,7 +82,7 @@ def _alert(raw: Any, index: int, group_labels: Mapping[str, str], clusters: Clus
         source=model.Source.ALERTMANAGER,
         name=name,
         status=status,
-        severity=model.Severity.from_text(labels.get("severity")),
+        severity=Severity.from_text(labels.get("severity")),
         severity_label=labels.get("severity", ""),
         summary=summary,
         description=description,

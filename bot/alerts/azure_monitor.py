@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.alerts import model
 from bot.alerts.clusters import ClusterDirectory
+from bot.severity import Severity
 
 SCHEMA_ID = "azureMonitorCommonAlertSchema"
 _CONDITIONS = {"Fired": model.Status.FIRING, "Resolved": model.Status.RESOLVED}
@@ -177,7 +178,7 @@ def parse(payload: Any, clusters: ClusterDirectory) -> model.AlertGroup:
         source=model.Source.AZURE_MONITOR,
         name=name,
         status=status,
-        severity=model.Severity.from_text(severity_label or None),
+        severity=Severity.from_text(severity_label or None),
         severity_label=severity_label,
         summary=summary,
         description=description,

@@ -31,11 +31,12 @@ from typing import Any
 
 from bot.alerts.codec import group_from_json, group_to_json
 from bot.alerts.lifecycle import Known, Outcome, Transition, decide
-from bot.alerts.model import AlertGroup, Severity, Status, short_id
+from bot.alerts.model import AlertGroup, Status, short_id
 from bot.alerts.routing import Route, quiet_end
 from bot.approvals.model import parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
 from bot.errors import Upstream
+from bot.severity import Severity
 from bot.surface import MessageRef
 from bot.timefmt import lasted
 

@@ -24,13 +24,14 @@ from datetime import datetime, timedelta
 
 from bot import blocks
 from bot.alerts.desk import incident_from_detail
-from bot.alerts.model import Alert, AlertGroup, Severity, Status
+from bot.alerts.model import Alert, AlertGroup, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
 from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
+from bot.severity import Severity
 from bot.timefmt import age, day_time, lasted, short_time
 from handlers.args import (
     AlertIdArgs,

@@ -26,9 +26,10 @@ from bot.dispatch import Dispatcher
 from bot.groups import SettingsGroups
 from bot.refs import CommandRef, node_ref, pod_ref
 from bot.settings import from_mapping
+from bot.severity import Severity
 from bot.shell import Shell, ShellSurface
 from handlers.args import DrainArgs, NodeArgs
-from handlers.rules.finding import Finding, Severity, SuggestedAction
+from handlers.rules.finding import Finding, SuggestedAction
 from knowledge import load_knowledge_base
 from tests.support.alerts import directory, payload
 from tests.support.fakes import NoAzure, NoClusters

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.alerts import alertmanager
-from bot.alerts.model import AlertObject, PayloadError, Severity, Source, Status
+from bot.alerts.model import AlertObject, PayloadError, Source, Status
+from bot.severity import Severity
 from tests.support.alerts import directory, payload
 
 

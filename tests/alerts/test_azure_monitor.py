@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.alerts import azure_monitor
-from bot.alerts.model import PayloadError, Severity, Source, Status
+from bot.alerts.model import PayloadError, Source, Status
+from bot.severity import Severity
 from tests.support.alerts import SUBSCRIPTION, directory, payload
 
 

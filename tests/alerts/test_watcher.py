@@ -161,7 +161,8 @@ def test_what_people_read_ignores_the_ages_and_counts_a_title_quotes() -> None:
     from bot.alerts.findings import from_finding
     from bot.alerts.watcher import material
     from bot.refs import Kind, ObjectRef
-    from handlers.rules.finding import Finding, Severity
+    from bot.severity import Severity
+    from handlers.rules.finding import Finding
 
     def group(title: str, severity: Severity = Severity.CRITICAL) -> Any:
         finding = Finding("node.notready", severity, title, ObjectRef(Kind.NODE, SPARE), ("renewed 3 s ago",),

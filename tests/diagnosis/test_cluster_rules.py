@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, Deployment, PodDisruptionBudget
+from bot.severity import Severity
 from handlers.rules.azure_rules import azure_findings
 from handlers.rules.cluster import diagnose_cluster, group
-from handlers.rules.finding import CITED_KB_IDS, Finding, Severity
+from handlers.rules.finding import CITED_KB_IDS, Finding
 from handlers.rules.pod_rules import PodContext, pod_findings
 from handlers.rules.workload_rules import deployment_rule, pdb_rule
 from knowledge import load_knowledge_base

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.alerts.clusters import ClusterDirectory
-from bot.alerts.model import Alert, AlertGroup, AlertObject, Severity, Source, Status
+from bot.alerts.model import Alert, AlertGroup, AlertObject, Source, Status
 from bot.alerts.routing import pick_routes
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore, Recorded
 from bot.settings import Settings, from_mapping
+from bot.severity import Severity
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 SUBSCRIPTION = "8c3e6d41-27a9-4b6f-b0d2-1f7e5a9c3d88"
