@@ -4,7 +4,6 @@ refusal, and `kubectl get nodes` seeing what the bot did."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import time
@@ -17,19 +16,17 @@ import pytest
 import handlers.actions
 import handlers.approvals  # noqa: F401
 from bot.approvals.store import SqliteApprovalStore
-from bot.approvals.workflow import ApprovalWorkflow
-from bot.blocks import Level, Notice, View, plain
+from bot.blocks import Level, Notice
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.model import Node
 from bot.cluster.ports import ClusterReader, ClusterWriter
 from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
-from bot.groups import SettingsGroups
 from bot.render_text import render_text
 from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind, MessageRef, Reply
-from tests.support.approvals import NoAzure, RecordingNotifier
+from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, notices, request_id_of
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 
 GUARDED_ROLE = "aksbot.io/sandbox-role"
@@ -73,9 +70,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         deps = Deps(settings, SystemClock(), clusters, NoAzure())
         store = SqliteApprovalStore(folder / "approvals.sqlite3")
         notifier = RecordingNotifier()
-        groups = SettingsGroups(settings)
-        workflow = ApprovalWorkflow(deps, store, notifier, groups)
-        dispatcher = Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups)
+        dispatcher = approval_dispatcher(deps, store, notifier)
         yield Cluster(dispatcher, clusters.reader("sandbox"), clusters.writer("sandbox"), notifier, kubeconfig)
         store.close()
     finally:
@@ -86,14 +81,8 @@ def say(c: Cluster, user: str, text: str) -> Outcome:
     return c.dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Channel())
 
 
-def notices(view: View) -> str:
-    return " ".join(plain(b.text) for b in view.blocks if isinstance(b, Notice))
-
-
 def approve(c: Cluster, requested: Outcome) -> Outcome:
-    assert requested.status == "requested", render_text(requested.view)
-    rid = requested.view.buttons()[0].ref.args.request_id
-    return say(c, "bob", f"/k8s approve {rid}")
+    return say(c, "bob", f"/k8s approve {request_id_of(requested)}")
 
 
 def guarded_node(c: Cluster) -> Node:

@@ -21,14 +21,15 @@ import handlers.approvals  # noqa: F401  (registers approve, deny, cancel, reque
 from bot.approvals.model import NewRequest, new_request_id
 from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow, Executor, run_inline
-from bot.blocks import Message, Notice, View
+from bot.blocks import Message, Notice, View, plain
 from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.dispatch import Dispatcher
+from bot.dispatch import Dispatcher, Outcome
 from bot.errors import NotFound
 from bot.groups import GroupDirectory, SettingsGroups
 from bot.preview import Preview
 from bot.registry import REGISTRY, Args, ClusterCall, Registry, Risk, arg
+from bot.render_text import render_text
 from bot.settings import Settings, from_mapping
 from bot.surface import MessageRef
 from tests.support.fakes import NoAzure, NoClusters
@@ -164,6 +165,26 @@ def make_workflow(
 def make_dispatcher(workflow: ApprovalWorkflow) -> Dispatcher:
     deps = dataclasses.replace(workflow.deps, approvals=workflow)
     return Dispatcher(deps, registry=registry, groups=workflow.groups)
+
+
+def approval_dispatcher(deps: Deps, store: ApprovalStore, notifier: RecordingNotifier) -> Dispatcher:
+    """The registry's real commands, the risky ones through an approval workflow on `store` (the settings'
+    groups, commands run inline)."""
+    groups = SettingsGroups(deps.settings)
+    workflow = ApprovalWorkflow(deps, store, notifier, groups)
+    return Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups)
+
+
+def request_id_of(requested: Outcome) -> str:
+    """The id of the approval request an outcome made (its card's first button names it)."""
+    assert requested.status == "requested", render_text(requested.view)
+    request_id: str = requested.view.buttons()[0].ref.args.request_id
+    return request_id
+
+
+def notices(view: View) -> str:
+    """The text of a view's notices, the lines that say how an action went."""
+    return " ".join(plain(b.text) for b in view.blocks if isinstance(b, Notice))
 
 
 def sqlite_store(tmp: Path) -> SqliteApprovalStore:
