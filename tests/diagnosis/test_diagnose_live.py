@@ -18,13 +18,11 @@ from bot.azure.sdk import AzureSdkProvider
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Outcome
-from bot.render_text import render_text
+from bot.dispatch import Dispatcher
 from bot.settings import from_mapping
-from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox.kube import KubeServer
-from tests.support.foundation import Captured
+from tests.support.foundation import run_slash
 
 Obj = dict[str, Any]
 POOL = "aks-userpool-27182818-vmss"
@@ -299,15 +297,8 @@ def dispatcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dispatcher]
     server.stop()
 
 
-def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
-    captured = Captured()
-    outcome = dispatcher.handle(Incoming(text, "carol", InputKind.SLASH, "C0TEST"), captured)
-    (reply,) = captured.replies
-    return outcome, render_text(reply.view)
-
-
 def test_dead_node_names_the_stale_lease_and_node_notready(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {DEAD}")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {DEAD}")
     assert outcome.status == "ok", text
     assert f"Lease kube-node-lease/{DEAD} last renewed 6m1" in text
     assert "duration 40 s" in text and "lease stale" in text
@@ -317,26 +308,26 @@ def test_dead_node_names_the_stale_lease_and_node_notready(dispatcher: Dispatche
 
 
 def test_healthy_node_with_false_npd_conditions_is_clean(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {POOL}000000")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {POOL}000000")
     assert outcome.status == "ok", text
     assert "no problem found" in text
 
 
 def test_guarded_node_warns_its_drain_will_block(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {GUARDED}")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {GUARDED}")
     assert outcome.status == "ok", text
     assert "allows 0 disruptions" in text and "pdb-blocking-drain" in text
     assert "minAvailable 2, 2 healthy of 2 expected" in text
 
 
 def test_unknown_node_suggests_the_close_names(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {POOL}000009")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {POOL}000009")
     assert outcome.status != "ok"
     assert "not found" in text and f"{POOL}000003" in text
 
 
 def test_java_pod_oomkilled_on_cgroup_v2(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose pod {JAVA_POD} -n payments")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose pod {JAVA_POD} -n payments")
     assert outcome.status == "ok", text
     for expected in (
         "OOMKilled",
@@ -351,19 +342,19 @@ def test_java_pod_oomkilled_on_cgroup_v2(dispatcher: Dispatcher) -> None:
 
 
 def test_crashloop_shows_the_previous_logs(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, "/k8s diagnose pod worker-7f6d5c4b3-abcde -n payments")
+    outcome, text = run_slash(dispatcher, "/k8s diagnose pod worker-7f6d5c4b3-abcde -n payments")
     assert outcome.status == "ok", text
     assert "crash-looping" in text and "previous log: ERROR missing key DB_URL" in text and "crashloop" in text
 
 
 def test_pod_in_the_wrong_namespace(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose pod {JAVA_POD}")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose pod {JAVA_POD}")
     assert outcome.status != "ok"
     assert "`payments`" in text
 
 
 def test_health_one_screen_with_every_problem(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, "/k8s health")
+    outcome, text = run_slash(dispatcher, "/k8s health")
     assert outcome.status == "ok", text
     for kb in ("node-notready", "java-oom-cgroupv2", "crashloop", "pod-pending", "image-pull", "pdb-blocking-drain"):
         assert kb in text, f"{kb} missing:\n{text}"
@@ -372,7 +363,7 @@ def test_health_one_screen_with_every_problem(dispatcher: Dispatcher) -> None:
 
 
 def test_diagnose_cluster_explains_the_pending_pod(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, "/k8s diagnose cluster")
+    outcome, text = run_slash(dispatcher, "/k8s diagnose cluster")
     assert outcome.status == "ok", text
     # The sandbox's scheduler reports its own FailedScheduling over the whole cluster.
     assert "Pod report-0 cannot be scheduled: 0 of 4 nodes fit" in text

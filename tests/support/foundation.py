@@ -8,10 +8,13 @@ from typing import Any, Literal
 from bot.blocks import Fields, Heading, Message, Table, View
 from bot.clock import ManualClock
 from bot.deps import Deps
+from bot.dispatch import Dispatcher, Outcome
 from bot.errors import NotFound, Upstream
 from bot.preview import Preview
 from bot.registry import Args, Call, ClusterCall, Registry, Risk, Scope, arg, opt
+from bot.render_text import render_text
 from bot.settings import from_mapping
+from bot.surface import Incoming, InputKind
 from tests.support.fakes import NoAzure, NoClusters
 
 registry = Registry()
@@ -114,3 +117,11 @@ class Captured:
 
     def send(self, reply: Any) -> None:
         self.replies.append(reply)
+
+
+def run_slash(dispatcher: Dispatcher, text: str, user: str = "carol") -> tuple[Outcome, str]:
+    """One slash command through `dispatcher`: its outcome, and its one reply as the shell would show it."""
+    captured = Captured()
+    outcome = dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0TEST"), captured)
+    (reply,) = captured.replies
+    return outcome, render_text(reply.view)
