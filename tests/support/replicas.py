@@ -16,21 +16,15 @@ import http.server
 import itertools
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.support.serving import free_port, serve_http
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ServeProcess:
@@ -43,8 +37,7 @@ class ServeProcess:
         environ.pop("SLACK_APP_TOKEN", None)
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port),
-             "--config", str(config), "--workers", str(workers)],
+            serve_http(self.port, config, "--workers", str(workers)),
             env=environ,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
