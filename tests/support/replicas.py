@@ -18,11 +18,9 @@ import os
 import signal
 import subprocess
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
-from tests.support.serving import free_port, serve_http
+from tests.support.serving import free_port, serve_http, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,19 +47,7 @@ class ServeProcess:
         return ("127.0.0.1", self.port)
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as health:
-                    if health.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None:
-                raise AssertionError(f"aksbot serve exited: {self.log.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"aksbot serve did not come up: {self.log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_healthy(self.port, self.process, timeout, why=lambda: self.log.read_text()[-3000:])
 
     def kill(self) -> None:
         """SIGKILL the whole replica (front and worker) at once."""
