@@ -386,10 +386,17 @@ def _counts_fields(report: ClusterReport, cluster: str | None, lang: str) -> Fie
 
 
 @dataclass(frozen=True)
-class ClusterDiagnosis:
+class ClusterReportResult:
+    """A cluster's report: `diagnose cluster` shows every group of it, `health` the verdict and the counts."""
+
     cluster: str
     report: ClusterReport
     lang: Lang = "en"
+
+
+@dataclass(frozen=True)
+class ClusterDiagnosis(ClusterReportResult):
+    """`diagnose cluster`: every group of findings, each with its worst example and runbook."""
 
     def view(self) -> View:
         r = self.report
@@ -430,10 +437,8 @@ def diagnose_ref(subject: ObjectRef) -> CommandRef | None:
 
 
 @dataclass(frozen=True)
-class Health:
-    cluster: str
-    report: ClusterReport
-    lang: Lang = "en"
+class Health(ClusterReportResult):
+    """`health`: one verdict, the counts, and the worst groups in a line each."""
 
     def view(self) -> View:
         r = self.report
