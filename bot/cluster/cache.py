@@ -456,6 +456,13 @@ class CachedReader:
         read_cached(kind, age)
         return informer
 
+    def _one(self, kind: str, key: Key, live: Callable[[], M]) -> M:
+        """One object by key: from the kind's informer when it may answer and holds it, else the live read (an
+        object the watch has not delivered yet is still found)."""
+        informer = self._fresh(kind)
+        found = informer.get(key) if informer is not None else None
+        return found if found is not None else live()
+
     # -- cached kinds --------------------------------------------------------------------------------------------
 
     def nodes(self, selector: str | None = None) -> list[model.Node]:
@@ -466,14 +473,10 @@ class CachedReader:
         return sorted((n for n in informer.snapshot() if match(n.labels)), key=lambda n: n.name)
 
     def node(self, name: str) -> model.Node:
-        informer = self._fresh("nodes")
-        found = informer.get(("", name)) if informer is not None else None
-        return found if found is not None else self.live.node(name)
+        return self._one("nodes", ("", name), lambda: self.live.node(name))
 
     def lease(self, node: str) -> model.Lease | None:
-        informer = self._fresh("leases")
-        found = informer.get((NODE_LEASE_NAMESPACE, node)) if informer is not None else None
-        return found if found is not None else self.live.lease(node)
+        return self._one("leases", (NODE_LEASE_NAMESPACE, node), lambda: self.live.lease(node))
 
     def leases(self) -> dict[str, model.Lease]:
         informer = self._fresh("leases")
@@ -501,9 +504,7 @@ class CachedReader:
         return found
 
     def pod(self, namespace: str, name: str) -> model.Pod:
-        informer = self._fresh("pods")
-        found = informer.get((namespace, name)) if informer is not None else None
-        return found if found is not None else self.live.pod(namespace, name)
+        return self._one("pods", (namespace, name), lambda: self.live.pod(namespace, name))
 
     def events(self, namespace: str | None = None, involved_name: str | None = None, kind: str | None = None,
                reason: str | None = None, type: str | None = None, limit: int = 500) -> list[model.Event]:
@@ -531,9 +532,7 @@ class CachedReader:
         return found
 
     def deployment(self, namespace: str, name: str) -> model.Deployment:
-        informer = self._fresh("deployments")
-        found = informer.get((namespace, name)) if informer is not None else None
-        return found if found is not None else self.live.deployment(namespace, name)
+        return self._one("deployments", (namespace, name), lambda: self.live.deployment(namespace, name))
 
     def pdbs(self, namespace: str | None = None) -> list[model.PodDisruptionBudget]:
         informer = self._fresh("pdbs")
