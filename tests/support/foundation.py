@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ from bot.preview import Preview
 from bot.registry import Args, Call, ClusterCall, Registry, Risk, Scope, arg, opt
 from bot.render_text import render_text
 from bot.settings import from_mapping
+from bot.shell import Shell
 from bot.surface import Incoming, InputKind
 from tests.support.fakes import NoAzure, NoClusters
 
@@ -125,3 +127,20 @@ def run_slash(dispatcher: Dispatcher, text: str, user: str = "carol") -> tuple[O
     outcome = dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0TEST"), captured)
     (reply,) = captured.replies
     return outcome, render_text(reply.view)
+
+
+class ShellTranscript:
+    """A bot in the shell, typed at and read back, for a dataclass that has its `shell`, the `out` it prints to,
+    and `said`: how much of it the previous `say` returned."""
+
+    shell: Shell
+    out: io.StringIO
+    said: int
+
+    def say(self, *lines: str) -> str:
+        """Run the lines; what was printed since the previous `say`."""
+        for line in lines:
+            self.shell.run_line(line)
+        text = self.out.getvalue()
+        new, self.said = text[self.said :], len(text)
+        return new
