@@ -25,20 +25,12 @@ from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import Incoming, InputKind, MessageRef, Reply
+from bot.surface import Incoming, InputKind
 from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, notices, request_id_of
+from tests.support.foundation import Conversation
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 
 GUARDED_ROLE = "aksbot.io/sandbox-role"
-
-
-class Channel:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def send(self, reply: Reply) -> MessageRef | None:
-        self.count += 1
-        return MessageRef("C0OPS", f"m{self.count}")
 
 
 @dataclass
@@ -78,7 +70,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 def say(c: Cluster, user: str, text: str) -> Outcome:
-    return c.dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Channel())
+    return c.dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Conversation())
 
 
 def approve(c: Cluster, requested: Outcome) -> Outcome:

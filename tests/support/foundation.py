@@ -16,7 +16,7 @@ from bot.registry import Args, Call, ClusterCall, Registry, Risk, Scope, arg, op
 from bot.render_text import render_text
 from bot.settings import from_mapping
 from bot.shell import Shell
-from bot.surface import Incoming, InputKind
+from bot.surface import Incoming, InputKind, MessageRef, Reply
 from tests.support.fakes import NoAzure, NoClusters
 
 registry = Registry()
@@ -119,6 +119,20 @@ class Captured:
 
     def send(self, reply: Any) -> None:
         self.replies.append(reply)
+
+
+@dataclass
+class Conversation:
+    """A responder standing for the channel (or thread) commands are typed in: keeps every reply and gives each
+    the next ts (`ts` formats the reply's number)."""
+
+    channel: str = "C0OPS"
+    ts: str = "m{n}"
+    replies: list[Reply] = field(default_factory=list)
+
+    def send(self, reply: Reply) -> MessageRef | None:
+        self.replies.append(reply)
+        return MessageRef(self.channel, self.ts.format(n=len(self.replies)))
 
 
 def run_slash(dispatcher: Dispatcher, text: str, user: str = "carol") -> tuple[Outcome, str]:
