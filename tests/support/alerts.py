@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.alerts.clusters import ClusterDirectory
-from bot.alerts.model import Alert, AlertGroup, AlertObject, Source, Status
+from bot.alerts.model import Alert, AlertGroup, AlertObject, PayloadError, Source, Status
 from bot.alerts.routing import pick_routes
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore, Recorded
@@ -32,6 +35,13 @@ def payload(name: str) -> dict[str, Any]:
     """A fixture parsed (a fresh copy each time, so a test may change it)."""
     loaded: dict[str, Any] = json.loads(body(name))
     return copy.deepcopy(loaded)
+
+
+def rejection(parse: Callable[[dict[str, Any], ClusterDirectory], object], raw: dict[str, Any]) -> str:
+    """Why `parse` refused `raw`: its PayloadError's message (a parse that accepts it fails the test)."""
+    with pytest.raises(PayloadError) as caught:
+        parse(raw, directory())
+    return str(caught.value)
 
 
 CLUSTERS: list[dict[str, Any]] = [
