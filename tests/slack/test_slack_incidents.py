@@ -211,13 +211,17 @@ def _no_incident_in(bot: Bot, name: str) -> None:
     assert name not in _text(listed)
 
 
+def _start(bot: Bot, title: str) -> str:
+    """`incident start TITLE` typed in a channel of its own; the answer it got, as text."""
+    url = bot.slash(f"incident start {title}", user=ALICE, channel=_channel())
+    return json.dumps(bot.answer_at(url), ensure_ascii=False)
+
+
 def test_a_missing_scope_is_named_and_nothing_is_made(bot: Bot, workspace_as_set: WebApiServer) -> None:
-    ops = _channel()
     title = _title("payments 5xx")
     workspace_as_set.scopes = set(ALL_SCOPES - {"channels:manage"})
     since = len(bot.api.calls)
-    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
-    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    answer = _start(bot, title)
     assert "creating the channel failed" in answer and "lacks the `channels:manage` scope" in answer
     assert "OAuth &amp; Permissions" in answer and "Nothing was left behind" in answer
     assert [c.method for c in _declared_calls(bot, since)] == ["conversations.create"]
@@ -226,12 +230,10 @@ def test_a_missing_scope_is_named_and_nothing_is_made(bot: Bot, workspace_as_set
 
 
 def test_a_scope_missing_half_way_archives_what_was_made(bot: Bot, workspace_as_set: WebApiServer) -> None:
-    ops = _channel()
     title = _title("checkout crashloop")
     workspace_as_set.scopes = set(ALL_SCOPES - {"pins:write"})
     since = len(bot.api.calls)
-    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
-    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    answer = _start(bot, title)
     made = bot.api.by_name(_name(title))
     assert made is not None and made.archived
     assert "pinning the snapshot failed" in answer and "lacks the `pins:write` scope" in answer
@@ -243,11 +245,9 @@ def test_a_scope_missing_half_way_archives_what_was_made(bot: Bot, workspace_as_
 
 
 def test_a_bot_not_allowed_to_create_channels_is_told_which_setting(bot: Bot, workspace_as_set: WebApiServer) -> None:
-    ops = _channel()
     title = _title("ingress 502")
     workspace_as_set.restricted.add("conversations.create")
-    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
-    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    answer = _start(bot, title)
     assert "restricted_action" in answer and "who may create channels" in answer
     assert "Channel Management" in answer and bot.api.by_name(_name(title)) is None
 
