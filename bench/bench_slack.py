@@ -41,10 +41,9 @@ from tests.support.slack import (  # noqa: E402
     SIGNING_SECRET,
     SocketModeServer,
     WebApiServer,
-    form_body,
     http_serve_env,
-    post,
-    signature_headers,
+    signed_post,
+    slash_body,
     slash_command_fields,
 )
 
@@ -135,10 +134,9 @@ def http_sender(url: str, api: WebApiServer | str, channel: str) -> Callable[[in
     response_url = api if isinstance(api, str) else api.response_url()
 
     def send(i: int) -> float | None:
-        fields = slash_command_fields(COMMAND[0], user="U0BENCH", channel=channel, response_url=response_url)
-        body = form_body(fields)
+        body = slash_body(COMMAND[0], user="U0BENCH", channel=channel, response_url=response_url)
         started = time.monotonic()
-        status, _ = post(url, body, signature_headers(body), "application/x-www-form-urlencoded")
+        status = signed_post(url, body)
         took = time.monotonic() - started
         return took if status == 200 else None
 

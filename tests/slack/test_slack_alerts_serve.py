@@ -39,7 +39,7 @@ from tests.support.alerts import body, payload
 from tests.support.approvals import POSTGRES_URL, unique_schema
 from tests.support.kubectl import TOKENS, write_kubeconfig
 from tests.support.replicas import ROOT, ServeProcess, free_port
-from tests.support.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, ApiCall, SocketModeServer, WebApiServer
+from tests.support.slack import APP_TOKEN, ApiCall, SocketModeServer, WebApiServer, slack_env
 from tests.support.waiting import eventually
 
 TOKEN = "alerts-e2e-token"
@@ -74,8 +74,7 @@ class Bed:
         return path
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": self.api.api_url, "AKSBOT_ALERTS_TOKEN": TOKEN, **extra}
+        return {**slack_env(self.api.api_url), "AKSBOT_ALERTS_TOKEN": TOKEN, **extra}
 
 
 @pytest.fixture
@@ -261,8 +260,7 @@ def test_serve_on_the_configuration_the_sandbox_writes_posts_alerts_with_no_furt
     try:
         with sandbox_process(tmp_path):
             written = dict(line.split("=", 1) for line in (tmp_path / "sandbox.env").read_text().splitlines() if line)
-            env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                   "SLACK_API_URL": api.api_url, **written}
+            env = {**slack_env(api.api_url), **written}
             serve = ServeProcess(tmp_path / "aksbot.yaml", env, tmp_path / "serve.log")
             try:
                 serve.wait_healthy()

@@ -33,7 +33,13 @@ from bot.slack.serve import EVENTS_PATH, MAX_BODY_BYTES, build_front, wsgi_app
 from tests.slack.conftest import CAROL, ClusterBed
 from tests.support.network import raw_http
 from tests.support.serving import free_port, serve_http, stop, wait_healthy
-from tests.support.slack import BOT_TOKEN, FORM, WebApiServer, form_body, http_serve_env, slash_command_fields
+from tests.support.slack import (
+    BOT_TOKEN,
+    FORM,
+    WebApiServer,
+    http_serve_env,
+    slash_body,
+)
 
 SECRET = "5e1c0a7d9b3f4e2a8c6d0b1f3a5c7e9d"
 CANARY = "canary-7f3a9c"  # put in bodies and headers of unauthenticated requests; must never reach the log
@@ -177,8 +183,7 @@ def test_a_malformed_request_gets_a_4xx_and_one_line_signed_or_not(
 
 def test_a_good_request_is_still_answered(served: Served, slack_api: WebApiServer) -> None:
     channel = "C0FRONTOK"
-    body = form_body(slash_command_fields("nodes", user=CAROL, channel=channel,
-                                          response_url=slack_api.response_url())).encode()
+    body = slash_body("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url()).encode()
     assert served.post(body, _sign(body)) == 200
     slack_api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")), timeout=45)
     assert "Traceback" not in served.text()

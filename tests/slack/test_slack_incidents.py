@@ -20,19 +20,16 @@ from tests.slack.conftest import ALICE, BOB, CAROL, VIEWERS, ClusterBed
 from tests.support.incidents import FakeAlerts
 from tests.support.slack import (
     ALL_SCOPES,
-    BOT_TOKEN,
     BOT_USER,
-    FORM,
     SIGNING_SECRET,
     ApiCall,
     WebApiServer,
     block_actions,
-    form_body,
     interaction_body,
-    post,
     reaction_event,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slack_env,
+    slash_body,
 )
 from tests.support.slackbot import spare_node
 from tests.support.waiting import eventually
@@ -59,15 +56,11 @@ class Bot:
 
     def slash(self, text: str, *, user: str, channel: str) -> str:
         response_url = self.api.response_url()
-        body = form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
-        status, _ = post(self.url, body, signature_headers(body), FORM)
-        assert status == 200
+        assert signed_post(self.url, slash_body(text, user=user, channel=channel, response_url=response_url)) == 200
         return response_url
 
     def event(self, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload)
-        status, _ = post(self.url, body, signature_headers(body), "application/json")
-        assert status == 200
+        assert signed_post(self.url, json.dumps(payload), "application/json") == 200
 
     def click(self, user: str, channel: str, call: ApiCall, label: str) -> str:
         button = next(
@@ -79,9 +72,7 @@ class Bot:
         message = {"type": "message", "user": BOT_USER, "ts": call.result["ts"], "text": call.params.get("text")}
         url = self.api.response_url()
         payload = block_actions(user=user, channel=channel, message=message, action=button, response_url=url)
-        body = interaction_body(payload)
-        status, _ = post(self.url, body, signature_headers(body), FORM)
-        assert status == 200
+        assert signed_post(self.url, interaction_body(payload)) == 200
         return url
 
     def answer_at(self, response_url: str) -> dict[str, Any]:
@@ -123,7 +114,7 @@ def incident_settings(bed: ClusterBed, api_url: str) -> Settings:
         "approvals": {"expiry_minutes": 15},
         "store": {"sqlite_path": "incidents.sqlite3"},
     }
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api_url}
+    env = slack_env(api_url)
     return from_mapping(data, source=str(bed.folder / "incidents.yaml"), environ=env)
 
 

@@ -24,11 +24,9 @@ from tests.support.serving import free_port, serve_http, stop, wait_healthy
 from tests.support.slack import (
     BOT_TOKEN,
     WebApiServer,
-    form_body,
     http_serve_env,
-    post,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slash_body,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,11 +58,9 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
         wait_healthy(port, process, why=lambda: process.communicate()[1] if process.poll() is not None else "")
         url = f"http://127.0.0.1:{port}/slack/events"
         channel = "C0SERVECLI"
-        body = form_body(
-            slash_command_fields("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url())
-        )
+        body = slash_body("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url())
         started = time.monotonic()
-        status, _ = post(url, body, signature_headers(body, secret=LONG_SECRET), "application/x-www-form-urlencoded")
+        status = signed_post(url, body, secret=LONG_SECRET)
         assert status == 200 and time.monotonic() - started < 3
         # The first answer waits for the worker process to finish starting (imports, clusters, knowledge base):
         # seconds on an idle machine, more on a loaded one. The ack above never waits for it.
@@ -74,7 +70,7 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
         answer = next(c for c in slack_api.of("chat.postMessage") if c.params.get("channel") == channel)
         names = [n["metadata"]["name"] for n in cluster_bed.kube.objects("nodes")]
         assert all(name in json.dumps(answer.params["blocks"]) for name in names)
-        forged, _ = post(url, body, signature_headers(body, secret="wrong"), "application/x-www-form-urlencoded")
+        forged = signed_post(url, body, secret="wrong")
         assert forged == 401
     finally:
         stop(process, timeout=10)
