@@ -80,6 +80,14 @@ def replicas(live: sandbox_cluster.Cluster, request: pytest.FixtureRequest) -> I
         replica.close()
 
 
+def leading(replicas: list[Replica], replica: Replica) -> Replica:
+    """`replica` standing alone for its lease and leading (the `replicas` fixture closes it after the test)."""
+    replicas.append(replica)
+    replica.elector.start()
+    assert replica.elector.wait_for_leadership(5)
+    return replica
+
+
 def test_config_follows_client_go_rules() -> None:
     with pytest.raises(ValueError, match="lease_duration"):
         ElectionConfig(namespace=NS, lease_duration=10, renew_deadline=10)
@@ -155,10 +163,7 @@ def test_a_stopping_leader_stops_its_work_releases_and_the_other_takes_over_at_o
 
 
 def test_release_empties_the_holder(live: sandbox_cluster.Cluster, replicas: list[Replica]) -> None:
-    alone = Replica(live, "released", "replica-a")
-    replicas.append(alone)
-    alone.elector.start()
-    assert alone.elector.wait_for_leadership(5)
+    alone = leading(replicas, Replica(live, "released", "replica-a"))
     alone.elector.stop()
     spec = lease_of(live, "released")["spec"]
     assert spec["holderIdentity"] == "" and spec["leaseDurationSeconds"] == 1 and spec["leaseTransitions"] == 0
@@ -182,10 +187,7 @@ def test_when_the_work_dies_leadership_is_given_up(live: sandbox_cluster.Cluster
 
 
 def test_a_409_means_lost(live: sandbox_cluster.Cluster, replicas: list[Replica]) -> None:
-    a = Replica(live, "usurped", "replica-a")
-    replicas.append(a)
-    a.elector.start()
-    assert a.elector.wait_for_leadership(5)
+    a = leading(replicas, Replica(live, "usurped", "replica-a"))
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     def usurp(lease: dict[str, Any]) -> None:
@@ -205,10 +207,7 @@ def test_the_shipped_role_is_enough(live: sandbox_cluster.Cluster, replicas: lis
                         for verb in rule["verbs"])
     live.server.set_access("carol", AccessRule(allow=allowed))
     try:
-        a = Replica(live, "rbac", "replica-a", user="carol")
-        replicas.append(a)
-        a.elector.start()
-        assert a.elector.wait_for_leadership(5)
+        a = leading(replicas, Replica(live, "rbac", "replica-a", user="carol"))
         time.sleep(3 * RETRY)
         assert a.elector.is_leader
         a.elector.stop()
