@@ -161,6 +161,12 @@ def _event(pod: str, reason: str, message: str) -> Obj:
     }
 
 
+def _status(container: Obj, restarts: int, state: Obj, *, ready: bool = False, **more: Any) -> Obj:
+    """The status of `container` as the kubelet reports it: its name and image again, then how it runs."""
+    return {"name": container["name"], "image": container["image"], "imageID": "", "ready": ready,
+            "restartCount": restarts, "state": state, **more}
+
+
 def objects() -> list[Obj]:
     out: list[Obj] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}, "status": {"phase": "Active"}}
@@ -182,15 +188,12 @@ def objects() -> list[Obj]:
         "env": [{"name": "JAVA_OPTS", "value": "-Dspring.profiles.active=prod"}],
         "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
     }
-    oom = {
-        "name": "ledger",
-        "image": java["image"],
-        "imageID": "",
-        "ready": False,
-        "restartCount": 7,
-        "started": False,
-        "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}},
-        "lastState": {
+    oom = _status(
+        java,
+        7,
+        {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}},
+        started=False,
+        lastState={
             "terminated": {
                 "exitCode": 137,
                 "reason": "OOMKilled",
@@ -198,28 +201,18 @@ def objects() -> list[Obj]:
                 "finishedAt": _ts(timedelta(minutes=2)),
             }
         },
-    }
+    )
     out.append(_pod(JAVA_POD, JAVA_NODE, java, oom, {"app": "ledger"}))
     crash = {"name": "worker", "image": "contoso.azurecr.cn/payments/worker:1.0"}
-    crashing = {
-        "name": "worker",
-        "image": crash["image"],
-        "imageID": "",
-        "ready": False,
-        "restartCount": 14,
-        "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": _ts(timedelta(minutes=1))}},
-    }
+    crashing = _status(
+        crash,
+        14,
+        {"waiting": {"reason": "CrashLoopBackOff"}},
+        lastState={"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": _ts(timedelta(minutes=1))}},
+    )
     out.append(_pod("worker-7f6d5c4b3-abcde", JAVA_NODE, crash, crashing, {"app": "worker"}))
     pull = {"name": "api", "image": "contoso.azurecr.cn/payments/api:9.9"}
-    pulling = {
-        "name": "api",
-        "image": pull["image"],
-        "imageID": "",
-        "ready": False,
-        "restartCount": 0,
-        "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}},
-    }
+    pulling = _status(pull, 0, {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}})
     out.append(_pod("api-6c5b4a3d2-fghij", JAVA_NODE, pull, pulling, {"app": "api"}, phase="Pending"))
     big = {
         "name": "report",
@@ -229,14 +222,7 @@ def objects() -> list[Obj]:
     out.append(_pod("report-0", "", big, {}, {"app": "report"}, phase="Pending"))
     for i in range(2):
         web = {"name": "web", "image": "nginx:1.27"}
-        running = {
-            "name": "web",
-            "image": "nginx:1.27",
-            "imageID": "",
-            "ready": True,
-            "restartCount": 0,
-            "state": {"running": {"startedAt": _ts(timedelta(hours=2))}},
-        }
+        running = _status(web, 0, {"running": {"startedAt": _ts(timedelta(hours=2))}}, ready=True)
         out.append(_pod(f"web-{i}", GUARDED, web, running, {"app": "web"}))
     out.append(
         {
