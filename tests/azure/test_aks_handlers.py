@@ -19,7 +19,7 @@ from bot.settings import from_mapping
 from knowledge import load_knowledge_base
 from sandbox.arm import ArmServer
 from tests.support.azure import arm_state
-from tests.support.foundation import run_slash
+from tests.support.foundation import ok_text, run_slash
 
 
 class NoCluster:
@@ -60,8 +60,7 @@ def arm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ArmServer, D
 
 def test_aks_show_explains_the_service_principal(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run_slash(d, "aks show")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks show")
     for fact in ("1.9.6", "Succeeded", "kubenet", "loadBalancer", "MC_rg1_clustername1_location1"):
         assert fact in text
     assert "service principal `clientid`" in text
@@ -89,8 +88,7 @@ def test_aks_show_explains_a_failed_cluster(tmp_path: Path) -> None:
 
 def test_aks_pools_shows_the_newer_node_image(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run_slash(d, "aks pools")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks pools")
     assert "nodepool1" in text and "Standard_DS1_v2" in text and "33%" in text
     assert "AKSUbuntu:1604:2020.04.01" in text
     assert "/k8s aks upgrade-node-image nodepool1" in text
@@ -98,8 +96,7 @@ def test_aks_pools_shows_the_newer_node_image(arm: tuple[ArmServer, Dispatcher])
 
 def test_aks_upgrades_checklist_without_cluster_access(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run_slash(d, "aks upgrades")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks upgrades")
     assert "1.9.6 → 1.7.11" not in text  # the example profile is for another cluster; no downgrade is offered
     assert "1.7.11" in text
     assert "Could not read the cluster's PDBs" in text
@@ -108,8 +105,7 @@ def test_aks_upgrades_checklist_without_cluster_access(arm: tuple[ArmServer, Dis
 
 def test_aks_snat_budget_and_what_if(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run_slash(d, "aks snat --nodes 80")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks snat --nodes 80")
     assert "2,000 allocated per node → at most 64 nodes" in text
     assert "With 80 nodes: fails" in text
 
@@ -127,8 +123,7 @@ def test_upgrades_without_access_to_the_region_version_list_still_answer(arm: tu
 
     srv, d = arm
     srv.inject(Fault(403, "AuthorizationFailed", "no access at subscription scope", path_contains="kubernetesVersions"))
-    outcome, text = run_slash(d, "aks upgrades")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks upgrades")
     assert "version list could not be read, so the window is unknown" in text
 
 

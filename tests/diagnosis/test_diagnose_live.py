@@ -22,7 +22,7 @@ from bot.dispatch import Dispatcher
 from bot.settings import from_mapping
 from knowledge import load_knowledge_base
 from sandbox.kube import KubeServer
-from tests.support.foundation import run_slash
+from tests.support.foundation import ok_text, run_slash
 
 Obj = dict[str, Any]
 POOL = "aks-userpool-27182818-vmss"
@@ -284,8 +284,7 @@ def dispatcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dispatcher]
 
 
 def test_dead_node_names_the_stale_lease_and_node_notready(dispatcher: Dispatcher) -> None:
-    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {DEAD}")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose node {DEAD}")
     assert f"Lease kube-node-lease/{DEAD} last renewed 6m1" in text
     assert "duration 40 s" in text and "lease stale" in text
     assert "node-notready" in text and "Kubelet stopped posting node status." in text
@@ -294,14 +293,12 @@ def test_dead_node_names_the_stale_lease_and_node_notready(dispatcher: Dispatche
 
 
 def test_healthy_node_with_false_npd_conditions_is_clean(dispatcher: Dispatcher) -> None:
-    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {POOL}000000")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose node {POOL}000000")
     assert "no problem found" in text
 
 
 def test_guarded_node_warns_its_drain_will_block(dispatcher: Dispatcher) -> None:
-    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {GUARDED}")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose node {GUARDED}")
     assert "allows 0 disruptions" in text and "pdb-blocking-drain" in text
     assert "minAvailable 2, 2 healthy of 2 expected" in text
 
@@ -313,8 +310,7 @@ def test_unknown_node_suggests_the_close_names(dispatcher: Dispatcher) -> None:
 
 
 def test_java_pod_oomkilled_on_cgroup_v2(dispatcher: Dispatcher) -> None:
-    outcome, text = run_slash(dispatcher, f"/k8s diagnose pod {JAVA_POD} -n payments")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose pod {JAVA_POD} -n payments")
     for expected in (
         "OOMKilled",
         "cgroup v2",
@@ -328,8 +324,7 @@ def test_java_pod_oomkilled_on_cgroup_v2(dispatcher: Dispatcher) -> None:
 
 
 def test_crashloop_shows_the_previous_logs(dispatcher: Dispatcher) -> None:
-    outcome, text = run_slash(dispatcher, "/k8s diagnose pod worker-7f6d5c4b3-abcde -n payments")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, "/k8s diagnose pod worker-7f6d5c4b3-abcde -n payments")
     assert "crash-looping" in text and "previous log: ERROR missing key DB_URL" in text and "crashloop" in text
 
 
@@ -340,8 +335,7 @@ def test_pod_in_the_wrong_namespace(dispatcher: Dispatcher) -> None:
 
 
 def test_health_one_screen_with_every_problem(dispatcher: Dispatcher) -> None:
-    outcome, text = run_slash(dispatcher, "/k8s health")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, "/k8s health")
     for kb in ("node-notready", "java-oom-cgroupv2", "crashloop", "pod-pending", "image-pull", "pdb-blocking-drain"):
         assert kb in text, f"{kb} missing:\n{text}"
     assert "Azure checks skipped: no azure settings for this cluster" in text
@@ -349,8 +343,7 @@ def test_health_one_screen_with_every_problem(dispatcher: Dispatcher) -> None:
 
 
 def test_diagnose_cluster_explains_the_pending_pod(dispatcher: Dispatcher) -> None:
-    outcome, text = run_slash(dispatcher, "/k8s diagnose cluster")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, "/k8s diagnose cluster")
     # The sandbox's scheduler reports its own FailedScheduling over the whole cluster.
     assert "Pod report-0 cannot be scheduled: 0 of 4 nodes fit" in text
     assert "node(s) lack free memory for the pod's requests" in text

@@ -158,3 +158,10 @@ class ShellTranscript:
         text = self.out.getvalue()
         new, self.said = text[self.said :], len(text)
         return new
+
+
+def ok_text(dispatcher: Dispatcher, text: str, user: str = "carol") -> str:
+    """The reply to a command that must succeed, as text (the assertion shows the reply when it did not)."""
+    outcome, reply = run_slash(dispatcher, text, user)
+    assert outcome.status == "ok", reply
+    return reply
