@@ -12,7 +12,6 @@ slack_sdk's WebClient against the local Slack Web API double (tests/support/slac
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteA
 from bot.settings import from_mapping  # noqa: E402
 from bot.slack.alerts import SlackAlertPoster, alert_client  # noqa: E402
 from tests.support.alerts import crashloop, record  # noqa: E402
+from tests.support.approvals import bench_parser  # noqa: E402
 from tests.support.slack import BOT_TOKEN, WebApiServer  # noqa: E402
 from tests.support.waiting import eventually  # noqa: E402
 
@@ -93,10 +93,9 @@ def bench(name: str, db: SqlApprovalStore, api: WebApiServer, problems: int, sam
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--problems", type=int, default=500)
     parser.add_argument("--samples", type=int, default=100)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     api = WebApiServer().start()
     try:

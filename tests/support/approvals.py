@@ -7,6 +7,7 @@ between request and approval exercises the re-check.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import threading
 import time
@@ -189,6 +190,13 @@ def notices(view: View) -> str:
 
 def sqlite_store(tmp: Path) -> SqliteApprovalStore:
     return SqliteApprovalStore(tmp / "approvals.sqlite3")
+
+
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """A store benchmark's command line: its docstring's first line, and `--postgres URL` (the test database)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--postgres", default=POSTGRES_URL)
+    return parser
 
 
 def unique_schema() -> str:
