@@ -7,6 +7,7 @@
 - `closed_port()`: a loopback port nothing listens on (connection refused).
 - `HangingProxy`: a plain-HTTP reverse proxy to a server that answers most requests at once and never answers
   those whose path matches (an API server whose etcd-backed lists of one kind hang while the rest answer).
+- `QuietHandler`: the base of the test servers' request handlers: HTTP/1.1 keep-alive, no access log.
 - `raw_http(port, head, body)`: an HTTP/1.1 request written on a bare socket, for what no client would send.
 - `run_piped(...)`: one fresh `aksbot` process fed lines on stdin, with its output and wall time.
 """
@@ -30,6 +31,16 @@ from pathlib import Path
 import trustme
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A test server's request handler: HTTP/1.1, so clients keep their connections as they would with the real
+    service, and no access log line on stderr for every request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
 
 
 class SilentListener:
@@ -106,12 +117,7 @@ class HangingProxy:
         self._release = threading.Event()
         proxy = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
+        class Handler(QuietHandler):
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None

@@ -20,6 +20,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+from tests.support.network import QuietHandler
 from tests.support.serving import free_port, serve_http, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,12 +83,7 @@ class RoundRobin:
         self._lock = threading.Lock()
         balancer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}

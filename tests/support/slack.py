@@ -39,6 +39,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from tests.support.network import QuietHandler
+
 BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-test"
 SIGNING_SECRET = "s"
@@ -540,12 +542,7 @@ class WebApiServer:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 # conversations.history and .replies are GET methods: arguments in the query string.
                 url = urlsplit(self.path)
