@@ -357,7 +357,10 @@ class KubeCluster:
             raise translate(exc, self.name, what, timeout) from exc
 
     def _json(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Json:
-        data = self._call(what, method, *args, **kwargs)
+        return self._object(self._call(what, method, *args, **kwargs), what)
+
+    def _object(self, data: bytes, what: str) -> Json:
+        """The JSON object an answer holds; `Upstream` when it holds something else (a proxy's error page)."""
         try:
             parsed = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -654,13 +657,7 @@ class KubeCluster:
             raw = bytes(response.data or b"")
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise translate(exc, self.name, what, timeout) from exc
-        try:
-            parsed = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise Upstream(f"cluster '{self.name}' sent something that is not JSON for {what}") from exc
-        if not isinstance(parsed, dict):
-            raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what}")
-        return parsed
+        return self._object(raw, what)
 
     # -- writer ------------------------------------------------------------------------------------------------
 
