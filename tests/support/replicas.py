@@ -20,7 +20,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from tests.support.network import QuietHandler
+from tests.support.network import BackgroundServer, QuietHandler
 from tests.support.serving import free_port, serve_http, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,8 +72,10 @@ class _Server(http.server.ThreadingHTTPServer):
     request_queue_size = 256  # the default listen backlog of 5 resets connections at 50 concurrent clients
 
 
-class RoundRobin:
+class RoundRobin(BackgroundServer):
     """An HTTP load balancer on one local port over `replicas` (see the module docstring)."""
+
+    thread_name = "round-robin"
 
     def __init__(self, replicas: list[tuple[str, int]]) -> None:
         self.replicas = replicas
@@ -123,10 +125,3 @@ class RoundRobin:
                 connection.close()
         return 503, b"no replica"
 
-    def start(self) -> RoundRobin:
-        threading.Thread(target=self._server.serve_forever, name="round-robin", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
