@@ -41,7 +41,7 @@ from sandbox import Sandbox  # noqa: E402
 from tests.support.approvals import POSTGRES_URL, unique_schema  # noqa: E402
 from tests.support.kubectl import sandbox_server  # noqa: E402
 from tests.support.replicas import ServeProcess  # noqa: E402
-from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, ApiCall, WebApiServer  # noqa: E402
+from tests.support.slack import ApiCall, WebApiServer, slack_env  # noqa: E402
 
 ALERTS = "C0ALERTS"
 AM = "C0AMALERTS"
@@ -50,8 +50,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "alerts" / "alertmanager-cputhrottlinghi
 
 
 def env(api: WebApiServer, **extra: str) -> dict[str, str]:
-    return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api.api_url,
-            "AKSBOT_ALERTS_TOKEN": TOKEN, **extra}
+    return {**slack_env(api.api_url), "AKSBOT_ALERTS_TOKEN": TOKEN, **extra}
 
 
 def configure(path: Path, **changes: Any) -> Path:

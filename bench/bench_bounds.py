@@ -18,13 +18,11 @@ The stated bound is 20 s a command; the issue measured > 420 s (silent sign-in),
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,7 @@ from sandbox.arm import ArmServer  # noqa: E402
 from tests.support.azure import arm_state  # noqa: E402
 from tests.support.kubectl import sandbox_process  # noqa: E402
 from tests.support.network import SilentListener, closed_port, raw_http, run_piped  # noqa: E402
+from tests.support.serving import free_port, serve_http, stop, wait_healthy  # noqa: E402
 from tests.support.slack import WebApiServer, http_serve_env  # noqa: E402
 
 STATED_BOUND_S = 20.0
@@ -115,13 +114,10 @@ def flood(folder: Path) -> None:
     api = WebApiServer().start()
     config = folder / "serve.yaml"
     config.write_text(yaml.safe_dump({"clusters": [], "store": {"sqlite_path": "serve.sqlite3"}}))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     env = http_serve_env(api.api_url, secret=SECRET)
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1",
-                                "--port", str(port), "--config", str(config), "--log-level", "INFO"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(serve_http(port, config, "--log-level", "INFO"), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
     log = bytearray()
 
     def drain() -> None:
@@ -131,15 +127,7 @@ def flood(folder: Path) -> None:
 
     threading.Thread(target=drain, daemon=True).start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_healthy(port, process)
         time.sleep(3)  # the worker process starts and logs its own start-up lines
         for label, size in (("10 x 5 MB unsigned POSTs", 5 << 20), ("10 x (1 MiB - 100 B) unsigned POSTs",
                                                                        (1 << 20) - 100)):
@@ -155,11 +143,7 @@ def flood(folder: Path) -> None:
             print(f"  {label:<44} {seconds:6.2f} s  answers {sorted(set(statuses))}  "
                   f"log written: {len(log) - before} bytes")
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         api.stop()
 
 

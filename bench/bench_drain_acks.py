@@ -31,16 +31,12 @@ from tests.support import minicluster  # noqa: E402
 from tests.support.kubectl import start_minicluster, write_kubeconfig  # noqa: E402
 from tests.support.replicas import ServeProcess  # noqa: E402
 from tests.support.slack import (  # noqa: E402
-    BOT_TOKEN,
-    FORM,
-    SIGNING_SECRET,
     WebApiServer,
     block_actions,
-    form_body,
     interaction_body,
-    post,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slack_env,
+    slash_body,
 )
 
 ALICE, BOB = "U0ALICE", "U0BOB"
@@ -60,8 +56,7 @@ def main() -> None:
         "roles": {"viewer": ["*"], "operator": [ALICE], "approver": [BOB]},
         "store": {"sqlite_path": "bench.sqlite3"},
     }))
-    serve = ServeProcess(config, {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                                  "SLACK_API_URL": api.api_url}, folder / "serve.log", workers=16)
+    serve = ServeProcess(config, slack_env(api.api_url), folder / "serve.log", workers=16)
     serve.wait_healthy()
     url = f"http://127.0.0.1:{serve.port}/slack/events"
     print(f"{args.requests} signed /k8s nodes at concurrency {args.concurrency}, aksbot serve --http")
@@ -71,10 +66,9 @@ def main() -> None:
     report("nothing else running", *quiet)
 
     channel = "C0DRAINBENCH"
-    fields = slash_command_fields(f"drain {minicluster.GUARDED} --timeout 90 --force", user=ALICE, channel=channel,
-                                  response_url=api.response_url())
-    body = form_body(fields)
-    assert post(url, body, signature_headers(body), FORM)[0] == 200
+    body = slash_body(f"drain {minicluster.GUARDED} --timeout 90 --force", user=ALICE, channel=channel,
+                      response_url=api.response_url())
+    assert signed_post(url, body) == 200
     api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")), timeout=30)
     card = next(c for c in api.of("chat.postMessage") if c.params.get("channel") == channel)
     buttons = {e["text"]["text"]: e for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]}
@@ -82,7 +76,7 @@ def main() -> None:
                "blocks": card.params["blocks"]}
     click = interaction_body(block_actions(user=BOB, channel=channel, message=message, action=buttons["Approve"],
                                            response_url=api.response_url()))
-    assert post(url, click, signature_headers(click), FORM)[0] == 200
+    assert signed_post(url, click) == 200
 
     def progress(s: WebApiServer) -> bool:
         return any("Evicting" in json.dumps(c.params) for c in s.of("chat.postMessage") + s.of("chat.update"))

@@ -38,7 +38,7 @@ from bot.surface import MessageRef
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.approvals import cordon_request
+from tests.support.approvals import bench_parser, cordon_request
 from tests.support.slack import BOT_TOKEN, WebApiServer
 
 SETTINGS = from_mapping(
@@ -125,11 +125,10 @@ def run(name: str, db: SqlApprovalStore, again: SqlApprovalStore, api: WebApiSer
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = bench_parser(__doc__)
     parser.add_argument("--declarations", type=int, default=50)
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--pins", type=int, default=20)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     api = WebApiServer().start()
     try:

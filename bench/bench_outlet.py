@@ -12,14 +12,12 @@ slack_sdk's WebClient against the local Slack Web API double (tests/support/slac
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +31,9 @@ from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteA
 from bot.settings import from_mapping  # noqa: E402
 from bot.slack.alerts import SlackAlertPoster, alert_client  # noqa: E402
 from tests.support.alerts import crashloop, record  # noqa: E402
+from tests.support.approvals import bench_parser  # noqa: E402
 from tests.support.slack import BOT_TOKEN, WebApiServer  # noqa: E402
+from tests.support.waiting import eventually  # noqa: E402
 
 CHANNELS = [f"C0BENCH{n:02d}" for n in range(10)]
 
@@ -42,14 +42,6 @@ def alert_settings() -> AlertSettings:
     routes = [{"namespaces": [f"ns-{n}"], "channel": channel} for n, channel in enumerate(CHANNELS)]
     return AlertSettings.model_validate({"default_channel": CHANNELS[0], "group_seconds": 0, "routes": routes,
                                          "rate_limit": {"max_messages": 1000, "per_minutes": 1}})
-
-
-def wait_until(done: Callable[[], bool], timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise SystemExit("the outlet did not finish in time")
-        time.sleep(0.005)
 
 
 def bench(name: str, db: SqlApprovalStore, api: WebApiServer, problems: int, samples: int) -> None:
@@ -68,7 +60,7 @@ def bench(name: str, db: SqlApprovalStore, api: WebApiServer, problems: int, sam
     loop = threading.Thread(target=outlet.run, args=(stop,), daemon=True)
     started = time.perf_counter()
     loop.start()
-    wait_until(lambda: store.pending() == 0)
+    eventually(lambda: store.pending() == 0, 300.0, "the outlet drained", interval=0.005)
     posts = time.perf_counter() - started
     posted = len(api.of("chat.postMessage"))
 
@@ -78,7 +70,7 @@ def bench(name: str, db: SqlApprovalStore, api: WebApiServer, problems: int, sam
                changed)
     started = time.perf_counter()
     outlet.wake()
-    wait_until(lambda: store.pending() == 0)
+    eventually(lambda: store.pending() == 0, 300.0, "the outlet drained", interval=0.005)
     updates = time.perf_counter() - started
     updated = len(api.of("chat.update"))
 
@@ -101,10 +93,9 @@ def bench(name: str, db: SqlApprovalStore, api: WebApiServer, problems: int, sam
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--problems", type=int, default=500)
     parser.add_argument("--samples", type=int, default=100)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     api = WebApiServer().start()
     try:

@@ -34,15 +34,12 @@ from tests.support.approvals import POSTGRES_URL, unique_schema  # noqa: E402
 from tests.support.kubectl import start_minicluster, write_kubeconfig  # noqa: E402
 from tests.support.replicas import RoundRobin, ServeProcess  # noqa: E402
 from tests.support.slack import (  # noqa: E402
-    BOT_TOKEN,
     FORM,
-    SIGNING_SECRET,
     WebApiServer,
-    form_body,
     mention_event,
-    post,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slack_env,
+    slash_body,
 )
 
 USER = "U0ALICE"
@@ -59,8 +56,7 @@ def run(requests: int, concurrency: int, lease: float, kill: bool) -> None:
         "roles": {"viewer": ["*"]},
         "store": {"postgres_schema": schema, "delivery_lease_seconds": lease},
     }))
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api.api_url,
-           "AKSBOT_DATABASE_URL": POSTGRES_URL}
+    env = {**slack_env(api.api_url), "AKSBOT_DATABASE_URL": POSTGRES_URL}
     replicas = [ServeProcess(config, env, folder / f"replica-{i}.log", workers=16) for i in range(2)]
     for replica in replicas:
         replica.wait_healthy()
@@ -77,7 +73,7 @@ def run(requests: int, concurrency: int, lease: float, kill: bool) -> None:
         nonlocal undelivered
         started = time.monotonic()
         try:
-            status, _ = post(url, body, {**signature_headers(body), **headers}, content_type)
+            status = signed_post(url, body, content_type, headers=headers)
         except OSError:
             status = 0
         if status == 200:
@@ -91,8 +87,7 @@ def run(requests: int, concurrency: int, lease: float, kill: bool) -> None:
         channel = f"C{i:09d}"
         sent[channel] = time.monotonic()
         if i % 10 < 7:
-            fields = slash_command_fields("nodes", user=USER, channel=channel, response_url=api.response_url())
-            send(form_body(fields), FORM, {}, channel)
+            send(slash_body("nodes", user=USER, channel=channel, response_url=api.response_url()), FORM, {}, channel)
             return
         body = json.dumps(mention_event("pods -n shop", user=USER, channel=channel, ts=f"{time.time():.6f}"))
         send(body, "application/json", {}, channel)

@@ -18,14 +18,12 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,16 +34,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.kubectl import start_minicluster, write_kubeconfig  # noqa: E402
+from tests.support.serving import free_port, serve_http, stop, wait_healthy  # noqa: E402
 from tests.support.slack import (  # noqa: E402
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
     SocketModeServer,
     WebApiServer,
-    form_body,
     http_serve_env,
-    post,
-    signature_headers,
+    signed_post,
+    slash_body,
     slash_command_fields,
 )
 
@@ -83,25 +81,6 @@ def serve_bare(port: int, api_url: str, socket_mode: bool) -> None:
     server = HttpServer(front, host="127.0.0.1", port=port, threads=THREADS).start()
     stop.wait()
     server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("server did not come up")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -155,10 +134,9 @@ def http_sender(url: str, api: WebApiServer | str, channel: str) -> Callable[[in
     response_url = api if isinstance(api, str) else api.response_url()
 
     def send(i: int) -> float | None:
-        fields = slash_command_fields(COMMAND[0], user="U0BENCH", channel=channel, response_url=response_url)
-        body = form_body(fields)
+        body = slash_body(COMMAND[0], user="U0BENCH", channel=channel, response_url=response_url)
         started = time.monotonic()
-        status, _ = post(url, body, signature_headers(body), "application/x-www-form-urlencoded")
+        status = signed_post(url, body)
         took = time.monotonic() - started
         return took if status == 200 else None
 
@@ -250,33 +228,15 @@ def main() -> int:
     processes: list[subprocess.Popen[bytes]] = []
 
     def spawn(argv: list[str], extra: dict[str, str]) -> subprocess.Popen[bytes]:
-        p = subprocess.Popen([sys.executable, *argv], env={**env, **extra}, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(argv, env={**env, **extra}, stderr=subprocess.DEVNULL)
         processes.append(p)
         return p
 
     try:
         # -- HTTP ----------------------------------------------------------------------------------------------
         bare_port, bot_port = free_port(), free_port()
-        bare = spawn([__file__, "--serve-bare", str(bare_port), "--api-url", api.api_url], {})
-        bot = spawn(
-            [
-                "-m",
-                "bot.cli",
-                "serve",
-                "--http",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(bot_port),
-                "--config",
-                str(config),
-                "--log-level",
-                "WARNING",
-                "--workers",
-                str(WORKERS[0]),
-            ],
-            {},
-        )
+        bare = spawn([sys.executable, __file__, "--serve-bare", str(bare_port), "--api-url", api.api_url], {})
+        bot = spawn(serve_http(bot_port, config, "--log-level", "WARNING", "--workers", str(WORKERS[0])), {})
         wait_healthy(bare_port, bare)
         wait_healthy(bot_port, bot)
         for port in (bare_port, bot_port):  # warm up both (imports, first connections, first cluster call)
@@ -300,7 +260,9 @@ def main() -> int:
 
         # -- Socket Mode ----------------------------------------------------------------------------------------
         socket_env = {"SLACK_APP_TOKEN": APP_TOKEN}
-        bare = spawn([__file__, "--serve-bare", "0", "--api-url", api.api_url, "--socket-mode"], socket_env)
+        bare = spawn(
+            [sys.executable, __file__, "--serve-bare", "0", "--api-url", api.api_url, "--socket-mode"], socket_env
+        )
         ws.wait_connected(timeout=30)
         load(socket_sender(ws, api, "CWARMUP"), 20, 5)
         bare_p50 = report(
@@ -314,6 +276,7 @@ def main() -> int:
         health = free_port()
         bot = spawn(
             [
+                sys.executable,
                 "-m",
                 "bot.cli",
                 "serve",
@@ -343,12 +306,7 @@ def main() -> int:
         )
     finally:
         for p in processes:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop(p)
         ws.stop()
         api.stop()
         kube.stop()

@@ -36,25 +36,7 @@ from slack_sdk.models.blocks import (
     Block as SlackBlock,
 )
 
-from bot.blocks import (
-    SHOW_MORE,
-    Actions,
-    Block,
-    Button,
-    Channel,
-    Code,
-    Context,
-    Divider,
-    Fields,
-    Heading,
-    Level,
-    Notice,
-    Person,
-    Rich,
-    Table,
-    Text,
-    View,
-)
+from bot import blocks
 from bot.refs import encode
 from bot.render_text import render_table
 
@@ -76,10 +58,10 @@ MAX_TABLE_SECTIONS = 4
 _RESERVED = 3
 
 _EMOJI = {
-    Level.OK: ":white_check_mark:",
-    Level.INFO: ":information_source:",
-    Level.WARN: ":warning:",
-    Level.ERROR: ":x:",
+    blocks.Level.OK: ":white_check_mark:",
+    blocks.Level.INFO: ":information_source:",
+    blocks.Level.WARN: ":warning:",
+    blocks.Level.ERROR: ":x:",
 }
 # Every button of the bot carries this action_id prefix; the value is the command reference (`bot.refs.encode`).
 ACTION_PREFIX = "aksbot_"
@@ -105,7 +87,7 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
-def mention(person: Person) -> str:
+def mention(person: blocks.Person) -> str:
     """A person as Slack shows (and notifies) them; a name that is not a Slack ID stays plain, escaped text."""
     if _USER_ID.match(person.id):
         return f"<@{person.id}>"
@@ -117,22 +99,24 @@ def mention(person: Person) -> str:
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 
 
-def channel_link(channel: Channel) -> str:
+def channel_link(channel: blocks.Channel) -> str:
     return f"<#{channel.id}>" if _CHANNEL_ID.match(channel.id) else escape(f"#{channel.id}")
 
 
-def inline(text: Rich) -> str:
+def inline(text: blocks.Rich) -> str:
     """Rich text as mrkdwn: the words escaped (so no text can become a mention or a link), people as mentions,
     channels as links."""
     if isinstance(text, str):
         return escape(text)
     return "".join(
-        escape(part) if isinstance(part, str) else (mention(part) if isinstance(part, Person) else channel_link(part))
+        escape(part)
+        if isinstance(part, str)
+        else (mention(part) if isinstance(part, blocks.Person) else channel_link(part))
         for part in text
     )
 
 
-def _md(text: Rich, limit: int = MAX_SECTION) -> MarkdownTextObject:
+def _md(text: blocks.Rich, limit: int = MAX_SECTION) -> MarkdownTextObject:
     return MarkdownTextObject(text=clip(inline(text), limit))
 
 
@@ -182,28 +166,28 @@ def wrap_lines(lines: list[str], width: int) -> list[str]:
 
 def _code_sections(lines: list[str], budget: int) -> tuple[list[SlackBlock], int]:
     """Pack lines into ``` sections within the text limit; returns the blocks and how many lines fit."""
-    blocks: list[SlackBlock] = []
+    sections: list[SlackBlock] = []
     chunk: list[str] = []
     size = 8  # the two fences and their newlines
     used = 0
     for line in lines:
         line = clip(code_safe(line), MAX_SECTION - 16)
         if size + len(line) + 1 > MAX_SECTION:
-            if len(blocks) + 1 >= budget:
+            if len(sections) + 1 >= budget:
                 break
-            blocks.append(SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(chunk) + "```")))
+            sections.append(SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(chunk) + "```")))
             chunk, size = [], 8
         chunk.append(line)
         size += len(line) + 1
         used += 1
-    if chunk and len(blocks) < budget:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(chunk) + "```")))
+    if chunk and len(sections) < budget:
+        sections.append(SectionBlock(text=MarkdownTextObject(text="```" + "\n".join(chunk) + "```")))
     elif chunk:
         used -= len(chunk)
-    return blocks, used
+    return sections, used
 
 
-def _text_sections(text: Rich, budget: int) -> list[SlackBlock]:
+def _text_sections(text: blocks.Rich, budget: int) -> list[SlackBlock]:
     """Long prose split at line boundaries into as many sections as it needs (within the budget)."""
     chunks: list[str] = []
     current = ""
@@ -233,7 +217,7 @@ class _Buttons:
     def __init__(self) -> None:
         self.count = 0
 
-    def element(self, button: Button) -> ButtonElement:
+    def element(self, button: blocks.Button) -> ButtonElement:
         self.count += 1
         action_id, value = f"{ACTION_PREFIX}{self.count}", encode(button.ref)
         style = button.style if button.style in ("primary", "danger") else None
@@ -245,18 +229,18 @@ class _Buttons:
         )
 
 
-def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[SlackBlock], list[Button]]:
+def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[list[SlackBlock], list[blocks.Button]]:
     """Slack blocks for one neutral block within `budget` blocks; also returns buttons to add at the end."""
-    extra: list[Button] = []
+    extra: list[blocks.Button] = []
     match block:
-        case Heading(text=text):
+        case blocks.Heading(text=text):
             return [HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER), emoji=True))], extra
-        case Text(text=text):
+        case blocks.Text(text=text):
             return _text_sections(text, budget), extra
-        case Notice(text=text, level=level):
+        case blocks.Notice(text=text, level=level):
             line = clip(f"{_EMOJI[level]} {inline(text)}", MAX_SECTION)
             return [SectionBlock(text=MarkdownTextObject(text=line))], extra
-        case Fields(items=items):
+        case blocks.Fields(items=items):
             out: list[SlackBlock] = []
             for start in range(0, len(items), MAX_FIELDS):
                 if len(out) >= budget:
@@ -270,7 +254,7 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
                     )
                 )
             return out, extra
-        case Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
+        case blocks.Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             head: list[SlackBlock] = [SectionBlock(text=_md(f"*{title}*"))] if title else []
             cells = fit_columns(columns, tuple(tuple(clip(c, MAX_CELL) for c in r) for r in rows), MAX_CODE_WIDTH)
             # Past what the columns can give, the lines themselves are cut (the shell shows the whole table).
@@ -283,32 +267,32 @@ def _render_block(block: Block, budget: int, buttons: _Buttons) -> tuple[list[Sl
                 note = f"Rows {offset + 1:,}–{offset + shown_rows:,} of {real_total:,}."
                 if more is not None:
                     note += f" Next: `{more.text()}`"
-                    extra.append(Button(SHOW_MORE, more))
+                    extra.append(blocks.Button(blocks.SHOW_MORE, more))
                 out.append(ContextBlock(elements=[_md(note, MAX_CONTEXT)]))
             return out, extra
-        case Code(text=text, title=title):
+        case blocks.Code(text=text, title=title):
             head = [SectionBlock(text=_md(f"*{title}*"))] if title else []
             body, _ = _code_sections(wrap_lines(text.splitlines() or [""], MAX_CODE_WIDTH), max(budget - len(head), 1))
             return head + body, extra
-        case Context(text=text):
+        case blocks.Context(text=text):
             return [ContextBlock(elements=[_md(text, MAX_CONTEXT)])], extra
-        case Divider():
+        case blocks.Divider():
             return [DividerBlock()], extra
-        case Actions(buttons=bs):
+        case blocks.Actions(buttons=bs):
             return [], list(bs)
     return [], extra
 
 
-def render_slack(view: View) -> SlackMessage:
+def render_slack(view: blocks.View) -> SlackMessage:
     buttons = _Buttons()
     out: list[SlackBlock] = []
-    pending_buttons: list[Button] = []
+    pending_buttons: list[blocks.Button] = []
     omitted = 0
     for i, block in enumerate(view.blocks):
         budget = MAX_BLOCKS - _RESERVED - len(out)
         if budget <= 0:
             omitted = len(view.blocks) - i
-            pending_buttons += [b for blk in view.blocks[i:] if isinstance(blk, Actions) for b in blk.buttons]
+            pending_buttons += [b for blk in view.blocks[i:] if isinstance(blk, blocks.Actions) for b in blk.buttons]
             break
         rendered, extra = _render_block(block, budget, buttons)
         out.extend(rendered[:budget])

@@ -6,24 +6,14 @@ here: the shell shows everything the result holds.
 
 from __future__ import annotations
 
-from bot.blocks import (
-    SHOW_MORE,
-    Actions,
-    Block,
-    Code,
-    Context,
-    Divider,
-    Fields,
-    Heading,
-    Level,
-    Notice,
-    Table,
-    Text,
-    View,
-    plain,
-)
+from bot import blocks
 
-_MARK = {Level.OK: "[ok]", Level.INFO: "[i]", Level.WARN: "[warn]", Level.ERROR: "[error]"}
+_MARK = {
+    blocks.Level.OK: "[ok]",
+    blocks.Level.INFO: "[i]",
+    blocks.Level.WARN: "[warn]",
+    blocks.Level.ERROR: "[error]",
+}
 
 
 def render_table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> list[str]:
@@ -38,40 +28,40 @@ def render_table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) ->
     return [line(tuple(c.upper() for c in columns)), *(line(r) for r in rows)]
 
 
-def render_block(block: Block) -> list[str]:
+def render_block(block: blocks.Block) -> list[str]:
     match block:
-        case Heading(text=text):
+        case blocks.Heading(text=text):
             return [text, "=" * min(len(text), 80)]
-        case Text(text=text):
-            return plain(text).splitlines() or [""]
-        case Notice(text=text, level=level):
-            return [f"{_MARK[level]} {plain(text)}"]
-        case Fields(items=items):
+        case blocks.Text(text=text):
+            return blocks.plain(text).splitlines() or [""]
+        case blocks.Notice(text=text, level=level):
+            return [f"{_MARK[level]} {blocks.plain(text)}"]
+        case blocks.Fields(items=items):
             width = max((len(k) for k, _ in items), default=0)
-            return [f"{k.ljust(width)} : {plain(v)}" for k, v in items]
-        case Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
+            return [f"{k.ljust(width)} : {blocks.plain(v)}" for k, v in items]
+        case blocks.Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             out = [title] if title else []
             out += render_table(columns, rows)
             if total is not None and total > len(rows):
                 shown = f"rows {offset + 1}–{offset + len(rows)} of {total}"
                 out.append(f"({shown}" + (f"; next: {more.text()})" if more else ")"))
                 if more is not None:
-                    out.append(f"[{SHOW_MORE}]   (press with :click {SHOW_MORE})")
+                    out.append(f"[{blocks.SHOW_MORE}]   (press with :click {blocks.SHOW_MORE})")
             return out
-        case Code(text=text, title=title):
+        case blocks.Code(text=text, title=title):
             head = [f"{title}:"] if title else []
             return head + ["    " + ln for ln in text.splitlines()]
-        case Context(text=text):
-            return [f"  ({plain(text)})"]
-        case Divider():
+        case blocks.Context(text=text):
+            return [f"  ({blocks.plain(text)})"]
+        case blocks.Divider():
             return ["-" * 40]
-        case Actions(buttons=buttons):
+        case blocks.Actions(buttons=buttons):
             labels = "  ".join(f"[{b.label}]" for b in buttons)
             return [f"{labels}   (press with :click LABEL)"]
     return []
 
 
-def render_text(view: View) -> str:
+def render_text(view: blocks.View) -> str:
     lines: list[str] = []
     for block in view.blocks:
         lines.extend(render_block(block))

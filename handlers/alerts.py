@@ -23,26 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import blocks
 from bot.alerts.desk import incident_from_detail, linked_incident
 from bot.alerts.model import Status, short_id
 from bot.alerts.ports import AlertBook
 from bot.alerts.store import AlertState, Event, HistoryEntry
 from bot.alerts.views import alert_card, snooze_words
-from bot.blocks import (
-    Actions,
-    Block,
-    Button,
-    Context,
-    Heading,
-    Level,
-    Notice,
-    Person,
-    Rich,
-    Table,
-    Text,
-    View,
-    plain,
-)
 from bot.deps import Deps
 from bot.errors import NotAuthorized, NotConfigured, UserError
 from bot.i18n import ALERT as W
@@ -131,16 +117,16 @@ def find(book: AlertBook, name: str) -> AlertState:
 # -- results ----------------------------------------------------------------------------------------------------
 
 
-def _state_line(state: AlertState, now: datetime, lang: str) -> Rich:
+def _state_line(state: AlertState, now: datetime, lang: str) -> blocks.Rich:
     """One alert in a list: severity, id, title, where, age, and who acknowledged or snoozed it."""
     first = state.group.firing[0] if state.group.firing else None
     what = str(first.object) if first is not None and first.object is not None else (state.namespace or "")
-    parts: list[str | Person] = [
+    parts: list[str | blocks.Person] = [
         f"{_MARK.get(state.severity.label, '•')} `{state.id}` *{state.group.title}*"
         + (f" · {what}" if what else "") + f" · {age(state.first_fired_at, now)}"
     ]
     if state.ack_by:
-        parts += [" · 👀 ", Person(state.ack_by)]
+        parts += [" · 👀 ", blocks.Person(state.ack_by)]
     if state.snoozed(now):
         until = ("until resolved" if state.snoozed_until_resolved or state.snooze_until is None
                  else f"until {short_time(state.snooze_until)}")
@@ -148,16 +134,16 @@ def _state_line(state: AlertState, now: datetime, lang: str) -> Rich:
     return tuple(parts)
 
 
-def _lines(lines: Sequence[Rich]) -> Rich:
+def _lines(lines: Sequence[blocks.Rich]) -> blocks.Rich:
     """Rich lines joined by newlines into one rich text."""
-    out: list[str | Person] = []
+    out: list[str | blocks.Person] = []
     for i, line in enumerate(lines):
         if i:
             out.append("\n")
         if isinstance(line, str):
             out.append(line)
         else:
-            out.extend(p for p in line if isinstance(p, (str, Person)))
+            out.extend(p for p in line if isinstance(p, (str, blocks.Person)))
     return tuple(out)
 
 
@@ -173,30 +159,31 @@ class FiringList:
     now: datetime
     lang: Lang = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         lang = self.lang
         where = W.on_cluster(lang, cluster=self.asked) if self.asked else ""
         if not self.states:
             text = W.none_firing(lang, where=where)
-            return View(text, (Notice(text, Level.OK),))
+            return blocks.View(text, (blocks.Notice(text, blocks.Level.OK),))
         title = W.firing_heading(lang, where=where, count=len(self.states))
-        blocks: list[Block] = [Heading(title)]
+        body: list[blocks.Block] = [blocks.Heading(title)]
         shown = 0
         for cluster in self.clusters:
             mine = [s for s in self.states if s.cluster == cluster]
             if not mine:
                 continue
             room = max(MAX_LINES - shown, 0)
-            lines: list[Rich] = [f"*{cluster or W.no_cluster(lang)}* ({len(mine)})"]
+            lines: list[blocks.Rich] = [f"*{cluster or W.no_cluster(lang)}* ({len(mine)})"]
             lines += [_state_line(s, self.now, lang) for s in mine[:room]]
             if len(mine) > room:
                 lines.append(f"… {len(mine) - room} more: `/k8s alerts --cluster {cluster}`")
             shown += min(len(mine), room)
-            blocks.append(Text(_lines(lines)))
-        buttons = tuple(Button(f"{s.id} · {s.group.title}", show_ref(s)) for s in self.states[:LIST_BUTTONS])
-        blocks.append(Context("`/k8s alerts show ID` · `/k8s alerts ack ID` · `/k8s alerts snooze ID 1h|4h|resolved`"))
-        blocks.append(Actions(buttons))
-        return View(title, tuple(blocks))
+            body.append(blocks.Text(_lines(lines)))
+        buttons = tuple(blocks.Button(f"{s.id} · {s.group.title}", show_ref(s)) for s in self.states[:LIST_BUTTONS])
+        usage = "`/k8s alerts show ID` · `/k8s alerts ack ID` · `/k8s alerts snooze ID 1h|4h|resolved`"
+        body.append(blocks.Context(usage))
+        body.append(blocks.Actions(buttons))
+        return blocks.View(title, tuple(body))
 
 
 _EVENT_WORDS = {
@@ -214,12 +201,12 @@ class AlertHistory:
     since: datetime
     lang: Lang = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         lang = self.lang
         since = day_time(self.since)
         if not self.entries:
             text = W.no_history(lang, since=since)
-            return View(text, (Notice(text, Level.INFO),))
+            return blocks.View(text, (blocks.Notice(text, blocks.Level.INFO),))
         shown = self.entries[-MAX_LINES:]
         rows = tuple(
             (day_time(e.at), e.cluster or "?", short_id(e.key), _EVENT_WORDS.get(e.event, e.event.value),
@@ -227,18 +214,18 @@ class AlertHistory:
             for e in shown
         )
         title = W.history_heading(lang, since=since)
-        blocks: list[Block] = [
-            Heading(title),
-            Table(("when (UTC)", "cluster", "id", "event", "alert", "detail"), rows, total=len(self.entries),
+        body: list[blocks.Block] = [
+            blocks.Heading(title),
+            blocks.Table(("when (UTC)", "cluster", "id", "event", "alert", "detail"), rows, total=len(self.entries),
                   offset=len(self.entries) - len(shown)),
         ]
         actors = sorted({e.actor for e in shown if e.actor and e.event in _PEOPLE_EVENTS})
         if actors:
-            parts: list[str | Person] = ["People: "]
+            parts: list[str | blocks.Person] = ["People: "]
             for i, who in enumerate(actors):
-                parts += ([", "] if i else []) + [Person(who)]
-            blocks.append(Context(tuple(parts)))
-        return View(f"{title}: {len(self.entries)} change(s)", tuple(blocks))
+                parts += ([", "] if i else []) + [blocks.Person(who)]
+            body.append(blocks.Context(tuple(parts)))
+        return blocks.View(f"{title}: {len(self.entries)} change(s)", tuple(body))
 
 
 _PEOPLE_EVENTS = frozenset({Event.ACKNOWLEDGED, Event.SNOOZED, Event.UNSNOOZED, Event.LINKED})
@@ -263,7 +250,7 @@ class AlertCard:
     history: tuple[HistoryEntry, ...]
     lang: Lang = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         incident = linked_incident(self.history, self.state.episode)
         return alert_card(self.state, now=self.now, lang=self.lang, incident=incident, knowledge=self.knowledge)
 
@@ -272,21 +259,21 @@ class AlertCard:
 class AlertAction:
     """What `ack`, `snooze` or `unsnooze` did (or why nothing changed), naming who."""
 
-    text: Rich
-    level: Level
+    text: blocks.Rich
+    level: blocks.Level
     summary: str
 
-    def view(self) -> View:
-        return View(self.summary, (Notice(self.text, self.level),))
+    def view(self) -> blocks.View:
+        return blocks.View(self.summary, (blocks.Notice(self.text, self.level),))
 
 
 def _done(caller: Caller, words: str) -> AlertAction:
-    text: Rich = (Person(caller.id), " " + words)
-    return AlertAction(text, Level.OK, f"@{caller.id} {words}")
+    text: blocks.Rich = (blocks.Person(caller.id), " " + words)
+    return AlertAction(text, blocks.Level.OK, f"@{caller.id} {words}")
 
 
-def _unchanged(text: Rich) -> AlertAction:
-    return AlertAction(text, Level.INFO, plain(text))
+def _unchanged(text: blocks.Rich) -> AlertAction:
+    return AlertAction(text, blocks.Level.INFO, blocks.plain(text))
 
 
 def _not_firing(state: AlertState, lang: str, what: str) -> AlertAction:
@@ -367,7 +354,7 @@ def alerts_ack(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
     if now.status is not Status.FIRING:
         return _not_firing(now, lang, "acknowledge" if lang == "en" else "确认")
     by = now.ack_by or "?"
-    return _unchanged((W.already_acked(lang, id=state.id), Person(by), "."))
+    return _unchanged((W.already_acked(lang, id=state.id), blocks.Person(by), "."))
 
 
 @command(

@@ -22,12 +22,13 @@ from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.i18n import DIAGNOSE as W
 from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
+from bot.severity import Severity
 from handlers._lookup import read_lease
 from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
 from handlers.nodes import find_node
 from handlers.pods import find_pod, pod_rank
 from handlers.rules.cluster import ClusterReport, FindingGroup, diagnose_cluster
-from handlers.rules.finding import Finding, Severity, by_severity
+from handlers.rules.finding import Finding, by_severity
 from handlers.rules.log_hints import LogMatch, Search, log_findings
 from handlers.rules.node_rules import lease_state, node_findings
 from handlers.rules.pod_rules import PodContext, pod_findings
@@ -385,10 +386,17 @@ def _counts_fields(report: ClusterReport, cluster: str | None, lang: str) -> Fie
 
 
 @dataclass(frozen=True)
-class ClusterDiagnosis:
+class ClusterReportResult:
+    """A cluster's report: `diagnose cluster` shows every group of it, `health` the verdict and the counts."""
+
     cluster: str
     report: ClusterReport
     lang: Lang = "en"
+
+
+@dataclass(frozen=True)
+class ClusterDiagnosis(ClusterReportResult):
+    """`diagnose cluster`: every group of findings, each with its worst example and runbook."""
 
     def view(self) -> View:
         r = self.report
@@ -429,10 +437,8 @@ def diagnose_ref(subject: ObjectRef) -> CommandRef | None:
 
 
 @dataclass(frozen=True)
-class Health:
-    cluster: str
-    report: ClusterReport
-    lang: Lang = "en"
+class Health(ClusterReportResult):
+    """`health`: one verdict, the counts, and the worst groups in a line each."""
 
     def view(self) -> View:
         r = self.report

@@ -15,17 +15,9 @@ from bot.blocks import Level, Notice, View
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, UserError
 from bot.i18n import INCIDENT as W
+from bot.incidents import views
 from bot.incidents.model import Severity
 from bot.incidents.ports import Asker, Declaration, Incidents, Runbook
-from bot.incidents.views import (
-    Declared,
-    IncidentCard,
-    IncidentExport,
-    IncidentList,
-    IncidentNotice,
-    IncidentSummary,
-    IncidentTimeline,
-)
 from bot.registry import Call, ClusterCall, Lang, NoArgs, Role, Scope, command
 from handlers.args import (
     IncidentCloseArgs,
@@ -105,7 +97,7 @@ def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps) -> Runbook | None
         "/k8s incident start node NotReady in userpool --cluster prod",
     ),
 )
-def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> Declared:
+def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.Declared:
     """Declare an incident: a new channel with the responders, its topic, the cluster's health and runbook pinned.
 
     The channel is `inc-YYYYMMDD-<title>`; the requester (its commander) and the cluster's on-call people
@@ -136,7 +128,7 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> Declared
     requires=Role.VIEWER,
     examples=("/k8s incident note restarted ledger-api, error rate falling",),
 )
-def incident_note(call: Call[IncidentNoteArgs], deps: Deps) -> IncidentNotice:
+def incident_note(call: Call[IncidentNoteArgs], deps: Deps) -> views.IncidentNotice:
     """Add a note to the incident's timeline (a 📌 reaction on any message in its channel does the same)."""
     return _incidents(deps).note(_asker(call), call.args.incident, call.args.text)
 
@@ -148,7 +140,7 @@ def incident_note(call: Call[IncidentNoteArgs], deps: Deps) -> IncidentNotice:
     requires=Role.VIEWER,
     examples=("/k8s incident timeline", "/k8s incident timeline --incident 7"),
 )
-def incident_timeline(call: Call[IncidentWhichArgs], deps: Deps) -> IncidentTimeline:
+def incident_timeline(call: Call[IncidentWhichArgs], deps: Deps) -> views.IncidentTimeline:
     """The incident's timeline, in order: declaration, alerts, diagnoses, approvals, notes, pins, changes, close.
 
     Each entry has its time and who; approval requests made in the channel come from the approval audit, with
@@ -165,7 +157,7 @@ def incident_timeline(call: Call[IncidentWhichArgs], deps: Deps) -> IncidentTime
     who="the incident's commander or an approver of its cluster",
     examples=("/k8s incident severity sev1",),
 )
-def incident_severity(call: Call[IncidentSeverityArgs], deps: Deps) -> IncidentNotice:
+def incident_severity(call: Call[IncidentSeverityArgs], deps: Deps) -> views.IncidentNotice:
     """Change the incident's severity (its commander, or an operator of its cluster); the topic follows."""
     return _incidents(deps).set_severity(_asker(call), call.args.incident, Severity(call.args.severity))
 
@@ -178,7 +170,7 @@ def incident_severity(call: Call[IncidentSeverityArgs], deps: Deps) -> IncidentN
     who="the incident's commander or an approver of its cluster",
     examples=("/k8s incident commander @bob",),
 )
-def incident_commander(call: Call[IncidentCommanderArgs], deps: Deps) -> IncidentNotice:
+def incident_commander(call: Call[IncidentCommanderArgs], deps: Deps) -> views.IncidentNotice:
     """Hand the incident to a new commander (its commander, or an operator of its cluster); they are invited."""
     return _incidents(deps).set_commander(_asker(call), call.args.incident, call.args.user)
 
@@ -191,7 +183,7 @@ def incident_commander(call: Call[IncidentCommanderArgs], deps: Deps) -> Inciden
     who="the incident's commander or an approver of its cluster",
     examples=("/k8s incident close ledger OOMKilled after the JVM upgrade; limits raised, 20 min of 5xx",),
 )
-def incident_close(call: Call[IncidentCloseArgs], deps: Deps) -> IncidentSummary:
+def incident_close(call: Call[IncidentCloseArgs], deps: Deps) -> views.IncidentSummary:
     """Close the incident with a summary (its commander, or an approver of its cluster).
 
     The summary — duration, impact, timeline, actions taken, runbooks used — is posted in the incident channel
@@ -208,7 +200,7 @@ def incident_close(call: Call[IncidentCloseArgs], deps: Deps) -> IncidentSummary
     who="the incident's commander or an approver of its cluster",
     examples=("/k8s incident archive 7",),
 )
-def incident_archive(call: Call[IncidentIdArgs], deps: Deps) -> IncidentNotice:
+def incident_archive(call: Call[IncidentIdArgs], deps: Deps) -> views.IncidentNotice:
     """Archive a closed incident's channel (its commander, or an approver of its cluster); the record stays."""
     return _incidents(deps).archive(_asker(call), call.args.incident)
 
@@ -221,7 +213,7 @@ def incident_archive(call: Call[IncidentIdArgs], deps: Deps) -> IncidentNotice:
     aliases=("incidents",),
     examples=("/k8s incident list", "/k8s incident list --all"),
 )
-def incident_list(call: Call[IncidentListArgs], deps: Deps) -> IncidentList:
+def incident_list(call: Call[IncidentListArgs], deps: Deps) -> views.IncidentList:
     """List the open incidents (with `--all`, the closed ones too) of the clusters you have a role on."""
     return _incidents(deps).listing(_asker(call), include_closed=call.args.all)
 
@@ -233,7 +225,7 @@ def incident_list(call: Call[IncidentListArgs], deps: Deps) -> IncidentList:
     requires=Role.VIEWER,
     examples=("/k8s incident show 7",),
 )
-def incident_show(call: Call[IncidentIdArgs], deps: Deps) -> IncidentCard:
+def incident_show(call: Call[IncidentIdArgs], deps: Deps) -> views.IncidentCard:
     """Show one incident: severity, cluster, commander, channel, state, summary and its latest timeline."""
     return _incidents(deps).show(_asker(call), call.args.incident)
 
@@ -245,6 +237,6 @@ def incident_show(call: Call[IncidentIdArgs], deps: Deps) -> IncidentCard:
     requires=Role.VIEWER,
     examples=("/k8s incident export 7", "/k8s incident export 7 --jsonl"),
 )
-def incident_export(call: Call[IncidentExportArgs], deps: Deps) -> IncidentExport:
+def incident_export(call: Call[IncidentExportArgs], deps: Deps) -> views.IncidentExport:
     """Export an incident and its whole timeline as Markdown (a postmortem's start) or JSON lines."""
     return _incidents(deps).export(_asker(call), call.args.incident, jsonl=call.args.jsonl)

@@ -18,18 +18,9 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from bot.alerts import model
 from bot.alerts.clusters import ClusterDirectory
-from bot.alerts.model import (
-    Alert,
-    AlertGroup,
-    Link,
-    PayloadError,
-    Severity,
-    Source,
-    Status,
-    object_from_labels,
-    parse_time,
-)
+from bot.severity import Severity
 
 VERSION = "4"
 # Labels that say nothing to a person reading the alert (they route it or name the scraper).
@@ -41,7 +32,7 @@ def _strings(value: Any, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise PayloadError(f"{where} must be an object of strings")
+        raise model.PayloadError(f"{where} must be an object of strings")
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
@@ -49,15 +40,15 @@ def _text(value: Any, where: str, *, required: bool = False) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value):
-        raise PayloadError(f"{where} must be a {'non-empty ' if required else ''}string")
+        raise model.PayloadError(f"{where} must be a {'non-empty ' if required else ''}string")
     return value
 
 
-def _status(value: Any, where: str) -> Status:
+def _status(value: Any, where: str) -> model.Status:
     try:
-        return Status(value)
+        return model.Status(value)
     except ValueError:
-        raise PayloadError(f"{where} must be \"firing\" or \"resolved\", not {value!r}") from None
+        raise model.PayloadError(f"{where} must be \"firing\" or \"resolved\", not {value!r}") from None
 
 
 def _fingerprint(labels: Mapping[str, str]) -> str:
@@ -66,16 +57,16 @@ def _fingerprint(labels: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _alert(raw: Any, index: int, group_labels: Mapping[str, str], clusters: ClusterDirectory) -> Alert:
+def _alert(raw: Any, index: int, group_labels: Mapping[str, str], clusters: ClusterDirectory) -> model.Alert:
     where = f"alerts[{index}]"
     if not isinstance(raw, dict):
-        raise PayloadError(f"{where} must be an object")
+        raise model.PayloadError(f"{where} must be an object")
     labels = _strings(raw.get("labels"), f"{where}.labels")
     annotations = _strings(raw.get("annotations"), f"{where}.annotations")
     status = _status(raw.get("status"), f"{where}.status")
-    starts = parse_time(raw.get("startsAt"))
+    starts = model.parse_time(raw.get("startsAt"))
     if starts is None:
-        raise PayloadError(f"{where}.startsAt must be an RFC 3339 time")
+        raise model.PayloadError(f"{where}.startsAt must be an RFC 3339 time")
     name = labels.get("alertname") or group_labels.get("alertname") or "alert"
     # kube-prometheus used `message` before it split summary and description.
     description = annotations.get("description") or annotations.get("message") or ""
@@ -83,12 +74,12 @@ def _alert(raw: Any, index: int, group_labels: Mapping[str, str], clusters: Clus
     cluster, hint = clusters.resolve(labels=labels)
     links = []
     if runbook_url := annotations.get("runbook_url"):
-        links.append(Link("runbook", runbook_url))
+        links.append(model.Link("runbook", runbook_url))
     if generator := _text(raw.get("generatorURL"), f"{where}.generatorURL"):
-        links.append(Link("source", generator))
+        links.append(model.Link("source", generator))
     evidence = tuple(f"{k}={v}" for k, v in sorted(labels.items()) if k not in _QUIET_LABELS and v)
-    return Alert(
-        source=Source.ALERTMANAGER,
+    return model.Alert(
+        source=model.Source.ALERTMANAGER,
         name=name,
         status=status,
         severity=Severity.from_text(labels.get("severity")),
@@ -96,12 +87,12 @@ def _alert(raw: Any, index: int, group_labels: Mapping[str, str], clusters: Clus
         summary=summary,
         description=description,
         starts_at=starts,
-        ends_at=parse_time(raw.get("endsAt")),
+        ends_at=model.parse_time(raw.get("endsAt")),
         source_id=_text(raw.get("fingerprint"), f"{where}.fingerprint") or _fingerprint(labels),
         cluster=cluster,
         cluster_hint=hint,
         namespace=labels.get("namespace") or None,
-        object=object_from_labels(labels),
+        object=model.object_from_labels(labels),
         labels=labels,
         annotations=annotations,
         evidence=evidence,
@@ -114,21 +105,21 @@ def group_key(receiver: str, alertmanager_key: str, common_labels: Mapping[str, 
     post here with the same routing tree (each has `{}:{alertname="KubeNodeNotReady"}`): the cluster label they
     all share is added when the key does not already contain it. Peers of one HA Alertmanager produce the same key
     (same configuration, same labels), so their duplicate deliveries land on the same state."""
-    key = f"{Source.ALERTMANAGER.value}/{receiver}/{alertmanager_key}"
+    key = f"{model.Source.ALERTMANAGER.value}/{receiver}/{alertmanager_key}"
     cluster = common_labels.get(cluster_label)
     if cluster and f'{cluster_label}="{cluster}"' not in alertmanager_key:
         key += f"@{cluster}"
     return key
 
 
-def parse(payload: Any, clusters: ClusterDirectory) -> AlertGroup:
+def parse(payload: Any, clusters: ClusterDirectory) -> model.AlertGroup:
     """The group a webhook body describes; raises `PayloadError` when it is not a version 4 notification."""
     if not isinstance(payload, dict):
-        raise PayloadError("an Alertmanager webhook body is a JSON object")
+        raise model.PayloadError("an Alertmanager webhook body is a JSON object")
     version = payload.get("version")
     if version != VERSION:
         shown = "missing" if version is None else repr(version)
-        raise PayloadError(f"not an Alertmanager webhook payload version \"4\" (version is {shown})")
+        raise model.PayloadError(f"not an Alertmanager webhook payload version \"4\" (version is {shown})")
     key = _text(payload.get("groupKey"), "groupKey", required=True)
     receiver = _text(payload.get("receiver"), "receiver")
     _status(payload.get("status"), "status")
@@ -137,18 +128,18 @@ def parse(payload: Any, clusters: ClusterDirectory) -> AlertGroup:
     common_annotations = _strings(payload.get("commonAnnotations"), "commonAnnotations")
     raw_alerts = payload.get("alerts")
     if not isinstance(raw_alerts, list) or not raw_alerts:
-        raise PayloadError("alerts must be a non-empty list")
+        raise model.PayloadError("alerts must be a non-empty list")
     truncated = payload.get("truncatedAlerts", 0)
     if truncated is None:
         truncated = 0
     if not isinstance(truncated, int) or isinstance(truncated, bool) or truncated < 0:
-        raise PayloadError("truncatedAlerts must be a whole number ≥ 0")
+        raise model.PayloadError("truncatedAlerts must be a whole number ≥ 0")
     alerts = tuple(_alert(raw, i, group_labels, clusters) for i, raw in enumerate(raw_alerts))
     names = sorted({a.name for a in alerts})
     title = common_labels.get("alertname") or group_labels.get("alertname") or (
         names[0] if len(names) == 1 else f"{len(names)} alerts: {', '.join(names[:3])}")
-    return AlertGroup(
-        source=Source.ALERTMANAGER,
+    return model.AlertGroup(
+        source=model.Source.ALERTMANAGER,
         key=group_key(receiver, key, common_labels, clusters.label),
         title=title,
         alerts=alerts,

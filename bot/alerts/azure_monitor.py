@@ -27,21 +27,12 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from bot.alerts import model
 from bot.alerts.clusters import ClusterDirectory
-from bot.alerts.model import (
-    Alert,
-    AlertGroup,
-    Link,
-    PayloadError,
-    Severity,
-    Source,
-    Status,
-    object_from_labels,
-    parse_time,
-)
+from bot.severity import Severity
 
 SCHEMA_ID = "azureMonitorCommonAlertSchema"
-_CONDITIONS = {"Fired": Status.FIRING, "Resolved": Status.RESOLVED}
+_CONDITIONS = {"Fired": model.Status.FIRING, "Resolved": model.Status.RESOLVED}
 MAX_EVIDENCE = 12
 
 
@@ -81,7 +72,7 @@ class _Context:
         self.annotations: dict[str, str] = {}
         self.value: str | None = None
         self.evidence: list[str] = []
-        self.links: list[Link] = []
+        self.links: list[model.Link] = []
         if service == "Prometheus" or "expression" in context:
             self._prometheus(context)
         elif isinstance(_dict(context.get("condition")).get("allOf"), list):
@@ -99,7 +90,7 @@ class _Context:
             self.evidence.append(f"value: {self.value}")
         self.evidence += [f"{k}={v}" for k, v in sorted(self.labels.items()) if k != "alertname" and v]
         if runbook := self.annotations.get("runbook_url"):
-            self.links.append(Link("runbook", runbook))
+            self.links.append(model.Link("runbook", runbook))
 
     def _criteria(self, context: dict[str, Any]) -> None:
         condition = _dict(context.get("condition"))
@@ -124,7 +115,7 @@ class _Context:
             for label, key in (("search results", "linkToFilteredSearchResultsUI"),
                                ("search results", "linkToSearchResultsUI")):
                 if (url := _str(criterion.get(key))) and not any(link.label == label for link in self.links):
-                    self.links.append(Link(label, url))
+                    self.links.append(model.Link(label, url))
 
     def _log_v1(self, context: dict[str, Any]) -> None:
         self.evidence.append(f"query: {_str(context.get('SearchQuery')).strip()}")
@@ -134,7 +125,7 @@ class _Context:
         self.labels = _dimensions(context.get("Dimensions"))
         self.evidence += [f"{k}={v}" for k, v in self.labels.items() if v]
         if url := _str(context.get("LinkToFilteredSearchResultsUI")) or _str(context.get("LinkToSearchResults")):
-            self.links.append(Link("search results", url))
+            self.links.append(model.Link("search results", url))
 
 
 def _identity(rule: str, targets: list[str], labels: Mapping[str, str]) -> str:
@@ -143,30 +134,30 @@ def _identity(rule: str, targets: list[str], labels: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def parse(payload: Any, clusters: ClusterDirectory) -> AlertGroup:
+def parse(payload: Any, clusters: ClusterDirectory) -> model.AlertGroup:
     """The group one common-schema notification describes; raises `PayloadError` for any other body."""
     if not isinstance(payload, dict):
-        raise PayloadError("an Azure Monitor alert body is a JSON object")
+        raise model.PayloadError("an Azure Monitor alert body is a JSON object")
     schema = payload.get("schemaId")
     if schema != SCHEMA_ID:
         said = "no schemaId" if schema is None else f"schemaId {schema!r}"
-        raise PayloadError(
+        raise model.PayloadError(
             f"not an Azure Monitor common alert schema payload ({said}); in the action group, edit this webhook "
             "action and turn on \"Enable the common alert schema\""
         )
     data = _dict(payload.get("data"))
     essentials = data.get("essentials")
     if not isinstance(essentials, dict):
-        raise PayloadError("data.essentials must be an object")
+        raise model.PayloadError("data.essentials must be an object")
     alert_id = _str(essentials.get("alertId"))
     if not alert_id:
-        raise PayloadError("data.essentials.alertId is missing")
+        raise model.PayloadError("data.essentials.alertId is missing")
     condition = _str(essentials.get("monitorCondition"))
     if condition not in _CONDITIONS:
-        raise PayloadError(f"data.essentials.monitorCondition must be Fired or Resolved, not {condition!r}")
-    fired = parse_time(essentials.get("firedDateTime"))
+        raise model.PayloadError(f"data.essentials.monitorCondition must be Fired or Resolved, not {condition!r}")
+    fired = model.parse_time(essentials.get("firedDateTime"))
     if fired is None:
-        raise PayloadError("data.essentials.firedDateTime must be an ISO 8601 time")
+        raise model.PayloadError("data.essentials.firedDateTime must be an ISO 8601 time")
     service = _str(essentials.get("monitoringService"))
     rule = _str(essentials.get("alertRule")) or service or "Azure Monitor alert"
     targets = [_str(t) for t in essentials.get("alertTargetIDs") or () if t]
@@ -180,11 +171,11 @@ def parse(payload: Any, clusters: ClusterDirectory) -> AlertGroup:
                                      names=items if service == "Prometheus" else ())
     links = list(context.links)
     if investigate := _str(essentials.get("investigationLink")):
-        links.append(Link("investigate", investigate))
+        links.append(model.Link("investigate", investigate))
     severity_label = _str(essentials.get("severity"))
     status = _CONDITIONS[condition]
-    alert = Alert(
-        source=Source.AZURE_MONITOR,
+    alert = model.Alert(
+        source=model.Source.AZURE_MONITOR,
         name=name,
         status=status,
         severity=Severity.from_text(severity_label or None),
@@ -192,21 +183,21 @@ def parse(payload: Any, clusters: ClusterDirectory) -> AlertGroup:
         summary=summary,
         description=description,
         starts_at=fired,
-        ends_at=parse_time(essentials.get("resolvedDateTime")) if status is Status.RESOLVED else None,
+        ends_at=model.parse_time(essentials.get("resolvedDateTime")) if status is model.Status.RESOLVED else None,
         source_id=alert_id,
         cluster=cluster,
         cluster_hint=hint,
         namespace=context.labels.get("namespace") or None,
-        object=object_from_labels(context.labels),
+        object=model.object_from_labels(context.labels),
         labels=context.labels,
         annotations=context.annotations,
         value=context.value,
         evidence=tuple(context.evidence[:MAX_EVIDENCE]),
         links=tuple(links),
     )
-    return AlertGroup(
-        source=Source.AZURE_MONITOR,
-        key=f"{Source.AZURE_MONITOR.value}/{rule}/{_identity(rule, targets, context.labels)}",
+    return model.AlertGroup(
+        source=model.Source.AZURE_MONITOR,
+        key=f"{model.Source.AZURE_MONITOR.value}/{rule}/{_identity(rule, targets, context.labels)}",
         title=name,
         alerts=(alert,),
         labels=context.labels,

@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Link, Severity, Source, Status, parse_time
+from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Link, Source, Status, parse_time
+from bot.severity import Severity
 
 Json = dict[str, Any]
 

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Severity, Source, Status
+from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Source, Status
 from handlers.rules.finding import Finding
-from handlers.rules.finding import Severity as FindingSeverity
-
-_SEVERITY = {FindingSeverity.CRITICAL: Severity.CRITICAL, FindingSeverity.WARNING: Severity.WARNING,
-             FindingSeverity.INFO: Severity.INFO}
 
 
 def finding_object(subject: str) -> AlertObject | None:
@@ -52,7 +48,7 @@ def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Sta
         source=Source.WATCHER,
         name=finding.rule,
         status=status,
-        severity=_SEVERITY[finding.severity],
+        severity=finding.severity,
         severity_label=finding.severity.label,
         summary=finding.title,
         starts_at=since,

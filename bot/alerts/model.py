@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from enum import IntEnum, StrEnum
+from enum import StrEnum
+
+from bot.severity import Severity
 
 
 class Source(StrEnum):
@@ -30,36 +32,6 @@ class Source(StrEnum):
 class Status(StrEnum):
     FIRING = "firing"
     RESOLVED = "resolved"
-
-
-class Severity(IntEnum):
-    """Ordered, so the highest of a group's alerts is its severity; routes match on the lowercase name."""
-
-    INFO = 1
-    WARNING = 2
-    CRITICAL = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def from_text(cls, text: str | None) -> Severity:
-        """The severity a label or an Azure `Sev0`–`Sev4` means. Unknown or missing is WARNING: loud enough to be
-        seen, not loud enough to page."""
-        word = (text or "").strip().lower().replace(" ", "")
-        return _SEVERITY_WORDS.get(word, cls.WARNING)
-
-
-# Alertmanager has no fixed vocabulary (the `severity` label is a convention of kube-prometheus and the AKS
-# recommended rules: critical / warning / info / none); Azure Monitor has Sev0 (critical) … Sev4 (verbose).
-_SEVERITY_WORDS: dict[str, Severity] = {
-    **dict.fromkeys(("critical", "crit", "error", "page", "high", "p1", "sev0", "sev1", "fatal", "emergency"),
-                    Severity.CRITICAL),
-    **dict.fromkeys(("warning", "warn", "medium", "moderate", "p2", "p3", "sev2"), Severity.WARNING),
-    **dict.fromkeys(("info", "informational", "information", "low", "none", "p4", "p5", "sev3", "sev4", "verbose"),
-                    Severity.INFO),
-}
 
 
 @dataclass(frozen=True, slots=True)

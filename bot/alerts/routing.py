@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from fnmatch import fnmatchcase
 
-from bot.alerts.model import AlertGroup, Severity
+from bot.alerts.model import AlertGroup
 from bot.alerts.settings import AlertRoute, AlertSettings, Lang, QuietHours, RateLimit
+from bot.severity import Severity
 
 
 @dataclass(frozen=True)

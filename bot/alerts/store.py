@@ -31,11 +31,12 @@ from typing import Any
 
 from bot.alerts.codec import group_from_json, group_to_json
 from bot.alerts.lifecycle import Known, Outcome, Transition, decide
-from bot.alerts.model import AlertGroup, Severity, Status, short_id
+from bot.alerts.model import AlertGroup, Status, short_id
 from bot.alerts.routing import Route, quiet_end
-from bot.approvals.model import parse_utc, utc_text
+from bot.approvals.model import parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
 from bot.errors import Upstream
+from bot.severity import Severity
 from bot.surface import MessageRef
 from bot.timefmt import lasted
 
@@ -160,10 +161,6 @@ _ITEM_COLUMNS = (
 )
 # The end of an outbox error that says the send may have worked (its answer was lost, not refused).
 MAY_HAVE_ARRIVED = " (may have arrived)"
-
-
-def _t(value: str | None) -> datetime | None:
-    return parse_utc(value) if value else None
 
 
 class AlertStore:
@@ -314,8 +311,9 @@ class AlertStore:
         return AlertState(
             key=row[0], id=row[1], status=Status(row[2]), episode=int(row[3]), severity=Severity[row[4].upper()],
             cluster=row[5], namespace=row[6], first_fired_at=parse_utc(row[7]), last_fired_at=parse_utc(row[8]),
-            resolved_at=_t(row[9]), updated_at=parse_utc(row[10]), ack_by=row[11], ack_at=_t(row[12]),
-            snooze_until=_t(row[13]), snoozed_until_resolved=bool(row[14]), snoozed_by=row[15],
+            resolved_at=parse_optional_utc(row[9]), updated_at=parse_utc(row[10]), ack_by=row[11],
+            ack_at=parse_optional_utc(row[12]),
+            snooze_until=parse_optional_utc(row[13]), snoozed_until_resolved=bool(row[14]), snoozed_by=row[15],
             evidence_hash=row[16], flap_count=int(row[17]), summary=row[18], group=group_from_json(row[19]),
             version=int(row[20]),
         )
@@ -368,7 +366,7 @@ class AlertStore:
             sql += " AND episode = ?"
             params.append(episode)
         rows = self.db.run(sql + " ORDER BY episode, channel", params)[1]
-        return [AlertMessage(r[0], int(r[1]), r[2], r[3], _t(r[4])) for r in rows]
+        return [AlertMessage(r[0], int(r[1]), r[2], r[3], parse_optional_utc(r[4])) for r in rows]
 
     # -- recording notifications -----------------------------------------------------------------------------
 
@@ -648,7 +646,7 @@ class AlertStore:
         rows = self.db.run(
             f"SELECT key, episode, channel, ts, posted_at FROM {self.messages_table} WHERE channel = ? AND ts = ? "
             "ORDER BY posted_at, key", (channel, ts))[1]
-        return [AlertMessage(r[0], int(r[1]), r[2], r[3], _t(r[4])) for r in rows]
+        return [AlertMessage(r[0], int(r[1]), r[2], r[3], parse_optional_utc(r[4])) for r in rows]
 
     def entry(self, seq: int) -> HistoryEntry | None:
         """One transition of the history (what a thread reply is about)."""

@@ -22,31 +22,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot import blocks
 from bot.alerts.desk import incident_from_detail
-from bot.alerts.model import Alert, AlertGroup, Severity, Status
+from bot.alerts.model import Alert, AlertGroup, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry
 from bot.approvals.model import parse_utc
-from bot.blocks import (
-    Actions,
-    Block,
-    Button,
-    Channel,
-    Context,
-    Fields,
-    Heading,
-    Level,
-    Notice,
-    Person,
-    Rich,
-    Table,
-    Text,
-    View,
-    plain,
-)
 from bot.i18n import ALERT as W
 from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
+from bot.severity import Severity
 from bot.timefmt import age, day_time, lasted, short_time
 from handlers.args import (
     AlertIdArgs,
@@ -67,7 +52,11 @@ SUMMARY_ROWS = 40  # alerts listed in a burst's summary
 ACTION_BUTTONS = 3  # the finding's own suggested actions shown as buttons
 
 _SEVERITY_MARK = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
-_SEVERITY_LEVEL = {Severity.CRITICAL: Level.ERROR, Severity.WARNING: Level.WARN, Severity.INFO: Level.INFO}
+_SEVERITY_LEVEL = {
+    Severity.CRITICAL: blocks.Level.ERROR,
+    Severity.WARNING: blocks.Level.WARN,
+    Severity.INFO: blocks.Level.INFO,
+}
 # Labels a card shows elsewhere (heading, fields) or that say nothing to a person.
 _SHOWN_ELSEWHERE = frozenset({"alertname", "severity", "namespace", "rule", "subject", "confidence"})
 # Annotations shown as the summary and description, not again as annotations.
@@ -123,13 +112,13 @@ def diagnose_ref(group: AlertGroup) -> CommandRef | None:
     return CommandRef("diagnose cluster", NoArgs(), cluster=cluster)
 
 
-def suggested_actions(group: AlertGroup) -> tuple[Button, ...]:
+def suggested_actions(group: AlertGroup) -> tuple[blocks.Button, ...]:
     """The finding's own suggested actions (watcher alerts carry them encoded), pointed at the alert's cluster.
     One that no longer decodes to a registered command (the bot was upgraded since) is left out."""
     cluster = group.cluster
     if cluster is None:
         return ()
-    out: list[Button] = []
+    out: list[blocks.Button] = []
     for alert in group.firing[:1]:
         for action in alert.actions:
             try:
@@ -138,7 +127,7 @@ def suggested_actions(group: AlertGroup) -> tuple[Button, ...]:
                 continue
             ref = ref.on(cluster)
             if ref.fits_a_button():
-                out.append(Button(action.label, ref, "danger" if action.danger else None))
+                out.append(blocks.Button(action.label, ref, "danger" if action.danger else None))
     return tuple(out[:ACTION_BUTTONS])
 
 
@@ -149,12 +138,12 @@ def _first(group: AlertGroup) -> Alert | None:
     return next(iter(group.firing or group.alerts), None)
 
 
-def _where(state: AlertState, lang: str) -> list[tuple[str, Rich]]:
+def _where(state: AlertState, lang: str) -> list[tuple[str, blocks.Rich]]:
     group = state.group
     first = _first(group)
     hint = first.cluster_hint if first is not None else ""
     cluster = state.cluster or (W.unknown_cluster(lang, hint=hint) if hint else "—")
-    items: list[tuple[str, Rich]] = [(W.cluster(lang), cluster)]
+    items: list[tuple[str, blocks.Rich]] = [(W.cluster(lang), cluster)]
     if state.namespace:
         items.append((W.namespace(lang), state.namespace))
     objects = sorted({str(a.object) for a in group.alerts if a.object is not None})
@@ -164,7 +153,7 @@ def _where(state: AlertState, lang: str) -> list[tuple[str, Rich]]:
     return items
 
 
-def _evidence(group: AlertGroup, lang: str) -> list[Block]:
+def _evidence(group: AlertGroup, lang: str) -> list[blocks.Block]:
     """The evidence: the first alert's lines in full (a watcher rule's own, or an external alert's labels, value
     and expression); then one line for each other alert of the group, what tells it apart; then "+N more"."""
     alerts = list(group.firing or group.alerts)
@@ -186,9 +175,9 @@ def _evidence(group: AlertGroup, lang: str) -> list[Block]:
     more = max(len(alerts) - ALERTS_SHOWN, 0) + (group.truncated if group.status is Status.FIRING else 0)
     if more:
         lines.append(W.more_alerts(lang, count=more))
-    blocks: list[Block] = []
+    body: list[blocks.Block] = []
     if lines:
-        blocks.append(Text(f"*{W.evidence(lang)}*\n" + "\n".join(lines)))
+        body.append(blocks.Text(f"*{W.evidence(lang)}*\n" + "\n".join(lines)))
     small: list[str] = []
     shown = [f"{k}={v}" for k, v in sorted(common.items()) if v and k not in _SHOWN_ELSEWHERE]
     if shown and len(alerts) > 1:
@@ -200,14 +189,16 @@ def _evidence(group: AlertGroup, lang: str) -> list[Block]:
     for link in first.links:
         small.append(f"{link.label}: {_clip(link.url, LINE_CHARS)}")
     if small:
-        blocks.append(Context(_clip(" · ".join(small), LABEL_CHARS)))
-    return blocks
+        body.append(blocks.Context(_clip(" · ".join(small), LABEL_CHARS)))
+    return body
 
 
-def _runbook(group: AlertGroup, lang: str, knowledge: KnowledgeBase | None) -> tuple[list[Block], Button | None]:
+def _runbook(
+    group: AlertGroup, lang: str, knowledge: KnowledgeBase | None
+) -> tuple[list[blocks.Block], blocks.Button | None]:
     entry_id = group.runbook
     if not entry_id:
-        return [Context(W.no_runbook(lang))], None
+        return [blocks.Context(W.no_runbook(lang))], None
     ref = runbook_ref(entry_id)
     entry = knowledge.get(entry_id) if knowledge is not None else None
     if entry is not None:
@@ -215,22 +206,22 @@ def _runbook(group: AlertGroup, lang: str, knowledge: KnowledgeBase | None) -> t
                               command=ref.text())
     else:
         text = W.runbook_id_only(lang, id=entry_id, command=ref.text())
-    return [Text(f"📖 {text}")], Button(W.runbook_button(lang, id=entry_id), ref)
+    return [blocks.Text(f"📖 {text}")], blocks.Button(W.runbook_button(lang, id=entry_id), ref)
 
 
-def _people(state: AlertState, now: datetime, lang: str) -> list[Block]:
+def _people(state: AlertState, now: datetime, lang: str) -> list[blocks.Block]:
     """Who acknowledged it and who snoozed it: people, never text that could become a mention."""
-    blocks: list[Block] = []
+    body: list[blocks.Block] = []
     if state.ack_by and state.ack_at is not None:
         when = W.ago(lang, ago=_ago(state.ack_at, now, lang), time=short_time(state.ack_at))
-        blocks.append(Context((W.acknowledged_by(lang), Person(state.ack_by), when)))
+        body.append(blocks.Context((W.acknowledged_by(lang), blocks.Person(state.ack_by), when)))
     if state.snoozed(now) and state.snoozed_by:
         until = (W.snoozed_until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
                  else W.snoozed_until(lang, time=short_time(state.snooze_until)))
-        blocks.append(Context((W.snoozed_by(lang), Person(state.snoozed_by), until)))
+        body.append(blocks.Context((W.snoozed_by(lang), blocks.Person(state.snoozed_by), until)))
     elif state.snooze_until is not None and state.status is Status.FIRING:
-        blocks.append(Context(W.snooze_over(lang, time=short_time(state.snooze_until))))
-    return blocks
+        body.append(blocks.Context(W.snooze_over(lang, time=short_time(state.snooze_until))))
+    return body
 
 
 def _when(at: datetime, now: datetime) -> str:
@@ -243,28 +234,28 @@ def _ago(at: datetime, now: datetime, lang: str) -> str:
     return f"{span} 前" if lang == "zh" else f"{span} ago"
 
 
-def _buttons(state: AlertState, lang: str, runbook: Button | None, incident: IncidentLink | None, now: datetime
-             ) -> list[Button]:
+def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incident: IncidentLink | None, now: datetime
+             ) -> list[blocks.Button]:
     group = state.group
-    buttons: list[Button] = []
+    buttons: list[blocks.Button] = []
     if not state.ack_by:
-        buttons.append(Button(W.acknowledge(lang), ack_ref(state), "primary"))
+        buttons.append(blocks.Button(W.acknowledge(lang), ack_ref(state), "primary"))
     if state.snoozed(now):  # a timed snooze that is over offers the snoozes again
-        buttons.append(Button(W.unsnooze(lang), unsnooze_ref(state)))
+        buttons.append(blocks.Button(W.unsnooze(lang), unsnooze_ref(state)))
     else:
-        buttons += [Button(W.snooze_1h(lang), snooze_ref(state, "1h")),
-                    Button(W.snooze_4h(lang), snooze_ref(state, "4h")),
-                    Button(W.snooze_resolved(lang), snooze_ref(state, "resolved"))]
+        buttons += [blocks.Button(W.snooze_1h(lang), snooze_ref(state, "1h")),
+                    blocks.Button(W.snooze_4h(lang), snooze_ref(state, "4h")),
+                    blocks.Button(W.snooze_resolved(lang), snooze_ref(state, "resolved"))]
     diagnose = diagnose_ref(group)
     if diagnose is not None and diagnose.fits_a_button():  # a name from a label can be any length
-        buttons.append(Button(W.diagnose(lang), diagnose))
+        buttons.append(blocks.Button(W.diagnose(lang), diagnose))
     if runbook is not None:
         buttons.append(runbook)
     if incident is None and state.cluster is not None:
         try:
             ref = open_incident_ref(title=group.title, cluster=state.cluster, severity=group.severity.label,
                                     alert_key=state.id, runbook=group.runbook)
-            buttons.append(Button(W.open_incident(lang), ref))
+            buttons.append(blocks.Button(W.open_incident(lang), ref))
         except ValueError:  # a title or runbook id that cannot fit: the command can still be typed
             pass
     buttons.extend(suggested_actions(group))
@@ -272,7 +263,7 @@ def _buttons(state: AlertState, lang: str, runbook: Button | None, incident: Inc
 
 
 def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: IncidentLink | None = None,
-               knowledge: KnowledgeBase | None = None) -> View:
+               knowledge: KnowledgeBase | None = None) -> blocks.View:
     """The problem's one message, as it is now. `knowledge` gives the runbook's title (the shipped knowledge base
     when None); `incident` is the incident opened for it, if one is open."""
     group = state.group
@@ -286,35 +277,35 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
         heading = f"✅ {W.resolved_heading(lang, title=group.title)}"
         ended = state.resolved_at or state.updated_at
         status = W.resolved_after(lang, duration=_lasted(ended - state.first_fired_at))
-    blocks: list[Block] = [Heading(_clip(heading, 150))]
+    body: list[blocks.Block] = [blocks.Heading(_clip(heading, 150))]
     if firing:
         if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough
-            blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
+            body.append(blocks.Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
     else:
-        blocks.append(Notice(f"*{_clip(group.summary, LINE_CHARS)}* — {status}", Level.OK))
+        body.append(blocks.Notice(f"*{_clip(group.summary, LINE_CHARS)}* — {status}", blocks.Level.OK))
     if first is not None and first.description and first.description != first.summary:
-        blocks.append(Text(_clip(first.description, 1000)))
-    fields: list[tuple[str, Rich]] = [
+        body.append(blocks.Text(_clip(first.description, 1000)))
+    fields: list[tuple[str, blocks.Rich]] = [
         (W.status(lang), f"{W.firing(lang) if firing else W.resolved(lang)} · {status}"),
         (W.severity(lang), first.severity_label or state.severity.label if first is not None else state.severity.label),
         (W.since(lang), f"{_when(state.first_fired_at, now)} ({age(state.first_fired_at, now)})"),
         *_where(state, lang),
         (W.source(lang), group.source.value + (f" · {first.name}" if first is not None else "")),
     ]
-    blocks.append(Fields(tuple(fields)))
-    blocks += _evidence(group, lang)
+    body.append(blocks.Fields(tuple(fields)))
+    body += _evidence(group, lang)
     runbook_blocks, runbook = _runbook(group, lang, knowledge)
-    blocks += runbook_blocks
+    body += runbook_blocks
     if state.flap_count and firing:
-        blocks.append(Context(W.flapped(lang, count=state.flap_count)))
+        body.append(blocks.Context(W.flapped(lang, count=state.flap_count)))
     if incident is not None:
-        blocks.append(Context((W.incident(lang, label=incident.label), Channel(incident.channel))))
-    blocks += _people(state, now, lang)
+        body.append(blocks.Context((W.incident(lang, label=incident.label), blocks.Channel(incident.channel))))
+    body += _people(state, now, lang)
     if firing:
-        blocks.append(Context(W.ref_line(lang, id=state.id)))
-        blocks.append(Actions(tuple(_buttons(state, lang, runbook, incident, now))))
+        body.append(blocks.Context(W.ref_line(lang, id=state.id)))
+        body.append(blocks.Actions(tuple(_buttons(state, lang, runbook, incident, now))))
     summary = f"{'✅ ' if not firing else ''}{_clip(group.summary, 200)} — {status}"
-    return View(summary, tuple(blocks))
+    return blocks.View(summary, tuple(body))
 
 
 def _shipped_knowledge() -> KnowledgeBase | None:
@@ -329,9 +320,9 @@ def _shipped_knowledge() -> KnowledgeBase | None:
 # -- a reply in the thread ----------------------------------------------------------------------------------------
 
 
-def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> View:
+def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> blocks.View:
     """One short reply in the message's thread about one transition."""
-    text: Rich
+    text: blocks.Rich
     actor = entry.actor
     if entry.event is Event.RESOLVED:
         text = W.reply_resolved(lang, detail=entry.detail or W.resolved(lang))
@@ -342,18 +333,18 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
     elif entry.event is Event.UPDATED:
         text = W.reply_updated(lang, detail=entry.detail)
     elif entry.event is Event.ACKNOWLEDGED:
-        text = (W.reply_acknowledged(lang), Person(actor))
+        text = (W.reply_acknowledged(lang), blocks.Person(actor))
     elif entry.event is Event.SNOOZED:
-        text = (W.reply_snoozed(lang, detail=snooze_words(entry.detail, lang)), Person(actor))
+        text = (W.reply_snoozed(lang, detail=snooze_words(entry.detail, lang)), blocks.Person(actor))
     elif entry.event is Event.UNSNOOZED:
-        text = (W.reply_unsnoozed(lang), Person(actor))
+        text = (W.reply_unsnoozed(lang), blocks.Person(actor))
     elif entry.event is Event.POSTED:
-        text = (W.reply_posted(lang), Channel(entry.detail.split(" ", 1)[0]))
+        text = (W.reply_posted(lang), blocks.Channel(entry.detail.split(" ", 1)[0]))
     else:
         linked = incident_from_detail(entry.detail) if entry.event is Event.LINKED else None
-        text = ((W.reply_linked(lang, label=linked.label), Channel(linked.channel)) if linked is not None
+        text = ((W.reply_linked(lang, label=linked.label), blocks.Channel(linked.channel)) if linked is not None
                 else f"{entry.event.value} {entry.detail}")
-    return View(plain(text), (Text(text),))
+    return blocks.View(blocks.plain(text), (blocks.Text(text),))
 
 
 def snooze_words(detail: str, lang: str) -> str:
@@ -395,7 +386,7 @@ def summary_title(states: Sequence[AlertState], lang: str = "en") -> str:
     return W.summary_mixed(lang, count=len(states), where=where)
 
 
-def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "en") -> View:
+def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "en") -> blocks.View:
     """One message for a burst of problems that would not fit one each: what they share, then one row each (id,
     severity, age, what), and the command that lists them with their buttons."""
     title = summary_title(states, lang)
@@ -404,16 +395,16 @@ def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "e
         (s.id, s.severity.label, age(s.first_fired_at, now), _clip(_what(s), 60), _clip(s.summary, 80))
         for s in states[:SUMMARY_ROWS]
     )
-    blocks: list[Block] = [
-        Heading(_clip(f"{_SEVERITY_MARK[worst]} {title}", 150)),
-        Table(("id", W.severity(lang).lower() if lang == "en" else W.severity(lang), "age", "object", "summary"),
+    body: list[blocks.Block] = [
+        blocks.Heading(_clip(f"{_SEVERITY_MARK[worst]} {title}", 150)),
+        blocks.Table(("id", W.severity(lang).lower() if lang == "en" else W.severity(lang), "age", "object", "summary"),
               rows, total=len(states)),
     ]
     clusters = {s.cluster for s in states}
     cluster = next(iter(clusters)) if len(clusters) == 1 else None
-    blocks.append(Context("`/k8s alerts ack ID` · `/k8s alerts snooze ID 1h`"))
-    blocks.append(Actions((Button(W.list_button(lang), list_ref(cluster)),)))
-    return View(title, tuple(blocks))
+    body.append(blocks.Context("`/k8s alerts ack ID` · `/k8s alerts snooze ID 1h`"))
+    body.append(blocks.Actions((blocks.Button(W.list_button(lang), list_ref(cluster)),)))
+    return blocks.View(title, tuple(body))
 
 
 def _name(state: AlertState) -> str:

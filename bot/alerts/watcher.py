@@ -49,8 +49,9 @@ from bot.clock import Clock
 from bot.cluster.cache import Change, ClusterCache, Subscription
 from bot.errors import AksbotError
 from bot.refs import Kind, ObjectRef
+from bot.severity import Severity
 from handlers.rules.cluster import diagnose_cluster
-from handlers.rules.finding import KB_RECONCILE_FAILED, Finding, Severity
+from handlers.rules.finding import KB_RECONCILE_FAILED, Finding
 
 log = logging.getLogger("aksbot.alerts.watcher")
 

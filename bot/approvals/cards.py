@@ -11,53 +11,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import blocks
 from bot.approvals.commands import approve_ref, audit_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State
-from bot.blocks import (
-    Actions,
-    Block,
-    Button,
-    Channel,
-    Context,
-    Divider,
-    Fields,
-    Heading,
-    Level,
-    Notice,
-    Person,
-    Rich,
-    Text,
-    View,
-    people,
-    plain,
-)
 from bot.timefmt import short_time
 
-_SEVERITY = (Level.OK, Level.INFO, Level.WARN, Level.ERROR)
+_SEVERITY = (blocks.Level.OK, blocks.Level.INFO, blocks.Level.WARN, blocks.Level.ERROR)
 
 
-def result_level(view: View | None) -> Level:
+def result_level(view: blocks.View | None) -> blocks.Level:
     """How an action that ran ended, as its own answer says: a drain that stopped short is a warning."""
-    levels = [b.level for b in view.blocks if isinstance(b, Notice)] if view is not None else []
-    worst = max(levels, key=_SEVERITY.index, default=Level.OK)
-    return Level.OK if worst is Level.INFO else worst
+    levels = [b.level for b in view.blocks if isinstance(b, blocks.Notice)] if view is not None else []
+    worst = max(levels, key=_SEVERITY.index, default=blocks.Level.OK)
+    return blocks.Level.OK if worst is blocks.Level.INFO else worst
 
 
-def _by(r: ApprovalRequest) -> Rich:
+def _by(r: ApprovalRequest) -> blocks.Rich:
     """Who approved it, as people."""
     names = [a.approver for a in r.approvals] or ([r.decided_by] if r.decided_by else [])
-    return people(*names)
+    return blocks.people(*names)
 
 
-def _join(*parts: Rich) -> Rich:
+def _join(*parts: blocks.Rich) -> blocks.Rich:
     """Rich texts one after another."""
-    out: list[str | Person | Channel] = []
+    out: list[str | blocks.Person | blocks.Channel] = []
     for part in parts:
         out.extend((part,) if isinstance(part, str) else part)
     return tuple(out)
 
 
-def status_line(request: ApprovalRequest) -> tuple[Rich, Level]:
+def status_line(request: ApprovalRequest) -> tuple[blocks.Rich, blocks.Level]:
     """Where the request stands, in one sentence: who decided, when, and the outcome."""
     r = request
     when = short_time(r.decided_at) if r.decided_at else "?"
@@ -66,11 +49,11 @@ def status_line(request: ApprovalRequest) -> tuple[Rich, Level]:
         need = r.required_approvals
         counted = _join(f" ({have} of {need} approvals: ", _by(r), ")") if have else ""
         many = f"{need} distinct approvers" if need > 1 else "an approver"
-        return _join(f"Waiting for {many}", counted, f". Expires at {short_time(r.expires_at)}."), Level.INFO
+        return _join(f"Waiting for {many}", counted, f". Expires at {short_time(r.expires_at)}."), blocks.Level.INFO
     if r.state is State.APPROVED:
-        return _join("Approved by ", _by(r), f" at {when} — starting."), Level.INFO
+        return _join("Approved by ", _by(r), f" at {when} — starting."), blocks.Level.INFO
     if r.state is State.RUNNING:
-        return _join("Approved by ", _by(r), f" at {when} — running."), Level.INFO
+        return _join("Approved by ", _by(r), f" at {when} — running."), blocks.Level.INFO
     if r.state is State.SUCCEEDED:
         done = short_time(r.finished_at) if r.finished_at else "?"
         text = _join("Approved by ", _by(r), f" at {when} — ran, finished at {done}: {r.outcome or 'succeeded'}")
@@ -78,27 +61,29 @@ def status_line(request: ApprovalRequest) -> tuple[Rich, Level]:
     if r.state is State.FAILED:
         done = short_time(r.finished_at) if r.finished_at else "?"
         if not r.approvals and r.decided_by in (None, "aksbot"):
-            return f"Failed at {done}, nothing ran: {r.reason or r.outcome}", Level.ERROR
-        return _join("Approved by ", _by(r), f" at {when} — failed at {done}: {r.reason or r.outcome}"), Level.ERROR
+            return f"Failed at {done}, nothing ran: {r.reason or r.outcome}", blocks.Level.ERROR
+        failed = _join("Approved by ", _by(r), f" at {when} — failed at {done}: {r.reason or r.outcome}")
+        return failed, blocks.Level.ERROR
     if r.state is State.DENIED:
-        return _join("Denied by ", people(r.decided_by or "?"), f" at {when}: {r.reason}. Nothing ran."), Level.WARN
+        denied = _join("Denied by ", blocks.people(r.decided_by or "?"), f" at {when}: {r.reason}. Nothing ran.")
+        return denied, blocks.Level.WARN
     if r.state is State.EXPIRED:
-        return f"Expired at {short_time(r.expires_at)}, nothing ran.", Level.WARN
-    return _join("Cancelled by ", people(r.decided_by or "?"), f" at {when}, nothing ran."), Level.WARN
+        return f"Expired at {short_time(r.expires_at)}, nothing ran.", blocks.Level.WARN
+    return _join("Cancelled by ", blocks.people(r.decided_by or "?"), f" at {when}, nothing ran."), blocks.Level.WARN
 
 
-def buttons(request: ApprovalRequest) -> Actions:
+def buttons(request: ApprovalRequest) -> blocks.Actions:
     """What can be done about the request now: approve, deny or cancel while it waits; once it is decided only its
     audit trail (nothing that acts)."""
     if request.state is State.PENDING:
-        return Actions(
+        return blocks.Actions(
             (
-                Button("Approve", approve_ref(request.id), style="primary"),
-                Button("Deny", deny_ref(request.id), style="danger"),
-                Button("Cancel", cancel_ref(request.id)),
+                blocks.Button("Approve", approve_ref(request.id), style="primary"),
+                blocks.Button("Deny", deny_ref(request.id), style="danger"),
+                blocks.Button("Cancel", cancel_ref(request.id)),
             )
         )
-    return Actions((Button("Audit trail", audit_ref(request.id)),))
+    return blocks.Actions((blocks.Button("Audit trail", audit_ref(request.id)),))
 
 
 @dataclass(frozen=True)
@@ -106,24 +91,24 @@ class ApprovalCard:
     """The card posted for a request and updated in place at every transition."""
 
     request: ApprovalRequest
-    approvers: Rich  # who may approve (mentions notify them when the card is posted where they are named)
+    approvers: blocks.Rich  # who may approve (mentions notify them when the card is posted where they are named)
     progress: str | None = None  # the latest line of a long action while it runs
 
     @property
     def request_id(self) -> str:
         return self.request.id
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         r = self.request
         status, level = status_line(r)
         if self.progress and r.state is State.RUNNING:
             status = _join(status, f" {self.progress}")
-        blocks: list[Block] = [
-            Heading(f"Approval request {r.id}: {r.preview.action}"),
-            Notice(status, level),
-            Fields(
+        body: list[blocks.Block] = [
+            blocks.Heading(f"Approval request {r.id}: {r.preview.action}"),
+            blocks.Notice(status, level),
+            blocks.Fields(
                 (
-                    ("Requested by", people(r.requester)),
+                    ("Requested by", blocks.people(r.requester)),
                     ("Cluster", r.cluster or "-"),
                     ("Command", f"`{r.text}`"),
                     ("Expires", short_time(r.expires_at)),
@@ -131,27 +116,27 @@ class ApprovalCard:
                     ("May approve", self.approvers),
                 )
             ),
-            Context(f"What it will do, as read at {short_time(r.created_at)}:"),
+            blocks.Context(f"What it will do, as read at {short_time(r.created_at)}:"),
             *r.preview.blocks,
-            *(Notice(w, Level.WARN) for w in r.preview.warnings),
+            *(blocks.Notice(w, blocks.Level.WARN) for w in r.preview.warnings),
         ]
         if r.preview.expect:
-            blocks.append(
-                Context("Checked again before it runs: " + "; ".join(f"{k} = {v}" for k, v in r.preview.expect))
+            body.append(
+                blocks.Context("Checked again before it runs: " + "; ".join(f"{k} = {v}" for k, v in r.preview.expect))
             )
         if r.result is not None:
-            blocks += [Divider(), *r.result.blocks]
-        blocks.append(buttons(r))
-        blocks.append(Context(f"request {r.id} · ref {r.correlation_id} · state {r.state.value}"))
-        return View(f"Approval request {r.id} ({r.state.value}): {r.preview.action}", tuple(blocks))
+            body += [blocks.Divider(), *r.result.blocks]
+        body.append(buttons(r))
+        body.append(blocks.Context(f"request {r.id} · ref {r.correlation_id} · state {r.state.value}"))
+        return blocks.View(f"Approval request {r.id} ({r.state.value}): {r.preview.action}", tuple(body))
 
 
-def outcome_notice(request: ApprovalRequest) -> View:
+def outcome_notice(request: ApprovalRequest) -> blocks.View:
     """The line that tells the requester what happened to their request (a mention: it notifies them)."""
     r = request
     status, level = status_line(r)
-    text = _join(people(r.requester), f": your request `{r.id}` ({r.preview.action}) — ", status)
-    return View(f"Request {r.id} {r.state.value}: {r.preview.action}", (Notice(text, level),))
+    text = _join(blocks.people(r.requester), f": your request `{r.id}` ({r.preview.action}) — ", status)
+    return blocks.View(f"Request {r.id} {r.state.value}: {r.preview.action}", (blocks.Notice(text, level),))
 
 
 @dataclass(frozen=True)
@@ -162,18 +147,18 @@ class Decision:
     confirmation while the public outcome goes to the requester in the card's thread)."""
 
     request_id: str
-    text: Rich
-    level: Level
+    text: blocks.Rich
+    level: blocks.Level
     ran: bool = False  # this click started the action
-    result: View | None = None
+    result: blocks.View | None = None
     private: bool = False
 
-    def view(self) -> View:
-        blocks: list[Block] = [Notice(self.text, self.level)]
+    def view(self) -> blocks.View:
+        body: list[blocks.Block] = [blocks.Notice(self.text, self.level)]
         if self.result is not None:
-            blocks += list(self.result.blocks)
-        blocks.append(Context(f"request {self.request_id}"))
-        return View(plain(self.text), tuple(blocks), private=self.private)
+            body += list(self.result.blocks)
+        body.append(blocks.Context(f"request {self.request_id}"))
+        return blocks.View(blocks.plain(self.text), tuple(body), private=self.private)
 
 
 # Slack allows 25 elements in an actions block; a handful of "Open" buttons is what a person reads anyway.
@@ -194,31 +179,31 @@ class PendingList:
     items: tuple[PendingItem, ...]
     scope: str = ""
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         if not self.items:
             text = f"No approval requests are waiting{self.scope}."
-            return View(text, (Notice(text, Level.OK),))
+            return blocks.View(text, (blocks.Notice(text, blocks.Level.OK),))
         mine = sum(1 for i in self.items if i.may_approve)
         summary = f"{len(self.items)} approval request(s) waiting{self.scope}"
         summary += f", {mine} you may approve" if mine else ", none you may approve"
-        lines: list[str | Person] = []
+        lines: list[str | blocks.Person] = []
         for i in self.items:
             r = i.request
             you = "you may approve it" if i.may_approve else ("yours: you may cancel it" if i.yours else "")
             lines += [
                 f"• `{r.id}` on {r.cluster or '-'}: {r.preview.action} — requested by ",
-                Person(r.requester),
+                blocks.Person(r.requester),
                 f", {len(r.approvals)}/{r.required_approvals} approvals, expires {short_time(r.expires_at)}",
                 f" — *{you}*\n" if you else "\n",
             ]
-        blocks: list[Block] = [
-            Heading("Approval requests waiting"),
-            Notice(summary, Level.WARN if mine else Level.INFO),
-            Text(tuple(lines)),
+        body: list[blocks.Block] = [
+            blocks.Heading("Approval requests waiting"),
+            blocks.Notice(summary, blocks.Level.WARN if mine else blocks.Level.INFO),
+            blocks.Text(tuple(lines)),
         ]
         openable = [i for i in self.items if i.may_approve or i.yours][:MAX_OPEN_BUTTONS]
         if openable:
-            opens = tuple(Button(f"Open {i.request.id}", request_ref(i.request.id)) for i in openable)
-            blocks.append(Actions(opens))
-        blocks.append(Context("Open a request to read its card in full and approve, deny or cancel it there."))
-        return View(summary, tuple(blocks))
+            opens = tuple(blocks.Button(f"Open {i.request.id}", request_ref(i.request.id)) for i in openable)
+            body.append(blocks.Actions(opens))
+        body.append(blocks.Context("Open a request to read its card in full and approve, deny or cancel it there."))
+        return blocks.View(summary, tuple(body))

@@ -10,24 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.blocks import (
-    Actions,
-    Block,
-    Button,
-    Channel,
-    Code,
-    Context,
-    Divider,
-    Fields,
-    Heading,
-    Level,
-    Notice,
-    Person,
-    Rich,
-    Table,
-    Text,
-    View,
-)
+from bot import blocks
 from bot.preview import Preview
 from bot.refs import decode, encode
 
@@ -36,39 +19,42 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in items)
 
 
-def rich_to_json(text: Rich) -> Any:
+def rich_to_json(text: blocks.Rich) -> Any:
     """A plain string stays a string; rich text is a list of strings, `{"person": id}` and `{"channel": id}`."""
     if isinstance(text, str):
         return text
     return [
-        part if isinstance(part, str) else ({"person": part.id} if isinstance(part, Person) else {"channel": part.id})
+        part
+        if isinstance(part, str)
+        else ({"person": part.id} if isinstance(part, blocks.Person) else {"channel": part.id})
         for part in text
     ]
 
 
-def rich_from_json(data: Any) -> Rich:
+def rich_from_json(data: Any) -> blocks.Rich:
     if isinstance(data, str):
         return data
-    parts: list[str | Person | Channel] = []
+    parts: list[str | blocks.Person | blocks.Channel] = []
     for part in data:
         if isinstance(part, str):
             parts.append(part)
         else:
-            parts.append(Person(str(part["person"])) if "person" in part else Channel(str(part["channel"])))
+            person = "person" in part
+            parts.append(blocks.Person(str(part["person"])) if person else blocks.Channel(str(part["channel"])))
     return tuple(parts)
 
 
-def block_to_json(block: Block) -> dict[str, Any]:
+def block_to_json(block: blocks.Block) -> dict[str, Any]:
     match block:
-        case Heading(text):
+        case blocks.Heading(text):
             return {"type": "heading", "text": text}
-        case Text(text):
+        case blocks.Text(text):
             return {"type": "text", "text": rich_to_json(text)}
-        case Notice(text, level):
+        case blocks.Notice(text, level):
             return {"type": "notice", "text": rich_to_json(text), "level": level.value}
-        case Fields(items):
+        case blocks.Fields(items):
             return {"type": "fields", "items": [[k, rich_to_json(v)] for k, v in items]}
-        case Table(columns, rows, total, more, title, offset):
+        case blocks.Table(columns, rows, total, more, title, offset):
             return {
                 "type": "table",
                 "columns": list(columns),
@@ -78,13 +64,13 @@ def block_to_json(block: Block) -> dict[str, Any]:
                 "title": title,
                 "offset": offset,
             }
-        case Code(text, title):
+        case blocks.Code(text, title):
             return {"type": "code", "text": text, "title": title}
-        case Context(text):
+        case blocks.Context(text):
             return {"type": "context", "text": rich_to_json(text)}
-        case Divider():
+        case blocks.Divider():
             return {"type": "divider"}
-        case Actions(buttons):
+        case blocks.Actions(buttons):
             return {
                 "type": "actions",
                 "buttons": [{"label": b.label, "ref": encode(b.ref), "style": b.style} for b in buttons],
@@ -92,18 +78,18 @@ def block_to_json(block: Block) -> dict[str, Any]:
     raise TypeError(f"cannot encode block {block!r}")
 
 
-def block_from_json(data: dict[str, Any]) -> Block:
+def block_from_json(data: dict[str, Any]) -> blocks.Block:
     kind = data["type"]
     if kind == "heading":
-        return Heading(data["text"])
+        return blocks.Heading(data["text"])
     if kind == "text":
-        return Text(rich_from_json(data["text"]))
+        return blocks.Text(rich_from_json(data["text"]))
     if kind == "notice":
-        return Notice(rich_from_json(data["text"]), Level(data["level"]))
+        return blocks.Notice(rich_from_json(data["text"]), blocks.Level(data["level"]))
     if kind == "fields":
-        return Fields(tuple((str(k), rich_from_json(v)) for k, v in data["items"]))
+        return blocks.Fields(tuple((str(k), rich_from_json(v)) for k, v in data["items"]))
     if kind == "table":
-        return Table(
+        return blocks.Table(
             tuple(data["columns"]),
             tuple(tuple(str(c) for c in r) for r in data["rows"]),
             data.get("total"),
@@ -112,13 +98,14 @@ def block_from_json(data: dict[str, Any]) -> Block:
             int(data.get("offset") or 0),
         )
     if kind == "code":
-        return Code(data["text"], data.get("title"))
+        return blocks.Code(data["text"], data.get("title"))
     if kind == "context":
-        return Context(rich_from_json(data["text"]))
+        return blocks.Context(rich_from_json(data["text"]))
     if kind == "divider":
-        return Divider()
+        return blocks.Divider()
     if kind == "actions":
-        return Actions(tuple(Button(b["label"], decode(b["ref"])[1], b.get("style")) for b in data["buttons"]))
+        buttons = tuple(blocks.Button(b["label"], decode(b["ref"])[1], b.get("style")) for b in data["buttons"])
+        return blocks.Actions(buttons)
     raise ValueError(f"unknown block type {kind!r}")
 
 
@@ -146,10 +133,10 @@ def preview_from_json(text: str) -> Preview:
     )
 
 
-def view_to_json(view: View) -> str:
+def view_to_json(view: blocks.View) -> str:
     return json.dumps({"summary": view.summary, "blocks": [block_to_json(b) for b in view.blocks]}, ensure_ascii=False)
 
 
-def view_from_json(text: str) -> View:
+def view_from_json(text: str) -> blocks.View:
     data = json.loads(text)
-    return View(data["summary"], tuple(block_from_json(b) for b in data["blocks"]))
+    return blocks.View(data["summary"], tuple(block_from_json(b) for b in data["blocks"]))

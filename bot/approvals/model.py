@@ -54,6 +54,11 @@ def parse_utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def parse_optional_utc(text: str | None) -> datetime | None:
+    """A stored time that may be missing (NULL, or empty text)."""
+    return parse_utc(text) if text else None
+
+
 @dataclass(frozen=True)
 class Approval:
     """One approver's click that counted."""

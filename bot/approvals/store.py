@@ -41,6 +41,7 @@ from bot.approvals.model import (
     AuditEvent,
     NewRequest,
     State,
+    parse_optional_utc,
     parse_utc,
     utc_text,
 )
@@ -116,10 +117,6 @@ _REQUEST_COLUMNS = (
     "correlation_id, preview_json, required_approvals, created_at, expires_at, state, decided_by, decided_at, "
     "reason, outcome, result_json, started_at, finished_at"
 )
-
-
-def _opt_time(value: str | None) -> datetime | None:
-    return parse_utc(value) if value else None
 
 
 Run = Callable[[str, Sequence[Any]], tuple[int, list[Row]]]
@@ -309,12 +306,12 @@ class SqlApprovalStore(ABC):
             expires_at=parse_utc(row[15]),
             state=State(row[16]),
             decided_by=row[17],
-            decided_at=_opt_time(row[18]),
+            decided_at=parse_optional_utc(row[18]),
             reason=row[19],
             outcome=row[20],
             result=view_from_json(row[21]) if row[21] else None,
-            started_at=_opt_time(row[22]),
-            finished_at=_opt_time(row[23]),
+            started_at=parse_optional_utc(row[22]),
+            finished_at=parse_optional_utc(row[23]),
             approvals=tuple(Approval(str(a), parse_utc(t)) for a, t in approvals),
             cards=tuple(MessageRef(str(ch), str(ts), url) for ch, ts, url in cards),
         )

@@ -41,21 +41,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from bot.cluster import wire
+from bot.cluster import model, wire
 from bot.cluster.kube import NODE_LEASE_NAMESPACE, Expired, KubeCluster, KubeClusterProvider, newest_events
-from bot.cluster.model import (
-    ConfigMap,
-    Deployment,
-    Event,
-    Lease,
-    Node,
-    NodeUsage,
-    Pod,
-    PodDisruptionBudget,
-    PodUsage,
-    SecretInfo,
-    ServerVersion,
-)
 from bot.cluster.ports import ClusterReader, ClusterWriter
 from bot.cluster.reads import read_cached, read_live
 from bot.cluster.selectors import field_requirements, label_matcher
@@ -441,7 +428,7 @@ class ClusterCache:
 _POD_FIELDS = frozenset({"metadata.name", "metadata.namespace", "spec.nodeName", "status.phase"})
 
 
-def _pod_field(pod: Pod, name: str) -> str:
+def _pod_field(pod: model.Pod, name: str) -> str:
     if name == "metadata.name":
         return pod.name
     if name == "metadata.namespace":
@@ -469,33 +456,36 @@ class CachedReader:
         read_cached(kind, age)
         return informer
 
+    def _one(self, kind: str, key: Key, live: Callable[[], M]) -> M:
+        """One object by key: from the kind's informer when it may answer and holds it, else the live read (an
+        object the watch has not delivered yet is still found)."""
+        informer = self._fresh(kind)
+        found = informer.get(key) if informer is not None else None
+        return found if found is not None else live()
+
     # -- cached kinds --------------------------------------------------------------------------------------------
 
-    def nodes(self, selector: str | None = None) -> list[Node]:
+    def nodes(self, selector: str | None = None) -> list[model.Node]:
         match = label_matcher(selector)
         informer = self._fresh("nodes") if match is not None else None
         if informer is None or match is None:
             return self.live.nodes(selector)
         return sorted((n for n in informer.snapshot() if match(n.labels)), key=lambda n: n.name)
 
-    def node(self, name: str) -> Node:
-        informer = self._fresh("nodes")
-        found = informer.get(("", name)) if informer is not None else None
-        return found if found is not None else self.live.node(name)
+    def node(self, name: str) -> model.Node:
+        return self._one("nodes", ("", name), lambda: self.live.node(name))
 
-    def lease(self, node: str) -> Lease | None:
-        informer = self._fresh("leases")
-        found = informer.get((NODE_LEASE_NAMESPACE, node)) if informer is not None else None
-        return found if found is not None else self.live.lease(node)
+    def lease(self, node: str) -> model.Lease | None:
+        return self._one("leases", (NODE_LEASE_NAMESPACE, node), lambda: self.live.lease(node))
 
-    def leases(self) -> dict[str, Lease]:
+    def leases(self) -> dict[str, model.Lease]:
         informer = self._fresh("leases")
         if informer is None:
             return self.live.leases()
         return {lease.node: lease for lease in informer.snapshot()}
 
     def pods(self, namespace: str | None = None, selector: str | None = None, node: str | None = None,
-             field_selector: str | None = None) -> list[Pod]:
+             field_selector: str | None = None) -> list[model.Pod]:
         match = label_matcher(selector)
         fields = field_requirements(field_selector, _POD_FIELDS)
         informer = self._fresh("pods") if match is not None and fields is not None else None
@@ -513,13 +503,11 @@ class CachedReader:
         found.sort(key=lambda p: (p.namespace, p.name))
         return found
 
-    def pod(self, namespace: str, name: str) -> Pod:
-        informer = self._fresh("pods")
-        found = informer.get((namespace, name)) if informer is not None else None
-        return found if found is not None else self.live.pod(namespace, name)
+    def pod(self, namespace: str, name: str) -> model.Pod:
+        return self._one("pods", (namespace, name), lambda: self.live.pod(namespace, name))
 
     def events(self, namespace: str | None = None, involved_name: str | None = None, kind: str | None = None,
-               reason: str | None = None, type: str | None = None, limit: int = 500) -> list[Event]:
+               reason: str | None = None, type: str | None = None, limit: int = 500) -> list[model.Event]:
         informer = self._fresh("events")
         if informer is None:
             return self.live.events(namespace, involved_name, kind, reason, type, limit)
@@ -533,7 +521,7 @@ class CachedReader:
             return self.live.events(namespace, involved_name, kind, reason, type, limit)
         return newest_events(found, limit)
 
-    def deployments(self, namespace: str | None = None, selector: str | None = None) -> list[Deployment]:
+    def deployments(self, namespace: str | None = None, selector: str | None = None) -> list[model.Deployment]:
         match = label_matcher(selector)
         informer = self._fresh("deployments") if match is not None else None
         if informer is None or match is None:
@@ -543,12 +531,10 @@ class CachedReader:
         found.sort(key=lambda d: (d.namespace, d.name))
         return found
 
-    def deployment(self, namespace: str, name: str) -> Deployment:
-        informer = self._fresh("deployments")
-        found = informer.get((namespace, name)) if informer is not None else None
-        return found if found is not None else self.live.deployment(namespace, name)
+    def deployment(self, namespace: str, name: str) -> model.Deployment:
+        return self._one("deployments", (namespace, name), lambda: self.live.deployment(namespace, name))
 
-    def pdbs(self, namespace: str | None = None) -> list[PodDisruptionBudget]:
+    def pdbs(self, namespace: str | None = None) -> list[model.PodDisruptionBudget]:
         informer = self._fresh("pdbs")
         if informer is None:
             return self.live.pdbs(namespace)
@@ -558,7 +544,7 @@ class CachedReader:
 
     # -- always live -----------------------------------------------------------------------------------------------
 
-    def version(self) -> ServerVersion:
+    def version(self) -> model.ServerVersion:
         return self.live.version()
 
     def namespaces(self) -> list[str]:
@@ -568,16 +554,16 @@ class CachedReader:
              tail: int = 50) -> str:
         return self.live.logs(namespace, pod, container, previous, tail)
 
-    def node_metrics(self) -> list[NodeUsage]:
+    def node_metrics(self) -> list[model.NodeUsage]:
         return self.live.node_metrics()
 
-    def pod_metrics(self, namespace: str | None = None) -> list[PodUsage]:
+    def pod_metrics(self, namespace: str | None = None) -> list[model.PodUsage]:
         return self.live.pod_metrics(namespace)
 
-    def configmap(self, namespace: str, name: str) -> ConfigMap:
+    def configmap(self, namespace: str, name: str) -> model.ConfigMap:
         return self.live.configmap(namespace, name)
 
-    def secrets(self, namespace: str | None = None) -> list[SecretInfo]:
+    def secrets(self, namespace: str | None = None) -> list[model.SecretInfo]:
         return self.live.secrets(namespace)
 
 

@@ -72,8 +72,8 @@ LEASES_PATH = "/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
 
 
 # -- parsing: API JSON → model ---------------------------------------------------------------------------------
-# The models are built from the wire in `bot.cluster.wire`; these take already-parsed JSON (an object that came
-# inside another answer, tests).
+# The models are built from the wire in `bot.cluster.wire`; already-parsed JSON (an object that came inside another
+# answer, tests) goes through the kind's own `wire.<KIND>.from_dict`.
 
 
 def _time(value: Any) -> datetime | None:
@@ -86,30 +86,6 @@ def _quantity(parse: Callable[[str], int], value: Any) -> int | None:
 
 def _labels(raw: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in (raw or {}).items()}
-
-
-def node_from_json(obj: Json) -> Node:
-    return wire.NODES.from_dict(obj)
-
-
-def pod_from_json(obj: Json) -> Pod:
-    return wire.PODS.from_dict(obj)
-
-
-def event_from_json(obj: Json) -> Event:
-    return wire.EVENTS.from_dict(obj)
-
-
-def deployment_from_json(obj: Json) -> Deployment:
-    return wire.DEPLOYMENTS.from_dict(obj)
-
-
-def pdb_from_json(obj: Json) -> PodDisruptionBudget:
-    return wire.PDBS.from_dict(obj)
-
-
-def lease_from_json(obj: Json) -> Lease:
-    return wire.LEASES.from_dict(obj)
 
 
 @contextlib.contextmanager
@@ -381,7 +357,10 @@ class KubeCluster:
             raise translate(exc, self.name, what, timeout) from exc
 
     def _json(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Json:
-        data = self._call(what, method, *args, **kwargs)
+        return self._object(self._call(what, method, *args, **kwargs), what)
+
+    def _object(self, data: bytes, what: str) -> Json:
+        """The JSON object an answer holds; `Upstream` when it holds something else (a proxy's error page)."""
         try:
             parsed = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -678,13 +657,7 @@ class KubeCluster:
             raw = bytes(response.data or b"")
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise translate(exc, self.name, what, timeout) from exc
-        try:
-            parsed = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise Upstream(f"cluster '{self.name}' sent something that is not JSON for {what}") from exc
-        if not isinstance(parsed, dict):
-            raise Upstream(f"cluster '{self.name}' sent an unexpected answer for {what}")
-        return parsed
+        return self._object(raw, what)
 
     # -- writer ------------------------------------------------------------------------------------------------
 

@@ -10,70 +10,58 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from bot.cluster.model import (
-    ConfigMap,
-    Deployment,
-    Event,
-    Lease,
-    Node,
-    NodeUsage,
-    Pod,
-    PodDisruptionBudget,
-    PodUsage,
-    SecretInfo,
-    ServerVersion,
-)
+from bot.cluster import model
 
 
 class ClusterReader(Protocol):
     """Read access to one cluster."""
 
-    def version(self) -> ServerVersion: ...
+    def version(self) -> model.ServerVersion: ...
 
-    def nodes(self, selector: str | None = None) -> list[Node]: ...
+    def nodes(self, selector: str | None = None) -> list[model.Node]: ...
 
-    def node(self, name: str) -> Node: ...
+    def node(self, name: str) -> model.Node: ...
 
     def namespaces(self) -> list[str]:
         """The namespaces' names."""
         ...
 
-    def lease(self, node: str) -> Lease | None:
+    def lease(self, node: str) -> model.Lease | None:
         """The node's heartbeat lease, or None when it has none."""
         ...
 
-    def leases(self) -> dict[str, Lease]:
+    def leases(self) -> dict[str, model.Lease]:
         """Every node lease, by node name."""
         ...
 
     def pods(self, namespace: str | None = None, selector: str | None = None, node: str | None = None,
-             field_selector: str | None = None) -> list[Pod]: ...
+             field_selector: str | None = None) -> list[model.Pod]: ...
 
-    def pod(self, namespace: str, name: str) -> Pod: ...
+    def pod(self, namespace: str, name: str) -> model.Pod: ...
 
     def events(self, namespace: str | None = None, involved_name: str | None = None, kind: str | None = None,
-               reason: str | None = None, type: str | None = None, limit: int = 500) -> list[Event]:
+               reason: str | None = None, type: str | None = None, limit: int = 500) -> list[model.Event]:
         """Events newest first, at most `limit`."""
         ...
 
     def logs(self, namespace: str, pod: str, container: str | None = None, previous: bool = False,
              tail: int = 50) -> str: ...
 
-    def deployments(self, namespace: str | None = None, selector: str | None = None) -> list[Deployment]: ...
+    def deployments(self, namespace: str | None = None, selector: str | None = None) -> list[model.Deployment]: ...
 
-    def deployment(self, namespace: str, name: str) -> Deployment: ...
+    def deployment(self, namespace: str, name: str) -> model.Deployment: ...
 
-    def pdbs(self, namespace: str | None = None) -> list[PodDisruptionBudget]: ...
+    def pdbs(self, namespace: str | None = None) -> list[model.PodDisruptionBudget]: ...
 
-    def node_metrics(self) -> list[NodeUsage]:
+    def node_metrics(self) -> list[model.NodeUsage]:
         """Usage from metrics.k8s.io; raises `NotConfigured` when metrics-server is not installed."""
         ...
 
-    def pod_metrics(self, namespace: str | None = None) -> list[PodUsage]: ...
+    def pod_metrics(self, namespace: str | None = None) -> list[model.PodUsage]: ...
 
-    def configmap(self, namespace: str, name: str) -> ConfigMap: ...
+    def configmap(self, namespace: str, name: str) -> model.ConfigMap: ...
 
-    def secrets(self, namespace: str | None = None) -> list[SecretInfo]:
+    def secrets(self, namespace: str | None = None) -> list[model.SecretInfo]:
         """Secrets' names, types and keys; never their values."""
         ...
 
@@ -81,7 +69,7 @@ class ClusterReader(Protocol):
 class ClusterWriter(Protocol):
     """Write access to one cluster (used only by approved actions)."""
 
-    def cordon(self, node: str, unschedulable: bool) -> Node: ...
+    def cordon(self, node: str, unschedulable: bool) -> model.Node: ...
 
     def evict(self, namespace: str, pod: str) -> None:
         """Evict through the Eviction API; raises `Refused` naming the PodDisruptionBudget that blocks it."""
@@ -89,11 +77,11 @@ class ClusterWriter(Protocol):
 
     def delete_pod(self, namespace: str, name: str, grace_seconds: int | None = None) -> None: ...
 
-    def restart_deployment(self, namespace: str, name: str) -> Deployment:
+    def restart_deployment(self, namespace: str, name: str) -> model.Deployment:
         """Set the restartedAt template annotation, as `kubectl rollout restart` does."""
         ...
 
-    def scale_deployment(self, namespace: str, name: str, replicas: int) -> Deployment: ...
+    def scale_deployment(self, namespace: str, name: str, replicas: int) -> model.Deployment: ...
 
 
 class ClusterProvider(Protocol):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.approvals.model import ApprovalRequest, AuditEntry, parse_utc, utc_text
+from bot.approvals.model import ApprovalRequest, AuditEntry, parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import PostgresApprovalStore, Row, SqlApprovalStore
 from bot.incidents.model import EntryKind, Incident, IncidentState, Severity, TimelineEntry
 
@@ -99,10 +99,6 @@ _COLUMNS = (
     "id, state, version, title, severity, cluster, commander, declared_by, declared_in, channel, channel_name, "
     "lang, alert_key, runbook, declared_at, closed_at, closed_by, summary, archived"
 )
-
-
-def _time(value: str | None) -> datetime | None:
-    return parse_utc(value) if value else None
 
 
 class SqlIncidentStore:
@@ -301,7 +297,7 @@ class SqlIncidentStore:
             alert_key=row[12],
             runbook=row[13],
             declared_at=parse_utc(row[14]),
-            closed_at=_time(row[15]),
+            closed_at=parse_optional_utc(row[15]),
             closed_by=row[16],
             summary=row[17],
             archived=bool(row[18]),

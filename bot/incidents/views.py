@@ -10,25 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.blocks import (
-    Actions,
-    Block,
-    Button,
-    ChannelLink,
-    Code,
-    Context,
-    Divider,
-    Fields,
-    Heading,
-    Level,
-    Notice,
-    Person,
-    Rich,
-    Text,
-    View,
-    people,
-    plain,
-)
+from bot import blocks
 from bot.i18n import INCIDENT as W
 from bot.incidents.alerts import FiringAlert
 from bot.incidents.model import EntryKind, Incident, IncidentState, TimelineEntry
@@ -73,22 +55,22 @@ def _clip(text: str, limit: int = MAX_QUOTE) -> str:
     return words if len(words) <= limit else words[: limit - 1] + "…"
 
 
-def entry_line(entry: TimelineEntry, lang: str) -> tuple[str | Person | ChannelLink, ...]:
+def entry_line(entry: TimelineEntry, lang: str) -> tuple[str | blocks.Person | blocks.ChannelLink, ...]:
     """`11-22 09:14:05 📌 pinned · @bob — "the ledger pod is OOMKilled again"`."""
     head = f"`{day_time(entry.at)}` {_ICON[entry.kind]} *{_label(entry.kind, lang)}*"
-    parts: list[str | Person | ChannelLink] = [head]
+    parts: list[str | blocks.Person | blocks.ChannelLink] = [head]
     if entry.actor:
-        parts += [" · ", Person(entry.actor)]
+        parts += [" · ", blocks.Person(entry.actor)]
     if entry.text:
         parts.append(" — " + _clip(entry.text))
     if entry.subject:
-        parts += [" → " if entry.text else " — ", Person(entry.subject)]
+        parts += [" → " if entry.text else " — ", blocks.Person(entry.subject)]
     return tuple(parts)
 
 
-def lines(rows: Sequence[tuple[str | Person | ChannelLink, ...]]) -> Rich:
+def lines(rows: Sequence[tuple[str | blocks.Person | blocks.ChannelLink, ...]]) -> blocks.Rich:
     """Rich lines joined by newlines, as one rich text."""
-    out: list[str | Person | ChannelLink] = []
+    out: list[str | blocks.Person | blocks.ChannelLink] = []
     for i, row in enumerate(rows):
         if i:
             out.append("\n")
@@ -106,16 +88,16 @@ def _channel(incident: Incident) -> str:
     return f"#{incident.channel_name}" if incident.channel_name else "—"
 
 
-def heading(incident: Incident) -> Heading:
-    return Heading(f"{incident.label} · {incident.severity.label} · {incident.title}")
+def heading(incident: Incident) -> blocks.Heading:
+    return blocks.Heading(f"{incident.label} · {incident.severity.label} · {incident.title}")
 
 
-def incident_fields(incident: Incident, lang: str) -> Fields:
-    items: list[tuple[str, Rich]] = [
+def incident_fields(incident: Incident, lang: str) -> blocks.Fields:
+    items: list[tuple[str, blocks.Rich]] = [
         (W.severity(lang), incident.severity.label),
         (W.cluster(lang), incident.cluster),
-        (W.commander(lang), (Person(incident.commander),)),
-        (W.declared_by(lang), (Person(incident.declared_by),)),
+        (W.commander(lang), (blocks.Person(incident.commander),)),
+        (W.declared_by(lang), (blocks.Person(incident.declared_by),)),
         (W.declared_at(lang), f"{day_time(incident.declared_at)} UTC"),
         (W.state(lang), state_text(incident, lang)),
         (W.channel(lang), _channel(incident)),
@@ -124,7 +106,7 @@ def incident_fields(incident: Incident, lang: str) -> Fields:
         items.append((W.duration(lang), duration((incident.closed_at - incident.declared_at).total_seconds())))
     if incident.alert_key:
         items.append((W.alert(lang), f"`{incident.alert_key}`"))
-    return Fields(tuple(items))
+    return blocks.Fields(tuple(items))
 
 
 def timeline_ref(incident: Incident) -> CommandRef:
@@ -149,19 +131,21 @@ class IncidentSnapshot:
     health and its firing alerts when it was declared."""
 
     incident: Incident
-    health: View
+    health: blocks.View
     firing: FiringState
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         i, lang = self.incident, self.incident.lang
-        blocks: list[Block] = [heading(i), incident_fields(i, lang), Context(W.how_to(lang)), Divider()]
-        blocks.append(Text(f"*{W.snapshot(lang)}*"))
-        blocks.extend(self.health.blocks)
-        blocks.append(Divider())
+        body: list[blocks.Block] = [
+            heading(i), incident_fields(i, lang), blocks.Context(W.how_to(lang)), blocks.Divider()
+        ]
+        body.append(blocks.Text(f"*{W.snapshot(lang)}*"))
+        body.extend(self.health.blocks)
+        body.append(blocks.Divider())
         if self.firing.error is not None:
-            blocks.append(Notice(W.alerts_unavailable(lang, reason=self.firing.error), Level.WARN))
+            body.append(blocks.Notice(W.alerts_unavailable(lang, reason=self.firing.error), blocks.Level.WARN))
         elif not self.firing.alerts:
-            blocks.append(Notice(W.no_firing(lang, cluster=i.cluster), Level.OK))
+            body.append(blocks.Notice(W.no_firing(lang, cluster=i.cluster), blocks.Level.OK))
         else:
             rows = [
                 f"🔥 *{a.title}* ({a.severity}, {ago(a.since, i.declared_at)})"
@@ -172,8 +156,8 @@ class IncidentSnapshot:
             more = len(self.firing.alerts) - len(rows)
             if more > 0:
                 rows.append(f"… +{more}")
-            blocks.append(Text(f"*{W.firing(lang, cluster=i.cluster)}*\n" + "\n".join(rows)))
-        return View(f"{i.label} · {i.severity.label} · {i.title}", tuple(blocks))
+            body.append(blocks.Text(f"*{W.firing(lang, cluster=i.cluster)}*\n" + "\n".join(rows)))
+        return blocks.View(f"{i.label} · {i.severity.label} · {i.title}", tuple(body))
 
 
 @dataclass(frozen=True)
@@ -182,43 +166,43 @@ class Declared:
 
     incident: Incident
     invited: tuple[str, ...]
-    warnings: tuple[Rich, ...] = ()
+    warnings: tuple[blocks.Rich, ...] = ()
     lang: str = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         i, lang = self.incident, self.lang
-        where: str | ChannelLink = ChannelLink(i.channel) if i.channel else f"#{i.channel_name or '?'}"
+        where: str | blocks.ChannelLink = blocks.ChannelLink(i.channel) if i.channel else f"#{i.channel_name or '?'}"
         text = W.declared(lang, label=i.label) + (f"#{i.channel_name}" if i.channel_name else "?")
-        blocks: list[Block] = [
-            Notice((W.declared(lang, label=i.label), where), Level.OK),
-            Fields(
+        body: list[blocks.Block] = [
+            blocks.Notice((W.declared(lang, label=i.label), where), blocks.Level.OK),
+            blocks.Fields(
                 (
                     (W.title(lang), i.title),
                     (W.severity(lang), i.severity.label),
                     (W.cluster(lang), i.cluster),
-                    (W.commander(lang), (Person(i.commander),)),
-                    (W.invited(lang), people(*self.invited, none=W.none(lang))),
+                    (W.commander(lang), (blocks.Person(i.commander),)),
+                    (W.invited(lang), blocks.people(*self.invited, none=W.none(lang))),
                 )
             ),
         ]
-        blocks += [Notice(w, Level.WARN) for w in self.warnings]
-        blocks.append(Actions((Button(W.timeline_button(lang), timeline_ref(i)),)))
-        return View(text, tuple(blocks))
+        body += [blocks.Notice(w, blocks.Level.WARN) for w in self.warnings]
+        body.append(blocks.Actions((blocks.Button(W.timeline_button(lang), timeline_ref(i)),)))
+        return blocks.View(text, tuple(body))
 
 
 @dataclass(frozen=True)
 class IncidentNotice:
     """A short answer about one incident (a note added, the severity changed, the channel archived)."""
 
-    text: Rich
-    level: Level = Level.OK
-    buttons: tuple[Button, ...] = ()
+    text: blocks.Rich
+    level: blocks.Level = blocks.Level.OK
+    buttons: tuple[blocks.Button, ...] = ()
 
-    def view(self) -> View:
-        blocks: list[Block] = [Notice(self.text, self.level)]
+    def view(self) -> blocks.View:
+        body: list[blocks.Block] = [blocks.Notice(self.text, self.level)]
         if self.buttons:
-            blocks.append(Actions(self.buttons))
-        return View(plain(self.text), tuple(blocks))
+            body.append(blocks.Actions(self.buttons))
+        return blocks.View(blocks.plain(self.text), tuple(body))
 
 
 @dataclass(frozen=True)
@@ -227,15 +211,15 @@ class IncidentTimeline:
     entries: tuple[TimelineEntry, ...]
     lang: str = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         i, lang = self.incident, self.lang
         title = W.timeline(lang, label=i.label)
-        blocks: list[Block] = [
-            Heading(title),
-            Context(f"{i.title} · {i.severity.label} · `{i.cluster}` · {state_text(i, lang)} · {_channel(i)}"),
-            Text(lines([entry_line(e, lang) for e in self.entries])),
+        body: list[blocks.Block] = [
+            blocks.Heading(title),
+            blocks.Context(f"{i.title} · {i.severity.label} · `{i.cluster}` · {state_text(i, lang)} · {_channel(i)}"),
+            blocks.Text(lines([entry_line(e, lang) for e in self.entries])),
         ]
-        return View(f"{title}: {len(self.entries)} entries", tuple(blocks))
+        return blocks.View(f"{title}: {len(self.entries)} entries", tuple(body))
 
 
 @dataclass(frozen=True)
@@ -246,38 +230,40 @@ class IncidentCard:
     entries: tuple[TimelineEntry, ...]
     lang: str = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         i, lang = self.incident, self.lang
-        blocks: list[Block] = [heading(i), incident_fields(i, lang)]
+        body: list[blocks.Block] = [heading(i), incident_fields(i, lang)]
         if i.summary:
-            blocks.append(Text(f"*{W.impact(lang)}*\n{i.summary}"))
+            body.append(blocks.Text(f"*{W.impact(lang)}*\n{i.summary}"))
         latest = self.entries[-CARD_ENTRIES:]
-        blocks.append(Text(lines([entry_line(e, lang) for e in latest])))
+        body.append(blocks.Text(lines([entry_line(e, lang) for e in latest])))
         earlier = len(self.entries) - len(latest)
         if earlier:
-            blocks.append(Context(W.earlier(lang, count=earlier, id=i.id)))
-        buttons = [Button(W.timeline_button(lang), timeline_ref(i))]
+            body.append(blocks.Context(W.earlier(lang, count=earlier, id=i.id)))
+        buttons = [blocks.Button(W.timeline_button(lang), timeline_ref(i))]
         if i.state is IncidentState.CLOSED and not i.archived and i.channel:
-            buttons.append(Button(W.archive_button(lang), archive_ref(i)))
-        blocks.append(Actions(tuple(buttons)))
-        return View(f"{i.label} · {i.severity.label} · {i.title} ({state_text(i, lang)})", tuple(blocks))
+            buttons.append(blocks.Button(W.archive_button(lang), archive_ref(i)))
+        body.append(blocks.Actions(tuple(buttons)))
+        return blocks.View(f"{i.label} · {i.severity.label} · {i.title} ({state_text(i, lang)})", tuple(body))
 
 
-def action_lines(entries: Sequence[TimelineEntry], lang: str) -> list[tuple[str | Person | ChannelLink, ...]]:
+def action_lines(
+    entries: Sequence[TimelineEntry], lang: str
+) -> list[tuple[str | blocks.Person | blocks.ChannelLink, ...]]:
     """What approved actions did, with who asked and who approved (the summary's "actions taken")."""
-    out: list[tuple[str | Person | ChannelLink, ...]] = []
+    out: list[tuple[str | blocks.Person | blocks.ChannelLink, ...]] = []
     for e in entries:
         if e.kind not in ACTIONS:
             continue
         data = e.details()
         mark = "✅" if e.kind is EntryKind.ACTION_SUCCEEDED else "❌"
-        row: list[str | Person | ChannelLink] = [f"{mark} {_clip(e.text)}"]
+        row: list[str | blocks.Person | blocks.ChannelLink] = [f"{mark} {_clip(e.text)}"]
         requester = data.get("requester")
         if isinstance(requester, str):
-            row += [f" · {W.requested_by(lang)} ", Person(requester)]
+            row += [f" · {W.requested_by(lang)} ", blocks.Person(requester)]
         approvers = [str(a) for a in data.get("approvers") or []]
         if approvers:
-            row += [f", {W.approved_by(lang)} ", *people(*approvers)]
+            row += [f", {W.approved_by(lang)} ", *blocks.people(*approvers)]
         out.append(tuple(row))
     return out
 
@@ -289,38 +275,38 @@ class IncidentSummary:
     incident: Incident
     entries: tuple[TimelineEntry, ...]
     lang: str = "en"
-    warnings: tuple[Rich, ...] = field(default=())
+    warnings: tuple[blocks.Rich, ...] = field(default=())
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         i, lang = self.incident, self.lang
         title = W.summary(lang, label=i.label, title=i.title)
         spent = duration(((i.closed_at or i.declared_at) - i.declared_at).total_seconds())
-        blocks: list[Block] = [
-            Heading(title),
-            Fields(
+        body: list[blocks.Block] = [
+            blocks.Heading(title),
+            blocks.Fields(
                 (
                     (W.duration(lang), spent),
                     (W.severity(lang), i.severity.label),
                     (W.cluster(lang), i.cluster),
-                    (W.commander(lang), (Person(i.commander),)),
-                    (W.declared_by(lang), (Person(i.declared_by),)),
-                    (W.closed_by(lang), (Person(i.closed_by),) if i.closed_by else "—"),
+                    (W.commander(lang), (blocks.Person(i.commander),)),
+                    (W.declared_by(lang), (blocks.Person(i.declared_by),)),
+                    (W.closed_by(lang), (blocks.Person(i.closed_by),) if i.closed_by else "—"),
                 )
             ),
-            Text(f"*{W.impact(lang)}*\n{i.summary or '—'}"),
-            Text(f"*{W.timeline(lang, label=i.label)}*"),
-            Text(lines([entry_line(e, lang) for e in self.entries])),
+            blocks.Text(f"*{W.impact(lang)}*\n{i.summary or '—'}"),
+            blocks.Text(f"*{W.timeline(lang, label=i.label)}*"),
+            blocks.Text(lines([entry_line(e, lang) for e in self.entries])),
         ]
         actions = action_lines(self.entries, lang)
-        blocks.append(Text(f"*{W.actions_taken(lang)}*"))
-        blocks.append(Text(lines(actions)) if actions else Text(W.no_actions(lang)))
+        body.append(blocks.Text(f"*{W.actions_taken(lang)}*"))
+        body.append(blocks.Text(lines(actions)) if actions else blocks.Text(W.no_actions(lang)))
         runbooks = runbooks_used(i.runbook, self.entries)
         used = ", ".join(f"`{r}` (`/k8s kb show {r}`)" for r in runbooks) or W.none(lang)
-        blocks.append(Text(f"*{W.runbooks_used(lang)}*\n{used}"))
-        blocks += [Notice(w, Level.WARN) for w in self.warnings]
+        body.append(blocks.Text(f"*{W.runbooks_used(lang)}*\n{used}"))
+        body += [blocks.Notice(w, blocks.Level.WARN) for w in self.warnings]
         if not i.archived and i.channel:
-            blocks.append(Actions((Button(W.archive_button(lang), archive_ref(i), "danger"),)))
-        return View(f"{title} ({spent})", tuple(blocks))
+            body.append(blocks.Actions((blocks.Button(W.archive_button(lang), archive_ref(i), "danger"),)))
+        return blocks.View(f"{title} ({spent})", tuple(body))
 
 
 @dataclass(frozen=True)
@@ -329,22 +315,22 @@ class IncidentList:
     include_closed: bool
     lang: str = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         lang = self.lang
         if not self.incidents:
             text = W.none_yet(lang) if self.include_closed else W.no_open(lang)
-            return View(text, (Notice(text, Level.INFO),))
+            return blocks.View(text, (blocks.Notice(text, blocks.Level.INFO),))
         rows = [
             (
                 f"*{i.label}* {i.severity.label} · {i.title} · `{i.cluster}` · {state_text(i, lang)} · "
                 f"{_channel(i)} · {W.commander(lang)} ",
-                Person(i.commander),
+                blocks.Person(i.commander),
             )
             for i in self.incidents
         ]
         open_count = sum(1 for i in self.incidents if i.is_open)
-        blocks: list[Block] = [Heading(W.incidents(lang)), Text(lines(rows))]
-        return View(f"{len(self.incidents)} incident(s), {open_count} open", tuple(blocks))
+        body: list[blocks.Block] = [blocks.Heading(W.incidents(lang)), blocks.Text(lines(rows))]
+        return blocks.View(f"{len(self.incidents)} incident(s), {open_count} open", tuple(body))
 
 
 def export_markdown(incident: Incident, entries: Sequence[TimelineEntry], lang: str) -> str:
@@ -352,8 +338,8 @@ def export_markdown(incident: Incident, entries: Sequence[TimelineEntry], lang: 
     outside Slack has no mentions."""
     i = incident
 
-    def who(rich: Rich) -> str:
-        return plain(rich)
+    def who(rich: blocks.Rich) -> str:
+        return blocks.plain(rich)
 
     out = [f"# {i.label}: {i.title}", ""]
     for key, value in incident_fields(i, lang).items:
@@ -396,10 +382,10 @@ class IncidentExport:
     jsonl: bool
     lang: str = "en"
 
-    def view(self) -> View:
+    def view(self) -> blocks.View:
         i = self.incident
         if self.jsonl:
             text, name = export_jsonl(i, self.entries), f"{i.label}.jsonl"
         else:
             text, name = export_markdown(i, self.entries, self.lang), f"{i.label}.md"
-        return View(f"{i.label}: {len(self.entries)} timeline entries", (Code(text, name),))
+        return blocks.View(f"{i.label}: {len(self.entries)} timeline entries", (blocks.Code(text, name),))

@@ -10,15 +10,9 @@ from __future__ import annotations
 from bot.azure.model import ManagedCluster
 from bot.refs import CommandRef, Kind, ObjectRef
 from bot.registry import NoArgs
+from bot.severity import Severity
 from handlers.args import SnatArgs
-from handlers.rules.finding import (
-    KB_RECONCILE_FAILED,
-    KB_SNAT,
-    KB_SP_EXPIRED,
-    Finding,
-    Severity,
-    SuggestedAction,
-)
+from handlers.rules.finding import KB_RECONCILE_FAILED, KB_SNAT, KB_SP_EXPIRED, Finding, SuggestedAction
 from handlers.rules.snat import cluster_budget
 
 

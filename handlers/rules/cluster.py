@@ -15,8 +15,9 @@ from datetime import datetime
 from bot.azure.model import ManagedCluster
 from bot.cluster.model import Deployment, Event, Lease, Node, Pod, PodDisruptionBudget
 from bot.refs import ObjectRef
+from bot.severity import Severity
 from handlers.rules.azure_rules import azure_findings
-from handlers.rules.finding import Finding, Severity, by_severity
+from handlers.rules.finding import Finding, by_severity
 from handlers.rules.node_rules import node_findings
 from handlers.rules.pod_rules import PodContext, is_quiet, pod_findings
 from handlers.rules.workload_rules import deployment_rule, pdb_rule

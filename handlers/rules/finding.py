@@ -8,10 +8,10 @@ that the entry a finding cites lists the signal the finding carries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Literal
 
 from bot.refs import CommandRef, ObjectRef
+from bot.severity import Severity
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -49,18 +49,6 @@ CITED_KB_IDS: tuple[str, ...] = (
     KB_PVC_ATTACH,
     KB_DNS_TIMEOUT,
 )
-
-
-class Severity(IntEnum):
-    """Ordered so that sorting by severity, highest first, puts what is down before what is at risk."""
-
-    INFO = 1
-    WARNING = 2
-    CRITICAL = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.refs import ObjectRef
-from handlers.rules.finding import Finding, Severity
+from bot.severity import Severity
+from handlers.rules.finding import Finding
 
 # What an error line looks like in the logs of the runtimes we see (Go, Java, Node.js, .NET, Python, nginx).
 _ERROR_LINE = re.compile(

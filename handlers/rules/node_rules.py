@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
 from bot.refs import CommandRef, node_ref
+from bot.severity import Severity
 from bot.timefmt import ago, clock, duration
 from handlers.args import DrainArgs, NodeArgs, NodeNameArgs
 from handlers.rules.finding import (
@@ -32,7 +33,6 @@ from handlers.rules.finding import (
     KB_NODE_NOTREADY,
     KB_PID_PRESSURE,
     Finding,
-    Severity,
     SuggestedAction,
 )
 

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.cluster.model import Container, ContainerState, ContainerStatus, Event, Node, Pod, format_bytes
 from bot.refs import CommandRef, pod_ref
+from bot.severity import Severity
 from bot.timefmt import ago, clock
 from handlers.args import DeletePodArgs, DeploymentArgs, LogsArgs, NodesArgs, PodNameArgs
 from handlers.rules.finding import (
@@ -30,7 +31,6 @@ from handlers.rules.finding import (
     KB_QOS_OOM,
     Confidence,
     Finding,
-    Severity,
     SuggestedAction,
 )
 from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup

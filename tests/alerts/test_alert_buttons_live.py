@@ -29,28 +29,18 @@ from bot.groups import SettingsGroups
 from bot.registry import Caller, ClusterCall
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import Incoming, MessageRef, Reply
+from bot.surface import Incoming, MessageRef
 from handlers.args import DiagnoseNodeArgs
 from handlers.diagnose import diagnose_node
 from knowledge import load_knowledge_base
 from tests.support.approvals import NoAzure, RecordingNotifier
+from tests.support.foundation import Conversation
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 from tests.support.minicluster import DEAD
 
 handlers.load_all()
 ROUTE = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
 ALERT_MESSAGE = MessageRef("C0ALERTS", "1700000000.000100")
-
-
-class Thread:
-    """The alert message's thread, as Slack answers a click: every reply lands there and gets a ts."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply] = []
-
-    def send(self, reply: Reply) -> MessageRef | None:
-        self.replies.append(reply)
-        return MessageRef("C0ALERTS", f"1700000000.{len(self.replies):06d}")
 
 
 @dataclass
@@ -62,7 +52,9 @@ class Live:
 
     def click(self, view: View, label: str, user: str) -> Outcome:
         ref = {b.label: b.ref for b in view.buttons()}[label]
-        return self.dispatcher.handle(Incoming.click(ref, user, "C0ALERTS", ALERT_MESSAGE), Thread())
+        # Every reply lands in the alert message's thread and gets a ts, as Slack answers a click.
+        thread = Conversation("C0ALERTS", "1700000000.{n:06d}")
+        return self.dispatcher.handle(Incoming.click(ref, user, "C0ALERTS", ALERT_MESSAGE), thread)
 
 
 @pytest.fixture(scope="module")

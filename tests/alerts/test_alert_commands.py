@@ -26,12 +26,14 @@ from bot.dispatch import Dispatcher
 from bot.groups import SettingsGroups
 from bot.refs import CommandRef, node_ref, pod_ref
 from bot.settings import from_mapping
+from bot.severity import Severity
 from bot.shell import Shell, ShellSurface
 from handlers.args import DrainArgs, NodeArgs
-from handlers.rules.finding import Finding, Severity, SuggestedAction
+from handlers.rules.finding import Finding, SuggestedAction
 from knowledge import load_knowledge_base
 from tests.support.alerts import directory, payload
 from tests.support.fakes import NoAzure, NoClusters
+from tests.support.foundation import ShellTranscript
 
 handlers.load_all()
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -72,7 +74,7 @@ def resolved(group: AlertGroup, at: datetime) -> AlertGroup:
 
 
 @dataclass
-class Room:
+class Room(ShellTranscript):
     """One bot in the shell over an alert store: type lines as someone, read what it printed."""
 
     store: AlertStore
@@ -81,13 +83,6 @@ class Room:
     out: io.StringIO
     shell: Shell
     said: int = 0
-
-    def say(self, *lines: str) -> str:
-        for line in lines:
-            self.shell.run_line(line)
-        text = self.out.getvalue()
-        new, self.said = text[self.said:], len(text)
-        return new
 
     def fire(self, group: AlertGroup) -> AlertState:
         return self.store.record(group, [ROUTE], at=self.clock.now(), flap_window=WINDOW).state

@@ -24,8 +24,9 @@ from bot.incidents.alerts import IncidentLink, IncidentScope
 from bot.incidents.model import EntryKind
 from bot.refs import node_ref
 from bot.render_text import render_text
+from bot.severity import Severity
 from bot.surface import Incoming, MessageRef
-from handlers.rules.finding import Finding, Severity
+from handlers.rules.finding import Finding
 from tests.support.foundation import Captured
 from tests.support.incidents import Bed, make_bed
 

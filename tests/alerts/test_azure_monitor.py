@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.alerts import azure_monitor
-from bot.alerts.model import PayloadError, Severity, Source, Status
-from tests.support.alerts import SUBSCRIPTION, directory, payload
+from bot.alerts.model import Source, Status
+from bot.severity import Severity
+from tests.support.alerts import SUBSCRIPTION, directory, payload, rejection
 
 
 def test_a_fired_metric_alert() -> None:
@@ -85,9 +86,7 @@ def test_other_schemas_are_rejected_with_how_to_turn_the_common_schema_on(schema
         del raw["schemaId"]
     else:
         raw["schemaId"] = schema
-    with pytest.raises(PayloadError) as caught:
-        azure_monitor.parse(raw, directory())
-    assert "Enable the common alert schema" in str(caught.value)
+    assert "Enable the common alert schema" in rejection(azure_monitor.parse, raw)
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -99,9 +98,7 @@ def test_other_schemas_are_rejected_with_how_to_turn_the_common_schema_on(schema
 def test_malformed_common_schema_payloads_name_the_field(change: object, message: str) -> None:
     raw = payload("azure-metric-alert-fired.json")
     change(raw)  # type: ignore[operator]
-    with pytest.raises(PayloadError) as caught:
-        azure_monitor.parse(raw, directory())
-    assert message in str(caught.value)
+    assert message in rejection(azure_monitor.parse, raw)
 
 
 def test_a_managed_prometheus_alert_names_its_cluster_in_the_configuration_items() -> None:

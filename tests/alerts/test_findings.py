@@ -13,13 +13,14 @@ import pytest
 
 from bot.alerts.findings import finding_object, from_finding, watcher_key
 from bot.alerts.lifecycle import Outcome
-from bot.alerts.model import AlertObject, Severity, Source, Status
+from bot.alerts.model import AlertObject, Source, Status
 from bot.alerts.routing import Route
 from bot.alerts.settings import RateLimit
 from bot.alerts.store import AlertStore, Work
 from bot.approvals.store import SqliteApprovalStore
 from bot.cluster.kube import KubeCluster, KubeClusterProvider
 from bot.refs import node_ref
+from bot.severity import Severity
 from handlers.rules.finding import Finding
 from handlers.rules.finding import Severity as FindingSeverity
 from handlers.rules.node_rules import node_findings

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from bot.alerts.model import Severity
 from bot.alerts.outlet import Outlet
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore, Event
 from bot.alerts.text_outlet import PrintedBoard, TextPoster, channel_names
 from bot.approvals.store import SqlApprovalStore
 from bot.clock import ManualClock
+from bot.severity import Severity
 from bot.shell import ShellSurface
 from tests.support.alerts import crashloop, record, resolved
 

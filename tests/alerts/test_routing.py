@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.alerts.model import Alert, AlertGroup, Severity, Source, Status
+from bot.alerts.model import Alert, AlertGroup, Source, Status
 from bot.alerts.routing import in_quiet_hours, pick_route, pick_routes, quiet_end
 from bot.alerts.settings import DEFAULT_CHANNEL, QuietHours
 from bot.settings import SettingsError
+from bot.severity import Severity
 from tests.support.alerts import settings
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.alerts import alertmanager, azure_monitor
-from bot.alerts.model import Alert, Severity, Source, Status
+from bot.alerts.model import Alert, Source, Status
 from bot.alerts.runbooks import BY_AZURE_METRIC, BY_LABEL, BY_NAME, ClusterNodeFacts, RunbookResolver, words
+from bot.severity import Severity
 from knowledge import load_knowledge_base
 from tests.support import cluster as sandbox_cluster
 from tests.support.alerts import directory, payload

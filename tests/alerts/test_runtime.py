@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,17 +32,9 @@ from sandbox.kube import KubeServer
 from tests.support import minicluster
 from tests.support.alerts import directory, payload
 from tests.support.cluster import TOKENS, settings_for
+from tests.support.waiting import eventually
 
 ALERTS = AlertSettings(group_seconds=0, watcher=WatcherSettings(debounce_seconds=0.05, rescan_seconds=0.3))
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            raise AssertionError("never happened")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 import handlers
 from bot.alerts import alertmanager, azure_monitor
 from bot.alerts.findings import from_finding
-from bot.alerts.model import AlertGroup, Severity, Status
+from bot.alerts.model import AlertGroup, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry
 from bot.alerts.views import alert_card, alert_reply, alert_summary, summary_title
 from bot.approvals.model import utc_text
@@ -24,6 +24,7 @@ from bot.refs import CommandRef, decode, node_ref, pod_ref
 from bot.registry import REGISTRY
 from bot.render_slack import render_slack
 from bot.render_text import render_text
+from bot.severity import Severity
 from handlers.args import DrainArgs, NodeArgs
 from handlers.rules.finding import Finding, SuggestedAction
 from handlers.rules.finding import Severity as FindingSeverity

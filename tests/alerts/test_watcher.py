@@ -27,19 +27,12 @@ from bot.cluster.settings import CacheSettings
 from sandbox.kube import KubeServer
 from tests.support import minicluster
 from tests.support.cluster import TOKENS, settings_for
+from tests.support.waiting import eventually
 
 GRACE = 1.5
 SPARE, DEAD = minicluster.SPARE, minicluster.DEAD
 FAST = WatcherSettings(debounce_seconds=0.05, rescan_seconds=0.3)
 ALERTS = AlertSettings(group_seconds=0, watcher=FAST)
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("the watcher never got there")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -168,7 +161,8 @@ def test_what_people_read_ignores_the_ages_and_counts_a_title_quotes() -> None:
     from bot.alerts.findings import from_finding
     from bot.alerts.watcher import material
     from bot.refs import Kind, ObjectRef
-    from handlers.rules.finding import Finding, Severity
+    from bot.severity import Severity
+    from handlers.rules.finding import Finding
 
     def group(title: str, severity: Severity = Severity.CRITICAL) -> Any:
         finding = Finding("node.notready", severity, title, ObjectRef(Kind.NODE, SPARE), ("renewed 3 s ago",),

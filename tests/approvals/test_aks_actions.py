@@ -3,7 +3,6 @@ and the local ARM server: the preview, the approval, the change in Azure, the re
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,18 +11,15 @@ import pytest
 import handlers.aks_actions
 import handlers.approvals  # noqa: F401
 from bot.approvals.store import SqliteApprovalStore
-from bot.approvals.workflow import ApprovalWorkflow
 from bot.azure.sdk import AzureSdkProvider
-from bot.blocks import Notice, View, plain
 from bot.clock import ManualClock
 from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
-from bot.groups import SettingsGroups
 from bot.render_text import render_text
 from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind, MessageRef, Reply
 from sandbox.arm import ArmServer
-from tests.support.approvals import NoClusters, RecordingNotifier
+from tests.support.approvals import NoClusters, RecordingNotifier, approval_dispatcher, notices, request_id_of
 from tests.support.azure import arm_state
 
 
@@ -47,9 +43,7 @@ def arm(tmp_path: Path) -> Iterator[tuple[ArmServer, Dispatcher, RecordingNotifi
     deps = Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=AzureSdkProvider(settings))
     store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
     notifier = RecordingNotifier()
-    groups = SettingsGroups(settings)
-    workflow = ApprovalWorkflow(deps, store, notifier, groups)
-    yield srv, Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups), notifier
+    yield srv, approval_dispatcher(deps, store, notifier), notifier
     store.close()
     srv.stop()
 
@@ -58,14 +52,8 @@ def say(d: Dispatcher, user: str, text: str) -> Outcome:
     return d.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Channel())
 
 
-def notices(view: View) -> str:
-    return " ".join(plain(b.text) for b in view.blocks if isinstance(b, Notice))
-
-
 def approve(d: Dispatcher, requested: Outcome) -> Outcome:
-    assert requested.status == "requested", render_text(requested.view)
-    rid = requested.view.buttons()[0].ref.args.request_id
-    return say(d, "bob", f"/k8s approve {rid}")
+    return say(d, "bob", f"/k8s approve {request_id_of(requested)}")
 
 
 def test_scale_pool_previews_snat_and_changes_the_count(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:

@@ -22,17 +22,7 @@ from bot.render_text import render_text
 from bot.shell import Shell, ShellSurface
 from bot.surface import Incoming, InputKind, MessageRef, Reply
 from tests.support.approvals import CONFIG, WORLD, RecordingNotifier, make_dispatcher, make_workflow
-
-
-class Channel:
-    """A responder: the conversation the commands are typed in; numbers its messages."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply] = []
-
-    def send(self, reply: Reply) -> MessageRef | None:
-        self.replies.append(reply)
-        return MessageRef("C0OPS", f"m{len(self.replies)}")
+from tests.support.foundation import Conversation
 
 
 @pytest.fixture(autouse=True)
@@ -62,8 +52,8 @@ def workflow(store: SqliteApprovalStore, clock: ManualClock, notifier: Recording
     return make_workflow(store, clock, notifier)
 
 
-def say(dispatcher: Dispatcher, user: str, text: str, channel: Channel | None = None) -> Outcome:
-    return dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), channel or Channel())
+def say(dispatcher: Dispatcher, user: str, text: str, channel: Conversation | None = None) -> Outcome:
+    return dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), channel or Conversation())
 
 
 def request_id_of(outcome: Outcome) -> str:
@@ -104,7 +94,7 @@ def test_a_blocked_preview_creates_no_request(workflow: ApprovalWorkflow) -> Non
 
 def test_four_eyes_then_exactly_once(workflow: ApprovalWorkflow, notifier: RecordingNotifier) -> None:
     d = make_dispatcher(workflow)
-    channel = Channel()
+    channel = Conversation()
     rid = request_id_of(say(d, "alice", "/k8s switch off hall", channel))
     card = MessageRef("C0OPS", "m1")
 
@@ -286,10 +276,10 @@ def test_deny_needs_a_reason_and_stops_the_request(workflow: ApprovalWorkflow) -
     assert bare.status == "user_error" and "/k8s deny <id> <reason…>" in render_text(bare.view)
     # A click leaves the reason out: the command asks for it (a Slack dialog), and only while the request waits.
     clicked = make_dispatcher(workflow).handle(
-        Incoming.click(deny_ref(rid), "bob", "C0OPS", MessageRef("C0OPS", "m1")), Channel()
+        Incoming.click(deny_ref(rid), "bob", "C0OPS", MessageRef("C0OPS", "m1")), Conversation()
     )
     assert clicked.status == "needs_input" and f"/k8s deny {rid} <reason>" in render_text(clicked.view)
-    stranger = make_dispatcher(workflow).handle(Incoming.click(deny_ref(rid), "carol", "C0OPS", None), Channel())
+    stranger = make_dispatcher(workflow).handle(Incoming.click(deny_ref(rid), "carol", "C0OPS", None), Conversation())
     assert stranger.status == "denied", "no dialog for someone who may not deny it"
     own = say(d, "alice", f"/k8s deny {rid} changed my mind")
     assert own.status == "denied" and f"/k8s cancel {rid}" in notice_text(own.view)
@@ -305,9 +295,9 @@ def test_the_requester_hears_every_outcome_mentioned_in_the_cards_thread(
 ) -> None:
     d = make_dispatcher(workflow)
     card = MessageRef("C0OPS", "m1")
-    denied = request_id_of(say(d, "alice", "/k8s switch off hall", Channel()))
+    denied = request_id_of(say(d, "alice", "/k8s switch off hall", Conversation()))
     say(d, "bob", f"/k8s deny {denied} not today")
-    expires = request_id_of(say(d, "alice", "/k8s switch off porch", Channel()))
+    expires = request_id_of(say(d, "alice", "/k8s switch off porch", Conversation()))
     clock.advance(timedelta(minutes=16))
     workflow.expire_due()
     told = [(t, notice_text(v)) for _, v, t in notifier.posts]
@@ -329,7 +319,7 @@ def test_a_card_that_cannot_be_edited_means_a_direct_message(
     outcome goes to the requester directly."""
     d = make_dispatcher(workflow)
 
-    class Hook(Channel):
+    class Hook(Conversation):
         def send(self, reply: Reply) -> MessageRef:
             super().send(reply)
             return MessageRef("C0NOBOT", "", "https://hooks.slack.example/commands/T1/1/x")

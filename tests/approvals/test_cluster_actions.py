@@ -4,7 +4,6 @@ refusal, and `kubectl get nodes` seeing what the bot did."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 import time
@@ -17,31 +16,21 @@ import pytest
 import handlers.actions
 import handlers.approvals  # noqa: F401
 from bot.approvals.store import SqliteApprovalStore
-from bot.approvals.workflow import ApprovalWorkflow
-from bot.blocks import Level, Notice, View, plain
+from bot.blocks import Level, Notice
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.model import Node
 from bot.cluster.ports import ClusterReader, ClusterWriter
 from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
-from bot.groups import SettingsGroups
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import Incoming, InputKind, MessageRef, Reply
-from tests.support.approvals import NoAzure, RecordingNotifier
+from bot.surface import Incoming, InputKind
+from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, notices, request_id_of
+from tests.support.foundation import Conversation
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 
 GUARDED_ROLE = "aksbot.io/sandbox-role"
-
-
-class Channel:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def send(self, reply: Reply) -> MessageRef | None:
-        self.count += 1
-        return MessageRef("C0OPS", f"m{self.count}")
 
 
 @dataclass
@@ -73,9 +62,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         deps = Deps(settings, SystemClock(), clusters, NoAzure())
         store = SqliteApprovalStore(folder / "approvals.sqlite3")
         notifier = RecordingNotifier()
-        groups = SettingsGroups(settings)
-        workflow = ApprovalWorkflow(deps, store, notifier, groups)
-        dispatcher = Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups)
+        dispatcher = approval_dispatcher(deps, store, notifier)
         yield Cluster(dispatcher, clusters.reader("sandbox"), clusters.writer("sandbox"), notifier, kubeconfig)
         store.close()
     finally:
@@ -83,17 +70,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 def say(c: Cluster, user: str, text: str) -> Outcome:
-    return c.dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Channel())
-
-
-def notices(view: View) -> str:
-    return " ".join(plain(b.text) for b in view.blocks if isinstance(b, Notice))
+    return c.dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), Conversation())
 
 
 def approve(c: Cluster, requested: Outcome) -> Outcome:
-    assert requested.status == "requested", render_text(requested.view)
-    rid = requested.view.buttons()[0].ref.args.request_id
-    return say(c, "bob", f"/k8s approve {rid}")
+    return say(c, "bob", f"/k8s approve {request_id_of(requested)}")
 
 
 def guarded_node(c: Cluster) -> Node:

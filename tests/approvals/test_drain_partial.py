@@ -5,7 +5,6 @@ many of the pods were evicted, which are still there, and how to undo the cordon
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,19 +14,17 @@ import pytest
 import handlers.actions
 import handlers.approvals  # noqa: F401
 from bot.approvals.store import SqliteApprovalStore
-from bot.approvals.workflow import ApprovalWorkflow
 from bot.blocks import View
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
-from bot.groups import SettingsGroups
 from bot.render_text import render_text
 from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind, MessageRef, Reply
 from sandbox.kube import AccessRule, KubeServer
 from tests.support import minicluster
-from tests.support.approvals import NoAzure, RecordingNotifier
+from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, request_id_of
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 
 
@@ -65,9 +62,7 @@ def bed(tmp_path: Path) -> Iterator[tuple[Dispatcher, KubeServer, RevokeAfterFir
         notifier = RevokeAfterFirstEviction(server=server)
         store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
         deps = Deps(settings, SystemClock(), clusters, NoAzure())
-        groups = SettingsGroups(settings)
-        workflow = ApprovalWorkflow(deps, store, notifier, groups)
-        yield Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups), server, notifier
+        yield approval_dispatcher(deps, store, notifier), server, notifier
         store.close()
         clusters.close()
     finally:
@@ -90,9 +85,7 @@ def test_a_drain_that_loses_the_right_to_evict_reports_its_partial_result(
     )
     assert len(movable) == 3
     requested = _say(dispatcher, "alice", f"/k8s drain {node} --timeout 20 --force")
-    assert requested.status == "requested", render_text(requested.view)
-    request_id = requested.view.buttons()[0].ref.args.request_id
-    done = _say(dispatcher, "bob", f"/k8s approve {request_id}")
+    done = _say(dispatcher, "bob", f"/k8s approve {request_id_of(requested)}")
     text = " ".join(render_text(done.view).split())
     assert "forbidden" in text and "`create` `pods/eviction`" in text, text
     assert (f"Drain of {node} stopped half-way: the node is left cordoned (undo with `/k8s uncordon {node}`); "

@@ -12,15 +12,14 @@ import handlers.aks  # noqa: F401  (registers the commands)
 from bot.azure.sdk import AzureSdkProvider
 from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Outcome
+from bot.dispatch import Dispatcher
 from bot.errors import NotConfigured
 from bot.render_text import render_text
 from bot.settings import from_mapping
-from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox.arm import ArmServer
 from tests.support.azure import arm_state
-from tests.support.foundation import Captured
+from tests.support.foundation import ok_text, run_slash
 
 
 class NoCluster:
@@ -59,17 +58,9 @@ def arm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ArmServer, D
     srv.stop()
 
 
-def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
-    captured = Captured()
-    outcome = dispatcher.handle(Incoming(text, "alice", InputKind.SLASH, "C0TEST"), captured)
-    (reply,) = captured.replies
-    return outcome, render_text(reply.view)
-
-
 def test_aks_show_explains_the_service_principal(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run(d, "aks show")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks show")
     for fact in ("1.9.6", "Succeeded", "kubenet", "loadBalancer", "MC_rg1_clustername1_location1"):
         assert fact in text
     assert "service principal `clientid`" in text
@@ -87,7 +78,7 @@ def test_aks_show_explains_a_failed_cluster(tmp_path: Path) -> None:
             environ=srv.environment(),
         )
         deps = Deps(settings, ManualClock(), NoCluster(), AzureSdkProvider(settings), load_knowledge_base())
-        outcome, text = run(Dispatcher(deps), "aks show")
+        outcome, text = run_slash(Dispatcher(deps), "aks show")
         assert outcome.status == "ok"
         assert "*Failed*" in text and "OperationNotAllowed" in text and "az aks update" in text
         assert "`/k8s aks reconcile --cluster s`" in text and "[Reconcile]" in text
@@ -97,8 +88,7 @@ def test_aks_show_explains_a_failed_cluster(tmp_path: Path) -> None:
 
 def test_aks_pools_shows_the_newer_node_image(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run(d, "aks pools")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks pools")
     assert "nodepool1" in text and "Standard_DS1_v2" in text and "33%" in text
     assert "AKSUbuntu:1604:2020.04.01" in text
     assert "/k8s aks upgrade-node-image nodepool1" in text
@@ -106,8 +96,7 @@ def test_aks_pools_shows_the_newer_node_image(arm: tuple[ArmServer, Dispatcher])
 
 def test_aks_upgrades_checklist_without_cluster_access(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run(d, "aks upgrades")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks upgrades")
     assert "1.9.6 → 1.7.11" not in text  # the example profile is for another cluster; no downgrade is offered
     assert "1.7.11" in text
     assert "Could not read the cluster's PDBs" in text
@@ -116,15 +105,14 @@ def test_aks_upgrades_checklist_without_cluster_access(arm: tuple[ArmServer, Dis
 
 def test_aks_snat_budget_and_what_if(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run(d, "aks snat --nodes 80")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks snat --nodes 80")
     assert "2,000 allocated per node → at most 64 nodes" in text
     assert "With 80 nodes: fails" in text
 
 
 def test_cluster_without_azure_settings_is_explained(arm: tuple[ArmServer, Dispatcher]) -> None:
     _, d = arm
-    outcome, text = run(d, "aks show --cluster onprem")
+    outcome, text = run_slash(d, "aks show --cluster onprem")
     assert outcome.status != "ok"
     assert "no `azure:` settings" in text
 
@@ -135,8 +123,7 @@ def test_upgrades_without_access_to_the_region_version_list_still_answer(arm: tu
 
     srv, d = arm
     srv.inject(Fault(403, "AuthorizationFailed", "no access at subscription scope", path_contains="kubernetesVersions"))
-    outcome, text = run(d, "aks upgrades")
-    assert outcome.status == "ok", text
+    text = ok_text(d, "aks upgrades")
     assert "version list could not be read, so the window is unknown" in text
 
 
@@ -145,7 +132,7 @@ def test_throttling_reaches_the_user_as_a_clear_answer(arm: tuple[ArmServer, Dis
 
     srv, d = arm
     srv.inject(Fault(429, "TooManyRequests", "throttled", retry_after=300))
-    outcome, text = run(d, "aks snat")
+    outcome, text = run_slash(d, "aks snat")
     assert outcome.status != "ok"
     assert "throttling" in text and "300 s" in text and "Traceback" not in text
 
@@ -190,7 +177,7 @@ def test_aks_upgrades_reads_pdbs_and_nodes_from_the_cluster(tmp_path: Path) -> N
         )
         provider = KubeClusterProvider(settings)
         deps = Deps(settings, ManualClock(), provider, AzureSdkProvider(settings), load_knowledge_base())
-        outcome, text = run(Dispatcher(deps), "aks upgrades")
+        outcome, text = run_slash(Dispatcher(deps), "aks upgrades")
         provider.close()
         assert outcome.status == "ok", text
         # The sandbox's controllers keep web's replicas up, so its PDB allows a disruption.

@@ -6,14 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.azure.model import (
-    AgentPool,
-    ManagedCluster,
-    PoolUpgradeProfile,
-    SupportedMinor,
-    UpgradeProfile,
-    supported_minors,
-)
+from bot.azure import model
 from handlers.rules.upgrade import (
     CheckItem,
     ClusterFacts,
@@ -37,7 +30,7 @@ def _cluster(
     state: str = "Succeeded",
     pools: list[dict[str, Any]] | None = None,
     identity: str = "msi",
-) -> ManagedCluster:
+) -> model.ManagedCluster:
     pools = (
         pools
         if pools is not None
@@ -54,7 +47,7 @@ def _cluster(
             }
         ]
     )
-    return ManagedCluster.from_arm(
+    return model.ManagedCluster.from_arm(
         {
             "name": "c",
             "identity": {"type": "SystemAssigned"},
@@ -69,14 +62,14 @@ def _cluster(
     )
 
 
-def _profile(current: str, *upgrades: str | tuple[str, bool]) -> UpgradeProfile:
+def _profile(current: str, *upgrades: str | tuple[str, bool]) -> model.UpgradeProfile:
     ups = [
         {"kubernetesVersion": u, "isPreview": False}
         if isinstance(u, str)
         else {"kubernetesVersion": u[0], "isPreview": u[1]}
         for u in upgrades
     ]
-    return UpgradeProfile.from_arm(
+    return model.UpgradeProfile.from_arm(
         {"properties": {"controlPlaneProfile": {"kubernetesVersion": current, "upgrades": ups}}}
     )
 
@@ -96,12 +89,14 @@ def _check(checks: tuple[CheckItem, ...], key: str) -> CheckItem:
     return next(c for c in checks if c.key == key)
 
 
-def _plan(cluster: ManagedCluster, profile: UpgradeProfile, facts: ClusterFacts | None = CALM, **kw: Any) -> Any:
+def _plan(
+    cluster: model.ManagedCluster, profile: model.UpgradeProfile, facts: ClusterFacts | None = CALM, **kw: Any
+) -> Any:
     return plan_upgrade(cluster, cluster.pools, profile, {}, facts, **kw)
 
 
 def test_example_profile_offers_patches_and_picks_the_ga_one() -> None:
-    profile = UpgradeProfile.from_arm(example("ManagedClustersGetUpgradeProfile.json"))
+    profile = model.UpgradeProfile.from_arm(example("ManagedClustersGetUpgradeProfile.json"))
     choices = version_choices("1.7.7", profile.control_plane_upgrades)
     assert [(c.version, c.allowed, c.note) for c in choices] == [("1.7.9", True, "preview"), ("1.7.11", True, "patch")]
     plan = _plan(_cluster("1.7.7"), profile)
@@ -115,9 +110,9 @@ def test_no_minor_skipping() -> None:
     assert _plan(_cluster("1.28.5"), _profile("1.28.5", "1.29.2", "1.30.1")).target == "1.29.2"
 
 
-def _region(*minors: str, preview: tuple[str, ...] = (), lts: tuple[str, ...] = ()) -> tuple[SupportedMinor, ...]:
+def _region(*minors: str, preview: tuple[str, ...] = (), lts: tuple[str, ...] = ()) -> tuple[model.SupportedMinor, ...]:
     """A `locations/{region}/kubernetesVersions` answer with these minors."""
-    return supported_minors(
+    return model.supported_minors(
         {
             "values": [
                 {
@@ -197,7 +192,7 @@ def test_surge_unset_warns() -> None:
 
 def test_subnet_ips_for_azure_cni_without_overlay() -> None:
     # The documented example: 50 nodes, surge 1, 30 pods each → 51 + 51 × 30 = 1,581.
-    pool = AgentPool.from_arm({"name": "p", "count": 50, "maxPods": 30, "upgradeSettings": {"maxSurge": "1"}})
+    pool = model.AgentPool.from_arm({"name": "p", "count": 50, "maxPods": 30, "upgradeSettings": {"maxSurge": "1"}})
     assert subnet_ips_needed((pool,), pods_from_subnet=True) == 1581
     assert subnet_ips_needed((pool,), pods_from_subnet=False) == 51
     legacy = _cluster("1.29.0", network={"networkPlugin": "azure"})
@@ -278,6 +273,6 @@ def test_failed_cluster_and_service_principal() -> None:
 
 def test_newer_node_image_is_reported() -> None:
     cluster = _cluster("1.29.0")
-    profiles = {"sys": PoolUpgradeProfile("sys", "1.29.0", (), "img-2")}
+    profiles = {"sys": model.PoolUpgradeProfile("sys", "1.29.0", (), "img-2")}
     plan = plan_upgrade(cluster, cluster.pools, _profile("1.29.0", "1.30.1"), profiles, CALM)
     assert _check(plan.checks, "node-image").items == ("sys: img-1 → img-2",)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -23,18 +23,10 @@ from bot.settings import Roles, Settings
 from sandbox.kube import KubeServer
 from sandbox.kube.resources import BY_KEY
 from tests.support.cluster import LOGS, TOKENS, objects, pod, settings_for
+from tests.support.waiting import eventually
 
 N0, N1 = "aks-nodepool1-12345678-vmss000000", "aks-nodepool1-12345678-vmss000001"
 FAST = CacheSettings(watch_timeout_seconds=1, max_staleness_seconds=30)
-
-
-def eventually(check: Callable[[], bool], timeout: float = 15.0) -> None:
-    """Wait until `check()` holds (the watch delivers in milliseconds; the timeout only ends a broken test)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("the cache never caught up")
-        time.sleep(0.02)
 
 
 def serve(bookmark_seconds: float = 0.2) -> KubeServer:

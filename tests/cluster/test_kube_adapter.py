@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cluster import kube
+from bot.cluster import kube, wire
 from bot.cluster.kube import KubeClusterProvider
 from bot.errors import Forbidden, NotConfigured, NotFound, Refused, Upstream
 from sandbox.kube.server import AccessRule
@@ -182,12 +182,12 @@ def test_a_running_pod_that_is_not_ready_says_so() -> None:
                    "containerStatuses": [{"name": "app", "ready": True, "restartCount": 0,
                                           "state": {"running": {"startedAt": "2026-12-01T09:00:00Z"}}}]},
     }
-    pod = kube.pod_from_json(body)
+    pod = wire.PODS.from_dict(body)
     assert pod.status_text == "Running" and pod.shown_status == "Running (not ready)"
     (toleration,) = pod.tolerations
     assert (toleration.key, toleration.effect, toleration.seconds) == (
         "node.kubernetes.io/unreachable", "NoExecute", 300
     )
     ready_status = {**body["status"], "conditions": [{"type": "Ready", "status": "True"}]}
-    ready = kube.pod_from_json({**body, "status": ready_status})
+    ready = wire.PODS.from_dict({**body, "status": ready_status})
     assert ready.shown_status == "Running"

@@ -18,6 +18,7 @@ from bot.cluster.kube import KubeCluster, KubeClusterProvider
 from bot.cluster.leader import ElectionConfig, LeaderElector, LeaderRecord
 from sandbox.kube import AccessRule
 from tests.support import cluster as sandbox_cluster
+from tests.support.waiting import holds_within
 
 NS = "aksbot"
 LEASE, DEADLINE, RETRY = 3.0, 2.0, 0.4
@@ -71,21 +72,20 @@ def lease_of(live: sandbox_cluster.Cluster, name: str) -> dict[str, Any]:
     return found
 
 
-def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 @pytest.fixture
 def replicas(live: sandbox_cluster.Cluster, request: pytest.FixtureRequest) -> Iterator[list[Replica]]:
     made: list[Replica] = []
     yield made
     for replica in made:
         replica.close()
+
+
+def leading(replicas: list[Replica], replica: Replica) -> Replica:
+    """`replica` standing alone for its lease and leading (the `replicas` fixture closes it after the test)."""
+    replicas.append(replica)
+    replica.elector.start()
+    assert replica.elector.wait_for_leadership(5)
+    return replica
 
 
 def test_config_follows_client_go_rules() -> None:
@@ -102,7 +102,7 @@ def test_one_of_two_replicas_leads_and_the_lease_says_so(live: sandbox_cluster.C
     replicas += [Replica(live, "one-leader", "replica-a"), Replica(live, "one-leader", "replica-b")]
     for r in replicas:
         r.elector.start()
-    assert wait_for(lambda: any(r.elector.is_leader for r in replicas), 5)
+    assert holds_within(lambda: any(r.elector.is_leader for r in replicas), 5)
     time.sleep(2 * RETRY)
     leaders = [r for r in replicas if r.elector.is_leader]
     assert len(leaders) == 1 and len(leaders[0].started) == 1
@@ -130,7 +130,7 @@ def test_a_crashed_leader_is_replaced_once_the_lease_ran_out(live: sandbox_clust
     assert not b.elector.is_leader
     a.elector.stop(release=False)  # as if the process died: no release, no more renewals
     died = time.monotonic()
-    assert b.elector.wait_for_leadership(LEASE + 4 * RETRY * 2.2 + 2) and wait_for(lambda: bool(b.started), 1)
+    assert b.elector.wait_for_leadership(LEASE + 4 * RETRY * 2.2 + 2) and holds_within(lambda: bool(b.started), 1)
     took = b.started[0] - died
     # Not before the lease ran out unchanged (counted from b's last sight of a renewal, at most one retry earlier).
     assert took >= LEASE - RETRY - 0.1, took
@@ -154,7 +154,7 @@ def test_a_stopping_leader_stops_its_work_releases_and_the_other_takes_over_at_o
     stopping = time.monotonic()
     a.elector.stop()
     assert a.work_ended and a.stopped and not a.elector.is_leader
-    assert b.elector.wait_for_leadership(LEASE) and wait_for(lambda: bool(b.started), 1)
+    assert b.elector.wait_for_leadership(LEASE) and holds_within(lambda: bool(b.started), 1)
     assert b.started[0] - stopping < LEASE - 0.5  # did not wait the lease out
     # The release came after the work had ended: b acquired after that moment.
     acquired = datetime.fromisoformat(lease_of(live, "handover")["spec"]["acquireTime"])
@@ -163,10 +163,7 @@ def test_a_stopping_leader_stops_its_work_releases_and_the_other_takes_over_at_o
 
 
 def test_release_empties_the_holder(live: sandbox_cluster.Cluster, replicas: list[Replica]) -> None:
-    alone = Replica(live, "released", "replica-a")
-    replicas.append(alone)
-    alone.elector.start()
-    assert alone.elector.wait_for_leadership(5)
+    alone = leading(replicas, Replica(live, "released", "replica-a"))
     alone.elector.stop()
     spec = lease_of(live, "released")["spec"]
     assert spec["holderIdentity"] == "" and spec["leaseDurationSeconds"] == 1 and spec["leaseTransitions"] == 0
@@ -184,23 +181,20 @@ def test_when_the_work_dies_leadership_is_given_up(live: sandbox_cluster.Cluster
     a = Replica(live, "dies", "replica-a", work=fails_once)
     replicas.append(a)
     a.elector.start()
-    assert wait_for(lambda: len(a.started) == 2, 10)
+    assert holds_within(lambda: len(a.started) == 2, 10)
     assert len(a.stopped) == 1  # it stopped leading, released, and stood again
     assert lease_of(live, "dies")["spec"]["leaseTransitions"] == 1
 
 
 def test_a_409_means_lost(live: sandbox_cluster.Cluster, replicas: list[Replica]) -> None:
-    a = Replica(live, "usurped", "replica-a")
-    replicas.append(a)
-    a.elector.start()
-    assert a.elector.wait_for_leadership(5)
+    a = leading(replicas, Replica(live, "usurped", "replica-a"))
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     def usurp(lease: dict[str, Any]) -> None:
         lease["spec"].update(holderIdentity="someone-else", renewTime=now, acquireTime=now, leaseDurationSeconds=60)
 
     live.server.mutate("coordination.k8s.io/leases", "usurped", usurp, NS)
-    assert wait_for(lambda: not a.elector.is_leader, DEADLINE + 1)
+    assert holds_within(lambda: not a.elector.is_leader, DEADLINE + 1)
     assert a.stopped and a.new_leaders == ["someone-else"]
     time.sleep(LEASE * 0.8)
     assert not a.elector.is_leader and lease_of(live, "usurped")["spec"]["holderIdentity"] == "someone-else"
@@ -213,10 +207,7 @@ def test_the_shipped_role_is_enough(live: sandbox_cluster.Cluster, replicas: lis
                         for verb in rule["verbs"])
     live.server.set_access("carol", AccessRule(allow=allowed))
     try:
-        a = Replica(live, "rbac", "replica-a", user="carol")
-        replicas.append(a)
-        a.elector.start()
-        assert a.elector.wait_for_leadership(5)
+        a = leading(replicas, Replica(live, "rbac", "replica-a", user="carol"))
         time.sleep(3 * RETRY)
         assert a.elector.is_leader
         a.elector.stop()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.azure.model import ManagedCluster
+from bot.severity import Severity
 from handlers.rules.azure_rules import azure_findings, identity_rule, provisioning_rule, snat_rule
-from handlers.rules.finding import Severity
 
 
 def _cluster(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.cluster.model import Condition, ContainerState, ContainerStatus, Deployment, PodDisruptionBudget
+from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, Deployment, PodDisruptionBudget
+from bot.severity import Severity
 from handlers.rules.azure_rules import azure_findings
 from handlers.rules.cluster import diagnose_cluster, group
-from handlers.rules.finding import CITED_KB_IDS, Finding, Severity
+from handlers.rules.finding import CITED_KB_IDS, Finding
 from handlers.rules.pod_rules import PodContext, pod_findings
 from handlers.rules.workload_rules import deployment_rule, pdb_rule
 from knowledge import load_knowledge_base
@@ -31,7 +32,6 @@ def _crashloop(name: str, namespace: str) -> object:
         state=ContainerState("waiting", reason="CrashLoopBackOff"),
         last_state=terminated("Error", 1),
     )
-    from tests.support.objects import Container
 
     return pod(
         name=name, namespace=namespace, containers=(Container("app", "contoso.azurecr.cn/app:1"),), statuses=(status,)
@@ -122,7 +122,7 @@ def test_group_orders_by_severity_then_size() -> None:
 
 def _sample_findings() -> list[Finding]:
     """One finding from every rule that cites an entry."""
-    from tests.support.objects import Container, event, java_container
+    from tests.support.objects import event, java_container
 
     from .test_pod_rules import PENDING_MESSAGE, _oom_status
 

@@ -15,13 +15,11 @@ from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.model import Node, Pod
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Outcome
-from bot.render_text import render_text
+from bot.dispatch import Dispatcher
 from bot.settings import from_mapping
-from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox import Sandbox
-from tests.support.foundation import Captured
+from tests.support.foundation import ok_text, run_slash
 
 
 @dataclass(frozen=True)
@@ -56,13 +54,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(Dispatcher(deps), Dispatcher(plain_deps), tuple(reader.nodes()), tuple(reader.pods(None)))
 
 
-def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
-    captured = Captured()
-    outcome = dispatcher.handle(Incoming(text, "carol", InputKind.SLASH, "C0TEST"), captured)
-    (reply,) = captured.replies
-    return outcome, render_text(reply.view)
-
-
 def _dead_node(world: World) -> Node:
     (dead,) = [n for n in world.nodes if n.ready != "True"]
     return dead
@@ -80,8 +71,7 @@ def _java_pod(world: World) -> Pod:
 
 def test_diagnose_node_names_the_stale_lease_and_the_runbook(world: World) -> None:
     dead = _dead_node(world)
-    outcome, text = run(world.dispatcher, f"/k8s diagnose node {dead.name}")
-    assert outcome.status == "ok", text
+    text = ok_text(world.dispatcher, f"/k8s diagnose node {dead.name}")
     assert f"Lease kube-node-lease/{dead.name} last renewed" in text
     assert "lease stale" in text
     assert "node-notready" in text and "/k8s kb show node-notready" in text
@@ -91,22 +81,20 @@ def test_diagnose_node_names_the_stale_lease_and_the_runbook(world: World) -> No
 
 def test_diagnose_healthy_node_finds_nothing(world: World) -> None:
     healthy = next(n for n in world.nodes if n.ready == "True" and not n.unschedulable and not n.problems)
-    outcome, text = run(world.dispatcher, f"/k8s diagnose node {healthy.name}")
-    assert outcome.status == "ok", text
+    text = ok_text(world.dispatcher, f"/k8s diagnose node {healthy.name}")
     assert "no problem found" in text
 
 
 def test_diagnose_unknown_node_suggests_close_names(world: World) -> None:
     dead = _dead_node(world)
-    outcome, text = run(world.dispatcher, f"/k8s diagnose node {dead.name[:-1]}9")
+    outcome, text = run_slash(world.dispatcher, f"/k8s diagnose node {dead.name[:-1]}9")
     assert outcome.status != "ok"
     assert "not found" in text and dead.name[:-2] in text
 
 
 def test_diagnose_java_pod_names_oom_cgroup_v2_jdk_and_runbook(world: World) -> None:
     java = _java_pod(world)
-    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {java.name} -n {java.namespace}")
-    assert outcome.status == "ok", text
+    text = ok_text(world.dispatcher, f"/k8s diagnose pod {java.name} -n {java.namespace}")
     assert "OOMKilled" in text
     assert "cgroup v2" in text
     assert "JDK " in text
@@ -117,7 +105,7 @@ def test_diagnose_java_pod_names_oom_cgroup_v2_jdk_and_runbook(world: World) -> 
 
 def test_diagnose_pod_in_the_wrong_namespace_says_where_it_is(world: World) -> None:
     java = _java_pod(world)
-    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {java.name} -n default")
+    outcome, text = run_slash(world.dispatcher, f"/k8s diagnose pod {java.name} -n default")
     assert outcome.status != "ok"
     assert f"`{java.namespace}`" in text
 
@@ -127,15 +115,13 @@ def test_diagnose_pod_by_its_workloads_name_picks_the_worst_pod(world: World) ->
     java = _java_pod(world)
     assert java.owner is not None and java.owner.kind == "ReplicaSet"
     deployment = java.owner.name.rsplit("-", 1)[0]
-    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {deployment} -n {java.namespace}")
-    assert outcome.status == "ok", text
+    text = ok_text(world.dispatcher, f"/k8s diagnose pod {deployment} -n {java.namespace}")
     assert f"`{deployment}` is a workload, not a pod: diagnosing the worst of its" in text
     assert "java-oom-cgroupv2" in text
 
 
 def test_health_shows_every_problem_of_the_incident_on_one_screen(world: World) -> None:
-    outcome, text = run(world.dispatcher, "/k8s health")
-    assert outcome.status == "ok", text
+    text = ok_text(world.dispatcher, "/k8s health")
     for expected in (
         "node-notready",
         "java-oom-cgroupv2",
@@ -149,22 +135,19 @@ def test_health_shows_every_problem_of_the_incident_on_one_screen(world: World) 
 
 
 def test_diagnose_cluster_without_azure_settings_says_azure_was_skipped(world: World) -> None:
-    outcome, text = run(world.without_azure, "/k8s diagnose cluster")
-    assert outcome.status == "ok", text
+    text = ok_text(world.without_azure, "/k8s diagnose cluster")
     assert "Azure checks skipped: no azure settings for this cluster" in text
     assert "node-notready" in text and "snat-exhaustion" not in text
 
 
 def test_diagnose_node_warns_that_a_pdb_will_block_its_drain(world: World) -> None:
     (guarded,) = [n for n in world.nodes if n.labels.get("aksbot.io/sandbox-role") == "pdb-guarded"]
-    outcome, text = run(world.dispatcher, f"/k8s diagnose node {guarded.name}")
-    assert outcome.status == "ok", text
+    text = ok_text(world.dispatcher, f"/k8s diagnose node {guarded.name}")
     assert "allows 0 disruptions" in text and "pdb-blocking-drain" in text
 
 
 def test_diagnose_crash_loop_matches_its_log_line_to_the_dns_runbook(world: World) -> None:
     looping = next(p for p in world.pods if p.name.startswith("checkout-worker-"))
-    outcome, text = run(world.dispatcher, f"/k8s diagnose pod {looping.name} -n {looping.namespace}")
-    assert outcome.status == "ok", text
+    text = ok_text(world.dispatcher, f"/k8s diagnose pod {looping.name} -n {looping.namespace}")
     assert "crashloop" in text and "dns-timeout" in text
     assert "EAI_AGAIN" in text

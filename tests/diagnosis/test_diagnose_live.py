@@ -18,13 +18,11 @@ from bot.azure.sdk import AzureSdkProvider
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.deps import Deps
-from bot.dispatch import Dispatcher, Outcome
-from bot.render_text import render_text
+from bot.dispatch import Dispatcher
 from bot.settings import from_mapping
-from bot.surface import Incoming, InputKind
 from knowledge import load_knowledge_base
 from sandbox.kube import KubeServer
-from tests.support.foundation import Captured
+from tests.support.foundation import ok_text, run_slash
 
 Obj = dict[str, Any]
 POOL = "aks-userpool-27182818-vmss"
@@ -163,6 +161,12 @@ def _event(pod: str, reason: str, message: str) -> Obj:
     }
 
 
+def _status(container: Obj, restarts: int, state: Obj, *, ready: bool = False, **more: Any) -> Obj:
+    """The status of `container` as the kubelet reports it: its name and image again, then how it runs."""
+    return {"name": container["name"], "image": container["image"], "imageID": "", "ready": ready,
+            "restartCount": restarts, "state": state, **more}
+
+
 def objects() -> list[Obj]:
     out: list[Obj] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}, "status": {"phase": "Active"}}
@@ -184,15 +188,12 @@ def objects() -> list[Obj]:
         "env": [{"name": "JAVA_OPTS", "value": "-Dspring.profiles.active=prod"}],
         "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
     }
-    oom = {
-        "name": "ledger",
-        "image": java["image"],
-        "imageID": "",
-        "ready": False,
-        "restartCount": 7,
-        "started": False,
-        "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}},
-        "lastState": {
+    oom = _status(
+        java,
+        7,
+        {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}},
+        started=False,
+        lastState={
             "terminated": {
                 "exitCode": 137,
                 "reason": "OOMKilled",
@@ -200,28 +201,18 @@ def objects() -> list[Obj]:
                 "finishedAt": _ts(timedelta(minutes=2)),
             }
         },
-    }
+    )
     out.append(_pod(JAVA_POD, JAVA_NODE, java, oom, {"app": "ledger"}))
     crash = {"name": "worker", "image": "contoso.azurecr.cn/payments/worker:1.0"}
-    crashing = {
-        "name": "worker",
-        "image": crash["image"],
-        "imageID": "",
-        "ready": False,
-        "restartCount": 14,
-        "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": _ts(timedelta(minutes=1))}},
-    }
+    crashing = _status(
+        crash,
+        14,
+        {"waiting": {"reason": "CrashLoopBackOff"}},
+        lastState={"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": _ts(timedelta(minutes=1))}},
+    )
     out.append(_pod("worker-7f6d5c4b3-abcde", JAVA_NODE, crash, crashing, {"app": "worker"}))
     pull = {"name": "api", "image": "contoso.azurecr.cn/payments/api:9.9"}
-    pulling = {
-        "name": "api",
-        "image": pull["image"],
-        "imageID": "",
-        "ready": False,
-        "restartCount": 0,
-        "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}},
-    }
+    pulling = _status(pull, 0, {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}})
     out.append(_pod("api-6c5b4a3d2-fghij", JAVA_NODE, pull, pulling, {"app": "api"}, phase="Pending"))
     big = {
         "name": "report",
@@ -231,14 +222,7 @@ def objects() -> list[Obj]:
     out.append(_pod("report-0", "", big, {}, {"app": "report"}, phase="Pending"))
     for i in range(2):
         web = {"name": "web", "image": "nginx:1.27"}
-        running = {
-            "name": "web",
-            "image": "nginx:1.27",
-            "imageID": "",
-            "ready": True,
-            "restartCount": 0,
-            "state": {"running": {"startedAt": _ts(timedelta(hours=2))}},
-        }
+        running = _status(web, 0, {"running": {"startedAt": _ts(timedelta(hours=2))}}, ready=True)
         out.append(_pod(f"web-{i}", GUARDED, web, running, {"app": "web"}))
     out.append(
         {
@@ -299,16 +283,8 @@ def dispatcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dispatcher]
     server.stop()
 
 
-def run(dispatcher: Dispatcher, text: str) -> tuple[Outcome, str]:
-    captured = Captured()
-    outcome = dispatcher.handle(Incoming(text, "carol", InputKind.SLASH, "C0TEST"), captured)
-    (reply,) = captured.replies
-    return outcome, render_text(reply.view)
-
-
 def test_dead_node_names_the_stale_lease_and_node_notready(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {DEAD}")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose node {DEAD}")
     assert f"Lease kube-node-lease/{DEAD} last renewed 6m1" in text
     assert "duration 40 s" in text and "lease stale" in text
     assert "node-notready" in text and "Kubelet stopped posting node status." in text
@@ -317,27 +293,24 @@ def test_dead_node_names_the_stale_lease_and_node_notready(dispatcher: Dispatche
 
 
 def test_healthy_node_with_false_npd_conditions_is_clean(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {POOL}000000")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose node {POOL}000000")
     assert "no problem found" in text
 
 
 def test_guarded_node_warns_its_drain_will_block(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {GUARDED}")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose node {GUARDED}")
     assert "allows 0 disruptions" in text and "pdb-blocking-drain" in text
     assert "minAvailable 2, 2 healthy of 2 expected" in text
 
 
 def test_unknown_node_suggests_the_close_names(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose node {POOL}000009")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose node {POOL}000009")
     assert outcome.status != "ok"
     assert "not found" in text and f"{POOL}000003" in text
 
 
 def test_java_pod_oomkilled_on_cgroup_v2(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose pod {JAVA_POD} -n payments")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, f"/k8s diagnose pod {JAVA_POD} -n payments")
     for expected in (
         "OOMKilled",
         "cgroup v2",
@@ -351,20 +324,18 @@ def test_java_pod_oomkilled_on_cgroup_v2(dispatcher: Dispatcher) -> None:
 
 
 def test_crashloop_shows_the_previous_logs(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, "/k8s diagnose pod worker-7f6d5c4b3-abcde -n payments")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, "/k8s diagnose pod worker-7f6d5c4b3-abcde -n payments")
     assert "crash-looping" in text and "previous log: ERROR missing key DB_URL" in text and "crashloop" in text
 
 
 def test_pod_in_the_wrong_namespace(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, f"/k8s diagnose pod {JAVA_POD}")
+    outcome, text = run_slash(dispatcher, f"/k8s diagnose pod {JAVA_POD}")
     assert outcome.status != "ok"
     assert "`payments`" in text
 
 
 def test_health_one_screen_with_every_problem(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, "/k8s health")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, "/k8s health")
     for kb in ("node-notready", "java-oom-cgroupv2", "crashloop", "pod-pending", "image-pull", "pdb-blocking-drain"):
         assert kb in text, f"{kb} missing:\n{text}"
     assert "Azure checks skipped: no azure settings for this cluster" in text
@@ -372,8 +343,7 @@ def test_health_one_screen_with_every_problem(dispatcher: Dispatcher) -> None:
 
 
 def test_diagnose_cluster_explains_the_pending_pod(dispatcher: Dispatcher) -> None:
-    outcome, text = run(dispatcher, "/k8s diagnose cluster")
-    assert outcome.status == "ok", text
+    text = ok_text(dispatcher, "/k8s diagnose cluster")
     # The sandbox's scheduler reports its own FailedScheduling over the whole cluster.
     assert "Pod report-0 cannot be scheduled: 0 of 4 nodes fit" in text
     assert "node(s) lack free memory for the pod's requests" in text

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bot.cluster.model import Condition, Taint, Toleration
-from handlers.rules.finding import Severity
+from bot.severity import Severity
 from handlers.rules.node_rules import grace_period_seconds, lease_state, node_findings, notready_rule
 from tests.support.objects import NOW, ago, event, lease, node, pod, unreachable_taints
 

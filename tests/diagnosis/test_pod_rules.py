@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Resources
-from handlers.rules.finding import Severity
+from bot.severity import Severity
 from handlers.rules.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
 from tests.support.objects import GI, MI, NOW, event, java_container, node, pod, terminated
 

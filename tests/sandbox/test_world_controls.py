@@ -5,7 +5,7 @@ official client, and driven from another terminal by `aksbot sandbox …` over t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from sandbox import control
 from sandbox.kube import KubeServer
 from tests.support import minicluster
 from tests.support.kubectl import TOKENS, write_kubeconfig
+from tests.support.waiting import holds_within
 
 GRACE = 1.5
 SPARE, DEAD = minicluster.SPARE, minicluster.DEAD
@@ -52,15 +53,6 @@ def pod_ready(pod: Any) -> str:
     return str(next(c.status for c in pod.status.conditions if c.type == "Ready"))
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 10) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
-
-
 def events_about(core: client.CoreV1Api, name: str) -> list[tuple[str, str]]:
     return [(e.reason, e.source.component or "") for e in core.list_event_for_all_namespaces().items
             if e.involved_object.name == name]
@@ -79,14 +71,14 @@ def test_a_node_whose_kubelet_stops_is_not_ready_only_after_the_grace_period(ser
     server.stop_heartbeat(SPARE)
     stopped = time.monotonic()
     assert ready_of(core.read_node(SPARE)).status == "True"
-    assert wait_for(lambda: ready_of(core.read_node(SPARE)).status == "Unknown", GRACE + 3)
+    assert holds_within(lambda: ready_of(core.read_node(SPARE)).status == "Unknown", GRACE + 3)
     assert time.monotonic() - stopped >= GRACE - 0.3  # counted from the last renewal, at most 0.2 s before
     node = core.read_node(SPARE)
     assert ready_of(node).reason == "NodeStatusUnknown"
     assert {(t.key, t.effect) for t in node.spec.taints} >= {("node.kubernetes.io/unreachable", "NoSchedule"),
                                                              ("node.kubernetes.io/unreachable", "NoExecute")}
     assert ("NodeNotReady", "node-controller") in events_about(core, SPARE)
-    assert wait_for(lambda: pod_ready(core.read_namespaced_pod(proxy, "kube-system")) == "False", 3)
+    assert holds_within(lambda: pod_ready(core.read_namespaced_pod(proxy, "kube-system")) == "False", 3)
     assert ("NodeNotReady", "node-controller") in events_about(core, proxy)
     # Pods that do not tolerate the unreachable taint are evicted at once and stay Terminating: no kubelet confirms.
     api = core.list_namespaced_pod("shop", label_selector="app=api", field_selector=f"spec.nodeName={SPARE}").items
@@ -96,8 +88,8 @@ def test_a_node_whose_kubelet_stops_is_not_ready_only_after_the_grace_period(ser
 def test_a_node_that_comes_back_is_ready_and_its_pods_too(server: KubeServer, core: client.CoreV1Api) -> None:
     proxy = proxy_on(core, SPARE)
     server.stop_heartbeat(SPARE)
-    assert wait_for(lambda: ready_of(core.read_node(SPARE)).status == "Unknown", GRACE + 3)
-    assert wait_for(lambda: pod_ready(core.read_namespaced_pod(proxy, "kube-system")) == "False", 3)
+    assert holds_within(lambda: ready_of(core.read_node(SPARE)).status == "Unknown", GRACE + 3)
+    assert holds_within(lambda: pod_ready(core.read_namespaced_pod(proxy, "kube-system")) == "False", 3)
     server.resume_heartbeat(SPARE)
     node = core.read_node(SPARE)
     assert (ready_of(node).status, ready_of(node).reason) == ("True", "KubeletReady")
@@ -108,7 +100,7 @@ def test_a_node_that_comes_back_is_ready_and_its_pods_too(server: KubeServer, co
     assert (datetime.now(UTC) - lease.spec.renew_time).total_seconds() < 2
     assert pod_ready(core.read_namespaced_pod(proxy, "kube-system")) == "True"
     # The kubelet confirms the evicted pods' termination: they are gone.
-    assert wait_for(lambda: not core.list_namespaced_pod("shop", label_selector="app=api",
+    assert holds_within(lambda: not core.list_namespaced_pod("shop", label_selector="app=api",
                                                          field_selector=f"spec.nodeName={SPARE}").items, 3)
     assert ("NodeReady", "kubelet") in events_about(core, SPARE)
 
@@ -156,7 +148,7 @@ def test_the_control_commands_work_from_another_terminal(server: KubeServer, cor
     assert control.main(["recover-pod", f"shop/{name}", "--kubeconfig", str(kubeconfig)]) == 0
     assert control.main(["stop-heartbeat", SPARE, "--kubeconfig", str(kubeconfig)]) == 0
     assert f"NotReady after {GRACE:g} s" in capsys.readouterr().out
-    assert wait_for(lambda: ready_of(core.read_node(SPARE)).status == "Unknown", GRACE + 3)
+    assert holds_within(lambda: ready_of(core.read_node(SPARE)).status == "Unknown", GRACE + 3)
     assert control.main(["resume-heartbeat", SPARE, "--kubeconfig", str(kubeconfig)]) == 0
     assert ready_of(core.read_node(SPARE)).status == "True"
     assert control.main(["stop-heartbeat", "no-such-node", "--kubeconfig", str(kubeconfig)]) == 1

@@ -13,7 +13,7 @@ import pytest
 from bot.settings import Settings, from_mapping
 from sandbox.kube import KubeServer
 from tests.support.kubectl import start_minicluster, write_kubeconfig
-from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, WebApiServer
+from tests.support.slack import WebApiServer, slack_env
 
 ALICE = "U0ALICE"  # operator: may request actions
 BOB = "U0BOB"  # approver
@@ -54,10 +54,5 @@ def slack_settings(bed: ClusterBed, api_url: str, *, name: str, extra_env: dict[
         "approvals": {"expiry_minutes": 15},
         "store": {"sqlite_path": f"{name}.sqlite3"},
     }
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": api_url,
-        **(extra_env or {}),
-    }
+    env = {**slack_env(api_url), **(extra_env or {})}
     return from_mapping(data, source=str(bed.folder / "aksbot.yaml"), environ=env)

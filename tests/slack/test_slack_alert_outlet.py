@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.alerts.model import Alert, AlertGroup, AlertObject, Severity, Source, Status
+from bot.alerts.model import Alert, AlertGroup, AlertObject, Source, Status
 from bot.alerts.outlet import PERMANENT_RETRY, Outlet
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore
@@ -25,6 +25,7 @@ from bot.approvals.store import SqlApprovalStore
 from bot.clock import ManualClock
 from bot.render_slack import MAX_BLOCKS, MAX_BUTTONS, MAX_FIELD, MAX_FIELDS, MAX_HEADER, MAX_SECTION
 from bot.settings import Settings, from_mapping
+from bot.severity import Severity
 from bot.slack.alerts import SlackAlertPoster, alert_client
 from tests.support.alerts import crashloop, record, resolved
 from tests.support.databases import Database

@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,8 @@ from tests.support.alerts import body, payload
 from tests.support.approvals import POSTGRES_URL, unique_schema
 from tests.support.kubectl import TOKENS, write_kubeconfig
 from tests.support.replicas import ROOT, ServeProcess, free_port
-from tests.support.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, ApiCall, SocketModeServer, WebApiServer
+from tests.support.slack import APP_TOKEN, ApiCall, SocketModeServer, WebApiServer, slack_env
+from tests.support.waiting import eventually
 
 TOKEN = "alerts-e2e-token"
 WATCHER, AM, AZ = "C0ALERTS", "C0AMALERTS", "C0AZALERTS"
@@ -73,8 +74,7 @@ class Bed:
         return path
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": self.api.api_url, "AKSBOT_ALERTS_TOKEN": TOKEN, **extra}
+        return {**slack_env(self.api.api_url), "AKSBOT_ALERTS_TOKEN": TOKEN, **extra}
 
 
 @pytest.fixture
@@ -115,15 +115,6 @@ def updates(api: WebApiServer, channel: str, ts: str) -> list[ApiCall]:
 
 def text(call: ApiCall) -> str:
     return json.dumps(call.params.get("blocks") or []) + str(call.params.get("text") or "")
-
-
-def eventually(check: Callable[[], bool], timeout: float = 30.0, what: str = "") -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.1)
-    return time.monotonic() - started
 
 
 def about(api: WebApiServer, node: str) -> list[ApiCall]:
@@ -269,8 +260,7 @@ def test_serve_on_the_configuration_the_sandbox_writes_posts_alerts_with_no_furt
     try:
         with sandbox_process(tmp_path):
             written = dict(line.split("=", 1) for line in (tmp_path / "sandbox.env").read_text().splitlines() if line)
-            env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                   "SLACK_API_URL": api.api_url, **written}
+            env = {**slack_env(api.api_url), **written}
             serve = ServeProcess(tmp_path / "aksbot.yaml", env, tmp_path / "serve.log")
             try:
                 serve.wait_healthy()

@@ -19,15 +19,13 @@ from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
 from tests.slack.conftest import ALICE, ClusterBed
 from tests.support.approvals import POSTGRES_URL, unique_schema
 from tests.support.slack import (
-    BOT_TOKEN,
     FORM,
     SIGNING_SECRET,
     WebApiServer,
-    form_body,
     mention_event,
-    post,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slack_env,
+    slash_body,
 )
 from tests.support.slackbot import in_channel, new_channel
 
@@ -39,7 +37,7 @@ def _settings(bed: ClusterBed, api_url: str, *, name: str, database: str | None 
         "approvals": {"channel": "C0APPROVALSDELIV"},
         "store": {"sqlite_path": f"{name}.sqlite3", **({"postgres_schema": schema} if schema else {})},
     }
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api_url}
+    env = slack_env(api_url)
     if database:
         env["AKSBOT_DATABASE_URL"] = database
     return from_mapping(data, source=str(bed.folder / f"{name}.yaml"), environ=env)
@@ -60,11 +58,8 @@ class Replica:
 
 
 def _send(url: str, body: str, content_type: str, retry: int = 0) -> int:
-    headers = signature_headers(body)
-    if retry:
-        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-    status, _ = post(url, body, headers, content_type)
-    return status
+    headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+    return signed_post(url, body, content_type, headers=headers)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +120,7 @@ def test_a_replayed_slash_command_runs_once(
     channel = new_channel()
     node = sorted(n["metadata"]["name"] for n in cluster_bed.kube.objects("nodes"))[-1]
     response_url = slack_api.response_url()
-    body = form_body(slash_command_fields(f"cordon {node}", user=ALICE, channel=channel, response_url=response_url))
+    body = slash_body(f"cordon {node}", user=ALICE, channel=channel, response_url=response_url)
     assert _send(a.url, body, FORM) == 200
     assert _send(b.url, body, FORM) == 200  # the same signed request again, to the other replica
     assert _answers(slack_api, channel) == 1  # "waiting for approval", once
@@ -137,8 +132,8 @@ def test_two_people_typing_the_same_command_are_both_answered(replica: Replica, 
     """Only copies of one delivery are dropped: the same text from two invocations has two trigger ids."""
     channel = new_channel()
     for _ in range(2):
-        fields = slash_command_fields("nodes", user=ALICE, channel=channel, response_url=slack_api.response_url())
-        assert _send(replica.url, form_body(fields), FORM) == 200
+        body = slash_body("nodes", user=ALICE, channel=channel, response_url=slack_api.response_url())
+        assert _send(replica.url, body, FORM) == 200
     slack_api.wait_for(lambda s: len(in_channel(s.of("chat.postMessage"), channel)) >= 2, timeout=30)
     assert _answers(slack_api, channel) == 2
 

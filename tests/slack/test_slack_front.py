@@ -14,10 +14,7 @@ import hmac
 import io
 import json
 import logging
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -35,7 +32,14 @@ from bot.settings import from_mapping
 from bot.slack.serve import EVENTS_PATH, MAX_BODY_BYTES, build_front, wsgi_app
 from tests.slack.conftest import CAROL, ClusterBed
 from tests.support.network import raw_http
-from tests.support.slack import BOT_TOKEN, FORM, WebApiServer, form_body, http_serve_env, slash_command_fields
+from tests.support.serving import free_port, serve_http, stop, wait_healthy
+from tests.support.slack import (
+    BOT_TOKEN,
+    FORM,
+    WebApiServer,
+    http_serve_env,
+    slash_body,
+)
 
 SECRET = "5e1c0a7d9b3f4e2a8c6d0b1f3a5c7e9d"
 CANARY = "canary-7f3a9c"  # put in bodies and headers of unauthenticated requests; must never reach the log
@@ -79,12 +83,6 @@ class Served:
             time.sleep(0.3)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Served]:
     config = cluster_bed.folder / "front.yaml"
@@ -92,13 +90,10 @@ def served(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Served]
         "clusters": [{"name": "sandbox", "kubeconfig": str(cluster_bed.kubeconfig), "context": "sandbox"}],
         "roles": {"viewer": ["*"]}, "store": {"sqlite_path": "front.sqlite3"},
     }))
-    port = _free_port()
+    port = free_port()
     env = http_serve_env(slack_api.api_url, secret=SECRET)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
-         "--config", str(config), "--log-level", "INFO"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    process = subprocess.Popen(serve_http(port, config, "--log-level", "INFO"), env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
     served = Served(process, port)
 
     def drain() -> None:
@@ -107,22 +102,11 @@ def served(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[Served]
             served.log.extend(line)
 
     threading.Thread(target=drain, daemon=True).start()
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, served.text()
-            time.sleep(0.1)
+    wait_healthy(port, process, why=served.text)
     try:
         yield served
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 
@@ -199,8 +183,7 @@ def test_a_malformed_request_gets_a_4xx_and_one_line_signed_or_not(
 
 def test_a_good_request_is_still_answered(served: Served, slack_api: WebApiServer) -> None:
     channel = "C0FRONTOK"
-    body = form_body(slash_command_fields("nodes", user=CAROL, channel=channel,
-                                          response_url=slack_api.response_url())).encode()
+    body = slash_body("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url()).encode()
     assert served.post(body, _sign(body)) == 200
     slack_api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")), timeout=45)
     assert "Traceback" not in served.text()

@@ -20,21 +20,19 @@ from tests.slack.conftest import ALICE, BOB, CAROL, VIEWERS, ClusterBed
 from tests.support.incidents import FakeAlerts
 from tests.support.slack import (
     ALL_SCOPES,
-    BOT_TOKEN,
     BOT_USER,
-    FORM,
     SIGNING_SECRET,
     ApiCall,
     WebApiServer,
     block_actions,
-    form_body,
     interaction_body,
-    post,
     reaction_event,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slack_env,
+    slash_body,
 )
 from tests.support.slackbot import spare_node
+from tests.support.waiting import eventually
 
 DAVE = "U0DAVE"  # on call for the sandbox cluster
 ONCALL = "S0ONCALL"
@@ -58,15 +56,11 @@ class Bot:
 
     def slash(self, text: str, *, user: str, channel: str) -> str:
         response_url = self.api.response_url()
-        body = form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
-        status, _ = post(self.url, body, signature_headers(body), FORM)
-        assert status == 200
+        assert signed_post(self.url, slash_body(text, user=user, channel=channel, response_url=response_url)) == 200
         return response_url
 
     def event(self, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload)
-        status, _ = post(self.url, body, signature_headers(body), "application/json")
-        assert status == 200
+        assert signed_post(self.url, json.dumps(payload), "application/json") == 200
 
     def click(self, user: str, channel: str, call: ApiCall, label: str) -> str:
         button = next(
@@ -78,9 +72,7 @@ class Bot:
         message = {"type": "message", "user": BOT_USER, "ts": call.result["ts"], "text": call.params.get("text")}
         url = self.api.response_url()
         payload = block_actions(user=user, channel=channel, message=message, action=button, response_url=url)
-        body = interaction_body(payload)
-        status, _ = post(self.url, body, signature_headers(body), FORM)
-        assert status == 200
+        assert signed_post(self.url, interaction_body(payload)) == 200
         return url
 
     def answer_at(self, response_url: str) -> dict[str, Any]:
@@ -122,7 +114,7 @@ def incident_settings(bed: ClusterBed, api_url: str) -> Settings:
         "approvals": {"expiry_minutes": 15},
         "store": {"sqlite_path": "incidents.sqlite3"},
     }
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api_url}
+    env = slack_env(api_url)
     return from_mapping(data, source=str(bed.folder / "incidents.yaml"), environ=env)
 
 
@@ -210,13 +202,17 @@ def _no_incident_in(bot: Bot, name: str) -> None:
     assert name not in _text(listed)
 
 
+def _start(bot: Bot, title: str) -> str:
+    """`incident start TITLE` typed in a channel of its own; the answer it got, as text."""
+    url = bot.slash(f"incident start {title}", user=ALICE, channel=_channel())
+    return json.dumps(bot.answer_at(url), ensure_ascii=False)
+
+
 def test_a_missing_scope_is_named_and_nothing_is_made(bot: Bot, workspace_as_set: WebApiServer) -> None:
-    ops = _channel()
     title = _title("payments 5xx")
     workspace_as_set.scopes = set(ALL_SCOPES - {"channels:manage"})
     since = len(bot.api.calls)
-    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
-    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    answer = _start(bot, title)
     assert "creating the channel failed" in answer and "lacks the `channels:manage` scope" in answer
     assert "OAuth &amp; Permissions" in answer and "Nothing was left behind" in answer
     assert [c.method for c in _declared_calls(bot, since)] == ["conversations.create"]
@@ -225,12 +221,10 @@ def test_a_missing_scope_is_named_and_nothing_is_made(bot: Bot, workspace_as_set
 
 
 def test_a_scope_missing_half_way_archives_what_was_made(bot: Bot, workspace_as_set: WebApiServer) -> None:
-    ops = _channel()
     title = _title("checkout crashloop")
     workspace_as_set.scopes = set(ALL_SCOPES - {"pins:write"})
     since = len(bot.api.calls)
-    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
-    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    answer = _start(bot, title)
     made = bot.api.by_name(_name(title))
     assert made is not None and made.archived
     assert "pinning the snapshot failed" in answer and "lacks the `pins:write` scope" in answer
@@ -242,22 +236,12 @@ def test_a_scope_missing_half_way_archives_what_was_made(bot: Bot, workspace_as_
 
 
 def test_a_bot_not_allowed_to_create_channels_is_told_which_setting(bot: Bot, workspace_as_set: WebApiServer) -> None:
-    ops = _channel()
     title = _title("ingress 502")
     workspace_as_set.restricted.add("conversations.create")
-    url = bot.slash(f"incident start {title}", user=ALICE, channel=ops)
-    answer = json.dumps(bot.answer_at(url), ensure_ascii=False)
+    answer = _start(bot, title)
     assert "restricted_action" in answer and "who may create channels" in answer
     assert "Channel Management" in answer and bot.api.by_name(_name(title)) is None
 
-
-
-def _wait(predicate: Any, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
 
 
 def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
@@ -278,8 +262,8 @@ def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     card = bot.posts_in(inc, before + 1)[-1]
     assert "Approval request" in _text(card)
     bot.click(BOB, inc, card, "Approve")
-    _wait(lambda: bot.kube.get("nodes", node)["spec"].get("unschedulable") is True)
-    _wait(
+    eventually(lambda: bot.kube.get("nodes", node)["spec"].get("unschedulable") is True)
+    eventually(
         lambda: any(
             "succeeded" in _text(c) for c in bot.api.of("chat.update") if c.params.get("ts") == card.result["ts"]
         )
@@ -337,4 +321,4 @@ def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     bot.slash(f"uncordon {node}", user=ALICE, channel=ops)
     uncordon = [c for c in bot.posts_in(ops, 3) if "Approval request" in _text(c)][-1]
     bot.click(BOB, ops, uncordon, "Approve")
-    _wait(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))
+    eventually(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))

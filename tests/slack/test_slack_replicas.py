@@ -28,18 +28,15 @@ from tests.support.approvals import POSTGRES_URL, unique_schema
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 from tests.support.replicas import RoundRobin, ServeProcess
 from tests.support.slack import (
-    BOT_TOKEN,
     FORM,
-    SIGNING_SECRET,
     ApiCall,
     WebApiServer,
     block_actions,
-    form_body,
     interaction_body,
     mention_event,
-    post,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slack_env,
+    slash_body,
 )
 from tests.support.slackbot import in_channel, new_channel
 
@@ -54,13 +51,10 @@ class Farm:
     store: PostgresApprovalStore
 
     def send(self, body: str, content_type: str, *, to: int | None = None, retry: int = 0) -> int:
-        headers = signature_headers(body)
-        if to is not None:
-            headers["X-Replica"] = str(to)
+        headers = {} if to is None else {"X-Replica": str(to)}
         if retry:
             headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_error"}
-        status, _ = post(f"{self.balancer.url}/slack/events", body, headers, content_type)
-        return status
+        return signed_post(f"{self.balancer.url}/slack/events", body, content_type, headers=headers)
 
 
 @pytest.fixture(scope="module")
@@ -80,12 +74,7 @@ def farm(slack_api: WebApiServer, tmp_path_factory: pytest.TempPathFactory) -> I
             }
         )
     )
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack_api.api_url,
-        "AKSBOT_DATABASE_URL": POSTGRES_URL,
-    }
+    env = {**slack_env(slack_api.api_url), "AKSBOT_DATABASE_URL": POSTGRES_URL}
     replicas = [ServeProcess(config, env, folder / f"replica-{i}.log") for i in range(2)]
     balancer = RoundRobin([r.address for r in replicas]).start()
     store = PostgresApprovalStore(POSTGRES_URL, schema=schema)
@@ -139,8 +128,7 @@ def test_two_replicas_one_killed_every_request_answered_once(farm: Farm) -> None
     request_channels = [new_channel() for _ in range(5)]
 
     def slash(channel: str, text: str) -> tuple[str, int]:
-        fields = slash_command_fields(text, user=ALICE, channel=channel, response_url=api.response_url())
-        return channel, farm.send(form_body(fields), FORM)
+        return channel, farm.send(slash_body(text, user=ALICE, channel=channel, response_url=api.response_url()), FORM)
 
     def mention(channel: str) -> tuple[str, list[int]]:
         body = json.dumps(mention_event("pods -n shop", user=ALICE, channel=channel, ts=f"{time.time():.6f}"))

@@ -8,9 +8,7 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,24 +20,17 @@ import yaml
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
 from bot.slack.web import web_client
 from tests.slack.conftest import ALICE, CAROL, VIEWERS, ClusterBed, slack_settings
+from tests.support.serving import free_port, serve_http, stop, wait_healthy
 from tests.support.slack import (
     BOT_TOKEN,
     WebApiServer,
-    form_body,
     http_serve_env,
-    post,
-    signature_headers,
-    slash_command_fields,
+    signed_post,
+    slash_body,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_SECRET = "8f14e45fceea167a5a36dedd4bea2543"  # long enough that finding it in a log means it leaked
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServer, cluster_bed: ClusterBed) -> None:
@@ -53,47 +44,23 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
             }
         )
     )
-    port = _free_port()
+    port = free_port()
     env = http_serve_env(slack_api.api_url, secret=LONG_SECRET)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--http",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--config",
-            str(config),
-            "--log-level",
-            "DEBUG",
-        ],
+        serve_http(port, config, "--log-level", "DEBUG"),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as health:
-                    assert health.status == 200
-                    break
-            except OSError:
-                assert process.poll() is None, process.communicate()[1]
-                assert time.monotonic() < deadline, "aksbot serve did not come up"
-                time.sleep(0.1)
+        # What it wrote is read only once it has exited: reading a live process's pipe would wait for its end.
+        wait_healthy(port, process, why=lambda: process.communicate()[1] if process.poll() is not None else "")
         url = f"http://127.0.0.1:{port}/slack/events"
         channel = "C0SERVECLI"
-        body = form_body(
-            slash_command_fields("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url())
-        )
+        body = slash_body("nodes", user=CAROL, channel=channel, response_url=slack_api.response_url())
         started = time.monotonic()
-        status, _ = post(url, body, signature_headers(body, secret=LONG_SECRET), "application/x-www-form-urlencoded")
+        status = signed_post(url, body, secret=LONG_SECRET)
         assert status == 200 and time.monotonic() - started < 3
         # The first answer waits for the worker process to finish starting (imports, clusters, knowledge base):
         # seconds on an idle machine, more on a loaded one. The ack above never waits for it.
@@ -103,15 +70,10 @@ def test_aksbot_serve_http_answers_a_signed_slash_command(slack_api: WebApiServe
         answer = next(c for c in slack_api.of("chat.postMessage") if c.params.get("channel") == channel)
         names = [n["metadata"]["name"] for n in cluster_bed.kube.objects("nodes")]
         assert all(name in json.dumps(answer.params["blocks"]) for name in names)
-        forged, _ = post(url, body, signature_headers(body, secret="wrong"), "application/x-www-form-urlencoded")
+        forged = signed_post(url, body, secret="wrong")
         assert forged == 401
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        stop(process, timeout=10)
     log = process.stderr.read() if process.stderr else ""
     assert process.returncode == 0, log
     # Even at DEBUG, where the SDK logs its requests, neither secret reaches the log.
@@ -149,13 +111,9 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
     config = cluster_bed.folder / "serve-health.yaml"
     config.write_text(yaml.safe_dump({"clusters": [{"name": "sandbox", "kubeconfig": str(cluster_bed.kubeconfig)}],
                                       "roles": {"viewer": ["*"]}, "store": {"sqlite_path": "health.sqlite3"}}))
-    port = _free_port()
+    port = free_port()
     env = http_serve_env(slack_api.api_url, secret=LONG_SECRET)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
-         "--config", str(config)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(serve_http(port, config), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def health() -> int:
         try:
@@ -165,15 +123,7 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
             return exc.code
 
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if health() == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline and process.poll() is None, "aksbot serve did not come up"
-            time.sleep(0.1)
+        wait_healthy(port, process)
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         workers = [pid for pid in children if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()]
         assert len(workers) == 1, "no worker process"
@@ -183,8 +133,4 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
             assert time.monotonic() < deadline, "health still 200 with the worker dead"
             time.sleep(0.1)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)

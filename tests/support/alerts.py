@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.alerts.clusters import ClusterDirectory
-from bot.alerts.model import Alert, AlertGroup, AlertObject, Severity, Source, Status
+from bot.alerts.model import Alert, AlertGroup, AlertObject, PayloadError, Source, Status
 from bot.alerts.routing import pick_routes
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore, Recorded
 from bot.settings import Settings, from_mapping
+from bot.severity import Severity
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alerts"
 SUBSCRIPTION = "8c3e6d41-27a9-4b6f-b0d2-1f7e5a9c3d88"
@@ -31,6 +35,13 @@ def payload(name: str) -> dict[str, Any]:
     """A fixture parsed (a fresh copy each time, so a test may change it)."""
     loaded: dict[str, Any] = json.loads(body(name))
     return copy.deepcopy(loaded)
+
+
+def rejection(parse: Callable[[dict[str, Any], ClusterDirectory], object], raw: dict[str, Any]) -> str:
+    """Why `parse` refused `raw`: its PayloadError's message (a parse that accepts it fails the test)."""
+    with pytest.raises(PayloadError) as caught:
+        parse(raw, directory())
+    return str(caught.value)
 
 
 CLUSTERS: list[dict[str, Any]] = [

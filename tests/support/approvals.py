@@ -7,6 +7,7 @@ between request and approval exercises the re-check.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import threading
 import time
@@ -21,14 +22,15 @@ import handlers.approvals  # noqa: F401  (registers approve, deny, cancel, reque
 from bot.approvals.model import NewRequest, new_request_id
 from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow, Executor, run_inline
-from bot.blocks import Message, Notice, View
+from bot.blocks import Message, Notice, View, plain
 from bot.clock import ManualClock
 from bot.deps import Deps
-from bot.dispatch import Dispatcher
+from bot.dispatch import Dispatcher, Outcome
 from bot.errors import NotFound
 from bot.groups import GroupDirectory, SettingsGroups
 from bot.preview import Preview
 from bot.registry import REGISTRY, Args, ClusterCall, Registry, Risk, arg
+from bot.render_text import render_text
 from bot.settings import Settings, from_mapping
 from bot.surface import MessageRef
 from tests.support.fakes import NoAzure, NoClusters
@@ -166,8 +168,35 @@ def make_dispatcher(workflow: ApprovalWorkflow) -> Dispatcher:
     return Dispatcher(deps, registry=registry, groups=workflow.groups)
 
 
+def approval_dispatcher(deps: Deps, store: ApprovalStore, notifier: RecordingNotifier) -> Dispatcher:
+    """The registry's real commands, the risky ones through an approval workflow on `store` (the settings'
+    groups, commands run inline)."""
+    groups = SettingsGroups(deps.settings)
+    workflow = ApprovalWorkflow(deps, store, notifier, groups)
+    return Dispatcher(dataclasses.replace(deps, approvals=workflow), groups=groups)
+
+
+def request_id_of(requested: Outcome) -> str:
+    """The id of the approval request an outcome made (its card's first button names it)."""
+    assert requested.status == "requested", render_text(requested.view)
+    request_id: str = requested.view.buttons()[0].ref.args.request_id
+    return request_id
+
+
+def notices(view: View) -> str:
+    """The text of a view's notices, the lines that say how an action went."""
+    return " ".join(plain(b.text) for b in view.blocks if isinstance(b, Notice))
+
+
 def sqlite_store(tmp: Path) -> SqliteApprovalStore:
     return SqliteApprovalStore(tmp / "approvals.sqlite3")
+
+
+def bench_parser(doc: str) -> argparse.ArgumentParser:
+    """A store benchmark's command line: its docstring's first line, and `--postgres URL` (the test database)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--postgres", default=POSTGRES_URL)
+    return parser
 
 
 def unique_schema() -> str:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.blocks import Fields, Heading, Message, Table, View
 from bot.clock import ManualClock
 from bot.deps import Deps
+from bot.dispatch import Dispatcher, Outcome
 from bot.errors import NotFound, Upstream
 from bot.preview import Preview
 from bot.registry import Args, Call, ClusterCall, Registry, Risk, Scope, arg, opt
+from bot.render_text import render_text
 from bot.settings import from_mapping
+from bot.shell import Shell
+from bot.surface import Incoming, InputKind, MessageRef, Reply
 from tests.support.fakes import NoAzure, NoClusters
 
 registry = Registry()
@@ -114,3 +119,49 @@ class Captured:
 
     def send(self, reply: Any) -> None:
         self.replies.append(reply)
+
+
+@dataclass
+class Conversation:
+    """A responder standing for the channel (or thread) commands are typed in: keeps every reply and gives each
+    the next ts (`ts` formats the reply's number)."""
+
+    channel: str = "C0OPS"
+    ts: str = "m{n}"
+    replies: list[Reply] = field(default_factory=list)
+
+    def send(self, reply: Reply) -> MessageRef | None:
+        self.replies.append(reply)
+        return MessageRef(self.channel, self.ts.format(n=len(self.replies)))
+
+
+def run_slash(dispatcher: Dispatcher, text: str, user: str = "carol") -> tuple[Outcome, str]:
+    """One slash command through `dispatcher`: its outcome, and its one reply as the shell would show it."""
+    captured = Captured()
+    outcome = dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0TEST"), captured)
+    (reply,) = captured.replies
+    return outcome, render_text(reply.view)
+
+
+class ShellTranscript:
+    """A bot in the shell, typed at and read back, for a dataclass that has its `shell`, the `out` it prints to,
+    and `said`: how much of it the previous `say` returned."""
+
+    shell: Shell
+    out: io.StringIO
+    said: int
+
+    def say(self, *lines: str) -> str:
+        """Run the lines; what was printed since the previous `say`."""
+        for line in lines:
+            self.shell.run_line(line)
+        text = self.out.getvalue()
+        new, self.said = text[self.said :], len(text)
+        return new
+
+
+def ok_text(dispatcher: Dispatcher, text: str, user: str = "carol") -> str:
+    """The reply to a command that must succeed, as text (the assertion shows the reply when it did not)."""
+    outcome, reply = run_slash(dispatcher, text, user)
+    assert outcome.status == "ok", reply
+    return reply

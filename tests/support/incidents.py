@@ -39,6 +39,7 @@ from handlers.args import DiagnoseNodeArgs
 from knowledge import load_knowledge_base
 from tests.support import approvals
 from tests.support.fakes import NoAzure, NoClusters
+from tests.support.foundation import ShellTranscript
 
 handlers.load_all()
 registry = Registry()
@@ -187,7 +188,7 @@ class FailingWorkspace:
 
 
 @dataclass
-class Bed:
+class Bed(ShellTranscript):
     """One bot replica in the shell: type lines as a user, read what it printed."""
 
     surface: ShellSurface
@@ -200,14 +201,6 @@ class Bed:
     alerts: FakeAlerts
     workspace: Workspace
     said: int = field(default=0)
-
-    def say(self, *lines: str) -> str:
-        """Run the lines; what was printed since the previous `say`."""
-        for line in lines:
-            self.shell.run_line(line)
-        text = self.out.getvalue()
-        new, self.said = text[self.said :], len(text)
-        return new
 
 
 def make_bed(

@@ -7,6 +7,8 @@
 - `closed_port()`: a loopback port nothing listens on (connection refused).
 - `HangingProxy`: a plain-HTTP reverse proxy to a server that answers most requests at once and never answers
   those whose path matches (an API server whose etcd-backed lists of one kind hang while the rest answer).
+- `QuietHandler`, `BackgroundServer`: the base of the test servers' request handlers (HTTP/1.1 keep-alive, no
+  access log) and of a server on a thread of its own.
 - `raw_http(port, head, body)`: an HTTP/1.1 request written on a bare socket, for what no client would send.
 - `run_piped(...)`: one fresh `aksbot` process fed lines on stdin, with its output and wall time.
 """
@@ -26,10 +28,36 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import trustme
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A test server's request handler: HTTP/1.1, so clients keep their connections as they would with the real
+    service, and no access log line on stderr for every request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+class BackgroundServer:
+    """A test double's HTTP server (`_server`), served on a daemon thread of its own from `start()` to `stop()`."""
+
+    _server: http.server.ThreadingHTTPServer
+    thread_name = "test-server"
+
+    def start(self) -> Self:
+        threading.Thread(target=self._server.serve_forever, name=self.thread_name, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class SilentListener:
@@ -95,9 +123,11 @@ class SilentListener:
         self.stop()
 
 
-class HangingProxy:
+class HangingProxy(BackgroundServer):
     """Forwards each HTTP request to `upstream` (plain HTTP) and relays the answer, except requests whose path
     contains one of `hang`: those are read and never answered, until `stop()`."""
+
+    thread_name = "hanging-proxy"
 
     def __init__(self, upstream: str, hang: tuple[str, ...]) -> None:
         self.upstream = upstream.rstrip("/")
@@ -106,12 +136,7 @@ class HangingProxy:
         self._release = threading.Event()
         proxy = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
+        class Handler(QuietHandler):
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
@@ -139,14 +164,9 @@ class HangingProxy:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> HangingProxy:
-        threading.Thread(target=self._server.serve_forever, name="hanging-proxy", daemon=True).start()
-        return self
-
     def stop(self) -> None:
-        self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._release.set()  # the hung requests end first, or shutdown would wait for them
+        super().stop()
 
 
 def closed_port() -> int:

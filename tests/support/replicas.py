@@ -16,21 +16,14 @@ import http.server
 import itertools
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
+from tests.support.network import BackgroundServer, QuietHandler
+from tests.support.serving import free_port, serve_http, wait_healthy
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ServeProcess:
@@ -43,8 +36,7 @@ class ServeProcess:
         environ.pop("SLACK_APP_TOKEN", None)
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port),
-             "--config", str(config), "--workers", str(workers)],
+            serve_http(self.port, config, "--workers", str(workers)),
             env=environ,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
@@ -56,19 +48,7 @@ class ServeProcess:
         return ("127.0.0.1", self.port)
 
     def wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as health:
-                    if health.status == 200:
-                        return
-            except OSError:
-                pass
-            if self.process.poll() is not None:
-                raise AssertionError(f"aksbot serve exited: {self.log.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"aksbot serve did not come up: {self.log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_healthy(self.port, self.process, timeout, why=lambda: self.log.read_text()[-3000:])
 
     def kill(self) -> None:
         """SIGKILL the whole replica (front and worker) at once."""
@@ -92,8 +72,10 @@ class _Server(http.server.ThreadingHTTPServer):
     request_queue_size = 256  # the default listen backlog of 5 resets connections at 50 concurrent clients
 
 
-class RoundRobin:
+class RoundRobin(BackgroundServer):
     """An HTTP load balancer on one local port over `replicas` (see the module docstring)."""
+
+    thread_name = "round-robin"
 
     def __init__(self, replicas: list[tuple[str, int]]) -> None:
         self.replicas = replicas
@@ -103,12 +85,7 @@ class RoundRobin:
         self._lock = threading.Lock()
         balancer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
@@ -148,10 +125,3 @@ class RoundRobin:
                 connection.close()
         return 503, b"no replica"
 
-    def start(self) -> RoundRobin:
-        threading.Thread(target=self._server.serve_forever, name="round-robin", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -39,6 +39,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from tests.support.network import QuietHandler
+
 BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-1-test"
 SIGNING_SECRET = "s"
@@ -560,12 +562,7 @@ class WebApiServer:
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 # conversations.history and .replies are GET methods: arguments in the query string.
                 url = urlsplit(self.path)
@@ -852,6 +849,11 @@ def interaction_body(payload: dict[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
+def slash_body(text: str, *, user: str, channel: str, response_url: str) -> str:
+    """A `/k8s` slash command's form body, as Slack POSTs it."""
+    return form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
+
+
 def post(url: str, body: str, headers: dict[str, str], content_type: str) -> tuple[int, bytes]:
     """POST as Slack does; returns status and body (also for 4xx)."""
     request = urllib.request.Request(
@@ -864,11 +866,23 @@ def post(url: str, body: str, headers: dict[str, str], content_type: str) -> tup
         return exc.code, exc.read()
 
 
+def signed_post(url: str, body: str, content_type: str = FORM, *, headers: dict[str, str] | None = None,
+                **sign: Any) -> int:
+    """POST `body` signed as Slack signs it (`sign`: another `secret` or `timestamp`; `headers`: more of them, a
+    retry's); the status."""
+    status, _ = post(url, body, {**signature_headers(body, **sign), **(headers or {})}, content_type)
+    return status
+
+
+def slack_env(api_url: str, *, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """The Slack settings of an app talking to the Web API double at `api_url`: bot token, signing secret, URL."""
+    return {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": api_url}
+
+
 def http_serve_env(api_url: str, *, secret: str = SIGNING_SECRET) -> dict[str, str]:
     """The environment of an `aksbot serve --http` process talking to the Web API double at `api_url`: this
     checkout on the path, the bot token and signing secret set, no app token (so not Socket Mode)."""
     root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": root, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": secret,
-           "SLACK_API_URL": api_url}
+    env = {**os.environ, "PYTHONPATH": root, **slack_env(api_url, secret=secret)}
     env.pop("SLACK_APP_TOKEN", None)
     return env

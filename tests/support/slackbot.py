@@ -8,16 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.slack import (
-    FORM,
-    ApiCall,
-    WebApiServer,
-    form_body,
-    interaction_body,
-    post,
-    signature_headers,
-    slash_command_fields,
-)
+from tests.support.slack import ApiCall, WebApiServer, interaction_body, signed_post, slash_body
 
 
 @dataclass
@@ -28,19 +19,14 @@ class Bot:
 
     def slash(self, text: str, *, user: str, channel: str, **sign: Any) -> tuple[int, str]:
         response_url = self.api.response_url()
-        body = form_body(slash_command_fields(text, user=user, channel=channel, response_url=response_url))
-        status, _ = post(self.url, body, signature_headers(body, **sign), FORM)
+        status = signed_post(self.url, slash_body(text, user=user, channel=channel, response_url=response_url), **sign)
         return status, response_url
 
     def event(self, payload: dict[str, Any]) -> int:
-        body = json.dumps(payload)
-        status, _ = post(self.url, body, signature_headers(body), "application/json")
-        return status
+        return signed_post(self.url, json.dumps(payload), "application/json")
 
     def interact(self, payload: dict[str, Any]) -> int:
-        body = interaction_body(payload)
-        status, _ = post(self.url, body, signature_headers(body), FORM)
-        return status
+        return signed_post(self.url, interaction_body(payload))
 
     def posts_in(self, channel: str, count: int = 1) -> list[ApiCall]:
         self.api.wait_for(lambda s: len(in_channel(s.of("chat.postMessage"), channel)) >= count)
