@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Sequence
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,6 +42,7 @@ class AlertOutlet(Protocol):
         ...
 
 
+@dataclass(eq=False)
 class SendError(Exception):
     """A message the platform did not take. `code` is the platform's own word for why (`ratelimited`,
     `channel_not_found`, `timeout`), safe to log and to keep in the outbox: it never holds a token or a payload.
@@ -52,14 +54,15 @@ class SendError(Exception):
     `maybe_delivered`: the answer was lost, not a refusal (a timeout, a dropped connection, a server error): the
     platform may have made the message all the same, so the next attempt looks for it before posting again."""
 
-    def __init__(self, code: str, *, retry_after: float | None = None, permanent: bool = False,
-                 gone: bool = False, maybe_delivered: bool = False) -> None:
-        super().__init__(code)
-        self.code = code
-        self.retry_after = retry_after
-        self.permanent = permanent
-        self.gone = gone
-        self.maybe_delivered = maybe_delivered
+    code: str
+    _: KW_ONLY
+    retry_after: float | None = None
+    permanent: bool = False
+    gone: bool = False
+    maybe_delivered: bool = False
+
+    def __post_init__(self) -> None:
+        super().__init__(self.code)
 
 
 class Poster(Protocol):
