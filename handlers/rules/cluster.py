@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.azure.model import ManagedCluster
 from bot.cluster.model import Deployment, Event, Lease, Node, Pod, PodDisruptionBudget
@@ -23,6 +23,10 @@ from handlers.rules.pod_rules import PodContext, is_quiet, pod_findings
 from handlers.rules.workload_rules import deployment_rule, pdb_rule
 
 # How a group of findings of one rule reads: (singular noun, plural noun, what is wrong with them).
+# A container OOMKilled once and running and ready since is no longer a problem of the cluster after this long
+# (it still shows in `diagnose pod`): without it, one kill days ago kept an alert firing for as long as the pod lived.
+OOM_SETTLES_AFTER = timedelta(minutes=30)
+
 _GROUP_WORDS: Mapping[str, tuple[str, str, str]] = {
     "node.notready": ("node", "nodes", "NotReady or Unknown"),
     "node.lease": ("node", "nodes", "Ready with a stale heartbeat lease"),
@@ -183,6 +187,7 @@ def diagnose_cluster(
         ctx = PodContext(
             node=nodes_by_name.get(p.node),
             events=pod_events.get((p.namespace, p.name), ()),
+            oom_settles_after=OOM_SETTLES_AFTER,
         )
         findings.extend(pod_findings(p, ctx, now))
     pods_by_ns: dict[str, list[Pod]] = defaultdict(list)

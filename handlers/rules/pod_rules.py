@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.cluster.model import Container, ContainerState, ContainerStatus, Event, Node, Pod, format_bytes
 from bot.refs import CommandRef, pod_ref
@@ -51,6 +51,10 @@ class PodContext:
     node: Node | None = None
     events: Sequence[Event] = ()
     previous_logs: Mapping[str, str] | None = None
+    # An OOM kill seen only in a container's last state, the container running and ready since, is over once the
+    # kill is this old: a scan of the whole cluster (health, alerts) reports what is wrong now. None: always
+    # reported, as a pod's own diagnosis tells its history.
+    oom_settles_after: timedelta | None = None
 
 
 def _previous_logs(pod: Pod, container: str) -> SuggestedAction:
@@ -120,12 +124,20 @@ def _oom_killed(pod: Pod) -> frozenset[str]:
     return frozenset(c.name for c, s, _ in _containers(pod) if _is_oom(s.state) or _is_oom(s.last_state))
 
 
-def oom_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
+def _settled(status: ContainerStatus, ctx: PodContext, now: datetime | None) -> bool:
+    """The container was OOMKilled once but has run and been ready since, for longer than `ctx` says matters."""
+    last = status.last_state
+    return (ctx.oom_settles_after is not None and now is not None and status.state.kind == "running"
+            and status.ready and last is not None and last.finished is not None
+            and now - last.finished > ctx.oom_settles_after)
+
+
+def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Finding]:
     """A container OOMKilled now or in its last state, with the cgroup v2 runtime check when it applies."""
     out: list[Finding] = []
     for c, status, init in _containers(pod):
         oom = [st for st in (status.state, status.last_state) if st is not None and _is_oom(st)]
-        if not oom:
+        if not oom or (oom[0] is not status.state and _settled(status, ctx, now)):
             continue
         which = "init container" if init else "container"
         label = "state" if oom[0] is status.state else "last state"
@@ -468,7 +480,7 @@ def is_quiet(pod: Pod) -> bool:
 def pod_findings(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     """Every pod rule; a crash loop already explained by an OOM kill is reported once, as the OOM."""
     return [
-        *oom_rule(pod, ctx),
+        *oom_rule(pod, ctx, now),
         *crashloop_rule(pod, ctx, _oom_killed(pod)),
         *image_pull_rule(pod, ctx),
         *config_rule(pod, ctx),

@@ -221,3 +221,62 @@ def test_a_cluster_the_bot_cannot_reach_as_configured_is_skipped_not_fatal(clust
 
     both = AlertWatcher(["sandbox", "not-configured"], clusters.cache, store, ALERTS, SystemClock())
     assert [w.cluster for w in both.watchers] == ["sandbox"]
+
+
+def firing_for(store: AlertStore, rule: str, name: str) -> list[Any]:
+    """The firing problems the watcher recorded for `rule` on the object called `name`."""
+    return [s for s in store.firing() if s.group.alerts[0].name == rule
+            and s.group.alerts[0].object is not None and s.group.alerts[0].object.name == name]
+
+
+def image_pull_pod(name: str) -> dict[str, Any]:
+    """A pod whose image cannot be pulled, as the kubelet reports one (waiting, ImagePullBackOff)."""
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "shop", "labels": {"app": "checkout"}},
+            "spec": {"nodeName": SPARE, "containers": [minicluster.container("checkout", "shop/checkout:9.9")]},
+            "status": {"phase": "Pending", "hostIP": "10.224.0.5",
+                       "conditions": [{"type": "Ready", "status": "False"}],
+                       "containerStatuses": [{
+                           "name": "checkout", "image": "shop/checkout:9.9", "imageID": "", "ready": False,
+                           "restartCount": 0, "started": False,
+                           "state": {"waiting": {"reason": "ImagePullBackOff", "message":
+                                                 'Back-off pulling image "shop/checkout:9.9"'}}}]}}
+
+
+def test_workload_problems_are_alerts_with_their_runbooks_and_end_when_mended(
+        server: KubeServer, clusters: CachedClusterProvider, store: AlertStore) -> None:
+    """Crash-looping containers, images that cannot be pulled and a PodDisruptionBudget that allows no disruption
+    are each one alert naming the runbook people need, and each resolves once the world is mended."""
+    running = watcher(clusters, store).start()
+    try:
+        # The scenario starts with a crash-looping, OOMKilled pod and a PDB that allows 0 disruptions.
+        eventually(lambda: bool(firing_for(store, "pdb.blocking", "web")), what="the PDB alert")
+        (pdb,) = firing_for(store, "pdb.blocking", "web")
+        assert pdb.group.alerts[0].runbook == "pdb-blocking-drain"
+        billing = "billing-7d4b9c-x2x9z"
+        eventually(lambda: bool(firing_for(store, "pod.oom", billing) or firing_for(store, "pod.crashloop", billing)),
+                   what="the crash-loop alert")
+        crashing = (firing_for(store, "pod.oom", billing) or firing_for(store, "pod.crashloop", billing))[0]
+        assert crashing.group.alerts[0].runbook in ("java-oom-cgroupv2", "qos-oom-score", "crashloop")
+
+        server.apply(image_pull_pod("checkout-5f6d7-abcde"))
+        eventually(lambda: bool(firing_for(store, "pod.image-pull", "checkout-5f6d7-abcde")),
+                   what="the image-pull alert")
+        (pull,) = firing_for(store, "pod.image-pull", "checkout-5f6d7-abcde")
+        assert pull.group.alerts[0].runbook == "image-pull" and pull.group.alerts[0].namespace == "shop"
+
+        # Mended: the image is there after all, the PDB leaves room for one disruption, and the OOMKilled
+        # container runs again — its kill stays in its last state, an hour old: over, for a cluster scan.
+        server.recover_pod("shop", "checkout-5f6d7-abcde")
+        server.recover_pod("shop", billing)
+        hour_ago = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        server.mutate("pods", billing, lambda p: p["status"]["containerStatuses"][0]["lastState"]["terminated"]
+                      .update(finishedAt=hour_ago), namespace="shop")
+        server.mutate("policy/poddisruptionbudgets", "web", lambda pdb: pdb["spec"].update(minAvailable=1),
+                      namespace="shop")
+        for key in (pull.key, crashing.key, pdb.key):
+            eventually(lambda key=key: (s := store.get(key)) is not None and s.status is Status.RESOLVED,
+                       what=f"{key} resolved")
+        assert [e for e in events(store, pull.key)] == [Event.FIRED, Event.RESOLVED]
+    finally:
+        running.stop()

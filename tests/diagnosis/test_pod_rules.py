@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Resources
 from bot.severity import Severity
 from handlers.rules.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
@@ -45,6 +47,22 @@ def test_java_oom_on_cgroup_v2_names_jdk_version_and_runbook() -> None:
     commands = [a.ref.text() for a in f.actions]
     assert "/k8s logs ledger-7d9f8b6c5d-x2x7q -c ledger -p -n payments" in commands
     assert "/k8s restart deployment ledger -n payments" in commands
+
+
+def test_an_old_oom_kill_of_a_container_running_since_is_over_for_a_cluster_scan_not_for_the_pod() -> None:
+    def recovered(killed_seconds_ago: float) -> ContainerStatus:
+        return ContainerStatus("ledger", ready=True, restart_count=1, state=ContainerState("running"),
+                               last_state=terminated("OOMKilled", 137, seconds_ago=killed_seconds_ago))
+
+    scan = PodContext(node=node(), oom_settles_after=timedelta(minutes=30))
+    assert oom_rule(pod(statuses=(recovered(3600),)), scan, NOW) == []  # an hour ago, fine since: over
+    assert len(oom_rule(pod(statuses=(recovered(600),)), scan, NOW)) == 1  # ten minutes ago: still news
+    # Not ready again, or killed now: whatever the age of the last kill, it is a problem.
+    flapping = ContainerStatus("ledger", ready=False, restart_count=2, state=ContainerState("running"),
+                               last_state=terminated("OOMKilled", 137, seconds_ago=3600))
+    assert len(oom_rule(pod(statuses=(flapping,)), scan, NOW)) == 1
+    # A pod's own diagnosis tells its history, however old.
+    assert len(oom_rule(pod(statuses=(recovered(86400),)), PodContext(node=node()), NOW)) == 1
 
 
 def test_oom_of_a_modern_jvm_is_a_plain_limit_problem() -> None:
