@@ -216,7 +216,8 @@ def _describe(t: Thresholds) -> str:
     return (
         f"suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the entry explains "
         f"{t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it, or from {t.dominant} with "
-        f"the runner-up at most {t.dominant_margin} of it"
+        f"the runner-up at most {t.dominant_margin} of it; never below {t.min_coverage:.0%} of the question explained "
+        f"unless an error string matched"
     )
 
 

@@ -332,13 +332,13 @@ def calibrate(
     best: tuple[tuple[float, float, float, float], Calibration] | None = None
     # A runner-up within 15 % of the best is a near tie whatever the calibration questions say: people should see
     # both, so the margin is searched up to 0.85 only.
-    for answer, margin_pct, coverage, covered, (dominant, dominant_margin) in itertools.product(
+    for answer, margin_pct, coverage, covered, (dominant, dominant_margin), min_coverage in itertools.product(
         range(8, 44, 2), range(45, 90, 5), (0.7, 0.8, 0.9, 1.01), (3.0, 5.0, 8.0),
-        ((18.0, 0.3), (18.0, 0.45), (21.0, 0.3), (21.0, 0.45), (99.0, 0.45)),
+        ((18.0, 0.3), (18.0, 0.45), (21.0, 0.3), (21.0, 0.45), (99.0, 0.45)), (0.0, 0.25, 0.3, 0.35),
     ):
         candidate = Thresholds(
             current.suggest, float(answer), coverage, covered, margin_pct / 100, foreign=current.foreign,
-            dominant=dominant, dominant_margin=dominant_margin,
+            dominant=dominant, dominant_margin=dominant_margin, min_coverage=min_coverage,
         )
         on_tune, on_dev = _Tally.of(tune, candidate), _Tally.of(dev, candidate)
         if (on_tune.wrong > CALIBRATION_MAX_WRONG or on_tune.oos_unsure < CALIBRATION_MIN_OOS_UNSURE_REAL

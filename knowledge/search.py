@@ -19,7 +19,8 @@ in the question, so a long story or a pasted log is not penalised for the words 
 
 The outcome has one of three confidence levels:
 
-* **answer** — one entry has strong evidence and clearly more than the next: the bot shows its runbook;
+* **answer** — one entry has strong evidence and clearly more than the next, and explains a fair share of the
+  question (or an error string of it is in the question): the bot shows its runbook;
 * **suggestion** — there is evidence, but not enough, or two entries are too close: the bot says it is unsure,
   shows the best entry's summary and offers the others as buttons;
 * **don't know** — nothing in the question is evidence for any entry.
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -51,15 +53,18 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 26.0  # best evidence from here on can be an answer …
-    coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
-    covered_answer: float = 5.0
+    answer: float = 30.0  # best evidence from here on can be an answer …
+    coverage: float = 0.8  # … or from `covered_answer` on, when the entry explains this share of the question …
+    covered_answer: float = 3.0
     margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
     dominant_margin: float = 0.3  # … at most this share of it (a short, specific question about one thing)
     # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
     # IDF in the question's total: the question may be about something the knowledge base does not cover.
     foreign: float = 0.25
+    # An answer explains at least this share of the question, unless an error string of the entry is in it: strong
+    # evidence from a corner of a long story ("Istio sidecar gives 503" for the ingress 5xx entry) is a suggestion.
+    min_coverage: float = 0.3
 
 
 THRESHOLDS = Thresholds()
@@ -255,9 +260,11 @@ class KnowledgeIndex:
         for error in entry.errors:
             cleaned = clean(error)
             if cleaned:
-                # Long, many-word strings are more specific than a one-word reason such as "OOMKilled".
+                # Long, many-word strings are more specific than a one-word reason such as "OOMKilled"; so is an
+                # Azure error code, one word of several parts ("InsufficientSubnetSize", "SubnetIsFull").
                 words = frozenset(cleaned.split())
-                doc.errors.append((cleaned, min(1.0, 0.6 + 0.1 * len(words)), words))
+                specific = 1.0 if _ERROR_CODE.fullmatch(error.strip()) else min(1.0, 0.6 + 0.1 * len(words))
+                doc.errors.append((cleaned, specific, words))
         return doc
 
     def entries(self) -> tuple[Entry, ...]:
@@ -362,7 +369,10 @@ class KnowledgeIndex:
             return "unknown"
         second = ranked[1].evidence if len(ranked) > 1 else 0.0
         t = self.thresholds
-        strong = best >= t.answer or (ranked[0].coverage >= t.coverage and best >= t.covered_answer)
+        top = ranked[0]
+        if top.coverage < t.min_coverage and top.errors < 0.5:
+            return "suggestion"
+        strong = best >= t.answer or (top.coverage >= t.coverage and best >= t.covered_answer)
         if strong and second <= t.margin * best:
             return "answer"
         return "answer" if best >= t.dominant and second <= t.dominant_margin * best else "suggestion"
@@ -386,6 +396,11 @@ class KnowledgeIndex:
         if level == "unknown":
             return SearchOutcome(query, lang, (), "unknown")
         return SearchOutcome(query, lang, hits[: max(limit, 1)], level)
+
+
+# An error code of three or more capitalised parts, 12 characters or more: "InsufficientSubnetSize", "SubnetIsFull",
+# "OverconstrainedAllocationRequest" (not "OOMKilled", a reason many problems end in).
+_ERROR_CODE = re.compile(r"(?=.{12,}$)(?:[A-Z][a-z0-9]+){3,}[A-Za-z0-9]*")
 
 
 def _idf(entries: int, containing: int) -> float:
