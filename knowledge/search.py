@@ -54,14 +54,14 @@ class Thresholds:
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
     answer: float = 30.0  # best evidence from here on can be an answer …
-    coverage: float = 0.8  # … or from `covered_answer` on, when the entry explains this share of the question …
+    coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 3.0
     margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
     dominant_margin: float = 0.3  # … at most this share of it (a short, specific question about one thing)
     # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
     # IDF in the question's total: the question may be about something the knowledge base does not cover.
-    foreign: float = 0.25
+    foreign: float = 0.5
     # An answer explains at least this share of the question, unless an error string of the entry is in it: strong
     # evidence from a corner of a long story ("Istio sidecar gives 503" for the ingress 5xx entry) is a suggestion.
     min_coverage: float = 0.3
