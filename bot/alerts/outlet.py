@@ -328,14 +328,14 @@ class Outlet:
             log.info("alert message %s in %s was made by an earlier attempt; kept, not posted again", ts, channel)
             now = self.clock.now()
             for item, _ in members:
-                if item.id in shown and self.store.posted(item, ts, now):
+                if item.mark in shown and self.store.posted(item, ts, now):
                     self.store.refresh(item.key, now)
             result.posted += 1
-            members = [(item, state) for item, state in members if item.id not in shown]
+            members = [(item, state) for item, state in members if item.mark not in shown]
             if not members:
                 return
         items = [item for item, _ in members]
-        marks = [item.id for item in items]
+        marks = [item.mark for item in items]
         try:
             now = self.clock.now()
             if len(members) == 1:
@@ -364,13 +364,13 @@ class Outlet:
             result.summarized += len(items)
 
     def _made_before(self, channel: str, items: Sequence[OutboxItem], *, thread_ts: str | None = None
-                     ) -> tuple[str, frozenset[int]] | None:
+                     ) -> tuple[str, frozenset[str]] | None:
         """The message (or, with `thread_ts`, the reply in that thread) an earlier, unconfirmed attempt at these
         items made, if the platform shows one, with the items it was made for."""
         if not any(item.unsure for item in items):
             return None
         try:
-            return self.poster.find(channel, [item.id for item in items], min(item.created_at for item in items),
+            return self.poster.find(channel, [item.mark for item in items], min(item.created_at for item in items),
                                     thread_ts=thread_ts)
         except SendError as exc:
             # Not knowing is no reason to stay silent: post (a rare duplicate beats a lost alert).
@@ -441,7 +441,7 @@ class Outlet:
                 # A summary's thread holds the replies of all its problems: each says whose it is.
                 view = View(f"{state.summary}: {view.summary}",
                             (Text(f"*{state.summary}* (`{state.id}`)"), *view.blocks))
-            self.poster.post(item.channel, view, thread_ts=item.ts, marks=[item.id])
+            self.poster.post(item.channel, view, thread_ts=item.ts, marks=[item.mark])
         except Exception as exc:
             self._failed([item], item.channel, exc, result)
             return

@@ -68,13 +68,13 @@ class SendError(Exception):
 class Poster(Protocol):
     """Where alert messages are shown. Every method raises `SendError` when the platform did not take it."""
 
-    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[int] = ()) -> str:
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[str] = ()) -> str:
         """Post a message (in the thread of `thread_ts` when given); returns its `ts`. `marks` (the outbox items the
         message is for) travel with it, unseen by people, so that `find` can tell it was made."""
         ...
 
-    def find(self, channel: str, marks: Sequence[int], since: datetime, *, thread_ts: str | None = None
-             ) -> tuple[str, frozenset[int]] | None:
+    def find(self, channel: str, marks: Sequence[str], since: datetime, *, thread_ts: str | None = None
+             ) -> tuple[str, frozenset[str]] | None:
         """A message posted in `channel` (in the thread of `thread_ts` when given) since `since` carrying any of
         `marks`: its `ts` and all the marks it carries; None when there is none. Whether an attempt whose answer was
         lost made the message after all."""

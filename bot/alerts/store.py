@@ -23,6 +23,7 @@ post went out is not posted (its post is cancelled); its history keeps it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -137,6 +138,12 @@ class OutboxItem:
     last_error: str | None
     ts: str | None  # the message's ts when it has one (updates and replies need it)
     claimed_by: str | None = None  # set on a due item: an earlier claim lapsed (its worker stopped mid-send)
+
+    @property
+    def mark(self) -> str:
+        """What a message made for this item carries to be known again (`Poster.find`): the item's id and a digest
+        of its problem's key, so two bots posting into one channel never take each other's messages for their own."""
+        return f"{self.id}:{hashlib.sha256(self.key.encode()).hexdigest()[:12]}"
 
     @property
     def unsure(self) -> bool:

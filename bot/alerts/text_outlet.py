@@ -80,12 +80,12 @@ class TextPoster:
     def __init__(self, board: Board, names: Mapping[str, str] | None = None) -> None:
         self.board = board
         self.names = dict(names or {})
-        self._marked: dict[str, list[tuple[str, frozenset[int]]]] = {}  # channel -> (ts, marks) of its posts
+        self._marked: dict[str, list[tuple[str, frozenset[str]]]] = {}  # channel -> (ts, marks) of its posts
 
     def _tag(self, channel: str) -> str:
         return f"[#{self.names.get(channel, channel)}]"
 
-    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[int] = ()) -> str:
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[str] = ()) -> str:
         ref = self.board.keep(channel, view)
         if marks:
             self._marked.setdefault(channel, []).append((ref.ts, frozenset(marks)))
@@ -106,8 +106,8 @@ class TextPoster:
     def delete(self, channel: str, ts: str) -> None:
         self.board.say(f"{self._tag(channel)} (message #{ts} withdrawn: a duplicate)")
 
-    def find(self, channel: str, marks: Sequence[int], since: datetime, *, thread_ts: str | None = None
-             ) -> tuple[str, frozenset[int]] | None:
+    def find(self, channel: str, marks: Sequence[str], since: datetime, *, thread_ts: str | None = None
+             ) -> tuple[str, frozenset[str]] | None:
         wanted = set(marks)
         return next(((ts, made) for ts, made in self._marked.get(channel, ()) if made & wanted), None)
 

@@ -18,7 +18,8 @@ restart keeps the wait. Slack's refusals become `SendError`s:
     fatal_error, internal_error, …               (`maybe_delivered`): backed off and retried, looked for first
     anything else                                temporary: backed off and retried
 
-Every post carries Slack message metadata (`event_type` "aksbot_alert", the outbox items it is for), invisible in
+Every post carries Slack message metadata (`event_type` "aksbot_alert", the marks of the outbox items it is for:
+`OutboxItem.mark`), invisible in
 the channel; `find` reads the channel's history with that metadata (`conversations.history`,
 `include_all_metadata`) to learn whether an attempt whose answer was lost made the message after all. That read
 needs `channels:history` (and `groups:history` for a private alert channel).
@@ -98,7 +99,7 @@ class SlackAlertPoster:
     def from_settings(cls, settings: Settings) -> SlackAlertPoster:
         return cls(alert_client(settings))
 
-    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[int] = ()) -> str:
+    def post(self, channel: str, view: View, *, thread_ts: str | None = None, marks: Sequence[str] = ()) -> str:
         message = render_slack(view)
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"items": list(marks)}} if marks else None
         try:
@@ -122,8 +123,8 @@ class SlackAlertPoster:
         except (SlackClientError, OSError) as exc:
             raise send_error(exc) from None
 
-    def find(self, channel: str, marks: Sequence[int], since: datetime, *, thread_ts: str | None = None
-             ) -> tuple[str, frozenset[int]] | None:
+    def find(self, channel: str, marks: Sequence[str], since: datetime, *, thread_ts: str | None = None
+             ) -> tuple[str, frozenset[str]] | None:
         wanted = set(marks)
         cursor: str | None = None
         oldest = f"{since.timestamp() - 1:.6f}"
@@ -147,10 +148,10 @@ class SlackAlertPoster:
         return None
 
 
-def _marks_of(message: Mapping[str, Any]) -> frozenset[int]:
+def _marks_of(message: Mapping[str, Any]) -> frozenset[str]:
     """The outbox items a message says it was posted for (its aksbot metadata), none for any other message."""
     metadata = message.get("metadata")
     if not isinstance(metadata, Mapping) or metadata.get("event_type") != EVENT_TYPE:
         return frozenset()
     items = (metadata.get("event_payload") or {}).get("items")
-    return frozenset(i for i in items if isinstance(i, int)) if isinstance(items, list) else frozenset()
+    return frozenset(i for i in items if isinstance(i, str)) if isinstance(items, list) else frozenset()

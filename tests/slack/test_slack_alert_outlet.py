@@ -239,7 +239,7 @@ def test_a_post_made_by_an_outlet_that_died_before_writing_it_down_is_kept(slack
         # It claims the post and Slack takes the message; the process dies before the store hears of it.
         assert dying.store.claim(item.id, "dying", T0, timedelta(seconds=60))
         dying.outlet.poster.post(where, dying.outlet.views.card(dying.store.get(item.key), now=T0, lang="en"),
-                                 marks=[item.id])
+                                 marks=[item.mark])
     finally:
         first.close()
 
@@ -363,3 +363,21 @@ def test_cards_and_summaries_of_any_size_stay_within_slack_limits(slack_api: Web
     (summary,) = bed.calls("chat.postMessage", burst)
     within_slack_limits(card)
     within_slack_limits(summary)
+
+
+def test_another_bots_message_in_the_same_channel_is_never_taken_for_ours(slack_api: WebApiServer,
+                                                                         store: AlertStore) -> None:
+    where = channel()
+    bed = Bed(slack_api, store, alerts_to(where))
+    record(store, bed.settings, crashloop("web-1", T0), T0)
+    (item,) = store.due(T0)
+    # A second aksbot (another cluster's deployment) posts into this channel; its outbox has an item of the same id.
+    other = SlackAlertPoster(alert_client(slack(slack_api)))
+    other.post(where, bed.outlet.views.card(store.get(item.key), now=T0, lang="en"), marks=[f"{item.id}:0123456789ab"])
+    # Ours is unsure (its worker died mid-send), so the outlet looks before posting: the other bot's is not ours.
+    assert store.claim(item.id, "died", T0, timedelta(seconds=60))
+    bed.at(timedelta(seconds=61))
+    assert bed.outlet.deliver().posted == 1
+    posts = bed.calls("chat.postMessage", where)
+    ours = [c for c in posts if c.params["metadata"]["event_payload"]["items"] == [item.mark]]
+    assert len(ours) == 1 and len(slack_api.top_level(where)) == 2
