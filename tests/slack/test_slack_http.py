@@ -126,7 +126,7 @@ def test_channel_without_the_bot_gets_the_answer_through_response_url(bot: Bot) 
 
 def test_rate_limited_reply_waits_for_retry_after_and_is_delivered(bot: Bot) -> None:
     channel = new_channel()
-    bot.api.fail_next("chat.postMessage", status=429, retry_after=1)
+    bot.api.fail_next("chat.postMessage", status=429, retry_after=1, channel=channel)
     bot.slash("nodes", user=CAROL, channel=channel)
     (answer,) = bot.posts_in(channel)
     assert "Ready" in text_of(answer.params)
@@ -137,8 +137,8 @@ def test_a_reply_that_cannot_be_delivered_is_logged_with_its_correlation_id(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
     channel = new_channel()
-    bot.api.fail_next("chat.postMessage", error="channel_not_found")
-    bot.api.fail_next("chat.postEphemeral", error="channel_not_found")
+    bot.api.fail_next("chat.postMessage", error="channel_not_found", channel=channel)
+    bot.api.fail_next("chat.postEphemeral", error="channel_not_found", channel=channel)
     with caplog.at_level(logging.INFO):
         bot.event(mention_event("nodes", user=CAROL, channel=channel, ts="1700000000.000300"))
         deadline = time.monotonic() + 10

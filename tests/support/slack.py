@@ -63,6 +63,7 @@ class _Failure:
     error: str | None
     retry_after: int | None
     times: int
+    channel: str | None = None  # only calls for this channel fail (None: any)
 
 
 # The scope each method needs for (public, private) channels, as Slack's method pages list them for bot tokens.
@@ -187,10 +188,12 @@ class WebApiServer:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        channel: str | None = None,
     ) -> None:
-        """The next `times` calls of `method` fail: a 429 with Retry-After, or `{"ok": false, "error": …}`."""
+        """The next `times` calls of `method` (for `channel`, when given: a bot's other work, such as its alert
+        posts, is not hit) fail: a 429 with Retry-After, or `{"ok": false, "error": …}`."""
         with self._lock:
-            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+            self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times, channel))
 
     def lose_next_answer(self, method: str, times: int = 1) -> None:
         """The next `times` calls of `method` are carried out, but their answer is lost: Slack's edge answers
@@ -253,15 +256,15 @@ class WebApiServer:
             self.calls.append(call)
             self._lock.notify_all()
 
-    def _failure(self, method: str) -> _Failure | None:
+    def _failure(self, method: str, channel: str) -> _Failure | None:
         with self._lock:
             queue = self._failures.get(method) or []
-            if not queue:
+            failure = next((f for f in queue if f.channel in (None, channel)), None)
+            if failure is None:
                 return None
-            failure = queue[0]
             failure.times -= 1
             if failure.times <= 0:
-                queue.pop(0)
+                queue.remove(failure)
             return failure
 
     def answer(
@@ -275,7 +278,7 @@ class WebApiServer:
                 self._lock.notify_all()
         if release is not None:
             release.wait(30)
-        failure = self._failure(method)
+        failure = self._failure(method, str(params.get("channel") or params.get("channel_id") or ""))
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             self._record(ApiCall(method + "!failed", params, token))
