@@ -32,9 +32,11 @@ from knowledge.evaluation import (
     EvalReport,
     Figures,
     calibrate,
+    collection_rounds,
     evaluate,
     load_queries,
     load_real,
+    run,
 )
 from knowledge.lint import default_notes_dir, lint
 from knowledge.loader import EntryError, read_entries
@@ -157,6 +159,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             },
             "real_tune": _figures_json(report.real_tune),
             "real_test": _figures_json(report.real_test),
+            "real_test_rounds": {label: _figures_json(Figures.of(run(index, test[rows])))
+                                 for label, rows in collection_rounds("test")},
             "real_test_targets": real_targets,
             "passed": report.passed,
             # Per-question results only where it is fine to look: never for the frozen test part.
@@ -181,6 +185,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         print("real questions (public posts):", file=out)
         print(_figures_line("  tuning", report.real_tune), file=out)
         print(_figures_line("  frozen test", report.real_test), file=out)
+        for label, rows in collection_rounds("test"):
+            print(_figures_line(f"    {label}", Figures.of(run(index, test[rows]))), file=out)
         print(
             f"hand-written targets: top-1 >= {TARGET_TOP1:.0%}, top-3 >= {TARGET_TOP3:.0%}, out-of-scope unsure >= "
             f"{TARGET_OOS_UNSURE:.0%} -> {'PASS' if report.passed else 'FAIL'}",

@@ -128,6 +128,22 @@ def load_real(part: RealPart, path: Traversable | Path | None = None) -> tuple[R
     return loaded.queries
 
 
+def collection_rounds(part: RealPart, path: Traversable | Path | None = None) -> list[tuple[str, slice]]:
+    """The collection rounds of a part of the real questions, in file order: each round after the first starts
+    at a comment line `# <which> collection, <date> …` and runs to the next. A round no decision has seen is the
+    honest estimate of a question from outside, so `eval` reports the frozen part per round too."""
+    source = real_file(part) if path is None else path
+    starts: list[tuple[str, int]] = [("first collection", 0)]
+    count = 0
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("- q:"):
+            count += 1
+        elif line.startswith("# ") and " collection, " in line and count:
+            starts.append((line[2:].split(" (")[0], count))
+    ends = [start for _, start in starts[1:]] + [count]
+    return [(label, slice(start, end)) for (label, start), end in zip(starts, ends, strict=True) if end > start]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the search did with one question."""

@@ -15,6 +15,7 @@ from knowledge.evaluation import (
     CALIBRATION_MIN_OOS_UNSURE_REAL,
     REAL_PARTS,
     calibrate,
+    collection_rounds,
     evaluate,
     load_queries,
     load_real,
@@ -108,3 +109,12 @@ def test_a_question_about_something_not_covered_is_not_answered() -> None:
         "Longhorn Volume Status Warning Longhorn volume is Degraded for more than 5 minutes."
     )
     assert outcome.abstained, outcome
+
+
+def test_the_frozen_part_is_reported_per_collection_round_and_the_rounds_cover_it() -> None:
+    for part in REAL_PARTS:
+        rounds = collection_rounds(part)
+        questions = load_real(part)
+        assert rounds[0][0] == "first collection" and len(rounds) >= 4
+        covered = [i for _, rows in rounds for i in range(len(questions))[rows]]
+        assert covered == list(range(len(questions)))  # every question in exactly one round, in file order
