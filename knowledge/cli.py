@@ -15,6 +15,7 @@ Also runnable as `python -m knowledge.cli …`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -36,7 +37,6 @@ from knowledge.evaluation import (
     evaluate,
     load_queries,
     load_real,
-    run,
 )
 from knowledge.lint import default_notes_dir, lint
 from knowledge.loader import EntryError, read_entries
@@ -140,17 +140,11 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
     index = load_knowledge_base()
     queries = load_queries()
     tune, test = load_real("tune"), load_real("test")
-    report: EvalReport = evaluate(index, queries, tune, test)
+    report: EvalReport = evaluate(index, queries, tune, test, collection_rounds("test"))
     real_targets = report.real_test.real_targets()
     if args.json:
         payload: dict[str, object] = {
-            "thresholds": {
-                "suggest": report.thresholds.suggest,
-                "answer": report.thresholds.answer,
-                "coverage": report.thresholds.coverage,
-                "covered_answer": report.thresholds.covered_answer,
-                "margin": report.thresholds.margin,
-            },
+            "thresholds": dataclasses.asdict(report.thresholds),
             "hand_written": {
                 "all": _figures_json(report.hand_all),
                 "dev": _figures_json(report.hand_dev),
@@ -159,8 +153,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             },
             "real_tune": _figures_json(report.real_tune),
             "real_test": _figures_json(report.real_test),
-            "real_test_rounds": {label: _figures_json(Figures.of(run(index, test[rows])))
-                                 for label, rows in collection_rounds("test")},
+            "real_test_rounds": {label: _figures_json(figures) for label, figures in report.real_test_rounds},
             "real_test_targets": real_targets,
             "passed": report.passed,
             # Per-question results only where it is fine to look: never for the frozen test part.
@@ -185,8 +178,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         print("real questions (public posts):", file=out)
         print(_figures_line("  tuning", report.real_tune), file=out)
         print(_figures_line("  frozen test", report.real_test), file=out)
-        for label, rows in collection_rounds("test"):
-            print(_figures_line(f"    {label}", Figures.of(run(index, test[rows]))), file=out)
+        for label, figures in report.real_test_rounds:
+            print(_figures_line(f"    {label}", figures), file=out)
         print(
             f"hand-written targets: top-1 >= {TARGET_TOP1:.0%}, top-3 >= {TARGET_TOP3:.0%}, out-of-scope unsure >= "
             f"{TARGET_OOS_UNSURE:.0%} -> {'PASS' if report.passed else 'FAIL'}",
