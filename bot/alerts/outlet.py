@@ -332,8 +332,15 @@ class Outlet:
                     self.store.refresh(item.key, now)
             result.posted += 1
             members = [(item, state) for item, state in members if item.mark not in shown]
-            if not members:
-                return
+        # A problem that ended while its post was unconfirmed, and whose post is not there: nothing to say any more
+        # (as a post cancelled before it went out).
+        over = [item for item, state in members if item.unsure and state.status is Status.RESOLVED]
+        for item in over:
+            self.store.never_posted(item, self.clock.now(), "resolved before its post was confirmed; not posted")
+            result.skipped += 1
+        members = [(item, state) for item, state in members if item not in over]
+        if not members:
+            return
         items = [item for item, _ in members]
         marks = [item.mark for item in items]
         try:

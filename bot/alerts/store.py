@@ -137,7 +137,9 @@ class OutboxItem:
     attempts: int
     last_error: str | None
     ts: str | None  # the message's ts when it has one (updates and replies need it)
-    claimed_by: str | None = None  # set on a due item: an earlier claim lapsed (its worker stopped mid-send)
+    # Set on a due item when an earlier attempt may have made its message: its claim lapsed (the worker stopped
+    # mid-send) or it was put back after a lost answer (`retry(unsure=True)` keeps the claimer, drops the lease).
+    claimed_by: str | None = None
 
     @property
     def mark(self) -> str:
@@ -148,8 +150,9 @@ class OutboxItem:
     @property
     def unsure(self) -> bool:
         """An earlier attempt may have made the message although nothing recorded it: its worker stopped while
-        sending, or the platform's answer was lost. Before posting again, look for it (`Poster.find`)."""
-        return self.claimed_by is not None or (self.last_error or "").endswith(MAY_HAVE_ARRIVED)
+        sending, or the platform's answer was lost. Before posting again, look for it (`Poster.find`). Such an item
+        is not cancelled when its problem ends first (`_cancel` takes only unclaimed work): the message may exist."""
+        return self.claimed_by is not None
 
 
 class _Lost(Exception):
@@ -166,7 +169,8 @@ _ITEM_COLUMNS = (
     "o.id, o.key, o.episode, o.channel, o.kind, o.history_seq, o.created_at, o.due_at, o.attempts, o.last_error, m.ts, "
     "o.claimed_by"
 )
-# The end of an outbox error that says the send may have worked (its answer was lost, not refused).
+# Said at the end of an outbox error whose send may have worked (its answer was lost, not refused), for people
+# reading the outbox; the state itself is the claimer kept on the item (`OutboxItem.unsure`).
 MAY_HAVE_ARRIVED = " (may have arrived)"
 
 
@@ -696,13 +700,23 @@ class AlertStore:
     def done(self, item_id: int, at: datetime) -> None:
         self.db.run(f"UPDATE {self.outbox_table} SET done_at = ? WHERE id = ?", (utc_text(at), item_id))
 
+    def never_posted(self, item: OutboxItem, at: datetime, why: str) -> None:
+        """Finish a post that will not go out after all (its problem ended while it was unconfirmed and the message
+        is not there), with the updates and replies that were waiting for that message."""
+        with self.db.transaction() as run:
+            run(f"UPDATE {self.outbox_table} SET done_at = ?, last_error = ? WHERE done_at IS NULL AND (id = ? OR "
+                "(key = ? AND episode = ? AND channel = ? AND kind <> ?))",
+                (utc_text(at), why, item.id, item.key, item.episode, item.channel, Work.POST.value))
+
     def retry(self, item_id: int, error: str, retry_at: datetime, *, unsure: bool = False) -> None:
         """A send failed: keep the item, with why, for another attempt at `retry_at` (Slack's Retry-After).
         `unsure`: the answer was lost rather than a refusal, so the message may exist (`OutboxItem.unsure`)."""
         why = error[: 500 - len(MAY_HAVE_ARRIVED)] + MAY_HAVE_ARRIVED if unsure else error[:500]
+        claimer = "claimed_by" if unsure else "NULL"
         self.db.run(
-            f"UPDATE {self.outbox_table} SET attempts = attempts + 1, last_error = ?, due_at = ?, claimed_by = NULL, "
-            "claimed_until = NULL WHERE id = ? AND done_at IS NULL", (why, utc_text(retry_at), item_id))
+            f"UPDATE {self.outbox_table} SET attempts = attempts + 1, last_error = ?, due_at = ?, "
+            f"claimed_by = {claimer}, claimed_until = NULL WHERE id = ? AND done_at IS NULL",
+            (why, utc_text(retry_at), item_id))
 
     def postpone(self, item_id: int, until: datetime) -> None:
         """Put a claimed item back, due at `until`, without counting an attempt: it was held (quiet hours, the

@@ -9,6 +9,7 @@ size within Slack's block limits."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -381,3 +382,44 @@ def test_another_bots_message_in_the_same_channel_is_never_taken_for_ours(slack_
     posts = bed.calls("chat.postMessage", where)
     ours = [c for c in posts if c.params["metadata"]["event_payload"]["items"] == [item.mark]]
     assert len(ours) == 1 and len(slack_api.top_level(where)) == 2
+
+
+def test_a_problem_that_ends_while_its_post_is_unconfirmed_ends_in_that_post(slack_api: WebApiServer,
+                                                                              store: AlertStore) -> None:
+    where = channel()
+    bed = Bed(slack_api, store, alerts_to(where))
+    record(store, bed.settings, crashloop("web-1", T0), T0)
+    slack_api.lose_next_answer("chat.postMessage")
+    assert bed.outlet.deliver().failed == 1
+    (made,) = slack_api.top_level(where)
+    # Resolved before the outlet learns its post was made: the post is not cancelled, it is found and ends resolved.
+    later = bed.at(timedelta(seconds=2))
+    record(store, bed.settings, resolved(crashloop("web-1", T0), later), later)
+    for _ in range(10):
+        if not store.pending():
+            break
+        bed.at(timedelta(seconds=30))
+        bed.outlet.deliver()
+    assert store.pending() == 0
+    assert len(slack_api.top_level(where)) == 1
+    (now,) = slack_api.top_level(where)
+    assert now["ts"] == made["ts"] and "Resolved" in json.dumps(now["blocks"])
+    assert len(slack_api.thread(where, made["ts"])) == 1
+
+
+def test_a_problem_that_ends_while_its_post_is_unconfirmed_and_absent_is_not_posted(slack_api: WebApiServer,
+                                                                                     store: AlertStore) -> None:
+    where = channel()
+    bed = Bed(slack_api, store, alerts_to(where))
+    record(store, bed.settings, crashloop("web-1", T0), T0)
+    slack_api.fail_next("chat.postMessage", status=503, error="service_unavailable", channel=where)  # not made
+    assert bed.outlet.deliver().failed == 1
+    later = bed.at(timedelta(seconds=2))
+    record(store, bed.settings, resolved(crashloop("web-1", T0), later), later)
+    for _ in range(10):
+        if not store.pending():
+            break
+        bed.at(timedelta(seconds=30))
+        bed.outlet.deliver()
+    assert store.pending() == 0
+    assert slack_api.top_level(where) == []
