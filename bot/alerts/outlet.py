@@ -152,7 +152,18 @@ class Outlet:
 
     def run(self, stop: threading.Event) -> None:
         """Deliver due work until `stop` is set; a store that fails is retried with a growing pause (the work is
-        safe in it), never given up on."""
+        safe in it), never given up on.
+
+        Only the leader runs this loop, so work another worker still holds was claimed by a leader that is gone (or
+        about to notice it is): it is taken over at once, not after that claim's lease, and as unsure — the old
+        leader may have sent it just before it died, so it is looked for before it is sent again."""
+        try:
+            taken = self.store.take_over_claims(self.worker)
+            if taken:
+                log.info("alert outlet %s: took over %d item(s) an earlier leader was sending", self.worker, taken)
+        except Exception:
+            log.exception("alert outlet %s: could not take over an earlier leader's work; its leases will lapse",
+                          self.worker)
         failures = 0
         while not stop.is_set():
             self._wake.clear()

@@ -700,6 +700,14 @@ class AlertStore:
     def done(self, item_id: int, at: datetime) -> None:
         self.db.run(f"UPDATE {self.outbox_table} SET done_at = ? WHERE id = ?", (utc_text(at), item_id))
 
+    def take_over_claims(self, worker: str) -> int:
+        """Make the unfinished work other workers claimed due now, keeping who claimed it (so it is unsure, and
+        looked for before it is sent again). For a new leader: the old one's claims are a dead process's."""
+        count, _ = self.db.run(
+            f"UPDATE {self.outbox_table} SET claimed_until = NULL WHERE done_at IS NULL AND claimed_by IS NOT NULL "
+            "AND claimed_by <> ? AND claimed_until IS NOT NULL", (worker,))
+        return count
+
     def never_posted(self, item: OutboxItem, at: datetime, why: str) -> None:
         """Finish a post that will not go out after all (its problem ended while it was unconfirmed and the message
         is not there), with the updates and replies that were waiting for that message."""

@@ -21,7 +21,7 @@ import pytest
 from bot.alerts.model import Alert, AlertGroup, AlertObject, Source, Status
 from bot.alerts.outlet import PERMANENT_RETRY, Outlet
 from bot.alerts.settings import AlertSettings
-from bot.alerts.store import AlertStore
+from bot.alerts.store import AlertStore, OutboxItem
 from bot.approvals.store import SqlApprovalStore
 from bot.clock import ManualClock
 from bot.render_slack import MAX_BLOCKS, MAX_BUTTONS, MAX_FIELD, MAX_FIELDS, MAX_HEADER, MAX_SECTION
@@ -32,6 +32,7 @@ from tests.support.alerts import crashloop, record, resolved
 from tests.support.databases import Database
 from tests.support.network import SilentListener
 from tests.support.slack import BOT_TOKEN, WebApiServer
+from tests.support.waiting import eventually
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
@@ -229,20 +230,27 @@ def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_twice(s
     assert store.pending() == 0
 
 
+def die_mid_post(api: WebApiServer, database: Database, where: str) -> OutboxItem:
+    """A worker claims a problem's post (a lease of 60 s) and Slack takes the message; the process dies before
+    the store hears of it. Returns the post's outbox item."""
+    first = database.open()
+    try:
+        dying = Bed(api, AlertStore(first), alerts_to(where), worker="dying")
+        record(dying.store, dying.settings, crashloop("web-1", T0), T0)
+        (item,) = dying.store.due(T0)
+        assert dying.store.claim(item.id, "dying", T0, timedelta(seconds=60))
+        state = dying.store.get(item.key)
+        assert state is not None
+        dying.outlet.poster.post(where, dying.outlet.views.card(state, now=T0, lang="en"), marks=[item.mark])
+        return item
+    finally:
+        first.close()
+
+
 def test_a_post_made_by_an_outlet_that_died_before_writing_it_down_is_kept(slack_api: WebApiServer,
                                                                           database: Database) -> None:
     where = channel()
-    first = database.open()
-    try:
-        dying = Bed(slack_api, AlertStore(first), alerts_to(where), worker="dying")
-        record(dying.store, dying.settings, crashloop("web-1", T0), T0)
-        (item,) = dying.store.due(T0)
-        # It claims the post and Slack takes the message; the process dies before the store hears of it.
-        assert dying.store.claim(item.id, "dying", T0, timedelta(seconds=60))
-        dying.outlet.poster.post(where, dying.outlet.views.card(dying.store.get(item.key), now=T0, lang="en"),
-                                 marks=[item.mark])
-    finally:
-        first.close()
+    item = die_mid_post(slack_api, database, where)
 
     second = database.open()
     try:
@@ -254,6 +262,29 @@ def test_a_post_made_by_an_outlet_that_died_before_writing_it_down_is_kept(slack
         state = after.store.get(item.key)
         assert state is not None and [m.ts for m in after.store.messages(item.key)] == \
             [slack_api.top_level(where)[0]["ts"]]
+    finally:
+        second.close()
+
+
+def test_a_new_leader_takes_over_what_the_dead_one_was_sending_at_once_not_after_its_lease(
+        slack_api: WebApiServer, database: Database) -> None:
+    where = channel()
+    item = die_mid_post(slack_api, database, where)  # its claim has a lease a minute long …
+
+    second = database.open()
+    try:
+        # … which the next leader's loop does not wait out: the clock does not move here.
+        after = Bed(slack_api, AlertStore(second), alerts_to(where), worker="next-leader")
+        stop = threading.Event()
+        loop = threading.Thread(target=after.outlet.run, args=(stop,), daemon=True)
+        loop.start()
+        try:
+            eventually(lambda: after.store.messages(item.key)[0].ts is not None, what="the post taken over")
+        finally:
+            stop.set()
+            loop.join(10)
+        assert len(slack_api.top_level(where)) == 1 and not after.calls("chat.delete", where)
+        assert after.store.messages(item.key)[0].ts == slack_api.top_level(where)[0]["ts"]
     finally:
         second.close()
 
