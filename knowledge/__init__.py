@@ -11,6 +11,7 @@ from functools import cache
 from typing import Protocol
 
 from knowledge.loader import EntryError, Problem, load_entries
+from knowledge.meaning import StaticEmbedder
 from knowledge.model import Entry, Lang
 from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
 
@@ -44,4 +45,4 @@ def load_knowledge_base() -> KnowledgeIndex:
 
     Raises `EntryError` (naming each bad file and key) if an entry does not parse.
     """
-    return KnowledgeIndex(load_entries())
+    return KnowledgeIndex(load_entries(), embedder=StaticEmbedder.load())

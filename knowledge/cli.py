@@ -205,7 +205,9 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             f"calibrated on the hand-written dev split and the real tuning part ({found.questions} questions): "
             f"{_describe(found.thresholds)} -> on the real tuning part: answer right first "
             f"{_percent(found.answer_top1)}, confident wrong {_percent(found.confident_wrong)}, out-of-scope unsure "
-            f"{_percent(found.oos_unsure)}",
+            f"{_percent(found.oos_unsure)} (limits: confident wrong <= {found.limits.max_wrong:.0%}, out-of-scope "
+            f"unsure >= {found.limits.min_oos_unsure_real:.0%} real / {found.limits.min_oos_unsure_dev:.0%} "
+            f"hand-written)",
             file=out,
         )
     return 0 if report.passed else 1
@@ -216,7 +218,9 @@ def _describe(t: Thresholds) -> str:
         f"suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the entry explains "
         f"{t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it, or from {t.dominant} with "
         f"the runner-up at most {t.dominant_margin} of it; never below {t.min_coverage:.0%} of the question explained "
-        f"unless an error string matched"
+        f"unless an error string matched; English questions: a suggestion is an answer when the model of meaning "
+        f"puts the same entry first at least {t.agree} similar, an answer a suggestion when it finds the entry less "
+        f"than {t.unrelated} similar"
     )
 
 

@@ -41,6 +41,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
+from knowledge.meaning import Embedder, EntryMeanings
 from knowledge.model import Entry, Lang
 from knowledge.text import CJK_CHAR, DEFAULT_ANALYZER, VERSION, Analyzer, clean
 
@@ -53,10 +54,10 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 30.0  # best evidence from here on can be an answer …
+    answer: float = 28.0  # best evidence from here on can be an answer …
     coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 3.0
-    margin: float = 0.85  # … and in either case only when the runner-up has at most this share of it;
+    margin: float = 0.65  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
     dominant_margin: float = 0.3  # … at most this share of it (a short, specific question about one thing)
     # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
@@ -64,7 +65,13 @@ class Thresholds:
     foreign: float = 0.5
     # An answer explains at least this share of the question, unless an error string of the entry is in it: strong
     # evidence from a corner of a long story ("Istio sidecar gives 503" for the ingress 5xx entry) is a suggestion.
-    min_coverage: float = 0.3
+    min_coverage: float = 0.35
+    # The model of meaning's second opinion (`knowledge.meaning`; English questions, when the model is installed):
+    # a suggestion is an answer when the model puts the same entry first and finds it at least this similar …
+    agree: float = 0.7
+    # … and an answer is a suggestion when the model finds the question less similar than this to the entry (off,
+    # -1.01, since the fifth collection round: on the larger tuning part it cost more right answers than it saved).
+    unrelated: float = -1.01
 
 
 THRESHOLDS = Thresholds()
@@ -141,6 +148,8 @@ class Scored:
     errors: float
     words: float
     coverage: float = 0.0  # share of the question's indexed words (by IDF) this entry contains
+    meaning: float | None = None  # the model of meaning's similarity of question and entry (None: not asked)
+    meaning_first: bool = False  # no entry is more similar to the question in the model's opinion
 
     @property
     def score(self) -> float:
@@ -183,6 +192,7 @@ class KnowledgeIndex:
         thresholds: Thresholds = THRESHOLDS,
         analyzer: Analyzer = DEFAULT_ANALYZER,
         phrase_credit: float = PHRASE_CREDIT,
+        embedder: Embedder | None = None,
     ) -> None:
         self._entries: tuple[Entry, ...] = tuple(entries)
         self._by_id = {e.id: e for e in self._entries}
@@ -191,6 +201,7 @@ class KnowledgeIndex:
         self.thresholds = thresholds
         self.analyzer = analyzer
         self._docs = [self._doc(e) for e in self._entries]
+        self._meanings = EntryMeanings(embedder, self._entries) if embedder is not None else None
         n = len(self._docs)
         df: dict[str, int] = {}
         for doc in self._docs:
@@ -338,6 +349,9 @@ class KnowledgeIndex:
         for phrase in set(_phrases(self.analyzer.words(cleaned))) if self._phrase_postings else ():
             for i, weight in self._phrase_postings.get(phrase, ()):
                 contributions[i].append(weight)
+        # The second opinion, for English questions (the model's vocabulary serves Chinese badly; see its module).
+        meaning = self._meanings.similarities(query) if self._meanings and detect_lang(query) == "en" else None
+        most_similar = max(meaning) if meaning else 0.0
         long_query = len(cleaned) > 60
         # Near matches cost time in proportion to the text; a whole pasted log file gets exact matches only.
         fuzzy = len(cleaned) <= MAX_FUZZY_CHARS
@@ -358,12 +372,26 @@ class KnowledgeIndex:
             words = sum(sorted(contributions[i], reverse=True)[:STRONGEST_TERMS])
             evidence = words + ERROR_EVIDENCE * error_evidence
             coverage = covered[i] / total_idf if total_idf else 0.0
-            scored.append(Scored(doc.entry.id, evidence, error_evidence, words, coverage))
+            similar = meaning[i] if meaning else None
+            scored.append(Scored(doc.entry.id, evidence, error_evidence, words, coverage, similar,
+                                 similar is not None and similar >= most_similar))
         scored.sort(key=lambda s: (-s.evidence, s.entry_id))
         return scored
 
     def level_of(self, ranked: Sequence[Scored]) -> Level:
-        """The confidence level that the evidence of the best two entries supports."""
+        """The confidence level that the evidence of the best two entries supports, with the model of meaning's
+        opinion of the best entry where it was asked."""
+        level = self._level_by_words(ranked)
+        top = ranked[0] if ranked else None
+        if top is None or top.meaning is None or level == "unknown":
+            return level
+        if level == "answer" and top.meaning < self.thresholds.unrelated:
+            return "suggestion"
+        if level == "suggestion" and top.meaning_first and top.meaning >= self.thresholds.agree:
+            return "answer"
+        return level
+
+    def _level_by_words(self, ranked: Sequence[Scored]) -> Level:
         best = ranked[0].evidence if ranked else 0.0
         if best < self.thresholds.suggest:
             return "unknown"

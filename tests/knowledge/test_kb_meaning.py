@@ -1,0 +1,127 @@
+"""The model of meaning's second opinion: shipped and read offline, asked about English questions only, and used
+for confidence (a suggestion it agrees with is an answer, an answer it finds unrelated is a suggestion), never for
+the ranking."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from knowledge import load_knowledge_base
+from knowledge.meaning import EntryMeanings, StaticEmbedder
+from knowledge.search import KnowledgeIndex, Scored
+
+
+@pytest.fixture(scope="module")
+def embedder() -> StaticEmbedder:
+    model = StaticEmbedder.load()
+    assert model is not None, "wordllama is a dependency: its weights ship in the wheel"
+    return model
+
+
+def test_the_model_is_read_from_its_wheel_without_a_network(embedder: StaticEmbedder) -> None:
+    vectors = embedder.embed(["node NotReady after a reboot", "", "节点 NotReady"])
+    assert vectors.shape == (3, 256) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[[0, 2]], axis=1), 1.0, atol=1e-5)
+    assert not vectors[1].any()  # nothing to mean: similar to nothing
+
+
+def test_it_finds_an_entry_described_in_other_words(embedder: StaticEmbedder) -> None:
+    entries = load_knowledge_base().entries()
+    meanings = EntryMeanings(embedder, entries)
+    ids = [e.id for e in entries]
+    similar = meanings.similarities("our pods cannot resolve service hostnames, lookups time out against coredns")
+    assert ids[int(np.argmax(similar))] == "dns-timeout"
+
+
+def test_without_the_package_the_search_decides_on_words_alone(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="knowledge.meaning"):
+        assert StaticEmbedder.load("aksbot_no_such_model_package") is None
+    assert "decides on words alone" in caplog.text
+    words_only = KnowledgeIndex(load_knowledge_base().entries())
+    assert all(s.meaning is None for s in words_only.score_all("why is my node NotReady"))
+
+
+def test_only_english_questions_are_put_to_the_model() -> None:
+    shipped = load_knowledge_base()
+    english = shipped.score_all("why is my node NotReady")
+    assert english[0].meaning is not None and english[0].entry_id == "node-notready"
+    assert sum(s.meaning_first for s in english) <= 1
+    assert all(s.meaning is None for s in shipped.score_all("节点 NotReady 怎么办"))
+
+
+def _ranked(best: float, second: float, coverage: float, meaning: float | None, first: bool) -> list[Scored]:
+    return [
+        Scored("a", best, 0.0, best, coverage, meaning, first),
+        Scored("b", second, 0.0, second, coverage / 2, None if meaning is None else meaning / 2, False),
+    ]
+
+
+def test_a_suggestion_the_model_agrees_with_is_an_answer() -> None:
+    index = load_knowledge_base()
+    t = index.thresholds
+    weak = dict(best=6.0, second=5.8, coverage=0.5)  # close runner-up: words alone make it a suggestion
+    assert index.level_of(_ranked(**weak, meaning=None, first=False)) == "suggestion"
+    assert index.level_of(_ranked(**weak, meaning=t.agree, first=True)) == "answer"
+    # Not when the model likes another entry better, nor when it finds the entry only faintly similar.
+    assert index.level_of(_ranked(**weak, meaning=t.agree + 0.1, first=False)) == "suggestion"
+    assert index.level_of(_ranked(**weak, meaning=t.agree - 0.01, first=True)) == "suggestion"
+    # "I don't know" stays: the model is asked about evidence, it is not evidence of its own.
+    assert index.level_of(_ranked(best=t.suggest / 2, second=0.0, coverage=0.5, meaning=0.9, first=True)) == "unknown"
+
+
+def test_an_answer_the_model_finds_unrelated_is_a_suggestion(embedder: StaticEmbedder) -> None:
+    shipped = load_knowledge_base()
+    # Calibration turned this use off on the shipped entries (-1.01); it stays one of the choices it weighs.
+    index = KnowledgeIndex(shipped.entries(), replace(shipped.thresholds, unrelated=0.35), embedder=embedder)
+    t = index.thresholds
+    strong = dict(best=t.answer + 10, second=1.0, coverage=0.9)
+    assert index.level_of(_ranked(**strong, meaning=None, first=False)) == "answer"
+    assert index.level_of(_ranked(**strong, meaning=t.unrelated, first=False)) == "answer"
+    assert index.level_of(_ranked(**strong, meaning=t.unrelated - 0.01, first=True)) == "suggestion"
+
+
+def test_the_model_never_changes_the_ranking() -> None:
+    shipped = load_knowledge_base()
+    words_only = KnowledgeIndex(shipped.entries(), shipped.thresholds)
+    for question in (
+        "After scaling out the VMSS, outgoing connections from our pods are dropped",
+        "kubectl logs gives: dial tcp 10.240.0.4:10250: connect: connection refused",
+        "Pods stuck Pending: 0/3 nodes are available: 3 Insufficient cpu",
+    ):
+        with_model = [(s.entry_id, s.evidence) for s in shipped.score_all(question)]
+        assert with_model == [(s.entry_id, s.evidence) for s in words_only.score_all(question)]
+
+
+def test_turned_off_by_its_thresholds_it_changes_nothing(embedder: StaticEmbedder) -> None:
+    shipped = load_knowledge_base()
+    off = KnowledgeIndex(shipped.entries(), replace(shipped.thresholds, agree=1.01, unrelated=-1.01), embedder=embedder)
+    words_only = KnowledgeIndex(shipped.entries(), shipped.thresholds)
+    for question in ("After scaling out the VMSS, outgoing connections from our pods are dropped",
+                     "why is my node NotReady", "how do I rotate the cluster certificates"):
+        assert off.search(question) == words_only.search(question)
+
+
+def test_through_the_search_it_answers_a_plain_paraphrase_and_doubts_a_borrowed_error(
+    embedder: StaticEmbedder,
+) -> None:
+    shipped = load_knowledge_base()
+    words_only = KnowledgeIndex(shipped.entries(), shipped.thresholds)
+    for paraphrase, entry_id in (
+        ("kubelet keeps evicting our pods since the node is short of memory", "memory-pressure-eviction"),
+        ("how can I reset the service principal secret of an existing cluster", "sp-expired"),
+    ):
+        assert words_only.search(paraphrase).level == "suggestion"
+        outcome = shipped.search(paraphrase)
+        assert outcome.level == "answer" and outcome.hits[0].entry_id == entry_id
+    # The words of another product's errors ("429 too many requests", "503 upstream") are not what they mean here
+    # (with the second use of the model on, which calibration weighs but did not choose for the shipped entries).
+    doubting = KnowledgeIndex(shipped.entries(), replace(shipped.thresholds, unrelated=0.35), embedder=embedder)
+    words_only = KnowledgeIndex(shipped.entries(), doubting.thresholds)
+    for borrowed in ("azure storage account returns 429 too many requests",
+                     "envoy sidecar returns 503 upstream connect error"):
+        assert words_only.search(borrowed).level == "answer"
+        assert doubting.search(borrowed).level == "suggestion"
