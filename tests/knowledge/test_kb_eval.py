@@ -11,6 +11,8 @@ import re
 
 from knowledge import load_knowledge_base
 from knowledge.evaluation import (
+    DEV_MAX_WRONG,
+    DEV_MIN_OOS_UNSURE,
     REAL_PARTS,
     calibrate,
     collection_rounds,
@@ -73,23 +75,31 @@ def test_the_tuning_part_is_answered_with_the_right_confidence() -> None:
     report = evaluate(load_knowledge_base(), load_queries(), load_real("tune"))
     tune = report.real_tune
     assert (tune.shown or 0) >= 0.95
-    # The fifth collection round made the tuning part harder (self-managed clusters in AKS words); calibration then
-    # chose fewer, surer answers: 68 % right first at 3.9 % wrong.
+    # The fifth and sixth collection rounds made the tuning part harder (self-managed clusters in AKS words); the
+    # calibrated thresholds answer 68 % right first at 3.6 % wrong.
     assert (tune.answer_top1 or 0) >= 0.65
     assert (tune.confident_wrong or 1) <= 0.045
 
 
 def test_the_shipped_thresholds_are_near_the_calibrated_optimum() -> None:
-    """The shipped thresholds answer (nearly) as many real tuning questions right as the calibrated ones, within the
-    same limits on wrong and out-of-scope answers: an entry change that moves the optimum says so here."""
+    """The shipped thresholds are worth (nearly) as much on the real tuning part as the calibrated ones — right
+    answers less the cost of wrong ones — and keep the hand-written dev split's limits: an entry change that moves
+    the optimum says so here."""
     index = load_knowledge_base()
     queries, tune = load_queries(), load_real("tune")
     found = calibrate(index, queries, tune)
-    shipped = evaluate(index, queries, tune).real_tune
-    in_scope = shipped.in_scope
-    assert (shipped.answer_top1 or 0) * in_scope >= found.answer_top1 * in_scope - 2, (index.thresholds, found)
-    assert (shipped.confident_wrong or 0) <= found.limits.max_wrong, (index.thresholds, found.limits)
-    assert (shipped.oos_unsure or 0) >= found.limits.min_oos_unsure_real, (index.thresholds, found.limits)
+    report = evaluate(index, queries, tune)
+    shipped = report.real_tune
+    in_scope, everything = shipped.in_scope, shipped.in_scope + shipped.out_of_scope
+
+    def worth(right: float, wrong: float) -> float:
+        return right * in_scope - found.wrong_cost * wrong * everything
+
+    assert worth(shipped.answer_top1 or 0, shipped.confident_wrong or 0) >= worth(
+        found.answer_top1, found.confident_wrong
+    ) - 2, (index.thresholds, found)
+    assert (report.hand_dev.confident_wrong or 0) <= DEV_MAX_WRONG
+    assert (report.hand_dev.oos_unsure or 0) >= DEV_MIN_OOS_UNSURE
 
 
 def test_two_minor_versions_apart_mean_a_skipped_minor() -> None:
