@@ -190,9 +190,12 @@ def failover(trials: int) -> dict[str, Any]:
 
 
 
-def session_memory_mb(session: int) -> tuple[float, float]:
-    """Resident and peak (VmHWM) memory of every process in the session, in MB."""
-    rss = hwm = 0
+def session_memory_mb(session: int) -> tuple[float, float, float]:
+    """Resident, peak (VmHWM) and proportional (PSS) memory of every process in the session, in MB.
+
+    Resident memory counts a page two processes share (the interpreter, numpy's and the tokenizer's libraries, the
+    mapped model) once in each; PSS splits it between them, which is closer to what the pod's cgroup is charged."""
+    rss = hwm = pss = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -200,6 +203,7 @@ def session_memory_mb(session: int) -> tuple[float, float]:
             if os.getsid(int(entry.name)) != session:
                 continue
             status = (entry / "status").read_text()
+            rollup = (entry / "smaps_rollup").read_text()
         except (OSError, ProcessLookupError):
             continue
         for line in status.splitlines():
@@ -207,7 +211,8 @@ def session_memory_mb(session: int) -> tuple[float, float]:
                 rss += int(line.split()[1])
             elif line.startswith("VmHWM:"):
                 hwm += int(line.split()[1])
-    return rss / 1024, hwm / 1024
+        pss += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return rss / 1024, hwm / 1024, pss / 1024
 
 
 def oom_kill(kubeconfig: Path, config: Path, count: int) -> int:
@@ -251,7 +256,8 @@ def memory(scenario: str, kills: int = 20) -> dict[str, Any]:
             scans = [float(s) for s in re.findall(r"alert watcher scanned \S+: \d+ findings in ([0-9.]+) s", log)]
             return {"scenario": scenario, "synced_and_scanned_s": scanned - started, "oom_killed": killed,
                     "first_post_after_break_s": first - broken, "rss_mb": max(s[0] for s in samples),
-                    "peak_hwm_mb": max(s[1] for s in samples), "logged_scans": len(scans),
+                    "peak_hwm_mb": max(s[1] for s in samples), "pss_mb": max(s[2] for s in samples),
+                    "logged_scans": len(scans),
                     "scan_max_s": max(scans) if scans else None, "posts": len(posts(api, ALERTS)),
                     "updates": len(api.of("chat.update"))}
         finally:

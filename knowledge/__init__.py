@@ -11,7 +11,6 @@ from functools import cache
 from typing import Protocol
 
 from knowledge.loader import EntryError, Problem, load_entries
-from knowledge.meaning import StaticEmbedder
 from knowledge.model import Entry, Lang
 from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
 
@@ -22,6 +21,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeIndex",
     "Lang",
+    "LazyKnowledgeBase",
     "Problem",
     "SearchOutcome",
     "detect_lang",
@@ -39,10 +39,28 @@ class KnowledgeBase(Protocol):
     def entries(self) -> tuple[Entry, ...]: ...
 
 
+class LazyKnowledgeBase:
+    """The shipped knowledge base, built on first use: for a process that may never search it (the Slack front,
+    which resolves an alert's runbook by the alert's name and searches only when the name says nothing)."""
+
+    def search(self, query: str, limit: int = 5) -> SearchOutcome:
+        return load_knowledge_base().search(query, limit)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return load_knowledge_base().get(entry_id)
+
+    def entries(self) -> tuple[Entry, ...]:
+        return load_knowledge_base().entries()
+
+
 @cache
 def load_knowledge_base() -> KnowledgeIndex:
     """The index over the shipped entries, built on first use and shared by the whole process.
 
     Raises `EntryError` (naming each bad file and key) if an entry does not parse.
     """
+    # Imported here, not above: the model brings numpy and tokenizers, which a process that only names the
+    # knowledge base's types (the Slack front, which never answers a question) should not pay for.
+    from knowledge.meaning import StaticEmbedder
+
     return KnowledgeIndex(load_entries(), embedder=StaticEmbedder.load())

@@ -11,8 +11,9 @@ score (`bench/bench_kb.py` measures both uses; the figures are in the README).
 The model is WordLlama's `l2_supercat` (256 dimensions, MIT licence): a table of token embeddings distilled from
 an LLM's input layer, read out for a text's tokens and averaged, so one question costs microseconds and no
 network. Its weights (16 MB) and tokenizer ship inside the `wordllama` wheel and install offline with the bot;
-they are read here with `tokenizers` and `safetensors` directly (the package's own loader would try to download
-the tokenizer from Hugging Face). Its vocabulary is the Llama-2 one, which splits Chinese into bytes and single
+they are read here directly, the tokenizer with `tokenizers` and the weights mapped from their safetensors file
+(the package's own loader would try to download the tokenizer from Hugging Face, and reads the whole table into
+each process). Its vocabulary is the Llama-2 one, which splits Chinese into bytes and single
 characters: measured on the real Chinese questions the model's opinion was worse than none, so the search asks it
 about English questions only.
 
@@ -23,7 +24,9 @@ on words alone (the thresholds then behave exactly as before the second opinion 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,10 +72,8 @@ class StaticEmbedder:
             return None
         root = Path(locations[0])
         try:
-            from safetensors.numpy import load_file
-
             tokenizer = Tokenizer.from_file(str(root / _TOKENIZER))
-            table = load_file(str(root / _WEIGHTS))[_TENSOR]
+            table = _mapped_tensor(root / _WEIGHTS, _TENSOR)
         except Exception as exc:
             # Whatever a changed package layout raises, the bot keeps answering from the words.
             log.warning("knowledge base: the embedding model in %s could not be read (%s); the search decides on "
@@ -84,9 +85,10 @@ class StaticEmbedder:
         out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
         if not texts:
             return out
-        for row, encoding in enumerate(
-            self.tokenizer.encode_batch([t[:MAX_CHARS] for t in texts], add_special_tokens=False)
-        ):
+        for row, text in enumerate(texts):
+            # One text at a time: encode_batch would start the tokenizer's thread pool, which a later fork (a test
+            # or a sandbox starting a process) would have to disable with a warning, for no gain on one question.
+            encoding = self.tokenizer.encode(text[:MAX_CHARS], add_special_tokens=False)
             ids = [i for i in encoding.ids if 0 <= i < self.table.shape[0]]
             if ids:
                 out[row] = self.table[ids].astype(np.float32).mean(axis=0)
@@ -98,6 +100,25 @@ class StaticEmbedder:
 def entry_text(entry: Entry) -> str:
     """What an entry is about, in the words its readers use: title, summary, symptoms and error strings."""
     return " ".join((entry.title.en, entry.summary.en, *entry.symptoms.en, *entry.errors))
+
+
+def _mapped_tensor(path: Path, name: str) -> npt.NDArray[np.float16]:
+    """One float16 tensor of a safetensors file, mapped rather than read: only the rows of tokens a question uses
+    are paged in, and the bot's two processes share them through the page cache (16 MB read twice otherwise).
+
+    The format (github.com/huggingface/safetensors): 8 bytes little-endian header length, a JSON header naming
+    each tensor's dtype, shape and byte offsets after the header, then the data."""
+    with path.open("rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+    meta = header[name]
+    if meta["dtype"] != "F16" or len(meta["shape"]) != 2:
+        raise ValueError(f"{name}: expected a float16 matrix, found {meta['dtype']} {meta['shape']}")
+    start, end = meta["data_offsets"]
+    rows, columns = meta["shape"]
+    if end - start != rows * columns * 2:
+        raise ValueError(f"{name}: {end - start} bytes for a {rows}x{columns} float16 matrix")
+    return np.memmap(path, dtype=np.float16, mode="r", offset=8 + length + start, shape=(rows, columns))
 
 
 class EntryMeanings:

@@ -25,6 +25,9 @@ The outcome has one of three confidence levels:
   shows the best entry's summary and offers the others as buttons;
 * **don't know** — nothing in the question is evidence for any entry.
 
+For English questions a model of meaning (`knowledge.meaning`) gives a second opinion on the level, never on the
+ranking: a suggestion whose entry the model also puts first, and finds similar enough, is an answer.
+
 The thresholds were calibrated with `aksbot kb eval --calibrate` on the dev split of the hand-written questions
 and the tuning part of the real questions (`knowledge/eval/`); the held-out and frozen test parts are reported,
 never tuned on. This module is pure computation over `Entry` models: no I/O, no clock, no network.
@@ -37,13 +40,15 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
 
-from knowledge.meaning import Embedder, EntryMeanings
 from knowledge.model import Entry, Lang
 from knowledge.text import CJK_CHAR, DEFAULT_ANALYZER, VERSION, Analyzer, clean
+
+if TYPE_CHECKING:
+    from knowledge.meaning import Embedder, EntryMeanings
 
 Confidence = Literal["answer", "suggestion"]
 Level = Literal["answer", "suggestion", "unknown"]
@@ -54,7 +59,7 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 28.0  # best evidence from here on can be an answer …
+    answer: float = 30.0  # best evidence from here on can be an answer …
     coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 3.0
     margin: float = 0.65  # … and in either case only when the runner-up has at most this share of it;
@@ -201,7 +206,11 @@ class KnowledgeIndex:
         self.thresholds = thresholds
         self.analyzer = analyzer
         self._docs = [self._doc(e) for e in self._entries]
-        self._meanings = EntryMeanings(embedder, self._entries) if embedder is not None else None
+        self._meanings: EntryMeanings | None = None
+        if embedder is not None:
+            from knowledge.meaning import EntryMeanings  # numpy comes with the model, and only with it
+
+            self._meanings = EntryMeanings(embedder, self._entries)
         n = len(self._docs)
         df: dict[str, int] = {}
         for doc in self._docs:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-import rjieba
 import Stemmer
 
 ZhSegmenter = Literal["rjieba", "jieba", "bigram"]
@@ -120,6 +119,10 @@ def _bigrams(run: str) -> list[str]:
 
 
 def _rjieba_words(run: str) -> list[str]:
+    # Imported on first use: its dictionary costs 33 MB of memory, which a process that never cuts Chinese (the
+    # Slack front) should not pay just for naming the knowledge base's types.
+    import rjieba
+
     return [w for w in rjieba.cut(run) if w.strip()]
 
 

@@ -39,12 +39,13 @@ def build_intake(settings: Settings, wake: Callable[[], None]) -> tuple[AlertInt
     from bot.alerts.runbooks import ClusterNodeFacts, RunbookResolver
     from bot.approvals.workflow import open_approval_store
     from bot.cluster.kube import KubeClusterProvider
-    from knowledge import load_knowledge_base
+    from knowledge import LazyKnowledgeBase
 
     db = open_approval_store(settings)
     assert isinstance(db, SqlApprovalStore)  # both stores the settings can name are
     clusters = KubeClusterProvider(settings)
-    runbooks = RunbookResolver(load_knowledge_base(), ClusterNodeFacts(clusters))
+    # Built on first use: most alerts name their runbook, and the front process then never holds the index.
+    runbooks = RunbookResolver(LazyKnowledgeBase(), ClusterNodeFacts(clusters))
     intake = AlertIntake(settings, AlertStore(db), runbooks=runbooks, on_recorded=lambda recorded: wake())
 
     def close() -> None:
