@@ -5,8 +5,9 @@ question that means an entry in other words ("outgoing connections dropped after
 exhaustion), or one that shares an entry's words while meaning something else. So the search asks a model of
 meaning for a second opinion, and only about its confidence, never its ranking: a suggestion becomes an answer
 when the model's first choice is the same entry; and, where calibration turns it on (it is off for the shipped
-entries), an answer stands only when the model finds the question near enough to the entry. Two rankers built on different evidence agreeing is better evidence than either's
-score (`bench/bench_kb.py` measures both uses; the figures are in the README).
+entries), an answer stands only when the model finds the question near enough to the entry. Two rankers built on
+different evidence agreeing is better evidence than either's score (`bench/bench_kb.py` measures both uses; the
+figures are in the README).
 
 The model is WordLlama's `l2_supercat` (256 dimensions, MIT licence): a table of token embeddings distilled from
 an LLM's input layer, read out for a text's tokens and averaged, so one question costs microseconds and no
