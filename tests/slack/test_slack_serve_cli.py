@@ -113,6 +113,7 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
                                       "roles": {"viewer": ["*"]}, "store": {"sqlite_path": "health.sqlite3"}}))
     port = free_port()
     env = http_serve_env(slack_api.api_url, secret=LONG_SECRET)
+    env.pop("MALLOC_ARENA_MAX", None)
     process = subprocess.Popen(serve_http(port, config), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def health() -> int:
@@ -127,6 +128,8 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         workers = [pid for pid in children if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()]
         assert len(workers) == 1, "no worker process"
+        # The worker runs with two malloc arenas (its threads otherwise keep many part-filled heaps).
+        assert b"MALLOC_ARENA_MAX=2" in Path(f"/proc/{workers[0]}/environ").read_bytes().split(b"\0")
         os.kill(int(workers[0]), signal.SIGKILL)
         deadline = time.monotonic() + 10
         while health() != 503:
