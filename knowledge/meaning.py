@@ -4,8 +4,8 @@ The search ranks entries by the words a question shares with them (`knowledge.se
 question that means an entry in other words ("outgoing connections dropped after scaling out" for SNAT
 exhaustion), or one that shares an entry's words while meaning something else. So the search asks a model of
 meaning for a second opinion, and only about its confidence, never its ranking: a suggestion becomes an answer
-when the model's first choice is the same entry; and, where calibration turns it on (it is off for the shipped
-entries), an answer stands only when the model finds the question near enough to the entry. Two rankers built on
+when the model's first choice is the same entry, and an answer stands only when the model finds the question
+near enough to the entry (calibration weighs both uses and may turn either off). Two rankers built on
 different evidence agreeing is better evidence than either's score (`bench/bench_kb.py` measures both uses; the
 figures are in the README).
 

@@ -62,7 +62,7 @@ class Thresholds:
     answer: float = 30.0  # best evidence from here on can be an answer …
     coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 3.0
-    margin: float = 0.65  # … and in either case only when the runner-up has at most this share of it;
+    margin: float = 0.5  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
     dominant_margin: float = 0.3  # … at most this share of it (a short, specific question about one thing)
     # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
@@ -70,13 +70,12 @@ class Thresholds:
     foreign: float = 0.5
     # An answer explains at least this share of the question, unless an error string of the entry is in it: strong
     # evidence from a corner of a long story ("Istio sidecar gives 503" for the ingress 5xx entry) is a suggestion.
-    min_coverage: float = 0.35
+    min_coverage: float = 0.3
     # The model of meaning's second opinion (`knowledge.meaning`; English questions, when the model is installed):
     # a suggestion is an answer when the model puts the same entry first and finds it at least this similar …
     agree: float = 0.7
-    # … and an answer is a suggestion when the model finds the question less similar than this to the entry (off,
-    # -1.01, since the fifth collection round: on the larger tuning part it cost more right answers than it saved).
-    unrelated: float = -1.01
+    # … and an answer is a suggestion when the model finds the question less similar than this to the entry.
+    unrelated: float = 0.35
 
 
 THRESHOLDS = Thresholds()
