@@ -74,7 +74,8 @@ class Thresholds:
     # The model of meaning's second opinion (`knowledge.meaning`; English questions, when the model is installed):
     # a suggestion is an answer when the model puts the same entry first and finds it at least this similar …
     agree: float = 0.7
-    # … and an answer is a suggestion when the model finds the question less similar than this to the entry.
+    # … and an answer is a suggestion when the model finds the question less similar than this to the entry (unless
+    # an error string of the entry is in the question).
     unrelated: float = 0.35
 
 
@@ -393,7 +394,9 @@ class KnowledgeIndex:
         top = ranked[0] if ranked else None
         if top is None or top.meaning is None or level == "unknown":
             return level
-        if level == "answer" and top.meaning < self.thresholds.unrelated:
+        # An error string of the entry found in the question outweighs the model's doubt: a pasted log line is not the
+        # prose the model knows ("getaddrinfo EAI_AGAIN redis…" reads as unrelated to the DNS entry it belongs to).
+        if level == "answer" and top.meaning < self.thresholds.unrelated and top.errors < 0.5:
             return "suggestion"
         if level == "suggestion" and top.meaning_first and top.meaning >= self.thresholds.agree:
             return "answer"

@@ -53,9 +53,11 @@ def test_only_english_questions_are_put_to_the_model() -> None:
     assert all(s.meaning is None for s in shipped.score_all("节点 NotReady 怎么办"))
 
 
-def _ranked(best: float, second: float, coverage: float, meaning: float | None, first: bool) -> list[Scored]:
+def _ranked(
+    best: float, second: float, coverage: float, meaning: float | None, first: bool, errors: float = 0.0
+) -> list[Scored]:
     return [
-        Scored("a", best, 0.0, best, coverage, meaning, first),
+        Scored("a", best, errors, best, coverage, meaning, first),
         Scored("b", second, 0.0, second, coverage / 2, None if meaning is None else meaning / 2, False),
     ]
 
@@ -81,6 +83,11 @@ def test_an_answer_the_model_finds_unrelated_is_a_suggestion(embedder: StaticEmb
     assert index.level_of(_ranked(**strong, meaning=None, first=False)) == "answer"
     assert index.level_of(_ranked(**strong, meaning=t.unrelated, first=False)) == "answer"
     assert index.level_of(_ranked(**strong, meaning=t.unrelated - 0.01, first=True)) == "suggestion"
+    # Not when an error string of the entry is in the question: the model cannot read a pasted log line.
+    assert index.level_of(_ranked(**strong, meaning=0.1, first=True, errors=0.8)) == "answer"
+    log_line = "Error: getaddrinfo EAI_AGAIN redis.shop.svc.cluster.local"
+    outcome = index.search(log_line)
+    assert outcome.level == "answer" and outcome.hits[0].entry_id == "dns-timeout"
 
 
 def test_the_model_never_changes_the_ranking() -> None:
