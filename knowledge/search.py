@@ -160,6 +160,11 @@ class Scored:
     def score(self) -> float:
         return display_score(self.evidence)
 
+    @property
+    def names_an_error(self) -> bool:
+        """An error string of the entry is in the question (or nearly): evidence no other rule overrides."""
+        return self.errors >= 0.5
+
 
 def display_score(evidence: float) -> float:
     """Evidence shown as 0–100: 50 at `HALF_SCORE`, approaching 100 for overwhelming evidence."""
@@ -330,8 +335,9 @@ class KnowledgeIndex:
                 foreign.add(token)
         return terms, len(foreign)
 
-    def score_all(self, query: str) -> list[Scored]:
-        """The evidence of every entry the question points to at all, best first (ties broken by id)."""
+    def score_all(self, query: str, lang: Lang | None = None) -> list[Scored]:
+        """The evidence of every entry the question points to at all, best first (ties broken by id); `lang`, when
+        the caller already knows it, spares detecting it again."""
         cleaned = clean(query)
         if not cleaned:
             return []
@@ -359,7 +365,8 @@ class KnowledgeIndex:
             for i, weight in self._phrase_postings.get(phrase, ()):
                 contributions[i].append(weight)
         # The second opinion, for English questions (the model's vocabulary serves Chinese badly; see its module).
-        meaning = self._meanings.similarities(query) if self._meanings and detect_lang(query) == "en" else None
+        english = (lang or detect_lang(query)) == "en"
+        meaning = self._meanings.similarities(query) if self._meanings and english else None
         most_similar = max(meaning) if meaning else 0.0
         long_query = len(cleaned) > 60
         # Near matches cost time in proportion to the text; a whole pasted log file gets exact matches only.
@@ -396,7 +403,7 @@ class KnowledgeIndex:
             return level
         # An error string of the entry found in the question outweighs the model's doubt: a pasted log line is not the
         # prose the model knows ("getaddrinfo EAI_AGAIN redis…" reads as unrelated to the DNS entry it belongs to).
-        if level == "answer" and top.meaning < self.thresholds.unrelated and top.errors < 0.5:
+        if level == "answer" and top.meaning < self.thresholds.unrelated and not top.names_an_error:
             return "suggestion"
         if level == "suggestion" and top.meaning_first and top.meaning >= self.thresholds.agree:
             return "answer"
@@ -409,7 +416,7 @@ class KnowledgeIndex:
         second = ranked[1].evidence if len(ranked) > 1 else 0.0
         t = self.thresholds
         top = ranked[0]
-        if top.coverage < t.min_coverage and top.errors < 0.5:
+        if top.coverage < t.min_coverage and not top.names_an_error:
             return "suggestion"
         strong = best >= t.answer or (top.coverage >= t.coverage and best >= t.covered_answer)
         if strong and second <= t.margin * best:
@@ -419,7 +426,7 @@ class KnowledgeIndex:
     def search(self, query: str, limit: int = 5) -> SearchOutcome:
         """Ranked entries for `query` (at most `limit`), each with the confidence the evidence supports."""
         lang = detect_lang(query)
-        ranked = [s for s in self.score_all(query) if s.evidence > 0]
+        ranked = [s for s in self.score_all(query, lang) if s.evidence > 0]
         level = self.level_of(ranked)
         floor = self.thresholds.suggest
         hits = tuple(
