@@ -8,11 +8,15 @@ never imports the bot's surfaces, adapters or any Slack, Kubernetes or Azure pac
 from __future__ import annotations
 
 from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from knowledge.analysis_cache import AnalysisCache, cache_dir
 from knowledge.loader import EntryError, Problem, load_entries
 from knowledge.model import Entry, Lang
-from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
+from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, analysis_key, detect_lang
+
+if TYPE_CHECKING:
+    from knowledge.meaning import Embedder
 
 __all__ = [
     "Entry",
@@ -24,6 +28,7 @@ __all__ = [
     "LazyKnowledgeBase",
     "Problem",
     "SearchOutcome",
+    "build_index",
     "detect_lang",
     "load_knowledge_base",
 ]
@@ -63,4 +68,20 @@ def load_knowledge_base() -> KnowledgeIndex:
     # knowledge base's types (the Slack front, which never answers a question) should not pay for.
     from knowledge.meaning import StaticEmbedder
 
-    return KnowledgeIndex(load_entries(), embedder=StaticEmbedder.load())
+    return build_index(load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir()))
+
+
+def build_index(
+    entries: tuple[Entry, ...], embedder: Embedder | None = None, cache: AnalysisCache | None = None
+) -> KnowledgeIndex:
+    """The index over `entries`, taking the entries' analyses from `cache` where it has them and writing it back
+    when some had to be made (or it holds analyses of entries that are gone)."""
+    if cache is None:
+        return KnowledgeIndex(entries, embedder=embedder)
+    analyses = cache.load()
+    kept = set(analyses)
+    index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses)
+    used = {analysis_key(entry, index.analyzer) for entry in entries}
+    if used != kept:
+        cache.save({key: analyses[key] for key in used})
+    return index

@@ -35,10 +35,11 @@ never tuned on. This module is pure computation over `Entry` models: no I/O, no 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -184,12 +185,58 @@ def _is_identifier_like(token: str) -> bool:
     return has_digit and (not any(c.isalpha() for c in token) or len(token) >= 5) and not VERSION.match(token)
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What tokenising one entry's fields yields: the costly part of building the index (Chinese segmentation and
+    stemming of every field), the same for the same entry text and analyzer, so it can be kept between runs
+    (`knowledge.analysis_cache`)."""
+
+    tf: dict[str, float]  # token -> field-weighted frequency
+    length: float
+    phrases: dict[str, float]  # "word word" of adjacent tokens -> weighted frequency
+
+
+def analysis_key(entry: Entry, analyzer: Analyzer) -> str:
+    """Names an entry's analysis: its whole content and the analyzer's choices (a changed entry is analysed
+    again; a change to the analysing code itself is the cache's concern, see `knowledge.analysis_cache`)."""
+    digest = hashlib.sha256(entry.model_dump_json().encode("utf-8")).hexdigest()
+    return f"{analyzer.zh}.{analyzer.en}.{digest}"
+
+
+def analyze(entry: Entry, analyzer: Analyzer) -> Analysis:
+    """Every field of the entry as weighted tokens and phrases."""
+    tf: dict[str, float] = {}
+    phrases: dict[str, float] = {}
+    length = 0.0
+    fields: list[tuple[str, Sequence[str]]] = [
+        ("errors", entry.errors),
+        ("symptoms", (*entry.symptoms.en, *entry.symptoms.zh)),
+        ("title", (entry.title.en, entry.title.zh, entry.id.replace("-", " "))),
+        ("tags", entry.tags),
+        ("summary", (entry.summary.en, entry.summary.zh)),
+        ("versions", [t for v in entry.versions for t in (v.version, v.en, v.zh)]),
+        ("checks", [t for c in (*entry.checks, *entry.fixes) for t in (c.en, c.zh)]),
+        ("signals", [s.replace(":", " ").replace("=", " ") for s in entry.signals]),
+        ("body", (entry.body.en, entry.body.zh)),
+    ]
+    for name, texts in fields:
+        weight = FIELD_WEIGHTS[name]
+        for text in texts:
+            cleaned = clean(text)
+            for token in analyzer.tokens(cleaned):
+                tf[token] = tf.get(token, 0.0) + weight
+                length += weight
+            for phrase in _phrases(analyzer.words(cleaned)):
+                phrases[phrase] = phrases.get(phrase, 0.0) + weight
+    return Analysis(tf, length, phrases)
+
+
 @dataclass
 class _Doc:
     entry: Entry
-    tf: dict[str, float] = field(default_factory=dict)  # token -> field-weighted frequency
-    length: float = 0.0
-    phrases: dict[str, float] = field(default_factory=dict)  # "word word" of adjacent tokens -> weighted frequency
+    tf: dict[str, float]  # token -> field-weighted frequency
+    length: float
+    phrases: dict[str, float]  # "word word" of adjacent tokens -> weighted frequency
     errors: list[tuple[str, float, frozenset[str]]] = field(default_factory=list)  # cleaned text, specificity, words
 
 
@@ -203,14 +250,17 @@ class KnowledgeIndex:
         analyzer: Analyzer = DEFAULT_ANALYZER,
         phrase_credit: float = PHRASE_CREDIT,
         embedder: Embedder | None = None,
+        analyses: MutableMapping[str, Analysis] | None = None,
     ) -> None:
+        """`analyses`, when given, supplies entries already analysed (by `analysis_key`) and receives the ones
+        analysed now: the caller may keep it for the next process (`knowledge.analysis_cache`)."""
         self._entries: tuple[Entry, ...] = tuple(entries)
         self._by_id = {e.id: e for e in self._entries}
         if len(self._by_id) != len(self._entries):
             raise ValueError("entry ids must be unique")
         self.thresholds = thresholds
         self.analyzer = analyzer
-        self._docs = [self._doc(e) for e in self._entries]
+        self._docs = [self._doc(e, analyses) for e in self._entries]
         self._meanings: EntryMeanings | None = None
         if embedder is not None:
             from knowledge.meaning import EntryMeanings  # numpy comes with the model, and only with it
@@ -260,28 +310,15 @@ class KnowledgeIndex:
         for doc in self._docs:
             doc.errors = [(text, spec / shared[text], words) for text, spec, words in doc.errors]
 
-    def _doc(self, entry: Entry) -> _Doc:
-        doc = _Doc(entry)
-        fields: list[tuple[str, Sequence[str]]] = [
-            ("errors", entry.errors),
-            ("symptoms", (*entry.symptoms.en, *entry.symptoms.zh)),
-            ("title", (entry.title.en, entry.title.zh, entry.id.replace("-", " "))),
-            ("tags", entry.tags),
-            ("summary", (entry.summary.en, entry.summary.zh)),
-            ("versions", [t for v in entry.versions for t in (v.version, v.en, v.zh)]),
-            ("checks", [t for c in (*entry.checks, *entry.fixes) for t in (c.en, c.zh)]),
-            ("signals", [s.replace(":", " ").replace("=", " ") for s in entry.signals]),
-            ("body", (entry.body.en, entry.body.zh)),
-        ]
-        for name, texts in fields:
-            weight = FIELD_WEIGHTS[name]
-            for text in texts:
-                cleaned = clean(text)
-                for token in self.analyzer.tokens(cleaned):
-                    doc.tf[token] = doc.tf.get(token, 0.0) + weight
-                    doc.length += weight
-                for phrase in _phrases(self.analyzer.words(cleaned)):
-                    doc.phrases[phrase] = doc.phrases.get(phrase, 0.0) + weight
+    def _doc(self, entry: Entry, analyses: MutableMapping[str, Analysis] | None) -> _Doc:
+        if analyses is None:
+            analysis = analyze(entry, self.analyzer)
+        else:
+            key = analysis_key(entry, self.analyzer)
+            found = analyses.get(key)
+            analysis = found if found is not None else analyze(entry, self.analyzer)
+            analyses[key] = analysis
+        doc = _Doc(entry, analysis.tf, analysis.length, analysis.phrases)
         for error in entry.errors:
             cleaned = clean(error)
             if cleaned:

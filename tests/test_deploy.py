@@ -119,3 +119,12 @@ def test_the_alert_watcher_may_list_and_watch_what_it_reads_and_the_leader_may_h
     assert "--alerts-port" in container["args"]
     (service,) = [d for d in _documents() if d["kind"] == "Service"]
     assert service["spec"]["ports"][0]["targetPort"] in {p["name"] for p in container["ports"]}
+
+
+def test_the_knowledge_base_cache_lives_on_a_writable_volume() -> None:
+    (deployment,) = [d for d in _documents() if d["kind"] == "Deployment"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    env = {e["name"]: e["value"] for e in container.get("env", ())}
+    writable = [m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")]
+    assert any(env["AKSBOT_CACHE_DIR"].startswith(f"{path}/") for path in writable), env

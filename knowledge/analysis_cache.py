@@ -1,0 +1,118 @@
+"""Keep the entries' analyses between processes, so a new process builds the index without tokenising them again.
+
+Tokenising every field of every entry (Chinese segmentation with its dictionary, stemming) is most of the time a
+fresh process spends before it can answer its first question. Its result depends only on the entry text, the
+analyzer's choices and the code that analyses; `KnowledgeIndex` names each entry's analysis by the first two
+(`search.analysis_key`), and this module names the file by the last: the source of `knowledge.text` and
+`knowledge.search` and the versions of the segmenter and stemmer. A change to any of them starts a new file, and the
+old ones are removed when it is written.
+
+The file is JSON (never pickle: nothing read from disk is executed) in `AKSBOT_CACHE_DIR`, else
+`$XDG_CACHE_HOME/aksbot`, else `~/.cache/aksbot`. It is only ever an optimisation: a file that is missing, unreadable,
+damaged or not what this code wrote is ignored, a directory that cannot be written is skipped, and two processes
+writing at once each replace the file whole (`os.replace`), so the index is always the one the entries give.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+
+from knowledge import search, text
+from knowledge.search import Analysis
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+_PREFIX = "kb-analysis-"
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    if env.get("AKSBOT_CACHE_DIR"):
+        return Path(env["AKSBOT_CACHE_DIR"])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "aksbot"
+    return Path.home() / ".cache" / "aksbot"
+
+
+def code_fingerprint() -> str:
+    """What the analyses were computed by: the analysing modules' source and the libraries they call."""
+    digest = hashlib.sha256(f"format {FORMAT}\n".encode())
+    for module in (text, search):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    for package in ("rjieba", "PyStemmer"):
+        try:
+            digest.update(f"{package} {metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package} -\n".encode())
+    return digest.hexdigest()[:16]
+
+
+class AnalysisCache:
+    """One file of analyses, read once and written back when the index needed new ones."""
+
+    def __init__(self, directory: Path, fingerprint: str | None = None) -> None:
+        self.directory = directory
+        self.path = directory / f"{_PREFIX}{fingerprint or code_fingerprint()}.json"
+
+    def load(self) -> dict[str, Analysis]:
+        """The analyses in the file, or none if it is missing or is not what `save` writes."""
+        try:
+            raw = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.info("ignoring the knowledge-base analysis cache %s: %s", self.path, exc)
+            return {}
+        try:
+            if raw.get("format") != FORMAT:
+                return {}
+            return {key: _analysis(value) for key, value in raw["analyses"].items()}
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            log.info("ignoring the knowledge-base analysis cache %s: not one this version wrote (%s)", self.path, exc)
+            return {}
+
+    def save(self, analyses: Mapping[str, Analysis]) -> bool:
+        """Write `analyses` as the whole file (atomically) and remove files older code wrote; False if the directory
+        cannot be written (the next process analyses the entries again, nothing else changes)."""
+        body = {
+            "format": FORMAT,
+            "analyses": {
+                key: {"tf": a.tf, "length": a.length, "phrases": a.phrases} for key, a in sorted(analyses.items())
+            },
+        }
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    json.dump(body, out, ensure_ascii=False, separators=(",", ":"))
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            for old in self.directory.glob(f"{_PREFIX}*.json"):
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:
+            log.info("not keeping the knowledge-base analysis cache in %s: %s", self.directory, exc)
+            return False
+        return True
+
+
+def _analysis(value: object) -> Analysis:
+    if not isinstance(value, dict):
+        raise TypeError("an analysis is an object")
+    tf, length, phrases = value["tf"], value["length"], value["phrases"]
+    if not isinstance(tf, dict) or not isinstance(phrases, dict) or not isinstance(length, int | float):
+        raise TypeError("tf and phrases are objects, length a number")
+    return Analysis(
+        {str(k): float(v) for k, v in tf.items()}, float(length), {str(k): float(v) for k, v in phrases.items()}
+    )
