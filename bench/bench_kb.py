@@ -45,7 +45,7 @@ from knowledge.evaluation import Figures, LabelledQuery, RealQuery, load_queries
 from knowledge.loader import load_entries
 from knowledge.meaning import EntryMeanings, StaticEmbedder
 from knowledge.model import Entry
-from knowledge.search import PHRASE_CREDIT, KnowledgeIndex
+from knowledge.search import MEANING_WEIGHT, PHRASE_CREDIT, KnowledgeIndex
 from knowledge.text import Analyzer, EnStemmer, ZhSegmenter
 
 LONG_LINES = (
@@ -135,6 +135,11 @@ def _ours(entries: Sequence[Entry], analyzer: Analyzer, phrases: bool = True) ->
     return lambda q: [s.entry_id for s in index.score_all(q) if s.evidence > 0]
 
 
+def _ours_with_meaning(entries: Sequence[Entry], weight: float) -> Callable[[str], list[str]]:
+    index = KnowledgeIndex(entries, embedder=StaticEmbedder.load(), meaning_weight=weight)
+    return lambda q: [s.entry_id for s in index.score_all(q) if s.evidence > 0]
+
+
 def _meaning_alone(entries: Sequence[Entry]) -> Callable[[str], list[str]]:
     model = StaticEmbedder.load()
     if model is None:
@@ -147,14 +152,17 @@ def _meaning_alone(entries: Sequence[Entry]) -> Callable[[str], list[str]]:
 def second_opinion(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: Sequence[RealQuery]) -> None:
     """Part 4: the confidence figures with the shipped model of meaning and without it (same thresholds)."""
     words_only = KnowledgeIndex(index.entries(), index.thresholds)
+    level_only = KnowledgeIndex(index.entries(), index.thresholds, embedder=StaticEmbedder.load(), meaning_weight=0.0)
     sets = {"real tuning": list(tune), "hand dev": [q for q in hand if q.split == "dev"]}
     print("confidence on the questions it is fine to tune on: answer right first / confident wrong / out-of-scope "
           "unsure")
     for name, questions in sets.items():
-        for label, which in (("words alone", words_only), ("words + model of meaning", index)):
+        variants = (("words alone", words_only), ("+ model, on the level only", level_only),
+                    ("+ model, level and ranking", index))
+        for label, which in variants:
             f = Figures.of(run(which, questions))
             right, wrong, oos = (100 * (x or 0.0) for x in (f.answer_top1, f.confident_wrong, f.oos_unsure))
-            print(f"  {name:<12} {label:<26} {right:5.1f} %  {wrong:4.1f} %  {oos:5.1f} %")
+            print(f"  {name:<12} {label:<28} {right:5.1f} %  {wrong:4.1f} %  {oos:5.1f} %")
 
 
 def _entry_text(entry: Entry) -> str:
@@ -201,6 +209,10 @@ def libraries(entries: Sequence[Entry], sets: dict[str, Labelled]) -> None:
             continue
         rows.append((label, lambda zh=zh, en=en: _ours(entries, Analyzer(zh=zh, en=en))))
     rows.append(("fielded BM25 (ours), rjieba, snowball, no phrases", lambda: _ours(entries, Analyzer(), False)))
+    for weight in (0.5, MEANING_WEIGHT, 2.0):
+        shipped = "  [shipped]" if weight == MEANING_WEIGHT else ""
+        rows.append((f"ours + model of meaning in the ranking, weight {weight:g}{shipped}",
+                     lambda weight=weight: _ours_with_meaning(entries, weight)))
     rows.append(("model of meaning alone (WordLlama, cosine)", lambda: _meaning_alone(entries)))
     label = "bm25s over the whole entry text, zh=rjieba, en=snowball"
     rows.append((label, (lambda: _bm25s(entries, Analyzer())) if have_bm25s else None))

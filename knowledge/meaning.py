@@ -3,10 +3,11 @@
 The search ranks entries by the words a question shares with them (`knowledge.search`); what it cannot see is a
 question that means an entry in other words ("outgoing connections dropped after scaling out" for SNAT
 exhaustion), or one that shares an entry's words while meaning something else. So the search asks a model of
-meaning for a second opinion, and only about its confidence, never its ranking: a suggestion becomes an answer
-when the model's first choice is the same entry, and an answer stands only when the model finds the question
-near enough to the entry (calibration weighs both uses and may turn either off). Two rankers built on
-different evidence agreeing is better evidence than either's score (`bench/bench_kb.py` measures both uses; the
+meaning for a second opinion, mostly about its confidence: a suggestion becomes an answer when the model's first
+choice is the same entry, and an answer stands only when the model finds the question near enough to the entry
+(calibration weighs both uses and may turn either off). Two rankers built on different evidence agreeing is
+better evidence than either's score. In the ranking the model only settles near ties of the words' evidence
+(`search.MEANING_WEIGHT`): alone it ranks far worse than the words (`bench/bench_kb.py` measures every use; the
 figures are in the README).
 
 The model is WordLlama's `l2_supercat` (256 dimensions, MIT licence): a table of token embeddings distilled from
