@@ -222,13 +222,19 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _describe(t: Thresholds) -> str:
+    promote = (
+        f"a suggestion is an answer when the model of meaning puts the same entry first at least {t.agree} similar"
+        if t.agree <= 1.0 else "the model of meaning never turns a suggestion into an answer"
+    )
+    doubt = (
+        f"an answer a suggestion when it finds the entry less than {t.unrelated} similar"
+        if t.unrelated >= -1.0 else "its doubt never turns an answer into a suggestion"
+    )
     return (
         f"suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the entry explains "
         f"{t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it, or from {t.dominant} with "
         f"the runner-up at most {t.dominant_margin} of it; never below {t.min_coverage:.0%} of the question explained "
-        f"unless an error string matched; English questions: a suggestion is an answer when the model of meaning "
-        f"puts the same entry first at least {t.agree} similar, an answer a suggestion when it finds the entry less "
-        f"than {t.unrelated} similar"
+        f"unless an error string matched; English questions: {promote}, {doubt}"
     )
 
 
