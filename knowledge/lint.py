@@ -84,6 +84,7 @@ OFFICIAL_DOCS: tuple[tuple[str, str], ...] = (
     ("openjdk.org", ""),
     ("nodejs.org", ""),
     ("etcd.io", ""),
+    ("cert-manager.io", ""),  # the certificate controller most AKS ingress setups run, documented by its project
 )
 
 _K8S_COMMAND = re.compile(r"/k8s\s+([^`\"'\n]*)")
