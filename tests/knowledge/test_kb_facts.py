@@ -142,3 +142,16 @@ def test_facts_of_the_new_entries() -> None:
     assert ".server" in coredns and ".override" in coredns and "only be used once per Server Block" in coredns
     assert "2 vCPUs and 4 GB" in text_of(entry("system-pool-health"))
     assert "ltsc2022" in text_of(entry("windows-node-pools"))
+
+
+def test_pod_stuck_terminating_grace_period_force_delete_and_namespace_conditions() -> None:
+    """kubernetes.io/docs/concepts/workloads/pods/pod-termination: 30 s default grace period and a one-off 2 s
+    extension for a preStop hook; kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod: force
+    deletion does not wait for the kubelet; kubernetes/kubernetes pkg/controller/namespace/deletion/
+    status_condition_utils.go: the NamespaceFinalizersRemaining message."""
+    e = entry("pod-stuck-terminating")
+    text = text_of(e)
+    assert "30 s by default" in e.body.en and "2 s" in e.body.en
+    assert "Some content in the namespace has finalizers remaining" in e.errors
+    assert "Some finalizers are remaining" not in text  # an older wording of the same condition
+    assert "https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/" in doc_urls(e)
