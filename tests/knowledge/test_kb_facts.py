@@ -142,3 +142,14 @@ def test_facts_of_the_new_entries() -> None:
     assert ".server" in coredns and ".override" in coredns and "only be used once per Server Block" in coredns
     assert "2 vCPUs and 4 GB" in text_of(entry("system-pool-health"))
     assert "ltsc2022" in text_of(entry("windows-node-pools"))
+
+
+def test_cert_manager_acme_facts() -> None:
+    """cert-manager.io/docs/configuration/acme/dns01/azuredns: the Azure DNS identity needs DNS Zone Contributor;
+    cert-manager.io/docs/troubleshooting/acme (and the challenge controller's source): the HTTP-01 self-check
+    reason; learn.microsoft.com/azure/aks/app-routing-dns-ssl: the Key Vault certificate annotation of the
+    application routing add-on."""
+    text = text_of(entry("cert-manager-acme"))
+    assert "DNS Zone Contributor" in text
+    assert "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" in text
+    assert "kubernetes.azure.com/tls-cert-keyvault-uri" in text
