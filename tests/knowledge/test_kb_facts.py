@@ -155,3 +155,14 @@ def test_pod_stuck_terminating_grace_period_force_delete_and_namespace_condition
     assert "Some content in the namespace has finalizers remaining" in e.errors
     assert "Some finalizers are remaining" not in text  # an older wording of the same condition
     assert "https://kubernetes.io/docs/tasks/run-application/force-delete-stateful-set-pod/" in doc_urls(e)
+
+
+def test_cert_manager_acme_facts() -> None:
+    """cert-manager.io/docs/configuration/acme/dns01/azuredns: the Azure DNS identity needs DNS Zone Contributor;
+    cert-manager.io/docs/troubleshooting/acme (and the challenge controller's source): the HTTP-01 self-check
+    reason; learn.microsoft.com/azure/aks/app-routing-dns-ssl: the Key Vault certificate annotation of the
+    application routing add-on."""
+    text = text_of(entry("cert-manager-acme"))
+    assert "DNS Zone Contributor" in text
+    assert "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" in text
+    assert "kubernetes.azure.com/tls-cert-keyvault-uri" in text
