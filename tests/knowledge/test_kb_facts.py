@@ -166,3 +166,17 @@ def test_cert_manager_acme_facts() -> None:
     assert "DNS Zone Contributor" in text
     assert "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" in text
     assert "kubernetes.azure.com/tls-cert-keyvault-uri" in text
+
+
+def test_container_oomkilled_states_the_kill_reason_the_tmpfs_charge_and_the_dotnet_default() -> None:
+    """containerd's CRI plugin (internal/cri/server/helpers.go) and Learn "Troubleshoot OOMkilled in AKS clusters":
+    reason OOMKilled with exit code 137 (128 + SIGKILL 9); kubernetes.io "Volumes" (emptyDir): files in a medium Memory
+    emptyDir count against the memory limit of the container that wrote them; Learn ".NET runtime configuration
+    options for garbage collection": in a container with a limit the default heap hard limit is the larger of 20 MB
+    or 75% of the limit."""
+    e = entry("container-oomkilled")
+    text = text_of(e)
+    assert "OOMKilled" in e.errors and "Exit Code: 137" in e.errors and "128 plus signal 9 (SIGKILL)" in e.body.en
+    assert "count against the memory limit of the container that wrote them" in e.body.en
+    assert "20 MB or 75% of the container limit" in text
+    assert "https://kubernetes.io/docs/concepts/storage/volumes/#emptydir" in doc_urls(e)
