@@ -8,12 +8,13 @@ points nowhere — is a knowledge-base search of the alert's name (split into wo
 search abstains below its confidence threshold, and then the alert has no runbook rather than a wrong one.
 
 OOMKilled alerts depend on the node: a container OOMKilled on a cgroup v2 node is most often a runtime that sizes
-its heap from the node instead of the limit (`java-oom-cgroupv2`); elsewhere it is the limit and the kernel's
-kill order (`qos-oom-score`). No label says a node's cgroup version, so it is inferred as the diagnosis rules
-do (`handlers.rules.runtimes.node_cgroup`): from the node's kubelet version and OS image (Ubuntu 22.04+ and
-Azure Linux 3 are cgroup v2; Azure Linux moved at AKS 1.29). The node is the alert's `node` label, else the node
+its heap from the node instead of the limit (`java-oom-cgroupv2`); elsewhere it is the container reaching its
+memory limit (`container-oomkilled`, which also tells the node-level kill apart). No label says a node's cgroup
+version, so it is inferred as the diagnosis rules do (`handlers.rules.runtimes.node_cgroup`): from the node's
+kubelet version and OS image (Ubuntu 22.04+ and Azure Linux 3 are cgroup v2; Azure Linux moved at AKS 1.29). The
+node is the alert's `node` label, else the node
 the alert's pod (`namespace` + `pod` labels) runs on, read through `NodeFacts`. When neither can be found the
-version is unknown and the alert gets `qos-oom-score`, with an evidence line saying why.
+version is unknown and the alert gets `container-oomkilled`, with an evidence line saying why.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.alerts.model import Alert, AlertGroup, Source
 from bot.cluster.ports import ClusterProvider
 from bot.errors import AksbotError
 from handlers.rules.finding import (
+    KB_CONTAINER_OOM,
     KB_CRASHLOOP,
     KB_DISK_PRESSURE,
     KB_DNS_TIMEOUT,
@@ -38,7 +40,6 @@ from handlers.rules.finding import (
     KB_PID_PRESSURE,
     KB_POD_PENDING,
     KB_PVC_ATTACH,
-    KB_QOS_OOM,
     KB_SNAT,
 )
 from handlers.rules.runtimes import CgroupVerdict, node_cgroup
@@ -205,8 +206,8 @@ class RunbookResolver:
         verdict, unknown = self._cgroup(alert)
         if verdict is None or verdict.version is None:
             reason = verdict.reason if verdict is not None else f"cgroup version unknown: {unknown}"
-            return KB_QOS_OOM, f"{reason} → {KB_QOS_OOM}"
-        runbook = KB_JAVA_OOM_CGROUPV2 if verdict.version == 2 else KB_QOS_OOM
+            return KB_CONTAINER_OOM, f"{reason} → {KB_CONTAINER_OOM}"
+        runbook = KB_JAVA_OOM_CGROUPV2 if verdict.version == 2 else KB_CONTAINER_OOM
         return runbook, f"{verdict.reason} → {runbook}"
 
     def _cgroup(self, alert: Alert) -> tuple[CgroupVerdict | None, str]:

@@ -19,6 +19,7 @@ Confidence = Literal["high", "medium", "low"]
 KB_NODE_NOTREADY = "node-notready"
 KB_JAVA_OOM_CGROUPV2 = "java-oom-cgroupv2"
 KB_QOS_OOM = "qos-oom-score"
+KB_CONTAINER_OOM = "container-oomkilled"
 KB_CRASHLOOP = "crashloop"
 KB_IMAGE_PULL = "image-pull"
 KB_POD_PENDING = "pod-pending"
@@ -36,6 +37,7 @@ CITED_KB_IDS: tuple[str, ...] = (
     KB_NODE_NOTREADY,
     KB_JAVA_OOM_CGROUPV2,
     KB_QOS_OOM,
+    KB_CONTAINER_OOM,
     KB_CRASHLOOP,
     KB_IMAGE_PULL,
     KB_POD_PENDING,

@@ -21,6 +21,7 @@ from bot.severity import Severity
 from bot.timefmt import ago, clock
 from handlers.args import DeletePodArgs, DeploymentArgs, LogsArgs, NodesArgs, PodNameArgs
 from handlers.rules.finding import (
+    KB_CONTAINER_OOM,
     KB_CRASHLOOP,
     KB_DISK_PRESSURE,
     KB_IMAGE_PULL,
@@ -152,7 +153,8 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
             evidence[-1] += f", request {format_bytes(c.requests.memory)}"
         evidence[-1] += f", QoS {pod.qos or 'unknown'}"
         signals = ["pod.reason:OOMKilled", "pod.exit:137"]
-        kb = KB_QOS_OOM
+        # With a limit the container's own cgroup killed it; without one the node ran out and chose it.
+        kb = KB_CONTAINER_OOM if limit else KB_QOS_OOM
         title = f"{which.capitalize()} {c.name} of {pod.name} was OOMKilled (exit 137)"
         confidence: Confidence = "high"
         advice: str | None = None

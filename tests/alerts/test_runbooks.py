@@ -97,21 +97,21 @@ def test_oomkilled_on_a_cgroup_v2_node_is_the_java_heap_entry(live: sandbox_clus
                                   "→ cgroup v2 → java-oom-cgroupv2")
 
 
-def test_oomkilled_on_a_cgroup_v1_node_is_the_qos_entry(live: sandbox_cluster.Cluster) -> None:
+def test_oomkilled_on_a_cgroup_v1_node_is_the_container_limit_entry(live: sandbox_cluster.Cluster) -> None:
     old = copy.deepcopy(live.server.get("nodes", "aks-user-87654321-vmss000000"))
     old["metadata"] = {"name": "aks-legacy-11111111-vmss000000"}
     old["status"]["nodeInfo"].update(osImage="Ubuntu 18.04.6 LTS", kubeletVersion="v1.24.9")
     live.server.apply(old)
     resolver = RunbookResolver(KB, ClusterNodeFacts(live.provider))
     found = resolver.resolve_alert(alert("KubeContainerOOMKilled", node="aks-legacy-11111111-vmss000000"))
-    assert found.runbook == "qos-oom-score" and "→ cgroup v1" in found.evidence[-1]
+    assert found.runbook == "container-oomkilled" and "→ cgroup v1" in found.evidence[-1]
 
 
 def test_oomkilled_without_a_node_to_look_at_says_why(live: sandbox_cluster.Cluster) -> None:
     resolver = RunbookResolver(KB, ClusterNodeFacts(live.provider))
     aks_style = resolver.resolve_alert(alert("KubeContainerOOMKilledCount", namespace="shop", controller="web"))
-    assert aks_style.runbook == "qos-oom-score"
-    assert aks_style.evidence[-1] == "cgroup version unknown: the alert names no node or pod → qos-oom-score"
+    assert aks_style.runbook == "container-oomkilled"
+    assert aks_style.evidence[-1] == "cgroup version unknown: the alert names no node or pod → container-oomkilled"
     gone = resolver.resolve_alert(alert("KubePodOOMKilled", namespace="shop", pod="no-such-pod"))
     assert "pod shop/no-such-pod was not found on a node" in gone.evidence[-1]
     elsewhere = resolver.resolve_alert(alert("KubePodOOMKilled", cluster=None, namespace="shop", pod="x"))

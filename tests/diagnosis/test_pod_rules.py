@@ -68,7 +68,7 @@ def test_an_old_oom_kill_of_a_container_running_since_is_over_for_a_cluster_scan
 def test_oom_of_a_modern_jvm_is_a_plain_limit_problem() -> None:
     c = java_container("eclipse-temurin:17.0.9_9-jre")
     (f,) = oom_rule(pod(containers=(c,), statuses=(_oom_status(),)), PodContext(node=node()))
-    assert f.kb == "qos-oom-score"
+    assert f.kb == "container-oomkilled"
     assert f.signals[0] == "pod.reason:OOMKilled"
     assert "MaxRAMPercentage=75" in "\n".join(f.evidence)
 
@@ -76,7 +76,7 @@ def test_oom_of_a_modern_jvm_is_a_plain_limit_problem() -> None:
 def test_old_jdk_on_a_cgroup_v1_node_is_not_blamed_on_cgroup_v2() -> None:
     v1 = node(version="v1.24.10", os_image="Ubuntu 18.04.6 LTS")
     (f,) = oom_rule(pod(statuses=(_oom_status(),)), PodContext(node=v1))
-    assert f.kb == "qos-oom-score"
+    assert f.kb == "container-oomkilled"
     assert any("cgroup v1" in e for e in f.evidence)
 
 
@@ -118,7 +118,7 @@ def test_oom_in_current_state_and_in_an_init_container() -> None:
     (f,) = oom_rule(p, PodContext())
     assert f.title.startswith("Init container migrate")
     assert "init container migrate: state Terminated reason=OOMKilled" in f.evidence[0]
-    assert f.kb == "qos-oom-score"
+    assert f.kb == "container-oomkilled"
 
 
 def test_crashloop_with_previous_logs_and_oom_reported_once() -> None:
