@@ -29,7 +29,7 @@ from knowledge.search import Analysis
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 _PREFIX = "kb-analysis-"
 
 
@@ -85,7 +85,8 @@ class AnalysisCache:
         body = {
             "format": FORMAT,
             "analyses": {
-                key: {"tf": a.tf, "length": a.length, "phrases": a.phrases} for key, a in sorted(analyses.items())
+                key: {"tf": a.tf, "length": a.length, "phrases": a.phrases, "named": sorted(a.named)}
+                for key, a in sorted(analyses.items())
             },
         }
         try:
@@ -110,9 +111,14 @@ class AnalysisCache:
 def _analysis(value: object) -> Analysis:
     if not isinstance(value, dict):
         raise TypeError("an analysis is an object")
-    tf, length, phrases = value["tf"], value["length"], value["phrases"]
+    tf, length, phrases, named = value["tf"], value["length"], value["phrases"], value["named"]
     if not isinstance(tf, dict) or not isinstance(phrases, dict) or not isinstance(length, int | float):
         raise TypeError("tf and phrases are objects, length a number")
+    if not isinstance(named, list):
+        raise TypeError("named is a list")
     return Analysis(
-        {str(k): float(v) for k, v in tf.items()}, float(length), {str(k): float(v) for k, v in phrases.items()}
+        {str(k): float(v) for k, v in tf.items()},
+        float(length),
+        {str(k): float(v) for k, v in phrases.items()},
+        frozenset(str(t) for t in named),
     )

@@ -62,7 +62,7 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 40.0  # best evidence from here on can be an answer …
+    answer: float = 32.0  # best evidence from here on can be an answer …
     coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 3.0
     margin: float = 0.45  # … and in either case only when the runner-up has at most this share of it;
@@ -73,13 +73,13 @@ class Thresholds:
     foreign: float = 0.5
     # An answer explains at least this share of the question, unless an error string of the entry is in it: strong
     # evidence from a corner of a long story ("Istio sidecar gives 503" for the ingress 5xx entry) is a suggestion.
-    min_coverage: float = 0.35
+    min_coverage: float = 0.3
     # The model of meaning's second opinion (`knowledge.meaning`; English questions, when the model is installed):
     # a suggestion is an answer when the model puts the same entry first and finds it at least this similar …
     agree: float = 0.7
     # … and an answer is a suggestion when the model finds the question less similar than this to the entry (unless
     # an error string of the entry is in the question). On eight rounds of real questions calibration finds 0.3-0.35
-    # worth exactly as much as off on the tuning part and one hand-written dev answer less; it stays, for what it
+    # worth exactly as much as off on the tuning part and two hand-written dev answers less; it stays, for what it
     # does to a borrowed error ("envoy sidecar returns 503 upstream connect error" is not the ingress 5xx entry).
     unrelated: float = 0.35
 
@@ -101,6 +101,10 @@ PHRASE_CREDIT = 1.0  # a phrase's BM25 weight counts this much on top of its wor
 # (bench/bench_kb.py): 0 → 1 took top-1 90.7 → 91.3 % and 96.3 → 97.8 %, answers right first 60.1 → 62.1 % at the same
 # 3.6 % wrong (a runner-up the model finds unrelated no longer holds a clear answer back); 2 starts to lose top-1.
 MEANING_WEIGHT = 1.0
+
+# The fields that name the problem an entry is about; a word found only in its other fields (a tool named in a fix,
+# a command in a check) is mentioned in passing, and alone it is no evidence that the question is about the entry.
+NAMING_FIELDS = frozenset({"errors", "symptoms", "title", "tags"})
 
 # How much a word found in each field says about the entry.
 FIELD_WEIGHTS: dict[str, float] = {
@@ -165,6 +169,9 @@ class Scored:
     coverage: float = 0.0  # share of the question's indexed words (by IDF) this entry contains
     meaning: float | None = None  # the model of meaning's similarity of question and entry (None: not asked)
     meaning_first: bool = False  # no entry is more similar to the question in the model's opinion
+    # The question names the entry's problem: a word of its errors, symptoms, title or tags, a phrase of it or an error
+    # string; False when the question only shares words the entry mentions in passing ("Helm" in a fix).
+    grounded: bool = True
 
     @property
     def score(self) -> float:
@@ -203,6 +210,7 @@ class Analysis:
     tf: dict[str, float]  # token -> field-weighted frequency
     length: float
     phrases: dict[str, float]  # "word word" of adjacent tokens -> weighted frequency
+    named: frozenset[str] = frozenset()  # tokens of the fields that name the problem (errors, symptoms, title, tags)
 
 
 def analysis_key(entry: Entry, analyzer: Analyzer) -> str:
@@ -216,6 +224,7 @@ def analyze(entry: Entry, analyzer: Analyzer) -> Analysis:
     """Every field of the entry as weighted tokens and phrases."""
     tf: dict[str, float] = {}
     phrases: dict[str, float] = {}
+    named: set[str] = set()
     length = 0.0
     fields: list[tuple[str, Sequence[str]]] = [
         ("errors", entry.errors),
@@ -235,9 +244,11 @@ def analyze(entry: Entry, analyzer: Analyzer) -> Analysis:
             for token in analyzer.tokens(cleaned):
                 tf[token] = tf.get(token, 0.0) + weight
                 length += weight
+                if name in NAMING_FIELDS:
+                    named.add(token)
             for phrase in _phrases(analyzer.words(cleaned)):
                 phrases[phrase] = phrases.get(phrase, 0.0) + weight
-    return Analysis(tf, length, phrases)
+    return Analysis(tf, length, phrases, frozenset(named))
 
 
 @dataclass
@@ -246,6 +257,7 @@ class _Doc:
     tf: dict[str, float]  # token -> field-weighted frequency
     length: float
     phrases: dict[str, float]  # "word word" of adjacent tokens -> weighted frequency
+    named: frozenset[str] = frozenset()
     errors: list[tuple[str, float, frozenset[str]]] = field(default_factory=list)  # cleaned text, specificity, words
 
 
@@ -329,7 +341,7 @@ class KnowledgeIndex:
             found = analyses.get(key)
             analysis = found if found is not None else analyze(entry, self.analyzer)
             analyses[key] = analysis
-        doc = _Doc(entry, analysis.tf, analysis.length, analysis.phrases)
+        doc = _Doc(entry, analysis.tf, analysis.length, analysis.phrases, analysis.named)
         for error in entry.errors:
             cleaned = clean(error)
             if cleaned:
@@ -395,6 +407,7 @@ class KnowledgeIndex:
         # Per entry, the contribution of each query term (the best of the indexed tokens it stands for).
         contributions: list[list[float]] = [[] for _ in range(n)]
         covered = [0.0] * n
+        named_hit = [False] * n  # a word of the question names the entry's problem (not only mentioned in passing)
         terms, foreign = self._query_terms(cleaned)
         total_idf = foreign * self.thresholds.foreign * self._rarest
         for matches in terms.values():
@@ -406,12 +419,15 @@ class KnowledgeIndex:
                     value = credit * weight
                     if value > best.get(i, 0.0):
                         best[i] = value
+                    if not named_hit[i] and token in self._docs[i].named:
+                        named_hit[i] = True
             for i, value in best.items():
                 contributions[i].append(value)
                 covered[i] += idf
         for phrase in set(_phrases(self.analyzer.words(cleaned))) if self._phrase_postings else ():
             for i, weight in self._phrase_postings.get(phrase, ()):
                 contributions[i].append(weight)
+                named_hit[i] = True  # two words side by side as the entry has them name something of it
         # The second opinion, for English questions (the model's vocabulary serves Chinese badly; see its module).
         english = (lang or detect_lang(query)) == "en"
         meaning = self._meanings.similarities(query) if self._meanings and english else None
@@ -437,8 +453,9 @@ class KnowledgeIndex:
             evidence = words + ERROR_EVIDENCE * error_evidence
             coverage = covered[i] / total_idf if total_idf else 0.0
             similar = meaning[i] if meaning else None
+            grounded = named_hit[i] or error_evidence > 0
             scored.append(Scored(doc.entry.id, evidence, error_evidence, words, coverage, similar,
-                                 similar is not None and similar >= most_similar))
+                                 similar is not None and similar >= most_similar, grounded))
         scored.sort(key=lambda s: (-s.evidence, s.entry_id))
         if meaning and scored and self.meaning_weight:
             # The model's opinion moves an entry past another whose evidence is close: evidence as a share of the
@@ -469,6 +486,10 @@ class KnowledgeIndex:
         best = ranked[0].evidence if ranked else 0.0
         if best < self.thresholds.suggest:
             return "unknown"
+        if not any(s.grounded for s in ranked if s.evidence >= self.thresholds.suggest):
+            return "unknown"  # only words that entries mention in passing: nothing is evidence of a problem
+        if not ranked[0].grounded:
+            return "suggestion"
         second = ranked[1].evidence if len(ranked) > 1 else 0.0
         t = self.thresholds
         top = ranked[0]

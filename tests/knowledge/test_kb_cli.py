@@ -41,8 +41,9 @@ def test_java_oom_after_the_upgrade_ranks_first() -> None:
 def test_confidence_levels_in_json() -> None:
     sure = search_json("Warning FailedScheduling 0/3 nodes are available: 3 Insufficient cpu. pod stuck Pending")
     assert sure[0]["id"] == "pod-pending" and sure[0]["confidence"] == "answer"
-    unsure = search_json("my ingress tls certificate from lets encrypt is not issued")
+    unsure = search_json("something is wrong with networking in the cluster since yesterday")
     assert unsure and {h["confidence"] for h in unsure} == {"suggestion"}
+    # "Helm" is in the cert-manager entry, named in one of its fixes: mentioned in passing, it is no evidence.
     assert search_json("how do I template a helm chart") == []
 
 
@@ -77,8 +78,11 @@ def test_text_output_says_it_does_not_know_or_is_not_sure() -> None:
     assert code == 0 and "I don't know" in out
     code, out = run(["search", "kafka 消费积压怎么处理"])
     assert code == 0 and "我不知道" in out
-    code, out = run(["search", "my ingress tls certificate from lets encrypt is not issued"])
+    code, out = run(["search", "something is wrong with networking in the cluster since yesterday"])
     assert code == 0 and out.startswith("Not sure") and "suggestion" in out
+    # Covered since the cert-manager entry: the same question gets its runbook.
+    code, out = run(["search", "my ingress tls certificate from lets encrypt is not issued"])
+    assert code == 0 and "answer      cert-manager-acme" in out
 
 
 def test_lint_passes_on_the_shipped_entries() -> None:

@@ -3,6 +3,8 @@ the three levels of confidence (answer, suggestion, don't know)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -139,6 +141,26 @@ def test_says_it_does_not_know_when_nothing_points_anywhere(small_index: Knowled
     outcome = small_index.search(query)
     assert outcome.level == "unknown" and outcome.unknown and outcome.abstained
     assert outcome.hits == ()
+
+
+def test_a_word_an_entry_only_mentions_in_passing_is_no_evidence() -> None:
+    """"Rotate with Velero" in a fix is not what the entry is about: "velero restore failed" gets "I don't know";
+    the same word in the entry's symptoms makes it evidence."""
+    from knowledge.loader import parse_entry
+    from tests.knowledge.conftest import entry_data, render_entry
+
+    def index(**cert: Any) -> KnowledgeIndex:
+        entries = [parse_entry(f"{i}.md", render_entry(entry_data(i, **(cert if i == "cert-expired" else {}))))
+                   for i in ("node-notready", "dns-timeout", "cert-expired")]
+        return KnowledgeIndex(entries)
+
+    passing = {"fixes": [{"en": "Back up with velero first.", "zh": "先用 velero 备份。", "risk": "low"}]}
+    outcome = index(**passing).search("velero restore failed")
+    assert outcome.level == "unknown" and outcome.hits == ()
+    symptoms = entry_data("cert-expired")["symptoms"]
+    symptoms["en"].append("velero restore fails on the certificate")
+    named = index(symptoms=symptoms).search("velero restore failed")
+    assert named.level != "unknown" and named.hits[0].entry_id == "cert-expired"
 
 
 def test_a_near_miss_is_a_suggestion_not_an_answer(small_index: KnowledgeIndex) -> None:
