@@ -148,7 +148,15 @@ class Parser:
         spec, used = self.registry.longest_prefix([w.text.lower() for w in spans])
         if spec is None:
             return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
-        return self._bind(spec, spans[used:], text, lang)
+        try:
+            return self._bind(spec, spans[used:], text, lang)
+        except UserError:
+            # "pod 一直 Terminating 删不掉怎么办", "node NotReady 了怎么处理", "pods stuck pending, why?": people start
+            # questions with the object they ask about. Words a command cannot take, in Chinese or ending in a
+            # question mark, are a question for the knowledge base, not a mistyped command.
+            if lang == "zh" or text.rstrip().endswith(("?", "？")):
+                return FreeText(text, lang)
+            raise
 
     def _not_a_command(self, words: list[str], text: str, lang: Lang, explicit: bool) -> FreeText:
         first = words[0].lower()

@@ -107,6 +107,22 @@ def test_free_text_goes_to_the_knowledge_base() -> None:
     assert isinstance(parser.parse("/k8s why are pods pending here", InputKind.MESSAGE), FreeText)
 
 
+def test_a_question_that_starts_with_a_command_word_is_still_a_question() -> None:
+    """People name the object first: "pods 一直 Pending 怎么办" is not `pods` with three more words."""
+    for text, kind in (
+        ("pods 一直 Pending 怎么办", InputKind.MESSAGE),
+        ("@aksbot node NotReady 了怎么处理", InputKind.MENTION),
+        ("/k8s pods stuck pending after the upgrade, why?", InputKind.SLASH),
+        ("/k8s nodes 里有一个一直 NotReady", InputKind.SLASH),
+    ):
+        assert isinstance(parser.parse(text, kind), FreeText), text
+    # A command with a word it cannot take is still a command with a wrong argument …
+    with pytest.raises(UserError, match="Unexpected argument `extra` for `nodes`"):
+        parser.parse("/k8s nodes extra", InputKind.SLASH)
+    # … and a command that binds stays a command.
+    assert isinstance(parser.parse("/k8s node aks-nodepool1-0", InputKind.SLASH), ParsedCommand)
+
+
 def test_greedy_argument_keeps_dashes_of_pasted_lines() -> None:
     p = parse('kb E1122 kubelet.go:2412] "Skipping pod synchronization" err="PLEG is not healthy" -n x')
     assert p.args.model_dump()["question"] == (
