@@ -541,8 +541,11 @@ _UPGRADE_WORDS = frozenset({"upgrad", "updat", "skip", "jump", "straight", "å‡ç
 def _phrases(tokens: Sequence[str]) -> list[str]:
     # A version beside a word ("Kubernetes v1.24.1") says which cluster it is, not what is wrong with it; versions
     # count as words (and through the entries' version notes), never as phrases.
-    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)
-            if a != b and not VERSION.match(a) and not VERSION.match(b)]
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens) if a != b and not _is_version(a) and not _is_version(b)]
+
+
+def _is_version(token: str) -> bool:
+    return (token[0] == "v" or token[0].isdigit()) and VERSION.match(token) is not None
 
 
 def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:

@@ -81,6 +81,7 @@ _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 VERSION = re.compile(r"^v?(\d+\.\d+)(?:\.\d+)*$")
 _NAME_NUMBER = re.compile(r"^([a-z]{3,}?)v?\d+$")
+_PART_SEPARATOR = re.compile(r"[._-]")
 _LIGHT_SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s", "e")
 
 
@@ -171,20 +172,23 @@ class Analyzer:
         if cached is not None:
             return cached
         out: list[tuple[str, tuple[str, ...]]] = []
+        # Cleaned text is runs of CJK characters and ASCII words (`clean`), so the first character tells which; the
+        # cheap checks before each pattern keep tokenising the entries (most of a cold start) fast.
         for raw in cleaned.split():
-            if CJK_CHAR.match(raw):
+            if not raw[0].isascii():
                 out.extend((word, (word,)) for word in self.chinese(raw))
-            elif version := VERSION.match(raw):
+            elif (raw[0] == "v" or raw[0].isdigit()) and (version := VERSION.match(raw)):
                 # "v1.25.6" is asked about as "1.25": keep the minor version, which is what entries name.
                 out.append((version.group(1), (version.group(1),)))
             elif raw not in _STOP_EN:
-                parts = [p for p in re.split(r"[._-]", raw) if p and p not in _STOP_EN]
+                pieces = _PART_SEPARATOR.split(raw) if not raw.isalnum() else (raw,)
+                parts = [p for p in pieces if p and p not in _STOP_EN]
                 group = [self.stem(p) for p in parts if len(p) > 1]
                 head = group[0] if len(parts) == 1 and group else "".join(parts)
                 if len(parts) > 1:
                     group.append(head)
                 # "jdk8", "java17", "cgroupv2": the name without its number is how the other half of people write it.
-                group.extend(m.group(1) for p in parts if (m := _NAME_NUMBER.match(p)))
+                group.extend(m.group(1) for p in parts if p[-1].isdigit() and (m := _NAME_NUMBER.match(p)))
                 if group:
                     out.append((head, tuple(group)))
         result = tuple(out)
