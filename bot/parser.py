@@ -154,7 +154,7 @@ class Parser:
             # "pod 一直 Terminating 删不掉怎么办", "node NotReady 了怎么处理", "pods stuck pending, why?": people start
             # questions with the object they ask about. Words a command cannot take, in Chinese or ending in a
             # question mark, are a question for the knowledge base, not a mistyped command.
-            if lang == "zh" or text.rstrip().endswith(("?", "？")):
+            if _asks(text, lang):
                 return FreeText(text, lang)
             raise
 
@@ -166,7 +166,7 @@ class Parser:
             raise group
         scored = process.extract(first, names, scorer=fuzz.WRatio, limit=3, score_cutoff=45)
         close = tuple(name for name, score, _ in scored if score >= 80)
-        looks_like_question = lang == "zh" or len(words) >= 3 or text.rstrip().endswith("?")
+        looks_like_question = _asks(text, lang) or len(words) >= 3
         if close and not looks_like_question:
             raise UnknownCommand(words[0], close)
         if not explicit or looks_like_question:
@@ -179,7 +179,7 @@ class Parser:
         of its commands and a few arguments (flags aside) is a mistyped command, not a question for the knowledge
         base (a long line, a question mark or Chinese still reads as a question)."""
         positional = list(itertools.takewhile(lambda w: not w.startswith("-"), words))
-        if len(positional) < 2 or len(positional) > 4 or lang == "zh" or text.rstrip().endswith("?"):
+        if len(positional) < 2 or len(positional) > 4 or _asks(text, lang):
             return None
         first, second = words[0].lower(), words[1].lower()
         members = [n for n in names if " " in n and n.split()[0] == first]
@@ -292,6 +292,11 @@ class Parser:
         except ValidationError:
             return None
         return ParsedCommand(spec, CommandRef(spec.name, args), text.text, text.lang)
+
+
+def _asks(text: str, lang: Lang) -> bool:
+    """Chinese, or a question mark at the end: a line that reads as a question whatever words it starts with."""
+    return lang == "zh" or text.rstrip().endswith(("?", "？"))
 
 
 def _explain(exc: ValidationError, params: tuple[ParamSpec, ...]) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from knowledge.analysis_cache import AnalysisCache, cache_dir
 from knowledge.loader import EntryError, Problem, load_entries
 from knowledge.model import Entry, Lang
-from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, analysis_key, detect_lang
+from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
 
 if TYPE_CHECKING:
     from knowledge.meaning import Embedder
@@ -81,7 +81,7 @@ def build_index(
     analyses = cache.load()
     kept = set(analyses)
     index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses)
-    used = {analysis_key(entry, index.analyzer) for entry in entries}
+    used = set(index.analysis_keys)
     if used != kept:
         cache.save({key: analyses[key] for key in used})
     return index

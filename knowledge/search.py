@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Literal
 from rapidfuzz import fuzz, process
 
 from knowledge.model import Entry, Lang
-from knowledge.text import CJK_CHAR, DEFAULT_ANALYZER, VERSION, Analyzer, clean
+from knowledge.text import CJK_CHAR, DEFAULT_ANALYZER, Analyzer, clean, version_match
 
 if TYPE_CHECKING:
     from knowledge.meaning import Embedder, EntryMeanings
@@ -198,7 +198,7 @@ def detect_lang(text: str) -> Lang:
 def _is_identifier_like(token: str) -> bool:
     """Mixed letters and digits, or a bare number: names and counts of one occurrence, not a kind of problem."""
     has_digit = any(c.isdigit() for c in token)
-    return has_digit and (not any(c.isalpha() for c in token) or len(token) >= 5) and not VERSION.match(token)
+    return has_digit and (not any(c.isalpha() for c in token) or len(token) >= 5) and not version_match(token)
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,8 @@ class KnowledgeIndex:
         self.thresholds = thresholds
         self.analyzer = analyzer
         self.meaning_weight = meaning_weight
+        # The keys of `analyses` this index's entries are under (what a cache of them needs to keep).
+        self.analysis_keys: list[str] = []
         self._docs = [self._doc(e, analyses) for e in self._entries]
         self._meanings: EntryMeanings | None = None
         if embedder is not None:
@@ -296,12 +298,14 @@ class KnowledgeIndex:
                 df[token] = df.get(token, 0) + 1
         self._idf = {t: _idf(n, d) for t, d in df.items()}
         self._avg_length = sum(d.length for d in self._docs) / n if n else 1.0
-        # Per token, the entries that contain it and the BM25 weight there (the query loop only visits these).
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        # Per token, the entries that contain it, the BM25 weight there and whether it is one of the words that name
+        # the entry's problem (the query loop only visits these).
+        self._postings: dict[str, list[tuple[int, float, bool]]] = {}
         norms = [BM25_K1 * (1 - BM25_B + BM25_B * doc.length / self._avg_length) for doc in self._docs]
         for i, doc in enumerate(self._docs):
             for token, tf in doc.tf.items():
-                self._postings.setdefault(token, []).append((i, _bm25(self._idf[token], tf, norms[i])))
+                weight = _bm25(self._idf[token], tf, norms[i])
+                self._postings.setdefault(token, []).append((i, weight, token in doc.named))
         # Two words side by side in an entry ("certificate expired", "证书 过期") and in the question are evidence on
         # their own, over and above each word: a phrase is what a problem is called, its words alone are not.
         phrase_df: dict[str, int] = {}
@@ -341,6 +345,7 @@ class KnowledgeIndex:
             found = analyses.get(key)
             analysis = found if found is not None else analyze(entry, self.analyzer)
             analyses[key] = analysis
+            self.analysis_keys.append(key)
         doc = _Doc(entry, analysis.tf, analysis.length, analysis.phrases, analysis.named)
         for error in entry.errors:
             cleaned = clean(error)
@@ -379,7 +384,7 @@ class KnowledgeIndex:
                 continue
             if token in self._known:
                 matches = [(token, 1.0)]
-            elif _is_identifier_like(token) or VERSION.match(token) or CJK_CHAR.match(token):
+            elif _is_identifier_like(token) or version_match(token) or CJK_CHAR.match(token):
                 continue
             else:
                 matches = [(longer, PREFIX_CREDIT) for longer in self._by_prefix.get(token, ())]
@@ -415,11 +420,11 @@ class KnowledgeIndex:
             idf = max(credit * self._idf[token] for token, credit in matches)
             total_idf += idf
             for token, credit in matches:
-                for i, weight in self._postings.get(token, ()):
+                for i, weight, names in self._postings.get(token, ()):
                     value = credit * weight
                     if value > best.get(i, 0.0):
                         best[i] = value
-                    if not named_hit[i] and token in self._docs[i].named:
+                    if names:
                         named_hit[i] = True
             for i, value in best.items():
                 contributions[i].append(value)
@@ -456,15 +461,16 @@ class KnowledgeIndex:
             grounded = named_hit[i] or error_evidence > 0
             scored.append(Scored(doc.entry.id, evidence, error_evidence, words, coverage, similar,
                                  similar is not None and similar >= most_similar, grounded))
-        scored.sort(key=lambda s: (-s.evidence, s.entry_id))
         if meaning and scored and self.meaning_weight:
             # The model's opinion moves an entry past another whose evidence is close: evidence as a share of the
             # best, plus the weighted similarity as a distance below the most similar entry's.
-            strongest = scored[0].evidence
+            strongest = max(s.evidence for s in scored)
             weight = self.meaning_weight
             scored.sort(
                 key=lambda s: (-(s.evidence / strongest + weight * ((s.meaning or 0.0) - most_similar)), s.entry_id)
             )
+        else:
+            scored.sort(key=lambda s: (-s.evidence, s.entry_id))
         return scored
 
     def level_of(self, ranked: Sequence[Scored]) -> Level:
@@ -541,11 +547,8 @@ _UPGRADE_WORDS = frozenset({"upgrad", "updat", "skip", "jump", "straight", "升�
 def _phrases(tokens: Sequence[str]) -> list[str]:
     # A version beside a word ("Kubernetes v1.24.1") says which cluster it is, not what is wrong with it; versions
     # count as words (and through the entries' version notes), never as phrases.
-    return [f"{a} {b}" for a, b in itertools.pairwise(tokens) if a != b and not _is_version(a) and not _is_version(b)]
-
-
-def _is_version(token: str) -> bool:
-    return (token[0] == "v" or token[0].isdigit()) and VERSION.match(token) is not None
+    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)
+            if a != b and not version_match(a) and not version_match(b)]
 
 
 def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:
@@ -555,7 +558,7 @@ def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:
     CoreDNS 1.8.6"), not a jump."""
     if not any(t in _UPGRADE_WORDS for t in found):
         return []
-    minors = {int(m.group(1).split(".")[1]) for t in found if (m := VERSION.match(t))}
+    minors = {int(m.group(1).split(".")[1]) for t in found if (m := version_match(t))}
     if len(minors) >= 2 and max(minors) - min(minors) >= 2:
         return list(analyzer.analyze("skip minor version upgrade"))
     return []

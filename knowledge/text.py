@@ -80,6 +80,13 @@ _NOISE_WITHOUT_DIGITS = (_NOISE[0], _NOISE[6], _NOISE[8])
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 VERSION = re.compile(r"^v?(\d+\.\d+)(?:\.\d+)*$")
+
+
+def version_match(token: str) -> re.Match[str] | None:
+    """`token` read as a version ("v1.25.6", group 1 its minor "1.25"); the first character rules most words out
+    before the pattern runs (tokenising the entries is most of a first start)."""
+    return VERSION.match(token) if token[:1] == "v" or token[:1].isdigit() else None
+
 _NAME_NUMBER = re.compile(r"^([a-z]{3,}?)v?\d+$")
 _PART_SEPARATOR = re.compile(r"[._-]")
 _LIGHT_SUFFIXES = ("ions", "ion", "ing", "ed", "es", "s", "e")
@@ -177,7 +184,7 @@ class Analyzer:
         for raw in cleaned.split():
             if not raw[0].isascii():
                 out.extend((word, (word,)) for word in self.chinese(raw))
-            elif (raw[0] == "v" or raw[0].isdigit()) and (version := VERSION.match(raw)):
+            elif version := version_match(raw):
                 # "v1.25.6" is asked about as "1.25": keep the minor version, which is what entries name.
                 out.append((version.group(1), (version.group(1),)))
             elif raw not in _STOP_EN:
