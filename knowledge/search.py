@@ -370,6 +370,8 @@ class KnowledgeIndex:
         # "not ready" typed for "NotReady": the joined word counts when a part alone would not.
         words = cleaned.split()
         for a, b in itertools.pairwise(words):
+            if not (_has_letter(a) and _has_letter(b)):
+                continue  # "0/1 Pending" is a count, not the "01" of "HTTP-01"
             joined = self.analyzer.stem(a + b)
             if joined in self._known and joined not in raw and not (
                 self.analyzer.stem(a) in self._known and self.analyzer.stem(b) in self._known
@@ -530,6 +532,10 @@ class KnowledgeIndex:
 # An error code of three or more capitalised parts, 12 characters or more: "InsufficientSubnetSize", "SubnetIsFull",
 # "OverconstrainedAllocationRequest" (not "OOMKilled", a reason many problems end in).
 _ERROR_CODE = re.compile(r"(?=.{12,}$)(?:[A-Z][a-z0-9]+){3,}[A-Za-z0-9]*")
+
+
+def _has_letter(word: str) -> bool:
+    return any(c.isalpha() for c in word)
 
 
 def _idf(entries: int, containing: int) -> float:

@@ -136,6 +136,23 @@ def test_an_aks_upgrade_that_fails_on_a_pdb_lands_on_the_pdb_entry() -> None:
     assert outcome.level == "answer" and outcome.hits[0].entry_id == "pdb-blocking-drain"
 
 
+def test_a_ready_count_in_pasted_kubectl_output_is_not_a_word() -> None:
+    """"0/1 Pending" is READY zero of one: joining "0 1" into "01" made it the "01" of cert-manager's HTTP-01 and
+    DNS-01, and a plain Pending pod ranked the certificate entry first (a real question from the tuning part)."""
+    from knowledge import load_knowledge_base
+
+    shipped = load_knowledge_base()
+
+    def evidence(question: str) -> dict[str, float]:
+        return {s.entry_id: s.evidence for s in shipped.score_all(question)}
+
+    listing = "kubectl get pods 显示 my-scheduler-fd7d7fc97-2krp5 {} Pending 0 14s，describe pod 看到 Node: <none>"
+    assert evidence(listing.format("0/1")) == evidence(listing.format(""))
+    assert evidence("cert-manager HTTP-01 challenge")["cert-manager-acme"] > evidence("cert-manager challenge")[
+        "cert-manager-acme"
+    ]
+
+
 @pytest.mark.parametrize("query", ["how do I template a helm chart", "kafka consumer lag keeps growing", "", "???"])
 def test_says_it_does_not_know_when_nothing_points_anywhere(small_index: KnowledgeIndex, query: str) -> None:
     outcome = small_index.search(query)
