@@ -85,6 +85,8 @@ OFFICIAL_DOCS: tuple[tuple[str, str], ...] = (
     ("nodejs.org", ""),
     ("etcd.io", ""),
     ("cert-manager.io", ""),  # the certificate controller most AKS ingress setups run, documented by its project
+    ("helm.sh", ""),  # the package manager most AKS teams deploy with, documented by its project
+    ("github.com", "/helm/"),
 )
 
 _K8S_COMMAND = re.compile(r"/k8s\s+([^`\"'\n]*)")

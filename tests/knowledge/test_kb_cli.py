@@ -43,8 +43,7 @@ def test_confidence_levels_in_json() -> None:
     assert sure[0]["id"] == "pod-pending" and sure[0]["confidence"] == "answer"
     unsure = search_json("something is wrong with networking in the cluster since yesterday")
     assert unsure and {h["confidence"] for h in unsure} == {"suggestion"}
-    # "Helm" is in the cert-manager entry, named in one of its fixes: mentioned in passing, it is no evidence.
-    assert search_json("how do I template a helm chart") == []
+    assert search_json("what is a good sourdough recipe") == []
 
 
 def test_a_mixed_chinese_question_ranks_node_notready_first_with_a_chinese_title() -> None:
@@ -53,8 +52,10 @@ def test_a_mixed_chinese_question_ranks_node_notready_first_with_a_chinese_title
     assert any("\u4e00" <= ch <= "\u9fff" for ch in str(hits[0]["title"]))
 
 
-def test_helm_templating_is_not_in_the_knowledge_base() -> None:
-    assert search_json("how do I template a helm chart") == []
+def test_a_stuck_helm_release_has_its_runbook_and_baking_is_not_in_the_knowledge_base() -> None:
+    stuck = search_json("Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress")
+    assert stuck[0]["id"] == "helm-release-stuck" and stuck[0]["confidence"] == "answer"
+    assert search_json("what is a good sourdough recipe") == []
 
 
 def test_limit_and_scores_best_first() -> None:
@@ -66,7 +67,7 @@ def test_limit_and_scores_best_first() -> None:
 
 
 def test_stdin_gives_one_json_list_per_line() -> None:
-    code, out = run(["search"], stdin="pods OOMKilled after upgrading to 1.25\n\nhow do I template a helm chart\n")
+    code, out = run(["search"], stdin="pods OOMKilled after upgrading to 1.25\n\nwhat is a good sourdough recipe\n")
     lines = out.splitlines()
     assert code == 0 and len(lines) == 3
     assert json.loads(lines[0])[0]["id"] == "java-oom-cgroupv2"
@@ -74,7 +75,7 @@ def test_stdin_gives_one_json_list_per_line() -> None:
 
 
 def test_text_output_says_it_does_not_know_or_is_not_sure() -> None:
-    code, out = run(["search", "how do I template a helm chart"])
+    code, out = run(["search", "what is a good sourdough recipe"])
     assert code == 0 and "I don't know" in out
     code, out = run(["search", "kafka 消费积压怎么处理"])
     assert code == 0 and "我不知道" in out

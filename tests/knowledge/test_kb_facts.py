@@ -180,3 +180,60 @@ def test_container_oomkilled_states_the_kill_reason_the_tmpfs_charge_and_the_dot
     assert "count against the memory limit of the container that wrote them" in e.body.en
     assert "20 MB or 75% of the container limit" in text
     assert "https://kubernetes.io/docs/concepts/storage/volumes/#emptydir" in doc_urls(e)
+
+
+def test_helm_release_stuck_lock_storage_ownership_and_removed_apis() -> None:
+    """helm/helm pkg/action/action.go: errPending is "another operation (install/upgrade/rollback) is in progress";
+    helm/helm pkg/storage/storage.go and pkg/storage/driver/secrets.go: each revision is a Secret of type
+    helm.sh/release.v1 named sh.helm.release.v1.<release>.v<revision>; helm/helm pkg/action/validate.go: an existing
+    object is adopted only with the label app.kubernetes.io/managed-by=Helm and the annotations
+    meta.helm.sh/release-name and meta.helm.sh/release-namespace; helm.sh/docs/topics/kubernetes_apis and the
+    helm/helm-mapkubeapis README: a stored manifest with removed APIs is repaired with mapkubeapis; Learn "Stop AKS
+    cluster upgrades automatically on API breaking changes": the 12-hour usage window."""
+    e = entry("helm-release-stuck")
+    text = text_of(e)
+    assert "another operation (install/upgrade/rollback) is in progress" in e.errors
+    assert "sh.helm.release.v1.<release>.v<revision>" in e.body.en and "helm.sh/release.v1" in e.body.en
+    assert "meta.helm.sh/release-name" in text and "meta.helm.sh/release-namespace" in text
+    assert "app.kubernetes.io/managed-by" in text
+    assert "mapkubeapis" in e.body.en and "12 hours" in e.body.en
+    assert "https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes" in doc_urls(e)
+
+
+def test_azure_files_mount_facts() -> None:
+    """learn.microsoft.com/troubleshoot/azure/azure-kubernetes/storage/fail-to-mount-azure-file-share: mount error(13)
+    from a secret that no longer matches the account key (the dynamic secret is azure-storage-account-<account>-secret)
+    and mount error(2) when TCP 445 is blocked; kubernetes.io/blog/2022/12/23/kubernetes-12-06-fsgroup-on-mount and
+    kubernetes-sigs/azurefile-csi-driver pkg/azurefile/nodeserver.go: the Azure File driver applies fsGroup as the gid=
+    mount option unless gid= is already set; kubernetes-sigs/azurefile-csi-driver docs/driver-parameters.md and
+    deploy/example/nfs/README.md: NFS shares need a premium FileStorage account with secure transfer required off."""
+    e = entry("azure-files-mount")
+    text = text_of(e)
+    assert "mount error(13): Permission denied" in e.errors and "mount error(2): No such file or directory" in e.errors
+    assert "azure-storage-account-<account>-secret" in text and "445" in text
+    assert "gid=" in e.body.en and "fsGroup" in e.body.en and "1.26" in {v.version for v in e.versions}
+    assert "FileStorage" in e.body.en and "Secure transfer required" in e.body.en
+    troubleshoot = "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/storage/fail-to-mount-azure-file-share"
+    assert troubleshoot in doc_urls(e)
+
+
+def test_dns_resolution_failure_hops_custom_dns_and_query_logging() -> None:
+    """kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution: the dnsutils test pod, `nslookup
+    kubernetes.default` and the failure message "nslookup: can't resolve 'kubernetes.default'"; Learn "Troubleshoot DNS
+    resolution failures from inside the pod but not from the worker node": do not combine Azure DNS 168.63.129.16 with
+    custom DNS servers on the VNet (CoreDNS picks an upstream at random); Learn "Customize CoreDNS with AKS": query
+    logging through a `log.override` key in coredns-custom and at least 2 CoreDNS replicas; the CoreDNS loop plugin
+    (plugin/loop/loop.go) and kubernetes.io "Troubleshooting kubeadm": a detected loop ends in CrashLoopBackOff."""
+    e = entry("dns-resolution-failure")
+    text = text_of(e)
+    assert "kubectl exec -i -t dnsutils -- nslookup kubernetes.default" in text
+    assert "nslookup: can't resolve 'kubernetes.default'" in e.errors
+    assert "do not mix 168.63.129.16 with custom DNS servers" in text and "at random" in text
+    assert "`log.override`" in text and "at least 2 replicas" in text
+    assert any(err.startswith("detected for zone") and "coredns.io/plugins/loop" in err for err in e.errors)
+    assert "CrashLoopBackOff" in e.body.en
+    assert {
+        "https://kubernetes.io/docs/tasks/administer-cluster/dns-debugging-resolution/",
+        "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/dns/troubleshoot-dns-failure-from-pod-but-not-from-worker-node",
+        "https://learn.microsoft.com/azure/aks/coredns-custom",
+    } <= doc_urls(e)

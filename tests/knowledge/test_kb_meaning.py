@@ -33,8 +33,10 @@ def test_it_finds_an_entry_described_in_other_words(embedder: StaticEmbedder) ->
     entries = load_knowledge_base().entries()
     meanings = EntryMeanings(embedder, entries)
     ids = [e.id for e in entries]
-    similar = meanings.similarities("our pods cannot resolve service hostnames, lookups time out against coredns")
-    assert ids[int(np.argmax(similar))] == "dns-timeout"
+    stalls = meanings.similarities("every few minutes a name lookup in a pod stalls for 5 seconds")
+    assert ids[int(np.argmax(stalls))] == "dns-timeout"
+    fails = meanings.similarities("pods get no such host for every name, coredns is crashlooping")
+    assert ids[int(np.argmax(fails))] == "dns-resolution-failure"
 
 
 def test_without_the_package_the_search_decides_on_words_alone(caplog: pytest.LogCaptureFixture) -> None:
