@@ -195,10 +195,14 @@ def detect_lang(text: str) -> Lang:
     return "zh" if CJK_CHAR.search(unicodedata.normalize("NFKC", text)) else "en"
 
 
+def _has_letter(word: str) -> bool:
+    return any(c.isalpha() for c in word)
+
+
 def _is_identifier_like(token: str) -> bool:
     """Mixed letters and digits, or a bare number: names and counts of one occurrence, not a kind of problem."""
     has_digit = any(c.isdigit() for c in token)
-    return has_digit and (not any(c.isalpha() for c in token) or len(token) >= 5) and not version_match(token)
+    return has_digit and (not _has_letter(token) or len(token) >= 5) and not version_match(token)
 
 
 @dataclass(frozen=True)
@@ -532,10 +536,6 @@ class KnowledgeIndex:
 # An error code of three or more capitalised parts, 12 characters or more: "InsufficientSubnetSize", "SubnetIsFull",
 # "OverconstrainedAllocationRequest" (not "OOMKilled", a reason many problems end in).
 _ERROR_CODE = re.compile(r"(?=.{12,}$)(?:[A-Z][a-z0-9]+){3,}[A-Za-z0-9]*")
-
-
-def _has_letter(word: str) -> bool:
-    return any(c.isalpha() for c in word)
 
 
 def _idf(entries: int, containing: int) -> float:
