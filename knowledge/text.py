@@ -155,6 +155,9 @@ class Analyzer:
     zh: ZhSegmenter = "rjieba"
     en: EnStemmer = "snowball"
     _cache: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict, compare=False, repr=False)
+    _by_word: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def stem(self, word: str) -> str:
         return _STEMMERS[self.en](word)
@@ -179,29 +182,39 @@ class Analyzer:
         if cached is not None:
             return cached
         out: list[tuple[str, tuple[str, ...]]] = []
-        # Cleaned text is runs of CJK characters and ASCII words (`clean`), so the first character tells which; the
-        # cheap checks before each pattern keep tokenising the entries (most of a cold start) fast.
+        known = self._by_word
         for raw in cleaned.split():
-            if not raw[0].isascii():
-                out.extend((word, (word,)) for word in self.chinese(raw))
-            elif version := version_match(raw):
-                # "v1.25.6" is asked about as "1.25": keep the minor version, which is what entries name.
-                out.append((version.group(1), (version.group(1),)))
-            elif raw not in _STOP_EN:
-                pieces = _PART_SEPARATOR.split(raw) if not raw.isalnum() else (raw,)
-                parts = [p for p in pieces if p and p not in _STOP_EN]
-                group = [self.stem(p) for p in parts if len(p) > 1]
-                head = group[0] if len(parts) == 1 and group else "".join(parts)
-                if len(parts) > 1:
-                    group.append(head)
-                # "jdk8", "java17", "cgroupv2": the name without its number is how the other half of people write it.
-                group.extend(m.group(1) for p in parts if p[-1].isdigit() and (m := _NAME_NUMBER.match(p)))
-                if group:
-                    out.append((head, tuple(group)))
+            groups = known.get(raw)
+            if groups is None:
+                groups = self._word(raw)
+                if len(known) < 65536:
+                    known[raw] = groups
+            out.extend(groups)
         result = tuple(out)
         if len(self._cache) < 4096:
             self._cache[cleaned] = result
         return result
+
+    def _word(self, raw: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """What one word of cleaned text gives: the same for every occurrence, so `_words` keeps it (the entries
+        repeat the same few thousand words, and tokenising them is most of a first start)."""
+        # Cleaned text is runs of CJK characters and ASCII words (`clean`), so the first character tells which.
+        if not raw[0].isascii():
+            return tuple((word, (word,)) for word in self.chinese(raw))
+        if version := version_match(raw):
+            # "v1.25.6" is asked about as "1.25": keep the minor version, which is what entries name.
+            return ((version.group(1), (version.group(1),)),)
+        if raw in _STOP_EN:
+            return ()
+        pieces = _PART_SEPARATOR.split(raw) if not raw.isalnum() else (raw,)
+        parts = [p for p in pieces if p and p not in _STOP_EN]
+        group = [self.stem(p) for p in parts if len(p) > 1]
+        head = group[0] if len(parts) == 1 and group else "".join(parts)
+        if len(parts) > 1:
+            group.append(head)
+        # "jdk8", "java17", "cgroupv2": the name without its number is how the other half of people write it.
+        group.extend(m.group(1) for p in parts if p[-1].isdigit() and (m := _NAME_NUMBER.match(p)))
+        return ((head, tuple(group)),) if group else ()
 
     def analyze(self, text: str) -> tuple[str, ...]:
         return self.tokens(clean(text))
