@@ -38,11 +38,18 @@ def test_local_storage_does_not_block_scale_down_on_aks() -> None:
     assert not any("local storage" in s for s in e.symptoms.en)
 
 
-def test_localdns_preferred_only_validates_and_required_enables() -> None:
-    """learn.microsoft.com/azure/aks/localdns-custom: Preferred validates without enabling; Required enables."""
-    text = text_of(entry("dns-timeout"))
-    assert "Preferred only validates" in text and "Required enables" in text
+def test_localdns_preferred_enables_only_when_compatible_and_is_the_default_from_1_37() -> None:
+    """learn.microsoft.com/azure/aks/localdns-custom and /dns-concepts (current versions): Required enables LocalDNS;
+    Preferred enables it only if the pool and cluster pass the compatibility checks; from Kubernetes 1.37 AKS
+    Standard applies Preferred by default to eligible pools without a LocalDNS profile (set Disabled to keep it off).
+    The entry first said, after an earlier version of the page, that Preferred only validates."""
+    e = entry("dns-timeout")
+    text = text_of(e)
+    assert "Required enables LocalDNS" in text
+    assert "Preferred enables it only if the node pool and cluster pass AKS's compatibility checks" in text
+    assert "Preferred only validates the configuration and does not turn LocalDNS on" not in text
     assert "mode Preferred or Required" not in text
+    assert any(v.version == "1.37" and "Preferred by default" in v.en and "Disabled" in v.en for v in e.versions)
 
 
 @pytest.mark.parametrize(
