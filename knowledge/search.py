@@ -554,8 +554,8 @@ _UPGRADE_WORDS = frozenset({"upgrad", "updat", "skip", "jump", "straight", "å‡ç
 def _phrases(tokens: Sequence[str]) -> list[str]:
     # A version beside a word ("Kubernetes v1.24.1") says which cluster it is, not what is wrong with it; versions
     # count as words (and through the entries' version notes), never as phrases.
-    return [f"{a} {b}" for a, b in itertools.pairwise(tokens)
-            if a != b and not version_match(a) and not version_match(b)]
+    words = [(t, version_match(t) is None) for t in tokens]  # each token checked once, not once per neighbour
+    return [f"{a} {b}" for (a, a_word), (b, b_word) in itertools.pairwise(words) if a_word and b_word and a != b]
 
 
 def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:

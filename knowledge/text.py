@@ -58,21 +58,22 @@ _STOP_ZH = frozenset(_STOP_ZH_TEXT.split())
 
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " ", "\u200b": ""})
 CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Noise in pasted log lines: it identifies one occurrence, never the kind of problem.
-_NOISE = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"https?://\S+",
-        r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?",
-        r"\b[iwef]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w.-]+:\d+\]",
-        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}",
-        r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b",
-        r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b",
-        r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
-        r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+|/\d{1,2})?\b",
-        r"\b[0-9a-f:]*:[0-9a-f]{1,4}:[0-9a-f:]+\b",  # IPv6
-        r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b",  # container ids, hashes
-        r"\b\d{6,}\b",
+# Noise in pasted log lines: it identifies one occurrence, never the kind of problem. Matched in lower-cased text;
+# each pattern comes with a string it cannot match without (None: no cheap test), so prose skips most of them.
+_NOISE: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
+    (re.compile(pattern), needs)
+    for pattern, needs in (
+        (r"https?://\S+", "http"),
+        (r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?", ":"),
+        (r"\b[iwef]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+[\w.-]+:\d+\]", "]"),
+        (r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}", ":"),
+        (r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b", ":"),
+        (r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b", "m"),
+        (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "-"),
+        (r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+|/\d{1,2})?\b", "."),
+        (r"\b[0-9a-f:]*:[0-9a-f]{1,4}:[0-9a-f:]+\b", ":"),  # IPv6
+        (r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b", None),  # container ids, hashes
+        (r"\b\d{6,}\b", None),
     )
 )
 # The noise patterns that can match text without a digit (the others are skipped when there is none).
@@ -97,10 +98,11 @@ def clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = text.translate(_QUOTES)
-    for pattern in _NOISE if _DIGIT.search(text) else _NOISE_WITHOUT_DIGITS:
-        text = pattern.sub(" ", text)
     text = text.lower()
-    return " ".join(m.group(0) for m in _WORD.finditer(text))
+    for pattern, needs in _NOISE if _DIGIT.search(text) else _NOISE_WITHOUT_DIGITS:
+        if needs is None or needs in text:
+            text = pattern.sub(" ", text)
+    return " ".join(_WORD.findall(text))  # the pattern's groups are all non-capturing: whole matches
 
 
 def light_stem(word: str) -> str:
