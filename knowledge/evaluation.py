@@ -40,7 +40,20 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from knowledge.search import SHOWN, KnowledgeIndex, Level, Scored, Thresholds
+from knowledge.asked import ALWAYS, Example, fold_of
+from knowledge.loader import YAML_LOADER
+from knowledge.model import Entry
+from knowledge.search import (
+    SHOWN,
+    KnowledgeIndex,
+    Level,
+    Scored,
+    Thresholds,
+    analysis_key,
+    moved_by_learning,
+    words_first,
+)
+from knowledge.text import DEFAULT_ANALYZER, Analyzer, clean
 
 Split = Literal["dev", "held-out"]
 RealPart = Literal["tune", "test"]
@@ -109,7 +122,7 @@ def real_file(part: RealPart) -> Traversable:
 def load_queries(path: Traversable | Path | None = None) -> tuple[LabelledQuery, ...]:
     source = queries_file() if path is None else path
     try:
-        return QuerySet.model_validate(yaml.safe_load(source.read_text(encoding="utf-8"))).queries
+        return QuerySet.model_validate(yaml.load(source.read_text(encoding="utf-8"), Loader=YAML_LOADER)).queries
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{source}: {exc}") from None
 
@@ -117,7 +130,7 @@ def load_queries(path: Traversable | Path | None = None) -> tuple[LabelledQuery,
 def load_real(part: RealPart, path: Traversable | Path | None = None) -> tuple[RealQuery, ...]:
     source = real_file(part) if path is None else path
     try:
-        loaded = RealSet.model_validate(yaml.safe_load(source.read_text(encoding="utf-8")))
+        loaded = RealSet.model_validate(yaml.load(source.read_text(encoding="utf-8"), Loader=YAML_LOADER))
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{source}: {exc}") from None
     if loaded.part != part:
@@ -139,6 +152,60 @@ def collection_rounds(part: RealPart, path: Traversable | Path | None = None) ->
             starts.append((line[2:].split(" (")[0], count))
     ends = [start for _, start in starts[1:]] + [count]
     return [(label, slice(start, end)) for (label, start), end in zip(starts, ends, strict=True) if end > start]
+
+
+def group_of(question: LabelledQuery | RealQuery) -> str:
+    """What the model of asked questions learns from, or leaves out, together: a real question's thread (its source),
+    a hand-written question itself."""
+    return question.source if isinstance(question, RealQuery) else question.q
+
+
+def learning_digest(entries: Sequence[Entry], analyzer: Analyzer = DEFAULT_ANALYZER) -> str:
+    """Names what `learning_examples` gives: the labelled files' bytes, the entries and the analyzer (the code that
+    tokenises is the analysis cache's own concern)."""
+    digest = hashlib.sha256(f"{analyzer.zh}.{analyzer.en}\n".encode())
+    digest.update(queries_file().read_bytes())
+    digest.update(real_file("tune").read_bytes())
+    for entry in entries:
+        digest.update(analysis_key(entry, analyzer).encode())
+    return digest.hexdigest()
+
+
+def learning_examples(entries: Sequence[Entry], analyzer: Analyzer = DEFAULT_ANALYZER) -> tuple[Example, ...]:
+    """What the model of asked questions (`knowledge.asked`) learns from: each entry's symptoms and titles, the
+    hand-written dev split and the real tuning part, tokenised. Never the held-out split nor the frozen test part."""
+
+    def tokens(text: str) -> tuple[str, ...]:
+        return analyzer.tokens(clean(text))
+
+    examples = [
+        Example(tokens(text), entry.id, ALWAYS)
+        for entry in entries
+        for text in (*entry.symptoms.en, *entry.symptoms.zh, entry.title.en, entry.title.zh)
+    ]
+    examples += [Example(tokens(q.q), q.expect, group_of(q)) for q in load_queries() if q.split == "dev"]
+    examples += [Example(tokens(q.q), q.expect, group_of(q)) for q in load_real("tune")]
+    return tuple(examples)
+
+
+class OutOfFold:
+    """The index to measure a question with: the shipped one, or — for a question the model of asked questions
+    learned from — the same index with a model that left that question's fold out. Figures on the sets the model
+    learns from (the hand-written dev split, the real tuning part) are so five-fold cross-validated, never in-sample.
+    """
+
+    def __init__(self, index: KnowledgeIndex) -> None:
+        self.index = index
+        self._without: dict[int, KnowledgeIndex] = {}
+
+    def __call__(self, question: LabelledQuery | RealQuery) -> KnowledgeIndex:
+        group = group_of(question)
+        if not self.index.learned_from(group):
+            return self.index
+        fold = fold_of(group)
+        if fold not in self._without:
+            self._without[fold] = self.index.without_fold(fold)
+        return self._without[fold]
 
 
 @dataclass(frozen=True)
@@ -236,10 +303,12 @@ class Figures:
         }
 
 
-def run(index: KnowledgeIndex, questions: Iterable[LabelledQuery | RealQuery]) -> list[Outcome]:
+def run(index: KnowledgeIndex | OutOfFold, questions: Iterable[LabelledQuery | RealQuery]) -> list[Outcome]:
+    """Each question searched as a person would ask it, by an index that never learned from it."""
+    scorer = index if isinstance(index, OutOfFold) else OutOfFold(index)
     outcomes: list[Outcome] = []
     for question in questions:
-        result = index.search(question.q, limit=SHOWN)
+        result = scorer(question).search(question.q, limit=SHOWN)
         top = result.hits[0].score if result.hits else 0.0
         outcomes.append(
             Outcome(question.q, question.expect, result.level, tuple(h.entry_id for h in result.shown), top)
@@ -274,11 +343,13 @@ def evaluate(
     real_test: Sequence[RealQuery] = (),
     test_rounds: Sequence[tuple[str, slice]] = (),
 ) -> EvalReport:
-    """Every set's figures; `test_rounds` (`collection_rounds("test")`) splits the frozen part's figures by round."""
-    hand = run(index, queries)
+    """Every set's figures; `test_rounds` (`collection_rounds("test")`) splits the frozen part's figures by round.
+    Questions the model of asked questions learned from are measured out of fold (`OutOfFold`)."""
+    scorer = OutOfFold(index)
+    hand = run(scorer, queries)
     splits = [q.split for q in queries]
-    tune = run(index, real_tune)
-    test = run(index, real_test)
+    tune = run(scorer, real_tune)
+    test = run(scorer, real_test)
     return EvalReport(
         thresholds=index.thresholds,
         hand_all=Figures.of(hand),
@@ -316,19 +387,36 @@ DEV_MAX_WRONG, DEV_MIN_OOS_UNSURE = 0.03, 0.90
 
 
 @dataclass(frozen=True)
+class _Prepared:
+    """One calibration question: what the level of any thresholds is decided on, worked out once."""
+
+    expect: str | None
+    first: str | None  # the entry shown first
+    by_words: Sequence[Scored]
+    moved: bool
+
+    @staticmethod
+    def of(expect: str | None, ranked: Sequence[Scored]) -> _Prepared:
+        return _Prepared(expect, ranked[0].entry_id if ranked else None, words_first(ranked), moved_by_learning(ranked))
+
+
+@dataclass(frozen=True)
 class _Tally:
     right: float
     wrong: float
     oos_unsure: float
 
     @staticmethod
-    def of(labelled: Sequence[tuple[str | None, list[Scored]]], thresholds: Thresholds) -> _Tally:
-        inside = sum(expect is not None for expect, _ in labelled)
+    def of(labelled: Sequence[_Prepared], thresholds: Thresholds) -> _Tally:
+        inside = sum(p.expect is not None for p in labelled)
         outside = len(labelled) - inside
         right = wrong = oos_answered = 0
-        for expect, ranked in labelled:
-            if _level(ranked, thresholds) == "answer":
-                if expect is not None and ranked[0].entry_id == expect:
+        probe = KnowledgeIndex.__new__(KnowledgeIndex)
+        probe.thresholds = thresholds
+        for p in labelled:
+            if probe.level_in_words_order(p.by_words, p.moved) == "answer":
+                expect = p.expect
+                if expect is not None and p.first == expect:
                     right += 1
                 else:
                     wrong += 1
@@ -358,8 +446,10 @@ def calibrate(
     tuning part are used. The suggestion threshold is not searched: it stays where "no evidence" is, since a
     suggestion is never a wrong answer.
     """
-    dev = [(q.expect, [s for s in index.score_all(q.q) if s.evidence > 0]) for q in queries if q.split == "dev"]
-    tune = [(q.expect, [s for s in index.score_all(q.q) if s.evidence > 0]) for q in real_tune]
+    scorer = OutOfFold(index)  # the questions the model of asked questions learned from, scored out of fold
+    dev = [_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
+           for q in queries if q.split == "dev"]
+    tune = [_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0]) for q in real_tune]
     # The words' thresholds and the model of meaning's two are searched in turn rather than all at once, which
     # would take minutes: words alone first (the model off), then the model's two with those, then the words again
     # with the model's. Each search holds the previous one's choice, so none can do worse than the one before.
@@ -396,13 +486,13 @@ def _meaning_candidates(current: Thresholds) -> Iterator[Thresholds]:
 
 
 def _best(
-    dev: Sequence[tuple[str | None, list[Scored]]],
-    tune: Sequence[tuple[str | None, list[Scored]]],
+    dev: Sequence[_Prepared],
+    tune: Sequence[_Prepared],
     candidates: Iterable[Thresholds],
     wrong_cost: float,
 ) -> Calibration | None:
     best: tuple[tuple[float, ...], Calibration] | None = None
-    inside = sum(expect is not None for expect, _ in tune)
+    inside = sum(p.expect is not None for p in tune)
     for candidate in candidates:
         on_tune, on_dev = _Tally.of(tune, candidate), _Tally.of(dev, candidate)
         if on_dev.wrong > DEV_MAX_WRONG or on_dev.oos_unsure < DEV_MIN_OOS_UNSURE:
@@ -415,9 +505,3 @@ def _best(
             best = (key, Calibration(candidate, on_tune.right, on_tune.wrong, on_tune.oos_unsure, len(tune) + len(dev),
                                      wrong_cost))
     return best[1] if best else None
-
-
-def _level(ranked: Sequence[Scored], thresholds: Thresholds) -> Level:
-    probe = KnowledgeIndex.__new__(KnowledgeIndex)
-    probe.thresholds = thresholds
-    return probe.level_of(ranked)

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from knowledge.model import Entry
 
 # libyaml's loader when PyYAML was built with it (it is, in the wheels): the same safe subset, parsed in C.
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n(.*))?\Z", re.DOTALL)
 _SECTION = re.compile(r"^##[ \t]+(.+?)[ \t]*$", re.MULTILINE)
 BODY_SECTIONS = {"English": "en", "中文": "zh"}
@@ -90,7 +90,7 @@ def parse_entry(file: str, text: str) -> Entry:
     if match is None:
         raise EntryError([Problem(file, "", "no YAML front matter: the file must start with '---' and close it")])
     try:
-        front = yaml.load(match.group(1), Loader=_YAML_LOADER)
+        front = yaml.load(match.group(1), Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise EntryError([Problem(file, "", f"front matter is not valid YAML: {exc}")]) from None
     if not isinstance(front, dict):

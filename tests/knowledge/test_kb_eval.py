@@ -71,17 +71,19 @@ def test_hand_written_targets_are_met_overall_and_on_the_held_out_split() -> Non
 
 
 def test_the_tuning_part_is_answered_with_the_right_confidence() -> None:
-    """Guards against regressions on the questions it is fine to look at (the tuning part of the real set)."""
+    """Guards against regressions on the questions it is fine to look at (the tuning part of the real set, measured
+    out of fold: the model of asked questions learns from it)."""
     report = evaluate(load_knowledge_base(), load_queries(), load_real("tune"))
     tune = report.real_tune
-    assert (tune.shown or 0) >= 0.95
+    # The model of asked questions took out-of-fold top-1 from 86 to 92.5 % and "shown" from 97.5 to 98.8 %.
+    assert (tune.shown or 0) >= 0.98
     # The fifth to tenth collection rounds made the tuning part harder (self-managed clusters in AKS words, and
     # more out-of-scope questions: two thirds of the ninth round, over half of the tenth); the thresholds calibrated
     # on nine rounds and 51 entries (the same after the tenth) answer 47 % right first at 3.1 % wrong, and the
     # runbook is among the three shown for 97.5 %.
     assert (tune.answer_top1 or 0) >= 0.46
     assert (tune.confident_wrong or 1) <= 0.04
-    assert (tune.top1 or 0) >= 0.85
+    assert (tune.top1 or 0) >= 0.91
 
 
 def test_the_shipped_thresholds_are_near_the_calibrated_optimum() -> None:

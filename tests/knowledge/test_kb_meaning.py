@@ -120,8 +120,11 @@ def test_without_its_weight_or_for_chinese_the_ranking_is_the_words_alone(embedd
     for question in ("need to grab kubelet logs from a node for support", "新 Deployment 的 Pod 一直 Pending"):
         ranked = [s.entry_id for s in unweighted.score_all(question)]
         assert ranked == [s.entry_id for s in words_only.score_all(question)]
+    # The model of meaning is not asked about Chinese (the model of asked questions, which does rank Chinese, is off
+    # in both indexes here).
+    with_meaning = KnowledgeIndex(shipped.entries(), shipped.thresholds, embedder=embedder)
     chinese = "节点状态变成 NotReady，kubelet 日志里有 PLEG is not healthy"
-    assert [s.entry_id for s in shipped.score_all(chinese)] == [s.entry_id for s in words_only.score_all(chinese)]
+    assert [s.entry_id for s in with_meaning.score_all(chinese)] == [s.entry_id for s in words_only.score_all(chinese)]
 
 
 def test_turned_off_by_its_thresholds_and_weight_it_changes_nothing(embedder: StaticEmbedder) -> None:

@@ -145,7 +145,7 @@ def _declared_calls(bot: Bot, since: int) -> list[ApiCall]:
 
 def test_declaring_makes_exactly_these_web_api_calls(bot: Bot) -> None:
     ops = _channel()
-    title = _title("ledger-api pods OOMKilled after the upgrade")
+    title = _title("ledger-api java pods OOMKilled after the upgrade")
     name = _name(title)
     since = len(bot.api.calls)
     bot.slash(f"incident start {title} --severity sev2", user=ALICE, channel=ops)
