@@ -30,6 +30,11 @@ whose entry the model also puts first, and finds similar enough, is an answer â€
 an entry whose evidence is close to another's moves past it when the model finds it clearly nearer the question
 (`MEANING_WEIGHT`); strong evidence stays first whatever the model thinks.
 
+A model of asked questions (`knowledge.asked`), in every language, moves entries the same way when the index is
+built with labelled examples (the shipped one is): its centroids of real and hand-written questions know the words
+people use that the entries do not (`LEARNED_WEIGHT`). It decides no level: the level is the words' and the model of
+meaning's, and an answer it moves from first place is a suggestion.
+
 The thresholds were calibrated with `aksbot kb eval --calibrate` on the dev split of the hand-written questions
 and the tuning part of the real questions (`knowledge/eval/`); the held-out and frozen test parts are reported,
 never tuned on. This module is pure computation over `Entry` models: no I/O, no clock, no network.
@@ -302,8 +307,7 @@ class KnowledgeIndex:
         self.analyzer = analyzer
         self.meaning_weight = meaning_weight
         self.learned_weight = learned_weight
-        self._examples = tuple(examples)
-        self._asked = AskedModel(self._examples) if self._examples else None
+        self._learn(tuple(examples))
         # The keys of `analyses` this index's entries are under (what a cache of them needs to keep).
         self.analysis_keys: list[str] = []
         self._docs = [self._doc(e, analyses) for e in self._entries]
@@ -384,16 +388,19 @@ class KnowledgeIndex:
     def learned_from(self, group: str) -> bool:
         """Whether the model of asked questions learned from questions of this group (a source URL, or a
         hand-written question's text): such a question is measured with `without_fold(fold_of(group))`."""
-        return group != ALWAYS and any(e.group == group for e in self._examples)
+        return group in self._groups
 
     def without_fold(self, fold: int) -> KnowledgeIndex:
         """This index with a model of asked questions that left out one cross-validation fold (`knowledge.asked`):
         what it says about a question of that fold is what it would say about a question it never saw."""
-        kept = tuple(e for e in self._examples if e.group == ALWAYS or fold_of(e.group) != fold)
         other = copy.copy(self)
-        other._examples = kept
-        other._asked = AskedModel(kept) if kept else None
+        other._learn(tuple(e for e in self._examples if e.group == ALWAYS or fold_of(e.group) != fold))
         return other
+
+    def _learn(self, examples: tuple[Example, ...]) -> None:
+        self._examples = examples
+        self._groups = frozenset(e.group for e in examples if e.group != ALWAYS)
+        self._asked = AskedModel(examples) if examples else None
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
