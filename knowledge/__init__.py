@@ -83,20 +83,19 @@ def build_index(
     model of asked questions too (`knowledge.asked`), its tokenised examples also kept in `cache`."""
     analyses = cache.load() if cache is not None else {}
     kept = set(analyses)
-    examples: tuple[Example, ...] = ()
+    index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses)
+    used = set(index.analysis_keys)
     fresh: tuple[str, tuple[Example, ...]] | None = None
     if learn:
         # Imported here: the labelled questions are read only by a process that learns from them.
         from knowledge.evaluation import learning_digest, learning_examples
 
-        digest = learning_digest(entries)
-        found = cache.examples(digest) if cache is not None else None
-        if found is None:
-            found = learning_examples(entries)
-            fresh = (digest, found)
-        examples = found
-    index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses, examples=examples)
-    used = set(index.analysis_keys)
+        digest = learning_digest(index.analysis_keys)
+        examples = cache.examples(digest) if cache is not None else None
+        if examples is None:
+            examples = learning_examples(entries, index.analyzer)
+            fresh = (digest, examples)
+        index.learn(examples)
     if cache is not None and (used != kept or fresh is not None):
         cache.save({key: analyses[key] for key in used}, fresh)
     return index

@@ -49,7 +49,6 @@ from knowledge.search import (
     Level,
     Scored,
     Thresholds,
-    analysis_key,
     moved_by_learning,
     words_first,
 )
@@ -160,14 +159,14 @@ def group_of(question: LabelledQuery | RealQuery) -> str:
     return question.source if isinstance(question, RealQuery) else question.q
 
 
-def learning_digest(entries: Sequence[Entry], analyzer: Analyzer = DEFAULT_ANALYZER) -> str:
-    """Names what `learning_examples` gives: the labelled files' bytes, the entries and the analyzer (the code that
-    tokenises is the analysis cache's own concern)."""
-    digest = hashlib.sha256(f"{analyzer.zh}.{analyzer.en}\n".encode())
-    digest.update(queries_file().read_bytes())
+def learning_digest(entry_keys: Iterable[str]) -> str:
+    """Names what `learning_examples` gives: the labelled files' bytes and the entries as the index analysed them
+    (`KnowledgeIndex.analysis_keys`, which name the analyzer too; the code that tokenises is the analysis cache's own
+    concern)."""
+    digest = hashlib.sha256(queries_file().read_bytes())
     digest.update(real_file("tune").read_bytes())
-    for entry in entries:
-        digest.update(analysis_key(entry, analyzer).encode())
+    for key in entry_keys:
+        digest.update(key.encode())
     return digest.hexdigest()
 
 

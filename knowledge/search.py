@@ -111,8 +111,8 @@ PHRASE_CREDIT = 1.0  # a phrase's BM25 weight counts this much on top of its wor
 # 3.6 % wrong (a runner-up the model finds unrelated no longer holds a clear answer back); 2 starts to lose top-1.
 MEANING_WEIGHT = 1.0
 # How far the model of asked questions (`knowledge.asked`) moves an entry: one unit of similarity to the entry's
-# centroid is worth three times the best entry's evidence. Five-fold cross-validation on the real tuning part (ten
-# rounds): 0 → 1 → 3 → 5 → 10 gave top-1 86.1, 88.6, 92.1, 92.3 and 91.9 %; 3 keeps the words' say the larger.
+# centroid is worth three times the best entry's evidence. Out of fold on the real tuning part (ten rounds,
+# bench/bench_kb.py): 0 → 1 → 3 → 5 gave top-1 86.1, 88.2, 92.5 and 91.9 % (a first trial of 10 gave less again).
 LEARNED_WEIGHT = 3.0
 
 # The fields that name the problem an entry is about; a word found only in its other fields (a tool named in a fix,
@@ -307,7 +307,7 @@ class KnowledgeIndex:
         self.analyzer = analyzer
         self.meaning_weight = meaning_weight
         self.learned_weight = learned_weight
-        self._learn(tuple(examples))
+        self.learn(examples)
         # The keys of `analyses` this index's entries are under (what a cache of them needs to keep).
         self.analysis_keys: list[str] = []
         self._docs = [self._doc(e, analyses) for e in self._entries]
@@ -394,10 +394,12 @@ class KnowledgeIndex:
         """This index with a model of asked questions that left out one cross-validation fold (`knowledge.asked`):
         what it says about a question of that fold is what it would say about a question it never saw."""
         other = copy.copy(self)
-        other._learn(tuple(e for e in self._examples if e.group == ALWAYS or fold_of(e.group) != fold))
+        other.learn(e for e in self._examples if e.group == ALWAYS or fold_of(e.group) != fold)
         return other
 
-    def _learn(self, examples: tuple[Example, ...]) -> None:
+    def learn(self, examples: Iterable[Example]) -> None:
+        """Rank with a model of asked questions learned from `examples` (none: without one), from now on."""
+        examples = tuple(examples)
         self._examples = examples
         self._groups = frozenset(e.group for e in examples if e.group != ALWAYS)
         self._asked = AskedModel(examples) if examples else None
