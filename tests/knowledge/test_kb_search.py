@@ -136,6 +136,19 @@ def test_an_aks_upgrade_that_fails_on_a_pdb_lands_on_the_pdb_entry() -> None:
     assert outcome.level == "answer" and outcome.hits[0].entry_id == "pdb-blocking-drain"
 
 
+def test_kubectl_top_failing_on_the_metrics_api_lands_on_the_metrics_server_entry() -> None:
+    from knowledge import load_knowledge_base
+
+    # The aggregated metrics API down: what `kubectl top` prints, and what discovery prints beside any command.
+    for pasted in (
+        "kubectl top nodes: Error from server (ServiceUnavailable): the server is currently unable to handle the "
+        "request (get nodes.metrics.k8s.io)",
+        "E0519 18:10:32.151229 67689 memcache.go:287] couldn't get resource list for metrics.k8s.io/v1beta1: the "
+        "server is currently unable to handle the request",
+    ):
+        assert load_knowledge_base().search(pasted).hits[0].entry_id == "hpa-not-scaling"
+
+
 def test_a_ready_count_in_pasted_kubectl_output_is_not_a_word() -> None:
     """"0/1 Pending" is READY zero of one: joining "0 1" into "01" made it the "01" of cert-manager's HTTP-01 and
     DNS-01, and a plain Pending pod ranked the certificate entry first (a real question from the tuning part)."""
