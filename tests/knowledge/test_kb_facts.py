@@ -244,3 +244,17 @@ def test_dns_resolution_failure_hops_custom_dns_and_query_logging() -> None:
         "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/connectivity/dns/troubleshoot-dns-failure-from-pod-but-not-from-worker-node",
         "https://learn.microsoft.com/azure/aks/coredns-custom",
     } <= doc_urls(e)
+
+
+def test_the_api_server_reaches_metrics_server_through_the_tunnel_not_metrics_server_the_kubelets() -> None:
+    """kubernetes.io "Resource metrics pipeline" and "Kubernetes API Aggregation Layer": metrics-server is an
+    aggregated API the API server proxies to (APIService v1beta1.metrics.k8s.io), and it scrapes the kubelets itself
+    from inside the cluster. AKS "Tunnel connectivity issues": the tunnel carries control plane to node traffic. So a
+    broken tunnel breaks the metrics API between the API server and metrics-server, not metrics-server's scraping."""
+    hpa = text_of(entry("hpa-not-scaling"))
+    assert "v1beta1.metrics.k8s.io" in hpa and "MissingEndpoints" in hpa and "FailedDiscoveryCheck" in hpa
+    assert "tunnel it depends on to reach the kubelets" not in hpa and "unable to reach the kubelets" not in hpa
+    assert "访问 kubelet 所依赖的 konnectivity" not in hpa
+    tunnel = entry("konnectivity-logs-exec")
+    assert "metrics scraping" not in tunnel.body.en and "指标采集" not in tunnel.body.zh
+    assert not any("scrape" in s for s in tunnel.symptoms.en)
