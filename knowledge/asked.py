@@ -7,8 +7,10 @@ fine to learn from: each entry's own symptoms and titles, the hand-written dev s
 never the hand-written held-out split nor the frozen test part, which stay unseen. Each question becomes a TF-IDF
 vector of the search's own tokens; an entry's centroid is the normalised sum of its questions' vectors, and the
 questions labelled out of scope make a centroid of their own (a question like them is pulled towards no entry). A new
-question's cosine similarity to each entry's centroid moves entries in the ranking (`KnowledgeIndex`); it never
-decides the confidence, and an answer whose first entry it moves becomes a suggestion.
+question's cosine similarity to each entry's centroid moves entries in the ranking (`KnowledgeIndex`), and an answer
+whose first entry it moves becomes a suggestion. It decides the confidence only where the model of meaning gives no
+opinion (Chinese questions): a suggestion whose entry it puts first, similar enough, is an answer
+(`search.Thresholds.asked_agree`).
 
 Measured by five-fold cross-validation on the real tuning part, folds grouped by source so that no thread is on
 both sides (`bench/bench_kb.py`, and `aksbot kb eval`, which scores every question the model learned from with a

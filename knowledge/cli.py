@@ -232,11 +232,15 @@ def _describe(t: Thresholds) -> str:
         f"an answer a suggestion when it finds the entry less than {t.unrelated} similar"
         if t.unrelated >= -1.0 else "its doubt never turns an answer into a suggestion"
     )
+    asked = (
+        f"a suggestion is an answer when the model of asked questions puts the same entry first at least "
+        f"{t.asked_agree} similar" if t.asked_agree <= 1.0 else "the model of asked questions decides no level"
+    )
     return (
         f"suggestion from {t.suggest}; answer from {t.answer} (or from {t.covered_answer} when the entry explains "
         f"{t.coverage:.0%} of the question) with the runner-up at most {t.margin} of it, or from {t.dominant} with "
         f"the runner-up at most {t.dominant_margin} of it; never below {t.min_coverage:.0%} of the question explained "
-        f"unless an error string matched; English questions: {promote}, {doubt}"
+        f"unless an error string matched; English questions: {promote}, {doubt}; Chinese questions: {asked}"
     )
 
 

@@ -449,10 +449,11 @@ def calibrate(
     dev = [_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
            for q in queries if q.split == "dev"]
     tune = [_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0]) for q in real_tune]
-    # The words' thresholds and the model of meaning's two are searched in turn rather than all at once, which
-    # would take minutes: words alone first (the model off), then the model's two with those, then the words again
-    # with the model's. Each search holds the previous one's choice, so none can do worse than the one before.
-    words_alone = replace(index.thresholds, agree=AGREE_OFF, unrelated=UNRELATED_OFF)
+    # The words' thresholds and the second opinions' are searched in turn rather than all at once, which would take
+    # minutes: words alone first (both models off), then the model of meaning's two with those, then the model of
+    # asked questions' one with all of those, then the words again with the models'. Each search holds the previous
+    # one's choice, so none can do worse than the one before.
+    words_alone = replace(index.thresholds, agree=AGREE_OFF, unrelated=UNRELATED_OFF, asked_agree=AGREE_OFF)
     words = _best(dev, tune, _word_candidates(words_alone), wrong_cost)
     if words is None:
         raise ValueError(
@@ -460,7 +461,9 @@ def calibrate(
             f"{DEV_MIN_OOS_UNSURE:.0%} out-of-scope unsure"
         )
     with_meaning = _best(dev, tune, _meaning_candidates(words.thresholds), wrong_cost) or words
-    return _best(dev, tune, _word_candidates(with_meaning.thresholds), wrong_cost) or with_meaning
+    # The model of asked questions' one threshold (Chinese questions, which the model of meaning leaves alone) on top.
+    with_asked = _best(dev, tune, _asked_candidates(with_meaning.thresholds), wrong_cost) or with_meaning
+    return _best(dev, tune, _word_candidates(with_asked.thresholds), wrong_cost) or with_asked
 
 
 def _word_candidates(current: Thresholds) -> Iterator[Thresholds]:
@@ -484,6 +487,11 @@ def _meaning_candidates(current: Thresholds) -> Iterator[Thresholds]:
         yield replace(current, agree=agree, unrelated=unrelated)
 
 
+def _asked_candidates(current: Thresholds) -> Iterator[Thresholds]:
+    for asked_agree in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, AGREE_OFF):
+        yield replace(current, asked_agree=asked_agree)
+
+
 def _best(
     dev: Sequence[_Prepared],
     tune: Sequence[_Prepared],
@@ -499,7 +507,8 @@ def _best(
         # Right answers less the cost of wrong ones on the real questions, then the most hand-written ones right,
         # then the fewest wrong, then the most cautious thresholds.
         worth = on_tune.right * inside - wrong_cost * on_tune.wrong * len(tune)
-        key = (round(worth, 6), on_dev.right, -on_tune.wrong, candidate.answer, candidate.agree, candidate.unrelated)
+        key = (round(worth, 6), on_dev.right, -on_tune.wrong, candidate.answer, candidate.agree, candidate.unrelated,
+               candidate.asked_agree)
         if best is None or key > best[0]:
             best = (key, Calibration(candidate, on_tune.right, on_tune.wrong, on_tune.oos_unsure, len(tune) + len(dev),
                                      wrong_cost))

@@ -32,8 +32,9 @@ an entry whose evidence is close to another's moves past it when the model finds
 
 A model of asked questions (`knowledge.asked`), in every language, moves entries the same way when the index is
 built with labelled examples (the shipped one is): its centroids of real and hand-written questions know the words
-people use that the entries do not (`LEARNED_WEIGHT`). It decides no level: the level is the words' and the model of
-meaning's, and an answer it moves from first place is a suggestion.
+people use that the entries do not (`LEARNED_WEIGHT`). An answer it moves from first place is a suggestion. Where the
+model of meaning gives no opinion (Chinese questions) it is the second opinion on the level instead: a suggestion
+whose entry it also puts first, and finds similar enough, is an answer (`Thresholds.asked_agree`).
 
 The thresholds were calibrated with `aksbot kb eval --calibrate` on the dev split of the hand-written questions
 and the tuning part of the real questions (`knowledge/eval/`); the held-out and frozen test parts are reported,
@@ -91,6 +92,11 @@ class Thresholds:
     # turns the answers that words alone would give to borrowed errors, "envoy sidecar returns 503 upstream connect
     # error", back into suggestions).
     unrelated: float = 0.45
+    # Where the model of meaning gives no opinion (Chinese questions: see `knowledge.meaning`), the model of asked
+    # questions is the second opinion on the level: a suggestion is an answer when it puts the same entry first and
+    # finds the question at least this similar to the questions known to be about it. Calibrated on eleven rounds:
+    # from 0.4 down, each step turns more Chinese suggestions into right answers, and below 0.4 wrong ones too.
+    asked_agree: float = 0.4
 
 
 THRESHOLDS = Thresholds()
@@ -186,6 +192,7 @@ class Scored:
     # string; False when the question only shares words the entry mentions in passing ("Helm" in a fix).
     grounded: bool = True
     learned: float = 0.0  # the model of asked questions' similarity of the question to the entry's centroid
+    learned_first: bool = False  # no entry is more similar to the question in that model's opinion
     # The entry's place in the ranking without that model (0 first): the confidence is the words' and the model of
     # meaning's, decided on that ranking (`level_of`).
     words_rank: int = 0
@@ -523,7 +530,11 @@ class KnowledgeIndex:
         # The model of asked questions moves entries the same way; the ranking without it is kept for the level.
         learned = self._asked.similarities(self.analyzer.tokens(cleaned))
         closest = max(learned.values(), default=0.0)
-        ranked = [replace(s, learned=learned.get(s.entry_id, 0.0), words_rank=i) for i, s in enumerate(scored)]
+        ranked = [
+            replace(s, learned=(similar := learned.get(s.entry_id, 0.0)), learned_first=similar >= closest > 0.0,
+                    words_rank=i)
+            for i, s in enumerate(scored)
+        ]
         ranked.sort(key=lambda s: (-(words_and_meaning(s) + self.learned_weight * (s.learned - closest)), s.entry_id))
         return ranked
 
@@ -543,8 +554,12 @@ class KnowledgeIndex:
     def _level_with_meaning(self, ranked: Sequence[Scored]) -> Level:
         level = self._level_by_words(ranked)
         top = ranked[0] if ranked else None
-        if top is None or top.meaning is None or level == "unknown":
+        if top is None or level == "unknown":
             return level
+        if top.meaning is None:
+            # No opinion of meaning (a Chinese question): the model of asked questions is the second opinion.
+            agrees = top.learned_first and top.learned >= self.thresholds.asked_agree
+            return "answer" if level == "suggestion" and agrees and top.grounded else level
         # An error string of the entry found in the question outweighs the model's doubt: a pasted log line is not the
         # prose the model knows ("getaddrinfo EAI_AGAIN redis…" reads as unrelated to the DNS entry it belongs to).
         if level == "answer" and top.meaning < self.thresholds.unrelated and not top.names_an_error:

@@ -1,8 +1,11 @@
-"""The model of asked questions: what it learns from (never the unseen sets), how it ranks, that it never decides the
-confidence, that the figures of what it learned from are out of fold, and that a new process need not learn again."""
+"""The model of asked questions: what it learns from (never the unseen sets), how it ranks, that it decides the
+confidence only where the model of meaning is silent (Chinese questions), that the figures of what it learned from are
+out of fold, and that a new process need not learn again."""
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -92,6 +95,35 @@ def test_the_level_is_decided_on_the_ranking_without_it() -> None:
     weak = Scored("b", 5.0, 0.0, 5.0, 0.2, words_rank=1)
     assert index.level_of([strong, weak]) == "answer"
     assert index.level_of([weak, strong]) == "suggestion"  # moved first by the model: shown first, but unsure
+
+
+def test_on_a_chinese_question_it_is_the_second_opinion_that_turns_a_suggestion_into_an_answer() -> None:
+    index = KnowledgeIndex(load_knowledge_base().entries())
+    bar = index.thresholds.asked_agree
+    # Words alone make these two close entries a suggestion (the runner-up has more than the margin of the best).
+    best = Scored("pod-pending", 30.0, 0.0, 30.0, 0.6, words_rank=0)
+    runner_up = Scored("system-pool-health", 20.0, 0.0, 20.0, 0.4, words_rank=1)
+    assert index.level_of([best, runner_up]) == "suggestion"
+    agrees = replace(best, learned=bar, learned_first=True)
+    assert index.level_of([agrees, runner_up]) == "answer"
+    # Not similar enough, another entry nearer in its opinion, or evidence that names nothing: still unsure.
+    assert index.level_of([replace(agrees, learned=bar - 0.01), runner_up]) == "suggestion"
+    assert index.level_of([replace(agrees, learned_first=False), runner_up]) == "suggestion"
+    assert index.level_of([replace(agrees, grounded=False), runner_up]) == "suggestion"
+    # Where the model of meaning gave its opinion (an English question), that opinion decides, not this one.
+    assert index.level_of([replace(agrees, meaning=0.5, meaning_first=True), runner_up]) == "suggestion"
+
+
+def test_a_plain_chinese_question_it_never_learned_from_gets_an_answer() -> None:
+    index = load_knowledge_base()
+    # A hand-written held-out question (never learned from): a suggestion by words alone, an answer with its opinion.
+    question = "1.24 以后 serviceaccount 不自动生成 token secret 了"
+    assert not index.learned_from(question)
+    outcome = index.search(question)
+    assert (outcome.level, outcome.hits[0].entry_id) == ("answer", "service-account-token-1-24")
+    silent = copy.copy(index)
+    silent.thresholds = replace(index.thresholds, asked_agree=1.01)
+    assert silent.search(question).level == "suggestion"
 
 
 def test_a_new_process_takes_the_tokenised_questions_from_the_cache(
