@@ -193,8 +193,8 @@ class Scored:
     grounded: bool = True
     learned: float = 0.0  # the model of asked questions' similarity of the question to the entry's centroid
     learned_first: bool = False  # no entry is more similar to the question in that model's opinion
-    # The entry's place in the ranking without that model (0 first): the confidence is the words' and the model of
-    # meaning's, decided on that ranking (`level_of`).
+    # The entry's place in the ranking without that model (0 first): the confidence is decided on that ranking
+    # (`level_of`), by the words and a second opinion.
     words_rank: int = 0
 
     @property
