@@ -49,6 +49,7 @@ from knowledge.search import (
     Level,
     Scored,
     Thresholds,
+    level_in_words_order,
     moved_by_learning,
     words_first,
 )
@@ -410,10 +411,8 @@ class _Tally:
         inside = sum(p.expect is not None for p in labelled)
         outside = len(labelled) - inside
         right = wrong = oos_answered = 0
-        probe = KnowledgeIndex.__new__(KnowledgeIndex)
-        probe.thresholds = thresholds
         for p in labelled:
-            if probe.level_in_words_order(p.by_words, p.moved) == "answer":
+            if level_in_words_order(p.by_words, p.moved, thresholds) == "answer":
                 expect = p.expect
                 if expect is not None and p.first == expect:
                     right += 1

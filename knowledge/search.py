@@ -414,10 +414,13 @@ class KnowledgeIndex:
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
-    def _query_terms(self, cleaned: str) -> tuple[dict[str, list[tuple[str, float]]], int]:
-        """Each informative query token with the indexed tokens it stands for and the credit of each; and the
-        number of foreign words (plain words no entry contains, nor anything spelt like them)."""
-        raw = list(self.analyzer.tokens(cleaned))
+    def _query_terms(
+        self, cleaned: str, tokens: Sequence[str]
+    ) -> tuple[dict[str, list[tuple[str, float]]], int]:
+        """Each informative query token (`tokens`: the analyzer's tokens of `cleaned`) with the indexed tokens it
+        stands for and the credit of each; and the number of foreign words (plain words no entry contains, nor
+        anything spelt like them)."""
+        raw = list(tokens)
         # "not ready" typed for "NotReady": the joined word counts when a part alone would not.
         words = cleaned.split()
         for a, b in itertools.pairwise(words):
@@ -466,7 +469,9 @@ class KnowledgeIndex:
         contributions: list[list[float]] = [[] for _ in range(n)]
         covered = [0.0] * n
         named_hit = [False] * n  # a word of the question names the entry's problem (not only mentioned in passing)
-        terms, foreign = self._query_terms(cleaned)
+        # Tokenised once: the words' evidence and the model of asked questions both start from these.
+        tokens = self.analyzer.tokens(cleaned)
+        terms, foreign = self._query_terms(cleaned, tokens)
         total_idf = foreign * self.thresholds.foreign * self._rarest
         for matches in terms.values():
             best: dict[int, float] = {}
@@ -528,7 +533,7 @@ class KnowledgeIndex:
         if self._asked is None or not self.learned_weight:
             return scored
         # The model of asked questions moves entries the same way; the ranking without it is kept for the level.
-        learned = self._asked.similarities(self.analyzer.tokens(cleaned))
+        learned = self._asked.similarities(tokens)
         closest = max(learned.values(), default=0.0)
         ranked = [
             replace(s, learned=(similar := learned.get(s.entry_id, 0.0)), learned_first=similar >= closest > 0.0,
@@ -539,52 +544,9 @@ class KnowledgeIndex:
         return ranked
 
     def level_of(self, ranked: Sequence[Scored]) -> Level:
-        """The confidence level that the evidence of the best two entries supports, with the model of meaning's
-        opinion of the best entry where it was asked."""
-        return self.level_in_words_order(words_first(ranked), moved_by_learning(ranked))
-
-    def level_in_words_order(self, by_words: Sequence[Scored], moved: bool) -> Level:
-        """`level_of` on a ranking already in the words' order (`words_first`), `moved` when the model of asked
-        questions put another entry first: calibration prepares both once per question, then tries thousands of
-        thresholds on them."""
-        level = self._level_with_meaning(by_words)
-        # The model of asked questions only ranks: an answer it would put second is not an answer.
-        return "suggestion" if level == "answer" and moved else level
-
-    def _level_with_meaning(self, ranked: Sequence[Scored]) -> Level:
-        level = self._level_by_words(ranked)
-        top = ranked[0] if ranked else None
-        if top is None or level == "unknown":
-            return level
-        if top.meaning is None:
-            # No opinion of meaning (a Chinese question): the model of asked questions is the second opinion.
-            agrees = top.learned_first and top.learned >= self.thresholds.asked_agree
-            return "answer" if level == "suggestion" and agrees and top.grounded else level
-        # An error string of the entry found in the question outweighs the model's doubt: a pasted log line is not the
-        # prose the model knows ("getaddrinfo EAI_AGAIN redis…" reads as unrelated to the DNS entry it belongs to).
-        if level == "answer" and top.meaning < self.thresholds.unrelated and not top.names_an_error:
-            return "suggestion"
-        if level == "suggestion" and top.meaning_first and top.meaning >= self.thresholds.agree:
-            return "answer"
-        return level
-
-    def _level_by_words(self, ranked: Sequence[Scored]) -> Level:
-        best = ranked[0].evidence if ranked else 0.0
-        if best < self.thresholds.suggest:
-            return "unknown"
-        if not any(s.grounded for s in ranked if s.evidence >= self.thresholds.suggest):
-            return "unknown"  # only words that entries mention in passing: nothing is evidence of a problem
-        if not ranked[0].grounded:
-            return "suggestion"
-        second = ranked[1].evidence if len(ranked) > 1 else 0.0
-        t = self.thresholds
-        top = ranked[0]
-        if top.coverage < t.min_coverage and not top.names_an_error:
-            return "suggestion"
-        strong = best >= t.answer or (top.coverage >= t.coverage and best >= t.covered_answer)
-        if strong and second <= t.margin * best:
-            return "answer"
-        return "answer" if best >= t.dominant and second <= t.dominant_margin * best else "suggestion"
+        """The confidence level that the evidence of the best two entries supports, with a second opinion of the
+        best entry: the model of meaning's where it was asked, else the model of asked questions'."""
+        return level_in_words_order(words_first(ranked), moved_by_learning(ranked), self.thresholds)
 
     def search(self, query: str, limit: int = 5) -> SearchOutcome:
         """Ranked entries for `query` (at most `limit`), each with the confidence the evidence supports."""
@@ -610,6 +572,51 @@ class KnowledgeIndex:
 # An error code of three or more capitalised parts, 12 characters or more: "InsufficientSubnetSize", "SubnetIsFull",
 # "OverconstrainedAllocationRequest" (not "OOMKilled", a reason many problems end in).
 _ERROR_CODE = re.compile(r"(?=.{12,}$)(?:[A-Z][a-z0-9]+){3,}[A-Za-z0-9]*")
+
+
+def level_in_words_order(by_words: Sequence[Scored], moved: bool, thresholds: Thresholds) -> Level:
+    """`KnowledgeIndex.level_of` on a ranking already in the words' order (`words_first`), `moved` when the model of
+    asked questions put another entry first. The level depends only on these and the thresholds: calibration
+    prepares both once per question, then tries thousands of thresholds on them."""
+    level = _level_with_second_opinion(by_words, thresholds)
+    # The model of asked questions only ranks: an answer it would put second is not an answer.
+    return "suggestion" if level == "answer" and moved else level
+
+
+def _level_with_second_opinion(ranked: Sequence[Scored], t: Thresholds) -> Level:
+    level = _level_by_words(ranked, t)
+    top = ranked[0] if ranked else None
+    if top is None or level == "unknown":
+        return level
+    if top.meaning is None:
+        # No opinion of meaning (a Chinese question): the model of asked questions is the second opinion.
+        agrees = top.learned_first and top.learned >= t.asked_agree
+        return "answer" if level == "suggestion" and agrees and top.grounded else level
+    # An error string of the entry found in the question outweighs the model's doubt: a pasted log line is not the
+    # prose the model knows ("getaddrinfo EAI_AGAIN redis…" reads as unrelated to the DNS entry it belongs to).
+    if level == "answer" and top.meaning < t.unrelated and not top.names_an_error:
+        return "suggestion"
+    if level == "suggestion" and top.meaning_first and top.meaning >= t.agree:
+        return "answer"
+    return level
+
+
+def _level_by_words(ranked: Sequence[Scored], t: Thresholds) -> Level:
+    best = ranked[0].evidence if ranked else 0.0
+    if best < t.suggest:
+        return "unknown"
+    if not any(s.grounded for s in ranked if s.evidence >= t.suggest):
+        return "unknown"  # only words that entries mention in passing: nothing is evidence of a problem
+    if not ranked[0].grounded:
+        return "suggestion"
+    second = ranked[1].evidence if len(ranked) > 1 else 0.0
+    top = ranked[0]
+    if top.coverage < t.min_coverage and not top.names_an_error:
+        return "suggestion"
+    strong = best >= t.answer or (top.coverage >= t.coverage and best >= t.covered_answer)
+    if strong and second <= t.margin * best:
+        return "answer"
+    return "answer" if best >= t.dominant and second <= t.dominant_margin * best else "suggestion"
 
 
 def words_first(ranked: Sequence[Scored]) -> Sequence[Scored]:
