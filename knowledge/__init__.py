@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
-from knowledge.analysis_cache import AnalysisCache, cache_dir
+from knowledge.analysis_cache import SHIPPED, AnalysisCache, cache_dir
 from knowledge.asked import Example
 from knowledge.loader import EntryError, Problem, load_entries
 from knowledge.model import Entry, Lang
@@ -69,7 +69,9 @@ def load_knowledge_base() -> KnowledgeIndex:
     # knowledge base's types (the Slack front, which never answers a question) should not pay for.
     from knowledge.meaning import StaticEmbedder
 
-    return build_index(load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir()), learn=True)
+    return build_index(
+        load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir(), shipped=SHIPPED), learn=True
+    )
 
 
 def build_index(

@@ -3,9 +3,10 @@
 Tokenising every field of every entry (Chinese segmentation with its dictionary, stemming) is most of the time a
 fresh process spends before it can answer its first question. Its result depends only on the entry text, the
 analyzer's choices and the code that analyses; `KnowledgeIndex` names each entry's analysis by the first two
-(`search.analysis_key`), and this module names the file by the last: the source of `knowledge.text` and
-`knowledge.search` and the versions of the segmenter and stemmer. A change to any of them starts a new file, and the
-old ones are removed when it is written.
+(`analysis.analysis_key`), and this module names the file by the last (`code_fingerprint`): the source of
+`knowledge.text`, `knowledge.analysis`, `knowledge.asked` and `knowledge.evaluation` (which chooses and reads the
+labelled questions) and the versions of the segmenter and stemmer. How questions are ranked (`knowledge.search`) is
+not part of it. A change to any of them starts a new file, and the old ones are removed when it is written.
 
 The same file keeps the tokenised questions the model of asked questions learns from (`knowledge.asked`), named by
 `knowledge.evaluation.learning_digest`, so a new process neither parses the labelled files nor tokenises them.
@@ -14,6 +15,12 @@ The file is JSON (never pickle: nothing read from disk is executed) in `AKSBOT_C
 `$XDG_CACHE_HOME/aksbot`, else `~/.cache/aksbot`. It is only ever an optimisation: a file that is missing, unreadable,
 damaged or not what this code wrote is ignored, a directory that cannot be written is skipped, and two processes
 writing at once each replace the file whole (`os.replace`), so the index is always the one the entries give.
+
+**Shipped analyses.** The package carries the same file for its own entries and labelled questions (`SHIPPED`,
+written by `aksbot kb prebuild`; a test fails when it is not what the code and entries give today). A process whose
+cache directory has no file yet reads that one, if the code fingerprint it records is this code's: the first start
+after an install analyses nothing and writes nothing. Entries a team changes are analysed and kept in the cache
+directory as before.
 """
 
 from __future__ import annotations
@@ -27,14 +34,19 @@ from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
-from knowledge import asked, search, text
+from knowledge.analysis import Analysis, analysis_key, analyze
 from knowledge.asked import Example
-from knowledge.search import Analysis
+from knowledge.model import Entry
+from knowledge.text import DEFAULT_ANALYZER
 
 log = logging.getLogger(__name__)
 
 FORMAT = 3
 _PREFIX = "kb-analysis-"
+SHIPPED = Path(__file__).with_name("prebuilt-analysis.json")
+# The modules whose source decides what the file holds (read as files: the fingerprint imports none of them).
+_ANALYSING = ("text.py", "analysis.py", "asked.py", "evaluation.py")
+_LIBRARIES = ("rjieba", "PyStemmer")
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -49,46 +61,69 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
 def code_fingerprint() -> str:
     """What the analyses were computed by: the analysing modules' source and the libraries they call."""
     digest = hashlib.sha256(f"format {FORMAT}\n".encode())
-    for module in (text, search, asked):
-        digest.update(Path(module.__file__ or "").read_bytes())
-    for package in ("rjieba", "PyStemmer"):
-        try:
-            digest.update(f"{package} {metadata.version(package)}\n".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{package} -\n".encode())
+    for name in _ANALYSING:
+        digest.update(Path(__file__).with_name(name).read_bytes())
+    for package, version in _library_versions().items():
+        digest.update(f"{package} {version}\n".encode())
     return digest.hexdigest()[:16]
 
 
-class AnalysisCache:
-    """One file of analyses, read once and written back when the index needed new ones."""
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for package in _LIBRARIES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "-"
+    return versions
 
-    def __init__(self, directory: Path, fingerprint: str | None = None) -> None:
+
+class AnalysisCache:
+    """One file of analyses, read once and written back when the index needed new ones; with `shipped`, the
+    package's own file (`SHIPPED`) is read when the directory has none."""
+
+    def __init__(self, directory: Path, fingerprint: str | None = None, shipped: Path | None = None) -> None:
         self.directory = directory
-        self.path = directory / f"{_PREFIX}{fingerprint or code_fingerprint()}.json"
+        self.fingerprint = fingerprint or code_fingerprint()
+        self.path = directory / f"{_PREFIX}{self.fingerprint}.json"
+        self.shipped = shipped
         self._examples: tuple[str, tuple[Example, ...]] | None = None  # (digest, examples) as `load` found them
 
     def load(self) -> dict[str, Analysis]:
-        """The analyses in the file, or none if it is missing or is not what `save` writes (the examples it keeps
-        are then read by `examples`)."""
+        """The analyses in the file (else in the shipped one), or none if it is missing or is not what `save`
+        writes (the examples it keeps are then read by `examples`)."""
+        found = self._read(self.path)
+        if found is None and self.shipped is not None:
+            found = self._read(self.shipped, self.fingerprint)
+        if found is None:
+            return {}
+        analyses, self._examples = found
+        return analyses
+
+    def _read(
+        self, path: Path, fingerprint: str | None = None
+    ) -> tuple[dict[str, Analysis], tuple[str, tuple[Example, ...]] | None] | None:
+        """A file's analyses and examples; None if it is missing or not what this code writes (or, with
+        `fingerprint`, what other code wrote)."""
         try:
-            raw = json.loads(self.path.read_bytes())
+            raw = json.loads(path.read_bytes())
         except FileNotFoundError:
-            return {}
+            return None
         except (OSError, ValueError) as exc:
-            log.info("ignoring the knowledge-base analysis cache %s: %s", self.path, exc)
-            return {}
+            log.info("ignoring the knowledge-base analysis cache %s: %s", path, exc)
+            return None
         try:
-            if raw.get("format") != FORMAT:
-                return {}
+            if raw.get("format") != FORMAT or (fingerprint is not None and raw.get("fingerprint") != fingerprint):
+                return None
             analyses = {key: _analysis(value) for key, value in raw["analyses"].items()}
             kept = raw.get("examples")
+            examples = None
             if kept is not None:
-                self._examples = (str(kept["digest"]), tuple(_example(item) for item in kept["items"]))
-            return analyses
+                examples = (str(kept["digest"]), tuple(_example(item) for item in kept["items"]))
+            return analyses, examples
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            log.info("ignoring the knowledge-base analysis cache %s: not one this version wrote (%s)", self.path, exc)
-            self._examples = None
-            return {}
+            log.info("ignoring the knowledge-base analysis cache %s: not one this version wrote (%s)", path, exc)
+            return None
 
     def examples(self, digest: str) -> tuple[Example, ...] | None:
         """The tokenised examples `load` found, if they are the ones `digest` names."""
@@ -100,26 +135,13 @@ class AnalysisCache:
         """Write `analyses` (and `examples`, else the examples `load` found) as the whole file, atomically, and
         remove files older code wrote; False if the directory cannot be written (the next process analyses the
         entries again, nothing else changes)."""
-        kept = examples if examples is not None else self._examples
-        body: dict[str, object] = {
-            "format": FORMAT,
-            "analyses": {
-                key: {"tf": a.tf, "length": a.length, "phrases": a.phrases, "named": sorted(a.named)}
-                for key, a in sorted(analyses.items())
-            },
-        }
-        if kept is not None:
-            body["examples"] = {
-                "digest": kept[0],
-                "items": [[list(e.tokens), e.label, e.group] for e in kept[1]],
-            }
+        body = _serialise(analyses, examples if examples is not None else self._examples)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
             try:
-                # One `dumps` and one write: `json.dump` streams through the pure-Python encoder, three times slower.
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    out.write(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+                    out.write(body)
                 os.replace(tmp, self.path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -131,6 +153,40 @@ class AnalysisCache:
             log.info("not keeping the knowledge-base analysis cache in %s: %s", self.directory, exc)
             return False
         return True
+
+
+def _serialise(
+    analyses: Mapping[str, Analysis],
+    examples: tuple[str, Sequence[Example]] | None,
+    header: Mapping[str, object] | None = None,
+) -> str:
+    """The file's text. Each analysis keeps its words in the order they were found: the index's tie-breaks follow
+    that order, so an index from the file is the same as a fresh one."""
+    body: dict[str, object] = {"format": FORMAT, **(header or {})}
+    body["analyses"] = {
+        key: {"tf": a.tf, "length": a.length, "phrases": a.phrases, "named": sorted(a.named)}
+        for key, a in sorted(analyses.items())
+    }
+    if examples is not None:
+        body["examples"] = {
+            "digest": examples[0],
+            "items": [[list(e.tokens), e.label, e.group] for e in examples[1]],
+        }
+    # One `dumps`: `json.dump` streams through the pure-Python encoder, three times slower.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def shipped_text(entries: Sequence[Entry]) -> str:
+    """What `SHIPPED` should hold for `entries` (the package's own) and its labelled questions, made by this code
+    with the installed libraries."""
+    from knowledge.evaluation import learning_digest, learning_examples  # reads the labelled files
+
+    analyzer = DEFAULT_ANALYZER
+    keys = [analysis_key(entry, analyzer) for entry in entries]
+    analyses = {key: analyze(entry, analyzer) for key, entry in zip(keys, entries, strict=True)}
+    examples = (learning_digest(keys), learning_examples(entries, analyzer))
+    header = {"fingerprint": code_fingerprint(), "made_with": _library_versions()}
+    return _serialise(analyses, examples, header) + "\n"
 
 
 def _example(value: object) -> Example:

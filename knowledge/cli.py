@@ -23,6 +23,7 @@ import sys
 from typing import TextIO
 
 from knowledge import load_knowledge_base
+from knowledge.analysis_cache import SHIPPED, shipped_text
 from knowledge.evaluation import (
     TARGET_OOS_UNSURE,
     TARGET_REAL_ANSWER_TOP1,
@@ -41,7 +42,7 @@ from knowledge.evaluation import (
     load_real,
 )
 from knowledge.lint import default_notes_dir, lint
-from knowledge.loader import EntryError, read_entries
+from knowledge.loader import EntryError, load_entries, read_entries
 from knowledge.search import SearchOutcome, Thresholds
 
 
@@ -62,7 +63,37 @@ def _parser() -> argparse.ArgumentParser:
         "--wrong-cost", type=float, default=WRONG_COST, metavar="N",
         help=f"with --calibrate: a confident wrong answer costs N right ones (default {WRONG_COST:g})",
     )
+    pre = sub.add_parser(
+        "prebuild",
+        help="write the entries' analyses that ship with the package, so a fresh install starts without making them",
+    )
+    pre.add_argument(
+        "--check", action="store_true",
+        help="write nothing: exit 1 if the shipped file is not what the code, entries and questions give today",
+    )
     return parser
+
+
+def _prebuild(args: argparse.Namespace, out: TextIO) -> int:
+    made = shipped_text(load_entries())
+    try:
+        current = SHIPPED.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = None
+    if made == current:
+        print(f"{SHIPPED} is up to date", file=out)
+        return 0
+    if args.check:
+        print(f"{SHIPPED} is not what the code, entries and labelled questions give today: run `aksbot kb prebuild`",
+              file=out)
+        return 1
+    try:
+        SHIPPED.write_text(made, encoding="utf-8")
+    except OSError as exc:
+        print(f"cannot write {SHIPPED}: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {SHIPPED} ({len(made.encode()) / 1e6:.1f} MB)", file=out)
+    return 0
 
 
 def _as_json(outcome: SearchOutcome) -> str:
@@ -254,6 +285,8 @@ def main(argv: list[str], stdin: TextIO | None = None, out: TextIO | None = None
             return _search(args, stdin, out)
         if args.action == "lint":
             return _lint(out)
+        if args.action == "prebuild":
+            return _prebuild(args, out)
         return _eval(args, out)
     except EntryError as exc:
         print(f"the knowledge base does not load:\n{exc}", file=sys.stderr)

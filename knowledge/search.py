@@ -44,7 +44,6 @@ never tuned on. This module is pure computation over `Entry` models: no I/O, no 
 from __future__ import annotations
 
 import copy
-import hashlib
 import heapq
 import itertools
 import math
@@ -55,6 +54,8 @@ from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
 
+from knowledge import analysis
+from knowledge.analysis import FIELD_WEIGHTS, Analysis, phrases_of
 from knowledge.asked import ALWAYS, AskedModel, Example, fold_of
 from knowledge.model import Entry, Lang
 from knowledge.text import CJK_CHAR, DEFAULT_ANALYZER, Analyzer, clean, version_match
@@ -121,22 +122,6 @@ MEANING_WEIGHT = 1.0
 # bench/bench_kb.py): 0 → 1 → 3 → 5 gave top-1 86.1, 88.2, 92.5 and 91.9 % (a first trial of 10 gave less again).
 LEARNED_WEIGHT = 3.0
 
-# The fields that name the problem an entry is about; a word found only in its other fields (a tool named in a fix,
-# a command in a check) is mentioned in passing, and alone it is no evidence that the question is about the entry.
-NAMING_FIELDS = frozenset({"errors", "symptoms", "title", "tags"})
-
-# How much a word found in each field says about the entry.
-FIELD_WEIGHTS: dict[str, float] = {
-    "errors": 4.5,
-    "symptoms": 5.0,
-    "title": 3.0,
-    "tags": 1.5,
-    "summary": 0.6,
-    "versions": 1.6,
-    "checks": 0.3,
-    "signals": 1.2,
-    "body": 0.2,
-}
 
 
 @dataclass(frozen=True)
@@ -227,56 +212,6 @@ def _is_identifier_like(token: str) -> bool:
     """Mixed letters and digits, or a bare number: names and counts of one occurrence, not a kind of problem."""
     has_digit = any(c.isdigit() for c in token)
     return has_digit and (not _has_letter(token) or len(token) >= 5) and not version_match(token)
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What tokenising one entry's fields yields: the costly part of building the index (Chinese segmentation and
-    stemming of every field), the same for the same entry text and analyzer, so it can be kept between runs
-    (`knowledge.analysis_cache`)."""
-
-    tf: dict[str, float]  # token -> field-weighted frequency
-    length: float
-    phrases: dict[str, float]  # "word word" of adjacent tokens -> weighted frequency
-    named: frozenset[str] = frozenset()  # tokens of the fields that name the problem (errors, symptoms, title, tags)
-
-
-def analysis_key(entry: Entry, analyzer: Analyzer) -> str:
-    """Names an entry's analysis: its whole content and the analyzer's choices (a changed entry is analysed
-    again; a change to the analysing code itself is the cache's concern, see `knowledge.analysis_cache`)."""
-    digest = hashlib.sha256(entry.model_dump_json().encode("utf-8")).hexdigest()
-    return f"{analyzer.zh}.{analyzer.en}.{digest}"
-
-
-def analyze(entry: Entry, analyzer: Analyzer) -> Analysis:
-    """Every field of the entry as weighted tokens and phrases."""
-    tf: dict[str, float] = {}
-    phrases: dict[str, float] = {}
-    named: set[str] = set()
-    length = 0.0
-    fields: list[tuple[str, Sequence[str]]] = [
-        ("errors", entry.errors),
-        ("symptoms", (*entry.symptoms.en, *entry.symptoms.zh)),
-        ("title", (entry.title.en, entry.title.zh, entry.id.replace("-", " "))),
-        ("tags", entry.tags),
-        ("summary", (entry.summary.en, entry.summary.zh)),
-        ("versions", [t for v in entry.versions for t in (v.version, v.en, v.zh)]),
-        ("checks", [t for c in (*entry.checks, *entry.fixes) for t in (c.en, c.zh)]),
-        ("signals", [s.replace(":", " ").replace("=", " ") for s in entry.signals]),
-        ("body", (entry.body.en, entry.body.zh)),
-    ]
-    for name, texts in fields:
-        weight = FIELD_WEIGHTS[name]
-        for text in texts:
-            cleaned = clean(text)
-            for token in analyzer.tokens(cleaned):
-                tf[token] = tf.get(token, 0.0) + weight
-                length += weight
-                if name in NAMING_FIELDS:
-                    named.add(token)
-            for phrase in _phrases(analyzer.words(cleaned)):
-                phrases[phrase] = phrases.get(phrase, 0.0) + weight
-    return Analysis(tf, length, phrases, frozenset(named))
 
 
 @dataclass
@@ -371,14 +306,14 @@ class KnowledgeIndex:
 
     def _doc(self, entry: Entry, analyses: MutableMapping[str, Analysis] | None) -> _Doc:
         if analyses is None:
-            analysis = analyze(entry, self.analyzer)
+            made = analysis.analyze(entry, self.analyzer)
         else:
-            key = analysis_key(entry, self.analyzer)
+            key = analysis.analysis_key(entry, self.analyzer)
             found = analyses.get(key)
-            analysis = found if found is not None else analyze(entry, self.analyzer)
-            analyses[key] = analysis
+            made = found if found is not None else analysis.analyze(entry, self.analyzer)
+            analyses[key] = made
             self.analysis_keys.append(key)
-        doc = _Doc(entry, analysis.tf, analysis.length, analysis.phrases, analysis.named)
+        doc = _Doc(entry, made.tf, made.length, made.phrases, made.named)
         for error in entry.errors:
             cleaned = clean(error)
             if cleaned:
@@ -487,7 +422,7 @@ class KnowledgeIndex:
             for i, value in best.items():
                 contributions[i].append(value)
                 covered[i] += idf
-        for phrase in set(_phrases(self.analyzer.words(cleaned))) if self._phrase_postings else ():
+        for phrase in set(phrases_of(self.analyzer.words(cleaned))) if self._phrase_postings else ():
             for i, weight in self._phrase_postings.get(phrase, ()):
                 contributions[i].append(weight)
                 named_hit[i] = True  # two words side by side as the entry has them name something of it
@@ -643,13 +578,6 @@ def _bm25(idf: float, tf: float, norm: float) -> float:
 
 
 _UPGRADE_WORDS = frozenset({"upgrad", "updat", "skip", "jump", "straight", "升级", "升", "跨", "跳"})
-
-
-def _phrases(tokens: Sequence[str]) -> list[str]:
-    # A version beside a word ("Kubernetes v1.24.1") says which cluster it is, not what is wrong with it; versions
-    # count as words (and through the entries' version notes), never as phrases.
-    words = [(t, version_match(t) is None) for t in tokens]  # each token checked once, not once per neighbour
-    return [f"{a} {b}" for (a, a_word), (b, b_word) in itertools.pairwise(words) if a_word and b_word and a != b]
 
 
 def _version_jump(found: list[str], analyzer: Analyzer) -> list[str]:

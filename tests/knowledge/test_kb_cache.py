@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
-import knowledge.search
+import knowledge.analysis
+import knowledge.evaluation
 from knowledge import build_index, load_knowledge_base
-from knowledge.analysis_cache import AnalysisCache, cache_dir, code_fingerprint
+from knowledge.analysis_cache import SHIPPED, AnalysisCache, cache_dir, code_fingerprint, shipped_text
+from knowledge.cli import main as kb_main
 from knowledge.evaluation import load_queries, load_real
+from knowledge.loader import load_entries
 from knowledge.model import Entry
+from knowledge.text import Analyzer
 
 
 def _shipped() -> tuple[Entry, ...]:
@@ -21,13 +25,13 @@ def _shipped() -> tuple[Entry, ...]:
 
 def _count_analyses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     analysed: list[str] = []
-    real = knowledge.search.analyze
+    real = knowledge.analysis.analyze
 
-    def counting(entry: Entry, analyzer: knowledge.search.Analyzer) -> knowledge.search.Analysis:
+    def counting(entry: Entry, analyzer: Analyzer) -> knowledge.analysis.Analysis:
         analysed.append(entry.id)
         return real(entry, analyzer)
 
-    monkeypatch.setattr(knowledge.search, "analyze", counting)
+    monkeypatch.setattr(knowledge.analysis, "analyze", counting)
     return analysed
 
 
@@ -111,3 +115,78 @@ def test_where_the_cache_lives() -> None:
 def test_the_test_session_never_writes_to_the_users_home() -> None:
     assert os.environ.get("AKSBOT_CACHE_DIR"), "tests/conftest.py points the cache at a temporary directory"
     assert not Path(os.environ["AKSBOT_CACHE_DIR"]).resolve().is_relative_to(Path.home() / ".cache")
+
+
+def test_the_shipped_analyses_are_what_the_code_entries_and_questions_give_today() -> None:
+    # When this fails after a change to the entries, the labelled questions or the analysing code, run
+    # `aksbot kb prebuild` and commit knowledge/prebuilt-analysis.json: it is what a fresh install starts from.
+    assert SHIPPED.read_text(encoding="utf-8") == shipped_text(load_entries()), "run `aksbot kb prebuild`"
+    assert kb_main(["prebuild", "--check"]) == 0
+
+
+def test_a_fresh_install_analyses_and_tokenises_nothing_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = load_entries()
+    analysed = _count_analyses(monkeypatch)
+    tokenised: list[int] = []
+    monkeypatch.setattr(knowledge.evaluation, "learning_examples", lambda *a, **k: tokenised.append(1) or ())
+    shipped = build_index(entries, cache=AnalysisCache(tmp_path / "cache", shipped=SHIPPED), learn=True)
+    assert analysed == [] and tokenised == []
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.undo()
+    fresh = build_index(entries, learn=True)
+    questions = [q.q for q in load_queries()][:60]
+    for question in [*questions, "为什么节点 NotReady", "SNAT port exhaustion on egress"]:
+        assert shipped.score_all(question) == fresh.score_all(question), question
+
+
+def test_a_changed_entry_is_analysed_and_kept_in_the_cache_directory_not_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = load_entries()
+    analysed = _count_analyses(monkeypatch)
+    changed = entries[0].model_copy(update={"tags": (*entries[0].tags, "brand-new-tag")})
+    before = SHIPPED.read_bytes()
+    build_index((changed, *entries[1:]), cache=AnalysisCache(tmp_path, shipped=SHIPPED), learn=True)
+    assert analysed == [changed.id]
+    assert SHIPPED.read_bytes() == before
+    analysed.clear()
+    # The next process reads the cache directory's file, which now has everything.
+    build_index((changed, *entries[1:]), cache=AnalysisCache(tmp_path, shipped=SHIPPED), learn=True)
+    assert analysed == []
+
+
+@pytest.mark.parametrize("damage", ["other-code", "damaged", "missing"])
+def test_a_shipped_file_from_other_code_or_damaged_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    shipped = tmp_path / "prebuilt-analysis.json"
+    if damage == "other-code":
+        body = json.loads(SHIPPED.read_text(encoding="utf-8"))
+        body["fingerprint"] = "0000000000000000"
+        shipped.write_text(json.dumps(body), encoding="utf-8")
+    elif damage == "damaged":
+        shipped.write_bytes(SHIPPED.read_bytes()[:5000])
+    entries = load_entries()[:4]
+    analysed = _count_analyses(monkeypatch)
+    index = build_index(entries, cache=AnalysisCache(tmp_path / "cache", shipped=shipped))
+    assert sorted(analysed) == sorted(e.id for e in entries)
+    assert index.score_all(entries[2].title.en)[0].entry_id == entries[2].id
+
+
+def test_prebuild_check_fails_on_a_stale_file_and_prebuild_mends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import knowledge.cli
+
+    stale = tmp_path / "prebuilt-analysis.json"
+    stale.write_text('{"format": 3, "fingerprint": "old", "analyses": {}}', encoding="utf-8")
+    monkeypatch.setattr(knowledge.cli, "SHIPPED", stale)
+    out = io.StringIO()
+    assert kb_main(["prebuild", "--check"], out=out) == 1
+    assert "run `aksbot kb prebuild`" in out.getvalue()
+    assert kb_main(["prebuild"], out=io.StringIO()) == 0
+    assert stale.read_bytes() == SHIPPED.read_bytes()
