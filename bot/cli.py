@@ -27,7 +27,7 @@ commands:
   shell                the chat shell against the configured clusters   [--config PATH] [--as USER]
   serve                run the Slack app (Socket Mode or HTTP)           [--config PATH] [--http] [--port N]
   sandbox              run the sandbox Kubernetes + ARM servers          [--scenario NAME] [--write-config DIR]
-  kb                   the knowledge base: search, lint, eval
+  kb                   the knowledge base: search, lint, eval, prebuild
   aks snat             SNAT capacity from `az aks show -o json` output, offline
   config check         validate a configuration file                    [--config PATH]
   docs                 print the command reference generated from the registry [--write README.md]
