@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -49,7 +51,6 @@ from knowledge.search import (
     Level,
     Scored,
     Thresholds,
-    level_in_words_order,
     moved_by_learning,
     words_first,
 )
@@ -400,6 +401,62 @@ class _Prepared:
         return _Prepared(expect, ranked[0].entry_id if ranked else None, words_first(ranked), moved_by_learning(ranked))
 
 
+class _Batch:
+    """Calibration questions as columns: per question, every quantity the level rules compare with a threshold
+    (`search.level_in_words_order`), so that one candidate's levels for all of them are a few array operations.
+    Calibration tries tens of thousands of candidates on about a thousand questions; one call of the rules per
+    question and candidate took over a minute. `tests/knowledge/test_kb_calibration.py` checks that these columns
+    give every question the level the rules give, for thresholds across the calibration's grids."""
+
+    def __init__(self, prepared: Sequence[_Prepared]) -> None:
+        def column(values: Iterable[float]) -> np.ndarray:
+            return np.fromiter(values, dtype=np.float64, count=len(prepared))
+
+        def flags(values: Iterable[bool]) -> np.ndarray:
+            return np.fromiter(values, dtype=bool, count=len(prepared))
+
+        tops = [p.by_words[0] if p.by_words else None for p in prepared]
+        self.size = len(prepared)
+        self.best = column(t.evidence if t else 0.0 for t in tops)
+        self.second = column(p.by_words[1].evidence if len(p.by_words) > 1 else 0.0 for p in prepared)
+        # The strongest evidence of an entry a word of the question names: "unknown" when it is below `suggest`.
+        self.grounded_best = column(
+            max((s.evidence for s in p.by_words if s.grounded), default=-math.inf) for p in prepared
+        )
+        self.coverage = column(t.coverage if t else 0.0 for t in tops)
+        self.grounded = flags(bool(t and t.grounded) for t in tops)
+        self.names_an_error = flags(bool(t and t.names_an_error) for t in tops)
+        self.asked_meaning = flags(bool(t and t.meaning is not None) for t in tops)
+        self.meaning = column(t.meaning if t and t.meaning is not None else math.nan for t in tops)
+        self.meaning_first = flags(bool(t and t.meaning_first) for t in tops)
+        self.learned = column(t.learned if t else 0.0 for t in tops)
+        self.learned_first = flags(bool(t and t.learned_first) for t in tops)
+        self.moved = flags(p.moved for p in prepared)
+        self.in_scope = flags(p.expect is not None for p in prepared)
+        self.right_first = flags(p.expect is not None and p.first == p.expect for p in prepared)
+
+    def answered(self, t: Thresholds) -> np.ndarray:
+        """Which questions `t` answers confidently: `search.level_in_words_order(...) == "answer"`, per column."""
+        known = (self.best >= t.suggest) & (self.grounded_best >= t.suggest)
+        strong = (self.best >= t.answer) | ((self.coverage >= t.coverage) & (self.best >= t.covered_answer))
+        clear = (strong & (self.second <= t.margin * self.best)) | (
+            (self.best >= t.dominant) & (self.second <= t.dominant_margin * self.best)
+        )
+        by_words = known & self.grounded & ((self.coverage >= t.min_coverage) | self.names_an_error) & clear
+        suggested = known & ~by_words
+        with np.errstate(invalid="ignore"):  # NaN (no opinion of meaning) compares as False, as it should
+            doubted = (self.meaning < t.unrelated) & ~self.names_an_error
+            promoted = self.meaning_first & (self.meaning >= t.agree)
+        asked = self.learned_first & (self.learned >= t.asked_agree) & self.grounded
+        answer = np.where(
+            self.asked_meaning,
+            (by_words & ~doubted) | (suggested & promoted),
+            by_words | (suggested & asked),
+        )
+        final: np.ndarray = answer & ~self.moved
+        return final
+
+
 @dataclass(frozen=True)
 class _Tally:
     right: float
@@ -407,21 +464,16 @@ class _Tally:
     oos_unsure: float
 
     @staticmethod
-    def of(labelled: Sequence[_Prepared], thresholds: Thresholds) -> _Tally:
-        inside = sum(p.expect is not None for p in labelled)
-        outside = len(labelled) - inside
-        right = wrong = oos_answered = 0
-        for p in labelled:
-            if level_in_words_order(p.by_words, p.moved, thresholds) == "answer":
-                expect = p.expect
-                if expect is not None and p.first == expect:
-                    right += 1
-                else:
-                    wrong += 1
-                    oos_answered += expect is None
+    def of(batch: _Batch, thresholds: Thresholds) -> _Tally:
+        inside = int(batch.in_scope.sum())
+        outside = batch.size - inside
+        answered = batch.answered(thresholds)
+        right = int((answered & batch.right_first).sum())
+        wrong = int(answered.sum()) - right
+        oos_answered = int((answered & ~batch.in_scope).sum())
         return _Tally(
             right / inside if inside else 0.0,
-            wrong / len(labelled) if labelled else 0.0,
+            wrong / batch.size if batch.size else 0.0,
             1 - oos_answered / outside if outside else 1.0,
         )
 
@@ -445,9 +497,10 @@ def calibrate(
     suggestion is never a wrong answer.
     """
     scorer = OutOfFold(index)  # the questions the model of asked questions learned from, scored out of fold
-    dev = [_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
-           for q in queries if q.split == "dev"]
-    tune = [_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0]) for q in real_tune]
+    dev = _Batch([_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
+                  for q in queries if q.split == "dev"])
+    tune = _Batch([_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
+                   for q in real_tune])
     # The words' thresholds and the second opinions' are searched in turn rather than all at once, which would take
     # minutes: words alone first (both models off), then the model of meaning's two with those, then the model of
     # asked questions' one with all of those, then the words again with the models'. Each search holds the previous
@@ -492,23 +545,23 @@ def _asked_candidates(current: Thresholds) -> Iterator[Thresholds]:
 
 
 def _best(
-    dev: Sequence[_Prepared],
-    tune: Sequence[_Prepared],
+    dev: _Batch,
+    tune: _Batch,
     candidates: Iterable[Thresholds],
     wrong_cost: float,
 ) -> Calibration | None:
     best: tuple[tuple[float, ...], Calibration] | None = None
-    inside = sum(p.expect is not None for p in tune)
+    inside = int(tune.in_scope.sum())
     for candidate in candidates:
         on_tune, on_dev = _Tally.of(tune, candidate), _Tally.of(dev, candidate)
         if on_dev.wrong > DEV_MAX_WRONG or on_dev.oos_unsure < DEV_MIN_OOS_UNSURE:
             continue
         # Right answers less the cost of wrong ones on the real questions, then the most hand-written ones right,
         # then the fewest wrong, then the most cautious thresholds.
-        worth = on_tune.right * inside - wrong_cost * on_tune.wrong * len(tune)
+        worth = on_tune.right * inside - wrong_cost * on_tune.wrong * tune.size
         key = (round(worth, 6), on_dev.right, -on_tune.wrong, candidate.answer, candidate.agree, candidate.unrelated,
                candidate.asked_agree)
         if best is None or key > best[0]:
-            best = (key, Calibration(candidate, on_tune.right, on_tune.wrong, on_tune.oos_unsure, len(tune) + len(dev),
+            best = (key, Calibration(candidate, on_tune.right, on_tune.wrong, on_tune.oos_unsure, tune.size + dev.size,
                                      wrong_cost))
     return best[1] if best else None
