@@ -88,7 +88,10 @@ def _prebuild(args: argparse.Namespace, out: TextIO) -> int:
               file=out)
         return 1
     try:
-        SHIPPED.write_text(made, encoding="utf-8")
+        # Whole or not at all: a half-written file would be ignored, and every fresh install would analyse again.
+        partial = SHIPPED.with_name(f".{SHIPPED.name}.tmp")
+        partial.write_text(made, encoding="utf-8")
+        os.replace(partial, SHIPPED)
     except OSError as exc:
         print(f"cannot write {SHIPPED}: {exc}", file=sys.stderr)
         return 1
