@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,12 @@ def test_the_test_session_never_writes_to_the_users_home() -> None:
 def test_the_shipped_analyses_are_what_the_code_entries_and_questions_give_today() -> None:
     # When this fails after a change to the entries, the labelled questions or the analysing code, run
     # `aksbot kb prebuild` and commit knowledge/prebuilt-analysis.json: it is what a fresh install starts from.
+    made_with = json.loads(SHIPPED.read_text(encoding="utf-8"))["made_with"]
+    installed = {package: version(package) for package in made_with}
+    assert made_with == installed, (
+        f"the shipped analyses were made with {made_with}, this environment has {installed}: a fresh install with "
+        "these versions analyses everything again; run `aksbot kb prebuild` with the versions a fresh install gets"
+    )
     assert SHIPPED.read_text(encoding="utf-8") == shipped_text(load_entries()), "run `aksbot kb prebuild`"
     assert kb_main(["prebuild", "--check"]) == 0
 
