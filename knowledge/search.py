@@ -1,7 +1,7 @@
 """Find the entries that answer a question, and say how sure the search is.
 
-`KnowledgeIndex` is built once from the entries (every field tokenised ahead of time by `knowledge.text`) and ranks
-them for one question by two kinds of evidence:
+`KnowledgeIndex` is built once from the entries (every field tokenised and weighted ahead of time by
+`knowledge.analysis`) and ranks them for one question by three kinds of evidence:
 
 * **error strings** — an entry's exact error text found inside the (cleaned) question, or nearly so
   (`rapidfuzz.fuzz.partial_ratio`), is the strongest evidence there is: a pasted "PLEG is not healthy" line
@@ -121,7 +121,6 @@ MEANING_WEIGHT = 1.0
 # centroid is worth three times the best entry's evidence. Out of fold on the real tuning part (ten rounds,
 # bench/bench_kb.py): 0 → 1 → 3 → 5 gave top-1 86.1, 88.2, 92.5 and 91.9 % (a first trial of 10 gave less again).
 LEARNED_WEIGHT = 3.0
-
 
 
 @dataclass(frozen=True)
