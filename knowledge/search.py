@@ -49,7 +49,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
@@ -356,9 +356,9 @@ class KnowledgeIndex:
         anything spelt like them)."""
         raw = list(tokens)
         # "not ready" typed for "NotReady": the joined word counts when a part alone would not.
-        words = cleaned.split()
-        for a, b in itertools.pairwise(words):
-            if not (_has_letter(a) and _has_letter(b)):
+        lettered = [(word, _has_letter(word)) for word in cleaned.split()]  # each word checked once
+        for (a, a_letters), (b, b_letters) in itertools.pairwise(lettered):
+            if not (a_letters and b_letters):
                 continue  # "0/1 Pending" is a count, not the "01" of "HTTP-01"
             joined = self.analyzer.stem(a + b)
             if joined in self._known and joined not in raw and not (
@@ -429,10 +429,15 @@ class KnowledgeIndex:
         english = (lang or detect_lang(query)) == "en"
         meaning = self._meanings.similarities(query) if self._meanings and english else None
         most_similar = max(meaning) if meaning else 0.0
+        # The third opinion, in every language: how near the question is to the questions known to be about each entry.
+        learned = self._asked.similarities(tokens) if self._asked is not None and self.learned_weight else {}
+        closest = max(learned.values(), default=0.0)
         long_query = len(cleaned) > 60
         # Near matches cost time in proportion to the text; a whole pasted log file gets exact matches only.
         fuzzy = len(cleaned) <= MAX_FUZZY_CHARS
-        scored: list[Scored] = []
+        # Per entry with any evidence: id, evidence, error evidence, words, coverage, similarity, grounded. Kept as
+        # tuples until the order is known, so that each `Scored` is made once, its place in the words' order included.
+        found: list[tuple[str, float, float, float, float, float | None, bool]] = []
         for i, doc in enumerate(self._docs):
             error_evidence = 0.0
             for text, specificity, error_words in doc.errors:
@@ -451,31 +456,32 @@ class KnowledgeIndex:
             coverage = covered[i] / total_idf if total_idf else 0.0
             similar = meaning[i] if meaning else None
             grounded = named_hit[i] or error_evidence > 0
-            scored.append(Scored(doc.entry.id, evidence, error_evidence, words, coverage, similar,
-                                 similar is not None and similar >= most_similar, grounded))
-        if not scored:
-            return scored
+            found.append((doc.entry.id, evidence, error_evidence, words, coverage, similar, grounded))
+        if not found:
+            return []
         # The model's opinion moves an entry past another whose evidence is close: evidence as a share of the best,
         # plus the weighted similarity as a distance below the most similar entry's.
-        strongest = max(s.evidence for s in scored)
+        strongest = max(f[1] for f in found)
         weight = self.meaning_weight if meaning else 0.0
 
-        def words_and_meaning(s: Scored) -> float:
-            return s.evidence / strongest + weight * ((s.meaning or 0.0) - most_similar)
+        def words_and_meaning(evidence: float, similar: float | None) -> float:
+            return evidence / strongest + weight * ((similar or 0.0) - most_similar)
 
-        scored.sort(key=lambda s: (-words_and_meaning(s), s.entry_id))
-        if self._asked is None or not self.learned_weight:
-            return scored
-        # The model of asked questions moves entries the same way; the ranking without it is kept for the level.
-        learned = self._asked.similarities(tokens)
-        closest = max(learned.values(), default=0.0)
-        ranked = [
-            replace(s, learned=(similar := learned.get(s.entry_id, 0.0)), learned_first=similar >= closest > 0.0,
-                    words_rank=i)
-            for i, s in enumerate(scored)
+        found.sort(key=lambda f: (-words_and_meaning(f[1], f[5]), f[0]))
+        scored = [
+            Scored(entry_id, evidence, errors, words, coverage, similar,
+                   similar is not None and similar >= most_similar, grounded,
+                   (near := learned.get(entry_id, 0.0)), near >= closest > 0.0, rank)
+            for rank, (entry_id, evidence, errors, words, coverage, similar, grounded) in enumerate(found)
         ]
-        ranked.sort(key=lambda s: (-(words_and_meaning(s) + self.learned_weight * (s.learned - closest)), s.entry_id))
-        return ranked
+        if not learned:
+            return scored
+        # The model of asked questions moves entries the same way; the ranking without it is kept for the level
+        # (`words_rank`).
+        scored.sort(key=lambda s: (
+            -(words_and_meaning(s.evidence, s.meaning) + self.learned_weight * (s.learned - closest)), s.entry_id
+        ))
+        return scored
 
     def level_of(self, ranked: Sequence[Scored]) -> Level:
         """The confidence level that the evidence of the best two entries supports, with a second opinion of the
