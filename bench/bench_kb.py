@@ -4,7 +4,8 @@ Five parts, each printed as figures:
 
 1. **Cold start** — a fresh Python process imports the package, reads the entries and builds the index (the
    target is under 1 s): with the analyses an earlier start kept, with only those shipped with the package (the
-   first start after an install), and with neither (the first start after a change to the entries).
+   first start after an install), with those kept but one entry edited since, and with none (the first start
+   after a change to the analysing code).
 2. **Latency** — every labelled question (hand-written and real tuning part) plus long pasted log lines through
    `KnowledgeIndex.search`, several rounds: p50 / p90 / p99 / max per question (the target is p99 under 5 ms).
 3. **Libraries side by side** — ranking quality (top-1 / top-3) on the questions it is fine to tune on (the real
@@ -82,17 +83,27 @@ LONG_LINES = (
     "outbound ips and nodes. Target: allocatedOutboundPorts",
 )
 
-COLD_START = (
-    "import sys, time; from pathlib import Path; t0 = time.perf_counter(); "
-    "import knowledge; "
-    "knowledge.SHIPPED = knowledge.SHIPPED if sys.argv[1] == 'shipped' else Path('/nonexistent'); "
-    "index = knowledge.load_knowledge_base(); "
-    "index.search('warm up the segmenter 节点'); print(f'{(time.perf_counter() - t0) * 1000:.1f}')"
-)
+COLD_START = """
+import sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+import knowledge
+mode = sys.argv[1]
+if mode != "shipped":
+    knowledge.SHIPPED = Path("/nonexistent")
+if mode == "edited":
+    entries = knowledge.load_entries()
+    edited = entries[0].model_copy(update={"tags": (*entries[0].tags, "edited-by-the-team")})
+    knowledge.load_entries = lambda: (edited, *entries[1:])
+index = knowledge.load_knowledge_base()
+index.search("warm up the segmenter 节点")
+print(f"{(time.perf_counter() - t0) * 1000:.1f}")
+"""
 START_MODES = {
     "kept": "analyses kept in the cache directory by an earlier start",
     "shipped": "first start after an install: the analyses shipped with the package, an empty cache directory",
-    "none": "first start after a change to the entries or the analysing code: nothing kept, nothing shipped",
+    "edited": "first start after a team edited one entry: the other analyses kept",
+    "none": "first start after a change to the analysing code: nothing kept, nothing shipped",
 }
 
 Labelled = Sequence[tuple[str, str]]  # (question, expected id), in-scope only
@@ -107,18 +118,23 @@ def percentile(values: list[float], p: float) -> float:
 def cold_start(mode: str, runs: int = 3) -> list[float]:
     """Milliseconds from a fresh interpreter's first import to an index that has answered one question, in one of
     `START_MODES`: with the entries' analyses kept by an earlier process (`knowledge.analysis_cache`), with only
-    the ones shipped with the package (an empty cache directory each time), or with neither."""
+    the ones shipped with the package (an empty cache directory each time), with those kept but one entry edited
+    since, or with none."""
     times = []
-    command = [sys.executable, "-c", COLD_START, "shipped" if mode != "none" else "none"]
     with tempfile.TemporaryDirectory(prefix="bench-kb-cache-") as directory:
         env = {**os.environ, "AKSBOT_CACHE_DIR": directory}
-        if mode == "kept":
-            subprocess.run([*command[:-1], "none"], capture_output=True, env=env, check=True)
+        kept: dict[Path, bytes] = {}
+        if mode in ("kept", "edited"):
+            subprocess.run([sys.executable, "-c", COLD_START, "none"], capture_output=True, env=env, check=True)
+            kept = {path: path.read_bytes() for path in Path(directory).iterdir()}
         for _ in range(runs):
             if mode != "kept":
                 for old in Path(directory).iterdir():
                     old.unlink()
-            done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+                for path, content in kept.items():  # as the earlier start left it, before the edit
+                    path.write_bytes(content)
+            done = subprocess.run([sys.executable, "-c", COLD_START, mode], capture_output=True, text=True, env=env,
+                                  check=True)
             times.append(float(done.stdout.strip().splitlines()[-1]))
     return times
 

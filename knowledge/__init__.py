@@ -11,7 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Protocol
 
 from knowledge.analysis_cache import SHIPPED, AnalysisCache, cache_dir
-from knowledge.asked import Example
+from knowledge.asked import ALWAYS, Example
 from knowledge.loader import EntryError, Problem, load_entries
 from knowledge.model import Entry, Lang
 from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
@@ -90,14 +90,20 @@ def build_index(
     fresh: tuple[str, tuple[Example, ...]] | None = None
     if learn:
         # Imported here: the labelled questions are read only by a process that learns from them.
-        from knowledge.evaluation import learning_digest, learning_examples
+        from knowledge.evaluation import question_examples, questions_digest
 
-        digest = learning_digest(index.analysis_keys)
-        examples = cache.examples(digest) if cache is not None else None
-        if examples is None:
-            examples = learning_examples(entries, index.analyzer)
-            fresh = (digest, examples)
-        index.learn(examples)
+        digest = questions_digest()
+        questions = cache.examples(digest) if cache is not None else None
+        if questions is None:
+            questions = question_examples(index.analyzer)
+            fresh = (digest, questions)
+        # Each entry's own examples come with its analysis: an edited entry's are made again with it, no others.
+        own = [
+            Example(tokens, entry.id, ALWAYS)
+            for entry, key in zip(entries, index.analysis_keys, strict=True)
+            for tokens in analyses[key].asked
+        ]
+        index.learn((*own, *questions))
     if cache is not None and (used != kept or fresh is not None):
         cache.save({key: analyses[key] for key in used}, fresh)
     return index

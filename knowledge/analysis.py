@@ -46,6 +46,8 @@ class Analysis:
     length: float
     phrases: dict[str, float]  # "word word" of adjacent tokens -> weighted frequency
     named: frozenset[str] = frozenset()  # tokens of the fields that name the problem (errors, symptoms, title, tags)
+    # Each of `example_texts` tokenised: what the model of asked questions learns from the entry itself.
+    asked: tuple[tuple[str, ...], ...] = ()
 
 
 def analysis_key(entry: Entry, analyzer: Analyzer) -> str:
@@ -53,6 +55,12 @@ def analysis_key(entry: Entry, analyzer: Analyzer) -> str:
     again; a change to the analysing code itself is the cache's concern, see `knowledge.analysis_cache`)."""
     digest = hashlib.sha256(entry.model_dump_json().encode("utf-8")).hexdigest()
     return f"{analyzer.zh}.{analyzer.en}.{digest}"
+
+
+def example_texts(entry: Entry) -> tuple[str, ...]:
+    """The entry's own words for its problem, which the model of asked questions (`knowledge.asked`) learns from as
+    questions about it: its symptoms and titles."""
+    return (*entry.symptoms.en, *entry.symptoms.zh, entry.title.en, entry.title.zh)
 
 
 def analyze(entry: Entry, analyzer: Analyzer) -> Analysis:
@@ -83,7 +91,8 @@ def analyze(entry: Entry, analyzer: Analyzer) -> Analysis:
                     named.add(token)
             for phrase in phrases_of(analyzer.words(cleaned)):
                 phrases[phrase] = phrases.get(phrase, 0.0) + weight
-    return Analysis(tf, length, phrases, frozenset(named))
+    asked = tuple(analyzer.tokens(clean(text)) for text in example_texts(entry))
+    return Analysis(tf, length, phrases, frozenset(named), asked)
 
 
 def phrases_of(tokens: Sequence[str]) -> list[str]:

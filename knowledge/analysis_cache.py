@@ -8,8 +8,10 @@ analyzer's choices and the code that analyses; `KnowledgeIndex` names each entry
 labelled questions) and the versions of the segmenter and stemmer. How questions are ranked (`knowledge.search`) is
 not part of it. A change to any of them starts a new file, and the old ones are removed when it is written.
 
-The same file keeps the tokenised questions the model of asked questions learns from (`knowledge.asked`), named by
-`knowledge.evaluation.learning_digest`, so a new process neither parses the labelled files nor tokenises them.
+The same file keeps the tokenised questions the model of asked questions learns from (`knowledge.asked`): each
+entry's own (its symptoms and titles) in its analysis, and the labelled questions' named by
+`knowledge.evaluation.questions_digest`, so a new process neither parses the labelled files nor tokenises them, and
+after an entry is edited only that entry is tokenised again.
 
 The file is JSON (never pickle: nothing read from disk is executed) in `AKSBOT_CACHE_DIR`, else
 `$XDG_CACHE_HOME/aksbot`, else `~/.cache/aksbot`. It is only ever an optimisation: a file that is missing, unreadable,
@@ -41,7 +43,7 @@ from knowledge.text import DEFAULT_ANALYZER
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
 _PREFIX = "kb-analysis-"
 SHIPPED = Path(__file__).with_name("prebuilt-analysis.json")
 # The modules whose source decides what the file holds (read as files: the fingerprint imports none of them).
@@ -164,7 +166,8 @@ def _serialise(
     that order, so an index from the file is the same as a fresh one."""
     body: dict[str, object] = {"format": FORMAT, **(header or {})}
     body["analyses"] = {
-        key: {"tf": a.tf, "length": a.length, "phrases": a.phrases, "named": sorted(a.named)}
+        key: {"tf": a.tf, "length": a.length, "phrases": a.phrases, "named": sorted(a.named),
+              "asked": [list(tokens) for tokens in a.asked]}
         for key, a in sorted(analyses.items())
     }
     if examples is not None:
@@ -179,12 +182,11 @@ def _serialise(
 def shipped_text(entries: Sequence[Entry]) -> str:
     """What `SHIPPED` should hold for `entries` (the package's own) and its labelled questions, made by this code
     with the installed libraries."""
-    from knowledge.evaluation import learning_digest, learning_examples  # reads the labelled files
+    from knowledge.evaluation import question_examples, questions_digest  # reads the labelled files
 
     analyzer = DEFAULT_ANALYZER
-    keys = [analysis_key(entry, analyzer) for entry in entries]
-    analyses = {key: analyze(entry, analyzer) for key, entry in zip(keys, entries, strict=True)}
-    examples = (learning_digest(keys), learning_examples(entries, analyzer))
+    analyses = {analysis_key(entry, analyzer): analyze(entry, analyzer) for entry in entries}
+    examples = (questions_digest(), question_examples(analyzer))
     header = {"fingerprint": code_fingerprint(), "made_with": _library_versions()}
     return _serialise(analyses, examples, header) + "\n"
 
@@ -201,14 +203,15 @@ def _example(value: object) -> Example:
 def _analysis(value: object) -> Analysis:
     if not isinstance(value, dict):
         raise TypeError("an analysis is an object")
-    tf, length, phrases, named = value["tf"], value["length"], value["phrases"], value["named"]
+    tf, length, phrases, named, asked = value["tf"], value["length"], value["phrases"], value["named"], value["asked"]
     if not isinstance(tf, dict) or not isinstance(phrases, dict) or not isinstance(length, int | float):
         raise TypeError("tf and phrases are objects, length a number")
-    if not isinstance(named, list):
-        raise TypeError("named is a list")
+    if not isinstance(named, list) or not isinstance(asked, list) or not all(isinstance(t, list) for t in asked):
+        raise TypeError("named is a list, asked a list of lists")
     return Analysis(
         {str(k): float(v) for k, v in tf.items()},
         float(length),
         {str(k): float(v) for k, v in phrases.items()},
         frozenset(str(t) for t in named),
+        tuple(tuple(str(t) for t in tokens) for tokens in asked),
     )

@@ -42,6 +42,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from knowledge.analysis import example_texts
 from knowledge.asked import ALWAYS, Example, fold_of
 from knowledge.loader import YAML_LOADER
 from knowledge.model import Entry
@@ -161,32 +162,32 @@ def group_of(question: LabelledQuery | RealQuery) -> str:
     return question.source if isinstance(question, RealQuery) else question.q
 
 
-def learning_digest(entry_keys: Iterable[str]) -> str:
-    """Names what `learning_examples` gives: the labelled files' bytes and the entries as the index analysed them
-    (`KnowledgeIndex.analysis_keys`, which name the analyzer too; the code that tokenises is the analysis cache's own
-    concern)."""
+def questions_digest() -> str:
+    """Names what `question_examples` gives: the labelled files' bytes (the analyzer and the code that tokenises are
+    the analysis cache's own concern)."""
     digest = hashlib.sha256(queries_file().read_bytes())
     digest.update(real_file("tune").read_bytes())
-    for key in entry_keys:
-        digest.update(key.encode())
     return digest.hexdigest()
 
 
-def learning_examples(entries: Sequence[Entry], analyzer: Analyzer = DEFAULT_ANALYZER) -> tuple[Example, ...]:
-    """What the model of asked questions (`knowledge.asked`) learns from: each entry's symptoms and titles, the
-    hand-written dev split and the real tuning part, tokenised. Never the held-out split nor the frozen test part."""
+def entry_examples(entry: Entry, analyzer: Analyzer = DEFAULT_ANALYZER) -> tuple[Example, ...]:
+    """What the model of asked questions learns from one entry itself (`analysis.example_texts`), tokenised. The
+    shipped index takes these from the entry's analysis (`Analysis.asked`), kept with it between processes."""
+    return tuple(Example(analyzer.tokens(clean(text)), entry.id, ALWAYS) for text in example_texts(entry))
 
-    def tokens(text: str) -> tuple[str, ...]:
-        return analyzer.tokens(clean(text))
 
-    examples = [
-        Example(tokens(text), entry.id, ALWAYS)
-        for entry in entries
-        for text in (*entry.symptoms.en, *entry.symptoms.zh, entry.title.en, entry.title.zh)
-    ]
-    examples += [Example(tokens(q.q), q.expect, group_of(q)) for q in load_queries() if q.split == "dev"]
-    examples += [Example(tokens(q.q), q.expect, group_of(q)) for q in load_real("tune")]
+def question_examples(analyzer: Analyzer = DEFAULT_ANALYZER) -> tuple[Example, ...]:
+    """What the model of asked questions learns from the labelled questions: the hand-written dev split and the real
+    tuning part, tokenised. Never the held-out split nor the frozen test part."""
+    examples = [Example(analyzer.tokens(clean(q.q)), q.expect, group_of(q)) for q in load_queries() if q.split == "dev"]
+    examples += [Example(analyzer.tokens(clean(q.q)), q.expect, group_of(q)) for q in load_real("tune")]
     return tuple(examples)
+
+
+def learning_examples(entries: Sequence[Entry], analyzer: Analyzer = DEFAULT_ANALYZER) -> tuple[Example, ...]:
+    """Everything the model of asked questions learns from, in the order the shipped index learns it: each entry's
+    own examples, then the labelled questions'."""
+    return (*itertools.chain.from_iterable(entry_examples(e, analyzer) for e in entries), *question_examples(analyzer))
 
 
 class OutOfFold:

@@ -132,17 +132,25 @@ def test_a_new_process_takes_the_tokenised_questions_from_the_cache(
     entries = load_knowledge_base().entries()
     first = build_index(entries, cache=AnalysisCache(tmp_path), learn=True)
     calls: list[int] = []
-    real = knowledge.evaluation.learning_examples
+    real = knowledge.evaluation.question_examples
 
     def counting(*args: object, **kwargs: object) -> tuple[Example, ...]:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(knowledge.evaluation, "learning_examples", counting)
+    monkeypatch.setattr(knowledge.evaluation, "question_examples", counting)
     second = build_index(entries, cache=AnalysisCache(tmp_path), learn=True)
     assert calls == []
     for question in ("why is my node NotReady", "证书过期了怎么办", "pods evicted DiskPressure"):
         assert first.score_all(question) == second.score_all(question)
-    # Other labelled questions (here: other entries, as after an edit) are learned again, not taken stale.
-    build_index(entries[:-1], cache=AnalysisCache(tmp_path), learn=True)
+    # An edited entry brings its own examples with its new analysis; the labelled questions are not tokenised again.
+    edited = entries[0].model_copy(update={"symptoms": entries[0].symptoms.model_copy(
+        update={"en": (*entries[0].symptoms.en, "zorblax flapping on every node")})})
+    taught = build_index((edited, *entries[1:]), cache=AnalysisCache(tmp_path), learn=True)
+    assert calls == []
+    assert taught.score_all("zorblax flapping")[0].learned_first
+    assert taught.score_all("zorblax flapping")[0].entry_id == edited.id
+    # Other labelled questions (a changed file) are tokenised again, not taken stale.
+    monkeypatch.setattr(knowledge.evaluation, "questions_digest", lambda: "another set of questions")
+    build_index(entries, cache=AnalysisCache(tmp_path), learn=True)
     assert calls == [1]

@@ -137,7 +137,7 @@ def test_a_fresh_install_analyses_and_tokenises_nothing_and_writes_nothing(
     entries = load_entries()
     analysed = _count_analyses(monkeypatch)
     tokenised: list[int] = []
-    monkeypatch.setattr(knowledge.evaluation, "learning_examples", lambda *a, **k: tokenised.append(1) or ())
+    monkeypatch.setattr(knowledge.evaluation, "question_examples", lambda *a, **k: tokenised.append(1) or ())
     shipped = build_index(entries, cache=AnalysisCache(tmp_path / "cache", shipped=SHIPPED), learn=True)
     assert analysed == [] and tokenised == []
     assert not (tmp_path / "cache").exists()
