@@ -92,7 +92,7 @@ def build_index(
         # Imported here: the labelled questions are read only by a process that learns from them.
         from knowledge.evaluation import question_examples, questions_digest
 
-        digest = questions_digest()
+        digest = questions_digest(index.analyzer)
         questions = cache.examples(digest) if cache is not None else None
         if questions is None:
             questions = question_examples(index.analyzer)

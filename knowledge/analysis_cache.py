@@ -186,7 +186,7 @@ def shipped_text(entries: Sequence[Entry]) -> str:
 
     analyzer = DEFAULT_ANALYZER
     analyses = {analysis_key(entry, analyzer): analyze(entry, analyzer) for entry in entries}
-    examples = (questions_digest(), question_examples(analyzer))
+    examples = (questions_digest(analyzer), question_examples(analyzer))
     header = {"fingerprint": code_fingerprint(), "made_with": _library_versions()}
     return _serialise(analyses, examples, header) + "\n"
 

@@ -162,10 +162,11 @@ def group_of(question: LabelledQuery | RealQuery) -> str:
     return question.source if isinstance(question, RealQuery) else question.q
 
 
-def questions_digest() -> str:
-    """Names what `question_examples` gives: the labelled files' bytes (the analyzer and the code that tokenises are
-    the analysis cache's own concern)."""
-    digest = hashlib.sha256(queries_file().read_bytes())
+def questions_digest(analyzer: Analyzer = DEFAULT_ANALYZER) -> str:
+    """Names what `question_examples` gives with `analyzer`: the labelled files' bytes and the analyzer's choices (the
+    code that tokenises is the analysis cache's own concern)."""
+    digest = hashlib.sha256(f"{analyzer.zh}.{analyzer.en}\n".encode())
+    digest.update(queries_file().read_bytes())
     digest.update(real_file("tune").read_bytes())
     return digest.hexdigest()
 

@@ -151,6 +151,6 @@ def test_a_new_process_takes_the_tokenised_questions_from_the_cache(
     assert taught.score_all("zorblax flapping")[0].learned_first
     assert taught.score_all("zorblax flapping")[0].entry_id == edited.id
     # Other labelled questions (a changed file) are tokenised again, not taken stale.
-    monkeypatch.setattr(knowledge.evaluation, "questions_digest", lambda: "another set of questions")
+    monkeypatch.setattr(knowledge.evaluation, "questions_digest", lambda analyzer: "another set of questions")
     build_index(entries, cache=AnalysisCache(tmp_path), learn=True)
     assert calls == [1]
