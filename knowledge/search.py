@@ -91,14 +91,15 @@ class Thresholds:
     agree: float = 0.75
     # … and an answer is a suggestion when the model finds the question less similar than this to the entry (unless
     # an error string of the entry is in the question). Calibrated on nine rounds of real questions and 51 entries,
-    # and the same again with the tenth: with the answer threshold down at 20 the model's doubt earns its place (it
-    # turns the answers that words alone would give to borrowed errors, "envoy sidecar returns 503 upstream connect
-    # error", back into suggestions).
+    # and the same again with the tenth and the thirteenth: with the answer threshold down at 20 the model's doubt
+    # earns its place (it turns the answers that words alone would give to borrowed errors, "envoy sidecar returns
+    # 503 upstream connect error", back into suggestions).
     unrelated: float = 0.45
     # Where the model of meaning gives no opinion (Chinese questions: see `knowledge.meaning`), the model of asked
     # questions is the second opinion on the level: a suggestion is an answer when it puts the same entry first and
-    # finds the question at least this similar to the questions known to be about it. Calibrated on eleven rounds:
-    # from 0.4 down, each step turns more Chinese suggestions into right answers, and below 0.4 wrong ones too.
+    # finds the question at least this similar to the questions known to be about it. Calibrated on eleven rounds
+    # (the same on thirteen): from 0.4 down, each step turns more Chinese suggestions into right answers, and below
+    # 0.4 wrong ones too.
     asked_agree: float = 0.4
 
 
