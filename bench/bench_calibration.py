@@ -38,8 +38,7 @@ def main() -> None:
     index = load_knowledge_base()
     scorer = OutOfFold(index)
     queries, tune = load_queries(), load_real("tune")
-    prepared = {q.source + "\n" + q.q: _Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
-                for q in tune}
+    prepared = [_Prepared.scored(scorer, q) for q in tune]
     halves = [set(c) for size in (2, 3) for c in itertools.combinations(range(FOLDS), size)]
     print(f"{len(tune)} tuning questions, {len(halves)} splits per cost (calibrated on 2 or 3 folds of {FOLDS})")
     print("cost | unseen: right first | confident wrong (worst split) | out-of-scope unsure (worst split)")
@@ -48,7 +47,7 @@ def main() -> None:
         tallies = []
         for folds in halves:
             seen = [q for q in tune if fold_of(group_of(q)) in folds]
-            unseen = _Batch([prepared[q.source + "\n" + q.q] for q in tune if fold_of(group_of(q)) not in folds])
+            unseen = _Batch([p for q, p in zip(tune, prepared, strict=True) if fold_of(group_of(q)) not in folds])
             tallies.append(_Tally.of(unseen, calibrate(index, queries, seen, wrong_cost=cost).thresholds))
         right = statistics.mean(t.right for t in tallies)
         wrong, worst_wrong = statistics.mean(t.wrong for t in tallies), max(t.wrong for t in tallies)

@@ -94,38 +94,13 @@ class AnalysisCache:
     def load(self) -> dict[str, Analysis]:
         """The analyses in the file (else in the shipped one), or none if it is missing or is not what `save`
         writes (the examples it keeps are then read by `examples`)."""
-        found = self._read(self.path)
+        found = _read(self.path)
         if found is None and self.shipped is not None:
-            found = self._read(self.shipped, self.fingerprint)
+            found = _read(self.shipped, self.fingerprint)
         if found is None:
             return {}
         analyses, self._examples = found
         return analyses
-
-    def _read(
-        self, path: Path, fingerprint: str | None = None
-    ) -> tuple[dict[str, Analysis], tuple[str, tuple[Example, ...]] | None] | None:
-        """A file's analyses and examples; None if it is missing or not what this code writes (or, with
-        `fingerprint`, what other code wrote)."""
-        try:
-            raw = json.loads(path.read_bytes())
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            log.info("ignoring the knowledge-base analysis cache %s: %s", path, exc)
-            return None
-        try:
-            if raw.get("format") != FORMAT or (fingerprint is not None and raw.get("fingerprint") != fingerprint):
-                return None
-            analyses = {key: _analysis(value) for key, value in raw["analyses"].items()}
-            kept = raw.get("examples")
-            examples = None
-            if kept is not None:
-                examples = (str(kept["digest"]), tuple(_example(item) for item in kept["items"]))
-            return analyses, examples
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            log.info("ignoring the knowledge-base analysis cache %s: not one this version wrote (%s)", path, exc)
-            return None
 
     def examples(self, digest: str) -> tuple[Example, ...] | None:
         """The tokenised examples `load` found, if they are the ones `digest` names."""
@@ -155,6 +130,32 @@ class AnalysisCache:
             log.info("not keeping the knowledge-base analysis cache in %s: %s", self.directory, exc)
             return False
         return True
+
+
+def _read(
+    path: Path, fingerprint: str | None = None
+) -> tuple[dict[str, Analysis], tuple[str, tuple[Example, ...]] | None] | None:
+    """A file's analyses and examples; None if it is missing or not what this code writes (or, with
+    `fingerprint`, what other code wrote)."""
+    try:
+        raw = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.info("ignoring the knowledge-base analysis cache %s: %s", path, exc)
+        return None
+    try:
+        if raw.get("format") != FORMAT or (fingerprint is not None and raw.get("fingerprint") != fingerprint):
+            return None
+        analyses = {key: _analysis(value) for key, value in raw["analyses"].items()}
+        kept = raw.get("examples")
+        examples = None
+        if kept is not None:
+            examples = (str(kept["digest"]), tuple(_example(item) for item in kept["items"]))
+        return analyses, examples
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        log.info("ignoring the knowledge-base analysis cache %s: not one this version wrote (%s)", path, exc)
+        return None
 
 
 def _serialise(

@@ -402,6 +402,11 @@ class _Prepared:
     def of(expect: str | None, ranked: Sequence[Scored]) -> _Prepared:
         return _Prepared(expect, ranked[0].entry_id if ranked else None, words_first(ranked), moved_by_learning(ranked))
 
+    @staticmethod
+    def scored(scorer: OutOfFold, question: LabelledQuery | RealQuery) -> _Prepared:
+        """`question` as calibration sees it: ranked by an index that never learned from it."""
+        return _Prepared.of(question.expect, [s for s in scorer(question).score_all(question.q) if s.evidence > 0])
+
 
 class _Batch:
     """Calibration questions as columns: per question, every quantity the level rules compare with a threshold
@@ -435,6 +440,7 @@ class _Batch:
         self.learned_first = flags(bool(t and t.learned_first) for t in tops)
         self.moved = flags(p.moved for p in prepared)
         self.in_scope = flags(p.expect is not None for p in prepared)
+        self.inside = int(self.in_scope.sum())
         self.right_first = flags(p.expect is not None and p.first == p.expect for p in prepared)
 
     def answered(self, t: Thresholds) -> np.ndarray:
@@ -467,7 +473,7 @@ class _Tally:
 
     @staticmethod
     def of(batch: _Batch, thresholds: Thresholds) -> _Tally:
-        inside = int(batch.in_scope.sum())
+        inside = batch.inside
         outside = batch.size - inside
         answered = batch.answered(thresholds)
         right = int((answered & batch.right_first).sum())
@@ -499,10 +505,8 @@ def calibrate(
     suggestion is never a wrong answer.
     """
     scorer = OutOfFold(index)  # the questions the model of asked questions learned from, scored out of fold
-    dev = _Batch([_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
-                  for q in queries if q.split == "dev"])
-    tune = _Batch([_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0])
-                   for q in real_tune])
+    dev = _Batch([_Prepared.scored(scorer, q) for q in queries if q.split == "dev"])
+    tune = _Batch([_Prepared.scored(scorer, q) for q in real_tune])
     # The words' thresholds and the second opinions' are searched in turn rather than all at once, which would take
     # minutes: words alone first (both models off), then the model of meaning's two with those, then the model of
     # asked questions' one with all of those, then the words again with the models'. Each search holds the previous
@@ -553,7 +557,7 @@ def _best(
     wrong_cost: float,
 ) -> Calibration | None:
     best: tuple[tuple[float, ...], Calibration] | None = None
-    inside = int(tune.in_scope.sum())
+    inside = tune.inside
     for candidate in candidates:
         on_tune, on_dev = _Tally.of(tune, candidate), _Tally.of(dev, candidate)
         if on_dev.wrong > DEV_MAX_WRONG or on_dev.oos_unsure < DEV_MIN_OOS_UNSURE:

@@ -432,9 +432,6 @@ class KnowledgeIndex:
         english = (lang or detect_lang(query)) == "en"
         meaning = self._meanings.similarities(query) if self._meanings and english else None
         most_similar = max(meaning) if meaning else 0.0
-        # The third opinion, in every language: how near the question is to the questions known to be about each entry.
-        learned = self._asked.similarities(tokens) if self._asked is not None and self.learned_weight else {}
-        closest = max(learned.values(), default=0.0)
         long_query = len(cleaned) > 60
         # Near matches cost time in proportion to the text; a whole pasted log file gets exact matches only.
         fuzzy = len(cleaned) <= MAX_FUZZY_CHARS
@@ -462,6 +459,9 @@ class KnowledgeIndex:
             found.append((doc.entry.id, evidence, error_evidence, words, coverage, similar, grounded))
         if not found:
             return []
+        # The third opinion, in every language: how near the question is to the questions known to be about each entry.
+        learned = self._asked.similarities(tokens) if self._asked is not None and self.learned_weight else {}
+        closest = max(learned.values(), default=0.0)
         # The model's opinion moves an entry past another whose evidence is close: evidence as a share of the best,
         # plus the weighted similarity as a distance below the most similar entry's.
         strongest = max(f[1] for f in found)

@@ -36,6 +36,11 @@ def _count_analyses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return analysed
 
 
+def _with_new_tag(entry: Entry) -> Entry:
+    """The entry as a team might edit it: one tag more."""
+    return entry.model_copy(update={"tags": (*entry.tags, "brand-new-tag")})
+
+
 def test_an_index_from_kept_analyses_scores_every_question_exactly_as_a_fresh_one(tmp_path: Path) -> None:
     entries = _shipped()
     build_index(entries, cache=AnalysisCache(tmp_path))  # writes the file
@@ -56,7 +61,7 @@ def test_the_second_process_analyses_nothing_and_a_changed_entry_only_itself(
     analysed.clear()
     build_index(entries, cache=AnalysisCache(tmp_path))
     assert analysed == []
-    changed = entries[0].model_copy(update={"tags": (*entries[0].tags, "brand-new-tag")})
+    changed = _with_new_tag(entries[0])
     index = build_index((changed, *entries[1:]), cache=AnalysisCache(tmp_path))
     assert analysed == [changed.id]
     assert index.score_all("brand-new-tag")[0].entry_id == changed.id
@@ -153,7 +158,7 @@ def test_a_changed_entry_is_analysed_and_kept_in_the_cache_directory_not_the_pac
 ) -> None:
     entries = load_entries()
     analysed = _count_analyses(monkeypatch)
-    changed = entries[0].model_copy(update={"tags": (*entries[0].tags, "brand-new-tag")})
+    changed = _with_new_tag(entries[0])
     before = SHIPPED.read_bytes()
     build_index((changed, *entries[1:]), cache=AnalysisCache(tmp_path, shipped=SHIPPED), learn=True)
     assert analysed == [changed.id]

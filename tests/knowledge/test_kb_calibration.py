@@ -24,10 +24,9 @@ from knowledge.search import THRESHOLDS, Scored, Thresholds, level_in_words_orde
 
 
 def _calibration_questions() -> list[_Prepared]:
-    index = load_knowledge_base()
-    scorer = OutOfFold(index)
+    scorer = OutOfFold(load_knowledge_base())
     questions = [q for q in load_queries() if q.split == "dev"] + list(load_real("tune"))
-    return [_Prepared.of(q.expect, [s for s in scorer(q).score_all(q.q) if s.evidence > 0]) for q in questions]
+    return [_Prepared.scored(scorer, q) for q in questions]
 
 
 def _candidates(count: int) -> list[Thresholds]:
