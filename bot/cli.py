@@ -231,6 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return aks_main(rest)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`aksbot kb search … | head`): what was left to print has nowhere to go. Point stdout
+        # at /dev/null so the interpreter's last flush does not fail again, and exit as a process killed by SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
     print(f"aksbot: unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
 
