@@ -153,6 +153,8 @@ class Dispatcher:
             view = with_freshness(view, note)
         if reads.omissions:
             view = with_omissions(view, reads.omissions)
+        if parsed.aside is not None:
+            view = dataclasses.replace(view, blocks=(*view.blocks, Context(parsed.aside)))
         visibility = Visibility.EPHEMERAL if view.private else Visibility.CHANNEL
         return self._answer(request, responder, "ok", view, visibility)
 

@@ -33,6 +33,7 @@ class ParsedCommand:
     ref: CommandRef
     text: str
     lang: Lang
+    aside: str | None = None
 
     @property
     def args(self) -> Args:
@@ -41,10 +42,12 @@ class ParsedCommand:
 
 @dataclass(frozen=True)
 class FreeText:
-    """Not a command: a question for the knowledge base."""
+    """Not a command: a question for the knowledge base. `aside`: the command it could also have been, and how that
+    command is typed, when the question starts with a command's name."""
 
     text: str
     lang: Lang
+    aside: str | None = None
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -150,12 +153,17 @@ class Parser:
             return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
         try:
             return self._bind(spec, spans[used:], text, lang)
-        except UserError:
+        except UserError as exc:
             # "pod 一直 Terminating 删不掉怎么办", "node NotReady 了怎么处理", "pods stuck pending, why?": people start
             # questions with the object they ask about. Words a command cannot take, in Chinese or ending in a
             # question mark, are a question for the knowledge base, not a mistyped command.
             if _asks(text, lang):
                 return FreeText(text, lang)
+            # "@aksbot pods evicted because of disk pressure": a sentence after the command's name, with no flag in
+            # it, is a question too; the answer says how the command is typed, in case it was meant.
+            if _prose([w.text for w in spans[used:]]):
+                aside = f"Read as a question. To run `{spec.name}` instead: `{exc.usage or spec.usage()}`"
+                return FreeText(text, lang, aside=aside)
             raise
 
     def _not_a_command(self, words: list[str], text: str, lang: Lang, explicit: bool) -> FreeText:
@@ -291,12 +299,17 @@ class Parser:
             args = spec.args.model_validate({greedy.name: text.text})
         except ValidationError:
             return None
-        return ParsedCommand(spec, CommandRef(spec.name, args), text.text, text.lang)
+        return ParsedCommand(spec, CommandRef(spec.name, args), text.text, text.lang, text.aside)
 
 
 def _asks(text: str, lang: Lang) -> bool:
     """Chinese, or a question mark at the end: a line that reads as a question whatever words it starts with."""
     return lang == "zh" or text.rstrip().endswith(("?", "？"))
+
+
+def _prose(words: list[str]) -> bool:
+    """Three or more words, none of them a flag: a sentence, not arguments typed wrong."""
+    return len(words) >= 3 and not any(_FLAG_LIKE.match(w) for w in words)
 
 
 def _explain(exc: ValidationError, params: tuple[ParamSpec, ...]) -> str:

@@ -116,9 +116,16 @@ def test_a_question_that_starts_with_a_command_word_is_still_a_question() -> Non
         ("/k8s nodes 里有一个一直 NotReady", InputKind.SLASH),
     ):
         assert isinstance(parser.parse(text, kind), FreeText), text
-    # A command with a word it cannot take is still a command with a wrong argument …
+    # A sentence after the command's name is a question too, which says how the command is typed …
+    prose = parser.parse("@aksbot pods evicted because of disk pressure", InputKind.MENTION)
+    assert isinstance(prose, FreeText) and prose.text == "pods evicted because of disk pressure"
+    assert prose.aside is not None and prose.aside.startswith("Read as a question. To run `pods` instead: `/k8s pods")
+    # … a command with a word it cannot take is still a command with a wrong argument …
     with pytest.raises(UserError, match="Unexpected argument `extra` for `nodes`"):
         parser.parse("/k8s nodes extra", InputKind.SLASH)
+    # … and so is one with a flag among the words, however many there are.
+    with pytest.raises(UserError, match="Unexpected argument `evicted` for `pods`"):
+        parser.parse("@aksbot pods -n shop evicted because of disk pressure", InputKind.MENTION)
     # … and a command that binds stays a command.
     assert isinstance(parser.parse("/k8s node aks-nodepool1-0", InputKind.SLASH), ParsedCommand)
 

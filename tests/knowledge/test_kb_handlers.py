@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import handlers
 import handlers.kb as kb_handlers
 from bot.clock import ManualClock
 from bot.deps import Deps
@@ -74,6 +75,19 @@ def test_an_unknown_topic_gets_an_honest_i_dont_know(small_index: KnowledgeIndex
     assert "I don't know" in text
     text = ask(small_index, "/k8s kb kafka 消费积压怎么处理", InputKind.SLASH)
     assert "我不知道" in text
+
+
+def test_a_sentence_after_a_command_name_is_answered_and_says_how_the_command_is_typed(
+    small_index: KnowledgeIndex,
+) -> None:
+    """"@aksbot node aks-1 stays NotReady after the reboot" names `node` first but is a question: the answer comes from
+    the knowledge base, not a usage error, and says how `node` is typed in case it was meant."""
+    handlers.load_all()
+    text = ask(small_index, "@aksbot node aks-1 stays NotReady after the reboot")
+    assert "Node NotReady or Unknown" in text
+    assert "Read as a question. To run `node` instead: `/k8s node <name>" in text
+    # Arguments typed wrong (a flag among them, or too few words for a sentence) stay a usage error.
+    assert "Unexpected argument `extra`" in ask(small_index, "@aksbot node aks-1 extra")
 
 
 def test_kb_show_and_a_misspelt_id(small_index: KnowledgeIndex) -> None:
