@@ -31,6 +31,7 @@ from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.incidents.ports import NoWorkspace, Workspace
 from bot.incidents.service import IncidentDesk
 from bot.incidents.store import SqlIncidentStore
+from bot.questions.store import SqlQuestionLog
 from bot.settings import Settings
 from bot.surface import Notifier
 
@@ -130,7 +131,9 @@ def assemble(
         alerts=alerts or alert_desk,
         alert_timeline=alert_timeline or alert_desk,
     )
-    full = dataclasses.replace(deps, approvals=workflow, incidents=desk, alerts=alert_store)
+    keep = settings.knowledge
+    questions = SqlQuestionLog(store, keep_days=keep.keep_days) if keep.keep_questions and deps.knowledge else None
+    full = dataclasses.replace(deps, approvals=workflow, incidents=desk, alerts=alert_store, questions=questions)
     dispatcher = Dispatcher(full, groups=directory, observers=(desk.observe,))
     return Assembly(dispatcher, workflow, desk, store, alert_store)
 

@@ -27,7 +27,7 @@ commands:
   shell                the chat shell against the configured clusters   [--config PATH] [--as USER]
   serve                run the Slack app (Socket Mode or HTTP)           [--config PATH] [--http] [--port N]
   sandbox              run the sandbox Kubernetes + ARM servers          [--scenario NAME] [--write-config DIR]
-  kb                   the knowledge base: search, lint, eval, prebuild
+  kb                   the knowledge base: search, lint, eval, prebuild; `kb asked`: what people asked
   aks snat             SNAT capacity from `az aks show -o json` output, offline
   config check         validate a configuration file                    [--config PATH]
   docs                 print the command reference generated from the registry [--write README.md]
@@ -221,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sandbox.cli import main as sandbox_main
 
             return sandbox_main(rest)
+        if command == "kb" and rest[:1] == ["asked"]:
+            from bot.questions.cli import main as asked_main
+
+            return asked_main(rest[1:])
         if command == "kb":
             from knowledge.cli import main as kb_main
 

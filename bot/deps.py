@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.alerts.ports import AlertBook
     from bot.approvals.ports import Approvals
     from bot.incidents.ports import Incidents
+    from bot.questions.model import QuestionLog
     from knowledge import KnowledgeBase
 
 
@@ -31,3 +32,4 @@ class Deps:
     approvals: Approvals | None = None
     incidents: Incidents | None = None
     alerts: AlertBook | None = None
+    questions: QuestionLog | None = None

@@ -140,6 +140,22 @@ class KbWords:
         "不确定：这很可能是你要找的条目，但问题也可能对应其他条目。操作前请先核对。",
     )
     open_entry: Msg = Msg("Open this entry", "打开这个条目")
+    none_of_these: Msg = Msg("None of these", "都不是")
+    not_this: Msg = Msg("Not this", "不是这个")
+    not_it: Msg = Msg("Not what you asked?", "不是你要问的？")
+    noted: Msg = Msg(
+        "Noted: none of the entries offered answers your question. Whoever looks after the knowledge base sees it "
+        "with `aksbot kb asked`.",
+        "已记录：给出的条目都没有回答你的问题。维护知识库的同事会在 `aksbot kb asked` 里看到它。",
+    )
+    question_forgotten: Msg = Msg(
+        "That question is no longer kept (questions are kept {days} days), so this was not recorded.",
+        "这个问题已不再保存（问题保存 {days} 天），所以没有记录。",
+    )
+    not_kept: Msg = Msg(
+        "This bot does not keep questions (`knowledge.keep_questions` is off), so this was not recorded.",
+        "本机器人不保存问题（`knowledge.keep_questions` 已关闭），所以没有记录。",
+    )
     others: Msg = Msg("Or one of these:", "或者是以下之一：")
     dont_know: Msg = Msg(
         "I don't know: nothing in your question points to any entry of the knowledge base.",

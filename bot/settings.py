@@ -21,6 +21,7 @@ The file (`--config PATH` or `AKSBOT_CONFIG`):
     approvals: {expiry_minutes: 15, required_approvals: 1, channel: C0APPROVALS}
     incidents: {private: false}        # and a cluster's `oncall: [S0ONCALL]` (see `bot.incidents.settings`)
     store: {sqlite_path: aksbot.sqlite3}   # or AKSBOT_DATABASE_URL=postgresql://… for several replicas
+    knowledge: {keep_questions: true, keep_days: 180}   # the questions asked and the entries opened (bot.questions)
     cache: {max_staleness_seconds: 90, followers: live}   # the watch cache (bot/cluster/settings.py)
     alerts: {default_channel: C0ALERTS, routes: [{clusters: [prod], severities: [critical], channel: C0PAGE}]}
     leader: {cluster: prod, namespace: aksbot, name: aksbot-leader}   # replicas on PostgreSQL (bot/cluster/settings.py)
@@ -108,6 +109,14 @@ class StoreSettings(_Model):
     delivery_lease_seconds: float = Field(default=60.0, ge=1.0, le=1800.0)
 
 
+class KnowledgeSettings(_Model):
+    """Whether the questions people ask the knowledge base are kept, with the entry each one opened (secrets
+    masked), for `aksbot kb asked`; and for how many days."""
+
+    keep_questions: bool = True
+    keep_days: int = Field(default=180, ge=1, le=3650)
+
+
 class SlackSecrets(_Model):
     """Read from the environment only."""
 
@@ -126,6 +135,7 @@ class Settings(_Model):
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     leader: LeaderSettings = Field(default_factory=LeaderSettings)

@@ -289,6 +289,13 @@ class KbArgs(Args):
 
 class KbShowArgs(Args):
     entry: str = arg(help="an entry id (see `kb list`)", greedy=True, metavar="id")
+    asked: int | None = opt(
+        None, help="the kept question whose reply offered this entry (the reply's buttons set it)", metavar="N", ge=1
+    )
+
+
+class KbMissedArgs(Args):
+    asked: int = arg(help="the kept question none of whose offered entries answered it", metavar="question")
 
 
 class KbListArgs(Args):

@@ -10,6 +10,11 @@ has the confidence the search reports:
   and the other likely entries as buttons;
 * **I don't know** — only when nothing in the question points to any entry.
 
+When the bot keeps questions (`deps.questions`, `bot.questions`), the question and the entries its reply offered are
+kept, and the reply's buttons carry the kept question's number: opening an entry from it (`kb show <id> --asked N`),
+or "None of these" (`kb missed N`), is that person's verdict on the reply. A store that fails costs the verdict
+buttons' link, never the answer.
+
 Buttons are built in one place (`_show_button`), so how a button carries its command can change there alone.
 The knowledge base is reached only through `deps.knowledge`; nothing here touches a cluster.
 """
@@ -18,19 +23,23 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.blocks import Actions, Block, Button, Code, Context, Divider, Heading, Level, Notice, Table, Text, View
 from bot.deps import Deps
-from bot.errors import NotConfigured
+from bot.errors import NotConfigured, Upstream
 from bot.i18n import KB as W
+from bot.questions.model import Asked, Pick, masked
 from bot.refs import CommandRef
 from bot.registry import Call, Scope, command
-from handlers.args import KbArgs, KbListArgs, KbShowArgs
+from handlers.args import KbArgs, KbListArgs, KbMissedArgs, KbShowArgs
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
 SHOWN_OTHERS = 2  # entries offered as buttons besides the answer or suggestion (three shown in all)
+
+log = logging.getLogger("aksbot.kb")
 
 _RISK = {"none": W.risk_none, "low": W.risk_low, "disruptive": W.risk_disruptive}
 
@@ -72,17 +81,18 @@ def _entry_blocks(entry: Entry, lang: Lang, *, full: bool) -> list[Block]:
     return blocks
 
 
-def _show(entry_id: str) -> CommandRef:
-    return CommandRef("kb show", KbShowArgs(entry=entry_id))
+def _show(entry_id: str, asked: int | None = None) -> CommandRef:
+    return CommandRef("kb show", KbShowArgs(entry=entry_id, asked=asked))
 
 
-def _show_button(entry_id: str, label: str) -> Button:
-    """The one place that builds a button opening an entry (`kb show <id>`)."""
-    return Button(label, _show(entry_id))
+def _show_button(entry_id: str, label: str, asked: int | None) -> Button:
+    """The one place that builds a button opening an entry (`kb show <id>`, with the kept question it came from)."""
+    return Button(label, _show(entry_id, asked))
 
 
-def _buttons(hits: tuple[Hit, ...]) -> Actions:
-    return Actions(tuple(_show_button(h.entry_id, h.title) for h in hits))
+def _missed_button(asked: int, label: str) -> Button:
+    """"None of these": the reply offered no entry that answers the kept question `asked`."""
+    return Button(label, CommandRef("kb missed", KbMissedArgs(asked=asked)))
 
 
 AnswerLevel = Literal["answer", "suggestion", "unknown"]
@@ -100,6 +110,15 @@ class KbAnswer:
     others: tuple[Hit, ...] = ()
     note: str | None = None
     missing_id: str | None = None  # `kb show` asked for an id no entry has
+    asked: int | None = None  # the kept question (None: not kept); its buttons carry it
+
+    def _others(self) -> Actions | None:
+        """The other entries as buttons, and "None of these" when the question is kept."""
+        buttons = [_show_button(h.entry_id, h.title, self.asked) for h in self.others]
+        if self.asked is not None:
+            label = W.none_of_these if self.others else W.not_this
+            buttons.append(_missed_button(self.asked, label(self.lang)))
+        return Actions(tuple(buttons)) if buttons else None
 
     def view(self) -> View:
         lang = self.lang
@@ -115,15 +134,17 @@ class KbAnswer:
                 Notice(W.unsure(lang), Level.WARN),
                 Heading(title),
                 Text(self.entry.summary.in_lang(self.lang)),
-                Actions((_show_button(self.entry.id, W.open_entry(lang)),)),
+                Actions((_show_button(self.entry.id, W.open_entry(lang), self.asked),)),
             ]
-            if self.others:
-                blocks += [Text(W.others(lang)), _buttons(self.others)]
+            others = self._others()
+            if others is not None:
+                blocks += [Text(W.others(lang) if self.others else W.not_it(lang)), others]
             blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
             return View(f"{W.unsure(lang)} {title}", tuple(blocks))
         blocks += _entry_blocks(self.entry, self.lang, full=False)
-        if self.others:
-            blocks += [Divider(), Text(W.did_you_mean(lang) + ":"), _buttons(self.others)]
+        others = self._others()
+        if others is not None:
+            blocks += [Divider(), Text(W.did_you_mean(lang) + ":" if self.others else W.not_it(lang)), others]
         blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
         return View(title, tuple(blocks))
 
@@ -178,7 +199,35 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
     knowledge = _knowledge(deps)
     if not call.args.question:
         return KbList(knowledge.entries(), call.lang)
-    return answer(knowledge, call.args.question)
+    found = answer(knowledge, call.args.question)
+    return dataclasses.replace(found, asked=_keep(call, deps, found))
+
+
+def _keep(call: Call[KbArgs], deps: Deps, found: KbAnswer) -> int | None:
+    """Keep the question and what its reply offered; its number, or None when questions are not kept (or the store
+    failed: the answer matters more than the verdict)."""
+    if deps.questions is None:
+        return None
+    shown = (found.entry.id, *(h.entry_id for h in found.others)) if found.entry is not None else ()
+    now = deps.clock.now()
+    asked = Asked(masked(found.question), found.lang, call.caller.id, call.channel, found.level, shown, now)
+    try:
+        return deps.questions.record(asked)
+    except Upstream as exc:
+        log.warning("the question could not be kept, so its reply has no verdict buttons: %s", exc)
+        return None
+
+
+def _verdict(call: Call[KbShowArgs] | Call[KbMissedArgs], deps: Deps, question: int, entry: str | None) -> bool | None:
+    """Keep one person's verdict on a kept question's reply: True kept, False the question is not kept (any more),
+    None questions are not kept here or the store failed."""
+    if deps.questions is None:
+        return None
+    try:
+        return deps.questions.pick(question, Pick(call.caller.id, entry, deps.clock.now()))
+    except Upstream as exc:
+        log.warning("the verdict on question %s could not be kept: %s", question, exc)
+        return None
 
 
 @command("kb show", args=KbShowArgs, scope=Scope.NONE, requires=None, examples=("/k8s kb show node-notready",))
@@ -188,6 +237,8 @@ def kb_show(call: Call[KbShowArgs], deps: Deps) -> KbEntry | KbAnswer:
     wanted = call.args.entry.strip()
     entry = knowledge.get(wanted.lower())
     if entry is not None:
+        if call.args.asked is not None:
+            _verdict(call, deps, call.args.asked, entry.id)
         return KbEntry(entry, call.lang)
     # A misspelt id, or a question that happened to start with "show": answer it rather than refuse.
     looks_like_id = len(wanted.split()) == 1
@@ -220,3 +271,29 @@ def kb_list(call: Call[KbListArgs], deps: Deps) -> KbList | KbAnswer:
             # Not a tag: a question that happened to start with "list" (free text reaches us as `kb …`).
             return answer(knowledge, f"list {call.args.tag}")
     return KbList(tuple(sorted(entries, key=lambda e: e.id)), call.lang)
+
+
+@dataclass(frozen=True)
+class KbNoted:
+    """What became of a "None of these" click, for the clicker's eyes only."""
+
+    kept: bool | None  # True kept; False the question is no longer kept; None questions are not kept here
+    lang: Lang
+    keep_days: int
+
+    def view(self) -> View:
+        lang = self.lang
+        if self.kept:
+            text, level = W.noted(lang), Level.OK
+        elif self.kept is False:
+            text, level = W.question_forgotten(lang, days=self.keep_days), Level.INFO
+        else:
+            text, level = W.not_kept(lang), Level.INFO
+        return View(text, (Notice(text, level), Text(W.nothing_close(lang))), private=True)
+
+
+@command("kb missed", args=KbMissedArgs, scope=Scope.NONE, requires=None, hidden=True)
+def kb_missed(call: Call[KbMissedArgs], deps: Deps) -> KbNoted:
+    """Say that none of the entries a reply offered answers its question (the "None of these" button)."""
+    kept = _verdict(call, deps, call.args.asked, None)
+    return KbNoted(kept, call.lang, deps.settings.knowledge.keep_days)

@@ -3,9 +3,11 @@
     aksbot kb search "TEXT" [--json] [--limit N]   ranked entries, or "I don't know" with the closest titles
     aksbot kb search [--limit N] < questions.txt   one question per line in, one JSON list per line out
     aksbot kb lint                                  every entry against the format's rules; exit 1 on a problem
-    aksbot kb eval [--json] [--calibrate [--wrong-cost N]]
+    aksbot kb eval [--json] [--calibrate [--wrong-cost N]] [--questions FILE]
                                                     figures on the hand-written questions and on both parts of
-                                                    the real questions; exit 1 below the hand-written targets
+                                                    the real questions (and on a team's own reviewed questions,
+                                                    `aksbot kb asked --export`); exit 1 below the hand-written
+                                                    targets
 
 The JSON of a search is a list of {"id", "score", "title", "confidence"}, best first, where confidence is "answer"
 (the first hit, when the search is sure) or "suggestion"; it is `[]` when the search does not know.
@@ -20,6 +22,7 @@ import dataclasses
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from knowledge import load_knowledge_base
@@ -40,10 +43,12 @@ from knowledge.evaluation import (
     evaluate,
     load_queries,
     load_real,
+    run,
 )
 from knowledge.lint import default_notes_dir, lint
 from knowledge.loader import EntryError, load_entries, read_entries
 from knowledge.search import SearchOutcome, Thresholds
+from knowledge.team import load_team
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--wrong-cost", type=float, default=WRONG_COST, metavar="N",
         help=f"with --calibrate: a confident wrong answer costs N right ones (default {WRONG_COST:g})",
+    )
+    ev.add_argument(
+        "--questions", metavar="FILE",
+        help="also measure a team's own reviewed questions (written by `aksbot kb asked --export`)",
     )
     pre = sub.add_parser(
         "prebuild",
@@ -178,9 +187,17 @@ def _figures_json(f: Figures) -> dict[str, object]:
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:
     index = load_knowledge_base()
+    team_outcomes = None
+    if args.questions:
+        try:
+            team_outcomes = run(index, load_team(Path(args.questions), {e.id for e in index.entries()}))
+        except ValueError as exc:
+            print(f"aksbot kb eval: {exc}", file=sys.stderr)
+            return 2
     queries = load_queries()
     tune, test = load_real("tune"), load_real("test")
     report: EvalReport = evaluate(index, queries, tune, test, collection_rounds("test"))
+    team = Figures.of(team_outcomes) if team_outcomes is not None else None
     real_targets = report.real_test.real_targets()
     if args.json:
         payload: dict[str, object] = {
@@ -195,6 +212,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             "real_test": _figures_json(report.real_test),
             "real_test_rounds": {label: _figures_json(figures) for label, figures in report.real_test_rounds},
             "real_test_targets": real_targets,
+            **({"team": _figures_json(team)} if team is not None else {}),
             "passed": report.passed,
             # Per-question results only where it is fine to look: never for the frozen test part.
             "misses": {
@@ -222,6 +240,9 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         print(_figures_line("  frozen test", report.real_test), file=out)
         for label, figures in report.real_test_rounds:
             print(_figures_line(f"    {label}", figures), file=out)
+        if team is not None:
+            print(f"the team's own questions ({args.questions}):", file=out)
+            print(_figures_line("  team", team), file=out)
         print(
             f"hand-written targets: top-1 >= {TARGET_TOP1:.0%}, top-3 >= {TARGET_TOP3:.0%}, out-of-scope unsure >= "
             f"{TARGET_OOS_UNSURE:.0%} -> {'PASS' if report.passed else 'FAIL'}",
@@ -241,6 +262,9 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         for o in report.tune_misses:
             got = ", ".join(o.ranked) if o.ranked else "nothing"
             print(f"miss [real tuning] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
+        for o in (o for o in team_outcomes or () if o.miss):
+            got = ", ".join(o.ranked) if o.ranked else "nothing"
+            print(f"miss [team] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
     if args.calibrate:
         try:
             found = calibrate(index, queries, tune, args.wrong_cost)

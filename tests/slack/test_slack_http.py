@@ -312,3 +312,27 @@ def test_a_button_on_a_chinese_card_answers_in_chinese(bot: Bot) -> None:
                                    response_url=bot.api.response_url()))
         answers[lang] = text_of(bot.posts_in(channel, len(answers) + 1)[-1].params)
     assert "节点" in answers["zh"] and "节点" not in answers["en"] and "node" in answers["en"].lower()
+
+
+def test_a_verdict_on_a_knowledge_base_reply_reaches_the_question_log(bot: Bot) -> None:
+    """A mention's reply carries the kept question on its buttons: "None of these" (a signed click) is told to the
+    clicker alone, and opening an entry answers in the channel's thread as before."""
+    channel = new_channel()
+    assert bot.event(mention_event("certificate expired and dns timeouts", user=CAROL, channel=channel,
+                                   ts="1700000006.000001")) == 200
+    (reply,) = bot.posts_in(channel)
+    buttons = {e["text"]["text"]: e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    message = {"type": "message", "user": "U0AKSBOT", "ts": reply.result["ts"], "text": "",
+               "blocks": reply.params["blocks"]}
+    _, missed = decode(buttons["None of these"]["value"])
+    assert missed.command == "kb missed"
+    url = bot.api.response_url()
+    assert bot.interact(block_actions(user=CAROL, channel=channel, message=message, action=buttons["None of these"],
+                                      response_url=url)) == 200
+    noted = bot.answer_at(url)
+    assert noted["response_type"] == "ephemeral" and "Noted" in json.dumps(noted)
+    _, opened = decode(buttons["Open this entry"]["value"])
+    assert opened.args.model_dump()["asked"] == missed.args.model_dump()["asked"]
+    assert bot.interact(block_actions(user=BOB, channel=channel, message=message, action=buttons["Open this entry"],
+                                      response_url=bot.api.response_url())) == 200
+    assert "Sources" in text_of(bot.posts_in(channel, 2)[-1].params)

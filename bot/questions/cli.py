@@ -1,0 +1,166 @@
+"""`aksbot kb asked`: what people asked the knowledge base, what the replies offered and what people opened.
+
+    aksbot kb asked [--config PATH] [--days 30] [--limit 50] [--export FILE]
+
+It prints the counts (answers, suggestions, "I don't know"; verdicts that agree with the reply's first entry, that
+picked another, that said none) and the questions newest first. `--export FILE` writes the questions that have a
+verdict as a labelled file in the format `aksbot kb eval --questions FILE` measures; a person reviews it first
+(the file's header says what to look for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from bot.approvals.store import SqlApprovalStore
+from bot.errors import Upstream
+from bot.questions.model import Label, Logged
+from bot.questions.store import SqlQuestionLog
+from bot.render_text import render_table
+from bot.settings import Settings, SettingsError
+
+_REPLY = {"answer": "answer", "suggestion": "suggestion", "unknown": "don't know"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aksbot kb asked",
+        description="The questions people asked the knowledge base, and the entries they opened from the replies.",
+    )
+    parser.add_argument("--config", help="configuration file (default: $AKSBOT_CONFIG)")
+    parser.add_argument("--days", type=int, default=30, help="questions of the last N days (default 30)")
+    parser.add_argument("--limit", type=int, default=50, help="list at most N questions (default 50)")
+    parser.add_argument("--export", metavar="FILE", help="write the questions with a verdict as a labelled file")
+    return parser
+
+
+def verdict(logged: Logged) -> str:
+    """How the people who clicked judged the reply, in a few words."""
+    label = logged.label()
+    if not isinstance(label, Label):
+        return f"- ({label.why})"
+    who = "asker" if label.by == "asker" else "others"
+    if label.entry is None:
+        return f"none of these ({who})"
+    if label.entry == logged.best:
+        return f"first entry ({who})"
+    return f"{label.entry} ({who})"
+
+
+def summary(questions: Sequence[Logged], days: int, keep_days: int) -> list[str]:
+    replies = Counter(q.asked.level for q in questions)
+    labels = [(q, q.label()) for q in questions]
+    judged = [(q, label) for q, label in labels if isinstance(label, Label)]
+    first = sum(1 for q, label in judged if label.entry is not None and label.entry == q.best)
+    none = sum(1 for _, label in judged if label.entry is None)
+    return [
+        f"{len(questions)} question(s) in the last {days} day(s) (questions are kept {keep_days} days)",
+        f"  replies: {replies['answer']} answer(s), {replies['suggestion']} suggestion(s), "
+        f"{replies['unknown']} \"I don't know\"",
+        f"  verdicts: {len(judged)}: the first entry offered {first}, another entry offered "
+        f"{len(judged) - first - none}, none of these {none}",
+    ]
+
+
+def table(questions: Sequence[Logged], width: int = 70) -> list[str]:
+    rows = []
+    for q in questions:
+        text = " ".join(q.asked.text.split())
+        rows.append((
+            q.asked.at.strftime("%Y-%m-%d %H:%M"),
+            str(q.id),
+            _REPLY[q.asked.level],
+            q.best or "-",
+            verdict(q),
+            text if len(text) <= width else text[: width - 1] + "…",
+        ))
+    return render_table(("asked (UTC)", "#", "reply", "first offered", "verdict", "question"), tuple(rows))
+
+
+def export(questions: Sequence[Logged], days: int, now: datetime) -> tuple[str, int]:
+    """The questions with a verdict as a labelled file (`kb eval --questions`); the text and how many it holds."""
+    items = []
+    for q in reversed(questions):  # oldest first, as a collection reads
+        label = q.label()
+        if not isinstance(label, Label):
+            continue
+        offered = ", ".join(q.asked.shown) or "nothing"
+        items.append({
+            "q": q.asked.text,
+            "expect": label.entry,
+            "source": f"slack://{q.asked.channel or 'direct'}/question/{q.id}",
+            "reply": f"{q.asked.level}: {offered}; verdict of the {'asker' if label.by == 'asker' else 'others'}",
+        })
+    header = (
+        f"# Questions this team asked aksbot in the {days} day(s) before {now:%Y-%m-%d}, with the entry the asker\n"
+        "# (or, when they agree, the teammates who clicked) opened from the reply.\n"
+        "# Written by `aksbot kb asked --export`.\n"
+        "# Review every item before using it: read the text (secrets are masked, but check); an opened entry is not\n"
+        "# always the one that answers; `expect: null` means none of the entries offered answered it: set the entry\n"
+        "# that does, or keep null when none does. Then: aksbot kb eval --questions THIS_FILE\n"
+    )
+    body = yaml.safe_dump({"part": "team", "queries": items}, allow_unicode=True, sort_keys=False, width=10**9)
+    return header + body, len(items)
+
+
+def main(argv: Sequence[str], out: TextIO | None = None, *, now: datetime | None = None) -> int:
+    out = out or sys.stdout
+    args = _parser().parse_args(list(argv))
+    from bot import settings as settings_module
+    from bot.approvals.workflow import open_approval_store
+
+    try:
+        cfg: Settings = settings_module.load(args.config)
+    except SettingsError as exc:
+        print(f"aksbot: {exc}", file=sys.stderr)
+        return 2
+    if args.days < 1 or args.limit < 1:
+        print("aksbot: --days and --limit must be at least 1", file=sys.stderr)
+        return 2
+    keep = cfg.knowledge
+    if not keep.keep_questions:
+        print("Questions are not kept (knowledge.keep_questions is false in the configuration).", file=out)
+    moment = now or datetime.now().astimezone()
+    try:
+        store = open_approval_store(cfg)
+    except Upstream as exc:
+        print(f"aksbot: {exc}", file=sys.stderr)
+        return 1
+    try:
+        assert isinstance(store, SqlApprovalStore)  # both stores the settings can name are
+        log = SqlQuestionLog(store, keep_days=keep.keep_days)
+        questions = log.recent(moment - timedelta(days=args.days), 100_000)
+    except Upstream as exc:
+        print(f"aksbot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for line in summary(questions, args.days, keep.keep_days):
+        print(line, file=out)
+    if questions:
+        shown = questions[: args.limit]
+        print(f"\nnewest first{f' (the {len(shown)} newest)' if len(shown) < len(questions) else ''}:", file=out)
+        for line in table(shown):
+            print(line, file=out)
+    if args.export:
+        text, count = export(questions, args.days, moment)
+        target = Path(args.export)
+        try:
+            partial = target.with_name(f".{target.name}.tmp")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, target)
+        except OSError as exc:
+            print(f"aksbot: cannot write {target}: {exc}", file=sys.stderr)
+            return 1
+        print(f"\nwrote {count} question(s) with a verdict to {target}: review them, then "
+              f"`aksbot kb eval --questions {target}`", file=out)
+    return 0

@@ -1,0 +1,110 @@
+"""What is kept of a question and of the clicks on its reply, and the label those clicks give it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from bot.logs import redact
+
+Level = Literal["answer", "suggestion", "unknown"]
+LEVELS: tuple[Level, ...] = ("answer", "suggestion", "unknown")
+MAX_TEXT = 4000  # characters of a question kept; a longer paste is cut (its start carries the question)
+
+# Besides the tokens `redact` masks in log lines, what people paste into a question: JSON Web Tokens (a kubeconfig's
+# or an AAD token), private keys, SAS signatures and storage connection strings' keys.
+_PASTED = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"
+    r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
+    r"|(?<=[?&]sig=)[^&\s\"']{8,}"
+    r"|(?<=AccountKey=)[^;\s\"']{8,}",
+    re.DOTALL,
+)
+
+
+def masked(text: str) -> str:
+    """A question as it may be kept: secrets masked, at most `MAX_TEXT` characters."""
+    return redact(_PASTED.sub("***", text))[:MAX_TEXT]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question and the reply it got."""
+
+    text: str  # masked (`masked`)
+    lang: str
+    user: str
+    channel: str | None
+    level: Level
+    shown: tuple[str, ...]  # the entries the reply offered, best first (empty: "I don't know")
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One person's verdict on a reply: the entry they opened from it, or None for "None of these"."""
+
+    user: str
+    entry: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Unlabelled:
+    """No verdict to learn from: nobody clicked, or the people who did disagree."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """The entry that answers a question (None: none of those offered did), and whose verdict says so."""
+
+    entry: str | None
+    by: Literal["asker", "others"]
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A kept question with every verdict on it (one per person, the latest)."""
+
+    id: int
+    asked: Asked
+    picks: tuple[Pick, ...]
+
+    def label(self) -> Label | Unlabelled:
+        """The asker's own verdict when there is one; else the verdict of everyone else who clicked, when they agree."""
+        own = [p for p in self.picks if p.user == self.asked.user]
+        if own:
+            return Label(own[-1].entry, "asker")
+        if not self.picks:
+            return Unlabelled("nobody opened an entry from the reply")
+        votes = Counter(p.entry for p in self.picks)
+        if len(votes) > 1:
+            return Unlabelled("the people who clicked disagree")
+        (entry,) = votes
+        return Label(entry, "others")
+
+    @property
+    def best(self) -> str | None:
+        return self.asked.shown[0] if self.asked.shown else None
+
+
+class QuestionLog(Protocol):
+    """Where questions and verdicts are kept. Safe to call from many threads and processes."""
+
+    def record(self, asked: Asked) -> int:
+        """Keep a question; its id (buttons on its reply carry it). Questions past the keeping time are forgotten."""
+        ...
+
+    def pick(self, question: int, pick: Pick) -> bool:
+        """Keep one person's verdict on a question, replacing their earlier one (a retried click changes nothing);
+        False when the question is not kept (forgotten, or never was)."""
+        ...
+
+    def recent(self, since: datetime, limit: int) -> list[Logged]:
+        """Questions asked since `since`, newest first, at most `limit`, each with its verdicts."""
+        ...
