@@ -3,8 +3,9 @@
 The fielded BM25 knows the entries' words; real questions use other words for the same problems ("cluster went
 down after a year" for expired certificates, "metrics-server not installing" for an HPA without metrics). The
 knowledge base ships questions labelled with the entry that answers them, and this model learns from those it is
-fine to learn from: each entry's own symptoms and titles, the hand-written dev split and the real tuning part —
-never the hand-written held-out split nor the frozen test part, which stay unseen. Each question becomes a TF-IDF
+fine to learn from: each entry's own symptoms and titles, the hand-written dev split, the real tuning part and the
+team's own reviewed questions (`knowledge/eval/team.yaml`, when there is one) — never the hand-written held-out split
+nor the frozen test part, which stay unseen. Each question becomes a TF-IDF
 vector of the search's own tokens; an entry's centroid is the normalised sum of its questions' vectors, and the
 questions labelled out of scope make a centroid of their own (a question like them is pulled towards no entry). A new
 question's cosine similarity to each entry's centroid moves entries in the ranking (`KnowledgeIndex`), and an answer

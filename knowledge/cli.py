@@ -38,17 +38,18 @@ from knowledge.evaluation import (
     WRONG_COST,
     EvalReport,
     Figures,
+    TeamQuery,
     calibrate,
     collection_rounds,
     evaluate,
     load_queries,
     load_real,
+    load_team,
     run,
 )
 from knowledge.lint import default_notes_dir, lint
 from knowledge.loader import EntryError, load_entries, read_entries
 from knowledge.search import SearchOutcome, Thresholds
-from knowledge.team import load_team
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument(
         "--questions", metavar="FILE",
-        help="also measure a team's own reviewed questions (written by `aksbot kb asked --export`)",
+        help="also measure a labelled file (an `aksbot kb asked --export`, before it joins knowledge/eval/team.yaml)",
     )
     pre = sub.add_parser(
         "prebuild",
@@ -187,17 +188,18 @@ def _figures_json(f: Figures) -> dict[str, object]:
 
 def _eval(args: argparse.Namespace, out: TextIO) -> int:
     index = load_knowledge_base()
-    team_outcomes = None
-    if args.questions:
-        try:
-            team_outcomes = run(index, load_team(Path(args.questions), {e.id for e in index.entries()}))
-        except ValueError as exc:
-            print(f"aksbot kb eval: {exc}", file=sys.stderr)
-            return 2
+    known = {e.id for e in index.entries()}
+    try:
+        team = _team(load_team(), known, "knowledge/eval/team.yaml")
+        extra = _team(load_team(Path(args.questions)), known, args.questions) if args.questions else None
+    except ValueError as exc:
+        print(f"aksbot kb eval: {exc}", file=sys.stderr)
+        return 2
     queries = load_queries()
     tune, test = load_real("tune"), load_real("test")
-    report: EvalReport = evaluate(index, queries, tune, test, collection_rounds("test"))
-    team = Figures.of(team_outcomes) if team_outcomes is not None else None
+    report: EvalReport = evaluate(index, queries, tune, test, collection_rounds("test"), team)
+    # Out of fold as well: an export may hold questions `team.yaml` already taught the model.
+    extra_outcomes = run(index, extra) if extra is not None else None
     real_targets = report.real_test.real_targets()
     if args.json:
         payload: dict[str, object] = {
@@ -212,7 +214,8 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             "real_test": _figures_json(report.real_test),
             "real_test_rounds": {label: _figures_json(figures) for label, figures in report.real_test_rounds},
             "real_test_targets": real_targets,
-            **({"team": _figures_json(team)} if team is not None else {}),
+            **({"team": _figures_json(report.team)} if report.team is not None else {}),
+            **({"questions": _figures_json(Figures.of(extra_outcomes))} if extra_outcomes is not None else {}),
             "passed": report.passed,
             # Per-question results only where it is fine to look: never for the frozen test part.
             "misses": {
@@ -223,6 +226,9 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
                 "real_tune": [
                     {"q": o.q, "expect": o.expect, "got": list(o.ranked), "level": o.level} for o in report.tune_misses
                 ],
+                **({"team": [
+                    {"q": o.q, "expect": o.expect, "got": list(o.ranked), "level": o.level} for o in report.team_misses
+                ]} if report.team is not None else {}),
             },
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
@@ -240,9 +246,12 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         print(_figures_line("  frozen test", report.real_test), file=out)
         for label, figures in report.real_test_rounds:
             print(_figures_line(f"    {label}", figures), file=out)
-        if team is not None:
-            print(f"the team's own questions ({args.questions}):", file=out)
-            print(_figures_line("  team", team), file=out)
+        if report.team is not None:
+            print("the team's own questions (knowledge/eval/team.yaml, out of fold):", file=out)
+            print(_figures_line("  team", report.team), file=out)
+        if extra_outcomes is not None:
+            print(f"questions of {args.questions}:", file=out)
+            print(_figures_line("  questions", Figures.of(extra_outcomes)), file=out)
         print(
             f"hand-written targets: top-1 >= {TARGET_TOP1:.0%}, top-3 >= {TARGET_TOP3:.0%}, out-of-scope unsure >= "
             f"{TARGET_OOS_UNSURE:.0%} -> {'PASS' if report.passed else 'FAIL'}",
@@ -262,9 +271,12 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         for o in report.tune_misses:
             got = ", ".join(o.ranked) if o.ranked else "nothing"
             print(f"miss [real tuning] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
-        for o in (o for o in team_outcomes or () if o.miss):
+        for o in report.team_misses:
             got = ", ".join(o.ranked) if o.ranked else "nothing"
             print(f"miss [team] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
+        for o in (o for o in extra_outcomes or () if o.miss):
+            got = ", ".join(o.ranked) if o.ranked else "nothing"
+            print(f"miss [{args.questions}] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
     if args.calibrate:
         try:
             found = calibrate(index, queries, tune, args.wrong_cost)
@@ -279,6 +291,15 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     return 0 if report.passed else 1
+
+
+def _team(questions: tuple[TeamQuery, ...], known: set[str], name: str) -> tuple[TeamQuery, ...]:
+    """`questions`, when every `expect` is an entry's id (an entry renamed since the export, or a typo in the review,
+    is a ValueError naming them)."""
+    unknown = sorted({q.expect for q in questions if q.expect is not None and q.expect not in known})
+    if unknown:
+        raise ValueError(f"{name}: expect names no entry: {', '.join(unknown)}")
+    return questions
 
 
 def _describe(t: Thresholds) -> str:

@@ -9,6 +9,10 @@ Three question sets live in `knowledge/eval/`:
   and Chinese blogs, each with its source link, split once into a *tuning* part and a *frozen test* part (the rule
   and the date are in the files' header). Entries and scoring are changed looking at the tuning part only; of the
   test part only the aggregate figures are read.
+* `team.yaml` (optional, absent in the shipped package) — **the team's own** questions: what its people asked the
+  bot in Slack and the entry each one opened, exported by `aksbot kb asked --export` and reviewed by a person before
+  being committed here. The model of asked questions learns from them like from the tuning part, and `eval` measures
+  them out of fold.
 
 Every question has the id of the entry that answers it, or `expect: null` when the knowledge base does not cover it
 (the right outcome is then anything but a confident answer). The figures per set:
@@ -109,6 +113,19 @@ class RealSet(_Model):
     queries: tuple[RealQuery, ...]
 
 
+class TeamQuery(RealQuery):
+    """A question asked in the team's Slack: its source names the channel and the kept question's number, `reply`
+    (for the reviewer) what the reply offered and whose verdict the label is."""
+
+    source: str = Field(pattern=r"^(https?|slack)://")
+    reply: str | None = None
+
+
+class TeamSet(_Model):
+    part: Literal["team"]
+    queries: tuple[TeamQuery, ...]
+
+
 def eval_dir() -> Traversable:
     return resources.files("knowledge").joinpath("eval")
 
@@ -119,6 +136,24 @@ def queries_file() -> Traversable:
 
 def real_file(part: RealPart) -> Traversable:
     return eval_dir().joinpath(f"real-{part}.yaml")
+
+
+def team_file() -> Traversable:
+    return eval_dir().joinpath("team.yaml")
+
+
+def load_team(path: Traversable | Path | None = None) -> tuple[TeamQuery, ...]:
+    """A team's own labelled questions: `path`, or the shipped `team.yaml` (none when there is no such file)."""
+    source = team_file() if path is None else path
+    if path is None and not source.is_file():
+        return ()
+    try:
+        loaded = TeamSet.model_validate(yaml.load(source.read_text(encoding="utf-8"), Loader=YAML_LOADER))
+    except OSError as exc:
+        raise ValueError(f"{source}: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{source}: {exc}") from None
+    return loaded.queries
 
 
 def load_queries(path: Traversable | Path | None = None) -> tuple[LabelledQuery, ...]:
@@ -168,6 +203,8 @@ def questions_digest(analyzer: Analyzer = DEFAULT_ANALYZER) -> str:
     digest = hashlib.sha256(f"{analyzer.zh}.{analyzer.en}\n".encode())
     digest.update(queries_file().read_bytes())
     digest.update(real_file("tune").read_bytes())
+    if team_file().is_file():
+        digest.update(b"\nteam\n" + team_file().read_bytes())
     return digest.hexdigest()
 
 
@@ -178,10 +215,11 @@ def entry_examples(entry: Entry, analyzer: Analyzer = DEFAULT_ANALYZER) -> tuple
 
 
 def question_examples(analyzer: Analyzer = DEFAULT_ANALYZER) -> tuple[Example, ...]:
-    """What the model of asked questions learns from the labelled questions: the hand-written dev split and the real
-    tuning part, tokenised. Never the held-out split nor the frozen test part."""
+    """What the model of asked questions learns from the labelled questions: the hand-written dev split, the real
+    tuning part and the team's own questions, tokenised. Never the held-out split nor the frozen test part."""
     examples = [Example(analyzer.tokens(clean(q.q)), q.expect, group_of(q)) for q in load_queries() if q.split == "dev"]
     examples += [Example(analyzer.tokens(clean(q.q)), q.expect, group_of(q)) for q in load_real("tune")]
+    examples += [Example(analyzer.tokens(clean(q.q)), q.expect, group_of(q)) for q in load_team()]
     return tuple(examples)
 
 
@@ -333,6 +371,8 @@ class EvalReport:
     hand_misses: tuple[tuple[Outcome, Split], ...]
     tune_misses: tuple[Outcome, ...]
     real_test_rounds: tuple[tuple[str, Figures], ...] = ()  # the frozen part per collection round
+    team: Figures | None = None  # the team's own questions, when there are any
+    team_misses: tuple[Outcome, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -345,6 +385,7 @@ def evaluate(
     real_tune: Sequence[RealQuery] = (),
     real_test: Sequence[RealQuery] = (),
     test_rounds: Sequence[tuple[str, slice]] = (),
+    team: Sequence[RealQuery] = (),
 ) -> EvalReport:
     """Every set's figures; `test_rounds` (`collection_rounds("test")`) splits the frozen part's figures by round.
     Questions the model of asked questions learned from are measured out of fold (`OutOfFold`)."""
@@ -353,6 +394,7 @@ def evaluate(
     splits = [q.split for q in queries]
     tune = run(scorer, real_tune)
     test = run(scorer, real_test)
+    own = run(scorer, team)
     return EvalReport(
         thresholds=index.thresholds,
         hand_all=Figures.of(hand),
@@ -364,6 +406,8 @@ def evaluate(
         hand_misses=tuple((o, s) for o, s in zip(hand, splits, strict=True) if not o.top1 and o.in_scope),
         tune_misses=tuple(o for o in tune if o.miss),
         real_test_rounds=tuple((label, Figures.of(test[rows])) for label, rows in test_rounds),
+        team=Figures.of(own) if own else None,
+        team_misses=tuple(o for o in own if o.miss),
     )
 
 

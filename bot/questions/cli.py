@@ -86,18 +86,24 @@ def table(questions: Sequence[Logged], width: int = 70) -> list[str]:
     return render_table(("asked (UTC)", "#", "reply", "first offered", "verdict", "question"), tuple(rows))
 
 
-def export(questions: Sequence[Logged], days: int, now: datetime) -> tuple[str, int]:
-    """The questions with a verdict as a labelled file (`kb eval --questions`); the text and how many it holds."""
+def source(logged: Logged) -> str:
+    """Where a kept question was asked, as a labelled file names it: its channel and its number."""
+    return f"slack://{logged.asked.channel or 'direct'}/question/{logged.id}"
+
+
+def export(questions: Sequence[Logged], days: int, now: datetime, known: set[str]) -> tuple[str, int]:
+    """The questions with a verdict as a labelled file (`kb eval --questions`), but those whose source is in `known`
+    (already in the knowledge base's `team.yaml`); the text and how many it holds."""
     items = []
     for q in reversed(questions):  # oldest first, as a collection reads
         label = q.label()
-        if not isinstance(label, Label):
+        if not isinstance(label, Label) or source(q) in known:
             continue
         offered = ", ".join(q.asked.shown) or "nothing"
         items.append({
             "q": q.asked.text,
             "expect": label.entry,
-            "source": f"slack://{q.asked.channel or 'direct'}/question/{q.id}",
+            "source": source(q),
             "reply": f"{q.asked.level}: {offered}; verdict of the {'asker' if label.by == 'asker' else 'others'}",
         })
     header = (
@@ -106,7 +112,9 @@ def export(questions: Sequence[Logged], days: int, now: datetime) -> tuple[str, 
         "# Written by `aksbot kb asked --export`.\n"
         "# Review every item before using it: read the text (secrets are masked, but check); an opened entry is not\n"
         "# always the one that answers; `expect: null` means none of the entries offered answered it: set the entry\n"
-        "# that does, or keep null when none does. Then: aksbot kb eval --questions THIS_FILE\n"
+        "# that does, or keep null when none does. Measure them: aksbot kb eval --questions THIS_FILE; then add\n"
+        "# them to knowledge/eval/team.yaml (the search learns from it) and run aksbot kb prebuild. Questions\n"
+        "# already there are left out of this file.\n"
     )
     body = yaml.safe_dump({"part": "team", "queries": items}, allow_unicode=True, sort_keys=False, width=10**9)
     return header + body, len(items)
@@ -152,7 +160,14 @@ def main(argv: Sequence[str], out: TextIO | None = None, *, now: datetime | None
         for line in table(shown):
             print(line, file=out)
     if args.export:
-        text, count = export(questions, args.days, moment)
+        from knowledge.evaluation import load_team
+
+        try:
+            known = {q.source for q in load_team()}
+        except ValueError as exc:
+            print(f"aksbot: {exc}", file=sys.stderr)
+            return 1
+        text, count = export(questions, args.days, moment, known)
         target = Path(args.export)
         try:
             partial = target.with_name(f".{target.name}.tmp")

@@ -72,7 +72,7 @@ def test_asked_lists_and_exports_what_people_asked_and_opened(config: Path, tmp_
     # The reviewed file is measured beside the other sets.
     out_eval = io.StringIO()
     kb_main(["eval", "--questions", str(exported)], out=out_eval)
-    assert "the team's own questions" in out_eval.getvalue() and "  team " in out_eval.getvalue()
+    assert f"questions of {exported}:" in out_eval.getvalue() and "  questions " in out_eval.getvalue()
 
 
 def test_a_team_file_naming_no_entry_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
