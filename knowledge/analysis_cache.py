@@ -31,13 +31,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
 from knowledge.analysis import Analysis, analysis_key, analyze
 from knowledge.asked import Example
+from knowledge.files import write_whole
 from knowledge.model import Entry
 from knowledge.text import DEFAULT_ANALYZER
 
@@ -115,14 +115,7 @@ class AnalysisCache:
         body = _serialise(analyses, examples if examples is not None else self._examples)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    out.write(body)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_whole(self.path, body)
             for old in self.directory.glob(f"{_PREFIX}*.json"):
                 if old != self.path:
                     old.unlink(missing_ok=True)

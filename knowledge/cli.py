@@ -47,6 +47,7 @@ from knowledge.evaluation import (
     load_team,
     run,
 )
+from knowledge.files import write_whole
 from knowledge.lint import default_notes_dir, lint
 from knowledge.loader import EntryError, load_entries, read_entries
 from knowledge.search import SearchOutcome, Thresholds
@@ -99,9 +100,7 @@ def _prebuild(args: argparse.Namespace, out: TextIO) -> int:
         return 1
     try:
         # Whole or not at all: a half-written file would be ignored, and every fresh install would analyse again.
-        partial = SHIPPED.with_name(f".{SHIPPED.name}.tmp")
-        partial.write_text(made, encoding="utf-8")
-        os.replace(partial, SHIPPED)
+        write_whole(SHIPPED, made)
     except OSError as exc:
         print(f"cannot write {SHIPPED}: {exc}", file=sys.stderr)
         return 1

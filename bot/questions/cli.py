@@ -11,7 +11,6 @@ verdict as a labelled file in the format `aksbot kb eval --questions FILE` measu
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from bot.questions.model import Label, Logged
 from bot.questions.store import SqlQuestionLog
 from bot.render_text import render_table
 from bot.settings import Settings, SettingsError
+from knowledge.files import write_whole
 
 _REPLY = {"answer": "answer", "suggestion": "suggestion", "unknown": "don't know"}
 
@@ -170,9 +170,7 @@ def main(argv: Sequence[str], out: TextIO | None = None, *, now: datetime | None
         text, count = export(questions, args.days, moment, known)
         target = Path(args.export)
         try:
-            partial = target.with_name(f".{target.name}.tmp")
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, target)
+            write_whole(target, text)
         except OSError as exc:
             print(f"aksbot: cannot write {target}: {exc}", file=sys.stderr)
             return 1
