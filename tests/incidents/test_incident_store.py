@@ -17,7 +17,7 @@ from bot.errors import Upstream
 from bot.incidents.model import EntryKind, IncidentState, Severity, TimelineEntry
 from bot.incidents.store import Draft, SqlIncidentStore
 from tests.support.approvals import cordon_request
-from tests.support.databases import Database
+from tests.support.databases import Database, start_together
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -109,21 +109,7 @@ def test_an_entry_is_added_once_per_key_and_the_timeline_is_append_only(store: S
 
 
 def test_tables_are_created_once_by_replicas_starting_together(database: Database) -> None:
-    dbs = [database.open() for _ in range(4)]
-    errors: list[BaseException] = []
-
-    def start(db: SqlApprovalStore) -> None:
-        try:
-            SqlIncidentStore(db)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(db,)) for db in dbs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    dbs = start_together(database, SqlIncidentStore)
     store = SqlIncidentStore(dbs[0])
     incident = store.reserve(draft())
     assert SqlIncidentStore(dbs[1]).get(incident.id) is not None

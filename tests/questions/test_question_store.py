@@ -5,13 +5,12 @@ starting together, and the label a question's verdicts give."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from bot.approvals.store import SqlApprovalStore
 from bot.questions.model import Asked, Label, Logged, Pick, Unlabelled, masked
 from bot.questions.store import SqlQuestionLog
-from tests.support.databases import Database
+from tests.support.databases import Database, start_together
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -59,21 +58,7 @@ def test_questions_past_the_keeping_time_are_forgotten_with_their_verdicts(db: S
 
 
 def test_tables_are_created_once_by_replicas_starting_together(database: Database) -> None:
-    dbs = [database.open() for _ in range(4)]
-    errors: list[BaseException] = []
-
-    def start(db: SqlApprovalStore) -> None:
-        try:
-            SqlQuestionLog(db, keep_days=30)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(db,)) for db in dbs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    dbs = start_together(database, lambda db: SqlQuestionLog(db, keep_days=30))
     question = SqlQuestionLog(dbs[0], keep_days=30).record(asked())
     assert SqlQuestionLog(dbs[1], keep_days=30).pick(question, Pick("U0ALICE", "node-notready", T0))
     for db in dbs:

@@ -6,7 +6,8 @@ opens another store over the same database, as a second replica or a restart wou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,3 +48,27 @@ def db(database: Database) -> Iterator[SqlApprovalStore]:
     opened = database.open()
     yield opened
     opened.close()
+
+
+def start_together(database: Database, create: Callable[[SqlApprovalStore], object], replicas: int = 4) -> list[
+    SqlApprovalStore
+]:
+    """Open `replicas` stores over `database` and run `create` (a store's constructor: its tables are made on start)
+    on each at once, as replicas starting together do; the opened stores (the caller closes them). Fails with the
+    first error a start raised."""
+    dbs = [database.open() for _ in range(replicas)]
+    errors: list[BaseException] = []
+
+    def start(db: SqlApprovalStore) -> None:
+        try:
+            create(db)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(db,)) for db in dbs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [], errors
+    return dbs
