@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, TypeAlias
 
-from bot.refs import MAX_VALUE, CommandRef
+from bot.refs import MAX_CHOICE_VALUE, MAX_VALUE, CommandRef
 
 
 class Level(StrEnum):
@@ -171,7 +171,29 @@ class Actions:
     buttons: tuple[Button, ...]
 
 
-Block: TypeAlias = Heading | Text | Notice | Fields | Table | Code | Context | Divider | Actions
+MAX_CHOICES = 100  # Slack: the options of one menu
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A menu of commands: choosing an option runs its command, as a click on a button with its label would. For
+    a list too long for buttons (every knowledge-base entry). Slack's limits on a menu are checked when it is built."""
+
+    placeholder: str
+    options: tuple[Button, ...]
+
+    def __post_init__(self) -> None:
+        if not 0 < len(self.options) <= MAX_CHOICES:
+            raise ValueError(f"menu {self.placeholder!r}: {len(self.options)} options (1 to {MAX_CHOICES})")
+        for option in self.options:
+            if not option.ref.fits_a_choice():
+                raise ValueError(
+                    f"menu {self.placeholder!r}, option {option.label!r}: its command encodes to "
+                    f"{len(option.ref.value)} characters, more than an option holds ({MAX_CHOICE_VALUE})"
+                )
+
+
+Block: TypeAlias = Heading | Text | Notice | Fields | Table | Code | Context | Divider | Actions | Choice
 
 
 @dataclass(frozen=True)
@@ -186,11 +208,14 @@ class View:
     private: bool = False
 
     def buttons(self) -> tuple[Button, ...]:
-        """Every button the view offers: its actions, and "Show more" for each table with a next page."""
+        """Every button the view offers: its actions, the options of its menus, and "Show more" for each table with
+        a next page."""
         out: list[Button] = []
         for block in self.blocks:
             if isinstance(block, Actions):
                 out.extend(block.buttons)
+            elif isinstance(block, Choice):
+                out.extend(block.options)
             elif isinstance(block, Table) and block.more is not None:
                 out.append(Button(SHOW_MORE, block.more))
         return tuple(out)

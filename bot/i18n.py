@@ -142,11 +142,13 @@ class KbWords:
     open_entry: Msg = Msg("Open this entry", "打开这个条目")
     none_of_these: Msg = Msg("None of these", "都不是")
     not_this: Msg = Msg("Not this", "不是这个")
+    which_entry: Msg = Msg("Which entry answers it?", "哪个条目能回答它？")
     not_it: Msg = Msg("Not what you asked?", "不是你要问的？")
     noted: Msg = Msg(
         "Noted: none of the entries offered answers your question. Whoever looks after the knowledge base sees it "
-        "with `aksbot kb asked`.",
-        "已记录：给出的条目都没有回答你的问题。维护知识库的同事会在 `aksbot kb asked` 里看到它。",
+        "with `aksbot kb asked`. If another entry answers it, choose it below: it opens, and that is noted instead.",
+        "已记录：给出的条目都没有回答你的问题。维护知识库的同事会在 `aksbot kb asked` 里看到它。"
+        "如果其他条目能回答，请在下面选择：它会打开，并改为记录这个条目。",
     )
     question_forgotten: Msg = Msg(
         "That question is no longer kept (questions are kept {days} days), so this was not recorded.",

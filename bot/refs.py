@@ -28,6 +28,7 @@ from bot.registry import REGISTRY, Args, CommandSpec, Registry, Scope, params_of
 
 # Slack's limit on a button's value; the codec refuses to make a longer one.
 MAX_VALUE = 2000
+MAX_CHOICE_VALUE = 150  # an option of a menu
 
 
 class Kind(StrEnum):
@@ -96,6 +97,10 @@ class CommandRef:
 
     def fits_a_button(self) -> bool:
         return len(self.value) <= MAX_VALUE
+
+    def fits_a_choice(self) -> bool:
+        """Short enough for an option of a menu (Slack: 150 characters)."""
+        return len(self.value) <= MAX_CHOICE_VALUE
 
     def on(self, cluster: str) -> CommandRef:
         """This command pointed at `cluster` (unless it already names one): rules suggest commands without knowing

@@ -9,6 +9,8 @@ table included — becomes a message Slack accepts:
 - a button's text at most 75, its action_id at most 255 and unique in the message; at most 25 buttons an
   actions block; its value is the command reference's one encoding (`bot.refs`), which a `Button` already
   refuses to hold when it would pass Slack's 2,000 characters;
+- a menu (`blocks.Choice`) at most 100 options, each its text at most 75 and its value at most 150 (the `Choice`
+  refuses more), its placeholder at most 150;
 - the notification `text` kept short (Slack truncates past 40,000).
 
 A table that does not fit is cut at a row boundary and says so ("showing 180 of 2,000 rows"), offering its
@@ -29,8 +31,10 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.blocks import (
     Block as SlackBlock,
@@ -47,6 +51,7 @@ MAX_FIELDS = 10
 MAX_HEADER = 150
 MAX_CONTEXT = 2000
 MAX_BUTTON_TEXT = 75
+MAX_PLACEHOLDER = 150
 MAX_BUTTONS = 25
 MAX_FALLBACK = 3000
 MAX_CELL = 60
@@ -228,6 +233,18 @@ class _Buttons:
             style=style,
         )
 
+    def menu(self, choice: blocks.Choice) -> StaticSelectElement:
+        self.count += 1
+        options = [
+            Option(value=encode(o.ref), text=PlainTextObject(text=clip(o.label, MAX_BUTTON_TEXT), emoji=True))
+            for o in choice.options
+        ]
+        return StaticSelectElement(
+            action_id=f"{ACTION_PREFIX}{self.count}",
+            placeholder=PlainTextObject(text=clip(choice.placeholder, MAX_PLACEHOLDER), emoji=True),
+            options=options,
+        )
+
 
 def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[list[SlackBlock], list[blocks.Button]]:
     """Slack blocks for one neutral block within `budget` blocks; also returns buttons to add at the end."""
@@ -280,6 +297,8 @@ def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[
             return [DividerBlock()], extra
         case blocks.Actions(buttons=bs):
             return [], list(bs)
+        case blocks.Choice():
+            return [ActionsBlock(elements=[buttons.menu(block)])], extra
     return [], extra
 
 

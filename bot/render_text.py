@@ -58,6 +58,8 @@ def render_block(block: blocks.Block) -> list[str]:
         case blocks.Actions(buttons=buttons):
             labels = "  ".join(f"[{b.label}]" for b in buttons)
             return [f"{labels}   (press with :click LABEL)"]
+        case blocks.Choice(placeholder=placeholder, options=options):
+            return [f"{placeholder} (choose with :click OPTION):", *(f"  · {o.label}" for o in options)]
     return []
 
 

@@ -27,7 +27,22 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.blocks import Actions, Block, Button, Code, Context, Divider, Heading, Level, Notice, Table, Text, View
+from bot.blocks import (
+    MAX_CHOICES,
+    Actions,
+    Block,
+    Button,
+    Choice,
+    Code,
+    Context,
+    Divider,
+    Heading,
+    Level,
+    Notice,
+    Table,
+    Text,
+    View,
+)
 from bot.deps import Deps
 from bot.errors import NotConfigured, Upstream
 from bot.i18n import KB as W
@@ -275,11 +290,14 @@ def kb_list(call: Call[KbListArgs], deps: Deps) -> KbList | KbAnswer:
 
 @dataclass(frozen=True)
 class KbNoted:
-    """What became of a "None of these" click, for the clicker's eyes only."""
+    """What became of a "None of these" click, for the clicker's eyes only; while the question is kept, a menu of
+    every entry: the one they choose opens, and is their verdict instead."""
 
     kept: bool | None  # True kept; False the question is no longer kept; None questions are not kept here
     lang: Lang
     keep_days: int
+    asked: int
+    entries: tuple[Entry, ...] = ()
 
     def view(self) -> View:
         lang = self.lang
@@ -289,11 +307,18 @@ class KbNoted:
             text, level = W.question_forgotten(lang, days=self.keep_days), Level.INFO
         else:
             text, level = W.not_kept(lang), Level.INFO
-        return View(text, (Notice(text, level), Text(W.nothing_close(lang))), private=True)
+        blocks: list[Block] = [Notice(text, level)]
+        if self.kept and 0 < len(self.entries) <= MAX_CHOICES:  # a larger knowledge base: `kb list` (below)
+            ordered = sorted(self.entries, key=lambda e: e.title.in_lang(lang).lower())
+            options = tuple(_show_button(e.id, e.title.in_lang(lang), self.asked) for e in ordered)
+            blocks.append(Choice(W.which_entry(lang), tuple(o for o in options if o.ref.fits_a_choice())))
+        blocks.append(Text(W.nothing_close(lang)))
+        return View(text, tuple(blocks), private=True)
 
 
 @command("kb missed", args=KbMissedArgs, scope=Scope.NONE, requires=None, hidden=True)
 def kb_missed(call: Call[KbMissedArgs], deps: Deps) -> KbNoted:
     """Say that none of the entries a reply offered answers its question (the "None of these" button)."""
     kept = _verdict(call, deps, call.args.asked, None)
-    return KbNoted(kept, call.lang, deps.settings.knowledge.keep_days)
+    entries = deps.knowledge.entries() if deps.knowledge is not None else ()
+    return KbNoted(kept, call.lang, deps.settings.knowledge.keep_days, call.args.asked, entries)

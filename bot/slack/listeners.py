@@ -243,7 +243,8 @@ class SlackSurface:
         actions = body.get("actions")
         action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], dict) else {}
         match = ACTION_ID.match(str(action.get("action_id") or ""))
-        value = str(action.get("value") or "").strip()
+        # A button carries its value; a menu, the value of the option chosen.
+        value = str(action.get("value") or _mapping(action.get("selected_option")).get("value") or "").strip()
         if match is None or not value:
             return
         user = str(_mapping(body.get("user")).get("id") or "")

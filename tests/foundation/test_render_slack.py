@@ -7,6 +7,7 @@ from bot.approvals.commands import approve_ref
 from bot.blocks import (
     Actions,
     Button,
+    Choice,
     Code,
     Context,
     Divider,
@@ -45,7 +46,11 @@ def assert_within_slack_limits(message: Any) -> None:
         if kind == "actions":
             assert len(block["elements"]) <= 25
             for e in block["elements"]:
-                assert len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000
+                if e["type"] == "static_select":
+                    assert len(e["placeholder"]["text"]) <= 150 and 1 <= len(e["options"]) <= 100
+                    assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 150 for o in e["options"])
+                else:
+                    assert len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000
                 action_ids.append(e["action_id"])
     assert len(action_ids) == len(set(action_ids))
     json.dumps(blocks)
@@ -119,6 +124,31 @@ def test_a_reference_too_long_for_a_button_is_refused_when_the_button_is_built()
         assert "more than a button holds" in str(exc)
     else:
         raise AssertionError("an over-long reference must never reach a button (Slack would clip it)")
+
+
+def test_a_menu_carries_a_command_per_option_within_slacks_limits() -> None:
+    options = tuple(Button(f"node aks-userpool-{i:03d} " + "with a long description " * 4, CommandRef(
+        "node", NodeArgs(node=f"aks-{i}"))) for i in range(100))
+    message = render_slack(View("menu", (Text("pick"), Choice("Which node? " + "x" * 200, options),
+                                         Actions((Button("Pods", NODES),)))))
+    assert_within_slack_limits(message)
+    menu = next(e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+                if e["type"] == "static_select")
+    assert [decode(o["value"], registry)[1] for o in menu["options"]] == [o.ref for o in options]
+    assert menu["options"][0]["text"]["text"].endswith("…")
+    for bad in ((), options + options[:1]):
+        try:
+            Choice("Which node?", bad)
+        except ValueError as exc:
+            assert "options (1 to 100)" in str(exc)
+        else:
+            raise AssertionError("a menu Slack would refuse must never be built")
+    try:
+        Choice("Ask?", (Button("Ask", CommandRef("kb", AskArgs(question="why " * 40))),))
+    except ValueError as exc:
+        assert "more than an option holds (150)" in str(exc)
+    else:
+        raise AssertionError("an option's command must fit Slack's 150 characters")
 
 
 def test_user_text_cannot_become_a_mention_or_link() -> None:

@@ -83,6 +83,13 @@ def test_a_question_and_the_verdicts_on_its_reply_are_kept(small_index: Knowledg
     (kept,) = log.recent(bed.clock.now().replace(year=2000), 10)
     assert kept.label() == Label(None, "asker")
 
+    # The reply offers every entry in a menu: the one chosen opens, and is the verdict instead.
+    assert "Which entry answers it?" in render_text(noted)
+    outcome, chosen = bed.click(_button(noted, "Node NotReady or Unknown"), "U0ALICE")
+    assert outcome.command == "kb show" and "Node NotReady or Unknown" in render_text(chosen)
+    (kept,) = log.recent(bed.clock.now().replace(year=2000), 10)
+    assert kept.label() == Label("node-notready", "asker")
+
 
 def test_an_answer_alone_offers_not_this_and_i_dont_know_offers_nothing(small_index: KnowledgeIndex,
                                                                       tmp_path: Path) -> None:

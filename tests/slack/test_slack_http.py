@@ -331,8 +331,18 @@ def test_a_verdict_on_a_knowledge_base_reply_reaches_the_question_log(bot: Bot) 
                                       response_url=url)) == 200
     noted = bot.answer_at(url)
     assert noted["response_type"] == "ephemeral" and "Noted" in json.dumps(noted)
+    # Its menu of every entry: the option chosen arrives as a `static_select` action and opens that entry.
+    menu = next(e for b in noted["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["type"] == "static_select")
+    option = next(o for o in menu["options"] if o["text"]["text"].startswith("Node NotReady"))
+    chosen = {"type": "static_select", "action_id": menu["action_id"], "block_id": "b1", "selected_option": option,
+              "action_ts": "1700000006.000100"}
+    ephemeral = {"type": "message", "ts": "1700000006.000002", "text": "", "blocks": []}
+    assert bot.interact(block_actions(user=CAROL, channel=channel, message=ephemeral, action=chosen,
+                                      response_url=bot.api.response_url())) == 200
+    assert "Node NotReady or Unknown" in text_of(bot.posts_in(channel, 2)[-1].params)
     _, opened = decode(buttons["Open this entry"]["value"])
     assert opened.args.model_dump()["asked"] == missed.args.model_dump()["asked"]
     assert bot.interact(block_actions(user=BOB, channel=channel, message=message, action=buttons["Open this entry"],
                                       response_url=bot.api.response_url())) == 200
-    assert "Sources" in text_of(bot.posts_in(channel, 2)[-1].params)
+    assert "Sources" in text_of(bot.posts_in(channel, 3)[-1].params)
