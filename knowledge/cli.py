@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -213,6 +214,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             "real_test": _figures_json(report.real_test),
             "real_test_rounds": {label: _figures_json(figures) for label, figures in report.real_test_rounds},
             "real_test_targets": real_targets,
+            "real_test_intervals": {name: list(span) for name, span in _intervals(report.real_test).items()},
             **({"team": _figures_json(report.team)} if report.team is not None else {}),
             **({"questions": _figures_json(Figures.of(extra_outcomes))} if extra_outcomes is not None else {}),
             "passed": report.passed,
@@ -264,6 +266,11 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             f" -> {verdicts}",
             file=out,
         )
+        spans = ", ".join(
+            f"{name} {low:.1%}–{high:.1%}" for name, (low, high) in _intervals(report.real_test).items()
+        )
+        print(f"frozen test, 95 % intervals (Wilson; how far the sample's figures may sit from the truth): {spans}",
+              file=out)
         for o, split in report.hand_misses:
             got = ", ".join(o.ranked) if o.ranked else "nothing"
             print(f"miss [hand {split}] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
@@ -290,6 +297,26 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     return 0 if report.passed else 1
+
+
+def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a share seen in `n` questions (95 % at z = 1.96): where the share over all such
+    questions may lie. (0, 1) when there is nothing to go on."""
+    if n <= 0:
+        return 0.0, 1.0
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _intervals(f: Figures) -> dict[str, tuple[float, float]]:
+    """The issue's four figures on a set, each as an interval over the questions it is a share of."""
+    return {
+        "answer right first": wilson(f.answer_top1 or 0.0, f.in_scope),
+        "shown": wilson(f.shown or 0.0, f.in_scope),
+        "confident wrong": wilson(f.confident_wrong or 0.0, f.in_scope + f.out_of_scope),
+        "out-of-scope unsure": wilson(f.oos_unsure or 0.0, f.out_of_scope),
+    }
 
 
 def _team(questions: tuple[TeamQuery, ...], known: set[str], name: str) -> tuple[TeamQuery, ...]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.cli import main
+from knowledge.cli import main, wilson
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -138,3 +138,14 @@ def test_lint_reads_the_notes_folder_from_the_environment(tmp_path: Path, monkey
     code, out = run(["lint"])
     assert code == 1
     assert "sources.notes.0.file" in out
+
+
+def test_eval_gives_the_frozen_figures_an_interval() -> None:
+    assert wilson(0.5, 100) == pytest.approx((0.4038, 0.5962), abs=1e-4)
+    assert wilson(0.0, 50) == pytest.approx((0.0, 0.0714), abs=1e-4)
+    assert wilson(0.3, 0) == (0.0, 1.0)
+    code, out = run(["eval", "--json"])
+    assert code == 0
+    spans = json.loads(out)["real_test_intervals"]
+    assert set(spans) == {"answer right first", "shown", "confident wrong", "out-of-scope unsure"}
+    assert all(0.0 <= low <= high <= 1.0 for low, high in spans.values())
