@@ -285,13 +285,15 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             print(f"miss [{args.questions}] expect {o.expect}: got {got} ({o.level}): {o.q}", file=out)
     if args.calibrate:
         try:
-            found = calibrate(index, queries, tune, args.wrong_cost)
+            # The team's own questions, when there are any, are calibration questions like the tuning part's.
+            found = calibrate(index, queries, (*tune, *team), args.wrong_cost)
         except ValueError as exc:
             print(f"calibration: {exc}", file=out)
             return 1
+        where = "the real tuning part and the team's own questions" if team else "the real tuning part"
         print(
-            f"calibrated on the hand-written dev split and the real tuning part ({found.questions} questions): "
-            f"{_describe(found.thresholds)} -> on the real tuning part: answer right first "
+            f"calibrated on the hand-written dev split and {where} ({found.questions} questions): "
+            f"{_describe(found.thresholds)} -> on {where}: answer right first "
             f"{_percent(found.answer_top1)}, confident wrong {_percent(found.confident_wrong)}, out-of-scope unsure "
             f"{_percent(found.oos_unsure)} (a wrong answer weighed as {found.wrong_cost:g} right ones)",
             file=out,

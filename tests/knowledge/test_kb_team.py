@@ -66,3 +66,11 @@ def test_a_team_file_naming_no_entry_is_refused(team: Path, capsys: pytest.Captu
     team.write_text(team.read_text().replace("sp-expired", "sp-expird", 1))
     assert kb_main(["eval"]) == 2
     assert "expect names no entry: sp-expird" in capsys.readouterr().err
+
+
+def test_calibration_counts_the_teams_questions(team: Path) -> None:
+    out = io.StringIO()
+    assert kb_main(["eval", "--calibrate"], out=out) == 0
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("calibrated on"))
+    plain = len(evaluation.load_real("tune")) + sum(q.split == "dev" for q in evaluation.load_queries())
+    assert f"the real tuning part and the team's own questions ({plain + len(ASKED)} questions)" in line
