@@ -145,9 +145,9 @@ class KbWords:
     which_entry: Msg = Msg("Which entry answers it?", "哪个条目能回答它？")
     not_it: Msg = Msg("Not what you asked?", "不是你要问的？")
     noted: Msg = Msg(
-        "Noted: none of the entries offered answers your question. Whoever looks after the knowledge base sees it "
+        "Noted: none of the entries offered answers this question. Whoever looks after the knowledge base sees it "
         "with `aksbot kb asked`. If another entry answers it, choose it below: it opens, and that is noted instead.",
-        "已记录：给出的条目都没有回答你的问题。维护知识库的同事会在 `aksbot kb asked` 里看到它。"
+        "已记录：给出的条目都没有回答这个问题。维护知识库的同事会在 `aksbot kb asked` 里看到它。"
         "如果其他条目能回答，请在下面选择：它会打开，并改为记录这个条目。",
     )
     question_forgotten: Msg = Msg(
