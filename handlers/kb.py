@@ -310,8 +310,10 @@ class KbNoted:
         blocks: list[Block] = [Notice(text, level)]
         if self.kept and 0 < len(self.entries) <= MAX_CHOICES:  # a larger knowledge base: `kb list` (below)
             ordered = sorted(self.entries, key=lambda e: e.title.in_lang(lang).lower())
-            options = tuple(_show_button(e.id, e.title.in_lang(lang), self.asked) for e in ordered)
-            blocks.append(Choice(W.which_entry(lang), tuple(o for o in options if o.ref.fits_a_choice())))
+            buttons = (_show_button(e.id, e.title.in_lang(lang), self.asked) for e in ordered)
+            options = tuple(b for b in buttons if b.ref.fits_a_choice())
+            if options:
+                blocks.append(Choice(W.which_entry(lang), options))
         blocks.append(Text(W.nothing_close(lang)))
         return View(text, tuple(blocks), private=True)
 
