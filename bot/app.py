@@ -131,8 +131,11 @@ def assemble(
         alerts=alerts or alert_desk,
         alert_timeline=alert_timeline or alert_desk,
     )
+    # The questions people ask and the entries they open (`bot.questions`), unless the configuration says no.
     keep = settings.knowledge
-    questions = SqlQuestionLog(store, keep_days=keep.keep_days) if keep.keep_questions and deps.knowledge else None
+    questions = None
+    if keep.keep_questions and deps.knowledge is not None:
+        questions = SqlQuestionLog(store, keep_days=keep.keep_days)
     full = dataclasses.replace(deps, approvals=workflow, incidents=desk, alerts=alert_store, questions=questions)
     dispatcher = Dispatcher(full, groups=directory, observers=(desk.observe,))
     return Assembly(dispatcher, workflow, desk, store, alert_store)
