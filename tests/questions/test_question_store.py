@@ -84,11 +84,14 @@ def test_secrets_pasted_into_a_question_are_never_kept() -> None:
         "https://st1.blob.core.windows.net/c/x?sv=2022-11-02&sig=AbCdEf0123456789%2B&se=2026\n"
         "client_secret=Xy8Q~abcdefghijklmnop password: hunter2hunter2\n"
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n"
-        "xoxb-1234567890-abcdefghij why does this fail?"
+        "xoxb-1234567890-abcdefghij why does this fail?\n"
+        "az login --service-principal -u 0f1e2d3c -p Sp.Pass~word1 --tenant t1\n"
+        "az aks update --client-secret Cl1entSecretValue -g rg -n aks; helm install --password Hunter3pass x\n"
     )
     kept = masked(pasted)
     for secret in (jwt, "c2VjcmV0LWtleS1ub3QtcmVhbA", "AbCdEf0123456789", "Xy8Q~abc", "hunter2", "MIIEowIBAAKCAQEA",
-                   "1234567890-abcdefghij", "eyJ"):
+                   "1234567890-abcdefghij", "eyJ", "Sp.Pass~word1", "Cl1entSecretValue", "Hunter3pass"):
         assert secret not in kept, secret
     assert "kubectl fails with" in kept and "why does this fail?" in kept and "AccountName=st1" in kept
+    assert "az login --service-principal -u 0f1e2d3c -p *** --tenant t1" in kept
     assert len(masked("x" * 10_000)) == 4000
