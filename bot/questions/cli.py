@@ -1,6 +1,6 @@
 """`aksbot kb asked`: what people asked the knowledge base, what the replies offered and what people opened.
 
-    aksbot kb asked [--config PATH] [--days 30] [--limit 50] [--export FILE]
+    aksbot kb asked [--config PATH] [--days 30] [--limit 50] [--misses] [--export FILE]
 
 It prints the counts (answers, suggestions, "I don't know"; verdicts that agree with the reply's first entry, that
 picked another, that said none) and the questions newest first. `--export FILE` writes the questions that have a
@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="configuration file (default: $AKSBOT_CONFIG)")
     parser.add_argument("--days", type=int, default=30, help="questions of the last N days (default 30)")
     parser.add_argument("--limit", type=int, default=50, help="list at most N questions (default 50)")
+    parser.add_argument(
+        "--misses", action="store_true",
+        help="list only where the knowledge base fell short: \"I don't know\", or a verdict other than the first entry",
+    )
     parser.add_argument("--export", metavar="FILE", help="write the questions with a verdict as a labelled file")
     return parser
 
@@ -69,6 +73,12 @@ def summary(questions: Sequence[Logged], days: int, keep_days: int) -> list[str]
         f"  verdicts: {len(judged)}: the first entry offered {first}, another entry offered "
         f"{len(judged) - first - none}, none of these {none}",
     ]
+
+
+def fell_short(logged: Logged) -> bool:
+    """The reply said "I don't know", or the verdict on it is another entry than its first, or none of them."""
+    label = logged.label()
+    return logged.asked.level == "unknown" or (isinstance(label, Label) and label.entry != logged.best)
 
 
 def table(questions: Sequence[Logged], width: int = 70) -> list[str]:
@@ -154,9 +164,11 @@ def main(argv: Sequence[str], out: TextIO | None = None, *, now: datetime | None
         store.close()
     for line in summary(questions, args.days, keep.keep_days):
         print(line, file=out)
-    if questions:
-        shown = questions[: args.limit]
-        print(f"\nnewest first{f' (the {len(shown)} newest)' if len(shown) < len(questions) else ''}:", file=out)
+    listed = [q for q in questions if fell_short(q)] if args.misses else questions
+    if listed:
+        shown = listed[: args.limit]
+        which = "where the knowledge base fell short, newest first" if args.misses else "newest first"
+        print(f"\n{which}{f' (the {len(shown)} newest)' if len(shown) < len(listed) else ''}:", file=out)
         for line in table(shown):
             print(line, file=out)
     if args.export:

@@ -62,6 +62,11 @@ def test_asked_lists_and_exports_what_people_asked_and_opened(config: Path, tmp_
     assert "hunter2" not in out
     assert "wrote 2 question(s) with a verdict" in out
 
+    assert aksbot(["kb", "asked", "--config", str(config), "--misses"]) == 0
+    misses = capsys.readouterr().out
+    assert "where the knowledge base fell short" in misses
+    assert "none of these (asker)" in misses and "first entry (asker)" not in misses
+
     text = exported.read_text()
     assert text.startswith("# Questions this team asked aksbot") and "hunter2" not in text
     team = yaml.safe_load(text)
