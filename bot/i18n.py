@@ -143,6 +143,11 @@ class KbWords:
     none_of_these: Msg = Msg("None of these", "都不是")
     not_this: Msg = Msg("Not this", "不是这个")
     which_entry: Msg = Msg("Which entry answers it?", "哪个条目能回答它？")
+    menu_note: Msg = Msg(
+        "If one does, choosing it opens it, and whoever looks after the knowledge base learns which entry answers "
+        "this question.",
+        "如果有，选择它即可打开，维护知识库的同事也会知道哪个条目能回答这个问题。",
+    )
     not_it: Msg = Msg("Not what you asked?", "不是你要问的？")
     noted: Msg = Msg(
         "Noted: none of the entries offered answers this question. Whoever looks after the knowledge base sees it "

@@ -105,6 +105,17 @@ def _show_button(entry_id: str, label: str, asked: int | None) -> Button:
     return Button(label, _show(entry_id, asked))
 
 
+def _menu(entries: tuple[Entry, ...], lang: Lang, asked: int) -> Choice | None:
+    """Every entry in a menu, by title: the one chosen opens (`kb show <id> --asked N`) and is the chooser's verdict
+    on the kept question `asked`. None for a knowledge base too large for one menu (`kb list` serves it)."""
+    if not 0 < len(entries) <= MAX_CHOICES:
+        return None
+    ordered = sorted(entries, key=lambda e: e.title.in_lang(lang).lower())
+    buttons = (_show_button(e.id, e.title.in_lang(lang), asked) for e in ordered)
+    options = tuple(b for b in buttons if b.ref.fits_a_choice())
+    return Choice(W.which_entry(lang), options) if options else None
+
+
 def _missed_button(asked: int, label: str) -> Button:
     """"None of these": the reply offered no entry that answers the kept question `asked`."""
     return Button(label, CommandRef("kb missed", KbMissedArgs(asked=asked)))
@@ -126,6 +137,7 @@ class KbAnswer:
     note: str | None = None
     missing_id: str | None = None  # `kb show` asked for an id no entry has
     asked: int | None = None  # the kept question (None: not kept); its buttons carry it
+    catalogue: tuple[Entry, ...] = ()  # with "I don't know" for a kept question: every entry, to choose from
 
     def _others(self) -> Actions | None:
         """The other entries as buttons, and "None of these" when the question is kept."""
@@ -141,8 +153,12 @@ class KbAnswer:
             if self.missing_id is not None:
                 text = W.no_entry_at_all(lang, id=self.missing_id)
                 return View(text, (Notice(text, Level.WARN),))
-            return View(W.dont_know(lang), (Notice(W.dont_know(lang), Level.INFO), Text(W.nothing_close(lang))))
-        blocks: list[Block] = [Notice(self.note, Level.INFO)] if self.note else []
+            blocks: list[Block] = [Notice(W.dont_know(lang), Level.INFO), Text(W.nothing_close(lang))]
+            menu = _menu(self.catalogue, lang, self.asked) if self.asked is not None else None
+            if menu is not None:
+                blocks += [menu, Context(W.menu_note(lang))]
+            return View(W.dont_know(lang), tuple(blocks))
+        blocks = [Notice(self.note, Level.INFO)] if self.note else []
         title = self.entry.title.in_lang(self.lang)
         if self.level == "suggestion":
             blocks += [
@@ -215,7 +231,9 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
     if not call.args.question:
         return KbList(knowledge.entries(), call.lang)
     found = answer(knowledge, call.args.question)
-    return dataclasses.replace(found, asked=_keep(call, deps, found))
+    asked = _keep(call, deps, found)
+    catalogue = knowledge.entries() if asked is not None and found.entry is None else ()
+    return dataclasses.replace(found, asked=asked, catalogue=catalogue)
 
 
 def _keep(call: Call[KbArgs], deps: Deps, found: KbAnswer) -> int | None:
@@ -308,12 +326,9 @@ class KbNoted:
         else:
             text, level = W.not_kept(lang), Level.INFO
         blocks: list[Block] = [Notice(text, level)]
-        if self.kept and 0 < len(self.entries) <= MAX_CHOICES:  # a larger knowledge base: `kb list` (below)
-            ordered = sorted(self.entries, key=lambda e: e.title.in_lang(lang).lower())
-            buttons = (_show_button(e.id, e.title.in_lang(lang), self.asked) for e in ordered)
-            options = tuple(b for b in buttons if b.ref.fits_a_choice())
-            if options:
-                blocks.append(Choice(W.which_entry(lang), options))
+        menu = _menu(self.entries, lang, self.asked) if self.kept else None
+        if menu is not None:
+            blocks.append(menu)
         blocks.append(Text(W.nothing_close(lang)))
         return View(text, tuple(blocks), private=True)
 

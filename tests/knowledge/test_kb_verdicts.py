@@ -91,7 +91,7 @@ def test_a_question_and_the_verdicts_on_its_reply_are_kept(small_index: Knowledg
     assert kept.label() == Label("node-notready", "asker")
 
 
-def test_an_answer_alone_offers_not_this_and_i_dont_know_offers_nothing(small_index: KnowledgeIndex,
+def test_an_answer_alone_offers_not_this_and_i_dont_know_offers_every_entry(small_index: KnowledgeIndex,
                                                                       tmp_path: Path) -> None:
     log = SqlQuestionLog(SqliteApprovalStore(tmp_path / "q.sqlite3"), keep_days=30)
     bed = Bed(small_index, log)
@@ -99,9 +99,15 @@ def test_an_answer_alone_offers_not_this_and_i_dont_know_offers_nothing(small_in
     labels = [b.label for b in view.buttons()]
     assert labels[-1] in ("None of these", "Not this")
     _, unknown = bed.say("@aksbot how do I template a helm chart")
-    assert "I don't know" in render_text(unknown) and unknown.buttons() == ()
+    assert "I don't know" in render_text(unknown)
     levels = [q.asked.level for q in log.recent(bed.clock.now().replace(year=2000), 10)]
     assert levels == ["unknown", "answer"]
+    # "I don't know" offers every entry in a menu; the one chosen opens and is the verdict on that question.
+    assert "Which entry answers it?" in render_text(unknown)
+    assert {b.ref.args.model_dump()["entry"] for b in unknown.buttons()} == {e.id for e in small_index.entries()}
+    bed.click(_button(unknown, "Node NotReady or Unknown"), "U0ALICE")
+    newest = log.recent(bed.clock.now().replace(year=2000), 10)[0]
+    assert newest.asked.level == "unknown" and newest.label() == Label("node-notready", "asker")
 
 
 def test_a_verdict_on_a_forgotten_question_says_so(small_index: KnowledgeIndex, tmp_path: Path) -> None:
@@ -134,6 +140,8 @@ def test_with_questions_not_kept_nothing_is_and_old_buttons_say_so(small_index: 
     bed = Bed(small_index, None, keep=False)
     _, view = bed.say("@aksbot certificate expired and dns timeouts")
     assert all(b.ref.command == "kb show" for b in view.buttons())
+    _, unknown = bed.say("@aksbot how do I template a helm chart")
+    assert unknown.buttons() == ()  # no kept question, no menu to give a verdict with
     log = SqlQuestionLog(SqliteApprovalStore(tmp_path / "q.sqlite3"), keep_days=30)
     old = Bed(small_index, log)
     _, kept_view = old.say("@aksbot certificate expired and dns timeouts")
