@@ -91,3 +91,26 @@ def test_interactive_envelope_runs_as_the_clicking_user(socket_bot: SocketBot) -
     refused = next(body for p, body in socket_bot.api.responses if p == path)
     assert refused["response_type"] == "ephemeral"
     assert not [c for c in socket_bot.api.of("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def test_a_menu_choice_arrives_as_an_interactive_envelope_and_runs_its_option(socket_bot: SocketBot) -> None:
+    """A `static_select` in a Socket Mode envelope: the chosen option's command runs, as a button's would."""
+    channel = _channel()
+    socket_bot.ws.wait_ack(socket_bot.ws.push(
+        "events_api", mention_event("what is the best pizza in town", user=CAROL, channel=channel,
+                                    ts="1700000102.000001"), accepts_response_payload=False))
+    socket_bot.api.wait_for(lambda s: any(c.params.get("channel") == channel for c in s.of("chat.postMessage")))
+    reply = next(c for c in socket_bot.api.of("chat.postMessage") if c.params.get("channel") == channel)
+    menu = next(e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["type"] == "static_select")
+    option = next(o for o in menu["options"] if o["text"]["text"].startswith("SNAT port exhaustion"))
+    action = {"type": "static_select", "action_id": menu["action_id"], "block_id": "b1", "selected_option": option,
+              "action_ts": "1700000102.000200"}
+    message = {"type": "message", "user": "U0AKSBOT", "ts": reply.result["ts"], "text": "",
+               "blocks": reply.params["blocks"]}
+    payload = block_actions(user=CAROL, channel=channel, message=message, action=action,
+                            response_url=socket_bot.api.response_url())
+    socket_bot.ws.wait_ack(socket_bot.ws.push("interactive", payload, accepts_response_payload=False))
+    socket_bot.api.wait_for(lambda s: sum(c.params.get("channel") == channel for c in s.of("chat.postMessage")) >= 2)
+    opened = [c for c in socket_bot.api.of("chat.postMessage") if c.params.get("channel") == channel][-1]
+    assert "SNAT port exhaustion" in json.dumps(opened.params["blocks"])
