@@ -143,6 +143,32 @@ class KbWords:
     none_of_these: Msg = Msg("None of these", "都不是")
     not_this: Msg = Msg("Not this", "不是这个")
     which_entry: Msg = Msg("Which entry answers it?", "哪个条目能回答它？")
+    asked_heading: Msg = Msg(
+        "Questions asked here in the last {days} day(s)", "最近 {days} 天在这里提出的问题"
+    )
+    asked_tally: Msg = Msg(
+        "{questions} question(s): {answers} answered, {suggestions} suggested, {unknown} \"I don't know\". "
+        "Verdicts: {judged} — the first entry offered {first}, another entry {other}, none of these {none}.",
+        "{questions} 个问题：{answers} 个给出答案，{suggestions} 个给出建议，{unknown} 个“我不知道”。"
+        "反馈 {judged} 个：选了第一个条目 {first}，选了其他条目 {other}，都不是 {none}。",
+    )
+    asked_short: Msg = Msg("Where the knowledge base fell short", "知识库没能答好的问题")
+    asked_none_short: Msg = Msg(
+        "Nothing here where the knowledge base fell short.", "这里没有知识库没能答好的问题。"
+    )
+    asked_where: Msg = Msg(
+        "Only questions asked in this conversation are shown. Every question, and the export to review: "
+        "`aksbot kb asked` where the bot's store is.",
+        "只显示在这个会话里提出的问题。全部问题以及导出审阅：在机器人存储所在处运行 `aksbot kb asked`。",
+    )
+    not_kept_here: Msg = Msg(
+        "This bot does not keep questions (`knowledge.keep_questions` is off in its configuration).",
+        "本机器人不保存问题（配置中 `knowledge.keep_questions` 已关闭）。",
+    )
+    asked_no_channel: Msg = Msg(
+        "Run it in a channel or a direct message: it shows the questions asked there.",
+        "请在频道或私信中运行：它显示在那里提出的问题。",
+    )
     menu_note: Msg = Msg(
         "If one does, choosing it opens it, and whoever looks after the knowledge base learns which entry answers "
         "this question.",

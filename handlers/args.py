@@ -294,6 +294,10 @@ class KbShowArgs(Args):
     )
 
 
+class KbAskedArgs(Args):
+    days: int = opt(30, help="questions of the last N days", metavar="N", ge=1, le=3650)
+
+
 class KbMissedArgs(Args):
     asked: int = arg(help="the kept question none of whose offered entries answered it", metavar="question")
 

@@ -1,4 +1,5 @@
-"""`kb <question…>`, `kb show <id>`, `kb list`: answers from the curated knowledge base, in the asker's language.
+"""`kb <question…>`, `kb show <id>`, `kb list`: answers from the curated knowledge base, in the asker's language;
+`kb asked`: what was asked in a conversation and where the knowledge base fell short.
 
 `kb <question>` is also where the dispatcher sends mentions and direct messages that are not commands. The reply
 has the confidence the search reports:
@@ -25,6 +26,7 @@ import dataclasses
 import difflib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from bot.blocks import (
@@ -44,12 +46,12 @@ from bot.blocks import (
     View,
 )
 from bot.deps import Deps
-from bot.errors import NotConfigured, Upstream
+from bot.errors import NotConfigured, Upstream, UserError
 from bot.i18n import KB as W
-from bot.questions.model import Asked, Pick, masked
+from bot.questions.model import Asked, Logged, Pick, Tally, fell_short, masked, verdict
 from bot.refs import CommandRef
-from bot.registry import Call, Scope, command
-from handlers.args import KbArgs, KbListArgs, KbMissedArgs, KbShowArgs
+from bot.registry import Call, Role, Scope, command
+from handlers.args import KbArgs, KbAskedArgs, KbListArgs, KbMissedArgs, KbShowArgs
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
 SHOWN_OTHERS = 2  # entries offered as buttons besides the answer or suggestion (three shown in all)
@@ -339,3 +341,60 @@ def kb_missed(call: Call[KbMissedArgs], deps: Deps) -> KbNoted:
     kept = _verdict(call, deps, call.args.asked, None)
     entries = deps.knowledge.entries() if deps.knowledge is not None else ()
     return KbNoted(kept, call.lang, deps.settings.knowledge.keep_days, call.args.asked, entries)
+
+
+SHORT_LISTED = 20  # questions where the knowledge base fell short, listed by `kb asked` in chat
+
+
+@dataclass(frozen=True)
+class KbAsked:
+    """What was asked in one conversation, and where the knowledge base fell short, for the eyes of who asks."""
+
+    days: int
+    tally: Tally
+    short: tuple[Logged, ...]  # newest first
+    lang: Lang
+
+    def view(self) -> View:
+        lang, t = self.lang, self.tally
+        heading = W.asked_heading(lang, days=self.days)
+        blocks: list[Block] = [
+            Heading(heading),
+            Text(W.asked_tally(lang, questions=t.questions, answers=t.answers, suggestions=t.suggestions,
+                               unknown=t.unknown, judged=t.judged, first=t.first, other=t.other, none=t.none)),
+        ]
+        if self.short:
+            rows = tuple(
+                (q.asked.at.strftime("%Y-%m-%d %H:%M"), q.asked.level, q.best or "-", verdict(q),
+                 _clip(" ".join(q.asked.text.split()), 90))
+                for q in self.short[:SHORT_LISTED]
+            )
+            columns = ("asked (UTC)", "reply", "first offered", "verdict", "question")
+            blocks.append(Table(columns, rows, total=len(self.short), title=W.asked_short(lang)))
+        else:
+            blocks.append(Text(W.asked_none_short(lang)))
+        blocks.append(Context(W.asked_where(lang)))
+        return View(heading, tuple(blocks), private=True)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@command(
+    "kb asked",
+    args=KbAskedArgs,
+    scope=Scope.NONE,
+    requires=Role.VIEWER,
+    examples=("/k8s kb asked", "/k8s kb asked --days 90"),
+)
+def kb_asked(call: Call[KbAskedArgs], deps: Deps) -> KbAsked:
+    """What was asked of the knowledge base in this conversation, and where it fell short (shown to you alone)."""
+    if deps.questions is None:
+        raise NotConfigured(W.not_kept_here(call.lang))
+    if not call.channel:
+        raise UserError(W.asked_no_channel(call.lang))
+    since = deps.clock.now() - timedelta(days=call.args.days)
+    questions = deps.questions.recent(since, 10_000, channel=call.channel)
+    short = tuple(q for q in questions if fell_short(q))
+    return KbAsked(call.args.days, Tally.of(questions), short, call.lang)

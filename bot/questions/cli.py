@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ import yaml
 
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
-from bot.questions.model import Label, Logged
+from bot.questions.model import Label, Logged, Tally, fell_short, verdict
 from bot.questions.store import SqlQuestionLog
 from bot.render_text import render_table
 from bot.settings import Settings, SettingsError
@@ -47,38 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def verdict(logged: Logged) -> str:
-    """How the people who clicked judged the reply, in a few words."""
-    label = logged.label()
-    if not isinstance(label, Label):
-        return f"- ({label.why})"
-    who = "asker" if label.by == "asker" else "others"
-    if label.entry is None:
-        return f"none of these ({who})"
-    if label.entry == logged.best:
-        return f"first entry ({who})"
-    return f"{label.entry} ({who})"
-
-
 def summary(questions: Sequence[Logged], days: int, keep_days: int) -> list[str]:
-    replies = Counter(q.asked.level for q in questions)
-    labels = [(q, q.label()) for q in questions]
-    judged = [(q, label) for q, label in labels if isinstance(label, Label)]
-    first = sum(1 for q, label in judged if label.entry is not None and label.entry == q.best)
-    none = sum(1 for _, label in judged if label.entry is None)
+    t = Tally.of(questions)
     return [
-        f"{len(questions)} question(s) in the last {days} day(s) (questions are kept {keep_days} days)",
-        f"  replies: {replies['answer']} answer(s), {replies['suggestion']} suggestion(s), "
-        f"{replies['unknown']} \"I don't know\"",
-        f"  verdicts: {len(judged)}: the first entry offered {first}, another entry offered "
-        f"{len(judged) - first - none}, none of these {none}",
+        f"{t.questions} question(s) in the last {days} day(s) (questions are kept {keep_days} days)",
+        f"  replies: {t.answers} answer(s), {t.suggestions} suggestion(s), {t.unknown} \"I don't know\"",
+        f"  verdicts: {t.judged}: the first entry offered {t.first}, another entry offered {t.other}, "
+        f"none of these {t.none}",
     ]
-
-
-def fell_short(logged: Logged) -> bool:
-    """The reply said "I don't know", or the verdict on it is another entry than its first, or none of them."""
-    label = logged.label()
-    return logged.asked.level == "unknown" or (isinstance(label, Label) and label.entry != logged.best)
 
 
 def table(questions: Sequence[Logged], width: int = 70) -> list[str]:

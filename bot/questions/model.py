@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -96,6 +97,51 @@ class Logged:
         return self.asked.shown[0] if self.asked.shown else None
 
 
+def verdict(logged: Logged) -> str:
+    """How the people who clicked judged the reply, in a few words."""
+    label = logged.label()
+    if not isinstance(label, Label):
+        return f"- ({label.why})"
+    who = "asker" if label.by == "asker" else "others"
+    if label.entry is None:
+        return f"none of these ({who})"
+    if label.entry == logged.best:
+        return f"first entry ({who})"
+    return f"{label.entry} ({who})"
+
+
+def fell_short(logged: Logged) -> bool:
+    """The reply said "I don't know", or the verdict on it is another entry than its first, or none of them."""
+    label = logged.label()
+    return logged.asked.level == "unknown" or (isinstance(label, Label) and label.entry != logged.best)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a list of kept questions adds up to: the replies they got, and the verdicts on them."""
+
+    questions: int
+    answers: int
+    suggestions: int
+    unknown: int
+    judged: int
+    first: int  # verdicts for the reply's first entry
+    other: int  # verdicts for another entry
+    none: int  # "none of these"
+
+    @staticmethod
+    def of(questions: Sequence[Logged]) -> Tally:
+        replies = Counter(q.asked.level for q in questions)
+        labels = [(q, q.label()) for q in questions]
+        judged = [(q, label) for q, label in labels if isinstance(label, Label)]
+        first = sum(1 for q, label in judged if label.entry is not None and label.entry == q.best)
+        none = sum(1 for _, label in judged if label.entry is None)
+        return Tally(
+            len(questions), replies["answer"], replies["suggestion"], replies["unknown"], len(judged), first,
+            len(judged) - first - none, none,
+        )
+
+
 class QuestionLog(Protocol):
     """Where questions and verdicts are kept. Safe to call from many threads and processes."""
 
@@ -108,6 +154,7 @@ class QuestionLog(Protocol):
         False when the question is not kept (forgotten, or never was)."""
         ...
 
-    def recent(self, since: datetime, limit: int) -> list[Logged]:
-        """Questions asked since `since`, newest first, at most `limit`, each with its verdicts."""
+    def recent(self, since: datetime, limit: int, channel: str | None = None) -> list[Logged]:
+        """Questions asked since `since` (only in `channel`, when given), newest first, at most `limit`, each with
+        its verdicts."""
         ...

@@ -42,6 +42,7 @@ class SqlQuestionLog:
                     text TEXT NOT NULL
                 )""",
                 f"CREATE INDEX IF NOT EXISTS kb_questions_asked_at ON {self.questions} (asked_at)",
+                f"CREATE INDEX IF NOT EXISTS kb_questions_channel ON {self.questions} (channel, id)",
                 f"""CREATE TABLE IF NOT EXISTS {self.picks} (
                     question_id BIGINT NOT NULL REFERENCES {self.questions} (id) ON DELETE CASCADE,
                     user_id TEXT NOT NULL,
@@ -71,18 +72,21 @@ class SqlQuestionLog:
         )
         return count == 1
 
-    def recent(self, since: datetime, limit: int) -> list[Logged]:
+    def recent(self, since: datetime, limit: int, channel: str | None = None) -> list[Logged]:
+        where, params = "asked_at >= ?", [utc_text(since)]
+        if channel is not None:
+            where, params = f"{where} AND channel = ?", [*params, channel]
+        chosen = f"SELECT id FROM {self.questions} WHERE {where} ORDER BY id DESC LIMIT ?"
         _, rows = self.db.run(
             f"SELECT id, asked_at, user_id, channel, lang, level, shown, text FROM {self.questions} "
-            "WHERE asked_at >= ? ORDER BY id DESC LIMIT ?",
-            (utc_text(since), limit),
+            f"WHERE id IN ({chosen}) ORDER BY id DESC",
+            (*params, limit),
         )
         if not rows:
             return []
         _, pick_rows = self.db.run(
-            f"SELECT question_id, user_id, entry, at FROM {self.picks} WHERE question_id IN "
-            f"(SELECT id FROM {self.questions} WHERE asked_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY at",
-            (utc_text(since), limit),
+            f"SELECT question_id, user_id, entry, at FROM {self.picks} WHERE question_id IN ({chosen}) ORDER BY at",
+            (*params, limit),
         )
         picks: dict[int, list[Pick]] = {}
         for question_id, user, entry, at in pick_rows:

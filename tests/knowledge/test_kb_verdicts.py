@@ -147,3 +147,34 @@ def test_with_questions_not_kept_nothing_is_and_old_buttons_say_so(small_index: 
     _, kept_view = old.say("@aksbot certificate expired and dns timeouts")
     _, noted = bed.click(_button(kept_view, "None of these"), "U0ALICE")
     assert "does not keep questions" in render_text(noted)
+
+
+def test_kb_asked_shows_this_conversation_and_where_the_knowledge_base_fell_short(small_index: KnowledgeIndex,
+                                                                                    tmp_path: Path) -> None:
+    log = SqlQuestionLog(SqliteApprovalStore(tmp_path / "q.sqlite3"), keep_days=30)
+    bed = Bed(small_index, log)
+    _, view = bed.say("@aksbot certificate expired and dns timeouts")
+    bed.click(_button(view, "None of these"), "U0ALICE")
+    bed.say("@aksbot why is my node NotReady?", user="U0BOB")
+    bed.say("@aksbot how do I template a helm chart", user="U0BOB")
+    # A question in another conversation is never shown here.
+    captured = Captured()
+    bed.dispatcher.handle(Incoming("@aksbot our kafka consumer lags", "U0CAROL", InputKind.MENTION, "C0OTHER"),
+                          captured)
+    outcome, asked = bed.say("/k8s kb asked --days 7", user="U0BOB")
+    text = render_text(asked)
+    assert outcome.status == "ok" and asked.private
+    assert "Questions asked here in the last 7 day(s)" in text
+    assert "3 question(s): 1 answered, 1 suggested, 1 \"I don't know\"" in text
+    assert "none of these 1" in text
+    assert "none of these (asker)" in text and "template a helm chart" in text
+    assert "kafka" not in text and "why is my node NotReady" not in text
+
+
+def test_kb_asked_without_kept_questions_or_a_channel_says_so(small_index: KnowledgeIndex, tmp_path: Path) -> None:
+    outcome, view = Bed(small_index, None, keep=False).say("/k8s kb asked")
+    assert outcome.status == "failed" and "does not keep questions" in render_text(view)
+    bed = Bed(small_index, SqlQuestionLog(SqliteApprovalStore(tmp_path / "q.sqlite3"), keep_days=30))
+    captured = Captured()
+    outcome = bed.dispatcher.handle(Incoming("/k8s kb asked", "U0ALICE", InputKind.SLASH, None), captured)
+    assert outcome.status == "user_error" and "Run it in a channel" in render_text(captured.replies[-1].view)

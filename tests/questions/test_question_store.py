@@ -95,3 +95,16 @@ def test_secrets_pasted_into_a_question_are_never_kept() -> None:
     assert "kubectl fails with" in kept and "why does this fail?" in kept and "AccountName=st1" in kept
     assert "az login --service-principal -u 0f1e2d3c -p *** --tenant t1" in kept
     assert len(masked("x" * 10_000)) == 4000
+
+
+def test_recent_can_keep_to_one_conversation(db: SqlApprovalStore) -> None:
+    log = SqlQuestionLog(db, keep_days=30)
+    here = log.record(asked())
+    elsewhere = log.record(Asked("dns", "en", "U0BOB", "C0OTHER", "unknown", (), T0 + timedelta(minutes=1)))
+    direct = log.record(Asked("snat", "en", "U0BOB", None, "answer", ("snat-exhaustion",), T0 + timedelta(minutes=2)))
+    log.pick(here, Pick("U0ALICE", None, T0))
+    log.pick(elsewhere, Pick("U0BOB", "dns-timeout", T0))
+    (only,) = log.recent(T0 - timedelta(days=1), 10, channel="C0OPS")
+    assert only.id == here and [(p.user, p.entry) for p in only.picks] == [("U0ALICE", None)]
+    assert [q.id for q in log.recent(T0 - timedelta(days=1), 10, channel="C0OTHER")] == [elsewhere]
+    assert [q.id for q in log.recent(T0 - timedelta(days=1), 10)] == [direct, elsewhere, here]
