@@ -33,15 +33,30 @@ _SECRETS = re.compile(
 )
 
 
+# What people paste beside such tokens (into a question, or a command's output that reaches a log): JSON Web Tokens
+# (a kubeconfig's or an AAD token), private keys, SAS signatures, storage connection strings' keys, and the secret a
+# pasted command line passes (`az login --service-principal -u … -p SECRET`, `--client-secret SECRET`).
+_PASTED = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"
+    r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
+    r"|(?<=[?&]sig=)[^&\s\"']{8,}"
+    r"|(?<=AccountKey=)[^;\s\"']{8,}"
+    r"|(?<=--password )\S+|(?<=--client-secret )\S+|(?<=--secret )\S+|(?<=--token )\S+"
+    r"|(?<=--service-principal)(?P<sp>(?: +\S+)*? +-p +)\S+",
+    re.DOTALL,
+)
+
+
 def redact(text: str) -> str:
-    """`text` with token-shaped secrets replaced by `***`."""
+    """`text` with token-shaped secrets, and the secrets people paste (`_PASTED`), replaced by `***`."""
 
     def mask(m: re.Match[str]) -> str:
         if m.group("slack"):
             return m.group("slack")[:5] + "***"
         return (m.group("bearer") or m.group("kv") or "") + "***"
 
-    return _SECRETS.sub(mask, text)
+    pasted = _PASTED.sub(lambda m: (m.group("sp") or "") + "***", text)
+    return _SECRETS.sub(mask, pasted)
 
 
 class RedactingFormatter(logging.Formatter):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,23 +14,9 @@ Level = Literal["answer", "suggestion", "unknown"]
 LEVELS: tuple[Level, ...] = ("answer", "suggestion", "unknown")
 MAX_TEXT = 4000  # characters of a question kept; a longer paste is cut (its start carries the question)
 
-# Besides the tokens `redact` masks in log lines, what people paste into a question: JSON Web Tokens (a kubeconfig's
-# or an AAD token), private keys, SAS signatures, storage connection strings' keys, and the secret a pasted command
-# line passes (`az login --service-principal -u … -p SECRET`, `--client-secret SECRET`).
-_PASTED = re.compile(
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"
-    r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
-    r"|(?<=[?&]sig=)[^&\s\"']{8,}"
-    r"|(?<=AccountKey=)[^;\s\"']{8,}"
-    r"|(?<=--password )\S+|(?<=--client-secret )\S+|(?<=--secret )\S+|(?<=--token )\S+"
-    r"|(?<=--service-principal)(?P<sp>(?: +\S+)*? +-p +)\S+",
-    re.DOTALL,
-)
-
-
 def masked(text: str) -> str:
-    """A question as it may be kept: secrets masked, at most `MAX_TEXT` characters."""
-    return redact(_PASTED.sub(lambda m: (m.group("sp") or "") + "***", text))[:MAX_TEXT]
+    """A question as it may be kept: secrets masked (`bot.logs.redact`), at most `MAX_TEXT` characters."""
+    return redact(text)[:MAX_TEXT]
 
 
 @dataclass(frozen=True)
