@@ -48,7 +48,7 @@ from bot.blocks import (
 from bot.deps import Deps
 from bot.errors import NotConfigured, Upstream, UserError
 from bot.i18n import KB as W
-from bot.questions.model import Asked, Logged, Pick, Tally, fell_short, masked, verdict
+from bot.questions.model import LISTING, Asked, Logged, Pick, Tally, fell_short, listing_row, masked
 from bot.refs import CommandRef
 from bot.registry import Call, Role, Scope, command
 from handlers.args import KbArgs, KbAskedArgs, KbListArgs, KbMissedArgs, KbShowArgs
@@ -364,21 +364,12 @@ class KbAsked:
                                unknown=t.unknown, judged=t.judged, first=t.first, other=t.other, none=t.none)),
         ]
         if self.short:
-            rows = tuple(
-                (q.asked.at.strftime("%Y-%m-%d %H:%M"), q.asked.level, q.best or "-", verdict(q),
-                 _clip(" ".join(q.asked.text.split()), 90))
-                for q in self.short[:SHORT_LISTED]
-            )
-            columns = ("asked (UTC)", "reply", "first offered", "verdict", "question")
-            blocks.append(Table(columns, rows, total=len(self.short), title=W.asked_short(lang)))
+            rows = tuple(listing_row(q, 90) for q in self.short[:SHORT_LISTED])
+            blocks.append(Table(LISTING, rows, total=len(self.short), title=W.asked_short(lang)))
         else:
             blocks.append(Text(W.asked_none_short(lang)))
         blocks.append(Context(W.asked_where(lang)))
         return View(heading, tuple(blocks), private=True)
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @command(

@@ -21,13 +21,11 @@ import yaml
 
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
-from bot.questions.model import Label, Logged, Tally, fell_short, verdict
+from bot.questions.model import LISTING, Label, Logged, Tally, fell_short, listing_row
 from bot.questions.store import SqlQuestionLog
 from bot.render_text import render_table
 from bot.settings import Settings, SettingsError
 from knowledge.files import write_whole
-
-_REPLY = {"answer": "answer", "suggestion": "suggestion", "unknown": "don't know"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,18 +55,7 @@ def summary(questions: Sequence[Logged], days: int, keep_days: int) -> list[str]
 
 
 def table(questions: Sequence[Logged], width: int = 70) -> list[str]:
-    rows = []
-    for q in questions:
-        text = " ".join(q.asked.text.split())
-        rows.append((
-            q.asked.at.strftime("%Y-%m-%d %H:%M"),
-            str(q.id),
-            _REPLY[q.asked.level],
-            q.best or "-",
-            verdict(q),
-            text if len(text) <= width else text[: width - 1] + "…",
-        ))
-    return render_table(("asked (UTC)", "#", "reply", "first offered", "verdict", "question"), tuple(rows))
+    return render_table(LISTING, tuple(listing_row(q, width) for q in questions))
 
 
 def source(logged: Logged) -> str:

@@ -101,6 +101,24 @@ def fell_short(logged: Logged) -> bool:
     return logged.asked.level == "unknown" or (isinstance(label, Label) and label.entry != logged.best)
 
 
+LISTING = ("asked (UTC)", "#", "reply", "first offered", "verdict", "question")
+_REPLY = {"answer": "answer", "suggestion": "suggestion", "unknown": "don't know"}
+
+
+def listing_row(logged: Logged, width: int) -> tuple[str, ...]:
+    """One kept question as a row under `LISTING`: when, its number, the reply, the reply's first entry, the
+    verdict, and the question on one line of at most `width` characters."""
+    text = " ".join(logged.asked.text.split())
+    return (
+        logged.asked.at.strftime("%Y-%m-%d %H:%M"),
+        str(logged.id),
+        _REPLY[logged.asked.level],
+        logged.best or "-",
+        verdict(logged),
+        text if len(text) <= width else text[: width - 1] + "…",
+    )
+
+
 @dataclass(frozen=True)
 class Tally:
     """What a list of kept questions adds up to: the replies they got, and the verdicts on them."""
