@@ -3,8 +3,8 @@
 - A question is one row; its reply's entries are kept in order, space-separated (entry ids have no spaces).
 - A verdict is one row per question and person: a later click replaces an earlier one, so a retried Slack delivery
   or a second replica adds nothing, and a person who changes their mind is read at their last word.
-- Questions older than the keeping time (`knowledge.keep_days`) are deleted when a new one is kept, their verdicts
-  with them (the foreign key cascades).
+- Questions older than the keeping time (`knowledge.keep_days`) are deleted when a new one is kept (at most once
+  an hour per process), their verdicts with them (the foreign key cascades).
 - The tables are created on start, idempotently (on PostgreSQL under the approval store's schema lock).
 
 Database errors are `bot.errors.Upstream`, as the approval store raises them.
@@ -19,6 +19,8 @@ from bot.approvals.model import parse_utc, utc_text
 from bot.approvals.store import SqlApprovalStore
 from bot.questions.model import LEVELS, Asked, Level, Logged, Pick
 
+SWEEP_EVERY = timedelta(hours=1)
+
 
 class SqlQuestionLog:
     """`QuestionLog` over an approval store's connections (SQLite or PostgreSQL)."""
@@ -26,6 +28,7 @@ class SqlQuestionLog:
     def __init__(self, db: SqlApprovalStore, *, keep_days: int) -> None:
         self.db = db
         self.keep = timedelta(days=keep_days)
+        self._swept: datetime | None = None  # when questions past the keeping time were last deleted
         self.questions = db.qualify("kb_questions")
         self.picks = db.qualify("kb_picks")
         levels = ", ".join(f"'{level}'" for level in LEVELS)
@@ -54,7 +57,10 @@ class SqlQuestionLog:
         )
 
     def record(self, asked: Asked) -> int:
-        self.db.run(f"DELETE FROM {self.questions} WHERE asked_at < ?", (utc_text(asked.at - self.keep),))
+        # Forgetting is a write of its own: at most once an hour per process, not once per question.
+        if self._swept is None or asked.at - self._swept >= SWEEP_EVERY:
+            self.db.run(f"DELETE FROM {self.questions} WHERE asked_at < ?", (utc_text(asked.at - self.keep),))
+            self._swept = asked.at
         _, rows = self.db.run(
             f"INSERT INTO {self.questions} (asked_at, user_id, channel, lang, level, shown, text) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
