@@ -4,7 +4,8 @@
 answer weighed as N right ones. Here the whole calibration runs on two or three of the five source folds of the tuning
 part (the hand-written dev split with them) and the thresholds it picks are measured on the other folds: all 20 such
 splits per cost. A thread never sits on both sides (the folds are the model of asked questions' own, by source URL).
-The frozen test part is never used.
+The team's own reviewed questions (`knowledge/eval/team.yaml`, when there is one) are calibration questions here as
+they are for `--calibrate`, split into the same folds by their `slack://` source. The frozen test part is never used.
 
     PYTHONPATH=. python bench/bench_calibration.py [--costs 3 5 8 12 16]
 """
@@ -27,6 +28,7 @@ from knowledge.evaluation import (
     group_of,
     load_queries,
     load_real,
+    load_team,
 )
 
 
@@ -37,10 +39,11 @@ def main() -> None:
 
     index = load_knowledge_base()
     scorer = OutOfFold(index)
-    queries, tune = load_queries(), load_real("tune")
+    queries, tune = load_queries(), (*load_real("tune"), *load_team())
     prepared = [_Prepared.scored(scorer, q) for q in tune]
     halves = [set(c) for size in (2, 3) for c in itertools.combinations(range(FOLDS), size)]
-    print(f"{len(tune)} tuning questions, {len(halves)} splits per cost (calibrated on 2 or 3 folds of {FOLDS})")
+    print(f"{len(tune)} tuning questions (the team's own included), {len(halves)} splits per cost "
+          f"(calibrated on 2 or 3 folds of {FOLDS})")
     print("cost | unseen: right first | confident wrong (worst split) | out-of-scope unsure (worst split)")
     for cost in args.costs:
         started = time.perf_counter()
