@@ -258,3 +258,116 @@ def test_the_api_server_reaches_metrics_server_through_the_tunnel_not_metrics_se
     tunnel = entry("konnectivity-logs-exec")
     assert "metrics scraping" not in tunnel.body.en and "指标采集" not in tunnel.body.zh
     assert not any("scrape" in s for s in tunnel.symptoms.en)
+
+
+def test_node_autoprovision_limits_enablement_and_default_nodepool() -> None:
+    """learn.microsoft.com/azure/aks/node-auto-provisioning: NAP can't be enabled on clusters with the cluster
+    autoscaler; Windows node pools, IPv6 and service principals aren't supported; Azure CLI 2.76.0 or later.
+    /use-node-auto-provisioning: `--node-provisioning-mode Auto` (Manual to disable, after setting
+    spec.limits.cpu to 0 and the karpenter.azure.com/disable:NoSchedule taint); NAP runs in the managed control
+    plane and its events have the source karpenter-events. /node-auto-provisioning-networking: kubenet and Calico
+    aren't supported. /node-auto-provisioning-node-pools: the default NodePool is on-demand, amd64, Linux, D
+    family with WhenEmptyOrUnderutilized, plus a system-surge NodePool. Learn API reference NodeProvisioningMode.Auto:
+    fixed-size node pools can still be created, autoscaling ones cannot."""
+    e = entry("node-autoprovision")
+    text = text_of(e)
+    assert "--node-provisioning-mode Auto" in text and "--node-provisioning-mode Manual" in text
+    assert "NAP cannot be enabled while any node pool has the cluster autoscaler on" in e.body.en
+    assert "fixed-size node pools can still be added but autoscaling ones cannot" in e.body.en
+    assert "Azure CLI 2.76.0 or later" in text
+    assert "kubenet, Calico network policy" in e.body.en and "Windows node pools, IPv6" in e.body.en
+    assert "karpenter.azure.com/disable:NoSchedule" in text and "`spec.limits.cpu: 0`" in text
+    assert "source=karpenter-events" in text and "system-surge" in text
+    assert "(on-demand, amd64, Linux, D family, consolidation WhenEmptyOrUnderutilized, expireAfter Never)" in e.body.en
+    assert "cluster-autoscaler entry" in e.body.en  # the entry sends VMSS-pool autoscaler questions there
+    assert {
+        "https://learn.microsoft.com/azure/aks/node-auto-provisioning",
+        "https://learn.microsoft.com/azure/aks/use-node-auto-provisioning",
+        "https://learn.microsoft.com/azure/aks/node-auto-provisioning-networking",
+        "https://learn.microsoft.com/azure/aks/node-auto-provisioning-node-pools",
+        "https://learn.microsoft.com/azure/aks/node-auto-provisioning-disruption",
+    } <= doc_urls(e)
+
+
+def test_node_autoprovision_karpenter_strings_timeouts_and_disruption() -> None:
+    """kubernetes-sigs/karpenter pkg/controllers/nodeclaim/lifecycle/registration.go: Registered Unknown, reason
+    NodeNotFound, "Node not registered with cluster"; liveness.go: registrationTimeout 15 minutes, LaunchTimeout 5
+    minutes, NodeRegistrationHealthy False "Failed to register node"; provisioning/scheduling/events.go: Nominated
+    "Pod should schedule on: nodeclaim/…"; scheduler.go: "all available instance types exceed limits for nodepool";
+    pkg/apis/v1/nodepool.go: consolidationPolicy WhenEmpty or WhenEmptyOrUnderutilized, default budget nodes 10%;
+    nodepool_conversion.go: v1beta1 WhenUnderutilized converts to WhenEmptyOrUnderutilized;
+    disruption/events/events.go: "No allowed disruptions due to blocking budget". Learn
+    /node-auto-provisioning-disruption: karpenter.sh/do-not-disrupt, budgets don't rate-limit expiration."""
+    e = entry("node-autoprovision")
+    for error in ("Node not registered with cluster", "Pod should schedule on: nodeclaim/",
+                  "all available instance types exceed limits for nodepool",
+                  "No allowed disruptions due to blocking budget", "karpenter.sh/do-not-disrupt"):
+        assert error in e.errors
+    assert "Karpenter waits 15 minutes for registration (5 minutes for a launch)" in e.body.en
+    assert "NodeRegistrationHealthy to False" in e.body.en and "reason NodeNotFound" in e.body.en
+    assert "one budget of `nodes: 10%` applies" in e.body.en and "they do not limit expiry" in e.body.en
+    assert "the second policy was called WhenUnderutilized" in e.body.en
+    assert any(v.version == "karpenter.sh/v1" and "WhenEmptyOrUnderutilized" in v.en for v in e.versions)
+    karpenter = "https://github.com/kubernetes-sigs/karpenter/blob/main/pkg/"
+    assert karpenter + "controllers/nodeclaim/lifecycle/liveness.go" in doc_urls(e)
+    assert karpenter + "controllers/nodeclaim/lifecycle/registration.go" in doc_urls(e)
+
+
+def test_container_insights_agent_collection_settings_and_cost() -> None:
+    """learn.microsoft.com/azure/azure-monitor/containers/container-insights-data-collection-configmap: one agent
+    ConfigMap, container-azm-ms-agentconfig; stdout/stderr exclude_namespaces default
+    ["kube-system","gatekeeper-system"]; a container opts out of env-var collection with AZMON_COLLECT_ENV; config
+    errors show as `config::` lines and in KubeMonAgentEvents. /container-insights-data-collection-configure: the DCR
+    is MSCI-<cluster-region>-<cluster-name>; the Cost-optimized preset uses a 5-minute interval and excludes
+    kube-system, gatekeeper-system and azure-arc; the interval is 1 to 30 minutes. /container-insights-logs-schema:
+    ContainerLogV2 supports the Basic logs plan and ContainerLog support retires on 30 September 2026.
+    /container-insights-troubleshoot and /kubernetes-monitoring-enable: the DaemonSet ama-logs and the Deployment
+    ama-logs-rs (formerly omsagent and omsagent-rs); microsoft/Docker-Provider kube.conf: the ReplicaSet collects the
+    cluster-wide inventory and events."""
+    e = entry("container-insights-agent")
+    text = text_of(e)
+    assert "container-azm-ms-agentconfig" in e.errors
+    # The agents' bare names are tags, not error strings: a pasted `kubectl get pods -n kube-system` lists them in
+    # questions about anything else, and an error string outweighs every doubt of the search.
+    assert not {"ama-logs", "ama-logs-rs", "omsagent", "omsagent-rs"} & set(e.errors)
+    assert {"ama-logs", "omsagent"} <= set(e.tags)
+    assert "config::unsupported/missing config schema version" in e.errors
+    assert '`["kube-system","gatekeeper-system"]`' in e.body.en and "AZMON_COLLECT_ENV=False" in e.body.en
+    assert "KubeMonAgentEvents" in text and "MSCI-<cluster-region>-<cluster-name>" in text
+    assert "5-minute interval; excludes kube-system, gatekeeper-system and azure-arc" in e.body.en
+    assert "1 to 30 minutes" in e.body.en
+    assert "Basic logs plan" in e.body.en and "30 September 2026" in text
+    assert "KubePodInventory, KubeNodeInventory, KubeServices, KubePVInventory, KubeEvents" in e.body.en
+    assert {
+        "https://learn.microsoft.com/azure/azure-monitor/containers/container-insights-data-collection-configmap",
+        "https://learn.microsoft.com/azure/azure-monitor/containers/container-insights-data-collection-configure",
+        "https://learn.microsoft.com/azure/azure-monitor/containers/container-insights-cost",
+        "https://learn.microsoft.com/azure/azure-monitor/containers/container-insights-logs-schema",
+    } <= doc_urls(e)
+
+
+def test_container_insights_agent_connectivity_enable_and_disable() -> None:
+    """learn.microsoft.com/azure/azure-monitor/containers/kubernetes-monitoring-firewall: outbound 443 to
+    *.ods.opinsights.azure.com, <cluster-region>.handler.control.monitor.azure.com (DCR fetch) and
+    *.ingest.monitor.azure.com (logs ingestion DCE); /kubernetes-monitoring-private-link: `--ampls-resource-id`;
+    /container-insights-authentication: service-principal clusters move to managed identity with
+    `az aks update --enable-managed-identity`; /kubernetes-monitoring-enable: `az aks enable-addons -a monitoring` and
+    Managed Prometheus (ama-metrics) sends to an Azure Monitor workspace; /kubernetes-monitoring-disable:
+    `az aks disable-addons -a monitoring` keeps the collected data and `--disable-azure-monitor-metrics` removes
+    Managed Prometheus."""
+    e = entry("container-insights-agent")
+    text = text_of(e)
+    for fqdn in ("*.ods.opinsights.azure.com", "<cluster-region>.handler.control.monitor.azure.com",
+                 "*.ingest.monitor.azure.com", "login.microsoftonline.com"):
+        assert fqdn in text, fqdn
+    assert "--ampls-resource-id" in text and "--enable-managed-identity" in text
+    assert "az aks enable-addons -a monitoring" in text and "az aks disable-addons -a monitoring" in text
+    assert "--disable-azure-monitor-metrics" in text and "ama-metrics-node" in e.body.en
+    assert "Azure Monitor workspace, not to Log Analytics" in e.body.en
+    assert {
+        "https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-monitoring-firewall",
+        "https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-monitoring-private-link",
+        "https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-monitoring-enable",
+        "https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-monitoring-disable",
+        "https://learn.microsoft.com/azure/azure-monitor/containers/container-insights-troubleshoot",
+    } <= doc_urls(e)
