@@ -84,7 +84,7 @@ def test_the_tuning_part_is_answered_with_the_right_confidence() -> None:
     # 58 out of scope, 41 in Chinese) and the recalibration they brought (the model of meaning's agreement bar 0.7 ->
     # 0.75) took thirteen rounds to 38.9 % right first, 2.7 % wrong and top-1 91.4 %. The ninth stop's two entries
     # (node-autoprovision, container-insights-agent) answer the ten tuning questions about them that had no runbook,
-    # and as close runners-up turn some fifteen answers elsewhere into suggestions: 38.4 -> 36.8 % right first.
+    # and as close runners-up turn some twelve answers elsewhere into suggestions: 38.4 -> 36.8 % right first.
     assert (tune.answer_top1 or 0) >= 0.36
     assert (tune.confident_wrong or 1) <= 0.04
     assert (tune.top1 or 0) >= 0.90
