@@ -98,6 +98,14 @@ class AksWords:
     node_resource_group: Msg = Msg("Node resource group", "节点资源组")
     location: Msg = Msg("Location", "区域")
     pools: Msg = Msg("Pools", "节点池")
+    node_provisioning: Msg = Msg("Node provisioning", "节点预配")
+    auto_provisioned: Msg = Msg(
+        "Node auto-provisioning is on: Karpenter, run by AKS, creates and removes the nodes that pods need from its "
+        "NodePools (`kubectl get nodepools,nodeclaims`), so the pools above are not all there is and their "
+        "autoscaler is off.{see}",
+        "已开启节点自动预配（NAP）：由 AKS 托管的 Karpenter 按其 NodePool 为 Pod 创建和回收节点"
+        "（`kubectl get nodepools,nodeclaims`），所以上面的节点池并不是全部节点，节点池的自动缩放也是关闭的。{see}",
+    )
     failed_state: Msg = Msg(
         "{what} is in the *Failed* state.{reason} A Failed state usually stays after an operation broke off even "
         "when the nodes work; reconciling (a PUT of the cluster's current model, `az aks update {target}` with no "

@@ -63,6 +63,7 @@ class AksShowResult:
     cluster: ManagedCluster
     failed_entry: str | None = None
     sp_entry: str | None = None
+    nap_entry: str | None = None
     lang: Lang = "en"
 
     def view(self) -> View:
@@ -91,9 +92,12 @@ class AksShowResult:
                     (W.node_resource_group(lang), c.node_resource_group or "unknown"),
                     (W.location(lang), c.location or "unknown"),
                     (W.pools(lang), ", ".join(f"{p.name} ({p.count})" for p in c.pools) or "none"),
+                    *(((W.node_provisioning(lang), c.node_provisioning_mode or ""),) if c.auto_provisioned else ()),
                 )
             ),
         ]
+        if c.auto_provisioned:
+            blocks.append(Context(W.auto_provisioned(lang, see=_see(lang, self.nap_entry))))
         failed_pools = [p for p in c.pools if (p.provisioning_state or "").lower() == "failed"]
         if c.failed or failed_pools:
             what = "The cluster" if c.failed else "Pool(s) " + ", ".join(p.name for p in failed_pools)
@@ -129,7 +133,11 @@ class AksShowResult:
 
 @command("aks show", args=NoArgs, scope=Scope.CLUSTER, examples=("/k8s aks show",))
 def aks_show(call: ClusterCall[NoArgs], deps: Deps) -> AksShowResult:
-    """Show the AKS cluster as Azure sees it: version, state, network, outbound type, identity, upgrade channel."""
+    """Show the AKS cluster as Azure sees it: version, state, network, outbound type, identity, upgrade channel.
+
+    A Failed cluster gets its Azure error and a Reconcile button, a service principal its expiry check, and a
+    cluster whose nodes come from node auto-provisioning (Karpenter) says so.
+    """
     cluster_name = call.cluster
     cluster = deps.azure.client(cluster_name).cluster()
     return AksShowResult(
@@ -137,6 +145,7 @@ def aks_show(call: ClusterCall[NoArgs], deps: Deps) -> AksShowResult:
         cluster,
         failed_entry=entry_for(deps, "azure.provisioning:Failed"),
         sp_entry=entry_for(deps, "azure.identity:service-principal"),
+        nap_entry=entry_for(deps, "azure.nodeprovisioning:Auto"),
         lang=call.lang,
     )
 

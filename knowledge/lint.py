@@ -59,6 +59,7 @@ SIGNAL_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"^runtime:(?:jvm|node|dotnet)-pre-cgroupv2$",
         r"^azure\.provisioning:Failed$",
         r"^azure\.identity:service-principal$",
+        r"^azure\.nodeprovisioning:Auto$",
         r"^azure\.snat:pressure$",
         r"^azure\.upgrade:[a-z0-9]+(?:[-_][a-z0-9]+)*$",
         r"^error:[A-Za-z][A-Za-z0-9_.]*$",
@@ -87,6 +88,14 @@ OFFICIAL_DOCS: tuple[tuple[str, str], ...] = (
     ("cert-manager.io", ""),  # the certificate controller most AKS ingress setups run, documented by its project
     ("helm.sh", ""),  # the package manager most AKS teams deploy with, documented by its project
     ("github.com", "/helm/"),
+    # The AKS features and the tools beside them that entries are about, documented by their own projects.
+    ("karpenter.sh", ""),
+    ("github.com", "/Azure/karpenter-provider-azure"),
+    ("github.com", "/microsoft/Docker-Provider"),  # the Container Insights agent's source
+    ("registry.terraform.io", "/providers/hashicorp/azurerm"),
+    ("github.com", "/hashicorp/terraform-provider-azurerm"),
+    ("istio.io", ""),
+    ("github.com", "/istio/"),
 )
 
 _K8S_COMMAND = re.compile(r"/k8s\s+([^`\"'\n]*)")

@@ -268,6 +268,8 @@ class ManagedCluster:
     node_os_upgrade_channel: str | None
     sku_tier: str | None
     pools: tuple[AgentPool, ...]
+    # "Auto" when node auto-provisioning (managed Karpenter) makes the nodes; "Manual" or absent otherwise.
+    node_provisioning_mode: str | None = None
 
     @classmethod
     def from_arm(cls, body: Mapping[str, Any]) -> ManagedCluster:
@@ -294,7 +296,13 @@ class ManagedCluster:
             node_os_upgrade_channel=_str(auto.get("nodeOSUpgradeChannel")),
             sku_tier=_str(_map(p.get("sku")).get("tier")),
             pools=tuple(AgentPool.from_arm(a) for a in _list(p.get("agentPoolProfiles")) if isinstance(a, Mapping)),
+            node_provisioning_mode=_str(_map(p.get("nodeProvisioningProfile")).get("mode")),
         )
+
+    @property
+    def auto_provisioned(self) -> bool:
+        """Node auto-provisioning is on: Karpenter creates and removes nodes from its NodePools."""
+        return (self.node_provisioning_mode or "").lower() == "auto"
 
     @property
     def version(self) -> str | None:

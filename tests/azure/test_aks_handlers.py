@@ -66,6 +66,29 @@ def test_aks_show_explains_the_service_principal(arm: tuple[ArmServer, Dispatche
     assert "service principal `clientid`" in text
     assert "az ad app credential list --id clientid" in text and "--enable-managed-identity" in text
     assert "/k8s kb show sp-expired" in text
+    assert "Node provisioning" not in text  # no nodeProvisioningProfile: the pools are all there is
+
+
+def test_aks_show_says_when_node_auto_provisioning_makes_the_nodes(tmp_path: Path) -> None:
+    """A cluster with `nodeProvisioningProfile.mode: Auto` (the examples predate the field; it is added here as the
+    resource provider returns it) gets nodes from Karpenter's NodePools, not from the listed pools' autoscaler."""
+    state = arm_state()
+    state["managedCluster"]["properties"]["nodeProvisioningProfile"] = {"mode": "Auto", "defaultNodePools": "Auto"}
+    srv = ArmServer(state).start()
+    try:
+        settings = from_mapping(
+            {"clusters": [{"name": "s", "azure": srv.settings_fragment(tmp_path)}], "roles": {"viewer": ["*"]}},
+            source=None,
+            environ=srv.environment(),
+        )
+        deps = Deps(settings, ManualClock(), NoCluster(), AzureSdkProvider(settings), load_knowledge_base())
+        outcome, text = run_slash(Dispatcher(deps), "aks show")
+        assert outcome.status == "ok"
+        assert "Node provisioning" in text and "Auto" in text
+        assert "Karpenter" in text and "kubectl get nodepools,nodeclaims" in text
+        assert "/k8s kb show node-autoprovision" in text
+    finally:
+        srv.stop()
 
 
 def test_aks_show_explains_a_failed_cluster(tmp_path: Path) -> None:
