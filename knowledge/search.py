@@ -92,8 +92,8 @@ class Thresholds:
     # … and an answer is a suggestion when the model finds the question less similar than this to the entry (unless
     # an error string of the entry is in the question). Calibrated on nine rounds of real questions and 51 entries,
     # and the same again with the tenth and the thirteenth: with the answer threshold down at 20 the model's doubt
-    # earns its place (it turns the answers that words alone would give to borrowed errors, "envoy sidecar returns
-    # 503 upstream connect error", back into suggestions).
+    # earns its place (it turns the answers that words alone would give to borrowed words, "argo cd app stuck
+    # OutOfSync" read as a Helm release left pending, back into suggestions).
     unrelated: float = 0.45
     # Where the model of meaning gives no opinion (Chinese questions: see `knowledge.meaning`), the model of asked
     # questions is the second opinion on the level: a suggestion is an answer when it puts the same entry first and

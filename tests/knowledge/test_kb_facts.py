@@ -371,3 +371,59 @@ def test_container_insights_agent_connectivity_enable_and_disable() -> None:
         "https://learn.microsoft.com/azure/azure-monitor/containers/kubernetes-monitoring-disable",
         "https://learn.microsoft.com/azure/azure-monitor/containers/container-insights-troubleshoot",
     } <= doc_urls(e)
+
+
+def test_istio_addon_injection_label_webhook_meshconfig_and_upgrades() -> None:
+    """learn.microsoft.com/azure/aks/istio-deploy-addon: the add-on needs the revision label istio.io/rev=asm-X-Y and
+    istio-injection=enabled makes injection skip the namespace; existing workloads need a rollout restart; istioctl
+    needs --istioNamespace aks-istio-system. /istio-about: ProxyConfig, WorkloadEntry, WorkloadGroup, IstioOperator
+    and WasmPlugin are blocked. /istio-meshconfig: mesh settings go in istio-shared-configmap-<revision> in
+    aks-istio-system. /istio-upgrade: canary upgrade with az aks mesh upgrade start/complete/rollback.
+    /istio-deploy-ingress: az aks mesh enable-ingress-gateway --ingress-gateway-type external|internal.
+    /istio-native-sidecar: native sidecars by default from AKS 1.33 with asm-1-29. istio/istio
+    manifests/charts/istio-control/istio-discovery/templates/revision-tags-mwc.yaml: the revisioned webhook is
+    rev.namespace.sidecar-injector.istio.io with failurePolicy Fail, and it skips namespaces with istio-injection."""
+    e = entry("istio-sidecar")
+    text = text_of(e)
+    assert "`istio.io/rev=asm-X-Y`" in e.summary.en
+    assert "`istio-injection=enabled` makes the add-on skip the namespace" in e.summary.en
+    assert "rev.namespace.sidecar-injector.istio.io" in e.errors
+    assert "Every injection webhook has failurePolicy Fail" in e.body.en
+    assert "pods created before the label need a restart" in e.summary.en
+    assert "--istioNamespace aks-istio-system" in text and "istio-shared-configmap-asm-X-Y" in text
+    assert "ProxyConfig, WorkloadEntry, WorkloadGroup, IstioOperator and WasmPlugin are blocked" in e.body.en
+    for command in ("az aks mesh upgrade start", "az aks mesh upgrade complete", "az aks mesh upgrade rollback",
+                    "az aks mesh enable-ingress-gateway --ingress-gateway-type external|internal"):
+        assert command in text
+    assert any(v.version == "asm-1-29" and "native sidecars by default" in v.en for v in e.versions)
+    learn = "https://learn.microsoft.com/azure/aks/"
+    pages = ("istio-about", "istio-deploy-addon", "istio-meshconfig", "istio-upgrade", "istio-deploy-ingress",
+             "istio-support-policy", "istio-native-sidecar")
+    assert {learn + page for page in pages} <= doc_urls(e)
+
+
+def test_istio_envoy_503_flags_egress_mtls_and_startup_order() -> None:
+    """istio.io/latest/docs/ops/common-problems/network-issues: read the istio-proxy access log, the flags follow the
+    status code. Envoy's access-log documentation (usage.rst, the %RESPONSE_FLAGS% table):
+    UH no healthy upstream, URX retry limit or connect attempts reached, NR with 404. /tasks/traffic-management/
+    egress/egress-control: ALLOW_ANY default, REGISTRY_ONLY blocks hosts without a Service or ServiceEntry.
+    /tasks/security/authentication/mtls-migration: PERMISSIVE by default, STRICT fails clients without a sidecar.
+    /ops/common-problems/injection: holdApplicationUntilProxyStarts. istio/istio pilot/cmd/pilot-agent/status/
+    server.go: /quitquitquit, POST from localhost. The ingress-5xx entry keeps the NGINX/App Gateway 5xx and its
+    Envoy error strings; this entry must not repeat them."""
+    e = entry("istio-sidecar")
+    text = text_of(e)
+    assert "belongs to the ingress-5xx entry" in e.body.en
+    assert "UH means no healthy endpoint, URX that retries or connect attempts ran out" in e.body.en
+    assert "NR (with 404)" in e.body.en
+    assert "With REGISTRY_ONLY the sidecar blocks any host without a Service or ServiceEntry" in e.body.en
+    assert "stay on PERMISSIVE, Istio's default" in e.body.en
+    assert "holdApplicationUntilProxyStarts: true" in text
+    assert "http://127.0.0.1:15020/quitquitquit" in text
+    assert "upstream connect error or disconnect/reset before headers" not in e.errors
+    assert "no healthy upstream" not in e.errors
+    istio = "https://istio.io/latest/docs/"
+    assert {istio + "ops/common-problems/injection/", istio + "ops/common-problems/network-issues/",
+            istio + "tasks/traffic-management/egress/egress-control/",
+            istio + "tasks/security/authentication/mtls-migration/",
+            "https://github.com/istio/istio/blob/master/pilot/cmd/pilot-agent/status/server.go"} <= doc_urls(e)
