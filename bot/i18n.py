@@ -147,6 +147,11 @@ class KbWords:
         "you act.",
         "不确定：这很可能是你要找的条目，但问题也可能对应其他条目。操作前请先核对。",
     )
+    weak: Msg = Msg(
+        "Not sure: nothing in the knowledge base matches this question well. This is the closest entry, and it may "
+        "not be about your problem.",
+        "不确定：知识库里没有与这个问题匹配得好的条目。下面是最接近的一条，它可能与你的问题无关。",
+    )
     open_entry: Msg = Msg("Open this entry", "打开这个条目")
     none_of_these: Msg = Msg("None of these", "都不是")
     not_this: Msg = Msg("Not this", "不是这个")

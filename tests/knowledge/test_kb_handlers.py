@@ -135,3 +135,14 @@ def test_every_shipped_entry_renders_for_slack_and_the_shell(lang: str) -> None:
         assert 0 < len(message.blocks) <= 50
         assert "…" not in message.blocks[0].get("text", {}).get("text", "")  # the title is not clipped
         assert entry.title.in_lang("zh" if lang == "zh" else "en") in render_text(view)
+
+
+@pytest.mark.parametrize(("score", "words"), [(12.4, "nothing in the knowledge base matches"), (61.0, "probably")])
+def test_a_suggestion_says_how_unsure_it_is(small_index: KnowledgeIndex, score: float, words: str) -> None:
+    """A suggestion on a word or two is not "probably the entry you need" (`kb_handlers.WEAK_SCORE`)."""
+    entry = small_index.entries()[0]
+    reply = kb_handlers.KbAnswer("how do I bake a sourdough bread", "en", entry, score, level="suggestion")
+    text = render_text(reply.view())
+    assert words in text.splitlines()[0] and entry.title.en in text
+    zh = render_text(kb_handlers.KbAnswer("烤面包", "zh", entry, score, level="suggestion").view())
+    assert ("没有与这个问题匹配得好" in zh) is (score < kb_handlers.WEAK_SCORE)
