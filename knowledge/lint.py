@@ -94,6 +94,8 @@ OFFICIAL_DOCS: tuple[tuple[str, str], ...] = (
     ("github.com", "/microsoft/Docker-Provider"),  # the Container Insights agent's source
     ("registry.terraform.io", "/providers/hashicorp/azurerm"),
     ("github.com", "/hashicorp/terraform-provider-azurerm"),
+    ("kubernetes.github.io", "/ingress-nginx"),
+    ("cloud-provider-azure.sigs.k8s.io", ""),
     ("istio.io", ""),
     ("github.com", "/istio/"),
 )
