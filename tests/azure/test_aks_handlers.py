@@ -69,6 +69,19 @@ def test_aks_show_explains_the_service_principal(arm: tuple[ArmServer, Dispatche
     assert "Node provisioning" not in text  # no nodeProvisioningProfile: the pools are all there is
 
 
+def _aks_show(srv: ArmServer, tmp_path: Path) -> str:
+    """`aks show` on a cluster `s` whose ARM server is `srv`, through a dispatcher of its own."""
+    settings = from_mapping(
+        {"clusters": [{"name": "s", "azure": srv.settings_fragment(tmp_path)}], "roles": {"viewer": ["*"]}},
+        source=None,
+        environ=srv.environment(),
+    )
+    deps = Deps(settings, ManualClock(), NoCluster(), AzureSdkProvider(settings), load_knowledge_base())
+    outcome, text = run_slash(Dispatcher(deps), "aks show")
+    assert outcome.status == "ok", text
+    return text
+
+
 def test_aks_show_says_when_node_auto_provisioning_makes_the_nodes(tmp_path: Path) -> None:
     """A cluster with `nodeProvisioningProfile.mode: Auto` (the examples predate the field; it is added here as the
     resource provider returns it) gets nodes from Karpenter's NodePools, not from the listed pools' autoscaler."""
@@ -76,14 +89,7 @@ def test_aks_show_says_when_node_auto_provisioning_makes_the_nodes(tmp_path: Pat
     state["managedCluster"]["properties"]["nodeProvisioningProfile"] = {"mode": "Auto", "defaultNodePools": "Auto"}
     srv = ArmServer(state).start()
     try:
-        settings = from_mapping(
-            {"clusters": [{"name": "s", "azure": srv.settings_fragment(tmp_path)}], "roles": {"viewer": ["*"]}},
-            source=None,
-            environ=srv.environment(),
-        )
-        deps = Deps(settings, ManualClock(), NoCluster(), AzureSdkProvider(settings), load_knowledge_base())
-        outcome, text = run_slash(Dispatcher(deps), "aks show")
-        assert outcome.status == "ok"
+        text = _aks_show(srv, tmp_path)
         assert "Node provisioning" in text and "Auto" in text
         assert "Karpenter" in text and "kubectl get nodepools,nodeclaims" in text
         assert "/k8s kb show node-autoprovision" in text
@@ -95,14 +101,7 @@ def test_aks_show_explains_a_failed_cluster(tmp_path: Path) -> None:
     srv = ArmServer(arm_state()).start()
     try:
         srv.set_cluster_state("Failed", ("OperationNotAllowed", "The last operation was interrupted."))
-        settings = from_mapping(
-            {"clusters": [{"name": "s", "azure": srv.settings_fragment(tmp_path)}], "roles": {"viewer": ["*"]}},
-            source=None,
-            environ=srv.environment(),
-        )
-        deps = Deps(settings, ManualClock(), NoCluster(), AzureSdkProvider(settings), load_knowledge_base())
-        outcome, text = run_slash(Dispatcher(deps), "aks show")
-        assert outcome.status == "ok"
+        text = _aks_show(srv, tmp_path)
         assert "*Failed*" in text and "OperationNotAllowed" in text and "az aks update" in text
         assert "`/k8s aks reconcile --cluster s`" in text and "[Reconcile]" in text
     finally:
