@@ -128,7 +128,7 @@ AnswerLevel = Literal["answer", "suggestion", "unknown"]
 
 # A suggestion scoring below this rests on a word or two ("how do I bake a sourdough bread" reaches the DNS entry
 # through "read" at 12/100, "what time is the standup" an entry at 11): it is not "probably the entry you need".
-# On the real tuning part no suggestion below it had the right entry first (2026-12-06: one, out of scope).
+# No suggestion to a question of the real tuning part scored below it (2026-12-06): only chatter falls this low.
 WEAK_SCORE = 25.0
 
 
