@@ -99,6 +99,21 @@ class AksWords:
     location: Msg = Msg("Location", "区域")
     pools: Msg = Msg("Pools", "节点池")
     node_provisioning: Msg = Msg("Node provisioning", "节点预配")
+    service_mesh: Msg = Msg("Service mesh", "服务网格")
+    istio_addon: Msg = Msg("Istio add-on, revision {revisions}", "Istio 插件，修订版 {revisions}")
+    istio_canary: Msg = Msg(
+        "Istio add-on, canary upgrade {old} → {new} in progress", "Istio 插件，金丝雀升级 {old} → {new} 进行中"
+    )
+    istio_label: Msg = Msg(
+        "Istio add-on: a namespace joins the mesh with the label {labels}; the add-on skips namespaces labelled "
+        "`istio-injection=enabled`, and pods get their sidecar only when they are created.{see}",
+        "Istio 插件：命名空间打上标签 {labels} 才会加入网格；带 `istio-injection=enabled` 标签的命名空间会被插件跳过，"
+        "而且 Pod 只在创建时注入 sidecar。{see}",
+    )
+    monitoring: Msg = Msg("Monitoring", "监控")
+    container_insights_on: Msg = Msg(
+        "Container Insights (ama-logs to Log Analytics)", "Container Insights（ama-logs 发送到 Log Analytics）"
+    )
     auto_provisioned: Msg = Msg(
         "Node auto-provisioning is on: Karpenter, run by AKS, creates and removes the nodes that pods need from its "
         "NodePools (`kubectl get nodepools,nodeclaims`), so the pools above are not all there is and their "

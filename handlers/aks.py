@@ -33,6 +33,7 @@ FALLBACK_ENTRIES: Mapping[str, str] = {
     "azure.upgrade:node-headroom": "upgrade-blocked",
     "azure.upgrade:sa-token-secrets": "upgrade-blocked",
     "azure.upgrade:cgroup-v1-removed": "java-oom-cgroupv2",
+    "azure.servicemesh:Istio": "istio-sidecar",
 }
 
 
@@ -47,6 +48,14 @@ def entry_for(deps: Deps, signal: str | None) -> str | None:
         if signal in entry.signals:
             return entry.id
     return None
+
+
+def _mesh(cluster: ManagedCluster, lang: Lang) -> str:
+    """The Istio add-on's revision, or the two of a canary upgrade in progress (the older first)."""
+    revisions = cluster.istio_revisions
+    if len(revisions) >= 2:
+        return W.istio_canary(lang, old=revisions[0], new=revisions[-1])
+    return W.istio_addon(lang, revisions=", ".join(revisions))
 
 
 def _see(lang: Lang, entry: str | None) -> str:
@@ -64,6 +73,7 @@ class AksShowResult:
     failed_entry: str | None = None
     sp_entry: str | None = None
     nap_entry: str | None = None
+    istio_entry: str | None = None
     lang: Lang = "en"
 
     def view(self) -> View:
@@ -93,11 +103,16 @@ class AksShowResult:
                     (W.location(lang), c.location or "unknown"),
                     (W.pools(lang), ", ".join(f"{p.name} ({p.count})" for p in c.pools) or "none"),
                     *(((W.node_provisioning(lang), c.node_provisioning_mode or ""),) if c.auto_provisioned else ()),
+                    *(((W.service_mesh(lang), _mesh(c, lang)),) if c.istio_revisions else ()),
+                    *(((W.monitoring(lang), W.container_insights_on(lang)),) if c.container_insights else ()),
                 )
             ),
         ]
         if c.auto_provisioned:
             blocks.append(Context(W.auto_provisioned(lang, see=_see(lang, self.nap_entry))))
+        if c.istio_revisions:
+            labels = " / ".join(f"`istio.io/rev={r}`" for r in c.istio_revisions)
+            blocks.append(Context(W.istio_label(lang, labels=labels, see=_see(lang, self.istio_entry))))
         failed_pools = [p for p in c.pools if (p.provisioning_state or "").lower() == "failed"]
         if c.failed or failed_pools:
             what = "The cluster" if c.failed else "Pool(s) " + ", ".join(p.name for p in failed_pools)
@@ -135,8 +150,9 @@ class AksShowResult:
 def aks_show(call: ClusterCall[NoArgs], deps: Deps) -> AksShowResult:
     """Show the AKS cluster as Azure sees it: version, state, network, outbound type, identity, upgrade channel.
 
-    A Failed cluster gets its Azure error and a Reconcile button, a service principal its expiry check, and a
-    cluster whose nodes come from node auto-provisioning (Karpenter) says so.
+    A Failed cluster gets its Azure error and a Reconcile button, a service principal its expiry check. Nodes from
+    node auto-provisioning (Karpenter), the Istio add-on (its revision and the namespace label it needs) and
+    Container Insights are named when they are on.
     """
     cluster_name = call.cluster
     cluster = deps.azure.client(cluster_name).cluster()
@@ -146,6 +162,7 @@ def aks_show(call: ClusterCall[NoArgs], deps: Deps) -> AksShowResult:
         failed_entry=entry_for(deps, "azure.provisioning:Failed"),
         sp_entry=entry_for(deps, "azure.identity:service-principal"),
         nap_entry=entry_for(deps, "azure.nodeprovisioning:Auto"),
+        istio_entry=entry_for(deps, "azure.servicemesh:Istio"),
         lang=call.lang,
     )
 

@@ -12,6 +12,7 @@ This module imports no SDK; the adapter (`bot.azure.sdk`) hands it plain mapping
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -248,6 +249,15 @@ class ClusterIdentity:
         return cls("unknown", None)
 
 
+def _istio_revisions(mesh: Mapping[str, Any]) -> tuple[str, ...]:
+    """The revisions of the Istio add-on when `serviceMeshProfile.mode` is Istio, else none; oldest first (the API
+    does not promise an order for the two of a canary upgrade)."""
+    if (_str(mesh.get("mode")) or "").lower() != "istio":
+        return ()
+    revisions = [r for r in _list(_map(mesh.get("istio")).get("revisions")) if isinstance(r, str)]
+    return tuple(sorted(revisions, key=lambda r: [int(n) for n in re.findall(r"\d+", r)]))
+
+
 @dataclass(frozen=True)
 class ManagedCluster:
     """A managed cluster as the resource provider describes it."""
@@ -270,6 +280,10 @@ class ManagedCluster:
     pools: tuple[AgentPool, ...]
     # "Auto" when node auto-provisioning (managed Karpenter) makes the nodes; "Manual" or absent otherwise.
     node_provisioning_mode: str | None = None
+    # The Istio add-on's control-plane revisions ("asm-1-24"); two while a canary upgrade is in progress, none when
+    # the add-on is off.
+    istio_revisions: tuple[str, ...] = ()
+    container_insights: bool = False  # the monitoring add-on (`addonProfiles.omsagent`) is on
 
     @classmethod
     def from_arm(cls, body: Mapping[str, Any]) -> ManagedCluster:
@@ -297,6 +311,8 @@ class ManagedCluster:
             sku_tier=_str(_map(p.get("sku")).get("tier")),
             pools=tuple(AgentPool.from_arm(a) for a in _list(p.get("agentPoolProfiles")) if isinstance(a, Mapping)),
             node_provisioning_mode=_str(_map(p.get("nodeProvisioningProfile")).get("mode")),
+            istio_revisions=_istio_revisions(_map(p.get("serviceMeshProfile"))),
+            container_insights=_map(_map(p.get("addonProfiles")).get("omsagent")).get("enabled") is True,
         )
 
     @property

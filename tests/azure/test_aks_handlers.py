@@ -67,6 +67,7 @@ def test_aks_show_explains_the_service_principal(arm: tuple[ArmServer, Dispatche
     assert "az ad app credential list --id clientid" in text and "--enable-managed-identity" in text
     assert "/k8s kb show sp-expired" in text
     assert "Node provisioning" not in text  # no nodeProvisioningProfile: the pools are all there is
+    assert "Service mesh" not in text and "Container Insights" not in text
 
 
 def _aks_show(srv: ArmServer, tmp_path: Path) -> str:
@@ -93,6 +94,24 @@ def test_aks_show_says_when_node_auto_provisioning_makes_the_nodes(tmp_path: Pat
         assert "Node provisioning" in text and "Auto" in text
         assert "Karpenter" in text and "kubectl get nodepools,nodeclaims" in text
         assert "/k8s kb show node-autoprovision" in text
+    finally:
+        srv.stop()
+
+
+def test_aks_show_names_the_istio_add_on_and_its_label_and_container_insights(tmp_path: Path) -> None:
+    """`serviceMeshProfile` with two revisions (a canary upgrade; the API gives no order) and the monitoring add-on
+    (`addonProfiles.omsagent`), as the resource provider returns them; the examples predate both."""
+    state = arm_state()
+    props = state["managedCluster"]["properties"]
+    props["serviceMeshProfile"] = {"mode": "Istio", "istio": {"revisions": ["asm-1-25", "asm-1-24"]}}
+    props.setdefault("addonProfiles", {})["omsagent"] = {"enabled": True, "config": {}}
+    srv = ArmServer(state).start()
+    try:
+        text = _aks_show(srv, tmp_path)
+        assert "canary upgrade asm-1-24 → asm-1-25 in progress" in text
+        assert "`istio.io/rev=asm-1-24` / `istio.io/rev=asm-1-25`" in text and "istio-injection=enabled" in text
+        assert "/k8s kb show istio-sidecar" in text
+        assert "Container Insights" in text
     finally:
         srv.stop()
 
