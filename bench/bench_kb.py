@@ -332,7 +332,7 @@ def embedding(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: Sequen
         for q in questions:
             sims = similarity(q.q)
             ranked = [s for s in index.score_all(q.q) if s.evidence > 0]
-            if ranked and index.level_of(ranked) == "answer":
+            if ranked and index.level_of(ranked, q.q) == "answer":
                 answered.append((float(sims[ids.index(ranked[0].entry_id)]), q.expect == ranked[0].entry_id,
                                  q.expect is None))
             if q.expect is None:

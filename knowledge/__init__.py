@@ -17,6 +17,7 @@ from knowledge.model import Entry, Lang
 from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
 
 if TYPE_CHECKING:
+    from knowledge.confidence import ConfidenceModel
     from knowledge.meaning import Embedder
 
 __all__ = [
@@ -67,10 +68,12 @@ def load_knowledge_base() -> KnowledgeIndex:
     """
     # Imported here, not above: the model brings numpy and tokenizers, which a process that only names the
     # knowledge base's types (the Slack front, which never answers a question) should not pay for.
+    from knowledge.confidence import ConfidenceModel
     from knowledge.meaning import StaticEmbedder
 
     return build_index(
-        load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir(), shipped=SHIPPED), learn=True
+        load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir(), shipped=SHIPPED), learn=True,
+        confidence=ConfidenceModel.load(),
     )
 
 
@@ -79,13 +82,14 @@ def build_index(
     embedder: Embedder | None = None,
     cache: AnalysisCache | None = None,
     learn: bool = False,
+    confidence: ConfidenceModel | None = None,
 ) -> KnowledgeIndex:
     """The index over `entries`, taking the entries' analyses from `cache` where it has them and writing it back
     when some had to be made (or it holds analyses of entries that are gone). With `learn`, the index ranks with the
     model of asked questions too (`knowledge.asked`), its tokenised examples also kept in `cache`."""
     analyses = cache.load() if cache is not None else {}
     kept = set(analyses)
-    index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses)
+    index = KnowledgeIndex(entries, embedder=embedder, analyses=analyses, confidence=confidence)
     used = set(index.analysis_keys)
     fresh: tuple[str, tuple[Example, ...]] | None = None
     if learn:

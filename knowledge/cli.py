@@ -18,6 +18,7 @@ Also runnable as `python -m knowledge.cli …`.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import math
@@ -28,6 +29,7 @@ from typing import TextIO
 
 from knowledge import load_knowledge_base
 from knowledge.analysis_cache import SHIPPED, shipped_text
+from knowledge.confidence import SHIPPED_MODEL, ConfidenceModel
 from knowledge.evaluation import (
     TARGET_OOS_UNSURE,
     TARGET_REAL_ANSWER_TOP1,
@@ -43,6 +45,7 @@ from knowledge.evaluation import (
     calibrate,
     collection_rounds,
     evaluate,
+    fit_confidence,
     load_queries,
     load_real,
     load_team,
@@ -87,26 +90,60 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _prebuild(args: argparse.Namespace, out: TextIO) -> int:
-    made = shipped_text(load_entries())
+    """The shipped analyses first (the model of confidence is fitted on rankings made with them), then the model."""
+    entries = load_entries()
+    made = shipped_text(entries)
     try:
         current = SHIPPED.read_text(encoding="utf-8")
     except FileNotFoundError:
         current = None
     if made == current:
         print(f"{SHIPPED} is up to date", file=out)
-        return 0
-    if args.check:
+    elif args.check:
         print(f"{SHIPPED} is not what the code, entries and labelled questions give today: run `aksbot kb prebuild`",
               file=out)
         return 1
+    elif not _write(SHIPPED, made):
+        return 1
+    else:
+        print(f"wrote {SHIPPED} ({len(made.encode()) / 1e6:.1f} MB)", file=out)
+    # Ranked with the analyses just written, by the models a fresh install builds (the old model of confidence plays
+    # no part: the features are the ranking's).
+    from knowledge import build_index
+    from knowledge.analysis_cache import AnalysisCache, cache_dir
+    from knowledge.meaning import StaticEmbedder
+
+    index = build_index(entries, embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir(), shipped=SHIPPED),
+                        learn=True)
+    try:
+        team = _team(load_team(), {e.id for e in entries}, "knowledge/eval/team.yaml")
+        model = fit_confidence(index, load_queries(), load_real("tune"), team)
+    except ValueError as exc:
+        print(f"aksbot kb prebuild: {exc}", file=sys.stderr)
+        return 1
+    shipped_model = ConfidenceModel.load(SHIPPED_MODEL)
+    if shipped_model is not None and shipped_model.agrees_with(model):
+        print(f"{SHIPPED_MODEL} is up to date", file=out)
+        return 0
+    if args.check:
+        print(f"{SHIPPED_MODEL} is not the model today's rankings of the labelled questions give: run "
+              "`aksbot kb prebuild`", file=out)
+        return 1
+    if not _write(SHIPPED_MODEL, model.to_json()):
+        return 1
+    print(f"wrote {SHIPPED_MODEL} (answers from a chance of {model.threshold:.2f}, learned from "
+          f"{model.trained_on} questions)", file=out)
+    return 0
+
+
+def _write(path: Path, text: str) -> bool:
     try:
         # Whole or not at all: a half-written file would be ignored, and every fresh install would analyse again.
-        write_whole(SHIPPED, made)
+        write_whole(path, text)
     except OSError as exc:
-        print(f"cannot write {SHIPPED}: {exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {SHIPPED} ({len(made.encode()) / 1e6:.1f} MB)", file=out)
-    return 0
+        print(f"cannot write {path}: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _as_json(outcome: SearchOutcome) -> str:
@@ -203,6 +240,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
     real_targets = report.real_test.real_targets()
     if args.json:
         payload: dict[str, object] = {
+            "confidence": _confidence_json(index.confidence),
             "thresholds": dataclasses.asdict(report.thresholds),
             "hand_written": {
                 "all": _figures_json(report.hand_all),
@@ -234,9 +272,12 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
     else:
-        print(f"thresholds: {_describe(report.thresholds)}", file=out)
-        print("the dev split and the tuning part, which the model of asked questions learns from, are measured out "
-              "of fold (five folds; the held-out split and the frozen test part it never sees)", file=out)
+        print(f"confidence: {_describe_model(index.confidence, report.thresholds)}", file=out)
+        print(f"thresholds{' (the rules, without the model)' if index.confidence else ''}: "
+              f"{_describe(report.thresholds)}", file=out)
+        print("the dev split and the tuning part, which the models of asked questions and of confidence learn from, "
+              "are measured out of fold (five folds; the held-out split and the frozen test part they never see)",
+              file=out)
         print("hand-written questions (same authors as the entries):", file=out)
         print(_figures_line("  all", report.hand_all), file=out)
         print(_figures_line("  dev", report.hand_dev), file=out)
@@ -298,7 +339,39 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
             f"{_percent(found.oos_unsure)} (a wrong answer weighed as {found.wrong_cost:g} right ones)",
             file=out,
         )
+        try:
+            model = fit_confidence(index, queries, tune, team, args.wrong_cost)
+        except ValueError as exc:
+            print(f"calibration of the model of confidence: {exc}", file=out)
+            return 1
+        refitted = copy.copy(index)
+        refitted.confidence = model
+        on_tune = Figures.of(run(refitted, tune))
+        print(
+            f"the model of confidence refitted with a wrong answer weighed as {model.wrong_cost:g} right ones: "
+            f"{_describe_model(model, report.thresholds)} -> on the real tuning part (out of fold): answer right "
+            f"first {_percent(on_tune.answer_top1)}, confident wrong {_percent(on_tune.confident_wrong)}, "
+            f"out-of-scope unsure {_percent(on_tune.oos_unsure)}",
+            file=out,
+        )
     return 0 if report.passed else 1
+
+
+def _describe_model(model: ConfidenceModel | None, t: Thresholds) -> str:
+    if model is None:
+        return f"no model of confidence ({SHIPPED_MODEL.name} is missing or for other code): the rules decide"
+    return (
+        f"an answer when the model puts the chance that the first entry is right at {model.threshold:.2f} or more "
+        f"({len(model.mean)} features of the ranking, learned from {model.trained_on} questions, a wrong answer "
+        f"weighed as {model.wrong_cost:g} right ones); I don't know below {t.suggest} evidence"
+    )
+
+
+def _confidence_json(model: ConfidenceModel | None) -> dict[str, object] | None:
+    if model is None:
+        return None
+    return {"threshold": model.threshold, "trained_on": model.trained_on, "wrong_cost": model.wrong_cost,
+            "features": len(model.mean)}
 
 
 def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:

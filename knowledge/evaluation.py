@@ -25,8 +25,9 @@ Every question has the id of the entry that answers it, or `expect: null` when t
 * **out-of-scope kept unsure** — out-of-scope questions that got no confident answer;
 * **top-1 / top-3** — the ranking alone, whatever the confidence (the best shown entry is right, or in the three).
 
-`calibrate` picks the confidence thresholds on the calibration questions only (hand-written dev split and the real
-tuning part).
+`calibrate` picks the rules' confidence thresholds, and `fit_confidence` fits the model of confidence and its
+threshold (`knowledge.confidence`), on the calibration questions only (hand-written dev split and the real tuning
+part, and the team's own questions when there are any).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from knowledge.analysis import example_texts
 from knowledge.asked import ALWAYS, Example, fold_of
+from knowledge.confidence import ConfidenceModel, Sample, features, fit
 from knowledge.loader import YAML_LOADER
 from knowledge.model import Entry
 from knowledge.search import (
@@ -56,6 +58,8 @@ from knowledge.search import (
     Level,
     Scored,
     Thresholds,
+    detect_lang,
+    level_in_words_order,
     moved_by_learning,
     words_first,
 )
@@ -615,3 +619,41 @@ def _best(
             best = (key, Calibration(candidate, on_tune.right, on_tune.wrong, on_tune.oos_unsure, tune.size + dev.size,
                                      wrong_cost))
     return best[1] if best else None
+
+
+def confidence_samples(
+    index: KnowledgeIndex,
+    queries: Sequence[LabelledQuery],
+    real_tune: Sequence[RealQuery],
+    team: Sequence[RealQuery] = (),
+) -> list[Sample]:
+    """What the model of confidence learns from: the questions the model of asked questions learns from (the
+    hand-written dev split, the real tuning part, the team's own), each ranked by an index that never learned from
+    it, with the features of that ranking (`knowledge.confidence.features`)."""
+    scorer = OutOfFold(index)
+    chosen: list[tuple[LabelledQuery | RealQuery, str]] = [(q, "dev") for q in queries if q.split == "dev"]
+    chosen += [(q, "tune") for q in real_tune]
+    chosen += [(q, "") for q in team]
+    samples: list[Sample] = []
+    for question, calibration in chosen:
+        ranker = scorer(question)
+        lang = detect_lang(question.q)
+        ranked = [s for s in ranker.score_all(question.q, lang) if s.evidence > 0]
+        by_words, moved = words_first(ranked), moved_by_learning(ranked)
+        known = level_in_words_order(by_words, moved, ranker.thresholds) != "unknown"
+        values = features(ranked, by_words, moved, len(question.q), lang == "zh") if known else None
+        right = bool(ranked) and ranked[0].entry_id == question.expect
+        samples.append(Sample(values, right, question.expect is not None, fold_of(group_of(question)), calibration))
+    return samples
+
+
+def fit_confidence(
+    index: KnowledgeIndex,
+    queries: Sequence[LabelledQuery],
+    real_tune: Sequence[RealQuery],
+    team: Sequence[RealQuery] = (),
+    wrong_cost: float = WRONG_COST,
+) -> ConfidenceModel:
+    """The model of confidence for `index` (`knowledge.confidence`), its threshold chosen as `calibrate` chooses
+    thresholds: the most worth on the real tuning part at `wrong_cost`, within the dev split's limits."""
+    return fit(confidence_samples(index, queries, real_tune, team), wrong_cost, DEV_MAX_WRONG, DEV_MIN_OOS_UNSURE)

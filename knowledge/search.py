@@ -36,9 +36,14 @@ people use that the entries do not (`LEARNED_WEIGHT`). An answer it moves from f
 model of meaning gives no opinion (Chinese questions) it is the second opinion on the level instead: a suggestion
 whose entry it also puts first, and finds similar enough, is an answer (`Thresholds.asked_agree`).
 
-The thresholds were calibrated with `aksbot kb eval --calibrate` on the dev split of the hand-written questions
-and the tuning part of the real questions (`knowledge/eval/`); the held-out and frozen test parts are reported,
-never tuned on. This module is pure computation over `Entry` models: no I/O, no clock, no network.
+Between an answer and a suggestion, the shipped index decides by a model of confidence (`knowledge.confidence`): a
+logistic regression over what all of the above say about the first entry — its evidence, the runner-up's share of
+it, how much of the question it explains, whether and how strongly the models agree — learned from the labelled
+questions, which answers when the chance that the first entry is right reaches its threshold. "I don't know" stays the
+rules'. An index built without that model (over other entries) decides by the rules above, whose thresholds were
+calibrated with `aksbot kb eval --calibrate` on the dev split of the hand-written questions and the tuning part of the
+real questions (`knowledge/eval/`); the held-out and frozen test parts are reported, never tuned on. This module is
+pure computation over `Entry` models: no I/O, no clock, no network.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ from rapidfuzz import fuzz, process
 from knowledge import analysis
 from knowledge.analysis import FIELD_WEIGHTS, Analysis, phrases_of
 from knowledge.asked import ALWAYS, AskedModel, Example, fold_of
+from knowledge.confidence import ConfidenceModel, features
 from knowledge.model import Entry, Lang
 from knowledge.text import CJK_CHAR, DEFAULT_ANALYZER, Analyzer, clean, version_match
 
@@ -240,9 +246,11 @@ class KnowledgeIndex:
         meaning_weight: float = MEANING_WEIGHT,
         examples: Sequence[Example] = (),
         learned_weight: float = LEARNED_WEIGHT,
+        confidence: ConfidenceModel | None = None,
     ) -> None:
         """`analyses`, when given, supplies entries already analysed (by `analysis_key`) and receives the ones
-        analysed now: the caller may keep it for the next process (`knowledge.analysis_cache`)."""
+        analysed now: the caller may keep it for the next process (`knowledge.analysis_cache`). `confidence`, when
+        given, decides between an answer and a suggestion (`knowledge.confidence`); without it the rules do."""
         self._entries: tuple[Entry, ...] = tuple(entries)
         self._by_id = {e.id: e for e in self._entries}
         if len(self._by_id) != len(self._entries):
@@ -251,6 +259,8 @@ class KnowledgeIndex:
         self.analyzer = analyzer
         self.meaning_weight = meaning_weight
         self.learned_weight = learned_weight
+        self.confidence = confidence
+        self._fold: int | None = None  # the cross-validation fold this index's models left out (`without_fold`)
         self.learn(examples)
         # The keys of `analyses` this index's entries are under (what a cache of them needs to keep).
         self.analysis_keys: list[str] = []
@@ -339,6 +349,7 @@ class KnowledgeIndex:
         what it says about a question of that fold is what it would say about a question it never saw."""
         other = copy.copy(self)
         other.learn(e for e in self._examples if e.group == ALWAYS or fold_of(e.group) != fold)
+        other._fold = fold
         return other
 
     def learn(self, examples: Iterable[Example]) -> None:
@@ -486,16 +497,25 @@ class KnowledgeIndex:
         ))
         return scored
 
-    def level_of(self, ranked: Sequence[Scored]) -> Level:
-        """The confidence level that the evidence of the best two entries supports, with a second opinion of the
-        best entry: the model of meaning's where it was asked, else the model of asked questions'."""
-        return level_in_words_order(words_first(ranked), moved_by_learning(ranked), self.thresholds)
+    def level_of(self, ranked: Sequence[Scored], query: str, lang: Lang | None = None) -> Level:
+        """The confidence level for `ranked` (`score_all`'s entries with evidence) of `query`: "unknown" when no
+        entry has evidence enough; else an answer when the model of confidence puts the chance that the first entry
+        is right at its threshold or above (`knowledge.confidence`). Without that model, the rules: the level that
+        the evidence of the best two entries supports, with a second opinion of the best entry — the model of
+        meaning's where it was asked, else the model of asked questions'."""
+        by_words, moved = words_first(ranked), moved_by_learning(ranked)
+        level = level_in_words_order(by_words, moved, self.thresholds)
+        if level == "unknown" or self.confidence is None:
+            return level
+        chinese = (lang or detect_lang(query)) == "zh"
+        chance = self.confidence.chance(features(ranked, by_words, moved, len(query), chinese), self._fold)
+        return "answer" if chance >= self.confidence.threshold else "suggestion"
 
     def search(self, query: str, limit: int = 5) -> SearchOutcome:
         """Ranked entries for `query` (at most `limit`), each with the confidence the evidence supports."""
         lang = detect_lang(query)
         ranked = [s for s in self.score_all(query, lang) if s.evidence > 0]
-        level = self.level_of(ranked)
+        level = self.level_of(ranked, query, lang)
         floor = self.thresholds.suggest
         hits = tuple(
             Hit(

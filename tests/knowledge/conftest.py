@@ -188,3 +188,11 @@ def small_index() -> KnowledgeIndex:
     """
     thresholds = Thresholds(suggest=3.0, answer=15.0, coverage=0.8, covered_answer=4.0, margin=0.85)
     return KnowledgeIndex((parse_entry(f"{i}.md", render_entry(entry_data(i))) for i in SEARCH_ENTRIES), thresholds)
+
+
+def rules_of(index: KnowledgeIndex) -> KnowledgeIndex:
+    """`index` with its levels decided by the rules alone (`search.Thresholds`), without the model of confidence:
+    what an index over other entries does, and what tests of each rule look at."""
+    rules = copy.copy(index)
+    rules.confidence = None
+    return rules

@@ -4,7 +4,6 @@ out of fold, and that a new process need not learn again."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from knowledge.asked import ALWAYS, FOLDS, AskedModel, Example, fold_of
 from knowledge.evaluation import OutOfFold, group_of, learning_examples, load_queries, load_real
 from knowledge.search import KnowledgeIndex, Scored
 from knowledge.text import DEFAULT_ANALYZER, clean
+from tests.knowledge.conftest import rules_of
 
 
 def _tokens(text: str) -> tuple[str, ...]:
@@ -82,8 +82,8 @@ def test_it_moves_entries_in_the_ranking_but_an_answer_it_moves_is_a_suggestion(
     ranked = [s for s in taught.score_all(question) if s.evidence > 0]
     assert ranked[0].entry_id == other and ranked[0].words_rank > 0
     assert {s.entry_id for s in ranked} == {s.entry_id for s in words.score_all(question) if s.evidence > 0}
-    assert words.level_of([s for s in words.score_all(question) if s.evidence > 0]) == "answer"
-    assert taught.level_of(ranked) == "suggestion"
+    assert words.level_of([s for s in words.score_all(question) if s.evidence > 0], question) == "answer"
+    assert taught.level_of(ranked, question) == "suggestion"
     # Off (weight 0), the ranking is the words' own.
     off = KnowledgeIndex(entries, examples=lesson, learned_weight=0.0)
     assert [s.entry_id for s in off.score_all(question)] == [s.entry_id for s in words.score_all(question)]
@@ -93,8 +93,8 @@ def test_the_level_is_decided_on_the_ranking_without_it() -> None:
     index = KnowledgeIndex(load_knowledge_base().entries())
     strong = Scored("a", 60.0, 0.0, 60.0, 0.9, words_rank=0)
     weak = Scored("b", 5.0, 0.0, 5.0, 0.2, words_rank=1)
-    assert index.level_of([strong, weak]) == "answer"
-    assert index.level_of([weak, strong]) == "suggestion"  # moved first by the model: shown first, but unsure
+    assert index.level_of([strong, weak], "") == "answer"
+    assert index.level_of([weak, strong], "") == "suggestion"  # moved first by the model: shown first, but unsure
 
 
 def test_on_a_chinese_question_it_is_the_second_opinion_that_turns_a_suggestion_into_an_answer() -> None:
@@ -103,15 +103,15 @@ def test_on_a_chinese_question_it_is_the_second_opinion_that_turns_a_suggestion_
     # Words alone make these two close entries a suggestion (the runner-up has more than the margin of the best).
     best = Scored("pod-pending", 30.0, 0.0, 30.0, 0.6, words_rank=0)
     runner_up = Scored("system-pool-health", 20.0, 0.0, 20.0, 0.4, words_rank=1)
-    assert index.level_of([best, runner_up]) == "suggestion"
+    assert index.level_of([best, runner_up], "") == "suggestion"
     agrees = replace(best, learned=bar, learned_first=True)
-    assert index.level_of([agrees, runner_up]) == "answer"
+    assert index.level_of([agrees, runner_up], "") == "answer"
     # Not similar enough, another entry nearer in its opinion, or evidence that names nothing: still unsure.
-    assert index.level_of([replace(agrees, learned=bar - 0.01), runner_up]) == "suggestion"
-    assert index.level_of([replace(agrees, learned_first=False), runner_up]) == "suggestion"
-    assert index.level_of([replace(agrees, grounded=False), runner_up]) == "suggestion"
+    assert index.level_of([replace(agrees, learned=bar - 0.01), runner_up], "") == "suggestion"
+    assert index.level_of([replace(agrees, learned_first=False), runner_up], "") == "suggestion"
+    assert index.level_of([replace(agrees, grounded=False), runner_up], "") == "suggestion"
     # Where the model of meaning gave its opinion (an English question), that opinion decides, not this one.
-    assert index.level_of([replace(agrees, meaning=0.5, meaning_first=True), runner_up]) == "suggestion"
+    assert index.level_of([replace(agrees, meaning=0.5, meaning_first=True), runner_up], "") == "suggestion"
 
 
 def test_a_plain_chinese_question_it_never_learned_from_gets_an_answer() -> None:
@@ -121,9 +121,11 @@ def test_a_plain_chinese_question_it_never_learned_from_gets_an_answer() -> None
     assert not index.learned_from(question)
     outcome = index.search(question)
     assert (outcome.level, outcome.hits[0].entry_id) == ("answer", "service-account-token-1-24")
-    silent = copy.copy(index)
-    silent.thresholds = replace(index.thresholds, asked_agree=1.01)
-    assert silent.search(question).level == "suggestion"
+    # By the rules (the fallback without the model of confidence), its opinion is what makes the answer.
+    rules = rules_of(index)
+    assert rules.search(question).level == "answer"
+    rules.thresholds = replace(index.thresholds, asked_agree=1.01)
+    assert rules.search(question).level == "suggestion"
 
 
 def test_a_new_process_takes_the_tokenised_questions_from_the_cache(

@@ -14,6 +14,7 @@ import knowledge.evaluation
 from knowledge import build_index, load_knowledge_base
 from knowledge.analysis_cache import SHIPPED, AnalysisCache, cache_dir, code_fingerprint, shipped_text
 from knowledge.cli import main as kb_main
+from knowledge.confidence import SHIPPED_MODEL, ConfidenceModel
 from knowledge.evaluation import load_queries, load_real
 from knowledge.loader import load_entries
 from knowledge.model import Entry
@@ -196,9 +197,17 @@ def test_prebuild_check_fails_on_a_stale_file_and_prebuild_mends_it(
 
     stale = tmp_path / "prebuilt-analysis.json"
     stale.write_text('{"format": 3, "fingerprint": "old", "analyses": {}}', encoding="utf-8")
+    model = tmp_path / "confidence.json"  # missing: the model is written after the analyses
     monkeypatch.setattr(knowledge.cli, "SHIPPED", stale)
+    monkeypatch.setattr(knowledge.cli, "SHIPPED_MODEL", model)
     out = io.StringIO()
     assert kb_main(["prebuild", "--check"], out=out) == 1
     assert "run `aksbot kb prebuild`" in out.getvalue()
     assert kb_main(["prebuild"], out=io.StringIO()) == 0
     assert stale.read_bytes() == SHIPPED.read_bytes()
+    written = ConfidenceModel.load(model)
+    shipped = ConfidenceModel.load(SHIPPED_MODEL)
+    assert written is not None and shipped is not None and written.agrees_with(shipped)
+    out = io.StringIO()
+    assert kb_main(["prebuild", "--check"], out=out) == 0
+    assert "confidence.json is up to date" in out.getvalue()

@@ -21,6 +21,7 @@ from knowledge.evaluation import (
     load_real,
     real_file,
 )
+from tests.knowledge.conftest import rules_of
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -84,17 +85,21 @@ def test_the_tuning_part_is_answered_with_the_right_confidence() -> None:
     # 58 out of scope, 41 in Chinese) and the recalibration they brought (the model of meaning's agreement bar 0.7 ->
     # 0.75) took thirteen rounds to 38.9 % right first, 2.7 % wrong and top-1 91.4 %. The ninth stop's two entries
     # (node-autoprovision, container-insights-agent) answer the ten tuning questions about them that had no runbook,
-    # and as close runners-up turn some twelve answers elsewhere into suggestions: 38.4 -> 36.8 % right first.
-    assert (tune.answer_top1 or 0) >= 0.36
-    assert (tune.confident_wrong or 1) <= 0.04
+    # and as close runners-up turn some twelve answers elsewhere into suggestions: 38.4 -> 36.8 % right first. The
+    # model of confidence (knowledge/confidence.py), out of fold as well, took the rules' 36.7 % right first at 3.0 %
+    # wrong to 42.4 % at 1.9 %, and out-of-scope unsure from 91.3 to 94.4 %.
+    assert (tune.answer_top1 or 0) >= 0.40
+    assert (tune.confident_wrong or 1) <= 0.03
+    assert (tune.oos_unsure or 0) >= 0.92
     assert (tune.top1 or 0) >= 0.90
 
 
 def test_the_shipped_thresholds_are_near_the_calibrated_optimum() -> None:
     """The shipped thresholds are worth (nearly) as much on the real tuning part as the calibrated ones — right
     answers less the cost of wrong ones — and keep the hand-written dev split's limits: an entry change that moves
-    the optimum says so here."""
-    index = load_knowledge_base()
+    the optimum says so here. (They decide the level without the model of confidence: for an index over other
+    entries, and for "I don't know" always.)"""
+    index = rules_of(load_knowledge_base())
     queries, tune = load_queries(), load_real("tune")
     found = calibrate(index, queries, tune)
     report = evaluate(index, queries, tune)

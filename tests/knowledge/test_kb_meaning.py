@@ -13,6 +13,7 @@ import pytest
 from knowledge import load_knowledge_base
 from knowledge.meaning import EntryMeanings, StaticEmbedder
 from knowledge.search import KnowledgeIndex, Scored
+from tests.knowledge.conftest import rules_of
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +66,17 @@ def _ranked(
 
 
 def test_a_suggestion_the_model_agrees_with_is_an_answer() -> None:
-    index = load_knowledge_base()
+    index = rules_of(load_knowledge_base())
     t = index.thresholds
     weak = dict(best=6.0, second=5.8, coverage=0.5)  # close runner-up: words alone make it a suggestion
-    assert index.level_of(_ranked(**weak, meaning=None, first=False)) == "suggestion"
-    assert index.level_of(_ranked(**weak, meaning=t.agree, first=True)) == "answer"
+    assert index.level_of(_ranked(**weak, meaning=None, first=False), "") == "suggestion"
+    assert index.level_of(_ranked(**weak, meaning=t.agree, first=True), "") == "answer"
     # Not when the model likes another entry better, nor when it finds the entry only faintly similar.
-    assert index.level_of(_ranked(**weak, meaning=t.agree + 0.1, first=False)) == "suggestion"
-    assert index.level_of(_ranked(**weak, meaning=t.agree - 0.01, first=True)) == "suggestion"
+    assert index.level_of(_ranked(**weak, meaning=t.agree + 0.1, first=False), "") == "suggestion"
+    assert index.level_of(_ranked(**weak, meaning=t.agree - 0.01, first=True), "") == "suggestion"
     # "I don't know" stays: the model is asked about evidence, it is not evidence of its own.
-    assert index.level_of(_ranked(best=t.suggest / 2, second=0.0, coverage=0.5, meaning=0.9, first=True)) == "unknown"
+    faint = _ranked(best=t.suggest / 2, second=0.0, coverage=0.5, meaning=0.9, first=True)
+    assert index.level_of(faint, "") == "unknown"
 
 
 def test_an_answer_the_model_finds_unrelated_is_a_suggestion(embedder: StaticEmbedder) -> None:
@@ -82,11 +84,11 @@ def test_an_answer_the_model_finds_unrelated_is_a_suggestion(embedder: StaticEmb
     index = KnowledgeIndex(shipped.entries(), replace(shipped.thresholds, unrelated=0.35), embedder=embedder)
     t = index.thresholds
     strong = dict(best=t.answer + 10, second=1.0, coverage=0.9)
-    assert index.level_of(_ranked(**strong, meaning=None, first=False)) == "answer"
-    assert index.level_of(_ranked(**strong, meaning=t.unrelated, first=False)) == "answer"
-    assert index.level_of(_ranked(**strong, meaning=t.unrelated - 0.01, first=True)) == "suggestion"
+    assert index.level_of(_ranked(**strong, meaning=None, first=False), "") == "answer"
+    assert index.level_of(_ranked(**strong, meaning=t.unrelated, first=False), "") == "answer"
+    assert index.level_of(_ranked(**strong, meaning=t.unrelated - 0.01, first=True), "") == "suggestion"
     # Not when an error string of the entry is in the question: the model cannot read a pasted log line.
-    assert index.level_of(_ranked(**strong, meaning=0.1, first=True, errors=0.8)) == "answer"
+    assert index.level_of(_ranked(**strong, meaning=0.1, first=True, errors=0.8), "") == "answer"
     log_line = "Error: getaddrinfo EAI_AGAIN redis.shop.svc.cluster.local"
     outcome = index.search(log_line)
     assert outcome.level == "answer" and outcome.hits[0].entry_id == "dns-timeout"

@@ -1,0 +1,267 @@
+"""How sure the search is: the chance that the entry shown first is the one that answers the question.
+
+The words, the model of meaning and the model of asked questions each say something about whether the first entry
+is right — how strong its evidence is, how close the runner-up, how much of the question it explains, whether the
+models put the same entry first and how similar they find it. Hand-written rules with calibrated thresholds
+(`search.Thresholds`) combined these one at a time; a runner-up above 0.45 of the best kept most real questions,
+which touch several subjects, from an answer even when every other sign agreed.
+
+`ConfidenceModel` weighs all of them at once: a logistic regression over the features `features` reads from the
+ranking, learned from the questions it is fine to learn from (the hand-written dev split, the real tuning part, the
+team's own questions — never the held-out split nor the frozen test part). The search answers when the chance is at
+least `threshold`, chosen as calibration chose thresholds: the most right answers less `wrong_cost` for each
+confident wrong one on the real tuning part, within the hand-written dev split's limits. "I don't know" stays the
+rules' (no entry has evidence); the model decides between an answer and a suggestion.
+
+Every question the model learned from is measured with a model that did not (`without_fold`, five folds grouped by
+source, as `knowledge.asked`). Measured on the real tuning part (fourteen rounds, 924 questions, out of fold),
+against the rules' thresholds calibrated on the same questions: answers right first 36.7 → 43 % with confident wrong
+answers 3.0 → 2.3 %; `aksbot kb eval` prints the current figures.
+
+The weights ship in `knowledge/confidence.json`, written by `aksbot kb prebuild` (which fits them) and checked by
+`tests/knowledge/test_kb_confidence.py` against a fit from today's entries and questions. Inference is pure Python
+(a few microseconds); fitting uses numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from knowledge.search import Scored
+
+SHIPPED_MODEL = Path(__file__).with_name("confidence.json")
+
+# What each feature is, in order (the file names them, so that a model for other features is refused, not misread).
+FEATURES: tuple[str, ...] = (
+    "log_evidence",  # log(1 + the best entry's evidence), in the words' order
+    "runner_up_share",  # the runner-up's evidence as a share of the best's
+    "coverage",  # the share of the question (by IDF) the best entry explains
+    "grounded",  # a word of the question names the best entry's problem
+    "names_an_error",  # an error string of the best entry is in the question
+    "moved",  # the model of asked questions put another entry first than the words did
+    "learned",  # the model of asked questions' similarity of the question to the first entry
+    "learned_lead",  # … less its similarity to the most similar other entry
+    "learned_first",  # … which finds no entry more similar
+    "asked_meaning",  # the model of meaning gave an opinion (an English question)
+    "meaning",  # its similarity of the question to the first entry (0 without an opinion)
+    "meaning_first",  # … which finds no entry more similar
+    "chinese",  # the question is Chinese
+    "log_length",  # log of the question's length in characters
+    "share_of_strongest",  # the first entry's evidence as a share of the strongest evidence of any entry
+    "crowd",  # how many entries have at least half the best evidence
+    "words_agree",  # the words (and the model of meaning) put the first entry first too
+)
+
+L2 = 1.0  # the penalty on the standardised weights (not the intercept); 0.3–10 gave the same figures within a point
+NEWTON_STEPS = 40
+THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 … 0.99
+
+
+def features(
+    ranked: Sequence[Scored], by_words: Sequence[Scored], moved: bool, chars: int, chinese: bool
+) -> list[float]:
+    """The features of one ranking (`ranked`, best first, not empty; `by_words`, the same with the words' two best in
+    front, `search.words_first`), in `FEATURES` order."""
+    first, top = ranked[0], by_words[0]
+    best = top.evidence
+    runner_up = by_words[1].evidence if len(by_words) > 1 else 0.0
+    others = max((s.learned for s in ranked[1:]), default=0.0)
+    strongest = max(s.evidence for s in ranked)
+    english = first.meaning is not None
+    return [
+        math.log1p(best),
+        runner_up / best if best > 0 else 0.0,
+        top.coverage,
+        float(top.grounded),
+        float(top.names_an_error),
+        float(moved),
+        first.learned,
+        first.learned - others,
+        float(first.learned_first),
+        float(english),
+        first.meaning or 0.0,
+        float(english and first.meaning_first),
+        float(chinese),
+        math.log(max(chars, 1)),
+        first.evidence / strongest if strongest > 0 else 0.0,
+        float(sum(s.evidence >= 0.5 * best for s in ranked)),
+        float(first.entry_id == top.entry_id),
+    ]
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """Weights over standardised features (`mean`, `scale`), intercept first; one set per left-out fold as well."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    threshold: float
+    wrong_cost: float
+    folds: Mapping[int, tuple[float, ...]]
+    trained_on: int  # questions
+
+    def chance(self, values: Sequence[float], fold: int | None = None) -> float:
+        """The chance the first entry is right, by the model that left out `fold` (None: the whole model)."""
+        w = self.weights if fold is None else self.folds[fold]
+        z = w[0] + sum(wi * (v - m) / s for wi, v, m, s in zip(w[1:], values, self.mean, self.scale, strict=True))
+        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+
+    def agrees_with(self, other: ConfidenceModel, tolerance: float = 1e-6) -> bool:
+        """The same model, up to the last bits of floating point (another machine's BLAS may sum in another order)."""
+
+        def close(a: Sequence[float], b: Sequence[float]) -> bool:
+            return len(a) == len(b) and all(
+                abs(x - y) <= tolerance * max(1.0, abs(x)) for x, y in zip(a, b, strict=True)
+            )
+
+        return (
+            (self.threshold, self.wrong_cost, self.trained_on) == (other.threshold, other.wrong_cost, other.trained_on)
+            and close(self.mean, other.mean)
+            and close(self.scale, other.scale)
+            and close(self.weights, other.weights)
+            and self.folds.keys() == other.folds.keys()
+            and all(close(w, other.folds[k]) for k, w in self.folds.items())
+        )
+
+    def to_json(self) -> str:
+        payload = {
+            "about": "knowledge/confidence.py: written by `aksbot kb prebuild`; do not edit",
+            "features": list(FEATURES),
+            "mean": [round(v, 9) for v in self.mean],
+            "scale": [round(v, 9) for v in self.scale],
+            "weights": [round(v, 9) for v in self.weights],
+            "folds": {str(k): [round(v, 9) for v in w] for k, w in sorted(self.folds.items())},
+            "threshold": self.threshold,
+            "wrong_cost": self.wrong_cost,
+            "trained_on": self.trained_on,
+        }
+        return json.dumps(payload, indent=1) + "\n"
+
+    @staticmethod
+    def from_json(text: str) -> ConfidenceModel:
+        """Raises `ValueError` when the text is not a model for today's `FEATURES`."""
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("features") != list(FEATURES):
+            raise ValueError("not a confidence model for this code's features")
+        width = len(FEATURES)
+        vectors = [data["mean"], data["scale"]]
+        weights = [data["weights"], *data["folds"].values()]
+        if any(len(v) != width for v in vectors) or any(len(w) != width + 1 for w in weights):
+            raise ValueError("a confidence model's vectors have the wrong length")
+        return ConfidenceModel(
+            tuple(map(float, data["mean"])), tuple(map(float, data["scale"])), tuple(map(float, data["weights"])),
+            float(data["threshold"]), float(data["wrong_cost"]),
+            {int(k): tuple(map(float, w)) for k, w in data["folds"].items()}, int(data["trained_on"]),
+        )
+
+    @staticmethod
+    def load(path: Path = SHIPPED_MODEL) -> ConfidenceModel | None:
+        """The shipped model; None when there is none or it is not for this code (the rules decide then)."""
+        try:
+            return ConfidenceModel.from_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def fit_weights(x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Logistic regression by Newton's method on standardised features `x` (no intercept column; it is added),
+    the intercept not penalised. Deterministic: a fixed number of steps."""
+    import numpy as np
+
+    design = np.hstack([np.ones((x.shape[0], 1)), x])
+    penalty = l2 * np.eye(design.shape[1])
+    penalty[0, 0] = 0.0
+    w = np.zeros(design.shape[1])
+    for _ in range(NEWTON_STEPS):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ w, -500, 500)))
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        gradient = design.T @ (p - y) + penalty @ w
+        w = w - np.linalg.solve(hessian, gradient)
+    weights: np.ndarray = w
+    return weights
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One labelled question as the model sees it."""
+
+    values: list[float] | None  # None: the rules say "I don't know" (no entry has evidence enough)
+    right: bool  # the entry shown first is the one that answers it (never, for a question out of scope)
+    in_scope: bool
+    fold: int
+    calibration: str  # "tune" (the real tuning part: what the threshold is worth on), "dev" (limits) or "" (neither)
+
+
+@dataclass(frozen=True)
+class Worth:
+    right: int
+    wrong: int
+    oos_answered: int
+
+
+def _tally(chances: np.ndarray, right: np.ndarray, in_scope: np.ndarray, threshold: float) -> Worth:
+    answered = chances >= threshold  # a question the rules do not know has the chance -1: never answered
+    hits = int((answered & right).sum())
+    return Worth(hits, int(answered.sum()) - hits, int((answered & ~in_scope).sum()))
+
+
+def fit(
+    samples: Sequence[Sample], wrong_cost: float, dev_max_wrong: float, dev_min_oos_unsure: float
+) -> ConfidenceModel:
+    """The model over `samples` (those the rules know something about) and one per left-out fold, and the threshold
+    worth the most out of fold: right answers less `wrong_cost` for each confident wrong one on the real tuning part,
+    among the thresholds that keep the dev split within `dev_max_wrong` (a share of all its questions) and
+    `dev_min_oos_unsure` (of its questions out of scope).
+
+    Raises `ValueError` when there is nothing to learn from or no threshold keeps the dev split within its limits."""
+    import numpy as np
+
+    known = [i for i, s in enumerate(samples) if s.values is not None]
+    if not known:
+        raise ValueError("no labelled question with evidence to learn the model of confidence from")
+    x = np.array([samples[i].values for i in known], dtype=np.float64)
+    right = np.array([s.right for s in samples], dtype=bool)
+    in_scope = np.array([s.in_scope for s in samples], dtype=bool)
+    y = right[known].astype(np.float64)
+    folds = np.array([samples[i].fold for i in known])
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    by_fold: dict[int, tuple[float, ...]] = {}
+    chances = np.full(len(samples), -1.0)
+    for fold in sorted(set(folds.tolist())):
+        out = folds == fold
+        w = fit_weights(z[~out], y[~out])
+        by_fold[int(fold)] = tuple(float(v) for v in w)
+        chances[np.array(known)[out]] = 1.0 / (1.0 + np.exp(-np.clip(w[0] + z[out] @ w[1:], -500, 500)))
+    parts = np.array([s.calibration for s in samples])
+    tune, dev = parts == "tune", parts == "dev"
+    dev_size, dev_outside = int(dev.sum()), int((dev & ~in_scope).sum())
+    best: tuple[tuple[float, float], float] | None = None
+    for threshold in THRESHOLD_GRID:
+        on_dev = _tally(chances[dev], right[dev], in_scope[dev], threshold)
+        if on_dev.wrong > dev_max_wrong * dev_size or (
+            dev_outside and 1 - on_dev.oos_answered / dev_outside < dev_min_oos_unsure
+        ):
+            continue
+        on_tune = _tally(chances[tune], right[tune], in_scope[tune], threshold)
+        key = (on_tune.right - wrong_cost * on_tune.wrong, threshold)  # ties: the more cautious threshold
+        if best is None or key > best[0]:
+            best = (key, threshold)
+    if best is None:
+        raise ValueError("no threshold keeps the hand-written dev split within its limits")
+    weights = fit_weights(z, y)
+    return ConfidenceModel(
+        tuple(float(v) for v in mean), tuple(float(v) for v in scale), tuple(float(v) for v in weights),
+        best[1], wrong_cost, by_fold, len(known),
+    )
