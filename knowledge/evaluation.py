@@ -631,11 +631,9 @@ def confidence_samples(
     hand-written dev split, the real tuning part, the team's own), each ranked by an index that never learned from
     it, with the features of that ranking (`knowledge.confidence.features`)."""
     scorer = OutOfFold(index)
-    chosen: list[tuple[LabelledQuery | RealQuery, str]] = [(q, "dev") for q in queries if q.split == "dev"]
-    chosen += [(q, "tune") for q in real_tune]
-    chosen += [(q, "") for q in team]
+    chosen: list[LabelledQuery | RealQuery] = [q for q in queries if q.split == "dev"]
     samples: list[Sample] = []
-    for question, calibration in chosen:
+    for question in (*chosen, *real_tune, *team):
         ranker = scorer(question)
         lang = detect_lang(question.q)
         ranked = [s for s in ranker.score_all(question.q, lang) if s.evidence > 0]
@@ -643,7 +641,7 @@ def confidence_samples(
         known = level_in_words_order(by_words, moved, ranker.thresholds) != "unknown"
         values = features(ranked, by_words, moved, len(question.q), lang == "zh") if known else None
         right = bool(ranked) and ranked[0].entry_id == question.expect
-        samples.append(Sample(values, right, question.expect is not None, fold_of(group_of(question)), calibration))
+        samples.append(Sample(values, right, fold_of(group_of(question))))
     return samples
 
 
@@ -654,6 +652,6 @@ def fit_confidence(
     team: Sequence[RealQuery] = (),
     wrong_cost: float = WRONG_COST,
 ) -> ConfidenceModel:
-    """The model of confidence for `index` (`knowledge.confidence`), its threshold chosen as `calibrate` chooses
-    thresholds: the most worth on the real tuning part at `wrong_cost`, within the dev split's limits."""
-    return fit(confidence_samples(index, queries, real_tune, team), wrong_cost, DEV_MAX_WRONG, DEV_MIN_OOS_UNSURE)
+    """The model of confidence for `index` (`knowledge.confidence`), answering from the chance `wrong_cost` makes
+    worth it."""
+    return fit(confidence_samples(index, queries, real_tune, team), wrong_cost)

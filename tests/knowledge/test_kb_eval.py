@@ -86,12 +86,14 @@ def test_the_tuning_part_is_answered_with_the_right_confidence() -> None:
     # 0.75) took thirteen rounds to 38.9 % right first, 2.7 % wrong and top-1 91.4 %. The ninth stop's two entries
     # (node-autoprovision, container-insights-agent) answer the ten tuning questions about them that had no runbook,
     # and as close runners-up turn some twelve answers elsewhere into suggestions: 38.4 -> 36.8 % right first. The
-    # model of confidence (knowledge/confidence.py), out of fold as well, took the rules' 36.7 % right first at 3.0 %
-    # wrong to 42.4 % at 1.9 %, and out-of-scope unsure from 91.3 to 94.4 %.
-    assert (tune.answer_top1 or 0) >= 0.40
-    assert (tune.confident_wrong or 1) <= 0.03
-    assert (tune.oos_unsure or 0) >= 0.92
-    assert (tune.top1 or 0) >= 0.90
+    # model of confidence (knowledge/confidence.py), out of fold as well, answering from a chance of 8/9, took the
+    # rules' 36.7 % right first at 3.0 % wrong to 38.9 % at 1.8 %, and out-of-scope unsure from 91.3 to 94.8 %; with
+    # the tenth stop's ingress-nginx-routing, 38.5 % at 1.7 % and 95.0 %.
+    assert (tune.answer_top1 or 0) >= 0.37
+    assert (tune.confident_wrong or 1) <= 0.025
+    assert (tune.oos_unsure or 0) >= 0.93
+    # ingress-nginx-routing (tenth stop) takes four ingress-5xx questions' first place, all still shown: 90.4 -> 89.9 %.
+    assert (tune.top1 or 0) >= 0.89
 
 
 def test_the_shipped_thresholds_are_near_the_calibrated_optimum() -> None:

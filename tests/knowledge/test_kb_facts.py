@@ -427,3 +427,53 @@ def test_istio_envoy_503_flags_egress_mtls_and_startup_order() -> None:
             istio + "tasks/traffic-management/egress/egress-control/",
             istio + "tasks/security/authentication/mtls-migration/",
             "https://github.com/istio/istio/blob/master/pilot/cmd/pilot-agent/status/server.go"} <= doc_urls(e)
+
+
+def test_ingress_nginx_classes_default_backend_rewrites_and_path_validation() -> None:
+    """kubernetes.github.io/ingress-nginx: /user-guide/multiple-ingress (IngressClass `nginx`, controller
+    k8s.io/ingress-nginx), /user-guide/default-backend (404, and 200 on /healthz), /examples/rewrite (since 0.22.0
+    rewrite-target carries only capture groups), /user-guide/ingress-path-matching (use-regex or rewrite-target makes
+    every path of the host a regex). changelog controller-1.12.0: strict-validate-path-type on by default. Learn
+    app-routing: the add-on's IngressClass is webapprouting.kubernetes.azure.com. The ingress-5xx entry keeps the
+    502/503/504 of unhealthy backends."""
+    e = entry("ingress-nginx-routing")
+    assert "`webapprouting.kubernetes.azure.com`" in e.summary.en and "IngressClass `nginx`" in e.body.en
+    assert "which answers 404 (and 200 on `/healthz`)" in e.body.en
+    assert "path `/app(/|$)(.*)` with `rewrite-target: /$2` turns `/app/orders` into `/orders`" in e.body.en
+    assert "every path of that host becomes a case-insensitive regex" in e.body.en
+    assert "cannot be used with pathType Prefix" in e.errors
+    assert any(v.version == "ingress-nginx 0.22.0" for v in e.versions)
+    assert any(v.version == "ingress-nginx 1.12.0" and "strict-validate-path-type" in v.en for v in e.versions)
+    assert "that is the ingress-5xx entry" in e.body.en
+    guide = "https://kubernetes.github.io/ingress-nginx/"
+    assert {guide + "user-guide/default-backend/", guide + "examples/rewrite/",
+            guide + "user-guide/ingress-path-matching/", "https://learn.microsoft.com/azure/aks/app-routing"} <= (
+        doc_urls(e)
+    )
+    assert "502" not in " ".join(e.errors)  # the 5xx strings stay with ingress-5xx
+
+
+def test_ingress_nginx_redirects_body_size_client_ip_probe_snippets_and_retirement() -> None:
+    """ingress-nginx annotations page: ssl-redirect (308, default true with TLS), force-ssl-redirect,
+    proxy-body-size; ConfigMap page: proxy-body-size 1m. kubernetes.io create-external-load-balancer:
+    externalTrafficPolicy Local preserves the client source IP. Learn load-balancer-standard: from AKS 1.24 the probe
+    protocol follows appProtocol and probes `/`; ingress-basic sets
+    azure-load-balancer-health-probe-request-path=/healthz. changelog controller-1.9.0: user snippets off by
+    default. kubernetes.io blog 2025-11-11: ingress-nginx retired in March 2026; Learn concepts-network-ingress: the
+    add-on's NGINX is patched for critical issues through November 2026."""
+    e = entry("ingress-nginx-routing")
+    text = text_of(e)
+    assert "ERR_TOO_MANY_REDIRECTS" in e.errors and "413 Request Entity Too Large" in e.errors
+    assert "NGINX answers HTTP with a 308 to HTTPS when the Ingress has TLS" in e.body.en
+    assert "1m by default" in e.body.en and "nginx.ingress.kubernetes.io/proxy-body-size" in e.body.en
+    assert "`Local` keeps the client address" in e.body.en
+    assert "service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path: /healthz" in text
+    assert any(v.version == "AKS 1.24" and "appProtocol" in v.en for v in e.versions)
+    assert any(v.version == "ingress-nginx 1.9.0" and "disabled by default" in v.en for v in e.versions)
+    assert any(v.version == "2026-03" and "retired" in v.en for v in e.versions)
+    assert "through November 2026" in e.body.en
+    assert {"https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/",
+            "https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/",
+            "https://learn.microsoft.com/azure/aks/load-balancer-standard",
+            "https://learn.microsoft.com/azure/aks/ingress-basic",
+            "https://kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/"} <= doc_urls(e)
