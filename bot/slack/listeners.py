@@ -353,7 +353,11 @@ def _lower_priority() -> None:
 
 def message_lang(message: Mapping[str, Any]) -> Lang:
     """The language of a message as people read it (its text and every text in its blocks): a click on a Chinese
-    card is answered in Chinese. An ephemeral message comes without its content; that reads as English."""
+    card is answered in Chinese. An ephemeral message comes without its content; that reads as English.
+
+    Read as the language most of its words are in, not as a typed question is (any Chinese at all): an English
+    runbook cites the team's Chinese notes by their headings, and a Chinese card names commands and resources in
+    English. A Chinese character counts as a word (a typical Chinese word is one or two)."""
     texts: list[str] = [str(message.get("text") or "")]
 
     def walk(node: Any) -> None:
@@ -368,7 +372,15 @@ def message_lang(message: Mapping[str, Any]) -> Lang:
                 walk(item)
 
     walk(message.get("blocks"))
-    return detect_lang(" ".join(texts))
+    text = " ".join(texts)
+    if detect_lang(text) == "en":
+        return "en"
+    chinese = sum(1 for c in text if _HAN.match(c))
+    return "zh" if chinese >= len(_LATIN_WORD.findall(text)) else "en"
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -314,6 +314,23 @@ def test_a_button_on_a_chinese_card_answers_in_chinese(bot: Bot) -> None:
     assert "节点" in answers["zh"] and "节点" not in answers["en"] and "node" in answers["en"].lower()
 
 
+def test_a_click_on_an_english_runbook_that_cites_chinese_notes_is_answered_in_english(bot: Bot) -> None:
+    """The runbook's sources name the team's notes by their Chinese headings ("Node状态"); the card is English, and
+    so is what a click on it answers."""
+    channel = new_channel()
+    assert bot.event(mention_event("node went NotReady, kubelet stopped posting node status", user=CAROL,
+                                   channel=channel, ts="1700000007.000001")) == 200
+    (reply,) = bot.posts_in(channel)
+    assert "Node状态" in json.dumps(reply.params, ensure_ascii=False)
+    buttons = {e["text"]["text"]: e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    message = {"type": "message", "user": "U0AKSBOT", "ts": reply.result["ts"], "text": "",
+               "blocks": reply.params["blocks"]}
+    url = bot.api.response_url()
+    assert bot.interact(block_actions(user=CAROL, channel=channel, message=message, action=buttons["None of these"],
+                                      response_url=url)) == 200
+    assert "Noted" in json.dumps(bot.answer_at(url))
+
+
 def test_a_verdict_on_a_knowledge_base_reply_reaches_the_question_log(bot: Bot) -> None:
     """A mention's reply carries the kept question on its buttons: "None of these" (a signed click) is told to the
     clicker alone, and opening an entry answers in the channel's thread as before."""
