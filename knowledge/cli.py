@@ -80,11 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     pre = sub.add_parser(
         "prebuild",
-        help="write the entries' analyses that ship with the package, so a fresh install starts without making them",
+        help="write the entries' analyses that ship with the package, so a fresh install starts without making them, "
+             "and the model of confidence fitted on the labelled questions",
     )
     pre.add_argument(
         "--check", action="store_true",
-        help="write nothing: exit 1 if the shipped file is not what the code, entries and questions give today",
+        help="write nothing: exit 1 if a shipped file is not what the code, entries and questions give today",
     )
     return parser
 

@@ -78,8 +78,8 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring). The shipped
     index uses only `suggest` (and what "I don't know" takes): the model of confidence decides the rest. The others
     decide for an index without that model; recalibrated at the tenth stop (answer 20 → 32, margin 0.45 → 0.55,
-    dominant 21 / 0.3 → 18 / 0.45: 45.0 % right first at 3.6 % wrong on the tuning part, where the model gives 38.5 %
-    at 1.7 %, worth 121 right answers at a cost of 8 against the rules' 27)."""
+    dominant 21 / 0.3 → 18 / 0.45: 45.0 % right first at 3.6 % wrong on the tuning part, where the model gives 37.6 %
+    at 1.6 %, worth 123 right answers at a cost of 8 against the rules' 27)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
     answer: float = 32.0  # best evidence from here on can be an answer …
