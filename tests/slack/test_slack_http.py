@@ -335,7 +335,7 @@ def test_a_verdict_on_a_knowledge_base_reply_reaches_the_question_log(bot: Bot) 
     """A mention's reply carries the kept question on its buttons: "None of these" (a signed click) is told to the
     clicker alone, and opening an entry answers in the channel's thread as before."""
     channel = new_channel()
-    assert bot.event(mention_event("certificate expired and dns timeouts", user=CAROL, channel=channel,
+    assert bot.event(mention_event("node NotReady and pods pending", user=CAROL, channel=channel,
                                    ts="1700000006.000001")) == 200
     (reply,) = bot.posts_in(channel)
     buttons = {e["text"]["text"]: e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]}
