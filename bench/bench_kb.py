@@ -221,7 +221,7 @@ def second_opinion(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: S
         for label, which in variants:
             f = Figures.of(run(which, questions))
             right, wrong, oos = (100 * (x or 0.0) for x in (f.answer_top1, f.confident_wrong, f.oos_unsure))
-            print(f"  {name:<12} {label:<32} {right:5.1f} %  {wrong:4.1f} %  {oos:5.1f} %  top-1 "
+            print(f"  {name:<12} {label:<36} {right:5.1f} %  {wrong:4.1f} %  {oos:5.1f} %  top-1 "
                   f"{100 * (f.top1 or 0.0):5.1f} %  top-3 {100 * (f.top3 or 0.0):5.1f} %")
 
 
