@@ -34,7 +34,6 @@ Five parts, each printed as figures:
 from __future__ import annotations
 
 import argparse
-import copy
 import importlib.util
 import os
 import statistics
@@ -210,8 +209,7 @@ def second_opinion(index: KnowledgeIndex, hand: Sequence[LabelledQuery], tune: S
     print("confidence on the questions it is fine to tune on: answer right first / confident wrong / out-of-scope "
           "unsure")
     with_meaning = KnowledgeIndex(index.entries(), index.thresholds, embedder=StaticEmbedder.load())
-    by_rules = copy.copy(index)
-    by_rules.confidence = None
+    by_rules = index.with_confidence(None)
     variants: tuple[tuple[str, KnowledgeIndex], ...] = (
         ("words alone", words_only), ("+ model, on the level only", level_only),
         ("+ model, level and ranking", with_meaning), ("+ asked questions (out of fold)", by_rules),

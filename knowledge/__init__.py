@@ -17,6 +17,8 @@ from knowledge.model import Entry, Lang
 from knowledge.search import Hit, KnowledgeIndex, SearchOutcome, detect_lang
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from knowledge.confidence import ConfidenceModel
     from knowledge.meaning import Embedder
 
@@ -33,6 +35,7 @@ __all__ = [
     "build_index",
     "detect_lang",
     "load_knowledge_base",
+    "new_process_index",
 ]
 
 
@@ -66,14 +69,23 @@ def load_knowledge_base() -> KnowledgeIndex:
 
     Raises `EntryError` (naming each bad file and key) if an entry does not parse.
     """
+    from knowledge.confidence import ConfidenceModel
+
+    return new_process_index(load_entries(), confidence=ConfidenceModel.load())
+
+
+def new_process_index(
+    entries: tuple[Entry, ...], shipped: Path = SHIPPED, confidence: ConfidenceModel | None = None
+) -> KnowledgeIndex:
+    """The index over `entries` that a new process builds: with the model of meaning and the model of asked
+    questions, analyses from the cache directory or else `shipped`, and `confidence` deciding answers."""
     # Imported here, not above: the model brings numpy and tokenizers, which a process that only names the
     # knowledge base's types (the Slack front, which never answers a question) should not pay for.
-    from knowledge.confidence import ConfidenceModel
     from knowledge.meaning import StaticEmbedder
 
     return build_index(
-        load_entries(), embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir(), shipped=SHIPPED), learn=True,
-        confidence=ConfidenceModel.load(),
+        entries, embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir(), shipped=shipped), learn=True,
+        confidence=confidence,
     )
 
 

@@ -18,7 +18,6 @@ Also runnable as `python -m knowledge.cli …`.
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import json
 import math
@@ -27,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from knowledge import load_knowledge_base
+from knowledge import load_knowledge_base, new_process_index
 from knowledge.analysis_cache import SHIPPED, shipped_text
 from knowledge.confidence import SHIPPED_MODEL, ConfidenceModel
 from knowledge.evaluation import (
@@ -110,12 +109,7 @@ def _prebuild(args: argparse.Namespace, out: TextIO) -> int:
         print(f"wrote {SHIPPED} ({len(made.encode()) / 1e6:.1f} MB)", file=out)
     # Ranked with the analyses just written, by the models a fresh install builds (the old model of confidence plays
     # no part: the features are the ranking's).
-    from knowledge import build_index
-    from knowledge.analysis_cache import AnalysisCache, cache_dir
-    from knowledge.meaning import StaticEmbedder
-
-    index = build_index(entries, embedder=StaticEmbedder.load(), cache=AnalysisCache(cache_dir(), shipped=SHIPPED),
-                        learn=True)
+    index = new_process_index(entries, shipped=SHIPPED)
     try:
         team = _team(load_team(), {e.id for e in entries}, "knowledge/eval/team.yaml")
         model = fit_confidence(index, load_queries(), load_real("tune"), team)
@@ -345,9 +339,7 @@ def _eval(args: argparse.Namespace, out: TextIO) -> int:
         except ValueError as exc:
             print(f"calibration of the model of confidence: {exc}", file=out)
             return 1
-        refitted = copy.copy(index)
-        refitted.confidence = model
-        on_tune = Figures.of(run(refitted, tune))
+        on_tune = Figures.of(run(index.with_confidence(model), tune))
         print(
             f"the model of confidence refitted with a wrong answer weighed as {model.wrong_cost:g} right ones: "
             f"{_describe_model(model, report.thresholds)} -> on the real tuning part (out of fold): answer right "

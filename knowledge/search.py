@@ -366,6 +366,12 @@ class KnowledgeIndex:
         other.fold_left_out = fold
         return other
 
+    def with_confidence(self, confidence: ConfidenceModel | None) -> KnowledgeIndex:
+        """This index deciding between an answer and a suggestion by `confidence` (None: by the rules)."""
+        other = copy.copy(self)
+        other.confidence = confidence
+        return other
+
     def learn(self, examples: Iterable[Example]) -> None:
         """Rank with a model of asked questions learned from `examples` (none: without one), from now on."""
         examples = tuple(examples)

@@ -193,6 +193,4 @@ def small_index() -> KnowledgeIndex:
 def rules_of(index: KnowledgeIndex) -> KnowledgeIndex:
     """`index` with its levels decided by the rules alone (`search.Thresholds`), without the model of confidence:
     what an index over other entries does, and what tests of each rule look at."""
-    rules = copy.copy(index)
-    rules.confidence = None
-    return rules
+    return index.with_confidence(None)
