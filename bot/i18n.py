@@ -281,6 +281,11 @@ class IncidentWords:
     runbook_intro: Msg = Msg(
         "Runbook for this incident: `{id}` (`/k8s kb show {id}`).", "本事件的处理手册：`{id}`（`/k8s kb show {id}`）。"
     )
+    runbook_unsure: Msg = Msg(
+        "No runbook is pinned: the knowledge base is not sure which entry this incident's title is about. Its closest "
+        "entries:",
+        "未置顶处理手册：知识库不确定本事件的标题对应哪个条目。最接近的条目：",
+    )
     timeline: Msg = Msg("Timeline of {label}", "{label} 时间线")
     summary: Msg = Msg("{label} closed: {title}", "{label} 已关闭：{title}")
     impact: Msg = Msg("Impact and summary", "影响与总结")

@@ -31,7 +31,7 @@ from handlers.args import (
     IncidentWhichArgs,
 )
 from handlers.diagnose import health
-from handlers.kb import KbEntry
+from handlers.kb import KbEntry, answer
 
 
 def _incidents(deps: Deps) -> Incidents:
@@ -63,27 +63,32 @@ def _snapshot(call: ClusterCall[IncidentStartArgs], deps: Deps) -> View:
     return view
 
 
-def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps) -> Runbook | None:
-    """The entry named with `--runbook`, else the knowledge base's answer to the title (None when it abstains)."""
+def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps) -> tuple[Runbook | None, View | None]:
+    """The entry named with `--runbook`, else the knowledge base's answer to the title: the runbook to pin. When the
+    knowledge base is only unsure which entry the title is about, nothing is pinned as the incident's runbook (a
+    guess pinned at the top of an incident channel is followed as if it were known): its closest entries come back
+    as a suggestion to post. Neither when it does not know at all."""
     knowledge = deps.knowledge
     asked = call.args.runbook
     if knowledge is None:
         if asked:
             raise NotConfigured("No knowledge base is loaded, so `--runbook` cannot be pinned.")
-        return None
+        return None, None
     if asked:
         entry = knowledge.get(asked.strip())
         if entry is None:
             raise UserError(f"There is no knowledge-base entry `{asked}` (`/k8s kb list` shows them).")
     else:
-        best = knowledge.search(call.args.title, limit=1).best
-        entry = knowledge.get(best.entry_id) if best is not None else None
-        if entry is None:
-            return None
+        found = answer(knowledge, call.args.title)
+        if found.entry is None:
+            return None, None
+        if found.level != "answer":
+            return None, found.view()
+        entry = found.entry
     template = deps.settings.incidents.runbook_url
     link = template.format(id=entry.id) if template else (entry.sources.docs[0].url if entry.sources.docs else None)
     lang: Lang = call.lang
-    return Runbook(entry.id, entry.title.in_lang(lang), KbEntry(entry, lang).view(), link)
+    return Runbook(entry.id, entry.title.in_lang(lang), KbEntry(entry, lang).view(), link), None
 
 
 @command(
@@ -102,11 +107,13 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
 
     The channel is `inc-YYYYMMDD-<title>`; the requester (its commander) and the cluster's on-call people
     (`oncall` in the configuration) are invited; the snapshot (the cluster's `health` and the firing alerts) and
-    the best-matching runbook are pinned; the runbook and the cluster's Azure portal page are bookmarked. If any
+    the runbook the knowledge base answers the title with are pinned (when it is only unsure, its closest entries
+    are posted as a suggestion, not pinned); the runbook and the cluster's Azure portal page are bookmarked. If any
     step fails, what was made is cleaned up and the answer says which step and why.
     """
     incidents = _incidents(deps)
     title = " ".join(call.args.title.split())
+    runbook, suggestion = _runbook(call, deps)
     declaration = Declaration(
         title=title,
         severity=Severity(call.args.severity),
@@ -115,7 +122,8 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
         channel=call.channel,
         lang=call.lang,
         snapshot=_snapshot(call, deps),
-        runbook=_runbook(call, deps),
+        runbook=runbook,
+        suggestion=suggestion,
         alert_key=call.args.alert,
     )
     return incidents.start(declaration)

@@ -149,6 +149,8 @@ class Declaration:
     snapshot: View
     runbook: Runbook | None = None
     alert_key: str | None = None
+    # The knowledge base's closest entries when it is unsure which runbook the title is about: posted, never pinned.
+    suggestion: View | None = None
 
 
 @dataclass(frozen=True)

@@ -96,5 +96,7 @@ def test_the_readme_try_session_runs_as_written() -> None:
     for line in ("*declared* · @alice", "*ran* · @alice — `/k8s diagnose pod ledger-api -n payments`",
                  "*pinned* · @alice", "*note* · @alice", "*approved* · @bob — `/k8s restart deployment ledger-api"):
         assert line in timeline, line
-    assert "INC-1 closed: ledger-api OOMKilled again" in out and "requested by @alice, approved by @bob" in out
+    assert "Runbook for this incident: `java-oom-cgroupv2`" in out
+    assert "INC-1 closed: ledger-api java pods OOMKilled after the upgrade" in out
+    assert "requested by @alice, approved by @bob" in out
     assert "closed, channel archived" in out

@@ -66,6 +66,23 @@ def test_declaring_makes_the_channel_invites_pins_and_bookmarks(bed: Bed) -> Non
     assert f"*INC-1* SEV2 · {TITLE} · `home` · open · #{CHANNEL} · Commander @alice" in listed
 
 
+def test_a_title_the_knowledge_base_is_unsure_about_pins_no_runbook(bed: Bed) -> None:
+    """A guess pinned at the top of an incident channel would be followed as if it were known: when the knowledge
+    base only suggests entries for the title, they are posted as a suggestion, and nothing is pinned or bookmarked
+    as the incident's runbook."""
+    title = "payments API returns 5xx"
+    channel = "inc-20261122-payments-api-returns-5xx"
+    said = declare(bed, title)
+    assert f"INC-1 declared: #{channel}" in said
+    assert re.search(rf"message #1 pinned in #{channel}", said)  # the snapshot
+    assert not re.search(rf"message #2 pinned in #{channel}", said)
+    assert "Runbook for this incident" not in said and "bookmark: Runbook:" not in said
+    assert "No runbook is pinned: the knowledge base is not sure which entry this incident's title is about" in said
+    assert "Not sure: this is probably the entry you need" in said and "[Open this entry]" in said
+    closed = bed.say("/k8s incident close --incident 1 a bad deploy, rolled back")
+    assert "*Runbooks used*\nnone" in closed  # a suggestion nobody opened is not a runbook the incident used
+
+
 def test_a_taken_name_gets_the_next_suffix(bed: Bed) -> None:
     declare(bed)
     said = declare(bed)
