@@ -95,7 +95,7 @@ def audit(call: Call[AuditArgs], deps: Deps) -> AuditLog:
     args=PendingArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,
-    aliases=("pending",),
+    aliases=("pending", "审批"),
     examples=("/k8s approvals", "/k8s approvals --cluster prod"),
 )
 def approvals(call: Call[PendingArgs], deps: Deps) -> PendingList:

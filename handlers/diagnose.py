@@ -475,7 +475,7 @@ class Health(ClusterReportResult):
         return View(summary, tuple(blocks))
 
 
-@command("health", scope=Scope.CLUSTER, examples=("/k8s health", "/k8s health --cluster prod"))
+@command("health", scope=Scope.CLUSTER, aliases=("健康",), examples=("/k8s health", "/k8s health --cluster prod"))
 def health(call: ClusterCall[NoArgs], deps: Deps) -> Health:
     """One screen for the whole cluster: every problem found, grouped with counts, each with its runbook."""
     return Health(call.cluster, _report(call, deps), call.lang)

@@ -193,3 +193,20 @@ def test_command_like_garbage_gets_an_answer(tokens: list[str]) -> None:
         parser.parse(" ".join(tokens), InputKind.SLASH)
     except UserError as exc:
         assert exc.message
+
+
+def test_the_everyday_read_commands_answer_to_their_chinese_names() -> None:
+    """A team that asks in Chinese types `/k8s 节点` for the nodes, not a question about nodes; a Chinese sentence
+    that starts with the same word is still a question for the knowledge base."""
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+    for typed, name in (("节点", "nodes"), ("健康 --cluster test", "health"), ("事件 -n payments", "events"),
+                        ("审批", "approvals"), ("告警", "alerts"), ("帮助", "help"), ("知识库 节点 NotReady", "kb")):
+        parsed = real.parse(f"/k8s {typed}", InputKind.SLASH)
+        assert isinstance(parsed, ParsedCommand) and parsed.spec.name == name, typed
+        assert parsed.lang == "zh"
+    assert isinstance(real.parse("/k8s 节点 NotReady 怎么办", InputKind.SLASH), FreeText)
+    assert isinstance(real.parse("@aksbot 事件 里一直 FailedScheduling", InputKind.MENTION), FreeText)
