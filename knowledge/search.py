@@ -76,18 +76,20 @@ Level = Literal["answer", "suggestion", "unknown"]
 @dataclass(frozen=True)
 class Thresholds:
     """Where evidence turns into a suggestion and into an answer (calibrated; see the module docstring). The shipped
-    index uses only `suggest` (and what "I don't know" takes): the model of confidence decides the rest. The others
-    decide for an index without that model; recalibrated at the tenth stop (answer 20 → 32, margin 0.45 → 0.55,
-    dominant 21 / 0.3 → 18 / 0.45: 45.0 % right first at 3.6 % wrong on the tuning part, where the model gives 38.2 %
-    at 1.6 %, worth 127 right answers at a cost of 8 against the rules' 27)."""
+    index uses `suggest` (and what "I don't know" takes) and, for a short pasted line with an entry's error string,
+    the answer they give (`PASTED_LINE`): the model of confidence decides the rest. The others decide for an index
+    without that model. Recalibrated at the tenth stop (answer 20 → 32, margin 0.45 → 0.55, dominant 21 / 0.3 → 18 /
+    0.45) and again at the eleventh, on sixteen rounds of real questions, where the tenth's were worth −28 right
+    answers at a cost of 8 (44.7 % right first at 4.2 % wrong): answer 14, margin 0.45, dominant 18 / 0.3, the asked
+    questions' agreement 0.45 give 36.6 % at 3.0 %, worth 11; the model gives 36.2 % at 1.5 %."""
 
     suggest: float = 2.0  # best evidence below this is no evidence: "I don't know"
-    answer: float = 32.0  # best evidence from here on can be an answer …
+    answer: float = 14.0  # best evidence from here on can be an answer …
     coverage: float = 0.7  # … or from `covered_answer` on, when the entry explains this share of the question …
     covered_answer: float = 3.0
-    margin: float = 0.55  # … and in either case only when the runner-up has at most this share of it;
+    margin: float = 0.45  # … and in either case only when the runner-up has at most this share of it;
     dominant: float = 18.0  # evidence from here on is an answer too when the runner-up is far behind …
-    dominant_margin: float = 0.45  # … at most this share of it (a short, specific question about one thing)
+    dominant_margin: float = 0.3  # … at most this share of it (a short, specific question about one thing)
     # A word no entry contains ("Longhorn", "velero", "aws-auth") weighs this share of the rarest indexed word's
     # IDF in the question's total: the question may be about something the knowledge base does not cover.
     foreign: float = 0.5
@@ -109,8 +111,8 @@ class Thresholds:
     # questions is the second opinion on the level: a suggestion is an answer when it puts the same entry first and
     # finds the question at least this similar to the questions known to be about it. Calibrated on eleven rounds
     # (the same on thirteen): from 0.4 down, each step turns more Chinese suggestions into right answers, and below
-    # 0.4 wrong ones too.
-    asked_agree: float = 0.4
+    # 0.4 wrong ones too; 0.45 on sixteen rounds, with the lower answer threshold.
+    asked_agree: float = 0.45
 
 
 THRESHOLDS = Thresholds()
