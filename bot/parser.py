@@ -278,6 +278,11 @@ class Parser:
                 values[p.name] = free[n]
         extra = free[len(positional) :] if not any(p.greedy for p in positional) else []
         if extra:
+            # "aks scale-pool userpool 5": a bare number where the command wants its count or replicas as a flag.
+            wanted = [p for p in params if not p.positional and p.required and p.whole_number and p.name not in values]
+            if len(wanted) == 1 and extra[0].isdigit():
+                hint = f"{wanted[0].flags[0]} {extra[0]}"
+                raise UserError(f"Unexpected argument `{extra[0]}` for `{spec.name}`: did you mean `{hint}`?", usage)
             raise UserError(f"Unexpected argument `{extra[0]}` for `{spec.name}`.", usage)
         for p in params:
             if p.required and p.name not in values:

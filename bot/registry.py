@@ -106,6 +106,7 @@ class ParamSpec:
     metavar: str
     choices: tuple[str, ...] = ()
     ask: bool = False  # a click may leave it out; the surface asks for it
+    whole_number: bool = False  # an int ("--replicas N"): a bare number typed for it can be recognised
 
 
 def _unwrap_optional(annotation: Any) -> Any:
@@ -147,6 +148,7 @@ def params_of(model: type[Args]) -> tuple[ParamSpec, ...]:
                 metavar=metavar,
                 choices=choices,
                 ask=bool(extra.get("ask", False)),
+                whole_number=annotation is int,
             )
         )
     return tuple(out)

@@ -68,6 +68,11 @@ def test_unknown_flag_and_bad_value_and_extra_argument() -> None:
         parser.parse("pods --kind volumes")
     with pytest.raises(UserError, match="Unexpected argument `extra`"):
         parser.parse("node aks-1 extra")
+    # A bare number where the command wants its count as a flag says which flag.
+    with pytest.raises(UserError, match=r"`3` for `scale deployment`: did you mean `--replicas 3`\?"):
+        parser.parse("scale deployment web 3")
+    with pytest.raises(UserError, match=r"Unexpected argument `4` for `scale deployment`\.$"):
+        parser.parse("scale deployment web --replicas 3 4")
     with pytest.raises(UserError, match="needs a value"):
         parser.parse("pods -n")
     with pytest.raises(UserError, match="either `-n NAMESPACE` or `-A`"):
