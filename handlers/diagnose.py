@@ -16,7 +16,7 @@ from bot.azure.model import ManagedCluster
 from bot.blocks import Actions, Block, Button, Context, Divider, Fields, Heading, Level, Notice, Text, View
 from bot.cluster.model import Node, Pod
 from bot.cluster.ports import ClusterReader
-from bot.cluster.reads import SIDE_FAILURES, omitted, optional
+from bot.cluster.reads import SIDE_FAILURES, omitted, optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.i18n import DIAGNOSE as W
@@ -241,7 +241,7 @@ def _previous_logs(reader: ClusterReader, pod: Pod) -> dict[str, str]:
         if not restarted:
             continue
         try:
-            logs[s.name] = reader.logs(pod.namespace, pod.name, s.name, previous=True, tail=LOG_TAIL)
+            logs[s.name] = shown_logs(reader, pod.namespace, pod.name, s.name, previous=True, tail=LOG_TAIL)
         except AksbotError:
             continue  # the previous instance's log may be gone (node replaced); the finding still stands
     return logs

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
 from bot.cluster.model import Container, ContainerStatus, Event, Pod
-from bot.cluster.reads import optional
+from bot.cluster.reads import optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
 from bot.registry import ClusterCall, Scope, command
@@ -220,7 +220,7 @@ def pod(call: ClusterCall[PodNameArgs], deps: Deps) -> PodResult:
     lines, note = "", ""
     if container and found.node:
         try:
-            lines = reader.logs(found.namespace, found.name, container, previous=previous, tail=15)
+            lines = shown_logs(reader, found.namespace, found.name, container, previous=previous, tail=15)
         except AksbotError as exc:
             note = f"Logs of {container}: {exc.message}"
     return PodResult(cluster, found, tuple(events), container, previous, lines, deps.clock.now(), note)
@@ -264,6 +264,6 @@ def logs(call: ClusterCall[LogsArgs], deps: Deps) -> LogsResult:
         if container not in init:
             raise UserError(f"Pod `{found.name}` has no container `{container}`; it has: "
                             f"{', '.join(names + [f'{n} (init)' for n in init])}.")
-    text = deps.clusters.reader(cluster).logs(found.namespace, found.name, container, previous=call.args.previous,
-                                              tail=call.args.tail)
+    text = shown_logs(deps.clusters.reader(cluster), found.namespace, found.name, container,
+                      previous=call.args.previous, tail=call.args.tail)
     return LogsResult(found.key, container, call.args.previous, call.args.tail, text)

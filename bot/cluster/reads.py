@@ -18,9 +18,13 @@ import contextvars
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.errors import AksbotError, Forbidden, NotConfigured, NotFound, Upstream
+from bot.logs import redact
+
+if TYPE_CHECKING:
+    from bot.cluster.ports import ClusterReader
 
 T = TypeVar("T")
 log = logging.getLogger("aksbot.reads")
@@ -100,3 +104,10 @@ def optional(what: str, read: Callable[[], T]) -> T | None:
     except SIDE_FAILURES as exc:
         omitted(what, exc)
         return None
+
+
+def shown_logs(reader: ClusterReader, namespace: str, pod: str, container: str, *, previous: bool, tail: int) -> str:
+    """A container's last log lines as a chat may show them: with token-shaped secrets masked (`bot.logs.redact`:
+    bearer tokens, JWTs, `password=`/`token=`/`secret=` values, private keys, storage keys). An application that
+    logs its connection string must not have the bot post it into a channel; the lines stay readable around it."""
+    return redact(reader.logs(namespace, pod, container, previous=previous, tail=tail))

@@ -124,6 +124,17 @@ def test_logs_tail_and_container_choice(deps: Deps) -> None:
         logs(call(LogsArgs(pod="api-5c6b-klmno", container="web")), deps)
 
 
+def test_logs_never_show_the_secrets_an_application_writes(deps: Deps) -> None:
+    """Log lines go to a channel: a password, a bearer token or a storage key the application logged is masked, and
+    the line around it stays readable."""
+    text = logs(call(LogsArgs(pod="api-5c6b-klmno", container="sidecar")), deps).text
+    for secret in ("hunter2-orders", "eyJhbGciOiJSUzI1NiJ9", "c2VjcmV0a2V5MTIzNDU2Nzg="):
+        assert secret not in text
+    assert "connecting to postgres://app@db:5432/orders password=***" in text
+    assert "GET /v1/orders 401 Authorization: Bearer ***" in text
+    assert "AccountName=shopdata;AccountKey=***" in text
+
+
 def test_events_filters_and_summary(deps: Deps) -> None:
     view = events(call(EventsArgs(type="Warning"), all_namespaces=True), deps).view()
     assert view.summary.startswith("3 events in all namespaces of type Warning: 3 Warning; top warnings:")

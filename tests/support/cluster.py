@@ -153,7 +153,13 @@ def objects() -> list[dict[str, Any]]:
 
 LOGS = {("shop", "web-7d9f-fghij", "app", False): "".join(f"line {i}\n" for i in range(200)),
         ("shop", "web-7d9f-fghij", "app", True): "panic: out of memory\n",
-        ("shop", "api-5c6b-klmno", "api", False): "api ready\n"}
+        ("shop", "api-5c6b-klmno", "api", False): "api ready\n",
+        # An application that logs its secrets, as some do at start-up or on a failed call.
+        ("shop", "api-5c6b-klmno", "sidecar", False): (
+            "connecting to postgres://app@db:5432/orders password=hunter2-orders\n"
+            "GET /v1/orders 401 Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcGkifQ.c2lnbmF0dXJl\n"
+            "blob upload failed: DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey=c2VjcmV0a2V5MTIzNDU2Nzg=\n"
+        )}
 
 
 @dataclass
