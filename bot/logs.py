@@ -35,14 +35,16 @@ _SECRETS = re.compile(
 
 # What people paste beside such tokens (into a question, or a command's output that reaches a log): JSON Web Tokens
 # (a kubeconfig's or an AAD token), private keys, SAS signatures, storage connection strings' keys, and the secret a
-# pasted command line passes (`az login --service-principal -u … -p SECRET`, `--client-secret SECRET`).
+# pasted command line passes (`az login --service-principal -u … -p SECRET`, `--client-secret SECRET`), and the
+# password of a URL (`postgres://app:SECRET@db`).
 _PASTED = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)"
     r"|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
     r"|(?<=[?&]sig=)[^&\s\"']{8,}"
     r"|(?<=AccountKey=)[^;\s\"']{8,}"
     r"|(?<=--password )\S+|(?<=--client-secret )\S+|(?<=--secret )\S+|(?<=--token )\S+"
-    r"|(?<=--service-principal)(?P<sp>(?: +\S+)*? +-p +)\S+",
+    r"|(?<=--service-principal)(?P<sp>(?: +\S+)*? +-p +)\S+"
+    r"|(?<=://)(?P<user>[^:/\s@]*:)[^@\s/]{3,}(?=@)",  # a password in a URL: postgres://app:PASSWORD@db
     re.DOTALL,
 )
 
@@ -55,7 +57,7 @@ def redact(text: str) -> str:
             return m.group("slack")[:5] + "***"
         return (m.group("bearer") or m.group("kv") or "") + "***"
 
-    pasted = _PASTED.sub(lambda m: (m.group("sp") or "") + "***", text)
+    pasted = _PASTED.sub(lambda m: (m.group("sp") or m.group("user") or "") + "***", text)
     return _SECRETS.sub(mask, pasted)
 
 

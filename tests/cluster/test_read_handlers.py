@@ -128,9 +128,9 @@ def test_logs_never_show_the_secrets_an_application_writes(deps: Deps) -> None:
     """Log lines go to a channel: a password, a bearer token or a storage key the application logged is masked, and
     the line around it stays readable."""
     text = logs(call(LogsArgs(pod="api-5c6b-klmno", container="sidecar")), deps).text
-    for secret in ("hunter2-orders", "eyJhbGciOiJSUzI1NiJ9", "c2VjcmV0a2V5MTIzNDU2Nzg="):
+    for secret in ("pg-pass-1", "hunter2-orders", "eyJhbGciOiJSUzI1NiJ9", "c2VjcmV0a2V5MTIzNDU2Nzg="):
         assert secret not in text
-    assert "connecting to postgres://app@db:5432/orders password=***" in text
+    assert "connecting to postgres://app:***@db:5432/orders password=***" in text
     assert "GET /v1/orders 401 Authorization: Bearer ***" in text
     assert "AccountName=shopdata;AccountKey=***" in text
 

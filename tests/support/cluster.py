@@ -156,9 +156,9 @@ LOGS = {("shop", "web-7d9f-fghij", "app", False): "".join(f"line {i}\n" for i in
         ("shop", "api-5c6b-klmno", "api", False): "api ready\n",
         # An application that logs its secrets, as some do at start-up or on a failed call.
         ("shop", "api-5c6b-klmno", "sidecar", False): (
-            "connecting to postgres://app@db:5432/orders password=hunter2-orders\n"
+            "connecting to postgres://app:pg-pass-1@db:5432/orders password=hunter2-orders\n"
             "GET /v1/orders 401 Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcGkifQ.c2lnbmF0dXJl\n"
-            "blob upload failed: DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey=c2VjcmV0a2V5MTIzNDU2Nzg=\n"
+            "upload failed: DefaultEndpointsProtocol=https;AccountName=shopdata;AccountKey=c2VjcmV0a2V5MTIzNDU2Nzg=\n"
         )}
 
 
