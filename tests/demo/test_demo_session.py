@@ -97,6 +97,6 @@ def test_the_readme_try_session_runs_as_written() -> None:
                  "*pinned* · @alice", "*note* · @alice", "*approved* · @bob — `/k8s restart deployment ledger-api"):
         assert line in timeline, line
     assert "Runbook for this incident: `java-oom-cgroupv2`" in out
-    assert "INC-1 closed: ledger-api java pods OOMKilled after the upgrade" in out
+    assert "INC-1 closed: ledger-api java pods OOMKilled after the cgroup v2 upgrade" in out
     assert "requested by @alice, approved by @bob" in out
     assert "closed, channel archived" in out
