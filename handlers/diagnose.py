@@ -164,6 +164,7 @@ class NodeDiagnosis:
     "diagnose node",
     args=DiagnoseNodeArgs,
     scope=Scope.CLUSTER,
+    aliases=("诊断 节点",),
     examples=("/k8s diagnose node aks-userpool-12345678-vmss000003",),
 )
 def diagnose_node(call: ClusterCall[DiagnoseNodeArgs], deps: Deps) -> NodeDiagnosis:
@@ -265,6 +266,7 @@ def _kb_search(deps: Deps) -> Search:
     "diagnose pod",
     args=DiagnosePodArgs,
     scope=Scope.NAMESPACED,
+    aliases=("诊断 pod",),
     examples=("/k8s diagnose pod ledger-7d9f8b6c5d-x2x7q -n payments", "/k8s diagnose pod ledger -n payments"),
 )
 def diagnose_pod(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> PodDiagnosis:
@@ -420,7 +422,7 @@ class ClusterDiagnosis(ClusterReportResult):
         return View(summary, tuple(blocks))
 
 
-@command("diagnose cluster", scope=Scope.CLUSTER, examples=("/k8s diagnose cluster",))
+@command("diagnose cluster", scope=Scope.CLUSTER, aliases=("诊断 集群",), examples=("/k8s diagnose cluster",))
 def diagnose_cluster_command(call: ClusterCall[NoArgs], deps: Deps) -> ClusterDiagnosis:
     """Every diagnosis rule over the whole cluster, grouped, each group with its worst example and runbook."""
     return ClusterDiagnosis(call.cluster, _report(call, deps), call.lang)

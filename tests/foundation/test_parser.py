@@ -209,7 +209,9 @@ def test_the_everyday_read_commands_answer_to_their_chinese_names() -> None:
     handlers.load_all()
     real = Parser(REGISTRY)
     for typed, name in (("节点", "nodes"), ("健康 --cluster test", "health"), ("事件 -n payments", "events"),
-                        ("审批", "approvals"), ("告警", "alerts"), ("帮助", "help"), ("知识库 节点 NotReady", "kb")):
+                        ("审批", "approvals"), ("告警", "alerts"), ("帮助", "help"), ("知识库 节点 NotReady", "kb"),
+                        ("诊断 节点 aks-userpool-1-vmss000003", "diagnose node"), ("诊断 集群", "diagnose cluster"),
+                        ("诊断 Pod ledger-api -n payments", "diagnose pod")):
         parsed = real.parse(f"/k8s {typed}", InputKind.SLASH)
         assert isinstance(parsed, ParsedCommand) and parsed.spec.name == name, typed
         assert parsed.lang == "zh"
