@@ -90,7 +90,7 @@ def test_the_tuning_part_is_answered_with_the_right_confidence() -> None:
     # model of confidence (knowledge/confidence.py), out of fold as well, answering from a chance of 8/9, took the
     # rules' 36.7 % right first at 3.0 % wrong to 38.9 % at 1.8 %, and out-of-scope unsure from 91.3 to 94.8 %; with
     # the tenth stop's ingress-nginx-routing and the near-tie and pasted-line cases, 38.2 % at 1.6 % and 95.3 %.
-    # The fifteenth and sixteenth rounds' tuning halves (94 questions, 33 out of scope, 42 in Chinese, mostly
+    # The fifteenth and sixteenth rounds' tuning halves (94 questions, 33 out of scope, 41 in Chinese, mostly
     # self-managed clusters) are answered less often (24 % right first, no wrong answer): 36.4 % at 1.5 % and 95.8 %;
     # with the seventeenth's (15 % right first), 35.9 % at 1.7 % and 95.0 %.
     assert (tune.answer_top1 or 0) >= 0.355
