@@ -30,9 +30,39 @@ class Msg:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+class Said(str):
+    """Text a diagnosis rule wrote in both languages. It is the English string wherever a `str` is wanted — logs,
+    stores, alert keys and texts, tests — and a view that answers in Chinese reads `zh` with `in_lang`. (Findings
+    are plain data made before anyone knows who will read them: a diagnosis in Chinese and an alert in an English
+    channel show the same finding.)"""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> Said:
+        made = super().__new__(cls, en)
+        made.zh = zh
+        return made
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # copy and pickle keep both languages
+        return (str(self), self.zh)
+
+
+def said(msg: Msg, **values: object) -> Said:
+    """`msg` with `values` in both languages."""
+    return Said(msg("en", **values), msg("zh", **values))
+
+
+def in_lang(text: str, lang: str) -> str:
+    """`text` in `lang`: a `Said`'s Chinese when asked for, else the text itself (what was written in English only,
+    or quoted from the cluster, stays as it is)."""
+    zh = getattr(text, "zh", None)
+    return zh if lang == "zh" and isinstance(zh, str) else str(text)
+
+
 @dataclass(frozen=True)
 class DiagnoseWords:
-    """`diagnose node|pod|cluster` and `health` (findings themselves quote the cluster, in English)."""
+    """`diagnose node|pod|cluster` and `health` (the findings' own words are `FindingWords`; their evidence quotes the
+    cluster, in English)."""
 
     node_heading: Msg = Msg("Diagnosis: node {name}", "诊断：节点 {name}")
     pod_heading: Msg = Msg("Diagnosis: pod {name}", "诊断：Pod {name}")
@@ -431,12 +461,382 @@ class AlertWords:
     )
 
 
+@dataclass(frozen=True)
+class FindingWords:
+    """What the diagnosis rules say of a finding: its title, what happens next, its buttons, and the headings of the
+    groups `health` and `diagnose cluster` show. The evidence quotes the cluster and stays as it says it."""
+
+    # -- nodes
+    node_unknown: Msg = Msg(
+        "Node {name} is Unknown: the kubelet stopped posting node status",
+        "Node {name} 状态为 Unknown：kubelet 已停止上报节点状态",
+    )
+    node_notready: Msg = Msg("Node {name} is NotReady", "Node {name} 处于 NotReady")
+    lease_stale_for: Msg = Msg("{title} (lease stale for {duration})", "{title}（lease 已 {duration} 未续约）")
+    evictions: Msg = Msg("NoExecute taint {key} since {at}: {parts}.", "NoExecute taint {key} 自 {at} 起：{parts}。")
+    evicted_at: Msg = Msg(
+        "{count} pod(s) are evicted at {at} (in {left}), when their {seconds} s toleration runs out",
+        "{count} 个 Pod 将在 {at}（{left}后）被驱逐，届时其 {seconds} 秒的 toleration 到期",
+    )
+    eviction_overdue: Msg = Msg(
+        "eviction was due at {at} ({ago}) for {count} pod(s) still bound to it — on an unreachable node they stay "
+        "Terminating until the node returns or is deleted",
+        "仍绑定在该节点上的 {count} 个 Pod 本应在 {at}（{ago}）被驱逐——节点不可达时，它们会一直处于 Terminating，"
+        "直到节点恢复或被删除",
+    )
+    evicted_terminating: Msg = Msg(
+        "{count} pod(s) were evicted and stay Terminating until the node returns or is deleted (their controllers "
+        "start replacements elsewhere)",
+        "{count} 个 Pod 已被驱逐，会一直处于 Terminating，直到节点恢复或被删除（其控制器会在别处启动替代 Pod）",
+    )
+    tolerate_forever: Msg = Msg(
+        "{count} pod(s) tolerate it without a limit and stay (DaemonSets)",
+        "{count} 个 Pod 无时限地容忍该 taint，会留在节点上（DaemonSet）",
+    )
+    nothing_to_evict: Msg = Msg(
+        "no pod on it to evict (pods tolerate it {seconds} s by default)",
+        "节点上没有要驱逐的 Pod（Pod 默认容忍 {seconds} 秒）",
+    )
+    ago: Msg = Msg("{duration} ago", "{duration}前")
+    in_time: Msg = Msg("in {duration}", "{duration}后")
+    unknown_time: Msg = Msg("at an unknown time", "时间未知")
+    repair_skips: Msg = Msg(
+        "AKS auto-repair skips this node (shutdown or autoscaler-deletion taint).",
+        "AKS 自动修复会跳过该节点（它带有 shutdown 或 autoscaler 删除 taint）。",
+    )
+    repair_acting: Msg = Msg(
+        "AKS auto-repair is acting: last event {reason} {ago}; it goes reboot → reimage → redeploy, up to 3 rounds "
+        "(about an hour).",
+        "AKS 自动修复正在处理：最近事件 {reason}（{ago}）；按 reboot → reimage → redeploy 的顺序，"
+        "最多 3 轮（约一小时）。",
+    )
+    repair_default: Msg = Msg(
+        "AKS auto-repair reboots a node that stays unhealthy for 5 minutes, then reimages and redeploys it if needed "
+        "(events from aks-auto-repair).",
+        "节点持续不健康 5 分钟后，AKS 自动修复会先重启它，必要时再 reimage 和 redeploy（事件来源 aks-auto-repair）。",
+    )
+    memory_pressure: Msg = Msg("Node {name} is under memory pressure", "Node {name} 内存不足（MemoryPressure）")
+    disk_pressure: Msg = Msg("Node {name} is under disk pressure", "Node {name} 磁盘空间不足（DiskPressure）")
+    pid_pressure: Msg = Msg("Node {name} is under process IDs pressure", "Node {name} 进程 ID 不足（PIDPressure）")
+    pressure_next: Msg = Msg(
+        "The kubelet evicts pods (BestEffort first, then Burstable above their requests) until the pressure clears.",
+        "kubelet 会驱逐 Pod（先 BestEffort，再是用量超出 requests 的 Burstable），直到压力解除。",
+    )
+    node_condition: Msg = Msg("Node {name}: {type} — {meaning}", "Node {name}：{type}——{meaning}")
+    kubelet_down: Msg = Msg("the kubelet is down (KubeletIsDown)", "kubelet 已停止运行（KubeletIsDown）")
+    containerd_down: Msg = Msg(
+        "containerd is down (ContainerRuntimeIsDown)", "containerd 已停止运行（ContainerRuntimeIsDown）"
+    )
+    kubelet_restarts: Msg = Msg("the kubelet keeps restarting", "kubelet 反复重启")
+    containerd_restarts: Msg = Msg("containerd keeps restarting", "containerd 反复重启")
+    dockerd_restarts: Msg = Msg("dockerd keeps restarting", "dockerd 反复重启")
+    kernel_deadlock: Msg = Msg(
+        "a kernel task is blocked (hung task / deadlock)", "有内核任务被阻塞（hung task / 死锁）"
+    )
+    readonly_filesystem: Msg = Msg("a filesystem was remounted read-only", "有文件系统被重新挂载为只读")
+    filesystem_corruption: Msg = Msg("a filesystem reports corruption", "有文件系统报告损坏")
+    unregister_net_device: Msg = Msg(
+        "the kernel keeps failing to unregister a network device", "内核反复无法注销网络设备"
+    )
+    vm_event_scheduled: Msg = Msg(
+        "Azure scheduled a maintenance event (reboot/redeploy/freeze) for the VM",
+        "Azure 已为该 VM 安排了维护事件（reboot/redeploy/freeze）",
+    )
+    network_unavailable: Msg = Msg(
+        "the node's network (routes) is not configured", "节点的网络（路由）尚未配置"
+    )
+    unknown_condition: Msg = Msg(
+        "a condition this bot does not know is True", "一个本机器人不认识的 condition 为 True"
+    )
+    node_lease_stale: Msg = Msg(
+        "Node {name} is still Ready but its heartbeat lease is stale",
+        "Node {name} 仍显示 Ready，但其心跳 lease 已过期",
+    )
+    lease_next: Msg = Msg(
+        "The node controller marks it Unknown once the grace period passes without a heartbeat.",
+        "超过 grace period 仍无心跳时，node controller 会把它标为 Unknown。",
+    )
+    node_cordoned: Msg = Msg(
+        "Node {name} is cordoned (SchedulingDisabled)", "Node {name} 已被 cordon（SchedulingDisabled）"
+    )
+    # -- pods
+    container: Msg = Msg("Container", "容器")
+    init_container: Msg = Msg("Init container", "Init 容器")
+    oom_killed: Msg = Msg(
+        "{which} {container} of {pod} was OOMKilled (exit 137)",
+        "Pod {pod} 的{which} {container} 被 OOMKilled（exit 137）",
+    )
+    runtime_unaware_on_v2: Msg = Msg(
+        "{title}: {runtime} predates cgroup v2 support on a cgroup v2 node",
+        "{title}：{runtime} 早于 cgroup v2 支持，而节点使用 cgroup v2",
+    )
+    runtime_unaware: Msg = Msg(
+        "{title}: {runtime} predates cgroup v2 support", "{title}：{runtime} 早于 cgroup v2 支持"
+    )
+    runtime_disputed: Msg = Msg(
+        "{title}: {runtime} is cgroup v2 aware upstream but below AKS's 11.0.18",
+        "{title}：{runtime} 在上游已支持 cgroup v2，但低于 AKS 要求的 11.0.18",
+    )
+    runtime_unknown: Msg = Msg(
+        "{title}: {runtime} of unknown version, may predate cgroup v2 support",
+        "{title}：{runtime} 版本未知，可能早于 cgroup v2 支持",
+    )
+    oom_next_limit: Msg = Msg(
+        "The kubelet restarts it with a growing back-off (up to 5 minutes); it is killed again at the limit until "
+        "its memory use (the heap) is sized below the limit or the limit is raised.",
+        "kubelet 会以递增的 back-off（最长 5 分钟）重启它；在把内存用量（heap）调到 limit 以下或调高 limit 之前，"
+        "它每次用到 limit 都会再被杀掉。",
+    )
+    oom_next_no_limit: Msg = Msg(
+        "Without a limit the kernel killed it when the node ran out of memory; it can happen again at any time and "
+        "take other pods with it. Set a memory limit and size the heap below it.",
+        "它没有设置 limit，是节点内存耗尽时被内核杀掉的；随时可能再次发生，并连带其他 Pod。请设置内存 limit，"
+        "并把 heap 调到 limit 以下。",
+    )
+    crash_looping: Msg = Msg(
+        "{which} {container} of {pod} is crash-looping", "Pod {pod} 的{which} {container} 反复崩溃（CrashLoopBackOff）"
+    )
+    crash_looping_exit: Msg = Msg(
+        "{which} {container} of {pod} is crash-looping (exit {code})",
+        "Pod {pod} 的{which} {container} 反复崩溃（exit {code}）",
+    )
+    crashloop_next: Msg = Msg(
+        "The kubelet keeps restarting it with a back-off doubling up to 5 minutes.",
+        "kubelet 会持续重启它，back-off 时间逐次翻倍，最长 5 分钟。",
+    )
+    cannot_pull: Msg = Msg(
+        "{which} {container} of {pod} cannot pull its image ({reason})",
+        "Pod {pod} 的{which} {container} 无法拉取镜像（{reason}）",
+    )
+    unschedulable: Msg = Msg("Pod {name} cannot be scheduled", "Pod {name} 无法调度")
+    unschedulable_why: Msg = Msg("Pod {name} cannot be scheduled: {why}", "Pod {name} 无法调度：{why}")
+    evicted_disk: Msg = Msg(
+        "Pod {name} was evicted by the kubelet (disk pressure)", "Pod {name} 被 kubelet 驱逐（磁盘压力）"
+    )
+    evicted_memory: Msg = Msg(
+        "Pod {name} was evicted by the kubelet (memory pressure)", "Pod {name} 被 kubelet 驱逐（内存压力）"
+    )
+    evicted_next: Msg = Msg(
+        "Evicted pods stay listed (phase Failed) until deleted; their controller already made replacements.",
+        "被驱逐的 Pod 会一直留在列表里（phase Failed），直到被删除；其控制器已经创建了替代 Pod。",
+    )
+    waits_for_volume: Msg = Msg("Pod {name} waits for its volume ({reason})", "Pod {name} 在等待它的卷（{reason}）")
+    cannot_start: Msg = Msg(
+        "Container {container} of {pod} cannot start ({reason})", "Pod {pod} 的容器 {container} 无法启动（{reason}）"
+    )
+    log_cause: Msg = Msg(
+        "Its last log lines point to a known cause: {title}", "它最后的日志指向一个已知原因：{title}"
+    )
+    # -- the scheduler's message in plain words (the title of a Pending pod)
+    nodes_fit: Msg = Msg("{available} of {total} nodes fit", "{total} 个节点中有 {available} 个可用")
+    no_node_fits: Msg = Msg("no node fits", "没有合适的节点")
+    scheduling_summary: Msg = Msg("{head}: {parts}", "{head}：{parts}")
+    on_nodes: Msg = Msg("{nodes} {plain}", "{plain}（{nodes} 个节点）")
+    tainted: Msg = Msg(
+        "node(s) {meaning} — taint {taint} that the pod does not tolerate",
+        "节点{meaning}——带有 Pod 不容忍的 taint {taint}",
+    )
+    taint_unreachable: Msg = Msg("are unreachable (their kubelet stopped reporting)", "不可达（kubelet 已停止上报）")
+    taint_not_ready: Msg = Msg("are not ready", "未就绪")
+    taint_cordoned: Msg = Msg("are cordoned", "已被 cordon")
+    taint_memory: Msg = Msg("are under memory pressure", "内存不足（MemoryPressure）")
+    taint_disk: Msg = Msg("are under disk pressure", "磁盘空间不足（DiskPressure）")
+    taint_pid: Msg = Msg("are under PID pressure", "进程 ID 不足（PIDPressure）")
+    taint_network: Msg = Msg("have no network", "没有网络")
+    taint_shutdown: Msg = Msg("are shut down", "已关机")
+    taint_uninitialized: Msg = Msg(
+        "are not yet initialised by the cloud provider", "尚未被云提供商初始化"
+    )
+    taint_addons: Msg = Msg(
+        "are reserved for system add-ons (CriticalAddonsOnly)", "保留给系统插件（CriticalAddonsOnly）"
+    )
+    taint_spot: Msg = Msg(
+        "are spot nodes (the pod lacks the spot toleration)", "是 spot 节点（Pod 缺少 spot 的 toleration）"
+    )
+    taint_control_plane: Msg = Msg("are control-plane nodes", "是控制平面节点")
+    taint_autoscaler: Msg = Msg(
+        "are being removed by the cluster autoscaler", "正在被 cluster autoscaler 移除"
+    )
+    taint_other: Msg = Msg("carry a taint", "带有 taint")
+    lack_cpu: Msg = Msg("node(s) lack free CPU for the pod's requests", "空闲 CPU 不足以满足 Pod 的 requests")
+    lack_memory: Msg = Msg("node(s) lack free memory for the pod's requests", "空闲内存不足以满足 Pod 的 requests")
+    lack_pods: Msg = Msg("node(s) lack free pod slots for the pod's requests", "没有空余的 Pod 位置")
+    lack_ephemeral_storage: Msg = Msg(
+        "node(s) lack free ephemeral storage for the pod's requests", "空闲临时存储不足以满足 Pod 的 requests"
+    )
+    lack_gpus: Msg = Msg("node(s) lack free GPUs for the pod's requests", "空闲 GPU 不足以满足 Pod 的 requests")
+    lack_other: Msg = Msg(
+        "node(s) lack free {resource} for the pod's requests", "空闲 {resource} 不足以满足 Pod 的 requests"
+    )
+    node_affinity: Msg = Msg(
+        "node(s) don't match the pod's nodeSelector/affinity", "不匹配 Pod 的 nodeSelector/affinity"
+    )
+    anti_affinity: Msg = Msg("node(s) excluded by pod anti-affinity", "被 Pod 的 anti-affinity 排除")
+    pod_affinity: Msg = Msg(
+        "node(s) don't run the pods this one must be next to (pod affinity)",
+        "没有运行本 Pod 必须与之相邻的 Pod（pod affinity）",
+    )
+    topology_spread: Msg = Msg(
+        "node(s) would break a topology spread constraint", "会违反 topology spread constraint"
+    )
+    volume_zone: Msg = Msg(
+        "node(s) are in a different zone than the pod's volume", "与 Pod 的卷不在同一个可用区"
+    )
+    max_volumes: Msg = Msg(
+        "node(s) have the most data disks their VM size allows", "数据磁盘数已达 VM 规格允许的上限"
+    )
+    host_port: Msg = Msg("node(s) already use the requested hostPort", "所请求的 hostPort 已被占用")
+    cordoned: Msg = Msg("node(s) are cordoned", "已被 cordon")
+    max_pods: Msg = Msg(
+        "node(s) run their maximum number of pods (maxPods)", "运行的 Pod 数已达上限（maxPods）"
+    )
+    pvc_unbound: Msg = Msg(
+        "the pod's PersistentVolumeClaim is not bound yet", "Pod 的 PersistentVolumeClaim 尚未绑定"
+    )
+    pvc_missing: Msg = Msg(
+        "the pod's PersistentVolumeClaim does not exist", "Pod 的 PersistentVolumeClaim 不存在"
+    )
+    no_volume_fits: Msg = Msg(
+        "no PersistentVolume fits the claim on these nodes", "这些节点上没有符合该 claim 的 PersistentVolume"
+    )
+    # -- workloads
+    pdb_blocks: Msg = Msg(
+        "PodDisruptionBudget {name} allows 0 disruptions: a drain or an upgrade will block",
+        "PodDisruptionBudget {name} 允许的中断数为 0：drain 或升级会被卡住",
+    )
+    pdb_blocks_node: Msg = Msg(
+        "PodDisruptionBudget {name} allows 0 disruptions: a drain of {node} or an upgrade will block",
+        "PodDisruptionBudget {name} 允许的中断数为 0：drain {node} 或升级会被卡住",
+    )
+    pdb_next: Msg = Msg(
+        "Evictions are refused (429); an AKS upgrade waits {minutes} minutes per node and then fails with a "
+        "PodDrainFailure unless the budget allows a disruption (more replicas, or maxUnavailable 1).",
+        "驱逐会被拒绝（429）；AKS 升级会在每个节点上等待 {minutes} 分钟，然后以 PodDrainFailure 失败，"
+        "除非该 PDB 允许中断（增加副本数，或设置 maxUnavailable 1）。",
+    )
+    not_progressing: Msg = Msg(
+        "Deployment {name} is not progressing ({reason})", "Deployment {name} 已停止推进（{reason}）"
+    )
+    not_progressing_stalled: Msg = Msg(
+        "Deployment {name} is not progressing (stalled)", "Deployment {name} 已停止推进（卡住）"
+    )
+    # -- Azure
+    snat_over: Msg = Msg(
+        "SNAT ports: at peak {peak} nodes need more than the {max} the outbound IPs can serve",
+        "SNAT 端口：峰值时有 {peak} 个节点，超过出站 IP 能支撑的 {max} 个",
+    )
+    snat_close: Msg = Msg("SNAT ports close to exhaustion", "SNAT 端口接近耗尽")
+    with_command: Msg = Msg("{text} (`{command}`)", "{text}（`{command}`）")
+    ports_fit: Msg = Msg(
+        "With {ips} IP(s), {ports:,} ports per node fit {nodes} nodes.",
+        "使用 {ips} 个 IP 时，每节点 {ports:,} 个端口可支撑 {nodes} 个节点。",
+    )
+    more_ips: Msg = Msg(
+        "Or keep {ports:,} ports per node for {nodes} nodes with {ips} outbound IPs.",
+        "或者用 {ips} 个出站 IP，为 {nodes} 个节点保持每节点 {ports:,} 个端口。",
+    )
+    pool_connections: Msg = Msg(
+        "Reuse and pool connections, lower the idle timeout (4 min), or move egress to a NAT gateway (16 IPs × "
+        "64,512 ports, on demand).",
+        "复用连接并使用连接池，调低空闲超时（4 分钟），或把出站改为 NAT gateway"
+        "（16 个 IP × 64,512 个端口，按需分配）。",
+    )
+    explicit_ports: Msg = Msg(
+        "Set an explicit allocatedOutboundPorts so that growing the cluster never cuts ports on running nodes.",
+        "显式设置 allocatedOutboundPorts，这样集群扩容时就不会削减运行中节点的端口。",
+    )
+    nat_ips: Msg = Msg(
+        "Give the NAT gateway {ips} IP(s) for about {ports:,} ports per node at peak.",
+        "给 NAT gateway 配置 {ips} 个 IP，峰值时每节点约有 {ports:,} 个端口。",
+    )
+    reuse_connections: Msg = Msg(
+        "Reuse connections and keep the idle timeout low (NAT gateway default: 4 min).",
+        "复用连接并保持较低的空闲超时（NAT gateway 默认 4 分钟）。",
+    )
+    cluster_failed: Msg = Msg("AKS cluster {name} is in the Failed state", "AKS 集群 {name} 处于 Failed 状态")
+    cluster_failed_next: Msg = Msg(
+        "Scale, upgrade and node-image operations are refused until a reconcile succeeds.",
+        "在 reconcile 成功之前，扩缩容、升级和节点镜像操作都会被拒绝。",
+    )
+    service_principal: Msg = Msg(
+        "The cluster reaches Azure with a service principal whose secret expires",
+        "集群通过服务主体访问 Azure，而服务主体的密钥会过期",
+    )
+    # -- buttons
+    node_details: Msg = Msg("Node details", "节点详情")
+    cordon: Msg = Msg("Cordon", "Cordon 节点")
+    drain: Msg = Msg("Drain", "Drain 节点")
+    uncordon: Msg = Msg("Uncordon", "Uncordon 节点")
+    previous_logs: Msg = Msg("Previous logs", "上次运行的日志")
+    restart_deployment: Msg = Msg("Restart deployment", "重启 Deployment")
+    pod_details: Msg = Msg("Pod details", "Pod 详情")
+    nodes: Msg = Msg("Nodes", "节点列表")
+    delete_evicted: Msg = Msg("Delete evicted pod", "删除被驱逐的 Pod")
+    snat_budget: Msg = Msg("SNAT budget", "SNAT 预算")
+    reconcile: Msg = Msg("Reconcile", "Reconcile 集群")
+    pdbs: Msg = Msg("PDBs", "查看 PDB")
+    its_pods: Msg = Msg("Its pods", "它的 Pod")
+    deployments: Msg = Msg("Deployments", "Deployment 列表")
+    runbook: Msg = Msg("Runbook: {id}", "处理手册：{id}")
+    diagnose: Msg = Msg("Diagnose {name}", "诊断 {name}")
+    # -- how a finding and a group are shown
+    more_lines: Msg = Msg("… {count} more line(s)", "… 另有 {count} 行")
+    cordoned_count: Msg = Msg(" ({count} cordoned)", "（{count} 个已 cordon）")
+    group_subjects: Msg = Msg(" ({names})", "（{names}）")
+    group_repeated: Msg = Msg("{count}× {title}", "{title}（共 {count} 处）")
+    in_one_namespace: Msg = Msg(" in {count} namespace", "，分布在 {count} 个命名空间")
+    in_namespaces: Msg = Msg(" in {count} namespaces", "，分布在 {count} 个命名空间")
+    group_notready: Msg = Msg("{count} nodes NotReady or Unknown{where}", "{count} 个节点 NotReady 或 Unknown{where}")
+    group_lease: Msg = Msg(
+        "{count} nodes Ready with a stale heartbeat lease{where}", "{count} 个节点显示 Ready 但心跳 lease 已过期{where}"
+    )
+    group_memory_pressure: Msg = Msg(
+        "{count} nodes under memory pressure{where}", "{count} 个节点内存不足（MemoryPressure）{where}"
+    )
+    group_disk_pressure: Msg = Msg(
+        "{count} nodes under disk pressure{where}", "{count} 个节点磁盘空间不足（DiskPressure）{where}"
+    )
+    group_pid_pressure: Msg = Msg(
+        "{count} nodes under PID pressure{where}", "{count} 个节点进程 ID 不足（PIDPressure）{where}"
+    )
+    group_cordoned: Msg = Msg("{count} nodes cordoned{where}", "{count} 个节点已被 cordon{where}")
+    group_oom: Msg = Msg("{count} containers OOMKilled{where}", "{count} 个容器被 OOMKilled{where}")
+    group_oom_cgroupv2: Msg = Msg(
+        "{count} containers OOMKilled (runtime not cgroup v2 aware){where}",
+        "{count} 个容器被 OOMKilled（运行时不支持 cgroup v2）{where}",
+    )
+    group_crashloop: Msg = Msg(
+        "{count} containers in CrashLoopBackOff{where}", "{count} 个容器处于 CrashLoopBackOff{where}"
+    )
+    group_image_pull: Msg = Msg(
+        "{count} containers failing to pull their image{where}", "{count} 个容器无法拉取镜像{where}"
+    )
+    group_config: Msg = Msg(
+        "{count} containers unable to start (config error){where}", "{count} 个容器无法启动（配置错误）{where}"
+    )
+    group_pending: Msg = Msg(
+        "{count} pods Pending, unschedulable{where}", "{count} 个 Pod 处于 Pending，无法调度{where}"
+    )
+    group_volume: Msg = Msg("{count} pods waiting for a volume{where}", "{count} 个 Pod 在等待卷{where}")
+    group_evicted: Msg = Msg("{count} pods Evicted{where}", "{count} 个 Pod 已被驱逐（Evicted）{where}")
+    group_pdb: Msg = Msg(
+        "{count} PodDisruptionBudgets allowing 0 disruptions{where}",
+        "{count} 个 PodDisruptionBudget 允许的中断数为 0{where}",
+    )
+    group_deployment: Msg = Msg(
+        "{count} deployments not progressing{where}", "{count} 个 Deployment 已停止推进{where}"
+    )
+
+
 DIAGNOSE = DiagnoseWords()
 AKS = AksWords()
 KB = KbWords()
 INCIDENT = IncidentWords()
 ALERT = AlertWords()
-CATALOG: dict[str, object] = {"diagnose": DIAGNOSE, "aks": AKS, "kb": KB, "incident": INCIDENT, "alert": ALERT}
+FINDING = FindingWords()
+CATALOG: dict[str, object] = {
+    "diagnose": DIAGNOSE, "aks": AKS, "kb": KB, "incident": INCIDENT, "alert": ALERT, "finding": FINDING
+}
 
 
 def messages() -> Iterator[tuple[str, Msg]]:

@@ -20,6 +20,7 @@ from bot.cluster.reads import SIDE_FAILURES, omitted, optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.i18n import DIAGNOSE as W
+from bot.i18n import FINDING, Said, in_lang
 from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
 from bot.severity import Severity
@@ -71,27 +72,29 @@ def finding_blocks(
     """One finding on `cluster`: the headline at its level, the evidence, what happens next, its entry and its
     buttons (its suggested commands, pointed at `cluster`).
 
-    With `heading` (a group's "37 containers in CrashLoopBackOff …"), the finding is shown as its example.
+    With `heading` (a group's "37 containers in CrashLoopBackOff …", in `lang`), the finding is shown as its example.
+    The finding's title, next step and button labels are shown in `lang`; its evidence quotes the cluster.
     """
-    blocks: list[Block] = [Notice(f"*{heading or f.title}*", _LEVEL[f.severity])]
+    title = in_lang(f.title, lang)
+    blocks: list[Block] = [Notice(f"*{heading or title}*", _LEVEL[f.severity])]
     lines = list(f.evidence[:evidence_lines])
     if heading:
-        lines.insert(0, f"_{W.worst(lang)}: {f.title}_")
+        lines.insert(0, f"_{W.worst(lang)}: {title}_")
     if len(f.evidence) > evidence_lines:
-        lines.append(f"… {len(f.evidence) - evidence_lines} more line(s)")
+        lines.append(FINDING.more_lines(lang, count=len(f.evidence) - evidence_lines))
     if lines:
         blocks.append(Text("\n".join(f"• {line}" for line in lines)))
     if f.next:
-        blocks.append(Text(f"*{W.what_next(lang)}* {f.next}"))
+        blocks.append(Text(f"*{W.what_next(lang)}* {in_lang(f.next, lang)}"))
     signals = ", ".join(f"`{s}`" for s in f.signals)
     small = [f"{f.severity.label}", f"{W.confidence(lang)} {f.confidence}", f"{W.signals(lang)} {signals}"]
     runbook = CommandRef("kb show", KbShowArgs(entry=f.kb)) if f.kb else None
     if runbook is not None:
         small.insert(0, f"{W.runbook(lang)} `{f.kb}` (`{runbook.text()}`)")
     blocks.append(Context(" · ".join(small)))
-    buttons = [Button(a.label, a.ref.on(cluster), "danger" if a.danger else None) for a in f.actions]
+    buttons = [Button(in_lang(a.label, lang), a.ref.on(cluster), "danger" if a.danger else None) for a in f.actions]
     if runbook is not None:
-        buttons.append(Button(f"Runbook: {f.kb}", runbook))
+        buttons.append(Button(FINDING.runbook(lang, id=f.kb), runbook))
     if buttons:
         blocks.append(Actions(tuple(buttons[:5])))
     return blocks
@@ -110,13 +113,13 @@ def _findings_view(
     return View(summary, tuple(blocks))
 
 
-def _summary(subject: str, findings: Sequence[Finding]) -> str:
+def _summary(subject: str, findings: Sequence[Finding], lang: str) -> str:
     if not findings:
         return f"{subject}: no problem found"
     top = findings[0]
     more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
     cite = f" — see {top.kb}" if top.kb else ""
-    return f"{top.title}{cite}{more}"
+    return f"{in_lang(top.title, lang)}{cite}{more}"
 
 
 # -- diagnose node ------------------------------------------------------------------------------------------
@@ -151,7 +154,7 @@ class NodeDiagnosis:
             # A stale lease is already the finding's evidence; a fresh one is worth a line of small print.
             head.append(Context(self.lease_line))
         return _findings_view(
-            _summary(f"node {n.name}", self.findings),
+            _summary(f"node {n.name}", self.findings, lang),
             head,
             self.findings,
             W.no_problem(lang, name=n.name),
@@ -225,7 +228,7 @@ class PodDiagnosis:
         if self.note:
             head.insert(1, Notice(self.note, Level.INFO))
         return _findings_view(
-            _summary(f"pod {p.namespace}/{p.name}", self.findings),
+            _summary(f"pod {p.namespace}/{p.name}", self.findings, lang),
             head,
             self.findings,
             W.no_problem(lang, name=p.name),
@@ -257,7 +260,12 @@ def _kb_search(deps: Deps) -> Search:
         outcome = knowledge.search(line, limit=1)
         best = outcome.best
         # Only a confident answer names the line's cause; a suggestion is a guess, not a finding.
-        return LogMatch(best.entry_id, best.title, best.score) if best and outcome.level == "answer" else None
+        if best is None or outcome.level != "answer":
+            return None
+        entry = knowledge.get(best.entry_id)
+        # The title as the search gave it, and the entry's Chinese title for a diagnosis read in Chinese.
+        title = Said(best.title, entry.title.zh) if entry is not None else best.title
+        return LogMatch(best.entry_id, title, best.score)
 
     return search
 
@@ -362,20 +370,21 @@ def _report(call: ClusterCall[NoArgs], deps: Deps) -> ClusterReport:
     )
 
 
-def _group_text(g: FindingGroup) -> str:
+def _group_text(g: FindingGroup, lang: str) -> str:
     kb = f" → `{g.kb}`" if g.kb else ""
     shown = [s.short for s in g.subjects[:3]]
-    who = f" ({', '.join(shown)}{', …' if g.count > 3 else ''})" if g.count > 1 else ""
-    return f"{g.title}{who}{kb}"
+    names = ", ".join(shown) + (", …" if g.count > 3 else "")
+    who = FINDING.group_subjects(lang, names=names) if g.count > 1 else ""
+    return f"{in_lang(g.title, lang)}{who}{kb}"
 
 
-def _group_line(g: FindingGroup) -> str:
-    return f"{_MARK[g.severity]} {_group_text(g)}"
+def _group_line(g: FindingGroup, lang: str) -> str:
+    return f"{_MARK[g.severity]} {_group_text(g, lang)}"
 
 
 def _counts_fields(report: ClusterReport, cluster: str | None, lang: str) -> Fields:
     c = report.counts
-    cordoned = f" ({c.nodes_cordoned} cordoned)" if c.nodes_cordoned else ""
+    cordoned = FINDING.cordoned_count(lang, count=c.nodes_cordoned) if c.nodes_cordoned else ""
     pods = W.pods_detail(lang, total=c.pods, running=c.pods_running, pending=c.pods_pending, failed=c.pods_failed)
     return Fields(
         (
@@ -412,13 +421,13 @@ class ClusterDiagnosis(ClusterReportResult):
         for i, g in enumerate(r.groups[:GROUPS_SHOWN]):
             if i:
                 blocks.append(Divider())
-            heading = _group_text(g) if g.count > 1 else None
+            heading = _group_text(g, lang) if g.count > 1 else None
             blocks.extend(finding_blocks(g.example, self.cluster, evidence_lines=6, heading=heading, lang=lang))
         if len(r.groups) > GROUPS_SHOWN:
             blocks.append(Context(W.more_groups(lang, count=len(r.groups) - GROUPS_SHOWN)))
         if r.notes:
             blocks.append(Context(" · ".join(r.notes)))
-        summary = f"{len(r.findings)} finding(s)" + (f"; worst: {r.groups[0].title}" if r.groups else "")
+        summary = f"{len(r.findings)} finding(s)" + (f"; worst: {in_lang(r.groups[0].title, lang)}" if r.groups else "")
         return View(summary, tuple(blocks))
 
 
@@ -459,7 +468,7 @@ class Health(ClusterReportResult):
             _counts_fields(r, self.cluster, lang),
         ]
         if r.groups:
-            blocks.append(Text("\n".join(_group_line(g) for g in r.groups[:HEALTH_LINES])))
+            blocks.append(Text("\n".join(_group_line(g, lang) for g in r.groups[:HEALTH_LINES])))
             if len(r.groups) > HEALTH_LINES:
                 blocks.append(Context(W.more_in_health(lang, count=len(r.groups) - HEALTH_LINES)))
         buttons = [Button(W.diagnose_cluster(lang), CommandRef("diagnose cluster", NoArgs(), cluster=self.cluster))]
@@ -469,11 +478,11 @@ class Health(ClusterReportResult):
             subject = g.example.subject
             diagnose = diagnose_ref(subject) if subject.kind in (Kind.NODE, Kind.POD) else None
             if diagnose is not None:
-                buttons.append(Button(f"Diagnose {subject.name}", diagnose.on(self.cluster)))
+                buttons.append(Button(FINDING.diagnose(lang, name=subject.name), diagnose.on(self.cluster)))
         blocks.append(Actions(tuple(buttons)))
         if r.notes:
             blocks.append(Context(" · ".join(r.notes)))
-        summary = verdict + (f": {r.groups[0].title}" if r.groups else "")
+        summary = verdict + (f": {in_lang(r.groups[0].title, lang)}" if r.groups else "")
         return View(summary, tuple(blocks))
 
 

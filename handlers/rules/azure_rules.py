@@ -8,11 +8,12 @@ the arithmetic is `handlers.rules.snat`'s, the same calculator `aks snat` and th
 from __future__ import annotations
 
 from bot.azure.model import ManagedCluster
+from bot.i18n import FINDING, said
 from bot.refs import CommandRef, Kind, ObjectRef
 from bot.registry import NoArgs
 from bot.severity import Severity
 from handlers.args import SnatArgs
-from handlers.rules.finding import KB_RECONCILE_FAILED, KB_SNAT, KB_SP_EXPIRED, Finding, SuggestedAction
+from handlers.rules.finding import KB_RECONCILE_FAILED, KB_SNAT, KB_SP_EXPIRED, Finding, SuggestedAction, joined, say
 from handlers.rules.snat import cluster_budget
 
 
@@ -28,15 +29,15 @@ def snat_rule(cluster: ManagedCluster) -> list[Finding]:
     ]
     if budget.max_nodes is not None and budget.headroom is not None and budget.headroom < 0:
         severity = Severity.CRITICAL
-        title = (
-            f"SNAT ports: at peak {budget.peak_nodes} nodes need more than the {budget.max_nodes} the outbound "
-            "IPs can serve"
-        )
+        title = said(FINDING.snat_over, peak=budget.peak_nodes, max=budget.max_nodes)
     else:
         severity = Severity.WARNING
-        title = "SNAT ports close to exhaustion"
-    actions = (SuggestedAction("SNAT budget", CommandRef("aks snat", SnatArgs())),)
-    nexts = [r.text + (f" (`{r.command}`)" if r.command else "") for r in budget.recommendations[:2]]
+        title = said(FINDING.snat_close)
+    actions = (SuggestedAction(said(FINDING.snat_budget), CommandRef("aks snat", SnatArgs())),)
+    nexts = [
+        say(FINDING.with_command, text=r.text, command=r.command) if r.command else r.text
+        for r in budget.recommendations[:2]
+    ]
     return [
         Finding(
             rule="azure.snat",
@@ -47,7 +48,7 @@ def snat_rule(cluster: ManagedCluster) -> list[Finding]:
             kb=KB_SNAT,
             signals=("azure.snat:pressure",),
             actions=actions,
-            next="; ".join(nexts) or None,
+            next=joined(nexts, "; ", " ") if nexts else None,
         )
     ]
 
@@ -71,13 +72,13 @@ def provisioning_rule(cluster: ManagedCluster) -> list[Finding]:
         Finding(
             rule="azure.provisioning",
             severity=Severity.CRITICAL,
-            title=f"AKS cluster {cluster.name} is in the Failed state",
+            title=said(FINDING.cluster_failed, name=cluster.name),
             subject=ObjectRef(Kind.CLUSTER, cluster.name),
             evidence=tuple(evidence),
             kb=KB_RECONCILE_FAILED,
             signals=tuple(signals),
-            actions=(SuggestedAction("Reconcile", CommandRef("aks reconcile", NoArgs()), danger=True),),
-            next="Scale, upgrade and node-image operations are refused until a reconcile succeeds.",
+            actions=(SuggestedAction(said(FINDING.reconcile), CommandRef("aks reconcile", NoArgs()), danger=True),),
+            next=said(FINDING.cluster_failed_next),
         )
     ]
 
@@ -91,7 +92,7 @@ def identity_rule(cluster: ManagedCluster) -> list[Finding]:
         Finding(
             rule="azure.identity",
             severity=Severity.INFO,
-            title="The cluster reaches Azure with a service principal whose secret expires",
+            title=said(FINDING.service_principal),
             subject=ObjectRef(Kind.CLUSTER, cluster.name),
             evidence=(
                 f"servicePrincipalProfile.clientId={client_id} (not `msi`): a client secret, one year by default",

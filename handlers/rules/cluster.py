@@ -14,35 +14,36 @@ from datetime import datetime, timedelta
 
 from bot.azure.model import ManagedCluster
 from bot.cluster.model import Deployment, Event, Lease, Node, Pod, PodDisruptionBudget
+from bot.i18n import FINDING, Msg, Said, said
 from bot.refs import ObjectRef
 from bot.severity import Severity
 from handlers.rules.azure_rules import azure_findings
-from handlers.rules.finding import Finding, by_severity
+from handlers.rules.finding import Finding, by_severity, say
 from handlers.rules.node_rules import node_findings
 from handlers.rules.pod_rules import PodContext, is_quiet, pod_findings
 from handlers.rules.workload_rules import deployment_rule, pdb_rule
 
-# How a group of findings of one rule reads: (singular noun, plural noun, what is wrong with them).
 # A container OOMKilled once and running and ready since is no longer a problem of the cluster after this long
 # (it still shows in `diagnose pod`): without it, one kill days ago kept an alert firing for as long as the pod lived.
 OOM_SETTLES_AFTER = timedelta(minutes=30)
 
-_GROUP_WORDS: Mapping[str, tuple[str, str, str]] = {
-    "node.notready": ("node", "nodes", "NotReady or Unknown"),
-    "node.lease": ("node", "nodes", "Ready with a stale heartbeat lease"),
-    "node.MemoryPressure": ("node", "nodes", "under memory pressure"),
-    "node.DiskPressure": ("node", "nodes", "under disk pressure"),
-    "node.PIDPressure": ("node", "nodes", "under PID pressure"),
-    "node.cordoned": ("node", "nodes", "cordoned"),
-    "pod.oom": ("container", "containers", "OOMKilled"),
-    "pod.crashloop": ("container", "containers", "in CrashLoopBackOff"),
-    "pod.image-pull": ("container", "containers", "failing to pull their image"),
-    "pod.config": ("container", "containers", "unable to start (config error)"),
-    "pod.pending": ("pod", "pods", "Pending, unschedulable"),
-    "pod.volume": ("pod", "pods", "waiting for a volume"),
-    "pod.evicted": ("pod", "pods", "Evicted"),
-    "pdb.blocking": ("PodDisruptionBudget", "PodDisruptionBudgets", "allowing 0 disruptions"),
-    "deployment.progressing": ("deployment", "deployments", "not progressing"),
+# How a group of findings of one rule reads ("37 containers in CrashLoopBackOff in 5 namespaces").
+_GROUP_WORDS: Mapping[str, Msg] = {
+    "node.notready": FINDING.group_notready,
+    "node.lease": FINDING.group_lease,
+    "node.MemoryPressure": FINDING.group_memory_pressure,
+    "node.DiskPressure": FINDING.group_disk_pressure,
+    "node.PIDPressure": FINDING.group_pid_pressure,
+    "node.cordoned": FINDING.group_cordoned,
+    "pod.oom": FINDING.group_oom,
+    "pod.crashloop": FINDING.group_crashloop,
+    "pod.image-pull": FINDING.group_image_pull,
+    "pod.config": FINDING.group_config,
+    "pod.pending": FINDING.group_pending,
+    "pod.volume": FINDING.group_volume,
+    "pod.evicted": FINDING.group_evicted,
+    "pdb.blocking": FINDING.group_pdb,
+    "deployment.progressing": FINDING.group_deployment,
 }
 
 _RANK = {rule: i for i, rule in enumerate(("azure.provisioning", *_GROUP_WORDS, "azure.snat", "azure.identity"))}
@@ -62,17 +63,17 @@ class FindingGroup:
 
     @property
     def title(self) -> str:
+        """The group's heading, a `Said` when its rule's findings are (the example's own title for one finding)."""
         if self.count == 1:
             return self.example.title
         words = _GROUP_WORDS.get(self.rule)
-        where = f" in {len(self.namespaces)} namespace{'s' if len(self.namespaces) != 1 else ''}"
-        where = where if self.namespaces else ""
         if words is None:
-            return f"{self.count}× {self.example.title}"
-        extra = ""
+            return say(FINDING.group_repeated, count=self.count, title=self.example.title)
         if self.rule == "pod.oom" and self.kb == "java-oom-cgroupv2":
-            extra = " (runtime not cgroup v2 aware)"
-        return f"{self.count} {words[1]} {words[2]}{extra}{where}"
+            words = FINDING.group_oom_cgroupv2
+        n = len(self.namespaces)
+        where = said(FINDING.in_one_namespace if n == 1 else FINDING.in_namespaces, count=n) if n else Said("", "")
+        return say(words, count=self.count, where=where)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,15 @@ that the entry a finding cites lists the signal the finding carries.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
+from bot.i18n import FINDING, Msg, Said, in_lang, said
 from bot.refs import CommandRef, ObjectRef
 from bot.severity import Severity
+from bot.timefmt import duration
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -53,9 +57,33 @@ CITED_KB_IDS: tuple[str, ...] = (
 )
 
 
+def say(msg: Msg, **values: object) -> Said:
+    """`said`, for a message whose values may themselves be `Said` pieces (a title a rule extends, a meaning from a
+    table): the English takes their English, the Chinese their Chinese."""
+    zh = {k: in_lang(v, "zh") if isinstance(v, str) else v for k, v in values.items()}
+    return Said(msg("en", **values), msg("zh", **zh))
+
+
+def joined(parts: Iterable[str], en: str, zh: str) -> Said:
+    """`parts` joined with `en` in English and with `zh` (full-width punctuation) in Chinese."""
+    items = list(parts)
+    return Said(en.join(items), zh.join(in_lang(p, "zh") for p in items))
+
+
+def ago_said(at: datetime | None, now: datetime) -> Said:
+    """`bot.timefmt.ago` in both languages ("6m12s ago", "6m12s前")."""
+    if at is None:
+        return said(FINDING.unknown_time)
+    delta = (now - at).total_seconds()
+    if delta < 0:
+        return said(FINDING.in_time, duration=duration(-delta))
+    return said(FINDING.ago, duration=duration(delta))
+
+
 @dataclass(frozen=True)
 class SuggestedAction:
     """A next step offered as a button; the dispatcher turns a disruptive command into an approval request.
+    `label` is a `Said` (both languages).
 
     Rules do not know which cluster they look at: `ref` names no cluster, and whoever shows the finding (a
     diagnosis, an alert) points it at the cluster the finding came from."""
@@ -72,6 +100,8 @@ class Finding:
     `rule` names the rule that fired (the key `health` groups by); `subject` is the object it is about (a typed
     reference: kind, name, namespace); `signals[0]` is the primary signal, the one the cited entry must
     list. `next` says what the platform will do by itself if nobody acts (eviction at T+300 s, auto-repair).
+    `title`, `next` and the actions' labels are `Said`s: English wherever a `str` is read (alerts, stores), and a
+    view that knows its reader's language shows them with `in_lang`; the evidence quotes the cluster in English.
     """
 
     rule: str

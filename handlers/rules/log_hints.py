@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.i18n import FINDING
 from bot.refs import ObjectRef
 from bot.severity import Severity
-from handlers.rules.finding import Finding
+from handlers.rules.finding import Finding, say
 
 # What an error line looks like in the logs of the runtimes we see (Go, Java, Node.js, .NET, Python, nginx).
 _ERROR_LINE = re.compile(
@@ -32,7 +33,7 @@ MAX_LINES = 6
 @dataclass(frozen=True)
 class LogMatch:
     entry_id: str
-    title: str
+    title: str  # the entry's title; a `Said` when the search knows it in both languages
     score: float
 
 
@@ -66,7 +67,7 @@ def log_findings(
         Finding(
             rule="pod.log",
             severity=Severity.WARNING,
-            title=f"Its last log lines point to a known cause: {match.title}",
+            title=say(FINDING.log_cause, title=match.title),
             subject=subject,
             evidence=tuple(f"previous log, {line}" for line in lines[:3]),
             kb=entry_id,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
+from bot.i18n import FINDING, Msg, Said, said
 from bot.refs import CommandRef, node_ref
 from bot.severity import Severity
 from bot.timefmt import ago, clock, duration
@@ -34,6 +35,9 @@ from handlers.rules.finding import (
     KB_PID_PRESSURE,
     Finding,
     SuggestedAction,
+    ago_said,
+    joined,
+    say,
 )
 
 LEASE_DURATION_SECONDS = 40
@@ -52,19 +56,25 @@ PRESSURE: dict[str, tuple[str, str, str]] = {
     "DiskPressure": (KB_DISK_PRESSURE, "node.kubernetes.io/disk-pressure", "disk"),
     "PIDPressure": (KB_PID_PRESSURE, "node.kubernetes.io/pid-pressure", "process IDs"),
 }
+_PRESSURE_TITLE: dict[str, Msg] = {
+    "MemoryPressure": FINDING.memory_pressure,
+    "DiskPressure": FINDING.disk_pressure,
+    "PIDPressure": FINDING.pid_pressure,
+}
 
 # node-problem-detector conditions (AKS ships NPD): what True means, and whether it explains NotReady.
-NPD_CONDITIONS: dict[str, tuple[str, bool]] = {
-    "KubeletProblem": ("the kubelet is down (KubeletIsDown)", True),
-    "ContainerRuntimeProblem": ("containerd is down (ContainerRuntimeIsDown)", True),
-    "FrequentKubeletRestart": ("the kubelet keeps restarting", True),
-    "FrequentContainerdRestart": ("containerd keeps restarting", True),
-    "FrequentDockerRestart": ("dockerd keeps restarting", True),
-    "KernelDeadlock": ("a kernel task is blocked (hung task / deadlock)", True),
-    "ReadonlyFilesystem": ("a filesystem was remounted read-only", True),
-    "FilesystemCorruptionProblem": ("a filesystem reports corruption", True),
-    "FrequentUnregisterNetDevice": ("the kernel keeps failing to unregister a network device", False),
-    "VMEventScheduled": ("Azure scheduled a maintenance event (reboot/redeploy/freeze) for the VM", False),
+# The meaning is a `Said`: English in the evidence, both languages in the finding's title.
+NPD_CONDITIONS: dict[str, tuple[Said, bool]] = {
+    "KubeletProblem": (said(FINDING.kubelet_down), True),
+    "ContainerRuntimeProblem": (said(FINDING.containerd_down), True),
+    "FrequentKubeletRestart": (said(FINDING.kubelet_restarts), True),
+    "FrequentContainerdRestart": (said(FINDING.containerd_restarts), True),
+    "FrequentDockerRestart": (said(FINDING.dockerd_restarts), True),
+    "KernelDeadlock": (said(FINDING.kernel_deadlock), True),
+    "ReadonlyFilesystem": (said(FINDING.readonly_filesystem), True),
+    "FilesystemCorruptionProblem": (said(FINDING.filesystem_corruption), True),
+    "FrequentUnregisterNetDevice": (said(FINDING.unregister_net_device), False),
+    "VMEventScheduled": (said(FINDING.vm_event_scheduled), False),
 }
 # NPD raises these conditions with the reason that its event carries; the knowledge base keys on the event.
 NPD_EVENT_OF_CONDITION = {
@@ -235,18 +245,15 @@ def notready_rule(
             signals.append(f"node.taint:{key}")
 
     nexts = _what_happens_next(node, now, pods_on_node, repair)
-    title = (
-        f"Node {node.name} is Unknown: the kubelet stopped posting node status"
-        if unknown
-        else f"Node {node.name} is NotReady"
-    )
+    title = said(FINDING.node_unknown if unknown else FINDING.node_notready, name=node.name)
     if lease_info.stale and lease_info.renewed_seconds_ago is not None:
-        title += f" (lease stale for {duration(lease_info.renewed_seconds_ago)})"
+        title = say(FINDING.lease_stale_for, title=title, duration=duration(lease_info.renewed_seconds_ago))
     evidence.extend(f"likely cause: {c}" for c in causes)
-    actions = [SuggestedAction("Node details", _details(node))]
+    actions = [SuggestedAction(said(FINDING.node_details), _details(node))]
     if not node.unschedulable:
-        actions.insert(0, SuggestedAction("Cordon", CommandRef("cordon", NodeArgs(node=node.name)), danger=True))
-    actions.append(SuggestedAction("Drain", CommandRef("drain", DrainArgs(node=node.name)), danger=True))
+        cordon = CommandRef("cordon", NodeArgs(node=node.name))
+        actions.insert(0, SuggestedAction(said(FINDING.cordon), cordon, danger=True))
+    actions.append(SuggestedAction(said(FINDING.drain), CommandRef("drain", DrainArgs(node=node.name)), danger=True))
     return [
         Finding(
             rule="node.notready",
@@ -257,7 +264,7 @@ def notready_rule(
             kb=KB_NODE_NOTREADY,
             signals=tuple(dict.fromkeys(signals)),
             actions=tuple(actions),
-            next=" ".join(nexts),
+            next=joined(nexts, " ", ""),
             confidence="high" if causes else "medium",
         )
     ]
@@ -281,7 +288,7 @@ def eviction_due(pod: Pod, taint: Taint, added: datetime) -> datetime | None:
     return added + timedelta(seconds=max(0, min(t.seconds or 0 for t in matching)))
 
 
-def _evictions(taint: Taint, added: datetime, now: datetime, pods_on_node: Sequence[Pod]) -> list[str]:
+def _evictions(taint: Taint, added: datetime, now: datetime, pods_on_node: Sequence[Pod]) -> list[Said]:
     """What the NoExecute taint does to the node's pods: when each leaves, which stay for good, which are gone
     already and wait in Terminating (an unreachable node's kubelet never confirms a deletion)."""
     live = [p for p in pods_on_node if p.phase not in ("Succeeded", "Failed")]
@@ -300,32 +307,30 @@ def _evictions(taint: Taint, added: datetime, now: datetime, pods_on_node: Seque
         else:
             key = (due, int((due - added).total_seconds()))
             waiting[key] = waiting.get(key, 0) + 1
-    head = f"NoExecute taint {taint.key} since {clock(added)}:"
     parts = [
-        f"{count} pod(s) are evicted at {clock(due)} (in {duration((due - now).total_seconds())}), when their "
-        f"{seconds} s toleration runs out"
+        said(
+            FINDING.evicted_at,
+            count=count,
+            at=clock(due),
+            left=duration((due - now).total_seconds()),
+            seconds=seconds,
+        )
         for (due, seconds), count in sorted(waiting.items())
     ]
     if overdue:
         first = min(overdue)
-        parts.append(
-            f"eviction was due at {clock(first)} ({ago(first, now)}) for {len(overdue)} pod(s) still bound to it "
-            "— on an unreachable node they stay Terminating until the node returns or is deleted"
-        )
+        parts.append(say(FINDING.eviction_overdue, at=clock(first), ago=ago_said(first, now), count=len(overdue)))
     if terminating:
-        parts.append(
-            f"{len(terminating)} pod(s) were evicted and stay Terminating until the node returns or is deleted "
-            "(their controllers start replacements elsewhere)"
-        )
+        parts.append(said(FINDING.evicted_terminating, count=len(terminating)))
     if forever:
-        parts.append(f"{forever} pod(s) tolerate it without a limit and stay (DaemonSets)")
+        parts.append(said(FINDING.tolerate_forever, count=forever))
     if not parts:
-        parts.append(f"no pod on it to evict (pods tolerate it {DEFAULT_TOLERATION_SECONDS} s by default)")
-    return [f"{head} {'; '.join(parts)}."]
+        parts.append(said(FINDING.nothing_to_evict, seconds=DEFAULT_TOLERATION_SECONDS))
+    return [say(FINDING.evictions, key=taint.key, at=clock(added), parts=joined(parts, "; ", "；"))]
 
 
-def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], repair: Sequence[Event]) -> list[str]:
-    out: list[str] = []
+def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], repair: Sequence[Event]) -> list[Said]:
+    out: list[Said] = []
     noexec = None
     for t in node.taints:
         if t.key in (TAINT_UNREACHABLE, TAINT_NOT_READY) and t.effect == "NoExecute":
@@ -333,25 +338,19 @@ def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], r
     if noexec is not None and noexec.time_added is not None:
         out.extend(_evictions(noexec, noexec.time_added, now, pods_on_node))
     if _taint(node, TAINT_SHUTDOWN) is not None or _taint(node, TAINT_AUTOSCALER_DELETE) is not None:
-        out.append("AKS auto-repair skips this node (shutdown or autoscaler-deletion taint).")
+        out.append(said(FINDING.repair_skips))
     elif repair:
         last = max(repair, key=_event_time)
-        out.append(
-            f"AKS auto-repair is acting: last event {last.reason} {ago(_event_time(last), now)}; "
-            "it goes reboot → reimage → redeploy, up to 3 rounds (about an hour)."
-        )
+        out.append(say(FINDING.repair_acting, reason=last.reason, ago=ago_said(_event_time(last), now)))
     else:
-        out.append(
-            "AKS auto-repair reboots a node that stays unhealthy for 5 minutes, then reimages and redeploys it if "
-            "needed (events from aks-auto-repair)."
-        )
+        out.append(said(FINDING.repair_default))
     return out
 
 
 def pressure_rule(node: Node, now: datetime) -> list[Finding]:
     """Memory/Disk/PID pressure, only when True."""
     out: list[Finding] = []
-    for kind, (kb, taint, words) in PRESSURE.items():
+    for kind, (kb, taint, _words) in PRESSURE.items():
         c = condition(node, kind)
         if c is None or c.status != "True":
             continue
@@ -364,14 +363,13 @@ def pressure_rule(node: Node, now: datetime) -> list[Finding]:
             Finding(
                 rule=f"node.{kind}",
                 severity=Severity.WARNING,
-                title=f"Node {node.name} is under {words} pressure",
+                title=said(_PRESSURE_TITLE[kind], name=node.name),
                 subject=node_ref(node.name),
                 evidence=tuple(evidence),
                 kb=kb,
                 signals=tuple(signals),
-                actions=(SuggestedAction("Node details", _details(node)),),
-                next="The kubelet evicts pods (BestEffort first, then Burstable above their requests) until the "
-                "pressure clears.",
+                actions=(SuggestedAction(said(FINDING.node_details), _details(node)),),
+                next=said(FINDING.pressure_next),
             )
         )
     return out
@@ -389,13 +387,13 @@ def npd_rule(node: Node, now: datetime) -> list[Finding]:
         if known is not None and known[1] and not_ready:
             continue  # already evidence of the NotReady finding
         if c.type == "NetworkUnavailable":
-            meaning = "the node's network (routes) is not configured"
+            meaning = said(FINDING.network_unavailable)
             severity = Severity.CRITICAL
         elif known is not None:
             meaning = known[0]
             severity = Severity.INFO if c.type == "VMEventScheduled" else Severity.WARNING
         else:
-            meaning = "a condition this bot does not know is True"
+            meaning = said(FINDING.unknown_condition)
             severity = Severity.INFO
         signals = [f"node.condition:{c.type}=True"]
         if c.type in NPD_EVENT_OF_CONDITION:
@@ -404,14 +402,14 @@ def npd_rule(node: Node, now: datetime) -> list[Finding]:
             Finding(
                 rule=f"node.condition.{c.type}",
                 severity=severity,
-                title=f"Node {node.name}: {c.type} — {meaning}",
+                title=say(FINDING.node_condition, name=node.name, type=c.type, meaning=meaning),
                 subject=node_ref(node.name),
                 evidence=(_condition_line(c, now),),
                 # The NotReady runbook covers kubelet and runtime trouble; for the kernel and filesystem
                 # conditions no entry exists yet, so none is cited rather than a wrong one.
                 kb=KB_NODE_NOTREADY if c.type in NPD_EVENT_OF_CONDITION else None,
                 signals=tuple(signals),
-                actions=(SuggestedAction("Node details", _details(node)),),
+                actions=(SuggestedAction(said(FINDING.node_details), _details(node)),),
                 confidence="high" if known is not None else "low",
             )
         )
@@ -430,12 +428,12 @@ def lease_rule(node: Node, lease: Lease | None, now: datetime) -> list[Finding]:
         Finding(
             rule="node.lease",
             severity=Severity.WARNING,
-            title=f"Node {node.name} is still Ready but its heartbeat lease is stale",
+            title=said(FINDING.node_lease_stale, name=node.name),
             subject=node_ref(node.name),
             evidence=(state.line, _condition_line(ready, now)),
             kb=KB_NODE_NOTREADY,
             signals=("node.lease:stale",),
-            next="The node controller marks it Unknown once the grace period passes without a heartbeat.",
+            next=said(FINDING.lease_next),
             confidence="medium",
         )
     ]
@@ -448,12 +446,14 @@ def cordoned_rule(node: Node) -> list[Finding]:
         Finding(
             rule="node.cordoned",
             severity=Severity.INFO,
-            title=f"Node {node.name} is cordoned (SchedulingDisabled)",
+            title=said(FINDING.node_cordoned, name=node.name),
             subject=node_ref(node.name),
             evidence=("spec.unschedulable=true: no new pods are scheduled here",),
             kb=None,
             signals=("node.taint:node.kubernetes.io/unschedulable",),
-            actions=(SuggestedAction("Uncordon", CommandRef("uncordon", NodeArgs(node=node.name)), danger=True),),
+            actions=(
+                SuggestedAction(said(FINDING.uncordon), CommandRef("uncordon", NodeArgs(node=node.name)), danger=True),
+            ),
         )
     ]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.cluster.model import Container, ContainerState, ContainerStatus, Event, Node, Pod, format_bytes
+from bot.i18n import FINDING, Said, said
 from bot.refs import CommandRef, pod_ref
 from bot.severity import Severity
 from bot.timefmt import ago, clock
@@ -33,6 +34,7 @@ from handlers.rules.finding import (
     Confidence,
     Finding,
     SuggestedAction,
+    say,
 )
 from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
 from handlers.rules.scheduling import parse_failed_scheduling
@@ -60,7 +62,12 @@ class PodContext:
 
 def _previous_logs(pod: Pod, container: str) -> SuggestedAction:
     args = LogsArgs(pod=pod.name, container=container, previous=True)
-    return SuggestedAction("Previous logs", CommandRef("logs", args, namespace=pod.namespace))
+    return SuggestedAction(said(FINDING.previous_logs), CommandRef("logs", args, namespace=pod.namespace))
+
+
+def _which(init: bool) -> Said:
+    """"Container" or "Init container", as a finding's title starts."""
+    return said(FINDING.init_container if init else FINDING.container)
 
 
 def _spec(c: Container) -> ContainerSpec:
@@ -155,7 +162,7 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
         signals = ["pod.reason:OOMKilled", "pod.exit:137"]
         # With a limit the container's own cgroup killed it; without one the node ran out and chose it.
         kb = KB_CONTAINER_OOM if limit else KB_QOS_OOM
-        title = f"{which.capitalize()} {c.name} of {pod.name} was OOMKilled (exit 137)"
+        title = say(FINDING.oom_killed, which=_which(init), container=c.name, pod=pod.name)
         confidence: Confidence = "high"
         advice: str | None = None
         verdict = judge(_spec(c), (ctx.previous_logs or {}).get(c.name, ""))
@@ -195,15 +202,15 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
                 signals.insert(0, verdict.signal)
                 runtime = str(verdict.version) if verdict.version else RUNTIME_NAMES[verdict.kind]
                 if verdict.awareness is Awareness.NOT_AWARE and on_v2:
-                    title = f"{title}: {runtime} predates cgroup v2 support on a cgroup v2 node"
+                    title = say(FINDING.runtime_unaware_on_v2, title=title, runtime=runtime)
                 elif verdict.awareness is Awareness.NOT_AWARE:
-                    title = f"{title}: {runtime} predates cgroup v2 support"
+                    title = say(FINDING.runtime_unaware, title=title, runtime=runtime)
                     confidence = "medium"
                 elif verdict.awareness is Awareness.DISPUTED:
-                    title = f"{title}: {runtime} is cgroup v2 aware upstream but below AKS's 11.0.18"
+                    title = say(FINDING.runtime_disputed, title=title, runtime=runtime)
                     confidence = "medium"
                 else:
-                    title = f"{title}: {runtime} of unknown version, may predate cgroup v2 support"
+                    title = say(FINDING.runtime_unknown, title=title, runtime=runtime)
                     confidence = "low"
                 if not flags:
                     evidence.append(
@@ -222,7 +229,7 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
         deployment = workload.name if workload is not None and workload.kind == "Deployment" else None
         if deployment:
             restart = CommandRef("restart deployment", DeploymentArgs(name=deployment), namespace=pod.namespace)
-            actions.append(SuggestedAction("Restart deployment", restart, True))
+            actions.append(SuggestedAction(said(FINDING.restart_deployment), restart, True))
         out.append(
             Finding(
                 rule="pod.oom",
@@ -234,13 +241,7 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
                 kb=kb,
                 signals=tuple(signals),
                 actions=tuple(actions),
-                next=(
-                    "The kubelet restarts it with a growing back-off (up to 5 minutes); it is killed again at the "
-                    "limit until its memory use (the heap) is sized below the limit or the limit is raised."
-                    if limit
-                    else "Without a limit the kernel killed it when the node ran out of memory; it can happen again "
-                    "at any time and take other pods with it. Set a memory limit and size the heap below it."
-                ),
+                next=said(FINDING.oom_next_limit if limit else FINDING.oom_next_no_limit),
                 confidence=confidence,
             )
         )
@@ -269,12 +270,17 @@ def crashloop_rule(pod: Pod, ctx: PodContext, skip: frozenset[str] = frozenset()
         for e in _pod_events(pod, ctx.events, ("BackOff", "Unhealthy"))[-2:]:
             evidence.append(f"event {e.reason} ×{e.count}: {e.message[:200]}")
             signals.append(f"pod.event:{e.reason}")
+        code = last.exit_code if last is not None else None
+        title = (
+            say(FINDING.crash_looping, which=_which(init), container=c.name, pod=pod.name)
+            if code is None
+            else say(FINDING.crash_looping_exit, which=_which(init), container=c.name, pod=pod.name, code=code)
+        )
         out.append(
             Finding(
                 rule="pod.crashloop",
                 severity=Severity.CRITICAL,
-                title=f"{which.capitalize()} {c.name} of {pod.name} is crash-looping"
-                + (f" (exit {last.exit_code})" if last is not None and last.exit_code is not None else ""),
+                title=title,
                 subject=pod_ref(pod.namespace, pod.name),
                 namespace=pod.namespace,
                 evidence=tuple(evidence),
@@ -283,7 +289,7 @@ def crashloop_rule(pod: Pod, ctx: PodContext, skip: frozenset[str] = frozenset()
                 actions=(
                     _previous_logs(pod, c.name),
                 ),
-                next="The kubelet keeps restarting it with a back-off doubling up to 5 minutes.",
+                next=said(FINDING.crashloop_next),
             )
         )
     return out
@@ -323,7 +329,13 @@ def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             Finding(
                 rule="pod.image-pull",
                 severity=Severity.CRITICAL,
-                title=f"{which.capitalize()} {c.name} of {pod.name} cannot pull its image ({status.state.reason})",
+                title=say(
+                    FINDING.cannot_pull,
+                    which=_which(init),
+                    container=c.name,
+                    pod=pod.name,
+                    reason=status.state.reason,
+                ),
                 subject=pod_ref(pod.namespace, pod.name),
                 namespace=pod.namespace,
                 evidence=tuple(evidence),
@@ -331,7 +343,8 @@ def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
                 signals=(f"pod.reason:{status.state.reason}", "pod.event:Failed"),
                 actions=(
                     SuggestedAction(
-                        "Pod details", CommandRef("pod", PodNameArgs(name=pod.name), namespace=pod.namespace)
+                        said(FINDING.pod_details),
+                        CommandRef("pod", PodNameArgs(name=pod.name), namespace=pod.namespace),
                     ),
                 ),
             )
@@ -365,7 +378,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     if since is not None:
         evidence.append(f"Pending since {clock(since)} ({ago(since, now)})")
     signals = ["pod.event:FailedScheduling"]
-    title = f"Pod {pod.name} cannot be scheduled"
+    title = said(FINDING.unschedulable, name=pod.name)
     if message:
         parsed = parse_failed_scheduling(message)
         evidence.append(f"scheduler: {message[:400]}")
@@ -373,7 +386,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
             f"{r.nodes} {r.plain} → {r.remedy}" if r.nodes is not None else f"{r.plain} → {r.remedy}"
             for r in parsed.reasons
         )
-        title = f"Pod {pod.name} cannot be scheduled: {parsed.summary()}"
+        title = say(FINDING.unschedulable_why, name=pod.name, why=parsed.summary())
     requests = pod.requests
     asked = [f"{requests.cpu_m}m CPU"] if requests.cpu_m is not None else []
     if requests.memory is not None:
@@ -394,7 +407,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
             evidence=tuple(evidence),
             kb=KB_POD_PENDING,
             signals=tuple(signals),
-            actions=(SuggestedAction("Nodes", CommandRef("nodes", NodesArgs())),),
+            actions=(SuggestedAction(said(FINDING.nodes), CommandRef("nodes", NodesArgs())),),
         )
     ]
 
@@ -408,7 +421,7 @@ def evicted_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
         Finding(
             rule="pod.evicted",
             severity=Severity.WARNING,
-            title=f"Pod {pod.name} was evicted by the kubelet ({'disk' if disk else 'memory'} pressure)",
+            title=said(FINDING.evicted_disk if disk else FINDING.evicted_memory, name=pod.name),
             subject=pod_ref(pod.namespace, pod.name),
             namespace=pod.namespace,
             evidence=(f"status.reason=Evicted on node {pod.node or '?'}: {pod.message[:300]}",),
@@ -416,12 +429,12 @@ def evicted_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             signals=("pod.reason:Evicted",),
             actions=(
                 SuggestedAction(
-                    "Delete evicted pod",
+                    said(FINDING.delete_evicted),
                     CommandRef("delete pod", DeletePodArgs(pod=pod.name), namespace=pod.namespace),
                     True,
                 ),
             ),
-            next="Evicted pods stay listed (phase Failed) until deleted; their controller already made replacements.",
+            next=said(FINDING.evicted_next),
         )
     ]
 
@@ -435,7 +448,7 @@ def volume_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
         Finding(
             rule="pod.volume",
             severity=Severity.WARNING,
-            title=f"Pod {pod.name} waits for its volume ({last.reason})",
+            title=said(FINDING.waits_for_volume, name=pod.name, reason=last.reason),
             subject=pod_ref(pod.namespace, pod.name),
             namespace=pod.namespace,
             evidence=tuple(f"event {e.reason} ×{e.count}: {e.message[:300]}" for e in events[-2:]),
@@ -453,7 +466,7 @@ def config_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
                 Finding(
                     rule="pod.config",
                     severity=Severity.CRITICAL,
-                    title=f"Container {c.name} of {pod.name} cannot start ({status.state.reason})",
+                    title=said(FINDING.cannot_start, container=c.name, pod=pod.name, reason=status.state.reason),
                     subject=pod_ref(pod.namespace, pod.name),
                     namespace=pod.namespace,
                     evidence=(f"{status.state.reason}: {status.state.message[:300]}",),

@@ -16,12 +16,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.i18n import FINDING, Msg, Said, said
+from handlers.rules.finding import joined, say
+
 
 @dataclass(frozen=True)
 class SchedulingReason:
     nodes: int | None  # how many nodes gave this reason (None when the scheduler did not count)
     raw: str
-    plain: str
+    plain: str  # a `Said` when the reason is known; an unknown one is the scheduler's own words
     # What would help, in one phrase ("add nodes or lower the memory request").
     remedy: str
 
@@ -33,97 +36,99 @@ class SchedulingFailure:
     reasons: tuple[SchedulingReason, ...]
     preemption: str | None  # the text after "preemption:", if any
 
-    def summary(self) -> str:
-        """`0 of 7 nodes fit: 6 lack memory, 1 is unreachable (tainted)`."""
+    def summary(self) -> Said:
+        """`0 of 7 nodes fit: 6 lack memory, 1 is unreachable (tainted)`, in both languages."""
         head = (
-            f"{self.available} of {self.total} nodes fit"
+            said(FINDING.nodes_fit, available=self.available, total=self.total)
             if self.available is not None and self.total is not None
-            else "no node fits"
+            else said(FINDING.no_node_fits)
         )
-        parts = [r.plain if r.nodes is None else f"{r.nodes} {r.plain}" for r in self.reasons]
-        return head + (": " + "; ".join(parts) if parts else "")
+        parts = [
+            r.plain if r.nodes is None else say(FINDING.on_nodes, nodes=r.nodes, plain=r.plain) for r in self.reasons
+        ]
+        return say(FINDING.scheduling_summary, head=head, parts=joined(parts, "; ", "；")) if parts else head
 
 
-_TAINT_MEANING = {
-    "node.kubernetes.io/unreachable": "are unreachable (their kubelet stopped reporting)",
-    "node.kubernetes.io/not-ready": "are not ready",
-    "node.kubernetes.io/unschedulable": "are cordoned",
-    "node.kubernetes.io/memory-pressure": "are under memory pressure",
-    "node.kubernetes.io/disk-pressure": "are under disk pressure",
-    "node.kubernetes.io/pid-pressure": "are under PID pressure",
-    "node.kubernetes.io/network-unavailable": "have no network",
-    "node.cloudprovider.kubernetes.io/shutdown": "are shut down",
-    "node.cloudprovider.kubernetes.io/uninitialized": "are not yet initialised by the cloud provider",
-    "CriticalAddonsOnly": "are reserved for system add-ons (CriticalAddonsOnly)",
-    "kubernetes.azure.com/scalesetpriority": "are spot nodes (the pod lacks the spot toleration)",
-    "node-role.kubernetes.io/control-plane": "are control-plane nodes",
-    "node-role.kubernetes.io/master": "are control-plane nodes",
-    "ToBeDeletedByClusterAutoscaler": "are being removed by the cluster autoscaler",
+_TAINT_MEANING: dict[str, Msg] = {
+    "node.kubernetes.io/unreachable": FINDING.taint_unreachable,
+    "node.kubernetes.io/not-ready": FINDING.taint_not_ready,
+    "node.kubernetes.io/unschedulable": FINDING.taint_cordoned,
+    "node.kubernetes.io/memory-pressure": FINDING.taint_memory,
+    "node.kubernetes.io/disk-pressure": FINDING.taint_disk,
+    "node.kubernetes.io/pid-pressure": FINDING.taint_pid,
+    "node.kubernetes.io/network-unavailable": FINDING.taint_network,
+    "node.cloudprovider.kubernetes.io/shutdown": FINDING.taint_shutdown,
+    "node.cloudprovider.kubernetes.io/uninitialized": FINDING.taint_uninitialized,
+    "CriticalAddonsOnly": FINDING.taint_addons,
+    "kubernetes.azure.com/scalesetpriority": FINDING.taint_spot,
+    "node-role.kubernetes.io/control-plane": FINDING.taint_control_plane,
+    "node-role.kubernetes.io/master": FINDING.taint_control_plane,
+    "ToBeDeletedByClusterAutoscaler": FINDING.taint_autoscaler,
 }
 
 _TAINT = re.compile(r"(?:had untolerated taint|had taint)s? \{(?P<key>[^:}]+):?\s*(?P<value>[^}]*)\}")
 _INSUFFICIENT = re.compile(r"^Insufficient (?P<resource>\S+)$")
 
 # (pattern, plain words, remedy); matched against the reason text without its count.
-_REASONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+_REASONS: tuple[tuple[re.Pattern[str], Msg, str], ...] = (
     (
         re.compile(r"didn't match Pod's node affinity|didn't match node selector"),
-        "node(s) don't match the pod's nodeSelector/affinity",
+        FINDING.node_affinity,
         "check the pod's nodeSelector and affinity against the node labels",
     ),
     (
         re.compile(r"didn't match pod anti-affinity rules|didn't satisfy existing pods anti-affinity"),
-        "node(s) excluded by pod anti-affinity",
+        FINDING.anti_affinity,
         "add nodes or relax the anti-affinity (preferred instead of required)",
     ),
     (
         re.compile(r"didn't match pod affinity rules"),
-        "node(s) don't run the pods this one must be next to (pod affinity)",
+        FINDING.pod_affinity,
         "check the pod affinity's selector",
     ),
     (
         re.compile(r"didn't match pod topology spread constraints"),
-        "node(s) would break a topology spread constraint",
+        FINDING.topology_spread,
         "add nodes in the missing zone or use whenUnsatisfiable: ScheduleAnyway",
     ),
     (
         re.compile(r"had volume node affinity conflict"),
-        "node(s) are in a different zone than the pod's volume",
+        FINDING.volume_zone,
         "add nodes in the disk's zone, or use a zone-redundant (ZRS) storage class",
     ),
     (
         re.compile(r"exceed max volume count"),
-        "node(s) have the most data disks their VM size allows",
+        FINDING.max_volumes,
         "use a VM size with more data disks or spread the pods",
     ),
     (
         re.compile(r"didn't have free ports"),
-        "node(s) already use the requested hostPort",
+        FINDING.host_port,
         "drop the hostPort or add nodes",
     ),
     (
         re.compile(r"were unschedulable|unschedulable"),
-        "node(s) are cordoned",
+        FINDING.cordoned,
         "uncordon them once they are healthy",
     ),
     (
         re.compile(r"^Too many pods$"),
-        "node(s) run their maximum number of pods (maxPods)",
+        FINDING.max_pods,
         "add nodes or a pool with a higher maxPods",
     ),
     (
         re.compile(r"unbound immediate PersistentVolumeClaims"),
-        "the pod's PersistentVolumeClaim is not bound yet",
+        FINDING.pvc_unbound,
         "check the PVC's events (provisioning, storage class)",
     ),
     (
         re.compile(r'persistentvolumeclaim "[^"]+" not found'),
-        "the pod's PersistentVolumeClaim does not exist",
+        FINDING.pvc_missing,
         "create the PVC or fix its name in the pod spec",
     ),
     (
         re.compile(r"node\(s\) didn't find available persistent volumes to bind"),
-        "no PersistentVolume fits the claim on these nodes",
+        FINDING.no_volume_fits,
         "check the storage class and the volume's zone",
     ),
 )
@@ -135,30 +140,38 @@ _RESOURCE_WORDS = {
     "ephemeral-storage": "ephemeral storage",
     "nvidia.com/gpu": "GPUs",
 }
+_LACKING: dict[str, Msg] = {
+    "cpu": FINDING.lack_cpu,
+    "memory": FINDING.lack_memory,
+    "pods": FINDING.lack_pods,
+    "ephemeral-storage": FINDING.lack_ephemeral_storage,
+    "nvidia.com/gpu": FINDING.lack_gpus,
+}
 
 
 def _plain(text: str) -> tuple[str, str]:
     taint = _TAINT.search(text)
     if taint:
         key = taint.group("key").strip()
-        meaning = _TAINT_MEANING.get(key, "carry a taint")
+        meaning = said(_TAINT_MEANING.get(key, FINDING.taint_other))
         value = taint.group("value").strip()
         shown = f"{key}={value}" if value else key
         return (
-            f"node(s) {meaning} — taint {shown} that the pod does not tolerate",
+            say(FINDING.tainted, meaning=meaning, taint=shown),
             "wait for or fix those nodes; add a toleration only if the pod really belongs there",
         )
     insufficient = _INSUFFICIENT.match(text)
     if insufficient:
         resource = insufficient.group("resource")
         words = _RESOURCE_WORDS.get(resource, resource)
+        lacking = _LACKING.get(resource)
         return (
-            f"node(s) lack free {words} for the pod's requests",
+            said(lacking) if lacking is not None else said(FINDING.lack_other, resource=resource),
             f"add nodes (or let the autoscaler), free {words}, or lower the pod's {resource} request",
         )
     for pattern, plain, remedy in _REASONS:
         if pattern.search(text):
-            return plain, remedy
+            return said(plain), remedy
     return text, "see the scheduler message"
 
 

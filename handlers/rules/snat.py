@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.azure.model import ManagedCluster
+from bot.i18n import FINDING, said
 
 LB_PORTS_PER_IP = 64_000
 NAT_PORTS_PER_IP = 64_512
@@ -73,7 +74,7 @@ class ScaleOutcome:
 
 @dataclass(frozen=True)
 class Recommendation:
-    text: str
+    text: str  # a `Said`: a SNAT finding's next step reads it in the diagnosis's language
     command: str | None = None
 
 
@@ -213,7 +214,7 @@ def _lb_recommendations(inputs: SnatInputs, peak: int, ports: int) -> tuple[Reco
         if fitting >= 8:
             recs.append(
                 Recommendation(
-                    f"With {inputs.outbound_ips} IP(s), {fitting:,} ports per node fit {sized_for} nodes.",
+                    said(FINDING.ports_fit, ips=inputs.outbound_ips, ports=fitting, nodes=sized_for),
                     f"az aks update {inputs.az_target} --load-balancer-outbound-ports {fitting}",
                 )
             )
@@ -222,16 +223,13 @@ def _lb_recommendations(inputs: SnatInputs, peak: int, ports: int) -> tuple[Reco
         if ips_needed > inputs.outbound_ips:
             recs.append(
                 Recommendation(
-                    f"Or keep {keep:,} ports per node for {sized_for} nodes with {ips_needed} outbound IPs.",
+                    said(FINDING.more_ips, ports=keep, nodes=sized_for, ips=ips_needed),
                     f"az aks update {inputs.az_target} --load-balancer-managed-outbound-ip-count {ips_needed} "
                     f"--load-balancer-outbound-ports {keep}",
                 )
             )
     recs.append(
-        Recommendation(
-            "Reuse and pool connections, lower the idle timeout (4 min), or move egress to a NAT gateway "
-            "(16 IPs × 64,512 ports, on demand)."
-        )
+        Recommendation(said(FINDING.pool_connections))
     )
     return tuple(recs)
 
@@ -256,9 +254,7 @@ def _default_table(inputs: SnatInputs, current: int, peak: int, nodes: int | Non
         )
         pressure = True
     recs = [
-        Recommendation(
-            "Set an explicit allocatedOutboundPorts so that growing the cluster never cuts ports on running nodes."
-        ),
+        Recommendation(said(FINDING.explicit_ports)),
         *_lb_recommendations(inputs, peak, 0),
     ]
     what = None
@@ -305,11 +301,11 @@ def _nat(inputs: SnatInputs, current: int, peak: int, nodes: int | None) -> Snat
         needed = min(NAT_MAX_IPS, math.ceil(peak * COMFORTABLE_PORTS_PER_NODE / NAT_PORTS_PER_IP))
         recs.append(
             Recommendation(
-                f"Give the NAT gateway {needed} IP(s) for about {COMFORTABLE_PORTS_PER_NODE:,} ports per node at peak.",
+                said(FINDING.nat_ips, ips=needed, ports=COMFORTABLE_PORTS_PER_NODE),
                 f"az aks update {inputs.az_target} --nat-gateway-managed-outbound-ip-count {needed}",
             )
         )
-    recs.append(Recommendation("Reuse connections and keep the idle timeout low (NAT gateway default: 4 min)."))
+    recs.append(Recommendation(said(FINDING.reuse_connections)))
     what = None
     if nodes is not None:
         avg = total // max(nodes, 1)

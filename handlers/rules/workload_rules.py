@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
+from bot.i18n import FINDING, said
 from bot.refs import CommandRef, Kind, ObjectRef
 from bot.severity import Severity
 from bot.timefmt import ago
@@ -45,22 +46,24 @@ def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod]) -> list[Finding]:
             f"only {pdb.current_healthy} of the {pdb.desired_healthy} pods it requires are healthy: the workload "
             "itself is degraded"
         )
-    node_text = f" of {next(iter(nodes))}" if len(nodes) == 1 else ""
+    name = f"{pdb.namespace}/{pdb.name}"
+    title = (
+        said(FINDING.pdb_blocks_node, name=name, node=next(iter(nodes)))
+        if len(nodes) == 1
+        else said(FINDING.pdb_blocks, name=name)
+    )
     return [
         Finding(
             rule="pdb.blocking",
             severity=Severity.WARNING,
-            title=f"PodDisruptionBudget {pdb.namespace}/{pdb.name} allows 0 disruptions: a drain{node_text} "
-            "or an upgrade will block",
+            title=title,
             subject=ObjectRef(Kind.PDB, pdb.name, pdb.namespace),
             namespace=pdb.namespace,
             evidence=tuple(evidence),
             kb=KB_PDB_BLOCKING,
             signals=("pdb.disruptions:0",),
-            actions=(SuggestedAction("PDBs", CommandRef("pdbs", PdbsArgs(), namespace=pdb.namespace)),),
-            next=f"Evictions are refused (429); an AKS upgrade waits {AKS_DRAIN_TIMEOUT_MINUTES} minutes per node "
-            "and then fails with a PodDrainFailure unless the budget allows a disruption (more replicas, or "
-            "maxUnavailable 1).",
+            actions=(SuggestedAction(said(FINDING.pdbs), CommandRef("pdbs", PdbsArgs(), namespace=pdb.namespace)),),
+            next=said(FINDING.pdb_next, minutes=AKS_DRAIN_TIMEOUT_MINUTES),
         )
     ]
 
@@ -82,7 +85,11 @@ def deployment_rule(deployment: Deployment, now: datetime) -> list[Finding]:
         Finding(
             rule="deployment.progressing",
             severity=Severity.CRITICAL if d.available == 0 and d.replicas > 0 else Severity.WARNING,
-            title=f"Deployment {d.namespace}/{d.name} is not progressing ({progressing.reason or 'stalled'})",
+            title=(
+                said(FINDING.not_progressing, name=f"{d.namespace}/{d.name}", reason=progressing.reason)
+                if progressing.reason
+                else said(FINDING.not_progressing_stalled, name=f"{d.namespace}/{d.name}")
+            ),
             subject=ObjectRef(Kind.DEPLOYMENT, d.name, d.namespace),
             namespace=d.namespace,
             evidence=tuple(evidence),
@@ -90,11 +97,12 @@ def deployment_rule(deployment: Deployment, now: datetime) -> list[Finding]:
             signals=("deployment.condition:Progressing=False",),
             actions=(
                 SuggestedAction(
-                    "Its pods", CommandRef("pods", PodsArgs(selector=d.selector_text), namespace=d.namespace)
+                    said(FINDING.its_pods),
+                    CommandRef("pods", PodsArgs(selector=d.selector_text), namespace=d.namespace),
                 )
                 if d.selector_text
                 else SuggestedAction(
-                    "Deployments", CommandRef("deployments", DeploymentsArgs(), namespace=d.namespace)
+                    said(FINDING.deployments), CommandRef("deployments", DeploymentsArgs(), namespace=d.namespace)
                 ),
             ),
         )

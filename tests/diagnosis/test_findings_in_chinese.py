@@ -1,0 +1,242 @@
+"""A diagnosis asked in Chinese reads in Chinese: each finding's title, what happens next, its buttons and the group
+headings of `health`/`diagnose cluster` (the evidence quotes the cluster and stays English). In English nothing
+changed: a finding's title is a `Said`, whose value is the English text it always was."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import tests.diagnosis.test_azure_rules as azure_tests
+import tests.diagnosis.test_cluster_rules as cluster_tests
+import tests.diagnosis.test_log_hints as log_hint_tests
+import tests.diagnosis.test_node_rules as node_tests
+import tests.diagnosis.test_pod_rules as pod_tests
+from bot.cluster.model import ContainerState, ContainerStatus
+from bot.i18n import Said
+from bot.render_text import render_text
+from handlers.diagnose import ClusterDiagnosis, Health, NodeDiagnosis, PodDiagnosis
+from handlers.rules import finding as finding_module
+from handlers.rules.cluster import diagnose_cluster, group
+from handlers.rules.finding import Finding, by_severity
+from handlers.rules.node_rules import lease_state, node_findings
+from handlers.rules.pod_rules import PodContext, pod_findings
+from tests.support.objects import NOW, lease, node, pod, terminated, unreachable_taints
+
+RULES = Path(finding_module.__file__).parent
+DEAD = "aks-userpool-12345678-vmss000003"
+
+
+def _dead_node_diagnosis(lang: str) -> NodeDiagnosis:
+    n = node(DEAD, ready="Unknown", message="Kubelet stopped posting node status.", taints=unreachable_taints(300))
+    heartbeat = lease(n.name, 372)
+    findings = by_severity(node_findings(n, heartbeat, (), (pod(node_name=n.name),), NOW))
+    return NodeDiagnosis("prod", n, findings, lease_state(n.name, heartbeat, NOW).line, 1, lang)  # type: ignore[arg-type]
+
+
+def _java_oom_diagnosis(lang: str) -> PodDiagnosis:
+    status = ContainerStatus(
+        "ledger",
+        ready=False,
+        restart_count=7,
+        state=ContainerState("waiting", reason="CrashLoopBackOff", message="back-off 5m0s"),
+        last_state=terminated("OOMKilled", 137),
+    )
+    p = pod(statuses=(status,))
+    findings = by_severity(pod_findings(p, PodContext(node=node("aks-userpool-12345678-vmss000001")), NOW))
+    return PodDiagnosis("prod", p, findings, lang)  # type: ignore[arg-type]
+
+
+NODE_TITLE_EN = f"Node {DEAD} is Unknown: the kubelet stopped posting node status (lease stale for 6m12s)"
+NODE_TITLE_ZH = f"Node {DEAD} 状态为 Unknown：kubelet 已停止上报节点状态（lease 已 6m12s 未续约）"
+POD_TITLE_EN = (
+    "Container ledger of ledger-7d9f8b6c5d-x2x7q was OOMKilled (exit 137): JDK 11.0.14 predates cgroup v2 support "
+    "on a cgroup v2 node"
+)
+POD_TITLE_ZH = (
+    "Pod ledger-7d9f8b6c5d-x2x7q 的容器 ledger 被 OOMKilled（exit 137）：JDK 11.0.14 早于 cgroup v2 支持，"
+    "而节点使用 cgroup v2"
+)
+
+
+def test_a_node_diagnosis_in_chinese_says_the_finding_in_chinese() -> None:
+    zh = render_text(_dead_node_diagnosis("zh").view())
+    assert NODE_TITLE_ZH in zh and NODE_TITLE_EN not in zh
+    assert "接下来会发生：" in zh and "AKS 自动修复" in zh and "AKS auto-repair" not in zh
+    assert "[Cordon 节点]" in zh and "[节点详情]" in zh and "[Drain 节点]" in zh and "[处理手册：node-notready]" in zh
+    assert "likely cause: the kubelet stopped heartbeating" in zh  # the evidence stays as the rules wrote it
+
+
+def test_a_pod_diagnosis_in_chinese_says_the_finding_in_chinese() -> None:
+    zh = render_text(_java_oom_diagnosis("zh").view())
+    assert POD_TITLE_ZH in zh and POD_TITLE_EN not in zh
+    assert "kubelet 会以递增的 back-off" in zh and "[上次运行的日志]" in zh and "[重启 Deployment]" in zh
+    assert "image contoso.azurecr.cn/payments/ledger:2.3.1-jdk11.0.14" in zh
+
+
+def test_the_same_findings_in_english_read_as_they_always_did() -> None:
+    node_view = _dead_node_diagnosis("en").view()
+    en = render_text(node_view)
+    assert f"*{NODE_TITLE_EN}*" in en and "状态为" not in en
+    assert "*What happens next:* NoExecute taint node.kubernetes.io/unreachable since 09:15:00Z: eviction was due" in en
+    assert "[Cordon]  [Node details]  [Drain]  [Runbook: node-notready]" in en
+    assert node_view.summary == f"{NODE_TITLE_EN} — see node-notready"
+    finding = _dead_node_diagnosis("en").findings[0]
+    assert isinstance(finding.title, Said) and finding.title == NODE_TITLE_EN and str(finding.title) == NODE_TITLE_EN
+    assert finding.title.zh == NODE_TITLE_ZH
+    pod_en = render_text(_java_oom_diagnosis("en").view())
+    assert f"*{POD_TITLE_EN}*" in pod_en and "[Previous logs]  [Restart deployment]" in pod_en
+    assert "OOMKilled（" not in pod_en
+
+
+def test_group_headings_of_health_and_diagnose_cluster_are_in_the_language_asked() -> None:
+    crashing = [
+        pod(
+            name=f"web-{i}",
+            namespace=f"ns{i % 2}",
+            statuses=(
+                ContainerStatus(
+                    "ledger",
+                    ready=False,
+                    restart_count=3,
+                    state=ContainerState("waiting", reason="CrashLoopBackOff"),
+                    last_state=terminated("Error", 1),
+                ),
+            ),
+        )
+        for i in range(4)
+    ]
+    report = diagnose_cluster(
+        nodes=[], leases={}, pods=crashing, events=(), pdbs=(), deployments=(), azure=None, now=NOW
+    )
+    (crashloop,) = report.groups
+    assert crashloop.title == "4 containers in CrashLoopBackOff in 2 namespaces"
+    assert isinstance(crashloop.title, Said)
+    assert crashloop.title.zh == "4 个容器处于 CrashLoopBackOff，分布在 2 个命名空间"
+    health_zh = render_text(Health("prod", report, "zh").view())
+    assert "4 个容器处于 CrashLoopBackOff，分布在 2 个命名空间（ns0/web-0, ns1/web-1, ns0/web-2, …）" in health_zh
+    assert "[诊断 web-0]" in health_zh
+    cluster_zh = render_text(ClusterDiagnosis("prod", report, "zh").view())
+    assert "_最严重的一例: Pod web-0 的容器 ledger 反复崩溃（exit 1）_" in cluster_zh
+    health_en = render_text(Health("prod", report).view())
+    assert "4 containers in CrashLoopBackOff in 2 namespaces (ns0/web-0, ns1/web-1, ns0/web-2, …)" in health_en
+    assert "[Diagnose web-0]" in health_en
+
+
+# -- every rule's findings are said in both languages ------------------------------------------------------------
+
+
+def _calls(module: ModuleType) -> Iterator[tuple[str, Callable[..., Any], dict[str, Any]]]:
+    """Every test function of `module` that needs no fixture, once per parameter set."""
+    for name, fn in inspect.getmembers(module, inspect.isfunction):
+        if not name.startswith("test_") or fn.__module__ != module.__name__:
+            continue
+        cases: list[dict[str, Any]] = [{}]
+        for mark in getattr(fn, "pytestmark", []):
+            if mark.name != "parametrize":
+                continue
+            names = [n.strip() for n in mark.args[0].split(",")] if isinstance(mark.args[0], str) else mark.args[0]
+            values = [v.values if hasattr(v, "values") else v for v in mark.args[1]]
+            rows = [dict(zip(names, v if len(names) > 1 else (v,), strict=True)) for v in values]
+            cases = [{**a, **b} for a, b in itertools.product(cases, rows)]
+        wanted = set(inspect.signature(fn).parameters)
+        for case in cases:
+            if set(case) == wanted:
+                yield name, fn, case
+
+
+def _findings_of_the_rule_tests(monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
+    """Every finding a rule makes while the rule tests of `tests/diagnosis` run (their scenarios, their objects)."""
+    made: list[Finding] = []
+    init = Finding.__init__
+
+    def recording(self: Finding, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(Finding, "__init__", recording)
+    for module in (node_tests, pod_tests, cluster_tests, azure_tests, log_hint_tests):
+        for _, fn, case in _calls(module):
+            fn(**case)
+    # A rule no test above reaches.
+    config_error = ContainerState("waiting", reason="CreateContainerConfigError", message='secret "db" not found')
+    pod_findings(pod(statuses=(ContainerStatus("ledger", ready=False, state=config_error),)), PodContext(), NOW)
+    monkeypatch.undo()
+    # Findings a test writes by hand (`Finding(rule="a", title="a", …)`) are not a rule's.
+    rules = _rules_in_the_source()
+    return [f for f in made if any(_is(f.rule, rule) for rule in rules)]
+
+
+def _is(rule: str, source: str) -> bool:
+    """`rule` is the one the source writes as `source` (an f-string's head ends with a dot: `node.condition.`)."""
+    return rule == source or (source.endswith(".") and rule.startswith(source))
+
+
+def _rules_in_the_source() -> set[str]:
+    """The `rule=` of every `Finding(...)` in handlers/rules; an f-string's constant head (`node.condition.`)."""
+    rules: set[str] = set()
+    for path in RULES.glob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text())):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Finding":
+                for kw in call.keywords:
+                    if kw.arg == "rule" and isinstance(kw.value, ast.Constant):
+                        rules.add(str(kw.value.value))
+                    elif kw.arg == "rule" and isinstance(kw.value, ast.JoinedStr):
+                        head = kw.value.values[0]
+                        rules.add(str(head.value) if isinstance(head, ast.Constant) else "")
+    return rules
+
+
+def test_every_rule_says_its_findings_in_both_languages(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = _findings_of_the_rule_tests(monkeypatch)
+    assert len(findings) > 50
+    for f in findings:
+        assert isinstance(f.title, Said), f"{f.rule}: {f.title!r} is English only"
+        assert f.title.zh != str(f.title), f.rule
+        assert f.next is None or isinstance(f.next, Said), f"{f.rule}: next {f.next!r} is English only"
+        for a in f.actions:
+            assert isinstance(a.label, Said), f"{f.rule}: button {a.label!r} is English only"
+    for g in group(findings):
+        assert isinstance(g.title, Said), f"group {g.rule}: {g.title!r} is English only"
+    seen = {f.rule for f in findings}
+    for rule in _rules_in_the_source():
+        assert any(_is(s, rule) for s in seen), f"{rule} is not reached by any scenario"
+
+
+def test_no_rule_writes_a_title_next_step_or_button_as_a_plain_string() -> None:
+    """What the scenarios may not reach: in handlers/rules, no Finding's title/next and no SuggestedAction's label is
+    a string literal or an f-string."""
+    for path in RULES.glob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(call, ast.Call):
+                continue
+            name = getattr(call.func, "id", None)
+            values: list[ast.expr] = []
+            if name == "Finding":
+                values = [kw.value for kw in call.keywords if kw.arg in ("title", "next")]
+            elif name == "SuggestedAction":
+                values = [call.args[0]] if call.args else [kw.value for kw in call.keywords if kw.arg == "label"]
+            for value in values:
+                assert not _english_only(value), f"{path.name}:{value.lineno} writes English only: {ast.unparse(value)}"
+
+
+def _english_only(value: ast.expr) -> bool:
+    """A string literal, an f-string, or one of them joined or chosen (`"a" + x`, `f"…" if c else said(…)`)."""
+    if isinstance(value, ast.JoinedStr):
+        return True
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str)
+    if isinstance(value, ast.BinOp):
+        return _english_only(value.left) or _english_only(value.right)
+    if isinstance(value, ast.IfExp):
+        return _english_only(value.body) or _english_only(value.orelse)
+    if isinstance(value, ast.BoolOp):
+        return any(_english_only(v) for v in value.values)
+    return False
