@@ -13,9 +13,26 @@ from typing import Any
 import orjson
 
 from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Link, Source, Status, parse_time
+from bot.i18n import Said
 from bot.severity import Severity
 
 Json = dict[str, Any]
+
+
+def _zh(raw: Json, key: str, text: str) -> Json:
+    """`raw` with the Chinese of a finding's words (a `Said`) kept beside them as `key_zh`: a watcher alert's message
+    is redrawn from the store, in its route's language. Texts in one language add nothing (their hash is unchanged)."""
+    zh = getattr(text, "zh", None)
+    if isinstance(zh, str):
+        raw[f"{key}_zh"] = zh
+    return raw
+
+
+def _said(raw: Json, key: str, default: str = "") -> str:
+    """The text stored under `key`, as a `Said` when its Chinese was kept beside it."""
+    text = raw.get(key, default)
+    zh = raw.get(f"{key}_zh")
+    return Said(text, zh) if isinstance(zh, str) else text
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -35,8 +52,9 @@ def alert_to_dict(alert: Alert) -> Json:
         "links": [{"label": link.label, "url": link.url} for link in alert.links],
     }
     if alert.actions:  # only when there are some, so the hash of an alert without any is what it always was
-        raw["actions"] = [{"label": a.label, "ref": a.ref, "danger": a.danger} for a in alert.actions]
-    return raw
+        raw["actions"] = [_zh({"label": a.label, "ref": a.ref, "danger": a.danger}, "label", a.label)
+                          for a in alert.actions]
+    return _zh(raw, "summary", alert.summary)
 
 
 def alert_from_dict(raw: Json) -> Alert:
@@ -47,7 +65,7 @@ def alert_from_dict(raw: Json) -> Alert:
     return Alert(
         source=Source(raw["source"]), name=raw["name"], status=Status(raw["status"]),
         severity=Severity[str(raw["severity"]).upper()], severity_label=raw.get("severity_label", ""),
-        summary=raw.get("summary", ""), starts_at=starts, ends_at=parse_time(raw.get("ends_at")),
+        summary=_said(raw, "summary"), starts_at=starts, ends_at=parse_time(raw.get("ends_at")),
         source_id=raw.get("source_id", ""), cluster=raw.get("cluster"), cluster_hint=raw.get("cluster_hint", ""),
         namespace=raw.get("namespace"),
         object=AlertObject(obj["kind"], obj["name"], obj.get("namespace", "")) if obj else None,
@@ -55,22 +73,24 @@ def alert_from_dict(raw: Json) -> Alert:
         annotations=dict(raw.get("annotations") or {}), value=raw.get("value"),
         evidence=tuple(raw.get("evidence") or ()), runbook=raw.get("runbook"),
         links=tuple(Link(link["label"], link["url"]) for link in raw.get("links") or ()),
-        actions=tuple(AlertAction(a["label"], a["ref"], bool(a.get("danger"))) for a in raw.get("actions") or ()),
+        actions=tuple(
+            AlertAction(_said(a, "label"), a["ref"], bool(a.get("danger"))) for a in raw.get("actions") or ()
+        ),
     )
 
 
 def group_to_dict(group: AlertGroup) -> Json:
-    return {
+    return _zh({
         "source": group.source.value, "key": group.key, "title": group.title,
         "alerts": [alert_to_dict(a) for a in group.alerts], "truncated": group.truncated,
         "labels": dict(group.labels), "annotations": dict(group.annotations), "external_url": group.external_url,
         "receiver": group.receiver,
-    }
+    }, "title", group.title)
 
 
 def group_from_dict(raw: Json) -> AlertGroup:
     return AlertGroup(
-        source=Source(raw["source"]), key=raw["key"], title=raw["title"],
+        source=Source(raw["source"]), key=raw["key"], title=_said(raw, "title"),
         alerts=tuple(alert_from_dict(a) for a in raw["alerts"]), truncated=int(raw.get("truncated") or 0),
         labels=dict(raw.get("labels") or {}), annotations=dict(raw.get("annotations") or {}),
         external_url=raw.get("external_url", ""), receiver=raw.get("receiver", ""),

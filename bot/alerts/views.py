@@ -28,6 +28,7 @@ from bot.alerts.model import Alert, AlertGroup, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
+from bot.i18n import in_lang
 from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
@@ -112,9 +113,9 @@ def diagnose_ref(group: AlertGroup) -> CommandRef | None:
     return CommandRef("diagnose cluster", NoArgs(), cluster=cluster)
 
 
-def suggested_actions(group: AlertGroup) -> tuple[blocks.Button, ...]:
-    """The finding's own suggested actions (watcher alerts carry them encoded), pointed at the alert's cluster.
-    One that no longer decodes to a registered command (the bot was upgraded since) is left out."""
+def suggested_actions(group: AlertGroup, lang: str = "en") -> tuple[blocks.Button, ...]:
+    """The finding's own suggested actions (watcher alerts carry them encoded), pointed at the alert's cluster and
+    labelled in `lang`. One that no longer decodes to a registered command (the bot was upgraded since) is left out."""
     cluster = group.cluster
     if cluster is None:
         return ()
@@ -127,7 +128,7 @@ def suggested_actions(group: AlertGroup) -> tuple[blocks.Button, ...]:
                 continue
             ref = ref.on(cluster)
             if ref.fits_a_button():
-                out.append(blocks.Button(action.label, ref, "danger" if action.danger else None))
+                out.append(blocks.Button(in_lang(action.label, lang), ref, "danger" if action.danger else None))
     return tuple(out[:ACTION_BUTTONS])
 
 
@@ -258,7 +259,7 @@ def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incide
             buttons.append(blocks.Button(W.open_incident(lang), ref))
         except ValueError:  # a title or runbook id that cannot fit: the command can still be typed
             pass
-    buttons.extend(suggested_actions(group))
+    buttons.extend(suggested_actions(group, lang))
     return buttons
 
 
@@ -271,18 +272,19 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     firing = state.status is Status.FIRING
     first = _first(group)
     if firing:
-        heading = f"{_SEVERITY_MARK[state.severity]} {group.title}"
+        heading = f"{_SEVERITY_MARK[state.severity]} {in_lang(group.title, lang)}"
         status = W.firing_for(lang, age=_lasted(now - state.first_fired_at))
     else:
-        heading = f"✅ {W.resolved_heading(lang, title=group.title)}"
+        heading = f"✅ {W.resolved_heading(lang, title=in_lang(group.title, lang))}"
         ended = state.resolved_at or state.updated_at
         status = W.resolved_after(lang, duration=_lasted(ended - state.first_fired_at))
     body: list[blocks.Block] = [blocks.Heading(_clip(heading, 150))]
     if firing:
         if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough
-            body.append(blocks.Notice(f"*{_clip(group.summary, LINE_CHARS)}*", _SEVERITY_LEVEL[state.severity]))
+            body.append(blocks.Notice(f"*{_clip(in_lang(group.summary, lang), LINE_CHARS)}*",
+                                      _SEVERITY_LEVEL[state.severity]))
     else:
-        body.append(blocks.Notice(f"*{_clip(group.summary, LINE_CHARS)}* — {status}", blocks.Level.OK))
+        body.append(blocks.Notice(f"*{_clip(in_lang(group.summary, lang), LINE_CHARS)}* — {status}", blocks.Level.OK))
     if first is not None and first.description and first.description != first.summary:
         body.append(blocks.Text(_clip(first.description, 1000)))
     fields: list[tuple[str, blocks.Rich]] = [
@@ -392,7 +394,8 @@ def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "e
     title = summary_title(states, lang)
     worst = max((s.severity for s in states), default=Severity.WARNING)
     rows = tuple(
-        (s.id, s.severity.label, age(s.first_fired_at, now), _clip(_what(s), 60), _clip(s.summary, 80))
+        (s.id, s.severity.label, age(s.first_fired_at, now), _clip(_what(s), 60),
+         _clip(in_lang(s.group.summary, lang), 80))
         for s in states[:SUMMARY_ROWS]
     )
     body: list[blocks.Block] = [

@@ -231,6 +231,32 @@ def test_chinese_cards_replies_and_summaries() -> None:
     assert summary_title([state] * 3, "zh") == "prod 上3 个节点：node.notready"
 
 
+def test_a_watcher_alert_on_a_chinese_route_says_the_finding_in_chinese_after_the_store() -> None:
+    """A rule's finding keeps its Chinese through the store (the message is redrawn from it); an alert that comes in
+    one language (Alertmanager's) is stored, and hashed, exactly as before."""
+    from bot.alerts.codec import group_from_json, group_to_dict, group_to_json
+    from handlers.rules.node_rules import node_findings
+    from tests.support.objects import NOW, lease, node, unreachable_taints
+
+    dead = node(NODE, ready="Unknown", message="Kubelet stopped posting node status.", taints=unreachable_taints(300))
+    (finding, *_) = node_findings(dead, lease(NODE, 372), (), (), NOW)
+    stored = group_from_json(group_to_json(from_finding("prod", finding, since=T0)))
+    zh = alert_card(state_of(stored), now=T0 + timedelta(minutes=3), lang="zh", knowledge=load_knowledge_base())
+    zh_text = render_text(zh)
+    assert f"Node {NODE} 状态为 Unknown：kubelet 已停止上报节点状态" in zh_text
+    assert "stopped posting node status (lease" not in zh_text.split("\n")[0]
+    assert {"Cordon 节点", "Drain 节点"} <= set(labelled(zh))
+    every_button_runs_a_registered_command(zh)
+    en_text = render_text(alert_card(state_of(stored), now=T0 + timedelta(minutes=3), lang="en"))
+    assert f"Node {NODE} is Unknown: the kubelet stopped posting node status" in en_text and "状态为" not in en_text
+    resolved = replace(state_of(stored), status=Status.RESOLVED, resolved_at=T0 + timedelta(minutes=14))
+    assert "状态为 Unknown" in render_text(alert_card(resolved, now=T0 + timedelta(minutes=15), lang="zh"))
+    # Alertmanager's alerts carry no second language: nothing is added to what is stored and hashed.
+    external = group_to_dict(huge_group())
+    assert not any(key.endswith("_zh") for key in external)
+    assert not any(key.endswith("_zh") for alert in external["alerts"] for key in alert)
+
+
 def test_one_reply_per_transition() -> None:
     state = state_of(notready())
 
