@@ -48,8 +48,10 @@ class Said(str):
 
 
 def said(msg: Msg, **values: object) -> Said:
-    """`msg` with `values` in both languages."""
-    return Said(msg("en", **values), msg("zh", **values))
+    """`msg` with `values` in both languages; a value that is itself a `Said` (a title a rule extends, a meaning from
+    a table) gives its English to the English and its Chinese to the Chinese."""
+    zh = {k: in_lang(v, "zh") if isinstance(v, str) else v for k, v in values.items()}
+    return Said(msg("en", **values), msg("zh", **zh))
 
 
 def in_lang(text: str, lang: str) -> str:

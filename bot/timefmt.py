@@ -1,7 +1,8 @@
 """Every way the bot writes a time for people, in one place. Pure formatting.
 
 - `age(since, now)`: kubectl's short age in lists (`45s`, `12m`, `5h`, `3d`, `2y`);
-- `duration(seconds)`, `ago(at, now)`: evidence lines (`6m12s`, `6m12s ago`, `in 4m`);
+- `duration(seconds)`, `ago(at, now)`: evidence lines (`6m12s`, `6m12s ago`, `in 4m`); `ago_said`, the same in both
+  languages, for a finding's words;
 - `lasted(seconds)`: how long a problem lasted, in words on an alert message (`14 min`, `2 h 5 min`);
 - `clock(at)`: a time of day in evidence (`09:12:05Z`); `short_time(at)`: on cards (`09:14 UTC`);
 - `day_time(at)`: in the audit trail (`11-22 09:14:05`).
@@ -12,6 +13,8 @@ Stored times are not formatted here: the store keeps ISO 8601 UTC (`bot.approval
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
+from bot.i18n import FINDING, Said, said
 
 
 def duration(seconds: float) -> str:
@@ -49,13 +52,19 @@ def clock(at: datetime) -> str:
     return utc.strftime("%H:%M:%SZ")
 
 
-def ago(at: datetime | None, now: datetime) -> str:
+def ago_said(at: datetime | None, now: datetime) -> Said:
+    """How long before `now` `at` was (or how soon it comes), in both languages: "6m12s ago" / "6m12s前"."""
     if at is None:
-        return "at an unknown time"
+        return said(FINDING.unknown_time)
     delta = (now - at).total_seconds()
     if delta < 0:
-        return f"in {duration(-delta)}"
-    return f"{duration(delta)} ago"
+        return said(FINDING.in_time, duration=duration(-delta))
+    return said(FINDING.ago, duration=duration(delta))
+
+
+def ago(at: datetime | None, now: datetime) -> str:
+    """`ago_said` in English: "6m12s ago", "in 40s", "at an unknown time"."""
+    return str(ago_said(at, now))
 
 
 def short_time(at: datetime) -> str:

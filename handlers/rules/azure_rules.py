@@ -13,7 +13,7 @@ from bot.refs import CommandRef, Kind, ObjectRef
 from bot.registry import NoArgs
 from bot.severity import Severity
 from handlers.args import SnatArgs
-from handlers.rules.finding import KB_RECONCILE_FAILED, KB_SNAT, KB_SP_EXPIRED, Finding, SuggestedAction, joined, say
+from handlers.rules.finding import KB_RECONCILE_FAILED, KB_SNAT, KB_SP_EXPIRED, Finding, SuggestedAction, joined
 from handlers.rules.snat import cluster_budget
 
 
@@ -35,7 +35,7 @@ def snat_rule(cluster: ManagedCluster) -> list[Finding]:
         title = said(FINDING.snat_close)
     actions = (SuggestedAction(said(FINDING.snat_budget), CommandRef("aks snat", SnatArgs())),)
     nexts = [
-        say(FINDING.with_command, text=r.text, command=r.command) if r.command else r.text
+        said(FINDING.with_command, text=r.text, command=r.command) if r.command else r.text
         for r in budget.recommendations[:2]
     ]
     return [

@@ -18,7 +18,7 @@ from bot.i18n import FINDING, Msg, Said, said
 from bot.refs import ObjectRef
 from bot.severity import Severity
 from handlers.rules.azure_rules import azure_findings
-from handlers.rules.finding import Finding, by_severity, say
+from handlers.rules.finding import Finding, by_severity
 from handlers.rules.node_rules import node_findings
 from handlers.rules.pod_rules import PodContext, is_quiet, pod_findings
 from handlers.rules.workload_rules import deployment_rule, pdb_rule
@@ -68,12 +68,12 @@ class FindingGroup:
             return self.example.title
         words = _GROUP_WORDS.get(self.rule)
         if words is None:
-            return say(FINDING.group_repeated, count=self.count, title=self.example.title)
+            return said(FINDING.group_repeated, count=self.count, title=self.example.title)
         if self.rule == "pod.oom" and self.kb == "java-oom-cgroupv2":
             words = FINDING.group_oom_cgroupv2
         n = len(self.namespaces)
         where = said(FINDING.in_one_namespace if n == 1 else FINDING.in_namespaces, count=n) if n else Said("", "")
-        return say(words, count=self.count, where=where)
+        return said(words, count=self.count, where=where)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
-from bot.i18n import FINDING, Msg, Said, in_lang, said
+from bot.i18n import Said, in_lang
 from bot.refs import CommandRef, ObjectRef
 from bot.severity import Severity
-from bot.timefmt import duration
 
 Confidence = Literal["high", "medium", "low"]
 
@@ -57,27 +55,10 @@ CITED_KB_IDS: tuple[str, ...] = (
 )
 
 
-def say(msg: Msg, **values: object) -> Said:
-    """`said`, for a message whose values may themselves be `Said` pieces (a title a rule extends, a meaning from a
-    table): the English takes their English, the Chinese their Chinese."""
-    zh = {k: in_lang(v, "zh") if isinstance(v, str) else v for k, v in values.items()}
-    return Said(msg("en", **values), msg("zh", **zh))
-
-
 def joined(parts: Iterable[str], en: str, zh: str) -> Said:
     """`parts` joined with `en` in English and with `zh` (full-width punctuation) in Chinese."""
     items = list(parts)
     return Said(en.join(items), zh.join(in_lang(p, "zh") for p in items))
-
-
-def ago_said(at: datetime | None, now: datetime) -> Said:
-    """`bot.timefmt.ago` in both languages ("6m12s ago", "6m12s前")."""
-    if at is None:
-        return said(FINDING.unknown_time)
-    delta = (now - at).total_seconds()
-    if delta < 0:
-        return said(FINDING.in_time, duration=duration(-delta))
-    return said(FINDING.ago, duration=duration(delta))
 
 
 @dataclass(frozen=True)

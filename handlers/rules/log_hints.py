@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.i18n import FINDING
+from bot.i18n import FINDING, said
 from bot.refs import ObjectRef
 from bot.severity import Severity
-from handlers.rules.finding import Finding, say
+from handlers.rules.finding import Finding
 
 # What an error line looks like in the logs of the runtimes we see (Go, Java, Node.js, .NET, Python, nginx).
 _ERROR_LINE = re.compile(
@@ -67,7 +67,7 @@ def log_findings(
         Finding(
             rule="pod.log",
             severity=Severity.WARNING,
-            title=say(FINDING.log_cause, title=match.title),
+            title=said(FINDING.log_cause, title=match.title),
             subject=subject,
             evidence=tuple(f"previous log, {line}" for line in lines[:3]),
             kb=entry_id,

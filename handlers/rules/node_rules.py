@@ -26,7 +26,7 @@ from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
 from bot.i18n import FINDING, Msg, Said, said
 from bot.refs import CommandRef, node_ref
 from bot.severity import Severity
-from bot.timefmt import ago, clock, duration
+from bot.timefmt import ago, ago_said, clock, duration
 from handlers.args import DrainArgs, NodeArgs, NodeNameArgs
 from handlers.rules.finding import (
     KB_DISK_PRESSURE,
@@ -35,9 +35,7 @@ from handlers.rules.finding import (
     KB_PID_PRESSURE,
     Finding,
     SuggestedAction,
-    ago_said,
     joined,
-    say,
 )
 
 LEASE_DURATION_SECONDS = 40
@@ -247,7 +245,7 @@ def notready_rule(
     nexts = _what_happens_next(node, now, pods_on_node, repair)
     title = said(FINDING.node_unknown if unknown else FINDING.node_notready, name=node.name)
     if lease_info.stale and lease_info.renewed_seconds_ago is not None:
-        title = say(FINDING.lease_stale_for, title=title, duration=duration(lease_info.renewed_seconds_ago))
+        title = said(FINDING.lease_stale_for, title=title, duration=duration(lease_info.renewed_seconds_ago))
     evidence.extend(f"likely cause: {c}" for c in causes)
     actions = [SuggestedAction(said(FINDING.node_details), _details(node))]
     if not node.unschedulable:
@@ -319,14 +317,14 @@ def _evictions(taint: Taint, added: datetime, now: datetime, pods_on_node: Seque
     ]
     if overdue:
         first = min(overdue)
-        parts.append(say(FINDING.eviction_overdue, at=clock(first), ago=ago_said(first, now), count=len(overdue)))
+        parts.append(said(FINDING.eviction_overdue, at=clock(first), ago=ago_said(first, now), count=len(overdue)))
     if terminating:
         parts.append(said(FINDING.evicted_terminating, count=len(terminating)))
     if forever:
         parts.append(said(FINDING.tolerate_forever, count=forever))
     if not parts:
         parts.append(said(FINDING.nothing_to_evict, seconds=DEFAULT_TOLERATION_SECONDS))
-    return [say(FINDING.evictions, key=taint.key, at=clock(added), parts=joined(parts, "; ", "；"))]
+    return [said(FINDING.evictions, key=taint.key, at=clock(added), parts=joined(parts, "; ", "；"))]
 
 
 def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], repair: Sequence[Event]) -> list[Said]:
@@ -341,7 +339,7 @@ def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], r
         out.append(said(FINDING.repair_skips))
     elif repair:
         last = max(repair, key=_event_time)
-        out.append(say(FINDING.repair_acting, reason=last.reason, ago=ago_said(_event_time(last), now)))
+        out.append(said(FINDING.repair_acting, reason=last.reason, ago=ago_said(_event_time(last), now)))
     else:
         out.append(said(FINDING.repair_default))
     return out
@@ -402,7 +400,7 @@ def npd_rule(node: Node, now: datetime) -> list[Finding]:
             Finding(
                 rule=f"node.condition.{c.type}",
                 severity=severity,
-                title=say(FINDING.node_condition, name=node.name, type=c.type, meaning=meaning),
+                title=said(FINDING.node_condition, name=node.name, type=c.type, meaning=meaning),
                 subject=node_ref(node.name),
                 evidence=(_condition_line(c, now),),
                 # The NotReady runbook covers kubelet and runtime trouble; for the kernel and filesystem

@@ -34,7 +34,6 @@ from handlers.rules.finding import (
     Confidence,
     Finding,
     SuggestedAction,
-    say,
 )
 from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
 from handlers.rules.scheduling import parse_failed_scheduling
@@ -162,7 +161,7 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
         signals = ["pod.reason:OOMKilled", "pod.exit:137"]
         # With a limit the container's own cgroup killed it; without one the node ran out and chose it.
         kb = KB_CONTAINER_OOM if limit else KB_QOS_OOM
-        title = say(FINDING.oom_killed, which=_which(init), container=c.name, pod=pod.name)
+        title = said(FINDING.oom_killed, which=_which(init), container=c.name, pod=pod.name)
         confidence: Confidence = "high"
         advice: str | None = None
         verdict = judge(_spec(c), (ctx.previous_logs or {}).get(c.name, ""))
@@ -202,15 +201,15 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
                 signals.insert(0, verdict.signal)
                 runtime = str(verdict.version) if verdict.version else RUNTIME_NAMES[verdict.kind]
                 if verdict.awareness is Awareness.NOT_AWARE and on_v2:
-                    title = say(FINDING.runtime_unaware_on_v2, title=title, runtime=runtime)
+                    title = said(FINDING.runtime_unaware_on_v2, title=title, runtime=runtime)
                 elif verdict.awareness is Awareness.NOT_AWARE:
-                    title = say(FINDING.runtime_unaware, title=title, runtime=runtime)
+                    title = said(FINDING.runtime_unaware, title=title, runtime=runtime)
                     confidence = "medium"
                 elif verdict.awareness is Awareness.DISPUTED:
-                    title = say(FINDING.runtime_disputed, title=title, runtime=runtime)
+                    title = said(FINDING.runtime_disputed, title=title, runtime=runtime)
                     confidence = "medium"
                 else:
-                    title = say(FINDING.runtime_unknown, title=title, runtime=runtime)
+                    title = said(FINDING.runtime_unknown, title=title, runtime=runtime)
                     confidence = "low"
                 if not flags:
                     evidence.append(
@@ -272,9 +271,9 @@ def crashloop_rule(pod: Pod, ctx: PodContext, skip: frozenset[str] = frozenset()
             signals.append(f"pod.event:{e.reason}")
         code = last.exit_code if last is not None else None
         title = (
-            say(FINDING.crash_looping, which=_which(init), container=c.name, pod=pod.name)
+            said(FINDING.crash_looping, which=_which(init), container=c.name, pod=pod.name)
             if code is None
-            else say(FINDING.crash_looping_exit, which=_which(init), container=c.name, pod=pod.name, code=code)
+            else said(FINDING.crash_looping_exit, which=_which(init), container=c.name, pod=pod.name, code=code)
         )
         out.append(
             Finding(
@@ -329,7 +328,7 @@ def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             Finding(
                 rule="pod.image-pull",
                 severity=Severity.CRITICAL,
-                title=say(
+                title=said(
                     FINDING.cannot_pull,
                     which=_which(init),
                     container=c.name,
@@ -386,7 +385,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
             f"{r.nodes} {r.plain} → {r.remedy}" if r.nodes is not None else f"{r.plain} → {r.remedy}"
             for r in parsed.reasons
         )
-        title = say(FINDING.unschedulable_why, name=pod.name, why=parsed.summary())
+        title = said(FINDING.unschedulable_why, name=pod.name, why=parsed.summary())
     requests = pod.requests
     asked = [f"{requests.cpu_m}m CPU"] if requests.cpu_m is not None else []
     if requests.memory is not None:

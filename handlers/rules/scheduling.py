@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from bot.i18n import FINDING, Msg, Said, said
-from handlers.rules.finding import joined, say
+from handlers.rules.finding import joined
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ class SchedulingFailure:
             else said(FINDING.no_node_fits)
         )
         parts = [
-            r.plain if r.nodes is None else say(FINDING.on_nodes, nodes=r.nodes, plain=r.plain) for r in self.reasons
+            r.plain if r.nodes is None else said(FINDING.on_nodes, nodes=r.nodes, plain=r.plain) for r in self.reasons
         ]
-        return say(FINDING.scheduling_summary, head=head, parts=joined(parts, "; ", "；")) if parts else head
+        return said(FINDING.scheduling_summary, head=head, parts=joined(parts, "; ", "；")) if parts else head
 
 
 _TAINT_MEANING: dict[str, Msg] = {
@@ -157,7 +157,7 @@ def _plain(text: str) -> tuple[str, str]:
         value = taint.group("value").strip()
         shown = f"{key}={value}" if value else key
         return (
-            say(FINDING.tainted, meaning=meaning, taint=shown),
+            said(FINDING.tainted, meaning=meaning, taint=shown),
             "wait for or fix those nodes; add a toleration only if the pod really belongs there",
         )
     insufficient = _INSUFFICIENT.match(text)
