@@ -263,8 +263,8 @@ def _kb_search(deps: Deps) -> Search:
         if best is None or outcome.level != "answer":
             return None
         entry = knowledge.get(best.entry_id)
-        # The title as the search gave it, and the entry's Chinese title for a diagnosis read in Chinese.
-        title = Said(best.title, entry.title.zh) if entry is not None else best.title
+        # The entry's title in both languages (the search gives it in the log line's language).
+        title = Said(entry.title.en, entry.title.zh) if entry is not None else best.title
         return LogMatch(best.entry_id, title, best.score)
 
     return search
