@@ -262,7 +262,9 @@ class KbWords:
     sources: Msg = Msg("Sources", "来源")
     notes: Msg = Msg("team notes", "团队笔记")
     confidence: Msg = Msg("match", "匹配度")
-    entries: Msg = Msg("knowledge-base entries", "知识库条目")
+    entries: Msg = Msg("{count} knowledge-base entries", "{count} 个知识库条目")
+    one_entry: Msg = Msg("1 knowledge-base entry", "1 个知识库条目")
+    tagged: Msg = Msg("{entries} tagged `{tag}`", "{entries}（标签 `{tag}`）")
     no_such_entry: Msg = Msg(
         "No entry with id `{id}`; showing the closest match instead.", "没有 id 为 `{id}` 的条目；下面是最接近的结果。"
     )

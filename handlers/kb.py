@@ -206,11 +206,15 @@ class KbList:
 
     entries: tuple[Entry, ...]
     lang: Lang
+    tag: str | None = None  # the tag they were listed by, if any
 
     def view(self) -> View:
         lang = self.lang
         rows = tuple((e.id, e.title.in_lang(self.lang), ", ".join(e.tags)) for e in self.entries)
-        summary = f"{len(self.entries)} {W.entries(lang)}"
+        n = len(self.entries)
+        summary = W.one_entry(lang) if n == 1 else W.entries(lang, count=n)
+        if self.tag:
+            summary = W.tagged(lang, entries=summary, tag=self.tag)
         return View(summary, (Table(("id", "title", "tags"), rows, title=summary),))
 
 
@@ -306,13 +310,47 @@ def kb_list(call: Call[KbListArgs], deps: Deps) -> KbList | KbAnswer:
     """List the knowledge-base entries (optionally only those with a tag)."""
     knowledge = _knowledge(deps)
     entries = knowledge.entries()
-    if call.args.tag:
-        tag = call.args.tag.strip().lower()
-        entries = tuple(e for e in entries if tag in (t.lower() for t in e.tags))
-        if not entries:
-            # Not a tag: a question that happened to start with "list" (free text reaches us as `kb …`).
-            return answer(knowledge, f"list {call.args.tag}")
-    return KbList(tuple(sorted(entries, key=lambda e: e.id)), call.lang)
+    tag = _tag_asked(call.args.tag)
+    if tag:
+        tagged = tuple(e for e in entries if tag in (t.lower() for t in e.tags))
+        if not tagged:
+            if len(tag.split()) > 1:
+                # Not a tag: a question that happened to start with "list" (free text reaches us as `kb …`).
+                return answer(knowledge, f"list {call.args.tag}")
+            raise UserError(_no_such_tag(tag, entries), _KB_LIST_USAGE)
+        entries = tagged
+    return KbList(tuple(sorted(entries, key=lambda e: e.id)), call.lang, tag or None)
+
+
+_KB_LIST_USAGE = "/k8s kb list [tag]"
+
+
+def _tag_asked(text: str | None) -> str:
+    """The tag in `kb list`'s words: `dns`, or `--tag dns` as people used to flags type it. Any other flag is a
+    mistake to name, not a question (the words reach us whole because a question may follow `list`)."""
+    words = (text or "").strip().lower().split()
+    if not words:
+        return ""
+    head, eq, inline = words[0].partition("=")
+    if head in ("--tag", "-t", "-l", "--label"):
+        rest = [inline, *words[1:]] if eq else words[1:]
+        if not rest:
+            raise UserError(f"`{head}` needs a tag: `/k8s kb list dns`.", _KB_LIST_USAGE)
+        return " ".join(rest)
+    if head.startswith("-"):
+        raise UserError(f"Unknown flag `{head}` for `kb list`: it takes one tag, e.g. `/k8s kb list dns`.",
+                        _KB_LIST_USAGE)
+    return " ".join(words)
+
+
+def _no_such_tag(tag: str, entries: tuple[Entry, ...]) -> str:
+    """No entry has `tag`: name the tags close to it, so the next try works."""
+    tags = sorted({t.lower() for e in entries for t in e.tags})
+    close = difflib.get_close_matches(tag, tags, n=3, cutoff=0.7)
+    hint = ("Did you mean " + ", ".join(f"`/k8s kb list {t}`" for t in close) + "?") if close else (
+        "`/k8s kb list` shows every entry with its tags."
+    )
+    return f"No entry has the tag `{tag}`. {hint}"
 
 
 @dataclass(frozen=True)

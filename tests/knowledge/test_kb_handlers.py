@@ -108,6 +108,33 @@ def test_kb_list_and_a_tag_filter(small_index: KnowledgeIndex) -> None:
     assert all(i in text for i in ("node-notready", "snat-exhaustion", "cert-expired"))
     text = ask(small_index, "/k8s kb list dns", InputKind.SLASH)
     assert "dns-timeout" in text and "node-notready" not in text
+    assert "tagged `dns`" in text
+
+
+@pytest.mark.parametrize("typed", ["/k8s kb list --tag dns", "/k8s kb list --tag=dns", "/k8s kb list -t DNS"])
+def test_kb_list_takes_the_tag_as_a_flag_too(small_index: KnowledgeIndex, typed: str) -> None:
+    text = ask(small_index, typed, InputKind.SLASH)
+    assert "dns-timeout" in text and "node-notready" not in text and "tagged `dns`" in text
+
+
+def test_kb_list_names_a_wrong_flag_or_tag_instead_of_searching(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "/k8s kb list --foo", InputKind.SLASH)
+    assert "Unknown flag `--foo` for `kb list`" in text and "/k8s kb list [tag]" in text
+    text = ask(small_index, "/k8s kb list --tag", InputKind.SLASH)
+    assert "`--tag` needs a tag" in text
+    text = ask(small_index, "/k8s kb list dnss", InputKind.SLASH)
+    assert "No entry has the tag `dnss`. Did you mean `/k8s kb list dns`?" in text
+    text = ask(small_index, "/k8s kb list bakery", InputKind.SLASH)
+    assert "No entry has the tag `bakery`. `/k8s kb list` shows every entry with its tags." in text
+    # Several words after "list" are still a question that happened to start with it.
+    text = ask(small_index, "/k8s kb list node stuck NotReady", InputKind.SLASH)
+    assert "No entry has the tag" not in text and "Node NotReady or Unknown" in text
+
+
+def test_kb_list_counts_in_the_singular_too(small_index: KnowledgeIndex) -> None:
+    tag = next(t for e in small_index.entries() for t in e.tags
+               if sum(t in x.tags for x in small_index.entries()) == 1)
+    assert f"1 knowledge-base entry tagged `{tag.lower()}`" in ask(small_index, f"/k8s kb list {tag}", InputKind.SLASH)
 
 
 def test_without_a_knowledge_base_the_answer_says_so() -> None:
