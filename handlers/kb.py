@@ -317,12 +317,9 @@ def kb_list(call: Call[KbListArgs], deps: Deps) -> KbList | KbAnswer:
             if len(tag.split()) > 1:
                 # Not a tag: a question that happened to start with "list" (free text reaches us as `kb …`).
                 return answer(knowledge, f"list {call.args.tag}")
-            raise UserError(_no_such_tag(tag, entries), _KB_LIST_USAGE)
+            raise UserError(_no_such_tag(tag, entries))
         entries = tagged
     return KbList(tuple(sorted(entries, key=lambda e: e.id)), call.lang, tag or None)
-
-
-_KB_LIST_USAGE = "/k8s kb list [tag]"
 
 
 def _tag_asked(text: str | None) -> str:
@@ -335,11 +332,10 @@ def _tag_asked(text: str | None) -> str:
     if head in ("--tag", "-t", "-l", "--label"):
         rest = [inline, *words[1:]] if eq else words[1:]
         if not rest:
-            raise UserError(f"`{head}` needs a tag: `/k8s kb list dns`.", _KB_LIST_USAGE)
+            raise UserError(f"`{head}` needs a tag: `/k8s kb list dns`.")
         return " ".join(rest)
     if head.startswith("-"):
-        raise UserError(f"Unknown flag `{head}` for `kb list`: it takes one tag, e.g. `/k8s kb list dns`.",
-                        _KB_LIST_USAGE)
+        raise UserError(f"Unknown flag `{head}` for `kb list`: it takes one tag, e.g. `/k8s kb list dns`.")
     return " ".join(words)
 
 
