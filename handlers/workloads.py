@@ -137,7 +137,7 @@ class PdbsResult:
         summary += f", {len(blocking)} allowing no disruption (they block drains and evictions)" if blocking else ""
         rows = tuple(
             (f"{b.namespace}/{b.name}" if self.all_namespaces else b.name, b.rule, str(b.disruptions_allowed),
-             f"{b.current_healthy}/{b.desired_healthy} of {b.expected_pods}",
+             f"{b.current_healthy} of {b.expected_pods} (needs {b.desired_healthy})",
              shorten(", ".join(g.pods), 80) or f"no running pod ({b.selector_text or 'all pods'})")
             for g in self.page.items for b in (g.budget,)
         )

@@ -149,6 +149,10 @@ def test_deployments_and_pdbs(deps: Deps) -> None:
     web = next(g for g in budgets.budgets if g.budget.name == "web-pdb")
     assert "web-7d9f-abcde" in web.pods and "api-5c6b-klmno" not in web.pods
     assert tables(budgets.view())[0].rows[0][1] == "minAvailable 2"
+    # kubectl describe's Current / Desired / Total, in words: "2/1 of 3" read like a fraction.
+    row = next(r for r in tables(budgets.view())[0].rows if r[0] == "web-pdb")
+    status = web.budget
+    assert row[3] == f"{status.current_healthy} of {status.expected_pods} (needs {status.desired_healthy})"
 
 
 def test_top_nodes_and_pods(deps: Deps) -> None:
