@@ -11,11 +11,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blocks import Block, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
+from bot.blocks import Actions, Block, Button, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
 from bot.cluster.model import Container, ContainerStatus, Event, Pod
 from bot.cluster.reads import optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
+from bot.refs import CommandRef
 from bot.registry import ClusterCall, Scope, command
 from bot.timefmt import age
 from handlers._format import Page, closest, cpu, did_you_mean, mem, page_of, shorten
@@ -236,12 +237,21 @@ class LogsResult:
     previous: bool
     tail: int
     text: str
+    # The command that shows the previous run's lines, when this run wrote nothing but an earlier one ended
+    # (a crash loop's new container is usually silent).
+    earlier: CommandRef | None = None
+    ended: str = ""  # how that run ended: "OOMKilled (exit 137)"
 
     def view(self) -> View:
         which = f"{self.pod} [{self.container}]" + (" (previous run)" if self.previous else "")
         count = len(self.text.splitlines())
         if not count:
-            return View(f"No log lines from {which}.", (Notice(f"{which} has written nothing yet.", Level.INFO),))
+            said = f"{which} has written nothing yet."
+            if self.earlier is None:
+                return View(f"No log lines from {which}.", (Notice(said, Level.INFO),))
+            hint = f"{said} Its previous run ended: {self.ended}. `{self.earlier.text()}` shows its last lines."
+            return View(f"No log lines from {which}.",
+                        (Notice(hint, Level.INFO), Actions((Button("Previous logs", self.earlier),))))
         summary = f"Last {count} log line{'s' if count != 1 else ''} of {which}"
         return View(summary, (Code(self.text.rstrip("\n"), summary),))
 
@@ -266,4 +276,11 @@ def logs(call: ClusterCall[LogsArgs], deps: Deps) -> LogsResult:
                             f"{', '.join(names + [f'{n} (init)' for n in init])}.")
     text = shown_logs(deps.clusters.reader(cluster), found.namespace, found.name, container,
                       previous=call.args.previous, tail=call.args.tail)
-    return LogsResult(found.key, container, call.args.previous, call.args.tail, text)
+    status = found.status(container)
+    ended = status.last_state if status is not None else None
+    earlier = None
+    if not text.strip() and not call.args.previous and ended is not None and ended.kind == "terminated":
+        args = LogsArgs(pod=found.name, container=call.args.container, previous=True, tail=call.args.tail)
+        earlier = CommandRef("logs", args, cluster=cluster, namespace=found.namespace)
+    return LogsResult(found.key, container, call.args.previous, call.args.tail, text, earlier,
+                      str(ended).removeprefix("Terminated: ") if earlier is not None and ended is not None else "")

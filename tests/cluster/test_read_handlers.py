@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.blocks import Code, Notice, Table, View
+from bot.blocks import Actions, Code, Notice, Table, View
 from bot.clock import SystemClock
 from bot.deps import Deps
 from bot.errors import NotFound, UserError
@@ -122,6 +122,24 @@ def test_logs_tail_and_container_choice(deps: Deps) -> None:
     assert "api ready" in logs(call(LogsArgs(pod="api-5c6b-klmno", container="api")), deps).text
     with pytest.raises(UserError, match="no container `web`"):
         logs(call(LogsArgs(pod="api-5c6b-klmno", container="web")), deps)
+
+
+def test_a_silent_run_after_a_crash_points_to_the_previous_runs_lines(cluster: Cluster, deps: Deps) -> None:
+    """A crash loop's new container has usually written nothing yet: the answer says how the last run ended and
+    offers its lines, instead of a bare "nothing yet"."""
+    key = ("shop", "web-7d9f-fghij", "app", False)
+    written = cluster.server.logs.pop(key)
+    try:
+        view = logs(call(LogsArgs(pod="web-7d9f-fghij", tail=20)), deps).view()
+    finally:
+        cluster.server.logs[key] = written
+    (said,) = [b.text for b in view.blocks if isinstance(b, Notice)]
+    assert isinstance(said, str)
+    assert said.startswith("shop/web-7d9f-fghij [app] has written nothing yet. Its previous run ended: ")
+    assert "`/k8s logs web-7d9f-fghij -p --tail 20 -n shop --cluster sandbox` shows its last lines." in said
+    (button,) = [b for a in view.blocks if isinstance(a, Actions) for b in a.buttons]
+    again = logs(call(button.ref.args, namespace=button.ref.namespace or "shop"), deps)
+    assert again.previous and again.text == "panic: out of memory\n"
 
 
 def test_logs_never_show_the_secrets_an_application_writes(deps: Deps) -> None:
