@@ -103,6 +103,18 @@ class PoolChanged:
 # -- aks scale-pool -----------------------------------------------------------------------------------------
 
 
+def _autoscaler_bounds(cluster: ManagedCluster, pool: AgentPool, wanted: int) -> str:
+    """The `az` command that moves an autoscaled pool's bounds so that `wanted` nodes lie inside them (a System pool
+    keeps at least one node)."""
+    floor = 1 if (pool.mode or "").lower() == "system" else 0
+    low = max(min(pool.min_count if pool.min_count is not None else wanted, wanted), floor)
+    high = max(pool.max_count if pool.max_count is not None else wanted, wanted, low)
+    return (
+        f"az aks nodepool update -g {cluster.resource_group or 'RG'} --cluster-name {cluster.name or 'NAME'} "
+        f"-n {pool.name} --update-cluster-autoscaler --min-count {low} --max-count {high}"
+    )
+
+
 def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     cluster = deps.azure.client(_cluster_name(call)).cluster()
     pool = _pool(cluster, call.args.pool)
@@ -112,7 +124,9 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
         return Preview(
             action,
             blocked=f"The cluster autoscaler manages pool `{pool.name}` ({pool.min_count}–{pool.max_count} nodes); "
-            "change its minimum and maximum instead of its count.",
+            "change its minimum and maximum instead of its count: "
+            f"`{_autoscaler_bounds(cluster, pool, new)}` "
+            f"(or `--disable-cluster-autoscaler` to set the count by hand).",
         )
     if new == pool.count:
         return Preview(

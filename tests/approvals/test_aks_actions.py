@@ -121,3 +121,35 @@ def test_an_unknown_pool_names_the_pools(arm: tuple[ArmServer, Dispatcher, Recor
     _, d, _ = arm
     out = say(d, "alice", "/k8s aks upgrade-node-image nosuchpool")
     assert out.status == "failed" and "pools: nodepool1" in notices(out.view)
+
+
+def test_an_autoscaled_pool_gets_the_command_that_moves_its_bounds(tmp_path: Path) -> None:
+    """The autoscaler would undo a hand-set count: the refusal says which `az` command does what was meant."""
+    state = arm_state()
+    for profile in state["managedCluster"]["properties"]["agentPoolProfiles"]:
+        profile.update(enableAutoScaling=True, minCount=2, maxCount=4)
+    srv = ArmServer(state).start()
+    try:
+        settings = from_mapping(
+            {
+                "default_cluster": "sandbox",
+                "clusters": [{"name": "sandbox", "azure": srv.settings_fragment(tmp_path)}],
+                "roles": {"viewer": ["*"], "operator": ["alice"], "approver": ["bob"]},
+            },
+            source=None,
+            environ=srv.environment(),
+        )
+        deps = Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=AzureSdkProvider(settings))
+        store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
+        d = approval_dispatcher(deps, store, RecordingNotifier())
+        out = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 6")
+        text = notices(out.view)
+        assert out.status == "failed" and "The cluster autoscaler manages pool `nodepool1` (2–4 nodes)" in text
+        assert "`az aks nodepool update -g rg1 --cluster-name clustername1 -n nodepool1 --update-cluster-autoscaler " \
+               "--min-count 2 --max-count 6`" in text
+        down = notices(say(d, "alice", "/k8s aks scale-pool nodepool1 --count 0").view)
+        assert "--min-count 0 --max-count 4" in down
+        assert srv.pool_body("nodepool1")["properties"]["count"] == 3  # nothing was requested
+        store.close()
+    finally:
+        srv.stop()
