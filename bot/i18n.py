@@ -320,6 +320,15 @@ class IncidentWords:
         "entries:",
         "未置顶处理手册：知识库不确定本事件的标题对应哪个条目。最接近的条目：",
     )
+    runbook_from_findings: Msg = Msg(
+        "Chosen from the cluster's findings that name {words}: {findings}",
+        "根据集群中提到 {words} 的问题选出：{findings}",
+    )
+    runbooks_from_findings: Msg = Msg(
+        "No runbook is pinned: the cluster's findings that name {words} point to more than one entry. Each with its "
+        "runbook:",
+        "未置顶处理手册：集群中提到 {words} 的问题对应不止一个条目。各问题及其处理手册：",
+    )
     timeline: Msg = Msg("Timeline of {label}", "{label} 时间线")
     summary: Msg = Msg("{label} closed: {title}", "{label} 已关闭：{title}")
     impact: Msg = Msg("Impact and summary", "影响与总结")

@@ -378,7 +378,8 @@ def _group_text(g: FindingGroup, lang: str) -> str:
     return f"{in_lang(g.title, lang)}{who}{kb}"
 
 
-def _group_line(g: FindingGroup, lang: str) -> str:
+def group_line(g: FindingGroup, lang: str) -> str:
+    """One line for a group of findings: severity mark, title, the objects and the runbook it cites."""
     return f"{_MARK[g.severity]} {_group_text(g, lang)}"
 
 
@@ -468,7 +469,7 @@ class Health(ClusterReportResult):
             _counts_fields(r, self.cluster, lang),
         ]
         if r.groups:
-            blocks.append(Text("\n".join(_group_line(g, lang) for g in r.groups[:HEALTH_LINES])))
+            blocks.append(Text("\n".join(group_line(g, lang) for g in r.groups[:HEALTH_LINES])))
             if len(r.groups) > HEALTH_LINES:
                 blocks.append(Context(W.more_in_health(lang, count=len(r.groups) - HEALTH_LINES)))
         buttons = [Button(W.diagnose_cluster(lang), CommandRef("diagnose cluster", NoArgs(), cluster=self.cluster))]

@@ -9,15 +9,19 @@ incident with `--incident ID`, or act on the one whose channel they are typed in
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
-from bot.blocks import Level, Notice, View
+from bot.blocks import Actions, Button, Context, Level, Notice, Text, View
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, UserError
+from bot.i18n import FINDING
 from bot.i18n import INCIDENT as W
 from bot.incidents import views
 from bot.incidents.model import Severity
 from bot.incidents.ports import Asker, Declaration, Incidents, Runbook
+from bot.refs import CommandRef, ObjectRef
 from bot.registry import Call, ClusterCall, Lang, NoArgs, Role, Scope, command
 from handlers.args import (
     IncidentCloseArgs,
@@ -29,9 +33,12 @@ from handlers.args import (
     IncidentSeverityArgs,
     IncidentStartArgs,
     IncidentWhichArgs,
+    KbShowArgs,
 )
-from handlers.diagnose import health
+from handlers.diagnose import Health, group_line, health
 from handlers.kb import KbEntry, answer
+from handlers.rules.cluster import ClusterReport, FindingGroup
+from knowledge import Entry
 
 
 def _incidents(deps: Deps) -> Incidents:
@@ -44,8 +51,9 @@ def _asker(call: Call[Any]) -> Asker:
     return Asker(call.caller, call.channel, call.lang, call.correlation_id)
 
 
-def _snapshot(call: ClusterCall[IncidentStartArgs], deps: Deps) -> View:
-    """The cluster's `health` as the channel's first message shows it, or why it could not be read."""
+def _snapshot(call: ClusterCall[IncidentStartArgs], deps: Deps) -> tuple[View, ClusterReport | None]:
+    """The cluster's `health` as the channel's first message shows it (and the findings behind it), or why it could
+    not be read."""
     asked = ClusterCall(
         command="health",
         args=NoArgs(),
@@ -56,39 +64,118 @@ def _snapshot(call: ClusterCall[IncidentStartArgs], deps: Deps) -> View:
         cluster=call.cluster,
     )
     try:
-        view: View = health(asked, deps).view()  # the registry's decorator leaves handlers typed loosely
+        result: Health = health(asked, deps)  # the registry's decorator leaves handlers typed loosely
     except AksbotError as exc:
         text = W.health_unavailable(call.lang, reason=exc.text())
-        return View(text, (Notice(text, Level.WARN),))
-    return view
+        return View(text, (Notice(text, Level.WARN),)), None
+    return result.view(), result.report
 
 
-def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps) -> tuple[Runbook | None, View | None]:
-    """The entry named with `--runbook`, else the knowledge base's answer to the title: the runbook to pin. When the
-    knowledge base is only unsure which entry the title is about, nothing is pinned as the incident's runbook (a
-    guess pinned at the top of an incident channel is followed as if it were known): its closest entries come back
-    as a suggestion to post. Neither when it does not know at all."""
+# Words of an incident's title too common in workload, namespace and node names to say which one is meant.
+_COMMON = frozenset({
+    "the", "and", "for", "with", "from", "not", "but", "all", "any", "our", "its", "are", "was", "has", "have", "had",
+    "been", "down", "up", "out", "slow", "high", "low", "api", "apis", "app", "apps", "web", "svc", "service",
+    "services", "server", "pod", "pods", "node", "nodes", "pool", "cluster", "clusters", "prod", "production",
+    "staging", "test", "dev", "error", "errors", "fail", "failed", "failing", "failure", "broken", "outage", "issue",
+    "issues", "problem", "problems", "incident", "latency", "timeout", "timeouts", "users", "customers", "request",
+    "requests", "returns", "returning", "return", "http", "https", "5xx", "4xx", "working", "work", "works", "can",
+    "cannot", "after", "before", "since", "again", "still", "azure", "aks", "kube", "vmss", "agent", "default",
+    "old", "new", "this", "that", "today", "now", "morning", "night",
+})
+
+
+def _title_words(title: str, cluster: str) -> dict[str, str]:
+    """The title's words that can name a workload, namespace or node pool (`checkout`, `payments`, `userpool`), each
+    as it is matched (without a plural's "s") and as it was typed."""
+    found = (w for w in re.findall(r"[a-z][a-z0-9]{2,}", title.lower()) if w not in _COMMON and w != cluster.lower())
+    return {w.removesuffix("s"): w for w in found}
+
+
+def _names(subject: ObjectRef) -> frozenset[str]:
+    parts = re.split(r"[-_./]", f"{subject.namespace}/{subject.name}".lower())
+    return frozenset(p.removesuffix("s") for p in parts if p)
+
+
+def named_in_title(title: str, cluster: str, report: ClusterReport) -> tuple[tuple[FindingGroup, ...], tuple[str, ...]]:
+    """The groups of findings whose objects a word of the title names — "checkout is down" and the crash-looping
+    `shop/checkout-worker-…` pods, "payments API returns 5xx" and the OOMKilled pods of namespace `payments` — most
+    severe first, with the words that named them. A word names an object when it is a whole part of its name or its
+    namespace (`pay` names nothing)."""
+    words = _title_words(title, cluster)
+    if not words:
+        return (), ()
+    named: list[FindingGroup] = []
+    used: set[str] = set()
+    for g in report.groups:  # most severe first
+        hit = set().union(*(_names(s) & set(words) for s in g.subjects)) if g.subjects else set()
+        if hit:
+            named.append(g)
+            used |= hit
+    return tuple(named), tuple(typed for word, typed in words.items() if word in used)
+
+
+def _pinned(entry: Entry, lang: Lang, deps: Deps, why: str | None = None) -> Runbook:
+    template = deps.settings.incidents.runbook_url
+    link = template.format(id=entry.id) if template else (entry.sources.docs[0].url if entry.sources.docs else None)
+    view = KbEntry(entry, lang).view()
+    if why:
+        view = View(view.summary, (Context(why), *view.blocks))
+    return Runbook(entry.id, entry.title.in_lang(lang), view, link)
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """What the channel opens with besides the snapshot: a runbook to pin, or a suggestion to post (with its intro)."""
+
+    runbook: Runbook | None = None
+    suggestion: View | None = None
+    intro: str | None = None
+
+
+def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps, report: ClusterReport | None) -> _Opening:
+    """The entry named with `--runbook`, else the knowledge base's answer to the title: the runbook to pin.
+
+    When the knowledge base is only unsure which entry the title is about, the cluster's own findings decide if words
+    of the title name their objects ("checkout is down" and `shop/checkout-worker-…` crash-looping): one runbook
+    among them is pinned, with the findings that chose it; several are posted, each with its runbook. Otherwise
+    nothing is pinned (a guess pinned at the top of an incident channel is followed as if it were known) and the
+    knowledge base's closest entries are posted as a suggestion. Neither when it does not know at all."""
     knowledge = deps.knowledge
     asked = call.args.runbook
+    lang: Lang = call.lang
     if knowledge is None:
         if asked:
             raise NotConfigured("No knowledge base is loaded, so `--runbook` cannot be pinned.")
-        return None, None
+        return _Opening()
     if asked:
         entry = knowledge.get(asked.strip())
         if entry is None:
             raise UserError(f"There is no knowledge-base entry `{asked}` (`/k8s kb list` shows them).")
-    else:
-        found = answer(knowledge, call.args.title)
-        if found.entry is None:
-            return None, None
-        if found.level != "answer":
-            return None, found.view()
-        entry = found.entry
-    template = deps.settings.incidents.runbook_url
-    link = template.format(id=entry.id) if template else (entry.sources.docs[0].url if entry.sources.docs else None)
-    lang: Lang = call.lang
-    return Runbook(entry.id, entry.title.in_lang(lang), KbEntry(entry, lang).view(), link), None
+        return _Opening(_pinned(entry, lang, deps))
+    found = answer(knowledge, call.args.title)
+    if found.entry is not None and found.level == "answer":
+        return _Opening(_pinned(found.entry, lang, deps))
+    named, words = named_in_title(call.args.title, call.cluster, report) if report is not None else ((), ())
+    cited = [g for g in named if g.kb and knowledge.get(g.kb) is not None]
+    said_words = ", ".join(f"`{w}`" for w in words)
+    worst = [g for g in cited if g.severity == cited[0].severity]
+    if len({g.kb for g in worst}) == 1:
+        # One runbook for the most severe of them: the place to start; the others stay named beside it.
+        entry = knowledge.get(worst[0].kb or "")
+        assert entry is not None
+        why = W.runbook_from_findings(lang, words=said_words, findings="; ".join(group_line(g, lang) for g in named))
+        return _Opening(_pinned(entry, lang, deps, why))
+    if cited:
+        lines = Text("\n".join(group_line(g, lang) for g in named))
+        seen = dict.fromkeys(g.kb for g in cited if g.kb)
+        buttons = tuple(
+            Button(FINDING.runbook(lang, id=kb), CommandRef("kb show", KbShowArgs(entry=kb))) for kb in seen
+        )
+        view = View(W.runbooks_from_findings(lang, words=said_words), (lines, Actions(buttons[:5])))
+        return _Opening(None, view, W.runbooks_from_findings(lang, words=said_words))
+    if found.entry is None:
+        return _Opening()
+    return _Opening(None, found.view())
 
 
 @command(
@@ -113,7 +200,8 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
     """
     incidents = _incidents(deps)
     title = " ".join(call.args.title.split())
-    runbook, suggestion = _runbook(call, deps)
+    snapshot, report = _snapshot(call, deps)
+    opening = _runbook(call, deps, report)
     declaration = Declaration(
         title=title,
         severity=Severity(call.args.severity),
@@ -121,9 +209,10 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
         caller=call.caller,
         channel=call.channel,
         lang=call.lang,
-        snapshot=_snapshot(call, deps),
-        runbook=runbook,
-        suggestion=suggestion,
+        snapshot=snapshot,
+        runbook=opening.runbook,
+        suggestion=opening.suggestion,
+        suggestion_intro=opening.intro,
         alert_key=call.args.alert,
     )
     return incidents.start(declaration)

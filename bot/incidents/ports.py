@@ -149,8 +149,10 @@ class Declaration:
     snapshot: View
     runbook: Runbook | None = None
     alert_key: str | None = None
-    # The knowledge base's closest entries when it is unsure which runbook the title is about: posted, never pinned.
+    # The knowledge base's closest entries when it is unsure which runbook the title is about, or the cluster's
+    # findings that name words of the title when they point to several: posted, never pinned.
     suggestion: View | None = None
+    suggestion_intro: str | None = None  # what the suggestion is (default: the knowledge base is unsure)
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,8 @@ class IncidentDesk:
                     self.workspace.bookmark(made.id, f"Runbook: {d.runbook.id}", d.runbook.link)
             elif d.suggestion is not None:
                 step = "posting the closest runbooks"
-                self.workspace.post(made.id, _with_intro(d.suggestion, W.runbook_unsure(d.lang)))
+                intro = d.suggestion_intro or W.runbook_unsure(d.lang)
+                self.workspace.post(made.id, _with_intro(d.suggestion, intro))
             cluster = self.settings.cluster(d.cluster)
             if cluster is not None and cluster.azure is not None:
                 step = "bookmarking the cluster in the Azure portal"

@@ -3,6 +3,8 @@ through the real dispatcher, desk, store and approval workflow, with the shell a
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
 import json
 import re
@@ -14,15 +16,21 @@ import pytest
 
 from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
 from bot.blocks import Button, Text, plain
+from bot.cluster.kube import KubeClusterProvider
 from bot.errors import NotConfigured, Refused, Upstream
 from bot.incidents.alerts import incident_severity, open_incident_ref
 from bot.incidents.model import EntryKind, Severity
 from bot.incidents.ports import Reaction
+from bot.refs import Kind, ObjectRef
 from bot.shell import ShellSurface, ShellWorkspace
 from bot.surface import Incoming, InputKind, MessageRef
+from handlers.incident import named_in_title
+from handlers.rules import finding as rules
+from handlers.rules.cluster import ClusterCounts, ClusterReport, group
 from tests.support.approvals import POSTGRES_URL, WORLD, unique_schema
+from tests.support.cluster import start
 from tests.support.foundation import Captured
-from tests.support.incidents import Bed, FailingWorkspace, FakeAlerts, make_bed
+from tests.support.incidents import CONFIG, Bed, FailingWorkspace, FakeAlerts, make_bed, settings
 
 CHANNEL = "inc-20261122-ledger-api-java-pods-oomkilled-after-the-cgroup-v2-upgrade"
 # A title the knowledge base answers (not only suggests): its runbook is pinned.
@@ -346,3 +354,69 @@ def test_the_shell_shows_new_channels_and_in_switches_between_them(bed: Bed) -> 
     assert "[#" in bed.say("/k8s incident note --incident 1 from the shell") and bed.desk.store.entries(1)[-1].text == (
         "from the shell"
     )
+
+
+@pytest.fixture
+def live_bed(db: SqlApprovalStore, tmp_path: Path) -> Iterator[Bed]:
+    """A bed whose cluster `home` is the sandbox API server of `tests.support.cluster`: a node Unknown in nodepool1,
+    a pod of `web` OOMKilled and crash-looping, a node under memory pressure, a pod evicted."""
+    WORLD.reset()
+    for cluster in start(tmp_path):
+        config = copy.deepcopy(CONFIG)
+        sandbox = cluster.settings.clusters[0]
+        config["clusters"][0].update(kubeconfig=sandbox.kubeconfig, context="admin", default_namespace="shop")
+        provider = KubeClusterProvider(settings(config))
+        yield make_bed(db, config=config, clusters=provider)
+        provider.close()
+
+
+def test_a_title_naming_a_troubled_object_pins_the_runbook_of_its_findings(live_bed: Bed) -> None:
+    """"nodepool1 unstable" is not a question the knowledge base can answer, but the cluster can: its node pool has
+    a node Unknown (critical) and one under memory pressure. The most severe finding's runbook is pinned, with the
+    findings that chose it."""
+    said = declare(live_bed, "nodepool1 unstable since this morning")
+    channel = "inc-20261122-nodepool1-unstable-since-this-morning"
+    assert re.search(rf"message #2 pinned in #{channel}", said)
+    assert "Runbook for this incident: `node-notready`" in said
+    why = next(line for line in said.splitlines() if "Chosen from the cluster's findings" in line)
+    assert "that name `nodepool1`: 🔴 Node aks-nodepool1-12345678-vmss000002 is Unknown" in why
+    assert "🟠 Node aks-nodepool1-12345678-vmss000001 is under memory pressure → `memory-pressure-eviction`" in why
+    assert f"#{channel} bookmark: Runbook: node-notready → https://" in said
+    closed = live_bed.say("/k8s incident close --incident 1 kubelet restarted on vmss000002")
+    assert "*Runbooks used*\n`node-notready` (`/k8s kb show node-notready`)" in closed
+
+
+def test_a_title_naming_objects_with_different_runbooks_posts_each_unpinned(live_bed: Bed) -> None:
+    said = declare(live_bed, "pod fghij crashing while nodepool1 flaps")
+    channel = "inc-20261122-pod-fghij-crashing-while-nodepool1-flaps"
+    assert not re.search(rf"message #2 pinned in #{channel}", said) and "bookmark: Runbook:" not in said
+    assert ("No runbook is pinned: the cluster's findings that name `fghij`, `nodepool1` point to more than one "
+            "entry. Each with its runbook:") in said
+    assert "[Runbook: node-notready]  [Runbook: container-oomkilled]  [Runbook: memory-pressure-eviction]" in said
+    opened = live_bed.say(":in inc-20261122-pod-fghij-crashing-while-nodepool1-flaps",
+                          ":click Runbook: container-oomkilled")
+    assert "OOMKilled" in opened
+
+
+def test_words_of_a_title_name_objects_only_as_whole_parts_of_their_names() -> None:
+    def finding(kind: Kind, name: str, namespace: str, kb: str, severity: rules.Severity) -> rules.Finding:
+        return rules.Finding("pod.crashloop" if kind is Kind.POD else "node.notready", severity, f"{name} is unwell",
+                       ObjectRef(kind, name, namespace), (), kb, ())
+
+    report = ClusterReport(
+        (
+            finding(Kind.POD, "checkout-worker-7f9c-x2x1z", "shop", "crashloop", rules.Severity.CRITICAL),
+            finding(Kind.NODE, "aks-userpool-11974196-vmss000003", "", "node-notready", rules.Severity.WARNING),
+        ),
+        (),
+        ClusterCounts(0, 0, 0, 0, 0, 0, 0, 0),
+        (),
+    )
+    report = dataclasses.replace(report, groups=group(report.findings))
+    named, words = named_in_title("Checkout is DOWN for users", "prod", report)
+    assert [g.kb for g in named] == ["crashloop"] and words == ("checkout",)
+    named, words = named_in_title("payments in shop slow, userpools flapping", "prod", report)
+    assert [g.kb for g in named] == ["crashloop", "node-notready"] and words == ("shop", "userpools")
+    # Parts of words, words common to every name, and the cluster's own name name nothing.
+    for title in ("check out the api", "aks nodes are down in prod", "worke", "the shopping cart"):
+        assert named_in_title(title, "prod", report) == ((), ()), title

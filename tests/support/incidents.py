@@ -22,6 +22,7 @@ from bot.approvals.store import SqlApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow
 from bot.blocks import Message, Rich, View
 from bot.clock import ManualClock
+from bot.cluster.ports import ClusterProvider
 from bot.deps import Deps
 from bot.dispatch import Dispatcher
 from bot.errors import AksbotError
@@ -212,6 +213,7 @@ def make_bed(
     workspace: Any = None,
     surface: ShellSurface | None = None,
     user: str = "alice",
+    clusters: ClusterProvider | None = None,
 ) -> Bed:
     """A replica over `db`; several beds over one database are several replicas (sharing `surface`: one
     workspace)."""
@@ -226,7 +228,7 @@ def make_bed(
     deps = Deps(
         settings=config_settings,
         clock=clock,
-        clusters=NoClusters(),
+        clusters=clusters or NoClusters(),
         azure=NoAzure(),
         knowledge=load_knowledge_base(),
     )
