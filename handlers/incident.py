@@ -194,9 +194,11 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
 
     The channel is `inc-YYYYMMDD-<title>`; the requester (its commander) and the cluster's on-call people
     (`oncall` in the configuration) are invited; the snapshot (the cluster's `health` and the firing alerts) and
-    the runbook the knowledge base answers the title with are pinned (when it is only unsure, its closest entries
-    are posted as a suggestion, not pinned); the runbook and the cluster's Azure portal page are bookmarked. If any
-    step fails, what was made is cleaned up and the answer says which step and why.
+    the runbook the knowledge base answers the title with are pinned. When it is only unsure, a title that names a
+    troubled workload, namespace or node pool ("checkout is down") gets the runbook of that object's most severe
+    findings; otherwise the closest entries are posted as a suggestion, not pinned. The runbook and the cluster's
+    Azure portal page are bookmarked. If any step fails, what was made is cleaned up and the answer says which step
+    and why.
     """
     incidents = _incidents(deps)
     title = " ".join(call.args.title.split())
