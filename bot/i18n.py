@@ -180,6 +180,334 @@ class AksWords:
 
 
 @dataclass(frozen=True)
+class SnatWords:
+    """What the SNAT budget (`handlers.rules.snat`) says of a cluster: where its outbound IPs come from, its findings
+    and what scaling would do. Its recommendations are a diagnosis's next steps, so they are `FindingWords`."""
+
+    # -- where the outbound IPs come from
+    ips_default: Msg = Msg(
+        "one managed IP (no load-balancer profile; AKS default)", "1 个托管 IP（没有负载均衡器配置，AKS 默认）"
+    )
+    ips_effective: Msg = Msg("effective outbound IPs", "实际生效的出站 IP")
+    ips_own: Msg = Msg("your own public IPs", "自有公共 IP")
+    ips_prefixes: Msg = Msg(
+        "{count} public IP prefix(es), counted as one IP each", "{count} 个公共 IP 前缀，每个按 1 个 IP 计"
+    )
+    ips_managed: Msg = Msg("managed outbound IPs", "托管出站 IP")
+    nat_ips_effective: Msg = Msg("effective NAT gateway IPs", "NAT gateway 实际生效的 IP")
+    nat_own: Msg = Msg(
+        "your NAT gateway (its IPs are not in the cluster; assumed 1)",
+        "自有 NAT gateway（集群里看不到它的 IP，按 1 个计）",
+    )
+    nat_ips_managed: Msg = Msg("managed NAT gateway IPs", "托管 NAT gateway IP")
+    own_route: Msg = Msg(
+        "egress through your own route (firewall or appliance)", "经自有路由出站（防火墙或网络设备）"
+    )
+    # -- findings
+    user_defined: Msg = Msg(
+        "Outbound type `{type}`: SNAT happens in your firewall or appliance, not in AKS; check its own port and "
+        "connection limits.",
+        "出站类型 `{type}`：SNAT 发生在你的防火墙或网络设备上，而不在 AKS 中；请检查该设备自身的端口和连接数上限。",
+    )
+    explicit_ports: Msg = Msg(
+        "{ips} outbound IP(s) × {per_ip:,} ports = {total:,} ports; {ports:,} allocated per node → at most {max:,} "
+        "nodes.",
+        "{ips} 个出站 IP × {per_ip:,} 个端口 = {total:,} 个端口；每节点分配 {ports:,} 个 → 最多 {max:,} 个节点。",
+    )
+    nodes_now_and_peak: Msg = Msg(
+        "Nodes now {current}; at peak {peak} (autoscaler maximums plus upgrade surge).",
+        "当前 {current} 个节点；峰值 {peak} 个（autoscaler 上限加上升级 surge）。",
+    )
+    prefixes_floor: Msg = Msg(
+        "Outbound IP prefixes are counted as one IP each, so the real maximum may be higher.",
+        "出站 IP 前缀每个按 1 个 IP 计，所以实际上限可能更高。",
+    )
+    not_multiple_of_8: Msg = Msg(
+        "allocatedOutboundPorts {ports} is not a multiple of 8; Azure rejects such a value.",
+        "allocatedOutboundPorts {ports} 不是 8 的倍数，Azure 会拒绝这样的值。",
+    )
+    over_budget: Msg = Msg(
+        "At peak the cluster needs {needed:,} ports but has {total:,}: scaling or upgrading past {max} nodes fails "
+        "with InvalidLoadBalancerProfileAllocatedOutboundPorts.",
+        "峰值时集群需要 {needed:,} 个端口，但只有 {total:,} 个：扩容或升级超过 {max} 个节点会失败，报 "
+        "InvalidLoadBalancerProfileAllocatedOutboundPorts。",
+    )
+    default_table: Msg = Msg(
+        "allocatedOutboundPorts is 0: Azure's default table gives {ports} ports per node for {current} node(s) "
+        "(1–50: 1,024; 51–100: 512; 101–200: 256; 201–400: 128; 401–800: 64; 801–1,000: 32).",
+        "allocatedOutboundPorts 为 0：按 Azure 的默认表，{current} 个节点时每节点 {ports} 个端口"
+        "（1–50：1,024；51–100：512；101–200：256；201–400：128；401–800：64；801–1,000：32）。",
+    )
+    default_table_none: Msg = Msg(
+        "allocatedOutboundPorts is 0: Azure's default table gives no ports per node for {current} node(s) "
+        "(1–50: 1,024; 51–100: 512; 101–200: 256; 201–400: 128; 401–800: 64; 801–1,000: 32).",
+        "allocatedOutboundPorts 为 0：Azure 的默认表不覆盖 {current} 个节点，不分配端口"
+        "（1–50：1,024；51–100：512；101–200：256；201–400：128；401–800：64；801–1,000：32）。",
+    )
+    beyond_table: Msg = Msg(
+        "At peak ({peak} nodes) the backend pool is larger than the table's 1,000 nodes.",
+        "峰值时（{peak} 个节点）后端池超出了默认表的 1,000 个节点。",
+    )
+    tier_drop: Msg = Msg(
+        "At peak ({peak} nodes) every node drops to {ports} ports, and crossing a tier cuts the ports of nodes "
+        "already running, which can break their open connections.",
+        "峰值时（{peak} 个节点）每个节点降到 {ports} 个端口；跨档会削减已在运行的节点的端口，"
+        "可能中断它们已建立的连接。",
+    )
+    nat_ports: Msg = Msg(
+        "NAT gateway: {ips} IP(s) × {per_ip:,} ports = {total:,} ports, handed out on demand (no fixed share per "
+        "node).",
+        "NAT gateway：{ips} 个 IP × {per_ip:,} 个端口 = {total:,} 个端口，按需分配（每个节点没有固定份额）。",
+    )
+    nat_share: Msg = Msg(
+        "At peak ({peak} nodes) that is about {share:,} ports per node on average.",
+        "峰值时（{peak} 个节点）平均每节点约 {share:,} 个端口。",
+    )
+    nat_floor: Msg = Msg(
+        "The gateway's IP count is not visible from the cluster; figures assume one IP.",
+        "从集群看不到该 gateway 的 IP 数，以上数字按 1 个 IP 计算。",
+    )
+    # -- what scaling to N nodes would do (`aks snat --nodes N`, the scale-pool preview)
+    device_limits: Msg = Msg(
+        "AKS does not limit this; your egress device does.", "AKS 不限制这一点，限制来自你的出站设备"
+    )
+    fits: Msg = Msg(
+        "fits: {nodes} × {ports:,} ports, {spare} node(s) to spare",
+        "可行：{nodes} × {ports:,} 个端口，还能再加 {spare} 个节点",
+    )
+    fails: Msg = Msg(
+        "fails: {nodes} × {ports:,} = {needed:,} ports is more than the {available:,} available (at most {max} "
+        "nodes); Azure refuses with InvalidLoadBalancerProfileAllocatedOutboundPorts",
+        "不可行：{nodes} × {ports:,} = {needed:,} 个端口，超过可用的 {available:,} 个（最多 {max} 个节点）；"
+        "Azure 会拒绝，报 InvalidLoadBalancerProfileAllocatedOutboundPorts",
+    )
+    beyond_table_at: Msg = Msg(
+        "{nodes} nodes is beyond Azure's default table (1,000 nodes)",
+        "{nodes} 个节点超出了 Azure 默认表的范围（1,000 个节点）",
+    )
+    ports_drop: Msg = Msg(
+        "every node drops from {now:,} to {ports:,} ports, running nodes included",
+        "每个节点（包括正在运行的）从 {now:,} 个端口降到 {ports:,} 个",
+    )
+    ports_as_now: Msg = Msg("{ports:,} ports per node, as now", "每节点 {ports:,} 个端口，与现在相同")
+    nat_average: Msg = Msg(
+        "about {ports:,} ports per node on average, allocated on demand", "平均每节点约 {ports:,} 个端口，按需分配"
+    )
+
+
+@dataclass(frozen=True)
+class UpgradeWords:
+    """What the upgrade pre-flight checklist (`handlers.rules.upgrade`) says: each check's title and detail, each
+    offered version's note, and why a runtime image may not read cgroup v2 limits. The images, pods and versions it
+    names are quoted as they are."""
+
+    # -- check titles
+    target_version: Msg = Msg("Target version", "目标版本")
+    support_window: Msg = Msg("Support window (N-2)", "支持窗口（N-2）")
+    provisioning_state: Msg = Msg("Provisioning state", "预配状态")
+    cluster_identity: Msg = Msg("Cluster identity", "集群身份")
+    pdbs: Msg = Msg("PodDisruptionBudgets", "PodDisruptionBudget（PDB）")
+    surge_capacity: Msg = Msg("Surge capacity", "Surge 容量")
+    subnet_headroom: Msg = Msg("Subnet IP headroom", "子网 IP 余量")
+    sa_token_secrets: Msg = Msg("1.24: service-account token Secrets", "1.24：ServiceAccount token Secret")
+    cgroup_v2: Msg = Msg("cgroup v2", "切换到 cgroup v2")
+    cgroup_v1_refused: Msg = Msg("1.35: cgroup v1 refused", "1.35：不再支持 cgroup v1")
+    node_headroom: Msg = Msg("Node resource headroom", "节点资源余量")
+    node_images: Msg = Msg("Node images", "节点镜像")
+    # -- offered versions
+    not_newer: Msg = Msg("not newer than {current}", "不比 {current} 新")
+    skips_into_oldest: Msg = Msg(
+        "skips into the oldest supported minor", "跨级升到最旧的受支持 minor 版本"
+    )
+    skips_a_minor: Msg = Msg("skips a minor: go to 1.{next} first", "跳过了一个 minor 版本：请先升级到 1.{next}")
+    preview: Msg = Msg("preview", "预览版")
+    patch: Msg = Msg("patch", "patch 版本")
+    next_minor: Msg = Msg("next minor", "下一个 minor 版本")
+    # -- target version
+    not_offered: Msg = Msg(
+        "{target} is not offered from {current} (offered: {offered}).",
+        "从 {current} 不能升级到 {target}（可选：{offered}）。",
+    )
+    none_offered: Msg = Msg("none", "无")
+    target_refused: Msg = Msg("{target}: {note}.", "{target}：{note}。")
+    newest_already: Msg = Msg("{current} is the newest version offered.", "{current} 已是可升级的最新版本。")
+    # -- support window
+    version_unknown: Msg = Msg("The current version is unknown.", "当前版本未知。")
+    in_region: Msg = Msg(" in {location}", "{location} 区域：")
+    long_term_only: Msg = Msg(
+        "1.{minor} is supported{where} only as long-term support (AKSLongTermSupport, Premium tier); community "
+        "support covers {window}.",
+        "{where}1.{minor} 只在长期支持（AKSLongTermSupport，需 Premium 层级）下受支持；社区支持覆盖 {window}。",
+    )
+    newer_than_ga: Msg = Msg(
+        "1.{minor} is newer than every GA minor{where} ({window}).",
+        "{where}1.{minor} 比所有 GA minor 版本（{window}）都新。",
+    )
+    platform_only: Msg = Msg(
+        "N-3: platform support only (no Kubernetes fixes)", "N-3：只有平台支持，不再有 Kubernetes 修复"
+    )
+    unsupported: Msg = Msg("no longer supported at all", "已完全不受支持")
+    out_of_support: Msg = Msg(
+        "1.{minor} is out of support{where} ({level}); supported minors: {window}. From an unsupported minor AKS "
+        "allows a jump straight into 1.{oldest}, otherwise one minor at a time.",
+        "{where}1.{minor} 已超出支持范围（{level}）；受支持的 minor 版本：{window}。从不受支持的 minor 版本出发，"
+        "AKS 允许直接升到 1.{oldest}，否则只能一次升一个 minor 版本。",
+    )
+    oldest_supported: Msg = Msg(
+        "1.{minor} is the oldest supported minor{where} (supported: {window}); it leaves support 30 days after the "
+        "next minor ships.",
+        "{where}1.{minor} 是最旧的受支持 minor 版本（受支持：{window}）；下一个 minor 版本发布 30 天后它就不再受支持。",
+    )
+    within_window: Msg = Msg(
+        "1.{minor} is within N-2{where} (supported: {window}).",
+        "{where}1.{minor} 在 N-2 支持窗口内（受支持：{window}）。",
+    )
+    behind_offered: Msg = Msg(
+        "1.{minor} is {behind} minors behind the newest offered upgrade (1.{newest}): outside the N-2 window, at "
+        "best platform support. Upgrade one minor at a time.",
+        "1.{minor} 比可升级的最新版本（1.{newest}）落后 {behind} 个 minor 版本：已在 N-2 支持窗口之外，最多只有平台"
+        "支持。请一次升一个 minor 版本。",
+    )
+    window_unknown: Msg = Msg(
+        "The region's version list could not be read, so the window is unknown: upgrades are offered up to "
+        "1.{newest} ({behind} minor(s) ahead of 1.{minor}). `az aks get-versions -l <region>` shows it.",
+        "无法读取该区域的版本列表，所以支持窗口未知：可升级的版本最高到 1.{newest}（比 1.{minor} 新 {behind} 个 "
+        "minor 版本）。`az aks get-versions -l <region>` 可以查看。",
+    )
+    # -- provisioning state
+    the_cluster: Msg = Msg("the cluster", "集群")
+    failed_pools: Msg = Msg("pool(s) {pools}", "节点池（{pools}）")
+    error_code: Msg = Msg(" ({code})", "（{code}）")
+    failed_first: Msg = Msg(
+        "{what} is in the Failed state{code}: reconcile first (`/k8s aks reconcile`, i.e. `az aks update` with no "
+        "arguments), then upgrade.",
+        "{what}处于 Failed 状态{code}：请先 reconcile（`/k8s aks reconcile`，即不带参数的 `az aks update`），再升级。",
+    )
+    operation_running: Msg = Msg(
+        "An operation is running on {pools}; wait for it.", "{pools} 上有操作正在进行，请等它完成。"
+    )
+    all_succeeded: Msg = Msg("Cluster and pools are Succeeded.", "集群和节点池都处于 Succeeded 状态。")
+    # -- identity
+    service_principal: Msg = Msg(
+        "The cluster uses service principal `{sp}`; an expired secret fails the upgrade. Check it first: "
+        "`az ad app credential list --id {sp} --query \"[].endDateTime\"`.",
+        "集群使用服务主体 `{sp}`；密钥过期会导致升级失败。请先检查："
+        "`az ad app credential list --id {sp} --query \"[].endDateTime\"`。",
+    )
+    # -- PodDisruptionBudgets
+    pdbs_unread: Msg = Msg("Could not read the cluster's PDBs.", "无法读取集群的 PDB。")
+    pdbs_blocking: Msg = Msg(
+        "{count} PDB(s) allow 0 disruptions: the drain stops on them and the upgrade fails after the drain timeout "
+        "(30 min by default). Scale the workload up or relax the PDB first.",
+        "{count} 个 PDB 允许的中断数为 0：drain 会卡在这些 PDB 上，超过 drain 超时（默认 30 分钟）后升级失败。"
+        "请先给工作负载扩容或放宽 PDB。",
+    )
+    pdbs_fine: Msg = Msg(
+        "{count} PDB(s), none at 0 allowed disruptions.", "共 {count} 个 PDB，都允许至少 1 次中断。"
+    )
+    # -- surge
+    surge_line: Msg = Msg(
+        "{pool}: maxSurge {surge} → {extra} extra {vm}(s)", "{pool}：maxSurge {surge} → 额外 {extra} 台 {vm}"
+    )
+    surge_unset: Msg = Msg("unset", "未设置")
+    surge_zero: Msg = Msg(
+        "maxSurge gives 0 extra nodes on {pools}: nodes are drained without a replacement first.",
+        "{pools} 的 maxSurge 不会多加节点：节点会在没有替代节点的情况下被 drain。",
+    )
+    surge_not_set: Msg = Msg(
+        "maxSurge is not set on {pools}; AKS then surges 10% (one page says 1 node). 33% is recommended for "
+        "production; every surge node needs vCPU quota and IPs.",
+        "{pools} 没有设置 maxSurge，此时 AKS 按 10% surge（有一处文档说是 1 个节点）。生产环境建议 33%；"
+        "每个 surge 节点都需要 vCPU 配额和 IP。",
+    )
+    surge_set: Msg = Msg(
+        "Surge is set on every pool; make sure the vCPU quota covers it.",
+        "所有节点池都已设置 surge；请确认 vCPU 配额够用。",
+    )
+    # -- subnet
+    subnet_per_pod: Msg = Msg(
+        "Azure CNI without overlay gives every pod a subnet IP: the upgrade needs {needed:,} IPs in the node "
+        "subnet(s) ((nodes + surge) × (1 + maxPods)). Check the free addresses "
+        "(`az network vnet subnet show … --query ipConfigurations`) or the upgrade fails with SubnetIsFull.",
+        "不带 overlay 的 Azure CNI 会给每个 Pod 分配一个子网 IP：升级需要节点子网里有 {needed:,} 个 IP"
+        "（(节点数 + surge) × (1 + maxPods)）。请检查可用地址"
+        "（`az network vnet subnet show … --query ipConfigurations`），否则升级会失败，报 SubnetIsFull。",
+    )
+    subnet_nodes_only: Msg = Msg(
+        "{plugin}{mode}: pods do not take subnet IPs; nodes need {needed}.",
+        "{plugin}{mode}：Pod 不占用子网 IP；节点需要 {needed} 个。",
+    )
+    # -- what changes with a version
+    sa_tokens: Msg = Msg(
+        "From 1.24 ServiceAccount token Secrets are no longer created automatically: anything reading `secrets[0]` "
+        "of a ServiceAccount must use TokenRequest or create the Secret itself.",
+        "从 1.24 起不再自动创建 ServiceAccount token Secret：凡是读取 ServiceAccount 的 `secrets[0]` 的程序，"
+        "都必须改用 TokenRequest，或自己创建这个 Secret。",
+    )
+    to_cgroup_v2: Msg = Msg(
+        "Pools {pools} move to cgroup v2 (Ubuntu at 1.25, Azure Linux at 1.29). Runtimes that are not cgroup-v2 "
+        "aware size their heap from node RAM and get OOMKilled.",
+        "节点池 {pools} 将切换到 cgroup v2（Ubuntu 从 1.25 起，Azure Linux 从 1.29 起）。不支持 cgroup v2 的运行时会"
+        "按节点内存而不是容器 limit 来设定 heap，结果被 OOMKilled。",
+    )
+    images_unread: Msg = Msg("{detail} Could not list running images.", "{detail}无法列出正在运行的镜像。")
+    images_affected: Msg = Msg(
+        "{detail} {count} workload(s) look affected.", "{detail}有 {count} 个工作负载看起来会受影响。"
+    )
+    images_fine: Msg = Msg("{detail} No running image looks affected.", "{detail}正在运行的镜像看起来都不受影响。")
+    affected: Msg = Msg("{workload}: {why}", "{workload}：{why}")
+    cgroup_v1_gone: Msg = Msg(
+        "From 1.35 the kubelet refuses to start on cgroup v1: nodes reverted with the revert-cgroup-v1 DaemonSet will "
+        "not come up. Fix the runtimes instead of reverting.",
+        "从 1.35 起 kubelet 拒绝在 cgroup v1 上启动：用 revert-cgroup-v1 DaemonSet 回退过的节点将起不来。"
+        "请修复运行时，而不是回退。",
+    )
+    # -- why a runtime image may not read cgroup v2 limits
+    jvm_untagged: Msg = Msg(
+        "JVM image without a version in its tag: check it is 8u372, 11.0.16 (AKS: 11.0.18) or 15+",
+        "JVM 镜像的 tag 里没有版本号：请确认它是 8u372、11.0.16（AKS 要求 11.0.18）或 15 以上",
+    )
+    jdk8_old: Msg = Msg(
+        "JDK 8u{update} is not cgroup-v2 aware (needs 8u372+)", "JDK 8u{update} 不支持 cgroup v2（需要 8u372+）"
+    )
+    jdk11_old: Msg = Msg(
+        "JDK 11.0.{patch} is not cgroup-v2 aware (needs 11.0.16+, AKS says 11.0.18+)",
+        "JDK 11.0.{patch} 不支持 cgroup v2（需要 11.0.16+，AKS 要求 11.0.18+）",
+    )
+    jdk_no_update: Msg = Msg(
+        "JDK {major} without an exact update in the tag: make sure it is 8u372+ / 11.0.16+",
+        "JDK {major} 的 tag 里没有具体的更新版本号：请确认它是 8u372+ / 11.0.16+",
+    )
+    jdk_old: Msg = Msg("JDK {major} is not cgroup-v2 aware (needs 15+)", "JDK {major} 不支持 cgroup v2（需要 15+）")
+    node_js_old: Msg = Msg(
+        "Node.js {major} does not reliably read cgroup v2 limits (needs 20.3+; set --max-old-space-size)",
+        "Node.js {major} 不能可靠地读取 cgroup v2 的 limit（需要 20.3+；请设置 --max-old-space-size）",
+    )
+    dotnet_old: Msg = Msg(
+        ".NET {major} is not cgroup-v2 aware (needs 5.0+)", ".NET {major} 不支持 cgroup v2（需要 5.0+）"
+    )
+    # -- node images and headroom
+    newer_node_image: Msg = Msg(
+        "A newer node image exists (a Kubernetes upgrade brings it too; `/k8s aks upgrade-node-image POOL` applies it "
+        "alone).",
+        "有更新的节点镜像（Kubernetes 升级时也会一并带上；`/k8s aks upgrade-node-image POOL` 可单独应用）。",
+    )
+    requests_unread: Msg = Msg("Could not read node requests.", "无法读取节点上的 requests。")
+    no_room: Msg = Msg(
+        "Draining {node} needs {cpu}m CPU and {memory} MiB requested elsewhere; the rest of the cluster has "
+        "{free_cpu}m and {free_memory} MiB free. Add a node or surge first.",
+        "drain {node} 需要别处容纳 {cpu}m CPU 和 {memory} MiB 内存的 requests；集群其余节点只空闲 {free_cpu}m 和 "
+        "{free_memory} MiB。请先加节点或设置 surge。",
+    )
+    nodes_busy: Msg = Msg(
+        "{count} node(s) have more than {share}% of CPU or memory requested; pods moved off a drained node may wait "
+        "for the surge node.",
+        "{count} 个节点的 CPU 或内存 requests 超过 {share}%；从被 drain 节点迁出的 Pod 可能要等 surge 节点就绪。",
+    )
+    room_enough: Msg = Msg("The other nodes can take a drained node's pods.", "其余节点能容纳被 drain 节点上的 Pod。")
+
+
+@dataclass(frozen=True)
 class KbWords:
     """`kb`, `kb show`, `kb list`: the frame around an entry (entries carry their own text in both languages)."""
 
@@ -843,12 +1171,21 @@ class FindingWords:
 
 DIAGNOSE = DiagnoseWords()
 AKS = AksWords()
+SNAT = SnatWords()
+UPGRADE = UpgradeWords()
 KB = KbWords()
 INCIDENT = IncidentWords()
 ALERT = AlertWords()
 FINDING = FindingWords()
 CATALOG: dict[str, object] = {
-    "diagnose": DIAGNOSE, "aks": AKS, "kb": KB, "incident": INCIDENT, "alert": ALERT, "finding": FINDING
+    "diagnose": DIAGNOSE,
+    "aks": AKS,
+    "snat": SNAT,
+    "upgrade": UPGRADE,
+    "kb": KB,
+    "incident": INCIDENT,
+    "alert": ALERT,
+    "finding": FINDING,
 }
 
 

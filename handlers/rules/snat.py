@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.azure.model import ManagedCluster
-from bot.i18n import FINDING, said
+from bot.i18n import FINDING, SNAT, said
 
 LB_PORTS_PER_IP = 64_000
 NAT_PORTS_PER_IP = 64_512
@@ -51,6 +51,9 @@ class PoolNodes:
 
 @dataclass(frozen=True)
 class SnatInputs:
+    """What the budget is computed from. `ip_source` says where the IPs come from, as a `Said` when the cluster's
+    settings gave it (a view shows it in its reader's language)."""
+
     outbound_type: str
     allocated_outbound_ports: int
     outbound_ips: int
@@ -64,7 +67,7 @@ class SnatInputs:
 
 @dataclass(frozen=True)
 class ScaleOutcome:
-    """What running `nodes` nodes would mean for SNAT."""
+    """What running `nodes` nodes would mean for SNAT; `detail` is a `Said`."""
 
     nodes: int
     ports_per_node: int | None
@@ -89,7 +92,7 @@ class SnatBudget:
     max_nodes: int | None
     headroom: int | None
     pressure: bool
-    findings: tuple[str, ...]
+    findings: tuple[str, ...]  # `Said`s: `aks snat` shows them in its reader's language, a diagnosis quotes them
     recommendations: tuple[Recommendation, ...]
     what_if: ScaleOutcome | None = None
 
@@ -114,29 +117,27 @@ def _inputs(cluster: ManagedCluster) -> SnatInputs:
     if outbound.lower() == "loadbalancer":
         lb = net.load_balancer
         if lb is None:
-            return SnatInputs(outbound, 0, 1, "one managed IP (no load-balancer profile; AKS default)", pools)
+            return SnatInputs(outbound, 0, 1, said(SNAT.ips_default), pools)
         ports = lb.allocated_outbound_ports
         if lb.effective_outbound_ip_ids:
-            return SnatInputs(outbound, ports, len(lb.effective_outbound_ip_ids), "effective outbound IPs", pools)
+            return SnatInputs(outbound, ports, len(lb.effective_outbound_ip_ids), said(SNAT.ips_effective), pools)
         if lb.outbound_ip_ids:
-            return SnatInputs(outbound, ports, len(lb.outbound_ip_ids), "your own public IPs", pools)
+            return SnatInputs(outbound, ports, len(lb.outbound_ip_ids), said(SNAT.ips_own), pools)
         if lb.outbound_prefix_ids:
             n = len(lb.outbound_prefix_ids)
-            return SnatInputs(outbound, ports, n, f"{n} public IP prefix(es), counted as one IP each", pools, True)
+            return SnatInputs(outbound, ports, n, said(SNAT.ips_prefixes, count=n), pools, True)
         count = lb.managed_outbound_ip_count or 1
-        return SnatInputs(outbound, ports, count, "managed outbound IPs", pools)
+        return SnatInputs(outbound, ports, count, said(SNAT.ips_managed), pools)
     if outbound.lower() in ("managednatgateway", "userassignednatgateway"):
         nat = net.nat_gateway
         if nat is not None and nat.effective_outbound_ip_ids:
-            return SnatInputs(outbound, 0, len(nat.effective_outbound_ip_ids), "effective NAT gateway IPs", pools)
+            return SnatInputs(outbound, 0, len(nat.effective_outbound_ip_ids), said(SNAT.nat_ips_effective), pools)
         if outbound.lower() == "userassignednatgateway":
             # The gateway is the customer's own resource; AKS does not report its IPs.
-            return SnatInputs(
-                outbound, 0, 1, "your NAT gateway (its IPs are not in the cluster; assumed 1)", pools, True
-            )
+            return SnatInputs(outbound, 0, 1, said(SNAT.nat_own), pools, True)
         count = nat.managed_outbound_ip_count if nat and nat.managed_outbound_ip_count else 1
-        return SnatInputs(outbound, 0, count, "managed NAT gateway IPs", pools)
-    return SnatInputs(outbound, 0, 0, "egress through your own route (firewall or appliance)", pools)
+        return SnatInputs(outbound, 0, count, said(SNAT.nat_ips_managed), pools)
+    return SnatInputs(outbound, 0, 0, said(SNAT.own_route), pools)
 
 
 def _round_down_to_8(ports: int) -> int:
@@ -154,11 +155,8 @@ def budget(inputs: SnatInputs, nodes: int | None = None) -> SnatBudget:
         return _default_table(inputs, current, peak, nodes)
     if kind in ("managednatgateway", "userassignednatgateway"):
         return _nat(inputs, current, peak, nodes)
-    findings = (
-        f"Outbound type `{inputs.outbound_type}`: SNAT happens in your firewall or appliance, not in AKS; "
-        "check its own port and connection limits.",
-    )
-    what = ScaleOutcome(nodes, None, True, "AKS does not limit this; your egress device does.") if nodes else None
+    findings = (said(SNAT.user_defined, type=inputs.outbound_type),)
+    what = ScaleOutcome(nodes, None, True, said(SNAT.device_limits)) if nodes else None
     return SnatBudget("user-defined", inputs, None, None, current, peak, None, None, False, findings, (), what)
 
 
@@ -168,20 +166,23 @@ def _explicit(inputs: SnatInputs, current: int, peak: int, nodes: int | None) ->
     max_nodes = total // ports
     headroom = max_nodes - peak
     findings = [
-        f"{inputs.outbound_ips} outbound IP(s) × {LB_PORTS_PER_IP:,} ports = {total:,} ports; "
-        f"{ports:,} allocated per node → at most {max_nodes:,} nodes.",
-        f"Nodes now {current}; at peak {peak} (autoscaler maximums plus upgrade surge).",
+        said(
+            SNAT.explicit_ports,
+            ips=inputs.outbound_ips,
+            per_ip=LB_PORTS_PER_IP,
+            total=total,
+            ports=ports,
+            max=max_nodes,
+        ),
+        said(SNAT.nodes_now_and_peak, current=current, peak=peak),
     ]
     if inputs.ips_are_a_floor:
-        findings.append("Outbound IP prefixes are counted as one IP each, so the real maximum may be higher.")
+        findings.append(said(SNAT.prefixes_floor))
     if ports % 8:
-        findings.append(f"allocatedOutboundPorts {ports} is not a multiple of 8; Azure rejects such a value.")
+        findings.append(said(SNAT.not_multiple_of_8, ports=ports))
     pressure = headroom < 0 or headroom < max(1, peak // 10)
     if headroom < 0:
-        findings.append(
-            f"At peak the cluster needs {peak * ports:,} ports but has {total:,}: scaling or upgrading past "
-            f"{max_nodes} nodes fails with InvalidLoadBalancerProfileAllocatedOutboundPorts."
-        )
+        findings.append(said(SNAT.over_budget, needed=peak * ports, total=total, max=max_nodes))
     recs = _lb_recommendations(inputs, peak, ports)
     what = _explicit_what_if(nodes, ports, max_nodes) if nodes is not None else None
     return SnatBudget(
@@ -191,16 +192,11 @@ def _explicit(inputs: SnatInputs, current: int, peak: int, nodes: int | None) ->
 
 def _explicit_what_if(nodes: int, ports: int, max_nodes: int) -> ScaleOutcome:
     if nodes <= max_nodes:
-        return ScaleOutcome(
-            nodes, ports, True, f"fits: {nodes} × {ports:,} ports, {max_nodes - nodes} node(s) to spare"
-        )
-    return ScaleOutcome(
-        nodes,
-        ports,
-        False,
-        f"fails: {nodes} × {ports:,} = {nodes * ports:,} ports is more than the {max_nodes * ports:,} available "
-        f"(at most {max_nodes} nodes); Azure refuses with InvalidLoadBalancerProfileAllocatedOutboundPorts",
+        return ScaleOutcome(nodes, ports, True, said(SNAT.fits, nodes=nodes, ports=ports, spare=max_nodes - nodes))
+    fails = said(
+        SNAT.fails, nodes=nodes, ports=ports, needed=nodes * ports, available=max_nodes * ports, max=max_nodes
     )
+    return ScaleOutcome(nodes, ports, False, fails)
 
 
 def _lb_recommendations(inputs: SnatInputs, peak: int, ports: int) -> tuple[Recommendation, ...]:
@@ -239,19 +235,17 @@ def _default_table(inputs: SnatInputs, current: int, peak: int, nodes: int | Non
     at_peak = default_ports_per_node(max(peak, 1))
     max_nodes = DEFAULT_PORT_TABLE[-1][0]
     findings = [
-        f"allocatedOutboundPorts is 0: Azure's default table gives {now if now is not None else 'no'} ports per node "
-        f"for {current} node(s) (1–50: 1,024; 51–100: 512; 101–200: 256; 201–400: 128; 401–800: 64; 801–1,000: 32).",
-        f"Nodes now {current}; at peak {peak} (autoscaler maximums plus upgrade surge).",
+        said(SNAT.default_table, ports=now, current=current)
+        if now is not None
+        else said(SNAT.default_table_none, current=current),
+        said(SNAT.nodes_now_and_peak, current=current, peak=peak),
     ]
     pressure = False
     if at_peak is None:
-        findings.append(f"At peak ({peak} nodes) the backend pool is larger than the table's 1,000 nodes.")
+        findings.append(said(SNAT.beyond_table, peak=peak))
         pressure = True
     elif at_peak != now:
-        findings.append(
-            f"At peak ({peak} nodes) every node drops to {at_peak} ports, and crossing a tier cuts the ports of "
-            "nodes already running, which can break their open connections."
-        )
+        findings.append(said(SNAT.tier_drop, peak=peak, ports=at_peak))
         pressure = True
     recs = [
         Recommendation(said(FINDING.explicit_ports)),
@@ -261,13 +255,11 @@ def _default_table(inputs: SnatInputs, current: int, peak: int, nodes: int | Non
     if nodes is not None:
         ports = default_ports_per_node(max(nodes, 1))
         if ports is None:
-            what = ScaleOutcome(nodes, None, False, f"{nodes} nodes is beyond Azure's default table (1,000 nodes)")
+            what = ScaleOutcome(nodes, None, False, said(SNAT.beyond_table_at, nodes=nodes))
         elif now is not None and ports < now:
-            what = ScaleOutcome(
-                nodes, ports, True, f"every node drops from {now:,} to {ports:,} ports, running nodes included"
-            )
+            what = ScaleOutcome(nodes, ports, True, said(SNAT.ports_drop, now=now, ports=ports))
         else:
-            what = ScaleOutcome(nodes, ports, True, f"{ports:,} ports per node, as now")
+            what = ScaleOutcome(nodes, ports, True, said(SNAT.ports_as_now, ports=ports))
     return SnatBudget(
         "load-balancer-default",
         inputs,
@@ -289,12 +281,11 @@ def _nat(inputs: SnatInputs, current: int, peak: int, nodes: int | None) -> Snat
     total = NAT_PORTS_PER_IP * ips
     share = total // max(peak, 1)
     findings = [
-        f"NAT gateway: {ips} IP(s) × {NAT_PORTS_PER_IP:,} ports = {total:,} ports, handed out on demand "
-        "(no fixed share per node).",
-        f"At peak ({peak} nodes) that is about {share:,} ports per node on average.",
+        said(SNAT.nat_ports, ips=ips, per_ip=NAT_PORTS_PER_IP, total=total),
+        said(SNAT.nat_share, peak=peak, share=share),
     ]
     if inputs.ips_are_a_floor:
-        findings.append("The gateway's IP count is not visible from the cluster; figures assume one IP.")
+        findings.append(said(SNAT.nat_floor))
     pressure = share < COMFORTABLE_PORTS_PER_NODE
     recs: list[Recommendation] = []
     if pressure and ips < NAT_MAX_IPS:
@@ -309,7 +300,7 @@ def _nat(inputs: SnatInputs, current: int, peak: int, nodes: int | None) -> Snat
     what = None
     if nodes is not None:
         avg = total // max(nodes, 1)
-        what = ScaleOutcome(nodes, avg, True, f"about {avg:,} ports per node on average, allocated on demand")
+        what = ScaleOutcome(nodes, avg, True, said(SNAT.nat_average, ports=avg))
     return SnatBudget(
         "nat-gateway", inputs, total, None, current, peak, None, None, pressure, tuple(findings), tuple(recs), what
     )

@@ -4,6 +4,9 @@ Inputs are the typed views of `bot.azure.model` plus a few facts read from the c
 nodes with their requests, running container images). Output is a plan: the versions the control plane may go to
 (no minor skipping, the N-2 window) and one `CheckItem` per concern that passes, warns or fails, each carrying the
 knowledge-base signal that explains it. No I/O; the `aks upgrades` handler gathers the inputs.
+
+The checklist's words (a check's title and detail, a version's note, why an image is at risk) are `Said`s: English
+wherever a `str` is read, and in Chinese when the view's reader asked in Chinese.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.azure.model import (
     UpgradeProfile,
     parse_version,
 )
+from bot.i18n import UPGRADE, Said, said
 
 Status = Literal["pass", "warn", "fail"]
 DEFAULT_MAX_PODS = 30
@@ -65,6 +69,9 @@ class ClusterFacts:
 
 @dataclass(frozen=True)
 class CheckItem:
+    """One concern of the checklist. `title` and `detail` are `Said`s, and so are the `items` the rules word (the
+    ones that only name objects — `ns/pdb`, a node — are plain)."""
+
     key: str
     title: str
     status: Status
@@ -78,7 +85,7 @@ class VersionChoice:
     version: str
     is_preview: bool
     allowed: bool
-    note: str
+    note: str  # a `Said`
 
 
 @dataclass(frozen=True)
@@ -120,17 +127,16 @@ def version_choices(
         m = _minor(o.version)
         now, then = parse_version(current), parse_version(o.version)
         if now is not None and then is not None and then <= now:
-            out.append(VersionChoice(o.version, o.is_preview, False, f"not newer than {current}"))
+            out.append(VersionChoice(o.version, o.is_preview, False, said(UPGRADE.not_newer, current=current)))
         elif cm is not None and m is not None and m > cm + 1:
             if out_of_support and m == oldest:
-                out.append(
-                    VersionChoice(o.version, o.is_preview, True, "skips into the oldest supported minor")
-                )
+                out.append(VersionChoice(o.version, o.is_preview, True, said(UPGRADE.skips_into_oldest)))
             else:
-                out.append(VersionChoice(o.version, o.is_preview, False, f"skips a minor: go to 1.{cm + 1} first"))
+                skip = said(UPGRADE.skips_a_minor, next=cm + 1)
+                out.append(VersionChoice(o.version, o.is_preview, False, skip))
         else:
-            note = "preview" if o.is_preview else ("patch" if m == cm else "next minor")
-            out.append(VersionChoice(o.version, o.is_preview, True, note))
+            note = UPGRADE.preview if o.is_preview else (UPGRADE.patch if m == cm else UPGRADE.next_minor)
+            out.append(VersionChoice(o.version, o.is_preview, True, said(note)))
     return tuple(out)
 
 
@@ -139,9 +145,6 @@ def pick_target(choices: tuple[VersionChoice, ...]) -> str | None:
     ga = [c for c in choices if c.allowed and not c.is_preview]
     pool = ga or [c for c in choices if c.allowed]
     return pool[-1].version if pool else None
-
-
-_SUPPORT = "Support window (N-2)"
 
 
 def _support_check(
@@ -155,81 +158,76 @@ def _support_check(
     Judged against the region's list of versions when Azure gave it; otherwise only the offered upgrades are known,
     and the newest of those is a lower bound for the newest minor, so the check says so instead of guessing.
     """
+    title = said(UPGRADE.support_window)
     cm = _minor(current)
     signal = "azure.upgrade:version-skip"
     if cm is None:
-        return CheckItem("support", _SUPPORT, "warn", "The current version is unknown.")
+        return CheckItem("support", title, "warn", said(UPGRADE.version_unknown))
     ga = sorted(set(_community_minors(supported)))
     if ga:
-        where = f" in {location}" if location else ""
+        where = said(UPGRADE.in_region, location=location) if location else Said("", "")
         window = ", ".join(f"1.{m}" for m in ga)
         newest = ga[-1]
         lts = next((m for m in supported or () if m.minor == cm and not m.community), None)
         if lts is not None:
             return CheckItem(
-                "support", _SUPPORT, "warn",
-                f"1.{cm} is supported{where} only as long-term support (AKSLongTermSupport, Premium tier); "
-                f"community support covers {window}.",
+                "support", title, "warn",
+                said(UPGRADE.long_term_only, minor=cm, where=where, window=window),
                 signal,
             )
         if cm > newest:
-            return CheckItem("support", _SUPPORT, "pass", f"1.{cm} is newer than every GA minor{where} ({window}).")
+            newer = said(UPGRADE.newer_than_ga, minor=cm, where=where, window=window)
+            return CheckItem("support", title, "pass", newer)
         behind = newest - cm
         if cm < ga[0]:
-            level = (
-                "N-3: platform support only (no Kubernetes fixes)" if behind == 3 else "no longer supported at all"
-            )
+            level = said(UPGRADE.platform_only if behind == 3 else UPGRADE.unsupported)
             return CheckItem(
-                "support", _SUPPORT, "fail",
-                f"1.{cm} is out of support{where} ({level}); supported minors: {window}. From an unsupported "
-                f"minor AKS allows a jump straight into 1.{ga[0]}, otherwise one minor at a time.",
+                "support", title, "fail",
+                said(UPGRADE.out_of_support, minor=cm, where=where, level=level, window=window, oldest=ga[0]),
                 signal,
             )
         if cm == ga[0] and len(ga) >= 3:
             return CheckItem(
-                "support", _SUPPORT, "warn",
-                f"1.{cm} is the oldest supported minor{where} (supported: {window}); it leaves support 30 days "
-                "after the next minor ships.",
+                "support", title, "warn",
+                said(UPGRADE.oldest_supported, minor=cm, where=where, window=window),
                 signal,
             )
-        return CheckItem("support", _SUPPORT, "pass", f"1.{cm} is within N-2{where} (supported: {window}).")
+        within = said(UPGRADE.within_window, minor=cm, where=where, window=window)
+        return CheckItem("support", title, "pass", within)
     minors = [m for m in (_minor(c.version) for c in choices if not c.is_preview) if m is not None]
     newest = max([cm, *minors])
     behind = newest - cm
     if behind > 2:
         return CheckItem(
-            "support", _SUPPORT, "fail",
-            f"1.{cm} is {behind} minors behind the newest offered upgrade (1.{newest}): outside the N-2 window, "
-            "at best platform support. Upgrade one minor at a time.",
+            "support", title, "fail",
+            said(UPGRADE.behind_offered, minor=cm, behind=behind, newest=newest),
             signal,
         )
     return CheckItem(
-        "support", _SUPPORT, "warn",
-        f"The region's version list could not be read, so the window is unknown: upgrades are offered up to "
-        f"1.{newest} ({behind} minor(s) ahead of 1.{cm}). `az aks get-versions -l <region>` shows it.",
+        "support", title, "warn",
+        said(UPGRADE.window_unknown, newest=newest, behind=behind, minor=cm),
         signal,
     )
 
 
 def _state_check(cluster: ManagedCluster, pools: tuple[AgentPool, ...]) -> CheckItem:
+    title = said(UPGRADE.provisioning_state)
     failed = [p.name for p in pools if (p.provisioning_state or "").lower() == "failed"]
     if cluster.failed or failed:
-        what = "the cluster" if cluster.failed else "pool(s) " + ", ".join(failed)
-        code = f" ({cluster.provisioning_error.code})" if cluster.provisioning_error else ""
+        what = said(UPGRADE.the_cluster) if cluster.failed else said(UPGRADE.failed_pools, pools=", ".join(failed))
+        error = cluster.provisioning_error
+        code = said(UPGRADE.error_code, code=error.code) if error else Said("", "")
         return CheckItem(
             "state",
-            "Provisioning state",
+            title,
             "fail",
-            f"{what} is in the Failed state{code}: reconcile first (`/k8s aks reconcile`, i.e. `az aks update` with "
-            "no arguments), then upgrade.",
+            said(UPGRADE.failed_first, what=what, code=code),
             "azure.provisioning:Failed",
         )
     busy = [p.name for p in pools if (p.provisioning_state or "Succeeded") not in ("Succeeded", "Canceled")]
     if busy:
-        return CheckItem(
-            "state", "Provisioning state", "warn", f"An operation is running on {', '.join(busy)}; wait for it."
-        )
-    return CheckItem("state", "Provisioning state", "pass", "Cluster and pools are Succeeded.")
+        return CheckItem("state", title, "warn", said(UPGRADE.operation_running, pools=", ".join(busy)))
+    return CheckItem("state", title, "pass", said(UPGRADE.all_succeeded))
 
 
 def _identity_check(cluster: ManagedCluster) -> CheckItem | None:
@@ -237,67 +235,53 @@ def _identity_check(cluster: ManagedCluster) -> CheckItem | None:
         return None
     return CheckItem(
         "identity",
-        "Cluster identity",
+        said(UPGRADE.cluster_identity),
         "warn",
-        f"The cluster uses service principal `{cluster.identity.service_principal_client_id}`; an expired secret "
-        "fails the upgrade. Check it first: `az ad app credential list --id "
-        f'{cluster.identity.service_principal_client_id} --query "[].endDateTime"`.',
+        said(UPGRADE.service_principal, sp=cluster.identity.service_principal_client_id),
         "azure.identity:service-principal",
     )
 
 
 def _pdb_check(facts: ClusterFacts | None) -> CheckItem:
+    title = said(UPGRADE.pdbs)
     if facts is None:
-        return CheckItem(
-            "pdb", "PodDisruptionBudgets", "warn", "Could not read the cluster's PDBs.", "azure.upgrade:pdb"
-        )
+        return CheckItem("pdb", title, "warn", said(UPGRADE.pdbs_unread), "azure.upgrade:pdb")
     blocking = [f"{p.namespace}/{p.name}" for p in facts.pdbs if p.disruptions_allowed <= 0]
     if blocking:
         return CheckItem(
             "pdb",
-            "PodDisruptionBudgets",
+            title,
             "fail",
-            f"{len(blocking)} PDB(s) allow 0 disruptions: the drain stops on them and the upgrade fails after the "
-            "drain timeout (30 min by default). Scale the workload up or relax the PDB first.",
+            said(UPGRADE.pdbs_blocking, count=len(blocking)),
             "azure.upgrade:pdb",
             tuple(blocking),
         )
-    return CheckItem("pdb", "PodDisruptionBudgets", "pass", f"{len(facts.pdbs)} PDB(s), none at 0 allowed disruptions.")
+    return CheckItem("pdb", title, "pass", said(UPGRADE.pdbs_fine, count=len(facts.pdbs)))
 
 
 def _surge_check(pools: tuple[AgentPool, ...]) -> CheckItem:
+    title = said(UPGRADE.surge_capacity)
     unset = [p.name for p in pools if not p.max_surge]
     lines = tuple(
-        f"{p.name}: maxSurge {p.max_surge or 'unset'} → {p.surge()} extra {p.vm_size or 'VM'}(s)" for p in pools
+        said(
+            UPGRADE.surge_line,
+            pool=p.name,
+            surge=p.max_surge or said(UPGRADE.surge_unset),
+            extra=p.surge(),
+            vm=p.vm_size or "VM",
+        )
+        for p in pools
     )
     zero = [p.name for p in pools if p.surge() == 0]
     if zero:
         return CheckItem(
-            "surge",
-            "Surge capacity",
-            "warn",
-            f"maxSurge gives 0 extra nodes on {', '.join(zero)}: nodes are drained without a replacement first.",
-            "azure.upgrade:surge",
-            lines,
+            "surge", title, "warn", said(UPGRADE.surge_zero, pools=", ".join(zero)), "azure.upgrade:surge", lines
         )
     if unset:
         return CheckItem(
-            "surge",
-            "Surge capacity",
-            "warn",
-            f"maxSurge is not set on {', '.join(unset)}; AKS then surges 10% (one page says 1 node). 33% is "
-            "recommended for production; every surge node needs vCPU quota and IPs.",
-            "azure.upgrade:surge",
-            lines,
+            "surge", title, "warn", said(UPGRADE.surge_not_set, pools=", ".join(unset)), "azure.upgrade:surge", lines
         )
-    return CheckItem(
-        "surge",
-        "Surge capacity",
-        "pass",
-        "Surge is set on every pool; make sure the vCPU quota covers it.",
-        None,
-        lines,
-    )
+    return CheckItem("surge", title, "pass", said(UPGRADE.surge_set), None, lines)
 
 
 def subnet_ips_needed(pools: tuple[AgentPool, ...], *, pods_from_subnet: bool) -> int:
@@ -310,21 +294,16 @@ def subnet_ips_needed(pools: tuple[AgentPool, ...], *, pods_from_subnet: bool) -
 
 
 def _subnet_check(cluster: ManagedCluster, pools: tuple[AgentPool, ...]) -> CheckItem:
+    title = said(UPGRADE.subnet_headroom)
     needed = subnet_ips_needed(pools, pods_from_subnet=cluster.network.pod_ips_from_subnet)
     if cluster.network.pod_ips_from_subnet:
         return CheckItem(
-            "subnet",
-            "Subnet IP headroom",
-            "warn",
-            f"Azure CNI without overlay gives every pod a subnet IP: the upgrade needs {needed:,} IPs in the node "
-            "subnet(s) ((nodes + surge) × (1 + maxPods)). Check the free addresses "
-            "(`az network vnet subnet show … --query ipConfigurations`) or the upgrade fails with SubnetIsFull.",
-            "azure.upgrade:subnet-ips",
+            "subnet", title, "warn", said(UPGRADE.subnet_per_pod, needed=needed), "azure.upgrade:subnet-ips"
         )
     plugin = cluster.network.plugin or "kubenet"
     mode = f" {cluster.network.plugin_mode}" if cluster.network.plugin_mode else ""
     return CheckItem(
-        "subnet", "Subnet IP headroom", "pass", f"{plugin}{mode}: pods do not take subnet IPs; nodes need {needed}."
+        "subnet", title, "pass", said(UPGRADE.subnet_nodes_only, plugin=plugin, mode=mode, needed=needed)
     )
 
 
@@ -339,36 +318,34 @@ def _image_parts(image: str) -> tuple[str, str]:
     return name.lower(), tag.lower()
 
 
-def cgroup_v2_risk(image: str) -> str | None:
+def cgroup_v2_risk(image: str) -> Said | None:
     """Why this image may size its memory from the node instead of its limit under cgroup v2 (None: no risk seen)."""
     name, tag = _image_parts(image)
     base = name.rsplit("/", 1)[-1]
     m = _VERSION_IN_TAG.match(tag)
     if any(j in base for j in _JAVA_NAMES):
         if not m:
-            return "JVM image without a version in its tag: check it is 8u372, 11.0.16 (AKS: 11.0.18) or 15+"
+            return said(UPGRADE.jvm_untagged)
         major, update, minor, patch = (int(g) if g else None for g in m.groups())
         if major is None:
             return None
         if major >= 15:
             return None
         if major == 8 and update is not None:
-            return None if update >= 372 else f"JDK 8u{update} is not cgroup-v2 aware (needs 8u372+)"
+            return None if update >= 372 else said(UPGRADE.jdk8_old, update=update)
         if major == 11 and patch is not None:
-            return (
-                None if patch >= 16 else f"JDK 11.0.{patch} is not cgroup-v2 aware (needs 11.0.16+, AKS says 11.0.18+)"
-            )
+            return None if patch >= 16 else said(UPGRADE.jdk11_old, patch=patch)
         if major in (8, 11):
-            return f"JDK {major} without an exact update in the tag: make sure it is 8u372+ / 11.0.16+"
-        return f"JDK {major} is not cgroup-v2 aware (needs 15+)"
+            return said(UPGRADE.jdk_no_update, major=major)
+        return said(UPGRADE.jdk_old, major=major)
     if base == "node" and m:
         major, minor = int(m.group(1)), int(m.group(3) or 0)
         if major < 20 or (major == 20 and m.group(3) is not None and minor < 3):
-            return f"Node.js {major} does not reliably read cgroup v2 limits (needs 20.3+; set --max-old-space-size)"
+            return said(UPGRADE.node_js_old, major=major)
         return None
     if "dotnet" in name and m:
         major = int(m.group(1))
-        return f".NET {major} is not cgroup-v2 aware (needs 5.0+)" if major < 5 else None
+        return said(UPGRADE.dotnet_old, major=major) if major < 5 else None
     return None
 
 
@@ -389,10 +366,9 @@ def _gotcha_checks(
         out.append(
             CheckItem(
                 "sa-tokens",
-                "1.24: service-account token Secrets",
+                said(UPGRADE.sa_token_secrets),
                 "warn",
-                "From 1.24 ServiceAccount token Secrets are no longer created automatically: anything reading "
-                "`secrets[0]` of a ServiceAccount must use TokenRequest or create the Secret itself.",
+                said(UPGRADE.sa_tokens),
                 "azure.upgrade:sa-token-secrets",
             )
         )
@@ -403,23 +379,21 @@ def _gotcha_checks(
         if (_crosses(current, target, 29) if _is_azure_linux(p) else _crosses(current, target, 25))
     ]
     if moving:
-        risky: dict[str, str] = {}
+        risky: dict[str, Said] = {}
         for c in facts.containers if facts else ():
             why = cgroup_v2_risk(c.image)
             if why:
                 risky.setdefault(f"{c.namespace}/{c.pod} ({c.image})", why)
-        items = tuple(f"{k}: {v}" for k, v in sorted(risky.items()))
-        detail = (
-            f"Pools {', '.join(moving)} move to cgroup v2 (Ubuntu at 1.25, Azure Linux at 1.29). "
-            "Runtimes that are not cgroup-v2 aware size their heap from node RAM and get OOMKilled."
-        )
+        items = tuple(said(UPGRADE.affected, workload=k, why=v) for k, v in sorted(risky.items()))
+        title = said(UPGRADE.cgroup_v2)
+        detail = said(UPGRADE.to_cgroup_v2, pools=", ".join(moving))
         if facts is None:
             out.append(
                 CheckItem(
                     "cgroup-v2",
-                    "cgroup v2",
+                    title,
                     "warn",
-                    detail + " Could not list running images.",
+                    said(UPGRADE.images_unread, detail=detail),
                     "runtime:jvm-pre-cgroupv2",
                 )
             )
@@ -427,15 +401,15 @@ def _gotcha_checks(
             out.append(
                 CheckItem(
                     "cgroup-v2",
-                    "cgroup v2",
+                    title,
                     "warn",
-                    detail + f" {len(items)} workload(s) look affected.",
+                    said(UPGRADE.images_affected, detail=detail, count=len(items)),
                     "runtime:jvm-pre-cgroupv2",
                     items,
                 )
             )
         else:
-            out.append(CheckItem("cgroup-v2", "cgroup v2", "pass", detail + " No running image looks affected."))
+            out.append(CheckItem("cgroup-v2", title, "pass", said(UPGRADE.images_fine, detail=detail)))
     if _crosses(current, target, 35):
         reverted = sorted(
             {f"{c.namespace}/{c.pod}" for c in (facts.containers if facts else ()) if "revert-cgroup-v1" in c.pod}
@@ -443,10 +417,9 @@ def _gotcha_checks(
         out.append(
             CheckItem(
                 "cgroup-v1",
-                "1.35: cgroup v1 refused",
+                said(UPGRADE.cgroup_v1_refused),
                 "fail" if reverted else "warn",
-                "From 1.35 the kubelet refuses to start on cgroup v1: nodes reverted with the revert-cgroup-v1 "
-                "DaemonSet will not come up. Fix the runtimes instead of reverting.",
+                said(UPGRADE.cgroup_v1_gone),
                 "azure.upgrade:cgroup-v1-removed",
                 tuple(reverted),
             )
@@ -455,8 +428,9 @@ def _gotcha_checks(
 
 
 def _headroom_check(pools: tuple[AgentPool, ...], facts: ClusterFacts | None) -> CheckItem:
+    title = said(UPGRADE.node_headroom)
     if facts is None or not facts.nodes:
-        return CheckItem("headroom", "Node resource headroom", "warn", "Could not read node requests.")
+        return CheckItem("headroom", title, "warn", said(UPGRADE.requests_unread))
     busy = [
         n.name
         for n in facts.nodes
@@ -473,26 +447,25 @@ def _headroom_check(pools: tuple[AgentPool, ...], facts: ClusterFacts | None) ->
         free_cpu += biggest.cpu_allocatable_m
         free_mem += biggest.memory_allocatable
     if free_cpu < biggest.cpu_requested_m or free_mem < biggest.memory_requested:
-        return CheckItem(
-            "headroom",
-            "Node resource headroom",
-            "fail",
-            f"Draining {biggest.name} needs {biggest.cpu_requested_m}m CPU and "
-            f"{biggest.memory_requested // 2**20} MiB requested elsewhere; the rest of the cluster has "
-            f"{free_cpu}m and {free_mem // 2**20} MiB free. Add a node or surge first.",
-            "azure.upgrade:node-headroom",
+        no_room = said(
+            UPGRADE.no_room,
+            node=biggest.name,
+            cpu=biggest.cpu_requested_m,
+            memory=biggest.memory_requested // 2**20,
+            free_cpu=free_cpu,
+            free_memory=free_mem // 2**20,
         )
+        return CheckItem("headroom", title, "fail", no_room, "azure.upgrade:node-headroom")
     if busy:
         return CheckItem(
             "headroom",
-            "Node resource headroom",
+            title,
             "warn",
-            f"{len(busy)} node(s) have more than {int(BUSY_SHARE * 100)}% of CPU or memory requested; pods moved "
-            "off a drained node may wait for the surge node.",
+            said(UPGRADE.nodes_busy, count=len(busy), share=int(BUSY_SHARE * 100)),
             "azure.upgrade:node-headroom",
             tuple(busy),
         )
-    return CheckItem("headroom", "Node resource headroom", "pass", "The other nodes can take a drained node's pods.")
+    return CheckItem("headroom", title, "pass", said(UPGRADE.room_enough))
 
 
 def plan_upgrade(
@@ -515,26 +488,21 @@ def plan_upgrade(
     if target is not None:
         chosen = next((c for c in choices if c.version == target), None)
         if chosen is None:
-            offered = ", ".join(c.version for c in choices) or "none"
+            offered = ", ".join(c.version for c in choices) or said(UPGRADE.none_offered)
+            not_offered = said(UPGRADE.not_offered, target=target, current=current, offered=offered)
             checks.append(
-                CheckItem(
-                    "version",
-                    "Target version",
-                    "fail",
-                    f"{target} is not offered from {current} (offered: {offered}).",
-                    "azure.upgrade:version-skip",
-                )
+                CheckItem("version", said(UPGRADE.target_version), "fail", not_offered, "azure.upgrade:version-skip")
             )
         elif not chosen.allowed:
+            refused = said(UPGRADE.target_refused, target=target, note=chosen.note)
             checks.append(
-                CheckItem(
-                    "version", "Target version", "fail", f"{target}: {chosen.note}.", "azure.upgrade:version-skip"
-                )
+                CheckItem("version", said(UPGRADE.target_version), "fail", refused, "azure.upgrade:version-skip")
             )
     else:
         target = pick_target(choices)
         if target is None:
-            checks.append(CheckItem("version", "Target version", "pass", f"{current} is the newest version offered."))
+            newest = said(UPGRADE.newest_already, current=current)
+            checks.append(CheckItem("version", said(UPGRADE.target_version), "pass", newest))
     checks.append(_support_check(current, choices, supported, cluster.location))
     checks.append(_state_check(cluster, pools))
     identity = _identity_check(cluster)
@@ -552,15 +520,6 @@ def plan_upgrade(
         if p.latest_node_image_version and p.latest_node_image_version != images.get(p.pool)
     ]
     if stale:
-        checks.append(
-            CheckItem(
-                "node-image",
-                "Node images",
-                "warn",
-                "A newer node image exists (a Kubernetes upgrade brings it too; `/k8s aks upgrade-node-image POOL` "
-                "applies it alone).",
-                None,
-                tuple(stale),
-            )
-        )
+        newer = said(UPGRADE.newer_node_image)
+        checks.append(CheckItem("node-image", said(UPGRADE.node_images), "warn", newer, None, tuple(stale)))
     return UpgradePlan(current, target, choices, tuple(checks))
