@@ -117,7 +117,8 @@ class DiagnoseWords:
 
 @dataclass(frozen=True)
 class AksWords:
-    """`aks show`, `aks upgrades`, `aks snat`."""
+    """`aks show`, `aks pools`, `aks upgrades`, `aks snat`: the frame around what Azure says (what the SNAT budget
+    and the upgrade checklist say is `SnatWords` and `UpgradeWords`)."""
 
     cluster_heading: Msg = Msg("AKS cluster {name}", "AKS 集群 {name}")
     kubernetes: Msg = Msg("Kubernetes", "Kubernetes")
@@ -157,7 +158,7 @@ class AksWords:
         "{what} is in the *Failed* state.{reason} A Failed state usually stays after an operation broke off even "
         "when the nodes work; reconciling (a PUT of the cluster's current model, `az aks update {target}` with no "
         "arguments) brings it back to Succeeded if the cause is gone: `{reconcile}` (asks for approval).{see}",
-        "{what} 处于 *Failed* 状态。{reason} 操作中断后即使节点正常，Failed 状态也常常保留；原因消除后，reconcile"
+        "{what}处于 *Failed* 状态。{reason}操作中断后即使节点正常，Failed 状态也常常保留；原因消除后，reconcile"
         "（把集群当前模型原样 PUT 回去，即不带参数的 `az aks update {target}`）可让它回到 Succeeded：`{reconcile}`"
         "（需审批）。{see}",
     )
@@ -177,6 +178,87 @@ class AksWords:
     snat_tight: Msg = Msg(
         "The SNAT budget is tight for this cluster's peak size.", "按集群峰值规模，SNAT 端口预算偏紧。"
     )
+    # -- aks show: the words around Azure's values
+    unknown: Msg = Msg("unknown", "未知")
+    none: Msg = Msg("none", "无")
+    unset: Msg = Msg("unset", "未设置")
+    state_power: Msg = Msg("{state}, power {power}", "{state}，电源状态 {power}")
+    network_policy: Msg = Msg("{plugin}, policy {policy}", "{plugin}，网络策略 {policy}")
+    identity_sp: Msg = Msg("service principal `{sp}`", "服务主体 `{sp}`")
+    identity_system: Msg = Msg("system-assigned managed identity", "系统分配的托管标识")
+    identity_user: Msg = Msg("user-assigned managed identity", "用户分配的托管标识")
+    the_cluster: Msg = Msg("The cluster", "集群")
+    failed_pools: Msg = Msg("Pool(s) {pools}", "节点池（{pools}）")
+    azure_error: Msg = Msg(" Azure's error: `{code}`: {message}", "Azure 返回的错误：`{code}`：{message} ")
+    api_server: Msg = Msg("API server {fqdn}", "API server 地址：{fqdn}")
+    # -- aks pools
+    pools_heading: Msg = Msg("Node pools of {name}", "{name} 的节点池")
+    pools_summary: Msg = Msg("{count} node pool(s) in {name}", "{name} 有 {count} 个节点池")
+    pool: Msg = Msg("Pool", "节点池")
+    vm_size: Msg = Msg("VM size", "VM 规格")
+    nodes: Msg = Msg("Nodes", "节点数")
+    autoscaling: Msg = Msg(" (autoscaling {min}–{max})", "（自动缩放 {min}–{max}）")
+    node_image: Msg = Msg("Node image", "节点镜像")
+    newer_image: Msg = Msg("Newer image", "可用的新镜像")
+    no_newer_image: Msg = Msg("no", "无")
+    os: Msg = Msg("OS", "操作系统")
+    max_pods: Msg = Msg("Max pods", "最大 Pod 数")
+    max_surge: Msg = Msg("Max surge", "maxSurge")
+    surge_default: Msg = Msg("unset (10%)", "未设置（10%）")
+    newer_image_notice: Msg = Msg(
+        "A newer node image exists for {pools}: {commands} applies it (one node at a time, with surge).",
+        "{pools} 有更新的节点镜像：{commands} 会应用它（逐个节点进行，借助 surge）。",
+    )
+    pools_failed: Msg = Msg(
+        "Pool(s) {pools} are Failed; see `/k8s aks show`.", "节点池 {pools} 处于 Failed 状态；参见 `/k8s aks show`。"
+    )
+    # -- aks upgrades (the checklist's own words are `UpgradeWords`)
+    upgrade_heading: Msg = Msg(
+        "Upgrade pre-flight for {name}: {current} → {target}", "{name} 升级预检：{current} → {target}"
+    )
+    upgrade_summary: Msg = Msg(
+        "Upgrade pre-flight {current} → {target}: {status}", "升级预检 {current} → {target}：{status}"
+    )
+    not_allowed: Msg = Msg(" (not allowed)", "（不允许）")
+    versions_offered: Msg = Msg("Versions Azure offers", "Azure 提供的版本")
+    col_version: Msg = Msg("version", "版本")
+    col_allowed: Msg = Msg("allowed", "允许")
+    col_note: Msg = Msg("note", "说明")
+    yes: Msg = Msg("yes", "是")
+    no: Msg = Msg("no", "否")
+    no_newer_version: Msg = Msg(
+        "Azure offers no newer version for the control plane.", "Azure 没有为控制平面提供更新的版本。"
+    )
+    checklist: Msg = Msg("Checklist", "检查清单")
+    col_result: Msg = Msg("result", "结果")
+    col_check: Msg = Msg("check", "检查项")
+    col_detail: Msg = Msg("detail", "详情")
+    col_read: Msg = Msg("read", "参阅")
+    status_pass: Msg = Msg("pass", "通过")
+    status_warn: Msg = Msg("warn", "警告")
+    status_fail: Msg = Msg("fail", "失败")
+    more_items: Msg = Msg("… {count} more", "… 另有 {count} 项")
+    checks_limited: Msg = Msg("Cluster checks were limited: {reason}", "集群内的检查不完整：{reason}")
+    # -- aks snat (the budget's own words are `SnatWords`)
+    snat_heading: Msg = Msg("SNAT budget of {name}", "{name} 的 SNAT 端口预算")
+    snat_summary: Msg = Msg(
+        "SNAT {name}: {ports:,} ports/node, max {max} nodes", "SNAT {name}：每节点 {ports:,} 个端口，最多 {max} 个节点"
+    )
+    outbound_type: Msg = Msg("Outbound type", "出站类型")
+    outbound_ips: Msg = Msg("Outbound IPs", "出站 IP")
+    ip_count: Msg = Msg("{count} ({source})", "{count}（{source}）")
+    ports_in_all: Msg = Msg("Ports in all", "端口总数")
+    ports_per_node: Msg = Msg("Ports per node", "每节点端口数")
+    maximum_nodes: Msg = Msg("Maximum nodes", "节点数上限")
+    nodes_now_peak: Msg = Msg("Nodes now / at peak", "当前 / 峰值节点数")
+    headroom_at_peak: Msg = Msg("Headroom at peak", "峰值时的余量")
+    headroom_nodes: Msg = Msg("{count} node(s)", "{count} 个节点")
+    nodes_counted: Msg = Msg("Nodes counted", "计入的节点")
+    col_pool: Msg = Msg("pool", "节点池")
+    col_nodes: Msg = Msg("nodes", "节点数")
+    col_peak: Msg = Msg("peak", "峰值")
+    col_surge: Msg = Msg("surge", "surge 数")
+    with_nodes: Msg = Msg("With {nodes} nodes: {detail}.", "{nodes} 个节点时：{detail}。")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from bot.cluster.ports import ClusterReader
 from bot.deps import Deps
 from bot.errors import AksbotError, Forbidden, NotFound
 from bot.i18n import AKS as W
+from bot.i18n import FINDING, Msg, in_lang
 from bot.refs import CommandRef
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
 from handlers.args import KbShowArgs, SnatArgs, UpgradesArgs
@@ -80,28 +81,31 @@ class AksShowResult:
         c = self.cluster
         lang = self.lang
         net = c.network
-        plugin = " ".join(x for x in (net.plugin, net.plugin_mode) if x) or "unknown"
+        unknown = W.unknown(lang)
+        plugin = " ".join(x for x in (net.plugin, net.plugin_mode) if x) or unknown
         identity = {
-            "service-principal": f"service principal `{c.identity.service_principal_client_id}`",
-            "system-assigned": "system-assigned managed identity",
-            "user-assigned": "user-assigned managed identity",
-            "unknown": "unknown",
+            "service-principal": W.identity_sp(lang, sp=c.identity.service_principal_client_id),
+            "system-assigned": W.identity_system(lang),
+            "user-assigned": W.identity_user(lang),
+            "unknown": unknown,
         }[c.identity.kind]
         state = c.provisioning_state or "unknown"
+        state_and_power = W.state_power(lang, state=c.provisioning_state or unknown, power=c.power_state or unknown)
+        network = W.network_policy(lang, plugin=plugin, policy=net.policy) if net.policy else plugin
         blocks: list[Block] = [
             Heading(W.cluster_heading(lang, name=c.name)),
             Fields(
                 (
-                    (W.kubernetes(lang), c.version or "unknown"),
-                    (W.state(lang), f"{state}, power {c.power_state or 'unknown'}"),
-                    (W.network(lang), f"{plugin}" + (f", policy {net.policy}" if net.policy else "")),
+                    (W.kubernetes(lang), c.version or unknown),
+                    (W.state(lang), state_and_power),
+                    (W.network(lang), network),
                     (W.outbound(lang), net.outbound_type),
                     (W.identity(lang), identity),
-                    (W.auto_upgrade(lang), c.auto_upgrade_channel or "none"),
-                    (W.node_os_upgrade(lang), c.node_os_upgrade_channel or "unset"),
-                    (W.node_resource_group(lang), c.node_resource_group or "unknown"),
-                    (W.location(lang), c.location or "unknown"),
-                    (W.pools(lang), ", ".join(f"{p.name} ({p.count})" for p in c.pools) or "none"),
+                    (W.auto_upgrade(lang), c.auto_upgrade_channel or W.none(lang)),
+                    (W.node_os_upgrade(lang), c.node_os_upgrade_channel or W.unset(lang)),
+                    (W.node_resource_group(lang), c.node_resource_group or unknown),
+                    (W.location(lang), c.location or unknown),
+                    (W.pools(lang), ", ".join(f"{p.name} ({p.count})" for p in c.pools) or W.none(lang)),
                     *(((W.node_provisioning(lang), c.node_provisioning_mode or ""),) if c.auto_provisioned else ()),
                     *(((W.service_mesh(lang), _mesh(c, lang)),) if c.istio_revisions else ()),
                     *(((W.monitoring(lang), W.container_insights_on(lang)),) if c.container_insights else ()),
@@ -115,9 +119,10 @@ class AksShowResult:
             blocks.append(Context(W.istio_label(lang, labels=labels, see=_see(lang, self.istio_entry))))
         failed_pools = [p for p in c.pools if (p.provisioning_state or "").lower() == "failed"]
         if c.failed or failed_pools:
-            what = "The cluster" if c.failed else "Pool(s) " + ", ".join(p.name for p in failed_pools)
+            pools = ", ".join(p.name for p in failed_pools)
+            what = W.the_cluster(lang) if c.failed else W.failed_pools(lang, pools=pools)
             err = c.provisioning_error
-            reason = f" Azure's error: `{err.code}`: {err.message}" if err else ""
+            reason = W.azure_error(lang, code=err.code, message=err.message) if err else ""
             reconcile = CommandRef("aks reconcile", NoArgs(), cluster=self.cluster_name)
             failed = W.failed_state(
                 lang,
@@ -128,7 +133,7 @@ class AksShowResult:
                 see=_see(lang, self.failed_entry),
             )
             blocks.append(Notice(failed, Level.ERROR))
-            blocks.append(Actions((Button("Reconcile", reconcile, "danger"),)))
+            blocks.append(Actions((Button(FINDING.reconcile(lang), reconcile, "danger"),)))
         if c.identity.kind == "service-principal":
             sp = c.identity.service_principal_client_id
             check = f'`az ad app credential list --id {sp} --query "[].endDateTime"`'
@@ -142,7 +147,7 @@ class AksShowResult:
             )
             blocks.append(Notice(principal, Level.WARN))
         if c.fqdn:
-            blocks.append(Context(f"API server {c.fqdn}"))
+            blocks.append(Context(W.api_server(lang, fqdn=c.fqdn)))
         return View(f"AKS {c.name}: {c.version or '?'}, {state}", tuple(blocks))
 
 
@@ -175,6 +180,7 @@ class AksPoolsResult:
     cluster_name: str
     pools: tuple[AgentPool, ...]
     profiles: Mapping[str, PoolUpgradeProfile | None] = field(default_factory=dict)
+    lang: Lang = "en"
 
     def newer_image(self, pool: AgentPool) -> str:
         profile = self.profiles.get(pool.name)
@@ -184,44 +190,40 @@ class AksPoolsResult:
         return latest if latest and latest != pool.node_image_version else "no"
 
     def view(self) -> View:
+        lang = self.lang
         # A pool has more to say than a table row fits in a chat pane: one block of label/value pairs per pool.
-        blocks: list[Block] = [Heading(f"Node pools of {self.cluster_name}")]
+        blocks: list[Block] = [Heading(W.pools_heading(lang, name=self.cluster_name))]
         for p in self.pools:
             scale = f"{p.count}"
             if p.autoscaling:
-                scale += f" (autoscaling {p.min_count}–{p.max_count})"
+                scale += W.autoscaling(lang, min=p.min_count, max=p.max_count)
+            newer = self.newer_image(p)
             blocks.append(
                 Fields(
                     (
-                        ("Pool", f"*{p.name}* ({p.mode or '?'}, {p.provisioning_state or '?'})"),
-                        ("VM size", p.vm_size or "?"),
-                        ("Nodes", scale),
-                        ("Kubernetes", p.version or "?"),
-                        ("Node image", p.node_image_version or "?"),
-                        ("Newer image", self.newer_image(p)),
-                        ("OS", p.os_sku or p.os_type or "?"),
-                        ("Max pods", str(p.max_pods or "?")),
-                        ("Max surge", p.max_surge or "unset (10%)"),
+                        (W.pool(lang), f"*{p.name}* ({p.mode or '?'}, {p.provisioning_state or '?'})"),
+                        (W.vm_size(lang), p.vm_size or "?"),
+                        (W.nodes(lang), scale),
+                        (W.kubernetes(lang), p.version or "?"),
+                        (W.node_image(lang), p.node_image_version or "?"),
+                        (W.newer_image(lang), W.no_newer_image(lang) if newer == "no" else newer),
+                        (W.os(lang), p.os_sku or p.os_type or "?"),
+                        (W.max_pods(lang), str(p.max_pods or "?")),
+                        (W.max_surge(lang), p.max_surge or W.surge_default(lang)),
                     )
                 )
             )
         stale = [p.name for p in self.pools if self.newer_image(p) not in ("no", "?")]
         if stale:
-            blocks.append(
-                Notice(
-                    f"A newer node image exists for {', '.join(stale)}: "
-                    + ", ".join(f"`/k8s aks upgrade-node-image {n}`" for n in stale)
-                    + " applies it (one node at a time, with surge).",
-                    Level.INFO,
-                )
-            )
+            commands = ", ".join(f"`/k8s aks upgrade-node-image {n}`" for n in stale)
+            blocks.append(Notice(W.newer_image_notice(lang, pools=", ".join(stale), commands=commands), Level.INFO))
         failed = [p.name for p in self.pools if (p.provisioning_state or "").lower() == "failed"]
         if failed:
-            blocks.append(Notice(f"Pool(s) {', '.join(failed)} are Failed; see `/k8s aks show`.", Level.ERROR))
-        return View(f"{len(self.pools)} node pool(s) in {self.cluster_name}", tuple(blocks))
+            blocks.append(Notice(W.pools_failed(lang, pools=", ".join(failed)), Level.ERROR))
+        return View(W.pools_summary(lang, count=len(self.pools), name=self.cluster_name), tuple(blocks))
 
 
-@command("aks pools", args=NoArgs, scope=Scope.CLUSTER, examples=("/k8s aks pools",))
+@command("aks pools", args=NoArgs, scope=Scope.CLUSTER, aliases=("aks 节点池",), examples=("/k8s aks pools",))
 def aks_pools(call: ClusterCall[NoArgs], deps: Deps) -> AksPoolsResult:
     """List the node pools: mode, VM size, node counts and autoscaling, version, node image and OS."""
     cluster_name = call.cluster
@@ -233,13 +235,15 @@ def aks_pools(call: ClusterCall[NoArgs], deps: Deps) -> AksPoolsResult:
             profiles[p.name] = client.pool_upgrade_profile(p.name)
         except NotFound:
             profiles[p.name] = None
-    return AksPoolsResult(cluster_name, pools, profiles)
+    return AksPoolsResult(cluster_name, pools, profiles, call.lang)
 
 
 # -- aks upgrades -------------------------------------------------------------------------------------------
 
 
-_MARK = {"pass": "✅ pass", "warn": "⚠️ warn", "fail": "❌ fail"}
+_MARK = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+_STATUS: Mapping[str, Msg] = {"pass": W.status_pass, "warn": W.status_warn, "fail": W.status_fail}
+_ITEMS_SHOWN = 30
 
 
 @dataclass(frozen=True)
@@ -252,40 +256,50 @@ class AksUpgradesResult:
 
     def _row(self, c: CheckItem) -> tuple[str, str, str, str]:
         entry = self.entries.get(c.signal or "")
-        return (_MARK[c.status], c.title, c.detail, f"/k8s kb show {entry}" if entry else "")
+        lang = self.lang
+        mark = f"{_MARK[c.status]} {_STATUS[c.status](lang)}"
+        return (mark, in_lang(c.title, lang), in_lang(c.detail, lang), f"/k8s kb show {entry}" if entry else "")
 
     def view(self) -> View:
         p = self.plan
+        lang = self.lang
         offered = p.target is None or any(c.version == p.target and c.allowed for c in p.choices)
-        target = (p.target or "—") + ("" if offered else " (not allowed)")
-        blocks: list[Block] = [Heading(f"Upgrade pre-flight for {self.cluster_name}: {p.current or '?'} → {target}")]
+        target = (p.target or "—") + ("" if offered else W.not_allowed(lang))
+        heading = W.upgrade_heading(lang, name=self.cluster_name, current=p.current or "?", target=target)
+        blocks: list[Block] = [Heading(heading)]
         if p.choices:
             blocks.append(
                 Table(
-                    ("version", "allowed", "note"),
-                    tuple((c.version, "yes" if c.allowed else "no", c.note) for c in p.choices),
-                    title="Versions Azure offers",
+                    (W.col_version(lang), W.col_allowed(lang), W.col_note(lang)),
+                    tuple(
+                        (c.version, (W.yes if c.allowed else W.no)(lang), in_lang(c.note, lang)) for c in p.choices
+                    ),
+                    title=W.versions_offered(lang),
                 )
             )
         else:
-            blocks.append(Text("Azure offers no newer version for the control plane."))
+            blocks.append(Text(W.no_newer_version(lang)))
         blocks.append(
-            Table(("result", "check", "detail", "read"), tuple(self._row(c) for c in p.checks), title="Checklist")
+            Table(
+                (W.col_result(lang), W.col_check(lang), W.col_detail(lang), W.col_read(lang)),
+                tuple(self._row(c) for c in p.checks),
+                title=W.checklist(lang),
+            )
         )
         for c in p.checks:
             if c.items:
-                blocks.append(
-                    Code(
-                        "\n".join(c.items[:30]) + (f"\n… {len(c.items) - 30} more" if len(c.items) > 30 else ""),
-                        title=c.title,
-                    )
-                )
+                lines = [in_lang(item, lang) for item in c.items[:_ITEMS_SHOWN]]
+                if len(c.items) > _ITEMS_SHOWN:
+                    lines.append(W.more_items(lang, count=len(c.items) - _ITEMS_SHOWN))
+                blocks.append(Code("\n".join(lines), title=in_lang(c.title, lang)))
         if self.facts_error:
-            blocks.append(Context(f"Cluster checks were limited: {self.facts_error}"))
+            blocks.append(Context(W.checks_limited(lang, reason=self.facts_error)))
         level = {"pass": Level.OK, "warn": Level.WARN, "fail": Level.ERROR}[p.status]
         verdict = {"pass": W.ready_to_upgrade, "warn": W.read_the_warnings, "fail": W.fix_failures}[p.status]
-        blocks.append(Notice(W.preflight(self.lang, verdict=verdict(self.lang)), level))
-        return View(f"Upgrade pre-flight {p.current or '?'} → {p.target or '—'}: {p.status}", tuple(blocks))
+        blocks.append(Notice(W.preflight(lang, verdict=verdict(lang)), level))
+        status = _STATUS[p.status](lang)
+        summary = W.upgrade_summary(lang, current=p.current or "?", target=p.target or "—", status=status)
+        return View(summary, tuple(blocks))
 
 
 _FINISHED = frozenset({"Succeeded", "Failed"})
@@ -328,6 +342,7 @@ def _facts(deps: Deps, cluster: str) -> tuple[ClusterFacts | None, str | None]:
     "aks upgrades",
     args=UpgradesArgs,
     scope=Scope.CLUSTER,
+    aliases=("aks 升级",),
     examples=("/k8s aks upgrades", "/k8s aks upgrades --to 1.30.5"),
 )
 def aks_upgrades(call: ClusterCall[UpgradesArgs], deps: Deps) -> AksUpgradesResult:
@@ -368,42 +383,42 @@ class AksSnatResult:
 
     def view(self) -> View:
         b = self.budget
-        fields: list[tuple[str, str]] = [
-            ("Outbound type", b.inputs.outbound_type),
-            ("Outbound IPs", f"{b.inputs.outbound_ips} ({b.inputs.ip_source})"),
-        ]
+        lang = self.lang
+        ips = W.ip_count(lang, count=b.inputs.outbound_ips, source=in_lang(b.inputs.ip_source, lang))
+        fields: list[tuple[str, str]] = [(W.outbound_type(lang), b.inputs.outbound_type), (W.outbound_ips(lang), ips)]
         if b.total_ports is not None:
-            fields.append(("Ports in all", f"{b.total_ports:,}"))
+            fields.append((W.ports_in_all(lang), f"{b.total_ports:,}"))
         if b.ports_per_node is not None:
-            fields.append(("Ports per node", f"{b.ports_per_node:,}"))
+            fields.append((W.ports_per_node(lang), f"{b.ports_per_node:,}"))
         if b.max_nodes is not None:
-            fields.append(("Maximum nodes", f"{b.max_nodes:,}"))
-        fields.append(("Nodes now / at peak", f"{b.current_nodes} / {b.peak_nodes}"))
+            fields.append((W.maximum_nodes(lang), f"{b.max_nodes:,}"))
+        fields.append((W.nodes_now_peak(lang), f"{b.current_nodes} / {b.peak_nodes}"))
         if b.headroom is not None:
-            fields.append(("Headroom at peak", f"{b.headroom} node(s)"))
-        blocks: list[Block] = [Heading(f"SNAT budget of {self.cluster_name}"), Fields(tuple(fields))]
-        blocks.extend(Text(f"• {f}") for f in b.findings)
+            fields.append((W.headroom_at_peak(lang), W.headroom_nodes(lang, count=b.headroom)))
+        blocks: list[Block] = [Heading(W.snat_heading(lang, name=self.cluster_name)), Fields(tuple(fields))]
+        blocks.extend(Text(f"• {in_lang(f, lang)}") for f in b.findings)
         if b.inputs.pools:
             blocks.append(
                 Table(
-                    ("pool", "nodes", "peak", "surge"),
+                    (W.col_pool(lang), W.col_nodes(lang), W.col_peak(lang), W.col_surge(lang)),
                     tuple((p.name, str(p.count), str(p.peak), str(p.surge)) for p in b.inputs.pools),
-                    title="Nodes counted",
+                    title=W.nodes_counted(lang),
                 )
             )
         if b.what_if is not None:
             w = b.what_if
-            blocks.append(Notice(f"With {w.nodes} nodes: {w.detail}.", Level.OK if w.fits else Level.ERROR))
+            what_if = W.with_nodes(lang, nodes=w.nodes, detail=in_lang(w.detail, lang))
+            blocks.append(Notice(what_if, Level.OK if w.fits else Level.ERROR))
         if b.pressure:
-            blocks.append(Notice(W.snat_tight(self.lang) + _see(self.lang, self.entry), Level.WARN))
+            blocks.append(Notice(W.snat_tight(lang) + _see(lang, self.entry), Level.WARN))
         for r in b.recommendations:
-            blocks.append(Text(f"→ {r.text}"))
+            blocks.append(Text(f"→ {in_lang(r.text, lang)}"))
             if r.command:
                 blocks.append(Code(r.command))
-        summary = f"SNAT {self.cluster_name}: " + (
-            f"{b.ports_per_node:,} ports/node, max {b.max_nodes} nodes"
+        summary = (
+            W.snat_summary(lang, name=self.cluster_name, ports=b.ports_per_node, max=b.max_nodes)
             if b.ports_per_node is not None and b.max_nodes is not None
-            else b.mode
+            else f"SNAT {self.cluster_name}: {b.mode}"
         )
         return View(summary, tuple(blocks))
 
