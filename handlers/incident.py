@@ -9,7 +9,6 @@ incident with `--incident ID`, or act on the one whose channel they are typed in
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +20,9 @@ from bot.i18n import INCIDENT as W
 from bot.incidents import views
 from bot.incidents.model import Severity
 from bot.incidents.ports import Asker, Declaration, Incidents, Runbook
-from bot.refs import CommandRef, ObjectRef
+from bot.refs import CommandRef
 from bot.registry import Call, ClusterCall, Lang, NoArgs, Role, Scope, command
+from handlers._naming import name_parts, title_words
 from handlers.args import (
     IncidentCloseArgs,
     IncidentCommanderArgs,
@@ -71,43 +71,18 @@ def _snapshot(call: ClusterCall[IncidentStartArgs], deps: Deps) -> tuple[View, C
     return result.view(), result.report
 
 
-# Words of an incident's title too common in workload, namespace and node names to say which one is meant.
-_COMMON = frozenset({
-    "the", "and", "for", "with", "from", "not", "but", "all", "any", "our", "its", "are", "was", "has", "have", "had",
-    "been", "down", "up", "out", "slow", "high", "low", "api", "apis", "app", "apps", "web", "svc", "service",
-    "services", "server", "pod", "pods", "node", "nodes", "pool", "cluster", "clusters", "prod", "production",
-    "staging", "test", "dev", "error", "errors", "fail", "failed", "failing", "failure", "broken", "outage", "issue",
-    "issues", "problem", "problems", "incident", "latency", "timeout", "timeouts", "users", "customers", "request",
-    "requests", "returns", "returning", "return", "http", "https", "5xx", "4xx", "working", "work", "works", "can",
-    "cannot", "after", "before", "since", "again", "still", "azure", "aks", "kube", "vmss", "agent", "default",
-    "old", "new", "this", "that", "today", "now", "morning", "night",
-})
-
-
-def _title_words(title: str, cluster: str) -> dict[str, str]:
-    """The title's words that can name a workload, namespace or node pool (`checkout`, `payments`, `userpool`), each
-    as it is matched (without a plural's "s") and as it was typed."""
-    found = (w for w in re.findall(r"[a-z][a-z0-9]{2,}", title.lower()) if w not in _COMMON and w != cluster.lower())
-    return {w.removesuffix("s"): w for w in found}
-
-
-def _names(subject: ObjectRef) -> frozenset[str]:
-    parts = re.split(r"[-_./]", f"{subject.namespace}/{subject.name}".lower())
-    return frozenset(p.removesuffix("s") for p in parts if p)
-
-
 def named_in_title(title: str, cluster: str, report: ClusterReport) -> tuple[tuple[FindingGroup, ...], tuple[str, ...]]:
     """The groups of findings whose objects a word of the title names — "checkout is down" and the crash-looping
     `shop/checkout-worker-…` pods, "payments API returns 5xx" and the OOMKilled pods of namespace `payments` — most
     severe first, with the words that named them. A word names an object when it is a whole part of its name or its
     namespace (`pay` names nothing)."""
-    words = _title_words(title, cluster)
+    words = title_words(title, cluster)
     if not words:
         return (), ()
     named: list[FindingGroup] = []
     used: set[str] = set()
     for g in report.groups:  # most severe first
-        hit = set().union(*(_names(s) & set(words) for s in g.subjects)) if g.subjects else set()
+        hit = set().union(*(name_parts(s) & set(words) for s in g.subjects)) if g.subjects else set()
         if hit:
             named.append(g)
             used |= hit

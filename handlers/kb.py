@@ -45,13 +45,26 @@ from bot.blocks import (
     Text,
     View,
 )
+from bot.cluster.model import Pod
+from bot.cluster.ports import CachingProvider
 from bot.deps import Deps
-from bot.errors import NotConfigured, Upstream, UserError
+from bot.errors import AksbotError, NotConfigured, Upstream, UserError
+from bot.i18n import FINDING
 from bot.i18n import KB as W
 from bot.questions.model import LISTING, Asked, Logged, Pick, Tally, fell_short, listing_row, masked
 from bot.refs import CommandRef
 from bot.registry import Call, Role, Scope, command
-from handlers.args import KbArgs, KbAskedArgs, KbListArgs, KbMissedArgs, KbShowArgs
+from handlers._naming import names_in
+from handlers.args import (
+    DiagnoseNodeArgs,
+    DiagnosePodArgs,
+    KbArgs,
+    KbAskedArgs,
+    KbListArgs,
+    KbMissedArgs,
+    KbShowArgs,
+)
+from handlers.pods import pod_rank
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
 SHOWN_OTHERS = 2  # entries offered as buttons besides the answer or suggestion (three shown in all)
@@ -146,6 +159,7 @@ class KbAnswer:
     missing_id: str | None = None  # `kb show` asked for an id no entry has
     asked: int | None = None  # the kept question (None: not kept); its buttons carry it
     catalogue: tuple[Entry, ...] = ()  # with "I don't know" for a kept question: every entry, to choose from
+    live: Live | None = None  # the cluster's objects the question names by name, as they are now
 
     def _others(self) -> Actions | None:
         """The other entries as buttons, and "None of these" when the question is kept."""
@@ -156,6 +170,12 @@ class KbAnswer:
         return Actions(tuple(buttons)) if buttons else None
 
     def view(self) -> View:
+        view = self._view()
+        if self.live is None:
+            return view
+        return View(view.summary, (*view.blocks, Divider(), *self.live.blocks(self.lang)))
+
+    def _view(self) -> View:
         lang = self.lang
         if self.entry is None:
             if self.missing_id is not None:
@@ -230,6 +250,95 @@ def answer(kb: KnowledgeBase, question: str, note: str | None = None) -> KbAnswe
     return KbAnswer(question, outcome.lang, entry, best.score, level=level, others=others, note=note)
 
 
+@dataclass(frozen=True)
+class Live:
+    """Objects of a cluster a question names by their whole name ("why does ledger-api keep restarting"), as the
+    watch cache holds them now: a line each, in the question's language, and the diagnosis of each."""
+
+    cluster: str
+    lines: tuple[str, ...]
+    diagnoses: tuple[tuple[str, CommandRef], ...]  # (object's name, its diagnosis)
+
+    def blocks(self, lang: Lang) -> list[Block]:
+        blocks: list[Block] = [
+            Text(W.live_heading(lang, cluster=self.cluster)),
+            Text("\n".join(f"• {line}" for line in self.lines)),
+        ]
+        if self.diagnoses:
+            blocks.append(Actions(tuple(Button(FINDING.diagnose(lang, name=n), ref) for n, ref in self.diagnoses)))
+        return blocks
+
+
+LIVE_OBJECTS = 3  # at most this many named objects are shown
+_LIVE_KINDS = ("pods", "nodes")
+
+
+def _asked_cluster(call: Call[KbArgs], deps: Deps) -> str | None:
+    """The cluster a question is about: the channel's, else the default, else the only one."""
+    settings = deps.settings
+    if call.channel and call.channel in settings.channels:
+        return settings.channels[call.channel]
+    names = settings.cluster_names()
+    return settings.default_cluster or (names[0] if len(names) == 1 else None)
+
+
+def _pod_state(pod: Pod, lang: Lang) -> str:
+    """`CrashLoopBackOff, 7 restart(s), last OOMKilled (exit 137)`: what a pod's line says of it."""
+    last = pod.last_termination
+    said = pod.shown_status
+    if pod.restarts:
+        ended = str(last).removeprefix("Terminated: ") if last is not None else "?"
+        said += W.live_restarts(lang, count=pod.restarts, last=ended)
+    return said
+
+
+def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Live | None:
+    """The workloads, pods and nodes `question` names by their whole name, on the cluster it is asked about, when
+    the asker may read that cluster and its watch cache answers without a request: a question is never slowed or
+    failed by a cluster (anything else is None)."""
+    cluster = _asked_cluster(call, deps)
+    provider = deps.clusters
+    names = names_in(question)
+    if not names or cluster is None or not isinstance(provider, CachingProvider):
+        return None
+    role = deps.settings.role_of(call.caller.id, call.caller.groups, cluster)
+    if role is None or role < Role.VIEWER or not provider.warm(cluster, _LIVE_KINDS):
+        return None
+    try:
+        reader = provider.reader(cluster)
+        pods, nodes = reader.pods(None), reader.nodes()
+    except AksbotError as exc:
+        log.info("no live look at %s for a question: %s", cluster, exc.message)
+        return None
+    named: dict[tuple[str, str, str], list[Pod]] = {}
+    for pod in pods:
+        owner = pod.workload
+        if pod.name in names:
+            named.setdefault(("Pod", pod.namespace, pod.name), []).append(pod)
+        elif owner is not None and owner.name in names:
+            named.setdefault((owner.kind, pod.namespace, owner.name), []).append(pod)
+    lines: list[str] = []
+    diagnoses: list[tuple[str, CommandRef]] = []
+    for (kind, namespace, name), members in sorted(named.items())[:LIVE_OBJECTS]:
+        worst = min(members, key=pod_rank)
+        if kind == "Pod":
+            lines.append(W.live_pod(lang, name=f"{namespace}/{name}", status=_pod_state(worst, lang)))
+        else:
+            ready = sum(p.is_ready for p in members)
+            line = W.live_workload(lang, kind=kind, name=f"{namespace}/{name}", ready=ready, total=len(members))
+            if ready < len(members) or worst.restarts:
+                line += W.live_worst(lang, pod=worst.name, status=_pod_state(worst, lang))
+            lines.append(line)
+        args = DiagnosePodArgs(name=worst.name)
+        diagnoses.append((worst.name, CommandRef("diagnose pod", args, cluster=cluster, namespace=namespace)))
+    for node in nodes:
+        if node.name in names and len(lines) < LIVE_OBJECTS:
+            lines.append(W.live_node(lang, name=node.name, pool=node.pool or "?", status=node.status_text))
+            ref = CommandRef("diagnose node", DiagnoseNodeArgs(name=node.name), cluster=cluster)
+            diagnoses.append((node.name, ref))
+    return Live(cluster, tuple(lines), tuple(diagnoses)) if lines else None
+
+
 @command(
     "kb",
     args=KbArgs,
@@ -239,14 +348,20 @@ def answer(kb: KnowledgeBase, question: str, note: str | None = None) -> KbAnswe
     examples=("/k8s kb why is my node NotReady", "/k8s kb 节点 NotReady 怎么办", "/k8s kb PLEG is not healthy"),
 )
 def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
-    """Ask the troubleshooting knowledge base (English or 中文); answers in the language you ask in."""
+    """Ask the troubleshooting knowledge base (English or 中文); answers in the language you ask in.
+
+    A question that names a workload, pod or node of the channel's cluster by its whole name (`ledger-api`,
+    `aks-userpool-…-vmss000003`) also shows how that object is now, from the watch cache, with a button to
+    diagnose it — for people who may read that cluster.
+    """
     knowledge = _knowledge(deps)
     if not call.args.question:
         return KbList(knowledge.entries(), call.lang)
     found = answer(knowledge, call.args.question)
     asked = _keep(call, deps, found)
     catalogue = knowledge.entries() if asked is not None and found.entry is None else ()
-    return dataclasses.replace(found, asked=asked, catalogue=catalogue)
+    live = live_named(call, deps, call.args.question, found.lang)
+    return dataclasses.replace(found, asked=asked, catalogue=catalogue, live=live)
 
 
 def _keep(call: Call[KbArgs], deps: Deps, found: KbAnswer) -> int | None:

@@ -629,6 +629,14 @@ class CachedClusterProvider:
         else:
             self.stop()
 
+    def warm(self, cluster: str, kinds: tuple[str, ...]) -> bool:
+        with self._lock:
+            cache = self._caches.get(cluster)
+        if not self.settings.enabled or cache is None or not cache.running:
+            return False
+        ages = [informer.age() if (informer := cache.informers.get(k)) is not None else None for k in kinds]
+        return all(age is not None and age <= self.settings.max_staleness_seconds for age in ages)
+
     def wait_synced(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         with self._lock:

@@ -111,6 +111,11 @@ class CachingProvider(Protocol):
         """Watch as the leader; as a follower, watch only when the settings ask every replica to."""
         ...
 
+    def warm(self, cluster: str, kinds: tuple[str, ...]) -> bool:
+        """Whether `cluster`'s readers answer `kinds` ("pods", "nodes" …) from the watch cache now: listing them
+        costs no request, so an answer may look without being asked to."""
+        ...
+
 
 def live_provider(provider: ClusterProvider) -> ClusterProvider:
     """The provider that always reads the cluster itself, never a cache: for what must see the latest state

@@ -145,6 +145,7 @@ def test_an_unsynced_cache_reads_live(server: KubeServer, tmp_path: Path) -> Non
         pods = provider.reader("sandbox").pods("shop")
     assert [p.name for p in pods] == [p.name for p in provider.live.reader("sandbox").pods("shop")]
     assert reads.cached == {} and reads.live == {"pods"} and reads.note() is None
+    assert not provider.warm("sandbox", ("pods",))  # so nothing optional (a question's live look) lists them
 
 
 def test_a_stale_cache_reads_live_and_a_fresh_one_says_how_old(tmp_path: Path) -> None:
@@ -156,7 +157,9 @@ def test_a_stale_cache_reads_live_and_a_fresh_one_says_how_old(tmp_path: Path) -
         with observe_reads() as reads:
             provider.reader("sandbox").pdbs()
         assert "pdbs" in reads.cached and (reads.note() or "").startswith("from the watch cache, as of")
+        assert provider.warm("sandbox", ("pdbs",)) and not provider.warm("elsewhere", ("pdbs",))
         time.sleep(1.5)  # longer than max_staleness_seconds without a word from the server
+        assert not provider.warm("sandbox", ("pdbs",))
         with observe_reads() as reads:
             assert [b.name for b in provider.reader("sandbox").pdbs()] == ["web-pdb"]
         assert reads.live == {"pdbs"} and reads.cached == {} and reads.note() is None

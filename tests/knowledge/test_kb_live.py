@@ -1,0 +1,100 @@
+"""A question that names a workload, pod or node by its whole name also says how that object is now, from the watch
+cache of the cluster it is asked about — through the real dispatcher, the cache and the sandbox API server. Never
+for someone who may not read that cluster, never at the cost of a request, never by a word inside a name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import handlers
+from bot.clock import SystemClock
+from bot.cluster.cache import CachedClusterProvider
+from bot.cluster.kube import KubeClusterProvider
+from bot.cluster.ports import ClusterProvider
+from bot.cluster.settings import CacheSettings
+from bot.deps import Deps
+from bot.dispatch import Dispatcher
+from bot.registry import REGISTRY
+from bot.render_slack import render_slack
+from bot.render_text import render_text
+from bot.settings import Settings, from_mapping
+from bot.surface import Incoming, InputKind
+from knowledge import load_knowledge_base
+from sandbox.kube import KubeServer
+from tests.support.cluster import LOGS, TOKENS, objects, settings_for
+from tests.support.fakes import NoAzure
+from tests.support.foundation import Captured
+
+handlers.load_all()
+POD = "web-7d9f-fghij"  # crash-looping, 7 restarts
+NODE = "aks-nodepool1-12345678-vmss000002"  # its kubelet went silent: Unknown
+LIVE = "Named in your question, live on `sandbox`:"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, CachedClusterProvider]]:
+    folder = tmp_path_factory.mktemp("kb-live")
+    server = KubeServer(objects(), logs=LOGS, tls=False, tokens={t: u for u, t in TOKENS.items()}).start()
+    kubeconfig = settings_for(folder, server.url, None).clusters[0].kubeconfig
+    settings = from_mapping(
+        {
+            "default_cluster": "sandbox",
+            "clusters": [{"name": "sandbox", "kubeconfig": kubeconfig, "context": "admin"}],
+            "roles": {"viewer": ["carol"], "operator": ["alice"]},
+        },
+        source=str(folder / "aksbot.yaml"),
+        environ={},
+    )
+    provider = CachedClusterProvider(KubeClusterProvider(settings), CacheSettings(watch_timeout_seconds=1))
+    provider.start()
+    assert provider.wait_synced(30)
+    yield settings, provider
+    provider.close()
+    server.stop()
+
+
+def ask(settings: Settings, clusters: ClusterProvider, text: str, user: str = "carol") -> str:
+    deps = Deps(settings, SystemClock(), clusters, NoAzure(), knowledge=load_knowledge_base())
+    captured = Captured()
+    outcome = Dispatcher(deps, registry=REGISTRY).handle(Incoming(text, user, InputKind.MENTION, "C0OPS"), captured)
+    assert outcome.status == "ok", render_text(outcome.view)
+    (reply,) = captured.replies
+    render_slack(reply.view)  # fits Slack's limits
+    return render_text(reply.view)
+
+
+def test_a_question_naming_a_pod_and_a_node_shows_them_as_they_are(
+    world: tuple[Settings, CachedClusterProvider],
+) -> None:
+    settings, provider = world
+    said = ask(settings, provider, f"@aksbot why does {POD} keep crashing on {NODE}?")
+    assert "`/k8s kb show " in said.split(LIVE)[0]  # the knowledge base's reply comes first, as before
+    live = said.split(LIVE)[1]
+    assert f"• Pod `shop/{POD}`: CrashLoopBackOff, 7 restart(s), last " in live
+    assert f"• Node `{NODE}` (pool nodepool1): Unknown" in live
+    assert f"[Diagnose {POD}]  [Diagnose {NODE}]" in live
+
+
+def test_a_workload_is_named_by_its_controller_and_shown_by_its_worst_pod(
+    world: tuple[Settings, CachedClusterProvider],
+) -> None:
+    settings, provider = world
+    said = ask(settings, provider, "@aksbot old-batch 为什么被驱逐了")
+    assert "你问到的对象在 `sandbox` 上的实时状态：" in said
+    assert "• Pod `shop/old-batch`：" in said and "[诊断 old-batch]" in said
+
+
+def test_nothing_live_without_a_role_a_name_or_a_warm_cache(world: tuple[Settings, CachedClusterProvider]) -> None:
+    settings, provider = world
+    question = f"@aksbot why does {POD} keep crashing"
+    assert LIVE not in ask(settings, provider, question, user="mallory")  # may not read the cluster
+    # Words inside names (`web`, `7d9f`) and common words name nothing.
+    assert LIVE not in ask(settings, provider, "@aksbot why does the web app on 7d9f keep crashing")
+    # Without a watch cache every question would cost the cluster a list of all pods: none is made.
+    live_only = KubeClusterProvider(settings)
+    try:
+        assert LIVE not in ask(settings, live_only, question)
+    finally:
+        live_only.close()
