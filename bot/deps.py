@@ -6,12 +6,14 @@ plain fakes. Nothing here imports an SDK.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.azure.ports import AzureProvider
 from bot.clock import Clock
 from bot.cluster.ports import ClusterProvider
+from bot.errors import AksbotError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from bot.incidents.ports import Incidents
     from bot.questions.model import QuestionLog
     from knowledge import KnowledgeBase
+
+log = logging.getLogger("aksbot.deps")
 
 
 @dataclass(frozen=True)
@@ -33,3 +37,19 @@ class Deps:
     incidents: Incidents | None = None
     alerts: AlertBook | None = None
     questions: QuestionLog | None = None
+
+    def channel_cluster(self, channel: str | None) -> str | None:
+        """The cluster a channel is about: the one `channels:` binds it to, else its incident's (a command typed in
+        an incident's channel is about the incident's cluster); None for any other channel, or when the incident
+        store cannot say (the caller falls back to the default cluster, as without incidents)."""
+        if not channel:
+            return None
+        bound = self.settings.channels.get(channel)
+        if bound is not None or self.incidents is None:
+            return bound
+        try:
+            found = self.incidents.cluster_of(channel)
+        except AksbotError as exc:
+            log.warning("could not tell whether %s is an incident's channel: %s", channel, exc.message)
+            return None
+        return found if found in self.settings.cluster_names() else None

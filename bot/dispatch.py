@@ -192,8 +192,9 @@ class Dispatcher:
                 "No cluster is configured. Start `aksbot demo` for a sandbox cluster, or add `clusters:` to the "
                 "configuration file (see the README's Configuration section)."
             )
-        if incoming.channel and incoming.channel in settings.channels:
-            return settings.channels[incoming.channel]
+        channel = self.deps.channel_cluster(incoming.channel)
+        if channel is not None:
+            return channel
         if settings.default_cluster:
             return settings.default_cluster
         if len(names) == 1:

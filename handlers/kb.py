@@ -274,10 +274,12 @@ _LIVE_KINDS = ("pods", "nodes")
 
 
 def _asked_cluster(call: Call[KbArgs], deps: Deps) -> str | None:
-    """The cluster a question is about: the channel's, else the default, else the only one."""
+    """The cluster a question is about: the channel's (bound to it, or its incident's), else the default, else the
+    only one."""
     settings = deps.settings
-    if call.channel and call.channel in settings.channels:
-        return settings.channels[call.channel]
+    channel = deps.channel_cluster(call.channel)
+    if channel is not None:
+        return channel
     names = settings.cluster_names()
     return settings.default_cluster or (names[0] if len(names) == 1 else None)
 

@@ -130,6 +130,7 @@ class IncidentDesk:
         self.alerts: AlertDesk = alerts or NoAlerts()
         self.alert_timeline: TimelineSource = alert_timeline or NoAlerts()
         self.registry = registry
+        self._channel_clusters: dict[str, str] = {}  # incident channel → its cluster (`cluster_of`)
 
     # -- declare ---------------------------------------------------------------------------------------------
     def start(self, declaration: Declaration) -> Declared:
@@ -432,6 +433,17 @@ class IncidentDesk:
         visible = None if len(seen) == len(names) else seen
         found = self.store.listing(include_closed=include_closed, clusters=visible, limit=50)
         return IncidentList(tuple(found), include_closed, asker.lang)
+
+    def cluster_of(self, channel: str) -> str | None:
+        # An incident's channel keeps its cluster for good, so once found it is remembered; a channel that is none
+        # (yet) is asked again, as its incident may be saved a moment after the channel was made.
+        found = self._channel_clusters.get(channel)
+        if found is None:
+            incident = self.store.in_channel(channel)
+            if incident is None:
+                return None
+            found = self._channel_clusters[channel] = incident.cluster
+        return found
 
     def open_incidents(self, cluster: str) -> list[IncidentLink]:
         """The open incidents of a cluster with their channels (for the alerts side's routing)."""

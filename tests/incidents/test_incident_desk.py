@@ -208,7 +208,7 @@ def test_the_timeline_and_summary_list_everything_in_order(bed: Bed) -> None:
         "*alert firing* — KubePodCrashLooping ledger-api",
         "*declared* · @alice",
         "*alert acknowledged* · @bob",
-        "*ran* · @alice — `/k8s diagnose node aks-userpool-3` — node aks-userpool-3: NotReady",
+        "*ran* · @alice — `/k8s diagnose node aks-userpool-3` — node aks-userpool-3 on home: NotReady",
         "*requested approval* · @alice — `/k8s switch off hall` — Switch off hall",
         "*approved* · @bob — `/k8s switch off hall`",
         "*action ran* — `/k8s switch off hall` — hall is off",
@@ -420,3 +420,16 @@ def test_words_of_a_title_name_objects_only_as_whole_parts_of_their_names() -> N
     # Parts of words, words common to every name, and the cluster's own name name nothing.
     for title in ("check out the api", "aks nodes are down in prod", "worke", "the shopping cart"):
         assert named_in_title(title, "prod", report) == ((), ()), title
+
+
+def test_a_command_typed_in_an_incidents_channel_is_about_the_incidents_cluster(bed: Bed) -> None:
+    """`home` is the default cluster; an incident on `garden` makes its channel garden's: a command that names no
+    cluster runs there, and one that does keeps it. Elsewhere the default stays."""
+    said = declare(bed, "garden lights flicker", "--cluster garden")
+    channel = "inc-20261122-garden-lights-flicker"
+    assert f"#{channel} topic: 🚨 SEV3 · garden lights flicker · cluster garden" in said
+    assert "node n1 on garden: NotReady" in bed.say(f":in {channel}", "/k8s diagnose node n1")
+    assert "node n1 on home: NotReady" in bed.say("/k8s diagnose node n1 --cluster home")
+    bed.say("/k8s incident close garden lights fixed")
+    assert "node n1 on garden: NotReady" in bed.say("/k8s diagnose node n1")  # a closed incident's channel too
+    assert "node n1 on home: NotReady" in bed.say(":in shell", "/k8s diagnose node n1")

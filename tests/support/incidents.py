@@ -54,7 +54,7 @@ for _spec in approvals.registry:
 @registry.command("diagnose node", args=DiagnoseNodeArgs, scope=Scope.CLUSTER)
 def diagnose_node(call: ClusterCall[DiagnoseNodeArgs], deps: Deps) -> Message:
     """A diagnosis that needs no cluster."""
-    return Message(f"node {call.args.name}: NotReady for 6m (kubelet stopped posting status)")
+    return Message(f"node {call.args.name} on {call.cluster}: NotReady for 6m (kubelet stopped posting status)")
 
 
 CONFIG: dict[str, Any] = {
