@@ -874,6 +874,7 @@ class AlertWords:
     # a burst of alerts in one message
     summary_same: Msg = Msg("{count} {what}: {name}{where}", "{where}{count} 个{what}：{name}")
     summary_mixed: Msg = Msg("{count} alerts firing{where}", "{where}{count} 条告警正在触发")
+    group_firing: Msg = Msg("{text} ({count} firing)", "{text}（{count} 条触发中）")
     in_namespace: Msg = Msg(" in {namespace}", "{namespace} 中")
     on_cluster: Msg = Msg(" on {cluster}", "{cluster} 上")
     list_button: Msg = Msg("List alerts", "列出告警")

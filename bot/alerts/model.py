@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from bot.i18n import ALERT, said
 from bot.severity import Severity
 
 
@@ -153,7 +154,8 @@ class AlertGroup:
         count = len(self.firing) + (self.truncated if self.firing else 0)
         first = next((a.summary for a in (*self.firing, *self.alerts) if a.summary), "")
         text = first if first and first != self.title else self.title
-        return f"{text} ({count} firing)" if count > 1 else text
+        # A watcher finding's title is a `Said`: the count keeps its Chinese for a channel that reads Chinese.
+        return said(ALERT.group_firing, text=text, count=count) if count > 1 else text
 
     @property
     def started_at(self) -> datetime:

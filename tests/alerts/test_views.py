@@ -257,6 +257,23 @@ def test_a_watcher_alert_on_a_chinese_route_says_the_finding_in_chinese_after_th
     assert not any(key.endswith("_zh") for alert in external["alerts"] for key in alert)
 
 
+def test_a_groups_count_keeps_its_findings_chinese_through_the_store() -> None:
+    """"(2 firing)" after a watcher finding's title: the list and the card of a Chinese channel read both parts in
+    Chinese; everything that reads a plain string still gets the English, as before."""
+    from bot.alerts.codec import group_from_json, group_to_json
+    from bot.i18n import in_lang
+    from handlers.rules.node_rules import node_findings
+    from tests.support.objects import NOW, lease, node, unreachable_taints
+
+    dead = node(NODE, ready="Unknown", message="Kubelet stopped posting node status.", taints=unreachable_taints(300))
+    (finding, *_) = node_findings(dead, lease(NODE, 372), (), (), NOW)
+    one = group_from_json(group_to_json(from_finding("prod", finding, since=T0)))
+    two = one.with_alerts((*one.alerts, replace(one.alerts[0], source_id="another")))
+    assert two.summary == f"{one.summary} (2 firing)"
+    assert in_lang(two.summary, "zh") == f"{in_lang(one.summary, 'zh')}（2 条触发中）"
+    assert "状态为 Unknown" in in_lang(two.summary, "zh")
+
+
 def test_one_reply_per_transition() -> None:
     state = state_of(notready())
 
