@@ -864,6 +864,10 @@ class AlertWords:
     # thread replies
     reply_fired: Msg = Msg("🔥 Firing: {summary}", "🔥 触发：{summary}")
     reply_updated: Msg = Msg("🔄 Changed: {detail}", "🔄 变化：{detail}")
+    # what the store keeps of a transition ("after 14 min", "flap 2", "2 → 3 firing"), said in the reply's language
+    lasted_for: Msg = Msg("after {duration}", "持续 {duration}")
+    flap: Msg = Msg("flap {count}", "第 {count} 次反复")
+    firing_change: Msg = Msg("{before} → {after} firing", "{before} → {after} 条触发中")
     reply_resolved: Msg = Msg("✅ Resolved {detail}.", "✅ 已恢复（{detail}）。")
     reply_reopened: Msg = Msg("🔁 Firing again ({detail}).", "🔁 再次触发（{detail}）。")
     reply_acknowledged: Msg = Msg("👀 Acknowledged by ", "👀 确认人：")

@@ -37,6 +37,7 @@ from bot.alerts.routing import Route, quiet_end
 from bot.approvals.model import parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
 from bot.errors import Upstream
+from bot.i18n import ALERT
 from bot.severity import Severity
 from bot.surface import MessageRef
 from bot.timefmt import lasted
@@ -465,19 +466,21 @@ class AlertStore:
             self._new_messages(run, group, episode, routes, at)
         elif outcome is Outcome.RESOLVED:
             seq = self._history(run, state.key, episode, at, Event.RESOLVED, group,
-                                f"after {lasted((at - state.first_fired_at).total_seconds())}")
+                                ALERT.lasted_for("en", duration=lasted((at - state.first_fired_at).total_seconds())))
             self._cancel(run, state.key, at, "resolved before it was posted", kind=Work.POST)
             self._work(run, state.key, episode, at, Work.UPDATE)
             self._work(run, state.key, episode, at, Work.REPLY, seq)
         elif outcome is Outcome.REOPENED:
-            seq = self._history(run, state.key, episode, at, Event.REOPENED, group, f"flap {state.flap_count + 1}")
+            flap = ALERT.flap("en", count=state.flap_count + 1)
+            seq = self._history(run, state.key, episode, at, Event.REOPENED, group, flap)
             if not snoozed:
                 self._work(run, state.key, episode, at, Work.UPDATE)
                 self._work(run, state.key, episode, at, Work.REPLY, seq)
         elif outcome is Outcome.UPDATED:
             before, after = len(state.group.firing), len(group.firing)
             if before != after:
-                self._history(run, state.key, episode, at, Event.UPDATED, group, f"{before} → {after} firing")
+                counts = ALERT.firing_change("en", before=before, after=after)
+                self._history(run, state.key, episode, at, Event.UPDATED, group, counts)
             if group.severity > state.severity:
                 # Worse: an edit notifies nobody, so the thread hears of it (a node gone from stale lease to Unknown).
                 seq = self._history(run, state.key, episode, at, Event.UPDATED, group,

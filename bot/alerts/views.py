@@ -19,6 +19,7 @@ does I/O except reading the shipped knowledge base for a runbook's title when th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -327,13 +328,13 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
     text: blocks.Rich
     actor = entry.actor
     if entry.event is Event.RESOLVED:
-        text = W.reply_resolved(lang, detail=entry.detail or W.resolved(lang))
+        text = W.reply_resolved(lang, detail=history_words(entry.detail, lang) or W.resolved(lang))
     elif entry.event is Event.REOPENED:
-        text = W.reply_reopened(lang, detail=entry.detail)
+        text = W.reply_reopened(lang, detail=history_words(entry.detail, lang))
     elif entry.event is Event.FIRED:
-        text = W.reply_fired(lang, summary=_clip(state.summary, LINE_CHARS))
+        text = W.reply_fired(lang, summary=_clip(in_lang(state.summary, lang), LINE_CHARS))
     elif entry.event is Event.UPDATED:
-        text = W.reply_updated(lang, detail=entry.detail)
+        text = W.reply_updated(lang, detail=history_words(entry.detail, lang))
     elif entry.event is Event.ACKNOWLEDGED:
         text = (W.reply_acknowledged(lang), blocks.Person(actor))
     elif entry.event is Event.SNOOZED:
@@ -347,6 +348,23 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
         text = ((W.reply_linked(lang, label=linked.label), blocks.Channel(linked.channel)) if linked is not None
                 else f"{entry.event.value} {entry.detail}")
     return blocks.View(blocks.plain(text), (blocks.Text(text),))
+
+
+_LASTED = re.compile(r"after (.+)")
+_FLAP = re.compile(r"flap (\d+)")
+_FIRING_CHANGE = re.compile(r"(\d+) → (\d+) firing")
+
+
+def history_words(detail: str, lang: str) -> str:
+    """A transition's stored detail (`after 14 min`, `flap 2`, `2 → 3 firing`) in the reply's language; any other
+    detail (`warning → critical`) as it is."""
+    if (m := _LASTED.fullmatch(detail)) is not None:
+        return W.lasted_for(lang, duration=m.group(1))
+    if (m := _FLAP.fullmatch(detail)) is not None:
+        return W.flap(lang, count=m.group(1))
+    if (m := _FIRING_CHANGE.fullmatch(detail)) is not None:
+        return W.firing_change(lang, before=m.group(1), after=m.group(2))
+    return detail
 
 
 def snooze_words(detail: str, lang: str) -> str:

@@ -227,7 +227,14 @@ def test_chinese_cards_replies_and_summaries() -> None:
     assert wanted <= set(labelled(card))
     every_button_runs_a_registered_command(card)
     entry = HistoryEntry(3, state.key, 1, T0, Event.RESOLVED, "", Status.RESOLVED, "prod", "after 14 min")
-    assert render_text(alert_reply(state, entry, lang="zh")) == "✅ 已恢复（after 14 min）。"
+    assert render_text(alert_reply(state, entry, lang="zh")) == "✅ 已恢复（持续 14 min）。"
+    assert render_text(alert_reply(state, entry, lang="en")) == "✅ Resolved after 14 min."
+    again = replace(entry, event=Event.REOPENED, detail="flap 2")
+    assert render_text(alert_reply(state, again, lang="zh")) == "🔁 再次触发（第 2 次反复）。"
+    more = replace(entry, event=Event.UPDATED, detail="2 → 3 firing")
+    assert render_text(alert_reply(state, more, lang="zh")) == "🔄 变化：2 → 3 条触发中"
+    worse = replace(entry, event=Event.UPDATED, detail="warning → critical")
+    assert render_text(alert_reply(state, worse, lang="zh")) == "🔄 变化：warning → critical"
     assert summary_title([state] * 3, "zh") == "prod 上3 个节点：node.notready"
 
 
