@@ -151,7 +151,7 @@ class AksShowResult:
         return View(f"AKS {c.name}: {c.version or '?'}, {state}", tuple(blocks))
 
 
-@command("aks show", args=NoArgs, scope=Scope.CLUSTER, examples=("/k8s aks show",))
+@command("aks show", args=NoArgs, scope=Scope.CLUSTER, aliases=("aks 集群",), examples=("/k8s aks show",))
 def aks_show(call: ClusterCall[NoArgs], deps: Deps) -> AksShowResult:
     """Show the AKS cluster as Azure sees it: version, state, network, outbound type, identity, upgrade channel.
 

@@ -432,9 +432,10 @@ def arm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dispatcher]:
     srv.stop()
 
 
-def test_the_chinese_names_of_aks_pools_and_aks_upgrades() -> None:
+def test_the_chinese_names_of_aks_show_pools_and_upgrades() -> None:
     parser = Parser(REGISTRY)
-    named = (("aks 升级", "aks upgrades"), ("aks 升级 --to 1.30.5", "aks upgrades"), ("aks 节点池", "aks pools"))
+    named = (("aks 升级", "aks upgrades"), ("aks 升级 --to 1.30.5", "aks upgrades"), ("aks 节点池", "aks pools"),
+             ("aks 集群", "aks show"))
     for typed, name in named:
         parsed = parser.parse(f"/k8s {typed}", InputKind.SLASH)
         assert getattr(parsed, "spec", None) is not None and parsed.spec.name == name, typed  # type: ignore[union-attr]
@@ -450,6 +451,11 @@ def test_aks_upgrades_typed_in_chinese_answers_in_chinese(arm: Dispatcher) -> No
     pools = ok_text(arm, "/k8s aks 节点池")
     assert "sandbox 的节点池" in pools and "`/k8s aks upgrade-node-image nodepool1` 会应用它" in pools
     _no_english_of_the_bot(pools)
+    shown = ok_text(arm, "/k8s aks 集群")
+    assert "AKS 集群" in shown and "状态" in shown
+    # A Chinese sentence that starts with the same words is still a question for the knowledge base.
+    parsed = Parser(REGISTRY).parse("@aksbot aks 集群 升级 失败 怎么办", InputKind.MENTION)
+    assert not hasattr(parsed, "spec")
 
 
 def test_aks_snat_called_in_chinese_answers_in_chinese(arm: Dispatcher) -> None:
