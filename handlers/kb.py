@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -273,14 +274,18 @@ LIVE_OBJECTS = 3  # at most this many named objects are shown
 _LIVE_KINDS = ("pods", "nodes")
 
 
-def _asked_cluster(call: Call[KbArgs], deps: Deps) -> str | None:
-    """The cluster a question is about: the channel's (bound to it, or its incident's), else the default, else the
-    only one."""
+def _asked_cluster(call: Call[KbArgs], deps: Deps, question: str) -> str | None:
+    """The cluster a question is about: the one it names ("… restarting on test"), else the channel's (bound to it,
+    or its incident's), else the default, else the only one."""
     settings = deps.settings
+    names = settings.cluster_names()
+    words = set(re.findall(r"[\w.-]+", question.lower()))
+    named = [n for n in names if n.lower() in words]
+    if len(named) == 1:
+        return named[0]
     channel = deps.channel_cluster(call.channel)
     if channel is not None:
         return channel
-    names = settings.cluster_names()
     return settings.default_cluster or (names[0] if len(names) == 1 else None)
 
 
@@ -298,7 +303,7 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
     """The workloads, pods and nodes `question` names by their whole name, on the cluster it is asked about, when
     the asker may read that cluster and its watch cache answers without a request: a question is never slowed or
     failed by a cluster (anything else is None)."""
-    cluster = _asked_cluster(call, deps)
+    cluster = _asked_cluster(call, deps, question)
     provider = deps.clusters
     names = names_in(question)
     if not names or cluster is None or not isinstance(provider, CachingProvider):

@@ -41,7 +41,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, 
     settings = from_mapping(
         {
             "default_cluster": "sandbox",
-            "clusters": [{"name": "sandbox", "kubeconfig": kubeconfig, "context": "admin"}],
+            # `mirror` is the same API server under another name: a second cluster to name in a question.
+            "clusters": [{"name": "sandbox", "kubeconfig": kubeconfig, "context": "admin"},
+                         {"name": "mirror", "kubeconfig": kubeconfig, "context": "admin"}],
             "roles": {"viewer": ["carol"], "operator": ["alice"]},
         },
         source=str(folder / "aksbot.yaml"),
@@ -98,3 +100,11 @@ def test_nothing_live_without_a_role_a_name_or_a_warm_cache(world: tuple[Setting
         assert LIVE not in ask(settings, live_only, question)
     finally:
         live_only.close()
+
+
+def test_a_question_that_names_a_cluster_looks_there(world: tuple[Settings, CachedClusterProvider]) -> None:
+    settings, provider = world
+    said = ask(settings, provider, f"@aksbot is {POD} crashing on mirror too?")
+    assert "Named in your question, live on `mirror`:" in said and LIVE not in said
+    both = ask(settings, provider, f"@aksbot {POD} crashes on mirror and sandbox")  # two named: the default
+    assert LIVE in both
