@@ -88,6 +88,7 @@ def test_the_readme_try_session_runs_as_written() -> None:
     assert "[no message has a button" not in out and "Traceback" not in out + done.stderr
     assert "Unknown command" not in out and "I don't know" not in out
     assert "is a workload, not a pod: diagnosing the worst" in out
+    assert "Named in your question, live on `prod`:\n• Deployment `shop/checkout-worker`: 0/2 pod(s) ready" in out
     assert "approval request(s) waiting, 1 you may approve" in out
     assert "Refused: you requested this yourself" in out and "is cordoned (SchedulingDisabled)" in out
     # The incident, from start to close: its channel, its timeline, its summary, the archived channel.
