@@ -4,7 +4,9 @@ and the local ARM server: the preview, the approval, the change in Azure, the re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,24 +30,33 @@ class Channel:
         return MessageRef("C0OPS", "card")
 
 
-@pytest.fixture
-def arm(tmp_path: Path) -> Iterator[tuple[ArmServer, Dispatcher, RecordingNotifier]]:
-    srv = ArmServer(arm_state()).start()
+@contextmanager
+def serving(state: dict[str, Any], folder: Path) -> Iterator[tuple[ArmServer, Dispatcher, RecordingNotifier]]:
+    """The local ARM server with `state`, and the approval dispatcher of a bot whose cluster `sandbox` it is."""
+    srv = ArmServer(state).start()
     settings = from_mapping(
         {
             "default_cluster": "sandbox",
-            "clusters": [{"name": "sandbox", "azure": srv.settings_fragment(tmp_path)}],
+            "clusters": [{"name": "sandbox", "azure": srv.settings_fragment(folder)}],
             "roles": {"viewer": ["*"], "operator": ["alice"], "approver": ["bob"]},
         },
         source=None,
         environ=srv.environment(),
     )
     deps = Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=AzureSdkProvider(settings))
-    store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
+    store = SqliteApprovalStore(folder / "approvals.sqlite3")
     notifier = RecordingNotifier()
-    yield srv, approval_dispatcher(deps, store, notifier), notifier
-    store.close()
-    srv.stop()
+    try:
+        yield srv, approval_dispatcher(deps, store, notifier), notifier
+    finally:
+        store.close()
+        srv.stop()
+
+
+@pytest.fixture
+def arm(tmp_path: Path) -> Iterator[tuple[ArmServer, Dispatcher, RecordingNotifier]]:
+    with serving(arm_state(), tmp_path) as served:
+        yield served
 
 
 def say(d: Dispatcher, user: str, text: str) -> Outcome:
@@ -128,20 +139,7 @@ def test_an_autoscaled_pool_gets_the_command_that_moves_its_bounds(tmp_path: Pat
     state = arm_state()
     for profile in state["managedCluster"]["properties"]["agentPoolProfiles"]:
         profile.update(enableAutoScaling=True, minCount=2, maxCount=4)
-    srv = ArmServer(state).start()
-    try:
-        settings = from_mapping(
-            {
-                "default_cluster": "sandbox",
-                "clusters": [{"name": "sandbox", "azure": srv.settings_fragment(tmp_path)}],
-                "roles": {"viewer": ["*"], "operator": ["alice"], "approver": ["bob"]},
-            },
-            source=None,
-            environ=srv.environment(),
-        )
-        deps = Deps(settings=settings, clock=ManualClock(), clusters=NoClusters(), azure=AzureSdkProvider(settings))
-        store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-        d = approval_dispatcher(deps, store, RecordingNotifier())
+    with serving(state, tmp_path) as (srv, d, _):
         out = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 6")
         text = notices(out.view)
         assert out.status == "failed" and "The cluster autoscaler manages pool `nodepool1` (2–4 nodes)" in text
@@ -150,6 +148,3 @@ def test_an_autoscaled_pool_gets_the_command_that_moves_its_bounds(tmp_path: Pat
         down = notices(say(d, "alice", "/k8s aks scale-pool nodepool1 --count 0").view)
         assert "--min-count 0 --max-count 4" in down
         assert srv.pool_body("nodepool1")["properties"]["count"] == 3  # nothing was requested
-        store.close()
-    finally:
-        srv.stop()
