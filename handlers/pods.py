@@ -8,7 +8,8 @@ so the answer can say where it is.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.blocks import Actions, Block, Button, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
@@ -72,6 +73,7 @@ class PodsResult:
     page: Page[Pod]
     all_namespaces: bool
     now: datetime
+    lost_nodes: Mapping[str, str] = field(default_factory=dict)  # node → NotReady/Unknown, for `status_in_list`
 
     def view(self) -> View:
         total = self.page.total
@@ -82,8 +84,8 @@ class PodsResult:
         level = Level.WARN if self.problems else Level.OK
         blocks: list[Block] = [Heading(f"Pods — {self.scope}"), Notice(summary, level)]
         rows = tuple(
-            (p.key if self.all_namespaces else p.name, p.shown_status, ready_text(p), str(p.restarts),
-             last_termination_text(p), p.node or "-", age(p.start_time or p.created, self.now))
+            (p.key if self.all_namespaces else p.name, status_in_list(p, self.lost_nodes), ready_text(p),
+             str(p.restarts), last_termination_text(p), p.node or "-", age(p.start_time or p.created, self.now))
             for p in self.page.items
         )
         blocks.append(Table(("Pod", "Status", "Ready", "Restarts", "Last termination", "Node", "Age"), rows,
@@ -106,10 +108,35 @@ def pods(call: ClusterCall[PodsArgs], deps: Deps) -> PodsResult:
     filters = "".join(f" {f}" for f in (f"-l {call.args.selector}" if call.args.selector else "",
                                          f"on {call.args.node}" if call.args.node else "",
                                          "with problems" if call.args.problems else "") if f)
-    statuses = Counter(p.shown_status for p in found)
+    lost = _lost_nodes(deps, cluster, found)
+    statuses = Counter(status_in_list(p, lost) for p in found)
     problems = sum(1 for p in found if pod_problem(p))
     page = page_of(sorted(found, key=pod_rank), call)
-    return PodsResult(cluster, f"{where}{filters}", statuses, problems, page, namespace is None, deps.clock.now())
+    return PodsResult(cluster, f"{where}{filters}", statuses, problems, page, namespace is None, deps.clock.now(),
+                      lost)
+
+
+def _held_back(pod: Pod) -> bool:
+    """Running with every container ready, yet not Ready: something outside its containers holds it back — the
+    node controller marks a lost node's pods so (kubectl still prints `1/1 Running`), or a readiness gate."""
+    ready, total = pod.ready_count
+    return pod.shown_status == "Running (not ready)" and ready == total and bool(pod.node)
+
+
+def _lost_nodes(deps: Deps, cluster: str, pods: list[Pod]) -> dict[str, str]:
+    """NotReady or Unknown nodes that pods of the list are held back on (read only when there are such pods)."""
+    if not any(_held_back(p) for p in pods):
+        return {}
+    nodes = optional("nodes", lambda: deps.clusters.reader(cluster).nodes()) or []
+    return {n.name: ("NotReady" if n.ready == "False" else "Unknown") for n in nodes if n.ready != "True"}
+
+
+def status_in_list(pod: Pod, lost_nodes: Mapping[str, str]) -> str:
+    """`shown_status`, naming the node when a lost node is why a pod with ready containers is not Ready:
+    `Running (node Unknown)` reads right beside READY 1/1, `Running (not ready)` did not."""
+    if pod.node in lost_nodes and _held_back(pod):
+        return f"Running (node {lost_nodes[pod.node]})"
+    return pod.shown_status
 
 
 # -- pod <name> ------------------------------------------------------------------------------------------------

@@ -29,7 +29,9 @@ from handlers.nodes import node, nodes
 from handlers.pods import logs, pod, pods
 from handlers.top import top_nodes, top_pods
 from handlers.workloads import deployments, pdbs
+from sandbox.kube.resources import BY_KEY
 from tests.support.cluster import Cluster, start
+from tests.support.cluster import pod as pod_object
 from tests.support.fakes import NoAzure
 
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
@@ -158,6 +160,21 @@ def test_events_filters_and_summary(deps: Deps) -> None:
     assert view.summary.startswith("3 events in all namespaces of type Warning: 3 Warning; top warnings:")
     node_events = events(call(EventsArgs(object=f"node/{N2}"), all_namespaces=True), deps)
     assert [e.reason for e in node_events.events] == ["NodeNotReady"]
+
+
+def test_a_pod_held_back_by_its_lost_node_says_so_beside_ready_1_of_1(cluster: Cluster, deps: Deps) -> None:
+    """The node controller marks a lost node's pods not Ready and kubectl still prints `1/1 Running`: the list names
+    the node's state as the reason, where `Running (not ready)` next to READY 1/1 read as a contradiction."""
+    held = pod_object("shop", "web-7d9f-lost1", N2, owner="web-7d9f")
+    held["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    cluster.server.apply(held)
+    try:
+        view = pods(call(PodsArgs()), deps).view()
+    finally:
+        cluster.server.store.delete(BY_KEY["pods"], "shop", "web-7d9f-lost1")
+    row = next(r for r in tables(view)[0].rows if r[0] == "web-7d9f-lost1")
+    assert row[1:3] == ("Running (node Unknown)", "1/1")
+    assert "1 Running (node Unknown)" in view.summary
 
 
 def test_deployments_and_pdbs(deps: Deps) -> None:
