@@ -1264,6 +1264,231 @@ class FindingWords:
     )
 
 
+@dataclass(frozen=True)
+class ReadWords:
+    """The everyday read views — `nodes`, `node`, `pods`, `pod`, `logs`, `events`, `deployments`, `pdbs`, `top nodes`,
+    `top pods` — and the list of approval requests waiting: their headings, summaries, notices, labels and column
+    titles. What the cluster says (statuses, reasons, conditions, names, ages, quantities) is quoted as it says it;
+    English counts things in the singular or the plural (`one_pod`, `many_pods`), Chinese needs one form."""
+
+    # -- where a list looked and the filters it was asked with: "in shop -l app=web" / "命名空间 shop 中（-l app=web）"
+    in_namespace: Msg = Msg("in {namespace}", "命名空间 {namespace} 中")
+    in_all_namespaces: Msg = Msg("in all namespaces", "所有命名空间中")
+    namespace_title: Msg = Msg("in {namespace}", "命名空间 {namespace}")
+    all_namespaces_title: Msg = Msg("in all namespaces", "所有命名空间")
+    filtered: Msg = Msg("{where} {filters}", "{where}（{filters}）")
+    next_filter: Msg = Msg("{filters} {filter}", "{filters}，{filter}")
+    by_selector: Msg = Msg("-l {value}", "-l {value}")
+    on_node: Msg = Msg("on {value}", "节点 {value}")
+    with_problems: Msg = Msg("with problems", "只看有问题的")
+    of_type: Msg = Msg("of type {value}", "类型 {value}")
+    with_reason: Msg = Msg("with reason {value}", "原因 {value}")
+    about_object: Msg = Msg("for {value}", "对象 {value}")
+    in_pool: Msg = Msg("pool {value}", "节点池 {value}")
+    cluster_filtered: Msg = Msg("{cluster} ({filters})", "{cluster}（{filters}）")
+    list_sep: Msg = Msg(", ", "，")
+    # -- column titles and labels several views share
+    col_node: Msg = Msg("Node", "节点")
+    col_pod: Msg = Msg("Pod", "Pod")
+    col_status: Msg = Msg("Status", "状态")
+    col_pool: Msg = Msg("Pool", "节点池")
+    col_version: Msg = Msg("Version", "版本")
+    col_age: Msg = Msg("Age", "存在时长")
+    col_restarts: Msg = Msg("Restarts", "重启次数")
+    col_ready: Msg = Msg("Ready", "就绪")
+    col_last_seen: Msg = Msg("Last seen", "最近发生")
+    col_type: Msg = Msg("Type", "类型")
+    col_reason: Msg = Msg("Reason", "原因")
+    col_object: Msg = Msg("Object", "对象")
+    col_count: Msg = Msg("Count", "次数")
+    col_message: Msg = Msg("Message", "消息")
+    ago: Msg = Msg("{age} ago", "{age} 前")
+    # -- nodes
+    one_node: Msg = Msg("{count} node", "{count} 个节点")
+    many_nodes: Msg = Msg("{count} nodes", "{count} 个节点")
+    nodes_heading: Msg = Msg("Nodes — {cluster}", "节点 — {cluster}")
+    nodes_summary: Msg = Msg("{counted} in {where}: {parts}", "{where}：{counted}，{parts}")
+    cordoned: Msg = Msg("{count} cordoned", "{count} 个已 cordon")
+    with_pressure: Msg = Msg(
+        "{count} with pressure or problem conditions", "{count} 个有压力或问题 condition"
+    )
+    no_nodes: Msg = Msg("No nodes in {where}.", "{where}：没有节点。")
+    no_node_matched: Msg = Msg("No nodes matched.", "没有匹配的节点。")
+    col_conditions: Msg = Msg("Conditions", "问题 condition")
+    col_allocatable_cpu_mem: Msg = Msg("Allocatable cpu/mem", "可分配 cpu/内存")
+    # -- node <name>
+    node_heading: Msg = Msg("Node {name}", "节点 {name}")
+    node_is: Msg = Msg("Node {name} is {status}", "节点 {name} 的状态为 {status}")
+    node_with: Msg = Msg(" with {conditions}", "，存在 {conditions}")
+    lease: Msg = Msg("Lease", "心跳 lease")
+    lease_none: Msg = Msg("none", "无")
+    lease_not_read: Msg = Msg("not read", "未读取")
+    lease_renewed: Msg = Msg("renewed {age} ago", "{age} 前续约")
+    lease_stale: Msg = Msg(" (stale: the kubelet stopped heartbeating)", "（已过期：kubelet 已停止心跳）")
+    os_image: Msg = Msg("OS image", "OS 镜像")
+    kernel: Msg = Msg("Kernel", "内核")
+    runtime: Msg = Msg("Runtime", "容器运行时")
+    internal_ip: Msg = Msg("Internal IP", "内网 IP")
+    conditions: Msg = Msg("Conditions", "状况（Conditions）")
+    col_condition: Msg = Msg("Condition", "类型")
+    col_since: Msg = Msg("Since", "持续")
+    taints: Msg = Msg("*Taints:* {taints}", "*污点：* {taints}")
+    capacity_and_usage: Msg = Msg("Capacity and usage", "容量与用量")
+    col_resource: Msg = Msg("Resource", "资源")
+    col_capacity: Msg = Msg("Capacity", "容量")
+    col_allocatable: Msg = Msg("Allocatable", "可分配")
+    col_requested: Msg = Msg("Requested", "已请求")
+    col_limits: Msg = Msg("Limits", "已设上限")
+    col_used: Msg = Msg("Used", "已使用")
+    usage_unavailable: Msg = Msg("usage unavailable: {reason}", "用量不可用：{reason}")
+    pods_on_node: Msg = Msg("Pods on this node ({count})", "节点上的 Pod（{count}）")
+    recent_events: Msg = Msg("Recent events", "最近的事件")
+    diagnose_node: Msg = Msg("Diagnose this node", "诊断该节点")
+    # -- pods
+    one_pod: Msg = Msg("{count} pod", "{count} 个 Pod")
+    many_pods: Msg = Msg("{count} pods", "{count} 个 Pod")
+    pods_heading: Msg = Msg("Pods — {where}", "Pod — {where}")
+    pods_summary: Msg = Msg("{counted} {where}: {statuses}", "{where}有 {counted}：{statuses}")
+    no_pods: Msg = Msg("No pods {where}.", "{where}没有 Pod。")
+    col_last_termination: Msg = Msg("Last termination", "上次终止")
+    # -- pod <name>
+    pod_heading: Msg = Msg("Pod {name}", "Pod {name}")
+    pod_is: Msg = Msg(
+        "Pod {name} is {status}, {ready} ready, {restarts} restarts",
+        "Pod {name}：{status}，{ready} 就绪，重启 {restarts} 次",
+    )
+    not_scheduled: Msg = Msg("(not scheduled)", "（未调度）")
+    phase: Msg = Msg("Phase", "阶段")
+    qos: Msg = Msg("QoS", "QoS 类")
+    owner: Msg = Msg("Owner", "所属")
+    pod_ip: Msg = Msg("Pod IP", "Pod IP")
+    started: Msg = Msg("Started", "启动于")
+    priority_class: Msg = Msg("Priority class", "优先级类")
+    service_account: Msg = Msg("Service account", "服务账号")
+    containers: Msg = Msg("Containers", "容器")
+    col_container: Msg = Msg("Container", "容器")
+    col_image: Msg = Msg("Image", "镜像")
+    col_state: Msg = Msg("State", "状态")
+    col_last_state: Msg = Msg("Last state", "上次状态")
+    col_resources: Msg = Msg("Resources", "资源")
+    init_container: Msg = Msg("{name} (init)", "{name}（init 容器）")
+    not_started: Msg = Msg("not started", "未启动")
+    ended_at: Msg = Msg("{state} at {time}", "{state}，于 {time}")
+    resources: Msg = Msg(
+        "req {request_cpu}/{request_memory} · lim {limit_cpu}/{limit_memory}",
+        "请求 {request_cpu}/{request_memory} · 上限 {limit_cpu}/{limit_memory}",
+    )
+    environment: Msg = Msg("Environment (values from Secrets are never shown)", "环境变量（不显示来自 Secret 的值）")
+    pod_conditions: Msg = Msg("Conditions: {conditions}", "状况：{conditions}")
+    events_title: Msg = Msg("Events", "事件")
+    last_log_lines: Msg = Msg("Last log lines of {container}", "{container} 最后的日志")
+    previous_run: Msg = Msg(" (previous run)", "（上次运行）")
+    logs_of: Msg = Msg("Logs of {container}: {reason}", "{container} 的日志：{reason}")
+    # -- logs
+    one_log_line: Msg = Msg("{count} log line", "{count} 行日志")
+    many_log_lines: Msg = Msg("{count} log lines", "{count} 行日志")
+    logs_summary: Msg = Msg("Last {lines} of {which}", "{which}：最后 {lines}")
+    nothing_written: Msg = Msg("{which} has written nothing yet.", "{which}：还没有写出任何日志。")
+    no_log_lines: Msg = Msg("No log lines from {which}.", "{which}：没有日志。")
+    previous_run_ended: Msg = Msg(
+        "{said} Its previous run ended: {ended}. `{command}` shows its last lines.",
+        "{said}上次运行的结束方式：{ended}。`{command}` 会显示那次运行最后的日志。",
+    )
+    # -- events
+    one_event: Msg = Msg("{count} event", "{count} 个事件")
+    many_events: Msg = Msg("{count} events", "{count} 个事件")
+    events_heading: Msg = Msg("Events — {where}", "事件 — {where}")
+    events_summary: Msg = Msg("{counted} {where}: {types}", "{where}有 {counted}：{types}")
+    top_warnings: Msg = Msg("; top warnings: {reasons}", "；最多的警告：{reasons}")
+    no_events: Msg = Msg("No events {where}.", "{where}没有事件。")
+    # -- deployments
+    one_deployment: Msg = Msg("{count} deployment", "{count} 个 Deployment")
+    many_deployments: Msg = Msg("{count} deployments", "{count} 个 Deployment")
+    deployments_heading: Msg = Msg("Deployments — {where}", "Deployment — {where}")
+    deployments_summary: Msg = Msg(
+        "{counted} {where}: {rolled_out} rolled out", "{where}有 {counted}：{rolled_out} 个已完成发布"
+    )
+    not_fully_available: Msg = Msg(", {count} not fully available", "，{count} 个未完全可用")
+    no_available_replica: Msg = Msg(", {count} with no available replica", "，{count} 个没有可用副本")
+    no_deployments: Msg = Msg("No deployments {where}.", "{where}没有 Deployment。")
+    col_deployment: Msg = Msg("Deployment", "Deployment")
+    col_up_to_date: Msg = Msg("Up-to-date", "已更新")
+    col_available: Msg = Msg("Available", "可用")
+    col_note: Msg = Msg("Note", "说明")
+    rollout_stuck: Msg = Msg("rollout stuck: progress deadline exceeded", "发布卡住：超过了 progress deadline")
+    paused: Msg = Msg("paused", "已暂停")
+    change_not_seen: Msg = Msg("controller has not seen the latest change", "控制器还没有处理最新的改动")
+    unavailable: Msg = Msg("{count} unavailable", "{count} 个不可用")
+    rolling_out: Msg = Msg("rolling out", "发布中")
+    # -- pdbs
+    one_pdb: Msg = Msg("{count} PodDisruptionBudget", "{count} 个 PodDisruptionBudget")
+    many_pdbs: Msg = Msg("{count} PodDisruptionBudgets", "{count} 个 PodDisruptionBudget")
+    pdbs_heading: Msg = Msg("PodDisruptionBudgets — {where}", "PodDisruptionBudget — {where}")
+    pdbs_summary: Msg = Msg("{counted} {where}", "{where}有 {counted}")
+    pdbs_blocking: Msg = Msg(
+        ", {count} allowing no disruption (they block drains and evictions)",
+        "，其中 {count} 个不允许中断（会卡住 drain 和驱逐）",
+    )
+    no_pdbs: Msg = Msg("No PodDisruptionBudgets {where}.", "{where}没有 PodDisruptionBudget。")
+    col_budget: Msg = Msg("Budget", "PDB")
+    col_rule: Msg = Msg("Rule", "规则")
+    col_allowed: Msg = Msg("Allowed", "允许中断")
+    col_healthy: Msg = Msg("Healthy", "健康")
+    col_guards: Msg = Msg("Guards", "保护的 Pod")
+    healthy_of: Msg = Msg(
+        "{healthy} of {expected} (needs {desired})", "{healthy}/{expected}（需要 {desired}）"
+    )
+    no_running_pod: Msg = Msg("no running pod ({selector})", "没有运行中的 Pod（{selector}）")
+    all_pods: Msg = Msg("all pods", "所有 Pod")
+    # -- top nodes, top pods
+    node_usage_heading: Msg = Msg("Node usage — {cluster}", "节点用量 — {cluster}")
+    nodes_reporting: Msg = Msg("{count} nodes reporting usage in {cluster}", "{cluster} 有 {count} 个节点报告了用量")
+    nodes_hot: Msg = Msg(", {count} at 90% or more of allocatable", "，其中 {count} 个达到可分配量的 90% 或以上")
+    nodes_without_metrics: Msg = Msg(
+        "{count} node(s) report no metrics (often NotReady): {names}",
+        "{count} 个节点没有报告指标（通常是因为 NotReady）：{names}",
+    )
+    no_node_metrics: Msg = Msg("No node metrics in {cluster}.", "{cluster} 没有节点指标。")
+    no_nodes_reported: Msg = Msg("metrics-server reported no nodes.", "metrics-server 没有报告任何节点。")
+    col_cpu: Msg = Msg("CPU", "CPU")
+    col_cpu_share: Msg = Msg("CPU %", "CPU %")
+    col_memory: Msg = Msg("Memory", "内存")
+    col_memory_share: Msg = Msg("Memory %", "内存 %")
+    pod_usage_heading: Msg = Msg("Pod usage — {where}", "Pod 用量 — {where}")
+    pods_use: Msg = Msg(
+        "{count} pods {where} use {cpu} CPU and {memory} memory",
+        "{where}的 {count} 个 Pod 共使用 {cpu} CPU、{memory} 内存",
+    )
+    near_memory_limit: Msg = Msg("; {count} near their memory limit", "；其中 {count} 个接近内存 limit")
+    no_pod_metrics: Msg = Msg("No pod metrics {where}.", "{where}没有 Pod 指标。")
+    no_pods_report: Msg = Msg("No running pods report usage {where}.", "{where}没有运行中的 Pod 报告用量。")
+    col_of_request: Msg = Msg("of request", "占 request")
+    col_memory_limit: Msg = Msg("Memory limit", "内存 limit")
+    # -- approvals: the list of requests waiting (a request's card speaks the workflow's words)
+    no_requests: Msg = Msg("No approval requests are waiting.", "没有等待审批的请求。")
+    no_requests_on: Msg = Msg("No approval requests are waiting on {cluster}.", "集群 {cluster} 上没有等待审批的请求。")
+    requests_waiting: Msg = Msg("{count} approval request(s) waiting", "有 {count} 个审批请求在等待")
+    requests_waiting_on: Msg = Msg(
+        "{count} approval request(s) waiting on {cluster}", "集群 {cluster} 上有 {count} 个审批请求在等待"
+    )
+    you_may_approve: Msg = Msg(", {count} you may approve", "，其中 {count} 个你可以批准")
+    none_you_may_approve: Msg = Msg(", none you may approve", "，没有你可以批准的")
+    requests_heading: Msg = Msg("Approval requests waiting", "等待审批的请求")
+    request_line: Msg = Msg(
+        "• `{id}` on {cluster}: {action} — requested by ", "• `{id}`（集群 {cluster}）：{action} — 申请人 "
+    )
+    request_progress: Msg = Msg(
+        ", {have}/{need} approvals, expires {expires}", "，已批准 {have}/{need}，到期时间 {expires}"
+    )
+    may_approve_it: Msg = Msg("you may approve it", "你可以批准")
+    yours_may_cancel: Msg = Msg("yours: you may cancel it", "你的请求：可以取消")
+    open_request: Msg = Msg("Open {id}", "打开 {id}")
+    open_to_decide: Msg = Msg(
+        "Open a request to read its card in full and approve, deny or cancel it there.",
+        "打开请求可查看完整的审批卡片，并在卡片上批准、拒绝或取消。",
+    )
+
+
 DIAGNOSE = DiagnoseWords()
 AKS = AksWords()
 SNAT = SnatWords()
@@ -1272,6 +1497,7 @@ KB = KbWords()
 INCIDENT = IncidentWords()
 ALERT = AlertWords()
 FINDING = FindingWords()
+READ = ReadWords()
 CATALOG: dict[str, object] = {
     "diagnose": DIAGNOSE,
     "aks": AKS,
@@ -1281,6 +1507,7 @@ CATALOG: dict[str, object] = {
     "incident": INCIDENT,
     "alert": ALERT,
     "finding": FINDING,
+    "read": READ,
 }
 
 

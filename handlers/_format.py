@@ -1,4 +1,5 @@
-"""Formatting shared by the read commands: resource amounts, pages of lists, "did you mean" (times: `bot.timefmt`).
+"""Formatting shared by the read commands: resource amounts, pages of lists, where a list looked, counts, "did you
+mean" (times: `bot.timefmt`; the words: `bot.i18n.READ`).
 
 No commands live here; it only keeps `nodes`, `pods`, `events`, `top` and the workload commands consistent.
 """
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from bot.cluster.model import format_bytes, format_cpu
+from bot.i18n import READ, Msg
 from bot.refs import CommandRef
-from bot.registry import REGISTRY, ClusterCall, Scope
+from bot.registry import REGISTRY, ClusterCall, Lang, Scope
 from handlers.args import PAGE_ROWS
 
 # How many rows a list shows before it summarises (the page size of every list).
@@ -59,6 +61,63 @@ def page_of(items: Sequence[T], call: ClusterCall[Any]) -> Page[T]:
 def _namespaced(call: ClusterCall[Any]) -> bool:
     spec = REGISTRY.get(call.command)
     return spec is not None and spec.scope is Scope.NAMESPACED
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A filter a list was asked with: its words (`READ.on_node`) and the value they name (none for a flag)."""
+
+    words: Msg
+    value: str = ""
+
+    def text(self, lang: Lang) -> str:
+        return self.words(lang, value=self.value)
+
+
+def filters(*asked: tuple[Msg, str | bool | None]) -> tuple[Filter, ...]:
+    """The filters among `asked` that were given (an option with a value, a flag set), in that order."""
+    return tuple(Filter(words, value if isinstance(value, str) else "") for words, value in asked if value)
+
+
+def joined(parts: Sequence[str], lang: Lang) -> str:
+    """A list of counts or names as the language writes one: "3 Ready, 1 cordoned" / "3 Ready，1 个已 cordon"."""
+    return READ.list_sep(lang).join(parts)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a namespaced list looked — one namespace, or all of them (None) — and the filters it was asked with.
+
+    Kept as data so the view words it in the reader's language: English puts the filters after the place ("in shop
+    -l app=web on aks-1"), Chinese in brackets ("命名空间 shop 中（-l app=web，节点 aks-1）")."""
+
+    namespace: str | None
+    filters: tuple[Filter, ...] = ()
+
+    def text(self, lang: Lang) -> str:
+        """As a sentence says it: "No pods in shop." / "命名空间 shop 中没有 Pod。"."""
+        if self.namespace is None:
+            return self._with_filters(READ.in_all_namespaces(lang), lang)
+        return self._with_filters(READ.in_namespace(lang, namespace=self.namespace), lang)
+
+    def title(self, lang: Lang) -> str:
+        """As a heading says it: "Pods — in shop" / "Pod — 命名空间 shop"."""
+        if self.namespace is None:
+            return self._with_filters(READ.all_namespaces_title(lang), lang)
+        return self._with_filters(READ.namespace_title(lang, namespace=self.namespace), lang)
+
+    def _with_filters(self, place: str, lang: Lang) -> str:
+        if not self.filters:
+            return place
+        said = self.filters[0].text(lang)
+        for f in self.filters[1:]:
+            said = READ.next_filter(lang, filters=said, filter=f.text(lang))
+        return READ.filtered(lang, where=place, filters=said)
+
+
+def counted(lang: Lang, count: int, one: Msg, many: Msg) -> str:
+    """`count` things: English says "1 pod" and "2 pods"; Chinese has one form, which both messages give."""
+    return (one if count == 1 else many)(lang, count=count)
 
 
 def cpu(millicores: int | None) -> str:

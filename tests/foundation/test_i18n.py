@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from bot.i18n import DIAGNOSE, messages
 
-# Words that are the same in both languages (names of things).
-SAME_IN_BOTH = {"diagnose.kubernetes", "aks.kubernetes"}
+# Words that are the same in both languages (names of things, and a kubectl flag).
+SAME_IN_BOTH = {
+    "diagnose.kubernetes",
+    "aks.kubernetes",
+    "read.by_selector",
+    "read.col_pod",
+    "read.col_deployment",
+    "read.col_cpu",
+    "read.col_cpu_share",
+    "read.pod_heading",
+    "read.pod_ip",
+}
 
 
 def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
