@@ -13,9 +13,10 @@ from bot.blocks import Block, Heading, Level, Notice, Table, View
 from bot.cluster.model import Event
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.registry import ClusterCall, Scope, command
+from bot.i18n import READ as W
+from bot.registry import ClusterCall, Lang, Scope, command
 from bot.timefmt import age
-from handlers._format import Page, page_of, shorten
+from handlers._format import Page, Where, counted, filters, joined, page_of, shorten
 from handlers._lookup import ensure_namespace
 from handlers.args import EventsArgs
 
@@ -45,23 +46,27 @@ def parse_for(text: str) -> tuple[str | None, str]:
 
 @dataclass(frozen=True)
 class EventsResult:
-    scope: str
+    where: Where
     events: tuple[Event, ...]
     page: Page[Event]
     all_namespaces: bool
     now: datetime
+    lang: Lang = "en"
 
     def view(self) -> View:
+        lang = self.lang
         total = len(self.events)
+        where = self.where.text(lang)
         if not total:
-            return View(f"No events {self.scope}.", (Notice(f"No events {self.scope}.", Level.INFO),))
+            none = W.no_events(lang, where=where)
+            return View(none, (Notice(none, Level.INFO),))
         types = Counter(e.type for e in self.events)
         reasons = Counter(e.reason for e in self.events if e.type == "Warning")
-        summary = f"{total} event{'s' if total != 1 else ''} {self.scope}: " + ", ".join(
-            f"{n} {t}" for t, n in types.most_common())
+        summary = W.events_summary(lang, counted=counted(lang, total, W.one_event, W.many_events), where=where,
+                                   types=joined([f"{n} {t}" for t, n in types.most_common()], lang))
         if reasons:
-            summary += "; top warnings: " + ", ".join(f"{r} ×{n}" for r, n in reasons.most_common(3))
-        blocks: list[Block] = [Heading(f"Events — {self.scope}"),
+            summary += W.top_warnings(lang, reasons=joined([f"{r} ×{n}" for r, n in reasons.most_common(3)], lang))
+        blocks: list[Block] = [Heading(W.events_heading(lang, where=self.where.title(lang))),
                                Notice(summary, Level.WARN if types.get("Warning") else Level.INFO)]
         rows = tuple(
             (age(e.when, self.now), e.type, e.reason,
@@ -69,8 +74,10 @@ class EventsResult:
              str(e.count), shorten(e.message, 100))
             for e in self.page.items
         )
-        blocks.append(Table(("Last seen", "Type", "Reason", "Object", "Count", "Message"), rows,
-                            total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset))
+        columns = (W.col_last_seen(lang), W.col_type(lang), W.col_reason(lang), W.col_object(lang), W.col_count(lang),
+                   W.col_message(lang))
+        blocks.append(Table(columns, rows, total=total if self.page.cut else None, more=self.page.next,
+                            offset=self.page.offset))
         return View(summary, tuple(blocks))
 
 
@@ -85,8 +92,6 @@ def events(call: ClusterCall[EventsArgs], deps: Deps) -> EventsResult:
         namespace, involved_name=name, kind=kind, reason=call.args.reason, type=call.args.type, limit=EVENT_LIMIT)
     if not found:
         ensure_namespace(deps, call.cluster, namespace)
-    scope = "in all namespaces" if namespace is None else f"in {namespace}"
-    scope += "".join(f" {f}" for f in (f"of type {call.args.type}" if call.args.type else "",
-                                        f"with reason {call.args.reason}" if call.args.reason else "",
-                                        f"for {call.args.object}" if call.args.object else "") if f)
-    return EventsResult(scope, tuple(found), page_of(found, call), namespace is None, deps.clock.now())
+    where = Where(namespace, filters((W.of_type, call.args.type), (W.with_reason, call.args.reason),
+                                     (W.about_object, call.args.object)))
+    return EventsResult(where, tuple(found), page_of(found, call), namespace is None, deps.clock.now(), call.lang)

@@ -15,10 +15,25 @@ from bot.cluster.model import Event, Lease, Node, NodeUsage, Pod
 from bot.cluster.reads import optional
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
+from bot.i18n import READ as W
 from bot.refs import CommandRef
-from bot.registry import ClusterCall, Scope, command
+from bot.registry import ClusterCall, Lang, Scope, command
 from bot.timefmt import age
-from handlers._format import MAX_ROWS, Page, closest, cpu, did_you_mean, mem, page_of, percent, shorten
+from handlers._format import (
+    MAX_ROWS,
+    Filter,
+    Page,
+    closest,
+    counted,
+    cpu,
+    did_you_mean,
+    filters,
+    joined,
+    mem,
+    page_of,
+    percent,
+    shorten,
+)
 from handlers._lookup import read_lease
 from handlers.args import DiagnoseNodeArgs, NodeNameArgs, NodesArgs, PodsArgs
 from handlers.rules.node_rules import lease_state
@@ -57,26 +72,33 @@ class NodesResult:
     pools: Counter[str]
     page: Page[Node]
     now: datetime
-    filtered: str = ""
+    filters: tuple[Filter, ...] = ()
+    lang: Lang = "en"
 
     def view(self) -> View:
         c = self.counts
+        lang = self.lang
         total = self.page.total
+        where = self.cluster
+        if self.filters:
+            where = W.cluster_filtered(lang, cluster=where, filters=joined([f.text(lang) for f in self.filters], lang))
         parts = [f"{c['ready']} Ready"]
         if c["notready"]:
             parts.append(f"{c['notready']} NotReady/Unknown")
         if c["cordoned"]:
-            parts.append(f"{c['cordoned']} cordoned")
+            parts.append(W.cordoned(lang, count=c["cordoned"]))
         if c["problems"]:
-            parts.append(f"{c['problems']} with pressure or problem conditions")
-        summary = f"{total} node{'s' if total != 1 else ''} in {self.cluster}{self.filtered}: " + ", ".join(parts)
-        blocks: list[Block] = [Heading(f"Nodes — {self.cluster}")]
+            parts.append(W.with_pressure(lang, count=c["problems"]))
+        nodes = counted(lang, total, W.one_node, W.many_nodes)
+        summary = W.nodes_summary(lang, counted=nodes, where=where, parts=joined(parts, lang))
+        blocks: list[Block] = [Heading(W.nodes_heading(lang, cluster=self.cluster))]
         if not total:
-            return View(f"No nodes in {self.cluster}{self.filtered}.", (Notice("No nodes matched.", Level.INFO),))
+            return View(W.no_nodes(lang, where=where), (Notice(W.no_node_matched(lang), Level.INFO),))
         level = Level.ERROR if c["notready"] else Level.WARN if c["problems"] else Level.OK
         blocks.append(Notice(summary, level))
         if len(self.pools) > 1:
-            blocks.append(Fields(tuple((pool, f"{count} nodes") for pool, count in sorted(self.pools.items()))))
+            pools = sorted(self.pools.items())
+            blocks.append(Fields(tuple((pool, W.many_nodes(lang, count=count)) for pool, count in pools)))
         rows = tuple(
             (
                 n.name,
@@ -91,7 +113,15 @@ class NodesResult:
         )
         blocks.append(
             Table(
-                ("Node", "Status", "Pool", "Version", "Age", "Conditions", "Allocatable cpu/mem"),
+                (
+                    W.col_node(lang),
+                    W.col_status(lang),
+                    W.col_pool(lang),
+                    W.col_version(lang),
+                    W.col_age(lang),
+                    W.col_conditions(lang),
+                    W.col_allocatable_cpu_mem(lang),
+                ),
                 rows,
                 total=total if self.page.cut else None,
                 more=self.page.next,
@@ -119,19 +149,12 @@ def nodes(call: ClusterCall[NodesArgs], deps: Deps) -> NodesResult:
     found = deps.clusters.reader(cluster).nodes(selector=selector)
     if call.args.problems:
         found = [n for n in found if node_rank(n)[0] < 3]
-    filters = [
-        f
-        for f in (
-            f"-l {call.args.selector}" if call.args.selector else "",
-            f"pool {call.args.pool}" if call.args.pool else "",
-            "with problems" if call.args.problems else "",
-        )
-        if f
-    ]
+    asked = filters(
+        (W.by_selector, call.args.selector), (W.in_pool, call.args.pool), (W.with_problems, call.args.problems)
+    )
     pools = Counter(n.pool or "-" for n in found)
     page = page_of(sorted(found, key=node_rank), call)
-    filtered = f" ({', '.join(filters)})" if filters else ""
-    return NodesResult(cluster, node_counts(found), pools, page, deps.clock.now(), filtered)
+    return NodesResult(cluster, node_counts(found), pools, page, deps.clock.now(), asked, call.lang)
 
 
 # -- node <name> -----------------------------------------------------------------------------------------------
@@ -148,46 +171,48 @@ class NodeResult:
     now: datetime
     usage_note: str = ""
     lease_read: bool = True
+    lang: Lang = "en"
 
     def view(self) -> View:
         n = self.node
+        lang = self.lang
         level = Level.ERROR if n.ready != "True" else Level.WARN if n.problems or n.unschedulable else Level.OK
-        summary = f"Node {n.name} is {n.status_text}"
+        summary = W.node_is(lang, name=n.name, status=n.status_text)
         if n.problems:
-            summary += f" with {', '.join(c.type for c in n.problems)}"
-        blocks: list[Block] = [Heading(f"Node {n.name}"), Notice(summary, level)]
-        lease = "none" if self.lease_read else "not read"
+            summary += W.node_with(lang, conditions=joined([c.type for c in n.problems], lang))
+        blocks: list[Block] = [Heading(W.node_heading(lang, name=n.name)), Notice(summary, level)]
+        lease = W.lease_none(lang) if self.lease_read else W.lease_not_read(lang)
         if self.lease is not None and self.lease.renew_time is not None:
-            lease = f"renewed {age(self.lease.renew_time, self.now)} ago"
+            lease = W.lease_renewed(lang, age=age(self.lease.renew_time, self.now))
             if lease_state(n.name, self.lease, self.now).stale:
-                lease += " (stale: the kubelet stopped heartbeating)"
+                lease += W.lease_stale(lang)
         info = n.node_info
         blocks.append(
             Fields(
                 (
-                    ("Pool", n.pool or "-"),
-                    ("Version", n.version or "-"),
-                    ("Age", age(n.created, self.now)),
-                    ("Lease", lease),
-                    ("OS image", info.os_image or "-"),
-                    ("Kernel", info.kernel_version or "-"),
-                    ("Runtime", info.container_runtime or "-"),
-                    ("Internal IP", n.internal_ip or "-"),
+                    (W.col_pool(lang), n.pool or "-"),
+                    (W.col_version(lang), n.version or "-"),
+                    (W.col_age(lang), age(n.created, self.now)),
+                    (W.lease(lang), lease),
+                    (W.os_image(lang), info.os_image or "-"),
+                    (W.kernel(lang), info.kernel_version or "-"),
+                    (W.runtime(lang), info.container_runtime or "-"),
+                    (W.internal_ip(lang), n.internal_ip or "-"),
                 )
             )
         )
         blocks.append(
             Table(
-                ("Condition", "Status", "Reason", "Since", "Message"),
+                (W.col_condition(lang), W.col_status(lang), W.col_reason(lang), W.col_since(lang), W.col_message(lang)),
                 tuple(
                     (c.type, c.status, c.reason or "-", age(c.last_transition, self.now), shorten(c.message, 70))
                     for c in sorted(n.conditions, key=lambda c: (c.type != "Ready", not c.is_true, c.type))
                 ),
-                title="Conditions",
+                title=W.conditions(lang),
             )
         )
         if n.taints:
-            blocks.append(Text("*Taints:* " + ", ".join(f"`{t}`" for t in n.taints)))
+            blocks.append(Text(W.taints(lang, taints=joined([f"`{t}`" for t in n.taints], lang))))
         running = [p for p in self.pods if p.phase not in ("Succeeded", "Failed")]
         req_cpu = sum(p.requests.cpu_m or 0 for p in running)
         req_mem = sum(p.requests.memory or 0 for p in running)
@@ -197,7 +222,14 @@ class NodeResult:
         used_mem = self.usage.memory if self.usage else None
         blocks.append(
             Table(
-                ("Resource", "Capacity", "Allocatable", "Requested", "Limits", "Used"),
+                (
+                    W.col_resource(lang),
+                    W.col_capacity(lang),
+                    W.col_allocatable(lang),
+                    W.col_requested(lang),
+                    W.col_limits(lang),
+                    W.col_used(lang),
+                ),
                 (
                     (
                         "cpu",
@@ -217,7 +249,7 @@ class NodeResult:
                     ),
                     ("pods", str(cap.pods or "-"), str(alloc.pods or "-"), str(len(running)), "-", "-"),
                 ),
-                title="Capacity and usage",
+                title=W.capacity_and_usage(lang),
             )
         )
         if self.usage_note:
@@ -227,30 +259,36 @@ class NodeResult:
         ordered = sorted(self.pods, key=pod_rank)
         blocks.append(
             Table(
-                ("Pod", "Status", "Restarts", "Age"),
+                (W.col_pod(lang), W.col_status(lang), W.col_restarts(lang), W.col_age(lang)),
                 tuple(
                     (p.key, p.shown_status, str(p.restarts), age(p.start_time or p.created, self.now))
                     for p in ordered[:MAX_ROWS]
                 ),
                 total=len(self.pods) if len(self.pods) > MAX_ROWS else None,
                 more=self.more_pods,
-                title=f"Pods on this node ({len(self.pods)})",
+                title=W.pods_on_node(lang, count=len(self.pods)),
             )
         )
         if self.events:
             blocks.append(
                 Table(
-                    ("Last seen", "Type", "Reason", "Count", "Message"),
+                    (
+                        W.col_last_seen(lang),
+                        W.col_type(lang),
+                        W.col_reason(lang),
+                        W.col_count(lang),
+                        W.col_message(lang),
+                    ),
                     tuple(
                         (age(e.when, self.now), e.type, e.reason, str(e.count), shorten(e.message, 90))
                         for e in self.events[:10]
                     ),
-                    title="Recent events",
+                    title=W.recent_events(lang),
                 )
             )
         if n.problems or n.ready != "True":
             diagnose = CommandRef("diagnose node", DiagnoseNodeArgs(name=n.name), cluster=self.cluster)
-            blocks.append(Actions((Button("Diagnose this node", diagnose, "primary"),)))
+            blocks.append(Actions((Button(W.diagnose_node(lang), diagnose, "primary"),)))
         return View(summary, tuple(blocks))
 
     @property
@@ -262,13 +300,13 @@ class NodeResult:
         return CommandRef("pods", args, cluster=self.cluster, all_namespaces=True)
 
 
-def _usage(deps: Deps, cluster: str, name: str) -> tuple[NodeUsage | None, str]:
+def _usage(deps: Deps, cluster: str, name: str, lang: Lang) -> tuple[NodeUsage | None, str]:
     try:
         return next((u for u in deps.clusters.reader(cluster).node_metrics() if u.name == name), None), ""
     except NotConfigured as exc:
         return None, exc.message
     except AksbotError as exc:
-        return None, f"usage unavailable: {exc.message}"
+        return None, W.usage_unavailable(lang, reason=exc.message)
 
 
 def find_node(deps: Deps, cluster: str, name: str) -> Node:
@@ -300,7 +338,16 @@ def node(call: ClusterCall[NodeNameArgs], deps: Deps) -> NodeResult:
     lease, lease_read = read_lease(reader, found.name)
     pods = optional("pods on the node", lambda: reader.pods(None, node=found.name)) or []
     events = optional("events", lambda: reader.events(None, involved_name=found.name, kind="Node", limit=10)) or []
-    usage, note = _usage(deps, cluster, found.name)
+    usage, note = _usage(deps, cluster, found.name, call.lang)
     return NodeResult(
-        cluster, found, lease, tuple(pods), tuple(events), usage, deps.clock.now(), note, lease_read=lease_read
+        cluster,
+        found,
+        lease,
+        tuple(pods),
+        tuple(events),
+        usage,
+        deps.clock.now(),
+        note,
+        lease_read=lease_read,
+        lang=call.lang,
     )

@@ -17,10 +17,12 @@ from bot.cluster.model import Container, ContainerStatus, Event, Pod
 from bot.cluster.reads import optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
+from bot.i18n import FINDING
+from bot.i18n import READ as W
 from bot.refs import CommandRef
-from bot.registry import ClusterCall, Scope, command
+from bot.registry import ClusterCall, Lang, Scope, command
 from bot.timefmt import age
-from handlers._format import Page, closest, cpu, did_you_mean, mem, page_of, shorten
+from handlers._format import Page, Where, closest, counted, cpu, did_you_mean, filters, joined, mem, page_of, shorten
 from handlers._lookup import ensure_namespace
 from handlers.args import LogsArgs, PodNameArgs, PodsArgs
 
@@ -67,29 +69,35 @@ def last_termination_text(pod: Pod) -> str:
 @dataclass(frozen=True)
 class PodsResult:
     cluster: str
-    scope: str
+    where: Where
     statuses: Counter[str]
     problems: int
     page: Page[Pod]
     all_namespaces: bool
     now: datetime
     lost_nodes: Mapping[str, str] = field(default_factory=dict)  # node → NotReady/Unknown, for `status_in_list`
+    lang: Lang = "en"
 
     def view(self) -> View:
+        lang = self.lang
         total = self.page.total
+        where = self.where.text(lang)
         if not total:
-            return View(f"No pods {self.scope}.", (Notice(f"No pods {self.scope}.", Level.INFO),))
-        top = ", ".join(f"{count} {status}" for status, count in self.statuses.most_common(5))
-        summary = f"{total} pod{'s' if total != 1 else ''} {self.scope}: {top}"
+            none = W.no_pods(lang, where=where)
+            return View(none, (Notice(none, Level.INFO),))
+        top = joined([f"{count} {status}" for status, count in self.statuses.most_common(5)], lang)
+        summary = W.pods_summary(lang, counted=counted(lang, total, W.one_pod, W.many_pods), where=where, statuses=top)
         level = Level.WARN if self.problems else Level.OK
-        blocks: list[Block] = [Heading(f"Pods — {self.scope}"), Notice(summary, level)]
+        blocks: list[Block] = [Heading(W.pods_heading(lang, where=self.where.title(lang))), Notice(summary, level)]
         rows = tuple(
             (p.key if self.all_namespaces else p.name, status_in_list(p, self.lost_nodes), ready_text(p),
              str(p.restarts), last_termination_text(p), p.node or "-", age(p.start_time or p.created, self.now))
             for p in self.page.items
         )
-        blocks.append(Table(("Pod", "Status", "Ready", "Restarts", "Last termination", "Node", "Age"), rows,
-                            total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset))
+        columns = (W.col_pod(lang), W.col_status(lang), W.col_ready(lang), W.col_restarts(lang),
+                   W.col_last_termination(lang), W.col_node(lang), W.col_age(lang))
+        blocks.append(Table(columns, rows, total=total if self.page.cut else None, more=self.page.next,
+                            offset=self.page.offset))
         return View(summary, tuple(blocks))
 
 
@@ -104,16 +112,13 @@ def pods(call: ClusterCall[PodsArgs], deps: Deps) -> PodsResult:
         ensure_namespace(deps, cluster, namespace)
     if call.args.problems:
         found = [p for p in found if pod_problem(p)]
-    where = "in all namespaces" if namespace is None else f"in {namespace}"
-    filters = "".join(f" {f}" for f in (f"-l {call.args.selector}" if call.args.selector else "",
-                                         f"on {call.args.node}" if call.args.node else "",
-                                         "with problems" if call.args.problems else "") if f)
+    where = Where(namespace, filters((W.by_selector, call.args.selector), (W.on_node, call.args.node),
+                                     (W.with_problems, call.args.problems)))
     lost = _lost_nodes(deps, cluster, found)
     statuses = Counter(status_in_list(p, lost) for p in found)
     problems = sum(1 for p in found if pod_problem(p))
     page = page_of(sorted(found, key=pod_rank), call)
-    return PodsResult(cluster, f"{where}{filters}", statuses, problems, page, namespace is None, deps.clock.now(),
-                      lost)
+    return PodsResult(cluster, where, statuses, problems, page, namespace is None, deps.clock.now(), lost, call.lang)
 
 
 def _held_back(pod: Pod) -> bool:
@@ -142,17 +147,18 @@ def status_in_list(pod: Pod, lost_nodes: Mapping[str, str]) -> str:
 # -- pod <name> ------------------------------------------------------------------------------------------------
 
 
-def resources_text(container: Container) -> str:
+def resources_text(container: Container, lang: Lang = "en") -> str:
     r, lim = container.requests, container.limits
-    return (f"req {cpu(r.cpu_m)}/{mem(r.memory)} · lim {cpu(lim.cpu_m)}/{mem(lim.memory)}")
+    return W.resources(lang, request_cpu=cpu(r.cpu_m), request_memory=mem(r.memory), limit_cpu=cpu(lim.cpu_m),
+                       limit_memory=mem(lim.memory))
 
 
-def state_text(status: ContainerStatus | None) -> tuple[str, str]:
+def state_text(status: ContainerStatus | None, lang: Lang = "en") -> tuple[str, str]:
     if status is None:
-        return "not started", "-"
+        return W.not_started(lang), "-"
     last = str(status.last_state) if status.last_state is not None else "-"
     if status.last_state is not None and status.last_state.finished is not None:
-        last += f" at {status.last_state.finished:%H:%M:%S}"
+        last = W.ended_at(lang, state=last, time=f"{status.last_state.finished:%H:%M:%S}")
     return str(status.state), last
 
 
@@ -166,42 +172,51 @@ class PodResult:
     log_lines: str
     now: datetime
     log_note: str = ""
+    lang: Lang = "en"
 
     def view(self) -> View:
         p = self.pod
+        lang = self.lang
         status = p.status_text
         level = Level.ERROR if status in BROKEN_STATUSES else Level.WARN if pod_problem(p) or p.restarts else Level.OK
-        summary = f"Pod {p.key} is {status}, {ready_text(p)} ready, {p.restarts} restarts"
-        blocks: list[Block] = [Heading(f"Pod {p.key}"), Notice(summary, level)]
+        summary = W.pod_is(lang, name=p.key, status=status, ready=ready_text(p), restarts=p.restarts)
+        blocks: list[Block] = [Heading(W.pod_heading(lang, name=p.key)), Notice(summary, level)]
         if p.message:
             blocks.append(Text(f"_{shorten(p.message, 300)}_"))
         owner = f"{p.owner.kind}/{p.owner.name}" if p.owner else "-"
+        started = W.ago(lang, age=age(p.start_time, self.now)) if p.start_time else "-"
         blocks.append(Fields((
-            ("Node", p.node or "(not scheduled)"), ("Phase", p.phase), ("QoS", p.qos or "-"), ("Owner", owner),
-            ("Pod IP", p.pod_ip or "-"), ("Started", age(p.start_time, self.now) + " ago" if p.start_time else "-"),
-            ("Priority class", p.priority_class or "-"), ("Service account", p.service_account or "-"),
+            (W.col_node(lang), p.node or W.not_scheduled(lang)), (W.phase(lang), p.phase),
+            (W.qos(lang), p.qos or "-"), (W.owner(lang), owner), (W.pod_ip(lang), p.pod_ip or "-"),
+            (W.started(lang), started), (W.priority_class(lang), p.priority_class or "-"),
+            (W.service_account(lang), p.service_account or "-"),
         )))
         rows: list[tuple[str, ...]] = []
         for kind, containers in (("init", p.init_containers), ("", p.containers)):
             for c in containers:
                 st = p.status(c.name)
-                now_state, last = state_text(st)
-                rows.append((f"{c.name} (init)" if kind else c.name, shorten(c.image, 50), now_state, last,
-                             str(st.restart_count if st else 0), resources_text(c)))
-        blocks.append(Table(("Container", "Image", "State", "Last state", "Restarts", "Resources"), tuple(rows),
-                            title="Containers"))
+                now_state, last = state_text(st, lang)
+                rows.append((W.init_container(lang, name=c.name) if kind else c.name, shorten(c.image, 50), now_state,
+                             last, str(st.restart_count if st else 0), resources_text(c, lang)))
+        columns = (W.col_container(lang), W.col_image(lang), W.col_state(lang), W.col_last_state(lang),
+                   W.col_restarts(lang), W.col_resources(lang))
+        blocks.append(Table(columns, tuple(rows), title=W.containers(lang)))
         env = [(c.name, e) for c in p.containers for e in c.env]
         if env:
             lines = [f"{c}: {e.name}=" + (f"<{e.source}>" if e.source else (e.value or "")) for c, e in env[:20]]
-            blocks.append(Code("\n".join(lines), "Environment (values from Secrets are never shown)"))
+            blocks.append(Code("\n".join(lines), W.environment(lang)))
         if p.conditions:
-            blocks.append(Context("Conditions: " + ", ".join(f"{c.type}={c.status}" for c in p.conditions)))
+            conditions = joined([f"{c.type}={c.status}" for c in p.conditions], lang)
+            blocks.append(Context(W.pod_conditions(lang, conditions=conditions)))
         if self.events:
-            blocks.append(Table(("Last seen", "Type", "Reason", "Count", "Message"), tuple(
+            event_columns = (W.col_last_seen(lang), W.col_type(lang), W.col_reason(lang), W.col_count(lang),
+                             W.col_message(lang))
+            blocks.append(Table(event_columns, tuple(
                 (age(e.when, self.now), e.type, e.reason, str(e.count), shorten(e.message, 90))
-                for e in self.events[:10]), title="Events"))
+                for e in self.events[:10]), title=W.events_title(lang)))
         if self.log_lines:
-            title = f"Last log lines of {self.log_container}" + (" (previous run)" if self.log_previous else "")
+            title = W.last_log_lines(lang, container=self.log_container)
+            title += W.previous_run(lang) if self.log_previous else ""
             blocks.append(Code(self.log_lines.rstrip("\n"), title))
         if self.log_note:
             blocks.append(Context(self.log_note))
@@ -250,8 +265,8 @@ def pod(call: ClusterCall[PodNameArgs], deps: Deps) -> PodResult:
         try:
             lines = shown_logs(reader, found.namespace, found.name, container, previous=previous, tail=15)
         except AksbotError as exc:
-            note = f"Logs of {container}: {exc.message}"
-    return PodResult(cluster, found, tuple(events), container, previous, lines, deps.clock.now(), note)
+            note = W.logs_of(call.lang, container=container, reason=exc.message)
+    return PodResult(cluster, found, tuple(events), container, previous, lines, deps.clock.now(), note, call.lang)
 
 
 # -- logs ------------------------------------------------------------------------------------------------------
@@ -268,18 +283,21 @@ class LogsResult:
     # (a crash loop's new container is usually silent).
     earlier: CommandRef | None = None
     ended: str = ""  # how that run ended: "OOMKilled (exit 137)"
+    lang: Lang = "en"
 
     def view(self) -> View:
-        which = f"{self.pod} [{self.container}]" + (" (previous run)" if self.previous else "")
+        lang = self.lang
+        which = f"{self.pod} [{self.container}]" + (W.previous_run(lang) if self.previous else "")
         count = len(self.text.splitlines())
         if not count:
-            said = f"{which} has written nothing yet."
+            said = W.nothing_written(lang, which=which)
             if self.earlier is None:
-                return View(f"No log lines from {which}.", (Notice(said, Level.INFO),))
-            hint = f"{said} Its previous run ended: {self.ended}. `{self.earlier.text()}` shows its last lines."
-            return View(f"No log lines from {which}.",
-                        (Notice(hint, Level.INFO), Actions((Button("Previous logs", self.earlier),))))
-        summary = f"Last {count} log line{'s' if count != 1 else ''} of {which}"
+                return View(W.no_log_lines(lang, which=which), (Notice(said, Level.INFO),))
+            hint = W.previous_run_ended(lang, said=said, ended=self.ended, command=self.earlier.text())
+            return View(W.no_log_lines(lang, which=which),
+                        (Notice(hint, Level.INFO), Actions((Button(FINDING.previous_logs(lang), self.earlier),))))
+        lines = counted(lang, count, W.one_log_line, W.many_log_lines)
+        summary = W.logs_summary(lang, lines=lines, which=which)
         return View(summary, (Code(self.text.rstrip("\n"), summary),))
 
 
@@ -310,4 +328,5 @@ def logs(call: ClusterCall[LogsArgs], deps: Deps) -> LogsResult:
         args = LogsArgs(pod=found.name, container=call.args.container, previous=True, tail=call.args.tail)
         earlier = CommandRef("logs", args, cluster=cluster, namespace=found.namespace)
     return LogsResult(found.key, container, call.args.previous, call.args.tail, text, earlier,
-                      str(ended).removeprefix("Terminated: ") if earlier is not None and ended is not None else "")
+                      str(ended).removeprefix("Terminated: ") if earlier is not None and ended is not None else "",
+                      call.lang)

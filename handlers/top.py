@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from bot.blocks import Block, Heading, Level, Notice, Table, View
 from bot.cluster.model import Node, NodeUsage, Pod, PodUsage
 from bot.deps import Deps
-from bot.registry import ClusterCall, Scope, command
-from handlers._format import Page, cpu, mem, page_of, percent
+from bot.i18n import READ as W
+from bot.registry import ClusterCall, Lang, Scope, command
+from handlers._format import Page, Where, cpu, joined, mem, page_of, percent
 from handlers._lookup import ensure_namespace
 from handlers.args import TopNodesArgs, TopPodsArgs
 
@@ -38,26 +39,29 @@ class TopNodesResult:
     page: Page[NodeLoad]  # fullest first
     hot: int  # nodes at 90 % or more of allocatable cpu or memory
     missing: tuple[str, ...]
+    lang: Lang = "en"
 
     def view(self) -> View:
+        lang = self.lang
         if not self.page.total:
-            return View(f"No node metrics in {self.cluster}.", (Notice("metrics-server reported no nodes.",
-                                                                       Level.WARN),))
+            return View(W.no_node_metrics(lang, cluster=self.cluster), (Notice(W.no_nodes_reported(lang),
+                                                                                Level.WARN),))
         hot = self.hot
-        summary = f"{self.page.total} nodes reporting usage in {self.cluster}"
-        summary += f", {hot} at 90% or more of allocatable" if hot else ""
-        blocks: list[Block] = [Heading(f"Node usage — {self.cluster}"),
+        summary = W.nodes_reporting(lang, count=self.page.total, cluster=self.cluster)
+        summary += W.nodes_hot(lang, count=hot) if hot else ""
+        blocks: list[Block] = [Heading(W.node_usage_heading(lang, cluster=self.cluster)),
                                Notice(summary, Level.WARN if hot else Level.OK)]
         if self.missing:
-            blocks.append(Notice(f"{len(self.missing)} node(s) report no metrics (often NotReady): "
-                                 + ", ".join(self.missing[:5]), Level.WARN))
+            missing = W.nodes_without_metrics(lang, count=len(self.missing), names=joined(self.missing[:5], lang))
+            blocks.append(Notice(missing, Level.WARN))
         rows = tuple(
             (x.usage.name, cpu(x.usage.cpu_m), percent(x.usage.cpu_m, x.node.allocatable.cpu_m if x.node else None),
              mem(x.usage.memory), percent(x.usage.memory, x.node.allocatable.memory if x.node else None))
             for x in self.page.items
         )
-        blocks.append(Table(("Node", "CPU", "CPU %", "Memory", "Memory %"), rows,
-                            total=self.page.total if self.page.cut else None, more=self.page.next,
+        columns = (W.col_node(lang), W.col_cpu(lang), W.col_cpu_share(lang), W.col_memory(lang),
+                   W.col_memory_share(lang))
+        blocks.append(Table(columns, rows, total=self.page.total if self.page.cut else None, more=self.page.next,
                             offset=self.page.offset))
         return View(summary, tuple(blocks))
 
@@ -73,7 +77,7 @@ def top_nodes(call: ClusterCall[TopNodesArgs], deps: Deps) -> TopNodesResult:
     missing = tuple(sorted(set(nodes) - reported))
     loads = sorted((NodeLoad(u, nodes.get(u.name)) for u in usage), key=lambda x: -max(x.cpu_share, x.memory_share))
     hot = sum(1 for x in loads if max(x.cpu_share, x.memory_share) >= 0.9)
-    return TopNodesResult(cluster, page_of(loads, call), hot, missing)
+    return TopNodesResult(cluster, page_of(loads, call), hot, missing, call.lang)
 
 
 @dataclass(frozen=True)
@@ -84,22 +88,25 @@ class PodLoad:
 
 @dataclass(frozen=True)
 class TopPodsResult:
-    scope: str
+    where: Where
     page: Page[PodLoad]  # hottest first, by the asked-for resource
     total_cpu: int
     total_memory: int
     near_limit: int  # pods using 90 % or more of their memory limit
     all_namespaces: bool
+    lang: Lang = "en"
 
     def view(self) -> View:
+        lang = self.lang
+        where = self.where.text(lang)
         if not self.page.total:
-            return View(f"No pod metrics {self.scope}.", (Notice(f"No running pods report usage {self.scope}.",
-                                                                 Level.INFO),))
-        summary = (f"{self.page.total} pods {self.scope} use {cpu(self.total_cpu)} CPU and "
-                   f"{mem(self.total_memory)} memory")
+            return View(W.no_pod_metrics(lang, where=where), (Notice(W.no_pods_report(lang, where=where),
+                                                                     Level.INFO),))
+        summary = W.pods_use(lang, count=self.page.total, where=where, cpu=cpu(self.total_cpu),
+                             memory=mem(self.total_memory))
         over = self.near_limit
-        blocks: list[Block] = [Heading(f"Pod usage — {self.scope}"),
-                               Notice(summary + (f"; {over} near their memory limit" if over else ""),
+        blocks: list[Block] = [Heading(W.pod_usage_heading(lang, where=self.where.title(lang))),
+                               Notice(summary + (W.near_memory_limit(lang, count=over) if over else ""),
                                       Level.WARN if over else Level.INFO)]
         rows = []
         for x in self.page.items:
@@ -111,9 +118,10 @@ class TopPodsResult:
                 mem(x.usage.memory), percent(x.usage.memory, req.memory if req else None),
                 mem(lim.memory if lim else None),
             ))
-        blocks.append(Table(("Pod", "CPU", "of request", "Memory", "of request", "Memory limit"), tuple(rows),
-                            total=self.page.total if self.page.cut else None, more=self.page.next,
-                            offset=self.page.offset))
+        columns = (W.col_pod(lang), W.col_cpu(lang), W.col_of_request(lang), W.col_memory(lang),
+                   W.col_of_request(lang), W.col_memory_limit(lang))
+        blocks.append(Table(columns, tuple(rows), total=self.page.total if self.page.cut else None,
+                            more=self.page.next, offset=self.page.offset))
         return View(summary, tuple(blocks))
 
 
@@ -127,10 +135,9 @@ def top_pods(call: ClusterCall[TopPodsArgs], deps: Deps) -> TopPodsResult:
     if not usage:
         ensure_namespace(deps, call.cluster, namespace)
     pods = {(p.namespace, p.name): p for p in reader.pods(namespace)}
-    scope = "in all namespaces" if namespace is None else f"in {namespace}"
     loads = [PodLoad(u, pods.get((u.namespace, u.name))) for u in usage]
     by_memory = call.args.sort == "memory"
     loads.sort(key=lambda x: (-x.usage.memory if by_memory else -x.usage.cpu_m, x.usage.namespace, x.usage.name))
     near = sum(1 for x in loads if x.pod and x.pod.limits.memory and x.usage.memory >= 0.9 * x.pod.limits.memory)
-    return TopPodsResult(scope, page_of(loads, call), sum(x.usage.cpu_m for x in loads),
-                         sum(x.usage.memory for x in loads), near, namespace is None)
+    return TopPodsResult(Where(namespace), page_of(loads, call), sum(x.usage.cpu_m for x in loads),
+                         sum(x.usage.memory for x in loads), near, namespace is None, call.lang)

@@ -13,9 +13,10 @@ from bot.blocks import Block, Heading, Level, Notice, Table, View
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
 from bot.deps import Deps
 from bot.errors import NotFound
-from bot.registry import ClusterCall, Scope, command
+from bot.i18n import READ as W
+from bot.registry import ClusterCall, Lang, Scope, command
 from bot.timefmt import age
-from handlers._format import Page, closest, did_you_mean, page_of, shorten
+from handlers._format import Page, Where, closest, counted, did_you_mean, joined, page_of, shorten
 from handlers._lookup import ensure_namespace
 from handlers.args import DeploymentsArgs, PdbsArgs
 
@@ -28,47 +29,54 @@ def deployment_rank(d: Deployment) -> tuple[int, str]:
     return (2, f"{d.namespace}/{d.name}")
 
 
-def deployment_note(d: Deployment) -> str:
+def deployment_note(d: Deployment, lang: Lang = "en") -> str:
     progressing = d.condition("Progressing")
     if progressing is not None and progressing.reason == "ProgressDeadlineExceeded":
-        return "rollout stuck: progress deadline exceeded"
+        return W.rollout_stuck(lang)
     if d.paused:
-        return "paused"
+        return W.paused(lang)
     if d.observed_generation < d.generation:
-        return "controller has not seen the latest change"
+        return W.change_not_seen(lang)
     if not d.rolled_out:
-        return f"{d.replicas - d.available} unavailable" if d.available < d.replicas else "rolling out"
+        return W.unavailable(lang, count=d.replicas - d.available) if d.available < d.replicas else W.rolling_out(lang)
     return "-"
 
 
 @dataclass(frozen=True)
 class DeploymentsResult:
-    scope: str
+    where: Where
     deployments: tuple[Deployment, ...]
     page: Page[Deployment]  # unavailable first
     all_namespaces: bool
     now: datetime
+    lang: Lang = "en"
 
     def view(self) -> View:
+        lang = self.lang
         total = len(self.deployments)
+        where = self.where.text(lang)
         if not total:
-            return View(f"No deployments {self.scope}.", (Notice(f"No deployments {self.scope}.", Level.INFO),))
+            none = W.no_deployments(lang, where=where)
+            return View(none, (Notice(none, Level.INFO),))
         down = sum(1 for d in self.deployments if deployment_rank(d)[0] == 0)
         rolling = sum(1 for d in self.deployments if deployment_rank(d)[0] == 1)
-        summary = f"{total} deployment{'s' if total != 1 else ''} {self.scope}: {total - down - rolling} rolled out"
+        summary = W.deployments_summary(lang, counted=counted(lang, total, W.one_deployment, W.many_deployments),
+                                        where=where, rolled_out=total - down - rolling)
         if rolling:
-            summary += f", {rolling} not fully available"
+            summary += W.not_fully_available(lang, count=rolling)
         if down:
-            summary += f", {down} with no available replica"
+            summary += W.no_available_replica(lang, count=down)
         level = Level.ERROR if down else Level.WARN if rolling else Level.OK
         rows = tuple(
             (f"{d.namespace}/{d.name}" if self.all_namespaces else d.name, f"{d.ready}/{d.replicas}",
-             str(d.updated), str(d.available), age(d.created, self.now), deployment_note(d))
+             str(d.updated), str(d.available), age(d.created, self.now), deployment_note(d, lang))
             for d in self.page.items
         )
-        blocks: list[Block] = [Heading(f"Deployments — {self.scope}"), Notice(summary, level),
-                               Table(("Deployment", "Ready", "Up-to-date", "Available", "Age", "Note"), rows,
-                                     total=total if self.page.cut else None, more=self.page.next,
+        columns = (W.col_deployment(lang), W.col_ready(lang), W.col_up_to_date(lang), W.col_available(lang),
+                   W.col_age(lang), W.col_note(lang))
+        blocks: list[Block] = [Heading(W.deployments_heading(lang, where=self.where.title(lang))),
+                               Notice(summary, level),
+                               Table(columns, rows, total=total if self.page.cut else None, more=self.page.next,
                                      offset=self.page.offset)]
         return View(summary, tuple(blocks))
 
@@ -106,9 +114,8 @@ def deployments(call: ClusterCall[DeploymentsArgs], deps: Deps) -> DeploymentsRe
     found = deps.clusters.reader(call.cluster).deployments(namespace, selector=call.args.selector)
     if not found:
         ensure_namespace(deps, call.cluster, namespace)
-    scope = "in all namespaces" if namespace is None else f"in {namespace}"
     page = page_of(sorted(found, key=deployment_rank), call)
-    return DeploymentsResult(scope, tuple(found), page, namespace is None, deps.clock.now())
+    return DeploymentsResult(Where(namespace), tuple(found), page, namespace is None, deps.clock.now(), call.lang)
 
 
 # -- pdbs ------------------------------------------------------------------------------------------------------
@@ -122,30 +129,34 @@ class GuardedBudget:
 
 @dataclass(frozen=True)
 class PdbsResult:
-    scope: str
+    where: Where
     budgets: tuple[GuardedBudget, ...]
     page: Page[GuardedBudget]  # blocking ones first
     all_namespaces: bool
+    lang: Lang = "en"
 
     def view(self) -> View:
+        lang = self.lang
         total = len(self.budgets)
+        where = self.where.text(lang)
         if not total:
-            return View(f"No PodDisruptionBudgets {self.scope}.",
-                        (Notice(f"No PodDisruptionBudgets {self.scope}.", Level.INFO),))
+            none = W.no_pdbs(lang, where=where)
+            return View(none, (Notice(none, Level.INFO),))
         blocking = [g for g in self.budgets if g.budget.disruptions_allowed == 0]
-        summary = f"{total} PodDisruptionBudget{'s' if total != 1 else ''} {self.scope}"
-        summary += f", {len(blocking)} allowing no disruption (they block drains and evictions)" if blocking else ""
+        summary = W.pdbs_summary(lang, counted=counted(lang, total, W.one_pdb, W.many_pdbs), where=where)
+        summary += W.pdbs_blocking(lang, count=len(blocking)) if blocking else ""
         rows = tuple(
             (f"{b.namespace}/{b.name}" if self.all_namespaces else b.name, b.rule, str(b.disruptions_allowed),
-             f"{b.current_healthy} of {b.expected_pods} (needs {b.desired_healthy})",
-             shorten(", ".join(g.pods), 80) or f"no running pod ({b.selector_text or 'all pods'})")
+             W.healthy_of(lang, healthy=b.current_healthy, expected=b.expected_pods, desired=b.desired_healthy),
+             shorten(joined(g.pods, lang), 80)
+             or W.no_running_pod(lang, selector=b.selector_text or W.all_pods(lang)))
             for g in self.page.items for b in (g.budget,)
         )
+        columns = (W.col_budget(lang), W.col_rule(lang), W.col_allowed(lang), W.col_healthy(lang), W.col_guards(lang))
         blocks: list[Block] = [
-            Heading(f"PodDisruptionBudgets — {self.scope}"),
+            Heading(W.pdbs_heading(lang, where=self.where.title(lang))),
             Notice(summary, Level.WARN if blocking else Level.OK),
-            Table(("Budget", "Rule", "Allowed", "Healthy", "Guards"), rows,
-                  total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset),
+            Table(columns, rows, total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset),
         ]
         return View(summary, tuple(blocks))
 
@@ -166,7 +177,6 @@ def pdbs(call: ClusterCall[PdbsArgs], deps: Deps) -> PdbsResult:
     if not budgets:
         ensure_namespace(deps, call.cluster, namespace)
     pods = reader.pods(namespace) if budgets else []
-    scope = "in all namespaces" if namespace is None else f"in {namespace}"
     guarded = sorted((GuardedBudget(b, _guarded(b, pods)) for b in budgets),
                      key=lambda g: (g.budget.disruptions_allowed > 0, g.budget.namespace, g.budget.name))
-    return PdbsResult(scope, tuple(guarded), page_of(guarded, call), namespace is None)
+    return PdbsResult(Where(namespace), tuple(guarded), page_of(guarded, call), namespace is None, call.lang)
