@@ -7,6 +7,8 @@ whether typed or clicked, in Slack or in the shell.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.approvals.audit import AuditLog
 from bot.approvals.cards import ApprovalCard, Decision, PendingList
 from bot.approvals.commands import AuditArgs, DenyArgs, PendingArgs, RequestArgs
@@ -100,4 +102,5 @@ def audit(call: Call[AuditArgs], deps: Deps) -> AuditLog:
 )
 def approvals(call: Call[PendingArgs], deps: Deps) -> PendingList:
     """List the approval requests waiting for a decision, the ones you may approve first."""
-    return _approvals(deps).pending_for(call.caller, call.args.cluster)
+    # The workflow says what waits; the list is worded in the language it was asked in.
+    return replace(_approvals(deps).pending_for(call.caller, call.args.cluster), lang=call.lang)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot import blocks
 from bot.approvals.commands import approve_ref, audit_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State
+from bot.i18n import READ, Lang
 from bot.timefmt import short_time
 
 _SEVERITY = (blocks.Level.OK, blocks.Level.INFO, blocks.Level.WARN, blocks.Level.ERROR)
@@ -174,36 +175,47 @@ class PendingItem:
 
 @dataclass(frozen=True)
 class PendingList:
-    """Requests waiting for a decision: the ones the caller may approve first, then the caller's own."""
+    """Requests waiting for a decision: the ones the caller may approve first, then the caller's own. The list
+    speaks the asker's language (`lang`); each request's action is its preview's, as its card says it."""
 
     items: tuple[PendingItem, ...]
-    scope: str = ""
+    cluster: str | None = None  # the one cluster asked about, if any
+    lang: Lang = "en"
 
     def view(self) -> blocks.View:
+        lang = self.lang
         if not self.items:
-            text = f"No approval requests are waiting{self.scope}."
+            text = READ.no_requests_on(lang, cluster=self.cluster) if self.cluster else READ.no_requests(lang)
             return blocks.View(text, (blocks.Notice(text, blocks.Level.OK),))
         mine = sum(1 for i in self.items if i.may_approve)
-        summary = f"{len(self.items)} approval request(s) waiting{self.scope}"
-        summary += f", {mine} you may approve" if mine else ", none you may approve"
+        count = len(self.items)
+        if self.cluster:
+            summary = READ.requests_waiting_on(lang, count=count, cluster=self.cluster)
+        else:
+            summary = READ.requests_waiting(lang, count=count)
+        summary += READ.you_may_approve(lang, count=mine) if mine else READ.none_you_may_approve(lang)
         lines: list[str | blocks.Person] = []
         for i in self.items:
             r = i.request
-            you = "you may approve it" if i.may_approve else ("yours: you may cancel it" if i.yours else "")
+            you = READ.may_approve_it(lang) if i.may_approve else (READ.yours_may_cancel(lang) if i.yours else "")
             lines += [
-                f"• `{r.id}` on {r.cluster or '-'}: {r.preview.action} — requested by ",
+                READ.request_line(lang, id=r.id, cluster=r.cluster or "-", action=r.preview.action),
                 blocks.Person(r.requester),
-                f", {len(r.approvals)}/{r.required_approvals} approvals, expires {short_time(r.expires_at)}",
+                READ.request_progress(
+                    lang, have=len(r.approvals), need=r.required_approvals, expires=short_time(r.expires_at)
+                ),
                 f" — *{you}*\n" if you else "\n",
             ]
         body: list[blocks.Block] = [
-            blocks.Heading("Approval requests waiting"),
+            blocks.Heading(READ.requests_heading(lang)),
             blocks.Notice(summary, blocks.Level.WARN if mine else blocks.Level.INFO),
             blocks.Text(tuple(lines)),
         ]
         openable = [i for i in self.items if i.may_approve or i.yours][:MAX_OPEN_BUTTONS]
         if openable:
-            opens = tuple(blocks.Button(f"Open {i.request.id}", request_ref(i.request.id)) for i in openable)
+            opens = tuple(
+                blocks.Button(READ.open_request(lang, id=i.request.id), request_ref(i.request.id)) for i in openable
+            )
             body.append(blocks.Actions(opens))
-        body.append(blocks.Context("Open a request to read its card in full and approve, deny or cancel it there."))
+        body.append(blocks.Context(READ.open_to_decide(lang)))
         return blocks.View(summary, tuple(body))

@@ -401,7 +401,7 @@ class ApprovalWorkflow:
             if approver or settings.role_of(caller.id, caller.groups, r.cluster) is not None:
                 items.append(PendingItem(r, r.requester == caller.id, r.requester != caller.id and approver))
         items.sort(key=lambda i: (not i.may_approve, not i.yours, i.request.created_at))
-        return PendingList(tuple(items), f" on {cluster}" if cluster else "")
+        return PendingList(tuple(items), cluster)
 
     def expire_due(self) -> int:
         """Mark every pending request past its expiry as expired (and update its card); how many were."""
