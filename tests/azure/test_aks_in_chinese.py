@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import copy
 import re
-import string
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
@@ -42,27 +41,12 @@ from tests.azure.test_aks_handlers import NoCluster
 from tests.diagnosis.test_findings_in_chinese import _calls, _english_only
 from tests.support.azure import arm_state, example
 from tests.support.foundation import ok_text
+from tests.support.language import english_prose
 
 RULES = Path(upgrade.__file__).parent
 
 
-def _english_prose(*groups: object) -> set[str]:
-    """Every stretch of English the bot writes in these catalog groups: the text between placeholders and
-    punctuation, two words or more, that the Chinese of the same message does not use too (`cgroup v2`, `NAT gateway`
-    and the commands stay in both)."""
-    prose: set[str] = set()
-    for words in groups:
-        for f in fields(words):  # type: ignore[arg-type]
-            msg = getattr(words, f.name)
-            for literal, *_ in string.Formatter().parse(msg.en):
-                for piece in re.split(r"[`()\[\];:,.→×=+/—]", literal):
-                    piece = piece.strip()
-                    if len(re.findall(r"[A-Za-z]+", piece)) >= 2 and piece not in msg.zh:
-                        prose.add(piece)
-    return prose
-
-
-ENGLISH = _english_prose(AKS, SNAT, UPGRADE, FINDING)
+ENGLISH = english_prose(AKS, SNAT, UPGRADE, FINDING)
 
 
 def _no_english_of_the_bot(zh: str) -> None:

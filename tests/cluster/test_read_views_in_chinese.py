@@ -10,7 +10,6 @@ always did. Through the real dispatcher, `/k8s 节点`, `/k8s 事件` and `/k8s 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -51,24 +50,11 @@ from tests.support.approvals import RecordingNotifier, approval_dispatcher, requ
 from tests.support.cluster import Cluster, start
 from tests.support.fakes import NoAzure
 from tests.support.foundation import Conversation, ok_text
+from tests.support.language import english_prose
 
 handlers.load_all()
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _english_prose() -> set[str]:
-    """The bot's English sentences and phrases in the read views' words: every stretch between placeholders and
-    punctuation of two words or more that the Chinese of the same message does not use too ("Pod IP" stays)."""
-    prose: set[str] = set()
-    for f in fields(READ):
-        msg = getattr(READ, f.name)
-        for literal, *_ in string.Formatter().parse(msg.en):
-            for piece in re.split(r"[`()\[\];:,.=/—•*]", literal):
-                piece = piece.strip()
-                if len(re.findall(r"[A-Za-z]+", piece)) >= 2 and piece not in msg.zh:
-                    prose.add(piece)
-    return prose
 
 
 # Labels the views print (headings, column and field names, table and code titles, buttons) that Chinese says
@@ -78,7 +64,7 @@ ENGLISH_LABELS = {
     for f in fields(READ)
     if "{" not in getattr(READ, f.name).en and getattr(READ, f.name).en != getattr(READ, f.name).zh
 }
-ENGLISH_PROSE = _english_prose()
+ENGLISH_PROSE = english_prose(READ)
 
 
 def labels(view: View) -> list[str]:

@@ -1,0 +1,31 @@
+"""What a Chinese answer must not contain: the bot's own English prose, taken from the catalog groups that speak in
+that answer. Values (names, statuses, commands, Kubernetes terms) are fine; a sentence of the bot's is not."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import fields
+
+from bot.i18n import Msg
+
+# What separates a message's English into phrases: placeholders, punctuation, arrows and operators.
+_SEPARATORS = re.compile(r"[`()\[\];:,.→×=+/—•*]")
+
+
+def english_prose(*groups: object) -> set[str]:
+    """Every stretch of English the bot writes in these catalog groups: the text between placeholders and
+    punctuation, two words or more, that the Chinese of the same message does not use too (`Pod IP`, `cgroup v2`,
+    `NAT gateway` and the commands stay in both)."""
+    prose: set[str] = set()
+    for words in groups:
+        for f in fields(words):  # type: ignore[arg-type]
+            msg = getattr(words, f.name)
+            if not isinstance(msg, Msg):
+                continue
+            for literal, *_ in string.Formatter().parse(msg.en):
+                for piece in _SEPARATORS.split(literal):
+                    piece = piece.strip()
+                    if len(re.findall(r"[A-Za-z]+", piece)) >= 2 and piece not in msg.zh:
+                        prose.add(piece)
+    return prose
