@@ -131,15 +131,14 @@ def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps, report: ClusterRe
     if found.entry is not None and found.level == "answer":
         return _Opening(_pinned(found.entry, lang, deps))
     named, words = named_in_title(call.args.title, call.cluster, report) if report is not None else ((), ())
-    cited = [g for g in named if g.kb and knowledge.get(g.kb) is not None]
+    runbooks = {g.kb: e for g in named if g.kb and (e := knowledge.get(g.kb)) is not None}
+    cited = [g for g in named if g.kb in runbooks]
     said_words = ", ".join(f"`{w}`" for w in words)
-    worst = [g for g in cited if g.severity == cited[0].severity]
-    if len({g.kb for g in worst}) == 1:
+    worst = {g.kb for g in cited if g.kb and g.severity == cited[0].severity}
+    if len(worst) == 1:
         # One runbook for the most severe of them: the place to start; the others stay named beside it.
-        entry = knowledge.get(worst[0].kb or "")
-        assert entry is not None
         why = W.runbook_from_findings(lang, words=said_words, findings="; ".join(group_line(g, lang) for g in named))
-        return _Opening(_pinned(entry, lang, deps, why))
+        return _Opening(_pinned(runbooks[worst.pop()], lang, deps, why))
     if cited:
         lines = Text("\n".join(group_line(g, lang) for g in named))
         seen = dict.fromkeys(g.kb for g in cited if g.kb)
