@@ -42,7 +42,7 @@ from slack_sdk.models.blocks import (
 
 from bot import blocks
 from bot.refs import encode
-from bot.render_text import render_table
+from bot.render_text import clip_width, display_width, render_table
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -132,17 +132,17 @@ def code_safe(text: str) -> str:
 
 
 def fit_columns(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], width: int) -> tuple[tuple[str, ...], ...]:
-    """The rows with their cells clipped so the table is at most `width` characters wide.
+    """The rows with their cells clipped so the table is at most `width` columns wide (a Chinese character takes two).
 
     The widest columns give way first, to a common width (narrow ones keep theirs), so a long message and a long
     object name share what is left; the first column, the object's own name, keeps up to 40 characters."""
     n = len(columns)
     if not rows or n == 0:
         return rows
-    widths = [len(c) for c in columns]
+    widths = [display_width(c) for c in columns]
     for row in rows:
         for i, cell in enumerate(row[:n]):
-            widths[i] = max(widths[i], len(cell))
+            widths[i] = max(widths[i], display_width(cell))
     room = width - 2 * (n - 1)
     if sum(widths) <= room:
         return rows
@@ -152,9 +152,9 @@ def fit_columns(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], wid
     others = sorted(range(1, n), key=lambda i: widths[i])
     for k, i in enumerate(others):
         share = free // (len(others) - k)
-        caps[i] = max(min(widths[i], share), min(len(columns[i]), 4))
+        caps[i] = max(min(widths[i], share), min(display_width(columns[i]), 4))
         free -= caps[i]
-    return tuple(tuple(clip(cell, caps[i]) for i, cell in enumerate(row[:n])) for row in rows)
+    return tuple(tuple(clip_width(cell, caps[i]) for i, cell in enumerate(row[:n])) for row in rows)
 
 
 def wrap_lines(lines: list[str], width: int) -> list[str]:
@@ -275,7 +275,7 @@ def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[
             head: list[SlackBlock] = [SectionBlock(text=_md(f"*{title}*"))] if title else []
             cells = fit_columns(columns, tuple(tuple(clip(c, MAX_CELL) for c in r) for r in rows), MAX_CODE_WIDTH)
             # Past what the columns can give, the lines themselves are cut (the shell shows the whole table).
-            lines = [clip(line, MAX_CODE_WIDTH) for line in render_table(columns, cells)]
+            lines = [clip_width(line, MAX_CODE_WIDTH) for line in render_table(columns, cells)]
             body, fitted = _code_sections(lines, min(max(budget - len(head) - 1, 1), MAX_TABLE_SECTIONS))
             shown_rows = max(fitted - 1, 0)
             real_total = total if total is not None else len(rows)

@@ -6,6 +6,8 @@ here: the shell shows everything the result holds.
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot import blocks
 
 _MARK = {
@@ -16,14 +18,39 @@ _MARK = {
 }
 
 
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospace font: two for a wide character (Chinese, full-width forms), one for the
+    others — as terminals and Slack's code blocks draw them (kubectl counts the same way)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` followed by spaces up to `width` display columns (`str.ljust` counts characters, not columns)."""
+    return text + " " * (width - display_width(text))
+
+
+def clip_width(text: str, width: int) -> str:
+    """`text` cut to at most `width` display columns, with "…" where it was cut."""
+    if display_width(text) <= width:
+        return text
+    used, out = 1, []  # the ellipsis takes one column
+    for ch in text:
+        w = display_width(ch)
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
 def render_table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> list[str]:
-    widths = [len(c) for c in columns]
+    widths = [display_width(c) for c in columns]
     for row in rows:
         for i, cell in enumerate(row[: len(widths)]):
-            widths[i] = max(widths[i], len(cell))
+            widths[i] = max(widths[i], display_width(cell))
 
     def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells[: len(widths)])).rstrip()
+        return "  ".join(pad(cell, widths[i]) for i, cell in enumerate(cells[: len(widths)])).rstrip()
 
     return [line(tuple(c.upper() for c in columns)), *(line(r) for r in rows)]
 
@@ -31,14 +58,14 @@ def render_table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) ->
 def render_block(block: blocks.Block) -> list[str]:
     match block:
         case blocks.Heading(text=text):
-            return [text, "=" * min(len(text), 80)]
+            return [text, "=" * min(display_width(text), 80)]
         case blocks.Text(text=text):
             return blocks.plain(text).splitlines() or [""]
         case blocks.Notice(text=text, level=level):
             return [f"{_MARK[level]} {blocks.plain(text)}"]
         case blocks.Fields(items=items):
-            width = max((len(k) for k, _ in items), default=0)
-            return [f"{k.ljust(width)} : {blocks.plain(v)}" for k, v in items]
+            width = max((display_width(k) for k, _ in items), default=0)
+            return [f"{pad(k, width)} : {blocks.plain(v)}" for k, v in items]
         case blocks.Table(columns=columns, rows=rows, total=total, more=more, title=title, offset=offset):
             out = [title] if title else []
             out += render_table(columns, rows)

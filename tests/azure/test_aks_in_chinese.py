@@ -161,7 +161,7 @@ def test_the_snat_budget_in_chinese() -> None:
     _, over = _snat(ManagedCluster.from_arm(example("ManagedClustersGet.json")), 80, "zh")
     assert "• 2 个出站 IP × 64,000 个端口 = 128,000 个端口；每节点分配 2,000 个 → 最多 64 个节点。" in over
     assert "[error] 80 个节点时：不可行：80 × 2,000 = 160,000 个端口，超过可用的 128,000 个" in over
-    assert "出站 IP      : 2（实际生效的出站 IP）" in over
+    assert re.search(r"出站 IP\s+: 2（实际生效的出站 IP）", over)
     _no_english_of_the_bot(over)
 
 
