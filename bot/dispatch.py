@@ -195,10 +195,9 @@ class Dispatcher:
         channel = self.deps.channel_cluster(incoming.channel)
         if channel is not None:
             return channel
-        if settings.default_cluster:
-            return settings.default_cluster
-        if len(names) == 1:
-            return names[0]
+        implied = settings.implied_cluster()
+        if implied is not None:
+            return implied
         raise UserError(
             f"Which cluster? Add `--cluster NAME` ({', '.join(names)}), or bind this channel to a "
             "cluster under `channels:` in the configuration.",

@@ -174,6 +174,12 @@ class Settings(_Model):
     def cluster_names(self) -> list[str]:
         return [c.name for c in self.clusters]
 
+    def implied_cluster(self) -> str | None:
+        """The cluster meant when nothing names one: `default_cluster`, else the only cluster; None when several
+        are configured and none is the default."""
+        names = self.cluster_names()
+        return self.default_cluster or (names[0] if len(names) == 1 else None)
+
     def roles_for(self, cluster: str | None) -> Roles:
         """The cluster's roles: its own list for a role where it has one, the global list otherwise."""
         base = self.roles

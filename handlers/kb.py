@@ -286,7 +286,7 @@ def _asked_cluster(call: Call[KbArgs], deps: Deps, question: str) -> str | None:
     channel = deps.channel_cluster(call.channel)
     if channel is not None:
         return channel
-    return settings.default_cluster or (names[0] if len(names) == 1 else None)
+    return settings.implied_cluster()
 
 
 def _pod_state(pod: Pod, lang: Lang) -> str:
