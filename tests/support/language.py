@@ -9,12 +9,13 @@ from dataclasses import fields
 
 from bot.i18n import Msg
 
-# What separates a message's English into phrases: placeholders, punctuation, arrows and operators.
+# What separates a message's English into phrases: punctuation, arrows and operators (and, by `string.Formatter`,
+# the `{name}` fields).
 _SEPARATORS = re.compile(r"[`()\[\];:,.→×=+/—•*]")
 
 
 def english_prose(*groups: object) -> set[str]:
-    """Every stretch of English the bot writes in these catalog groups: the text between placeholders and
+    """Every stretch of English the bot writes in these catalog groups: the text between `{name}` fields and
     punctuation, two words or more, that the Chinese of the same message does not use too (`Pod IP`, `cgroup v2`,
     `NAT gateway` and the commands stay in both)."""
     prose: set[str] = set()
