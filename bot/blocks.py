@@ -63,14 +63,14 @@ def plain(text: Rich) -> str:
     )
 
 
-def people(*ids: str, none: str = "nobody") -> Rich:
-    """`a`, `a and b`, `a, b and c` as people (`none` when there are none)."""
+def people(*ids: str, none: str = "nobody", and_: str = " and ", comma: str = ", ") -> Rich:
+    """`a`, `a and b`, `a, b and c` as people (`none` when there are none; another language gives its own words)."""
     if not ids:
         return none
     parts: list[str | Person | Channel] = []
     for i, who in enumerate(ids):
         if i:
-            parts.append(" and " if i == len(ids) - 1 else ", ")
+            parts.append(and_ if i == len(ids) - 1 else comma)
         parts.append(Person(who))
     return tuple(parts)
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Literal
 
+from bot.blocks import Channel, Person, Rich
+
 Lang = Literal["en", "zh"]
 
 
@@ -24,6 +26,32 @@ class Msg:
     def __call__(self, lang: str, **values: object) -> str:
         text = self.zh if lang == "zh" else self.en
         return text.format(**values) if values else text
+
+    def rich(self, lang: str, **values: object) -> Rich:
+        """The message with values that may name people or channels (a `Rich`, a `Person`): they stay people, so
+        Slack shows them as mentions wherever the language puts them."""
+        text = self.zh if lang == "zh" else self.en
+        parts: list[str | Person | Channel] = []
+        for literal, name, spec, conversion in string.Formatter().parse(text):
+            parts.append(literal)
+            if name is None:
+                continue
+            value = values[name]
+            if isinstance(value, tuple):
+                parts.extend(value)
+            elif isinstance(value, Person | Channel):
+                parts.append(value)
+            else:
+                parts.append(format(repr(value) if conversion == "r" else value, spec or ""))
+        merged: list[str | Person | Channel] = []
+        for part in parts:
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            elif part != "":
+                merged.append(part)
+        if all(isinstance(part, str) for part in merged):
+            return "".join(str(part) for part in merged)
+        return tuple(merged)
 
     def placeholders(self, lang: Lang) -> set[str]:
         text = self.zh if lang == "zh" else self.en
@@ -898,6 +926,142 @@ class AlertWords:
 
 
 @dataclass(frozen=True)
+class ApprovalWords:
+    """The approval card, its status line, the answers to Approve, Deny and Cancel, and the refusals on the way. A
+    request speaks the language it was asked in: its card, the requester's notice and the answers to clicks on it
+    (the audit trail stays in English, one record for every admin)."""
+
+    state_pending: Msg = Msg("pending", "等待审批")
+    state_approved: Msg = Msg("approved", "已批准")
+    state_running: Msg = Msg("running", "执行中")
+    state_succeeded: Msg = Msg("succeeded", "已成功")
+    state_failed: Msg = Msg("failed", "已失败")
+    state_denied: Msg = Msg("denied", "已拒绝")
+    state_expired: Msg = Msg("expired", "已过期")
+    state_cancelled: Msg = Msg("cancelled", "已撤回")
+    nobody: Msg = Msg("nobody", "无人")
+    and_: Msg = Msg(" and ", " 和 ")
+    comma: Msg = Msg(", ", "、")
+    one_approver: Msg = Msg("an approver", "一位审批人")
+    distinct_approvers: Msg = Msg("{need} distinct approvers", "{need} 位不同的审批人")
+    counted: Msg = Msg(" ({have} of {need} approvals: {by})", "（已有 {have}/{need} 个批准：{by}）")
+    waiting: Msg = Msg("Waiting for {who}{counted}. Expires at {at}.", "等待{who}批准{counted}。{at} 过期。")
+    starting: Msg = Msg("Approved by {by} at {when} — starting.", "{by} 已于 {when} 批准，正在开始。")
+    running: Msg = Msg("Approved by {by} at {when} — running.", "{by} 已于 {when} 批准，正在执行。")
+    ran: Msg = Msg(
+        "Approved by {by} at {when} — ran, finished at {done}: {outcome}",
+        "{by} 已于 {when} 批准，已执行，{done} 完成：{outcome}",
+    )
+    succeeded: Msg = Msg("succeeded", "成功")
+    failed_unran: Msg = Msg("Failed at {done}, nothing ran: {reason}", "{done} 失败，未执行任何操作：{reason}")
+    failed: Msg = Msg(
+        "Approved by {by} at {when} — failed at {done}: {reason}", "{by} 已于 {when} 批准，{done} 失败：{reason}"
+    )
+    denied: Msg = Msg(
+        "Denied by {by} at {when}: {reason}. Nothing ran.", "{by} 已于 {when} 拒绝：{reason}。未执行任何操作。"
+    )
+    expired: Msg = Msg("Expired at {at}, nothing ran.", "已于 {at} 过期，未执行任何操作。")
+    cancelled: Msg = Msg("Cancelled by {by} at {when}, nothing ran.", "{by} 已于 {when} 撤回，未执行任何操作。")
+    approve: Msg = Msg("Approve", "批准")
+    deny: Msg = Msg("Deny", "拒绝")
+    cancel: Msg = Msg("Cancel", "撤回")
+    audit_trail: Msg = Msg("Audit trail", "审计记录")
+    heading: Msg = Msg("Approval request {id}: {action}", "审批请求 {id}：{action}")
+    requested_by: Msg = Msg("Requested by", "申请人")
+    cluster: Msg = Msg("Cluster", "集群")
+    command: Msg = Msg("Command", "命令")
+    expires: Msg = Msg("Expires", "过期时间")
+    approvals_needed: Msg = Msg("Approvals needed", "所需批准")
+    not_the_requester: Msg = Msg("{need} (not the requester)", "{need}（不含申请人）")
+    may_approve: Msg = Msg("May approve", "可审批者")
+    as_read_at: Msg = Msg("What it will do, as read at {at}:", "将执行的操作（{at} 读取）：")
+    checked_again: Msg = Msg("Checked again before it runs: {facts}", "执行前会再次核对：{facts}")
+    card_footer: Msg = Msg("request {id} · ref {ref} · state {state}", "请求 {id} · ref {ref} · 状态 {state}")
+    card_summary: Msg = Msg("Approval request {id} ({state}): {action}", "审批请求 {id}（{state}）：{action}")
+    your_request: Msg = Msg(
+        "{requester}: your request `{id}` ({action}) — {status}", "{requester}：你的请求 `{id}`（{action}）— {status}"
+    )
+    notice_summary: Msg = Msg("Request {id} {state}: {action}", "请求 {id} {state}：{action}")
+    decision_footer: Msg = Msg("request {id}", "请求 {id}")
+    already_waiting: Msg = Msg(
+        "That is already waiting for approval: request `{id}` ({action}).", "这已在等待审批：请求 `{id}`（{action}）。"
+    )
+    no_preview: Msg = Msg("`{command}` has no preview, so it cannot be approved.", "`{command}` 没有预览，无法审批。")
+    card_not_posted: Msg = Msg(
+        "Nothing was requested: the approval card could not be posted in the approvals channel. {error}",
+        "未创建请求：审批卡片无法发到审批频道。{error}",
+    )
+    card_not_posted_reason: Msg = Msg(
+        "its card could not be posted in the approvals channel: {error}", "审批卡片无法发到审批频道：{error}"
+    )
+    approved_before: Msg = Msg(
+        "You already approved this; it needs {need} distinct approvers ({have} so far).",
+        "你已批准过；它需要 {need} 位不同的审批人（目前 {have} 位）。",
+    )
+    approval_recorded: Msg = Msg(
+        "Your approval is recorded ({have} of {need}); it needs another approver before it runs.",
+        "已记录你的批准（{have}/{need}）；还需要另一位审批人批准才会执行。",
+    )
+    you_approved_running: Msg = Msg("You approved it — running.", "你已批准，正在执行。")
+    you_approved_ran: Msg = Msg("You approved it — ran: {outcome}", "你已批准，已执行：{outcome}")
+    you_approved_failed: Msg = Msg("You approved it — failed: {reason}", "你已批准，执行失败：{reason}")
+    deny_own: Msg = Msg(
+        "You requested this yourself; to withdraw it, use `{cancel}`.", "这是你自己的请求；要撤回，请用 `{cancel}`。"
+    )
+    say_why: Msg = Msg(
+        "Say why it is denied: `{deny} <reason>` (the reason is shown on the card and kept in the audit).",
+        "请说明拒绝的理由：`{deny} <理由>`（理由会显示在卡片上并记入审计）。",
+    )
+    you_denied: Msg = Msg("You denied it: {reason}. Nothing ran.", "你已拒绝：{reason}。未执行任何操作。")
+    only_requester_cancels: Msg = Msg(
+        "Only {requester}, who requested it, may cancel it; an approver can deny it.",
+        "只有申请人 {requester} 可以撤回；审批人可以拒绝它。",
+    )
+    you_cancelled: Msg = Msg("Cancelled. Nothing ran.", "已撤回。未执行任何操作。")
+    interrupted: Msg = Msg(
+        "interrupted: the bot stopped while this was {state} (since {since}); it was not retried. Check the "
+        "cluster's state before requesting it again.",
+        "已中断：它{state}时（自 {since} 起）机器人停止了；不会自动重试。请先检查集群的状态，再重新申请。",
+    )
+    not_disruptive: Msg = Msg(
+        "`{command}` is no longer a disruptive command here", "`{command}` 在这里已不再是需要审批的命令"
+    )
+    world_changed: Msg = Msg("world changed: {changes}", "情况已变化：{changes}")
+    internal_error: Msg = Msg("internal error (ref {ref})", "内部错误（ref {ref}）")
+    fact_gone: Msg = Msg("{key} is gone (was {value})", "{key} 已不存在（原为 {value}）")
+    fact_changed: Msg = Msg("{key} was {before}, now {after}", "{key} 原为 {before}，现为 {after}")
+    already_approved: Msg = Msg(
+        "Already approved by {by} at {when}{end}. Nothing more will run.", "{by} 已于 {when} 批准{end}。不会再次执行。"
+    )
+    end_ran: Msg = Msg("; it ran: {outcome}", "，已执行：{outcome}")
+    end_failed: Msg = Msg("; it failed: {reason}", "，执行失败：{reason}")
+    end_running: Msg = Msg("; it is running", "，正在执行")
+    done: Msg = Msg("done", "完成")
+    request_failed: Msg = Msg("This request failed, nothing ran: {reason}.", "此请求已失败，未执行任何操作：{reason}。")
+    already_denied: Msg = Msg(
+        "Already denied by {by} at {when}: {reason}. Nothing ran.", "{by} 已于 {when} 拒绝：{reason}。未执行任何操作。"
+    )
+    own_request: Msg = Msg(
+        "Refused: you requested this yourself. Another approver must approve it (four eyes).",
+        "已拒绝：这是你自己的请求，必须由另一位审批人批准（四眼原则）。",
+    )
+    not_an_approver: Msg = Msg(
+        "Refused: you are not an approver for `{command}` on `{cluster}`. Who may: {who}.",
+        "已拒绝：你不是 `{cluster}` 上 `{command}` 的审批人。可审批者：{who}。",
+    )
+    unapprovable: Msg = Msg(
+        "Nobody could approve this: `{command}` on `{cluster}` needs {required} approver(s) other than you, and the "
+        "configuration names {named}. Ask an admin to add approvers (`roles.approver`, or the cluster's "
+        "`approvals`/`actions` settings).",
+        "没有人能批准这个请求：`{cluster}` 上的 `{command}` 需要 {required} 位申请人以外的审批人，而配置中只有 "
+        "{named}。请管理员添加审批人（`roles.approver`，或该集群的 `approvals`/`actions` 设置）。",
+    )
+    only_requester_configured: Msg = Msg("nobody but the requester is configured", "除申请人外没有配置审批人")
+    none_configured: Msg = Msg("nobody is configured", "没有配置审批人")
+    approver_role: Msg = Msg("the approver role: {who}", "审批人角色（{who}）")
+
+
+@dataclass(frozen=True)
 class FindingWords:
     """What the diagnosis rules say of a finding: its title, what happens next, its buttons, and the headings of the
     groups `health` and `diagnose cluster` show. The evidence quotes the cluster and stays as it says it."""
@@ -1497,6 +1661,7 @@ KB = KbWords()
 INCIDENT = IncidentWords()
 ALERT = AlertWords()
 FINDING = FindingWords()
+APPROVAL = ApprovalWords()
 READ = ReadWords()
 CATALOG: dict[str, object] = {
     "diagnose": DIAGNOSE,
@@ -1507,6 +1672,7 @@ CATALOG: dict[str, object] = {
     "incident": INCIDENT,
     "alert": ALERT,
     "finding": FINDING,
+    "approval": APPROVAL,
     "read": READ,
 }
 

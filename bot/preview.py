@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks import Block, Fields, Heading, Level, Notice, View
+from bot.i18n import APPROVAL, Said, said
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,17 @@ class Preview:
         return View(self.action, tuple(blocks))
 
 
-def drift(approved: Preview, now: Preview) -> list[str]:
-    """The facts that changed between approval and execution, in words."""
+def drift(approved: Preview, now: Preview) -> list[Said]:
+    """The facts that changed between approval and execution, in words (both languages; the facts' names and
+    values are the cluster's)."""
     before = dict(approved.expect)
     after = dict(now.expect)
-    changes: list[str] = []
+    changes: list[Said] = []
     for key, value in before.items():
         if key not in after:
-            changes.append(f"{key} is gone (was {value})")
+            changes.append(said(APPROVAL.fact_gone, key=key, value=value))
         elif after[key] != value:
-            changes.append(f"{key} was {value}, now {after[key]}")
+            changes.append(said(APPROVAL.fact_changed, key=key, before=value, after=after[key]))
     if now.blocked and not approved.blocked:
-        changes.append(now.blocked)
+        changes.append(Said(now.blocked, now.blocked))
     return changes

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot import blocks
 from bot.approvals.commands import approve_ref, audit_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State
+from bot.i18n import APPROVAL as W
 from bot.i18n import READ, Lang
 from bot.timefmt import short_time
 
@@ -27,64 +28,71 @@ def result_level(view: blocks.View | None) -> blocks.Level:
     return blocks.Level.OK if worst is blocks.Level.INFO else worst
 
 
+def lang_of(request: ApprovalRequest) -> Lang:
+    """The language the request was asked in: its card, its notices and the answers to clicks on it speak it."""
+    return "zh" if request.lang == "zh" else "en"
+
+
+def state_word(request: ApprovalRequest) -> str:
+    """The request's state as its language says it."""
+    return getattr(W, f"state_{request.state.value}")(lang_of(request))  # type: ignore[no-any-return]
+
+
+def people_in(lang: Lang, *ids: str) -> blocks.Rich:
+    """People as a list in `lang` ("a, b and c"; "a、b 和 c")."""
+    return blocks.people(*ids, none=W.nobody(lang), and_=W.and_(lang), comma=W.comma(lang))
+
+
 def _by(r: ApprovalRequest) -> blocks.Rich:
     """Who approved it, as people."""
     names = [a.approver for a in r.approvals] or ([r.decided_by] if r.decided_by else [])
-    return blocks.people(*names)
-
-
-def _join(*parts: blocks.Rich) -> blocks.Rich:
-    """Rich texts one after another."""
-    out: list[str | blocks.Person | blocks.Channel] = []
-    for part in parts:
-        out.extend((part,) if isinstance(part, str) else part)
-    return tuple(out)
+    return people_in(lang_of(r), *names)
 
 
 def status_line(request: ApprovalRequest) -> tuple[blocks.Rich, blocks.Level]:
     """Where the request stands, in one sentence: who decided, when, and the outcome."""
     r = request
+    lang = lang_of(r)
     when = short_time(r.decided_at) if r.decided_at else "?"
+    done = short_time(r.finished_at) if r.finished_at else "?"
     if r.state is State.PENDING:
         have = len(r.approvals)
         need = r.required_approvals
-        counted = _join(f" ({have} of {need} approvals: ", _by(r), ")") if have else ""
-        many = f"{need} distinct approvers" if need > 1 else "an approver"
-        return _join(f"Waiting for {many}", counted, f". Expires at {short_time(r.expires_at)}."), blocks.Level.INFO
+        counted = W.counted.rich(lang, have=have, need=need, by=_by(r)) if have else ""
+        who = W.distinct_approvers(lang, need=need) if need > 1 else W.one_approver(lang)
+        return W.waiting.rich(lang, who=who, counted=counted, at=short_time(r.expires_at)), blocks.Level.INFO
     if r.state is State.APPROVED:
-        return _join("Approved by ", _by(r), f" at {when} — starting."), blocks.Level.INFO
+        return W.starting.rich(lang, by=_by(r), when=when), blocks.Level.INFO
     if r.state is State.RUNNING:
-        return _join("Approved by ", _by(r), f" at {when} — running."), blocks.Level.INFO
+        return W.running.rich(lang, by=_by(r), when=when), blocks.Level.INFO
     if r.state is State.SUCCEEDED:
-        done = short_time(r.finished_at) if r.finished_at else "?"
-        text = _join("Approved by ", _by(r), f" at {when} — ran, finished at {done}: {r.outcome or 'succeeded'}")
+        text = W.ran.rich(lang, by=_by(r), when=when, done=done, outcome=r.outcome or W.succeeded(lang))
         return text, result_level(r.result)
     if r.state is State.FAILED:
-        done = short_time(r.finished_at) if r.finished_at else "?"
         if not r.approvals and r.decided_by in (None, "aksbot"):
-            return f"Failed at {done}, nothing ran: {r.reason or r.outcome}", blocks.Level.ERROR
-        failed = _join("Approved by ", _by(r), f" at {when} — failed at {done}: {r.reason or r.outcome}")
-        return failed, blocks.Level.ERROR
+            return W.failed_unran(lang, done=done, reason=r.reason or r.outcome), blocks.Level.ERROR
+        return W.failed.rich(lang, by=_by(r), when=when, done=done, reason=r.reason or r.outcome), blocks.Level.ERROR
     if r.state is State.DENIED:
-        denied = _join("Denied by ", blocks.people(r.decided_by or "?"), f" at {when}: {r.reason}. Nothing ran.")
-        return denied, blocks.Level.WARN
+        by = people_in(lang, r.decided_by or "?")
+        return W.denied.rich(lang, by=by, when=when, reason=r.reason), blocks.Level.WARN
     if r.state is State.EXPIRED:
-        return f"Expired at {short_time(r.expires_at)}, nothing ran.", blocks.Level.WARN
-    return _join("Cancelled by ", blocks.people(r.decided_by or "?"), f" at {when}, nothing ran."), blocks.Level.WARN
+        return W.expired(lang, at=short_time(r.expires_at)), blocks.Level.WARN
+    return W.cancelled.rich(lang, by=people_in(lang, r.decided_by or "?"), when=when), blocks.Level.WARN
 
 
 def buttons(request: ApprovalRequest) -> blocks.Actions:
     """What can be done about the request now: approve, deny or cancel while it waits; once it is decided only its
     audit trail (nothing that acts)."""
+    lang = lang_of(request)
     if request.state is State.PENDING:
         return blocks.Actions(
             (
-                blocks.Button("Approve", approve_ref(request.id), style="primary"),
-                blocks.Button("Deny", deny_ref(request.id), style="danger"),
-                blocks.Button("Cancel", cancel_ref(request.id)),
+                blocks.Button(W.approve(lang), approve_ref(request.id), style="primary"),
+                blocks.Button(W.deny(lang), deny_ref(request.id), style="danger"),
+                blocks.Button(W.cancel(lang), cancel_ref(request.id)),
             )
         )
-    return blocks.Actions((blocks.Button("Audit trail", audit_ref(request.id)),))
+    return blocks.Actions((blocks.Button(W.audit_trail(lang), audit_ref(request.id)),))
 
 
 @dataclass(frozen=True)
@@ -101,43 +109,47 @@ class ApprovalCard:
 
     def view(self) -> blocks.View:
         r = self.request
+        lang = lang_of(r)
         status, level = status_line(r)
         if self.progress and r.state is State.RUNNING:
-            status = _join(status, f" {self.progress}")
+            status = (*((status,) if isinstance(status, str) else status), f" {self.progress}")
         body: list[blocks.Block] = [
-            blocks.Heading(f"Approval request {r.id}: {r.preview.action}"),
+            blocks.Heading(W.heading(lang, id=r.id, action=r.preview.action)),
             blocks.Notice(status, level),
             blocks.Fields(
                 (
-                    ("Requested by", blocks.people(r.requester)),
-                    ("Cluster", r.cluster or "-"),
-                    ("Command", f"`{r.text}`"),
-                    ("Expires", short_time(r.expires_at)),
-                    ("Approvals needed", f"{r.required_approvals} (not the requester)"),
-                    ("May approve", self.approvers),
+                    (W.requested_by(lang), blocks.people(r.requester)),
+                    (W.cluster(lang), r.cluster or "-"),
+                    (W.command(lang), f"`{r.text}`"),
+                    (W.expires(lang), short_time(r.expires_at)),
+                    (W.approvals_needed(lang), W.not_the_requester(lang, need=r.required_approvals)),
+                    (W.may_approve(lang), self.approvers),
                 )
             ),
-            blocks.Context(f"What it will do, as read at {short_time(r.created_at)}:"),
+            blocks.Context(W.as_read_at(lang, at=short_time(r.created_at))),
             *r.preview.blocks,
             *(blocks.Notice(w, blocks.Level.WARN) for w in r.preview.warnings),
         ]
         if r.preview.expect:
-            body.append(
-                blocks.Context("Checked again before it runs: " + "; ".join(f"{k} = {v}" for k, v in r.preview.expect))
-            )
+            facts = "; ".join(f"{k} = {v}" for k, v in r.preview.expect)
+            body.append(blocks.Context(W.checked_again(lang, facts=facts)))
         if r.result is not None:
             body += [blocks.Divider(), *r.result.blocks]
         body.append(buttons(r))
-        body.append(blocks.Context(f"request {r.id} · ref {r.correlation_id} · state {r.state.value}"))
-        return blocks.View(f"Approval request {r.id} ({r.state.value}): {r.preview.action}", tuple(body))
+        body.append(blocks.Context(W.card_footer(lang, id=r.id, ref=r.correlation_id, state=state_word(r))))
+        return blocks.View(W.card_summary(lang, id=r.id, state=state_word(r), action=r.preview.action), tuple(body))
 
 
 def outcome_notice(request: ApprovalRequest) -> blocks.View:
     """The line that tells the requester what happened to their request (a mention: it notifies them)."""
     r = request
+    lang = lang_of(r)
     status, level = status_line(r)
-    text = _join(blocks.people(r.requester), f": your request `{r.id}` ({r.preview.action}) — ", status)
-    return blocks.View(f"Request {r.id} {r.state.value}: {r.preview.action}", (blocks.Notice(text, level),))
+    text = W.your_request.rich(
+        lang, requester=blocks.Person(r.requester), id=r.id, action=r.preview.action, status=status
+    )
+    summary = W.notice_summary(lang, id=r.id, state=state_word(r), action=r.preview.action)
+    return blocks.View(summary, (blocks.Notice(text, level),))
 
 
 @dataclass(frozen=True)
@@ -153,12 +165,13 @@ class Decision:
     ran: bool = False  # this click started the action
     result: blocks.View | None = None
     private: bool = False
+    lang: Lang = "en"  # the request's
 
     def view(self) -> blocks.View:
         body: list[blocks.Block] = [blocks.Notice(self.text, self.level)]
         if self.result is not None:
             body += list(self.result.blocks)
-        body.append(blocks.Context(f"request {self.request_id}"))
+        body.append(blocks.Context(W.decision_footer(self.lang, id=self.request_id)))
         return blocks.View(blocks.plain(self.text), tuple(body), private=self.private)
 
 

@@ -29,7 +29,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.approvals.audit import AuditLog
-from bot.approvals.cards import ApprovalCard, Decision, PendingItem, PendingList, outcome_notice, result_level
+from bot.approvals.cards import (
+    ApprovalCard,
+    Decision,
+    PendingItem,
+    PendingList,
+    lang_of,
+    outcome_notice,
+    people_in,
+    result_level,
+)
 from bot.approvals.commands import cancel_ref, deny_ref
 from bot.approvals.model import (
     APPROVED_STATES,
@@ -42,11 +51,13 @@ from bot.approvals.model import (
     utc_text,
 )
 from bot.approvals.store import ApprovalStore, open_store
-from bot.blocks import Channel, Level, Notice, Person, Rich, Text, View, people, plain
+from bot.blocks import Level, Notice, Person, Rich, Text, View, plain
 from bot.deadline import unbounded
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotDelivered, NotFound, Refused
 from bot.groups import GroupDirectory
+from bot.i18n import APPROVAL as W
+from bot.i18n import Lang, Said, in_lang, said
 from bot.logs import in_context
 from bot.preview import Preview, drift
 from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Role
@@ -100,19 +111,13 @@ def _as_typed(text: str) -> str:
 class AlreadyRequested(Refused):
     """The same command on the same target already waits for approval: its card, instead of a second request."""
 
-    def __init__(self, card: ApprovalCard) -> None:
-        super().__init__(
-            f"That is already waiting for approval: request `{card.request_id}` ({card.request.preview.action})."
-        )
+    def __init__(self, card: ApprovalCard, lang: Lang) -> None:
+        super().__init__(W.already_waiting(lang, id=card.request_id, action=card.request.preview.action))
         self.card = card
 
     def view(self) -> View:
         notice = Notice(self.message, Level.INFO)
         return View(self.message, (notice, *self.card.view().blocks))
-
-
-def _parts(text: Rich) -> tuple[str | Person | Channel, ...]:
-    return (text,) if isinstance(text, str) else text
 
 
 class ApprovalWorkflow:
@@ -142,13 +147,13 @@ class ApprovalWorkflow:
     def request(self, call: ClusterCall[Any], spec: CommandSpec) -> ApprovalCard:
         """Compute the preview, store a pending request, post it in the approvals channel if one is set."""
         if spec.preview is None:
-            raise Refused(f"`{spec.name}` has no preview, so it cannot be approved.")
+            raise Refused(W.no_preview(call.lang, command=spec.name))
         preview: Preview = spec.preview(call, self.deps)
         if preview.blocked:
             raise Refused(preview.blocked)
         cluster = call.cluster
         policy = self.deps.settings.policy_for(cluster, spec.name)
-        self._refuse_unapprovable(cluster, spec.name, call.caller.id, policy.required_approvals)
+        self._refuse_unapprovable(cluster, spec.name, call.caller.id, policy.required_approvals, call.lang)
         waiting = self._same_pending(call, spec)
         now = self.deps.clock.now()
         if waiting is not None and self._unseen(waiting, call, now):
@@ -158,7 +163,7 @@ class ApprovalWorkflow:
             return self._show(waiting, call)
         if waiting is not None:
             # A retried delivery, a double click, or a second person asking for the same thing: one request.
-            raise AlreadyRequested(self._card(waiting))
+            raise AlreadyRequested(self._card(waiting), call.lang)
         request: ApprovalRequest | None = None
         for _ in range(5):  # a 40-bit id collides essentially never; the primary key makes sure it is never reused
             new = NewRequest(
@@ -219,12 +224,8 @@ class ApprovalWorkflow:
             try:
                 ref = self.notifier.post(channel, self._card(request, notify=True).view())
             except NotDelivered as exc:
-                self.card_failed(request.id, f"its card could not be posted in the approvals channel: {exc.message}")
-                raise NotDelivered(
-                    ("Nothing was requested: the approval card could not be posted in the approvals channel. ",
-                     *_parts(exc.rich)),
-                    code=exc.code,
-                ) from exc
+                self.card_failed(request.id, said(W.card_not_posted_reason, error=exc.message))
+                raise NotDelivered(W.card_not_posted.rich(call.lang, error=exc.rich), code=exc.code) from exc
             if ref is not None:
                 self.store.add_card(request.id, ref, origin=False)
         # Approvers are named (and notified) where they will see the card: in the approvals channel when there is
@@ -242,12 +243,14 @@ class ApprovalWorkflow:
 
     def card_failed(self, request_id: str, reason: str) -> None:
         """The card could not be shown where it had to be: the request is failed at once (nothing runs, the audit
-        says why) instead of waiting unseen until it expires."""
+        says why) instead of waiting unseen until it expires. A `Said` reason is kept in the request's language
+        (the audit keeps its English)."""
         request = self._get(request_id)
         now = self.deps.clock.now()
-        if self.store.transition(request.id, (State.PENDING,), State.FAILED, at=now, reason=reason):
+        shown = in_lang(reason, lang_of(request))
+        if self.store.transition(request.id, (State.PENDING,), State.FAILED, at=now, reason=shown):
             failed = self._get(request.id)
-            self._audit(failed, AuditEvent.FAILED, "aksbot", reason, {"reason": reason})
+            self._audit(failed, AuditEvent.FAILED, "aksbot", str(reason), {"reason": str(reason)})
             self._update_cards(failed)
 
     def _same_pending(self, call: ClusterCall[Any], spec: CommandSpec) -> ApprovalRequest | None:
@@ -272,29 +275,21 @@ class ApprovalWorkflow:
         if request.state is not State.PENDING:
             return self._already(request)
         self._check_approver(request, caller, "approve")
+        lang = lang_of(request)
         now = self.deps.clock.now()
         if not self.store.add_approval(request.id, caller.id, now):
             fresh = self._get(request.id)
             if fresh.state is not State.PENDING:
                 return self._already(fresh)
-            return Decision(
-                request.id,
-                f"You already approved this; it needs {fresh.required_approvals} distinct approvers "
-                f"({len(fresh.approvals)} so far).",
-                Level.INFO,
-                private=True,
-            )
+            text = W.approved_before(lang, need=fresh.required_approvals, have=len(fresh.approvals))
+            return Decision(request.id, text, Level.INFO, private=True, lang=lang)
         fresh = self._get(request.id)
         have, need = len(fresh.approvals), fresh.required_approvals
         self._audit(fresh, AuditEvent.APPROVAL, caller.id, f"approval {have} of {need}", {"approvals": have})
         if have < need:
             self._update_cards(fresh)
-            return Decision(
-                request.id,
-                f"Your approval is recorded ({have} of {need}); it needs another approver before it runs.",
-                Level.INFO,
-                private=True,
-            )
+            text = W.approval_recorded(lang, have=have, need=need)
+            return Decision(request.id, text, Level.INFO, private=True, lang=lang)
         # The one compare-and-set that decides who runs it; it also refuses once the request has expired.
         if not self.store.transition(
             request.id, (State.PENDING,), State.APPROVED, at=now, not_expired_at=now, decided_by=caller.id
@@ -307,13 +302,13 @@ class ApprovalWorkflow:
         outcome: list[ApprovalRequest] = []
         self.executor(in_context(lambda: outcome.append(self._execute(approved))))
         if not outcome:  # running elsewhere; the card and the requester's notification report the end
-            return Decision(request.id, "You approved it — running.", Level.INFO, ran=True, private=True)
+            return Decision(request.id, W.you_approved_running(lang), Level.INFO, ran=True, private=True, lang=lang)
         done = outcome[0]
         if done.state is State.SUCCEEDED:
-            text, level = f"You approved it — ran: {done.outcome}", result_level(done.result)
+            text, level = W.you_approved_ran(lang, outcome=done.outcome), result_level(done.result)
         else:
-            text, level = f"You approved it — failed: {done.reason}", Level.ERROR
-        return Decision(request.id, text, level, ran=True, result=done.result, private=True)
+            text, level = W.you_approved_failed(lang, reason=done.reason), Level.ERROR
+        return Decision(request.id, text, level, ran=True, result=done.result, private=True, lang=lang)
 
     def deny(self, request_id: str, caller: Caller, reason: str | None) -> Decision:
         request = self._current(request_id)
@@ -321,16 +316,12 @@ class ApprovalWorkflow:
             return self._already(request)
         if caller.id == request.requester:
             self._refuse(request, caller, "the requester cannot deny their own request; use cancel")
-            raise NotAuthorized(f"You requested this yourself; to withdraw it, use `{cancel_ref(request.id).text()}`.")
+            raise NotAuthorized(W.deny_own(lang_of(request), cancel=cancel_ref(request.id).text()))
         self._check_approver(request, caller, "deny")
         reason = " ".join((reason or "").split())
         if not reason:
             # Only now, for an approver on a request that still waits, is the reason asked for (a dialog in Slack).
-            raise NeedsInput(
-                "reason",
-                f"Say why it is denied: `{deny_ref(request.id).text()} <reason>` (the reason is shown on the card "
-                "and kept in the audit).",
-            )
+            raise NeedsInput("reason", W.say_why(lang_of(request), deny=deny_ref(request.id).text()))
         now = self.deps.clock.now()
         if not self.store.transition(
             request.id, (State.PENDING,), State.DENIED, at=now, not_expired_at=now, decided_by=caller.id, reason=reason
@@ -340,7 +331,9 @@ class ApprovalWorkflow:
         self._audit(denied, AuditEvent.DENIED, caller.id, f"denied: {reason}", {"reason": reason})
         self._update_cards(denied)
         self._notify(denied)
-        return Decision(request.id, f"You denied it: {reason}. Nothing ran.", Level.WARN, private=True)
+        return Decision(
+            request.id, W.you_denied(lang_of(denied), reason=reason), Level.WARN, private=True, lang=lang_of(denied)
+        )
 
     def cancel(self, request_id: str, caller: Caller) -> Decision:
         request = self._current(request_id)
@@ -348,16 +341,15 @@ class ApprovalWorkflow:
             return self._already(request)
         if caller.id != request.requester:
             self._refuse(request, caller, "only the requester may cancel")
-            raise NotAuthorized(
-                ("Only ", Person(request.requester), ", who requested it, may cancel it; an approver can deny it.")
-            )
+            raise NotAuthorized(W.only_requester_cancels.rich(lang_of(request), requester=Person(request.requester)))
         now = self.deps.clock.now()
         if not self.store.transition(request.id, (State.PENDING,), State.CANCELLED, at=now, decided_by=caller.id):
             return self._already(self._current(request.id))
         cancelled = self._get(request.id)
         self._audit(cancelled, AuditEvent.CANCELLED, caller.id, "cancelled by the requester", {})
         self._update_cards(cancelled)
-        return Decision(request.id, "Cancelled. Nothing ran.", Level.INFO, private=True)
+        lang = lang_of(cancelled)
+        return Decision(request.id, W.you_cancelled(lang), Level.INFO, private=True, lang=lang)
 
     def status(self, request_id: str) -> ApprovalCard:
         return self._card(self._current(request_id))
@@ -420,13 +412,12 @@ class ApprovalWorkflow:
             since = request.started_at or request.decided_at or request.created_at
             if now - since < INTERRUPTED_AFTER:
                 continue
-            reason = (
-                f"interrupted: the bot stopped while this was {request.state.value} (since {short_time(since)}); "
-                "it was not retried. Check the cluster's state before requesting it again."
-            )
-            if self.store.transition(request.id, (request.state,), State.FAILED, at=now, reason=reason):
+            state = said(getattr(W, f"state_{request.state.value}"))
+            reason = said(W.interrupted, state=state, since=short_time(since))
+            shown = in_lang(reason, lang_of(request))
+            if self.store.transition(request.id, (request.state,), State.FAILED, at=now, reason=shown):
                 failed = self._get(request.id)
-                self._audit(failed, AuditEvent.FAILED, "aksbot", reason, {"reason": reason})
+                self._audit(failed, AuditEvent.FAILED, "aksbot", str(reason), {"reason": str(reason)})
                 self._update_cards(failed)
                 self._notify(failed)
                 count += 1
@@ -448,15 +439,16 @@ class ApprovalWorkflow:
         try:
             spec = self.registry.get(running.command)
             if spec is None or spec.preview is None:
-                return self._finish(running, None, f"`{running.command}` is no longer a disruptive command here")
+                return self._finish(running, None, said(W.not_disruptive, command=running.command))
             call = self._call(running, spec)
             try:
                 now_preview: Preview = spec.preview(call, self.deps)
             except AksbotError as exc:
-                return self._finish(running, None, f"world changed: {exc.message}")
+                return self._finish(running, None, said(W.world_changed, changes=exc.message))
             changes = drift(running.preview, now_preview)
             if changes:
-                return self._finish(running, None, "world changed: " + "; ".join(changes))
+                joined = Said("; ".join(changes), "；".join(c.zh for c in changes))
+                return self._finish(running, None, said(W.world_changed, changes=joined))
             try:
                 result = spec.handler(call, self.deps)
             except AksbotError as exc:
@@ -464,9 +456,11 @@ class ApprovalWorkflow:
             return self._finish(running, result.view(), None)
         except Exception:
             log.exception("approved action %s failed (requested under ref %s)", running.id, running.correlation_id)
-            return self._finish(running, None, f"internal error (ref {running.correlation_id})")
+            return self._finish(running, None, said(W.internal_error, ref=running.correlation_id))
 
     def _finish(self, running: ApprovalRequest, result: View | None, failure: str | None) -> ApprovalRequest:
+        """Store how the run ended. A failure the workflow words (a `Said`) is kept in the request's language for
+        its card, and in English for the audit."""
         now = self.deps.clock.now()
         if failure is None and result is not None:
             self.store.transition(
@@ -474,8 +468,9 @@ class ApprovalWorkflow:
             )
             event, detail, data = AuditEvent.SUCCEEDED, result.summary, {"result": result.summary}
         else:
-            self.store.transition(running.id, (State.RUNNING,), State.FAILED, at=now, reason=failure, result=result)
-            reason = failure or "failed"
+            shown = in_lang(failure, lang_of(running)) if failure is not None else None
+            self.store.transition(running.id, (State.RUNNING,), State.FAILED, at=now, reason=shown, result=result)
+            reason = str(failure) if failure else "failed"
             event, detail, data = AuditEvent.FAILED, reason, {"reason": reason}
         done = self._get(running.id)
         self._audit(done, event, "aksbot", detail, data)
@@ -544,37 +539,39 @@ class ApprovalWorkflow:
         """The answer to a click on a request that was already decided: who, when, what happened — for the
         clicker only (an old copy of the card, a race), and nothing runs."""
         r = request
+        lang = lang_of(r)
         when = short_time(r.decided_at) if r.decided_at else "?"
-        approvers = people(*(a.approver for a in r.approvals)) if r.approvals else people(r.decided_by or "?")
+        approvers = people_in(lang, *(a.approver for a in r.approvals)) if r.approvals else None
+        decider = people_in(lang, r.decided_by or "?")
         text: Rich
         if r.state in APPROVED_STATES and (r.approvals or r.decided_by not in (None, "aksbot")):
-            end = {
-                State.SUCCEEDED: f"; it ran: {(r.outcome or 'done').rstrip('.')}",
-                State.FAILED: f"; it failed: {(r.reason or 'failed').rstrip('.')}",
-            }.get(r.state, "; it is running")
-            text = ("Already approved by ", *_parts(approvers), f" at {when}{end}. Nothing more will run.")
+            if r.state is State.SUCCEEDED:
+                end = W.end_ran(lang, outcome=(r.outcome or W.done(lang)).rstrip("."))
+            elif r.state is State.FAILED:
+                end = W.end_failed(lang, reason=(r.reason or W.state_failed(lang)).rstrip("."))
+            else:
+                end = W.end_running(lang)
+            text = W.already_approved.rich(lang, by=approvers or decider, when=when, end=end)
         elif r.state is State.FAILED:
-            text = f"This request failed, nothing ran: {r.reason}."
+            text = W.request_failed(lang, reason=r.reason)
         elif r.state is State.DENIED:
-            text = ("Already denied by ", Person(r.decided_by or "?"), f" at {when}: {r.reason}. Nothing ran.")
+            text = W.already_denied.rich(lang, by=decider, when=when, reason=r.reason)
         elif r.state is State.EXPIRED:
-            text = f"Expired at {short_time(r.expires_at)}, nothing ran."
+            text = W.expired(lang, at=short_time(r.expires_at))
         else:
-            text = ("Cancelled by ", Person(r.decided_by or "?"), f" at {when}, nothing ran.")
-        return Decision(r.id, text, Level.INFO, private=True)
+            text = W.cancelled.rich(lang, by=decider, when=when)
+        return Decision(r.id, text, Level.INFO, private=True, lang=lang)
 
     def _check_approver(self, request: ApprovalRequest, caller: Caller, verb: str) -> None:
+        lang = lang_of(request)
         if caller.id == request.requester:
             self._refuse(request, caller, "self-approval")
-            raise NotAuthorized("Refused: you requested this yourself. Another approver must approve it (four eyes).")
+            raise NotAuthorized(W.own_request(lang))
         if not self.may_approve(request, caller):
             self._refuse(request, caller, f"not an approver ({verb})")
+            who = self.approvers_of(request)
             raise NotAuthorized(
-                (
-                    f"Refused: you are not an approver for `{request.command}` on `{request.cluster}`. Who may: ",
-                    *_parts(self.approvers_of(request)),
-                    ".",
-                )
+                W.not_an_approver.rich(lang, command=request.command, cluster=request.cluster, who=who)
             )
 
     def may_approve(self, request: ApprovalRequest, caller: Caller) -> bool:
@@ -594,7 +591,7 @@ class ApprovalWorkflow:
             return list(policy.approvers), True
         return list(settings.roles_for(cluster).approver), False
 
-    def _refuse_unapprovable(self, cluster: str, command: str, requester: str, required: int) -> None:
+    def _refuse_unapprovable(self, cluster: str, command: str, requester: str, required: int, lang: Lang) -> None:
         """Refuse at once a request nobody could ever approve, instead of letting it wait until it expires.
 
         Only when the group directory can say who every approver is: "*", or a group whose members cannot be
@@ -610,24 +607,21 @@ class ApprovalWorkflow:
         others = people - {requester}
         if len(others) >= required:
             return
-        named = ", ".join(sorted(others)) or "nobody"
-        raise Refused(
-            f"Nobody could approve this: `{command}` on `{cluster}` needs {required} approver(s) other than you, "
-            f"and the configuration names {named}. Ask an admin to add approvers (`roles.approver`, or the "
-            "cluster's `approvals`/`actions` settings)."
-        )
+        named = W.comma(lang).join(sorted(others)) or W.nobody(lang)
+        raise Refused(W.unapprovable(lang, command=command, cluster=cluster, required=required, named=named))
 
     def approvers_of(self, request: ApprovalRequest) -> Rich:
         """Who may approve `request`, as people (a mention notifies them where the card is posted)."""
+        lang = lang_of(request)
         members, explicit = self._approver_members(request.cluster, request.command)
         others = [m for m in members if m != request.requester]
         if others:
-            listed = people(*others)
+            listed = people_in(lang, *others)
         elif members:
-            listed = "nobody but the requester is configured"
+            listed = W.only_requester_configured(lang)
         else:
-            listed = "nobody is configured"
-        return listed if explicit else ("the approver role: ", *_parts(listed))
+            listed = W.none_configured(lang)
+        return listed if explicit else W.approver_role.rich(lang, who=listed)
 
     def _card(self, request: ApprovalRequest, *, notify: bool = False, progress: str | None = None) -> ApprovalCard:
         """The card; with `notify` the approvers are named as mentions (posted where they are to act), otherwise
