@@ -27,8 +27,9 @@ from bot.deadline import COMMAND_BOUND_S, within
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotConfigured, UserError
 from bot.groups import GroupDirectory, NoGroups
+from bot.i18n import ERRORS, Lang, in_lang, said
 from bot.logs import request_context
-from bot.parser import ParsedCommand, Parser
+from bot.parser import ParsedCommand, Parser, detect_lang
 from bot.registry import REGISTRY, Call, Caller, ClusterCall, CommandSpec, Registry, Risk, Scope
 from bot.settings import role_name
 from bot.surface import Asker, Incoming, InputKind, Reply, Responder, Visibility
@@ -49,12 +50,12 @@ class Outcome:
 Observer = Callable[[Incoming, Outcome], None]
 
 
-def with_omissions(view: View, omissions: Sequence[Omission]) -> View:
+def with_omissions(view: View, omissions: Sequence[Omission], lang: Lang = "en") -> View:
     """The view with a warning under its heading: this answer is partial, and what is left out and why."""
     lines = "\n".join(f"• {o.what}: {o.why}" for o in omissions)
     if any(o.forbidden for o in omissions):
-        lines += "\nGrant those to the bot's ServiceAccount or user for a full answer (see `deploy/kubernetes`)."
-    notice = Notice(f"Partial answer — not shown:\n{lines}", Level.WARN)
+        lines += ERRORS.grant(lang)
+    notice = Notice(ERRORS.partial(lang, lines=lines), Level.WARN)
     at = 1 if view.blocks and isinstance(view.blocks[0], Heading) else 0
     return dataclasses.replace(view, blocks=(*view.blocks[:at], notice, *view.blocks[at:]))
 
@@ -80,6 +81,11 @@ class _Request:
     command: str | None = None
     cluster: str | None = None
     risk: str = "-"
+    lang: Lang = "en"  # the asker's: a click's message, else what was typed; its errors are said in it
+
+    def __post_init__(self) -> None:
+        clicked = self.incoming.kind is InputKind.CLICK
+        self.lang = self.incoming.lang if clicked else detect_lang(self.incoming.text)
 
 
 class Dispatcher:
@@ -122,21 +128,19 @@ class Dispatcher:
                 clicked = request.incoming.ref
                 if clicked is not None and isinstance(responder, Asker) and responder.ask(clicked, exc.param):
                     self._log(request, exc.outcome)
-                    return Outcome(exc.outcome, request.command, request.correlation_id, exc.view())
-                return self._answer(request, responder, exc.outcome, exc.view(), Visibility.EPHEMERAL)
+                    return Outcome(exc.outcome, request.command, request.correlation_id, exc.view(request.lang))
+                return self._answer(request, responder, exc.outcome, exc.view(request.lang), Visibility.EPHEMERAL)
             except AksbotError as exc:
-                return self._answer(request, responder, exc.outcome, exc.view(), Visibility.EPHEMERAL)
+                return self._answer(request, responder, exc.outcome, exc.view(request.lang), Visibility.EPHEMERAL)
             except Exception:
                 log.exception("internal error in %s", request.command or "a request")
-                text = (
-                    f"Internal error (ref {request.correlation_id}). "
-                    "The details are in the bot's log under that reference."
-                )
+                text = ERRORS.internal(request.lang, ref=request.correlation_id)
                 view = View("internal error", (Notice(text, Level.ERROR),))
                 return self._answer(request, responder, "error", view, Visibility.EPHEMERAL)
 
     def _handle(self, request: _Request, responder: Responder) -> Outcome:
         parsed = self._command(request.incoming)
+        request.lang = parsed.lang
         spec = parsed.spec
         request.command, request.risk = spec.name, spec.risk.value
         caller = Caller(request.incoming.user, self.groups.groups_of(request.incoming.user))
@@ -150,9 +154,9 @@ class Dispatcher:
             view = spec.handler(call, self.deps).view()
         note = reads.note()
         if note is not None:
-            view = with_freshness(view, note)
+            view = with_freshness(view, in_lang(note, call.lang))
         if reads.omissions:
-            view = with_omissions(view, reads.omissions)
+            view = with_omissions(view, reads.omissions, call.lang)
         if parsed.aside is not None:
             view = dataclasses.replace(view, blocks=(*view.blocks, Context(parsed.aside)))
         visibility = Visibility.EPHEMERAL if view.private else Visibility.CHANNEL
@@ -165,7 +169,7 @@ class Dispatcher:
         if ref is not None:
             spec = self.registry.get(ref.command)
             if spec is None or spec.name != ref.command or not isinstance(ref.args, spec.args):
-                raise UserError(f"That button no longer runs anything (`{ref.command}` changed or is gone).")
+                raise UserError(said(ERRORS.button_gone, command=ref.command))
             return ParsedCommand(spec, ref, ref.text(), incoming.lang)
         parsed = self.parser.parse(incoming.text, incoming.kind)
         if isinstance(parsed, ParsedCommand):
@@ -184,8 +188,8 @@ class Dispatcher:
         asked = parsed.ref.cluster
         if asked is not None:
             if asked not in names:
-                known = ", ".join(names) if names else "none is configured"
-                raise UserError(f"Unknown cluster `{asked}` (clusters: {known}).", spec.usage())
+                known = ", ".join(names) if names else said(ERRORS.no_cluster_configured)
+                raise UserError(said(ERRORS.unknown_cluster, asked=asked, known=known), spec.usage())
             return asked
         if not names:
             raise NotConfigured(
@@ -198,22 +202,17 @@ class Dispatcher:
         implied = settings.implied_cluster()
         if implied is not None:
             return implied
-        raise UserError(
-            f"Which cluster? Add `--cluster NAME` ({', '.join(names)}), or bind this channel to a "
-            "cluster under `channels:` in the configuration.",
-            spec.usage(),
-        )
+        raise UserError(said(ERRORS.which_cluster, names=", ".join(names)), spec.usage())
 
     def _authorize(self, spec: CommandSpec, caller: Caller, cluster: str | None) -> None:
         if spec.requires is None:
             return
         role = self.deps.settings.role_of(caller.id, caller.groups, cluster)
         if role is None or role < spec.requires:
-            where = f" on cluster `{cluster}`" if cluster else ""
-            raise NotAuthorized(
-                f"You may not run `{spec.name}`{where}: it needs the {role_name(spec.requires)} role "
-                f"(you have: {role_name(role)}). Ask an admin to add your Slack user or group to `roles`."
-            )
+            where = said(ERRORS.on_cluster, cluster=cluster) if cluster else ""
+            needs = role_name(spec.requires)
+            have = role_name(role) if role is not None else said(ERRORS.no_role)
+            raise NotAuthorized(said(ERRORS.may_not_run, command=spec.name, where=where, needs=needs, have=have))
 
     def _call(self, parsed: ParsedCommand, caller: Caller, request: _Request) -> Call[Any]:
         common: dict[str, Any] = {

@@ -26,12 +26,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.blocks import Block, Code, Context, Level, Notice, Rich, View, plain
+from bot.i18n import ERRORS, Lang, in_lang, said
 
 
 class AksbotError(Exception):
     """Base of every error whose message may be shown to the user as is.
 
-    The message may name people (`Rich`); `message` is its plain words (logs, summaries)."""
+    The message may name people (`Rich`); `message` is its plain words (logs, summaries). A message written in both
+    languages (a `Said`) is English wherever a string is wanted and is shown in the asker's language by `view`."""
 
     outcome: ClassVar[str] = "failed"
     level: ClassVar[Level] = Level.ERROR
@@ -45,9 +47,9 @@ class AksbotError(Exception):
         """What the person who asked reads, in plain words."""
         return self.message
 
-    def view(self) -> View:
-        text = self.text()
-        shown: Rich = self.rich if self.text() == self.message else text
+    def view(self, lang: Lang = "en") -> View:
+        text = in_lang(self.text(), lang)
+        shown: Rich = self.rich if isinstance(self.rich, tuple) and self.text() == self.message else text
         return View(text, (Notice(shown, self.level),))
 
 
@@ -61,11 +63,12 @@ class UserError(AksbotError):
         super().__init__(message)
         self.usage = usage
 
-    def view(self) -> View:
-        blocks: list[Block] = [Notice(self.message, self.level)]
+    def view(self, lang: Lang = "en") -> View:
+        text = in_lang(self.message, lang)
+        blocks: list[Block] = [Notice(text, self.level)]
         if self.usage:
-            blocks.append(Code(self.usage, "Usage"))
-        return View(self.message, tuple(blocks))
+            blocks.append(Code(self.usage, ERRORS.usage(lang)))
+        return View(text, tuple(blocks))
 
 
 class UnknownCommand(UserError):
@@ -77,8 +80,8 @@ class UnknownCommand(UserError):
         self.word = word
         self.suggestions = suggestions
 
-    def view(self) -> View:
-        view = super().view()
+    def view(self, lang: Lang = "en") -> View:
+        view = super().view(lang)
         if self.suggestions:
             return view
         return View(view.summary, (*view.blocks, Context("No command is close to that; `/k8s help` lists them all.")))
@@ -129,7 +132,7 @@ class Forbidden(AksbotError):
         self.permission = permission
 
     def text(self) -> str:
-        return f"The cluster or Azure refused the bot: {self.message}"
+        return said(ERRORS.refused_bot, message=self.message)
 
 
 class Conflict(AksbotError):
@@ -152,7 +155,7 @@ class Upstream(AksbotError):
         self.temporary = temporary
 
     def text(self) -> str:
-        return self.message + (" It may be temporary; try again in a minute." if self.temporary else "")
+        return said(ERRORS.may_be_temporary, message=self.message) if self.temporary else self.message
 
 
 class NotDelivered(AksbotError):

@@ -1062,6 +1062,91 @@ class ApprovalWords:
 
 
 @dataclass(frozen=True)
+class ErrorWords:
+    """What goes wrong, said in the asker's language: a name that is not there, a cluster that is down or refuses
+    the bot, a role the asker lacks; and the notes on how complete and fresh an answer is. The cluster's and Azure's
+    own words inside them are quoted as they are."""
+
+    usage: Msg = Msg("Usage", "用法")
+    internal: Msg = Msg(
+        "Internal error (ref {ref}). The details are in the bot's log under that reference.",
+        "内部错误（ref {ref}）。详情记在机器人日志的这个编号下。",
+    )
+    refused_bot: Msg = Msg("The cluster or Azure refused the bot: {message}", "集群或 Azure 拒绝了机器人：{message}")
+    may_be_temporary: Msg = Msg(
+        "{message} It may be temporary; try again in a minute.", "{message}。可能是暂时的，请一分钟后再试。"
+    )
+    did_you_mean: Msg = Msg(" Did you mean {names}?", "你是不是要找 {names}？")
+    unknown_cluster: Msg = Msg(
+        "Unknown cluster `{asked}` (clusters: {known}).", "没有名为 `{asked}` 的集群（已配置：{known}）。"
+    )
+    no_cluster_configured: Msg = Msg("none is configured", "一个也没有配置")
+    button_gone: Msg = Msg(
+        "That button no longer runs anything (`{command}` changed or is gone).",
+        "这个按钮已不再对应任何命令（`{command}` 已更改或已不存在）。",
+    )
+    which_cluster: Msg = Msg(
+        "Which cluster? Add `--cluster NAME` ({names}), or bind this channel to a cluster under `channels:` in the "
+        "configuration.",
+        "哪个集群？请加上 `--cluster 名称`（{names}），或在配置的 `channels:` 下把这个频道绑定到一个集群。",
+    )
+    may_not_run: Msg = Msg(
+        "You may not run `{command}`{where}: it needs the {needs} role (you have: {have}). Ask an admin to add your "
+        "Slack user or group to `roles`.",
+        "你不能运行 `{command}`{where}：它需要 {needs} 角色（你的角色：{have}）。请管理员把你的 Slack 用户或用户组加到 "
+        "`roles` 里。",
+    )
+    on_cluster: Msg = Msg(" on cluster `{cluster}`", "（集群 `{cluster}`）")
+    no_role: Msg = Msg("none", "无")
+    node_not_found: Msg = Msg(
+        "Node `{name}` not found in {cluster}.{hint} List them with `/k8s nodes`.",
+        "{cluster} 中没有节点 `{name}`。{hint}用 `/k8s nodes` 列出所有节点。",
+    )
+    pod_elsewhere: Msg = Msg(
+        "Pod `{name}` not found in namespace `{namespace}`; a pod of that name is in namespace {where}: add "
+        "`-n NAMESPACE`.",
+        "命名空间 `{namespace}` 中没有 Pod `{name}`；命名空间 {where} 中有同名的 Pod：请加上 `-n 命名空间`。",
+    )
+    pod_not_found: Msg = Msg(
+        "Pod `{name}` not found in namespace `{namespace}`.{hint} Search everywhere with `/k8s pods -A`.",
+        "命名空间 `{namespace}` 中没有 Pod `{name}`。{hint}用 `/k8s pods -A` 在所有命名空间中查找。",
+    )
+    deployment_elsewhere: Msg = Msg(
+        "Deployment `{name}` not found in namespace `{namespace}`; one of that name is in namespace {where}: add "
+        "`-n NAMESPACE`.",
+        "命名空间 `{namespace}` 中没有 Deployment `{name}`；命名空间 {where} 中有同名的：请加上 `-n 命名空间`。",
+    )
+    deployment_not_found: Msg = Msg(
+        "Deployment `{name}` not found in namespace `{namespace}`.{hint} List them with `/k8s deployments -A`.",
+        "命名空间 `{namespace}` 中没有 Deployment `{name}`。{hint}用 `/k8s deployments -A` 列出所有 Deployment。",
+    )
+    namespace_not_found: Msg = Msg(
+        "Namespace `{namespace}` does not exist in {cluster}.{hint} Use `-A` for all namespaces.",
+        "{cluster} 中没有命名空间 `{namespace}`。{hint}用 `-A` 查看所有命名空间。",
+    )
+    not_in_cluster: Msg = Msg("{what} not found in cluster '{cluster}'", "集群 '{cluster}' 中找不到 {what}")
+    refused_connection: Msg = Msg(
+        "cluster '{cluster}' is unreachable: connection refused or no route (asking for {what})",
+        "集群 '{cluster}' 无法访问：连接被拒绝或没有路由（请求 {what} 时）",
+    )
+    no_connection: Msg = Msg(
+        "cluster '{cluster}' is unreachable: no connection within {seconds} s (asking for {what})",
+        "集群 '{cluster}' 无法访问：{seconds} 秒内没有建立连接（请求 {what} 时）",
+    )
+    no_answer: Msg = Msg(
+        "cluster '{cluster}' did not answer within {seconds} s (asking for {what})",
+        "集群 '{cluster}' 在 {seconds} 秒内没有应答（请求 {what} 时）",
+    )
+    from_cache: Msg = Msg("from the watch cache, as of {age} s ago", "来自 watch 缓存，{age} 秒前的数据")
+    from_cache_now: Msg = Msg("from the watch cache, as of now", "来自 watch 缓存，即时数据")
+    partial: Msg = Msg("Partial answer — not shown:\n{lines}", "部分结果，以下内容未显示：\n{lines}")
+    grant: Msg = Msg(
+        "\nGrant those to the bot's ServiceAccount or user for a full answer (see `deploy/kubernetes`).",
+        "\n把这些权限授予机器人的 ServiceAccount 或用户即可得到完整结果（见 `deploy/kubernetes`）。",
+    )
+
+
+@dataclass(frozen=True)
 class FindingWords:
     """What the diagnosis rules say of a finding: its title, what happens next, its buttons, and the headings of the
     groups `health` and `diagnose cluster` show. The evidence quotes the cluster and stays as it says it."""
@@ -1662,6 +1747,7 @@ INCIDENT = IncidentWords()
 ALERT = AlertWords()
 FINDING = FindingWords()
 APPROVAL = ApprovalWords()
+ERRORS = ErrorWords()
 READ = ReadWords()
 CATALOG: dict[str, object] = {
     "diagnose": DIAGNOSE,
@@ -1673,6 +1759,7 @@ CATALOG: dict[str, object] = {
     "alert": ALERT,
     "finding": FINDING,
     "approval": APPROVAL,
+    "error": ERRORS,
     "read": READ,
 }
 

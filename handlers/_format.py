@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from bot.cluster.model import format_bytes, format_cpu
-from bot.i18n import READ, Msg
+from bot.i18n import ERRORS, READ, Msg, Said
 from bot.refs import CommandRef
 from bot.registry import REGISTRY, ClusterCall, Lang, Scope
 from handlers.args import PAGE_ROWS
@@ -147,8 +147,12 @@ def closest(name: str, candidates: Iterable[str], n: int = 3) -> tuple[str, ...]
     return tuple(found)
 
 
-def did_you_mean(names: tuple[str, ...]) -> str:
-    return f" Did you mean {', '.join(f'`{n}`' for n in names)}?" if names else ""
+def did_you_mean(names: tuple[str, ...]) -> Said:
+    """" Did you mean `a`, `b`?" (both languages), or nothing when no name is close."""
+    if not names:
+        return Said("", "")
+    quoted = [f"`{n}`" for n in names]
+    return Said(ERRORS.did_you_mean("en", names=", ".join(quoted)), ERRORS.did_you_mean("zh", names="、".join(quoted)))
 
 
 def shorten(text: str, limit: int = 80) -> str:

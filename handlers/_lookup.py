@@ -8,6 +8,7 @@ from bot.cluster.ports import ClusterReader
 from bot.cluster.reads import SIDE_FAILURES, omitted
 from bot.deps import Deps
 from bot.errors import Forbidden, NotFound
+from bot.i18n import ERRORS, said
 from handlers._format import closest, did_you_mean
 
 
@@ -22,9 +23,9 @@ def ensure_namespace(deps: Deps, cluster: str, namespace: str | None) -> None:
         return
     if namespace in names:
         return
+    hint = did_you_mean(closest(namespace, names))
     raise NotFound(
-        f"Namespace `{namespace}` does not exist in {cluster}.{did_you_mean(closest(namespace, names))} "
-        "Use `-A` for all namespaces.",
+        said(ERRORS.namespace_not_found, namespace=namespace, cluster=cluster, hint=hint),
         kind="namespace",
         name=namespace,
     )

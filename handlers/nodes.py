@@ -15,6 +15,7 @@ from bot.cluster.model import Event, Lease, Node, NodeUsage, Pod
 from bot.cluster.reads import optional
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
+from bot.i18n import ERRORS, said
 from bot.i18n import READ as W
 from bot.refs import CommandRef
 from bot.registry import ClusterCall, Lang, Scope, command
@@ -317,7 +318,7 @@ def find_node(deps: Deps, cluster: str, name: str) -> Node:
     except NotFound as exc:
         names = closest(name, (n.name for n in reader.nodes()))
         raise NotFound(
-            f"Node `{name}` not found in {cluster}.{did_you_mean(names)} List them with `/k8s nodes`.",
+            said(ERRORS.node_not_found, name=name, cluster=cluster, hint=did_you_mean(names)),
             kind="node",
             name=name,
         ) from exc

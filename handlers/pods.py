@@ -17,7 +17,7 @@ from bot.cluster.model import Container, ContainerStatus, Event, Pod
 from bot.cluster.reads import optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
-from bot.i18n import FINDING
+from bot.i18n import ERRORS, FINDING, said
 from bot.i18n import READ as W
 from bot.refs import CommandRef
 from bot.registry import ClusterCall, Lang, Scope, command
@@ -232,11 +232,11 @@ def find_pod(deps: Deps, cluster: str, namespace: str, name: str) -> Pod:
         elsewhere = [p.namespace for p in reader.pods(None, field_selector=f"metadata.name={name}")]
         if elsewhere:
             where = ", ".join(f"`{ns}`" for ns in sorted(elsewhere))
-            raise NotFound(f"Pod `{name}` not found in namespace `{namespace}`; a pod of that name is in namespace "
-                           f"{where}: add `-n NAMESPACE`.", kind="pod", name=name) from exc
+            found_elsewhere = said(ERRORS.pod_elsewhere, name=name, namespace=namespace, where=where)
+            raise NotFound(found_elsewhere, kind="pod", name=name) from exc
         names = closest(name, (p.name for p in reader.pods(namespace)))
-        raise NotFound(f"Pod `{name}` not found in namespace `{namespace}`.{did_you_mean(names)} "
-                       f"Search everywhere with `/k8s pods -A`.", kind="pod", name=name) from exc
+        missing = said(ERRORS.pod_not_found, name=name, namespace=namespace, hint=did_you_mean(names))
+        raise NotFound(missing, kind="pod", name=name) from exc
 
 
 def _log_choice(pod: Pod) -> tuple[str, bool]:

@@ -13,6 +13,7 @@ from bot.blocks import Block, Heading, Level, Notice, Table, View
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
 from bot.deps import Deps
 from bot.errors import NotFound
+from bot.i18n import ERRORS, said
 from bot.i18n import READ as W
 from bot.registry import ClusterCall, Lang, Scope, command
 from bot.timefmt import age
@@ -93,15 +94,13 @@ def find_deployment(deps: Deps, cluster: str, namespace: str, name: str) -> Depl
         if elsewhere:
             where = ", ".join(f"`{ns}`" for ns in elsewhere)
             raise NotFound(
-                f"Deployment `{name}` not found in namespace `{namespace}`; one of that name is in namespace {where}: "
-                "add `-n NAMESPACE`.",
+                said(ERRORS.deployment_elsewhere, name=name, namespace=namespace, where=where),
                 kind="deployment",
                 name=name,
             ) from exc
         names = closest(name, (d.name for d in everywhere if d.namespace == namespace))
         raise NotFound(
-            f"Deployment `{name}` not found in namespace `{namespace}`.{did_you_mean(names)} "
-            "List them with `/k8s deployments -A`.",
+            said(ERRORS.deployment_not_found, name=name, namespace=namespace, hint=did_you_mean(names)),
             kind="deployment",
             name=name,
         ) from exc

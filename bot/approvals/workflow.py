@@ -115,7 +115,7 @@ class AlreadyRequested(Refused):
         super().__init__(W.already_waiting(lang, id=card.request_id, action=card.request.preview.action))
         self.card = card
 
-    def view(self) -> View:
+    def view(self, lang: Lang = "en") -> View:
         notice = Notice(self.message, Level.INFO)
         return View(self.message, (notice, *self.card.view().blocks))
 

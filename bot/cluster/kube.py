@@ -52,6 +52,7 @@ from bot.cluster.model import (
 )
 from bot.deadline import call_bound
 from bot.errors import AksbotError, Conflict, Forbidden, NotConfigured, NotFound, Refused, Upstream
+from bot.i18n import ERRORS, said
 from bot.settings import ClusterSettings, Settings
 
 Json = dict[str, Any]
@@ -163,7 +164,7 @@ def translate(exc: BaseException, cluster: str, what: str, bound: float = CALL_B
         status = int(exc.status or 0)
         if status == 404:
             kind, _, name = what.partition(" ")
-            return NotFound(f"{what} not found in cluster '{cluster}'", kind=kind, name=name)
+            return NotFound(said(ERRORS.not_in_cluster, what=what, cluster=cluster), kind=kind, name=name)
         if status == 403:
             return _forbidden(cluster, what, message)
         if status == 401:
@@ -191,13 +192,11 @@ def translate(exc: BaseException, cluster: str, what: str, bound: float = CALL_B
         return translate(exc.reason, cluster, what, bound)
     # Checked before the timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
     if isinstance(exc, urllib3.exceptions.NewConnectionError):
-        return Upstream(f"cluster '{cluster}' is unreachable: connection refused or no route (asking for {what})",
-                        temporary=True)
+        return Upstream(said(ERRORS.refused_connection, cluster=cluster, what=what), temporary=True)
     if isinstance(exc, urllib3.exceptions.ConnectTimeoutError) or _handshake_timeout(exc):
-        return Upstream(f"cluster '{cluster}' is unreachable: no connection within {bound:g} s (asking for {what})",
-                        temporary=True)
+        return Upstream(said(ERRORS.no_connection, cluster=cluster, seconds=f"{bound:g}", what=what), temporary=True)
     if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
-        return Upstream(f"cluster '{cluster}' did not answer within {bound:g} s (asking for {what})", temporary=True)
+        return Upstream(said(ERRORS.no_answer, cluster=cluster, seconds=f"{bound:g}", what=what), temporary=True)
     if isinstance(exc, urllib3.exceptions.SSLError):
         return Upstream(f"cluster '{cluster}': TLS handshake failed ({exc})", temporary=False)
     if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):

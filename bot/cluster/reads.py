@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.errors import AksbotError, Forbidden, NotConfigured, NotFound, Upstream
+from bot.i18n import ERRORS, Said, said
 from bot.logs import redact
 
 if TYPE_CHECKING:
@@ -52,12 +53,12 @@ class ReadLog:
     live: set[str] = field(default_factory=set)
     omissions: list[Omission] = field(default_factory=list)
 
-    def note(self) -> str | None:
+    def note(self) -> Said | None:
         """"from the watch cache, as of 2 s ago" when anything came from the cache (its oldest kind), else None."""
         if not self.cached:
             return None
         age = max(self.cached.values())
-        return f"from the watch cache, as of {age:.0f} s ago" if age >= 0.5 else "from the watch cache, as of now"
+        return said(ERRORS.from_cache, age=f"{age:.0f}") if age >= 0.5 else said(ERRORS.from_cache_now)
 
 
 _READS: contextvars.ContextVar[ReadLog | None] = contextvars.ContextVar("aksbot_reads", default=None)
