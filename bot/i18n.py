@@ -1514,6 +1514,282 @@ class FindingWords:
 
 
 @dataclass(frozen=True)
+class ActionWords:
+    """The disruptive actions behind approval — `cordon`, `uncordon`, `drain`, `delete pod`, `restart deployment`,
+    `scale deployment`, `aks scale-pool`, `aks reconcile`, `aks upgrade-node-image`: their previews (the approval
+    card's title, what they will touch, their warnings, why one cannot run), the progress lines they post and their
+    results. What the cluster and Azure say (Ready, SchedulingDisabled, provisioning states, errors, names) and the
+    `/k8s` and `az` commands are quoted as they are; the facts a request is checked against again keep their English
+    names in both languages (they are stored with the request and compared by name)."""
+
+    needs_cluster: Msg = Msg("This command needs a cluster.", "该命令需要指定集群。")
+    none: Msg = Msg("none", "无")
+    unknown: Msg = Msg("unknown", "未知")
+    two_sentences: Msg = Msg("{first} {second}", "{first}{second}")
+    # -- the fields of a node and of a deployment
+    node: Msg = Msg("Node", "节点")
+    pool: Msg = Msg("Pool", "节点池")
+    status: Msg = Msg("Status", "状态")
+    scheduling: Msg = Msg("Scheduling", "调度")
+    scheduling_enabled: Msg = Msg("enabled", "允许")
+    namespace: Msg = Msg("Namespace", "命名空间")
+    owner: Msg = Msg("Owner", "所属")
+    replicas: Msg = Msg("Replicas", "副本数")
+    ready: Msg = Msg("Ready", "就绪")
+    strategy: Msg = Msg("Strategy", "更新策略")
+    # -- cordon, uncordon
+    cordon_action: Msg = Msg("Cordon node {node} on {cluster}", "隔离节点 {node}（集群 {cluster}）")
+    uncordon_action: Msg = Msg("Uncordon node {node} on {cluster}", "取消隔离节点 {node}（集群 {cluster}）")
+    already_cordoned: Msg = Msg(
+        "Node `{node}` is already cordoned; nothing to do.", "节点 `{node}` 已经处于隔离状态，无需操作。"
+    )
+    already_schedulable: Msg = Msg(
+        "Node `{node}` is already schedulable; nothing to do.", "节点 `{node}` 已经可以调度，无需操作。"
+    )
+    cordon_effect: Msg = Msg(
+        "New pods will not be scheduled on it; its {count} pod(s) keep running.",
+        "新的 Pod 不会再调度到该节点；节点上的 {count} 个 Pod 继续运行。",
+    )
+    uncordon_effect: Msg = Msg("New pods may be scheduled on it again.", "新的 Pod 可以再次调度到该节点。")
+    cordoned: Msg = Msg(
+        "Node {node} is cordoned (SchedulingDisabled): no new pods will be scheduled on it.",
+        "节点 {node} 已隔离（SchedulingDisabled）：不会再有新的 Pod 调度到该节点。",
+    )
+    cordoned_hint: Msg = Msg(
+        "Undo with `/k8s uncordon {node}`; move its pods away with `/k8s drain {node}`.",
+        "撤销：`/k8s uncordon {node}`；把节点上的 Pod 迁走：`/k8s drain {node}`。",
+    )
+    uncordoned: Msg = Msg("Node {node} is schedulable again.", "节点 {node} 已恢复调度。")
+    uncordoned_hint: Msg = Msg(
+        "Pods already moved elsewhere stay where they are; new ones may land here.",
+        "已经迁到别处的 Pod 不会迁回；新的 Pod 可以调度到这里。",
+    )
+    # -- drain: the preview
+    drain_action: Msg = Msg(
+        "Drain node {node} on {cluster}: cordon it and evict {count} pod(s)",
+        "排空节点 {node}（集群 {cluster}）：隔离该节点并驱逐 {count} 个 Pod",
+    )
+    col_pod: Msg = Msg("pod", "Pod")
+    col_owner: Msg = Msg("owner", "所属")
+    pods_to_evict: Msg = Msg("Pods to evict", "要驱逐的 Pod")
+    budget: Msg = Msg(
+        "{namespace}/{name} ({allowed} disruption(s) allowed now)", "{namespace}/{name}（当前允许中断 {allowed} 个）"
+    )
+    skipped: Msg = Msg(
+        "Skipped, as kubectl drain does: {daemonset} DaemonSet pod(s), {mirror} static (mirror) pod(s).",
+        "与 kubectl drain 一样跳过：{daemonset} 个 DaemonSet Pod，{mirror} 个静态（mirror）Pod。",
+    )
+    budget_blocks: Msg = Msg(
+        "PodDisruptionBudget {budget} allows no disruption now and guards {pods}: the drain retries for up to "
+        "{timeout} s, then stops and leaves the node cordoned with those pods on it.",
+        "PodDisruptionBudget {budget} 当前不允许任何中断，它保护着 {pods}：排空最多重试 {timeout} 秒，然后停止，"
+        "节点保持隔离，这些 Pod 仍留在节点上。",
+    )
+    unmanaged: Msg = Msg(
+        "Not evicted (no controller would recreate them; add --force to evict): {pods}.",
+        "不会驱逐（没有控制器会重建它们；加 --force 才会驱逐）：{pods}。",
+    )
+    # -- drain: its progress
+    progress_cordoned: Msg = Msg("Cordoned {node}.", "已隔离 {node}。")
+    progress_evicting: Msg = Msg(
+        "Evicting {count} pod(s) from {node} (skipping {skipped} DaemonSet/static pod(s)); timeout {timeout} s.",
+        "正在从 {node} 驱逐 {count} 个 Pod（跳过 {skipped} 个 DaemonSet/静态 Pod）；超时 {timeout} 秒。",
+    )
+    progress_retrying: Msg = Msg("{refusal} Retrying every {seconds:g} s.", "{refusal} 每 {seconds:g} 秒重试一次。")
+    progress_evicted: Msg = Msg("Evicted {pod}.", "已驱逐 {pod}。")
+    # -- drain: how it ended
+    drained: Msg = Msg("Node {node} drained: {count} pod(s) evicted", "节点 {node} 已排空：驱逐了 {count} 个 Pod")
+    stays_cordoned: Msg = Msg("{summary}; it stays cordoned.", "{summary}；节点保持隔离。")
+    drain_stopped: Msg = Msg(
+        "Drain of {node} stopped: {evicted} of {tried} pod(s) evicted, {left} still on the node",
+        "节点 {node} 的排空已停止：{tried} 个 Pod 中驱逐了 {evicted} 个，还有 {left} 个留在节点上",
+    )
+    drain_stopped_notice: Msg = Msg(
+        "{summary}. The node stays cordoned (no new pods), and the pods below keep running on it.",
+        "{summary}。节点保持隔离（不会调度新的 Pod），下面这些 Pod 继续在节点上运行。",
+    )
+    col_kept_by: Msg = Msg("kept by", "阻止原因")
+    still_on_node: Msg = Msg("Still on the node after {timeout} s of retries", "重试 {timeout} 秒后仍在节点上")
+    refused: Msg = Msg("refused", "被拒绝")
+    not_evicted: Msg = Msg("Not evicted (no controller): {pods}", "未驱逐（没有控制器）：{pods}")
+    evicted: Msg = Msg("Evicted", "已驱逐")
+    still_terminating: Msg = Msg("Still terminating: {pods}", "仍在终止中：{pods}")
+    drained_hint: Msg = Msg(
+        "{count} DaemonSet/static pod(s) were left in place. Uncordon with `/k8s uncordon {node}`.",
+        "{count} 个 DaemonSet/静态 Pod 留在原处。取消隔离：`/k8s uncordon {node}`。",
+    )
+    drain_stopped_hint: Msg = Msg(
+        "{count} DaemonSet/static pod(s) were left in place. Uncordon with `/k8s uncordon {node}`; once the budget "
+        "allows it, run `/k8s drain {node}` again.",
+        "{count} 个 DaemonSet/静态 Pod 留在原处。取消隔离：`/k8s uncordon {node}`；等 PodDisruptionBudget 允许中断后，"
+        "再运行一次 `/k8s drain {node}`。",
+    )
+    # -- drain: a failure half-way, after the error's own words
+    failed_after: Msg = Msg("{error}. {done}", "{error}。{done}")
+    was_cordoned: Msg = Msg("the node stays cordoned (it already was)", "节点保持隔离（之前就已隔离）")
+    left_cordoned: Msg = Msg(
+        "the node is left cordoned (undo with `/k8s uncordon {node}`)", "节点保持隔离（撤销：`/k8s uncordon {node}`）"
+    )
+    stopped_before: Msg = Msg(
+        "Drain of {node} stopped before evicting anything: {cordon}.",
+        "节点 {node} 的排空在驱逐任何 Pod 之前就停止了：{cordon}。",
+    )
+    stopped_half_way: Msg = Msg(
+        "Drain of {node} stopped half-way: {cordon}; {evicted} of {planned} pod(s) evicted",
+        "节点 {node} 的排空中途停止：{cordon}；{planned} 个 Pod 中驱逐了 {evicted} 个",
+    )
+    evicted_pods: Msg = Msg(" ({pods})", "（{pods}）")
+    left_on_node: Msg = Msg(", still on the node: {pods}.", "，仍在节点上：{pods}。")
+    full_stop: Msg = Msg(".", "。")
+    not_put_back: Msg = Msg(
+        " Evicted pods are not put back (their controllers, if any, recreate them on other nodes).",
+        "已驱逐的 Pod 不会放回（如果有控制器，会在其他节点上重建它们）。",
+    )
+    # -- delete pod
+    delete_pod_action: Msg = Msg("Delete pod {pod} on {cluster}", "删除 Pod {pod}（集群 {cluster}）")
+    no_controller: Msg = Msg(
+        "This pod has no controller: once deleted, nothing recreates it.", "这个 Pod 没有控制器：删除后不会被重建。"
+    )
+    pod_deleted: Msg = Msg("Pod {pod} deleted.", "Pod {pod} 已删除。")
+    replacement: Msg = Msg("Its {owner} will create a replacement.", "它的 {owner} 会创建一个新的 Pod 来替代。")
+    not_recreated: Msg = Msg("Nothing will recreate it.", "不会有任何控制器重建它。")
+    # -- restart deployment, scale deployment
+    restart_action: Msg = Msg(
+        "Restart deployment {deployment} on {cluster} (rollout restart of {count} pod(s))",
+        "滚动重启 Deployment {deployment}（集群 {cluster}；rollout restart，共 {count} 个 Pod）",
+    )
+    one_replica: Msg = Msg(
+        "It has 1 replica: it is unavailable while the new pod starts.", "它只有 1 个副本：新 Pod 启动期间服务不可用。"
+    )
+    restarting: Msg = Msg(
+        "Deployment {deployment} restarting: its pods are replaced by a rolling update.",
+        "Deployment {deployment} 正在滚动重启：它的 Pod 会通过滚动更新逐个替换。",
+    )
+    scale_action: Msg = Msg(
+        "Scale deployment {deployment} on {cluster} from {before} to {after} replicas",
+        "扩缩容 Deployment {deployment}（集群 {cluster}）：副本数 {before} → {after}",
+    )
+    already_replicas: Msg = Msg(
+        "Deployment `{name}` already has {count} replicas; nothing to do.",
+        "Deployment `{name}` 已经是 {count} 个副本，无需操作。",
+    )
+    scale_to_zero: Msg = Msg(
+        "Scaling to 0 stops every pod of it: the service has no backend until scaled up again.",
+        "缩容到 0 会停止它的所有 Pod：重新扩容之前，服务没有任何后端。",
+    )
+    pods_terminated: Msg = Msg("{count} pod(s) will be terminated.", "将终止 {count} 个 Pod。")
+    scaled: Msg = Msg(
+        "Deployment {deployment} scaled from {before} to {after} replicas.",
+        "Deployment {deployment} 已完成扩缩容：副本数 {before} → {after}。",
+    )
+    # -- aks: a node pool's fields
+    no_pool: Msg = Msg(
+        "Cluster `{cluster}` has no node pool `{pool}` (pools: {pools}).",
+        "集群 `{cluster}` 没有节点池 `{pool}`（现有节点池：{pools}）。",
+    )
+    mode: Msg = Msg("Mode", "模式")
+    vm_size: Msg = Msg("VM size", "VM 规格")
+    nodes: Msg = Msg("Nodes", "节点数")
+    autoscaler: Msg = Msg("Autoscaler", "自动缩放")
+    autoscaler_on: Msg = Msg("on ({min}–{max})", "开启（{min}–{max}）")
+    autoscaler_off: Msg = Msg("off", "关闭")
+    node_image: Msg = Msg("Node image", "节点镜像")
+    state: Msg = Msg("State", "状态")
+    pool_busy: Msg = Msg(
+        "Pool `{pool}` is {state}; wait for that operation to finish.",
+        "节点池 `{pool}` 处于 {state} 状态；请等该操作完成。",
+    )
+    pool_state: Msg = Msg("{summary} (state {state}).", "{summary}（状态 {state}）。")
+    # -- aks scale-pool
+    scale_pool_action: Msg = Msg(
+        "Scale pool {pool} of {cluster} from {before} to {after} nodes",
+        "扩缩容集群 {cluster} 的节点池 {pool}：节点数 {before} → {after}",
+    )
+    autoscaled: Msg = Msg(
+        "The cluster autoscaler manages pool `{pool}` ({min}–{max} nodes); change its minimum and maximum instead of "
+        "its count: `{command}` (or `--disable-cluster-autoscaler` to set the count by hand).",
+        "节点池 `{pool}` 由 cluster autoscaler 管理（{min}–{max} 个节点）；请修改它的最小和最大节点数，而不是节点数："
+        "`{command}`（或者用 `--disable-cluster-autoscaler` 关闭自动缩放，再手动设置节点数）。",
+    )
+    already_nodes: Msg = Msg(
+        "Pool `{pool}` already has {count} nodes; nothing to do.", "节点池 `{pool}` 已经有 {count} 个节点，无需操作。"
+    )
+    system_pool_empty: Msg = Msg(
+        "Pool `{pool}` is a System pool; AKS does not scale it to 0 nodes.",
+        "节点池 `{pool}` 是 System 节点池，AKS 不会把它缩到 0 个节点。",
+    )
+    snat_at: Msg = Msg("SNAT at {nodes} nodes ({mode}): {detail}", "{nodes} 个节点时的 SNAT（{mode}）：{detail}")
+    snat_warning: Msg = Msg(
+        "SNAT: {detail}. Azure may refuse the scale, or nodes may run out of ports.",
+        "SNAT：{detail}。Azure 可能拒绝这次扩缩容，或者节点的 SNAT 端口可能耗尽。",
+    )
+    nodes_removed: Msg = Msg(
+        "{count} node(s) will be removed; AKS cordons and drains them, honouring PodDisruptionBudgets.",
+        "将移除 {count} 个节点；AKS 会先隔离并排空它们，遵守 PodDisruptionBudget。",
+    )
+    progress_scaling: Msg = Msg(
+        "Scaling pool {pool} from {before} to {after} nodes…", "正在扩缩容节点池 {pool}：节点数 {before} → {after}…"
+    )
+    pool_scaled: Msg = Msg(
+        "Pool {pool} on {cluster} scaled from {before} to {after} nodes",
+        "集群 {cluster} 的节点池 {pool} 已完成扩缩容：节点数 {before} → {after}",
+    )
+    # -- aks reconcile
+    reconcile_action: Msg = Msg(
+        "Reconcile cluster {cluster} (a PUT of its current model, as `az aks update` with no arguments)",
+        "reconcile 集群 {cluster}（把它当前的模型原样 PUT 回去，相当于不带参数的 `az aks update`）",
+    )
+    cluster_busy: Msg = Msg(
+        "Cluster `{cluster}` is {state}; wait for that operation to finish.",
+        "集群 `{cluster}` 处于 {state} 状态；请等该操作完成。",
+    )
+    provisioning_state: Msg = Msg("Provisioning state", "预配状态")
+    pools: Msg = Msg("Pools", "节点池")
+    last_error: Msg = Msg("Last error: {code}: {message}", "上次的错误：{code}：{message}")
+    not_failed: Msg = Msg(
+        "The cluster is {state}, not Failed: a reconcile is usually needed only after a failure.",
+        "集群处于 {state} 状态，而不是 Failed：通常只有失败之后才需要 reconcile。",
+    )
+    progress_reconciling: Msg = Msg(
+        "Reconciling cluster {cluster} (state {state})…", "正在 reconcile 集群 {cluster}（状态 {state}）…"
+    )
+    reconciled: Msg = Msg(
+        "Cluster {cluster} reconciled: provisioning state {before} → {after}",
+        "集群 {cluster} 已完成 reconcile：预配状态 {before} → {after}",
+    )
+    reconcile_changes_nothing: Msg = Msg(
+        "A reconcile re-applies the cluster's model; it does not change versions or sizes.",
+        "reconcile 只是把集群的模型重新应用一遍，不会改变版本或规模。",
+    )
+    # -- aks upgrade-node-image
+    upgrade_image_action: Msg = Msg(
+        "Upgrade the node image of pool {pool} on {cluster} from {current} to {latest}",
+        "升级集群 {cluster} 节点池 {pool} 的节点镜像：{current} → {latest}",
+    )
+    latest_image: Msg = Msg(
+        "Pool `{pool}` already runs the latest node image ({image}).",
+        "节点池 `{pool}` 已经在用最新的节点镜像（{image}）。",
+    )
+    reimaged: Msg = Msg(
+        "Nodes are reimaged {surge} at a time (max surge {max_surge}): each is cordoned and drained first, honouring "
+        "PodDisruptionBudgets.",
+        "节点每次重装 {surge} 个（max surge {max_surge}）：每个节点都先隔离、排空，遵守 PodDisruptionBudget。",
+    )
+    surge_default: Msg = Msg("default", "默认")
+    no_latest_image: Msg = Msg(
+        "Azure did not report the latest node image; the upgrade takes whatever is newest.",
+        "Azure 没有报告最新的节点镜像；升级会采用届时最新的镜像。",
+    )
+    progress_upgrading: Msg = Msg(
+        "Upgrading the node image of pool {pool} ({image})…", "正在升级节点池 {pool} 的节点镜像（当前 {image}）…"
+    )
+    image_upgraded: Msg = Msg(
+        "Pool {pool} on {cluster}: node image {before} → {after}",
+        "集群 {cluster} 的节点池 {pool}：节点镜像 {before} → {after}",
+    )
+
+
+@dataclass(frozen=True)
 class ReadWords:
     """The everyday read views — `nodes`, `node`, `pods`, `pod`, `logs`, `events`, `deployments`, `pdbs`, `top nodes`,
     `top pods` — and the list of approval requests waiting: their headings, summaries, notices, labels and column
@@ -1748,6 +2024,7 @@ ALERT = AlertWords()
 FINDING = FindingWords()
 APPROVAL = ApprovalWords()
 ERRORS = ErrorWords()
+ACTIONS = ActionWords()
 READ = ReadWords()
 CATALOG: dict[str, object] = {
     "diagnose": DIAGNOSE,
@@ -1760,6 +2037,7 @@ CATALOG: dict[str, object] = {
     "finding": FINDING,
     "approval": APPROVAL,
     "error": ERRORS,
+    "actions": ACTIONS,
     "read": READ,
 }
 

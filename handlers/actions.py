@@ -5,6 +5,10 @@ the PodDisruptionBudget that blocks each; current → new replicas) plus the fac
 object's uid, the node's state, the replica count); the workflow computes the preview again just before running
 and refuses if any fact changed. No kubectl passthrough: each action is one typed call on `ClusterWriter`.
 
+A request made in Chinese is previewed, followed and answered in Chinese (`ACTIONS` in `bot.i18n`): the preview is
+computed with the requester's call, the result carries the request's language. The facts keep one form in both
+languages, since the request stores them and the re-check compares them by name.
+
 A drain is what `kubectl drain` does, through the eviction API: cordon, skip DaemonSet and mirror pods, evict
 the rest (a PodDisruptionBudget answers 429 and the eviction is retried every few seconds until the timeout),
 then say plainly what was evicted, what is still there and which budget holds it, and that the node stays
@@ -23,8 +27,11 @@ from bot.blocks import Block, Context, Fields, Level, Notice, Table, View
 from bot.cluster.model import Deployment, Node, Pod, PodDisruptionBudget
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, Refused, UserError
+from bot.i18n import ACTIONS as A
+from bot.i18n import Said, in_lang, said
 from bot.preview import Preview
-from bot.registry import ClusterCall, Risk, Scope, command
+from bot.registry import ClusterCall, Lang, Risk, Scope, command
+from handlers._format import joined
 from handlers.args import DeletePodArgs, DeploymentArgs, DrainArgs, NodeArgs, ScaleDeploymentArgs
 from handlers.nodes import find_node
 from handlers.pods import find_pod
@@ -36,7 +43,7 @@ DEFAULT_DRAIN_TIMEOUT = 120
 
 def _cluster(call: ClusterCall[Any]) -> str:
     if call.cluster is None:
-        raise UserError("This command needs a cluster.")
+        raise UserError(said(A.needs_cluster))
     return call.cluster
 
 
@@ -52,13 +59,13 @@ def _node_facts(node: Node) -> tuple[tuple[str, str], ...]:
     return (("node uid", node.uid), ("node scheduling", _node_state(node)))
 
 
-def _node_fields(node: Node) -> Fields:
+def _node_fields(node: Node, lang: Lang) -> Fields:
     return Fields(
         (
-            ("Node", node.name),
-            ("Pool", node.pool or "-"),
-            ("Status", _ready(node)),
-            ("Scheduling", "SchedulingDisabled" if node.unschedulable else "enabled"),
+            (A.node(lang), node.name),
+            (A.pool(lang), node.pool or "-"),
+            (A.status(lang), _ready(node)),
+            (A.scheduling(lang), "SchedulingDisabled" if node.unschedulable else A.scheduling_enabled(lang)),
         )
     )
 
@@ -72,36 +79,30 @@ class NodeScheduling:
 
     cluster: str
     node: Node
+    lang: Lang = "en"
 
     def view(self) -> View:
-        n = self.node
+        n, lang = self.node, self.lang
         if n.unschedulable:
-            text = f"Node {n.name} is cordoned (SchedulingDisabled): no new pods will be scheduled on it."
-            hint = f"Undo with `/k8s uncordon {n.name}`; move its pods away with `/k8s drain {n.name}`."
+            text = A.cordoned(lang, node=n.name)
+            hint = A.cordoned_hint(lang, node=n.name)
         else:
-            text = f"Node {n.name} is schedulable again."
-            hint = "Pods already moved elsewhere stay where they are; new ones may land here."
-        return View(text, (Notice(text, Level.OK), _node_fields(n), Context(hint)))
+            text = A.uncordoned(lang, node=n.name)
+            hint = A.uncordoned_hint(lang)
+        return View(text, (Notice(text, Level.OK), _node_fields(n, lang), Context(hint)))
 
 
 def _scheduling_preview(call: ClusterCall[NodeArgs], deps: Deps, cordon: bool) -> Preview:
     reader = deps.clusters.reader(_cluster(call))
     node = find_node(deps, _cluster(call), call.args.node)
-    verb = "Cordon" if cordon else "Uncordon"
-    action = f"{verb} node {node.name} on {call.cluster}"
+    lang = call.lang
+    action = (A.cordon_action if cordon else A.uncordon_action)(lang, node=node.name, cluster=call.cluster)
     if node.unschedulable == cordon:
-        return Preview(
-            action,
-            expect=_node_facts(node),
-            blocked=f"Node `{node.name}` is already {_node_state(node)}; nothing to do.",
-        )
+        already = A.already_cordoned if node.unschedulable else A.already_schedulable
+        return Preview(action, expect=_node_facts(node), blocked=already(lang, node=node.name))
     pods = reader.pods(None, node=node.name)
-    effect = (
-        f"New pods will not be scheduled on it; its {len(pods)} pod(s) keep running."
-        if cordon
-        else "New pods may be scheduled on it again."
-    )
-    return Preview(action, (_node_fields(node), Notice(effect, Level.INFO)), _node_facts(node))
+    effect = A.cordon_effect(lang, count=len(pods)) if cordon else A.uncordon_effect(lang)
+    return Preview(action, (_node_fields(node, lang), Notice(effect, Level.INFO)), _node_facts(node))
 
 
 def preview_cordon(call: ClusterCall[NodeArgs], deps: Deps) -> Preview:
@@ -123,7 +124,7 @@ def preview_uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> Preview:
 def cordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
     """Mark a node unschedulable (its pods keep running), after approval."""
     node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, True)
-    return NodeScheduling(_cluster(call), node)
+    return NodeScheduling(_cluster(call), node, call.lang)
 
 
 @command(
@@ -137,7 +138,7 @@ def cordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
 def uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
     """Make a cordoned node schedulable again, after approval."""
     node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, False)
-    return NodeScheduling(_cluster(call), node)
+    return NodeScheduling(_cluster(call), node, call.lang)
 
 
 # -- drain --------------------------------------------------------------------------------------------------
@@ -202,40 +203,59 @@ def _read_plan(call: ClusterCall[DrainArgs], deps: Deps) -> DrainPlan:
     return plan_drain(node, pods, guarded, call.args.force)
 
 
-def _budget_text(pdb: PodDisruptionBudget) -> str:
-    return f"{pdb.namespace}/{pdb.name} ({pdb.disruptions_allowed} disruption(s) allowed now)"
+def _budget_text(pdb: PodDisruptionBudget, lang: Lang) -> str:
+    return A.budget(lang, namespace=pdb.namespace, name=pdb.name, allowed=pdb.disruptions_allowed)
 
 
 def preview_drain(call: ClusterCall[DrainArgs], deps: Deps) -> Preview:
     plan = _read_plan(call, deps)
     node = plan.node
-    action = f"Drain node {node.name} on {call.cluster}: cordon it and evict {len(plan.evict)} pod(s)"
+    lang = call.lang
+    action = A.drain_action(lang, node=node.name, cluster=call.cluster, count=len(plan.evict))
     rows = tuple(
         (
             f"{p.namespace}/{p.name}",
-            f"{p.owner.kind}/{p.owner.name}" if p.owner else "none",
-            _budget_text(pdb) if (pdb := plan.guard_of(p)) else "-",
+            f"{p.owner.kind}/{p.owner.name}" if p.owner else A.none(lang),
+            _budget_text(pdb, lang) if (pdb := plan.guard_of(p)) else "-",
         )
         for p in plan.evict
     )
-    blocks: list[Block] = [_node_fields(node)]
+    blocks: list[Block] = [_node_fields(node, lang)]
     if rows:
-        blocks.append(Table(("pod", "owner", "PodDisruptionBudget"), rows, title="Pods to evict"))
-    skipped = [f"{len(plan.daemonset)} DaemonSet pod(s)", f"{len(plan.mirror)} static (mirror) pod(s)"]
-    blocks.append(Context("Skipped, as kubectl drain does: " + ", ".join(skipped) + "."))
+        # The budget's column is named by its Kubernetes kind, the same in both languages.
+        columns = (A.col_pod(lang), A.col_owner(lang), "PodDisruptionBudget")
+        blocks.append(Table(columns, rows, title=A.pods_to_evict(lang)))
+    blocks.append(Context(A.skipped(lang, daemonset=len(plan.daemonset), mirror=len(plan.mirror))))
     warnings: list[str] = []
     for budget in {pdb.name: pdb for _, pdb in plan.guards if pdb.disruptions_allowed < 1}.values():
         guarded = [p.name for p, b in plan.guards if b.name == budget.name and b.namespace == budget.namespace]
         warnings.append(
-            f"PodDisruptionBudget {budget.namespace}/{budget.name} allows no disruption now and guards "
-            f"{', '.join(guarded)}: the drain retries for up to {call.args.timeout} s, then stops and leaves the "
-            "node cordoned with those pods on it."
+            A.budget_blocks(
+                lang,
+                budget=f"{budget.namespace}/{budget.name}",
+                pods=joined(guarded, lang),
+                timeout=call.args.timeout,
+            )
         )
     if plan.unmanaged:
-        names = ", ".join(f"{p.namespace}/{p.name}" for p in plan.unmanaged)
-        warnings.append(f"Not evicted (no controller would recreate them; add --force to evict): {names}.")
+        names = joined([f"{p.namespace}/{p.name}" for p in plan.unmanaged], lang)
+        warnings.append(A.unmanaged(lang, pods=names))
     expect = (("node uid", node.uid), ("node status", _ready(node)), ("pods to evict", str(len(plan.evict))))
     return Preview(action, tuple(blocks), expect, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A pod a drain could not evict, and what kept it: the budget that guards it, else the cluster's refusal."""
+
+    pod: str
+    budget: PodDisruptionBudget | None = None
+    refusal: str | None = None  # what the API server answered (None: it refused without saying why)
+
+    def reason(self, lang: Lang) -> str:
+        if self.budget is not None:
+            return f"PodDisruptionBudget {_budget_text(self.budget, lang)}"
+        return self.refusal or A.refused(lang)
 
 
 @dataclass(frozen=True)
@@ -245,45 +265,43 @@ class DrainResult:
     cluster: str
     node: str
     evicted: tuple[str, ...]
-    blocked: tuple[tuple[str, str], ...]  # pod, the budget (or the refusal) that kept it
+    blocked: tuple[Kept, ...]
     left_unmanaged: tuple[str, ...]
     still_terminating: tuple[str, ...]
     skipped: int
     timeout: int
+    lang: Lang = "en"
 
     @property
     def complete(self) -> bool:
         return not self.blocked and not self.left_unmanaged
 
     def view(self) -> View:
+        lang = self.lang
         if self.complete:
-            summary = f"Node {self.node} drained: {len(self.evicted)} pod(s) evicted"
-            blocks: list[Block] = [Notice(summary + "; it stays cordoned.", Level.OK)]
+            summary = A.drained(lang, node=self.node, count=len(self.evicted))
+            blocks: list[Block] = [Notice(A.stays_cordoned(lang, summary=summary), Level.OK)]
         else:
-            summary = (
-                f"Drain of {self.node} stopped: {len(self.evicted)} of {len(self.evicted) + len(self.blocked)} "
-                f"pod(s) evicted, {len(self.blocked) + len(self.left_unmanaged)} still on the node"
+            summary = A.drain_stopped(
+                lang,
+                node=self.node,
+                evicted=len(self.evicted),
+                tried=len(self.evicted) + len(self.blocked),
+                left=len(self.blocked) + len(self.left_unmanaged),
             )
-            blocks = [
-                Notice(
-                    f"{summary}. The node stays cordoned (no new pods), and the pods below keep running on it.",
-                    Level.WARN,
-                )
-            ]
+            blocks = [Notice(A.drain_stopped_notice(lang, summary=summary), Level.WARN)]
         if self.blocked:
-            blocks.append(
-                Table(("pod", "kept by"), self.blocked, title=f"Still on the node after {self.timeout} s of retries")
-            )
+            rows = tuple((kept.pod, kept.reason(lang)) for kept in self.blocked)
+            title = A.still_on_node(lang, timeout=self.timeout)
+            blocks.append(Table((A.col_pod(lang), A.col_kept_by(lang)), rows, title=title))
         if self.left_unmanaged:
-            blocks.append(Notice("Not evicted (no controller): " + ", ".join(self.left_unmanaged), Level.WARN))
+            blocks.append(Notice(A.not_evicted(lang, pods=joined(self.left_unmanaged, lang)), Level.WARN))
         if self.evicted:
-            blocks.append(Fields((("Evicted", ", ".join(self.evicted)),)))
+            blocks.append(Fields(((A.evicted(lang), joined(self.evicted, lang)),)))
         if self.still_terminating:
-            blocks.append(Context("Still terminating: " + ", ".join(self.still_terminating)))
-        hint = f"{self.skipped} DaemonSet/static pod(s) were left in place. Uncordon with `/k8s uncordon {self.node}`"
-        if not self.complete:
-            hint += f"; once the budget allows it, run `/k8s drain {self.node}` again"
-        blocks.append(Context(hint + "."))
+            blocks.append(Context(A.still_terminating(lang, pods=joined(self.still_terminating, lang))))
+        hint = A.drained_hint if self.complete else A.drain_stopped_hint
+        blocks.append(Context(hint(lang, count=self.skipped, node=self.node)))
         return View(summary, tuple(blocks))
 
 
@@ -303,7 +321,7 @@ def drain(call: ClusterCall[DrainArgs], deps: Deps) -> DrainResult:
     was_cordoned = node.unschedulable
     if not was_cordoned:
         writer.cordon(node.name, True)
-        call.progress(f"Cordoned {node.name}.")
+        call.progress(A.progress_cordoned(call.lang, node=node.name))
     plan: DrainPlan | None = None
     evicted: list[Pod] = []
     try:
@@ -319,9 +337,15 @@ def _evict_all(
     """Evict the plan's pods (appending each to `evicted` as it goes), retrying the ones a budget holds."""
     writer = deps.clusters.writer(cluster)
     node = plan.node
+    lang = call.lang
     call.progress(
-        f"Evicting {len(plan.evict)} pod(s) from {node.name} (skipping "
-        f"{len(plan.daemonset) + len(plan.mirror)} DaemonSet/static pod(s)); timeout {call.args.timeout} s."
+        A.progress_evicting(
+            lang,
+            count=len(plan.evict),
+            node=node.name,
+            skipped=len(plan.daemonset) + len(plan.mirror),
+            timeout=call.args.timeout,
+        )
     )
     deadline = time.monotonic() + call.args.timeout
     waiting = list(plan.evict)
@@ -335,26 +359,20 @@ def _evict_all(
                 pass  # gone already: nothing left to evict
             except Refused as exc:
                 if key not in refusals:
-                    call.progress(f"{exc.message} Retrying every {EVICTION_RETRY_SECONDS:g} s.")
+                    call.progress(A.progress_retrying(lang, refusal=exc.message, seconds=EVICTION_RETRY_SECONDS))
                 refusals[key] = exc.message
                 continue
             waiting.remove(pod)
             evicted.append(pod)
             refusals.pop(key, None)
-            call.progress(f"Evicted {key}.")
+            call.progress(A.progress_evicted(lang, pod=key))
         remaining = deadline - time.monotonic()
         if not waiting or remaining <= 0:
             break
         time.sleep(min(EVICTION_RETRY_SECONDS, remaining))
     terminating = _wait_gone(deps, cluster, node.name, evicted, deadline)
     blocked = tuple(
-        (
-            f"{p.namespace}/{p.name}",
-            f"PodDisruptionBudget {_budget_text(pdb)}"
-            if (pdb := plan.guard_of(p))
-            else refusals.get(f"{p.namespace}/{p.name}", "refused"),
-        )
-        for p in waiting
+        Kept(f"{p.namespace}/{p.name}", plan.guard_of(p), refusals.get(f"{p.namespace}/{p.name}")) for p in waiting
     )
     return DrainResult(
         cluster=cluster,
@@ -365,30 +383,32 @@ def _evict_all(
         still_terminating=terminating,
         skipped=len(plan.daemonset) + len(plan.mirror),
         timeout=call.args.timeout,
+        lang=lang,
     )
 
 
 def _stopped_half_way(
     exc: AksbotError, node: str, was_cordoned: bool, plan: DrainPlan | None, evicted: list[Pod]
 ) -> AksbotError:
-    """The same error, its message followed by what the drain had changed by then and how to undo it."""
-    cordon = (
-        "the node stays cordoned (it already was)"
-        if was_cordoned
-        else f"the node is left cordoned (undo with `/k8s uncordon {node}`)"
-    )
-    if plan is None:
-        done = f"Drain of {node} stopped before evicting anything: {cordon}."
-    else:
+    """The same error, its message followed by what the drain had changed by then and how to undo it (in both
+    languages: the card shows the request's, the audit keeps the English)."""
+
+    def done(lang: Lang) -> str:
+        cordon = A.was_cordoned(lang) if was_cordoned else A.left_cordoned(lang, node=node)
+        if plan is None:
+            return A.stopped_before(lang, node=node, cordon=cordon)
         moved = {p.uid for p in evicted}
         left = [f"{p.namespace}/{p.name}" for p in plan.evict if p.uid not in moved]
-        done = f"Drain of {node} stopped half-way: {cordon}; {len(evicted)} of {len(plan.evict)} pod(s) evicted"
-        done += f" ({', '.join(f'{p.namespace}/{p.name}' for p in evicted)})" if evicted else ""
-        done += f", still on the node: {', '.join(left)}." if left else "."
-        if evicted:
-            done += " Evicted pods are not put back (their controllers, if any, recreate them on other nodes)."
+        text = A.stopped_half_way(lang, node=node, cordon=cordon, evicted=len(evicted), planned=len(plan.evict))
+        text += A.evicted_pods(lang, pods=joined([f"{p.namespace}/{p.name}" for p in evicted], lang)) if evicted else ""
+        text += A.left_on_node(lang, pods=joined(left, lang)) if left else A.full_stop(lang)
+        return text + A.not_put_back(lang) if evicted else text
+
+    def after(lang: Lang) -> str:
+        return A.failed_after(lang, error=in_lang(exc.message, lang).rstrip("."), done=done(lang))
+
     failed = copy.copy(exc)
-    failed.message = f"{exc.message.rstrip('.')}. {done}"
+    failed.message = Said(after("en"), after("zh"))
     failed.args = (failed.message,)
     return failed
 
@@ -412,21 +432,28 @@ class PodDeleted:
     namespace: str
     pod: str
     owner: str | None
+    lang: Lang = "en"
 
     def view(self) -> View:
-        text = f"Pod {self.namespace}/{self.pod} deleted."
-        after = f"Its {self.owner} will create a replacement." if self.owner else "Nothing will recreate it."
-        return View(text, (Notice(f"{text} {after}", Level.OK),))
+        lang = self.lang
+        text = A.pod_deleted(lang, pod=f"{self.namespace}/{self.pod}")
+        after = A.replacement(lang, owner=self.owner) if self.owner else A.not_recreated(lang)
+        return View(text, (Notice(A.two_sentences(lang, first=text, second=after), Level.OK),))
 
 
 def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
     pod = find_pod(deps, _cluster(call), call.namespace, call.args.pod)
+    lang = call.lang
     owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
-    action = f"Delete pod {pod.namespace}/{pod.name} on {call.cluster}"
-    blocks: list[Block] = [
-        Fields((("Pod", pod.name), ("Namespace", pod.namespace), ("Node", pod.node or "-"), ("Owner", owner or "none")))
-    ]
-    warnings = () if owner else ("This pod has no controller: once deleted, nothing recreates it.",)
+    action = A.delete_pod_action(lang, pod=f"{pod.namespace}/{pod.name}", cluster=call.cluster)
+    fields = (
+        ("Pod", pod.name),  # a Kubernetes kind, the same in both languages
+        (A.namespace(lang), pod.namespace),
+        (A.node(lang), pod.node or "-"),
+        (A.owner(lang), owner or A.none(lang)),
+    )
+    blocks: list[Block] = [Fields(fields)]
+    warnings = () if owner else (A.no_controller(lang),)
     expect = (("pod uid", pod.uid), ("pod node", pod.node or "-"))
     return Preview(action, tuple(blocks), expect, warnings)
 
@@ -444,19 +471,20 @@ def delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> PodDeleted:
     cluster = _cluster(call)
     pod = deps.clusters.reader(cluster).pod(call.namespace, call.args.pod)
     deps.clusters.writer(cluster).delete_pod(call.namespace, call.args.pod)
-    return PodDeleted(cluster, pod.namespace, pod.name, f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None)
+    owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
+    return PodDeleted(cluster, pod.namespace, pod.name, owner, call.lang)
 
 
 # -- restart / scale deployment -----------------------------------------------------------------------------
 
 
-def _deployment_fields(d: Deployment) -> Fields:
+def _deployment_fields(d: Deployment, lang: Lang) -> Fields:
     return Fields(
         (
-            ("Deployment", f"{d.namespace}/{d.name}"),
-            ("Replicas", str(d.replicas)),
-            ("Ready", str(d.ready)),
-            ("Strategy", d.strategy or "-"),
+            ("Deployment", f"{d.namespace}/{d.name}"),  # a Kubernetes kind, the same in both languages
+            (A.replicas(lang), str(d.replicas)),
+            (A.ready(lang), str(d.ready)),
+            (A.strategy(lang), d.strategy or "-"),
         )
     )
 
@@ -467,22 +495,25 @@ class DeploymentChanged:
     verb: str
     before: Deployment
     after: Deployment
+    lang: Lang = "en"
 
     def view(self) -> View:
-        d = self.after
+        d, lang = self.after, self.lang
+        name = f"{d.namespace}/{d.name}"
         if self.verb == "restart":
-            text = f"Deployment {d.namespace}/{d.name} restarting: its pods are replaced by a rolling update."
+            text = A.restarting(lang, deployment=name)
         else:
-            text = f"Deployment {d.namespace}/{d.name} scaled from {self.before.replicas} to {d.replicas} replicas."
-        return View(text, (Notice(text, Level.OK), _deployment_fields(d)))
+            text = A.scaled(lang, deployment=name, before=self.before.replicas, after=d.replicas)
+        return View(text, (Notice(text, Level.OK), _deployment_fields(d, lang)))
 
 
 def preview_restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> Preview:
     d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
-    action = f"Restart deployment {d.namespace}/{d.name} on {call.cluster} (rollout restart of {d.replicas} pod(s))"
-    warnings = ("It has 1 replica: it is unavailable while the new pod starts.",) if d.replicas == 1 else ()
+    lang = call.lang
+    action = A.restart_action(lang, deployment=f"{d.namespace}/{d.name}", cluster=call.cluster, count=d.replicas)
+    warnings = (A.one_replica(lang),) if d.replicas == 1 else ()
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
-    return Preview(action, (_deployment_fields(d),), expect, warnings)
+    return Preview(action, (_deployment_fields(d, lang),), expect, warnings)
 
 
 @command(
@@ -498,24 +529,24 @@ def restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> Deploym
     cluster = _cluster(call)
     before = deps.clusters.reader(cluster).deployment(call.namespace, call.args.name)
     after = deps.clusters.writer(cluster).restart_deployment(call.namespace, call.args.name)
-    return DeploymentChanged(cluster, "restart", before, after)
+    return DeploymentChanged(cluster, "restart", before, after, call.lang)
 
 
 def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps) -> Preview:
     d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
-    new = call.args.replicas
-    action = f"Scale deployment {d.namespace}/{d.name} on {call.cluster} from {d.replicas} to {new} replicas"
+    new, lang = call.args.replicas, call.lang
+    action = A.scale_action(
+        lang, deployment=f"{d.namespace}/{d.name}", cluster=call.cluster, before=d.replicas, after=new
+    )
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
     if new == d.replicas:
-        return Preview(
-            action, expect=expect, blocked=f"Deployment `{d.name}` already has {new} replicas; nothing to do."
-        )
+        return Preview(action, expect=expect, blocked=A.already_replicas(lang, name=d.name, count=new))
     warnings: list[str] = []
     if new == 0:
-        warnings.append("Scaling to 0 stops every pod of it: the service has no backend until scaled up again.")
+        warnings.append(A.scale_to_zero(lang))
     elif new < d.replicas:
-        warnings.append(f"{d.replicas - new} pod(s) will be terminated.")
-    return Preview(action, (_deployment_fields(d),), expect, tuple(warnings))
+        warnings.append(A.pods_terminated(lang, count=d.replicas - new))
+    return Preview(action, (_deployment_fields(d, lang),), expect, tuple(warnings))
 
 
 @command(
@@ -531,4 +562,4 @@ def scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps) -> Depl
     cluster = _cluster(call)
     before = deps.clusters.reader(cluster).deployment(call.namespace, call.args.name)
     after = deps.clusters.writer(cluster).scale_deployment(call.namespace, call.args.name, call.args.replicas)
-    return DeploymentChanged(cluster, "scale", before, after)
+    return DeploymentChanged(cluster, "scale", before, after, call.lang)

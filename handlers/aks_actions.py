@@ -4,6 +4,9 @@ Each has a preview that reads the resource provider (the pool's count and state,
 size, the node image versions) and states the facts the approval rests on; the workflow computes it again
 before running and refuses if any changed. The handlers call `deps.azure.client(call.cluster)` and wait for
 Azure's long-running operation, posting its progress in the request's thread.
+
+Like the cluster actions, they speak the request's language (`ACTIONS` in `bot.i18n`) and keep the facts in one
+form in both languages (the request stores them; the re-check compares them by name).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from bot.azure.model import AgentPool, ManagedCluster
 from bot.blocks import Block, Context, Fields, Level, Notice, View
 from bot.deps import Deps
 from bot.errors import NotFound, UserError
+from bot.i18n import ACTIONS as A
+from bot.i18n import Said, in_lang, said
 from bot.preview import Preview
-from bot.registry import ClusterCall, NoArgs, Risk, Scope, command
+from bot.registry import ClusterCall, Lang, NoArgs, Risk, Scope, command
+from handlers._format import joined
 from handlers.args import PoolArgs, ScalePoolArgs
 from handlers.rules.snat import scale_pool_impact
 
@@ -39,7 +45,7 @@ BUSY_STATES = frozenset(
 
 def _cluster_name(call: ClusterCall[Any]) -> str:
     if call.cluster is None:
-        raise UserError("This command needs a cluster.")
+        raise UserError(said(A.needs_cluster))
     return call.cluster
 
 
@@ -47,8 +53,12 @@ def _pool(cluster: ManagedCluster, name: str) -> AgentPool:
     for pool in cluster.pools:
         if pool.name == name:
             return pool
-    names = ", ".join(p.name for p in cluster.pools) or "none"
-    raise NotFound(f"Cluster `{cluster.name}` has no node pool `{name}` (pools: {names}).", kind="AgentPool", name=name)
+
+    def missing(lang: Lang) -> str:
+        names = joined([p.name for p in cluster.pools], lang) or A.none(lang)
+        return A.no_pool(lang, cluster=cluster.name, pool=name, pools=names)
+
+    raise NotFound(Said(missing("en"), missing("zh")), kind="AgentPool", name=name)
 
 
 def _busy(state: str | None) -> bool:
@@ -62,16 +72,19 @@ def _pool_facts(pool: AgentPool) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _pool_fields(pool: AgentPool) -> Fields:
+def _pool_fields(pool: AgentPool, lang: Lang) -> Fields:
+    autoscaler = (
+        A.autoscaler_on(lang, min=pool.min_count, max=pool.max_count) if pool.autoscaling else A.autoscaler_off(lang)
+    )
     return Fields(
         (
-            ("Pool", pool.name),
-            ("Mode", pool.mode or "-"),
-            ("VM size", pool.vm_size or "-"),
-            ("Nodes", str(pool.count)),
-            ("Autoscaler", f"on ({pool.min_count}–{pool.max_count})" if pool.autoscaling else "off"),
-            ("Node image", pool.node_image_version or "-"),
-            ("State", pool.provisioning_state or "-"),
+            (A.pool(lang), pool.name),
+            (A.mode(lang), pool.mode or "-"),
+            (A.vm_size(lang), pool.vm_size or "-"),
+            (A.nodes(lang), str(pool.count)),
+            (A.autoscaler(lang), autoscaler),
+            (A.node_image(lang), pool.node_image_version or "-"),
+            (A.state(lang), pool.provisioning_state or "-"),
         )
     )
 
@@ -84,20 +97,23 @@ class PoolChanged:
     verb: str
     before: AgentPool
     after: AgentPool
+    lang: Lang = "en"
 
     def view(self) -> View:
-        a, b = self.after, self.before
+        a, b, lang = self.after, self.before, self.lang
         if self.verb == "scaled":
-            summary = f"Pool {a.name} on {self.cluster} scaled from {b.count} to {a.count} nodes"
+            summary = A.pool_scaled(lang, pool=a.name, cluster=self.cluster, before=b.count, after=a.count)
         else:
-            summary = (
-                f"Pool {a.name} on {self.cluster}: node image {b.node_image_version or '?'} → "
-                f"{a.node_image_version or '?'}"
+            summary = A.image_upgraded(
+                lang,
+                pool=a.name,
+                cluster=self.cluster,
+                before=b.node_image_version or "?",
+                after=a.node_image_version or "?",
             )
         level = Level.OK if (a.provisioning_state or "").lower() == "succeeded" else Level.WARN
-        return View(
-            summary, (Notice(f"{summary} (state {a.provisioning_state or 'unknown'}).", level), _pool_fields(a))
-        )
+        state = a.provisioning_state or A.unknown(lang)
+        return View(summary, (Notice(A.pool_state(lang, summary=summary, state=state), level), _pool_fields(a, lang)))
 
 
 # -- aks scale-pool -----------------------------------------------------------------------------------------
@@ -117,40 +133,34 @@ def _autoscaler_bounds(cluster: ManagedCluster, pool: AgentPool, wanted: int) ->
 
 def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     cluster = deps.azure.client(_cluster_name(call)).cluster()
+    lang = call.lang
     pool = _pool(cluster, call.args.pool)
     new = call.args.count
-    action = f"Scale pool {pool.name} of {call.cluster} from {pool.count} to {new} nodes"
+    action = A.scale_pool_action(lang, pool=pool.name, cluster=call.cluster, before=pool.count, after=new)
     if pool.autoscaling:
+        command = _autoscaler_bounds(cluster, pool, new)
         return Preview(
             action,
-            blocked=f"The cluster autoscaler manages pool `{pool.name}` ({pool.min_count}–{pool.max_count} nodes); "
-            "change its minimum and maximum instead of its count: "
-            f"`{_autoscaler_bounds(cluster, pool, new)}` "
-            f"(or `--disable-cluster-autoscaler` to set the count by hand).",
+            blocked=A.autoscaled(lang, pool=pool.name, min=pool.min_count, max=pool.max_count, command=command),
         )
     if new == pool.count:
-        return Preview(
-            action, expect=_pool_facts(pool), blocked=f"Pool `{pool.name}` already has {new} nodes; nothing to do."
-        )
+        return Preview(action, expect=_pool_facts(pool), blocked=A.already_nodes(lang, pool=pool.name, count=new))
     if new == 0 and (pool.mode or "").lower() == "system":
-        return Preview(action, blocked=f"Pool `{pool.name}` is a System pool; AKS does not scale it to 0 nodes.")
+        return Preview(action, blocked=A.system_pool_empty(lang, pool=pool.name))
     if _busy(pool.provisioning_state):
-        return Preview(
-            action, blocked=f"Pool `{pool.name}` is {pool.provisioning_state}; wait for that operation to finish."
-        )
+        return Preview(action, blocked=A.pool_busy(lang, pool=pool.name, state=pool.provisioning_state))
     warnings: list[str] = []
-    blocks: list[Block] = [_pool_fields(pool)]
+    blocks: list[Block] = [_pool_fields(pool, lang)]
     impact = scale_pool_impact(cluster, pool.name, new)
     outcome = impact.what_if
     if outcome is not None:
-        blocks.append(Notice(f"SNAT at {outcome.nodes} nodes ({impact.mode}): {outcome.detail}", Level.INFO))
+        detail = in_lang(outcome.detail, lang)
+        blocks.append(Notice(A.snat_at(lang, nodes=outcome.nodes, mode=impact.mode, detail=detail), Level.INFO))
         if not outcome.fits:
-            warnings.append(f"SNAT: {outcome.detail}. Azure may refuse the scale, or nodes may run out of ports.")
-            warnings += [r.text for r in impact.recommendations[:2]]
+            warnings.append(A.snat_warning(lang, detail=detail))
+            warnings += [in_lang(r.text, lang) for r in impact.recommendations[:2]]
     if new < pool.count:
-        warnings.append(
-            f"{pool.count - new} node(s) will be removed; AKS cordons and drains them, honouring PodDisruptionBudgets."
-        )
+        warnings.append(A.nodes_removed(lang, count=pool.count - new))
     return Preview(action, tuple(blocks), _pool_facts(pool), tuple(warnings))
 
 
@@ -166,9 +176,9 @@ def aks_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> PoolChanged:
     """Set a node pool's node count (after approval; the preview shows the SNAT impact)."""
     client = deps.azure.client(_cluster_name(call))
     before = _pool(client.cluster(), call.args.pool)
-    call.progress(f"Scaling pool {before.name} from {before.count} to {call.args.count} nodes…")
+    call.progress(A.progress_scaling(call.lang, pool=before.name, before=before.count, after=call.args.count))
     after = client.scale_pool(call.args.pool, call.args.count, progress=call.progress)
-    return PoolChanged(_cluster_name(call), "scaled", before, after)
+    return PoolChanged(_cluster_name(call), "scaled", before, after, call.lang)
 
 
 # -- aks reconcile ------------------------------------------------------------------------------------------
@@ -179,41 +189,43 @@ class Reconciled:
     cluster: str
     before: ManagedCluster
     after: ManagedCluster
+    lang: Lang = "en"
 
     def view(self) -> View:
-        a = self.after
-        state = a.provisioning_state or "unknown"
-        summary = f"Cluster {self.cluster} reconciled: provisioning state {self.before.provisioning_state} → {state}"
+        a, lang = self.after, self.lang
+        state = a.provisioning_state or A.unknown(lang)
+        summary = A.reconciled(lang, cluster=self.cluster, before=self.before.provisioning_state, after=state)
         level = Level.OK if state.lower() == "succeeded" else Level.ERROR
         blocks: list[Block] = [Notice(summary, level)]
         if a.provisioning_error is not None:
             blocks.append(Notice(f"{a.provisioning_error.code}: {a.provisioning_error.message}", Level.ERROR))
-        blocks.append(Context("A reconcile re-applies the cluster's model; it does not change versions or sizes."))
+        blocks.append(Context(A.reconcile_changes_nothing(lang)))
         return View(summary, tuple(blocks))
 
 
 def preview_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Preview:
     cluster = deps.azure.client(_cluster_name(call)).cluster()
-    action = f"Reconcile cluster {cluster.name} (a PUT of its current model, as `az aks update` with no arguments)"
-    state = cluster.provisioning_state or "unknown"
+    lang = call.lang
+    action = A.reconcile_action(lang, cluster=cluster.name)
+    state = cluster.provisioning_state or "unknown"  # a fact the approval rests on: the same in both languages
+    shown = cluster.provisioning_state or A.unknown(lang)
     if _busy(state):
-        return Preview(action, blocked=f"Cluster `{cluster.name}` is {state}; wait for that operation to finish.")
+        return Preview(action, blocked=A.cluster_busy(lang, cluster=cluster.name, state=shown))
     blocks: list[Block] = [
         Fields(
             (
-                ("Provisioning state", state),
-                ("Kubernetes", cluster.version or "-"),
-                ("Pools", ", ".join(f"{p.name} ({p.count})" for p in cluster.pools) or "-"),
+                (A.provisioning_state(lang), shown),
+                ("Kubernetes", cluster.version or "-"),  # a name, the same in both languages
+                (A.pools(lang), joined([f"{p.name} ({p.count})" for p in cluster.pools], lang) or "-"),
             )
         )
     ]
     if cluster.provisioning_error is not None:
-        blocks.append(
-            Notice(f"Last error: {cluster.provisioning_error.code}: {cluster.provisioning_error.message}", Level.WARN)
-        )
+        error = cluster.provisioning_error
+        blocks.append(Notice(A.last_error(lang, code=error.code, message=error.message), Level.WARN))
     warnings: list[str] = []
     if not cluster.failed:
-        warnings.append(f"The cluster is {state}, not Failed: a reconcile is usually needed only after a failure.")
+        warnings.append(A.not_failed(lang, state=shown))
     expect = (
         ("cluster provisioning state", state),
         ("kubernetes version", cluster.version or "unknown"),
@@ -234,9 +246,9 @@ def aks_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Reconciled:
     """Re-apply the cluster's current model (fixes a Failed provisioning state), after approval."""
     client = deps.azure.client(_cluster_name(call))
     before = client.cluster()
-    call.progress(f"Reconciling cluster {before.name} (state {before.provisioning_state})…")
+    call.progress(A.progress_reconciling(call.lang, cluster=before.name, state=before.provisioning_state))
     after = client.reconcile(progress=call.progress)
-    return Reconciled(_cluster_name(call), before, after)
+    return Reconciled(_cluster_name(call), before, after, call.lang)
 
 
 # -- aks upgrade-node-image ---------------------------------------------------------------------------------
@@ -244,29 +256,24 @@ def aks_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Reconciled:
 
 def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Preview:
     client = deps.azure.client(_cluster_name(call))
+    lang = call.lang
     pool = _pool(client.cluster(), call.args.pool)
     profile = client.pool_upgrade_profile(pool.name)
     current, latest = pool.node_image_version, profile.latest_node_image_version
-    action = f"Upgrade the node image of pool {pool.name} on {call.cluster} from {current or '?'} to {latest or '?'}"
+    action = A.upgrade_image_action(
+        lang, pool=pool.name, cluster=call.cluster, current=current or "?", latest=latest or "?"
+    )
     expect = (*_pool_facts(pool), (f"pool {pool.name} node image", current or "unknown"))
     if latest is not None and current == latest:
-        return Preview(
-            action, expect=expect, blocked=f"Pool `{pool.name}` already runs the latest node image ({latest})."
-        )
+        return Preview(action, expect=expect, blocked=A.latest_image(lang, pool=pool.name, image=latest))
     if _busy(pool.provisioning_state):
-        return Preview(
-            action, blocked=f"Pool `{pool.name}` is {pool.provisioning_state}; wait for that operation to finish."
-        )
-    surge = pool.surge()
+        return Preview(action, blocked=A.pool_busy(lang, pool=pool.name, state=pool.provisioning_state))
+    max_surge = pool.max_surge or A.surge_default(lang)
     blocks: list[Block] = [
-        _pool_fields(pool),
-        Notice(
-            f"Nodes are reimaged {surge} at a time (max surge {pool.max_surge or 'default'}): each is cordoned and "
-            "drained first, honouring PodDisruptionBudgets.",
-            Level.INFO,
-        ),
+        _pool_fields(pool, lang),
+        Notice(A.reimaged(lang, surge=pool.surge(), max_surge=max_surge), Level.INFO),
     ]
-    warnings = () if latest else ("Azure did not report the latest node image; the upgrade takes whatever is newest.",)
+    warnings = () if latest else (A.no_latest_image(lang),)
     return Preview(action, tuple(blocks), expect, warnings)
 
 
@@ -282,6 +289,6 @@ def aks_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> PoolChang
     """Upgrade a node pool to the latest node image (nodes are reimaged one surge at a time), after approval."""
     client = deps.azure.client(_cluster_name(call))
     before = _pool(client.cluster(), call.args.pool)
-    call.progress(f"Upgrading the node image of pool {before.name} ({before.node_image_version})…")
+    call.progress(A.progress_upgrading(call.lang, pool=before.name, image=before.node_image_version))
     after = client.upgrade_node_image(call.args.pool, progress=call.progress)
-    return PoolChanged(_cluster_name(call), "upgraded", before, after)
+    return PoolChanged(_cluster_name(call), "upgraded", before, after, call.lang)
