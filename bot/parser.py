@@ -148,6 +148,7 @@ class Parser:
             if help_spec is None:
                 raise UserError("Type a command, or `help` to see them.")
             return self._bind(help_spec, [], text, lang)
+        spans = self._kind_slash_name(spans)
         spec, used = self.registry.longest_prefix([w.text.lower() for w in spans])
         if spec is None:
             return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
@@ -165,6 +166,20 @@ class Parser:
                 aside = f"Read as a question. To run `{spec.name}` instead: `{exc.usage or spec.usage()}`"
                 return FreeText(text, lang, aside=aside)
             raise
+
+    def _kind_slash_name(self, spans: list[Word]) -> list[Word]:
+        """`scale deploy/web`, `rollout restart deployment/web`: kubectl's `KIND/NAME` right after a command's
+        words is the command's last word and its first argument."""
+        for i, word in enumerate(spans[:3]):
+            head, slash, tail = word.text.partition("/")
+            if not (slash and head and tail):
+                continue
+            named = [w.text.lower() for w in spans[:i]] + [head.lower()]
+            spec, used = self.registry.longest_prefix(named)
+            if spec is not None and used == len(named):
+                return [*spans[:i], Word(head, word.start), Word(tail, word.start + len(head) + 1), *spans[i + 1 :]]
+            return spans
+        return spans
 
     def _not_a_command(self, words: list[str], text: str, lang: Lang, explicit: bool) -> FreeText:
         first = words[0].lower()

@@ -522,6 +522,7 @@ def preview_restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) ->
     risk=Risk.DISRUPTIVE,
     preview=preview_restart_deployment,
     scope=Scope.NAMESPACED,
+    aliases=("restart deploy", "rollout restart deployment", "rollout restart deploy"),
     examples=("/k8s restart deployment api -n prod",),
 )
 def restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> DeploymentChanged:
@@ -555,6 +556,7 @@ def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps)
     risk=Risk.DISRUPTIVE,
     preview=preview_scale_deployment,
     scope=Scope.NAMESPACED,
+    aliases=("scale deploy",),
     examples=("/k8s scale deployment api --replicas 5 -n prod",),
 )
 def scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps) -> DeploymentChanged:

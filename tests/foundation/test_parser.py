@@ -217,3 +217,30 @@ def test_the_everyday_read_commands_answer_to_their_chinese_names() -> None:
         assert parsed.lang == "zh"
     assert isinstance(real.parse("/k8s 节点 NotReady 怎么办", InputKind.SLASH), FreeText)
     assert isinstance(real.parse("@aksbot 事件 里一直 FailedScheduling", InputKind.MENTION), FreeText)
+
+
+def test_kubectl_habits_reach_the_actions() -> None:
+    """`scale deploy web`, `rollout restart deploy/web`, `drain node/…`: the words and the `KIND/NAME` form people
+    type into kubectl run the same command; a slash elsewhere is left as it is."""
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+    for typed, name, args in (
+        ("scale deploy web --replicas 3", "scale deployment", {"name": "web", "replicas": 3}),
+        ("scale deployment/web --replicas=3 -n shop", "scale deployment", {"name": "web", "replicas": 3}),
+        ("scale deploy/web --replicas 0", "scale deployment", {"name": "web", "replicas": 0}),
+        ("rollout restart deployment/ledger-api -n payments", "restart deployment", {"name": "ledger-api"}),
+        ("rollout restart deploy web", "restart deployment", {"name": "web"}),
+        ("restart deploy/web", "restart deployment", {"name": "web"}),
+        ("describe pod/web-7d9f-abcde", "pod", {"name": "web-7d9f-abcde"}),
+    ):
+        parsed = real.parse(f"/k8s {typed}", InputKind.SLASH)
+        assert isinstance(parsed, ParsedCommand) and parsed.spec.name == name, typed
+        assert parsed.args.model_dump() == args, typed
+    # An argument with a slash in it, or a question, is not kubectl's KIND/NAME.
+    kb = real.parse("/k8s kb show node/notready", InputKind.SLASH)
+    assert isinstance(kb, ParsedCommand) and kb.spec.name == "kb show"
+    question = real.parse("@aksbot node/pod 一直 pending 怎么办", InputKind.MENTION)
+    assert isinstance(question, FreeText) and question.text == "node/pod 一直 pending 怎么办"
