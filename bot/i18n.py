@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Literal
 
-from bot.blocks import Channel, Person, Rich
+from bot.blocks import Channel, Person, Rich, people
 
 Lang = Literal["en", "zh"]
 
@@ -926,6 +926,21 @@ class AlertWords:
 
 
 @dataclass(frozen=True)
+class PeopleWords:
+    """How a list of people reads: "a, b and c" / "a、b 和 c"."""
+
+    nobody: Msg = Msg("nobody", "无人")
+    and_: Msg = Msg(" and ", " 和 ")
+    comma: Msg = Msg(", ", "、")
+
+
+def people_in(lang: str, *ids: str, none: str | None = None) -> Rich:
+    """People as a list in `lang`, each a mention (`none` when there are none, else "nobody" in `lang`)."""
+    return people(*ids, none=PEOPLE.nobody(lang) if none is None else none, and_=PEOPLE.and_(lang),
+                  comma=PEOPLE.comma(lang))
+
+
+@dataclass(frozen=True)
 class ApprovalWords:
     """The approval card, its status line, the answers to Approve, Deny and Cancel, and the refusals on the way. A
     request speaks the language it was asked in: its card, the requester's notice and the answers to clicks on it
@@ -939,9 +954,6 @@ class ApprovalWords:
     state_denied: Msg = Msg("denied", "已拒绝")
     state_expired: Msg = Msg("expired", "已过期")
     state_cancelled: Msg = Msg("cancelled", "已撤回")
-    nobody: Msg = Msg("nobody", "无人")
-    and_: Msg = Msg(" and ", " 和 ")
-    comma: Msg = Msg(", ", "、")
     one_approver: Msg = Msg("an approver", "一位审批人")
     distinct_approvers: Msg = Msg("{need} distinct approvers", "{need} 位不同的审批人")
     counted: Msg = Msg(" ({have} of {need} approvals: {by})", "（已有 {have}/{need} 个批准：{by}）")
@@ -2022,6 +2034,7 @@ KB = KbWords()
 INCIDENT = IncidentWords()
 ALERT = AlertWords()
 FINDING = FindingWords()
+PEOPLE = PeopleWords()
 APPROVAL = ApprovalWords()
 ERRORS = ErrorWords()
 ACTIONS = ActionWords()
@@ -2035,6 +2048,7 @@ CATALOG: dict[str, object] = {
     "incident": INCIDENT,
     "alert": ALERT,
     "finding": FINDING,
+    "people": PEOPLE,
     "approval": APPROVAL,
     "error": ERRORS,
     "actions": ACTIONS,

@@ -15,7 +15,7 @@ from bot import blocks
 from bot.approvals.commands import approve_ref, audit_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State
 from bot.i18n import APPROVAL as W
-from bot.i18n import READ, Lang
+from bot.i18n import READ, Lang, people_in
 from bot.timefmt import short_time
 
 _SEVERITY = (blocks.Level.OK, blocks.Level.INFO, blocks.Level.WARN, blocks.Level.ERROR)
@@ -36,11 +36,6 @@ def lang_of(request: ApprovalRequest) -> Lang:
 def state_word(request: ApprovalRequest) -> str:
     """The request's state as its language says it."""
     return getattr(W, f"state_{request.state.value}")(lang_of(request))  # type: ignore[no-any-return]
-
-
-def people_in(lang: Lang, *ids: str) -> blocks.Rich:
-    """People as a list in `lang` ("a, b and c"; "a、b 和 c")."""
-    return blocks.people(*ids, none=W.nobody(lang), and_=W.and_(lang), comma=W.comma(lang))
 
 
 def _by(r: ApprovalRequest) -> blocks.Rich:

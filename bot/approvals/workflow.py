@@ -36,7 +36,6 @@ from bot.approvals.cards import (
     PendingList,
     lang_of,
     outcome_notice,
-    people_in,
     result_level,
 )
 from bot.approvals.commands import cancel_ref, deny_ref
@@ -57,7 +56,7 @@ from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotDelivered, NotFound, Refused
 from bot.groups import GroupDirectory
 from bot.i18n import APPROVAL as W
-from bot.i18n import Lang, Said, in_lang, said
+from bot.i18n import PEOPLE, Lang, Said, in_lang, people_in, said
 from bot.logs import in_context
 from bot.preview import Preview, drift
 from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Role
@@ -607,7 +606,7 @@ class ApprovalWorkflow:
         others = people - {requester}
         if len(others) >= required:
             return
-        named = W.comma(lang).join(sorted(others)) or W.nobody(lang)
+        named = PEOPLE.comma(lang).join(sorted(others)) or PEOPLE.nobody(lang)
         raise Refused(W.unapprovable(lang, command=command, cluster=cluster, required=required, named=named))
 
     def approvers_of(self, request: ApprovalRequest) -> Rich:

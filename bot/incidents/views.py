@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot import blocks
 from bot.i18n import INCIDENT as W
+from bot.i18n import people_in
 from bot.incidents.alerts import FiringAlert
 from bot.incidents.model import EntryKind, Incident, IncidentState, TimelineEntry
 from bot.incidents.timeline import ACTIONS, runbooks_used
@@ -181,7 +182,7 @@ class Declared:
                     (W.severity(lang), i.severity.label),
                     (W.cluster(lang), i.cluster),
                     (W.commander(lang), (blocks.Person(i.commander),)),
-                    (W.invited(lang), blocks.people(*self.invited, none=W.none(lang))),
+                    (W.invited(lang), people_in(lang, *self.invited, none=W.none(lang))),
                 )
             ),
         ]
@@ -263,7 +264,7 @@ def action_lines(
             row += [f" · {W.requested_by(lang)} ", blocks.Person(requester)]
         approvers = [str(a) for a in data.get("approvers") or []]
         if approvers:
-            row += [f", {W.approved_by(lang)} ", *blocks.people(*approvers)]
+            row += [f", {W.approved_by(lang)} ", *people_in(lang, *approvers)]
         out.append(tuple(row))
     return out
 

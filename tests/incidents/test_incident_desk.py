@@ -246,6 +246,7 @@ def test_chinese_title_gets_a_chinese_answer_and_a_valid_channel_name(bed: Bed) 
     said = declare(bed, "支付接口 5xx 报错")
     assert "channel #inc-20261122-5xx created" in said
     assert "INC-1 已宣布：#inc-20261122-5xx" in said and "严重级别" in said
+    assert re.search(r"已邀请\s*: @\w+(、@\w+)* 和 @\w+\n", said) and " and @" not in said, said
     bare = declare(bed, "支付接口报错")
     assert "channel #inc-20261122-incident created" in bare
 
