@@ -1159,6 +1159,166 @@ class ErrorWords:
 
 
 @dataclass(frozen=True)
+class HelpWords:
+    """`help` and `help <command>`: the headings around the commands' own summaries (`COMMANDS_ZH`, `PARAMS_ZH`)."""
+
+    heading: Msg = Msg("aksbot commands", "aksbot 命令")
+    read: Msg = Msg("*Ask and look*", "*查询与查看*")
+    disruptive: Msg = Msg(
+        "*Change the cluster* (runs only after an approver clicks Approve)", "*变更集群*（审批人点击“批准”后才会执行）"
+    )
+    ask_in_words: Msg = Msg(
+        "Ask anything in words too: `@aksbot why is my node NotReady` or `/k8s kb 节点 NotReady 怎么办`.",
+        "也可以直接用文字提问：`@aksbot 节点 NotReady 怎么办` 或 `/k8s kb why is my node NotReady`。",
+    )
+    your_role: Msg = Msg(
+        "Your role: {role}. `/k8s help <command>` shows a command's usage and examples.",
+        "你的角色：{role}。`/k8s help <命令>` 显示一个命令的用法和示例。",
+    )
+    count: Msg = Msg("{count} commands", "{count} 个命令")
+    usage: Msg = Msg("Usage", "用法")
+    examples: Msg = Msg("Examples", "示例")
+    cluster_flag: Msg = Msg(
+        "the cluster (default: the channel's, else the configured default)",
+        "集群（默认：频道绑定的集群，否则为配置的默认集群）",
+    )
+    namespace_flag: Msg = Msg("one namespace, or all of them", "一个命名空间，或全部命名空间")
+    risk: Msg = Msg("risk: {risk}", "风险：{risk}")
+    risk_read: Msg = Msg("read", "只读")
+    risk_disruptive: Msg = Msg("disruptive", "变更（需审批）")
+    after_approval: Msg = Msg(
+        "runs only after an approver (not you) clicks Approve", "审批人（不能是你自己）点击“批准”后才会执行"
+    )
+    aliases: Msg = Msg("aliases: {names}", "别名：{names}")
+
+
+# What each command does, in Chinese: its docstring's first line is the English (a test keeps this complete).
+COMMANDS_ZH: dict[str, str] = {
+    "aks pools": "列出节点池：模式、VM 规格、节点数与自动缩放、版本、节点镜像和操作系统。",
+    "aks reconcile": "重新应用集群当前的模型（修复 Failed 预配状态），需审批。",
+    "aks scale-pool": "设置节点池的节点数（需审批；预览会显示对 SNAT 的影响）。",
+    "aks show": "显示 Azure 眼中的 AKS 集群：版本、状态、网络、出站类型、标识、升级通道。",
+    "aks snat": "显示 SNAT 端口预算：每个节点的端口数、最多可容纳的节点数，以及扩容的后果。",
+    "aks upgrade-node-image": "把节点池升级到最新的节点镜像（按 surge 分批重装节点），需审批。",
+    "aks upgrades": "显示可以升级到的 Kubernetes 版本，附升级前检查清单（PDB、surge、IP、常见坑）。",
+    "alerts": "按集群列出正在触发的告警：持续时间、严重程度、谁已确认或静默，每条都有按钮。",
+    "alerts ack": "确认一条正在触发的告警：告警消息会写明谁在处理、从何时开始。",
+    "alerts history": "告警最近的经过（默认最近一天）：触发、恢复、再次触发、确认、静默。",
+    "alerts show": "一条告警消息的当前样子：证据、处理手册、谁确认了它，以及它的按钮。",
+    "alerts snooze": "把一条正在触发的告警静默 1h、4h 或直到恢复：在此之前不再更新它的消息。",
+    "alerts unsnooze": "结束告警的静默：它的消息重新开始更新。",
+    "approvals": "列出等待决定的审批请求，你可以批准的排在前面。",
+    "approve": "批准一个待审批的请求（不能是你自己的）；批准人数足够后执行一次。",
+    "audit": "审批请求的审计记录：谁申请、批准、拒绝，执行了什么，结果如何。",
+    "cancel": "撤回你自己待审批的请求；不会执行任何操作。",
+    "cordon": "把节点标记为不可调度（节点上的 Pod 继续运行），需审批。",
+    "delete pod": "删除一个 Pod（由它的控制器重建），需审批。",
+    "deny": "拒绝一个待审批的请求并说明理由；不会执行任何操作。",
+    "deployments": "列出 Deployment，不可用和未完成滚动更新的排在前面：就绪、已更新、可用。",
+    "diagnose cluster": "对整个集群运行所有诊断规则，按组汇总，每组附最严重的例子和处理手册。",
+    "diagnose node": "节点为什么 NotReady 或出问题：lease、状况、污点、事件，以及接下来会发生什么。",
+    "diagnose pod": "Pod 为什么失败：OOMKilled（检查 cgroup v2 运行时）、带最后日志的崩溃循环、镜像拉取、Pending。",
+    "drain": "隔离节点并通过驱逐 API 驱逐它的 Pod，遵守 PodDisruptionBudget，需审批。",
+    "events": "列出最近的事件，最新的在前，附按类型的计数和最常见的警告。",
+    "health": "一屏看全集群：发现的所有问题，分组计数，每组附处理手册。",
+    "help": "列出你可以运行的命令，或解释其中一个：`help <命令>`。",
+    "incident archive": "归档已关闭事件的频道（事件指挥或该集群的审批人）；记录保留。",
+    "incident close": "关闭事件并写下总结（事件指挥或该集群的审批人）。",
+    "incident commander": "把事件交给新的指挥（事件指挥或该集群的操作员）；新指挥会被邀请进频道。",
+    "incident export": "把事件及其完整时间线导出为 Markdown（复盘的起点）或 JSON lines。",
+    "incident list": "列出你有角色的集群上进行中的事件（加 `--all` 也列出已关闭的）。",
+    "incident note": "在事件时间线上添加一条记录（给频道里任意消息加 📌 表情效果相同）。",
+    "incident severity": "更改事件的严重级别（事件指挥或该集群的操作员）；频道主题随之更新。",
+    "incident show": "显示一个事件：严重级别、集群、指挥、频道、状态、总结和最新的时间线。",
+    "incident start": "宣布事件：新建频道并邀请响应人，设置主题，置顶集群健康状况和处理手册。",
+    "incident timeline": "事件的时间线，按顺序：宣布、告警、诊断、审批、记录、置顶、变更、关闭。",
+    "kb": "向排障知识库提问（English 或中文）；用你提问的语言回答。",
+    "kb asked": "这个对话里向知识库问过什么，哪些没答好（只有你看得到）。",
+    "kb list": "列出知识库条目（可只列带某个标签的）。",
+    "kb missed": "说明回复给出的条目都没有回答这个问题（“都不是”按钮）。",
+    "kb show": "完整显示一个知识库条目：解释、检查、修复、错误信息和来源。",
+    "logs": "显示容器最后的日志行（加 --previous 显示上次运行的）。",
+    "node": "显示一个节点：状况、污点、lease 时间、容量/可分配/用量、它的 Pod、最近的事件。",
+    "nodes": "列出节点，NotReady 的在前：状态、节点池、版本、存在时长、压力和问题状况、可分配资源。",
+    "pdbs": "列出 PodDisruptionBudget，阻塞的在前：规则、允许的中断数、健康的 Pod、保护的对象。",
+    "pod": "显示一个 Pod：容器的状态和上次状态、requests/limits、QoS、事件、最后的日志行。",
+    "pods": "列出 Pod，有问题的在前：状态、就绪、重启次数、上次终止原因、节点、存在时长。",
+    "request": "显示审批请求的卡片：它做什么、谁作了决定、结果如何。",
+    "restart deployment": "用滚动更新重启 Deployment 的 Pod（`kubectl rollout restart`），需审批。",
+    "scale deployment": "设置 Deployment 的副本数，需审批。",
+    "top nodes": "显示节点的 CPU 和内存用量（相对可分配资源），最满的在前。",
+    "top pods": "显示 Pod 的 CPU 和内存用量（相对 requests 和 limits），最高的在前。",
+    "uncordon": "让被隔离的节点恢复调度，需审批。",
+}
+
+# What each argument is, in Chinese, keyed by its English help (the same words serve several commands).
+PARAMS_ZH: dict[str, str] = {
+    "the node pool": "节点池",
+    "the new number of nodes": "新的节点数",
+    "also show what this many nodes would do": "同时显示这么多节点会带来什么",
+    "the version to check (default: the newest allowed)": "要检查的版本（默认：允许的最新版本）",
+    "only this cluster": "只看这个集群",
+    "the alert's id, as its message and `/k8s alerts` show it": "告警的 id（见告警消息和 `/k8s alerts`）",
+    "how far back: 30m, 24h, 7d (at most 30d)": "回溯多久：30m、24h、7d（最多 30d）",
+    "for how long: 1h, 4h, or until it resolves": "多久：1h、4h，或直到恢复",
+    "the approval request's id (on its card)": "审批请求的 id（见卡片）",
+    "how many of the latest entries": "显示最近多少条",
+    "only what this user did": "只看这个用户的操作",
+    "only this approval request": "只看这个审批请求",
+    "as JSON lines (for export)": "输出为 JSON lines（用于导出）",
+    "the node's name": "节点名",
+    "the pod's name": "Pod 名",
+    "why it is denied (shown on the card and kept in the audit)": "拒绝的理由（显示在卡片上并记入审计）",
+    "label selector": "标签选择器",
+    "which page of the list (40 rows each)": "列表的第几页（每页 40 行）",
+    "the node's name (as in `/k8s nodes`)": "节点名（与 `/k8s nodes` 中一致）",
+    "seconds to keep retrying evictions a PodDisruptionBudget refuses":
+        "被 PodDisruptionBudget 拒绝的驱逐最多重试多少秒",
+    "also evict pods no controller will recreate": "也驱逐没有控制器会重建的 Pod",
+    "only this event type": "只看这种事件类型",
+    "only this reason, e.g. BackOff, FailedScheduling, OOMKilling":
+        "只看这个原因，例如 BackOff、FailedScheduling、OOMKilling",
+    "only events about KIND/NAME (or NAME)": "只看关于 KIND/NAME（或 NAME）的事件",
+    "a command to explain": "要解释的命令",
+    "the incident (INC-7, or 7)": "事件（INC-7 或 7）",
+    "the impact and what was done, for the summary": "影响和处理经过，用于总结",
+    "which incident (default: the one whose channel this is)": "哪个事件（默认：当前频道所属的事件）",
+    "the new incident commander (a @mention)": "新的事件指挥（@提及）",
+    "as JSON lines instead of Markdown": "输出为 JSON lines 而不是 Markdown",
+    "closed incidents too": "也列出已关闭的事件",
+    "what to add to the timeline": "要加到时间线上的内容",
+    "the new severity": "新的严重级别",
+    "what is wrong, in a few words": "出了什么问题，简短描述",
+    "how bad: sev1 (worst) to sev4": "严重程度：sev1（最严重）到 sev4",
+    "the knowledge-base entry to pin (default: the best match for the title)":
+        "要置顶的知识库条目（默认：与标题最匹配的）",
+    "the alert it is about (set by an alert's Open incident button)": "相关的告警（由告警的“开启事件”按钮设置）",
+    "a question, an error message or a log line": "一个问题、一条错误信息或一行日志",
+    "questions of the last N days": "最近 N 天的问题",
+    "only entries with this tag": "只看带这个标签的条目",
+    "the kept question none of whose offered entries answered it": "给出的条目都没能回答的那个问题",
+    "an entry id (see `kb list`)": "条目 id（见 `kb list`）",
+    "the kept question whose reply offered this entry (the reply's buttons set it)":
+        "给出了这个条目的那个问题（由回复的按钮设置）",
+    "pod name": "Pod 名",
+    "container (needed when the pod has several)": "容器（Pod 有多个容器时必须指定）",
+    "the previous (crashed) run's log": "上次（崩溃的）运行的日志",
+    "how many last lines (at most 500)": "最后多少行（最多 500）",
+    "node name (as in `/k8s nodes`)": "节点名（与 `/k8s nodes` 中一致）",
+    "label selector, e.g. agentpool=user": "标签选择器，例如 agentpool=user",
+    "only this node pool": "只看这个节点池",
+    "only nodes that are NotReady, cordoned or under pressure": "只看 NotReady、已隔离或有压力的节点",
+    "pod name (in the -n namespace)": "Pod 名（在 -n 指定的命名空间中）",
+    "label selector, e.g. app=web": "标签选择器，例如 app=web",
+    "only pods on this node": "只看这个节点上的 Pod",
+    "only pods that are not running and ready": "只看未运行或未就绪的 Pod",
+    "the deployment's name": "Deployment 名",
+    "the new number of replicas": "新的副本数",
+    "sort by cpu or memory": "按 cpu 或 memory 排序",
+}
+
+
+@dataclass(frozen=True)
 class FindingWords:
     """What the diagnosis rules say of a finding: its title, what happens next, its buttons, and the headings of the
     groups `health` and `diagnose cluster` show. The evidence quotes the cluster and stays as it says it."""
@@ -2037,6 +2197,7 @@ FINDING = FindingWords()
 PEOPLE = PeopleWords()
 APPROVAL = ApprovalWords()
 ERRORS = ErrorWords()
+HELP = HelpWords()
 ACTIONS = ActionWords()
 READ = ReadWords()
 CATALOG: dict[str, object] = {
@@ -2051,6 +2212,7 @@ CATALOG: dict[str, object] = {
     "people": PEOPLE,
     "approval": APPROVAL,
     "error": ERRORS,
+    "help": HELP,
     "actions": ACTIONS,
     "read": READ,
 }

@@ -7,9 +7,20 @@ from dataclasses import dataclass
 from bot.blocks import Block, Code, Context, Fields, Heading, Text, View
 from bot.deps import Deps
 from bot.errors import UnknownCommand
+from bot.i18n import COMMANDS_ZH, PARAMS_ZH, Lang
+from bot.i18n import HELP as W
 from bot.registry import REGISTRY, Call, CommandSpec, Risk, Role, Scope, command
 from bot.settings import role_name
 from handlers.args import HelpArgs
+
+
+def summary(spec: CommandSpec, lang: Lang) -> str:
+    """What the command does, in `lang` (its docstring's first line is the English)."""
+    return COMMANDS_ZH.get(spec.name, spec.help) if lang == "zh" else spec.help
+
+
+def param_help(text: str, lang: Lang) -> str:
+    return PARAMS_ZH.get(text, text) if lang == "zh" else text
 
 
 @dataclass(frozen=True)
@@ -19,47 +30,49 @@ class CommandList:
     read: tuple[CommandSpec, ...]
     disruptive: tuple[CommandSpec, ...]
     role: str
+    lang: Lang = "en"
 
     def view(self) -> View:
         # The short form: each command's name and what it does, in prose that wraps (never a table that cuts it);
         # `help <command>` gives the whole usage.
-        blocks: list[Block] = [Heading("aksbot commands")]
-        for title, specs in (
-            ("*Ask and look*", self.read),
-            ("*Change the cluster* (runs only after an approver clicks Approve)", self.disruptive),
-        ):
+        lang = self.lang
+        blocks: list[Block] = [Heading(W.heading(lang))]
+        for title, specs in ((W.read(lang), self.read), (W.disruptive(lang), self.disruptive)):
             if specs:
-                blocks.append(Text("\n".join([title, *(f"• `/k8s {s.name}` — {s.help}" for s in specs)])))
-        blocks.append(
-            Text("Ask anything in words too: `@aksbot why is my node NotReady` or `/k8s kb 节点 NotReady 怎么办`.")
-        )
-        blocks.append(Context(f"Your role: {self.role}. `/k8s help <command>` shows a command's usage and examples."))
-        return View(f"{len(self.read) + len(self.disruptive)} commands", tuple(blocks), private=True)
+                blocks.append(Text("\n".join([title, *(f"• `/k8s {s.name}` — {summary(s, lang)}" for s in specs)])))
+        blocks.append(Text(W.ask_in_words(lang)))
+        blocks.append(Context(W.your_role(lang, role=self.role)))
+        return View(W.count(lang, count=len(self.read) + len(self.disruptive)), tuple(blocks), private=True)
 
 
 @dataclass(frozen=True)
 class CommandHelp:
     spec: CommandSpec
+    lang: Lang = "en"
 
     def view(self) -> View:
-        s = self.spec
-        blocks: list[Block] = [Heading(f"/k8s {s.name}"), Text(s.doc)]
-        blocks.append(Code(s.usage(), "Usage"))
-        params = [(", ".join(p.flags) if not p.positional else f"<{p.metavar.lower()}>", p.help) for p in s.params]
+        s, lang = self.spec, self.lang
+        doc = s.doc if lang == "en" else summary(s, lang)
+        blocks: list[Block] = [Heading(f"/k8s {s.name}"), Text(doc)]
+        blocks.append(Code(s.usage(), W.usage(lang)))
+        params = [
+            (", ".join(p.flags) if not p.positional else f"<{p.metavar.lower()}>", param_help(p.help, lang))
+            for p in s.params
+        ]
         if s.scope is not Scope.NONE:
-            params.append(("--cluster NAME", "the cluster (default: the channel's, else the configured default)"))
+            params.append(("--cluster NAME", W.cluster_flag(lang)))
         if s.scope is Scope.NAMESPACED:
-            params.append(("-n NAMESPACE / -A", "one namespace, or all of them"))
+            params.append(("-n NAMESPACE / -A", W.namespace_flag(lang)))
         if params:
             blocks.append(Fields(tuple(params)))
         if s.examples:
-            blocks.append(Code("\n".join(s.examples), "Examples"))
-        notes = [f"risk: {s.risk.value}"]
+            blocks.append(Code("\n".join(s.examples), W.examples(lang)))
+        notes = [W.risk(lang, risk=(W.risk_disruptive if s.risk is Risk.DISRUPTIVE else W.risk_read)(lang))]
         if s.risk is Risk.DISRUPTIVE:
-            notes.append("runs only after an approver (not you) clicks Approve")
+            notes.append(W.after_approval(lang))
         if s.aliases:
-            notes.append("aliases: " + ", ".join(s.aliases))
-        blocks.append(Context("; ".join(notes)))
+            notes.append(W.aliases(lang, names=", ".join(s.aliases)))
+        blocks.append(Context(("；" if lang == "zh" else "; ").join(notes)))
         return View(s.usage(), tuple(blocks), private=True)
 
 
@@ -89,7 +102,7 @@ def help_(call: Call[HelpArgs], deps: Deps) -> CommandList | CommandHelp:
 
             close = process.extract(call.args.topic, REGISTRY.names(), scorer=fuzz.WRatio, limit=3, score_cutoff=50)
             raise UnknownCommand(call.args.topic, tuple(n for n, _, _ in close))
-        return CommandHelp(spec)
+        return CommandHelp(spec, call.lang)
     role = _best_role(call, deps)
     visible = [
         s for s in REGISTRY if not s.hidden and (s.requires is None or (role is not None and role >= s.requires))
@@ -98,4 +111,5 @@ def help_(call: Call[HelpArgs], deps: Deps) -> CommandList | CommandHelp:
         read=tuple(s for s in visible if s.risk is Risk.READ),
         disruptive=tuple(s for s in visible if s.risk is Risk.DISRUPTIVE),
         role=role_name(role),
+        lang=call.lang,
     )
