@@ -92,7 +92,7 @@ def in_lang(text: str, lang: str) -> str:
 @dataclass(frozen=True)
 class DiagnoseWords:
     """`diagnose node|pod|cluster` and `health` (the findings' own words are `FindingWords`; their evidence quotes the
-    cluster, in English)."""
+    cluster as it speaks, and the bot's own reading of it, such as a likely cause, is in both languages)."""
 
     node_heading: Msg = Msg("Diagnosis: node {name}", "诊断：节点 {name}")
     pod_heading: Msg = Msg("Diagnosis: pod {name}", "诊断：Pod {name}")
@@ -1321,7 +1321,8 @@ PARAMS_ZH: dict[str, str] = {
 @dataclass(frozen=True)
 class FindingWords:
     """What the diagnosis rules say of a finding: its title, what happens next, its buttons, and the headings of the
-    groups `health` and `diagnose cluster` show. The evidence quotes the cluster and stays as it says it."""
+    groups `health` and `diagnose cluster` show. The evidence quotes the cluster and stays as it says it, except the
+    rules' own reading of it (a likely cause, a remedy, advice), which is said here."""
 
     # -- nodes
     node_unknown: Msg = Msg(
@@ -1682,6 +1683,193 @@ class FindingWords:
     )
     group_deployment: Msg = Msg(
         "{count} deployments not progressing{where}", "{count} 个 Deployment 已停止推进{where}"
+    )
+    # -- the rules' own reading of the evidence (the lines around them quote the cluster and stay as it says)
+    likely_cause: Msg = Msg("likely cause: {cause}", "可能的原因：{cause}")
+    vm_stopped_taint: Msg = Msg(
+        "taint {taint}: the cloud provider reports the VM stopped or deallocated",
+        "taint {taint}：云提供商报告该 VM 已停止或已释放（deallocated）",
+    )
+    cause_vm_stopped: Msg = Msg(
+        "the VM is stopped or deallocated: start it (`az vmss start`) or the pool (`az aks nodepool start`)",
+        "VM 已停止或已释放（deallocated）：启动该 VM（`az vmss start`）或整个节点池（`az aks nodepool start`）",
+    )
+    cause_no_heartbeat: Msg = Msg(
+        "the kubelet stopped heartbeating (lease stale, status not posted for longer than the {grace} s grace "
+        "period): kubelet down or hung, the VM hung, or the node cannot reach the API server",
+        "kubelet 已停止心跳（lease 已过期，超过 {grace} 秒的 grace period 未上报状态）：kubelet 停止运行或卡死、"
+        "VM 卡死，或节点无法访问 API server",
+    )
+    cause_pleg: Msg = Msg(
+        "PLEG not healthy: the kubelet's pod lifecycle loop stalled, usually an overloaded or hung container "
+        "runtime; restart containerd and the kubelet, or reimage",
+        "PLEG 不健康：kubelet 的 Pod 生命周期循环停滞，通常是容器运行时过载或卡死；请重启 containerd 和 kubelet，"
+        "或 reimage 节点",
+    )
+    cause_cni: Msg = Msg(
+        "container network not ready (CNI plugin not initialised): check the CNI pods and routes",
+        "容器网络未就绪（CNI 插件未初始化）：请检查 CNI 的 Pod 和路由",
+    )
+    cause_runtime_down: Msg = Msg(
+        "container runtime down or not responding: restart containerd; reimage if it recurs",
+        "容器运行时已停止或无响应：请重启 containerd；如果反复出现，请 reimage 节点",
+    )
+    cause_kubelet_not_ready: Msg = Msg(
+        "the kubelet reports the node not ready (see its message)", "kubelet 报告节点未就绪（见它的消息）"
+    )
+    cause_npd: Msg = Msg("node-problem-detector says {meaning}", "node-problem-detector 报告：{meaning}")
+    npd_condition_line: Msg = Msg(
+        "{line} (node-problem-detector: {meaning})", "{line}（node-problem-detector：{meaning}）"
+    )
+    cause_starved: Msg = Msg(
+        "{kind} is True: the node may be starved ({words})", "{kind} 为 True：节点可能缺少资源（{words}）"
+    )
+    starved_memory: Msg = Msg("memory", "内存")
+    starved_disk: Msg = Msg("disk", "磁盘")
+    starved_pids: Msg = Msg("process IDs", "进程 ID")
+    cause_egress_blocked: Msg = Msg(
+        "egress to the API server is blocked (NSG, UDR or firewall): allow TCP 443",
+        "到 API server 的出站流量被阻止（NSG、UDR 或防火墙）：请放行 TCP 443",
+    )
+    pressure_taint: Msg = Msg(
+        "taint {taint}: new pods are not scheduled here", "taint {taint}：新的 Pod 不会再调度到这里"
+    )
+    unschedulable_spec: Msg = Msg(
+        "spec.unschedulable=true: no new pods are scheduled here", "spec.unschedulable=true：新的 Pod 不会再调度到这里"
+    )
+    pull_unauthorized: Msg = Msg(
+        "the registry refused the node's credentials: attach the registry to the cluster "
+        "(`az aks update --attach-acr`) or check that the cluster's identity or service principal is still valid",
+        "镜像仓库拒绝了节点的凭据：把该仓库关联到集群（`az aks update --attach-acr`），"
+        "或检查集群的托管标识或服务主体是否仍然有效",
+    )
+    pull_not_found: Msg = Msg(
+        "the image or tag does not exist in the registry: check the name and tag",
+        "镜像仓库中没有该镜像或 tag：请检查镜像名和 tag",
+    )
+    pull_unreachable: Msg = Msg(
+        "the node cannot reach the registry: check egress (firewall, NSG, DNS) to it",
+        "节点无法访问镜像仓库：请检查到它的出站网络（防火墙、NSG、DNS）",
+    )
+    pull_rate_limited: Msg = Msg(
+        "the registry rate-limits pulls: mirror the image into your own registry",
+        "镜像仓库限制了拉取频率：请把镜像同步到你自己的镜像仓库",
+    )
+    pull_see_message: Msg = Msg("see the message", "见上面的消息")
+    no_memory_limit: Msg = Msg(
+        "no memory limit (the node's memory is the limit)", "没有内存 limit（节点的内存就是上限）"
+    )
+    cgroup_not_checked: Msg = Msg(
+        "node unknown (pod not scheduled or node gone): cgroup version not checked",
+        "节点未知（Pod 尚未调度或节点已不存在）：未检查 cgroup 版本",
+    )
+    heap_at_limit: Msg = Msg(
+        "{flag} is at least the {limit} limit: the heap alone can exceed it",
+        "{flag} 不小于 {limit} 的 limit：仅 heap 就可能超出它",
+    )
+    no_heap_flags: Msg = Msg(
+        "no heap flags in the command or JAVA_OPTS/JAVA_TOOL_OPTIONS/NODE_OPTIONS",
+        "命令和 JAVA_OPTS/JAVA_TOOL_OPTIONS/NODE_OPTIONS 中都没有 heap 参数",
+    )
+    heap_from_node_ram: Msg = Msg(
+        "an unaware runtime sizes its heap from the node's RAM, not the container's limit, so the kernel kills it at "
+        "the limit",
+        "不支持 cgroup v2 的运行时按节点内存而不是容器的 limit 来确定 heap 大小，因此内核会在它达到 limit 时杀掉它",
+    )
+    heap_from_node_ram_if: Msg = Msg(
+        "if unaware, the runtime sizes its heap from the node's RAM, not the container's limit, so the kernel kills it "
+        "at the limit",
+        "如果运行时不支持 cgroup v2，它会按节点内存而不是容器的 limit 来确定 heap 大小，因此内核会在它达到 limit 时"
+        "杀掉它",
+    )
+    advice: Msg = Msg("advice: {advice}", "建议：{advice}")
+    heap_no_limit: Msg = Msg(
+        "The container has no memory limit, so the runtime sizes its heap from the node; set a limit and size the "
+        "heap to about 75 % of it.",
+        "容器没有内存 limit，运行时会按节点内存确定 heap 大小；请设置 limit，并把 heap 设为它的 75 % 左右。",
+    )
+    heap_jvm_aware: Msg = Msg(
+        "-XX:MaxRAMPercentage=75.0 → ~{heap:,} MiB heap of the {limit} limit (or -Xmx{heap}m)",
+        "-XX:MaxRAMPercentage=75.0 → heap 约 {heap:,} MiB，limit 为 {limit}（或 -Xmx{heap}m）",
+    )
+    heap_jvm_unaware: Msg = Msg(
+        "-Xmx{heap}m (~75 % of the {limit} limit; an old JVM applies -XX:MaxRAMPercentage to the node's RAM, not the "
+        "limit), or upgrade to a cgroup v2 aware JDK and use -XX:MaxRAMPercentage=75.0",
+        "-Xmx{heap}m（约为 {limit} limit 的 75 %；旧版 JVM 会把 -XX:MaxRAMPercentage 套用到节点内存而不是 limit），"
+        "或升级到支持 cgroup v2 的 JDK 并使用 -XX:MaxRAMPercentage=75.0",
+    )
+    heap_node: Msg = Msg(
+        "NODE_OPTIONS=--max-old-space-size={heap} (~75 % of the {limit} limit)",
+        "NODE_OPTIONS=--max-old-space-size={heap}（约为 {limit} limit 的 75 %）",
+    )
+    heap_dotnet: Msg = Msg(
+        "DOTNET_GCHeapHardLimit={hard_limit} (~{heap:,} MiB, 75 % of the {limit} limit; .NET Core 3.0+) or move to "
+        ".NET 5+",
+        "DOTNET_GCHeapHardLimit={hard_limit}（约 {heap:,} MiB，为 {limit} limit 的 75 %；.NET Core 3.0+），"
+        "或升级到 .NET 5+",
+    )
+    scheduling_remedy: Msg = Msg("{reason} → {remedy}", "{reason}：{remedy}")
+    remedy_taint: Msg = Msg(
+        "wait for or fix those nodes; add a toleration only if the pod really belongs there",
+        "等待或修复这些节点；只有当 Pod 确实应该运行在那里时才添加 toleration",
+    )
+    remedy_insufficient: Msg = Msg(
+        "add nodes (or let the autoscaler), free {words}, or lower the pod's {resource} request",
+        "增加节点（或交给 autoscaler）、释放资源（{words}），或调低 Pod 的 {resource} request",
+    )
+    free_memory: Msg = Msg("memory", "内存")
+    free_pods: Msg = Msg("pod slots", "Pod 位置")
+    free_ephemeral_storage: Msg = Msg("ephemeral storage", "临时存储")
+    free_gpus: Msg = Msg("GPUs", "GPU")
+    remedy_node_affinity: Msg = Msg(
+        "check the pod's nodeSelector and affinity against the node labels",
+        "对照节点标签检查 Pod 的 nodeSelector 和 affinity",
+    )
+    remedy_anti_affinity: Msg = Msg(
+        "add nodes or relax the anti-affinity (preferred instead of required)",
+        "增加节点，或放宽 anti-affinity（用 preferred 代替 required）",
+    )
+    remedy_pod_affinity: Msg = Msg("check the pod affinity's selector", "检查 pod affinity 的 selector")
+    remedy_topology_spread: Msg = Msg(
+        "add nodes in the missing zone or use whenUnsatisfiable: ScheduleAnyway",
+        "在缺少节点的可用区增加节点，或使用 whenUnsatisfiable: ScheduleAnyway",
+    )
+    remedy_volume_zone: Msg = Msg(
+        "add nodes in the disk's zone, or use a zone-redundant (ZRS) storage class",
+        "在磁盘所在的可用区增加节点，或使用区域冗余（ZRS）的 storage class",
+    )
+    remedy_max_volumes: Msg = Msg(
+        "use a VM size with more data disks or spread the pods", "换用支持更多数据磁盘的 VM 规格，或把 Pod 分散开"
+    )
+    remedy_host_port: Msg = Msg("drop the hostPort or add nodes", "去掉 hostPort，或增加节点")
+    remedy_cordoned: Msg = Msg("uncordon them once they are healthy", "节点恢复健康后对它们执行 uncordon")
+    remedy_max_pods: Msg = Msg(
+        "add nodes or a pool with a higher maxPods", "增加节点，或增加一个 maxPods 更高的节点池"
+    )
+    remedy_pvc_unbound: Msg = Msg(
+        "check the PVC's events (provisioning, storage class)", "检查 PVC 的事件（provisioning、storage class）"
+    )
+    remedy_pvc_missing: Msg = Msg(
+        "create the PVC or fix its name in the pod spec", "创建该 PVC，或修正 Pod spec 中的 PVC 名称"
+    )
+    remedy_no_volume: Msg = Msg(
+        "check the storage class and the volume's zone", "检查 storage class 和卷所在的可用区"
+    )
+    remedy_see_scheduler: Msg = Msg("see the scheduler message", "见调度器的消息")
+    pdb_pods_on: Msg = Msg("its pods run on {where}", "它的 Pod 运行在 {where}")
+    pdb_pods_on_node: Msg = Msg("{node} ({count} pod)", "{node}（{count} 个 Pod）")
+    pdb_pods_on_node_many: Msg = Msg("{node} ({count} pods)", "{node}（{count} 个 Pod）")
+    pdb_degraded: Msg = Msg(
+        "only {healthy} of the {desired} pods it requires are healthy: the workload itself is degraded",
+        "它要求的 {desired} 个 Pod 中只有 {healthy} 个健康：工作负载本身已降级",
+    )
+    sp_client_secret: Msg = Msg(
+        "servicePrincipalProfile.clientId={client_id} (not `msi`): a client secret, one year by default",
+        "servicePrincipalProfile.clientId={client_id}（不是 `msi`）：使用客户端密钥，默认有效期一年",
+    )
+    sp_check_end_date: Msg = Msg(
+        'check its end date: az ad app credential list --id {client_id} --query "[].endDateTime"',
+        '查看它的到期时间：az ad app credential list --id {client_id} --query "[].endDateTime"',
     )
 
 

@@ -73,11 +73,12 @@ def finding_blocks(
     buttons (its suggested commands, pointed at `cluster`).
 
     With `heading` (a group's "37 containers in CrashLoopBackOff …", in `lang`), the finding is shown as its example.
-    The finding's title, next step and button labels are shown in `lang`; its evidence quotes the cluster.
+    The finding's title, next step and button labels are shown in `lang`, and so are the evidence lines that are the
+    rules' own reading (a `Said`: "likely cause: …"); the lines that quote the cluster stay as it says them.
     """
     title = in_lang(f.title, lang)
     blocks: list[Block] = [Notice(f"*{heading or title}*", _LEVEL[f.severity])]
-    lines = list(f.evidence[:evidence_lines])
+    lines = [in_lang(line, lang) for line in f.evidence[:evidence_lines]]
     if heading:
         lines.insert(0, f"_{W.worst(lang)}: {title}_")
     if len(f.evidence) > evidence_lines:

@@ -162,7 +162,8 @@ def _evidence(group: AlertGroup, lang: str) -> list[blocks.Block]:
     if not alerts:
         return []
     first = alerts[0]
-    lines = [f"• {_clip(line, LINE_CHARS)}" for line in first.evidence[:EVIDENCE_LINES]]
+    # A watcher finding's own reading of its evidence is a `Said` while fresh; the store keeps its English only.
+    lines = [f"• {_clip(in_lang(line, lang), LINE_CHARS)}" for line in first.evidence[:EVIDENCE_LINES]]
     if len(first.evidence) > EVIDENCE_LINES:
         lines.append(W.more_lines(lang, count=len(first.evidence) - EVIDENCE_LINES))
     if first.value and not any(first.value in line for line in first.evidence):

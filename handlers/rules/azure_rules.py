@@ -95,8 +95,8 @@ def identity_rule(cluster: ManagedCluster) -> list[Finding]:
             title=said(FINDING.service_principal),
             subject=ObjectRef(Kind.CLUSTER, cluster.name),
             evidence=(
-                f"servicePrincipalProfile.clientId={client_id} (not `msi`): a client secret, one year by default",
-                f'check its end date: az ad app credential list --id {client_id} --query "[].endDateTime"',
+                said(FINDING.sp_client_secret, client_id=client_id),
+                said(FINDING.sp_check_end_date, client_id=client_id),
             ),
             kb=KB_SP_EXPIRED,
             signals=("azure.identity:service-principal",),

@@ -82,7 +82,8 @@ class Finding:
     reference: kind, name, namespace); `signals[0]` is the primary signal, the one the cited entry must
     list. `next` says what the platform will do by itself if nobody acts (eviction at T+300 s, auto-repair).
     `title`, `next` and the actions' labels are `Said`s: English wherever a `str` is read (alerts, stores), and a
-    view that knows its reader's language shows them with `in_lang`; the evidence quotes the cluster in English.
+    view that knows its reader's language shows them with `in_lang`. The evidence quotes the cluster in English,
+    except the lines that are the rule's own reading of it ("likely cause: …", a remedy), which are `Said`s too.
     """
 
     rule: str

@@ -48,11 +48,11 @@ TAINT_NOT_READY = "node.kubernetes.io/not-ready"
 TAINT_SHUTDOWN = "node.cloudprovider.kubernetes.io/shutdown"
 TAINT_AUTOSCALER_DELETE = "ToBeDeletedByClusterAutoscaler"
 
-PRESSURE: dict[str, tuple[str, str, str]] = {
-    # condition → (kb id, taint, plain words)
-    "MemoryPressure": (KB_MEMORY_PRESSURE, "node.kubernetes.io/memory-pressure", "memory"),
-    "DiskPressure": (KB_DISK_PRESSURE, "node.kubernetes.io/disk-pressure", "disk"),
-    "PIDPressure": (KB_PID_PRESSURE, "node.kubernetes.io/pid-pressure", "process IDs"),
+PRESSURE: dict[str, tuple[str, str, Said]] = {
+    # condition → (kb id, taint, what the node lacks, in plain words)
+    "MemoryPressure": (KB_MEMORY_PRESSURE, "node.kubernetes.io/memory-pressure", said(FINDING.starved_memory)),
+    "DiskPressure": (KB_DISK_PRESSURE, "node.kubernetes.io/disk-pressure", said(FINDING.starved_disk)),
+    "PIDPressure": (KB_PID_PRESSURE, "node.kubernetes.io/pid-pressure", said(FINDING.starved_pids)),
 }
 _PRESSURE_TITLE: dict[str, Msg] = {
     "MemoryPressure": FINDING.memory_pressure,
@@ -61,7 +61,7 @@ _PRESSURE_TITLE: dict[str, Msg] = {
 }
 
 # node-problem-detector conditions (AKS ships NPD): what True means, and whether it explains NotReady.
-# The meaning is a `Said`: English in the evidence, both languages in the finding's title.
+# The meaning is a `Said`, in both languages wherever it is shown (the title, the evidence, the likely cause).
 NPD_CONDITIONS: dict[str, tuple[Said, bool]] = {
     "KubeletProblem": (said(FINDING.kubelet_down), True),
     "ContainerRuntimeProblem": (said(FINDING.containerd_down), True),
@@ -148,22 +148,16 @@ def _taint(node: Node, key: str, effect: str | None = None) -> Taint | None:
     return None
 
 
-def _ready_false_cause(message: str) -> tuple[str, str | None]:
+def _ready_false_cause(message: str) -> tuple[Said, str | None]:
     """The cause a `Ready=False` message supports, and the signal that names it."""
     m = message.lower()
     if "pleg is not healthy" in m:
-        return (
-            "PLEG not healthy: the kubelet's pod lifecycle loop stalled, usually an overloaded or hung container "
-            "runtime; restart containerd and the kubelet, or reimage",
-            "node.event:PLEGUnhealthy",
-        )
+        return said(FINDING.cause_pleg), "node.event:PLEGUnhealthy"
     if "networkready=false" in m or "cni" in m or "network plugin" in m:
-        return "container network not ready (CNI plugin not initialised): check the CNI pods and routes", None
+        return said(FINDING.cause_cni), None
     if "container runtime" in m or "containerd" in m or "runtime is down" in m:
-        return "container runtime down or not responding: restart containerd; reimage if it recurs", (
-            "node.event:ContainerRuntimeIsDown"
-        )
-    return "the kubelet reports the node not ready (see its message)", None
+        return said(FINDING.cause_runtime_down), "node.event:ContainerRuntimeIsDown"
+    return said(FINDING.cause_kubelet_not_ready), None
 
 
 def _events_for(node_name: str, events: Sequence[Event]) -> list[Event]:
@@ -191,22 +185,16 @@ def notready_rule(
     signals = [f"node.condition:Ready={ready.status}"]
     if lease_info.stale:
         signals.append("node.lease:stale")
-    causes: list[str] = []
+    causes: list[Said] = []
 
     shutdown = _taint(node, TAINT_SHUTDOWN)
     if shutdown is not None:
         signals.append(f"node.taint:{TAINT_SHUTDOWN}")
-        evidence.append(f"taint {TAINT_SHUTDOWN}: the cloud provider reports the VM stopped or deallocated")
-        causes.append(
-            "the VM is stopped or deallocated: start it (`az vmss start`) or the pool (`az aks nodepool start`)"
-        )
+        evidence.append(said(FINDING.vm_stopped_taint, taint=TAINT_SHUTDOWN))
+        causes.append(said(FINDING.cause_vm_stopped))
     if unknown:
         if lease_info.stale and shutdown is None:
-            causes.append(
-                "the kubelet stopped heartbeating (lease stale, status not posted for longer than the "
-                f"{grace} s grace period): kubelet down or hung, the VM hung, or the node cannot reach the API "
-                "server"
-            )
+            causes.append(said(FINDING.cause_no_heartbeat, grace=grace))
     elif ready.message:
         cause, cause_signal = _ready_false_cause(ready.message)
         causes.append(cause)
@@ -216,15 +204,15 @@ def notready_rule(
     for name, (meaning, explains) in NPD_CONDITIONS.items():
         c = condition(node, name)
         if c is not None and c.status == "True" and explains:
-            evidence.append(_condition_line(c, now) + f" (node-problem-detector: {meaning})")
+            evidence.append(said(FINDING.npd_condition_line, line=_condition_line(c, now), meaning=meaning))
             signals.append(f"node.condition:{name}=True")
             if name in NPD_EVENT_OF_CONDITION:
                 signals.append(NPD_EVENT_OF_CONDITION[name])
-            causes.insert(0, f"node-problem-detector says {meaning}")
+            causes.insert(0, said(FINDING.cause_npd, meaning=meaning))
     for kind in PRESSURE:
         c = condition(node, kind)
         if c is not None and c.status == "True":
-            causes.append(f"{kind} is True: the node may be starved ({PRESSURE[kind][2]})")
+            causes.append(said(FINDING.cause_starved, kind=kind, words=PRESSURE[kind][2]))
 
     node_events = _events_for(node.name, events)
     repair = [e for e in node_events if e.source == AUTO_REPAIR_SOURCE or e.reason.startswith(_REPAIR_REASONS)]
@@ -236,7 +224,7 @@ def notready_rule(
             if e.reason in NPD_EVENT_REASONS:
                 signals.append(f"node.event:{e.reason}")
                 if e.reason == "EgressBlocked":
-                    causes.insert(0, "egress to the API server is blocked (NSG, UDR or firewall): allow TCP 443")
+                    causes.insert(0, said(FINDING.cause_egress_blocked))
 
     for key in (TAINT_UNREACHABLE, TAINT_NOT_READY):
         if _taint(node, key) is not None and f"node.taint:{key}" not in signals:
@@ -246,7 +234,7 @@ def notready_rule(
     title = said(FINDING.node_unknown if unknown else FINDING.node_notready, name=node.name)
     if lease_info.stale and lease_info.renewed_seconds_ago is not None:
         title = said(FINDING.lease_stale_for, title=title, duration=duration(lease_info.renewed_seconds_ago))
-    evidence.extend(f"likely cause: {c}" for c in causes)
+    evidence.extend(said(FINDING.likely_cause, cause=c) for c in causes)
     actions = [SuggestedAction(said(FINDING.node_details), _details(node))]
     if not node.unschedulable:
         cordon = CommandRef("cordon", NodeArgs(node=node.name))
@@ -355,7 +343,7 @@ def pressure_rule(node: Node, now: datetime) -> list[Finding]:
         evidence = [_condition_line(c, now)]
         signals = [f"node.condition:{kind}=True"]
         if _taint(node, taint) is not None:
-            evidence.append(f"taint {taint}: new pods are not scheduled here")
+            evidence.append(said(FINDING.pressure_taint, taint=taint))
             signals.append(f"node.taint:{taint}")
         out.append(
             Finding(
@@ -446,7 +434,7 @@ def cordoned_rule(node: Node) -> list[Finding]:
             severity=Severity.INFO,
             title=said(FINDING.node_cordoned, name=node.name),
             subject=node_ref(node.name),
-            evidence=("spec.unschedulable=true: no new pods are scheduled here",),
+            evidence=(said(FINDING.unschedulable_spec),),
             kb=None,
             signals=("node.taint:node.kubernetes.io/unschedulable",),
             actions=(

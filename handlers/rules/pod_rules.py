@@ -34,6 +34,7 @@ from handlers.rules.finding import (
     Confidence,
     Finding,
     SuggestedAction,
+    joined,
 )
 from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
 from handlers.rules.scheduling import parse_failed_scheduling
@@ -152,12 +153,12 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
         if status.state.kind == "waiting" and status.state.reason:
             evidence.append(f"{which} {c.name} now {status.state.reason}")
         limit = c.limits.memory
-        evidence.append(
-            f"memory limit {format_bytes(limit)}" if limit else "no memory limit (the node's memory is the limit)"
-        )
+        memory: list[str] = [f"memory limit {format_bytes(limit)}" if limit else said(FINDING.no_memory_limit)]
         if c.requests.memory:
-            evidence[-1] += f", request {format_bytes(c.requests.memory)}"
-        evidence[-1] += f", QoS {pod.qos or 'unknown'}"
+            memory.append(f"request {format_bytes(c.requests.memory)}")
+        memory.append(f"QoS {pod.qos or 'unknown'}")
+        # With a limit the line only quotes the spec; without one it starts with the bot's own gloss.
+        evidence.append(", ".join(memory) if limit else joined(memory, ", ", "，"))
         signals = ["pod.reason:OOMKilled", "pod.exit:137"]
         # With a limit the container's own cgroup killed it; without one the node ran out and chose it.
         kb = KB_CONTAINER_OOM if limit else KB_QOS_OOM
@@ -179,15 +180,15 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
             if cgroup is not None:
                 evidence.append(f"node {ctx.node.name if ctx.node else '?'}: {cgroup.reason}")
             else:
-                evidence.append("node unknown (pod not scheduled or node gone): cgroup version not checked")
+                evidence.append(said(FINDING.cgroup_not_checked))
             if flags:
                 evidence.append(f"heap flags set: {' '.join(flags)}")
                 for flag in flags:
                     size = _xmx_bytes(flag)
                     if size is not None and limit and size >= limit:
-                        evidence.append(f"{flag} is at least the {mib(limit)} limit: the heap alone can exceed it")
+                        evidence.append(said(FINDING.heap_at_limit, flag=flag, limit=mib(limit)))
             else:
-                evidence.append("no heap flags in the command or JAVA_OPTS/JAVA_TOOL_OPTIONS/NODE_OPTIONS")
+                evidence.append(said(FINDING.no_heap_flags))
             advice = heap_advice(verdict.kind, limit, verdict.awareness)
             on_v2 = cgroup is not None and cgroup.version == 2
             # Without a limit every runtime sees the node's memory anyway: cgroup v2 awareness changes nothing,
@@ -213,15 +214,13 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
                     confidence = "low"
                 if not flags:
                     evidence.append(
-                        (
-                            "an unaware runtime"
+                        said(
+                            FINDING.heap_from_node_ram
                             if verdict.awareness is Awareness.NOT_AWARE
-                            else "if unaware, the runtime"
+                            else FINDING.heap_from_node_ram_if
                         )
-                        + " sizes its heap from the node's RAM, not the container's limit, so the kernel kills it "
-                        "at the limit"
                     )
-            evidence.append(f"advice: {advice}")
+            evidence.append(said(FINDING.advice, advice=advice))
         evidence.extend(_log_tail(ctx, c.name))
         actions = [_previous_logs(pod, c.name)]
         workload = pod.workload
@@ -294,20 +293,18 @@ def crashloop_rule(pod: Pod, ctx: PodContext, skip: frozenset[str] = frozenset()
     return out
 
 
-def _pull_hint(message: str) -> str:
+def _pull_hint(message: str) -> Said:
+    """What the kubelet's pull errors most likely mean, in both languages."""
     m = message.lower()
     if "401" in m or "unauthorized" in m or "authorization failed" in m or "failed to authorize" in m:
-        return (
-            "the registry refused the node's credentials: attach the registry to the cluster "
-            "(`az aks update --attach-acr`) or check that the cluster's identity or service principal is still valid"
-        )
+        return said(FINDING.pull_unauthorized)
     if "not found" in m or "manifest unknown" in m:
-        return "the image or tag does not exist in the registry: check the name and tag"
+        return said(FINDING.pull_not_found)
     if "i/o timeout" in m or "dial tcp" in m or "no such host" in m:
-        return "the node cannot reach the registry: check egress (firewall, NSG, DNS) to it"
+        return said(FINDING.pull_unreachable)
     if "toomanyrequests" in m or "429" in m:
-        return "the registry rate-limits pulls: mirror the image into your own registry"
-    return "see the message"
+        return said(FINDING.pull_rate_limited)
+    return said(FINDING.pull_see_message)
 
 
 def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
@@ -323,7 +320,7 @@ def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             evidence.append(f"event Failed ×{e.count}: {e.message[:300]}")
         if status.state.message:
             evidence.append(status.state.message[:300])
-        evidence.append(f"likely cause: {_pull_hint(' '.join(messages))}")
+        evidence.append(said(FINDING.likely_cause, cause=_pull_hint(" ".join(messages))))
         out.append(
             Finding(
                 rule="pod.image-pull",
@@ -382,7 +379,11 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
         parsed = parse_failed_scheduling(message)
         evidence.append(f"scheduler: {message[:400]}")
         evidence.extend(
-            f"{r.nodes} {r.plain} → {r.remedy}" if r.nodes is not None else f"{r.plain} → {r.remedy}"
+            said(
+                FINDING.scheduling_remedy,
+                reason=r.plain if r.nodes is None else said(FINDING.on_nodes, nodes=r.nodes, plain=r.plain),
+                remedy=r.remedy,
+            )
             for r in parsed.reasons
         )
         title = said(FINDING.unschedulable_why, name=pod.name, why=parsed.summary())

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
+from bot.i18n import FINDING, Said, said
+
 RuntimeKind = Literal["jvm", "node", "dotnet"]
 
 MIB = 1024 * 1024
@@ -385,28 +387,21 @@ def mib(n: int) -> str:
     return f"{n / MIB:,.0f} MiB" if n < 1024 * MIB else f"{n / (1024 * MIB):g} GiB"
 
 
-def heap_advice(kind: RuntimeKind, limit_bytes: int | None, awareness: Awareness) -> str:
-    """Heap flags sized to the container's memory limit (75 %, leaving room for metaspace, threads, buffers)."""
+def heap_advice(kind: RuntimeKind, limit_bytes: int | None, awareness: Awareness) -> Said:
+    """Heap flags sized to the container's memory limit (75 %, leaving room for metaspace, threads, buffers), in both
+    languages."""
     if limit_bytes is None or limit_bytes <= 0:
-        return (
-            "The container has no memory limit, so the runtime sizes its heap from the node; set a limit and size "
-            "the heap to about 75 % of it."
-        )
+        return said(FINDING.heap_no_limit)
     heap = limit_bytes * 3 // 4 // MIB
+    limit = mib(limit_bytes)
     if kind == "jvm":
         if awareness is Awareness.AWARE:
-            return f"-XX:MaxRAMPercentage=75.0 → ~{heap:,} MiB heap of the {mib(limit_bytes)} limit (or -Xmx{heap}m)"
+            return said(FINDING.heap_jvm_aware, heap=heap, limit=limit)
         # An unaware JVM computes percentages of the node's RAM, so only an absolute size is safe until upgraded.
-        return (
-            f"-Xmx{heap}m (~75 % of the {mib(limit_bytes)} limit; an old JVM applies -XX:MaxRAMPercentage to the "
-            "node's RAM, not the limit), or upgrade to a cgroup v2 aware JDK and use -XX:MaxRAMPercentage=75.0"
-        )
+        return said(FINDING.heap_jvm_unaware, heap=heap, limit=limit)
     if kind == "node":
-        return f"NODE_OPTIONS=--max-old-space-size={heap} (~75 % of the {mib(limit_bytes)} limit)"
-    return (
-        f"DOTNET_GCHeapHardLimit={heap * MIB:#x} (~{heap:,} MiB, 75 % of the {mib(limit_bytes)} limit; .NET Core 3.0+)"
-        " or move to .NET 5+"
-    )
+        return said(FINDING.heap_node, heap=heap, limit=limit)
+    return said(FINDING.heap_dotnet, hard_limit=f"{heap * MIB:#x}", heap=heap, limit=limit)
 
 
 def env_of(pairs: Sequence[tuple[str, str]] | Mapping[str, str] | None) -> dict[str, str]:

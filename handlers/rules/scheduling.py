@@ -25,7 +25,7 @@ class SchedulingReason:
     nodes: int | None  # how many nodes gave this reason (None when the scheduler did not count)
     raw: str
     plain: str  # a `Said` when the reason is known; an unknown one is the scheduler's own words
-    # What would help, in one phrase ("add nodes or lower the memory request").
+    # What would help, in one phrase ("add nodes or lower the memory request"), a `Said`.
     remedy: str
 
 
@@ -70,75 +70,75 @@ _TAINT = re.compile(r"(?:had untolerated taint|had taint)s? \{(?P<key>[^:}]+):?\
 _INSUFFICIENT = re.compile(r"^Insufficient (?P<resource>\S+)$")
 
 # (pattern, plain words, remedy); matched against the reason text without its count.
-_REASONS: tuple[tuple[re.Pattern[str], Msg, str], ...] = (
+_REASONS: tuple[tuple[re.Pattern[str], Msg, Msg], ...] = (
     (
         re.compile(r"didn't match Pod's node affinity|didn't match node selector"),
         FINDING.node_affinity,
-        "check the pod's nodeSelector and affinity against the node labels",
+        FINDING.remedy_node_affinity,
     ),
     (
         re.compile(r"didn't match pod anti-affinity rules|didn't satisfy existing pods anti-affinity"),
         FINDING.anti_affinity,
-        "add nodes or relax the anti-affinity (preferred instead of required)",
+        FINDING.remedy_anti_affinity,
     ),
     (
         re.compile(r"didn't match pod affinity rules"),
         FINDING.pod_affinity,
-        "check the pod affinity's selector",
+        FINDING.remedy_pod_affinity,
     ),
     (
         re.compile(r"didn't match pod topology spread constraints"),
         FINDING.topology_spread,
-        "add nodes in the missing zone or use whenUnsatisfiable: ScheduleAnyway",
+        FINDING.remedy_topology_spread,
     ),
     (
         re.compile(r"had volume node affinity conflict"),
         FINDING.volume_zone,
-        "add nodes in the disk's zone, or use a zone-redundant (ZRS) storage class",
+        FINDING.remedy_volume_zone,
     ),
     (
         re.compile(r"exceed max volume count"),
         FINDING.max_volumes,
-        "use a VM size with more data disks or spread the pods",
+        FINDING.remedy_max_volumes,
     ),
     (
         re.compile(r"didn't have free ports"),
         FINDING.host_port,
-        "drop the hostPort or add nodes",
+        FINDING.remedy_host_port,
     ),
     (
         re.compile(r"were unschedulable|unschedulable"),
         FINDING.cordoned,
-        "uncordon them once they are healthy",
+        FINDING.remedy_cordoned,
     ),
     (
         re.compile(r"^Too many pods$"),
         FINDING.max_pods,
-        "add nodes or a pool with a higher maxPods",
+        FINDING.remedy_max_pods,
     ),
     (
         re.compile(r"unbound immediate PersistentVolumeClaims"),
         FINDING.pvc_unbound,
-        "check the PVC's events (provisioning, storage class)",
+        FINDING.remedy_pvc_unbound,
     ),
     (
         re.compile(r'persistentvolumeclaim "[^"]+" not found'),
         FINDING.pvc_missing,
-        "create the PVC or fix its name in the pod spec",
+        FINDING.remedy_pvc_missing,
     ),
     (
         re.compile(r"node\(s\) didn't find available persistent volumes to bind"),
         FINDING.no_volume_fits,
-        "check the storage class and the volume's zone",
+        FINDING.remedy_no_volume,
     ),
 )
 
-_RESOURCE_WORDS = {
+_RESOURCE_WORDS: dict[str, str] = {
     "cpu": "CPU",
-    "memory": "memory",
-    "pods": "pod slots",
-    "ephemeral-storage": "ephemeral storage",
-    "nvidia.com/gpu": "GPUs",
+    "memory": said(FINDING.free_memory),
+    "pods": said(FINDING.free_pods),
+    "ephemeral-storage": said(FINDING.free_ephemeral_storage),
+    "nvidia.com/gpu": said(FINDING.free_gpus),
 }
 _LACKING: dict[str, Msg] = {
     "cpu": FINDING.lack_cpu,
@@ -158,7 +158,7 @@ def _plain(text: str) -> tuple[str, str]:
         shown = f"{key}={value}" if value else key
         return (
             said(FINDING.tainted, meaning=meaning, taint=shown),
-            "wait for or fix those nodes; add a toleration only if the pod really belongs there",
+            said(FINDING.remedy_taint),
         )
     insufficient = _INSUFFICIENT.match(text)
     if insufficient:
@@ -167,12 +167,12 @@ def _plain(text: str) -> tuple[str, str]:
         lacking = _LACKING.get(resource)
         return (
             said(lacking) if lacking is not None else said(FINDING.lack_other, resource=resource),
-            f"add nodes (or let the autoscaler), free {words}, or lower the pod's {resource} request",
+            said(FINDING.remedy_insufficient, words=words, resource=resource),
         )
     for pattern, plain, remedy in _REASONS:
         if pattern.search(text):
-            return said(plain), remedy
-    return text, "see the scheduler message"
+            return said(plain), said(remedy)
+    return text, said(FINDING.remedy_see_scheduler)
 
 
 _HEAD = re.compile(r"^\s*(?P<available>\d+)/(?P<total>\d+) nodes are available(?::\s*(?P<rest>.*))?$", re.S)

@@ -17,7 +17,7 @@ from bot.refs import CommandRef, Kind, ObjectRef
 from bot.severity import Severity
 from bot.timefmt import ago
 from handlers.args import DeploymentsArgs, PdbsArgs, PodsArgs
-from handlers.rules.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, SuggestedAction
+from handlers.rules.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, SuggestedAction, joined
 
 AKS_DRAIN_TIMEOUT_MINUTES = 30
 
@@ -38,14 +38,18 @@ def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod]) -> list[Finding]:
             "selects " + (pdb.selector_text or ",".join(f"{k}={v}" for k, v in sorted(pdb.selector.items())))
         )
     if nodes:
-        where = ", ".join(f"{n} ({c} pod{'s' if c > 1 else ''})" for n, c in nodes.most_common(5))
-        evidence.append(f"its pods run on {where}")
+        where = joined(
+            (
+                said(FINDING.pdb_pods_on_node_many if c > 1 else FINDING.pdb_pods_on_node, node=n, count=c)
+                for n, c in nodes.most_common(5)
+            ),
+            ", ",
+            "，",
+        )
+        evidence.append(said(FINDING.pdb_pods_on, where=where))
     degraded = pdb.current_healthy < pdb.desired_healthy
     if degraded:
-        evidence.append(
-            f"only {pdb.current_healthy} of the {pdb.desired_healthy} pods it requires are healthy: the workload "
-            "itself is degraded"
-        )
+        evidence.append(said(FINDING.pdb_degraded, healthy=pdb.current_healthy, desired=pdb.desired_healthy))
     name = f"{pdb.namespace}/{pdb.name}"
     title = (
         said(FINDING.pdb_blocks_node, name=name, node=next(iter(nodes)))

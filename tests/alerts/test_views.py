@@ -281,6 +281,27 @@ def test_a_groups_count_keeps_its_findings_chinese_through_the_store() -> None:
     assert "状态为 Unknown" in in_lang(two.summary, "zh")
 
 
+def test_a_rules_likely_cause_reads_in_the_cards_language_and_is_english_once_stored() -> None:
+    """The evidence a rule words itself ("likely cause: …") is a `Said`: a fresh card of a Chinese route reads it in
+    Chinese; the store keeps the English only (the hash of what it keeps is unchanged), and the card still draws."""
+    from bot.alerts.codec import group_from_json, group_to_json
+    from handlers.rules.node_rules import node_findings
+    from tests.support.objects import NOW, lease, node, unreachable_taints
+
+    dead = node(NODE, ready="Unknown", message="Kubelet stopped posting node status.", taints=unreachable_taints(300))
+    (finding, *_) = node_findings(dead, lease(NODE, 372), (), (), NOW)
+    fresh = from_finding("prod", finding, since=T0)
+    zh = render_text(alert_card(state_of(fresh), now=T0 + timedelta(minutes=3), lang="zh"))
+    assert "• 可能的原因：kubelet 已停止心跳（lease 已过期，超过 40 秒的 grace period 未上报状态）" in zh
+    assert "• condition Ready=Unknown, reason NodeStatusUnknown" in zh  # the cluster's words, as it said them
+    en = render_text(alert_card(state_of(fresh), now=T0 + timedelta(minutes=3), lang="en"))
+    assert "• likely cause: the kubelet stopped heartbeating (lease stale" in en and "可能的原因" not in en
+    stored = group_from_json(group_to_json(fresh))
+    assert "evidence_zh" not in group_to_json(fresh)
+    again = render_text(alert_card(state_of(stored), now=T0 + timedelta(minutes=3), lang="zh"))
+    assert "• likely cause: the kubelet stopped heartbeating (lease stale" in again
+
+
 def test_one_reply_per_transition() -> None:
     state = state_of(notready())
 

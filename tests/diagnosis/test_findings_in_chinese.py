@@ -1,6 +1,7 @@
-"""A diagnosis asked in Chinese reads in Chinese: each finding's title, what happens next, its buttons and the group
-headings of `health`/`diagnose cluster` (the evidence quotes the cluster and stays English). In English nothing
-changed: a finding's title is a `Said`, whose value is the English text it always was."""
+"""A diagnosis asked in Chinese reads in Chinese: each finding's title, what happens next, its buttons, the group
+headings of `health`/`diagnose cluster`, and the evidence lines that are the rules' own reading ("likely cause: …");
+the evidence that quotes the cluster (conditions, events, the lease) stays English. In English nothing changed: a
+finding's words are `Said`s, whose value is the English text they always were."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import tests.diagnosis.test_cluster_rules as cluster_tests
 import tests.diagnosis.test_log_hints as log_hint_tests
 import tests.diagnosis.test_node_rules as node_tests
 import tests.diagnosis.test_pod_rules as pod_tests
-from bot.cluster.model import ContainerState, ContainerStatus
+from bot.cluster.model import Condition, ContainerState, ContainerStatus, Event, Node, Taint
 from bot.i18n import Said
 from bot.render_text import render_text
 from handlers.diagnose import ClusterDiagnosis, Health, NodeDiagnosis, PodDiagnosis
@@ -28,7 +29,7 @@ from handlers.rules.cluster import diagnose_cluster, group
 from handlers.rules.finding import Finding, by_severity
 from handlers.rules.node_rules import lease_state, node_findings
 from handlers.rules.pod_rules import PodContext, pod_findings
-from tests.support.objects import NOW, lease, node, pod, terminated, unreachable_taints
+from tests.support.objects import NOW, event, lease, node, pod, terminated, unreachable_taints
 
 RULES = Path(finding_module.__file__).parent
 DEAD = "aks-userpool-12345678-vmss000003"
@@ -56,6 +57,14 @@ def _java_oom_diagnosis(lang: str) -> PodDiagnosis:
 
 NODE_TITLE_EN = f"Node {DEAD} is Unknown: the kubelet stopped posting node status (lease stale for 6m12s)"
 NODE_TITLE_ZH = f"Node {DEAD} 状态为 Unknown：kubelet 已停止上报节点状态（lease 已 6m12s 未续约）"
+HEARTBEAT_EN = (
+    "likely cause: the kubelet stopped heartbeating (lease stale, status not posted for longer than the 40 s grace "
+    "period): kubelet down or hung, the VM hung, or the node cannot reach the API server"
+)
+HEARTBEAT_ZH = (
+    "可能的原因：kubelet 已停止心跳（lease 已过期，超过 40 秒的 grace period 未上报状态）：kubelet 停止运行或卡死、"
+    "VM 卡死，或节点无法访问 API server"
+)
 POD_TITLE_EN = (
     "Container ledger of ledger-7d9f8b6c5d-x2x7q was OOMKilled (exit 137): JDK 11.0.14 predates cgroup v2 support "
     "on a cgroup v2 node"
@@ -71,7 +80,10 @@ def test_a_node_diagnosis_in_chinese_says_the_finding_in_chinese() -> None:
     assert NODE_TITLE_ZH in zh and NODE_TITLE_EN not in zh
     assert "接下来会发生：" in zh and "AKS 自动修复" in zh and "AKS auto-repair" not in zh
     assert "[Cordon 节点]" in zh and "[节点详情]" in zh and "[Drain 节点]" in zh and "[处理手册：node-notready]" in zh
-    assert "likely cause: the kubelet stopped heartbeating" in zh  # the evidence stays as the rules wrote it
+    assert f"• {HEARTBEAT_ZH}" in zh and "likely cause" not in zh
+    # What the cluster says is quoted as it says it.
+    assert '• condition Ready=Unknown, reason NodeStatusUnknown, "Kubelet stopped posting node status."' in zh
+    assert f"• Lease kube-node-lease/{DEAD} last renewed 6m12s ago at 09:13:48Z" in zh
 
 
 def test_a_pod_diagnosis_in_chinese_says_the_finding_in_chinese() -> None:
@@ -87,6 +99,7 @@ def test_the_same_findings_in_english_read_as_they_always_did() -> None:
     assert f"*{NODE_TITLE_EN}*" in en and "状态为" not in en
     assert "*What happens next:* NoExecute taint node.kubernetes.io/unreachable since 09:15:00Z: eviction was due" in en
     assert "[Cordon]  [Node details]  [Drain]  [Runbook: node-notready]" in en
+    assert f"• {HEARTBEAT_EN}\n" in en and "可能的原因" not in en
     assert node_view.summary == f"{NODE_TITLE_EN} — see node-notready"
     finding = _dead_node_diagnosis("en").findings[0]
     assert isinstance(finding.title, Said) and finding.title == NODE_TITLE_EN and str(finding.title) == NODE_TITLE_EN
@@ -128,6 +141,113 @@ def test_group_headings_of_health_and_diagnose_cluster_are_in_the_language_asked
     health_en = render_text(Health("prod", report).view())
     assert "4 containers in CrashLoopBackOff in 2 namespaces (ns0/web-0, ns1/web-1, ns0/web-2, …)" in health_en
     assert "[Diagnose web-0]" in health_en
+
+
+# -- the rules' own reading of the evidence ---------------------------------------------------------------------
+
+
+def _node_diagnosis_in(n: Node, events: tuple[Event, ...] = ()) -> tuple[str, str]:
+    """`diagnose node` of `n` (its lease 400 s stale) as read in Chinese and in English."""
+    heartbeat = lease(n.name, 400)
+    findings = by_severity(node_findings(n, heartbeat, events, (), NOW))
+    line = lease_state(n.name, heartbeat, NOW).line
+    zh, en = (render_text(NodeDiagnosis("prod", n, findings, line, 0, lang).view()) for lang in ("zh", "en"))
+    return zh, en
+
+
+def test_a_stopped_vm_reads_as_its_cause_in_chinese_and_the_commands_stay_commands() -> None:
+    shutdown = Taint("node.cloudprovider.kubernetes.io/shutdown", "NoSchedule")
+    zh, en = _node_diagnosis_in(node(DEAD, ready="Unknown", taints=(*unreachable_taints(600), shutdown)))
+    assert "• taint node.cloudprovider.kubernetes.io/shutdown：云提供商报告该 VM 已停止或已释放（deallocated）\n" in zh
+    assert (
+        "• 可能的原因：VM 已停止或已释放（deallocated）：启动该 VM（`az vmss start`）或整个节点池"
+        "（`az aks nodepool start`）\n"
+    ) in zh
+    assert "likely cause" not in zh and "the cloud provider reports" not in zh
+    assert (
+        "• taint node.cloudprovider.kubernetes.io/shutdown: the cloud provider reports the VM stopped or deallocated\n"
+    ) in en
+    assert (
+        "• likely cause: the VM is stopped or deallocated: start it (`az vmss start`) or the pool "
+        "(`az aks nodepool start`)\n"
+    ) in en
+    assert "可能的原因" not in en and "云提供商" not in en
+
+
+def test_node_problem_detector_and_a_blocked_egress_read_as_causes_in_chinese() -> None:
+    kubelet_down = Condition("KubeletProblem", "True", "KubeletIsDown", "kubelet service is not running")
+    blocked = event("EgressBlocked", "cannot reach the API server", kind="Node", name=DEAD, source="npd")
+    zh, en = _node_diagnosis_in(node(DEAD, ready="Unknown", extra=(kubelet_down,)), (blocked,))
+    quoted = 'condition KubeletProblem=True, reason KubeletIsDown, "kubelet service is not running"'
+    assert f"• {quoted}（node-problem-detector：kubelet 已停止运行（KubeletIsDown））\n" in zh
+    assert "• 可能的原因：到 API server 的出站流量被阻止（NSG、UDR 或防火墙）：请放行 TCP 443\n" in zh
+    assert "• 可能的原因：node-problem-detector 报告：kubelet 已停止运行（KubeletIsDown）\n" in zh
+    assert "• event EgressBlocked (npd) 1m00s ago: cannot reach the API server\n" in zh  # the event, as it came
+    assert f"• {quoted} (node-problem-detector: the kubelet is down (KubeletIsDown))\n" in en
+    assert "• likely cause: egress to the API server is blocked (NSG, UDR or firewall): allow TCP 443\n" in en
+    assert "• likely cause: node-problem-detector says the kubelet is down (KubeletIsDown)\n" in en
+    # The strongest cause first, in either language.
+    assert zh.index("可能的原因：到 API server") < zh.index("可能的原因：node-problem-detector")
+    assert en.index("likely cause: egress") < en.index("likely cause: node-problem-detector")
+
+
+def test_memory_pressure_reads_as_a_cause_and_its_taint_in_chinese() -> None:
+    pressure = Condition("MemoryPressure", "True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory")
+    taint = Taint("node.kubernetes.io/memory-pressure", "NoSchedule")
+    zh, en = _node_diagnosis_in(node(DEAD, ready="Unknown", extra=(pressure,), taints=(taint,)))
+    assert "• 可能的原因：MemoryPressure 为 True：节点可能缺少资源（内存）\n" in zh
+    assert "• taint node.kubernetes.io/memory-pressure：新的 Pod 不会再调度到这里\n" in zh
+    assert 'condition MemoryPressure=True, reason KubeletHasInsufficientMemory, "kubelet has insufficient memory"' in zh
+    assert "• likely cause: MemoryPressure is True: the node may be starved (memory)\n" in en
+    assert "• taint node.kubernetes.io/memory-pressure: new pods are not scheduled here\n" in en
+
+
+PULL_FAILURES = {
+    "401": (
+        'Failed to pull image "contoso.azurecr.cn/payments/ledger:2.3.2": failed to authorize: failed to fetch '
+        "anonymous token: unexpected status from GET request to https://contoso.azurecr.cn/oauth2/token: "
+        "401 Unauthorized",
+        "the registry refused the node's credentials: attach the registry to the cluster (`az aks update "
+        "--attach-acr`) or check that the cluster's identity or service principal is still valid",
+        "镜像仓库拒绝了节点的凭据：把该仓库关联到集群（`az aks update --attach-acr`），"
+        "或检查集群的托管标识或服务主体是否仍然有效",
+    ),
+    "not found": (
+        'Failed to pull image "contoso.azurecr.cn/payments/ledger:9.9.9": rpc error: code = NotFound desc = failed '
+        'to resolve reference "contoso.azurecr.cn/payments/ledger:9.9.9": contoso.azurecr.cn/payments/ledger:9.9.9: '
+        "not found",
+        "the image or tag does not exist in the registry: check the name and tag",
+        "镜像仓库中没有该镜像或 tag：请检查镜像名和 tag",
+    ),
+    "timeout": (
+        'Failed to pull image "mcr.microsoft.com/dotnet/aspnet:8.0": rpc error: code = Unknown desc = failed to do '
+        'request: Head "https://mcr.microsoft.com/v2/dotnet/aspnet/manifests/8.0": dial tcp 20.61.99.69:443: '
+        "i/o timeout",
+        "the node cannot reach the registry: check egress (firewall, NSG, DNS) to it",
+        "节点无法访问镜像仓库：请检查到它的出站网络（防火墙、NSG、DNS）",
+    ),
+    "429": (
+        'Failed to pull image "docker.io/library/nginx:1.27": 429 Too Many Requests - Server message: '
+        "toomanyrequests: You have reached your pull rate limit.",
+        "the registry rate-limits pulls: mirror the image into your own registry",
+        "镜像仓库限制了拉取频率：请把镜像同步到你自己的镜像仓库",
+    ),
+}
+
+
+@pytest.mark.parametrize("failure", list(PULL_FAILURES))
+def test_the_likely_cause_of_a_failed_pull_reads_in_chinese(failure: str) -> None:
+    message, cause_en, cause_zh = PULL_FAILURES[failure]
+    waiting = ContainerState("waiting", reason="ErrImagePull", message=message)
+    p = pod(statuses=(ContainerStatus("ledger", ready=False, state=waiting),), phase="Pending")
+    failed = event("Failed", message, name=p.name, namespace=p.namespace)
+    findings = by_severity(pod_findings(p, PodContext(events=(failed,)), NOW))
+    zh, en = (render_text(PodDiagnosis("prod", p, findings, lang).view()) for lang in ("zh", "en"))  # type: ignore[arg-type]
+    assert f"• 可能的原因：{cause_zh}\n" in zh and "likely cause" not in zh
+    assert f"• event Failed ×1: {message}\n" in zh and f"• {message}\n" in zh  # the kubelet's words, as it said them
+    assert f"• likely cause: {cause_en}\n" in en and "可能的原因" not in en
+    (pull,) = findings
+    assert pull.evidence[-1] == f"likely cause: {cause_en}"
 
 
 # -- every rule's findings are said in both languages ------------------------------------------------------------
@@ -203,6 +323,10 @@ def test_every_rule_says_its_findings_in_both_languages(monkeypatch: pytest.Monk
         assert f.next is None or isinstance(f.next, Said), f"{f.rule}: next {f.next!r} is English only"
         for a in f.actions:
             assert isinstance(a.label, Said), f"{f.rule}: button {a.label!r} is English only"
+        for line in f.evidence:
+            if line.startswith("likely cause: "):
+                assert isinstance(line, Said), f"{f.rule}: {line!r} is English only"
+                assert line.zh.startswith("可能的原因："), f.rule
     for g in group(findings):
         assert isinstance(g.title, Said), f"group {g.rule}: {g.title!r} is English only"
     seen = {f.rule for f in findings}
