@@ -135,5 +135,9 @@ def channel_name(title: str, day: datetime, attempt: int = 1) -> str:
     prefix = f"inc-{day:%Y%m%d}-"
     suffix = f"-{attempt}" if attempt > 1 else ""
     room = MAX_CHANNEL_NAME - len(prefix) - len(suffix)
-    words = slug(title)[:room].rstrip("-_") or "incident"
-    return prefix + words + suffix
+    words = slug(title)
+    if len(words) > room:
+        # Cut on a word's end ("…-the-kubelet", never "…-the-kubelet-stoppe"), unless one word fills the room.
+        cut = words[: room + 1].rfind("-")
+        words = words[:cut] if cut > 0 else words[:room]
+    return prefix + (words.rstrip("-_") or "incident") + suffix

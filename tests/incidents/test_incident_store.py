@@ -14,7 +14,7 @@ import pytest
 from bot.approvals.model import AuditEntry, AuditEvent, State
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
-from bot.incidents.model import EntryKind, IncidentState, Severity, TimelineEntry
+from bot.incidents.model import EntryKind, IncidentState, Severity, TimelineEntry, channel_name
 from bot.incidents.store import Draft, SqlIncidentStore
 from tests.support.approvals import cordon_request
 from tests.support.databases import Database, start_together
@@ -137,3 +137,14 @@ def test_the_approval_trail_is_read_from_the_approval_store(db: SqlApprovalStore
     [(found, audit)] = store.approval_trail("C0INC5")
     assert found.id == here.id and found.state is State.DENIED
     assert [e.event for e in audit] == [AuditEvent.REQUESTED, AuditEvent.DENIED]
+
+
+def test_a_long_title_names_its_channel_up_to_a_whole_word() -> None:
+    day = datetime(2026, 11, 22, tzinfo=UTC)
+    title = "Node aks-userpool-11974196-vmss000000 is Unknown: the kubelet stopped posting node status (lease stale)"
+    name = channel_name(title, day)
+    assert name == "inc-20261122-node-aks-userpool-11974196-vmss000000-is-unknown-the-kubelet"
+    assert channel_name(title, day, attempt=2) == name + "-2"
+    assert channel_name("x" * 100, day) == "inc-20261122-" + "x" * 67  # one word longer than the room is cut
+    assert channel_name("payments API returns 5xx", day) == "inc-20261122-payments-api-returns-5xx"
+    assert channel_name("支付接口报错", day) == "inc-20261122-incident"
