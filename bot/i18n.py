@@ -1280,7 +1280,8 @@ PARAMS_ZH: dict[str, str] = {
         "只看这个原因，例如 BackOff、FailedScheduling、OOMKilling",
     "only events about KIND/NAME (or NAME)": "只看关于 KIND/NAME（或 NAME）的事件",
     "a command to explain": "要解释的命令",
-    "the incident (INC-7, or 7)": "事件（INC-7 或 7）",
+    "the incident (INC-7, or 7; default: the one whose channel this is)":
+        "事件（INC-7 或 7；默认：当前频道所属的事件）",
     "the impact and what was done, for the summary": "影响和处理经过，用于总结",
     "which incident (default: the one whose channel this is)": "哪个事件（默认：当前频道所属的事件）",
     "the new incident commander (a @mention)": "新的事件指挥（@提及）",

@@ -214,7 +214,9 @@ class IncidentWhichArgs(Args):
 
 
 class IncidentIdArgs(Args):
-    incident: IncidentNumber = arg(help="the incident (INC-7, or 7)", metavar="ID")
+    incident: IncidentNumber | None = arg(
+        None, help="the incident (INC-7, or 7; default: the one whose channel this is)", metavar="ID"
+    )
 
 
 class IncidentListArgs(Args):
@@ -222,7 +224,9 @@ class IncidentListArgs(Args):
 
 
 class IncidentExportArgs(Args):
-    incident: IncidentNumber = arg(help="the incident (INC-7, or 7)", metavar="ID")
+    incident: IncidentNumber | None = arg(
+        None, help="the incident (INC-7, or 7; default: the one whose channel this is)", metavar="ID"
+    )
     jsonl: bool = opt(False, help="as JSON lines instead of Markdown", flags=("--jsonl",))
 
 

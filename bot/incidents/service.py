@@ -397,8 +397,8 @@ class IncidentDesk:
         when = f"{day_time(incident.closed_at)} UTC" if incident.closed_at else "?"
         return f"{incident.label} is already closed (at {when}); `/k8s incident show {incident.id}` has its summary."
 
-    def archive(self, asker: Asker, incident_id: int) -> IncidentNotice:
-        incident = self._get(incident_id)
+    def archive(self, asker: Asker, incident_id: int | None) -> IncidentNotice:
+        incident = self._resolve(asker, incident_id)
         if incident.state is not IncidentState.CLOSED:
             raise Refused(f"{incident.label} is still open: close it first (`/k8s incident close <summary>`).")
         if incident.archived or not incident.channel:
@@ -416,8 +416,8 @@ class IncidentDesk:
         self._require_role(asker, incident, Role.VIEWER, "read")
         return IncidentTimeline(incident, tuple(self._entries(incident)), asker.lang)
 
-    def show(self, asker: Asker, incident_id: int) -> IncidentCard:
-        incident = self._get(incident_id)
+    def show(self, asker: Asker, incident_id: int | None) -> IncidentCard:
+        incident = self._resolve(asker, incident_id)
         self._require_role(asker, incident, Role.VIEWER, "read")
         return IncidentCard(incident, tuple(self._entries(incident)), asker.lang)
 
@@ -524,8 +524,8 @@ class IncidentDesk:
         incident = self.store.in_channel(asker.channel) if asker.channel else None
         if incident is None:
             raise UserError(
-                "This is not an incident channel: type it in the incident's channel, or name the incident with "
-                "`--incident ID` (`/k8s incident list` shows them)."
+                "This is not an incident channel: type it in the incident's channel, or name the incident "
+                "(`/k8s incident show 7`, `/k8s incident note --incident 7 …`; `/k8s incident list` shows them)."
             )
         return incident
 

@@ -242,6 +242,18 @@ def test_export_as_markdown_and_json_lines(bed: Bed) -> None:
     assert [(e["incident"], e["kind"], e["actor"]) for e in lines] == [(1, "declared", "alice"), (1, "note", "alice")]
 
 
+def test_in_its_channel_show_export_and_archive_need_no_number(bed: Bed) -> None:
+    declare(bed)
+    bed.say(f":in {CHANNEL}")
+    assert f"INC-1 · SEV3 · {TITLE}" in bed.say("/k8s incident show")
+    assert f"# INC-1: {TITLE}" in bed.say("/k8s incident export")
+    bed.say("/k8s incident close fixed by raising the limit")
+    assert "INC-1 stays readable." in bed.say("/k8s incident archive")
+    bed.say(":in shell")
+    elsewhere = bed.say("/k8s incident export")
+    assert "This is not an incident channel" in elsewhere and "`/k8s incident list` shows them" in elsewhere
+
+
 def test_chinese_title_gets_a_chinese_answer_and_a_valid_channel_name(bed: Bed) -> None:
     said = declare(bed, "支付接口 5xx 报错")
     assert "channel #inc-20261122-5xx created" in said
