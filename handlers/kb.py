@@ -48,6 +48,7 @@ from bot.blocks import (
 )
 from bot.cluster.model import Pod
 from bot.cluster.ports import CachingProvider
+from bot.cluster.reads import observe_reads, read_cached
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, Upstream, UserError
 from bot.i18n import FINDING
@@ -312,8 +313,10 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
     if role is None or role < Role.VIEWER or not provider.warm(cluster, _LIVE_KINDS):
         return None
     try:
-        reader = provider.reader(cluster)
-        pods, nodes = reader.pods(None), reader.nodes()
+        # Looked at apart from the answer's own reads: only a look that shows something dates the answer.
+        with observe_reads() as looked:
+            reader = provider.reader(cluster)
+            pods, nodes = reader.pods(None), reader.nodes()
     except AksbotError as exc:
         log.info("no live look at %s for a question: %s", cluster, exc.message)
         return None
@@ -343,7 +346,11 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
             lines.append(W.live_node(lang, name=node.name, pool=node.pool or "?", status=node.status_text))
             ref = CommandRef("diagnose node", DiagnoseNodeArgs(name=node.name), cluster=cluster)
             diagnoses.append((node.name, ref))
-    return Live(cluster, tuple(lines), tuple(diagnoses)) if lines else None
+    if not lines:
+        return None
+    for kind, age in looked.cached.items():
+        read_cached(kind, age)
+    return Live(cluster, tuple(lines), tuple(diagnoses))
 
 
 @command(

@@ -77,6 +77,15 @@ def test_a_question_naming_a_pod_and_a_node_shows_them_as_they_are(
     assert f"• Pod `shop/{POD}`: CrashLoopBackOff, 7 restart(s), last " in live
     assert f"• Node `{NODE}` (pool nodepool1): Unknown" in live
     assert f"[Diagnose {POD}]  [Diagnose {NODE}]" in live
+    assert "(from the watch cache, as of " in said  # the live lines are dated
+
+
+def test_an_answer_that_shows_nothing_live_is_not_dated_by_the_look_for_names(
+    world: tuple[Settings, CachedClusterProvider],
+) -> None:
+    settings, provider = world
+    said = ask(settings, provider, "@aksbot how do I rotate the cluster certificates")
+    assert LIVE not in said and "watch cache" not in said
 
 
 def test_a_workload_is_named_by_its_controller_and_shown_by_its_worst_pod(
