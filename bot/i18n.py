@@ -1192,6 +1192,23 @@ class HelpWords:
     aliases: Msg = Msg("aliases: {names}", "别名：{names}")
 
 
+@dataclass(frozen=True)
+class SlackWords:
+    """What the Slack surface itself says: a button from an older message, a dialog, an answer it could not post."""
+
+    old_button: Msg = Msg(
+        ":warning: That button no longer runs anything (it is from an older message). Type the command instead; "
+        "`/k8s help` lists them.",
+        ":warning: 这个按钮已不再对应任何命令（它来自较早的消息）。请直接输入命令；`/k8s help` 列出所有命令。",
+    )
+    not_accepted: Msg = Msg(":warning: That {what} was not accepted.", ":warning: 输入的{what}没有被接受。")
+    could_not_post: Msg = Msg(
+        ":x: aksbot could not post its answer here ({error}). Invite the bot to this channel, or ask in a DM.",
+        ":x: aksbot 无法在这里发出回答（{error}）。请把机器人邀请进这个频道，或在私信中提问。",
+    )
+    cancel: Msg = Msg("Cancel", "取消")
+
+
 # What each command does, in Chinese: its docstring's first line is the English (a test keeps this complete).
 COMMANDS_ZH: dict[str, str] = {
     "aks pools": "列出节点池：模式、VM 规格、节点数与自动缩放、版本、节点镜像和操作系统。",
@@ -2387,6 +2404,7 @@ PEOPLE = PeopleWords()
 APPROVAL = ApprovalWords()
 ERRORS = ErrorWords()
 HELP = HelpWords()
+SLACK = SlackWords()
 ACTIONS = ActionWords()
 READ = ReadWords()
 CATALOG: dict[str, object] = {
@@ -2402,6 +2420,7 @@ CATALOG: dict[str, object] = {
     "approval": APPROVAL,
     "error": ERRORS,
     "help": HELP,
+    "slack": SLACK,
     "actions": ACTIONS,
     "read": READ,
 }

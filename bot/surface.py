@@ -40,11 +40,19 @@ class MessageRef:
     """A posted message: its channel and Slack timestamp (the shell numbers its messages).
 
     A message Slack let the bot post only through a slash command's `response_url` (the bot is not in that
-    channel) has no timestamp: `ts` is empty and `response_url` is how it can still be replaced, for a while."""
+    channel) has no timestamp: `ts` is empty and `response_url` is how it can still be replaced, for a while.
+    A message posted as a reply knows its thread (`thread`, the parent's ts): a reply to it goes to that thread, as
+    Slack asks (a reply's own ts is no thread to post in)."""
 
     channel: str
     ts: str
     response_url: str | None = field(default=None, compare=False, repr=False)
+    thread: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def thread_root(self) -> str:
+        """The ts to reply to: the thread this message is in, else the message itself."""
+        return self.thread or self.ts
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,9 @@ class SqlApprovalStore(ABC):
     # -- schema ----------------------------------------------------------------------------------------------
     def _schema(self) -> list[str]:
         states = ", ".join(f"'{s.value}'" for s in State)
-        r, a, c, au, u = (self.table(n) for n in ("requests", "approvals", "cards", "audit", "card_urls"))
+        r, a, c, au, u, t = (
+            self.table(n) for n in ("requests", "approvals", "cards", "audit", "card_urls", "card_threads")
+        )
         return [
             f"""CREATE TABLE IF NOT EXISTS {r} (
                 id TEXT PRIMARY KEY,
@@ -218,6 +220,15 @@ class SqlApprovalStore(ABC):
                 channel TEXT NOT NULL,
                 response_url TEXT NOT NULL,
                 PRIMARY KEY (request_id, channel)
+            )""",
+            # A card posted as a reply (under the message whose button asked for it) and its thread: the
+            # requester's notice and the action's progress go to that thread.
+            f"""CREATE TABLE IF NOT EXISTS {t} (
+                request_id TEXT NOT NULL REFERENCES {r} (id),
+                channel TEXT NOT NULL,
+                ts TEXT NOT NULL,
+                thread_ts TEXT NOT NULL,
+                PRIMARY KEY (request_id, channel, ts)
             )""",
             *self._append_only(au),
         ]
@@ -281,9 +292,11 @@ class SqlApprovalStore(ABC):
             (request_id,),
         )
         _, cards = self._run(
-            f"SELECT c.channel, c.ts, u.response_url FROM {self.table('cards')} c "
+            f"SELECT c.channel, c.ts, u.response_url, t.thread_ts FROM {self.table('cards')} c "
             f"LEFT JOIN {self.table('card_urls')} u "
             "ON u.request_id = c.request_id AND u.channel = c.channel AND c.ts = '' "
+            f"LEFT JOIN {self.table('card_threads')} t "
+            "ON t.request_id = c.request_id AND t.channel = c.channel AND t.ts = c.ts "
             "WHERE c.request_id = ? ORDER BY c.origin DESC, c.ts",
             (request_id,),
         )
@@ -313,7 +326,9 @@ class SqlApprovalStore(ABC):
             started_at=parse_optional_utc(row[22]),
             finished_at=parse_optional_utc(row[23]),
             approvals=tuple(Approval(str(a), parse_utc(t)) for a, t in approvals),
-            cards=tuple(MessageRef(str(ch), str(ts), url) for ch, ts, url in cards),
+            cards=tuple(
+                MessageRef(str(ch), str(ts), url, str(thread) if thread else None) for ch, ts, url, thread in cards
+            ),
         )
 
     def add_approval(self, request_id: str, approver: str, at: datetime) -> bool:
@@ -338,6 +353,12 @@ class SqlApprovalStore(ABC):
                 f"INSERT INTO {self.table('card_urls')} (request_id, channel, response_url) VALUES (?, ?, ?) "
                 "ON CONFLICT (request_id, channel) DO NOTHING",
                 (request_id, ref.channel, ref.response_url),
+            )
+        if ref.ts and ref.thread and ref.thread != ref.ts:
+            self._run(
+                f"INSERT INTO {self.table('card_threads')} (request_id, channel, ts, thread_ts) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (request_id, channel, ts) DO NOTHING",
+                (request_id, ref.channel, ref.ts, ref.thread),
             )
 
     def transition(

@@ -34,6 +34,7 @@ from slack_sdk.web import WebClient
 
 from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
+from bot.i18n import PARAMS_ZH, SLACK
 from bot.incidents.ports import Reaction
 from bot.parser import detect_lang
 from bot.refs import CommandRef, RefError, decode
@@ -266,10 +267,7 @@ class SlackSurface:
             ref = _LEGACY[verb](value) if verb else decode(value)[1]
         except (RefError, ValueError, ValidationError) as exc:
             log.warning("a click on a button that runs nothing known (%s)", exc)
-            SlackResponder(self.client, context).tell_user(
-                ":warning: That button no longer runs anything (it is from an older message). "
-                "Type the command instead; `/k8s help` lists them."
-            )
+            SlackResponder(self.client, context).tell_user(SLACK.old_button(lang))
             return
         # A command that needs an argument the button leaves out (Deny's reason) says so when it runs, and the
         # responder then opens a dialog for it (`SlackResponder.ask`).
@@ -296,7 +294,8 @@ class SlackSurface:
             args = spec.args.model_validate({**ref.args.model_dump(), param.name: answer})
             completed = CommandRef(ref.command, args, ref.cluster, ref.namespace, ref.all_namespaces)
         except (ValidationError, ValueError):
-            SlackResponder(self.client, context).tell_user(f":warning: That {param.help} was not accepted.")
+            what = PARAMS_ZH.get(param.help, param.help) if lang == "zh" else param.help
+            SlackResponder(self.client, context).tell_user(SLACK.not_accepted(lang, what=what))
             return
         self._dispatch(Incoming.click(completed, user, channel, anchor, lang), context)
 
@@ -376,11 +375,16 @@ def message_lang(message: Mapping[str, Any]) -> Lang:
     if detect_lang(text) == "en":
         return "en"
     chinese = sum(1 for c in text if _HAN.match(c))
-    return "zh" if chinese >= len(_LATIN_WORD.findall(text)) else "en"
+    # Names are no language: mentions and links, `code`, and identifiers (`aks-nodepool1-…-vmss000001`, `10.0.0.4`).
+    prose = _IDENTIFIER.sub(" ", _CODE.sub(" ", _ANGLED.sub(" ", text)))
+    return "zh" if chinese >= len(_LATIN_WORD.findall(prose)) else "en"
 
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_ANGLED = re.compile(r"<[^>\s]*>")
+_CODE = re.compile(r"`[^`]*`")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9]*[0-9_./:-][A-Za-z0-9_./:-]*")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -34,6 +34,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.blocks import Channel, View
 from bot.errors import NotDelivered
+from bot.i18n import SLACK
 from bot.refs import CommandRef
 from bot.registry import REGISTRY, Lang
 from bot.render_slack import render_slack
@@ -213,7 +214,7 @@ class SlackResponder:
                 fallback = MessageRef(ctx.channel, "", ctx.response_url)
                 self.sent.append(fallback)
                 return fallback
-            ref = MessageRef(str(response["channel"]), str(response["ts"]))
+            ref = MessageRef(str(response["channel"]), str(response["ts"]), thread=thread)
             self.sent.append(ref)
             return ref
         except (SlackClientError, OSError) as exc:
@@ -234,7 +235,8 @@ class SlackResponder:
             separators=(",", ":"),
         )
         try:
-            self.client.views_open(trigger_id=self.context.trigger_id, view=ask_modal(ref, wanted, meta))
+            view = ask_modal(ref, wanted, meta, self.context.lang)
+            self.client.views_open(trigger_id=self.context.trigger_id, view=view)
         except SlackClientError as exc:
             log.warning("views.open for %s failed: %s", ref.command, exc)
             return False
@@ -264,8 +266,7 @@ class SlackResponder:
 
     def _tell_user_it_failed(self, reply: Reply, exc: Exception) -> None:
         self.tell_user(
-            f":x: aksbot could not post its answer here ({_describe(exc)}). "
-            "Invite the bot to this channel, or ask in a DM.",
+            SLACK.could_not_post(self.context.lang, error=_describe(exc)),
             prefer_response_url=reply.visibility is not Visibility.EPHEMERAL,
         )
 
@@ -291,13 +292,14 @@ class SlackNotifier:
 
     def post(self, channel: str, view: View, thread: MessageRef | None = None) -> MessageRef | None:
         message = render_slack(view)
+        thread_ts = thread.thread_root if thread else None
         try:
             response = self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread.ts if thread else None
+                channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
             )
         except (SlackClientError, OSError) as exc:
             raise not_delivered(exc, channel) from exc
-        return MessageRef(str(response["channel"]), str(response["ts"]))
+        return MessageRef(str(response["channel"]), str(response["ts"]), thread=thread_ts)
 
     def update(self, ref: MessageRef, view: View) -> None:
         message = render_slack(view)

@@ -122,6 +122,21 @@ def test_cards_keep_the_requesters_card_first(store: ApprovalStore) -> None:
     assert got is not None and got.cards == (MessageRef("C0OPS", "1.0"), MessageRef("C0APPROVALS", "2.0"))
 
 
+def test_a_card_posted_as_a_reply_keeps_its_thread(store: ApprovalStore) -> None:
+    """A card posted under the message whose button asked for it: the requester's notice and the progress lines
+    go to that thread, which only the store remembers after a restart."""
+    request = new()
+    store.create(request)
+    store.add_card(request.id, MessageRef("C0OPS", "1700.0002", thread="1700.0001"), origin=True)
+    store.add_card(request.id, MessageRef("C0APPROVALS", "2.0"), origin=False)
+    got = store.get(request.id)
+    assert got is not None
+    assert [(c.ts, c.thread, c.thread_root) for c in got.cards] == [
+        ("1700.0002", "1700.0001", "1700.0001"),
+        ("2.0", None, "2.0"),
+    ]
+
+
 def test_the_audit_is_append_only(store: ApprovalStore) -> None:
     request = new()
     store.create(request)

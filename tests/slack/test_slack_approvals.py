@@ -23,10 +23,12 @@ from bot.app import Assembly, assemble
 from bot.approvals.model import State
 from bot.approvals.workflow import ActionExecutor
 from bot.clock import ManualClock
+from bot.refs import CommandRef
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
 from bot.slack.listeners import SlackAppOptions, SlackSurface
 from bot.slack.serve import EVENTS_PATH, HttpServer, wsgi_app
 from bot.slack.web import SlackNotifier, web_client
+from handlers.args import NodeArgs
 from tests.slack.conftest import ALICE, BOB, ClusterBed, slack_settings
 from tests.support.slack import SIGNING_SECRET, ApiCall, WebApiServer, block_actions, view_submission
 from tests.support.slackbot import Bot, new_channel, spare_node, text_of
@@ -167,6 +169,46 @@ def test_deny_cancel_and_expiry_each_end_the_card_and_tell_the_requester(
     assert assembly.approvals.expire_due() >= 1  # what the sweeper does every 30 s
     assert "Expired at" in json.dumps(_last_update(bot, expiring.result["ts"], _finished))
     assert "<@U0ALICE>" in _thread(bot, channel, expiring.result["ts"], "Expired at")
+    assert not bot.kube.get("nodes", node)["spec"].get("unschedulable")
+
+
+def test_a_cordon_clicked_under_a_chinese_answer_is_a_chinese_card_and_a_chinese_deny_dialog(
+    bot: Bot, assembly: Assembly
+) -> None:
+    channel, node = new_channel(), spare_node(bot.kube)
+    # The Cordon button under a Chinese diagnosis, as the bot posted it.
+    button = {"action_id": "aksbot_1", "value": CommandRef("cordon", NodeArgs(node=node)).value,
+              "text": {"type": "plain_text", "text": "Cordon 节点"}}
+    headline = f"*节点 {node} 状态为 Unknown：kubelet 已停止上报节点状态*"
+    diagnosis = {"type": "message", "user": "U0AKSBOT", "ts": "1700000000.000100", "text": f"诊断：节点 {node}",
+                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": headline}},
+                            {"type": "actions", "elements": [button]}]}
+    before = len(bot.api.of("chat.postMessage"))
+    assert bot.interact(block_actions(user=ALICE, channel=channel, message=diagnosis, action=button,
+                                      response_url=bot.api.response_url())) == 200
+    bot.api.wait_for(lambda s: any("审批请求" in c.params.get("text", "") for c in s.of("chat.postMessage")[before:]))
+    card = next(c for c in bot.api.of("chat.postMessage")[before:] if "审批请求" in c.params.get("text", ""))
+    assert set(_buttons(card.params["blocks"])) == {"批准", "拒绝", "撤回"}
+    shown = json.dumps(card.params["blocks"], ensure_ascii=False)
+    assert "等待一位审批人批准" in shown and "<@U0ALICE>" in shown
+    deadline = time.monotonic() + 10
+    while not any(c.ts == card.result["ts"] for r in assembly.approvals.store.pending() for c in r.cards):
+        assert time.monotonic() < deadline, "the card was never recorded"
+        time.sleep(0.02)
+    # Deny asks for the reason in a dialog in the card's language, and the card ends in Chinese.
+    dialogs = len(bot.api.of("views.open"))
+    _click(bot, BOB, channel, card, "拒绝")
+    bot.api.wait_for(lambda s: len(s.of("views.open")) > dialogs)
+    view = bot.api.of("views.open")[-1].params["view"]
+    assert view["close"]["text"] == "取消" and "拒绝的理由" in view["blocks"][0]["label"]["text"]
+    values = {"asked": {"value": {"type": "plain_text_input", "value": "封网期间不做变更"}}}
+    assert bot.interact(view_submission(user=BOB, view=view, values=values)) == 200
+    final = json.dumps(_last_update(bot, card.result["ts"], lambda b: set(_buttons(b)) == {"审计记录"}),
+                       ensure_ascii=False)
+    assert "拒绝：封网期间不做变更。未执行任何操作。" in final
+    # The card answered the click in the diagnosis's thread; the requester is told in that thread.
+    told = _thread(bot, channel, card.params["thread_ts"], "封网期间不做变更")
+    assert "<@U0ALICE>：你的请求" in told
     assert not bot.kube.get("nodes", node)["spec"].get("unschedulable")
 
 

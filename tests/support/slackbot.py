@@ -43,7 +43,7 @@ def in_channel(calls: list[ApiCall], channel: str) -> list[ApiCall]:
 
 
 def text_of(call_params: dict[str, Any]) -> str:
-    return json.dumps(call_params.get("blocks") or []) + str(call_params.get("text") or "")
+    return json.dumps(call_params.get("blocks") or [], ensure_ascii=False) + str(call_params.get("text") or "")
 
 
 def new_channel() -> str:
