@@ -856,6 +856,7 @@ class AlertWords:
     unknown_cluster: Msg = Msg("unknown ({hint})", "未知（{hint}）")
     no_cluster: Msg = Msg("no configured cluster", "未配置的集群")
     firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
+    next_line: Msg = Msg("next: {next}", "接下来：{next}")
     resolved_after: Msg = Msg("resolved after {duration}", "{duration} 后恢复")
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
     evidence: Msg = Msg("Evidence", "证据")

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Link, Source, Status, parse_time
-from bot.i18n import Said
+from bot.i18n import Said, in_lang
 from bot.severity import Severity
 
 Json = dict[str, Any]
@@ -35,6 +35,15 @@ def _said(raw: Json, key: str, default: str = "") -> str:
     return Said(text, zh) if isinstance(zh, str) else text
 
 
+def _evidence(raw: Json) -> tuple[str, ...]:
+    """The stored evidence lines, each a `Said` again where its Chinese was kept (`evidence_zh`, line for line)."""
+    lines = [str(line) for line in raw.get("evidence") or ()]
+    zh = raw.get("evidence_zh")
+    if not isinstance(zh, list) or len(zh) != len(lines):
+        return tuple(lines)
+    return tuple(Said(en, str(cn)) if cn != en else en for en, cn in zip(lines, zh, strict=True))
+
+
 def _time(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -51,6 +60,8 @@ def alert_to_dict(alert: Alert) -> Json:
         "value": alert.value, "evidence": list(alert.evidence), "runbook": alert.runbook,
         "links": [{"label": link.label, "url": link.url} for link in alert.links],
     }
+    if any(isinstance(line, Said) for line in alert.evidence):  # a watcher rule's own reading, in both languages
+        raw["evidence_zh"] = [in_lang(line, "zh") for line in alert.evidence]
     if alert.actions:  # only when there are some, so the hash of an alert without any is what it always was
         raw["actions"] = [_zh({"label": a.label, "ref": a.ref, "danger": a.danger}, "label", a.label)
                           for a in alert.actions]
@@ -71,7 +82,7 @@ def alert_from_dict(raw: Json) -> Alert:
         object=AlertObject(obj["kind"], obj["name"], obj.get("namespace", "")) if obj else None,
         description=raw.get("description", ""), labels=dict(raw.get("labels") or {}),
         annotations=dict(raw.get("annotations") or {}), value=raw.get("value"),
-        evidence=tuple(raw.get("evidence") or ()), runbook=raw.get("runbook"),
+        evidence=_evidence(raw), runbook=raw.get("runbook"),
         links=tuple(Link(link["label"], link["url"]) for link in raw.get("links") or ()),
         actions=tuple(
             AlertAction(_said(a, "label"), a["ref"], bool(a.get("danger"))) for a in raw.get("actions") or ()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Source, Status
+from bot.i18n import ALERT, said
 from handlers.rules.finding import Finding
 
 
@@ -43,7 +44,7 @@ def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Sta
     subject = str(finding.subject)
     obj = finding_object(subject)
     namespace = finding.namespace or (obj.namespace if obj is not None and obj.namespace else None)
-    evidence = finding.evidence + ((f"next: {finding.next}",) if finding.next else ())
+    evidence = finding.evidence + ((said(ALERT.next_line, next=finding.next),) if finding.next else ())
     alert = Alert(
         source=Source.WATCHER,
         name=finding.rule,

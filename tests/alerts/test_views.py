@@ -4,6 +4,7 @@ held whatever the source sent; Chinese where the route says so."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -281,9 +282,10 @@ def test_a_groups_count_keeps_its_findings_chinese_through_the_store() -> None:
     assert "状态为 Unknown" in in_lang(two.summary, "zh")
 
 
-def test_a_rules_likely_cause_reads_in_the_cards_language_and_is_english_once_stored() -> None:
-    """The evidence a rule words itself ("likely cause: …") is a `Said`: a fresh card of a Chinese route reads it in
-    Chinese; the store keeps the English only (the hash of what it keeps is unchanged), and the card still draws."""
+def test_a_rules_likely_cause_reads_in_the_cards_language_before_and_after_the_store() -> None:
+    """The evidence a rule words itself ("likely cause: …", "next: …") is a `Said`: a card of a Chinese route reads
+    it in Chinese, fresh and redrawn from the store (which keeps its Chinese line for line); the cluster's own words
+    stay as it said them, and an English card reads as it always did."""
     from bot.alerts.codec import group_from_json, group_to_json
     from handlers.rules.node_rules import node_findings
     from tests.support.objects import NOW, lease, node, unreachable_taints
@@ -291,15 +293,18 @@ def test_a_rules_likely_cause_reads_in_the_cards_language_and_is_english_once_st
     dead = node(NODE, ready="Unknown", message="Kubelet stopped posting node status.", taints=unreachable_taints(300))
     (finding, *_) = node_findings(dead, lease(NODE, 372), (), (), NOW)
     fresh = from_finding("prod", finding, since=T0)
-    zh = render_text(alert_card(state_of(fresh), now=T0 + timedelta(minutes=3), lang="zh"))
-    assert "• 可能的原因：kubelet 已停止心跳（lease 已过期，超过 40 秒的 grace period 未上报状态）" in zh
-    assert "• condition Ready=Unknown, reason NodeStatusUnknown" in zh  # the cluster's words, as it said them
-    en = render_text(alert_card(state_of(fresh), now=T0 + timedelta(minutes=3), lang="en"))
-    assert "• likely cause: the kubelet stopped heartbeating (lease stale" in en and "可能的原因" not in en
     stored = group_from_json(group_to_json(fresh))
-    assert "evidence_zh" not in group_to_json(fresh)
-    again = render_text(alert_card(state_of(stored), now=T0 + timedelta(minutes=3), lang="zh"))
-    assert "• likely cause: the kubelet stopped heartbeating (lease stale" in again
+    for group in (fresh, stored):
+        zh = render_text(alert_card(state_of(group), now=T0 + timedelta(minutes=3), lang="zh"))
+        assert "• 可能的原因：kubelet 已停止心跳（lease 已过期，超过 40 秒的 grace period 未上报状态）" in zh
+        assert "• 接下来：" in zh and "• next: " not in zh
+        assert "• condition Ready=Unknown, reason NodeStatusUnknown" in zh  # the cluster's words, as it said them
+        en = render_text(alert_card(state_of(group), now=T0 + timedelta(minutes=3), lang="en"))
+        assert "• likely cause: the kubelet stopped heartbeating (lease stale" in en and "可能的原因" not in en
+        assert "• next: " in en
+    # Evidence with nothing of the bot's own words keeps the stored form (and hash) it always had.
+    quoted = dataclasses.replace(notready_finding(), next="")
+    assert "evidence_zh" not in group_to_json(from_finding("prod", quoted, since=T0))
 
 
 def test_one_reply_per_transition() -> None:
