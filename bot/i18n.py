@@ -288,6 +288,20 @@ class AksWords:
     col_surge: Msg = Msg("surge", "surge 数")
     with_nodes: Msg = Msg("With {nodes} nodes: {detail}.", "{nodes} 个节点时：{detail}。")
 
+    # -- what the bot asks Azure to do, and how it goes (progress lines in the card's thread)
+    op_scale: Msg = Msg("scale pool `{pool}` to {count} node(s)", "把节点池 `{pool}` 扩缩到 {count} 个节点")
+    op_reconcile: Msg = Msg(
+        "reconcile the cluster (PUT of its current model)", "reconcile 集群（以当前模型重新 PUT）"
+    )
+    op_upgrade_image: Msg = Msg("upgrade the node image of pool `{pool}`", "升级节点池 `{pool}` 的节点镜像")
+    azure_accepted: Msg = Msg("Azure accepted: {what}.", "Azure 已接受：{what}。")
+    azure_working: Msg = Msg("Azure is still working: {what} ({status}).", "Azure 仍在处理：{what}（{status}）。")
+    azure_still_after: Msg = Msg(
+        "Azure is still working on it ({what}) after {seconds} s; the operation goes on in Azure. Follow it with "
+        "`/k8s aks pools` or `/k8s aks show`.",
+        "{seconds} 秒后 Azure 仍在处理（{what}）；操作会在 Azure 中继续进行。用 `/k8s aks pools` 或 `/k8s aks show` "
+        "跟踪进度。",
+    )
 
 @dataclass(frozen=True)
 class SnatWords:

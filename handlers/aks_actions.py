@@ -11,6 +11,7 @@ form in both languages (the request stores them; the re-check compares them by n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,11 @@ def _autoscaler_bounds(cluster: ManagedCluster, pool: AgentPool, wanted: int) ->
     )
 
 
+def _in_lang(call: ClusterCall[Any]) -> Callable[[str], None]:
+    """The call's progress, each line Azure's adapter reports in both languages said in the request's."""
+    return lambda line: call.progress(in_lang(line, call.lang))
+
+
 def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     cluster = deps.azure.client(_cluster_name(call)).cluster()
     lang = call.lang
@@ -177,7 +183,7 @@ def aks_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> PoolChanged:
     client = deps.azure.client(_cluster_name(call))
     before = _pool(client.cluster(), call.args.pool)
     call.progress(A.progress_scaling(call.lang, pool=before.name, before=before.count, after=call.args.count))
-    after = client.scale_pool(call.args.pool, call.args.count, progress=call.progress)
+    after = client.scale_pool(call.args.pool, call.args.count, progress=_in_lang(call))
     return PoolChanged(_cluster_name(call), "scaled", before, after, call.lang)
 
 
@@ -247,7 +253,7 @@ def aks_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Reconciled:
     client = deps.azure.client(_cluster_name(call))
     before = client.cluster()
     call.progress(A.progress_reconciling(call.lang, cluster=before.name, state=before.provisioning_state))
-    after = client.reconcile(progress=call.progress)
+    after = client.reconcile(progress=_in_lang(call))
     return Reconciled(_cluster_name(call), before, after, call.lang)
 
 
@@ -290,5 +296,5 @@ def aks_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> PoolChang
     client = deps.azure.client(_cluster_name(call))
     before = _pool(client.cluster(), call.args.pool)
     call.progress(A.progress_upgrading(call.lang, pool=before.name, image=before.node_image_version))
-    after = client.upgrade_node_image(call.args.pool, progress=call.progress)
+    after = client.upgrade_node_image(call.args.pool, progress=_in_lang(call))
     return PoolChanged(_cluster_name(call), "upgraded", before, after, call.lang)

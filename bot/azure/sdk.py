@@ -64,6 +64,7 @@ from bot.azure.ports import DEFAULT_WRITE_TIMEOUT, AksClient, Progress
 from bot.azure.settings import AzureSettings
 from bot.deadline import call_bound
 from bot.errors import AksbotError, Conflict, Forbidden, NotConfigured, NotFound, Refused, Upstream
+from bot.i18n import AKS, said
 from bot.settings import Settings
 
 T = TypeVar("T")
@@ -488,13 +489,10 @@ class SdkAksClient(AksClient):
             while not poller.done():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise Upstream(
-                        f"Azure is still working on it ({what}) after {int(timeout)} s; the operation goes on in "
-                        "Azure. Follow it with `/k8s aks pools` or `/k8s aks show`."
-                    )
+                    raise Upstream(said(AKS.azure_still_after, what=what, seconds=int(timeout)))
                 poller.wait(min(remaining, 2.0))
                 if progress is not None and time.monotonic() >= next_report:
-                    progress(f"Azure is still working: {what} ({poller.status()}).")
+                    progress(said(AKS.azure_working, what=what, status=poller.status()))
                     next_report = time.monotonic() + PROGRESS_EVERY
             return poller.result()
         except (ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
@@ -504,7 +502,7 @@ class SdkAksClient(AksClient):
                timeout: float) -> None:
         poller = self._call(what, start, write=True)
         if progress is not None:
-            progress(f"Azure accepted: {what}.")
+            progress(said(AKS.azure_accepted, what=what))
         self._wait(poller, what, progress, timeout)
 
     def scale_pool(
@@ -520,7 +518,7 @@ class SdkAksClient(AksClient):
         props["count"] = count
         group, name = self._rg_name()
         self._begin(
-            f"scale pool `{pool}` to {count} node(s)",
+            said(AKS.op_scale, pool=pool, count=count),
             lambda o: self._client.agent_pools.begin_create_or_update(group, name, pool, SdkAgentPool(body), **o),
             progress,
             timeout,
@@ -531,7 +529,7 @@ class SdkAksClient(AksClient):
         current = self._call("read the managed cluster", lambda o: self._client.managed_clusters.get(
             *self._rg_name(), **o))
         self._begin(
-            "reconcile the cluster (PUT of its current model)",
+            said(AKS.op_reconcile),
             lambda o: self._client.managed_clusters.begin_create_or_update(*self._rg_name(), current, **o),
             progress,
             timeout,
@@ -542,7 +540,7 @@ class SdkAksClient(AksClient):
         self, pool: str, *, progress: Progress | None = None, timeout: float = DEFAULT_WRITE_TIMEOUT
     ) -> AgentPool:
         self._begin(
-            f"upgrade the node image of pool `{pool}`",
+            said(AKS.op_upgrade_image, pool=pool),
             lambda o: self._client.agent_pools.begin_upgrade_node_image_version(*self._rg_name(), pool, **o),
             progress,
             timeout,

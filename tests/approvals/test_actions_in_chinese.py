@@ -707,6 +707,9 @@ def test_an_aks_action_run_for_a_chinese_request_ends_in_chinese(name: str, tmp_
     check_result(result, case.zh, case.en)
     if case.progress:
         assert progress[0] == case.progress, progress
+    # What the Azure adapter reports as the operation goes is said in the request's language too.
+    assert not progress or progress[1].startswith("Azure 已接受："), progress
+    assert not [line for line in progress if "Azure accepted" in line or "still working" in line], progress
 
 
 # -- through the real dispatcher and the approval workflow --------------------------------------------------------
