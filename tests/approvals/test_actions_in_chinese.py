@@ -26,7 +26,7 @@ import pytest
 import handlers.approvals  # noqa: F401  (registers approve, deny, cancel …)
 from bot.approvals.store import SqliteApprovalStore
 from bot.azure.sdk import AzureSdkProvider
-from bot.blocks import Actions, Code, Fields, Heading, Table, View
+from bot.blocks import View
 from bot.clock import ManualClock, SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.deps import Deps
@@ -79,7 +79,7 @@ from tests.support.azure import arm_state
 from tests.support.fakes import NoAzure, NoClusters
 from tests.support.foundation import Conversation
 from tests.support.kubectl import start_minicluster, write_kubeconfig
-from tests.support.language import english_prose
+from tests.support.language import english_prose, view_labels
 from tests.support.minicluster import GUARDED, SPARE
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -95,22 +95,6 @@ ENGLISH_LABELS = {
 ENGLISH_PROSE = english_prose(ACTIONS, SNAT, FINDING)
 
 
-def labels(view: View) -> list[str]:
-    out: list[str] = []
-    for b in view.blocks:
-        if isinstance(b, Heading):
-            out.append(b.text)
-        elif isinstance(b, Table):
-            out += [*b.columns, b.title or ""]
-        elif isinstance(b, Fields):
-            out += [k for k, _ in b.items]
-        elif isinstance(b, Code):
-            out.append(b.title or "")
-        elif isinstance(b, Actions):
-            out += [button.label for button in b.buttons]
-    return out
-
-
 def chinese(view: View, said: tuple[str, ...]) -> str:
     """The view as text, checked to say `said`, in Chinese, with none of the bot's English."""
     text = " ".join(render_text(view).split())
@@ -119,7 +103,7 @@ def chinese(view: View, said: tuple[str, ...]) -> str:
     assert CJK.search(view.summary), view.summary
     left = sorted(p for p in ENGLISH_PROSE if p in view.summary + "\n" + text)
     assert not left, f"English left in the Chinese answer: {left}\n{text}"
-    untranslated = [label for label in labels(view) if label in ENGLISH_LABELS]
+    untranslated = [label for label in view_labels(view) if label in ENGLISH_LABELS]
     assert not untranslated, f"English labels in the Chinese answer: {untranslated}\n{text}"
     return text
 

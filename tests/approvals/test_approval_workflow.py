@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,28 +27,6 @@ from tests.support.foundation import Conversation
 @pytest.fixture(autouse=True)
 def world() -> None:
     WORLD.reset()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteApprovalStore]:
-    s = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def workflow(store: SqliteApprovalStore, clock: ManualClock, notifier: RecordingNotifier) -> ApprovalWorkflow:
-    return make_workflow(store, clock, notifier)
 
 
 def say(dispatcher: Dispatcher, user: str, text: str, channel: Conversation | None = None) -> Outcome:

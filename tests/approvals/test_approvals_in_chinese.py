@@ -9,23 +9,18 @@ The request is made the way a Chinese request is made in Slack: a click on a but
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.approvals.model import State
-from bot.approvals.store import SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow
 from bot.blocks import Notice, Person, View, plain
-from bot.clock import ManualClock
 from bot.dispatch import Dispatcher, Outcome
 from bot.i18n import APPROVAL, Msg
 from bot.refs import CommandRef
 from bot.render_text import render_text
 from bot.surface import Incoming, InputKind
-from tests.support.approvals import WORLD, LampArgs, RecordingNotifier, make_dispatcher, make_workflow
+from tests.support.approvals import WORLD, LampArgs, RecordingNotifier, make_dispatcher
 from tests.support.foundation import Conversation
 from tests.support.language import english_prose
 
@@ -35,23 +30,6 @@ ENGLISH = english_prose(APPROVAL)
 @pytest.fixture(autouse=True)
 def world() -> None:
     WORLD.reset()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteApprovalStore]:
-    s = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def workflow(store: SqliteApprovalStore, notifier: RecordingNotifier) -> ApprovalWorkflow:
-    return make_workflow(store, ManualClock(), notifier)
 
 
 def click(d: Dispatcher, user: str, ref: CommandRef, channel: Conversation | None = None) -> Outcome:

@@ -28,7 +28,7 @@ from bot.settings import Settings, from_mapping
 from bot.surface import Incoming
 from handlers.args import DiagnosePodArgs
 from sandbox.kube import AccessRule
-from tests.support.cluster import Cluster, settings_for, start
+from tests.support.cluster import Cluster, settings_for, start, team_settings
 from tests.support.fakes import NoAzure, NoClusters
 from tests.support.foundation import Captured, run_slash
 from tests.support.language import english_prose
@@ -46,16 +46,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 @pytest.fixture(scope="module")
 def dispatcher(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dispatcher]:
     folder = tmp_path_factory.mktemp("errors-zh-settings")
-    settings = from_mapping(
-        {
-            "default_cluster": "sandbox",
-            "clusters": [{"name": "sandbox", "kubeconfig": cluster.settings.clusters[0].kubeconfig,
-                          "context": "admin", "default_namespace": "shop"}],
-            "roles": {"viewer": ["carol"], "operator": ["alice"], "approver": ["bob"]},
-        },
-        source=str(folder / "aksbot.yaml"),
-        environ={},
-    )
+    settings = team_settings(cluster, folder)
     provider = KubeClusterProvider(settings)
     yield Dispatcher(Deps(settings, SystemClock(), provider, NoAzure()))
     provider.close()

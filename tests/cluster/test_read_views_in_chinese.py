@@ -19,7 +19,7 @@ import pytest
 
 import handlers
 from bot.approvals.store import SqliteApprovalStore
-from bot.blocks import Actions, Code, Fields, Heading, Table, View
+from bot.blocks import View
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.deps import Deps
@@ -27,7 +27,6 @@ from bot.dispatch import Dispatcher
 from bot.i18n import READ
 from bot.registry import Args, Caller, ClusterCall
 from bot.render_text import render_text
-from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind
 from handlers.args import (
     DeploymentsArgs,
@@ -47,10 +46,10 @@ from handlers.pods import logs, pod, pods
 from handlers.top import top_nodes, top_pods
 from handlers.workloads import deployments, pdbs
 from tests.support.approvals import RecordingNotifier, approval_dispatcher, request_id_of
-from tests.support.cluster import Cluster, start
+from tests.support.cluster import Cluster, start, team_settings
 from tests.support.fakes import NoAzure
 from tests.support.foundation import Conversation, ok_text
-from tests.support.language import english_prose
+from tests.support.language import english_prose, view_labels
 
 handlers.load_all()
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
@@ -67,27 +66,11 @@ ENGLISH_LABELS = {
 ENGLISH_PROSE = english_prose(READ)
 
 
-def labels(view: View) -> list[str]:
-    out: list[str] = []
-    for b in view.blocks:
-        if isinstance(b, Heading):
-            out.append(b.text)
-        elif isinstance(b, Table):
-            out += [*b.columns, b.title or ""]
-        elif isinstance(b, Fields):
-            out += [k for k, _ in b.items]
-        elif isinstance(b, Code):
-            out.append(b.title or "")
-        elif isinstance(b, Actions):
-            out += [button.label for button in b.buttons]
-    return out
-
-
 def assert_no_english_of_the_bot(view: View) -> None:
     text = view.summary + "\n" + render_text(view)
     left = sorted(p for p in ENGLISH_PROSE if p in text)
     assert not left, f"English left in the Chinese answer: {left}\n{text}"
-    untranslated = [label for label in labels(view) if label in ENGLISH_LABELS]
+    untranslated = [label for label in view_labels(view) if label in ENGLISH_LABELS]
     assert not untranslated, f"English labels in the Chinese answer: {untranslated}\n{text}"
 
 
@@ -316,16 +299,7 @@ def test_the_english_summaries_read_word_for_word_as_before(cluster: Cluster, de
 def dispatcher(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dispatcher]:
     """The registry's real commands on the sandbox, risky ones through an approval workflow on its own store."""
     folder: Path = tmp_path_factory.mktemp("read-zh-dispatch")
-    settings = from_mapping(
-        {
-            "default_cluster": "sandbox",
-            "clusters": [{"name": "sandbox", "kubeconfig": cluster.settings.clusters[0].kubeconfig,
-                          "context": "admin", "default_namespace": "shop"}],
-            "roles": {"viewer": ["carol"], "operator": ["alice"], "approver": ["bob"]},
-        },
-        source=str(folder / "aksbot.yaml"),
-        environ={},
-    )
+    settings = team_settings(cluster, folder)
     provider = KubeClusterProvider(settings)
     store = SqliteApprovalStore(folder / "approvals.sqlite3")
     yield approval_dispatcher(Deps(settings, SystemClock(), provider, NoAzure()), store, RecordingNotifier())

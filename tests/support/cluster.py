@@ -187,6 +187,20 @@ def settings_for(folder: Path, url: str, ca: bytes | None, *, user: str = "admin
         source=str(folder / "aksbot.yaml"), environ={})
 
 
+def team_settings(cluster: Cluster, folder: Path) -> Settings:
+    """The sandbox cluster as a team configures it: carol a viewer, alice an operator, bob an approver."""
+    return from_mapping(
+        {
+            "default_cluster": "sandbox",
+            "clusters": [{"name": "sandbox", "kubeconfig": cluster.settings.clusters[0].kubeconfig,
+                          "context": "admin", "default_namespace": "shop"}],
+            "roles": {"viewer": ["carol"], "operator": ["alice"], "approver": ["bob"]},
+        },
+        source=str(folder / "aksbot.yaml"),
+        environ={},
+    )
+
+
 def start(folder: Path) -> Iterator[Cluster]:
     server = KubeServer(objects(), logs=LOGS, tokens={t: u for u, t in TOKENS.items()},
                         node_usage={"aks-nodepool1-12345678-vmss000000": (1200, 6 * 2**30)},

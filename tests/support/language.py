@@ -7,6 +7,7 @@ import re
 import string
 from dataclasses import fields
 
+from bot.blocks import Actions, Code, Fields, Heading, Table, View
 from bot.i18n import Msg
 
 # What separates a message's English into phrases: punctuation, arrows and operators (and, by `string.Formatter`,
@@ -30,3 +31,21 @@ def english_prose(*groups: object) -> set[str]:
                     if len(re.findall(r"[A-Za-z]+", piece)) >= 2 and piece not in msg.zh:
                         prose.add(piece)
     return prose
+
+
+def view_labels(view: View) -> list[str]:
+    """The labels a view prints — headings, column and field names, table and code titles, buttons — where a word
+    the language says otherwise would be a word left untranslated."""
+    out: list[str] = []
+    for b in view.blocks:
+        if isinstance(b, Heading):
+            out.append(b.text)
+        elif isinstance(b, Table):
+            out += [*b.columns, b.title or ""]
+        elif isinstance(b, Fields):
+            out += [k for k, _ in b.items]
+        elif isinstance(b, Code):
+            out.append(b.title or "")
+        elif isinstance(b, Actions):
+            out += [button.label for button in b.buttons]
+    return out
