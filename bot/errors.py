@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.blocks import Block, Code, Context, Level, Notice, Rich, View, plain
-from bot.i18n import ERRORS, Lang, in_lang, said
+from bot.i18n import ERRORS, Lang, Said, in_lang, said
 
 
 class AksbotError(Exception):
@@ -75,8 +75,13 @@ class UnknownCommand(UserError):
     """The first words matched no command; `suggestions` holds the closest names."""
 
     def __init__(self, word: str, suggestions: tuple[str, ...]) -> None:
-        hint = f" Did you mean: {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"Unknown command `{word}`.{hint} Try `/k8s help`.")
+        names = [f"`{s}`" for s in suggestions]
+        hint = Said("", "")
+        if names:
+            hint = Said(
+                ERRORS.command_hint("en", names=", ".join(names)), ERRORS.command_hint("zh", names="、".join(names))
+            )
+        super().__init__(said(ERRORS.unknown_command, word=word, hint=hint))
         self.word = word
         self.suggestions = suggestions
 
@@ -84,7 +89,7 @@ class UnknownCommand(UserError):
         view = super().view(lang)
         if self.suggestions:
             return view
-        return View(view.summary, (*view.blocks, Context("No command is close to that; `/k8s help` lists them all.")))
+        return View(view.summary, (*view.blocks, Context(ERRORS.no_close_command(lang))))
 
 
 class NeedsInput(UserError):

@@ -1104,6 +1104,13 @@ class ErrorWords:
         "{message} It may be temporary; try again in a minute.", "{message}。可能是暂时的，请一分钟后再试。"
     )
     did_you_mean: Msg = Msg(" Did you mean {names}?", "你是不是要找 {names}？")
+    unknown_command: Msg = Msg(
+        "Unknown command `{word}`.{hint} Try `/k8s help`.", "没有 `{word}` 这个命令。{hint}试试 `/k8s help`。"
+    )
+    command_hint: Msg = Msg(" Did you mean: {names}?", "你是不是要用 {names}？")
+    no_close_command: Msg = Msg(
+        "No command is close to that; `/k8s help` lists them all.", "没有相近的命令；`/k8s help` 列出所有命令。"
+    )
     unknown_cluster: Msg = Msg(
         "Unknown cluster `{asked}` (clusters: {known}).", "没有名为 `{asked}` 的集群（已配置：{known}）。"
     )

@@ -71,3 +71,14 @@ def test_help_for_one_command_in_chinese_and_in_english(dispatcher: Dispatcher) 
     assert re.search(r"--timeout\s+: seconds to keep retrying evictions a PodDisruptionBudget refuses", english)
     assert "risk: disruptive; runs only after an approver (not you) clicks Approve" in english
     assert not CJK.search(english)
+
+
+def test_help_about_a_command_that_is_not_there_says_so_in_the_askers_language(dispatcher: Dispatcher) -> None:
+    from tests.support.foundation import run_slash
+
+    _, group = run_slash(dispatcher, "/k8s 帮助 诊断", user="alice")
+    assert "没有 `诊断` 这个命令。你是不是要用 `诊断 pod`、`诊断 节点`、`诊断 集群`？试试 `/k8s help`。" in group
+    _, nothing = run_slash(dispatcher, "/k8s 帮助 xyzzy", user="alice")
+    assert "没有 `xyzzy` 这个命令。试试 `/k8s help`。" in nothing and "没有相近的命令" in nothing
+    _, english = run_slash(dispatcher, "/k8s help diagnos", user="alice")
+    assert "Unknown command `diagnos`. Did you mean: `diagnose cluster`, `diagnose node`, `diagnose pod`?" in english
