@@ -1662,9 +1662,9 @@ class FindingWords:
     )
     # -- buttons
     node_details: Msg = Msg("Node details", "节点详情")
-    cordon: Msg = Msg("Cordon", "Cordon 节点")
-    drain: Msg = Msg("Drain", "Drain 节点")
-    uncordon: Msg = Msg("Uncordon", "Uncordon 节点")
+    cordon: Msg = Msg("Cordon", "隔离节点")
+    drain: Msg = Msg("Drain", "排空节点")
+    uncordon: Msg = Msg("Uncordon", "取消隔离节点")
     previous_logs: Msg = Msg("Previous logs", "上次运行的日志")
     restart_deployment: Msg = Msg("Restart deployment", "重启 Deployment")
     pod_details: Msg = Msg("Pod details", "Pod 详情")

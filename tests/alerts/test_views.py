@@ -253,7 +253,7 @@ def test_a_watcher_alert_on_a_chinese_route_says_the_finding_in_chinese_after_th
     zh_text = render_text(zh)
     assert f"Node {NODE} 状态为 Unknown：kubelet 已停止上报节点状态" in zh_text
     assert "stopped posting node status (lease" not in zh_text.split("\n")[0]
-    assert {"Cordon 节点", "Drain 节点"} <= set(labelled(zh))
+    assert {"隔离节点", "排空节点"} <= set(labelled(zh))
     every_button_runs_a_registered_command(zh)
     en_text = render_text(alert_card(state_of(stored), now=T0 + timedelta(minutes=3), lang="en"))
     assert f"Node {NODE} is Unknown: the kubelet stopped posting node status" in en_text and "状态为" not in en_text

@@ -79,7 +79,7 @@ def test_a_node_diagnosis_in_chinese_says_the_finding_in_chinese() -> None:
     zh = render_text(_dead_node_diagnosis("zh").view())
     assert NODE_TITLE_ZH in zh and NODE_TITLE_EN not in zh
     assert "接下来会发生：" in zh and "AKS 自动修复" in zh and "AKS auto-repair" not in zh
-    assert "[Cordon 节点]" in zh and "[节点详情]" in zh and "[Drain 节点]" in zh and "[处理手册：node-notready]" in zh
+    assert "[隔离节点]" in zh and "[节点详情]" in zh and "[排空节点]" in zh and "[处理手册：node-notready]" in zh
     assert f"• {HEARTBEAT_ZH}" in zh and "likely cause" not in zh
     # What the cluster says is quoted as it says it.
     assert '• condition Ready=Unknown, reason NodeStatusUnknown, "Kubelet stopped posting node status."' in zh

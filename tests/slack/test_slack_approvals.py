@@ -178,7 +178,7 @@ def test_a_cordon_clicked_under_a_chinese_answer_is_a_chinese_card_and_a_chinese
     channel, node = new_channel(), spare_node(bot.kube)
     # The Cordon button under a Chinese diagnosis, as the bot posted it.
     button = {"action_id": "aksbot_1", "value": CommandRef("cordon", NodeArgs(node=node)).value,
-              "text": {"type": "plain_text", "text": "Cordon 节点"}}
+              "text": {"type": "plain_text", "text": "隔离节点"}}
     headline = f"*节点 {node} 状态为 Unknown：kubelet 已停止上报节点状态*"
     diagnosis = {"type": "message", "user": "U0AKSBOT", "ts": "1700000000.000100", "text": f"诊断：节点 {node}",
                  "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": headline}},
