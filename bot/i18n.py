@@ -1358,6 +1358,11 @@ PARAMS_ZH: dict[str, str] = {
 }
 
 
+def param_help(text: str, lang: str) -> str:
+    """An argument's help (its English, as the command declares it) in `lang`."""
+    return PARAMS_ZH.get(text, text) if lang == "zh" else text
+
+
 @dataclass(frozen=True)
 class FindingWords:
     """What the diagnosis rules say of a finding: its title, what happens next, its buttons, and the headings of the

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.blocks import Block, Code, Context, Fields, Heading, Text, View
 from bot.deps import Deps
 from bot.errors import UnknownCommand
-from bot.i18n import COMMANDS_ZH, PARAMS_ZH, Lang
+from bot.i18n import COMMANDS_ZH, Lang, param_help
 from bot.i18n import HELP as W
 from bot.registry import REGISTRY, Call, CommandSpec, Risk, Role, Scope, command
 from bot.settings import role_name
@@ -17,10 +17,6 @@ from handlers.args import HelpArgs
 def summary(spec: CommandSpec, lang: Lang) -> str:
     """What the command does, in `lang` (its docstring's first line is the English)."""
     return COMMANDS_ZH.get(spec.name, spec.help) if lang == "zh" else spec.help
-
-
-def param_help(text: str, lang: Lang) -> str:
-    return PARAMS_ZH.get(text, text) if lang == "zh" else text
 
 
 @dataclass(frozen=True)

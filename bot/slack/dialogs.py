@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import PARAMS_ZH, SLACK
+from bot.i18n import SLACK, param_help
 from bot.refs import CommandRef
 from bot.registry import Lang, ParamSpec
 
@@ -22,7 +22,8 @@ def ask_modal(ref: CommandRef, param: ParamSpec, private_metadata: str, lang: La
     message's language; `private_metadata` carries the reference and the clicked message."""
     first = next((str(v) for v in ref.args.model_dump().values() if v not in (None, "")), "")
     title = f"{ref.command.capitalize()} {first}".strip()
-    label = PARAMS_ZH.get(param.help, param.help) if lang == "zh" else param.help[:1].upper() + param.help[1:]
+    label = param_help(param.help, lang)
+    label = label[:1].upper() + label[1:]
     return {
         "type": "modal",
         "callback_id": ASK_MODAL,

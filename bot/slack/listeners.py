@@ -34,7 +34,7 @@ from slack_sdk.web import WebClient
 
 from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
-from bot.i18n import PARAMS_ZH, SLACK
+from bot.i18n import SLACK, param_help
 from bot.incidents.ports import Reaction
 from bot.parser import detect_lang
 from bot.refs import CommandRef, RefError, decode
@@ -294,8 +294,7 @@ class SlackSurface:
             args = spec.args.model_validate({**ref.args.model_dump(), param.name: answer})
             completed = CommandRef(ref.command, args, ref.cluster, ref.namespace, ref.all_namespaces)
         except (ValidationError, ValueError):
-            what = PARAMS_ZH.get(param.help, param.help) if lang == "zh" else param.help
-            SlackResponder(self.client, context).tell_user(SLACK.not_accepted(lang, what=what))
+            SlackResponder(self.client, context).tell_user(SLACK.not_accepted(lang, what=param_help(param.help, lang)))
             return
         self._dispatch(Incoming.click(completed, user, channel, anchor, lang), context)
 
