@@ -1080,10 +1080,11 @@ class ApprovalWords:
         "Nobody could approve this: `{command}` on `{cluster}` needs {required} approver(s) other than you, and the "
         "configuration names {named}. Ask an admin to add approvers (`roles.approver`, or the cluster's "
         "`approvals`/`actions` settings).",
-        "没有人能批准这个请求：`{cluster}` 上的 `{command}` 需要 {required} 位申请人以外的审批人，而配置中只有 "
-        "{named}。请管理员添加审批人（`roles.approver`，或该集群的 `approvals`/`actions` 设置）。",
+        "没有人能批准这个请求：`{cluster}` 上的 `{command}` 需要 {required} 位申请人以外的审批人，而配置中除你之外的"
+        "审批人：{named}。请管理员添加审批人（`roles.approver`，或该集群的 `approvals`/`actions` 设置）。",
     )
     only_requester_configured: Msg = Msg("nobody but the requester is configured", "除申请人外没有配置审批人")
+    nobody_else: Msg = Msg("nobody else", "无")
     none_configured: Msg = Msg("nobody is configured", "没有配置审批人")
     approver_role: Msg = Msg("the approver role: {who}", "审批人角色（{who}）")
 

@@ -606,7 +606,7 @@ class ApprovalWorkflow:
         others = people - {requester}
         if len(others) >= required:
             return
-        named = PEOPLE.comma(lang).join(sorted(others)) or PEOPLE.nobody(lang)
+        named = PEOPLE.comma(lang).join(sorted(others)) or W.nobody_else(lang)
         raise Refused(W.unapprovable(lang, command=command, cluster=cluster, required=required, named=named))
 
     def approvers_of(self, request: ApprovalRequest) -> Rich:

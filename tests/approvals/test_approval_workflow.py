@@ -142,6 +142,10 @@ def test_a_request_nobody_could_approve_is_refused_at_once(store: SqliteApproval
     assert lone.status != "requested"
     assert "Nobody could approve this" in notice_text(lone.view) and "names dave" in notice_text(lone.view)
     assert store.pending() == []
+    config["roles"]["approver"] = ["bob"]  # the requester is the only approver
+    alone = say(make_dispatcher(make_workflow(store, clock, config=config)), "bob", "/k8s switch off hall")
+    assert "other than you, and the configuration names nobody else." in notice_text(alone.view)
+    assert store.pending() == []
     # A group whose members the directory cannot tell right now (Slack unreachable) may hold anyone: the request
     # stands and the click decides.
     config["roles"]["approver"] = ["bob", "S0ONCALL"]
