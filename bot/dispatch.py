@@ -27,7 +27,7 @@ from bot.deadline import COMMAND_BOUND_S, within
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotConfigured, UserError
 from bot.groups import GroupDirectory, NoGroups
-from bot.i18n import ERRORS, Lang, in_lang, said
+from bot.i18n import APPROVAL, ERRORS, Lang, in_lang, said
 from bot.logs import request_context
 from bot.parser import ParsedCommand, Parser, detect_lang
 from bot.registry import REGISTRY, Call, Caller, ClusterCall, CommandSpec, Registry, Risk, Scope
@@ -249,7 +249,7 @@ class Dispatcher:
         if ref is None:
             # The card reached nobody (the responder told the asker why): nobody could act on it, so it is failed
             # at once rather than left pending to expire unseen.
-            approvals.card_failed(card.request_id, "the card could not be posted where it was asked for")
+            approvals.card_failed(card.request_id, said(APPROVAL.card_not_shown))
             self._log(request, "failed")
             return Outcome("failed", spec.name, request.correlation_id, view)
         approvals.card_posted(card.request_id, ref)

@@ -1018,6 +1018,9 @@ class ApprovalWords:
         "Nothing was requested: the approval card could not be posted in the approvals channel. {error}",
         "未创建请求：审批卡片无法发到审批频道。{error}",
     )
+    card_not_shown: Msg = Msg(
+        "the card could not be posted where it was asked for", "审批卡片无法发到申请它的地方"
+    )
     card_not_posted_reason: Msg = Msg(
         "its card could not be posted in the approvals channel: {error}", "审批卡片无法发到审批频道：{error}"
     )

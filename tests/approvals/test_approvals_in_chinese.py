@@ -21,7 +21,7 @@ from bot.refs import CommandRef
 from bot.render_text import render_text
 from bot.surface import Incoming, InputKind
 from tests.support.approvals import WORLD, LampArgs, RecordingNotifier, make_dispatcher
-from tests.support.foundation import Conversation
+from tests.support.foundation import Captured, Conversation
 from tests.support.language import english_prose
 
 ENGLISH = english_prose(APPROVAL)
@@ -165,3 +165,16 @@ def test_a_rich_message_keeps_people_and_channels_as_they_are_where_each_languag
     assert msg.rich("en", by=by, when="09:14") == ("Approved by ", Person("U1"), " and ", Person("U2"), " at 09:14.")
     assert msg.rich("zh", by=Person("U1"), when="09:14") == (Person("U1"), " 已于 09:14 批准。")
     assert msg.rich("en", by="nobody", when="09:14") == "Approved by nobody at 09:14."  # all words: a plain string
+
+
+def test_a_card_that_reached_nobody_fails_its_request_in_its_language(workflow: ApprovalWorkflow) -> None:
+    """The requester's conversation took no card (the responder posted nothing): the request is failed at once, its
+    reason in the request's language, the audit's in English."""
+    d = make_dispatcher(workflow)
+    outcome = d.handle(Incoming.click(CommandRef("switch off", LampArgs(lamp="hall"), "home"), "alice", "C0OPS", None,
+                                      lang="zh"), Captured())
+    assert outcome.status == "failed"
+    (failed,) = workflow.store.in_states((State.FAILED,))
+    assert failed.reason == "审批卡片无法发到申请它的地方"
+    assert "失败，未执行任何操作：审批卡片无法发到申请它的地方" in chinese(workflow.status(failed.id).view())
+    assert workflow.audit(request=failed.id).entries[-1].detail == "the card could not be posted where it was asked for"
