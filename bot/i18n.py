@@ -738,6 +738,8 @@ class KbWords:
     risk_low: Msg = Msg("low risk", "低风险")
     risk_disruptive: Msg = Msg("disruptive", "有中断风险")
 
+    col_title: Msg = Msg("title", "标题")
+    col_tags: Msg = Msg("tags", "标签")
 
 @dataclass(frozen=True)
 class IncidentWords:

@@ -237,7 +237,8 @@ class KbList:
         summary = W.one_entry(lang) if n == 1 else W.entries(lang, count=n)
         if self.tag:
             summary = W.tagged(lang, entries=summary, tag=self.tag)
-        return View(summary, (Table(("id", "title", "tags"), rows, title=summary),))
+        columns = ("id", W.col_title(self.lang), W.col_tags(self.lang))
+        return View(summary, (Table(columns, rows, title=summary),))
 
 
 def answer(kb: KnowledgeBase, question: str, note: str | None = None) -> KbAnswer:
@@ -405,7 +406,14 @@ def _verdict(call: Call[KbShowArgs] | Call[KbMissedArgs], deps: Deps, question: 
         return None
 
 
-@command("kb show", args=KbShowArgs, scope=Scope.NONE, requires=None, examples=("/k8s kb show node-notready",))
+@command(
+    "kb show",
+    args=KbShowArgs,
+    scope=Scope.NONE,
+    requires=None,
+    aliases=("知识库 条目",),
+    examples=("/k8s kb show node-notready", "/k8s 知识库 条目 node-notready"),
+)
 def kb_show(call: Call[KbShowArgs], deps: Deps) -> KbEntry | KbAnswer:
     """Show one knowledge-base entry in full: explanation, checks, fixes, errors and sources."""
     knowledge = _knowledge(deps)
@@ -434,7 +442,14 @@ def kb_show(call: Call[KbShowArgs], deps: Deps) -> KbEntry | KbAnswer:
     return found
 
 
-@command("kb list", args=KbListArgs, scope=Scope.NONE, requires=None, examples=("/k8s kb list", "/k8s kb list node"))
+@command(
+    "kb list",
+    args=KbListArgs,
+    scope=Scope.NONE,
+    requires=None,
+    aliases=("知识库 列表",),
+    examples=("/k8s kb list", "/k8s kb list node", "/k8s 知识库 列表"),
+)
 def kb_list(call: Call[KbListArgs], deps: Deps) -> KbList | KbAnswer:
     """List the knowledge-base entries (optionally only those with a tag)."""
     knowledge = _knowledge(deps)

@@ -111,6 +111,14 @@ def test_kb_list_and_a_tag_filter(small_index: KnowledgeIndex) -> None:
     assert "tagged `dns`" in text
 
 
+def test_kb_list_and_show_by_their_chinese_names(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "/k8s 知识库 列表 dns", InputKind.SLASH)
+    assert "dns-timeout" in text and "node-notready" not in text and "（标签 `dns`）" in text
+    assert "标题" in text and "标签" in text and "TITLE" not in text
+    assert "conntrack" in ask(small_index, "/k8s 知识库 条目 dns-timeout", InputKind.SLASH)
+    assert "TITLE" in ask(small_index, "/k8s kb list dns", InputKind.SLASH)  # English as it was
+
+
 @pytest.mark.parametrize("typed", ["/k8s kb list --tag dns", "/k8s kb list --tag=dns", "/k8s kb list -t DNS"])
 def test_kb_list_takes_the_tag_as_a_flag_too(small_index: KnowledgeIndex, typed: str) -> None:
     text = ask(small_index, typed, InputKind.SLASH)
