@@ -87,9 +87,10 @@ def request_status(call: Call[RequestArgs], deps: Deps) -> ApprovalCard:
 def audit(call: Call[AuditArgs], deps: Deps) -> AuditLog:
     """The audit trail of approval requests: who requested, approved, denied, what ran and how it ended."""
     a = call.args
-    return _approvals(deps).audit(
+    trail = _approvals(deps).audit(
         last=a.last, user=a.user, cluster=a.cluster, request=a.request, jsonl=a.jsonl, caller=call.caller
     )
+    return replace(trail, lang=call.lang)
 
 
 @command(

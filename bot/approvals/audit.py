@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.approvals.model import AuditEntry
+from bot.approvals.model import AuditEntry, AuditEvent
 from bot.approvals.store import ApprovalStore
 from bot.blocks import Code, Heading, Level, Notice, Table, View
+from bot.i18n import APPROVAL as W
+from bot.i18n import Lang
 from bot.timefmt import day_time
 
 
@@ -37,37 +39,55 @@ def audit_line(entry: AuditEntry) -> str:
 
 @dataclass(frozen=True)
 class AuditLog:
-    """Audit entries, oldest first, as a table or as JSON lines."""
+    """Audit entries, oldest first, as a table or as JSON lines. The frame speaks the asker's language (`lang`); the
+    entries are the record as written (their details in English, one record for every admin), the JSON lines too."""
 
     entries: tuple[AuditEntry, ...]
-    filters: str
+    request: str | None = None  # the filters asked for
+    user: str | None = None
+    cluster: str | None = None
     jsonl: bool = False
+    lang: Lang = "en"
+
+    def _filters(self) -> str:
+        lang = self.lang
+        parts = [
+            W.audit_of_request(lang, id=self.request) if self.request else "",
+            W.audit_by(lang, user=self.user) if self.user else "",
+            W.audit_on(lang, cluster=self.cluster) if self.cluster else "",
+        ]
+        return "".join(p for p in parts if p)
 
     def view(self) -> View:
+        lang = self.lang
         if not self.entries:
-            text = f"No audit entries{self.filters}."
+            text = W.audit_none(lang, filters=self._filters())
             return View(text, (Notice(text, Level.INFO),))
-        summary = f"{len(self.entries)} audit entries{self.filters}"
+        summary = W.audit_count(lang, count=len(self.entries), filters=self._filters())
         if self.jsonl:
             return View(summary, (Code("\n".join(audit_line(e) for e in self.entries), "audit.jsonl"),))
         rows = tuple(
             (
                 day_time(e.at),
                 e.request_id,
-                e.event.value,
+                _event(e.event, lang),
                 e.actor,
                 e.cluster or "-",
                 e.detail,
             )
             for e in self.entries
         )
-        return View(
-            summary,
-            (
-                Heading("Audit"),
-                Table(("time (UTC)", "request", "event", "who", "cluster", "detail"), rows),
-            ),
+        columns = tuple(
+            m(lang) for m in (W.col_time, W.col_request, W.col_event, W.col_who, W.col_cluster, W.col_detail)
         )
+        return View(summary, (Heading(W.audit_heading(lang)), Table(columns, rows)))
+
+
+def _event(event: AuditEvent, lang: Lang) -> str:
+    """An audit event's name as the language says it (the stored value is the English word)."""
+    if lang != "zh":
+        return event.value
+    return getattr(W, f"event_{event.value}")(lang)  # type: ignore[no-any-return]
 
 
 def export_jsonl(store: ApprovalStore, out: TextIO, *, user: str | None = None, cluster: str | None = None) -> int:

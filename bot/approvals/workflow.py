@@ -371,13 +371,7 @@ class ApprovalWorkflow:
             seen = [n for n in names if settings.role_of(caller.id, caller.groups, n) is not None]
             visible = None if len(seen) == len(names) else seen
         entries = self.store.audit(last=last, user=user, cluster=cluster, request_id=request, clusters=visible)
-        parts = [
-            f"of request {request}" if request else "",
-            f"by {user}" if user else "",
-            f"on {cluster}" if cluster else "",
-        ]
-        filters = " ".join(p for p in parts if p)
-        return AuditLog(tuple(entries), f" {filters}" if filters else "", jsonl=jsonl)
+        return AuditLog(tuple(entries), request, user, cluster, jsonl=jsonl)
 
     def pending_for(self, caller: Caller, cluster: str | None = None) -> PendingList:
         """What waits for a decision, as `caller` sees it: what they may approve first (oldest first), then theirs."""

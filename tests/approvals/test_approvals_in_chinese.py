@@ -178,3 +178,19 @@ def test_a_card_that_reached_nobody_fails_its_request_in_its_language(workflow: 
     assert failed.reason == "审批卡片无法发到申请它的地方"
     assert "失败，未执行任何操作：审批卡片无法发到申请它的地方" in chinese(workflow.status(failed.id).view())
     assert workflow.audit(request=failed.id).entries[-1].detail == "the card could not be posted where it was asked for"
+
+
+def test_the_audit_trail_button_of_a_chinese_card_opens_a_chinese_frame_around_the_record(
+    workflow: ApprovalWorkflow,
+) -> None:
+    d = make_dispatcher(workflow)
+    rid, _ = ask_in_chinese(d)
+    click(d, "bob", approve_ref(rid))
+    (audit_button,) = workflow.status(rid).view().buttons()
+    trail = click(d, "carol", audit_button.ref)
+    text = chinese(trail.view)
+    assert "审计记录" in text and f"条审计记录（请求 {rid}）" in trail.view.summary
+    assert "时间（UTC）" in text and "执行人" in text and "已成功" in text and "申请" in text
+    assert "hall is off" in text  # the record as written
+    english = d.handle(Incoming(f"/k8s audit --request {rid}", "carol", InputKind.SLASH, "C0OPS"), Conversation())
+    assert f"audit entries of request {rid}" in english.view.summary and "TIME (UTC)" in render_text(english.view)
