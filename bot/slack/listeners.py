@@ -383,7 +383,9 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _ANGLED = re.compile(r"<[^>\s]*>")
 _CODE = re.compile(r"`[^`]*`")
-_IDENTIFIER = re.compile(r"[A-Za-z0-9]*[0-9_./:-][A-Za-z0-9_./:-]*")
+# A name with separators inside (`aks-nodepool1-…`, `10.0.0.4`, `kube-system/coredns`) or a digit (`vmss000001`); a
+# word before a full stop or a colon is still a word.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:[._/:-][A-Za-z0-9]+)+|[A-Za-z]*[0-9][A-Za-z0-9]*")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

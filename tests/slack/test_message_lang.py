@@ -24,3 +24,12 @@ def test_a_message_reads_as_the_language_of_its_words_not_of_its_names() -> None
     ]}
     assert message_lang(runbook) == "en"
     assert message_lang({"text": "", "blocks": []}) == "en"
+
+
+def test_words_before_a_full_stop_still_count_as_english() -> None:
+    """An English answer that quotes a Chinese heading or two stays English though its sentences end in full stops."""
+    answer = {"text": "", "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Cordon the node. Drain it. Restart the kubelet. "
+                                                                 "Check the lease. See the notes: 节点排查 手动处理步骤"}},
+    ]}
+    assert message_lang(answer) == "en"
