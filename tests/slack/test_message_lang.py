@@ -30,6 +30,7 @@ def test_words_before_a_full_stop_still_count_as_english() -> None:
     """An English answer that quotes a Chinese heading or two stays English though its sentences end in full stops."""
     answer = {"text": "", "blocks": [
         {"type": "section", "text": {"type": "mrkdwn", "text": "Cordon the node. Drain it. Restart the kubelet. "
-                                                                 "Check the lease. See the notes: 节点排查 手动处理步骤"}},
+                                                                 "Check the lease. See the notes: "
+                                                                 "节点排查 手动处理步骤"}},
     ]}
     assert message_lang(answer) == "en"
