@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bot.blocks import Block, Code, Context, Level, Notice, Rich, View, plain
-from bot.i18n import ERRORS, Lang, Said, in_lang, said
+from bot.i18n import ERRORS, Lang, Said, in_lang, joined, said
 
 
 class AksbotError(Exception):
@@ -75,12 +75,8 @@ class UnknownCommand(UserError):
     """The first words matched no command; `suggestions` holds the closest names."""
 
     def __init__(self, word: str, suggestions: tuple[str, ...]) -> None:
-        names = [f"`{s}`" for s in suggestions]
-        hint = Said("", "")
-        if names:
-            hint = Said(
-                ERRORS.command_hint("en", names=", ".join(names)), ERRORS.command_hint("zh", names="、".join(names))
-            )
+        names = joined([f"`{s}`" for s in suggestions], ", ", "、")
+        hint = said(ERRORS.command_hint, names=names) if suggestions else Said("", "")
         super().__init__(said(ERRORS.unknown_command, word=word, hint=hint))
         self.word = word
         self.suggestions = suggestions

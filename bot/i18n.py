@@ -9,7 +9,7 @@ the bot that speaks them, so a translator reads one file and a reviewer sees eve
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Literal
 
@@ -80,6 +80,13 @@ def said(msg: Msg, **values: object) -> Said:
     a table) gives its English to the English and its Chinese to the Chinese."""
     zh = {k: in_lang(v, "zh") if isinstance(v, str) else v for k, v in values.items()}
     return Said(msg("en", **values), msg("zh", **zh))
+
+
+def joined(parts: Iterable[str], en: str, zh: str) -> Said:
+    """`parts` joined with `en` in English and with `zh` (full-width punctuation) in Chinese; a part that is a `Said`
+    gives each language its own words."""
+    items = list(parts)
+    return Said(en.join(items), zh.join(in_lang(p, "zh") for p in items))
 
 
 def in_lang(text: str, lang: str) -> str:

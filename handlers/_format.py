@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from bot.cluster.model import format_bytes, format_cpu
-from bot.i18n import ERRORS, READ, Msg, Said
+from bot.i18n import ERRORS, READ, Msg, Said, said
+from bot.i18n import joined as i18n_joined
 from bot.refs import CommandRef
 from bot.registry import REGISTRY, ClusterCall, Lang, Scope
 from handlers.args import PAGE_ROWS
@@ -151,8 +152,7 @@ def did_you_mean(names: tuple[str, ...]) -> Said:
     """" Did you mean `a`, `b`?" (both languages), or nothing when no name is close."""
     if not names:
         return Said("", "")
-    quoted = [f"`{n}`" for n in names]
-    return Said(ERRORS.did_you_mean("en", names=", ".join(quoted)), ERRORS.did_you_mean("zh", names="、".join(quoted)))
+    return said(ERRORS.did_you_mean, names=i18n_joined([f"`{n}`" for n in names], ", ", "、"))
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -15,7 +15,7 @@ from bot import blocks
 from bot.approvals.commands import approve_ref, audit_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State
 from bot.i18n import APPROVAL as W
-from bot.i18n import READ, Lang, people_in
+from bot.i18n import READ, Lang, Msg, people_in
 from bot.timefmt import short_time
 
 _SEVERITY = (blocks.Level.OK, blocks.Level.INFO, blocks.Level.WARN, blocks.Level.ERROR)
@@ -33,9 +33,15 @@ def lang_of(request: ApprovalRequest) -> Lang:
     return "zh" if request.lang == "zh" else "en"
 
 
+def state_msg(state: State) -> Msg:
+    """The catalog's words for a request's state."""
+    msg: Msg = getattr(W, f"state_{state.value}")
+    return msg
+
+
 def state_word(request: ApprovalRequest) -> str:
     """The request's state as its language says it."""
-    return getattr(W, f"state_{request.state.value}")(lang_of(request))  # type: ignore[no-any-return]
+    return state_msg(request.state)(lang_of(request))
 
 
 def _by(r: ApprovalRequest) -> blocks.Rich:

@@ -37,6 +37,7 @@ from bot.approvals.cards import (
     lang_of,
     outcome_notice,
     result_level,
+    state_msg,
 )
 from bot.approvals.commands import cancel_ref, deny_ref
 from bot.approvals.model import (
@@ -56,7 +57,7 @@ from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotDelivered, NotFound, Refused
 from bot.groups import GroupDirectory
 from bot.i18n import APPROVAL as W
-from bot.i18n import PEOPLE, Lang, Said, in_lang, people_in, said
+from bot.i18n import PEOPLE, Lang, in_lang, joined, people_in, said
 from bot.logs import in_context
 from bot.preview import Preview, drift
 from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Role
@@ -405,8 +406,7 @@ class ApprovalWorkflow:
             since = request.started_at or request.decided_at or request.created_at
             if now - since < INTERRUPTED_AFTER:
                 continue
-            state = said(getattr(W, f"state_{request.state.value}"))
-            reason = said(W.interrupted, state=state, since=short_time(since))
+            reason = said(W.interrupted, state=said(state_msg(request.state)), since=short_time(since))
             shown = in_lang(reason, lang_of(request))
             if self.store.transition(request.id, (request.state,), State.FAILED, at=now, reason=shown):
                 failed = self._get(request.id)
@@ -440,8 +440,7 @@ class ApprovalWorkflow:
                 return self._finish(running, None, said(W.world_changed, changes=exc.message))
             changes = drift(running.preview, now_preview)
             if changes:
-                joined = Said("; ".join(changes), "；".join(c.zh for c in changes))
-                return self._finish(running, None, said(W.world_changed, changes=joined))
+                return self._finish(running, None, said(W.world_changed, changes=joined(changes, "; ", "；")))
             try:
                 result = spec.handler(call, self.deps)
             except AksbotError as exc:

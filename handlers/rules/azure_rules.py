@@ -8,12 +8,12 @@ the arithmetic is `handlers.rules.snat`'s, the same calculator `aks snat` and th
 from __future__ import annotations
 
 from bot.azure.model import ManagedCluster
-from bot.i18n import FINDING, said
+from bot.i18n import FINDING, joined, said
 from bot.refs import CommandRef, Kind, ObjectRef
 from bot.registry import NoArgs
 from bot.severity import Severity
 from handlers.args import SnatArgs
-from handlers.rules.finding import KB_RECONCILE_FAILED, KB_SNAT, KB_SP_EXPIRED, Finding, SuggestedAction, joined
+from handlers.rules.finding import KB_RECONCILE_FAILED, KB_SNAT, KB_SP_EXPIRED, Finding, SuggestedAction
 from handlers.rules.snat import cluster_budget
 
 

@@ -7,11 +7,9 @@ that the entry a finding cites lists the signal the finding carries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.i18n import Said, in_lang
 from bot.refs import CommandRef, ObjectRef
 from bot.severity import Severity
 
@@ -53,12 +51,6 @@ CITED_KB_IDS: tuple[str, ...] = (
     KB_PVC_ATTACH,
     KB_DNS_TIMEOUT,
 )
-
-
-def joined(parts: Iterable[str], en: str, zh: str) -> Said:
-    """`parts` joined with `en` in English and with `zh` (full-width punctuation) in Chinese."""
-    items = list(parts)
-    return Said(en.join(items), zh.join(in_lang(p, "zh") for p in items))
 
 
 @dataclass(frozen=True)

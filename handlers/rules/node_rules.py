@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
-from bot.i18n import FINDING, Msg, Said, said
+from bot.i18n import FINDING, Msg, Said, joined, said
 from bot.refs import CommandRef, node_ref
 from bot.severity import Severity
 from bot.timefmt import ago, ago_said, clock, duration
@@ -35,7 +35,6 @@ from handlers.rules.finding import (
     KB_PID_PRESSURE,
     Finding,
     SuggestedAction,
-    joined,
 )
 
 LEASE_DURATION_SECONDS = 40

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.cluster.model import Container, ContainerState, ContainerStatus, Event, Node, Pod, format_bytes
-from bot.i18n import FINDING, Said, said
+from bot.i18n import FINDING, Said, joined, said
 from bot.refs import CommandRef, pod_ref
 from bot.severity import Severity
 from bot.timefmt import ago, clock
@@ -34,7 +34,6 @@ from handlers.rules.finding import (
     Confidence,
     Finding,
     SuggestedAction,
-    joined,
 )
 from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
 from handlers.rules.scheduling import parse_failed_scheduling

@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.i18n import FINDING, Msg, Said, said
-from handlers.rules.finding import joined
+from bot.i18n import FINDING, Msg, Said, joined, said
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
-from bot.i18n import FINDING, said
+from bot.i18n import FINDING, joined, said
 from bot.refs import CommandRef, Kind, ObjectRef
 from bot.severity import Severity
 from bot.timefmt import ago
 from handlers.args import DeploymentsArgs, PdbsArgs, PodsArgs
-from handlers.rules.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, SuggestedAction, joined
+from handlers.rules.finding import KB_CRASHLOOP, KB_PDB_BLOCKING, Finding, SuggestedAction
 
 AKS_DRAIN_TIMEOUT_MINUTES = 30
 
