@@ -79,7 +79,7 @@ from tests.support.azure import arm_state
 from tests.support.fakes import NoAzure, NoClusters
 from tests.support.foundation import Conversation
 from tests.support.kubectl import start_minicluster, write_kubeconfig
-from tests.support.language import english_prose, view_labels
+from tests.support.language import english_left, english_prose, view_labels
 from tests.support.minicluster import GUARDED, SPARE
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -101,7 +101,7 @@ def chinese(view: View, said: tuple[str, ...]) -> str:
     for words in said:
         assert words in text, f"{words!r} not in:\n{text}"
     assert CJK.search(view.summary), view.summary
-    left = sorted(p for p in ENGLISH_PROSE if p in view.summary + "\n" + text)
+    left = english_left(view.summary + "\n" + text, ENGLISH_PROSE)
     assert not left, f"English left in the Chinese answer: {left}\n{text}"
     untranslated = [label for label in view_labels(view) if label in ENGLISH_LABELS]
     assert not untranslated, f"English labels in the Chinese answer: {untranslated}\n{text}"

@@ -22,7 +22,7 @@ from bot.render_text import render_text
 from bot.surface import Incoming, InputKind
 from tests.support.approvals import WORLD, LampArgs, RecordingNotifier, make_dispatcher
 from tests.support.foundation import Captured, Conversation
-from tests.support.language import english_prose
+from tests.support.language import english_left, english_prose
 
 ENGLISH = english_prose(APPROVAL)
 
@@ -47,7 +47,7 @@ def chinese(view: View) -> str:
     """The view as text, checked to be Chinese with none of the approval catalog's English in it."""
     text = render_text(view)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in text), text
-    left = sorted(p for p in ENGLISH if p in text)
+    left = english_left(text, ENGLISH)
     assert not left, f"English left in a Chinese approval view: {left}\n{text}"
     return text
 

@@ -41,7 +41,7 @@ from tests.azure.test_aks_handlers import NoCluster
 from tests.diagnosis.test_findings_in_chinese import _calls, _english_only
 from tests.support.azure import arm_state, example
 from tests.support.foundation import ok_text
-from tests.support.language import english_prose
+from tests.support.language import english_left, english_prose
 
 RULES = Path(upgrade.__file__).parent
 
@@ -50,7 +50,7 @@ ENGLISH = english_prose(AKS, SNAT, UPGRADE, FINDING)
 
 
 def _no_english_of_the_bot(zh: str) -> None:
-    left = sorted(p for p in ENGLISH if p in zh)
+    left = english_left(zh, ENGLISH)
     assert not left, f"English left in the Chinese answer: {left}\n{zh}"
 
 

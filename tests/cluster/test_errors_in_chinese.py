@@ -31,7 +31,7 @@ from sandbox.kube import AccessRule
 from tests.support.cluster import Cluster, settings_for, start, team_settings
 from tests.support.fakes import NoAzure, NoClusters
 from tests.support.foundation import Captured, run_slash
-from tests.support.language import english_prose
+from tests.support.language import english_left, english_prose
 
 handlers.load_all()
 ENGLISH = english_prose(ERRORS)
@@ -62,7 +62,7 @@ def chinese(text: str) -> str:
     """The answer, checked to have none of the catalog's English in what it says (the usage under it is the command's
     syntax, the same in every language)."""
     words = text.split("\n用法", maxsplit=1)[0]
-    left = sorted(p for p in ENGLISH if p in words)
+    left = english_left(words, ENGLISH)
     assert not left, f"English left in a Chinese error: {left}\n{text}"
     return text
 

@@ -49,7 +49,7 @@ from tests.support.approvals import RecordingNotifier, approval_dispatcher, requ
 from tests.support.cluster import Cluster, start, team_settings
 from tests.support.fakes import NoAzure
 from tests.support.foundation import Conversation, ok_text
-from tests.support.language import english_prose, view_labels
+from tests.support.language import english_left, english_prose, view_labels
 
 handlers.load_all()
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
@@ -68,7 +68,7 @@ ENGLISH_PROSE = english_prose(READ)
 
 def assert_no_english_of_the_bot(view: View) -> None:
     text = view.summary + "\n" + render_text(view)
-    left = sorted(p for p in ENGLISH_PROSE if p in text)
+    left = english_left(text, ENGLISH_PROSE)
     assert not left, f"English left in the Chinese answer: {left}\n{text}"
     untranslated = [label for label in view_labels(view) if label in ENGLISH_LABELS]
     assert not untranslated, f"English labels in the Chinese answer: {untranslated}\n{text}"

@@ -49,3 +49,8 @@ def view_labels(view: View) -> list[str]:
         elif isinstance(b, Actions):
             out += [button.label for button in b.buttons]
     return out
+
+
+def english_left(text: str, prose: set[str]) -> list[str]:
+    """The stretches of the bot's English prose still in `text` (a Chinese answer should have none), sorted."""
+    return sorted(p for p in prose if p in text)
