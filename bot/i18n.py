@@ -1496,7 +1496,7 @@ class FindingWords:
         "超过 grace period 仍无心跳时，node controller 会把它标为 Unknown。",
     )
     node_cordoned: Msg = Msg(
-        "Node {name} is cordoned (SchedulingDisabled)", "Node {name} 已被 cordon（SchedulingDisabled）"
+        "Node {name} is cordoned (SchedulingDisabled)", "节点 {name} 已被隔离（SchedulingDisabled）"
     )
     # -- pods
     container: Msg = Msg("Container", "容器")
@@ -1577,7 +1577,7 @@ class FindingWords:
     )
     taint_unreachable: Msg = Msg("are unreachable (their kubelet stopped reporting)", "不可达（kubelet 已停止上报）")
     taint_not_ready: Msg = Msg("are not ready", "未就绪")
-    taint_cordoned: Msg = Msg("are cordoned", "已被 cordon")
+    taint_cordoned: Msg = Msg("are cordoned", "已被隔离")
     taint_memory: Msg = Msg("are under memory pressure", "内存不足（MemoryPressure）")
     taint_disk: Msg = Msg("are under disk pressure", "磁盘空间不足（DiskPressure）")
     taint_pid: Msg = Msg("are under PID pressure", "进程 ID 不足（PIDPressure）")
@@ -1625,7 +1625,7 @@ class FindingWords:
         "node(s) have the most data disks their VM size allows", "数据磁盘数已达 VM 规格允许的上限"
     )
     host_port: Msg = Msg("node(s) already use the requested hostPort", "所请求的 hostPort 已被占用")
-    cordoned: Msg = Msg("node(s) are cordoned", "已被 cordon")
+    cordoned: Msg = Msg("node(s) are cordoned", "已被隔离")
     max_pods: Msg = Msg(
         "node(s) run their maximum number of pods (maxPods)", "运行的 Pod 数已达上限（maxPods）"
     )
@@ -1720,7 +1720,7 @@ class FindingWords:
     diagnose: Msg = Msg("Diagnose {name}", "诊断 {name}")
     # -- how a finding and a group are shown
     more_lines: Msg = Msg("… {count} more line(s)", "… 另有 {count} 行")
-    cordoned_count: Msg = Msg(" ({count} cordoned)", "（{count} 个已 cordon）")
+    cordoned_count: Msg = Msg(" ({count} cordoned)", "（{count} 个已隔离）")
     group_subjects: Msg = Msg(" ({names})", "（{names}）")
     group_repeated: Msg = Msg("{count}× {title}", "{title}（共 {count} 处）")
     in_one_namespace: Msg = Msg(" in {count} namespace", "，分布在 {count} 个命名空间")
@@ -1738,7 +1738,7 @@ class FindingWords:
     group_pid_pressure: Msg = Msg(
         "{count} nodes under PID pressure{where}", "{count} 个节点进程 ID 不足（PIDPressure）{where}"
     )
-    group_cordoned: Msg = Msg("{count} nodes cordoned{where}", "{count} 个节点已被 cordon{where}")
+    group_cordoned: Msg = Msg("{count} nodes cordoned{where}", "{count} 个节点已被隔离{where}")
     group_oom: Msg = Msg("{count} containers OOMKilled{where}", "{count} 个容器被 OOMKilled{where}")
     group_oom_cgroupv2: Msg = Msg(
         "{count} containers OOMKilled (runtime not cgroup v2 aware){where}",
@@ -1923,7 +1923,7 @@ class FindingWords:
         "use a VM size with more data disks or spread the pods", "换用支持更多数据磁盘的 VM 规格，或把 Pod 分散开"
     )
     remedy_host_port: Msg = Msg("drop the hostPort or add nodes", "去掉 hostPort，或增加节点")
-    remedy_cordoned: Msg = Msg("uncordon them once they are healthy", "节点恢复健康后对它们执行 uncordon")
+    remedy_cordoned: Msg = Msg("uncordon them once they are healthy", "节点恢复健康后对它们取消隔离")
     remedy_max_pods: Msg = Msg(
         "add nodes or a pool with a higher maxPods", "增加节点，或增加一个 maxPods 更高的节点池"
     )
@@ -2274,7 +2274,7 @@ class ReadWords:
     many_nodes: Msg = Msg("{count} nodes", "{count} 个节点")
     nodes_heading: Msg = Msg("Nodes — {cluster}", "节点 — {cluster}")
     nodes_summary: Msg = Msg("{counted} in {where}: {parts}", "{where}：{counted}，{parts}")
-    cordoned: Msg = Msg("{count} cordoned", "{count} 个已 cordon")
+    cordoned: Msg = Msg("{count} cordoned", "{count} 个已隔离")
     with_pressure: Msg = Msg(
         "{count} with pressure or problem conditions", "{count} 个有压力或问题 condition"
     )

@@ -81,7 +81,7 @@ def filters(*asked: tuple[Msg, str | bool | None]) -> tuple[Filter, ...]:
 
 
 def joined(parts: Sequence[str], lang: Lang) -> str:
-    """A list of counts or names as the language writes one: "3 Ready, 1 cordoned" / "3 Ready，1 个已 cordon"."""
+    """A list of counts or names as the language writes one: "3 Ready, 1 cordoned" / "3 Ready，1 个已隔离"."""
     return READ.list_sep(lang).join(parts)
 
 

@@ -112,7 +112,7 @@ class Case:
 CASES: dict[str, Case] = {
     "nodes": Case(
         lambda c, d: nodes(zh_call(NodesArgs()), d),
-        ("节点 — sandbox", "sandbox：4 个节点，3 Ready，1 NotReady/Unknown，1 个已 cordon，1 个有压力或问题 condition",
+        ("节点 — sandbox", "sandbox：4 个节点，3 Ready，1 NotReady/Unknown，1 个已隔离，1 个有压力或问题 condition",
          "nodepool1 : 3 个节点", "存在时长", "问题 CONDITION", "可分配 CPU/内存"),
         ("Nodes — sandbox",
          "[error] 4 nodes in sandbox: 3 Ready, 1 NotReady/Unknown, 1 cordoned, 1 with pressure or problem conditions",
@@ -120,7 +120,7 @@ CASES: dict[str, Case] = {
     ),
     "nodes filtered": Case(
         lambda c, d: nodes(zh_call(NodesArgs(pool="user", problems=True, selector="agentpool=user")), d),
-        ("sandbox（-l agentpool=user，节点池 user，只看有问题的）：1 个节点，1 Ready，1 个已 cordon",),
+        ("sandbox（-l agentpool=user，节点池 user，只看有问题的）：1 个节点，1 Ready，1 个已隔离",),
         ("1 node in sandbox (-l agentpool=user, pool user, with problems): 1 Ready, 1 cordoned",),
     ),
     "no nodes": Case(
@@ -310,7 +310,7 @@ def dispatcher(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> It
 def test_nodes_and_events_typed_in_chinese_answer_in_chinese(dispatcher: Dispatcher) -> None:
     said = ok_text(dispatcher, "/k8s 节点")
     assert "节点 — sandbox" in said
-    assert "sandbox：4 个节点，3 Ready，1 NotReady/Unknown，1 个已 cordon" in said
+    assert "sandbox：4 个节点，3 Ready，1 NotReady/Unknown，1 个已隔离" in said
     assert re.search(r"节点\s+状态\s+节点池\s+版本\s+存在时长", said)
     events_said = ok_text(dispatcher, "/k8s 事件 -n shop")
     assert "事件 — 命名空间 shop" in events_said and "命名空间 shop 中有 " in events_said
