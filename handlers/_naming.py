@@ -9,7 +9,9 @@ and node names to say which one is meant (`api`, `web`, `prod`, `node` …) name
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
+from bot.cluster.model import Deployment, Pod
 from bot.refs import ObjectRef
 
 COMMON = frozenset({
@@ -44,3 +46,51 @@ def names_in(text: str) -> frozenset[str]:
     tokens = re.findall(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", text.lower())
     return frozenset(t for t in tokens if ("-" in t and len(t) >= 3) or (len(t) >= 4 and t not in COMMON
                                                                          and not t.isdigit()))
+
+
+NAMES_ANNOTATION = "aksbot.io/names"
+"""A workload's names in its team's words, on the Deployment: `aksbot.io/names: "支付接口, 账本, payment ledger"`."""
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_NAME_SEPARATORS = re.compile(r"[,，、;；\n]")
+
+
+def given_names(annotations: Mapping[str, str]) -> tuple[str, ...]:
+    """The names an object's `aksbot.io/names` annotation gives it, as written; a Latin name of fewer than three
+    letters or a Chinese one of a single character is too short to say which workload is meant and is left out."""
+    names = (" ".join(n.split()) for n in _NAME_SEPARATORS.split(annotations.get(NAMES_ANNOTATION, "")))
+    return tuple(n for n in names if len(n) >= (2 if _HAN.search(n) else 3))
+
+
+def called_in(text: str, workloads: Iterable[Deployment]) -> dict[tuple[str, str], str]:
+    """The workloads (namespace, name) that `text` calls by a name their `aksbot.io/names` annotation gives them
+    ("支付接口 5xx" and `payments/ledger-api`), each with the name as the annotation writes it.
+
+    Chinese is written without spaces, so a Chinese name is found anywhere in the text; a Latin one only as whole
+    words. Where two names overlap in the text ("支付" of one workload inside "支付接口" of another), the longer
+    is meant."""
+    said = " ".join(text.lower().split())
+    spans: list[tuple[int, int, tuple[str, str], str]] = []
+    for workload in workloads:
+        for name in given_names(workload.annotations):
+            key = (workload.namespace, workload.name)
+            word = re.escape(name.lower())
+            pattern = word if _HAN.search(name) else rf"(?<![\w-]){word}(?![\w-])"
+            spans += [(m.start(), m.end(), key, name) for m in re.finditer(pattern, said)]
+    found: dict[tuple[str, str], str] = {}
+    for start, end, workload_key, name in spans:
+        inside = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _, _ in spans)
+        if not inside:
+            found.setdefault(workload_key, name)
+    return found
+
+
+def members_of(called: Mapping[tuple[str, str], str], pods: Iterable[Pod]) -> dict[tuple[str, str], str]:
+    """The workloads `called_in` found and their pods, as (namespace, name), each with the name its workload was
+    called by: what a finding about one of them names as its subject."""
+    members = dict(called)
+    for pod in pods:
+        owner = pod.workload
+        if owner is not None and owner.kind == "Deployment" and (name := called.get((pod.namespace, owner.name))):
+            members[(pod.namespace, pod.name)] = name
+    return members

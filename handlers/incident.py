@@ -9,6 +9,8 @@ incident with `--incident ID`, or act on the one whose channel they are typed in
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +24,7 @@ from bot.incidents.model import Severity
 from bot.incidents.ports import Asker, Declaration, Incidents, Runbook
 from bot.refs import CommandRef
 from bot.registry import Call, ClusterCall, Lang, NoArgs, Role, Scope, command
-from handlers._naming import name_parts, title_words
+from handlers._naming import called_in, members_of, name_parts, title_words
 from handlers.args import (
     IncidentCloseArgs,
     IncidentCommanderArgs,
@@ -39,6 +41,8 @@ from handlers.diagnose import Health, group_line, health
 from handlers.kb import KbEntry, answer
 from handlers.rules.cluster import ClusterReport, FindingGroup
 from knowledge import Entry
+
+log = logging.getLogger(__name__)
 
 
 def _incidents(deps: Deps) -> Incidents:
@@ -71,22 +75,59 @@ def _snapshot(call: ClusterCall[IncidentStartArgs], deps: Deps) -> tuple[View, C
     return result.view(), result.report
 
 
-def named_in_title(title: str, cluster: str, report: ClusterReport) -> tuple[tuple[FindingGroup, ...], tuple[str, ...]]:
+def named_in_title(
+    title: str, cluster: str, report: ClusterReport, called: Mapping[tuple[str, str], str] | None = None
+) -> tuple[tuple[FindingGroup, ...], tuple[str, ...]]:
     """The groups of findings whose objects a word of the title names — "checkout is down" and the crash-looping
     `shop/checkout-worker-…` pods, "payments API returns 5xx" and the OOMKilled pods of namespace `payments` — most
     severe first, with the words that named them. A word names an object when it is a whole part of its name or its
-    namespace (`pay` names nothing)."""
+    namespace (`pay` names nothing). `called` holds the objects the title calls by a name their team gave them
+    (`members_of`: "支付接口 5xx" and the pods of `payments/ledger-api`), each with that name."""
     words = title_words(title, cluster)
-    if not words:
+    called = called or {}
+    if not words and not called:
         return (), ()
     named: list[FindingGroup] = []
     used: set[str] = set()
+    given: dict[str, None] = {}
     for g in report.groups:  # most severe first
         hit = set().union(*(name_parts(s) & set(words) for s in g.subjects)) if g.subjects else set()
-        if hit:
+        names = [name for s in g.subjects if (name := called.get((s.namespace, s.name)))]
+        if hit or names:
             named.append(g)
             used |= hit
-    return tuple(named), tuple(typed for word, typed in words.items() if word in used)
+            given.update(dict.fromkeys(names))
+    return tuple(named), (*(typed for word, typed in words.items() if word in used), *given)
+
+
+@dataclass(frozen=True)
+class _Called:
+    """The workloads an incident's title calls by the names their team gave them (`aksbot.io/names`), each with that
+    name, and the same for them and their pods (what findings name)."""
+
+    workloads: Mapping[tuple[str, str], str]
+    members: Mapping[tuple[str, str], str]
+
+    def channel_words(self, title: str) -> str | None:
+        """The title with each Chinese name in it replaced by its workload's ("支付接口 5xx" → "ledger-api 5xx"), for
+        a channel name Slack allows (ASCII); None when the title calls nothing by such a name."""
+        words = title
+        for (_, name), given in self.workloads.items():
+            if not given.isascii():
+                words = words.replace(given, f" {name} ")
+        return words if words != title else None
+
+
+def _called(call: ClusterCall[IncidentStartArgs], deps: Deps) -> _Called:
+    """What the title calls by given names on the incident's cluster; nothing when the cluster cannot be read (the
+    snapshot says so already)."""
+    try:
+        reader = deps.clusters.reader(call.cluster)
+        called = called_in(call.args.title, reader.deployments(None))
+        return _Called(called, members_of(called, reader.pods(None)) if called else {})
+    except AksbotError as exc:
+        log.info("the workloads' given names on %s could not be read: %s", call.cluster, exc.message)
+        return _Called({}, {})
 
 
 def _pinned(entry: Entry, lang: Lang, deps: Deps, why: str | None = None) -> Runbook:
@@ -107,7 +148,9 @@ class _Opening:
     intro: str | None = None
 
 
-def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps, report: ClusterReport | None) -> _Opening:
+def _runbook(
+    call: ClusterCall[IncidentStartArgs], deps: Deps, report: ClusterReport | None, called: _Called
+) -> _Opening:
     """The entry named with `--runbook`, else the knowledge base's answer to the title: the runbook to pin.
 
     When the knowledge base is only unsure which entry the title is about, the cluster's own findings decide if words
@@ -130,7 +173,10 @@ def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps, report: ClusterRe
     found = answer(knowledge, call.args.title)
     if found.entry is not None and found.level == "answer":
         return _Opening(_pinned(found.entry, lang, deps))
-    named, words = named_in_title(call.args.title, call.cluster, report) if report is not None else ((), ())
+    named: tuple[FindingGroup, ...] = ()
+    words: tuple[str, ...] = ()
+    if report is not None:
+        named, words = named_in_title(call.args.title, call.cluster, report, called.members)
     runbooks = {g.kb: e for g in named if g.kb and (e := knowledge.get(g.kb)) is not None}
     cited = [g for g in named if g.kb in runbooks]
     said_words = ", ".join(f"`{w}`" for w in words)
@@ -166,18 +212,21 @@ def _runbook(call: ClusterCall[IncidentStartArgs], deps: Deps, report: ClusterRe
 def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.Declared:
     """Declare an incident: a new channel with the responders, its topic, the cluster's health and runbook pinned.
 
-    The channel is `inc-YYYYMMDD-<title>`; the requester (its commander) and the cluster's on-call people
-    (`oncall` in the configuration) are invited; the snapshot (the cluster's `health` and the firing alerts) and
-    the runbook the knowledge base answers the title with are pinned. When it is only unsure, a title that names a
-    troubled workload, namespace or node pool ("checkout is down") gets the runbook of that object's most severe
-    findings; otherwise the closest entries are posted as a suggestion, not pinned. The runbook and the cluster's
-    Azure portal page are bookmarked. If any step fails, what was made is cleaned up and the answer says which step
+    The channel is `inc-YYYYMMDD-<title>` (a Chinese title's given names become their workloads' names); the
+    requester (its commander) and the cluster's on-call people (`oncall` in the configuration) are invited; the
+    snapshot (the cluster's `health` and the firing alerts) and the runbook the knowledge base answers the title with
+    are pinned. When it is only unsure, a title that names a troubled workload, namespace or node pool ("checkout is
+    down"), or calls a Deployment by a name its team gave it in the `aksbot.io/names` annotation ("支付接口 5xx"),
+    gets the runbook of that object's most severe findings; otherwise the closest entries are posted as a
+    suggestion, not pinned. The runbook and the cluster's Azure portal page are bookmarked. If any step fails, what
+    was made is cleaned up and the answer says which step
     and why.
     """
     incidents = _incidents(deps)
     title = " ".join(call.args.title.split())
     snapshot, report = _snapshot(call, deps)
-    opening = _runbook(call, deps, report)
+    called = _called(call, deps) if report is not None else _Called({}, {})
+    opening = _runbook(call, deps, report, called)
     declaration = Declaration(
         title=title,
         severity=Severity(call.args.severity),
@@ -190,6 +239,7 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
         suggestion=opening.suggestion,
         suggestion_intro=opening.intro,
         alert_key=call.args.alert,
+        channel_words=called.channel_words(title),
     )
     return incidents.start(declaration)
 

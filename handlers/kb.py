@@ -56,7 +56,7 @@ from bot.i18n import KB as W
 from bot.questions.model import LISTING, Asked, Logged, Pick, Tally, fell_short, listing_row, masked
 from bot.refs import CommandRef
 from bot.registry import Call, Role, Scope, command
-from handlers._naming import names_in
+from handlers._naming import called_in, names_in
 from handlers.args import (
     DiagnoseNodeArgs,
     DiagnosePodArgs,
@@ -261,6 +261,19 @@ class Live:
     cluster: str
     lines: tuple[str, ...]
     diagnoses: tuple[tuple[str, CommandRef], ...]  # (object's name, its diagnosis)
+    # The question's words that named them (and the cluster, when it named one): no evidence of what went wrong.
+    names: tuple[str, ...] = ()
+
+    def without_names(self, question: str) -> str:
+        """The question without the words that named objects ("why does checkout-worker keep restarting on test" →
+        "why does keep restarting on"): a workload's name says which object, not what is wrong with it, and as words
+        it points the knowledge base anywhere (`orders-api` to the ACME entry's orders)."""
+        said = question
+        for name in sorted(self.names, key=len, reverse=True):
+            word = re.escape(name)
+            pattern = word if not name.isascii() else rf"(?<![\w.-]){word}(?![\w.-])"
+            said = re.sub(pattern, " ", said, flags=re.IGNORECASE)
+        return " ".join(said.split())
 
     def blocks(self, lang: Lang) -> list[Block]:
         blocks: list[Block] = [
@@ -308,7 +321,7 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
     cluster = _asked_cluster(call, deps, question)
     provider = deps.clusters
     names = names_in(question)
-    if not names or cluster is None or not isinstance(provider, CachingProvider):
+    if cluster is None or not isinstance(provider, CachingProvider):
         return None
     role = deps.settings.role_of(call.caller.id, call.caller.groups, cluster)
     if role is None or role < Role.VIEWER or not provider.warm(cluster, _LIVE_KINDS):
@@ -317,17 +330,28 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
         # Looked at apart from the answer's own reads: only a look that shows something dates the answer.
         with observe_reads() as looked:
             reader = provider.reader(cluster)
+            # A workload may also be called by the names its team gave it ("支付接口"), in any language.
+            deployments = reader.deployments(None) if provider.warm(cluster, ("deployments",)) else []
+            called = called_in(question, deployments)
+            if not names and not called:
+                return None
             pods, nodes = reader.pods(None), reader.nodes()
     except AksbotError as exc:
         log.info("no live look at %s for a question: %s", cluster, exc.message)
         return None
     named: dict[tuple[str, str, str], list[Pod]] = {}
+    words: set[str] = set()
     for pod in pods:
         owner = pod.workload
         if pod.name in names:
             named.setdefault(("Pod", pod.namespace, pod.name), []).append(pod)
+            words.add(pod.name)
         elif owner is not None and owner.name in names:
             named.setdefault((owner.kind, pod.namespace, owner.name), []).append(pod)
+            words.add(owner.name)
+        elif owner is not None and owner.kind == "Deployment" and (given := called.get((pod.namespace, owner.name))):
+            named.setdefault((owner.kind, pod.namespace, owner.name), []).append(pod)
+            words.add(given)
     lines: list[str] = []
     diagnoses: list[tuple[str, CommandRef]] = []
     for (kind, namespace, name), members in sorted(named.items())[:LIVE_OBJECTS]:
@@ -344,6 +368,7 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
         diagnoses.append((worst.name, CommandRef("diagnose pod", args, cluster=cluster, namespace=namespace)))
     for node in nodes:
         if node.name in names and len(lines) < LIVE_OBJECTS:
+            words.add(node.name)
             lines.append(W.live_node(lang, name=node.name, pool=node.pool or "?", status=node.status_text))
             ref = CommandRef("diagnose node", DiagnoseNodeArgs(name=node.name), cluster=cluster)
             diagnoses.append((node.name, ref))
@@ -351,7 +376,9 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
         return None
     for kind, age in looked.cached.items():
         read_cached(kind, age)
-    return Live(cluster, tuple(lines), tuple(diagnoses))
+    if cluster.lower() in re.findall(r"[\w.-]+", question.lower()):
+        words.add(cluster)
+    return Live(cluster, tuple(lines), tuple(diagnoses), tuple(sorted(words)))
 
 
 @command(
@@ -366,16 +393,19 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
     """Ask the troubleshooting knowledge base (English or 中文); answers in the language you ask in.
 
     A question that names a workload, pod or node of the channel's cluster by its whole name (`ledger-api`,
-    `aks-userpool-…-vmss000003`) also shows how that object is now, from the watch cache, with a button to
+    `aks-userpool-…-vmss000003`), or a Deployment by a name its team gave it in the `aksbot.io/names` annotation
+    ("支付接口"), also shows how that object is now, from the watch cache, with a button to
     diagnose it — for people who may read that cluster.
     """
     knowledge = _knowledge(deps)
     if not call.args.question:
         return KbList(knowledge.entries(), call.lang)
-    found = answer(knowledge, call.args.question)
+    question = call.args.question
+    live = live_named(call, deps, question, detect_lang(question))
+    found = answer(knowledge, live.without_names(question) if live is not None else question)
+    found = dataclasses.replace(found, question=question)
     asked = _keep(call, deps, found)
     catalogue = knowledge.entries() if asked is not None and found.entry is None else ()
-    live = live_named(call, deps, call.args.question, found.lang)
     return dataclasses.replace(found, asked=asked, catalogue=catalogue, live=live)
 
 

@@ -153,6 +153,8 @@ class Declaration:
     # findings that name words of the title when they point to several: posted, never pinned.
     suggestion: View | None = None
     suggestion_intro: str | None = None  # what the suggestion is (default: the knowledge base is unsure)
+    # What the channel is named by when not the title: a Chinese title's workloads by name ("ledger-api 5xx").
+    channel_words: str | None = None
 
 
 @dataclass(frozen=True)

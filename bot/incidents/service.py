@@ -153,7 +153,7 @@ class IncidentDesk:
         made: Channel | None = None
         step = "creating the channel"
         try:
-            made = self._create_channel(d.title, now)
+            made = self._create_channel(d.channel_words or d.title, now)
             shown = dataclasses.replace(incident, state=IncidentState.OPEN, channel=made.id, channel_name=made.name)
             step = "inviting the responders"
             invited, warnings = self._invite(made.id, shown, d.caller.id)

@@ -411,6 +411,28 @@ def test_a_title_naming_objects_with_different_runbooks_posts_each_unpinned(live
     assert "OOMKilled" in opened
 
 
+def test_a_chinese_title_calling_a_workload_by_its_teams_name_pins_its_runbook(live_bed: Bed) -> None:
+    """"商城前端 5xx" has no word the cluster's names share, but `shop/web` carries `aksbot.io/names: 商城前端,
+    storefront`: its crash-looping pod's runbook is pinned, said to be chosen for that name, and the channel is named
+    by the workload (Slack's channel names are ASCII)."""
+    said = declare(live_bed, "商城前端 5xx")
+    channel = "inc-20261122-web-5xx"
+    assert f"channel #{channel} created" in said
+    assert re.search(rf"message #2 pinned in #{channel}", said)
+    why = next(line for line in said.splitlines() if "根据集群中提到" in line)
+    assert "`商城前端`" in why and "web-7d9f-fghij" in why
+    assert "本事件的处理手册：`container-oomkilled`" in said
+
+
+def test_a_workloads_latin_given_name_counts_only_as_whole_words(live_bed: Bed) -> None:
+    said = declare(live_bed, "storefront checkout errors")
+    assert "that name `storefront`" in said and "`container-oomkilled`" in said
+    assert "channel #inc-20261122-storefront-checkout-errors created" in said  # an ASCII title keeps its words
+    live_bed.say("/k8s incident close --incident 1 mistaken")
+    said = declare(live_bed, "storefronts checkout errors")
+    assert "Chosen from the cluster's findings" not in said
+
+
 def test_words_of_a_title_name_objects_only_as_whole_parts_of_their_names() -> None:
     def finding(kind: Kind, name: str, namespace: str, kb: str, severity: rules.Severity) -> rules.Finding:
         return rules.Finding("pod.crashloop" if kind is Kind.POD else "node.notready", severity, f"{name} is unwell",

@@ -97,6 +97,32 @@ def test_a_workload_is_named_by_its_controller_and_shown_by_its_worst_pod(
     assert "• Pod `shop/old-batch`：" in said and "[诊断 old-batch]" in said
 
 
+def test_a_workload_is_also_named_by_the_names_its_team_gave_it(world: tuple[Settings, CachedClusterProvider]) -> None:
+    """`shop/web` carries `aksbot.io/names: 商城前端, storefront`: a Chinese name is found inside a sentence written
+    without spaces, a Latin one only as a whole word."""
+    settings, provider = world
+    said = ask(settings, provider, "@aksbot 商城前端一直重启是怎么回事")
+    assert "你问到的对象在 `sandbox` 上的实时状态：" in said
+    assert "• Deployment `shop/web`：" in said and "[诊断 web-7d9f-fghij]" in said
+    assert "• Deployment `shop/web`: " in ask(settings, provider, "@aksbot why is storefront crashing")
+    assert LIVE not in ask(settings, provider, "@aksbot why are the storefronts crashing")
+
+
+def test_the_words_that_name_objects_are_no_evidence_for_the_knowledge_base(
+    world: tuple[Settings, CachedClusterProvider],
+) -> None:
+    """A workload's name says which object, not what is wrong with it: the knowledge base answers the question
+    without the words that named live objects and the cluster ("orders-api" once pointed to the ACME entry's
+    orders, "checkout-worker" to the node-login entry's worker nodes)."""
+    settings, provider = world
+    plain = ask(settings, provider, "@aksbot why does it keep restarting?")
+    for named in (f"why does {POD} keep restarting on sandbox?", "why does storefront keep restarting?"):
+        said = ask(settings, provider, f"@aksbot {named}")
+        assert LIVE in said
+        assert said.splitlines()[0] == plain.splitlines()[0] == (
+            "CrashLoopBackOff: container keeps restarting (crashes, failing probes)")
+
+
 def test_nothing_live_without_a_role_a_name_or_a_warm_cache(world: tuple[Settings, CachedClusterProvider]) -> None:
     settings, provider = world
     question = f"@aksbot why does {POD} keep crashing"

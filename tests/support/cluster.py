@@ -124,7 +124,8 @@ def objects() -> list[dict[str, Any]]:
             pod("shop", "old-batch", n1, app="batch", evicted=True),
             pod("default", "web-7d9f-abcde", n1, app="other")]
     out.append({"apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": "web", "namespace": "shop", "generation": 3},
+                "metadata": {"name": "web", "namespace": "shop", "generation": 3,
+                             "annotations": {"aksbot.io/names": "商城前端, storefront"}},  # the team's names
                 "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
                          "template": {"metadata": {"labels": {"app": "web"}},
                                       "spec": {"containers": [{"name": "app", "image": "web:1"}]}}},
