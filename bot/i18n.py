@@ -1181,6 +1181,19 @@ class ErrorWords:
         "Pod `{name}` not found in namespace `{namespace}`.{hint} Search everywhere with `/k8s pods -A`.",
         "命名空间 `{namespace}` 中没有 Pod `{name}`。{hint}用 `/k8s pods -A` 在所有命名空间中查找。",
     )
+    workload_elsewhere: Msg = Msg(
+        "Pod `{name}` not found in namespace `{namespace}`; a workload of that name runs in namespace {where}: add "
+        "`-n NAMESPACE`.",
+        "命名空间 `{namespace}` 中没有 Pod `{name}`；命名空间 {where} 中有同名的工作负载：请加上 `-n 命名空间`。",
+    )
+    pod_in_several: Msg = Msg(
+        "`{name}` is in several namespaces ({where}): pick one with `-n NAMESPACE`.",
+        "`{name}` 在多个命名空间中（{where}）：请用 `-n 命名空间` 指定一个。",
+    )
+    pod_nowhere: Msg = Msg(
+        "No pod or workload `{name}` in any namespace of {cluster}.{hint} List them with `/k8s pods -A`.",
+        "{cluster} 的所有命名空间中都没有 Pod 或工作负载 `{name}`。{hint}用 `/k8s pods -A` 列出所有 Pod。",
+    )
     deployment_elsewhere: Msg = Msg(
         "Deployment `{name}` not found in namespace `{namespace}`; one of that name is in namespace {where}: add "
         "`-n NAMESPACE`.",
@@ -2350,6 +2363,10 @@ class ReadWords:
     last_log_lines: Msg = Msg("Last log lines of {container}", "{container} 最后的日志")
     previous_run: Msg = Msg(" (previous run)", "（上次运行）")
     logs_of: Msg = Msg("Logs of {container}: {reason}", "{container} 的日志：{reason}")
+    workload_pod: Msg = Msg(
+        "`{name}` is a workload, not a pod: its worst of {count} pod(s), `{worst}`.",
+        "`{name}` 是工作负载而不是 Pod：这是它 {count} 个 Pod 中最差的 `{worst}`。",
+    )
     # -- logs
     one_log_line: Msg = Msg("{count} log line", "{count} 行日志")
     many_log_lines: Msg = Msg("{count} log lines", "{count} 行日志")

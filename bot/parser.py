@@ -76,6 +76,19 @@ _DASH_FLAG = re.compile(r"(?<!\S)[\u2014\u2013\u2012\u2212](?=[A-Za-z])")
 _MENTION_PREFIX = re.compile(r"^\s*(?:@aksbot\b|@U[A-Z0-9]+\b)[:,]?\s*", re.IGNORECASE)
 _SLASH_PREFIX = re.compile(r"^\s*/k8s\b\s*", re.IGNORECASE)
 _FLAG_LIKE = re.compile(r"^--?[A-Za-z]")
+# kubectl's names for the kinds an argument may name (`kubectl api-resources`: short names, singular, plural).
+_KUBECTL_KINDS = {
+    word: kind
+    for kind, words in {
+        "pod": ("po", "pod", "pods"),
+        "deployment": ("deploy", "deployment", "deployments"),
+        "statefulset": ("sts", "statefulset", "statefulsets"),
+        "daemonset": ("ds", "daemonset", "daemonsets"),
+        "job": ("job", "jobs"),
+        "node": ("no", "node", "nodes"),
+    }.items()
+    for word in words
+}
 
 
 def detect_lang(text: str) -> Lang:
@@ -168,16 +181,21 @@ class Parser:
             raise
 
     def _kind_slash_name(self, spans: list[Word]) -> list[Word]:
-        """`scale deploy/web`, `rollout restart deployment/web`: kubectl's `KIND/NAME` right after a command's
-        words is the command's last word and its first argument."""
-        for i, word in enumerate(spans[:3]):
+        """kubectl's `KIND/NAME` right after a command's words: `scale deploy/web`, `rollout restart
+        deployment/web` (KIND is the command's last word, NAME its first argument), and `logs deploy/web`, `cordon
+        node/aks-…` (KIND is a kind the command's argument names: NAME is the argument)."""
+        for i, word in enumerate(spans[:4]):
             head, slash, tail = word.text.partition("/")
             if not (slash and head and tail):
                 continue
-            named = [w.text.lower() for w in spans[:i]] + [head.lower()]
+            before = [w.text.lower() for w in spans[:i]]
+            named = [*before, head.lower()]
             spec, used = self.registry.longest_prefix(named)
             if spec is not None and used == len(named):
                 return [*spans[:i], Word(head, word.start), Word(tail, word.start + len(head) + 1), *spans[i + 1 :]]
+            spec, used = self.registry.longest_prefix(before)
+            if spec is not None and used == i and _KUBECTL_KINDS.get(head.lower()) in spec.args.kinds:
+                return [*spans[:i], Word(tail, word.start + len(head) + 1), *spans[i + 1 :]]
             return spans
         return spans
 
@@ -189,7 +207,7 @@ class Parser:
             raise group
         scored = process.extract(first, names, scorer=fuzz.WRatio, limit=3, score_cutoff=45)
         close = tuple(name for name, score, _ in scored if score >= 80)
-        looks_like_question = _asks(text, lang) or len(words) >= 3
+        looks_like_question = _asks(text, lang) or _prose(words)
         if close and not looks_like_question:
             raise UnknownCommand(words[0], close)
         if not explicit or looks_like_question:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import UnionType
-from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
+from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,9 +50,13 @@ class Scope(StrEnum):
 
 
 class Args(BaseModel):
-    """Base of every argument model."""
+    """Base of every argument model.
+
+    `kinds`: the Kubernetes kinds the first positional argument names an object of, so that kubectl's
+    `KIND/NAME` (`logs deploy/web`, `cordon node/aks-…`) is read as NAME where KIND is one of them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    kinds: ClassVar[frozenset[str]] = frozenset()
 
 
 class NoArgs(Args):

@@ -38,6 +38,7 @@ class NodesArgs(Args):
 
 
 class NodeNameArgs(Args):
+    kinds = frozenset({"node"})
     name: str = arg(help="node name (as in `/k8s nodes`)")
 
 
@@ -56,10 +57,12 @@ class PodsArgs(Args):
 
 
 class PodNameArgs(Args):
+    kinds = frozenset({"pod", "deployment", "statefulset", "daemonset", "job"})  # a workload: its worst pod
     name: str = arg(help="pod name (in the -n namespace)")
 
 
 class LogsArgs(Args):
+    kinds = frozenset({"pod", "deployment", "statefulset", "daemonset", "job"})  # a workload: its worst pod
     pod: str = arg(help="pod name")
     container: str | None = opt(None, help="container (needed when the pod has several)", flags=("-c", "--container"))
     previous: bool = opt(False, help="the previous (crashed) run's log", flags=("-p", "--previous"))
@@ -96,10 +99,12 @@ class PdbsArgs(Args):
 
 
 class DiagnoseNodeArgs(Args):
+    kinds = frozenset({"node"})
     name: str = arg(help="the node's name (as in `/k8s nodes`)")
 
 
 class DiagnosePodArgs(Args):
+    kinds = frozenset({"pod", "deployment", "statefulset", "daemonset", "job"})  # a workload: its worst pod
     name: str = arg(help="the pod's name")
 
 
@@ -107,10 +112,12 @@ class DiagnosePodArgs(Args):
 
 
 class NodeArgs(Args):
+    kinds = frozenset({"node"})
     node: str = arg(help="the node's name")
 
 
 class DrainArgs(Args):
+    kinds = frozenset({"node"})
     node: str = arg(help="the node's name")
     timeout: int = opt(
         DEFAULT_DRAIN_TIMEOUT,
@@ -124,14 +131,17 @@ class DrainArgs(Args):
 
 
 class DeletePodArgs(Args):
+    kinds = frozenset({"pod"})
     pod: str = arg(help="the pod's name")
 
 
 class DeploymentArgs(Args):
+    kinds = frozenset({"deployment"})
     name: str = arg(help="the deployment's name")
 
 
 class ScaleDeploymentArgs(Args):
+    kinds = frozenset({"deployment"})
     name: str = arg(help="the deployment's name")
     replicas: int = opt(help="the new number of replicas", flags=("--replicas",), metavar="N", ge=0, le=10000)
 

@@ -27,7 +27,7 @@ from bot.severity import Severity
 from handlers._lookup import read_lease
 from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
 from handlers.nodes import find_node
-from handlers.pods import find_pod, pod_rank
+from handlers.pods import pod_named
 from handlers.rules.cluster import ClusterReport, FindingGroup, diagnose_cluster
 from handlers.rules.finding import Finding, by_severity
 from handlers.rules.log_hints import LogMatch, Search, log_findings
@@ -285,8 +285,8 @@ def diagnose_pod(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> PodDiagnosis
     (a Deployment, StatefulSet, DaemonSet or Job), it diagnoses that workload's worst pod.
     """
     reader = deps.clusters.reader(call.cluster)
-    ns = call.namespace
-    pod, note = _pod_to_diagnose(deps, call.cluster, ns, call.args.name, call.lang)
+    pod, note = _pod_to_diagnose(call, deps)
+    ns = pod.namespace
     name = pod.name
     node = None
     if pod.node:
@@ -311,34 +311,15 @@ def diagnose_pod(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> PodDiagnosis
     return PodDiagnosis(call.cluster, pod, by_severity(findings), call.lang, note)
 
 
-def _workload_pods(pods: Sequence[Pod], name: str) -> list[Pod]:
-    """Pods a workload called `name` owns: directly (StatefulSet, DaemonSet, Job) or through a Deployment's
-    ReplicaSet (`name-<hash>`)."""
-    out = []
-    for p in pods:
-        owner = p.owner
-        if owner is None:
-            continue
-        if owner.name == name or (p.workload is not None and p.workload.name == name):
-            out.append(p)
-    return out
-
-
-def _pod_to_diagnose(deps: Deps, cluster: str, namespace: str, name: str, lang: Lang) -> tuple[Pod, str | None]:
-    """The pod named `name`; or, when `name` is a workload's (people type `ledger-api`, not its pod's hash), the
-    workload's worst pod, with a line saying so. Otherwise the lookup's own NotFound (close names, other
-    namespaces)."""
-    try:
-        return find_pod(deps, cluster, namespace, name), None
-    except NotFound:
-        owned = _workload_pods(deps.clusters.reader(cluster).pods(namespace), name)
-        if not owned:
-            raise
-    ranked = sorted(owned, key=pod_rank)
-    worst = ranked[0]
-    others = ", ".join(f"`{p.name}`" for p in ranked[1:4]) + (", …" if len(ranked) > 4 else "")
-    note = W.workload_not_pod(lang, name=name, count=len(ranked), worst=worst.name)
-    return worst, note + (W.the_others(lang, others=others) if others else "")
+def _pod_to_diagnose(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> tuple[Pod, str | None]:
+    """The pod named (`pod_named`: a workload's name means its worst pod), with a line saying which pod a
+    workload's name was taken to mean."""
+    picked = pod_named(deps, call.cluster, call.namespace, call.args.name, call.all_namespaces)
+    if picked.workload is None:
+        return picked.pod, None
+    others = ", ".join(f"`{n}`" for n in picked.others[:3]) + (", …" if len(picked.others) > 3 else "")
+    note = W.workload_not_pod(call.lang, name=picked.workload, count=picked.count, worst=picked.pod.name)
+    return picked.pod, note + (W.the_others(call.lang, others=others) if others else "")
 
 
 # -- diagnose cluster and health ----------------------------------------------------------------------------

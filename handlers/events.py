@@ -81,7 +81,7 @@ class EventsResult:
         return View(summary, tuple(blocks))
 
 
-@command("events", args=EventsArgs, scope=Scope.NAMESPACED, aliases=("get events", "事件"),
+@command("events", args=EventsArgs, scope=Scope.NAMESPACED, aliases=("get events", "get event", "get ev", "事件"),
          examples=("/k8s events -n shop", "/k8s events -A --type Warning", "/k8s events --for pod/web-1",
                    "/k8s events -A --reason FailedScheduling"))
 def events(call: ClusterCall[EventsArgs], deps: Deps) -> EventsResult:

@@ -136,7 +136,7 @@ class NodesResult:
     "nodes",
     args=NodesArgs,
     scope=Scope.CLUSTER,
-    aliases=("get nodes", "节点"),
+    aliases=("get nodes", "get node", "get no", "节点"),
     examples=("/k8s nodes", "/k8s nodes --pool user", "/k8s nodes --problems"),
 )
 def nodes(call: ClusterCall[NodesArgs], deps: Deps) -> NodesResult:

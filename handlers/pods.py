@@ -8,7 +8,7 @@ so the answer can say where it is.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -101,7 +101,7 @@ class PodsResult:
         return View(summary, tuple(blocks))
 
 
-@command("pods", args=PodsArgs, scope=Scope.NAMESPACED, aliases=("get pods",),
+@command("pods", args=PodsArgs, scope=Scope.NAMESPACED, aliases=("po", "get pods", "get pod", "get po"),
          examples=("/k8s pods -n shop", "/k8s pods -A --problems", "/k8s pods -l app=web", "/k8s pods -A --node aks-…"))
 def pods(call: ClusterCall[PodsArgs], deps: Deps) -> PodsResult:
     """List pods, problems first: status, ready, restarts, last termination reason, node, age."""
@@ -173,6 +173,7 @@ class PodResult:
     now: datetime
     log_note: str = ""
     lang: Lang = "en"
+    picked: str = ""  # how a workload's name was taken to mean this pod
 
     def view(self) -> View:
         p = self.pod
@@ -181,6 +182,8 @@ class PodResult:
         level = Level.ERROR if status in BROKEN_STATUSES else Level.WARN if pod_problem(p) or p.restarts else Level.OK
         summary = W.pod_is(lang, name=p.key, status=status, ready=ready_text(p), restarts=p.restarts)
         blocks: list[Block] = [Heading(W.pod_heading(lang, name=p.key)), Notice(summary, level)]
+        if self.picked:
+            blocks.insert(1, Context(self.picked))
         if p.message:
             blocks.append(Text(f"_{shorten(p.message, 300)}_"))
         owner = f"{p.owner.kind}/{p.owner.name}" if p.owner else "-"
@@ -239,6 +242,68 @@ def find_pod(deps: Deps, cluster: str, namespace: str, name: str) -> Pod:
         raise NotFound(missing, kind="pod", name=name) from exc
 
 
+def workload_pods(pods: Iterable[Pod], name: str) -> list[Pod]:
+    """Pods a workload called `name` owns: directly (StatefulSet, DaemonSet, Job) or through a Deployment's
+    ReplicaSet (`name-<hash>`)."""
+    return [p for p in pods if p.owner is not None
+            and (p.owner.name == name or (p.workload is not None and p.workload.name == name))]
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The pod a name given to `pod`, `logs` or `diagnose pod` means: the pod of that name, or the worst pod of the
+    workload of that name (people type `ledger-api`, not its pod's hash), with the workload's other pods."""
+
+    pod: Pod
+    workload: str | None = None
+    count: int = 1
+    others: tuple[str, ...] = ()
+
+
+def _worst_of(owned: Sequence[Pod], name: str) -> Picked:
+    ranked = sorted(owned, key=pod_rank)
+    return Picked(ranked[0], name, len(ranked), tuple(p.name for p in ranked[1:]))
+
+
+def pod_named(deps: Deps, cluster: str, namespace: str, name: str, all_namespaces: bool = False) -> Picked:
+    """The pod `name` means in `namespace` (in whichever namespace holds it with `-A`): the pod of that name, else
+    the worst pod of the workload of that name. Otherwise `NotFound` saying where such a pod or workload is, that
+    the namespace does not exist, or which names are close."""
+    reader = deps.clusters.reader(cluster)
+    if all_namespaces:
+        everywhere = reader.pods(None)
+        exact = [p for p in everywhere if p.name == name]
+        if len(exact) == 1:
+            return Picked(exact[0])
+        owned = workload_pods(everywhere, name)
+        spread = sorted({p.namespace for p in exact or owned})
+        if len(spread) > 1:
+            raise UserError(said(ERRORS.pod_in_several, name=name, where=", ".join(f"`{ns}`" for ns in spread)))
+        if owned:
+            return _worst_of(owned, name)
+        hint = did_you_mean(closest(name, (p.name for p in everywhere)))
+        raise NotFound(said(ERRORS.pod_nowhere, name=name, cluster=cluster, hint=hint), kind="pod", name=name)
+    try:
+        return Picked(find_pod(deps, cluster, namespace, name))
+    except NotFound:
+        owned = workload_pods(reader.pods(namespace), name)
+        if owned:
+            return _worst_of(owned, name)
+        ensure_namespace(deps, cluster, namespace)
+        elsewhere = sorted({p.namespace for p in workload_pods(reader.pods(None), name)})
+        if not elsewhere:
+            raise
+    where = ", ".join(f"`{ns}`" for ns in elsewhere)
+    raise NotFound(said(ERRORS.workload_elsewhere, name=name, namespace=namespace, where=where), kind="pod", name=name)
+
+
+def _picked_note(picked: Picked, lang: Lang) -> str:
+    """What a workload's name was taken to mean, or nothing for a pod's own name."""
+    if picked.workload is None:
+        return ""
+    return W.workload_pod(lang, name=picked.workload, count=picked.count, worst=picked.pod.name)
+
+
 def _log_choice(pod: Pod) -> tuple[str, bool]:
     """The container whose log explains most (the crashing one) and whether its previous run says more."""
     worst = sorted(pod.container_statuses, key=lambda s: (s.ready, -s.restart_count))
@@ -254,7 +319,8 @@ def pod(call: ClusterCall[PodNameArgs], deps: Deps) -> PodResult:
     """Show one pod: containers with state and last state, requests/limits, QoS, events, last log lines."""
     cluster = call.cluster
     reader = deps.clusters.reader(cluster)
-    found = find_pod(deps, cluster, call.namespace, call.args.name)
+    picked = pod_named(deps, cluster, call.namespace, call.args.name, call.all_namespaces)
+    found = picked.pod
     events = (
         optional("events", lambda: reader.events(found.namespace, involved_name=found.name, kind="Pod", limit=10))
         or []
@@ -266,7 +332,8 @@ def pod(call: ClusterCall[PodNameArgs], deps: Deps) -> PodResult:
             lines = shown_logs(reader, found.namespace, found.name, container, previous=previous, tail=15)
         except AksbotError as exc:
             note = W.logs_of(call.lang, container=container, reason=exc.message)
-    return PodResult(cluster, found, tuple(events), container, previous, lines, deps.clock.now(), note, call.lang)
+    return PodResult(cluster, found, tuple(events), container, previous, lines, deps.clock.now(), note, call.lang,
+                     _picked_note(picked, call.lang))
 
 
 # -- logs ------------------------------------------------------------------------------------------------------
@@ -284,21 +351,23 @@ class LogsResult:
     earlier: CommandRef | None = None
     ended: str = ""  # how that run ended: "OOMKilled (exit 137)"
     lang: Lang = "en"
+    picked: str = ""  # how a workload's name was taken to mean this pod
 
     def view(self) -> View:
         lang = self.lang
         which = f"{self.pod} [{self.container}]" + (W.previous_run(lang) if self.previous else "")
         count = len(self.text.splitlines())
+        first: tuple[Block, ...] = (Context(self.picked),) if self.picked else ()
         if not count:
             said = W.nothing_written(lang, which=which)
             if self.earlier is None:
-                return View(W.no_log_lines(lang, which=which), (Notice(said, Level.INFO),))
+                return View(W.no_log_lines(lang, which=which), (*first, Notice(said, Level.INFO)))
             hint = W.previous_run_ended(lang, said=said, ended=self.ended, command=self.earlier.text())
-            return View(W.no_log_lines(lang, which=which),
-                        (Notice(hint, Level.INFO), Actions((Button(FINDING.previous_logs(lang), self.earlier),))))
+            again = Actions((Button(FINDING.previous_logs(lang), self.earlier),))
+            return View(W.no_log_lines(lang, which=which), (*first, Notice(hint, Level.INFO), again))
         lines = counted(lang, count, W.one_log_line, W.many_log_lines)
         summary = W.logs_summary(lang, lines=lines, which=which)
-        return View(summary, (Code(self.text.rstrip("\n"), summary),))
+        return View(summary, (*first, Code(self.text.rstrip("\n"), summary)))
 
 
 @command("logs", args=LogsArgs, scope=Scope.NAMESPACED,
@@ -306,7 +375,8 @@ class LogsResult:
 def logs(call: ClusterCall[LogsArgs], deps: Deps) -> LogsResult:
     """Show a container's last log lines (the previous run's with --previous)."""
     cluster = call.cluster
-    found = find_pod(deps, cluster, call.namespace, call.args.pod)
+    picked = pod_named(deps, cluster, call.namespace, call.args.pod, call.all_namespaces)
+    found = picked.pod
     names = [c.name for c in found.containers]
     container = call.args.container
     if container is None:
@@ -329,4 +399,4 @@ def logs(call: ClusterCall[LogsArgs], deps: Deps) -> LogsResult:
         earlier = CommandRef("logs", args, cluster=cluster, namespace=found.namespace)
     return LogsResult(found.key, container, call.args.previous, call.args.tail, text, earlier,
                       str(ended).removeprefix("Terminated: ") if earlier is not None and ended is not None else "",
-                      call.lang)
+                      call.lang, _picked_note(picked, call.lang))

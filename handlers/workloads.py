@@ -105,7 +105,8 @@ def find_deployment(deps: Deps, cluster: str, namespace: str, name: str) -> Depl
             name=name,
         ) from exc
 
-@command("deployments", args=DeploymentsArgs, scope=Scope.NAMESPACED, aliases=("deploy", "get deployments"),
+@command("deployments", args=DeploymentsArgs, scope=Scope.NAMESPACED,
+         aliases=("deploy", "get deployments", "get deployment", "get deploy"),
          examples=("/k8s deployments -n shop", "/k8s deployments -A"))
 def deployments(call: ClusterCall[DeploymentsArgs], deps: Deps) -> DeploymentsResult:
     """List deployments, unavailable and unfinished rollouts first: ready, up-to-date, available."""
@@ -166,7 +167,7 @@ def _guarded(budget: PodDisruptionBudget, pods: list[Pod]) -> tuple[str, ...]:
                         and p.phase not in ("Succeeded", "Failed")))
 
 
-@command("pdbs", args=PdbsArgs, scope=Scope.NAMESPACED, aliases=("pdb", "get pdb"),
+@command("pdbs", args=PdbsArgs, scope=Scope.NAMESPACED, aliases=("pdb", "get pdb", "get pdbs"),
          examples=("/k8s pdbs -n shop", "/k8s pdbs -A"))
 def pdbs(call: ClusterCall[PdbsArgs], deps: Deps) -> PdbsResult:
     """List PodDisruptionBudgets, blocking ones first: rule, allowed disruptions, healthy pods, what they guard."""

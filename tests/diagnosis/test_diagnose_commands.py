@@ -120,6 +120,30 @@ def test_diagnose_pod_by_its_workloads_name_picks_the_worst_pod(world: World) ->
     assert "java-oom-cgroupv2" in text
 
 
+def test_a_workloads_name_means_its_worst_pod_in_pod_logs_and_diagnose_anywhere_with_all_namespaces(
+    world: World,
+) -> None:
+    """`-A` looks in every namespace (it used to be accepted and ignored), a workload's name means its worst pod for
+    `pod` and `logs` as for `diagnose pod`, kubectl's `deploy/NAME` is the workload's name, and a name that is not
+    where it was looked for says where it is, or that the namespace does not exist."""
+    d = world.dispatcher
+    assert "Diagnosis: pod payments/ledger-api-" in ok_text(d, "/k8s diagnose pod ledger-api -A")
+    logs = ok_text(d, "/k8s logs ledger-api -A --tail 3")
+    assert "`ledger-api` is a workload, not a pod: its worst of 3 pod(s), `ledger-api-" in logs
+    described = ok_text(d, "/k8s pod deploy/checkout-worker -n shop")
+    assert "`checkout-worker` is a workload, not a pod: its worst of 2 pod(s)" in described
+    assert "Pod shop/checkout-worker-" in described
+    for typed, said in (
+        ("/k8s pod ledger-api -n shop",
+         "Pod `ledger-api` not found in namespace `shop`; a workload of that name runs in namespace `payments`"),
+        ("/k8s diagnose pod ledger-api -n payment", "Namespace `payment` does not exist in sandbox. Did you mean "
+         "`payments`?"),
+        ("/k8s logs nosuch -A", "No pod or workload `nosuch` in any namespace of sandbox."),
+    ):
+        outcome, text = run_slash(d, typed)
+        assert outcome.status != "ok" and said in text, typed
+
+
 def test_health_shows_every_problem_of_the_incident_on_one_screen(world: World) -> None:
     text = ok_text(world.dispatcher, "/k8s health")
     for expected in (

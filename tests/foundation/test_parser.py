@@ -99,6 +99,10 @@ def test_a_mistyped_command_of_a_group_is_not_taken_for_a_question() -> None:
         parser.parse("scale deploy web --replicas 3 -n shop")
     assert err.value.suggestions == ("scale deployment",)
     assert "Unknown command `scale deploy`" in err.value.message
+    # A flag says a command was meant, however many words: `nodse --cluster test` is a typo, not a question.
+    with pytest.raises(UnknownCommand) as typo:
+        parser.parse("nodse --cluster test")
+    assert "nodes" in typo.value.suggestions
     # Long lines, questions and Chinese stay questions.
     assert isinstance(parser.parse("scale deploy keeps failing with quota errors today"), FreeText)
     assert isinstance(parser.parse("scale deploy broken?"), FreeText)
@@ -235,10 +239,21 @@ def test_kubectl_habits_reach_the_actions() -> None:
         ("rollout restart deploy web", "restart deployment", {"name": "web"}),
         ("restart deploy/web", "restart deployment", {"name": "web"}),
         ("describe pod/web-7d9f-abcde", "pod", {"name": "web-7d9f-abcde"}),
+        ("logs deploy/web -n shop", "logs", {"pod": "web", "container": None, "previous": False, "tail": 50}),
+        ("logs po/web-7d9f-abcde -p", "logs", {"pod": "web-7d9f-abcde", "container": None, "previous": True,
+                                              "tail": 50}),
+        ("diagnose pod sts/redis", "diagnose pod", {"name": "redis"}),
+        ("cordon node/aks-user-1", "cordon", {"node": "aks-user-1"}),
+        ("get po -A", "pods", {"selector": None, "node": None, "problems": False, "page": 1}),
+        ("get deploy -n shop", "deployments", None),
+        ("get no", "nodes", None),
     ):
         parsed = real.parse(f"/k8s {typed}", InputKind.SLASH)
         assert isinstance(parsed, ParsedCommand) and parsed.spec.name == name, typed
-        assert parsed.args.model_dump() == args, typed
+        assert args is None or parsed.args.model_dump() == args, typed
+    # A kind the command's argument does not name is left as it was typed.
+    drain = real.parse("/k8s drain deploy/web", InputKind.SLASH)
+    assert isinstance(drain, ParsedCommand) and drain.args.model_dump()["node"] == "deploy/web"
     # An argument with a slash in it, or a question, is not kubectl's KIND/NAME.
     kb = real.parse("/k8s kb show node/notready", InputKind.SLASH)
     assert isinstance(kb, ParsedCommand) and kb.spec.name == "kb show"
