@@ -883,6 +883,7 @@ class AlertWords:
     resolved_after: Msg = Msg("resolved after {duration}", "{duration} 后恢复")
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
     evidence: Msg = Msg("Evidence", "证据")
+    evidence_seen: Msg = Msg("Evidence (as read at {at})", "证据（读取于 {at}）")
     more_alerts: Msg = Msg("+{count} more", "另有 {count} 条")
     more_lines: Msg = Msg("… {count} more line(s)", "… 另有 {count} 行")
     labels: Msg = Msg("labels", "标签")

@@ -62,6 +62,10 @@ def alert_to_dict(alert: Alert) -> Json:
     }
     if any(isinstance(line, Said) for line in alert.evidence):  # a watcher rule's own reading, in both languages
         raw["evidence_zh"] = [in_lang(line, "zh") for line in alert.evidence]
+    if alert.next:  # like `actions`: only a watcher finding's, so other alerts hash as they always did
+        raw = _zh({**raw, "next": str(alert.next)}, "next", alert.next)
+    if alert.seen_at is not None:
+        raw["seen_at"] = _time(alert.seen_at)
     if alert.actions:  # only when there are some, so the hash of an alert without any is what it always was
         raw["actions"] = [_zh({"label": a.label, "ref": a.ref, "danger": a.danger}, "label", a.label)
                           for a in alert.actions]
@@ -87,6 +91,7 @@ def alert_from_dict(raw: Json) -> Alert:
         actions=tuple(
             AlertAction(_said(a, "label"), a["ref"], bool(a.get("danger"))) for a in raw.get("actions") or ()
         ),
+        next=_said(raw, "next"), seen_at=parse_time(raw.get("seen_at")),
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Source, Status
-from bot.i18n import ALERT, said
 from handlers.rules.finding import Finding
 
 
@@ -39,12 +38,11 @@ def watcher_key(cluster: str, rule: str, subject: str) -> str:
 
 
 def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Status = Status.FIRING,
-                 resolved_at: datetime | None = None) -> AlertGroup:
-    """The alert group for one finding on one cluster."""
+                 resolved_at: datetime | None = None, seen: datetime | None = None) -> AlertGroup:
+    """The alert group for one finding on one cluster; `seen` is when the rules read the evidence."""
     subject = str(finding.subject)
     obj = finding_object(subject)
     namespace = finding.namespace or (obj.namespace if obj is not None and obj.namespace else None)
-    evidence = finding.evidence + ((said(ALERT.next_line, next=finding.next),) if finding.next else ())
     alert = Alert(
         source=Source.WATCHER,
         name=finding.rule,
@@ -58,7 +56,9 @@ def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Sta
         cluster_hint=cluster,
         namespace=namespace,
         object=obj,
-        evidence=evidence,
+        evidence=finding.evidence,
+        next=finding.next or "",
+        seen_at=seen,
         runbook=finding.kb,
         labels={"rule": finding.rule, "subject": subject, "confidence": finding.confidence},
         # The rule's suggested actions (cordon, drain …) become the message's buttons, through the approval flow.

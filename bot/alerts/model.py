@@ -96,6 +96,10 @@ class Alert:
     runbook: str | None = None
     links: tuple[Link, ...] = ()
     actions: tuple[AlertAction, ...] = ()
+    # A watcher finding's: what happens next if nobody acts (shown while it fires), and when its evidence was
+    # recorded — the ages it quotes ("6m12s ago", "in 4m") are as of then, not of the message's last redraw.
+    next: str = ""
+    seen_at: datetime | None = None
 
     @property
     def firing(self) -> bool:

@@ -34,7 +34,7 @@ from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
 from bot.severity import Severity
-from bot.timefmt import age, day_time, lasted, short_time
+from bot.timefmt import age, clock, day_time, lasted, short_time
 from handlers.args import (
     AlertIdArgs,
     AlertsArgs,
@@ -157,15 +157,18 @@ def _where(state: AlertState, lang: str) -> list[tuple[str, blocks.Rich]]:
 
 def _evidence(group: AlertGroup, lang: str) -> list[blocks.Block]:
     """The evidence: the first alert's lines in full (a watcher rule's own, or an external alert's labels, value
-    and expression); then one line for each other alert of the group, what tells it apart; then "+N more"."""
+    and expression), and what happens next while it fires; then one line for each other alert of the group, what
+    tells it apart; then "+N more". A watcher's evidence says when it was read: its ages are as of then."""
     alerts = list(group.firing or group.alerts)
     if not alerts:
         return []
     first = alerts[0]
-    # A watcher finding's own reading of its evidence is a `Said` while fresh; the store keeps its English only.
+    # A watcher finding's own reading of its evidence is a `Said`: the store keeps both languages.
     lines = [f"• {_clip(in_lang(line, lang), LINE_CHARS)}" for line in first.evidence[:EVIDENCE_LINES]]
     if len(first.evidence) > EVIDENCE_LINES:
         lines.append(W.more_lines(lang, count=len(first.evidence) - EVIDENCE_LINES))
+    if first.next and group.status is Status.FIRING:  # a resolved problem has no "next"
+        lines.append(f"• {_clip(W.next_line(lang, next=in_lang(first.next, lang)), LINE_CHARS)}")
     if first.value and not any(first.value in line for line in first.evidence):
         lines.append(f"• value: {_clip(first.value, LINE_CHARS)}")
     common = dict(group.labels)
@@ -180,7 +183,8 @@ def _evidence(group: AlertGroup, lang: str) -> list[blocks.Block]:
         lines.append(W.more_alerts(lang, count=more))
     body: list[blocks.Block] = []
     if lines:
-        body.append(blocks.Text(f"*{W.evidence(lang)}*\n" + "\n".join(lines)))
+        heading = W.evidence(lang) if first.seen_at is None else W.evidence_seen(lang, at=clock(first.seen_at))
+        body.append(blocks.Text(f"*{heading}*\n" + "\n".join(lines)))
     small: list[str] = []
     shown = [f"{k}={v}" for k, v in sorted(common.items()) if v and k not in _SHOWN_ELSEWHERE]
     if shown and len(alerts) > 1:

@@ -234,7 +234,7 @@ class ClusterWatcher:
             known = self._seen.get(key)
             since = known.since if known is not None else now
             current.add(key)
-            group = from_finding(self.cluster, finding, since=since)
+            group = from_finding(self.cluster, finding, since=since, seen=now)
             seen = _Seen(since, material(group))
             if known == seen:
                 continue

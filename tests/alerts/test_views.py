@@ -187,6 +187,25 @@ def test_a_resolved_alert_says_how_long_it_lasted_and_has_no_buttons() -> None:
     assert_within_slack_limits(render_slack(card))
 
 
+def test_a_watcher_alerts_evidence_says_when_it_was_read_and_a_resolved_one_has_no_next() -> None:
+    """The message is redrawn long after the rules read the evidence ("since 02:54:10Z (0s ago)", "in 4m59s"): the
+    heading says when they read it, and a resolved problem does not say what happens next."""
+    from bot.alerts.codec import group_from_json, group_to_json
+
+    seen = T0 + timedelta(seconds=40)
+    group = from_finding("prod", notready_finding(), since=T0, seen=seen)
+    stored = group_from_json(group_to_json(group))  # what the store gives back to redraw it
+    firing = render_text(alert_card(state_of(stored), now=T0 + timedelta(minutes=9)))
+    assert "*Evidence (as read at 03:00:40Z)*" in firing and "next: pods are evicted at 02:59:10Z" in firing
+    zh = render_text(alert_card(state_of(stored), now=T0 + timedelta(minutes=9), lang="zh"))
+    assert "*证据（读取于 03:00:40Z）*" in zh
+    ended = stored.with_alerts([replace(a, status=Status.RESOLVED, ends_at=T0 + timedelta(minutes=14))
+                                for a in stored.alerts])
+    resolved = render_text(alert_card(state_of(ended, status=Status.RESOLVED, resolved_at=T0 + timedelta(minutes=14)),
+                                      now=T0 + timedelta(minutes=15)))
+    assert "Ready=Unknown since 02:54:10Z" in resolved and "next:" not in resolved
+
+
 def huge_group() -> AlertGroup:
     """A group as big as a careless rule makes it: 300 alerts, 200 labels of 5,000 characters, long evidence."""
     raw = payload("alertmanager-longhorn-3-alerts.json")
