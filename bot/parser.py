@@ -14,10 +14,12 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.errors import UnknownCommand, UserError
 from bot.refs import CommandRef
@@ -206,7 +208,12 @@ class Parser:
         if group is not None:
             raise group
         scored = process.extract(first, names, scorer=fuzz.WRatio, limit=3, score_cutoff=45)
-        close = tuple(name for name, score, _ in scored if score >= 80)
+        close = _typo_of(first, names) or tuple(name for name, score, _ in scored if score >= 80)
+        # `dignose pod x`, `incdent list`: a slip in a group's first word before one of its commands' second word.
+        second = words[1].lower() if len(words) > 1 else ""
+        meant = tuple(n for n in _typo_of(first, names, None) if n.split()[1:2] == [second])
+        if meant and not _asks(text, lang):
+            raise UnknownCommand(words[0], meant)
         looks_like_question = _asks(text, lang) or _prose(words)
         if close and not looks_like_question:
             raise UnknownCommand(words[0], close)
@@ -228,9 +235,10 @@ class Parser:
             return None
         seconds = {n.split()[1]: n for n in members}
         scored = process.extract(second, list(seconds), scorer=fuzz.WRatio, limit=3, score_cutoff=80)
-        if not scored:
+        close = _typo_of(second, list(seconds)) or tuple(w for w, _, _ in scored)
+        if not close:
             return None
-        return UnknownCommand(f"{words[0]} {words[1]}", tuple(seconds[w] for w, _, _ in scored))
+        return UnknownCommand(f"{words[0]} {words[1]}", tuple(seconds[w] for w in close))
 
     def _hidden(self, name: str) -> bool:
         spec = self.registry.get(name)
@@ -338,6 +346,22 @@ class Parser:
         except ValidationError:
             return None
         return ParsedCommand(spec, CommandRef(spec.name, args), text.text, text.lang, text.aside)
+
+
+def _typo_of(word: str, names: Sequence[str], limit: int | None = 3) -> tuple[str, ...]:
+    """The names (first words of a command, or a group's second words) `word` is one slip of the keyboard away
+    from — a letter missing, extra, wrong or two swapped (`lsit`, `nodse`, `dignose`) — closest first, a name of
+    the same length before others (a swap is the commonest slip); at most `limit`. Words of two letters are too
+    short to tell a slip from another word."""
+    if len(word) < 3:
+        return ()
+    most = 1 if len(word) < 7 else 2
+    near = []
+    for name in names:
+        first = name.split()[0]
+        if (d := OSA.distance(word, first)) <= most:
+            near.append((d, abs(len(first) - len(word)), -fuzz.WRatio(word, first), name))
+    return tuple(name for *_, name in sorted(near))[:limit]
 
 
 def _asks(text: str, lang: Lang) -> bool:

@@ -93,6 +93,24 @@ def test_unknown_command_suggests_close_names() -> None:
     assert "Unknown command `nosuchcmd`" in err2.value.message
 
 
+def test_a_slip_of_the_keyboard_is_suggested_the_command_it_missed() -> None:
+    """A letter missing, extra or two swapped (`lsit`, `nodse`): the command one slip away comes first, also where a
+    fuzzy score finds other names closer; and a slip in a group's word before a real second word is that command
+    even in a sentence (`dignose pod web-1 again` is not a question)."""
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+    for typed, meant in (("nodse", ("nodes", "node")), ("incident lsit", ("incident list",)),
+                         ("incdent list", ("incident list",)), ("dignose pod web-1 again", ("diagnose pod",)),
+                         ("cordn aks-1", ("cordon",))):
+        with pytest.raises(UnknownCommand) as err:
+            real.parse(f"/k8s {typed}", InputKind.SLASH)
+        assert err.value.suggestions == meant, typed
+    assert isinstance(real.parse("@aksbot dignose pods pending after upgrade?", InputKind.MENTION), FreeText)
+
+
 def test_a_mistyped_command_of_a_group_is_not_taken_for_a_question() -> None:
     """`scale deploy web --replicas 3` names the group `scale` and a close second word: suggest, don't ask the KB."""
     with pytest.raises(UnknownCommand) as err:
