@@ -1170,8 +1170,8 @@ class ErrorWords:
     on_cluster: Msg = Msg(" on cluster `{cluster}`", "（集群 `{cluster}`）")
     no_role: Msg = Msg("none", "无")
     node_not_found: Msg = Msg(
-        "Node `{name}` not found in {cluster}.{hint} List them with `/k8s nodes`.",
-        "{cluster} 中没有节点 `{name}`。{hint}用 `/k8s nodes` 列出所有节点。",
+        "Node `{name}` not found in {cluster}.{hint} List them with `/k8s nodes --cluster {cluster}`.",
+        "{cluster} 中没有节点 `{name}`。{hint}用 `/k8s nodes --cluster {cluster}` 列出所有节点。",
     )
     pod_elsewhere: Msg = Msg(
         "Pod `{name}` not found in namespace `{namespace}`; a pod of that name is in namespace {where}: add "
@@ -1179,8 +1179,14 @@ class ErrorWords:
         "命名空间 `{namespace}` 中没有 Pod `{name}`；命名空间 {where} 中有同名的 Pod：请加上 `-n 命名空间`。",
     )
     pod_not_found: Msg = Msg(
-        "Pod `{name}` not found in namespace `{namespace}`.{hint} Search everywhere with `/k8s pods -A`.",
-        "命名空间 `{namespace}` 中没有 Pod `{name}`。{hint}用 `/k8s pods -A` 在所有命名空间中查找。",
+        "Pod `{name}` not found in namespace `{namespace}`.{hint} Search everywhere with `/k8s pods -A --cluster "
+        "{cluster}`.",
+        "命名空间 `{namespace}` 中没有 Pod `{name}`。{hint}用 `/k8s pods -A --cluster {cluster}` "
+        "在所有命名空间中查找。",
+    )
+    pod_ns_name: Msg = Msg(
+        "`{name}` is NAMESPACE/NAME, as the bot writes pods: commands take the name and the namespace apart, {typed}.",
+        "`{name}` 是“命名空间/名称”的写法（机器人列出 Pod 时这样写）：命令要把名称和命名空间分开写，{typed}。",
     )
     workload_elsewhere: Msg = Msg(
         "Pod `{name}` not found in namespace `{namespace}`; a workload of that name runs in namespace {where}: add "
@@ -1192,8 +1198,10 @@ class ErrorWords:
         "`{name}` 在多个命名空间中（{where}）：请用 `-n 命名空间` 指定一个。",
     )
     pod_nowhere: Msg = Msg(
-        "No pod or workload `{name}` in any namespace of {cluster}.{hint} List them with `/k8s pods -A`.",
-        "{cluster} 的所有命名空间中都没有 Pod 或工作负载 `{name}`。{hint}用 `/k8s pods -A` 列出所有 Pod。",
+        "No pod or workload `{name}` in any namespace of {cluster}.{hint} List them with `/k8s pods -A --cluster "
+        "{cluster}`.",
+        "{cluster} 的所有命名空间中都没有 Pod 或工作负载 `{name}`。{hint}用 `/k8s pods -A --cluster {cluster}` "
+        "列出所有 Pod。",
     )
     deployment_elsewhere: Msg = Msg(
         "Deployment `{name}` not found in namespace `{namespace}`; one of that name is in namespace {where}: add "
@@ -1201,8 +1209,10 @@ class ErrorWords:
         "命名空间 `{namespace}` 中没有 Deployment `{name}`；命名空间 {where} 中有同名的：请加上 `-n 命名空间`。",
     )
     deployment_not_found: Msg = Msg(
-        "Deployment `{name}` not found in namespace `{namespace}`.{hint} List them with `/k8s deployments -A`.",
-        "命名空间 `{namespace}` 中没有 Deployment `{name}`。{hint}用 `/k8s deployments -A` 列出所有 Deployment。",
+        "Deployment `{name}` not found in namespace `{namespace}`.{hint} List them with `/k8s deployments -A "
+        "--cluster {cluster}`.",
+        "命名空间 `{namespace}` 中没有 Deployment `{name}`。{hint}用 `/k8s deployments -A --cluster {cluster}` "
+        "列出所有 Deployment。",
     )
     namespace_not_found: Msg = Msg(
         "Namespace `{namespace}` does not exist in {cluster}.{hint} Use `-A` for all namespaces.",

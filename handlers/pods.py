@@ -232,13 +232,17 @@ def find_pod(deps: Deps, cluster: str, namespace: str, name: str) -> Pod:
     try:
         return reader.pod(namespace, name)
     except NotFound as exc:
+        ns, slash, base = name.partition("/")
+        if slash and ns and base:  # the NAMESPACE/NAME the bot writes pods as, in tables and findings
+            typed = said(ERRORS.pod_ns_name, name=name, typed=f"`{base} -n {ns}`")
+            raise NotFound(typed, kind="pod", name=name) from exc
         elsewhere = [p.namespace for p in reader.pods(None, field_selector=f"metadata.name={name}")]
         if elsewhere:
             where = ", ".join(f"`{ns}`" for ns in sorted(elsewhere))
             found_elsewhere = said(ERRORS.pod_elsewhere, name=name, namespace=namespace, where=where)
             raise NotFound(found_elsewhere, kind="pod", name=name) from exc
         names = closest(name, (p.name for p in reader.pods(namespace)))
-        missing = said(ERRORS.pod_not_found, name=name, namespace=namespace, hint=did_you_mean(names))
+        missing = said(ERRORS.pod_not_found, name=name, namespace=namespace, cluster=cluster, hint=did_you_mean(names))
         raise NotFound(missing, kind="pod", name=name) from exc
 
 

@@ -100,7 +100,8 @@ def find_deployment(deps: Deps, cluster: str, namespace: str, name: str) -> Depl
             ) from exc
         names = closest(name, (d.name for d in everywhere if d.namespace == namespace))
         raise NotFound(
-            said(ERRORS.deployment_not_found, name=name, namespace=namespace, hint=did_you_mean(names)),
+            said(ERRORS.deployment_not_found, name=name, namespace=namespace, cluster=cluster,
+                 hint=did_you_mean(names)),
             kind="deployment",
             name=name,
         ) from exc

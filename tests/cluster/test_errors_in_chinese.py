@@ -73,19 +73,20 @@ def test_names_that_are_not_there_are_answered_in_chinese_with_the_names_that_ar
     typo = N0[:-1]
     node = chinese(said(dispatcher, f"/k8s 诊断 节点 {typo}"))
     assert f"[warn] sandbox 中没有节点 `{typo}`。你是不是要找 `aks-nodepool1-" in node and f"`、`{N0}`" in node
-    assert "？用 `/k8s nodes` 列出所有节点。" in node
+    assert "？用 `/k8s nodes --cluster sandbox` 列出所有节点。" in node
     elsewhere = chinese(said(dispatcher, "/k8s 诊断 pod web-7d9f-fghij -n default"))
     assert "命名空间 `default` 中没有 Pod `web-7d9f-fghij`；" in elsewhere
     assert "；命名空间 `shop` 中有同名的 Pod：请加上 `-n 命名空间`。" in elsewhere
     nowhere = chinese(said(dispatcher, "/k8s 诊断 pod nosuch-pod"))
-    assert "命名空间 `shop` 中没有 Pod `nosuch-pod`。用 `/k8s pods -A` 在所有命名空间中查找。" in nowhere
+    assert "命名空间 `shop` 中没有 Pod `nosuch-pod`。用 `/k8s pods -A --cluster sandbox` 在所有命名空间中查找。" in (
+        nowhere)
     namespace = chinese(said(dispatcher, "/k8s 事件 -n shpo"))
     assert "sandbox 中没有命名空间 `shpo`。你是不是要找 `shop`？用 `-A` 查看所有命名空间。" in namespace
 
     # The same mistakes typed in English read as they always did.
     english = said(dispatcher, f"/k8s diagnose node {typo}")
     assert f"Node `{typo}` not found in sandbox. Did you mean `aks-nodepool1-" in english and f", `{N0}`?" in english
-    assert ("Pod `nosuch-pod` not found in namespace `shop`. Search everywhere with `/k8s pods -A`."
+    assert ("Pod `nosuch-pod` not found in namespace `shop`. Search everywhere with `/k8s pods -A --cluster sandbox`."
             in said(dispatcher, "/k8s diagnose pod nosuch-pod"))
     assert "Namespace `shpo` does not exist in sandbox. Did you mean `shop`? Use `-A` for all namespaces." in said(
         dispatcher, "/k8s events -n shpo"

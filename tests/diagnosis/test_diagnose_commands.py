@@ -139,6 +139,9 @@ def test_a_workloads_name_means_its_worst_pod_in_pod_logs_and_diagnose_anywhere_
         ("/k8s diagnose pod ledger-api -n payment", "Namespace `payment` does not exist in sandbox. Did you mean "
          "`payments`?"),
         ("/k8s logs nosuch -A", "No pod or workload `nosuch` in any namespace of sandbox."),
+        ("/k8s pod payments/ledger-api-1", "`payments/ledger-api-1` is NAMESPACE/NAME, as the bot writes pods: "
+         "commands take the name and the namespace apart, `ledger-api-1 -n payments`."),
+        ("/k8s pod nosuch -n shop", "Search everywhere with `/k8s pods -A --cluster sandbox`."),
     ):
         outcome, text = run_slash(d, typed)
         assert outcome.status != "ok" and said in text, typed
