@@ -1744,6 +1744,7 @@ class FindingWords:
     diagnose: Msg = Msg("Diagnose {name}", "诊断 {name}")
     # -- how a finding and a group are shown
     more_lines: Msg = Msg("… {count} more line(s)", "… 另有 {count} 行")
+    earlier_log_lines: Msg = Msg("… {count} earlier log line(s)", "… 另有 {count} 行更早的日志")
     cordoned_count: Msg = Msg(" ({count} cordoned)", "（{count} 个已隔离）")
     group_subjects: Msg = Msg(" ({names})", "（{names}）")
     group_repeated: Msg = Msg("{count}× {title}", "{title}（共 {count} 处）")
@@ -1790,6 +1791,53 @@ class FindingWords:
         "{count} deployments not progressing{where}", "{count} 个 Deployment 已停止推进{where}"
     )
     # -- the rules' own reading of the evidence (the lines around them quote the cluster and stay as it says)
+    # The words around what the evidence quotes (names, states, reasons, times, amounts stay as they are).
+    container_word: Msg = Msg("container", "容器")
+    init_container_word: Msg = Msg("init container", "Init 容器")
+    state_now: Msg = Msg("state", "当前状态")
+    state_last: Msg = Msg("last state", "上次状态")
+    state_at: Msg = Msg("at {time}", "于 {time}")
+    container_state: Msg = Msg("{which} {container}: {state}", "{which} {container}：{state}")
+    container_state_restarts: Msg = Msg(
+        "{which} {container}: {state}, restarts {restarts}", "{which} {container}：{state}，重启 {restarts} 次"
+    )
+    waiting_now: Msg = Msg("{which} {container} now {reason}", "{which} {container} 现在处于 {reason}")
+    waiting_for_image: Msg = Msg(
+        "{which} {container}: Waiting reason={reason}, image {image}",
+        "{which} {container}：Waiting reason={reason}，镜像 {image}",
+    )
+    termination_message: Msg = Msg("termination message: {message}", "终止消息：{message}")
+    previous_log: Msg = Msg("previous log: {line}", "上次运行的日志：{line}")
+    previous_log_of: Msg = Msg("previous log, {line}", "上次运行的日志，{line}")
+    memory_limit: Msg = Msg("memory limit {limit}", "内存 limit {limit}")
+    memory_request: Msg = Msg("request {request}", "内存 request {request}")
+    qos: Msg = Msg("QoS {qos}", "QoS 等级 {qos}")
+    qos_unknown: Msg = Msg("unknown", "未知")
+    pending_since: Msg = Msg("Pending since {at} ({ago})", "自 {at} 起处于 Pending（{ago}）")
+    pod_requests: Msg = Msg("pod requests {amounts}", "Pod 请求 {amounts}")
+    memory_amount: Msg = Msg("{amount} memory", "{amount} 内存")
+    pdb_state: Msg = Msg(
+        "PodDisruptionBudget {name}: {rule}, {healthy} healthy of {expected} expected (desired {desired}) → "
+        "{allowed} disruptions allowed",
+        "PodDisruptionBudget {name}：{rule}，预期 {expected} 个 Pod 中 {healthy} 个健康（要求 {desired} 个）→ "
+        "允许 {allowed} 次中断",
+    )
+    pdb_selects: Msg = Msg("selects {selector}", "选择器 {selector}")
+    lease_not_read: Msg = Msg(
+        "Lease kube-node-lease/{node} not read: the heartbeat is unknown",
+        "Lease kube-node-lease/{node} 未能读取：心跳情况未知",
+    )
+    lease_missing: Msg = Msg(
+        "no Lease kube-node-lease/{node}: the kubelet never registered a heartbeat",
+        "没有 Lease kube-node-lease/{node}：kubelet 从未注册过心跳",
+    )
+    lease_never_renewed: Msg = Msg(
+        "Lease kube-node-lease/{node} has never been renewed", "Lease kube-node-lease/{node} 从未续约"
+    )
+    lease_timing: Msg = Msg(
+        "{lease} (duration {seconds} s, renewed every {renew} s normally)",
+        "{lease}（有效期 {seconds} 秒，正常每 {renew} 秒续约一次）",
+    )
     likely_cause: Msg = Msg("likely cause: {cause}", "可能的原因：{cause}")
     vm_stopped_taint: Msg = Msg(
         "taint {taint}: the cloud provider reports the VM stopped or deallocated",
@@ -1872,10 +1920,20 @@ class FindingWords:
         "{flag} is at least the {limit} limit: the heap alone can exceed it",
         "{flag} 不小于 {limit} 的 limit：仅 heap 就可能超出它",
     )
-    no_heap_flags: Msg = Msg(
-        "no heap flags in the command or JAVA_OPTS/JAVA_TOOL_OPTIONS/NODE_OPTIONS",
-        "命令和 JAVA_OPTS/JAVA_TOOL_OPTIONS/NODE_OPTIONS 中都没有 heap 参数",
+    no_heap_flags_jvm: Msg = Msg(
+        "no heap flags in the command or JAVA_OPTS/JAVA_TOOL_OPTIONS/JDK_JAVA_OPTIONS",
+        "命令和 JAVA_OPTS/JAVA_TOOL_OPTIONS/JDK_JAVA_OPTIONS 中都没有 heap 参数",
     )
+    no_heap_flags_node: Msg = Msg(
+        "no heap flags in the command or NODE_OPTIONS", "命令和 NODE_OPTIONS 中都没有 heap 参数"
+    )
+    no_heap_limit_dotnet: Msg = Msg(
+        "no DOTNET_GCHeapHardLimit or DOTNET_GCHeapHardLimitPercent in the env (a limit set in runtimeconfig.json "
+        "cannot be seen from here)",
+        "环境变量中没有 DOTNET_GCHeapHardLimit 或 DOTNET_GCHeapHardLimitPercent（runtimeconfig.json 中设置的上限"
+        "在这里看不到）",
+    )
+    heap_flags_set: Msg = Msg("heap flags set: {flags}", "已设置的 heap 参数：{flags}")
     heap_from_node_ram: Msg = Msg(
         "an unaware runtime sizes its heap from the node's RAM, not the container's limit, so the kernel kills it at "
         "the limit",
@@ -1912,6 +1970,14 @@ class FindingWords:
         ".NET 5+",
         "DOTNET_GCHeapHardLimit={hard_limit}（约 {heap:,} MiB，为 {limit} limit 的 75 %；.NET Core 3.0+），"
         "或升级到 .NET 5+",
+    )
+    heap_dotnet_aware: Msg = Msg(
+        "{prefix}GCHeapHardLimitPercent={percent_hex} ({percent} % of the {limit} limit, ~{heap:,} MiB; env values are "
+        "hexadecimal) to leave more room outside the GC heap, which takes up to 75 % (~{default:,} MiB) when nothing "
+        "is set; or raise the limit",
+        "{prefix}GCHeapHardLimitPercent={percent_hex}（{limit} limit 的 {percent} %，约 {heap:,} MiB；环境变量的值是"
+        "十六进制），给 GC heap 之外的内存多留些空间（不设置时 GC heap 最多占 75 %，约 {default:,} MiB）；"
+        "或调高 limit",
     )
     scheduling_remedy: Msg = Msg("{reason} → {remedy}", "{reason}：{remedy}")
     remedy_taint: Msg = Msg(
@@ -1961,6 +2027,24 @@ class FindingWords:
         "check the storage class and the volume's zone", "检查 storage class 和卷所在的可用区"
     )
     remedy_see_scheduler: Msg = Msg("see the scheduler message", "见调度器的消息")
+    too_big_short: Msg = Msg(
+        "no node is big enough for its {request} {resource} request ({largest} allocatable at most)",
+        "它请求 {request} {resource}，没有节点装得下（可分配量最多 {largest}）",
+    )
+    never_fits: Msg = Msg(
+        "no node can ever run it: it requests {request} {resource}, more than the largest allocatable {resource} of "
+        "{scope}, {largest} ({where})",
+        "没有任何节点能运行它：它请求 {request} {resource}，而{scope}中可分配量最大的也只有 {largest}（{where}）",
+    )
+    nodes_all: Msg = Msg("the {count} nodes", "全部 {count} 个节点")
+    nodes_selected: Msg = Msg("the {count} nodes its nodeSelector allows", "其 nodeSelector 允许的 {count} 个节点")
+    node_in_pool: Msg = Msg("{node}, pool {pool}", "{node}，节点池 {pool}")
+    remedy_too_big: Msg = Msg(
+        "lower the pod's {resource} request or add a node pool with a bigger VM size: no node is big enough, and "
+        "neither more nodes nor the autoscaler can help (it adds nodes of the sizes the pools already have)",
+        "调低 Pod 的 {resource} request，或增加一个 VM 规格更大的节点池：没有哪个节点够大，增加节点或交给 autoscaler "
+        "都无济于事（它只会增加节点池现有规格的节点）",
+    )
     pdb_pods_on: Msg = Msg("its pods run on {where}", "它的 Pod 运行在 {where}")
     pdb_pods_on_node: Msg = Msg("{node} ({count} pod)", "{node}（{count} 个 Pod）")
     pdb_pods_on_node_many: Msg = Msg("{node} ({count} pods)", "{node}（{count} 个 Pod）")

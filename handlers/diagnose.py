@@ -29,10 +29,11 @@ from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
 from handlers.nodes import find_node
 from handlers.pods import pod_named
 from handlers.rules.cluster import ClusterReport, FindingGroup, diagnose_cluster
-from handlers.rules.finding import Finding, by_severity
+from handlers.rules.finding import Finding, LogLine, by_severity
 from handlers.rules.log_hints import LogMatch, Search, log_findings
 from handlers.rules.node_rules import lease_state, node_findings
 from handlers.rules.pod_rules import PodContext, pod_findings
+from handlers.rules.scheduling import NodeSizes
 from handlers.rules.workload_rules import deployment_rule, pdb_rule
 
 # Cluster-wide Warning events read for `health`/`diagnose cluster` (newest first); enough for every pod in
@@ -66,6 +67,27 @@ def _server_version(reader: ClusterReader) -> str | None:
         return None
 
 
+def _evidence_lines(evidence: Sequence[str], limit: int, lang: str) -> list[str]:
+    """At most `limit` of a finding's evidence lines in `lang`, and a line saying how many were left out. The oldest
+    lines of a log tail go first, where they were (the newest say how the container died, and the rule's own lines
+    are the finding); when that is not enough, the last lines go."""
+    excess = len(evidence) - limit
+    if excess <= 0:
+        return [in_lang(line, lang) for line in evidence]
+    logs = [i for i, line in enumerate(evidence) if isinstance(line, LogLine)]
+    if excess > len(logs):
+        shown = [in_lang(line, lang) for line in evidence[:limit]]
+        return [*shown, FINDING.more_lines(lang, count=excess)]
+    dropped = logs[:excess]
+    lines: list[str] = []
+    for i, line in enumerate(evidence):
+        if i == dropped[0]:
+            lines.append(FINDING.earlier_log_lines(lang, count=excess))
+        if i not in dropped:
+            lines.append(in_lang(line, lang))
+    return lines
+
+
 def finding_blocks(
     f: Finding, cluster: str, *, evidence_lines: int = 12, heading: str | None = None, lang: str = "en"
 ) -> list[Block]:
@@ -78,11 +100,9 @@ def finding_blocks(
     """
     title = in_lang(f.title, lang)
     blocks: list[Block] = [Notice(f"*{heading or title}*", _LEVEL[f.severity])]
-    lines = [in_lang(line, lang) for line in f.evidence[:evidence_lines]]
+    lines = _evidence_lines(f.evidence, evidence_lines, lang)
     if heading:
         lines.insert(0, f"_{W.worst(lang)}: {title}_")
-    if len(f.evidence) > evidence_lines:
-        lines.append(FINDING.more_lines(lang, count=len(f.evidence) - evidence_lines))
     if lines:
         blocks.append(Text("\n".join(f"• {line}" for line in lines)))
     if f.next:
@@ -153,7 +173,7 @@ class NodeDiagnosis:
         ]
         if not any("node.lease:stale" in f.signals for f in self.findings):
             # A stale lease is already the finding's evidence; a fresh one is worth a line of small print.
-            head.append(Context(self.lease_line))
+            head.append(Context(in_lang(self.lease_line, lang)))
         return _findings_view(
             _summary(f"node {n.name}", self.findings, lang),
             head,
@@ -297,7 +317,12 @@ def diagnose_pod(call: ClusterCall[DiagnosePodArgs], deps: Deps) -> PodDiagnosis
         except SIDE_FAILURES as exc:
             omitted("the pod's node", exc)
     events = optional("events", lambda: reader.events(ns, involved_name=name, kind="Pod", limit=100)) or []
-    ctx = PodContext(node=node, events=events, previous_logs=_previous_logs(reader, pod))
+    sizes = None
+    if pod.phase == "Pending" and not pod.node:
+        # Whether any node could ever hold the pod's request: only the nodes' allocatable says.
+        nodes = optional("nodes", reader.nodes)
+        sizes = NodeSizes(nodes) if nodes else None
+    ctx = PodContext(node=node, events=events, previous_logs=_previous_logs(reader, pod), node_sizes=sizes)
     now = deps.clock.now()
     findings = pod_findings(pod, ctx, now)
     subject = pod_ref(pod.namespace, pod.name)

@@ -21,6 +21,7 @@ from handlers.rules.azure_rules import azure_findings
 from handlers.rules.finding import Finding, by_severity
 from handlers.rules.node_rules import node_findings
 from handlers.rules.pod_rules import PodContext, is_quiet, pod_findings
+from handlers.rules.scheduling import NodeSizes
 from handlers.rules.workload_rules import deployment_rule, pdb_rule
 
 # A container OOMKilled once and running and ready since is no longer a problem of the cluster after this long
@@ -168,6 +169,7 @@ def diagnose_cluster(
             pods_on[p.node].append(p)
 
     findings: list[Finding] = []
+    sizes = NodeSizes(nodes)
     for n in nodes:
         # A healthy node can still carry a True pressure/NPD condition or be cordoned, so every node is checked;
         # only NotReady ones get their pods and events.
@@ -189,6 +191,7 @@ def diagnose_cluster(
             node=nodes_by_name.get(p.node),
             events=pod_events.get((p.namespace, p.name), ()),
             oom_settles_after=OOM_SETTLES_AFTER,
+            node_sizes=sizes,
         )
         findings.extend(pod_findings(p, ctx, now))
     pods_by_ns: dict[str, list[Pod]] = defaultdict(list)

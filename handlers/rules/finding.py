@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.i18n import Said
 from bot.refs import CommandRef, ObjectRef
 from bot.severity import Severity
 
@@ -51,6 +52,12 @@ CITED_KB_IDS: tuple[str, ...] = (
     KB_PVC_ATTACH,
     KB_DNS_TIMEOUT,
 )
+
+
+class LogLine(Said):
+    """An evidence line that quotes a container's previous log ("previous log: …"), in both languages. A view that
+    must shorten a finding's evidence drops the oldest of these first: the newest lines tell how the container died,
+    and the rule's own lines are the finding."""
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def log_findings(
             severity=Severity.WARNING,
             title=said(FINDING.log_cause, title=match.title),
             subject=subject,
-            evidence=tuple(f"previous log, {line}" for line in lines[:3]),
+            evidence=tuple(said(FINDING.previous_log_of, line=line) for line in lines[:3]),
             kb=entry_id,
             signals=(f"log.match:{entry_id}",),
             namespace=subject.namespace or None,

@@ -104,7 +104,7 @@ def condition(node: Node, kind: str) -> Condition | None:
 @dataclass(frozen=True)
 class LeaseState:
     stale: bool
-    line: str
+    line: str  # a `Said`: the lease's fields as they are, the bot's words around them in both languages
     renewed_seconds_ago: float | None
 
 
@@ -112,18 +112,17 @@ def lease_state(node_name: str, lease: Lease | None, now: datetime, *, read: boo
     """Is the kubelet's heartbeat stale? Stale = not renewed within its duration (renewed every 10 s normally).
     `read` False: the Lease could not be read (forbidden, no answer), so nothing is concluded from its absence."""
     if not read:
-        return LeaseState(False, f"Lease kube-node-lease/{node_name} not read: the heartbeat is unknown", None)
+        return LeaseState(False, said(FINDING.lease_not_read, node=node_name), None)
     if lease is None:
-        return LeaseState(True, f"no Lease kube-node-lease/{node_name}: the kubelet never registered a heartbeat", None)
+        return LeaseState(True, said(FINDING.lease_missing, node=node_name), None)
     if lease.renew_time is None:
-        return LeaseState(True, f"Lease kube-node-lease/{node_name} has never been renewed", None)
+        return LeaseState(True, said(FINDING.lease_never_renewed, node=node_name), None)
     seconds = lease.duration_seconds or LEASE_DURATION_SECONDS
     age = (now - lease.renew_time).total_seconds()
     stale = age > seconds
-    line = (
-        f"Lease kube-node-lease/{node_name} last renewed {duration(age)} ago at {clock(lease.renew_time)} "
-        f"(duration {seconds} s, renewed every {LEASE_RENEW_SECONDS} s normally)"
-    )
+    # The lease's own fields stay as they read in `kubectl`; what they normally are is the bot's gloss.
+    quoted = f"Lease kube-node-lease/{node_name} last renewed {duration(age)} ago at {clock(lease.renew_time)}"
+    line = said(FINDING.lease_timing, lease=quoted, seconds=seconds, renew=LEASE_RENEW_SECONDS)
     return LeaseState(stale, line, age)
 
 

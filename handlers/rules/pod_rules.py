@@ -6,6 +6,10 @@ OOM vs eviction (aks-facts §8): a kernel OOM kill shows as a container's `termi
 Init containers are checked like the others. The cgroup v2 rule needs the pod's node (Kubernetes version and OS
 image say the cgroup version) and the container's spec (image tag, command, `JAVA_*`/`NODE_VERSION`/`DOTNET_*`
 env). Pure functions; previous logs, when the handler has them, arrive as a mapping from container to text.
+
+The evidence quotes the cluster (names, states, reasons, messages, log lines) as it says them; the words the rules
+put around them are `Said`s, so a diagnosis asked in Chinese reads in Chinese and one in English reads as it always
+did.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from bot.cluster.model import Container, ContainerState, ContainerStatus, Event,
 from bot.i18n import FINDING, Said, joined, said
 from bot.refs import CommandRef, pod_ref
 from bot.severity import Severity
-from bot.timefmt import ago, clock
+from bot.timefmt import ago_said, clock
 from handlers.args import DeletePodArgs, DeploymentArgs, LogsArgs, NodesArgs, PodNameArgs
 from handlers.rules.finding import (
     KB_CONTAINER_OOM,
@@ -33,15 +37,45 @@ from handlers.rules.finding import (
     KB_QOS_OOM,
     Confidence,
     Finding,
+    LogLine,
     SuggestedAction,
 )
-from handlers.rules.runtimes import RUNTIME_NAMES, Awareness, ContainerSpec, heap_advice, judge, mib, node_cgroup
-from handlers.rules.scheduling import parse_failed_scheduling
+from handlers.rules.runtimes import (
+    RUNTIME_NAMES,
+    Awareness,
+    ContainerSpec,
+    RuntimeKind,
+    heap_advice,
+    judge,
+    mib,
+    node_cgroup,
+)
+from handlers.rules.scheduling import NodeSizes, parse_failed_scheduling
 
 LOG_LINES = 5
-_HEAP_FLAG = re.compile(r"(-Xmx\S+|-XX:MaxRAMPercentage=\S+|-XX:MaxRAM=\S+|--max-old-space-size=\S+)")
-_HEAP_ENV = ("JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "NODE_OPTIONS", "CATALINA_OPTS")
+# How much of a kubelet message an evidence line shows.
+MESSAGE_CHARS = 300
+# Where each runtime takes its heap size from besides its command line: the environment variables whose value holds
+# flags, and the flags. .NET reads variables of its own (`_DOTNET_HEAP_ENV`); a `runtimeconfig.json` setting is inside
+# the image, out of reach.
+_HEAP_FLAGS: dict[RuntimeKind, tuple[tuple[str, ...], re.Pattern[str]]] = {
+    "jvm": (
+        ("JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "CATALINA_OPTS"),
+        re.compile(r"(-Xmx\S+|-XX:MaxRAMPercentage=\S+|-XX:MaxRAM=\S+)"),
+    ),
+    "node": (("NODE_OPTIONS",), re.compile(r"(--max-old-space-size=\S+)")),
+}
+# .NET 6+ reads DOTNET_*; every .NET Core reads COMPlus_* (the only prefix before 6). The values are hexadecimal.
+_DOTNET_HEAP_ENV = tuple(
+    f"{prefix}{name}" for prefix in ("DOTNET_", "COMPlus_") for name in ("GCHeapHardLimit", "GCHeapHardLimitPercent")
+)
+_NO_HEAP_FLAGS = {
+    "jvm": FINDING.no_heap_flags_jvm,
+    "node": FINDING.no_heap_flags_node,
+    "dotnet": FINDING.no_heap_limit_dotnet,
+}
 _XMX = re.compile(r"-Xmx(\d+)([kKmMgG]?)")
+_HARD_LIMIT = re.compile(r"(?:DOTNET_|COMPlus_)GCHeapHardLimit=(?:0[xX])?([0-9a-fA-F]+)")
 PULL_WAITING = ("ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull")
 CONFIG_WAITING = ("CreateContainerConfigError", "CreateContainerError", "RunContainerError")
 
@@ -57,6 +91,8 @@ class PodContext:
     # kill is this old: a scan of the whole cluster (health, alerts) reports what is wrong now. None: always
     # reported, as a pod's own diagnosis tells its history.
     oom_settles_after: timedelta | None = None
+    # The nodes' sizes, to tell a Pending pod whose request no node can ever hold; None: not read.
+    node_sizes: NodeSizes | None = None
 
 
 def _previous_logs(pod: Pod, container: str) -> SuggestedAction:
@@ -67,6 +103,20 @@ def _previous_logs(pod: Pod, container: str) -> SuggestedAction:
 def _which(init: bool) -> Said:
     """"Container" or "Init container", as a finding's title starts."""
     return said(FINDING.init_container if init else FINDING.container)
+
+
+def _kind_of(init: bool) -> Said:
+    """"container" or "init container", as an evidence line starts."""
+    return said(FINDING.init_container_word if init else FINDING.container_word)
+
+
+def _cut(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """`text` in about `limit` characters, its middle left out: a kubelet message says what it tried first and why it
+    failed last ("Failed to pull image …: 401 Unauthorized"), and both must stay readable."""
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 5
+    return f"{text[:head].rstrip()} … {text[len(text) - (limit - head - 3):].lstrip()}"
 
 
 def _spec(c: Container) -> ContainerSpec:
@@ -86,15 +136,16 @@ def _containers(pod: Pod) -> list[tuple[Container, ContainerStatus, bool]]:
     return out
 
 
-def _state_line(label: str, st: ContainerState) -> str:
-    parts = [f"{label} {st.kind.capitalize()}"]
+def _state_line(last: bool, st: ContainerState) -> Said:
+    """`last state Terminated reason=OOMKilled exitCode=137 at 09:18:25Z`, in both languages."""
+    parts: list[str] = [said(FINDING.state_last if last else FINDING.state_now), st.kind.capitalize()]
     if st.reason:
         parts.append(f"reason={st.reason}")
     if st.exit_code is not None:
         parts.append(f"exitCode={st.exit_code}")
     if st.finished is not None:
-        parts.append(f"at {clock(st.finished)}")
-    return " ".join(parts)
+        parts.append(said(FINDING.state_at, time=clock(st.finished)))
+    return joined(parts, " ", " ")
 
 
 def _log_tail(ctx: PodContext, container: str) -> tuple[str, ...]:
@@ -102,20 +153,30 @@ def _log_tail(ctx: PodContext, container: str) -> tuple[str, ...]:
         return ()
     text = ctx.previous_logs.get(container, "")
     lines = [line for line in text.splitlines() if line.strip()]
-    return tuple(f"previous log: {line[:300]}" for line in lines[-LOG_LINES:])
+    tail = (said(FINDING.previous_log, line=line[:300]) for line in lines[-LOG_LINES:])
+    return tuple(LogLine(str(line), line.zh) for line in tail)
 
 
-def _heap_flags(c: Container) -> list[str]:
+def _heap_flags(c: Container, kind: RuntimeKind) -> list[str]:
+    """The heap settings of `kind` that the container sets: flags in its command or in the environment variables the
+    runtime takes flags from, or .NET's own variables (`DOTNET_GCHeapHardLimit=0x…`)."""
+    if kind == "dotnet":
+        return [f"{e.name}={e.value}" for e in c.env if e.name in _DOTNET_HEAP_ENV and e.value]
+    names, flag = _HEAP_FLAGS[kind]
     found: list[str] = []
     for e in c.env:
-        if e.name in _HEAP_ENV and e.value:
-            found.extend(_HEAP_FLAG.findall(e.value))
+        if e.name in names and e.value:
+            found.extend(flag.findall(e.value))
     for word in (*c.command, *c.args):
-        found.extend(_HEAP_FLAG.findall(word))
+        found.extend(flag.findall(word))
     return found
 
 
-def _xmx_bytes(flag: str) -> int | None:
+def _heap_bytes(flag: str) -> int | None:
+    """The heap size a setting fixes in bytes (`-Xmx2g`, `DOTNET_GCHeapHardLimit=0x30000000`); None for a share."""
+    hard = _HARD_LIMIT.fullmatch(flag)
+    if hard is not None:
+        return int(hard.group(1), 16)
     m = _XMX.fullmatch(flag)
     if m is None:
         return None
@@ -146,18 +207,22 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
         oom = [st for st in (status.state, status.last_state) if st is not None and _is_oom(st)]
         if not oom or (oom[0] is not status.state and _settled(status, ctx, now)):
             continue
-        which = "init container" if init else "container"
-        label = "state" if oom[0] is status.state else "last state"
-        evidence = [f"{which} {c.name}: {_state_line(label, oom[0])}, restarts {status.restart_count}"]
+        which = _kind_of(init)
+        state = _state_line(oom[0] is not status.state, oom[0])
+        evidence: list[str] = [
+            said(FINDING.container_state_restarts, which=which, container=c.name, state=state,
+                 restarts=status.restart_count)
+        ]
         if status.state.kind == "waiting" and status.state.reason:
-            evidence.append(f"{which} {c.name} now {status.state.reason}")
+            evidence.append(said(FINDING.waiting_now, which=which, container=c.name, reason=status.state.reason))
         limit = c.limits.memory
-        memory: list[str] = [f"memory limit {format_bytes(limit)}" if limit else said(FINDING.no_memory_limit)]
+        memory: list[str] = [
+            said(FINDING.memory_limit, limit=format_bytes(limit)) if limit else said(FINDING.no_memory_limit)
+        ]
         if c.requests.memory:
-            memory.append(f"request {format_bytes(c.requests.memory)}")
-        memory.append(f"QoS {pod.qos or 'unknown'}")
-        # With a limit the line only quotes the spec; without one it starts with the bot's own gloss.
-        evidence.append(", ".join(memory) if limit else joined(memory, ", ", "，"))
+            memory.append(said(FINDING.memory_request, request=format_bytes(c.requests.memory)))
+        memory.append(said(FINDING.qos, qos=pod.qos or said(FINDING.qos_unknown)))
+        evidence.append(joined(memory, ", ", "，"))
         signals = ["pod.reason:OOMKilled", "pod.exit:137"]
         # With a limit the container's own cgroup killed it; without one the node ran out and chose it.
         kb = KB_CONTAINER_OOM if limit else KB_QOS_OOM
@@ -172,8 +237,8 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
                 ctx.node.node_info.os_image,
                 ctx.node.labels.get("kubernetes.azure.com/os-sku"),
             )
-        flags = _heap_flags(c)
         if verdict is not None:
+            flags = _heap_flags(c, verdict.kind)
             source = f" ({verdict.version.source} {verdict.version.raw})" if verdict.version else ""
             evidence.append(f"image {c.image}{source} → {verdict.reason}")
             if cgroup is not None:
@@ -181,14 +246,14 @@ def oom_rule(pod: Pod, ctx: PodContext, now: datetime | None = None) -> list[Fin
             else:
                 evidence.append(said(FINDING.cgroup_not_checked))
             if flags:
-                evidence.append(f"heap flags set: {' '.join(flags)}")
+                evidence.append(said(FINDING.heap_flags_set, flags=" ".join(flags)))
                 for flag in flags:
-                    size = _xmx_bytes(flag)
+                    size = _heap_bytes(flag)
                     if size is not None and limit and size >= limit:
                         evidence.append(said(FINDING.heap_at_limit, flag=flag, limit=mib(limit)))
             else:
-                evidence.append(said(FINDING.no_heap_flags))
-            advice = heap_advice(verdict.kind, limit, verdict.awareness)
+                evidence.append(said(_NO_HEAP_FLAGS[verdict.kind]))
+            advice = heap_advice(verdict.kind, limit, verdict.awareness, verdict.version)
             on_v2 = cgroup is not None and cgroup.version == 2
             # Without a limit every runtime sees the node's memory anyway: cgroup v2 awareness changes nothing,
             # the kill is a node-level OOM.
@@ -251,16 +316,19 @@ def crashloop_rule(pod: Pod, ctx: PodContext, skip: frozenset[str] = frozenset()
     for c, status, init in _containers(pod):
         if c.name in skip or status.state.kind != "waiting" or status.state.reason != "CrashLoopBackOff":
             continue
-        which = "init container" if init else "container"
-        evidence = [f"{which} {c.name}: Waiting reason=CrashLoopBackOff, restarts {status.restart_count}"]
+        which = _kind_of(init)
+        evidence: list[str] = [
+            said(FINDING.container_state_restarts, which=which, container=c.name,
+                 state="Waiting reason=CrashLoopBackOff", restarts=status.restart_count)
+        ]
         signals = ["pod.reason:CrashLoopBackOff"]
         last = status.last_state
         if last is not None and last.kind == "terminated":
-            evidence.append(f"{which} {c.name}: {_state_line('last state', last)}")
+            evidence.append(said(FINDING.container_state, which=which, container=c.name, state=_state_line(True, last)))
             if last.exit_code is not None:
                 signals.append(f"pod.exit:{last.exit_code}")
             if last.message:
-                evidence.append(f"termination message: {last.message[:300]}")
+                evidence.append(said(FINDING.termination_message, message=last.message[:300]))
         if status.state.message:
             evidence.append(status.state.message[:300])
         evidence.extend(_log_tail(ctx, c.name))
@@ -306,19 +374,38 @@ def _pull_hint(message: str) -> Said:
     return said(FINDING.pull_see_message)
 
 
+# The kubelet follows a failed pull's event with one that only names the state ("Error: ErrImagePull"), often in the
+# same second; the registry's answer is in the first.
+_PULL_STATE_ONLY = re.compile(r"Error: \w+")
+
+
+def _pull_events(failed: Sequence[Event]) -> list[Event]:
+    """The (at most two) `Failed` events a pull finding shows, oldest first: those with the registry's answer before
+    those that only name the state."""
+    telling = [e for e in failed if not _PULL_STATE_ONLY.fullmatch(e.message.strip())]
+    plain = [e for e in failed if e not in telling]
+    shown = telling[-2:]
+    if len(shown) < 2:
+        shown += plain[len(shown) - 2 :]
+    return [e for e in failed if e in shown]
+
+
 def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
     out: list[Finding] = []
     for c, status, init in _containers(pod):
         if status.state.kind != "waiting" or status.state.reason not in PULL_WAITING:
             continue
-        which = "init container" if init else "container"
-        evidence = [f"{which} {c.name}: Waiting reason={status.state.reason}, image {c.image}"]
-        messages = [status.state.message] if status.state.message else []
-        for e in _pod_events(pod, ctx.events, ("Failed",))[-2:]:
-            messages.append(e.message)
-            evidence.append(f"event Failed ×{e.count}: {e.message[:300]}")
+        evidence: list[str] = [
+            said(FINDING.waiting_for_image, which=_kind_of(init), container=c.name, reason=status.state.reason,
+                 image=c.image)
+        ]
+        failed = _pod_events(pod, ctx.events, ("Failed",))
+        for e in _pull_events(failed):
+            evidence.append(f"event Failed ×{e.count}: {_cut(e.message)}")
         if status.state.message:
-            evidence.append(status.state.message[:300])
+            evidence.append(_cut(status.state.message))
+        # The likely cause reads every message whole, whichever are shown and however they are cut.
+        messages = [status.state.message, *(e.message for e in failed)]
         evidence.append(said(FINDING.likely_cause, cause=_pull_hint(" ".join(messages))))
         out.append(
             Finding(
@@ -356,11 +443,17 @@ def _pod_events(pod: Pod, events: Sequence[Event], reasons: Sequence[str]) -> li
         and e.involved.name == pod.name
         and (e.involved.namespace or e.namespace) == pod.namespace
     ]
-    return sorted(found, key=lambda e: e.when.timestamp() if e.when else 0.0)
+    # Oldest first; events of the same second (the kubelet posts several at once) in one order whatever order they
+    # were listed in, so the same pod always reads the same.
+    return sorted(found, key=lambda e: (e.when.timestamp() if e.when else 0.0, e.count, e.message))
 
 
 def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
-    """Unschedulable: the scheduler's reasons in plain words."""
+    """Unschedulable: the scheduler's reasons in plain words, and a request that no node can ever hold.
+
+    The scheduler says "Insufficient memory" both when the nodes are full and when none is big enough; only the
+    nodes' allocatable tells them apart, and only in the first case do more nodes (or the autoscaler) help.
+    """
     if pod.phase != "Pending" or pod.node:
         return []
     scheduled = pod.condition("PodScheduled")
@@ -371,31 +464,39 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     evidence: list[str] = []
     since = pod.created or pod.start_time
     if since is not None:
-        evidence.append(f"Pending since {clock(since)} ({ago(since, now)})")
+        evidence.append(said(FINDING.pending_since, at=clock(since), ago=ago_said(since, now)))
     signals = ["pod.event:FailedScheduling"]
-    title = said(FINDING.unschedulable, name=pod.name)
+    requests = pod.requests
+    sizes = ctx.node_sizes
+    too_big = {t.resource: t for t in (sizes.too_big(requests, pod.node_selector) if sizes is not None else ())}
+    # What no node can hold is the cause to name: the scheduler's other reasons (a tainted node) would not change it.
+    why: Said | None = joined((t.short() for t in too_big.values()), "; ", "；") if too_big else None
+    named: set[str | None] = set()
     if message:
         parsed = parse_failed_scheduling(message)
         evidence.append(f"scheduler: {message[:400]}")
-        evidence.extend(
-            said(
-                FINDING.scheduling_remedy,
-                reason=r.plain if r.nodes is None else said(FINDING.on_nodes, nodes=r.nodes, plain=r.plain),
-                remedy=r.remedy,
-            )
-            for r in parsed.reasons
-        )
-        title = said(FINDING.unschedulable_why, name=pod.name, why=parsed.summary())
-    requests = pod.requests
-    asked = [f"{requests.cpu_m}m CPU"] if requests.cpu_m is not None else []
+        for r in parsed.reasons:
+            t = too_big.get(r.resource or "")
+            reason = r.plain if r.nodes is None else said(FINDING.on_nodes, nodes=r.nodes, plain=r.plain)
+            evidence.append(said(FINDING.scheduling_remedy, reason=reason, remedy=t.remedy() if t else r.remedy))
+            named.add(r.resource)
+        why = said(FINDING.scheduling_summary, head=parsed.head(), parts=why) if why else parsed.summary()
+    for t in too_big.values():
+        # The remedy once: on the scheduler's "Insufficient …" line when it has one, else here.
+        line = t.line()
+        remedied = said(FINDING.scheduling_remedy, reason=line, remedy=t.remedy())
+        evidence.append(line if t.resource in named else remedied)
+    asked: list[str] = [f"{requests.cpu_m}m CPU"] if requests.cpu_m is not None else []
     if requests.memory is not None:
-        asked.append(f"{format_bytes(requests.memory)} memory")
+        asked.append(said(FINDING.memory_amount, amount=format_bytes(requests.memory)))
     if asked:
-        evidence.append(f"pod requests {', '.join(asked)}")
+        evidence.append(said(FINDING.pod_requests, amounts=joined(asked, ", ", "，")))
     if _pod_events(pod, ctx.events, ("NotTriggerScaleUp",)):
         scale = _pod_events(pod, ctx.events, ("NotTriggerScaleUp",))[-1]
         evidence.append(f"cluster autoscaler: {scale.message[:300]}")
         signals.append("pod.event:NotTriggerScaleUp")
+    unschedulable = said(FINDING.unschedulable, name=pod.name)
+    title = said(FINDING.unschedulable_why, name=pod.name, why=why) if why else unschedulable
     return [
         Finding(
             rule="pod.pending",

@@ -387,13 +387,32 @@ def mib(n: int) -> str:
     return f"{n / MIB:,.0f} MiB" if n < 1024 * MIB else f"{n / (1024 * MIB):g} GiB"
 
 
-def heap_advice(kind: RuntimeKind, limit_bytes: int | None, awareness: Awareness) -> Said:
+# The share of the limit to give a cgroup-aware .NET's GC heap once its default (75 %) was killed at the limit.
+DOTNET_HEAP_PERCENT = 60
+
+
+def heap_advice(
+    kind: RuntimeKind, limit_bytes: int | None, awareness: Awareness, version: RuntimeVersion | None = None
+) -> Said:
     """Heap flags sized to the container's memory limit (75 %, leaving room for metaspace, threads, buffers), in both
-    languages."""
+    languages.
+
+    A .NET that reads the limit (5+) already caps its GC heap at 75 % of it, so it is told to take less, under the
+    name its version reads (`DOTNET_` from 6, `COMPlus_` before)."""
     if limit_bytes is None or limit_bytes <= 0:
         return said(FINDING.heap_no_limit)
     heap = limit_bytes * 3 // 4 // MIB
     limit = mib(limit_bytes)
+    if kind == "dotnet" and awareness is Awareness.AWARE:
+        return said(
+            FINDING.heap_dotnet_aware,
+            prefix="COMPlus_" if version is not None and version.major < 6 else "DOTNET_",
+            percent_hex=f"{DOTNET_HEAP_PERCENT:#x}",
+            percent=DOTNET_HEAP_PERCENT,
+            limit=limit,
+            heap=limit_bytes * DOTNET_HEAP_PERCENT // 100 // MIB,
+            default=heap,
+        )
     if kind == "jvm":
         if awareness is Awareness.AWARE:
             return said(FINDING.heap_jvm_aware, heap=heap, limit=limit)

@@ -8,14 +8,18 @@ The message has the form (kube-scheduler ≥ 1.24)::
 
 Older schedulers wrote `had taint {…}, that the pod didn't tolerate` and `didn't match node selector`. Each
 "<count> <reason>" part is matched against a table of known reasons; an unknown reason is kept verbatim so
-nothing is lost. Pure functions only.
+nothing is lost. A request larger than the largest allocatable of every node the pod may run on (`NodeSizes`) is
+never met however many nodes are added: the scheduler still says "Insufficient memory", so the rule says it. Pure
+functions only.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.cluster.model import Node, Resources, format_bytes, format_cpu
 from bot.i18n import FINDING, Msg, Said, joined, said
 
 
@@ -26,6 +30,8 @@ class SchedulingReason:
     plain: str  # a `Said` when the reason is known; an unknown one is the scheduler's own words
     # What would help, in one phrase ("add nodes or lower the memory request"), a `Said`.
     remedy: str
+    # The resource of an "Insufficient <resource>" reason ("memory", "cpu"), else None.
+    resource: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,13 +41,15 @@ class SchedulingFailure:
     reasons: tuple[SchedulingReason, ...]
     preemption: str | None  # the text after "preemption:", if any
 
+    def head(self) -> Said:
+        """`0 of 7 nodes fit` (or `no node fits` when the scheduler did not count), in both languages."""
+        if self.available is not None and self.total is not None:
+            return said(FINDING.nodes_fit, available=self.available, total=self.total)
+        return said(FINDING.no_node_fits)
+
     def summary(self) -> Said:
         """`0 of 7 nodes fit: 6 lack memory, 1 is unreachable (tainted)`, in both languages."""
-        head = (
-            said(FINDING.nodes_fit, available=self.available, total=self.total)
-            if self.available is not None and self.total is not None
-            else said(FINDING.no_node_fits)
-        )
+        head = self.head()
         parts = [
             r.plain if r.nodes is None else said(FINDING.on_nodes, nodes=r.nodes, plain=r.plain) for r in self.reasons
         ]
@@ -148,17 +156,14 @@ _LACKING: dict[str, Msg] = {
 }
 
 
-def _plain(text: str) -> tuple[str, str]:
+def _plain(text: str) -> tuple[str, str, str | None]:
     taint = _TAINT.search(text)
     if taint:
         key = taint.group("key").strip()
         meaning = said(_TAINT_MEANING.get(key, FINDING.taint_other))
         value = taint.group("value").strip()
         shown = f"{key}={value}" if value else key
-        return (
-            said(FINDING.tainted, meaning=meaning, taint=shown),
-            said(FINDING.remedy_taint),
-        )
+        return said(FINDING.tainted, meaning=meaning, taint=shown), said(FINDING.remedy_taint), None
     insufficient = _INSUFFICIENT.match(text)
     if insufficient:
         resource = insufficient.group("resource")
@@ -167,11 +172,12 @@ def _plain(text: str) -> tuple[str, str]:
         return (
             said(lacking) if lacking is not None else said(FINDING.lack_other, resource=resource),
             said(FINDING.remedy_insufficient, words=words, resource=resource),
+            resource,
         )
     for pattern, plain, remedy in _REASONS:
         if pattern.search(text):
-            return said(plain), said(remedy)
-    return text, said(FINDING.remedy_see_scheduler)
+            return said(plain), said(remedy), None
+    return text, said(FINDING.remedy_see_scheduler), None
 
 
 _HEAD = re.compile(r"^\s*(?P<available>\d+)/(?P<total>\d+) nodes are available(?::\s*(?P<rest>.*))?$", re.S)
@@ -190,16 +196,106 @@ def parse_failed_scheduling(message: str) -> SchedulingFailure:
         text, preemption = split[0], split[1].strip() or None
     head = _HEAD.match(text)
     if head is None:
-        plain, remedy = _plain(text.rstrip("."))
-        return SchedulingFailure(None, None, (SchedulingReason(None, text, plain, remedy),) if text else (), preemption)
+        plain, remedy, resource = _plain(text.rstrip("."))
+        reason = SchedulingReason(None, text, plain, remedy, resource)
+        return SchedulingFailure(None, None, (reason,) if text else (), preemption)
     rest = (head.group("rest") or "").strip().rstrip(".")
     reasons: list[SchedulingReason] = []
     for part in _PARTS.split(rest) if rest else []:
         part = part.strip().rstrip(".")
         counted = _COUNTED.match(part)
         count, body = (int(counted.group("count")), counted.group("text")) if counted else (None, part)
-        plain, remedy = _plain(body.strip())
-        reasons.append(SchedulingReason(count, part, plain, remedy))
+        plain, remedy, resource = _plain(body.strip())
+        reasons.append(SchedulingReason(count, part, plain, remedy, resource))
     # Most nodes first: the biggest reason is the one to fix.
     reasons.sort(key=lambda r: -(r.nodes or 0))
     return SchedulingFailure(int(head.group("available")), int(head.group("total")), tuple(reasons), preemption)
+
+
+# -- requests no node can ever hold --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TooBig:
+    """A request that no node the pod may run on can hold even empty: more than the largest allocatable. Adding nodes
+    of the sizes the pools have (by hand or by the cluster autoscaler) never helps."""
+
+    resource: str  # the scheduler's name: "memory", "cpu", "ephemeral-storage", "nvidia.com/gpu"
+    request: str  # as people read it: "40Gi"
+    largest: str  # the largest allocatable of the nodes looked at: "26.9Gi"
+    node: str  # a node that has it
+    pool: str  # that node's pool ("" when it has no pool label)
+    nodes: int  # how many nodes were looked at
+    selected: bool  # whether the pod's nodeSelector narrowed them
+
+    @property
+    def words(self) -> str:
+        """The resource in plain words ("memory"), a `Said`."""
+        return _RESOURCE_WORDS.get(self.resource, self.resource)
+
+    def short(self) -> Said:
+        """`no node is big enough for its 40Gi memory request (26.9Gi allocatable at most)`, for a title."""
+        return said(FINDING.too_big_short, request=self.request, resource=self.words, largest=self.largest)
+
+    def line(self) -> Said:
+        """The evidence: the request, the largest allocatable, where it is, and over which nodes."""
+        scope = said(FINDING.nodes_selected if self.selected else FINDING.nodes_all, count=self.nodes)
+        where = said(FINDING.node_in_pool, node=self.node, pool=self.pool) if self.pool else self.node
+        return said(
+            FINDING.never_fits,
+            request=self.request,
+            resource=self.words,
+            largest=self.largest,
+            scope=scope,
+            where=where,
+        )
+
+    def remedy(self) -> Said:
+        return said(FINDING.remedy_too_big, resource=self.resource)
+
+
+# (the scheduler's resource name, how to read it from `Resources`, how people write it); a node without a GPU
+# reports none, the other resources are always reported (a node that does not say is not judged).
+_SIZED: tuple[tuple[str, Callable[[Resources], int | None], Callable[[int], str]], ...] = (
+    ("cpu", lambda r: r.cpu_m, format_cpu),
+    ("memory", lambda r: r.memory, format_bytes),
+    ("ephemeral-storage", lambda r: r.ephemeral_storage, format_bytes),
+    ("nvidia.com/gpu", lambda r: r.gpu or 0, str),
+)
+
+
+class NodeSizes:
+    """The largest allocatable of each resource over the nodes a pod may run on: all of them, or those its nodeSelector
+    matches. Worked out once per nodeSelector, so a scan of 50,000 pods does not walk the nodes once per pod."""
+
+    def __init__(self, nodes: Sequence[Node]) -> None:
+        self._nodes = tuple(nodes)
+        self._largest: dict[frozenset[tuple[str, str]], tuple[int, dict[str, tuple[int, Node] | None]]] = {}
+
+    def _for(self, selector: Mapping[str, str]) -> tuple[int, dict[str, tuple[int, Node] | None]]:
+        key = frozenset(selector.items())
+        if key not in self._largest:
+            chosen = [n for n in self._nodes if all(n.labels.get(k) == v for k, v in selector.items())]
+            largest: dict[str, tuple[int, Node] | None] = {}
+            for resource, amount, _ in _SIZED:
+                sizes = [(amount(n.allocatable), n) for n in chosen]
+                known = [(size, n) for size, n in sizes if size is not None]
+                # Most first; among equals the first name, so the same cluster always names the same node.
+                best = min(known, key=lambda sn: (-sn[0], sn[1].name)) if known else None
+                largest[resource] = best if chosen and len(known) == len(sizes) else None
+            self._largest[key] = (len(chosen), largest)
+        return self._largest[key]
+
+    def too_big(self, requests: Resources, selector: Mapping[str, str]) -> tuple[TooBig, ...]:
+        """The requests in `requests` that exceed the largest allocatable of every node `selector` allows; none when
+        no node matches (the scheduler's own reasons say so) or a node does not report the resource."""
+        count, largest = self._for(selector)
+        out: list[TooBig] = []
+        for resource, amount, shown in _SIZED:
+            asked = amount(requests)
+            best = largest.get(resource)
+            if not asked or best is None or asked <= best[0]:
+                continue
+            size, node = best
+            out.append(TooBig(resource, shown(asked), shown(size), node.name, node.pool, count, bool(selector)))
+        return tuple(out)

@@ -28,15 +28,20 @@ def pdb_rule(pdb: PodDisruptionBudget, pods: Sequence[Pod]) -> list[Finding]:
         return []
     guarded = [p for p in pods if p.namespace == pdb.namespace and pdb.selects(p.labels)]
     nodes = Counter(p.node for p in guarded if p.node)
-    evidence = [
-        f"PodDisruptionBudget {pdb.namespace}/{pdb.name}: {pdb.rule}, {pdb.current_healthy} healthy of "
-        f"{pdb.expected_pods} expected (desired {pdb.desired_healthy}) → {pdb.disruptions_allowed} disruptions "
-        "allowed",
+    evidence: list[str] = [
+        said(
+            FINDING.pdb_state,
+            name=f"{pdb.namespace}/{pdb.name}",
+            rule=pdb.rule,
+            healthy=pdb.current_healthy,
+            expected=pdb.expected_pods,
+            desired=pdb.desired_healthy,
+            allowed=pdb.disruptions_allowed,
+        )
     ]
     if pdb.selector_text or pdb.selector:
-        evidence.append(
-            "selects " + (pdb.selector_text or ",".join(f"{k}={v}" for k, v in sorted(pdb.selector.items())))
-        )
+        selector = pdb.selector_text or ",".join(f"{k}={v}" for k, v in sorted(pdb.selector.items()))
+        evidence.append(said(FINDING.pdb_selects, selector=selector))
     if nodes:
         where = joined(
             (

@@ -11,12 +11,17 @@ import yaml
 
 import handlers.diagnose  # noqa: F401  (registers the commands)
 from bot.azure.sdk import AzureSdkProvider
+from bot.blocks import Text
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.model import Node, Pod
 from bot.deps import Deps
 from bot.dispatch import Dispatcher
+from bot.refs import pod_ref
 from bot.settings import from_mapping
+from bot.severity import Severity
+from handlers.diagnose import finding_blocks
+from handlers.rules.finding import Finding, LogLine
 from knowledge import load_knowledge_base
 from sandbox import Sandbox
 from tests.support.foundation import ok_text, run_slash
@@ -178,3 +183,94 @@ def test_diagnose_crash_loop_matches_its_log_line_to_the_dns_runbook(world: Worl
     text = ok_text(world.dispatcher, f"/k8s diagnose pod {looping.name} -n {looping.namespace}")
     assert "crashloop" in text and "dns-timeout" in text
     assert "EAI_AGAIN" in text
+
+
+def test_a_pod_bigger_than_every_node_is_told_no_node_can_ever_run_it(world: World) -> None:
+    """shop/recommendations asks 40Gi of memory; the biggest node has less allocatable: more nodes of the same size
+    (or the autoscaler) can never help, and the diagnosis says so instead of "add nodes"."""
+    assert max(n.allocatable.memory or 0 for n in world.nodes) < 40 * 1024**3
+    text = ok_text(world.dispatcher, "/k8s diagnose pod recommendations -n shop")
+    assert "0 of 9 nodes fit: no node is big enough for its 40Gi memory request (" in text
+    assert (
+        "no node can ever run it: it requests 40Gi memory, more than the largest allocatable memory of the 9 nodes"
+    ) in text
+    assert "add a node pool with a bigger VM size" in text and "nor the autoscaler can help" in text
+    assert "add nodes (or let the autoscaler)" not in text
+    # The same in the cluster's diagnosis, which reads the nodes anyway.
+    assert "no node is big enough for its 40Gi memory request" in ok_text(world.dispatcher, "/k8s diagnose cluster")
+
+
+def test_a_failed_pull_shows_the_registrys_status_every_time(world: World) -> None:
+    """The kubelet's events of one pull share their second; the one with the registry's answer is always shown, and
+    its status survives the cut."""
+    for _ in range(3):
+        text = ok_text(world.dispatcher, "/k8s diagnose pod log-shipper -n monitoring")
+        assert 'Failed to pull image "acrprodcn.azurecr.cn/platform/log-shipper:2.3.1"' in text
+        assert "401 Unauthorized" in text
+        assert "Error: ErrImagePull" not in text
+        assert "likely cause: the registry refused the node's credentials" in text
+
+
+def test_an_oom_kill_keeps_its_newest_log_lines_and_the_advice(world: World) -> None:
+    """Eight lines of the rule's own and five of the log do not fit twelve: the oldest log line goes, not the newest
+    (the heap warning just before the kill)."""
+    text = ok_text(world.dispatcher, "/k8s diagnose pod ledger-api -n payments")
+    assert "• advice: -Xmx768m" in text
+    assert "• … 1 earlier log line(s)\n• previous log: " in text
+    assert "heap usage 1402 MiB, reconciling in memory" in text
+    assert "more line(s)" not in text
+    assert "The following 1 profile is active" not in text  # the oldest of the five
+
+
+def test_long_evidence_drops_the_oldest_log_lines_first_and_cuts_the_rest_at_the_end() -> None:
+    said_lines = tuple(f"line {i}" for i in range(8))
+    logs = tuple(LogLine(f"previous log: {i}", f"上次运行的日志：{i}") for i in range(5))
+    lines = _evidence_text(_finding((*said_lines, *logs)), "en")
+    assert lines == [*said_lines, "… 1 earlier log line(s)", *(f"previous log: {i}" for i in range(1, 5))]
+    assert _evidence_text(_finding((*said_lines, *logs)), "zh")[8:10] == ["… 另有 1 行更早的日志", "上次运行的日志：1"]
+    # Logs in the middle (a crash loop's events follow them) go the same way; what comes after them stays.
+    middle = _evidence_text(_finding((*said_lines[:6], *logs, "event BackOff ×3", "event BackOff ×4")), "en")
+    assert middle[6:8] == ["… 1 earlier log line(s)", "previous log: 1"] and middle[-2:] == [
+        "event BackOff ×3", "event BackOff ×4",
+    ]
+    # Without enough log lines to drop, the last lines go, as they always did.
+    plain = tuple(f"line {i}" for i in range(14))
+    assert _evidence_text(_finding(plain), "en") == [*plain[:12], "… 2 more line(s)"]
+
+
+def _finding(evidence: tuple[str, ...]) -> Finding:
+    return Finding(
+        rule="pod.oom", severity=Severity.CRITICAL, title="t", subject=pod_ref("shop", "p"), evidence=evidence,
+        kb=None, signals=("pod.reason:OOMKilled",),
+    )
+
+
+def _evidence_text(f: Finding, lang: str) -> list[str]:
+    (text,) = [b for b in finding_blocks(f, "sandbox", lang=lang) if isinstance(b, Text) and b.text.startswith("• ")]
+    return [line.removeprefix("• ") for line in text.text.split("\n")]
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, Dispatcher]]:
+    folder = tmp_path_factory.mktemp("diagnose-healthy")
+    with Sandbox("healthy", arm=False) as sandbox:
+        config = yaml.safe_load(sandbox.write_config(folder).read_text())
+        config["roles"] = {"viewer": ["*"]}
+        settings = from_mapping(config, source=str(folder / "aksbot.yaml"), environ={})
+        clusters = KubeClusterProvider(settings)
+        deps = Deps(settings, SystemClock(), clusters, AzureSdkProvider(settings), load_knowledge_base())
+        yield sandbox, Dispatcher(deps)
+
+
+def test_an_oom_killed_dotnet_8_is_advised_on_dotnets_own_heap_settings(
+    healthy: tuple[Sandbox, Dispatcher],
+) -> None:
+    sandbox, dispatcher = healthy
+    assert sandbox.kube is not None
+    (orders,) = [p for p in sandbox.kube.objects("pods") if p["metadata"]["name"].startswith("orders-api-")][:1]
+    sandbox.kube.oom_kill("shop", orders["metadata"]["name"])
+    text = ok_text(dispatcher, f"/k8s diagnose pod {orders['metadata']['name']} -n shop")
+    assert ".NET 8.0.10 ≥ 5.0 (cgroup v2 aware)" in text
+    assert "no DOTNET_GCHeapHardLimit or DOTNET_GCHeapHardLimitPercent in the env" in text
+    assert "advice: DOTNET_GCHeapHardLimitPercent=0x3c (60 % of the 512 MiB limit" in text
+    assert "JAVA_OPTS" not in text and "move to .NET 5+" not in text

@@ -1,6 +1,7 @@
 """A diagnosis asked in Chinese reads in Chinese: each finding's title, what happens next, its buttons, the group
-headings of `health`/`diagnose cluster`, and the evidence lines that are the rules' own reading ("likely cause: …");
-the evidence that quotes the cluster (conditions, events, the lease) stays English. In English nothing changed: a
+headings of `health`/`diagnose cluster`, the evidence lines that are the rules' own reading ("likely cause: …") and the
+bot's words around what the evidence quotes ("Pending since …", "previous log: …"); what the cluster says
+(conditions, events, messages, log lines, the lease's fields) stays as it said it. In English nothing changed: a
 finding's words are `Said`s, whose value is the English text they always were."""
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import tests.diagnosis.test_cluster_rules as cluster_tests
 import tests.diagnosis.test_log_hints as log_hint_tests
 import tests.diagnosis.test_node_rules as node_tests
 import tests.diagnosis.test_pod_rules as pod_tests
-from bot.cluster.model import Condition, ContainerState, ContainerStatus, Event, Node, Taint
-from bot.i18n import Said
+from bot.cluster.model import Condition, ContainerState, ContainerStatus, Event, Node, Pod, Taint
+from bot.i18n import FINDING, Said, in_lang
 from bot.render_text import render_text
 from handlers.diagnose import ClusterDiagnosis, Health, NodeDiagnosis, PodDiagnosis
 from handlers.rules import finding as finding_module
@@ -29,7 +30,10 @@ from handlers.rules.cluster import diagnose_cluster, group
 from handlers.rules.finding import Finding, by_severity
 from handlers.rules.node_rules import lease_state, node_findings
 from handlers.rules.pod_rules import PodContext, pod_findings
-from tests.support.objects import NOW, event, lease, node, pod, terminated, unreachable_taints
+from handlers.rules.scheduling import NodeSizes
+from handlers.rules.workload_rules import pdb_rule
+from tests.support.language import english_left, english_prose
+from tests.support.objects import GI, NOW, event, lease, node, pod, terminated, unreachable_taints
 
 RULES = Path(finding_module.__file__).parent
 DEAD = "aks-userpool-12345678-vmss000003"
@@ -364,3 +368,82 @@ def _english_only(value: ast.expr) -> bool:
     if isinstance(value, ast.BoolOp):
         return any(_english_only(v) for v in value.values)
     return False
+
+
+# -- the words around what the evidence quotes ---------------------------------------------------------------------
+
+FINDING_PROSE = english_prose(FINDING)
+
+
+def _pod_diagnosis_zh(p: Pod, ctx: PodContext) -> str:
+    findings = by_severity(pod_findings(p, ctx, NOW))
+    return render_text(PodDiagnosis("prod", p, findings, "zh").view())  # type: ignore[arg-type]
+
+
+def test_a_pending_pods_evidence_reads_in_chinese_around_what_it_quotes() -> None:
+    p = pod_tests._too_big_pod(40 * GI)
+    failed = event("FailedScheduling", pod_tests.PENDING_MESSAGE, name=p.name, namespace=p.namespace)
+    zh = _pod_diagnosis_zh(p, PodContext(events=(failed,), node_sizes=NodeSizes(pod_tests.USERPOOL)))
+    assert english_left(zh, FINDING_PROSE) == []
+    assert "• 自 07:20:00Z 起处于 Pending（2h0m前）\n" in zh and "Pending since" not in zh
+    assert "• Pod 请求 2000m CPU，40Gi 内存\n" in zh and "pod requests" not in zh
+    assert (
+        "• 没有任何节点能运行它：它请求 40Gi 内存，而全部 3 个节点中可分配量最大的也只有 13Gi"
+        "（aks-userpool-12345678-vmss000000，节点池 userpool）\n"
+    ) in zh
+    assert f"• scheduler: {pod_tests.PENDING_MESSAGE}\n" in zh  # the scheduler's words, as it said them
+
+
+def test_an_oom_kill_and_a_crash_loop_read_in_chinese_around_what_they_quote() -> None:
+    logs = {"ledger": "Starting LedgerApplication\nsettlement batch 88214 started\n"}
+    oom = pod(statuses=(pod_tests._oom_status(),))
+    zh = _pod_diagnosis_zh(oom, PodContext(node=node(), previous_logs=logs))
+    assert english_left(zh, FINDING_PROSE) == []
+    assert "• 容器 ledger：上次状态 Terminated reason=OOMKilled exitCode=137 于 09:18:25Z，重启 7 次\n" in zh
+    assert "• 容器 ledger 现在处于 CrashLoopBackOff\n" in zh and " now CrashLoopBackOff" not in zh
+    assert "• 内存 limit 1Gi，内存 request 1Gi，QoS 等级 Burstable\n" in zh
+    assert "• 上次运行的日志：settlement batch 88214 started\n" in zh and "previous log" not in zh
+    looping = ContainerStatus(
+        "ledger",
+        restart_count=12,
+        state=ContainerState("waiting", reason="CrashLoopBackOff"),
+        last_state=ContainerState("terminated", reason="Error", exit_code=1, message="config key DB_URL missing"),
+    )
+    zh = _pod_diagnosis_zh(pod(statuses=(looping,)), PodContext(previous_logs={"ledger": "ERROR no DB_URL\n"}))
+    assert english_left(zh, FINDING_PROSE) == []
+    assert "• 容器 ledger：Waiting reason=CrashLoopBackOff，重启 12 次\n" in zh
+    assert "• 容器 ledger：上次状态 Terminated reason=Error exitCode=1\n" in zh
+    assert "• 终止消息：config key DB_URL missing\n" in zh
+
+
+def test_a_failed_pull_reads_in_chinese_around_the_kubelets_words() -> None:
+    message, _, _ = PULL_FAILURES["401"]
+    waiting = ContainerState("waiting", reason="ErrImagePull", message=message)
+    p = pod(statuses=(ContainerStatus("ledger", ready=False, state=waiting),), phase="Pending")
+    zh = _pod_diagnosis_zh(p, PodContext())
+    assert english_left(zh, FINDING_PROSE) == []
+    assert f"• 容器 ledger：Waiting reason=ErrImagePull，镜像 {p.containers[0].image}\n" in zh
+
+
+def test_a_budget_and_a_lease_read_in_chinese_around_what_they_quote() -> None:
+    guarded = (pod(node_name=DEAD),)
+    findings = by_severity(pdb_rule(cluster_tests.PDB, guarded))
+    zh = render_text(PodDiagnosis("prod", guarded[0], findings, "zh").view())  # type: ignore[arg-type]
+    assert english_left(zh, FINDING_PROSE) == []
+    assert (
+        "• PodDisruptionBudget payments/ledger-pdb：minAvailable 3，预期 3 个 Pod 中 3 个健康（要求 3 个）→ "
+        "允许 0 次中断\n"
+    ) in zh
+    assert "selects " not in zh and "• 选择器 app=ledger\n" in zh
+    dead = _dead_node_diagnosis("zh")
+    zh = render_text(dead.view())
+    # The lease's fields are quoted as they read; what they normally are is the bot's gloss.
+    quoted = f"Lease kube-node-lease/{DEAD} last renewed 6m12s ago at 09:13:48Z"
+    assert f"• {quoted}（有效期 40 秒，正常每 10 秒续约一次）\n" in zh
+    assert "renewed every" not in zh and english_left(zh, FINDING_PROSE) == []
+    fresh = lease_state(DEAD, lease(DEAD, 4), NOW).line
+    assert in_lang(fresh, "en") == (
+        f"Lease kube-node-lease/{DEAD} last renewed 4s ago at 09:19:56Z (duration 40 s, renewed every 10 s normally)"
+    )
+    missing = lease_state(DEAD, None, NOW).line
+    assert in_lang(missing, "zh") == f"没有 Lease kube-node-lease/{DEAD}：kubelet 从未注册过心跳"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
 from datetime import timedelta
 
-from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Resources
+from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Node, Pod, Resources
+from bot.i18n import Said
 from bot.severity import Severity
+from handlers.rules.finding import Finding
 from handlers.rules.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
+from handlers.rules.scheduling import NodeSizes
 from tests.support.objects import GI, MI, NOW, event, java_container, node, pod, terminated
 
 PENDING_MESSAGE = (
@@ -211,3 +216,199 @@ def test_oom_without_a_limit_is_a_node_level_oom_whatever_the_runtime() -> None:
     assert f.kb == "qos-oom-score"
     assert "no memory limit" in "\n".join(f.evidence)
     assert f.next is not None and "node ran out of memory" in f.next
+
+
+# -- a request no node can ever hold ---------------------------------------------------------------------------
+
+
+def _too_big_pod(memory: int, node_selector: dict[str, str] | None = None) -> Pod:
+    asked = Resources(cpu_m=2000, memory=memory)
+    c = Container(name="model", image="contoso.azurecr.cn/shop/model:0.9", requests=asked)
+    p = pod(
+        name="report-5c6d7-abcde",
+        node_name="",
+        phase="Pending",
+        containers=(c,),
+        statuses=(),
+        conditions=(Condition("PodScheduled", "False", "Unschedulable", PENDING_MESSAGE),),
+    )
+    return replace(p, node_selector=node_selector or {})
+
+
+def _sized(name: str, pool: str, memory: int) -> Node:
+    n = node(name)
+    labels = {**n.labels, "kubernetes.azure.com/agentpool": pool}
+    return replace(n, labels=labels, allocatable=replace(n.allocatable, memory=memory))
+
+
+USERPOOL = tuple(_sized(f"aks-userpool-12345678-vmss00000{i}", "userpool", 13 * GI) for i in range(3))
+BIGPOOL = tuple(_sized(f"aks-bigpool-87654321-vmss00000{i}", "bigpool", 60 * GI) for i in range(2))
+
+
+def _pending(p: Pod, nodes: tuple[Node, ...]) -> Finding:
+    events = [event("FailedScheduling", PENDING_MESSAGE, name=p.name, namespace=p.namespace)]
+    (f,) = pod_findings(p, PodContext(events=events, node_sizes=NodeSizes(nodes)), NOW)
+    return f
+
+
+def test_a_request_bigger_than_every_node_says_no_node_can_ever_run_it() -> None:
+    f = _pending(_too_big_pod(40 * GI), USERPOOL)
+    assert f.title == (
+        "Pod report-5c6d7-abcde cannot be scheduled: 0 of 7 nodes fit: no node is big enough for its 40Gi memory "
+        "request (13Gi allocatable at most)"
+    )
+    assert (
+        "no node can ever run it: it requests 40Gi memory, more than the largest allocatable memory of the 3 nodes, "
+        "13Gi (aks-userpool-12345678-vmss000000, pool userpool)"
+    ) in f.evidence
+    (memory,) = [e for e in f.evidence if e.startswith("6 node(s) lack free memory")]
+    assert "add a node pool with a bigger VM size" in memory and "nor the autoscaler can help" in memory
+    assert "add nodes (or let the autoscaler)" not in "\n".join(f.evidence)
+    # The taint's advice is the scheduler's as before.
+    assert any(e.startswith("1 node(s) are unreachable") and "wait for or fix those nodes" in e for e in f.evidence)
+    assert isinstance(f.title, Said) and "没有节点装得下（可分配量最多 13Gi）" in f.title.zh
+
+
+def test_a_request_only_a_pool_outside_the_node_selector_could_hold_never_fits_either() -> None:
+    # Without a nodeSelector the big pool could take it: the nodes are full, and more of them would help.
+    anywhere = _pending(_too_big_pod(40 * GI), USERPOOL + BIGPOOL)
+    assert "0 of 7 nodes fit: 6 node(s) lack free memory" in anywhere.title
+    assert any("add nodes (or let the autoscaler)" in e for e in anywhere.evidence)
+    assert not any(e.startswith("no node can ever run it") for e in anywhere.evidence)
+    pinned = _pending(_too_big_pod(40 * GI, {"kubernetes.azure.com/agentpool": "userpool"}), USERPOOL + BIGPOOL)
+    assert "no node is big enough for its 40Gi memory request (13Gi allocatable at most)" in pinned.title
+    assert any("of the 3 nodes its nodeSelector allows, 13Gi" in e for e in pinned.evidence)
+
+
+def test_a_request_that_fits_an_empty_node_keeps_the_add_nodes_advice() -> None:
+    f = _pending(_too_big_pod(8 * GI), USERPOOL)
+    assert "0 of 7 nodes fit: 6 node(s) lack free memory" in f.title
+    assert any("add nodes (or let the autoscaler), free memory" in e for e in f.evidence)
+    assert not any("no node" in e for e in f.evidence)
+    # Nodes that were not read: nothing is concluded about their size.
+    p = _too_big_pod(40 * GI)
+    failed = event("FailedScheduling", PENDING_MESSAGE, name=p.name, namespace=p.namespace)
+    (unread,) = pod_findings(p, PodContext(events=[failed]), NOW)
+    assert "no node is big enough" not in unread.title
+
+
+def test_a_request_no_node_holds_is_said_even_before_the_scheduler_has_spoken() -> None:
+    p = replace(_too_big_pod(40 * GI), conditions=(Condition("PodScheduled", "False", "Unschedulable", ""),))
+    (f,) = pod_findings(p, PodContext(node_sizes=NodeSizes(USERPOOL)), NOW)
+    assert f.title == (
+        "Pod report-5c6d7-abcde cannot be scheduled: no node is big enough for its 40Gi memory request "
+        "(13Gi allocatable at most)"
+    )
+    (line,) = [e for e in f.evidence if e.startswith("no node can ever run it")]
+    assert line.endswith("→ lower the pod's memory request or add a node pool with a bigger VM size: no node is big "
+                         "enough, and neither more nodes nor the autoscaler can help (it adds nodes of the sizes the "
+                         "pools already have)")
+
+
+# -- image pulls: the registry's answer, in the same order every time ------------------------------------------
+
+PULL_401 = (
+    'Failed to pull image "acrprodcn.azurecr.cn/platform/log-shipper:2.3.1": failed to pull and unpack image '
+    '"acrprodcn.azurecr.cn/platform/log-shipper:2.3.1": failed to resolve reference '
+    '"acrprodcn.azurecr.cn/platform/log-shipper:2.3.1": failed to authorize: failed to fetch oauth token: '
+    "unexpected status from POST request to https://acrprodcn.azurecr.cn/oauth2/token: 401 Unauthorized"
+)
+
+
+def _shipper(status: ContainerStatus) -> Pod:
+    c = Container(name="fluent-bit", image="acrprodcn.azurecr.cn/platform/log-shipper:2.3.1")
+    name = "log-shipper-r8p7kjvbt2-75hjf"
+    return pod(name=name, namespace="monitoring", containers=(c,), statuses=(status,), phase="Pending")
+
+
+def test_a_failed_pull_shows_the_registrys_answer_whatever_order_the_events_came_in() -> None:
+    status = ContainerStatus(
+        "fluent-bit",
+        state=ContainerState("waiting", reason="ImagePullBackOff", message='Back-off pulling image "log-shipper"'),
+    )
+    p = _shipper(status)
+    # The kubelet posts the pull's failure and the state it leaves at the same second.
+    same_second = [
+        event("Failed", PULL_401, name=p.name, namespace=p.namespace, count=9),
+        event("Failed", "Error: ErrImagePull", name=p.name, namespace=p.namespace, count=9),
+        event("Failed", "Error: ImagePullBackOff", name=p.name, namespace=p.namespace, count=97),
+    ]
+    read = [
+        pod_findings(p, PodContext(events=order), NOW)[0].evidence for order in itertools.permutations(same_second)
+    ]
+    assert all(evidence == read[0] for evidence in read)
+    evidence = read[0]
+    (told,) = [e for e in evidence if "Failed to pull image" in e]
+    assert told.startswith('event Failed ×9: Failed to pull image "acrprodcn.azurecr.cn/platform/log-shipper:2.3.1"')
+    assert told.endswith("oauth2/token: 401 Unauthorized") and " … " in told and len(told) < len(PULL_401)
+    assert not any(e.endswith("Error: ErrImagePull") for e in evidence)
+    assert evidence[-1].startswith("likely cause: the registry refused the node's credentials")
+
+
+def test_the_likely_cause_of_a_pull_reads_the_whole_message_even_when_its_line_is_cut() -> None:
+    long_401 = PULL_401.replace("failed to authorize", "failed to authorize " + "(retrying) " * 60)
+    status = ContainerStatus("fluent-bit", state=ContainerState("waiting", reason="ErrImagePull", message=long_401))
+    (f,) = pod_findings(_shipper(status), PodContext(), NOW)
+    assert f.evidence[1].endswith("401 Unauthorized") and len(f.evidence[1]) <= 300
+    assert f.evidence[-1].startswith("likely cause: the registry refused the node's credentials")
+
+
+# -- .NET: its own heap settings and advice ------------------------------------------------------------------------
+
+
+def _dotnet(version: str, *env: EnvVar) -> Finding:
+    c = Container(
+        name="orders-api",
+        image="acrshop.azurecr.io/shop/orders-api:2.19.4",
+        env=(EnvVar("DOTNET_VERSION", version), *env),
+        requests=Resources(memory=256 * MI),
+        limits=Resources(memory=512 * MI),
+    )
+    (f,) = oom_rule(pod(containers=(c,), statuses=(_oom_status("orders-api"),)), PodContext(node=node()))
+    return f
+
+
+def test_a_cgroup_v2_aware_dotnet_is_told_its_own_heap_settings_not_the_jvms() -> None:
+    f = _dotnet("8.0.10")
+    text = "\n".join(f.evidence)
+    assert ".NET 8.0.10 ≥ 5.0 (cgroup v2 aware)" in text and f.kb == "container-oomkilled"
+    assert (
+        "no DOTNET_GCHeapHardLimit or DOTNET_GCHeapHardLimitPercent in the env (a limit set in runtimeconfig.json "
+        "cannot be seen from here)"
+    ) in f.evidence
+    assert "JAVA_OPTS" not in text and "NODE_OPTIONS" not in text
+    assert (
+        "advice: DOTNET_GCHeapHardLimitPercent=0x3c (60 % of the 512 MiB limit, ~307 MiB; env values are "
+        "hexadecimal) to leave more room outside the GC heap, which takes up to 75 % (~384 MiB) when nothing is set; "
+        "or raise the limit"
+    ) in f.evidence
+    assert "move to .NET 5+" not in text
+
+
+def test_dotnet_heap_settings_in_the_env_are_read_and_checked_against_the_limit() -> None:
+    node_flag = EnvVar("NODE_OPTIONS", "--max-old-space-size=64")
+    f = _dotnet("8.0.10", EnvVar("DOTNET_GCHeapHardLimit", "0x20000000"), node_flag)
+    assert "heap flags set: DOTNET_GCHeapHardLimit=0x20000000" in f.evidence
+    assert "DOTNET_GCHeapHardLimit=0x20000000 is at least the 512 MiB limit: the heap alone can exceed it" in f.evidence
+    assert not any("max-old-space-size" in e for e in f.evidence)  # another runtime's flag means nothing to .NET
+    # .NET 5 reads only the COMPlus_ names; an old .NET still hears that .NET 5+ reads the limit.
+    assert any(e.startswith("advice: COMPlus_GCHeapHardLimitPercent=0x3c") for e in _dotnet("5.0.17").evidence)
+    old = _dotnet("3.1.32", EnvVar("COMPlus_GCHeapHardLimitPercent", "0x4b"))
+    assert "heap flags set: COMPlus_GCHeapHardLimitPercent=0x4b" in old.evidence
+    assert any(e.startswith("advice: DOTNET_GCHeapHardLimit=") and e.endswith("or move to .NET 5+")
+               for e in old.evidence)
+
+
+def test_each_runtime_is_checked_for_its_own_heap_flags() -> None:
+    jvm = java_container(env=(EnvVar("NODE_OPTIONS", "--max-old-space-size=4096"),))
+    (f,) = oom_rule(pod(containers=(jvm,), statuses=(_oom_status(),)), PodContext(node=node()))
+    assert "no heap flags in the command or JAVA_OPTS/JAVA_TOOL_OPTIONS/JDK_JAVA_OPTIONS" in f.evidence
+    web = Container(
+        name="web", image="node:18.17-alpine", command=("node",), args=("server.js",),
+        env=(EnvVar("NODE_OPTIONS", "--max-old-space-size=384"),), limits=Resources(memory=512 * MI),
+    )
+    (g,) = oom_rule(pod(containers=(web,), statuses=(_oom_status("web"),)), PodContext(node=node()))
+    assert "heap flags set: --max-old-space-size=384" in g.evidence
+    bare = replace(web, env=())
+    (h,) = oom_rule(pod(containers=(bare,), statuses=(_oom_status("web"),)), PodContext(node=node()))
+    assert "no heap flags in the command or NODE_OPTIONS" in h.evidence

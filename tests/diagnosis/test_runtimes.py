@@ -137,6 +137,18 @@ def test_heap_advice_sized_to_the_limit() -> None:
     assert "no memory limit" in heap_advice("jvm", None, Awareness.NOT_AWARE)
 
 
+def test_a_dotnet_that_reads_the_limit_is_told_to_give_its_gc_heap_less_of_it() -> None:
+    """.NET 5+ caps its GC heap at 75 % of the limit by itself: no "move to .NET 5+", and the name its version reads."""
+    net8 = parse_dotnet_version("8.0.10", "env DOTNET_VERSION")
+    aware = heap_advice("dotnet", 512 * MIB, Awareness.AWARE, net8)
+    assert aware.startswith("DOTNET_GCHeapHardLimitPercent=0x3c (60 % of the 512 MiB limit, ~307 MiB;")
+    assert "75 % (~384 MiB)" in aware and ".NET 5+" not in aware
+    assert aware.zh.startswith("DOTNET_GCHeapHardLimitPercent=0x3c（512 MiB limit 的 60 %，约 307 MiB；")
+    net5 = parse_dotnet_version("5.0", "image tag")
+    assert heap_advice("dotnet", 512 * MIB, Awareness.AWARE, net5).startswith("COMPlus_GCHeapHardLimitPercent=0x3c")
+    assert "move to .NET 5+" in heap_advice("dotnet", 512 * MIB, Awareness.UNKNOWN)
+
+
 def test_runtime_named_by_the_previous_log_when_the_image_does_not() -> None:
     spec = ContainerSpec("billing", "contoso.azurecr.cn/shop/billing:2.1")
     assert judge(spec) is None
