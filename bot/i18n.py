@@ -860,6 +860,21 @@ class IncidentWords:
     kind_alert_firing: Msg = Msg("alert firing", "告警触发")
     kind_alert_resolved: Msg = Msg("alert resolved", "告警恢复")
     kind_alert_acknowledged: Msg = Msg("alert acknowledged", "告警已确认")
+    # -- refusals and mistakes, in the asker's language
+    already_open: Msg = Msg(
+        "{label} is already open about that on `{cluster}`: {channel} (“{title}”). Add to it there, or declare "
+        "another one anyway with `--new`.",
+        "`{cluster}` 上同一件事的事件 {label} 已在进行中：{channel}（“{title}”）。请到那里继续；确需另开一个时加上 "
+        "`--new`。",
+    )
+    already_open_alert: Msg = Msg(
+        "{label} is already open for alert `{alert}` on `{cluster}`: {channel} (“{title}”). Add to it there, or "
+        "declare another one anyway with `--new`.",
+        "`{cluster}` 上告警 `{alert}` 的事件 {label} 已在进行中：{channel}（“{title}”）。请到那里继续；确需另开一个时"
+        "加上 `--new`。",
+    )
+    channel_being_made: Msg = Msg("its channel is being made right now", "它的频道正在创建")
+    declare_anyway: Msg = Msg("Declare a new one anyway", "仍然另开一个")
 
 
 @dataclass(frozen=True)
@@ -1393,6 +1408,8 @@ PARAMS_ZH: dict[str, str] = {
     "the knowledge-base entry to pin (default: the best match for the title)":
         "要置顶的知识库条目（默认：与标题最匹配的）",
     "the alert it is about (set by an alert's Open incident button)": "相关的告警（由告警的“开启事件”按钮设置）",
+    "declare it even when an open incident on the cluster has the same title or alert":
+        "即使该集群上已有标题或告警相同的进行中事件，也另开一个",
     "a question, an error message or a log line": "一个问题、一条错误信息或一行日志",
     "questions of the last N days": "最近 N 天的问题",
     "only entries with this tag": "只看带这个标签的条目",

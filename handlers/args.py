@@ -197,6 +197,7 @@ class IncidentStartArgs(Args):
     alert: str | None = opt(
         None, help="the alert it is about (set by an alert's Open incident button)", metavar="KEY"
     )
+    new: bool = opt(False, help="declare it even when an open incident on the cluster has the same title or alert")
 
 
 class IncidentNoteArgs(Args):

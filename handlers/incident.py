@@ -220,7 +220,8 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
     gets the runbook of that object's most severe findings; otherwise the closest entries are posted as a
     suggestion, not pinned. The runbook and the cluster's Azure portal page are bookmarked. If any step fails, what
     was made is cleaned up and the answer says which step
-    and why.
+    and why. When an open incident of the cluster has the same title, or comes from the same alert, the answer names
+    it and its channel instead of paging everyone again; `--new` declares another one anyway.
     """
     incidents = _incidents(deps)
     title = " ".join(call.args.title.split())
@@ -240,6 +241,8 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
         suggestion_intro=opening.intro,
         alert_key=call.args.alert,
         channel_words=called.channel_words(title),
+        new=call.args.new,
+        asked=CommandRef(call.command, call.args, cluster=call.cluster),
     )
     return incidents.start(declaration)
 

@@ -123,6 +123,12 @@ def parse_incident_id(value: Any) -> Any:
     return value
 
 
+def same_title(title: str) -> str:
+    """What two titles are compared by: "Checkout  DOWN" and "checkout down" are one incident's. Full-width letters
+    and digits (typed with a Chinese input method) read as their ASCII forms, case is folded, runs of spaces are one."""
+    return " ".join(unicodedata.normalize("NFKC", title).casefold().split())
+
+
 def slug(title: str) -> str:
     """The title as a channel-name word: ASCII lowercase, runs of anything else as one hyphen."""
     ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()

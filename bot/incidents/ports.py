@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.blocks import Rich, View
 from bot.errors import Conflict, NotConfigured, Refused
 from bot.incidents.model import Severity
+from bot.refs import CommandRef
 from bot.registry import Caller, Lang
 from bot.surface import MessageRef
 
@@ -155,6 +156,10 @@ class Declaration:
     suggestion_intro: str | None = None  # what the suggestion is (default: the knowledge base is unsure)
     # What the channel is named by when not the title: a Chinese title's workloads by name ("ledger-api 5xx").
     channel_words: str | None = None
+    # Declared even when an open incident of the cluster is about the same (`--new`); otherwise that one is named.
+    new: bool = False
+    # The command as it was asked: offered again with `--new` beside the open incident it would duplicate.
+    asked: CommandRef | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ the runbook, bookmark the runbook and the cluster in the Azure portal) bracketed
 reserved first (`opening`, invisible) and opened last. When any step fails, what was made is undone — the channel
 archived, the reservation deleted — and the answer says which step failed, why (the missing scope or setting,
 as the workspace port words it) and what was cleaned up. A person who could not be invited is not a failure:
-the answer names them.
+the answer names them. Nothing is made for what an open incident of the cluster is already about (a title that
+reads the same, or the same alert): the answer names that incident and its channel (`AlreadyOpen`), unless the
+declaration insists (`--new`). The store checks it as it reserves the number, so two people clicking one alert's
+**Open incident** on two replicas open one incident.
 
 The timeline is written here (declaration, notes, 📌 reactions, severity and commander changes, diagnoses and
 runbooks run in the channel through the dispatcher's observer hook, the close) and read together with the
@@ -29,11 +32,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.azure.settings import AzureSettings
-from bot.blocks import ChannelLink, Context, Level, Person, Rich, View
+from bot.blocks import Actions, Button, ChannelLink, Context, Level, Notice, Person, Rich, View, plain
 from bot.clock import Clock
 from bot.errors import AksbotError, Conflict, NotAuthorized, NotConfigured, NotFound, Refused, Upstream, UserError
 from bot.groups import GroupDirectory
 from bot.i18n import INCIDENT as W
+from bot.i18n import Lang
 from bot.incidents.alerts import AlertDesk, IncidentLink, IncidentScope, NoAlerts, TimelineSource
 from bot.incidents.model import (
     EntryKind,
@@ -52,7 +56,7 @@ from bot.incidents.ports import (
     Reaction,
     Workspace,
 )
-from bot.incidents.store import Draft, IncidentStore
+from bot.incidents.store import Draft, Duplicate, IncidentStore
 from bot.incidents.timeline import approval_entries, merged
 from bot.incidents.views import (
     Declared,
@@ -64,8 +68,10 @@ from bot.incidents.views import (
     IncidentSnapshot,
     IncidentSummary,
     IncidentTimeline,
+    timeline_ref,
 )
 from bot.parser import ParsedCommand, Parser, normalise
+from bot.refs import CommandRef
 from bot.registry import REGISTRY, Caller, Registry, Role
 from bot.settings import Settings, role_name
 from bot.surface import Incoming
@@ -107,6 +113,38 @@ def _declaration_failed(step: str, exc: AksbotError, cleanup: str) -> AksbotErro
     return Upstream(message, temporary=False)
 
 
+class AlreadyOpen(Refused):
+    """An open incident of the cluster is about the same (`store.Duplicate`): the answer names it and its channel,
+    with its timeline and the same declaration again with `--new`, for when it really is another incident."""
+
+    level = Level.INFO
+
+    def __init__(self, duplicate: Duplicate, again: CommandRef | None) -> None:
+        self.incident = duplicate.incident
+        self.by_alert = duplicate.by_alert
+        self.again = again if again is not None and again.fits_a_button() else None
+        super().__init__(plain(self.words("en")))
+
+    def words(self, lang: Lang) -> Rich:
+        i = self.incident
+        channel = ChannelLink(i.channel) if i.channel else W.channel_being_made(lang)
+        if self.by_alert:
+            return W.already_open_alert.rich(
+                lang, label=i.label, alert=i.alert_key, cluster=i.cluster, channel=channel, title=i.title
+            )
+        return W.already_open.rich(lang, label=i.label, cluster=i.cluster, channel=channel, title=i.title)
+
+    def view(self, lang: Lang = "en") -> View:
+        words = self.words(lang)
+        buttons: list[Button] = []
+        if self.incident.is_open:
+            buttons.append(Button(W.timeline_button(lang), timeline_ref(self.incident)))
+        if self.again is not None:
+            buttons.append(Button(W.declare_anyway(lang), self.again))
+        body = (Notice(words, self.level), Actions(tuple(buttons))) if buttons else (Notice(words, self.level),)
+        return View(plain(words), body)
+
+
 class IncidentDesk:
     """Implements `bot.incidents.ports.Incidents` (and the reaction and observer hooks the surfaces call)."""
 
@@ -136,7 +174,7 @@ class IncidentDesk:
     def start(self, declaration: Declaration) -> Declared:
         d = declaration
         now = self.clock.now()
-        incident = self.store.reserve(
+        reserved = self.store.reserve(
             Draft(
                 title=d.title,
                 severity=d.severity,
@@ -148,8 +186,14 @@ class IncidentDesk:
                 alert_key=d.alert_key,
                 runbook=d.runbook.id if d.runbook else None,
                 declared_at=now,
-            )
+            ),
+            alone=not d.new,
         )
+        if isinstance(reserved, Duplicate):
+            asked = d.asked
+            again = dataclasses.replace(asked, args=asked.args.model_copy(update={"new": True})) if asked else None
+            raise AlreadyOpen(reserved, again)
+        incident = reserved
         made: Channel | None = None
         step = "creating the channel"
         try:

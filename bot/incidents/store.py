@@ -6,6 +6,9 @@ can answer a command or a reaction event:
 
 - every change of a record is one `UPDATE … WHERE id = ? AND version = ? AND state = ?` (or a state
   compare-and-set): of two replicas changing the same incident, one wins and the other reads again;
+- a reservation looks for an open incident about the same (its title, its alert) in the transaction that inserts
+  it, with the cluster's declarations serialised (SQLite's write lock; on PostgreSQL an advisory lock per cluster):
+  two people clicking one alert's **Open incident** on two replicas open one incident;
 - a timeline entry carries a key unique within its incident (`pin:C…:ts:U…`, `run:<correlation id>`), so a
   retried Slack event or a second replica adds it once;
 - the timeline is append-only, enforced by the database (triggers), like the approval audit;
@@ -20,12 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.approvals.model import ApprovalRequest, AuditEntry, parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import PostgresApprovalStore, Row, SqlApprovalStore
-from bot.incidents.model import EntryKind, Incident, IncidentState, Severity, TimelineEntry
+from bot.incidents.model import EntryKind, Incident, IncidentState, Severity, TimelineEntry, same_title
+
+# A reservation older than this whose declaration never finished (its process was stopped half-way) no longer
+# stands in the way of declaring the same incident again; a declaration takes seconds.
+STALE_OPENING = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,23 @@ class Draft:
     declared_at: datetime
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """What `reserve` answers instead of a new record: the open incident of the same cluster that is about the same
+    — from the same alert (`by_alert`), or with a title that reads the same (`same_title`). It may still be
+    `opening`: declared a moment ago, its channel not made yet."""
+
+    incident: Incident
+    by_alert: bool
+
+
 class IncidentStore(Protocol):
     """Persistence of incidents. Every method is safe to call from many threads and processes."""
 
-    def reserve(self, draft: Draft) -> Incident:
-        """A new record in the `opening` state: its number is taken, nobody lists it yet."""
+    def reserve(self, draft: Draft, *, alone: bool = True) -> Incident | Duplicate:
+        """A new record in the `opening` state: its number is taken, nobody lists it yet. With `alone`, not when
+        an open incident of the cluster is about the same (the `Duplicate` says which), checked and inserted
+        atomically."""
         ...
 
     def open(self, incident_id: int, channel: str, channel_name: str) -> bool:
@@ -185,25 +204,39 @@ class SqlIncidentStore:
         self._run(f"DO $do$ BEGIN {lock} {body} END $do$")
 
     # -- records ---------------------------------------------------------------------------------------------
-    def reserve(self, draft: Draft) -> Incident:
-        _, rows = self._run(
-            f"INSERT INTO {self.table('incidents')} (state, version, title, severity, cluster, commander, "
-            "declared_by, declared_in, lang, alert_key, runbook, declared_at) "
-            f"VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-            (
-                IncidentState.OPENING.value,
-                draft.title,
-                draft.severity.value,
-                draft.cluster,
-                draft.commander,
-                draft.declared_by,
-                draft.declared_in,
-                draft.lang,
-                draft.alert_key,
-                draft.runbook,
-                utc_text(draft.declared_at),
-            ),
-        )
+    def reserve(self, draft: Draft, *, alone: bool = True) -> Incident | Duplicate:
+        with self.db.transaction() as run:
+            if alone:
+                if self._schema is not None:
+                    # Read committed would let two declarations each miss the other's row: they take turns.
+                    lock = f"aksbot-incident:{self._schema}:{draft.cluster}"
+                    run("SELECT pg_advisory_xact_lock(hashtext(?))", (lock,))
+                _, rows = run(
+                    f"SELECT {_COLUMNS} FROM {self.table('incidents')} WHERE cluster = ? AND state IN (?, ?) "
+                    "ORDER BY id",
+                    (draft.cluster, IncidentState.OPEN.value, IncidentState.OPENING.value),
+                )
+                duplicate = _duplicate(draft, [self._incident(row) for row in rows])
+                if duplicate is not None:
+                    return duplicate
+            _, rows = run(
+                f"INSERT INTO {self.table('incidents')} (state, version, title, severity, cluster, commander, "
+                "declared_by, declared_in, lang, alert_key, runbook, declared_at) "
+                f"VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+                (
+                    IncidentState.OPENING.value,
+                    draft.title,
+                    draft.severity.value,
+                    draft.cluster,
+                    draft.commander,
+                    draft.declared_by,
+                    draft.declared_in,
+                    draft.lang,
+                    draft.alert_key,
+                    draft.runbook,
+                    utc_text(draft.declared_at),
+                ),
+            )
         return self._incident(rows[0])
 
     def open(self, incident_id: int, channel: str, channel_name: str) -> bool:
@@ -343,3 +376,19 @@ class SqlIncidentStore:
             if request is not None:
                 trail.append((request, self.db.audit(request_id=request.id, last=None)))
         return trail
+
+
+def _duplicate(draft: Draft, others: Sequence[Incident]) -> Duplicate | None:
+    """The first of the cluster's open incidents from the draft's alert, else the first whose title reads the same."""
+    standing = [
+        i for i in others if i.state is IncidentState.OPEN or draft.declared_at - i.declared_at < STALE_OPENING
+    ]
+    if draft.alert_key:
+        for incident in standing:
+            if incident.alert_key == draft.alert_key:
+                return Duplicate(incident, by_alert=True)
+    title = same_title(draft.title)
+    for incident in standing:
+        if same_title(incident.title) == title:
+            return Duplicate(incident, by_alert=False)
+    return None

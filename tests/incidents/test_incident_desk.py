@@ -92,10 +92,61 @@ def test_a_title_the_knowledge_base_is_unsure_about_pins_no_runbook(bed: Bed) ->
     assert "*Runbooks used*\nnone" in closed  # a suggestion nobody opened is not a runbook the incident used
 
 
-def test_a_taken_name_gets_the_next_suffix(bed: Bed) -> None:
+def test_the_same_incident_declared_again_is_refused_naming_the_open_one(bed: Bed) -> None:
+    """A second `incident start` about what an open incident of the cluster is already about — its title, read
+    without case or extra spaces — opens nothing and pages nobody: the answer names the open one and its channel."""
     declare(bed)
-    said = declare(bed)
-    assert f"channel #{CHANNEL}-2 created" in said and "INC-2 declared" in said
+    said = declare(bed, "  Ledger-API  java pods OOMKILLED after the cgroup v2 upgrade ")
+    assert (
+        f"INC-1 is already open about that on `home`: #{CHANNEL} (“{TITLE}”). Add to it there, or declare another one "
+        "anyway with `--new`." in said
+    )
+    assert "created" not in said and "invited" not in said and "INC-2" not in said
+    assert "[Timeline]  [Declare a new one anyway]" in said
+    assert "INC-2" not in bed.say("/k8s incident list")
+    # Another cluster's incident is another incident.
+    assert "INC-2 declared" in declare(bed, TITLE, "--cluster garden")
+
+
+def test_insisting_declares_another_in_a_channel_of_its_own(bed: Bed) -> None:
+    declare(bed)
+    said = declare(bed, TITLE, "--new")
+    assert f"channel #{CHANNEL}-2 created" in said and "INC-2 declared" in said  # the name is taken: the next suffix
+    declare(bed)
+    clicked = bed.say(":click Declare a new one anyway")
+    assert f"channel #{CHANNEL}-3 created" in clicked and "INC-3 declared" in clicked
+
+
+def test_a_closed_incident_no_longer_stands_in_the_way(bed: Bed) -> None:
+    declare(bed)
+    bed.say("/k8s incident close --incident 1 heap capped")
+    assert f"INC-2 declared: #{CHANNEL}-2" in declare(bed)
+
+
+def test_one_alert_opens_one_incident_however_many_click_its_button(bed: Bed) -> None:
+    ref = open_incident_ref(title="KubeNodeNotReady aks-2", cluster="garden", severity="critical", alert_key="f00d")
+    alert = MessageRef("C0ALERTS", "9.1")
+    first, second = Captured(), Captured()
+    bed.dispatcher.handle(Incoming.click(ref, "bob", "C0ALERTS", alert), first)
+    outcome = bed.dispatcher.handle(Incoming.click(ref, "alice", "C0ALERTS", alert), second)
+    assert outcome.status == "failed" and second.replies[-1].anchor == alert
+    refused = second.replies[-1].view
+    assert plain(refused.blocks[0].text) == (
+        "INC-1 is already open for alert `f00d` on `garden`: #inc-20261122-kubenodenotready-aks-2 "
+        "(“KubeNodeNotReady aks-2”). Add to it there, or declare another one anyway with `--new`."
+    )
+    assert len(bed.alerts.links) == 1  # the alert's thread got one link
+    # Typed with words of its own, the same alert is still the same incident.
+    typed = bed.say("/k8s incident start aks-2 is down --cluster garden --alert f00d")
+    assert "INC-1 is already open for alert `f00d` on `garden`" in typed
+    timeline, anyway = refused.blocks[1].buttons
+    assert timeline.ref.text() == "/k8s incident timeline --incident 1"
+    assert anyway.ref.text() == (
+        "/k8s incident start KubeNodeNotReady aks-2 --severity sev2 --alert f00d --new --cluster garden"
+    )
+    third = Captured()
+    bed.dispatcher.handle(Incoming.click(anyway.ref, "alice", "C0ALERTS", alert), third)
+    assert "INC-2 declared: #inc-20261122-kubenodenotready-aks-2-2" in plain(third.replies[-1].view.blocks[0].text)
 
 
 @pytest.mark.parametrize(

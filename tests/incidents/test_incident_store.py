@@ -14,8 +14,8 @@ import pytest
 from bot.approvals.model import AuditEntry, AuditEvent, State
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
-from bot.incidents.model import EntryKind, IncidentState, Severity, TimelineEntry, channel_name
-from bot.incidents.store import Draft, SqlIncidentStore
+from bot.incidents.model import EntryKind, Incident, IncidentState, Severity, TimelineEntry, channel_name
+from bot.incidents.store import STALE_OPENING, Draft, Duplicate, SqlIncidentStore
 from tests.support.approvals import cordon_request
 from tests.support.databases import Database, start_together
 
@@ -27,12 +27,12 @@ def store(db: SqlApprovalStore) -> SqlIncidentStore:
     return SqlIncidentStore(db)
 
 
-def draft(title: str = "payments 5xx", cluster: str = "prod") -> Draft:
-    return Draft(title, Severity.SEV2, cluster, "U0ALICE", "U0ALICE", "C0OPS", "en", "ab12", None, T0)
+def draft(title: str = "payments 5xx", cluster: str = "prod", alert: str | None = None, at: datetime = T0) -> Draft:
+    return Draft(title, Severity.SEV2, cluster, "U0ALICE", "U0ALICE", "C0OPS", "en", alert, None, at)
 
 
 def test_a_reservation_is_invisible_until_opened_and_can_be_discarded(store: SqlIncidentStore) -> None:
-    first = store.reserve(draft())
+    first = store.reserve(draft(alert="ab12"))
     second = store.reserve(draft("dns timeouts"))
     assert second.id > first.id and first.state is IncidentState.OPENING
     assert store.listing(include_closed=True, clusters=None, limit=10) == []
@@ -46,6 +46,59 @@ def test_a_reservation_is_invisible_until_opened_and_can_be_discarded(store: Sql
     assert store.get(second.id) is None
     assert not store.discard(first.id)  # an open incident is never discarded
     assert [i.id for i in store.listing(include_closed=False, clusters=None, limit=10)] == [first.id]
+
+
+def test_a_reservation_about_what_an_open_incident_of_the_cluster_is_about_is_refused(
+    store: SqlIncidentStore,
+) -> None:
+    first = store.reserve(draft("Payments 5xx", alert="ab12"))
+    assert isinstance(first, Incident)
+    same = store.reserve(draft("  payments   5XX "))  # still opening: being declared this moment
+    assert isinstance(same, Duplicate) and same.incident.id == first.id and not same.by_alert
+    assert store.open(first.id, "C0DUP", "inc-payments-5xx")
+    by_alert = store.reserve(draft("ledger errors", alert="ab12"))
+    assert isinstance(by_alert, Duplicate) and by_alert.by_alert and by_alert.incident.is_open
+    assert isinstance(store.reserve(draft("payments 5xx", cluster="test")), Incident)  # another cluster's
+    insisted = store.reserve(draft("payments 5xx"), alone=False)
+    assert isinstance(insisted, Incident) and insisted.id != first.id
+    store.discard(insisted.id)
+    store.close(first.id, at=T0, by="U0ALICE", summary="done")
+    assert isinstance(store.reserve(draft("payments 5xx", alert="ab12")), Incident)  # the first one is closed
+
+
+def test_a_reservation_left_opening_by_a_stopped_process_stands_in_the_way_only_a_while(
+    store: SqlIncidentStore,
+) -> None:
+    stopped = store.reserve(draft("dns timeouts"))
+    assert isinstance(store.reserve(draft("dns timeouts", at=T0 + timedelta(minutes=1))), Duplicate)
+    later = store.reserve(draft("dns timeouts", at=T0 + STALE_OPENING + timedelta(seconds=1)))
+    assert isinstance(later, Incident) and later.id != stopped.id
+
+
+def test_of_declarations_racing_on_several_replicas_one_is_reserved(
+    database: Database, store: SqlIncidentStore
+) -> None:
+    replicas = [SqlIncidentStore(database.open()) for _ in range(4)]
+    results: list[object] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(replicas) * 2)
+
+    def declare(replica: SqlIncidentStore) -> None:
+        start.wait()
+        reserved = replica.reserve(draft("checkout down", alert="f00d"))
+        with lock:
+            results.append(reserved)
+
+    threads = [threading.Thread(target=declare, args=(r,)) for r in replicas * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    reserved = [r for r in results if isinstance(r, Incident)]
+    assert len(results) == 8 and len(reserved) == 1
+    assert all(isinstance(r, Duplicate) and r.incident.id == reserved[0].id for r in results if r is not reserved[0])
+    for replica in replicas:
+        replica.db.close()
 
 
 def test_changes_are_compare_and_set(store: SqlIncidentStore) -> None:
