@@ -14,6 +14,7 @@ from bot.azure.ports import AzureProvider
 from bot.clock import Clock
 from bot.cluster.ports import ClusterProvider
 from bot.errors import AksbotError
+from bot.i18n import Lang
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -53,3 +54,15 @@ class Deps:
             log.warning("could not tell whether %s is an incident's channel: %s", channel, exc.message)
             return None
         return found if found in self.settings.cluster_names() else None
+
+    def channel_lang(self, channel: str | None) -> Lang | None:
+        """The language a channel speaks: its incident's, the one it was declared in (a line with no Chinese in it
+        typed in the channel of an incident declared in Chinese is answered in Chinese); None for any other channel,
+        or when the incident store cannot say (the line's own language stands)."""
+        if not channel or self.incidents is None:
+            return None
+        try:
+            return self.incidents.lang_of(channel)
+        except AksbotError as exc:
+            log.warning("could not tell whether %s is an incident's channel: %s", channel, exc.message)
+            return None

@@ -81,7 +81,9 @@ class _Request:
     command: str | None = None
     cluster: str | None = None
     risk: str = "-"
-    lang: Lang = "en"  # the asker's: a click's message, else what was typed; its errors are said in it
+    # The asker's: a click's message, else what was typed (a line with no Chinese in it typed in the channel of an
+    # incident declared in Chinese: Chinese, `Dispatcher._channel_speaks`); its errors are said in it.
+    lang: Lang = "en"
 
     def __post_init__(self) -> None:
         clicked = self.incoming.kind is InputKind.CLICK
@@ -139,7 +141,11 @@ class Dispatcher:
                 return self._answer(request, responder, "error", view, Visibility.EPHEMERAL)
 
     def _handle(self, request: _Request, responder: Responder) -> Outcome:
+        spoken = self._channel_speaks(request)
+        request.lang = spoken or request.lang  # before the line is read: a mistyped one is answered in it too
         parsed = self._command(request.incoming)
+        if spoken is not None and parsed.lang != spoken:
+            parsed = dataclasses.replace(parsed, lang=spoken)
         request.lang = parsed.lang
         spec = parsed.spec
         request.command, request.risk = spec.name, spec.risk.value
@@ -163,6 +169,15 @@ class Dispatcher:
         return self._answer(request, responder, "ok", view, visibility)
 
     # -- steps ---------------------------------------------------------------------------------------------
+    def _channel_speaks(self, request: _Request) -> Lang | None:
+        """The language of the channel a line with no Chinese in it was typed in, when the channel has one: an
+        incident's channel speaks the language the incident was declared in, and its responders type commands in
+        Latin letters. A click keeps its message's language; a line with Chinese in it is answered in Chinese."""
+        incoming = request.incoming
+        if incoming.kind is InputKind.CLICK or request.lang != "en":
+            return None
+        return self.deps.channel_lang(incoming.channel)
+
     def _command(self, incoming: Incoming) -> ParsedCommand:
         """What to run: the clicked reference as it is, or what the typed text says (a question goes to `kb`)."""
         ref = incoming.ref

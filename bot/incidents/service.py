@@ -168,7 +168,8 @@ class IncidentDesk:
         self.alerts: AlertDesk = alerts or NoAlerts()
         self.alert_timeline: TimelineSource = alert_timeline or NoAlerts()
         self.registry = registry
-        self._channel_clusters: dict[str, str] = {}  # incident channel → its cluster (`cluster_of`)
+        # An incident's channel → its cluster and language (`cluster_of`, `lang_of`), which never change.
+        self._channels: dict[str, tuple[str, Lang]] = {}
 
     # -- declare ---------------------------------------------------------------------------------------------
     def start(self, declaration: Declaration) -> Declared:
@@ -479,14 +480,23 @@ class IncidentDesk:
         return IncidentList(tuple(found), include_closed, asker.lang)
 
     def cluster_of(self, channel: str) -> str | None:
-        # An incident's channel keeps its cluster for good, so once found it is remembered; a channel that is none
-        # (yet) is asked again, as its incident may be saved a moment after the channel was made.
-        found = self._channel_clusters.get(channel)
+        found = self._channel(channel)
+        return found[0] if found else None
+
+    def lang_of(self, channel: str) -> Lang | None:
+        found = self._channel(channel)
+        return found[1] if found else None
+
+    def _channel(self, channel: str) -> tuple[str, Lang] | None:
+        # An incident's channel keeps its cluster and language for good, so once found they are remembered; a channel
+        # that is none (yet) is asked again, as its incident may be saved a moment after the channel was made.
+        found = self._channels.get(channel)
         if found is None:
             incident = self.store.in_channel(channel)
             if incident is None:
                 return None
-            found = self._channel_clusters[channel] = incident.cluster
+            lang: Lang = "zh" if incident.lang == "zh" else "en"
+            found = self._channels[channel] = (incident.cluster, lang)
         return found
 
     def open_incidents(self, cluster: str) -> list[IncidentLink]:
