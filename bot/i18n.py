@@ -1449,10 +1449,11 @@ class FindingWords:
     # -- nodes
     node_unknown: Msg = Msg(
         "Node {name} is Unknown: the kubelet stopped posting node status",
-        "Node {name} 状态为 Unknown：kubelet 已停止上报节点状态",
+        "节点 {name} 状态为 Unknown：kubelet 已停止上报节点状态",
     )
-    node_notready: Msg = Msg("Node {name} is NotReady", "Node {name} 处于 NotReady")
-    lease_stale_for: Msg = Msg("{title} (lease stale for {duration})", "{title}（lease 已 {duration} 未续约）")
+    node_notready: Msg = Msg("Node {name} is NotReady", "节点 {name} 处于 NotReady")
+    # A time, not an age: an alert's title is kept while the problem lasts, and "stale for 50s" would stay 50 s.
+    lease_stale_since: Msg = Msg("{title} (lease not renewed since {at})", "{title}（lease 自 {at} 起未续约）")
     evictions: Msg = Msg("NoExecute taint {key} since {at}: {parts}.", "NoExecute taint {key} 自 {at} 起：{parts}。")
     evicted_at: Msg = Msg(
         "{count} pod(s) are evicted at {at} (in {left}), when their {seconds} s toleration runs out",
@@ -1983,10 +1984,10 @@ class FindingWords:
         "NODE_OPTIONS=--max-old-space-size={heap}（约为 {limit} limit 的 75 %）",
     )
     heap_dotnet: Msg = Msg(
-        "DOTNET_GCHeapHardLimit={hard_limit} (~{heap:,} MiB, 75 % of the {limit} limit; .NET Core 3.0+) or move to "
-        ".NET 5+",
-        "DOTNET_GCHeapHardLimit={hard_limit}（约 {heap:,} MiB，为 {limit} limit 的 75 %；.NET Core 3.0+），"
-        "或升级到 .NET 5+",
+        "COMPlus_GCHeapHardLimit={hard_limit} (~{heap:,} MiB, 75 % of the {limit} limit; .NET Core 3.x reads the "
+        "COMPlus_ name only) or move to .NET 5+",
+        "COMPlus_GCHeapHardLimit={hard_limit}（约 {heap:,} MiB，为 {limit} limit 的 75 %；.NET Core 3.x 只认 COMPlus_ "
+        "前缀），或升级到 .NET 5+",
     )
     heap_dotnet_aware: Msg = Msg(
         "{prefix}GCHeapHardLimitPercent={percent_hex} ({percent} % of the {limit} limit, ~{heap:,} MiB; env values are "

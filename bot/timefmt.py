@@ -4,7 +4,8 @@
 - `duration(seconds)`, `ago(at, now)`: evidence lines (`6m12s`, `6m12s ago`, `in 4m`); `ago_said`, the same in both
   languages, for a finding's words;
 - `lasted(seconds)`: how long a problem lasted, in words on an alert message (`14 min`, `2 h 5 min`);
-- `clock(at)`: a time of day in evidence (`09:12:05Z`); `short_time(at)`: on cards (`09:14 UTC`);
+- `clock(at, now)`: a time of day in evidence (`09:12:05Z`; with its date when not `now`'s day);
+  `short_time(at)`: on cards (`09:14 UTC`);
 - `day_time(at)`: in the audit trail (`11-22 09:14:05`).
 
 Stored times are not formatted here: the store keeps ISO 8601 UTC (`bot.approvals.model.utc_text`).
@@ -46,9 +47,13 @@ def lasted(seconds: float) -> str:
     return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
 
 
-def clock(at: datetime) -> str:
-    """UTC time of day (`09:12:05Z`): findings are about the last hours, and a date would crowd the line."""
+def clock(at: datetime, now: datetime | None = None) -> str:
+    """UTC time of day (`09:12:05Z`): findings are mostly about the last hours, and a date would crowd the line —
+    but a time on another day than `now` carries its date (`2026-02-10 07:55:48Z`), or "07:55:48Z (300d ago)"
+    reads as this morning."""
     utc = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    if now is not None and utc.date() != (now.astimezone(UTC) if now.tzinfo else now).date():
+        return utc.strftime("%Y-%m-%d %H:%M:%SZ")
     return utc.strftime("%H:%M:%SZ")
 
 

@@ -121,7 +121,7 @@ def lease_state(node_name: str, lease: Lease | None, now: datetime, *, read: boo
     age = (now - lease.renew_time).total_seconds()
     stale = age > seconds
     # The lease's own fields stay as they read in `kubectl`; what they normally are is the bot's gloss.
-    quoted = f"Lease kube-node-lease/{node_name} last renewed {duration(age)} ago at {clock(lease.renew_time)}"
+    quoted = f"Lease kube-node-lease/{node_name} last renewed {duration(age)} ago at {clock(lease.renew_time, now)}"
     line = said(FINDING.lease_timing, lease=quoted, seconds=seconds, renew=LEASE_RENEW_SECONDS)
     return LeaseState(stale, line, age)
 
@@ -133,9 +133,9 @@ def _condition_line(c: Condition, now: datetime) -> str:
     if c.message:
         parts.append(f'"{c.message}"')
     if c.last_transition is not None:
-        parts.append(f"since {clock(c.last_transition)} ({ago(c.last_transition, now)})")
+        parts.append(f"since {clock(c.last_transition, now)} ({ago(c.last_transition, now)})")
     if c.last_heartbeat is not None and c.status != "True":
-        parts.append(f"last heartbeat {clock(c.last_heartbeat)}")
+        parts.append(f"last heartbeat {clock(c.last_heartbeat, now)}")
     return ", ".join(parts)
 
 
@@ -231,7 +231,8 @@ def notready_rule(
     nexts = _what_happens_next(node, now, pods_on_node, repair)
     title = said(FINDING.node_unknown if unknown else FINDING.node_notready, name=node.name)
     if lease_info.stale and lease_info.renewed_seconds_ago is not None:
-        title = said(FINDING.lease_stale_for, title=title, duration=duration(lease_info.renewed_seconds_ago))
+        renewed = now - timedelta(seconds=lease_info.renewed_seconds_ago)
+        title = said(FINDING.lease_stale_since, title=title, at=clock(renewed, now))
     evidence.extend(said(FINDING.likely_cause, cause=c) for c in causes)
     actions = [SuggestedAction(said(FINDING.node_details), _details(node))]
     if not node.unschedulable:
@@ -295,7 +296,7 @@ def _evictions(taint: Taint, added: datetime, now: datetime, pods_on_node: Seque
         said(
             FINDING.evicted_at,
             count=count,
-            at=clock(due),
+            at=clock(due, now),
             left=duration((due - now).total_seconds()),
             seconds=seconds,
         )
@@ -303,14 +304,14 @@ def _evictions(taint: Taint, added: datetime, now: datetime, pods_on_node: Seque
     ]
     if overdue:
         first = min(overdue)
-        parts.append(said(FINDING.eviction_overdue, at=clock(first), ago=ago_said(first, now), count=len(overdue)))
+        parts.append(said(FINDING.eviction_overdue, at=clock(first, now), ago=ago_said(first, now), count=len(overdue)))
     if terminating:
         parts.append(said(FINDING.evicted_terminating, count=len(terminating)))
     if forever:
         parts.append(said(FINDING.tolerate_forever, count=forever))
     if not parts:
         parts.append(said(FINDING.nothing_to_evict, seconds=DEFAULT_TOLERATION_SECONDS))
-    return [said(FINDING.evictions, key=taint.key, at=clock(added), parts=joined(parts, "; ", "；"))]
+    return [said(FINDING.evictions, key=taint.key, at=clock(added, now), parts=joined(parts, "; ", "；"))]
 
 
 def _what_happens_next(node: Node, now: datetime, pods_on_node: Sequence[Pod], repair: Sequence[Event]) -> list[Said]:

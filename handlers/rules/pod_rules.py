@@ -464,7 +464,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     evidence: list[str] = []
     since = pod.created or pod.start_time
     if since is not None:
-        evidence.append(said(FINDING.pending_since, at=clock(since), ago=ago_said(since, now)))
+        evidence.append(said(FINDING.pending_since, at=clock(since, now), ago=ago_said(since, now)))
     signals = ["pod.event:FailedScheduling"]
     requests = pod.requests
     sizes = ctx.node_sizes

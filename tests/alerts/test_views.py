@@ -270,7 +270,7 @@ def test_a_watcher_alert_on_a_chinese_route_says_the_finding_in_chinese_after_th
     stored = group_from_json(group_to_json(from_finding("prod", finding, since=T0)))
     zh = alert_card(state_of(stored), now=T0 + timedelta(minutes=3), lang="zh", knowledge=load_knowledge_base())
     zh_text = render_text(zh)
-    assert f"Node {NODE} 状态为 Unknown：kubelet 已停止上报节点状态" in zh_text
+    assert f"节点 {NODE} 状态为 Unknown：kubelet 已停止上报节点状态" in zh_text
     assert "stopped posting node status (lease" not in zh_text.split("\n")[0]
     assert {"隔离节点", "排空节点"} <= set(labelled(zh))
     every_button_runs_a_registered_command(zh)

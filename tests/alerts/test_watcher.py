@@ -102,7 +102,7 @@ def test_a_node_that_stops_heartbeating_is_one_alert_naming_its_runbook_and_reco
         assert waker.calls > woken
 
         scans, version = running.scans, state.version
-        # Its evidence and title quote ages that change every scan ("lease stale for 3s"); the alert does not.
+        # Its evidence and title quote ages that change every scan ("renewed 3s ago"); the alert does not.
         eventually(lambda: running.scans >= scans + 5)
         again = store.get(notready(SPARE))
         assert again is not None and again.version == version

@@ -20,7 +20,7 @@ from bot.cluster.model import (
     parse_memory,
     parse_quantity,
 )
-from bot.timefmt import age
+from bot.timefmt import age, clock
 from handlers._format import closest
 from handlers.nodes import node_rank
 from handlers.pods import pod_rank
@@ -91,3 +91,11 @@ def test_age_and_closest_names() -> None:
     assert age(None, now) == "-"
     names = ["aks-nodepool1-1-vmss000000", "aks-nodepool1-1-vmss000001", "aks-user-2-vmss000000"]
     assert closest("aks-nodepool1-1-vmss00001", names)[0] == "aks-nodepool1-1-vmss000001"
+
+
+def test_a_time_of_day_carries_its_date_when_it_is_not_today() -> None:
+    """"since 07:55:48Z (300d0h0m ago)" read as this morning: a time on another day than now says which."""
+    now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert clock(datetime(2026, 12, 7, 7, 55, 48, tzinfo=UTC), now) == "07:55:48Z"
+    assert clock(datetime(2026, 2, 10, 7, 55, 48, tzinfo=UTC), now) == "2026-02-10 07:55:48Z"
+    assert clock(datetime(2026, 2, 10, 7, 55, 48, tzinfo=UTC)) == "07:55:48Z"  # no now: the time alone

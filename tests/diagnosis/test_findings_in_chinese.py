@@ -59,8 +59,8 @@ def _java_oom_diagnosis(lang: str) -> PodDiagnosis:
     return PodDiagnosis("prod", p, findings, lang)  # type: ignore[arg-type]
 
 
-NODE_TITLE_EN = f"Node {DEAD} is Unknown: the kubelet stopped posting node status (lease stale for 6m12s)"
-NODE_TITLE_ZH = f"Node {DEAD} 状态为 Unknown：kubelet 已停止上报节点状态（lease 已 6m12s 未续约）"
+NODE_TITLE_EN = f"Node {DEAD} is Unknown: the kubelet stopped posting node status (lease not renewed since 09:13:48Z)"
+NODE_TITLE_ZH = f"节点 {DEAD} 状态为 Unknown：kubelet 已停止上报节点状态（lease 自 09:13:48Z 起未续约）"
 HEARTBEAT_EN = (
     "likely cause: the kubelet stopped heartbeating (lease stale, status not posted for longer than the 40 s grace "
     "period): kubelet down or hung, the VM hung, or the node cannot reach the API server"

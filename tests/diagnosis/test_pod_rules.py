@@ -395,7 +395,7 @@ def test_dotnet_heap_settings_in_the_env_are_read_and_checked_against_the_limit(
     assert any(e.startswith("advice: COMPlus_GCHeapHardLimitPercent=0x3c") for e in _dotnet("5.0.17").evidence)
     old = _dotnet("3.1.32", EnvVar("COMPlus_GCHeapHardLimitPercent", "0x4b"))
     assert "heap flags set: COMPlus_GCHeapHardLimitPercent=0x4b" in old.evidence
-    assert any(e.startswith("advice: DOTNET_GCHeapHardLimit=") and e.endswith("or move to .NET 5+")
+    assert any(e.startswith("advice: COMPlus_GCHeapHardLimit=") and e.endswith("or move to .NET 5+")
                for e in old.evidence)
 
 

@@ -133,7 +133,7 @@ def test_heap_advice_sized_to_the_limit() -> None:
     new = heap_advice("jvm", 1024 * MIB, Awareness.AWARE)
     assert "MaxRAMPercentage=75" in new and "768 MiB" in new
     assert "--max-old-space-size=384" in heap_advice("node", 512 * MIB, Awareness.NOT_AWARE)
-    assert "DOTNET_GCHeapHardLimit=0x30000000" in heap_advice("dotnet", 1024 * MIB, Awareness.NOT_AWARE)
+    assert "COMPlus_GCHeapHardLimit=0x30000000" in heap_advice("dotnet", 1024 * MIB, Awareness.NOT_AWARE)
     assert "no memory limit" in heap_advice("jvm", None, Awareness.NOT_AWARE)
 
 
