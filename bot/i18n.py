@@ -148,6 +148,8 @@ class DiagnoseWords:
         "`{name}` 是工作负载而不是 Pod：诊断它 {count} 个 Pod 中最差的 `{worst}`。",
     )
     the_others: Msg = Msg(" The others: {others}.", " 其余：{others}。")
+    summary_see: Msg = Msg(" — see {kb}", " — 参见 {kb}")
+    summary_more: Msg = Msg(" (+{count} more)", "（另有 {count} 项）")
 
 
 @dataclass(frozen=True)
@@ -875,6 +877,113 @@ class IncidentWords:
     )
     channel_being_made: Msg = Msg("its channel is being made right now", "它的频道正在创建")
     declare_anyway: Msg = Msg("Declare a new one anyway", "仍然另开一个")
+    not_incident_channel: Msg = Msg(
+        "This is not an incident channel: type it in the incident's channel, or name the incident "
+        "(`/k8s incident show {id}`, `/k8s incident note --incident {id} …`; `/k8s incident list` shows them).",
+        "这里不是事件频道：请在事件的频道里输入，或指明事件（`/k8s incident show {id}`、"
+        "`/k8s incident note --incident {id} …`；`/k8s incident list` 会列出它们）。",
+    )
+    no_such_incident: Msg = Msg("There is no incident {label}.", "没有事件 {label}。")
+    is_closed: Msg = Msg(
+        "{label} is closed; its timeline can be read, not changed.", "{label} 已关闭；它的时间线只能查看，不能更改。"
+    )
+    still_open: Msg = Msg(
+        "{label} is still open: close it first (`/k8s incident close <summary>`).",
+        "{label} 仍在进行中：请先关闭它（`/k8s incident close <总结>`）。",
+    )
+    already_closed: Msg = Msg(
+        "{label} is already closed (at {when}); `/k8s incident show {id}` has its summary.",
+        "{label} 已于 {when} 关闭；`/k8s incident show {id}` 可查看它的总结。",
+    )
+    may_not_unless_commander: Msg = Msg(
+        "You may not {what}: only its commander or someone with the {role} role on cluster `{cluster}` may "
+        "(you have: {have}).",
+        "你不能{what}：只有事件指挥或在集群 `{cluster}` 上有 {role} 角色的人可以（你的角色：{have}）。",
+    )
+    may_not_without_role: Msg = Msg(
+        "You may not {what}: it needs the {role} role on cluster `{cluster}` (you have: {have}).",
+        "你不能{what}：这需要集群 `{cluster}` 上的 {role} 角色（你的角色：{have}）。",
+    )
+    to_close: Msg = Msg("close {label}", "关闭 {label}")
+    to_archive: Msg = Msg("archive the channel of {label}", "归档 {label} 的频道")
+    to_set_severity: Msg = Msg("change the severity of {label}", "更改 {label} 的严重级别")
+    to_set_commander: Msg = Msg("change the commander of {label}", "更换 {label} 的指挥")
+    to_note: Msg = Msg("add to the timeline of {label}", "往 {label} 的时间线里添加记录")
+    to_read: Msg = Msg("read {label}", "查看 {label}")
+    to_export: Msg = Msg("export {label}", "导出 {label}")
+    name_the_commander: Msg = Msg(
+        "Name the new commander with a mention: `/k8s incident commander @someone`.",
+        "请用 @提及 指定新的指挥：`/k8s incident commander @某人`。",
+    )
+    note_needs_text: Msg = Msg(
+        "`incident note` needs the text to add to the timeline.", "`incident note` 需要写上要记入时间线的内容。"
+    )
+    close_needs_summary: Msg = Msg(
+        "`incident close` needs a summary: the impact, and what fixed it.",
+        "`incident close` 需要一段总结：影响，以及是什么解决了问题。",
+    )
+    severity_kept_changing: Msg = Msg(
+        "{label} kept changing while its severity was set; try again.", "设置严重级别时 {label} 一直在变化，请重试。"
+    )
+    commander_kept_changing: Msg = Msg(
+        "{label} kept changing while its commander was set; try again.", "更换指挥时 {label} 一直在变化，请重试。"
+    )
+    no_incidents_here: Msg = Msg(
+        "Incidents are not available here: no incident store is wired into this bot.",
+        "这里用不了事件功能：这个机器人没有接入事件存储。",
+    )
+    no_workspace: Msg = Msg(
+        "Incident channels need a chat workspace (Slack, or the shell); none is connected here.",
+        "事件频道需要一个聊天工作区（Slack 或本地 shell）；这里没有连接任何工作区。",
+    )
+    no_knowledge_for_runbook: Msg = Msg(
+        "No knowledge base is loaded, so `--runbook` cannot be pinned.", "没有加载知识库，所以无法置顶 `--runbook`。"
+    )
+    no_such_runbook: Msg = Msg(
+        "There is no knowledge-base entry `{id}` (`/k8s kb list` shows them).",
+        "知识库里没有条目 `{id}`（`/k8s kb list` 会列出所有条目）。",
+    )
+    # -- a declaration that failed half-way: which step, why, and what was cleaned up
+    declaration_failed: Msg = Msg(
+        "Could not declare the incident: {step} failed. {reason} {cleanup}",
+        "无法宣布事件：{step}失败。{reason} {cleanup}",
+    )
+    declaration_broke: Msg = Msg(
+        "Could not declare the incident: {step} failed unexpectedly (the bot's log has the details). {cleanup}",
+        "无法宣布事件：{step}时发生意外错误（详情见机器人的日志）。{cleanup}",
+    )
+    step_create: Msg = Msg("creating the channel", "创建频道")
+    step_invite: Msg = Msg("inviting the responders", "邀请响应人")
+    step_topic: Msg = Msg("setting the channel's topic", "设置频道话题")
+    step_post_snapshot: Msg = Msg("posting the snapshot", "发布快照")
+    step_pin_snapshot: Msg = Msg("pinning the snapshot", "置顶快照")
+    step_post_runbook: Msg = Msg("posting the runbook", "发布处理手册")
+    step_pin_runbook: Msg = Msg("pinning the runbook", "置顶处理手册")
+    step_bookmark_runbook: Msg = Msg("bookmarking the runbook", "为处理手册添加书签")
+    step_post_suggestion: Msg = Msg("posting the closest runbooks", "发布最接近的处理手册")
+    step_bookmark_portal: Msg = Msg("bookmarking the cluster in the Azure portal", "为集群的 Azure 门户页面添加书签")
+    step_save: Msg = Msg("saving the incident", "保存事件")
+    nothing_left: Msg = Msg("Nothing was left behind.", "没有留下任何东西。")
+    cleaned_up: Msg = Msg("Cleaned up: {notes}.", "已清理：{notes}。")
+    channel_archived: Msg = Msg("the channel #{name} it had created was archived", "已归档它创建的频道 #{name}")
+    channel_left: Msg = Msg(
+        "the channel #{name} it had created could not be archived ({reason}): archive it by hand",
+        "它创建的频道 #{name} 无法归档（{reason}）：请手动归档",
+    )
+    changed_while_declared: Msg = Msg(
+        "{label} was changed by someone else while it was being declared.", "{label} 在宣布过程中被别人改动了。"
+    )
+    names_taken: Msg = Msg(
+        "every channel name from {first} to {last} is taken; declare it with another title.",
+        "从 {first} 到 {last} 的频道名都已被占用；请换一个标题宣布。",
+    )
+    alerts_failed: Msg = Msg("the alerts source failed (see the bot's log)", "告警来源出错（详情见机器人的日志）")
+    bookmark_runbook: Msg = Msg("Runbook: {id}", "处理手册：{id}")
+    bookmark_portal: Msg = Msg("Azure portal: {cluster}", "Azure 门户：{cluster}")
+    firing_runbook: Msg = Msg(" · runbook `{id}`", " · 处理手册 `{id}`")
+    timeline_summary: Msg = Msg("{title}: {count} entries", "{title}：{count} 条记录")
+    list_summary: Msg = Msg("{count} incident(s), {open} open", "{count} 个事件，{open} 个进行中")
+    export_summary: Msg = Msg("{label}: {count} timeline entries", "{label}：{count} 条时间线记录")
 
 
 @dataclass(frozen=True)
@@ -963,6 +1072,10 @@ class AlertWords:
     not_firing: Msg = Msg(
         "`{id}` ({title}) is not firing any more; nothing to {what}.", "`{id}`（{title}）已不再触发，无需{what}。"
     )
+    # an alert's event on an incident's timeline
+    timeline_detail: Msg = Msg("{title} ({detail})", "{title}（{detail}）")
+    timeline_again: Msg = Msg("{title} (again)", "{title}（再次触发）")
+    timeline_again_detail: Msg = Msg("{title} (again: {detail})", "{title}（再次触发：{detail}）")
 
 
 @dataclass(frozen=True)

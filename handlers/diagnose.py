@@ -138,8 +138,8 @@ def _summary(subject: str, findings: Sequence[Finding], lang: str) -> str:
     if not findings:
         return f"{subject}: no problem found"
     top = findings[0]
-    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
-    cite = f" — see {top.kb}" if top.kb else ""
+    more = W.summary_more(lang, count=len(findings) - 1) if len(findings) > 1 else ""
+    cite = W.summary_see(lang, kb=top.kb) if top.kb else ""
     return f"{in_lang(top.title, lang)}{cite}{more}"
 
 

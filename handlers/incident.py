@@ -17,7 +17,7 @@ from typing import Any
 from bot.blocks import Actions, Button, Context, Level, Notice, Text, View
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, UserError
-from bot.i18n import FINDING
+from bot.i18n import FINDING, said
 from bot.i18n import INCIDENT as W
 from bot.incidents import views
 from bot.incidents.model import Severity
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 def _incidents(deps: Deps) -> Incidents:
     if deps.incidents is None:
-        raise NotConfigured("Incidents are not available here: no incident store is wired into this bot.")
+        raise NotConfigured(said(W.no_incidents_here))
     return deps.incidents
 
 
@@ -163,12 +163,12 @@ def _runbook(
     lang: Lang = call.lang
     if knowledge is None:
         if asked:
-            raise NotConfigured("No knowledge base is loaded, so `--runbook` cannot be pinned.")
+            raise NotConfigured(said(W.no_knowledge_for_runbook))
         return _Opening()
     if asked:
         entry = knowledge.get(asked.strip())
         if entry is None:
-            raise UserError(f"There is no knowledge-base entry `{asked}` (`/k8s kb list` shows them).")
+            raise UserError(said(W.no_such_runbook, id=asked))
         return _Opening(_pinned(entry, lang, deps))
     found = answer(knowledge, call.args.title)
     if found.entry is not None and found.level == "answer":

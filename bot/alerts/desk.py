@@ -19,9 +19,10 @@ import json
 from collections.abc import Sequence
 
 from bot.alerts.model import short_id
-from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry
+from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry, history_words
 from bot.clock import Clock
 from bot.errors import NotFound
+from bot.i18n import ALERT, Said, said
 from bot.incidents.alerts import FiringAlert, IncidentLink, IncidentScope
 from bot.incidents.model import EntryKind, TimelineEntry
 
@@ -122,9 +123,12 @@ def _entry(entry: HistoryEntry, kind: EntryKind, state: AlertState | None) -> Ti
     runbook = state.group.runbook if state is not None else None
     if runbook:
         data["runbook"] = runbook
+    # Read live, never stored: the words can be in both languages, and the timeline shows its reader's.
+    detail = Said(entry.detail, history_words(entry.detail, "zh"))
     text = title
     if entry.event is Event.RESOLVED and entry.detail:
-        text = f"{title} ({entry.detail})"
+        text = said(ALERT.timeline_detail, title=title, detail=detail)
     elif entry.event is Event.REOPENED:
-        text = f"{title} (again{': ' + entry.detail if entry.detail else ''})"
+        text = said(ALERT.timeline_again_detail, title=title, detail=detail) if entry.detail else said(
+            ALERT.timeline_again, title=title)
     return TimelineEntry(entry.at, kind, entry.actor or None, text, data=json.dumps(data, ensure_ascii=False))

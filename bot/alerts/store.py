@@ -24,6 +24,7 @@ post went out is not posted (its post is cancelled); its history keeps it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -110,6 +111,25 @@ class HistoryEntry:
     status: Status
     cluster: str | None
     detail: str
+
+
+# What `record` keeps of a transition, written in English (`ALERT.lasted_for("en", …)` and the like) and read back
+# in the language of whoever reads it.
+_LASTED = re.compile(r"after (.+)")
+_FLAP = re.compile(r"flap (\d+)")
+_FIRING_CHANGE = re.compile(r"(\d+) → (\d+) firing")
+
+
+def history_words(detail: str, lang: str) -> str:
+    """A transition's stored detail (`after 14 min`, `flap 2`, `2 → 3 firing`) in the reader's language; any other
+    detail (`warning → critical`) as it is."""
+    if (m := _LASTED.fullmatch(detail)) is not None:
+        return ALERT.lasted_for(lang, duration=m.group(1))
+    if (m := _FLAP.fullmatch(detail)) is not None:
+        return ALERT.flap(lang, count=m.group(1))
+    if (m := _FIRING_CHANGE.fullmatch(detail)) is not None:
+        return ALERT.firing_change(lang, before=m.group(1), after=m.group(2))
+    return detail
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,13 @@ does I/O except reading the shipped knowledge base for a runbook's title when th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot import blocks
 from bot.alerts.desk import incident_from_detail
 from bot.alerts.model import Alert, AlertGroup, Status
-from bot.alerts.store import AlertState, Event, HistoryEntry
+from bot.alerts.store import AlertState, Event, HistoryEntry, history_words
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
 from bot.i18n import in_lang
@@ -353,23 +352,6 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
         text = ((W.reply_linked(lang, label=linked.label), blocks.Channel(linked.channel)) if linked is not None
                 else f"{entry.event.value} {entry.detail}")
     return blocks.View(blocks.plain(text), (blocks.Text(text),))
-
-
-_LASTED = re.compile(r"after (.+)")
-_FLAP = re.compile(r"flap (\d+)")
-_FIRING_CHANGE = re.compile(r"(\d+) → (\d+) firing")
-
-
-def history_words(detail: str, lang: str) -> str:
-    """A transition's stored detail (`after 14 min`, `flap 2`, `2 → 3 firing`) in the reply's language; any other
-    detail (`warning → critical`) as it is."""
-    if (m := _LASTED.fullmatch(detail)) is not None:
-        return W.lasted_for(lang, duration=m.group(1))
-    if (m := _FLAP.fullmatch(detail)) is not None:
-        return W.flap(lang, count=m.group(1))
-    if (m := _FIRING_CHANGE.fullmatch(detail)) is not None:
-        return W.firing_change(lang, before=m.group(1), after=m.group(2))
-    return detail
 
 
 def snooze_words(detail: str, lang: str) -> str:

@@ -68,7 +68,8 @@ class EntryKind(StrEnum):
 class TimelineEntry:
     """One line of the timeline: when, what, who (a user id; None for the bot or an alert source), the words.
 
-    `subject` is a second person the line names (the new commander); `data` a JSON object for exports."""
+    `subject` is a second person the line names (the new commander); `data` a JSON object for exports. The words of a
+    line read live rather than stored (an alert's) may be a `Said`: the timeline shows its reader's language."""
 
     at: datetime
     kind: EntryKind

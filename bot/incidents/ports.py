@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.blocks import Rich, View
 from bot.errors import Conflict, NotConfigured, Refused
+from bot.i18n import INCIDENT as W
+from bot.i18n import said
 from bot.incidents.model import Severity
 from bot.refs import CommandRef
 from bot.registry import Caller, Lang
@@ -88,7 +90,7 @@ class NoWorkspace:
     """Where no chat workspace is wired (one-shot tools, tests of other parts): incidents can be read, not made."""
 
     def _refuse(self) -> NotConfigured:
-        return NotConfigured("Incident channels need a chat workspace (Slack, or the shell); none is connected here.")
+        return NotConfigured(said(W.no_workspace))
 
     def create_channel(self, name: str, *, private: bool) -> Channel:
         raise self._refuse()

@@ -36,8 +36,8 @@ from bot.blocks import Actions, Button, ChannelLink, Context, Level, Notice, Per
 from bot.clock import Clock
 from bot.errors import AksbotError, Conflict, NotAuthorized, NotConfigured, NotFound, Refused, Upstream, UserError
 from bot.groups import GroupDirectory
+from bot.i18n import ERRORS, Lang, Msg, Said, joined, said
 from bot.i18n import INCIDENT as W
-from bot.i18n import Lang
 from bot.incidents.alerts import AlertDesk, IncidentLink, IncidentScope, NoAlerts, TimelineSource
 from bot.incidents.model import (
     EntryKind,
@@ -104,8 +104,8 @@ def portal_link(azure: AzureSettings) -> str:
     )
 
 
-def _declaration_failed(step: str, exc: AksbotError, cleanup: str) -> AksbotError:
-    message = f"Could not declare the incident: {step} failed. {exc.text()} {cleanup}"
+def _declaration_failed(step: Msg, exc: AksbotError, cleanup: Said) -> AksbotError:
+    message = said(W.declaration_failed, step=said(step), reason=exc.text(), cleanup=cleanup)
     if isinstance(exc, NotConfigured):
         return NotConfigured(message)
     if isinstance(exc, UserError | Refused | NotAuthorized):
@@ -196,38 +196,39 @@ class IncidentDesk:
             raise AlreadyOpen(reserved, again)
         incident = reserved
         made: Channel | None = None
-        step = "creating the channel"
+        step = W.step_create
         try:
             made = self._create_channel(d.channel_words or d.title, now)
             shown = dataclasses.replace(incident, state=IncidentState.OPEN, channel=made.id, channel_name=made.name)
-            step = "inviting the responders"
+            step = W.step_invite
             invited, warnings = self._invite(made.id, shown, d.caller.id)
-            step = "setting the channel's topic"
+            step = W.step_topic
             self.workspace.set_topic(made.id, self._topic(shown))
-            step = "posting the snapshot"
+            step = W.step_post_snapshot
             snapshot = self.workspace.post(made.id, IncidentSnapshot(shown, d.snapshot, self._firing(d.cluster)).view())
-            step = "pinning the snapshot"
+            step = W.step_pin_snapshot
             self.workspace.pin(snapshot)
             if d.runbook is not None:
-                step = "posting the runbook"
+                step = W.step_post_runbook
                 intro = W.runbook_intro(d.lang, id=d.runbook.id)
                 runbook = self.workspace.post(made.id, _with_intro(d.runbook.view, intro))
-                step = "pinning the runbook"
+                step = W.step_pin_runbook
                 self.workspace.pin(runbook)
                 if d.runbook.link:
-                    step = "bookmarking the runbook"
-                    self.workspace.bookmark(made.id, f"Runbook: {d.runbook.id}", d.runbook.link)
+                    step = W.step_bookmark_runbook
+                    self.workspace.bookmark(made.id, W.bookmark_runbook(d.lang, id=d.runbook.id), d.runbook.link)
             elif d.suggestion is not None:
-                step = "posting the closest runbooks"
+                step = W.step_post_suggestion
                 intro = d.suggestion_intro or W.runbook_unsure(d.lang)
                 self.workspace.post(made.id, _with_intro(d.suggestion, intro))
             cluster = self.settings.cluster(d.cluster)
             if cluster is not None and cluster.azure is not None:
-                step = "bookmarking the cluster in the Azure portal"
-                self.workspace.bookmark(made.id, f"Azure portal: {d.cluster}", portal_link(cluster.azure))
-            step = "saving the incident"
+                step = W.step_bookmark_portal
+                portal = W.bookmark_portal(d.lang, cluster=d.cluster)
+                self.workspace.bookmark(made.id, portal, portal_link(cluster.azure))
+            step = W.step_save
             if not self.store.open(incident.id, made.id, made.name):
-                raise Conflict(f"{incident.label} was changed by someone else while it was being declared.")
+                raise Conflict(said(W.changed_while_declared, label=incident.label))
             text = f"{d.title} ({d.severity.label}, `{d.cluster}`)"  # no words of one language: it is read in both
             data = json.dumps({"alert": d.alert_key} if d.alert_key else {})
             self.store.append(
@@ -236,13 +237,9 @@ class IncidentDesk:
         except AksbotError as exc:
             raise _declaration_failed(step, exc, self._undo(incident, made)) from None
         except Exception:
-            log.exception("declaring %s failed while %s", incident.label, step)
+            log.exception("declaring %s failed while %s", incident.label, step("en"))
             cleanup = self._undo(incident, made)
-            raise Upstream(
-                f"Could not declare the incident: {step} failed unexpectedly (the bot's log has the details). "
-                f"{cleanup}",
-                temporary=False,
-            ) from None
+            raise Upstream(said(W.declaration_broke, step=said(step), cleanup=cleanup), temporary=False) from None
         opened = self._get(incident.id)
         if d.alert_key:
             warnings += self._link_alert(d.alert_key, opened, d.lang)
@@ -256,10 +253,8 @@ class IncidentDesk:
                 )
             except NameTaken:
                 continue
-        raise Conflict(
-            f"every channel name from {channel_name(title, now)} to {channel_name(title, now, NAME_ATTEMPTS)} "
-            "is taken; declare it with another title."
-        )
+        first, last = channel_name(title, now), channel_name(title, now, NAME_ATTEMPTS)
+        raise Conflict(said(W.names_taken, first=first, last=last))
 
     def _invite(self, channel: str, incident: Incident, requester: str) -> tuple[tuple[str, ...], list[Rich]]:
         """Invite the requester and the cluster's on-call people; who could not be is a warning, not a failure."""
@@ -291,7 +286,7 @@ class IncidentDesk:
             return FiringState(error=exc.message)
         except Exception:
             log.warning("the alerts side failed to list firing alerts on %s", cluster, exc_info=True)
-            return FiringState(error="the alerts source failed (see the bot's log)")
+            return FiringState(error=said(W.alerts_failed))
 
     def _link_alert(self, alert_key: str, incident: Incident, lang: str) -> list[Rich]:
         try:
@@ -300,36 +295,34 @@ class IncidentDesk:
             return [W.not_linked(lang, reason=exc.message)]
         except Exception:
             log.warning("linking alert %s to %s failed", alert_key, incident.label, exc_info=True)
-            return [W.not_linked(lang, reason="the alerts side failed (see the bot's log)")]
+            return [W.not_linked(lang, reason=W.alerts_failed(lang))]
         return []
 
-    def _undo(self, incident: Incident, made: Channel | None) -> str:
+    def _undo(self, incident: Incident, made: Channel | None) -> Said:
         """Take back what a failed declaration made; says what was cleaned up (or what is left to do by hand)."""
-        notes: list[str] = []
+        notes: list[Said] = []
         if made is not None:
             try:
                 self.workspace.archive(made.id)
-                notes.append(f"the channel #{made.name} it had created was archived")
+                notes.append(said(W.channel_archived, name=made.name))
             except AksbotError as exc:
-                notes.append(
-                    f"the channel #{made.name} it had created could not be archived ({exc.message}): archive it by hand"
-                )
+                notes.append(said(W.channel_left, name=made.name, reason=exc.message))
         try:
             self.store.discard(incident.id)
         except AksbotError as exc:
             log.warning("could not delete the reservation of %s: %s", incident.label, exc.message)
         if not notes:
-            return "Nothing was left behind."
-        return "Cleaned up: " + "; ".join(notes) + "."
+            return said(W.nothing_left)
+        return said(W.cleaned_up, notes=joined(notes, "; ", "；"))
 
     # -- the timeline, written ---------------------------------------------------------------------------------
     def note(self, asker: Asker, incident_id: int | None, text: str) -> IncidentNotice:
         incident = self._resolve(asker, incident_id)
         self._require_open(incident)
-        self._require_role(asker, incident, Role.VIEWER, "add to the timeline of")
+        self._require_role(asker, incident, Role.VIEWER, W.to_note)
         words = " ".join(text.split())
         if not words:
-            raise UserError("`incident note` needs the text to add to the timeline.")
+            raise UserError(said(W.note_needs_text))
         entry = TimelineEntry(self.clock.now(), EntryKind.NOTE, asker.caller.id, words)
         self.store.append(incident.id, entry, f"note:{asker.correlation_id}:{uuid.uuid4().hex}")
         return IncidentNotice(W.noted(asker.lang, label=incident.label))
@@ -337,7 +330,7 @@ class IncidentDesk:
     def set_severity(self, asker: Asker, incident_id: int | None, severity: Severity) -> IncidentNotice:
         incident = self._resolve(asker, incident_id)
         self._require_open(incident)
-        self._require_commander_or(asker, incident, Role.OPERATOR, "change the severity of")
+        self._require_commander_or(asker, incident, Role.OPERATOR, W.to_set_severity)
         for _ in range(CAS_ATTEMPTS):
             if incident.severity is severity:
                 return IncidentNotice(W.already(asker.lang, label=incident.label), Level.INFO)
@@ -346,7 +339,7 @@ class IncidentDesk:
             incident = self._get(incident.id)
             self._require_open(incident)
         else:
-            raise Conflict(f"{incident.label} kept changing while its severity was set; try again.")
+            raise Conflict(said(W.severity_kept_changing, label=incident.label))
         old = incident.severity
         entry = TimelineEntry(self.clock.now(), EntryKind.SEVERITY, asker.caller.id, f"{old.label} → {severity.label}")
         self.store.append(incident.id, entry, f"severity:{incident.version + 1}")
@@ -358,10 +351,10 @@ class IncidentDesk:
     def set_commander(self, asker: Asker, incident_id: int | None, commander: str) -> IncidentNotice:
         who = commander.strip().removeprefix("@")
         if not who or any(c.isspace() for c in who):
-            raise UserError("Name the new commander with a mention: `/k8s incident commander @someone`.")
+            raise UserError(said(W.name_the_commander))
         incident = self._resolve(asker, incident_id)
         self._require_open(incident)
-        self._require_commander_or(asker, incident, Role.OPERATOR, "change the commander of")
+        self._require_commander_or(asker, incident, Role.OPERATOR, W.to_set_commander)
         for _ in range(CAS_ATTEMPTS):
             if incident.commander == who:
                 return IncidentNotice(W.already(asker.lang, label=incident.label), Level.INFO)
@@ -370,7 +363,7 @@ class IncidentDesk:
             incident = self._get(incident.id)
             self._require_open(incident)
         else:
-            raise Conflict(f"{incident.label} kept changing while its commander was set; try again.")
+            raise Conflict(said(W.commander_kept_changing, label=incident.label))
         entry = TimelineEntry(self.clock.now(), EntryKind.COMMANDER, asker.caller.id, "", subject=who)
         self.store.append(incident.id, entry, f"commander:{incident.version + 1}")
         changed = self._get(incident.id)
@@ -400,10 +393,10 @@ class IncidentDesk:
         incident = self._resolve(asker, incident_id)
         words = " ".join(summary.split())
         if not words:
-            raise UserError("`incident close` needs a summary: the impact, and what fixed it.")
+            raise UserError(said(W.close_needs_summary))
         if incident.state is IncidentState.CLOSED:
             raise Refused(self._already_closed(incident))
-        self._require_commander_or(asker, incident, Role.APPROVER, "close")
+        self._require_commander_or(asker, incident, Role.APPROVER, W.to_close)
         now = self.clock.now()
         if not self.store.close(incident.id, at=now, by=asker.caller.id, summary=words):
             raise Refused(self._already_closed(self._get(incident.id)))
@@ -438,17 +431,17 @@ class IncidentDesk:
             return [W.posted_failed(lang, where=where, reason=exc.message)]
         return []
 
-    def _already_closed(self, incident: Incident) -> str:
+    def _already_closed(self, incident: Incident) -> Said:
         when = f"{day_time(incident.closed_at)} UTC" if incident.closed_at else "?"
-        return f"{incident.label} is already closed (at {when}); `/k8s incident show {incident.id}` has its summary."
+        return said(W.already_closed, label=incident.label, when=when, id=incident.id)
 
     def archive(self, asker: Asker, incident_id: int | None) -> IncidentNotice:
         incident = self._resolve(asker, incident_id)
         if incident.state is not IncidentState.CLOSED:
-            raise Refused(f"{incident.label} is still open: close it first (`/k8s incident close <summary>`).")
+            raise Refused(said(W.still_open, label=incident.label))
         if incident.archived or not incident.channel:
             return IncidentNotice(W.already(asker.lang, label=incident.label), Level.INFO)
-        self._require_commander_or(asker, incident, Role.APPROVER, "archive the channel of")
+        self._require_commander_or(asker, incident, Role.APPROVER, W.to_archive)
         self.workspace.archive(incident.channel)
         if self.store.mark_archived(incident.id):
             entry = TimelineEntry(self.clock.now(), EntryKind.ARCHIVED, asker.caller.id, f"#{incident.channel_name}")
@@ -458,17 +451,17 @@ class IncidentDesk:
     # -- reads -------------------------------------------------------------------------------------------------
     def timeline(self, asker: Asker, incident_id: int | None) -> IncidentTimeline:
         incident = self._resolve(asker, incident_id)
-        self._require_role(asker, incident, Role.VIEWER, "read")
+        self._require_role(asker, incident, Role.VIEWER, W.to_read)
         return IncidentTimeline(incident, tuple(self._entries(incident)), asker.lang)
 
     def show(self, asker: Asker, incident_id: int | None) -> IncidentCard:
         incident = self._resolve(asker, incident_id)
-        self._require_role(asker, incident, Role.VIEWER, "read")
+        self._require_role(asker, incident, Role.VIEWER, W.to_read)
         return IncidentCard(incident, tuple(self._entries(incident)), asker.lang)
 
     def export(self, asker: Asker, incident_id: int | None, *, jsonl: bool) -> IncidentExport:
         incident = self._resolve(asker, incident_id)
-        self._require_role(asker, incident, Role.VIEWER, "export")
+        self._require_role(asker, incident, Role.VIEWER, W.to_export)
         return IncidentExport(incident, tuple(self._entries(incident)), jsonl, asker.lang)
 
     def listing(self, asker: Asker, *, include_closed: bool) -> IncidentList:
@@ -568,7 +561,8 @@ class IncidentDesk:
     def _get(self, incident_id: int) -> Incident:
         incident = self.store.get(incident_id)
         if incident is None or incident.state is IncidentState.OPENING:
-            raise NotFound(f"There is no incident INC-{incident_id}.", kind="incident", name=f"INC-{incident_id}")
+            label = f"INC-{incident_id}"
+            raise NotFound(said(W.no_such_incident, label=label), kind="incident", name=label)
         return incident
 
     def _resolve(self, asker: Asker, incident_id: int | None) -> Incident:
@@ -577,36 +571,48 @@ class IncidentDesk:
             return self._get(incident_id)
         incident = self.store.in_channel(asker.channel) if asker.channel else None
         if incident is None:
-            raise UserError(
-                "This is not an incident channel: type it in the incident's channel, or name the incident "
-                "(`/k8s incident show 7`, `/k8s incident note --incident 7 …`; `/k8s incident list` shows them)."
-            )
+            raise UserError(said(W.not_incident_channel, id=self._example_label(asker)))
         return incident
+
+    def _example_label(self, asker: Asker) -> str:
+        """An incident to name in an example: the newest the asker may see (open ones first), else the first one."""
+        caller = asker.caller
+        names = self.settings.cluster_names()
+        seen = [n for n in names if self.settings.role_of(caller.id, caller.groups, n) is not None]
+        try:
+            newest = self.store.listing(include_closed=True, clusters=seen, limit=1)
+        except AksbotError:
+            newest = []
+        return newest[0].label if newest else "INC-1"
 
     def _require_open(self, incident: Incident) -> None:
         if incident.state is not IncidentState.OPEN:
-            raise Refused(f"{incident.label} is closed; its timeline can be read, not changed.")
+            raise Refused(said(W.is_closed, label=incident.label))
 
     def _role(self, caller: Caller, incident: Incident) -> Role | None:
         return self.settings.role_of(caller.id, caller.groups, incident.cluster)
 
-    def _require_role(self, asker: Asker, incident: Incident, role: Role, what: str) -> None:
+    def _require_role(self, asker: Asker, incident: Incident, role: Role, what: Msg) -> None:
         have = self._role(asker.caller, incident)
         if have is None or have < role:
-            raise NotAuthorized(
-                f"You may not {what} {incident.label}: it needs the {role_name(role)} role on cluster "
-                f"`{incident.cluster}` (you have: {role_name(have)})."
-            )
+            raise NotAuthorized(said(W.may_not_without_role, **_refusal(incident, role, have, what)))
 
-    def _require_commander_or(self, asker: Asker, incident: Incident, role: Role, what: str) -> None:
+    def _require_commander_or(self, asker: Asker, incident: Incident, role: Role, what: Msg) -> None:
         if asker.caller.id == incident.commander:
             return
         have = self._role(asker.caller, incident)
         if have is None or have < role:
-            raise NotAuthorized(
-                f"You may not {what} {incident.label}: only its commander or someone with the {role_name(role)} "
-                f"role on cluster `{incident.cluster}` may (you have: {role_name(have)})."
-            )
+            raise NotAuthorized(said(W.may_not_unless_commander, **_refusal(incident, role, have, what)))
+
+
+def _refusal(incident: Incident, role: Role, have: Role | None, what: Msg) -> dict[str, object]:
+    """The values of a refusal: what was asked (`what`, about this incident), the role it needs, the asker's."""
+    return {
+        "what": said(what, label=incident.label),
+        "role": role_name(role),
+        "cluster": incident.cluster,
+        "have": role_name(have) if have is not None else said(ERRORS.no_role),
+    }
 
 
 def _link(incident: Incident) -> IncidentLink:

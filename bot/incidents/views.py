@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bot import blocks
 from bot.i18n import INCIDENT as W
-from bot.i18n import people_in
+from bot.i18n import in_lang, people_in
 from bot.incidents.alerts import FiringAlert
 from bot.incidents.model import EntryKind, Incident, IncidentState, TimelineEntry
 from bot.incidents.timeline import ACTIONS, runbooks_used
@@ -63,7 +63,7 @@ def entry_line(entry: TimelineEntry, lang: str) -> tuple[str | blocks.Person | b
     if entry.actor:
         parts += [" · ", blocks.Person(entry.actor)]
     if entry.text:
-        parts.append(" — " + _clip(entry.text))
+        parts.append(" — " + _clip(in_lang(entry.text, lang)))
     if entry.subject:
         parts += [" → " if entry.text else " — ", blocks.Person(entry.subject)]
     return tuple(parts)
@@ -144,14 +144,15 @@ class IncidentSnapshot:
         body.extend(self.health.blocks)
         body.append(blocks.Divider())
         if self.firing.error is not None:
-            body.append(blocks.Notice(W.alerts_unavailable(lang, reason=self.firing.error), blocks.Level.WARN))
+            reason = in_lang(self.firing.error, lang)
+            body.append(blocks.Notice(W.alerts_unavailable(lang, reason=reason), blocks.Level.WARN))
         elif not self.firing.alerts:
             body.append(blocks.Notice(W.no_firing(lang, cluster=i.cluster), blocks.Level.OK))
         else:
             rows = [
                 f"🔥 *{a.title}* ({a.severity}, {ago(a.since, i.declared_at)})"
                 + (f" — {_clip(a.summary, 200)}" if a.summary else "")
-                + (f" · runbook `{a.runbook}`" if a.runbook else "")
+                + (W.firing_runbook(lang, id=a.runbook) if a.runbook else "")
                 for a in self.firing.alerts[:15]
             ]
             more = len(self.firing.alerts) - len(rows)
@@ -220,7 +221,7 @@ class IncidentTimeline:
             blocks.Context(f"{i.title} · {i.severity.label} · `{i.cluster}` · {state_text(i, lang)} · {_channel(i)}"),
             blocks.Text(lines([entry_line(e, lang) for e in self.entries])),
         ]
-        return blocks.View(f"{title}: {len(self.entries)} entries", tuple(body))
+        return blocks.View(W.timeline_summary(lang, title=title, count=len(self.entries)), tuple(body))
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,7 @@ class IncidentList:
         ]
         open_count = sum(1 for i in self.incidents if i.is_open)
         body: list[blocks.Block] = [blocks.Heading(W.incidents(lang)), blocks.Text(lines(rows))]
-        return blocks.View(f"{len(self.incidents)} incident(s), {open_count} open", tuple(body))
+        return blocks.View(W.list_summary(lang, count=len(self.incidents), open=open_count), tuple(body))
 
 
 def export_markdown(incident: Incident, entries: Sequence[TimelineEntry], lang: str) -> str:
@@ -389,4 +390,5 @@ class IncidentExport:
             text, name = export_jsonl(i, self.entries), f"{i.label}.jsonl"
         else:
             text, name = export_markdown(i, self.entries, self.lang), f"{i.label}.md"
-        return blocks.View(f"{i.label}: {len(self.entries)} timeline entries", (blocks.Code(text, name),))
+        summary = W.export_summary(self.lang, label=i.label, count=len(self.entries))
+        return blocks.View(summary, (blocks.Code(text, name),))

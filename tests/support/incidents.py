@@ -1,9 +1,10 @@
 """Incidents in a test: the real desk, store, dispatcher and approval workflow, the shell as the chat workspace,
 a fake of the alerts side's seams (`FakeAlerts`), and a workspace that fails at a chosen step.
 
-The registry is private: the incident commands and `kb show` as the bot registers them, the approval commands,
-the lamp from `tests.support.approvals` (a disruptive command that needs no cluster), and a `diagnose node` that
-answers without a cluster — so the timeline sees approvals and diagnoses without a sandbox.
+The registry is private: the incident commands, `kb show` and `diagnose pod` as the bot registers them, the approval
+commands, the lamp from `tests.support.approvals` (a disruptive command that needs no cluster), and a `diagnose node`
+that answers without a cluster — so the timeline sees approvals and diagnoses without a sandbox (and a bed on the
+sandbox cluster diagnoses its pods as the bot does).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from tests.support.foundation import ShellTranscript
 handlers.load_all()
 registry = Registry()
 for _spec in REGISTRY:
-    if _spec.name.startswith("incident ") or _spec.name == "kb show":
+    if _spec.name.startswith("incident ") or _spec.name in ("kb show", "diagnose pod"):
         registry.add(_spec)
 for _spec in approvals.registry:
     registry.add(_spec)
