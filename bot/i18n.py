@@ -728,9 +728,10 @@ class KbWords:
         "{kind} `{name}`: {ready}/{total} pod(s) ready", "{kind} `{name}`：{total} 个 Pod 中 {ready} 个就绪"
     )
     live_pod: Msg = Msg("Pod `{name}`: {status}", "Pod `{name}`：{status}")
+    live_points_to: Msg = Msg("\n    ↳ {title} → runbook `{kb}`", "\n    ↳ {title} → 处理手册 `{kb}`")
     live_worst: Msg = Msg("; worst `{pod}`: {status}", "；最差的 `{pod}`：{status}")
     live_restarts: Msg = Msg(", {count} restart(s), last {last}", "，重启 {count} 次，上次 {last}")
-    live_node: Msg = Msg("Node `{name}` (pool {pool}): {status}", "Node `{name}`（节点池 {pool}）：{status}")
+    live_node: Msg = Msg("Node `{name}` (pool {pool}): {status}", "节点 `{name}`（节点池 {pool}）：{status}")
     entries: Msg = Msg("{count} knowledge-base entries", "{count} 个知识库条目")
     one_entry: Msg = Msg("1 knowledge-base entry", "1 个知识库条目")
     tagged: Msg = Msg("{entries} tagged `{tag}`", "{entries}（标签 `{tag}`）")

@@ -51,7 +51,7 @@ from bot.cluster.ports import CachingProvider
 from bot.cluster.reads import observe_reads, read_cached
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, Upstream, UserError
-from bot.i18n import FINDING
+from bot.i18n import FINDING, in_lang
 from bot.i18n import KB as W
 from bot.questions.model import LISTING, Asked, Logged, Pick, Tally, fell_short, listing_row, masked
 from bot.refs import CommandRef
@@ -67,6 +67,8 @@ from handlers.args import (
     KbShowArgs,
 )
 from handlers.pods import pod_rank
+from handlers.rules.finding import by_severity
+from handlers.rules.pod_rules import PodContext, pod_findings
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
 SHOWN_OTHERS = 2  # entries offered as buttons besides the answer or suggestion (three shown in all)
@@ -263,6 +265,9 @@ class Live:
     diagnoses: tuple[tuple[str, CommandRef], ...]  # (object's name, its diagnosis)
     # The question's words that named them (and the cluster, when it named one): no evidence of what went wrong.
     names: tuple[str, ...] = ()
+    # The runbooks the diagnosis rules match to the named pods' state (`java-oom-cgroupv2` for an OOMKilled Java 11
+    # service), most severe first: live evidence pointing to a runbook the question's words may not.
+    runbooks: tuple[str, ...] = ()
 
     def without_names(self, question: str) -> str:
         """The question without the words that named objects ("why does checkout-worker keep restarting on test" →
@@ -280,8 +285,11 @@ class Live:
             Text(W.live_heading(lang, cluster=self.cluster)),
             Text("\n".join(f"• {line}" for line in self.lines)),
         ]
-        if self.diagnoses:
-            blocks.append(Actions(tuple(Button(FINDING.diagnose(lang, name=n), ref) for n, ref in self.diagnoses)))
+        buttons = [Button(FINDING.diagnose(lang, name=n), ref) for n, ref in self.diagnoses]
+        buttons += [Button(FINDING.runbook(lang, id=kb), CommandRef("kb show", KbShowArgs(entry=kb)))
+                    for kb in self.runbooks]
+        if buttons:
+            blocks.append(Actions(tuple(buttons[:5])))
         return blocks
 
 
@@ -354,8 +362,12 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
             words.add(given)
     lines: list[str] = []
     diagnoses: list[tuple[str, CommandRef]] = []
+    runbooks: dict[str, None] = {}
+    now = deps.clock.now()
     for (kind, namespace, name), members in sorted(named.items())[:LIVE_OBJECTS]:
         worst = min(members, key=pod_rank)
+        # What the diagnosis rules make of the worst pod as the cache has it (no logs, no events: no request).
+        points = by_severity(pod_findings(worst, PodContext(), now))
         if kind == "Pod":
             lines.append(W.live_pod(lang, name=f"{namespace}/{name}", status=_pod_state(worst, lang)))
         else:
@@ -364,6 +376,9 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
             if ready < len(members) or worst.restarts:
                 line += W.live_worst(lang, pod=worst.name, status=_pod_state(worst, lang))
             lines.append(line)
+        if points and points[0].kb:
+            lines[-1] += W.live_points_to(lang, title=in_lang(points[0].title, lang), kb=points[0].kb)
+            runbooks[points[0].kb] = None
         args = DiagnosePodArgs(name=worst.name)
         diagnoses.append((worst.name, CommandRef("diagnose pod", args, cluster=cluster, namespace=namespace)))
     for node in nodes:
@@ -378,7 +393,7 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
         read_cached(kind, age)
     if cluster.lower() in re.findall(r"[\w.-]+", question.lower()):
         words.add(cluster)
-    return Live(cluster, tuple(lines), tuple(diagnoses), tuple(sorted(words)))
+    return Live(cluster, tuple(lines), tuple(diagnoses), tuple(sorted(words)), tuple(runbooks))
 
 
 @command(
@@ -395,7 +410,8 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
     A question that names a workload, pod or node of the channel's cluster by its whole name (`ledger-api`,
     `aks-userpool-…-vmss000003`), or a Deployment by a name its team gave it in the `aksbot.io/names` annotation
     ("支付接口"), also shows how that object is now, from the watch cache, with a button to
-    diagnose it — for people who may read that cluster.
+    diagnose it and the runbook the diagnosis rules match to its state — for people who may read that cluster. The
+    words that named it are not read as words about the problem.
     """
     knowledge = _knowledge(deps)
     if not call.args.question:
@@ -404,6 +420,8 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
     live = live_named(call, deps, question, detect_lang(question))
     found = answer(knowledge, live.without_names(question) if live is not None else question)
     found = dataclasses.replace(found, question=question)
+    if live is not None and found.entry is not None:  # the answer's own entry needs no second button
+        live = dataclasses.replace(live, runbooks=tuple(kb for kb in live.runbooks if kb != found.entry.id))
     asked = _keep(call, deps, found)
     catalogue = knowledge.entries() if asked is not None and found.entry is None else ()
     return dataclasses.replace(found, asked=asked, catalogue=catalogue, live=live)

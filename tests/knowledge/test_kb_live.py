@@ -123,6 +123,20 @@ def test_the_words_that_name_objects_are_no_evidence_for_the_knowledge_base(
             "CrashLoopBackOff: container keeps restarting (crashes, failing probes)")
 
 
+def test_a_named_pods_state_points_to_the_runbook_the_diagnosis_rules_match(
+    world: tuple[Settings, CachedClusterProvider],
+) -> None:
+    """"why does it keep crashing" reads as a crash loop, but the pod was OOMKilled at its limit: the rules' reading
+    of its state names that runbook, with a button, beside the knowledge base's answer; in Chinese too."""
+    settings, provider = world
+    said = ask(settings, provider, f"@aksbot why does {POD} keep crashing?")
+    live = said.split(LIVE)[1]
+    assert f"    ↳ Container app of {POD} was OOMKilled (exit 137) → runbook `container-oomkilled`" in live
+    assert f"[Diagnose {POD}]  [Runbook: container-oomkilled]" in live
+    zh = ask(settings, provider, f"@aksbot {POD} 为什么一直崩溃")
+    assert "→ 处理手册 `container-oomkilled`" in zh and "[处理手册：container-oomkilled]" in zh
+
+
 def test_nothing_live_without_a_role_a_name_or_a_warm_cache(world: tuple[Settings, CachedClusterProvider]) -> None:
     settings, provider = world
     question = f"@aksbot why does {POD} keep crashing"
