@@ -63,6 +63,7 @@ class ShellSurface:
         self.out = out or sys.stdout
         self.messages: list[ShellMessage] = []
         self.channels: dict[str, ShellChannel] = {}
+        self.names: dict[str, str] = {}  # channel ID → the name people know it by (the demo's alert channels)
         self.current = SHELL_CHANNEL  # where the person types, and where answers go
         self._lock = threading.Lock()
         self._seq = 0
@@ -80,6 +81,8 @@ class ShellSurface:
     def _where(self, channel: str) -> str:
         if channel == self.current:
             return ""
+        if channel in self.names:
+            return f" in #{self.names[channel]}"
         return f" in #{channel}" if channel in self.channels or channel == SHELL_CHANNEL else f" in {channel}"
 
     # Responder
@@ -354,7 +357,9 @@ def start_alerts(settings: Settings, assembly: Assembly, surface: ShellSurface) 
     from bot.alerts.text_outlet import TextPoster, channel_names
 
     store = assembly.alerts
-    poster = TextPoster(surface, channel_names(settings.alerts))
+    names = channel_names(settings.alerts)
+    surface.names.update(names)  # a click's answer in an alert channel names it as its messages do
+    poster = TextPoster(surface, names)
     work = LeaderWork(lambda: Outlet(store, poster, settings.alerts, worker="shell"),
                       watcher=watcher_factory(settings, assembly.deps, store), watch=assembly.watch)
     return AlertRuntime(work).start()

@@ -52,6 +52,8 @@ def test_an_alert_arrives_is_acknowledged_and_resolves_in_the_demo() -> None:
         posted = [line for line in transcript.splitlines()
                   if line.startswith("[#alerts-prod] ") and f"Node {NODE} is" in line and "(updated" not in line]
         assert len(posted) == 1, posted  # one message, updated in place from the stale lease to resolved
+        # The answer to the click is tagged with the channel's name, as its alert is, not the channel's ID.
+        assert " in #alerts-prod]" in transcript and " in C0ALERTS" not in transcript
         assert process.returncode == 0
     finally:
         if process.poll() is None:
