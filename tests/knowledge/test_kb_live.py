@@ -137,6 +137,16 @@ def test_a_named_pods_state_points_to_the_runbook_the_diagnosis_rules_match(
     assert "→ 处理手册 `container-oomkilled`" in zh and "[处理手册：container-oomkilled]" in zh
 
 
+def test_a_name_the_knowledge_base_uses_stays_in_the_question() -> None:
+    """`coredns` is a Deployment's name and the DNS entries' subject: it stays; a team's own workload's name goes."""
+    from handlers.kb import Live, _vocabulary
+
+    live = Live("test", (), (), names=("coredns", "checkout-worker", "test"))
+    vocabulary = _vocabulary(load_knowledge_base())
+    assert live.without_names("coredns pods restarting since checkout-worker went live on test", vocabulary) == (
+        "coredns pods restarting since went live on")
+
+
 def test_nothing_live_without_a_role_a_name_or_a_warm_cache(world: tuple[Settings, CachedClusterProvider]) -> None:
     settings, provider = world
     question = f"@aksbot why does {POD} keep crashing"
