@@ -150,6 +150,8 @@ class DiagnoseWords:
     the_others: Msg = Msg(" The others: {others}.", " 其余：{others}。")
     summary_see: Msg = Msg(" — see {kb}", " — 参见 {kb}")
     summary_more: Msg = Msg(" (+{count} more)", "（另有 {count} 项）")
+    node_clean: Msg = Msg("node {name}: no problem found", "节点 {name}：未发现问题")
+    pod_clean: Msg = Msg("pod {name}: no problem found", "Pod {name}：未发现问题")
 
 
 @dataclass(frozen=True)

@@ -134,9 +134,10 @@ def _findings_view(
     return View(summary, tuple(blocks))
 
 
-def _summary(subject: str, findings: Sequence[Finding], lang: str) -> str:
+def _summary(clean: str, findings: Sequence[Finding], lang: str) -> str:
+    """The most severe finding's title, its runbook and how many more; `clean` when there is none."""
     if not findings:
-        return f"{subject}: no problem found"
+        return clean
     top = findings[0]
     more = W.summary_more(lang, count=len(findings) - 1) if len(findings) > 1 else ""
     cite = W.summary_see(lang, kb=top.kb) if top.kb else ""
@@ -175,7 +176,7 @@ class NodeDiagnosis:
             # A stale lease is already the finding's evidence; a fresh one is worth a line of small print.
             head.append(Context(in_lang(self.lease_line, lang)))
         return _findings_view(
-            _summary(f"node {n.name}", self.findings, lang),
+            _summary(W.node_clean(lang, name=n.name), self.findings, lang),
             head,
             self.findings,
             W.no_problem(lang, name=n.name),
@@ -249,7 +250,7 @@ class PodDiagnosis:
         if self.note:
             head.insert(1, Notice(self.note, Level.INFO))
         return _findings_view(
-            _summary(f"pod {p.namespace}/{p.name}", self.findings, lang),
+            _summary(W.pod_clean(lang, name=f"{p.namespace}/{p.name}"), self.findings, lang),
             head,
             self.findings,
             W.no_problem(lang, name=p.name),

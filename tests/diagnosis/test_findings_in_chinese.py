@@ -447,3 +447,11 @@ def test_a_budget_and_a_lease_read_in_chinese_around_what_they_quote() -> None:
     )
     missing = lease_state(DEAD, None, NOW).line
     assert in_lang(missing, "zh") == f"没有 Lease kube-node-lease/{DEAD}：kubelet 从未注册过心跳"
+
+
+def test_a_clean_diagnosis_says_so_in_the_askers_language() -> None:
+    healthy = pod()
+    zh = PodDiagnosis("prod", healthy, [], "zh").view()  # type: ignore[arg-type]
+    assert zh.summary == f"Pod {healthy.namespace}/{healthy.name}：未发现问题"
+    en = PodDiagnosis("prod", healthy, [], "en").view()  # type: ignore[arg-type]
+    assert en.summary == f"pod {healthy.namespace}/{healthy.name}: no problem found"
