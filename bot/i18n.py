@@ -1279,6 +1279,25 @@ class ErrorWords:
     no_close_command: Msg = Msg(
         "No command is close to that; `/k8s help` lists them all.", "没有相近的命令；`/k8s help` 列出所有命令。"
     )
+    # -- a value typed for a number or a choice that the command cannot take (the parser)
+    whole_number: Msg = Msg(
+        "`{label}` must be a whole number (not `{got}`).", "`{label}` 必须是整数（而不是 `{got}`）。"
+    )
+    whole_number_between: Msg = Msg(
+        "`{label}` must be a whole number from {low} to {high} (not `{got}`).",
+        "`{label}` 必须是 {low} 到 {high} 之间的整数（而不是 `{got}`）。",
+    )
+    whole_number_from: Msg = Msg(
+        "`{label}` must be a whole number of at least {low} (not `{got}`).",
+        "`{label}` 必须是不小于 {low} 的整数（而不是 `{got}`）。",
+    )
+    whole_number_to: Msg = Msg(
+        "`{label}` must be a whole number of at most {high} (not `{got}`).",
+        "`{label}` 必须是不大于 {high} 的整数（而不是 `{got}`）。",
+    )
+    one_of: Msg = Msg(
+        "Bad value {got!r} for {label}: expected one of {choices}.", "{label} 的值 {got!r} 不对：应为 {choices} 之一。"
+    )
     unknown_cluster: Msg = Msg(
         "Unknown cluster `{asked}` (clusters: {known}).", "没有名为 `{asked}` 的集群（已配置：{known}）。"
     )

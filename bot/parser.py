@@ -17,11 +17,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import annotated_types
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.errors import UnknownCommand, UserError
+from bot.i18n import ERRORS, said
 from bot.refs import CommandRef
 from bot.registry import REGISTRY, Args, CommandSpec, Lang, ParamSpec, Registry, Scope
 from bot.surface import InputKind
@@ -332,7 +334,7 @@ class Parser:
         try:
             args = spec.args.model_validate(values)
         except ValidationError as exc:
-            raise UserError(_explain(exc, params), usage) from None
+            raise UserError(_explain(exc, params, spec.args), usage) from None
         return ParsedCommand(spec, CommandRef(spec.name, args, cluster, namespace, all_namespaces), text, lang)
 
     def question(self, text: FreeText) -> ParsedCommand | None:
@@ -374,13 +376,39 @@ def _prose(words: list[str]) -> bool:
     return len(words) >= 3 and not any(_FLAG_LIKE.match(w) for w in words)
 
 
-def _explain(exc: ValidationError, params: tuple[ParamSpec, ...]) -> str:
+def _explain(exc: ValidationError, params: tuple[ParamSpec, ...], model: type[Args]) -> str:
+    """What was wrong with a value, in the asker's words: a number's range, a choice's options (the validator's own
+    wording only for what neither covers)."""
     err = exc.errors()[0]
     name = str(err["loc"][0]) if err["loc"] else ""
     p = next((q for q in params if q.name == name), None)
     label = (f"<{p.metavar.lower()}>" if p.positional else p.flags[0]) if p else name
     got = err.get("input")
-    msg = str(err["msg"])
+    if p is not None and p.whole_number:
+        low, high = _bounds(model, p.name)
+        if low is not None and high is not None:
+            return said(ERRORS.whole_number_between, label=label, low=low, high=high, got=got)
+        if low is not None:
+            return said(ERRORS.whole_number_from, label=label, low=low, got=got)
+        if high is not None:
+            return said(ERRORS.whole_number_to, label=label, high=high, got=got)
+        return said(ERRORS.whole_number, label=label, got=got)
     if p is not None and p.choices:
-        msg = f"expected one of {', '.join(p.choices)}"
-    return f"Bad value {got!r} for {label}: {msg}."
+        return said(ERRORS.one_of, label=label, got=got, choices=", ".join(p.choices))
+    return f"Bad value {got!r} for {label}: {err['msg']}."
+
+
+def _bounds(model: type[Args], name: str) -> tuple[int | None, int | None]:
+    """The smallest and the largest whole number the argument model allows for `name` (None: no bound)."""
+    low: int | None = None
+    high: int | None = None
+    for bound in model.model_fields[name].metadata:
+        if isinstance(bound, annotated_types.Ge) and isinstance(bound.ge, int):
+            low = bound.ge
+        elif isinstance(bound, annotated_types.Gt) and isinstance(bound.gt, int):
+            low = bound.gt + 1
+        elif isinstance(bound, annotated_types.Le) and isinstance(bound.le, int):
+            high = bound.le
+        elif isinstance(bound, annotated_types.Lt) and isinstance(bound.lt, int):
+            high = bound.lt - 1
+    return low, high

@@ -60,9 +60,9 @@ def test_unknown_flag_and_bad_value_and_extra_argument() -> None:
     with pytest.raises(UserError, match="Unknown flag `--force`") as err:
         parser.parse("node aks-1 --force")
     assert err.value.usage
-    with pytest.raises(UserError, match="Bad value 'lots' for --replicas"):
+    with pytest.raises(UserError, match="`--replicas` must be a whole number from 0 to 1000 \\(not `lots`\\)"):
         parser.parse("scale deployment web --replicas lots")
-    with pytest.raises(UserError, match="Bad value '-1' for --replicas"):
+    with pytest.raises(UserError, match="`--replicas` must be a whole number from 0 to 1000 \\(not `-1`\\)"):
         parser.parse("scale deployment web --replicas -1")
     with pytest.raises(UserError, match="expected one of nodes, pods"):
         parser.parse("pods --kind volumes")
