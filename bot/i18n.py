@@ -2712,11 +2712,23 @@ class ReadWords:
         ", {have}/{need} approvals, expires {expires}", "，已批准 {have}/{need}，到期时间 {expires}"
     )
     may_approve_it: Msg = Msg("you may approve it", "你可以批准")
-    yours_may_cancel: Msg = Msg("yours: you may cancel it", "你的请求：可以取消")
+    yours_may_cancel: Msg = Msg("yours: you may cancel it", "你的请求：可以撤回")
     open_request: Msg = Msg("Open {id}", "打开 {id}")
+    # The words of the card's own buttons (`APPROVAL.approve`, `deny`, `cancel`): 批准、拒绝、撤回.
     open_to_decide: Msg = Msg(
         "Open a request to read its card in full and approve, deny or cancel it there.",
-        "打开请求可查看完整的审批卡片，并在卡片上批准、拒绝或取消。",
+        "打开请求可查看完整的审批卡片，并在卡片上批准、拒绝或撤回。",
+    )
+    open_to_cancel: Msg = Msg(
+        "Open your request to read its card in full or cancel it there.",
+        "打开你的请求可查看完整的审批卡片，并在卡片上撤回。",
+    )
+    open_to_read: Msg = Msg(
+        "`/k8s request ID` shows a request's card in full.", "`/k8s request ID` 可查看请求的完整审批卡片。"
+    )
+    open_shown: Msg = Msg(
+        "Buttons open the first {shown} of {count}; for the others, type `/k8s request ID` with an id from the list.",
+        "按钮只对应前 {shown} 个（共 {count} 个）；其余的请输入 `/k8s request ID`，ID 取自上面的列表。",
     )
 
 

@@ -225,11 +225,20 @@ class PendingList:
             blocks.Notice(summary, blocks.Level.WARN if mine else blocks.Level.INFO),
             blocks.Text(tuple(lines)),
         ]
-        openable = [i for i in self.items if i.may_approve or i.yours][:MAX_OPEN_BUTTONS]
-        if openable:
+        openable = [i for i in self.items if i.may_approve or i.yours]
+        shown = openable[:MAX_OPEN_BUTTONS]
+        if shown:
             opens = tuple(
-                blocks.Button(READ.open_request(lang, id=i.request.id), request_ref(i.request.id)) for i in openable
+                blocks.Button(READ.open_request(lang, id=i.request.id), request_ref(i.request.id)) for i in shown
             )
             body.append(blocks.Actions(opens))
-        body.append(blocks.Context(READ.open_to_decide(lang)))
+        if len(openable) > len(shown):
+            body.append(blocks.Context(READ.open_shown(lang, shown=len(shown), count=len(openable))))
+        # Told only what the caller can do on a card: a viewer has nothing to approve, deny or cancel there.
+        if mine:
+            body.append(blocks.Context(READ.open_to_decide(lang)))
+        elif shown:
+            body.append(blocks.Context(READ.open_to_cancel(lang)))
+        else:
+            body.append(blocks.Context(READ.open_to_read(lang)))
         return blocks.View(summary, tuple(body))

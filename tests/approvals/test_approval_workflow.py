@@ -197,6 +197,37 @@ def test_approvers_see_what_waits_for_them_first(workflow: ApprovalWorkflow, clo
     assert "No approval requests are waiting" in render_text(say(d, "bob", "/k8s approvals").view)
 
 
+def test_a_long_pending_list_says_which_requests_have_buttons_and_each_reader_is_told_what_they_can_do(
+    workflow: ApprovalWorkflow,
+) -> None:
+    d = make_dispatcher(workflow)
+    lamps = [f"lamp{n}" for n in range(7)]
+    with WORLD.lock:
+        WORLD.lamps.update(dict.fromkeys(lamps, "on"))
+    ids = [request_id_of(say(d, "alice", f"/k8s switch off {lamp}")) for lamp in lamps]
+
+    listing = say(d, "bob", "/k8s approvals").view
+    text = render_text(listing)
+    assert "7 approval request(s) waiting, 7 you may approve" in text
+    assert all(f"`{rid}`" in text for rid in ids)  # every request is listed
+    assert [b.label for b in listing.buttons()] == [f"Open {rid}" for rid in ids[:5]]
+    assert (
+        "Buttons open the first 5 of 7; for the others, type `/k8s request ID` with an id from the list." in text
+    )
+    assert "approve, deny or cancel it there" in text
+    # One without a button opens as the list says.
+    assert "Switch off lamp6" in render_text(say(d, "bob", f"/k8s request {ids[6]}").view)
+
+    # The requester may only cancel hers; a viewer may do nothing on a card, and is not told to.
+    own = render_text(say(d, "alice", "/k8s approvals").view)
+    assert "Open your request to read its card in full or cancel it there." in own and "approve, deny" not in own
+    viewer = say(d, "carol", "/k8s approvals").view
+    assert viewer.buttons() == ()
+    seen = render_text(viewer)
+    assert "`/k8s request ID` shows a request's card in full." in seen
+    assert "approve" not in seen.replace("none you may approve", "") and "Buttons open" not in seen
+
+
 def test_the_pending_list_shows_only_clusters_the_caller_sees(store: SqliteApprovalStore, clock: ManualClock) -> None:
     config = copy.deepcopy(CONFIG)
     vault = next(c for c in config["clusters"] if c["name"] == "vault")

@@ -194,3 +194,20 @@ def test_the_audit_trail_button_of_a_chinese_card_opens_a_chinese_frame_around_t
     assert "hall is off" in text  # the record as written
     english = d.handle(Incoming(f"/k8s audit --request {rid}", "carol", InputKind.SLASH, "C0OPS"), Conversation())
     assert f"audit entries of request {rid}" in english.view.summary and "TIME (UTC)" in render_text(english.view)
+
+
+def test_the_list_of_requests_asked_in_chinese_uses_the_card_s_own_words(workflow: ApprovalWorkflow) -> None:
+    """What the list says to do on a card is what the card's buttons say (批准、拒绝、撤回), and only to whom may."""
+    d = make_dispatcher(workflow)
+    ask_in_chinese(d)
+
+    def listed(user: str) -> str:
+        return render_text(d.handle(Incoming("/k8s 审批", user, InputKind.SLASH, "C0OPS"), Conversation()).view)
+
+    card_words = [APPROVAL.approve("zh"), APPROVAL.deny("zh"), APPROVAL.cancel("zh")]
+    assert "打开请求可查看完整的审批卡片，并在卡片上{}、{}或{}。".format(*card_words) in listed("bob")
+    own = listed("alice")
+    assert f"*你的请求：可以{APPROVAL.cancel('zh')}*" in own and "取消" not in own
+    assert "打开你的请求可查看完整的审批卡片，并在卡片上撤回。" in own
+    viewer = listed("carol")
+    assert "`/k8s request ID` 可查看请求的完整审批卡片。" in viewer and "批准、拒绝" not in viewer

@@ -333,10 +333,11 @@ def test_the_approvals_list_in_chinese_waiting_or_not(dispatcher: Dispatcher) ->
         assert "等待审批的请求" in waiting and "[warn] 有 1 个审批请求在等待，其中 1 个你可以批准" in waiting
         assert f"• `{request_id}`（集群 sandbox）：" in waiting and "— 申请人 " in waiting
         assert "，已批准 0/1，到期时间 " in waiting and "— *你可以批准*" in waiting
-        assert f"[打开 {request_id}]" in waiting and "打开请求可查看完整的审批卡片" in waiting
+        assert f"[打开 {request_id}]" in waiting
+        assert "打开请求可查看完整的审批卡片，并在卡片上批准、拒绝或撤回。" in waiting
         assert not any(p in waiting for p in ENGLISH_PROSE), waiting
         yours = ok_text(dispatcher, "/k8s 审批", user="alice")
-        assert "其中" not in yours and "，没有你可以批准的" in yours and "*你的请求：可以取消*" in yours
+        assert "其中" not in yours and "，没有你可以批准的" in yours and "*你的请求：可以撤回*" in yours
         english = ok_text(dispatcher, "/k8s approvals", user="bob")
         assert "[warn] 1 approval request(s) waiting, 1 you may approve" in english
         assert f"• `{request_id}` on sandbox: " in english and " — *you may approve it*" in english
