@@ -1197,7 +1197,42 @@ class ApprovalWords:
     not_disruptive: Msg = Msg(
         "`{command}` is no longer a disruptive command here", "`{command}` 在这里已不再是需要审批的命令"
     )
-    world_changed: Msg = Msg("world changed: {changes}", "情况已变化：{changes}")
+    # -- an approved request that did not run because what it was checked against changed meanwhile
+    world_changed: Msg = Msg(
+        "not run: what it was checked against changed since it was requested ({changes}).",
+        "未执行：申请之后，它核对的内容已发生变化（{changes}）。",
+    )
+    object_changed: Msg = Msg(
+        "not run: {object} changed since it was requested ({changes}).",
+        "未执行：申请之后，{object} 已发生变化（{changes}）。",
+    )
+    request_again: Msg = Msg(
+        "{changed} If it is still needed, request it again: `{command}`",
+        "{changed}如果仍然需要，请重新申请：`{command}`",
+    )
+    changed_and_moot: Msg = Msg("{changed} {blocked}", "{changed}{blocked}")
+    not_needed: Msg = Msg("not run: {blocked}", "未执行：{blocked}")
+    # -- the object a request changes, as its card names it (Kubernetes kinds keep their names in Chinese)
+    object_node: Msg = Msg("node {name}", "节点 {name}")
+    object_pod: Msg = Msg("pod {name}", "Pod {name}")
+    object_deployment: Msg = Msg("deployment {name}", "Deployment {name}")
+    object_cluster: Msg = Msg("cluster {name}", "集群 {name}")
+    object_nodepool: Msg = Msg("node pool {name}", "节点池 {name}")
+    other_waiting: Msg = Msg(
+        "Another request on {object} is waiting too: `{id}` ({action}), requested by {requester}. If both are "
+        "approved, the one that runs second is checked again first and does not run if the other changed what it "
+        "was checked against.",
+        "{object} 上还有另一个请求在等待：`{id}`（{action}），申请人 {requester}。如果两个都被批准，后执行的那个会先"
+        "再次核对，若另一个已改变了它核对的内容，就不会执行。",
+    )
+    others_waiting: Msg = Msg(
+        "{count} other requests on {object} are waiting too: {requests}. Of those approved, each that runs after "
+        "another is checked again first and does not run if another changed what it was checked against.",
+        "{object} 上还有另外 {count} 个请求在等待：{requests}。被批准的请求中，后执行的会先再次核对，若之前执行的已"
+        "改变了它核对的内容，就不会执行。",
+    )
+    other_request: Msg = Msg("`{id}` ({action}) by {requester}", "`{id}`（{action}，申请人 {requester}）")
+    other_requests_more: Msg = Msg("and {count} more", "另有 {count} 个")
     internal_error: Msg = Msg("internal error (ref {ref})", "内部错误（ref {ref}）")
     fact_gone: Msg = Msg("{key} is gone (was {value})", "{key} 已不存在（原为 {value}）")
     fact_changed: Msg = Msg("{key} was {before}, now {after}", "{key} 原为 {before}，现为 {after}")

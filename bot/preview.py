@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.blocks import Block, Fields, Heading, Level, Notice, View
 from bot.i18n import APPROVAL, Said, said
+from bot.refs import ObjectRef
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Preview:
     expect: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     blocked: str | None = None  # set when the action cannot or need not run (say why); no request is created
+    # The one object the action changes, as the preview found it (a name typed in part is resolved): two requests
+    # on the same object are told about each other.
+    target: ObjectRef | None = None
 
     def view(self) -> View:
         blocks: list[Block] = [Heading(self.action), *self.blocks]

@@ -30,6 +30,7 @@ from bot.errors import AksbotError, NotFound, Refused, UserError
 from bot.i18n import ACTIONS as A
 from bot.i18n import Said, in_lang, said
 from bot.preview import Preview
+from bot.refs import Kind, ObjectRef, node_ref, pod_ref
 from bot.registry import ClusterCall, Lang, Risk, Scope, command
 from handlers._format import joined
 from handlers.args import DeletePodArgs, DeploymentArgs, DrainArgs, NodeArgs, ScaleDeploymentArgs
@@ -97,12 +98,13 @@ def _scheduling_preview(call: ClusterCall[NodeArgs], deps: Deps, cordon: bool) -
     node = find_node(deps, _cluster(call), call.args.node)
     lang = call.lang
     action = (A.cordon_action if cordon else A.uncordon_action)(lang, node=node.name, cluster=call.cluster)
+    target = node_ref(node.name)
     if node.unschedulable == cordon:
         already = A.already_cordoned if node.unschedulable else A.already_schedulable
-        return Preview(action, expect=_node_facts(node), blocked=already(lang, node=node.name))
+        return Preview(action, expect=_node_facts(node), blocked=already(lang, node=node.name), target=target)
     pods = reader.pods(None, node=node.name)
     effect = A.cordon_effect(lang, count=len(pods)) if cordon else A.uncordon_effect(lang)
-    return Preview(action, (_node_fields(node, lang), Notice(effect, Level.INFO)), _node_facts(node))
+    return Preview(action, (_node_fields(node, lang), Notice(effect, Level.INFO)), _node_facts(node), target=target)
 
 
 def preview_cordon(call: ClusterCall[NodeArgs], deps: Deps) -> Preview:
@@ -241,7 +243,7 @@ def preview_drain(call: ClusterCall[DrainArgs], deps: Deps) -> Preview:
         names = joined([f"{p.namespace}/{p.name}" for p in plan.unmanaged], lang)
         warnings.append(A.unmanaged(lang, pods=names))
     expect = (("node uid", node.uid), ("node status", _ready(node)), ("pods to evict", str(len(plan.evict))))
-    return Preview(action, tuple(blocks), expect, tuple(warnings))
+    return Preview(action, tuple(blocks), expect, tuple(warnings), target=node_ref(node.name))
 
 
 @dataclass(frozen=True)
@@ -455,7 +457,7 @@ def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
     blocks: list[Block] = [Fields(fields)]
     warnings = () if owner else (A.no_controller(lang),)
     expect = (("pod uid", pod.uid), ("pod node", pod.node or "-"))
-    return Preview(action, tuple(blocks), expect, warnings)
+    return Preview(action, tuple(blocks), expect, warnings, target=pod_ref(pod.namespace, pod.name))
 
 
 @command(
@@ -476,6 +478,10 @@ def delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> PodDeleted:
 
 
 # -- restart / scale deployment -----------------------------------------------------------------------------
+
+
+def _deployment_ref(d: Deployment) -> ObjectRef:
+    return ObjectRef(Kind.DEPLOYMENT, d.name, d.namespace)
 
 
 def _deployment_fields(d: Deployment, lang: Lang) -> Fields:
@@ -513,7 +519,7 @@ def preview_restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) ->
     action = A.restart_action(lang, deployment=f"{d.namespace}/{d.name}", cluster=call.cluster, count=d.replicas)
     warnings = (A.one_replica(lang),) if d.replicas == 1 else ()
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
-    return Preview(action, (_deployment_fields(d, lang),), expect, warnings)
+    return Preview(action, (_deployment_fields(d, lang),), expect, warnings, target=_deployment_ref(d))
 
 
 @command(
@@ -541,13 +547,14 @@ def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps)
     )
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
     if new == d.replicas:
-        return Preview(action, expect=expect, blocked=A.already_replicas(lang, name=d.name, count=new))
+        blocked = A.already_replicas(lang, name=d.name, count=new)
+        return Preview(action, expect=expect, blocked=blocked, target=_deployment_ref(d))
     warnings: list[str] = []
     if new == 0:
         warnings.append(A.scale_to_zero(lang))
     elif new < d.replicas:
         warnings.append(A.pods_terminated(lang, count=d.replicas - new))
-    return Preview(action, (_deployment_fields(d, lang),), expect, tuple(warnings))
+    return Preview(action, (_deployment_fields(d, lang),), expect, tuple(warnings), target=_deployment_ref(d))
 
 
 @command(

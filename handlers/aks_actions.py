@@ -22,6 +22,7 @@ from bot.errors import NotFound, UserError
 from bot.i18n import ACTIONS as A
 from bot.i18n import Said, in_lang, said
 from bot.preview import Preview
+from bot.refs import Kind, ObjectRef
 from bot.registry import ClusterCall, Lang, NoArgs, Risk, Scope, command
 from handlers._format import joined
 from handlers.args import PoolArgs, ScalePoolArgs
@@ -64,6 +65,10 @@ def _pool(cluster: ManagedCluster, name: str) -> AgentPool:
 
 def _busy(state: str | None) -> bool:
     return (state or "").lower() in BUSY_STATES
+
+
+def _pool_ref(pool: AgentPool) -> ObjectRef:
+    return ObjectRef(Kind.NODEPOOL, pool.name)
 
 
 def _pool_facts(pool: AgentPool) -> tuple[tuple[str, str], ...]:
@@ -167,7 +172,7 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
             warnings += [in_lang(r.text, lang) for r in impact.recommendations[:2]]
     if new < pool.count:
         warnings.append(A.nodes_removed(lang, count=pool.count - new))
-    return Preview(action, tuple(blocks), _pool_facts(pool), tuple(warnings))
+    return Preview(action, tuple(blocks), _pool_facts(pool), tuple(warnings), target=_pool_ref(pool))
 
 
 @command(
@@ -237,7 +242,7 @@ def preview_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Preview:
         ("kubernetes version", cluster.version or "unknown"),
         ("node pools", ", ".join(f"{p.name}={p.count}" for p in cluster.pools)),
     )
-    return Preview(action, tuple(blocks), expect, tuple(warnings))
+    return Preview(action, tuple(blocks), expect, tuple(warnings), target=ObjectRef(Kind.CLUSTER, cluster.name))
 
 
 @command(
@@ -280,7 +285,7 @@ def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Previ
         Notice(A.reimaged(lang, surge=pool.surge(), max_surge=max_surge), Level.INFO),
     ]
     warnings = () if latest else (A.no_latest_image(lang),)
-    return Preview(action, tuple(blocks), expect, warnings)
+    return Preview(action, tuple(blocks), expect, warnings, target=_pool_ref(pool))
 
 
 @command(

@@ -1,6 +1,7 @@
 """What approvals look like: the approval card and the answer to a click.
 
 Pure functions of stored records, so the card drawn after a restart (or by another replica) is the same card.
+While a request waits, its card names the other requests waiting on the same object (the workflow finds them).
 A card shows Approve, Deny and Cancel only while its request waits; once decided, its outcome line says who,
 when and what happened, and only its audit trail is offered. A click that still arrives on an old copy (another
 client, a race) gets a private answer ("already approved by bob at 09:14") and runs nothing. People are
@@ -15,7 +16,8 @@ from bot import blocks
 from bot.approvals.commands import approve_ref, audit_ref, cancel_ref, deny_ref, request_ref
 from bot.approvals.model import ApprovalRequest, State
 from bot.i18n import APPROVAL as W
-from bot.i18n import READ, Lang, Msg, people_in
+from bot.i18n import READ, Lang, Msg, Said, in_lang, people_in, said
+from bot.refs import ObjectRef
 from bot.timefmt import short_time
 
 _SEVERITY = (blocks.Level.OK, blocks.Level.INFO, blocks.Level.WARN, blocks.Level.ERROR)
@@ -37,6 +39,12 @@ def state_msg(state: State) -> Msg:
     """The catalog's words for a request's state."""
     msg: Msg = getattr(W, f"state_{state.value}")
     return msg
+
+
+def object_words(target: ObjectRef) -> Said:
+    """The object a request changes, in both languages: "deployment shop/orders-api", "节点 aks-…"."""
+    msg: Msg | None = getattr(W, f"object_{target.kind.value}", None)
+    return said(msg, name=target.short) if msg is not None else Said(str(target), str(target))
 
 
 def state_word(request: ApprovalRequest) -> str:
@@ -103,6 +111,7 @@ class ApprovalCard:
     request: ApprovalRequest
     approvers: blocks.Rich  # who may approve (mentions notify them when the card is posted where they are named)
     progress: str | None = None  # the latest line of a long action while it runs
+    rivals: tuple[ApprovalRequest, ...] = ()  # other requests waiting on the same object
 
     @property
     def request_id(self) -> str:
@@ -117,6 +126,7 @@ class ApprovalCard:
         body: list[blocks.Block] = [
             blocks.Heading(W.heading(lang, id=r.id, action=r.preview.action)),
             blocks.Notice(status, level),
+            *((rivals_notice(r, self.rivals),) if self.rivals else ()),
             blocks.Fields(
                 (
                     (W.requested_by(lang), blocks.people(r.requester)),
@@ -139,6 +149,37 @@ class ApprovalCard:
         body.append(buttons(r))
         body.append(blocks.Context(W.card_footer(lang, id=r.id, ref=r.correlation_id, state=state_word(r))))
         return blocks.View(W.card_summary(lang, id=r.id, state=state_word(r), action=r.preview.action), tuple(body))
+
+
+# A card names at most this many of the other requests waiting on its object, and counts the rest.
+MAX_RIVALS_NAMED = 3
+
+
+def rivals_notice(request: ApprovalRequest, rivals: tuple[ApprovalRequest, ...]) -> blocks.Notice:
+    """On `request`'s card: the other requests waiting on the same object (their ids, actions and requesters)."""
+    lang = lang_of(request)
+    target = request.preview.target
+    assert target is not None  # requests are rivals only through the object their previews name
+    what = in_lang(object_words(target), lang)
+    if len(rivals) == 1:
+        (other,) = rivals
+        text = W.other_waiting.rich(
+            lang, object=what, id=other.id, action=other.preview.action, requester=blocks.Person(other.requester)
+        )
+        return blocks.Notice(text, blocks.Level.WARN)
+    named: list[blocks.Rich] = [
+        W.other_request.rich(lang, id=r.id, action=r.preview.action, requester=blocks.Person(r.requester))
+        for r in rivals[:MAX_RIVALS_NAMED]
+    ]
+    if len(rivals) > MAX_RIVALS_NAMED:
+        named.append(W.other_requests_more(lang, count=len(rivals) - MAX_RIVALS_NAMED))
+    parts: list[str | blocks.Person | blocks.Channel] = []
+    for n, item in enumerate(named):
+        if n:
+            parts.append("；" if lang == "zh" else "; ")
+        parts.extend((item,) if isinstance(item, str) else item)
+    text = W.others_waiting.rich(lang, count=len(rivals), object=what, requests=tuple(parts))
+    return blocks.Notice(text, blocks.Level.WARN)
 
 
 def outcome_notice(request: ApprovalRequest) -> blocks.View:

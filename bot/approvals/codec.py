@@ -12,7 +12,7 @@ from typing import Any
 
 from bot import blocks
 from bot.preview import Preview
-from bot.refs import decode, encode
+from bot.refs import Kind, ObjectRef, decode, encode
 
 
 def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
@@ -109,6 +109,19 @@ def block_from_json(data: dict[str, Any]) -> blocks.Block:
     raise ValueError(f"unknown block type {kind!r}")
 
 
+def target_to_json(target: ObjectRef | None) -> dict[str, str] | None:
+    if target is None:
+        return None
+    return {"kind": target.kind.value, "name": target.name, "namespace": target.namespace}
+
+
+def target_from_json(data: Any) -> ObjectRef | None:
+    """The object a stored preview names; None for one stored before previews named it."""
+    if not data:
+        return None
+    return ObjectRef(Kind(data["kind"]), str(data["name"]), str(data.get("namespace") or ""))
+
+
 def preview_to_json(preview: Preview) -> str:
     return json.dumps(
         {
@@ -117,6 +130,7 @@ def preview_to_json(preview: Preview) -> str:
             "expect": [list(p) for p in preview.expect],
             "warnings": list(preview.warnings),
             "blocked": preview.blocked,
+            "target": target_to_json(preview.target),
         },
         ensure_ascii=False,
     )
@@ -130,6 +144,7 @@ def preview_from_json(text: str) -> Preview:
         expect=_pairs(data["expect"]),
         warnings=tuple(data["warnings"]),
         blocked=data.get("blocked"),
+        target=target_from_json(data.get("target")),
     )
 
 

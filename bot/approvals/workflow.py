@@ -10,7 +10,11 @@ against the policy and the stored state, never by the surface:
 - each state change is one compare-and-set in the store: of any number of concurrent clicks, through any
   number of bot replicas, one wins and only the winner runs the action;
 - before running, the preview is computed again; if any fact it was approved against changed, the action is
-  refused ("world changed: …") and nothing runs.
+  refused (the object "changed since it was requested", what changed, and how to request it again) and nothing
+  runs;
+- the same command with the same arguments already waiting is one request, not two; a different request on the
+  same object (a scale to 0 and a scale to 6, a cordon and a drain of one node) is accepted, and both cards say
+  that the other one waits.
 
 Every request, decision and outcome is appended to the audit trail; every transition updates the card in place
 through the surface's `Notifier`. This module never imports a surface or an SDK.
@@ -23,7 +27,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +39,7 @@ from bot.approvals.cards import (
     PendingItem,
     PendingList,
     lang_of,
+    object_words,
     outcome_notice,
     result_level,
     state_msg,
@@ -57,7 +62,7 @@ from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotDelivered, NotFound, Refused
 from bot.groups import GroupDirectory
 from bot.i18n import APPROVAL as W
-from bot.i18n import PEOPLE, Lang, in_lang, joined, people_in, said
+from bot.i18n import PEOPLE, Lang, Said, in_lang, joined, people_in, said
 from bot.logs import in_context
 from bot.preview import Preview, drift
 from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Role
@@ -189,22 +194,21 @@ class ApprovalWorkflow:
                 break
         if request is None:
             raise RuntimeError("could not allocate an unused approval request id")
-        self._audit(
-            request,
-            AuditEvent.REQUESTED,
-            call.caller.id,
-            f"{request.text} — {preview.action}; expires {short_time(request.expires_at)}",
-            {
-                "text": request.text,
-                "preview": {
-                    "action": preview.action,
-                    "expect": dict(preview.expect),
-                    "warnings": list(preview.warnings),
-                },
-                "required_approvals": request.required_approvals,
-                "expires_at": utc_text(request.expires_at),
+        data: dict[str, Any] = {
+            "text": request.text,
+            "preview": {
+                "action": preview.action,
+                "expect": dict(preview.expect),
+                "warnings": list(preview.warnings),
             },
-        )
+            "required_approvals": request.required_approvals,
+            "expires_at": utc_text(request.expires_at),
+        }
+        rivals = self._rivals(request)
+        if rivals:
+            data["also_waiting_on_the_object"] = [r.id for r in rivals]
+        detail = f"{request.text} — {preview.action}; expires {short_time(request.expires_at)}"
+        self._audit(request, AuditEvent.REQUESTED, call.caller.id, detail, data)
         return self._show(request, call)
 
     @staticmethod
@@ -240,6 +244,9 @@ class ApprovalWorkflow:
         request = self._get(request_id)
         if request.state is not State.PENDING:
             self._update_cards(request)
+        else:
+            # The cards of the other requests waiting on the same object now say that this one waits too.
+            self._update_rivals(request)
 
     def card_failed(self, request_id: str, reason: str) -> None:
         """The card could not be shown where it had to be: the request is failed at once (nothing runs, the audit
@@ -252,6 +259,25 @@ class ApprovalWorkflow:
             failed = self._get(request.id)
             self._audit(failed, AuditEvent.FAILED, "aksbot", str(reason), {"reason": str(reason)})
             self._update_cards(failed)
+
+    def _rivals(self, request: ApprovalRequest) -> list[ApprovalRequest]:
+        """The other requests still waiting for a decision on the object `request` changes (same cluster, kind,
+        namespace and name), oldest first."""
+        target = request.preview.target
+        if target is None:
+            return []
+        now = self.deps.clock.now()
+        return [
+            r
+            for r in self.store.pending()
+            if r.id != request.id and r.cluster == request.cluster and r.preview.target == target and not r.is_due(now)
+        ]
+
+    def _update_rivals(self, request: ApprovalRequest) -> None:
+        """Redraw the cards of the requests waiting on the same object as `request`: it has just started waiting
+        (their cards name it) or stopped (their cards no longer do)."""
+        for rival in self._rivals(request):
+            self._update_cards(rival)
 
     def _same_pending(self, call: ClusterCall[Any], spec: CommandSpec) -> ApprovalRequest | None:
         """A request still waiting for the same command with the same arguments on the same cluster and namespace."""
@@ -298,6 +324,7 @@ class ApprovalWorkflow:
         approved = self._get(request.id)
         self._audit(approved, AuditEvent.APPROVED, caller.id, f"approved by {approved.approved_by()}", {})
         self._update_cards(approved)
+        self._update_rivals(approved)
         self._notify(approved)
         outcome: list[ApprovalRequest] = []
         self.executor(in_context(lambda: outcome.append(self._execute(approved))))
@@ -330,6 +357,7 @@ class ApprovalWorkflow:
         denied = self._get(request.id)
         self._audit(denied, AuditEvent.DENIED, caller.id, f"denied: {reason}", {"reason": reason})
         self._update_cards(denied)
+        self._update_rivals(denied)
         self._notify(denied)
         return Decision(
             request.id, W.you_denied(lang_of(denied), reason=reason), Level.WARN, private=True, lang=lang_of(denied)
@@ -348,6 +376,7 @@ class ApprovalWorkflow:
         cancelled = self._get(request.id)
         self._audit(cancelled, AuditEvent.CANCELLED, caller.id, "cancelled by the requester", {})
         self._update_cards(cancelled)
+        self._update_rivals(cancelled)
         lang = lang_of(cancelled)
         return Decision(request.id, W.you_cancelled(lang), Level.INFO, private=True, lang=lang)
 
@@ -437,10 +466,12 @@ class ApprovalWorkflow:
             try:
                 now_preview: Preview = spec.preview(call, self.deps)
             except AksbotError as exc:
-                return self._finish(running, None, said(W.world_changed, changes=exc.message))
+                return self._finish(running, None, self._changed(running, [exc.message], None))
             changes = drift(running.preview, now_preview)
             if changes:
-                return self._finish(running, None, said(W.world_changed, changes=joined(changes, "; ", "；")))
+                blocked = now_preview.blocked if not running.preview.blocked else None
+                facts = [c for c in changes if c != blocked]
+                return self._finish(running, None, self._changed(running, facts, blocked))
             try:
                 result = spec.handler(call, self.deps)
             except AksbotError as exc:
@@ -449,6 +480,22 @@ class ApprovalWorkflow:
         except Exception:
             log.exception("approved action %s failed (requested under ref %s)", running.id, running.correlation_id)
             return self._finish(running, None, said(W.internal_error, ref=running.correlation_id))
+
+    @staticmethod
+    def _changed(request: ApprovalRequest, facts: Sequence[str], blocked: str | None) -> Said:
+        """Why an approved request did not run: what changed since it was requested, and either why it need not run
+        now (`blocked`, the preview's own words) or how to ask for it again, should it still be needed."""
+        if not facts:
+            return said(W.not_needed, blocked=blocked)
+        target = request.preview.target
+        changes = joined(facts, "; ", "；")
+        if target is None:
+            changed = said(W.world_changed, changes=changes)
+        else:
+            changed = said(W.object_changed, object=object_words(target), changes=changes)
+        if blocked:
+            return said(W.changed_and_moot, changed=changed, blocked=blocked)
+        return said(W.request_again, changed=changed, command=request.text)
 
     def _finish(self, running: ApprovalRequest, result: View | None, failure: str | None) -> ApprovalRequest:
         """Store how the run ended. A failure the workflow words (a `Said`) is kept in the request's language for
@@ -524,6 +571,7 @@ class ApprovalWorkflow:
         expired = self._get(request.id)
         self._audit(expired, AuditEvent.EXPIRED, "aksbot", f"expired at {short_time(expired.expires_at)}", {})
         self._update_cards(expired)
+        self._update_rivals(expired)
         self._notify(expired)
         return True
 
@@ -617,9 +665,11 @@ class ApprovalWorkflow:
 
     def _card(self, request: ApprovalRequest, *, notify: bool = False, progress: str | None = None) -> ApprovalCard:
         """The card; with `notify` the approvers are named as mentions (posted where they are to act), otherwise
-        in plain words (an update, or a copy of the card elsewhere, must not ping them again)."""
+        in plain words (an update, or a copy of the card elsewhere, must not ping them again). While it waits, the
+        card names the other requests waiting on the same object."""
         approvers = self.approvers_of(request)
-        return ApprovalCard(request, approvers if notify else plain(approvers), progress)
+        rivals = tuple(self._rivals(request)) if request.state is State.PENDING else ()
+        return ApprovalCard(request, approvers if notify else plain(approvers), progress, rivals)
 
     def _update_cards(self, request: ApprovalRequest, *, progress: str | None = None) -> None:
         view = self._card(request, progress=progress).view()

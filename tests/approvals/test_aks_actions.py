@@ -102,7 +102,10 @@ def test_a_pool_scaled_meanwhile_is_refused_at_execution(arm: tuple[ArmServer, D
     requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
     d.deps.azure.client("sandbox").scale_pool("nodepool1", 4)  # someone else scaled it after the request
     done = approve(d, requested)
-    assert "world changed: pool nodepool1 node count was 3, now 4" in notices(done.view)
+    assert (
+        "not run: node pool nodepool1 changed since it was requested (pool nodepool1 node count was 3, now 4). "
+        "If it is still needed, request it again: `/k8s aks scale-pool nodepool1 --count 5`"
+    ) in notices(done.view)
     assert srv.pool_body("nodepool1")["properties"]["count"] == 4
 
 

@@ -361,11 +361,15 @@ def test_a_changed_world_is_refused_at_execution(workflow: ApprovalWorkflow) -> 
     rid = request_id_of(say(d, "alice", "/k8s switch off hall"))
     WORLD.lamps["hall"] = "dimmed"
     out = say(d, "bob", f"/k8s approve {rid}")
-    assert "failed: world changed: lamp state was on, now dimmed" in notice_text(out.view)
+    refused = (
+        "not run: what it was checked against changed since it was requested (lamp state was on, now dimmed). "
+        "If it is still needed, request it again: `/k8s switch off hall`"
+    )
+    assert f"failed: {refused}" in notice_text(out.view)
     assert WORLD.executions == []
     request = workflow.store.get(rid)
     assert request is not None and request.state is State.FAILED
-    assert request.reason == "world changed: lamp state was on, now dimmed"
+    assert request.reason == refused
 
 
 def test_pending_requests_survive_a_restart(tmp_path: Path, clock: ManualClock) -> None:

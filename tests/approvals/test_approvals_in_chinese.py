@@ -143,12 +143,16 @@ def test_a_world_that_changed_fails_the_run_in_chinese_on_the_card_and_in_englis
     with WORLD.lock:
         WORLD.lamps["hall"] = "dimmed"
     failed = click(d, "bob", approve_ref(rid))
-    assert "你已批准，执行失败：情况已变化：lamp state 原为 on，现为 dimmed" in chinese(failed.view)
+    refused = "未执行：申请之后，它核对的内容已发生变化（lamp state 原为 on，现为 dimmed）。如果仍然需要，请重新申请："
+    assert f"你已批准，执行失败：{refused}`/k8s switch off hall --cluster home`" in chinese(failed.view)
     assert WORLD.executions == []
     card = chinese(workflow.status(rid).view())
-    assert "失败：情况已变化：lamp state 原为 on，现为 dimmed" in card
+    assert f"失败：{refused}" in card
     trail = workflow.audit(request=rid)
-    assert trail.entries[-1].detail == "world changed: lamp state was on, now dimmed"
+    assert trail.entries[-1].detail == (
+        "not run: what it was checked against changed since it was requested (lamp state was on, now dimmed). "
+        "If it is still needed, request it again: `/k8s switch off hall --cluster home`"
+    )
 
 
 def test_an_english_request_reads_as_it_always_did(workflow: ApprovalWorkflow) -> None:

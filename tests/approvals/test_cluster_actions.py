@@ -128,7 +128,11 @@ def test_a_node_cordoned_meanwhile_is_refused_at_execution(cluster: Cluster) -> 
     cluster.writer.cordon(node.name, True)  # someone did it by hand in the meantime
     try:
         done = approve(cluster, requested)
-        assert "world changed: node scheduling was schedulable, now cordoned" in notices(done.view)
+        # What changed, and that it need not run now (so no advice to ask again).
+        assert (
+            f"not run: node {node.name} changed since it was requested (node scheduling was schedulable, now "
+            f"cordoned). Node `{node.name}` is already cordoned; nothing to do."
+        ) in notices(done.view)
     finally:
         cluster.writer.cordon(node.name, False)
 
@@ -192,7 +196,11 @@ def test_scale_deployment_checks_the_count_it_was_approved_for(cluster: Cluster)
     stale = say(cluster, "alice", f"/k8s scale deployment {name} --replicas {replicas} -n {ns}")
     cluster.writer.scale_deployment(ns, name, replicas + 2)  # changed by hand after the request
     refused = approve(cluster, stale)
-    assert f"world changed: replicas was {replicas + 1}, now {replicas + 2}" in notices(refused.view)
+    assert (
+        f"not run: deployment {ns}/{name} changed since it was requested (replicas was {replicas + 1}, now "
+        f"{replicas + 2}). If it is still needed, request it again: "
+        f"`/k8s scale deployment {name} --replicas {replicas} -n {ns}`"
+    ) in notices(refused.view)
     cluster.writer.scale_deployment(ns, name, replicas)
 
 

@@ -1,0 +1,168 @@
+"""Two different requests on one object (a scale to 3 and a scale to 0 of one deployment, a cordon and a drain of one
+node), through the approval workflow, the official Kubernetes client and the sandbox API server: both are accepted
+(people may want to choose), each card names the other (its id, its action, who asked), the older card is redrawn
+to say so and redrawn again once the other is decided; approving both runs the first and refuses the second in plain
+words — the object changed since it was requested, what changed, and how to ask again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import handlers.actions
+import handlers.approvals  # noqa: F401
+from bot.approvals.model import AuditEvent
+from bot.approvals.store import SqliteApprovalStore
+from bot.blocks import Level, Notice, Person, View, plain
+from bot.clock import SystemClock
+from bot.cluster.kube import KubeClusterProvider
+from bot.cluster.ports import ClusterReader
+from bot.deps import Deps
+from bot.dispatch import Dispatcher, Outcome
+from bot.refs import CommandRef
+from bot.render_text import render_text
+from bot.settings import from_mapping
+from bot.surface import Incoming, InputKind, MessageRef
+from handlers.args import NodeArgs
+from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, notices, request_id_of
+from tests.support.foundation import Conversation
+from tests.support.kubectl import start_minicluster, write_kubeconfig
+from tests.support.minicluster import SPARE
+
+
+@dataclass
+class Bed:
+    dispatcher: Dispatcher
+    reader: ClusterReader
+    store: SqliteApprovalStore
+    notifier: RecordingNotifier
+    channel: Conversation  # every reply gets its own ts, so each card is a message of its own
+
+
+@pytest.fixture
+def bed(tmp_path: Path) -> Iterator[Bed]:
+    server = start_minicluster()
+    try:
+        kubeconfig = write_kubeconfig(tmp_path, server)
+        settings = from_mapping(
+            {
+                "clusters": [{"name": "sandbox", "kubeconfig": str(kubeconfig), "context": "sandbox"}],
+                "roles": {"operator": ["alice", "erin"], "approver": ["bob"]},
+            },
+            source=str(tmp_path / "aksbot.yaml"),
+            environ={},
+        )
+        clusters = KubeClusterProvider(settings)
+        store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
+        notifier = RecordingNotifier()
+        deps = Deps(settings, SystemClock(), clusters, NoAzure())
+        yield Bed(approval_dispatcher(deps, store, notifier), clusters.reader("sandbox"), store, notifier,
+                  Conversation())
+        store.close()
+        clusters.close()
+    finally:
+        server.stop()
+
+
+def say(bed: Bed, user: str, text: str) -> Outcome:
+    return bed.dispatcher.handle(Incoming(text, user, InputKind.SLASH, "C0OPS"), bed.channel)
+
+
+def card_ref(bed: Bed, outcome: Outcome) -> MessageRef:
+    """Where the card an outcome answered with was posted."""
+    n = next(i for i, reply in enumerate(bed.channel.replies, 1) if reply.view is outcome.view)
+    return MessageRef("C0OPS", f"m{n}")
+
+
+def rival_notices(view: View) -> list[Notice]:
+    """The notices of a card that name other requests waiting on its object."""
+    words = ("Another request on", "other requests on", "上还有另")
+    return [b for b in view.blocks if isinstance(b, Notice) and any(w in plain(b.text) for w in words)]
+
+
+def test_two_scales_of_one_deployment_name_each_other_and_the_second_approved_is_refused_in_plain_words(
+    bed: Bed,
+) -> None:
+    first = say(bed, "alice", "/k8s scale deployment web --replicas 3 -n shop")
+    second = say(bed, "erin", "/k8s scale deployment web --replicas 0 -n shop")
+    first_id, second_id = request_id_of(first), request_id_of(second)
+
+    # The new card (the requester's reply, and what an approver reads) says plainly what else waits on the object.
+    (notice,) = rival_notices(second.view)
+    assert notice.level is Level.WARN
+    assert plain(notice.text) == (
+        f"Another request on deployment shop/web is waiting too: `{first_id}` (Scale deployment shop/web on "
+        "sandbox from 2 to 3 replicas), requested by @alice. If both are approved, the one that runs second is "
+        "checked again first and does not run if the other changed what it was checked against."
+    )
+    assert Person("alice") in notice.text  # a mention in Slack
+    # The older card is redrawn in place to name the newer one.
+    older = bed.notifier.latest(card_ref(bed, first))
+    assert older is not None
+    (notice,) = rival_notices(older)
+    assert f"`{second_id}` (Scale deployment shop/web on sandbox from 2 to 0 replicas), requested by @erin" in plain(
+        notice.text
+    )
+    # An approver opening the older request reads it there too.
+    opened = say(bed, "bob", f"/k8s request {first_id}")
+    assert [plain(n.text) for n in rival_notices(opened.view)] == [plain(notice.text)]
+    # The audit keeps which requests waited on the object when this one was made.
+    requested = [e for e in bed.store.audit(request_id=second_id) if e.event is AuditEvent.REQUESTED]
+    assert json.loads(requested[0].data)["also_waiting_on_the_object"] == [first_id]
+
+    # The very same request again is still one request.
+    again = say(bed, "erin", "/k8s scale deployment web --replicas 0 -n shop")
+    assert f"That is already waiting for approval: request `{second_id}`" in notices(again.view)
+
+    done = say(bed, "bob", f"/k8s approve {second_id}")
+    assert "scaled from 2 to 0 replicas" in notices(done.view)
+    # Decided, it no longer waits: the other card is redrawn without it.
+    older = bed.notifier.latest(card_ref(bed, first))
+    assert older is not None and rival_notices(older) == []
+
+    refused = say(bed, "bob", f"/k8s approve {first_id}")
+    assert (
+        "You approved it — failed: not run: deployment shop/web changed since it was requested (replicas was 2, "
+        "now 0). If it is still needed, request it again: `/k8s scale deployment web --replicas 3 -n shop`"
+    ) in notices(refused.view)
+    assert bed.reader.deployment("shop", "web").replicas == 0
+
+
+def test_a_cordon_and_a_drain_of_one_node_name_each_other_until_one_is_withdrawn(bed: Bed) -> None:
+    cordon = say(bed, "alice", f"/k8s cordon {SPARE}")
+    drain = say(bed, "alice", f"/k8s drain {SPARE} --force")
+    cordon_id, drain_id = request_id_of(cordon), request_id_of(drain)
+    (notice,) = rival_notices(drain.view)
+    assert f"Another request on node {SPARE} is waiting too: `{cordon_id}` (Cordon node {SPARE} on sandbox)" in (
+        plain(notice.text)
+    )
+    say(bed, "alice", f"/k8s cancel {cordon_id}")
+    redrawn = bed.notifier.latest(card_ref(bed, drain))
+    assert redrawn is not None and rival_notices(redrawn) == [] and "[Approve]" in render_text(redrawn)
+    say(bed, "alice", f"/k8s cancel {drain_id}")
+
+
+def test_requests_on_different_objects_do_not_name_each_other(bed: Bed) -> None:
+    scale = say(bed, "alice", "/k8s scale deployment web --replicas 3 -n shop")
+    restart = say(bed, "alice", "/k8s restart deployment api -n shop")
+    cordon = say(bed, "alice", f"/k8s cordon {SPARE}")
+    for outcome in (scale, restart, cordon):
+        assert rival_notices(outcome.view) == []
+    assert bed.notifier.updates == []  # no card needed redrawing
+
+
+def test_a_request_asked_in_chinese_names_the_other_in_chinese(bed: Bed) -> None:
+    first = say(bed, "alice", f"/k8s drain {SPARE} --force")
+    ref = CommandRef("cordon", NodeArgs(node=SPARE), "sandbox")
+    second = bed.dispatcher.handle(Incoming.click(ref, "erin", "C0OPS", None, lang="zh"), bed.channel)
+    request_id_of(second)
+    (notice,) = rival_notices(second.view)
+    assert plain(notice.text) == (
+        f"节点 {SPARE} 上还有另一个请求在等待：`{request_id_of(first)}`（Drain node {SPARE} on sandbox: cordon it and "
+        "evict 3 pod(s)），申请人 @alice。如果两个都被批准，后执行的那个会先再次核对，"
+        "若另一个已改变了它核对的内容，就不会执行。"
+    )
