@@ -2326,6 +2326,23 @@ class ActionWords:
         "Not evicted (no controller would recreate them; add --force to evict): {pods}.",
         "不会驱逐（没有控制器会重建它们；加 --force 才会驱逐）：{pods}。",
     )
+    drain_node_unknown: Msg = Msg(
+        "Node {node} is Unknown: its kubelet has stopped reporting, so nothing can confirm that an evicted pod "
+        "stopped. The pods evicted will stay Terminating until the node comes back or is deleted (their controllers "
+        "start replacements elsewhere meanwhile). Drain only if the kubelet is reachable; to release them, delete the "
+        "machine through its node pool: `{command}` (not `kubectl delete node`).",
+        "节点 {node} 的状态为 Unknown：它的 kubelet 已停止上报，没有谁能确认被驱逐的 Pod 已经停止。被驱逐的 Pod 会一直"
+        "处于 Terminating，直到节点恢复或被删除（其控制器会先在别处启动替代 Pod）。只有 kubelet 还能响应时才应排空；"
+        "要释放这些 Pod，请通过节点池删除这台机器：`{command}`（不要用 `kubectl delete node`）。",
+    )
+    drain_node_notready: Msg = Msg(
+        "Node {node} is NotReady: its kubelet may be unable to stop the pods it is asked to evict, and those it "
+        "cannot stop stay Terminating until the node recovers or is deleted. Drain only if the kubelet is reachable; "
+        "to release them, delete the machine through its node pool: `{command}` (not `kubectl delete node`).",
+        "节点 {node} 的状态为 NotReady：它的 kubelet 可能无法停止要驱逐的 Pod，停不掉的 Pod 会一直处于 Terminating，"
+        "直到节点恢复或被删除。只有 kubelet 还能响应时才应排空；要释放这些 Pod，请通过节点池删除这台机器："
+        "`{command}`（不要用 `kubectl delete node`）。",
+    )
     # -- drain: its progress
     progress_cordoned: Msg = Msg("Cordoned {node}.", "已隔离 {node}。")
     progress_evicting: Msg = Msg(
@@ -2334,8 +2351,17 @@ class ActionWords:
     )
     progress_retrying: Msg = Msg("{refusal} Retrying every {seconds:g} s.", "{refusal} 每 {seconds:g} 秒重试一次。")
     progress_evicted: Msg = Msg("Evicted {pod}.", "已驱逐 {pod}。")
+    progress_not_waiting: Msg = Msg(
+        "Not waiting for the {count} evicted pod(s) to leave: {node} is Unknown, and its kubelet cannot confirm that "
+        "they stopped.",
+        "不等待被驱逐的 {count} 个 Pod 离开：{node} 的状态为 Unknown，它的 kubelet 无法确认它们已经停止。",
+    )
     # -- drain: how it ended
     drained: Msg = Msg("Node {node} drained: {count} pod(s) evicted", "节点 {node} 已排空：驱逐了 {count} 个 Pod")
+    drained_stuck: Msg = Msg(
+        "Node {node} drained: {count} pod(s) evicted, {stuck} still Terminating",
+        "节点 {node} 已排空：驱逐了 {count} 个 Pod，其中 {stuck} 个仍处于 Terminating",
+    )
     stays_cordoned: Msg = Msg("{summary}; it stays cordoned.", "{summary}；节点保持隔离。")
     drain_stopped: Msg = Msg(
         "Drain of {node} stopped: {evicted} of {tried} pod(s) evicted, {left} still on the node",
@@ -2351,6 +2377,13 @@ class ActionWords:
     not_evicted: Msg = Msg("Not evicted (no controller): {pods}", "未驱逐（没有控制器）：{pods}")
     evicted: Msg = Msg("Evicted", "已驱逐")
     still_terminating: Msg = Msg("Still terminating: {pods}", "仍在终止中：{pods}")
+    stuck_terminating: Msg = Msg(
+        "Still Terminating: {pods}. Node {node} is {status}, so its kubelet cannot confirm that they stopped: they "
+        "stay until the node comes back or is deleted through its node pool (`{command}`). Their controllers start "
+        "replacements elsewhere meanwhile.",
+        "仍处于 Terminating：{pods}。节点 {node} 的状态为 {status}，它的 kubelet 无法确认这些 Pod 已经停止：它们会一直"
+        "留着，直到节点恢复，或通过节点池删除该节点（`{command}`）。其控制器会先在别处启动替代 Pod。",
+    )
     drained_hint: Msg = Msg(
         "{count} DaemonSet/static pod(s) were left in place. Uncordon with `/k8s uncordon {node}`.",
         "{count} 个 DaemonSet/静态 Pod 留在原处。取消隔离：`/k8s uncordon {node}`。",

@@ -12,8 +12,11 @@ languages, since the request stores them and the re-check compares them by name.
 A drain is what `kubectl drain` does, through the eviction API: cordon, skip DaemonSet and mirror pods, evict
 the rest (a PodDisruptionBudget answers 429 and the eviction is retried every few seconds until the timeout),
 then say plainly what was evicted, what is still there and which budget holds it, and that the node stays
-cordoned. A drain that fails half-way (the bot may not evict, the cluster stops answering) fails with what it
-had done by then: the node left cordoned, how many of the pods were evicted, and how to undo the cordon.
+cordoned. On a node whose kubelet is unreachable (Ready=Unknown) nothing confirms a deletion: the preview warns that
+evicted pods will stay Terminating until the node comes back or is deleted through its pool, the drain does not wait
+for them, and it ends as a warning naming them. A drain that fails half-way (the bot may not evict, the cluster
+stops answering) fails with what it had done by then: the node left cordoned, how many of the pods were evicted,
+and how to undo the cordon.
 """
 
 from __future__ import annotations
@@ -54,6 +57,25 @@ def _ready(node: Node) -> str:
 
 def _node_state(node: Node) -> str:
     return "cordoned" if node.unschedulable else "schedulable"
+
+
+def _unreachable(node: Node) -> bool:
+    """The control plane has stopped hearing from the node's kubelet (Ready=Unknown): nothing on the node acts on a
+    deletion, so an evicted pod stays Terminating until the node comes back or is deleted."""
+    return _ready(node) == "Unknown"
+
+
+def _delete_machine(deps: Deps, cluster: str, node: Node) -> str:
+    """The `az` command that deletes `node`'s machine through its node pool (the knowledge base's
+    `node-delete-via-pool`: never `kubectl delete node` on AKS), with the cluster's Azure names when they are
+    configured."""
+    settings = deps.settings.cluster(cluster)
+    azure = settings.azure if settings is not None else None
+    group, name = (azure.resource_group, azure.cluster_name) if azure is not None else ("RG", "NAME")
+    return (
+        f"az aks nodepool delete-machines -g {group} --cluster-name {name} -n {node.pool or 'POOL'} "
+        f"--machine-names {node.name}"
+    )
 
 
 def _node_facts(node: Node) -> tuple[tuple[str, str], ...]:
@@ -242,6 +264,10 @@ def preview_drain(call: ClusterCall[DrainArgs], deps: Deps) -> Preview:
     if plan.unmanaged:
         names = joined([f"{p.namespace}/{p.name}" for p in plan.unmanaged], lang)
         warnings.append(A.unmanaged(lang, pods=names))
+    if plan.evict and _ready(node) != "Ready":
+        # The knowledge base's node-notready runbook: drain only if the kubelet is reachable.
+        lost = A.drain_node_unknown if _unreachable(node) else A.drain_node_notready
+        warnings.insert(0, lost(lang, node=node.name, command=_delete_machine(deps, _cluster(call), node)))
     expect = (("node uid", node.uid), ("node status", _ready(node)), ("pods to evict", str(len(plan.evict))))
     return Preview(action, tuple(blocks), expect, tuple(warnings), target=node_ref(node.name))
 
@@ -273,16 +299,29 @@ class DrainResult:
     skipped: int
     timeout: int
     lang: Lang = "en"
+    node_status: str = "Ready"  # Ready, NotReady or Unknown, as the drain found the node
+    delete_machine: str = ""  # how to delete the node through its pool, for pods its kubelet cannot let go
 
     @property
     def complete(self) -> bool:
         return not self.blocked and not self.left_unmanaged
 
+    @property
+    def stuck(self) -> bool:
+        """Evicted pods still Terminating on a node that is not Ready: its kubelet may never confirm they stopped."""
+        return bool(self.still_terminating) and self.node_status != "Ready"
+
     def view(self) -> View:
         lang = self.lang
         if self.complete:
-            summary = A.drained(lang, node=self.node, count=len(self.evicted))
-            blocks: list[Block] = [Notice(A.stays_cordoned(lang, summary=summary), Level.OK)]
+            if self.stuck:
+                summary = A.drained_stuck(
+                    lang, node=self.node, count=len(self.evicted), stuck=len(self.still_terminating)
+                )
+            else:
+                summary = A.drained(lang, node=self.node, count=len(self.evicted))
+            level = Level.WARN if self.stuck else Level.OK
+            blocks: list[Block] = [Notice(A.stays_cordoned(lang, summary=summary), level)]
         else:
             summary = A.drain_stopped(
                 lang,
@@ -300,7 +339,16 @@ class DrainResult:
             blocks.append(Notice(A.not_evicted(lang, pods=joined(self.left_unmanaged, lang)), Level.WARN))
         if self.evicted:
             blocks.append(Fields(((A.evicted(lang), joined(self.evicted, lang)),)))
-        if self.still_terminating:
+        if self.stuck:
+            stuck = A.stuck_terminating(
+                lang,
+                pods=joined(self.still_terminating, lang),
+                node=self.node,
+                status=self.node_status,
+                command=self.delete_machine,
+            )
+            blocks.append(Notice(stuck, Level.WARN))
+        elif self.still_terminating:
             blocks.append(Context(A.still_terminating(lang, pods=joined(self.still_terminating, lang))))
         hint = A.drained_hint if self.complete else A.drain_stopped_hint
         blocks.append(Context(hint(lang, count=self.skipped, node=self.node)))
@@ -372,7 +420,13 @@ def _evict_all(
         if not waiting or remaining <= 0:
             break
         time.sleep(min(EVICTION_RETRY_SECONDS, remaining))
-    terminating = _wait_gone(deps, cluster, node.name, evicted, deadline)
+    if evicted and _unreachable(node):
+        # Nothing on the node will confirm these deletions: waiting for them would only hold the drain (and, in the
+        # shell, every other command) until the timeout.
+        call.progress(A.progress_not_waiting(lang, node=node.name, count=len(evicted)))
+        terminating = _still_on(deps, cluster, node.name, evicted)
+    else:
+        terminating = _wait_gone(deps, cluster, node.name, evicted, deadline)
     blocked = tuple(
         Kept(f"{p.namespace}/{p.name}", plan.guard_of(p), refusals.get(f"{p.namespace}/{p.name}")) for p in waiting
     )
@@ -386,6 +440,8 @@ def _evict_all(
         skipped=len(plan.daemonset) + len(plan.mirror),
         timeout=call.args.timeout,
         lang=lang,
+        node_status=_ready(node),
+        delete_machine=_delete_machine(deps, cluster, node),
     )
 
 
@@ -415,13 +471,19 @@ def _stopped_half_way(
     return failed
 
 
+def _still_on(deps: Deps, cluster: str, node: str, evicted: list[Pod]) -> tuple[str, ...]:
+    """The evicted pods still on the node now."""
+    uids = {p.uid for p in evicted}
+    left = [p for p in deps.clusters.reader(cluster).pods(None, node=node) if p.uid in uids]
+    return tuple(f"{p.namespace}/{p.name}" for p in left)
+
+
 def _wait_gone(deps: Deps, cluster: str, node: str, evicted: list[Pod], deadline: float) -> tuple[str, ...]:
     """Wait (until the deadline) for evicted pods to leave the node; the ones still terminating."""
-    uids = {p.uid for p in evicted}
     while True:
-        left = [p for p in deps.clusters.reader(cluster).pods(None, node=node) if p.uid in uids]
+        left = _still_on(deps, cluster, node, evicted)
         if not left or time.monotonic() >= deadline:
-            return tuple(f"{p.namespace}/{p.name}" for p in left)
+            return left
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
 
 

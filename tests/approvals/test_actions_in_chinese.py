@@ -80,7 +80,7 @@ from tests.support.fakes import NoAzure, NoClusters
 from tests.support.foundation import Conversation
 from tests.support.kubectl import start_minicluster, write_kubeconfig
 from tests.support.language import english_left, english_prose, view_labels
-from tests.support.minicluster import GUARDED, SPARE
+from tests.support.minicluster import DEAD, GUARDED, SPARE, container
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -177,6 +177,17 @@ def _one_replica(k: Kube) -> None:
     k.deps.clusters.writer("sandbox").scale_deployment("shop", "api", 1)
 
 
+def _pod_on_the_unreachable_node(k: Kube) -> None:
+    """A pod on the node whose kubelet is gone, tolerating that for good (only a drain moves it)."""
+    unreachable = {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"}
+    k.server.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ledger-0", "namespace": "shop"},
+                    "spec": {"nodeName": DEAD, "containers": [container("ledger", "shop/ledger:1.0")],
+                             "tolerations": [unreachable]}})
+
+
+DELETE_MACHINE = f"az aks nodepool delete-machines -g RG --cluster-name NAME -n nodepool1 --machine-names {DEAD}"
+
+
 @dataclass(frozen=True)
 class PreviewCase:
     """One preview: what it is asked, how the cluster is first changed, what its Chinese and its English say."""
@@ -241,6 +252,15 @@ CLUSTER_PREVIEWS: dict[str, PreviewCase] = {
         preview_drain, lambda k: DrainArgs(node=SPARE, force=True),
         ("隔离该节点并驱逐 3 个 Pod", "shop/billing-7d4b9c-x2x9z 无 -"),
         ("cordon it and evict 3 pod(s)", "shop/billing-7d4b9c-x2x9z none -"),
+    ),
+    "drain of a node whose kubelet is unreachable": PreviewCase(
+        preview_drain, lambda k: DrainArgs(node=DEAD, force=True),
+        (f"[warn] 节点 {DEAD} 的状态为 Unknown：它的 kubelet 已停止上报，没有谁能确认被驱逐的 Pod 已经停止。",
+         "只有 kubelet 还能响应时才应排空；要释放这些 Pod，请通过节点池删除这台机器：",
+         f"`{DELETE_MACHINE}`（不要用 `kubectl delete node`）。"),
+        (f"[warn] Node {DEAD} is Unknown: its kubelet has stopped reporting, so nothing can confirm that an evicted "
+         "pod stopped.", f"to release them, delete the machine through its node pool: `{DELETE_MACHINE}`"),
+        before=_pod_on_the_unreachable_node, warnings=1,
     ),
     "delete pod": PreviewCase(
         preview_delete_pod, lambda k: DeletePodArgs(pod="api-6f7c9d8b5-k2x7p"),
@@ -333,6 +353,11 @@ def _uncordon(k: Kube, progress: Callable[[str], None]) -> Any:
     return uncordon(call_in("zh", NodeArgs(node=SPARE), progress=progress), k.deps)
 
 
+def _drain_unreachable(k: Kube, progress: Callable[[str], None]) -> Any:
+    _pod_on_the_unreachable_node(k)
+    return drain(call_in("zh", DrainArgs(node=DEAD, force=True, timeout=20), progress=progress), k.deps)
+
+
 CLUSTER_RESULTS: dict[str, ResultCase] = {
     "cordon": ResultCase(
         lambda k, p: cordon(call_in("zh", NodeArgs(node=SPARE), progress=p), k.deps),
@@ -376,6 +401,17 @@ CLUSTER_RESULTS: dict[str, ResultCase] = {
         ("2 个 Pod 中驱逐了 2 个，还有 1 个留在节点上", "[warn] 未驱逐（没有控制器）：shop/billing-7d4b9c-x2x9z"),
         ("2 of 2 pod(s) evicted, 1 still on the node",
          "[warn] Not evicted (no controller): shop/billing-7d4b9c-x2x9z"),
+    ),
+    "drain of a node whose kubelet is unreachable": ResultCase(
+        _drain_unreachable,
+        (f"[warn] 节点 {DEAD} 已排空：驱逐了 1 个 Pod，其中 1 个仍处于 Terminating；节点保持隔离。",
+         f"[warn] 仍处于 Terminating：shop/ledger-0。节点 {DEAD} 的状态为 Unknown，它的 kubelet 无法确认这些 Pod "
+         f"已经停止：它们会一直留着，直到节点恢复，或通过节点池删除该节点（`{DELETE_MACHINE}`）。"
+         "其控制器会先在别处启动替代 Pod。"),
+        (f"[warn] Node {DEAD} drained: 1 pod(s) evicted, 1 still Terminating; it stays cordoned.",
+         f"[warn] Still Terminating: shop/ledger-0. Node {DEAD} is Unknown, so its kubelet cannot confirm that they "
+         f"stopped: they stay until the node comes back or is deleted through its node pool (`{DELETE_MACHINE}`)."),
+        (f"不等待被驱逐的 1 个 Pod 离开：{DEAD} 的状态为 Unknown，它的 kubelet 无法确认它们已经停止。",),
     ),
     "delete pod": ResultCase(
         lambda k, p: delete_pod(call_in("zh", DeletePodArgs(pod="api-6f7c9d8b5-k2x7p"), progress=p), k.deps),
