@@ -21,13 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.blocks import Context, Heading, Level, Notice, View
-from bot.cluster.reads import Omission, observe_reads
+from bot.blocks import Context, Level, Notice, View
+from bot.cluster.reads import observe_reads
 from bot.deadline import COMMAND_BOUND_S, within
 from bot.deps import Deps
 from bot.errors import AksbotError, NeedsInput, NotAuthorized, NotConfigured, UserError
 from bot.groups import GroupDirectory, NoGroups
-from bot.i18n import APPROVAL, ERRORS, Lang, in_lang, said
+from bot.i18n import APPROVAL, ERRORS, Lang, said
 from bot.logs import request_context
 from bot.parser import ParsedCommand, Parser, detect_lang
 from bot.registry import REGISTRY, Call, Caller, ClusterCall, CommandSpec, Registry, Risk, Scope
@@ -48,23 +48,6 @@ class Outcome:
 
 
 Observer = Callable[[Incoming, Outcome], None]
-
-
-def with_omissions(view: View, omissions: Sequence[Omission], lang: Lang = "en") -> View:
-    """The view with a warning under its heading: this answer is partial, and what is left out and why."""
-    lines = "\n".join(f"• {o.what}: {o.why}" for o in omissions)
-    if any(o.forbidden for o in omissions):
-        lines += ERRORS.grant(lang)
-    notice = Notice(ERRORS.partial(lang, lines=lines), Level.WARN)
-    at = 1 if view.blocks and isinstance(view.blocks[0], Heading) else 0
-    return dataclasses.replace(view, blocks=(*view.blocks[:at], notice, *view.blocks[at:]))
-
-
-def with_freshness(view: View, note: str) -> View:
-    """The view with its freshness note ("from the watch cache, as of 2 s ago") right under its heading, where a
-    long answer cannot push it out of the message."""
-    at = 1 if view.blocks and isinstance(view.blocks[0], Heading) else 0
-    return dataclasses.replace(view, blocks=(*view.blocks[:at], Context(note), *view.blocks[at:]))
 
 
 def new_correlation_id() -> str:
@@ -158,11 +141,7 @@ class Dispatcher:
             return self._request_approval(call, spec, request, responder)
         with observe_reads() as reads, within(self.command_bound):
             view = spec.handler(call, self.deps).view()
-        note = reads.note()
-        if note is not None:
-            view = with_freshness(view, in_lang(note, call.lang))
-        if reads.omissions:
-            view = with_omissions(view, reads.omissions, call.lang)
+        view = reads.told(view, call.lang)
         if parsed.aside is not None:
             view = dataclasses.replace(view, blocks=(*view.blocks, Context(parsed.aside)))
         visibility = Visibility.EPHEMERAL if view.private else Visibility.CHANNEL

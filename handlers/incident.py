@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks import Actions, Button, Context, Level, Notice, Text, View
+from bot.cluster.reads import observe_reads
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, UserError
 from bot.i18n import FINDING, said
@@ -68,11 +69,13 @@ def _snapshot(call: ClusterCall[IncidentStartArgs], deps: Deps) -> tuple[View, C
         cluster=call.cluster,
     )
     try:
-        result: Health = health(asked, deps)  # the registry's decorator leaves handlers typed loosely
+        # Its reads date the snapshot, pinned in the channel, not the answer to the declaration.
+        with observe_reads() as reads:
+            result: Health = health(asked, deps)  # the registry's decorator leaves handlers typed loosely
     except AksbotError as exc:
         text = W.health_unavailable(call.lang, reason=exc.text())
         return View(text, (Notice(text, Level.WARN),)), None
-    return result.view(), result.report
+    return reads.told(result.view(), call.lang), result.report
 
 
 def named_in_title(
@@ -122,9 +125,10 @@ def _called(call: ClusterCall[IncidentStartArgs], deps: Deps) -> _Called:
     """What the title calls by given names on the incident's cluster; nothing when the cluster cannot be read (the
     snapshot says so already)."""
     try:
-        reader = deps.clusters.reader(call.cluster)
-        called = called_in(call.args.title, reader.deployments(None))
-        return _Called(called, members_of(called, reader.pods(None)) if called else {})
+        with observe_reads():  # a look at names, shown nowhere
+            reader = deps.clusters.reader(call.cluster)
+            called = called_in(call.args.title, reader.deployments(None))
+            return _Called(called, members_of(called, reader.pods(None)) if called else {})
     except AksbotError as exc:
         log.info("the workloads' given names on %s could not be read: %s", call.cluster, exc.message)
         return _Called({}, {})

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.blocks import Block, Context, Heading, Level, Notice, View
 from bot.errors import AksbotError, Forbidden, NotConfigured, NotFound, Upstream
-from bot.i18n import ERRORS, Said, said
+from bot.i18n import ERRORS, Said, in_lang, said
 from bot.logs import redact
 
 if TYPE_CHECKING:
@@ -59,6 +61,24 @@ class ReadLog:
             return None
         age = max(self.cached.values())
         return said(ERRORS.from_cache, age=f"{age:.0f}") if age >= 0.5 else said(ERRORS.from_cache_now)
+
+    def told(self, view: View, lang: str) -> View:
+        """`view` with what these reads mean for it right under its heading, where a long answer cannot push them
+        out of the message: a warning when it is partial (what is left out and why), then its freshness ("from the
+        watch cache, as of 2 s ago") when it came from the cache."""
+        at = 1 if view.blocks and isinstance(view.blocks[0], Heading) else 0
+        said_here: list[Block] = []
+        note = self.note()
+        if self.omissions:
+            lines = "\n".join(f"• {o.what}: {o.why}" for o in self.omissions)
+            if any(o.forbidden for o in self.omissions):
+                lines += ERRORS.grant(lang)
+            said_here.append(Notice(ERRORS.partial(lang, lines=lines), Level.WARN))
+        if note is not None:
+            said_here.append(Context(in_lang(note, lang)))
+        if not said_here:
+            return view
+        return dataclasses.replace(view, blocks=(*view.blocks[:at], *said_here, *view.blocks[at:]))
 
 
 _READS: contextvars.ContextVar[ReadLog | None] = contextvars.ContextVar("aksbot_reads", default=None)

@@ -93,6 +93,10 @@ def test_the_readme_try_session_runs_as_written() -> None:
     assert "Refused: you requested this yourself" in out and "is cordoned (SchedulingDisabled)" in out
     # The incident, from start to close: its channel, its timeline, its summary, the archived channel.
     assert "INC-1 declared: #inc-" in out and "alice, bob invited" in out and "[you are now in #inc-" in out
+    # The pinned snapshot is dated by the watch cache it was read from; the answer to the declaration reads nothing.
+    declared = out[:out.index("INC-1 declared: #inc-")]
+    assert "(from the watch cache, as of" in declared[declared.index("Health: prod"):]
+    assert "(from the watch cache" not in declared[declared.rindex("\n[#"):]
     timeline = out[out.index("Timeline of INC-1") :]
     for line in ("*declared* · @alice", "*ran* · @alice — `/k8s diagnose pod ledger-api -n payments`",
                  "*pinned* · @alice", "*note* · @alice", "*approved* · @bob — `/k8s restart deployment ledger-api"):
