@@ -1330,6 +1330,32 @@ class ErrorWords:
         "`{label}` must be a whole number of at most {high} (not `{got}`).",
         "`{label}` 必须是不大于 {high} 的整数（而不是 `{got}`）。",
     )
+    type_a_command: Msg = Msg("Type a command, or `help` to see them.", "请输入命令，或输入 `help` 查看所有命令。")
+    needs_value: Msg = Msg("`{flag}` needs a value.", "`{flag}` 后面需要一个值。")
+    unknown_flag: Msg = Msg("Unknown flag `{flag}` for `{command}`.", "`{command}` 没有参数 `{flag}`。")
+    kubectl_only_flag: Msg = Msg(
+        "Unknown flag `{flag}` for `{command}`: {why}.", "`{command}` 没有参数 `{flag}`：{why}。"
+    )
+    flag_output: Msg = Msg(
+        "kubectl's output formats are not for chat: the bot's tables already show each pod's node, and `/k8s pod "
+        "NAME` or `/k8s node NAME` shows one in full",
+        "kubectl 的输出格式不适合聊天：机器人的表格已经显示每个 Pod 所在的节点，`/k8s pod 名称` 或 `/k8s node 名称` "
+        "可以查看单个对象的全部信息",
+    )
+    flag_follow: Msg = Msg(
+        "a chat message cannot follow a stream; ask again, or `--tail N` for more lines",
+        "聊天消息无法持续跟随输出；请再问一次，或用 `--tail N` 看更多行",
+    )
+    namespace_or_all: Msg = Msg("Use either `-n NAMESPACE` or `-A`, not both.", "`-n 命名空间` 和 `-A` 只能用一个。")
+    unexpected_argument: Msg = Msg(
+        "Unexpected argument `{arg}` for `{command}`.", "`{command}` 不接受参数 `{arg}`。"
+    )
+    unexpected_number: Msg = Msg(
+        "Unexpected argument `{arg}` for `{command}`: did you mean `{hint}`?",
+        "`{command}` 不接受参数 `{arg}`：你是不是想写 `{hint}`？",
+    )
+    needs_argument: Msg = Msg("`{command}` needs {label}: {help}.", "`{command}` 需要 {label}：{help}。")
+    bad_value: Msg = Msg("Bad value {got!r} for {label}: {why}.", "{label} 的值 {got!r} 不对：{why}。")
     one_of: Msg = Msg(
         "Bad value {got!r} for {label}: expected one of {choices}.", "{label} 的值 {got!r} 不对：应为 {choices} 之一。"
     )

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.errors import UnknownCommand, UserError
-from bot.i18n import ERRORS, said
+from bot.i18n import ERRORS, Said, param_help, said
 from bot.refs import CommandRef
 from bot.registry import REGISTRY, Args, CommandSpec, Lang, ParamSpec, Registry, Scope
 from bot.surface import InputKind
@@ -80,6 +80,12 @@ _DASH_FLAG = re.compile(r"(?<!\S)[\u2014\u2013\u2012\u2212](?=[A-Za-z])")
 _MENTION_PREFIX = re.compile(r"^\s*(?:@aksbot\b|@U[A-Z0-9]+\b)[:,]?\s*", re.IGNORECASE)
 _SLASH_PREFIX = re.compile(r"^\s*/k8s\b\s*", re.IGNORECASE)
 _FLAG_LIKE = re.compile(r"^--?[A-Za-z]")
+# Flags people bring from kubectl that a chat answer cannot honour, with why (not "unknown").
+_KUBECTL_ONLY_FLAGS = {
+    "-o": said(ERRORS.flag_output), "--output": said(ERRORS.flag_output),
+    "-w": said(ERRORS.flag_follow), "--watch": said(ERRORS.flag_follow),
+    "-f": said(ERRORS.flag_follow), "--follow": said(ERRORS.flag_follow),
+}
 # kubectl's names for the kinds an argument may name (`kubectl api-resources`: short names, singular, plural).
 _KUBECTL_KINDS = {
     word: kind
@@ -163,7 +169,7 @@ class Parser:
         if not spans:
             help_spec = self.registry.get("help")
             if help_spec is None:
-                raise UserError("Type a command, or `help` to see them.")
+                raise UserError(said(ERRORS.type_a_command))
             return self._bind(help_spec, [], text, lang)
         spans = self._kind_slash_name(spans)
         spec, used = self.registry.longest_prefix([w.text.lower() for w in spans])
@@ -265,7 +271,7 @@ class Parser:
         def take_value(flag: str) -> str:
             nonlocal i
             if i + 1 >= len(words):
-                raise UserError(f"`{flag}` needs a value.", usage)
+                raise UserError(said(ERRORS.needs_value, flag=flag), usage)
             i += 1
             return words[i]
 
@@ -303,12 +309,14 @@ class Parser:
                     values[p.name] = value if value is not None else take_value(flag)
             elif flag.startswith("-n") and len(flag) > 2 and spec.scope is Scope.NAMESPACED:
                 namespace = flag[2:]
+            elif (why := _KUBECTL_ONLY_FLAGS.get(flag)) is not None:
+                raise UserError(said(ERRORS.kubectl_only_flag, flag=flag, command=spec.name, why=why), usage)
             else:
-                raise UserError(f"Unknown flag `{flag}` for `{spec.name}`.", usage)
+                raise UserError(said(ERRORS.unknown_flag, flag=flag, command=spec.name), usage)
             i += 1
 
         if namespace is not None and all_namespaces:
-            raise UserError("Use either `-n NAMESPACE` or `-A`, not both.", usage)
+            raise UserError(said(ERRORS.namespace_or_all), usage)
         for n, p in enumerate(positional):
             if p.greedy:
                 rest = free[n:]
@@ -325,12 +333,15 @@ class Parser:
             wanted = [p for p in params if not p.positional and p.required and p.whole_number and p.name not in values]
             if len(wanted) == 1 and extra[0].isdigit():
                 hint = f"{wanted[0].flags[0]} {extra[0]}"
-                raise UserError(f"Unexpected argument `{extra[0]}` for `{spec.name}`: did you mean `{hint}`?", usage)
-            raise UserError(f"Unexpected argument `{extra[0]}` for `{spec.name}`.", usage)
+                raise UserError(said(ERRORS.unexpected_number, arg=extra[0], command=spec.name, hint=hint), usage)
+            raise UserError(said(ERRORS.unexpected_argument, arg=extra[0], command=spec.name), usage)
         for p in params:
             if p.required and p.name not in values:
                 label = f"<{p.metavar.lower()}>" if p.positional else p.flags[0]
-                raise UserError(f"`{spec.name}` needs {label}: {p.help}.", usage)
+                help_en, help_zh = param_help(p.help, "en"), param_help(p.help, "zh")
+                missing = Said(ERRORS.needs_argument("en", command=spec.name, label=label, help=help_en),
+                               ERRORS.needs_argument("zh", command=spec.name, label=label, help=help_zh))
+                raise UserError(missing, usage)
         try:
             args = spec.args.model_validate(values)
         except ValidationError as exc:
@@ -395,7 +406,7 @@ def _explain(exc: ValidationError, params: tuple[ParamSpec, ...], model: type[Ar
         return said(ERRORS.whole_number, label=label, got=got)
     if p is not None and p.choices:
         return said(ERRORS.one_of, label=label, got=got, choices=", ".join(p.choices))
-    return f"Bad value {got!r} for {label}: {err['msg']}."
+    return said(ERRORS.bad_value, got=got, label=label, why=err["msg"])
 
 
 def _bounds(model: type[Args], name: str) -> tuple[int | None, int | None]:

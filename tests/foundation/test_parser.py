@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UnknownCommand, UserError
+from bot.i18n import in_lang
 from bot.parser import FreeText, ParsedCommand, Parser, detect_lang, normalise
 from bot.surface import InputKind
 from tests.support.foundation import registry
@@ -91,6 +92,30 @@ def test_unknown_command_suggests_close_names() -> None:
     with pytest.raises(UnknownCommand) as err2:
         parser.parse("nosuchcmd")
     assert "Unknown command `nosuchcmd`" in err2.value.message
+
+
+def test_a_mistake_in_a_command_is_told_in_both_languages_and_kubectl_flags_say_why() -> None:
+    """The parser's refusals carry both languages (the dispatcher shows the asker's); kubectl's output and follow
+    flags are told why a chat answer cannot honour them, not just "unknown"."""
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+    for typed, en, zh in (
+        ("pods -o wide", "Unknown flag `-o` for `pods`: kubectl's output formats are not for chat",
+         "`pods` 没有参数 `-o`：kubectl 的输出格式不适合聊天"),
+        ("logs web-1 -f", "a chat message cannot follow a stream; ask again, or `--tail N` for more lines",
+         "聊天消息无法持续跟随输出"),
+        ("pods --colour", "Unknown flag `--colour` for `pods`.", "`pods` 没有参数 `--colour`。"),
+        ("pods -n shop -A", "Use either `-n NAMESPACE` or `-A`, not both.", "`-n 命名空间` 和 `-A` 只能用一个。"),
+        ("cordon", "`cordon` needs <node>: the node's name.", "`cordon` 需要 <node>："),
+        ("node a b", "Unexpected argument `b` for `node`.", "`node` 不接受参数 `b`。"),
+        ("pods -l", "`-l` needs a value.", "`-l` 后面需要一个值。"),
+    ):
+        with pytest.raises(UserError) as err:
+            real.parse(f"/k8s {typed}", InputKind.SLASH)
+        assert en in err.value.message and zh in in_lang(err.value.message, "zh"), typed
 
 
 def test_a_slip_of_the_keyboard_is_suggested_the_command_it_missed() -> None:
