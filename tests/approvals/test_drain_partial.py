@@ -13,19 +13,14 @@ import pytest
 
 import handlers.actions
 import handlers.approvals  # noqa: F401
-from bot.approvals.store import SqliteApprovalStore
 from bot.blocks import View
-from bot.clock import SystemClock
-from bot.cluster.kube import KubeClusterProvider
-from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
 from bot.render_text import render_text
-from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind, MessageRef, Reply
 from sandbox.kube import AccessRule, KubeServer
 from tests.support import minicluster
-from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, request_id_of
-from tests.support.kubectl import start_minicluster, write_kubeconfig
+from tests.support.approvals import RecordingNotifier, request_id_of, sandbox_approvals
+from tests.support.kubectl import start_minicluster
 
 
 class Channel:
@@ -49,22 +44,10 @@ class RevokeAfterFirstEviction(RecordingNotifier):
 def bed(tmp_path: Path) -> Iterator[tuple[Dispatcher, KubeServer, RevokeAfterFirstEviction]]:
     server = start_minicluster()
     try:
-        kubeconfig = write_kubeconfig(tmp_path, server)
-        settings = from_mapping(
-            {
-                "clusters": [{"name": "sandbox", "kubeconfig": str(kubeconfig), "context": "sandbox-carol"}],
-                "roles": {"operator": ["alice"], "approver": ["bob"]},
-            },
-            source=str(tmp_path / "aksbot.yaml"),
-            environ={},
-        )
-        clusters = KubeClusterProvider(settings)
         notifier = RevokeAfterFirstEviction(server=server)
-        store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-        deps = Deps(settings, SystemClock(), clusters, NoAzure())
-        yield approval_dispatcher(deps, store, notifier), server, notifier
-        store.close()
-        clusters.close()
+        roles = {"operator": ["alice"], "approver": ["bob"]}
+        with sandbox_approvals(tmp_path, server, roles, context="sandbox-carol", notifier=notifier) as made:
+            yield made.dispatcher, server, notifier
     finally:
         server.stop()
 

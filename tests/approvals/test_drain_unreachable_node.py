@@ -14,19 +14,19 @@ import pytest
 
 import handlers.actions
 import handlers.approvals  # noqa: F401
-from bot.approvals.store import SqliteApprovalStore
 from bot.blocks import Level, Notice, View
-from bot.clock import SystemClock
-from bot.cluster.kube import KubeClusterProvider
-from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
 from bot.render_text import render_text
-from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind
 from sandbox.kube import KubeServer
-from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, notices, request_id_of
+from tests.support.approvals import (
+    RecordingNotifier,
+    notices,
+    request_id_of,
+    sandbox_approvals,
+)
 from tests.support.foundation import Conversation
-from tests.support.kubectl import start_minicluster, write_kubeconfig
+from tests.support.kubectl import start_minicluster
 from tests.support.minicluster import DEAD, SPARE, container
 
 # The sandbox's unreachable node has no pods of its own; this one tolerates the unreachable taint for good, so only
@@ -60,22 +60,8 @@ def bed(tmp_path: Path) -> Iterator[Bed]:
                 },
             }
         )
-        kubeconfig = write_kubeconfig(tmp_path, server)
-        settings = from_mapping(
-            {
-                "clusters": [{"name": "sandbox", "kubeconfig": str(kubeconfig), "context": "sandbox"}],
-                "roles": {"operator": ["alice"], "approver": ["bob"]},
-            },
-            source=str(tmp_path / "aksbot.yaml"),
-            environ={},
-        )
-        clusters = KubeClusterProvider(settings)
-        store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-        notifier = RecordingNotifier()
-        deps = Deps(settings, SystemClock(), clusters, NoAzure())
-        yield Bed(approval_dispatcher(deps, store, notifier), server, notifier)
-        store.close()
-        clusters.close()
+        with sandbox_approvals(tmp_path, server, {"operator": ["alice"], "approver": ["bob"]}) as made:
+            yield Bed(made.dispatcher, server, made.notifier)
     finally:
         server.stop()
 

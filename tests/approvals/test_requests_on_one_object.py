@@ -18,19 +18,20 @@ import handlers.approvals  # noqa: F401
 from bot.approvals.model import AuditEvent
 from bot.approvals.store import SqliteApprovalStore
 from bot.blocks import Level, Notice, Person, View, plain
-from bot.clock import SystemClock
-from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.ports import ClusterReader
-from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
 from bot.refs import CommandRef
 from bot.render_text import render_text
-from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind, MessageRef
 from handlers.args import NodeArgs
-from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, notices, request_id_of
+from tests.support.approvals import (
+    RecordingNotifier,
+    notices,
+    request_id_of,
+    sandbox_approvals,
+)
 from tests.support.foundation import Conversation
-from tests.support.kubectl import start_minicluster, write_kubeconfig
+from tests.support.kubectl import start_minicluster
 from tests.support.minicluster import SPARE
 
 
@@ -47,23 +48,8 @@ class Bed:
 def bed(tmp_path: Path) -> Iterator[Bed]:
     server = start_minicluster()
     try:
-        kubeconfig = write_kubeconfig(tmp_path, server)
-        settings = from_mapping(
-            {
-                "clusters": [{"name": "sandbox", "kubeconfig": str(kubeconfig), "context": "sandbox"}],
-                "roles": {"operator": ["alice", "erin"], "approver": ["bob"]},
-            },
-            source=str(tmp_path / "aksbot.yaml"),
-            environ={},
-        )
-        clusters = KubeClusterProvider(settings)
-        store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-        notifier = RecordingNotifier()
-        deps = Deps(settings, SystemClock(), clusters, NoAzure())
-        yield Bed(approval_dispatcher(deps, store, notifier), clusters.reader("sandbox"), store, notifier,
-                  Conversation())
-        store.close()
-        clusters.close()
+        with sandbox_approvals(tmp_path, server, {"operator": ["alice", "erin"], "approver": ["bob"]}) as made:
+            yield Bed(made.dispatcher, made.clusters.reader("sandbox"), made.store, made.notifier, Conversation())
     finally:
         server.stop()
 

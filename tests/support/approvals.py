@@ -8,6 +8,7 @@ between request and approval exercises the re-check.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import threading
 import time
@@ -23,7 +24,8 @@ from bot.approvals.model import NewRequest, new_request_id
 from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqliteApprovalStore
 from bot.approvals.workflow import ApprovalWorkflow, Executor, run_inline
 from bot.blocks import Message, Notice, View, plain
-from bot.clock import ManualClock
+from bot.clock import ManualClock, SystemClock
+from bot.cluster.kube import KubeClusterProvider
 from bot.deps import Deps
 from bot.dispatch import Dispatcher, Outcome
 from bot.errors import NotFound
@@ -33,7 +35,9 @@ from bot.registry import REGISTRY, Args, ClusterCall, Registry, Risk, arg
 from bot.render_text import render_text
 from bot.settings import Settings, from_mapping
 from bot.surface import MessageRef
+from sandbox.kube import KubeServer
 from tests.support.fakes import NoAzure, NoClusters
+from tests.support.kubectl import write_kubeconfig
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -229,3 +233,35 @@ def cordon_request(channel: str, *, at: datetime, node: str = "aks-1", request_i
         created_at=at,
         expires_at=at + timedelta(minutes=15),
     )
+
+
+@dataclass
+class SandboxApprovals:
+    """The approval workflow over a sandbox API server through the official client: what a test drives and reads."""
+
+    dispatcher: Dispatcher
+    clusters: KubeClusterProvider
+    store: SqliteApprovalStore
+    notifier: RecordingNotifier
+
+
+@contextlib.contextmanager
+def sandbox_approvals(folder: Path, server: KubeServer, roles: dict[str, list[str]], *, context: str = "sandbox",
+                      notifier: RecordingNotifier | None = None) -> Iterator[SandboxApprovals]:
+    """Cluster `sandbox` (the server, as the kubeconfig `context` reaches it), these roles, a SQLite store in
+    `folder`: closed on the way out."""
+    settings = from_mapping(
+        {"clusters": [{"name": "sandbox", "kubeconfig": str(write_kubeconfig(folder, server)), "context": context}],
+         "roles": roles},
+        source=str(folder / "aksbot.yaml"),
+        environ={},
+    )
+    clusters = KubeClusterProvider(settings)
+    store = SqliteApprovalStore(folder / "approvals.sqlite3")
+    told = notifier if notifier is not None else RecordingNotifier()
+    try:
+        deps = Deps(settings, SystemClock(), clusters, NoAzure())
+        yield SandboxApprovals(approval_dispatcher(deps, store, told), clusters, store, told)
+    finally:
+        store.close()
+        clusters.close()
