@@ -259,7 +259,10 @@ class Shell:
             return True
         if line.startswith(":"):
             return self._control(line)
-        self.dispatcher.handle(Incoming(line, self.user, InputKind.MESSAGE, self.surface.current), self.surface)
+        # `/k8s …` is a slash command, as in Slack: what only its asker should see (a decision, a refusal) is shown
+        # "only you"; anything else is a message in the channel.
+        kind = InputKind.SLASH if line.lower().startswith("/k8s") else InputKind.MESSAGE
+        self.dispatcher.handle(Incoming(line, self.user, kind, self.surface.current), self.surface)
         return True
 
     def _control(self, line: str) -> bool:
