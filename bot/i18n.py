@@ -2474,6 +2474,13 @@ class ActionWords:
         "缩容到 0 会停止它的所有 Pod：重新扩容之前，服务没有任何后端。",
     )
     pods_terminated: Msg = Msg("{count} pod(s) will be terminated.", "将终止 {count} 个 Pod。")
+    scale_no_room: Msg = Msg(
+        "The {nodes} node(s) its pods may run on have room for {fits} more of them by their requests ({limit} runs "
+        "out first): the other {pending} of the {more} new pod(s) stay Pending until the cluster autoscaler adds "
+        "nodes, if their pool has it and is below its maximum.",
+        "它的 Pod 能调度到的 {nodes} 个节点按 request 计算只够再放 {fits} 个（{limit} 最先用完）：{more} 个新 Pod "
+        "中其余 {pending} 个会一直 Pending，直到集群自动缩放器添加节点（前提是其节点池开启了自动缩放且未到上限）。",
+    )
     scaled: Msg = Msg(
         "Deployment {deployment} scaled from {before} to {after} replicas.",
         "Deployment {deployment} 已完成扩缩容：副本数 {before} → {after}。",

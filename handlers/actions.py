@@ -22,12 +22,14 @@ and how to undo the cordon.
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from bot.blocks import Block, Context, Fields, Level, Notice, Table, View
 from bot.cluster.model import Deployment, Node, Pod, PodDisruptionBudget
+from bot.cluster.reads import SIDE_FAILURES
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, Refused, UserError
 from bot.i18n import ACTIONS as A
@@ -39,7 +41,10 @@ from handlers._format import joined
 from handlers.args import DeletePodArgs, DeploymentArgs, DrainArgs, NodeArgs, ScaleDeploymentArgs
 from handlers.nodes import find_node
 from handlers.pods import find_pod
+from handlers.rules.scheduling import room_for
 from handlers.workloads import find_deployment
+
+log = logging.getLogger(__name__)
 
 EVICTION_RETRY_SECONDS = 5.0  # what kubectl drain waits between two evictions a PodDisruptionBudget refused
 DEFAULT_DRAIN_TIMEOUT = 120
@@ -616,7 +621,29 @@ def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps)
         warnings.append(A.scale_to_zero(lang))
     elif new < d.replicas:
         warnings.append(A.pods_terminated(lang, count=d.replicas - new))
+    elif (crowded := _no_room(deps, _cluster(call), d, new - d.replicas, lang)) is not None:
+        warnings.append(crowded)
     return Preview(action, (_deployment_fields(d, lang),), expect, tuple(warnings), target=_deployment_ref(d))
+
+
+def _no_room(deps: Deps, cluster: str, d: Deployment, more: int, lang: Lang) -> str | None:
+    """What an approver should know before a scale-up the nodes cannot hold: how many more of its pods fit, by
+    their requests, on the nodes they may run on, and that the rest stay Pending unless the autoscaler adds nodes;
+    None when they fit, or when it cannot be told (no pod to take the shape from, a read refused)."""
+    reader = deps.clusters.reader(cluster)
+    try:
+        own = reader.pods(d.namespace, selector=d.selector_text or None)
+        shape = next((p for p in own if p.node), own[0] if own else None)  # a scheduled pod, else any
+        if shape is None:
+            return None
+        room = room_for(shape, reader.nodes(), reader.pods(None))
+    except SIDE_FAILURES as exc:
+        log.info("no capacity check for scaling %s/%s: %s", d.namespace, d.name, exc.message)
+        return None
+    if room.fits is None or room.fits >= more:
+        return None
+    return A.scale_no_room(lang, more=more, fits=room.fits, nodes=room.nodes, limit=room.limit or "?",
+                           pending=more - room.fits)
 
 
 @command(

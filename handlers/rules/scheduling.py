@@ -15,11 +15,12 @@ functions only.
 
 from __future__ import annotations
 
+import collections
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.cluster.model import Node, Resources, format_bytes, format_cpu
+from bot.cluster.model import Node, Pod, Resources, format_bytes, format_cpu
 from bot.i18n import FINDING, Msg, Said, joined, said
 
 
@@ -299,3 +300,53 @@ class NodeSizes:
             size, node = best
             out.append(TooBig(resource, shown(asked), shown(size), node.name, node.pool, count, bool(selector)))
         return tuple(out)
+
+
+@dataclass(frozen=True)
+class Room:
+    """How many more pods of one shape the nodes they may run on can hold now, by their requests: `fits` in all
+    (None when a node does not say), over `nodes` nodes; `limit` is the resource that runs out first on most."""
+
+    fits: int | None
+    nodes: int
+    limit: str | None
+
+
+def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
+    """Room for more pods shaped like `template` (its requests, nodeSelector and tolerations), as the scheduler
+    counts it: on each Ready, schedulable node the selector matches and whose NoSchedule/NoExecute taints the pod
+    tolerates, its allocatable less what the pods bound to it request. Affinity and spread are not counted, so this
+    is at most what fits."""
+    wanted = template.requests
+    bound: dict[str, list[Pod]] = {}
+    for p in pods:
+        if p.node and p.phase not in ("Succeeded", "Failed"):
+            bound.setdefault(p.node, []).append(p)
+    fits, used, limits = 0, 0, collections.Counter[str]()
+    for node in nodes:
+        if node.ready != "True" or node.unschedulable:
+            continue
+        if any(node.labels.get(k) != v for k, v in template.node_selector.items()):
+            continue
+        if any(t.effect in ("NoSchedule", "NoExecute") and not any(tol.matches(t) for tol in template.tolerations)
+               for t in node.taints):
+            continue
+        used += 1
+        here: list[tuple[int, str]] = []
+        for resource, amount, _ in _SIZED:
+            asked = amount(wanted)
+            total = amount(node.allocatable)
+            if not asked or total is None:
+                continue
+            taken = sum(amount(p.requests) or 0 for p in bound.get(node.name, ()))
+            here.append((max(total - taken, 0) // asked, resource))
+        count = len(bound.get(node.name, ()))
+        if node.allocatable.pods is not None:
+            here.append((max(node.allocatable.pods - count, 0), "pods"))
+        if not here:
+            return Room(None, used, None)
+        most, resource = min(here)
+        fits += most
+        limits[resource] += 1
+    limit = limits.most_common(1)[0][0] if limits else None
+    return Room(fits, used, limit)

@@ -5,6 +5,7 @@ refusal, and `kubectl get nodes` seeing what the bot did."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -202,6 +203,18 @@ def test_scale_deployment_checks_the_count_it_was_approved_for(cluster: Cluster)
         f"`/k8s scale deployment {name} --replicas {replicas} -n {ns}`"
     ) in notices(refused.view)
     cluster.writer.scale_deployment(ns, name, replicas)
+
+
+def test_a_scale_up_the_nodes_cannot_hold_is_said_on_the_card_before_anyone_approves(cluster: Cluster) -> None:
+    """By the pods' requests and what the nodes they may go to have left: the approver reads how many would stay
+    Pending. A scale-up that fits says nothing of it."""
+    deployment = sorted(cluster.reader.deployments(None), key=lambda d: (d.namespace, d.name))[0]
+    ns, name, replicas = deployment.namespace, deployment.name, deployment.replicas
+    huge = render_text(say(cluster, "alice", f"/k8s scale deployment {name} --replicas 10000 -n {ns}").view)
+    assert re.search(r"The \d+ node\(s\) its pods may run on have room for \d+ more of them by their requests "
+                     r"\(\S+ runs out first\): the other \d+ of the \d+ new pod\(s\) stay Pending", huge), huge
+    modest = render_text(say(cluster, "alice", f"/k8s scale deployment {name} --replicas {replicas + 1} -n {ns}").view)
+    assert "stay Pending" not in modest
 
 
 def test_restart_deployment_and_delete_pod(cluster: Cluster) -> None:

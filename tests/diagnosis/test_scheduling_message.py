@@ -65,3 +65,27 @@ def test_unknown_reason_kept_verbatim_and_headless_message() -> None:
     )
     assert unbound.reasons[0].nodes is None
     assert unbound.reasons[0].plain == "the pod's PersistentVolumeClaim is not bound yet"
+
+
+def test_room_for_more_pods_counts_requests_selector_taints_and_the_pod_limit() -> None:
+    """What a scale-up's preview warns with: on each Ready, schedulable node the pod may go to, its allocatable less
+    what is bound there, divided by the pod's request; the resource that runs out first is named."""
+    from dataclasses import replace
+
+    from bot.cluster.model import Resources, Taint, Toleration
+    from handlers.rules.scheduling import room_for
+    from tests.support.objects import GI, java_container, node, pod
+
+    shape = pod(containers=(replace(java_container(), requests=Resources(cpu_m=1000, memory=1 * GI)),))
+    a, b = node("aks-userpool-1-vmss000000"), node("aks-userpool-1-vmss000001")  # 3860m, 13 GiB each
+    busy = pod("busy-1", node_name=a.name, containers=(replace(java_container(), requests=Resources(cpu_m=2000)),))
+    nodes = [a, b, node("aks-userpool-1-vmss000002", ready="Unknown"), node("c", unschedulable=True),
+             node("d", taints=(Taint("sku", "NoSchedule", "gpu"),))]
+    room = room_for(shape, nodes, [busy])
+    assert (room.fits, room.nodes, room.limit) == (1 + 3, 2, "cpu")  # a: 1860m left; b: 3860m; the rest cannot
+    tolerant = replace(shape, tolerations=(Toleration("sku", "Equal", "gpu", "NoSchedule"),))
+    assert room_for(tolerant, nodes, [busy]).nodes == 3
+    picky = replace(shape, node_selector={"kubernetes.azure.com/agentpool": "system"})
+    assert room_for(picky, nodes, [busy]).fits == 0
+    small = replace(shape, containers=(replace(java_container(), requests=Resources(cpu_m=1)),))
+    assert room_for(small, [b], []).limit == "pods"  # 110 pods a node before 3860 of them
