@@ -181,7 +181,8 @@ class Parser:
             # "pod 一直 Terminating 删不掉怎么办", "node NotReady 了怎么处理", "pods stuck pending, why?": people start
             # questions with the object they ask about. Words a command cannot take, in Chinese or ending in a
             # question mark, are a question for the knowledge base, not a mistyped command.
-            if _asks(text, lang):
+            # A flag says a command was meant, whatever language its words are in (`节点 -o wide`).
+            if _asks(text, lang) and not any(_FLAG_LIKE.match(w.text) for w in spans[used:]):
                 return FreeText(text, lang)
             # "@aksbot pods evicted because of disk pressure": a sentence after the command's name, with no flag in
             # it, is a question too; the answer says how the command is typed, in case it was meant.

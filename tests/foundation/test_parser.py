@@ -116,6 +116,11 @@ def test_a_mistake_in_a_command_is_told_in_both_languages_and_kubectl_flags_say_
         with pytest.raises(UserError) as err:
             real.parse(f"/k8s {typed}", InputKind.SLASH)
         assert en in err.value.message and zh in in_lang(err.value.message, "zh"), typed
+    # In Chinese too a flag says a command was meant: not a question for the knowledge base.
+    with pytest.raises(UserError) as chinese:
+        real.parse("/k8s 节点 -o wide", InputKind.SLASH)
+    assert "没有参数 `-o`" in in_lang(chinese.value.message, "zh")
+    assert isinstance(real.parse("/k8s 节点 NotReady 怎么办", InputKind.SLASH), FreeText)
 
 
 def test_a_slip_of_the_keyboard_is_suggested_the_command_it_missed() -> None:
