@@ -229,6 +229,9 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
     """
     incidents = _incidents(deps)
     title = " ".join(call.args.title.split())
+    asked = CommandRef(call.command, call.args, cluster=call.cluster)
+    if not call.args.new:  # one already covers it: said before the cluster is read for a snapshot nobody sees
+        incidents.refuse_covered(call.caller, title, call.cluster, call.args.alert, asked)
     snapshot, report = _snapshot(call, deps)
     called = _called(call, deps) if report is not None else _Called({}, {})
     opening = _runbook(call, deps, report, called)
@@ -246,7 +249,7 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
         alert_key=call.args.alert,
         channel_words=called.channel_words(title),
         new=call.args.new,
-        asked=CommandRef(call.command, call.args, cluster=call.cluster),
+        asked=asked,
     )
     return incidents.start(declaration)
 

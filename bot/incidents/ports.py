@@ -175,6 +175,12 @@ class Asker:
 
 
 class Incidents(Protocol):
+    def refuse_covered(self, caller: Caller, title: str, cluster: str, alert_key: str | None,
+                       asked: CommandRef | None) -> None:
+        """Refuse at once a declaration an open incident of the cluster already covers (the same title or alert):
+        before the declaration reads the cluster; `start` checks again."""
+        ...
+
     def start(self, declaration: Declaration) -> Declared: ...
 
     def cluster_of(self, channel: str) -> str | None:

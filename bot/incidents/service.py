@@ -145,6 +145,12 @@ class AlreadyOpen(Refused):
         return View(plain(words), body)
 
 
+def _already_open(covered: Duplicate, asked: CommandRef | None) -> AlreadyOpen:
+    """The refusal naming the open incident, with the same declaration again with `--new` as its button."""
+    again = dataclasses.replace(asked, args=asked.args.model_copy(update={"new": True})) if asked else None
+    return AlreadyOpen(covered, again)
+
+
 class IncidentDesk:
     """Implements `bot.incidents.ports.Incidents` (and the reaction and observer hooks the surfaces call)."""
 
@@ -172,6 +178,16 @@ class IncidentDesk:
         self._channels: dict[str, tuple[str, Lang]] = {}
 
     # -- declare ---------------------------------------------------------------------------------------------
+    def refuse_covered(self, caller: Caller, title: str, cluster: str, alert_key: str | None,
+                       asked: CommandRef | None) -> None:
+        """Raise `AlreadyOpen` at once when an open incident of the cluster already covers this declaration (the
+        same title or alert), before anything is read for it; `start` checks again, atomically."""
+        draft = Draft(title, Severity.SEV3, cluster, caller.id, caller.id, None, "en", alert_key, None,
+                      self.clock.now())
+        covered = self.store.covering(draft)
+        if covered is not None:
+            raise _already_open(covered, asked)
+
     def start(self, declaration: Declaration) -> Declared:
         d = declaration
         now = self.clock.now()
@@ -191,9 +207,7 @@ class IncidentDesk:
             alone=not d.new,
         )
         if isinstance(reserved, Duplicate):
-            asked = d.asked
-            again = dataclasses.replace(asked, args=asked.args.model_copy(update={"new": True})) if asked else None
-            raise AlreadyOpen(reserved, again)
+            raise _already_open(reserved, d.asked)
         incident = reserved
         made: Channel | None = None
         step = W.step_create

@@ -70,6 +70,11 @@ class IncidentStore(Protocol):
         atomically."""
         ...
 
+    def covering(self, draft: Draft) -> Duplicate | None:
+        """The open incident of the draft's cluster it would duplicate, as `reserve` checks it, read without
+        reserving anything: a refusal before the declaration reads the cluster; `reserve` still decides."""
+        ...
+
     def open(self, incident_id: int, channel: str, channel_name: str) -> bool:
         """`opening` → `open`, with its channel; False when it is no longer opening."""
         ...
@@ -238,6 +243,13 @@ class SqlIncidentStore:
                 ),
             )
         return self._incident(rows[0])
+
+    def covering(self, draft: Draft) -> Duplicate | None:
+        _, rows = self._run(
+            f"SELECT {_COLUMNS} FROM {self.table('incidents')} WHERE cluster = ? AND state IN (?, ?) ORDER BY id",
+            (draft.cluster, IncidentState.OPEN.value, IncidentState.OPENING.value),
+        )
+        return _duplicate(draft, [self._incident(row) for row in rows])
 
     def open(self, incident_id: int, channel: str, channel_name: str) -> bool:
         count, _ = self._run(

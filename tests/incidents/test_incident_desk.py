@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,7 @@ from handlers.rules import finding as rules
 from handlers.rules.cluster import ClusterCounts, ClusterReport, group
 from tests.support.approvals import POSTGRES_URL, WORLD, unique_schema
 from tests.support.cluster import start
+from tests.support.fakes import NoClusters
 from tests.support.foundation import Captured
 from tests.support.incidents import CONFIG, Bed, FailingWorkspace, FakeAlerts, make_bed, settings
 
@@ -106,6 +108,25 @@ def test_the_same_incident_declared_again_is_refused_naming_the_open_one(bed: Be
     assert "INC-2" not in bed.say("/k8s incident list")
     # Another cluster's incident is another incident.
     assert "INC-2 declared" in declare(bed, TITLE, "--cluster garden")
+
+
+def test_a_refused_duplicate_reads_nothing_of_the_cluster(db: SqlApprovalStore) -> None:
+    """The refusal comes before the snapshot: a second declaration of one outage costs the cluster no read."""
+
+    class Counting(NoClusters):
+        readers = 0
+
+        def reader(self, cluster: str) -> Any:
+            Counting.readers += 1
+            return super().reader(cluster)
+
+    WORLD.reset()
+    bed = make_bed(db, clusters=Counting())
+    declare(bed)
+    read = Counting.readers
+    assert read > 0  # the first one's snapshot tried
+    assert "INC-1 is already open about that" in declare(bed)
+    assert Counting.readers == read
 
 
 def test_insisting_declares_another_in_a_channel_of_its_own(bed: Bed) -> None:
