@@ -108,11 +108,20 @@ def _entry_blocks(entry: Entry, lang: Lang, *, full: bool) -> list[Block]:
         blocks.append(Notice(f"{W.corrections(lang)}:\n{listed}", Level.WARN))
     if full and entry.errors:
         blocks.append(Code("\n".join(entry.errors)))
-    notes = " · ".join(f"{n.file} § {n.heading}" for n in entry.sources.notes)
+    notes = " · ".join(f"{n.file} § {_words_of(n.heading)}" for n in entry.sources.notes)
     docs = " · ".join(f"<{d.url}|{d.title}>" for d in entry.sources.docs)
     blocks.append(Context(f"{W.sources(lang)}: {docs}"))
     blocks.append(Context(f"{W.notes(lang)}: {notes} · id `{entry.id}`"))
     return blocks
+
+
+# A note's heading as the team's wiki wrote it, "[RBAC](http://10.0.0.5:2023/#/…)": Slack shows Markdown links as
+# typed, and the address is the team's internal wiki, no place for everyone who asks. The heading's words stay.
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _words_of(heading: str) -> str:
+    return _MARKDOWN_LINK.sub(r"\1", heading)
 
 
 def _show(entry_id: str, asked: int | None = None) -> CommandRef:

@@ -181,3 +181,12 @@ def test_a_suggestion_says_how_unsure_it_is(small_index: KnowledgeIndex, score: 
     assert words in text.splitlines()[0] and entry.title.en in text
     zh = render_text(kb_handlers.KbAnswer("烤面包", "zh", entry, score, level="suggestion").view())
     assert ("没有与这个问题匹配得好" in zh) is (score < kb_handlers.WEAK_SCORE)
+
+
+def test_a_team_notes_heading_is_cited_by_its_words_not_its_wiki_link() -> None:
+    """The notes' headings carry the team wiki's Markdown links to a bare internal address: Slack would show them as
+    typed, to everyone who asks. The citation keeps the heading's words."""
+    from knowledge import load_knowledge_base
+
+    text = ask(load_knowledge_base(), "/k8s kb show aad-rbac-access", InputKind.SLASH)
+    assert "§ RBAC" in text and "http://49." not in text and "](" not in text
