@@ -987,6 +987,10 @@ class IncidentWords:
     timeline_summary: Msg = Msg("{title}: {count} entries", "{title}：{count} 条记录")
     list_summary: Msg = Msg("{count} incident(s), {open} open", "{count} 个事件，{open} 个进行中")
     export_summary: Msg = Msg("{label}: {count} timeline entries", "{label}：{count} 条时间线记录")
+    two_incidents: Msg = Msg(
+        "`INC-{first}` and `--incident {second}` name two different incidents: give one.",
+        "`INC-{first}` 和 `--incident {second}` 指的是两个不同的事件：请只给一个。",
+    )
 
 
 @dataclass(frozen=True)

@@ -224,20 +224,24 @@ class IncidentWhichArgs(Args):
     incident: IncidentNumber | None = _which_incident()
 
 
-class IncidentIdArgs(Args):
+class _OneIncident(Args):
+    """The incident as an argument (`incident show 7`) or as `note` and `close` take it (`--incident 7`)."""
+
     incident: IncidentNumber | None = arg(
         None, help="the incident (INC-7, or 7; default: the one whose channel this is)", metavar="ID"
     )
+    named: IncidentNumber | None = _which_incident()
+
+
+class IncidentIdArgs(_OneIncident):
+    pass
 
 
 class IncidentListArgs(Args):
     all: bool = opt(False, help="closed incidents too", flags=("--all",))
 
 
-class IncidentExportArgs(Args):
-    incident: IncidentNumber | None = arg(
-        None, help="the incident (INC-7, or 7; default: the one whose channel this is)", metavar="ID"
-    )
+class IncidentExportArgs(_OneIncident):
     jsonl: bool = opt(False, help="as JSON lines instead of Markdown", flags=("--jsonl",))
 
 

@@ -52,6 +52,13 @@ def _incidents(deps: Deps) -> Incidents:
     return deps.incidents
 
 
+def _one(args: IncidentIdArgs | IncidentExportArgs) -> int | None:
+    """The incident named as an argument or with `--incident` (as `note` and `close` take it), not two."""
+    if args.incident is not None and args.named is not None and args.incident != args.named:
+        raise UserError(said(W.two_incidents, first=args.incident, second=args.named))
+    return args.incident if args.incident is not None else args.named
+
+
 def _asker(call: Call[Any]) -> Asker:
     return Asker(call.caller, call.channel, call.lang, call.correlation_id)
 
@@ -335,7 +342,7 @@ def incident_close(call: Call[IncidentCloseArgs], deps: Deps) -> views.IncidentS
 )
 def incident_archive(call: Call[IncidentIdArgs], deps: Deps) -> views.IncidentNotice:
     """Archive a closed incident's channel (its commander, or an approver of its cluster); the record stays."""
-    return _incidents(deps).archive(_asker(call), call.args.incident)
+    return _incidents(deps).archive(_asker(call), _one(call.args))
 
 
 @command(
@@ -360,7 +367,7 @@ def incident_list(call: Call[IncidentListArgs], deps: Deps) -> views.IncidentLis
 )
 def incident_show(call: Call[IncidentIdArgs], deps: Deps) -> views.IncidentCard:
     """Show one incident: severity, cluster, commander, channel, state, summary and its latest timeline."""
-    return _incidents(deps).show(_asker(call), call.args.incident)
+    return _incidents(deps).show(_asker(call), _one(call.args))
 
 
 @command(
@@ -372,4 +379,4 @@ def incident_show(call: Call[IncidentIdArgs], deps: Deps) -> views.IncidentCard:
 )
 def incident_export(call: Call[IncidentExportArgs], deps: Deps) -> views.IncidentExport:
     """Export an incident and its whole timeline as Markdown (a postmortem's start) or JSON lines."""
-    return _incidents(deps).export(_asker(call), call.args.incident, jsonl=call.args.jsonl)
+    return _incidents(deps).export(_asker(call), _one(call.args), jsonl=call.args.jsonl)

@@ -129,6 +129,15 @@ def test_a_refused_duplicate_reads_nothing_of_the_cluster(db: SqlApprovalStore) 
     assert Counting.readers == read
 
 
+def test_show_export_and_archive_take_the_incident_as_note_and_close_do(bed: Bed) -> None:
+    """`--incident N` works wherever an incident is named, as does the bare number; two different ones are refused."""
+    declare(bed)
+    assert "# INC-1:" in bed.say("/k8s incident export --incident 1")
+    assert "INC-1" in bed.say("/k8s incident show --incident INC-1")
+    assert "`INC-1` and `--incident 2` name two different incidents: give one." in bed.say(
+        "/k8s incident show 1 --incident 2")
+
+
 def test_insisting_declares_another_in_a_channel_of_its_own(bed: Bed) -> None:
     declare(bed)
     said = declare(bed, TITLE, "--new")
