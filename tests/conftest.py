@@ -1,4 +1,5 @@
-"""Fixtures every test package may use: `database` (SQLite and PostgreSQL, parametrised) and `db` (a store on it).
+"""Fixtures every test package may use: `database` (SQLite and PostgreSQL, parametrised), `db` (a store on it) and
+`sqlite_store` (a SQLite store of the test's own).
 
 The session keeps the knowledge base's analysis cache (`knowledge.analysis_cache`) in a directory of its own, for
 every process it starts too: tests never read or write the user's `~/.cache`.
@@ -10,9 +11,9 @@ import tempfile
 
 import pytest
 
-from tests.support.databases import Database, database, db
+from tests.support.databases import Database, database, db, sqlite_store
 
-__all__ = ["Database", "database", "db"]
+__all__ = ["Database", "database", "db", "sqlite_store"]
 
 _CACHE_DIR = "AKSBOT_CACHE_DIR"
 

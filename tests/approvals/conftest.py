@@ -3,9 +3,6 @@ workflow, shared by the modules that drive it through the dispatcher."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from bot.approvals.store import SqliteApprovalStore
@@ -15,10 +12,8 @@ from tests.support.approvals import RecordingNotifier, make_workflow
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteApprovalStore]:
-    s = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-    yield s
-    s.close()
+def store(sqlite_store: SqliteApprovalStore) -> SqliteApprovalStore:
+    return sqlite_store
 
 
 @pytest.fixture

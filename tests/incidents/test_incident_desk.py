@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from bot.approvals.store import PostgresApprovalStore, SqlApprovalStore
 from bot.blocks import Button, Text, plain
 from bot.cluster.kube import KubeClusterProvider
 from bot.errors import NotConfigured, Refused, Upstream
@@ -37,19 +37,6 @@ from tests.support.incidents import CONFIG, Bed, FailingWorkspace, FakeAlerts, m
 CHANNEL = "inc-20261122-ledger-api-java-pods-oomkilled-after-the-cgroup-v2-upgrade"
 # A title the knowledge base answers (not only suggests): its runbook is pinned.
 TITLE = "ledger-api java pods OOMKilled after the cgroup v2 upgrade"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[SqlApprovalStore]:
-    store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def bed(db: SqlApprovalStore) -> Bed:
-    WORLD.reset()
-    return make_bed(db)
 
 
 def declare(bed: Bed, title: str = TITLE, *flags: str) -> str:
@@ -110,7 +97,7 @@ def test_the_same_incident_declared_again_is_refused_naming_the_open_one(bed: Be
     assert "INC-2 declared" in declare(bed, TITLE, "--cluster garden")
 
 
-def test_a_refused_duplicate_reads_nothing_of_the_cluster(db: SqlApprovalStore) -> None:
+def test_a_refused_duplicate_reads_nothing_of_the_cluster(sqlite_store: SqlApprovalStore) -> None:
     """The refusal comes before the snapshot: a second declaration of one outage costs the cluster no read."""
 
     class Counting(NoClusters):
@@ -121,7 +108,7 @@ def test_a_refused_duplicate_reads_nothing_of_the_cluster(db: SqlApprovalStore) 
             return super().reader(cluster)
 
     WORLD.reset()
-    bed = make_bed(db, clusters=Counting())
+    bed = make_bed(sqlite_store, clusters=Counting())
     declare(bed)
     read = Counting.readers
     assert read > 0  # the first one's snapshot tried
@@ -190,11 +177,11 @@ def test_one_alert_opens_one_incident_however_many_click_its_button(bed: Bed) ->
         ("bookmark", "bookmarking the runbook"),
     ],
 )
-def test_a_step_that_fails_leaves_no_half_made_incident(db: SqlApprovalStore, method: str, step: str) -> None:
+def test_a_step_that_fails_leaves_no_half_made_incident(sqlite_store: SqlApprovalStore, method: str, step: str) -> None:
     surface = ShellSurface(io.StringIO())
     missing = NotConfigured("Slack refused it: the aksbot app lacks the `pins:write` scope.")
     workspace = FailingWorkspace(ShellWorkspace(surface), method, missing)
-    bed = make_bed(db, surface=surface, workspace=workspace)
+    bed = make_bed(sqlite_store, surface=surface, workspace=workspace)
     said = declare(bed)
     assert (
         f"Could not declare the incident: {step} failed. Slack refused it: the aksbot app lacks the `pins:write`"
@@ -210,7 +197,7 @@ def test_a_step_that_fails_leaves_no_half_made_incident(db: SqlApprovalStore, me
     assert "There is no incident INC-1" in bed.say("/k8s incident show 1")
 
 
-def test_when_the_cleanup_fails_too_the_answer_says_what_is_left_to_do(db: SqlApprovalStore) -> None:
+def test_when_the_cleanup_fails_too_the_answer_says_what_is_left_to_do(sqlite_store: SqlApprovalStore) -> None:
     surface = ShellSurface(io.StringIO())
 
     class Stubborn(FailingWorkspace):
@@ -218,7 +205,7 @@ def test_when_the_cleanup_fails_too_the_answer_says_what_is_left_to_do(db: SqlAp
             raise Refused("Slack refused archiving the channel: a workspace setting does not allow it")
 
     workspace = Stubborn(ShellWorkspace(surface), "pin", Upstream("Slack failed pinning a message (internal_error)."))
-    said = declare(make_bed(db, surface=surface, workspace=workspace))
+    said = declare(make_bed(sqlite_store, surface=surface, workspace=workspace))
     assert "pinning the snapshot failed" in said
     assert f"the channel #{CHANNEL} it had created could not be archived" in said and "archive it by hand" in said
 
@@ -388,10 +375,10 @@ def test_open_incident_from_an_alert_button(bed: Bed) -> None:
     ]
 
 
-def test_a_broken_alerts_side_does_not_stop_a_declaration(db: SqlApprovalStore) -> None:
+def test_a_broken_alerts_side_does_not_stop_a_declaration(sqlite_store: SqlApprovalStore) -> None:
     alerts = FakeAlerts()
     alerts.broken = Upstream("the alert store is unreachable")
-    said = declare(make_bed(db, alerts=alerts))
+    said = declare(make_bed(sqlite_store, alerts=alerts))
     assert "Firing alerts could not be read: the alert store is unreachable" in said and "INC-1 declared" in said
 
 
@@ -451,7 +438,7 @@ def test_the_shell_shows_new_channels_and_in_switches_between_them(bed: Bed) -> 
 
 
 @pytest.fixture
-def live_bed(db: SqlApprovalStore, tmp_path: Path) -> Iterator[Bed]:
+def live_bed(sqlite_store: SqlApprovalStore, tmp_path: Path) -> Iterator[Bed]:
     """A bed whose cluster `home` is the sandbox API server of `tests.support.cluster`: a node Unknown in nodepool1,
     a pod of `web` OOMKilled and crash-looping, a node under memory pressure, a pod evicted."""
     WORLD.reset()
@@ -460,7 +447,7 @@ def live_bed(db: SqlApprovalStore, tmp_path: Path) -> Iterator[Bed]:
         sandbox = cluster.settings.clusters[0]
         config["clusters"][0].update(kubeconfig=sandbox.kubeconfig, context="admin", default_namespace="shop")
         provider = KubeClusterProvider(settings(config))
-        yield make_bed(db, config=config, clusters=provider)
+        yield make_bed(sqlite_store, config=config, clusters=provider)
         provider.close()
 
 

@@ -21,7 +21,7 @@ from bot.alerts.model import AlertGroup, Status
 from bot.alerts.routing import Route
 from bot.alerts.settings import RateLimit
 from bot.alerts.store import AlertStore
-from bot.approvals.store import SqlApprovalStore, SqliteApprovalStore
+from bot.approvals.store import SqlApprovalStore
 from bot.clock import ManualClock
 from bot.cluster.kube import KubeClusterProvider
 from bot.dispatch import Outcome
@@ -44,19 +44,6 @@ from tests.support.objects import pod
 TITLE = "支付接口 5xx 报错"
 CHANNEL = "inc-20261122-5xx"
 PROSE = english_prose(INCIDENT, ERRORS, DIAGNOSE, ALERT)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[SqlApprovalStore]:
-    store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def bed(db: SqlApprovalStore) -> Bed:
-    WORLD.reset()
-    return make_bed(db)
 
 
 def chinese(said: str) -> str:
@@ -122,10 +109,10 @@ def test_the_same_incident_declared_again_in_chinese_is_refused_in_chinese(bed: 
     assert "INC-2 已宣布" in bed.say(":click 仍然另开一个")
 
 
-def test_a_declaration_that_failed_half_way_says_so_in_chinese(db: SqlApprovalStore) -> None:
+def test_a_declaration_that_failed_half_way_says_so_in_chinese(sqlite_store: SqlApprovalStore) -> None:
     surface = ShellSurface(io.StringIO())
     missing = NotConfigured("Slack refused it: the aksbot app lacks the `pins:write` scope.")
-    bed = make_bed(db, surface=surface, workspace=FailingWorkspace(ShellWorkspace(surface), "pin", missing))
+    bed = make_bed(sqlite_store, surface=surface, workspace=FailingWorkspace(ShellWorkspace(surface), "pin", missing))
     said = bed.say(f"/k8s incident start {TITLE}")
     assert "无法宣布事件：置顶快照失败。" in said and f"已清理：已归档它创建的频道 #{CHANNEL}。" in said
 
@@ -134,18 +121,18 @@ ROUTE = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
 
 
 @pytest.fixture
-def live_bed(db: SqlApprovalStore, tmp_path: Path) -> Iterator[tuple[Bed, AlertStore]]:
+def live_bed(sqlite_store: SqlApprovalStore, tmp_path: Path) -> Iterator[tuple[Bed, AlertStore]]:
     """A bed on the sandbox cluster (a pod of `web` OOMKilled and crash-looping) with the real alert store."""
     WORLD.reset()
     clock = ManualClock()
-    alerts = AlertStore(db)
+    alerts = AlertStore(sqlite_store)
     for cluster in start(tmp_path):
         config = copy.deepcopy(CONFIG)
         sandbox = cluster.settings.clusters[0]
         config["clusters"][0].update(kubeconfig=sandbox.kubeconfig, context="admin", default_namespace="shop")
         provider = KubeClusterProvider(settings(config))
         desk = StoredAlertDesk(alerts, clock)
-        yield make_bed(db, config=config, clusters=provider, clock=clock, alerts=desk), alerts  # type: ignore[arg-type]
+        yield make_bed(sqlite_store, config=config, clusters=provider, clock=clock, alerts=desk), alerts  # type: ignore[arg-type]
         provider.close()
 
 

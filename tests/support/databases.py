@@ -2,7 +2,9 @@
 own in the PostgreSQL server on 127.0.0.1:5432 (dropped afterwards).
 
 `database` is the parametrised fixture (import it into a test module, or use `tests/conftest.py`'s); `open()`
-opens another store over the same database, as a second replica or a restart would."""
+opens another store over the same database, as a second replica or a restart would. `sqlite_store` is a SQLite store
+of the test's own, for tests of what stands above the store (the workflow, the incident desk), which need not run
+twice."""
 
 from __future__ import annotations
 
@@ -40,6 +42,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
     cleanup = PostgresApprovalStore(POSTGRES_URL, schema=schema)
     cleanup.drop()
     cleanup.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[SqliteApprovalStore]:
+    store = SqliteApprovalStore(tmp_path / "approvals.sqlite3")
+    yield store
+    store.close()
 
 
 @pytest.fixture
