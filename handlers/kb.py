@@ -26,6 +26,7 @@ import dataclasses
 import difflib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -278,7 +279,7 @@ class Live:
     # service), most severe first: live evidence pointing to a runbook the question's words may not.
     runbooks: tuple[str, ...] = ()
 
-    def without_names(self, question: str, vocabulary: frozenset[str] = frozenset()) -> str:
+    def without_names(self, question: str, known: Callable[[str], bool] = lambda _: False) -> str:
         """The question without the words that named objects ("why does checkout-worker keep restarting on test" →
         "why does keep restarting on"): a workload's name says which object, not what is wrong with it, and as words
         it points the knowledge base anywhere (`orders-api` to the ACME entry's orders). A name the knowledge base's
@@ -286,7 +287,7 @@ class Live:
         the question is about."""
         said = question
         for name in sorted(self.names, key=len, reverse=True):
-            if name.lower() in vocabulary and name != self.cluster:  # a cluster's name is never the subject
+            if name != self.cluster and known(name):  # a cluster's name is never the subject
                 continue
             word = re.escape(name)
             pattern = word if not name.isascii() else rf"(?<![\w.-]){word}(?![\w.-])"
@@ -431,30 +432,13 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
         return KbList(knowledge.entries(), call.lang)
     question = call.args.question
     live = live_named(call, deps, question, detect_lang(question))
-    found = answer(knowledge, live.without_names(question, _vocabulary(knowledge)) if live is not None else question)
+    found = answer(knowledge, live.without_names(question, knowledge.knows) if live is not None else question)
     found = dataclasses.replace(found, question=question)
     if live is not None and found.entry is not None:  # the answer's own entry needs no second button
         live = dataclasses.replace(live, runbooks=tuple(kb for kb in live.runbooks if kb != found.entry.id))
     asked = _keep(call, deps, found)
     catalogue = knowledge.entries() if asked is not None and found.entry is None else ()
     return dataclasses.replace(found, asked=asked, catalogue=catalogue, live=live)
-
-
-_VOCABULARIES: dict[int, tuple[tuple[Entry, ...], frozenset[str]]] = {}
-
-
-def _vocabulary(knowledge: KnowledgeBase) -> frozenset[str]:
-    """Every Latin word and name the entries use (their text, errors, tags, commands), lower case: the object names
-    that are also the knowledge base's subject. Made once per set of entries (about 50 ms for the shipped ones)."""
-    entries = knowledge.entries()
-    kept = _VOCABULARIES.get(id(entries))
-    if kept is not None and kept[0] is entries:
-        return kept[1]
-    text = " ".join(e.model_dump_json() for e in entries).lower()
-    words = frozenset(re.findall(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", text))
-    _VOCABULARIES.clear()  # one knowledge base per process; a test's own replaces it
-    _VOCABULARIES[id(entries)] = (entries, words)
-    return words
 
 
 def _keep(call: Call[KbArgs], deps: Deps, found: KbAnswer) -> int | None:

@@ -48,6 +48,8 @@ class KnowledgeBase(Protocol):
 
     def entries(self) -> tuple[Entry, ...]: ...
 
+    def knows(self, name: str) -> bool: ...
+
 
 class LazyKnowledgeBase:
     """The shipped knowledge base, built on first use: for a process that may never search it (the Slack front,
@@ -61,6 +63,9 @@ class LazyKnowledgeBase:
 
     def entries(self) -> tuple[Entry, ...]:
         return load_knowledge_base().entries()
+
+    def knows(self, name: str) -> bool:
+        return load_knowledge_base().knows(name)
 
 
 @cache

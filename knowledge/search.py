@@ -382,6 +382,12 @@ class KnowledgeIndex:
         self._groups = frozenset(e.group for e in examples if e.group != ALWAYS)
         self._asked = AskedModel(examples) if examples else None
 
+    def knows(self, name: str) -> bool:
+        """Whether every word of `name` is one the entries use, as the index reads them (`coredns`, `ama-logs`: the
+        system's components, a subject; a team's `checkout-worker`, only a name)."""
+        tokens = self.analyzer.tokens(clean(name))
+        return bool(tokens) and all(t in self._known for t in tokens)
+
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 

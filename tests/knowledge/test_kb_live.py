@@ -139,11 +139,11 @@ def test_a_named_pods_state_points_to_the_runbook_the_diagnosis_rules_match(
 
 def test_a_name_the_knowledge_base_uses_stays_in_the_question() -> None:
     """`coredns` is a Deployment's name and the DNS entries' subject: it stays; a team's own workload's name goes."""
-    from handlers.kb import Live, _vocabulary
+    from handlers.kb import Live
 
     live = Live("test", (), (), names=("coredns", "checkout-worker", "test"))
-    vocabulary = _vocabulary(load_knowledge_base())
-    assert live.without_names("coredns pods restarting since checkout-worker went live on test", vocabulary) == (
+    known = load_knowledge_base().knows
+    assert live.without_names("coredns pods restarting since checkout-worker went live on test", known) == (
         "coredns pods restarting since went live on")
 
 
