@@ -214,7 +214,7 @@ class NodeResult:
         )
         if n.taints:
             blocks.append(Text(W.taints(lang, taints=joined([f"`{t}`" for t in n.taints], lang))))
-        running = [p for p in self.pods if p.phase not in ("Succeeded", "Failed")]
+        running = [p for p in self.pods if not p.finished]
         req_cpu = sum(p.requests.cpu_m or 0 for p in running)
         req_mem = sum(p.requests.memory or 0 for p in running)
         lim_mem = sum(p.limits.memory or 0 for p in running)

@@ -373,9 +373,14 @@ class Pod:
         return None
 
     @property
+    def finished(self) -> bool:
+        """Succeeded or Failed: its containers are gone, and the scheduler no longer counts its requests."""
+        return self.phase in ("Succeeded", "Failed")
+
+    @property
     def status_text(self) -> str:
         """What `kubectl get pods` shows in STATUS: a waiting/terminated reason beats the phase."""
-        if self.deletion_timestamp is not None and self.phase not in ("Succeeded", "Failed"):
+        if self.deletion_timestamp is not None and not self.finished:
             return "Terminating"
         if self.reason:
             return self.reason

@@ -265,6 +265,11 @@ _SIZED: tuple[tuple[str, Callable[[Resources], int | None], Callable[[int], str]
 )
 
 
+def _selects(selector: Mapping[str, str], node: Node) -> bool:
+    """Whether a pod's nodeSelector lets it run on `node`."""
+    return all(node.labels.get(k) == v for k, v in selector.items())
+
+
 class NodeSizes:
     """The largest allocatable of each resource over the nodes a pod may run on: all of them, or those its nodeSelector
     matches. Worked out once per nodeSelector, so a scan of 50,000 pods does not walk the nodes once per pod."""
@@ -276,7 +281,7 @@ class NodeSizes:
     def _for(self, selector: Mapping[str, str]) -> tuple[int, dict[str, tuple[int, Node] | None]]:
         key = frozenset(selector.items())
         if key not in self._largest:
-            chosen = [n for n in self._nodes if all(n.labels.get(k) == v for k, v in selector.items())]
+            chosen = [n for n in self._nodes if _selects(selector, n)]
             largest: dict[str, tuple[int, Node] | None] = {}
             for resource, amount, _ in _SIZED:
                 sizes = [(amount(n.allocatable), n) for n in chosen]
@@ -320,13 +325,13 @@ def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
     wanted = template.requests
     bound: dict[str, list[Pod]] = {}
     for p in pods:
-        if p.node and p.phase not in ("Succeeded", "Failed"):
+        if p.node and not p.finished:
             bound.setdefault(p.node, []).append(p)
     fits, used, limits = 0, 0, collections.Counter[str]()
     for node in nodes:
         if node.ready != "True" or node.unschedulable:
             continue
-        if any(node.labels.get(k) != v for k, v in template.node_selector.items()):
+        if not _selects(template.node_selector, node):
             continue
         if any(t.effect in ("NoSchedule", "NoExecute") and not any(tol.matches(t) for tol in template.tolerations)
                for t in node.taints):
