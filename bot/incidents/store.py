@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.approvals.model import ApprovalRequest, AuditEntry, parse_optional_utc, parse_utc, utc_text
-from bot.approvals.store import PostgresApprovalStore, Row, SqlApprovalStore
+from bot.approvals.store import PostgresApprovalStore, Row, Run, SqlApprovalStore
 from bot.incidents.model import EntryKind, Incident, IncidentState, Severity, TimelineEntry, same_title
 
 # A reservation older than this whose declaration never finished (its process was stopped half-way) no longer
@@ -216,12 +216,7 @@ class SqlIncidentStore:
                     # Read committed would let two declarations each miss the other's row: they take turns.
                     lock = f"aksbot-incident:{self._schema}:{draft.cluster}"
                     run("SELECT pg_advisory_xact_lock(hashtext(?))", (lock,))
-                _, rows = run(
-                    f"SELECT {_COLUMNS} FROM {self.table('incidents')} WHERE cluster = ? AND state IN (?, ?) "
-                    "ORDER BY id",
-                    (draft.cluster, IncidentState.OPEN.value, IncidentState.OPENING.value),
-                )
-                duplicate = _duplicate(draft, [self._incident(row) for row in rows])
+                duplicate = self._covering(run, draft)
                 if duplicate is not None:
                     return duplicate
             _, rows = run(
@@ -245,7 +240,11 @@ class SqlIncidentStore:
         return self._incident(rows[0])
 
     def covering(self, draft: Draft) -> Duplicate | None:
-        _, rows = self._run(
+        return self._covering(self._run, draft)
+
+    def _covering(self, run: Run, draft: Draft) -> Duplicate | None:
+        """The open (or opening) incident of the draft's cluster it would duplicate, read through `run`."""
+        _, rows = run(
             f"SELECT {_COLUMNS} FROM {self.table('incidents')} WHERE cluster = ? AND state IN (?, ?) ORDER BY id",
             (draft.cluster, IncidentState.OPEN.value, IncidentState.OPENING.value),
         )
