@@ -2255,7 +2255,9 @@ class FindingWords:
         "没有任何节点能运行它：它请求 {request} {resource}，而{scope}中可分配量最大的也只有 {largest}（{where}）",
     )
     nodes_all: Msg = Msg("the {count} nodes", "全部 {count} 个节点")
-    nodes_selected: Msg = Msg("the {count} nodes its nodeSelector allows", "其 nodeSelector 允许的 {count} 个节点")
+    nodes_selected: Msg = Msg(
+        "the {count} nodes its nodeSelector/affinity allows", "其 nodeSelector/affinity 允许的 {count} 个节点"
+    )
     node_in_pool: Msg = Msg("{node}, pool {pool}", "{node}，节点池 {pool}")
     remedy_too_big: Msg = Msg(
         "lower the pod's {resource} request or add a node pool with a bigger VM size: no node is big enough, and "

@@ -327,6 +327,8 @@ class Pod:
     tolerations: tuple[Toleration, ...] = ()
     node_selector: dict[str, str] = field(default_factory=dict)
     pod_ip: str = ""
+    # requiredDuringSchedulingIgnoredDuringExecution's terms, any one of which must hold; () when the pod has none
+    node_affinity: tuple[NodeTerm, ...] = ()
 
     @property
     def workload(self) -> OwnerRef | None:
@@ -345,6 +347,17 @@ class Pod:
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+    def may_run_on(self, node: Node) -> bool:
+        """Whether the pod's nodeSelector and required node affinity let it run on `node` (taints aside)."""
+        if any(node.labels.get(k) != v for k, v in self.node_selector.items()):
+            return False
+        return not self.node_affinity or any(term.matches(node) for term in self.node_affinity)
+
+    @property
+    def placed(self) -> bool:
+        """Whether the pod says where it may run at all (a nodeSelector or required node affinity)."""
+        return bool(self.node_selector or self.node_affinity)
 
     @property
     def restarts(self) -> int:
@@ -478,7 +491,8 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
-    """One `matchExpressions` entry of a label selector: `key` `operator` (In, NotIn, Exists, DoesNotExist)."""
+    """One `matchExpressions` entry of a label selector: `key` `operator` (In, NotIn, Exists, DoesNotExist; a node
+    selector term's also Gt and Lt)."""
 
     key: str
     operator: str
@@ -493,6 +507,14 @@ class Requirement:
             return self.key in labels
         if self.operator == "DoesNotExist":
             return self.key not in labels
+        if self.operator in ("Gt", "Lt"):
+            # Node affinity only: one integer on each side, as the API validates; a label that is not one matches
+            # neither way.
+            try:
+                have, bound = int(labels.get(self.key, "")), int(self.values[0])
+            except (ValueError, IndexError):
+                return False
+            return have > bound if self.operator == "Gt" else have < bound
         return False  # an operator the API would have refused
 
 
@@ -501,6 +523,22 @@ def selector_matches(
 ) -> bool:
     """A label selector (matchLabels and matchExpressions, ANDed) against a pod's labels."""
     return all(labels.get(k) == v for k, v in match_labels.items()) and all(r.matches(labels) for r in expressions)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeTerm:
+    """One of a pod's required nodeSelectorTerms: every requirement on the node's labels (`expressions`) and on its
+    fields (`fields`: `metadata.name`, the only one the scheduler supports, as the DaemonSet controller writes it)
+    holds. A term without requirements matches no node (the API's rule)."""
+
+    expressions: tuple[Requirement, ...] = ()
+    fields: tuple[Requirement, ...] = ()
+
+    def matches(self, node: Node) -> bool:
+        if not (self.expressions or self.fields):
+            return False
+        named = {"metadata.name": node.name}
+        return all(r.matches(node.labels) for r in self.expressions) and all(r.matches(named) for r in self.fields)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from bot.cluster.model import (
     Lease,
     Node,
     NodeInfo,
+    NodeTerm,
     ObjectRef,
     OwnerRef,
     Pod,
@@ -124,6 +125,7 @@ _RESOURCES = _Shared(20_000)
 _CONTAINERS = _Shared(50_000)
 _LABELS = _Shared(100_000)
 _TOLERATIONS = _Shared(10_000)
+_AFFINITY_TERMS = _Shared(10_000)
 _EMPTY: dict[str, str] = {}
 # An absent field decodes to an empty Raw; `null` to b"null": both mean "not set".
 NO_RAW = Raw()
@@ -467,6 +469,54 @@ def _shared_tolerations(raw: Raw) -> tuple[Toleration, ...]:
         for t in _TOLERATION_LIST.decode(key) or ()))
 
 
+class ExpressionWire(_Wire):
+    key: str = ""
+    operator: str = ""
+    values: list[str] | None = None
+
+
+class NodeTermWire(_Wire):
+    match_expressions: list[ExpressionWire] | None = None
+    match_fields: list[ExpressionWire] | None = None
+
+
+class RequiredNodeWire(_Wire):
+    node_selector_terms: list[NodeTermWire] | None = None
+
+
+class NodeAffinityWire(_Wire):
+    required_during_scheduling_ignored_during_execution: RequiredNodeWire | None = None
+
+
+class AffinityWire(_Wire):
+    node_affinity: NodeAffinityWire | None = None  # pod (anti-)affinity is not read: it depends on other pods
+
+
+_AFFINITY = msgspec.json.Decoder(AffinityWire | None, strict=False)
+
+
+def _requirements(raw: list[ExpressionWire] | None) -> tuple[Requirement, ...]:
+    return tuple(Requirement(e.key, e.operator, tuple(e.values or ())) for e in raw or ())
+
+
+def _shared_node_affinity(raw: Raw) -> tuple[NodeTerm, ...]:
+    """A pod's required node affinity terms; the replicas of one template share one tuple."""
+    key = bytes(raw)
+    if key in _UNSET:
+        return ()
+
+    def terms() -> tuple[NodeTerm, ...]:
+        affinity = _AFFINITY.decode(key)
+        node = affinity.node_affinity if affinity is not None else None
+        required = node.required_during_scheduling_ignored_during_execution if node is not None else None
+        return tuple(
+            NodeTerm(_requirements(t.match_expressions), _requirements(t.match_fields))
+            for t in (required.node_selector_terms or () if required is not None else ())
+        )
+
+    return _AFFINITY_TERMS.get(key, terms)
+
+
 class PodSpecWire(_Wire):
     node_name: str = ""
     containers: Raw = NO_RAW
@@ -476,6 +526,7 @@ class PodSpecWire(_Wire):
     service_account_name: str = ""
     tolerations: Raw = NO_RAW
     node_selector: Raw = NO_RAW
+    affinity: Raw = NO_RAW
 
 
 class StateDetailWire(_Wire):
@@ -577,6 +628,7 @@ def pod_from_wire(w: PodWire) -> Pod:
         priority_class=_intern(spec.priority_class_name), priority=spec.priority,
         service_account=_intern(spec.service_account_name), tolerations=_shared_tolerations(spec.tolerations),
         node_selector=_shared_labels(spec.node_selector), pod_ip=status.pod_ip,
+        node_affinity=_shared_node_affinity(spec.affinity),
     )
 
 
@@ -639,12 +691,6 @@ def event_from_wire(w: EventWire) -> Event:
 
 
 # -- workloads -----------------------------------------------------------------------------------------------
-
-
-class ExpressionWire(_Wire):
-    key: str = ""
-    operator: str = ""
-    values: list[str] | None = None
 
 
 class SelectorWire(_Wire):

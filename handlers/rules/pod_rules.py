@@ -468,7 +468,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     signals = ["pod.event:FailedScheduling"]
     requests = pod.requests
     sizes = ctx.node_sizes
-    too_big = {t.resource: t for t in (sizes.too_big(requests, pod.node_selector) if sizes is not None else ())}
+    too_big = {t.resource: t for t in (sizes.too_big(pod) if sizes is not None else ())}
     # What no node can hold is the cause to name: the scheduler's other reasons (a tainted node) would not change it.
     why: Said | None = joined((t.short() for t in too_big.values()), "; ", "；") if too_big else None
     named: set[str | None] = set()

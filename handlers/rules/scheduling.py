@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import collections
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.cluster.model import Node, Pod, Resources, format_bytes, format_cpu
+from bot.cluster.model import Node, NodeTerm, Pod, Resources, format_bytes, format_cpu
 from bot.i18n import FINDING, Msg, Said, joined, said
 
 
@@ -227,7 +227,7 @@ class TooBig:
     node: str  # a node that has it
     pool: str  # that node's pool ("" when it has no pool label)
     nodes: int  # how many nodes were looked at
-    selected: bool  # whether the pod's nodeSelector narrowed them
+    selected: bool  # whether the pod's nodeSelector or node affinity narrowed them
 
     @property
     def words(self) -> str:
@@ -265,23 +265,23 @@ _SIZED: tuple[tuple[str, Callable[[Resources], int | None], Callable[[int], str]
 )
 
 
-def _selects(selector: Mapping[str, str], node: Node) -> bool:
-    """Whether a pod's nodeSelector lets it run on `node`."""
-    return all(node.labels.get(k) == v for k, v in selector.items())
+# Where a pod may run, as a key: its nodeSelector and its required node affinity terms.
+_Placement = tuple[frozenset[tuple[str, str]], tuple[NodeTerm, ...]]
 
 
 class NodeSizes:
     """The largest allocatable of each resource over the nodes a pod may run on: all of them, or those its nodeSelector
-    matches. Worked out once per nodeSelector, so a scan of 50,000 pods does not walk the nodes once per pod."""
+    and required node affinity allow. Worked out once per placement, so a scan of 50,000 pods does not walk the nodes
+    once per pod."""
 
     def __init__(self, nodes: Sequence[Node]) -> None:
         self._nodes = tuple(nodes)
-        self._largest: dict[frozenset[tuple[str, str]], tuple[int, dict[str, tuple[int, Node] | None]]] = {}
+        self._largest: dict[_Placement, tuple[int, dict[str, tuple[int, Node] | None]]] = {}
 
-    def _for(self, selector: Mapping[str, str]) -> tuple[int, dict[str, tuple[int, Node] | None]]:
-        key = frozenset(selector.items())
+    def _for(self, pod: Pod) -> tuple[int, dict[str, tuple[int, Node] | None]]:
+        key = (frozenset(pod.node_selector.items()), pod.node_affinity)
         if key not in self._largest:
-            chosen = [n for n in self._nodes if _selects(selector, n)]
+            chosen = [n for n in self._nodes if pod.may_run_on(n)]
             largest: dict[str, tuple[int, Node] | None] = {}
             for resource, amount, _ in _SIZED:
                 sizes = [(amount(n.allocatable), n) for n in chosen]
@@ -292,10 +292,11 @@ class NodeSizes:
             self._largest[key] = (len(chosen), largest)
         return self._largest[key]
 
-    def too_big(self, requests: Resources, selector: Mapping[str, str]) -> tuple[TooBig, ...]:
-        """The requests in `requests` that exceed the largest allocatable of every node `selector` allows; none when
-        no node matches (the scheduler's own reasons say so) or a node does not report the resource."""
-        count, largest = self._for(selector)
+    def too_big(self, pod: Pod) -> tuple[TooBig, ...]:
+        """The requests of `pod` that exceed the largest allocatable of every node it may run on; none when no node
+        matches (the scheduler's own reasons say so) or a node does not report the resource."""
+        requests = pod.requests
+        count, largest = self._for(pod)
         out: list[TooBig] = []
         for resource, amount, shown in _SIZED:
             asked = amount(requests)
@@ -303,7 +304,7 @@ class NodeSizes:
             if not asked or best is None or asked <= best[0]:
                 continue
             size, node = best
-            out.append(TooBig(resource, shown(asked), shown(size), node.name, node.pool, count, bool(selector)))
+            out.append(TooBig(resource, shown(asked), shown(size), node.name, node.pool, count, pod.placed))
         return tuple(out)
 
 
@@ -318,10 +319,11 @@ class Room:
 
 
 def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
-    """Room for more pods shaped like `template` (its requests, nodeSelector and tolerations), as the scheduler
-    counts it: on each Ready, schedulable node the selector matches and whose NoSchedule/NoExecute taints the pod
-    tolerates, its allocatable less what the pods bound to it request. Affinity and spread are not counted, so this
-    is at most what fits."""
+    """Room for more pods shaped like `template` (its requests, nodeSelector, required node affinity and
+    tolerations), as the scheduler counts it: on each Ready, schedulable node the pod may run on and whose
+    NoSchedule/NoExecute taints it tolerates, its allocatable less what the pods bound to it request. Pod
+    (anti-)affinity and topology spread depend on where the other pods land and are not counted, so this is at most
+    what fits."""
     wanted = template.requests
     bound: dict[str, list[Pod]] = {}
     for p in pods:
@@ -331,7 +333,7 @@ def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
     for node in nodes:
         if node.ready != "True" or node.unschedulable:
             continue
-        if not _selects(template.node_selector, node):
+        if not template.may_run_on(node):
             continue
         if any(t.effect in ("NoSchedule", "NoExecute") and not any(tol.matches(t) for tol in template.tolerations)
                for t in node.taints):

@@ -103,6 +103,45 @@ def tolerates(tolerations: list[Obj], taint: Obj) -> bool:
     return False
 
 
+def _term_holds(requirement: Obj, values: dict[str, str]) -> bool:
+    """One node selector requirement (In, NotIn, Exists, DoesNotExist, Gt, Lt) against a node's labels or fields."""
+    key, op, wanted = requirement.get("key") or "", requirement.get("operator"), requirement.get("values") or []
+    have = values.get(key)
+    if op in ("Gt", "Lt"):
+        try:
+            number, bound = int(have or ""), int(wanted[0])
+        except (ValueError, IndexError):
+            return False
+        return number > bound if op == "Gt" else number < bound
+    if op == "In":
+        return have is not None and have in wanted
+    if op == "NotIn":
+        return have is None or have not in wanted
+    if op == "Exists":
+        return have is not None
+    if op == "DoesNotExist":
+        return have is None
+    return False
+
+
+def node_affinity_allows(spec: Obj, node: Obj) -> bool:
+    """Whether a pod's required node affinity lets it run on `node`: any term whose requirements all hold (labels by
+    matchExpressions, `metadata.name` by matchFields); a term with none matches nothing, as in the scheduler."""
+    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {})
+                .get("requiredDuringSchedulingIgnoredDuringExecution"))
+    if not required:
+        return True
+    labels = node["metadata"].get("labels") or {}
+    fields = {"metadata.name": node["metadata"]["name"]}
+    for term in required.get("nodeSelectorTerms") or []:
+        expressions, by_field = term.get("matchExpressions") or [], term.get("matchFields") or []
+        if (expressions or by_field) and all(_term_holds(r, labels) for r in expressions) and all(
+            _term_holds(r, fields) for r in by_field
+        ):
+            return True
+    return False
+
+
 def _int_or_percent(value: Any, total: int, round_up: bool) -> int:
     if isinstance(value, str) and value.endswith("%"):
         raw = float(value[:-1]) * total / 100
@@ -700,7 +739,7 @@ class Controllers:
             for node in nodes:
                 name = node["metadata"]["name"]
                 labels = node["metadata"].get("labels") or {}
-                if any(labels.get(k) != v for k, v in selector.items()):
+                if any(labels.get(k) != v for k, v in selector.items()) or not node_affinity_allows(tspec, node):
                     continue
                 taints = (node.get("spec") or {}).get("taints") or []
                 if any(t.get("effect") in ("NoSchedule", "NoExecute") and not tolerates(tolerations, t)
@@ -793,7 +832,7 @@ class Controllers:
             if not ready:
                 reasons["node(s) were not ready"] += 1
                 continue
-            if any(labels.get(k) != v for k, v in selector.items()):
+            if any(labels.get(k) != v for k, v in selector.items()) or not node_affinity_allows(spec, node):
                 reasons["node(s) didn't match Pod's node affinity/selector"] += 1
                 continue
             alloc = status.get("allocatable") or status.get("capacity") or {}

@@ -6,7 +6,18 @@ import itertools
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.cluster.model import Condition, Container, ContainerState, ContainerStatus, EnvVar, Node, Pod, Resources
+from bot.cluster.model import (
+    Condition,
+    Container,
+    ContainerState,
+    ContainerStatus,
+    EnvVar,
+    Node,
+    NodeTerm,
+    Pod,
+    Requirement,
+    Resources,
+)
 from bot.i18n import Said
 from bot.severity import Severity
 from handlers.rules.finding import Finding
@@ -277,7 +288,23 @@ def test_a_request_only_a_pool_outside_the_node_selector_could_hold_never_fits_e
     assert not any(e.startswith("no node can ever run it") for e in anywhere.evidence)
     pinned = _pending(_too_big_pod(40 * GI, {"kubernetes.azure.com/agentpool": "userpool"}), USERPOOL + BIGPOOL)
     assert "no node is big enough for its 40Gi memory request (13Gi allocatable at most)" in pinned.title
-    assert any("of the 3 nodes its nodeSelector allows, 13Gi" in e for e in pinned.evidence)
+    assert any("of the 3 nodes its nodeSelector/affinity allows, 13Gi" in e for e in pinned.evidence)
+
+
+def test_required_node_affinity_narrows_the_nodes_a_request_must_fit_as_a_node_selector_does() -> None:
+    # How AKS teams usually pin a workload to a pool: required node affinity on the agentpool label, not a selector.
+    pool = Requirement("kubernetes.azure.com/agentpool", "In", ("userpool",))
+    pinned = replace(_too_big_pod(40 * GI), node_affinity=(NodeTerm(expressions=(pool,)),))
+    f = _pending(pinned, USERPOOL + BIGPOOL)
+    assert "no node is big enough for its 40Gi memory request (13Gi allocatable at most)" in f.title
+    assert any("of the 3 nodes its nodeSelector/affinity allows, 13Gi" in e for e in f.evidence)
+    # Terms are ORed: a second term that admits the big pool means a node exists that can hold it.
+    big = Requirement("kubernetes.azure.com/agentpool", "In", ("bigpool",))
+    either = replace(pinned, node_affinity=(NodeTerm(expressions=(pool,)), NodeTerm(expressions=(big,))))
+    assert not any(e.startswith("no node can ever run it") for e in _pending(either, USERPOOL + BIGPOOL).evidence)
+    # NotIn keeps the pod off the big pool just as well.
+    elsewhere = replace(pinned, node_affinity=(NodeTerm(expressions=(replace(big, operator="NotIn"),)),))
+    assert "no node is big enough" in _pending(elsewhere, USERPOOL + BIGPOOL).title
 
 
 def test_a_request_that_fits_an_empty_node_keeps_the_add_nodes_advice() -> None:

@@ -89,3 +89,36 @@ def test_room_for_more_pods_counts_requests_selector_taints_and_the_pod_limit() 
     assert room_for(picky, nodes, [busy]).fits == 0
     small = replace(shape, containers=(replace(java_container(), requests=Resources(cpu_m=1)),))
     assert room_for(small, [b], []).limit == "pods"  # 110 pods a node before 3860 of them
+
+
+def test_required_node_affinity_decides_which_nodes_a_pod_may_run_on() -> None:
+    """Terms are ORed, a term's requirements ANDed; an empty term matches nothing; matchFields names the node
+    (the DaemonSet controller's form); Gt and Lt compare integers."""
+    from dataclasses import replace
+
+    from bot.cluster.model import NodeTerm, Requirement
+    from handlers.rules.scheduling import room_for
+    from tests.support.objects import node, pod
+
+    a = node("aks-userpool-1-vmss000000")
+    labelled = replace(a, labels={**a.labels, "kubernetes.azure.com/agentpool": "userpool", "gen": "3"})
+    pool = Requirement("kubernetes.azure.com/agentpool", "In", ("userpool",))
+    other = Requirement("kubernetes.azure.com/agentpool", "In", ("gpu",))
+
+    def may(*terms: NodeTerm) -> bool:
+        return replace(pod(), node_affinity=terms).may_run_on(labelled)
+
+    assert may() and may(NodeTerm((pool,))) and not may(NodeTerm((other,)))
+    assert may(NodeTerm((other,)), NodeTerm((pool,)))  # either term
+    assert not may(NodeTerm((pool, other)))  # both requirements
+    assert not may(NodeTerm())  # a term with no requirement matches no node
+    assert may(NodeTerm((Requirement("gen", "Gt", ("2",)),))) and not may(NodeTerm((Requirement("gen", "Lt", ("3",)),)))
+    assert not may(NodeTerm((Requirement("agentpool-size", "Gt", ("2",)),)))  # no such label: neither way
+    assert may(NodeTerm((Requirement("gpu", "DoesNotExist"), replace(other, operator="NotIn"))))
+    assert may(NodeTerm(fields=(Requirement("metadata.name", "In", (a.name,)),)))
+    assert not may(NodeTerm(fields=(Requirement("metadata.name", "NotIn", (a.name,)),)))
+    # The selector and the affinity must both allow the node.
+    assert not replace(pod(), node_selector={"gen": "2"}, node_affinity=(NodeTerm((pool,)),)).may_run_on(labelled)
+    # room_for counts only the nodes the affinity allows.
+    shape = replace(pod(), node_affinity=(NodeTerm((other,)),))
+    assert room_for(shape, [labelled], []).nodes == 0

@@ -218,6 +218,45 @@ def test_deleting_a_deployment_removes_its_replicasets_and_pods(server: KubeServ
     assert core.list_namespaced_pod("default", label_selector="app=doomed").items == []
 
 
+def test_the_scheduler_honours_required_node_affinity(server: KubeServer, api: client.ApiClient) -> None:
+    """A pod whose required node affinity no node meets stays Pending with the scheduler's reason; one whose second
+    term names a node's pool is bound there (terms are ORed). The bot's reader decodes the terms it was given."""
+    from bot.cluster.wire import PODS
+
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+
+    def pinned(name: str, *pools: str) -> None:
+        terms = [client.V1NodeSelectorTerm(match_expressions=[client.V1NodeSelectorRequirement(
+            key="kubernetes.azure.com/agentpool", operator="In", values=[pool])]) for pool in pools]
+        affinity = client.V1Affinity(node_affinity=client.V1NodeAffinity(
+            required_during_scheduling_ignored_during_execution=client.V1NodeSelector(node_selector_terms=terms)))
+        template = client.V1PodTemplateSpec(
+            metadata=client.V1ObjectMeta(labels={"app": name}),
+            spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="busybox")], affinity=affinity))
+        apps.create_namespaced_deployment("default", client.V1Deployment(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1DeploymentSpec(replicas=1, selector=client.V1LabelSelector(match_labels={"app": name}),
+                                         template=template)))
+
+    pinned("on-gpu", "gpupool")
+    pinned("on-either", "gpupool", "nodepool1")
+    server.controllers.settle()
+    (stuck,) = core.list_namespaced_pod("default", label_selector="app=on-gpu").items
+    assert stuck.spec.node_name is None and stuck.status.phase == "Pending"
+    reasons = [e.message for e in core.list_namespaced_event("default").items
+               if e.involved_object.name == stuck.metadata.name and e.reason == "FailedScheduling"]
+    assert reasons and "didn't match Pod's node affinity/selector" in reasons[-1]
+    (placed,) = core.list_namespaced_pod("default", label_selector="app=on-either").items
+    assert placed.spec.node_name
+    read = PODS.from_dict(api.sanitize_for_serialization(placed))
+    assert [[(r.key, r.operator, r.values) for r in t.expressions] for t in read.node_affinity] == [
+        [("kubernetes.azure.com/agentpool", "In", ("gpupool",))],
+        [("kubernetes.azure.com/agentpool", "In", ("nodepool1",))],
+    ]
+    for name in ("on-gpu", "on-either"):
+        apps.delete_namespaced_deployment(name, "default", propagation_policy="Background")
+
+
 def test_watch_resumes_from_resource_version_and_sees_bookmarks(core: client.CoreV1Api) -> None:
     start = core.list_namespaced_config_map("default").metadata.resource_version
     core.create_namespaced_config_map("default", configmap("watched-1"))
