@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.blocks import Context, Level, Notice, View
 from bot.cluster.reads import observe_reads
@@ -176,14 +176,18 @@ class Dispatcher:
     def _resolve_cluster(self, parsed: ParsedCommand, incoming: Incoming) -> str | None:
         spec = parsed.spec
         settings = self.deps.settings
-        if spec.scope is Scope.NONE:
-            return None
         names = settings.cluster_names()
+        if spec.scope is Scope.NONE:
+            # A command about no one cluster may still filter by one (`approvals --cluster prod`): a misspelt name
+            # would list nothing and read as "nothing is waiting".
+            wanted = getattr(parsed.ref.args, "cluster", None)
+            if isinstance(wanted, str) and wanted not in names:
+                _unknown_cluster(wanted, names, spec.usage())
+            return None
         asked = parsed.ref.cluster
         if asked is not None:
             if asked not in names:
-                known = ", ".join(names) if names else said(ERRORS.no_cluster_configured)
-                raise UserError(said(ERRORS.unknown_cluster, asked=asked, known=known), spec.usage())
+                _unknown_cluster(asked, names, spec.usage())
             return asked
         if not names:
             raise NotConfigured(
@@ -287,3 +291,8 @@ class _NoKnowledgeBase(UserError):
             "That does not look like a command, and no knowledge base is loaded to answer questions. "
             "Try `/k8s help` for the commands."
         )
+
+
+def _unknown_cluster(asked: str, names: list[str], usage: str) -> NoReturn:
+    known = ", ".join(names) if names else said(ERRORS.no_cluster_configured)
+    raise UserError(said(ERRORS.unknown_cluster, asked=asked, known=known), usage)

@@ -88,6 +88,16 @@ class UnknownCommand(UserError):
         return View(view.summary, (*view.blocks, Context(ERRORS.no_close_command(lang))))
 
 
+class IncompleteCommand(UnknownCommand):
+    """A command group's name without one of its commands (`/k8s aks`, `/k8s aks status`): all of them are named."""
+
+    def __init__(self, word: str, group: str, members: tuple[str, ...]) -> None:
+        names = joined([f"`{m}`" for m in members], ", ", "、")
+        UserError.__init__(self, said(ERRORS.group_only, word=word, group=group, names=names))
+        self.word = word
+        self.suggestions = members
+
+
 class NeedsInput(UserError):
     """A command run from a button needs an argument the button leaves out (Deny's reason). A surface that can ask
     (a Slack dialog) asks for `param` and runs the command again with it; the others show the message."""

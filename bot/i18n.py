@@ -1315,6 +1315,10 @@ class ErrorWords:
         "Unknown command `{word}`.{hint} Try `/k8s help`.", "没有 `{word}` 这个命令。{hint}试试 `/k8s help`。"
     )
     command_hint: Msg = Msg(" Did you mean: {names}?", "你是不是要用 {names}？")
+    group_only: Msg = Msg(
+        "`{word}` is not a command; the `{group}` commands are {names}. `/k8s help {group}` says what each does.",
+        "没有 `{word}` 这个命令；`{group}` 开头的命令有 {names}。`/k8s help {group}` 会说明每个命令的用途。",
+    )
     no_close_command: Msg = Msg(
         "No command is close to that; `/k8s help` lists them all.", "没有相近的命令；`/k8s help` 列出所有命令。"
     )
@@ -1351,6 +1355,10 @@ class ErrorWords:
         "聊天消息无法持续跟随输出；请再问一次，或用 `--tail N` 看更多行",
     )
     namespace_or_all: Msg = Msg("Use either `-n NAMESPACE` or `-A`, not both.", "`-n 命名空间` 和 `-A` 只能用一个。")
+    flag_twice: Msg = Msg(
+        "`{flag}` is given twice, as `{first}` and as `{second}`: say which one you mean.",
+        "`{flag}` 给了两次：`{first}` 和 `{second}`，请只保留你要的那一个。",
+    )
     unexpected_argument: Msg = Msg(
         "Unexpected argument `{arg}` for `{command}`.", "`{command}` 不接受参数 `{arg}`。"
     )
@@ -1460,6 +1468,7 @@ class HelpWords:
     """`help` and `help <command>`: the headings around the commands' own summaries (`COMMANDS_ZH`, `PARAMS_ZH`)."""
 
     heading: Msg = Msg("aksbot commands", "aksbot 命令")
+    group_heading: Msg = Msg("aksbot commands: `/k8s {group} …`", "aksbot 命令：`/k8s {group} …`")
     read: Msg = Msg("*Ask and look*", "*查询与查看*")
     disruptive: Msg = Msg(
         "*Change the cluster* (runs only after an approver clicks Approve)", "*变更集群*（审批人点击“批准”后才会执行）"

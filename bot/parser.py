@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.errors import UnknownCommand, UserError
+from bot.errors import IncompleteCommand, UnknownCommand, UserError
 from bot.i18n import ERRORS, Said, param_help, said
 from bot.refs import CommandRef
 from bot.registry import REGISTRY, Args, CommandSpec, Lang, ParamSpec, Registry, Scope
@@ -216,6 +216,10 @@ class Parser:
         group = self._group_typo(words, names, text, lang)
         if group is not None:
             raise group
+        # `/k8s aks`, `/k8s aks status`: a group's name with no command of it is answered with all of them.
+        members = tuple(s.name for s in self.registry.group(first) if not s.hidden)
+        if members and (len(words) == 1 or not (_asks(text, lang) or _prose(words))):
+            raise IncompleteCommand(" ".join(words[:2]), members[0].split()[0], members)
         scored = process.extract(first, names, scorer=fuzz.WRatio, limit=3, score_cutoff=45)
         close = _typo_of(first, names) or tuple(name for name, score, _ in scored if score >= 80)
         # `dignose pod x`, `incdent list`: a slip in a group's first word before one of its commands' second word.
@@ -276,6 +280,16 @@ class Parser:
             i += 1
             return words[i]
 
+        given: dict[str, str] = {}
+
+        def once(key: str, flag: str, value: str) -> str:
+            """A value given twice must be the same: `--cluster test --cluster prod` is not "the last one wins" when
+            the command may change prod."""
+            first = given.setdefault(key, value)
+            if first != value:
+                raise UserError(said(ERRORS.flag_twice, flag=flag, first=first, second=value), usage)
+            return value
+
         has_greedy = any(p.greedy for p in positional)
         scope_flags = {"--cluster"} if spec.scope is not Scope.NONE else set()
         if spec.scope is Scope.NAMESPACED:
@@ -297,9 +311,9 @@ class Parser:
             flag, eq, inline = word.partition("=")
             value: str | None = inline if eq else None
             if flag == "--cluster" and spec.scope is not Scope.NONE:
-                cluster = value if value is not None else take_value(flag)
+                cluster = once("--cluster", flag, value if value is not None else take_value(flag))
             elif flag in ("-n", "--namespace") and spec.scope is Scope.NAMESPACED:
-                namespace = value if value is not None else take_value(flag)
+                namespace = once("--namespace", flag, value if value is not None else take_value(flag))
             elif flag in ("-A", "--all-namespaces") and spec.scope is Scope.NAMESPACED:
                 all_namespaces = True
             elif flag in by_flag:
@@ -307,9 +321,9 @@ class Parser:
                 if p.is_bool:
                     values[p.name] = True if value is None else value
                 else:
-                    values[p.name] = value if value is not None else take_value(flag)
+                    values[p.name] = once(p.name, flag, value if value is not None else take_value(flag))
             elif flag.startswith("-n") and len(flag) > 2 and spec.scope is Scope.NAMESPACED:
-                namespace = flag[2:]
+                namespace = once("--namespace", "-n", flag[2:])
             elif (why := _KUBECTL_ONLY_FLAGS.get(flag)) is not None:
                 raise UserError(said(ERRORS.kubectl_only_flag, flag=flag, command=spec.name, why=why), usage)
             else:

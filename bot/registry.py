@@ -320,6 +320,12 @@ class Registry:
         """Every name and alias (for suggestions)."""
         return sorted(self._lookup)
 
+    def group(self, word: str) -> tuple[CommandSpec, ...]:
+        """The commands of a group, by the group's first word in any of their names (`aks`, `诊断`), in name order;
+        none when `word` starts no command of two or more words."""
+        found = {spec.name: spec for name, spec in self._lookup.items() if " " in name and name.split()[0] == word}
+        return tuple(found[n] for n in sorted(found))
+
     def __iter__(self) -> Iterator[CommandSpec]:
         return iter(sorted(self._by_name.values(), key=lambda s: s.name))
 

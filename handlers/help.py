@@ -27,12 +27,14 @@ class CommandList:
     disruptive: tuple[CommandSpec, ...]
     role: str
     lang: Lang = "en"
+    group: str | None = None  # `help aks`: only the commands of one group
 
     def view(self) -> View:
         # The short form: each command's name and what it does, in prose that wraps (never a table that cuts it);
         # `help <command>` gives the whole usage.
         lang = self.lang
-        blocks: list[Block] = [Heading(W.heading(lang))]
+        heading = W.group_heading(lang, group=self.group) if self.group else W.heading(lang)
+        blocks: list[Block] = [Heading(heading)]
         for title, specs in ((W.read(lang), self.read), (W.disruptive(lang), self.disruptive)):
             if specs:
                 blocks.append(Text("\n".join([title, *(f"• `/k8s {s.name}` — {summary(s, lang)}" for s in specs)])))
@@ -90,22 +92,29 @@ def _best_role(call: Call[HelpArgs], deps: Deps) -> Role | None:
 )
 def help_(call: Call[HelpArgs], deps: Deps) -> CommandList | CommandHelp:
     """List the commands you may run, or explain one: `help <command>`."""
+    group: str | None = None
     if call.args.topic:
         words = call.args.topic.lower().split()
         spec, _ = REGISTRY.longest_prefix(words)
-        if spec is None:
+        if spec is not None:
+            return CommandHelp(spec, call.lang)
+        if len(words) == 1 and (members := REGISTRY.group(words[0])):
+            group = members[0].name.split()[0]  # `help aks`, `help 诊断`: the group's commands
+        else:
             from rapidfuzz import fuzz, process
 
             close = process.extract(call.args.topic, REGISTRY.names(), scorer=fuzz.WRatio, limit=3, score_cutoff=50)
             raise UnknownCommand(call.args.topic, tuple(n for n, _, _ in close))
-        return CommandHelp(spec, call.lang)
     role = _best_role(call, deps)
     visible = [
-        s for s in REGISTRY if not s.hidden and (s.requires is None or (role is not None and role >= s.requires))
+        s for s in REGISTRY
+        if not s.hidden and (s.requires is None or (role is not None and role >= s.requires))
+        and (group is None or s.name.split()[0] == group)
     ]
     return CommandList(
         read=tuple(s for s in visible if s.risk is Risk.READ),
         disruptive=tuple(s for s in visible if s.risk is Risk.DISRUPTIVE),
         role=role_name(role),
         lang=call.lang,
+        group=group,
     )

@@ -125,6 +125,11 @@ def test_alerts_lists_what_fires_on_the_clusters_the_caller_may_see(room: Room) 
     assert "Firing now: 3" in said and secret.id in said
     assert "You have no role on cluster `vault`" in room.say(":as carol", "/k8s alerts --cluster vault")
     assert "Unknown cluster `nowhere`" in room.say("/k8s alerts --cluster nowhere")
+    # Every filter by cluster refuses a name that is not configured: a typo must not read as "nothing is waiting".
+    for listing in ("approvals", "audit", "alerts history"):
+        said = room.say(f"/k8s {listing} --cluster nowhere")
+        assert "Unknown cluster `nowhere` (clusters:" in said and "No " not in said, listing
+    assert "没有名为 `nowhere` 的集群" in room.say("/k8s 审批 --cluster nowhere")
     # A Show button draws the alert's message with its buttons.
     said = room.say(":as carol", f":click {node.id} · Node {NODE} is NotReady")
     assert f"🔴 Node {NODE} is NotReady" in said and "[Snooze 1 h]" in said and "Acknowledged by @U0ALICE" in said

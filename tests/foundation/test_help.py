@@ -76,9 +76,20 @@ def test_help_for_one_command_in_chinese_and_in_english(dispatcher: Dispatcher) 
 def test_help_about_a_command_that_is_not_there_says_so_in_the_askers_language(dispatcher: Dispatcher) -> None:
     from tests.support.foundation import run_slash
 
-    _, group = run_slash(dispatcher, "/k8s 帮助 诊断", user="alice")
-    assert "没有 `诊断` 这个命令。你是不是要用 `诊断 pod`、`诊断 节点`、`诊断 集群`？试试 `/k8s help`。" in group
     _, nothing = run_slash(dispatcher, "/k8s 帮助 xyzzy", user="alice")
     assert "没有 `xyzzy` 这个命令。试试 `/k8s help`。" in nothing and "没有相近的命令" in nothing
     _, english = run_slash(dispatcher, "/k8s help diagnos", user="alice")
     assert "Unknown command `diagnos`. Did you mean: `diagnose cluster`, `diagnose node`, `diagnose pod`?" in english
+
+
+def test_help_for_a_command_group_lists_only_its_commands(dispatcher: Dispatcher) -> None:
+    said = ok_text(dispatcher, "/k8s help aks", user="alice")
+    assert said.startswith("aksbot commands: `/k8s aks …`")
+    listed = re.findall(r"• `/k8s ([^`]+)`", said)
+    assert listed and all(name.startswith("aks ") for name in listed) and "aks scale-pool" in listed
+    carol = ok_text(dispatcher, "/k8s 帮助 aks", user="carol")  # a viewer: only what she may run, in Chinese
+    assert carol.startswith("aksbot 命令：`/k8s aks …`") and "aks scale-pool" not in carol and "aks pools" in carol
+    # A group named by its Chinese alias lists the same commands.
+    chinese = ok_text(dispatcher, "/k8s 帮助 诊断", user="alice")
+    assert chinese.startswith("aksbot 命令：`/k8s diagnose …`")
+    assert re.findall(r"• `/k8s ([^`]+)`", chinese) == ["diagnose cluster", "diagnose node", "diagnose pod"]

@@ -80,6 +80,19 @@ def test_unknown_flag_and_bad_value_and_extra_argument() -> None:
         parser.parse("pods -n a -A")
 
 
+def test_a_flag_given_twice_with_different_values_is_refused_not_the_last_one_taken() -> None:
+    """`--cluster test --cluster prod` must not quietly act on prod; the same value twice is harmless."""
+    with pytest.raises(UserError, match="`--cluster` is given twice, as `test` and as `prod`") as err:
+        parser.parse("scale deployment web --replicas 4 --cluster test --cluster=prod")
+    assert err.value.usage and in_lang(err.value.message, "zh").startswith("`--cluster` 给了两次")
+    with pytest.raises(UserError, match="`--replicas` is given twice, as `4` and as `5`"):
+        parser.parse("scale deployment web --replicas 4 --replicas=5")
+    with pytest.raises(UserError, match="`-n` is given twice, as `shop` and as `web`"):
+        parser.parse("pods -n shop -nweb")
+    p = parse("scale deployment web --replicas 4 --cluster prod --cluster prod -n shop --namespace shop")
+    assert (p.ref.cluster, p.ref.namespace, p.args.model_dump()["replicas"]) == ("prod", "shop", 4)
+
+
 def test_scope_flags_only_where_they_apply() -> None:
     with pytest.raises(UserError, match="Unknown flag `-n`"):
         parser.parse("node aks-1 -n shop")
@@ -307,3 +320,24 @@ def test_kubectl_habits_reach_the_actions() -> None:
     assert isinstance(kb, ParsedCommand) and kb.spec.name == "kb show"
     question = real.parse("@aksbot node/pod 一直 pending 怎么办", InputKind.MENTION)
     assert isinstance(question, FreeText) and question.text == "node/pod 一直 pending 怎么办"
+
+
+def test_a_command_group_alone_names_all_its_commands_and_help_lists_them() -> None:
+    """`/k8s aks` and `/k8s aks status` are answered with every `aks` command (not three fuzzy matches, not its
+    aliases); a question that starts with the group's name still goes to the knowledge base; `help aks` lists the
+    group with what each command does."""
+    import handlers
+    from bot.errors import IncompleteCommand
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+    members = tuple(spec.name for spec in REGISTRY.group("aks"))
+    assert len(members) >= 7
+    for typed in ("aks", "aks status"):
+        with pytest.raises(IncompleteCommand) as err:
+            real.parse(f"/k8s {typed}", InputKind.SLASH)
+        assert set(err.value.suggestions) == set(members) and "`/k8s help aks`" in err.value.message
+        assert "aks 节点池" not in err.value.message and "`aks` 开头的命令有" in in_lang(err.value.message, "zh")
+    assert isinstance(real.parse("/k8s aks why is my cluster in a failed state", InputKind.SLASH), FreeText)
+
