@@ -451,10 +451,14 @@ class UpgradeWords:
     node_images: Msg = Msg("Node images", "节点镜像")
     # -- offered versions
     not_newer: Msg = Msg("not newer than {current}", "不比 {current} 新")
-    skips_into_oldest: Msg = Msg(
-        "skips into the oldest supported minor", "跨级升到最旧的受支持 minor 版本"
+    skips_into_supported: Msg = Msg(
+        "skips from an unsupported minor into a supported one: allowed, but the jump has no SLA guarantee",
+        "从不受支持的 minor 版本跨级升到受支持的版本：允许，但跨级升级不在 SLA 保障范围内",
     )
-    skips_a_minor: Msg = Msg("skips a minor: go to 1.{next} first", "跳过了一个 minor 版本：请先升级到 1.{next}")
+    skips_offered: Msg = Msg(
+        "skips 1.{next}; Azure offers it (allowed from an unsupported or long-term-support minor)",
+        "跳过 1.{next}；Azure 提供此版本（从不受支持或长期支持的 minor 版本可以跨级）",
+    )
     preview: Msg = Msg("preview", "预览版")
     patch: Msg = Msg("patch", "patch 版本")
     next_minor: Msg = Msg("next minor", "下一个 minor 版本")
@@ -464,7 +468,15 @@ class UpgradeWords:
         "从 {current} 不能升级到 {target}（可选：{offered}）。",
     )
     none_offered: Msg = Msg("none", "无")
-    target_refused: Msg = Msg("{target}: {note}.", "{target}：{note}。")
+    not_a_version: Msg = Msg(
+        "`{target}` is not a Kubernetes version: write it as 1.30 or 1.30.5.",
+        "`{target}` 不是 Kubernetes 版本号：请写成 1.30 或 1.30.5。",
+    )
+    is_current: Msg = Msg("{target} is the version the cluster runs now.", "{target} 就是集群现在的版本。")
+    is_downgrade: Msg = Msg(
+        "{target} is older than {current}: AKS does not downgrade a cluster.",
+        "{target} 比 {current} 旧：AKS 不支持降级集群。",
+    )
     newest_already: Msg = Msg("{current} is the newest version offered.", "{current} 已是可升级的最新版本。")
     # -- support window
     version_unknown: Msg = Msg("The current version is unknown.", "当前版本未知。")
@@ -484,9 +496,11 @@ class UpgradeWords:
     unsupported: Msg = Msg("no longer supported at all", "已完全不受支持")
     out_of_support: Msg = Msg(
         "1.{minor} is out of support{where} ({level}); supported minors: {window}. From an unsupported minor AKS "
-        "allows a jump straight into 1.{oldest}, otherwise one minor at a time.",
+        "allows a jump back into a supported one (1.{oldest} at the oldest; the jump has no SLA guarantee), "
+        "otherwise one minor at a time.",
         "{where}1.{minor} 已超出支持范围（{level}）；受支持的 minor 版本：{window}。从不受支持的 minor 版本出发，"
-        "AKS 允许直接升到 1.{oldest}，否则只能一次升一个 minor 版本。",
+        "AKS 允许直接跨级升回受支持的版本（最低 1.{oldest}；跨级升级不在 SLA 保障范围内），"
+        "否则只能一次升一个 minor 版本。",
     )
     oldest_supported: Msg = Msg(
         "1.{minor} is the oldest supported minor{where} (supported: {window}); it leaves support 30 days after the "

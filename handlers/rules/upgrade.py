@@ -115,8 +115,10 @@ def version_choices(
 ) -> tuple[VersionChoice, ...]:
     """The offered versions, each marked allowed or not.
 
-    One minor at a time (aks-facts §6), except from a minor the region no longer supports: then AKS lets the
-    cluster skip straight into the oldest supported minor, and no further.
+    Azure's upgrade profile lists the versions it accepts, so every newer one it offers is allowed. AKS goes one
+    minor at a time (aks-facts §6) except from a minor the region no longer supports back into a supported one
+    (without SLA for the jump) and between long-term-support minors: Azure decides those exceptions, and a skip it
+    offers is noted, not refused.
     """
     cm = _minor(current)
     ga = _community_minors(supported)
@@ -129,15 +131,23 @@ def version_choices(
         if now is not None and then is not None and then <= now:
             out.append(VersionChoice(o.version, o.is_preview, False, said(UPGRADE.not_newer, current=current)))
         elif cm is not None and m is not None and m > cm + 1:
-            if out_of_support and m == oldest:
-                out.append(VersionChoice(o.version, o.is_preview, True, said(UPGRADE.skips_into_oldest)))
-            else:
-                skip = said(UPGRADE.skips_a_minor, next=cm + 1)
-                out.append(VersionChoice(o.version, o.is_preview, False, skip))
+            into = out_of_support and oldest is not None and m >= oldest
+            skip = said(UPGRADE.skips_into_supported) if into else said(UPGRADE.skips_offered, next=cm + 1)
+            out.append(VersionChoice(o.version, o.is_preview, True, skip))
         else:
             note = UPGRADE.preview if o.is_preview else (UPGRADE.patch if m == cm else UPGRADE.next_minor)
             out.append(VersionChoice(o.version, o.is_preview, True, said(note)))
     return tuple(out)
+
+
+def _resolved(target: str, current: str | None, choices: tuple[VersionChoice, ...]) -> str:
+    """`--to 1.28` means the newest allowed patch of 1.28 Azure offers; a whole version stays as typed."""
+    target = target.strip().lstrip("vV")
+    minor = parse_version(target)
+    if target.count(".") != 1 or minor is None:
+        return target
+    same = [c.version for c in choices if c.allowed and (parse_version(c.version) or (0, 0, 0))[:2] == minor[:2]]
+    return same[-1] if same else target
 
 
 def pick_target(choices: tuple[VersionChoice, ...]) -> str | None:
@@ -486,18 +496,21 @@ def plan_upgrade(
     choices = version_choices(current, profile.control_plane_upgrades, supported)
     checks: list[CheckItem] = []
     if target is not None:
-        chosen = next((c for c in choices if c.version == target), None)
-        if chosen is None:
-            offered = ", ".join(c.version for c in choices) or said(UPGRADE.none_offered)
-            not_offered = said(UPGRADE.not_offered, target=target, current=current, offered=offered)
-            checks.append(
-                CheckItem("version", said(UPGRADE.target_version), "fail", not_offered, "azure.upgrade:version-skip")
-            )
-        elif not chosen.allowed:
-            refused = said(UPGRADE.target_refused, target=target, note=chosen.note)
-            checks.append(
-                CheckItem("version", said(UPGRADE.target_version), "fail", refused, "azure.upgrade:version-skip")
-            )
+        target = _resolved(target, current, choices)
+        wanted, now = parse_version(target), parse_version(current)
+        offered_here = any(c.version == target and c.allowed for c in choices)
+        why: str | None = None
+        if wanted is None:
+            why = said(UPGRADE.not_a_version, target=target)
+        elif now is not None and wanted == now:
+            why = said(UPGRADE.is_current, target=target)
+        elif now is not None and wanted < now:
+            why = said(UPGRADE.is_downgrade, target=target, current=current)
+        elif not offered_here:
+            offered = ", ".join(c.version for c in choices if c.allowed) or said(UPGRADE.none_offered)
+            why = said(UPGRADE.not_offered, target=target, current=current, offered=offered)
+        if why is not None:
+            checks.append(CheckItem("version", said(UPGRADE.target_version), "fail", why, "azure.upgrade:version-skip"))
     else:
         target = pick_target(choices)
         if target is None:

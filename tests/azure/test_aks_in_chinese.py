@@ -58,8 +58,9 @@ def _no_english_of_the_bot(zh: str) -> None:
 
 
 def _upgrade_plan() -> Any:
-    """1.24.9 asked to jump to 1.26.1, with a service principal, a PDB that blocks, and a JDK 8 that predates cgroup
-    v2: a checklist with failures, warnings, passes and items."""
+    """1.24.9 asked to go to 1.27.3, which Azure does not offer (it offers 1.25.6 and, skipping a minor, 1.26.1),
+    with a service principal, a PDB that blocks, and a JDK 8 that predates cgroup v2: a checklist with failures,
+    warnings, passes and items."""
     facts = ClusterFacts(
         (PdbFact("pay", "pay-pdb", 0),),
         checklist_tests.CALM.nodes,
@@ -67,7 +68,7 @@ def _upgrade_plan() -> Any:
     )
     cluster = checklist_tests._cluster("1.24.9", identity="abc-123")
     return checklist_tests._plan(
-        cluster, checklist_tests._profile("1.24.9", "1.25.6", "1.26.1"), facts, target="1.26.1"
+        cluster, checklist_tests._profile("1.24.9", "1.25.6", "1.26.1"), facts, target="1.27.3"
     )
 
 
@@ -81,13 +82,13 @@ def _upgrades(lang: str) -> tuple[str, str]:
 
 def test_the_upgrade_checklist_in_chinese() -> None:
     summary, zh = _upgrades("zh")
-    assert summary == "升级预检 1.24.9 → 1.26.1：失败"
-    assert "prod 升级预检：1.24.9 → 1.26.1（不允许）" in zh
+    assert summary == "升级预检 1.24.9 → 1.27.3：失败"
+    assert "prod 升级预检：1.24.9 → 1.27.3（不允许）" in zh
     assert "Azure 提供的版本" in zh and "检查清单" in zh
     assert re.search(r"版本\s+允许\s+说明", zh) and re.search(r"结果\s+检查项\s+详情\s+参阅", zh)
     assert re.search(r"1\.25\.6\s+是\s+下一个 minor 版本", zh)
-    assert re.search(r"1\.26\.1\s+否\s+跳过了一个 minor 版本：请先升级到 1\.25", zh)
-    assert re.search(r"❌ 失败\s+目标版本\s+1\.26\.1：跳过了一个 minor 版本：请先升级到 1\.25。", zh)
+    assert re.search(r"1\.26\.1\s+是\s+跳过 1\.25；Azure 提供此版本", zh)
+    assert re.search(r"❌ 失败\s+目标版本\s+从 1\.24\.9 不能升级到 1\.27\.3（可选：1\.25\.6, 1\.26\.1）。", zh)
     assert re.search(r"⚠️ 警告\s+集群身份\s+集群使用服务主体 `abc-123`", zh)
     assert re.search(r"✅ 通过\s+预配状态\s+集群和节点池都处于 Succeeded 状态。", zh)
     assert "1 个 PDB 允许的中断数为 0：drain 会卡在这些 PDB 上" in zh and "/k8s kb show pdb-blocking-drain" in zh
@@ -105,9 +106,9 @@ def test_the_upgrade_checklist_in_chinese() -> None:
 
 def test_the_same_upgrade_checklist_in_english_reads_as_it_always_did() -> None:
     summary, en = _upgrades("en")
-    assert summary == "Upgrade pre-flight 1.24.9 → 1.26.1: fail"
+    assert summary == "Upgrade pre-flight 1.24.9 → 1.27.3: fail"
     for line in (
-        "Upgrade pre-flight for prod: 1.24.9 → 1.26.1 (not allowed)",
+        "Upgrade pre-flight for prod: 1.24.9 → 1.27.3 (not allowed)",
         "Versions Azure offers",
         "Checklist",
         "    sys: maxSurge 33% → 1 extra VM(s)",
@@ -117,8 +118,10 @@ def test_the_same_upgrade_checklist_in_english_reads_as_it_always_did() -> None:
     ):
         assert line in en.splitlines()
     assert re.search(r"VERSION\s+ALLOWED\s+NOTE", en) and re.search(r"RESULT\s+CHECK\s+DETAIL\s+READ", en)
-    assert re.search(r"1\.26\.1\s+no\s+skips a minor: go to 1\.25 first", en)
-    assert re.search(r"❌ fail\s+Target version\s+1\.26\.1: skips a minor: go to 1\.25 first\.", en)
+    assert re.search(r"1\.26\.1\s+yes\s+skips 1\.25; Azure offers it", en)
+    assert re.search(
+        r"❌ fail\s+Target version\s+1\.27\.3 is not offered from 1\.24\.9 \(offered: 1\.25\.6, 1\.26\.1\)\.", en
+    )
     assert re.search(r"✅ pass\s+Provisioning state\s+Cluster and pools are Succeeded\.", en)
     assert re.search(
         r"⚠️ warn\s+cgroup v2\s+Pools sys move to cgroup v2 \(Ubuntu at 1\.25, Azure Linux at 1\.29\)\. Runtimes that "

@@ -103,11 +103,23 @@ def test_example_profile_offers_patches_and_picks_the_ga_one() -> None:
     assert plan.target == "1.7.11"
 
 
-def test_no_minor_skipping() -> None:
-    plan = _plan(_cluster("1.28.5"), _profile("1.28.5", "1.29.2", "1.30.1"), target="1.30.1")
-    assert plan.choices[1].allowed is False and "go to 1.29 first" in plan.choices[1].note
-    assert _check(plan.checks, "version").status == "fail"
-    assert _plan(_cluster("1.28.5"), _profile("1.28.5", "1.29.2", "1.30.1")).target == "1.29.2"
+def test_a_skip_azure_offers_is_allowed_and_said_and_a_target_is_checked_as_typed() -> None:
+    """Azure's upgrade profile lists what it accepts (the exceptions to one minor at a time are Azure's to make): a
+    skip it offers is allowed, with a note. `--to` is checked: not a version, the current one, a downgrade, one not
+    offered; a minor alone means its newest offered patch."""
+    profile = _profile("1.28.5", "1.29.2", "1.29.8", "1.30.1")
+    plan = _plan(_cluster("1.28.5"), profile, target="1.30.1")
+    assert plan.choices[-1].allowed and "skips 1.29; Azure offers it" in plan.choices[-1].note
+    assert all(c.key != "version" for c in plan.checks)
+    assert _plan(_cluster("1.28.5"), profile, target="1.29").target == "1.29.8"
+    for typed, said_ in (
+        ("banana", "`banana` is not a Kubernetes version: write it as 1.30 or 1.30.5."),
+        ("1.28.5", "1.28.5 is the version the cluster runs now."),
+        ("1.27.3", "1.27.3 is older than 1.28.5: AKS does not downgrade a cluster."),
+        ("1.31", "1.31 is not offered from 1.28.5 (offered: 1.29.2, 1.29.8, 1.30.1)."),
+    ):
+        check = _check(_plan(_cluster("1.28.5"), profile, target=typed).checks, "version")
+        assert check.status == "fail" and check.detail == said_, typed
 
 
 def _region(*minors: str, preview: tuple[str, ...] = (), lts: tuple[str, ...] = ()) -> tuple[model.SupportedMinor, ...]:
@@ -150,16 +162,16 @@ def test_support_window_against_the_regions_versions() -> None:
     assert only_lts.status == "warn" and "long-term support" in only_lts.detail
 
 
-def test_an_unsupported_minor_may_jump_into_the_oldest_supported_one_and_no_further() -> None:
+def test_an_unsupported_minor_may_jump_back_into_support_and_the_note_says_so() -> None:
+    """learn.microsoft.com/azure/aks/upgrade-aks-cluster: multiple minors may be skipped only from an unsupported
+    version back to a supported one, and such a jump has no SLA guarantee."""
     region = _region("1.30", "1.31", "1.32")
-    profile = _profile("1.27.9", "1.28.15", "1.29.12", "1.30.14", "1.31.3")
+    profile = _profile("1.27.9", "1.28.15", "1.30.14")
     plan = _plan(_cluster("1.27.9"), profile, supported=region)
-    allowed = {c.version: c.allowed for c in plan.choices}
-    assert allowed == {"1.28.15": True, "1.29.12": False, "1.30.14": True, "1.31.3": False}
-    assert plan.target == "1.30.14"
-    # A supported cluster keeps the one-minor rule.
-    plan = _plan(_cluster("1.30.1"), _profile("1.30.1", "1.31.3", "1.32.1"), supported=region)
-    assert [c.allowed for c in plan.choices] == [True, False]
+    notes = {c.version: (c.allowed, str(c.note)) for c in plan.choices}
+    assert notes["1.28.15"] == (True, "next minor")
+    assert notes["1.30.14"][0] and "unsupported minor into a supported one" in notes["1.30.14"][1]
+    assert plan.target == "1.30.14"  # out of support by the shortest way back in
 
 
 def test_support_window_without_the_regions_list_says_it_is_unknown() -> None:
