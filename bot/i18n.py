@@ -251,6 +251,17 @@ class AksWords:
     pools_failed: Msg = Msg(
         "Pool(s) {pools} are Failed; see `/k8s aks show`.", "节点池 {pools} 处于 Failed 状态；参见 `/k8s aks show`。"
     )
+    nodes_registered: Msg = Msg("{goal} ({have} in the cluster)", "{goal}（集群中 {have} 个）")
+    pools_short: Msg = Msg(
+        "Pool(s) {pools}: Azure's node count is not what the cluster has. The last scale or upgrade did not reach its "
+        "goal; a Failed pool is mended by removing the cause and `/k8s aks reconcile`.",
+        "节点池 {pools}：Azure 记录的节点数与集群中的不一致，上一次扩缩容或升级没有达到目标；"
+        "Failed 的节点池需先消除原因，再执行 `/k8s aks reconcile`。",
+    )
+    pools_short_busy: Msg = Msg(
+        "Pool(s) {pools}: an operation is under way, and the cluster does not have Azure's node count yet.",
+        "节点池 {pools}：操作正在进行，集群中的节点数还没有达到 Azure 记录的数量。",
+    )
     # -- aks upgrades (the checklist's own words are `UpgradeWords`)
     upgrade_heading: Msg = Msg(
         "Upgrade pre-flight for {name}: {current} → {target}", "{name} 升级预检：{current} → {target}"
@@ -2545,6 +2556,19 @@ class ActionWords:
     )
     already_nodes: Msg = Msg(
         "Pool `{pool}` already has {count} nodes; nothing to do.", "节点池 `{pool}` 已经有 {count} 个节点，无需操作。"
+    )
+    goal_not_met: Msg = Msg(
+        "Pool `{pool}` is already set to {count} nodes, but {have} are in the cluster (state {state}): the last "
+        "operation did not reach its goal. Remove its cause (`/k8s aks show` names the error), then `/k8s aks "
+        "reconcile` re-applies it.",
+        "节点池 `{pool}` 已设为 {count} 个节点，但集群中只有 {have} 个（状态 {state}）：上一次操作没有达到目标。"
+        "先消除原因（`/k8s aks show` 会列出错误），再用 `/k8s aks reconcile` 重新应用。",
+    )
+    pool_failed_warning: Msg = Msg(
+        "Pool `{pool}` is Failed: this scale re-applies its model and may fail the same way. Remove the cause first "
+        "(`/k8s aks show` names the error), or reconcile with `/k8s aks reconcile`.",
+        "节点池 `{pool}` 处于 Failed 状态：这次扩缩容会重新应用其模型，可能以同样的原因失败。请先消除原因"
+        "（`/k8s aks show` 会列出错误），或用 `/k8s aks reconcile` 修复。",
     )
     system_pool_empty: Msg = Msg(
         "Pool `{pool}` is a System pool; AKS does not scale it to 0 nodes.",

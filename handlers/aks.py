@@ -8,7 +8,7 @@ live signal (`azure.provisioning:Failed`, `azure.snat:pressure` …), so the lin
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -175,12 +175,32 @@ def aks_show(call: ClusterCall[NoArgs], deps: Deps) -> AksShowResult:
 # -- aks pools ----------------------------------------------------------------------------------------------
 
 
+def registered_nodes(deps: Deps, cluster: str) -> Mapping[str, int] | None:
+    """How many nodes of each pool are registered in the cluster (its Kubernetes nodes, by pool label); None when they
+    could not be read. Azure's count is the pool's goal: after a failed or unfinished operation the two differ."""
+    try:
+        nodes = deps.clusters.reader(cluster).nodes()
+    except AksbotError:
+        return None
+    return Counter(n.pool for n in nodes if n.pool)
+
+
+def nodes_shown(pool: AgentPool, registered: Mapping[str, int] | None, lang: Lang) -> str:
+    """A pool's node count as Azure's goal, with the registered count beside it when they differ: `5 (3 in the
+    cluster)`."""
+    have = registered.get(pool.name, 0) if registered is not None else None
+    if have is None or pool.count is None or have == pool.count:
+        return f"{pool.count}"
+    return W.nodes_registered(lang, goal=pool.count, have=have)
+
+
 @dataclass(frozen=True)
 class AksPoolsResult:
     cluster_name: str
     pools: tuple[AgentPool, ...]
     profiles: Mapping[str, PoolUpgradeProfile | None] = field(default_factory=dict)
     lang: Lang = "en"
+    registered: Mapping[str, int] | None = None  # nodes in the cluster per pool; None when not read
 
     def newer_image(self, pool: AgentPool) -> str:
         profile = self.profiles.get(pool.name)
@@ -194,7 +214,7 @@ class AksPoolsResult:
         # A pool has more to say than a table row fits in a chat pane: one block of label/value pairs per pool.
         blocks: list[Block] = [Heading(W.pools_heading(lang, name=self.cluster_name))]
         for p in self.pools:
-            scale = f"{p.count}"
+            scale = nodes_shown(p, self.registered, lang)
             if p.autoscaling:
                 scale += W.autoscaling(lang, min=p.min_count, max=p.max_count)
             newer = self.newer_image(p)
@@ -220,6 +240,16 @@ class AksPoolsResult:
         failed = [p.name for p in self.pools if (p.provisioning_state or "").lower() == "failed"]
         if failed:
             blocks.append(Notice(W.pools_failed(lang, pools=", ".join(failed)), Level.ERROR))
+        short = [
+            p for p in self.pools
+            if self.registered is not None and p.count is not None and self.registered.get(p.name, 0) != p.count
+            and not p.autoscaling
+        ]
+        if short:
+            names = ", ".join(p.name for p in short)
+            busy = all((p.provisioning_state or "").lower() not in ("succeeded", "failed") for p in short)
+            said_ = W.pools_short_busy if busy else W.pools_short
+            blocks.append(Notice(said_(lang, pools=names), Level.INFO if busy else Level.WARN))
         return View(W.pools_summary(lang, count=len(self.pools), name=self.cluster_name), tuple(blocks))
 
 
@@ -235,7 +265,7 @@ def aks_pools(call: ClusterCall[NoArgs], deps: Deps) -> AksPoolsResult:
             profiles[p.name] = client.pool_upgrade_profile(p.name)
         except NotFound:
             profiles[p.name] = None
-    return AksPoolsResult(cluster_name, pools, profiles, call.lang)
+    return AksPoolsResult(cluster_name, pools, profiles, call.lang, registered_nodes(deps, cluster_name))
 
 
 # -- aks upgrades -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ form in both languages (the request stores them; the re-check compares them by n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.preview import Preview
 from bot.refs import Kind, ObjectRef
 from bot.registry import ClusterCall, Lang, NoArgs, Risk, Scope, command
 from handlers._format import joined
+from handlers.aks import nodes_shown, registered_nodes
 from handlers.args import PoolArgs, ScalePoolArgs
 from handlers.rules.snat import scale_pool_impact
 
@@ -78,7 +79,7 @@ def _pool_facts(pool: AgentPool) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _pool_fields(pool: AgentPool, lang: Lang) -> Fields:
+def _pool_fields(pool: AgentPool, lang: Lang, registered: Mapping[str, int] | None = None) -> Fields:
     autoscaler = (
         A.autoscaler_on(lang, min=pool.min_count, max=pool.max_count) if pool.autoscaling else A.autoscaler_off(lang)
     )
@@ -87,7 +88,7 @@ def _pool_fields(pool: AgentPool, lang: Lang) -> Fields:
             (A.pool(lang), pool.name),
             (A.mode(lang), pool.mode or "-"),
             (A.vm_size(lang), pool.vm_size or "-"),
-            (A.nodes(lang), str(pool.count)),
+            (A.nodes(lang), nodes_shown(pool, registered, lang)),
             (A.autoscaler(lang), autoscaler),
             (A.node_image(lang), pool.node_image_version or "-"),
             (A.state(lang), pool.provisioning_state or "-"),
@@ -154,14 +155,22 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
             action,
             blocked=A.autoscaled(lang, pool=pool.name, min=pool.min_count, max=pool.max_count, command=command),
         )
+    registered = registered_nodes(deps, call.cluster)
+    have = registered.get(pool.name, 0) if registered is not None else pool.count
     if new == pool.count:
+        if have != pool.count:
+            state = pool.provisioning_state or A.unknown(lang)
+            blocked = A.goal_not_met(lang, pool=pool.name, count=new, have=have, state=state)
+            return Preview(action, (_pool_fields(pool, lang, registered),), _pool_facts(pool), blocked=blocked)
         return Preview(action, expect=_pool_facts(pool), blocked=A.already_nodes(lang, pool=pool.name, count=new))
     if new == 0 and (pool.mode or "").lower() == "system":
         return Preview(action, blocked=A.system_pool_empty(lang, pool=pool.name))
     if _busy(pool.provisioning_state):
         return Preview(action, blocked=A.pool_busy(lang, pool=pool.name, state=pool.provisioning_state))
     warnings: list[str] = []
-    blocks: list[Block] = [_pool_fields(pool, lang)]
+    if (pool.provisioning_state or "").lower() == "failed":
+        warnings.append(A.pool_failed_warning(lang, pool=pool.name))
+    blocks: list[Block] = [_pool_fields(pool, lang, registered)]
     impact = scale_pool_impact(cluster, pool.name, new)
     outcome = impact.what_if
     if outcome is not None:
@@ -170,8 +179,8 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
         if not outcome.fits:
             warnings.append(A.snat_warning(lang, detail=detail))
             warnings += [in_lang(r.text, lang) for r in impact.recommendations[:2]]
-    if new < pool.count:
-        warnings.append(A.nodes_removed(lang, count=pool.count - new))
+    if have is not None and new < have:
+        warnings.append(A.nodes_removed(lang, count=have - new))
     return Preview(action, tuple(blocks), _pool_facts(pool), tuple(warnings), target=_pool_ref(pool))
 
 

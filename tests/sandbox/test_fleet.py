@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot import app, settings
 from bot.render_text import render_text
 from bot.shell import ShellSurface
@@ -45,3 +47,27 @@ def test_fleet_config_serves_each_cluster_by_name(tmp_path: Path) -> None:
         assert "1.28.15" in prod_upgrades
         assert "1.31 is within N-2 in westeurope" in _ask(config, env, "/k8s aks upgrades --cluster test")
         assert "1.27.9 → 1.29.12 (not allowed)" in _ask(config, env, "/k8s aks upgrades --to 1.29.12")
+
+
+def test_a_failed_scale_shows_azures_goal_beside_the_nodes_the_cluster_has(tmp_path: Path) -> None:
+    """Azure records a pool's count as its goal: after a scale that failed (quota), ARM says 5 while the cluster
+    still has 3 nodes. `aks pools` shows both, and a scale to the goal is not 'nothing to do'."""
+    from bot.azure.sdk import AzureSdkProvider
+    from bot.errors import AksbotError
+
+    with Sandbox("incident") as prod:
+        config = Sandbox.write_fleet_config(tmp_path, {"prod": prod}, default="prod")
+        env = prod.environment()
+        cfg = settings.load(str(config), env)
+        prod.arm.fail_next_operation("QuotaExceeded", "Operation could not be completed as it exceeds quota.")
+        with pytest.raises(AksbotError, match="QuotaExceeded"):
+            AzureSdkProvider(cfg).client("prod").scale_pool("system", 5)
+        assert prod.arm.pool_body("system")["properties"]["provisioningState"] == "Failed"
+        pools = _ask(config, env, "/k8s aks pools")
+        assert "5 (3 in the cluster)" in pools and "did not reach its goal" in pools, pools
+        again = _ask(config, env, "/k8s aks scale-pool system --count 5", user="alice")
+        assert "already set to 5 nodes, but 3 are in the cluster (state Failed)" in again, again
+        assert "nothing to do" not in again
+        more = _ask(config, env, "/k8s aks scale-pool system --count 4", user="alice")
+        assert "Pool `system` is Failed: this scale re-applies its model" in more, more
+        assert "5 (3 in the cluster)" in more and "will be removed" not in more
