@@ -2565,10 +2565,23 @@ class ActionWords:
         "先消除原因（`/k8s aks show` 会列出错误），再用 `/k8s aks reconcile` 重新应用。",
     )
     pool_failed_warning: Msg = Msg(
-        "Pool `{pool}` is Failed: this scale re-applies its model and may fail the same way. Remove the cause first "
-        "(`/k8s aks show` names the error), or reconcile with `/k8s aks reconcile`.",
-        "节点池 `{pool}` 处于 Failed 状态：这次扩缩容会重新应用其模型，可能以同样的原因失败。请先消除原因"
+        "Pool `{pool}` is Failed: this operation re-applies its model and may fail the same way. Remove the cause "
+        "first (`/k8s aks show` names the error), or reconcile with `/k8s aks reconcile`.",
+        "节点池 `{pool}` 处于 Failed 状态：这次操作会重新应用其模型，可能以同样的原因失败。请先消除原因"
         "（`/k8s aks show` 会列出错误），或用 `/k8s aks reconcile` 修复。",
+    )
+    reimage_budget_blocks: Msg = Msg(
+        "PodDisruptionBudget {budget} allows no disruption now and guards {pods} on pool {pool}: the reimage's drain "
+        "stops there and the operation fails after the drain timeout (30 min by default). Scale the workload up or "
+        "relax the budget first.",
+        "PodDisruptionBudget {budget} 当前不允许任何中断，它保护着节点池 {pool} 上的 {pods}："
+        "重装镜像时的排空会卡在这里，超过排空超时（默认 30 分钟）后操作失败。请先扩容该工作负载或放宽这个 PDB。",
+    )
+    reimage_nodes_not_ready: Msg = Msg(
+        "Pool {pool} has node(s) that are not Ready ({nodes}): their pods cannot be drained gracefully and the "
+        "reimage may stall on them. Find out why first: `/k8s diagnose node {first}`.",
+        "节点池 {pool} 中有未就绪的节点（{nodes}）：其上的 Pod 无法正常排空，重装镜像可能卡在这些节点上。"
+        "请先查明原因：`/k8s diagnose node {first}`。",
     )
     system_pool_empty: Msg = Msg(
         "Pool `{pool}` is a System pool; AKS does not scale it to 0 nodes.",

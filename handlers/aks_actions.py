@@ -18,7 +18,7 @@ from typing import Any
 from bot.azure.model import AgentPool, ManagedCluster
 from bot.blocks import Block, Context, Fields, Level, Notice, View
 from bot.deps import Deps
-from bot.errors import NotFound, UserError
+from bot.errors import AksbotError, NotFound, UserError
 from bot.i18n import ACTIONS as A
 from bot.i18n import Said, in_lang, said
 from bot.preview import Preview
@@ -293,8 +293,35 @@ def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Previ
         _pool_fields(pool, lang),
         Notice(A.reimaged(lang, surge=pool.surge(), max_surge=max_surge), Level.INFO),
     ]
-    warnings = () if latest else (A.no_latest_image(lang),)
-    return Preview(action, tuple(blocks), expect, warnings, target=_pool_ref(pool))
+    warnings = [] if latest else [A.no_latest_image(lang)]
+    if (pool.provisioning_state or "").lower() == "failed":
+        warnings.append(A.pool_failed_warning(lang, pool=pool.name))
+    warnings += _reimage_blockers(deps, call.cluster, pool.name, lang)
+    return Preview(action, tuple(blocks), expect, tuple(warnings), target=_pool_ref(pool))
+
+
+def _reimage_blockers(deps: Deps, cluster: str, pool: str, lang: Lang) -> list[str]:
+    """What the cluster says will stop a reimage of `pool`, which drains each of its nodes: budgets that allow no
+    disruption of pods running there, and nodes that are not Ready. Nothing when the cluster cannot be read (the
+    preview then shows Azure's side alone)."""
+    try:
+        reader = deps.clusters.reader(cluster)
+        nodes = [n for n in reader.nodes() if n.pool == pool]
+        names = {n.name for n in nodes}
+        pods = [p for p in reader.pods(None) if p.node in names and not p.finished]
+        budgets = [b for b in reader.pdbs(None) if b.disruptions_allowed < 1]
+    except AksbotError:
+        return []
+    out: list[str] = []
+    for budget in budgets:
+        guarded = [p.name for p in pods if p.namespace == budget.namespace and budget.selects(p.labels)]
+        if guarded:
+            name = f"{budget.namespace}/{budget.name}"
+            out.append(A.reimage_budget_blocks(lang, budget=name, pool=pool, pods=joined(guarded, lang)))
+    lost = sorted(n.name for n in nodes if n.ready != "True")
+    if lost:
+        out.append(A.reimage_nodes_not_ready(lang, pool=pool, nodes=joined(lost, lang), first=lost[0]))
+    return out
 
 
 @command(

@@ -69,5 +69,19 @@ def test_a_failed_scale_shows_azures_goal_beside_the_nodes_the_cluster_has(tmp_p
         assert "already set to 5 nodes, but 3 are in the cluster (state Failed)" in again, again
         assert "nothing to do" not in again
         more = _ask(config, env, "/k8s aks scale-pool system --count 4", user="alice")
-        assert "Pool `system` is Failed: this scale re-applies its model" in more, more
+        assert "Pool `system` is Failed: this operation re-applies its model" in more, more
         assert "5 (3 in the cluster)" in more and "will be removed" not in more
+
+
+def test_a_node_image_upgrade_names_what_will_stop_its_drains(tmp_path: Path) -> None:
+    """The reimage drains every node of the pool: its preview names the budgets that allow no disruption of pods
+    there and the nodes that are not Ready, as the upgrade checklist does for a Kubernetes upgrade."""
+    with Sandbox("incident") as prod:
+        config = Sandbox.write_fleet_config(tmp_path, {"prod": prod}, default="prod")
+        card = _ask(config, prod.environment(), "/k8s aks upgrade-node-image userpool", user="alice")
+        assert "PodDisruptionBudget payments/ledger-api allows no disruption now and guards ledger-api-" in card, card
+        assert "on pool userpool: the reimage's drain stops there" in card
+        assert "Pool userpool has node(s) that are not Ready (aks-userpool-11974196-vmss000003)" in card
+        assert "`/k8s diagnose node aks-userpool-11974196-vmss000003`" in card
+        quiet = _ask(config, prod.environment(), "/k8s aks upgrade-node-image system", user="alice")
+        assert "allows no disruption" not in quiet and "not Ready" not in quiet
