@@ -1173,6 +1173,7 @@ class ApprovalWords:
     may_approve: Msg = Msg("May approve", "可审批者")
     as_read_at: Msg = Msg("What it will do, as read at {at}:", "将执行的操作（{at} 读取）：")
     checked_again: Msg = Msg("Checked again before it runs: {facts}", "执行前会再次核对：{facts}")
+    ask_again: Msg = Msg("To ask again: `{command}`", "如需重新申请：`{command}`")
     card_footer: Msg = Msg("request {id} · ref {ref} · state {state}", "请求 {id} · ref {ref} · 状态 {state}")
     card_summary: Msg = Msg("Approval request {id} ({state}): {action}", "审批请求 {id}（{state}）：{action}")
     your_request: Msg = Msg(

@@ -123,25 +123,29 @@ class ApprovalCard:
         status, level = status_line(r)
         if self.progress and r.state is State.RUNNING:
             status = (*((status,) if isinstance(status, str) else status), f" {self.progress}")
+        waiting = r.state is State.PENDING
+        # Once decided, what only mattered while it waited (when it expires, what will be checked before it runs)
+        # is gone from the card; the rest says what was asked and approved.
+        fields: list[tuple[str, blocks.Rich]] = [
+            (W.requested_by(lang), blocks.people(r.requester)),
+            (W.cluster(lang), r.cluster or "-"),
+            (W.command(lang), f"`{r.command_line}`"),
+            *(((W.expires(lang), short_time(r.expires_at)),) if waiting else ()),
+            (W.approvals_needed(lang), W.not_the_requester(lang, need=r.required_approvals)),
+            (W.may_approve(lang), self.approvers),
+        ]
         body: list[blocks.Block] = [
             blocks.Heading(W.heading(lang, id=r.id, action=r.preview.action)),
             blocks.Notice(status, level),
             *((rivals_notice(r, self.rivals),) if self.rivals else ()),
-            blocks.Fields(
-                (
-                    (W.requested_by(lang), blocks.people(r.requester)),
-                    (W.cluster(lang), r.cluster or "-"),
-                    (W.command(lang), f"`{r.text}`"),
-                    (W.expires(lang), short_time(r.expires_at)),
-                    (W.approvals_needed(lang), W.not_the_requester(lang, need=r.required_approvals)),
-                    (W.may_approve(lang), self.approvers),
-                )
-            ),
+            blocks.Fields(tuple(fields)),
             blocks.Context(W.as_read_at(lang, at=short_time(r.created_at))),
             *r.preview.blocks,
             *(blocks.Notice(w, blocks.Level.WARN) for w in r.preview.warnings),
         ]
-        if r.preview.expect:
+        if r.state is State.EXPIRED:
+            body.append(blocks.Context(W.ask_again(lang, command=r.command_line)))
+        if r.preview.expect and r.state in (State.PENDING, State.APPROVED):
             facts = "; ".join(f"{k} = {v}" for k, v in r.preview.expect)
             body.append(blocks.Context(W.checked_again(lang, facts=facts)))
         if r.result is not None:

@@ -88,6 +88,14 @@ class NewRequest:
     created_at: datetime
     expires_at: datetime
 
+    @property
+    def command_line(self) -> str:
+        """The command as it was typed, with the cluster it runs on when the text left it implied (a channel bound
+        to a cluster, the default one): copied into another channel it must reach the same cluster."""
+        words = self.text.split()
+        named = any(w == "--cluster" or w.startswith("--cluster=") for w in words)
+        return self.text if named or not self.cluster else f"{self.text} --cluster {self.cluster}"
+
 
 @dataclass(frozen=True)
 class ApprovalRequest(NewRequest):

@@ -266,6 +266,12 @@ def test_an_expired_request_cannot_run(
     assert request is not None and request.state is State.EXPIRED
     latest = notifier.latest(MessageRef("C0OPS", "m1"))
     assert latest is not None and "Expired at 09:15 UTC" in render_text(latest)
+    # The finished card keeps what was asked, not what only mattered while it waited, and says how to ask again
+    # with the cluster named (the text left it to the default).
+    card = render_text(latest)
+    assert "Expires" not in card and "Checked again before it runs" not in card
+    assert "To ask again: `/k8s switch off hall --cluster " in card
+    assert "Command          : `/k8s switch off hall --cluster " in card
 
 
 def test_the_sweep_expires_requests_nobody_clicked(workflow: ApprovalWorkflow, clock: ManualClock) -> None:
