@@ -75,7 +75,7 @@ def called_in(text: str, workloads: Iterable[Deployment]) -> dict[tuple[str, str
         for name in given_names(workload.annotations):
             key = (workload.namespace, workload.name)
             word = re.escape(name.lower())
-            pattern = word if _HAN.search(name) else rf"(?<![\w-]){word}(?![\w-])"
+            pattern = word if _HAN.search(name) else rf"(?<![A-Za-z0-9_-]){word}(?![A-Za-z0-9_-])"
             spans += [(m.start(), m.end(), key, name) for m in re.finditer(pattern, said)]
     found: dict[tuple[str, str], str] = {}
     for start, end, workload_key, name in spans:

@@ -290,7 +290,8 @@ class Live:
             if name != self.cluster and known(name):  # a cluster's name is never the subject
                 continue
             word = re.escape(name)
-            pattern = word if not name.isascii() else rf"(?<![\w.-]){word}(?![\w.-])"
+            # Latin letters and digits only: Chinese written right after a name ("checkout-worker为什么") ends it.
+            pattern = word if not name.isascii() else rf"(?<![A-Za-z0-9_.-]){word}(?![A-Za-z0-9_.-])"
             said = re.sub(pattern, " ", said, flags=re.IGNORECASE)
         return " ".join(said.split())
 

@@ -33,6 +33,8 @@ def test_a_latin_name_counts_only_as_whole_words_in_any_case_and_spacing() -> No
     assert called_in("The  Payment   Ledger is down", [LEDGER]) == {("payments", "ledger-api"): "payment ledger"}
     assert called_in("payment ledgers are down", [LEDGER]) == {}
     assert called_in("the pay gateway-v2 is down", [GATEWAY]) == {}
+    # Chinese typed right after a Latin name ends the word, as a space would.
+    assert called_in("payment ledger又挂了", [LEDGER]) == {("payments", "ledger-api"): "payment ledger"}
 
 
 def test_the_pods_of_a_called_deployment_are_its_members() -> None:

@@ -135,6 +135,8 @@ def test_a_named_pods_state_points_to_the_runbook_the_diagnosis_rules_match(
     assert f"[Diagnose {POD}]  [Runbook: container-oomkilled]" in live
     zh = ask(settings, provider, f"@aksbot {POD} 为什么一直崩溃")
     assert "→ 处理手册 `container-oomkilled`" in zh and "[处理手册：container-oomkilled]" in zh
+    unspaced = ask(settings, provider, f"@aksbot {POD}为什么一直崩溃？")
+    assert "→ 处理手册 `container-oomkilled`" in unspaced
 
 
 def test_a_name_the_knowledge_base_uses_stays_in_the_question() -> None:
@@ -145,6 +147,8 @@ def test_a_name_the_knowledge_base_uses_stays_in_the_question() -> None:
     known = load_knowledge_base().knows
     assert live.without_names("coredns pods restarting since checkout-worker went live on test", known) == (
         "coredns pods restarting since went live on")
+    # Chinese written right after a name, as Chinese is typed: the name still ends there.
+    assert live.without_names("checkout-worker为什么一直重启？", known) == "为什么一直重启？"
 
 
 def test_nothing_live_without_a_role_a_name_or_a_warm_cache(world: tuple[Settings, CachedClusterProvider]) -> None:
