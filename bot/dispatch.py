@@ -89,7 +89,7 @@ class Dispatcher:
         self.deps = deps
         self.command_bound = command_bound
         self.registry = registry
-        self.parser = Parser(registry)
+        self.parser = Parser(registry, deps.settings.cluster_names())
         self.groups = groups or NoGroups()
         self.observers = tuple(observers)
 

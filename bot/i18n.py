@@ -1388,7 +1388,7 @@ class ErrorWords:
     unexpected_argument: Msg = Msg(
         "Unexpected argument `{arg}` for `{command}`.", "`{command}` 不接受参数 `{arg}`。"
     )
-    unexpected_number: Msg = Msg(
+    unexpected_meant: Msg = Msg(
         "Unexpected argument `{arg}` for `{command}`: did you mean `{hint}`?",
         "`{command}` 不接受参数 `{arg}`：你是不是想写 `{hint}`？",
     )

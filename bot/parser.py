@@ -55,6 +55,7 @@ class FreeText:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -76,7 +77,16 @@ _QUOTES = str.maketrans(
         "\u200b": "",
     }
 )
-_DASH_FLAG = re.compile(r"(?<!\S)[\u2014\u2013\u2012\u2212](?=[A-Za-z])")
+_DASH_FLAG = re.compile(r"(?<!\S)[\u2014\u2013\u2012\u2212\u2015]{1,2}(?=[A-Za-z])")
+# A Chinese input method types letters, digits and `－＝／．＿` full width (`－－cluster`, `３`): their ASCII forms.
+# Its punctuation (，。？：) stays: it is prose, and a value is stripped of it where it is read (`_bare`).
+_FULL_WIDTH = str.maketrans(
+    {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c).isalnum() or chr(c) in "－＝／．＿"}
+)
+# Punctuation that may cling to a name or a value as typed (`aks-…003？`, `「web」`, `abc12345。`).
+_CLINGING = "，。？！：；、「」『』（）【】《》?!,;"
+# A command word with Chinese punctuation and more text right after it, unspaced: `note：先别重启`.
+_GLUED = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[：，。；、](\S+)$")
 _MENTION_PREFIX = re.compile(r"^\s*(?:@aksbot\b|@U[A-Z0-9]+\b)[:,]?\s*", re.IGNORECASE)
 _SLASH_PREFIX = re.compile(r"^\s*/k8s\b\s*", re.IGNORECASE)
 _FLAG_LIKE = re.compile(r"^--?[A-Za-z]")
@@ -112,8 +122,9 @@ def normalise(text: str) -> str:
     text = _USER.sub(lambda m: "@" + m.group(1), text)
     text = _GROUP.sub(lambda m: "@" + m.group(1), text)
     text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
-    text = html.unescape(text).translate(_QUOTES)
-    # macOS and Slack turn "--cluster" into "—cluster"; a lone "–n" was meant as "-n".
+    text = html.unescape(text).translate(_QUOTES).translate(_FULL_WIDTH)
+    # macOS and Slack turn "--cluster" into "—cluster", a Chinese input method into "——cluster"; a lone "–n" was
+    # meant as "-n".
     text = _DASH_FLAG.sub("--", text)
     text = re.sub(r"(?<!\S)--(?=[A-Za-z](?:\s|$))", "-", text)
     return " ".join(text.split())
@@ -145,14 +156,24 @@ def split_words(text: str) -> list[Word]:
         j = i
         while j < n and not text[j].isspace():
             j += 1
-        words.append(Word(text[i:j], i))
+        glued = _GLUED.match(text[i:j])
+        if glued:
+            words += [Word(glued.group(1), i), Word(glued.group(2), i + glued.end(1) + 1)]
+        else:
+            words.append(Word(text[i:j], i))
         i = j
     return words
 
 
+def _bare(value: str) -> str:
+    """A value as it was meant, without the punctuation typed around it (`aks-…003？` is the node `aks-…003`)."""
+    return value.strip(_CLINGING) or value
+
+
 class Parser:
-    def __init__(self, registry: Registry = REGISTRY) -> None:
+    def __init__(self, registry: Registry = REGISTRY, clusters: Sequence[str] = ()) -> None:
         self.registry = registry
+        self.clusters = frozenset(clusters)  # a cluster's name typed bare is told `--cluster NAME`
 
     def parse(self, raw: str, kind: InputKind = InputKind.SLASH) -> ParsedCommand | FreeText:
         text = normalise(raw)
@@ -171,7 +192,7 @@ class Parser:
             if help_spec is None:
                 raise UserError(said(ERRORS.type_a_command))
             return self._bind(help_spec, [], text, lang)
-        spans = self._kind_slash_name(spans)
+        spans = self._kind_slash_name(self._unspaced(spans))
         spec, used = self.registry.longest_prefix([w.text.lower() for w in spans])
         if spec is None:
             return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
@@ -182,7 +203,11 @@ class Parser:
             # questions with the object they ask about. Words a command cannot take, in Chinese or ending in a
             # question mark, are a question for the knowledge base, not a mistyped command.
             # A flag says a command was meant, whatever language its words are in (`节点 -o wide`).
-            if _asks(text, lang) and not any(_FLAG_LIKE.match(w.text) for w in spans[used:]):
+            # A command that takes free text (a reason, a note, a title) was meant as that command whatever its
+            # words; nor is a bare value (`健康 test`) or a missing one (`诊断 pod`) a question.
+            rest = [w.text for w in spans[used:]]
+            takes_text = any(p.greedy for p in spec.params)
+            if not takes_text and _question_in(rest, text) and not any(_FLAG_LIKE.match(w) for w in rest):
                 return FreeText(text, lang)
             # "@aksbot pods evicted because of disk pressure": a sentence after the command's name, with no flag in
             # it, is a question too; the answer says how the command is typed, in case it was meant.
@@ -190,6 +215,26 @@ class Parser:
                 aside = f"Read as a question. To run `{spec.name}` instead: `{exc.usage or spec.usage()}`"
                 return FreeText(text, lang, aside=aside)
             raise
+
+    def _unspaced(self, spans: list[Word]) -> list[Word]:
+        """`诊断节点 aks-…`, `诊断pod web`: a command's Chinese words typed without the space between them, as
+        Chinese is written, are its words."""
+        first = spans[0].text.lower()
+        if not _HAN.match(first) or self.registry.get(first) is not None:
+            return spans
+        parts = max(
+            (name.split() for name in self.registry.names() if " " in name and first.startswith(name.replace(" ", ""))),
+            key=lambda words: len("".join(words)),
+            default=None,
+        )
+        if parts is None:
+            return spans
+        out, at = [], spans[0].start
+        for part in parts:
+            out.append(Word(part, at))
+            at += len(part)
+        rest = spans[0].text[at - spans[0].start :]
+        return [*out, *((Word(rest, at),) if rest else ()), *spans[1:]]
 
     def _kind_slash_name(self, spans: list[Word]) -> list[Word]:
         """kubectl's `KIND/NAME` right after a command's words: `scale deploy/web`, `rollout restart
@@ -227,6 +272,12 @@ class Parser:
         meant = tuple(n for n in _typo_of(first, names, None) if n.split()[1:2] == [second])
         if meant and not _asks(text, lang):
             raise UnknownCommand(words[0], meant)
+        # `/k8s 接点`, `/k8s 建康 --cluster test`: a slip in a Chinese command's name (one character), typed as a
+        # command, with no more Chinese after it.
+        if explicit and _HAN.search(first) and not any(_HAN.search(w) for w in words[1:]):
+            slips = _typo_of(first, names, cjk=True)
+            if slips:
+                raise UnknownCommand(words[0], slips)
         looks_like_question = _asks(text, lang) or _prose(words)
         if close and not looks_like_question:
             raise UnknownCommand(words[0], close)
@@ -285,6 +336,7 @@ class Parser:
         def once(key: str, flag: str, value: str) -> str:
             """A value given twice must be the same: `--cluster test --cluster prod` is not "the last one wins" when
             the command may change prod."""
+            value = _bare(value)
             first = given.setdefault(key, value)
             if first != value:
                 raise UserError(said(ERRORS.flag_twice, flag=flag, first=first, second=value), usage)
@@ -341,14 +393,18 @@ class Parser:
                 free = free[:n]
                 break
             if n < len(free):
-                values[p.name] = free[n]
+                values[p.name] = _bare(free[n])
         extra = free[len(positional) :] if not any(p.greedy for p in positional) else []
         if extra:
             # "aks scale-pool userpool 5": a bare number where the command wants its count or replicas as a flag.
             wanted = [p for p in params if not p.positional and p.required and p.whole_number and p.name not in values]
             if len(wanted) == 1 and extra[0].isdigit():
                 hint = f"{wanted[0].flags[0]} {extra[0]}"
-                raise UserError(said(ERRORS.unexpected_number, arg=extra[0], command=spec.name, hint=hint), usage)
+                raise UserError(said(ERRORS.unexpected_meant, arg=extra[0], command=spec.name, hint=hint), usage)
+            # "health test": a cluster's name where the command takes none.
+            if extra[0] in self.clusters and cluster is None and spec.scope is not Scope.NONE:
+                hint = f"--cluster {extra[0]}"
+                raise UserError(said(ERRORS.unexpected_meant, arg=extra[0], command=spec.name, hint=hint), usage)
             raise UserError(said(ERRORS.unexpected_argument, arg=extra[0], command=spec.name), usage)
         for p in params:
             if p.required and p.name not in values:
@@ -376,20 +432,29 @@ class Parser:
         return ParsedCommand(spec, CommandRef(spec.name, args), text.text, text.lang, text.aside)
 
 
-def _typo_of(word: str, names: Sequence[str], limit: int | None = 3) -> tuple[str, ...]:
+def _typo_of(word: str, names: Sequence[str], limit: int | None = 3, cjk: bool = False) -> tuple[str, ...]:
     """The names (first words of a command, or a group's second words) `word` is one slip of the keyboard away
     from — a letter missing, extra, wrong or two swapped (`lsit`, `nodse`, `dignose`) — closest first, a name of
     the same length before others (a swap is the commonest slip); at most `limit`. Words of two letters are too
-    short to tell a slip from another word."""
-    if len(word) < 3:
+    short to tell a slip from another word, except Chinese ones (`cjk`: `接点` for `节点`, one character wrong and
+    the same length)."""
+    if len(word) < (2 if cjk else 3):
         return ()
     most = 1 if len(word) < 7 else 2
     near = []
     for name in names:
         first = name.split()[0]
+        if cjk and len(first) != len(word):
+            continue
         if (d := OSA.distance(word, first)) <= most:
             near.append((d, abs(len(first) - len(word)), -fuzz.WRatio(word, first), name))
     return tuple(name for *_, name in sorted(near))[:limit]
+
+
+def _question_in(rest: list[str], text: str) -> bool:
+    """Whether the words after a command's name (`rest`) read as a question about it: Chinese among them, or a
+    question mark at the end of the line."""
+    return bool(rest) and (any(_HAN.search(w) for w in rest) or text.rstrip().endswith(("?", "？")))
 
 
 def _asks(text: str, lang: Lang) -> bool:

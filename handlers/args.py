@@ -252,9 +252,22 @@ _WINDOW_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 MAX_HISTORY_SECONDS = 30 * 86400
 
 
+# How a span is written in Chinese (`30分钟`, `1小时`, `7天`): its English unit.
+_ZH_UNITS = (("分钟", "m"), ("小时", "h"), ("天", "d"))
+
+
+def _span(text: str) -> str:
+    """A span as typed, in the form `30m`, `24h`, `7d`: lower case, Chinese units in their English letter."""
+    text = text.strip().lower()
+    for unit, letter in _ZH_UNITS:
+        if text.endswith(unit):
+            return text.removesuffix(unit).strip() + letter
+    return text
+
+
 def window_seconds(text: str) -> int:
-    """`30m`, `24h`, `7d` in seconds (what `alerts history --since` accepts)."""
-    match = _WINDOW.match(text.strip().lower())
+    """`30m`, `24h`, `7d` (or `30分钟`, `24小时`, `7天`) in seconds (what `alerts history --since` accepts)."""
+    match = _WINDOW.match(_span(text))
     if match is None:
         raise ValueError(f"{text!r} is not a time span like 30m, 24h or 7d")
     seconds = int(match.group(1)) * _WINDOW_SECONDS[match.group(2)]
@@ -266,13 +279,20 @@ def window_seconds(text: str) -> int:
 def _window(value: Any) -> Any:
     if isinstance(value, str):
         window_seconds(value)
-        return value.strip().lower()
+        return _span(value)
     return value
 
 
+def _snooze(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    span = _span(value)
+    return "resolved" if span in ("恢复", "直到恢复", "恢复为止", "到恢复") else span
+
+
 Window = Annotated[str, BeforeValidator(_window)]
-# How long a Snooze button (or `alerts snooze ID …`) silences an alert's message.
-SnoozeLength = Annotated[Literal["1h", "4h", "resolved"], BeforeValidator(_lower)]
+# How long a Snooze button (or `alerts snooze ID …`) silences an alert's message (`1小时`, `直到恢复` too).
+SnoozeLength = Annotated[Literal["1h", "4h", "resolved"], BeforeValidator(_snooze)]
 
 
 class AlertsArgs(Args):

@@ -47,6 +47,9 @@ def test_channel_binding_and_explicit_cluster() -> None:
     assert calls[-1] == "nodes prod"
     outcome, reply = run("nodes --cluster staging")
     assert outcome.status == "user_error" and "Unknown cluster `staging` (clusters: test, prod)" in reply.view.summary
+    # A cluster's name typed bare where the command takes no such argument is told how to say it.
+    outcome, reply = run("nodes prod")
+    assert outcome.status == "user_error" and "did you mean `--cluster prod`?" in reply.view.summary
 
 
 def test_roles_per_cluster() -> None:

@@ -341,3 +341,58 @@ def test_a_command_group_alone_names_all_its_commands_and_help_lists_them() -> N
         assert "aks 节点池" not in err.value.message and "`aks` 开头的命令有" in in_lang(err.value.message, "zh")
     assert isinstance(real.parse("/k8s aks why is my cluster in a failed state", InputKind.SLASH), FreeText)
 
+
+
+def test_a_command_typed_through_a_chinese_input_method_is_the_command() -> None:
+    """Full-width flags and digits (`——cluster`, `－n`, `－－replicas ３`), Chinese punctuation clinging to a name
+    (`aks-…003？`, `「web」`) or glued to a command word (`note：…`), Chinese command words without their space
+    (`诊断节点`): all read as the command typed in ASCII would be, not as a question for the knowledge base."""
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+
+    def cmd(text: str) -> ParsedCommand:
+        parsed = real.parse(text, InputKind.SLASH)
+        assert isinstance(parsed, ParsedCommand), (text, parsed)
+        return parsed
+
+    p = cmd("/k8s restart deployment ledger-api －n payments ——cluster test")
+    assert (p.spec.name, p.args.model_dump()["name"], p.ref.namespace, p.ref.cluster) == (
+        "restart deployment", "ledger-api", "payments", "test")
+    assert cmd("/k8s scale deployment web －－replicas ３").args.model_dump()["replicas"] == 3
+    assert cmd("/k8s 诊断 节点 aks-userpool-1-vmss000003？").args.model_dump()["name"] == "aks-userpool-1-vmss000003"
+    assert cmd("/k8s 诊断节点 aks-userpool-1-vmss000003").spec.name == "diagnose node"
+    assert cmd("/k8s 诊断pod web-1").spec.name == "diagnose pod"
+    assert cmd("/k8s approve abc12345。").args.model_dump()["request_id"] == "abc12345"
+    note = cmd("/k8s incident note：先别重启，等内存参数改好再说")
+    assert note.spec.name == "incident note" and note.args.model_dump()["text"] == "先别重启，等内存参数改好再说"
+    snooze = cmd("/k8s alerts snooze a1b2c3 1小时")
+    assert snooze.args.model_dump()["length"] == "1h"
+    assert cmd("/k8s alerts history --since 30分钟").args.model_dump()["since"] == "30m"
+
+
+def test_a_chinese_line_is_a_question_only_when_its_words_after_the_command_ask_one() -> None:
+    """`pod 一直 Terminating 删不掉怎么办` is a question; `健康 test` (a value), `诊断 pod` (a missing name) and `deny
+    先别重启` (a command that takes free text) are commands typed wrong, answered with their usage."""
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+    assert isinstance(real.parse("/k8s pod 一直 Terminating 删不掉怎么办", InputKind.SLASH), FreeText)
+    assert isinstance(real.parse("/k8s node NotReady 了怎么处理", InputKind.SLASH), FreeText)
+    for typed, zh in (
+        ("/k8s 健康 test", "`health` 不接受参数 `test`"),
+        ("/k8s 诊断 pod", "`diagnose pod` 需要 <name>"),
+        ("/k8s deny 先别重启，等内存参数改好再说", "`deny` 需要 <reason>"),
+    ):
+        with pytest.raises(UserError) as err:
+            real.parse(typed, InputKind.SLASH)
+        assert zh in in_lang(err.value.message, "zh"), (typed, in_lang(err.value.message, "zh"))
+    # A one-character slip in a Chinese command's name is suggested the command, as `nodse` is.
+    with pytest.raises(UnknownCommand) as slip:
+        real.parse("/k8s 接点 --cluster test", InputKind.SLASH)
+    assert "节点" in slip.value.suggestions
+    assert isinstance(real.parse("/k8s 节日快乐", InputKind.SLASH), FreeText)  # not one slip from a command
