@@ -1832,6 +1832,33 @@ class FindingWords:
     evicted_memory: Msg = Msg(
         "Pod {name} was evicted by the kubelet (memory pressure)", "Pod {name} 被 kubelet 驱逐（内存压力）"
     )
+    on_lost_node: Msg = Msg(
+        "Pod {name} runs on node {node}, which is {state}: what it last reported is stale",
+        "Pod {name} 所在的节点 {node} 状态为 {state}：它最后上报的状态已经过时",
+    )
+    lost_node_evidence: Msg = Msg(
+        "node {node} is {state}; the pod still shows {shown}, as last reported before the node fell silent",
+        "节点 {node} 状态为 {state}；Pod 仍显示 {shown}，这是节点失联前最后上报的状态",
+    )
+    lost_node_evicted_at: Msg = Msg(
+        "The node controller evicts it at {at} (in {left}), when its toleration of `{key}` runs out; its controller "
+        "then starts a replacement elsewhere, and it stays Terminating until the node comes back or is deleted.",
+        "节点控制器会在 {at}（{left}后）驱逐它，届时它对 `{key}` 的 toleration 到期；随后其控制器会在别处启动替代 Pod，"
+        "而它会一直处于 Terminating，直到节点恢复或被删除。",
+    )
+    lost_node_overdue: Msg = Msg(
+        "Its toleration of `{key}` ran out at {at}: it is being evicted, and stays Terminating until the node comes "
+        "back or is deleted.",
+        "它对 `{key}` 的 toleration 已于 {at} 到期：正在被驱逐，并会一直处于 Terminating，直到节点恢复或被删除。",
+    )
+    lost_node_stays: Msg = Msg(
+        "It tolerates `{key}` for ever: nothing evicts it; it waits for the node.",
+        "它永久容忍 `{key}`：不会被驱逐，只能等节点恢复。",
+    )
+    lost_node_next: Msg = Msg(
+        "Nothing is known of it until the node comes back: see why the node is silent.",
+        "在节点恢复之前无法得知它的真实状态：请先查明节点为何失联。",
+    )
     evicted_next: Msg = Msg(
         "Evicted pods stay listed (phase Failed) until deleted; their controller already made replacements.",
         "被驱逐的 Pod 会一直留在列表里（phase Failed），直到被删除；其控制器已经创建了替代 Pod。",

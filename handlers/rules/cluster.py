@@ -192,6 +192,7 @@ def diagnose_cluster(
             events=pod_events.get((p.namespace, p.name), ()),
             oom_settles_after=OOM_SETTLES_AFTER,
             node_sizes=sizes,
+            node_reported=True,
         )
         findings.extend(pod_findings(p, ctx, now))
     pods_by_ns: dict[str, list[Pod]] = defaultdict(list)

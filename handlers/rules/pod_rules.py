@@ -23,8 +23,8 @@ from bot.cluster.model import Container, ContainerState, ContainerStatus, Event,
 from bot.i18n import FINDING, Said, joined, said
 from bot.refs import CommandRef, pod_ref
 from bot.severity import Severity
-from bot.timefmt import ago_said, clock
-from handlers.args import DeletePodArgs, DeploymentArgs, LogsArgs, NodesArgs, PodNameArgs
+from bot.timefmt import ago_said, clock, duration
+from handlers.args import DeletePodArgs, DeploymentArgs, DiagnoseNodeArgs, LogsArgs, NodesArgs, PodNameArgs
 from handlers.rules.finding import (
     KB_CONTAINER_OOM,
     KB_CRASHLOOP,
@@ -32,6 +32,7 @@ from handlers.rules.finding import (
     KB_IMAGE_PULL,
     KB_JAVA_OOM_CGROUPV2,
     KB_MEMORY_PRESSURE,
+    KB_NODE_NOTREADY,
     KB_POD_PENDING,
     KB_PVC_ATTACH,
     KB_QOS_OOM,
@@ -40,6 +41,7 @@ from handlers.rules.finding import (
     LogLine,
     SuggestedAction,
 )
+from handlers.rules.node_rules import TAINT_NOT_READY, TAINT_UNREACHABLE, eviction_due
 from handlers.rules.runtimes import (
     RUNTIME_NAMES,
     Awareness,
@@ -93,6 +95,9 @@ class PodContext:
     oom_settles_after: timedelta | None = None
     # The nodes' sizes, to tell a Pending pod whose request no node can ever hold; None: not read.
     node_sizes: NodeSizes | None = None
+    # The caller reports the node's own findings (a scan of the whole cluster): a pod on a node that is not Ready
+    # is not told again, pod by pod.
+    node_reported: bool = False
 
 
 def _previous_logs(pod: Pod, container: str) -> SuggestedAction:
@@ -592,9 +597,51 @@ def is_quiet(pod: Pod) -> bool:
     return True
 
 
+def lost_node_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
+    """A pod on a node that is not Ready: what it reports (Running, ready) is what the kubelet said before it fell
+    silent, so nothing about it can be trusted; the node's NoExecute taint evicts it when its toleration runs
+    out (aks-facts §1), and that is what happens next."""
+    node = ctx.node
+    if ctx.node_reported or node is None or pod.node != node.name or node.ready == "True" or pod.finished:
+        return []
+    state = "Unknown" if node.ready == "Unknown" else "NotReady"
+    taint = next(
+        (t for t in node.taints if t.key in (TAINT_UNREACHABLE, TAINT_NOT_READY) and t.effect == "NoExecute"), None
+    )
+    if taint is None or taint.time_added is None or pod.deletion_timestamp is not None:
+        next_ = said(FINDING.lost_node_next)
+    elif (due := eviction_due(pod, taint, taint.time_added)) is None:
+        next_ = said(FINDING.lost_node_stays, key=taint.key)
+    elif due > now:
+        next_ = said(FINDING.lost_node_evicted_at, at=clock(due, now), left=duration((due - now).total_seconds()),
+                     key=taint.key)
+    else:
+        next_ = said(FINDING.lost_node_overdue, at=clock(due, now), key=taint.key)
+    return [
+        Finding(
+            rule="pod.lost-node",
+            severity=Severity.CRITICAL if state == "Unknown" else Severity.WARNING,
+            title=said(FINDING.on_lost_node, name=pod.name, node=node.name, state=state),
+            subject=pod_ref(pod.namespace, pod.name),
+            namespace=pod.namespace,
+            evidence=(said(FINDING.lost_node_evidence, node=node.name, state=state, shown=pod.shown_status),),
+            kb=KB_NODE_NOTREADY,
+            signals=(f"node.ready:{state}",),
+            actions=(
+                SuggestedAction(
+                    said(FINDING.diagnose, name=node.name),
+                    CommandRef("diagnose node", DiagnoseNodeArgs(name=node.name)),
+                ),
+            ),
+            next=next_,
+        )
+    ]
+
+
 def pod_findings(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     """Every pod rule; a crash loop already explained by an OOM kill is reported once, as the OOM."""
     return [
+        *lost_node_rule(pod, ctx, now),
         *oom_rule(pod, ctx, now),
         *crashloop_rule(pod, ctx, _oom_killed(pod)),
         *image_pull_rule(pod, ctx),

@@ -439,3 +439,28 @@ def test_each_runtime_is_checked_for_its_own_heap_flags() -> None:
     bare = replace(web, env=())
     (h,) = oom_rule(pod(containers=(bare,), statuses=(_oom_status("web"),)), PodContext(node=node()))
     assert "no heap flags in the command or NODE_OPTIONS" in h.evidence
+
+
+def test_a_pod_on_a_node_that_fell_silent_says_its_state_is_stale_and_when_it_is_evicted() -> None:
+    """The pod still shows Running and ready, as the kubelet last said: the diagnosis says that is stale, and what
+    happens next is the unreachable taint's eviction after the toleration (300 s from the API server's defaults)."""
+    from bot.cluster.model import Taint, Toleration
+    from handlers.rules.pod_rules import lost_node_rule
+
+    added = NOW - timedelta(seconds=60)
+    lost = node("aks-userpool-12345678-vmss000001", "Unknown",
+                taints=(Taint("node.kubernetes.io/unreachable", "NoExecute", time_added=added),))
+    defaults = (Toleration("node.kubernetes.io/unreachable", "Exists", "", "NoExecute", 300),)
+    p = replace(pod(), tolerations=defaults)
+    (f,) = pod_findings(p, PodContext(node=lost), NOW)
+    assert f.rule == "pod.lost-node" and f.kb == "node-notready" and f.severity is Severity.CRITICAL
+    assert "runs on node aks-userpool-12345678-vmss000001, which is Unknown" in f.title
+    assert f.next is not None and "evicts it at" in f.next and "(in 4m00s)" in f.next
+    # A scan of the whole cluster tells the node once, not pod by pod; a Ready node says nothing.
+    assert lost_node_rule(p, PodContext(node=lost, node_reported=True), NOW) == []
+    assert lost_node_rule(p, PodContext(node=node("aks-userpool-12345678-vmss000001")), NOW) == []
+    forever = replace(p, tolerations=(Toleration("node.kubernetes.io/unreachable", "Exists", "", "NoExecute"),))
+    (stays,) = lost_node_rule(forever, PodContext(node=lost), NOW)
+    assert stays.next is not None and "for ever" in stays.next and isinstance(stays.next, Said)
+    (overdue,) = lost_node_rule(p, PodContext(node=lost), NOW + timedelta(minutes=10))
+    assert overdue.next is not None and "ran out at" in overdue.next
