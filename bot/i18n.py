@@ -16,6 +16,14 @@ from typing import Literal
 from bot.blocks import Channel, Person, Rich, people
 
 Lang = Literal["en", "zh"]
+_ENDS_SENTENCE = ("。", "！", "？", ".", "!", "?")
+
+
+def _after(before: list[str], literal: str) -> str:
+    """A message's own text after a value: without its full stop when the value already ended the sentence."""
+    if literal[:1] in ("。", ".") and before and before[-1].rstrip().endswith(_ENDS_SENTENCE):
+        return literal[1:]
+    return literal
 
 
 @dataclass(frozen=True)
@@ -24,8 +32,19 @@ class Msg:
     zh: str
 
     def __call__(self, lang: str, **values: object) -> str:
+        """The message in `lang` with `values` in it: a `Said` value in the same language, and a value that ends a
+        sentence (`先修堆参数。`) not followed by a second full stop of the message's own."""
         text = self.zh if lang == "zh" else self.en
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        out: list[str] = []
+        for literal, name, spec, conversion in string.Formatter().parse(text):
+            out.append(_after(out, literal))
+            if name is not None:
+                value = values[name]
+                value = in_lang(value, lang) if isinstance(value, Said) else value
+                out.append(format(repr(value) if conversion == "r" else value, spec or ""))
+        return "".join(out)
 
     def rich(self, lang: str, **values: object) -> Rich:
         """The message with values that may name people or channels (a `Rich`, a `Person`): they stay people, so
@@ -33,7 +52,7 @@ class Msg:
         text = self.zh if lang == "zh" else self.en
         parts: list[str | Person | Channel] = []
         for literal, name, spec, conversion in string.Formatter().parse(text):
-            parts.append(literal)
+            parts.append(_after([p for p in parts if isinstance(p, str)], literal))
             if name is None:
                 continue
             value = values[name]
@@ -42,6 +61,7 @@ class Msg:
             elif isinstance(value, Person | Channel):
                 parts.append(value)
             else:
+                value = in_lang(value, lang) if isinstance(value, Said) else value
                 parts.append(format(repr(value) if conversion == "r" else value, spec or ""))
         merged: list[str | Person | Channel] = []
         for part in parts:
@@ -89,6 +109,12 @@ def joined(parts: Iterable[str], en: str, zh: str) -> Said:
     return Said(en.join(items), zh.join(in_lang(p, "zh") for p in items))
 
 
+def severity_word(label: str, lang: str) -> str:
+    """A severity's name (`critical`, `warning`, `info`) in `lang`; a source's own label (`sev1`) as it is."""
+    msg: Msg | None = getattr(ALERT, f"sev_{label}", None)
+    return msg(lang) if msg is not None else label
+
+
 def in_lang(text: str, lang: str) -> str:
     """`text` in `lang`: a `Said`'s Chinese when asked for, else the text itself (what was written in English only,
     or quoted from the cluster, stays as it is)."""
@@ -120,6 +146,9 @@ class DiagnoseWords:
     what_next: Msg = Msg("What happens next:", "接下来会发生：")
     runbook: Msg = Msg("runbook", "处理手册")
     confidence: Msg = Msg("confidence", "置信度")
+    confidence_high: Msg = Msg("high", "高")
+    confidence_medium: Msg = Msg("medium", "中")
+    confidence_low: Msg = Msg("low", "低")
     signals: Msg = Msg("signals", "信号")
     worst: Msg = Msg("worst", "最严重的一例")
     cluster: Msg = Msg("Cluster", "集群")
@@ -1101,6 +1130,37 @@ class AlertWords:
     snoozed_now: Msg = Msg("snoozed `{id}` ({title}){until}.", "静默了 `{id}`（{title}）{until}。")
     unsnoozed_now: Msg = Msg("unsnoozed `{id}` ({title}).", "取消了 `{id}`（{title}）的静默。")
     not_snoozed: Msg = Msg("`{id}` is not snoozed; nothing changed.", "`{id}` 没有被静默，未作更改。")
+    could_be: Msg = Msg(
+        "`{text}` could be {count} alerts: {listed}{more}. Give more of the id.",
+        "`{text}` 可能是 {count} 条告警：{listed}{more}。请多输入几位 id。",
+    )
+    and_more: Msg = Msg(" and {count} more", "，另有 {count} 条")
+    no_such_alert: Msg = Msg(
+        "No alert `{text}`. An alert's id is on its message; `/k8s alerts` lists the firing ones with theirs.",
+        "没有告警 `{text}`。告警的 id 写在它的消息上；`/k8s alerts` 会列出正在触发的告警及其 id。",
+    )
+    until_resolved: Msg = Msg("until resolved", "直到恢复")
+    until_time: Msg = Msg("until {time}", "至 {time}")
+    more_on_cluster: Msg = Msg(
+        "… {count} more: `/k8s alerts --cluster {cluster}`", "… 另有 {count} 条：`/k8s alerts --cluster {cluster}`"
+    )
+    history_columns: Msg = Msg("when (UTC)|cluster|id|event|alert|detail", "时间 (UTC)|集群|id|事件|告警|详情")
+    summary_columns: Msg = Msg("id|severity|age|object|summary", "id|严重级别|持续|对象|摘要")
+    people: Msg = Msg("People: ", "相关人员：")
+    changes: Msg = Msg("{title}: {count} change(s)", "{title}：{count} 条变化")
+    by_person: Msg = Msg("by {who}", "由 {who}")
+    event_fired: Msg = Msg("🔥 fired", "🔥 触发")
+    event_updated: Msg = Msg("🔄 changed", "🔄 变化")
+    event_resolved: Msg = Msg("✅ resolved", "✅ 恢复")
+    event_reopened: Msg = Msg("🔁 fired again", "🔁 再次触发")
+    event_acknowledged: Msg = Msg("👀 acknowledged", "👀 确认")
+    event_snoozed: Msg = Msg("💤 snoozed", "💤 静默")
+    event_unsnoozed: Msg = Msg("🔔 unsnoozed", "🔔 取消静默")
+    event_posted: Msg = Msg("📮 posted", "📮 已发布")
+    event_linked: Msg = Msg("🚨 incident opened", "🚨 已开启事件")
+    sev_critical: Msg = Msg("critical", "严重")
+    sev_warning: Msg = Msg("warning", "警告")
+    sev_info: Msg = Msg("info", "提示")
     not_firing: Msg = Msg(
         "`{id}` ({title}) is not firing any more; nothing to {what}.", "`{id}`（{title}）已不再触发，无需{what}。"
     )

@@ -19,7 +19,7 @@ more) or the whole group key works too. An unknown or ambiguous name gets an ans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +32,7 @@ from bot.alerts.views import alert_card, snooze_words
 from bot.deps import Deps
 from bot.errors import NotAuthorized, NotConfigured, UserError
 from bot.i18n import ALERT as W
+from bot.i18n import Msg, Said, in_lang, said
 from bot.refs import CommandRef
 from bot.registry import Call, Caller, Lang, Role, Scope, command
 from bot.settings import Settings, role_name
@@ -104,12 +105,11 @@ def find(book: AlertBook, name: str) -> AlertState:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        listed = ", ".join(f"`{s.id}` ({s.group.title})" for s in matches[:5])
-        more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
-        raise UserError(f"`{text}` could be {len(matches)} alerts: {listed}{more}. Give more of the id.")
-    raise UserError(
-        f"No alert `{text}`. An alert's id is on its message; `/k8s alerts` lists the firing ones with theirs."
-    )
+        listed = Said(*(", ".join(f"`{s.id}` ({in_lang(s.group.title, lang)})" for s in matches[:5])
+                        for lang in ("en", "zh")))
+        more = said(W.and_more, count=len(matches) - 5) if len(matches) > 5 else ""
+        raise UserError(said(W.could_be, text=text, count=len(matches), listed=listed, more=more))
+    raise UserError(said(W.no_such_alert, text=text))
 
 
 # -- results ----------------------------------------------------------------------------------------------------
@@ -120,14 +120,14 @@ def _state_line(state: AlertState, now: datetime, lang: str) -> blocks.Rich:
     first = state.group.firing[0] if state.group.firing else None
     what = str(first.object) if first is not None and first.object is not None else (state.namespace or "")
     parts: list[str | blocks.Person] = [
-        f"{_MARK.get(state.severity.label, '•')} `{state.id}` *{state.group.title}*"
+        f"{_MARK.get(state.severity.label, '•')} `{state.id}` *{in_lang(state.group.title, lang)}*"
         + (f" · {what}" if what else "") + f" · {age(state.first_fired_at, now)}"
     ]
     if state.ack_by:
         parts += [" · 👀 ", blocks.Person(state.ack_by)]
     if state.snoozed(now):
-        until = ("until resolved" if state.snoozed_until_resolved or state.snooze_until is None
-                 else f"until {short_time(state.snooze_until)}")
+        until = (W.until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
+                 else W.until_time(lang, time=short_time(state.snooze_until)))
         parts.append(f" · 💤 {until}")
     return tuple(parts)
 
@@ -174,21 +174,22 @@ class FiringList:
             lines: list[blocks.Rich] = [f"*{cluster or W.no_cluster(lang)}* ({len(mine)})"]
             lines += [_state_line(s, self.now, lang) for s in mine[:room]]
             if len(mine) > room:
-                lines.append(f"… {len(mine) - room} more: `/k8s alerts --cluster {cluster}`")
+                lines.append(W.more_on_cluster(lang, count=len(mine) - room, cluster=cluster))
             shown += min(len(mine), room)
             body.append(blocks.Text(_lines(lines)))
-        buttons = tuple(blocks.Button(f"{s.id} · {s.group.title}", show_ref(s)) for s in self.states[:LIST_BUTTONS])
+        buttons = tuple(
+            blocks.Button(f"{s.id} · {in_lang(s.group.title, lang)}", show_ref(s)) for s in self.states[:LIST_BUTTONS]
+        )
         usage = "`/k8s alerts show ID` · `/k8s alerts ack ID` · `/k8s alerts snooze ID 1h|4h|resolved`"
         body.append(blocks.Context(usage))
         body.append(blocks.Actions(buttons))
         return blocks.View(title, tuple(body))
 
 
-_EVENT_WORDS = {
-    Event.FIRED: "🔥 fired", Event.UPDATED: "🔄 changed", Event.RESOLVED: "✅ resolved",
-    Event.REOPENED: "🔁 fired again",
-    Event.ACKNOWLEDGED: "👀 acknowledged", Event.SNOOZED: "💤 snoozed", Event.UNSNOOZED: "🔔 unsnoozed",
-    Event.POSTED: "📮 posted", Event.LINKED: "🚨 incident opened",
+_EVENT_WORDS: Mapping[Event, Msg] = {
+    Event.FIRED: W.event_fired, Event.UPDATED: W.event_updated, Event.RESOLVED: W.event_resolved,
+    Event.REOPENED: W.event_reopened, Event.ACKNOWLEDGED: W.event_acknowledged, Event.SNOOZED: W.event_snoozed,
+    Event.UNSNOOZED: W.event_unsnoozed, Event.POSTED: W.event_posted, Event.LINKED: W.event_linked,
 }
 
 
@@ -207,34 +208,35 @@ class AlertHistory:
             return blocks.View(text, (blocks.Notice(text, blocks.Level.INFO),))
         shown = self.entries[-MAX_LINES:]
         rows = tuple(
-            (day_time(e.at), e.cluster or "?", short_id(e.key), _EVENT_WORDS.get(e.event, e.event.value),
-             self.titles.get(e.key, ""), _detail(e))
+            (day_time(e.at), e.cluster or "?", short_id(e.key),
+             word(lang) if (word := _EVENT_WORDS.get(e.event)) else e.event.value,
+             in_lang(self.titles.get(e.key, ""), lang), _detail(e, lang))
             for e in shown
         )
         title = W.history_heading(lang, since=since)
         body: list[blocks.Block] = [
             blocks.Heading(title),
-            blocks.Table(("when (UTC)", "cluster", "id", "event", "alert", "detail"), rows, total=len(self.entries),
-                  offset=len(self.entries) - len(shown)),
+            blocks.Table(tuple(W.history_columns(lang).split("|")), rows, total=len(self.entries),
+                         offset=len(self.entries) - len(shown)),
         ]
         actors = sorted({e.actor for e in shown if e.actor and e.event in _PEOPLE_EVENTS})
         if actors:
-            parts: list[str | blocks.Person] = ["People: "]
+            parts: list[str | blocks.Person] = [W.people(lang)]
             for i, who in enumerate(actors):
                 parts += ([", "] if i else []) + [blocks.Person(who)]
             body.append(blocks.Context(tuple(parts)))
-        return blocks.View(f"{title}: {len(self.entries)} change(s)", tuple(body))
+        return blocks.View(W.changes(lang, title=title, count=len(self.entries)), tuple(body))
 
 
 _PEOPLE_EVENTS = frozenset({Event.ACKNOWLEDGED, Event.SNOOZED, Event.UNSNOOZED, Event.LINKED})
 
 
-def _detail(entry: HistoryEntry) -> str:
+def _detail(entry: HistoryEntry, lang: Lang) -> str:
     if entry.event is Event.LINKED:
         linked = incident_from_detail(entry.detail)
         return f"{linked.label} #{linked.channel_name or linked.channel}" if linked else ""
-    who = f"by {entry.actor}" if entry.actor and entry.event in _PEOPLE_EVENTS else ""
-    detail = snooze_words(entry.detail, "en") if entry.event is Event.SNOOZED else entry.detail
+    who = W.by_person(lang, who=entry.actor) if entry.actor and entry.event in _PEOPLE_EVENTS else ""
+    detail = snooze_words(entry.detail, lang) if entry.event is Event.SNOOZED else entry.detail
     return " ".join(p for p in (detail, who) if p)[:80]
 
 
@@ -300,6 +302,7 @@ def alerts(call: Call[AlertsArgs], deps: Deps) -> FiringList:
 
 @command(
     "alerts history",
+    aliases=("告警 历史",),
     args=AlertsHistoryArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,
@@ -319,6 +322,7 @@ def alerts_history(call: Call[AlertsHistoryArgs], deps: Deps) -> AlertHistory:
 
 @command(
     "alerts show",
+    aliases=("告警 详情",),
     args=AlertIdArgs,
     scope=Scope.NONE,
     requires=None,
@@ -336,7 +340,7 @@ def alerts_show(call: Call[AlertIdArgs], deps: Deps) -> AlertCard:
     args=AlertIdArgs,
     scope=Scope.NONE,
     requires=None,
-    aliases=("alerts acknowledge",),
+    aliases=("alerts acknowledge", "告警 确认"),
     who="a viewer of the alert's cluster",
     examples=("/k8s alerts ack k3j9x2abqd",),
 )
@@ -357,6 +361,7 @@ def alerts_ack(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
 
 @command(
     "alerts snooze",
+    aliases=("告警 静默",),
     args=AlertSnoozeArgs,
     scope=Scope.NONE,
     requires=None,
@@ -378,6 +383,7 @@ def alerts_snooze(call: Call[AlertSnoozeArgs], deps: Deps) -> AlertAction:
 
 @command(
     "alerts unsnooze",
+    aliases=("告警 取消静默",),
     args=AlertIdArgs,
     scope=Scope.NONE,
     requires=None,

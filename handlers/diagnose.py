@@ -20,7 +20,7 @@ from bot.cluster.reads import SIDE_FAILURES, omitted, optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotConfigured, NotFound
 from bot.i18n import DIAGNOSE as W
-from bot.i18n import FINDING, Said, in_lang
+from bot.i18n import FINDING, Msg, Said, in_lang, severity_word
 from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
 from bot.severity import Severity
@@ -108,7 +108,12 @@ def finding_blocks(
     if f.next:
         blocks.append(Text(f"*{W.what_next(lang)}* {in_lang(f.next, lang)}"))
     signals = ", ".join(f"`{s}`" for s in f.signals)
-    small = [f"{f.severity.label}", f"{W.confidence(lang)} {f.confidence}", f"{W.signals(lang)} {signals}"]
+    confidence: Msg = getattr(W, f"confidence_{f.confidence}")
+    small = [
+        severity_word(f.severity.label, lang),
+        f"{W.confidence(lang)} {confidence(lang)}",
+        f"{W.signals(lang)} {signals}",
+    ]
     runbook = CommandRef("kb show", KbShowArgs(entry=f.kb)) if f.kb else None
     if runbook is not None:
         small.insert(0, f"{W.runbook(lang)} `{f.kb}` (`{runbook.text()}`)")

@@ -28,7 +28,7 @@ from bot.alerts.model import Alert, AlertGroup, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry, history_words
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
-from bot.i18n import in_lang
+from bot.i18n import in_lang, severity_word
 from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
@@ -294,7 +294,8 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
         body.append(blocks.Text(_clip(first.description, 1000)))
     fields: list[tuple[str, blocks.Rich]] = [
         (W.status(lang), f"{W.firing(lang) if firing else W.resolved(lang)} · {status}"),
-        (W.severity(lang), first.severity_label or state.severity.label if first is not None else state.severity.label),
+        (W.severity(lang), severity_word(
+            first.severity_label or state.severity.label if first is not None else state.severity.label, lang)),
         (W.since(lang), f"{_when(state.first_fired_at, now)} ({age(state.first_fired_at, now)})"),
         *_where(state, lang),
         (W.source(lang), group.source.value + (f" · {first.name}" if first is not None else "")),
@@ -399,14 +400,13 @@ def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "e
     title = summary_title(states, lang)
     worst = max((s.severity for s in states), default=Severity.WARNING)
     rows = tuple(
-        (s.id, s.severity.label, age(s.first_fired_at, now), _clip(_what(s), 60),
+        (s.id, severity_word(s.severity.label, lang), age(s.first_fired_at, now), _clip(_what(s), 60),
          _clip(in_lang(s.group.summary, lang), 80))
         for s in states[:SUMMARY_ROWS]
     )
     body: list[blocks.Block] = [
         blocks.Heading(_clip(f"{_SEVERITY_MARK[worst]} {title}", 150)),
-        blocks.Table(("id", W.severity(lang).lower() if lang == "en" else W.severity(lang), "age", "object", "summary"),
-              rows, total=len(states)),
+        blocks.Table(tuple(W.summary_columns(lang).split("|")), rows, total=len(states)),
     ]
     clusters = {s.cluster for s in states}
     cluster = next(iter(clusters)) if len(clusters) == 1 else None

@@ -266,7 +266,21 @@ def test_an_alertmanager_alert_of_no_known_cluster_is_for_global_roles(room: Roo
 
 
 def test_asked_in_chinese_the_list_answers_in_chinese(room: Room) -> None:
+    from bot.i18n import Said
+
     state = room.fire(notready())
     said = room.say("/k8s 告警")
     assert "正在触发：1" in said and state.id in said
+    # A watcher finding's title is kept in both languages: lists, buttons, replies and the history say the Chinese.
+    title = Said("web-1 is in CrashLoopBackOff", "web-1 处于 CrashLoopBackOff")
+    chinese = Finding("pod.crashloop", Severity.WARNING, title, pod_ref("shop", "web-1"), ("restarts: 14",),
+                      "crashloop", ("pod.reason:CrashLoopBackOff",))
+    looping = room.fire(from_finding("prod", chinese, since=T0))
+    listed = room.say("/k8s 告警")
+    assert "*web-1 处于 CrashLoopBackOff*" in listed and f"[{looping.id} · web-1 处于 CrashLoopBackOff]" in listed
+    assert "web-1 is in CrashLoopBackOff" not in listed
+    assert f"确认了 `{looping.id}`（web-1 处于 CrashLoopBackOff）。" in room.say(f"/k8s 告警 确认 {looping.id}")
+    history = room.say("/k8s 告警 历史 --since 1天")
+    assert "🔥 触发" in history and "时间 (UTC)" in history and "web-1 处于 CrashLoopBackOff" in history, history
+    assert "没有告警 `zzzzzz`" in room.say("/k8s 告警 详情 zzzzzz")
     assert "vault 上没有正在触发的告警。" in room.say(":as alice", "/k8s 告警 --cluster vault")
