@@ -1135,6 +1135,15 @@ class AlertWords:
         "`{text}` 可能是 {count} 条告警：{listed}{more}。请多输入几位 id。",
     )
     and_more: Msg = Msg(" and {count} more", "，另有 {count} 条")
+    may_not: Msg = Msg(
+        "You may not {what} alerts{where}: it needs the {role} role (you have: {have}).",
+        "你不能{what}{where}的告警：需要 {role} 角色（你的角色：{have}）。",
+    )
+    on_cluster_of: Msg = Msg(" on cluster `{cluster}`", "集群 `{cluster}` 上")
+    what_see: Msg = Msg("see", "查看")
+    what_acknowledge: Msg = Msg("acknowledge", "确认")
+    what_snooze: Msg = Msg("snooze", "静默")
+    what_unsnooze: Msg = Msg("unsnooze", "取消静默")
     no_such_alert: Msg = Msg(
         "No alert `{text}`. An alert's id is on its message; `/k8s alerts` lists the firing ones with theirs.",
         "没有告警 `{text}`。告警的 id 写在它的消息上；`/k8s alerts` 会列出正在触发的告警及其 id。",
@@ -1218,6 +1227,7 @@ class ApprovalWords:
         "Denied by {by} at {when}: {reason}. Nothing ran.", "{by} 已于 {when} 拒绝：{reason}。未执行任何操作。"
     )
     expired: Msg = Msg("Expired at {at}, nothing ran.", "已于 {at} 过期，未执行任何操作。")
+    no_such_request: Msg = Msg("There is no approval request `{id}`.", "没有审批请求 `{id}`。")
     cancelled: Msg = Msg("Cancelled by {by} at {when}, nothing ran.", "{by} 已于 {when} 撤回，未执行任何操作。")
     approve: Msg = Msg("Approve", "批准")
     deny: Msg = Msg("Deny", "拒绝")

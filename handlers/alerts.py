@@ -79,10 +79,9 @@ def _scope(call: Call[AlertsArgs] | Call[AlertsHistoryArgs], deps: Deps) -> list
 def _require(deps: Deps, caller: Caller, state: AlertState, role: Role, what: str) -> None:
     held = deps.settings.role_of(caller.id, caller.groups, state.cluster)
     if held is None or held < role:
-        where = f" on cluster `{state.cluster}`" if state.cluster else ""
-        raise NotAuthorized(
-            f"You may not {what} alerts{where}: it needs the {role_name(role)} role (you have: {role_name(held)})."
-        )
+        where = said(W.on_cluster_of, cluster=state.cluster) if state.cluster else ""
+        doing: Msg = getattr(W, f"what_{what}")
+        raise NotAuthorized(said(W.may_not, what=said(doing), where=where, role=role_name(role), have=role_name(held)))
 
 
 def _named(call: Call[AlertIdArgs] | Call[AlertSnoozeArgs], deps: Deps, role: Role, what: str

@@ -552,7 +552,7 @@ class ApprovalWorkflow:
     def _get(self, request_id: str) -> ApprovalRequest:
         request = self.store.get(request_id)
         if request is None:
-            raise NotFound(f"There is no approval request `{request_id}`.", kind="approval request", name=request_id)
+            raise NotFound(said(W.no_such_request, id=request_id), kind="approval request", name=request_id)
         return request
 
     def _current(self, request_id: str) -> ApprovalRequest:

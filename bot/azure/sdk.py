@@ -337,7 +337,7 @@ def translate(exc: Exception, what: str, az: AzureSettings, authority: str | Non
         if 400 <= status < 500:
             return Refused(f"Azure refused to {what} ({code or status}): {message}")
         if status >= 500:
-            return Upstream(f"Azure failed while trying to {what} ({code or status}): {message}. Try again shortly.")
+            return Upstream(f"Azure failed while trying to {what} ({code or status}): {message}")
         # A long-running operation that ended Failed: the status document answered 200.
         return Refused(f"Azure could not {what} ({code or 'OperationFailed'}): {message}")
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):

@@ -283,4 +283,5 @@ def test_asked_in_chinese_the_list_answers_in_chinese(room: Room) -> None:
     history = room.say("/k8s 告警 历史 --since 1天")
     assert "🔥 触发" in history and "时间 (UTC)" in history and "web-1 处于 CrashLoopBackOff" in history, history
     assert "没有告警 `zzzzzz`" in room.say("/k8s 告警 详情 zzzzzz")
+    assert "你不能静默集群 `prod` 上的告警：需要 operator 角色" in room.say(f"/k8s 告警 静默 {looping.id} 1小时")
     assert "vault 上没有正在触发的告警。" in room.say(":as alice", "/k8s 告警 --cluster vault")

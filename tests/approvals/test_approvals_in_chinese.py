@@ -118,6 +118,14 @@ def test_deny_cancel_and_two_approvals_answer_in_chinese(workflow: ApprovalWorkf
     assert "你已拒绝：窗口期外。未执行任何操作。" in chinese(denied.view)
     card = chinese(workflow.status(rid).view())
     assert "@bob 已于 " in card and "拒绝：窗口期外。未执行任何操作。" in card
+    # A reason that ends its own sentence is not given a second full stop; a request that is not there is said so.
+    rid_b, _ = ask_in_chinese(d, lamp="porch")
+    stop = d.handle(Incoming(f"/k8s deny {rid_b} 先修堆参数。", "bob", InputKind.SLASH, "C0OPS"), Conversation())
+    assert "你已拒绝：先修堆参数。未执行任何操作。" in chinese(stop.view)
+    missing = d.handle(Incoming("/k8s 审批 --cluster home", "bob", InputKind.SLASH, "C0OPS"), Conversation())
+    assert missing.status == "ok"
+    nothing = d.handle(Incoming("/k8s deny abcd1234 不需要", "bob", InputKind.SLASH, "C0OPS"), Conversation())
+    assert "没有审批请求 `abcd1234`。" in chinese(nothing.view)
 
     rid2, _ = ask_in_chinese(d, lamp="porch")
     not_yours = click(d, "bob", cancel_ref(rid2))
