@@ -239,8 +239,11 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
     asked = CommandRef(call.command, call.args, cluster=call.cluster)
     if not call.args.new:  # one already covers it: said before the cluster is read for a snapshot nobody sees
         incidents.refuse_covered(call.caller, title, call.cluster, call.args.alert, asked)
+    called = _called(call, deps)  # the workloads the title calls by their names: a look in the watch cache
+    if not call.args.new and (words := called.channel_words(title)):
+        # "账本服务 5xx" after "支付接口 5xx": two of one workload's names, one incident.
+        incidents.refuse_covered(call.caller, title, call.cluster, call.args.alert, asked, words)
     snapshot, report = _snapshot(call, deps)
-    called = _called(call, deps) if report is not None else _Called({}, {})
     opening = _runbook(call, deps, report, called)
     declaration = Declaration(
         title=title,

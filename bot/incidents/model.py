@@ -124,10 +124,23 @@ def parse_incident_id(value: Any) -> Any:
     return value
 
 
+# A particle that ends a Chinese sentence says nothing of what is down: "支付接口5XX了！！" is "支付接口 5xx".
+_PARTICLES = "了啦吧呢啊呀咯"
+
+
 def same_title(title: str) -> str:
-    """What two titles are compared by: "Checkout  DOWN" and "checkout down" are one incident's. Full-width letters
-    and digits (typed with a Chinese input method) read as their ASCII forms, case is folded, runs of spaces are one."""
-    return " ".join(unicodedata.normalize("NFKC", title).casefold().split())
+    """What two titles are compared by: "Checkout  DOWN", "checkout down." and "支付接口5XX了！！" / "支付接口 5xx" are
+    one incident's. Full-width forms (a Chinese input method) read as ASCII, case is folded, and spaces, punctuation,
+    symbols and the particles that end a Chinese sentence do not count."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    kept = "".join(c for c in text if not c.isspace() and unicodedata.category(c)[0] not in "PS")
+    return kept.rstrip(_PARTICLES) or kept
+
+
+def channel_topic(name: str) -> str:
+    """The words of an incident channel's name that say what it is about: `inc-20261207-ledger-api-5xx-2` →
+    `ledger-api-5xx`."""
+    return re.sub(r"-\d+$", "", re.sub(r"^inc-\d{8}-", "", name))
 
 
 def slug(title: str) -> str:

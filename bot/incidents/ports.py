@@ -176,9 +176,9 @@ class Asker:
 
 class Incidents(Protocol):
     def refuse_covered(self, caller: Caller, title: str, cluster: str, alert_key: str | None,
-                       asked: CommandRef | None) -> None:
-        """Refuse at once a declaration an open incident of the cluster already covers (the same title or alert):
-        before the declaration reads the cluster; `start` checks again."""
+                       asked: CommandRef | None, channel_words: str | None = None) -> None:
+        """Refuse at once a declaration an open incident of the cluster already covers (the same title, alert or
+        workload named in the title, `channel_words`): before the snapshot is read; `start` checks again."""
         ...
 
     def start(self, declaration: Declaration) -> Declared: ...

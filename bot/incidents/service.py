@@ -46,6 +46,7 @@ from bot.incidents.model import (
     Severity,
     TimelineEntry,
     channel_name,
+    channel_topic,
 )
 from bot.incidents.ports import (
     Asker,
@@ -179,11 +180,11 @@ class IncidentDesk:
 
     # -- declare ---------------------------------------------------------------------------------------------
     def refuse_covered(self, caller: Caller, title: str, cluster: str, alert_key: str | None,
-                       asked: CommandRef | None) -> None:
+                       asked: CommandRef | None, channel_words: str | None = None) -> None:
         """Raise `AlreadyOpen` at once when an open incident of the cluster already covers this declaration (the
-        same title or alert), before anything is read for it; `start` checks again, atomically."""
+        same title, alert or named workload), before the cluster is read for it; `start` checks again, atomically."""
         draft = Draft(title, Severity.SEV3, cluster, caller.id, caller.id, None, "en", alert_key, None,
-                      self.clock.now())
+                      self.clock.now(), _topic(channel_words))
         covered = self.store.covering(draft)
         if covered is not None:
             raise _already_open(covered, asked)
@@ -203,6 +204,7 @@ class IncidentDesk:
                 alert_key=d.alert_key,
                 runbook=d.runbook.id if d.runbook else None,
                 declared_at=now,
+                topic=_topic(d.channel_words),
             ),
             alone=not d.new,
         )
@@ -651,3 +653,12 @@ def _flat(parts: Sequence[Rich]) -> tuple[str | Person | ChannelLink, ...]:
             out.append(" ")
         out.extend((part,) if isinstance(part, str) else part)
     return tuple(out)
+
+
+def _topic(channel_words: str | None) -> str | None:
+    """What a declaration whose title calls a workload by one of its names is about, as its channel would be named
+    (`channel_topic` of an open incident's channel); None when it calls none, or says nothing in ASCII."""
+    if not channel_words:
+        return None
+    words = channel_topic(channel_name(channel_words, datetime(2000, 1, 1)))
+    return words if words != "incident" else None

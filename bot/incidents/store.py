@@ -28,7 +28,15 @@ from typing import Any, Protocol
 
 from bot.approvals.model import ApprovalRequest, AuditEntry, parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import PostgresApprovalStore, Row, Run, SqlApprovalStore
-from bot.incidents.model import EntryKind, Incident, IncidentState, Severity, TimelineEntry, same_title
+from bot.incidents.model import (
+    EntryKind,
+    Incident,
+    IncidentState,
+    Severity,
+    TimelineEntry,
+    channel_topic,
+    same_title,
+)
 
 # A reservation older than this whose declaration never finished (its process was stopped half-way) no longer
 # stands in the way of declaring the same incident again; a declaration takes seconds.
@@ -49,12 +57,16 @@ class Draft:
     alert_key: str | None
     runbook: str | None
     declared_at: datetime
+    # The workload the title calls by one of its names, as the channel name says it (`ledger-api-5xx` for "支付接口
+    # 5xx"): two titles that call it by different names are one incident's. None when the title calls none.
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
 class Duplicate:
     """What `reserve` answers instead of a new record: the open incident of the same cluster that is about the same
-    — from the same alert (`by_alert`), or with a title that reads the same (`same_title`). It may still be
+    — from the same alert (`by_alert`), or with a title that reads the same (`same_title`) or names the same
+    workload and words (`Draft.topic`). It may still be
     `opening`: declared a moment ago, its channel not made yet."""
 
     incident: Incident
@@ -402,4 +414,8 @@ def _duplicate(draft: Draft, others: Sequence[Incident]) -> Duplicate | None:
     for incident in standing:
         if same_title(incident.title) == title:
             return Duplicate(incident, by_alert=False)
+    if draft.topic:
+        for incident in standing:
+            if channel_topic(incident.channel_name or "") == draft.topic:
+                return Duplicate(incident, by_alert=False)
     return None

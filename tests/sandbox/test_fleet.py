@@ -85,3 +85,40 @@ def test_a_node_image_upgrade_names_what_will_stop_its_drains(tmp_path: Path) ->
         assert "`/k8s diagnose node aks-userpool-11974196-vmss000003`" in card
         quiet = _ask(config, prod.environment(), "/k8s aks upgrade-node-image system", user="alice")
         assert "allows no disruption" not in quiet and "not Ready" not in quiet
+
+
+def test_one_workload_called_by_two_of_its_names_is_one_incident(tmp_path: Path) -> None:
+    """`aksbot.io/names` gives ledger-api 支付接口 and 账本服务: declared under one name, the incident is not declared
+    again under the other, nor under the same title typed with other punctuation, spacing or case."""
+    from bot.incidents.model import same_title
+
+    assert same_title("支付接口5XX了！！") == same_title("支付接口 5xx。") == same_title(" 支付接口 5XX ")
+    assert same_title("Checkout  DOWN") == same_title("checkout down.") != same_title("checkout up")
+    from bot.app import assemble
+    from bot.shell import ShellWorkspace
+
+    with Sandbox("incident") as prod:
+        config = Sandbox.write_fleet_config(tmp_path, {"prod": prod}, default="prod")
+        surface = ShellSurface()
+        assembly = assemble(settings.load(str(config), prod.environment()), surface,
+                            workspace=ShellWorkspace(surface)).start()
+        try:
+            def declare(title: str) -> str:
+                replies: list[Any] = []
+
+                class Capture:
+                    def send(self, reply: Any) -> None:
+                        replies.append(reply)
+
+                incoming = Incoming(f"/k8s incident start {title}", "alice", InputKind.SLASH, "C0DEMO")
+                assembly.dispatcher.handle(incoming, Capture())  # type: ignore[arg-type]
+                return "\n".join(render_text(r.view) for r in replies)
+
+            first = declare("支付接口 5xx")
+            assert "INC-1 已宣布" in first and "ledger-api-5xx" in first, first
+            for again in ("账本服务 5xx", "支付接口5XX了！！"):
+                refused = declare(again)
+                assert "INC-1 已在进行中" in refused and "INC-2" not in refused, refused
+            assert "INC-2 已宣布" in declare("账本服务 延迟高")
+        finally:
+            assembly.stop()
