@@ -46,6 +46,7 @@ from azure.core.polling import LROPoller
 from azure.identity import (
     ChainedTokenCredential,
     ClientSecretCredential,
+    CredentialUnavailableError,
     DefaultAzureCredential,
     WorkloadIdentityCredential,
 )
@@ -301,6 +302,14 @@ def translate(exc: Exception, what: str, az: AzureSettings, authority: str | Non
         if network is not None:
             return network
         text = str(exc.message or exc)
+        if isinstance(exc, CredentialUnavailableError) or "failed to retrieve a token from the included" in text:
+            # No credential at all, not one Azure refused: a setting is missing where the bot runs.
+            return NotConfigured(
+                f"The bot has no Azure credential for {where}: none of the environment (AZURE_CLIENT_ID, "
+                "AZURE_TENANT_ID, AZURE_CLIENT_SECRET), workload identity, a managed identity or an `az login` on its "
+                "machine gave one. Set `azure.client_id`, `azure.tenant_id` and `azure.client_secret_env` for the "
+                "cluster (README, Configuration), or give the bot's pod a workload identity."
+            )
         if "AADSTS7000222" in text:
             return Forbidden(
                 f"Azure sign-in for {where} failed: the client secret has expired (AADSTS7000222). "

@@ -194,6 +194,16 @@ def test_missing_secret_variable_is_not_configured(server: tuple[ArmServer, Azur
         build_client(az, {})
 
 
+def test_no_credential_at_all_is_a_missing_setting_that_says_which(server: tuple[ArmServer, AzureSettings]) -> None:
+    """No secret configured, no workload identity, no managed identity, no `az login`: not 'Azure refused the bot'
+    but a setting to add, named."""
+    _, az = server
+    bare = az.model_copy(update={"client_secret_env": None})
+    with pytest.raises(NotConfigured, match="no Azure credential for `") as missing:
+        SdkAksClient(bare, build_client(bare, {})).cluster()
+    assert "`azure.client_secret_env`" in missing.value.message and "workload identity" in missing.value.message
+
+
 def test_workload_identity_honours_azure_authority_host(
     server: tuple[ArmServer, AzureSettings], tmp_path: Path
 ) -> None:
