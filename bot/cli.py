@@ -185,6 +185,10 @@ def _config(argv: Sequence[str]) -> int:
         print(f"aksbot: {exc}", file=sys.stderr)
         return 1
     problems = settings.check_files(cfg)
+    if not cfg.clusters:
+        # Nothing to answer about: a check that passes here would only be found out in Slack.
+        where = "" if cfg.source else " (no configuration file: give --config PATH or set AKSBOT_CONFIG)"
+        problems.append(f"no cluster is configured{where}; see the README's Configuration section")
     for problem in problems:
         print(f"aksbot: {problem}", file=sys.stderr)
     if problems:
@@ -196,6 +200,11 @@ def _config(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--version"]:
+        from importlib.metadata import version
+
+        print(f"aksbot {version('aksbot')}")
+        return 0
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE, end="")
         return 0

@@ -101,6 +101,9 @@ def setup_logging(level: str = "INFO") -> None:
     """One handler on stderr that prints each line's correlation id (idempotent: a second call changes the level)."""
     root = logging.getLogger()
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    # urllib3 warns of each retry its pool makes, and the clients retry a dropped keep-alive connection on purpose
+    # (a watch whose connection the server closed): what still fails after that is logged by the bot itself.
+    logging.getLogger("urllib3.connectionpool").setLevel(max(root.level, logging.ERROR))
     for handler in root.handlers:
         if any(isinstance(f, CorrelationFilter) for f in handler.filters):
             return

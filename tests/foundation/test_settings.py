@@ -73,3 +73,8 @@ def test_config_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     bad = write(tmp_path, "clusters: [{name: prod, kubeconfig: kubeconfig, context: aks-test}]\n")
     assert main(["config", "check", "--config", str(bad)]) == 1
     assert "'aks-test' is not in" in capsys.readouterr().err
+    # No file and no cluster: nothing the bot could answer about is not "OK".
+    empty = write(tmp_path, "roles: {viewer: ['*']}\n")
+    assert main(["config", "check", "--config", str(empty)]) == 1
+    assert "no cluster is configured; see the README's Configuration section" in capsys.readouterr().err
+    assert main(["--version"]) == 0 and capsys.readouterr().out.startswith("aksbot ")
