@@ -716,6 +716,11 @@ class KbWords:
         "not be about your problem.",
         "不确定：知识库里没有与这个问题匹配得好的条目。下面是最接近的一条，它可能与你的问题无关。",
     )
+    live_disagrees: Msg = Msg(
+        "The live state of what the question names points to another runbook, `{kb}` (below): the words alone are not "
+        "enough to be sure of this entry.",
+        "问题所指对象的实时状态指向另一个处理手册 `{kb}`（见下方）：仅凭问题的字面无法确定是这个条目。",
+    )
     open_entry: Msg = Msg("Open this entry", "打开这个条目")
     none_of_these: Msg = Msg("None of these", "都不是")
     not_this: Msg = Msg("Not this", "不是这个")

@@ -435,6 +435,13 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
     live = live_named(call, deps, question, detect_lang(question))
     found = answer(knowledge, live.without_names(question, knowledge.knows) if live is not None else question)
     found = dataclasses.replace(found, question=question)
+    if live is not None and live.runbooks and found.entry is not None and found.level == "answer" \
+            and found.entry.id not in live.runbooks:
+        # The cluster's own state of the object asked about is better evidence than the question's words: an answer
+        # it contradicts is only a suggestion, and the runbook it points to is the live line's button.
+        disagrees = W.live_disagrees(found.lang, kb=live.runbooks[0])
+        note = f"{found.note} {disagrees}" if found.note else disagrees
+        found = dataclasses.replace(found, level="suggestion", note=note)
     if live is not None and found.entry is not None:  # the answer's own entry needs no second button
         live = dataclasses.replace(live, runbooks=tuple(kb for kb in live.runbooks if kb != found.entry.id))
     asked = _keep(call, deps, found)
