@@ -2691,6 +2691,11 @@ class ActionWords:
         "节点池 `{pool}` 是 System 节点池，AKS 不会把它缩到 0 个节点。",
     )
     snat_at: Msg = Msg("SNAT at {nodes} nodes ({mode}): {detail}", "{nodes} 个节点时的 SNAT（{mode}）：{detail}")
+    snat_peak_warning: Msg = Msg(
+        "SNAT: this fits now, but not at the cluster's peak of {peak} nodes (every autoscaler at its maximum, plus "
+        "upgrade surge): {detail}",
+        "SNAT：现在够用，但在集群峰值 {peak} 个节点时不够（所有 autoscaler 达到上限，再加上升级 surge）：{detail}",
+    )
     snat_warning: Msg = Msg(
         "SNAT: {detail}. Azure may refuse the scale, or nodes may run out of ports.",
         "SNAT：{detail}。Azure 可能拒绝这次扩缩容，或者节点的 SNAT 端口可能耗尽。",

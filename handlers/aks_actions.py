@@ -179,6 +179,12 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
         if not outcome.fits:
             warnings.append(A.snat_warning(lang, detail=detail))
             warnings += [in_lang(r.text, lang) for r in impact.recommendations[:2]]
+        elif impact.pressure and impact.findings:
+            # It fits now, but not at the cluster's peak (every autoscaler at its maximum, plus upgrade surge): what
+            # the SNAT health check warns of, said here too rather than "fits".
+            peak = in_lang(impact.findings[0], lang)
+            warnings.append(A.snat_peak_warning(lang, peak=impact.peak_nodes, detail=peak))
+            warnings += [in_lang(r.text, lang) for r in impact.recommendations[:2]]
     if have is not None and new < have:
         warnings.append(A.nodes_removed(lang, count=have - new))
     return Preview(action, tuple(blocks), _pool_facts(pool), tuple(warnings), target=_pool_ref(pool))

@@ -122,3 +122,13 @@ def test_one_workload_called_by_two_of_its_names_is_one_incident(tmp_path: Path)
             assert "INC-2 已宣布" in declare("账本服务 延迟高")
         finally:
             assembly.stop()
+
+
+def test_a_scale_that_fits_now_but_not_at_the_clusters_peak_says_so(tmp_path: Path) -> None:
+    """prod's SNAT health check is critical at its peak (the autoscaler's maximum plus surge): a scale-pool preview
+    whose new size fits today does not say 'fits' alone."""
+    with Sandbox("incident") as prod:
+        config = Sandbox.write_fleet_config(tmp_path, {"prod": prod}, default="prod")
+        card = _ask(config, prod.environment(), "/k8s aks scale-pool system --count 4", user="alice")
+        assert "fits: 10 × 4,000 ports" in card
+        assert "SNAT: this fits now, but not at the cluster's peak of 21 nodes" in card, card
