@@ -52,7 +52,7 @@ class Msg:
         text = self.zh if lang == "zh" else self.en
         parts: list[str | Person | Channel] = []
         for literal, name, spec, conversion in string.Formatter().parse(text):
-            parts.append(_after([p for p in parts if isinstance(p, str)], literal))
+            parts.append(_after([parts[-1]] if parts and isinstance(parts[-1], str) else [], literal))
             if name is None:
                 continue
             value = values[name]
