@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.blocks import Actions, Block, Button, Code, Context, Fields, Heading, Level, Notice, Table, Text, View
 from bot.cluster.model import Container, ContainerStatus, Event, Pod
+from bot.cluster.ports import ClusterReader
 from bot.cluster.reads import optional, shown_logs
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, UserError
@@ -24,6 +25,7 @@ from bot.registry import ClusterCall, Lang, Scope, command
 from bot.timefmt import age
 from handlers._format import Page, Where, closest, counted, cpu, did_you_mean, filters, joined, mem, page_of, shorten
 from handlers._lookup import ensure_namespace
+from handlers._naming import called_in
 from handlers.args import LogsArgs, PodNameArgs, PodsArgs
 
 HEALTHY_STATUSES = frozenset({"Running", "Succeeded", "Completed"})
@@ -274,6 +276,12 @@ def pod_named(deps: Deps, cluster: str, namespace: str, name: str, all_namespace
     the worst pod of the workload of that name. Otherwise `NotFound` saying where such a pod or workload is, that
     the namespace does not exist, or which names are close."""
     reader = deps.clusters.reader(cluster)
+    given = _given_workload(reader, name)
+    if given is not None:
+        # A name the team gave a Deployment (`aksbot.io/names`: `诊断 pod 支付接口`): its worst pod, where it runs.
+        owned = workload_pods(reader.pods(given[0]), given[1])
+        if owned:
+            return _worst_of(owned, given[1])
     if all_namespaces:
         everywhere = reader.pods(None)
         exact = [p for p in everywhere if p.name == name]
@@ -299,6 +307,16 @@ def pod_named(deps: Deps, cluster: str, namespace: str, name: str, all_namespace
             raise
     where = ", ".join(f"`{ns}`" for ns in elsewhere)
     raise NotFound(said(ERRORS.workload_elsewhere, name=name, namespace=namespace, where=where), kind="pod", name=name)
+
+
+def _given_workload(reader: ClusterReader, name: str) -> tuple[str, str] | None:
+    """The Deployment (namespace, name) whose `aksbot.io/names` annotation gives it exactly `name`, when one does
+    and `name` is not a Latin object name (those are looked up as they are)."""
+    if name.isascii():
+        return None
+    called = called_in(name, reader.deployments(None))
+    exact = [key for key, given in called.items() if " ".join(given.split()).lower() == name.lower()]
+    return exact[0] if len(exact) == 1 else None
 
 
 def _picked_note(picked: Picked, lang: Lang) -> str:

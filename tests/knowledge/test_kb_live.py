@@ -175,3 +175,12 @@ def test_a_question_that_names_a_cluster_looks_there(world: tuple[Settings, Cach
     assert "Named in your question, live on `mirror`:" in said and LIVE not in said
     both = ask(settings, provider, f"@aksbot {POD} crashes on mirror and sandbox")  # two named: the default
     assert LIVE in both
+
+
+def test_a_command_takes_a_workload_by_the_name_its_team_gave_it(world: tuple[Settings, CachedClusterProvider]) -> None:
+    """`shop/web` is 商城前端 to its team: `诊断 pod 商城前端` diagnoses its worst pod, in whichever namespace it
+    runs."""
+    settings, provider = world
+    said = ask(settings, provider, "/k8s 诊断 pod 商城前端")
+    assert f"诊断：Pod shop/{POD}" in said and "`web` 是工作负载而不是 Pod" in said, said
+    assert f"Pod shop/{POD}" in ask(settings, provider, "/k8s pod 商城前端 -n default")
