@@ -1209,6 +1209,7 @@ class ApprovalWords:
     state_approved: Msg = Msg("approved", "已批准")
     state_running: Msg = Msg("running", "执行中")
     state_succeeded: Msg = Msg("succeeded", "已成功")
+    state_succeeded_warning: Msg = Msg("ran, with warnings", "已执行（有警告）")
     state_failed: Msg = Msg("failed", "已失败")
     state_denied: Msg = Msg("denied", "已拒绝")
     state_expired: Msg = Msg("expired", "已过期")

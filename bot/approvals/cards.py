@@ -48,7 +48,10 @@ def object_words(target: ObjectRef) -> Said:
 
 
 def state_word(request: ApprovalRequest) -> str:
-    """The request's state as its language says it."""
+    """The request's state as its language says it; an action that ran to its end but whose own answer warns (a
+    drain that stopped short) is not just "succeeded"."""
+    if request.state is State.SUCCEEDED and result_level(request.result) is not blocks.Level.OK:
+        return W.state_succeeded_warning(lang_of(request))
     return state_msg(request.state)(lang_of(request))
 
 

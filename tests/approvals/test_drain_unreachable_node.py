@@ -115,6 +115,8 @@ def test_the_drain_does_not_wait_for_pods_nothing_will_confirm_and_ends_as_a_war
     status = card.blocks[1]
     assert isinstance(status, Notice) and status.level is Level.WARN
     assert "ran, finished at" in notices(card) and "1 still Terminating" in notices(card)
+    assert "(ran, with warnings):" in card.summary  # not "succeeded"
+    assert "state ran, with warnings" in render_text(card)
 
     # The cluster agrees: the pod is still there, marked for deletion, on the unreachable node.
     pod = bed.server.get("pods", STUCK_POD, "shop")
