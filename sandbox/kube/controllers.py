@@ -104,24 +104,18 @@ def tolerates(tolerations: list[Obj], taint: Obj) -> bool:
 
 
 def _term_holds(requirement: Obj, values: dict[str, str]) -> bool:
-    """One node selector requirement (In, NotIn, Exists, DoesNotExist, Gt, Lt) against a node's labels or fields."""
-    key, op, wanted = requirement.get("key") or "", requirement.get("operator"), requirement.get("values") or []
-    have = values.get(key)
+    """One node selector requirement against a node's labels or fields: In, NotIn, Exists and DoesNotExist as a label
+    selector's expressions (`selectors`), Gt and Lt as integers."""
+    op = requirement.get("operator")
     if op in ("Gt", "Lt"):
         try:
-            number, bound = int(have or ""), int(wanted[0])
+            have, bound = int(values.get(requirement.get("key") or "") or ""), int((requirement.get("values") or [])[0])
         except (ValueError, IndexError):
             return False
-        return number > bound if op == "Gt" else number < bound
-    if op == "In":
-        return have is not None and have in wanted
-    if op == "NotIn":
-        return have is None or have not in wanted
-    if op == "Exists":
-        return have is not None
-    if op == "DoesNotExist":
-        return have is None
-    return False
+        return have > bound if op == "Gt" else have < bound
+    if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+        return False
+    return labels_match(selector_from_label_selector({"matchExpressions": [requirement]}) or (), values)
 
 
 def node_affinity_allows(spec: Obj, node: Obj) -> bool:
