@@ -117,7 +117,7 @@ class AksShowResult:
         if c.istio_revisions:
             labels = " / ".join(f"`istio.io/rev={r}`" for r in c.istio_revisions)
             blocks.append(Context(W.istio_label(lang, labels=labels, see=_see(lang, self.istio_entry))))
-        failed_pools = [p for p in c.pools if (p.provisioning_state or "").lower() == "failed"]
+        failed_pools = [p for p in c.pools if p.failed]
         if c.failed or failed_pools:
             pools = ", ".join(p.name for p in failed_pools)
             what = W.the_cluster(lang) if c.failed else W.failed_pools(lang, pools=pools)
@@ -237,7 +237,7 @@ class AksPoolsResult:
         if stale:
             commands = ", ".join(f"`/k8s aks upgrade-node-image {n}`" for n in stale)
             blocks.append(Notice(W.newer_image_notice(lang, pools=", ".join(stale), commands=commands), Level.INFO))
-        failed = [p.name for p in self.pools if (p.provisioning_state or "").lower() == "failed"]
+        failed = [p.name for p in self.pools if p.failed]
         if failed:
             blocks.append(Notice(W.pools_failed(lang, pools=", ".join(failed)), Level.ERROR))
         short = [

@@ -168,7 +168,7 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     if _busy(pool.provisioning_state):
         return Preview(action, blocked=A.pool_busy(lang, pool=pool.name, state=pool.provisioning_state))
     warnings: list[str] = []
-    if (pool.provisioning_state or "").lower() == "failed":
+    if pool.failed:
         warnings.append(A.pool_failed_warning(lang, pool=pool.name))
     blocks: list[Block] = [_pool_fields(pool, lang, registered)]
     impact = scale_pool_impact(cluster, pool.name, new)
@@ -176,15 +176,15 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     if outcome is not None:
         detail = in_lang(outcome.detail, lang)
         blocks.append(Notice(A.snat_at(lang, nodes=outcome.nodes, mode=impact.mode, detail=detail), Level.INFO))
+        short: str | None = None
         if not outcome.fits:
-            warnings.append(A.snat_warning(lang, detail=detail))
-            warnings += [in_lang(r.text, lang) for r in impact.recommendations[:2]]
+            short = A.snat_warning(lang, detail=detail)
         elif impact.pressure and impact.findings:
             # It fits now, but not at the cluster's peak (every autoscaler at its maximum, plus upgrade surge): what
             # the SNAT health check warns of, said here too rather than "fits".
-            peak = in_lang(impact.findings[0], lang)
-            warnings.append(A.snat_peak_warning(lang, peak=impact.peak_nodes, detail=peak))
-            warnings += [in_lang(r.text, lang) for r in impact.recommendations[:2]]
+            short = A.snat_peak_warning(lang, peak=impact.peak_nodes, detail=in_lang(impact.findings[0], lang))
+        if short is not None:
+            warnings += [short, *(in_lang(r.text, lang) for r in impact.recommendations[:2])]
     if have is not None and new < have:
         warnings.append(A.nodes_removed(lang, count=have - new))
     return Preview(action, tuple(blocks), _pool_facts(pool), tuple(warnings), target=_pool_ref(pool))
@@ -300,7 +300,7 @@ def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Previ
         Notice(A.reimaged(lang, surge=pool.surge(), max_surge=max_surge), Level.INFO),
     ]
     warnings = [] if latest else [A.no_latest_image(lang)]
-    if (pool.provisioning_state or "").lower() == "failed":
+    if pool.failed:
         warnings.append(A.pool_failed_warning(lang, pool=pool.name))
     warnings += _reimage_blockers(deps, call.cluster, pool.name, lang)
     return Preview(action, tuple(blocks), expect, tuple(warnings), target=_pool_ref(pool))

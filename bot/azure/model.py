@@ -112,6 +112,11 @@ class AgentPool:
     vnet_subnet_id: str | None = None
     availability_zones: tuple[str, ...] = ()
 
+    @property
+    def failed(self) -> bool:
+        """Whether the pool's last operation left it Failed (its goal may not be what the cluster has)."""
+        return (self.provisioning_state or "").lower() == "failed"
+
     @classmethod
     def from_arm(cls, body: Mapping[str, Any]) -> AgentPool:
         p = _flatten(body)

@@ -63,7 +63,7 @@ def provisioning_rule(cluster: ManagedCluster) -> list[Finding]:
     evidence.extend(
         f"agent pool {p.name}: provisioningState={p.provisioning_state}"
         for p in cluster.pools
-        if (p.provisioning_state or "").lower() == "failed"
+        if p.failed
     )
     signals = ["azure.provisioning:Failed"]
     if cluster.provisioning_error is not None and cluster.provisioning_error.code:

@@ -222,7 +222,7 @@ def _support_check(
 
 def _state_check(cluster: ManagedCluster, pools: tuple[AgentPool, ...]) -> CheckItem:
     title = said(UPGRADE.provisioning_state)
-    failed = [p.name for p in pools if (p.provisioning_state or "").lower() == "failed"]
+    failed = [p.name for p in pools if p.failed]
     if cluster.failed or failed:
         what = said(UPGRADE.the_cluster) if cluster.failed else said(UPGRADE.failed_pools, pools=", ".join(failed))
         error = cluster.provisioning_error
