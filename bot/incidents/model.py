@@ -138,8 +138,8 @@ def same_title(title: str) -> str:
 
 
 def channel_topic(name: str) -> str:
-    """The words of an incident channel's name that say what it is about: `inc-20261207-ledger-api-5xx-2` →
-    `ledger-api-5xx`."""
+    """The words of an incident channel's name that say what it is about (its `channel_words`):
+    `inc-20261207-ledger-api-5xx-2` → `ledger-api-5xx`."""
     return re.sub(r"-\d+$", "", re.sub(r"^inc-\d{8}-", "", name))
 
 
@@ -149,15 +149,23 @@ def slug(title: str) -> str:
     return _NOT_ALLOWED.sub("-", ascii_text).strip("-_")
 
 
-def channel_name(title: str, day: datetime, attempt: int = 1) -> str:
-    """`inc-20261122-payments-api-5xx`; the `attempt`-th try after Slack said the name was taken ends `-2`, `-3`…
-    A title with no ASCII letters or digits (Chinese) is named `incident`."""
-    prefix = f"inc-{day:%Y%m%d}-"
-    suffix = f"-{attempt}" if attempt > 1 else ""
-    room = MAX_CHANNEL_NAME - len(prefix) - len(suffix)
+_PREFIX = len("inc-20261122-")
+
+
+def channel_words(title: str, attempt: int = 1) -> str:
+    """What an incident channel's name says of its title, between the date and the attempt: `payments-api-5xx`, cut
+    to fit Slack's limit; `incident` for a title with no ASCII letters or digits (Chinese)."""
+    suffix = len(f"-{attempt}") if attempt > 1 else 0
+    room = MAX_CHANNEL_NAME - _PREFIX - suffix
     words = slug(title)
     if len(words) > room:
         # Cut on a word's end ("…-the-kubelet", never "…-the-kubelet-stoppe"), unless one word fills the room.
         cut = words[: room + 1].rfind("-")
         words = words[:cut] if cut > 0 else words[:room]
-    return prefix + (words.rstrip("-_") or "incident") + suffix
+    return words.rstrip("-_") or "incident"
+
+
+def channel_name(title: str, day: datetime, attempt: int = 1) -> str:
+    """`inc-20261122-payments-api-5xx`; the `attempt`-th try after Slack said the name was taken ends `-2`, `-3`…"""
+    suffix = f"-{attempt}" if attempt > 1 else ""
+    return f"inc-{day:%Y%m%d}-{channel_words(title, attempt)}{suffix}"

@@ -46,7 +46,9 @@ from bot.incidents.model import (
     Severity,
     TimelineEntry,
     channel_name,
-    channel_topic,
+)
+from bot.incidents.model import (
+    channel_words as incident_channel_words,
 )
 from bot.incidents.ports import (
     Asker,
@@ -656,9 +658,9 @@ def _flat(parts: Sequence[Rich]) -> tuple[str | Person | ChannelLink, ...]:
 
 
 def _topic(channel_words: str | None) -> str | None:
-    """What a declaration whose title calls a workload by one of its names is about, as its channel would be named
-    (`channel_topic` of an open incident's channel); None when it calls none, or says nothing in ASCII."""
+    """What a declaration whose title calls a workload by one of its names is about, as its channel would name it
+    (the words `channel_topic` reads from an open incident's channel); None when it calls none, or in no ASCII."""
     if not channel_words:
         return None
-    words = channel_topic(channel_name(channel_words, datetime(2000, 1, 1)))
+    words = incident_channel_words(channel_words)
     return words if words != "incident" else None
