@@ -1464,6 +1464,16 @@ class ErrorWords:
     unexpected_argument: Msg = Msg(
         "Unexpected argument `{arg}` for `{command}`.", "`{command}` 不接受参数 `{arg}`。"
     )
+    restart_pod: Msg = Msg(
+        "A pod is not restarted in place: delete it and its controller creates a new one (`/k8s delete pod {name}`),"
+        " or restart its whole Deployment (`/k8s restart deployment NAME`).",
+        "Pod 不能原地重启：删除它，它的控制器会重建一个（`/k8s delete pod {name}`）；或者重启整个 Deployment"
+        "（`/k8s restart deployment NAME`）。",
+    )
+    wrong_kind: Msg = Msg(
+        "`{command}` works on a {kinds}, not a {kind}.",
+        "`{command}` 只能用于 {kinds}，不能用于 {kind}。",
+    )
     unexpected_meant: Msg = Msg(
         "Unexpected argument `{arg}` for `{command}`: did you mean `{hint}`?",
         "`{command}` 不接受参数 `{arg}`：你是不是想写 `{hint}`？",

@@ -195,9 +195,12 @@ class Parser:
         spans = self._kind_slash_name(self._unspaced(spans))
         spec, used = self.registry.longest_prefix([w.text.lower() for w in spans])
         if spec is None:
-            return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
+            spec = self._sole_command(spans, text, lang)
+            if spec is None:
+                return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
+            used = 1
         try:
-            return self._bind(spec, spans[used:], text, lang)
+            return self._bind(spec, spans[used + self._kind_word(spec, spans[used:]) :], text, lang)
         except UserError as exc:
             # "pod 一直 Terminating 删不掉怎么办", "node NotReady 了怎么处理", "pods stuck pending, why?": people start
             # questions with the object they ask about. Words a command cannot take, in Chinese or ending in a
@@ -254,6 +257,37 @@ class Parser:
                 return [*spans[:i], Word(tail, word.start + len(head) + 1), *spans[i + 1 :]]
             return spans
         return spans
+
+    def _kind_word(self, spec: CommandSpec, rest: list[Word]) -> int:
+        """1 when the command's arguments start with the kind of object it takes, as kubectl has it (`cordon node
+        aks-…`, `重启 deployment web`): a word to skip. A kind it does not take is told (`restart pod web`)."""
+        kind = _KUBECTL_KINDS.get(rest[0].text.lower()) if len(rest) > 1 else None
+        if kind is None or not spec.args.kinds or _FLAG_LIKE.match(rest[1].text):
+            return 0
+        if kind in spec.args.kinds:
+            return 1
+        name = _bare(rest[1].text)
+        if kind == "pod" and "deployment" in spec.args.kinds:  # kubectl has no `restart pod` either
+            delete = self.registry.get("delete pod")
+            raise UserError(said(ERRORS.restart_pod, name=name), delete.usage() if delete is not None else None)
+        raise UserError(said(ERRORS.wrong_kind, command=spec.name, kind=kind, kinds=", ".join(sorted(spec.args.kinds))),
+                        spec.usage())
+
+    def _sole_command(self, spans: list[Word], text: str, lang: Lang) -> CommandSpec | None:
+        """`restart web`, `scale web --replicas 3`, `delete web-…-x2x4z`: a group with one command, and a name where
+        that command's second word would be, is that command (not when the name is a kind another command would
+        take, `restart pod web`, nor a slip in the command's word, nor a question)."""
+        words = [w.text.lower() for w in spans]
+        members = [s for s in self.registry.group(words[0]) if not s.hidden]
+        if len(members) != 1 or len(words) < 2 or _FLAG_LIKE.match(words[1]) or _asks(text, lang):
+            return None
+        names = [n for n in self.registry.names() if not self._hidden(n)]
+        if _prose(words[1:]) or self._group_typo([w.text for w in spans], names, text, lang) is not None:
+            return None
+        if words[1] in _KUBECTL_KINDS:  # `restart pod web` is told how a pod is restarted
+            return members[0] if len(words) > 2 else None
+        own = {w for name in names if self.registry.get(name) is members[0] for w in name.split()}
+        return None if words[1] in own else members[0]
 
     def _not_a_command(self, words: list[str], text: str, lang: Lang, explicit: bool) -> FreeText:
         first = words[0].lower()

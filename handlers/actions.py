@@ -148,6 +148,7 @@ def preview_uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> Preview:
     risk=Risk.DISRUPTIVE,
     preview=preview_cordon,
     scope=Scope.CLUSTER,
+    aliases=("封锁", "停止调度"),
     examples=("/k8s cordon aks-nodepool1-12345678-vmss000001",),
 )
 def cordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
@@ -162,6 +163,7 @@ def cordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
     risk=Risk.DISRUPTIVE,
     preview=preview_uncordon,
     scope=Scope.CLUSTER,
+    aliases=("解除封锁", "恢复调度"),
     examples=("/k8s uncordon aks-nodepool1-12345678-vmss000001",),
 )
 def uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
@@ -366,6 +368,7 @@ class DrainResult:
     risk=Risk.DISRUPTIVE,
     preview=preview_drain,
     scope=Scope.CLUSTER,
+    aliases=("排空",),
     examples=("/k8s drain aks-nodepool1-12345678-vmss000001", "/k8s drain NODE --timeout 300"),
 )
 def drain(call: ClusterCall[DrainArgs], deps: Deps) -> DrainResult:
@@ -533,6 +536,7 @@ def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
     risk=Risk.DISRUPTIVE,
     preview=preview_delete_pod,
     scope=Scope.NAMESPACED,
+    aliases=("delete po", "删除 pod"),
     examples=("/k8s delete pod api-6d8f7b9c4-x2x4z -n prod",),
 )
 def delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> PodDeleted:
@@ -595,7 +599,7 @@ def preview_restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) ->
     risk=Risk.DISRUPTIVE,
     preview=preview_restart_deployment,
     scope=Scope.NAMESPACED,
-    aliases=("restart deploy", "rollout restart deployment", "rollout restart deploy"),
+    aliases=("restart deploy", "rollout restart deployment", "rollout restart deploy", "重启"),
     examples=("/k8s restart deployment api -n prod",),
 )
 def restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> DeploymentChanged:
@@ -652,7 +656,7 @@ def _no_room(deps: Deps, cluster: str, d: Deployment, more: int, lang: Lang) -> 
     risk=Risk.DISRUPTIVE,
     preview=preview_scale_deployment,
     scope=Scope.NAMESPACED,
-    aliases=("scale deploy",),
+    aliases=("scale deploy", "扩缩", "扩容", "缩容"),
     examples=("/k8s scale deployment api --replicas 5 -n prod",),
 )
 def scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps) -> DeploymentChanged:

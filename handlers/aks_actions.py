@@ -196,6 +196,7 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     risk=Risk.DISRUPTIVE,
     preview=preview_scale_pool,
     scope=Scope.CLUSTER,
+    aliases=("aks 扩缩", "aks 扩容", "aks 缩容"),
     examples=("/k8s aks scale-pool nodepool1 --count 5",),
 )
 def aks_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> PoolChanged:
@@ -266,6 +267,7 @@ def preview_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Preview:
     risk=Risk.DISRUPTIVE,
     preview=preview_reconcile,
     scope=Scope.CLUSTER,
+    aliases=("aks 修复",),
     examples=("/k8s aks reconcile --cluster prod",),
 )
 def aks_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Reconciled:
@@ -336,6 +338,7 @@ def _reimage_blockers(deps: Deps, cluster: str, pool: str, lang: Lang) -> list[s
     risk=Risk.DISRUPTIVE,
     preview=preview_upgrade_node_image,
     scope=Scope.CLUSTER,
+    aliases=("aks 升级节点镜像",),
     examples=("/k8s aks upgrade-node-image nodepool1",),
 )
 def aks_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> PoolChanged:

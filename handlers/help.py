@@ -68,8 +68,10 @@ class CommandHelp:
         notes = [W.risk(lang, risk=(W.risk_disruptive if s.risk is Risk.DISRUPTIVE else W.risk_read)(lang))]
         if s.risk is Risk.DISRUPTIVE:
             notes.append(W.after_approval(lang))
-        if s.aliases:
-            notes.append(W.aliases(lang, names=", ".join(s.aliases)))
+        # The Chinese names are told to those reading Chinese (`重启` beside `restart deployment`).
+        aliases = [a for a in s.aliases if lang == "zh" or a.isascii()]
+        if aliases:
+            notes.append(W.aliases(lang, names=", ".join(aliases)))
         blocks.append(Context(("；" if lang == "zh" else "; ").join(notes)))
         return View(s.usage(), tuple(blocks), private=True)
 

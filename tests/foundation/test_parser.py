@@ -396,3 +396,51 @@ def test_a_chinese_line_is_a_question_only_when_its_words_after_the_command_ask_
         real.parse("/k8s 接点 --cluster test", InputKind.SLASH)
     assert "节点" in slip.value.suggestions
     assert isinstance(real.parse("/k8s 节日快乐", InputKind.SLASH), FreeText)  # not one slip from a command
+
+
+def test_actions_as_people_type_them() -> None:
+    """`restart web`, `cordon node aks-…`, `重启 web`: the real commands, however kubectl or Chinese habits put them."""
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY)
+
+    def command(text: str, kind: InputKind = InputKind.SLASH) -> tuple[str, dict[str, object]]:
+        parsed = real.parse(text, kind)
+        assert isinstance(parsed, ParsedCommand), (text, parsed)
+        return parsed.spec.name, parsed.args.model_dump()
+
+    # The one command of a group, by the group's word: `restart web` is `restart deployment web`.
+    assert command("restart web -n shop") == ("restart deployment", {"name": "web"})
+    assert command("scale web --replicas 3") == ("scale deployment", {"name": "web", "replicas": 3})
+    assert command("delete web-6d8f7b9c4-x2x4z") == ("delete pod", {"pod": "web-6d8f7b9c4-x2x4z"})
+    # The kind of object before its name, as kubectl writes it.
+    assert command("cordon node aks-a-1") == ("cordon", {"node": "aks-a-1"})
+    assert command("restart deployment web") == ("restart deployment", {"name": "web"})
+    assert command("restart deploy web") == ("restart deployment", {"name": "web"})
+    # Chinese names of the actions.
+    assert command("重启 web") == ("restart deployment", {"name": "web"})
+    assert command("重启 deployment web") == ("restart deployment", {"name": "web"})
+    assert command("@aksbot 封锁 aks-a-1", InputKind.MENTION) == ("cordon", {"node": "aks-a-1"})
+    assert command("排空 aks-a-1")[0] == "drain"
+    assert command("解除封锁 aks-a-1")[0] == "uncordon"
+    assert command("扩容 web --replicas 5") == ("scale deployment", {"name": "web", "replicas": 5})
+    assert command("aks 扩容 userpool --count 5") == ("aks scale-pool", {"pool": "userpool", "count": 5})
+    # A kind the command does not take is told, and a pod is told how it is restarted.
+    with pytest.raises(UserError) as pod:
+        real.parse("restart pod web-6d8f7b9c4-x2x4z")
+    assert "/k8s delete pod web-6d8f7b9c4-x2x4z" in pod.value.message
+    with pytest.raises(UserError) as zh:
+        real.parse("重启 pod web-1")
+    assert "Pod 不能原地重启" in in_lang(zh.value.text(), "zh")
+    with pytest.raises(UserError) as kind:
+        real.parse("restart statefulset web")
+    assert "`restart deployment` works on a deployment, not a statefulset" in kind.value.message
+    # Sentences stay questions: the group's word does not make them a command.
+    for text in ("@aksbot scale down is not working on my cluster", "@aksbot restart pod keeps crashing why",
+                 "@aksbot restart loop on my pods?"):
+        question = real.parse(text, InputKind.MENTION)
+        assert isinstance(question, FreeText), text
+    assert isinstance(real.parse("@aksbot scale down is not working", InputKind.MENTION), FreeText)
+    assert real.parse("@aksbot scale down is not working", InputKind.MENTION).aside is None  # type: ignore[union-attr]
