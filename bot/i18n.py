@@ -793,6 +793,37 @@ class KbWords:
     live_worst: Msg = Msg("; worst `{pod}`: {status}", "；最差的 `{pod}`：{status}")
     live_restarts: Msg = Msg(", {count} restart(s), last {last}", "，重启 {count} 次，上次 {last}")
     live_node: Msg = Msg("Node `{name}` (pool {pool}): {status}", "节点 `{name}`（节点池 {pool}）：{status}")
+    live_pool: Msg = Msg(
+        "Node pool `{name}`: {count} node(s) in the cluster, {ready} Ready",
+        "节点池 `{name}`：集群里有 {count} 个节点，{ready} 个 Ready",
+    )
+    # An action asked for in words (handlers/_intent.py): what it would do, and its button.
+    offer_heading: Msg = Msg(
+        "This asks for an action on `{cluster}`. The button asks for it as the command below; it runs only after an"
+        " approver (not you) approves it.",
+        "这是在请求对 `{cluster}` 执行操作。按钮会以下面的命令提出申请；审批人（不能是你自己）批准后才会执行。",
+    )
+    offer_count: Msg = Msg("say how many: the command above with the number", "请说明数量：在上面的命令里填上数字")
+    offer_restart: Msg = Msg("restart Deployment `{target}`", "重启 Deployment `{target}`")
+    offer_scale: Msg = Msg(
+        "scale Deployment `{target}` to {count} replica(s)", "把 Deployment `{target}` 调整为 {count} 个副本"
+    )
+    offer_scale_pool: Msg = Msg(
+        "scale node pool `{target}` to {count} node(s)", "把节点池 `{target}` 调整为 {count} 个节点"
+    )
+    offer_cordon: Msg = Msg("cordon node `{target}`", "封锁节点 `{target}`")
+    offer_uncordon: Msg = Msg("uncordon node `{target}`", "解除封锁节点 `{target}`")
+    offer_drain: Msg = Msg("drain node `{target}`", "排空节点 `{target}`")
+    offer_delete: Msg = Msg("delete pod `{target}`", "删除 Pod `{target}`")
+    offer_recreated: Msg = Msg(" (its {owner} makes a new one)", "（{owner} 会重建它）")
+    offer_gone: Msg = Msg(" (nothing makes a new one)", "（没有控制器会重建它）")
+    offer_button: Msg = Msg("Ask to {verb} {name}", "申请{verb} {name}")
+    verb_restart: Msg = Msg("restart", "重启")
+    verb_scale: Msg = Msg("scale", "调整")
+    verb_cordon: Msg = Msg("cordon", "封锁")
+    verb_uncordon: Msg = Msg("uncordon", "解除封锁")
+    verb_drain: Msg = Msg("drain", "排空")
+    verb_delete: Msg = Msg("delete", "删除")
     entries: Msg = Msg("{count} knowledge-base entries", "{count} 个知识库条目")
     one_entry: Msg = Msg("1 knowledge-base entry", "1 个知识库条目")
     tagged: Msg = Msg("{entries} tagged `{tag}`", "{entries}（标签 `{tag}`）")

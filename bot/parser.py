@@ -90,6 +90,7 @@ _GLUED = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[：，。；、](\S+)$")
 _MENTION_PREFIX = re.compile(r"^\s*(?:@aksbot\b|@U[A-Z0-9]+\b)[:,]?\s*", re.IGNORECASE)
 _SLASH_PREFIX = re.compile(r"^\s*/k8s\b\s*", re.IGNORECASE)
 _FLAG_LIKE = re.compile(r"^--?[A-Za-z]")
+_POLITE = frozenset({"please", "pls", "plz", "thanks", "thx", "ty", "谢谢", "多谢", "谢啦", "麻烦了", "辛苦了"})
 # Flags people bring from kubectl that a chat answer cannot honour, with why (not "unknown").
 _KUBECTL_ONLY_FLAGS = {
     "-o": said(ERRORS.flag_output), "--output": said(ERRORS.flag_output),
@@ -113,6 +114,26 @@ _KUBECTL_KINDS = {
 
 def detect_lang(text: str) -> Lang:
     return "zh" if _CJK.search(text) else "en"
+
+
+def read_lang(text: str) -> Lang:
+    """The language of a message as people read it: the one most of its words are in, not as a typed question is
+    (any Chinese at all). An English runbook cites the team's Chinese notes by their headings, and a Chinese card
+    names commands and resources in English. A Chinese character counts as a word (a typical Chinese word is one
+    or two); names are no language: mentions and links, `code`, and identifiers (`aks-nodepool1-…-vmss000001`)."""
+    if detect_lang(text) == "en":
+        return "en"
+    chinese = sum(1 for c in text if _HAN.match(c))
+    prose = _IDENTIFIER.sub(" ", _CODE.sub(" ", _ANGLED.sub(" ", text)))
+    return "zh" if chinese >= len(_LATIN_WORD.findall(prose)) else "en"
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_ANGLED = re.compile(r"<[^>\s]*>")
+_CODE = re.compile(r"`[^`]*`")
+# A name with separators inside (`aks-nodepool1-…`, `10.0.0.4`, `kube-system/coredns`) or a digit (`vmss000001`); a
+# word before a full stop or a colon is still a word.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:[._/:-][A-Za-z0-9]+)+|[A-Za-z]*[0-9][A-Za-z0-9]*")
 
 
 def normalise(text: str) -> str:
@@ -199,6 +220,9 @@ class Parser:
             if spec is None:
                 return self._not_a_command([w.text for w in spans], text, lang, explicit_command)
             used = 1
+        if not any(p.greedy for p in spec.params):  # `drain aks-… please`: the politeness is no argument
+            while len(spans) > used and _bare(spans[-1].text).lower().rstrip("!.~") in _POLITE:
+                spans = spans[:-1]
         try:
             return self._bind(spec, spans[used + self._kind_word(spec, spans[used:]) :], text, lang)
         except UserError as exc:

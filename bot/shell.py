@@ -30,7 +30,7 @@ from bot.blocks import Button, Rich, View, plain
 from bot.dispatch import Dispatcher
 from bot.errors import NotFound, Refused
 from bot.incidents.ports import Channel, Invited, NameTaken, NotInChannel, Reaction
-from bot.parser import detect_lang
+from bot.parser import read_lang
 from bot.render_text import render_text
 from bot.settings import Settings
 from bot.surface import Incoming, InputKind, MessageRef, Reply, Visibility
@@ -285,7 +285,7 @@ class Shell:
             message, button = found
             self.surface._print(f"[{self.user} clicks {rest!r} on message #{message.ref.ts}]")
             # The answer speaks the language of the message clicked on, as in Slack.
-            lang = detect_lang(render_text(message.view))
+            lang = read_lang(render_text(message.view))
             click = Incoming.click(button.ref, self.user, message.ref.channel, message.ref, lang)
             self.dispatcher.handle(click, self.surface.answer_in(message.ref.channel))
             return True

@@ -56,7 +56,8 @@ from bot.i18n import FINDING, in_lang
 from bot.i18n import KB as W
 from bot.questions.model import LISTING, Asked, Logged, Pick, Tally, fell_short, listing_row, masked
 from bot.refs import CommandRef
-from bot.registry import Call, Role, Scope, command
+from bot.registry import REGISTRY, Call, Role, Scope, command
+from handlers._intent import Named, Offer, asked_action, offers
 from handlers._naming import called_in, names_in
 from handlers.args import (
     DiagnoseNodeArgs,
@@ -187,7 +188,8 @@ class KbAnswer:
         view = self._view()
         if self.live is None:
             return view
-        return View(view.summary, (*view.blocks, Divider(), *self.live.blocks(self.lang)))
+        live = self.live
+        return View(view.summary, (*view.blocks, Divider(), *live.offer_blocks(self.lang), *live.blocks(self.lang)))
 
     def _view(self) -> View:
         lang = self.lang
@@ -221,6 +223,20 @@ class KbAnswer:
             blocks += [Divider(), Text(W.did_you_mean(lang) + ":" if self.others else W.not_it(lang)), others]
         blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
         return View(title, tuple(blocks))
+
+
+@dataclass(frozen=True)
+class ActionAsked:
+    """The reply to words that only ask for an action ("please restart ledger-api", "把 userpool 扩到 5 个节点"):
+    the action as its command with a button that asks for it, and how the objects are now. No runbook: the words
+    say what to do, not what is wrong."""
+
+    live: Live
+    lang: Lang
+
+    def view(self) -> View:
+        summary = "; ".join(o.what for o in self.live.offers)
+        return View(summary, (*self.live.offer_blocks(self.lang), Divider(), *self.live.blocks(self.lang)))
 
 
 @dataclass(frozen=True)
@@ -278,6 +294,10 @@ class Live:
     # The runbooks the diagnosis rules match to the named pods' state (`java-oom-cgroupv2` for an OOMKilled Java 11
     # service), most severe first: live evidence pointing to a runbook the question's words may not.
     runbooks: tuple[str, ...] = ()
+    # The actions the words asked for on those objects ("please restart ledger-api"), as commands the asker may ask
+    # for, and whether the words are nothing but that request (no story of a problem for the knowledge base).
+    offers: tuple[Offer, ...] = ()
+    only_the_request: bool = False
 
     def without_names(self, question: str, known: Callable[[str], bool] = lambda _: False) -> str:
         """The question without the words that named objects ("why does checkout-worker keep restarting on test" →
@@ -294,6 +314,16 @@ class Live:
             pattern = word if not name.isascii() else rf"(?<![A-Za-z0-9_.-]){word}(?![A-Za-z0-9_.-])"
             said = re.sub(pattern, " ", said, flags=re.IGNORECASE)
         return " ".join(said.split())
+
+    def offer_blocks(self, lang: Lang) -> list[Block]:
+        """The actions asked for: each as its command, with a button that asks for it (none when a number is
+        missing)."""
+        if not self.offers:
+            return []
+        lines = [f"• {o.what}: `{o.text}`" + ("" if o.ref else f" ({W.offer_count(lang)})") for o in self.offers]
+        blocks: list[Block] = [Notice(W.offer_heading(lang, cluster=self.cluster), Level.INFO), Text("\n".join(lines))]
+        buttons = tuple(Button(o.button, o.ref) for o in self.offers if o.ref is not None)
+        return [*blocks, Actions(buttons)] if buttons else blocks
 
     def blocks(self, lang: Lang) -> list[Block]:
         blocks: list[Block] = [
@@ -396,19 +426,54 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
             runbooks[points[0].kb] = None
         args = DiagnosePodArgs(name=worst.name)
         diagnoses.append((worst.name, CommandRef("diagnose pod", args, cluster=cluster, namespace=namespace)))
+    named_nodes: list[str] = []
     for node in nodes:
         if node.name in names and len(lines) < LIVE_OBJECTS:
             words.add(node.name)
+            named_nodes.append(node.name)
             lines.append(W.live_node(lang, name=node.name, pool=node.pool or "?", status=node.status_text))
             ref = CommandRef("diagnose node", DiagnoseNodeArgs(name=node.name), cluster=cluster)
             diagnoses.append((node.name, ref))
+    # A node pool by its name ("把 userpool 扩到 5 个节点"): its nodes as the cluster has them.
+    pools = sorted({n.pool for n in nodes if n.pool and n.pool.lower() in names and n.pool.lower() not in words})
+    for pool in pools[: max(0, LIVE_OBJECTS - len(lines))]:
+        words.add(pool)
+        in_pool = [n for n in nodes if n.pool == pool]
+        ready = sum(n.ready == "True" for n in in_pool)
+        lines.append(W.live_pool(lang, name=pool, count=len(in_pool), ready=ready))
     if not lines:
         return None
     for kind, age in looked.cached.items():
         read_cached(kind, age)
     if cluster.lower() in re.findall(r"[\w.-]+", question.lower()):
         words.add(cluster)
-    return Live(cluster, tuple(lines), tuple(diagnoses), tuple(sorted(words)), tuple(runbooks))
+    live = Live(cluster, tuple(lines), tuple(diagnoses), tuple(sorted(words)), tuple(runbooks))
+    asked = asked_action(question, live.names)
+    if asked is None:
+        return live
+    objects = Named(
+        deployments=tuple((ns, name) for kind, ns, name in sorted(named) if kind == "Deployment"),
+        pods=tuple((ns, name, _owner_kind(named[("Pod", ns, name)][0])) for kind, ns, name in sorted(named)
+                   if kind == "Pod"),
+        nodes=tuple(named_nodes),
+        pools=tuple(pools),
+    )
+    allowed = tuple(o for o in offers(asked, objects, cluster, lang) if _may_ask(call, deps, o, cluster))
+    return dataclasses.replace(live, offers=allowed, only_the_request=asked.only_the_request and bool(allowed))
+
+
+def _owner_kind(pod: Pod) -> str | None:
+    owner = pod.workload
+    return owner.kind if owner is not None and owner.controller else None
+
+
+def _may_ask(call: Call[KbArgs], deps: Deps, offer: Offer, cluster: str) -> bool:
+    """Whether the asker may ask for the offer's command on `cluster` (its button would be refused otherwise)."""
+    spec = REGISTRY.get(offer.ref.command) if offer.ref is not None else None
+    if spec is None or spec.requires is None:
+        return offer.ref is None
+    role = deps.settings.role_of(call.caller.id, call.caller.groups, cluster)
+    return role is not None and role >= spec.requires
 
 
 @command(
@@ -419,20 +484,24 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
     aliases=("知识库",),
     examples=("/k8s kb why is my node NotReady", "/k8s kb 节点 NotReady 怎么办", "/k8s kb PLEG is not healthy"),
 )
-def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList:
+def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList | ActionAsked:
     """Ask the troubleshooting knowledge base (English or 中文); answers in the language you ask in.
 
     A question that names a workload, pod or node of the channel's cluster by its whole name (`ledger-api`,
     `aks-userpool-…-vmss000003`), or a Deployment by a name its team gave it in the `aksbot.io/names` annotation
     ("支付接口"), also shows how that object is now, from the watch cache, with a button to
     diagnose it and the runbook the diagnosis rules match to its state — for people who may read that cluster. The
-    words that named it are not read as words about the problem.
+    words that named it are not read as words about the problem. Words that ask for an action on such an object
+    ("please restart ledger-api", "把 userpool 扩到 5 个节点") are offered that action as its command, with a button
+    that asks for it (the approval follows), when the asker may ask for it.
     """
     knowledge = _knowledge(deps)
     if not call.args.question:
         return KbList(knowledge.entries(), call.lang)
     question = call.args.question
     live = live_named(call, deps, question, detect_lang(question))
+    if live is not None and live.only_the_request:
+        return ActionAsked(live, detect_lang(question))
     found = answer(knowledge, live.without_names(question, knowledge.knows) if live is not None else question)
     found = dataclasses.replace(found, question=question)
     if live is not None and live.runbooks and found.entry is not None and found.level == "answer" \

@@ -36,7 +36,7 @@ from bot.approvals.commands import approve_ref, cancel_ref, deny_ref
 from bot.dispatch import Dispatcher
 from bot.i18n import SLACK, param_help
 from bot.incidents.ports import Reaction
-from bot.parser import detect_lang
+from bot.parser import read_lang
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import Lang
 from bot.slack.dialogs import ASK_BLOCK, ASK_INPUT, ASK_MODAL
@@ -351,11 +351,8 @@ def _lower_priority() -> None:
 
 def message_lang(message: Mapping[str, Any]) -> Lang:
     """The language of a message as people read it (its text and every text in its blocks): a click on a Chinese
-    card is answered in Chinese. An ephemeral message comes without its content; that reads as English.
-
-    Read as the language most of its words are in, not as a typed question is (any Chinese at all): an English
-    runbook cites the team's Chinese notes by their headings, and a Chinese card names commands and resources in
-    English. A Chinese character counts as a word (a typical Chinese word is one or two)."""
+    card is answered in Chinese (`read_lang`: the language most of its words are in). An ephemeral message comes
+    without its content; that reads as English."""
     texts: list[str] = [str(message.get("text") or "")]
 
     def walk(node: Any) -> None:
@@ -370,22 +367,7 @@ def message_lang(message: Mapping[str, Any]) -> Lang:
                 walk(item)
 
     walk(message.get("blocks"))
-    text = " ".join(texts)
-    if detect_lang(text) == "en":
-        return "en"
-    chinese = sum(1 for c in text if _HAN.match(c))
-    # Names are no language: mentions and links, `code`, and identifiers (`aks-nodepool1-…-vmss000001`, `10.0.0.4`).
-    prose = _IDENTIFIER.sub(" ", _CODE.sub(" ", _ANGLED.sub(" ", text)))
-    return "zh" if chinese >= len(_LATIN_WORD.findall(prose)) else "en"
-
-
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_ANGLED = re.compile(r"<[^>\s]*>")
-_CODE = re.compile(r"`[^`]*`")
-# A name with separators inside (`aks-nodepool1-…`, `10.0.0.4`, `kube-system/coredns`) or a digit (`vmss000001`); a
-# word before a full stop or a colon is still a word.
-_IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:[._/:-][A-Za-z0-9]+)+|[A-Za-z]*[0-9][A-Za-z0-9]*")
+    return read_lang(" ".join(texts))
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

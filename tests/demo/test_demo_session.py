@@ -105,3 +105,33 @@ def test_the_readme_try_session_runs_as_written() -> None:
     assert "INC-1 closed: ledger-api java pods OOMKilled after the cgroup v2 upgrade" in out
     assert "requested by @alice, approved by @bob" in out
     assert "closed, channel archived" in out
+
+
+def test_an_action_asked_for_in_chinese_words_runs_after_approval() -> None:
+    """"把 checkout-worker 扩到 3 个副本" in the demo: the offer's button asks for the scale, bob approves it, and the
+    sandbox's Deployment has three replicas (read by the real kubectl)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))", "demo"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    seen: list[str] = []
+    try:
+        banner = process.stderr.readline() + process.stderr.readline()
+        kubeconfig = re.search(r"KUBECONFIG=(\S+/prod/kubeconfig)", banner)
+        assert kubeconfig, banner
+        process.stdin.write("@aksbot 帮我把 checkout-worker 扩到 3 个副本\n:click 申请调整 checkout-worker → 3\n")
+        process.stdin.write(":as bob\n:click 批准\n")
+        process.stdin.flush()
+        read_until(process, "状态 已成功", seen)
+        transcript = "".join(seen)
+        assert "这是在请求对 `prod` 执行操作" in transcript and "(匹配度" not in transcript
+        assert "`/k8s scale deployment checkout-worker --replicas 3 -n shop --cluster prod`" in transcript
+        replicas = _kubectl(kubeconfig.group(1), "get", "deployment", "checkout-worker", "-n", "shop",
+                            "-o", "jsonpath={.spec.replicas}")
+        assert replicas == "3"
+        process.communicate(":quit\n", timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()

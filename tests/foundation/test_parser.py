@@ -444,3 +444,7 @@ def test_actions_as_people_type_them() -> None:
         assert isinstance(question, FreeText), text
     assert isinstance(real.parse("@aksbot scale down is not working", InputKind.MENTION), FreeText)
     assert real.parse("@aksbot scale down is not working", InputKind.MENTION).aside is None  # type: ignore[union-attr]
+    # Politeness after the arguments is no argument (a command that takes free text keeps it: it is the text).
+    assert command("@aksbot drain aks-a-1 please", InputKind.MENTION)[1] == {"node": "aks-a-1", "timeout": 120,
+                                                                             "force": False}
+    assert command("重启 web 谢谢！") == ("restart deployment", {"name": "web"})

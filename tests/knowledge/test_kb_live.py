@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import handlers
+from bot.blocks import Actions
 from bot.clock import SystemClock
 from bot.cluster.cache import CachedClusterProvider
 from bot.cluster.kube import KubeClusterProvider
@@ -184,3 +185,59 @@ def test_a_command_takes_a_workload_by_the_name_its_team_gave_it(world: tuple[Se
     said = ask(settings, provider, "/k8s 诊断 pod 商城前端")
     assert f"诊断：Pod shop/{POD}" in said and "`web` 是工作负载而不是 Pod" in said, said
     assert f"Pod shop/{POD}" in ask(settings, provider, "/k8s pod 商城前端 -n default")
+
+
+def _buttons(settings: Settings, clusters: ClusterProvider, text: str, user: str) -> tuple[str, list[str]]:
+    """The reply's text and its buttons' commands as a person would type them."""
+    deps = Deps(settings, SystemClock(), clusters, NoAzure(), knowledge=load_knowledge_base())
+    captured = Captured()
+    Dispatcher(deps, registry=REGISTRY).handle(Incoming(text, user, InputKind.MENTION, "C0OPS"), captured)
+    (reply,) = captured.replies
+    render_slack(reply.view)
+    refs = [b.ref.text() for block in reply.view.blocks if isinstance(block, Actions) for b in block.buttons]
+    return render_text(reply.view), refs
+
+
+def test_an_action_asked_for_in_words_is_offered_as_its_command(world: tuple[Settings, CachedClusterProvider]) -> None:
+    """"please restart storefront", "把 nodepool1 扩到 5 个节点": the action as the command it is, with a button that
+    asks for it (the approval follows the click), for someone who may ask for it; no runbook for words that only
+    ask."""
+    settings, provider = world
+    said, refs = _buttons(settings, provider, "@aksbot please restart storefront", "alice")
+    assert "This asks for an action on `sandbox`" in said and "[Ask to restart web]" in said
+    assert "/k8s restart deployment web -n shop --cluster sandbox" in refs
+    assert "(match " not in said and "• Deployment `shop/web`: " in said  # how it is now; no runbook search
+    said, refs = _buttons(settings, provider, "@aksbot 把 商城前端 扩到 4 个副本", "alice")
+    assert "把 Deployment `shop/web` 调整为 4 个副本" in said
+    assert "/k8s scale deployment web --replicas 4 -n shop --cluster sandbox" in refs
+    said, refs = _buttons(settings, provider, "@aksbot 帮我把 nodepool1 缩到 2 台", "alice")
+    assert "• 节点池 `nodepool1`：集群里有 3 个节点，2 个 Ready" in said
+    assert "/k8s aks scale-pool nodepool1 --count 2 --cluster sandbox" in refs
+    said, refs = _buttons(settings, provider, f"@aksbot pls cordon {NODE}", "alice")
+    assert refs[0] == f"/k8s cordon {NODE} --cluster sandbox"
+    # A pod is restarted by deleting it: its controller makes a new one.
+    said, refs = _buttons(settings, provider, f"@aksbot please restart {POD}", "alice")
+    assert f"/k8s delete pod {POD} -n shop --cluster sandbox" in refs and "(its Deployment makes a new one)" in said
+    # A scale without a number says the command, and has no button that would guess one.
+    said, refs = _buttons(settings, provider, "@aksbot can you scale up storefront", "alice")
+    assert "`/k8s scale deployment web --replicas N -n shop --cluster sandbox` (say how many" in said
+    assert not any(r.startswith("/k8s scale") for r in refs)
+
+
+def test_an_action_is_offered_only_when_it_was_asked_for_by_someone_who_may(
+    world: tuple[Settings, CachedClusterProvider],
+) -> None:
+    settings, provider = world
+    # A story with a request in it: the runbook first, the offer beside the live lines.
+    said, refs = _buttons(settings, provider, f"@aksbot {POD} is crash looping since the deploy, restart it", "alice")
+    assert "(match " in said and f"/k8s delete pod {POD} -n shop --cluster sandbox" in refs
+    # Questions about a restart, a refusal and a condition ask for nothing.
+    for text in ("@aksbot why does storefront keep restarting?", "@aksbot 商城前端为什么一直重启",
+                 "@aksbot what happens if I restart storefront", "@aksbot 先别重启商城前端",
+                 "@aksbot storefront 重启了还是不行"):
+        said, refs = _buttons(settings, provider, text, "alice")
+        assert "This asks for an action" not in said and "这是在请求" not in said, text
+        assert not any(r.startswith(("/k8s restart", "/k8s delete")) for r in refs), text
+    # A viewer may not ask for it: no button that would be refused.
+    said, refs = _buttons(settings, provider, "@aksbot please restart storefront", "carol")
+    assert "This asks for an action" not in said and not any(r.startswith("/k8s restart") for r in refs)
