@@ -98,6 +98,9 @@ OFFICIAL_DOCS: tuple[tuple[str, str], ...] = (
     ("cloud-provider-azure.sigs.k8s.io", ""),
     ("istio.io", ""),
     ("github.com", "/istio/"),
+    # Azure China (21Vianet): the AKS China team's own guide and issues, and kubelogin's documentation site.
+    ("github.com", "/Azure/container-service-for-azure-china"),
+    ("azure.github.io", "/kubelogin"),
 )
 
 _K8S_COMMAND = re.compile(r"/k8s\s+([^`\"'\n]*)")

@@ -129,7 +129,7 @@ def test_moved_learn_pages_are_cited_at_their_current_address(entry_id: str, mov
 NEW_ENTRIES = (
     "api-server-unreachable", "private-cluster-access", "subnet-ip-exhaustion", "vcpu-quota-exceeded",
     "vm-size-unavailable", "ingress-5xx", "coredns-custom", "keyvault-csi-mount", "workload-identity-aadsts",
-    "system-pool-health", "windows-node-pools",
+    "system-pool-health", "windows-node-pools", "azure-china",
 )
 
 
@@ -477,3 +477,79 @@ def test_ingress_nginx_redirects_body_size_client_ip_probe_snippets_and_retireme
             "https://learn.microsoft.com/azure/aks/load-balancer-standard",
             "https://learn.microsoft.com/azure/aks/ingress-basic",
             "https://kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/"} <= doc_urls(e)
+
+
+def test_azure_china_cloud_name_endpoints_and_tool_settings() -> None:
+    """learn.microsoft.com/cli/azure/manage-clouds-azure-cli: `az cloud set --name AzureChinaCloud`, whose endpoints
+    are resourceManager https://management.chinacloudapi.cn and activeDirectory https://login.chinacloudapi.cn, and
+    after switching a new sign-in and a subscription choice; /powershell/module/az.accounts/get-azenvironment: the same
+    two endpoints; /python/api/azure-identity/azure.identity.azureauthorityhosts: AZURE_CHINA = login.chinacloudapi.cn;
+    azure.github.io/kubelogin/topics/environments.html: `--environment AzureChinaCloud`, default AzurePublicCloud;
+    registry.terraform.io azurerm provider: `environment = "china"` / ARM_ENVIRONMENT; /entra/identity-platform/
+    reference-error-codes: AADSTS90002, often a cross-cloud app used against the wrong cloud. The team's notes ran
+    `az account set` before `az login`."""
+    e = entry("azure-china")
+    text = text_of(e)
+    assert "`az cloud set --name AzureChinaCloud`, `az login`, `az account set -s <subscription>`" in text
+    assert "https://management.chinacloudapi.cn" in e.summary.en and "https://login.chinacloudapi.cn" in e.summary.en
+    assert "kubelogin convert-kubeconfig -l azurecli --environment AzureChinaCloud" in text
+    assert "its default is AzurePublicCloud" in text
+    assert "AzureAuthorityHosts.AZURE_CHINA" in text
+    assert 'environment = "china"' in text and "ARM_ENVIRONMENT=china" in text
+    assert "Connect-AzAccount -Environment AzureChinaCloud" in text
+    assert {"AADSTS90002", "doesn't exist in cloud 'AzureCloud'"} <= set(e.errors)
+    assert any("`az account set --subscription` before `az login`" in c.en for c in e.corrections)
+    assert {
+        "https://learn.microsoft.com/cli/azure/manage-clouds-azure-cli",
+        "https://learn.microsoft.com/python/api/azure-identity/azure.identity.azureauthorityhosts",
+        "https://azure.github.io/kubelogin/topics/environments.html",
+        "https://learn.microsoft.com/entra/identity-platform/reference-error-codes",
+    } <= doc_urls(e)
+    assert any(n.heading == "方法3：直接ssh" for n in e.sources.notes)
+
+
+def test_azure_china_mirrors_are_for_azure_china_ips_only_and_mcr_azure_cn_is_the_mcr_cache() -> None:
+    """github.com/Azure/container-service-for-azure-china aks/README.md: the proxy table (dockerhub, gcr, usgcr, k8sgcr,
+    quay, mcr .azk8s.cn) and the note that *.azk8s.cn is only accessed by Azure China IP, whitelisting by request to
+    akscn@microsoft.com; issue #58 (2020-04-02): "From this moment, *.azk8s.cn is only allowed for Azure China IPs";
+    pull request #72 (2024-06): SLA-based technical support only for mcr.azk8s.cn. learn.microsoft.com/azure/aks/
+    outbound-rules-control-egress: mcr.azure.cn and *.data.mcr.azure.cn, a cache for mcr.microsoft.com in Azure
+    China."""
+    e = entry("azure-china")
+    text = text_of(e)
+    for host in ("dockerhub.azk8s.cn", "gcr.azk8s.cn", "k8sgcr.azk8s.cn", "quay.azk8s.cn", "mcr.azk8s.cn"):
+        assert host in e.body.en, host
+    assert "Since April 2020 *.azk8s.cn answers only Azure China IP addresses" in e.body.en
+    assert "akscn@microsoft.com" in text
+    assert any(v.version == "2020-04" and "403 Forbidden" in v.en for v in e.versions)
+    assert "only mcr.azk8s.cn has SLA-based technical support" in e.body.en
+    assert "mcr.azure.cn and *.data.mcr.azure.cn as the Azure China cache of mcr.microsoft.com" in e.body.en
+    assert any("mcr.azk8s.cn" in c.en and "only Azure China IP addresses" in c.en for c in e.corrections)
+    china_repo = "https://github.com/Azure/container-service-for-azure-china/"
+    assert {china_repo + "blob/master/aks/README.md", china_repo + "issues/58"} <= doc_urls(e)
+
+
+def test_azure_china_api_versions_kubernetes_versions_features_and_egress() -> None:
+    """learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider: the
+    NoRegisteredProviderFound message names the location and api-version and suggests supported ones; Azure/azure-cli
+    issues #12881 and #21492 (the message for 'managedClusters' in chinaeast2) and #26827 (InvalidResourceType for
+    'locations' after azure-cli 2.50.0). github.com/Azure/AKS release 2021-05-13: separate ETAs for public and
+    sovereign clouds; docs.azure.cn/en-us/aks/supported-kubernetes-versions: Azure China's own release calendar.
+    learn.microsoft.com/azure/aks/outbound-rules-control-egress: Microsoft Defender for Cloud retires in Azure in
+    China on August 18, 2026. The FQDN list stays in egress-blocked."""
+    e = entry("azure-china")
+    text = text_of(e)
+    assert "No registered resource provider found for location 'chinaeast2'" in e.errors
+    assert "for type 'managedClusters'. The supported api-versions are" in e.body.en
+    assert "could not be found in the namespace 'Microsoft.ContainerService' for api version" in e.body.en
+    assert "az aks get-versions --location chinaeast2" in text
+    assert "separate rollout dates for public and sovereign clouds" in e.body.en
+    assert any(v.version == "2026-08-18" and "Defender for Containers" in v.en for v in e.versions)
+    assert "egress-blocked" in e.related and "egress-blocked entry" in e.body.en
+    assert "*.cx.prod.service.azk8s.cn" not in " ".join(f.en for f in e.fixes)  # the list itself is egress-blocked's
+    assert {
+        "https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider",
+        "https://docs.azure.cn/en-us/aks/supported-kubernetes-versions",
+        "https://github.com/Azure/AKS/releases/tag/2021-05-13",
+        "https://learn.microsoft.com/azure/aks/outbound-rules-control-egress",
+    } <= doc_urls(e)
