@@ -1158,6 +1158,19 @@ class AlertWords:
     list_button: Msg = Msg("List alerts", "列出告警")
     # `alerts …`
     none_firing: Msg = Msg("No alert is firing{where}.", "{where}没有正在触发的告警。")
+    none_fired_yet: Msg = Msg("No alert has fired{where} so far.", "{where}目前还没有告警触发。")
+    not_looked_yet: Msg = Msg(
+        "The bot's own watcher has not finished its first look at {clusters} yet (the bot started moments ago, or"
+        " no replica leads): its alerts are still to come. `/k8s health` shows the cluster now.",
+        "机器人自带的 watcher 还没有完成对 {clusters} 的第一次检查（机器人刚启动，或者没有副本在担任 leader）：它的告警"
+        "稍后才会出现。`/k8s health` 可以查看集群当前的状态。",
+    )
+    looked_long_ago: Msg = Msg(
+        "The bot's own watcher last looked at `{cluster}` {age} ago: alerts from it may be missing (is a replica"
+        " leading? `/k8s health --cluster {cluster}` shows the cluster now).",
+        "机器人自带的 watcher 上一次检查 `{cluster}` 是在 {age} 前：它的告警可能缺失（是否有副本在担任 leader？"
+        "`/k8s health --cluster {cluster}` 可以查看集群当前的状态）。",
+    )
     firing_heading: Msg = Msg("Firing now{where}: {count}", "{where}正在触发：{count}")
     history_heading: Msg = Msg("Alert history since {since}", "{since} 以来的告警记录")
     no_history: Msg = Msg("No alert changed since {since}.", "{since} 以来没有告警变化。")

@@ -148,6 +148,10 @@ def show_ref(state: AlertState) -> CommandRef:
     return CommandRef("alerts show", AlertIdArgs(alert=state.id))
 
 
+# The watcher looks at each cluster every few seconds; a last look older than this means nobody is looking.
+LOOK_OVERDUE = timedelta(minutes=2)
+
+
 @dataclass(frozen=True)
 class FiringList:
     states: tuple[AlertState, ...]
@@ -155,15 +159,42 @@ class FiringList:
     asked: str | None
     now: datetime
     lang: Lang = "en"
+    # When the bot's own watcher last finished a look at each cluster (None: it does not watch); a cluster it has
+    # not looked at yet, or not for a while, may have problems this list cannot show.
+    looked: Mapping[str, datetime] | None = None
+
+    def _unseen(self) -> tuple[list[str], list[tuple[str, datetime]]]:
+        if self.looked is None:
+            return [], []
+        named = [c for c in self.clusters if c is not None]
+        never = [c for c in named if c not in self.looked]
+        overdue = [(c, self.looked[c]) for c in named if c in self.looked and self.now - self.looked[c] > LOOK_OVERDUE]
+        return never, overdue
+
+    def _unseen_notices(self, never: list[str], overdue: list[tuple[str, datetime]]) -> list[blocks.Block]:
+        lang = self.lang
+        notices: list[blocks.Block] = []
+        if never:
+            text = W.not_looked_yet(lang, clusters=", ".join(f"`{c}`" for c in never))
+            notices.append(blocks.Notice(text, blocks.Level.WARN))
+        for cluster, at in overdue:
+            text = W.looked_long_ago(lang, cluster=cluster, age=age(at, self.now))
+            notices.append(blocks.Notice(text, blocks.Level.WARN))
+        return notices
 
     def view(self) -> blocks.View:
         lang = self.lang
         where = W.on_cluster(lang, cluster=self.asked) if self.asked else ""
+        never, overdue = self._unseen()
+        unseen = self._unseen_notices(never, overdue)
         if not self.states:
+            if unseen:  # not "nothing is firing": nobody has looked
+                text = W.none_fired_yet(lang, where=where)
+                return blocks.View(text, (blocks.Notice(text, blocks.Level.INFO), *unseen))
             text = W.none_firing(lang, where=where)
             return blocks.View(text, (blocks.Notice(text, blocks.Level.OK),))
         title = W.firing_heading(lang, where=where, count=len(self.states))
-        body: list[blocks.Block] = [blocks.Heading(title)]
+        body: list[blocks.Block] = [blocks.Heading(title), *unseen]
         shown = 0
         for cluster in self.clusters:
             mine = [s for s in self.states if s.cluster == cluster]
@@ -296,7 +327,8 @@ def alerts(call: Call[AlertsArgs], deps: Deps) -> FiringList:
     states = _book(deps).firing(clusters)
     order = {c: i for i, c in enumerate(clusters)}
     states.sort(key=lambda s: (order.get(s.cluster, len(order)), -int(s.severity), s.first_fired_at))
-    return FiringList(tuple(states), tuple(clusters), call.args.cluster, deps.clock.now(), call.lang)
+    looked = _book(deps).scans() if deps.settings.alerts.watcher.enabled else None
+    return FiringList(tuple(states), tuple(clusters), call.args.cluster, deps.clock.now(), call.lang, looked)
 
 
 @command(

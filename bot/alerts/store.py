@@ -1,6 +1,6 @@
 """Alert state, its history and the Slack work still to do, in the approvals database (SQLite or PostgreSQL).
 
-Four tables next to the approval tables, through the same connections (`bot.approvals.store`'s seam):
+Five tables next to the approval tables, through the same connections (`bot.approvals.store`'s seam):
 
 - `alert_state`: one row per problem (group key): status, episode, first/last fired, resolved at, ack (who,
   when), snooze (until a time, or until resolved), the evidence hash, the flap count, the last payload's summary
@@ -11,6 +11,8 @@ Four tables next to the approval tables, through the same connections (`bot.appr
 - `alert_outbox`: posts, updates and thread replies still to make. Work is written in the same transaction as
   the state change that needs it, so nothing is lost between them; a failed post stays queued with its error
   and the time of its next attempt, never dropped.
+- `alert_watcher_scans`: when the bot's own watcher last finished a whole look at each cluster, so that any
+  replica's `/k8s alerts` can tell "nothing is firing" from "nobody has looked yet".
 
 Every change is a compare-and-set on `version` (or `ts IS NULL` for a message's first post), so two replicas, a
 new leader after a failover, or 100 identical deliveries at once make exactly one change: the first caller wins,
@@ -204,6 +206,7 @@ class AlertStore:
         self.messages_table = db.qualify("alert_messages")
         self.history_table = db.qualify("alert_history")
         self.outbox_table = db.qualify("alert_outbox")
+        self.scans_table = db.qualify("alert_watcher_scans")
         db.create_tables(self._schema())
         self._widen_checks()
 
@@ -278,6 +281,12 @@ class AlertStore:
                 done_at TEXT
             )""",
             f"CREATE INDEX IF NOT EXISTS alert_outbox_due ON {o} (done_at, due_at)",
+            # When the watcher (on the leader) last finished a whole look at each cluster: any replica can then tell
+            # "nothing is firing" from "nobody has looked yet" or "nobody has looked for a while".
+            f"""CREATE TABLE IF NOT EXISTS {self.scans_table} (
+                cluster TEXT PRIMARY KEY,
+                scanned_at TEXT NOT NULL
+            )""",
             *self._append_only(h),
         ]
 
@@ -359,6 +368,16 @@ class AlertStore:
         _, rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE id = ?",
                               (alert_id.strip().lower(),))
         return self._state(rows[0]) if rows else None
+
+    def record_scan(self, cluster: str, at: datetime) -> None:
+        """The watcher finished a whole look at `cluster` at `at`."""
+        self.db.run(f"INSERT INTO {self.scans_table} (cluster, scanned_at) VALUES (?, ?) ON CONFLICT (cluster) "
+                    "DO UPDATE SET scanned_at = excluded.scanned_at", (cluster, utc_text(at)))
+
+    def scans(self) -> dict[str, datetime]:
+        """When the watcher last finished a whole look at each cluster it has looked at."""
+        rows = self.db.run(f"SELECT cluster, scanned_at FROM {self.scans_table}")[1]
+        return {row[0]: parse_utc(row[1]) for row in rows}
 
     def firing(self, clusters: Collection[str | None] | None = None) -> list[AlertState]:
         """The problems firing now, oldest first; `clusters` limits them (None in it: alerts of no known cluster)."""

@@ -217,6 +217,8 @@ class ClusterWatcher:
             findings.append(stuck)
         recorded, current = self._record_findings(findings, now)
         resolved = self._resolve(set(self._seen) - current, now) if full else 0
+        if full:
+            self.store.record_scan(self.cluster, now)
         self.scans += 1
         self.last = ScanResult(len(current), recorded, resolved, full, time.monotonic() - started)
         level = logging.INFO if self.scans == 1 or recorded or resolved or self.last.seconds > 1 else logging.DEBUG

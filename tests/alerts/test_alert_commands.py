@@ -284,4 +284,21 @@ def test_asked_in_chinese_the_list_answers_in_chinese(room: Room) -> None:
     assert "🔥 触发" in history and "时间 (UTC)" in history and "web-1 处于 CrashLoopBackOff" in history, history
     assert "没有告警 `zzzzzz`" in room.say("/k8s 告警 详情 zzzzzz")
     assert "你不能静默集群 `prod` 上的告警：需要 operator 角色" in room.say(f"/k8s 告警 静默 {looping.id} 1小时")
+    room.store.record_scan("vault", room.clock.now())  # the watcher has looked there
     assert "vault 上没有正在触发的告警。" in room.say(":as alice", "/k8s 告警 --cluster vault")
+
+
+def test_an_empty_list_says_whether_the_watcher_has_looked(room: Room) -> None:
+    """Moments after a start, or with no replica leading, "no alert is firing" would be a lie: nobody has looked."""
+    said = room.say("/k8s alerts")
+    assert "No alert has fired so far." in said and "No alert is firing" not in said
+    assert "has not finished its first look at `prod` yet" in said and "vault" not in said  # carol's clusters only
+    room.store.record_scan("prod", room.clock.now())
+    said = room.say("/k8s alerts")
+    assert "No alert is firing." in said and "first look" not in said
+    room.clock.advance(timedelta(minutes=10))  # the leader died: nobody has looked since
+    said = room.say("/k8s alerts")
+    assert "last looked at `prod` 10m ago: alerts from it may be missing" in said
+    state = room.fire(notready())
+    said = room.say("/k8s 告警")
+    assert "正在触发" in said and state.id in said and "上一次检查 `prod` 是在 10m 前" in said

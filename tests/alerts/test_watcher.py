@@ -90,6 +90,7 @@ def test_a_node_that_stops_heartbeating_is_one_alert_naming_its_runbook_and_reco
     try:
         eventually(lambda: store.get(notready(DEAD)) is not None)  # the node that was dead from the start
         assert store.get(notready(SPARE)) is None
+        eventually(lambda: "sandbox" in store.scans())  # any replica can tell that someone looked, and when
         woken = waker.calls
 
         server.stop_heartbeat(SPARE)
