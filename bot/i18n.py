@@ -345,6 +345,99 @@ class AksWords:
         "reconcile the cluster (PUT of its current model)", "reconcile 集群（以当前模型重新 PUT）"
     )
     op_upgrade_image: Msg = Msg("upgrade the node image of pool `{pool}`", "升级节点池 `{pool}` 的节点镜像")
+    op_read_cluster: Msg = Msg("read the managed cluster", "读取托管集群")
+    op_list_pools: Msg = Msg("list the agent pools", "列出节点池")
+    op_read_pool: Msg = Msg("read agent pool `{pool}`", "读取节点池 `{pool}`")
+    op_read_upgrades: Msg = Msg("read the upgrade profile", "读取升级配置")
+    op_read_pool_upgrades: Msg = Msg("read the upgrade profile of pool `{pool}`", "读取节点池 `{pool}` 的升级配置")
+    op_list_versions: Msg = Msg(
+        "list the Kubernetes versions offered in {location}", "列出 {location} 提供的 Kubernetes 版本"
+    )
+    # -- what went wrong on the way to Azure (bot.azure.sdk.translate): the next step in every message
+    arm_endpoint: Msg = Msg("Azure Resource Manager at `{host}`", "`{host}` 上的 Azure 资源管理器")
+    sign_in_endpoint: Msg = Msg("Azure sign-in at `{host}`", "`{host}` 上的 Azure 登录服务")
+    azure_where: Msg = Msg("`{cluster}` (resource group `{group}`)", "`{cluster}`（资源组 `{group}`）")
+    azure_unreachable: Msg = Msg(
+        "{endpoint} is unreachable (connection refused, timed out or no DNS answer) while trying to {what}. Check the"
+        " address and that the bot's network (proxy, firewall, DNS) lets it through.",
+        "{what}时无法连接{endpoint}（连接被拒绝、超时或 DNS 无应答）。请检查地址，以及机器人所在网络（代理、防火墙、"
+        "DNS）是否放行。",
+    )
+    azure_closed: Msg = Msg(
+        "{endpoint} closed the connection without an answer while trying to {what}.",
+        "{what}时{endpoint}没有应答就关闭了连接。",
+    )
+    azure_no_answer: Msg = Msg(
+        "{endpoint} did not answer within {waited} s while trying to {what} (the whole operation is bounded at"
+        " {bound} s).",
+        "{what}时{endpoint}在 {waited} 秒内没有应答（整个操作的上限是 {bound} 秒）。",
+    )
+    azure_overtime: Msg = Msg(
+        "{endpoint} did not answer within {bound} s while trying to {what}.{after}",
+        "{what}时{endpoint}在 {bound} 秒内没有应答。{after}",
+    )
+    azure_may_have_reached: Msg = Msg(
+        " The request may still reach Azure: check with `/k8s aks pools` or `/k8s aks show` before trying again.",
+        "请求可能仍会到达 Azure：重试之前先用 `/k8s aks pools` 或 `/k8s aks show` 确认。",
+    )
+    azure_no_credential: Msg = Msg(
+        "The bot has no Azure credential for {where}: none of the environment (AZURE_CLIENT_ID, AZURE_TENANT_ID,"
+        " AZURE_CLIENT_SECRET), workload identity, a managed identity or an `az login` on its machine gave one. Set"
+        " `azure.client_id`, `azure.tenant_id` and `azure.client_secret_env` for the cluster (README, Configuration),"
+        " or give the bot's pod a workload identity.",
+        "机器人没有访问 {where} 的 Azure 凭据：环境变量（AZURE_CLIENT_ID、AZURE_TENANT_ID、AZURE_CLIENT_SECRET）、"
+        "工作负载标识、托管标识和本机的 `az login` 都没有提供。请为该集群设置 `azure.client_id`、`azure.tenant_id` 和"
+        " `azure.client_secret_env`（见 README 的 Configuration 一节），或者给机器人的 Pod 配置工作负载标识。",
+    )
+    azure_secret_expired: Msg = Msg(
+        "Azure sign-in for {where} failed: the client secret has expired (AADSTS7000222). Create a new one (`az ad app"
+        " credential reset --id <client-id>`) and update the secret the bot reads. See `/k8s kb sp-expired`.",
+        "{where} 的 Azure 登录失败：客户端密码已过期（AADSTS7000222）。请新建一个（`az ad app credential reset --id"
+        " <client-id>`）并更新机器人读取的密钥。参见 `/k8s kb sp-expired`。",
+    )
+    azure_sign_in_failed: Msg = Msg(
+        "Azure sign-in for {where} failed while trying to {what}: {detail}",
+        "{what}时 {where} 的 Azure 登录失败：{detail}",
+    )
+    azure_token_rejected: Msg = Msg(
+        "Azure rejected the bot's token while trying to {what} ({code}): {detail}",
+        "{what}时 Azure 拒绝了机器人的令牌（{code}）：{detail}",
+    )
+    azure_may_not: Msg = Msg(
+        "Azure refused to {what}: the bot's identity may not perform `{action}` on `{scope}`. Grant it the *{role}*"
+        " role on that scope (`az role assignment create --assignee <bot client id> --role \"{role}\" --scope"
+        " {scope}`).",
+        "Azure 拒绝{what}：机器人的身份无权在 `{scope}` 上执行 `{action}`。请在该范围上授予它 *{role}* 角色"
+        "（`az role assignment create --assignee <bot client id> --role \"{role}\" --scope {scope}`）。",
+    )
+    azure_refused_on: Msg = Msg(
+        "Azure refused to {what} on {where} ({code}): {detail}", "Azure 拒绝在 {where} 上{what}（{code}）：{detail}"
+    )
+    azure_no_such: Msg = Msg(
+        "Azure has no such resource while trying to {what} on {where}: {detail}",
+        "在 {where} 上{what}时，Azure 找不到该资源：{detail}",
+    )
+    azure_conflict: Msg = Msg(
+        "Azure could not {what} now ({code}): {detail}", "Azure 现在无法{what}（{code}）：{detail}"
+    )
+    azure_throttled: Msg = Msg(
+        "Azure is throttling requests for {where} (429) while trying to {what}.{after}",
+        "{what}时 Azure 正在限制对 {where} 的请求（429）。{after}",
+    )
+    azure_wait_after: Msg = Msg(
+        " Azure asks to wait {seconds} s before trying again.", "Azure 要求等待 {seconds} 秒后再试。"
+    )
+    azure_try_in_a_minute: Msg = Msg(" Try again in a minute.", "请一分钟后再试。")
+    azure_refused: Msg = Msg("Azure refused to {what} ({code}): {detail}", "Azure 拒绝{what}（{code}）：{detail}")
+    azure_failed: Msg = Msg(
+        "Azure failed while trying to {what} ({code}): {detail}", "{what}时 Azure 出错（{code}）：{detail}"
+    )
+    azure_could_not: Msg = Msg("Azure could not {what} ({code}): {detail}", "Azure 未能{what}（{code}）：{detail}")
+    pool_autoscaled: Msg = Msg(
+        "Pool `{pool}` is scaled by the cluster autoscaler (min {low}, max {high}); change its limits instead of its"
+        " count.",
+        "节点池 `{pool}` 由 cluster autoscaler 扩缩（最少 {low}，最多 {high}）；请修改它的上下限，而不是节点数。",
+    )
     azure_accepted: Msg = Msg("Azure accepted: {what}.", "Azure 已接受：{what}。")
     azure_working: Msg = Msg("Azure is still working: {what} ({status}).", "Azure 仍在处理：{what}（{status}）。")
     azure_still_after: Msg = Msg(

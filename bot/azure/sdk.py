@@ -275,28 +275,23 @@ def _network_failure(exc: BaseException, what: str, endpoint: str, read_timeout:
     cause = _transport_cause(exc)
     text = str(getattr(exc, "message", "") or exc)
     if isinstance(cause, ServiceRequestError) or (cause is None and _NO_ROUTE.search(text)):
-        return Upstream(
-            f"{endpoint} is unreachable (connection refused, timed out or no DNS answer) while trying to {what}. "
-            "Check the address and that the bot's network (proxy, firewall, DNS) lets it through."
-        )
+        return Upstream(said(AKS.azure_unreachable, endpoint=endpoint, what=what))
     if isinstance(cause, ServiceResponseError) and not _NO_ANSWER.search(str(cause)):
-        return Upstream(f"{endpoint} closed the connection without an answer while trying to {what}.")
+        return Upstream(said(AKS.azure_closed, endpoint=endpoint, what=what))
     if isinstance(cause, ServiceResponseError) or (cause is None and _NO_ANSWER.search(text)):
         # requests names the timeout it applied ("read timeout=5.0"): the bound that really held.
         applied = re.search(r"read timeout=([0-9.]+)\)?", str(cause or text))
         waited = float(applied.group(1).rstrip(".")) if applied else read_timeout
-        return Upstream(
-            f"{endpoint} did not answer within {waited:g} s while trying to {what} (the whole operation is "
-            f"bounded at {AZURE_BOUND_S:g} s)."
-        )
+        return Upstream(said(AKS.azure_no_answer, endpoint=endpoint, what=what, waited=f"{waited:g}",
+                             bound=f"{AZURE_BOUND_S:g}"))
     return None
 
 
 def translate(exc: Exception, what: str, az: AzureSettings, authority: str | None = None) -> AksbotError:
     """One SDK exception as the project's error, with the next step in its message."""
-    where = f"`{az.cluster_name}` (resource group `{az.resource_group}`)"
-    sign_in = f"Azure sign-in at `{_host(authority or authority_of(az, {}))}`"
-    arm = f"Azure Resource Manager at `{_host(az.arm_endpoint or cloud_of(az).arm)}`"
+    where = said(AKS.azure_where, cluster=az.cluster_name, group=az.resource_group)
+    sign_in = said(AKS.sign_in_endpoint, host=_host(authority or authority_of(az, {})))
+    arm = said(AKS.arm_endpoint, host=_host(az.arm_endpoint or cloud_of(az).arm))
     if isinstance(exc, ClientAuthenticationError) and not getattr(exc, "status_code", None):
         network = _network_failure(exc, what, sign_in, SIGN_IN_READ_TIMEOUT)
         if network is not None:
@@ -304,51 +299,38 @@ def translate(exc: Exception, what: str, az: AzureSettings, authority: str | Non
         text = str(exc.message or exc)
         if isinstance(exc, CredentialUnavailableError) or "failed to retrieve a token from the included" in text:
             # No credential at all, not one Azure refused: a setting is missing where the bot runs.
-            return NotConfigured(
-                f"The bot has no Azure credential for {where}: none of the environment (AZURE_CLIENT_ID, "
-                "AZURE_TENANT_ID, AZURE_CLIENT_SECRET), workload identity, a managed identity or an `az login` on its "
-                "machine gave one. Set `azure.client_id`, `azure.tenant_id` and `azure.client_secret_env` for the "
-                "cluster (README, Configuration), or give the bot's pod a workload identity."
-            )
+            return NotConfigured(said(AKS.azure_no_credential, where=where))
         if "AADSTS7000222" in text:
-            return Forbidden(
-                f"Azure sign-in for {where} failed: the client secret has expired (AADSTS7000222). "
-                "Create a new one (`az ad app credential reset --id <client-id>`) and update the secret the bot "
-                "reads. See `/k8s kb sp-expired`."
-            )
+            return Forbidden(said(AKS.azure_secret_expired, where=where))
         first = text.strip().splitlines()[0] if text.strip() else "no detail"
-        return Forbidden(f"Azure sign-in for {where} failed while trying to {what}: {first[:400]}")
+        return Forbidden(said(AKS.azure_sign_in_failed, where=where, what=what, detail=first[:400]))
     if isinstance(exc, HttpResponseError):
         status = exc.status_code or 0
         code = _arm_code(exc)
         message = _arm_message(exc)
         if status == 401:
-            return Forbidden(f"Azure rejected the bot's token while trying to {what} ({code or 401}): {message}")
+            return Forbidden(said(AKS.azure_token_rejected, what=what, code=code or 401, detail=message))
         if status == 403:
             m = _ACTION_SCOPE.search(message)
             if m:
                 role = _role_for(m["action"])
-                return Forbidden(
-                    f"Azure refused to {what}: the bot's identity may not perform `{m['action']}` on "
-                    f"`{m['scope']}`. Grant it the *{role}* role on that scope "
-                    f'(`az role assignment create --assignee <bot client id> --role "{role}" --scope {m["scope"]}`).'
-                )
-            return Forbidden(f"Azure refused to {what} on {where} ({code or 403}): {message}")
+                return Forbidden(said(AKS.azure_may_not, what=what, action=m["action"], scope=m["scope"], role=role))
+            return Forbidden(said(AKS.azure_refused_on, what=what, where=where, code=code or 403, detail=message))
         if status == 404:
-            return NotFound(f"Azure has no such resource while trying to {what} on {where}: {message}", kind="azure")
+            return NotFound(said(AKS.azure_no_such, what=what, where=where, detail=message), kind="azure")
         if status == 409:
-            return Conflict(f"Azure could not {what} now ({code or 409}): {message}")
+            return Conflict(said(AKS.azure_conflict, what=what, code=code or 409, detail=message))
         if status == 429:
             headers = getattr(exc.response, "headers", None) or {}
             wait = headers.get("Retry-After")
-            after = f" Azure asks to wait {wait} s before trying again." if wait else " Try again in a minute."
-            return Upstream(f"Azure is throttling requests for {where} (429) while trying to {what}.{after}")
+            after = said(AKS.azure_wait_after, seconds=wait) if wait else said(AKS.azure_try_in_a_minute)
+            return Upstream(said(AKS.azure_throttled, where=where, what=what, after=after))
         if 400 <= status < 500:
-            return Refused(f"Azure refused to {what} ({code or status}): {message}")
+            return Refused(said(AKS.azure_refused, what=what, code=code or status, detail=message))
         if status >= 500:
-            return Upstream(f"Azure failed while trying to {what} ({code or status}): {message}")
+            return Upstream(said(AKS.azure_failed, what=what, code=code or status, detail=message))
         # A long-running operation that ended Failed: the status document answered 200.
-        return Refused(f"Azure could not {what} ({code or 'OperationFailed'}): {message}")
+        return Refused(said(AKS.azure_could_not, what=what, code=code or "OperationFailed", detail=message))
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         network = _network_failure(exc, what, arm, READ_TIMEOUT)
         assert network is not None
@@ -428,31 +410,26 @@ class SdkAksClient(AksClient):
             raise translate(exc, what, self.az, self._authority) from None
         except _Overtime as exc:
             endpoint = (
-                f"Azure Resource Manager at `{_host(self.az.arm_endpoint or cloud_of(self.az).arm)}`"
+                said(AKS.arm_endpoint, host=_host(self.az.arm_endpoint or cloud_of(self.az).arm))
                 if exc.signed_in
-                else f"Azure sign-in at `{_host(self._authority)}`"
+                else said(AKS.sign_in_endpoint, host=_host(self._authority))
             )
-            after = (
-                " The request may still reach Azure: check with `/k8s aks pools` or `/k8s aks show` before trying "
-                "again."
-                if write
-                else ""
-            )
-            message = f"{endpoint} did not answer within {bound:g} s while trying to {what}.{after}"
-            raise Upstream(message) from None
+            after = said(AKS.azure_may_have_reached) if write else ""
+            raise Upstream(said(AKS.azure_overtime, endpoint=endpoint, what=what, bound=f"{bound:g}", after=after)) \
+                from None
 
     def _rg_name(self) -> tuple[str, str]:
         return self.az.resource_group, self.az.cluster_name
 
     def cluster(self) -> ManagedCluster:
         return self._call(
-            "read the managed cluster",
+            said(AKS.op_read_cluster),
             lambda o: ManagedCluster.from_arm(self._client.managed_clusters.get(*self._rg_name(), **o).as_dict()),
         )
 
     def pools(self) -> tuple[AgentPool, ...]:
         return self._call(
-            "list the agent pools",
+            said(AKS.op_list_pools),
             lambda o: tuple(
                 AgentPool.from_arm(p.as_dict()) for p in self._client.agent_pools.list(*self._rg_name(), **o)
             ),
@@ -463,11 +440,11 @@ class SdkAksClient(AksClient):
             body: dict[str, Any] = self._client.agent_pools.get(*self._rg_name(), pool, **o).as_dict()
             return body
 
-        return self._call(f"read agent pool `{pool}`", get)
+        return self._call(said(AKS.op_read_pool, pool=pool), get)
 
     def upgrade_profile(self) -> UpgradeProfile:
         return self._call(
-            "read the upgrade profile",
+            said(AKS.op_read_upgrades),
             lambda o: UpgradeProfile.from_arm(
                 self._client.managed_clusters.get_upgrade_profile(*self._rg_name(), **o).as_dict()
             ),
@@ -475,7 +452,7 @@ class SdkAksClient(AksClient):
 
     def pool_upgrade_profile(self, pool: str) -> PoolUpgradeProfile:
         return self._call(
-            f"read the upgrade profile of pool `{pool}`",
+            said(AKS.op_read_pool_upgrades, pool=pool),
             lambda o: PoolUpgradeProfile.from_arm(
                 self._client.agent_pools.get_upgrade_profile(*self._rg_name(), pool, **o).as_dict(), pool
             ),
@@ -483,7 +460,7 @@ class SdkAksClient(AksClient):
 
     def supported_versions(self, location: str) -> tuple[SupportedMinor, ...]:
         return self._call(
-            f"list the Kubernetes versions offered in {location}",
+            said(AKS.op_list_versions, location=location),
             lambda o: supported_minors(self._client.managed_clusters.list_kubernetes_versions(location, **o).as_dict()),
         )
 
@@ -520,10 +497,7 @@ class SdkAksClient(AksClient):
         body = self._pool_body(pool)
         props = body.setdefault("properties", {})
         if props.get("enableAutoScaling"):
-            raise Refused(
-                f"Pool `{pool}` is scaled by the cluster autoscaler (min {props.get('minCount')}, max "
-                f"{props.get('maxCount')}); change its limits instead of its count."
-            )
+            raise Refused(said(AKS.pool_autoscaled, pool=pool, low=props.get("minCount"), high=props.get("maxCount")))
         props["count"] = count
         group, name = self._rg_name()
         self._begin(
@@ -535,7 +509,7 @@ class SdkAksClient(AksClient):
         return AgentPool.from_arm(self._pool_body(pool))
 
     def reconcile(self, *, progress: Progress | None = None, timeout: float = DEFAULT_WRITE_TIMEOUT) -> ManagedCluster:
-        current = self._call("read the managed cluster", lambda o: self._client.managed_clusters.get(
+        current = self._call(said(AKS.op_read_cluster), lambda o: self._client.managed_clusters.get(
             *self._rg_name(), **o))
         self._begin(
             said(AKS.op_reconcile),

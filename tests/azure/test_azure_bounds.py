@@ -115,8 +115,10 @@ def test_a_refused_resource_manager_is_unreachable(arm: tuple[ArmServer, dict[st
     srv, fragment = arm
     port = closed_port()
     az = AzureSettings(**{**fragment, "arm_endpoint": f"https://127.0.0.1:{port}"})
-    with pytest.raises(Upstream, match=rf"Azure Resource Manager at `127.0.0.1:{port}` is unreachable"):
+    with pytest.raises(Upstream, match=rf"Azure Resource Manager at `127.0.0.1:{port}` is unreachable") as info:
         SdkAksClient(az, build_client(az, srv.environment())).cluster()
+    # Asked in Chinese, the same failure and its next step are told in Chinese.
+    assert info.value.view("zh").summary.startswith(f"读取托管集群时无法连接`127.0.0.1:{port}` 上的 Azure 资源管理器")
 
 
 def test_the_watchdog_holds_the_bound_when_an_answer_is_late(arm: tuple[ArmServer, dict[str, Any]]) -> None:
