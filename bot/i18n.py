@@ -1703,6 +1703,42 @@ class ErrorWords:
         "cluster '{cluster}' did not answer within {seconds} s (asking for {what})",
         "集群 '{cluster}' 在 {seconds} 秒内没有应答（请求 {what} 时）",
     )
+    kube_forbidden: Msg = Msg(
+        "cluster '{cluster}' refused the bot (forbidden, {what}): {detail}",
+        "集群 '{cluster}' 拒绝了机器人（forbidden，{what}）：{detail}",
+    )
+    kube_may_not: Msg = Msg(
+        "cluster '{cluster}' refused the bot (forbidden): {who} may not `{verb}` `{resource}` {where}. Grant that verb"
+        " on that resource to the bot's ServiceAccount or user (see `deploy/kubernetes`).",
+        "集群 '{cluster}' 拒绝了机器人（forbidden）：{who}无权对 `{resource}` 执行 `{verb}`（{where}）。请给机器人的"
+        " ServiceAccount 或用户授予该资源上的这个操作（见 `deploy/kubernetes`）。",
+    )
+    kube_its_identity: Msg = Msg("its identity `{user}`", "它的身份 `{user}` ")
+    kube_an_identity: Msg = Msg("its identity", "它的身份")
+    kube_in_namespace: Msg = Msg("in namespace `{namespace}`", "在命名空间 `{namespace}` 中")
+    kube_cluster_wide: Msg = Msg("cluster-wide", "在整个集群范围")
+    kube_unauthorized: Msg = Msg(
+        "sign-in to cluster '{cluster}' failed: the API server did not accept the bot's credentials ({detail})."
+        " Refresh the kubeconfig's token or certificate.",
+        "登录集群 '{cluster}' 失败：API server 不接受机器人的凭据（{detail}）。请更新 kubeconfig 里的令牌或证书。",
+    )
+    kube_throttled: Msg = Msg(
+        "cluster '{cluster}' is throttling requests: {detail}", "集群 '{cluster}' 正在限流：{detail}"
+    )
+    kube_failed: Msg = Msg(
+        "cluster '{cluster}' failed on {what}: {detail}", "集群 '{cluster}' 处理 {what} 时出错：{detail}"
+    )
+    kube_answered: Msg = Msg(
+        "cluster '{cluster}' answered {status} on {what}: {detail}",
+        "集群 '{cluster}' 对 {what} 返回了 {status}：{detail}",
+    )
+    kube_tls: Msg = Msg(
+        "cluster '{cluster}': TLS handshake failed ({detail})", "集群 '{cluster}'：TLS 握手失败（{detail}）"
+    )
+    kube_connection_failed: Msg = Msg(
+        "cluster '{cluster}' connection failed while asking for {what}: {detail}",
+        "请求 {what} 时与集群 '{cluster}' 的连接失败：{detail}",
+    )
     from_cache: Msg = Msg("from the watch cache, as of {age} s ago", "来自 watch 缓存，{age} 秒前的数据")
     from_cache_now: Msg = Msg("from the watch cache, as of now", "来自 watch 缓存，即时数据")
     partial: Msg = Msg("Partial answer — not shown:\n{lines}", "部分结果，以下内容未显示：\n{lines}")

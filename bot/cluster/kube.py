@@ -145,14 +145,14 @@ def _forbidden(cluster: str, what: str, message: str) -> Forbidden:
     """403, naming the verb and the resource the bot's identity lacks (kube-apiserver's RBAC message has them)."""
     m = _CANNOT.search(message)
     if m is None:
-        return Forbidden(f"cluster '{cluster}' refused the bot (forbidden, {what}): {message}")
+        return Forbidden(said(ERRORS.kube_forbidden, cluster=cluster, what=what, detail=message))
     resource = f"{m['resource']}.{m['group']}" if m["group"] else m["resource"]
-    where = f"in namespace `{m['namespace']}`" if m["namespace"] else "cluster-wide"
+    where = said(ERRORS.kube_in_namespace, namespace=m["namespace"]) if m["namespace"] else \
+        said(ERRORS.kube_cluster_wide)
     user = _USER.search(message)
-    who = f"its identity `{user['user']}`" if user else "its identity"
+    who = said(ERRORS.kube_its_identity, user=user["user"]) if user else said(ERRORS.kube_an_identity)
     return Forbidden(
-        f"cluster '{cluster}' refused the bot (forbidden): {who} may not `{m['verb']}` `{resource}` {where}. "
-        "Grant that verb on that resource to the bot's ServiceAccount or user (see `deploy/kubernetes`).",
+        said(ERRORS.kube_may_not, cluster=cluster, who=who, verb=m["verb"], resource=resource, where=where),
         permission=f"{f'`{user[1]}`' if user else 'the bot'} may not `{m['verb']}` `{resource}` {where}",
     )
 
@@ -168,10 +168,7 @@ def translate(exc: BaseException, cluster: str, what: str, bound: float = CALL_B
         if status == 403:
             return _forbidden(cluster, what, message)
         if status == 401:
-            return Forbidden(
-                f"sign-in to cluster '{cluster}' failed: the API server did not accept the bot's credentials "
-                f"({message or 'Unauthorized'}). Refresh the kubeconfig's token or certificate."
-            )
+            return Forbidden(said(ERRORS.kube_unauthorized, cluster=cluster, detail=message or "Unauthorized"))
         if status == 410:
             return Expired(f"{what}: {message or 'the resource version is too old (410 Gone)'}")
         if status == 409:
@@ -182,12 +179,14 @@ def translate(exc: BaseException, cluster: str, what: str, bound: float = CALL_B
             if budget or "disruption budget" in message.lower():
                 detail = "; ".join(m for m in budget if m)
                 return Refused(f"{what}: {message}" + (f" ({detail})" if detail else ""))
-            return Upstream(f"cluster '{cluster}' is throttling requests: {message}", temporary=True)
+            return Upstream(said(ERRORS.kube_throttled, cluster=cluster, detail=message), temporary=True)
         if status in {400, 422}:
             return Refused(f"{what}: {message}")
         if status >= 500 or status == 0:
-            return Upstream(f"cluster '{cluster}' failed on {what}: {message or exc.reason}", temporary=True)
-        return Upstream(f"cluster '{cluster}' answered {status} on {what}: {message}", temporary=False)
+            detail = message or exc.reason
+            return Upstream(said(ERRORS.kube_failed, cluster=cluster, what=what, detail=detail), temporary=True)
+        return Upstream(said(ERRORS.kube_answered, cluster=cluster, status=status, what=what, detail=message),
+                        temporary=False)
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
         return translate(exc.reason, cluster, what, bound)
     # Checked before the timeouts: urllib3's NewConnectionError is a subclass of ConnectTimeoutError.
@@ -198,11 +197,11 @@ def translate(exc: BaseException, cluster: str, what: str, bound: float = CALL_B
     if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
         return Upstream(said(ERRORS.no_answer, cluster=cluster, seconds=f"{bound:g}", what=what), temporary=True)
     if isinstance(exc, urllib3.exceptions.SSLError):
-        return Upstream(f"cluster '{cluster}': TLS handshake failed ({exc})", temporary=False)
+        return Upstream(said(ERRORS.kube_tls, cluster=cluster, detail=exc), temporary=False)
     if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
-        return Upstream(f"cluster '{cluster}' connection failed while asking for {what}: {type(exc).__name__}",
-                        temporary=True)
-    return Upstream(f"cluster '{cluster}' failed on {what}: {type(exc).__name__}", temporary=False)
+        detail = type(exc).__name__
+        return Upstream(said(ERRORS.kube_connection_failed, cluster=cluster, what=what, detail=detail), temporary=True)
+    return Upstream(said(ERRORS.kube_failed, cluster=cluster, what=what, detail=type(exc).__name__), temporary=False)
 
 
 def _handshake_timeout(exc: BaseException) -> bool:
