@@ -960,7 +960,7 @@ class IncidentWords:
         "Add to the timeline with `/k8s incident note <text>`, or react with :pushpin: to any message here. "
         "Close with `/k8s incident close <summary>`.",
         "用 `/k8s incident note <内容>` 或给本频道任意消息加 :pushpin: 表情记入时间线。"
-        "用 `/k8s incident close <总结>` 关闭事件。",
+        "用 `/k8s incident close <总结>` 关闭故障。",
     )
     snapshot: Msg = Msg("Snapshot when it was declared", "宣布时的快照")
     firing: Msg = Msg("Firing alerts on {cluster}", "{cluster} 上正在触发的告警")
@@ -970,12 +970,12 @@ class IncidentWords:
         "The cluster's health could not be read: {reason}", "无法读取集群健康状况：{reason}"
     )
     runbook_intro: Msg = Msg(
-        "Runbook for this incident: `{id}` (`/k8s kb show {id}`).", "本事件的处理手册：`{id}`（`/k8s kb show {id}`）。"
+        "Runbook for this incident: `{id}` (`/k8s kb show {id}`).", "本故障的处理手册：`{id}`（`/k8s kb show {id}`）。"
     )
     runbook_unsure: Msg = Msg(
         "No runbook is pinned: the knowledge base is not sure which entry this incident's title is about. Its closest "
         "entries:",
-        "未置顶处理手册：知识库不确定本事件的标题对应哪个条目。最接近的条目：",
+        "未置顶处理手册：知识库不确定本故障的标题对应哪个条目。最接近的条目：",
     )
     runbook_from_findings: Msg = Msg(
         "Chosen from the cluster's findings that name {words}: {findings}",
@@ -997,15 +997,15 @@ class IncidentWords:
     approved_by: Msg = Msg("approved by", "批准人")
     archive_button: Msg = Msg("Archive channel", "归档频道")
     timeline_button: Msg = Msg("Timeline", "时间线")
-    open_incident: Msg = Msg("Open incident", "开启事件")
+    open_incident: Msg = Msg("Open incident", "发起故障处理")
     noted: Msg = Msg("Added to the timeline of {label}.", "已记入 {label} 的时间线。")
     severity_changed: Msg = Msg("{label}: severity {old} → {new}.", "{label}：严重级别 {old} → {new}。")
     commander_now: Msg = Msg("{label}: the commander is now", "{label}：现在的指挥是")
     already: Msg = Msg("{label} already says so; nothing changed.", "{label} 已是如此，未作更改。")
     archived: Msg = Msg("#{channel} is archived; {label} stays readable.", "#{channel} 已归档；{label} 仍可查阅。")
-    incidents: Msg = Msg("Incidents", "事件")
-    no_open: Msg = Msg("No incident is open.", "没有进行中的事件。")
-    none_yet: Msg = Msg("No incident has been declared yet.", "尚未宣布过任何事件。")
+    incidents: Msg = Msg("Incidents", "故障")
+    no_open: Msg = Msg("No incident is open.", "没有进行中的故障。")
+    none_yet: Msg = Msg("No incident has been declared yet.", "尚未宣布过任何故障。")
     earlier: Msg = Msg(
         "{count} earlier entries: `/k8s incident timeline --incident {id}`.",
         "还有 {count} 条更早的记录：`/k8s incident timeline --incident {id}`。",
@@ -1052,13 +1052,13 @@ class IncidentWords:
     already_open: Msg = Msg(
         "{label} is already open about that on `{cluster}`: {channel} (“{title}”). Add to it there, or declare "
         "another one anyway with `--new`.",
-        "`{cluster}` 上同一件事的事件 {label} 已在进行中：{channel}（“{title}”）。请到那里继续；确需另开一个时加上 "
+        "`{cluster}` 上同一件事的故障 {label} 已在进行中：{channel}（“{title}”）。请到那里继续；确需另开一个时加上 "
         "`--new`。",
     )
     already_open_alert: Msg = Msg(
         "{label} is already open for alert `{alert}` on `{cluster}`: {channel} (“{title}”). Add to it there, or "
         "declare another one anyway with `--new`.",
-        "`{cluster}` 上告警 `{alert}` 的事件 {label} 已在进行中：{channel}（“{title}”）。请到那里继续；确需另开一个时"
+        "`{cluster}` 上告警 `{alert}` 的故障 {label} 已在进行中：{channel}（“{title}”）。请到那里继续；确需另开一个时"
         "加上 `--new`。",
     )
     channel_being_made: Msg = Msg("its channel is being made right now", "它的频道正在创建")
@@ -1066,10 +1066,10 @@ class IncidentWords:
     not_incident_channel: Msg = Msg(
         "This is not an incident channel: type it in the incident's channel, or name the incident "
         "(`/k8s incident show {id}`, `/k8s incident note --incident {id} …`; `/k8s incident list` shows them).",
-        "这里不是事件频道：请在事件的频道里输入，或指明事件（`/k8s incident show {id}`、"
+        "这里不是故障频道：请在故障的频道里输入，或指明故障（`/k8s incident show {id}`、"
         "`/k8s incident note --incident {id} …`；`/k8s incident list` 会列出它们）。",
     )
-    no_such_incident: Msg = Msg("There is no incident {label}.", "没有事件 {label}。")
+    no_such_incident: Msg = Msg("There is no incident {label}.", "没有故障 {label}。")
     is_closed: Msg = Msg(
         "{label} is closed; its timeline can be read, not changed.", "{label} 已关闭；它的时间线只能查看，不能更改。"
     )
@@ -1084,7 +1084,7 @@ class IncidentWords:
     may_not_unless_commander: Msg = Msg(
         "You may not {what}: only its commander or someone with the {role} role on cluster `{cluster}` may "
         "(you have: {have}).",
-        "你不能{what}：只有事件指挥或在集群 `{cluster}` 上有 {role} 角色的人可以（你的角色：{have}）。",
+        "你不能{what}：只有故障指挥或在集群 `{cluster}` 上有 {role} 角色的人可以（你的角色：{have}）。",
     )
     may_not_without_role: Msg = Msg(
         "You may not {what}: it needs the {role} role on cluster `{cluster}` (you have: {have}).",
@@ -1116,11 +1116,11 @@ class IncidentWords:
     )
     no_incidents_here: Msg = Msg(
         "Incidents are not available here: no incident store is wired into this bot.",
-        "这里用不了事件功能：这个机器人没有接入事件存储。",
+        "这里用不了故障功能：这个机器人没有接入故障存储。",
     )
     no_workspace: Msg = Msg(
         "Incident channels need a chat workspace (Slack, or the shell); none is connected here.",
-        "事件频道需要一个聊天工作区（Slack 或本地 shell）；这里没有连接任何工作区。",
+        "故障频道需要一个聊天工作区（Slack 或本地 shell）；这里没有连接任何工作区。",
     )
     no_knowledge_for_runbook: Msg = Msg(
         "No knowledge base is loaded, so `--runbook` cannot be pinned.", "没有加载知识库，所以无法置顶 `--runbook`。"
@@ -1132,11 +1132,11 @@ class IncidentWords:
     # -- a declaration that failed half-way: which step, why, and what was cleaned up
     declaration_failed: Msg = Msg(
         "Could not declare the incident: {step} failed. {reason} {cleanup}",
-        "无法宣布事件：{step}失败。{reason} {cleanup}",
+        "无法宣布故障：{step}失败。{reason} {cleanup}",
     )
     declaration_broke: Msg = Msg(
         "Could not declare the incident: {step} failed unexpectedly (the bot's log has the details). {cleanup}",
-        "无法宣布事件：{step}时发生意外错误（详情见机器人的日志）。{cleanup}",
+        "无法宣布故障：{step}时发生意外错误（详情见机器人的日志）。{cleanup}",
     )
     step_create: Msg = Msg("creating the channel", "创建频道")
     step_invite: Msg = Msg("inviting the responders", "邀请响应人")
@@ -1148,7 +1148,7 @@ class IncidentWords:
     step_bookmark_runbook: Msg = Msg("bookmarking the runbook", "为处理手册添加书签")
     step_post_suggestion: Msg = Msg("posting the closest runbooks", "发布最接近的处理手册")
     step_bookmark_portal: Msg = Msg("bookmarking the cluster in the Azure portal", "为集群的 Azure 门户页面添加书签")
-    step_save: Msg = Msg("saving the incident", "保存事件")
+    step_save: Msg = Msg("saving the incident", "保存故障")
     nothing_left: Msg = Msg("Nothing was left behind.", "没有留下任何东西。")
     cleaned_up: Msg = Msg("Cleaned up: {notes}.", "已清理：{notes}。")
     channel_archived: Msg = Msg("the channel #{name} it had created was archived", "已归档它创建的频道 #{name}")
@@ -1168,11 +1168,11 @@ class IncidentWords:
     bookmark_portal: Msg = Msg("Azure portal: {cluster}", "Azure 门户：{cluster}")
     firing_runbook: Msg = Msg(" · runbook `{id}`", " · 处理手册 `{id}`")
     timeline_summary: Msg = Msg("{title}: {count} entries", "{title}：{count} 条记录")
-    list_summary: Msg = Msg("{count} incident(s), {open} open", "{count} 个事件，{open} 个进行中")
+    list_summary: Msg = Msg("{count} incident(s), {open} open", "{count} 个故障，{open} 个进行中")
     export_summary: Msg = Msg("{label}: {count} timeline entries", "{label}：{count} 条时间线记录")
     two_incidents: Msg = Msg(
         "`INC-{first}` and `--incident {second}` name two different incidents: give one.",
-        "`INC-{first}` 和 `--incident {second}` 指的是两个不同的事件：请只给一个。",
+        "`INC-{first}` 和 `--incident {second}` 指的是两个不同的故障：请只给一个。",
     )
 
 
@@ -1227,7 +1227,7 @@ class AlertWords:
     unsnooze: Msg = Msg("Unsnooze", "取消静默")
     diagnose: Msg = Msg("Diagnose", "诊断")
     runbook_button: Msg = Msg("Runbook: {id}", "处理手册：{id}")
-    open_incident: Msg = Msg("Open incident", "开启事件")
+    open_incident: Msg = Msg("Open incident", "发起故障处理")
     # thread replies
     reply_fired: Msg = Msg("🔥 Firing: {summary}", "🔥 触发：{summary}")
     reply_updated: Msg = Msg("🔄 Changed: {detail}", "🔄 变化：{detail}")
@@ -1308,7 +1308,7 @@ class AlertWords:
     event_snoozed: Msg = Msg("💤 snoozed", "💤 静默")
     event_unsnoozed: Msg = Msg("🔔 unsnoozed", "🔔 取消静默")
     event_posted: Msg = Msg("📮 posted", "📮 已发布")
-    event_linked: Msg = Msg("🚨 incident opened", "🚨 已开启事件")
+    event_linked: Msg = Msg("🚨 incident opened", "🚨 已发起故障处理")
     sev_critical: Msg = Msg("critical", "严重")
     sev_warning: Msg = Msg("warning", "警告")
     sev_info: Msg = Msg("info", "提示")
@@ -1830,16 +1830,16 @@ COMMANDS_ZH: dict[str, str] = {
     "events": "列出最近的事件，最新的在前，附按类型的计数和最常见的警告。",
     "health": "一屏看全集群：发现的所有问题，分组计数，每组附处理手册。",
     "help": "列出你可以运行的命令，或解释其中一个：`help <命令>`。",
-    "incident archive": "归档已关闭事件的频道（事件指挥或该集群的审批人）；记录保留。",
-    "incident close": "关闭事件并写下总结（事件指挥或该集群的审批人）。",
-    "incident commander": "把事件交给新的指挥（事件指挥或该集群的操作员）；新指挥会被邀请进频道。",
-    "incident export": "把事件及其完整时间线导出为 Markdown（复盘的起点）或 JSON lines。",
-    "incident list": "列出你有角色的集群上进行中的事件（加 `--all` 也列出已关闭的）。",
-    "incident note": "在事件时间线上添加一条记录（给频道里任意消息加 📌 表情效果相同）。",
-    "incident severity": "更改事件的严重级别（事件指挥或该集群的操作员）；频道主题随之更新。",
-    "incident show": "显示一个事件：严重级别、集群、指挥、频道、状态、总结和最新的时间线。",
-    "incident start": "宣布事件：新建频道并邀请响应人，设置主题，置顶集群健康状况和处理手册。",
-    "incident timeline": "事件的时间线，按顺序：宣布、告警、诊断、审批、记录、置顶、变更、关闭。",
+    "incident archive": "归档已关闭故障的频道（故障指挥或该集群的审批人）；记录保留。",
+    "incident close": "关闭故障并写下总结（故障指挥或该集群的审批人）。",
+    "incident commander": "把故障交给新的指挥（故障指挥或该集群的操作员）；新指挥会被邀请进频道。",
+    "incident export": "把故障及其完整时间线导出为 Markdown（复盘的起点）或 JSON lines。",
+    "incident list": "列出你有角色的集群上进行中的故障（加 `--all` 也列出已关闭的）。",
+    "incident note": "在故障时间线上添加一条记录（给频道里任意消息加 📌 表情效果相同）。",
+    "incident severity": "更改故障的严重级别（故障指挥或该集群的操作员）；频道主题随之更新。",
+    "incident show": "显示一个故障：严重级别、集群、指挥、频道、状态、总结和最新的时间线。",
+    "incident start": "宣布故障：新建频道并邀请响应人，设置主题，置顶集群健康状况和处理手册。",
+    "incident timeline": "故障的时间线，按顺序：宣布、告警、诊断、审批、记录、置顶、变更、关闭。",
     "kb": "向排障知识库提问（English 或中文）；用你提问的语言回答。",
     "kb asked": "这个对话里向知识库问过什么，哪些没答好（只有你看得到）。",
     "kb list": "列出知识库条目（可只列带某个标签的）。",
@@ -1889,21 +1889,21 @@ PARAMS_ZH: dict[str, str] = {
     "only events about KIND/NAME (or NAME)": "只看关于 KIND/NAME（或 NAME）的事件",
     "a command to explain": "要解释的命令",
     "the incident (INC-7, or 7; default: the one whose channel this is)":
-        "事件（INC-7 或 7；默认：当前频道所属的事件）",
+        "故障（INC-7 或 7；默认：当前频道所属的故障）",
     "the impact and what was done, for the summary": "影响和处理经过，用于总结",
-    "which incident (default: the one whose channel this is)": "哪个事件（默认：当前频道所属的事件）",
-    "the new incident commander (a @mention)": "新的事件指挥（@提及）",
+    "which incident (default: the one whose channel this is)": "哪个故障（默认：当前频道所属的故障）",
+    "the new incident commander (a @mention)": "新的故障指挥（@提及）",
     "as JSON lines instead of Markdown": "输出为 JSON lines 而不是 Markdown",
-    "closed incidents too": "也列出已关闭的事件",
+    "closed incidents too": "也列出已关闭的故障",
     "what to add to the timeline": "要加到时间线上的内容",
     "the new severity": "新的严重级别",
     "what is wrong, in a few words": "出了什么问题，简短描述",
     "how bad: sev1 (worst) to sev4": "严重程度：sev1（最严重）到 sev4",
     "the knowledge-base entry to pin (default: the best match for the title)":
         "要置顶的知识库条目（默认：与标题最匹配的）",
-    "the alert it is about (set by an alert's Open incident button)": "相关的告警（由告警的“开启事件”按钮设置）",
+    "the alert it is about (set by an alert's Open incident button)": "相关的告警（由告警的“发起故障处理”按钮设置）",
     "declare it even when an open incident on the cluster has the same title or alert":
-        "即使该集群上已有标题或告警相同的进行中事件，也另开一个",
+        "即使该集群上已有标题或告警相同的进行中故障，也另开一个",
     "a question, an error message or a log line": "一个问题、一条错误信息或一行日志",
     "questions of the last N days": "最近 N 天的问题",
     "only entries with this tag": "只看带这个标签的条目",

@@ -26,6 +26,7 @@ def _approvals(deps: Deps) -> Approvals:
 
 @command(
     "approve",
+    aliases=("批准",),
     args=RequestArgs,
     scope=Scope.NONE,
     requires=None,
@@ -39,6 +40,7 @@ def approve(call: Call[RequestArgs], deps: Deps) -> Decision:
 
 @command(
     "deny",
+    aliases=("拒绝",),
     args=DenyArgs,
     scope=Scope.NONE,
     requires=None,
@@ -54,6 +56,7 @@ def deny(call: Call[DenyArgs], deps: Deps) -> Decision:
 
 @command(
     "cancel",
+    aliases=("撤回",),
     args=RequestArgs,
     scope=Scope.NONE,
     requires=None,
@@ -79,6 +82,7 @@ def request_status(call: Call[RequestArgs], deps: Deps) -> ApprovalCard:
 
 @command(
     "audit",
+    aliases=("审计",),
     args=AuditArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,

@@ -214,7 +214,7 @@ def _runbook(
     args=IncidentStartArgs,
     scope=Scope.CLUSTER,
     requires=Role.OPERATOR,
-    aliases=("incident declare",),
+    aliases=("incident declare", "故障 开始", "故障 声明"),
     examples=(
         "/k8s incident start payments API returns 5xx --severity sev2",
         "/k8s incident start node NotReady in userpool --cluster prod",
@@ -266,6 +266,7 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
 
 @command(
     "incident note",
+    aliases=("故障 备注", "故障 记录"),
     args=IncidentNoteArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,
@@ -278,6 +279,7 @@ def incident_note(call: Call[IncidentNoteArgs], deps: Deps) -> views.IncidentNot
 
 @command(
     "incident timeline",
+    aliases=("故障 时间线",),
     args=IncidentWhichArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,
@@ -294,6 +296,7 @@ def incident_timeline(call: Call[IncidentWhichArgs], deps: Deps) -> views.Incide
 
 @command(
     "incident severity",
+    aliases=("故障 级别",),
     args=IncidentSeverityArgs,
     scope=Scope.NONE,
     requires=None,
@@ -307,6 +310,7 @@ def incident_severity(call: Call[IncidentSeverityArgs], deps: Deps) -> views.Inc
 
 @command(
     "incident commander",
+    aliases=("故障 指挥",),
     args=IncidentCommanderArgs,
     scope=Scope.NONE,
     requires=None,
@@ -320,6 +324,7 @@ def incident_commander(call: Call[IncidentCommanderArgs], deps: Deps) -> views.I
 
 @command(
     "incident close",
+    aliases=("故障 关闭", "故障 结束"),
     args=IncidentCloseArgs,
     scope=Scope.NONE,
     requires=None,
@@ -337,6 +342,7 @@ def incident_close(call: Call[IncidentCloseArgs], deps: Deps) -> views.IncidentS
 
 @command(
     "incident archive",
+    aliases=("故障 归档",),
     args=IncidentIdArgs,
     scope=Scope.NONE,
     requires=None,
@@ -353,7 +359,7 @@ def incident_archive(call: Call[IncidentIdArgs], deps: Deps) -> views.IncidentNo
     args=IncidentListArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,
-    aliases=("incidents",),
+    aliases=("incidents", "故障 列表", "故障"),
     examples=("/k8s incident list", "/k8s incident list --all"),
 )
 def incident_list(call: Call[IncidentListArgs], deps: Deps) -> views.IncidentList:
@@ -363,6 +369,7 @@ def incident_list(call: Call[IncidentListArgs], deps: Deps) -> views.IncidentLis
 
 @command(
     "incident show",
+    aliases=("故障 详情",),
     args=IncidentIdArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,
@@ -375,6 +382,7 @@ def incident_show(call: Call[IncidentIdArgs], deps: Deps) -> views.IncidentCard:
 
 @command(
     "incident export",
+    aliases=("故障 导出",),
     args=IncidentExportArgs,
     scope=Scope.NONE,
     requires=Role.VIEWER,

@@ -243,7 +243,7 @@ def test_chinese_cards_replies_and_summaries() -> None:
     card = alert_card(state, now=T0 + timedelta(minutes=5), lang="zh", knowledge=load_knowledge_base())
     text = render_text(card)
     assert "状态" in text and "已触发 5 min" in text and "👀 已确认：@U0ALICE" in text and "处理手册：*" in text
-    wanted = {"静默 1 小时", "静默 4 小时", "静默直到恢复", "诊断", "处理手册：node-notready", "开启事件"}
+    wanted = {"静默 1 小时", "静默 4 小时", "静默直到恢复", "诊断", "处理手册：node-notready", "发起故障处理"}
     assert wanted <= set(labelled(card))
     every_button_runs_a_registered_command(card)
     entry = HistoryEntry(3, state.key, 1, T0, Event.RESOLVED, "", Status.RESOLVED, "prod", "after 14 min")

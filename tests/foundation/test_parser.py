@@ -448,3 +448,7 @@ def test_actions_as_people_type_them() -> None:
     assert command("@aksbot drain aks-a-1 please", InputKind.MENTION)[1] == {"node": "aks-a-1", "timeout": 120,
                                                                              "force": False}
     assert command("重启 web 谢谢！") == ("restart deployment", {"name": "web"})
+    # Incidents are 故障 in Chinese (事件 is Kubernetes' events), and the approval buttons' words are commands too.
+    assert command("故障 开始 支付接口 5xx")[0] == "incident start"
+    assert command("故障")[0] == "incident list" and command("事件 -n shop")[0] == "events"
+    assert command("批准 abc12345")[0] == "approve" and command("审计")[0] == "audit"

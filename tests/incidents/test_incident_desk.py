@@ -489,7 +489,7 @@ def test_a_chinese_title_calling_a_workload_by_its_teams_name_pins_its_runbook(l
     assert re.search(rf"message #2 pinned in #{channel}", said)
     why = next(line for line in said.splitlines() if "根据集群中提到" in line)
     assert "`商城前端`" in why and "web-7d9f-fghij" in why
-    assert "本事件的处理手册：`container-oomkilled`" in said
+    assert "本故障的处理手册：`container-oomkilled`" in said
 
 
 def test_a_workloads_latin_given_name_counts_only_as_whole_words(live_bed: Bed) -> None:

@@ -61,7 +61,7 @@ def test_in_its_channel_lines_in_latin_letters_are_answered_in_the_incidents_lan
     shown = chinese(bed.say("/k8s incident show"))
     assert "严重级别 : SEV1" in shown and "状态     : 进行中" in shown
     refused = chinese(bed.say(":as carol", "/k8s incident close done"))
-    assert "你不能关闭 INC-1：只有事件指挥或在集群 `home` 上有 approver 角色的人可以（你的角色：viewer）。" in refused
+    assert "你不能关闭 INC-1：只有故障指挥或在集群 `home` 上有 approver 角色的人可以（你的角色：viewer）。" in refused
     # Anywhere else a line keeps its own language, and so do an English incident's channel's.
     bed.say(":as alice", ":in shell")
     assert "INC-1: severity SEV1 → SEV2." in bed.say("/k8s incident severity sev2 --incident 1")
@@ -73,8 +73,8 @@ def test_in_its_channel_lines_in_latin_letters_are_answered_in_the_incidents_lan
 def test_refusals_and_mistakes_are_said_in_chinese(bed: Bed) -> None:
     bed.say(f"/k8s incident start {TITLE}")
     hint = chinese(bed.say("/k8s incident note 已重启 ledger-api"))  # typed in #shell, which is no incident's
-    assert "这里不是事件频道" in hint and "`/k8s incident show INC-1`、`/k8s incident note --incident INC-1 …`" in hint
-    assert "没有事件 INC-9。" in chinese(bed.say("/k8s incident note --incident 9 已回滚"))
+    assert "这里不是故障频道" in hint and "`/k8s incident show INC-1`、`/k8s incident note --incident INC-1 …`" in hint
+    assert "没有故障 INC-9。" in chinese(bed.say("/k8s incident note --incident 9 已回滚"))
     bed.say(f":in {CHANNEL}")
     assert "INC-1 仍在进行中：请先关闭它" in chinese(bed.say("/k8s incident archive"))
     assert "请用 @提及 指定新的指挥" in chinese(bed.say("/k8s incident commander @"))
@@ -102,7 +102,7 @@ def test_the_same_incident_declared_again_in_chinese_is_refused_in_chinese(bed: 
     bed.say(f"/k8s incident start {TITLE}")
     refused = chinese(bed.say("/k8s incident start 支付接口  5XX 报错"))
     assert (
-        f"`home` 上同一件事的事件 INC-1 已在进行中：#{CHANNEL}（“{TITLE}”）。请到那里继续；确需另开一个时加上 "
+        f"`home` 上同一件事的故障 INC-1 已在进行中：#{CHANNEL}（“{TITLE}”）。请到那里继续；确需另开一个时加上 "
         "`--new`。" in refused
     )
     assert "[时间线]  [仍然另开一个]" in refused and "INC-2" not in refused
@@ -114,7 +114,7 @@ def test_a_declaration_that_failed_half_way_says_so_in_chinese(sqlite_store: Sql
     missing = NotConfigured("Slack refused it: the aksbot app lacks the `pins:write` scope.")
     bed = make_bed(sqlite_store, surface=surface, workspace=FailingWorkspace(ShellWorkspace(surface), "pin", missing))
     said = bed.say(f"/k8s incident start {TITLE}")
-    assert "无法宣布事件：置顶快照失败。" in said and f"已清理：已归档它创建的频道 #{CHANNEL}。" in said
+    assert "无法宣布故障：置顶快照失败。" in said and f"已清理：已归档它创建的频道 #{CHANNEL}。" in said
 
 
 ROUTE = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
