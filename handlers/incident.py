@@ -223,8 +223,9 @@ def _runbook(
 def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.Declared:
     """Declare an incident: a new channel with the responders, its topic, the cluster's health and runbook pinned.
 
-    The channel is `inc-YYYYMMDD-<title>` (a Chinese title's given names become their workloads' names); the
-    requester (its commander) and the cluster's on-call people (`oncall` in the configuration) are invited; the
+    The channel is `inc-YYYYMMDD-<title>` (a Chinese title's given names become their workloads' names; a title
+    with no Latin word is named by its runbook, else its cluster); the requester (its commander) and the cluster's
+    on-call people (`oncall` in the configuration) are invited; the
     snapshot (the cluster's `health` and the firing alerts) and the runbook the knowledge base answers the title with
     are pinned. When it is only unsure, a title that names a troubled workload, namespace or node pool ("checkout is
     down"), or calls a Deployment by a name its team gave it in the `aksbot.io/names` annotation ("支付接口 5xx"),

@@ -216,7 +216,7 @@ class IncidentDesk:
         made: Channel | None = None
         step = W.step_create
         try:
-            made = self._create_channel(d.channel_words or d.title, now)
+            made = self._create_channel(_channel_title(d), now)
             shown = dataclasses.replace(incident, state=IncidentState.OPEN, channel=made.id, channel_name=made.name)
             step = W.step_invite
             invited, warnings = self._invite(made.id, shown, d.caller.id)
@@ -655,6 +655,17 @@ def _flat(parts: Sequence[Rich]) -> tuple[str | Person | ChannelLink, ...]:
             out.append(" ")
         out.extend((part,) if isinstance(part, str) else part)
     return tuple(out)
+
+
+def _channel_title(d: Declaration) -> str:
+    """What the channel's name is made from: the workloads a title calls by their given names, else the title; a title
+    with no Latin letters or digits (all Chinese) is named by the runbook it got (`node-notready`), else as an
+    incident of its cluster (`prod-incident`), never the same bare `incident` for every one."""
+    if d.channel_words:
+        return d.channel_words
+    if incident_channel_words(d.title) != "incident":
+        return d.title
+    return d.runbook.id if d.runbook is not None else f"{d.cluster} incident"
 
 
 def _topic(channel_words: str | None) -> str | None:

@@ -327,8 +327,11 @@ def test_chinese_title_gets_a_chinese_answer_and_a_valid_channel_name(bed: Bed) 
     assert "channel #inc-20261122-5xx created" in said
     assert "INC-1 已宣布：#inc-20261122-5xx" in said and "严重级别" in said
     assert re.search(r"已邀请\s*: @\w+(、@\w+)* 和 @\w+\n", said) and " and @" not in said, said
+    # No Latin letter in the title and no runbook: named as an incident of its cluster, not a bare `incident`.
     bare = declare(bed, "支付接口报错")
-    assert "channel #inc-20261122-incident created" in bare
+    assert "channel #inc-20261122-home-incident created" in bare
+    # With a runbook, by the runbook: what the incident is about, in words a channel name can hold.
+    assert "channel #inc-20261122-node-notready created" in declare(bed, "节点未就绪")
 
 
 def test_a_pin_counts_once_however_many_replicas_and_retries_see_it(bed: Bed) -> None:
