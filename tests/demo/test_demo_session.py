@@ -22,19 +22,25 @@ def _kubectl(kubeconfig: str, *args: str) -> str:
     return done.stdout
 
 
-def test_scripted_approval_session_in_the_demo() -> None:
+
+def _demo() -> tuple[subprocess.Popen[str], str]:
+    """The real `aksbot demo` process, fed through its stdin, and the kubeconfig of its prod sandbox."""
     process = subprocess.Popen(
         [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))", "demo"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    banner = process.stderr.readline() + process.stderr.readline()
+    kubeconfig = re.search(r"KUBECONFIG=(\S+/prod/kubeconfig)", banner)
+    assert kubeconfig, banner
+    return process, kubeconfig.group(1)
+
+
+def test_scripted_approval_session_in_the_demo() -> None:
+    process, kubeconfig = _demo()
     seen: list[str] = []
     try:
-        banner = process.stderr.readline() + process.stderr.readline()
-        kubeconfig = re.search(r"KUBECONFIG=(\S+/prod/kubeconfig)", banner)
-        assert kubeconfig, banner
-
         def say(*lines: str) -> None:
             assert process.stdin is not None
             process.stdin.write("".join(f"{line}\n" for line in lines))
@@ -47,7 +53,7 @@ def test_scripted_approval_session_in_the_demo() -> None:
         assert "Refused: you requested this yourself" in transcript
         assert "Refused: you are not an approver" in transcript
         assert f"Node {NODE} is cordoned (SchedulingDisabled)" in transcript
-        row = next(line for line in _kubectl(kubeconfig.group(1), "get", "nodes").splitlines() if NODE in line)
+        row = next(line for line in _kubectl(kubeconfig, "get", "nodes").splitlines() if NODE in line)
         assert "SchedulingDisabled" in row
 
         say(":click Approve", "/k8s audit", ":quit")
@@ -110,17 +116,9 @@ def test_the_readme_try_session_runs_as_written() -> None:
 def test_an_action_asked_for_in_chinese_words_runs_after_approval() -> None:
     """"把 checkout-worker 扩到 3 个副本" in the demo: the offer's button asks for the scale, bob approves it, and the
     sandbox's Deployment has three replicas (read by the real kubectl)."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))", "demo"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    process, kubeconfig = _demo()
     seen: list[str] = []
     try:
-        banner = process.stderr.readline() + process.stderr.readline()
-        kubeconfig = re.search(r"KUBECONFIG=(\S+/prod/kubeconfig)", banner)
-        assert kubeconfig, banner
         process.stdin.write("@aksbot 帮我把 checkout-worker 扩到 3 个副本\n:click 申请调整 checkout-worker → 3\n")
         process.stdin.write(":as bob\n:click 批准\n")
         process.stdin.flush()
@@ -128,7 +126,7 @@ def test_an_action_asked_for_in_chinese_words_runs_after_approval() -> None:
         transcript = "".join(seen)
         assert "这是在请求对 `prod` 执行操作" in transcript and "(匹配度" not in transcript
         assert "`/k8s scale deployment checkout-worker --replicas 3 -n shop --cluster prod`" in transcript
-        replicas = _kubectl(kubeconfig.group(1), "get", "deployment", "checkout-worker", "-n", "shop",
+        replicas = _kubectl(kubeconfig, "get", "deployment", "checkout-worker", "-n", "shop",
                             "-o", "jsonpath={.spec.replicas}")
         assert replicas == "3"
         process.communicate(":quit\n", timeout=60)
