@@ -991,6 +991,13 @@ class IncidentWords:
     impact: Msg = Msg("Impact and summary", "影响与总结")
     actions_taken: Msg = Msg("Actions taken", "已执行的操作")
     no_actions: Msg = Msg("No approved action ran.", "没有执行经审批的操作。")
+    still_waiting: Msg = Msg(
+        "{count} request(s) made in this incident still wait for approval, and closing it does not stop them: an"
+        " approver may still run one. Cancel those no longer wanted (`/k8s cancel ID`, the requester) or deny them"
+        " (`/k8s deny ID <reason>`).",
+        "本故障中提出的 {count} 个请求仍在等待审批，关闭故障不会终止它们：审批人仍可能执行其中某个。不再需要的请撤回"
+        "（`/k8s cancel ID`，由申请人）或拒绝（`/k8s deny ID <原因>`）。",
+    )
     runbooks_used: Msg = Msg("Runbooks used", "使用的处理手册")
     none: Msg = Msg("none", "无")
     requested_by: Msg = Msg("requested by", "申请人")
@@ -1195,6 +1202,9 @@ class AlertWords:
     firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
     next_line: Msg = Msg("next: {next}", "接下来：{next}")
     resolved_after: Msg = Msg("resolved after {duration}", "{duration} 后恢复")
+    this_time: Msg = Msg(
+        " this time (first fired {age} ago, {count} repeat(s))", "（这一次；首次触发于 {age} 前，重复 {count} 次）"
+    )
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
     evidence: Msg = Msg("Evidence", "证据")
     evidence_seen: Msg = Msg("Evidence (as read at {at})", "证据（读取于 {at}）")

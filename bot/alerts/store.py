@@ -488,7 +488,9 @@ class AlertStore:
         if outcome is Outcome.RESOLVED:
             sets.update(resolved_at=now, snooze_until_resolved=0)
         elif outcome is Outcome.REOPENED:
-            sets.update(resolved_at=None, last_fired_at=now, flap_count=state.flap_count + 1)
+            # The same problem again: an acknowledgement of the last occurrence does not cover this one.
+            sets.update(resolved_at=None, last_fired_at=now, flap_count=state.flap_count + 1, ack_by=None,
+                        ack_at=None)
         elif outcome is Outcome.REFIRED:
             sets.update(episode=episode, resolved_at=None, first_fired_at=started, last_fired_at=now, flap_count=0,
                         ack_by=None, ack_at=None, snooze_until=None, snooze_until_resolved=0, snoozed_by=None)
@@ -504,8 +506,10 @@ class AlertStore:
             self._history(run, state.key, episode, at, Event.FIRED, group, f"episode {episode}")
             self._new_messages(run, group, episode, routes, at)
         elif outcome is Outcome.RESOLVED:
+            # How long this occurrence lasted: since it fired again, when it had resolved and fired again before.
+            began = state.last_fired_at if state.flap_count else state.first_fired_at
             seq = self._history(run, state.key, episode, at, Event.RESOLVED, group,
-                                ALERT.lasted_for("en", duration=lasted((at - state.first_fired_at).total_seconds())))
+                                ALERT.lasted_for("en", duration=lasted((at - began).total_seconds())))
             self._cancel(run, state.key, at, "resolved before it was posted", kind=Work.POST)
             self._work(run, state.key, episode, at, Work.UPDATE)
             self._work(run, state.key, episode, at, Work.REPLY, seq)

@@ -276,13 +276,17 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     knowledge = knowledge if knowledge is not None else _shipped_knowledge()
     firing = state.status is Status.FIRING
     first = _first(group)
+    # A problem that fired again after resolving: how long this time (since it fired again), and since when in all.
+    began = state.last_fired_at if state.flap_count else state.first_fired_at
     if firing:
         heading = f"{_SEVERITY_MARK[state.severity]} {in_lang(group.title, lang)}"
-        status = W.firing_for(lang, age=_lasted(now - state.first_fired_at))
+        status = W.firing_for(lang, age=_lasted(now - began))
     else:
         heading = f"✅ {W.resolved_heading(lang, title=in_lang(group.title, lang))}"
         ended = state.resolved_at or state.updated_at
-        status = W.resolved_after(lang, duration=_lasted(ended - state.first_fired_at))
+        status = W.resolved_after(lang, duration=_lasted(ended - began))
+    if state.flap_count:
+        status += W.this_time(lang, age=_lasted(now - state.first_fired_at), count=state.flap_count)
     body: list[blocks.Block] = [blocks.Heading(_clip(heading, 150))]
     if firing:
         if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.approvals.model import State
 from bot.azure.settings import AzureSettings
 from bot.blocks import Actions, Button, ChannelLink, Context, Level, Notice, Person, Rich, View, plain
 from bot.clock import Clock
@@ -421,8 +422,9 @@ class IncidentDesk:
         self.store.append(incident.id, TimelineEntry(now, EntryKind.CLOSED, asker.caller.id, words), "closed")
         closed = self._get(incident.id)
         entries = tuple(self._entries(closed))
+        waiting = self._still_waiting(closed, now)
         warnings: list[Rich] = []
-        posted = IncidentSummary(closed, entries, closed.lang).view()
+        posted = IncidentSummary(closed, entries, closed.lang, waiting=waiting).view()
         places = [closed.channel, closed.declared_in]
         for channel in dict.fromkeys(c for c in places if c and c != asker.channel):
             warnings += self._post_summary(channel, posted, asker.lang)
@@ -435,7 +437,19 @@ class IncidentDesk:
                 self.workspace.set_topic(closed.channel, f"✅ {topic}")
             except AksbotError as exc:
                 warnings.append(W.topic_failed(asker.lang, reason=exc.message))
-        return IncidentSummary(closed, entries, asker.lang, tuple(warnings))
+        return IncidentSummary(closed, entries, asker.lang, tuple(warnings), waiting)
+
+    def _still_waiting(self, incident: Incident, now: datetime) -> tuple[tuple[str, str], ...]:
+        """The approval requests made in the incident's channel that still wait for an approver, as (id, action):
+        closing the incident does not stop them, so the close says so (a risky action must not run unseen)."""
+        if not incident.channel:
+            return ()
+        try:
+            trail = self.store.approval_trail(incident.channel)
+        except AksbotError as exc:
+            log.warning("the requests of %s could not be read at its close: %s", incident.label, exc.message)
+            return ()
+        return tuple((r.id, r.preview.action) for r, _ in trail if r.state is State.PENDING and not r.is_due(now))
 
     def _post_summary(self, channel: str, view: View, lang: str) -> list[Rich]:
         where = "#" + channel

@@ -278,6 +278,7 @@ class IncidentSummary:
     entries: tuple[TimelineEntry, ...]
     lang: str = "en"
     warnings: tuple[blocks.Rich, ...] = field(default=())
+    waiting: tuple[tuple[str, str], ...] = ()  # (request id, its action): made here, still waiting for approval
 
     def view(self) -> blocks.View:
         i, lang = self.incident, self.lang
@@ -302,6 +303,10 @@ class IncidentSummary:
         actions = action_lines(self.entries, lang)
         body.append(blocks.Text(f"*{W.actions_taken(lang)}*"))
         body.append(blocks.Text(lines(actions)) if actions else blocks.Text(W.no_actions(lang)))
+        if self.waiting:  # closing does not stop them: an approver may still run one
+            listed = "\n".join(f"• `{rid}` {action}" for rid, action in self.waiting)
+            body.append(blocks.Notice(W.still_waiting(lang, count=len(self.waiting)), blocks.Level.WARN))
+            body.append(blocks.Text(listed))
         runbooks = runbooks_used(i.runbook, self.entries)
         used = ", ".join(f"`{r}` (`/k8s kb show {r}`)" for r in runbooks) or W.none(lang)
         body.append(blocks.Text(f"*{W.runbooks_used(lang)}*\n{used}"))

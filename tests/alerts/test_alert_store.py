@@ -152,6 +152,15 @@ def test_flapping_reopens_the_same_message_and_later_firing_is_a_new_one(store: 
     assert reopened.outcome is Outcome.REOPENED
     assert reopened.state.episode == 1 and reopened.state.flap_count == 1 and reopened.state.resolved_at is None
     assert post_everything(store, T0 + timedelta(minutes=3)) == ["update C0ALERTS", "reply C0ALERTS"]
+    # Acknowledged, resolved, fired again: the new occurrence needs its own acknowledgement, and lasts from when it
+    # fired again (not from the first occurrence).
+    assert store.acknowledge(key, "U0ALICE", T0 + timedelta(minutes=4))
+    store.record(all_resolved(again, T0), [ALERTS], at=T0 + timedelta(minutes=5), flap_window=WINDOW)
+    twice = store.record(refire(longhorn(), T0 + timedelta(minutes=6)), [ALERTS], at=T0 + timedelta(minutes=6),
+                         flap_window=WINDOW).state
+    assert twice.flap_count == 2 and twice.ack_by is None
+    store.record(all_resolved(again, T0), [ALERTS], at=T0 + timedelta(minutes=6, seconds=30), flap_window=WINDOW)
+    assert store.history(key=key)[-1].detail == "after 30 s"
     later = T0 + timedelta(hours=3)
     store.record(all_resolved(again, later), [ALERTS], at=later, flap_window=WINDOW)
     post_everything(store, later)

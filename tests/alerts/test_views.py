@@ -187,6 +187,14 @@ def test_a_resolved_alert_says_how_long_it_lasted_and_has_no_buttons() -> None:
     assert_within_slack_limits(render_slack(card))
 
 
+def test_a_problem_that_fired_again_says_how_long_this_time_and_since_when_in_all() -> None:
+    again = state_of(notready(), last_fired_at=T0 + timedelta(minutes=10), flap_count=1)
+    text = render_text(alert_card(again, now=T0 + timedelta(minutes=11)))
+    assert "firing for 1 min this time (first fired 11 min ago, 1 repeat(s))" in text
+    assert "（这一次；首次触发于 11 min 前，重复 1 次）" in render_text(
+        alert_card(again, now=T0 + timedelta(minutes=11), lang="zh"))
+
+
 def test_a_watcher_alerts_evidence_says_when_it_was_read_and_a_resolved_one_has_no_next() -> None:
     """The message is redrawn long after the rules read the evidence ("since 02:54:10Z (0s ago)", "in 4m59s"): the
     heading says when they read it, and a resolved problem does not say what happens next."""

@@ -539,3 +539,16 @@ def test_a_command_typed_in_an_incidents_channel_is_about_the_incidents_cluster(
     bed.say("/k8s incident close garden lights fixed")
     assert "node n1 on garden: NotReady" in bed.say("/k8s diagnose node n1")  # a closed incident's channel too
     assert "node n1 on home: NotReady" in bed.say(":in shell", "/k8s diagnose node n1")
+
+
+def test_closing_an_incident_says_which_of_its_requests_still_wait_for_approval(bed: Bed) -> None:
+    """Closing does not stop a request made in the incident: an approver could still run it after everyone has
+    left. The summary lists what still waits, with how to cancel or deny it."""
+    declare(bed)
+    bed.say(f":in {CHANNEL}")
+    card = bed.say("/k8s switch off hall")
+    request = re.search(r"request (\w{8})", card)
+    assert request, card
+    closed = bed.say("/k8s incident close hall lights left on")
+    assert "1 request(s) made in this incident still wait for approval" in closed
+    assert f"• `{request.group(1)}` " in closed and "/k8s cancel ID" in closed
