@@ -1617,6 +1617,10 @@ class ErrorWords:
         "Pod 不能原地重启：删除它，它的控制器会重建一个（`/k8s delete pod {name}`）；或者重启整个 Deployment"
         "（`/k8s restart deployment NAME`）。",
     )
+    not_a_name: Msg = Msg(
+        "`{value}` cannot be a name for `{command}`: Kubernetes names are lower-case Latin letters, digits and dashes.",
+        "`{value}` 不能作为 `{command}` 的名称：Kubernetes 对象名只能由小写拉丁字母、数字和连字符组成。",
+    )
     wrong_kind: Msg = Msg(
         "`{command}` works on a {kinds}, not a {kind}.",
         "`{command}` 只能用于 {kinds}，不能用于 {kind}。",

@@ -224,7 +224,12 @@ class Parser:
             while len(spans) > used and _bare(spans[-1].text).lower().rstrip("!.~") in _POLITE:
                 spans = spans[:-1]
         try:
-            return self._bind(spec, spans[used + self._kind_word(spec, spans[used:]) :], text, lang)
+            parsed = self._bind(spec, spans[used + self._kind_word(spec, spans[used:]) :], text, lang)
+            # `drain 卡住了`: a node's or a pod's name is Latin (DNS-1123); Chinese there is words about it.
+            named = [str(v) for p in spec.params if p.positional and (v := getattr(parsed.args, p.name, None))]
+            if spec.args.kinds and spec.args.kinds <= {"node", "pod"} and any(_HAN.search(v) for v in named):
+                raise UserError(said(ERRORS.not_a_name, value=named[0], command=spec.name), spec.usage())
+            return parsed
         except UserError as exc:
             # "pod 一直 Terminating 删不掉怎么办", "node NotReady 了怎么处理", "pods stuck pending, why?": people start
             # questions with the object they ask about. Words a command cannot take, in Chinese or ending in a
@@ -281,6 +286,10 @@ class Parser:
                 return [*spans[:i], Word(tail, word.start + len(head) + 1), *spans[i + 1 :]]
             return spans
         return spans
+
+    def _cluster(self, name: str) -> str:
+        """A configured cluster's name as configured, however its letters were cased (`Prod`, `PROD`)."""
+        return next((c for c in self.clusters if c.casefold() == name.casefold()), name)
 
     def _kind_word(self, spec: CommandSpec, rest: list[Word]) -> int:
         """1 when the command's arguments start with the kind of object it takes, as kubectl has it (`cordon node
@@ -421,7 +430,7 @@ class Parser:
             flag, eq, inline = word.partition("=")
             value: str | None = inline if eq else None
             if flag == "--cluster" and spec.scope is not Scope.NONE:
-                cluster = once("--cluster", flag, value if value is not None else take_value(flag))
+                cluster = self._cluster(once("--cluster", flag, value if value is not None else take_value(flag)))
             elif flag in ("-n", "--namespace") and spec.scope is Scope.NAMESPACED:
                 namespace = once("--namespace", flag, value if value is not None else take_value(flag))
             elif flag in ("-A", "--all-namespaces") and spec.scope is Scope.NAMESPACED:
@@ -432,6 +441,8 @@ class Parser:
                     values[p.name] = True if value is None else value
                 else:
                     values[p.name] = once(p.name, flag, value if value is not None else take_value(flag))
+                    if p.name == "cluster":  # a filter by cluster (`alerts --cluster Prod`)
+                        values[p.name] = self._cluster(str(values[p.name]))
             elif flag.startswith("-n") and len(flag) > 2 and spec.scope is Scope.NAMESPACED:
                 namespace = once("--namespace", "-n", flag[2:])
             elif (why := _KUBECTL_ONLY_FLAGS.get(flag)) is not None:

@@ -452,3 +452,19 @@ def test_actions_as_people_type_them() -> None:
     assert command("故障 开始 支付接口 5xx")[0] == "incident start"
     assert command("故障")[0] == "incident list" and command("事件 -n shop")[0] == "events"
     assert command("批准 abc12345")[0] == "approve" and command("审计")[0] == "audit"
+    # A node's name is never Chinese: `drain 卡住了` is a question about a drain, not a node called 卡住了.
+    for text in ("@aksbot drain 卡住了", "/k8s drain 卡住了怎么办", "/k8s cordon 节点"):
+        assert isinstance(real.parse(text, InputKind.MENTION), FreeText), text
+    assert command("诊断 pod 支付接口")[1] == {"name": "支付接口"}  # a workload's given name still is
+
+
+def test_a_clusters_name_is_read_whatever_its_case() -> None:
+    import handlers
+    from bot.registry import REGISTRY
+
+    handlers.load_all()
+    real = Parser(REGISTRY, ("prod", "test"))
+    parsed = real.parse("nodes --cluster Prod")
+    assert isinstance(parsed, ParsedCommand) and parsed.ref.cluster == "prod"
+    listed = real.parse("alerts --cluster PROD")
+    assert isinstance(listed, ParsedCommand) and listed.args.model_dump()["cluster"] == "prod"
