@@ -809,6 +809,11 @@ class KbWords:
         "not be about your problem.",
         "不确定：知识库里没有与这个问题匹配得好的条目。下面是最接近的一条，它可能与你的问题无关。",
     )
+    led_by_live: Msg = Msg(
+        "Chosen from the live state of what the question names (below): its diagnosis points to `{kb}`; the words"
+        " alone matched no entry for sure.",
+        "根据问题所指对象的实时状态选出（见下方）：诊断指向 `{kb}`；仅凭问题的字面没有把握匹配到条目。",
+    )
     live_disagrees: Msg = Msg(
         "The live state of what the question names points to another runbook, `{kb}` (below): the words alone are not "
         "enough to be sure of this entry.",

@@ -175,6 +175,7 @@ class KbAnswer:
     asked: int | None = None  # the kept question (None: not kept); its buttons carry it
     catalogue: tuple[Entry, ...] = ()  # with "I don't know" for a kept question: every entry, to choose from
     live: Live | None = None  # the cluster's objects the question names by name, as they are now
+    led_by_live: bool = False  # the entry is the runbook the live state points to, not what the words matched
 
     def _others(self) -> Actions | None:
         """The other entries as buttons, and "None of these" when the question is kept."""
@@ -207,7 +208,7 @@ class KbAnswer:
         if self.level == "suggestion":
             unsure = W.weak(lang) if self.score < WEAK_SCORE else W.unsure(lang)
             blocks += [
-                Notice(unsure, Level.WARN),
+                *(() if self.led_by_live else (Notice(unsure, Level.WARN),)),
                 Heading(title),
                 Text(self.entry.summary.in_lang(self.lang)),
                 Actions((_show_button(self.entry.id, W.open_entry(lang), self.asked),)),
@@ -215,6 +216,9 @@ class KbAnswer:
             others = self._others()
             if others is not None:
                 blocks += [Text(W.others(lang) if self.others else W.not_it(lang)), others]
+            if self.led_by_live:
+                blocks.append(Context(f"`{_show(self.entry.id).text()}`"))
+                return View(title, tuple(blocks))
             blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
             return View(f"{unsure} {title}", tuple(blocks))
         blocks += _entry_blocks(self.entry, self.lang, full=False)
@@ -504,7 +508,13 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList | ActionAsked:
         return ActionAsked(live, detect_lang(question))
     found = answer(knowledge, live.without_names(question, knowledge.knows) if live is not None else question)
     found = dataclasses.replace(found, question=question)
-    if live is not None and live.runbooks and found.entry is not None and found.level == "answer" \
+    unsure = found.entry is None or found.level != "answer" or found.score < WEAK_SCORE
+    if live is not None and live.runbooks and unsure \
+            and (led := _led_by_live(knowledge, found, live, lang=found.lang)) is not None:
+        # Words that point nowhere for sure ("why does ledger-api keep restarting") and an object whose live state
+        # the diagnosis rules match to a runbook: the runbook of what is happening comes first.
+        found = led
+    elif live is not None and live.runbooks and found.entry is not None and found.level == "answer" \
             and found.entry.id not in live.runbooks:
         # The cluster's own state of the object asked about is better evidence than the question's words: an answer
         # it contradicts is only a suggestion, and the runbook it points to is the live line's button.
@@ -516,6 +526,18 @@ def kb(call: Call[KbArgs], deps: Deps) -> KbAnswer | KbList | ActionAsked:
     asked = _keep(call, deps, found)
     catalogue = knowledge.entries() if asked is not None and found.entry is None else ()
     return dataclasses.replace(found, asked=asked, catalogue=catalogue, live=live)
+
+
+def _led_by_live(knowledge: KnowledgeBase, found: KbAnswer, live: Live, lang: Lang) -> KbAnswer | None:
+    """The reply led by the runbook the named object's live state points to, as a suggestion; what the words found
+    becomes the other buttons. None when that entry is not in the knowledge base."""
+    entry = knowledge.get(live.runbooks[0])
+    if entry is None:
+        return None
+    words = [Hit(found.entry.id, found.score, found.entry.title.in_lang(lang))] if found.entry is not None else []
+    others = tuple(h for h in (*words, *found.others) if h.entry_id != entry.id)[:SHOWN_OTHERS]
+    note = W.led_by_live(lang, kb=entry.id)
+    return dataclasses.replace(found, entry=entry, level="suggestion", others=others, note=note, led_by_live=True)
 
 
 def _keep(call: Call[KbArgs], deps: Deps, found: KbAnswer) -> int | None:
