@@ -2793,6 +2793,19 @@ class ActionWords:
         "This pod has no controller: once deleted, nothing recreates it.", "这个 Pod 没有控制器：删除后不会被重建。"
     )
     pod_deleted: Msg = Msg("Pod {pod} deleted.", "Pod {pod} 已删除。")
+    pod_marked: Msg = Msg(
+        "Pod {pod} is marked for deletion but stays Terminating: its node {node} is Unknown, and nothing there can"
+        " confirm it stopped, until the node comes back or is deleted through its pool.",
+        "Pod {pod} 已标记删除，但会一直处于 Terminating：它的节点 {node} 状态为 Unknown，在节点恢复或通过节点池"
+        "删除之前，没有谁能确认它已停止。",
+    )
+    delete_on_lost_node: Msg = Msg(
+        "Node {node} is Unknown: its kubelet has stopped reporting, so {pod} will only be marked for deletion and stay"
+        " Terminating until the node comes back or is deleted (its controller starts a replacement elsewhere"
+        " meanwhile). To release it, delete the machine through its node pool: `{command}`.",
+        "节点 {node} 的状态为 Unknown：它的 kubelet 已停止上报，{pod} 只会被标记删除，并一直处于 Terminating，直到节点"
+        "恢复或被删除（其控制器会先在别处启动替代 Pod）。要释放它，请通过节点池删除这台机器：`{command}`。",
+    )
     replacement: Msg = Msg("Its {owner} will create a replacement.", "它的 {owner} 会创建一个新的 Pod 来替代。")
     not_recreated: Msg = Msg("Nothing will recreate it.", "不会有任何控制器重建它。")
     # -- restart deployment, scale deployment

@@ -505,11 +505,15 @@ class PodDeleted:
     pod: str
     owner: str | None
     lang: Lang = "en"
+    lingering: str | None = None  # the unreachable node it stays Terminating on
 
     def view(self) -> View:
         lang = self.lang
         text = A.pod_deleted(lang, pod=f"{self.namespace}/{self.pod}")
         after = A.replacement(lang, owner=self.owner) if self.owner else A.not_recreated(lang)
+        if self.lingering is not None:  # deleted in the API, not on the node: say so, not a green "deleted"
+            text = A.pod_marked(lang, pod=f"{self.namespace}/{self.pod}", node=self.lingering)
+            return View(text, (Notice(A.two_sentences(lang, first=text, second=after), Level.WARN),))
         return View(text, (Notice(A.two_sentences(lang, first=text, second=after), Level.OK),))
 
 
@@ -525,9 +529,25 @@ def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
         (A.owner(lang), owner or A.none(lang)),
     )
     blocks: list[Block] = [Fields(fields)]
-    warnings = () if owner else (A.no_controller(lang),)
+    warnings = [] if owner else [A.no_controller(lang)]
+    node = _node_of(deps, _cluster(call), pod.node)
+    if node is not None and _unreachable(node):
+        # Nothing on the node acts on the deletion: the pod is marked and stays (the drain's warning, for one pod).
+        command = _delete_machine(deps, _cluster(call), node)
+        warnings.insert(0, A.delete_on_lost_node(lang, pod=pod.name, node=node.name, command=command))
     expect = (("pod uid", pod.uid), ("pod node", pod.node or "-"))
-    return Preview(action, tuple(blocks), expect, warnings, target=pod_ref(pod.namespace, pod.name))
+    return Preview(action, tuple(blocks), expect, tuple(warnings), target=pod_ref(pod.namespace, pod.name))
+
+
+def _node_of(deps: Deps, cluster: str, name: str | None) -> Node | None:
+    """The node a pod is bound to, for a preview's warning; None when unbound or unreadable (no warning then)."""
+    if not name:
+        return None
+    try:
+        return deps.clusters.reader(cluster).node(name)
+    except SIDE_FAILURES as exc:
+        log.info("no node check for a pod on %s: %s", name, exc.message)
+        return None
 
 
 @command(
@@ -542,10 +562,13 @@ def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
 def delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> PodDeleted:
     """Delete one pod (its controller recreates it), after approval."""
     cluster = _cluster(call)
-    pod = deps.clusters.reader(cluster).pod(call.namespace, call.args.pod)
+    reader = deps.clusters.reader(cluster)
+    pod = reader.pod(call.namespace, call.args.pod)
     deps.clusters.writer(cluster).delete_pod(call.namespace, call.args.pod)
     owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
-    return PodDeleted(cluster, pod.namespace, pod.name, owner, call.lang)
+    node = _node_of(deps, cluster, pod.node)
+    lingering = node.name if node is not None and _unreachable(node) else None
+    return PodDeleted(cluster, pod.namespace, pod.name, owner, call.lang, lingering)
 
 
 # -- restart / scale deployment -----------------------------------------------------------------------------

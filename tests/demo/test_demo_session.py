@@ -133,3 +133,25 @@ def test_an_action_asked_for_in_chinese_words_runs_after_approval() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_deleting_a_pod_on_a_lost_node_says_it_stays_terminating() -> None:
+    """The prod sandbox's vmss000003 has stopped reporting: deleting a pod bound to it only marks it. The card says
+    so before the approval, and the result is a warning, not a green "deleted" (the real kubectl sees it stay)."""
+    process, kubeconfig = _demo()
+    seen: list[str] = []
+    pod = "orders-api-7lq4f5jnhf-g8nx9"
+    try:
+        assert process.stdin is not None
+        process.stdin.write(f"/k8s delete pod {pod} -n shop\n:as bob\n:click Approve\n")
+        process.stdin.flush()
+        read_until(process, "state ran, with warnings", seen)
+        transcript = "".join(seen)
+        assert f"so {pod} will only be marked for deletion and stay Terminating" in transcript
+        assert f"Pod shop/{pod} is marked for deletion but stays Terminating" in transcript
+        stamp = _kubectl(kubeconfig, "get", "pod", pod, "-n", "shop", "-o", "jsonpath={.metadata.deletionTimestamp}")
+        assert stamp  # still there, Terminating
+        process.communicate(":quit\n", timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
