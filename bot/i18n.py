@@ -2833,6 +2833,13 @@ class ActionWords:
         "缩容到 0 会停止它的所有 Pod：重新扩容之前，服务没有任何后端。",
     )
     pods_terminated: Msg = Msg("{count} pod(s) will be terminated.", "将终止 {count} 个 Pod。")
+    scale_no_node_big_enough: Msg = Msg(
+        "None of the {nodes} node(s) its pods may run on is big enough for one of them by their requests, even"
+        " empty: all {more} new pod(s) stay Pending, and neither more nodes of these sizes nor the cluster autoscaler"
+        " can help. It needs a pool of bigger nodes, or smaller requests.",
+        "它的 Pod 能调度到的 {nodes} 个节点按 request 计算即使空着也放不下一个：{more} 个新 Pod 会全部 Pending，"
+        "增加同样大小的节点或集群自动缩放器都无济于事。需要一个更大节点的节点池，或者减小 request。",
+    )
     scale_no_room: Msg = Msg(
         "The {nodes} node(s) its pods may run on have room for {fits} more of them by their requests ({limit} runs "
         "out first): the other {pending} of the {more} new pod(s) stay Pending until the cluster autoscaler adds "

@@ -669,6 +669,8 @@ def _no_room(deps: Deps, cluster: str, d: Deployment, more: int, lang: Lang) -> 
         return None
     if room.fits is None or room.fits >= more:
         return None
+    if not room.fits_empty:  # no node of these sizes can hold one: the autoscaler adding more of them cannot help
+        return A.scale_no_node_big_enough(lang, more=more, nodes=room.nodes)
     return A.scale_no_room(lang, more=more, fits=room.fits, nodes=room.nodes, limit=room.limit or "?",
                            pending=more - room.fits)
 

@@ -316,6 +316,9 @@ class Room:
     fits: int | None
     nodes: int
     limit: str | None
+    # Whether one such pod would fit an empty node of those it may run on, by its requests against the node's
+    # allocatable: when not, a bigger node is needed, and more nodes of these sizes cannot help.
+    fits_empty: bool = True
 
 
 def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
@@ -329,7 +332,7 @@ def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
     for p in pods:
         if p.node and not p.finished:
             bound.setdefault(p.node, []).append(p)
-    fits, used, limits = 0, 0, collections.Counter[str]()
+    fits, used, limits, empty = 0, 0, collections.Counter[str](), False
     for node in nodes:
         if node.ready != "True" or node.unschedulable:
             continue
@@ -347,6 +350,8 @@ def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
                 continue
             taken = sum(amount(p.requests) or 0 for p in bound.get(node.name, ()))
             here.append((max(total - taken, 0) // asked, resource))
+        empty = empty or all(amount(wanted) is None or (amount(node.allocatable) or 0) >= (amount(wanted) or 0)
+                             for _, amount, _ in _SIZED)
         count = len(bound.get(node.name, ()))
         if node.allocatable.pods is not None:
             here.append((max(node.allocatable.pods - count, 0), "pods"))
@@ -356,4 +361,4 @@ def room_for(template: Pod, nodes: Sequence[Node], pods: Sequence[Pod]) -> Room:
         fits += most
         limits[resource] += 1
     limit = limits.most_common(1)[0][0] if limits else None
-    return Room(fits, used, limit)
+    return Room(fits, used, limit, fits_empty=empty or not used)

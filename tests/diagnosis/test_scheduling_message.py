@@ -89,6 +89,10 @@ def test_room_for_more_pods_counts_requests_selector_taints_and_the_pod_limit() 
     assert room_for(picky, nodes, [busy]).fits == 0
     small = replace(shape, containers=(replace(java_container(), requests=Resources(cpu_m=1)),))
     assert room_for(small, [b], []).limit == "pods"  # 110 pods a node before 3860 of them
+    assert room.fits_empty
+    # 40 GiB asked of 13 GiB nodes: none would hold one even empty, so more such nodes cannot help either.
+    huge = replace(shape, containers=(replace(java_container(), requests=Resources(cpu_m=100, memory=40 * GI)),))
+    assert room_for(huge, nodes, [busy]).fits_empty is False
 
 
 def test_required_node_affinity_decides_which_nodes_a_pod_may_run_on() -> None:
