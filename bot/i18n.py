@@ -1469,6 +1469,10 @@ class ApprovalWords:
         "{changed}如果仍然需要，请重新申请：`{command}`",
     )
     changed_and_moot: Msg = Msg("{changed} {blocked}", "{changed}{blocked}")
+    already_done: Msg = Msg(
+        "{blocked} Since it was requested, {changes}: there was nothing left to run.",
+        "{blocked}申请之后已发生变化（{changes}）：无需再执行。",
+    )
     not_needed: Msg = Msg("not run: {blocked}", "未执行：{blocked}")
     # -- the object a request changes, as its card names it (Kubernetes kinds keep their names in Chinese)
     object_node: Msg = Msg("node {name}", "节点 {name}")

@@ -24,6 +24,7 @@ class Preview:
     expect: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     blocked: str | None = None  # set when the action cannot or need not run (say why); no request is created
+    done: bool = False  # blocked because what it would do already holds (`already cordoned`): not a failure
     # The one object the action changes, as the preview found it (a name typed in part is resolved): two requests
     # on the same object are told about each other.
     target: ObjectRef | None = None

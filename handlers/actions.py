@@ -128,7 +128,8 @@ def _scheduling_preview(call: ClusterCall[NodeArgs], deps: Deps, cordon: bool) -
     target = node_ref(node.name)
     if node.unschedulable == cordon:
         already = A.already_cordoned if node.unschedulable else A.already_schedulable
-        return Preview(action, expect=_node_facts(node), blocked=already(lang, node=node.name), target=target)
+        return Preview(action, expect=_node_facts(node), blocked=already(lang, node=node.name), done=True,
+                       target=target)
     pods = reader.pods(None, node=node.name)
     effect = A.cordon_effect(lang, count=len(pods)) if cordon else A.uncordon_effect(lang)
     return Preview(action, (_node_fields(node, lang), Notice(effect, Level.INFO)), _node_facts(node), target=target)
@@ -642,7 +643,7 @@ def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps)
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
     if new == d.replicas:
         blocked = A.already_replicas(lang, name=d.name, count=new)
-        return Preview(action, expect=expect, blocked=blocked, target=_deployment_ref(d))
+        return Preview(action, expect=expect, blocked=blocked, done=True, target=_deployment_ref(d))
     warnings: list[str] = []
     if new == 0:
         warnings.append(A.scale_to_zero(lang))

@@ -162,7 +162,8 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
             state = pool.provisioning_state or A.unknown(lang)
             blocked = A.goal_not_met(lang, pool=pool.name, count=new, have=have, state=state)
             return Preview(action, (_pool_fields(pool, lang, registered),), _pool_facts(pool), blocked=blocked)
-        return Preview(action, expect=_pool_facts(pool), blocked=A.already_nodes(lang, pool=pool.name, count=new))
+        return Preview(action, expect=_pool_facts(pool), blocked=A.already_nodes(lang, pool=pool.name, count=new),
+                       done=True)
     if new == 0 and (pool.mode or "").lower() == "system":
         return Preview(action, blocked=A.system_pool_empty(lang, pool=pool.name))
     if _busy(pool.provisioning_state):
@@ -293,7 +294,7 @@ def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Previ
     )
     expect = (*_pool_facts(pool), (f"pool {pool.name} node image", current or "unknown"))
     if latest is not None and current == latest:
-        return Preview(action, expect=expect, blocked=A.latest_image(lang, pool=pool.name, image=latest))
+        return Preview(action, expect=expect, blocked=A.latest_image(lang, pool=pool.name, image=latest), done=True)
     if _busy(pool.provisioning_state):
         return Preview(action, blocked=A.pool_busy(lang, pool=pool.name, state=pool.provisioning_state))
     max_surge = pool.max_surge or A.surge_default(lang)

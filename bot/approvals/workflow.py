@@ -471,6 +471,12 @@ class ApprovalWorkflow:
             if changes:
                 blocked = now_preview.blocked if not running.preview.blocked else None
                 facts = [c for c in changes if c != blocked]
+                if blocked and now_preview.done and facts:
+                    # What it was to do already holds (another request's drain cordoned the node): done, as
+                    # `kubectl cordon` of a cordoned node is, not a failure told to the requester in red.
+                    done = said(W.already_done, blocked=blocked, changes=joined(facts, "; ", "；"))
+                    text = in_lang(done, lang_of(running))
+                    return self._finish(running, View(text, (Notice(text, Level.INFO),)), None)
                 return self._finish(running, None, self._changed(running, facts, blocked))
             try:
                 result = spec.handler(call, self.deps)

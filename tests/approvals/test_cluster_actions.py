@@ -129,11 +129,13 @@ def test_a_node_cordoned_meanwhile_is_refused_at_execution(cluster: Cluster) -> 
     cluster.writer.cordon(node.name, True)  # someone did it by hand in the meantime
     try:
         done = approve(cluster, requested)
-        # What changed, and that it need not run now (so no advice to ask again).
+        # What changed, and that it need not run now (so no advice to ask again): done, not failed, since what it
+        # was to do already holds.
         assert (
-            f"not run: node {node.name} changed since it was requested (node scheduling was schedulable, now "
-            f"cordoned). Node `{node.name}` is already cordoned; nothing to do."
+            f"Node `{node.name}` is already cordoned; nothing to do. Since it was requested, node scheduling was "
+            "schedulable, now cordoned: there was nothing left to run."
         ) in notices(done.view)
+        assert "[error]" not in render_text(done.view)
     finally:
         cluster.writer.cordon(node.name, False)
 
