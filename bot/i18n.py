@@ -2837,6 +2837,16 @@ class ActionWords:
         "缩容到 0 会停止它的所有 Pod：重新扩容之前，服务没有任何后端。",
     )
     pods_terminated: Msg = Msg("{count} pod(s) will be terminated.", "将终止 {count} 个 Pod。")
+    bounds_snat: Msg = Msg(
+        "Mind the SNAT budget: with a maximum of {max}, the cluster's peak (every autoscaler at its maximum, plus"
+        " upgrade surge) would be {peak} nodes: {detail}",
+        "注意 SNAT 预算：最大值设为 {max} 后，集群峰值（所有自动缩放器到达上限再加升级 surge）将是 {peak} 个节点："
+        "{detail}",
+    )
+    remedies_at_peak: Msg = Msg(
+        "Sized for the cluster's peak, {peak} nodes (every autoscaler at its maximum, plus upgrade surge):",
+        "按集群峰值 {peak} 个节点（所有自动缩放器到达上限再加升级 surge）计算：",
+    )
     scale_no_node_big_enough: Msg = Msg(
         "None of the {nodes} node(s) its pods may run on is big enough for one of them by their requests, even"
         " empty: all {more} new pod(s) stay Pending, and neither more nodes of these sizes nor the cluster autoscaler"

@@ -151,10 +151,14 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     action = A.scale_pool_action(lang, pool=pool.name, cluster=call.cluster, before=pool.count, after=new)
     if pool.autoscaling:
         command = _autoscaler_bounds(cluster, pool, new)
-        return Preview(
-            action,
-            blocked=A.autoscaled(lang, pool=pool.name, min=pool.min_count, max=pool.max_count, command=command),
-        )
+        blocked = A.autoscaled(lang, pool=pool.name, min=pool.min_count, max=pool.max_count, command=command)
+        high = max(pool.max_count if pool.max_count is not None else new, new)
+        bounded = scale_pool_impact(cluster, pool.name, pool.count, peak=high)
+        if high != pool.max_count and bounded.pressure and bounded.findings:
+            # The command raises the maximum: what the pool may then grow to must fit the SNAT budget too.
+            detail = in_lang(bounded.findings[0], lang)
+            blocked += " " + A.bounds_snat(lang, max=high, peak=bounded.peak_nodes, detail=detail)
+        return Preview(action, blocked=blocked)
     registered = registered_nodes(deps, call.cluster)
     have = registered.get(pool.name, 0) if registered is not None else pool.count
     if new == pool.count:
@@ -176,7 +180,6 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     outcome = impact.what_if
     if outcome is not None:
         detail = in_lang(outcome.detail, lang)
-        blocks.append(Notice(A.snat_at(lang, nodes=outcome.nodes, mode=impact.mode, detail=detail), Level.INFO))
         short: str | None = None
         if not outcome.fits:
             short = A.snat_warning(lang, detail=detail)
@@ -184,8 +187,12 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
             # It fits now, but not at the cluster's peak (every autoscaler at its maximum, plus upgrade surge): what
             # the SNAT health check warns of, said here too rather than "fits".
             short = A.snat_peak_warning(lang, peak=impact.peak_nodes, detail=in_lang(impact.findings[0], lang))
-        if short is not None:
-            warnings += [short, *(in_lang(r.text, lang) for r in impact.recommendations[:2])]
+        if short is None:  # the verdict once: as information when it fits, as the warning when it does not
+            blocks.append(Notice(A.snat_at(lang, nodes=outcome.nodes, mode=impact.mode, detail=detail), Level.INFO))
+        else:
+            # The remedies are sized for the peak, which the warning names when it is more than the new count.
+            peak = [A.remedies_at_peak(lang, peak=impact.peak_nodes)] if impact.peak_nodes != outcome.nodes else []
+            warnings += [short, *peak, *(in_lang(r.text, lang) for r in impact.recommendations[:2])]
     if have is not None and new < have:
         warnings.append(A.nodes_removed(lang, count=have - new))
     return Preview(action, tuple(blocks), _pool_facts(pool), tuple(warnings), target=_pool_ref(pool))

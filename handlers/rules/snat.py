@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.azure.model import ManagedCluster
+from bot.azure.model import AgentPool, ManagedCluster
 from bot.i18n import FINDING, SNAT, said
 
 LB_PORTS_PER_IP = 64_000
@@ -310,15 +310,18 @@ def cluster_budget(cluster: ManagedCluster, nodes: int | None = None) -> SnatBud
     return budget(inputs_from_cluster(cluster), nodes)
 
 
-def scale_pool_impact(cluster: ManagedCluster, pool: str, count: int) -> SnatBudget:
-    """The budget after pool `pool` is set to `count` nodes (the scale-pool preview's SNAT line)."""
+def scale_pool_impact(cluster: ManagedCluster, pool: str, count: int, peak: int | None = None) -> SnatBudget:
+    """The budget after pool `pool` is set to `count` nodes (the scale-pool preview's SNAT line); `peak` the most it
+    may then grow to (an autoscaled pool's new maximum), when not its present peak."""
     inputs = inputs_from_cluster(cluster)
-    pools = tuple(
-        PoolNodes(p.name, count, max(count, p.peak_count), p.surge(max(count, p.peak_count)))
-        if p.name == pool
-        else PoolNodes(p.name, p.count, p.peak_count, p.surge(p.peak_count))
-        for p in cluster.pools
-    )
+
+    def nodes(p: AgentPool) -> PoolNodes:
+        if p.name != pool:
+            return PoolNodes(p.name, p.count, p.peak_count, p.surge(p.peak_count))
+        most = max(count, peak if peak is not None else p.peak_count)
+        return PoolNodes(p.name, count, most, p.surge(most))
+
+    pools = tuple(nodes(p) for p in cluster.pools)
     changed = SnatInputs(
         inputs.outbound_type,
         inputs.allocated_outbound_ports,

@@ -557,10 +557,12 @@ AKS_PREVIEWS: dict[str, AksPreviewCase] = {
     ),
     "scale-pool past the SNAT budget": AksPreviewCase(
         preview_scale_pool, ScalePoolArgs(pool="nodepool1", count=70),
-        ("[i] 70 个节点时的 SNAT（load-balancer）：不可行：", "[warn] SNAT：不可行：",
-         "。Azure 可能拒绝这次扩缩容，或者节点的 SNAT 端口可能耗尽。"),
-        ("[i] SNAT at 70 nodes (load-balancer): fails: ", "Azure may refuse the scale, or nodes may run out of ports."),
-        warnings=3,
+        # The verdict once, as the warning; the remedies say the peak they are sized for.
+        ("[warn] SNAT：不可行：", "。Azure 可能拒绝这次扩缩容，或者节点的 SNAT 端口可能耗尽。",
+         "[warn] 按集群峰值 94 个节点（所有自动缩放器到达上限再加升级 surge）计算："),
+        ("[warn] SNAT: fails: ", "Azure may refuse the scale, or nodes may run out of ports.",
+         "[warn] Sized for the cluster's peak, 94 nodes (every autoscaler at its maximum, plus upgrade surge):"),
+        warnings=4,
     ),
     "scale-pool down": AksPreviewCase(
         preview_scale_pool, ScalePoolArgs(pool="nodepool1", count=2),
@@ -584,6 +586,13 @@ AKS_PREVIEWS: dict[str, AksPreviewCase] = {
          "of its count: `az aks nodepool update -g rg1 --cluster-name clustername1 -n nodepool1 "
          "--update-cluster-autoscaler --min-count 2 --max-count 6` (or `--disable-cluster-autoscaler` to set the count "
          "by hand).",),
+        change=_pool(lambda p: p.update(enableAutoScaling=True, minCount=2, maxCount=4)), blocked=True,
+    ),
+    "scale-pool of an autoscaled pool past the SNAT budget": AksPreviewCase(
+        # The command it hands out raises the maximum: where the pool may then grow must fit the SNAT budget too.
+        preview_scale_pool, ScalePoolArgs(pool="nodepool1", count=70),
+        ("--max-count 70`", "注意 SNAT 预算：最大值设为 70 后，集群峰值", "最多 64 个节点"),
+        ("--max-count 70`", "Mind the SNAT budget: with a maximum of 70, the cluster's peak", "at most 64 nodes"),
         change=_pool(lambda p: p.update(enableAutoScaling=True, minCount=2, maxCount=4)), blocked=True,
     ),
     "scale-pool of a System pool to 0": AksPreviewCase(
