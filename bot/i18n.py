@@ -1260,6 +1260,10 @@ class AlertWords:
     # a burst of alerts in one message
     summary_same: Msg = Msg("{count} {what}: {name}{where}", "{where}{count} 个{what}：{name}")
     summary_mixed: Msg = Msg("{count} alerts firing{where}", "{where}{count} 条告警正在触发")
+    summary_all_resolved: Msg = Msg("All {count} alerts of this burst resolved", "这一批 {count} 条告警已全部恢复")
+    summary_some_resolved: Msg = Msg(
+        "{count} of the {total} have resolved since.", "其中 {count} 条（共 {total} 条）已经恢复。"
+    )
     group_firing: Msg = Msg("{text} ({count} firing)", "{text}（{count} 条触发中）")
     in_namespace: Msg = Msg(" in {namespace}", "{namespace} 中")
     on_cluster: Msg = Msg(" on {cluster}", "{cluster} 上")

@@ -401,17 +401,27 @@ def summary_title(states: Sequence[AlertState], lang: str = "en") -> str:
 def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "en") -> blocks.View:
     """One message for a burst of problems that would not fit one each: what they share, then one row each (id,
     severity, age, what), and the command that lists them with their buttons."""
-    title = summary_title(states, lang)
-    worst = max((s.severity for s in states), default=Severity.WARNING)
+    # The message stands for what still fires: its count and title follow it, and a problem of the burst that
+    # resolved is marked so (its own thread reply says so too), firing ones first.
+    firing = [s for s in states if s.status is Status.FIRING]
+    ended = [s for s in states if s.status is not Status.FIRING]
+    if firing:
+        title = summary_title(firing, lang)
+        heading = f"{_SEVERITY_MARK[max(s.severity for s in firing)]} {title}"
+    else:
+        title = W.summary_all_resolved(lang, count=len(states))
+        heading = f"✅ {title}"
     rows = tuple(
-        (s.id, severity_word(s.severity.label, lang), age(s.first_fired_at, now), _clip(_what(s), 60),
-         _clip(in_lang(s.group.summary, lang), 80))
-        for s in states[:SUMMARY_ROWS]
+        (s.id, severity_word(s.severity.label, lang) if s in firing else f"✅ {W.resolved(lang)}",
+         age(s.first_fired_at, now), _clip(_what(s), 60), _clip(in_lang(s.group.summary, lang), 80))
+        for s in [*firing, *ended][:SUMMARY_ROWS]
     )
     body: list[blocks.Block] = [
-        blocks.Heading(_clip(f"{_SEVERITY_MARK[worst]} {title}", 150)),
+        blocks.Heading(_clip(heading, 150)),
         blocks.Table(tuple(W.summary_columns(lang).split("|")), rows, total=len(states)),
     ]
+    if firing and ended:
+        body.append(blocks.Context(W.summary_some_resolved(lang, count=len(ended), total=len(states))))
     clusters = {s.cluster for s in states}
     cluster = next(iter(clusters)) if len(clusters) == 1 else None
     body.append(blocks.Context("`/k8s alerts ack ID` · `/k8s alerts snooze ID 1h`"))

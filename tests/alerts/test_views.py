@@ -377,6 +377,13 @@ def test_a_burst_is_one_summary_message() -> None:
     slack = render_slack(alert_summary(many, now=T0))
     assert_within_slack_limits(slack)
     assert "of 2,000" in str(slack.blocks)
+    # Redrawn as its problems resolve: it counts what still fires, marks what resolved, and says when all did.
+    two_ended = [replace(s, status=Status.RESOLVED) if i < 2 else s for i, s in enumerate(states)]
+    view = alert_summary(two_ended, now=T0 + timedelta(minutes=3))
+    assert view.summary == "10 pods: pod.crashloop in shop" and "2 of the 12 have resolved since." in render_text(view)
+    assert "✅ Resolved" in render_text(alert_summary(two_ended[:4], now=T0))  # after the firing ones, marked
+    over = alert_summary([replace(s, status=Status.RESOLVED) for s in states], now=T0 + timedelta(minutes=9))
+    assert over.summary == "All 12 alerts of this burst resolved" and render_text(over).startswith("✅ ")
 
 
 def test_severity_marks_follow_the_alert() -> None:
