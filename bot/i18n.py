@@ -1016,6 +1016,7 @@ class IncidentWords:
     already: Msg = Msg("{label} already says so; nothing changed.", "{label} 已是如此，未作更改。")
     archived: Msg = Msg("#{channel} is archived; {label} stays readable.", "#{channel} 已归档；{label} 仍可查阅。")
     incidents: Msg = Msg("Incidents", "故障")
+    firing_when: Msg = Msg("({severity}, {ago})", "（{severity}，{ago}）")
     no_open: Msg = Msg("No incident is open.", "没有进行中的故障。")
     none_yet: Msg = Msg("No incident has been declared yet.", "尚未宣布过任何故障。")
     earlier: Msg = Msg(

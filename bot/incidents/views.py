@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from bot import blocks
 from bot.i18n import INCIDENT as W
-from bot.i18n import in_lang, people_in
+from bot.i18n import in_lang, people_in, severity_word
 from bot.incidents.alerts import FiringAlert
 from bot.incidents.model import EntryKind, Incident, IncidentState, TimelineEntry
 from bot.incidents.timeline import ACTIONS, runbooks_used
 from bot.refs import CommandRef
-from bot.timefmt import ago, day_time, duration
+from bot.timefmt import ago_said, day_time, duration
 from handlers.args import IncidentIdArgs, IncidentWhichArgs
 
 _ICON = {
@@ -150,8 +150,10 @@ class IncidentSnapshot:
             body.append(blocks.Notice(W.no_firing(lang, cluster=i.cluster), blocks.Level.OK))
         else:
             rows = [
-                f"🔥 *{a.title}* ({a.severity}, {ago(a.since, i.declared_at)})"
-                + (f" — {_clip(a.summary, 200)}" if a.summary else "")
+                f"🔥 *{in_lang(a.title, lang)}* "
+                + (W.firing_when(lang, severity=severity_word(a.severity, lang),
+                                 ago=in_lang(ago_said(a.since, i.declared_at), lang)))
+                + (f" — {_clip(in_lang(a.summary, lang), 200)}" if a.summary else "")
                 + (W.firing_runbook(lang, id=a.runbook) if a.runbook else "")
                 for a in self.firing.alerts[:15]
             ]

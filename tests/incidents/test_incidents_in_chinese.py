@@ -145,7 +145,9 @@ def test_the_summary_of_an_incident_declared_in_chinese_reads_in_chinese(live_be
                       ("Ready=Unknown",), "node-notready", ("node.lease:stale",))
     group: AlertGroup = from_finding("home", finding, since=clock.now())
     state = alerts.record(group, [ROUTE], at=clock.now(), flap_window=timedelta(minutes=30)).state
-    bed.say(f"/k8s incident start {TITLE} --alert {state.id}")
+    declared = chinese(bed.say(f"/k8s incident start {TITLE} --alert {state.id}"))
+    # The snapshot's firing alerts read in the incident's language: severity and age too.
+    assert "🔥 *Node aks-2 is NotReady* （严重，0s前）" in declared, declared
     channel = next(name for name in bed.surface.channels if name.startswith("inc-"))
     diagnosed = bed.say(f":in {channel}", "/k8s diagnose pod web-7d9f-fghij")
     assert "诊断：Pod shop/web-7d9f-fghij" in diagnosed
