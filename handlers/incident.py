@@ -10,7 +10,7 @@ incident with `--incident ID`, or act on the one whose channel they are typed in
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from bot.incidents.model import Severity
 from bot.incidents.ports import Asker, Declaration, Incidents, Runbook
 from bot.refs import CommandRef
 from bot.registry import Call, ClusterCall, Lang, NoArgs, Role, Scope, command
-from handlers._naming import called_in, members_of, name_parts, title_words
+from handlers._naming import called_in, members_of, name_parts, names_in, title_words
 from handlers.args import (
     IncidentCloseArgs,
     IncidentCommanderArgs,
@@ -141,6 +141,27 @@ def _called(call: ClusterCall[IncidentStartArgs], deps: Deps) -> _Called:
         return _Called({}, {})
 
 
+def _subjects(call: ClusterCall[IncidentStartArgs], deps: Deps) -> Callable[[str], frozenset[str]]:
+    """What a title is about on the incident's cluster, as it is now: the Deployments it names (by name or by a name
+    their team gave them) and the nodes it names, as `deployment/NS/NAME` and `node/NAME`; nothing when the cluster
+    cannot be read."""
+    try:
+        with observe_reads():  # a look at names, shown nowhere
+            reader = deps.clusters.reader(call.cluster)
+            deployments, nodes = reader.deployments(None), [n.name for n in reader.nodes()]
+    except AksbotError as exc:
+        log.info("the objects of %s could not be read for incident titles: %s", call.cluster, exc.message)
+        return lambda _: frozenset()
+
+    def about(title: str) -> frozenset[str]:
+        words = names_in(title)
+        named = {f"deployment/{d.namespace}/{d.name}" for d in deployments if d.name in words}
+        named |= {f"deployment/{ns}/{name}" for ns, name in called_in(title, deployments)}
+        return frozenset(named | {f"node/{n}" for n in nodes if n in words})
+
+    return about
+
+
 def _pinned(entry: Entry, lang: Lang, deps: Deps, why: str | None = None) -> Runbook:
     template = deps.settings.incidents.runbook_url
     link = template.format(id=entry.id) if template else (entry.sources.docs[0].url if entry.sources.docs else None)
@@ -232,8 +253,9 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
     gets the runbook of that object's most severe findings; otherwise the closest entries are posted as a
     suggestion, not pinned. The runbook and the cluster's Azure portal page are bookmarked. If any step fails, what
     was made is cleaned up and the answer says which step
-    and why. When an open incident of the cluster has the same title, or comes from the same alert, the answer names
-    it and its channel instead of paging everyone again; `--new` declares another one anyway.
+    and why. When an open incident of the cluster has the same title, comes from the same alert, or names the same
+    workload or node (by name or a given name), the answer names it and its channel instead of paging everyone
+    again; `--new` declares another one anyway.
     """
     incidents = _incidents(deps)
     title = " ".join(call.args.title.split())
@@ -244,6 +266,9 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
     if not call.args.new and (words := called.channel_words(title)):
         # "账本服务 5xx" after "支付接口 5xx": two of one workload's names, one incident.
         incidents.refuse_covered(call.caller, title, call.cluster, call.args.alert, asked, words)
+    if not call.args.new:
+        # "ledger-api pods OOMKilled" after "支付接口一直OOM重启": one workload in other words, one incident.
+        incidents.refuse_same_subject(title, call.cluster, asked, _subjects(call, deps))
     snapshot, report = _snapshot(call, deps)
     opening = _runbook(call, deps, report, called)
     declaration = Declaration(

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -179,6 +179,11 @@ class Incidents(Protocol):
                        asked: CommandRef | None, channel_words: str | None = None) -> None:
         """Refuse at once a declaration an open incident of the cluster already covers (the same title, alert or
         workload named in the title, `channel_words`): before the snapshot is read; `start` checks again."""
+        ...
+
+    def refuse_same_subject(self, title: str, cluster: str, asked: CommandRef | None,
+                            subjects: Callable[[str], frozenset[str]]) -> None:
+        """Refuse a declaration whose title names a workload or node an open incident's title names too."""
         ...
 
     def start(self, declaration: Declaration) -> Declared: ...

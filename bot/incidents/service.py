@@ -27,7 +27,7 @@ import dataclasses
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -191,6 +191,18 @@ class IncidentDesk:
         covered = self.store.covering(draft)
         if covered is not None:
             raise _already_open(covered, asked)
+
+    def refuse_same_subject(self, title: str, cluster: str, asked: CommandRef | None,
+                            subjects: Callable[[str], frozenset[str]]) -> None:
+        """Raise `AlreadyOpen` when an open incident of the cluster names one of the workloads or nodes this title
+        names ("支付接口一直OOM重启" after "ledger-api pods OOMKilled"): the same problem in other words pages nobody
+        twice. `subjects` reads a title's objects from the cluster (both titles against the cluster as it is now)."""
+        mine = subjects(title)
+        if not mine:
+            return
+        for incident in self.store.listing(include_closed=False, clusters=[cluster], limit=100):
+            if incident.state is IncidentState.OPEN and subjects(incident.title) & mine:
+                raise _already_open(Duplicate(incident, by_alert=False), asked)
 
     def start(self, declaration: Declaration) -> Declared:
         d = declaration

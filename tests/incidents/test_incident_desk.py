@@ -552,3 +552,15 @@ def test_closing_an_incident_says_which_of_its_requests_still_wait_for_approval(
     closed = bed.say("/k8s incident close hall lights left on")
     assert "1 request(s) made in this incident still wait for approval" in closed
     assert f"• `{request.group(1)}` " in closed and "/k8s cancel ID" in closed
+
+
+def test_the_same_workload_or_node_in_other_words_is_the_open_incident(live_bed: Bed) -> None:
+    """"商城前端报错" then "storefront is slow" name one Deployment (`shop/web`, by two of its given names); two titles
+    naming one node are one problem too: the second declaration names the first instead of paging everyone again."""
+    declare(live_bed, "商城前端报错")
+    again = declare(live_bed, "storefront is slow for customers")
+    assert "INC-1 is already open about that on `home`" in again and "INC-2" not in again
+    declare(live_bed, "aks-nodepool1-12345678-vmss000002 lost")
+    node = declare(live_bed, "node aks-nodepool1-12345678-vmss000002 NotReady since 9am")
+    assert "INC-2 is already open about that on `home`" in node
+    assert "INC-3 declared" in declare(live_bed, "storefront is slow for customers", "--new")
