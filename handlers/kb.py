@@ -71,6 +71,7 @@ from handlers.args import (
 from handlers.pods import pod_rank
 from handlers.rules.finding import by_severity
 from handlers.rules.pod_rules import PodContext, pod_findings
+from handlers.rules.scheduling import NodeSizes
 from knowledge import Entry, Hit, KnowledgeBase, Lang, detect_lang
 
 SHOWN_OTHERS = 2  # entries offered as buttons besides the answer or suggestion (three shown in all)
@@ -413,10 +414,13 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
     diagnoses: list[tuple[str, CommandRef]] = []
     runbooks: dict[str, None] = {}
     now = deps.clock.now()
+    by_name = {n.name: n for n in nodes}
+    sizes = NodeSizes(nodes)  # a Pending pod no node could ever hold is told so, as its diagnosis tells it
     for (kind, namespace, name), members in sorted(named.items())[:LIVE_OBJECTS]:
         worst = min(members, key=pod_rank)
         # What the diagnosis rules make of the worst pod as the cache has it (no logs, no events: no request).
-        points = by_severity(pod_findings(worst, PodContext(), now))
+        context = PodContext(node=by_name.get(worst.node or ""), node_sizes=sizes)
+        points = by_severity(pod_findings(worst, context, now))
         if kind == "Pod":
             lines.append(W.live_pod(lang, name=f"{namespace}/{name}", status=_pod_state(worst, lang)))
         else:
