@@ -1631,6 +1631,20 @@ class ErrorWords:
         "Pod 不能原地重启：删除它，它的控制器会重建一个（`/k8s delete pod {name}`）；或者重启整个 Deployment"
         "（`/k8s restart deployment NAME`）。",
     )
+    pick_container: Msg = Msg(
+        "Pod `{pod}` has {count} containers: {names}. Pick one with -c.",
+        "Pod `{pod}` 有 {count} 个容器：{names}。请用 -c 选一个。",
+    )
+    no_such_container: Msg = Msg(
+        "Pod `{pod}` has no container `{container}`; it has: {names}.",
+        "Pod `{pod}` 没有容器 `{container}`；它有：{names}。",
+    )
+    no_previous_log: Msg = Msg(
+        "No log of an earlier run of container `{container}` of pod `{pod}` is kept: it has not restarted since the"
+        " pod started, or the kubelet no longer has that run (a node restart, or the pod was recreated).",
+        "Pod `{pod}` 的容器 `{container}` 没有保留上一次运行的日志：Pod 启动后它还没有重启过，或者 kubelet 已不再"
+        "保留那次运行（节点重启过，或 Pod 被重建）。",
+    )
     not_a_name: Msg = Msg(
         "`{value}` cannot be a name for `{command}`: Kubernetes names are lower-case Latin letters, digits and dashes.",
         "`{value}` 不能作为 `{command}` 的名称：Kubernetes 对象名只能由小写拉丁字母、数字和连字符组成。",
@@ -3137,6 +3151,7 @@ class ReadWords:
     many_log_lines: Msg = Msg("{count} log lines", "{count} 行日志")
     logs_summary: Msg = Msg("Last {lines} of {which}", "{which}：最后 {lines}")
     nothing_written: Msg = Msg("{which} has written nothing yet.", "{which}：还没有写出任何日志。")
+    wrote_nothing: Msg = Msg("{which} wrote nothing.", "{which}：没有写出任何日志。")
     no_log_lines: Msg = Msg("No log lines from {which}.", "{which}：没有日志。")
     previous_run_ended: Msg = Msg(
         "{said} Its previous run ended: {ended}. `{command}` shows its last lines.",

@@ -17,7 +17,7 @@ from bot.cluster.model import Container, ContainerStatus, Event, Pod
 from bot.cluster.ports import ClusterReader
 from bot.cluster.reads import optional, shown_logs
 from bot.deps import Deps
-from bot.errors import AksbotError, NotFound, UserError
+from bot.errors import AksbotError, NotFound, Refused, UserError
 from bot.i18n import ERRORS, FINDING, said
 from bot.i18n import READ as W
 from bot.refs import CommandRef
@@ -381,7 +381,7 @@ class LogsResult:
         count = len(self.text.splitlines())
         first: tuple[Block, ...] = (Context(self.picked),) if self.picked else ()
         if not count:
-            said = W.nothing_written(lang, which=which)
+            said = (W.wrote_nothing if self.previous else W.nothing_written)(lang, which=which)
             if self.earlier is None:
                 return View(W.no_log_lines(lang, which=which), (*first, Notice(said, Level.INFO)))
             hint = W.previous_run_ended(lang, said=said, ended=self.ended, command=self.earlier.text())
@@ -403,16 +403,22 @@ def logs(call: ClusterCall[LogsArgs], deps: Deps) -> LogsResult:
     container = call.args.container
     if container is None:
         if len(names) != 1:
-            raise UserError(f"Pod `{found.name}` has {len(names)} containers: {', '.join(names)}. Pick one with -c.",
+            raise UserError(said(ERRORS.pick_container, pod=found.name, count=len(names), names=", ".join(names)),
                             usage=f"/k8s logs {found.name} -n {found.namespace} -c {names[0] if names else 'NAME'}")
         container = names[0]
     elif container not in names:
         init = [c.name for c in found.init_containers]
         if container not in init:
-            raise UserError(f"Pod `{found.name}` has no container `{container}`; it has: "
-                            f"{', '.join(names + [f'{n} (init)' for n in init])}.")
-    text = shown_logs(deps.clusters.reader(cluster), found.namespace, found.name, container,
-                      previous=call.args.previous, tail=call.args.tail)
+            have = ", ".join(names + [f"{n} (init)" for n in init])
+            raise UserError(said(ERRORS.no_such_container, pod=found.name, container=container, names=have))
+    try:
+        text = shown_logs(deps.clusters.reader(cluster), found.namespace, found.name, container,
+                          previous=call.args.previous, tail=call.args.tail)
+    except Refused as exc:
+        # The API server's words for a container that has no earlier run to show (or whose log went with it).
+        if call.args.previous and "previous terminated container" in exc.message:
+            raise Refused(said(ERRORS.no_previous_log, pod=found.name, container=container)) from None
+        raise
     status = found.status(container)
     ended = status.last_state if status is not None else None
     earlier = None

@@ -121,6 +121,11 @@ def test_a_container_is_oom_killed_and_restarts(server: KubeServer, core: client
     terminated = status.last_state.terminated
     assert (terminated.reason, terminated.exit_code) == ("OOMKilled", 137)
     assert ("Started", "kubelet") in events_about(core, name)
+    # As a kubelet keeps it, the killed run's log is the container's previous log; the new run's starts empty.
+    server.logs[("shop", name, "api", False)] = "heap grew to 2 GiB\n"
+    server.oom_kill("shop", name, "api")
+    previous = core.read_namespaced_pod_log(name, "shop", container="api", previous=True)
+    assert previous == "heap grew to 2 GiB\n" and core.read_namespaced_pod_log(name, "shop", container="api") == ""
 
 
 def test_repeated_kills_leave_it_in_crash_loop_back_off_until_it_recovers(server: KubeServer,
