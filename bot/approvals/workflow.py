@@ -125,6 +125,19 @@ class AlreadyRequested(Refused):
         return View(self.message, (notice, *self.card.view().blocks))
 
 
+def _in_english(result: object) -> str | None:
+    """An action's result summary in English for the audit, whatever language its card speaks: results are frozen
+    dataclasses with a `lang` (None when one is not)."""
+    if getattr(result, "lang", "en") == "en" or not dataclasses.is_dataclass(result) or isinstance(result, type):
+        return None
+    try:
+        english = dataclasses.replace(result, lang="en")
+    except TypeError:
+        return None
+    view = getattr(english, "view", None)
+    return str(view().summary) if callable(view) else None
+
+
 class ApprovalWorkflow:
     """Implements `bot.approvals.ports.Approvals` over an `ApprovalStore` and a surface's `Notifier`."""
 
@@ -476,13 +489,13 @@ class ApprovalWorkflow:
                     # `kubectl cordon` of a cordoned node is, not a failure told to the requester in red.
                     done = said(W.already_done, blocked=blocked, changes=joined(facts, "; ", "；"))
                     text = in_lang(done, lang_of(running))
-                    return self._finish(running, View(text, (Notice(text, Level.INFO),)), None)
+                    return self._finish(running, View(text, (Notice(text, Level.INFO),)), None, english=str(done))
                 return self._finish(running, None, self._changed(running, facts, blocked))
             try:
                 result = spec.handler(call, self.deps)
             except AksbotError as exc:
                 return self._finish(running, None, exc.message)
-            return self._finish(running, result.view(), None)
+            return self._finish(running, result.view(), None, english=_in_english(result))
         except Exception:
             log.exception("approved action %s failed (requested under ref %s)", running.id, running.correlation_id)
             return self._finish(running, None, said(W.internal_error, ref=running.correlation_id))
@@ -503,15 +516,17 @@ class ApprovalWorkflow:
             return said(W.changed_and_moot, changed=changed, blocked=blocked)
         return said(W.request_again, changed=changed, command=request.text)
 
-    def _finish(self, running: ApprovalRequest, result: View | None, failure: str | None) -> ApprovalRequest:
+    def _finish(self, running: ApprovalRequest, result: View | None, failure: str | None,
+                english: str | None = None) -> ApprovalRequest:
         """Store how the run ended. A failure the workflow words (a `Said`) is kept in the request's language for
-        its card, and in English for the audit."""
+        its card, and in English for the audit; so is a result (`english`: its summary in English, when known)."""
         now = self.deps.clock.now()
         if failure is None and result is not None:
             self.store.transition(
                 running.id, (State.RUNNING,), State.SUCCEEDED, at=now, outcome=result.summary, result=result
             )
-            event, detail, data = AuditEvent.SUCCEEDED, result.summary, {"result": result.summary}
+            told = english or result.summary
+            event, detail, data = AuditEvent.SUCCEEDED, told, {"result": told}
         else:
             shown = in_lang(failure, lang_of(running)) if failure is not None else None
             self.store.transition(running.id, (State.RUNNING,), State.FAILED, at=now, reason=shown, result=result)

@@ -129,7 +129,9 @@ def test_an_action_asked_for_in_chinese_words_runs_after_approval() -> None:
         replicas = _kubectl(kubeconfig, "get", "deployment", "checkout-worker", "-n", "shop",
                             "-o", "jsonpath={.spec.replicas}")
         assert replicas == "3"
-        process.communicate(":quit\n", timeout=60)
+        # The audit trail keeps English for every admin, whatever the request's language.
+        out, _ = process.communicate("/k8s audit --last 2\n:quit\n", timeout=60)
+        assert "succeeded  aksbot  prod     Deployment shop/checkout-worker scaled from 2 to 3 replicas." in out, out
     finally:
         if process.poll() is None:
             process.kill()
