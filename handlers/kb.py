@@ -410,6 +410,9 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
         elif owner is not None and owner.kind == "Deployment" and (given := called.get((pod.namespace, owner.name))):
             named.setdefault((owner.kind, pod.namespace, owner.name), []).append(pod)
             words.add(given)
+    if not named:  # "为什么 payments 的 pod 一直重启": a namespace by its name, for its workloads in trouble
+        named = _troubled_in(pods, names)
+        words |= {ns for _, ns, _ in named}
     lines: list[str] = []
     diagnoses: list[tuple[str, CommandRef]] = []
     runbooks: dict[str, None] = {}
@@ -468,6 +471,19 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
     )
     allowed = tuple(o for o in offers(asked, objects, cluster, lang) if _may_ask(call, deps, o, cluster))
     return dataclasses.replace(live, offers=allowed, only_the_request=asked.only_the_request and bool(allowed))
+
+
+def _troubled_in(pods: list[Pod], names: frozenset[str]) -> dict[tuple[str, str, str], list[Pod]]:
+    """The workloads of the namespaces `names` names whose pods are in trouble (not ready, or restarting), each
+    with all its pods: what a question that names a namespace is about."""
+    found: dict[tuple[str, str, str], list[Pod]] = {}
+    for pod in pods:
+        if pod.namespace in names and not pod.finished:
+            owner = pod.workload
+            key = (owner.kind, pod.namespace, owner.name) if owner is not None else ("Pod", pod.namespace, pod.name)
+            found.setdefault(key, []).append(pod)
+    return {key: members for key, members in found.items()
+            if any(not p.is_ready or p.restarts for p in members)}
 
 
 def _owner_kind(pod: Pod) -> str | None:

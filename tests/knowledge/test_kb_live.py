@@ -244,3 +244,15 @@ def test_an_action_is_offered_only_when_it_was_asked_for_by_someone_who_may(
     # A viewer may not ask for it: no button that would be refused.
     said, refs = _buttons(settings, provider, "@aksbot please restart storefront", "carol")
     assert "This asks for an action" not in said and not any(r.startswith("/k8s restart") for r in refs)
+
+
+def test_a_namespace_named_in_a_question_shows_its_workloads_in_trouble(
+    world: tuple[Settings, CachedClusterProvider],
+) -> None:
+    """"为什么 shop 的 pod 一直重启": the namespace's workloads whose pods are not ready or restarting, not the ones
+    that are fine, nor its finished pods; a workload named by name still wins over its namespace."""
+    settings, provider = world
+    said = ask(settings, provider, "@aksbot 为什么 shop 的 pod 一直重启")
+    assert "你问到的对象在 `sandbox` 上的实时状态：" in said and "• Deployment `shop/web`：" in said
+    assert "old-batch" not in said.split("实时状态")[1]
+    assert "• Pod `shop/web-7d9f-fghij`: " in ask(settings, provider, f"@aksbot why does {POD} in shop crash?")
