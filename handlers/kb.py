@@ -410,7 +410,8 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
         elif owner is not None and owner.kind == "Deployment" and (given := called.get((pod.namespace, owner.name))):
             named.setdefault((owner.kind, pod.namespace, owner.name), []).append(pod)
             words.add(given)
-    if not named:  # "为什么 payments 的 pod 一直重启": a namespace by its name, for its workloads in trouble
+    by_namespace = not named
+    if by_namespace:  # "为什么 payments 的 pod 一直重启": a namespace by its name, for its workloads in trouble
         named = _troubled_in(pods, names)
         words |= {ns for _, ns, _ in named}
     lines: list[str] = []
@@ -462,12 +463,13 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
     asked = asked_action(question, live.names)
     if asked is None:
         return live
+    acted_on = {} if by_namespace else named  # an action is offered on what the words name, not on a namespace's
     objects = Named(
-        deployments=tuple((ns, name) for kind, ns, name in sorted(named) if kind == "Deployment"),
-        pods=tuple((ns, name, _owner_kind(named[("Pod", ns, name)][0])) for kind, ns, name in sorted(named)
+        deployments=tuple((ns, name) for kind, ns, name in sorted(acted_on) if kind == "Deployment"),
+        pods=tuple((ns, name, _owner_kind(acted_on[("Pod", ns, name)][0])) for kind, ns, name in sorted(acted_on)
                    if kind == "Pod"),
         nodes=tuple(named_nodes),
-        pools=tuple(pools),
+        pools=tuple(p for p in pools if p in words),
     )
     allowed = tuple(o for o in offers(asked, objects, cluster, lang) if _may_ask(call, deps, o, cluster))
     return dataclasses.replace(live, offers=allowed, only_the_request=asked.only_the_request and bool(allowed))

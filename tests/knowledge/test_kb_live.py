@@ -256,3 +256,6 @@ def test_a_namespace_named_in_a_question_shows_its_workloads_in_trouble(
     assert "你问到的对象在 `sandbox` 上的实时状态：" in said and "• Deployment `shop/web`：" in said
     assert "old-batch" not in said.split("实时状态")[1]
     assert "• Pod `shop/web-7d9f-fghij`: " in ask(settings, provider, f"@aksbot why does {POD} in shop crash?")
+    # No action is offered on a workload the words did not name: "restart shop" names a namespace.
+    said, refs = _buttons(settings, provider, "@aksbot please restart shop", "alice")
+    assert not any(r.startswith(("/k8s restart", "/k8s delete")) for r in refs)
