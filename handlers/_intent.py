@@ -7,7 +7,8 @@ plainly: a verb in its plain form (`restart`, not `restarting` or `restarted`; `
 "why", "don't" or "if" before it, and for a scale a number. Whether the words are only the request ("restart web
 please") or also a story about a problem decides whether the knowledge base's answer is worth showing beside it.
 
-Pure text in, pure data out: `live_named` (handlers/kb.py) finds the objects and says which may be acted on.
+`asked_action` reads the words alone; `offers` makes the commands for the objects `live_named` (handlers/kb.py)
+found, which keeps those the asker may ask for.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ _ZH_NOT_ASKED_BEFORE = "".join(
 )
 _ZH_NOT_ASKED_AFTER = r"(?!了|过|次|策略|循环|原因|后|的)"
 _ZH_WORDS: tuple[tuple[Verb, str], ...] = (
-        ("uncordon", "解除封锁|取消封锁|恢复调度|允许调度"),
-        ("cordon", "封锁|停止调度|禁止调度"),
-        ("drain", "排空|腾空"),
-        ("restart", "滚动重启|重启"),
-        ("scale", "扩容|缩容|扩缩容|扩到|缩到|扩成|缩成|调到|调整到|改成|改为|设为|设置为|增加到|减少到|加到|减到"),
+    ("uncordon", "解除封锁|取消封锁|恢复调度|允许调度"),
+    ("cordon", "封锁|停止调度|禁止调度"),
+    ("drain", "排空|腾空"),
+    ("restart", "滚动重启|重启"),
+    ("scale", "扩容|缩容|扩缩容|扩到|缩到|扩成|缩成|调到|调整到|改成|改为|设为|设置为|增加到|减少到|加到|减到"),
     ("delete", "删除|删掉|杀掉|干掉"),
 )
 _ZH_VERBS = tuple((v, re.compile(_ZH_NOT_ASKED_BEFORE + f"(?:{w})" + _ZH_NOT_ASKED_AFTER)) for v, w in _ZH_WORDS)
