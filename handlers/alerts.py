@@ -240,7 +240,7 @@ class AlertHistory:
         rows = tuple(
             (day_time(e.at), e.cluster or "?", short_id(e.key),
              word(lang) if (word := _EVENT_WORDS.get(e.event)) else e.event.value,
-             in_lang(self.titles.get(e.key, ""), lang), _detail(e, lang))
+             in_lang(e.title or self.titles.get(e.key, ""), lang), _detail(e, lang))
             for e in shown
         )
         title = W.history_heading(lang, since=since)

@@ -26,6 +26,7 @@ post went out is not posted (its post is cancelled); its history keeps it.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -40,7 +41,7 @@ from bot.alerts.routing import Route, quiet_end
 from bot.approvals.model import parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
 from bot.errors import Upstream
-from bot.i18n import ALERT
+from bot.i18n import ALERT, Said, in_lang
 from bot.severity import Severity
 from bot.surface import MessageRef
 from bot.timefmt import lasted
@@ -113,6 +114,9 @@ class HistoryEntry:
     status: Status
     cluster: str | None
     detail: str
+    # The problem's title when it happened (both languages): a row keeps what the alert said then, not what it says
+    # now. None for rows written before titles were kept.
+    title: str | None = None
 
 
 # What `record` keeps of a transition, written in English (`ALERT.lasted_for("en", …)` and the like) and read back
@@ -208,6 +212,7 @@ class AlertStore:
         self.outbox_table = db.qualify("alert_outbox")
         self.scans_table = db.qualify("alert_watcher_scans")
         db.create_tables(self._schema())
+        self._add_titles()  # first: a table rebuilt to widen its checks copies every column it has
         self._widen_checks()
 
     # -- schema ----------------------------------------------------------------------------------------------
@@ -261,7 +266,8 @@ class AlertStore:
                 actor TEXT NOT NULL,
                 status TEXT NOT NULL,
                 cluster TEXT,
-                detail TEXT NOT NULL
+                detail TEXT NOT NULL,
+                title TEXT
             )""",
             f"CREATE INDEX IF NOT EXISTS alert_history_at ON {h} (at)",
             f"CREATE INDEX IF NOT EXISTS alert_history_key ON {h} (key, seq)",
@@ -289,6 +295,16 @@ class AlertStore:
             )""",
             *self._append_only(h),
         ]
+
+    def _add_titles(self) -> None:
+        """Give a history table made before titles were kept its `title` column (its rows keep NULL there)."""
+        table = self.history_table
+        if self.db.dialect == "sqlite":
+            _, rows = self.db.run(f"SELECT name FROM pragma_table_info('{table}')")
+            if "title" not in {r[0] for r in rows}:
+                self.db.create_tables([f"ALTER TABLE {table} ADD COLUMN title TEXT"])
+        else:
+            self.db.create_tables([f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS title TEXT"])
 
     def _widen_checks(self) -> None:
         """Let a database made by an older version take the events and kinds of work this one writes.
@@ -403,10 +419,10 @@ class AlertStore:
             limited = " LIMIT ?"
             params.append(limit)
         rows = self.db.run(
-            f"SELECT seq, key, episode, at, event, actor, status, cluster, detail FROM {self.history_table}"
+            f"SELECT seq, key, episode, at, event, actor, status, cluster, detail, title FROM {self.history_table}"
             f"{where} ORDER BY seq DESC{limited}", params)[1]
         entries = [HistoryEntry(int(r[0]), r[1], int(r[2]), parse_utc(r[3]), Event(r[4]), r[5], Status(r[6]), r[7],
-                                r[8]) for r in rows if clusters is None or r[7] in clusters][:limit]
+                                r[8], _title_from(r[9])) for r in rows if clusters is None or r[7] in clusters][:limit]
         entries.reverse()
         return entries
 
@@ -534,13 +550,15 @@ class AlertStore:
                 self._work(run, state.key, episode, at, Work.UPDATE)
 
     def _history(self, run: Run, key: str, episode: int, at: datetime, event: Event, group: AlertGroup | None,
-                 detail: str, *, actor: str = "", status: Status | None = None, cluster: str | None = None) -> int:
+                 detail: str, *, actor: str = "", status: Status | None = None, cluster: str | None = None,
+                 title: str | None = None) -> int:
         status = status or (group.status if group is not None else Status.FIRING)
         cluster = cluster if group is None else group.cluster
+        title = title if group is None else group.title
         _, rows = run(
-            f"INSERT INTO {self.history_table} (key, episode, at, event, actor, status, cluster, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-            (key, episode, utc_text(at), event.value, actor, status.value, cluster, detail))
+            f"INSERT INTO {self.history_table} (key, episode, at, event, actor, status, cluster, detail, title) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            (key, episode, utc_text(at), event.value, actor, status.value, cluster, detail, _title_to(title)))
         return int(rows[0][0])
 
     def _new_messages(self, run: Run, group: AlertGroup, episode: int, routes: Sequence[Route],
@@ -623,7 +641,7 @@ class AlertStore:
                             return False  # the condition, not a race, refused it
                         raise _Lost
                     self._history(run, key, state.episode, at, event, None, detail, actor=user,
-                                  status=Status.FIRING, cluster=state.cluster)
+                                  status=Status.FIRING, cluster=state.cluster, title=state.group.title)
                     self._work(run, key, state.episode, at, Work.UPDATE)
                     return True
             except _Lost:
@@ -639,7 +657,7 @@ class AlertStore:
             return False
         with self.db.transaction() as run:
             seq = self._history(run, key, state.episode, at, Event.LINKED, None, detail, actor=actor,
-                                status=state.status, cluster=state.cluster)
+                                status=state.status, cluster=state.cluster, title=state.group.title)
             self._work(run, key, state.episode, at, Work.REPLY, seq)
             self._work(run, key, state.episode, at, Work.UPDATE)
         return True
@@ -785,6 +803,18 @@ def _instance(group: AlertGroup) -> str | None:
     if len(group.alerts) == 1 and group.alerts[0].source_id:
         return f"{group.source.value}:{group.alerts[0].source_id}"
     return None
+
+
+def _title_to(title: str | None) -> str | None:
+    """A title as a history row keeps it: both languages, as JSON."""
+    return None if title is None else json.dumps({"en": str(title), "zh": in_lang(title, "zh")}, ensure_ascii=False)
+
+
+def _title_from(text: str | None) -> str | None:
+    if not text:
+        return None
+    said_in = json.loads(text)
+    return Said(said_in["en"], said_in.get("zh") or said_in["en"])
 
 
 def _started(group: AlertGroup, at: datetime) -> datetime:

@@ -20,6 +20,7 @@ from bot.alerts.settings import RateLimit
 from bot.alerts.store import AlertStore, Event, Work
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
+from bot.i18n import Said, in_lang
 from tests.support.alerts import directory, payload
 from tests.support.databases import Database
 
@@ -372,3 +373,33 @@ def test_a_database_made_before_incident_links_takes_them_after_an_upgrade(store
     with pytest.raises((sqlite3.IntegrityError, sqlite3.DatabaseError, psycopg.Error, Exception)) as caught:
         db.run(f"DELETE FROM {upgraded.history_table}")
     assert "append-only" in str(caught.value)  # the rebuilt table is still append-only
+
+
+def test_history_keeps_what_the_alert_said_at_each_moment(store: AlertStore, db: SqlApprovalStore) -> None:
+    """A node first "still Ready, lease stale", then "Unknown since 13:06": the older rows keep the older title, in
+    both languages; a database made before titles were kept gains the column and its old rows read None."""
+    first = longhorn()
+    key = store.record(first, [ALERTS], at=T0, flap_window=WINDOW).state.key
+    assert store.acknowledge(key, "U0ALICE", T0 + timedelta(minutes=1))
+    worse = first.with_alerts(replace(a, summary="worse now") for a in first.alerts)
+    worse = replace(worse, title=Said("Worse now", "现在更糟"))
+    store.record(worse, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW)
+    store.record(all_resolved(worse, T0), [ALERTS], at=T0 + timedelta(minutes=3), flap_window=WINDOW)
+    rows = store.history(key=key)
+    assert [str(r.title) for r in rows[:2]] == [first.title, first.title]
+    assert str(rows[-1].title) == "Worse now" and in_lang(rows[-1].title or "", "zh") == "现在更糟"
+
+    h = store.history_table
+    if db.dialect == "sqlite":  # as an older version made it: no title column
+        create = next(s for s in store._schema() if s.startswith(f"CREATE TABLE IF NOT EXISTS {h} ("))
+        with db.transaction() as run:
+            run(f"ALTER TABLE {h} RENAME TO {h}_copy", ())
+            run(create.replace(",\n                title TEXT", ""), ())
+            run(f"INSERT INTO {h} SELECT seq, key, episode, at, event, actor, status, cluster, detail FROM {h}_copy",
+                ())
+            run(f"DROP TABLE {h}_copy", ())
+        db.create_tables(store._schema())
+        upgraded = AlertStore(db)
+        assert all(r.title is None for r in upgraded.history(key=key))
+        upgraded.link_incident(key, "incident 8", T0 + timedelta(minutes=4))
+        assert str(upgraded.history(key=key)[-1].title) == "Worse now"
