@@ -42,8 +42,17 @@ def name_parts(subject: ObjectRef) -> frozenset[str]:
 
 def names_in(text: str) -> frozenset[str]:
     """The words of `text` that may be an object's whole name: `ledger-api`, `aks-userpool-11974196-vmss000003`,
-    `redis` — a name with a dash, or a single word of four letters or more that is not a common one."""
-    tokens = re.findall(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", text.lower())
+    `redis` — a name with a dash, or a single word of four letters or more that is not a common one. Two or three
+    words with only spaces between them are also read as the dashed name people meant ("ledger api" → `ledger-api`,
+    as chat and phones turn a dash into a space)."""
+    lowered = text.lower()
+    found = list(re.finditer(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", lowered))
+    tokens = [m.group() for m in found]
+    for i in range(len(found)):
+        for j in range(i + 1, min(i + 3, len(found))):
+            if not lowered[found[j - 1].end() : found[j].start()].isspace():
+                break
+            tokens.append("-".join(m.group() for m in found[i : j + 1]))
     return frozenset(t for t in tokens if ("-" in t and len(t) >= 3) or (len(t) >= 4 and t not in COMMON
                                                                          and not t.isdigit()))
 

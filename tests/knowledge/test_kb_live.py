@@ -259,3 +259,18 @@ def test_a_namespace_named_in_a_question_shows_its_workloads_in_trouble(
     # No action is offered on a workload the words did not name: "restart shop" names a namespace.
     said, refs = _buttons(settings, provider, "@aksbot please restart shop", "alice")
     assert not any(r.startswith(("/k8s restart", "/k8s delete")) for r in refs)
+
+
+def test_a_dashed_name_typed_with_spaces_is_still_the_object() -> None:
+    """Chat and phones turn a dash into a space: "ledger api" is read as `ledger-api` too (two or three words with
+    only spaces between them), never across punctuation."""
+    from handlers._naming import names_in
+
+    assert {"ledger-api", "web-7d9f-fghij"} <= names_in("ledger api OOM again; web 7d9f fghij crashes")
+    assert "again-web" not in names_in("ledger api OOM again; web 7d9f fghij crashes")  # the ';' ends a name
+
+
+def test_a_pods_name_typed_with_spaces_shows_it_live(world: tuple[Settings, CachedClusterProvider]) -> None:
+    settings, provider = world
+    said = ask(settings, provider, "@aksbot why does web 7d9f fghij keep crashing?")
+    assert f"• Pod `shop/{POD}`: CrashLoopBackOff" in said
