@@ -110,6 +110,11 @@ class ScanResult:
     seconds: float
 
 
+# How often a watcher records that it looked (`AlertStore.record_scan`): well inside the two minutes after which
+# `/k8s alerts` says nobody has looked for a while (handlers/alerts.py, LOOK_OVERDUE).
+SCAN_RECORD_EVERY = timedelta(seconds=30)
+
+
 class ClusterWatcher:
     """Findings of one cluster's watch cache as alerts (see the module docstring). `start()` subscribes and runs
     the scan thread; `scan()` runs one scan on the caller's thread (tests, benchmarks)."""
@@ -146,6 +151,7 @@ class ClusterWatcher:
         self._transitional_since: tuple[str, datetime] | None = None
         self.last: ScanResult | None = None
         self.scans = 0
+        self._scan_recorded: datetime | None = None
 
     # -- running ---------------------------------------------------------------------------------------------------
 
@@ -217,8 +223,9 @@ class ClusterWatcher:
             findings.append(stuck)
         recorded, current = self._record_findings(findings, now)
         resolved = self._resolve(set(self._seen) - current, now) if full else 0
-        if full:
-            self.store.record_scan(self.cluster, now)
+        if full and (self._scan_recorded is None or now - self._scan_recorded >= SCAN_RECORD_EVERY):
+            self.store.record_scan(self.cluster, now)  # a write every half minute, not every scan
+            self._scan_recorded = now
         self.scans += 1
         self.last = ScanResult(len(current), recorded, resolved, full, time.monotonic() - started)
         level = logging.INFO if self.scans == 1 or recorded or resolved or self.last.seconds > 1 else logging.DEBUG
