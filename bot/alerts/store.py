@@ -299,12 +299,15 @@ class AlertStore:
     def _add_titles(self) -> None:
         """Give a history table made before titles were kept its `title` column (its rows keep NULL there)."""
         table = self.history_table
+        # Start-up reads the table's columns; only an older table is altered (an ALTER would lock it every start).
         if self.db.dialect == "sqlite":
             _, rows = self.db.run(f"SELECT name FROM pragma_table_info('{table}')")
-            if "title" not in {r[0] for r in rows}:
-                self.db.create_tables([f"ALTER TABLE {table} ADD COLUMN title TEXT"])
         else:
-            self.db.create_tables([f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS title TEXT"])
+            _, rows = self.db.run("SELECT attname FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 "
+                                  "AND NOT attisdropped", (table,))
+        if "title" not in {r[0] for r in rows}:
+            self.db.create_tables([f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS title TEXT"
+                                   if self.db.dialect != "sqlite" else f"ALTER TABLE {table} ADD COLUMN title TEXT"])
 
     def _widen_checks(self) -> None:
         """Let a database made by an older version take the events and kinds of work this one writes.
