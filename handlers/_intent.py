@@ -130,7 +130,7 @@ class Named:
 @dataclass(frozen=True)
 class Offer:
     """One action the words asked for, as the command it is: `ref` None when the command needs a value the words
-    did not give (how many replicas), and `text` is then the command with a placeholder."""
+    did not give (how many replicas), and `text` is then the command with `N` where that number goes."""
 
     what: str
     button: str
