@@ -1207,9 +1207,9 @@ class AlertWords:
     no_cluster: Msg = Msg("no configured cluster", "未配置的集群")
     firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
     next_line: Msg = Msg("next: {next}", "接下来：{next}")
-    resolved_after: Msg = Msg("resolved after {duration}", "{duration} 后恢复")
+    resolved_after: Msg = Msg("resolved after {duration}", "{duration}后恢复")
     this_time: Msg = Msg(
-        " this time (first fired {age} ago, {count} repeat(s))", "（这一次；首次触发于 {age} 前，重复 {count} 次）"
+        " this time (first fired {age} ago, {count} repeat(s))", "（这一次；首次触发于 {age}前，重复 {count} 次）"
     )
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
     evidence: Msg = Msg("Evidence", "证据")
@@ -1392,6 +1392,12 @@ class ApprovalWords:
     expired: Msg = Msg("Expired at {at}, nothing ran.", "已于 {at} 过期，未执行任何操作。")
     no_such_request: Msg = Msg("There is no approval request `{id}`.", "没有审批请求 `{id}`。")
     cancelled: Msg = Msg("Cancelled by {by} at {when}, nothing ran.", "{by} 已于 {when} 撤回，未执行任何操作。")
+    moot: Msg = Msg(
+        "No longer needed at {when}: {reason} Nothing ran.", "已于 {when} 无需执行：{reason}未执行任何操作。"
+    )
+    done_by_other: Msg = Msg(
+        "request `{id}` ({action}) did it. {blocked}", "请求 `{id}`（{action}）已完成此事。{blocked}"
+    )
     approve: Msg = Msg("Approve", "批准")
     deny: Msg = Msg("Deny", "拒绝")
     cancel: Msg = Msg("Cancel", "撤回")
@@ -2075,6 +2081,23 @@ class FindingWords:
     )
     node_cordoned: Msg = Msg(
         "Node {name} is cordoned (SchedulingDisabled)", "节点 {name} 已被隔离（SchedulingDisabled）"
+    )
+    node_cordoned_by_bot: Msg = Msg(
+        "Node {name} is cordoned by aksbot (request `{request}`)", "节点 {name} 已由 aksbot 隔离（请求 `{request}`）"
+    )
+    node_cordon_forgotten: Msg = Msg(
+        "Node {name} has stayed cordoned for {lasted} since aksbot request `{request}`",
+        "节点 {name} 自 aksbot 请求 `{request}` 起已隔离 {lasted}",
+    )
+    bot_cordon_line: Msg = Msg(
+        "cordoned by aksbot at {at} for approved request `{request}` (`/k8s request {request}` shows who asked and "
+        "who approved)",
+        "aksbot 于 {at} 按已批准的请求 `{request}` 隔离（`/k8s request {request}` 可查看申请人和审批人）",
+    )
+    bot_cordon_next: Msg = Msg(
+        "Nothing is scheduled here until someone uncordons it; aksbot says so again if it stays cordoned past "
+        "{hours} h.",
+        "在有人取消隔离之前不会有新 Pod 调度到这里；若隔离超过 {hours} 小时，aksbot 会再次提醒。",
     )
     # -- pods
     container: Msg = Msg("Container", "容器")

@@ -178,7 +178,8 @@ class Call(Generic[A]):
     """One invocation of a command that reads no cluster (scope NONE: help, the knowledge base, approvals).
 
     `text` is what was typed (empty for a click); `progress` posts a line in the request's thread (long actions
-    use it); it must not be used to return results.
+    use it); it must not be used to return results. `request` is the approval request the call runs for, once
+    approved (None for everything that runs straight away).
     """
 
     command: str
@@ -189,6 +190,7 @@ class Call(Generic[A]):
     lang: Lang = "en"
     channel: str | None = None
     progress: Callable[[str], None] = field(default=_no_progress, compare=False, repr=False)
+    request: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

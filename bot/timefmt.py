@@ -3,7 +3,8 @@
 - `age(since, now)`: kubectl's short age in lists (`45s`, `12m`, `5h`, `3d`, `2y`);
 - `duration(seconds)`, `ago(at, now)`: evidence lines (`6m12s`, `6m12s ago`, `in 4m`); `ago_said`, the same in both
   languages, for a finding's words;
-- `lasted(seconds)`: how long a problem lasted, in words on an alert message (`14 min`, `2 h 5 min`);
+- `lasted(seconds, lang)`: how long a problem lasted, in words on an alert message (`14 min`, `2 h 5 min`,
+  `14 分钟`); `lasted_said` in both languages;
 - `clock(at, now)`: a time of day in evidence (`09:12:05Z`; with its date when not `now`'s day);
   `short_time(at)`: on cards (`09:14 UTC`);
 - `day_time(at)`: in the audit trail (`11-22 09:14:05`).
@@ -13,7 +14,7 @@ Stored times are not formatted here: the store keeps ISO 8601 UTC (`bot.approval
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.i18n import FINDING, Said, said
 
@@ -33,18 +34,29 @@ def duration(seconds: float) -> str:
     return f"{s}s"
 
 
-def lasted(seconds: float) -> str:
-    """`45` → `45 s`; `840` → `14 min`; `7500` → `2 h 5 min`; `183600` → `2 d 3 h`: "resolved after 14 min"."""
+_UNITS = {"en": ("s", "min", "h", "d"), "zh": ("秒", "分钟", "小时", "天")}
+
+
+def lasted(seconds: float, lang: str = "en") -> str:
+    """`45` → `45 s`; `840` → `14 min`; `7500` → `2 h 5 min`; `183600` → `2 d 3 h`: "resolved after 14 min".
+    In Chinese the units are words: `14 分钟`, `2 小时 5 分钟`."""
+    sec, mins, hrs, days = _UNITS["zh" if lang == "zh" else "en"]
     s = max(0, int(seconds))
     if s < 60:
-        return f"{s} s"
+        return f"{s} {sec}"
     minutes = s // 60
     if minutes < 120:
-        return f"{minutes} min"
+        return f"{minutes} {mins}"
     hours = minutes // 60
     if hours < 48:
-        return f"{hours} h {minutes % 60} min" if minutes % 60 else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h" if hours % 24 else f"{hours // 24} d"
+        return f"{hours} {hrs} {minutes % 60} {mins}" if minutes % 60 else f"{hours} {hrs}"
+    return f"{hours // 24} {days} {hours % 24} {hrs}" if hours % 24 else f"{hours // 24} {days}"
+
+
+def lasted_said(delta: timedelta) -> Said:
+    """`lasted` in both languages, for a finding's words."""
+    seconds = delta.total_seconds()
+    return Said(lasted(seconds), lasted(seconds, "zh"))
 
 
 def clock(at: datetime, now: datetime | None = None) -> str:

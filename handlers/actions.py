@@ -25,10 +25,11 @@ import copy
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from bot.blocks import Block, Context, Fields, Level, Notice, Table, View
-from bot.cluster.model import Deployment, Node, Pod, PodDisruptionBudget
+from bot.cluster.model import CORDON_REQUEST, CORDONED_AT, Deployment, Node, Pod, PodDisruptionBudget
 from bot.cluster.reads import SIDE_FAILURES
 from bot.deps import Deps
 from bot.errors import AksbotError, NotFound, Refused, UserError
@@ -54,6 +55,17 @@ def _cluster(call: ClusterCall[Any]) -> str:
     if call.cluster is None:
         raise UserError(said(A.needs_cluster))
     return call.cluster
+
+
+def _cordon_note(call: ClusterCall[Any], deps: Deps, cordon: bool) -> dict[str, str | None] | None:
+    """The annotations the bot leaves on a node it cordons for an approved request (`bot.cluster.model.CORDON_REQUEST`),
+    so whoever looks at the node sees why, and the watcher does not announce the bot's own work as a problem;
+    uncordoning removes them. Nothing for a call that runs without a request."""
+    if not cordon:
+        return {CORDON_REQUEST: None, CORDONED_AT: None}
+    if call.request is None:
+        return None
+    return {CORDON_REQUEST: call.request, CORDONED_AT: deps.clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def _ready(node: Node) -> str:
@@ -154,7 +166,7 @@ def preview_uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> Preview:
 )
 def cordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
     """Mark a node unschedulable (its pods keep running), after approval."""
-    node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, True)
+    node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, True, _cordon_note(call, deps, True))
     return NodeScheduling(_cluster(call), node, call.lang)
 
 
@@ -169,7 +181,7 @@ def cordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
 )
 def uncordon(call: ClusterCall[NodeArgs], deps: Deps) -> NodeScheduling:
     """Make a cordoned node schedulable again, after approval."""
-    node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, False)
+    node = deps.clusters.writer(_cluster(call)).cordon(call.args.node, False, _cordon_note(call, deps, False))
     return NodeScheduling(_cluster(call), node, call.lang)
 
 
@@ -379,7 +391,7 @@ def drain(call: ClusterCall[DrainArgs], deps: Deps) -> DrainResult:
     node = reader.node(call.args.node)
     was_cordoned = node.unschedulable
     if not was_cordoned:
-        writer.cordon(node.name, True)
+        writer.cordon(node.name, True, _cordon_note(call, deps, True))
         call.progress(A.progress_cordoned(call.lang, node=node.name))
     plan: DrainPlan | None = None
     evicted: list[Pod] = []

@@ -70,8 +70,8 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _lasted(delta: timedelta) -> str:
-    return lasted(delta.total_seconds())
+def _lasted(delta: timedelta, lang: str) -> str:
+    return lasted(delta.total_seconds(), lang)
 
 
 # -- references the buttons run ----------------------------------------------------------------------------------
@@ -236,8 +236,8 @@ def _when(at: datetime, now: datetime) -> str:
 
 
 def _ago(at: datetime, now: datetime, lang: str) -> str:
-    span = lasted(max((now - at).total_seconds(), 0))
-    return f"{span} 前" if lang == "zh" else f"{span} ago"
+    span = lasted(max((now - at).total_seconds(), 0), lang)
+    return f"{span}前" if lang == "zh" else f"{span} ago"
 
 
 def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incident: IncidentLink | None, now: datetime
@@ -280,13 +280,13 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     began = state.last_fired_at if state.flap_count else state.first_fired_at
     if firing:
         heading = f"{_SEVERITY_MARK[state.severity]} {in_lang(group.title, lang)}"
-        status = W.firing_for(lang, age=_lasted(now - began))
+        status = W.firing_for(lang, age=_lasted(now - began, lang))
     else:
         heading = f"✅ {W.resolved_heading(lang, title=in_lang(group.title, lang))}"
         ended = state.resolved_at or state.updated_at
-        status = W.resolved_after(lang, duration=_lasted(ended - began))
+        status = W.resolved_after(lang, duration=_lasted(ended - began, lang))
     if state.flap_count:
-        status += W.this_time(lang, age=_lasted(now - state.first_fired_at), count=state.flap_count)
+        status += W.this_time(lang, age=_lasted(now - state.first_fired_at, lang), count=state.flap_count)
     body: list[blocks.Block] = [blocks.Heading(_clip(heading, 150))]
     if firing:
         if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough

@@ -218,7 +218,7 @@ class ClusterWatcher:
             now=now,
             kubernetes_version=self._kubernetes_version(),
         )
-        findings = list(report.findings)
+        findings = [f for f in report.findings if not f.quiet]  # the bot's own doing is no alert
         if aks is not None and (stuck := self._stuck(aks, now)) is not None:
             findings.append(stuck)
         recorded, current = self._record_findings(findings, now)

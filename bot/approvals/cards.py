@@ -89,6 +89,8 @@ def status_line(request: ApprovalRequest) -> tuple[blocks.Rich, blocks.Level]:
         return W.denied.rich(lang, by=by, when=when, reason=r.reason), blocks.Level.WARN
     if r.state is State.EXPIRED:
         return W.expired(lang, at=short_time(r.expires_at)), blocks.Level.WARN
+    if r.decided_by == "aksbot" and r.reason:  # ended by the bot: another request did what it asked for
+        return W.moot(lang, when=when, reason=r.reason), blocks.Level.INFO
     return W.cancelled.rich(lang, by=people_in(lang, r.decided_by or "?"), when=when), blocks.Level.WARN
 
 

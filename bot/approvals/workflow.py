@@ -536,7 +536,34 @@ class ApprovalWorkflow:
         self._audit(done, event, "aksbot", detail, data)
         self._update_cards(done)
         self._notify(done)
+        self._settle_rivals(done)
         return done
+
+    def _settle_rivals(self, done: ApprovalRequest) -> None:
+        """After an action ran (to the end or half-way), end the requests still waiting on the same object whose
+        action now already holds — a cordon, once a drain cordoned the node: nothing is left for an approver to
+        decide, so they end (by the bot, nothing ran), and their requesters are told which request did it. A rival
+        whose preview cannot be read now stays as it is: a click on it says what changed."""
+        for rival in self._rivals(done):
+            spec = self.registry.get(rival.command)
+            if spec is None or spec.preview is None:
+                continue
+            try:
+                preview: Preview = spec.preview(self._call(rival, spec), self.deps)
+            except Exception:
+                log.info("could not re-check request %s after %s ran", rival.id, done.id, exc_info=True)
+                continue
+            if not (preview.blocked and preview.done):
+                continue
+            reason = said(W.done_by_other, id=done.id, action=done.preview.action, blocked=preview.blocked)
+            if not self.store.transition(rival.id, (State.PENDING,), State.CANCELLED, at=self.deps.clock.now(),
+                                         decided_by="aksbot", reason=in_lang(reason, lang_of(rival))):
+                continue  # decided meanwhile
+            ended = self._get(rival.id)
+            self._audit(ended, AuditEvent.CANCELLED, "aksbot", f"no longer needed: {reason}",
+                        {"done_by": done.id})
+            self._update_cards(ended)
+            self._notify(ended)
 
     def _call(self, request: ApprovalRequest, spec: CommandSpec) -> ClusterCall[Any]:
         """The call exactly as it was requested; its progress lines go to the card's thread."""
@@ -552,6 +579,7 @@ class ApprovalWorkflow:
             lang="zh" if request.lang == "zh" else "en",
             channel=request.channel,
             progress=lambda line: self._progress(request, line),
+            request=request.id,
         )
 
     def _progress(self, request: ApprovalRequest, line: str) -> None:
@@ -619,6 +647,8 @@ class ApprovalWorkflow:
             text = W.already_denied.rich(lang, by=decider, when=when, reason=r.reason)
         elif r.state is State.EXPIRED:
             text = W.expired(lang, at=short_time(r.expires_at))
+        elif r.decided_by == "aksbot" and r.reason:  # another request did what it asked for
+            text = W.moot(lang, when=when, reason=r.reason)
         else:
             text = W.cancelled.rich(lang, by=decider, when=when)
         return Decision(r.id, text, Level.INFO, private=True, lang=lang)

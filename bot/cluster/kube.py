@@ -20,7 +20,7 @@ import gc
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -659,8 +659,10 @@ class KubeCluster:
 
     # -- writer ------------------------------------------------------------------------------------------------
 
-    def cordon(self, node: str, unschedulable: bool) -> Node:
-        body = {"spec": {"unschedulable": unschedulable}}
+    def cordon(self, node: str, unschedulable: bool, annotations: Mapping[str, str | None] | None = None) -> Node:
+        body: dict[str, Any] = {"spec": {"unschedulable": unschedulable}}
+        if annotations:
+            body["metadata"] = {"annotations": dict(annotations)}
         return self._one(wire.NODES, f"node {node}", self.core.patch_node, node, body)
 
     def evict(self, namespace: str, pod: str) -> None:

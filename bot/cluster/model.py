@@ -174,6 +174,20 @@ KUBELET_CONDITIONS = frozenset({"Ready", "MemoryPressure", "DiskPressure", "PIDP
 PRESSURE_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure")
 POOL_LABELS = ("kubernetes.azure.com/agentpool", "agentpool")
 
+# What the bot writes on a node it cordons for an approved request (a cordon or a drain): which request and when,
+# so `kubectl describe node` and the bot's own diagnosis can say why the node takes no pods. Uncordoning through
+# the bot removes both.
+CORDON_REQUEST = "aksbot.io/cordon-request"
+CORDONED_AT = "aksbot.io/cordoned-at"
+
+
+@dataclass(frozen=True, slots=True)
+class BotCordon:
+    """The approved request the bot cordoned a node for, and when."""
+
+    request: str
+    at: datetime
+
 
 @dataclass(frozen=True, slots=True)
 class Node:
@@ -228,6 +242,18 @@ class Node:
     @property
     def version(self) -> str:
         return self.node_info.kubelet_version
+
+    @property
+    def bot_cordon(self) -> BotCordon | None:
+        """The bot's own cordon, when the node is cordoned and carries the bot's annotations (both readable)."""
+        request, at = self.annotations.get(CORDON_REQUEST), self.annotations.get(CORDONED_AT)
+        if not self.unschedulable or not request or not at:
+            return None
+        try:
+            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return BotCordon(request, when if when.tzinfo else when.replace(tzinfo=UTC))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ Selectors use Kubernetes' own syntax ("app=web,tier!=db"); `namespace=None` mean
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from bot.cluster import model
@@ -69,7 +70,11 @@ class ClusterReader(Protocol):
 class ClusterWriter(Protocol):
     """Write access to one cluster (used only by approved actions)."""
 
-    def cordon(self, node: str, unschedulable: bool) -> model.Node: ...
+    def cordon(
+        self, node: str, unschedulable: bool, annotations: Mapping[str, str | None] | None = None
+    ) -> model.Node:
+        """Set `spec.unschedulable`, and the node's `annotations` in the same patch (None removes one)."""
+        ...
 
     def evict(self, namespace: str, pod: str) -> None:
         """Evict through the Eviction API; raises `Refused` naming the PodDisruptionBudget that blocks it."""

@@ -79,7 +79,7 @@ from bot.refs import CommandRef
 from bot.registry import REGISTRY, Caller, Registry, Role
 from bot.settings import Settings, role_name
 from bot.surface import Incoming
-from bot.timefmt import day_time, duration
+from bot.timefmt import day_time, lasted
 
 if TYPE_CHECKING:
     from bot.dispatch import Outcome
@@ -441,7 +441,7 @@ class IncidentDesk:
         for channel in dict.fromkeys(c for c in places if c and c != asker.channel):
             warnings += self._post_summary(channel, posted, asker.lang)
         if closed.channel:
-            spent = duration((now - closed.declared_at).total_seconds())
+            spent = lasted((now - closed.declared_at).total_seconds(), closed.lang)
             topic = W.topic_closed(
                 closed.lang, duration=spent, title=closed.title[:MAX_TOPIC_TITLE], cluster=closed.cluster
             )

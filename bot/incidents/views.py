@@ -17,7 +17,7 @@ from bot.incidents.alerts import FiringAlert
 from bot.incidents.model import EntryKind, Incident, IncidentState, TimelineEntry
 from bot.incidents.timeline import ACTIONS, runbooks_used
 from bot.refs import CommandRef
-from bot.timefmt import ago_said, day_time, duration
+from bot.timefmt import ago_said, day_time, lasted
 from handlers.args import IncidentIdArgs, IncidentWhichArgs
 
 _ICON = {
@@ -104,7 +104,7 @@ def incident_fields(incident: Incident, lang: str) -> blocks.Fields:
         (W.channel(lang), _channel(incident)),
     ]
     if incident.closed_at is not None:
-        items.append((W.duration(lang), duration((incident.closed_at - incident.declared_at).total_seconds())))
+        items.append((W.duration(lang), lasted((incident.closed_at - incident.declared_at).total_seconds(), lang)))
     if incident.alert_key:
         items.append((W.alert(lang), f"`{incident.alert_key}`"))
     return blocks.Fields(tuple(items))
@@ -285,7 +285,7 @@ class IncidentSummary:
     def view(self) -> blocks.View:
         i, lang = self.incident, self.lang
         title = W.summary(lang, label=i.label, title=i.title)
-        spent = duration(((i.closed_at or i.declared_at) - i.declared_at).total_seconds())
+        spent = lasted(((i.closed_at or i.declared_at) - i.declared_at).total_seconds(), lang)
         body: list[blocks.Block] = [
             blocks.Heading(title),
             blocks.Fields(

@@ -96,6 +96,9 @@ class Finding:
     next: str | None = None
     namespace: str | None = None
     confidence: Confidence = "high"
+    # An expected state the bot brought about itself (its own approved cordon): a diagnosis shows it, the
+    # watcher does not announce it as an alert.
+    quiet: bool = False
 
 
 def by_severity(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:

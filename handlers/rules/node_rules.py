@@ -26,7 +26,7 @@ from bot.cluster.model import Condition, Event, Lease, Node, Pod, Taint
 from bot.i18n import FINDING, Msg, Said, joined, said
 from bot.refs import CommandRef, node_ref
 from bot.severity import Severity
-from bot.timefmt import ago, ago_said, clock, duration
+from bot.timefmt import ago, ago_said, clock, duration, lasted_said
 from handlers.args import DrainArgs, NodeArgs, NodeNameArgs
 from handlers.rules.finding import (
     KB_DISK_PRESSURE,
@@ -424,21 +424,43 @@ def lease_rule(node: Node, lease: Lease | None, now: datetime) -> list[Finding]:
     ]
 
 
-def cordoned_rule(node: Node) -> list[Finding]:
+# How long the bot's own cordon (for an approved request) stays a quiet, expected state: a maintenance cordon lasts
+# minutes to hours; one still there the next day is most likely forgotten, and is announced.
+BOT_CORDON_QUIET = timedelta(hours=12)
+
+
+def cordoned_rule(node: Node, now: datetime) -> list[Finding]:
+    """A cordoned node. The bot's own cordon (its annotations name the approved request) is quiet for
+    `BOT_CORDON_QUIET`: people asked for it and were told; after that it is a node somebody forgot."""
     if not node.unschedulable:
         return []
+    evidence: tuple[str | Said, ...] = (said(FINDING.unschedulable_spec),)
+    title = said(FINDING.node_cordoned, name=node.name)
+    quiet = False
+    next_: Said | None = None
+    if (mine := node.bot_cordon) is not None:
+        evidence += (said(FINDING.bot_cordon_line, at=clock(mine.at, now), request=mine.request),)
+        quiet = now - mine.at < BOT_CORDON_QUIET
+        if quiet:
+            title = said(FINDING.node_cordoned_by_bot, name=node.name, request=mine.request)
+            next_ = said(FINDING.bot_cordon_next, hours=int(BOT_CORDON_QUIET.total_seconds() // 3600))
+        else:
+            title = said(FINDING.node_cordon_forgotten, name=node.name, request=mine.request,
+                         lasted=lasted_said(now - mine.at))
     return [
         Finding(
             rule="node.cordoned",
             severity=Severity.INFO,
-            title=said(FINDING.node_cordoned, name=node.name),
+            title=title,
             subject=node_ref(node.name),
-            evidence=(said(FINDING.unschedulable_spec),),
+            evidence=evidence,
             kb=None,
             signals=("node.taint:node.kubernetes.io/unschedulable",),
             actions=(
                 SuggestedAction(said(FINDING.uncordon), CommandRef("uncordon", NodeArgs(node=node.name)), danger=True),
             ),
+            next=next_,
+            quiet=quiet,
         )
     ]
 
@@ -459,5 +481,5 @@ def node_findings(
         *lease_rule(node, lease, now),
         *pressure_rule(node, now),
         *npd_rule(node, now),
-        *cordoned_rule(node),
+        *cordoned_rule(node, now),
     ]

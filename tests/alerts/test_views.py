@@ -191,7 +191,7 @@ def test_a_problem_that_fired_again_says_how_long_this_time_and_since_when_in_al
     again = state_of(notready(), last_fired_at=T0 + timedelta(minutes=10), flap_count=1)
     text = render_text(alert_card(again, now=T0 + timedelta(minutes=11)))
     assert "firing for 1 min this time (first fired 11 min ago, 1 repeat(s))" in text
-    assert "（这一次；首次触发于 11 min 前，重复 1 次）" in render_text(
+    assert "（这一次；首次触发于 11 分钟前，重复 1 次）" in render_text(
         alert_card(again, now=T0 + timedelta(minutes=11), lang="zh"))
 
 
@@ -250,7 +250,7 @@ def test_chinese_cards_replies_and_summaries() -> None:
     state = state_of(notready(), ack_by="U0ALICE", ack_at=T0)
     card = alert_card(state, now=T0 + timedelta(minutes=5), lang="zh", knowledge=load_knowledge_base())
     text = render_text(card)
-    assert "状态" in text and "已触发 5 min" in text and "👀 已确认：@U0ALICE" in text and "处理手册：*" in text
+    assert "状态" in text and "已触发 5 分钟" in text and "👀 已确认：@U0ALICE" in text and "处理手册：*" in text
     wanted = {"静默 1 小时", "静默 4 小时", "静默直到恢复", "诊断", "处理手册：node-notready", "发起故障处理"}
     assert wanted <= set(labelled(card))
     every_button_runs_a_registered_command(card)

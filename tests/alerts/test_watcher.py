@@ -23,7 +23,9 @@ from bot.azure.model import ManagedCluster
 from bot.clock import SystemClock
 from bot.cluster.cache import CachedClusterProvider
 from bot.cluster.kube import KubeClusterProvider
+from bot.cluster.model import CORDON_REQUEST, CORDONED_AT
 from bot.cluster.settings import CacheSettings
+from handlers.rules.node_rules import BOT_CORDON_QUIET
 from sandbox.kube import KubeServer
 from tests.support import minicluster
 from tests.support.cluster import TOKENS, settings_for
@@ -281,3 +283,40 @@ def test_workload_problems_are_alerts_with_their_runbooks_and_end_when_mended(
         assert [e for e in events(store, pull.key)] == [Event.FIRED, Event.RESOLVED]
     finally:
         running.stop()
+
+
+def test_the_bots_own_cordon_is_no_alert_until_it_looks_forgotten(
+        server: KubeServer, clusters: CachedClusterProvider, store: AlertStore) -> None:
+    """A node the bot cordoned for an approved request carries the request on it: people asked for that and were
+    told, so the watcher stays quiet — until it has stayed cordoned past `BOT_CORDON_QUIET`. A cordon by hand is
+    announced as before."""
+    writer = clusters.writer("sandbox")
+    key = watcher_key("sandbox", "node.cordoned", f"node/{SPARE}")
+    scanner = watcher(clusters, store)
+
+    def cordoned_with(at: datetime) -> None:
+        stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        writer.cordon(SPARE, True, {CORDON_REQUEST: "k3j9x2ab", CORDONED_AT: stamp})
+        eventually(lambda: any(n.annotations.get(CORDONED_AT) == stamp
+                               for n in clusters.cache("sandbox").snapshot("nodes") if n.name == SPARE))
+
+    try:
+        cordoned_with(datetime.now(UTC))
+        assert scanner.scan().full
+        assert store.get(key) is None
+
+        cordoned_with(datetime.now(UTC) - BOT_CORDON_QUIET - timedelta(hours=1))
+        scanner.scan()
+        state = store.get(key)
+        assert state is not None and state.status is Status.FIRING
+        assert state.group.title == f"Node {SPARE} has stayed cordoned for 13 h since aksbot request `k3j9x2ab`"
+
+        writer.cordon(SPARE, False, {CORDON_REQUEST: None, CORDONED_AT: None})
+        writer.cordon(SPARE, True)  # by hand: no request on it
+        eventually(lambda: any(n.unschedulable and not n.annotations.get(CORDONED_AT)
+                               for n in clusters.cache("sandbox").snapshot("nodes") if n.name == SPARE))
+        scanner.scan()
+        by_hand = store.get(key)
+        assert by_hand is not None and by_hand.group.title == f"Node {SPARE} is cordoned (SchedulingDisabled)"
+    finally:
+        writer.cordon(SPARE, False)

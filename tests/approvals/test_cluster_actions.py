@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 import handlers.actions
-import handlers.approvals  # noqa: F401
+import handlers.approvals
+import handlers.diagnose  # noqa: F401
 from bot.approvals.store import SqliteApprovalStore
 from bot.blocks import Level, Notice
 from bot.clock import SystemClock
@@ -116,11 +117,18 @@ def test_cordon_after_approval_shows_in_kubectl(cluster: Cluster) -> None:
     assert "is cordoned (SchedulingDisabled)" in notices(done.view)
     line = next(x for x in kubectl(cluster, "get", "nodes").splitlines() if x.startswith(node.name))
     assert "SchedulingDisabled" in line
+    # The node says which request cordoned it, to kubectl as to the bot's own diagnosis.
+    rid = request_id_of(requested)
+    described = kubectl(cluster, "describe", "node", node.name)
+    assert f"aksbot.io/cordon-request: {rid}" in described and "aksbot.io/cordoned-at:" in described
+    diagnosis = render_text(say(cluster, "bob", f"/k8s diagnose node {node.name}").view)
+    assert f"cordoned by aksbot (request `{rid}`)" in diagnosis and f"/k8s request {rid}" in diagnosis
     again = say(cluster, "alice", f"/k8s cordon {node.name}")
     assert again.status == "failed" and "already cordoned" in notices(again.view)
     undone = approve(cluster, say(cluster, "alice", f"/k8s uncordon {node.name}"))
     assert "schedulable again" in notices(undone.view)
     assert not cluster.reader.node(node.name).unschedulable
+    assert "aksbot.io/" not in kubectl(cluster, "describe", "node", node.name)  # uncordoning took the note away
 
 
 def test_a_node_cordoned_meanwhile_is_refused_at_execution(cluster: Cluster) -> None:

@@ -132,6 +132,33 @@ def test_a_cordon_and_a_drain_of_one_node_name_each_other_until_one_is_withdrawn
     say(bed, "alice", f"/k8s cancel {drain_id}")
 
 
+def test_a_drain_that_ran_ends_the_cordon_still_waiting_and_its_requester_hears_which_request_did_it(
+    bed: Bed,
+) -> None:
+    cordon = say(bed, "erin", f"/k8s cordon {SPARE}")
+    drain = say(bed, "alice", f"/k8s drain {SPARE} --force")
+    cordon_id, drain_id = request_id_of(cordon), request_id_of(drain)
+    try:
+        ran = say(bed, "bob", f"/k8s approve {drain_id}")
+        assert ran.status == "ok" and bed.reader.node(SPARE).unschedulable
+        ended = bed.store.get(cordon_id)
+        assert ended is not None and ended.state.value == "cancelled" and ended.decided_by == "aksbot"
+        # The cordon's card has no live buttons and says why; its requester is mentioned in its thread.
+        card = bed.notifier.latest(card_ref(bed, cordon))
+        assert card is not None and "[Approve]" not in render_text(card)
+        assert "No longer needed at " in render_text(card)
+        assert f"request `{drain_id}` (Drain node {SPARE} on sandbox" in render_text(card)
+        told = [v for _, v, _ in bed.notifier.posts if cordon_id in v.summary]
+        assert told and any(Person("erin") in b.text for b in told[-1].blocks if isinstance(b, Notice))
+        trail = [e for e in bed.store.audit(request_id=cordon_id) if e.event is AuditEvent.CANCELLED]
+        assert trail[0].actor == "aksbot" and json.loads(trail[0].data) == {"done_by": drain_id}
+        # A click on it afterwards runs nothing and says what happened.
+        late = say(bed, "bob", f"/k8s approve {cordon_id}")
+        assert "No longer needed at " in notices(late.view) and drain_id in notices(late.view)
+    finally:
+        bed.dispatcher.deps.clusters.writer("sandbox").cordon(SPARE, False)
+
+
 def test_requests_on_different_objects_do_not_name_each_other(bed: Bed) -> None:
     scale = say(bed, "alice", "/k8s scale deployment web --replicas 3 -n shop")
     restart = say(bed, "alice", "/k8s restart deployment api -n shop")

@@ -289,7 +289,7 @@ def test_the_timeline_and_summary_list_everything_in_order(bed: Bed) -> None:
     positions = [summary.find(line) for line in order]
     assert -1 not in positions, [line for line, p in zip(order, positions, strict=True) if p < 0]
     assert positions == sorted(positions)
-    assert re.search(r"Duration +: 9m00s", summary)
+    assert re.search(r"Duration +: 9 min", summary)
     assert "✅ `/k8s switch off hall` — hall is off · requested by @alice, approved by @bob" in summary
     assert "`java-oom-cgroupv2` (`/k8s kb show java-oom-cgroupv2`), `crashloop`" in summary
     assert alerts.links and alerts.links[0][0] == "a1b2" and alerts.links[0][1].channel_name == CHANNEL
