@@ -2320,6 +2320,18 @@ class FindingWords:
         "Reuse connections and keep the idle timeout low (NAT gateway default: 4 min).",
         "复用连接并保持较低的空闲超时（NAT gateway 默认 4 分钟）。",
     )
+    cluster_stuck: Msg = Msg(
+        "AKS cluster {name} has been {state} for over {minutes} min",
+        "AKS 集群 {name} 处于 {state} 状态已超过 {minutes} 分钟",
+    )
+    cluster_stuck_line: Msg = Msg(
+        "managedCluster {name}: provisioningState={state} for {minutes} min (seen by the bot)",
+        "managedCluster {name}：provisioningState={state} 已持续 {minutes} 分钟（机器人观察到）",
+    )
+    cluster_stuck_next: Msg = Msg(
+        "An operation that does not finish usually ends Failed; `az aks show` names the operation.",
+        "迟迟不结束的操作通常会以 Failed 告终；`az aks show` 会显示是哪个操作。",
+    )
     cluster_failed: Msg = Msg("AKS cluster {name} is in the Failed state", "AKS 集群 {name} 处于 Failed 状态")
     cluster_failed_next: Msg = Msg(
         "Scale, upgrade and node-image operations are refused until a reconcile succeeds.",

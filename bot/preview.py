@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.blocks import Block, Fields, Heading, Level, Notice, View
-from bot.i18n import APPROVAL, Said, said
+from bot.i18n import APPROVAL, Said, in_lang, said
 from bot.refs import ObjectRef
 
 
@@ -19,7 +19,7 @@ from bot.refs import ObjectRef
 class Preview:
     """The exact action, what it will touch, and the facts it was approved against."""
 
-    action: str
+    action: str  # a `Said` (both languages): the card shows the requester's, others read theirs (`action_in`)
     blocks: tuple[Block, ...] = ()
     expect: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
@@ -29,14 +29,18 @@ class Preview:
     # on the same object are told about each other.
     target: ObjectRef | None = None
 
-    def view(self) -> View:
-        blocks: list[Block] = [Heading(self.action), *self.blocks]
+    def action_in(self, lang: str) -> str:
+        """The action in `lang`: a request made in Chinese reads in English in an English list, and the reverse."""
+        return in_lang(self.action, lang)
+
+    def view(self, lang: str = "en") -> View:
+        blocks: list[Block] = [Heading(self.action_in(lang)), *self.blocks]
         blocks += [Notice(w, Level.WARN) for w in self.warnings]
         if self.blocked:
             blocks.append(Notice(self.blocked, Level.ERROR))
         if self.expect:
             blocks.append(Fields(tuple(self.expect)))
-        return View(self.action, tuple(blocks))
+        return View(self.action_in(lang), tuple(blocks))
 
 
 def drift(approved: Preview, now: Preview) -> list[Said]:

@@ -27,6 +27,7 @@ from typing import TextIO
 from bot.alerts.runtime import AlertRuntime
 from bot.app import Assembly, assemble
 from bot.blocks import Button, Rich, View, plain
+from bot.cluster.cache import CachedClusterProvider
 from bot.dispatch import Dispatcher
 from bot.errors import NotFound, Refused
 from bot.incidents.ports import Channel, Invited, NameTaken, NotInChannel, Reaction
@@ -368,6 +369,9 @@ def start_alerts(settings: Settings, assembly: Assembly, surface: ShellSurface) 
     return AlertRuntime(work).start()
 
 
+DEMO_SYNC_SECONDS = 20.0
+
+
 def run_shell_with(settings: Settings, user: str, *, banner: str = "", alerts: bool = False,
                    controls: Mapping[str, Callable[[str], str]] | None = None) -> int:
     """The shell on the configured clusters, approved actions run inline: a click's answer is the outcome, in the
@@ -378,6 +382,11 @@ def run_shell_with(settings: Settings, user: str, *, banner: str = "", alerts: b
     surface = ShellSurface()
     assembly = assemble(settings, surface, workspace=ShellWorkspace(surface)).start()
     work = start_alerts(settings, assembly, surface) if alerts else None
+    clusters = assembly.deps.clusters
+    if alerts and isinstance(clusters, CachedClusterProvider):
+        # The demo's clusters are local: its first question reads a filled cache (a question names live objects
+        # only from the cache, never waiting for a cluster), however busy the machine is.
+        clusters.wait_synced(DEMO_SYNC_SECONDS)
     try:
         return run_shell(assembly.dispatcher, surface, user, banner=banner, on_reaction=assembly.incidents.on_reaction,
                          controls=controls)

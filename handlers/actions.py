@@ -136,7 +136,7 @@ def _scheduling_preview(call: ClusterCall[NodeArgs], deps: Deps, cordon: bool) -
     reader = deps.clusters.reader(_cluster(call))
     node = find_node(deps, _cluster(call), call.args.node)
     lang = call.lang
-    action = (A.cordon_action if cordon else A.uncordon_action)(lang, node=node.name, cluster=call.cluster)
+    action = said(A.cordon_action if cordon else A.uncordon_action, node=node.name, cluster=call.cluster)
     target = node_ref(node.name)
     if node.unschedulable == cordon:
         already = A.already_cordoned if node.unschedulable else A.already_schedulable
@@ -255,7 +255,7 @@ def preview_drain(call: ClusterCall[DrainArgs], deps: Deps) -> Preview:
     plan = _read_plan(call, deps)
     node = plan.node
     lang = call.lang
-    action = A.drain_action(lang, node=node.name, cluster=call.cluster, count=len(plan.evict))
+    action = said(A.drain_action, node=node.name, cluster=call.cluster, count=len(plan.evict))
     rows = tuple(
         (
             f"{p.namespace}/{p.name}",
@@ -534,7 +534,7 @@ def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
     pod = find_pod(deps, _cluster(call), call.namespace, call.args.pod)
     lang = call.lang
     owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
-    action = A.delete_pod_action(lang, pod=f"{pod.namespace}/{pod.name}", cluster=call.cluster)
+    action = said(A.delete_pod_action, pod=f"{pod.namespace}/{pod.name}", cluster=call.cluster)
     fields = (
         ("Pod", pod.name),  # a Kubernetes kind, the same in both languages
         (A.namespace(lang), pod.namespace),
@@ -623,7 +623,7 @@ class DeploymentChanged:
 def preview_restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> Preview:
     d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
     lang = call.lang
-    action = A.restart_action(lang, deployment=f"{d.namespace}/{d.name}", cluster=call.cluster, count=d.replicas)
+    action = said(A.restart_action, deployment=f"{d.namespace}/{d.name}", cluster=call.cluster, count=d.replicas)
     warnings = (A.one_replica(lang),) if d.replicas == 1 else ()
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
     return Preview(action, (_deployment_fields(d, lang),), expect, warnings, target=_deployment_ref(d))
@@ -649,8 +649,8 @@ def restart_deployment(call: ClusterCall[DeploymentArgs], deps: Deps) -> Deploym
 def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps) -> Preview:
     d = find_deployment(deps, _cluster(call), call.namespace, call.args.name)
     new, lang = call.args.replicas, call.lang
-    action = A.scale_action(
-        lang, deployment=f"{d.namespace}/{d.name}", cluster=call.cluster, before=d.replicas, after=new
+    action = said(
+        A.scale_action, deployment=f"{d.namespace}/{d.name}", cluster=call.cluster, before=d.replicas, after=new
     )
     expect = (("deployment uid", d.uid), ("replicas", str(d.replicas)))
     if new == d.replicas:

@@ -148,7 +148,7 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
     lang = call.lang
     pool = _pool(cluster, call.args.pool)
     new = call.args.count
-    action = A.scale_pool_action(lang, pool=pool.name, cluster=call.cluster, before=pool.count, after=new)
+    action = said(A.scale_pool_action, pool=pool.name, cluster=call.cluster, before=pool.count, after=new)
     if pool.autoscaling:
         command = _autoscaler_bounds(cluster, pool, new)
         blocked = A.autoscaled(lang, pool=pool.name, min=pool.min_count, max=pool.max_count, command=command)
@@ -241,7 +241,7 @@ class Reconciled:
 def preview_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Preview:
     cluster = deps.azure.client(_cluster_name(call)).cluster()
     lang = call.lang
-    action = A.reconcile_action(lang, cluster=cluster.name)
+    action = said(A.reconcile_action, cluster=cluster.name)
     state = cluster.provisioning_state or "unknown"  # a fact the approval rests on: the same in both languages
     shown = cluster.provisioning_state or A.unknown(lang)
     if _busy(state):
@@ -296,8 +296,8 @@ def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Previ
     pool = _pool(client.cluster(), call.args.pool)
     profile = client.pool_upgrade_profile(pool.name)
     current, latest = pool.node_image_version, profile.latest_node_image_version
-    action = A.upgrade_image_action(
-        lang, pool=pool.name, cluster=call.cluster, current=current or "?", latest=latest or "?"
+    action = said(
+        A.upgrade_image_action, pool=pool.name, cluster=call.cluster, current=current or "?", latest=latest or "?"
     )
     expect = (*_pool_facts(pool), (f"pool {pool.name} node image", current or "unknown"))
     if latest is not None and current == latest:

@@ -48,6 +48,7 @@ from bot.azure.model import ManagedCluster
 from bot.clock import Clock
 from bot.cluster.cache import Change, ClusterCache, Subscription
 from bot.errors import AksbotError
+from bot.i18n import FINDING, said
 from bot.refs import Kind, ObjectRef
 from bot.severity import Severity
 from handlers.rules.cluster import diagnose_cluster
@@ -86,12 +87,12 @@ def stuck_finding(aks: ManagedCluster, since: datetime, now: datetime, threshold
     return Finding(
         rule=STUCK_RULE,
         severity=Severity.WARNING,
-        title=f"AKS cluster {aks.name} has been {state} for over {int(threshold.total_seconds() // 60)} min",
+        title=said(FINDING.cluster_stuck, name=aks.name, state=state, minutes=int(threshold.total_seconds() // 60)),
         subject=ObjectRef(Kind.CLUSTER, aks.name),
-        evidence=(f"managedCluster {aks.name}: provisioningState={state} for {minutes} min (seen by the bot)",),
+        evidence=(said(FINDING.cluster_stuck_line, name=aks.name, state=state, minutes=minutes),),
         kb=KB_RECONCILE_FAILED,
         signals=("azure.provisioning:stuck",),
-        next="An operation that does not finish usually ends Failed; `az aks show` names the operation.",
+        next=said(FINDING.cluster_stuck_next),
     )
 
 

@@ -140,7 +140,7 @@ class ApprovalCard:
             (W.may_approve(lang), self.approvers),
         ]
         body: list[blocks.Block] = [
-            blocks.Heading(W.heading(lang, id=r.id, action=r.preview.action)),
+            blocks.Heading(W.heading(lang, id=r.id, action=r.preview.action_in(lang))),
             blocks.Notice(status, level),
             *((rivals_notice(r, self.rivals),) if self.rivals else ()),
             blocks.Fields(tuple(fields)),
@@ -157,7 +157,8 @@ class ApprovalCard:
             body += [blocks.Divider(), *r.result.blocks]
         body.append(buttons(r))
         body.append(blocks.Context(W.card_footer(lang, id=r.id, ref=r.correlation_id, state=state_word(r))))
-        return blocks.View(W.card_summary(lang, id=r.id, state=state_word(r), action=r.preview.action), tuple(body))
+        summary = W.card_summary(lang, id=r.id, state=state_word(r), action=r.preview.action_in(lang))
+        return blocks.View(summary, tuple(body))
 
 
 # A card names at most this many of the other requests waiting on its object, and counts the rest.
@@ -173,11 +174,12 @@ def rivals_notice(request: ApprovalRequest, rivals: tuple[ApprovalRequest, ...])
     if len(rivals) == 1:
         (other,) = rivals
         text = W.other_waiting.rich(
-            lang, object=what, id=other.id, action=other.preview.action, requester=blocks.Person(other.requester)
+            lang, object=what, id=other.id, action=other.preview.action_in(lang),
+            requester=blocks.Person(other.requester),
         )
         return blocks.Notice(text, blocks.Level.WARN)
     named: list[blocks.Rich] = [
-        W.other_request.rich(lang, id=r.id, action=r.preview.action, requester=blocks.Person(r.requester))
+        W.other_request.rich(lang, id=r.id, action=r.preview.action_in(lang), requester=blocks.Person(r.requester))
         for r in rivals[:MAX_RIVALS_NAMED]
     ]
     if len(rivals) > MAX_RIVALS_NAMED:
@@ -197,9 +199,9 @@ def outcome_notice(request: ApprovalRequest) -> blocks.View:
     lang = lang_of(r)
     status, level = status_line(r)
     text = W.your_request.rich(
-        lang, requester=blocks.Person(r.requester), id=r.id, action=r.preview.action, status=status
+        lang, requester=blocks.Person(r.requester), id=r.id, action=r.preview.action_in(lang), status=status
     )
-    summary = W.notice_summary(lang, id=r.id, state=state_word(r), action=r.preview.action)
+    summary = W.notice_summary(lang, id=r.id, state=state_word(r), action=r.preview.action_in(lang))
     return blocks.View(summary, (blocks.Notice(text, level),))
 
 
@@ -263,7 +265,7 @@ class PendingList:
             r = i.request
             you = READ.may_approve_it(lang) if i.may_approve else (READ.yours_may_cancel(lang) if i.yours else "")
             lines += [
-                READ.request_line(lang, id=r.id, cluster=r.cluster or "-", action=r.preview.action),
+                READ.request_line(lang, id=r.id, cluster=r.cluster or "-", action=r.preview.action_in(lang)),
                 blocks.Person(r.requester),
                 READ.request_progress(
                     lang, have=len(r.approvals), need=r.required_approvals, expires=short_time(r.expires_at)

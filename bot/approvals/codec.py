@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from bot import blocks
+from bot.i18n import Said, in_lang
 from bot.preview import Preview
 from bot.refs import Kind, ObjectRef, decode, encode
 
@@ -125,7 +126,8 @@ def target_from_json(data: Any) -> ObjectRef | None:
 def preview_to_json(preview: Preview) -> str:
     return json.dumps(
         {
-            "action": preview.action,
+            "action": str(preview.action),
+            "action_zh": in_lang(preview.action, "zh"),
             "blocks": [block_to_json(b) for b in preview.blocks],
             "expect": [list(p) for p in preview.expect],
             "warnings": list(preview.warnings),
@@ -139,7 +141,7 @@ def preview_to_json(preview: Preview) -> str:
 def preview_from_json(text: str) -> Preview:
     data = json.loads(text)
     return Preview(
-        action=data["action"],
+        action=Said(data["action"], data.get("action_zh") or data["action"]),
         blocks=tuple(block_from_json(b) for b in data["blocks"]),
         expect=_pairs(data["expect"]),
         warnings=tuple(data["warnings"]),

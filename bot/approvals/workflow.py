@@ -117,7 +117,7 @@ class AlreadyRequested(Refused):
     """The same command on the same target already waits for approval: its card, instead of a second request."""
 
     def __init__(self, card: ApprovalCard, lang: Lang) -> None:
-        super().__init__(W.already_waiting(lang, id=card.request_id, action=card.request.preview.action))
+        super().__init__(W.already_waiting(lang, id=card.request_id, action=card.request.preview.action_in(lang)))
         self.card = card
 
     def view(self, lang: Lang = "en") -> View:
@@ -210,7 +210,7 @@ class ApprovalWorkflow:
         data: dict[str, Any] = {
             "text": request.text,
             "preview": {
-                "action": preview.action,
+                "action": str(preview.action),
                 "expect": dict(preview.expect),
                 "warnings": list(preview.warnings),
             },

@@ -461,7 +461,8 @@ class IncidentDesk:
         except AksbotError as exc:
             log.warning("the requests of %s could not be read at its close: %s", incident.label, exc.message)
             return ()
-        return tuple((r.id, r.preview.action) for r, _ in trail if r.state is State.PENDING and not r.is_due(now))
+        return tuple((r.id, r.preview.action_in(incident.lang)) for r, _ in trail
+                     if r.state is State.PENDING and not r.is_due(now))
 
     def _post_summary(self, channel: str, view: View, lang: str) -> list[Rich]:
         where = "#" + channel

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from bot.approvals.model import ApprovalRequest, AuditEntry, AuditEvent
+from bot.i18n import Said
 from bot.incidents.model import EntryKind, TimelineEntry
 
 _EVENTS = {
@@ -40,8 +41,9 @@ def approval_entries(request: ApprovalRequest, audit: Iterable[AuditEntry]) -> l
             continue
         actor = None if entry.actor == "aksbot" else entry.actor
         data: dict[str, object] = {"request": request.id, "command": request.text, "requester": request.requester}
+        text: str
         if kind is EntryKind.APPROVAL_REQUESTED:
-            text = f"`{request.text}` — {request.preview.action}"
+            text = Said(*(f"`{request.text}` — {request.preview.action_in(lang)}" for lang in ("en", "zh")))
         elif kind is EntryKind.APPROVED and request.required_approvals > 1:
             text = f"`{request.text}` ({entry.detail})"
         elif kind is EntryKind.DENIED:

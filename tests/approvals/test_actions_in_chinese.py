@@ -318,7 +318,7 @@ def check_preview(zh: Preview, en: Preview, case_zh: tuple[str, ...], case_en: t
     # The facts the request is checked against again are stored with it and compared by name: they are one form in
     # both languages (and so are left out of what is checked for Chinese).
     assert zh.expect == en.expect
-    chinese(replace(zh, expect=()).view(), case_zh)
+    chinese(replace(zh, expect=()).view("zh"), case_zh)
     english(en.view(), case_en)
     assert (zh.blocked is not None, len(zh.warnings)) == (en.blocked is not None, len(en.warnings)) == (
         blocked, warnings)
@@ -761,6 +761,10 @@ def test_a_cordon_clicked_under_a_chinese_message_ends_with_its_result_in_chines
             asked = " ".join(render_text(requested.view).split())
             assert f"隔离节点 {SPARE}（集群 sandbox）" in asked and "新的 Pod 不会再调度到该节点" in asked, asked
             assert not k.deps.clusters.reader("sandbox").node(SPARE).unschedulable  # nothing before approval
+            # An approver who reads English finds the Chinese request in English in the list of what waits.
+            listed = render_text(d.handle(Incoming("/k8s approvals", "bob", InputKind.SLASH, "C0OPS"),
+                                          Conversation()).view)
+            assert f"Cordon node {SPARE} on sandbox" in listed and "隔离节点" not in listed, listed
 
             done = d.handle(Incoming(f"/k8s approve {request_id}", "bob", InputKind.SLASH, "C0OPS"), Conversation())
             assert k.deps.clusters.reader("sandbox").node(SPARE).unschedulable

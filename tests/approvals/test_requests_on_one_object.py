@@ -175,7 +175,8 @@ def test_a_request_asked_in_chinese_names_the_other_in_chinese(bed: Bed) -> None
     request_id_of(second)
     (notice,) = rival_notices(second.view)
     assert plain(notice.text) == (
-        f"节点 {SPARE} 上还有另一个请求在等待：`{request_id_of(first)}`（Drain node {SPARE} on sandbox: cordon it and "
-        "evict 3 pod(s)），申请人 @alice。如果两个都被批准，后执行的那个会先再次核对，"
+        f"节点 {SPARE} 上还有另一个请求在等待：`{request_id_of(first)}`"
+        f"（排空节点 {SPARE}（集群 sandbox）：隔离该节点并驱逐 3 个 Pod），申请人 @alice。"
+        "如果两个都被批准，后执行的那个会先再次核对，"
         "若另一个已改变了它核对的内容，就不会执行。"
     )
