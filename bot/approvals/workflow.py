@@ -542,28 +542,42 @@ class ApprovalWorkflow:
     def _settle_rivals(self, done: ApprovalRequest) -> None:
         """After an action ran (to the end or half-way), end the requests still waiting on the same object whose
         action now already holds — a cordon, once a drain cordoned the node: nothing is left for an approver to
-        decide, so they end (by the bot, nothing ran), and their requesters are told which request did it. A rival
-        whose preview cannot be read now stays as it is: a click on it says what changed."""
+        decide, so they end (by the bot, nothing ran), and their requesters are told which request did it."""
         for rival in self._rivals(done):
-            spec = self.registry.get(rival.command)
-            if spec is None or spec.preview is None:
-                continue
-            try:
-                preview: Preview = spec.preview(self._call(rival, spec), self.deps)
-            except Exception:
-                log.info("could not re-check request %s after %s ran", rival.id, done.id, exc_info=True)
-                continue
-            if not (preview.blocked and preview.done):
-                continue
+            self._end_if_moot(rival, done)
+
+    def settle_moot(self) -> int:
+        """End every waiting request whose action already holds though no request of the bot's did it (the node was
+        cordoned by hand): the sweeper checks, so nobody approves what is already so. How many ended."""
+        now = self.deps.clock.now()
+        return sum(self._end_if_moot(r, None) for r in self.store.pending() if not r.is_due(now))
+
+    def _end_if_moot(self, request: ApprovalRequest, done: ApprovalRequest | None) -> bool:
+        """End `request` if its preview now says what it asks already holds (`done`: the request that did it).
+        A request whose preview cannot be read now stays as it is: a click on it says what changed."""
+        spec = self.registry.get(request.command)
+        if spec is None or spec.preview is None:
+            return False
+        try:
+            preview: Preview = spec.preview(self._call(request, spec), self.deps)
+        except Exception:
+            log.info("could not re-check waiting request %s", request.id, exc_info=True)
+            return False
+        if not (preview.blocked and preview.done):
+            return False
+        reason: str = preview.blocked
+        if done is not None:
             reason = said(W.done_by_other, id=done.id, action=done.preview.action, blocked=preview.blocked)
-            if not self.store.transition(rival.id, (State.PENDING,), State.CANCELLED, at=self.deps.clock.now(),
-                                         decided_by="aksbot", reason=in_lang(reason, lang_of(rival))):
-                continue  # decided meanwhile
-            ended = self._get(rival.id)
-            self._audit(ended, AuditEvent.CANCELLED, "aksbot", f"no longer needed: {reason}",
-                        {"done_by": done.id})
-            self._update_cards(ended)
-            self._notify(ended)
+        if not self.store.transition(request.id, (State.PENDING,), State.CANCELLED, at=self.deps.clock.now(),
+                                     decided_by="aksbot", reason=in_lang(reason, lang_of(request))):
+            return False  # decided meanwhile
+        ended = self._get(request.id)
+        self._audit(ended, AuditEvent.CANCELLED, "aksbot", f"no longer needed: {reason}",
+                    {"done_by": done.id} if done is not None else {})
+        self._update_cards(ended)
+        self._update_rivals(ended)
+        self._notify(ended)
+        return True
 
     def _call(self, request: ApprovalRequest, spec: CommandSpec) -> ClusterCall[Any]:
         """The call exactly as it was requested; its progress lines go to the card's thread."""
@@ -776,8 +790,8 @@ class ApprovalWorkflow:
 
 
 class ExpirySweeper:
-    """Expires overdue requests in the background, so their cards say so even when nobody clicks, and fails
-    requests whose run was cut off by a stopped bot."""
+    """Expires overdue requests in the background, so their cards say so even when nobody clicks, fails requests
+    whose run was cut off by a stopped bot, and ends the ones whose action already holds (`settle_moot`)."""
 
     def __init__(self, workflow: ApprovalWorkflow, interval: float = 30.0) -> None:
         self.workflow = workflow
@@ -796,6 +810,7 @@ class ExpirySweeper:
             try:
                 self.workflow.expire_due()
                 self.workflow.interrupt_stale()
+                self.workflow.settle_moot()
             except Exception:
                 log.warning("expiry sweep failed", exc_info=True)
             self._stop.wait(self.interval)

@@ -159,6 +159,26 @@ def test_a_drain_that_ran_ends_the_cordon_still_waiting_and_its_requester_hears_
         bed.dispatcher.deps.clusters.writer("sandbox").cordon(SPARE, False)
 
 
+def test_a_cordon_waiting_while_someone_cordons_the_node_by_hand_ends_at_the_next_sweep(bed: Bed) -> None:
+    requested = say(bed, "erin", f"/k8s cordon {SPARE}")
+    rid = request_id_of(requested)
+    workflow = bed.dispatcher.deps.approvals
+    assert workflow is not None
+    assert workflow.settle_moot() == 0  # still needed: nothing changes
+    writer = bed.dispatcher.deps.clusters.writer("sandbox")
+    writer.cordon(SPARE, True)  # kubectl cordon, by hand
+    try:
+        assert workflow.settle_moot() == 1
+        ended = bed.store.get(rid)
+        assert ended is not None and ended.state.value == "cancelled" and ended.decided_by == "aksbot"
+        card = bed.notifier.latest(card_ref(bed, requested))
+        assert card is not None and "[Approve]" not in render_text(card)
+        assert "No longer needed at " in render_text(card) and "is already cordoned" in render_text(card)
+        assert workflow.settle_moot() == 0  # once
+    finally:
+        writer.cordon(SPARE, False)
+
+
 def test_requests_on_different_objects_do_not_name_each_other(bed: Bed) -> None:
     scale = say(bed, "alice", "/k8s scale deployment web --replicas 3 -n shop")
     restart = say(bed, "alice", "/k8s restart deployment api -n shop")
