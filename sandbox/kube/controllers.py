@@ -23,6 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import orjson
@@ -47,6 +48,7 @@ LEASE_SECONDS = 40
 # kube-controller-manager's --node-monitor-grace-period: 50 s since Kubernetes 1.32 (40 s before).
 NODE_MONITOR_GRACE_SECONDS = 50.0
 UNREACHABLE = "node.kubernetes.io/unreachable"
+UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 # What a kubelet posts for its own conditions when it is healthy.
 KUBELET_CONDITIONS = {
     "MemoryPressure": ("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
@@ -321,6 +323,10 @@ class Controllers:
             elif renew and name not in self.silent:
                 self._renew_lease(name)
             unschedulable = entry.fields.get("spec.unschedulable") == "true"
+            if self._unschedulable.get(name) != unschedulable:
+                # The node lifecycle controller keeps the cordon as a taint too (TaintNodesByCondition, GA in 1.17):
+                # `kubectl describe node` shows it; a NoSchedule taint carries no timeAdded.
+                self.store.mutate(NODES, "", name, partial(_cordon_taint, unschedulable=unschedulable))
             if self._unschedulable.get(name, unschedulable) != unschedulable:
                 node = entry.obj()
                 node["metadata"].setdefault("namespace", "")
@@ -1091,6 +1097,18 @@ def _equal_ignore_hash(rs_template: Obj | None, template: Obj) -> bool:
         if not meta:
             candidate.pop("metadata")
     return bool(stripped == wanted)
+
+
+def _cordon_taint(node: Obj, unschedulable: bool) -> None:
+    """`node.kubernetes.io/unschedulable:NoSchedule` on a cordoned node, and none on a schedulable one."""
+    spec = node.setdefault("spec", {})
+    taints = [t for t in spec.get("taints") or [] if t.get("key") != UNSCHEDULABLE]
+    if unschedulable:
+        taints.append({"key": UNSCHEDULABLE, "effect": "NoSchedule"})
+    if taints:
+        spec["taints"] = taints
+    else:
+        spec.pop("taints", None)
 
 
 def _eviction_time(tolerations: list[Obj], taints: list[tuple[Obj, datetime]]) -> datetime | None:

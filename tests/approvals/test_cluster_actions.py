@@ -31,6 +31,7 @@ from bot.surface import Incoming, InputKind
 from tests.support.approvals import NoAzure, RecordingNotifier, approval_dispatcher, notices, request_id_of
 from tests.support.foundation import Conversation
 from tests.support.kubectl import start_minicluster, write_kubeconfig
+from tests.support.waiting import eventually
 
 GUARDED_ROLE = "aksbot.io/sandbox-role"
 
@@ -121,6 +122,8 @@ def test_cordon_after_approval_shows_in_kubectl(cluster: Cluster) -> None:
     rid = request_id_of(requested)
     described = kubectl(cluster, "describe", "node", node.name)
     assert f"aksbot.io/cordon-request: {rid}" in described and "aksbot.io/cordoned-at:" in described
+    # The node lifecycle controller keeps the cordon as a taint as well, as on a real cluster (in its own time).
+    eventually(lambda: "node.kubernetes.io/unschedulable:NoSchedule" in kubectl(cluster, "describe", "node", node.name))
     diagnosis = render_text(say(cluster, "bob", f"/k8s diagnose node {node.name}").view)
     assert f"cordoned by aksbot (request `{rid}`)" in diagnosis and f"/k8s request {rid}" in diagnosis
     again = say(cluster, "alice", f"/k8s cordon {node.name}")
@@ -129,6 +132,7 @@ def test_cordon_after_approval_shows_in_kubectl(cluster: Cluster) -> None:
     assert "schedulable again" in notices(undone.view)
     assert not cluster.reader.node(node.name).unschedulable
     assert "aksbot.io/" not in kubectl(cluster, "describe", "node", node.name)  # uncordoning took the note away
+    eventually(lambda: "node.kubernetes.io/unschedulable" not in kubectl(cluster, "describe", "node", node.name))
 
 
 def test_a_node_cordoned_meanwhile_is_refused_at_execution(cluster: Cluster) -> None:
