@@ -1559,6 +1559,7 @@ class ApprovalWords:
     event_expired: Msg = Msg("expired", "已过期")
     event_running: Msg = Msg("running", "执行中")
     event_succeeded: Msg = Msg("succeeded", "已成功")
+    event_succeeded_warning: Msg = Msg("ran, with warnings", "已执行（有警告）")
     event_failed: Msg = Msg("failed", "已失败")
     none_configured: Msg = Msg("nobody is configured", "没有配置审批人")
     approver_role: Msg = Msg("the approver role: {who}", "审批人角色（{who}）")

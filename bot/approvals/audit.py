@@ -70,7 +70,7 @@ class AuditLog:
             (
                 day_time(e.at),
                 e.request_id,
-                _event(e.event, lang),
+                _event(e, lang),
                 e.actor,
                 e.cluster or "-",
                 e.detail,
@@ -83,11 +83,15 @@ class AuditLog:
         return View(summary, (Heading(W.audit_heading(lang)), Table(columns, rows)))
 
 
-def _event(event: AuditEvent, lang: Lang) -> str:
-    """An audit event's name as the language says it (the stored value is the English word)."""
+def _event(entry: AuditEntry, lang: Lang) -> str:
+    """An audit event's name as the language says it (the stored value is the English word). An action that ran to
+    its end but whose own answer warns (a drain that stopped short; its data says `"warning": true`) is not just
+    "succeeded"."""
+    if entry.event is AuditEvent.SUCCEEDED and json.loads(entry.data).get("warning"):
+        return W.event_succeeded_warning(lang)
     if lang != "zh":
-        return event.value
-    return getattr(W, f"event_{event.value}")(lang)  # type: ignore[no-any-return]
+        return entry.event.value
+    return getattr(W, f"event_{entry.event.value}")(lang)  # type: ignore[no-any-return]
 
 
 def export_jsonl(store: ApprovalStore, out: TextIO, *, user: str | None = None, cluster: str | None = None) -> int:

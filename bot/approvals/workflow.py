@@ -521,12 +521,15 @@ class ApprovalWorkflow:
         """Store how the run ended. A failure the workflow words (a `Said`) is kept in the request's language for
         its card, and in English for the audit; so is a result (`english`: its summary in English, when known)."""
         now = self.deps.clock.now()
+        data: dict[str, object]
         if failure is None and result is not None:
             self.store.transition(
                 running.id, (State.RUNNING,), State.SUCCEEDED, at=now, outcome=result.summary, result=result
             )
             told = english or result.summary
             event, detail, data = AuditEvent.SUCCEEDED, told, {"result": told}
+            if result_level(result) is not Level.OK:  # it ran to its end, but stopped short (a drain held by a PDB)
+                data["warning"] = True
         else:
             shown = in_lang(failure, lang_of(running)) if failure is not None else None
             self.store.transition(running.id, (State.RUNNING,), State.FAILED, at=now, reason=shown, result=result)
@@ -547,10 +550,20 @@ class ApprovalWorkflow:
             self._end_if_moot(rival, done)
 
     def settle_moot(self) -> int:
-        """End every waiting request whose action already holds though no request of the bot's did it (the node was
-        cordoned by hand): the sweeper checks, so nobody approves what is already so. How many ended."""
+        """End every waiting request whose action already holds: done by hand (the node was cordoned with kubectl),
+        or by another request still running (a drain that cordoned the node and now waits on a PodDisruptionBudget),
+        which is then named. The sweeper checks, so nobody approves what is already so. How many ended."""
         now = self.deps.clock.now()
-        return sum(self._end_if_moot(r, None) for r in self.store.pending() if not r.is_due(now))
+        running = self.store.in_states((State.APPROVED, State.RUNNING))
+        ended = 0
+        for request in self.store.pending():
+            if request.is_due(now):
+                continue
+            target = request.preview.target
+            doer = next((r for r in running if target is not None and r.cluster == request.cluster
+                         and r.preview.target == target), None)
+            ended += self._end_if_moot(request, doer)
+        return ended
 
     def _end_if_moot(self, request: ApprovalRequest, done: ApprovalRequest | None) -> bool:
         """End `request` if its preview now says what it asks already holds (`done`: the request that did it).

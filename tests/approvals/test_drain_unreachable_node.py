@@ -117,6 +117,11 @@ def test_the_drain_does_not_wait_for_pods_nothing_will_confirm_and_ends_as_a_war
     assert "ran, finished at" in notices(card) and "1 still Terminating" in notices(card)
     assert "(ran, with warnings):" in card.summary  # not "succeeded"
     assert "state ran, with warnings" in render_text(card)
+    # So does the audit: the record says it ran with warnings, in the table and in the export.
+    trail = say(bed, "bob", f"/k8s audit --request {request_id_of(requested)}")
+    assert "ran, with warnings" in render_text(trail.view) and "succeeded" not in render_text(trail.view)
+    exported = say(bed, "bob", f"/k8s audit --request {request_id_of(requested)} --jsonl")
+    assert '"warning": true' in render_text(exported.view)
 
     # The cluster agrees: the pod is still there, marked for deletion, on the unreachable node.
     pod = bed.server.get("pods", STUCK_POD, "shop")

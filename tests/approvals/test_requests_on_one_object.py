@@ -15,7 +15,7 @@ import pytest
 
 import handlers.actions
 import handlers.approvals  # noqa: F401
-from bot.approvals.model import AuditEvent
+from bot.approvals.model import AuditEvent, State
 from bot.approvals.store import SqliteApprovalStore
 from bot.blocks import Level, Notice, Person, View, plain
 from bot.cluster.ports import ClusterReader
@@ -175,6 +175,33 @@ def test_a_cordon_waiting_while_someone_cordons_the_node_by_hand_ends_at_the_nex
         assert card is not None and "[Approve]" not in render_text(card)
         assert "No longer needed at " in render_text(card) and "is already cordoned" in render_text(card)
         assert workflow.settle_moot() == 0  # once
+    finally:
+        writer.cordon(SPARE, False)
+
+
+def test_a_cordon_waiting_while_a_drain_of_the_node_still_runs_ends_naming_the_drain(bed: Bed) -> None:
+    """A drain cordons first, then may wait minutes on a PodDisruptionBudget; the sweeper that finds the cordon
+    request moot meanwhile names the drain that did it, rather than "already cordoned" as if by hand."""
+    cordon = say(bed, "erin", f"/k8s cordon {SPARE}")
+    drain = say(bed, "alice", f"/k8s drain {SPARE} --force")
+    cordon_id, drain_id = request_id_of(cordon), request_id_of(drain)
+    workflow = bed.dispatcher.deps.approvals
+    assert workflow is not None
+    clock = bed.dispatcher.deps.clock
+    # The drain as it is half-way: approved, running, the node cordoned, its evictions not done yet.
+    assert bed.store.transition(drain_id, (State.PENDING,), State.APPROVED, at=clock.now(), decided_by="bob")
+    assert bed.store.transition(drain_id, (State.APPROVED,), State.RUNNING, at=clock.now())
+    writer = bed.dispatcher.deps.clusters.writer("sandbox")
+    writer.cordon(SPARE, True)
+    try:
+        assert workflow.settle_moot() == 1
+        ended = bed.store.get(cordon_id)
+        assert ended is not None and ended.state is State.CANCELLED and ended.decided_by == "aksbot"
+        card = bed.notifier.latest(card_ref(bed, cordon))
+        assert card is not None and "[Approve]" not in render_text(card)
+        assert f"request `{drain_id}` (Drain node {SPARE} on sandbox" in render_text(card)
+        trail = [e for e in bed.store.audit(request_id=cordon_id) if e.event is AuditEvent.CANCELLED]
+        assert json.loads(trail[0].data) == {"done_by": drain_id}
     finally:
         writer.cordon(SPARE, False)
 
