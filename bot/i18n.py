@@ -1110,6 +1110,10 @@ class IncidentWords:
     to_note: Msg = Msg("add to the timeline of {label}", "往 {label} 的时间线里添加记录")
     to_read: Msg = Msg("read {label}", "查看 {label}")
     to_export: Msg = Msg("export {label}", "导出 {label}")
+    no_such_person: Msg = Msg(
+        "Slack knows no person @{user}: nothing changed. Mention them (type @ and pick the name).",
+        "Slack 中没有 @{user} 这个人：没有任何更改。请用 @ 提及并从列表中选择。",
+    )
     name_the_commander: Msg = Msg(
         "Name the new commander with a mention: `/k8s incident commander @someone`.",
         "请用 @提及 指定新的指挥：`/k8s incident commander @某人`。",

@@ -90,6 +90,9 @@ log = logging.getLogger("aksbot.incidents")
 NAME_ATTEMPTS = 20
 # A compare-and-set that keeps losing to other changes gives up after this many reads.
 CAS_ATTEMPTS = 5
+# Mentions that are nobody in particular, and Slack's answers to an invite of a person it does not know.
+BROADCASTS = frozenset({"here", "channel", "everyone"})
+NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "user_disabled"})
 PIN_REACTIONS = frozenset({"pushpin", "round_pushpin"})
 # Commands run in an incident channel that go on its timeline.
 OBSERVED = frozenset({"diagnose node", "diagnose pod", "diagnose cluster", "health", "kb show"})
@@ -380,12 +383,26 @@ class IncidentDesk:
         return IncidentNotice(text if not warnings else (text, " ", *_flat(warnings)))
 
     def set_commander(self, asker: Asker, incident_id: int | None, commander: str) -> IncidentNotice:
-        who = commander.strip().removeprefix("@")
-        if not who or any(c.isspace() for c in who):
+        mention = commander.strip()
+        who = mention.removeprefix("@")
+        # A person, mentioned: a bare word is most likely a typo, and @here or @channel is nobody in particular.
+        if not mention.startswith("@") or not who or any(c.isspace() for c in who) or who in BROADCASTS:
             raise UserError(said(W.name_the_commander))
         incident = self._resolve(asker, incident_id)
         self._require_open(incident)
         self._require_commander_or(asker, incident, Role.OPERATOR, W.to_set_commander)
+        # Invited first, so a person Slack does not know never becomes the commander (nobody could then close it).
+        warnings: list[Rich] = []
+        if incident.channel:
+            try:
+                invited = self.workspace.invite(incident.channel, (who,))
+            except AksbotError as exc:
+                warnings.append((f"{W.could_not_invite(asker.lang)} ", Person(who), f": {exc.message}"))
+            else:
+                if any(why in NO_SUCH_USER for _, why in invited.refused):
+                    raise UserError(said(W.no_such_person, user=who))
+                could_not = W.could_not_invite(asker.lang)
+                warnings += [(f"{could_not} ", Person(u), f": {why}") for u, why in invited.refused]
         for _ in range(CAS_ATTEMPTS):
             if incident.commander == who:
                 return IncidentNotice(W.already(asker.lang, label=incident.label), Level.INFO)
@@ -398,13 +415,7 @@ class IncidentDesk:
         entry = TimelineEntry(self.clock.now(), EntryKind.COMMANDER, asker.caller.id, "", subject=who)
         self.store.append(incident.id, entry, f"commander:{incident.version + 1}")
         changed = self._get(incident.id)
-        warnings = self._retopic(changed, asker.lang)
-        if changed.channel:
-            try:
-                result = self.workspace.invite(changed.channel, (who,))
-                warnings += [(f"{W.could_not_invite(asker.lang)} ", Person(u), f": {why}") for u, why in result.refused]
-            except AksbotError as exc:
-                warnings.append((f"{W.could_not_invite(asker.lang)} ", Person(who), f": {exc.message}"))
+        warnings = self._retopic(changed, asker.lang) + warnings
         text: Rich = (W.commander_now(asker.lang, label=incident.label) + " ", Person(who), ".")
         if warnings:
             text = (*text, " ", *_flat(warnings))

@@ -38,6 +38,7 @@ log = logging.getLogger("aksbot.slack.workspace")
 MAX_TOPIC = 250
 # Per-user invite errors that leave the user where they should be.
 _INVITED_ANYWAY = frozenset({"already_in_channel", "cant_invite_self"})
+_NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "user_disabled"})
 _REFUSED = {
     "is_archived": "the channel is archived",
     "channel_not_found": "the channel does not exist (or the bot cannot see it)",
@@ -126,6 +127,9 @@ class SlackWorkspace:
             return Invited(tuple(users))
         except SlackApiError as exc:
             per_user = exc.response.get("errors") if isinstance(exc.response.data, dict) else None
+            error = str(exc.response.get("error"))
+            if not isinstance(per_user, list) and len(users) == 1 and error in _NO_SUCH_USER:
+                per_user = [{"user": users[0], "error": error}]  # one person, refused without the per-user list
             if not isinstance(per_user, list):
                 raise translate("inviting the responders", exc) from None
             # Slack invited everyone it could; only the refused come back.

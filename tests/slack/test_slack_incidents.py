@@ -246,6 +246,30 @@ def test_a_bot_not_allowed_to_create_channels_is_told_which_setting(bot: Bot, wo
 
 
 
+def test_a_commander_slack_does_not_know_is_refused_and_nothing_changes(bot: Bot) -> None:
+    ops = _channel()
+    title = _title("checkout latency after the node pool upgrade")
+    bot.slash(f"incident start {title}", user=ALICE, channel=ops)
+    bot.posts_in(ops)
+    made = bot.api.by_name(_name(title))
+    assert made is not None
+    topic = made.topic
+    bot.api.known_users = {ALICE, BOB, CAROL, DAVE, BOT_USER}
+    try:
+        # Someone Slack does not know (a deactivated account, a mention typed by hand): refused, nothing changed.
+        ghost = bot.slash("incident commander <@U0GHOST|ghost>", user=ALICE, channel=made.id)
+        assert "Slack knows no person @U0GHOST: nothing changed." in json.dumps(bot.answer_at(ghost))
+        # A bare word is not a person.
+        bare = bot.slash("incident commander carol", user=ALICE, channel=made.id)
+        assert "Name the new commander with a mention" in json.dumps(bot.answer_at(bare))
+        assert made.topic == topic and f"commander <@{ALICE}>" in made.topic and "U0GHOST" not in made.members
+        # A person it knows becomes the commander and is invited.
+        bot.slash(f"incident commander <@{CAROL}|carol>", user=ALICE, channel=made.id)
+        eventually(lambda: f"commander <@{CAROL}>" in made.topic and CAROL in made.members)
+    finally:
+        bot.api.known_users = None
+
+
 def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     ops = _channel()
     title = _title("userpool node drained badly")
