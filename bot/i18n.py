@@ -881,7 +881,6 @@ class KbWords:
     )
     sources: Msg = Msg("Sources", "来源")
     notes: Msg = Msg("team notes", "团队笔记")
-    confidence: Msg = Msg("match", "匹配度")
     live_heading: Msg = Msg("Named in your question, live on `{cluster}`:", "你问到的对象在 `{cluster}` 上的实时状态：")
     live_workload: Msg = Msg(
         "{kind} `{name}`: {ready}/{total} pod(s) ready", "{kind} `{name}`：{total} 个 Pod 中 {ready} 个就绪"
@@ -925,6 +924,10 @@ class KbWords:
     entries: Msg = Msg("{count} knowledge-base entries", "{count} 个知识库条目")
     one_entry: Msg = Msg("1 knowledge-base entry", "1 个知识库条目")
     tagged: Msg = Msg("{entries} tagged `{tag}`", "{entries}（标签 `{tag}`）")
+    one_at_a_time: Msg = Msg(
+        "One entry at a time: this is `{shown}`; {others} is a click away below.",
+        "一次显示一个条目：这是 `{shown}`；{others} 请点击下方按钮打开。",
+    )
     no_such_entry: Msg = Msg(
         "No entry with id `{id}`; showing the closest match instead.", "没有 id 为 `{id}` 的条目；下面是最接近的结果。"
     )
@@ -2852,6 +2855,9 @@ class ActionWords:
     )
     # -- delete pod
     delete_pod_action: Msg = Msg("Delete pod {pod} on {cluster}", "删除 Pod {pod}（集群 {cluster}）")
+    pod_already_gone: Msg = Msg(
+        "Pod `{pod}` no longer exists; nothing to do.", "Pod `{pod}` 已不存在，无需操作。"
+    )
     no_controller: Msg = Msg(
         "This pod has no controller: once deleted, nothing recreates it.", "这个 Pod 没有控制器：删除后不会被重建。"
     )
@@ -2896,6 +2902,13 @@ class ActionWords:
         "缩容到 0 会停止它的所有 Pod：重新扩容之前，服务没有任何后端。",
     )
     pods_terminated: Msg = Msg("{count} pod(s) will be terminated.", "将终止 {count} 个 Pod。")
+    scale_budget_blocks: Msg = Msg(
+        "PodDisruptionBudget {namespace}/{name} ({rule}) will allow no disruption with {replicas} replica(s): a"
+        " drain, or an AKS node-pool upgrade, will wait on any node running them until it is scaled up again or the"
+        " budget is changed.",
+        "PodDisruptionBudget {namespace}/{name}（{rule}）在 {replicas} 个副本时将不允许任何中断：排空节点或 AKS"
+        " 节点池升级会卡在运行这些 Pod 的节点上，直到重新扩容或修改该预算。",
+    )
     bounds_snat: Msg = Msg(
         "Mind the SNAT budget: with a maximum of {max}, the cluster's peak (every autoscaler at its maximum, plus"
         " upgrade surge) would be {peak} nodes: {detail}",
@@ -3108,11 +3121,13 @@ class ReadWords:
     nodes_summary: Msg = Msg("{counted} in {where}: {parts}", "{where}：{counted}，{parts}")
     cordoned: Msg = Msg("{count} cordoned", "{count} 个已隔离")
     with_pressure: Msg = Msg(
-        "{count} with pressure or problem conditions", "{count} 个有压力或问题 condition"
+        "{count} with pressure or problem conditions", "{count} 个有压力或问题状况"
     )
     no_nodes: Msg = Msg("No nodes in {where}.", "{where}：没有节点。")
     no_node_matched: Msg = Msg("No nodes matched.", "没有匹配的节点。")
-    col_conditions: Msg = Msg("Conditions", "问题 condition")
+    col_conditions: Msg = Msg("Conditions", "问题状况")
+    status_not_ready: Msg = Msg("{status} (not ready)", "{status}（未就绪）")
+    status_node_lost: Msg = Msg("{status} (node {state})", "{status}（节点 {state}）")
     col_allocatable_cpu_mem: Msg = Msg("Allocatable cpu/mem", "可分配 cpu/内存")
     # -- node <name>
     node_heading: Msg = Msg("Node {name}", "节点 {name}")

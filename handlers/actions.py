@@ -531,8 +531,18 @@ class PodDeleted:
 
 
 def preview_delete_pod(call: ClusterCall[DeletePodArgs], deps: Deps) -> Preview:
-    pod = find_pod(deps, _cluster(call), call.namespace, call.args.pod)
     lang = call.lang
+    try:
+        pod = find_pod(deps, _cluster(call), call.namespace, call.args.pod)
+    except NotFound:
+        if call.request is None:  # asked now: a name that is not there is a mistake, answered with the names near it
+            raise
+        # Checked again for a waiting or approved request: the pod went away since (a restart replaced it, someone
+        # deleted it), which is what was asked: nothing is left to run.
+        name = f"{call.namespace}/{call.args.pod}"
+        action = said(A.delete_pod_action, pod=name, cluster=call.cluster)
+        return Preview(action, blocked=A.pod_already_gone(lang, pod=name), done=True,
+                       target=pod_ref(call.namespace or "", call.args.pod))
     owner = f"{pod.owner.kind}/{pod.owner.name}" if pod.owner else None
     action = said(A.delete_pod_action, pod=f"{pod.namespace}/{pod.name}", cluster=call.cluster)
     fields = (
@@ -661,9 +671,28 @@ def preview_scale_deployment(call: ClusterCall[ScaleDeploymentArgs], deps: Deps)
         warnings.append(A.scale_to_zero(lang))
     elif new < d.replicas:
         warnings.append(A.pods_terminated(lang, count=d.replicas - new))
+        warnings += _budgets_left_without_room(deps, _cluster(call), d, d.replicas - new, lang)
     elif (crowded := _no_room(deps, _cluster(call), d, new - d.replicas, lang)) is not None:
         warnings.append(crowded)
     return Preview(action, (_deployment_fields(d, lang),), expect, tuple(warnings), target=_deployment_ref(d))
+
+
+def _budgets_left_without_room(deps: Deps, cluster: str, d: Deployment, fewer: int, lang: Lang) -> list[str]:
+    """The PodDisruptionBudgets guarding the deployment's pods that will allow no disruption once `fewer` of them
+    are gone: a drain, or an AKS node-pool upgrade, then waits on every node that runs one (a scale-down is not held
+    by a budget; what comes after it is). None said when it cannot be told (a read refused)."""
+    reader = deps.clusters.reader(cluster)
+    try:
+        budgets = reader.pdbs(d.namespace)
+        own = reader.pods(d.namespace, selector=d.selector_text or None) if budgets else []
+    except SIDE_FAILURES as exc:
+        log.info("no budget check for scaling %s/%s: %s", d.namespace, d.name, exc.message)
+        return []
+    return [
+        A.scale_budget_blocks(lang, namespace=b.namespace, name=b.name, rule=b.rule, replicas=d.replicas - fewer)
+        for b in budgets
+        if any(b.selects(p.labels) for p in own) and b.allowed_with_fewer(fewer) < 1
+    ]
 
 
 def _no_room(deps: Deps, cluster: str, d: Deployment, more: int, lang: Lang) -> str | None:

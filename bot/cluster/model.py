@@ -630,6 +630,20 @@ class PodDisruptionBudget:
         selects every pod of the namespace."""
         return selector_matches(self.selector, self.selector_expressions, labels)
 
+    def allowed_with_fewer(self, fewer: int) -> int:
+        """The disruptions the budget would allow once `fewer` of the pods it guards are gone (a scale-down: the
+        ReplicaSet removes not-ready pods first), by the disruption controller's arithmetic: percentages of the
+        expected pods rounded up, for minAvailable and maxUnavailable alike."""
+        expected = max(self.expected_pods - fewer, 0)
+        healthy = min(self.current_healthy, expected)
+        if self.min_available is not None:
+            desired = _scaled(self.min_available, expected)
+        elif self.max_unavailable is not None:
+            desired = max(expected - _scaled(self.max_unavailable, expected), 0)
+        else:
+            desired = 0
+        return max(healthy - desired, 0)
+
     @property
     def rule(self) -> str:
         if self.min_available is not None:
@@ -637,6 +651,17 @@ class PodDisruptionBudget:
         if self.max_unavailable is not None:
             return f"maxUnavailable {self.max_unavailable}"
         return "no rule"
+
+
+def _scaled(value: str, total: int) -> int:
+    """An int-or-percent field of a budget against `total` pods, a percentage rounded up (as the controller does);
+    a value it cannot read counts as nothing."""
+    try:
+        if value.endswith("%"):
+            return -(-int(value[:-1]) * total // 100)
+        return int(value)
+    except ValueError:
+        return 0
 
 
 @dataclass(frozen=True, slots=True)

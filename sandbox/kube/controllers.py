@@ -21,7 +21,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -145,11 +145,19 @@ def _int_or_percent(value: Any, total: int, round_up: bool) -> int:
     return int(value)
 
 
-def pdb_status(pdb: Obj, pods: Iterable[Obj]) -> Obj:
-    """The status kube-controller-manager's disruption controller computes for a PodDisruptionBudget."""
+def _controller_ref(obj: Obj) -> Obj | None:
+    return next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+
+
+def pdb_status(pdb: Obj, pods: Iterable[Obj], scale: Callable[[list[Obj]], int] | None = None) -> Obj:
+    """The status kube-controller-manager's disruption controller computes for a PodDisruptionBudget. As there
+    (getExpectedPodCount), an integer minAvailable expects the pods that exist, terminating ones included; a
+    percentage or maxUnavailable expects the scale of the pods' controllers (`scale`: a Deployment's replicas), so a
+    scale-down counts at once, before its pods are gone."""
     spec = pdb.get("spec") or {}
     matching = list(pods)
-    expected = len(matching)
+    by_count = spec.get("minAvailable") is not None and not str(spec["minAvailable"]).endswith("%")
+    expected = len(matching) if by_count or scale is None else scale(matching)
     healthy = sum(1 for p in matching if pod_ready(p) and not p["metadata"].get("deletionTimestamp"))
     if spec.get("minAvailable") is not None:
         desired = _int_or_percent(spec["minAvailable"], expected, round_up=True)
@@ -953,12 +961,34 @@ class Controllers:
         return [e.obj() for e in self.store.entries(PODS, pdb["metadata"]["namespace"])
                 if labels_match(requirements, e.labels)]
 
+    def expected_scale(self, pods: list[Obj]) -> int:
+        """The replicas the pods' controllers ask for, each controller once (the disruption controller's
+        getExpectedScale): a ReplicaSet a Deployment owns counts as the Deployment. Pods without a controller are
+        not counted."""
+        scales: dict[str, int] = {}
+        for pod in pods:
+            namespace = pod["metadata"].get("namespace") or ""
+            ref = _controller_ref(pod)
+            if ref is None:
+                continue
+            owner = None
+            if ref.get("kind") == "ReplicaSet":
+                owner = self.store.find(REPLICASETS, namespace, str(ref.get("name")))
+                parent = _controller_ref(owner) if owner is not None else None
+                if parent is not None and parent.get("kind") == "Deployment":
+                    owner = self.store.find(DEPLOYMENTS, namespace, str(parent.get("name")))
+            elif ref.get("kind") == "StatefulSet":
+                owner = self.store.find(STATEFULSETS, namespace, str(ref.get("name")))
+            if owner is not None:
+                scales[owner["metadata"]["uid"]] = int((owner.get("spec") or {}).get("replicas", 1))
+        return sum(scales.values())
+
     def refresh_pdb(self, namespace: str, name: str) -> Obj | None:
         with self.store.lock:
             pdb = self.store.find(PDBS, namespace, name)
             if pdb is None:
                 return None
-            status = pdb_status(pdb, self.matching_pods(pdb))
+            status = pdb_status(pdb, self.matching_pods(pdb), self.expected_scale)
 
             def update(obj: Obj) -> None:
                 # Keep disruptedPods the eviction handler recorded; they expire when the pods are gone.

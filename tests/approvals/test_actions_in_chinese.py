@@ -294,9 +294,11 @@ CLUSTER_PREVIEWS: dict[str, PreviewCase] = {
     ),
     "scale deployment down": PreviewCase(
         preview_scale_deployment, lambda k: ScaleDeploymentArgs(name="web", replicas=1),
-        ("副本数 2 → 1", "[warn] 将终止 1 个 Pod。"),
-        ("from 2 to 1 replicas", "[warn] 1 pod(s) will be terminated."),
-        warnings=1,
+        ("副本数 2 → 1", "[warn] 将终止 1 个 Pod。",
+         "[warn] PodDisruptionBudget shop/web（minAvailable 2）在 1 个副本时将不允许任何中断"),
+        ("from 2 to 1 replicas", "[warn] 1 pod(s) will be terminated.",
+         "[warn] PodDisruptionBudget shop/web (minAvailable 2) will allow no disruption with 1 replica(s)"),
+        warnings=2,
     ),
     "scale deployment to 0": PreviewCase(
         preview_scale_deployment, lambda k: ScaleDeploymentArgs(name="web", replicas=0),

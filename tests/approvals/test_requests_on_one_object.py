@@ -206,6 +206,36 @@ def test_a_cordon_waiting_while_a_drain_of_the_node_still_runs_ends_naming_the_d
         writer.cordon(SPARE, False)
 
 
+def test_a_pod_deletion_whose_pod_went_away_meanwhile_ends_as_nothing_left_to_do(bed: Bed) -> None:
+    """Deleting a pod that a restart replaced (or someone deleted) since the request is what was asked: not a
+    failure with "request it again", and no "did you mean" hint in the card or the audit."""
+    writer = bed.dispatcher.deps.clusters.writer("sandbox")
+    web = sorted(p.name for p in bed.reader.pods("shop") if p.name.startswith("web-"))
+    assert len(web) >= 2
+    # Approved after the pod went: it runs nothing and says so, as an answer, not an error.
+    requested = say(bed, "erin", f"/k8s delete pod {web[0]} -n shop")
+    writer.delete_pod("shop", web[0], grace_seconds=0)
+    approved = say(bed, "bob", f"/k8s approve {request_id_of(requested)}")
+    text = " ".join(render_text(approved.view).split())
+    assert f"Pod `shop/{web[0]}` no longer exists; nothing to do." in text and "there was nothing left to run" in text
+    assert "Did you mean" not in text and "request it again" not in text
+    done = bed.store.get(request_id_of(requested))
+    assert done is not None and done.state is State.SUCCEEDED
+    # Still waiting when it went: the sweeper ends it, and the requester hears why.
+    waiting = say(bed, "erin", f"/k8s delete pod {web[1]} -n shop")
+    writer.delete_pod("shop", web[1], grace_seconds=0)
+    workflow = bed.dispatcher.deps.approvals
+    assert workflow is not None and workflow.settle_moot() == 1
+    ended = bed.store.get(request_id_of(waiting))
+    assert ended is not None and ended.state is State.CANCELLED
+    card = bed.notifier.latest(card_ref(bed, waiting))
+    assert card is not None and "[Approve]" not in render_text(card)
+    assert "No longer needed at " in render_text(card) and f"`shop/{web[1]}` no longer exists" in render_text(card)
+    # A pod that never was is still a mistake, answered with the names near it.
+    typo = say(bed, "erin", f"/k8s delete pod {web[1]}x -n shop")
+    assert "not found" in " ".join(render_text(typo.view).split())
+
+
 def test_requests_on_different_objects_do_not_name_each_other(bed: Bed) -> None:
     scale = say(bed, "alice", "/k8s scale deployment web --replicas 3 -n shop")
     restart = say(bed, "alice", "/k8s restart deployment api -n shop")
