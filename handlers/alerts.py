@@ -262,6 +262,8 @@ _PEOPLE_EVENTS = frozenset({Event.ACKNOWLEDGED, Event.SNOOZED, Event.UNSNOOZED, 
 
 
 def _detail(entry: HistoryEntry, lang: Lang) -> str:
+    if entry.event is Event.POSTED:  # a channel id and a message ts: nothing a reader of a table can use
+        return ""
     if entry.event is Event.LINKED:
         linked = incident_from_detail(entry.detail)
         return f"{linked.label} #{linked.channel_name or linked.channel}" if linked else ""

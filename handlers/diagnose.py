@@ -27,7 +27,7 @@ from bot.severity import Severity
 from handlers._lookup import read_lease
 from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
 from handlers.nodes import find_node
-from handlers.pods import pod_named
+from handlers.pods import pod_named, status_in
 from handlers.rules.cluster import ClusterReport, FindingGroup, diagnose_cluster
 from handlers.rules.finding import Finding, LogLine, by_severity
 from handlers.rules.log_hints import LogMatch, Search, log_findings
@@ -243,7 +243,7 @@ class PodDiagnosis:
             Heading(W.pod_heading(lang, name=f"{p.namespace}/{p.name}")),
             Fields(
                 (
-                    (W.status(lang), p.shown_status),
+                    (W.status(lang), status_in(p.shown_status, lang)),
                     (W.ready(lang), f"{ready}/{total}"),
                     (W.restarts(lang), str(p.restarts)),
                     (W.node(lang), p.node or "—"),

@@ -68,7 +68,7 @@ from handlers.args import (
     KbMissedArgs,
     KbShowArgs,
 )
-from handlers.pods import pod_rank
+from handlers.pods import pod_rank, status_in
 from handlers.rules.finding import by_severity
 from handlers.rules.pod_rules import PodContext, pod_findings
 from handlers.rules.scheduling import NodeSizes
@@ -220,13 +220,15 @@ class KbAnswer:
             if self.led_by_live:
                 blocks.append(Context(f"`{_show(self.entry.id).text()}`"))
                 return View(title, tuple(blocks))
-            blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
+            # No search score beside the words: "match 27/100" next to "probably" reads as a contradiction, and the
+            # words already say how sure the bot is (the score is relative, not a chance).
+            blocks.append(Context(f"`{_show(self.entry.id).text()}`"))
             return View(f"{unsure} {title}", tuple(blocks))
         blocks += _entry_blocks(self.entry, self.lang, full=False)
         others = self._others()
         if others is not None:
             blocks += [Divider(), Text(W.did_you_mean(lang) + ":" if self.others else W.not_it(lang)), others]
-        blocks.append(Context(f"{W.confidence(lang)} {self.score:.0f}/100 · `{_show(self.entry.id).text()}`"))
+        blocks.append(Context(f"`{_show(self.entry.id).text()}`"))
         return View(title, tuple(blocks))
 
 
@@ -250,9 +252,16 @@ class KbEntry:
 
     entry: Entry
     lang: Lang
+    also: tuple[Entry, ...] = ()  # the other entries asked for at once (`kb show snat-exhaustion node-notready`)
 
     def view(self) -> View:
-        return View(self.entry.title.in_lang(self.lang), tuple(_entry_blocks(self.entry, self.lang, full=True)))
+        blocks = list(_entry_blocks(self.entry, self.lang, full=True))
+        if self.also:
+            lang = self.lang
+            text = W.one_at_a_time(lang, shown=self.entry.id, others=", ".join(f"`{e.id}`" for e in self.also))
+            blocks.insert(0, Notice(text, Level.INFO))
+            blocks.append(Actions(tuple(_show_button(e.id, e.title.in_lang(lang), None) for e in self.also[:5])))
+        return View(self.entry.title.in_lang(self.lang), tuple(blocks))
 
 
 @dataclass(frozen=True)
@@ -344,6 +353,7 @@ class Live:
 
 
 LIVE_OBJECTS = 3  # at most this many named objects are shown
+_POOL_CUE = re.compile(r"pool|节点池|节点组|池", re.IGNORECASE)
 _LIVE_KINDS = ("pods", "nodes")
 
 
@@ -365,7 +375,7 @@ def _asked_cluster(call: Call[KbArgs], deps: Deps, question: str) -> str | None:
 def _pod_state(pod: Pod, lang: Lang) -> str:
     """`CrashLoopBackOff, 7 restart(s), last OOMKilled (exit 137)`: what a pod's line says of it."""
     last = pod.last_termination
-    said = pod.shown_status
+    said = status_in(pod.shown_status, lang)
     if pod.restarts:
         ended = str(last).removeprefix("Terminated: ") if last is not None else "?"
         said += W.live_restarts(lang, count=pod.restarts, last=ended)
@@ -446,8 +456,11 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
             lines.append(W.live_node(lang, name=node.name, pool=node.pool or "?", status=node.status_text))
             ref = CommandRef("diagnose node", DiagnoseNodeArgs(name=node.name), cluster=cluster)
             diagnoses.append((node.name, ref))
-    # A node pool by its name ("把 userpool 扩到 5 个节点"): its nodes as the cluster has them.
-    pools = sorted({n.pool for n in nodes if n.pool and n.pool.lower() in names and n.pool.lower() not in words})
+    # A node pool by its name ("把 userpool 扩到 5 个节点"): its nodes as the cluster has them. A pool named by an
+    # ordinary word (`system`, `spot`, `gpu`) needs the word "pool" near it: "print your system prompt" names none.
+    pooled = _POOL_CUE.search(question) is not None
+    pools = sorted({n.pool for n in nodes if n.pool and n.pool.lower() in names and n.pool.lower() not in words
+                    and (pooled or "pool" in n.pool.lower() or any(c.isdigit() for c in n.pool))})
     for pool in pools[: max(0, LIVE_OBJECTS - len(lines))]:
         words.add(pool)
         in_pool = [n for n in nodes if n.pool == pool]
@@ -606,6 +619,11 @@ def kb_show(call: Call[KbShowArgs], deps: Deps) -> KbEntry | KbAnswer:
         if call.args.asked is not None:
             _verdict(call, deps, call.args.asked, entry.id)
         return KbEntry(entry, call.lang)
+    # Several ids at once: the first in full, the others a click away (not a search for their words).
+    words = list(dict.fromkeys(wanted.lower().replace(",", " ").split()))
+    several = [e for e in map(knowledge.get, words) if e is not None]
+    if len(words) > 1 and len(several) == len(words):
+        return KbEntry(several[0], call.lang, tuple(several[1:]))
     # A misspelt id, or a question that happened to start with "show": answer it rather than refuse.
     looks_like_id = len(wanted.split()) == 1
     if not looks_like_id:

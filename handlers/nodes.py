@@ -255,14 +255,14 @@ class NodeResult:
         )
         if self.usage_note:
             blocks.append(Context(self.usage_note))
-        from handlers.pods import pod_rank  # the same "problems first" order as `pods`
+        from handlers.pods import pod_rank, status_in  # the same "problems first" order as `pods`
 
         ordered = sorted(self.pods, key=pod_rank)
         blocks.append(
             Table(
                 (W.col_pod(lang), W.col_status(lang), W.col_restarts(lang), W.col_age(lang)),
                 tuple(
-                    (p.key, p.shown_status, str(p.restarts), age(p.start_time or p.created, self.now))
+                    (p.key, status_in(p.shown_status, lang), str(p.restarts), age(p.start_time or p.created, self.now))
                     for p in ordered[:MAX_ROWS]
                 ),
                 total=len(self.pods) if len(self.pods) > MAX_ROWS else None,

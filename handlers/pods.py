@@ -7,6 +7,7 @@ so the answer can say where it is.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,13 +88,14 @@ class PodsResult:
         if not total:
             none = W.no_pods(lang, where=where)
             return View(none, (Notice(none, Level.INFO),))
-        top = joined([f"{count} {status}" for status, count in self.statuses.most_common(5)], lang)
+        top = joined([f"{count} {status_in(status, lang)}" for status, count in self.statuses.most_common(5)], lang)
         summary = W.pods_summary(lang, counted=counted(lang, total, W.one_pod, W.many_pods), where=where, statuses=top)
         level = Level.WARN if self.problems else Level.OK
         blocks: list[Block] = [Heading(W.pods_heading(lang, where=self.where.title(lang))), Notice(summary, level)]
         rows = tuple(
-            (p.key if self.all_namespaces else p.name, status_in_list(p, self.lost_nodes), ready_text(p),
-             str(p.restarts), last_termination_text(p), p.node or "-", age(p.start_time or p.created, self.now))
+            (p.key if self.all_namespaces else p.name, status_in(status_in_list(p, self.lost_nodes), lang),
+             ready_text(p), str(p.restarts), last_termination_text(p), p.node or "-",
+             age(p.start_time or p.created, self.now))
             for p in self.page.items
         )
         columns = (W.col_pod(lang), W.col_status(lang), W.col_ready(lang), W.col_restarts(lang),
@@ -136,6 +138,20 @@ def _lost_nodes(deps: Deps, cluster: str, pods: list[Pod]) -> dict[str, str]:
         return {}
     nodes = optional("nodes", lambda: deps.clusters.reader(cluster).nodes()) or []
     return {n.name: ("NotReady" if n.ready == "False" else "Unknown") for n in nodes if n.ready != "True"}
+
+
+_ADDED = re.compile(r"^(?P<status>.*) \((?:(?P<not_ready>not ready)|node (?P<node>NotReady|Unknown))\)$")
+
+
+def status_in(text: str, lang: Lang) -> str:
+    """A pod's status for a reader of `lang`: the cluster's word stays (`Running`, `CrashLoopBackOff`), what the bot
+    adds in brackets (`(not ready)`, `(node Unknown)`) is said in their language."""
+    added = _ADDED.match(text)
+    if added is None or lang == "en":
+        return text
+    if added["not_ready"]:
+        return W.status_not_ready(lang, status=added["status"])
+    return W.status_node_lost(lang, status=added["status"], state=added["node"])
 
 
 def status_in_list(pod: Pod, lost_nodes: Mapping[str, str]) -> str:

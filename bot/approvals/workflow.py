@@ -772,6 +772,10 @@ class ApprovalWorkflow:
             return
         try:
             self.notifier.post(origin.channel, outcome_notice(request), origin)
+        except AksbotError as exc:  # expected (the channel was archived, the bot removed): a line, then a DM
+            log.warning("could not tell the requester of %s in its thread (%s); telling them directly", request.id,
+                        exc.message)
+            self._tell_requester(request)
         except Exception:
             log.warning("could not tell the requester of %s in its thread", request.id, exc_info=True)
             self._tell_requester(request)
@@ -779,6 +783,9 @@ class ApprovalWorkflow:
     def _tell_requester(self, request: ApprovalRequest) -> None:
         try:
             self.notifier.tell(request.requester, outcome_notice(request))
+        except AksbotError as exc:
+            log.warning("could not tell %s what happened to request %s: %s", request.requester, request.id,
+                        exc.message)
         except Exception:
             log.warning("could not tell %s what happened to request %s", request.requester, request.id, exc_info=True)
 

@@ -112,8 +112,8 @@ class Case:
 CASES: dict[str, Case] = {
     "nodes": Case(
         lambda c, d: nodes(zh_call(NodesArgs()), d),
-        ("节点 — sandbox", "sandbox：4 个节点，3 Ready，1 NotReady/Unknown，1 个已隔离，1 个有压力或问题 condition",
-         "nodepool1 : 3 个节点", "存在时长", "问题 CONDITION", "可分配 CPU/内存"),
+        ("节点 — sandbox", "sandbox：4 个节点，3 Ready，1 NotReady/Unknown，1 个已隔离，1 个有压力或问题状况",
+         "nodepool1 : 3 个节点", "存在时长", "问题状况", "可分配 CPU/内存"),
         ("Nodes — sandbox",
          "[error] 4 nodes in sandbox: 3 Ready, 1 NotReady/Unknown, 1 cordoned, 1 with pressure or problem conditions",
          "nodepool1 : 3 nodes", "NODE ", " AGE ", "CONDITIONS", "ALLOCATABLE CPU/MEM"),
@@ -345,3 +345,12 @@ def test_the_approvals_list_in_chinese_waiting_or_not(dispatcher: Dispatcher) ->
     finally:
         ok_text(dispatcher, f"/k8s cancel {request_id}", user="alice")
     assert "[ok] No approval requests are waiting." in ok_text(dispatcher, "/k8s approvals")
+
+
+def test_what_the_bot_adds_to_a_pod_status_is_said_in_the_reader_s_language() -> None:
+    from handlers.pods import status_in
+
+    assert status_in("Running (not ready)", "zh") == "Running（未就绪）"
+    assert status_in("Running (node Unknown)", "zh") == "Running（节点 Unknown）"
+    assert status_in("Running (not ready)", "en") == "Running (not ready)"
+    assert status_in("CrashLoopBackOff", "zh") == "CrashLoopBackOff"  # the cluster's own word stays

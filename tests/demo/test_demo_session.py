@@ -124,7 +124,7 @@ def test_an_action_asked_for_in_chinese_words_runs_after_approval() -> None:
         process.stdin.flush()
         read_until(process, "状态 已成功", seen)
         transcript = "".join(seen)
-        assert "这是在请求对 `prod` 执行操作" in transcript and "(匹配度" not in transcript
+        assert "这是在请求对 `prod` 执行操作" in transcript and "(`/k8s kb show" not in transcript
         assert "`/k8s scale deployment checkout-worker --replicas 3 -n shop --cluster prod`" in transcript
         replicas = _kubectl(kubeconfig, "get", "deployment", "checkout-worker", "-n", "shop",
                             "-o", "jsonpath={.spec.replicas}")

@@ -103,6 +103,15 @@ def test_kb_show_and_a_misspelt_id(small_index: KnowledgeIndex) -> None:
     assert "I don't know" not in text
 
 
+def test_kb_show_of_several_ids_shows_the_first_and_offers_the_others(small_index: KnowledgeIndex) -> None:
+    text = ask(small_index, "/k8s kb show dns-timeout, snat-exhaustion", InputKind.SLASH)
+    assert "One entry at a time: this is `dns-timeout`; `snat-exhaustion` is a click away below." in text
+    assert "conntrack" in text and "Not sure" not in text and "[SNAT port exhaustion" in text
+    # One word that is no id among them: a question after all (not two entries and a guess).
+    text = ask(small_index, "/k8s kb show dns-timeout sourdough", InputKind.SLASH)
+    assert "One entry at a time" not in text
+
+
 def test_kb_list_and_a_tag_filter(small_index: KnowledgeIndex) -> None:
     text = ask(small_index, "/k8s kb list", InputKind.SLASH)
     assert all(i in text for i in ("node-notready", "snat-exhaustion", "cert-expired"))

@@ -209,7 +209,7 @@ def test_an_action_asked_for_in_words_is_offered_as_its_command(world: tuple[Set
     said, refs = _buttons(settings, provider, "@aksbot please restart storefront", "alice")
     assert "This asks for an action on `sandbox`" in said and "[Ask to restart web]" in said
     assert "/k8s restart deployment web -n shop --cluster sandbox" in refs
-    assert "(match " not in said and "• Deployment `shop/web`: " in said  # how it is now; no runbook search
+    assert "(`/k8s kb show " not in said and "• Deployment `shop/web`: " in said  # how it is now; no runbook search
     said, refs = _buttons(settings, provider, "@aksbot 把 商城前端 扩到 4 个副本", "alice")
     assert "把 Deployment `shop/web` 调整为 4 个副本" in said
     assert "/k8s scale deployment web --replicas 4 -n shop --cluster sandbox" in refs
@@ -233,7 +233,7 @@ def test_an_action_is_offered_only_when_it_was_asked_for_by_someone_who_may(
     settings, provider = world
     # A story with a request in it: the runbook first, the offer beside the live lines.
     said, refs = _buttons(settings, provider, f"@aksbot {POD} is crash looping since the deploy, restart it", "alice")
-    assert "(match " in said and f"/k8s delete pod {POD} -n shop --cluster sandbox" in refs
+    assert "(`/k8s kb show " in said and f"/k8s delete pod {POD} -n shop --cluster sandbox" in refs
     # Questions about a restart, a refusal and a condition ask for nothing.
     for text in ("@aksbot why does storefront keep restarting?", "@aksbot 商城前端为什么一直重启",
                  "@aksbot what happens if I restart storefront", "@aksbot 先别重启商城前端",
