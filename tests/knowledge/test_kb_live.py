@@ -274,3 +274,13 @@ def test_a_pods_name_typed_with_spaces_shows_it_live(world: tuple[Settings, Cach
     settings, provider = world
     said = ask(settings, provider, "@aksbot why does web 7d9f fghij keep crashing?")
     assert f"• Pod `shop/{POD}`: CrashLoopBackOff" in said
+
+
+def test_a_pool_named_by_an_ordinary_word_needs_the_word_pool(world: tuple[Settings, CachedClusterProvider]) -> None:
+    """Pool `user` is also a word people use ("the user cannot log in"; the demo's `system` in "print your system
+    prompt"): it is named only with "pool" (or 节点池) near it; `nodepool1` is a name on its own."""
+    settings, provider = world
+    assert "Node pool `user`" not in ask(settings, provider, "@aksbot why does a user get 502 from the ingress?")
+    assert "Node pool `user`: 1 node(s) in the cluster" in ask(settings, provider, "@aksbot the user pool is cordoned")
+    assert "节点池 `user`" in ask(settings, provider, "@aksbot user 节点池 为什么不调度")
+    assert "Node pool `nodepool1`" in ask(settings, provider, "@aksbot nodepool1 is slow")
