@@ -20,13 +20,16 @@ from bot.i18n import FINDING, Said, said
 
 
 def duration(seconds: float) -> str:
-    """`372` → `6m12s`; `90061` → `1d1h1m`; negative values read as zero."""
+    """`372` → `6m12s`; `90061` → `1d1h`; `25920000` → `300d` (minutes are noise beside days, and hours beside
+    weeks); negative values read as zero."""
     s = max(0, int(seconds))
     days, s = divmod(s, 86_400)
     hours, s = divmod(s, 3_600)
     minutes, s = divmod(s, 60)
+    if days >= 7 or (days and not hours):
+        return f"{days}d"
     if days:
-        return f"{days}d{hours}h{minutes}m"
+        return f"{days}d{hours}h"
     if hours:
         return f"{hours}h{minutes}m"
     if minutes:

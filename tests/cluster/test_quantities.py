@@ -94,8 +94,15 @@ def test_age_and_closest_names() -> None:
 
 
 def test_a_time_of_day_carries_its_date_when_it_is_not_today() -> None:
-    """"since 07:55:48Z (300d0h0m ago)" read as this morning: a time on another day than now says which."""
+    """"since 07:55:48Z (300d ago)" read as this morning: a time on another day than now says which."""
     now = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
     assert clock(datetime(2026, 12, 7, 7, 55, 48, tzinfo=UTC), now) == "07:55:48Z"
     assert clock(datetime(2026, 2, 10, 7, 55, 48, tzinfo=UTC), now) == "2026-02-10 07:55:48Z"
     assert clock(datetime(2026, 2, 10, 7, 55, 48, tzinfo=UTC)) == "07:55:48Z"  # no now: the time alone
+
+
+def test_a_long_duration_drops_the_parts_that_are_noise() -> None:
+    from bot.timefmt import duration
+
+    assert [duration(s) for s in (45, 372, 3 * 3600 + 120, 90061, 2 * 86400, 300 * 86400 + 65)] == [
+        "45s", "6m12s", "3h2m", "1d1h", "2d", "300d"]
