@@ -306,6 +306,8 @@ class Shell:
         known = [SHELL_CHANNEL, *self.surface.channels]
         listed = ", ".join(f"#{c}" + (" (archived)" if self._archived(c) else "") for c in known)
         matches = [asked] if asked in known else [c for c in known if asked and c.startswith(asked)]
+        if len(matches) > 1:  # the start of a name means the one that can still be entered (`:in inc-`)
+            matches = [c for c in matches if not self._archived(c)] or matches
         if not asked:
             self.surface._print(f"[you are in #{self.surface.current}; channels: {listed}]")
         elif len(matches) != 1:

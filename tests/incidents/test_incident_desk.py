@@ -438,6 +438,9 @@ def test_the_shell_shows_new_channels_and_in_switches_between_them(bed: Bed) -> 
     assert "[#" in bed.say("/k8s incident note --incident 1 from the shell") and bed.desk.store.entries(1)[-1].text == (
         "from the shell"
     )
+    # Once one is archived, the start of a name means the channel that can still be entered.
+    bed.say("/k8s incident close --incident 1 resolved", "/k8s incident archive --incident 1")
+    assert "[you are now in #inc-20261122-dns-timeouts-in-shop]" in bed.say(":in inc-")
 
 
 @pytest.fixture
