@@ -242,7 +242,8 @@ class ClusterWatcher:
             if key in current:
                 continue
             known = self._seen.get(key)
-            since = known.since if known is not None else now
+            # A problem first seen now began when its evidence says, if it says (never later than now).
+            since = known.since if known is not None else min(finding.since or now, now)
             current.add(key)
             group = from_finding(self.cluster, finding, since=since, seen=now)
             seen = _Seen(since, material(group))

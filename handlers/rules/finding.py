@@ -8,6 +8,7 @@ that the entry a finding cites lists the signal the finding carries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from bot.i18n import Said
@@ -99,6 +100,9 @@ class Finding:
     # An expected state the bot brought about itself (its own approved cordon): a diagnosis shows it, the
     # watcher does not announce it as an alert.
     quiet: bool = False
+    # When the evidence says the problem began (the Ready condition's lastTransitionTime, a Pending pod's creation),
+    # when it says so: an alert for a node Unknown for 14 min is not "2 s" old because the watcher just saw it.
+    since: datetime | None = None
 
 
 def by_severity(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:

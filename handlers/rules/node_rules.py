@@ -251,6 +251,7 @@ def notready_rule(
             actions=tuple(actions),
             next=joined(nexts, " ", ""),
             confidence="high" if causes else "medium",
+            since=ready.last_transition if (ready := condition(node, "Ready")) is not None else None,
         )
     ]
 
@@ -355,6 +356,7 @@ def pressure_rule(node: Node, now: datetime) -> list[Finding]:
                 signals=tuple(signals),
                 actions=(SuggestedAction(said(FINDING.node_details), _details(node)),),
                 next=said(FINDING.pressure_next),
+                since=c.last_transition,
             )
         )
     return out
@@ -396,6 +398,7 @@ def npd_rule(node: Node, now: datetime) -> list[Finding]:
                 signals=tuple(signals),
                 actions=(SuggestedAction(said(FINDING.node_details), _details(node)),),
                 confidence="high" if known is not None else "low",
+                since=c.last_transition,
             )
         )
     return out
@@ -420,6 +423,7 @@ def lease_rule(node: Node, lease: Lease | None, now: datetime) -> list[Finding]:
             signals=("node.lease:stale",),
             next=said(FINDING.lease_next),
             confidence="medium",
+            since=lease.renew_time,
         )
     ]
 
@@ -461,6 +465,7 @@ def cordoned_rule(node: Node, now: datetime) -> list[Finding]:
             ),
             next=next_,
             quiet=quiet,
+            since=mine.at if mine is not None else None,
         )
     ]
 

@@ -513,6 +513,9 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
             kb=KB_POD_PENDING,
             signals=tuple(signals),
             actions=(SuggestedAction(said(FINDING.nodes), CommandRef("nodes", NodesArgs())),),
+            # Unschedulable since the scheduler first said so (PodScheduled=False), else since it was made.
+            since=(c.last_transition if (c := pod.condition("PodScheduled")) is not None and c.status == "False"
+                   else None) or pod.created,
         )
     ]
 
