@@ -121,7 +121,7 @@ def assemble(
     workflow = ApprovalWorkflow(live, store, notifier, directory, executor=executor)
     # The alert store is the alerts side of the incident seams unless the caller brings its own.
     alert_store = AlertStore(store)
-    alert_desk = StoredAlertDesk(alert_store, deps.clock)
+    alert_desk = StoredAlertDesk(alert_store, deps.clock, watched=settings.alerts.watcher.enabled)
     desk = IncidentDesk(
         settings,
         deps.clock,

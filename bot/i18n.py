@@ -973,6 +973,15 @@ class IncidentWords:
     snapshot: Msg = Msg("Snapshot when it was declared", "宣布时的快照")
     firing: Msg = Msg("Firing alerts on {cluster}", "{cluster} 上正在触发的告警")
     no_firing: Msg = Msg("No alert is firing on {cluster}.", "{cluster} 上没有正在触发的告警。")
+    not_evaluated: Msg = Msg(
+        "Alerts on {cluster} have not been evaluated yet (the watcher starts within a minute); the health snapshot"
+        " above is current.",
+        "{cluster} 上的告警还没有评估过（watcher 会在一分钟内启动）；上面的健康快照是当前的状态。",
+    )
+    evaluated_long_ago: Msg = Msg(
+        "Alerts on {cluster} were last evaluated {ago} (is a replica leading?); the health snapshot above is current.",
+        "{cluster} 上的告警上一次评估是在{ago}（是否有副本在担任 leader？）；上面的健康快照是当前的状态。",
+    )
     alerts_unavailable: Msg = Msg("Firing alerts could not be read: {reason}", "无法读取正在触发的告警：{reason}")
     health_unavailable: Msg = Msg(
         "The cluster's health could not be read: {reason}", "无法读取集群健康状况：{reason}"

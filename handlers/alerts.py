@@ -27,7 +27,7 @@ from bot import blocks
 from bot.alerts.desk import incident_from_detail, linked_incident
 from bot.alerts.model import Status, short_id
 from bot.alerts.ports import AlertBook
-from bot.alerts.store import AlertState, Event, HistoryEntry
+from bot.alerts.store import LOOK_OVERDUE, AlertState, Event, HistoryEntry
 from bot.alerts.views import alert_card, snooze_words
 from bot.deps import Deps
 from bot.errors import NotAuthorized, NotConfigured, UserError
@@ -146,10 +146,6 @@ def _lines(lines: Sequence[blocks.Rich]) -> blocks.Rich:
 
 def show_ref(state: AlertState) -> CommandRef:
     return CommandRef("alerts show", AlertIdArgs(alert=state.id))
-
-
-# The watcher looks at each cluster every few seconds; a last look older than this means nobody is looking.
-LOOK_OVERDUE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)

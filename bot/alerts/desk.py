@@ -1,6 +1,9 @@
 """The alert store as the incidents side sees it: the seams of `bot.incidents.alerts`, implemented.
 
 - `firing(cluster)`: what fires now on a cluster, for the snapshot a new incident channel starts with;
+- `not_evaluated(cluster)`: the watcher has not recorded a whole look at the cluster (`AlertStore.scans`) yet, or
+  not within `LOOK_OVERDUE` — the same judgement `/k8s alerts` makes — so the snapshot does not call an empty
+  list "nothing is firing";
 - `link_incident(alert_key, incident)`: the incident opened from an alert's **Open incident** button (or with
   `incident start --alert ID`) is recorded in the alert's history, and a reply naming its channel is queued in the
   alert message's thread, with an update of the message so it shows the incident too. It goes out through the
@@ -19,11 +22,11 @@ import json
 from collections.abc import Sequence
 
 from bot.alerts.model import short_id
-from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry, history_words
+from bot.alerts.store import LOOK_OVERDUE, AlertState, AlertStore, Event, HistoryEntry, history_words
 from bot.clock import Clock
 from bot.errors import NotFound
 from bot.i18n import ALERT, Said, said
-from bot.incidents.alerts import FiringAlert, IncidentLink, IncidentScope
+from bot.incidents.alerts import FiringAlert, IncidentLink, IncidentScope, NotEvaluated
 from bot.incidents.model import EntryKind, TimelineEntry
 
 # A timeline reads at most this many alert events of a cluster (a flapping alert on a long incident).
@@ -76,11 +79,13 @@ def find_alert(store: AlertStore, alert: str) -> AlertState | None:
 
 
 class StoredAlertDesk:
-    """`AlertDesk` and `TimelineSource` over the alert store."""
+    """`AlertDesk` and `TimelineSource` over the alert store. `watched`: the bot's own watcher scans the clusters
+    (`alerts.watcher.enabled`); without it only pushed alerts arrive, and there is no scan to wait for."""
 
-    def __init__(self, store: AlertStore, clock: Clock) -> None:
+    def __init__(self, store: AlertStore, clock: Clock, *, watched: bool = True) -> None:
         self.store = store
         self.clock = clock
+        self.watched = watched
 
     def firing(self, cluster: str) -> Sequence[FiringAlert]:
         return [
@@ -88,6 +93,14 @@ class StoredAlertDesk:
                         summary=s.summary if s.summary != s.group.title else "", runbook=s.group.runbook)
             for s in self.store.firing([cluster])
         ]
+
+    def not_evaluated(self, cluster: str) -> NotEvaluated | None:
+        if not self.watched:
+            return None
+        last = self.store.scans().get(cluster)
+        if last is not None and self.clock.now() - last <= LOOK_OVERDUE:
+            return None
+        return NotEvaluated(last)
 
     def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
         state = find_alert(self.store, alert_key)

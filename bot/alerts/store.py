@@ -199,6 +199,10 @@ _ITEM_COLUMNS = (
 # Said at the end of an outbox error whose send may have worked (its answer was lost, not refused), for people
 # reading the outbox; the state itself is the claimer kept on the item (`OutboxItem.unsure`).
 MAY_HAVE_ARRIVED = " (may have arrived)"
+# The watcher records its look at each cluster every half minute (`bot.alerts.watcher.SCAN_RECORD_EVERY`); a last look
+# older than this means nobody is looking: `/k8s alerts` and a new incident's snapshot say so rather than "nothing
+# is firing".
+LOOK_OVERDUE = timedelta(minutes=2)
 
 
 class AlertStore:

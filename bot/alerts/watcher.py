@@ -112,7 +112,7 @@ class ScanResult:
 
 
 # How often a watcher records that it looked (`AlertStore.record_scan`): well inside the two minutes after which
-# `/k8s alerts` says nobody has looked for a while (handlers/alerts.py, LOOK_OVERDUE).
+# `/k8s alerts` and a new incident's snapshot say nobody has looked for a while (`bot.alerts.store.LOOK_OVERDUE`).
 SCAN_RECORD_EVERY = timedelta(seconds=30)
 
 

@@ -19,6 +19,11 @@ What the alerts side **implements** (and hands to `bot.app.assemble(…, alerts=
 
 - `AlertDesk.firing(cluster)`: the alerts firing now on a cluster, for the snapshot posted in a new incident
   channel;
+- `AlertDesk.not_evaluated(cluster)`: whether that list can be trusted to be complete. The alerts the side finds
+  itself by scanning the cluster (the bot's own watcher) are only as current as its last scan: moments after a
+  start, a deploy or a leader change none has finished yet, and an empty list then means "not looked", not "all
+  is well". `NotEvaluated` says so, with the last scan if there was one; None when the cluster's alerts are
+  evaluated (or nothing scans it: pushed alerts are current as they arrive);
 - `AlertDesk.link_incident(alert_key, incident)`: post a link to the new incident channel in the originating
   alert's thread (and show it on the alert message if it wants);
 - `TimelineSource.timeline(scope)`: the alert events (`ALERT_FIRING`, `ALERT_RESOLVED`, `ALERT_ACKNOWLEDGED`
@@ -27,7 +32,8 @@ What the alerts side **implements** (and hands to `bot.app.assemble(…, alerts=
   and every event of the alert it was opened from (its firing came first) — read from the alert store each time,
   never copied into the incident's own timeline.
 
-Until then `NoAlerts` stands in: no alert is firing and no alert event is on any timeline. Tests use a fake.
+Until then `NoAlerts` stands in: no alert is firing, nothing is left to evaluate and no alert event is on any
+timeline. Tests use a fake.
 """
 
 from __future__ import annotations
@@ -94,6 +100,14 @@ class FiringAlert:
 
 
 @dataclass(frozen=True)
+class NotEvaluated:
+    """The alerts of a cluster are not evaluated lately: its scans have not finished one yet (`last_scan` None) or
+    not since `last_scan`. Alerts pushed to the bot (Alertmanager, Azure Monitor) are listed all the same."""
+
+    last_scan: datetime | None = None
+
+
+@dataclass(frozen=True)
 class IncidentLink:
     """An incident as the alerts side needs it: where its channel is."""
 
@@ -118,6 +132,8 @@ class IncidentScope:
 class AlertDesk(Protocol):
     def firing(self, cluster: str) -> Sequence[FiringAlert]: ...
 
+    def not_evaluated(self, cluster: str) -> NotEvaluated | None: ...
+
     def link_incident(self, alert_key: str, incident: IncidentLink) -> None: ...
 
 
@@ -130,6 +146,9 @@ class NoAlerts:
 
     def firing(self, cluster: str) -> Sequence[FiringAlert]:
         return ()
+
+    def not_evaluated(self, cluster: str) -> NotEvaluated | None:
+        return None
 
     def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
         return None

@@ -315,7 +315,7 @@ class IncidentDesk:
 
     def _firing(self, cluster: str) -> FiringState:
         try:
-            return FiringState(tuple(self.alerts.firing(cluster)))
+            return FiringState(tuple(self.alerts.firing(cluster)), not_evaluated=self.alerts.not_evaluated(cluster))
         except AksbotError as exc:
             return FiringState(error=exc.message)
         except Exception:

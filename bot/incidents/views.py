@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot import blocks
 from bot.i18n import INCIDENT as W
 from bot.i18n import in_lang, people_in, severity_word
-from bot.incidents.alerts import FiringAlert
+from bot.incidents.alerts import FiringAlert, NotEvaluated
 from bot.incidents.model import EntryKind, Incident, IncidentState, TimelineEntry
 from bot.incidents.timeline import ACTIONS, runbooks_used
 from bot.refs import CommandRef
@@ -120,10 +120,12 @@ def archive_ref(incident: Incident) -> CommandRef:
 
 @dataclass(frozen=True)
 class FiringState:
-    """What the alerts side said is firing on the cluster (or why it could not say)."""
+    """What the alerts side said is firing on the cluster (or why it could not say), and whether it has evaluated
+    the cluster's alerts lately: when not, an empty list is no news, and the snapshot must not call it good news."""
 
     alerts: tuple[FiringAlert, ...] = ()
     error: str | None = None
+    not_evaluated: NotEvaluated | None = None
 
 
 @dataclass(frozen=True)
@@ -143,25 +145,36 @@ class IncidentSnapshot:
         body.append(blocks.Text(f"*{W.snapshot(lang)}*"))
         body.extend(self.health.blocks)
         body.append(blocks.Divider())
-        if self.firing.error is not None:
-            reason = in_lang(self.firing.error, lang)
-            body.append(blocks.Notice(W.alerts_unavailable(lang, reason=reason), blocks.Level.WARN))
-        elif not self.firing.alerts:
-            body.append(blocks.Notice(W.no_firing(lang, cluster=i.cluster), blocks.Level.OK))
-        else:
+        body += self._alerts()
+        return blocks.View(f"{i.label} · {i.severity.label} · {i.title}", tuple(body))
+
+    def _alerts(self) -> list[blocks.Block]:
+        i, lang, firing = self.incident, self.incident.lang, self.firing
+        if firing.error is not None:
+            reason = in_lang(firing.error, lang)
+            return [blocks.Notice(W.alerts_unavailable(lang, reason=reason), blocks.Level.WARN)]
+        out: list[blocks.Block] = []
+        if firing.not_evaluated is not None:  # an empty list is then no news: never "no alert is firing"
+            last = firing.not_evaluated.last_scan
+            unseen = W.not_evaluated(lang, cluster=i.cluster) if last is None else W.evaluated_long_ago(
+                lang, cluster=i.cluster, ago=in_lang(ago_said(last, i.declared_at), lang))
+            out.append(blocks.Notice(unseen, blocks.Level.WARN))
+        elif not firing.alerts:
+            return [blocks.Notice(W.no_firing(lang, cluster=i.cluster), blocks.Level.OK)]
+        if firing.alerts:  # alerts pushed to the bot are current however long ago the last scan was
             rows = [
                 f"🔥 *{in_lang(a.title, lang)}* "
                 + (W.firing_when(lang, severity=severity_word(a.severity, lang),
                                  ago=in_lang(ago_said(a.since, i.declared_at), lang)))
                 + (f" — {_clip(in_lang(a.summary, lang), 200)}" if a.summary else "")
                 + (W.firing_runbook(lang, id=a.runbook) if a.runbook else "")
-                for a in self.firing.alerts[:15]
+                for a in firing.alerts[:15]
             ]
-            more = len(self.firing.alerts) - len(rows)
+            more = len(firing.alerts) - len(rows)
             if more > 0:
                 rows.append(f"… +{more}")
-            body.append(blocks.Text(f"*{W.firing(lang, cluster=i.cluster)}*\n" + "\n".join(rows)))
-        return blocks.View(f"{i.label} · {i.severity.label} · {i.title}", tuple(body))
+            out.append(blocks.Text(f"*{W.firing(lang, cluster=i.cluster)}*\n" + "\n".join(rows)))
+        return out
 
 
 @dataclass(frozen=True)

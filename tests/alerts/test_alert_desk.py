@@ -15,12 +15,12 @@ from bot.alerts.findings import from_finding
 from bot.alerts.model import AlertGroup, Status
 from bot.alerts.routing import Route
 from bot.alerts.settings import RateLimit
-from bot.alerts.store import AlertStore, Event, Work
+from bot.alerts.store import LOOK_OVERDUE, AlertStore, Event, Work
 from bot.alerts.views import alert_card, alert_reply
 from bot.approvals.store import SqlApprovalStore
 from bot.clock import ManualClock
 from bot.errors import NotFound
-from bot.incidents.alerts import IncidentLink, IncidentScope
+from bot.incidents.alerts import IncidentLink, IncidentScope, NotEvaluated
 from bot.incidents.model import EntryKind
 from bot.refs import node_ref
 from bot.render_text import render_text
@@ -86,6 +86,36 @@ def test_an_incident_opened_from_an_alert_snapshots_links_and_shows_on_the_card(
     card = alert_card(fresh, now=bed.clock.now(), incident=desk.incident_of(fresh))
     assert f"INC-1 is open: #{incident.channel}" in render_text(card)
     assert "Open incident" not in {b.label for b in card.buttons()}
+
+
+def test_a_clusters_alerts_are_evaluated_as_far_as_the_watchers_last_look(
+        setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    """The same last look `/k8s alerts` judges by: none yet, or one older than LOOK_OVERDUE, is "not evaluated";
+    with the watcher turned off only pushed alerts arrive, and there is no look to wait for."""
+    bed, store, desk = setup
+    assert desk.not_evaluated("garden") == NotEvaluated(None)
+    looked = bed.clock.now()
+    store.record_scan("garden", looked)
+    assert desk.not_evaluated("garden") is None and desk.not_evaluated("home") == NotEvaluated(None)
+    bed.clock.advance(LOOK_OVERDUE)
+    assert desk.not_evaluated("garden") is None
+    bed.clock.advance(timedelta(seconds=1))
+    assert desk.not_evaluated("garden") == NotEvaluated(looked)
+    assert StoredAlertDesk(store, bed.clock, watched=False).not_evaluated("home") is None
+
+
+def test_a_snapshot_before_the_watchers_first_look_lists_what_was_pushed_and_says_so(
+        setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    bed, store, _ = setup
+    said = bed.say("/k8s incident start garden is slow --cluster garden")
+    assert "[warn] Alerts on garden have not been evaluated yet (the watcher starts within a minute)" in said
+    assert "No alert is firing" not in said
+    store.record(notready(bed.clock), [ROUTE], at=bed.clock.now(), flap_window=WINDOW)
+    said = bed.say("/k8s incident start garden is down --cluster garden")
+    assert "have not been evaluated yet" in said and f"Node {NODE} is NotReady" in said
+    store.record_scan("garden", bed.clock.now())
+    said = bed.say("/k8s incident start garden is on fire --cluster garden")
+    assert f"Node {NODE} is NotReady" in said and "evaluated" not in said
 
 
 def test_linking_an_unknown_alert_says_so(setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:

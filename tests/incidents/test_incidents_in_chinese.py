@@ -148,6 +148,7 @@ def test_the_summary_of_an_incident_declared_in_chinese_reads_in_chinese(live_be
     declared = chinese(bed.say(f"/k8s incident start {TITLE} --alert {state.id}"))
     # The snapshot's firing alerts read in the incident's language: severity and age too.
     assert "🔥 *Node aks-2 is NotReady* （严重，0s前）" in declared, declared
+    assert "home 上的告警还没有评估过（watcher 会在一分钟内启动）" in declared  # no watcher has looked in this bed
     channel = next(name for name in bed.surface.channels if name.startswith("inc-"))
     diagnosed = bed.say(f":in {channel}", "/k8s diagnose pod web-7d9f-fghij")
     assert "诊断：Pod shop/web-7d9f-fghij" in diagnosed

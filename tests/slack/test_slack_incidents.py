@@ -1,11 +1,14 @@
 """Incident channels over the real Slack protocol: the real Bolt app behind waitress receives signed slash
 commands, clicks and `reaction_added` events, and makes its Web API calls to the local Slack double, against the
-sandbox cluster. The alerts side is the test fake behind the incident seams."""
+sandbox cluster. The alerts side is the test fake behind the incident seams, but for the snapshot's alerts, which
+`watched_bot` reads from the real alert store (fed by the real Alertmanager webhook)."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,9 +17,14 @@ from typing import Any
 
 import pytest
 
+from bot.alerts.intake import AlertIntake
+from bot.alerts.store import AlertStore
+from bot.approvals.store import SqlApprovalStore
+from bot.approvals.workflow import open_approval_store
 from bot.settings import Settings, from_mapping
 from bot.slack.serve import EVENTS_PATH, HttpServer, build_surface, wsgi_app
 from tests.slack.conftest import ALICE, BOB, CAROL, VIEWERS, ClusterBed
+from tests.support.alerts import payload
 from tests.support.incidents import FakeAlerts
 from tests.support.slack import (
     ALL_SCOPES,
@@ -48,11 +56,11 @@ INCIDENT_METHODS = (
 
 
 @dataclass
-class Bot:
+class Front:
+    """Where a bot receives Slack's requests, and the Slack double it calls."""
+
     url: str
     api: WebApiServer
-    kube: Any
-    alerts: FakeAlerts
 
     def slash(self, text: str, *, user: str, channel: str) -> str:
         response_url = self.api.response_url()
@@ -85,6 +93,12 @@ class Bot:
         return _in(self.api.of("chat.postMessage"), channel)
 
 
+@dataclass
+class Bot(Front):
+    kube: Any
+    alerts: FakeAlerts
+
+
 def _in(calls: list[ApiCall], channel: str) -> list[ApiCall]:
     return [c for c in calls if (c.params.get("channel") or c.params.get("channel_id")) == channel]
 
@@ -107,14 +121,15 @@ def _name(title: str) -> str:
     return f"inc-{datetime.now(UTC):%Y%m%d}-{slug}"
 
 
-def incident_settings(bed: ClusterBed, api_url: str) -> Settings:
+def incident_settings(bed: ClusterBed, api_url: str, database: str = "incidents.sqlite3",
+                      **environ: str) -> Settings:
     data: dict[str, Any] = {
         "clusters": [{"name": "sandbox", "kubeconfig": str(bed.kubeconfig), "context": "sandbox", "oncall": [ONCALL]}],
         "roles": {"viewer": [VIEWERS], "operator": [ALICE], "approver": [BOB]},
         "approvals": {"expiry_minutes": 15},
-        "store": {"sqlite_path": "incidents.sqlite3"},
+        "store": {"sqlite_path": database},
     }
-    env = slack_env(api_url)
+    env = {**slack_env(api_url), **environ}
     return from_mapping(data, source=str(bed.folder / "incidents.yaml"), environ=env)
 
 
@@ -348,3 +363,74 @@ def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     uncordon = [c for c in bot.posts_in(ops, 3) if "Approval request" in _text(c)][-1]
     bot.click(BOB, ops, uncordon, "Approve")
     eventually(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))
+
+
+ALERTS_TOKEN = "incident-alerts-token"
+
+
+@dataclass
+class WatchedBot(Front):
+    """A replica with the real alerts side: the alert store in its own database, the Alertmanager webhook beside
+    /slack/events, and its alert work not started (the watcher of a replica that has not led yet)."""
+
+    store: AlertStore
+    webhooks: str
+
+    def push(self, raw: dict[str, Any]) -> int:
+        request = urllib.request.Request(f"{self.webhooks}/alerts/alertmanager", data=json.dumps(raw).encode(),
+                                         headers={"Content-Type": "application/json",
+                                                  "Authorization": f"Bearer {ALERTS_TOKEN}"}, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return int(answer.status)
+
+    def declare(self, words: str) -> str:
+        """The pinned snapshot of a new incident declared from an ops channel, as its blocks say it."""
+        title = _title(words)
+        ops = _channel()
+        self.slash(f"incident start {title}", user=ALICE, channel=ops)
+        self.posts_in(ops)
+        made = self.api.by_name(_name(title))
+        assert made is not None, self.posts_in(ops)
+        return _text(self.posts_in(made.id)[0])
+
+
+@pytest.fixture(scope="module")
+def watched_bot(slack_api: WebApiServer, cluster_bed: ClusterBed) -> Iterator[WatchedBot]:
+    slack_api.usergroups[ONCALL] = [BOB, DAVE]
+    settings = incident_settings(cluster_bed, slack_api.api_url, "watched.sqlite3", AKSBOT_ALERTS_TOKEN=ALERTS_TOKEN)
+    surface = build_surface(settings, http=True, workers=4, alert_work=False)
+    db = open_approval_store(settings)
+    assert isinstance(db, SqlApprovalStore)
+    store = AlertStore(db)
+    front = wsgi_app(surface.app, lambda: (True, "ok"), signing_secret=SIGNING_SECRET,
+                     alerts=AlertIntake(settings, store))
+    server = HttpServer(front, host="127.0.0.1", port=0).start()
+    base = f"http://127.0.0.1:{server.port}"
+    yield WatchedBot(f"{base}{EVENTS_PATH}", slack_api, store, base)
+    server.stop()
+    surface.close()
+    db.close()
+
+
+def test_a_snapshot_before_the_watchers_look_says_the_alerts_are_not_evaluated(watched_bot: WatchedBot) -> None:
+    """Declared moments after a start, a deploy or a leader change, before the watcher has looked at the cluster:
+    an empty list of alerts is no news, so the pinned snapshot says they are not evaluated yet, never a green "no
+    alert is firing". An alert Alertmanager pushed is listed all the same; once the watcher has looked, the list
+    stands alone."""
+    snapshot = watched_bot.declare("latency up")
+    assert "Alerts on sandbox have not been evaluated yet (the watcher starts within a minute); the health snapshot" \
+        " above is current." in snapshot, snapshot
+    assert "No alert is firing" not in snapshot
+    raw = payload("alertmanager-cputhrottlinghigh.json")
+    for labels in [raw["commonLabels"], *(a["labels"] for a in raw["alerts"])]:
+        labels["cluster"] = "sandbox"
+    assert watched_bot.push(raw) == 200
+    # The leader died ten minutes ago: its last look is too old to stand for now.
+    watched_bot.store.record_scan("sandbox", datetime.now(UTC) - timedelta(minutes=10))
+    snapshot = watched_bot.declare("errors up")
+    assert re.search(r"Alerts on sandbox were last evaluated 10m\d\ds ago \(is a replica leading\?\)", snapshot)
+    assert "Firing alerts on sandbox" in snapshot and "CPUThrottlingHigh" in snapshot, snapshot
+    watched_bot.store.record_scan("sandbox", datetime.now(UTC))
+    snapshot = watched_bot.declare("queue backlog")
+    assert "Firing alerts on sandbox" in snapshot and "CPUThrottlingHigh" in snapshot
+    assert "evaluated" not in snapshot and "No alert is firing" not in snapshot

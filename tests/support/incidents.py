@@ -28,7 +28,7 @@ from bot.deps import Deps
 from bot.dispatch import Dispatcher
 from bot.errors import AksbotError
 from bot.groups import SettingsGroups
-from bot.incidents.alerts import FiringAlert, IncidentLink, IncidentScope
+from bot.incidents.alerts import FiringAlert, IncidentLink, IncidentScope, NotEvaluated
 from bot.incidents.model import EntryKind, TimelineEntry
 from bot.incidents.ports import Channel, Invited, Workspace
 from bot.incidents.service import IncidentDesk
@@ -93,6 +93,8 @@ class FakeAlerts:
         self.events: list[tuple[str, TimelineEntry]] = []
         self.links: list[tuple[str, IncidentLink]] = []
         self.broken: AksbotError | None = None
+        # Clusters whose alerts the side has not evaluated lately (none: every cluster's list is current).
+        self.unevaluated: dict[str, NotEvaluated] = {}
 
     def fire(self, cluster: str, key: str, title: str, at: datetime, *, runbook: str | None = None) -> None:
         with self.lock:
@@ -118,6 +120,10 @@ class FakeAlerts:
             raise self.broken
         with self.lock:
             return [a for c, a in self.now_firing.values() if c == cluster]
+
+    def not_evaluated(self, cluster: str) -> NotEvaluated | None:
+        with self.lock:
+            return self.unevaluated.get(cluster)
 
     def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
         with self.lock:
