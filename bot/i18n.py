@@ -1073,6 +1073,8 @@ class IncidentWords:
     kind_alert_firing: Msg = Msg("alert firing", "告警触发")
     kind_alert_resolved: Msg = Msg("alert resolved", "告警恢复")
     kind_alert_acknowledged: Msg = Msg("alert acknowledged", "告警已确认")
+    # A timeline line of a request made while the incident was open, decided or run after it was closed.
+    after_close: Msg = Msg("after close", "关闭后")
     # -- refusals and mistakes, in the asker's language
     already_open: Msg = Msg(
         "{label} is already open about that on `{cluster}`: {channel} (“{title}”). Add to it there, or declare "

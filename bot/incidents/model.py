@@ -69,7 +69,9 @@ class TimelineEntry:
     """One line of the timeline: when, what, who (a user id; None for the bot or an alert source), the words.
 
     `subject` is a second person the line names (the new commander); `data` a JSON object for exports. The words of a
-    line read live rather than stored (an alert's) may be a `Said`: the timeline shows its reader's language."""
+    line read live rather than stored (an alert's) may be a `Said`: the timeline shows its reader's language.
+    `after_close`: the line happened after the incident was closed (a decision on, or the run of, a request made
+    while it was open; see `bot.incidents.timeline`), so the summary posted at the close could not say it."""
 
     at: datetime
     kind: EntryKind
@@ -77,6 +79,7 @@ class TimelineEntry:
     text: str
     subject: str | None = None
     data: str = "{}"
+    after_close: bool = False
 
     def details(self) -> dict[str, Any]:
         loaded = json.loads(self.data or "{}")

@@ -61,7 +61,7 @@ from bot.incidents.ports import (
     Workspace,
 )
 from bot.incidents.store import Draft, Duplicate, IncidentStore
-from bot.incidents.timeline import approval_entries, merged
+from bot.incidents.timeline import incident_approvals, made_while_open, merged
 from bot.incidents.views import (
     Declared,
     FiringState,
@@ -473,7 +473,7 @@ class IncidentDesk:
             log.warning("the requests of %s could not be read at its close: %s", incident.label, exc.message)
             return ()
         return tuple((r.id, r.preview.action_in(incident.lang)) for r, _ in trail
-                     if r.state is State.PENDING and not r.is_due(now))
+                     if r.state is State.PENDING and not r.is_due(now) and made_while_open(r, incident.closed_at))
 
     def _post_summary(self, channel: str, view: View, lang: str) -> list[Rich]:
         where = "#" + channel
@@ -554,10 +554,10 @@ class IncidentDesk:
 
     def _entries(self, incident: Incident) -> list[TimelineEntry]:
         own = self.store.entries(incident.id)
-        approvals: list[TimelineEntry] = []
-        if incident.channel:
-            for request, audit in self.store.approval_trail(incident.channel):
-                approvals += approval_entries(request, audit)
+        # A request made in the channel after the close is not the incident's; what became of one made before it is,
+        # marked as after the close (see `bot.incidents.timeline`).
+        trail = self.store.approval_trail(incident.channel) if incident.channel else []
+        approvals = incident_approvals(trail, incident.closed_at)
         scope = IncidentScope(incident.cluster, incident.declared_at, incident.closed_at, incident.alert_key)
         try:
             alerts = list(self.alert_timeline.timeline(scope))

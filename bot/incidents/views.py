@@ -57,8 +57,9 @@ def _clip(text: str, limit: int = MAX_QUOTE) -> str:
 
 
 def entry_line(entry: TimelineEntry, lang: str) -> tuple[str | blocks.Person | blocks.ChannelLink, ...]:
-    """`11-22 09:14:05 📌 pinned · @bob — "the ledger pod is OOMKilled again"`."""
-    head = f"`{day_time(entry.at)}` {_ICON[entry.kind]} *{_label(entry.kind, lang)}*"
+    """`11-22 09:14:05 📌 pinned · @bob — "the ledger pod is OOMKilled again"`; a line that happened after the close
+    says so next to what it is (`⚙️ action ran (after close)`)."""
+    head = f"`{day_time(entry.at)}` {_ICON[entry.kind]} *{_label(entry.kind, lang)}*{_late(entry, lang)}"
     parts: list[str | blocks.Person | blocks.ChannelLink] = [head]
     if entry.actor:
         parts += [" · ", blocks.Person(entry.actor)]
@@ -67,6 +68,10 @@ def entry_line(entry: TimelineEntry, lang: str) -> tuple[str | blocks.Person | b
     if entry.subject:
         parts += [" → " if entry.text else " — ", blocks.Person(entry.subject)]
     return tuple(parts)
+
+
+def _late(entry: TimelineEntry, lang: str) -> str:
+    return f" _({W.after_close(lang)})_" if entry.after_close else ""
 
 
 def lines(rows: Sequence[tuple[str | blocks.Person | blocks.ChannelLink, ...]]) -> blocks.Rich:
@@ -274,7 +279,7 @@ def action_lines(
             continue
         data = e.details()
         mark = "✅" if e.kind is EntryKind.ACTION_SUCCEEDED else "❌"
-        row: list[str | blocks.Person | blocks.ChannelLink] = [f"{mark} {_clip(e.text)}"]
+        row: list[str | blocks.Person | blocks.ChannelLink] = [f"{mark} {_clip(e.text)}{_late(e, lang)}"]
         requester = data.get("requester")
         if isinstance(requester, str):
             row += [f" · {W.requested_by(lang)} ", blocks.Person(requester)]
@@ -389,6 +394,7 @@ def export_jsonl(incident: Incident, entries: Sequence[TimelineEntry]) -> str:
                 "text": e.text,
                 "subject": e.subject,
                 "data": e.details(),
+                "after_close": e.after_close,
             },
             ensure_ascii=False,
             sort_keys=True,

@@ -567,3 +567,47 @@ def test_the_same_workload_or_node_in_other_words_is_the_open_incident(live_bed:
     node = declare(live_bed, "node aks-nodepool1-12345678-vmss000002 NotReady since 9am")
     assert "INC-2 is already open about that on `home`" in node
     assert "INC-3 declared" in declare(live_bed, "storefront is slow for customers", "--new")
+
+
+def test_what_comes_after_the_close_is_not_mixed_into_the_incidents_record(bed: Bed) -> None:
+    """The summary posted at the close is the incident's account. A request made in its channel afterwards is an
+    ordinary request of that channel, not the incident's; the approval and the run of a request made while it was
+    open still are, marked as after the close in the timeline, the card and the export."""
+    declare(bed)
+    bed.say(f":in {CHANNEL}")
+    bed.clock.advance(timedelta(minutes=1))
+    assert "Approval request" in bed.say("/k8s switch off hall")
+    bed.clock.advance(timedelta(minutes=1))
+    closed = bed.say("/k8s incident close lights left on in the hall")
+    assert "No approved action ran." in closed and "1 request(s) made in this incident still wait" in closed
+    bed.clock.advance(timedelta(minutes=1))
+    bed.say(":as bob", ":click Approve", ":as alice")
+    assert WORLD.executions == ["hall by alice"]
+    bed.clock.advance(timedelta(minutes=1))
+    assert "INC-1 is closed; its timeline can be read, not changed" in bed.say("/k8s incident note late note")
+    late = bed.say("/k8s switch off porch")
+    assert "Approval request" in late  # a request like any other
+    bed.say(":as bob", ":click Approve", ":as alice")
+    assert WORLD.executions == ["hall by alice", "porch by alice"]
+
+    timeline = bed.say("/k8s incident timeline")
+    assert "porch" not in timeline and "late note" not in timeline
+    order = [
+        "*requested approval* · @alice — `/k8s switch off hall`",
+        "*closed* · @alice — lights left on in the hall",
+        "*approved* _(after close)_ · @bob — `/k8s switch off hall`",
+        "*action ran* _(after close)_ — `/k8s switch off hall` — hall is off",
+    ]
+    positions = [timeline.find(line) for line in order]
+    assert -1 not in positions and positions == sorted(positions), timeline
+    assert "*requested approval* _(after close)_" not in timeline  # it was made while the incident was open
+    assert "*approved* _(after close)_ · @bob — `/k8s switch off hall`" in bed.say("/k8s incident show")
+    markdown = bed.say("/k8s incident export")
+    assert "porch" not in markdown
+    ran = "- ✅ `/k8s switch off hall` — hall is off _(after close)_ · requested by @alice, approved by @bob"
+    assert ran in markdown  # the postmortem's actions taken: it ran, after the summary said none had
+    lines = [json.loads(line) for line in bed.say("/k8s incident export --jsonl").splitlines()[2:] if line.strip()]
+    assert [(e["kind"], e["after_close"]) for e in lines] == [
+        ("declared", False), ("approval_requested", False), ("closed", False), ("approved", True),
+        ("action_succeeded", True),
+    ]

@@ -365,6 +365,58 @@ def test_the_timeline_and_summary_list_everything_in_order(bot: Bot) -> None:
     eventually(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))
 
 
+def test_after_the_close_a_new_request_is_not_the_incidents_and_a_late_run_is_marked(bot: Bot) -> None:
+    """A cordon asked for while the incident was open and approved after its close stays on its record, marked
+    "after close"; the uncordon asked for in the closed incident's channel is an ordinary request: it runs, and
+    neither the timeline nor the export (the postmortem) takes it in."""
+    ops = _channel()
+    title = _title("spare node misbehaving")
+    node = spare_node(bot.kube)
+    bot.slash(f"incident start {title}", user=ALICE, channel=ops)
+    bot.posts_in(ops)
+    made = bot.api.by_name(_name(title))
+    assert made is not None
+    inc = made.id
+    before = len(bot.posts_in(inc))
+    bot.slash(f"cordon {node}", user=ALICE, channel=inc)
+    cordon = bot.posts_in(inc, before + 1)[-1]
+    assert "Approval request" in _text(cordon)
+    time.sleep(0.01)
+    bot.slash("incident close nothing was wrong with the node", user=ALICE, channel=inc)
+    bot.api.wait_for(
+        lambda s: any(c.params.get("channel") == inc and "*closed*" in _text(c) for c in s.of("chat.postMessage"))
+    )
+    summary = next(c for c in bot.posts_in(inc) if "*closed*" in _text(c))
+    assert "No approved action ran." in _text(summary)
+    bot.click(BOB, inc, cordon, "Approve")
+    eventually(lambda: bot.kube.get("nodes", node)["spec"].get("unschedulable") is True)
+    bot.slash(f"uncordon {node}", user=ALICE, channel=inc)
+
+    def uncordon_card() -> list[ApiCall]:
+        return [c for c in bot.posts_in(inc) if "Approval request" in _text(c) and f"uncordon {node}" in _text(c)]
+
+    eventually(lambda: bool(uncordon_card()))
+    uncordon = uncordon_card()[-1]
+    bot.click(BOB, inc, uncordon, "Approve")
+    eventually(lambda: not bot.kube.get("nodes", node)["spec"].get("unschedulable"))
+    eventually(lambda: any("succeeded" in _text(c) for c in bot.api.of("chat.update")
+                           if c.params.get("ts") == uncordon.result["ts"]))
+
+    def answer(command: str) -> str:
+        since = len(bot.posts_in(inc))
+        bot.slash(command, user=ALICE, channel=inc)
+        return _text(bot.posts_in(inc, since + 1)[since])
+
+    timeline = answer("incident timeline")
+    assert f"*approved* _(after close)_ · <@{BOB}> — `/k8s cordon {node}`" in timeline, timeline
+    assert f"*action ran* _(after close)_ — `/k8s cordon {node}`" in timeline
+    assert "uncordon" not in timeline
+    export = answer("incident export")
+    # The Markdown in a code block (its backticks and long lines as Slack's code blocks need them).
+    assert f"*approved* _(after close)_ · @{BOB}" in export and "*action ran* _(after close)_" in export, export
+    assert "uncordon" not in export and "5 timeline entries" in export
+
+
 ALERTS_TOKEN = "incident-alerts-token"
 
 
