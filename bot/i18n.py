@@ -3109,6 +3109,15 @@ class ReadWords:
     in_pool: Msg = Msg("pool {value}", "节点池 {value}")
     cluster_filtered: Msg = Msg("{cluster} ({filters})", "{cluster}（{filters}）")
     list_sep: Msg = Msg(", ", "，")
+    # -- a `--page` past the last page of a list: the last page is shown under this
+    one_page: Msg = Msg("{count} page", "{count} 页")
+    many_pages: Msg = Msg("{count} pages", "{count} 页")
+    one_row: Msg = Msg("{count} row", "{count} 行")
+    many_rows: Msg = Msg("{count} rows", "{count} 行")
+    past_last_page: Msg = Msg(
+        "There is no page {asked}: the list has only {pages} ({rows}). This is the last one.",
+        "没有第 {asked} 页：列表只有 {pages}（共 {rows}）。下面是最后一页。",
+    )
     # -- column titles and labels several views share
     col_node: Msg = Msg("Node", "节点")
     col_pod: Msg = Msg("Pod", "Pod")

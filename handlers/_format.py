@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from bot.blocks import Block, Level, Notice, Table
 from bot.cluster.model import format_bytes, format_cpu
 from bot.i18n import ERRORS, READ, Msg, Said, said
 from bot.i18n import joined as i18n_joined
@@ -25,22 +26,42 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a sorted list: its rows, how many come before it, how many there are in all, and the command
-    that shows the next page (None on the last one)."""
+    """One page of a sorted list: its rows, how many come before it, how many there are in all, the command that
+    shows the next page (None on the last one), and the page that was asked for (past the last one, the last one is
+    shown instead)."""
 
     items: tuple[T, ...]
     offset: int
     total: int
     next: CommandRef | None
+    asked: int = 1
 
     @property
     def cut(self) -> bool:
         """Whether the list is longer than this page."""
         return self.total > len(self.items)
 
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (an empty list is one empty page)."""
+        return max(-(-self.total // PAGE_ROWS), 1)
+
+    def table(self, columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], lang: Lang) -> tuple[Block, ...]:
+        """The page's rows as a table with the way to the next page; after a `--page` past the end (a typo, or a
+        list that shrank since its "Show more" was offered), first a notice that the list has fewer pages, so the
+        last page is not taken for the one asked for."""
+        table = Table(columns, rows, total=self.total if self.cut else None, more=self.next, offset=self.offset)
+        if not self.total or self.asked <= self.pages:
+            return (table,)
+        pages = counted(lang, self.pages, READ.one_page, READ.many_pages)
+        rows_in_all = counted(lang, self.total, READ.one_row, READ.many_rows)
+        past = READ.past_last_page(lang, asked=self.asked, pages=pages, rows=rows_in_all)
+        return Notice(past, Level.WARN), table
+
 
 def page_of(items: Sequence[T], call: ClusterCall[Any]) -> Page[T]:
-    """The page `call.args.page` asks for of `items` (already sorted), with the same command for the next page.
+    """The page `call.args.page` asks for of `items` (already sorted), with the same command for the next page; past
+    the last page, the last page (`Page.table` says so).
 
     The next page is the same command with the same arguments, namespace and cluster: only `page` moves on."""
     page = int(getattr(call.args, "page", 1))
@@ -56,7 +77,7 @@ def page_of(items: Sequence[T], call: ClusterCall[Any]) -> Page[T]:
             namespace=namespace,
             all_namespaces=call.all_namespaces,
         )
-    return Page(shown, offset, len(items), more)
+    return Page(shown, offset, len(items), more, page)
 
 
 def _namespaced(call: ClusterCall[Any]) -> bool:

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blocks import Block, Heading, Level, Notice, Table, View
+from bot.blocks import Block, Heading, Level, Notice, View
 from bot.cluster.model import Event
 from bot.deps import Deps
 from bot.errors import UserError
@@ -76,8 +76,7 @@ class EventsResult:
         )
         columns = (W.col_last_seen(lang), W.col_type(lang), W.col_reason(lang), W.col_object(lang), W.col_count(lang),
                    W.col_message(lang))
-        blocks.append(Table(columns, rows, total=total if self.page.cut else None, more=self.page.next,
-                            offset=self.page.offset))
+        blocks.extend(self.page.table(columns, rows, lang))
         return View(summary, tuple(blocks))
 
 

@@ -112,23 +112,16 @@ class NodesResult:
             )
             for n in self.page.items
         )
-        blocks.append(
-            Table(
-                (
-                    W.col_node(lang),
-                    W.col_status(lang),
-                    W.col_pool(lang),
-                    W.col_version(lang),
-                    W.col_age(lang),
-                    W.col_conditions(lang),
-                    W.col_allocatable_cpu_mem(lang),
-                ),
-                rows,
-                total=total if self.page.cut else None,
-                more=self.page.next,
-                offset=self.page.offset,
-            )
+        columns = (
+            W.col_node(lang),
+            W.col_status(lang),
+            W.col_pool(lang),
+            W.col_version(lang),
+            W.col_age(lang),
+            W.col_conditions(lang),
+            W.col_allocatable_cpu_mem(lang),
         )
+        blocks.extend(self.page.table(columns, rows, lang))
         return View(summary, tuple(blocks))
 
 

@@ -100,8 +100,7 @@ class PodsResult:
         )
         columns = (W.col_pod(lang), W.col_status(lang), W.col_ready(lang), W.col_restarts(lang),
                    W.col_last_termination(lang), W.col_node(lang), W.col_age(lang))
-        blocks.append(Table(columns, rows, total=total if self.page.cut else None, more=self.page.next,
-                            offset=self.page.offset))
+        blocks.extend(self.page.table(columns, rows, lang))
         return View(summary, tuple(blocks))
 
 

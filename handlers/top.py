@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.blocks import Block, Heading, Level, Notice, Table, View
+from bot.blocks import Block, Heading, Level, Notice, View
 from bot.cluster.model import Node, NodeUsage, Pod, PodUsage
 from bot.deps import Deps
 from bot.i18n import READ as W
@@ -61,8 +61,7 @@ class TopNodesResult:
         )
         columns = (W.col_node(lang), W.col_cpu(lang), W.col_cpu_share(lang), W.col_memory(lang),
                    W.col_memory_share(lang))
-        blocks.append(Table(columns, rows, total=self.page.total if self.page.cut else None, more=self.page.next,
-                            offset=self.page.offset))
+        blocks.extend(self.page.table(columns, rows, lang))
         return View(summary, tuple(blocks))
 
 
@@ -120,8 +119,7 @@ class TopPodsResult:
             ))
         columns = (W.col_pod(lang), W.col_cpu(lang), W.col_of_request(lang), W.col_memory(lang),
                    W.col_of_request(lang), W.col_memory_limit(lang))
-        blocks.append(Table(columns, tuple(rows), total=self.page.total if self.page.cut else None,
-                            more=self.page.next, offset=self.page.offset))
+        blocks.extend(self.page.table(columns, tuple(rows), lang))
         return View(summary, tuple(blocks))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blocks import Block, Heading, Level, Notice, Table, View
+from bot.blocks import Block, Heading, Level, Notice, View
 from bot.cluster.model import Deployment, Pod, PodDisruptionBudget
 from bot.deps import Deps
 from bot.errors import NotFound
@@ -76,9 +76,7 @@ class DeploymentsResult:
         columns = (W.col_deployment(lang), W.col_ready(lang), W.col_up_to_date(lang), W.col_available(lang),
                    W.col_age(lang), W.col_note(lang))
         blocks: list[Block] = [Heading(W.deployments_heading(lang, where=self.where.title(lang))),
-                               Notice(summary, level),
-                               Table(columns, rows, total=total if self.page.cut else None, more=self.page.next,
-                                     offset=self.page.offset)]
+                               Notice(summary, level), *self.page.table(columns, rows, lang)]
         return View(summary, tuple(blocks))
 
 
@@ -157,7 +155,7 @@ class PdbsResult:
         blocks: list[Block] = [
             Heading(W.pdbs_heading(lang, where=self.where.title(lang))),
             Notice(summary, Level.WARN if blocking else Level.OK),
-            Table(columns, rows, total=total if self.page.cut else None, more=self.page.next, offset=self.page.offset),
+            *self.page.table(columns, rows, lang),
         ]
         return View(summary, tuple(blocks))
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+import handlers
 from bot.blocks import Actions, Code, Notice, Table, View
 from bot.clock import SystemClock
+from bot.cluster.kube import KubeClusterProvider
 from bot.deps import Deps
+from bot.dispatch import Dispatcher
 from bot.errors import NotFound, UserError
 from bot.registry import Args, Caller, ClusterCall
 from handlers.args import (
@@ -30,10 +34,12 @@ from handlers.pods import logs, pod, pods
 from handlers.top import top_nodes, top_pods
 from handlers.workloads import deployments, pdbs
 from sandbox.kube.resources import BY_KEY
-from tests.support.cluster import Cluster, start
+from tests.support.cluster import Cluster, start, team_settings
 from tests.support.cluster import pod as pod_object
 from tests.support.fakes import NoAzure
+from tests.support.foundation import ok_text
 
+handlers.load_all()
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
 
 
@@ -45,6 +51,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 @pytest.fixture(scope="module")
 def deps(cluster: Cluster) -> Deps:
     return Deps(cluster.settings, SystemClock(), cluster.provider, NoAzure())
+
+
+@pytest.fixture(scope="module")
+def dispatcher(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dispatcher]:
+    """The registry's real commands on the sandbox, as carol (a viewer) types them."""
+    settings = team_settings(cluster, tmp_path_factory.mktemp("handlers-dispatch"))
+    provider = KubeClusterProvider(settings)
+    yield Dispatcher(Deps(settings, SystemClock(), provider, NoAzure()))
+    provider.close()
 
 
 def call(args: Args, namespace: str = "shop", all_namespaces: bool = False, command: str = "test") -> ClusterCall[Any]:
@@ -214,3 +229,26 @@ def test_a_mistyped_namespace_is_told_apart_from_an_empty_one(deps: Deps) -> Non
             listing()
     # An existing namespace with nothing in it is still an honest empty answer.
     assert "No pods in kube-node-lease" in pods(call(PodsArgs(), namespace="kube-node-lease"), deps).view().summary
+
+def test_a_page_past_the_last_one_says_how_many_pages_there_are(cluster: Cluster, dispatcher: Dispatcher) -> None:
+    """`--page 99` of a two-page list shows the last page under a notice, not as if it were page 99 — for every list
+    that pages, since they all page the same way."""
+    cluster.server.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "paged"}})
+    names = [f"batch-{i:02}" for i in range(45)]
+    for name in names:
+        cluster.server.apply(pod_object("paged", name, N0, app="batch"))
+    try:
+        last = ok_text(dispatcher, "/k8s pods -n paged --page 99")
+        second = ok_text(dispatcher, "/k8s pods -n paged --page 2")
+        zh = ok_text(dispatcher, "/k8s 事件 -n shop --page 3")
+    finally:
+        for name in names:
+            cluster.server.store.delete(BY_KEY["pods"], "paged", name)
+    assert "[warn] There is no page 99: the list has only 2 pages (45 rows). This is the last one." in last
+    assert "batch-44" in last and "batch-00" not in last and "(rows 41–45 of 45)" in last
+    assert "There is no page" not in second and "(rows 41–45 of 45)" in second  # the last page, asked for
+    assert re.search(r"\[warn\] 没有第 3 页：列表只有 1 页（共 \d+ 行）。下面是最后一页。", zh) and "BackOff" in zh
+    one_page = ok_text(dispatcher, "/k8s top nodes --page 2")
+    assert "There is no page 2: the list has only 1 page (3 rows). This is the last one." in one_page
+    assert "There is no page" not in ok_text(dispatcher, "/k8s nodes --page 1")
+

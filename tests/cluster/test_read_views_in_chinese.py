@@ -128,6 +128,11 @@ CASES: dict[str, Case] = {
         ("[i] 没有匹配的节点。",),
         ("[i] No nodes matched.",),
     ),
+    "a page past the last": Case(
+        lambda c, d: nodes(zh_call(NodesArgs(page=3)), d),
+        ("[warn] 没有第 3 页：列表只有 1 页（共 4 行）。下面是最后一页。", "节点池"),
+        ("[warn] There is no page 3: the list has only 1 page (4 rows). This is the last one.", "POOL"),
+    ),
     "node under pressure": Case(
         lambda c, d: node(zh_call(NodeNameArgs(name=N1)), d),
         (f"节点 {N1} 的状态为 Ready，存在 MemoryPressure", "心跳 lease", " 前续约", "容器运行时", "内网 IP",
