@@ -1757,6 +1757,14 @@ class ErrorWords:
         "Namespace `{namespace}` does not exist in {cluster}.{hint} Use `-A` for all namespaces.",
         "{cluster} 中没有命名空间 `{namespace}`。{hint}用 `-A` 查看所有命名空间。",
     )
+    pool_not_found: Msg = Msg(
+        "Cluster `{cluster}` has no node pool `{pool}` (pools: {pools}).{hint}",
+        "集群 `{cluster}` 没有节点池 `{pool}`（现有节点池：{pools}）。{hint}",
+    )
+    pool_without_nodes: Msg = Msg(
+        "No node of {cluster} is in a pool `{pool}` (pools with nodes: {pools}).{hint}",
+        "{cluster} 中没有属于节点池 `{pool}` 的节点（有节点的节点池：{pools}）。{hint}",
+    )
     not_in_cluster: Msg = Msg("{what} not found in cluster '{cluster}'", "集群 '{cluster}' 中找不到 {what}")
     refused_connection: Msg = Msg(
         "cluster '{cluster}' is unreachable: connection refused or no route (asking for {what})",

@@ -39,8 +39,8 @@ from bot.preview import Preview
 from bot.refs import Kind, ObjectRef, node_ref, pod_ref
 from bot.registry import ClusterCall, Lang, Risk, Scope, command
 from handlers._format import joined
+from handlers._lookup import find_node
 from handlers.args import DeletePodArgs, DeploymentArgs, DrainArgs, NodeArgs, ScaleDeploymentArgs
-from handlers.nodes import find_node
 from handlers.pods import find_pod
 from handlers.rules.scheduling import room_for
 from handlers.workloads import find_deployment

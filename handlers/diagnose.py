@@ -24,9 +24,8 @@ from bot.i18n import FINDING, Msg, Said, in_lang, severity_word
 from bot.refs import CommandRef, Kind, ObjectRef, pod_ref
 from bot.registry import ClusterCall, Lang, NoArgs, Scope, command
 from bot.severity import Severity
-from handlers._lookup import read_lease
+from handlers._lookup import find_node, read_lease
 from handlers.args import DiagnoseNodeArgs, DiagnosePodArgs, KbShowArgs
-from handlers.nodes import find_node
 from handlers.pods import pod_named, status_in
 from handlers.rules.cluster import ClusterReport, FindingGroup, diagnose_cluster
 from handlers.rules.finding import Finding, LogLine, by_severity

@@ -14,8 +14,7 @@ from bot.blocks import Actions, Block, Button, Context, Fields, Heading, Level, 
 from bot.cluster.model import Event, Lease, Node, NodeUsage, Pod
 from bot.cluster.reads import optional
 from bot.deps import Deps
-from bot.errors import AksbotError, NotConfigured, NotFound
-from bot.i18n import ERRORS, said
+from bot.errors import AksbotError, NotConfigured
 from bot.i18n import READ as W
 from bot.refs import CommandRef
 from bot.registry import ClusterCall, Lang, Scope, command
@@ -24,10 +23,8 @@ from handlers._format import (
     MAX_ROWS,
     Filter,
     Page,
-    closest,
     counted,
     cpu,
-    did_you_mean,
     filters,
     joined,
     mem,
@@ -35,7 +32,7 @@ from handlers._format import (
     percent,
     shorten,
 )
-from handlers._lookup import read_lease
+from handlers._lookup import ensure_pool, find_node, read_lease
 from handlers.args import DiagnoseNodeArgs, NodeNameArgs, NodesArgs, PodsArgs
 from handlers.rules.node_rules import lease_state
 
@@ -141,6 +138,8 @@ def nodes(call: ClusterCall[NodesArgs], deps: Deps) -> NodesResult:
         pool_selector = f"agentpool={call.args.pool}"
         selector = f"{selector},{pool_selector}" if selector else pool_selector
     found = deps.clusters.reader(cluster).nodes(selector=selector)
+    if not found and call.args.pool:
+        ensure_pool(deps, cluster, call.args.pool)
     if call.args.problems:
         found = [n for n in found if node_rank(n)[0] < 3]
     asked = filters(
@@ -301,20 +300,6 @@ def _usage(deps: Deps, cluster: str, name: str, lang: Lang) -> tuple[NodeUsage |
         return None, exc.message
     except AksbotError as exc:
         return None, W.usage_unavailable(lang, reason=exc.message)
-
-
-def find_node(deps: Deps, cluster: str, name: str) -> Node:
-    """The node, or `NotFound` naming the closest node names."""
-    reader = deps.clusters.reader(cluster)
-    try:
-        return reader.node(name)
-    except NotFound as exc:
-        names = closest(name, (n.name for n in reader.nodes()))
-        raise NotFound(
-            said(ERRORS.node_not_found, name=name, cluster=cluster, hint=did_you_mean(names)),
-            kind="node",
-            name=name,
-        ) from exc
 
 
 @command(

@@ -25,7 +25,7 @@ from bot.refs import CommandRef
 from bot.registry import ClusterCall, Lang, Scope, command
 from bot.timefmt import age
 from handlers._format import Page, Where, closest, counted, cpu, did_you_mean, filters, joined, mem, page_of, shorten
-from handlers._lookup import ensure_namespace
+from handlers._lookup import ensure_namespace, ensure_node
 from handlers._naming import called_in
 from handlers.args import LogsArgs, PodNameArgs, PodsArgs
 
@@ -113,6 +113,8 @@ def pods(call: ClusterCall[PodsArgs], deps: Deps) -> PodsResult:
     found = deps.clusters.reader(cluster).pods(namespace, selector=call.args.selector, node=call.args.node)
     if not found:
         ensure_namespace(deps, cluster, namespace)
+        if call.args.node:
+            ensure_node(deps, cluster, call.args.node)
     if call.args.problems:
         found = [p for p in found if pod_problem(p)]
     where = Where(namespace, filters((W.by_selector, call.args.selector), (W.on_node, call.args.node),

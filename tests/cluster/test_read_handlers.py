@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import handlers
+from bot.azure.sdk import AzureSdkProvider
 from bot.blocks import Actions, Code, Notice, Table, View
 from bot.clock import SystemClock
 from bot.cluster.kube import KubeClusterProvider
@@ -16,6 +19,7 @@ from bot.deps import Deps
 from bot.dispatch import Dispatcher
 from bot.errors import NotFound, UserError
 from bot.registry import Args, Caller, ClusterCall
+from bot.settings import from_mapping
 from handlers.args import (
     DeploymentsArgs,
     EventsArgs,
@@ -33,11 +37,13 @@ from handlers.nodes import node, nodes
 from handlers.pods import logs, pod, pods
 from handlers.top import top_nodes, top_pods
 from handlers.workloads import deployments, pdbs
+from sandbox.arm import ArmServer
 from sandbox.kube.resources import BY_KEY
+from tests.support.azure import arm_state
 from tests.support.cluster import Cluster, start, team_settings
 from tests.support.cluster import pod as pod_object
 from tests.support.fakes import NoAzure
-from tests.support.foundation import ok_text
+from tests.support.foundation import ok_text, run_slash
 
 handlers.load_all()
 N0, N1, N2 = (f"aks-nodepool1-12345678-vmss00000{i}" for i in range(3))
@@ -83,6 +89,20 @@ def test_nodes_put_notready_first_and_count(deps: Deps) -> None:
 def test_nodes_by_pool_and_problems(deps: Deps) -> None:
     assert nodes(call(NodesArgs(pool="user")), deps).view().summary.startswith("1 node in sandbox (pool user)")
     assert nodes(call(NodesArgs(problems=True)), deps).page.total == 3
+
+
+def test_a_pool_no_node_is_in_is_told_apart_from_an_empty_answer(deps: Deps) -> None:
+    """Without Azure the pools are the nodes' own: a typo names them and the closest, not "No nodes matched"."""
+    with pytest.raises(NotFound) as typo:
+        nodes(call(NodesArgs(pool="usr")), deps)
+    assert typo.value.message == (
+        "No node of sandbox is in a pool `usr` (pools with nodes: `nodepool1`, `user`). Did you mean `user`?"
+    )
+    with pytest.raises(NotFound, match=r"\(pools with nodes: `nodepool1`, `user`\)\.$"):
+        nodes(call(NodesArgs(pool="gpu")), deps)
+    # A pool that exists, with no node left after the other filters, is still an honest empty answer.
+    empty = nodes(call(NodesArgs(pool="user", selector="kubernetes.io/os=windows")), deps).view()
+    assert empty.summary == "No nodes in sandbox (-l kubernetes.io/os=windows, pool user)."
 
 
 def test_node_shows_lease_usage_pods_and_events(deps: Deps) -> None:
@@ -175,6 +195,49 @@ def test_events_filters_and_summary(deps: Deps) -> None:
     assert view.summary.startswith("3 events in all namespaces of type Warning: 3 Warning; top warnings:")
     node_events = events(call(EventsArgs(object=f"node/{N2}"), all_namespaces=True), deps)
     assert [e.reason for e in node_events.events] == ["NodeNotReady"]
+
+
+def test_with_azure_a_pool_is_one_azure_has_even_with_no_nodes(cluster: Cluster, tmp_path: Path) -> None:
+    """Azure's list of pools is the truth: a pool scaled to zero is an empty answer, a typo is named with the pools
+    Azure has — through the real SDK on the local ARM server and the real client on the sandbox API server."""
+    state = arm_state()
+    first = state["managedCluster"]["properties"]["agentPoolProfiles"][0]
+    state["managedCluster"]["properties"]["agentPoolProfiles"] += [
+        {**copy.deepcopy(first), "name": "user", "count": 1}, {**copy.deepcopy(first), "name": "spot", "count": 0}]
+    arm = ArmServer(state).start()
+    try:
+        kube = cluster.settings.clusters[0]
+        settings = from_mapping(
+            {"default_cluster": "sandbox",
+             "clusters": [{"name": "sandbox", "kubeconfig": kube.kubeconfig, "context": kube.context,
+                           "default_namespace": "shop", "azure": arm.settings_fragment(tmp_path)}],
+             "roles": {"viewer": ["carol"]}},
+            source=None, environ=arm.environment())
+        provider = KubeClusterProvider(settings)
+        d = Dispatcher(Deps(settings, SystemClock(), provider, AzureSdkProvider(settings)))
+        try:
+            typo = run_slash(d, "/k8s nodes --pool spto")
+            zero = ok_text(d, "/k8s nodes --pool spot")
+            typo_zh = run_slash(d, "/k8s 节点 --pool spto")
+        finally:
+            provider.close()
+    finally:
+        arm.stop()
+    assert typo[0].status != "ok"
+    assert ("[warn] Cluster `sandbox` has no node pool `spto` (pools: `nodepool1`, `user`, `spot`). "
+            "Did you mean `spot`?") in typo[1]
+    assert "[i] No nodes matched." in zero
+    assert ("[warn] 集群 `sandbox` 没有节点池 `spto`（现有节点池：`nodepool1`、`user`、`spot`）。"
+            "你是不是要找 `spot`？") in typo_zh[1]
+
+
+def test_pods_on_a_node_that_does_not_exist_name_the_closest_nodes(deps: Deps) -> None:
+    with pytest.raises(NotFound, match=r"Node `nosuchnode` not found in sandbox\."):
+        pods(call(PodsArgs(node="nosuchnode"), all_namespaces=True), deps)
+    with pytest.raises(NotFound, match=f"Did you mean `aks-nodepool1-.*`{N1}`"):
+        pods(call(PodsArgs(node=N1[:-1])), deps)
+    # A node that exists with no pod in the namespace asked about is an empty answer.
+    assert pods(call(PodsArgs(node=N2), namespace="default"), deps).view().summary == f"No pods in default on {N2}."
 
 
 def test_a_pod_held_back_by_its_lost_node_says_so_beside_ready_1_of_1(cluster: Cluster, deps: Deps) -> None:

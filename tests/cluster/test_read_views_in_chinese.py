@@ -124,7 +124,7 @@ CASES: dict[str, Case] = {
         ("1 node in sandbox (-l agentpool=user, pool user, with problems): 1 Ready, 1 cordoned",),
     ),
     "no nodes": Case(
-        lambda c, d: nodes(zh_call(NodesArgs(pool="nope")), d),
+        lambda c, d: nodes(zh_call(NodesArgs(pool="user", selector="kubernetes.io/os=windows")), d),
         ("[i] 没有匹配的节点。",),
         ("[i] No nodes matched.",),
     ),
@@ -281,7 +281,7 @@ def test_the_english_summaries_read_word_for_word_as_before(cluster: Cluster, de
     assert summary["nodes filtered"] == (
         "1 node in sandbox (-l agentpool=user, pool user, with problems): 1 Ready, 1 cordoned"
     )
-    assert summary["no nodes"] == "No nodes in sandbox (pool nope)."
+    assert summary["no nodes"] == "No nodes in sandbox (-l kubernetes.io/os=windows, pool user)."
     assert summary["node under pressure"] == f"Node {N1} is Ready with MemoryPressure"
     assert summary["pods with a selector"] == "1 pod in shop -l app=api: 1 Running"
     assert summary["no pods"] == "No pods in default -l app=none."
