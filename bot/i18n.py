@@ -1757,6 +1757,10 @@ class ErrorWords:
         "Namespace `{namespace}` does not exist in {cluster}.{hint} Use `-A` for all namespaces.",
         "{cluster} 中没有命名空间 `{namespace}`。{hint}用 `-A` 查看所有命名空间。",
     )
+    object_nowhere: Msg = Msg(
+        "No {kind} `{name}` in any namespace of {cluster}.{hint}",
+        "{cluster} 的所有命名空间中都没有 {kind} `{name}`。{hint}",
+    )
     pool_not_found: Msg = Msg(
         "Cluster `{cluster}` has no node pool `{pool}` (pools: {pools}).{hint}",
         "集群 `{cluster}` 没有节点池 `{pool}`（现有节点池：{pools}）。{hint}",
@@ -1764,6 +1768,10 @@ class ErrorWords:
     pool_without_nodes: Msg = Msg(
         "No node of {cluster} is in a pool `{pool}` (pools with nodes: {pools}).{hint}",
         "{cluster} 中没有属于节点池 `{pool}` 的节点（有节点的节点池：{pools}）。{hint}",
+    )
+    for_not_kind_name: Msg = Msg(
+        "`--for {value}` is not KIND/NAME: give the object's kind and its name, e.g. `--for {example}`.",
+        "`--for {value}` 不是 KIND/NAME 的写法：请写出对象的类型和名称，例如 `--for {example}`。",
     )
     not_in_cluster: Msg = Msg("{what} not found in cluster '{cluster}'", "集群 '{cluster}' 中找不到 {what}")
     refused_connection: Msg = Msg(
@@ -1961,7 +1969,7 @@ PARAMS_ZH: dict[str, str] = {
     "only this event type": "只看这种事件类型",
     "only this reason, e.g. BackOff, FailedScheduling, OOMKilling":
         "只看这个原因，例如 BackOff、FailedScheduling、OOMKilling",
-    "only events about KIND/NAME (or NAME)": "只看关于 KIND/NAME（或 NAME）的事件",
+    "only events about this object, e.g. pod/web-1 or node/NAME": "只看关于这个对象的事件，例如 pod/web-1 或 node/NAME",
     "a command to explain": "要解释的命令",
     "the incident (INC-7, or 7; default: the one whose channel this is)":
         "故障（INC-7 或 7；默认：当前频道所属的故障）",

@@ -78,7 +78,7 @@ class EventsArgs(Args):
     type: Literal["Warning", "Normal"] | None = opt(None, help="only this event type")
     reason: str | None = opt(None, help="only this reason, e.g. BackOff, FailedScheduling, OOMKilling")
     object: str | None = opt(
-        None, help="only events about KIND/NAME (or NAME)", flags=("--for",), metavar="KIND/NAME"
+        None, help="only events about this object, e.g. pod/web-1 or node/NAME", flags=("--for",), metavar="KIND/NAME"
     )
     page: int = _page()
 

@@ -1,24 +1,30 @@
 """`events`: what the cluster said recently, newest first, filtered by type, reason or object.
 
-Filtering is done by the API server (field selectors), so a busy namespace is not pulled whole.
+Filtering is done by the API server (field selectors), so a busy namespace is not pulled whole. `--for` takes
+KIND/NAME; when no event is about it, the object itself is looked up, so a typo is not answered "no events".
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 from bot.blocks import Block, Heading, Level, Notice, View
 from bot.cluster.model import Event
 from bot.deps import Deps
-from bot.errors import UserError
+from bot.errors import Forbidden, NotConfigured, NotFound, Upstream, UserError
+from bot.i18n import ERRORS, said
 from bot.i18n import READ as W
-from bot.registry import ClusterCall, Lang, Scope, command
+from bot.registry import REGISTRY, ClusterCall, Lang, Scope, command
 from bot.timefmt import age
-from handlers._format import Page, Where, counted, filters, joined, page_of, shorten
-from handlers._lookup import ensure_namespace
+from handlers._format import Page, Where, closest, counted, did_you_mean, filters, joined, page_of, shorten
+from handlers._lookup import ensure_namespace, find_node
 from handlers.args import EventsArgs
+from handlers.pods import find_pod
+from handlers.workloads import find_deployment
 
 # kubectl's short names for the kinds people ask about; the API wants the Kind.
 KINDS = {"pod": "Pod", "po": "Pod", "node": "Node", "no": "Node", "deployment": "Deployment", "deploy": "Deployment",
@@ -30,18 +36,52 @@ KINDS = {"pod": "Pod", "po": "Pod", "node": "Node", "no": "Node", "deployment": 
 EVENT_LIMIT = 500
 
 
-def parse_for(text: str) -> tuple[str | None, str]:
-    """`--for pod/web-1` → ("Pod", "web-1"); a bare name matches any kind."""
+def parse_for(text: str) -> tuple[str, str]:
+    """`--for pod/web-1` → ("Pod", "web-1"). A bare name is refused with the form: it could be any kind, so an empty
+    answer could not say whether the object exists — and `--for banana` reading "no events" looked like all clear."""
     kind, sep, name = text.partition("/")
-    if not sep:
-        return None, text
-    if not name:
-        raise UserError(f"`--for {text}` names no object: write it as KIND/NAME, e.g. `--for pod/web-1`.")
+    if not sep or not kind or not name or "/" in name:
+        example = f"pod/{text}" if not sep and text else "pod/web-1"
+        raise UserError(said(ERRORS.for_not_kind_name, value=text, example=example), _usage())
     found = KINDS.get(kind.lower())
     if found is None:
         # Already a Kind (e.g. "VolumeAttachment"): pass through with its capital.
         found = kind[:1].upper() + kind[1:]
     return found, name
+
+
+def _usage() -> str | None:
+    spec = REGISTRY.get("events")
+    return spec.usage() if spec is not None else None
+
+
+def ensure_object(deps: Deps, cluster: str, namespace: str | None, kind: str, name: str) -> None:
+    """Raise `NotFound` when the object `--for` names does not exist, with the names that are close; call it only when
+    no event was found (events outlive a deleted object, so events about one that is gone are still shown). Only the
+    kinds the bot reads anyway are checked (pods, nodes, deployments); for the others, and when the bot may not read
+    the kind, the empty answer stands."""
+    reader = deps.clusters.reader(cluster)
+    try:
+        if kind == "Node":
+            find_node(deps, cluster, name)
+        elif kind == "Pod" and namespace is not None:
+            find_pod(deps, cluster, namespace, name)
+        elif kind == "Pod":
+            if not reader.pods(None, field_selector=f"metadata.name={name}"):
+                _nowhere(cluster, kind, name, (p.name for p in reader.pods(None)))
+        elif kind == "Deployment" and namespace is not None:
+            find_deployment(deps, cluster, namespace, name)
+        elif kind == "Deployment":
+            everywhere = reader.deployments(None)
+            if not any(d.name == name for d in everywhere):
+                _nowhere(cluster, kind, name, (d.name for d in everywhere))
+    except (Forbidden, Upstream, NotConfigured):
+        return
+
+
+def _nowhere(cluster: str, kind: str, name: str, names: Iterable[str]) -> NoReturn:
+    hint = did_you_mean(closest(name, names))
+    raise NotFound(said(ERRORS.object_nowhere, kind=kind, name=name, cluster=cluster, hint=hint), kind=kind, name=name)
 
 
 @dataclass(frozen=True)
@@ -91,6 +131,8 @@ def events(call: ClusterCall[EventsArgs], deps: Deps) -> EventsResult:
         namespace, involved_name=name, kind=kind, reason=call.args.reason, type=call.args.type, limit=EVENT_LIMIT)
     if not found:
         ensure_namespace(deps, call.cluster, namespace)
+        if kind is not None and name is not None:
+            ensure_object(deps, call.cluster, namespace, kind, name)
     where = Where(namespace, filters((W.of_type, call.args.type), (W.with_reason, call.args.reason),
                                      (W.about_object, call.args.object)))
     return EventsResult(where, tuple(found), page_of(found, call), namespace is None, deps.clock.now(), call.lang)

@@ -240,6 +240,48 @@ def test_pods_on_a_node_that_does_not_exist_name_the_closest_nodes(deps: Deps) -
     assert pods(call(PodsArgs(node=N2), namespace="default"), deps).view().summary == f"No pods in default on {N2}."
 
 
+def test_events_for_takes_kind_and_name(deps: Deps) -> None:
+    for given, example in (("banana", "pod/banana"), ("pod/", "pod/web-1"), ("/web-1", "pod/web-1"),
+                           ("shop/Pod/web-1", "pod/web-1")):
+        with pytest.raises(UserError) as bad:
+            events(call(EventsArgs(object=given)), deps)
+        assert bad.value.message == (
+            f"`--for {given}` is not KIND/NAME: give the object's kind and its name, e.g. `--for {example}`."
+        )
+        assert (bad.value.usage or "").startswith("/k8s events ") and "[--for KIND/NAME]" in (bad.value.usage or "")
+
+
+def test_no_events_about_an_object_that_does_not_exist_says_it_does_not_exist(deps: Deps) -> None:
+    with pytest.raises(NotFound, match=r"Pod `banana` not found in namespace `shop`\."):
+        events(call(EventsArgs(object="pod/banana")), deps)
+    with pytest.raises(NotFound, match=r"Node `nosuchnode` not found in sandbox\."):
+        events(call(EventsArgs(object="node/nosuchnode")), deps)
+    with pytest.raises(NotFound, match=r"Deployment `wbe` not found in namespace `shop`\. Did you mean `web`\?"):
+        events(call(EventsArgs(object="deploy/wbe")), deps)
+    with pytest.raises(NotFound) as nowhere:
+        events(call(EventsArgs(object="po/web-7d9f-fghi"), all_namespaces=True), deps)
+    assert nowhere.value.message == (
+        "No Pod `web-7d9f-fghi` in any namespace of sandbox. Did you mean `web-7d9f-fghij`, `web-7d9f-abcde`?"
+    )
+    # An object that exists and has no events, and a kind the bot does not read, keep the empty answer.
+    quiet = events(call(EventsArgs(object="pod/api-5c6b-klmno")), deps).view()
+    assert quiet.summary == "No events in shop for pod/api-5c6b-klmno."
+    assert events(call(EventsArgs(object="service/banana")), deps).view().summary == (
+        "No events in shop for service/banana."
+    )
+
+
+def test_events_about_a_deleted_object_are_still_shown(cluster: Cluster, deps: Deps) -> None:
+    """Events outlive their object: the pod of `BackOff` is gone, its events are what explains why."""
+    cluster.server.store.delete(BY_KEY["pods"], "shop", "web-7d9f-fghij")
+    try:
+        found = events(call(EventsArgs(object="pod/web-7d9f-fghij")), deps)
+    finally:
+        cluster.server.apply(pod_object("shop", "web-7d9f-fghij", N1, owner="web-7d9f", restarts=7,
+                                        waiting="CrashLoopBackOff"))
+    assert [e.reason for e in found.events] == ["BackOff"]
+
+
 def test_a_pod_held_back_by_its_lost_node_says_so_beside_ready_1_of_1(cluster: Cluster, deps: Deps) -> None:
     """The node controller marks a lost node's pods not Ready and kubectl still prints `1/1 Running`: the list names
     the node's state as the reason, where `Running (not ready)` next to READY 1/1 read as a contradiction."""
@@ -293,6 +335,7 @@ def test_a_mistyped_namespace_is_told_apart_from_an_empty_one(deps: Deps) -> Non
     # An existing namespace with nothing in it is still an honest empty answer.
     assert "No pods in kube-node-lease" in pods(call(PodsArgs(), namespace="kube-node-lease"), deps).view().summary
 
+
 def test_a_page_past_the_last_one_says_how_many_pages_there_are(cluster: Cluster, dispatcher: Dispatcher) -> None:
     """`--page 99` of a two-page list shows the last page under a notice, not as if it were page 99 — for every list
     that pages, since they all page the same way."""
@@ -315,3 +358,25 @@ def test_a_page_past_the_last_one_says_how_many_pages_there_are(cluster: Cluster
     assert "There is no page 2: the list has only 1 page (3 rows). This is the last one." in one_page
     assert "There is no page" not in ok_text(dispatcher, "/k8s nodes --page 1")
 
+
+def test_filters_that_name_nothing_are_mistakes_in_the_askers_language(dispatcher: Dispatcher) -> None:
+    """The tester's typos, typed: each is a warning naming what exists, never an empty "all clear"."""
+    expected = {
+        "/k8s nodes --pool usr": "[warn] No node of sandbox is in a pool `usr` (pools with nodes: `nodepool1`, "
+                                 "`user`). Did you mean `user`?",
+        "/k8s pods --node nosuchnode -A": "[warn] Node `nosuchnode` not found in sandbox. List them with "
+                                          "`/k8s nodes --cluster sandbox`.",
+        "/k8s events --for banana -n shop": "[warn] `--for banana` is not KIND/NAME: give the object's kind and its "
+                                            "name, e.g. `--for pod/banana`.",
+        "/k8s events --for pod/banana -n shop": "[warn] Pod `banana` not found in namespace `shop`.",
+        "/k8s 节点 --pool usr": "[warn] sandbox 中没有属于节点池 `usr` 的节点（有节点的节点池：`nodepool1`、`user`）。"
+                              "你是不是要找 `user`？",
+        "/k8s 事件 --for banana -n shop": "[warn] `--for banana` 不是 KIND/NAME 的写法：请写出对象的类型和名称，例如 "
+                                        "`--for pod/banana`。",
+    }
+    for text, said in expected.items():
+        outcome, reply = run_slash(dispatcher, text)
+        assert outcome.status != "ok" and said in reply, f"{text}:\n{reply}"
+        assert "Traceback" not in reply and "No nodes matched" not in reply
+    usage = run_slash(dispatcher, "/k8s events --for banana -n shop")[1]
+    assert "Usage:" in usage and "[--for KIND/NAME]" in usage

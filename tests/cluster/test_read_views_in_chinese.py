@@ -208,9 +208,9 @@ CASES: dict[str, Case] = {
         ("3 events in all namespaces of type Warning: 3 Warning; top warnings: ",),
     ),
     "no events": Case(
-        lambda c, d: events(zh_call(EventsArgs(object="pod/nothing-here")), d),
-        ("[i] 命名空间 shop 中（对象 pod/nothing-here）没有事件。",),
-        ("[i] No events in shop for pod/nothing-here.",),
+        lambda c, d: events(zh_call(EventsArgs(object="pod/api-5c6b-klmno")), d),
+        ("[i] 命名空间 shop 中（对象 pod/api-5c6b-klmno）没有事件。",),
+        ("[i] No events in shop for pod/api-5c6b-klmno.",),
     ),
     "deployments": Case(
         lambda c, d: deployments(zh_call(DeploymentsArgs()), d),
@@ -291,7 +291,7 @@ def test_the_english_summaries_read_word_for_word_as_before(cluster: Cluster, de
     assert summary["events"] == (
         "1 event in shop of type Warning with reason BackOff: 1 Warning; top warnings: BackOff ×1"
     )
-    assert summary["no events"] == "No events in shop for pod/nothing-here."
+    assert summary["no events"] == "No events in shop for pod/api-5c6b-klmno."
     assert summary["no deployments"] == "No deployments in default."
     assert summary["no pdbs"] == "No PodDisruptionBudgets in default."
     assert summary["no pod usage"] == "No pod metrics in kube-node-lease."
