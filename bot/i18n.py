@@ -914,6 +914,11 @@ class KbWords:
     offer_delete: Msg = Msg("delete pod `{target}`", "删除 Pod `{target}`")
     offer_recreated: Msg = Msg(" (its {owner} makes a new one)", "（{owner} 会重建它）")
     offer_gone: Msg = Msg(" (nothing makes a new one)", "（没有控制器会重建它）")
+    offer_fewer: Msg = Msg(
+        " (fewer than the {now} it has now: {gone} node(s) will be removed)",
+        "（比现在的 {now} 个少：将移除 {gone} 个节点）",
+    )
+    offer_same: Msg = Msg(" (it has {now} already)", "（现在已经是 {now} 个）")
     offer_button: Msg = Msg("Ask to {verb} {name}", "申请{verb} {name}")
     verb_restart: Msg = Msg("restart", "重启")
     verb_scale: Msg = Msg("scale", "调整")
@@ -3162,6 +3167,9 @@ class ReadWords:
     no_nodes: Msg = Msg("No nodes in {where}.", "{where}：没有节点。")
     no_node_matched: Msg = Msg("No nodes matched.", "没有匹配的节点。")
     col_conditions: Msg = Msg("Conditions", "问题状况")
+    # A long table's footer, in the language of its column names (the renderers know no other).
+    table_rows: Msg = Msg("rows {first}–{last} of {total}", "第 {first}–{last} 行，共 {total} 行")
+    table_next: Msg = Msg("next", "下一页")
     status_not_ready: Msg = Msg("{status} (not ready)", "{status}（未就绪）")
     status_node_lost: Msg = Msg("{status} (node {state})", "{status}（节点 {state}）")
     col_allocatable_cpu_mem: Msg = Msg("Allocatable cpu/mem", "可分配 cpu/内存")

@@ -41,8 +41,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot import blocks
+from bot.i18n import READ
 from bot.refs import encode
-from bot.render_text import clip_width, display_width, render_table
+from bot.render_text import clip_width, display_width, render_table, table_lang
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -281,9 +282,12 @@ def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[
             real_total = total if total is not None else len(rows)
             out = head + body
             if shown_rows < real_total:
-                note = f"Rows {offset + 1:,}–{offset + shown_rows:,} of {real_total:,}."
+                lang = table_lang(columns, title)
+                rows_said = READ.table_rows(lang, first=f"{offset + 1:,}", last=f"{offset + shown_rows:,}",
+                                            total=f"{real_total:,}")
+                note = rows_said[0].upper() + rows_said[1:] + "."
                 if more is not None:
-                    note += f" Next: `{more.text()}`"
+                    note += f" {READ.table_next(lang).capitalize()}: `{more.text()}`"
                     extra.append(blocks.Button(blocks.SHOW_MORE, more))
                 out.append(ContextBlock(elements=[_md(note, MAX_CONTEXT)]))
             return out, extra

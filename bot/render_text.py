@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 
 from bot import blocks
+from bot.i18n import READ, Lang
 
 _MARK = {
     blocks.Level.OK: "[ok]",
@@ -17,6 +18,16 @@ _MARK = {
     blocks.Level.ERROR: "[error]",
 }
 
+
+
+def table_lang(columns: tuple[str, ...], title: str | None) -> Lang:
+    """The language a table speaks, from its own column names and title (a view writes them in its reader's
+    language): its footer says "rows 1–20 of 53" in the same one."""
+    return "zh" if any(_is_han(c) for text in (*columns, title or "") for c in text) else "en"
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff"
 
 def display_width(text: str) -> int:
     """Columns `text` takes in a monospace font: two for a wide character (Chinese, full-width forms), one for the
@@ -70,8 +81,9 @@ def render_block(block: blocks.Block) -> list[str]:
             out = [title] if title else []
             out += render_table(columns, rows)
             if total is not None and total > len(rows):
-                shown = f"rows {offset + 1}–{offset + len(rows)} of {total}"
-                out.append(f"({shown}" + (f"; next: {more.text()})" if more else ")"))
+                lang = table_lang(columns, title)
+                shown = READ.table_rows(lang, first=offset + 1, last=offset + len(rows), total=total)
+                out.append(f"({shown}" + (f"; {READ.table_next(lang)}: {more.text()})" if more else ")"))
                 if more is not None:
                     out.append(f"[{blocks.SHOW_MORE}]   (press with :click {blocks.SHOW_MORE})")
             return out

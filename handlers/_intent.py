@@ -14,7 +14,8 @@ found, which keeps those the asker may ask for.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.i18n import KB as W
@@ -125,6 +126,7 @@ class Named:
     pods: tuple[tuple[str, str, str | None], ...] = ()  # (namespace, name, its owner's kind or None)
     nodes: tuple[str, ...] = ()
     pools: tuple[str, ...] = ()
+    pool_sizes: Mapping[str, int] = field(default_factory=dict)  # the nodes each pool has now, by the cache
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,13 @@ def offers(asked: Asked, named: Named, cluster: str, lang: Lang) -> tuple[Offer,
                 offer(W.offer_scale_pool(lang, target=pool, count="N"), verb, pool, None, text)
                 continue
             ref = CommandRef("aks scale-pool", ScalePoolArgs(pool=pool, count=asked.count), cluster)
-            offer(W.offer_scale_pool(lang, target=pool, count=asked.count), verb, f"{pool} → {asked.count}", ref)
+            what = W.offer_scale_pool(lang, target=pool, count=asked.count)
+            now = named.pool_sizes.get(pool)
+            if now is not None and asked.count < now:  # "扩到 5" of a pool of 6 is a scale-down: say so
+                what += W.offer_fewer(lang, now=now, gone=now - asked.count)
+            elif now == asked.count:
+                what += W.offer_same(lang, now=now)
+            offer(what, verb, f"{pool} → {asked.count}", ref)
     elif asked.verb in ("cordon", "uncordon", "drain"):
         for node in named.nodes:
             node_args: DrainArgs | NodeArgs = DrainArgs(node=node) if asked.verb == "drain" else NodeArgs(node=node)

@@ -483,6 +483,7 @@ def live_named(call: Call[KbArgs], deps: Deps, question: str, lang: Lang) -> Liv
                    if kind == "Pod"),
         nodes=tuple(named_nodes),
         pools=tuple(p for p in pools if p in words),
+        pool_sizes={p: sum(n.pool == p for n in nodes) for p in pools},
     )
     allowed = tuple(o for o in offers(asked, objects, cluster, lang) if _may_ask(call, deps, o, cluster))
     return dataclasses.replace(live, offers=allowed, only_the_request=asked.only_the_request and bool(allowed))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from bot.approvals.commands import approve_ref
 from bot.blocks import Actions, Button, Code, Fields, Heading, Level, Notice, Table, View
 from bot.refs import CommandRef
@@ -54,3 +56,14 @@ def test_a_clipped_chinese_cell_keeps_its_width() -> None:
     rows = (("aks-1", "节点上的 kubelet 已停止上报状态，lease 已过期很久"),)
     (clipped,) = fit_columns(("节点", "说明"), rows, 30)
     assert display_width(clipped[0]) + 2 + display_width(clipped[1]) <= 30
+
+
+def test_a_chinese_table_s_footer_is_chinese() -> None:
+    """The renderers know no language; a table whose column names are Chinese gets a Chinese footer."""
+    from bot.render_slack import render_slack
+
+    table = Table(("节点", "状态"), (("aks-1", "Ready"), ("aks-22", "NotReady")), total=5,
+                  more=CommandRef("nodes", PodsArgs(selector="pool=user")))
+    assert "(第 1–2 行，共 5 行; 下一页: /k8s nodes -l pool=user)" in render_text(View("节点", (table,)))
+    wide = Table(("节点", "状态"), tuple((f"aks-{i}", "Ready" * 30) for i in range(400)), total=2000)
+    assert "第 1–" in json.dumps(render_slack(View("节点", (wide,))).blocks, ensure_ascii=False)

@@ -215,6 +215,10 @@ def test_an_action_asked_for_in_words_is_offered_as_its_command(world: tuple[Set
     assert "/k8s scale deployment web --replicas 4 -n shop --cluster sandbox" in refs
     said, refs = _buttons(settings, provider, "@aksbot 帮我把 nodepool1 缩到 2 台", "alice")
     assert "• 节点池 `nodepool1`：集群里有 3 个节点，2 个 Ready" in said
+    assert "把节点池 `nodepool1` 调整为 2 个节点（比现在的 3 个少：将移除 1 个节点）" in said
+    # "Scale up to 2" of a pool of 3 is still a scale-down, whatever the words say.
+    said, _ = _buttons(settings, provider, "@aksbot please scale up nodepool1 to 2 nodes", "alice")
+    assert "(fewer than the 3 it has now: 1 node(s) will be removed)" in said
     assert "/k8s aks scale-pool nodepool1 --count 2 --cluster sandbox" in refs
     said, refs = _buttons(settings, provider, f"@aksbot pls cordon {NODE}", "alice")
     assert refs[0] == f"/k8s cordon {NODE} --cluster sandbox"
