@@ -1778,6 +1778,10 @@ class ErrorWords:
         "`--for {value}` is not KIND/NAME: give the object's kind and its name, e.g. `--for {example}`.",
         "`--for {value}` 不是 KIND/NAME 的写法：请写出对象的类型和名称，例如 `--for {example}`。",
     )
+    for_unknown_kind: Msg = Msg(
+        "`{kind}` is no kind aksbot knows: did you mean `--for {close}`?",
+        "aksbot 不认识类型 `{kind}`：是不是想写 `--for {close}`？",
+    )
     not_in_cluster: Msg = Msg("{what} not found in cluster '{cluster}'", "集群 '{cluster}' 中找不到 {what}")
     refused_connection: Msg = Msg(
         "cluster '{cluster}' is unreachable: connection refused or no route (asking for {what})",

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
+from rapidfuzz.distance import OSA
+
 from bot.blocks import Block, Heading, Level, Notice, View
 from bot.cluster.model import Event
 from bot.deps import Deps
@@ -45,6 +47,11 @@ def parse_for(text: str) -> tuple[str, str]:
         raise UserError(said(ERRORS.for_not_kind_name, value=text, example=example), _usage())
     found = KINDS.get(kind.lower())
     if found is None:
+        # "pdo/web-1": one letter off a short name (a swap counts as one), not a Kind nobody has ("secret" is no
+        # typo of "service"); a Kind written as the API spells it passes through.
+        typo = [k for k in KINDS if len(kind) >= 3 and kind.islower() and OSA.distance(kind, k) == 1]
+        if typo:
+            raise UserError(said(ERRORS.for_unknown_kind, kind=kind, close=f"{typo[0]}/{name}"), _usage())
         # Already a Kind (e.g. "VolumeAttachment"): pass through with its capital.
         found = kind[:1].upper() + kind[1:]
     return found, name

@@ -249,6 +249,10 @@ def test_events_for_takes_kind_and_name(deps: Deps) -> None:
             f"`--for {given}` is not KIND/NAME: give the object's kind and its name, e.g. `--for {example}`."
         )
         assert (bad.value.usage or "").startswith("/k8s events ") and "[--for KIND/NAME]" in (bad.value.usage or "")
+    # A short name one letter off is a typo, said so; "secret" is a kind of its own, not a typo of "service".
+    with pytest.raises(UserError, match=r"`pdo` is no kind aksbot knows: did you mean `--for pod/web-1`\?"):
+        events(call(EventsArgs(object="pdo/web-1")), deps)
+    assert "No events in shop for secret/tls" in events(call(EventsArgs(object="secret/tls")), deps).view().summary
 
 
 def test_no_events_about_an_object_that_does_not_exist_says_it_does_not_exist(deps: Deps) -> None:
