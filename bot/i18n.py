@@ -870,6 +870,12 @@ class KbWords:
         "本机器人不保存问题（`knowledge.keep_questions` 已关闭），所以没有记录。",
     )
     others: Msg = Msg("Or one of these:", "或者是以下之一：")
+    not_shown: Msg = Msg(
+        "aksbot never shows its own tokens, secrets or configuration, and has no instructions to set aside: it answers"
+        " from the team's runbooks and reads the clusters you may read. Ask about a cluster problem (`/k8s help`).",
+        "aksbot 从不显示它自己的 token、密钥或配置，也没有可以“忽略”的指令："
+        "它根据团队的运维手册回答，并读取你有权限查看的集群。请问集群相关的问题（`/k8s help`）。",
+    )
     dont_know: Msg = Msg(
         "I don't know: nothing in your question points to any entry of the knowledge base.",
         "我不知道：你的问题里没有任何指向知识库条目的线索。",
