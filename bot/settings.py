@@ -34,6 +34,7 @@ client secret named by `client_secret_env`. The `alerts` key is described in `bo
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -226,14 +227,34 @@ class Settings(_Model):
         return path
 
 
+# A key whose value may be a secret (a client secret, a password, a token, a connection URL with its password):
+# a mistake about it names the key, never the value — the message goes to a terminal and to the pod's log.
+_SECRET_KEY = re.compile(r"secret|password|passwd|token|credential|key|database_url|dsn|connection", re.IGNORECASE)
+
+
 def _describe(error: ValidationError) -> str:
     lines = []
     for e in error.errors():
         loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
         got = e.get("input")
-        shown = "" if isinstance(got, (dict, list)) or e["type"] == "missing" else f" (got {got!r})"
+        secret = any(_SECRET_KEY.search(str(p)) for p in e["loc"])
+        if isinstance(got, (dict, list)) or e["type"] == "missing":
+            shown = ""
+        elif secret:
+            shown = " (its value is not shown)"
+        else:
+            shown = f" (got {got!r})"
         lines.append(f"  {loc}: {e['msg']}{shown}")
     return "\n".join(lines)
+
+
+_FROM_ENVIRONMENT = {
+    "slack": "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN",
+    "database_url": "AKSBOT_DATABASE_URL",
+    "alerts_token": "AKSBOT_ALERTS_TOKEN",
+    "environ": "the environment itself",
+    "source": "--config or AKSBOT_CONFIG",
+}
 
 
 def from_mapping(data: Mapping[str, Any], *, source: str | None, environ: Mapping[str, str]) -> Settings:
@@ -247,6 +268,12 @@ def from_mapping(data: Mapping[str, Any], *, source: str | None, environ: Mappin
     )
     db = env.get("AKSBOT_DATABASE_URL")
     alerts_token = env.get("AKSBOT_ALERTS_TOKEN")
+    # What only the environment sets would be silently replaced by it (or by nothing) if the file had it: say so,
+    # by name — its value may be a secret.
+    from_env = [f"{key} (set {where} instead)" for key, where in _FROM_ENVIRONMENT.items() if key in data]
+    if from_env:
+        raise SettingsError(f"{source or 'settings'}: these come from the environment, not the file: "
+                            f"{'; '.join(from_env)}. Remove them from the file (their values are not shown).")
     try:
         return Settings.model_validate(
             {**data, "source": source, "slack": slack, "database_url": SecretStr(db) if db else None, "environ": env,
