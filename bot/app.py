@@ -21,11 +21,19 @@ from dataclasses import dataclass, field
 from bot.alerts.desk import StoredAlertDesk
 from bot.alerts.store import AlertStore
 from bot.approvals.store import SqlApprovalStore
-from bot.approvals.workflow import ApprovalWorkflow, Executor, ExpirySweeper, open_approval_store, run_inline
+from bot.approvals.workflow import (
+    ApprovalWorkflow,
+    Executor,
+    ExpirySweeper,
+    open_approval_store,
+    run_inline,
+    unknown_actions,
+)
 from bot.clock import Clock, SystemClock
 from bot.cluster.ports import CachingProvider, live_provider
 from bot.deps import Deps
 from bot.dispatch import Dispatcher
+from bot.errors import NotConfigured
 from bot.groups import GroupDirectory, SettingsGroups
 from bot.incidents.alerts import AlertDesk, TimelineSource
 from bot.incidents.ports import NoWorkspace, Workspace
@@ -112,6 +120,8 @@ def assemble(
     `bot.alerts.desk`)."""
     directory = groups or SettingsGroups(settings)
     deps = base_deps(settings, clock=clock)
+    if problems := unknown_actions(settings):  # a typo there would leave an action on the weaker default
+        raise NotConfigured("; ".join(problems))
     store = open_approval_store(settings)
     if not isinstance(store, SqlApprovalStore):  # both stores the settings can name are
         raise TypeError("incidents keep their tables in the approval store's SQL database")

@@ -185,6 +185,11 @@ def _config(argv: Sequence[str]) -> int:
         print(f"aksbot: {exc}", file=sys.stderr)
         return 1
     problems = settings.check_files(cfg)
+    import handlers
+    from bot.approvals.workflow import unknown_actions
+
+    handlers.load_all()
+    problems += unknown_actions(cfg)
     if not cfg.clusters:
         # Nothing to answer about: a check that passes here would only be found out in Slack.
         where = "" if cfg.source else " (no configuration file: give --config PATH or set AKSBOT_CONFIG)"
@@ -193,6 +198,8 @@ def _config(argv: Sequence[str]) -> int:
         print(f"aksbot: {problem}", file=sys.stderr)
     if problems:
         return 1
+    for warning in settings.role_warnings(cfg):
+        print(f"aksbot: warning: {warning}", file=sys.stderr)
     where = cfg.source or "(no file: built-in defaults)"
     print(f"{where}: OK — {len(cfg.clusters)} cluster(s): {', '.join(cfg.cluster_names()) or 'none'}")
     return 0

@@ -314,6 +314,34 @@ def role_name(role: Role | None) -> str:
     return role.name.lower() if role is not None else "none"
 
 
+_SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+
+
+def role_warnings(settings: Settings) -> list[str]:
+    """What is valid but most likely not meant: a cluster nobody may read or approve on, and members or channels
+    written as names rather than Slack IDs (in Slack a name matches nobody; the local shell takes names, so these
+    are warnings, not errors)."""
+    warnings: list[str] = []
+    where = settings.source or "settings"
+    names: set[str] = set()
+    for c in settings.clusters:
+        roles = c.roles or settings.roles
+        if not (roles.viewer or roles.operator or roles.approver):
+            warnings.append(f"{where}: nobody has any role on cluster {c.name}: nobody may even read it")
+        elif not roles.approver:
+            warnings.append(f"{where}: nobody has the approver role on cluster {c.name}: its approval requests can "
+                            "never run")
+        names |= {m for m in (*roles.viewer, *roles.operator, *roles.approver) if m != "*" and not _SLACK_ID.match(m)}
+    if names:
+        warnings.append(f"{where}: roles name {', '.join(sorted(names))}, not Slack user IDs (U…, W…) or user-group "
+                        "IDs (S…): in Slack they match nobody (the local shell takes names)")
+    channels = sorted(k for k in settings.channels if not re.match(r"^[CGD][A-Z0-9]{2,}$", k))
+    if channels:
+        warnings.append(f"{where}: channels {', '.join(channels)} are not Slack channel IDs (C…): in Slack they "
+                        "match no channel")
+    return warnings
+
+
 def check_files(settings: Settings) -> list[str]:
     """Problems a file-level validation cannot see: missing kubeconfigs, contexts, CA bundles, secrets."""
     problems: list[str] = []

@@ -23,6 +23,7 @@ through the surface's `Notifier`. This module never imports a surface or an SDK.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import logging
 import threading
@@ -65,7 +66,7 @@ from bot.i18n import APPROVAL as W
 from bot.i18n import PEOPLE, Lang, Said, in_lang, joined, people_in, said
 from bot.logs import in_context
 from bot.preview import Preview, drift
-from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Role
+from bot.registry import REGISTRY, Caller, ClusterCall, CommandSpec, Registry, Risk, Role
 from bot.settings import Settings
 from bot.surface import MessageRef, Notifier
 from bot.timefmt import short_time
@@ -834,6 +835,26 @@ class ExpirySweeper:
             except Exception:
                 log.warning("expiry sweep failed", exc_info=True)
             self._stop.wait(self.interval)
+
+
+def unknown_actions(settings: Settings, registry: Registry = REGISTRY) -> list[str]:
+    """The per-action approval policies (`clusters[].actions`) whose key names no action that needs approval: a
+    typo there (`drian`, or `restart` for `restart deployment`) would leave the action on the weaker default,
+    silently — the opposite of what the setting is for. Each problem names the key, the nearest action and all of
+    them."""
+    names = sorted(s.name for s in registry if s.risk is Risk.DISRUPTIVE)
+    where = settings.source or "settings"
+    problems = []
+    for i, cluster in enumerate(settings.clusters):
+        for key in cluster.actions:
+            if key in names:
+                continue
+            near = difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.5) or [
+                n for n in names if n.startswith(key.lower()) or key.lower() in n.split()]
+            hint = f"did you mean `{near[0]}`? " if near else ""
+            problems.append(f"{where}: clusters[{i}] ({cluster.name}).actions.{key}: not an action that needs "
+                            f"approval; {hint}(the actions: {', '.join(names)})")
+    return problems
 
 
 def open_approval_store(settings: Settings) -> ApprovalStore:

@@ -98,3 +98,37 @@ def test_config_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["config", "check", "--config", str(empty)]) == 1
     assert "no cluster is configured; see the README's Configuration section" in capsys.readouterr().err
     assert main(["--version"]) == 0 and capsys.readouterr().out.startswith("aksbot ")
+
+
+def test_a_per_action_policy_must_name_an_action(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`actions: {drian: …}` (or `restart` for `restart deployment`) was accepted and ignored: the action kept the
+    weaker default. It is refused, by `config check` and by the bot's start, with the nearest name."""
+    from bot.app import assemble
+    from bot.errors import NotConfigured
+    from tests.support.approvals import RecordingNotifier
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("contexts: [{name: aks-prod}]\n")
+    typo = write(tmp_path, "clusters: [{name: prod, kubeconfig: kubeconfig, context: aks-prod,\n"
+                           "  actions: {drian: {required_approvals: 2}, drain: {required_approvals: 2}}}]\n")
+    assert main(["config", "check", "--config", str(typo)]) == 1
+    err = capsys.readouterr().err
+    assert "clusters[0] (prod).actions.drian: not an action that needs approval; did you mean `drain`?" in err
+    assert "actions.drain" not in err
+    with pytest.raises(NotConfigured, match="did you mean `drain`"):
+        assemble(settings.load(str(typo), environ={}), RecordingNotifier())
+
+
+def test_config_check_warns_of_roles_that_match_nobody_in_slack(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("contexts: [{name: aks-prod}]\n")
+    names = write(tmp_path, "clusters: [{name: prod, kubeconfig: kubeconfig, context: aks-prod},\n"
+                            "  {name: test, kubeconfig: kubeconfig, context: aks-prod, roles: {operator: [U0ALICE]}}]\n"
+                            "roles: {viewer: ['*'], operator: [alice], approver: [S0SRE, bob]}\n"
+                            "channels: {'#prod-ops': prod, C0PROD: prod}\n")
+    assert main(["config", "check", "--config", str(names)]) == 0  # valid: the shell takes names
+    err = capsys.readouterr().err
+    assert "roles name alice, bob, not Slack user IDs (U…, W…) or user-group IDs (S…)" in err
+    assert "nobody has the approver role on cluster test: its approval requests can never run" in err
+    assert "channels #prod-ops are not Slack channel IDs" in err and "C0PROD" not in err
