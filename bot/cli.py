@@ -190,6 +190,14 @@ def _config(argv: Sequence[str]) -> int:
 
     handlers.load_all()
     problems += unknown_actions(cfg)
+    if cfg.database_url is not None:  # several replicas share it: one that cannot be reached is found out now
+        from bot.approvals.store import check_postgres
+        from bot.errors import AksbotError
+
+        try:
+            check_postgres(cfg.database_url.get_secret_value())
+        except AksbotError as exc:
+            problems.append(str(exc.message))
     if not cfg.clusters:
         # Nothing to answer about: a check that passes here would only be found out in Slack.
         where = "" if cfg.source else " (no configuration file: give --config PATH or set AKSBOT_CONFIG)"

@@ -30,6 +30,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -46,7 +47,7 @@ from bot.approvals.model import (
     utc_text,
 )
 from bot.blocks import View
-from bot.errors import Upstream
+from bot.errors import NotConfigured, Upstream
 from bot.surface import MessageRef
 
 Row = tuple[Any, ...]
@@ -611,7 +612,8 @@ class _Pool:
         except psycopg.Error as exc:
             with self._lock:
                 self._opened -= 1
-            raise Upstream(f"the approval store (PostgreSQL) cannot be reached: {type(exc).__name__}") from None
+            raise Upstream("the approval store (PostgreSQL, AKSBOT_DATABASE_URL) cannot be reached: "
+                           f"{postgres_reason(exc, self.url)}") from None
         with self._lock:
             self._all.append(conn)
         return conn
@@ -711,8 +713,38 @@ class PostgresApprovalStore(SqlApprovalStore):
         self._pool.close()
 
 
+def postgres_reason(exc: Exception, url: str) -> str:
+    """What libpq said, on one line, without the URL or its password (a connection error may quote either): "connection
+    to server at "127.0.0.1", port 5433 failed: Connection refused", "database "x" does not exist"."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    hidden = [url]
+    with contextlib.suppress(ValueError):
+        if (password := urlsplit(url).password) is not None:
+            hidden.append(password)
+    for secret in sorted(filter(None, hidden), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text[:300]
+
+
+def _postgres_url(database_url: str) -> str:
+    if not database_url.startswith(("postgresql://", "postgres://")):
+        # Anything else would reach libpq as a key=value string, whose error may quote the password.
+        raise NotConfigured("AKSBOT_DATABASE_URL must be a PostgreSQL URL: postgresql://USER:PASSWORD@HOST:5432/DB "
+                            "(its value is not shown)")
+    return database_url
+
+
+def check_postgres(database_url: str) -> None:
+    """Connect once and leave (`aksbot config check`): nothing is created, unlike the store's own start."""
+    try:
+        psycopg.connect(_postgres_url(database_url), connect_timeout=10).close()
+    except psycopg.Error as exc:
+        raise Upstream("the approval store (PostgreSQL, AKSBOT_DATABASE_URL) cannot be reached: "
+                       f"{postgres_reason(exc, database_url)}") from None
+
+
 def open_store(database_url: str | None, sqlite_path: Path, *, schema: str = "aksbot") -> ApprovalStore:
     """PostgreSQL (in `schema`) when a database URL is configured (several replicas), else the SQLite file."""
     if database_url:
-        return PostgresApprovalStore(database_url, schema=schema)
+        return PostgresApprovalStore(_postgres_url(database_url), schema=schema)
     return SqliteApprovalStore(sqlite_path)

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
 
 from bot.approvals.model import AuditEntry, AuditEvent, NewRequest, State, new_request_id
-from bot.approvals.store import ApprovalStore, PostgresApprovalStore, SqlApprovalStore, SqliteApprovalStore
+from bot.approvals.store import (
+    ApprovalStore,
+    PostgresApprovalStore,
+    SqlApprovalStore,
+    SqliteApprovalStore,
+    open_store,
+)
 from bot.blocks import Fields, Notice, Table, View
-from bot.errors import Upstream
+from bot.errors import NotConfigured, Upstream
 from bot.preview import Preview
 from bot.surface import MessageRef
 from tests.support.approvals import unique_schema
@@ -196,5 +203,19 @@ def test_the_schema_is_created_once_and_pending_requests_survive_a_reopen(
 
 def test_an_unreachable_postgres_is_an_upstream_error() -> None:
     with pytest.raises(Upstream) as caught:
-        PostgresApprovalStore("postgresql://postgres@127.0.0.1:1/test", schema=unique_schema())
-    assert "cannot be reached" in caught.value.message and "postgres@" not in caught.value.message
+        PostgresApprovalStore("postgresql://postgres:Pw0rd@127.0.0.1:1/test", schema=unique_schema())
+    message = str(caught.value.message)
+    assert "cannot be reached" in message and "postgres@" not in message and "Pw0rd" not in message
+    assert "AKSBOT_DATABASE_URL" in message and "port 1 failed" in message  # libpq's reason, not a class name
+
+
+@pytest.mark.postgres
+def test_a_postgres_mistake_says_which_and_never_the_password() -> None:
+    """A database that does not exist and a URL that is no PostgreSQL URL were both "cannot be reached:
+    OperationalError" / "ProgrammingError": the operator could not tell them apart."""
+    with pytest.raises(Upstream, match='database "nosuchdb_aksbot" does not exist'):
+        PostgresApprovalStore("postgresql://postgres:Pw0rd@127.0.0.1:5432/nosuchdb_aksbot", schema=unique_schema())
+    for url in ("mysql://u:Pw0rd@127.0.0.1/test", "postgres//u:Pw0rd@127.0.0.1/test"):
+        with pytest.raises(NotConfigured) as caught:
+            open_store(url, Path("unused.sqlite3"))
+        assert "must be a PostgreSQL URL" in str(caught.value.message) and "Pw0rd" not in str(caught.value.message)

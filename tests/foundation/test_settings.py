@@ -132,3 +132,18 @@ def test_config_check_warns_of_roles_that_match_nobody_in_slack(tmp_path: Path,
     assert "roles name alice, bob, not Slack user IDs (U…, W…) or user-group IDs (S…)" in err
     assert "nobody has the approver role on cluster test: its approval requests can never run" in err
     assert "channels #prod-ops are not Slack channel IDs" in err and "C0PROD" not in err
+
+
+@pytest.mark.postgres
+def test_config_check_tries_the_shared_database(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("contexts: [{name: aks-prod}]\n")
+    good = write(tmp_path, "clusters: [{name: prod, kubeconfig: kubeconfig, context: aks-prod}]\n"
+                           "roles: {viewer: ['*'], approver: [U0BOB]}\n")
+    monkeypatch.setenv("AKSBOT_DATABASE_URL", "postgresql://postgres:Pw0rd@127.0.0.1:5432/test")
+    assert main(["config", "check", "--config", str(good)]) == 0
+    monkeypatch.setenv("AKSBOT_DATABASE_URL", "postgresql://postgres:Pw0rd@127.0.0.1:5432/nosuchdb_aksbot")
+    assert main(["config", "check", "--config", str(good)]) == 1
+    err = capsys.readouterr().err
+    assert 'database "nosuchdb_aksbot" does not exist' in err and "Pw0rd" not in err
