@@ -360,6 +360,7 @@ def crashloop_rule(pod: Pod, ctx: PodContext, skip: frozenset[str] = frozenset()
                     _previous_logs(pod, c.name),
                 ),
                 next=said(FINDING.crashloop_next),
+                since=_first_time(_pod_events(pod, ctx.events, ("BackOff",))),
             )
         )
     return out
@@ -428,6 +429,7 @@ def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
                 evidence=tuple(evidence),
                 kb=KB_IMAGE_PULL,
                 signals=(f"pod.reason:{status.state.reason}", "pod.event:Failed"),
+                since=_first_time(failed),
                 actions=(
                     SuggestedAction(
                         said(FINDING.pod_details),
@@ -437,6 +439,12 @@ def image_pull_rule(pod: Pod, ctx: PodContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _first_time(events: Sequence[Event]) -> datetime | None:
+    """When the first of these events first happened (the kubelet's BackOff or Failed pull: when a crash loop or a
+    failing pull began, as far as the events still held say)."""
+    return min((t for e in events if (t := e.first_time or e.when) is not None), default=None)
 
 
 def _pod_events(pod: Pod, events: Sequence[Event], reasons: Sequence[str]) -> list[Event]:

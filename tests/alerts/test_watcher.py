@@ -121,6 +121,30 @@ def test_a_node_that_stops_heartbeating_is_one_alert_naming_its_runbook_and_reco
         running.stop()
 
 
+def test_a_problem_first_seen_now_is_dated_from_its_evidence(
+        server: KubeServer, clusters: CachedClusterProvider, store: AlertStore) -> None:
+    """A node Unknown for two hours when the watcher first looks is not an alert "2 s" old: its age and the
+    "resolved after" count from the Ready condition's lastTransitionTime."""
+    two_hours_ago = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+
+    def dated(node: dict[str, Any]) -> None:
+        for condition in node["status"]["conditions"]:
+            if condition["type"] == "Ready":
+                condition["lastTransitionTime"] = two_hours_ago.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    server.mutate("nodes", DEAD, dated)
+    eventually(lambda: any(c.type == "Ready" and c.last_transition == two_hours_ago
+                           for n in clusters.reader("sandbox").nodes() if n.name == DEAD for c in n.conditions))
+    running = watcher(clusters, store).start()
+    try:
+        eventually(lambda: store.get(notready(DEAD)) is not None)
+        state = store.get(notready(DEAD))
+        assert state is not None and state.first_fired_at == two_hours_ago
+        assert state.group.alerts[0].starts_at == two_hours_ago
+    finally:
+        running.stop()
+
+
 def test_a_new_leader_adopts_firing_alerts_and_resolves_what_ended_while_nobody_watched(
         server: KubeServer, clusters: CachedClusterProvider, store: AlertStore) -> None:
     first = watcher(clusters, store)
