@@ -342,6 +342,31 @@ def role_warnings(settings: Settings) -> list[str]:
     return warnings
 
 
+def kubeconfig_problem(settings: Settings, cluster: ClusterSettings) -> tuple[str, str] | None:
+    """Why the cluster's kubeconfig cannot give its credentials, as (the key at fault, what is wrong): the file
+    missing or not a kubeconfig, the context (or, without one, the file's current context) not in it. None when
+    the file looks usable, or the cluster has no kubeconfig. The message names the file, never what is in it."""
+    if not cluster.kubeconfig:
+        return None
+    path = settings.resolve_path(cluster.kubeconfig)
+    if not path.is_file():
+        return "kubeconfig", f"{path} does not exist"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "kubeconfig", f"{path} is not a readable kubeconfig (not YAML)"
+    if not isinstance(doc, dict):
+        return "kubeconfig", f"{path} is not a kubeconfig (not a YAML mapping)"
+    contexts = [x.get("name") for x in doc.get("contexts") or [] if isinstance(x, dict)]
+    have = ", ".join(map(str, contexts)) or "none"
+    if cluster.context:
+        if cluster.context not in contexts:
+            return "context", f"{cluster.context!r} is not in {path} (it has: {have})"
+    elif doc.get("current-context") not in contexts:
+        return "context", f"not set, and {path} has no current context: set `context` (it has: {have})"
+    return None
+
+
 def check_files(settings: Settings) -> list[str]:
     """Problems a file-level validation cannot see: missing kubeconfigs, contexts, CA bundles, secrets."""
     problems: list[str] = []
@@ -349,20 +374,9 @@ def check_files(settings: Settings) -> list[str]:
     for i, c in enumerate(settings.clusters):
         key = f"{where}: clusters[{i}] ({c.name})"
         if c.kubeconfig:
-            path = settings.resolve_path(c.kubeconfig)
-            if not path.is_file():
-                problems.append(f"{key}.kubeconfig: {path} does not exist")
-            elif c.context:
-                try:
-                    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                except (OSError, yaml.YAMLError):
-                    problems.append(f"{key}.kubeconfig: {path} is not a readable kubeconfig")
-                    continue
-                contexts = [x.get("name") for x in doc.get("contexts") or [] if isinstance(x, dict)]
-                if c.context not in contexts:
-                    problems.append(
-                        f"{key}.context: {c.context!r} is not in {path} (it has: {', '.join(map(str, contexts))})"
-                    )
+            problem = kubeconfig_problem(settings, c)
+            if problem is not None:
+                problems.append(f"{key}.{problem[0]}: {problem[1]}")
         elif not c.in_cluster:
             problems.append(f"{key}: set `kubeconfig` (a file) or `in_cluster: true`")
         if c.azure is not None:
@@ -372,4 +386,20 @@ def check_files(settings: Settings) -> list[str]:
                 problems.append(
                     f"{key}.azure.client_secret_env: the environment variable {c.azure.client_secret_env} is not set"
                 )
+    return problems
+
+
+NO_CONFIGURATION = ("no configuration: give --config PATH or set AKSBOT_CONFIG (see the README's Configuration "
+                    "section; `aksbot demo` tries the bot without one)")
+
+
+def check_ready(settings: Settings) -> list[str]:
+    """Everything that would leave the bot answering nobody: no configuration file, no cluster, and what
+    `check_files` finds. `aksbot config check` prints these; `aksbot serve` refuses to start on them."""
+    if settings.source is None:
+        return [NO_CONFIGURATION]
+    problems = check_files(settings)
+    if not settings.clusters:
+        # Nothing to answer about: a start (or a check) that passes here would only be found out in Slack.
+        problems.append(f"{settings.source}: no cluster is configured; see the README's Configuration section")
     return problems

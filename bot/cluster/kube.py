@@ -53,7 +53,7 @@ from bot.cluster.model import (
 from bot.deadline import call_bound
 from bot.errors import AksbotError, Conflict, Forbidden, NotConfigured, NotFound, Refused, Upstream
 from bot.i18n import ERRORS, said
-from bot.settings import ClusterSettings, Settings
+from bot.settings import ClusterSettings, Settings, kubeconfig_problem
 
 Json = dict[str, Any]
 M = TypeVar("M")
@@ -692,6 +692,13 @@ def api_client_for(cluster: ClusterSettings, settings: Settings) -> k8s.ApiClien
         if cluster.in_cluster:
             k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         else:
+            # The client's own words ("Invalid kube-config file. No configuration found.") name no file: say which
+            # file and what is wrong with it, as `aksbot config check` does.
+            problem = kubeconfig_problem(settings, cluster)
+            if problem is not None:
+                key, what = problem
+                raise NotConfigured(f"cluster '{cluster.name}': cannot load its Kubernetes credentials: {key}: {what}"
+                                    f"{f' (in {settings.source})' if settings.source else ''}")
             path = settings.resolve_path(cluster.kubeconfig) if cluster.kubeconfig else None
             k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=str(path) if path else None, context=cluster.context,

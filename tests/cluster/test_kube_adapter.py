@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import settings
 from bot.cluster import kube, wire
 from bot.cluster.kube import KubeClusterProvider
 from bot.errors import Forbidden, NotConfigured, NotFound, Refused, Upstream
@@ -191,3 +192,19 @@ def test_a_running_pod_that_is_not_ready_says_so() -> None:
     ready_status = {**body["status"], "conditions": [{"type": "Ready", "status": "True"}]}
     ready = wire.PODS.from_dict({**body, "status": ready_status})
     assert ready.shown_status == "Running"
+
+
+def test_credentials_that_cannot_load_name_the_kubeconfig_and_what_is_wrong(tmp_path: Path) -> None:
+    """What a Slack user reads when a cluster's kubeconfig is missing or lacks the context: the file, and why."""
+    (tmp_path / "kc").write_text("contexts: [{name: sandbox}]\ncurrent-context: sandbox\n")
+    config = tmp_path / "aksbot.yaml"
+    config.write_text("clusters: [{name: prod, kubeconfig: nokc}, {name: test, kubeconfig: kc, context: aks-test}]\n")
+    provider = KubeClusterProvider(settings.load(str(config), environ={}))
+    with pytest.raises(NotConfigured) as missing:
+        provider.reader("prod")
+    assert str(missing.value) == (f"cluster 'prod': cannot load its Kubernetes credentials: kubeconfig: "
+                                  f"{tmp_path / 'nokc'} does not exist (in {config})")
+    with pytest.raises(NotConfigured) as context:
+        provider.reader("test")
+    assert str(context.value) == (f"cluster 'test': cannot load its Kubernetes credentials: context: 'aks-test' is "
+                                  f"not in {tmp_path / 'kc'} (it has: sandbox) (in {config})")

@@ -147,3 +147,23 @@ def test_config_check_tries_the_shared_database(tmp_path: Path, capsys: pytest.C
     assert main(["config", "check", "--config", str(good)]) == 1
     err = capsys.readouterr().err
     assert 'database "nosuchdb_aksbot" does not exist' in err and "Pw0rd" not in err
+
+
+def test_config_check_says_what_is_wrong_with_a_kubeconfig_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "kcstr").write_text("hello\n")
+    config = write(tmp_path, "clusters: [{name: prod, kubeconfig: kcstr, context: x}]\n")
+    assert main(["config", "check", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"aksbot: {config}: clusters[0] (prod).kubeconfig: {tmp_path / 'kcstr'} is not a kubeconfig " \
+                  "(not a YAML mapping)\n"
+    # Without `context`, the file's current context is the one used: it must be one of its contexts.
+    (tmp_path / "kc").write_text("contexts: [{name: a}]\n")
+    config = write(tmp_path, "clusters: [{name: prod, kubeconfig: kc}]\n")
+    assert main(["config", "check", "--config", str(config)]) == 1
+    assert "clusters[0] (prod).context: not set, and" in capsys.readouterr().err
+    # No configuration at all: say how to give one.
+    monkeypatch.delenv("AKSBOT_CONFIG", raising=False)
+    assert main(["config", "check"]) == 1
+    assert capsys.readouterr().err == f"aksbot: {settings.NO_CONFIGURATION}\n"
