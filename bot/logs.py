@@ -11,6 +11,7 @@ before it is written (`redact`): Slack tokens, bearer tokens, and `token=`/`secr
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import contextvars
 import logging
@@ -95,6 +96,15 @@ class CorrelationFilter(logging.Filter):
         if not hasattr(record, "correlation_id"):
             record.correlation_id = _correlation_id.get()
         return True
+
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def add_log_level(parser: argparse.ArgumentParser, default: str) -> None:
+    """`--log-level LEVEL`: one of the logging levels, in any case (a typo is refused, not silently INFO)."""
+    parser.add_argument("--log-level", default=default, type=str.upper, choices=LEVELS, metavar="LEVEL",
+                        help=f"the least severe log lines written: {', '.join(LEVELS)} (default: {default})")
 
 
 def setup_logging(level: str = "INFO") -> None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import hashlib
 import hmac
 import io
@@ -58,7 +59,7 @@ from bot.alerts.intake import AlertIntake
 from bot.alerts.runtime import AlertRuntime
 from bot.approvals.store import SqlApprovalStore
 from bot.incidents.alerts import AlertDesk, TimelineSource
-from bot.logs import setup_logging
+from bot.logs import add_log_level, redact, setup_logging
 from bot.settings import Settings, SettingsError
 from bot.slack.alerting import build_intake, slack_outlet, start_alert_runtime
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
@@ -419,6 +420,31 @@ def wsgi_app(app: App | None, health: Health, *, signing_secret: str = "",
     return SlackFront(app, health, signing_secret, alerts)
 
 
+def _refused_by_waitress(task: Any) -> None:
+    """One log line for a request waitress refuses before the application sees it (a body over the limit: 413;
+    headers it cannot parse: 400), as the front logs its own refusals: nothing the sender chose but its size."""
+    request, error = task.request, task.request.error
+    log.warning("refused a request to %s from %s with %d: %s (%d bytes declared)", request.path or "?",
+                task.channel.addr[0] if task.channel.addr else "?", error.code, error.reason.lower(),
+                request.content_length)
+
+
+def _logging_channel() -> type[Any]:
+    """waitress's channel, whose error responses are also logged (`_refused_by_waitress`)."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class LoggedErrorTask(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            _refused_by_waitress(self)
+            super().execute()
+
+    class LoggingChannel(HTTPChannel):  # type: ignore[misc]
+        error_task_class = LoggedErrorTask
+
+    return LoggingChannel
+
+
 class HttpServer:
     """A waitress server on a thread (`port=0` picks a free port; see `.port`)."""
 
@@ -432,6 +458,7 @@ class HttpServer:
             application, host=host, port=port, threads=threads, ident="aksbot", channel_timeout=60,
             max_request_body_size=MAX_BODY_BYTES + 1,
         )
+        self.server.channel_class = _logging_channel()
         self.port: int = int(self.server.effective_port)
         self._thread = threading.Thread(target=self._run, name="aksbot-http", daemon=True)
 
@@ -472,7 +499,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="run commands in the acking process instead of a worker process (debugging)",
     )
-    parser.add_argument("--log-level", default="INFO")
+    add_log_level(parser, "INFO")
     return parser.parse_args(argv)
 
 
@@ -484,7 +511,41 @@ def _problem(settings: Settings, http: bool) -> str | None:
             "SLACK_SIGNING_SECRET is not set (from the app's Basic Information page); "
             "HTTP mode verifies every request with it"
         )
+    app_token = settings.slack.app_token.get_secret_value() if settings.slack.app_token is not None else ""
+    if not http and not app_token.startswith("xapp-"):
+        return ("SLACK_APP_TOKEN is not an app-level token (those start with xapp-; its value is not shown): "
+                "generate one with connections:write on the app's Basic Information page")
     return None
+
+
+class StartFailed(Exception):
+    """`aksbot serve` cannot start; the message says what to change, in one line."""
+
+
+def _listen(application: WsgiApp, host: str, port: int, flag: str, threads: int = 16) -> HttpServer:
+    """An HTTP server on `port`, or `StartFailed` naming the flag that chose the port."""
+    try:
+        return HttpServer(application, host=host, port=port, threads=threads)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartFailed(f"port {port} is in use ({flag}): stop what listens there or choose another port") \
+                from None
+        raise StartFailed(f"cannot listen on {host}:{port} ({flag}, --host): {exc.strerror or exc}") from None
+
+
+def _connect(handler: Any) -> None:
+    """Open the Socket Mode connection, or `StartFailed` saying why in one line."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise StartFailed(f"SLACK_APP_TOKEN was refused by Slack ({error or 'no reason given'}): generate an "
+                          "app-level token with connections:write on the app's Basic Information page") from None
+    except (SlackClientError, OSError) as exc:
+        raise StartFailed(f"cannot connect to Slack in Socket Mode: {redact(str(exc)) or type(exc).__name__}") \
+            from None
 
 
 def _wait_for(stop: threading.Event) -> None:
@@ -513,30 +574,55 @@ def main(argv: list[str]) -> int:
         print(f"aksbot: {exc}", file=sys.stderr)
         return 2
     http = args.http or settings.slack.app_token is None
+    # What `aksbot config check` finds would otherwise be found out in Slack, by whoever asks first.
+    problems = settings_module.check_ready(settings)
     problem = _problem(settings, http)
     if problem:
+        problems.append(problem)
+    for problem in problems:
         print(f"aksbot: {problem}", file=sys.stderr)
+    if problems:
         return 2
     worker: WorkerProcess | None = None
     runtimes: list[AlertRuntime] = []
+    closers: list[Callable[[], None]] = []
+    failed: tuple[int, str] | None = None
     try:
-        if args.in_process:
-            surface = build_surface(settings, http=http, workers=args.workers, on_alert_runtime=runtimes.append)
+        try:
+            if args.in_process:
+                surface = build_surface(settings, http=http, workers=args.workers, on_alert_runtime=runtimes.append)
+            else:
+                replica = replica_identity()
+                worker = WorkerProcess(
+                    args.config, http=http, workers=args.workers, log_level=str(args.log_level), replica=replica
+                )
+                surface = build_front(settings, http=http, forward=worker.forward, replica=replica)
+                worker.start()
+            closers.append(surface.close)
+            intake, close_intake = build_intake(settings, lambda: _wake_alerts(worker, runtimes))
+            closers.append(close_intake)
+        except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
+            failed = 1, f"cannot start the Slack app: {exc}"
         else:
-            replica = replica_identity()
-            worker = WorkerProcess(
-                args.config, http=http, workers=args.workers, log_level=str(args.log_level), replica=replica
-            )
-            surface = build_front(settings, http=http, forward=worker.forward, replica=replica)
-            worker.start()
-        intake, close_intake = build_intake(settings, lambda: _wake_alerts(worker, runtimes))
-    except Exception as exc:  # a wrong token or an unreachable Slack: say so in one line
-        print(f"aksbot: cannot start the Slack app: {exc}", file=sys.stderr)
-        return 1
+            try:
+                _serve(args, settings, surface, intake, http, lambda: worker is None or worker.alive())
+            except StartFailed as exc:
+                failed = 2, str(exc)
+    finally:
+        if worker is not None:
+            worker.stop()
+        for close in closers:
+            close()
+    if failed is not None:
+        # Last, after what stopping logged: the line `kubectl logs` of a crash-looping pod ends with.
+        print(f"aksbot: {failed[1]}", file=sys.stderr)
+        return failed[0]
+    return 0
 
-    def workers_alive() -> bool:
-        return worker is None or worker.alive()
 
+def _serve(args: argparse.Namespace, settings: Settings, surface: SlackSurface, intake: AlertIntake | None,
+           http: bool, workers_alive: Callable[[], bool]) -> None:
+    """Listen (HTTP, or Socket Mode with its health and alerts ports) until SIGTERM or SIGINT."""
     # Acks share the interpreter with the workers running commands; with the default 5 ms GIL switch interval an
     # ack waits behind several CPU-bound workers. A shorter interval keeps acks prompt under load.
     sys.setswitchinterval(0.001)
@@ -547,26 +633,27 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    if http:
-        def http_health() -> tuple[bool, str]:
-            return (True, "ok") if workers_alive() else (False, "worker process stopped")
+    with contextlib.ExitStack() as running:
+        if http:
+            def http_health() -> tuple[bool, str]:
+                return (True, "ok") if workers_alive() else (False, "worker process stopped")
 
-        secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
-        application = wsgi_app(surface.app, http_health, signing_secret=secret, alerts=intake)
-        server = HttpServer(application, host=args.host, port=args.port).start()
-        log.info("serving Slack over HTTP at http://%s:%d%s (alert webhooks at /alerts/…)", args.host, server.port,
-                 EVENTS_PATH)
-        _wait_for(stop)
-        server.stop()
-    else:
+            secret = settings.slack.signing_secret.get_secret_value() if settings.slack.signing_secret else ""
+            application = wsgi_app(surface.app, http_health, signing_secret=secret, alerts=intake)
+            server = _listen(application, args.host, args.port, "--port").start()
+            running.callback(server.stop)
+            log.info("serving Slack over HTTP at http://%s:%d%s (alert webhooks at /alerts/…)", args.host,
+                     server.port, EVENTS_PATH)
+            _wait_for(stop)
+            return
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         assert settings.slack.app_token is not None
         handler = SocketModeHandler(
             surface.app, app_token=settings.slack.app_token.get_secret_value(), concurrency=args.workers
         )
-        handler.connect()  # type: ignore[no-untyped-call]
-        health_server = None
+        _connect(handler)
+        running.callback(handler.close)
         if args.health_port:
 
             def health() -> tuple[bool, str]:
@@ -575,21 +662,12 @@ def main(argv: list[str]) -> int:
                     return False, "worker process stopped"
                 return connected, "ok" if connected else "disconnected"
 
-            health_server = HttpServer(wsgi_app(None, health), host=args.host, port=args.health_port, threads=2).start()
-        alerts_server = None
+            health_server = _listen(wsgi_app(None, health), args.host, args.health_port, "--health-port", 2)
+            running.callback(health_server.start().stop)
         if args.alerts_port:
-            alerts_server = HttpServer(wsgi_app(None, lambda: (True, "ok"), alerts=intake), host=args.host,
-                                       port=args.alerts_port, threads=8).start()
+            alerts_server = _listen(wsgi_app(None, lambda: (True, "ok"), alerts=intake), args.host, args.alerts_port,
+                                    "--alerts-port", 8)
+            running.callback(alerts_server.start().stop)
             log.info("alert webhooks at http://%s:%d/alerts/…", args.host, alerts_server.port)
         log.info("connected to Slack in Socket Mode")
         _wait_for(stop)
-        handler.close()  # type: ignore[no-untyped-call]
-        if health_server is not None:
-            health_server.stop()
-        if alerts_server is not None:
-            alerts_server.stop()
-    if worker is not None:
-        worker.stop()
-    surface.close()
-    close_intake()
-    return 0

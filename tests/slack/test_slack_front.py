@@ -114,8 +114,15 @@ def test_a_body_over_the_cap_is_refused_before_it_is_read(served: Served) -> Non
     # Headers announcing 5 MB, and no body at all: the answer comes anyway, so the body was never waited for.
     head = (f"POST {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {FORM}\r\n"
             f"Content-Length: {5 << 20}\r\nX-Slack-Signature: v0={CANARY}\r\n")
+    served.settle()
+    before = len(served.log)
     assert raw_http(served.port, head).startswith(b"HTTP/1.1 413 ")
     assert MAX_BODY_BYTES == 1 << 20
+    # waitress refuses it before the front sees it; the refusal still gets its one log line, without the headers.
+    served.settle()
+    lines = [line for line in served.log[before:].decode().splitlines() if "refused a request" in line]
+    assert len(lines) == 1 and f"to {EVENTS_PATH} from 127.0.0.1 with 413" in lines[0], lines
+    assert f"({5 << 20} bytes declared)" in lines[0] and CANARY not in lines[0]
 
 
 def test_ten_5_mb_unsigned_posts_write_under_10_kb_of_log(served: Served) -> None:

@@ -8,7 +8,9 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,11 +19,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+import bot.slack.serve
+from bot import settings
+from bot.cli import main
 from bot.slack.groups import SlackGroupDirectory, group_ids_in
 from bot.slack.web import web_client
 from tests.slack.conftest import ALICE, CAROL, VIEWERS, ClusterBed, slack_settings
 from tests.support.serving import free_port, serve_http, stop, wait_healthy
 from tests.support.slack import (
+    APP_TOKEN,
     BOT_TOKEN,
     WebApiServer,
     http_serve_env,
@@ -137,3 +143,102 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
             time.sleep(0.1)
     finally:
         stop(process)
+
+
+@pytest.fixture
+def refusing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """`aksbot serve` run in this process up to its refusal: in an empty folder (so a store it made would show), with
+    Slack's secrets set and no AKSBOT_CONFIG; its logging left as the tests set it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(bot.slack.serve, "setup_logging", lambda level: None)
+    monkeypatch.delenv("AKSBOT_CONFIG", raising=False)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", LONG_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # never called: it refuses before
+    return tmp_path
+
+
+def test_serve_without_a_configuration_refuses_to_start(refusing: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--http", "--port", "0"]) == 2
+    assert capsys.readouterr().err == f"aksbot: {settings.NO_CONFIGURATION}\n"
+    assert list(refusing.iterdir()) == []  # no store made in whatever folder it was started from
+
+
+@pytest.mark.parametrize(("cluster", "problem"), [
+    ({"kubeconfig": "nokc"}, "clusters[0] (prod).kubeconfig: {folder}/nokc does not exist"),
+    ({"kubeconfig": "kc", "context": "aks-prod"}, "clusters[0] (prod).context: 'aks-prod' is not in {folder}/kc "
+                                                  "(it has: sandbox)"),
+    ({"kubeconfig": "kc", "azure": {"subscription_id": "s", "resource_group": "r", "cluster_name": "c",
+                                    "client_secret_env": "AKSBOT_TEST_NO_SUCH_SECRET"}},
+     "clusters[0] (prod).azure.client_secret_env: the environment variable AKSBOT_TEST_NO_SUCH_SECRET is not set"),
+], ids=["missing kubeconfig", "wrong context", "missing secret"])
+def test_serve_refuses_to_start_on_what_config_check_finds(
+    refusing: Path, capsys: pytest.CaptureFixture[str], cluster: dict[str, object], problem: str
+) -> None:
+    (refusing / "kc").write_text(yaml.safe_dump({"contexts": [{"name": "sandbox"}], "current-context": "sandbox"}))
+    config = refusing / "aksbot.yaml"
+    config.write_text(yaml.safe_dump({"clusters": [{"name": "prod", **cluster}], "roles": {"viewer": ["*"]}}))
+    assert main(["serve", "--http", "--port", "0", "--config", str(config)]) == 2
+    expected = f"aksbot: {config}: {problem.format(folder=refusing)}\n"
+    assert capsys.readouterr().err == expected
+    # `config check` says the same.
+    assert main(["config", "check", "--config", str(config)]) == 1
+    assert capsys.readouterr().err == expected
+    assert sorted(p.name for p in refusing.iterdir()) == ["aksbot.yaml", "kc"]
+
+
+def test_a_bot_token_given_as_the_app_token_is_refused_unshown(
+    refusing: Path, cluster_bed: ClusterBed, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = refusing / "aksbot.yaml"
+    config.write_text(yaml.safe_dump({"clusters": [{"name": "sandbox", "kubeconfig": str(cluster_bed.kubeconfig)}]}))
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xoxb-pasted-in-the-wrong-place")
+    assert main(["serve", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aksbot: SLACK_APP_TOKEN is not an app-level token (those start with xapp-")
+    assert "pasted" not in err
+
+
+def test_log_level_takes_the_logging_levels_only(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--log-level", "LOUD"])
+    assert refused.value.code == 2
+    assert "argument --log-level: invalid choice: 'LOUD' (choose from 'DEBUG', 'INFO'" in capsys.readouterr().err
+    assert bot.slack.serve._parse(["--log-level", "debug"]).log_level == "DEBUG"
+
+
+def _serve(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--host", "127.0.0.1",
+                           *args], check=False, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _config(bed: ClusterBed, name: str) -> Path:
+    config = bed.folder / f"{name}.yaml"
+    config.write_text(yaml.safe_dump({"clusters": [{"name": "sandbox", "kubeconfig": str(bed.kubeconfig)}],
+                                      "roles": {"viewer": ["*"]}, "store": {"sqlite_path": f"{name}.sqlite3"}}))
+    return config
+
+
+def test_a_port_in_use_is_one_line(slack_api: WebApiServer, cluster_bed: ClusterBed) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = http_serve_env(slack_api.api_url, secret=LONG_SECRET)
+        done = _serve(_config(cluster_bed, "port-taken"), env, "--http", "--port", str(port))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == f"aksbot: port {port} is in use (--port): stop what listens there " \
+                                                   "or choose another port"
+    assert "Traceback" not in done.stderr
+
+
+def test_an_app_token_slack_refuses_is_one_line(slack_api: WebApiServer, cluster_bed: ClusterBed) -> None:
+    env = {**http_serve_env(slack_api.api_url, secret=LONG_SECRET), "SLACK_APP_TOKEN": "xapp-1-revoked"}
+    assert env["SLACK_APP_TOKEN"] != APP_TOKEN
+    done = _serve(_config(cluster_bed, "app-token"), env, "--health-port", "0", "--alerts-port", "0")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "aksbot: SLACK_APP_TOKEN was refused by Slack (invalid_auth): generate an app-level token with "
+        "connections:write on the app's Basic Information page")
+    assert "Traceback" not in done.stderr and "xapp-1-revoked" not in done.stderr
