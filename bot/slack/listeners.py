@@ -46,6 +46,20 @@ from bot.surface import Incoming, InputKind, MessageRef
 
 log = logging.getLogger("aksbot.slack")
 
+
+class _ClientOverEnvironmentToken(logging.Filter):
+    """Drops one warning of Bolt's: given no `token`, `App` reads SLACK_BOT_TOKEN from the environment itself, and
+    then warns that the `client` it was given (made by `bot.settings` from that same variable) wins over it. It
+    would be logged at every start by both processes, with nothing to act on; every other Bolt warning passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_ClientOverEnvironmentToken())
+
 # `aksbot_<n>`, whose value is a command reference; the older `aksbot_<verb>_<n>` forms are still answered, so
 # cards posted before an upgrade keep working.
 ACTION_ID = re.compile(r"^aksbot_(?:(approve|deny|cancel|run)_)?\d+$")
