@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.settings import SettingsError
+from bot.settings import Settings, SettingsError, role_name
 
 if TYPE_CHECKING:
     from sandbox import Sandbox
@@ -31,7 +31,15 @@ commands:
   aks snat             SNAT capacity from `az aks show -o json` output, offline
   config check         validate a configuration file                    [--config PATH]
   docs                 print the command reference generated from the registry [--write README.md]
+
+`aksbot COMMAND --help` for a command's options; `aksbot --version` for the version.
 """
+
+
+def _log_level(parser: argparse.ArgumentParser) -> None:
+    from bot.logs import add_log_level
+
+    add_log_level(parser, "WARNING")
 
 
 def _setup_logging(level: str = "WARNING") -> None:
@@ -49,7 +57,7 @@ def _shell(argv: Sequence[str]) -> int:
         default=os.environ.get("USER") or "me",
         help="who is typing (a Slack user ID or a name from the configuration's roles)",
     )
-    parser.add_argument("--log-level", default="WARNING")
+    _log_level(parser)
     args = parser.parse_args(list(argv))
     _setup_logging(args.log_level)
     from bot import settings
@@ -68,9 +76,10 @@ def _demo(argv: Sequence[str]) -> int:
         prog="aksbot demo",
         description="The chat shell on two sandbox AKS clusters: prod (an incident in progress) and test (healthy).",
     )
-    parser.add_argument("--scenario", default="incident", help="the prod cluster's scenario (default: incident)")
+    parser.add_argument("--scenario", default="incident", choices=_scenario_names(),
+                        help="the prod cluster's scenario (default: incident)")
     parser.add_argument("--as", dest="user", default="alice", help="who is typing first (default: alice)")
-    parser.add_argument("--log-level", default="WARNING")
+    _log_level(parser)
     args = parser.parse_args(list(argv))
     _setup_logging(args.log_level)
     from contextlib import ExitStack
@@ -97,7 +106,7 @@ def _demo(argv: Sequence[str]) -> int:
         banner = (
             f"aksbot demo — clusters prod (sandbox scenario '{args.scenario}', the default) and test ('healthy')\n"
             f"kubectl: KUBECONFIG={tmp}/prod/kubeconfig (prod), {tmp}/test/kubeconfig (test)\n"
-            "You are alice (operator). bob is an approver, carol a viewer: switch with `:as bob`.\n"
+            f"{_demo_roles(cfg, args.user)}\n"
             "Try `/k8s health`, `/k8s nodes --cluster test`, `@aksbot why is my node NotReady`, `/k8s help`; "
             "`/k8s incident start <title>` opens an incident channel (`:in CHANNEL` to type there). `:quit` leaves.\n"
             "Alerts print as [#alerts-prod] lines. Break a node: `:sandbox stop-heartbeat aks-userpool-11974196-"
@@ -106,6 +115,33 @@ def _demo(argv: Sequence[str]) -> int:
         )
         return run_shell_with(cfg, args.user, banner=banner, alerts=True,
                               controls={"sandbox": _sandbox_control(Path(tmp))})
+
+
+def _scenario_names() -> tuple[str, ...] | None:
+    """The sandbox's scenarios, for `--scenario`'s choices (None: the sandbox is not installed, which `demo` says)."""
+    try:
+        from sandbox.scenario import SCENARIOS
+    except ImportError:
+        return None
+    return SCENARIOS
+
+
+def _demo_roles(cfg: Settings, user: str) -> str:
+    """Who is typing and their role on prod, then the demo's other users to switch to."""
+
+    def role_of(name: str) -> str:
+        groups = frozenset(g for g, members in cfg.groups.items() if name in members)
+        return role_name(cfg.role_of(name, groups, "prod"))
+
+    mine = role_of(user)
+    you = f"You are {user} ({mine if mine != 'none' else 'no role here: you may not even read'})."
+    people = dict.fromkeys([*cfg.roles.operator, *cfg.roles.approver, *cfg.roles.viewer])
+    others = [(name, role_of(name)) for name in people if name not in (user, "*")]
+    if not others:
+        return you
+    said = [f"{name} {'an' if role[0] in 'aeiou' else 'a'} {role}" for name, role in others]
+    said[0] = said[0].replace(" ", " is ", 1)
+    return f"{you} {', '.join(said)}: switch with `:as {others[0][0]}`."
 
 
 def _demo_on_call(config: Path) -> None:

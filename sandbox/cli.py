@@ -9,13 +9,16 @@ running sandbox from another terminal (`sandbox.control`).
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
+import sys
 import threading
 from types import FrameType
 
 from sandbox import Sandbox
 from sandbox.kube import AccessRule
 from sandbox.kube.access import ROLES, AccessFileError, load_access_file, role
+from sandbox.scenario import SCENARIOS
 
 
 def main(argv: list[str]) -> int:
@@ -27,7 +30,7 @@ def main(argv: list[str]) -> int:
         prog="aksbot sandbox", description="Run a sandbox AKS cluster locally.",
         epilog="Change a running one: aksbot sandbox {stop-heartbeat,resume-heartbeat} NODE | "
                "{oom-kill,recover-pod} NAMESPACE/POD [--kubeconfig DIR/kubeconfig]")
-    parser.add_argument("--scenario", default="incident", help="scenario name (default: incident)")
+    parser.add_argument("--scenario", default="incident", choices=SCENARIOS, help="scenario (default: incident)")
     parser.add_argument("--write-config", metavar="DIR", help="write DIR/kubeconfig and DIR/aksbot.yaml")
     parser.add_argument("--port", type=int, default=0, help="Kubernetes API port (default: any free port)")
     parser.add_argument("--no-arm", action="store_true", help="do not start the ARM server")
@@ -51,9 +54,19 @@ def main(argv: list[str]) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    sandbox = Sandbox(scenario=args.scenario, port=args.port, arm=not args.no_arm, access=access, bot_user=args.user)
     try:
-        with Sandbox(scenario=args.scenario, port=args.port, arm=not args.no_arm, access=access,
-                     bot_user=args.user) as sandbox:
+        try:
+            sandbox.start()
+        except OSError as exc:
+            sandbox.stop()
+            if exc.errno == errno.EADDRINUSE:
+                print(f"aksbot sandbox: port {args.port} is in use (--port): stop what listens there, choose "
+                      "another port, or leave --port out for any free one", file=sys.stderr)
+            else:
+                print(f"aksbot sandbox: cannot start: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        try:
             parts = [f"sandbox {args.scenario!r} ready: kubernetes {sandbox.kube_url}"]
             if args.user != "admin" or args.user in access:
                 restricted = args.role or ("rules from " + args.access if args.user in access else "admin")
@@ -67,6 +80,8 @@ def main(argv: list[str]) -> int:
             # in an untimed wait would then never run the handler (seen after SIGSTOP/SIGCONT).
             while not stop.wait(0.5):
                 pass
+        finally:
+            sandbox.stop()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

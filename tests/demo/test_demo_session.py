@@ -157,3 +157,19 @@ def test_deleting_a_pod_on_a_lost_node_says_it_stays_terminating() -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_the_banner_greets_the_user_chosen_with_as() -> None:
+    def demo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))", "demo",
+             *args], check=False, input=":quit\n", capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    bob = demo("--as", "bob")
+    assert bob.returncode == 0, bob.stderr
+    assert "You are bob (approver). alice is an operator, carol a viewer: switch with `:as alice`." in bob.stderr
+    assert "You are alice" not in bob.stderr
+    unknown = demo("--scenario", "nosuch")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "invalid choice: 'nosuch' (choose from 'healthy', 'incident', 'large')" in unknown.stderr

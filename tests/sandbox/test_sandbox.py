@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -121,3 +122,20 @@ def test_cli_prints_one_ready_line_and_exits_zero_on_sigterm(tmp_path: Path) -> 
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_cli_mistakes_are_one_line_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    from sandbox.cli import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--scenario", "nosuch"])
+    assert refused.value.code == 2
+    assert "argument --scenario: invalid choice: 'nosuch' (choose from 'healthy', 'incident', 'large')" in \
+        capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", str(port), "--no-arm", "--scenario", "healthy"]) == 2
+    assert capsys.readouterr().err == (f"aksbot sandbox: port {port} is in use (--port): stop what listens there, "
+                                       "choose another port, or leave --port out for any free one\n")
