@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.docs import command_reference, splice
 from bot.registry import REGISTRY
 
@@ -36,3 +38,17 @@ def test_splice_is_idempotent() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     once = splice(readme, command_reference())
     assert splice(once, command_reference()) == once
+
+
+def test_docs_write_mistakes_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    missing = tmp_path / "nowhere" / "README.md"
+    assert main(["docs", "--write", str(missing)]) == 2
+    assert capsys.readouterr().err == f"aksbot docs: cannot read {missing}: No such file or directory\n"
+    unmarked = tmp_path / "README.md"
+    unmarked.write_text("# x\n")
+    assert main(["docs", "--write", str(unmarked)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"aksbot docs: {unmarked} has no commands markers: put the lines") and err.count("\n") == 1
+    assert unmarked.read_text() == "# x\n"
