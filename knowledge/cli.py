@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
         "--questions", metavar="FILE",
         help="also measure a labelled file (an `aksbot kb asked --export`, before it joins knowledge/eval/team.yaml)",
     )
+    # Run by `aksbot kb asked` (bot.questions.cli: it reads the bot's store, which this package does not know);
+    # listed here so that `aksbot kb --help` names it.
+    sub.add_parser("asked", help="what people asked the knowledge base, from the bot's store (aksbot kb asked --help)",
+                   add_help=False)
     pre = sub.add_parser(
         "prebuild",
         help="write the entries' analyses that ship with the package, so a fresh install starts without making them, "
@@ -429,6 +433,9 @@ def main(argv: list[str], stdin: TextIO | None = None, out: TextIO | None = None
             return _lint(out)
         if args.action == "prebuild":
             return _prebuild(args, out)
+        if args.action == "asked":
+            print("run it as `aksbot kb asked` (it reads the bot's store)", file=sys.stderr)
+            return 2
         return _eval(args, out)
     except EntryError as exc:
         print(f"the knowledge base does not load:\n{exc}", file=sys.stderr)

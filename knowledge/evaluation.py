@@ -152,12 +152,33 @@ def load_team(path: Traversable | Path | None = None) -> tuple[TeamQuery, ...]:
     if path is None and not source.is_file():
         return ()
     try:
-        loaded = TeamSet.model_validate(yaml.load(source.read_text(encoding="utf-8"), Loader=YAML_LOADER))
+        data = yaml.load(source.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except OSError as exc:
         raise ValueError(f"{source}: {exc.strerror or exc}") from None
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{source}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{source}: not a text file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ValueError(f"{source}: not valid YAML{where}") from None
+    try:
+        loaded = TeamSet.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(f"{source}: not a file of labelled questions ({TEAM_FORMAT}): {_first_problem(exc)}") \
+            from None
     return loaded.queries
+
+
+# What `aksbot kb asked --export` writes and `kb eval --questions` reads, in one line.
+TEAM_FORMAT = "expected `part: team` and `queries:`, a list of {q, expect: an entry id or null, source: slack://…}"
+
+
+def _first_problem(error: ValidationError) -> str:
+    """The first of pydantic's complaints, in one line: where in the file, and what (no docs link, no value)."""
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "the file"
+    more = error.error_count() - 1
+    return f"{where}: {first['msg']}" + (f" (and {more} more)" if more else "")
 
 
 def load_queries(path: Traversable | Path | None = None) -> tuple[LabelledQuery, ...]:

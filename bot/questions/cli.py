@@ -92,6 +92,14 @@ def export(questions: Sequence[Logged], days: int, now: datetime, known: set[str
     return header + body, len(items)
 
 
+def store_name(cfg: Settings) -> str:
+    """The store the report reads, as an operator would look for it (never the database URL: it may hold a
+    password)."""
+    if cfg.database_url is not None:
+        return f"PostgreSQL (AKSBOT_DATABASE_URL), schema {cfg.store.postgres_schema}"
+    return str(cfg.resolve_path(cfg.store.sqlite_path))
+
+
 def main(argv: Sequence[str], out: TextIO | None = None, *, now: datetime | None = None) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(list(argv))
@@ -106,6 +114,19 @@ def main(argv: Sequence[str], out: TextIO | None = None, *, now: datetime | None
     if args.days < 1 or args.limit < 1:
         print("aksbot: --days and --limit must be at least 1", file=sys.stderr)
         return 2
+    if cfg.source is None and cfg.database_url is None:
+        # The default SQLite file is relative to the configuration file; without one, a report of "0 questions"
+        # would come from an empty store made here, which the bot never writes.
+        print("aksbot kb asked: no configuration: give --config PATH (the bot's own, e.g. /etc/aksbot/aksbot.yaml "
+              "in its pod) or set AKSBOT_CONFIG; on PostgreSQL, AKSBOT_DATABASE_URL", file=sys.stderr)
+        return 2
+    where = store_name(cfg)
+    if cfg.database_url is None and not cfg.resolve_path(cfg.store.sqlite_path).is_file():
+        # A read-only report never creates a store.
+        print(f"aksbot kb asked: no store at {where} (store.sqlite_path of {cfg.source}): run it where the bot runs "
+              "(its pod), with the bot's configuration", file=sys.stderr)
+        return 1
+    print(f"store: {where}", file=out)
     keep = cfg.knowledge
     if not keep.keep_questions:
         print("Questions are not kept (knowledge.keep_questions is false in the configuration).", file=out)

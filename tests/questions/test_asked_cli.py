@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot import app, settings
+from bot.approvals.workflow import open_approval_store
 from bot.blocks import View
 from bot.cli import main as aksbot
 from bot.shell import ShellSurface
@@ -92,6 +93,47 @@ def test_a_team_file_naming_no_entry_is_refused(tmp_path: Path, capsys: pytest.C
 def test_asked_without_questions_kept_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "aksbot.yaml"
     path.write_text(yaml.safe_dump({"store": {"sqlite_path": "store.sqlite3"}, "knowledge": {"keep_questions": False}}))
+    open_approval_store(settings.load(str(path))).close()  # the bot has run with it
     assert aksbot(["kb", "asked", "--config", str(path)]) == 0
     out = capsys.readouterr().out
+    assert out.startswith(f"store: {tmp_path / 'store.sqlite3'}\n")
     assert "Questions are not kept" in out and "0 question(s)" in out
+
+
+def test_asked_never_makes_a_store_and_says_which_it_would_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AKSBOT_CONFIG", raising=False)
+    monkeypatch.delenv("AKSBOT_DATABASE_URL", raising=False)
+    assert aksbot(["kb", "asked", "--misses"]) == 2
+    assert capsys.readouterr().err == (
+        "aksbot kb asked: no configuration: give --config PATH (the bot's own, e.g. /etc/aksbot/aksbot.yaml in its "
+        "pod) or set AKSBOT_CONFIG; on PostgreSQL, AKSBOT_DATABASE_URL\n")
+    path = tmp_path / "aksbot.yaml"
+    path.write_text(yaml.safe_dump({"store": {"sqlite_path": "store.sqlite3"}}))
+    monkeypatch.setenv("AKSBOT_CONFIG", str(path))  # as the other commands read it
+    assert aksbot(["kb", "asked"]) == 1
+    assert capsys.readouterr().err == (
+        f"aksbot kb asked: no store at {tmp_path / 'store.sqlite3'} (store.sqlite_path of {path}): run it where the "
+        "bot runs (its pod), with the bot's configuration\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aksbot.yaml"]
+
+
+def test_a_questions_file_of_the_wrong_shape_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "team.yaml"
+    bad.write_text(yaml.safe_dump({"part": "team", "queries": [{"q": "node down"}]}))
+    assert kb_main(["eval", "--questions", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"aksbot kb eval: {bad}: not a file of labelled questions (expected `part: team` and `queries:`, "
+                   "a list of {q, expect: an entry id or null, source: slack://…}): queries.0.expect: Field required "
+                   "(and 1 more)\n")
+    bad.write_text("queries: [\n")
+    assert kb_main(["eval", "--questions", str(bad)]) == 2
+    assert capsys.readouterr().err == f"aksbot kb eval: {bad}: not valid YAML at line 2, column 1\n"
+
+
+def test_kb_help_lists_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        aksbot(["kb", "--help"])
+    assert "{search,lint,eval,asked,prebuild}" in capsys.readouterr().out
