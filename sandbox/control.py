@@ -3,6 +3,9 @@
 Reads the kubeconfig `aksbot sandbox --write-config DIR` wrote (its current context: the server, the CA, the admin
 token) and POSTs to the sandbox API server's control paths (`/sandbox/v1/…`), which only the admin may call.
 The same paths answer `kubectl create --raw /sandbox/v1/nodes/NODE/stop-heartbeat -f /dev/null`.
+Without `--kubeconfig` it reads what kubectl would: the first file of `$KUBECONFIG` that exists, else
+`./kubeconfig` (where `--write-config .` puts it). This command line is an edge: the one place here that reads the
+environment.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import ssl
 import urllib.error
 import urllib.parse
@@ -60,6 +64,13 @@ def send(kubeconfig: Path, path: str) -> tuple[int, dict[str, Any]]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
+def default_kubeconfig(variable: str | None) -> Path:
+    """The kubeconfig kubectl would read from `$KUBECONFIG` (a list of paths: the first that exists — the one whose
+    current context kubectl uses, as the sandbox's kubeconfig sets one), else `./kubeconfig`."""
+    paths = [Path(p).expanduser() for p in (variable or "").split(os.pathsep) if p]
+    return next((p for p in paths if p.is_file()), paths[0] if paths else Path("kubeconfig"))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="aksbot sandbox", description="Change a running sandbox's world (its kubeconfig says which).")
@@ -67,11 +78,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("target", help="NODE (stop/resume-heartbeat) or NAMESPACE/POD (oom-kill, recover-pod)")
     parser.add_argument("--container", help="oom-kill: which container (default: the first)")
     parser.add_argument("--back-off", action="store_true", help="oom-kill: leave it in CrashLoopBackOff")
-    parser.add_argument("--kubeconfig", default="kubeconfig",
-                        help="the kubeconfig `aksbot sandbox --write-config DIR` wrote (default: ./kubeconfig)")
+    parser.add_argument("--kubeconfig",
+                        help="the kubeconfig `aksbot sandbox --write-config DIR` wrote (default: the first file of "
+                             "$KUBECONFIG, as kubectl reads it, else ./kubeconfig)")
     args = parser.parse_args(argv)
+    kubeconfig = Path(args.kubeconfig) if args.kubeconfig else default_kubeconfig(os.environ.get("KUBECONFIG"))
+    if not kubeconfig.is_file():
+        print(f"aksbot sandbox {args.action}: no kubeconfig at {kubeconfig}: give --kubeconfig DIR/kubeconfig (the "
+              "file `aksbot sandbox --write-config DIR` wrote) or set KUBECONFIG")
+        return 2
     try:
-        status, body = send(Path(args.kubeconfig), path_for(args.action, args.target, args.container, args.back_off))
+        status, body = send(kubeconfig, path_for(args.action, args.target, args.container, args.back_off))
     except (OSError, ValueError, StopIteration, KeyError) as exc:
         print(f"aksbot sandbox {args.action}: {exc}")
         return 2

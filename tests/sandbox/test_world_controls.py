@@ -4,6 +4,7 @@ official client, and driven from another terminal by `aksbot sandbox …` over t
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -167,3 +168,20 @@ def test_only_the_admin_may_change_the_world(server: KubeServer, kubeconfig: Pat
     status, body = control.send(carol, control.path_for("stop-heartbeat", SPARE))
     assert status == 403 and "admin only" in body["message"]
     assert SPARE not in server.controllers.silent
+
+
+def test_without_kubeconfig_it_reads_KUBECONFIG_as_kubectl_does(
+    server: KubeServer, kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # no ./kubeconfig here
+    monkeypatch.setenv("KUBECONFIG", f"{tmp_path / 'absent'}{os.pathsep}{kubeconfig}")
+    assert control.main(["stop-heartbeat", SPARE]) == 0
+    assert SPARE in server.controllers.silent
+    assert control.main(["resume-heartbeat", SPARE]) == 0
+    monkeypatch.delenv("KUBECONFIG")
+    assert control.main(["resume-heartbeat", SPARE]) == 2
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "aksbot sandbox resume-heartbeat: no kubeconfig at kubeconfig: give --kubeconfig DIR/kubeconfig (the file "
+        "`aksbot sandbox --write-config DIR` wrote) or set KUBECONFIG")
