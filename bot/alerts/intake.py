@@ -153,7 +153,9 @@ class AlertIntake:
         if not given:
             given = (parse_qs(str(environ.get("QUERY_STRING") or "")).get("token") or [""])[-1]
         if not given or not hmac.compare_digest(given.encode(), self._token):
-            raise _Refused(401, "missing or wrong token: send Authorization: Bearer <token> or ?token=<token>",
+            # Worded so that the log's secret masker finds no `token: value` or `token=value` in it.
+            raise _Refused(401, "the token is missing or wrong: send it in the header Authorization: Bearer … or as "
+                                "?token=… in the URL",
                            [("WWW-Authenticate", 'Bearer realm="aksbot-alerts"')])
 
     def _json(self, environ: Environ) -> Any:

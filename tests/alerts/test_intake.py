@@ -23,6 +23,7 @@ from bot.alerts.runbooks import RunbookResolver
 from bot.alerts.store import AlertStore, Recorded, Work
 from bot.approvals.store import SqliteApprovalStore
 from bot.clock import ManualClock
+from bot.logs import redact
 from bot.settings import Settings
 from knowledge import load_knowledge_base
 from tests.support.alerts import TOKEN, body, payload, settings
@@ -136,6 +137,15 @@ def test_a_missing_or_wrong_token_is_401_and_nothing_is_stored(served: Served, t
                                           token=token, query=query)
     assert status == 401 and "token" in answer["error"] and headers["www-authenticate"].startswith("Bearer")
     assert served.store.firing() == [] and served.store.history() == []
+
+
+def test_the_401_log_line_reads_as_written_through_the_secret_masker(served: Served,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="aksbot.alerts"):
+        served.post("/alerts/alertmanager", body("alertmanager-cputhrottlinghigh.json"), token="wrong")
+    line = next(r.getMessage() for r in caplog.records if "status=401" in r.getMessage())
+    assert "send it in the header Authorization: Bearer … or as ?token=… in the URL" in line
+    assert redact(line) == line  # nothing in it looks like a secret, so the log shows it whole
 
 
 def test_the_token_is_never_logged(served: Served, caplog: pytest.LogCaptureFixture) -> None:
