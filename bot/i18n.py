@@ -1313,6 +1313,12 @@ class AlertWords:
         "机器人自带的 watcher 上一次检查 `{cluster}` 是在 {age} 前：它的告警可能缺失（是否有副本在担任 leader？"
         "`/k8s health --cluster {cluster}` 可以查看集群当前的状态）。",
     )
+    nobody_leads: Msg = Msg(
+        "No replica can lead, so the bot's own watcher does not run and no alert message is posted (pushed alerts"
+        " are kept and posted once a replica leads): {reason}",
+        "没有副本能担任 leader，因此机器人自带的 watcher 没有运行，也不会发布告警消息（推送来的告警会被保留，"
+        "等有副本担任 leader 后再发布）：{reason}",
+    )
     firing_heading: Msg = Msg("Firing now{where}: {count}", "{where}正在触发：{count}")
     history_heading: Msg = Msg("Alert history since {since}", "{since} 以来的告警记录")
     no_history: Msg = Msg("No alert changed since {since}.", "{since} 以来没有告警变化。")

@@ -27,7 +27,7 @@ from bot import blocks
 from bot.alerts.desk import incident_from_detail, linked_incident
 from bot.alerts.model import Status, short_id
 from bot.alerts.ports import AlertBook
-from bot.alerts.store import LOOK_OVERDUE, AlertState, Event, HistoryEntry
+from bot.alerts.store import LEADER_PROBLEM_KEPT, LOOK_OVERDUE, AlertState, Event, HistoryEntry
 from bot.alerts.views import alert_card, snooze_words
 from bot.deps import Deps
 from bot.errors import NotAuthorized, NotConfigured, UserError
@@ -158,6 +158,8 @@ class FiringList:
     # When the bot's own watcher last finished a look at each cluster (None: it does not watch); a cluster it has
     # not looked at yet, or not for a while, may have problems this list cannot show.
     looked: Mapping[str, datetime] | None = None
+    # Why no replica can take the leader Lease, as the replicas last saw it (None: one can, or none said so).
+    cannot_lead: str | None = None
 
     def _unseen(self) -> tuple[list[str], list[tuple[str, datetime]]]:
         if self.looked is None:
@@ -183,6 +185,8 @@ class FiringList:
         where = W.on_cluster(lang, cluster=self.asked) if self.asked else ""
         never, overdue = self._unseen()
         unseen = self._unseen_notices(never, overdue)
+        if self.cannot_lead is not None:
+            unseen.insert(0, blocks.Notice(W.nobody_leads(lang, reason=self.cannot_lead), blocks.Level.ERROR))
         if not self.states:
             if unseen:  # not "nothing is firing": nobody has looked
                 text = W.none_fired_yet(lang, where=where)
@@ -326,7 +330,9 @@ def alerts(call: Call[AlertsArgs], deps: Deps) -> FiringList:
     order = {c: i for i, c in enumerate(clusters)}
     states.sort(key=lambda s: (order.get(s.cluster, len(order)), -int(s.severity), s.first_fired_at))
     looked = _book(deps).scans() if deps.settings.alerts.watcher.enabled else None
-    return FiringList(tuple(states), tuple(clusters), call.args.cluster, deps.clock.now(), call.lang, looked)
+    now = deps.clock.now()
+    cannot_lead = _book(deps).leader_problem(now - LEADER_PROBLEM_KEPT)
+    return FiringList(tuple(states), tuple(clusters), call.args.cluster, now, call.lang, looked, cannot_lead)
 
 
 @command(

@@ -28,6 +28,7 @@ from typing import Protocol
 from bot.alerts.ports import AlertOutlet
 from bot.alerts.store import AlertStore
 from bot.alerts.watcher import AksReader
+from bot.clock import Clock
 from bot.cluster.leader import ElectionConfig, LeaderElector, LeaseClient, default_identity, pod_namespace
 from bot.deps import Deps
 from bot.settings import Settings
@@ -124,6 +125,17 @@ def election_config(settings: Settings, identity: str | None = None) -> Election
     )
 
 
+def problem_recorder(store: AlertStore, config: ElectionConfig, clock: Clock) -> Callable[[str | None], None]:
+    """What an elector calls with why it cannot stand for the Lease (None: it can again): kept in the shared
+    store, so `/k8s alerts` on any replica says why nobody leads, not only that nobody has looked."""
+    lease = f"{config.namespace}/{config.name}"
+
+    def record(problem: str | None) -> None:
+        store.record_leader_problem(lease, problem, clock.now())
+
+    return record
+
+
 def lease_cluster(settings: Settings) -> str | None:
     """The cluster whose API server holds the Lease: `leader.cluster`, else the default cluster, else the first."""
     names = settings.cluster_names()
@@ -131,11 +143,14 @@ def lease_cluster(settings: Settings) -> str | None:
 
 
 class AlertRuntime:
-    """Leadership over the `LeaderWork`: elected on a Lease when `election` is given, else always leading."""
+    """Leadership over the `LeaderWork`: elected on a Lease when `election` is given, else always leading.
+    `on_problem(reason)` hears why this replica cannot stand for the Lease (None: it can again)."""
 
-    def __init__(self, work: LeaderWork, election: Election | None = None) -> None:
+    def __init__(self, work: LeaderWork, election: Election | None = None, *,
+                 on_problem: Callable[[str | None], None] | None = None) -> None:
         self.work = work
         self.election = election
+        self.on_problem = on_problem
         self._elector: LeaderElector | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -144,6 +159,11 @@ class AlertRuntime:
     def is_leader(self) -> bool:
         return self.work.leading.is_set()
 
+    @property
+    def problem(self) -> str | None:
+        """Why this replica cannot stand for the Lease now (None: it can, or it needs none)."""
+        return self._elector.problem if self._elector is not None else None
+
     def start(self) -> AlertRuntime:
         if self.election is None:
             self._thread = threading.Thread(target=self.work.run, args=(self._stop,), name="aksbot-alert-work",
@@ -151,7 +171,7 @@ class AlertRuntime:
             self._thread.start()
         else:
             self._elector = LeaderElector(self.election.client, self.election.config,
-                                          on_started_leading=self.work.run).start()
+                                          on_started_leading=self.work.run, on_problem=self.on_problem).start()
         return self
 
     def wake(self) -> None:

@@ -203,6 +203,9 @@ MAY_HAVE_ARRIVED = " (may have arrived)"
 # older than this means nobody is looking: `/k8s alerts` and a new incident's snapshot say so rather than "nothing
 # is firing".
 LOOK_OVERDUE = timedelta(minutes=2)
+# A replica that cannot take the leader Lease records why every 5 minutes (`ElectionConfig.report_every`): a
+# reason not seen again for this long is forgotten (its replicas are gone, or were fixed and then stopped).
+LEADER_PROBLEM_KEPT = timedelta(minutes=15)
 
 
 class AlertStore:
@@ -215,6 +218,7 @@ class AlertStore:
         self.history_table = db.qualify("alert_history")
         self.outbox_table = db.qualify("alert_outbox")
         self.scans_table = db.qualify("alert_watcher_scans")
+        self.leader_table = db.qualify("alert_leader_problems")
         db.create_tables(self._schema())
         self._add_titles()  # first: a table rebuilt to widen its checks copies every column it has
         self._widen_checks()
@@ -296,6 +300,13 @@ class AlertStore:
             f"""CREATE TABLE IF NOT EXISTS {self.scans_table} (
                 cluster TEXT PRIMARY KEY,
                 scanned_at TEXT NOT NULL
+            )""",
+            # Why no replica can take the leader Lease (its namespace is missing, RBAC refuses it), as the replicas
+            # standing for it last saw: `/k8s alerts` on any replica says why nobody watches, not only that.
+            f"""CREATE TABLE IF NOT EXISTS {self.leader_table} (
+                lease TEXT PRIMARY KEY,
+                problem TEXT NOT NULL,
+                seen_at TEXT NOT NULL
             )""",
             *self._append_only(h),
         ]
@@ -401,6 +412,22 @@ class AlertStore:
         """When the watcher last finished a whole look at each cluster it has looked at."""
         rows = self.db.run(f"SELECT cluster, scanned_at FROM {self.scans_table}")[1]
         return {row[0]: parse_utc(row[1]) for row in rows}
+
+    def record_leader_problem(self, lease: str, problem: str | None, at: datetime) -> None:
+        """Why no replica can stand for `lease` (namespace/name), seen at `at`; None: the Lease works again."""
+        if problem is None:
+            self.db.run(f"DELETE FROM {self.leader_table} WHERE lease = ?", (lease,))
+            return
+        self.db.run(f"INSERT INTO {self.leader_table} (lease, problem, seen_at) VALUES (?, ?, ?) ON CONFLICT (lease) "
+                    "DO UPDATE SET problem = excluded.problem, seen_at = excluded.seen_at",
+                    (lease, problem, utc_text(at)))
+
+    def leader_problem(self, since: datetime) -> str | None:
+        """The latest reason no replica can lead, if one was seen at or after `since` (older ones are forgotten:
+        the replicas that saw them are gone or were fixed)."""
+        rows = self.db.run(f"SELECT problem FROM {self.leader_table} WHERE seen_at >= ? ORDER BY seen_at DESC",
+                           (utc_text(since),))[1]
+        return str(rows[0][0]) if rows else None
 
     def firing(self, clusters: Collection[str | None] | None = None) -> list[AlertState]:
         """The problems firing now, oldest first; `clusters` limits them (None in it: alerts of no known cluster)."""

@@ -627,10 +627,15 @@ class KubeCluster:
             return None
 
     def create_lease(self, namespace: str, body: Json, *, timeout: float = CALL_BOUND_S) -> Json:
-        """Create a Lease; `Conflict` when it already exists."""
+        """Create a Lease; `Conflict` when it already exists, `NotFound` (kind "namespace") when its namespace
+        does not exist — the only 404 a create into a served collection gets."""
         name = str((body.get("metadata") or {}).get("name") or "")
-        return self._send(f"lease {namespace}/{name}", "POST", LEASES_PATH, {"namespace": namespace}, body,
-                          timeout)
+        try:
+            return self._send(f"lease {namespace}/{name}", "POST", LEASES_PATH, {"namespace": namespace}, body,
+                              timeout)
+        except NotFound as exc:
+            raise NotFound(f"namespace {namespace} does not exist in cluster '{self.name}'", kind="namespace",
+                           name=namespace) from exc
 
     def replace_lease(self, namespace: str, name: str, body: Json, *, timeout: float = CALL_BOUND_S) -> Json:
         """Replace a Lease at the resourceVersion in `body`; `Conflict` when it changed since."""

@@ -28,6 +28,13 @@ time whose microseconds are zero without any, a MicroTime the API server refuses
 client (the Lease calls go through `bot.cluster.kube`, the one call seam, as raw JSON) and implements the
 algorithm, which is small.
 
+When the Lease cannot be read or written for a reason that is not a lost race — its namespace does not exist, the
+bot's identity may not create or update it, the API server does not answer — no replica can lead, so no alert
+is watched for or posted. The reason is logged once, at ERROR for what only an operator can fix (a missing
+namespace, a missing RBAC verb) and at WARNING otherwise, then again every `report_every` while it lasts; it is
+`LeaderElector.problem` and goes to `on_problem` (None again once the Lease works), so the surface can show it
+where people look (`/k8s alerts`).
+
 Times on the Lease are `MicroTime`: RFC 3339 with exactly six fractional digits, which the API server insists on.
 """
 
@@ -45,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.errors import AksbotError, Conflict
+from bot.errors import AksbotError, Conflict, Forbidden, NotFound
 
 log = logging.getLogger("aksbot.leader")
 
@@ -103,6 +110,7 @@ class ElectionConfig:
     retry_period: float = 2.0
     jitter: float = 1.2
     stop_timeout: float = 10.0  # how long a stop waits for the work before giving up on releasing
+    report_every: float = 300.0  # how often a problem that keeps every replica from leading is logged again
 
     def __post_init__(self) -> None:
         if not self.namespace or not self.name or not self.identity:
@@ -111,7 +119,8 @@ class ElectionConfig:
             raise ValueError("lease_duration must be greater than renew_deadline")
         if self.renew_deadline <= self.jitter * self.retry_period:
             raise ValueError("renew_deadline must be greater than retry_period × jitter")
-        if min(self.lease_duration, self.renew_deadline, self.retry_period) <= 0 or self.jitter < 0:
+        if min(self.lease_duration, self.renew_deadline, self.retry_period, self.report_every) <= 0 or \
+                self.jitter < 0:
             raise ValueError("durations must be positive")
 
 
@@ -152,7 +161,8 @@ class LeaderElector:
     `on_started_leading(stopping)` runs in its own thread while this replica leads; it must return soon after
     `stopping` is set. If it returns (or raises) while still leading, leadership is given up so another replica
     can do the work. `on_stopped_leading()` runs after the work has stopped; `on_new_leader(identity)` whenever
-    another holder is observed."""
+    another holder is observed; `on_problem(reason)` when the Lease stops working for a reason other than a lost
+    race, and `on_problem(None)` when it works again (see the module docstring)."""
 
     def __init__(
         self,
@@ -162,6 +172,7 @@ class LeaderElector:
         on_started_leading: Callable[[threading.Event], None],
         on_stopped_leading: Callable[[], None] | None = None,
         on_new_leader: Callable[[str], None] | None = None,
+        on_problem: Callable[[str | None], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         rand: Callable[[], float] = random.random,
@@ -171,6 +182,7 @@ class LeaderElector:
         self.on_started_leading = on_started_leading
         self.on_stopped_leading = on_stopped_leading
         self.on_new_leader = on_new_leader
+        self.on_problem = on_problem
         self._monotonic = monotonic
         self._now = now
         self._rand = rand
@@ -181,6 +193,9 @@ class LeaderElector:
         self._release = True
         self._thread: threading.Thread | None = None
         self._leading = threading.Event()
+        self._problem: str | None = None
+        self._problem_reported = 0.0  # monotonic time the problem was last logged
+        self._problem_failures = 0  # failed attempts since then
 
     # -- the public face ---------------------------------------------------------------------------------------
 
@@ -196,6 +211,11 @@ class LeaderElector:
     def leader(self) -> str:
         """The holder this replica last saw ("" when the Lease is free or was never read)."""
         return self._observed.holder if self._observed is not None else ""
+
+    @property
+    def problem(self) -> str | None:
+        """Why this replica cannot stand for the Lease right now (None: it can; losing a race is no problem)."""
+        return self._problem
 
     def start(self) -> LeaderElector:
         self._thread = threading.Thread(target=self.run, name=f"leader-{self.config.name}", daemon=True)
@@ -319,9 +339,10 @@ class LeaderElector:
             log.info("%s lost the race for lease %s/%s (409)", self.identity, ns, name)
             return False
         except AksbotError as exc:
-            log.warning("%s could not update lease %s/%s: %s", self.identity, ns, name, exc.message)
+            self._trouble("update", exc)
             return False
         self._observe(record, str((written.get("metadata") or {}).get("resourceVersion") or ""))
+        self._fine()
         return True
 
     def _try_acquire_or_renew(self, timeout: float) -> bool:
@@ -338,27 +359,77 @@ class LeaderElector:
         try:
             lease = self.client.lease_object(config.namespace, config.name, timeout=timeout)
         except AksbotError as exc:
-            log.warning("%s could not read lease %s/%s: %s", self.identity, config.namespace, config.name,
-                        exc.message)
+            self._trouble("get", exc)
             return False
         if lease is None:
             try:
                 created = self.client.create_lease(config.namespace, self._body(mine, None), timeout=timeout)
+            except Conflict:  # another replica created it first
+                log.info("%s lost the race to create lease %s/%s (409)", self.identity, config.namespace,
+                         config.name)
+                return False
             except AksbotError as exc:
-                log.info("%s could not create lease %s/%s: %s", self.identity, config.namespace, config.name,
-                         exc.message)
+                self._trouble("create", exc)
                 return False
             self._observe(mine, str((created.get("metadata") or {}).get("resourceVersion") or ""))
+            self._fine()
             return True
         current = LeaderRecord.from_lease(lease)
         self._observe(current, str((lease.get("metadata") or {}).get("resourceVersion") or ""))
         if current.holder and current.holder != self.identity and self._valid(self._monotonic()):
+            self._fine()  # the Lease works: another replica holds it
             return False
         if current.holder == self.identity:
             mine = replace(mine, acquire_time=current.acquire_time or wall, transitions=current.transitions)
         else:
             mine = replace(mine, transitions=current.transitions + 1)
         return self._write(mine, timeout)
+
+    # -- what keeps it from standing -----------------------------------------------------------------------------
+
+    def _explain(self, verb: str, exc: AksbotError) -> tuple[int, str]:
+        """The log level and the words for a failed Lease call: what is wrong and what fixes it."""
+        ns, name = self.config.namespace, self.config.name
+        if isinstance(exc, NotFound) and exc.kind == "namespace":
+            return logging.ERROR, (f"no replica can lead: {exc.message}, so lease {ns}/{name} cannot be created. "
+                                   "Create the namespace, or set `leader.namespace` to the namespace the bot runs in")
+        if isinstance(exc, Forbidden):
+            refused = f"{exc.permission}" if exc.permission else exc.message
+            return logging.ERROR, (f"no replica can lead: forbidden to {verb} lease {ns}/{name} ({refused}). The "
+                                   f"bot needs get, create and update on leases (coordination.k8s.io) in namespace "
+                                   f"{ns}: bind the aksbot-leader-election Role of deploy/kubernetes/rbac.yaml to "
+                                   "its ServiceAccount")
+        return logging.WARNING, f"could not {verb} lease {ns}/{name}: {exc.message}"
+
+    def _trouble(self, verb: str, exc: AksbotError) -> None:
+        """Log a failed Lease call once, then every `report_every` while it keeps failing the same way."""
+        level, reason = self._explain(verb, exc)
+        now = self._monotonic()
+        self._problem_failures += 1
+        if reason != self._problem:
+            self._problem, self._problem_reported, self._problem_failures = reason, now, 0
+            log.log(level, "%s %s", self.identity, reason)
+            self._tell(reason)
+        elif now - self._problem_reported >= self.config.report_every:
+            log.log(level, "%s still (%d failed attempts in %.0f s): %s", self.identity, self._problem_failures,
+                    now - self._problem_reported, reason)
+            self._problem_reported, self._problem_failures = now, 0
+            self._tell(reason)  # again: so that whoever shows it can tell a standing problem from a forgotten one
+
+    def _fine(self) -> None:
+        if self._problem is None:
+            return
+        log.info("%s: lease %s/%s works again", self.identity, self.config.namespace, self.config.name)
+        self._problem = None
+        self._tell(None)
+
+    def _tell(self, reason: str | None) -> None:
+        if self.on_problem is None:
+            return
+        try:
+            self.on_problem(reason)
+        except Exception:
+            log.exception("on_problem failed")
 
     def _give_up(self) -> None:
         """Release: empty holder, 1 s lease, so a candidate takes over on its next try."""

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING
 
 from bot.alerts.intake import AlertIntake
 from bot.alerts.ports import AlertOutlet
-from bot.alerts.runtime import AlertRuntime, Election, LeaderWork, election_config, lease_cluster, watcher_factory
+from bot.alerts.runtime import (
+    AlertRuntime,
+    Election,
+    LeaderWork,
+    election_config,
+    lease_cluster,
+    problem_recorder,
+    watcher_factory,
+)
 from bot.alerts.store import AlertStore
 from bot.approvals.store import SqlApprovalStore
 from bot.cluster.kube import KubeCluster
@@ -101,6 +109,8 @@ def start_alert_runtime(
         watcher=watcher_factory(settings, assembly.deps, store),
         watch=assembly.watch,
     )
-    if election is not None:
-        assembly.watch(False)  # a follower until elected (with `cache.followers: cache` it watches anyway)
-    return AlertRuntime(work, election).start()
+    if election is None:
+        return AlertRuntime(work).start()
+    assembly.watch(False)  # a follower until elected (with `cache.followers: cache` it watches anyway)
+    return AlertRuntime(work, election,
+                        on_problem=problem_recorder(store, election.config, assembly.deps.clock)).start()

@@ -302,3 +302,21 @@ def test_an_empty_list_says_whether_the_watcher_has_looked(room: Room) -> None:
     state = room.fire(notready())
     said = room.say("/k8s 告警")
     assert "正在触发" in said and state.id in said and "上一次检查 `prod` 是在 10m 前" in said
+
+
+def test_the_list_says_why_no_replica_can_lead_while_the_replicas_still_say_so(room: Room) -> None:
+    """Replicas that cannot take the leader Lease record why; any replica's `/k8s alerts` shows it, not only
+    "nobody has looked"."""
+    reason = "no replica can lead: namespace aksbot does not exist in cluster 'prod'"
+    room.store.record_scan("prod", room.clock.now())
+    room.store.record_leader_problem("aksbot/aksbot-leader", reason, room.clock.now())
+    said = room.say("/k8s alerts")
+    assert "No replica can lead, so the bot's own watcher does not run and no alert message is posted" in said
+    assert "namespace aksbot does not exist in cluster 'prod'" in said and "No alert is firing" not in said
+    assert "没有副本能担任 leader" in room.say("/k8s 告警")
+    room.clock.advance(timedelta(minutes=16))  # no replica said so again: they are gone, or were fixed
+    room.store.record_scan("prod", room.clock.now())
+    assert "No replica can lead" not in room.say("/k8s alerts")
+    room.store.record_leader_problem("aksbot/aksbot-leader", reason, room.clock.now())
+    room.store.record_leader_problem("aksbot/aksbot-leader", None, room.clock.now())  # the Lease works again
+    assert "No replica can lead" not in room.say("/k8s alerts")

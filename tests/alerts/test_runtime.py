@@ -17,7 +17,7 @@ import pytest
 from bot.alerts import alertmanager
 from bot.alerts.outlet import Outlet
 from bot.alerts.routing import pick_routes
-from bot.alerts.runtime import AlertRuntime, Election, LeaderWork, Startable
+from bot.alerts.runtime import AlertRuntime, Election, LeaderWork, Startable, problem_recorder
 from bot.alerts.settings import AlertSettings, WatcherSettings
 from bot.alerts.store import AlertStore
 from bot.alerts.text_outlet import PrintedBoard, TextPoster
@@ -148,3 +148,26 @@ def test_without_an_election_the_runtime_leads_at_once_and_stops_its_work(
     finally:
         alone.stop()
     assert not alone.is_leader and not alone.work.leading.is_set()
+
+
+def test_replicas_that_cannot_take_the_lease_say_why_in_the_shared_store(
+        db: SqlApprovalStore, clusters: CachedClusterProvider, server: KubeServer) -> None:
+    """A Lease in a namespace that does not exist: nobody leads, and the store (which `/k8s alerts` reads on any
+    replica) holds the reason until the Lease works."""
+    store = AlertStore(db)
+    config = ElectionConfig(namespace="aksbot-nowhere", name="aksbot-leader", identity="replica-a",
+                            lease_duration=4, renew_deadline=3, retry_period=0.5)
+    a = replica("a", store, clusters, None)
+    runtime = AlertRuntime(a.runtime.work, Election(clusters.live.reader("sandbox"), config),
+                           on_problem=problem_recorder(store, config, SystemClock())).start()
+    try:
+        since = datetime.now(UTC) - timedelta(minutes=1)
+        eventually(lambda: store.leader_problem(since) is not None)
+        problem = store.leader_problem(since) or ""
+        assert "namespace aksbot-nowhere does not exist in cluster 'sandbox'" in problem
+        assert not runtime.is_leader and runtime.problem == problem and a.lines == ""
+        server.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "aksbot-nowhere"}})
+        eventually(lambda: runtime.is_leader, timeout=10)
+        assert store.leader_problem(since) is None and runtime.problem is None
+    finally:
+        runtime.stop()

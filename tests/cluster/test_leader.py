@@ -4,6 +4,7 @@ rules of the shipped manifests are enough. Durations are scaled down (3 s lease,
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,7 +37,8 @@ class Replica:
     """One bot process's elector, with a piece of work that records when it ran."""
 
     def __init__(self, live: sandbox_cluster.Cluster, lease: str, name: str, *, user: str = "admin",
-                 work: Callable[[threading.Event], None] | None = None) -> None:
+                 work: Callable[[threading.Event], None] | None = None, namespace: str = NS,
+                 report_every: float = 300.0) -> None:
         settings = live.settings if user == "admin" else sandbox_cluster.settings_for(
             Path(live.settings.source or ".").parent, live.server.url, live.server.ca_pem, user=user)
         self.provider = KubeClusterProvider(settings)
@@ -45,12 +47,13 @@ class Replica:
         self.work_ended: list[datetime] = []
         self.stopped: list[float] = []
         self.new_leaders: list[str] = []
+        self.problems: list[str | None] = []
         self._work = work
-        config = ElectionConfig(namespace=NS, name=lease, identity=name, lease_duration=LEASE,
-                                renew_deadline=DEADLINE, retry_period=RETRY, stop_timeout=3)
+        config = ElectionConfig(namespace=namespace, name=lease, identity=name, lease_duration=LEASE,
+                                renew_deadline=DEADLINE, retry_period=RETRY, stop_timeout=3, report_every=report_every)
         self.elector = LeaderElector(self.client, config, on_started_leading=self.work,
                                      on_stopped_leading=lambda: self.stopped.append(time.monotonic()),
-                                     on_new_leader=self.new_leaders.append)
+                                     on_new_leader=self.new_leaders.append, on_problem=self.problems.append)
 
     def work(self, stopping: threading.Event) -> None:
         self.started.append(time.monotonic())
@@ -212,5 +215,51 @@ def test_the_shipped_role_is_enough(live: sandbox_cluster.Cluster, replicas: lis
         assert a.elector.is_leader
         a.elector.stop()
         assert lease_of(live, "rbac")["spec"]["holderIdentity"] == ""
+    finally:
+        live.server.set_access("carol", None)
+
+
+def _leader_log(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "aksbot.leader" and r.levelno >= logging.WARNING]
+
+
+def test_a_lease_whose_namespace_is_missing_is_an_error_said_once_with_what_to_do(
+        live: sandbox_cluster.Cluster, replicas: list[Replica], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="aksbot.leader")
+    a = Replica(live, "homeless", "replica-a", namespace="aksbot-missing")
+    replicas.append(a)
+    a.elector.start()
+    time.sleep(8 * RETRY)  # several attempts
+    assert not a.elector.is_leader and a.started == []
+    (said,) = _leader_log(caplog)  # once, not once an attempt
+    assert said.levelno == logging.ERROR
+    assert "namespace aksbot-missing does not exist in cluster 'sandbox'" in said.getMessage()
+    assert "`leader.namespace`" in said.getMessage() and "not found" not in said.getMessage()
+    assert a.elector.problem is not None and a.problems == [a.elector.problem]
+    live.server.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "aksbot-missing"}})
+    assert a.elector.wait_for_leadership(5)
+    assert a.elector.problem is None and a.problems[-1] is None
+    assert "works again" in caplog.text
+
+
+def test_a_forbidden_create_names_the_verb_and_the_role_and_is_said_again_while_it_lasts(
+        live: sandbox_cluster.Cluster, replicas: list[Replica], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="aksbot.leader")
+    live.server.set_access("carol", AccessRule(allow=frozenset({("get", "leases")})))
+    try:
+        a = Replica(live, "unbound", "replica-a", user="carol", report_every=1.0)
+        replicas.append(a)
+        a.elector.start()
+        time.sleep(2.6)
+        assert not a.elector.is_leader
+        said = _leader_log(caplog)
+        assert 2 <= len(said) <= 4 and all(r.levelno == logging.ERROR for r in said)  # first, then every second
+        first = said[0].getMessage()
+        assert "forbidden to create lease aksbot/unbound" in first and "may not `create` `leases" in first
+        assert "aksbot-leader-election" in first
+        assert "still (" in said[1].getMessage() and "failed attempts" in said[1].getMessage()
+        live.server.set_access("carol", AccessRule(allow=frozenset(
+            {("get", "leases"), ("create", "leases"), ("update", "leases")})))
+        assert a.elector.wait_for_leadership(5) and a.elector.problem is None
     finally:
         live.server.set_access("carol", None)
