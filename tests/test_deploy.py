@@ -5,6 +5,7 @@ refused with a clear "forbidden" without it (proved against the sandbox API serv
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,20 @@ def _documents() -> list[dict[str, Any]]:
     return docs
 
 
-def _rules(role: str) -> frozenset[tuple[str, str]]:
-    (cluster_role,) = [d for d in _documents() if d["kind"] == "ClusterRole" and d["metadata"]["name"] == role]
-    return frozenset((verb, resource) for rule in cluster_role["rules"] for resource in rule["resources"]
-                     for verb in rule["verbs"])
+def _grants(*roles: str) -> frozenset[tuple[str, str, str]]:
+    """(API group, resource, verb) that the named ClusterRoles and Roles grant, as RBAC reads them."""
+    found = [d for d in _documents() if d["kind"] in ("ClusterRole", "Role") and d["metadata"]["name"] in roles]
+    assert sorted(d["metadata"]["name"] for d in found) == sorted(roles)
+    return frozenset((group, resource, verb) for role in found for rule in role["rules"]
+                     for group in rule["apiGroups"] for resource in rule["resources"] for verb in rule["verbs"])
+
+
+def _rules(*roles: str) -> frozenset[tuple[str, str]]:
+    """The same as the sandbox's access rules take them: (verb, resource), API groups not distinguished."""
+    return frozenset((verb, resource) for _, resource, verb in _grants(*roles))
+
+
+READ_ROLES = ("aksbot-read", "aksbot-node-leases")
 
 
 def test_every_manifest_validates_strictly_against_kubernetes_1_32() -> None:
@@ -75,17 +86,25 @@ def _session(sandbox: Sandbox, folder: Path, lines: list[str]) -> str:
     return out.getvalue()
 
 
+NODE = "aks-userpool-11974196-vmss000003"
+
+
+def _reads(sandbox: Sandbox) -> list[str]:
+    """Every read command, on the sandbox's objects."""
+    assert sandbox.kube is not None
+    pod = next(p["metadata"] for p in sandbox.kube.objects("pods") if p["metadata"]["name"].startswith("ledger-api"))
+    return [
+        "/k8s nodes", f"/k8s node {NODE}", "/k8s pods -A", f"/k8s pod {pod['name']} -n payments",
+        "/k8s events -A", f"/k8s logs {pod['name']} -n payments --previous", "/k8s top nodes",
+        "/k8s top pods -A", "/k8s deployments -A", "/k8s pdbs -A", "/k8s health", f"/k8s diagnose node {NODE}",
+        f"/k8s diagnose pod {pod['name']} -n payments", "/k8s diagnose cluster",
+    ]
+
+
 def test_read_commands_need_only_the_read_role(sandbox: Sandbox, tmp_path: Path) -> None:
     assert sandbox.kube is not None
-    sandbox.kube.set_access("carol", AccessRule(allow=_rules("aksbot-read")))
-    node = "aks-userpool-11974196-vmss000003"
-    pod = next(p["metadata"] for p in sandbox.kube.objects("pods") if p["metadata"]["name"].startswith("ledger-api"))
-    text = _session(sandbox, tmp_path, [
-        "/k8s nodes", f"/k8s node {node}", "/k8s pods -A", f"/k8s pod {pod['name']} -n payments",
-        "/k8s events -A", f"/k8s logs {pod['name']} -n payments --previous", "/k8s top nodes",
-        "/k8s top pods -A", "/k8s deployments -A", "/k8s pdbs -A", "/k8s health", f"/k8s diagnose node {node}",
-        f"/k8s diagnose pod {pod['name']} -n payments", "/k8s diagnose cluster",
-    ])
+    sandbox.kube.set_access("carol", AccessRule(allow=_rules(*READ_ROLES)))
+    text = _session(sandbox, tmp_path, _reads(sandbox))
     assert "forbidden" not in text.lower(), text
     assert text.count("[#") == 14
 
@@ -93,11 +112,11 @@ def test_read_commands_need_only_the_read_role(sandbox: Sandbox, tmp_path: Path)
 def test_actions_need_the_actions_role_and_say_so_without_it(sandbox: Sandbox, tmp_path: Path) -> None:
     assert sandbox.kube is not None
     node = "aks-userpool-11974196-vmss000005"
-    sandbox.kube.set_access("carol", AccessRule(allow=_rules("aksbot-read")))
+    sandbox.kube.set_access("carol", AccessRule(allow=_rules(*READ_ROLES)))
     refused = _session(sandbox, tmp_path / "a", [f"/k8s cordon {node}", ":as bob", ":click Approve"])
     assert "forbidden" in refused.lower() and "patch" in refused
     assert not sandbox.kube.get("nodes", node)["spec"].get("unschedulable")
-    sandbox.kube.set_access("carol", AccessRule(allow=_rules("aksbot-read") | _rules("aksbot-actions")))
+    sandbox.kube.set_access("carol", AccessRule(allow=_rules(*READ_ROLES, "aksbot-actions")))
     done = _session(sandbox, tmp_path / "b", [f"/k8s drain {node} --timeout 5", ":as bob", ":click Approve"])
     assert "forbidden" not in done.lower(), done
     assert sandbox.kube.get("nodes", node)["spec"].get("unschedulable") is True
@@ -106,7 +125,7 @@ def test_actions_need_the_actions_role_and_say_so_without_it(sandbox: Sandbox, t
 def test_the_alert_watcher_may_list_and_watch_what_it_reads_and_the_leader_may_hold_its_lease() -> None:
     from bot.alerts.watcher import READ
 
-    read = _rules("aksbot-read")
+    read = _rules(*READ_ROLES)
     resources = {"pdbs": "poddisruptionbudgets"}
     for kind in READ:
         resource = resources.get(kind, kind)
@@ -128,3 +147,63 @@ def test_the_knowledge_base_cache_lives_on_a_writable_volume() -> None:
     env = {e["name"]: e["value"] for e in container.get("env", ())}
     writable = [m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")]
     assert any(env["AKSBOT_CACHE_DIR"].startswith(f"{path}/") for path in writable), env
+
+
+def _used(sandbox: Sandbox) -> frozenset[tuple[str, str, str]]:
+    """What the bot (the sandbox user `carol`) asked the API server for since the last call, as RBAC names it;
+    `kubectl auth can-i`'s reviews left out (every authenticated user may make them)."""
+    assert sandbox.kube is not None
+    used = frozenset(u for u in sandbox.kube.used("carol") if u[0] != "authorization.k8s.io")
+    sandbox.kube.forget_use("carol")
+    return used
+
+
+def test_the_roles_grant_exactly_what_the_bot_asks_for(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Least privilege, both ways. The tests above prove the roles are enough; this one proves they are no more:
+    every request the bot makes — each read command live and from the watch caches, a typo that makes it list
+    namespaces, each approved action, leader election — is recorded by the sandbox API server and compared with
+    the rules, so a grant the code no longer uses fails here (services, endpoints, ReplicaSets, … once did)."""
+    from bot.cluster.kube import KubeClusterProvider
+    from bot.cluster.leader import ElectionConfig, LeaderElector
+
+    assert sandbox.kube is not None
+    sandbox.kube.set_access("carol", None)  # unrestricted: what it asks for is recorded, not refused
+    _used(sandbox)
+    # Empty answers that look for what was meant: a namespace, a Deployment.
+    reads = [*_reads(sandbox), "/k8s pods -n paymnets", "/k8s events --for deployment/web-frontnd -n shop"]
+    _session(sandbox, tmp_path / "live", reads)
+    used = _used(sandbox)
+    path = tmp_path / "live" / "aksbot.yaml"
+    surface = ShellSurface(io.StringIO())
+    cached = app.assemble(settings.load(str(path)), surface).start(watch=True)  # the leader's watch caches
+    try:
+        time.sleep(3)
+        run_shell(cached.dispatcher, surface, "alice", stdin=io.StringIO("\n".join(reads) + "\n"))
+    finally:
+        cached.stop()
+    used |= _used(sandbox)
+    assert used == _grants(*READ_ROLES), (sorted(used - _grants(*READ_ROLES)), sorted(_grants(*READ_ROLES) - used))
+
+    pod = next(p["metadata"]["name"] for p in sandbox.kube.objects("pods") if p["metadata"]["namespace"] == "shop")
+    approve = [":as bob", ":click Approve", ":as alice"]
+    acting = _session(sandbox, tmp_path / "act", [
+        f"/k8s cordon {NODE}", *approve, f"/k8s uncordon {NODE}", *approve, f"/k8s drain {NODE} --timeout 5",
+        *approve, f"/k8s delete pod {pod} -n shop", *approve, "/k8s restart deployment ledger-api -n payments",
+        *approve, "/k8s scale deployment ledger-api --replicas 5 -n payments", *approve])
+    acted = _used(sandbox)
+    writes = frozenset(u for u in acted if u[2] not in ("get", "list", "watch"))
+    assert writes == _grants("aksbot-actions"), (sorted(writes ^ _grants("aksbot-actions")), acting)
+    assert acted - writes <= _grants(*READ_ROLES), sorted(acted - writes - _grants(*READ_ROLES))
+
+    sandbox.kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "aksbot"}})
+    provider = KubeClusterProvider(settings.load(str(path)))
+    config = ElectionConfig(namespace="aksbot", name="aksbot-leader", identity="replica-a", lease_duration=3,
+                            renew_deadline=2, retry_period=0.4)
+    elector = LeaderElector(provider.reader("sandbox"), config, on_started_leading=lambda stopping: stopping.wait())
+    try:
+        assert elector.start().wait_for_leadership(5)
+        time.sleep(1)  # a renewal or two
+    finally:
+        elector.stop()  # releases: an update
+        provider.close()
+    assert _used(sandbox) == _grants("aksbot-leader-election")

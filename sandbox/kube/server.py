@@ -115,6 +115,7 @@ class KubeServer:
         self.pod_usage = dict(pod_usage or {})
         self.tokens = dict(tokens or {})
         self.rules: dict[str, AccessRule] = {}
+        self._used: dict[str, set[tuple[str, str, str]]] = {}  # (group, resource, verb) each user was allowed
         self.port = port
         self.bookmark_seconds = bookmark_seconds
         self.requests = itertools.count()
@@ -195,6 +196,14 @@ class KubeServer:
         return self.ca.cert_pem.bytes() if self.ca is not None else None
 
     # -- helpers for tests and the sandbox --------------------------------------------------------------------
+
+    def used(self, user: str) -> frozenset[tuple[str, str, str]]:
+        """What `user` was allowed to do so far, as RBAC names it: (API group, resource, verb) — so a test can
+        compare a Role with what a client really asks for."""
+        return frozenset(self._used.get(user, ()))
+
+    def forget_use(self, user: str) -> None:
+        self._used.pop(user, None)
 
     def set_access(self, user: str, rule: AccessRule | None) -> None:
         """Give `user` a rule (None: unrestricted again)."""
@@ -415,6 +424,7 @@ class KubeServer:
         rule = self.rules.get(user)
         resource = f"{rtype.plural}/{sub}" if sub else rtype.plural
         if rule is None or rule.permits(verb, resource):
+            self._used.setdefault(user, set()).add((rtype.group, resource, verb))
             return
         subject = f'{rtype.plural}.{rtype.group}' if rtype.group else rtype.plural
         subject = f'{subject} "{name}"' if name else subject
