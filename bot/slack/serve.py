@@ -2,8 +2,10 @@
 
 HTTP is served by waitress (a maintained, pure-Python, multi-threaded WSGI server) through Bolt's WSGI adapter,
 not by Bolt's development server, which handles one request at a time. Both modes expose `GET /healthz` for
-Kubernetes liveness: in HTTP mode on the same port, in Socket Mode on `--health-port`; in Socket Mode it
-answers 503 while the websocket is down, so a wedged pod gets restarted.
+Kubernetes liveness and readiness: in HTTP mode on the same port, in Socket Mode on `--health-port`. It fails
+(503) only for what a restart cures — the worker process is gone — never for Slack being unreachable: the Socket
+Mode client reconnects by itself, restarting would only lose the watch caches, and the alert webhooks must keep
+being accepted (into the store's outbox) while Slack is down. A websocket that is down shows in the answer's text.
 
 Two processes: the one Slack talks to verifies, acks and forwards each payload over a queue; a worker process
 (lower OS priority) runs the commands and answers through the Web API. Acks then never wait for an interpreter
@@ -548,6 +550,13 @@ def _connect(handler: Any) -> None:
             from None
 
 
+def socket_mode_health(workers_alive: bool, connected: bool) -> tuple[bool, str]:
+    """`/healthz` in Socket Mode (see the module docstring): unhealthy only when the worker process is gone."""
+    if not workers_alive:
+        return False, "worker process stopped"
+    return True, "ok" if connected else "ok; Slack websocket disconnected, reconnecting"
+
+
 def _wait_for(stop: threading.Event) -> None:
     """Wait for the signal handler; in short waits, because the kernel may deliver SIGTERM to another thread and
     a main thread blocked in an untimed wait would then never run the handler."""
@@ -657,10 +666,7 @@ def _serve(args: argparse.Namespace, settings: Settings, surface: SlackSurface, 
         if args.health_port:
 
             def health() -> tuple[bool, str]:
-                connected = handler.client.is_connected()
-                if not workers_alive():
-                    return False, "worker process stopped"
-                return connected, "ok" if connected else "disconnected"
+                return socket_mode_health(workers_alive(), handler.client.is_connected())
 
             health_server = _listen(wsgi_app(None, health), args.host, args.health_port, "--health-port", 2)
             running.callback(health_server.start().stop)

@@ -244,3 +244,15 @@ def test_an_app_token_slack_refuses_is_one_line(slack_api: WebApiServer, cluster
         "aksbot: SLACK_APP_TOKEN was refused by Slack (invalid_auth): generate an app-level token with "
         "connections:write on the app's Basic Information page")
     assert "Traceback" not in done.stderr and "xapp-1-revoked" not in done.stderr
+
+
+def test_in_socket_mode_slack_being_unreachable_is_no_reason_to_restart_the_pod() -> None:
+    """Liveness and readiness share `/healthz`: a websocket that is down (Slack's outage; the client reconnects by
+    itself) keeps it 200 — a restart would lose the watch caches, and readiness would take the pod out of the
+    alert webhooks' Service exactly when the outbox should be collecting them. Only a dead worker fails it."""
+    from bot.slack.serve import socket_mode_health
+
+    assert socket_mode_health(workers_alive=True, connected=True) == (True, "ok")
+    healthy, said = socket_mode_health(workers_alive=True, connected=False)
+    assert healthy and "disconnected" in said
+    assert socket_mode_health(workers_alive=False, connected=True) == (False, "worker process stopped")
