@@ -5,6 +5,9 @@ refused with a clear "forbidden" without it (proved against the sandbox API serv
 from __future__ import annotations
 
 import io
+import os
+import re
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,8 @@ from sandbox.kube.server import AccessRule
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFESTS = ROOT / "deploy" / "kubernetes"
+REPLICAS = ROOT / "deploy" / "kubernetes-replicas"
+KUBECTL = "/usr/bin/kubectl"
 
 
 def _documents() -> list[dict[str, Any]]:
@@ -207,3 +212,80 @@ def test_the_roles_grant_exactly_what_the_bot_asks_for(sandbox: Sandbox, tmp_pat
         elector.stop()  # releases: an update
         provider.close()
     assert _used(sandbox) == _grants("aksbot-leader-election")
+
+
+def _kustomized(folder: Path) -> list[dict[str, Any]]:
+    built = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, timeout=60,
+                           check=False)
+    assert built.returncode == 0, built.stderr
+    return [d for d in yaml.safe_load_all(built.stdout) if d]
+
+
+@pytest.mark.kubectl
+def test_one_replica_keeps_its_disk_and_several_replicas_share_none() -> None:
+    """The base is one replica on SQLite: its disk (ReadWriteOnce) and `Recreate`. The replicas overlay (PostgreSQL)
+    must not leave a second replica waiting for that disk: no PVC, an emptyDir for the cache, rolling updates, and
+    a budget that keeps one through a drain; the rest is the base's."""
+    single = _kustomized(MANIFESTS)
+    (deployment,) = [d for d in single if d["kind"] == "Deployment"]
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    (claim,) = [d for d in single if d["kind"] == "PersistentVolumeClaim"]
+    assert volumes["data"]["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+
+    several = _kustomized(REPLICAS)
+    for doc in several:
+        kubernetes_validate.validate(doc, "1.32", strict=True)
+    assert not [d for d in several if d["kind"] == "PersistentVolumeClaim"]
+    (replicated,) = [d for d in several if d["kind"] == "Deployment"]
+    spec = replicated["spec"]
+    assert spec["replicas"] >= 2 and spec["strategy"] == {"type": "RollingUpdate",
+                                                          "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    volumes = {v["name"]: v for v in spec["template"]["spec"]["volumes"]}
+    assert volumes["data"] == {"name": "data", "emptyDir": {}}
+    assert not any("persistentVolumeClaim" in v for v in volumes.values())
+    (budget,) = [d for d in several if d["kind"] == "PodDisruptionBudget"]
+    assert budget["spec"]["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
+    assert budget["spec"]["minAvailable"] < spec["replicas"]  # a drain can still move one
+    assert spec["template"]["spec"]["containers"] == deployment["spec"]["template"]["spec"]["containers"]
+    same = {(d["kind"], d["metadata"]["name"]) for d in single} - {("PersistentVolumeClaim", "aksbot-data"),
+                                                                    ("Deployment", "aksbot")}
+    assert same <= {(d["kind"], d["metadata"]["name"]) for d in several}
+
+
+def test_the_probes_do_not_depend_on_slack() -> None:
+    """Liveness and readiness call `/healthz` on the health port, which fails only when the worker is gone
+    (tests/slack/test_slack_serve_cli.py); the overlay keeps them."""
+    (deployment,) = [d for d in _documents() if d["kind"] == "Deployment"]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "health"}
+
+
+def _readme_kubernetes_steps() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Run it in Kubernetes"):readme.index("## When Azure")]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None
+    return [c for c in re.sub(r"\\\n\s*", "", block[1]).splitlines() if c.strip() and not c.startswith("#")]
+
+
+@pytest.mark.kubectl
+def test_the_readme_steps_work_in_order_on_a_fresh_cluster(tmp_path: Path) -> None:
+    """The namespace comes first, then the Secret in it (a Secret in a namespace that does not exist yet is refused);
+    the last step is the kustomization, whose objects all go to that namespace or one every cluster has. The
+    sandbox has no RBAC API, so that last step is checked by rendering it, not applying it."""
+    steps = _readme_kubernetes_steps()
+    assert steps[-1] == "kubectl apply -k deploy/kubernetes", steps
+    with Sandbox("incident", arm=False) as fresh:
+        assert fresh.kube is not None
+        env = dict(os.environ, KUBECONFIG=str(fresh.write_config(tmp_path).parent / "kubeconfig"))
+        assert not [n for n in fresh.kube.objects("namespaces") if n["metadata"]["name"] == "aksbot"]
+        for step in steps[:-1]:
+            done = subprocess.run(["bash", "-c", step], cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=60, check=False)
+            assert done.returncode == 0, (step, done.stderr)
+        secret = fresh.kube.get("secrets", "aksbot-slack", "aksbot")
+    assert set(secret["data"]) == {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "AKSBOT_ALERTS_TOKEN"}
+    namespaces = {"aksbot", "kube-node-lease"}
+    assert {d["metadata"].get("namespace") for d in _kustomized(MANIFESTS)} <= {None, *namespaces}
