@@ -31,7 +31,9 @@ def main(argv: list[str]) -> int:
         epilog="Change a running one: aksbot sandbox {stop-heartbeat,resume-heartbeat} NODE | "
                "{oom-kill,recover-pod} NAMESPACE/POD [--kubeconfig DIR/kubeconfig]")
     parser.add_argument("--scenario", default="incident", choices=SCENARIOS, help="scenario (default: incident)")
-    parser.add_argument("--write-config", metavar="DIR", help="write DIR/kubeconfig and DIR/aksbot.yaml")
+    parser.add_argument("--write-config", metavar="DIR",
+                        help="write DIR/kubeconfig, DIR/aksbot.yaml and DIR/sandbox.env (the secrets aksbot.yaml "
+                             "names: `set -a; . DIR/sandbox.env; set +a` before using it)")
     parser.add_argument("--port", type=int, default=0, help="Kubernetes API port (default: any free port)")
     parser.add_argument("--no-arm", action="store_true", help="do not start the ARM server")
     parser.add_argument("--user", default="admin",
@@ -74,7 +76,11 @@ def main(argv: list[str]) -> int:
             if sandbox.arm is not None:
                 parts.append(f"arm {sandbox.arm.base_url}")
             if args.write_config:
-                parts.append(f"config {sandbox.write_config(args.write_config)}")
+                written = sandbox.write_config(args.write_config)
+                parts.append(f"config {written}")
+                # The configuration names its secrets' environment variables (secrets never go in the file): without
+                # them `config check` and the Azure commands fail, so the one line says how to set them.
+                parts.append(f"before using it: set -a; . {written.parent / 'sandbox.env'}; set +a")
             print(", ".join(parts), flush=True)
             # Wake up now and then: the kernel may deliver SIGTERM to another thread, and a main thread blocked
             # in an untimed wait would then never run the handler (seen after SIGSTOP/SIGCONT).

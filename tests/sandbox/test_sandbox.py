@@ -114,6 +114,18 @@ def test_cli_prints_one_ready_line_and_exits_zero_on_sigterm(tmp_path: Path) -> 
         line = process.stdout.readline()
         assert line.startswith("sandbox 'incident' ready: kubernetes https://127.0.0.1:")
         assert f"config {tmp_path / 'aksbot.yaml'}" in line
+        # The written configuration names its secrets' variables; the line says how to set them, and that is enough.
+        environment = line.split("before using it: ", 1)[1].strip()
+        assert environment == f"set -a; . {tmp_path / 'sandbox.env'}; set +a"
+        check = f"{sys.executable} -c 'import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))' " \
+                f"config check --config {tmp_path / 'aksbot.yaml'}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AKSBOT_")} | {"PYTHONPATH": str(ROOT)}
+        without = subprocess.run(["bash", "-c", check], env=env, capture_output=True, text=True, timeout=60,
+                                 check=False)
+        assert without.returncode != 0 and "client_secret_env" in without.stderr
+        sourced = subprocess.run(["bash", "-c", f"{environment}; {check}"], env=env, capture_output=True, text=True,
+                                 timeout=60, check=False)
+        assert sourced.returncode == 0, sourced.stderr
         assert kubectl(tmp_path, "get", "ns").returncode == 0
         time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
