@@ -636,7 +636,9 @@ class _Builder:
                               "message": f"back-off 5m0s restarting failed container={c['name']} pod={pod}_{ns}"}}}
                 status.pop("containerID")
                 status["containerID"] = terminated["containerID"]
-                if state.get("log"):
+                # Waiting to be restarted, the container's last run is its current one: the kubelet serves that run's
+                # log without --previous too (and with it, the run before, which the scenario does not tell apart).
+                if previous_log or state.get("log"):
                     self.logs[(ns, pod, c["name"], False)] = self.text(str(previous_log or state["log"]), **log_values)
                 return status, False, None
             since = self.ts(last + timedelta(seconds=10))

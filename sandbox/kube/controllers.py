@@ -285,6 +285,7 @@ class Controllers:
         self._taint_evictions()
         self._deployments()
         self._replicasets()
+        self._statefulsets()
         self._daemonsets()
         self._schedule()
         self._kubelets()
@@ -722,6 +723,55 @@ class Controllers:
         """Pods bound to a node are deleted gracefully: their kubelet stops them first."""
         return bool((pod.get("spec") or {}).get("nodeName"))
 
+    def _statefulsets(self) -> None:
+        """Pod `<name>-<ordinal>` for each ordinal below `replicas`, as the StatefulSet controller keeps them: a
+        deleted pod comes back under the same name (with its claim) once the old one is gone; with `OrderedReady`
+        one at a time, lowest first, each only after every lower ordinal is ready; surplus ordinals go from the
+        top."""
+        for entry in self.store.entries(STATEFULSETS):
+            sts = entry.obj()
+            if sts["metadata"].get("deletionTimestamp"):
+                continue
+            spec = sts.get("spec") or {}
+            desired = int(spec.get("replicas", 1))
+            ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
+            owned = {p.name: p for p in self.store.entries(PODS, entry.namespace) if entry.uid in p.owners}
+            for ordinal in range(desired):
+                name = f"{entry.name}-{ordinal}"
+                pod = owned.get(name)
+                if pod is None:
+                    if self.store.find(PODS, entry.namespace, name) is not None:
+                        break  # another owner's pod holds the name: the real controller waits too
+                    self.store.create(PODS, self._stateful_pod(sts, name, ordinal), entry.namespace)
+                    self.record_event(sts, "SuccessfulCreate", f"create Pod {name} in StatefulSet {entry.name} "
+                                      "successful", component="statefulset-controller")
+                    if ordered:
+                        break
+                elif ordered and (_deleting(pod) or pod.fields.get("_ready") != "true"):
+                    break
+            surplus = sorted((p for n, p in owned.items() if not _deleting(p) and _ordinal(entry.name, n) >= desired),
+                             key=lambda p: -_ordinal(entry.name, p.name))
+            for victim in surplus[:1] if ordered else surplus:
+                self._delete_pod(victim)
+                self.record_event(sts, "SuccessfulDelete", f"delete Pod {victim.name} in StatefulSet {entry.name} "
+                                  "successful", component="statefulset-controller")
+
+    def _stateful_pod(self, sts: Obj, name: str, ordinal: int) -> Obj:
+        spec = sts.get("spec") or {}
+        template = orjson.loads(orjson.dumps(spec.get("template") or {}))
+        tspec = template.setdefault("spec", {})
+        names = [str(c["metadata"]["name"]) for c in spec.get("volumeClaimTemplates") or ()]
+        claims = [{"name": n, "persistentVolumeClaim": {"claimName": f"{n}-{name}"}} for n in names]
+        tspec["volumes"] = [*claims, *(v for v in tspec.get("volumes") or () if v.get("name") not in
+                                       {c["name"] for c in claims})]
+        tspec.update(hostname=name, subdomain=str(spec.get("serviceName") or sts["metadata"]["name"]))
+        labels = template.setdefault("metadata", {}).setdefault("labels", {})
+        labels.update({"apps.kubernetes.io/pod-index": str(ordinal), "statefulset.kubernetes.io/pod-name": name})
+        revision = (sts.get("status") or {}).get("updateRevision")
+        if revision:
+            labels["controller-revision-hash"] = revision
+        return self._new_pod(sts, template, name)
+
     def _daemonsets(self) -> None:
         daemonsets = self.store.entries(DAEMONSETS)
         if not daemonsets:
@@ -1070,6 +1120,17 @@ class Controllers:
                         del status[key]
                 d["status"] = status
             self.store.mutate(DEPLOYMENTS, entry.namespace, entry.name, deploy_status)
+        for entry in self.store.entries(STATEFULSETS):
+            pods = [p for p in pods_by_owner.get(entry.uid, []) if not _deleting(p)]
+            total, ready_count = len(pods), sum(1 for p in pods if ready(p))
+
+            def sts_status(sts: Obj, total: int = total, ready_count: int = ready_count) -> None:
+                status = dict(sts.get("status") or {})
+                status.update(replicas=total, readyReplicas=ready_count, availableReplicas=ready_count,
+                              currentReplicas=total, updatedReplicas=total,
+                              observedGeneration=sts["metadata"].get("generation", 1))
+                sts["status"] = status
+            self.store.mutate(STATEFULSETS, entry.namespace, entry.name, sts_status)
         for entry in self.store.entries(DAEMONSETS):
             pods = [p for p in pods_by_owner.get(entry.uid, []) if not _deleting(p)]
             scheduled, ready_count = len(pods), sum(1 for p in pods if ready(p))
@@ -1153,6 +1214,12 @@ def _eviction_time(tolerations: list[Obj], taints: list[tuple[Obj, datetime]]) -
             continue  # tolerated for ever
         times.append(added + timedelta(seconds=max(0, min(int(x) for x in limits if x is not None))))
     return min(times) if times else None
+
+
+def _ordinal(owner: str, pod: str) -> int:
+    """A StatefulSet pod's ordinal (its name's number after the owner's name); -1 when the name has none."""
+    rest = pod[len(owner) + 1:] if pod.startswith(f"{owner}-") else ""
+    return int(rest) if rest.isdigit() else -1
 
 
 def _deleting(entry: Entry) -> bool:

@@ -251,15 +251,16 @@ class KubeServer:
     def oom_kill(self, namespace: str, pod: str, container: str | None = None, *, back_off: bool = False) -> Obj:
         """A container is OOMKilled (exit 137) and restarts, or waits in CrashLoopBackOff with `back_off`. As a
         kubelet does, the killed run's log becomes the container's previous log (`--previous`); the new run's starts
-        empty."""
+        empty — and while it waits in back-off there is no new run, so the killed run's log is the current one too."""
         killed = self.controllers.oom_kill(namespace, pod, container, back_off=back_off)
         statuses = (killed.get("status") or {}).get("containerStatuses") or []
         name = container or next((s["name"] for s in statuses
                                   if ((s.get("lastState") or {}).get("terminated") or {}).get("reason") == "OOMKilled"),
                                  None)
         if name is not None:
-            self.logs[(namespace, pod, name, True)] = self.logs.get((namespace, pod, name, False), "")
-            self.logs[(namespace, pod, name, False)] = ""
+            killed_log = self.logs.get((namespace, pod, name, False), "")
+            self.logs[(namespace, pod, name, True)] = killed_log
+            self.logs[(namespace, pod, name, False)] = killed_log if back_off else ""
         return killed
 
     def recover_pod(self, namespace: str, pod: str) -> Obj:

@@ -151,3 +151,43 @@ def test_cli_mistakes_are_one_line_without_a_traceback(capsys: pytest.CaptureFix
         assert main(["--port", str(port), "--no-arm", "--scenario", "healthy"]) == 2
     assert capsys.readouterr().err == (f"aksbot sandbox: port {port} is in use (--port): stop what listens there, "
                                        "choose another port, or leave --port out for any free one\n")
+
+
+def test_a_deleted_statefulset_pod_comes_back_under_its_name(sandbox: Sandbox, config_dir: Path) -> None:
+    """As the StatefulSet controller does (and the ReplicaSet's pods already did): `kubectl delete pod redis-0` —
+    what the bot's `delete pod` does — and redis-0 is back, with its claim; `get sts` counts it only once it is."""
+    assert sandbox.kube is not None
+    before = sandbox.kube.get("pods", "redis-0", "shop")
+    assert kubectl(config_dir, "delete", "pod", "redis-0", "-n", "shop").returncode == 0
+    deadline = time.monotonic() + 20
+    while True:
+        found = json.loads(kubectl(config_dir, "get", "pods", "-n", "shop", "-o", "json").stdout)["items"]
+        again = [p for p in found if p["metadata"]["name"] == "redis-0"
+                 and p["metadata"]["uid"] != before["metadata"]["uid"] and p["status"].get("phase") == "Running"]
+        if again:
+            break
+        assert time.monotonic() < deadline, "redis-0 did not come back"
+        time.sleep(0.3)
+    (pod,) = again
+    assert pod["metadata"]["ownerReferences"][0]["kind"] == "StatefulSet"
+    assert pod["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"] == "redis-0"
+    assert [v for v in pod["spec"]["volumes"] if "persistentVolumeClaim" in v] == \
+        [v for v in before["spec"]["volumes"] if "persistentVolumeClaim" in v]
+    deadline = time.monotonic() + 10
+    while "1/1" not in kubectl(config_dir, "get", "sts", "redis", "-n", "shop").stdout:
+        assert time.monotonic() < deadline, kubectl(config_dir, "get", "sts", "redis", "-n", "shop").stdout
+        time.sleep(0.3)
+
+
+def test_logs_of_a_crash_looping_container_are_its_last_runs(sandbox: Sandbox, config_dir: Path) -> None:
+    """A container waiting in CrashLoopBackOff has no new run: the kubelet serves the last run's log without
+    `--previous` too (kubernetes/kubernetes#4526), so `kubectl logs` is not empty."""
+    assert sandbox.kube is not None
+    pod = next(p for p in sandbox.kube.objects("pods") if p["metadata"]["namespace"] == "payments"
+               and any((s.get("state") or {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
+                       for s in p["status"].get("containerStatuses") or ()))
+    name = pod["metadata"]["name"]
+    current = kubectl(config_dir, "logs", "-n", "payments", name, "--tail=5")
+    previous = kubectl(config_dir, "logs", "-n", "payments", name, "--previous", "--tail=5")
+    assert current.returncode == 0 and previous.returncode == 0, current.stderr + previous.stderr
+    assert current.stdout.strip() and current.stdout == previous.stdout
