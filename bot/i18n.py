@@ -1261,6 +1261,7 @@ class AlertWords:
     snooze_over: Msg = Msg("💤 The snooze ended at {time}.", "💤 静默已于 {time} 结束。")
     flapped: Msg = Msg("🔁 Fired again {count} time(s) after resolving.", "🔁 恢复后又触发了 {count} 次。")
     incident: Msg = Msg("🚨 {label} is open: ", "🚨 {label} 进行中：")
+    incident_closed: Msg = Msg("✅ {label} was closed: ", "✅ {label} 已关闭：")
     ref_line: Msg = Msg(
         "alert `{id}` · `/k8s alerts ack {id}` · `/k8s alerts snooze {id} 1h`",
         "告警 `{id}` · `/k8s alerts ack {id}` · `/k8s alerts snooze {id} 1h`",

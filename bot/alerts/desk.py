@@ -18,6 +18,7 @@ group key is accepted too. Nothing here talks to Slack.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 
@@ -44,7 +45,8 @@ def incident_detail(incident: IncidentLink) -> str:
     """The history `detail` of an incident link (JSON: everything the card and the reply show)."""
     return json.dumps(
         {"incident": incident.incident_id, "label": incident.label, "title": incident.title,
-         "cluster": incident.cluster, "channel": incident.channel, "channel_name": incident.channel_name},
+         "cluster": incident.cluster, "channel": incident.channel, "channel_name": incident.channel_name,
+         **({"closed": True} if incident.closed else {})},
         ensure_ascii=False, sort_keys=True)
 
 
@@ -53,7 +55,8 @@ def incident_from_detail(detail: str) -> IncidentLink | None:
     try:
         raw = json.loads(detail)
         return IncidentLink(int(raw["incident"]), str(raw["label"]), str(raw.get("title", "")),
-                            str(raw.get("cluster", "")), str(raw["channel"]), str(raw.get("channel_name", "")))
+                            str(raw.get("cluster", "")), str(raw["channel"]), str(raw.get("channel_name", "")),
+                            bool(raw.get("closed", False)))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
@@ -104,9 +107,19 @@ class StoredAlertDesk:
 
     def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
         state = find_alert(self.store, alert_key)
-        if state is None or not self.store.link_incident(state.key, incident_detail(incident), self.clock.now()):
+        # The incident channel gets the alert's card too, updated until it resolves: its responders hear of it there.
+        if state is None or not self.store.link_incident(state.key, incident_detail(incident), self.clock.now(),
+                                                         mirror=incident.channel or None):
             raise NotFound(f"no alert `{alert_key}` is known, so its thread could not be linked to #"
                            f"{incident.channel_name or incident.channel}", kind="Alert", name=alert_key)
+
+    def incident_closed(self, alert_key: str, incident: IncidentLink) -> None:
+        state = find_alert(self.store, alert_key)
+        if state is None:
+            return  # the alert is gone from the store: nothing shows the incident any more
+        closed = dataclasses.replace(incident, closed=True)
+        self.store.link_incident(state.key, incident_detail(closed), self.clock.now(), reply=False,
+                                 unmirror=incident.channel or None)
 
     def incident_of(self, state: AlertState) -> IncidentLink | None:
         """The incident linked to the problem's current episode, if any (for `alert_card(…, incident=…)`)."""

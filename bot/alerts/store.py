@@ -682,18 +682,33 @@ class AlertStore:
                 continue
         raise Upstream(f"the alert state of {key!r} kept changing while {user} acted on it")
 
-    def link_incident(self, key: str, detail: str, at: datetime, *, actor: str = "") -> bool:
-        """Record that an incident was opened for the problem (`detail` says which) and queue a reply in the thread
-        of its current episode's messages, and an update so the message shows it. False for an unknown key.
-        Only the leader posts, so the link goes out through the outbox like any other reply."""
+    def link_incident(self, key: str, detail: str, at: datetime, *, actor: str = "", reply: bool = True,
+                      mirror: str | None = None, unmirror: str | None = None) -> bool:
+        """Record that an incident was opened (or closed) for the problem (`detail` says which), queue a reply in
+        the thread of its current episode's messages (`reply`) and an update so the message shows it. `mirror`: a
+        channel (the incident's) that gets the card too, as one more message of the episode, updated and replied
+        to like the others; `unmirror`: that channel's copy is left as it is from now on (pending work on it is
+        dropped). False for an unknown key. Only the leader posts, so all of it goes out through the outbox."""
         state = self.get(key)
         if state is None:
             return False
         with self.db.transaction() as run:
             seq = self._history(run, key, state.episode, at, Event.LINKED, None, detail, actor=actor,
                                 status=state.status, cluster=state.cluster, title=state.group.title)
-            self._work(run, key, state.episode, at, Work.REPLY, seq)
+            if unmirror is not None:
+                run(f"UPDATE {self.outbox_table} SET done_at = ?, last_error = ? WHERE key = ? AND channel = ? "
+                    "AND done_at IS NULL AND claimed_by IS NULL", (utc_text(at), "incident closed", key, unmirror))
+                run(f"DELETE FROM {self.messages_table} WHERE key = ? AND episode = ? AND channel = ?",
+                    (key, state.episode, unmirror))
+            if reply:
+                self._work(run, key, state.episode, at, Work.REPLY, seq)
             self._work(run, key, state.episode, at, Work.UPDATE)
+            if mirror is not None and state.status is Status.FIRING:
+                run(f"INSERT INTO {self.messages_table} (key, episode, channel) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key, episode, channel) DO NOTHING", (key, state.episode, mirror))
+                run(f"INSERT INTO {self.outbox_table} (key, episode, channel, kind, created_at, due_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (key, state.episode, mirror, Work.POST.value, utc_text(at),
+                                                  utc_text(at)))
         return True
 
     def snoozes_ended(self, after: datetime, until: datetime) -> list[str]:

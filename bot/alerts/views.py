@@ -257,7 +257,7 @@ def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incide
         buttons.append(blocks.Button(W.diagnose(lang), diagnose))
     if runbook is not None:
         buttons.append(runbook)
-    if incident is None and state.cluster is not None:
+    if (incident is None or incident.closed) and state.cluster is not None:  # still firing after its incident
         try:
             ref = open_incident_ref(title=group.title, cluster=state.cluster, severity=group.severity.label,
                                     alert_key=state.id, runbook=group.runbook)
@@ -311,7 +311,8 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     if state.flap_count and firing:
         body.append(blocks.Context(W.flapped(lang, count=state.flap_count)))
     if incident is not None:
-        body.append(blocks.Context((W.incident(lang, label=incident.label), blocks.Channel(incident.channel))))
+        said = W.incident_closed if incident.closed else W.incident
+        body.append(blocks.Context((said(lang, label=incident.label), blocks.Channel(incident.channel))))
     body += _people(state, now, lang)
     if firing:
         body.append(blocks.Context(W.ref_line(lang, id=state.id)))

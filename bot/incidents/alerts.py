@@ -117,6 +117,7 @@ class IncidentLink:
     cluster: str
     channel: str
     channel_name: str
+    closed: bool = False  # the incident was closed (the problem may fire on): the card says so and offers a new one
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ class AlertDesk(Protocol):
 
     def link_incident(self, alert_key: str, incident: IncidentLink) -> None: ...
 
+    def incident_closed(self, alert_key: str, incident: IncidentLink) -> None:
+        """The incident opened for the alert was closed: its card says so (and offers to open another while the
+        problem fires), and the incident channel stops getting the alert's updates."""
+        ...
+
 
 class TimelineSource(Protocol):
     def timeline(self, scope: IncidentScope) -> Sequence[TimelineEntry]: ...
@@ -151,6 +157,9 @@ class NoAlerts:
         return None
 
     def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
+        return None
+
+    def incident_closed(self, alert_key: str, incident: IncidentLink) -> None:
         return None
 
     def timeline(self, scope: IncidentScope) -> Sequence[TimelineEntry]:

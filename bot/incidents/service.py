@@ -451,6 +451,11 @@ class IncidentDesk:
         places = [closed.channel, closed.declared_in]
         for channel in dict.fromkeys(c for c in places if c and c != asker.channel):
             warnings += self._post_summary(channel, posted, asker.lang)
+        if closed.alert_key:  # its alert's card says it was closed; the channel stops getting the alert's updates
+            try:
+                self.alerts.incident_closed(closed.alert_key, _link(closed))
+            except Exception:  # the close stands; the card only lags
+                log.warning("telling alert %s that %s closed failed", closed.alert_key, closed.label, exc_info=True)
         if closed.channel:
             spent = lasted((now - closed.declared_at).total_seconds(), closed.lang)
             topic = W.topic_closed(

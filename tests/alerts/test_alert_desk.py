@@ -77,6 +77,9 @@ def test_an_incident_opened_from_an_alert_snapshots_links_and_shows_on_the_card(
     link = incident_from_detail(linked[0].detail)
     assert link is not None and link.label == "INC-1" and link.channel == incident.channel
     due = store.due(bed.clock.now())
+    mirrored = [i for i in due if i.channel == incident.channel]  # the card goes to the incident channel too
+    assert [i.kind for i in mirrored] == [Work.POST]
+    due = [i for i in due if i not in mirrored]
     assert sorted(i.kind for i in due) == [Work.REPLY, Work.UPDATE] and {i.ts for i in due} == {"1700000000.000100"}
     reply = next(i for i in due if i.kind is Work.REPLY)
     assert reply.history_seq == linked[0].seq
@@ -86,6 +89,18 @@ def test_an_incident_opened_from_an_alert_snapshots_links_and_shows_on_the_card(
     card = alert_card(fresh, now=bed.clock.now(), incident=desk.incident_of(fresh))
     assert f"INC-1 is open: #{incident.channel}" in render_text(card)
     assert "Open incident" not in {b.label for b in card.buttons()}
+    assert {m.channel for m in store.messages(state.key)} == {"C0ALERTS", incident.channel}
+
+    # Closed while the problem still fires: the card says so and offers a new incident; the incident channel's copy
+    # gets nothing more (its channel will be archived), and no thread reply is queued for the close.
+    bed.say(":as bob", "/k8s incident close --incident 1 false alarm, the node came back by itself")
+    closed = store.get(state.key)
+    assert closed is not None and desk.incident_of(closed) == replace(link, closed=True)
+    card = alert_card(closed, now=bed.clock.now(), incident=desk.incident_of(closed))
+    assert f"INC-1 was closed: #{incident.channel}" in render_text(card)
+    assert "Open incident" in {b.label for b in card.buttons()}
+    assert {m.channel for m in store.messages(state.key)} == {"C0ALERTS"}
+    assert not [i for i in store.due(bed.clock.now()) if i.channel == incident.channel]
 
 
 def test_a_clusters_alerts_are_evaluated_as_far_as_the_watchers_last_look(

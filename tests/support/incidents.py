@@ -129,6 +129,10 @@ class FakeAlerts:
         with self.lock:
             self.links.append((alert_key, incident))
 
+    def incident_closed(self, alert_key: str, incident: IncidentLink) -> None:
+        with self.lock:
+            self.links.append((alert_key, incident))
+
     # TimelineSource
     def timeline(self, scope: IncidentScope) -> Sequence[TimelineEntry]:
         with self.lock:
