@@ -1082,6 +1082,7 @@ class IncidentWords:
     kind_action_succeeded: Msg = Msg("action ran", "操作已执行")
     kind_action_failed: Msg = Msg("action failed", "操作失败")
     kind_alert_firing: Msg = Msg("alert firing", "告警触发")
+    kind_alert_escalated: Msg = Msg("alert escalated", "告警升级")
     kind_alert_resolved: Msg = Msg("alert resolved", "告警恢复")
     kind_alert_acknowledged: Msg = Msg("alert acknowledged", "告警已确认")
     # A timeline line of a request made while the incident was open, decided or run after it was closed.

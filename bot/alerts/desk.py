@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 
 from bot.alerts.model import short_id
@@ -38,7 +39,10 @@ _KINDS = {
     Event.REOPENED: EntryKind.ALERT_FIRING,
     Event.RESOLVED: EntryKind.ALERT_RESOLVED,
     Event.ACKNOWLEDGED: EntryKind.ALERT_ACKNOWLEDGED,
+    Event.UPDATED: EntryKind.ALERT_ESCALATED,  # only a severity change ("warning → critical"), see `_escalated`
 }
+# How the store words a severity change in an UPDATED row (a change of how many alerts fire is worded otherwise).
+_SEVERITY_CHANGE = re.compile(r"^\w+ → \w+$")
 
 
 def incident_detail(incident: IncidentLink) -> str:
@@ -137,6 +141,8 @@ class StoredAlertDesk:
             kind = _KINDS.get(entry.event)
             if kind is None or (scope.until is not None and entry.at > scope.until):
                 continue
+            if entry.event is Event.UPDATED and not _SEVERITY_CHANGE.match(entry.detail):
+                continue  # "2 → 3 firing": the alert's own thread says it; the timeline keeps the escalations
             if entry.key not in states:
                 states[entry.key] = self.store.get(entry.key)
             out.append(_entry(entry, kind, states[entry.key]))
@@ -144,7 +150,8 @@ class StoredAlertDesk:
 
 
 def _entry(entry: HistoryEntry, kind: EntryKind, state: AlertState | None) -> TimelineEntry:
-    title = state.group.title if state is not None else entry.key
+    # The title as it was at that moment ("heartbeat lease is stale" before "is Unknown"), when the row kept it.
+    title: str | Said = entry.title or (state.group.title if state is not None else entry.key)
     data: dict[str, str] = {"alert": short_id(entry.key)}
     runbook = state.group.runbook if state is not None else None
     if runbook:
@@ -152,7 +159,7 @@ def _entry(entry: HistoryEntry, kind: EntryKind, state: AlertState | None) -> Ti
     # Read live, never stored: the words can be in both languages, and the timeline shows its reader's.
     detail = Said(entry.detail, history_words(entry.detail, "zh"))
     text = title
-    if entry.event is Event.RESOLVED and entry.detail:
+    if entry.event in (Event.RESOLVED, Event.UPDATED) and entry.detail:
         text = said(ALERT.timeline_detail, title=title, detail=detail)
     elif entry.event is Event.REOPENED:
         text = said(ALERT.timeline_again_detail, title=title, detail=detail) if entry.detail else said(

@@ -26,11 +26,11 @@ What the alerts side **implements** (and hands to `bot.app.assemble(…, alerts=
   evaluated (or nothing scans it: pushed alerts are current as they arrive);
 - `AlertDesk.link_incident(alert_key, incident)`: post a link to the new incident channel in the originating
   alert's thread (and show it on the alert message if it wants);
-- `TimelineSource.timeline(scope)`: the alert events (`ALERT_FIRING`, `ALERT_RESOLVED`, `ALERT_ACKNOWLEDGED`
-  entries, with the person who acknowledged as `actor`, and `data` a JSON object that may name the `alert` key
-  and its `runbook`, which the summary lists) of the incident's cluster between its declaration and its close,
-  and every event of the alert it was opened from (its firing came first) — read from the alert store each time,
-  never copied into the incident's own timeline.
+- `TimelineSource.timeline(scope)`: the alert events (`ALERT_FIRING`, `ALERT_ESCALATED`, `ALERT_RESOLVED`,
+  `ALERT_ACKNOWLEDGED` entries, with the person who acknowledged as `actor`, and `data` a JSON object that may
+  name the `alert` key and its `runbook`, which the summary lists) of the incident's cluster between its
+  declaration and its close, and every event of the alert it was opened from (its firing came first) — read from
+  the alert store each time, never copied into the incident's own timeline.
 
 Until then `NoAlerts` stands in: no alert is firing, nothing is left to evaluate and no alert event is on any
 timeline. Tests use a fake.

@@ -62,6 +62,7 @@ class EntryKind(StrEnum):
     ALERT_FIRING = "alert_firing"
     ALERT_RESOLVED = "alert_resolved"
     ALERT_ACKNOWLEDGED = "alert_acknowledged"
+    ALERT_ESCALATED = "alert_escalated"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ _ICON = {
     EntryKind.ALERT_FIRING: "🔥",
     EntryKind.ALERT_RESOLVED: "💚",
     EntryKind.ALERT_ACKNOWLEDGED: "👀",
+    EntryKind.ALERT_ESCALATED: "⬆️",
 }
 # A line of the timeline quotes at most this much of a note or a pinned message.
 MAX_QUOTE = 300

@@ -166,6 +166,24 @@ def test_the_timeline_reads_the_clusters_alert_events_and_the_origin_alerts_whol
     assert [e.kind for e in desk.timeline(IncidentScope("home", declared, None, None))] == [EntryKind.ALERT_FIRING]
 
 
+def test_the_timeline_keeps_each_alert_line_s_title_as_it_was_and_its_escalations(
+        setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    """A node whose heartbeat went stale (warning) and then Unknown (critical): the firing line says what the alert
+    said then, and the escalation is a line of its own; a change in how many alerts fire is not."""
+    bed, store, desk = setup
+    clock = bed.clock
+    stale = Finding("node.notready", Severity.WARNING, f"Node {NODE} heartbeat lease is stale", node_ref(NODE),
+                    ("lease stale",), "node-notready", ("node.lease:stale",))
+    origin = store.record(from_finding("garden", stale, since=clock.now()), [ROUTE], at=clock.now(),
+                          flap_window=WINDOW).state
+    clock.advance(timedelta(seconds=10))
+    store.record(notready(clock), [ROUTE], at=clock.now(), flap_window=WINDOW)
+    entries = desk.timeline(IncidentScope("garden", clock.now(), None, origin.id))
+    assert [e.kind for e in entries] == [EntryKind.ALERT_FIRING, EntryKind.ALERT_ESCALATED]
+    assert str(entries[0].text) == f"Node {NODE} heartbeat lease is stale"
+    assert str(entries[1].text) == f"Node {NODE} is NotReady (warning → critical)"
+
+
 def test_the_incident_timeline_command_shows_the_alert_events(setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
     bed, store, _ = setup
     state = store.record(notready(bed.clock), [ROUTE], at=bed.clock.now(), flap_window=WINDOW).state
