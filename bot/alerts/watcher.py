@@ -219,7 +219,9 @@ class ClusterWatcher:
             now=now,
             kubernetes_version=self._kubernetes_version(),
         )
-        findings = [f for f in report.findings if not f.quiet]  # the bot's own doing is no alert
+        # The bot's own doing is no alert; nor, yet, what may mend itself (a Pending pod while a node is added).
+        findings = [f for f in report.findings if not f.quiet
+                    and not (f.patience is not None and now - min(f.since or now, now) < f.patience)]
         if aks is not None and (stuck := self._stuck(aks, now)) is not None:
             findings.append(stuck)
         recorded, current = self._record_findings(findings, now)

@@ -8,7 +8,7 @@ that the entry a finding cites lists the signal the finding carries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.i18n import Said
@@ -103,6 +103,9 @@ class Finding:
     # When the evidence says the problem began (the Ready condition's lastTransitionTime, a Pending pod's creation),
     # when it says so: an alert for a node Unknown for 14 min is not "2 s" old because the watcher just saw it.
     since: datetime | None = None
+    # How long the problem must have lasted (from `since`) before the watcher makes it an alert: a Pending pod the
+    # autoscaler may yet place. A diagnosis asked for shows it at once.
+    patience: timedelta | None = None
 
 
 def by_severity(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:

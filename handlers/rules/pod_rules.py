@@ -461,6 +461,11 @@ def _pod_events(pod: Pod, events: Sequence[Event], reasons: Sequence[str]) -> li
     return sorted(found, key=lambda e: (e.when.timestamp() if e.when else 0.0, e.count, e.message))
 
 
+# How long a pod that waits only for room (full nodes, a size that fits) stays Pending before the watcher alerts: an
+# AKS scale-up takes a few minutes (a node to boot and join); kube-prometheus' KubePodNotReady waits 15 min.
+PENDING_PATIENCE = timedelta(minutes=5)
+
+
 def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     """Unschedulable: the scheduler's reasons in plain words, and a request that no node can ever hold.
 
@@ -485,8 +490,12 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
     # What no node can hold is the cause to name: the scheduler's other reasons (a tainted node) would not change it.
     why: Said | None = joined((t.short() for t in too_big.values()), "; ", "；") if too_big else None
     named: set[str | None] = set()
+    # Only full nodes stand in the way (every reason "Insufficient …", a node size that could hold it): the cluster
+    # autoscaler may well be adding a node right now, as every scale-up starts this way.
+    waits_for_room = False
     if message:
         parsed = parse_failed_scheduling(message)
+        waits_for_room = bool(parsed.reasons) and all(r.resource for r in parsed.reasons) and not too_big
         evidence.append(f"scheduler: {message[:400]}")
         for r in parsed.reasons:
             t = too_big.get(r.resource or "")
@@ -508,6 +517,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
         scale = _pod_events(pod, ctx.events, ("NotTriggerScaleUp",))[-1]
         evidence.append(f"cluster autoscaler: {scale.message[:300]}")
         signals.append("pod.event:NotTriggerScaleUp")
+        waits_for_room = False  # the autoscaler said it will not help: nothing to wait for
     unschedulable = said(FINDING.unschedulable, name=pod.name)
     title = said(FINDING.unschedulable_why, name=pod.name, why=why) if why else unschedulable
     return [
@@ -524,6 +534,7 @@ def pending_rule(pod: Pod, ctx: PodContext, now: datetime) -> list[Finding]:
             # Unschedulable since the scheduler first said so (PodScheduled=False), else since it was made.
             since=(c.last_transition if (c := pod.condition("PodScheduled")) is not None and c.status == "False"
                    else None) or pod.created,
+            patience=PENDING_PATIENCE if waits_for_room else None,
         )
     ]
 

@@ -21,7 +21,7 @@ from bot.cluster.model import (
 from bot.i18n import Said
 from bot.severity import Severity
 from handlers.rules.finding import Finding
-from handlers.rules.pod_rules import PodContext, is_quiet, oom_rule, pod_findings
+from handlers.rules.pod_rules import PENDING_PATIENCE, PodContext, is_quiet, oom_rule, pod_findings
 from handlers.rules.scheduling import NodeSizes
 from tests.support.objects import GI, MI, NOW, event, java_container, node, pod, terminated
 
@@ -195,6 +195,25 @@ def test_pending_parses_the_scheduler_message() -> None:
     assert any(e.startswith("6 node(s) lack free memory") for e in f.evidence)
     assert any(e.startswith("1 node(s) are unreachable") for e in f.evidence)
     assert any("pod requests 500m CPU, 1Gi memory" in e for e in f.evidence)
+
+
+def test_a_pod_that_only_waits_for_room_is_given_time_before_it_is_an_alert() -> None:
+    """"3 Insufficient memory" is how every scale-up starts: the finding is there at once (a diagnosis shows it),
+    but asks the watcher to wait `PENDING_PATIENCE`; a taint, or the autoscaler saying it will not help, does not."""
+    full = "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption " \
+           "victims found for incoming pod."
+
+    def finding(message: str, *reasons: str) -> Finding:
+        p = pod(name="batch-5c6d7-abcde", node_name="", phase="Pending", statuses=(),
+                conditions=(Condition("PodScheduled", "False", "Unschedulable", message),))
+        events = [event(r, m, name="batch-5c6d7-abcde", namespace="payments")
+                  for r, m in (("FailedScheduling", message), *((r, "max node group size reached") for r in reasons))]
+        (f,) = pod_findings(p, PodContext(events=events), NOW)
+        return f
+
+    assert finding(full).patience == PENDING_PATIENCE
+    assert finding(full, "NotTriggerScaleUp").patience is None
+    assert finding(PENDING_MESSAGE).patience is None  # an unreachable node's taint is among the reasons
 
 
 def test_evicted_memory_vs_disk() -> None:
