@@ -1374,6 +1374,10 @@ class AlertWords:
     )
     # an alert's event on an incident's timeline
     timeline_detail: Msg = Msg("{title} ({detail})", "{title}（{detail}）")
+    # One problem of several pods of a workload (the worst pod's title first).
+    more_pods_of: Msg = Msg(
+        "{first} (and {more} more pod(s) of {workload})", "{first}（{workload} 还有 {more} 个 Pod 同样如此）"
+    )
     timeline_again: Msg = Msg("{title} (again)", "{title}（再次触发）")
     timeline_again_detail: Msg = Msg("{title} (again: {detail})", "{title}（再次触发：{detail}）")
 

@@ -9,9 +9,11 @@ the finding is gone it sends the group again with `status=RESOLVED`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.alerts.model import Alert, AlertAction, AlertGroup, AlertObject, Source, Status
+from bot.i18n import ALERT, said
 from handlers.rules.finding import Finding
 
 
@@ -66,3 +68,22 @@ def from_finding(cluster: str, finding: Finding, *, since: datetime, status: Sta
     )
     return AlertGroup(source=Source.WATCHER, key=watcher_key(cluster, finding.rule, subject),
                       title=finding.title, alerts=(alert,), labels=dict(alert.labels))
+
+
+def from_findings(cluster: str, subject: str, findings: Sequence[Finding], *, since: datetime,
+                  seen: datetime | None = None) -> AlertGroup:
+    """One problem of several objects as one alert group — the pods of one workload with the same rule (two
+    ledger-api pods OOMKilled): keyed by the workload (`subject`, `deployment/payments/ledger-api`), an alert per
+    pod (each with its evidence), titled by the worst (first) one with how many more there are. One finding whose
+    subject is the key is `from_finding` itself."""
+    first = findings[0]
+    single = from_finding(cluster, first, since=since, seen=seen)
+    if len(findings) == 1 and str(first.subject) == subject:
+        return single
+    alerts = tuple(from_finding(cluster, f, since=since, seen=seen).alerts[0] for f in findings)
+    title: str = first.title
+    if len(findings) > 1:
+        title = said(ALERT.more_pods_of, first=first.title, more=len(findings) - 1, workload=subject)
+    labels = {"rule": first.rule, "subject": subject}
+    return AlertGroup(source=Source.WATCHER, key=watcher_key(cluster, first.rule, subject), title=title,
+                      alerts=alerts, labels=labels)

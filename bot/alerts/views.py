@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 
 from bot import blocks
 from bot.alerts.desk import incident_from_detail
-from bot.alerts.model import Alert, AlertGroup, Status
+from bot.alerts.findings import finding_object
+from bot.alerts.model import Alert, AlertGroup, Source, Status
 from bot.alerts.store import AlertState, Event, HistoryEntry, history_words
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
@@ -105,6 +106,9 @@ def diagnose_ref(group: AlertGroup) -> CommandRef | None:
         return None
     objects = {a.object for a in group.alerts if a.object is not None}
     obj = objects.pop() if len(objects) == 1 else None
+    workload = finding_object(group.labels.get("subject", "")) if group.source is Source.WATCHER else None
+    if obj is None and workload is not None and workload.kind != "Node" and workload.namespace:
+        obj = workload  # the pods of one workload with one problem: its worst pod is diagnosed
     if obj is not None and obj.kind == "Node":
         return CommandRef("diagnose node", DiagnoseNodeArgs(name=obj.name), cluster=cluster)
     workloads = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Job")

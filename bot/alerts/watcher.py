@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.alerts.findings import from_finding, watcher_key
+from bot.alerts.findings import from_findings, watcher_key
 from bot.alerts.model import AlertGroup, Source, Status
 from bot.alerts.routing import pick_routes
 from bot.alerts.settings import AlertSettings, WatcherSettings
@@ -47,6 +47,7 @@ from bot.alerts.store import AlertStore, Recorded
 from bot.azure.model import ManagedCluster
 from bot.clock import Clock
 from bot.cluster.cache import Change, ClusterCache, Subscription
+from bot.cluster.model import Pod
 from bot.errors import AksbotError
 from bot.i18n import FINDING, said
 from bot.refs import Kind, ObjectRef
@@ -95,6 +96,27 @@ def stuck_finding(aks: ManagedCluster, since: datetime, now: datetime, threshold
         next=said(FINDING.cluster_stuck_next),
     )
 
+
+
+# The workloads whose pods' problems are one problem each: the pods of a Deployment (through its ReplicaSet), a
+# StatefulSet, a DaemonSet or a Job with the same rule are one message, not one per pod.
+_WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"})
+
+
+def by_workload(findings: Sequence[Finding], pods: Iterable[Pod]) -> list[tuple[str, list[Finding]]]:
+    """The findings as problems: a pod's finding joins the other pods of its workload with the same rule, under the
+    workload's subject (`deployment/payments/ledger-api`); anything else stands alone under its own subject. The
+    order is the findings' (most severe first), so each problem leads with its worst pod."""
+    owners = {(p.namespace, p.name): w for p in pods if (w := p.workload) is not None and w.kind in _WORKLOAD_KINDS}
+    units: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        subject = str(finding.subject)
+        ref = finding.subject
+        owner = owners.get((ref.namespace or "", ref.name)) if ref.kind is Kind.POD else None
+        if owner is not None:
+            subject = f"{owner.kind.lower()}/{ref.namespace}/{owner.name}"
+        units.setdefault((finding.rule, subject), []).append(finding)
+    return [(subject, members) for (_, subject), members in units.items()]
 
 @dataclass(frozen=True, slots=True)
 class _Seen:
@@ -211,7 +233,7 @@ class ClusterWatcher:
         report = diagnose_cluster(
             nodes=self.cache.snapshot("nodes"),
             leases={lease.node: lease for lease in self.cache.snapshot("leases")} if "leases" in synced else None,
-            pods=self.cache.snapshot("pods"),
+            pods=(pods := self.cache.snapshot("pods")),
             events=[e for e in self.cache.snapshot("events") if e.type == "Warning"],
             pdbs=self.cache.snapshot("pdbs"),
             deployments=self.cache.snapshot("deployments"),
@@ -224,7 +246,7 @@ class ClusterWatcher:
                     and not (f.patience is not None and now - min(f.since or now, now) < f.patience)]
         if aks is not None and (stuck := self._stuck(aks, now)) is not None:
             findings.append(stuck)
-        recorded, current = self._record_findings(findings, now)
+        recorded, current = self._record_findings(by_workload(findings, pods), now)
         resolved = self._resolve(set(self._seen) - current, now) if full else 0
         if full and (self._scan_recorded is None or now - self._scan_recorded >= SCAN_RECORD_EVERY):
             self.store.record_scan(self.cluster, now)  # a write every half minute, not every scan
@@ -236,18 +258,19 @@ class ClusterWatcher:
                 len(current), self.last.seconds, recorded, resolved, "" if full else "; partial: nothing resolved")
         return self.last
 
-    def _record_findings(self, findings: Iterable[Finding], now: datetime) -> tuple[int, set[str]]:
+    def _record_findings(self, units: Iterable[tuple[str, Sequence[Finding]]], now: datetime
+                         ) -> tuple[int, set[str]]:
         current: set[str] = set()
         recorded = 0
-        for finding in findings:  # most severe first: of two findings on one object and rule, the worse wins
-            key = watcher_key(self.cluster, finding.rule, str(finding.subject))
+        for subject, members in units:  # most severe first: of two findings on one object and rule, the worse wins
+            key = watcher_key(self.cluster, members[0].rule, subject)
             if key in current:
                 continue
             known = self._seen.get(key)
             # A problem first seen now began when its evidence says, if it says (never later than now).
-            since = known.since if known is not None else min(finding.since or now, now)
+            since = known.since if known is not None else min([*(f.since or now for f in members), now])
             current.add(key)
-            group = from_finding(self.cluster, finding, since=since, seen=now)
+            group = from_findings(self.cluster, subject, members, since=since, seen=now)
             seen = _Seen(since, material(group))
             if known == seen:
                 continue

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.alerts.findings import finding_object, from_finding, watcher_key
+from bot.alerts.findings import finding_object, from_finding, from_findings, watcher_key
 from bot.alerts.lifecycle import Outcome
 from bot.alerts.model import AlertObject, Source, Status
 from bot.alerts.routing import Route
@@ -136,3 +137,32 @@ def test_a_stale_lease_that_turns_into_an_unknown_node_stays_one_message_and_its
     assert sorted(i.kind for i in store.due(at)) == sorted([Work.UPDATE, Work.REPLY])  # the same message, a reply
     assert "warning → critical" in [h.detail for h in store.history(key=first.key)]
     assert [m.ts for m in store.messages(first.key)] == ["1700000000.000001"]
+
+
+def test_the_pods_of_one_workload_with_one_problem_are_one_alert() -> None:
+    """Two ledger pods OOMKilled were two identical cards paging separately: they are one problem of the
+    Deployment, an alert per pod inside it, titled by the worst with how many more; a bare pod stands alone."""
+    from bot.alerts.views import diagnose_ref
+    from bot.alerts.watcher import by_workload
+    from bot.refs import pod_ref
+    from handlers.rules.finding import Finding as RuleFinding
+    from tests.support.objects import pod
+
+    pods = [pod("ledger-7d9f8b6c5d-x2x7q"), pod("ledger-7d9f8b6c5d-k9l2m"),
+            replace(pod("debug-shell", namespace="payments"), owner=None, labels={})]
+    findings = [RuleFinding("pod.oom", FindingSeverity.CRITICAL, f"{p.name} was OOMKilled",
+                            pod_ref(p.namespace, p.name), ("exit 137",), "java-oom-cgroupv2", ("pod.reason:OOMKilled",))
+                for p in pods]
+    units = by_workload(findings, pods)
+    assert [(subject, len(members)) for subject, members in units] == [
+        ("deployment/payments/ledger", 2), ("pod/payments/debug-shell", 1)]
+    now = datetime.now(UTC)
+    group = from_findings("prod", *units[0], since=now, seen=now)
+    assert group.key == watcher_key("prod", "pod.oom", "deployment/payments/ledger")
+    assert [a.object.name for a in group.alerts if a.object] == ["ledger-7d9f8b6c5d-x2x7q", "ledger-7d9f8b6c5d-k9l2m"]
+    assert str(group.title) == ("ledger-7d9f8b6c5d-x2x7q was OOMKilled (and 1 more pod(s) of "
+                                "deployment/payments/ledger)")
+    diagnose = diagnose_ref(group)
+    assert diagnose is not None and diagnose.text() == "/k8s diagnose pod ledger -n payments --cluster prod"
+    alone = from_findings("prod", *units[1], since=now, seen=now)
+    assert alone == from_finding("prod", findings[2], since=now, seen=now)
