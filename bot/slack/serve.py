@@ -43,6 +43,7 @@ import json
 import logging
 import multiprocessing
 import os
+import queue as queue_module
 import re
 import signal
 import sys
@@ -168,7 +169,7 @@ class WorkerProcess:
         self.queue: multiprocessing.Queue[Delivery | str | None] = context.Queue()
         self.process = context.Process(
             target=_worker_main,
-            args=(config, http, workers, log_level, replica, self.queue),
+            args=(config, http, workers, log_level, replica, self.queue, os.getpid()),
             name="aksbot-worker",
             daemon=True,
         )
@@ -202,8 +203,19 @@ class WorkerProcess:
             self.process.join(5)
 
 
+PARENT_CHECK_S = 0.5  # how often the worker looks whether the front process still exists
+
+
+def _parent_gone(parent: int) -> bool:
+    """The front process died without stopping the worker (SIGKILL, the OOM killer, a supervisor killing only it):
+    the worker was re-parented. Polling works everywhere, unlike PR_SET_PDEATHSIG, which is Linux-only and fires when
+    the *thread* that spawned the worker ends."""
+    return os.getppid() != parent
+
+
 def _worker_main(
-    config: str | None, http: bool, workers: int, log_level: str, replica: str, queue: multiprocessing.Queue[Any]
+    config: str | None, http: bool, workers: int, log_level: str, replica: str, queue: multiprocessing.Queue[Any],
+    parent: int,
 ) -> None:
     setup_logging(log_level)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front process decides when to stop
@@ -216,7 +228,15 @@ def _worker_main(
     surface = build_surface(settings_module.load(config), http=http, workers=workers, replica=replica,
                             on_alert_runtime=runtimes.append)
     while True:
-        item = queue.get()
+        # An orphaned worker would go on leading (watcher, Azure polls, outlet) next to a restarted instance: two
+        # alert leaders on one store. So it stops as soon as its parent is gone, as if told to.
+        try:
+            item = queue.get(timeout=PARENT_CHECK_S)
+        except queue_module.Empty:
+            if _parent_gone(parent):
+                log.warning("the front process (pid %d) is gone: the worker stops its alert work and exits", parent)
+                break
+            continue
         if item is None:
             break
         if item == WAKE_ALERTS:

@@ -147,6 +147,43 @@ def test_a_dead_worker_process_fails_the_health_check(slack_api: WebApiServer, c
         stop(process)
 
 
+def test_the_worker_exits_when_the_front_process_is_killed(slack_api: WebApiServer, cluster_bed: ClusterBed) -> None:
+    """`kill -9` of `aksbot serve` (or the OOM killer choosing it) must not leave its worker leading the alert work
+    next to a restarted instance: the orphaned worker stops within seconds."""
+    config = cluster_bed.folder / "serve-orphan.yaml"
+    config.write_text(yaml.safe_dump({"clusters": [{"name": "sandbox", "kubeconfig": str(cluster_bed.kubeconfig)}],
+                                      "roles": {"viewer": ["*"]}, "store": {"sqlite_path": "orphan.sqlite3"}}))
+    port = free_port()
+    env = http_serve_env(slack_api.api_url, secret=LONG_SECRET)
+    process = subprocess.Popen(serve_http(port, config), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = 0
+    try:
+        wait_healthy(port, process)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        workers = [pid for pid in children if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(workers) == 1, "no worker process"
+        worker = int(workers[0])
+        process.kill()
+        process.wait(10)
+        deadline = time.monotonic() + 10
+        while _running(worker):
+            assert time.monotonic() < deadline, "the worker outlived the front process"
+            time.sleep(0.1)
+    finally:
+        if worker and _running(worker):
+            os.kill(worker, signal.SIGKILL)
+        stop(process)
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (an orphan's zombie is reaped by init, not by this test)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 @pytest.fixture
 def refusing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """`aksbot serve` run in this process up to its refusal: in an empty folder (so a store it made would show), with
