@@ -91,7 +91,7 @@ def _alert(raw: Any, index: int, group_labels: Mapping[str, str], clusters: Clus
         source_id=_text(raw.get("fingerprint"), f"{where}.fingerprint") or _fingerprint(labels),
         cluster=cluster,
         cluster_hint=hint,
-        namespace=labels.get("namespace") or None,
+        namespace=model.namespace_from_labels(labels),
         object=model.object_from_labels(labels),
         labels=labels,
         annotations=annotations,

@@ -187,7 +187,7 @@ def parse(payload: Any, clusters: ClusterDirectory) -> model.AlertGroup:
         source_id=alert_id,
         cluster=cluster,
         cluster_hint=hint,
-        namespace=context.labels.get("namespace") or None,
+        namespace=model.namespace_from_labels(context.labels),
         object=model.object_from_labels(context.labels),
         labels=context.labels,
         annotations=context.annotations,

@@ -215,13 +215,55 @@ _OBJECT_LABELS: tuple[tuple[str, str, bool], ...] = (
     ("persistentvolume", "PersistentVolume", False),
     ("node", "Node", False),
 )
+# Containers that export metrics about *other* objects: a series of theirs that carries no pod of its own keeps
+# the scrape target's `pod`/`namespace`/`container` labels (the exporter's), not the subject's.
+_EXPORTER_CONTAINERS = frozenset({"kube-state-metrics", "node-exporter", "prometheus-node-exporter", "kubelet",
+                                  "cadvisor", "longhorn-manager"})
+_TARGET_LABELS = ("pod", "namespace", "container")
+
+
+def _names_the_exporter(labels: Mapping[str, str]) -> bool:
+    """Whether `pod`/`namespace`/`container` are those of the exporter that produced the series.
+
+    Prometheus adds the scrape target's pod, namespace and container to every series; kube-state-metrics'
+    `honorLabels` lets a series' own `pod` win, so a real pod alert (KubePodCrashLooping, KubePodNotReady) names its
+    subject pod there even with `job="kube-state-metrics"`. A node-level series has no pod of its own: its alert
+    (KubeNodeNotReady, a Longhorn volume alert) names a node *and* the exporter's pod — told apart by the
+    container being the job or a known exporter, or the pod being one of the scraped Service's.
+    """
+    pod, container = labels.get("pod", ""), labels.get("container", "")
+    if not labels.get("node") or not pod:
+        return False
+    service = labels.get("service", "")
+    return (container in _EXPORTER_CONTAINERS or (container and container == labels.get("job"))
+            or (bool(service) and pod.startswith(f"{service}-")))
+
+
+def subject_labels(labels: Mapping[str, str]) -> Mapping[str, str]:
+    """The labels that describe what an alert is about: without the exporter's pod, namespace and container when
+    they are only the scrape target's; a Longhorn volume's claim (`pvc`, `pvc_namespace`) or volume in their place."""
+    if not _names_the_exporter(labels):
+        return labels
+    subject = {k: v for k, v in labels.items() if k not in _TARGET_LABELS}
+    if labels.get("pvc") and labels.get("pvc_namespace"):
+        subject.update(persistentvolumeclaim=labels["pvc"], namespace=labels["pvc_namespace"])
+    elif labels.get("volume"):
+        subject["persistentvolume"] = labels["volume"]
+    return subject
+
+
+def namespace_from_labels(labels: Mapping[str, str]) -> str | None:
+    """The namespace an alert is about (routing, `/k8s alerts` filters): not the exporter's."""
+    return subject_labels(labels).get("namespace") or None
 
 
 def object_from_labels(labels: Mapping[str, str]) -> AlertObject | None:
-    """The object an alert's labels point at: a pod before its controller, anything namespaced before a node."""
-    namespace = labels.get("namespace", "")
+    """The object an alert's labels point at: a pod before its controller, anything namespaced before a node; never
+    the exporter that produced the series."""
+    subject = subject_labels(labels)
+    namespace = subject.get("namespace", "")
     for label, kind, namespaced in _OBJECT_LABELS:
-        name = labels.get(label)
+        name = subject.get(label)
         if name:
             return AlertObject(kind, name, namespace if namespaced else "")
     return None

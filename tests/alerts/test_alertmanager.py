@@ -8,7 +8,9 @@ import pytest
 
 from bot.alerts import alertmanager
 from bot.alerts.model import AlertObject, PayloadError, Source, Status
+from bot.alerts.views import diagnose_ref
 from bot.severity import Severity
+from handlers.args import DiagnoseNodeArgs
 from tests.support.alerts import directory, payload, rejection
 
 
@@ -83,6 +85,67 @@ def test_an_unknown_cluster_label_is_kept_as_a_hint() -> None:
     raw["alerts"][0]["labels"]["cluster"] = "staging-eu"
     alert = alertmanager.parse(raw, directory()).alerts[0]
     assert alert.cluster is None and alert.cluster_hint == "staging-eu"
+
+
+# Label sets of real kube-prometheus-stack deliveries (github.com/AndreiGavriliu/homelab issues #5933, #7052).
+_KUBE_NODE_NOT_READY = {
+    "alertname": "KubeNodeNotReady", "condition": "Ready", "container": "kube-state-metrics", "endpoint": "http",
+    "instance": "10.42.0.16:8080", "job": "kube-state-metrics", "namespace": "kube-prometheus-stack", "node": "hive-04",
+    "pod": "kube-prometheus-stack-kube-state-metrics-5cc5cc8bf4-26845",
+    "prometheus": "kube-prometheus-stack/kube-prometheus-stack-prometheus",
+    "service": "kube-prometheus-stack-kube-state-metrics", "severity": "warning", "status": "true", "cluster": "test",
+}
+_KUBE_POD_NOT_READY = {
+    "alertname": "KubePodNotReady", "job": "kube-state-metrics", "namespace": "kube-prometheus-stack",
+    "pod": "kube-prometheus-stack-prometheus-node-exporter-f7xqh",
+    "prometheus": "kube-prometheus-stack/kube-prometheus-stack-prometheus", "severity": "warning", "cluster": "test",
+}
+
+
+def _with_labels(labels: dict[str, str]) -> dict[str, object]:
+    raw = payload("alertmanager-cputhrottlinghigh.json")
+    raw["commonLabels"] = dict(labels)
+    raw["alerts"][0]["labels"] = dict(labels)
+    return raw
+
+
+def test_a_node_alert_from_kube_state_metrics_is_about_the_node_not_the_exporter() -> None:
+    group = alertmanager.parse(_with_labels(_KUBE_NODE_NOT_READY), directory())
+    (alert,) = group.alerts
+    assert alert.object == AlertObject("Node", "hive-04")
+    assert alert.namespace is None  # not routed by the monitoring namespace
+    ref = diagnose_ref(group)
+    assert ref is not None and ref.command == "diagnose node" and ref.args == DiagnoseNodeArgs(name="hive-04")
+    # The same from node-exporter's DaemonSet pod (its pod named after the scraped Service).
+    labels = {**_KUBE_NODE_NOT_READY, "container": "node-exporter", "job": "node-exporter",
+              "service": "kube-prometheus-stack-prometheus-node-exporter",
+              "pod": "kube-prometheus-stack-prometheus-node-exporter-f7xqh"}
+    assert alertmanager.parse(_with_labels(labels), directory()).alerts[0].object == AlertObject("Node", "hive-04")
+
+
+def test_a_pod_alert_from_kube_state_metrics_stays_about_its_pod() -> None:
+    # kube-state-metrics' series name their subject in `pod` (honorLabels), even when the pod is an exporter's.
+    (alert,) = alertmanager.parse(_with_labels(_KUBE_POD_NOT_READY), directory()).alerts
+    assert alert.object == AlertObject("Pod", "kube-prometheus-stack-prometheus-node-exporter-f7xqh",
+                                       "kube-prometheus-stack")
+    assert alert.namespace == "kube-prometheus-stack"
+    crashloop = {"alertname": "KubePodCrashLooping", "container": "app", "endpoint": "http",
+                 "job": "kube-state-metrics", "namespace": "shop", "pod": "app-7d4b9c8f6d-x2x9q",
+                 "reason": "CrashLoopBackOff",
+                 "service": "kube-prometheus-stack-kube-state-metrics", "severity": "warning"}
+    (alert,) = alertmanager.parse(_with_labels(crashloop), directory()).alerts
+    assert alert.object == AlertObject("Pod", "app-7d4b9c8f6d-x2x9q", "shop") and alert.namespace == "shop"
+
+
+def test_a_longhorn_volume_alert_is_about_the_volume_not_longhorn_manager() -> None:
+    group = alertmanager.parse(payload("alertmanager-longhorn-3-alerts.json"), directory())
+    assert [a.object for a in group.alerts] == [
+        AlertObject("PersistentVolume", a.labels["volume"]) for a in group.alerts]
+    assert {a.namespace for a in group.alerts} == {None}
+    raw = payload("alertmanager-longhorn-3-alerts.json")
+    raw["alerts"][0]["labels"].update(pvc="data-postgres-0", pvc_namespace="db")
+    alert = alertmanager.parse(raw, directory()).alerts[0]
+    assert alert.object == AlertObject("PersistentVolumeClaim", "data-postgres-0", "db") and alert.namespace == "db"
 
 
 @pytest.mark.parametrize(("change", "message"), [
