@@ -1234,6 +1234,7 @@ class AlertWords:
     since: Msg = Msg("Since", "开始时间")
     source: Msg = Msg("Source", "来源")
     unknown_cluster: Msg = Msg("unknown ({hint})", "未知（{hint}）")
+    several_clusters: Msg = Msg("several ({names})", "多个（{names}）")
     no_cluster: Msg = Msg("no configured cluster", "未配置的集群")
     firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
     next_line: Msg = Msg("next: {next}", "接下来：{next}")

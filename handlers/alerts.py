@@ -13,13 +13,17 @@ Who may do what — the roles of the alert's own cluster (an alert of no configu
 - `snooze` / `unsnooze`: an operator. A snooze stops the message's updates for the whole channel, which is a
   decision about everyone's attention, taken by the people who may also act on the cluster.
 
+A group whose alerts are on several clusters (a central Alertmanager grouping by `alertname`) is one message,
+routed by each configured cluster it involves: a viewer of any of them sees, shows and acknowledges it; a snooze
+needs an operator of each, since it silences the message for all of them.
+
 An alert is named by the short id its message shows; a unique prefix of a firing alert's id (4 characters or
 more) or the whole group key works too. An unknown or ambiguous name gets an answer saying which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,8 +80,26 @@ def _scope(call: Call[AlertsArgs] | Call[AlertsHistoryArgs], deps: Deps) -> list
     return [asked]
 
 
+def involved(state: AlertState) -> tuple[str | None, ...]:
+    """The clusters an alert is on: its own, or each of a group that mixes clusters (None: no configured one)."""
+    return (state.group.clusters or (None,)) if state.cluster is None else (state.cluster,)
+
+
+def _sees(state: AlertState, clusters: Collection[str | None]) -> bool:
+    """A role on one of the clusters an alert involves shows it."""
+    return any(c in clusters for c in involved(state))
+
+
+def _sees_key(state: AlertState | None, clusters: Collection[str | None]) -> bool:
+    return state is not None and _sees(state, clusters)
+
+
 def _require(deps: Deps, caller: Caller, state: AlertState, role: Role, what: str) -> None:
-    held = deps.settings.role_of(caller.id, caller.groups, state.cluster)
+    roles = [deps.settings.role_of(caller.id, caller.groups, c) for c in involved(state)]
+    if role is Role.VIEWER:  # seeing one of its clusters' problems is enough to look at and acknowledge it
+        held = max((r for r in roles if r is not None), default=None)
+    else:  # a snooze silences it for every cluster it involves: the role is needed on each
+        held = None if None in roles else min(r for r in roles if r is not None)
     if held is None or held < role:
         where = said(W.on_cluster_of, cluster=state.cluster) if state.cluster else ""
         doing: Msg = getattr(W, f"what_{what}")
@@ -148,6 +170,11 @@ def show_ref(state: AlertState) -> CommandRef:
     return CommandRef("alerts show", AlertIdArgs(alert=state.id))
 
 
+def _section(state: AlertState, clusters: Sequence[str | None]) -> str | None:
+    """The cluster an alert is listed under: the first listed one it involves."""
+    return next((c for c in clusters if c in involved(state)), state.cluster)
+
+
 @dataclass(frozen=True)
 class FiringList:
     states: tuple[AlertState, ...]
@@ -197,7 +224,7 @@ class FiringList:
         body: list[blocks.Block] = [blocks.Heading(title), *unseen]
         shown = 0
         for cluster in self.clusters:
-            mine = [s for s in self.states if s.cluster == cluster]
+            mine = [s for s in self.states if _section(s, self.clusters) == cluster]
             if not mine:
                 continue
             room = max(MAX_LINES - shown, 0)
@@ -326,9 +353,9 @@ def _not_firing(state: AlertState, lang: str, what: str) -> AlertAction:
 def alerts(call: Call[AlertsArgs], deps: Deps) -> FiringList:
     """What is firing now, per cluster: age, severity, who acknowledged or snoozed it, a button to each."""
     clusters = _scope(call, deps)
-    states = _book(deps).firing(clusters)
+    states = [s for s in _book(deps).firing() if _sees(s, clusters)]
     order = {c: i for i, c in enumerate(clusters)}
-    states.sort(key=lambda s: (order.get(s.cluster, len(order)), -int(s.severity), s.first_fired_at))
+    states.sort(key=lambda s: (order.get(_section(s, clusters), len(order)), -int(s.severity), s.first_fired_at))
     looked = _book(deps).scans() if deps.settings.alerts.watcher.enabled else None
     now = deps.clock.now()
     cannot_lead = _book(deps).leader_problem(now - LEADER_PROBLEM_KEPT)
@@ -347,11 +374,15 @@ def alerts_history(call: Call[AlertsHistoryArgs], deps: Deps) -> AlertHistory:
     """What alerts did lately (default the last day): fired, resolved, fired again, acknowledged, snoozed."""
     book = _book(deps)
     since = deps.clock.now() - timedelta(seconds=window_seconds(call.args.since))
-    entries = book.history(since=since, clusters=_scope(call, deps), limit=1000)
+    scope = _scope(call, deps)
+    # A group mixing clusters is recorded under no cluster: its rows are shown to the people of its clusters.
+    entries = book.history(since=since, clusters=[*scope, None], limit=1000)
     titles: dict[str, str] = {}
-    for key in {e.key for e in entries}:
-        state = book.get(key)
+    states = {key: book.get(key) for key in {e.key for e in entries}}
+    for key, state in states.items():
         titles[key] = state.group.title if state is not None else ""
+    if None not in scope:
+        entries = [e for e in entries if e.cluster is not None or _sees_key(states.get(e.key), scope)]
     return AlertHistory(tuple(entries), titles, since, call.lang)
 
 

@@ -144,6 +144,14 @@ class AlertGroup:
         return _common(a.cluster for a in self.alerts)
 
     @property
+    def clusters(self) -> tuple[str | None, ...]:
+        """Every cluster the group's alerts are on, configured ones by name, then None when some alert names no
+        configured cluster. A central Alertmanager grouping by `alertname` mixes clusters in one group: such a group
+        is routed by, and shown to the people of, each configured cluster it involves."""
+        named = {a.cluster for a in self.alerts}
+        return (*sorted(c for c in named if c is not None), *((None,) if None in named else ()))
+
+    @property
     def namespace(self) -> str | None:
         return _common(a.namespace for a in self.alerts)
 

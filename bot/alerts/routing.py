@@ -62,8 +62,8 @@ def _matches(route: AlertRoute, group: AlertGroup) -> bool:
         return False
     if route.severities and group.severity.label not in route.severities:
         return False
-    if route.clusters and group.cluster not in route.clusters:
-        return False
+    if route.clusters and not any(c in route.clusters for c in group.clusters if c is not None):
+        return False  # a group on several clusters goes where any of its clusters' routes take it
     if route.namespaces:
         namespace = group.namespace
         if namespace is None or not any(fnmatchcase(namespace, pattern) for pattern in route.namespaces):

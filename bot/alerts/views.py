@@ -147,7 +147,14 @@ def _where(state: AlertState, lang: str) -> list[tuple[str, blocks.Rich]]:
     group = state.group
     first = _first(group)
     hint = first.cluster_hint if first is not None else ""
-    cluster = state.cluster or (W.unknown_cluster(lang, hint=hint) if hint else "—")
+    # Each alert by its configured cluster, else by what it named: a configured one is never called "unknown".
+    names = sorted({a.cluster or a.cluster_hint or "?" for a in group.alerts})
+    if state.cluster:
+        cluster = state.cluster
+    elif len(names) > 1:
+        cluster = W.several_clusters(lang, names=", ".join(names))
+    else:
+        cluster = W.unknown_cluster(lang, hint=hint) if hint else "—"
     items: list[tuple[str, blocks.Rich]] = [(W.cluster(lang), cluster)]
     if state.namespace:
         items.append((W.namespace(lang), state.namespace))

@@ -265,6 +265,24 @@ def test_an_alertmanager_alert_of_no_known_cluster_is_for_global_roles(room: Roo
     assert f"@carol acknowledged `{state.id}`" in room.say(f"/k8s alerts ack {state.id}")
 
 
+def test_a_group_on_several_clusters_is_shown_to_the_people_of_each(room: Room) -> None:
+    prod, vault = notready().alerts[0], notready(cluster="vault", node="aks-vault-0").alerts[0]
+    mixed = AlertGroup(prod.source, "alertmanager/central/{}:{alertname=\"KubeNodeUnreachable\"}",
+                       "KubeNodeUnreachable", (prod, vault))
+    state = room.fire(mixed)
+    assert state.cluster is None
+    said = room.post_card(state)
+    assert "several (prod, vault)" in said and "unknown" not in said
+    # carol is a viewer of prod only: she sees it (under prod) and may acknowledge it, not snooze it for vault.
+    said = room.say(":as carol", "/k8s alerts")
+    assert "*prod* (1)" in said and state.id in said
+    assert f"@carol acknowledged `{state.id}`" in room.say(f"/k8s alerts ack {state.id}")
+    assert state.id in room.say("/k8s alerts history")
+    assert "may not" in room.say(f"/k8s alerts snooze {state.id} 1h").lower()
+    said = room.say(":as alice", f"/k8s alerts snooze {state.id} 1h")  # an operator of both
+    assert "snoozed" in said.lower()
+
+
 def test_asked_in_chinese_the_list_answers_in_chinese(room: Room) -> None:
     from bot.i18n import Said
 

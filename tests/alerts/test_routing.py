@@ -3,6 +3,7 @@ channel; `stop`; pacing and quiet hours."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +62,15 @@ def test_unmatched_alerts_and_alerts_of_no_known_cluster_take_the_default() -> N
     assert pick_route(alerts, group(cluster=None)).channel == "C0ALERTS"
     # A namespace list never matches an alert that has no namespace.
     assert pick_route(alerts, group(namespace=None, severity=Severity.CRITICAL)).channel == "C0PROD"
+
+
+def test_a_group_on_several_clusters_is_routed_by_each_configured_one() -> None:
+    # A central Alertmanager grouping by alertname: one alert on test, one on prod, one on a cluster not configured.
+    alerts = settings(ROUTES).alerts
+    mixed = group(cluster="test", namespace="payments")
+    mixed = mixed.with_alerts((*mixed.alerts, *(replace(mixed.alerts[0], cluster=c) for c in ("prod", None))))
+    assert mixed.cluster is None and mixed.clusters == ("prod", "test", None)
+    assert pick_route(alerts, mixed).name == "prod-page"  # prod's critical route, not the default channel
 
 
 def test_routes_can_match_the_source() -> None:
