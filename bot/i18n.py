@@ -1281,6 +1281,7 @@ class AlertWords:
     reply_updated: Msg = Msg("🔄 Changed: {detail}", "🔄 变化：{detail}")
     # what the store keeps of a transition ("after 14 min", "flap 2", "2 → 3 firing"), said in the reply's language
     lasted_for: Msg = Msg("after {duration}", "持续 {duration}")
+    first_seen_resolved: Msg = Msg("first seen resolved", "首次收到时已恢复")
     flap: Msg = Msg("flap {count}", "第 {count} 次反复")
     firing_change: Msg = Msg("{before} → {after} firing", "{before} → {after} 条触发中")
     reply_resolved: Msg = Msg("✅ Resolved {detail}.", "✅ 已恢复（{detail}）。")
@@ -2101,14 +2102,14 @@ class FindingWords:
         "(events from aks-auto-repair).",
         "节点持续不健康 5 分钟后，AKS 自动修复会先重启它，必要时再 reimage 和 redeploy（事件来源 aks-auto-repair）。",
     )
-    memory_pressure: Msg = Msg("Node {name} is under memory pressure", "Node {name} 内存不足（MemoryPressure）")
-    disk_pressure: Msg = Msg("Node {name} is under disk pressure", "Node {name} 磁盘空间不足（DiskPressure）")
-    pid_pressure: Msg = Msg("Node {name} is under process IDs pressure", "Node {name} 进程 ID 不足（PIDPressure）")
+    memory_pressure: Msg = Msg("Node {name} is under memory pressure", "节点 {name} 内存不足（MemoryPressure）")
+    disk_pressure: Msg = Msg("Node {name} is under disk pressure", "节点 {name} 磁盘空间不足（DiskPressure）")
+    pid_pressure: Msg = Msg("Node {name} is under process IDs pressure", "节点 {name} 进程 ID 不足（PIDPressure）")
     pressure_next: Msg = Msg(
         "The kubelet evicts pods (BestEffort first, then Burstable above their requests) until the pressure clears.",
         "kubelet 会驱逐 Pod（先 BestEffort，再是用量超出 requests 的 Burstable），直到压力解除。",
     )
-    node_condition: Msg = Msg("Node {name}: {type} — {meaning}", "Node {name}：{type}——{meaning}")
+    node_condition: Msg = Msg("Node {name}: {type} — {meaning}", "节点 {name}：{type}——{meaning}")
     kubelet_down: Msg = Msg("the kubelet is down (KubeletIsDown)", "kubelet 已停止运行（KubeletIsDown）")
     containerd_down: Msg = Msg(
         "containerd is down (ContainerRuntimeIsDown)", "containerd 已停止运行（ContainerRuntimeIsDown）"
@@ -2136,7 +2137,7 @@ class FindingWords:
     )
     node_lease_stale: Msg = Msg(
         "Node {name} is still Ready but its heartbeat lease is stale",
-        "Node {name} 仍显示 Ready，但其心跳 lease 已过期",
+        "节点 {name} 仍显示 Ready，但其心跳 lease 已过期",
     )
     lease_next: Msg = Msg(
         "The node controller marks it Unknown once the grace period passes without a heartbeat.",

@@ -14,6 +14,7 @@ Stored times are not formatted here: the store keeps ISO 8601 UTC (`bot.approval
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from bot.i18n import FINDING, Said, said
@@ -54,6 +55,15 @@ def lasted(seconds: float, lang: str = "en") -> str:
     if hours < 48:
         return f"{hours} {hrs} {minutes % 60} {mins}" if minutes % 60 else f"{hours} {hrs}"
     return f"{hours // 24} {days} {hours % 24} {hrs}" if hours % 24 else f"{hours // 24} {days}"
+
+
+_LASTED_PART = re.compile(r"(\d+) (s|min|h|d)\b")
+
+
+def lasted_in(text: str, lang: str) -> str:
+    """A `lasted` duration kept as English text (`2 h 5 min`) in `lang`'s units (`2 小时 5 分钟`)."""
+    units = dict(zip(_UNITS["en"], _UNITS["zh" if lang == "zh" else "en"], strict=True))
+    return _LASTED_PART.sub(lambda m: f"{m.group(1)} {units[m.group(2)]}", text)
 
 
 def lasted_said(delta: timedelta) -> Said:

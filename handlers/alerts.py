@@ -31,7 +31,7 @@ from bot import blocks
 from bot.alerts.desk import incident_from_detail, linked_incident
 from bot.alerts.model import Status, short_id
 from bot.alerts.ports import AlertBook
-from bot.alerts.store import LEADER_PROBLEM_KEPT, LOOK_OVERDUE, AlertState, Event, HistoryEntry
+from bot.alerts.store import LEADER_PROBLEM_KEPT, LOOK_OVERDUE, AlertState, Event, HistoryEntry, history_words
 from bot.alerts.views import alert_card, snooze_words
 from bot.deps import Deps
 from bot.errors import NotAuthorized, NotConfigured, UserError
@@ -264,10 +264,13 @@ class AlertHistory:
             text = W.no_history(lang, since=since)
             return blocks.View(text, (blocks.Notice(text, blocks.Level.INFO),))
         shown = self.entries[-MAX_LINES:]
+        # A table cell cannot mention anyone: a row names who acted by a number, the line under it by mention.
+        actors = sorted({e.actor for e in shown if e.actor and e.event in _PEOPLE_EVENTS})
+        numbers = {who: _number(i) for i, who in enumerate(actors)}
         rows = tuple(
             (day_time(e.at), e.cluster or "?", short_id(e.key),
              word(lang) if (word := _EVENT_WORDS.get(e.event)) else e.event.value,
-             in_lang(e.title or self.titles.get(e.key, ""), lang), _detail(e, lang))
+             in_lang(e.title or self.titles.get(e.key, ""), lang), _detail(e, lang, numbers))
             for e in shown
         )
         title = W.history_heading(lang, since=since)
@@ -276,11 +279,10 @@ class AlertHistory:
             blocks.Table(tuple(W.history_columns(lang).split("|")), rows, total=len(self.entries),
                          offset=len(self.entries) - len(shown)),
         ]
-        actors = sorted({e.actor for e in shown if e.actor and e.event in _PEOPLE_EVENTS})
         if actors:
             parts: list[str | blocks.Person] = [W.people(lang)]
             for i, who in enumerate(actors):
-                parts += ([", "] if i else []) + [blocks.Person(who)]
+                parts += ([", "] if i else []) + [f"{numbers[who]} ", blocks.Person(who)]
             body.append(blocks.Context(tuple(parts)))
         return blocks.View(W.changes(lang, title=title, count=len(self.entries)), tuple(body))
 
@@ -288,14 +290,20 @@ class AlertHistory:
 _PEOPLE_EVENTS = frozenset({Event.ACKNOWLEDGED, Event.SNOOZED, Event.UNSNOOZED, Event.LINKED})
 
 
-def _detail(entry: HistoryEntry, lang: Lang) -> str:
+def _number(index: int) -> str:
+    """①, ②, … ⑳, then #21: how a history row points at a person of the line under the table."""
+    return chr(0x2460 + index) if index < 20 else f"#{index + 1}"
+
+
+def _detail(entry: HistoryEntry, lang: Lang, numbers: Mapping[str, str]) -> str:
     if entry.event is Event.POSTED:  # a channel id and a message ts: nothing a reader of a table can use
         return ""
     if entry.event is Event.LINKED:
         linked = incident_from_detail(entry.detail)
         return f"{linked.label} #{linked.channel_name or linked.channel}" if linked else ""
-    who = W.by_person(lang, who=entry.actor) if entry.actor and entry.event in _PEOPLE_EVENTS else ""
-    detail = snooze_words(entry.detail, lang) if entry.event is Event.SNOOZED else entry.detail
+    acted = entry.actor and entry.event in _PEOPLE_EVENTS
+    who = W.by_person(lang, who=numbers.get(entry.actor, entry.actor)) if acted else ""
+    detail = snooze_words(entry.detail, lang) if entry.event is Event.SNOOZED else history_words(entry.detail, lang)
     return " ".join(p for p in (detail, who) if p)[:80]
 
 

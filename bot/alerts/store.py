@@ -44,7 +44,7 @@ from bot.errors import Upstream
 from bot.i18n import ALERT, Said, in_lang
 from bot.severity import Severity
 from bot.surface import MessageRef
-from bot.timefmt import lasted
+from bot.timefmt import lasted, lasted_in
 
 CAS_ATTEMPTS = 8
 
@@ -124,13 +124,16 @@ class HistoryEntry:
 _LASTED = re.compile(r"after (.+)")
 _FLAP = re.compile(r"flap (\d+)")
 _FIRING_CHANGE = re.compile(r"(\d+) → (\d+) firing")
+_FIRST_SEEN_RESOLVED = "first seen resolved"
 
 
 def history_words(detail: str, lang: str) -> str:
     """A transition's stored detail (`after 14 min`, `flap 2`, `2 → 3 firing`) in the reader's language; any other
     detail (`warning → critical`) as it is."""
     if (m := _LASTED.fullmatch(detail)) is not None:
-        return ALERT.lasted_for(lang, duration=m.group(1))
+        return ALERT.lasted_for(lang, duration=lasted_in(m.group(1), lang))
+    if detail == _FIRST_SEEN_RESOLVED:
+        return ALERT.first_seen_resolved(lang)
     if (m := _FLAP.fullmatch(detail)) is not None:
         return ALERT.flap(lang, count=m.group(1))
     if (m := _FIRING_CHANGE.fullmatch(detail)) is not None:

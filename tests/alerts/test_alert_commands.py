@@ -225,7 +225,12 @@ def test_alerts_history_lists_the_last_days_transitions(room: Room) -> None:
     assert "Alert history since 11-23 03:30:00" in said
     events = re.findall(rf"{state.id}\s+(\S+ [a-z ]+?)\s{{2,}}", said)
     assert events == ["🔥 fired", "👀 acknowledged", "💤 snoozed", "✅ resolved"]
-    assert "by U0ALICE" in said and "after 14 min" in said and "People: @U0ALICE" in said
+    # A table cell cannot mention: the row says who by a number, the line under the table by mention.
+    assert "by ①" in said and "after 14 min" in said and "People: ① @U0ALICE" in said
+    assert "by U0ALICE" not in said
+    said = room.say("/k8s 告警 历史")
+    assert "由 ①" in said and "持续 14 分钟" in said and "相关人员：① @U0ALICE" in said
+    assert "after" not in said and "min" not in said
     assert old.id not in said and "ledger-1" not in said  # older than a day; a cluster carol may not see
     said = room.say("/k8s alerts history --since 3d")
     assert old.id in said

@@ -403,3 +403,14 @@ def test_history_keeps_what_the_alert_said_at_each_moment(store: AlertStore, db:
         assert all(r.title is None for r in upgraded.history(key=key))
         upgraded.link_incident(key, "incident 8", T0 + timedelta(minutes=4))
         assert str(upgraded.history(key=key)[-1].title) == "Worse now"
+
+
+def test_a_stored_detail_reads_in_the_readers_language() -> None:
+    from bot.alerts.store import history_words
+
+    assert history_words("after 2 h 5 min", "zh") == "持续 2 小时 5 分钟"
+    assert history_words("after 45 s", "en") == "after 45 s"
+    assert history_words("flap 1", "zh") == "第 1 次反复"
+    assert history_words("3 → 2 firing", "zh") == "3 → 2 条触发中"
+    assert history_words("first seen resolved", "zh") == "首次收到时已恢复"
+    assert history_words("warning → critical", "zh") == "warning → critical"

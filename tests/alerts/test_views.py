@@ -255,7 +255,7 @@ def test_chinese_cards_replies_and_summaries() -> None:
     assert wanted <= set(labelled(card))
     every_button_runs_a_registered_command(card)
     entry = HistoryEntry(3, state.key, 1, T0, Event.RESOLVED, "", Status.RESOLVED, "prod", "after 14 min")
-    assert render_text(alert_reply(state, entry, lang="zh")) == "✅ 已恢复（持续 14 min）。"
+    assert render_text(alert_reply(state, entry, lang="zh")) == "✅ 已恢复（持续 14 分钟）。"
     assert render_text(alert_reply(state, entry, lang="en")) == "✅ Resolved after 14 min."
     again = replace(entry, event=Event.REOPENED, detail="flap 2")
     assert render_text(alert_reply(state, again, lang="zh")) == "🔁 再次触发（第 2 次反复）。"

@@ -162,7 +162,7 @@ def test_the_summary_of_an_incident_declared_in_chinese_reads_in_chinese(live_be
         "container-oomkilled"
     ), ran
     resolved = next(line for line in summary.splitlines() if "*告警恢复*" in line)
-    assert resolved.endswith("Node aks-2 is NotReady（持续 14 min）"), resolved
+    assert resolved.endswith("Node aks-2 is NotReady（持续 14 分钟）"), resolved
     english = bed.say(":in shell", "/k8s incident show 1")
     assert "*alert resolved* — Node aks-2 is NotReady (after 14 min)" in english
 
