@@ -328,7 +328,8 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     if firing:
         body.append(blocks.Context(W.ref_line(lang, id=state.id)))
         body.append(blocks.Actions(tuple(_buttons(state, lang, runbook, incident, now))))
-    summary = f"{'✅ ' if not firing else ''}{_clip(group.summary, 200)} — {status}"
+    # The text Slack shows in notifications, the sidebar and search: in the channel's language, as the card is.
+    summary = f"{'✅ ' if not firing else ''}{_clip(in_lang(group.summary, lang), 200)} — {status}"
     return blocks.View(summary, tuple(body))
 
 

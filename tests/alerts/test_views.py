@@ -284,8 +284,13 @@ def test_a_watcher_alert_on_a_chinese_route_says_the_finding_in_chinese_after_th
     every_button_runs_a_registered_command(zh)
     en_text = render_text(alert_card(state_of(stored), now=T0 + timedelta(minutes=3), lang="en"))
     assert f"Node {NODE} is Unknown: the kubelet stopped posting node status" in en_text and "状态为" not in en_text
+    # The message's text (Slack's notification, sidebar and search) is in the route's language too.
+    assert zh.summary.startswith(f"节点 {NODE} 状态为 Unknown：kubelet 已停止上报节点状态（lease 自 ")
+    assert zh.summary.endswith(" — 已触发 3 分钟") and "stopped posting" not in zh.summary
     resolved = replace(state_of(stored), status=Status.RESOLVED, resolved_at=T0 + timedelta(minutes=14))
-    assert "状态为 Unknown" in render_text(alert_card(resolved, now=T0 + timedelta(minutes=15), lang="zh"))
+    zh = alert_card(resolved, now=T0 + timedelta(minutes=15), lang="zh")
+    assert "状态为 Unknown" in render_text(zh)
+    assert zh.summary.startswith(f"✅ 节点 {NODE} 状态为 Unknown") and "kubelet stopped" not in zh.summary
     # Alertmanager's alerts carry no second language: nothing is added to what is stored and hashed.
     external = group_to_dict(huge_group())
     assert not any(key.endswith("_zh") for key in external)
