@@ -169,6 +169,23 @@ class Button:
 @dataclass(frozen=True)
 class Actions:
     buttons: tuple[Button, ...]
+    links: tuple[LinkButton, ...] = ()  # after the buttons
+
+
+MAX_URL = 3000  # Slack: a link button's url
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    """A button that opens a web page (an alert's own runbook). It runs no command: a click on it is acknowledged
+    and nothing else. A URL Slack would refuse is refused here, when the button is built."""
+
+    label: str
+    url: str
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("https://", "http://")) or len(self.url) > MAX_URL:
+            raise ValueError(f"link button {self.label!r}: not an http(s) URL of at most {MAX_URL} characters")
 
 
 MAX_CHOICES = 100  # Slack: the options of one menu

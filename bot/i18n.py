@@ -1275,6 +1275,7 @@ class AlertWords:
     unsnooze: Msg = Msg("Unsnooze", "取消静默")
     diagnose: Msg = Msg("Diagnose", "诊断")
     runbook_button: Msg = Msg("Runbook: {id}", "处理手册：{id}")
+    runbook_link: Msg = Msg("Runbook ↗", "处理手册 ↗")  # the alert's own runbook page
     open_incident: Msg = Msg("Open incident", "发起故障处理")
     # thread replies
     reply_fired: Msg = Msg("🔥 Firing: {summary}", "🔥 触发：{summary}")

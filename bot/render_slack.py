@@ -223,8 +223,11 @@ class _Buttons:
     def __init__(self) -> None:
         self.count = 0
 
-    def element(self, button: blocks.Button) -> ButtonElement:
+    def element(self, button: blocks.Button | blocks.LinkButton) -> ButtonElement:
         self.count += 1
+        if isinstance(button, blocks.LinkButton):  # no value: a click on it is acknowledged and runs nothing
+            return ButtonElement(text=PlainTextObject(text=clip(button.label, MAX_BUTTON_TEXT), emoji=True),
+                                 action_id=f"{ACTION_PREFIX}{self.count}", url=button.url)
         action_id, value = f"{ACTION_PREFIX}{self.count}", encode(button.ref)
         style = button.style if button.style in ("primary", "danger") else None
         return ButtonElement(
@@ -247,9 +250,10 @@ class _Buttons:
         )
 
 
-def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[list[SlackBlock], list[blocks.Button]]:
+def _render_block(block: blocks.Block, budget: int, buttons: _Buttons
+                  ) -> tuple[list[SlackBlock], list[blocks.Button | blocks.LinkButton]]:
     """Slack blocks for one neutral block within `budget` blocks; also returns buttons to add at the end."""
-    extra: list[blocks.Button] = []
+    extra: list[blocks.Button | blocks.LinkButton] = []
     match block:
         case blocks.Heading(text=text):
             return [HeaderBlock(text=PlainTextObject(text=clip(text, MAX_HEADER), emoji=True))], extra
@@ -299,8 +303,8 @@ def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[
             return [ContextBlock(elements=[_md(text, MAX_CONTEXT)])], extra
         case blocks.Divider():
             return [DividerBlock()], extra
-        case blocks.Actions(buttons=bs):
-            return [], list(bs)
+        case blocks.Actions(buttons=bs, links=links):
+            return [], [*bs, *links]
         case blocks.Choice():
             return [ActionsBlock(elements=[buttons.menu(block)])], extra
     return [], extra
@@ -309,13 +313,15 @@ def _render_block(block: blocks.Block, budget: int, buttons: _Buttons) -> tuple[
 def render_slack(view: blocks.View) -> SlackMessage:
     buttons = _Buttons()
     out: list[SlackBlock] = []
-    pending_buttons: list[blocks.Button] = []
+    pending_buttons: list[blocks.Button | blocks.LinkButton] = []
     omitted = 0
     for i, block in enumerate(view.blocks):
         budget = MAX_BLOCKS - _RESERVED - len(out)
         if budget <= 0:
             omitted = len(view.blocks) - i
-            pending_buttons += [b for blk in view.blocks[i:] if isinstance(blk, blocks.Actions) for b in blk.buttons]
+            for blk in view.blocks[i:]:
+                if isinstance(blk, blocks.Actions):
+                    pending_buttons += [*blk.buttons, *blk.links]
             break
         rendered, extra = _render_block(block, budget, buttons)
         out.extend(rendered[:budget])

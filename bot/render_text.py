@@ -94,9 +94,10 @@ def render_block(block: blocks.Block) -> list[str]:
             return [f"  ({blocks.plain(text)})"]
         case blocks.Divider():
             return ["-" * 40]
-        case blocks.Actions(buttons=buttons):
+        case blocks.Actions(buttons=buttons, links=links):
             labels = "  ".join(f"[{b.label}]" for b in buttons)
-            return [f"{labels}   (press with :click LABEL)"]
+            pressed = [f"{labels}   (press with :click LABEL)"] if buttons or not links else []
+            return pressed + [f"  {link.label} {link.url}" for link in links]
         case blocks.Choice(placeholder=placeholder, options=options):
             return [f"{placeholder} (choose with :click OPTION):", *(f"  · {o.label}" for o in options)]
     return []

@@ -210,12 +210,25 @@ def _evidence(group: AlertGroup, lang: str) -> list[blocks.Block]:
     return body
 
 
+def own_runbook(group: AlertGroup, lang: str) -> blocks.LinkButton | None:
+    """The runbook the alert itself links (Alertmanager's `runbook_url` annotation) as a link button, when it is a
+    URL Slack takes."""
+    links = [link for a in (*group.firing, *group.alerts) for link in a.links if link.label == "runbook"]
+    urls = [link.url for link in links] + [group.annotations.get("runbook_url", "")]
+    for url in urls:
+        try:
+            return blocks.LinkButton(W.runbook_link(lang), url)
+        except ValueError:
+            continue
+    return None
+
+
 def _runbook(
     group: AlertGroup, lang: str, knowledge: KnowledgeBase | None
 ) -> tuple[list[blocks.Block], blocks.Button | None]:
     entry_id = group.runbook
-    if not entry_id:
-        return [blocks.Context(W.no_runbook(lang))], None
+    if not entry_id:  # the alert's own runbook, if it links one, is a button of its own
+        return ([] if own_runbook(group, lang) is not None else [blocks.Context(W.no_runbook(lang))]), None
     ref = runbook_ref(entry_id)
     entry = knowledge.get(entry_id) if knowledge is not None else None
     if entry is not None:
@@ -327,7 +340,8 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     body += _people(state, now, lang)
     if firing:
         body.append(blocks.Context(W.ref_line(lang, id=state.id)))
-        body.append(blocks.Actions(tuple(_buttons(state, lang, runbook, incident, now))))
+        own = own_runbook(group, lang)
+        body.append(blocks.Actions(tuple(_buttons(state, lang, runbook, incident, now)), (own,) if own else ()))
     # The text Slack shows in notifications, the sidebar and search: in the channel's language, as the card is.
     summary = f"{'✅ ' if not firing else ''}{_clip(in_lang(group.summary, lang), 200)} — {status}"
     return blocks.View(summary, tuple(body))

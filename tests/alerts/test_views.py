@@ -135,6 +135,20 @@ def test_an_alertmanager_group_shows_each_alert_and_the_ones_it_left_out() -> No
     assert "runbook: https://longhorn.io/docs/1.3.0/monitoring/metrics/" in text
 
 
+def test_an_alerts_own_runbook_is_a_link_button_and_no_runbook_is_said_only_when_there_is_none() -> None:
+    throttled = alertmanager.parse(payload("alertmanager-cputhrottlinghigh.json"), directory())
+    url = "https://github.com/kubernetes-monitoring/kubernetes-mixin/tree/master/runbook.md#alert-name-cputhrottlinghigh"
+    card = alert_card(state_of(throttled), now=T0)
+    text = render_text(card)
+    assert "No runbook matched" not in text and f"Runbook ↗ {url}" in text
+    every_button_runs_a_registered_command(card)  # the link is no command button
+    (link,) = [e for b in render_slack(card).blocks if b["type"] == "actions" for e in b["elements"] if "url" in e]
+    assert link["url"] == url and link["text"]["text"] == "Runbook ↗" and "value" not in link
+    assert "处理手册 ↗" in render_text(alert_card(state_of(throttled), now=T0, lang="zh"))
+    bare = replace(throttled.with_alerts(replace(a, links=()) for a in throttled.alerts), annotations={})
+    assert "No runbook matched this alert" in render_text(alert_card(state_of(bare), now=T0))
+
+
 def test_an_azure_alert_shows_its_value_and_expression() -> None:
     group = azure_monitor.parse(payload("azure-prometheus-alert.json"), directory())
     text = render_text(alert_card(state_of(group), now=T0))

@@ -52,6 +52,8 @@ def assert_within_slack_limits(message: Any) -> None:
                 if e["type"] == "static_select":
                     assert len(e["placeholder"]["text"]) <= 150 and 1 <= len(e["options"]) <= 100
                     assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 150 for o in e["options"])
+                elif "url" in e:  # a link button: no value, a URL of at most 3000 characters
+                    assert len(e["text"]["text"]) <= 75 and len(e["url"]) <= 3000 and "value" not in e
                 else:
                     assert len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000
                 action_ids.append(e["action_id"])
