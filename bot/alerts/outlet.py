@@ -57,7 +57,7 @@ from bot.alerts.ports import Poster, SendError
 from bot.alerts.routing import Route, channel_route, pick_routes, quiet_end
 from bot.alerts.settings import AlertSettings, Lang
 from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry, OutboxItem, Work
-from bot.alerts.views import alert_card, alert_reply, alert_summary
+from bot.alerts.views import alert_card, alert_reply, alert_summary, log_name
 from bot.blocks import Text, View
 from bot.clock import Clock, SystemClock
 from bot.incidents.alerts import IncidentLink
@@ -246,7 +246,8 @@ class Outlet:
         """Keep the work, with why, for its next attempt (see the module docstring)."""
         now = self.clock.now()
         attempts = max(i.attempts for i in items)
-        what = ", ".join(f"{i.kind.value} {i.key[:40]}" for i in items[:3]) + (" …" if len(items) > 3 else "")
+        what = ", ".join(f"{i.kind.value} {log_name(i.key, self.store.get)}" for i in items[:3])
+        what += " …" if len(items) > 3 else ""
         if isinstance(exc, SendError) and exc.retry_after is not None:
             at = now + timedelta(seconds=exc.retry_after)
             self._held[channel] = max(at, self._held.get(channel, at))

@@ -19,13 +19,13 @@ does I/O except reading the shipped knowledge base for a runbook's title when th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot import blocks
 from bot.alerts.desk import incident_from_detail
 from bot.alerts.findings import finding_object
-from bot.alerts.model import Alert, AlertGroup, Source, Status
+from bot.alerts.model import Alert, AlertGroup, Source, Status, short_id
 from bot.alerts.store import AlertState, Event, HistoryEntry, history_words
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
@@ -345,6 +345,15 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     # The text Slack shows in notifications, the sidebar and search: in the channel's language, as the card is.
     summary = f"{'✅ ' if not firing else ''}{_clip(in_lang(group.summary, lang), 200)} — {status}"
     return blocks.View(summary, tuple(body))
+
+
+def log_name(key: str, stored: Callable[[str], AlertState | None]) -> str:
+    """An alert as a log line names it: its short id and title (`4rb34vbtiw "KubeNodeNotReady"`), what
+    `/k8s alerts show` takes — not its key, whose first characters are the same for every Alertmanager group.
+    `stored` reads its state (the store's `get`): only a failure is logged, so the read is rare."""
+    state = stored(key)
+    title = _clip(str(state.group.title), 60) if state is not None else ""
+    return f'{short_id(key)} "{title}"' if title else short_id(key)
 
 
 def _shipped_knowledge() -> KnowledgeBase | None:

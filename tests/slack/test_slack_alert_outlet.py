@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.alerts.model import Alert, AlertGroup, AlertObject, Source, Status
+from bot.alerts.model import Alert, AlertGroup, AlertObject, Source, Status, short_id
 from bot.alerts.outlet import PERMANENT_RETRY, Outlet
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore, OutboxItem
@@ -134,6 +134,9 @@ def test_a_channel_that_refuses_the_bot_keeps_its_work_and_says_so(slack_api: We
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert where in warning.getMessage() and "channel_not_found" in warning.getMessage()
     assert "check the channel ID" in warning.getMessage() and BOT_TOKEN not in caplog.text
+    # The line names the alert as `/k8s alerts show` takes it: its short id and its title, not its key.
+    key = crashloop("web-1", T0).key
+    assert f'post {short_id(key)} "Pod web-1 is crash-looping" ' in warning.getMessage() and key not in caplog.text
     assert store.pending() == 1 and store.due(T0 + PERMANENT_RETRY - timedelta(seconds=1)) == []
     (kept,) = store.due(T0 + PERMANENT_RETRY)
     assert kept.last_error == "channel_not_found"
