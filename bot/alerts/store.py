@@ -572,6 +572,8 @@ class AlertStore:
             if not snoozed:
                 self._work(run, state.key, episode, at, Work.UPDATE)
                 self._work(run, state.key, episode, at, Work.REPLY, seq)
+            if group.severity > state.severity:
+                self._escalated(run, group, episode, routes, at)
         elif outcome is Outcome.UPDATED:
             before, after = len(state.group.firing), len(group.firing)
             if before != after:
@@ -585,6 +587,18 @@ class AlertStore:
                     self._work(run, state.key, episode, at, Work.REPLY, seq)
             if not snoozed:
                 self._work(run, state.key, episode, at, Work.UPDATE)
+            if group.severity > state.severity:
+                self._escalated(run, group, episode, routes, at)
+
+    def _escalated(self, run: Run, group: AlertGroup, episode: int, routes: Sequence[Route], at: datetime) -> None:
+        """A firing problem got worse: a route it now matches and did not before (a `severities: [critical]` page
+        channel) gets a message of its own, since an edit elsewhere notifies nobody there. The message it has stays
+        and is kept up to date as well; a severity that falls later does not take the new one back."""
+        have = {r[0] for r in run(f"SELECT channel FROM {self.messages_table} WHERE key = ? AND episode = ?",
+                                  (group.key, episode))[1]}
+        new = [route for route in routes if route.channel not in have]
+        if new:
+            self._new_messages(run, group, episode, new, at)
 
     def _history(self, run: Run, key: str, episode: int, at: datetime, event: Event, group: AlertGroup | None,
                  detail: str, *, actor: str = "", status: Status | None = None, cluster: str | None = None,

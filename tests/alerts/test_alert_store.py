@@ -21,6 +21,7 @@ from bot.alerts.store import AlertStore, Event, Work
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
 from bot.i18n import Said, in_lang
+from bot.severity import Severity
 from tests.support.alerts import directory, payload
 from tests.support.databases import Database
 
@@ -414,3 +415,19 @@ def test_a_stored_detail_reads_in_the_readers_language() -> None:
     assert history_words("3 → 2 firing", "zh") == "3 → 2 条触发中"
     assert history_words("first seen resolved", "zh") == "首次收到时已恢复"
     assert history_words("warning → critical", "zh") == "warning → critical"
+
+
+def test_a_severity_that_rises_into_another_route_adds_a_message_there_and_falling_keeps_it(
+        store: AlertStore) -> None:
+    page = Route("page", "C0PAGE", "en", 0, RateLimit(), None)
+    group = longhorn()
+    warning = group.with_alerts(replace(a, severity=Severity.WARNING) for a in group.alerts)
+    critical = group.with_alerts(replace(a, severity=Severity.CRITICAL, summary="worse") for a in group.alerts)
+    store.record(warning, [ALERTS], at=T0, flap_window=WINDOW)
+    assert post_everything(store, T0) == ["post C0ALERTS"]
+    store.record(critical, [page], at=T0 + timedelta(minutes=1), flap_window=WINDOW)
+    assert sorted(post_everything(store, T0 + timedelta(minutes=1))) == ["post C0PAGE", "reply C0ALERTS",
+                                                                         "update C0ALERTS"]
+    store.record(warning, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW)
+    assert sorted(post_everything(store, T0 + timedelta(minutes=2))) == ["update C0ALERTS", "update C0PAGE"]
+    assert sorted(m.channel for m in store.messages(group.key)) == ["C0ALERTS", "C0PAGE"]

@@ -218,3 +218,31 @@ def test_a_message_catches_up_when_its_snooze_runs_out(store: AlertStore) -> Non
     last = bed.out.getvalue().rsplit("(updated #1)", 1)[1]
     assert "restarted 30 times" in last and "The snooze ended at 04:00 UTC." in last
     assert bed.outlet.deliver().seen == 0  # once
+
+
+def test_an_alert_that_becomes_critical_is_posted_in_the_critical_route_too(store: AlertStore) -> None:
+    settings = config(routes=[{"name": "page", "severities": ["critical"], "channel": "C0PAGE"},
+                              {"name": "alerts-prod", "clusters": ["prod"], "channel": "C0PROD"}])
+    bed = Bed(store, settings)
+    record(store, settings, crashloop("web-1", T0), T0)
+    assert bed.outlet.deliver().posted == 1
+    worse = crashloop("web-1", T0, severity=Severity.CRITICAL)
+    record(store, settings, worse, bed.at(timedelta(minutes=1)))
+    done = bed.outlet.deliver()
+    assert (done.posted, done.updated, done.replied) == (1, 1, 1)
+    assert bed.lines()[1:] == ["[#alerts-prod]     ↳ #1: 🔄 Changed: warning → critical",
+                               "[#alerts-prod] (updated #1) 🔴 Pod web-1 is crash-looping",
+                               "[#page] 🔴 Pod web-1 is crash-looping"]  # a new message: the page channel hears it
+    assert sorted(m.channel for m in store.messages(worse.key)) == ["C0PAGE", "C0PROD"]
+
+    # Better again: the page channel's message stays and is kept up to date with the other; both resolve together.
+    record(store, settings, crashloop("web-1", T0, restarts=9), bed.at(timedelta(minutes=1)))
+    assert (bed.outlet.deliver().updated, len(store.messages(worse.key))) == (2, 2)
+    end = bed.at(timedelta(minutes=1))
+    record(store, settings, resolved(worse, end), end)
+    done = bed.outlet.deliver()
+    assert (done.posted, done.updated, done.replied) == (0, 2, 2)
+    assert bed.lines()[-4:] == ["[#page] (updated #3) ✅ Resolved: Pod web-1 is crash-looping",
+                                "[#alerts-prod] (updated #1) ✅ Resolved: Pod web-1 is crash-looping",
+                                "[#page]     ↳ #3: ✅ Resolved after 3 min.",
+                                "[#alerts-prod]     ↳ #1: ✅ Resolved after 3 min."]
