@@ -29,7 +29,9 @@ Pacing, per channel (`alerts` settings; `routing.channel_route` says which route
   and their thread replies (resolved, reopened) go in the summary's thread, each naming its problem;
 - the rate limit spent: posts wait until the oldest message of the window leaves it;
 - quiet hours: the store sets a post's first due time past them; the outlet checks again when it sends (a retry
-  may have moved it into them). Updates and thread replies are never held: they do not notify a channel.
+  may have moved it into them). A held post falls due at once when its problem's severity rises (the store), and
+  a starting outlet decides every waiting post again under its own settings (`_recheck_held`: quiet hours turned
+  off release what they held). Updates and thread replies are never held: they do not notify a channel.
 
 A snooze that runs out changes nothing in the store, yet the message is behind (changes while snoozed queued no
 update) and still says "snoozed": the outlet queues its update when the snooze ends (`AlertStore.refresh`).
@@ -56,7 +58,7 @@ from bot.alerts.model import Status
 from bot.alerts.ports import Poster, SendError
 from bot.alerts.routing import Route, channel_route, pick_routes, quiet_end
 from bot.alerts.settings import AlertSettings, Lang
-from bot.alerts.store import AlertState, AlertStore, Event, HistoryEntry, OutboxItem, Work
+from bot.alerts.store import QUIET_HOURS_HOLD, AlertState, AlertStore, Event, HistoryEntry, OutboxItem, Work
 from bot.alerts.views import alert_card, alert_reply, alert_summary, log_name
 from bot.blocks import Text, View
 from bot.clock import Clock, SystemClock
@@ -144,6 +146,7 @@ class Outlet:
         self._held: dict[str, datetime] = {}  # channel → until when Slack asked us to wait (429)
         # Snoozes that ran out after this are refreshed; a new leader looks back a while for those it missed.
         self._snoozes_seen = self.clock.now() - SNOOZE_LOOKBACK
+        self._held_rechecked = False  # the first pass decides again what earlier settings held back
 
     # -- the loop --------------------------------------------------------------------------------------------
 
@@ -191,6 +194,9 @@ class Outlet:
         once). Stops between items when `stop` is set."""
         result = Delivered()
         now = self.clock.now()
+        if not self._held_rechecked:
+            self._recheck_held(now)
+            self._held_rechecked = True
         for key in self.store.snoozes_ended(self._snoozes_seen, now):
             self.store.refresh(key, now)
         self._snoozes_seen = now
@@ -309,6 +315,23 @@ class Outlet:
         ready += self._ready(channel, self._claim(coming, result), result)
         self._send_post(channel, ready, route, result)
 
+    def _recheck_held(self, now: datetime) -> None:
+        """Decide again, under the settings this outlet runs with, when each post that waits should go out: a post
+        held for quiet hours that are now shorter, later or gone (an admin turned them off during an incident and
+        restarted) falls due when they say, not when the settings it was recorded under said. Only earlier: a post
+        the current settings hold longer is held by `_ready` when it falls due."""
+        for item in self.store.held_posts(now):
+            state = self.store.get(item.key)
+            if state is None:
+                continue
+            route = self._route(state, item.channel)
+            due, why = max(now, item.created_at + timedelta(seconds=route.group_seconds)), None
+            if route.quiet_hours is not None and route.held(state.severity, due):
+                due, why = quiet_end(route.quiet_hours, due), QUIET_HOURS_HOLD
+            if due < item.due_at and self.store.bring_forward(item.id, due, why):
+                log.info("alert post %s in %s falls due at %s under the current settings (was %s)", state.id,
+                         item.channel, due.isoformat(), item.due_at.isoformat())
+
     def _ready(self, channel: str, items: Sequence[OutboxItem], result: Delivered
                ) -> list[tuple[OutboxItem, AlertState]]:
         """The claimed posts that go out now, with their problems; the others finished (nothing to post) or held
@@ -324,7 +347,7 @@ class Outlet:
                 continue
             route = self._route(state, channel)
             if route.quiet_hours is not None and route.held(state.severity, now):
-                self.store.postpone(item.id, quiet_end(route.quiet_hours, now))
+                self.store.postpone(item.id, quiet_end(route.quiet_hours, now), QUIET_HOURS_HOLD)
                 result.held += 1
                 continue
             ready.append((item, state))

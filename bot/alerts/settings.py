@@ -55,7 +55,8 @@ class RateLimit(_Model):
 
 class QuietHours(_Model):
     """Between `start` and `end` (local to `timezone`; may wrap midnight) only alerts of `min_severity` or above
-    are posted; the others wait until the quiet hours end."""
+    are posted; the others wait until the quiet hours end, or until their severity reaches `min_severity`. A bot
+    started with other quiet hours (or none) decides again when what waits goes out."""
 
     start: str
     end: str

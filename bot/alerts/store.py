@@ -202,6 +202,10 @@ _ITEM_COLUMNS = (
 # Said at the end of an outbox error whose send may have worked (its answer was lost, not refused), for people
 # reading the outbox; the state itself is the claimer kept on the item (`OutboxItem.unsure`).
 MAY_HAVE_ARRIVED = " (may have arrived)"
+# Why a post that is not due yet waits (its `last_error`), when it waits for the end of the quiet hours: such a post
+# falls due at once when its problem's severity rises (it may have reached the quiet hours' `min_severity`; the
+# outlet decides again when it sends).
+QUIET_HOURS_HOLD = "held for the end of the quiet hours"
 # The watcher records its look at each cluster every half minute (`bot.alerts.watcher.SCAN_RECORD_EVERY`); a last look
 # older than this means nobody is looking: `/k8s alerts` and a new incident's snapshot say so rather than "nothing
 # is firing".
@@ -593,9 +597,14 @@ class AlertStore:
     def _escalated(self, run: Run, group: AlertGroup, episode: int, routes: Sequence[Route], at: datetime) -> None:
         """A firing problem got worse: a route it now matches and did not before (a `severities: [critical]` page
         channel) gets a message of its own, since an edit elsewhere notifies nobody there. The message it has stays
-        and is kept up to date as well; a severity that falls later does not take the new one back."""
+        and is kept up to date as well; a severity that falls later does not take the new one back. A post held for
+        the quiet hours falls due now (the outlet lets it out if the severity reached their `min_severity`)."""
         have = {r[0] for r in run(f"SELECT channel FROM {self.messages_table} WHERE key = ? AND episode = ?",
                                   (group.key, episode))[1]}
+        # Its posts held for the quiet hours may now be loud enough: due now, and the outlet decides again.
+        run(f"UPDATE {self.outbox_table} SET due_at = ?, last_error = NULL WHERE key = ? AND episode = ? "
+            "AND kind = ? AND done_at IS NULL AND claimed_by IS NULL AND last_error = ? AND due_at > ?",
+            (utc_text(at), group.key, episode, Work.POST.value, QUIET_HOURS_HOLD, utc_text(at)))
         new = [route for route in routes if route.channel not in have]
         if new:
             self._new_messages(run, group, episode, new, at)
@@ -617,12 +626,12 @@ class AlertStore:
         for route in routes:
             run(f"INSERT INTO {self.messages_table} (key, episode, channel) VALUES (?, ?, ?) "
                 "ON CONFLICT (key, episode, channel) DO NOTHING", (group.key, episode, route.channel))
-            due = at + timedelta(seconds=route.group_seconds)
+            due, why = at + timedelta(seconds=route.group_seconds), None
             if route.held(group.severity, due) and route.quiet_hours is not None:
-                due = quiet_end(route.quiet_hours, due)
-            run(f"INSERT INTO {self.outbox_table} (key, episode, channel, kind, created_at, due_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (group.key, episode, route.channel, Work.POST.value, utc_text(at), utc_text(due)))
+                due, why = quiet_end(route.quiet_hours, due), QUIET_HOURS_HOLD
+            run(f"INSERT INTO {self.outbox_table} (key, episode, channel, kind, created_at, due_at, last_error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (group.key, episode, route.channel, Work.POST.value, utc_text(at), utc_text(due), why))
 
     def _work(self, run: Run, key: str, episode: int, at: datetime, kind: Work, history_seq: int | None = None
               ) -> None:
@@ -856,12 +865,28 @@ class AlertStore:
             f"claimed_by = {claimer}, claimed_until = NULL WHERE id = ? AND done_at IS NULL",
             (why, utc_text(retry_at), item_id))
 
-    def postpone(self, item_id: int, until: datetime) -> None:
+    def postpone(self, item_id: int, until: datetime, why: str | None = None) -> None:
         """Put a claimed item back, due at `until`, without counting an attempt: it was held (quiet hours, the
-        route's rate limit), not refused."""
+        route's rate limit), not refused. `why` (`QUIET_HOURS_HOLD`) is kept with it."""
         self.db.run(
-            f"UPDATE {self.outbox_table} SET due_at = ?, claimed_by = NULL, claimed_until = NULL "
-            "WHERE id = ? AND done_at IS NULL", (utc_text(until), item_id))
+            f"UPDATE {self.outbox_table} SET due_at = ?, claimed_by = NULL, claimed_until = NULL, "
+            "last_error = COALESCE(?, last_error) WHERE id = ? AND done_at IS NULL", (utc_text(until), why, item_id))
+
+    def held_posts(self, at: datetime) -> list[OutboxItem]:
+        """Posts nobody has tried yet that fall due after `at` (a grouping window, the quiet hours, a rate limit),
+        unclaimed, oldest first: what a starting outlet decides again under the settings it runs with."""
+        now = utc_text(at)
+        return self._items(
+            "o.done_at IS NULL AND o.kind = ? AND o.attempts = 0 AND o.due_at > ? "
+            "AND (o.claimed_until IS NULL OR o.claimed_until < ?) ORDER BY o.id", (Work.POST.value, now, now))
+
+    def bring_forward(self, item_id: int, due: datetime, why: str | None) -> bool:
+        """Make an unclaimed item due earlier, at `due` (`why` it still waits, if it does); False when it was
+        claimed, done or already due by then."""
+        count, _ = self.db.run(
+            f"UPDATE {self.outbox_table} SET due_at = ?, last_error = ? WHERE id = ? AND done_at IS NULL "
+            "AND claimed_by IS NULL AND due_at > ?", (utc_text(due), why, item_id, utc_text(due)))
+        return count == 1
 
 
 def _instance(group: AlertGroup) -> str | None:

@@ -246,3 +246,48 @@ def test_an_alert_that_becomes_critical_is_posted_in_the_critical_route_too(stor
                                 "[#alerts-prod] (updated #1) ✅ Resolved: Pod web-1 is crash-looping",
                                 "[#page]     ↳ #3: ✅ Resolved after 3 min.",
                                 "[#alerts-prod]     ↳ #1: ✅ Resolved after 3 min."]
+
+
+QUIET = {"start": "22:00", "end": "07:00", "timezone": "UTC", "min_severity": "critical"}
+
+
+def test_a_post_held_for_the_quiet_hours_goes_out_at_once_when_its_problem_becomes_critical(
+        store: AlertStore) -> None:
+    settings = config(quiet_hours=QUIET, routes=[{"name": "page", "severities": ["critical"], "channel": "C0PAGE"},
+                                                 {"name": "alerts-prod", "clusters": ["prod"], "channel": "C0PROD"}])
+    bed = Bed(store, settings)
+    record(store, settings, crashloop("node-1", T0), T0)  # 03:00: a warning waits for 07:00
+    assert bed.outlet.deliver().seen == 0
+    record(store, settings, crashloop("node-1", T0, severity=Severity.CRITICAL), bed.at(timedelta(seconds=10)))
+    done = bed.outlet.deliver()
+    assert (done.posted, done.held) == (2, 0)
+    assert sorted(bed.lines()) == ["[#alerts-prod] 🔴 Pod node-1 is crash-looping",
+                                   "[#page] 🔴 Pod node-1 is crash-looping"]
+    assert bed.outlet.deliver().replied == 1  # and in its thread: it was a warning before
+    assert bed.lines()[-1] == "[#alerts-prod]     ↳ #1: 🔄 Changed: warning → critical"
+
+
+def test_a_warning_that_stays_a_warning_still_waits_for_the_end_of_the_quiet_hours(store: AlertStore) -> None:
+    settings = config(quiet_hours={**QUIET, "min_severity": "critical"})
+    bed = Bed(store, settings)
+    record(store, settings, crashloop("web-1", T0), T0)
+    record(store, settings, crashloop("web-1", T0, restarts=9), bed.at(timedelta(minutes=1)))
+    assert bed.outlet.deliver().seen == 0
+    bed.at(timedelta(hours=3, minutes=59))  # 07:00
+    assert bed.outlet.deliver().posted == 1
+
+
+def test_quiet_hours_turned_off_release_what_they_held_when_the_bot_starts_again(store: AlertStore) -> None:
+    quiet = config(quiet_hours=QUIET)
+    record(store, quiet, crashloop("web-1", T0), T0)
+    assert Bed(store, quiet).outlet.deliver().seen == 0  # held until 07:00
+    bed = Bed(store, config())  # restarted without quiet hours
+    assert bed.outlet.deliver().posted == 1
+    assert bed.lines() == ["[#alerts-prod] 🟠 Pod web-1 is crash-looping"]
+
+    # Quiet hours that end earlier now: what they held goes out when they end, not when the old ones did.
+    record(store, quiet, crashloop("web-2", T0), T0)
+    bed = Bed(store, config(quiet_hours={**QUIET, "end": "05:00"}))
+    assert bed.outlet.deliver().seen == 0
+    bed.at(timedelta(hours=2))  # 05:00
+    assert bed.outlet.deliver().posted == 1
