@@ -27,7 +27,9 @@ Pacing, per channel (`alerts` settings; `routing.channel_route` says which route
   message instead of N. A summary is a message the problems share: each problem's message row holds the
   summary's `ts`, so a later change of any of them re-renders the summary from every member's current state,
   and their thread replies (resolved, reopened) go in the summary's thread, each naming its problem;
-- the rate limit spent: posts wait until the oldest message of the window leaves it;
+- the rate limit spent: posts wait until the oldest message of the window leaves it (up to `per_minutes`);
+- except a new critical problem: never held by the rate limit, it is posted at once as its own card (several at
+  once beyond the whole limit: one summary of them, at once); it counts towards the limit of what comes after;
 - quiet hours: the store sets a post's first due time past them; the outlet checks again when it sends (a retry
   may have moved it into them). A held post falls due at once when its problem's severity rises (the store), and
   a starting outlet decides every waiting post again under its own settings (`_recheck_held`: quiet hours turned
@@ -63,6 +65,7 @@ from bot.alerts.views import alert_card, alert_reply, alert_summary, log_name
 from bot.blocks import Text, View
 from bot.clock import Clock, SystemClock
 from bot.incidents.alerts import IncidentLink
+from bot.severity import Severity
 
 log = logging.getLogger("aksbot.alerts.outlet")
 
@@ -75,6 +78,7 @@ FIRST_RETRY_S = 2.0
 MAX_RETRY_S = 300.0
 PERMANENT_RETRY = timedelta(minutes=15)
 SNOOZE_LOOKBACK = timedelta(hours=1)
+URGENT = Severity.CRITICAL  # a new problem this severe or worse is posted now, whatever the route's rate limit
 _TICK_S = 0.1  # how often a waiting outlet looks at `stop`
 
 # What an admin does about a channel that refuses the bot (logged with the refusal).
@@ -286,22 +290,31 @@ class Outlet:
         ready = self._ready(channel, self._claim(items, result), result)
         if not ready:
             return
+        # A new critical problem is never held by the rate limit: the limit keeps a channel readable, not silent
+        # when it matters. Each is its own card (its buttons), unless more come at once than the whole limit
+        # allows: then one summary of them, now.
+        urgent = [(item, state) for item, state in ready if state.severity >= URGENT]
+        ready = [(item, state) for item, state in ready if state.severity < URGENT]
+        if len(urgent) > route.rate_limit.max_messages:
+            self._send_post(channel, urgent, route, result)
+        else:
+            self._one_by_one(channel, urgent, route, result)
+        if (until := self._held.get(channel)) is not None:
+            for item, _ in ready:  # Slack asked us to wait: the rest waits with it
+                self.store.postpone(item.id, until)
+                result.held += 1
+            return
+        if not ready:
+            return
         now = self.clock.now()
         window = timedelta(minutes=route.rate_limit.per_minutes)
         recent = self.store.posted_since(channel, now - window)
         allowance = route.rate_limit.max_messages - len(recent)
         taken = {i.id for i in items}
         coming = [i for i in self.store.waiting_posts(channel, now, now + timedelta(seconds=route.group_seconds))
-                  if i.id not in taken]
+                  if i.id not in taken and not self._urgent(i)]
         if len(ready) + len(coming) <= allowance:
-            for n, (item, state) in enumerate(ready):
-                until = self._held.get(channel)
-                if until is not None:  # Slack just asked us to wait: the rest waits with it
-                    for later, _ in ready[n:]:
-                        self.store.postpone(later.id, until)
-                        result.held += 1
-                    return
-                self._send_post(channel, [(item, state)], route, result)
+            self._one_by_one(channel, ready, route, result)
             return
         if allowance <= 0:
             until = recent[0] + window
@@ -314,6 +327,22 @@ class Outlet:
         # More than the channel may take now: one summary of the whole burst, whatever of it is still free.
         ready += self._ready(channel, self._claim(coming, result), result)
         self._send_post(channel, ready, route, result)
+
+    def _one_by_one(self, channel: str, posts: Sequence[tuple[OutboxItem, AlertState]], route: Route,
+                    result: Delivered) -> None:
+        """Each post as its own message, until Slack asks us to wait: the rest is put back until then."""
+        for n, (item, state) in enumerate(posts):
+            until = self._held.get(channel)
+            if until is not None:
+                for later, _ in posts[n:]:
+                    self.store.postpone(later.id, until)
+                    result.held += 1
+                return
+            self._send_post(channel, [(item, state)], route, result)
+
+    def _urgent(self, item: OutboxItem) -> bool:
+        state = self.store.get(item.key)
+        return state is not None and state.severity >= URGENT
 
     def _recheck_held(self, now: datetime) -> None:
         """Decide again, under the settings this outlet runs with, when each post that waits should go out: a post

@@ -47,7 +47,8 @@ class _Model(BaseModel):
 
 
 class RateLimit(_Model):
-    """At most `max_messages` new top-level messages per `per_minutes` on one route; the rest become a summary."""
+    """At most `max_messages` new top-level messages per `per_minutes` on one route; the rest become a summary,
+    or wait (up to `per_minutes`) when the limit is spent. A new critical alert is never held by it."""
 
     max_messages: int = Field(default=10, ge=1, le=1000)
     per_minutes: int = Field(default=10, ge=1, le=24 * 60)

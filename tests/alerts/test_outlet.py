@@ -291,3 +291,31 @@ def test_quiet_hours_turned_off_release_what_they_held_when_the_bot_starts_again
     assert bed.outlet.deliver().seen == 0
     bed.at(timedelta(hours=2))  # 05:00
     assert bed.outlet.deliver().posted == 1
+
+
+def test_a_spent_rate_limit_never_holds_a_new_critical_problem(store: AlertStore) -> None:
+    bed = Bed(store, config(rate_limit={"max_messages": 1, "per_minutes": 10}))
+    record(store, bed.settings, crashloop("web-1", T0), T0)
+    assert bed.outlet.deliver().posted == 1
+    record(store, bed.settings, crashloop("web-2", T0), bed.at(timedelta(minutes=1)))
+    record(store, bed.settings, crashloop("db-0", T0, severity=Severity.CRITICAL), bed.clock.now())
+    done = bed.outlet.deliver()
+    assert (done.posted, done.held) == (1, 1)  # the critical one now, as its own card; the warning waits
+    assert bed.lines()[1:] == ["[#alerts-prod] 🔴 Pod db-0 is crash-looping"]
+    bed.at(timedelta(minutes=9))  # the first message left the window, the critical one has not: still full
+    assert bed.outlet.deliver().held == 1
+    bed.at(timedelta(minutes=1))
+    assert bed.outlet.deliver().posted == 1
+    assert bed.lines()[2:] == ["[#alerts-prod] 🟠 Pod web-2 is crash-looping"]
+
+
+def test_more_critical_problems_at_once_than_the_whole_limit_are_one_summary_now(store: AlertStore) -> None:
+    bed = Bed(store, config(rate_limit={"max_messages": 2, "per_minutes": 10}))
+    for i in range(2):
+        record(store, bed.settings, crashloop(f"web-{i}", T0), T0)
+    assert bed.outlet.deliver().posted == 2
+    for i in range(3):
+        record(store, bed.settings, crashloop(f"db-{i}", T0, severity=Severity.CRITICAL), bed.at(timedelta(0)))
+    done = bed.outlet.deliver()
+    assert (done.posted, done.summarized, done.held) == (1, 3, 0)
+    assert bed.lines()[2:] == ["[#alerts-prod] 🔴 3 pods: crashloop in shop"]
