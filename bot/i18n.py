@@ -1239,6 +1239,7 @@ class AlertWords:
     firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
     next_line: Msg = Msg("next: {next}", "接下来：{next}")
     resolved_after: Msg = Msg("resolved after {duration}", "{duration}后恢复")
+    resolved_after_at: Msg = Msg("resolved after {duration}, at {time}", "{duration}后恢复（{time}）")
     this_time: Msg = Msg(
         " this time (first fired {age} ago, {count} repeat(s))", "（这一次；首次触发于 {age}前，重复 {count} 次）"
     )

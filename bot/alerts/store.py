@@ -542,8 +542,11 @@ class AlertStore:
             "summary": group.summary, "group_json": group_to_json(group), "version": state.version + 1,
             "instance": _instance(group),
         }
+        # How long this occurrence lasted: since it fired again, when it had resolved and fired again before.
+        began = state.last_fired_at if state.flap_count else state.first_fired_at
+        ended = _ended(group, at, began)
         if outcome is Outcome.RESOLVED:
-            sets.update(resolved_at=now, snooze_until_resolved=0)
+            sets.update(resolved_at=utc_text(ended), snooze_until_resolved=0)
         elif outcome is Outcome.REOPENED:
             # The same problem again: an acknowledgement of the last occurrence does not cover this one.
             sets.update(resolved_at=None, last_fired_at=now, flap_count=state.flap_count + 1, ack_by=None,
@@ -563,10 +566,8 @@ class AlertStore:
             self._history(run, state.key, episode, at, Event.FIRED, group, f"episode {episode}")
             self._new_messages(run, group, episode, routes, at)
         elif outcome is Outcome.RESOLVED:
-            # How long this occurrence lasted: since it fired again, when it had resolved and fired again before.
-            began = state.last_fired_at if state.flap_count else state.first_fired_at
             seq = self._history(run, state.key, episode, at, Event.RESOLVED, group,
-                                ALERT.lasted_for("en", duration=lasted((at - began).total_seconds())))
+                                ALERT.lasted_for("en", duration=lasted((ended - began).total_seconds())))
             self._cancel(run, state.key, at, "resolved before it was posted", kind=Work.POST)
             self._work(run, state.key, episode, at, Work.UPDATE)
             self._work(run, state.key, episode, at, Work.REPLY, seq)
@@ -913,3 +914,12 @@ def _started(group: AlertGroup, at: datetime) -> datetime:
     now (a source's clock may run ahead)."""
     starts = [a.starts_at for a in group.firing] or [a.starts_at for a in group.alerts]
     return min([*starts, at])
+
+
+def _ended(group: AlertGroup, at: datetime, began: datetime) -> datetime:
+    """When a resolved problem ended: the latest end its source reports for its alerts (Alertmanager's `endsAt`,
+    Azure Monitor's `resolvedDateTime`), which a notice sent later (Alertmanager waits up to `group_interval`, a
+    sender may retry) does not move; receipt time when none says. Never after receipt (a source's clock may run
+    ahead) nor before this occurrence began."""
+    ends = [a.ends_at for a in group.alerts if not a.firing and a.ends_at is not None]
+    return max(min(max(ends), at), began) if ends else at

@@ -308,7 +308,7 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     else:
         heading = f"✅ {W.resolved_heading(lang, title=in_lang(group.title, lang))}"
         ended = state.resolved_at or state.updated_at
-        status = W.resolved_after(lang, duration=_lasted(ended - began, lang))
+        status = W.resolved_after_at(lang, duration=_lasted(ended - began, lang), time=_when(ended, now))
     if state.flap_count:
         status += W.this_time(lang, age=_lasted(now - state.first_fired_at, lang), count=state.flap_count)
     body: list[blocks.Block] = [blocks.Heading(_clip(heading, 150))]

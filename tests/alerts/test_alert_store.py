@@ -161,7 +161,8 @@ def test_flapping_reopens_the_same_message_and_later_firing_is_a_new_one(store: 
     twice = store.record(refire(longhorn(), T0 + timedelta(minutes=6)), [ALERTS], at=T0 + timedelta(minutes=6),
                          flap_window=WINDOW).state
     assert twice.flap_count == 2 and twice.ack_by is None
-    store.record(all_resolved(again, T0), [ALERTS], at=T0 + timedelta(minutes=6, seconds=30), flap_window=WINDOW)
+    ended = T0 + timedelta(minutes=6, seconds=30)
+    store.record(all_resolved(again, ended), [ALERTS], at=ended, flap_window=WINDOW)
     assert store.history(key=key)[-1].detail == "after 30 s"
     later = T0 + timedelta(hours=3)
     store.record(all_resolved(again, later), [ALERTS], at=later, flap_window=WINDOW)
@@ -431,3 +432,46 @@ def test_a_severity_that_rises_into_another_route_adds_a_message_there_and_falli
     store.record(warning, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW)
     assert sorted(post_everything(store, T0 + timedelta(minutes=2))) == ["update C0ALERTS", "update C0PAGE"]
     assert sorted(m.channel for m in store.messages(group.key)) == ["C0ALERTS", "C0PAGE"]
+
+
+def test_resolved_after_is_measured_to_the_end_the_source_reports_not_to_when_the_notice_came(
+        store: AlertStore) -> None:
+    raw = payload("alertmanager-cputhrottlinghigh.json")  # fired 2022-07-27T19:48:31.978Z
+    fired = alertmanager.parse(raw, directory())
+    raw["status"] = "resolved"
+    for alert in raw["alerts"]:
+        alert.update(status="resolved", endsAt="2022-07-27T20:10:00Z")
+    ended = alertmanager.parse(raw, directory())
+    store.record(fired, [ALERTS], at=T0, flap_window=WINDOW)
+    state = store.record(ended, [ALERTS], at=T0 + timedelta(minutes=5), flap_window=WINDOW).state
+    assert state.resolved_at == datetime(2022, 7, 27, 20, 10, tzinfo=UTC)
+    assert store.history(key=state.key)[-1].detail == "after 21 min"  # not "after 1579 d"
+
+    # Azure Monitor: resolvedDateTime, 2 min after firedDateTime; the notice came 9 min after it fired.
+    fired_raw = payload("azure-metric-alert-fired.json")
+    resolved_raw = payload("azure-metric-alert-fired.json")
+    resolved_raw["data"]["essentials"].update(monitorCondition="Resolved", resolvedDateTime="2025-04-15T18:20:00Z")
+    fired, resolved = (azure_monitor.parse(r, directory()) for r in (fired_raw, resolved_raw))
+    at = datetime(2025, 4, 15, 18, 18, tzinfo=UTC)
+    store.record(fired, [ALERTS], at=at, flap_window=WINDOW)
+    state = store.record(resolved, [ALERTS], at=at + timedelta(minutes=9), flap_window=WINDOW).state
+    assert state.resolved_at == datetime(2025, 4, 15, 18, 20, tzinfo=UTC)
+
+
+def test_an_end_the_source_reports_is_never_after_receipt_nor_before_the_start(store: AlertStore) -> None:
+    group = longhorn()  # fired 2022-08-18T13:13:16.16Z
+    start = datetime(2022, 8, 18, 13, 13, 16, 160000, tzinfo=UTC)
+    store.record(group, [ALERTS], at=T0, flap_window=WINDOW)
+    early = store.record(all_resolved(group, start - timedelta(hours=1)), [ALERTS], at=T0 + timedelta(minutes=1),
+                         flap_window=WINDOW).state
+    assert early.resolved_at == start
+    other = replace(group, key=group.key + "-2")
+    store.record(other, [ALERTS], at=T0, flap_window=WINDOW)
+    ahead = store.record(all_resolved(other, T0 + timedelta(days=1)), [ALERTS], at=T0 + timedelta(minutes=1),
+                         flap_window=WINDOW).state
+    assert ahead.resolved_at == T0 + timedelta(minutes=1)  # a clock that runs ahead: receipt
+    third = replace(group, key=group.key + "-3")
+    store.record(third, [ALERTS], at=T0, flap_window=WINDOW)
+    unsaid = third.with_alerts(replace(a, status=Status.RESOLVED, ends_at=None) for a in third.alerts)
+    assert store.record(unsaid, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW).state.resolved_at \
+        == T0 + timedelta(minutes=2)  # none said: receipt

@@ -63,7 +63,8 @@ def test_one_message_per_problem_updated_in_place_then_resolved_with_one_reply(s
     assert bed.outlet.deliver().posted == 1
     record(store, bed.settings, crashloop("web-1", T0, restarts=9), bed.at(timedelta(minutes=1)))
     assert bed.outlet.deliver().updated == 1
-    record(store, bed.settings, resolved(problem, T0), bed.at(timedelta(minutes=13)))
+    end = bed.at(timedelta(minutes=13))
+    record(store, bed.settings, resolved(problem, end), end)
     done = bed.outlet.deliver()
     assert (done.posted, done.updated, done.replied) == (0, 1, 1)
     assert bed.outlet.deliver().seen == 0 and store.pending() == 0
@@ -94,7 +95,8 @@ def test_a_burst_beyond_the_rate_limit_is_one_summary_that_its_members_keep_up_t
 
     # One of them resolves: the summary is redrawn from every member (it counts what still fires), the reply goes
     # in its thread.
-    record(store, bed.settings, resolved(pods[3], T0), bed.at(timedelta(minutes=5)))
+    end = bed.at(timedelta(minutes=5))
+    record(store, bed.settings, resolved(pods[3], end), end)
     done = bed.outlet.deliver()
     assert (done.updated, done.replied) == (1, 1)
     state = store.get(pods[3].key)

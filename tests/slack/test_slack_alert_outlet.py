@@ -86,13 +86,14 @@ def test_one_message_edited_in_place_and_resolved_with_one_thread_reply(slack_ap
     ts = post.result["ts"]
 
     record(store, bed.settings, crashloop("web-1", T0, restarts=40), bed.at(timedelta(minutes=2)))
-    record(store, bed.settings, resolved(problem, T0), bed.at(timedelta(minutes=12)))
+    end = bed.at(timedelta(minutes=12))
+    record(store, bed.settings, resolved(problem, end), end)
     done = bed.outlet.deliver()
     assert (done.posted, done.updated, done.replied) == (0, 1, 1)  # two changes waiting: one edit shows both
 
     (message,) = slack_api.top_level(where)
     assert message["ts"] == ts and "edited" in message
-    assert message["text"] == "✅ Pod web-1 is crash-looping — resolved after 14 min"
+    assert message["text"] == "✅ Pod web-1 is crash-looping — resolved after 14 min, at 03:14 UTC"
     assert not [b for b in message["blocks"] if b["type"] == "actions"]  # buttons gone
     (reply,) = slack_api.thread(where, ts)
     assert reply["text"] == "✅ Resolved after 14 min."
