@@ -1286,6 +1286,8 @@ class AlertWords:
     first_seen_resolved: Msg = Msg("first seen resolved", "首次收到时已恢复")
     flap: Msg = Msg("flap {count}", "第 {count} 次反复")
     firing_change: Msg = Msg("{before} → {after} firing", "{before} → {after} 条触发中")
+    firing_new: Msg = Msg("{change} (new: {objects})", "{change}（新增：{objects}）")
+    still_snoozed: Msg = Msg(". The rest stays snoozed by ", "。其余仍处于静默，静默人：")
     reply_resolved: Msg = Msg("✅ Resolved {detail}.", "✅ 已恢复（{detail}）。")
     reply_reopened: Msg = Msg("🔁 Firing again ({detail}).", "🔁 再次触发（{detail}）。")
     reply_acknowledged: Msg = Msg("👀 Acknowledged by ", "👀 确认人：")

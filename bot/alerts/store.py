@@ -36,7 +36,7 @@ from typing import Any
 
 from bot.alerts.codec import group_from_json, group_to_json
 from bot.alerts.lifecycle import Known, Outcome, Transition, decide
-from bot.alerts.model import AlertGroup, Status, short_id
+from bot.alerts.model import Alert, AlertGroup, Status, short_id
 from bot.alerts.routing import Route, quiet_end
 from bot.approvals.model import parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
@@ -47,6 +47,7 @@ from bot.surface import MessageRef
 from bot.timefmt import lasted, lasted_in
 
 CAS_ATTEMPTS = 8
+NEW_NAMED = 5  # a snoozed problem's thread names this many of the alerts that joined it, then counts the rest
 
 
 class Event(StrEnum):
@@ -123,13 +124,13 @@ class HistoryEntry:
 # in the language of whoever reads it.
 _LASTED = re.compile(r"after (.+)")
 _FLAP = re.compile(r"flap (\d+)")
-_FIRING_CHANGE = re.compile(r"(\d+) → (\d+) firing")
+_FIRING_CHANGE = re.compile(r"(\d+) → (\d+) firing(?: \(new: (.+)\))?")
 _FIRST_SEEN_RESOLVED = "first seen resolved"
 
 
 def history_words(detail: str, lang: str) -> str:
-    """A transition's stored detail (`after 14 min`, `flap 2`, `2 → 3 firing`) in the reader's language; any other
-    detail (`warning → critical`) as it is."""
+    """A transition's stored detail (`after 14 min`, `flap 2`, `2 → 3 firing`, `1 → 2 firing (new: node/n2)`) in
+    the reader's language; any other detail (`warning → critical`) as it is."""
     if (m := _LASTED.fullmatch(detail)) is not None:
         return ALERT.lasted_for(lang, duration=lasted_in(m.group(1), lang))
     if detail == _FIRST_SEEN_RESOLVED:
@@ -137,7 +138,8 @@ def history_words(detail: str, lang: str) -> str:
     if (m := _FLAP.fullmatch(detail)) is not None:
         return ALERT.flap(lang, count=m.group(1))
     if (m := _FIRING_CHANGE.fullmatch(detail)) is not None:
-        return ALERT.firing_change(lang, before=m.group(1), after=m.group(2))
+        change = ALERT.firing_change(lang, before=m.group(1), after=m.group(2))
+        return change if m.group(3) is None else ALERT.firing_new(lang, change=change, objects=m.group(3))
     return detail
 
 
@@ -580,17 +582,26 @@ class AlertStore:
             if group.severity > state.severity:
                 self._escalated(run, group, episode, routes, at)
         elif outcome is Outcome.UPDATED:
+            # A snooze silences repeats of what was snoozed, not new instances: alerts that join the group, or a
+            # severity that rises, update its message and are said in its thread (which says the rest stays
+            # snoozed, by whom, until when).
             before, after = len(state.group.firing), len(group.firing)
+            news = _new_instances(state.group, group)
             if before != after:
                 counts = ALERT.firing_change("en", before=before, after=after)
-                self._history(run, state.key, episode, at, Event.UPDATED, group, counts)
+                if snoozed and news:
+                    more = f", +{len(news) - NEW_NAMED}" if len(news) > NEW_NAMED else ""
+                    named = ", ".join(news[:NEW_NAMED]) + more
+                    counts = ALERT.firing_new("en", change=counts, objects=named)
+                seq = self._history(run, state.key, episode, at, Event.UPDATED, group, counts)
+                if snoozed and news:
+                    self._work(run, state.key, episode, at, Work.REPLY, seq)
             if group.severity > state.severity:
                 # Worse: an edit notifies nobody, so the thread hears of it (a node gone from stale lease to Unknown).
                 seq = self._history(run, state.key, episode, at, Event.UPDATED, group,
                                     f"{state.severity.label} → {group.severity.label}")
-                if not snoozed:
-                    self._work(run, state.key, episode, at, Work.REPLY, seq)
-            if not snoozed:
+                self._work(run, state.key, episode, at, Work.REPLY, seq)
+            if not snoozed or news or group.severity > state.severity:
                 self._work(run, state.key, episode, at, Work.UPDATE)
             if group.severity > state.severity:
                 self._escalated(run, group, episode, routes, at)
@@ -914,6 +925,14 @@ def _started(group: AlertGroup, at: datetime) -> datetime:
     now (a source's clock may run ahead)."""
     starts = [a.starts_at for a in group.firing] or [a.starts_at for a in group.alerts]
     return min([*starts, at])
+
+
+def _new_instances(before: AlertGroup, after: AlertGroup) -> list[str]:
+    """What fires in `after` that did not in `before`, each named by its object (else its alert's name)."""
+    def identity(alert: Alert) -> object:
+        return alert.source_id or (alert.name, alert.object)
+    known = {identity(a) for a in before.firing}
+    return [str(a.object or a.name) for a in after.firing if identity(a) not in known]
 
 
 def _ended(group: AlertGroup, at: datetime, began: datetime) -> datetime:

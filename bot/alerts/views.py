@@ -380,6 +380,12 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
         text = W.reply_fired(lang, summary=_clip(in_lang(state.summary, lang), LINE_CHARS))
     elif entry.event is Event.UPDATED:
         text = W.reply_updated(lang, detail=history_words(entry.detail, lang))
+        if state.snoozed(entry.at) and state.snoozed_by:
+            # Said while snoozed (new alerts joined, or it got worse): the rest stays snoozed, by whom, until when.
+            until = (W.snoozed_until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
+                     else W.snoozed_until(lang, time=short_time(state.snooze_until)))
+            stop = "。" if lang == "zh" else "."
+            text = (text, W.still_snoozed(lang), blocks.Person(state.snoozed_by), until + stop)
     elif entry.event is Event.ACKNOWLEDGED:
         text = (W.reply_acknowledged(lang), blocks.Person(actor))
     elif entry.event is Event.SNOOZED:

@@ -17,7 +17,7 @@ from bot.alerts.lifecycle import Outcome
 from bot.alerts.model import AlertGroup, Status
 from bot.alerts.routing import Route
 from bot.alerts.settings import RateLimit
-from bot.alerts.store import AlertStore, Event, Work
+from bot.alerts.store import AlertStore, Event, Work, history_words
 from bot.approvals.store import SqlApprovalStore
 from bot.errors import Upstream
 from bot.i18n import Said, in_lang
@@ -475,3 +475,9 @@ def test_an_end_the_source_reports_is_never_after_receipt_nor_before_the_start(s
     unsaid = third.with_alerts(replace(a, status=Status.RESOLVED, ends_at=None) for a in third.alerts)
     assert store.record(unsaid, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW).state.resolved_at \
         == T0 + timedelta(minutes=2)  # none said: receipt
+
+
+def test_a_change_stored_while_snoozed_names_what_is_new_in_the_readers_language() -> None:
+    detail = "1 → 2 firing (new: node/aks-system-2)"
+    assert history_words(detail, "en") == "1 → 2 firing (new: node/aks-system-2)"
+    assert history_words(detail, "zh") == "1 → 2 条触发中（新增：node/aks-system-2）"

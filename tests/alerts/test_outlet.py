@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import io
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from bot.alerts.model import AlertObject
 from bot.alerts.outlet import Outlet
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore, Event
@@ -321,3 +323,33 @@ def test_more_critical_problems_at_once_than_the_whole_limit_are_one_summary_now
     done = bed.outlet.deliver()
     assert (done.posted, done.summarized, done.held) == (1, 3, 0)
     assert bed.lines()[2:] == ["[#alerts-prod] 🔴 3 pods: crashloop in shop"]
+
+
+def test_a_snooze_silences_repeats_not_new_alerts_joining_its_group_nor_a_rise_in_severity(
+        store: AlertStore) -> None:
+    bed = Bed(store, config())
+    problem = crashloop("web-1", T0)
+    record(store, bed.settings, problem, T0)
+    bed.outlet.deliver()
+    assert store.snooze(problem.key, "U0BOB", T0, T0 + timedelta(hours=1))
+    bed.outlet.deliver()
+    (first,) = problem.alerts
+    second = replace(first, object=AlertObject("Pod", "web-2", "shop"), summary="Pod web-2 is crash-looping")
+    record(store, bed.settings, problem.with_alerts((first, second)), bed.at(timedelta(minutes=5)))
+    done = bed.outlet.deliver()
+    assert (done.updated, done.replied) == (1, 1)
+    assert bed.lines()[-2] == ("[#alerts-prod]     ↳ #1: 🔄 Changed: 1 → 2 firing (new: pod/shop/web-2). "
+                               "The rest stays snoozed by @U0BOB until 04:00 UTC.")
+    assert bed.lines()[-1] == "[#alerts-prod] (updated #1) 🟠 Pod web-1 is crash-looping"
+    assert "pod/shop/web-1, pod/shop/web-2" in bed.out.getvalue().rsplit("(updated #1)", 1)[1]  # the card too
+
+    # A repeat of what fires already stays silent; a rise in severity does not.
+    record(store, bed.settings, problem.with_alerts((first, replace(second, evidence=("restarted 9 times",)))),
+           bed.at(timedelta(minutes=5)))
+    assert bed.outlet.deliver().seen == 0
+    worse = tuple(replace(a, severity=Severity.CRITICAL) for a in (first, second))
+    record(store, bed.settings, problem.with_alerts(worse), bed.at(timedelta(minutes=5)))
+    done = bed.outlet.deliver()
+    assert (done.updated, done.replied) == (1, 1)
+    assert bed.lines()[-2] == ("[#alerts-prod]     ↳ #1: 🔄 Changed: warning → critical. "
+                               "The rest stays snoozed by @U0BOB until 04:00 UTC.")
