@@ -43,7 +43,7 @@ from tests.support.slack import APP_TOKEN, ApiCall, SocketModeServer, WebApiServ
 from tests.support.waiting import eventually
 
 TOKEN = "alerts-e2e-token"
-WATCHER, AM, AZ = "C0ALERTS", "C0AMALERTS", "C0AZALERTS"
+WATCHER, AM, AZ, PAGE = "C0ALERTS", "C0AMALERTS", "C0AZALERTS", "C0PAGE"
 SPARE = minicluster.SPARE
 GRACE = 1.5
 LEASE = {"namespace": "default", "lease_duration_seconds": 6, "renew_deadline_seconds": 4,
@@ -54,7 +54,8 @@ def alerts_config() -> dict[str, Any]:
     return {
         "default_channel": WATCHER,
         "group_seconds": 0,
-        "routes": [{"sources": ["alertmanager"], "channel": AM}, {"sources": ["azure-monitor"], "channel": AZ}],
+        "routes": [{"sources": ["alertmanager"], "severities": ["critical"], "channel": PAGE},
+                   {"sources": ["alertmanager"], "channel": AM}, {"sources": ["azure-monitor"], "channel": AZ}],
         "watcher": {"debounce_seconds": 0.2, "rescan_seconds": 1},
     }
 
@@ -138,6 +139,18 @@ def test_one_replica_posts_each_problem_once_and_updates_it_until_resolved(bed: 
         assert set(statuses) == {200}
         eventually(lambda: len(top_level(api, AM)) >= 1, what="the Alertmanager alert posted")
 
+        # The same alert becomes critical: the critical route's channel hears it (a message of its own), and the
+        # first message is updated in place with a reply in its thread.
+        critical = payload("alertmanager-cputhrottlinghigh.json")
+        for alert in critical["alerts"]:
+            alert["labels"]["severity"] = "critical"
+        assert send(serve.port, "/alerts/alertmanager", json.dumps(critical).encode()) == 200
+        eventually(lambda: len(top_level(api, PAGE)) == 1, what="the escalation posted in the page channel")
+        am_ts = top_level(api, AM)[0].result["ts"]
+        eventually(lambda: bool(updates(api, AM, am_ts)) and bool(replies(api, AM, am_ts)),
+                   what="the first message updated, with a reply")
+        assert "info → critical" in text(replies(api, AM, am_ts)[0])
+
         # An Azure Monitor Fired/Resolved pair (the token in the URL, as action groups send it) → one message,
         # resolved in place, one reply in its thread.
         fired = payload("azure-metric-alert-fired.json")
@@ -150,6 +163,9 @@ def test_one_replica_posts_each_problem_once_and_updates_it_until_resolved(bed: 
         azure_ts = top_level(api, AZ)[0].result["ts"]
         eventually(lambda: bool(updates(api, AZ, azure_ts)) and bool(replies(api, AZ, azure_ts)),
                    what="the Azure message resolved in place")
+        # Measured to the resolvedDateTime it reports (10 min after it fired), not to when the notice came.
+        assert "resolved after 10 min, at 04-15 18:27:12 UTC" in text(updates(api, AZ, azure_ts)[-1])
+        assert "Resolved after 10 min." in text(replies(api, AZ, azure_ts)[0])
 
         # The bot's own watcher: a node stops heartbeating → one message naming node-notready.
         bed.kube.stop_heartbeat(SPARE)
@@ -161,7 +177,7 @@ def test_one_replica_posts_each_problem_once_and_updates_it_until_resolved(bed: 
         eventually(lambda: bool(replies(api, WATCHER, post.result["ts"])), what="the resolution's reply")
 
         time.sleep(3)  # several watcher scans and outlet polls later: still one message per problem
-        assert len(top_level(api, AM)) == 1 and len(top_level(api, AZ)) == 1
+        assert len(top_level(api, AM)) == 1 and len(top_level(api, AZ)) == 1 and len(top_level(api, PAGE)) == 1
         assert len(about(api, SPARE)) == 1
         posted = [c.params.get("text") for c in top_level(api, WATCHER)]
         assert len(posted) == len(set(posted)), posted
