@@ -35,7 +35,7 @@ Pacing, per channel (`alerts` settings; `routing.channel_route` says which route
   a starting outlet decides every waiting post again under its own settings (`_recheck_held`: quiet hours turned
   off release what they held). Updates and thread replies are never held: they do not notify a channel.
 
-A snooze that runs out changes nothing in the store, yet the message is behind (changes while snoozed queued no
+A snooze that runs out changes nothing in the store, yet the message is behind (repeats while snoozed queued no
 update) and still says "snoozed": the outlet queues its update when the snooze ends (`AlertStore.refresh`).
 
 Language: a problem's card is in the language of the route that took it to this channel (`lang: zh`); a

@@ -750,7 +750,7 @@ class AlertStore:
         return True
 
     def snoozes_ended(self, after: datetime, until: datetime) -> list[str]:
-        """The firing problems whose timed snooze ran out in (`after`, `until`]: while snoozed their changes queued
+        """The firing problems whose timed snooze ran out in (`after`, `until`]: while snoozed their repeats queued
         no update, so their messages are behind (and still say "snoozed")."""
         rows = self.db.run(
             f"SELECT key FROM {self.state_table} WHERE status = ? AND snooze_until > ? AND snooze_until <= ? "
