@@ -443,7 +443,7 @@ def alerts_ack(call: Call[AlertIdArgs], deps: Deps) -> AlertAction:
     examples=("/k8s alerts snooze k3j9x2abqd 1h", "/k8s alerts snooze k3j9x2abqd resolved"),
 )
 def alerts_snooze(call: Call[AlertSnoozeArgs], deps: Deps) -> AlertAction:
-    """Snooze a firing alert for 1h, 4h or until it resolves: its message stops being updated until then."""
+    """Snooze a firing alert for 1h, 4h or until it resolves: repeats stop updating its message; new alerts do not."""
     book, state = _named(call, deps, Role.OPERATOR, "snooze")
     lang = call.lang
     now = deps.clock.now()
