@@ -48,19 +48,18 @@ def test_secrets_come_from_the_environment_and_are_never_printed(tmp_path: Path)
 def test_a_secret_put_in_the_file_by_mistake_is_named_and_never_printed(tmp_path: Path) -> None:
     """A client secret typed into the file (secrets come from the environment) is refused by its key; the message
     goes to a terminal and to the pod's log, so the value is never in it."""
-    path = write(tmp_path, "clusters:\n  - name: prod\n    kubeconfig: k\n    azure: {subscription_id: x, "
-                           "resource_group: r, cluster_name: c, client_secret: SuperS3cretValue}\n"
-                           "database_url: postgresql://u:Pw0rd@db/aksbot\n")
-    with pytest.raises(SettingsError) as err:
-        settings.load(str(path))
-    text = str(err.value)
+    azure = ("clusters:\n  - name: prod\n    kubeconfig: k\n    azure: {subscription_id: x, resource_group: r, "
+             "cluster_name: c, client_secret: SuperS3cretValue}\n")
+
+    def refusal(text: str) -> str:
+        with pytest.raises(SettingsError) as err:
+            settings.load(str(write(tmp_path, text)))
+        return str(err.value)
+
+    text = refusal(azure + "database_url: postgresql://u:Pw0rd@db/aksbot\n")
     assert "these come from the environment, not the file: database_url (set AKSBOT_DATABASE_URL instead)" in text
     assert "Pw0rd" not in text
-    path = write(tmp_path, "clusters:\n  - name: prod\n    kubeconfig: k\n    azure: {subscription_id: x, "
-                           "resource_group: r, cluster_name: c, client_secret: SuperS3cretValue}\n")
-    with pytest.raises(SettingsError) as err:
-        settings.load(str(path))
-    text = str(err.value)
+    text = refusal(azure)
     assert "clusters.0.azure.client_secret: Extra inputs are not permitted (its value is not shown)" in text
     assert "SuperS3cretValue" not in text
 
