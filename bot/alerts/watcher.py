@@ -63,7 +63,7 @@ READ = ("nodes", "pods", "events", "leases", "pdbs", "deployments")
 STEADY = frozenset({"succeeded", "failed", "canceled", "cancelled", ""})
 STUCK_RULE = "azure.provisioning-stuck"
 
-Material = tuple[str, str, str, str]
+Material = tuple[str, str, str, str, str, str]
 AksReader = Callable[[], ManagedCluster]
 
 
@@ -73,10 +73,13 @@ _NUMBERS = re.compile(r"\d[\d.:a-zµ]*")
 
 def material(group: AlertGroup) -> Material:
     """What people read of a watcher alert that matters, without the evidence and the numbers of its title (ages
-    and counts that change every scan); the key already names the object."""
+    and counts that change every scan): its severity, words, runbook and confidence; which objects it is about (a
+    second pod of the workload joining the problem); and its buttons (no Cordon once the node is cordoned)."""
     alert = group.alerts[0]
+    objects = " ".join(sorted(str(a.object) for a in group.alerts if a.object is not None))
+    actions = " ".join(a.ref for a in alert.actions)
     return (alert.severity.label, _NUMBERS.sub("#", alert.summary), alert.runbook or "",
-            alert.labels.get("confidence", ""))
+            alert.labels.get("confidence", ""), objects, actions)
 
 
 def stuck_finding(aks: ManagedCluster, since: datetime, now: datetime, threshold: timedelta) -> Finding | None:

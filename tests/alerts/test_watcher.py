@@ -202,6 +202,29 @@ def test_what_people_read_ignores_the_ages_and_counts_a_title_quotes() -> None:
     assert material(group(unknown)) != material(group(unknown, Severity.WARNING))
 
 
+def test_what_people_read_includes_the_pods_of_the_problem_and_its_buttons() -> None:
+    """A second pod of the workload joining the problem, or a Cordon button that no longer applies, is news for the
+    card even when the words stay the same."""
+    from bot.alerts.findings import from_findings
+    from bot.alerts.watcher import material
+    from bot.refs import CommandRef, pod_ref
+    from bot.severity import Severity
+    from handlers.args import NodeArgs
+    from handlers.rules.finding import Finding, SuggestedAction
+
+    def oom(pod: str, *actions: SuggestedAction) -> Finding:
+        return Finding("pod.oom", Severity.CRITICAL, "ledger was OOMKilled", pod_ref("payments", pod), ("exit 137",),
+                       "java-oom-cgroupv2", ("pod.reason:OOMKilled",), actions=actions)
+
+    since = datetime(2026, 12, 1, tzinfo=UTC)
+    one = from_findings("sandbox", "deployment/payments/ledger", [oom("ledger-1")], since=since)
+    two = from_findings("sandbox", "deployment/payments/ledger", [oom("ledger-1"), oom("ledger-2")], since=since)
+    assert material(one) != material(two)
+    cordon = SuggestedAction("Cordon", CommandRef("cordon", NodeArgs(node="aks-1")), danger=True)
+    with_button = from_findings("sandbox", "deployment/payments/ledger", [oom("ledger-1", cordon)], since=since)
+    assert material(one) != material(with_button)
+
+
 def test_an_aks_cluster_in_the_failed_state_is_an_alert_until_it_is_reconciled(db: SqlApprovalStore,
                                                                                 tmp_path: Path) -> None:
     """Against the sandbox's ARM server through the Azure SDK: the provisioning state is polled with the scans."""
