@@ -108,6 +108,11 @@ class ActionExecutor:
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
+def _same_object(a: ApprovalRequest, b: ApprovalRequest) -> bool:
+    """Whether two requests change the same object (cluster, kind, namespace and name)."""
+    return a.preview.target is not None and a.cluster == b.cluster and a.preview.target == b.preview.target
+
+
 def _as_typed(text: str) -> str:
     """The command as the requester would type it again."""
     text = " ".join(text.split())
@@ -277,15 +282,9 @@ class ApprovalWorkflow:
     def _rivals(self, request: ApprovalRequest) -> list[ApprovalRequest]:
         """The other requests still waiting for a decision on the object `request` changes (same cluster, kind,
         namespace and name), oldest first."""
-        target = request.preview.target
-        if target is None:
-            return []
         now = self.deps.clock.now()
-        return [
-            r
-            for r in self.store.pending()
-            if r.id != request.id and r.cluster == request.cluster and r.preview.target == target and not r.is_due(now)
-        ]
+        return [r for r in self.store.pending()
+                if r.id != request.id and _same_object(r, request) and not r.is_due(now)]
 
     def _update_rivals(self, request: ApprovalRequest) -> None:
         """Redraw the cards of the requests waiting on the same object as `request`: it has just started waiting
@@ -560,10 +559,7 @@ class ApprovalWorkflow:
         for request in self.store.pending():
             if request.is_due(now):
                 continue
-            target = request.preview.target
-            doer = next((r for r in running if target is not None and r.cluster == request.cluster
-                         and r.preview.target == target), None)
-            ended += self._end_if_moot(request, doer)
+            ended += self._end_if_moot(request, next((r for r in running if _same_object(r, request)), None))
         return ended
 
     def _end_if_moot(self, request: ApprovalRequest, done: ApprovalRequest | None) -> bool:

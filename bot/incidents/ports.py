@@ -52,6 +52,10 @@ class Invited:
     refused: tuple[tuple[str, str], ...] = ()
 
 
+# What Slack answers an invite of a person it does not know (a mention typed by hand, a deactivated account).
+NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "user_disabled"})
+
+
 class NameTaken(Conflict):
     """A channel with that name exists (or existed: archived channels keep their names)."""
 

@@ -52,6 +52,7 @@ from bot.incidents.model import (
     channel_words as incident_channel_words,
 )
 from bot.incidents.ports import (
+    NO_SUCH_USER,
     Asker,
     Channel,
     Declaration,
@@ -90,9 +91,8 @@ log = logging.getLogger("aksbot.incidents")
 NAME_ATTEMPTS = 20
 # A compare-and-set that keeps losing to other changes gives up after this many reads.
 CAS_ATTEMPTS = 5
-# Mentions that are nobody in particular, and Slack's answers to an invite of a person it does not know.
+# Mentions that are nobody in particular.
 BROADCASTS = frozenset({"here", "channel", "everyone"})
-NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "user_disabled"})
 PIN_REACTIONS = frozenset({"pushpin", "round_pushpin"})
 # Commands run in an incident channel that go on its timeline.
 OBSERVED = frozenset({"diagnose node", "diagnose pod", "diagnose cluster", "health", "kb show"})

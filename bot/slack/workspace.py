@@ -28,7 +28,7 @@ from slack_sdk.web import SlackResponse, WebClient
 
 from bot.blocks import Rich, View
 from bot.errors import AksbotError, NotConfigured, NotFound, Refused, Upstream
-from bot.incidents.ports import Channel, Invited, NameTaken, NotInChannel
+from bot.incidents.ports import NO_SUCH_USER, Channel, Invited, NameTaken, NotInChannel
 from bot.render_slack import clip, inline, render_slack
 from bot.surface import MessageRef
 
@@ -38,7 +38,6 @@ log = logging.getLogger("aksbot.slack.workspace")
 MAX_TOPIC = 250
 # Per-user invite errors that leave the user where they should be.
 _INVITED_ANYWAY = frozenset({"already_in_channel", "cant_invite_self"})
-_NO_SUCH_USER = frozenset({"user_not_found", "users_not_found", "user_disabled"})
 _REFUSED = {
     "is_archived": "the channel is archived",
     "channel_not_found": "the channel does not exist (or the bot cannot see it)",
@@ -128,7 +127,7 @@ class SlackWorkspace:
         except SlackApiError as exc:
             per_user = exc.response.get("errors") if isinstance(exc.response.data, dict) else None
             error = str(exc.response.get("error"))
-            if not isinstance(per_user, list) and len(users) == 1 and error in _NO_SUCH_USER:
+            if not isinstance(per_user, list) and len(users) == 1 and error in NO_SUCH_USER:
                 per_user = [{"user": users[0], "error": error}]  # one person, refused without the per-user list
             if not isinstance(per_user, list):
                 raise translate("inviting the responders", exc) from None
