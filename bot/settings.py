@@ -367,6 +367,27 @@ def kubeconfig_problem(settings: Settings, cluster: ClusterSettings) -> tuple[st
     return None
 
 
+# Where a pod's service-account credentials are mounted, and the variables the kubelet sets for the API server: what
+# the official client's in-cluster loader reads (kubernetes.config.incluster_config; a test keeps these the same).
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+SERVICE_HOST_ENV, SERVICE_PORT_ENV = "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"
+
+
+def in_cluster_problem(settings: Settings, account_dir: Path = SERVICE_ACCOUNT_DIR) -> str | None:
+    """Why `in_cluster: true` cannot give credentials here: not running in a pod (no API server address in the
+    environment), or the pod has no service-account token mounted (`automountServiceAccountToken: false`, or a
+    projected volume without the token). None when both are there."""
+    missing = [name for name in (SERVICE_HOST_ENV, SERVICE_PORT_ENV) if not settings.environ.get(name)]
+    if missing:
+        return (f"{' and '.join(missing)} not set: `in_cluster: true` works only inside a pod (outside one, set "
+                "`kubeconfig`)")
+    absent = [f.name for f in (account_dir / "token", account_dir / "ca.crt") if not f.is_file()]
+    if absent:
+        return (f"no service-account {' or '.join(absent)} under {account_dir}: mount the ServiceAccount token "
+                "(automountServiceAccountToken must not be false)")
+    return None
+
+
 def check_files(settings: Settings) -> list[str]:
     """Problems a file-level validation cannot see: missing kubeconfigs, contexts, CA bundles, secrets."""
     problems: list[str] = []
@@ -379,6 +400,8 @@ def check_files(settings: Settings) -> list[str]:
                 problems.append(f"{key}.{problem[0]}: {problem[1]}")
         elif not c.in_cluster:
             problems.append(f"{key}: set `kubeconfig` (a file) or `in_cluster: true`")
+        elif (reason := in_cluster_problem(settings)) is not None:
+            problems.append(f"{key}.in_cluster: {reason}")
         if c.azure is not None:
             if c.azure.ca_bundle and not settings.resolve_path(c.azure.ca_bundle).is_file():
                 problems.append(f"{key}.azure.ca_bundle: {settings.resolve_path(c.azure.ca_bundle)} does not exist")

@@ -166,3 +166,38 @@ def test_config_check_says_what_is_wrong_with_a_kubeconfig_in_one_line(
     monkeypatch.delenv("AKSBOT_CONFIG", raising=False)
     assert main(["config", "check"]) == 1
     assert capsys.readouterr().err == f"aksbot: {settings.NO_CONFIGURATION}\n"
+
+
+def test_in_cluster_needs_a_pod_and_its_service_account_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The paths and variables are the official client's own: the check must look where the loader will.
+    from kubernetes.config import incluster_config
+
+    assert str(settings.SERVICE_ACCOUNT_DIR / "token") == incluster_config.SERVICE_TOKEN_FILENAME
+    assert str(settings.SERVICE_ACCOUNT_DIR / "ca.crt") == incluster_config.SERVICE_CERT_FILENAME
+    assert (settings.SERVICE_HOST_ENV, settings.SERVICE_PORT_ENV) == (
+        incluster_config.SERVICE_HOST_ENV_NAME, incluster_config.SERVICE_PORT_ENV_NAME)
+
+    config = write(tmp_path, "clusters: [{name: prod, in_cluster: true}]\n")
+    # Outside a pod (a laptop, CI): the start would fail in Slack; the check says why, in one line.
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_PORT", raising=False)
+    assert main(["config", "check", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"aksbot: {config}: clusters[0] (prod).in_cluster: KUBERNETES_SERVICE_HOST and "
+                   "KUBERNETES_SERVICE_PORT not set: `in_cluster: true` works only inside a pod (outside one, set "
+                   "`kubeconfig`)\n")
+
+    # In a pod whose token is not mounted (automountServiceAccountToken: false).
+    environ = {"KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"}
+    cfg = settings.from_mapping({"clusters": [{"name": "prod", "in_cluster": True}]}, source="x.yaml",
+                                environ=environ)
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    assert settings.in_cluster_problem(cfg, account) == (
+        f"no service-account token or ca.crt under {account}: mount the ServiceAccount token "
+        "(automountServiceAccountToken must not be false)")
+    (account / "token").write_text("eyJ…")
+    (account / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert settings.in_cluster_problem(cfg, account) is None
