@@ -560,12 +560,6 @@ class CachedReader:
     def pod_metrics(self, namespace: str | None = None) -> list[model.PodUsage]:
         return self.live.pod_metrics(namespace)
 
-    def configmap(self, namespace: str, name: str) -> model.ConfigMap:
-        return self.live.configmap(namespace, name)
-
-    def secrets(self, namespace: str | None = None) -> list[model.SecretInfo]:
-        return self.live.secrets(namespace)
-
 
 # -- the provider ----------------------------------------------------------------------------------------------
 

@@ -35,7 +35,6 @@ from kubernetes.config.config_exception import ConfigException
 
 from bot.cluster import wire
 from bot.cluster.model import (
-    ConfigMap,
     ContainerUsage,
     Deployment,
     Event,
@@ -45,7 +44,6 @@ from bot.cluster.model import (
     Pod,
     PodDisruptionBudget,
     PodUsage,
-    SecretInfo,
     ServerVersion,
     parse_cpu,
     parse_memory,
@@ -595,26 +593,6 @@ class KubeCluster:
                                           for c in i.get("containers") or ()),
                          timestamp=_time(i.get("timestamp")))
                 for i in raw.get("items") or ()]
-
-    def configmap(self, namespace: str, name: str) -> ConfigMap:
-        raw = self._json(f"configmap {namespace}/{name}", self.core.read_namespaced_config_map, name, namespace)
-        meta = raw.get("metadata") or {}
-        return ConfigMap(namespace=namespace, name=name, data=_labels(raw.get("data")),
-                         binary_keys=tuple(sorted((raw.get("binaryData") or {}).keys())),
-                         created=_time(meta.get("creationTimestamp")))
-
-    def secrets(self, namespace: str | None = None) -> list[SecretInfo]:
-        def info(raw: Json) -> SecretInfo:
-            meta = raw.get("metadata") or {}
-            # Keys only: the values are dropped here and never reach a handler.
-            keys = tuple(sorted({*(raw.get("data") or {}).keys(), *(raw.get("stringData") or {}).keys()}))
-            return SecretInfo(namespace=str(meta.get("namespace") or ""), name=str(meta.get("name") or ""),
-                              type=str(raw.get("type") or "Opaque"), keys=keys,
-                              created=_time(meta.get("creationTimestamp")))
-
-        if namespace is None:
-            return [info(o) for o in self._json_items("secrets", self.core.list_secret_for_all_namespaces)]
-        return [info(o) for o in self._json_items("secrets", self.core.list_namespaced_secret, namespace)]
 
     # -- leases of the bot's own (leader election) --------------------------------------------------------------
 

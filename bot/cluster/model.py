@@ -664,26 +664,6 @@ def _scaled(value: str, total: int) -> int:
         return 0
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigMap:
-    namespace: str
-    name: str
-    data: dict[str, str] = field(default_factory=dict)
-    binary_keys: tuple[str, ...] = ()
-    created: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SecretInfo:
-    """A Secret without its data: name, type and the keys it holds. Values are never read into the bot."""
-
-    namespace: str
-    name: str
-    type: str
-    keys: tuple[str, ...] = ()
-    created: datetime | None = None
-
-
 # -- metrics --------------------------------------------------------------------------------------------------
 
 

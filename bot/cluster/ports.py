@@ -60,11 +60,6 @@ class ClusterReader(Protocol):
 
     def pod_metrics(self, namespace: str | None = None) -> list[model.PodUsage]: ...
 
-    def configmap(self, namespace: str, name: str) -> model.ConfigMap: ...
-
-    def secrets(self, namespace: str | None = None) -> list[model.SecretInfo]:
-        """Secrets' names, types and keys; never their values."""
-        ...
 
 
 class ClusterWriter(Protocol):

@@ -41,7 +41,9 @@ def test_a_frozen_then_closed_api_server_answers_within_the_bound(
     sandbox: tuple[subprocess.Popen[str], Path]
 ) -> None:
     process, config = sandbox
-    answer, _ = _ask(config, "/k8s nodes")
+    # The time a healthy answer takes (mostly the shell's own start) is not the command's: on a busy machine it
+    # alone has taken seconds. What the bound limits is the wait the broken cluster adds to it.
+    answer, healthy = _ask(config, "/k8s nodes")
     assert "Nodes — sandbox" in answer and "did not answer" not in answer, answer
     process.send_signal(signal.SIGSTOP)
     try:
@@ -49,12 +51,12 @@ def test_a_frozen_then_closed_api_server_answers_within_the_bound(
     finally:
         process.send_signal(signal.SIGCONT)
     assert f"cluster 'sandbox' did not answer within {CALL_BOUND_S:g} s (asking for nodes)" in answer, answer
-    assert seconds < COMMAND_BOUND_S, seconds
+    assert seconds - healthy < COMMAND_BOUND_S, (seconds, healthy)
     process.terminate()
     process.wait(10)
     answer, seconds = _ask(config, "/k8s health")
     assert "cluster 'sandbox' is unreachable: connection refused" in answer, answer
-    assert seconds < COMMAND_BOUND_S, seconds
+    assert seconds - healthy < COMMAND_BOUND_S, (seconds, healthy)
 
 
 def _cluster(url: str) -> KubeCluster:
