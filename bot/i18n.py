@@ -2360,6 +2360,10 @@ class FindingWords:
         "SNAT ports: at peak {peak} nodes need more than the {max} the outbound IPs can serve",
         "SNAT 端口：峰值时有 {peak} 个节点，超过出站 IP 能支撑的 {max} 个",
     )
+    snat_exceeded: Msg = Msg(
+        "SNAT ports: {nodes} nodes already need more than the {max} the outbound IPs can serve",
+        "SNAT 端口：现有 {nodes} 个节点，已超过出站 IP 能支撑的 {max} 个",
+    )
     snat_close: Msg = Msg("SNAT ports close to exhaustion", "SNAT 端口接近耗尽")
     with_command: Msg = Msg("{text} (`{command}`)", "{text}（`{command}`）")
     ports_fit: Msg = Msg(

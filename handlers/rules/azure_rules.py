@@ -27,8 +27,14 @@ def snat_rule(cluster: ManagedCluster) -> list[Finding]:
         f"({budget.inputs.ip_source})",
         *budget.findings,
     ]
-    if budget.max_nodes is not None and budget.headroom is not None and budget.headroom < 0:
+    # A budget the peak would exceed is a risk, not an outage: nothing fails until the autoscaler (or an upgrade's
+    # surge) adds the node that finds no ports, so it is a warning and never pages. Only nodes that already outnumber
+    # the budget are an outage now (the newest of them have no outbound ports).
+    if budget.max_nodes is not None and budget.current_nodes > budget.max_nodes:
         severity = Severity.CRITICAL
+        title = said(FINDING.snat_exceeded, nodes=budget.current_nodes, max=budget.max_nodes)
+    elif budget.max_nodes is not None and budget.headroom is not None and budget.headroom < 0:
+        severity = Severity.WARNING
         title = said(FINDING.snat_over, peak=budget.peak_nodes, max=budget.max_nodes)
     else:
         severity = Severity.WARNING

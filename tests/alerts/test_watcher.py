@@ -25,6 +25,7 @@ from bot.cluster.cache import CachedClusterProvider
 from bot.cluster.kube import KubeClusterProvider
 from bot.cluster.model import CORDON_REQUEST, CORDONED_AT
 from bot.cluster.settings import CacheSettings
+from bot.severity import Severity
 from handlers.rules.node_rules import BOT_CORDON_QUIET
 from sandbox.kube import KubeServer
 from tests.support import minicluster
@@ -261,6 +262,41 @@ def test_an_aks_cluster_in_the_failed_state_is_an_alert_until_it_is_reconciled(d
             running.scan()
             state = store.get(failed.key)
             assert state is not None and state.status is Status.RESOLVED
+        finally:
+            provider.close()
+
+
+def test_a_snat_budget_the_autoscalers_maximum_would_exceed_is_a_warning_that_does_not_page(
+        db: SqlApprovalStore, tmp_path: Path) -> None:
+    """The incident scenario through the Azure SDK against the sandbox's ARM server: 6 nodes now, 12 at the
+    autoscaler's maximum plus surge, 16 at most on one IP of 4,000 ports per node. That is a risk to fix, not an
+    outage: a warning in the ordinary channel, while the node that stopped is an outage on the page route."""
+    import os
+
+    from bot.azure.sdk import AzureSdkProvider
+    from bot.settings import load
+    from sandbox import Sandbox
+    from tests.support.alerts import settings as alert_settings
+
+    store = AlertStore(db)
+    paging = alert_settings({"routes": [{"severities": ["critical"], "channel": "C0PAGE"}], "group_seconds": 0},
+                            clusters=[{"name": "sandbox", "kubeconfig": "kubeconfig"}]).alerts
+    with Sandbox("incident") as sandbox:
+        settings = load(str(sandbox.write_config(tmp_path)), environ={**os.environ, **sandbox.environment()})
+        provider = CachedClusterProvider(KubeClusterProvider(settings), CacheSettings(watch_timeout_seconds=2))
+        azure = AzureSdkProvider(settings)
+        provider.start()
+        try:
+            assert provider.wait_synced(60)
+            running = ClusterWatcher("sandbox", provider.cache("sandbox"), store, paging, SystemClock(),
+                                     aks=lambda: azure.client("sandbox").cluster())
+            assert running.scan().full
+            (snat,) = [s for s in store.firing() if "/azure.snat/" in s.key]
+            assert snat.severity is Severity.WARNING and snat.group.runbook == "snat-exhaustion"
+            assert [m.channel for m in store.messages(snat.key)] == ["C0ALERTS"]
+            (node,) = [s for s in store.firing() if "/node.notready/" in s.key]
+            assert node.severity is Severity.CRITICAL
+            assert [m.channel for m in store.messages(node.key)] == ["C0PAGE"]
         finally:
             provider.close()
 
