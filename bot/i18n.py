@@ -1275,9 +1275,11 @@ class AlertWords:
     snooze_resolved: Msg = Msg("Snooze until resolved", "静默直到恢复")
     unsnooze: Msg = Msg("Unsnooze", "取消静默")
     diagnose: Msg = Msg("Diagnose", "诊断")
+    diagnose_on: Msg = Msg("Diagnose {cluster}", "诊断 {cluster}")  # one per cluster of a group on several
     runbook_button: Msg = Msg("Runbook: {id}", "处理手册：{id}")
     runbook_link: Msg = Msg("Runbook ↗", "处理手册 ↗")  # the alert's own runbook page
     open_incident: Msg = Msg("Open incident", "发起故障处理")
+    open_incident_on: Msg = Msg("Open incident on {cluster}", "在 {cluster} 发起故障处理")
     # thread replies
     reply_fired: Msg = Msg("🔥 Firing: {summary}", "🔥 触发：{summary}")
     reply_updated: Msg = Msg("🔄 Changed: {detail}", "🔄 变化：{detail}")

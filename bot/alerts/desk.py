@@ -98,7 +98,8 @@ class StoredAlertDesk:
         return [
             FiringAlert(key=s.id, title=s.group.title, severity=s.severity.label, since=s.first_fired_at,
                         summary=s.summary if s.summary != s.group.title else "", runbook=s.group.runbook)
-            for s in self.store.firing([cluster])
+            # A group on several clusters (recorded under none) is on each of its clusters' incidents' snapshots.
+            for s in self.store.firing() if cluster in (s.group.clusters if s.cluster is None else (s.cluster,))
         ]
 
     def not_evaluated(self, cluster: str) -> NotEvaluated | None:

@@ -52,6 +52,7 @@ LINE_CHARS = 300  # one evidence line or label value
 LABEL_CHARS = 1500  # the common labels' context line
 SUMMARY_ROWS = 40  # alerts listed in a burst's summary
 ACTION_BUTTONS = 3  # the finding's own suggested actions shown as buttons
+DIAGNOSE_CLUSTERS = 5  # a group on more clusters offers a Diagnose button for these; the rest can be typed
 
 _SEVERITY_MARK = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
 _SEVERITY_LEVEL = {
@@ -115,6 +116,32 @@ def diagnose_ref(group: AlertGroup) -> CommandRef | None:
     if obj is not None and obj.kind in workloads and obj.namespace:
         return CommandRef("diagnose pod", DiagnosePodArgs(name=obj.name), cluster=cluster, namespace=obj.namespace)
     return CommandRef("diagnose cluster", NoArgs(), cluster=cluster)
+
+
+def diagnose_refs(group: AlertGroup) -> tuple[tuple[str, CommandRef], ...]:
+    """For a group on several configured clusters (a central Alertmanager grouping by `alertname`): the diagnosis
+    of what its alerts on each cluster are about, on that cluster, by cluster name — at most `DIAGNOSE_CLUSTERS`
+    of them, the clusters of its firing alerts first. Alerts on no configured cluster get none."""
+    pool = group.firing or group.alerts
+    ordered = [*dict.fromkeys(a.cluster for a in pool if a.cluster is not None),
+               *(c for c in group.clusters if c is not None)]
+    out: list[tuple[str, CommandRef]] = []
+    for cluster in dict.fromkeys(ordered):
+        ref = diagnose_ref(group.with_alerts(a for a in group.alerts if a.cluster == cluster))
+        if ref is not None:
+            out.append((cluster, ref))
+    return tuple(out[:DIAGNOSE_CLUSTERS])
+
+
+def incident_cluster(group: AlertGroup) -> str | None:
+    """The cluster an incident for the group is declared on (whose on-call is paged, whose health is pinned): its
+    own, or for a group on several, the cluster of its worst firing alert, the first by name among equals. The
+    incident links the whole group, so its timeline and its copy of the card show every cluster's alerts."""
+    pool = [a for a in (group.firing or group.alerts) if a.cluster is not None]
+    if not pool:
+        return None
+    worst = max(a.severity for a in pool)
+    return min(a.cluster for a in pool if a.severity == worst and a.cluster is not None)
 
 
 def suggested_actions(group: AlertGroup, lang: str = "en") -> tuple[blocks.Button, ...]:
@@ -279,13 +306,19 @@ def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incide
     diagnose = diagnose_ref(group)
     if diagnose is not None and diagnose.fits_a_button():  # a name from a label can be any length
         buttons.append(blocks.Button(W.diagnose(lang), diagnose))
+    elif diagnose is None and len(group.clusters) > 1:  # one per cluster, each pointed at its own alerts
+        buttons += [blocks.Button(W.diagnose_on(lang, cluster=cluster), ref)
+                    for cluster, ref in diagnose_refs(group) if ref.fits_a_button()]
     if runbook is not None:
         buttons.append(runbook)
-    if (incident is None or incident.closed) and state.cluster is not None:  # still firing after its incident
+    lead = incident_cluster(group)
+    if (incident is None or incident.closed) and lead is not None:  # still firing after its incident
         try:
-            ref = open_incident_ref(title=group.title, cluster=state.cluster, severity=group.severity.label,
+            ref = open_incident_ref(title=group.title, cluster=lead, severity=group.severity.label,
                                     alert_key=state.id, runbook=group.runbook)
-            buttons.append(blocks.Button(W.open_incident(lang), ref))
+            # On a group of several clusters the button says where the incident is declared.
+            label = W.open_incident(lang) if group.cluster is not None else W.open_incident_on(lang, cluster=lead)
+            buttons.append(blocks.Button(label, ref))
         except ValueError:  # a title or runbook id that cannot fit: the command can still be typed
             pass
     buttons.extend(suggested_actions(group, lang))

@@ -31,7 +31,7 @@ from handlers.rules.finding import Finding, SuggestedAction
 from handlers.rules.finding import Severity as FindingSeverity
 from knowledge import load_knowledge_base
 from tests.foundation.test_render_slack import assert_within_slack_limits
-from tests.support.alerts import directory, payload
+from tests.support.alerts import directory, node_notready_webhook, payload
 
 handlers.load_all()
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -418,4 +418,21 @@ def test_a_label_too_long_for_a_button_loses_that_button_not_the_card() -> None:
     group = alertmanager.parse(raw, directory())
     card = alert_card(state_of(group), now=T0)
     assert "Diagnose" not in labelled(card) and "Acknowledge" in labelled(card)
+    assert_within_slack_limits(render_slack(card))
+
+
+def test_a_group_on_several_clusters_offers_a_diagnosis_on_each_and_an_incident_on_the_worst() -> None:
+    raw = node_notready_webhook([("test", "aks-test-0"), ("prod", NODE)])
+    raw["alerts"][1]["labels"]["severity"] = "critical"  # prod's is the worse: the incident is declared there
+    group = alertmanager.parse(raw, directory())
+    assert group.cluster is None and group.clusters == ("prod", "test")
+    card = alert_card(state_of(group), now=T0)
+    assert "several (prod, test)" in render_text(card)
+    buttons = labelled(card)
+    assert "Diagnose" not in buttons
+    assert buttons["Diagnose prod"].text() == f"/k8s diagnose node {NODE} --cluster prod"
+    assert buttons["Diagnose test"].text() == "/k8s diagnose node aks-test-0 --cluster test"
+    assert buttons["Open incident on prod"].cluster == "prod"
+    assert buttons["Open incident on prod"].text().startswith("/k8s incident start KubeNodeNotReady --severity sev2")
+    every_button_runs_a_registered_command(card)
     assert_within_slack_limits(render_slack(card))

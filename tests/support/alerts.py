@@ -4,6 +4,7 @@ watcher-shaped problems recorded as the intake and the watcher record them."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -85,3 +86,31 @@ def resolved(group: AlertGroup, at: datetime) -> AlertGroup:
 def record(store: AlertStore, config: AlertSettings, group: AlertGroup, at: datetime) -> Recorded:
     """What the intake and the watcher do with a notification: route it, store it."""
     return store.record(group, pick_routes(config, group), at=at, flap_window=timedelta(minutes=config.flap_minutes))
+
+
+def node_notready_webhook(nodes: list[tuple[str, str]], *, status: str = "firing",
+                          group_key: str = '{}:{alertname="KubeNodeNotReady"}') -> dict[str, Any]:
+    """What a central Alertmanager grouping by `alertname` sends about KubeNodeNotReady (kube-prometheus' rule, as
+    kube-state-metrics exports it) for each (cluster, node) of `nodes`: one group, the clusters mixed in it."""
+    alerts = []
+    for cluster, node in nodes:
+        labels = {"alertname": "KubeNodeNotReady", "severity": "warning", "cluster": cluster, "node": node,
+                  "condition": "Ready", "status": "true", "job": "kube-state-metrics",
+                  "container": "kube-state-metrics", "namespace": "monitoring",
+                  "pod": "kube-state-metrics-6d4c9b7f5-x2x7q"}
+        alerts.append({
+            "status": status, "labels": labels,
+            "annotations": {"summary": "Node is not ready.",
+                            "description": f"{node} has been unready for more than 15 minutes."},
+            "startsAt": "2026-11-22T02:40:00Z",
+            "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T03:40:00Z",
+            "generatorURL": "http://prometheus:9090/graph", "fingerprint": hashlib.sha256(
+                f"{cluster}/{node}".encode()).hexdigest()[:16]})
+    common = {"alertname": "KubeNodeNotReady", "severity": "warning"}
+    if len({c for c, _ in nodes}) == 1:
+        common["cluster"] = nodes[0][0]
+    if len(nodes) == 1:
+        common.update(alerts[0]["labels"])  # type: ignore[arg-type]
+    return {"receiver": "aksbot", "status": status, "alerts": alerts, "groupLabels": {"alertname": "KubeNodeNotReady"},
+            "commonLabels": common, "commonAnnotations": {"summary": "Node is not ready."},
+            "externalURL": "http://alertmanager:9093", "version": "4", "groupKey": group_key, "truncatedAlerts": 0}
