@@ -1265,6 +1265,14 @@ class AlertWords:
     flapped: Msg = Msg("🔁 Fired again {count} time(s) after resolving.", "🔁 恢复后又触发了 {count} 次。")
     incident: Msg = Msg("🚨 {label} is open: ", "🚨 {label} 进行中：")
     incident_closed: Msg = Msg("✅ {label} was closed: ", "✅ {label} 已关闭：")
+    # Another source's report of the same problem (`AlertStore.same_problem`), on the card and its button.
+    also_reported: Msg = Msg("🔗 {source} reports this too: *{title}* (`{id}`, `/k8s alerts show {id}`) ",
+                             "🔗 {source} 也报告了此问题：*{title}*（`{id}`，`/k8s alerts show {id}`）")
+    still_reported: Msg = Msg("🔗 Still firing as {source} reports it: *{title}* (`{id}`, `/k8s alerts show {id}`) ",
+                              "🔗 {source} 的报告仍在触发：*{title}*（`{id}`，`/k8s alerts show {id}`）")
+    show_elsewhere: Msg = Msg("Show {source} alert", "查看 {source} 告警")
+    source_watcher: Msg = Msg("The bot's watcher", "机器人巡检")
+    watcher_short: Msg = Msg("watcher", "巡检")
     ref_line: Msg = Msg(
         "alert `{id}` · `/k8s alerts ack {id}` · `/k8s alerts snooze {id} 1h`",
         "告警 `{id}` · `/k8s alerts ack {id}` · `/k8s alerts snooze {id} 1h`",

@@ -31,7 +31,15 @@ from bot import blocks
 from bot.alerts.desk import incident_from_detail, linked_incident
 from bot.alerts.model import Status, short_id
 from bot.alerts.ports import AlertBook
-from bot.alerts.store import LEADER_PROBLEM_KEPT, LOOK_OVERDUE, AlertState, Event, HistoryEntry, history_words
+from bot.alerts.store import (
+    LEADER_PROBLEM_KEPT,
+    LOOK_OVERDUE,
+    AlertState,
+    Elsewhere,
+    Event,
+    HistoryEntry,
+    history_words,
+)
 from bot.alerts.views import alert_card, snooze_words
 from bot.deps import Deps
 from bot.errors import NotAuthorized, NotConfigured, UserError
@@ -316,10 +324,12 @@ class AlertCard:
     knowledge: KnowledgeBase | None
     history: tuple[HistoryEntry, ...]
     lang: Lang = "en"
+    elsewhere: tuple[Elsewhere, ...] = ()  # the other sources' reports of the same problem
 
     def view(self) -> blocks.View:
         incident = linked_incident(self.history, self.state.episode)
-        return alert_card(self.state, now=self.now, lang=self.lang, incident=incident, knowledge=self.knowledge)
+        return alert_card(self.state, now=self.now, lang=self.lang, incident=incident, knowledge=self.knowledge,
+                          elsewhere=self.elsewhere)
 
 
 @dataclass(frozen=True)
@@ -406,7 +416,8 @@ def alerts_history(call: Call[AlertsHistoryArgs], deps: Deps) -> AlertHistory:
 def alerts_show(call: Call[AlertIdArgs], deps: Deps) -> AlertCard:
     """One alert's message as it is now: evidence, runbook, who acknowledged it, and its buttons."""
     book, state = _named(call, deps, Role.VIEWER, "see")
-    return AlertCard(state, deps.clock.now(), deps.knowledge, tuple(book.history(key=state.key)), call.lang)
+    return AlertCard(state, deps.clock.now(), deps.knowledge, tuple(book.history(key=state.key)), call.lang,
+                     tuple(book.same_problem(state.group)))
 
 
 @command(

@@ -177,6 +177,19 @@ class AlertGroup:
         return replace(self, alerts=tuple(alerts))
 
 
+ProblemMark = tuple[str, str, str]
+
+
+def problem_marks(group: AlertGroup) -> frozenset[ProblemMark]:
+    """What a group reports, whichever source reports it: (cluster, object, runbook) of each of its alerts that names
+    all three — its firing alerts while it fires, all of them once it resolved. The watcher's `node.notready` on node
+    aks-0 of prod and Alertmanager's KubeNodeNotReady for the same node both mark (prod, node/aks-0, node-notready):
+    one problem, two reports. The runbook tells a NotReady node from the same node's disk pressure."""
+    pool = group.firing or group.alerts
+    return frozenset((a.cluster, str(a.object), a.runbook) for a in pool
+                     if a.cluster is not None and a.object is not None and a.runbook)
+
+
 def _common(values: Iterable[str | None]) -> str | None:
     distinct = set(values)
     return distinct.pop() if len(distinct) == 1 else None

@@ -60,7 +60,16 @@ from bot.alerts.model import Status
 from bot.alerts.ports import Poster, SendError
 from bot.alerts.routing import Route, channel_route, pick_routes, quiet_end
 from bot.alerts.settings import AlertSettings, Lang
-from bot.alerts.store import QUIET_HOURS_HOLD, AlertState, AlertStore, Event, HistoryEntry, OutboxItem, Work
+from bot.alerts.store import (
+    QUIET_HOURS_HOLD,
+    AlertState,
+    AlertStore,
+    Elsewhere,
+    Event,
+    HistoryEntry,
+    OutboxItem,
+    Work,
+)
 from bot.alerts.views import alert_card, alert_reply, alert_summary, log_name
 from bot.blocks import Text, View
 from bot.clock import Clock, SystemClock
@@ -92,8 +101,8 @@ _HINTS = {
 
 
 class CardView(Protocol):
-    def __call__(self, state: AlertState, *, now: datetime, lang: Lang, incident: IncidentLink | None = None
-                 ) -> View: ...
+    def __call__(self, state: AlertState, *, now: datetime, lang: Lang, incident: IncidentLink | None = None,
+                 elsewhere: Sequence[Elsewhere] = ()) -> View: ...
 
 
 class ReplyView(Protocol):
@@ -412,7 +421,8 @@ class Outlet:
             if len(members) == 1:
                 state = members[0][1]
                 view = self.views.card(state, now=now, lang=self._route(state, channel).lang,
-                                       incident=incident_of(self.store, state))
+                                       incident=incident_of(self.store, state),
+                                       elsewhere=self.store.same_problem(state.group))
             else:
                 view = self.views.summary([state for _, state in members], now=now, lang=route.lang)
             ts = self.poster.post(channel, view, marks=marks)
@@ -470,7 +480,8 @@ class Outlet:
                 view = self.views.summary(states, now=now, lang=channel_route(self.settings, channel).lang)
             else:
                 view = self.views.card(states[0], now=now, lang=self._route(states[0], channel).lang,
-                                       incident=incident_of(self.store, states[0]))
+                                       incident=incident_of(self.store, states[0]),
+                                       elsewhere=self.store.same_problem(states[0].group))
             self.poster.update(channel, ts, view)
         except SendError as exc:
             if not exc.gone:

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Protocol
 from bot.blocks import View
 
 if TYPE_CHECKING:
-    from bot.alerts.store import AlertState, HistoryEntry
+    from bot.alerts.model import AlertGroup
+    from bot.alerts.store import AlertState, Elsewhere, HistoryEntry
 
 
 class AlertOutlet(Protocol):
@@ -104,6 +105,8 @@ class AlertBook(Protocol):
 
     def history(self, *, since: datetime | None = None, key: str | None = None,
                 clusters: Collection[str | None] | None = None, limit: int = 500) -> list[HistoryEntry]: ...
+
+    def same_problem(self, group: AlertGroup, *, resolved_since: datetime | None = None) -> list[Elsewhere]: ...
 
     def acknowledge(self, key: str, user: str, at: datetime) -> bool: ...
 

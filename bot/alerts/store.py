@@ -18,6 +18,11 @@ Every change is a compare-and-set on `version` (or `ts IS NULL` for a message's 
 new leader after a failover, or 100 identical deliveries at once make exactly one change: the first caller wins,
 the others re-read and find nothing left to do. An identical notification writes nothing at all.
 
+Two sources' reports of one problem (the watcher's NotReady node, Alertmanager's KubeNodeNotReady for it) keep a row
+and a message each — an Alertmanager group may span objects and clusters, so it cannot be folded into a watcher
+finding's row — and `same_problem` finds the others; a report that begins, ends or changes what it is about queues
+a redraw of theirs (after its own change is written: a crash in between leaves them one redraw behind).
+
 An update is queued only when none is already waiting for that message (the poster renders the state as it is
 when it sends, so one waiting update covers any number of changes). A problem that resolves before its first
 post went out is not posted (its post is cancelled); its history keeps it.
@@ -36,7 +41,7 @@ from typing import Any
 
 from bot.alerts.codec import group_from_json, group_to_json
 from bot.alerts.lifecycle import Known, Outcome, Transition, decide
-from bot.alerts.model import Alert, AlertGroup, Status, short_id
+from bot.alerts.model import Alert, AlertGroup, Status, problem_marks, short_id
 from bot.alerts.routing import Route, quiet_end
 from bot.approvals.model import parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
@@ -187,6 +192,14 @@ class OutboxItem:
         return self.claimed_by is not None
 
 
+@dataclass(frozen=True)
+class Elsewhere:
+    """Another source's report of the same problem (`AlertStore.same_problem`) and its message, if posted."""
+
+    state: AlertState
+    message: MessageRef | None
+
+
 class _Lost(Exception):
     """Another writer changed the row between our read and our write: read again."""
 
@@ -212,6 +225,9 @@ QUIET_HOURS_HOLD = "held for the end of the quiet hours"
 # older than this means nobody is looking: `/k8s alerts` and a new incident's snapshot say so rather than "nothing
 # is firing".
 LOOK_OVERDUE = timedelta(minutes=2)
+# A report of a problem another source still reports says so on its card; when the other ends too, a card resolved
+# this long ago or less is redrawn without it (older messages are left as they are).
+ELSEWHERE_KEPT = timedelta(days=1)
 # A replica that cannot take the leader Lease records why every 5 minutes (`ElectionConfig.report_every`): a
 # reason not seen again for this long is forgotten (its replicas are gone, or were fixed and then stopped).
 LEADER_PROBLEM_KEPT = timedelta(minutes=15)
@@ -506,8 +522,44 @@ class AlertStore:
                 continue
             stored = self.get(group.key)
             assert stored is not None
+            if state is None or state.status is not stored.status or \
+                    problem_marks(state.group) != problem_marks(stored.group):
+                self._tell_elsewhere(state, stored, at)
             return Recorded(transition.outcome, stored)
         raise Upstream(f"the alert state of {group.key!r} kept changing while it was being recorded")
+
+    def same_problem(self, group: AlertGroup, *, resolved_since: datetime | None = None) -> list[Elsewhere]:
+        """The other sources' reports of the problem `group` reports (`problem_marks` meet): the watcher's finding
+        beside Alertmanager's alert about the same node. Firing ones, and with `resolved_since` those resolved since
+        then too; each with its current episode's first message, where it has one. Each report keeps its own key,
+        card and lifecycle (an Alertmanager group can span objects and clusters); its card names the others."""
+        marks = problem_marks(group)
+        if not marks:
+            return []
+        clusters = sorted({cluster for cluster, _, _ in marks})
+        # Only another source's rows, on the clusters concerned (or on several, recorded under none).
+        sql = (f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE key <> ? AND key NOT LIKE ? "
+               f"AND (cluster IS NULL OR cluster IN ({', '.join('?' for _ in clusters)})) AND (status = ?")
+        params: list[Any] = [group.key, f"{group.source.value}/%", *clusters, Status.FIRING.value]
+        if resolved_since is not None:
+            sql += " OR resolved_at >= ?"
+            params.append(utc_text(resolved_since))
+        rows = self.db.run(sql + ") ORDER BY first_fired_at, key", params)[1]
+        out: list[Elsewhere] = []
+        for row in rows:
+            other = self._state(row)
+            if other.group.source is not group.source and problem_marks(other.group) & marks:
+                posted = [m for m in self.messages(other.key, other.episode) if m.ts]
+                out.append(Elsewhere(other, posted[0].ref if posted else None))
+        return out
+
+    def _tell_elsewhere(self, before: AlertState | None, after: AlertState, at: datetime) -> None:
+        """A problem began, ended or changed what it is about: the cards of the other sources' reports of it (what
+        it was about and what it is now about), firing or lately resolved, are redrawn so they say so."""
+        groups = [after.group] if before is None else [before.group, after.group]
+        keys = {e.state.key for g in groups for e in self.same_problem(g, resolved_since=at - ELSEWHERE_KEPT)}
+        for key in sorted(keys):
+            self.refresh(key, at)
 
     def _by_instance(self, group: AlertGroup) -> AlertState | None:
         if group.status is not Status.RESOLVED or len(group.alerts) != 1 or not group.alerts[0].source_id:

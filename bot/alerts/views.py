@@ -26,7 +26,7 @@ from bot import blocks
 from bot.alerts.desk import incident_from_detail
 from bot.alerts.findings import finding_object
 from bot.alerts.model import Alert, AlertGroup, Source, Status, short_id
-from bot.alerts.store import AlertState, Event, HistoryEntry, history_words
+from bot.alerts.store import AlertState, Elsewhere, Event, HistoryEntry, history_words
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
 from bot.i18n import in_lang, severity_word
@@ -52,6 +52,7 @@ LINE_CHARS = 300  # one evidence line or label value
 LABEL_CHARS = 1500  # the common labels' context line
 SUMMARY_ROWS = 40  # alerts listed in a burst's summary
 ACTION_BUTTONS = 3  # the finding's own suggested actions shown as buttons
+ELSEWHERE_SHOWN = 2  # other sources' reports of the same problem named on a card (there are three sources)
 DIAGNOSE_CLUSTERS = 5  # a group on more clusters offers a Diagnose button for these; the rest can be typed
 
 _SEVERITY_MARK = {Severity.CRITICAL: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
@@ -291,8 +292,31 @@ def _ago(at: datetime, now: datetime, lang: str) -> str:
     return f"{span}前" if lang == "zh" else f"{span} ago"
 
 
-def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incident: IncidentLink | None, now: datetime
-             ) -> list[blocks.Button]:
+def source_name(source: Source, lang: str, *, short: bool = False) -> str:
+    """A source as people call it (`short`: on a button)."""
+    names = {Source.ALERTMANAGER: "Alertmanager", Source.AZURE_MONITOR: "Azure Monitor"}
+    return names.get(source) or (W.watcher_short(lang) if short else W.source_watcher(lang))
+
+
+def show_ref(state: AlertState) -> CommandRef:
+    return CommandRef("alerts show", AlertIdArgs(alert=state.id))
+
+
+def _elsewhere(state: AlertState, elsewhere: Sequence[Elsewhere], lang: str) -> list[blocks.Block]:
+    """One line for each other source's report of the same problem that still fires: what it says, its id, and
+    where its message is. A card that resolved says what still fires; one that fires, who reports it too."""
+    said = W.also_reported if state.status is Status.FIRING else W.still_reported
+    lines: list[blocks.Block] = []
+    for other in [e for e in elsewhere if e.state.status is Status.FIRING][:ELSEWHERE_SHOWN]:
+        text = said(lang, source=source_name(other.state.group.source, lang), id=other.state.id,
+                    title=_clip(in_lang(other.state.group.title, lang), 120))
+        where: blocks.Rich = (text, blocks.Channel(other.message.channel)) if other.message is not None else text
+        lines.append(blocks.Context(where))
+    return lines
+
+
+def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incident: IncidentLink | None, now: datetime,
+             elsewhere: Sequence[Elsewhere] = ()) -> list[blocks.Button]:
     group = state.group
     buttons: list[blocks.Button] = []
     if not state.ack_by:
@@ -322,11 +346,15 @@ def _buttons(state: AlertState, lang: str, runbook: blocks.Button | None, incide
         except ValueError:  # a title or runbook id that cannot fit: the command can still be typed
             pass
     buttons.extend(suggested_actions(group, lang))
+    # The other sources' cards of the same problem, shown here (with their own buttons) at a click.
+    others = [e.state for e in elsewhere if e.state.status is Status.FIRING][:ELSEWHERE_SHOWN]
+    buttons += [blocks.Button(W.show_elsewhere(lang, source=source_name(o.group.source, lang, short=True)),
+                              show_ref(o)) for o in others]
     return buttons
 
 
 def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: IncidentLink | None = None,
-               knowledge: KnowledgeBase | None = None) -> blocks.View:
+               knowledge: KnowledgeBase | None = None, elsewhere: Sequence[Elsewhere] = ()) -> blocks.View:
     """The problem's one message, as it is now. `knowledge` gives the runbook's title (the shipped knowledge base
     when None); `incident` is the incident opened for it, if one is open."""
     group = state.group
@@ -370,11 +398,13 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     if incident is not None:
         said = W.incident_closed if incident.closed else W.incident
         body.append(blocks.Context((said(lang, label=incident.label), blocks.Channel(incident.channel))))
+    body += _elsewhere(state, elsewhere, lang)
     body += _people(state, now, lang)
     if firing:
         body.append(blocks.Context(W.ref_line(lang, id=state.id)))
         own = own_runbook(group, lang)
-        body.append(blocks.Actions(tuple(_buttons(state, lang, runbook, incident, now)), (own,) if own else ()))
+        body.append(blocks.Actions(tuple(_buttons(state, lang, runbook, incident, now, elsewhere)),
+                                   (own,) if own else ()))
     # The text Slack shows in notifications, the sidebar and search: in the channel's language, as the card is.
     summary = f"{'✅ ' if not firing else ''}{_clip(in_lang(group.summary, lang), 200)} — {status}"
     return blocks.View(summary, tuple(body))

@@ -29,6 +29,7 @@ T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=30)
 ALERTS = Route("default", "C0ALERTS", "en", 0, RateLimit(), None)
 SHOP = Route("shop", "C0SHOP", "zh", 30, RateLimit(), None)
+AM = Route("am", "C0AM", "en", 0, RateLimit(), None)
 
 
 @pytest.fixture
@@ -481,3 +482,63 @@ def test_a_change_stored_while_snoozed_names_what_is_new_in_the_readers_language
     detail = "1 → 2 firing (new: node/aks-system-2)"
     assert history_words(detail, "en") == "1 → 2 firing (new: node/aks-system-2)"
     assert history_words(detail, "zh") == "1 → 2 条触发中（新增：node/aks-system-2）"
+
+
+def test_the_watcher_and_alertmanager_reporting_one_node_name_each_other_until_one_ends(store: AlertStore) -> None:
+    """The watcher's NotReady node and Alertmanager's KubeNodeNotReady for the same node of the same cluster are one
+    problem reported twice: each report keeps its own card, and each card names the other while that one fires —
+    redrawn when the other begins and when it ends, whichever ends first."""
+    from bot.alerts.findings import from_finding
+    from bot.alerts.runbooks import RunbookResolver
+    from bot.alerts.views import alert_card
+    from bot.refs import node_ref
+    from bot.render_text import render_text
+    from handlers.rules.finding import Finding
+    from knowledge import load_knowledge_base
+    from tests.support.alerts import node_notready_webhook
+
+    node = "aks-nodepool1-0"
+    finding = Finding("node.notready", Severity.CRITICAL, f"Node {node} is NotReady", node_ref(node),
+                      ("Ready=Unknown",), "node-notready", ("node.lease:stale",))
+    watched = from_finding("prod", finding, since=T0)
+    resolver = RunbookResolver(load_knowledge_base())
+    pushed = resolver.resolve(alertmanager.parse(node_notready_webhook([("prod", node)]), directory()))
+    elsewhere = resolver.resolve(alertmanager.parse(node_notready_webhook([("test", node)], group_key="test"),
+                                                    directory()))
+    seen = store.record(watched, [ALERTS], at=T0, flap_window=WINDOW).state
+    post_everything(store, T0)
+    assert store.same_problem(watched) == []
+
+    am = store.record(pushed, [AM], at=T0, flap_window=WINDOW).state
+    store.record(elsewhere, [AM], at=T0, flap_window=WINDOW)  # the same node name on another cluster: unrelated
+    # The watcher's card, already posted, is redrawn to say Alertmanager reports it too.
+    assert [(i.kind, i.channel) for i in store.due(T0) if i.key == seen.key] == [(Work.UPDATE, "C0ALERTS")]
+    post_everything(store, T0)
+    (other,) = store.same_problem(watched)
+    assert other.state.key == am.key and other.message is not None and other.message.channel == "C0AM"
+    assert [e.state.key for e in store.same_problem(pushed)] == [seen.key]
+    card = alert_card(seen, now=T0, elsewhere=store.same_problem(watched))
+    assert f"🔗 Alertmanager reports this too: *KubeNodeNotReady* (`{am.id}`, `/k8s alerts show {am.id}`) #C0AM" \
+        in render_text(card)
+    assert {b.label: b.ref.text() for b in card.buttons()}["Show Alertmanager alert"] == f"/k8s alerts show {am.id}"
+
+    # Alertmanager's alert ends first: the watcher's card drops it; Alertmanager's resolved card says what still fires.
+    later = T0 + timedelta(minutes=5)
+    store.record(all_resolved(pushed, later), [AM], at=later, flap_window=WINDOW)
+    assert (Work.UPDATE, "C0ALERTS") in [(i.kind, i.channel) for i in store.due(later) if i.key == seen.key]
+    post_everything(store, later)
+    assert [e.state.status for e in store.same_problem(watched)] == []
+    ended = store.get(am.key)
+    assert ended is not None and ended.status is Status.RESOLVED
+    text = render_text(alert_card(ended, now=later, elsewhere=store.same_problem(ended.group)))
+    assert f"🔗 Still firing as The bot's watcher reports it: *Node {node} is NotReady* (`{seen.id}`" in text
+    assert render_text(alert_card(seen, now=later, elsewhere=store.same_problem(watched))).count("🔗") == 0
+
+    # Then the watcher's ends too: Alertmanager's resolved card is redrawn without the line.
+    last = later + timedelta(minutes=5)
+    store.record(all_resolved(watched, last), [ALERTS], at=last, flap_window=WINDOW)
+    assert [(i.kind, i.channel) for i in store.due(last) if i.key == am.key] == [(Work.UPDATE, "C0AM")]
+    post_everything(store, last)
+    ended = store.get(am.key)
+    assert ended is not None
+    assert "🔗" not in render_text(alert_card(ended, now=last, elsewhere=store.same_problem(ended.group)))
