@@ -575,17 +575,21 @@ class AlertStore:
         started = utc_text(_started(group, at))
         if state is None:
             episode = 1
+            # It ended before the bot saw it fire: when its source says it ended, not when the notice came.
+            ended = None if firing else _ended(group, at, _started(group, at))
             count, _ = run(
                 f"INSERT INTO {self.state_table} ({_STATE_COLUMNS}, instance) VALUES "
                 # No conflict target: a racing insert of the same key trips the `id` index too.
                 f"({', '.join('?' for _ in range(22))}) ON CONFLICT DO NOTHING",
                 (group.key, short_id(group.key), group.status.value, episode, group.severity.label, group.cluster,
-                 group.namespace, started, now, None if firing else now, now, None, None, None, 0, None,
+                 group.namespace, started, now, None if ended is None else utc_text(ended), now, None, None, None, 0,
+                 None,
                  change.evidence_hash, 0, group.summary, group_to_json(group), 1, _instance(group)))
             if count != 1:
                 raise _Lost
-            self._history(run, group.key, episode, at, Event.FIRED if firing else Event.RESOLVED, group,
-                          "first seen resolved" if not firing else "")
+            self._history(run, group.key, episode, at if ended is None else ended,
+                          Event.FIRED if ended is None else Event.RESOLVED, group,
+                          "" if ended is None else "first seen resolved")
             if firing:
                 self._new_messages(run, group, episode, routes, at)
             return
@@ -620,7 +624,9 @@ class AlertStore:
             self._history(run, state.key, episode, at, Event.FIRED, group, f"episode {episode}")
             self._new_messages(run, group, episode, routes, at)
         elif outcome is Outcome.RESOLVED:
-            seq = self._history(run, state.key, episode, at, Event.RESOLVED, group,
+            # Dated when its source says it ended, as "resolved after" is measured: a notice sent later (Alertmanager
+            # waits for `group_interval`, a sender retries) does not move it.
+            seq = self._history(run, state.key, episode, ended, Event.RESOLVED, group,
                                 ALERT.lasted_for("en", duration=lasted((ended - began).total_seconds())))
             self._cancel(run, state.key, at, "resolved before it was posted", kind=Work.POST)
             self._work(run, state.key, episode, at, Work.UPDATE)
