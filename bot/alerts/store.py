@@ -41,7 +41,7 @@ from typing import Any
 
 from bot.alerts.codec import group_from_json, group_to_json
 from bot.alerts.lifecycle import Known, Outcome, Transition, decide
-from bot.alerts.model import Alert, AlertGroup, Status, problem_marks, short_id
+from bot.alerts.model import Alert, AlertGroup, Source, Status, problem_marks, short_id
 from bot.alerts.routing import Route, quiet_end
 from bot.approvals.model import parse_optional_utc, parse_utc, utc_text
 from bot.approvals.store import Row, Run, SqlApprovalStore
@@ -504,9 +504,11 @@ class AlertStore:
         which set when its post falls due."""
         for _ in range(CAS_ATTEMPTS):
             state = self.get(group.key)
-            if state is None and (found := self._by_instance(group)) is not None:
+            if state is None and (found := self._by_instance(group)
+                                  or self._by_fingerprints(group, at - flap_window)) is not None:
                 # A Resolved notice finds its Fired one by the source's own id (Azure's alertId), even if what
-                # the key is made of (the rule's targets, dimensions) was reported differently.
+                # the key is made of (the rule's targets, dimensions) was reported differently; a regrouped
+                # Alertmanager group finds the problem its alerts already are.
                 state, group = found, replace(group, key=found.key)
             known = None if state is None else Known(
                 state.status, state.resolved_at, state.group, state.evidence_hash,
@@ -567,6 +569,36 @@ class AlertStore:
         _, rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE instance = ?",
                               (_instance(group),))
         return self._state(rows[0]) if rows else None
+
+    def _by_fingerprints(self, group: AlertGroup, since: datetime) -> AlertState | None:
+        """The problem an Alertmanager group under a `groupKey` the store has not seen already is: its alerts (by
+        `fingerprint`) are that problem's, under the same receiver.
+
+        Alertmanager keys a notification by its aggregation group, so a change of the route's `group_by`, or an alert
+        moving to another route, sends the same alerts under a new `groupKey` — and never again under the old one.
+        One problem keeps one message: the new key's notifications update the problem its alerts already make (one
+        firing, or resolved within the flap window, so that firing again reopens its message), firing before
+        resolved, the one sharing most alerts, the oldest. Groups that split share the old message until it has
+        none of their alerts left; two that merge keep the older one's."""
+        prints = {a.source_id for a in group.alerts if a.source_id}
+        if group.source is not Source.ALERTMANAGER or not prints:
+            return None
+        prefix = f"{Source.ALERTMANAGER.value}/"
+        rows = self.db.run(
+            f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE substr(key, 1, ?) = ? "
+            "AND (status = ? OR resolved_at >= ?)",
+            (len(prefix), prefix, Status.FIRING.value, utc_text(since)))[1]
+        candidates: list[tuple[bool, int, datetime, AlertState]] = []
+        for row in rows:
+            state = self._state(row)
+            if state.group.receiver != group.receiver:
+                continue  # another receiver is another audience: its own message, by design
+            shared = len(prints & {a.source_id for a in state.group.alerts})
+            if shared:
+                candidates.append((state.status is Status.FIRING, shared, state.first_fired_at, state))
+        if not candidates:
+            return None
+        return min(candidates, key=lambda c: (not c[0], -c[1], c[2], c[3].key))[3]
 
     def _apply(self, run: Run, state: AlertState | None, change: Transition, routes: Sequence[Route],
                at: datetime) -> None:

@@ -466,12 +466,17 @@ def test_an_end_the_source_reports_is_never_after_receipt_nor_before_the_start(s
     early = store.record(all_resolved(group, start - timedelta(hours=1)), [ALERTS], at=T0 + timedelta(minutes=1),
                          flap_window=WINDOW).state
     assert early.resolved_at == start
-    other = replace(group, key=group.key + "-2")
+    # Other problems: other groups of other alerts (the same alerts under another key are the same problem).
+    def another(suffix: str) -> AlertGroup:
+        return replace(group, key=group.key + suffix).with_alerts(
+            replace(a, source_id=a.source_id + suffix) for a in group.alerts)
+
+    other = another("-2")
     store.record(other, [ALERTS], at=T0, flap_window=WINDOW)
     ahead = store.record(all_resolved(other, T0 + timedelta(days=1)), [ALERTS], at=T0 + timedelta(minutes=1),
                          flap_window=WINDOW).state
     assert ahead.resolved_at == T0 + timedelta(minutes=1)  # a clock that runs ahead: receipt
-    third = replace(group, key=group.key + "-3")
+    third = another("-3")
     store.record(third, [ALERTS], at=T0, flap_window=WINDOW)
     unsaid = third.with_alerts(replace(a, status=Status.RESOLVED, ends_at=None) for a in third.alerts)
     assert store.record(unsaid, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW).state.resolved_at \
@@ -542,3 +547,20 @@ def test_the_watcher_and_alertmanager_reporting_one_node_name_each_other_until_o
     ended = store.get(am.key)
     assert ended is not None
     assert "🔗" not in render_text(alert_card(ended, now=last, elsewhere=store.same_problem(ended.group)))
+
+
+def test_a_regrouped_group_is_the_same_problem_for_its_receiver_only(store: AlertStore) -> None:
+    first = store.record(longhorn(), [ALERTS], at=T0, flap_window=WINDOW).state
+    regrouped = replace(longhorn(), key=longhorn().key.replace("{}:", "{}/{severity=\"warning\"}:"))
+    again = store.record(regrouped, [ALERTS], at=T0 + timedelta(minutes=1), flap_window=WINDOW)
+    assert again.outcome is Outcome.UNCHANGED and again.state.key == first.key
+    # The same alerts sent to another receiver (another route, another audience) are a problem of their own.
+    elsewhere = replace(longhorn(), key="alertmanager/pager/{}:{}", receiver="pager")
+    other = store.record(elsewhere, [ALERTS], at=T0 + timedelta(minutes=2), flap_window=WINDOW)
+    assert other.outcome is Outcome.CREATED and other.state.key != first.key
+    # Resolved, then firing again under the new key within the flap window: the first message reopens.
+    end = T0 + timedelta(minutes=3)
+    assert store.record(all_resolved(regrouped, end), [ALERTS], at=end, flap_window=WINDOW).state.key == first.key
+    back = store.record(refire(regrouped, end + timedelta(minutes=5)), [ALERTS], at=end + timedelta(minutes=5),
+                        flap_window=WINDOW)
+    assert back.outcome is Outcome.REOPENED and back.state.key == first.key

@@ -66,12 +66,17 @@ class Bed:
         self.outlet.deliver()
 
     def ask(self, text: str) -> str:
-        """A `/k8s` command as Slack sends it (signed), and what the bot answered in the channel."""
-        before = len(self.posts())
-        body = slash_body(text, user=ALICE, channel=self.channel, response_url=self.api.response_url())
+        """A `/k8s` command as Slack sends it (signed) from an ops channel, and what the bot answered there."""
+        ops = "D" + self.channel[1:]
+
+        def answers() -> list[ApiCall]:
+            return [c for c in self.api.of("chat.postMessage") if c.params.get("channel") == ops]
+
+        before = len(answers())
+        body = slash_body(text, user=ALICE, channel=ops, response_url=self.api.response_url())
         assert signed_post(f"{self.front}{EVENTS_PATH}", body) == 200
-        self.api.wait_for(lambda s: len(self.posts()) > before, 20)
-        answer = self.posts()[before]
+        self.api.wait_for(lambda s: len(answers()) > before, 20)
+        answer = answers()[before]
         return json.dumps(answer.params.get("blocks") or [], ensure_ascii=False) + str(answer.params.get("text"))
 
     def messages(self) -> list[dict[str, Any]]:
@@ -150,3 +155,39 @@ def test_a_resolved_alert_is_dated_in_the_history_by_when_it_ended_not_by_when_t
     assert re.search(rf"{fired:%m-%d %H:%M:%S} +\? +\w+ +🔥 fired ", said), said
     assert re.search(rf"{ended:%m-%d %H:%M:%S} +\? +\w+ +✅ resolved +LonghornVolumeStatusWarning +after 15 min",
                      said), said
+
+
+def test_a_regrouped_alertmanager_group_keeps_its_one_message(bed: Bed) -> None:
+    fired = bed.clock.now()
+    bed.push("alertmanager", longhorn(fired))
+    bed.outlet.deliver()
+    (post,) = bed.posts()
+    ts = post.result["ts"]
+    # The route's group_by now has `volume` too: the same three alerts come in three new groups, never again in
+    # the old one.
+    regrouped = {i: f'{{}}:{{alertname="LonghornVolumeStatusWarning", volume="v{i}"}}' for i in range(3)}
+    answered = bed.push("alertmanager", longhorn(fired, group_key=regrouped[0]))
+    bed.later(timedelta(minutes=1))
+    assert len(bed.posts()) == 1 and answered["outcome"] == "unchanged"
+    assert "Firing now: 1" in bed.ask("alerts")  # one problem, not two
+
+    # The first volume recovers, told under its new group: the old message says so.
+    ended = fired + timedelta(minutes=3)
+    bed.later(timedelta(minutes=2))
+    bed.push("alertmanager", longhorn(fired, group_key=regrouped[0], resolved={0: ended}))
+    bed.later(timedelta(seconds=1))
+    assert len(bed.posts()) == 1
+    edits = [c for c in bed.api.of("chat.update") if c.params.get("channel") == bed.channel]
+    assert edits and edits[-1].params["ts"] == ts
+    assert edits[-1].params["text"].startswith("Longhorn volume is Degraded (2 firing) — firing for 3 min")
+
+    # All of them resolved: the one message resolves, with its one reply.
+    later = fired + timedelta(minutes=6)
+    bed.later(timedelta(minutes=5))
+    bed.push("alertmanager", longhorn(fired, group_key=regrouped[0], resolved={0: ended, 1: later, 2: later}))
+    bed.later(timedelta(seconds=1))
+    assert len(bed.posts()) == 1
+    (message,) = bed.messages()
+    assert message["text"].startswith("✅ ") and "resolved after 6 min" in message["text"], message["text"]
+    assert [r["text"] for r in bed.replies(ts)] == ["✅ Resolved after 6 min."]
+    assert "No alert is firing" in bed.ask("alerts")
