@@ -1244,6 +1244,16 @@ class AlertWords:
         " this time (first fired {age} ago, {count} repeat(s))", "（这一次；首次触发于 {age}前，重复 {count} 次）"
     )
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
+    # a stateless alert (Azure's activity log, service and resource health): its source never says it is over
+    event: Msg = Msg("Event", "事件")
+    event_until: Msg = Msg("event at {time}; its source never says it is over, so it ends by itself at {until}",
+                           "事件，发生于 {time}；其来源不会通知结束，将于 {until} 自动结束")
+    event_ended: Msg = Msg("event at {time}; ended by itself at {until} (its source never says it is over)",
+                           "事件，发生于 {time}；已于 {until} 自动结束（其来源不会通知结束）")
+    event_line: Msg = Msg("event, ends by itself at {until}", "事件，{until} 自动结束")
+    ended_by_itself: Msg = Msg("ended by itself after {duration}", "{duration}后自动结束")
+    reply_ended_by_itself: Msg = Msg("⏱ Ended by itself after {duration}: its source never says it is over.",
+                                     "⏱ {duration}后自动结束：其来源不会通知结束。")
     evidence: Msg = Msg("Evidence", "证据")
     evidence_seen: Msg = Msg("Evidence (as read at {at})", "证据（读取于 {at}）")
     more_alerts: Msg = Msg("+{count} more", "另有 {count} 条")

@@ -152,6 +152,8 @@ def _state_line(state: AlertState, now: datetime, lang: str) -> blocks.Rich:
         f"{_MARK.get(state.severity.label, '•')} `{state.id}` *{in_lang(state.group.title, lang)}*"
         + (f" · {what}" if what else "") + f" · {age(state.first_fired_at, now)}"
     ]
+    if (ends := state.group.expires_at) is not None:  # an event nobody will resolve: when it ends by itself
+        parts.append(f" · ⏱ {W.event_line(lang, until=short_time(ends))}")
     if state.ack_by:
         parts += [" · 👀 ", blocks.Person(state.ack_by)]
     if state.snoozed(now):

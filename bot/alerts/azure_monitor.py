@@ -12,7 +12,16 @@ The alert context differs by service; what it says about the cause becomes evide
 - metric alerts (`condition.allOf[]`): metric, operator, threshold, value, dimensions;
 - log search alerts: v2 (`condition.allOf[]` with `searchQuery`, links to the results) and v1 (`SearchQuery`,
   `ResultCount`, `LinkToSearchResults`);
-- anything else (activity log, resource health, budgets …): the essentials only.
+- activity log alerts (`signalType: Activity Log`; `monitoringService` "Activity Log - Administrative", "… - Policy",
+  "… - Autoscale", "… - Security", "ServiceHealth", "Resource Health"): the operation, its status and caller, and a
+  health event's title and status;
+- anything else (budgets …): the essentials only.
+
+Activity log alerts and budget alerts are stateless: Azure sends them Fired, once, and never Resolved (the schema's
+`resolvedDateTime` is "currently only applicable for metric alerts"). They are marked `stateless`, so the bot shows
+them as events and ends them by itself (`alerts.event_minutes` after they arrive) rather than "firing" forever. The
+one end Azure does tell is read as one: a Resource Health event whose `currentHealthStatus` is `Available` again,
+and a Service Health event at `stage: Resolved`, resolve the alert at their `eventTimestamp`.
 
 Identity: Azure gives each firing a new `alertId` and sends the Resolved notice with the same one, so the group's
 key is the rule with its targets and dimensions (or Prometheus labels) — stable across firings, so a rule that
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from bot.alerts import model
@@ -32,6 +42,9 @@ from bot.alerts.clusters import ClusterDirectory
 from bot.severity import Severity
 
 SCHEMA_ID = "azureMonitorCommonAlertSchema"
+# `monitoringService`s that never send Resolved, spaces and case ignored ("Resource Health" and "ResourceHealth" are
+# both seen); besides these, any `signalType: Activity Log`.
+_STATELESS_SERVICES = frozenset({"servicehealth", "resourcehealth", "costalerts", "budget", "budgets"})
 _CONDITIONS = {"Fired": model.Status.FIRING, "Resolved": model.Status.RESOLVED}
 MAX_EVIDENCE = 12
 
@@ -73,12 +86,32 @@ class _Context:
         self.value: str | None = None
         self.evidence: list[str] = []
         self.links: list[model.Link] = []
+        self.ended: datetime | None = None  # an activity log event that says its problem is over (see `_activity`)
         if service == "Prometheus" or "expression" in context:
             self._prometheus(context)
         elif isinstance(_dict(context.get("condition")).get("allOf"), list):
             self._criteria(context)
         elif "SearchQuery" in context:
             self._log_v1(context)
+        elif "operationName" in context:
+            self._activity(context)
+
+    def _activity(self, context: dict[str, Any]) -> None:
+        properties = _dict(context.get("properties"))
+        if title := _str(properties.get("title")).strip():
+            self.evidence.append(title)
+        health = _str(properties.get("currentHealthStatus"))
+        if health:
+            self.evidence.append(f"health: {_str(properties.get('previousHealthStatus')) or '?'} → {health}")
+        stage = _str(properties.get("stage"))
+        if stage:
+            self.evidence.append(f"stage: {stage}")
+        operation = " ".join(p for p in (_str(context.get("operationName")), _str(context.get("status"))) if p)
+        self.evidence.append(f"operation: {operation}")
+        if caller := _str(context.get("caller")):
+            self.evidence.append(f"caller: {caller}")
+        if health == "Available" or stage == "Resolved":
+            self.ended = model.parse_time(context.get("eventTimestamp"))
 
     def _prometheus(self, context: dict[str, Any]) -> None:
         self.labels = _strings(context.get("labels"))
@@ -174,6 +207,12 @@ def parse(payload: Any, clusters: ClusterDirectory) -> model.AlertGroup:
         links.append(model.Link("investigate", investigate))
     severity_label = _str(essentials.get("severity"))
     status = _CONDITIONS[condition]
+    stateless = (_str(essentials.get("signalType")).lower() == "activity log"
+                 or service.lower().startswith("activity log")
+                 or service.replace(" ", "").lower() in _STATELESS_SERVICES)
+    ends_at = model.parse_time(essentials.get("resolvedDateTime")) if status is model.Status.RESOLVED else None
+    if stateless and context.ended is not None:
+        status, ends_at = model.Status.RESOLVED, max(context.ended, fired)
     alert = model.Alert(
         source=model.Source.AZURE_MONITOR,
         name=name,
@@ -183,7 +222,7 @@ def parse(payload: Any, clusters: ClusterDirectory) -> model.AlertGroup:
         summary=summary,
         description=description,
         starts_at=fired,
-        ends_at=model.parse_time(essentials.get("resolvedDateTime")) if status is model.Status.RESOLVED else None,
+        ends_at=ends_at,
         source_id=alert_id,
         cluster=cluster,
         cluster_hint=hint,
@@ -194,6 +233,7 @@ def parse(payload: Any, clusters: ClusterDirectory) -> model.AlertGroup:
         value=context.value,
         evidence=tuple(context.evidence[:MAX_EVIDENCE]),
         links=tuple(links),
+        stateless=stateless,
     )
     return model.AlertGroup(
         source=model.Source.AZURE_MONITOR,

@@ -7,6 +7,7 @@ runbooks — and nothing about the delivery, so a repeated or duplicated notific
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,8 @@ def alert_to_dict(alert: Alert) -> Json:
         raw = _zh({**raw, "next": str(alert.next)}, "next", alert.next)
     if alert.seen_at is not None:
         raw["seen_at"] = _time(alert.seen_at)
+    if alert.stateless:  # like `actions`: only when set, so every other alert hashes as it always did
+        raw.update(stateless=True, expires_at=_time(alert.expires_at))
     if alert.actions:  # only when there are some, so the hash of an alert without any is what it always was
         raw["actions"] = [_zh({"label": a.label, "ref": a.ref, "danger": a.danger}, "label", a.label)
                           for a in alert.actions]
@@ -92,6 +95,7 @@ def alert_from_dict(raw: Json) -> Alert:
             AlertAction(_said(a, "label"), a["ref"], bool(a.get("danger"))) for a in raw.get("actions") or ()
         ),
         next=_said(raw, "next"), seen_at=parse_time(raw.get("seen_at")),
+        stateless=bool(raw.get("stateless")), expires_at=parse_time(raw.get("expires_at")),
     )
 
 
@@ -122,5 +126,8 @@ def group_from_json(text: str) -> AlertGroup:
 
 
 def evidence_hash(group: AlertGroup) -> str:
-    """SHA-256 of the group's content in a canonical form (sorted keys, alerts in their source's order)."""
+    """SHA-256 of the group's content in a canonical form (sorted keys, alerts in their source's order). A stateless
+    alert's `expires_at` is the bot's, set on arrival: a repeated delivery of the same event does not change it."""
+    if any(a.expires_at is not None for a in group.alerts):
+        group = group.with_alerts(replace(a, expires_at=None) for a in group.alerts)
     return hashlib.sha256(group_to_json(group).encode()).hexdigest()

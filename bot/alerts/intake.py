@@ -127,8 +127,12 @@ class AlertIntake:
         if self.runbooks is not None:
             group = self.runbooks.resolve(group)
         alerts = self.settings.alerts
+        now = self.clock.now()
+        # A stateless alert is never resolved by its source: it ends by itself, counted from when it arrived (its
+        # firedDateTime may be a replayed sample's, or an Azure clock's).
+        group = group.expiring(now + timedelta(minutes=alerts.event_minutes))
         try:
-            recorded = self.store.record(group, pick_routes(alerts, group), at=self.clock.now(),
+            recorded = self.store.record(group, pick_routes(alerts, group), at=now,
                                          flap_window=timedelta(minutes=alerts.flap_minutes))
         except Upstream as exc:
             raise _Refused(503, f"the alert store is unavailable, retry later ({exc.message})",

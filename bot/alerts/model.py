@@ -100,6 +100,11 @@ class Alert:
     # recorded — the ages it quotes ("6m12s ago", "in 4m") are as of then, not of the message's last redraw.
     next: str = ""
     seen_at: datetime | None = None
+    # A stateless alert's (Azure's activity log, service health, resource health and budget alerts): its source
+    # tells that something happened and never that it ended. The bot shows it as an event and ends it by itself at
+    # `expires_at` (set when it arrives: `alerts.event_minutes` later).
+    stateless: bool = False
+    expires_at: datetime | None = None
 
     @property
     def firing(self) -> bool:
@@ -168,6 +173,35 @@ class AlertGroup:
         text = first if first and first != self.title else self.title
         # A watcher finding's title is a `Said`: the count keeps its Chinese for a channel that reads Chinese.
         return said(ALERT.group_firing, text=text, count=count) if count > 1 else text
+
+    @property
+    def stateless(self) -> bool:
+        """Every alert of the group is stateless (an event): nobody will ever say it ended."""
+        return bool(self.alerts) and all(a.stateless for a in self.alerts)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When a stateless group stops firing by itself: the latest end of its firing alerts; None for any other."""
+        ends = [a.expires_at for a in self.firing]
+        return max(e for e in ends if e is not None) if ends and None not in ends else None
+
+    def expiring(self, at: datetime) -> AlertGroup:
+        """The group with its stateless alerts set to end by themselves at `at` (what the intake does on arrival)."""
+        if not any(a.stateless for a in self.alerts):
+            return self
+        return self.with_alerts(replace(a, expires_at=at) if a.stateless and a.firing else a for a in self.alerts)
+
+    @property
+    def ran_out(self) -> bool:
+        """A stateless group that ended by itself (its time ran out), not because its source said so."""
+        ended = [a for a in self.alerts if not a.firing]
+        return (self.stateless and self.status is Status.RESOLVED
+                and all(a.expires_at is not None and a.ends_at == a.expires_at for a in ended))
+
+    def expired(self, at: datetime) -> AlertGroup:
+        """The group as it is once its stateless alerts ended by themselves: resolved at their `expires_at`."""
+        return self.with_alerts(replace(a, status=Status.RESOLVED, ends_at=a.expires_at or at)
+                                if a.firing and a.stateless else a for a in self.alerts)
 
     @property
     def started_at(self) -> datetime:

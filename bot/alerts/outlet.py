@@ -212,6 +212,7 @@ class Outlet:
             self._held_rechecked = True
         for key in self.store.snoozes_ended(self._snoozes_seen, now):
             self.store.refresh(key, now)
+        self.store.expire(now)  # stateless alerts whose time ran out: their updates and replies are due now
         self._snoozes_seen = now
         items = self.store.due(now, self.batch)
         result.seen = len(items)

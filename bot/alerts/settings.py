@@ -7,6 +7,9 @@
       rate_limit: {max_messages: 10, per_minutes: 10}   # new top-level messages per route; beyond: a summary
       quiet_hours: {start: "22:00", end: "07:00", timezone: Asia/Shanghai, min_severity: critical}
       flap_minutes: 30                 # fires again within this after resolving: the same message reopens
+      event_minutes: 60                # a stateless alert (Azure activity log, service/resource health, budget:
+                                       # Azure never resolves them) is an event shown this long after it arrives,
+                                       # then ends by itself; another event of the same rule and target restarts it
       cluster_label: cluster           # the label external alerts name their cluster in
       routes:                          # first match wins, unless it says `stop: false`
         - {clusters: [prod], severities: [critical], channel: C0PRODPAGE}
@@ -119,6 +122,7 @@ class AlertSettings(_Model):
     rate_limit: RateLimit = Field(default_factory=RateLimit)
     quiet_hours: QuietHours | None = None
     flap_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    event_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     cluster_label: str = Field(default="cluster", min_length=1)
     routes: list[AlertRoute] = Field(default_factory=list)
     watcher: WatcherSettings = Field(default_factory=WatcherSettings)

@@ -131,11 +131,21 @@ _LASTED = re.compile(r"after (.+)")
 _FLAP = re.compile(r"flap (\d+)")
 _FIRING_CHANGE = re.compile(r"(\d+) → (\d+) firing(?: \(new: (.+)\))?")
 _FIRST_SEEN_RESOLVED = "first seen resolved"
+_ENDED_BY_ITSELF = re.compile(r"ended by itself after (.+)")
+
+
+def ended_by_itself(detail: str, lang: str) -> str | None:
+    """How long a stateless problem lasted before it ended by itself (`alerts.event_minutes`), in the reader's
+    language, when that is how it ended; else None."""
+    m = _ENDED_BY_ITSELF.fullmatch(detail)
+    return lasted_in(m.group(1), lang) if m is not None else None
 
 
 def history_words(detail: str, lang: str) -> str:
     """A transition's stored detail (`after 14 min`, `flap 2`, `2 → 3 firing`, `1 → 2 firing (new: node/n2)`) in
     the reader's language; any other detail (`warning → critical`) as it is."""
+    if (duration := ended_by_itself(detail, lang)) is not None:
+        return ALERT.ended_by_itself(lang, duration=duration)
     if (m := _LASTED.fullmatch(detail)) is not None:
         return ALERT.lasted_for(lang, duration=lasted_in(m.group(1), lang))
     if detail == _FIRST_SEEN_RESOLVED:
@@ -634,6 +644,8 @@ class AlertStore:
         }
         # How long this occurrence lasted: since it fired again, when it had resolved and fired again before.
         began = state.last_fired_at if state.flap_count else state.first_fired_at
+        if group.ran_out:  # shown since it arrived (its firedDateTime may be a replayed sample's, or long past)
+            began = state.last_fired_at
         ended = _ended(group, at, began)
         if outcome is Outcome.RESOLVED:
             sets.update(resolved_at=utc_text(ended), snooze_until_resolved=0)
@@ -658,8 +670,9 @@ class AlertStore:
         elif outcome is Outcome.RESOLVED:
             # Dated when its source says it ended, as "resolved after" is measured: a notice sent later (Alertmanager
             # waits for `group_interval`, a sender retries) does not move it.
+            said = ALERT.ended_by_itself if group.ran_out else ALERT.lasted_for
             seq = self._history(run, state.key, episode, ended, Event.RESOLVED, group,
-                                ALERT.lasted_for("en", duration=lasted((ended - began).total_seconds())))
+                                said("en", duration=lasted((ended - began).total_seconds())))
             self._cancel(run, state.key, at, "resolved before it was posted", kind=Work.POST)
             self._work(run, state.key, episode, at, Work.UPDATE)
             self._work(run, state.key, episode, at, Work.REPLY, seq)
@@ -846,6 +859,39 @@ class AlertStore:
             f"SELECT key FROM {self.state_table} WHERE status = ? AND snooze_until > ? AND snooze_until <= ? "
             "ORDER BY snooze_until", (Status.FIRING.value, utc_text(after), utc_text(until)))[1]
         return [r[0] for r in rows]
+
+    def expire(self, at: datetime) -> list[str]:
+        """End the stateless problems whose time ran out by `at` (their alerts' `expires_at`): Azure never sends the
+        Resolved of an activity log alert, so without this it would fire forever. Each ends as a Resolved notice
+        would end it — its message updated, a reply in its thread, its unsent post cancelled — dated when its time
+        ran out. The keys ended; a problem that fired again meanwhile (a new event: a later `expires_at`) is left."""
+        ended: list[str] = []
+        # Only the rows that can be (the outlet asks every pass): a stateless alert is stored with `"stateless":true`.
+        rows = self.db.run(f"SELECT {_STATE_COLUMNS} FROM {self.state_table} WHERE status = ? AND group_json LIKE ?",
+                           (Status.FIRING.value, '%"stateless":true%'))[1]
+        for state in map(self._state, rows):
+            expires = state.group.expires_at
+            if expires is not None and expires <= at and self._expire(state.key, at):
+                ended.append(state.key)
+        return ended
+
+    def _expire(self, key: str, at: datetime) -> bool:
+        for _ in range(CAS_ATTEMPTS):
+            state = self.get(key)
+            expires = state.group.expires_at if state is not None else None
+            if state is None or state.status is not Status.FIRING or expires is None or expires > at:
+                return False
+            known = Known(state.status, state.resolved_at, state.group, state.evidence_hash, posted=True)
+            transition = decide(known, state.group.expired(at), at=at, flap_window=timedelta(0))
+            if transition.outcome is not Outcome.RESOLVED:
+                return False
+            try:
+                with self.db.transaction() as run:
+                    self._apply(run, state, transition, (), at)
+            except _Lost:
+                continue
+            return True
+        raise Upstream(f"the alert state of {key!r} kept changing while it was being ended")
 
     def refresh(self, key: str, at: datetime) -> None:
         """Queue an update of the problem's current messages for a change the store did not make itself (a snooze

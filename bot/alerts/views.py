@@ -26,7 +26,7 @@ from bot import blocks
 from bot.alerts.desk import incident_from_detail
 from bot.alerts.findings import finding_object
 from bot.alerts.model import Alert, AlertGroup, Source, Status, short_id
-from bot.alerts.store import AlertState, Elsewhere, Event, HistoryEntry, history_words
+from bot.alerts.store import AlertState, Elsewhere, Event, HistoryEntry, ended_by_itself, history_words
 from bot.approvals.model import parse_utc
 from bot.i18n import ALERT as W
 from bot.i18n import in_lang, severity_word
@@ -363,15 +363,21 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     first = _first(group)
     # A problem that fired again after resolving: how long this time (since it fired again), and since when in all.
     began = state.last_fired_at if state.flap_count else state.first_fired_at
+    # A stateless alert (Azure never says it is over) is an event: when it happened and when it ends by itself,
+    # never a "firing for" that would grow until someone noticed.
+    until = group.expires_at if firing else None
     if firing:
         heading = f"{_SEVERITY_MARK[state.severity]} {in_lang(group.title, lang)}"
-        status = W.firing_for(lang, age=_lasted(now - began, lang))
+        status = (W.event_until(lang, time=_when(began, now), until=_when(until, now)) if until is not None
+                  else W.firing_for(lang, age=_lasted(now - began, lang)))
     else:
         heading = f"✅ {W.resolved_heading(lang, title=in_lang(group.title, lang))}"
         ended = state.resolved_at or state.updated_at
-        status = W.resolved_after_at(lang, duration=_lasted(ended - began, lang), time=_when(ended, now))
+        status = (W.event_ended(lang, time=_when(began, now), until=_when(ended, now)) if group.ran_out
+                  else W.resolved_after_at(lang, duration=_lasted(ended - began, lang), time=_when(ended, now)))
     if state.flap_count:
         status += W.this_time(lang, age=_lasted(now - state.first_fired_at, lang), count=state.flap_count)
+    state_word = W.resolved(lang) if not firing else W.firing(lang) if until is None else W.event(lang)
     body: list[blocks.Block] = [blocks.Heading(_clip(heading, 150))]
     if firing:
         if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough
@@ -382,7 +388,7 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     if first is not None and first.description and first.description != first.summary:
         body.append(blocks.Text(_clip(first.description, 1000)))
     fields: list[tuple[str, blocks.Rich]] = [
-        (W.status(lang), f"{W.firing(lang) if firing else W.resolved(lang)} · {status}"),
+        (W.status(lang), f"{state_word} · {status}"),
         (W.severity(lang), severity_word(
             first.severity_label or state.severity.label if first is not None else state.severity.label, lang)),
         (W.since(lang), f"{_when(state.first_fired_at, now)} ({age(state.first_fired_at, now)})"),
@@ -435,7 +441,9 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
     """One short reply in the message's thread about one transition."""
     text: blocks.Rich
     actor = entry.actor
-    if entry.event is Event.RESOLVED:
+    if entry.event is Event.RESOLVED and (duration := ended_by_itself(entry.detail, lang)) is not None:
+        text = W.reply_ended_by_itself(lang, duration=duration)
+    elif entry.event is Event.RESOLVED:
         text = W.reply_resolved(lang, detail=history_words(entry.detail, lang) or W.resolved(lang))
     elif entry.event is Event.REOPENED:
         text = W.reply_reopened(lang, detail=history_words(entry.detail, lang))

@@ -564,3 +564,25 @@ def test_a_regrouped_group_is_the_same_problem_for_its_receiver_only(store: Aler
     back = store.record(refire(regrouped, end + timedelta(minutes=5)), [ALERTS], at=end + timedelta(minutes=5),
                         flap_window=WINDOW)
     assert back.outcome is Outcome.REOPENED and back.state.key == first.key
+
+
+def test_a_stateless_alert_ends_by_itself_when_its_time_runs_out_unless_a_new_event_came(store: AlertStore) -> None:
+    def event(alert_id: str, at: datetime) -> AlertGroup:
+        raw = payload("azure-activity-log-alert.json")
+        raw["data"]["essentials"]["alertId"] += alert_id
+        return azure_monitor.parse(raw, directory()).expiring(at + timedelta(minutes=60))
+
+    key = store.record(event("", T0), [ALERTS], at=T0, flap_window=WINDOW).state.key
+    assert store.expire(T0 + timedelta(minutes=59)) == []
+    # Another event of the same rule on the same VM 40 minutes in: its hour starts again.
+    store.record(event("-2", T0 + timedelta(minutes=40)), [ALERTS], at=T0 + timedelta(minutes=40), flap_window=WINDOW)
+    assert store.expire(T0 + timedelta(minutes=61)) == []
+    assert store.expire(T0 + timedelta(minutes=101)) == [key]
+    state = store.get(key)
+    assert state is not None and state.status is Status.RESOLVED and state.group.ran_out
+    assert state.resolved_at == T0 + timedelta(minutes=100)
+    resolved = store.history(key=key)[-1]
+    assert (resolved.event, resolved.at, resolved.detail) == (Event.RESOLVED, T0 + timedelta(minutes=100),
+                                                             "ended by itself after 100 min")
+    assert history_words(resolved.detail, "zh") == "100 分钟后自动结束"
+    assert store.expire(T0 + timedelta(minutes=200)) == []  # once

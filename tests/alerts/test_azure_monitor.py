@@ -109,3 +109,39 @@ def test_a_managed_prometheus_alert_names_its_cluster_in_the_configuration_items
     alert = azure_monitor.parse(raw, clusters).alerts[0]
     # The target is the Azure Monitor workspace; the configuration item is the AKS cluster's name.
     assert alert.cluster == "prod" and alert.cluster_hint == "aks0001"
+
+
+def test_an_activity_log_alert_is_stateless_and_says_what_happened() -> None:
+    alert = azure_monitor.parse(payload("azure-activity-log-alert.json"), directory()).alerts[0]
+    assert alert.stateless and alert.status is Status.FIRING and alert.expires_at is None  # the intake sets it
+    assert alert.evidence == ("operation: Microsoft.Compute/virtualMachines/restart/action Succeeded",
+                              "caller: user@contoso.com")
+    assert not azure_monitor.parse(payload("azure-metric-alert-fired.json"), directory()).alerts[0].stateless
+
+
+def _health(service: str, context: dict[str, object]) -> dict[str, object]:
+    raw = payload("azure-activity-log-alert.json")
+    raw["data"]["essentials"]["monitoringService"] = service
+    raw["data"]["alertContext"] = context
+    return raw
+
+
+# The alert contexts Microsoft Learn publishes for these services ("Common alert schema"), the status changed.
+RESOURCE_HEALTH = {
+    "channels": "Admin, Operation", "eventSource": "ResourceHealth", "eventTimestamp": "2025-04-15T11:42:54.074+00:00",
+    "level": "Informational", "operationName": "Microsoft.Resourcehealth/healthevent/Resolved/action",
+    "properties": {"title": "This virtual machine is starting as requested by an authorized user or process",
+                   "details": None, "currentHealthStatus": "Available", "previousHealthStatus": "Unavailable",
+                   "type": "Downtime", "cause": "UserInitiated"},
+    "status": "Resolved", "submissionTimestamp": "2025-04-15T11:45:20.4488186+00:00",
+}
+
+
+def test_a_health_event_that_says_it_is_over_resolves_its_alert() -> None:
+    alert = azure_monitor.parse(_health("Resource Health", RESOURCE_HEALTH), directory()).alerts[0]
+    assert alert.stateless and alert.status is Status.RESOLVED
+    assert alert.ends_at == datetime(2025, 4, 15, 11, 42, 54, 74000, tzinfo=UTC)
+    assert "health: Unavailable → Available" in alert.evidence
+    unavailable = {**RESOURCE_HEALTH, "properties": {**RESOURCE_HEALTH["properties"],  # type: ignore[dict-item]
+                                                     "currentHealthStatus": "Unavailable"}}
+    assert azure_monitor.parse(_health("ResourceHealth", unavailable), directory()).status is Status.FIRING

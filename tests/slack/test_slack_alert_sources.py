@@ -191,3 +191,46 @@ def test_a_regrouped_alertmanager_group_keeps_its_one_message(bed: Bed) -> None:
     assert message["text"].startswith("✅ ") and "resolved after 6 min" in message["text"], message["text"]
     assert [r["text"] for r in bed.replies(ts)] == ["✅ Resolved after 6 min."]
     assert "No alert is firing" in bed.ask("alerts")
+
+
+def test_an_activity_log_alert_is_an_event_that_ends_by_itself(bed: Bed) -> None:
+    # Microsoft's own sample: a VM restarted. Azure sends it Fired and never Resolved.
+    arrived = bed.clock.now()
+    answered = bed.push("azure-monitor", payload("azure-activity-log-alert.json"))
+    assert answered["outcome"] == "created"
+    bed.outlet.deliver()
+    (post,) = bed.posts()
+    ts, until = post.result["ts"], arrived + timedelta(minutes=60)
+    card = json.dumps(post.params["blocks"], ensure_ascii=False)
+    # An event: when it happened (Azure's firedDateTime) and when it ends by itself — never "firing for".
+    assert f"its source never says it is over, so it ends by itself at {until:%H:%M} UTC" in post.params["text"]
+    assert "Event · event at 04-15 11:26:21 UTC" in card and "firing for" not in card
+    assert "operation: Microsoft.Compute/virtualMachines/restart/action Succeeded" in card
+    assert f"event, ends by itself at {until:%H:%M} UTC" in bed.ask("alerts")
+
+    # Azure retries the same delivery: nothing changes, the end does not move.
+    bed.later(timedelta(minutes=30))
+    assert bed.push("azure-monitor", payload("azure-activity-log-alert.json"))["outcome"] == "unchanged"
+    bed.later(timedelta(minutes=29))
+    assert not bed.replies(ts) and "Firing now: 1" in bed.ask("alerts")
+
+    # Its hour is up: the one message says it ended by itself, its thread says why, and nothing fires any more.
+    bed.later(timedelta(minutes=1))
+    (message,) = bed.messages()
+    assert message["ts"] == ts and "edited" in message
+    assert message["text"].startswith("✅ Alert rule description — event at 04-15 11:26:21 UTC; ended by itself at "
+                                      f"{until:%H:%M} UTC"), message["text"]
+    assert not [b for b in message["blocks"] if b["type"] == "actions"]
+    assert [r["text"] for r in bed.replies(ts)] == [
+        "⏱ Ended by itself after 60 min: its source never says it is over."]
+    assert "No alert is firing" in bed.ask("alerts")
+    history = bed.ask("alerts history")
+    assert re.search(rf"{until:%m-%d %H:%M:%S} .+✅ resolved +test-activityLog\S+ +ended by itself after", history)
+
+    # The same rule fires for the same VM later: a new event, a new message.
+    bed.later(timedelta(hours=2))
+    again = payload("azure-activity-log-alert.json")
+    again["data"]["essentials"]["alertId"] += "-2"
+    assert bed.push("azure-monitor", again)["outcome"] == "refired"
+    bed.outlet.deliver()
+    assert len(bed.posts()) == 2
