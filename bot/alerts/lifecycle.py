@@ -3,7 +3,8 @@
     (nothing) ──firing──▶ CREATED            a new problem: post it
     (nothing) ──resolved─▶ UNSEEN_RESOLVED   it ended before the bot saw it fire: keep it, post nothing
     firing ──firing, changed──▶ UPDATED      update the message
-    firing ──resolved──▶ RESOLVED            update the message, reply in its thread
+    firing ──resolved──▶ RESOLVED            update the message, reply in its thread (also when a stateless
+                                             alert's time runs out: `AlertStore.expire` hands it over resolved)
     resolved ──firing within the flap window──▶ REOPENED   the same message again, a reply in its thread
     resolved ──firing after the window (or never posted)──▶ REFIRED   a new episode: a new message
     anything ──identical──▶ UNCHANGED        duplicates and repeats (Alertmanager HA delivers at least once)

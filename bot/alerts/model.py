@@ -6,6 +6,7 @@ watcher finding (cluster, rule, object). A group's `key` is stable for as long a
 so a later notification updates the same state and the same message.
 
     firing ──(every alert resolved)──▶ resolved ──(fires again)──▶ firing
+    firing ──(stateless: its time ran out, `alerts.event_minutes`)──▶ resolved
 
 Nothing here does I/O. Times are timezone-aware UTC.
 """
