@@ -28,8 +28,8 @@ Pacing, per channel (`alerts` settings; `routing.channel_route` says which route
   summary's `ts`, so a later change of any of them re-renders the summary from every member's current state,
   and their thread replies (resolved, reopened) go in the summary's thread, each naming its problem;
 - the rate limit spent: posts wait until the oldest message of the window leaves it (up to `per_minutes`);
-- except a new critical problem: never held by the rate limit, it is posted at once as its own card (several at
-  once beyond the whole limit: one summary of them, at once); it counts towards the limit of what comes after;
+- except a new critical problem: never held by the rate limit and never summarised, it is posted at once as its
+  own card (however many come at once); it counts towards the limit of what comes after;
 - quiet hours: the store sets a post's first due time past them; the outlet checks again when it sends (a retry
   may have moved it into them). A held post falls due at once when its problem's severity rises (the store), and
   a starting outlet decides every waiting post again under its own settings (`_recheck_held`: quiet hours turned
@@ -300,15 +300,12 @@ class Outlet:
         ready = self._ready(channel, self._claim(items, result), result)
         if not ready:
             return
-        # A new critical problem is never held by the rate limit: the limit keeps a channel readable, not silent
-        # when it matters. Each is its own card (its buttons), unless more come at once than the whole limit
-        # allows: then one summary of them, now.
+        # A new critical problem is never held by the rate limit, nor summarised: the limit keeps a channel
+        # readable, not silent when it matters, and each critical problem needs its own card (its buttons, its
+        # thread) however many come at once. Only the others may share a summary.
         urgent = [(item, state) for item, state in ready if state.severity >= URGENT]
         ready = [(item, state) for item, state in ready if state.severity < URGENT]
-        if len(urgent) > route.rate_limit.max_messages:
-            self._send_post(channel, urgent, route, result)
-        else:
-            self._one_by_one(channel, urgent, route, result)
+        self._one_by_one(channel, urgent, route, result)
         if (until := self._held.get(channel)) is not None:
             for item, _ in ready:  # Slack asked us to wait: the rest waits with it
                 self.store.postpone(item.id, until)

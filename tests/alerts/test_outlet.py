@@ -313,7 +313,8 @@ def test_a_spent_rate_limit_never_holds_a_new_critical_problem(store: AlertStore
     assert bed.lines()[2:] == ["[#alerts-prod] 🟠 Pod web-2 is crash-looping"]
 
 
-def test_more_critical_problems_at_once_than_the_whole_limit_are_one_summary_now(store: AlertStore) -> None:
+def test_more_critical_problems_at_once_than_the_whole_limit_each_get_their_own_message_now(
+        store: AlertStore) -> None:
     bed = Bed(store, config(rate_limit={"max_messages": 2, "per_minutes": 10}))
     for i in range(2):
         record(store, bed.settings, crashloop(f"web-{i}", T0), T0)
@@ -321,8 +322,28 @@ def test_more_critical_problems_at_once_than_the_whole_limit_are_one_summary_now
     for i in range(3):
         record(store, bed.settings, crashloop(f"db-{i}", T0, severity=Severity.CRITICAL), bed.at(timedelta(0)))
     done = bed.outlet.deliver()
-    assert (done.posted, done.summarized, done.held) == (1, 3, 0)
-    assert bed.lines()[2:] == ["[#alerts-prod] 🔴 3 pods: crashloop in shop"]
+    assert (done.posted, done.summarized, done.held) == (3, 0, 0)
+    assert bed.lines()[2:] == [f"[#alerts-prod] 🔴 Pod db-{i} is crash-looping" for i in range(3)]
+    assert {m.ts for i in range(3) for m in store.messages(crashloop(f"db-{i}", T0).key)} == {"3", "4", "5"}
+
+
+def test_a_mixed_burst_posts_each_critical_problem_alone_and_summarises_only_the_others(store: AlertStore) -> None:
+    bed = Bed(store, config(group_seconds=2, rate_limit={"max_messages": 2, "per_minutes": 10}))
+    for i in range(3):
+        record(store, bed.settings, crashloop(f"db-{i}", T0, severity=Severity.CRITICAL), T0)
+    for i in range(4):
+        record(store, bed.settings, crashloop(f"web-{i}", T0), T0)
+    bed.at(timedelta(seconds=2))
+    done = bed.outlet.deliver()
+    # Three criticals beyond a limit of two: each its own card, with its own buttons. The limit is then spent, so
+    # the warnings wait for it; when they go out it is as one summary, never holding back a critical one.
+    assert (done.posted, done.summarized) == (3, 0)
+    assert bed.lines() == [f"[#alerts-prod] 🔴 Pod db-{i} is crash-looping" for i in range(3)]
+    assert "Acknowledge" in bed.out.getvalue()
+    bed.at(timedelta(minutes=10))
+    done = bed.outlet.deliver()
+    assert (done.posted, done.summarized) == (1, 4)
+    assert bed.lines()[3:] == ["[#alerts-prod] 🟠 4 pods: crashloop in shop"]
 
 
 def test_a_snooze_silences_repeats_not_new_alerts_joining_its_group_nor_a_rise_in_severity(
