@@ -1326,6 +1326,8 @@ class AlertWords:
     in_namespace: Msg = Msg(" in {namespace}", "{namespace} 中")
     on_cluster: Msg = Msg(" on {cluster}", "{cluster} 上")
     list_button: Msg = Msg("List alerts", "列出告警")
+    summary_ids: Msg = Msg(" ({ids})", "（{ids}）")  # the problems of a summary a person acknowledged or snoozed
+    summary_also: Msg = Msg("; ", "；")
     # `alerts …`
     none_firing: Msg = Msg("No alert is firing{where}.", "{where}没有正在触发的告警。")
     none_fired_yet: Msg = Msg("No alert has fired{where} so far.", "{where}目前还没有告警触发。")

@@ -274,9 +274,7 @@ def _people(state: AlertState, now: datetime, lang: str) -> list[blocks.Block]:
         when = W.ago(lang, ago=_ago(state.ack_at, now, lang), time=short_time(state.ack_at))
         body.append(blocks.Context((W.acknowledged_by(lang), blocks.Person(state.ack_by), when)))
     if state.snoozed(now) and state.snoozed_by:
-        until = (W.snoozed_until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
-                 else W.snoozed_until(lang, time=short_time(state.snooze_until)))
-        body.append(blocks.Context((W.snoozed_by(lang), blocks.Person(state.snoozed_by), until)))
+        body.append(blocks.Context((W.snoozed_by(lang), blocks.Person(state.snoozed_by), _snoozed_until(state, lang))))
     elif state.snooze_until is not None and state.status is Status.FIRING:
         body.append(blocks.Context(W.snooze_over(lang, time=short_time(state.snooze_until))))
     return body
@@ -453,10 +451,8 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
         text = W.reply_updated(lang, detail=history_words(entry.detail, lang))
         if state.snoozed(entry.at) and state.snoozed_by:
             # Said while snoozed (new alerts joined, or it got worse): the rest stays snoozed, by whom, until when.
-            until = (W.snoozed_until_resolved(lang) if state.snoozed_until_resolved or state.snooze_until is None
-                     else W.snoozed_until(lang, time=short_time(state.snooze_until)))
             stop = "。" if lang == "zh" else "."
-            text = (text, W.still_snoozed(lang), blocks.Person(state.snoozed_by), until + stop)
+            text = (text, W.still_snoozed(lang), blocks.Person(state.snoozed_by), _snoozed_until(state, lang) + stop)
     elif entry.event is Event.ACKNOWLEDGED:
         text = (W.reply_acknowledged(lang), blocks.Person(actor))
     elif entry.event is Event.SNOOZED:
@@ -524,10 +520,11 @@ def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "e
     else:
         title = W.summary_all_resolved(lang, count=len(states))
         heading = f"✅ {title}"
+    shown = [*firing, *ended][:SUMMARY_ROWS]
     rows = tuple(
-        (s.id, severity_word(s.severity.label, lang) if s in firing else f"✅ {W.resolved(lang)}",
+        (s.id, _marked(severity_word(s.severity.label, lang), s, now) if s in firing else f"✅ {W.resolved(lang)}",
          age(s.first_fired_at, now), _clip(_what(s), 60), _clip(in_lang(s.group.summary, lang), 80))
-        for s in [*firing, *ended][:SUMMARY_ROWS]
+        for s in shown
     )
     body: list[blocks.Block] = [
         blocks.Heading(_clip(heading, 150)),
@@ -535,11 +532,54 @@ def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "e
     ]
     if firing and ended:
         body.append(blocks.Context(W.summary_some_resolved(lang, count=len(ended), total=len(states))))
+    body += _members_people([s for s in shown if s in firing], now, lang)
     clusters = {s.cluster for s in states}
     cluster = next(iter(clusters)) if len(clusters) == 1 else None
     body.append(blocks.Context("`/k8s alerts ack ID` · `/k8s alerts snooze ID 1h`"))
     body.append(blocks.Actions((blocks.Button(W.list_button(lang), list_ref(cluster)),)))
     return blocks.View(title, tuple(body))
+
+
+def _marked(severity: str, state: AlertState, now: datetime) -> str:
+    """A summary row's severity with the marks its card's people lines start with: 👀 acknowledged, 💤 snoozed."""
+    marks = ("👀" if state.ack_by else "") + ("💤" if state.snoozed(now) and state.snoozed_by else "")
+    return f"{severity} {marks}" if marks else severity
+
+
+def _members_people(states: Sequence[AlertState], now: datetime, lang: str) -> list[blocks.Block]:
+    """Who acknowledged and who snoozed the firing problems of a summary, as their cards say it, each person once
+    with the ids of their problems: people, never text that could become a mention (a table cannot hold them)."""
+    acked: dict[str, list[str]] = {}
+    snoozed: dict[tuple[str, str], list[str]] = {}
+    for state in states:
+        if state.ack_by:
+            acked.setdefault(state.ack_by, []).append(state.id)
+        if state.snoozed(now) and state.snoozed_by:
+            snoozed.setdefault((state.snoozed_by, _snoozed_until(state, lang)), []).append(state.id)
+    out: list[blocks.Block] = []
+    if acked:
+        parts: list[str | blocks.Person | blocks.Channel] = [W.acknowledged_by(lang)]
+        for n, (who, ids) in enumerate(acked.items()):
+            parts += [W.summary_also(lang)] if n else []
+            parts += [blocks.Person(who), W.summary_ids(lang, ids=_ids(ids))]
+        out.append(blocks.Context(tuple(parts)))
+    if snoozed:
+        parts = [W.snoozed_by(lang)]
+        for n, ((who, until), ids) in enumerate(snoozed.items()):
+            parts += [W.summary_also(lang)] if n else []
+            parts += [blocks.Person(who), until, W.summary_ids(lang, ids=_ids(ids))]
+        out.append(blocks.Context(tuple(parts)))
+    return out
+
+
+def _ids(ids: Sequence[str]) -> str:
+    return ", ".join(f"`{i}`" for i in ids)
+
+
+def _snoozed_until(state: AlertState, lang: str) -> str:
+    if state.snoozed_until_resolved or state.snooze_until is None:
+        return W.snoozed_until_resolved(lang)
+    return W.snoozed_until(lang, time=short_time(state.snooze_until))
 
 
 def _name(state: AlertState) -> str:

@@ -280,6 +280,15 @@ def test_chinese_cards_replies_and_summaries() -> None:
     assert summary_title([state] * 3, "zh") == "prod 上3 个节点：node.notready"
 
 
+def test_a_summary_in_chinese_marks_and_names_who_acknowledged_and_snoozed() -> None:
+    acked = state_of(notready(), id="aaaaaaaaaa", ack_by="U0ALICE", ack_at=T0)
+    snoozed = state_of(notready(), id="bbbbbbbbbb", snoozed_by="U0BOB", snoozed_until_resolved=True)
+    text = render_text(alert_summary([acked, snoozed, state_of(notready())], now=T0, lang="zh"))
+    assert "  (👀 已确认：@U0ALICE（`aaaaaaaaaa`）)" in text.splitlines()
+    assert "  (💤 已静默：@U0BOB，直到恢复（`bbbbbbbbbb`）)" in text.splitlines()
+    assert "严重 👀" in text and "严重 💤" in text
+
+
 def test_a_watcher_alert_on_a_chinese_route_says_the_finding_in_chinese_after_the_store() -> None:
     """A rule's finding keeps its Chinese through the store (the message is redrawn from it); an alert that comes in
     one language (Alertmanager's) is stored, and hashed, exactly as before."""

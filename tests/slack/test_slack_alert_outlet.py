@@ -401,6 +401,33 @@ def test_cards_and_summaries_of_any_size_stay_within_slack_limits(slack_api: Web
     within_slack_limits(summary)
 
 
+def test_a_summary_shows_who_acknowledged_and_who_snoozed_its_problems_as_cards_do(slack_api: WebApiServer,
+                                                                                   store: AlertStore) -> None:
+    where = channel()
+    bed = Bed(slack_api, store, alerts_to(where, rate_limit={"max_messages": 1, "per_minutes": 10}))
+    pods = [crashloop(f"web-{i}", T0) for i in range(4)]
+    for pod in pods:
+        record(store, bed.settings, pod, T0)
+    assert bed.outlet.deliver().summarized == 4
+    ids = [s.id for p in pods if (s := store.get(p.key)) is not None]
+    assert store.acknowledge(pods[0].key, "U0ALICE", bed.at(timedelta(minutes=1)))
+    assert store.acknowledge(pods[1].key, "U0ALICE", bed.clock.now())
+    assert store.snooze(pods[1].key, "U0BOB", bed.clock.now(), None)
+    assert store.snooze(pods[2].key, "U0BOB", bed.clock.now(), T0 + timedelta(hours=1))
+    assert bed.outlet.deliver().updated == 1
+
+    (message,) = slack_api.top_level(where)
+    table = next(b["text"]["text"] for b in message["blocks"] if b["type"] == "section" and "```" in b["text"]["text"])
+    row = {line.split()[0]: line for line in table.strip("`").splitlines()[1:]}
+    assert "warning 👀 " in row[ids[0]] and "warning 👀💤" in row[ids[1]] and "warning 💤" in row[ids[2]]
+    assert "👀" not in row[ids[3]] and "💤" not in row[ids[3]]
+    small = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
+    # People are mentions, each once, with the problems they acted on; a snooze says until when, as on a card.
+    assert f"👀 Acknowledged by <@U0ALICE> (`{ids[0]}`, `{ids[1]}`)" in small
+    assert (f"💤 Snoozed by <@U0BOB> until it resolves (`{ids[1]}`); <@U0BOB> until 04:00 UTC (`{ids[2]}`)"
+            in small), small
+
+
 def test_another_bots_message_in_the_same_channel_is_never_taken_for_ours(slack_api: WebApiServer,
                                                                          store: AlertStore) -> None:
     where = channel()
