@@ -221,6 +221,7 @@ class Dispatcher:
             "text": parsed.text,
             "lang": parsed.lang,
             "channel": request.incoming.channel,
+            "anchor": request.incoming.anchor,
         }
         if request.cluster is None:
             return Call(**common)

@@ -19,9 +19,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from types import UnionType
-from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from bot.surface import MessageRef
 
 Lang = Literal["en", "zh"]
 
@@ -179,7 +182,9 @@ class Call(Generic[A]):
 
     `text` is what was typed (empty for a click); `progress` posts a line in the request's thread (long actions
     use it); it must not be used to return results. `request` is the approval request the call runs for, once
-    approved (None for everything that runs straight away).
+    approved (None for everything that runs straight away). `anchor` is the message the answer goes under (the
+    clicked card, a mention's thread; None for a slash command): a command that would also write there can leave
+    it to the answer.
     """
 
     command: str
@@ -191,6 +196,7 @@ class Call(Generic[A]):
     channel: str | None = None
     progress: Callable[[str], None] = field(default=_no_progress, compare=False, repr=False)
     request: str | None = None
+    anchor: MessageRef | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

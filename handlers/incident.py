@@ -283,6 +283,7 @@ def incident_start(call: ClusterCall[IncidentStartArgs], deps: Deps) -> views.De
         suggestion=opening.suggestion,
         suggestion_intro=opening.intro,
         alert_key=call.args.alert,
+        answered_in=call.anchor,
         channel_words=called.channel_words(title),
         new=call.args.new,
         asked=asked,

@@ -6,7 +6,9 @@
   list "nothing is firing";
 - `link_incident(alert_key, incident)`: the incident opened from an alert's **Open incident** button (or with
   `incident start --alert ID`) is recorded in the alert's history, and a reply naming its channel is queued in the
-  alert message's thread, with an update of the message so it shows the incident too. It goes out through the
+  alert message's thread, with an update of the message so it shows the incident too. Not in the thread the
+  declaration was answered in (a click on the card's button): that answer names the channel and who opened it,
+  and one link there is enough. It goes out through the
   store's outbox because only the leader posts: whichever replica served the click, the leader's outlet sends it,
   and a failed send is retried from the store like any other;
 - `timeline(scope)`: the alert events of the incident's cluster while it is open, and every event of the alert it
@@ -30,6 +32,7 @@ from bot.errors import NotFound
 from bot.i18n import ALERT, Said, said
 from bot.incidents.alerts import FiringAlert, IncidentLink, IncidentScope, NotEvaluated
 from bot.incidents.model import EntryKind, TimelineEntry
+from bot.surface import MessageRef
 
 # A timeline reads at most this many alert events of a cluster (a flapping alert on a long incident).
 TIMELINE_EVENTS = 2000
@@ -110,11 +113,14 @@ class StoredAlertDesk:
             return None
         return NotEvaluated(last)
 
-    def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
+    def link_incident(self, alert_key: str, incident: IncidentLink, *, answered_in: MessageRef | None = None
+                      ) -> None:
         state = find_alert(self.store, alert_key)
         # The incident channel gets the alert's card too, updated until it resolves: its responders hear of it there.
+        # The message whose thread the declaration was answered in (a click on its Open incident) gets no reply of
+        # ours: that answer already links the channel, and says who opened it.
         if state is None or not self.store.link_incident(state.key, incident_detail(incident), self.clock.now(),
-                                                         mirror=incident.channel or None):
+                                                         mirror=incident.channel or None, answered_in=answered_in):
             raise NotFound(f"no alert `{alert_key}` is known, so its thread could not be linked to #"
                            f"{incident.channel_name or incident.channel}", kind="Alert", name=alert_key)
 

@@ -748,18 +748,21 @@ class AlertStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (group.key, episode, route.channel, Work.POST.value, utc_text(at), utc_text(due), why))
 
-    def _work(self, run: Run, key: str, episode: int, at: datetime, kind: Work, history_seq: int | None = None
-              ) -> None:
-        """Queue an update or a reply on every message of the episode. An update is not queued where a post or
-        an update for that message is already waiting unclaimed: that one will render the newest state anyway."""
+    def _work(self, run: Run, key: str, episode: int, at: datetime, kind: Work, history_seq: int | None = None,
+              *, skip: MessageRef | None = None) -> None:
+        """Queue an update or a reply on every message of the episode but `skip`. An update is not queued where a
+        post or an update for that message is already waiting unclaimed: that one will render the newest state
+        anyway."""
         now = utc_text(at)
         # Only messages that exist or are about to: a post that was cancelled leaves nothing to update.
         messages = run(
-            f"SELECT m.channel FROM {self.messages_table} m WHERE m.key = ? AND m.episode = ? AND (m.ts IS NOT NULL "
-            f"OR EXISTS (SELECT 1 FROM {self.outbox_table} o WHERE o.key = m.key AND o.episode = m.episode "
-            "AND o.channel = m.channel AND o.kind = ? AND o.done_at IS NULL))",
+            f"SELECT m.channel, m.ts FROM {self.messages_table} m WHERE m.key = ? AND m.episode = ? "
+            f"AND (m.ts IS NOT NULL OR EXISTS (SELECT 1 FROM {self.outbox_table} o WHERE o.key = m.key "
+            "AND o.episode = m.episode AND o.channel = m.channel AND o.kind = ? AND o.done_at IS NULL))",
             (key, episode, Work.POST.value))[1]
-        for (channel,) in messages:
+        for channel, ts in messages:
+            if skip is not None and (channel, ts) == (skip.channel, skip.thread_root):
+                continue
             if kind is Work.UPDATE:
                 pending = run(f"SELECT 1 FROM {self.outbox_table} WHERE key = ? AND episode = ? AND channel = ? "
                               "AND kind IN (?, ?) AND done_at IS NULL AND claimed_by IS NULL",
@@ -824,9 +827,11 @@ class AlertStore:
         raise Upstream(f"the alert state of {key!r} kept changing while {user} acted on it")
 
     def link_incident(self, key: str, detail: str, at: datetime, *, actor: str = "", reply: bool = True,
-                      mirror: str | None = None, unmirror: str | None = None) -> bool:
+                      mirror: str | None = None, unmirror: str | None = None,
+                      answered_in: MessageRef | None = None) -> bool:
         """Record that an incident was opened (or closed) for the problem (`detail` says which), queue a reply in
-        the thread of its current episode's messages (`reply`) and an update so the message shows it. `mirror`: a
+        the thread of its current episode's messages (`reply`; not under `answered_in`, the message whose thread
+        already has the declaration's answer) and an update so the message shows it. `mirror`: a
         channel (the incident's) that gets the card too, as one more message of the episode, updated and replied
         to like the others; `unmirror`: that channel's copy is left as it is from now on (pending work on it is
         dropped). False for an unknown key. Only the leader posts, so all of it goes out through the outbox."""
@@ -842,7 +847,7 @@ class AlertStore:
                 run(f"DELETE FROM {self.messages_table} WHERE key = ? AND episode = ? AND channel = ?",
                     (key, state.episode, unmirror))
             if reply:
-                self._work(run, key, state.episode, at, Work.REPLY, seq)
+                self._work(run, key, state.episode, at, Work.REPLY, seq, skip=answered_in)
             self._work(run, key, state.episode, at, Work.UPDATE)
             if mirror is not None and state.status is Status.FIRING:
                 run(f"INSERT INTO {self.messages_table} (key, episode, channel) VALUES (?, ?, ?) "

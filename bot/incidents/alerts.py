@@ -45,6 +45,7 @@ from typing import Protocol
 
 from bot.incidents.model import Severity, TimelineEntry
 from bot.refs import CommandRef
+from bot.surface import MessageRef
 from handlers.args import IncidentStartArgs
 
 # A title longer than this is clipped on the button (the channel name is shorter still).
@@ -135,7 +136,11 @@ class AlertDesk(Protocol):
 
     def not_evaluated(self, cluster: str) -> NotEvaluated | None: ...
 
-    def link_incident(self, alert_key: str, incident: IncidentLink) -> None: ...
+    def link_incident(self, alert_key: str, incident: IncidentLink, *, answered_in: MessageRef | None = None
+                      ) -> None:
+        """The incident was opened for the alert: its messages show it, and their threads get a link to its channel
+        — but for the message the declaration's answer went under (`answered_in`), which says it already."""
+        ...
 
     def incident_closed(self, alert_key: str, incident: IncidentLink) -> None:
         """The incident opened for the alert was closed: its card says so (and offers to open another while the
@@ -156,7 +161,8 @@ class NoAlerts:
     def not_evaluated(self, cluster: str) -> NotEvaluated | None:
         return None
 
-    def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
+    def link_incident(self, alert_key: str, incident: IncidentLink, *, answered_in: MessageRef | None = None
+                      ) -> None:
         return None
 
     def incident_closed(self, alert_key: str, incident: IncidentLink) -> None:

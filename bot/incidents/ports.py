@@ -156,6 +156,9 @@ class Declaration:
     snapshot: View
     runbook: Runbook | None = None
     alert_key: str | None = None
+    # Where the answer goes (a click on the alert's card: its thread), so the alert's message does not get a second
+    # link to the channel there.
+    answered_in: MessageRef | None = None
     # The knowledge base's closest entries when it is unsure which runbook the title is about, or the cluster's
     # findings that name words of the title when they point to several: posted, never pinned.
     suggestion: View | None = None

@@ -79,7 +79,7 @@ from bot.parser import ParsedCommand, Parser, normalise
 from bot.refs import CommandRef
 from bot.registry import REGISTRY, Caller, Registry, Role
 from bot.settings import Settings, role_name
-from bot.surface import Incoming
+from bot.surface import Incoming, MessageRef
 from bot.timefmt import day_time, lasted
 
 if TYPE_CHECKING:
@@ -276,7 +276,7 @@ class IncidentDesk:
             raise Upstream(said(W.declaration_broke, step=said(step), cleanup=cleanup), temporary=False) from None
         opened = self._get(incident.id)
         if d.alert_key:
-            warnings += self._link_alert(d.alert_key, opened, d.lang)
+            warnings += self._link_alert(d.alert_key, opened, d.lang, d.answered_in)
         return Declared(opened, invited, tuple(warnings), d.lang)
 
     def _create_channel(self, title: str, now: datetime) -> Channel:
@@ -322,9 +322,10 @@ class IncidentDesk:
             log.warning("the alerts side failed to list firing alerts on %s", cluster, exc_info=True)
             return FiringState(error=said(W.alerts_failed))
 
-    def _link_alert(self, alert_key: str, incident: Incident, lang: str) -> list[Rich]:
+    def _link_alert(self, alert_key: str, incident: Incident, lang: str, answered_in: MessageRef | None
+                    ) -> list[Rich]:
         try:
-            self.alerts.link_incident(alert_key, _link(incident))
+            self.alerts.link_incident(alert_key, _link(incident), answered_in=answered_in)
         except AksbotError as exc:
             return [W.not_linked(lang, reason=exc.message)]
         except Exception:

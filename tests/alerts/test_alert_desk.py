@@ -80,9 +80,13 @@ def test_an_incident_opened_from_an_alert_snapshots_links_and_shows_on_the_card(
     mirrored = [i for i in due if i.channel == incident.channel]  # the card goes to the incident channel too
     assert [i.kind for i in mirrored] == [Work.POST]
     due = [i for i in due if i not in mirrored]
-    assert sorted(i.kind for i in due) == [Work.REPLY, Work.UPDATE] and {i.ts for i in due} == {"1700000000.000100"}
-    reply = next(i for i in due if i.kind is Work.REPLY)
-    assert reply.history_seq == linked[0].seq
+    # One link to the channel in the alert's thread: the click's answer, which says who opened it; no reply of
+    # the outbox's saying it again. The card itself is updated to show the incident.
+    assert [i.kind for i in due] == [Work.UPDATE] and {i.ts for i in due} == {"1700000000.000100"}
+    (answer,) = captured.replies
+    assert answer.anchor == MessageRef("C0ALERTS", "1700000000.000100")
+    said = render_text(answer.view)
+    assert f"INC-1 declared: #{incident.channel_name}" in said and "Commander : @bob" in said
     assert render_text(alert_reply(state, linked[0])) == f"🚨 INC-1 opened for this alert: #{incident.channel}"
     fresh = store.get(state.key)
     assert fresh is not None and desk.incident_of(fresh) == link
@@ -101,6 +105,23 @@ def test_an_incident_opened_from_an_alert_snapshots_links_and_shows_on_the_card(
     assert "Open incident" in {b.label for b in card.buttons()}
     assert {m.channel for m in store.messages(state.key)} == {"C0ALERTS"}
     assert not [i for i in store.due(bed.clock.now()) if i.channel == incident.channel]
+
+
+def test_an_incident_opened_away_from_the_alerts_message_links_it_in_the_alerts_thread(
+        setup: tuple[Bed, AlertStore, StoredAlertDesk]) -> None:
+    """Typed in another channel, the declaration's answer is there: the alert's own thread gets the one link."""
+    bed, store, _ = setup
+    state = store.record(notready(bed.clock), [ROUTE], at=bed.clock.now(), flap_window=WINDOW).state
+    post = store.due(bed.clock.now())[0]
+    assert store.claim(post.id, "leader", bed.clock.now(), timedelta(seconds=30))
+    store.posted(post, "1700000000.000100", bed.clock.now())
+    bed.say(":as bob", f"/k8s incident start aks-2 is down --cluster garden --alert {state.id}")
+    incident = bed.desk.store.get(1)
+    assert incident is not None and incident.alert_key == state.id
+    due = [i for i in store.due(bed.clock.now()) if i.channel == "C0ALERTS"]
+    assert sorted(i.kind for i in due) == [Work.REPLY, Work.UPDATE] and {i.ts for i in due} == {"1700000000.000100"}
+    (linked,) = [h for h in store.history(key=state.key) if h.event is Event.LINKED]
+    assert next(i for i in due if i.kind is Work.REPLY).history_seq == linked.seq
 
 
 def test_a_clusters_alerts_are_evaluated_as_far_as_the_watchers_last_look(

@@ -125,7 +125,8 @@ class FakeAlerts:
         with self.lock:
             return self.unevaluated.get(cluster)
 
-    def link_incident(self, alert_key: str, incident: IncidentLink) -> None:
+    def link_incident(self, alert_key: str, incident: IncidentLink, *, answered_in: MessageRef | None = None
+                      ) -> None:
         with self.lock:
             self.links.append((alert_key, incident))
 
