@@ -6,7 +6,8 @@ view into terminal text or Block Kit. Nothing here knows about Slack or its limi
 the Slack renderer.
 
 Inline markup in `Text`, `Notice` and `Context` is Slack's mrkdwn subset (`*bold*`, `_italic_`, `` `code` ``),
-which also reads well as plain text. Where a person is named, the text is `Rich`: strings and `Person`s, and only
+which also reads well as plain text. Where a person is named, the text is `Rich`: strings and `Person`s (and
+`Channel`s, and `Moment`s that each reader sees in their own time zone), and only
 the renderer turns a `Person` into a mention (`<@U…>` in Slack) — a mention is never built from text a user
 typed, which the renderer escapes.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, TypeAlias
 
@@ -49,25 +51,44 @@ class Channel:
 # The name other modules use where `Channel` means something else (a created channel).
 ChannelLink = Channel
 
-# Text that may name people or channels: a plain string, or strings, people and channels in reading order.
-Rich: TypeAlias = str | tuple[str | Person | Channel, ...]
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment named in an answer (`at`, aware): Slack shows it in each reader's own time zone and words ("Today
+    at 09:14"), so a message redrawn long after says nothing that has gone stale; elsewhere it reads as `text`
+    (the time formatter's words for it, in UTC)."""
+
+    at: datetime
+    text: str
+
+
+# One piece of rich text; and text that may name people, channels or moments: a plain string, or pieces in
+# reading order.
+Part: TypeAlias = str | Person | Channel | Moment
+Rich: TypeAlias = str | tuple[Part, ...]
 
 
 def plain(text: Rich) -> str:
-    """The words of a rich text, people as `@id` and channels as `#id` (for logs, summaries and tests)."""
+    """The words of a rich text, people as `@id`, channels as `#id`, moments as their text (for logs, summaries,
+    the shell and tests)."""
     if isinstance(text, str):
         return text
-    return "".join(
-        part if isinstance(part, str) else (f"@{part.id}" if isinstance(part, Person) else f"#{part.id}")
-        for part in text
-    )
+    return "".join(_plain_part(part) for part in text)
+
+
+def _plain_part(part: Part) -> str:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, Person):
+        return f"@{part.id}"
+    return part.text if isinstance(part, Moment) else f"#{part.id}"
 
 
 def people(*ids: str, none: str = "nobody", and_: str = " and ", comma: str = ", ") -> Rich:
     """`a`, `a and b`, `a, b and c` as people (`none` when there are none; another language gives its own words)."""
     if not ids:
         return none
-    parts: list[str | Person | Channel] = []
+    parts: list[Part] = []
     for i, who in enumerate(ids):
         if i:
             parts.append(and_ if i == len(ids) - 1 else comma)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Literal
 
-from bot.blocks import Channel, Person, Rich, people
+from bot.blocks import Channel, Moment, Part, Person, Rich, people
 
 Lang = Literal["en", "zh"]
 _ENDS_SENTENCE = ("。", "！", "？", ".", "!", "?")
@@ -50,7 +50,7 @@ class Msg:
         """The message with values that may name people or channels (a `Rich`, a `Person`): they stay people, so
         Slack shows them as mentions wherever the language puts them."""
         text = self.zh if lang == "zh" else self.en
-        parts: list[str | Person | Channel] = []
+        parts: list[Part] = []
         for literal, name, spec, conversion in string.Formatter().parse(text):
             parts.append(_after([parts[-1]] if parts and isinstance(parts[-1], str) else [], literal))
             if name is None:
@@ -58,12 +58,12 @@ class Msg:
             value = values[name]
             if isinstance(value, tuple):
                 parts.extend(value)
-            elif isinstance(value, Person | Channel):
+            elif isinstance(value, Person | Channel | Moment):
                 parts.append(value)
             else:
                 value = in_lang(value, lang) if isinstance(value, Said) else value
                 parts.append(format(repr(value) if conversion == "r" else value, spec or ""))
-        merged: list[str | Person | Channel] = []
+        merged: list[Part] = []
         for part in parts:
             if isinstance(part, str) and merged and isinstance(merged[-1], str):
                 merged[-1] += part
@@ -1236,12 +1236,13 @@ class AlertWords:
     unknown_cluster: Msg = Msg("unknown ({hint})", "未知（{hint}）")
     several_clusters: Msg = Msg("several ({names})", "多个（{names}）")
     no_cluster: Msg = Msg("no configured cluster", "未配置的集群")
-    firing_for: Msg = Msg("firing for {age}", "已触发 {age}")
+    firing_since: Msg = Msg("firing since {time}", "自 {time} 起触发")
+    firing_again_since: Msg = Msg("firing again since {time}", "自 {time} 起再次触发")
     next_line: Msg = Msg("next: {next}", "接下来：{next}")
     resolved_after: Msg = Msg("resolved after {duration}", "{duration}后恢复")
     resolved_after_at: Msg = Msg("resolved after {duration}, at {time}", "{duration}后恢复（{time}）")
     this_time: Msg = Msg(
-        " this time (first fired {age} ago, {count} repeat(s))", "（这一次；首次触发于 {age}前，重复 {count} 次）"
+        " this time (first fired {time}, {count} repeat(s))", "（这一次；首次触发于 {time}，重复 {count} 次）"
     )
     resolved_heading: Msg = Msg("Resolved: {title}", "已恢复：{title}")
     # a stateless alert (Azure's activity log, service and resource health): its source never says it is over
@@ -1267,7 +1268,7 @@ class AlertWords:
         "没有匹配这条告警的处理手册；`/k8s kb <问题>` 可搜索知识库。",
     )
     acknowledged_by: Msg = Msg("👀 Acknowledged by ", "👀 已确认：")
-    ago: Msg = Msg(" {ago} ({time})", "（{ago}，{time}）")
+    at_time: Msg = Msg(" at {time}", "（{time}）")
     snoozed_by: Msg = Msg("💤 Snoozed by ", "💤 已静默：")
     snoozed_until: Msg = Msg(" until {time}", "，直到 {time}")
     snoozed_until_resolved: Msg = Msg(" until it resolves", "，直到恢复")
@@ -1381,7 +1382,7 @@ class AlertWords:
         "… {count} more: `/k8s alerts --cluster {cluster}`", "… 另有 {count} 条：`/k8s alerts --cluster {cluster}`"
     )
     history_columns: Msg = Msg("when (UTC)|cluster|id|event|alert|detail", "时间 (UTC)|集群|id|事件|告警|详情")
-    summary_columns: Msg = Msg("id|severity|age|object|summary", "id|严重级别|持续|对象|摘要")
+    summary_columns: Msg = Msg("id|severity|since (UTC)|object|summary", "id|严重级别|开始 (UTC)|对象|摘要")
     people: Msg = Msg("People: ", "相关人员：")
     changes: Msg = Msg("{title}: {count} change(s)", "{title}：{count} 条变化")
     by_person: Msg = Msg("by {who}", "由 {who}")

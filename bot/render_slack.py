@@ -109,17 +109,32 @@ def channel_link(channel: blocks.Channel) -> str:
     return f"<#{channel.id}>" if _CHANNEL_ID.match(channel.id) else escape(f"#{channel.id}")
 
 
+# How Slack words a moment for each reader, in their own time zone and language: "Today at 09:14", "Nov 21 at
+# 09:14" ("{date_short_pretty}" is today, yesterday or tomorrow when it is one of them, else the short date).
+MOMENT_FORMAT = "{date_short_pretty} {time}"
+
+
+def moment(when: blocks.Moment) -> str:
+    """A moment as Slack's date token (`<!date^UNIX^FORMAT|fallback>`): each reader sees it in their own time zone;
+    a client that cannot format it shows the fallback, the moment's own text."""
+    fallback = escape(when.text).replace("|", "/")
+    return f"<!date^{int(when.at.timestamp())}^{MOMENT_FORMAT}|{fallback}>"
+
+
 def inline(text: blocks.Rich) -> str:
     """Rich text as mrkdwn: the words escaped (so no text can become a mention or a link), people as mentions,
-    channels as links."""
+    channels as links, moments as date tokens."""
     if isinstance(text, str):
         return escape(text)
-    return "".join(
-        escape(part)
-        if isinstance(part, str)
-        else (mention(part) if isinstance(part, blocks.Person) else channel_link(part))
-        for part in text
-    )
+    return "".join(_inline_part(part) for part in text)
+
+
+def _inline_part(part: blocks.Part) -> str:
+    if isinstance(part, str):
+        return escape(part)
+    if isinstance(part, blocks.Person):
+        return mention(part)
+    return moment(part) if isinstance(part, blocks.Moment) else channel_link(part)
 
 
 def _md(text: blocks.Rich, limit: int = MAX_SECTION) -> MarkdownTextObject:

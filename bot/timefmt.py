@@ -7,7 +7,11 @@
   `14 分钟`); `lasted_said` in both languages;
 - `clock(at, now)`: a time of day in evidence (`09:12:05Z`; with its date when not `now`'s day);
   `short_time(at)`: on cards (`09:14 UTC`);
-- `day_time(at)`: in the audit trail (`11-22 09:14:05`).
+- `day_time(at)`: in the audit trail (`11-22 09:14:05`);
+- `table_time(at, now)`: in a table that says its times are UTC (`09:14`, `11-21 09:14`).
+
+On a Slack card a time is a `bot.blocks.Moment` (each reader sees it in their own time zone); its text, the words
+the shell shows, comes from here.
 
 Stored times are not formatted here: the store keeps ISO 8601 UTC (`bot.approvals.model.utc_text`).
 """
@@ -105,6 +109,12 @@ def short_time(at: datetime) -> str:
 def day_time(at: datetime) -> str:
     """`11-22 09:14:05`: a line of the audit trail (UTC)."""
     return at.astimezone(UTC).strftime("%m-%d %H:%M:%S")
+
+
+def table_time(at: datetime, now: datetime) -> str:
+    """`09:14` (UTC), with its day when not within 20 hours of `now` (`11-21 09:14`): a table's column says UTC."""
+    near = abs((now - at).total_seconds()) < 20 * 3600
+    return at.astimezone(UTC).strftime("%H:%M" if near else "%m-%d %H:%M")
 
 
 def age(since: datetime | None, now: datetime) -> str:

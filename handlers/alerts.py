@@ -165,14 +165,14 @@ def _state_line(state: AlertState, now: datetime, lang: str) -> blocks.Rich:
 
 def _lines(lines: Sequence[blocks.Rich]) -> blocks.Rich:
     """Rich lines joined by newlines into one rich text."""
-    out: list[str | blocks.Person] = []
+    out: list[blocks.Part] = []
     for i, line in enumerate(lines):
         if i:
             out.append("\n")
         if isinstance(line, str):
             out.append(line)
         else:
-            out.extend(p for p in line if isinstance(p, (str, blocks.Person)))
+            out.extend(line)
     return tuple(out)
 
 

@@ -34,7 +34,7 @@ from bot.incidents.alerts import IncidentLink, open_incident_ref
 from bot.refs import CommandRef, RefError, decode
 from bot.registry import NoArgs
 from bot.severity import Severity
-from bot.timefmt import age, clock, day_time, lasted, short_time
+from bot.timefmt import clock, day_time, lasted, short_time, table_time
 from handlers.args import (
     AlertIdArgs,
     AlertsArgs,
@@ -271,23 +271,32 @@ def _people(state: AlertState, now: datetime, lang: str) -> list[blocks.Block]:
     """Who acknowledged it and who snoozed it: people, never text that could become a mention."""
     body: list[blocks.Block] = []
     if state.ack_by and state.ack_at is not None:
-        when = W.ago(lang, ago=_ago(state.ack_at, now, lang), time=short_time(state.ack_at))
-        body.append(blocks.Context((W.acknowledged_by(lang), blocks.Person(state.ack_by), when)))
+        when = W.at_time.rich(lang, time=_moment(state.ack_at, now))
+        body.append(blocks.Context(_joined(W.acknowledged_by(lang), (blocks.Person(state.ack_by),), when)))
     if state.snoozed(now) and state.snoozed_by:
-        body.append(blocks.Context((W.snoozed_by(lang), blocks.Person(state.snoozed_by), _snoozed_until(state, lang))))
+        body.append(blocks.Context(_joined(W.snoozed_by(lang), (blocks.Person(state.snoozed_by),),
+                                           _snoozed_until(state, lang, now))))
     elif state.snooze_until is not None and state.status is Status.FIRING:
-        body.append(blocks.Context(W.snooze_over(lang, time=short_time(state.snooze_until))))
+        body.append(blocks.Context(W.snooze_over.rich(lang, time=_moment(state.snooze_until, now))))
     return body
 
 
 def _when(at: datetime, now: datetime) -> str:
     """A time of day when it was today (`09:14 UTC`), with its day when it was longer ago (`11-21 09:14:05`)."""
-    return short_time(at) if now - at < timedelta(hours=20) else f"{day_time(at)} UTC"
+    return short_time(at) if abs(now - at) < timedelta(hours=20) else f"{day_time(at)} UTC"
 
 
-def _ago(at: datetime, now: datetime, lang: str) -> str:
-    span = lasted(max((now - at).total_seconds(), 0), lang)
-    return f"{span}前" if lang == "zh" else f"{span} ago"
+def _moment(at: datetime, now: datetime) -> blocks.Moment:
+    """A time on a card: Slack shows it in each reader's time zone; the shell and the text outlet as `_when` says."""
+    return blocks.Moment(at, _when(at, now))
+
+
+def _joined(*texts: blocks.Rich) -> blocks.Rich:
+    """Rich texts one after the other, as one."""
+    parts: list[blocks.Part] = []
+    for text in texts:
+        parts.extend((text,) if isinstance(text, str) else text)
+    return tuple(parts)
 
 
 def source_name(source: Source, lang: str, *, short: bool = False) -> str:
@@ -359,37 +368,43 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     knowledge = knowledge if knowledge is not None else _shipped_knowledge()
     firing = state.status is Status.FIRING
     first = _first(group)
-    # A problem that fired again after resolving: how long this time (since it fired again), and since when in all.
+    # A problem that fired again after resolving: since when this time, and since when in all. Times are moments
+    # (each reader sees them in their own time zone), never "for 3 min": a card is redrawn only when the problem
+    # changes, so a running duration would go stale. Only a duration that is over ("resolved after 14 min") is said.
     began = state.last_fired_at if state.flap_count else state.first_fired_at
-    # A stateless alert (Azure never says it is over) is an event: when it happened and when it ends by itself,
-    # never a "firing for" that would grow until someone noticed.
+    # A stateless alert (Azure never says it is over) is an event: when it happened and when it ends by itself.
     until = group.expires_at if firing else None
+    status: blocks.Rich
     if firing:
         heading = f"{_SEVERITY_MARK[state.severity]} {in_lang(group.title, lang)}"
-        status = (W.event_until(lang, time=_when(began, now), until=_when(until, now)) if until is not None
-                  else W.firing_for(lang, age=_lasted(now - began, lang)))
+        if until is not None:
+            status = W.event_until.rich(lang, time=_moment(began, now), until=_moment(until, now))
+        else:
+            status = W.firing_again_since.rich(lang, time=_moment(began, now)) if state.flap_count else ""
     else:
         heading = f"✅ {W.resolved_heading(lang, title=in_lang(group.title, lang))}"
         ended = state.resolved_at or state.updated_at
-        status = (W.event_ended(lang, time=_when(began, now), until=_when(ended, now)) if group.ran_out
-                  else W.resolved_after_at(lang, duration=_lasted(ended - began, lang), time=_when(ended, now)))
-    if state.flap_count:
-        status += W.this_time(lang, age=_lasted(now - state.first_fired_at, lang), count=state.flap_count)
-    state_word = W.resolved(lang) if not firing else W.firing(lang) if until is None else W.event(lang)
+        status = (W.event_ended.rich(lang, time=_moment(began, now), until=_moment(ended, now)) if group.ran_out
+                  else W.resolved_after_at.rich(lang, duration=_lasted(ended - began, lang), time=_moment(ended, now)))
+        if state.flap_count:
+            status = _joined(status, W.this_time.rich(lang, time=_moment(state.first_fired_at, now),
+                                                      count=state.flap_count))
     body: list[blocks.Block] = [blocks.Heading(_clip(heading, 150))]
     if firing:
         if group.summary != group.title:  # a watcher finding's title is its summary: said once is enough
             body.append(blocks.Notice(f"*{_clip(in_lang(group.summary, lang), LINE_CHARS)}*",
                                       _SEVERITY_LEVEL[state.severity]))
     else:
-        body.append(blocks.Notice(f"*{_clip(in_lang(group.summary, lang), LINE_CHARS)}* — {status}", blocks.Level.OK))
+        body.append(blocks.Notice(_joined(f"*{_clip(in_lang(group.summary, lang), LINE_CHARS)}* — ", status),
+                                  blocks.Level.OK))
     if first is not None and first.description and first.description != first.summary:
         body.append(blocks.Text(_clip(first.description, 1000)))
+    said_status = W.resolved(lang) if not firing else W.firing(lang) if until is None else W.event(lang)
     fields: list[tuple[str, blocks.Rich]] = [
-        (W.status(lang), f"{state_word} · {status}"),
+        (W.status(lang), _joined(said_status, " · ", status) if status else said_status),
         (W.severity(lang), severity_word(
             first.severity_label or state.severity.label if first is not None else state.severity.label, lang)),
-        (W.since(lang), f"{_when(state.first_fired_at, now)} ({age(state.first_fired_at, now)})"),
+        (W.since(lang), (_moment(state.first_fired_at, now),)),
         *_where(state, lang),
         (W.source(lang), group.source.value + (f" · {first.name}" if first is not None else "")),
     ]
@@ -409,8 +424,14 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
         own = own_runbook(group, lang)
         body.append(blocks.Actions(tuple(_buttons(state, lang, runbook, incident, now, elsewhere)),
                                    (own,) if own else ()))
-    # The text Slack shows in notifications, the sidebar and search: in the channel's language, as the card is.
-    summary = f"{'✅ ' if not firing else ''}{_clip(in_lang(group.summary, lang), 200)} — {status}"
+    # The text Slack shows in notifications, the sidebar and search: in the channel's language, as the card is, its
+    # times in UTC words (a notification cannot show a reader's own time zone).
+    if firing and until is not None:
+        status = W.event_until(lang, time=_when(began, now), until=_when(until, now))
+    elif firing:
+        since = W.firing_again_since if state.flap_count else W.firing_since
+        status = since(lang, time=_when(began, now))
+    summary = f"{'✅ ' if not firing else ''}{_clip(in_lang(group.summary, lang), 200)} — {blocks.plain(status)}"
     return blocks.View(summary, tuple(body))
 
 
@@ -452,7 +473,8 @@ def alert_reply(state: AlertState, entry: HistoryEntry, *, lang: str = "en") -> 
         if state.snoozed(entry.at) and state.snoozed_by:
             # Said while snoozed (new alerts joined, or it got worse): the rest stays snoozed, by whom, until when.
             stop = "。" if lang == "zh" else "."
-            text = (text, W.still_snoozed(lang), blocks.Person(state.snoozed_by), _snoozed_until(state, lang) + stop)
+            text = _joined(text, W.still_snoozed(lang), (blocks.Person(state.snoozed_by),),
+                           _snoozed_until(state, lang, entry.at), stop)
     elif entry.event is Event.ACKNOWLEDGED:
         text = (W.reply_acknowledged(lang), blocks.Person(actor))
     elif entry.event is Event.SNOOZED:
@@ -521,9 +543,11 @@ def alert_summary(states: Sequence[AlertState], *, now: datetime, lang: str = "e
         title = W.summary_all_resolved(lang, count=len(states))
         heading = f"✅ {title}"
     shown = [*firing, *ended][:SUMMARY_ROWS]
+    # When each began, in UTC (its column says so): a table is a code block, which shows no moment in a reader's own
+    # time zone, and an age ("3m") would be stale when the summary is next redrawn.
     rows = tuple(
         (s.id, _marked(severity_word(s.severity.label, lang), s, now) if s in firing else f"✅ {W.resolved(lang)}",
-         age(s.first_fired_at, now), _clip(_what(s), 60), _clip(in_lang(s.group.summary, lang), 80))
+         table_time(s.first_fired_at, now), _clip(_what(s), 60), _clip(in_lang(s.group.summary, lang), 80))
         for s in shown
     )
     body: list[blocks.Block] = [
@@ -550,15 +574,15 @@ def _members_people(states: Sequence[AlertState], now: datetime, lang: str) -> l
     """Who acknowledged and who snoozed the firing problems of a summary, as their cards say it, each person once
     with the ids of their problems: people, never text that could become a mention (a table cannot hold them)."""
     acked: dict[str, list[str]] = {}
-    snoozed: dict[tuple[str, str], list[str]] = {}
+    snoozed: dict[tuple[str, blocks.Rich], list[str]] = {}
     for state in states:
         if state.ack_by:
             acked.setdefault(state.ack_by, []).append(state.id)
         if state.snoozed(now) and state.snoozed_by:
-            snoozed.setdefault((state.snoozed_by, _snoozed_until(state, lang)), []).append(state.id)
+            snoozed.setdefault((state.snoozed_by, _snoozed_until(state, lang, now)), []).append(state.id)
     out: list[blocks.Block] = []
     if acked:
-        parts: list[str | blocks.Person | blocks.Channel] = [W.acknowledged_by(lang)]
+        parts: list[blocks.Part] = [W.acknowledged_by(lang)]
         for n, (who, ids) in enumerate(acked.items()):
             parts += [W.summary_also(lang)] if n else []
             parts += [blocks.Person(who), W.summary_ids(lang, ids=_ids(ids))]
@@ -567,7 +591,7 @@ def _members_people(states: Sequence[AlertState], now: datetime, lang: str) -> l
         parts = [W.snoozed_by(lang)]
         for n, ((who, until), ids) in enumerate(snoozed.items()):
             parts += [W.summary_also(lang)] if n else []
-            parts += [blocks.Person(who), until, W.summary_ids(lang, ids=_ids(ids))]
+            parts += [blocks.Person(who), *_joined(until), W.summary_ids(lang, ids=_ids(ids))]
         out.append(blocks.Context(tuple(parts)))
     return out
 
@@ -576,10 +600,10 @@ def _ids(ids: Sequence[str]) -> str:
     return ", ".join(f"`{i}`" for i in ids)
 
 
-def _snoozed_until(state: AlertState, lang: str) -> str:
+def _snoozed_until(state: AlertState, lang: str, now: datetime) -> blocks.Rich:
     if state.snoozed_until_resolved or state.snooze_until is None:
         return W.snoozed_until_resolved(lang)
-    return W.snoozed_until(lang, time=short_time(state.snooze_until))
+    return W.snoozed_until.rich(lang, time=_moment(state.snooze_until, now))
 
 
 def _name(state: AlertState) -> str:

@@ -184,7 +184,7 @@ def rivals_notice(request: ApprovalRequest, rivals: tuple[ApprovalRequest, ...])
     ]
     if len(rivals) > MAX_RIVALS_NAMED:
         named.append(W.other_requests_more(lang, count=len(rivals) - MAX_RIVALS_NAMED))
-    parts: list[str | blocks.Person | blocks.Channel] = []
+    parts: list[blocks.Part] = []
     for n, item in enumerate(named):
         if n:
             parts.append("；" if lang == "zh" else "; ")

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from bot import blocks
+from bot.approvals.model import parse_utc, utc_text
 from bot.i18n import Said, in_lang
 from bot.preview import Preview
 from bot.refs import Kind, ObjectRef, decode, encode
@@ -21,27 +22,36 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
 
 
 def rich_to_json(text: blocks.Rich) -> Any:
-    """A plain string stays a string; rich text is a list of strings, `{"person": id}` and `{"channel": id}`."""
+    """A plain string stays a string; rich text is a list of strings, `{"person": id}`, `{"channel": id}` and
+    `{"moment": ISO 8601 UTC, "text": words}`."""
     if isinstance(text, str):
         return text
-    return [
-        part
-        if isinstance(part, str)
-        else ({"person": part.id} if isinstance(part, blocks.Person) else {"channel": part.id})
-        for part in text
-    ]
+    return [_part_to_json(part) for part in text]
+
+
+def _part_to_json(part: blocks.Part) -> Any:
+    if isinstance(part, str):
+        return part
+    if isinstance(part, blocks.Person):
+        return {"person": part.id}
+    if isinstance(part, blocks.Moment):
+        return {"moment": utc_text(part.at), "text": part.text}
+    return {"channel": part.id}
 
 
 def rich_from_json(data: Any) -> blocks.Rich:
     if isinstance(data, str):
         return data
-    parts: list[str | blocks.Person | blocks.Channel] = []
+    parts: list[blocks.Part] = []
     for part in data:
         if isinstance(part, str):
             parts.append(part)
+        elif "person" in part:
+            parts.append(blocks.Person(str(part["person"])))
+        elif "moment" in part:
+            parts.append(blocks.Moment(parse_utc(str(part["moment"])), str(part["text"])))
         else:
-            person = "person" in part
-            parts.append(blocks.Person(str(part["person"])) if person else blocks.Channel(str(part["channel"])))
+            parts.append(blocks.Channel(str(part["channel"])))
     return tuple(parts)
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from bot.approvals.model import State
 from bot.azure.settings import AzureSettings
-from bot.blocks import Actions, Button, ChannelLink, Context, Level, Notice, Person, Rich, View, plain
+from bot.blocks import Actions, Button, ChannelLink, Context, Level, Notice, Part, Person, Rich, View, plain
 from bot.clock import Clock
 from bot.errors import AksbotError, Conflict, NotAuthorized, NotConfigured, NotFound, Refused, Upstream, UserError
 from bot.groups import GroupDirectory
@@ -692,8 +692,8 @@ def _with_intro(view: View, intro: str) -> View:
     return View(view.summary, (Context(intro), *view.blocks))
 
 
-def _flat(parts: Sequence[Rich]) -> tuple[str | Person | ChannelLink, ...]:
-    out: list[str | Person | ChannelLink] = []
+def _flat(parts: Sequence[Rich]) -> tuple[Part, ...]:
+    out: list[Part] = []
     for i, part in enumerate(parts):
         if i:
             out.append(" ")

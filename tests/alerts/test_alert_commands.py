@@ -146,7 +146,7 @@ def test_acknowledge_from_the_message_records_who_and_the_message_says_so(room: 
     assert [(h.event, h.actor) for h in room.store.history(key=state.key)][-1] == (Event.ACKNOWLEDGED, "carol")
     room.clock.advance(timedelta(minutes=2))
     card = room.post_card(after)
-    assert "Acknowledged by @carol 2 min ago" in card and "[Acknowledge]" not in card
+    assert f"Acknowledged by @carol at {after.ack_at:%H:%M} UTC" in card and "[Acknowledge]" not in card
     # Somebody else, later: nothing changes, and the answer says who already did.
     said = room.say(":as alice", f"/k8s alerts ack {state.id}")
     assert f"`{state.id}` was already acknowledged by @carol." in said

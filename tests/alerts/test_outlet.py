@@ -155,7 +155,7 @@ def test_a_card_speaks_the_language_of_the_route_that_took_it_there(store: Alert
     record(store, settings, resolved(problem, T0), bed.at(timedelta(minutes=3)))
     bed.outlet.deliver()
     text = bed.out.getvalue()
-    assert "[#shop-zh]" in text and "已触发" in text and "已恢复" in text
+    assert "[#shop-zh]" in text and "开始时间 : 03:00 UTC" in text and "已恢复" in text
 
 
 def test_an_earlier_episodes_message_is_finished_as_that_episode_ended(store: AlertStore) -> None:

@@ -5,6 +5,7 @@ held whatever the source sent; Chinese where the route says so."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -85,7 +86,8 @@ def test_a_watcher_finding_card_has_the_rules_evidence_runbook_and_every_button(
     text = render_text(card)
     assert f"🔴 Node {NODE} is NotReady" in text
     assert "Ready=Unknown since 02:54:10Z" in text and "next: pods are evicted at 02:59:10Z" in text
-    assert "firing for 3 min" in text and re.search(r"Cluster +: prod", text) and f"node/{NODE}" in text
+    assert re.search(r"Status +: Firing\n", text) and re.search(r"Since +: 03:00 UTC\n", text)
+    assert re.search(r"Cluster +: prod", text) and f"node/{NODE}" in text
     assert "Runbook: *" in text and "(`node-notready`) — `/k8s kb show node-notready`" in text
     buttons = labelled(card)
     assert list(buttons) == ["Acknowledge", "Snooze 1 h", "Snooze 4 h", "Snooze until resolved", "Diagnose",
@@ -163,7 +165,7 @@ def test_ack_snooze_and_incident_are_people_and_channels_never_text_mentions() -
     incident = IncidentLink(7, "INC-7", "node down", "prod", "C0INC7", "inc-20261122-node-down")
     card = alert_card(state, now=T0 + timedelta(minutes=4), incident=incident)
     text = render_text(card)
-    assert "Acknowledged by @U0ALICE 3 min ago" in text and "Snoozed by @U0BOB until 04:00 UTC" in text
+    assert "Acknowledged by @U0ALICE at 03:01 UTC" in text and "Snoozed by @U0BOB until 04:00 UTC" in text
     assert "INC-7 is open: #C0INC7" in text
     buttons = labelled(card)
     # Acknowledged already, snoozed already, incident open already: those buttons give way.
@@ -201,12 +203,48 @@ def test_a_resolved_alert_says_how_long_it_lasted_and_has_no_buttons() -> None:
     assert_within_slack_limits(render_slack(card))
 
 
-def test_a_problem_that_fired_again_says_how_long_this_time_and_since_when_in_all() -> None:
+def test_a_card_drawn_an_hour_later_says_nothing_stale_and_slack_shows_each_reader_their_own_time() -> None:
+    """A card is redrawn only when its problem changes: what it says must hold however long it stands. Its times
+    are moments Slack formats for each reader's time zone; the shell (and the text outlet) show UTC words."""
+    state = state_of(notready(), ack_by="U0ALICE", ack_at=T0 + timedelta(minutes=2), snoozed_by="U0BOB",
+                     snooze_until=T0 + timedelta(hours=4))
+    for lang in ("en", "zh"):
+        soon = alert_card(state, now=T0 + timedelta(minutes=3), lang=lang)
+        later = alert_card(state, now=T0 + timedelta(hours=1, minutes=3), lang=lang)
+        assert render_slack(later) == render_slack(soon) and render_text(later) == render_text(soon)
+    blocks = json.dumps(render_slack(alert_card(state, now=T0 + timedelta(minutes=3))).blocks, ensure_ascii=False)
+    since, acked, until = (int((T0 + d).timestamp()) for d in (timedelta(0), timedelta(minutes=2), timedelta(hours=4)))
+    assert f"*Since*\\n<!date^{since}^{{date_short_pretty}} {{time}}|03:00 UTC>" in blocks
+    assert f"👀 Acknowledged by <@U0ALICE> at <!date^{acked}^{{date_short_pretty}} {{time}}|03:02 UTC>" in blocks
+    assert f"💤 Snoozed by <@U0BOB> until <!date^{until}^{{date_short_pretty}} {{time}}|07:00 UTC>" in blocks
+    assert " min ago" not in blocks and "firing for" not in blocks  # (the evidence says when it was read)
+    zh = json.dumps(render_slack(alert_card(state, now=T0, lang="zh")).blocks, ensure_ascii=False)
+    assert f"👀 已确认：<@U0ALICE>（<!date^{acked}^{{date_short_pretty}} {{time}}|03:02 UTC>）" in zh
+    text = render_text(alert_card(state, now=T0 + timedelta(minutes=3)))
+    assert "Acknowledged by @U0ALICE at 03:02 UTC" in text and "Snoozed by @U0BOB until 07:00 UTC" in text
+    # A duration that is over is final, so it is said: how long the problem lasted.
+    over = replace(state, status=Status.RESOLVED, resolved_at=T0 + timedelta(minutes=14))
+    ended = int((T0 + timedelta(minutes=14)).timestamp())
+    blocks = json.dumps(render_slack(alert_card(over, now=T0 + timedelta(hours=2))).blocks, ensure_ascii=False)
+    assert f"resolved after 14 min, at <!date^{ended}^{{date_short_pretty}} {{time}}|03:14 UTC>" in blocks
+    # A burst's table is a code block, where no moment shows: its start is a UTC time, under a column that says so.
+    summary = render_text(alert_summary([state, state_of(notready())], now=T0 + timedelta(hours=1)))
+    assert "SINCE (UTC)" in summary and " 03:00 " in summary
+    assert "开始 (UTC)" in render_text(alert_summary([state, state], now=T0, lang="zh"))
+
+
+def test_a_problem_that_fired_again_says_since_when_this_time_and_since_when_in_all() -> None:
     again = state_of(notready(), last_fired_at=T0 + timedelta(minutes=10), flap_count=1)
     text = render_text(alert_card(again, now=T0 + timedelta(minutes=11)))
-    assert "firing for 1 min this time (first fired 11 min ago, 1 repeat(s))" in text
-    assert "（这一次；首次触发于 11 分钟前，重复 1 次）" in render_text(
-        alert_card(again, now=T0 + timedelta(minutes=11), lang="zh"))
+    assert re.search(r"Status +: Firing · firing again since 03:10 UTC\n", text)
+    assert re.search(r"Since +: 03:00 UTC\n", text) and "Fired again 1 time(s) after resolving" in text
+    zh = render_text(alert_card(again, now=T0 + timedelta(minutes=11), lang="zh"))
+    assert re.search(r"状态 +: 触发中 · 自 03:10 UTC 起再次触发\n", zh)
+    over = replace(again, status=Status.RESOLVED, resolved_at=T0 + timedelta(minutes=12))
+    assert "resolved after 2 min, at 03:12 UTC this time (first fired 03:00 UTC, 1 repeat(s))" in render_text(
+        alert_card(over, now=T0 + timedelta(minutes=13)))
+    assert "2 分钟后恢复（03:12 UTC）（这一次；首次触发于 03:00 UTC，重复 1 次）" in render_text(
+        alert_card(over, now=T0 + timedelta(minutes=13), lang="zh"))
 
 
 def test_a_watcher_alerts_evidence_says_when_it_was_read_and_a_resolved_one_has_no_next() -> None:
@@ -264,7 +302,8 @@ def test_chinese_cards_replies_and_summaries() -> None:
     state = state_of(notready(), ack_by="U0ALICE", ack_at=T0)
     card = alert_card(state, now=T0 + timedelta(minutes=5), lang="zh", knowledge=load_knowledge_base())
     text = render_text(card)
-    assert "状态" in text and "已触发 5 分钟" in text and "👀 已确认：@U0ALICE" in text and "处理手册：*" in text
+    assert "状态" in text and "开始时间 : 03:00 UTC" in text and "👀 已确认：@U0ALICE（03:00 UTC）" in text
+    assert "处理手册：*" in text
     wanted = {"静默 1 小时", "静默 4 小时", "静默直到恢复", "诊断", "处理手册：node-notready", "发起故障处理"}
     assert wanted <= set(labelled(card))
     every_button_runs_a_registered_command(card)
@@ -309,7 +348,7 @@ def test_a_watcher_alert_on_a_chinese_route_says_the_finding_in_chinese_after_th
     assert f"Node {NODE} is Unknown: the kubelet stopped posting node status" in en_text and "状态为" not in en_text
     # The message's text (Slack's notification, sidebar and search) is in the route's language too.
     assert zh.summary.startswith(f"节点 {NODE} 状态为 Unknown：kubelet 已停止上报节点状态（lease 自 ")
-    assert zh.summary.endswith(" — 已触发 3 分钟") and "stopped posting" not in zh.summary
+    assert zh.summary.endswith(" — 自 03:00 UTC 起触发") and "stopped posting" not in zh.summary
     resolved = replace(state_of(stored), status=Status.RESOLVED, resolved_at=T0 + timedelta(minutes=14))
     zh = alert_card(resolved, now=T0 + timedelta(minutes=15), lang="zh")
     assert "状态为 Unknown" in render_text(zh)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from bot.approvals.codec import view_from_json, view_to_json
 from bot.approvals.commands import approve_ref
 from bot.blocks import (
     Actions,
@@ -17,13 +19,16 @@ from bot.blocks import (
     Fields,
     Heading,
     Level,
+    Moment,
     Notice,
+    Person,
     Table,
     Text,
     View,
 )
 from bot.refs import MAX_VALUE, CommandRef, decode
 from bot.render_slack import render_slack
+from bot.render_text import render_text
 from tests.support.foundation import AskArgs, NodeArgs, PodsArgs, registry
 
 NODES = CommandRef("nodes", PodsArgs())
@@ -167,3 +172,14 @@ def test_people_become_mentions_and_typed_text_never_does() -> None:
     assert blocks[1]["fields"][0]["text"] == "*May approve*\n<!subteam^S0SRE> and <@U0LEAD>"
     assert blocks[2]["elements"][0]["text"] == "shell user alice and everyone"
     assert plain(people("U0BOB", "U0DAVE", "U0ERIN")) == "@U0BOB, @U0DAVE and @U0ERIN"
+
+
+def test_a_moment_is_a_date_token_each_reader_sees_in_their_time_zone_and_the_shell_reads_its_text() -> None:
+    at = datetime(2026, 11, 22, 3, 14, tzinfo=UTC)
+    view = View("acked", (Context(("Acknowledged by ", Person("U0ALICE"), " at ", Moment(at, "03:14 UTC <|>"))),))
+    (block,) = render_slack(view).blocks
+    # The fallback is escaped and cannot end the token early: no text ever becomes markup.
+    token = f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|03:14 UTC &lt;/&gt;>"
+    assert block["elements"][0]["text"] == f"Acknowledged by <@U0ALICE> at {token}"
+    assert render_text(view) == "  (Acknowledged by @U0ALICE at 03:14 UTC <|>)"
+    assert view_from_json(view_to_json(view)) == view  # an approval's stored answer keeps its moments

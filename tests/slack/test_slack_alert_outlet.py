@@ -424,8 +424,8 @@ def test_a_summary_shows_who_acknowledged_and_who_snoozed_its_problems_as_cards_
     small = [e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]]
     # People are mentions, each once, with the problems they acted on; a snooze says until when, as on a card.
     assert f"👀 Acknowledged by <@U0ALICE> (`{ids[0]}`, `{ids[1]}`)" in small
-    assert (f"💤 Snoozed by <@U0BOB> until it resolves (`{ids[1]}`); <@U0BOB> until 04:00 UTC (`{ids[2]}`)"
-            in small), small
+    until = f"<!date^{int((T0 + timedelta(hours=1)).timestamp())}^{{date_short_pretty}} {{time}}|04:00 UTC>"
+    assert f"💤 Snoozed by <@U0BOB> until it resolves (`{ids[1]}`); <@U0BOB> until {until} (`{ids[2]}`)" in small
 
 
 def test_another_bots_message_in_the_same_channel_is_never_taken_for_ours(slack_api: WebApiServer,
