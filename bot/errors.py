@@ -159,14 +159,18 @@ class Refused(AksbotError):
 
 
 class Upstream(AksbotError):
-    """The cluster or Azure failed or could not be reached."""
+    """The cluster or Azure failed or could not be reached. A temporary failure ends with "try again in a minute",
+    unless its message already says when (`retry_said`: a 429's Retry-After)."""
 
-    def __init__(self, message: str, *, temporary: bool = True) -> None:
+    def __init__(self, message: str, *, temporary: bool = True, retry_said: bool = False) -> None:
         super().__init__(message)
         self.temporary = temporary
+        self.retry_said = retry_said
 
     def text(self) -> str:
-        return said(ERRORS.may_be_temporary, message=self.message) if self.temporary else self.message
+        if self.temporary and not self.retry_said:
+            return said(ERRORS.may_be_temporary, message=self.message)
+        return self.message
 
 
 class NotDelivered(AksbotError):

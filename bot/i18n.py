@@ -346,6 +346,7 @@ class AksWords:
     )
     op_upgrade_image: Msg = Msg("upgrade the node image of pool `{pool}`", "升级节点池 `{pool}` 的节点镜像")
     op_read_cluster: Msg = Msg("read the managed cluster", "读取托管集群")
+    op_follow: Msg = Msg("read the operation's status", "读取该操作的状态")
     op_list_pools: Msg = Msg("list the agent pools", "列出节点池")
     op_read_pool: Msg = Msg("read agent pool `{pool}`", "读取节点池 `{pool}`")
     op_read_upgrades: Msg = Msg("read the upgrade profile", "读取升级配置")
@@ -439,6 +440,12 @@ class AksWords:
         "节点池 `{pool}` 由 cluster autoscaler 扩缩（最少 {low}，最多 {high}）；请修改它的上下限，而不是节点数。",
     )
     azure_accepted: Msg = Msg("Azure accepted: {what}.", "Azure 已接受：{what}。")
+    azure_lost_track: Msg = Msg(
+        "Azure accepted the request to {what}, but the bot could not follow it to its end: {why}. The operation may"
+        " still be running in Azure: check `/k8s aks pools` or `/k8s aks show` before asking for it again.",
+        "Azure 已接受{what}的请求，但机器人未能跟踪到它结束：{why}。该操作可能仍在 Azure 中进行：再次申请之前，先用"
+        " `/k8s aks pools` 或 `/k8s aks show` 确认。",
+    )
     azure_working: Msg = Msg("Azure is still working: {what} ({status}).", "Azure 仍在处理：{what}（{status}）。")
     azure_still_after: Msg = Msg(
         "Azure is still working on it ({what}) after {seconds} s; the operation goes on in Azure. Follow it with "

@@ -43,6 +43,7 @@ from azure.core.exceptions import (
 )
 from azure.core.pipeline.policies import RetryPolicy
 from azure.core.polling import LROPoller
+from azure.core.polling.base_polling import OperationFailed
 from azure.identity import (
     ChainedTokenCredential,
     ClientSecretCredential,
@@ -287,8 +288,11 @@ def _network_failure(exc: BaseException, what: str, endpoint: str, read_timeout:
     return None
 
 
-def translate(exc: Exception, what: str, az: AzureSettings, authority: str | None = None) -> AksbotError:
-    """One SDK exception as the project's error, with the next step in its message."""
+def translate(
+    exc: Exception, what: str, az: AzureSettings, authority: str | None = None, *, retry_advice: bool = True
+) -> AksbotError:
+    """One SDK exception as the project's error, with the next step in its message (without when to try again, when
+    `retry_advice` is off: the caller says what to do next)."""
     where = said(AKS.azure_where, cluster=az.cluster_name, group=az.resource_group)
     sign_in = said(AKS.sign_in_endpoint, host=_host(authority or authority_of(az, {})))
     arm = said(AKS.arm_endpoint, host=_host(az.arm_endpoint or cloud_of(az).arm))
@@ -323,8 +327,13 @@ def translate(exc: Exception, what: str, az: AzureSettings, authority: str | Non
         if status == 429:
             headers = getattr(exc.response, "headers", None) or {}
             wait = headers.get("Retry-After")
-            after = said(AKS.azure_wait_after, seconds=wait) if wait else said(AKS.azure_try_in_a_minute)
-            return Upstream(said(AKS.azure_throttled, where=where, what=what, after=after))
+            if not retry_advice:
+                after = ""
+            elif wait:
+                after = said(AKS.azure_wait_after, seconds=wait)
+            else:
+                after = said(AKS.azure_try_in_a_minute)
+            return Upstream(said(AKS.azure_throttled, where=where, what=what, after=after), retry_said=retry_advice)
         if 400 <= status < 500:
             return Refused(said(AKS.azure_refused, what=what, code=code or status, detail=message))
         if status >= 500:
@@ -475,14 +484,25 @@ class SdkAksClient(AksClient):
             while not poller.done():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise Upstream(said(AKS.azure_still_after, what=what, seconds=int(timeout)))
+                    # Not "try again": the operation goes on, and another would meet it (409).
+                    raise Upstream(said(AKS.azure_still_after, what=what, seconds=int(timeout)), temporary=False)
                 poller.wait(min(remaining, 2.0))
                 if progress is not None and time.monotonic() >= next_report:
                     progress(said(AKS.azure_working, what=what, status=poller.status()))
                     next_report = time.monotonic() + PROGRESS_EVERY
             return poller.result()
-        except (ClientAuthenticationError, HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            raise translate(exc, what, self.az, self._authority) from None
+        except HttpResponseError as exc:
+            if isinstance(exc.__cause__, OperationFailed):  # Azure says how it ended: Failed or Canceled
+                raise translate(exc, what, self.az, self._authority) from None
+            raise self._lost_track(exc, what) from None
+        except (ClientAuthenticationError, ServiceRequestError, ServiceResponseError) as exc:
+            raise self._lost_track(exc, what) from None
+
+    def _lost_track(self, exc: Exception, what: str) -> Upstream:
+        """An accepted operation whose status could not be read to its end (throttled, a 5xx, the network, a token
+        refresh): it goes on in Azure, so it must not read as failed, nor invite a retry that would meet it."""
+        why = translate(exc, said(AKS.op_follow), self.az, self._authority, retry_advice=False)
+        return Upstream(said(AKS.azure_lost_track, what=what, why=why.message), temporary=False)
 
     def _begin(self, what: str, start: Callable[[dict[str, Any]], LROPoller[T]], progress: Progress | None,
                timeout: float) -> None:

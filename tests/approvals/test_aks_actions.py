@@ -20,7 +20,7 @@ from bot.dispatch import Dispatcher, Outcome
 from bot.render_text import render_text
 from bot.settings import from_mapping
 from bot.surface import Incoming, InputKind, MessageRef, Reply
-from sandbox.arm import ArmServer
+from sandbox.arm import ArmServer, Fault
 from tests.support.approvals import NoClusters, RecordingNotifier, approval_dispatcher, notices, request_id_of
 from tests.support.azure import arm_state
 
@@ -107,6 +107,41 @@ def test_a_pool_scaled_meanwhile_is_refused_at_execution(arm: tuple[ArmServer, D
         "If it is still needed, request it again: `/k8s aks scale-pool nodepool1 --count 5`"
     ) in notices(done.view)
     assert srv.pool_body("nodepool1")["properties"]["count"] == 4
+
+
+@pytest.mark.parametrize(
+    ("fault", "why"),
+    [
+        (Fault(429, "TooManyRequests", "throttled", retry_after=60, path_contains="/operations/", times=5),
+         "(429) while trying to read the operation's status"),
+        (Fault(500, "InternalServerError", "status store down", path_contains="/operations/", times=5),
+         "(InternalServerError): status store down"),
+    ],
+)
+def test_an_accepted_scale_whose_status_cannot_be_read_is_not_said_to_have_failed_in_azure(
+    arm: tuple[ArmServer, Dispatcher, RecordingNotifier], fault: Fault, why: str
+) -> None:
+    """Azure took the PUT; only following it failed. The pool is changing in Azure, so the card must say so and point
+    to where to follow it — not "throttled, wait 60 s before trying again", which invites a second scale that AKS
+    refuses (OperationNotAllowed) while the first runs."""
+    srv, d, _ = arm
+    requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
+    srv.inject(fault)
+    text = notices(approve(d, requested).view)
+    assert "Azure accepted the request to scale pool `nodepool1` to 5 node(s), but the bot could not follow it" in text
+    assert why in text
+    assert "may still be running in Azure: check `/k8s aks pools`" in text
+    assert "before trying again" not in text and "in a minute" not in text
+    assert srv.pool_body("nodepool1")["properties"]["count"] == 5  # it did reach Azure
+
+
+def test_a_scale_that_ended_failed_in_azure_still_says_so(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
+    srv, d, _ = arm
+    requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
+    srv.fail_next_operation("AllocationFailed", "We do not have sufficient capacity for the requested VM size.")
+    text = notices(approve(d, requested).view)
+    assert "failed: Azure could not scale pool `nodepool1` to 5 node(s) (AllocationFailed)" in text
+    assert "could not follow" not in text
 
 
 def test_reconcile_brings_a_failed_cluster_back(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:

@@ -178,6 +178,23 @@ def test_throttling_reaches_the_user_as_a_clear_answer(arm: tuple[ArmServer, Dis
     assert "throttling" in text and "300 s" in text and "Traceback" not in text
 
 
+def test_throttling_says_once_when_to_try_again(arm: tuple[ArmServer, Dispatcher]) -> None:
+    """Azure's Retry-After is the answer's one retry advice: not followed by "try again in a minute", which would
+    contradict it, nor said twice when Azure gave none."""
+    from sandbox.arm import Fault
+
+    srv, d = arm
+    srv.inject(Fault(429, "TooManyRequests", "throttled", retry_after=30, path_contains="/agentPools"))
+    _, text = run_slash(d, "aks pools")
+    assert "Azure asks to wait 30 s before trying again." in text and "in a minute" not in text
+    srv.inject(Fault(429, "TooManyRequests", "throttled", path_contains="/agentPools", times=3))
+    _, text = run_slash(d, "aks pools")
+    assert text.count("in a minute") == 1
+    srv.inject(Fault(429, "TooManyRequests", "throttled", retry_after=30, path_contains="/agentPools"))
+    _, text = run_slash(d, "aks 节点池")
+    assert "Azure 要求等待 30 秒后再试。" in text and "一分钟" not in text
+
+
 def test_answers_in_chinese_when_asked_in_chinese(arm: tuple[ArmServer, Dispatcher]) -> None:
     from bot.registry import Caller, ClusterCall, NoArgs
     from handlers.aks import aks_show
