@@ -3048,6 +3048,12 @@ class ActionWords:
         "Pool `{pool}` is {state}; wait for that operation to finish.",
         "节点池 `{pool}` 处于 {state} 状态；请等该操作完成。",
     )
+    other_pool_busy: Msg = Msg(
+        "Pool `{pool}` of `{cluster}` is {state}: while that operation runs, AKS may refuse this one"
+        " (OperationNotAllowed, \"another operation is in progress\"); `/k8s aks pools` shows when it is done.",
+        "集群 `{cluster}` 的节点池 `{pool}` 处于 {state} 状态：该操作进行期间，AKS 可能拒绝这次操作"
+        "（OperationNotAllowed，“另一个操作正在进行”）；用 `/k8s aks pools` 查看它何时完成。",
+    )
     pool_state: Msg = Msg("{summary} (state {state}).", "{summary}（状态 {state}）。")
     # -- aks scale-pool
     scale_pool_action: Msg = Msg(

@@ -68,6 +68,24 @@ def _busy(state: str | None) -> bool:
     return (state or "").lower() in BUSY_STATES
 
 
+def _cluster_busy(cluster: ManagedCluster, lang: Lang) -> str | None:
+    """Why AKS refuses an operation on the cluster or one of its pools now: an operation on the cluster itself (an
+    upgrade, an update) still runs (409 OperationNotAllowed, "Another operation (Updating) is in progress")."""
+    if _busy(cluster.provisioning_state):
+        return A.cluster_busy(lang, cluster=cluster.name, state=cluster.provisioning_state)
+    return None
+
+
+def _other_pools_busy(cluster: ManagedCluster, pool: str | None, lang: Lang) -> list[str]:
+    """Operations still running on the cluster's other pools: AKS often refuses a new one meanwhile ("Another
+    agentpool operation (system - Upgrading) is in progress"), so the approver should know before approving."""
+    return [
+        A.other_pool_busy(lang, cluster=cluster.name, pool=other.name, state=other.provisioning_state)
+        for other in cluster.pools
+        if other.name != pool and _busy(other.provisioning_state)
+    ]
+
+
 def _pool_ref(pool: AgentPool) -> ObjectRef:
     return ObjectRef(Kind.NODEPOOL, pool.name)
 
@@ -172,7 +190,10 @@ def preview_scale_pool(call: ClusterCall[ScalePoolArgs], deps: Deps) -> Preview:
         return Preview(action, blocked=A.system_pool_empty(lang, pool=pool.name))
     if _busy(pool.provisioning_state):
         return Preview(action, blocked=A.pool_busy(lang, pool=pool.name, state=pool.provisioning_state))
-    warnings: list[str] = []
+    busy = _cluster_busy(cluster, lang)
+    if busy is not None:
+        return Preview(action, blocked=busy)
+    warnings: list[str] = _other_pools_busy(cluster, pool.name, lang)
     if pool.failed:
         warnings.append(A.pool_failed_warning(lang, pool=pool.name))
     blocks: list[Block] = [_pool_fields(pool, lang, registered)]
@@ -258,7 +279,7 @@ def preview_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Preview:
     if cluster.provisioning_error is not None:
         error = cluster.provisioning_error
         blocks.append(Notice(A.last_error(lang, code=error.code, message=error.message), Level.WARN))
-    warnings: list[str] = []
+    warnings: list[str] = _other_pools_busy(cluster, None, lang)
     if not cluster.failed:
         warnings.append(A.not_failed(lang, state=shown))
     expect = (
@@ -293,7 +314,8 @@ def aks_reconcile(call: ClusterCall[NoArgs], deps: Deps) -> Reconciled:
 def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Preview:
     client = deps.azure.client(_cluster_name(call))
     lang = call.lang
-    pool = _pool(client.cluster(), call.args.pool)
+    cluster = client.cluster()
+    pool = _pool(cluster, call.args.pool)
     profile = client.pool_upgrade_profile(pool.name)
     current, latest = pool.node_image_version, profile.latest_node_image_version
     action = said(
@@ -304,12 +326,17 @@ def preview_upgrade_node_image(call: ClusterCall[PoolArgs], deps: Deps) -> Previ
         return Preview(action, expect=expect, blocked=A.latest_image(lang, pool=pool.name, image=latest), done=True)
     if _busy(pool.provisioning_state):
         return Preview(action, blocked=A.pool_busy(lang, pool=pool.name, state=pool.provisioning_state))
+    busy = _cluster_busy(cluster, lang)
+    if busy is not None:
+        return Preview(action, blocked=busy)
     max_surge = pool.max_surge or A.surge_default(lang)
     blocks: list[Block] = [
         _pool_fields(pool, lang),
         Notice(A.reimaged(lang, surge=pool.surge(), max_surge=max_surge), Level.INFO),
     ]
-    warnings = [] if latest else [A.no_latest_image(lang)]
+    warnings = _other_pools_busy(cluster, pool.name, lang)
+    if not latest:
+        warnings.append(A.no_latest_image(lang))
     if pool.failed:
         warnings.append(A.pool_failed_warning(lang, pool=pool.name))
     warnings += _reimage_blockers(deps, call.cluster, pool.name, lang)

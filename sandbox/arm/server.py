@@ -13,8 +13,9 @@ What it serves (shapes as in the public REST examples, copied into `tests/fixtur
 - long-running operations with an absolute `Azure-AsyncOperation` URL and `Retry-After: 0`: InProgress for
   `lro_polls` polls, then Succeeded (or Failed, when a test asked for it), after which the change is applied and
   `on_change("agentPool", body)` is called;
-- ARM error bodies (`{"error": {"code", "message"}}`) for 401, 404, 400, and faults a test injects (429 with
-  Retry-After, 403 AuthorizationFailed, a slow answer).
+- ARM error bodies (`{"error": {"code", "message"}}`) for 401, 404, 400, 409 OperationNotAllowed (a write while
+  another operation runs on the cluster or any of its pools, as AKS refuses it), and faults a test injects (429 with
+  Retry-After, 403 AuthorizationFailed, a slow answer), for one method or all.
 
 It is test and demo machinery: it holds everything in memory and must never be reachable from outside
 loopback.
@@ -75,12 +76,20 @@ _ROUTES: tuple[tuple[str, str, str], ...] = (
         "operation",
     ),
 )
+# Provisioning states of an operation still running: AKS refuses another write on the cluster or any of its pools
+# meanwhile (409 OperationNotAllowed), whatever resource the write is for.
+_BUSY = frozenset(
+    {"creating", "updating", "upgrading", "scaling", "deleting", "starting", "stopping", "migrating", "canceling",
+     "upgradingnodeimageversion"}
+)
+_PENDING = "See https://aka.ms/aks-pending-operation for more details"
 _COMPILED = tuple((m, re.compile("^" + p + "$", re.IGNORECASE), h) for m, p, h in _ROUTES)
 
 
 @dataclass
 class Fault:
-    """An answer a test forces on the next `times` ARM requests whose path contains `path_contains`."""
+    """An answer a test forces on the next `times` ARM requests whose path contains `path_contains` (and whose
+    method is `method`, when set: a PUT refused after the GET before it was answered)."""
 
     status: int
     code: str = ""
@@ -89,6 +98,7 @@ class Fault:
     delay_seconds: float = 0.0
     path_contains: str = ""
     times: int = 1
+    method: str = ""
 
 
 @dataclass
@@ -316,9 +326,11 @@ class ArmServer:
 
     # -- ARM -------------------------------------------------------------------------------------------------
 
-    def take_fault(self, path: str) -> Fault | None:
+    def take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
+                if fault.method and fault.method.upper() != method:
+                    continue
                 if fault.path_contains.lower() in path.lower():
                     fault.times -= 1
                     if fault.times <= 0:
@@ -353,6 +365,26 @@ class ArmServer:
                 404, "NotFound", f"Agent pool '{name}' was not found in managed cluster '{self.cluster_name}'."
             )
         return self._pools[name]
+
+    def _refuse_while_busy(self) -> None:
+        """AKS's answer to a write while another operation runs on the cluster or on any of its pools."""
+        state = str(self._cluster.get("properties", {}).get("provisioningState") or "")
+        if state.lower() in _BUSY:
+            raise _ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Operation is not allowed: Another operation ({state}) is in progress, please wait for it to finish "
+                f"before starting a new operation. {_PENDING}",
+            )
+        for name, pool in self._pools.items():
+            state = str(pool.get("properties", {}).get("provisioningState") or "")
+            if state.lower() in _BUSY:
+                raise _ArmError(
+                    409,
+                    "OperationNotAllowed",
+                    f"Operation is not allowed: Another agentpool operation ({name} - {state}) is in progress, please "
+                    f"wait for it to finish before starting a new operation. {_PENDING}",
+                )
 
     def _cluster_view(self) -> dict[str, Any]:
         body = copy.deepcopy(self._cluster)
@@ -395,6 +427,7 @@ class ArmServer:
     def _h_put_cluster(self, params: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
         if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
             raise _ArmError(400, "InvalidRequestContent", "The request content was invalid: `properties` is required.")
+        self._refuse_while_busy()
         props = copy.deepcopy(body["properties"])
         # Pools are changed through their own resources; the cluster PUT carries them but we keep ours.
         props.pop("agentPoolProfiles", None)
@@ -418,6 +451,7 @@ class ArmServer:
         if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
             raise _ArmError(400, "InvalidRequestContent", "The request content was invalid: `properties` is required.")
         name = params["pool"]
+        self._refuse_while_busy()
         props = copy.deepcopy(body["properties"])
         for readonly in ("provisioningState", "currentOrchestratorVersion", "nodeImageVersion", "powerState"):
             props.pop(readonly, None)
@@ -483,6 +517,7 @@ class ArmServer:
     def _h_upgrade_node_image(self, params: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str]]:
         name = params["pool"]
         pool = self._pool(name)
+        self._refuse_while_busy()
         pool["properties"]["provisioningState"] = "UpgradingNodeImageVersion"
         op = self._start_operation("node-image", name)
         return 202, None, self._lro_headers(op)
@@ -584,7 +619,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _ArmError(400, "MissingApiVersionParameter", "The api-version query parameter is required.")
             if not self.arm.token_valid(self.headers.get("Authorization")):
                 raise _ArmError(401, "InvalidAuthenticationToken", "The access token is missing, invalid or expired.")
-            fault = self.arm.take_fault(path)
+            fault = self.arm.take_fault(method, path)
             if fault is not None:
                 if fault.delay_seconds:
                     time.sleep(fault.delay_seconds)

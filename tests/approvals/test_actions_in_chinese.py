@@ -547,6 +547,14 @@ class AksPreviewCase:
     warnings: int = 0
 
 
+def _second_pool(provisioning: str) -> Callable[[dict[str, Any]], None]:
+    """A System pool `syspool` next to nodepool1, in `provisioning` state (an operation of its own running)."""
+    def changed(state: dict[str, Any]) -> None:
+        profiles = state["managedCluster"]["properties"]["agentPoolProfiles"]
+        profiles.append({**profiles[0], "name": "syspool", "mode": "System", "provisioningState": provisioning})
+    return changed
+
+
 FAILED = ("VMExtensionProvisioningError", "the CSE failed on one node")
 AKS_PREVIEWS: dict[str, AksPreviewCase] = {
     "scale-pool": AksPreviewCase(
@@ -609,6 +617,20 @@ AKS_PREVIEWS: dict[str, AksPreviewCase] = {
         ("[error] Pool `nodepool1` is Upgrading; wait for that operation to finish.",),
         change=_pool(lambda p: p.update(provisioningState="Upgrading")), blocked=True,
     ),
+    "scale-pool while another pool is busy": AksPreviewCase(
+        preview_scale_pool, ScalePoolArgs(pool="nodepool1", count=5),
+        ("[warn] 集群 `clustername1` 的节点池 `syspool` 处于 Upgrading 状态：该操作进行期间，AKS 可能拒绝这次操作"
+         "（OperationNotAllowed，“另一个操作正在进行”）；用 `/k8s aks pools` 查看它何时完成。",),
+        ("[warn] Pool `syspool` of `clustername1` is Upgrading: while that operation runs, AKS may refuse this one "
+         "(OperationNotAllowed, \"another operation is in progress\"); `/k8s aks pools` shows when it is done.",),
+        change=_second_pool("Upgrading"), warnings=1,
+    ),
+    "scale-pool of a busy cluster": AksPreviewCase(
+        preview_scale_pool, ScalePoolArgs(pool="nodepool1", count=5),
+        ("[error] 集群 `clustername1` 处于 Upgrading 状态；请等该操作完成。",),
+        ("[error] Cluster `clustername1` is Upgrading; wait for that operation to finish.",),
+        change=_cluster_state("Upgrading"), blocked=True,
+    ),
     "reconcile": AksPreviewCase(
         preview_reconcile, NoArgs(),
         ("reconcile 集群 clustername1（把它当前的模型原样 PUT 回去，相当于不带参数的 `az aks update`）",
@@ -653,6 +675,12 @@ AKS_PREVIEWS: dict[str, AksPreviewCase] = {
         ("[error] 节点池 `nodepool1` 已经在用最新的节点镜像（AKSUbuntu:1604:2020.03.11）。",),
         ("[error] Pool `nodepool1` already runs the latest node image (AKSUbuntu:1604:2020.03.11).",),
         change=_latest_image("AKSUbuntu:1604:2020.03.11"), blocked=True,
+    ),
+    "upgrade-node-image while the cluster is busy": AksPreviewCase(
+        preview_upgrade_node_image, PoolArgs(pool="nodepool1"),
+        ("[error] 集群 `clustername1` 处于 Updating 状态；请等该操作完成。",),
+        ("[error] Cluster `clustername1` is Updating; wait for that operation to finish.",),
+        change=_cluster_state("Updating"), blocked=True,
     ),
     "upgrade-node-image of a busy pool": AksPreviewCase(
         preview_upgrade_node_image, PoolArgs(pool="nodepool1"),

@@ -144,6 +144,39 @@ def test_a_scale_that_ended_failed_in_azure_still_says_so(arm: tuple[ArmServer, 
     assert "could not follow" not in text
 
 
+def test_a_scale_while_another_pool_is_upgrading_is_warned_and_azures_refusal_is_one_sentence(tmp_path: Path) -> None:
+    """AKS refuses a pool operation while another runs on the cluster (409 OperationNotAllowed): the approver reads
+    it on the card before approving, and an approval anyway ends with Azure's reason, nothing changed."""
+    state = arm_state()
+    profiles = state["managedCluster"]["properties"]["agentPoolProfiles"]
+    profiles.append({**profiles[0], "name": "syspool", "mode": "System", "provisioningState": "Upgrading"})
+    with serving(state, tmp_path) as (srv, d, _):
+        requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
+        assert "Pool `syspool` of `clustername1` is Upgrading: while that operation runs, AKS may refuse this one" \
+            in render_text(requested.view)
+        text = notices(approve(d, requested).view)
+        assert "failed: Azure could not scale pool `nodepool1` to 5 node(s) now (OperationNotAllowed): Operation is " \
+               "not allowed: Another agentpool operation (syspool - Upgrading) is in progress" in text
+        assert srv.pool_body("nodepool1")["properties"]["count"] == 3
+
+
+def test_a_write_refused_by_role_after_the_read_names_the_write_action(
+    arm: tuple[ArmServer, Dispatcher, RecordingNotifier],
+) -> None:
+    """Reader on the cluster (the preview reads fine), no write: the card names the action and the role to grant."""
+    srv, d, _ = arm
+    requested = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
+    scope = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1"
+    srv.inject(Fault(403, "AuthorizationFailed", "The client 'c' with object id 'o' does not have authorization to "
+                     "perform action 'Microsoft.ContainerService/managedClusters/agentPools/write' over scope "
+                     f"'{scope}' or the scope is invalid.", method="PUT"))
+    text = notices(approve(d, requested).view)
+    assert "Azure refused to scale pool `nodepool1` to 5 node(s): the bot's identity may not perform " \
+           "`Microsoft.ContainerService/managedClusters/agentPools/write`" in text
+    assert "*Azure Kubernetes Service Contributor Role*" in text
+    assert srv.pool_body("nodepool1")["properties"]["count"] == 3
+
+
 def test_reconcile_brings_a_failed_cluster_back(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
     srv, d, _ = arm
     srv.set_cluster_state("Failed", ("VMExtensionProvisioningError", "the CSE failed on one node"))
