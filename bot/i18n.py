@@ -391,11 +391,14 @@ class AksWords:
         " `azure.client_secret_env`（见 README 的 Configuration 一节），或者给机器人的 Pod 配置工作负载标识。",
     )
     azure_secret_expired: Msg = Msg(
-        "Azure sign-in for {where} failed: the client secret has expired (AADSTS7000222). Create a new one (`az ad app"
-        " credential reset --id <client-id>`) and update the secret the bot reads. See `/k8s kb sp-expired`.",
-        "{where} 的 Azure 登录失败：客户端密码已过期（AADSTS7000222）。请新建一个（`az ad app credential reset --id"
-        " <client-id>`）并更新机器人读取的密钥。参见 `/k8s kb sp-expired`。",
+        "Azure sign-in for {where} failed: the bot's own client secret (app `{client}`) has expired (AADSTS7000222)."
+        " Create a new one (`az ad app credential reset --id {client}`), put it in {holder} and restart the bot. See"
+        " `/k8s kb sp-expired`.",
+        "{where} 的 Azure 登录失败：机器人自己的客户端密码（应用 `{client}`）已过期（AADSTS7000222）。请新建一个"
+        "（`az ad app credential reset --id {client}`），放进{holder}，然后重启机器人。参见 `/k8s kb sp-expired`。",
     )
+    secret_in_env: Msg = Msg("`{env}` where the bot runs", "机器人运行环境中的 `{env}`")
+    secret_somewhere: Msg = Msg("the secret the bot reads", "机器人读取的密钥")
     azure_sign_in_failed: Msg = Msg(
         "Azure sign-in for {where} failed while trying to {what}: {detail}",
         "{what}时 {where} 的 Azure 登录失败：{detail}",

@@ -305,7 +305,12 @@ def translate(
             # No credential at all, not one Azure refused: a setting is missing where the bot runs.
             return NotConfigured(said(AKS.azure_no_credential, where=where))
         if "AADSTS7000222" in text:
-            return Forbidden(said(AKS.azure_secret_expired, where=where))
+            # Names where the new secret goes (the variable's name, never its value) and whose secret it is: the
+            # cluster's own service principal expiring is another fix (`az aks update-credentials`).
+            holder = said(AKS.secret_in_env, env=az.client_secret_env) if az.client_secret_env else said(
+                AKS.secret_somewhere)
+            client = az.client_id or "<client-id>"
+            return Forbidden(said(AKS.azure_secret_expired, where=where, client=client, holder=holder))
         first = text.strip().splitlines()[0] if text.strip() else "no detail"
         return Forbidden(said(AKS.azure_sign_in_failed, where=where, what=what, detail=first[:400]))
     if isinstance(exc, HttpResponseError):

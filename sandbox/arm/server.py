@@ -150,6 +150,8 @@ class ArmServer:
         self.client_secret = secrets.token_urlsafe(24)
         # A federated (workload identity) assertion the authority accepts for `client_id`.
         self.federated_assertion = secrets.token_urlsafe(32)
+        # The client secret passed its end date (`expire_client_secret`): the authority refuses it as Entra does.
+        self.secret_expired = False
         self._lock = threading.RLock()
         self._cluster: dict[str, Any] = copy.deepcopy(state["managedCluster"])
         pools = state.get("agentPools")
@@ -261,6 +263,12 @@ class ArmServer:
         with self._lock:
             self._next_failure = (code, message)
 
+    def expire_client_secret(self) -> None:
+        """The app's client secret reaches its end date: new tokens are refused (AADSTS7000222); those already
+        issued keep working for the rest of their hour, as Entra's do."""
+        with self._lock:
+            self.secret_expired = True
+
     def set_cluster_state(self, provisioning_state: str, error: tuple[str, str] | None = None) -> None:
         with self._lock:
             props = self._cluster.setdefault("properties", {})
@@ -309,6 +317,15 @@ class ArmServer:
                 return refuse(401, "invalid_client", 700213, "No matching federated identity record found.")
         elif form.get("client_secret") != self.client_secret:
             return refuse(401, "invalid_client", 7000215, "Invalid client secret provided.")
+        elif self.secret_expired:
+            return refuse(
+                401,
+                "invalid_client",
+                7000222,
+                f"The provided client secret keys for app '{self.client_id}' are expired. Visit the Azure portal to "
+                "create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate "
+                "credentials for added security: https://aka.ms/certCreds.",
+            )
         scopes = form.get("scope", "").split()
         if self.scope not in scopes:
             return refuse(400, "invalid_scope", 70011, f"The provided scope is not valid here; expected {self.scope}.")

@@ -177,6 +177,24 @@ def test_a_write_refused_by_role_after_the_read_names_the_write_action(
     assert srv.pool_body("nodepool1")["properties"]["count"] == 3
 
 
+def test_the_bots_expired_client_secret_says_whose_it_is_and_where_the_new_one_goes(
+    arm: tuple[ArmServer, Dispatcher, RecordingNotifier],
+) -> None:
+    """Entra refuses an expired secret with AADSTS7000222: the answer names the bot's app and the variable to put a
+    new secret in (its name, never a value), in both languages, and nothing is requested."""
+    srv, d, _ = arm
+    srv.expire_client_secret()
+    out = say(d, "alice", "/k8s aks scale-pool nodepool1 --count 5")
+    text = render_text(out.view)
+    assert out.status == "failed" and "Traceback" not in text
+    assert f"the bot's own client secret (app `{srv.client_id}`) has expired (AADSTS7000222)" in text
+    reset = f"`az ad app credential reset --id {srv.client_id}`)"
+    assert f"{reset}, put it in `{srv.secret_env}` where the bot runs" in text
+    assert srv.client_secret not in text
+    zh = render_text(say(d, "alice", "/k8s aks 节点池").view)
+    assert f"放进机器人运行环境中的 `{srv.secret_env}`，然后重启机器人" in zh and srv.client_secret not in zh
+
+
 def test_reconcile_brings_a_failed_cluster_back(arm: tuple[ArmServer, Dispatcher, RecordingNotifier]) -> None:
     srv, d, _ = arm
     srv.set_cluster_state("Failed", ("VMExtensionProvisioningError", "the CSE failed on one node"))
