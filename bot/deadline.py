@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.errors import Upstream
+from bot.i18n import ERRORS, said
 
 COMMAND_BOUND_S = 20.0
 # A call is not started with less than this left: it could not finish, and would only delay the answer.
@@ -58,10 +59,7 @@ def call_bound(own: float, what: str) -> float:
         return own
     left = deadline.left()
     if left < MIN_CALL_S:
-        raise Upstream(
-            f"stopped before asking for {what}: this command's {deadline.seconds:g} s were used up "
-            "(the cluster or Azure is answering slowly)"
-        )
+        raise Upstream(said(ERRORS.command_time_used, what=what, seconds=f"{deadline.seconds:g}"))
     return min(own, round(left, 1))
 
 

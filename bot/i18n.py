@@ -1657,6 +1657,11 @@ class ErrorWords:
         "内部错误（ref {ref}）。详情记在机器人日志的这个编号下。",
     )
     refused_bot: Msg = Msg("The cluster or Azure refused the bot: {message}", "集群或 Azure 拒绝了机器人：{message}")
+    command_time_used: Msg = Msg(
+        "Stopped before asking for {what}: this command's {seconds} s were used up (the cluster or Azure is answering"
+        " slowly).",
+        "在请求 {what} 之前停止：本命令的 {seconds} 秒已经用完（集群或 Azure 响应缓慢）。",
+    )
     may_be_temporary: Msg = Msg(
         "{message} It may be temporary; try again in a minute.", "{message}。可能是暂时的，请一分钟后再试。"
     )
