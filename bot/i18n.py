@@ -281,6 +281,7 @@ class AksWords:
         "Pool(s) {pools} are Failed; see `/k8s aks show`.", "节点池 {pools} 处于 Failed 状态；参见 `/k8s aks show`。"
     )
     nodes_registered: Msg = Msg("{goal} ({have} in the cluster)", "{goal}（集群中 {have} 个）")
+    nodes_not_ready: Msg = Msg(", {count} not Ready (`/k8s nodes`)", "，其中 {count} 个未就绪（`/k8s nodes`）")
     pools_short: Msg = Msg(
         "Pool(s) {pools}: Azure's node count is not what the cluster has. The last scale or upgrade did not reach its "
         "goal; a Failed pool is mended by removing the cause and `/k8s aks reconcile`.",

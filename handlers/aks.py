@@ -185,6 +185,16 @@ def registered_nodes(deps: Deps, cluster: str) -> Mapping[str, int] | None:
     return Counter(n.pool for n in nodes if n.pool)
 
 
+def not_ready_nodes(deps: Deps, cluster: str) -> Mapping[str, int] | None:
+    """How many nodes of each pool are registered but not Ready (NotReady or Unknown): Azure still counts them, so a
+    pool's count alone hides a dead node. None when the nodes could not be read."""
+    try:
+        nodes = deps.clusters.reader(cluster).nodes()
+    except AksbotError:
+        return None
+    return Counter(n.pool for n in nodes if n.pool and n.ready != "True")
+
+
 def nodes_shown(pool: AgentPool, registered: Mapping[str, int] | None, lang: Lang) -> str:
     """A pool's node count as Azure's goal, with the registered count beside it when they differ: `5 (3 in the
     cluster)`."""
@@ -201,6 +211,7 @@ class AksPoolsResult:
     profiles: Mapping[str, PoolUpgradeProfile | None] = field(default_factory=dict)
     lang: Lang = "en"
     registered: Mapping[str, int] | None = None  # nodes in the cluster per pool; None when not read
+    not_ready: Mapping[str, int] | None = None  # of those, the ones not Ready; None when not read
 
     def newer_image(self, pool: AgentPool) -> str:
         profile = self.profiles.get(pool.name)
@@ -217,6 +228,9 @@ class AksPoolsResult:
             scale = nodes_shown(p, self.registered, lang)
             if p.autoscaling:
                 scale += W.autoscaling(lang, min=p.min_count, max=p.max_count)
+            down = (self.not_ready or {}).get(p.name, 0)
+            if down:
+                scale += W.nodes_not_ready(lang, count=down)
             newer = self.newer_image(p)
             blocks.append(
                 Fields(
@@ -265,7 +279,14 @@ def aks_pools(call: ClusterCall[NoArgs], deps: Deps) -> AksPoolsResult:
             profiles[p.name] = client.pool_upgrade_profile(p.name)
         except NotFound:
             profiles[p.name] = None
-    return AksPoolsResult(cluster_name, pools, profiles, call.lang, registered_nodes(deps, cluster_name))
+    return AksPoolsResult(
+        cluster_name,
+        pools,
+        profiles,
+        call.lang,
+        registered_nodes(deps, cluster_name),
+        not_ready_nodes(deps, cluster_name),
+    )
 
 
 # -- aks upgrades -------------------------------------------------------------------------------------------

@@ -245,3 +245,28 @@ def test_aks_upgrades_reads_pdbs_and_nodes_from_the_cluster(tmp_path: Path) -> N
     finally:
         srv.stop()
         next(kube, None)
+
+
+def test_aks_pools_says_how_many_of_a_pools_nodes_are_not_ready(tmp_path: Path) -> None:
+    """Azure still counts a node whose kubelet stopped: the incident's userpool reads "6" in Azure, and the answer says
+    one of them is not Ready, where to look, in both languages."""
+    import yaml
+
+    from bot.cluster.kube import KubeClusterProvider
+    from sandbox import Sandbox
+
+    with Sandbox("incident") as sandbox:
+        config = yaml.safe_load(sandbox.write_config(tmp_path).read_text())
+        config["roles"] = {"viewer": ["*"]}
+        assert sandbox.arm is not None
+        settings = from_mapping(config, source=str(tmp_path / "aksbot.yaml"), environ=sandbox.arm.environment())
+        provider = KubeClusterProvider(settings)
+        try:
+            d = Dispatcher(Deps(settings, ManualClock(), provider, AzureSdkProvider(settings), load_knowledge_base()))
+            english = ok_text(d, "aks pools")
+            chinese = ok_text(d, "aks 节点池")
+        finally:
+            provider.close()
+    assert "Nodes       : 6 (autoscaling 3–12), 1 not Ready (`/k8s nodes`)" in english, english
+    assert "Nodes       : 3\n" in english  # the healthy system pool says nothing more
+    assert "6（自动缩放 3–12），其中 1 个未就绪（`/k8s nodes`）" in chinese, chinese
