@@ -96,7 +96,9 @@ def send(port: int, path: str, data: bytes, *, bearer: bool = True) -> int:
     url = f"http://127.0.0.1:{port}{path}" + ("" if bearer else f"?token={TOKEN}")
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {TOKEN}"} if bearer else {})}
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as answer:
+    # Generous: what these tests assert is one message per problem, not how fast 100 deliveries are answered on a
+    # machine other test suites share (one has taken over 30 s there); bench/bench_alerts.py measures the speed.
+    with urllib.request.urlopen(request, timeout=120) as answer:
         return int(answer.status)
 
 
