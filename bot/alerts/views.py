@@ -73,10 +73,6 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _lasted(delta: timedelta, lang: str) -> str:
-    return lasted(delta.total_seconds(), lang)
-
-
 # -- references the buttons run ----------------------------------------------------------------------------------
 
 
@@ -384,8 +380,9 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
     else:
         heading = f"✅ {W.resolved_heading(lang, title=in_lang(group.title, lang))}"
         ended = state.resolved_at or state.updated_at
+        took = lasted((ended - began).total_seconds(), lang)
         status = (W.event_ended.rich(lang, time=_moment(began, now), until=_moment(ended, now)) if group.ran_out
-                  else W.resolved_after_at.rich(lang, duration=_lasted(ended - began, lang), time=_moment(ended, now)))
+                  else W.resolved_after_at.rich(lang, duration=took, time=_moment(ended, now)))
         if state.flap_count:
             status = _joined(status, W.this_time.rich(lang, time=_moment(state.first_fired_at, now),
                                                       count=state.flap_count))
