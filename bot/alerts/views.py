@@ -423,9 +423,8 @@ def alert_card(state: AlertState, *, now: datetime, lang: str = "en", incident: 
                                    (own,) if own else ()))
     # The text Slack shows in notifications, the sidebar and search: in the channel's language, as the card is, its
     # times in UTC words (a notification cannot show a reader's own time zone).
-    if firing and until is not None:
-        status = W.event_until(lang, time=_when(began, now), until=_when(until, now))
-    elif firing:
+    # (An event's status already reads so: its moments' words are `_when`'s.)
+    if firing and until is None:
         since = W.firing_again_since if state.flap_count else W.firing_since
         status = since(lang, time=_when(began, now))
     summary = f"{'✅ ' if not firing else ''}{_clip(in_lang(group.summary, lang), 200)} — {blocks.plain(status)}"
